@@ -1,0 +1,126 @@
+# CA appliance firmware: one non-recursive Makefile; each folder adds a fragment (*.mk).
+#
+#   make            build everything under build/ (binaries in build/bin/)
+#   make check      install dependencies, build, run every test (unit, integration)
+#   make run        install, build, provision a demo SoftHSM token and CA, show it
+#   make SANITIZE=1 check   the same with ASan/UBSan, built under build/san/
+#   make defconfig | olddefconfig | menuconfig
+
+PYTHON  ?= /usr/bin/python3
+SANITIZE ?= 0
+
+ifeq ($(SANITIZE),1)
+BUILD   ?= build/san
+OPTFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=undefined
+SANLDFLAGS = -fsanitize=address,undefined
+else
+BUILD   ?= build
+OPTFLAGS = -O2 -g -D_FORTIFY_SOURCE=2
+SANLDFLAGS =
+endif
+
+BIN     := $(BUILD)/bin
+OBJ     := $(BUILD)/obj
+LIB     := $(BUILD)/lib
+GEN     := $(BUILD)/gen
+TBIN    := $(BUILD)/tests
+
+CC      ?= cc
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wvla -Wpointer-arith \
+           -Wno-format-truncation  # error messages are cut to their buffers on purpose
+CFLAGS  ?=
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPTFLAGS) $(WARN) -fstack-protector-strong -fPIE \
+           -I. -I$(BUILD) -I$(GEN) -I/usr/include/p11-kit-1 -MMD -MP
+LDFLAGS += -pie -Wl,-z,relro,-z,now $(SANLDFLAGS)
+
+# Libraries of the lower layers, in link order (dependents first).
+LIBS_HSM     := -lp11-kit
+LIBS_CRYPTO  := -lwolfssl
+LIBS_ASN1    := -ltasn1
+
+CONFIG_H := $(BUILD)/config.h
+DEPS_STAMP := build/.deps-installed
+
+.PHONY: all deps check check-unit check-integration run bench clean distclean \
+        defconfig olddefconfig menuconfig
+all:
+
+# ---- configuration (kconfiglib) --------------------------------------------
+.config:
+	KCONFIG_CONFIG=.config $(PYTHON) -m defconfig --kconfig Kconfig configs/defconfig
+
+defconfig:
+	KCONFIG_CONFIG=.config $(PYTHON) -m defconfig --kconfig Kconfig configs/defconfig
+
+olddefconfig: .config
+	KCONFIG_CONFIG=.config $(PYTHON) -m olddefconfig Kconfig
+
+menuconfig:
+	KCONFIG_CONFIG=.config $(PYTHON) -m menuconfig Kconfig
+
+$(CONFIG_H): .config Kconfig
+	@mkdir -p $(dir $@)
+	KCONFIG_CONFIG=.config $(PYTHON) -m genconfig --header-path $@.tmp Kconfig
+	mv $@.tmp $@
+
+# ---- generic rules -----------------------------------------------------------
+$(OBJ)/%.o: %.c $(CONFIG_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# Generated sources live under $(GEN) and compile with the same flags.
+$(OBJ)/gen/%.o: $(GEN)/%.c $(CONFIG_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -c $< -o $@
+
+# objs(src...) maps sources to objects.
+objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
+
+# ---- fragments ---------------------------------------------------------------
+include platform/platform.mk
+include firmware/asn1/asn1.mk
+include firmware/x509/x509.mk
+include hsm/hsm.mk
+include firmware/custodian/custodian.mk
+include firmware/admin/admin.mk
+include tests/unit/unit.mk
+include tests/bench/bench.mk
+
+all: $(ALL_BINS)
+
+# ---- dependencies --------------------------------------------------------------
+deps:
+	platform/install-deps.sh
+	@mkdir -p build && touch $(DEPS_STAMP)
+
+$(DEPS_STAMP):
+	platform/install-deps.sh
+	@mkdir -p build && touch $@
+
+# ---- tests -----------------------------------------------------------------------
+check: $(DEPS_STAMP)
+	$(MAKE) check-unit check-integration
+
+check-unit: $(ALL_BINS) $(UNIT_TESTS)
+	tests/unit/run.sh $(UNIT_TESTS)
+
+check-integration: $(ALL_BINS)
+	CA_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests/integration
+
+bench: $(ALL_BINS) $(BENCH_BINS)
+	tests/bench/run.sh $(abspath $(BUILD))
+
+# ---- demo ----------------------------------------------------------------------
+run: $(DEPS_STAMP)
+	$(MAKE) all
+	platform/run-demo.sh $(abspath $(BUILD)) build/demo
+
+clean:
+	rm -rf build/obj build/bin build/lib build/gen build/tests build/san build/config.h
+
+distclean:
+	rm -rf build .config .config.old
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

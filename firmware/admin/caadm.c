@@ -1,0 +1,203 @@
+/* caadm: the operator's console tool.
+ *
+ *   caadm init --root | --subordinate [options]   the CA key ceremony
+ *   caadm install-cert FILE [--chain FILE] [options]
+ *   caadm check [--data DIR] [PIN]                the custodian's start-up check
+ *   caadm status [--data DIR]                     what the data directory holds
+ *
+ * caadm does not link the PKCS#11 layer: every verb that needs the HSM runs
+ * ca-custodian (installed next to caadm), which inherits the terminal or the PIN
+ * descriptor. Later verbs talk to the running custodian over its admin socket. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "firmware/x509/x509.h"
+#include "platform/atomicfile.h"
+#include "platform/conf.h"
+#include "platform/log.h"
+
+#define MAX_ARGS 64
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: caadm init --root|--subordinate [--data DIR] [--subject DN]\n"
+		"                  [--key rsa:2048|rsa:3072|rsa:4096|ec:p256|ec:p384] [--days N]\n"
+		"                  [--xchg-days N] [--out REQ.pem] [--module SO] [--token LABEL]\n"
+		"                  [--softhsm-conf FILE] [--cdp URL] [--aia URL] [--ocsp URL]\n"
+		"                  [--pin-fd N | --pin-file FILE]\n"
+		"       caadm install-cert FILE [--chain PARENTS.pem] [--data DIR] [PIN]\n"
+		"       caadm check [--data DIR] [--pin-fd N | --pin-file FILE]\n"
+		"       caadm status [--data DIR]\n"
+		"defaults: --data %s, key and subject from the build configuration\n",
+		CONFIG_DATA_DIR);
+	exit(2);
+}
+
+/* The custodian binary next to this one. */
+static void custodian_path(char *out, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n <= 0)
+		fatal("cannot find my own path");
+	self[n] = 0;
+	slash = strrchr(self, '/');
+	*slash = 0;
+	if (snprintf(out, len, "%s/ca-custodian", self) >= (int)len)
+		fatalx("path too long");
+}
+
+static _Noreturn void run_custodian(const char **args, size_t n)
+{
+	char path[PATH_MAX];
+
+	custodian_path(path, sizeof(path));
+	args[0] = path;
+	args[n] = NULL;
+	execv(path, (char *const *)args);
+	fatal("cannot run %s", path);
+}
+
+static int cmd_init(int argc, char **argv)
+{
+	const char *args[MAX_ARGS + 4];
+	size_t n = 1;
+	const char *kind = NULL;
+
+	args[n++] = "ceremony";
+	args[n++] = NULL; /* root or subordinate, filled below */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--root") == 0 || strcmp(argv[i], "--subordinate") == 0) {
+			if (kind != NULL)
+				usage();
+			kind = argv[i] + 2;
+		} else if (n < MAX_ARGS) {
+			args[n++] = argv[i];
+		} else {
+			usage();
+		}
+	}
+	if (kind == NULL)
+		usage();
+	args[2] = kind;
+	run_custodian(args, n);
+}
+
+static int cmd_install_cert(int argc, char **argv)
+{
+	const char *args[MAX_ARGS + 4];
+	size_t n = 1;
+	const char *file = NULL;
+
+	args[n++] = "install-cert";
+	/* Every option takes a value: copy option and value, keep the one operand. */
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] != '-') {
+			if (file != NULL)
+				usage();
+			file = argv[i];
+		} else if (i + 1 < argc && n + 2 < MAX_ARGS) {
+			args[n++] = argv[i];
+			args[n++] = argv[++i];
+		} else {
+			usage();
+		}
+	}
+	if (file == NULL || n + 2 > MAX_ARGS)
+		usage();
+	args[n++] = "--cert";
+	args[n++] = file;
+	run_custodian(args, n);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	const char *args[MAX_ARGS + 4];
+	size_t n = 1;
+
+	args[n++] = "check";
+	for (int i = 1; i < argc && n < MAX_ARGS; i++)
+		args[n++] = argv[i];
+	run_custodian(args, n);
+}
+
+static void print_time(const char *label, time_t t)
+{
+	struct tm tm;
+	char buf[32];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%SZ", &tm);
+	printf("  %-12s %s\n", label, buf);
+}
+
+/* Reads the state file and the certificate without touching the HSM. */
+static int cmd_status(int argc, char **argv)
+{
+	const char *dir = CONFIG_DATA_DIR;
+	char path[PATH_MAX], err[512], subj[512];
+	struct conf c;
+	unsigned char *text;
+	size_t len, n;
+	struct x509_buf *certs;
+	struct x509_cert_info ci;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+			dir = argv[++i];
+		else
+			usage();
+	}
+	snprintf(path, sizeof(path), "%s/ca.conf", dir);
+	if (conf_load(path, &c, err, sizeof(err)) != 0) {
+		log_warnx("no CA in %s: %s", dir, err);
+		return 1;
+	}
+	printf("CA in %s\n  %-12s %s\n  %-12s %s\n  %-12s %s (token '%s')\n", dir, "type",
+	       conf_get(&c, "type"), "state", conf_get(&c, "state"), "signing key",
+	       conf_get(&c, "sign_key_label"), conf_get(&c, "token"));
+	snprintf(path, sizeof(path), "%s/ca.crt", dir);
+	if (file_read_all(path, 1 << 20, &text, &len) != 0)
+		return 0;
+	if (x509_pem_decode_all("CERTIFICATE", text, len, &certs, &n) == 0 && n > 0) {
+		if (x509_cert_decode(certs[0].data, certs[0].len, &ci, err, sizeof(err)) == 0) {
+			x509_name_format(ci.subject.data, ci.subject.len, subj, sizeof(subj));
+			printf("  %-12s %s\n", "subject", subj);
+			x509_name_format(ci.issuer.data, ci.issuer.len, subj, sizeof(subj));
+			printf("  %-12s %s\n", "issuer", subj);
+			print_time("not before", ci.not_before);
+			print_time("not after", ci.not_after);
+			x509_cert_info_free(&ci);
+		}
+		for (size_t i = 0; i < n; i++)
+			x509_buf_free(&certs[i]);
+		free(certs);
+	}
+	free(text);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	log_init("caadm");
+	if (argc < 2)
+		usage();
+	if (strcmp(argv[1], "init") == 0)
+		return cmd_init(argc - 1, argv + 1);
+	if (strcmp(argv[1], "install-cert") == 0)
+		return cmd_install_cert(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "status") == 0)
+		return cmd_status(argc - 1, argv + 1);
+	usage();
+}

@@ -1,0 +1,282 @@
+/* Loading the CA: state file, HSM keys, certificate; see ca.h. */
+#include "firmware/custodian/ca.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "platform/atomicfile.h"
+
+int ca_path(const struct ca *ca, const char *name, char *out, size_t outlen)
+{
+	int n = snprintf(out, outlen, "%s/%s", ca->dir, name);
+	return (n < 0 || (size_t)n >= outlen) ? -1 : 0;
+}
+
+void hex_encode(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int hex_decode(const char *s, uint8_t *out, size_t max, size_t *n)
+{
+	size_t len = strlen(s);
+
+	if (len % 2 != 0 || len / 2 > max)
+		return -1;
+	for (size_t i = 0; i < len / 2; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*n = len / 2;
+	return 0;
+}
+
+int write_pem(const char *path, const char *label, const struct x509_buf *der, char *err,
+	      size_t errlen)
+{
+	struct x509_buf pem = {0};
+
+	if (x509_pem_encode(label, der->data, der->len, &pem) != 0) {
+		snprintf(err, errlen, "cannot PEM-encode %s", path);
+		return -1;
+	}
+	if (atomicfile_write(path, pem.data, pem.len, 0644) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		x509_buf_free(&pem);
+		return -1;
+	}
+	x509_buf_free(&pem);
+	return 0;
+}
+
+int read_certs(const char *path, struct x509_buf **certs, size_t *n, char *err, size_t errlen)
+{
+	unsigned char *text;
+	size_t len;
+	int rc;
+
+	if (file_read_all(path, 1 << 20, &text, &len) != 0) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = x509_pem_decode_all("CERTIFICATE", text, len, certs, n);
+	free(text);
+	if (rc != 0 || *n == 0) {
+		snprintf(err, errlen, "%s holds no certificate (PEM or DER expected)", path);
+		if (rc == 0)
+			free(*certs);
+		return -1;
+	}
+	return 0;
+}
+
+void free_certs(struct x509_buf *certs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		x509_buf_free(&certs[i]);
+	free(certs);
+}
+
+int ca_read_pin(const struct pin_source *src, const char *prompt, struct secret *pin,
+		char *err, size_t errlen)
+{
+	if (src->fd >= 0)
+		return secret_read_fd(src->fd, pin, err, errlen);
+	if (src->file != NULL)
+		return secret_read_file(src->file, pin, err, errlen);
+	return secret_read_tty(prompt, pin, err, errlen);
+}
+
+int ca_hsm_open(struct ca *ca, const char *module, const char *token, const char *softhsm2_conf,
+		const struct pin_source *src, char *err, size_t errlen)
+{
+	struct hsm_config hc = {module, token, CONFIG_HSM_SESSION_POOL};
+	struct hsm_err herr;
+	struct secret pin = {0};
+	int rc;
+
+	/* SoftHSM finds its token directory through this variable; a vendor module
+	 * ignores it. It names a configuration file, not a secret. */
+	if (softhsm2_conf != NULL && *softhsm2_conf != 0)
+		setenv("SOFTHSM2_CONF", softhsm2_conf, 1);
+	if (ca_read_pin(src, "HSM user PIN: ", &pin, err, errlen) != 0)
+		return -1;
+	rc = hsm_open(&hc, &pin, &ca->hsm, &herr);
+	secret_wipe(&pin);
+	if (rc != HSM_OK) {
+		snprintf(err, errlen, "cannot open token '%s' with %s: %s", token, module, herr.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Finds a key named in ca.conf by its hex CKA_ID. */
+static int find_conf_key(struct ca *ca, const char *idkey, struct hsm_key *key, char *err,
+			 size_t errlen)
+{
+	const char *hex = conf_get(&ca->conf, idkey);
+	uint8_t id[HSM_ID_MAX];
+	size_t idlen;
+	struct hsm_err herr;
+
+	if (hex == NULL || hex_decode(hex, id, sizeof(id), &idlen) != 0 || idlen == 0) {
+		snprintf(err, errlen, "%s/%s: missing or invalid %s", ca->dir, CA_CONF, idkey);
+		return -1;
+	}
+	if (hsm_find_key(ca->hsm, NULL, id, idlen, key, &herr) != HSM_OK) {
+		snprintf(err, errlen, "the key %s=%s named in %s/%s is not on the token: %s", idkey,
+			 hex, ca->dir, CA_CONF, herr.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* The start-up check: the installed CA certificate must carry the HSM key. */
+static int check_cert_matches_key(struct ca *ca, char *err, size_t errlen)
+{
+	struct x509_buf *certs = NULL;
+	size_t n = 0;
+	char path[PATH_MAX], derr[256];
+
+	if (ca_path(ca, CA_CERT_FILE, path, sizeof(path)) != 0 ||
+	    read_certs(path, &certs, &n, err, errlen) != 0)
+		return -1;
+	if (x509_cert_decode(certs[0].data, certs[0].len, &ca->cert, derr, sizeof(derr)) != 0) {
+		snprintf(err, errlen, "%s is not a valid certificate: %s", path, derr);
+		free_certs(certs, n);
+		return -1;
+	}
+	free_certs(certs, n);
+	ca->have_cert = 1;
+	if (ca->cert.spki.len != ca->spki.len ||
+	    memcmp(ca->cert.spki.data, ca->spki.data, ca->spki.len) != 0) {
+		snprintf(err, errlen, "the CA certificate %s does not match the HSM signing key "
+			 "(its public key is not the token's key %s); refusing to start",
+			 path, ca->sign_key.label);
+		return -1;
+	}
+	return 0;
+}
+
+int ca_load(struct ca *ca, const char *dir, const struct pin_source *src, int want_cert,
+	    char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	const char *state;
+	enum x509_key_type kt;
+	unsigned bits;
+	struct hsm_err herr;
+	uint8_t *spki;
+	size_t spki_len;
+
+	memset(ca, 0, sizeof(*ca));
+	if (snprintf(ca->dir, sizeof(ca->dir), "%s", dir) >= (int)sizeof(ca->dir) ||
+	    ca_path(ca, CA_CONF, path, sizeof(path)) != 0) {
+		snprintf(err, errlen, "data directory path too long");
+		return -1;
+	}
+	if (conf_load(path, &ca->conf, err, errlen) != 0)
+		return -1;
+	state = conf_get(&ca->conf, "state");
+	if (state == NULL || conf_get(&ca->conf, "module") == NULL ||
+	    conf_get(&ca->conf, "token") == NULL) {
+		snprintf(err, errlen, "%s lacks state, module or token", path);
+		return -1;
+	}
+	if (want_cert && strcmp(state, "active") != 0) {
+		snprintf(err, errlen, "the CA in %s is not active (state %s): install its "
+			 "certificate with `caadm install-cert` first", dir, state);
+		return -1;
+	}
+	if (ca_hsm_open(ca, conf_get(&ca->conf, "module"), conf_get(&ca->conf, "token"),
+			conf_get(&ca->conf, "softhsm2_conf"), src, err, errlen) != 0)
+		return -1;
+	if (find_conf_key(ca, "sign_key_id", &ca->sign_key, err, errlen) != 0)
+		goto fail;
+	if (conf_get(&ca->conf, "xchg_key_id") != NULL) {
+		if (find_conf_key(ca, "xchg_key_id", &ca->xchg_key, err, errlen) != 0)
+			goto fail;
+		ca->have_xchg = 1;
+	}
+	if (hsm_key_spki(ca->hsm, &ca->sign_key, &spki, &spki_len, &herr) != HSM_OK) {
+		snprintf(err, errlen, "cannot read the CA public key: %s", herr.msg);
+		goto fail;
+	}
+	ca->spki.data = spki;
+	ca->spki.len = spki_len;
+	if (x509_spki_key(spki, spki_len, &kt, &bits) != 0 ||
+	    (ca->sigalg = x509_sigalg_for_key(kt, bits)) == X509_SIG_NONE ||
+	    x509_key_id(spki, spki_len, ca->key_id) != 0) {
+		snprintf(err, errlen, "the CA key's type is not supported");
+		goto fail;
+	}
+	if (strcmp(state, "active") == 0 && check_cert_matches_key(ca, err, errlen) != 0)
+		goto fail;
+	return 0;
+fail:
+	ca_close(ca);
+	return -1;
+}
+
+void ca_close(struct ca *ca)
+{
+	if (ca->hsm != NULL)
+		hsm_close(ca->hsm);
+	ca->hsm = NULL;
+	x509_buf_free(&ca->spki);
+	if (ca->have_cert)
+		x509_cert_info_free(&ca->cert);
+	ca->have_cert = 0;
+}
+
+static enum hsm_hash hash_of(enum x509_sigalg alg)
+{
+	switch (alg) {
+	case X509_SIG_RSA_SHA384:
+	case X509_SIG_ECDSA_SHA384:
+		return HSM_SHA384;
+	default:
+		return HSM_SHA256;
+	}
+}
+
+int ca_sign(struct ca *ca, const struct hsm_key *key, enum x509_sigalg alg,
+	    const struct x509_buf *tbs, uint8_t *sig, size_t *sig_len, char *err, size_t errlen)
+{
+	uint8_t digest[64];
+	size_t dlen = sizeof(digest);
+	struct hsm_err herr;
+
+	if (x509_sigalg_digest(alg, tbs->data, tbs->len, digest, &dlen) != 0) {
+		snprintf(err, errlen, "cannot hash the data to sign");
+		return -1;
+	}
+	if (hsm_sign_digest(ca->hsm, key, hash_of(alg), digest, dlen, sig, sig_len, &herr) !=
+	    HSM_OK) {
+		snprintf(err, errlen, "the HSM refused to sign: %s", herr.msg);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,11 @@
+# firmware/custodian/: ca-custodian, the only program that links the PKCS#11 layer.
+CUSTODIAN_SRCS := $(wildcard firmware/custodian/*.c)
+CUSTODIAN_BIN  := $(BIN)/ca-custodian
+
+$(CUSTODIAN_BIN): $(call objs,$(CUSTODIAN_SRCS)) $(X509_LIB) $(HSM_LIB) $(ASN1_LIB) $(PLATFORM_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(call objs,$(CUSTODIAN_SRCS)) -Wl,--start-group $(X509_LIB) \
+		$(HSM_LIB) $(ASN1_LIB) $(PLATFORM_LIB) -Wl,--end-group \
+		-lp11-kit -lwolfssl -ltasn1 -lpthread
+
+ALL_BINS += $(CUSTODIAN_BIN)

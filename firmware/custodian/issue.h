@@ -1,0 +1,36 @@
+/* Certificate issuance inside the custodian: profiles fill a struct x509_tbs
+ * from typed inputs, then issue_sign() encodes it, lints the encoding against
+ * the intent (Boulder's "lint what you are about to sign"), signs it on the HSM
+ * and checks the signature before the certificate leaves the process. */
+#ifndef CUSTODIAN_ISSUE_H
+#define CUSTODIAN_ISSUE_H
+
+#include "firmware/custodian/ca.h"
+
+/* Clock skew allowance: notBefore is backdated by this much, as AD CS does. */
+#define ISSUE_CLOCK_SKEW 600
+
+/* Self-signed root: BasicConstraints cA (critical), KeyUsage keyCertSign|cRLSign
+ * (critical), SKI, AKI = SKI. */
+int profile_root(struct ca *ca, const struct x509_buf *subject, unsigned days,
+		 struct x509_tbs *t, char *err, size_t errlen);
+/* The CA exchange certificate: KeyUsage keyEncipherment, EKU 1.3.6.1.4.1.311.21.5. */
+int profile_xchg(struct ca *ca, const struct x509_buf *subject, const struct x509_buf *spki,
+		 unsigned days, struct x509_tbs *t, char *err, size_t errlen);
+/* End entity for profile CUST_PROFILE_*; validity capped at the CA's notAfter. */
+int profile_end_entity(struct ca *ca, unsigned profile, const struct x509_buf *subject,
+		       const struct x509_buf *spki, unsigned days, struct x509_tbs *t,
+		       char *err, size_t errlen);
+/* Frees what a profile allocated in t (issuer, subject, spki copies). */
+void profile_free(struct x509_tbs *t);
+
+/* Checks the encoded TBS says exactly what the intent says, and that the intent
+ * is sane (validity order, serial, CA flags, key sizes). */
+int lint_tbs(const struct x509_tbs *intent, const struct x509_buf *tbs, char *err,
+	     size_t errlen);
+
+/* Encode, lint, sign with key, assemble, verify with signer_spki. */
+int issue_sign(struct ca *ca, const struct hsm_key *key, const struct x509_buf *signer_spki,
+	       const struct x509_tbs *t, struct x509_buf *cert, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,221 @@
+/* ca-custodian: the key custodian. The only program that loads the PKCS#11
+ * module and logs in to the token. Verbs:
+ *
+ *   serve        answer a peer over an inherited IPC descriptor (the daemon)
+ *   check        the start-up check alone: the CA certificate carries the HSM key
+ *   ceremony     root | subordinate (run by `caadm init`)
+ *   install-cert a subordinate CA's certificate (run by `caadm install-cert`)
+ *   token-init   initialise a token (run by hsm/provision-softhsm.sh)
+ *
+ * PINs come from --pin-fd N, --pin-file FILE (root-only) or the terminal;
+ * never from argv or the environment. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "config.h"
+#include "firmware/custodian/ceremony.h"
+#include "firmware/custodian/serve.h"
+#include "platform/log.h"
+
+struct opts {
+	struct ceremony_opts c;
+	const char *cert, *chain, *label;
+	struct pin_source so_pin;
+	int fd;
+	unsigned threads;
+};
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: ca-custodian serve --data DIR --fd N [--threads N] [PIN]\n"
+		"       ca-custodian check --data DIR [PIN]\n"
+		"       ca-custodian ceremony root|subordinate --data DIR [--subject DN]\n"
+		"                [--key rsa:2048|rsa:3072|rsa:4096|ec:p256|ec:p384] [--days N]\n"
+		"                [--xchg-days N] [--out REQ] [--module SO] [--token LABEL]\n"
+		"                [--softhsm-conf FILE] [--cdp URL] [--aia URL] [--ocsp URL] [PIN]\n"
+		"       ca-custodian install-cert --data DIR --cert FILE [--chain FILE] [PIN]\n"
+		"       ca-custodian token-init --module SO --label LABEL [--softhsm-conf FILE]\n"
+		"                [--so-pin-fd N | --so-pin-file FILE] [PIN]\n"
+		"PIN: --pin-fd N | --pin-file FILE (mode 0600); default: prompt on the terminal\n");
+	exit(2);
+}
+
+static int parse_key(const char *s, struct hsm_keyspec *k)
+{
+	if (strcmp(s, "rsa:2048") == 0 || strcmp(s, "rsa:3072") == 0 ||
+	    strcmp(s, "rsa:4096") == 0) {
+		k->type = HSM_KEY_RSA;
+		k->bits = (unsigned)atoi(s + 4);
+		return 0;
+	}
+	if (strcmp(s, "ec:p256") == 0 || strcmp(s, "ec:p384") == 0) {
+		k->type = HSM_KEY_EC;
+		k->bits = (unsigned)atoi(s + 4);
+		return 0;
+	}
+	return -1;
+}
+
+static unsigned parse_uint(const char *s, unsigned max, const char *what)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (*s == 0 || *end != 0 || v == 0 || v > max)
+		fatalx("%s must be a number from 1 to %u", what, max);
+	return (unsigned)v;
+}
+
+static int parse_fd(const char *s)
+{
+	return (int)parse_uint(s, 1 << 20, "a descriptor number") ;
+}
+
+static void defaults(struct opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->c.dir = CONFIG_DATA_DIR;
+	o->c.module = CONFIG_HSM_MODULE_PATH;
+	o->c.token = CONFIG_HSM_TOKEN_LABEL;
+	o->c.subject = CONFIG_CA_SUBJECT;
+#ifdef CONFIG_CA_KEY_EC
+	o->c.key.type = HSM_KEY_EC;
+	o->c.key.bits = CONFIG_CA_KEY_EC_BITS;
+#else
+	o->c.key.type = HSM_KEY_RSA;
+	o->c.key.bits = CONFIG_CA_KEY_RSA_BITS;
+#endif
+	o->c.days = CONFIG_CA_VALIDITY_DAYS;
+	o->c.xchg_days = CONFIG_CA_XCHG_VALIDITY_DAYS;
+	o->c.cdp_url = CONFIG_CA_CDP_URL;
+	o->c.aia_url = CONFIG_CA_AIA_URL;
+	o->c.ocsp_url = CONFIG_CA_OCSP_URL;
+	o->c.pin.fd = -1;
+	o->so_pin.fd = -1;
+	o->fd = -1;
+	o->threads = 2;
+}
+
+static void parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{"data", 1, 0, 'd'}, {"module", 1, 0, 'm'}, {"token", 1, 0, 't'},
+		{"label", 1, 0, 'l'}, {"softhsm-conf", 1, 0, 'S'}, {"subject", 1, 0, 's'},
+		{"key", 1, 0, 'k'}, {"days", 1, 0, 'D'}, {"xchg-days", 1, 0, 'X'},
+		{"out", 1, 0, 'o'}, {"cdp", 1, 0, 'C'}, {"aia", 1, 0, 'A'}, {"ocsp", 1, 0, 'O'},
+		{"pin-fd", 1, 0, 'p'}, {"pin-file", 1, 0, 'P'}, {"so-pin-fd", 1, 0, 'q'},
+		{"so-pin-file", 1, 0, 'Q'}, {"cert", 1, 0, 'c'}, {"chain", 1, 0, 'h'},
+		{"fd", 1, 0, 'f'}, {"threads", 1, 0, 'T'}, {0, 0, 0, 0},
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'd': o->c.dir = optarg; break;
+		case 'm': o->c.module = optarg; break;
+		case 't': o->c.token = optarg; break;
+		case 'l': o->label = optarg; break;
+		case 'S': o->c.softhsm2_conf = optarg; break;
+		case 's': o->c.subject = optarg; break;
+		case 'k':
+			if (parse_key(optarg, &o->c.key) != 0)
+				fatalx("unsupported key '%s' (rsa:2048|rsa:3072|rsa:4096|ec:p256|"
+				       "ec:p384)", optarg);
+			break;
+		case 'D': o->c.days = parse_uint(optarg, 36500, "--days"); break;
+		case 'X': o->c.xchg_days = parse_uint(optarg, 3650, "--xchg-days"); break;
+		case 'o': o->c.req_out = optarg; break;
+		case 'C': o->c.cdp_url = optarg; break;
+		case 'A': o->c.aia_url = optarg; break;
+		case 'O': o->c.ocsp_url = optarg; break;
+		case 'p': o->c.pin.fd = parse_fd(optarg); break;
+		case 'P': o->c.pin.file = optarg; break;
+		case 'q': o->so_pin.fd = parse_fd(optarg); break;
+		case 'Q': o->so_pin.file = optarg; break;
+		case 'c': o->cert = optarg; break;
+		case 'h': o->chain = optarg; break;
+		case 'f': o->fd = parse_fd(optarg); break;
+		case 'T': o->threads = parse_uint(optarg, 64, "--threads"); break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+}
+
+static int cmd_check(struct opts *o)
+{
+	struct ca ca;
+	char err[512], subj[512];
+
+	if (ca_load(&ca, o->c.dir, &o->c.pin, 1, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	x509_name_format(ca.cert.subject.data, ca.cert.subject.len, subj, sizeof(subj));
+	printf("CA '%s': the certificate carries the HSM signing key '%s'; ready.\n", subj,
+	       ca.sign_key.label);
+	ca_close(&ca);
+	return 0;
+}
+
+static int cmd_serve(struct opts *o)
+{
+	struct ca ca;
+	char err[512];
+	int rc;
+
+	if (o->fd < 0)
+		fatalx("serve needs --fd N (the IPC descriptor)");
+	if (ca_load(&ca, o->c.dir, &o->c.pin, 1, err, sizeof(err)) != 0)
+		fatalx("refusing to start: %s", err);
+	rc = serve(&ca, o->fd, "worker", o->threads);
+	ca_close(&ca);
+	return rc == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	const char *verb;
+
+	log_init("ca-custodian");
+	/* No core dumps, no ptrace by other users: this process holds a PIN. */
+	prctl(PR_SET_DUMPABLE, 0);
+	if (argc < 2)
+		usage();
+	verb = argv[1];
+	defaults(&o);
+	if (strcmp(verb, "ceremony") == 0) {
+		if (argc < 3)
+			usage();
+		parse(argc - 2, argv + 2, &o);
+		if (strcmp(argv[2], "root") == 0)
+			return ceremony_root(&o.c) == 0 ? 0 : 1;
+		if (strcmp(argv[2], "subordinate") == 0)
+			return ceremony_subordinate(&o.c) == 0 ? 0 : 1;
+		usage();
+	}
+	parse(argc - 1, argv + 1, &o);
+	if (strcmp(verb, "serve") == 0)
+		return cmd_serve(&o);
+	if (strcmp(verb, "check") == 0)
+		return cmd_check(&o);
+	if (strcmp(verb, "install-cert") == 0) {
+		if (o.cert == NULL)
+			usage();
+		return ceremony_install_cert(o.c.dir, o.cert, o.chain, o.c.xchg_days, &o.c.pin) == 0
+			       ? 0 : 1;
+	}
+	if (strcmp(verb, "token-init") == 0) {
+		if (o.label == NULL)
+			usage();
+		return ceremony_token_init(o.c.module, o.label, o.c.softhsm2_conf, &o.so_pin,
+					   &o.c.pin) == 0 ? 0 : 1;
+	}
+	usage();
+}

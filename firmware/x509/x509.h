@@ -1,0 +1,158 @@
+/* X.509 for the CA: names, TBSCertificate, certificate and PKCS#10 assembly, and
+ * the decoding the CA needs to check certificates. Built on firmware/asn1
+ * (libtasn1) and wolfSSL (hashes, signature verification, PEM). wolfSSL's
+ * certificate builder is not used: see ../shared/notes/dependencies.md. */
+#ifndef X509_X509_H
+#define X509_X509_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* A malloc()ed byte buffer. */
+struct x509_buf {
+	uint8_t *data;
+	size_t len;
+};
+void x509_buf_free(struct x509_buf *b);
+
+enum x509_sigalg {
+	X509_SIG_NONE = 0,
+	X509_SIG_RSA_SHA256,   /* sha256WithRSAEncryption, NULL params */
+	X509_SIG_RSA_SHA384,   /* sha384WithRSAEncryption, NULL params */
+	X509_SIG_ECDSA_SHA256, /* ecdsa-with-SHA256, params absent */
+	X509_SIG_ECDSA_SHA384, /* ecdsa-with-SHA384, params absent */
+};
+
+enum x509_key_type { X509_KEY_NONE = 0, X509_KEY_RSA = 1, X509_KEY_EC = 2 };
+
+/* KeyUsage bits, named by RFC 5280 bit number. */
+enum {
+	X509_KU_DIGITAL_SIGNATURE = 1 << 0,
+	X509_KU_NON_REPUDIATION = 1 << 1,
+	X509_KU_KEY_ENCIPHERMENT = 1 << 2,
+	X509_KU_DATA_ENCIPHERMENT = 1 << 3,
+	X509_KU_KEY_AGREEMENT = 1 << 4,
+	X509_KU_KEY_CERT_SIGN = 1 << 5,
+	X509_KU_CRL_SIGN = 1 << 6,
+};
+
+#define X509_SERIAL_LEN 16
+#define X509_MAX_EKU 8
+
+/* ---- names ---- */
+
+/* Parses a distinguished name written as in RFC 4514, most significant RDN last
+ * ("CN=Root CA,O=Example,C=US" encodes C, then O, then CN), with "\," "\+" "\\"
+ * "\=" escapes and "+" for multi-valued RDNs. Attributes: CN, O, OU, C, L, ST,
+ * SERIALNUMBER, DC, E/emailAddress, UID, or a dotted OID. C is a 2-letter
+ * PrintableString, DC/E are IA5String, the rest UTF8String. Empty names, empty
+ * values, unknown keywords and over-long values are refused with a message. */
+int x509_name_parse(const char *dn, struct x509_buf *der, char *err, size_t errlen);
+/* The RFC 4514 string of a DER Name (most significant last); 0 or -1. */
+int x509_name_format(const uint8_t *der, size_t len, char *out, size_t outlen);
+
+/* ---- keys and algorithms ---- */
+
+/* Key type and size (RSA modulus bits; EC 256/384/521) of a DER SPKI; 0 or -1. */
+int x509_spki_key(const uint8_t *spki, size_t len, enum x509_key_type *type, unsigned *bits);
+/* The signature algorithm a CA key of that type and size uses: RSA up to 3072
+ * bits and P-256 use SHA-256; RSA-4096 and P-384 use SHA-384. */
+enum x509_sigalg x509_sigalg_for_key(enum x509_key_type type, unsigned bits);
+/* Hashes data with the sigalg's hash; digest must hold 64 bytes. 0 or -1. */
+int x509_sigalg_digest(enum x509_sigalg alg, const uint8_t *data, size_t len,
+		       uint8_t *digest, size_t *digest_len);
+/* The RFC 5280 method-1 key identifier: SHA-1 of the subjectPublicKey bits. */
+int x509_key_id(const uint8_t *spki, size_t len, uint8_t out[20]);
+/* Turns 16 random bytes into a serial: top bit cleared (positive), next bit set
+ * (so the DER INTEGER is always exactly 16 bytes, never zero): 126 random bits. */
+void x509_serial_from_random(uint8_t serial[X509_SERIAL_LEN]);
+
+/* ---- building ---- */
+
+struct x509_tbs {
+	uint8_t serial[20];
+	size_t serial_len;  /* 1..20; first byte < 0x80 and not a redundant 0x00 */
+	enum x509_sigalg sigalg;
+	struct x509_buf issuer;  /* DER Name */
+	struct x509_buf subject; /* DER Name */
+	time_t not_before, not_after; /* UTCTime before 2050, GeneralizedTime from 2050 */
+	struct x509_buf spki;    /* DER SubjectPublicKeyInfo */
+
+	int basic_constraints; /* 1: add BasicConstraints */
+	int is_ca;             /* cA; the extension is critical when is_ca */
+	int path_len;          /* -1: no pathLenConstraint */
+	unsigned key_usage;    /* 0: no KeyUsage; otherwise X509_KU_* bits, critical */
+	const char *eku[X509_MAX_EKU]; /* dotted OIDs; NULL-terminated or n_eku */
+	size_t n_eku;
+	int ski;               /* 1: SubjectKeyIdentifier computed from spki */
+	uint8_t aki[20];       /* AuthorityKeyIdentifier keyIdentifier ... */
+	int has_aki;           /* ... when has_aki */
+	const char *cdp_url;   /* CRLDistributionPoints fullName URI, NULL/"" none */
+	const char *aia_ca_issuers_url; /* AIA caIssuers URI, NULL/"" none */
+	const char *aia_ocsp_url;       /* AIA OCSP URI, NULL/"" none */
+};
+
+/* DER TBSCertificate (v3). 0 or -1 with a message naming the bad field. */
+int x509_tbs_encode(const struct x509_tbs *t, struct x509_buf *out, char *err, size_t errlen);
+
+/* Certificate ::= SEQUENCE { tbs, signatureAlgorithm, signatureValue }. sig is the
+ * X.509-ready signature (PKCS#1 v1.5 block, or DER ECDSA-Sig-Value). */
+int x509_cert_assemble(const struct x509_buf *tbs, enum x509_sigalg alg, const uint8_t *sig,
+		       size_t sig_len, struct x509_buf *out);
+
+/* CertificationRequestInfo (v1). When is_ca, an extensionRequest attribute asks
+ * for BasicConstraints cA=TRUE (critical) and KeyUsage keyCertSign|cRLSign. */
+int x509_csr_info_encode(const struct x509_buf *subject, const struct x509_buf *spki, int is_ca,
+			 struct x509_buf *out, char *err, size_t errlen);
+/* CertificationRequest ::= SEQUENCE { info, signatureAlgorithm, signature }. */
+int x509_csr_assemble(const struct x509_buf *info, enum x509_sigalg alg, const uint8_t *sig,
+		      size_t sig_len, struct x509_buf *out);
+
+/* ---- decoding and checking ---- */
+
+struct x509_cert_info {
+	struct x509_buf der;      /* the whole certificate */
+	struct x509_buf tbs;      /* the TBSCertificate bytes as received */
+	struct x509_buf serial;   /* INTEGER content bytes */
+	struct x509_buf issuer;   /* DER Name */
+	struct x509_buf subject;  /* DER Name */
+	struct x509_buf spki;     /* DER SubjectPublicKeyInfo */
+	time_t not_before, not_after;
+	int version;              /* 1, 2 or 3 */
+	int has_basic_constraints, is_ca, path_len; /* path_len -1 when absent */
+	int has_key_usage;
+	unsigned key_usage;       /* X509_KU_* */
+	int has_ski, has_aki;
+	uint8_t ski[20], aki[20];
+	size_t ski_len, aki_len;
+	enum x509_sigalg sigalg;
+	struct x509_buf sig;      /* signatureValue bytes */
+};
+
+/* Decodes a DER certificate strictly. 0 or -1 with a message. */
+int x509_cert_decode(const uint8_t *der, size_t len, struct x509_cert_info *out, char *err,
+		     size_t errlen);
+void x509_cert_info_free(struct x509_cert_info *ci);
+
+/* Verifies cert's signature over its TBS with the issuer's DER SPKI (wolfSSL
+ * wc_SignatureVerify). 0 if valid, -1 otherwise. */
+int x509_verify_signature(const struct x509_cert_info *cert, const uint8_t *issuer_spki,
+			  size_t issuer_spki_len, char *err, size_t errlen);
+
+/* Verifies a DER PKCS#10 request's self-signature; fills its subject and SPKI
+ * (either may be NULL). 0 or -1 with a message. */
+int x509_csr_verify(const uint8_t *der, size_t len, struct x509_buf *subject,
+		    struct x509_buf *spki, char *err, size_t errlen);
+
+/* ---- PEM ---- */
+
+/* Writes "-----BEGIN <label>-----" base64 lines of 64 "-----END <label>-----". */
+int x509_pem_encode(const char *label, const uint8_t *der, size_t len, struct x509_buf *out);
+/* Decodes every "BEGIN <label>" block of a PEM text (label e.g. "CERTIFICATE") into
+ * a malloc()ed array of DER buffers; *n set to the count. Input that is not PEM
+ * but starts with a DER SEQUENCE is returned as one buffer. 0 or -1. */
+int x509_pem_decode_all(const char *label, const uint8_t *text, size_t len,
+			struct x509_buf **out, size_t *n);
+
+#endif

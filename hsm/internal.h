@@ -1,0 +1,87 @@
+/* Private to hsm/: the state behind struct hsm and the helpers the files of the
+ * layer share. Nothing outside hsm/ includes this (the unit test does, to drive
+ * the device-error recovery path, which SoftHSM cannot be made to trigger). */
+#ifndef HSM_INTERNAL_H
+#define HSM_INTERNAL_H
+
+#include <pthread.h>
+
+#include "hsm/hsm.h"
+
+#define HSM_POOL_MAX 64 /* more sessions than this is a configuration mistake */
+#define HSM_TOKEN_LABEL_LEN 32 /* CK_TOKEN_INFO.label, blank padded */
+
+struct hsm {
+	CK_FUNCTION_LIST *f; /* p11-kit managed module */
+	char *token_label;
+	CK_SLOT_ID slot;
+	struct secret pin; /* our copy, for logging in again; wiped by hsm_close */
+
+	/* The pool. mu protects everything below. A recovery waits until no
+	 * session is lent out (so nothing runs inside the module while it closes
+	 * sessions or re-initialises it), then reopens every session and bumps
+	 * generation. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned pool_size;
+	CK_SESSION_HANDLE *sess; /* CK_INVALID_HANDLE when not open */
+	unsigned char *busy;
+	unsigned in_use;
+	unsigned generation; /* starts at 1; 0 in a struct hsm_key means "unknown" */
+	int recovering;
+	int broken; /* the last recovery failed: the next borrower retries it */
+
+	/* Serialises "is the label free?" + C_GenerateKeyPair within the process. */
+	pthread_mutex_t genmu;
+};
+
+/* A session lent out by the pool. */
+struct hsm_sess {
+	unsigned idx;
+	CK_SESSION_HANDLE h;
+	unsigned generation;
+};
+
+/* rv.c: error reporting. err may be NULL. */
+int hsm_err_p11(struct hsm_err *err, const char *fn, CK_RV rv);
+int hsm_err_set(struct hsm_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int hsm_rv_recoverable(CK_RV rv);
+int hsm_rv_needs_reinit(CK_RV rv);
+
+/* module.c */
+int hsm_find_slot(CK_FUNCTION_LIST *f, const char *label, CK_SLOT_ID *slot,
+		  struct hsm_err *err);
+int hsm_login(struct hsm *h, CK_SESSION_HANDLE s, struct hsm_err *err);
+
+/* pool.c */
+int hsm_pool_open(struct hsm *h, struct hsm_err *err);
+void hsm_pool_close(struct hsm *h);
+int hsm_pool_get(struct hsm *h, struct hsm_sess *s, struct hsm_err *err);
+void hsm_pool_put(struct hsm *h, const struct hsm_sess *s);
+int hsm_pool_recover(struct hsm *h, unsigned seen_generation, CK_RV why,
+		     struct hsm_err *err);
+
+/* An operation on one borrowed session. It returns HSM_OK or HSM_E*, always
+ * with a non-NULL err; err->rv tells hsm_run whether a recovery may help. */
+typedef int (*hsm_op)(struct hsm *h, const struct hsm_sess *s, void *arg,
+		      struct hsm_err *err);
+/* Borrows a session, runs op, and after a recoverable PKCS#11 error recovers
+ * the pool and runs op once more. */
+int hsm_run(struct hsm *h, hsm_op op, void *arg, struct hsm_err *err);
+
+/* keys.c: attribute and object helpers. */
+int hsm_get_attr(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
+		 CK_ATTRIBUTE_TYPE type, uint8_t **val, size_t *len, struct hsm_err *err);
+int hsm_find_objects(struct hsm *h, CK_SESSION_HANDLE s, CK_ATTRIBUTE *tmpl,
+		     CK_ULONG n, CK_OBJECT_HANDLE *found, CK_ULONG max, CK_ULONG *count,
+		     struct hsm_err *err);
+int hsm_key_handles(struct hsm *h, const struct hsm_sess *s, const struct hsm_key *key,
+		    CK_OBJECT_HANDLE *priv, CK_OBJECT_HANDLE *pub, struct hsm_err *err);
+int hsm_find_key_on(struct hsm *h, const struct hsm_sess *s, const char *label,
+		    const uint8_t *id, size_t id_len, struct hsm_key *out,
+		    struct hsm_err *err);
+int hsm_curve_bits(const uint8_t *params, size_t len, unsigned *bits);
+int hsm_curve_params(unsigned bits, const uint8_t **params, size_t *len);
+
+#endif

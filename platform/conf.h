@@ -1,0 +1,32 @@
+/* A small "key = value" configuration file format (one pair per line, '#'
+ * comments, blank lines ignored, values taken verbatim after trimming blanks).
+ * Used for the appliance's runtime state files (e.g. the CA's ca.conf). */
+#ifndef PLATFORM_CONF_H
+#define PLATFORM_CONF_H
+
+#include <stddef.h>
+
+#define CONF_MAX_ENTRIES 64
+#define CONF_KEY_MAX 64
+#define CONF_VAL_MAX 1024
+
+struct conf {
+	size_t n;
+	struct {
+		char key[CONF_KEY_MAX];
+		char val[CONF_VAL_MAX];
+	} e[CONF_MAX_ENTRIES];
+};
+
+/* 0, or -1 with a message naming the file and line (syntax, duplicate key,
+ * over-long key/value, too many entries, unreadable file). */
+int conf_load(const char *path, struct conf *c, char *err, size_t errlen);
+/* The value, or NULL if absent. */
+const char *conf_get(const struct conf *c, const char *key);
+/* Sets or replaces; -1 if the key/value is too long, has a newline, or the table is full. */
+int conf_set(struct conf *c, const char *key, const char *val);
+/* Writes atomically (platform/atomicfile.h) with mode 0644. */
+int conf_save(const struct conf *c, const char *path, const char *header, char *err,
+	      size_t errlen);
+
+#endif

@@ -1,0 +1,7 @@
+# platform/: logging, secrets, IPC framing (lowest layer: depends on libc only).
+PLATFORM_SRCS := $(wildcard platform/*.c)
+PLATFORM_LIB  := $(LIB)/libplatform.a
+
+$(PLATFORM_LIB): $(call objs,$(PLATFORM_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^

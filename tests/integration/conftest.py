@@ -1,0 +1,62 @@
+"""Fixtures for the integration tests: the real binaries against a SoftHSM2 token
+made in a temporary directory, with the openssl CLI and pkcs11-tool as oracles."""
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+TOP = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("CA_BUILD", TOP / "build"))
+BIN = BUILD / "bin"
+MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+
+
+def run(*args, check=True, **kw):
+    """Runs a command, returns the CompletedProcess (text mode)."""
+    p = subprocess.run([str(a) for a in args], capture_output=True, text=True, **kw)
+    if check and p.returncode != 0:
+        raise AssertionError(f"{args} exited {p.returncode}\nstdout:\n{p.stdout}\n"
+                             f"stderr:\n{p.stderr}")
+    return p
+
+
+class Token:
+    """A SoftHSM2 token provisioned by hsm/provision-softhsm.sh."""
+
+    def __init__(self, path: Path, label: str):
+        self.path = path
+        self.label = label
+        run(TOP / "hsm" / "provision-softhsm.sh", path, label, BIN)
+        self.conf = path / "softhsm2.conf"
+        self.pin_file = path / "user.pin"
+        self.pin = self.pin_file.read_text().strip()
+
+    def opts(self):
+        """caadm options naming this token and its PIN file."""
+        return ["--token", self.label, "--softhsm-conf", self.conf,
+                "--pin-file", self.pin_file]
+
+    def pkcs11_tool(self, *args, check=True):
+        env = dict(os.environ, SOFTHSM2_CONF=str(self.conf))
+        # The PIN on argv is acceptable only here: a throw-away test token.
+        return run("pkcs11-tool", "--module", MODULE, "--token-label", self.label,
+                   "--login", "--pin", self.pin, *args, check=check, env=env)
+
+
+@pytest.fixture
+def token(tmp_path):
+    return Token(tmp_path / "token", "test-ca")
+
+
+def caadm(*args, check=True):
+    return run(BIN / "caadm", *args, check=check)
+
+
+@pytest.fixture
+def root_ca(tmp_path, token):
+    """A root CA made by the ceremony with the default key."""
+    data = tmp_path / "ca"
+    p = caadm("init", "--root", "--data", data, "--subject",
+              "CN=Test Root CA,O=Example,C=US", *token.opts())
+    return {"data": data, "token": token, "out": p.stdout}

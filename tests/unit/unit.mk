@@ -1,0 +1,13 @@
+# tests/unit/: cmocka tests, one binary per tests/unit/test_*.c, linked with every
+# project library (static archives: only what a test uses is pulled in) and the
+# shared test support in tests/unit/support/.
+PROJECT_LIBS := $(X509_LIB) $(HSM_LIB) $(ASN1_LIB) $(PLATFORM_LIB)
+SYS_LIBS     := -lp11-kit -lwolfssl -ltasn1 -lpthread
+UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
+UNIT_TESTS   := $(patsubst tests/unit/%.c,$(TBIN)/%,$(UNIT_SRCS))
+TSUPPORT_OBJS := $(call objs,$(wildcard tests/unit/support/*.c))
+
+$(TBIN)/test_%: $(OBJ)/tests/unit/test_%.o $(TSUPPORT_OBJS) $(PROJECT_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(TSUPPORT_OBJS) -Wl,--start-group $(PROJECT_LIBS) \
+		-Wl,--end-group $(SYS_LIBS) -lcmocka
