@@ -81,6 +81,8 @@ int hsm_key_handles(struct hsm *h, const struct hsm_sess *s, const struct hsm_ke
 int hsm_find_key_on(struct hsm *h, const struct hsm_sess *s, const char *label,
 		    const uint8_t *id, size_t id_len, struct hsm_key *out,
 		    struct hsm_err *err);
+int hsm_err_key_p11(struct hsm *h, CK_SESSION_HANDLE s, struct hsm_err *err,
+		    const char *fn, CK_RV rv);
 int hsm_curve_bits(const uint8_t *params, size_t len, unsigned *bits);
 int hsm_curve_params(unsigned bits, const uint8_t **params, size_t *len);
 

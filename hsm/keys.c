@@ -47,7 +47,7 @@ int hsm_get_attr(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
 	*len = 0;
 	rv = h->f->C_GetAttributeValue(s, o, &a, 1);
 	if (rv != CKR_OK)
-		return hsm_err_p11(err, "C_GetAttributeValue", rv);
+		return hsm_err_key_p11(h, s, err, "C_GetAttributeValue", rv);
 	if (a.ulValueLen == CK_UNAVAILABLE_INFORMATION)
 		return hsm_err_p11(err, "C_GetAttributeValue", CKR_ATTRIBUTE_TYPE_INVALID);
 	if ((a.pValue = malloc(a.ulValueLen + 1)) == NULL)
@@ -78,20 +78,50 @@ int hsm_find_objects(struct hsm *h, CK_SESSION_HANDLE s, CK_ATTRIBUTE *tmpl, CK_
 	return HSM_OK;
 }
 
+static int logged_in(struct hsm *h, CK_SESSION_HANDLE s, CK_RV *rv)
+{
+	CK_SESSION_INFO si;
+
+	if ((*rv = h->f->C_GetSessionInfo(s, &si)) != CKR_OK)
+		return 0;
+	return si.state == CKS_RW_USER_FUNCTIONS || si.state == CKS_RO_USER_FUNCTIONS;
+}
+
 /* A session that is not logged in sees no private object, so an empty search
  * may mean "logged out behind our back" rather than "no such key": report it
  * as CKR_USER_NOT_LOGGED_IN so that the caller recovers. */
 static int check_logged_in(struct hsm *h, CK_SESSION_HANDLE s, struct hsm_err *err)
 {
-	CK_SESSION_INFO si;
 	CK_RV rv;
 
-	if ((rv = h->f->C_GetSessionInfo(s, &si)) != CKR_OK)
+	if (logged_in(h, s, &rv))
+		return HSM_OK;
+	if (rv != CKR_OK)
 		return hsm_err_p11(err, "C_GetSessionInfo", rv);
-	if (si.state != CKS_RW_USER_FUNCTIONS && si.state != CKS_RO_USER_FUNCTIONS)
-		return hsm_err_p11(err, "C_FindObjects (session not logged in)",
-				   CKR_USER_NOT_LOGGED_IN);
-	return HSM_OK;
+	return hsm_err_p11(err, "C_FindObjects (session not logged in)",
+			   CKR_USER_NOT_LOGGED_IN);
+}
+
+/* SoftHSM drops the handles of private objects at logout: a call on a cached
+ * key handle then fails with CKR_OBJECT_HANDLE_INVALID, not with
+ * CKR_USER_NOT_LOGGED_IN. A handle error on a session that is no longer
+ * logged in is therefore reported as the lost login it is (err->rv), so that
+ * hsm_run recovers, and the message keeps the code the module gave. */
+int hsm_err_key_p11(struct hsm *h, CK_SESSION_HANDLE s, struct hsm_err *err,
+		    const char *fn, CK_RV rv)
+{
+	CK_RV info_rv;
+	size_t n;
+
+	hsm_err_p11(err, fn, rv);
+	if ((rv != CKR_OBJECT_HANDLE_INVALID && rv != CKR_KEY_HANDLE_INVALID) ||
+	    logged_in(h, s, &info_rv) || err == NULL)
+		return HSM_EP11;
+	n = strlen(err->msg);
+	snprintf(err->msg + n, sizeof(err->msg) - n, ", session %s",
+		 info_rv == CKR_OK ? "not logged in" : hsm_rv_name(info_rv));
+	err->rv = info_rv == CKR_OK ? CKR_USER_NOT_LOGGED_IN : info_rv;
+	return HSM_EP11;
 }
 
 static void describe(char *buf, size_t size, const char *label, const uint8_t *id,
@@ -160,7 +190,7 @@ static int describe_key(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pri
 	int rc;
 
 	if ((rv = h->f->C_GetAttributeValue(s, priv, &a, 1)) != CKR_OK)
-		return hsm_err_p11(err, "C_GetAttributeValue", rv);
+		return hsm_err_key_p11(h, s, err, "C_GetAttributeValue", rv);
 	if (kt == CKK_RSA)
 		out->type = HSM_KEY_RSA;
 	else if (kt == CKK_EC)
@@ -353,7 +383,7 @@ static int attrs_op(struct hsm *h, const struct hsm_sess *s, void *arg, struct h
 	rv = h->f->C_GetAttributeValue(s->h, priv, t, sizeof(t) / sizeof(t[0]));
 	/* These two only mean that some attribute is missing: bool_of says -1. */
 	if (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID && rv != CKR_ATTRIBUTE_SENSITIVE)
-		return hsm_err_p11(err, "C_GetAttributeValue", rv);
+		return hsm_err_key_p11(h, s->h, err, "C_GetAttributeValue", rv);
 	o->sensitive = bool_of(&t[0]);
 	o->always_sensitive = bool_of(&t[1]);
 	o->extractable = bool_of(&t[2]);

@@ -65,12 +65,12 @@ static int p11_sign(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv,
 	CK_RV rv;
 
 	if ((rv = h->f->C_SignInit(s, &mech, priv)) != CKR_OK)
-		return hsm_err_p11(err, "C_SignInit", rv);
+		return hsm_err_key_p11(h, s, err, "C_SignInit", rv);
 	rv = h->f->C_Sign(s, (CK_BYTE_PTR)in, in_len, out, out_len);
 	if (rv == CKR_BUFFER_TOO_SMALL)
 		finish_sign(h, s, in, in_len, *out_len);
 	if (rv != CKR_OK)
-		return hsm_err_p11(err, "C_Sign", rv);
+		return hsm_err_key_p11(h, s, err, "C_Sign", rv);
 	return HSM_OK;
 }
 
