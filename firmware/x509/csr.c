@@ -1,0 +1,154 @@
+/* PKCS#10 (RFC 2986): building the CA's own request, and verifying requests
+ * from clients. Verification decodes with libtasn1 and checks the signature
+ * over the CertificationRequestInfo bytes exactly as received: wolfSSL's CSR
+ * parser refuses attributes it does not know, which includes every Windows
+ * request (see shared/notes/dependencies.md). */
+#include "firmware/x509/x509_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define OID_EXTENSION_REQUEST "1.2.840.113549.1.9.14"
+
+/* The DER Extensions a CA request asks for. */
+static int ca_extensions(struct x509_buf *out, char *err, size_t errlen)
+{
+	struct x509i_exts x;
+	asn1_node n = NULL;
+	int rc = -1;
+
+	memset(&x, 0, sizeof x);
+	if (x509i_ext_basic_constraints(&x, 1, -1, err, errlen) != 0 ||
+	    x509i_ext_key_usage(&x, X509_KU_KEY_CERT_SIGN | X509_KU_CRL_SIGN, err, errlen) != 0)
+		goto out;
+	if (asn1_new("PKIX.Extensions", &n) != 0) {
+		x509i_err(err, errlen, "csr: ASN.1 definitions unavailable");
+		goto out;
+	}
+	if (x509i_exts_write(n, "", &x, err, errlen) == 0 &&
+	    asn1_encode(n, "", &out->data, &out->len, err, errlen) == 0)
+		rc = 0;
+out:
+	asn1_delete_structure(&n);
+	x509i_exts_free(&x);
+	return rc;
+}
+
+static int write_ext_request(asn1_node n, char *err, size_t errlen)
+{
+	struct x509_buf exts = {0};
+	int ok;
+
+	if (ca_extensions(&exts, err, errlen) != 0)
+		return -1;
+	ok = asn1_write_value(n, "attributes", "NEW", 1) == ASN1_SUCCESS &&
+	     asn1_write_value(n, "attributes.?LAST.type", OID_EXTENSION_REQUEST, 1) ==
+		     ASN1_SUCCESS &&
+	     asn1_write_value(n, "attributes.?LAST.values", "NEW", 1) == ASN1_SUCCESS &&
+	     asn1_write_value(n, "attributes.?LAST.values.?LAST", exts.data, (int)exts.len) ==
+		     ASN1_SUCCESS;
+	x509_buf_free(&exts);
+	if (!ok)
+		x509i_err(err, errlen, "csr: cannot write the extensionRequest attribute");
+	return ok ? 0 : -1;
+}
+
+int x509_csr_info_encode(const struct x509_buf *subject, const struct x509_buf *spki, int is_ca,
+			 struct x509_buf *out, char *err, size_t errlen)
+{
+	asn1_node n = NULL;
+	int rc = -1;
+
+	out->data = NULL;
+	out->len = 0;
+	if (asn1_new("PKIX.CertificationRequestInfo", &n) != 0) {
+		x509i_err(err, errlen, "csr: ASN.1 definitions unavailable");
+		return -1;
+	}
+	if (asn1_write_value(n, "version", "v1", 0) != ASN1_SUCCESS) {
+		x509i_err(err, errlen, "csr: cannot write version");
+		goto out;
+	}
+	if (x509i_copy_der(n, "subject", "PKIX.Name", subject, "subject", err, errlen) != 0 ||
+	    x509i_copy_der(n, "subjectPKInfo", "PKIX.SubjectPublicKeyInfo", spki, "spki", err,
+			   errlen) != 0)
+		goto out;
+	/* Without is_ca the attributes stay an empty SET, still present as
+	 * RFC 2986 requires. */
+	if (is_ca && write_ext_request(n, err, errlen) != 0)
+		goto out;
+	if (asn1_encode(n, "", &out->data, &out->len, err, errlen) == 0)
+		rc = 0;
+out:
+	asn1_delete_structure(&n);
+	return rc;
+}
+
+static int csr_fields(asn1_node n, const uint8_t *der, size_t len, struct x509_buf *subject,
+		      struct x509_buf *spki, char *err, size_t errlen)
+{
+	struct x509_buf info = {0}, sig = {0}, key = {0};
+	struct x509i_alg alg;
+	int version = -1, rc = -1;
+
+	if (x509i_read_uint(n, "certificationRequestInfo.version", &version) != 0 || version != 0) {
+		x509i_err(err, errlen, "csr: version must be v1 (0)");
+		return -1;
+	}
+	if (x509i_algid_read(n, "signatureAlgorithm", &alg) != 0) {
+		x509i_err(err, errlen, "csr: unsupported signatureAlgorithm");
+		return -1;
+	}
+	if (x509i_slice_copy(n, der, len, "certificationRequestInfo", &info) != 0 ||
+	    x509i_slice_copy(n, der, len, "certificationRequestInfo.subjectPKInfo", &key) != 0) {
+		x509i_err(err, errlen, "csr: cannot locate certificationRequestInfo");
+		goto out;
+	}
+	if (x509i_read_octet_bits(n, "signature", &sig) != 0) {
+		x509i_err(err, errlen, "csr: signature is not a whole number of bytes");
+		goto out;
+	}
+	if (x509i_verify(&alg, info.data, info.len, sig.data, sig.len, key.data, key.len, err,
+			 errlen) != 0)
+		goto out;
+	if (subject != NULL &&
+	    x509i_slice_copy(n, der, len, "certificationRequestInfo.subject", subject) != 0) {
+		x509i_err(err, errlen, "csr: cannot locate subject");
+		goto out;
+	}
+	if (spki != NULL) {
+		*spki = key;
+		key = (struct x509_buf){0};
+	}
+	rc = 0;
+out:
+	x509_buf_free(&info);
+	x509_buf_free(&sig);
+	x509_buf_free(&key);
+	return rc;
+}
+
+int x509_csr_verify(const uint8_t *der, size_t len, struct x509_buf *subject,
+		    struct x509_buf *spki, char *err, size_t errlen)
+{
+	asn1_node n = NULL;
+	int rc;
+
+	if (subject != NULL)
+		*subject = (struct x509_buf){0};
+	if (spki != NULL)
+		*spki = (struct x509_buf){0};
+	if (der == NULL || len == 0 || len > X509I_MAX_DER) {
+		x509i_err(err, errlen, "csr: empty or larger than %u bytes", X509I_MAX_DER);
+		return -1;
+	}
+	if (asn1_decode("PKIX.CertificationRequest", der, len, &n, err, errlen) != 0)
+		return -1;
+	rc = csr_fields(n, der, len, subject, spki, err, errlen);
+	asn1_delete_structure(&n);
+	if (rc != 0) {
+		x509_buf_free(subject);
+		x509_buf_free(spki);
+	}
+	return rc;
+}

@@ -1,0 +1,202 @@
+/* Reading the extensions of a decoded certificate: BasicConstraints,
+ * KeyUsage, SKI and AKI are recorded; other known extensions are accepted
+ * without being recorded; an unknown critical extension, a duplicate, or a
+ * malformed recorded extension makes the certificate undecodable. */
+#include "firmware/x509/x509_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_EXTS 64
+
+/* Extensions we do not record but whose semantics a relying party of this
+ * CA understands (RFC 5280 4.2.1.x), so they may be critical. */
+static const char *const known_unrecorded[] = {
+	"2.5.29.37", /* extKeyUsage */
+	"2.5.29.17", /* subjectAltName */
+	"2.5.29.18", /* issuerAltName */
+	"2.5.29.31", /* cRLDistributionPoints */
+	"2.5.29.32", /* certificatePolicies */
+	"2.5.29.30", /* nameConstraints */
+	"2.5.29.36", /* policyConstraints */
+	"2.5.29.33", /* policyMappings */
+	"2.5.29.54", /* inhibitAnyPolicy */
+	"1.3.6.1.5.5.7.1.1", /* authorityInfoAccess */
+};
+
+static int read_bc(const struct x509_buf *v, struct x509_cert_info *ci)
+{
+	asn1_node n = NULL;
+	int rc = -1, ca = 0, pl = -1;
+
+	if (asn1_decode("PKIX.BasicConstraints", v->data, v->len, &n, NULL, 0) != 0)
+		return -1;
+	if (x509i_read_bool(n, "cA", &ca) != 0)
+		goto out;
+	if (asn1_read_value(n, "pathLenConstraint", NULL, &(int){0}) != ASN1_ELEMENT_NOT_FOUND &&
+	    x509i_read_uint(n, "pathLenConstraint", &pl) != 0)
+		goto out;
+	ci->has_basic_constraints = 1;
+	ci->is_ca = ca;
+	ci->path_len = pl;
+	rc = 0;
+out:
+	asn1_delete_structure(&n);
+	return rc;
+}
+
+static int read_ku(const struct x509_buf *v, struct x509_cert_info *ci)
+{
+	asn1_node n = NULL;
+	uint8_t *bits = NULL;
+	int nbits = 0, rc = -1;
+
+	if (asn1_decode("PKIX.KeyUsage", v->data, v->len, &n, NULL, 0) != 0)
+		return -1;
+	if (asn1_read_alloc(n, "", &bits, &nbits) == 0 && nbits > 0) {
+		ci->key_usage = 0;
+		/* Bits 7 and 8 (encipherOnly, decipherOnly) have no X509_KU_*. */
+		for (int i = 0; i < 7 && i < nbits; i++)
+			if (bits[i / 8] & (0x80 >> (i % 8)))
+				ci->key_usage |= 1u << i;
+		ci->has_key_usage = 1;
+		rc = 0;
+	}
+	free(bits);
+	asn1_delete_structure(&n);
+	return rc;
+}
+
+/* Key identifiers longer than 20 bytes (not produced by method 1) are accepted
+ * but not recorded. */
+static int read_keyid(asn1_node n, const char *name, uint8_t out[20], size_t *len, int *has)
+{
+	uint8_t *id = NULL;
+	int ilen = 0;
+
+	if (asn1_read_alloc(n, name, &id, &ilen) != 0)
+		return -1;
+	if (ilen > 0 && ilen <= 20) {
+		memcpy(out, id, (size_t)ilen);
+		*len = (size_t)ilen;
+		*has = 1;
+	}
+	free(id);
+	return 0;
+}
+
+static int read_ski(const struct x509_buf *v, struct x509_cert_info *ci)
+{
+	asn1_node n = NULL;
+	int rc;
+
+	if (asn1_decode("PKIX.SubjectKeyIdentifier", v->data, v->len, &n, NULL, 0) != 0)
+		return -1;
+	rc = read_keyid(n, "", ci->ski, &ci->ski_len, &ci->has_ski);
+	asn1_delete_structure(&n);
+	return rc;
+}
+
+static int read_aki(const struct x509_buf *v, struct x509_cert_info *ci)
+{
+	asn1_node n = NULL;
+
+	if (asn1_decode("PKIX.AuthorityKeyIdentifier", v->data, v->len, &n, NULL, 0) != 0)
+		return -1;
+	/* Absent keyIdentifier (issuer+serial form only) is valid: nothing
+	 * recorded. */
+	read_keyid(n, "keyIdentifier", ci->aki, &ci->aki_len, &ci->has_aki);
+	asn1_delete_structure(&n);
+	return 0;
+}
+
+static const struct {
+	const char *oid;
+	int (*read)(const struct x509_buf *, struct x509_cert_info *);
+} recorded[] = {
+	{"2.5.29.19", read_bc},
+	{"2.5.29.15", read_ku},
+	{"2.5.29.14", read_ski},
+	{"2.5.29.35", read_aki},
+};
+
+static int is_known(const char *oid)
+{
+	for (size_t i = 0; i < sizeof known_unrecorded / sizeof known_unrecorded[0]; i++)
+		if (strcmp(oid, known_unrecorded[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* One Extension at path; oids collects the OIDs seen for the duplicate check. */
+static int read_one(asn1_node cert, const char *path, char oids[][X509I_OID_MAX], int idx,
+		    struct x509_cert_info *ci, char *err, size_t errlen)
+{
+	char name[128];
+	struct x509_buf v = {0};
+	int critical = 0, len = 0, rc = -1;
+
+	snprintf(name, sizeof name, "%s.extnID", path);
+	if (x509i_read_str(cert, name, oids[idx], X509I_OID_MAX) != 0) {
+		x509i_err(err, errlen, "extensions: unreadable extnID");
+		return -1;
+	}
+	for (int i = 0; i < idx; i++)
+		if (strcmp(oids[i], oids[idx]) == 0) {
+			x509i_err(err, errlen, "extensions: %s appears twice", oids[idx]);
+			return -1;
+		}
+	snprintf(name, sizeof name, "%s.critical", path);
+	if (x509i_read_bool(cert, name, &critical) != 0)
+		critical = 0; /* absent DEFAULT FALSE */
+	snprintf(name, sizeof name, "%s.extnValue", path);
+	if (asn1_read_alloc(cert, name, &v.data, &len) != 0 || len <= 0) {
+		free(v.data);
+		x509i_err(err, errlen, "extensions: %s has no value", oids[idx]);
+		return -1;
+	}
+	v.len = (size_t)len;
+	for (size_t i = 0; i < sizeof recorded / sizeof recorded[0]; i++)
+		if (strcmp(oids[idx], recorded[i].oid) == 0) {
+			rc = recorded[i].read(&v, ci);
+			if (rc != 0)
+				x509i_err(err, errlen, "extensions: %s is malformed", oids[idx]);
+			goto out;
+		}
+	rc = 0;
+	if (critical && !is_known(oids[idx])) {
+		x509i_err(err, errlen, "extensions: unknown critical extension %s", oids[idx]);
+		rc = -1;
+	}
+out:
+	x509_buf_free(&v);
+	return rc;
+}
+
+int x509i_exts_read(asn1_node cert, const char *field, struct x509_cert_info *ci, char *err,
+		    size_t errlen)
+{
+	char(*oids)[X509I_OID_MAX];
+	char path[96];
+	int n = 0, rc = 0;
+
+	ci->path_len = -1;
+	if (asn1_number_of_elements(cert, field, &n) != ASN1_SUCCESS)
+		return 0; /* no extensions */
+	if (n < 1 || n > MAX_EXTS) {
+		x509i_err(err, errlen, "extensions: %d entries (1..%d allowed)", n, MAX_EXTS);
+		return -1;
+	}
+	oids = calloc((size_t)n, sizeof *oids);
+	if (oids == NULL) {
+		x509i_err(err, errlen, "extensions: out of memory");
+		return -1;
+	}
+	for (int i = 0; i < n && rc == 0; i++) {
+		snprintf(path, sizeof path, "%s.?%d", field, i + 1);
+		rc = read_one(cert, path, oids, i, ci, err, errlen);
+	}
+	free(oids);
+	return rc;
+}

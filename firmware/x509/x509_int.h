@@ -1,0 +1,112 @@
+/* Internal interfaces shared by the files of firmware/x509 (not for other
+ * folders: they use x509.h). */
+#ifndef X509_X509_INT_H
+#define X509_X509_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/hash.h>
+
+#include "firmware/asn1/asn1.h"
+#include "firmware/x509/x509.h"
+
+/* Upper bound on any DER object this layer decodes: certificates and requests
+ * are a few KiB; anything near this is hostile. */
+#define X509I_MAX_DER (1u << 20)
+/* Longest dotted OID string accepted (with the NUL). */
+#define X509I_OID_MAX 128
+/* Longest URI written into CDP/AIA. */
+#define X509I_URI_MAX 1024
+
+/* ---- util.c ---- */
+void x509i_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Copies len bytes into a new buffer (len 0 gives a 1-byte allocation). */
+int x509i_buf_set(struct x509_buf *b, const uint8_t *d, size_t len);
+/* 1 if s is a dotted OID with at least two arcs that libtasn1 can encode. */
+int x509i_oid_valid(const char *s);
+/* Reads a NUL-terminated string value (OID, time, CHOICE name) into buf. */
+int x509i_read_str(asn1_node node, const char *name, char *buf, size_t bufsz);
+/* Reads a BOOLEAN; an absent DEFAULT FALSE reads as 0. */
+int x509i_read_bool(asn1_node node, const char *name, int *out);
+/* Reads a non-negative INTEGER that fits in an int. */
+int x509i_read_uint(asn1_node node, const char *name, int *out);
+/* Reads a BIT STRING that must be whole bytes (signatures, keys). */
+int x509i_read_octet_bits(asn1_node node, const char *name, struct x509_buf *out);
+/* Copies the DER bytes of a decoded sub-element into out. */
+int x509i_slice_copy(asn1_node node, const uint8_t *der, size_t len, const char *name,
+		     struct x509_buf *out);
+/* Validates der as the given PKIX type (strictly) and copies it into
+ * node's field; what names the field in error messages. */
+int x509i_copy_der(asn1_node node, const char *field, const char *type,
+		   const struct x509_buf *der, const char *what, char *err, size_t errlen);
+
+/* ---- time.c ---- */
+/* Writes a Time CHOICE: UTCTime before 2050, GeneralizedTime from 2050. */
+int x509i_time_write(asn1_node node, const char *field, time_t t, const char *what,
+		     char *err, size_t errlen);
+/* Reads a Time CHOICE (Zulu with seconds, as RFC 5280 requires). */
+int x509i_time_read(asn1_node node, const char *field, time_t *out);
+
+/* ---- alg.c ---- */
+/* What a signatureAlgorithm means for verification. */
+struct x509i_alg {
+	enum wc_HashType hash;
+	enum x509_key_type key;
+};
+const char *x509i_sigalg_oid(enum x509_sigalg alg);
+enum wc_HashType x509i_sigalg_hash(enum x509_sigalg alg);
+enum x509_key_type x509i_sigalg_key(enum x509_sigalg alg);
+/* Writes an AlgorithmIdentifier for alg into node's field. */
+int x509i_algid_write(asn1_node node, const char *field, enum x509_sigalg alg, char *err,
+		      size_t errlen);
+/* Reads an AlgorithmIdentifier accepted for verification (RSA PKCS#1 v1.5 with
+ * SHA-1/256/384/512, ECDSA with SHA-256/384/512); -1 if unsupported. */
+int x509i_algid_read(asn1_node node, const char *field, struct x509i_alg *out);
+/* The enum value of a verification algorithm, X509_SIG_NONE if it has none. */
+enum x509_sigalg x509i_sigalg_from(const struct x509i_alg *a);
+/* Builds a DER SignedEnvelope {tbs, alg, sig}. */
+int x509i_envelope(const struct x509_buf *tbs, enum x509_sigalg alg, const uint8_t *sig,
+		   size_t sig_len, struct x509_buf *out);
+
+/* ---- verify.c ---- */
+/* Verifies sig over data with the DER SPKI; 0 if valid. */
+int x509i_verify(const struct x509i_alg *alg, const uint8_t *data, size_t data_len,
+		 const uint8_t *sig, size_t sig_len, const uint8_t *spki, size_t spki_len,
+		 char *err, size_t errlen);
+
+/* ---- ext.c: building extensions ---- */
+struct x509i_ext {
+	const char *oid;
+	int critical;
+	struct x509_buf value; /* DER extnValue contents */
+};
+#define X509I_MAX_EXT 8
+struct x509i_exts {
+	struct x509i_ext e[X509I_MAX_EXT];
+	size_t n;
+};
+void x509i_exts_free(struct x509i_exts *x);
+int x509i_ext_basic_constraints(struct x509i_exts *x, int is_ca, int path_len, char *err,
+				size_t errlen);
+int x509i_ext_key_usage(struct x509i_exts *x, unsigned ku, char *err, size_t errlen);
+int x509i_ext_eku(struct x509i_exts *x, const char *const *oids, size_t n, char *err,
+		  size_t errlen);
+int x509i_ext_ski(struct x509i_exts *x, const struct x509_buf *spki, char *err, size_t errlen);
+int x509i_ext_aki(struct x509i_exts *x, const uint8_t id[20], char *err, size_t errlen);
+int x509i_ext_cdp(struct x509i_exts *x, const char *uri, char *err, size_t errlen);
+int x509i_ext_aia(struct x509i_exts *x, const char *ca_issuers, const char *ocsp, char *err,
+		  size_t errlen);
+/* Writes the list as a SEQUENCE OF Extension at node's field ("" for a root
+ * PKIX.Extensions). */
+int x509i_exts_write(asn1_node node, const char *field, const struct x509i_exts *x,
+		     char *err, size_t errlen);
+
+/* ---- extdec.c: reading the extensions of a certificate ---- */
+int x509i_exts_read(asn1_node cert, const char *field, struct x509_cert_info *ci, char *err,
+		    size_t errlen);
+
+#endif

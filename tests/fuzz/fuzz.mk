@@ -1,0 +1,116 @@
+# tests/fuzz/: libFuzzer targets, one binary per tests/fuzz/fuzz_*.c.
+#
+#   make fuzz          build every target under build/fuzz/bin/
+#   make fuzz-smoke    run each for FUZZ_TIME seconds over tests/fuzz/corpus/<target>/;
+#                      fails if any target crashes, leaks, times out or runs out of memory
+#   build/fuzz/bin/fuzz_x509_cert -max_total_time=600 build/fuzz/work/fuzz_x509_cert \
+#                      tests/fuzz/corpus/fuzz_x509_cert      (a longer run by hand)
+#
+# Included by the top Makefile after the other fragments. The targets are built with
+# clang and -fsanitize=fuzzer,address,undefined into their own tree ($(FUZZ_DIR)), from
+# the project's sources (PLATFORM_SRCS, ASN1_SRCS + ASN1_TAB, X509_SRCS): the gcc-built
+# archives in $(LIB) carry no coverage instrumentation. The archive names mirror
+# PLATFORM_LIB, ASN1_LIB and X509_LIB. The x509 targets are built only once
+# firmware/x509/ has sources.
+
+FUZZ_CC     ?= clang
+FUZZ_DIR    := build/fuzz
+FUZZ_OBJ    := $(FUZZ_DIR)/obj
+FUZZ_BIN    := $(FUZZ_DIR)/bin
+FUZZ_TIME   ?= 10
+FUZZ_RSS_MB ?= 1024
+FUZZ_FLAGS  ?= -max_total_time=$(FUZZ_TIME) -rss_limit_mb=$(FUZZ_RSS_MB) -timeout=20 \
+               -max_len=8192 -print_final_stats=1
+
+# clang 14 does not know every gcc warning the project disables, and warns where gcc
+# does not: project code is compiled without -Werror here (gcc's build enforces it),
+# the fuzz harnesses with it.
+FUZZ_WARN   := $(filter-out -Werror -Wno-format-truncation,$(WARN)) \
+               -Wno-unknown-warning-option
+FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+               -fno-omit-frame-pointer
+# Project code: coverage instrumentation without libFuzzer's main().
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+               $(FUZZ_WARN) -I. -I$(BUILD) -I$(GEN) -I/usr/include/p11-kit-1 -MMD -MP
+FUZZ_LDFLAGS := -fsanitize=fuzzer $(FUZZ_SAN)
+FUZZ_SYSLIBS := -lwolfssl -ltasn1 -lp11-kit -lpthread
+
+fuzz_objs = $(patsubst %.c,$(FUZZ_OBJ)/%.o,$(1))
+fuzz_lib  = $(patsubst $(LIB)/%,$(FUZZ_DIR)/lib/%,$(1))
+
+FUZZ_PLATFORM_LIB := $(call fuzz_lib,$(PLATFORM_LIB))
+FUZZ_ASN1_LIB     := $(call fuzz_lib,$(ASN1_LIB))
+FUZZ_X509_LIB     := $(call fuzz_lib,$(X509_LIB))
+
+$(FUZZ_OBJ)/%.o: %.c $(CONFIG_H)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_OBJ)/tests/fuzz/%.o: tests/fuzz/%.c $(CONFIG_H)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Werror -c $< -o $@
+
+# The generated PKIX table, as the top Makefile compiles it.
+$(FUZZ_OBJ)/gen/pkix_asn1_tab.o: $(ASN1_TAB) $(CONFIG_H)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-missing-prototypes -c $< -o $@
+
+$(call fuzz_objs,$(ASN1_SRCS) $(X509_SRCS)): $(ASN1_TAB)
+
+$(FUZZ_PLATFORM_LIB): $(call fuzz_objs,$(PLATFORM_SRCS))
+$(FUZZ_ASN1_LIB): $(call fuzz_objs,$(ASN1_SRCS)) $(FUZZ_OBJ)/gen/pkix_asn1_tab.o
+$(FUZZ_X509_LIB): $(call fuzz_objs,$(X509_SRCS))
+$(FUZZ_PLATFORM_LIB) $(FUZZ_ASN1_LIB) $(FUZZ_X509_LIB):
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# Targets and the project libraries each links (dependents first).
+FUZZ_LIBS_fuzz_ipc_frame := $(FUZZ_PLATFORM_LIB)
+FUZZ_X509_DEPS := $(FUZZ_X509_LIB) $(FUZZ_ASN1_LIB) $(FUZZ_PLATFORM_LIB)
+FUZZ_LIBS_fuzz_x509_cert := $(FUZZ_X509_DEPS)
+FUZZ_LIBS_fuzz_x509_name := $(FUZZ_X509_DEPS)
+FUZZ_LIBS_fuzz_x509_csr  := $(FUZZ_X509_DEPS)
+
+FUZZ_NAMES := fuzz_ipc_frame
+ifneq ($(strip $(X509_SRCS)),)
+FUZZ_NAMES += fuzz_x509_cert fuzz_x509_name fuzz_x509_csr
+endif
+FUZZ_BINS := $(addprefix $(FUZZ_BIN)/,$(FUZZ_NAMES))
+
+# Each binary's libraries as extra prerequisites; the pattern rule links.
+$(foreach t,$(FUZZ_NAMES),$(eval $(FUZZ_BIN)/$(t): $(FUZZ_LIBS_$(t))))
+
+$(FUZZ_BIN)/fuzz_%: $(FUZZ_OBJ)/tests/fuzz/fuzz_%.o
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $< -Wl,--start-group $(FUZZ_LIBS_$(notdir $@)) \
+		-Wl,--end-group $(FUZZ_SYSLIBS)
+
+.PHONY: fuzz fuzz-smoke
+fuzz: $(FUZZ_BINS)
+ifeq ($(strip $(X509_SRCS)),)
+	@echo "fuzz: firmware/x509 has no sources yet: only fuzz_ipc_frame was built"
+endif
+
+# Each target runs over a scratch copy of its corpus (libFuzzer writes new inputs
+# into the first directory: the seeds in git stay as they are); crash reproducers
+# land in $(FUZZ_DIR)/artifacts/<target>/. Every target runs even if one fails.
+fuzz-smoke: $(FUZZ_BINS)
+	@fail=""; for t in $(FUZZ_NAMES); do \
+		work=$(FUZZ_DIR)/work/$$t; art=$(FUZZ_DIR)/artifacts/$$t; \
+		mkdir -p $$work $$art tests/fuzz/corpus/$$t; \
+		echo "== $$t ($(FUZZ_TIME)s)"; \
+		if $(FUZZ_BIN)/$$t $(FUZZ_FLAGS) -artifact_prefix=$$art/ $$work \
+			tests/fuzz/corpus/$$t > $(FUZZ_DIR)/$$t.log 2>&1; then \
+			grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added):' \
+				$(FUZZ_DIR)/$$t.log | sed 's/^/   /'; \
+		else \
+			echo "   FAILED: see $(FUZZ_DIR)/$$t.log, reproducer in $$art/"; \
+			grep -E '^(==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written)' \
+				$(FUZZ_DIR)/$$t.log | head -5 | sed 's/^/   /'; \
+			fail="$$fail $$t"; \
+		fi; \
+	done; \
+	if [ -n "$$fail" ]; then echo "fuzz-smoke: failed:$$fail"; exit 1; fi; \
+	echo "fuzz-smoke: all $(words $(FUZZ_NAMES)) targets ran clean"
+
+-include $(shell find $(FUZZ_DIR) -name '*.d' 2>/dev/null)

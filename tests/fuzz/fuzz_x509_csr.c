@@ -1,0 +1,27 @@
+/* libFuzzer target: PKCS#10 requests (x509_csr_verify), the worker's first
+ * parser of what a client sends and the custodian's re-check. Called with and
+ * without the output buffers; the subject that comes back is then formatted as
+ * the policy code would. */
+#include <stdint.h>
+#include <string.h>
+
+#include "firmware/x509/x509.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct x509_buf subject = { 0 }, spki = { 0 };
+	enum x509_key_type type;
+	unsigned bits;
+	char err[256], name[1024];
+
+	if (x509_csr_verify(data, size, &subject, &spki, err, sizeof(err)) == 0) {
+		(void)x509_name_format(subject.data, subject.len, name, sizeof(name));
+		(void)x509_spki_key(spki.data, spki.len, &type, &bits);
+		x509_buf_free(&subject);
+		x509_buf_free(&spki);
+	}
+	(void)x509_csr_verify(data, size, NULL, NULL, err, sizeof(err));
+	return 0;
+}
