@@ -3,7 +3,8 @@
 #   make            build everything under build/ (binaries in build/bin/)
 #   make check      install dependencies, build, run every test (unit, integration)
 #   make run        install, build, provision a demo SoftHSM token and CA, show it
-#   make SANITIZE=1 check   the same with ASan/UBSan, built under build/san/
+#   make SANITIZE=1 check   the suites with ASan/UBSan only, built under build/san/
+#   make fuzz-smoke  every fuzz target for FUZZ_TIME seconds (tests/fuzz/README.md)
 #   make defconfig | olddefconfig | menuconfig
 
 PYTHON  ?= /usr/bin/python3
@@ -87,6 +88,7 @@ include firmware/custodian/custodian.mk
 include firmware/admin/admin.mk
 include tests/unit/unit.mk
 include tests/bench/bench.mk
+include tests/fuzz/fuzz.mk
 
 all: $(ALL_BINS)
 
@@ -100,8 +102,18 @@ $(DEPS_STAMP):
 	@mkdir -p build && touch $@
 
 # ---- tests -----------------------------------------------------------------------
+# make check: every suite on the normal build, then again under ASan/UBSan, then a
+# short run of every fuzz target. make SANITIZE=1 check: the sanitizer build alone.
+ifeq ($(SANITIZE),1)
+check: $(DEPS_STAMP)
+	$(MAKE) SANITIZE=1 check-unit check-integration
+else
 check: $(DEPS_STAMP)
 	$(MAKE) check-unit check-integration
+	$(MAKE) SANITIZE=1 check-unit check-integration
+	$(MAKE) FUZZ_TIME=$(CHECK_FUZZ_TIME) fuzz-smoke
+endif
+CHECK_FUZZ_TIME ?= 5
 
 check-unit: $(ALL_BINS) $(UNIT_TESTS)
 	tests/unit/run.sh $(UNIT_TESTS)
@@ -118,7 +130,7 @@ run: $(DEPS_STAMP)
 	platform/run-demo.sh $(abspath $(BUILD)) build/demo
 
 clean:
-	rm -rf build/obj build/bin build/lib build/gen build/tests build/san build/config.h
+	rm -rf build/obj build/bin build/lib build/gen build/tests build/san build/fuzz build/config.h
 
 distclean:
 	rm -rf build .config .config.old

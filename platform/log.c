@@ -14,6 +14,7 @@ void log_init(const char *progname)
 	log_prog = slash ? slash + 1 : progname;
 }
 
+__attribute__((format(printf, 2, 0)))
 static void vlog(const char *level, const char *fmt, va_list ap, int err)
 {
 	char msg[1024];

@@ -59,16 +59,27 @@ static int prepare_dir(struct ca *ca, const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-/* Unique, readable labels: a failed ceremony never blocks the next one. */
-static void key_label(const char *role, char *out, size_t len)
+/* Unique, readable labels (time, then 3 random bytes from the token): a failed
+ * ceremony never blocks the next one, even within the same second, and several CAs
+ * can share one token. */
+static int key_label(struct ca *ca, const char *role, char *out, size_t len, char *err,
+		     size_t errlen)
 {
 	time_t now = time(NULL);
 	struct tm tm;
-	char ts[32];
+	struct hsm_err herr;
+	uint8_t rnd[3];
+	char ts[32], rh[2 * sizeof(rnd) + 1];
 
+	if (hsm_random(ca->hsm, rnd, sizeof(rnd), &herr) != HSM_OK) {
+		snprintf(err, errlen, "cannot draw random bytes for the key label: %s", herr.msg);
+		return -1;
+	}
+	hex_encode(rnd, sizeof(rnd), rh);
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(out, len, "ca-%s-%s", role, ts);
+	snprintf(out, len, "ca-%s-%s-%s", role, ts, rh);
+	return 0;
 }
 
 static int generate(struct ca *ca, enum hsm_key_role role, const struct hsm_keyspec *spec,
@@ -78,7 +89,9 @@ static int generate(struct ca *ca, enum hsm_key_role role, const struct hsm_keys
 	struct hsm_key_attrs a;
 	struct hsm_err herr;
 
-	key_label(role == HSM_ROLE_SIGN ? "sign" : "xchg", label, sizeof(label));
+	if (key_label(ca, role == HSM_ROLE_SIGN ? "sign" : "xchg", label, sizeof(label), err,
+		      errlen) != 0)
+		return -1;
 	if (hsm_generate_key(ca->hsm, role, spec, label, key, &herr) != HSM_OK) {
 		snprintf(err, errlen, "key generation failed: %s", herr.msg);
 		return -1;

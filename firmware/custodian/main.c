@@ -147,6 +147,30 @@ static void parse(int argc, char **argv, struct opts *o)
 		usage();
 }
 
+/* One line on how the token protects a CA key, read back from the token itself. */
+static int report_key(struct ca *ca, const char *what, const struct hsm_key *k)
+{
+	struct hsm_key_attrs a;
+	struct hsm_err herr;
+
+	if (hsm_key_attrs(ca->hsm, k, &a, &herr) != HSM_OK) {
+		log_warnx("cannot read the %s key's attributes: %s", what, herr.msg);
+		return -1;
+	}
+	printf("  %s key '%s': %ssensitive, %salways sensitive, %sextractable, "
+	       "%snever extractable, private value %sreadable; usage:%s%s%s%s\n",
+	       what, k->label, a.sensitive ? "" : "NOT ", a.always_sensitive ? "" : "NOT ",
+	       a.extractable ? "" : "not ", a.never_extractable ? "" : "NOT ",
+	       a.private_value_readable ? "" : "not ", a.sign ? " sign" : "",
+	       a.decrypt ? " decrypt" : "", a.unwrap ? " unwrap" : "", a.derive ? " derive" : "");
+	if (!a.sensitive || !a.always_sensitive || a.extractable || !a.never_extractable ||
+	    a.private_value_readable) {
+		log_warnx("the token does not protect the %s key", what);
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_check(struct opts *o)
 {
 	struct ca ca;
@@ -157,8 +181,14 @@ static int cmd_check(struct opts *o)
 		return 1;
 	}
 	x509_name_format(ca.cert.subject.data, ca.cert.subject.len, subj, sizeof(subj));
-	printf("CA '%s': the certificate carries the HSM signing key '%s'; ready.\n", subj,
+	printf("CA '%s': the certificate carries the HSM signing key '%s'.\n", subj,
 	       ca.sign_key.label);
+	if (report_key(&ca, "signing", &ca.sign_key) != 0 ||
+	    (ca.have_xchg && report_key(&ca, "exchange", &ca.xchg_key) != 0)) {
+		ca_close(&ca);
+		return 1;
+	}
+	printf("ready.\n");
 	ca_close(&ca);
 	return 0;
 }

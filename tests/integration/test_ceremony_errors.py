@@ -2,6 +2,7 @@
 clear message, a non-zero exit, and changes nothing."""
 import os
 import shutil
+import socket
 
 from conftest import BIN, caadm, run
 
@@ -70,8 +71,11 @@ def test_mismatched_ca_certificate_refused(root_ca, tmp_path):
     assert p.returncode != 0
     assert "does not match the HSM signing key" in p.stderr
     # The daemon refuses to start for the same reason.
-    p = run(BIN / "ca-custodian", "serve", "--data", root_ca["data"], "--fd", "0",
-            "--pin-file", t.pin_file, check=False)
+    a, b = socket.socketpair()
+    with a, b:
+        p = run(BIN / "ca-custodian", "serve", "--data", root_ca["data"],
+                "--fd", b.fileno(), "--pin-file", t.pin_file, check=False,
+                pass_fds=(b.fileno(),))
     assert p.returncode != 0
     assert "refusing to start" in p.stderr
 
