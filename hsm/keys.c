@@ -104,8 +104,10 @@ static int check_logged_in(struct hsm *h, CK_SESSION_HANDLE s, struct hsm_err *e
 
 /* SoftHSM drops the handles of private objects at logout: a call on a cached
  * key handle then fails with CKR_OBJECT_HANDLE_INVALID, not with
- * CKR_USER_NOT_LOGGED_IN. A handle error on a session that is no longer
- * logged in is therefore reported as the lost login it is (err->rv), so that
+ * CKR_USER_NOT_LOGGED_IN; and a C_SignInit racing with the logout (another
+ * process logging the token out mid-operation) fails with CKR_GENERAL_ERROR,
+ * the module no longer able to unwrap the key. A handle or general error on a
+ * session that is no longer logged in is therefore reported as the lost login it is (err->rv), so that
  * hsm_run recovers, and the message keeps the code the module gave. */
 int hsm_err_key_p11(struct hsm *h, CK_SESSION_HANDLE s, struct hsm_err *err,
 		    const char *fn, CK_RV rv)
@@ -114,7 +116,8 @@ int hsm_err_key_p11(struct hsm *h, CK_SESSION_HANDLE s, struct hsm_err *err,
 	size_t n;
 
 	hsm_err_p11(err, fn, rv);
-	if ((rv != CKR_OBJECT_HANDLE_INVALID && rv != CKR_KEY_HANDLE_INVALID) ||
+	if ((rv != CKR_OBJECT_HANDLE_INVALID && rv != CKR_KEY_HANDLE_INVALID &&
+	     rv != CKR_GENERAL_ERROR) ||
 	    logged_in(h, s, &info_rv) || err == NULL)
 		return HSM_EP11;
 	n = strlen(err->msg);

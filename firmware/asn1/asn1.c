@@ -2,6 +2,7 @@
  * creation by type name, DER encoding into malloc()ed buffers, strict decoding
  * and locating sub-elements inside the bytes they were decoded from. */
 #include "firmware/asn1/asn1.h"
+#include "firmware/asn1/der.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -97,50 +98,7 @@ int asn1_encode(asn1_node node, const char *name, uint8_t **der, size_t *der_len
 
 /* libtasn1 4.19's ASN1_DECODE_FLAG_STRICT_DER still accepts long-form lengths
  * that fit the short form (30 81 07 ...) and non-minimal long forms, so the
- * TLV framing is checked here as well: definite, minimal lengths at every
- * constructed level. Primitive contents (e.g. an extnValue OCTET STRING) are
- * checked when they are decoded in turn. */
-#define DER_MAX_DEPTH 64
-
-static int der_framing_ok(const uint8_t *p, size_t len, int depth)
-{
-	if (depth > DER_MAX_DEPTH)
-		return 0;
-	while (len > 0) {
-		size_t i = 1, clen = 0;
-		int constructed = (p[0] & 0x20) != 0;
-
-		if ((p[0] & 0x1f) == 0x1f) { /* high tag number: base-128 octets */
-			while (i < len && (p[i] & 0x80) && i < 5)
-				i++;
-			if (i >= len || (p[i] & 0x80))
-				return 0;
-			i++;
-		}
-		if (i >= len)
-			return 0;
-		if (p[i] < 0x80) {
-			clen = p[i++];
-		} else {
-			size_t n = p[i++] & 0x7f;
-			/* 0x80 is BER's indefinite length; 0xff is reserved. */
-			if (n == 0 || n > 4 || n > len - i || p[i] == 0)
-				return 0;
-			for (size_t k = 0; k < n; k++)
-				clen = (clen << 8) | p[i++];
-			if (clen < 0x80)
-				return 0;
-		}
-		if (clen > len - i)
-			return 0;
-		if (constructed && !der_framing_ok(p + i, clen, depth + 1))
-			return 0;
-		p += i + clen;
-		len -= i + clen;
-	}
-	return 1;
-}
-
+ * TLV framing is checked first (der_framing_ok, der.c). */
 int asn1_decode(const char *type, const uint8_t *der, size_t der_len, asn1_node *out,
 		char *err, size_t errlen)
 {
@@ -154,7 +112,7 @@ int asn1_decode(const char *type, const uint8_t *der, size_t der_len, asn1_node 
 		seterr(err, errlen, "%s: empty or oversized input", type);
 		return -1;
 	}
-	if (!der_framing_ok(der, der_len, 0)) {
+	if (!der_framing_ok(der, der_len)) {
 		seterr(err, errlen, "%s: not DER (indefinite or non-minimal length)", type);
 		return -1;
 	}

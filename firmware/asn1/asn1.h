@@ -1,6 +1,7 @@
 /* The project's ASN.1 layer: the PKIX module (pkix.asn) compiled by asn1Parser
  * into a libtasn1 definitions array at build time, plus small helpers around
- * libtasn1 for encoding and strict DER decoding. No hand-written DER codec. */
+ * libtasn1 for encoding and strict DER decoding. The one hand-written part is the
+ * DER writer of der.h, for the issuance hot path (it says why). */
 #ifndef ASN1_ASN1_H
 #define ASN1_ASN1_H
 

@@ -1,8 +1,10 @@
 /* Building the certificate extensions the CA writes (RFC 5280 4.2). Each
- * builder encodes one extnValue with the module's type and appends it to a
- * list; x509i_exts_write puts the list into a TBSCertificate or an
- * extensionRequest attribute. */
+ * builder encodes one extnValue with the DER writer (asn1/der.h: the issuance
+ * hot path) and appends it to a list; x509i_exts_der puts the list into a
+ * TBSCertificate, x509i_exts_write (libtasn1) into an extensionRequest attribute.
+ * Every value is decoded again with the PKIX module by the custodian's lint. */
 #include "firmware/x509/x509_int.h"
+#include "firmware/asn1/der.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,145 +27,104 @@ void x509i_exts_free(struct x509i_exts *x)
 	x->n = 0;
 }
 
-/* Encodes node as the value of a new extension and frees node. */
-static int add(struct x509i_exts *x, const char *oid, int critical, asn1_node *node,
+/* Appends the value the writer holds as a new extension; frees the writer. */
+static int add(struct x509i_exts *x, const char *oid, int critical, struct der *d,
 	       const char *what, char *err, size_t errlen)
 {
 	struct x509i_ext *e;
-	int rc;
 
 	if (x->n == X509I_MAX_EXT) {
-		asn1_delete_structure(node);
+		der_free(d);
 		x509i_err(err, errlen, "%s: too many extensions", what);
 		return -1;
 	}
 	e = &x->e[x->n];
-	rc = asn1_encode(*node, "", &e->value.data, &e->value.len, err, errlen);
-	asn1_delete_structure(node);
-	if (rc != 0)
+	if (der_finish(d, &e->value.data, &e->value.len) != 0) {
+		x509i_err(err, errlen, "%s: cannot encode", what);
 		return -1;
+	}
 	e->oid = oid;
 	e->critical = critical;
 	x->n++;
 	return 0;
 }
 
-static int new_node(const char *type, asn1_node *node, const char *what, char *err,
-		    size_t errlen)
-{
-	if (asn1_new(type, node) == 0)
-		return 0;
-	x509i_err(err, errlen, "%s: ASN.1 type %s unavailable", what, type);
-	return -1;
-}
-
-static int wfail(asn1_node *node, const char *what, char *err, size_t errlen)
-{
-	asn1_delete_structure(node);
-	x509i_err(err, errlen, "%s: cannot encode", what);
-	return -1;
-}
-
 int x509i_ext_basic_constraints(struct x509i_exts *x, int is_ca, int path_len, char *err,
 				size_t errlen)
 {
-	asn1_node n = NULL;
-	int rc;
+	struct der d;
 
 	if (path_len >= 0 && !is_ca) {
 		x509i_err(err, errlen, "basic_constraints: path_len requires is_ca");
 		return -1;
 	}
-	if (new_node("PKIX.BasicConstraints", &n, "basic_constraints", err, errlen) != 0)
-		return -1;
-	/* Writing FALSE leaves the DEFAULT out, as DER requires. */
-	rc = asn1_write_value(n, "cA", is_ca ? "TRUE" : "FALSE", 1);
-	if (rc == ASN1_SUCCESS) {
-		char num[16];
-		snprintf(num, sizeof num, "%d", path_len);
-		rc = path_len >= 0 ? asn1_write_value(n, "pathLenConstraint", num, 0)
-				   : asn1_write_value(n, "pathLenConstraint", NULL, 0);
-	}
-	if (rc != ASN1_SUCCESS)
-		return wfail(&n, "basic_constraints", err, errlen);
+	der_init(&d);
+	der_begin(&d, DER_SEQUENCE);
+	if (is_ca) /* cA FALSE is the DEFAULT, which DER leaves out */
+		der_bool(&d, 1);
+	if (path_len >= 0)
+		der_small_uint(&d, (unsigned long)path_len);
+	der_end(&d);
 	/* RFC 5280 4.2.1.9: critical in CA certificates. */
-	return add(x, OID_BC, is_ca, &n, "basic_constraints", err, errlen);
+	return add(x, OID_BC, is_ca, &d, "basic_constraints", err, errlen);
 }
 
 int x509i_ext_key_usage(struct x509i_exts *x, unsigned ku, char *err, size_t errlen)
 {
-	asn1_node n = NULL;
-	uint8_t bits[1] = {0};
-	int nbits = 0;
+	struct der d;
 
 	if (ku == 0 || ku >= (1u << 7)) {
 		x509i_err(err, errlen, "key_usage: no or unknown bits 0x%x", ku);
 		return -1;
 	}
-	/* RFC 5280 bit 0 is the most significant bit of the first octet; DER
-	 * drops trailing zero bits of a named bit list, so the length is that
-	 * of the highest bit set. */
-	for (int i = 0; i < 7; i++)
-		if (ku & (1u << i)) {
-			bits[0] |= (uint8_t)(0x80 >> i);
-			nbits = i + 1;
-		}
-	if (new_node("PKIX.KeyUsage", &n, "key_usage", err, errlen) != 0)
-		return -1;
-	if (asn1_write_value(n, "", bits, nbits) != ASN1_SUCCESS)
-		return wfail(&n, "key_usage", err, errlen);
-	return add(x, OID_KU, 1, &n, "key_usage", err, errlen);
+	der_init(&d);
+	der_named_bits(&d, ku);
+	return add(x, OID_KU, 1, &d, "key_usage", err, errlen);
 }
 
 int x509i_ext_eku(struct x509i_exts *x, const char *const *oids, size_t n, char *err,
 		  size_t errlen)
 {
-	asn1_node node = NULL;
+	struct der d;
 
-	if (new_node("PKIX.ExtKeyUsageSyntax", &node, "eku", err, errlen) != 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		if (!x509i_oid_valid(oids[i])) {
-			asn1_delete_structure(&node);
 			x509i_err(err, errlen, "eku[%zu]: not a dotted OID", i);
 			return -1;
 		}
-		if (asn1_write_value(node, "", "NEW", 1) != ASN1_SUCCESS ||
-		    asn1_write_value(node, "?LAST", oids[i], 1) != ASN1_SUCCESS)
-			return wfail(&node, "eku", err, errlen);
-	}
-	return add(x, OID_EKU, 0, &node, "eku", err, errlen);
+	der_init(&d);
+	der_begin(&d, DER_SEQUENCE);
+	for (size_t i = 0; i < n; i++)
+		der_oid(&d, oids[i]);
+	der_end(&d);
+	return add(x, OID_EKU, 0, &d, "eku", err, errlen);
 }
 
 int x509i_ext_ski(struct x509i_exts *x, const struct x509_buf *spki, char *err, size_t errlen)
 {
-	asn1_node n = NULL;
+	struct der d;
 	uint8_t id[20];
 
 	if (spki == NULL || spki->data == NULL || x509_key_id(spki->data, spki->len, id) != 0) {
 		x509i_err(err, errlen, "ski: spki is not a DER SubjectPublicKeyInfo");
 		return -1;
 	}
-	if (new_node("PKIX.SubjectKeyIdentifier", &n, "ski", err, errlen) != 0)
-		return -1;
-	if (asn1_write_value(n, "", id, sizeof id) != ASN1_SUCCESS)
-		return wfail(&n, "ski", err, errlen);
-	return add(x, OID_SKI, 0, &n, "ski", err, errlen);
+	der_init(&d);
+	der_prim(&d, DER_OCTET_STRING, id, sizeof id);
+	return add(x, OID_SKI, 0, &d, "ski", err, errlen);
 }
 
 int x509i_ext_aki(struct x509i_exts *x, const uint8_t id[20], char *err, size_t errlen)
 {
-	asn1_node n = NULL;
+	struct der d;
 
-	if (new_node("PKIX.AuthorityKeyIdentifier", &n, "aki", err, errlen) != 0)
-		return -1;
-	/* keyIdentifier only (RFC 5280 4.2.1.1): issuer+serial would pin the
+	/* keyIdentifier [0] only (RFC 5280 4.2.1.1): issuer+serial would pin the
 	 * issuer's certificate and break chains across CA renewal. */
-	if (asn1_write_value(n, "keyIdentifier", id, 20) != ASN1_SUCCESS ||
-	    asn1_write_value(n, "authorityCertIssuer", NULL, 0) != ASN1_SUCCESS ||
-	    asn1_write_value(n, "authorityCertSerialNumber", NULL, 0) != ASN1_SUCCESS)
-		return wfail(&n, "aki", err, errlen);
-	return add(x, OID_AKI, 0, &n, "aki", err, errlen);
+	der_init(&d);
+	der_begin(&d, DER_SEQUENCE);
+	der_prim(&d, DER_CTX_PRIM(0), id, 20);
+	der_end(&d);
+	return add(x, OID_AKI, 0, &d, "aki", err, errlen);
 }
 
 /* A URI for an IA5String GeneralName: printable ASCII, no spaces, a scheme. */
@@ -179,50 +140,45 @@ static int uri_ok(const char *u)
 	return 1;
 }
 
-/* Writes a uniformResourceIdentifier GeneralName at path. */
-static int write_uri(asn1_node n, const char *path, const char *uri)
+/* GeneralName uniformResourceIdentifier: [6] IMPLICIT IA5String. */
+static void uri_name(struct der *d, const char *uri)
 {
-	char name[128];
-
-	snprintf(name, sizeof name, "%s.uniformResourceIdentifier", path);
-	return asn1_write_value(n, path, "uniformResourceIdentifier", 1) == ASN1_SUCCESS &&
-			       asn1_write_value(n, name, uri, (int)strlen(uri)) == ASN1_SUCCESS
-		       ? 0
-		       : -1;
+	der_prim(d, DER_CTX_PRIM(6), uri, strlen(uri));
 }
 
 int x509i_ext_cdp(struct x509i_exts *x, const char *uri, char *err, size_t errlen)
 {
-	asn1_node n = NULL;
+	struct der d;
 
 	if (!uri_ok(uri)) {
 		x509i_err(err, errlen, "cdp_url: not a URI");
 		return -1;
 	}
-	if (new_node("PKIX.CRLDistributionPoints", &n, "cdp_url", err, errlen) != 0)
-		return -1;
-	if (asn1_write_value(n, "", "NEW", 1) != ASN1_SUCCESS ||
-	    asn1_write_value(n, "?LAST.distributionPoint", "fullName", 1) != ASN1_SUCCESS ||
-	    asn1_write_value(n, "?LAST.distributionPoint.fullName", "NEW", 1) != ASN1_SUCCESS ||
-	    write_uri(n, "?LAST.distributionPoint.fullName.?LAST", uri) != 0 ||
-	    asn1_write_value(n, "?LAST.reasons", NULL, 0) != ASN1_SUCCESS ||
-	    asn1_write_value(n, "?LAST.cRLIssuer", NULL, 0) != ASN1_SUCCESS)
-		return wfail(&n, "cdp_url", err, errlen);
-	return add(x, OID_CDP, 0, &n, "cdp_url", err, errlen);
+	der_init(&d);
+	der_begin(&d, DER_SEQUENCE);       /* CRLDistributionPoints */
+	der_begin(&d, DER_SEQUENCE);       /* DistributionPoint */
+	der_begin(&d, DER_CTX(0));         /* distributionPoint (a CHOICE: explicit) */
+	der_begin(&d, DER_CTX(0));         /* fullName [0] IMPLICIT GeneralNames */
+	uri_name(&d, uri);
+	der_end(&d);
+	der_end(&d);
+	der_end(&d);
+	der_end(&d);
+	return add(x, OID_CDP, 0, &d, "cdp_url", err, errlen);
 }
 
-static int add_access(asn1_node n, const char *method, const char *uri)
+static void access_description(struct der *d, const char *method, const char *uri)
 {
-	if (asn1_write_value(n, "", "NEW", 1) != ASN1_SUCCESS ||
-	    asn1_write_value(n, "?LAST.accessMethod", method, 1) != ASN1_SUCCESS)
-		return -1;
-	return write_uri(n, "?LAST.accessLocation", uri);
+	der_begin(d, DER_SEQUENCE);
+	der_oid(d, method);
+	uri_name(d, uri);
+	der_end(d);
 }
 
 int x509i_ext_aia(struct x509i_exts *x, const char *ca_issuers, const char *ocsp, char *err,
 		  size_t errlen)
 {
-	asn1_node n = NULL;
+	struct der d;
 	int has_ca = ca_issuers && *ca_issuers, has_ocsp = ocsp && *ocsp;
 
 	if ((has_ca && !uri_ok(ca_issuers)) || (has_ocsp && !uri_ok(ocsp))) {
@@ -230,13 +186,15 @@ int x509i_ext_aia(struct x509i_exts *x, const char *ca_issuers, const char *ocsp
 			  has_ca && !uri_ok(ca_issuers) ? "aia_ca_issuers_url" : "aia_ocsp_url");
 		return -1;
 	}
-	if (new_node("PKIX.AuthorityInfoAccessSyntax", &n, "aia", err, errlen) != 0)
-		return -1;
+	der_init(&d);
+	der_begin(&d, DER_SEQUENCE);
 	/* OCSP first, then caIssuers: the order most issuers use. */
-	if ((has_ocsp && add_access(n, OID_AD_OCSP, ocsp) != 0) ||
-	    (has_ca && add_access(n, OID_AD_CA_ISSUERS, ca_issuers) != 0))
-		return wfail(&n, "aia", err, errlen);
-	return add(x, OID_AIA, 0, &n, "aia", err, errlen);
+	if (has_ocsp)
+		access_description(&d, OID_AD_OCSP, ocsp);
+	if (has_ca)
+		access_description(&d, OID_AD_CA_ISSUERS, ca_issuers);
+	der_end(&d);
+	return add(x, OID_AIA, 0, &d, "aia", err, errlen);
 }
 
 int x509i_exts_write(asn1_node node, const char *field, const struct x509i_exts *x,

@@ -1,7 +1,9 @@
-/* TBSCertificate v3, built field by field with libtasn1 (wolfSSL's builder is
- * not used: see shared/notes/dependencies.md). Extensions are written in a
- * fixed order: BasicConstraints, KeyUsage, EKU, SKI, AKI, CDP, AIA. */
+/* TBSCertificate v3, built field by field with the project's DER writer
+ * (asn1/der.h says why not libtasn1 on this path; wolfSSL's builder is not used:
+ * see shared/notes/dependencies.md). Extensions are written in a fixed order:
+ * BasicConstraints, KeyUsage, EKU, SKI, AKI, CDP, AIA. */
 #include "firmware/x509/x509_int.h"
+#include "firmware/asn1/der.h"
 
 #include <string.h>
 
@@ -75,37 +77,82 @@ static int build_exts(const struct x509_tbs *t, struct x509i_exts *x, char *err,
 	return 0;
 }
 
-static int write_fields(asn1_node n, const struct x509_tbs *t, const struct x509i_exts *x,
+/* Extensions ::= SEQUENCE OF Extension, inside the [3] EXPLICIT tag. */
+static void write_exts(struct der *d, const struct x509i_exts *x)
+{
+	der_begin(d, DER_CTX(3));
+	der_begin(d, DER_SEQUENCE);
+	for (size_t i = 0; i < x->n; i++) {
+		const struct x509i_ext *e = &x->e[i];
+		der_begin(d, DER_SEQUENCE);
+		der_oid(d, e->oid);
+		if (e->critical) /* FALSE is the DEFAULT, which DER leaves out */
+			der_bool(d, 1);
+		der_prim(d, DER_OCTET_STRING, e->value.data, e->value.len);
+		der_end(d);
+	}
+	der_end(d);
+	der_end(d);
+}
+
+/* The fields in RFC 5280 4.1 order. Names and the SPKI are inserted as the DER
+ * the caller holds, after a framing check; lint decodes them again. */
+static int write_fields(struct der *d, const struct x509_tbs *t, const struct x509i_exts *x,
 			char *err, size_t errlen)
 {
-	if (asn1_write_value(n, "version", "v3", 0) != ASN1_SUCCESS ||
-	    asn1_write_value(n, "serialNumber", t->serial, (int)t->serial_len) != ASN1_SUCCESS) {
-		x509i_err(err, errlen, "serial: cannot write");
+	static const uint8_t v3[] = {DER_CTX(0), 3, DER_INTEGER, 1, 2};
+	static const uint8_t null[] = {DER_NULL, 0};
+	const char *oid = x509i_sigalg_oid(t->sigalg);
+
+	if (oid == NULL) {
+		x509i_err(err, errlen, "sigalg: unsupported signature algorithm %d", (int)t->sigalg);
 		return -1;
 	}
-	if (x509i_algid_write(n, "signature", t->sigalg, err, errlen) != 0 ||
-	    x509i_copy_der(n, "issuer", "PKIX.Name", &t->issuer, "issuer", err, errlen) != 0 ||
-	    x509i_time_write(n, "validity.notBefore", t->not_before, "not_before", err, errlen) ||
-	    x509i_time_write(n, "validity.notAfter", t->not_after, "not_after", err, errlen) ||
-	    x509i_copy_der(n, "subject", "PKIX.Name", &t->subject, "subject", err, errlen) != 0 ||
-	    x509i_copy_der(n, "subjectPublicKeyInfo", "PKIX.SubjectPublicKeyInfo", &t->spki,
-			   "spki", err, errlen) != 0)
+	der_begin(d, DER_SEQUENCE);
+	der_raw(d, DER_CTX(0), v3, sizeof v3);
+	der_uint(d, DER_INTEGER, t->serial, t->serial_len);
+	der_begin(d, DER_SEQUENCE); /* AlgorithmIdentifier: NULL parameters for RSA only */
+	der_oid(d, oid);
+	if (x509i_sigalg_key(t->sigalg) == X509_KEY_RSA)
+		der_raw(d, DER_NULL, null, sizeof null);
+	der_end(d);
+	if (t->issuer.data == NULL || !der_tlv_ok(t->issuer.data, t->issuer.len)) {
+		x509i_err(err, errlen, "issuer: not a DER Name");
 		return -1;
-	/* Unused OPTIONAL fields must be removed explicitly in libtasn1. */
-	asn1_write_value(n, "issuerUniqueID", NULL, 0);
-	asn1_write_value(n, "subjectUniqueID", NULL, 0);
-	if (x->n == 0)
-		return asn1_write_value(n, "extensions", NULL, 0) == ASN1_SUCCESS ? 0 : -1;
-	return x509i_exts_write(n, "extensions", x, err, errlen);
+	}
+	der_raw(d, DER_SEQUENCE, t->issuer.data, t->issuer.len);
+	der_begin(d, DER_SEQUENCE);
+	der_time(d, (long long)t->not_before);
+	der_time(d, (long long)t->not_after);
+	der_end(d);
+	if (d->failed) {
+		x509i_err(err, errlen, "not_before/not_after: outside 1950..9999");
+		return -1;
+	}
+	if (t->subject.data == NULL || !der_tlv_ok(t->subject.data, t->subject.len)) {
+		x509i_err(err, errlen, "subject: not a DER Name");
+		return -1;
+	}
+	der_raw(d, DER_SEQUENCE, t->subject.data, t->subject.len);
+	if (t->spki.data == NULL || !der_tlv_ok(t->spki.data, t->spki.len)) {
+		x509i_err(err, errlen, "spki: not a DER SubjectPublicKeyInfo");
+		return -1;
+	}
+	der_raw(d, DER_SEQUENCE, t->spki.data, t->spki.len);
+	if (x->n > 0)
+		write_exts(d, x);
+	der_end(d);
+	return 0;
 }
 
 int x509_tbs_encode(const struct x509_tbs *t, struct x509_buf *out, char *err, size_t errlen)
 {
 	struct x509i_exts x;
-	asn1_node n = NULL;
+	struct der d;
 	int rc = -1;
 
 	memset(&x, 0, sizeof x);
+	der_init(&d);
 	out->data = NULL;
 	out->len = 0;
 	if (t == NULL) {
@@ -118,17 +165,15 @@ int x509_tbs_encode(const struct x509_tbs *t, struct x509_buf *out, char *err, s
 		x509i_err(err, errlen, "not_after: must be later than not_before");
 		return -1;
 	}
-	if (build_exts(t, &x, err, errlen) != 0)
+	if (build_exts(t, &x, err, errlen) != 0 || write_fields(&d, t, &x, err, errlen) != 0)
 		goto out;
-	if (asn1_new("PKIX.TBSCertificate", &n) != 0) {
-		x509i_err(err, errlen, "tbs: ASN.1 definitions unavailable");
+	if (der_finish(&d, &out->data, &out->len) != 0) {
+		x509i_err(err, errlen, "tbs: cannot encode");
 		goto out;
 	}
-	if (write_fields(n, t, &x, err, errlen) == 0 &&
-	    asn1_encode(n, "", &out->data, &out->len, err, errlen) == 0)
-		rc = 0;
+	rc = 0;
 out:
-	asn1_delete_structure(&n);
+	der_free(&d);
 	x509i_exts_free(&x);
 	return rc;
 }

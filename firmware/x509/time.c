@@ -7,34 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-int x509i_time_write(asn1_node node, const char *field, time_t t, const char *what,
-		     char *err, size_t errlen)
-{
-	struct tm tm;
-	char name[96], val[24];
-	int utc;
-
-	if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 < 1950 ||
-	    tm.tm_year + 1900 > 9999) {
-		x509i_err(err, errlen, "%s: outside 1950..9999", what);
-		return -1;
-	}
-	utc = tm.tm_year + 1900 < 2050;
-	if (utc)
-		snprintf(val, sizeof val, "%02d%02d%02d%02d%02d%02dZ", tm.tm_year % 100,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	else
-		snprintf(val, sizeof val, "%04d%02d%02d%02d%02d%02dZ", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	snprintf(name, sizeof name, "%s.%s", field, utc ? "utcTime" : "generalTime");
-	if (asn1_write_value(node, field, utc ? "utcTime" : "generalTime", 1) != ASN1_SUCCESS ||
-	    asn1_write_value(node, name, val, (int)strlen(val)) != ASN1_SUCCESS) {
-		x509i_err(err, errlen, "%s: cannot write time", what);
-		return -1;
-	}
-	return 0;
-}
-
 /* n decimal digits at s. */
 static int digits(const char *s, int n, int *out)
 {

@@ -46,8 +46,6 @@ int x509i_copy_der(asn1_node node, const char *field, const char *type,
 
 /* ---- time.c ---- */
 /* Writes a Time CHOICE: UTCTime before 2050, GeneralizedTime from 2050. */
-int x509i_time_write(asn1_node node, const char *field, time_t t, const char *what,
-		     char *err, size_t errlen);
 /* Reads a Time CHOICE (Zulu with seconds, as RFC 5280 requires). */
 int x509i_time_read(asn1_node node, const char *field, time_t *out);
 

@@ -1,0 +1,375 @@
+/* The DER writer (der.h says why the hot path does not use libtasn1) and the DER
+ * framing check libtasn1's decoder is given as a front end. */
+#include "firmware/asn1/der.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* libtasn1 4.19's ASN1_DECODE_FLAG_STRICT_DER still accepts long-form lengths
+ * that fit the short form (30 81 07 ...) and non-minimal long forms, so the
+ * TLV framing is checked here as well: definite, minimal lengths at every
+ * constructed level. Primitive contents (e.g. an extnValue OCTET STRING) are
+ * checked when they are decoded in turn. */
+#define DER_MAX_DEPTH 64
+
+static int framing_ok(const uint8_t *p, size_t len, int depth)
+{
+	if (depth > DER_MAX_DEPTH)
+		return 0;
+	while (len > 0) {
+		size_t i = 1, clen = 0;
+		int constructed = (p[0] & 0x20) != 0;
+
+		if ((p[0] & 0x1f) == 0x1f) { /* high tag number: base-128 octets */
+			while (i < len && (p[i] & 0x80) && i < 5)
+				i++;
+			if (i >= len || (p[i] & 0x80))
+				return 0;
+			i++;
+		}
+		if (i >= len)
+			return 0;
+		if (p[i] < 0x80) {
+			clen = p[i++];
+		} else {
+			size_t n = p[i++] & 0x7f;
+			/* 0x80 is BER's indefinite length; 0xff is reserved. */
+			if (n == 0 || n > 4 || n > len - i || p[i] == 0)
+				return 0;
+			for (size_t k = 0; k < n; k++)
+				clen = (clen << 8) | p[i++];
+			if (clen < 0x80)
+				return 0;
+		}
+		if (clen > len - i)
+			return 0;
+		if (constructed && !framing_ok(p + i, clen, depth + 1))
+			return 0;
+		p += i + clen;
+		len -= i + clen;
+	}
+	return 1;
+}
+
+int der_framing_ok(const uint8_t *p, size_t len)
+{
+	return framing_ok(p, len, 0);
+}
+
+/* Header length and content length of the single TLV at p, or 0. */
+static size_t tlv_size(const uint8_t *p, size_t len)
+{
+	size_t i = 2, clen;
+
+	if (len < 2 || (p[0] & 0x1f) == 0x1f)
+		return 0;
+	clen = p[1];
+	if (clen & 0x80) {
+		size_t n = clen & 0x7f;
+		if (n == 0 || n > 4 || n > len - 2)
+			return 0;
+		clen = 0;
+		for (size_t k = 0; k < n; k++)
+			clen = (clen << 8) | p[i++];
+	}
+	return clen <= len - i ? i + clen : 0;
+}
+
+int der_tlv_ok(const uint8_t *p, size_t len)
+{
+	return p != NULL && tlv_size(p, len) == len && der_framing_ok(p, len);
+}
+
+void der_init(struct der *d)
+{
+	memset(d, 0, sizeof *d);
+}
+
+void der_free(struct der *d)
+{
+	free(d->buf);
+	memset(d, 0, sizeof *d);
+}
+
+static void fail(struct der *d)
+{
+	d->failed = 1;
+}
+
+static int reserve(struct der *d, size_t n)
+{
+	size_t cap;
+	uint8_t *nb;
+
+	if (d->failed)
+		return -1;
+	if (n > DER_MAX_SIZE || d->len > DER_MAX_SIZE - n) {
+		fail(d);
+		return -1;
+	}
+	if (d->len + n <= d->cap)
+		return 0;
+	cap = d->cap ? d->cap : 256;
+	while (cap < d->len + n)
+		cap *= 2;
+	nb = realloc(d->buf, cap);
+	if (nb == NULL) {
+		fail(d);
+		return -1;
+	}
+	d->buf = nb;
+	d->cap = cap;
+	return 0;
+}
+
+static void put(struct der *d, const void *p, size_t n)
+{
+	if (n == 0 || reserve(d, n) != 0)
+		return;
+	memcpy(d->buf + d->len, p, n);
+	d->len += n;
+}
+
+/* The length octets for n into out; returns how many. */
+static size_t len_octets(size_t n, uint8_t out[5])
+{
+	size_t k = 0;
+
+	if (n < 0x80) {
+		out[0] = (uint8_t)n;
+		return 1;
+	}
+	for (size_t v = n; v; v >>= 8)
+		k++;
+	out[0] = (uint8_t)(0x80 | k);
+	for (size_t i = 0; i < k; i++)
+		out[1 + i] = (uint8_t)(n >> (8 * (k - 1 - i)));
+	return 1 + k;
+}
+
+void der_prim(struct der *d, uint8_t tag, const void *contents, size_t len)
+{
+	uint8_t hdr[6];
+	size_t hl;
+
+	if (len > DER_MAX_SIZE) {
+		fail(d);
+		return;
+	}
+	hdr[0] = tag;
+	hl = 1 + len_octets(len, hdr + 1);
+	if (reserve(d, hl + len) != 0)
+		return;
+	put(d, hdr, hl);
+	put(d, contents, len);
+}
+
+void der_raw(struct der *d, uint8_t want_tag, const uint8_t *tlv, size_t len)
+{
+	if (d->failed)
+		return;
+	if (len == 0 || tlv[0] != want_tag || !der_tlv_ok(tlv, len)) {
+		fail(d);
+		return;
+	}
+	put(d, tlv, len);
+}
+
+void der_begin(struct der *d, uint8_t tag)
+{
+	uint8_t hdr[2] = {tag, 0};
+
+	if (d->failed)
+		return;
+	if (d->depth == DER_MAX_NEST) {
+		fail(d);
+		return;
+	}
+	d->open[d->depth++] = d->len;
+	put(d, hdr, sizeof hdr); /* one length octet for now; widened in der_end */
+}
+
+void der_end(struct der *d)
+{
+	uint8_t lo[5];
+	size_t start, clen, ll;
+
+	if (d->failed)
+		return;
+	if (d->depth == 0) {
+		fail(d);
+		return;
+	}
+	start = d->open[--d->depth];
+	clen = d->len - start - 2;
+	ll = len_octets(clen, lo);
+	if (ll > 1) {
+		if (reserve(d, ll - 1) != 0)
+			return;
+		memmove(d->buf + start + 1 + ll, d->buf + start + 2, clen);
+		d->len += ll - 1;
+	}
+	memcpy(d->buf + start + 1, lo, ll);
+}
+
+void der_uint(struct der *d, uint8_t tag, const uint8_t *mag, size_t len)
+{
+	uint8_t zero = 0;
+
+	while (len > 1 && mag[0] == 0) {
+		mag++;
+		len--;
+	}
+	if (len == 0) {
+		mag = &zero;
+		len = 1;
+	}
+	if (mag[0] & 0x80) {
+		uint8_t hdr[6];
+		size_t hl;
+
+		hdr[0] = tag;
+		hl = 1 + len_octets(len + 1, hdr + 1);
+		put(d, hdr, hl);
+		put(d, &zero, 1);
+		put(d, mag, len);
+		return;
+	}
+	der_prim(d, tag, mag, len);
+}
+
+void der_small_uint(struct der *d, unsigned long v)
+{
+	uint8_t b[sizeof v];
+
+	for (size_t i = 0; i < sizeof v; i++)
+		b[i] = (uint8_t)(v >> (8 * (sizeof v - 1 - i)));
+	der_uint(d, DER_INTEGER, b, sizeof b);
+}
+
+void der_bool(struct der *d, int v)
+{
+	uint8_t b = v ? 0xff : 0x00;
+
+	der_prim(d, DER_BOOLEAN, &b, 1);
+}
+
+void der_named_bits(struct der *d, unsigned long bits)
+{
+	uint8_t c[1 + sizeof bits];
+	size_t nbits = 0, nbytes;
+
+	for (size_t i = 0; i < 8 * sizeof bits; i++)
+		if (bits & (1ul << i))
+			nbits = i + 1;
+	nbytes = (nbits + 7) / 8;
+	memset(c, 0, sizeof c);
+	for (size_t i = 0; i < nbits; i++)
+		if (bits & (1ul << i))
+			c[1 + i / 8] |= (uint8_t)(0x80 >> (i % 8));
+	c[0] = (uint8_t)(nbytes * 8 - nbits); /* unused bits in the last octet */
+	der_prim(d, DER_BIT_STRING, c, 1 + nbytes);
+}
+
+/* One dotted arc; -1 on overflow or a non-digit. */
+static int arc(const char **s, unsigned long long *out)
+{
+	unsigned long long v = 0;
+	const char *p = *s;
+
+	if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (~0ull >> 8))
+			return -1;
+		v = v * 10 + (unsigned)(*p - '0');
+	}
+	*s = p;
+	*out = v;
+	return 0;
+}
+
+static size_t base128(unsigned long long v, uint8_t *out)
+{
+	uint8_t tmp[10];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (uint8_t)(v & 0x7f);
+		v >>= 7;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		out[i] = (uint8_t)(tmp[n - 1 - i] | (i + 1 < n ? 0x80 : 0));
+	return n;
+}
+
+void der_oid(struct der *d, const char *s)
+{
+	uint8_t c[128];
+	size_t n = 0;
+	unsigned long long first, second, v;
+
+	if (d->failed)
+		return;
+	if (s == NULL || arc(&s, &first) != 0 || first > 2 || *s++ != '.' ||
+	    arc(&s, &second) != 0 || (first < 2 && second >= 40) ||
+	    second > (~0ull >> 8) - 80)
+		goto bad;
+	n = base128(first * 40 + second, c);
+	while (*s == '.') {
+		s++;
+		if (arc(&s, &v) != 0 || n + 10 > sizeof c)
+			goto bad;
+		n += base128(v, c + n);
+	}
+	if (*s != 0)
+		goto bad;
+	der_prim(d, DER_OID, c, n);
+	return;
+bad:
+	fail(d);
+}
+
+void der_time(struct der *d, long long unix_time)
+{
+	struct tm tm;
+	time_t t = (time_t)unix_time;
+	char v[24];
+	int y;
+
+	if (gmtime_r(&t, &tm) == NULL) {
+		fail(d);
+		return;
+	}
+	y = tm.tm_year + 1900;
+	if (y < 1950 || y > 9999) {
+		fail(d);
+		return;
+	}
+	if (y < 2050) {
+		snprintf(v, sizeof v, "%02d%02d%02d%02d%02d%02dZ", y % 100, tm.tm_mon + 1,
+			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		der_prim(d, DER_UTC_TIME, v, 13);
+	} else {
+		snprintf(v, sizeof v, "%04d%02d%02d%02d%02d%02dZ", y, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec);
+		der_prim(d, DER_GENERALIZED_TIME, v, 15);
+	}
+}
+
+int der_finish(struct der *d, uint8_t **out, size_t *out_len)
+{
+	*out = NULL;
+	*out_len = 0;
+	if (d->failed || d->depth != 0 || d->len == 0) {
+		der_free(d);
+		return -1;
+	}
+	*out = d->buf;
+	*out_len = d->len;
+	d->buf = NULL;
+	der_free(d);
+	return 0;
+}

@@ -1,0 +1,199 @@
+/* firmware/asn1/der.c: the DER writer, checked byte for byte against known
+ * encodings and, for whole structures, against libtasn1's strict decoder. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "firmware/asn1/asn1.h"
+#include "firmware/asn1/der.h"
+
+static uint8_t *out;
+static size_t out_len;
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(out);
+	out = NULL;
+	out_len = 0;
+	return 0;
+}
+
+static void expect(struct der *d, const uint8_t *want, size_t want_len)
+{
+	assert_int_equal(der_finish(d, &out, &out_len), 0);
+	assert_int_equal(out_len, want_len);
+	assert_memory_equal(out, want, want_len);
+}
+
+static void test_integers(void **state)
+{
+	struct der d;
+	static const uint8_t mag[] = {0x00, 0x00, 0x80, 0x01};
+	static const uint8_t want[] = {0x30, 0x0f, 0x02, 0x01, 0x00, 0x02, 0x01, 0x7f,
+				       0x02, 0x02, 0x00, 0x80, 0x02, 0x03, 0x00, 0x80, 0x01};
+	(void)state;
+	der_init(&d);
+	der_begin(&d, DER_SEQUENCE);
+	der_small_uint(&d, 0);
+	der_small_uint(&d, 127);
+	der_small_uint(&d, 128); /* high bit: a 0x00 keeps it positive */
+	der_uint(&d, DER_INTEGER, mag, sizeof mag); /* leading zeros stripped */
+	der_end(&d);
+	expect(&d, want, sizeof want);
+}
+
+/* The outer length is patched at der_end: short form, then 1, 2 and 3 octets
+ * of long form, with the nested value's contents moved intact. */
+static void test_length_widening(void **state)
+{
+	static const size_t sizes[] = {0, 1, 121, 122, 250, 251, 65530, 65531};
+	(void)state;
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		size_t n = sizes[i];
+		size_t inner_hl = n < 128 ? 2 : n < 256 ? 3 : n < 65536 ? 4 : 5;
+		size_t clen = inner_hl + n;
+		size_t outer_hl = clen < 128 ? 2 : clen < 256 ? 3 : clen < 65536 ? 4 : 5;
+		static uint8_t body[65536];
+		struct der d;
+
+		for (size_t k = 0; k < n; k++)
+			body[k] = (uint8_t)(k * 7);
+		der_init(&d);
+		der_begin(&d, DER_SEQUENCE);
+		der_prim(&d, DER_OCTET_STRING, body, n);
+		der_end(&d);
+		assert_int_equal(der_finish(&d, &out, &out_len), 0);
+		assert_int_equal(out_len, outer_hl + clen);
+		assert_true(der_tlv_ok(out, out_len));
+		assert_int_equal(out[outer_hl], DER_OCTET_STRING);
+		if (n)
+			assert_memory_equal(out + outer_hl + inner_hl, body, n);
+		free(out);
+		out = NULL;
+	}
+}
+
+static void test_oids(void **state)
+{
+	struct der d;
+	/* 1.2.840.113549.1.1.11 and 2.999.3 (first arc 2, second >= 40) */
+	static const uint8_t want[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01,
+				       0x01, 0x0b, 0x06, 0x03, 0x88, 0x37, 0x03};
+	static const char *const bad[] = {"", "1", "1.", "3.1", "1.40", "1.2.", "1..2",
+					  "1.02", "a.b", "1.2.3 ", "1.2.99999999999999999999999"};
+	(void)state;
+	der_init(&d);
+	der_oid(&d, "1.2.840.113549.1.1.11");
+	der_oid(&d, "2.999.3");
+	expect(&d, want, sizeof want);
+	free(out);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		der_init(&d);
+		der_oid(&d, bad[i]);
+		assert_int_equal(der_finish(&d, &out, &out_len), -1);
+		assert_null(out);
+	}
+}
+
+static void test_bits_bool_time(void **state)
+{
+	struct der d;
+	static const uint8_t want[] = {
+		0x03, 0x02, 0x01, 0x86,       /* keyCertSign|cRLSign|digitalSignature */
+		0x03, 0x03, 0x07, 0x00, 0x80, /* decipherOnly (bit 8) */
+		0x01, 0x01, 0xff,
+		0x17, 0x0d, '4', '9', '1', '2', '3', '1', '2', '3', '5', '9', '5', '9', 'Z',
+		0x18, 0x0f, '2', '0', '5', '0', '0', '1', '0', '1', '0', '0', '0', '0', '0',
+		'0', 'Z'};
+	(void)state;
+	der_init(&d);
+	der_named_bits(&d, (1u << 0) | (1u << 5) | (1u << 6));
+	der_named_bits(&d, 1u << 8);
+	der_bool(&d, 1);
+	der_time(&d, 2524607999LL); /* 2049-12-31 23:59:59: the last UTCTime */
+	der_time(&d, 2524608000LL); /* 2050-01-01: GeneralizedTime from here */
+	expect(&d, want, sizeof want);
+	free(out);
+	der_init(&d);
+	der_time(&d, -631152001LL); /* 1949-12-31 23:59:59: not representable */
+	assert_int_equal(der_finish(&d, &out, &out_len), -1);
+}
+
+static void test_raw_and_misuse(void **state)
+{
+	struct der d;
+	static const uint8_t name[] = {0x30, 0x03, 0x02, 0x01, 0x05};
+	static const uint8_t nonminimal[] = {0x30, 0x81, 0x03, 0x02, 0x01, 0x05};
+	static const uint8_t trailing[] = {0x30, 0x03, 0x02, 0x01, 0x05, 0x00};
+	static const uint8_t shortv[] = {0x30, 0x04, 0x02, 0x01, 0x05};
+	(void)state;
+	der_init(&d);
+	der_raw(&d, DER_SEQUENCE, name, sizeof name);
+	expect(&d, name, sizeof name);
+	free(out);
+	out = NULL;
+	/* wrong tag, non-minimal length, trailing bytes, truncated: all refused */
+	const struct {
+		uint8_t tag;
+		const uint8_t *p;
+		size_t n;
+	} bad[] = {{DER_SET, name, sizeof name},
+		   {DER_SEQUENCE, nonminimal, sizeof nonminimal},
+		   {DER_SEQUENCE, trailing, sizeof trailing},
+		   {DER_SEQUENCE, shortv, sizeof shortv}};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		der_init(&d);
+		der_raw(&d, bad[i].tag, bad[i].p, bad[i].n);
+		assert_int_equal(der_finish(&d, &out, &out_len), -1);
+	}
+	/* unbalanced: an open value, or an end without a begin */
+	der_init(&d);
+	der_begin(&d, DER_SEQUENCE);
+	assert_int_equal(der_finish(&d, &out, &out_len), -1);
+	der_init(&d);
+	der_end(&d);
+	assert_int_equal(der_finish(&d, &out, &out_len), -1);
+	/* nesting beyond DER_MAX_NEST fails instead of overflowing the stack */
+	der_init(&d);
+	for (int i = 0; i <= DER_MAX_NEST; i++)
+		der_begin(&d, DER_SEQUENCE);
+	assert_true(d.failed);
+	assert_int_equal(der_finish(&d, &out, &out_len), -1);
+}
+
+/* A structure from the PKIX module written by hand decodes with libtasn1. */
+static void test_decodes_with_libtasn1(void **state)
+{
+	struct der d;
+	asn1_node n = NULL;
+	char err[256];
+	(void)state;
+	der_init(&d);
+	der_begin(&d, DER_SEQUENCE); /* BasicConstraints cA TRUE, pathLen 300 */
+	der_bool(&d, 1);
+	der_small_uint(&d, 300);
+	der_end(&d);
+	assert_int_equal(der_finish(&d, &out, &out_len), 0);
+	assert_int_equal(asn1_decode("PKIX.BasicConstraints", out, out_len, &n, err,
+				     sizeof err), 0);
+	asn1_delete_structure(&n);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_integers, teardown),
+		cmocka_unit_test_teardown(test_length_widening, teardown),
+		cmocka_unit_test_teardown(test_oids, teardown),
+		cmocka_unit_test_teardown(test_bits_bool_time, teardown),
+		cmocka_unit_test_teardown(test_raw_and_misuse, teardown),
+		cmocka_unit_test_teardown(test_decodes_with_libtasn1, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
