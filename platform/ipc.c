@@ -608,8 +608,13 @@ void ipc_put_str(struct ipc_wbuf *w, const char *s)
 
 void ipc_rbuf_init(struct ipc_rbuf *r, const struct ipc_msg *m)
 {
-	r->p = m->data;
-	r->left = m->data != NULL ? m->hdr.len : 0;
+	ipc_rbuf_init_mem(r, m->data, m->data != NULL ? m->hdr.len : 0);
+}
+
+void ipc_rbuf_init_mem(struct ipc_rbuf *r, const void *p, size_t len)
+{
+	r->p = p;
+	r->left = p != NULL ? len : 0;
 	r->failed = 0;
 }
 

@@ -102,6 +102,8 @@ struct ipc_rbuf {
 	int failed; /* set by any read past the end or over a limit */
 };
 void ipc_rbuf_init(struct ipc_rbuf *r, const struct ipc_msg *m);
+/* The same codec over any buffer (the ledger stores its records with it). */
+void ipc_rbuf_init_mem(struct ipc_rbuf *r, const void *p, size_t len);
 uint32_t ipc_get_u32(struct ipc_rbuf *r);
 uint64_t ipc_get_u64(struct ipc_rbuf *r);
 /* A byte string of at most max bytes; *p points into the message. */

@@ -1,0 +1,127 @@
+/* The IPC service loop shared by the custodian and the ledger; see service.h. */
+#include "platform/service.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "platform/log.h"
+
+void service_reply(struct service *s, uint32_t type, uint32_t id, struct ipc_wbuf *w)
+{
+	int rc;
+
+	if (w != NULL && w->failed)
+		fatalx("out of memory answering the %s", s->chan.peer);
+	rc = ipc_send(&s->chan, type, id, w != NULL ? w->data : NULL, w != NULL ? w->len : 0,
+		      -1);
+	if (w != NULL)
+		ipc_wbuf_free(w);
+	if (rc != 0)
+		fatal("cannot answer the %s", s->chan.peer);
+}
+
+void service_reply_error(struct service *s, uint32_t type, uint32_t id, uint32_t code,
+			 const char *msg)
+{
+	struct ipc_wbuf w;
+
+	ipc_wbuf_init(&w);
+	ipc_put_u32(&w, code);
+	ipc_put_str(&w, msg);
+	service_reply(s, type, id, &w);
+}
+
+static void *worker_main(void *arg)
+{
+	struct service *s = arg;
+
+	for (;;) {
+		struct ipc_msg m;
+
+		pthread_mutex_lock(&s->lock);
+		while (s->count == 0 && !s->closing)
+			pthread_cond_wait(&s->nonempty, &s->lock);
+		if (s->count == 0) {
+			pthread_mutex_unlock(&s->lock);
+			return NULL;
+		}
+		m = s->queue[s->head];
+		s->head = (s->head + 1) % SERVICE_QUEUE_MAX;
+		s->count--;
+		pthread_cond_signal(&s->nonfull);
+		pthread_mutex_unlock(&s->lock);
+		s->handle(s, &m, s->ctx);
+		ipc_msg_free(&m);
+	}
+}
+
+static void enqueue(struct service *s, struct ipc_msg *m)
+{
+	pthread_mutex_lock(&s->lock);
+	while (s->count == SERVICE_QUEUE_MAX)
+		pthread_cond_wait(&s->nonfull, &s->lock);
+	s->queue[(s->head + s->count) % SERVICE_QUEUE_MAX] = *m;
+	s->count++;
+	pthread_cond_signal(&s->nonempty);
+	pthread_mutex_unlock(&s->lock);
+}
+
+int service_run(int fd, const char *peer, uint32_t max_payload, const struct ipc_rule *rules,
+		size_t n_rules, unsigned nthreads, service_handler handle,
+		int (*is_inline)(uint32_t type), void *ctx)
+{
+	static struct service zero;
+	struct service *s = malloc(sizeof(*s));
+	pthread_t tids[SERVICE_THREADS_MAX];
+	char err[256];
+
+	if (s == NULL)
+		fatal("cannot serve the %s", peer);
+	*s = zero;
+	ipc_chan_init(&s->chan, fd, peer, max_payload);
+	s->rules = rules;
+	s->n_rules = n_rules;
+	s->handle = handle;
+	s->is_inline = is_inline;
+	s->ctx = ctx;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->nonempty, NULL);
+	pthread_cond_init(&s->nonfull, NULL);
+	if (nthreads < 1)
+		nthreads = 1;
+	if (nthreads > SERVICE_THREADS_MAX)
+		nthreads = SERVICE_THREADS_MAX;
+	for (unsigned i = 0; i < nthreads; i++)
+		if (pthread_create(&tids[i], NULL, worker_main, s) != 0)
+			fatalx("cannot start the threads serving the %s", peer);
+
+	for (;;) {
+		struct ipc_msg m;
+		int rc = ipc_recv(&s->chan, &m, err, sizeof(err));
+
+		if (rc == 0)
+			break;
+		if (rc < 0)
+			fatalx("channel to the %s: %s", peer, err);
+		if (ipc_check(rules, n_rules, s->state, &s->chan, &m, err, sizeof(err)) == NULL)
+			fatalx("protocol violation: %s", err);
+		if (is_inline != NULL && is_inline(m.hdr.type)) {
+			handle(s, &m, ctx);
+			ipc_msg_free(&m);
+		} else {
+			enqueue(s, &m);
+		}
+	}
+	pthread_mutex_lock(&s->lock);
+	s->closing = 1;
+	pthread_cond_broadcast(&s->nonempty);
+	pthread_mutex_unlock(&s->lock);
+	for (unsigned i = 0; i < nthreads; i++)
+		pthread_join(tids[i], NULL);
+	ipc_chan_free(&s->chan);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->nonempty);
+	pthread_cond_destroy(&s->nonfull);
+	free(s);
+	return 0;
+}
