@@ -84,6 +84,7 @@ include platform/platform.mk
 include firmware/asn1/asn1.mk
 include firmware/x509/x509.mk
 include hsm/hsm.mk
+include firmware/ledger/ledger.mk
 include firmware/custodian/custodian.mk
 include firmware/admin/admin.mk
 include tests/unit/unit.mk

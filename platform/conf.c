@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "platform/atomicfile.h"
+#include "platform/log.h"
 
 static char *trim(char *s)
 {
@@ -129,4 +130,21 @@ int conf_save(const struct conf *c, const char *path, const char *header, char *
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 	free(buf);
 	return rc;
+}
+
+unsigned conf_arg_uint(const char *s, unsigned max, const char *what)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s == 0 || *s == '-' || *end != 0 || errno != 0 || v == 0 || v > max)
+		fatalx("%s must be a number from 1 to %u", what, max);
+	return (unsigned)v;
+}
+
+int conf_arg_fd(const char *s)
+{
+	return (int)conf_arg_uint(s, 1 << 20, "a descriptor number");
 }

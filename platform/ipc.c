@@ -581,6 +581,18 @@ void ipc_put_u64(struct ipc_wbuf *w, uint64_t v)
 	w->len += 8;
 }
 
+void ipc_put_raw(struct ipc_wbuf *w, const void *p, size_t len)
+{
+	if (len > IPC_MAX_PAYLOAD || (len > 0 && p == NULL)) {
+		w->failed = 1;
+		return;
+	}
+	if (len == 0 || wbuf_reserve(w, len) != 0)
+		return;
+	memcpy(w->data + w->len, p, len);
+	w->len += len;
+}
+
 void ipc_put_bytes(struct ipc_wbuf *w, const void *p, size_t len)
 {
 	if (len > IPC_MAX_PAYLOAD || (len > 0 && p == NULL)) {

@@ -95,6 +95,8 @@ void ipc_put_u32(struct ipc_wbuf *w, uint32_t v);
 void ipc_put_u64(struct ipc_wbuf *w, uint64_t v);
 void ipc_put_bytes(struct ipc_wbuf *w, const void *p, size_t len);
 void ipc_put_str(struct ipc_wbuf *w, const char *s); /* without the NUL */
+/* Bytes already encoded with this codec (no length prefix added). */
+void ipc_put_raw(struct ipc_wbuf *w, const void *p, size_t len);
 
 struct ipc_rbuf {
 	const uint8_t *p;

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "firmware/custodian/ceremony.h"
 #include "firmware/custodian/serve.h"
+#include "platform/conf.h"
 #include "platform/log.h"
 
 struct opts {
@@ -58,21 +59,6 @@ static int parse_key(const char *s, struct hsm_keyspec *k)
 		return 0;
 	}
 	return -1;
-}
-
-static unsigned parse_uint(const char *s, unsigned max, const char *what)
-{
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-
-	if (*s == 0 || *end != 0 || v == 0 || v > max)
-		fatalx("%s must be a number from 1 to %u", what, max);
-	return (unsigned)v;
-}
-
-static int parse_fd(const char *s)
-{
-	return (int)parse_uint(s, 1 << 20, "a descriptor number") ;
 }
 
 static void defaults(struct opts *o)
@@ -126,20 +112,20 @@ static void parse(int argc, char **argv, struct opts *o)
 				fatalx("unsupported key '%s' (rsa:2048|rsa:3072|rsa:4096|ec:p256|"
 				       "ec:p384)", optarg);
 			break;
-		case 'D': o->c.days = parse_uint(optarg, 36500, "--days"); break;
-		case 'X': o->c.xchg_days = parse_uint(optarg, 3650, "--xchg-days"); break;
+		case 'D': o->c.days = conf_arg_uint(optarg, 36500, "--days"); break;
+		case 'X': o->c.xchg_days = conf_arg_uint(optarg, 3650, "--xchg-days"); break;
 		case 'o': o->c.req_out = optarg; break;
 		case 'C': o->c.cdp_url = optarg; break;
 		case 'A': o->c.aia_url = optarg; break;
 		case 'O': o->c.ocsp_url = optarg; break;
-		case 'p': o->c.pin.fd = parse_fd(optarg); break;
+		case 'p': o->c.pin.fd = conf_arg_fd(optarg); break;
 		case 'P': o->c.pin.file = optarg; break;
-		case 'q': o->so_pin.fd = parse_fd(optarg); break;
+		case 'q': o->so_pin.fd = conf_arg_fd(optarg); break;
 		case 'Q': o->so_pin.file = optarg; break;
 		case 'c': o->cert = optarg; break;
 		case 'h': o->chain = optarg; break;
-		case 'f': o->fd = parse_fd(optarg); break;
-		case 'T': o->threads = parse_uint(optarg, 64, "--threads"); break;
+		case 'f': o->fd = conf_arg_fd(optarg); break;
+		case 'T': o->threads = conf_arg_uint(optarg, 64, "--threads"); break;
 		default: usage();
 		}
 	}

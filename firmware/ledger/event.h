@@ -1,0 +1,225 @@
+/* The ledger's journal events: the typed model, the binary record format and the
+ * hash chain.
+ *
+ * A record is the event's header then its typed body, encoded with platform's
+ * payload codec (little-endian scalars, byte strings prefixed by a u32 length):
+ *
+ *   u32 magic 'LEV1' | u64 seq | i64 time | u32 type | u32 actor_kind | str actor |
+ *   32 bytes prev (SHA-256 of the previous record; zeros before genesis) | body
+ *
+ * and decoding demands that exact layout (every byte consumed, every enum known,
+ * every length within its limit). The hash of a record is SHA-256 over its bytes;
+ * the next record carries it as prev. The body layout of each type is documented
+ * at its struct below, fields in the order they are encoded.
+ *
+ * MS-WCCE / MS-CSRA keep a Request, Certificate, Extension, Attribute and CRL
+ * table; each row of theirs is derived here from events (see index.h). */
+#ifndef LEDGER_EVENT_H
+#define LEDGER_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "platform/ipc.h"
+
+#define LEDGER_MAGIC 0x3156454cu /* "LEV1" little-endian */
+#define LEDGER_HASH_LEN 32
+#define LEDGER_NAME_MAX 256       /* actor, requester, operator, property names */
+#define LEDGER_TEXT_MAX 4096      /* messages, attribute strings, property values */
+#define LEDGER_BLOB_MAX (1u << 20) /* raw requests, certificates, CRLs, key blobs */
+#define LEDGER_SERIAL_MAX 20
+#define LEDGER_OID_MAX 128
+
+enum ledger_type {
+	EV_GENESIS = 1,          /* the first event: names the CA certificate */
+	EV_REQUEST_RECEIVED = 2, /* a request arrived; the ledger assigns its id */
+	EV_DISPOSITION = 3,      /* a request's disposition changed */
+	EV_EXTENSION_SET = 4,    /* an officer set an extension on a pending request */
+	EV_CERT_INTENT = 5,      /* about to sign: serial and TBS hash (persist, then sign) */
+	EV_CERT_ISSUED = 6,      /* the signed certificate */
+	EV_CERT_REVOKED = 7,
+	EV_CERT_UNREVOKED = 8,   /* a certificateHold released */
+	EV_CRL_PUBLISHED = 9,
+	EV_KEY_ARCHIVED = 10,
+	EV_PROPERTY_CHANGED = 11,
+	EV_OPERATOR_ACTION = 12, /* logins, role changes, refused actions ... */
+	EV_TYPE_MAX = 12,
+};
+
+enum ledger_actor {
+	ACTOR_CA = 1,        /* the CA itself (policy, automatic CRLs) */
+	ACTOR_OPERATOR = 2,  /* an authenticated operator at the console */
+	ACTOR_REQUESTER = 3, /* an enrollee, as authenticated by the worker's peer */
+};
+
+/* MS-CSRA Disposition column values (the ones a request takes). */
+enum ledger_disposition {
+	DISP_PENDING = 9,
+	DISP_ISSUED = 20,
+	DISP_REVOKED = 21,
+	DISP_FAILED = 30, /* DB_DISP_ERROR */
+	DISP_DENIED = 31,
+};
+
+/* Request formats, as detected by parsing. */
+enum ledger_format {
+	FMT_PKCS10 = 1,
+	FMT_CMS = 2,
+	FMT_CMC = 3,
+};
+
+/* RFC 5280 CRLReason values 0..10 except 7; LEDGER_REASON_NONE for "unspecified
+ * and no reasonCode extension". */
+#define LEDGER_REASON_MAX 10
+
+/* Byte strings point into the decoded record (or the caller's memory when
+ * encoding); nothing is copied. */
+struct ledger_bytes {
+	const uint8_t *p;
+	size_t len;
+};
+
+/* genesis: bytes ca_cert (DER, 1..BLOB_MAX) */
+struct ev_genesis {
+	struct ledger_bytes ca_cert;
+};
+
+/* request received: u32 request_id (0 when appending: the ledger assigns it) |
+ * u32 format | str requester (1..NAME_MAX) | bytes raw (1..BLOB_MAX) |
+ * str attributes (0..TEXT_MAX) */
+struct ev_request {
+	uint32_t request_id;
+	uint32_t format;
+	const char *requester;
+	struct ledger_bytes raw;
+	const char *attributes;
+};
+
+/* disposition: u32 request_id | u32 disposition | u32 hresult | str message
+ * (0..TEXT_MAX) */
+struct ev_disposition {
+	uint32_t request_id;
+	uint32_t disposition;
+	uint32_t hresult;
+	const char *message;
+};
+
+/* extension set: u32 request_id | str oid (dotted, 3..OID_MAX) | u32 flags |
+ * bytes value (DER extnValue contents, 0..TEXT_MAX) */
+struct ev_extension {
+	uint32_t request_id;
+	const char *oid;
+	uint32_t flags;
+	struct ledger_bytes value;
+};
+
+/* certificate intent: u32 request_id | bytes serial (1..SERIAL_MAX) |
+ * 32 bytes tbs_sha256 | i64 not_before | i64 not_after */
+struct ev_intent {
+	uint32_t request_id;
+	struct ledger_bytes serial;
+	uint8_t tbs_sha256[LEDGER_HASH_LEN];
+	int64_t not_before, not_after;
+};
+
+/* certificate issued: u32 request_id | bytes serial (1..SERIAL_MAX) |
+ * i64 not_before | i64 not_after | bytes cert (DER, 1..BLOB_MAX) */
+struct ev_issued {
+	uint32_t request_id;
+	struct ledger_bytes serial;
+	int64_t not_before, not_after;
+	struct ledger_bytes cert;
+};
+
+/* revoked: bytes serial | u32 reason (0..REASON_MAX, not 7) | i64 revoked_at |
+ * i64 invalidity (0: none) ; unrevoked: bytes serial, the other fields zero and
+ * not encoded */
+struct ev_revocation {
+	struct ledger_bytes serial;
+	uint32_t reason;
+	int64_t revoked_at;
+	int64_t invalidity;
+};
+
+/* CRL published: u64 number | u32 is_delta | u64 base_number (0 for a base CRL) |
+ * i64 this_update | i64 next_update | bytes crl (DER, 1..BLOB_MAX) */
+struct ev_crl {
+	uint64_t number;
+	uint32_t is_delta;
+	uint64_t base_number;
+	int64_t this_update, next_update;
+	struct ledger_bytes crl;
+};
+
+/* key archived: u32 request_id | bytes blob (1..BLOB_MAX, the encrypted key) */
+struct ev_archive {
+	uint32_t request_id;
+	struct ledger_bytes blob;
+};
+
+/* property changed: str name (1..NAME_MAX) | bytes value (0..BLOB_MAX) */
+struct ev_property {
+	const char *name;
+	struct ledger_bytes value;
+};
+
+/* operator action: str action (1..NAME_MAX) | str target (0..NAME_MAX) |
+ * u32 allowed (0/1) | str detail (0..TEXT_MAX). The operator is the actor. */
+struct ev_operator {
+	const char *action;
+	const char *target;
+	uint32_t allowed;
+	const char *detail;
+};
+
+struct ledger_event {
+	uint64_t seq;  /* 1 for genesis, then +1 per event */
+	int64_t time;  /* unix seconds, set by the ledger at append */
+	uint32_t type; /* enum ledger_type */
+	uint32_t actor_kind;
+	const char *actor; /* 1..NAME_MAX bytes, no NUL */
+	uint8_t prev[LEDGER_HASH_LEN];
+	union {
+		struct ev_genesis genesis;
+		struct ev_request request;
+		struct ev_disposition disposition;
+		struct ev_extension extension;
+		struct ev_intent intent;
+		struct ev_issued issued;
+		struct ev_revocation revocation; /* EV_CERT_REVOKED and EV_CERT_UNREVOKED */
+		struct ev_crl crl;
+		struct ev_archive archive;
+		struct ev_property property;
+		struct ev_operator op;
+	} u;
+};
+
+/* Human names ("request-received", ...) and back; NULL / 0 when unknown. */
+const char *ledger_type_name(uint32_t type);
+uint32_t ledger_type_from_name(const char *name);
+const char *ledger_disposition_name(uint32_t disposition);
+
+/* The typed body alone (what the custodian sends with an append). 0, or -1 when a
+ * field is out of its range (err says which). */
+int ledger_body_encode(const struct ledger_event *ev, struct ipc_wbuf *w, char *err,
+		       size_t errlen);
+/* Decodes a body of the given type from r into ev->u; the caller checks
+ * ipc_rbuf_done. Strings are decoded into storage the caller provides: they are
+ * copied into strbuf (NUL-terminated, strbuf_size bytes in all), and ev's
+ * pointers point there; byte strings point into r's buffer. 0 or -1. */
+int ledger_body_decode(uint32_t type, struct ipc_rbuf *r, struct ledger_event *ev,
+		       char *strbuf, size_t strbuf_size, char *err, size_t errlen);
+
+/* The whole record: header and body. */
+int ledger_record_encode(const struct ledger_event *ev, struct ipc_wbuf *w, char *err,
+			 size_t errlen);
+/* Decodes a whole record (exact layout, every byte consumed). strbuf as above;
+ * LEDGER_STRBUF is always enough. */
+#define LEDGER_STRBUF (4 * LEDGER_NAME_MAX + 2 * LEDGER_TEXT_MAX + LEDGER_OID_MAX + 64)
+int ledger_record_decode(const uint8_t *rec, size_t len, struct ledger_event *ev,
+			 char *strbuf, size_t strbuf_size, char *err, size_t errlen);
+
+/* SHA-256 of a record's bytes: the next record's prev. */
+void ledger_record_hash(const uint8_t *rec, size_t len, uint8_t out[LEDGER_HASH_LEN]);
+
+#endif

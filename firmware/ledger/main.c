@@ -1,0 +1,218 @@
+/* ca-ledger: the appliance's CA database (store.h), the only program that opens
+ * the Berkeley DB environment.
+ *
+ *   serve     answer the custodian over the descriptor --fd (proto.h)
+ *   genesis   start an empty ledger with the genesis event naming the CA certificate
+ *   verify    replay the journal, check the chain, rebuild and compare the indexes
+ *   show      print the journal's events, one line each (the audit view)
+ *
+ * Options: --data DIR (the appliance's data directory; the environment lives in
+ * DIR/ledger), --fd N, --threads N, --nosync (commits reach the OS but are not
+ * forced to disk: survives a process crash, not a power cut), --cert FILE. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "firmware/ledger/serve.h"
+#include "platform/atomicfile.h"
+#include "platform/conf.h"
+#include "platform/log.h"
+
+struct opts {
+	const char *dir, *cert;
+	int fd, flags;
+	unsigned threads;
+};
+
+static void __attribute__((noreturn)) usage(void)
+{
+	fprintf(stderr,
+		"usage: ca-ledger serve --data DIR --fd N [--threads N] [--nosync]\n"
+		"       ca-ledger genesis --data DIR --cert FILE\n"
+		"       ca-ledger verify --data DIR\n"
+		"       ca-ledger show --data DIR\n");
+	exit(2);
+}
+
+static void parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{"data", required_argument, NULL, 'd'},  {"fd", required_argument, NULL, 'f'},
+		{"threads", required_argument, NULL, 't'}, {"nosync", no_argument, NULL, 'n'},
+		{"cert", required_argument, NULL, 'c'},  {NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->dir = CONFIG_DATA_DIR;
+	o->fd = -1;
+	o->threads = 16;
+#ifdef CONFIG_LEDGER_SYNC_NOSYNC
+	o->flags = LEDGER_NOSYNC;
+#endif
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'd': o->dir = optarg; break;
+		case 'f': o->fd = conf_arg_fd(optarg); break;
+		case 't': o->threads = conf_arg_uint(optarg, 64, "--threads"); break;
+		case 'n': o->flags |= LEDGER_NOSYNC; break;
+		case 'c': o->cert = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+}
+
+static struct ledger *open_or_die(const struct opts *o)
+{
+	struct ledger *l;
+	char err[512];
+
+	if (ledger_open(o->dir, o->flags, &l, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	return l;
+}
+
+static int cmd_genesis(const struct opts *o)
+{
+	struct ledger_event ev;
+	struct ledger *l;
+	unsigned char *der;
+	size_t len;
+	char err[512];
+	int rc;
+
+	if (o->cert == NULL)
+		usage();
+	if (file_read_all(o->cert, LEDGER_BLOB_MAX, &der, &len) != 0)
+		fatal("%s", o->cert);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_GENESIS;
+	ev.actor_kind = ACTOR_CA;
+	ev.actor = "CA";
+	ev.u.genesis.ca_cert.p = der;
+	ev.u.genesis.ca_cert.len = len;
+	l = open_or_die(o);
+	rc = ledger_append(l, &ev, NULL, err, sizeof(err));
+	ledger_close(l);
+	free(der);
+	if (rc != LEDGER_OK) {
+		log_warnx("genesis refused: %s", err);
+		return 1;
+	}
+	printf("ledger started in %s/%s: event 1 (genesis) names the CA certificate %s\n",
+	       o->dir, LEDGER_DIR, o->cert);
+	return 0;
+}
+
+static int cmd_verify(const struct opts *o)
+{
+	struct ledger *l = open_or_die(o);
+	uint64_t n;
+	char err[512];
+	int rc = ledger_verify(l, &n, err, sizeof(err));
+
+	ledger_close(l);
+	if (rc != 0) {
+		printf("ledger verification FAILED: %s\n", err);
+		return 1;
+	}
+	printf("ledger verified: %llu events, the hash chain holds from genesis, every index "
+	       "matches its rebuild\n", (unsigned long long)n);
+	return 0;
+}
+
+static void show_event(const struct ledger_event *ev)
+{
+	char when[32];
+	time_t t = (time_t)ev->time;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("%llu %s %s %s", (unsigned long long)ev->seq, when, ledger_type_name(ev->type),
+	       ev->actor);
+	switch (ev->type) {
+	case EV_REQUEST_RECEIVED:
+		printf(" request=%u requester=%s bytes=%zu", ev->u.request.request_id,
+		       ev->u.request.requester, ev->u.request.raw.len);
+		break;
+	case EV_DISPOSITION:
+		printf(" request=%u %s hresult=0x%08x", ev->u.disposition.request_id,
+		       ledger_disposition_name(ev->u.disposition.disposition),
+		       ev->u.disposition.hresult);
+		break;
+	case EV_CERT_INTENT:
+	case EV_CERT_ISSUED:
+		printf(" request=%u", ev->type == EV_CERT_INTENT ? ev->u.intent.request_id
+								 : ev->u.issued.request_id);
+		break;
+	case EV_CRL_PUBLISHED:
+		printf(" number=%llu%s", (unsigned long long)ev->u.crl.number,
+		       ev->u.crl.is_delta ? " delta" : "");
+		break;
+	default:
+		break;
+	}
+	printf("\n");
+}
+
+static int cmd_show(const struct opts *o)
+{
+	static char strbuf[LEDGER_STRBUF];
+	struct ledger *l = open_or_die(o);
+	uint64_t head;
+	char err[256];
+
+	ledger_head(l, &head, NULL);
+	for (uint64_t seq = 1; seq <= head; seq++) {
+		struct ledger_event ev;
+		uint8_t *rec;
+		size_t len;
+
+		if (ledger_get_record(l, seq, &rec, &len) != LEDGER_OK) {
+			printf("%llu (missing)\n", (unsigned long long)seq);
+			continue;
+		}
+		if (ledger_record_decode(rec, len, &ev, strbuf, sizeof(strbuf), err,
+					 sizeof(err)) != 0)
+			printf("%llu (does not decode: %s)\n", (unsigned long long)seq, err);
+		else
+			show_event(&ev);
+		free(rec);
+	}
+	ledger_close(l);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	const char *verb;
+	struct ledger *l;
+	int rc;
+
+	log_init("ca-ledger");
+	if (argc < 2)
+		usage();
+	verb = argv[1];
+	parse(argc - 1, argv + 1, &o);
+	if (strcmp(verb, "genesis") == 0)
+		return cmd_genesis(&o);
+	if (strcmp(verb, "verify") == 0)
+		return cmd_verify(&o);
+	if (strcmp(verb, "show") == 0)
+		return cmd_show(&o);
+	if (strcmp(verb, "serve") != 0)
+		usage();
+	if (o.fd < 0)
+		fatalx("serve needs --fd N (the IPC descriptor)");
+	l = open_or_die(&o);
+	rc = ledger_serve(l, o.fd, "custodian", o.threads);
+	ledger_close(l);
+	return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,53 @@
+/* The ledger's IPC protocol (platform/ipc.h framing). Its only peer is the
+ * custodian; requests carry an id and replies echo it, so the custodian keeps
+ * several in flight and their appends share commits.
+ *
+ *   LEDGER_APPEND      u32 type | u32 actor_kind | str actor | body (event.h layout,
+ *                      the rest of the payload)        -> LEDGER_APPENDED | LEDGER_ERROR
+ *   LEDGER_APPENDED    u64 seq | i64 time | u32 request id (0 unless a request) |
+ *                      32 bytes record hash
+ *   LEDGER_GET_REQUEST u32 request id                  -> LEDGER_REQUEST | LEDGER_ERROR
+ *   LEDGER_REQUEST     request row (row.h)
+ *   LEDGER_GET_EVENT   u64 seq                         -> LEDGER_EVENT | LEDGER_ERROR
+ *   LEDGER_EVENT       bytes record (event.h)
+ *   LEDGER_GET_CERT    bytes serial (1..20)            -> LEDGER_CERT | LEDGER_ERROR
+ *   LEDGER_CERT        cert row (row.h)
+ *   LEDGER_VIEW        view query (view.h)             -> LEDGER_ROWS | LEDGER_ERROR
+ *   LEDGER_ROWS        u32 n | n x bytes (request row) | u32 more
+ *   LEDGER_HEAD        (empty)                         -> LEDGER_HEAD_IS
+ *   LEDGER_HEAD_IS     u64 seq | 32 bytes hash
+ *   LEDGER_VERIFY      (empty)                         -> LEDGER_VERIFIED
+ *   LEDGER_VERIFIED    u32 ok | u64 events | str message
+ *   LEDGER_ERROR       u32 code (enum below) | str message
+ */
+#ifndef LEDGER_PROTO_H
+#define LEDGER_PROTO_H
+
+enum {
+	LEDGER_APPEND = 0x200,
+	LEDGER_APPENDED = 0x201,
+	LEDGER_GET_REQUEST = 0x210,
+	LEDGER_REQUEST = 0x211,
+	LEDGER_GET_EVENT = 0x212,
+	LEDGER_EVENT = 0x213,
+	LEDGER_GET_CERT = 0x214,
+	LEDGER_CERT = 0x215,
+	LEDGER_VIEW = 0x220,
+	LEDGER_ROWS = 0x221,
+	LEDGER_HEAD = 0x230,
+	LEDGER_HEAD_IS = 0x231,
+	LEDGER_VERIFY = 0x232,
+	LEDGER_VERIFIED = 0x233,
+	LEDGER_ERROR = 0x2ff,
+};
+
+/* LEDGER_ERROR codes. */
+enum {
+	LEDGER_ERR_INVALID = 1,  /* the event breaks a rule: nothing recorded */
+	LEDGER_ERR_NOTFOUND = 2,
+	LEDGER_ERR_STORAGE = 3,  /* disk full or I/O error: nothing recorded; retry later */
+};
+
+#define LEDGER_APPEND_MAX (2u * 1024u * 1024u) /* a 1 MiB blob and its fields */
+
+#endif

@@ -1,0 +1,265 @@
+/* ca-ledger's service: answers the custodian (proto.h). Frames are checked by
+ * platform/service.c against the whitelist below; a pool of threads handles them
+ * so that concurrent appends reach the store together and share one commit. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "firmware/ledger/proto.h"
+#include "firmware/ledger/serve.h"
+#include "platform/log.h"
+#include "platform/service.h"
+
+enum { ST_READY = 0 };
+
+static const struct ipc_rule rules[] = {
+	{LEDGER_APPEND, 1u << ST_READY, 16, LEDGER_APPEND_MAX, 0},
+	{LEDGER_GET_REQUEST, 1u << ST_READY, 4, 4, 0},
+	{LEDGER_GET_EVENT, 1u << ST_READY, 8, 8, 0},
+	{LEDGER_GET_CERT, 1u << ST_READY, 5, 4 + LEDGER_SERIAL_MAX, 0},
+	{LEDGER_VIEW, 1u << ST_READY, 16, 64 * 1024, 0},
+	{LEDGER_HEAD, 1u << ST_READY, 0, 0, 0},
+	{LEDGER_VERIFY, 1u << ST_READY, 0, 0, 0},
+};
+
+static void reply_error(struct service *s, uint32_t id, int rc, const char *msg)
+{
+	uint32_t code = rc == LEDGER_EINVAL     ? LEDGER_ERR_INVALID
+			: rc == LEDGER_ENOTFOUND ? LEDGER_ERR_NOTFOUND
+						 : LEDGER_ERR_STORAGE;
+
+	service_reply_error(s, LEDGER_ERROR, id, code, msg);
+}
+
+/* A malformed payload is a protocol violation: fatal, as for a bad frame. */
+static void violation(struct service *s, const char *what)
+{
+	fatalx("protocol violation: malformed %s from the %s", what, s->chan.peer);
+}
+
+static void handle_append(struct service *s, struct ledger *l, const struct ipc_msg *m)
+{
+	struct ledger_event ev;
+	struct ipc_rbuf r;
+	struct ipc_wbuf w;
+	char *strbuf = malloc(LEDGER_STRBUF), actor[LEDGER_NAME_MAX + 1], err[512];
+	uint8_t hash[LEDGER_HASH_LEN];
+	int rc;
+
+	if (strbuf == NULL)
+		fatalx("out of memory");
+	memset(&ev, 0, sizeof(ev));
+	ipc_rbuf_init(&r, m);
+	ev.type = ipc_get_u32(&r);
+	ev.actor_kind = ipc_get_u32(&r);
+	ipc_get_str(&r, actor, sizeof(actor));
+	ev.actor = actor;
+	if (r.failed)
+		violation(s, "append");
+	/* A body out of its bounds is refused with the reason, and the channel stays:
+	 * the custodian relays requesters' data, whose limits it may not all know. */
+	err[0] = 0;
+	if (ledger_body_decode(ev.type, &r, &ev, strbuf, LEDGER_STRBUF, err, sizeof(err)) != 0 ||
+	    ipc_rbuf_done(&r) != 0) {
+		if (err[0] == 0)
+			snprintf(err, sizeof(err), "event body does not match its type");
+		reply_error(s, m->hdr.id, LEDGER_EINVAL, err);
+		free(strbuf);
+		return;
+	}
+	err[0] = 0;
+	rc = ledger_append(l, &ev, hash, err, sizeof(err));
+	if (rc != LEDGER_OK) {
+		if (rc == LEDGER_EIO)
+			log_warnx("append refused: %s", err);
+		reply_error(s, m->hdr.id, rc, err);
+	} else {
+		ipc_wbuf_init(&w);
+		ipc_put_u64(&w, ev.seq);
+		ipc_put_u64(&w, (uint64_t)ev.time);
+		ipc_put_u32(&w, ev.type == EV_REQUEST_RECEIVED ? ev.u.request.request_id : 0);
+		ipc_put_bytes(&w, hash, sizeof(hash));
+		service_reply(s, LEDGER_APPENDED, m->hdr.id, &w);
+	}
+	free(strbuf);
+}
+
+static void handle_get_request(struct service *s, struct ledger *l, const struct ipc_msg *m)
+{
+	struct ledger_request_row row;
+	struct ipc_rbuf r;
+	struct ipc_wbuf w;
+	uint32_t id;
+	int rc;
+
+	ipc_rbuf_init(&r, m);
+	id = ipc_get_u32(&r);
+	if (ipc_rbuf_done(&r) != 0)
+		violation(s, "get-request");
+	rc = ledger_get_request(l, id, &row);
+	if (rc != LEDGER_OK) {
+		reply_error(s, m->hdr.id, rc, rc == LEDGER_ENOTFOUND ? "no such request"
+								     : "cannot read the request");
+		return;
+	}
+	ipc_wbuf_init(&w);
+	ledger_request_row_encode(&row, &w);
+	service_reply(s, LEDGER_REQUEST, m->hdr.id, &w);
+}
+
+static void handle_get_event(struct service *s, struct ledger *l, const struct ipc_msg *m)
+{
+	struct ipc_rbuf r;
+	struct ipc_wbuf w;
+	uint8_t *rec;
+	size_t len;
+	uint64_t seq;
+	int rc;
+
+	ipc_rbuf_init(&r, m);
+	seq = ipc_get_u64(&r);
+	if (ipc_rbuf_done(&r) != 0)
+		violation(s, "get-event");
+	rc = ledger_get_record(l, seq, &rec, &len);
+	if (rc != LEDGER_OK) {
+		reply_error(s, m->hdr.id, rc, rc == LEDGER_ENOTFOUND ? "no such event"
+								     : "cannot read the event");
+		return;
+	}
+	ipc_wbuf_init(&w);
+	ipc_put_bytes(&w, rec, len);
+	free(rec);
+	service_reply(s, LEDGER_EVENT, m->hdr.id, &w);
+}
+
+static void handle_get_cert(struct service *s, struct ledger *l, const struct ipc_msg *m)
+{
+	struct ledger_cert_row row;
+	struct ipc_rbuf r;
+	struct ipc_wbuf w;
+	const uint8_t *serial;
+	size_t len;
+	int rc;
+
+	ipc_rbuf_init(&r, m);
+	ipc_get_bytes(&r, &serial, &len, LEDGER_SERIAL_MAX);
+	if (ipc_rbuf_done(&r) != 0 || len == 0)
+		violation(s, "get-cert");
+	rc = ledger_get_cert(l, serial, len, &row);
+	if (rc != LEDGER_OK) {
+		reply_error(s, m->hdr.id, rc, rc == LEDGER_ENOTFOUND ? "no such certificate"
+								     : "cannot read the certificate");
+		return;
+	}
+	ipc_wbuf_init(&w);
+	ledger_cert_row_encode(&row, &w);
+	service_reply(s, LEDGER_CERT, m->hdr.id, &w);
+}
+
+struct rows {
+	struct ipc_wbuf rows;
+	uint32_t n;
+};
+
+static int add_row(const struct ledger_request_row *row, void *arg)
+{
+	struct rows *rs = arg;
+	struct ipc_wbuf one;
+
+	ipc_wbuf_init(&one);
+	ledger_request_row_encode(row, &one);
+	ipc_put_bytes(&rs->rows, one.data, one.len);
+	ipc_wbuf_free(&one);
+	rs->n++;
+	return 0;
+}
+
+static void handle_view(struct service *s, struct ledger *l, const struct ipc_msg *m)
+{
+	struct view_query *q = calloc(1, sizeof(*q));
+	struct ipc_rbuf r;
+	struct ipc_wbuf w;
+	struct rows rs;
+	int more = 0;
+
+	if (q == NULL)
+		fatalx("out of memory");
+	ipc_rbuf_init(&r, m);
+	if (view_query_decode(&r, q) != 0 || ipc_rbuf_done(&r) != 0)
+		violation(s, "view");
+	ipc_wbuf_init(&rs.rows);
+	rs.n = 0;
+	if (ledger_view(l, q, add_row, &rs, &more) < 0) {
+		ipc_wbuf_free(&rs.rows);
+		free(q);
+		reply_error(s, m->hdr.id, LEDGER_EIO, "cannot read the request index");
+		return;
+	}
+	ipc_wbuf_init(&w);
+	ipc_put_u32(&w, rs.n);
+	ipc_put_raw(&w, rs.rows.data, rs.rows.len);
+	ipc_put_u32(&w, more ? 1 : 0);
+	ipc_wbuf_free(&rs.rows);
+	free(q);
+	service_reply(s, LEDGER_ROWS, m->hdr.id, &w);
+}
+
+static void handle_verify(struct service *s, struct ledger *l, const struct ipc_msg *m)
+{
+	struct ipc_wbuf w;
+	uint64_t n = 0;
+	char err[512] = "";
+	int ok = ledger_verify(l, &n, err, sizeof(err)) == 0;
+
+	if (ok)
+		snprintf(err, sizeof(err), "the chain holds and every index matches its rebuild");
+	ipc_wbuf_init(&w);
+	ipc_put_u32(&w, ok ? 1 : 0);
+	ipc_put_u64(&w, n);
+	ipc_put_str(&w, err);
+	service_reply(s, LEDGER_VERIFIED, m->hdr.id, &w);
+}
+
+static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
+{
+	struct ledger *l = ctx;
+	struct ipc_wbuf w;
+	uint8_t hash[LEDGER_HASH_LEN];
+	uint64_t seq;
+
+	switch (m->hdr.type) {
+	case LEDGER_APPEND:
+		handle_append(s, l, m);
+		break;
+	case LEDGER_GET_REQUEST:
+		handle_get_request(s, l, m);
+		break;
+	case LEDGER_GET_EVENT:
+		handle_get_event(s, l, m);
+		break;
+	case LEDGER_GET_CERT:
+		handle_get_cert(s, l, m);
+		break;
+	case LEDGER_VIEW:
+		handle_view(s, l, m);
+		break;
+	case LEDGER_HEAD:
+		ledger_head(l, &seq, hash);
+		ipc_wbuf_init(&w);
+		ipc_put_u64(&w, seq);
+		ipc_put_bytes(&w, hash, sizeof(hash));
+		service_reply(s, LEDGER_HEAD_IS, m->hdr.id, &w);
+		break;
+	case LEDGER_VERIFY:
+		handle_verify(s, l, m);
+		break;
+	default:
+		fatalx("unexpected message type %u", m->hdr.type); /* the whitelist let it by */
+	}
+}
+
+int ledger_serve(struct ledger *l, int fd, const char *peer, unsigned nthreads)
+{
+	return service_run(fd, peer, LEDGER_APPEND_MAX, rules, sizeof(rules) / sizeof(rules[0]),
+			   nthreads, handle, NULL, l);
+}

@@ -1,0 +1,90 @@
+/* The ledger's store: the Berkeley DB environment under DATA/ledger/, the journal
+ * and the indexes derived from it.
+ *
+ *   journal.db   DB_RECNO, 64 KiB pages: record number = event seq; appended with
+ *                DB_APPEND, never updated or deleted
+ *   index.db     sub-databases, all DB_BTREE, updated in the event's transaction:
+ *                  requests   u32 BE request id -> request row (row.h)
+ *                  certs      serial            -> cert row
+ *                  serials    serial            -> u32 request id (reserved by intents)
+ *                  requester  name              -> u32 BE request id (sorted dups)
+ *                  pending    u32 BE request id -> ""
+ *                  revoked    serial            -> revoked row
+ *                  crls       u64 BE number     -> CRL row
+ *                  extensions u32 BE request id -> u64 seq (sorted dups)
+ *                  archive    u32 BE request id -> u64 seq
+ *                  props      name              -> u64 seq
+ *                  meta       "head"            -> u64 seq | 32 hash | u32 next id |
+ *                                                  u64 last CRL number
+ *
+ * Appends share commits: the first caller to find no commit running becomes the
+ * leader, takes every append queued so far (up to LEDGER_BATCH_MAX), applies them
+ * in one transaction, commits once (fsync unless LEDGER_NOSYNC) and wakes the
+ * others. An append is acknowledged only after its commit. A batch whose write or
+ * commit fails is aborted whole: nothing of it is kept, every caller gets the error,
+ * and the in-memory head is restored, so a full disk refuses work and loses nothing
+ * committed. */
+#ifndef LEDGER_STORE_H
+#define LEDGER_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "firmware/ledger/event.h"
+#include "firmware/ledger/row.h"
+#include "firmware/ledger/view.h"
+
+#define LEDGER_DIR "ledger"
+#define LEDGER_BATCH_MAX 256
+
+enum {
+	LEDGER_NOSYNC = 1 << 0, /* commits reach the OS, not the disk (process crash only) */
+};
+
+/* Error classes returned by the store (negative). */
+enum {
+	LEDGER_OK = 0,
+	LEDGER_EINVAL = -1,   /* the event breaks a rule; nothing was written */
+	LEDGER_ENOTFOUND = -2,
+	LEDGER_EIO = -3,      /* the disk refused (full, I/O error): nothing was written */
+};
+
+struct ledger;
+
+/* Opens (creating when absent) the environment under dir/ledger, running recovery
+ * unless another process has it open (DB_REGISTER). 0 or -1 with err. */
+int ledger_open(const char *dir, int flags, struct ledger **out, char *err, size_t errlen);
+void ledger_close(struct ledger *l);
+
+/* Appends ev (type, actor_kind, actor and body set by the caller; for a request,
+ * request_id 0). On success sets ev->seq, ev->time, the request id it assigned
+ * and copies the record's hash to hash (may be NULL). Thread-safe; blocks until
+ * the commit. Returns LEDGER_OK or a negative class with err. */
+int ledger_append(struct ledger *l, struct ledger_event *ev, uint8_t hash[LEDGER_HASH_LEN],
+		  char *err, size_t errlen);
+
+/* The head: the last seq (0 when empty) and its record's hash. */
+void ledger_head(struct ledger *l, uint64_t *seq, uint8_t hash[LEDGER_HASH_LEN]);
+
+/* Reads. The record bytes are malloc()ed for the caller. */
+int ledger_get_record(struct ledger *l, uint64_t seq, uint8_t **rec, size_t *len);
+int ledger_get_request(struct ledger *l, uint32_t id, struct ledger_request_row *row);
+int ledger_get_cert(struct ledger *l, const uint8_t *serial, size_t serial_len,
+		    struct ledger_cert_row *row);
+
+/* Runs q over the request index in request id order; calls cb for each matching
+ * row until q->limit rows were given or cb returns non-zero. *more is set when
+ * further rows match. Returns the number of rows given, or -1. */
+int ledger_view(struct ledger *l, const struct view_query *q,
+		int (*cb)(const struct ledger_request_row *row, void *arg), void *arg, int *more);
+
+/* Replays the journal from genesis: decodes each record, checks seq continuity and
+ * the hash chain, rebuilds every index in memory and compares it with the stored
+ * one. 0 when everything holds (events counted in *n_events), or -1 with the first
+ * divergence in err, naming its sequence number. */
+int ledger_verify(struct ledger *l, uint64_t *n_events, char *err, size_t errlen);
+
+/* For tests: checkpoints now and removes the logs no longer needed. */
+int ledger_checkpoint(struct ledger *l, char *err, size_t errlen);
+
+#endif
