@@ -4,6 +4,10 @@
  *   caadm install-cert FILE [--chain FILE] [options]
  *   caadm check [--data DIR] [PIN]                the custodian's start-up check
  *   caadm status [--data DIR]                     what the data directory holds
+ *   caadm verify [--data DIR]                     replay and check the ledger
+ *
+ * Once the CA certificate exists (root ceremony, or install-cert for a
+ * subordinate), caadm starts the ledger with its genesis event naming it.
  *
  * caadm does not link the PKCS#11 layer: every verb that needs the HSM runs
  * ca-custodian (installed next to caadm), which inherits the terminal or the PIN
@@ -14,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -35,13 +40,14 @@ static void usage(void)
 		"       caadm install-cert FILE [--chain PARENTS.pem] [--data DIR] [PIN]\n"
 		"       caadm check [--data DIR] [--pin-fd N | --pin-file FILE]\n"
 		"       caadm status [--data DIR]\n"
+		"       caadm verify [--data DIR]\n"
 		"defaults: --data %s, key and subject from the build configuration\n",
 		CONFIG_DATA_DIR);
 	exit(2);
 }
 
-/* The custodian binary next to this one. */
-static void custodian_path(char *out, size_t len)
+/* A program installed next to this one. */
+static void tool_path(const char *name, char *out, size_t len)
 {
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -52,19 +58,56 @@ static void custodian_path(char *out, size_t len)
 	self[n] = 0;
 	slash = strrchr(self, '/');
 	*slash = 0;
-	if (snprintf(out, len, "%s/ca-custodian", self) >= (int)len)
+	if (snprintf(out, len, "%s/%s", self, name) >= (int)len)
 		fatalx("path too long");
 }
 
-static _Noreturn void run_custodian(const char **args, size_t n)
+/* Runs a tool with args (args[0] is filled in) and returns its exit status. */
+static int run_tool(const char *name, const char **args, size_t n)
 {
 	char path[PATH_MAX];
+	pid_t pid;
+	int st;
 
-	custodian_path(path, sizeof(path));
+	tool_path(name, path, sizeof(path));
 	args[0] = path;
 	args[n] = NULL;
-	execv(path, (char *const *)args);
-	fatal("cannot run %s", path);
+	fflush(stdout);
+	if ((pid = fork()) < 0)
+		fatal("fork");
+	if (pid == 0) {
+		execv(path, (char *const *)args);
+		fatal("cannot run %s", path);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			fatal("waitpid");
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The value of --data among args, or the default. */
+static const char *data_dir(int argc, char **argv)
+{
+	for (int i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], "--data") == 0)
+			return argv[i + 1];
+	return CONFIG_DATA_DIR;
+}
+
+/* Starts the ledger with its genesis naming DIR/ca.crt. */
+static int ledger_genesis(const char *dir)
+{
+	const char *args[8];
+	char cert[PATH_MAX];
+
+	if (snprintf(cert, sizeof(cert), "%s/ca.crt", dir) >= (int)sizeof(cert))
+		fatalx("path too long");
+	args[1] = "genesis";
+	args[2] = "--data";
+	args[3] = dir;
+	args[4] = "--cert";
+	args[5] = cert;
+	return run_tool("ca-ledger", args, 6);
 }
 
 static int cmd_init(int argc, char **argv)
@@ -72,6 +115,7 @@ static int cmd_init(int argc, char **argv)
 	const char *args[MAX_ARGS + 4];
 	size_t n = 1;
 	const char *kind = NULL;
+	int rc;
 
 	args[n++] = "ceremony";
 	args[n++] = NULL; /* root or subordinate, filled below */
@@ -89,7 +133,9 @@ static int cmd_init(int argc, char **argv)
 	if (kind == NULL)
 		usage();
 	args[2] = kind;
-	run_custodian(args, n);
+	if ((rc = run_tool("ca-custodian", args, n)) != 0)
+		return rc;
+	return strcmp(kind, "root") == 0 ? ledger_genesis(data_dir(argc, argv)) : 0;
 }
 
 static int cmd_install_cert(int argc, char **argv)
@@ -97,6 +143,7 @@ static int cmd_install_cert(int argc, char **argv)
 	const char *args[MAX_ARGS + 4];
 	size_t n = 1;
 	const char *file = NULL;
+	int rc;
 
 	args[n++] = "install-cert";
 	/* Every option takes a value: copy option and value, keep the one operand. */
@@ -116,7 +163,9 @@ static int cmd_install_cert(int argc, char **argv)
 		usage();
 	args[n++] = "--cert";
 	args[n++] = file;
-	run_custodian(args, n);
+	if ((rc = run_tool("ca-custodian", args, n)) != 0)
+		return rc;
+	return ledger_genesis(data_dir(argc, argv));
 }
 
 static int cmd_check(int argc, char **argv)
@@ -127,7 +176,18 @@ static int cmd_check(int argc, char **argv)
 	args[n++] = "check";
 	for (int i = 1; i < argc && n < MAX_ARGS; i++)
 		args[n++] = argv[i];
-	run_custodian(args, n);
+	return run_tool("ca-custodian", args, n);
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+	const char *args[MAX_ARGS + 4];
+	size_t n = 1;
+
+	args[n++] = "verify";
+	for (int i = 1; i < argc && n < MAX_ARGS; i++)
+		args[n++] = argv[i];
+	return run_tool("ca-ledger", args, n);
 }
 
 static void print_time(const char *label, time_t t)
@@ -199,5 +259,7 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "status") == 0)
 		return cmd_status(argc - 1, argv + 1);
+	if (strcmp(argv[1], "verify") == 0)
+		return cmd_verify(argc - 1, argv + 1);
 	usage();
 }

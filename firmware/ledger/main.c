@@ -8,12 +8,16 @@
  *
  * Options: --data DIR (the appliance's data directory; the environment lives in
  * DIR/ledger), --fd N, --threads N, --nosync (commits reach the OS but are not
- * forced to disk: survives a process crash, not a power cut), --cert FILE. */
+ * forced to disk: survives a process crash, not a power cut), --cert FILE (PEM or
+ * DER). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/asn_public.h>
 
 #include "config.h"
 #include "firmware/ledger/serve.h"
@@ -77,6 +81,23 @@ static struct ledger *open_or_die(const struct opts *o)
 	return l;
 }
 
+/* The certificate as the ledger keeps it: DER. PEM input (ca.crt) is converted
+ * with wolfSSL's decoder; the ledger itself never parses X.509. */
+static void pem_to_der(const char *path, unsigned char **buf, size_t *len)
+{
+	unsigned char *der = malloc(*len);
+	int n;
+
+	if (der == NULL)
+		fatalx("out of memory");
+	n = wc_CertPemToDer(*buf, (int)*len, der, (int)*len, CERT_TYPE);
+	if (n <= 0)
+		fatalx("%s: not a PEM certificate", path);
+	free(*buf);
+	*buf = der;
+	*len = (size_t)n;
+}
+
 static int cmd_genesis(const struct opts *o)
 {
 	struct ledger_event ev;
@@ -88,8 +109,10 @@ static int cmd_genesis(const struct opts *o)
 
 	if (o->cert == NULL)
 		usage();
-	if (file_read_all(o->cert, LEDGER_BLOB_MAX, &der, &len) != 0)
+	if (file_read_all(o->cert, 2 * LEDGER_BLOB_MAX, &der, &len) != 0)
 		fatal("%s", o->cert);
+	if (len > 10 && memcmp(der, "-----BEGIN", 10) == 0)
+		pem_to_der(o->cert, &der, &len);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = EV_GENESIS;
 	ev.actor_kind = ACTOR_CA;

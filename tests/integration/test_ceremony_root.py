@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from conftest import caadm, run
+from conftest import BIN, caadm, run
 
 
 def x509_text(path):
@@ -132,3 +132,11 @@ def test_refuses_second_ceremony_in_same_dir(root_ca):
     assert p.returncode != 0
     assert "already exists" in p.stderr
     assert (root_ca["data"] / "ca.crt").read_bytes() == before
+
+
+def test_ceremony_starts_the_ledger(root_ca):
+    """The root ceremony ends with the ledger's genesis event naming the CA."""
+    p = caadm("verify", "--data", root_ca["data"])
+    assert "ledger verified: 1 events" in p.stdout
+    show = run(BIN / "ca-ledger", "show", "--data", root_ca["data"]).stdout
+    assert show.splitlines()[0].split()[2:4] == ["genesis", "CA"]
