@@ -1,0 +1,401 @@
+/* firmware/ledger store, index rules and verify, in-process against a real Berkeley
+ * DB environment in a temporary directory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <pthread.h>
+
+#include "firmware/ledger/ledger_int.h"
+#include "firmware/ledger/store.h"
+
+static char dir[] = "/tmp/test-ledger-XXXXXX";
+static char err[512];
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/test-ledger-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+static struct ledger *open_ledger(int flags)
+{
+	struct ledger *l;
+
+	assert_int_equal(ledger_open(dir, flags, &l, err, sizeof(err)), 0);
+	return l;
+}
+
+static void base(struct ledger_event *ev, uint32_t type)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->actor_kind = ACTOR_CA;
+	ev->actor = "CA";
+}
+
+static int genesis(struct ledger *l)
+{
+	static const uint8_t cert[] = {0x30, 0x03, 0x02, 0x01, 0x01};
+	struct ledger_event ev;
+
+	base(&ev, EV_GENESIS);
+	ev.u.genesis.ca_cert.p = cert;
+	ev.u.genesis.ca_cert.len = sizeof(cert);
+	return ledger_append(l, &ev, NULL, err, sizeof(err));
+}
+
+/* A request; returns the id the ledger assigned. */
+static uint32_t request(struct ledger *l, const char *who)
+{
+	static const uint8_t raw[] = "not really a CSR";
+	struct ledger_event ev;
+
+	base(&ev, EV_REQUEST_RECEIVED);
+	ev.actor_kind = ACTOR_REQUESTER;
+	ev.actor = who;
+	ev.u.request.format = FMT_PKCS10;
+	ev.u.request.requester = who;
+	ev.u.request.raw.p = raw;
+	ev.u.request.raw.len = sizeof(raw);
+	ev.u.request.attributes = "CertificateTemplate:User";
+	assert_int_equal(ledger_append(l, &ev, NULL, err, sizeof(err)), LEDGER_OK);
+	return ev.u.request.request_id;
+}
+
+static int disposition(struct ledger *l, uint32_t id, uint32_t disp)
+{
+	struct ledger_event ev;
+
+	base(&ev, EV_DISPOSITION);
+	ev.u.disposition.request_id = id;
+	ev.u.disposition.disposition = disp;
+	ev.u.disposition.message = "by test";
+	return ledger_append(l, &ev, NULL, err, sizeof(err));
+}
+
+static int intent(struct ledger *l, uint32_t id, const uint8_t *serial, size_t n)
+{
+	struct ledger_event ev;
+
+	base(&ev, EV_CERT_INTENT);
+	ev.u.intent.request_id = id;
+	ev.u.intent.serial.p = serial;
+	ev.u.intent.serial.len = n;
+	ev.u.intent.not_before = 1000;
+	ev.u.intent.not_after = 2000;
+	return ledger_append(l, &ev, NULL, err, sizeof(err));
+}
+
+static int issued(struct ledger *l, uint32_t id, const uint8_t *serial, size_t n)
+{
+	static const uint8_t cert[] = {0x30, 0x00};
+	struct ledger_event ev;
+
+	base(&ev, EV_CERT_ISSUED);
+	ev.u.issued.request_id = id;
+	ev.u.issued.serial.p = serial;
+	ev.u.issued.serial.len = n;
+	ev.u.issued.not_before = 1000;
+	ev.u.issued.not_after = 2000;
+	ev.u.issued.cert.p = cert;
+	ev.u.issued.cert.len = sizeof(cert);
+	return ledger_append(l, &ev, NULL, err, sizeof(err));
+}
+
+static int revocation(struct ledger *l, uint32_t type, const uint8_t *serial, size_t n,
+		  uint32_t reason)
+{
+	struct ledger_event ev;
+
+	base(&ev, type);
+	ev.u.revocation.serial.p = serial;
+	ev.u.revocation.serial.len = n;
+	ev.u.revocation.reason = reason;
+	ev.u.revocation.revoked_at = type == EV_CERT_REVOKED ? 1500 : 0;
+	return ledger_append(l, &ev, NULL, err, sizeof(err));
+}
+
+static void expect_verified(struct ledger *l, uint64_t events)
+{
+	uint64_t n;
+	int rc = ledger_verify(l, &n, err, sizeof(err));
+
+	if (rc != 0)
+		fail_msg("verify: %s", err);
+	assert_int_equal(n, events);
+}
+
+static void test_genesis_first_and_once(void **state)
+{
+	struct ledger *l = open_ledger(0);
+	uint64_t seq;
+
+	(void)state;
+	assert_int_equal(disposition(l, 1, DISP_PENDING), LEDGER_EINVAL);
+	assert_non_null(strstr(err, "genesis"));
+	assert_int_equal(genesis(l), LEDGER_OK);
+	assert_int_equal(genesis(l), LEDGER_EINVAL);
+	ledger_head(l, &seq, NULL);
+	assert_int_equal(seq, 1);
+	expect_verified(l, 1);
+	ledger_close(l);
+}
+
+static void test_request_lifecycle(void **state)
+{
+	static const uint8_t serial[] = {0x12, 0x34, 0x56};
+	struct ledger_request_row row;
+	struct ledger_cert_row cert;
+	struct ledger *l = open_ledger(0);
+	uint32_t a, b;
+	uint64_t seq;
+
+	(void)state;
+	assert_int_equal(genesis(l), LEDGER_OK);
+	a = request(l, "EXAMPLE\\alice");
+	b = request(l, "EXAMPLE\\bob");
+	assert_int_equal(a, 1);
+	assert_int_equal(b, 2);
+	assert_int_equal(disposition(l, a, DISP_PENDING), LEDGER_OK);
+	assert_int_equal(ledger_get_request(l, a, &row), LEDGER_OK);
+	assert_int_equal(row.disposition, DISP_PENDING);
+	assert_string_equal(row.requester, "EXAMPLE\\alice");
+
+	/* persist, then sign: no certificate without its intent */
+	assert_int_equal(issued(l, a, serial, sizeof(serial)), LEDGER_EINVAL);
+	assert_int_equal(disposition(l, a, DISP_ISSUED), LEDGER_EINVAL);
+	assert_int_equal(intent(l, a, serial, sizeof(serial)), LEDGER_OK);
+	/* a serial is never reused, not even by another request */
+	assert_int_equal(intent(l, b, serial, sizeof(serial)), LEDGER_EINVAL);
+	assert_int_equal(issued(l, b, serial, sizeof(serial)), LEDGER_EINVAL);
+	assert_int_equal(issued(l, a, serial, sizeof(serial)), LEDGER_OK);
+	assert_int_equal(disposition(l, a, DISP_ISSUED), LEDGER_OK);
+	assert_int_equal(ledger_get_cert(l, serial, sizeof(serial), &cert), LEDGER_OK);
+	assert_int_equal(cert.request_id, a);
+	assert_int_equal(ledger_get_request(l, a, &row), LEDGER_OK);
+	assert_int_equal(row.disposition, DISP_ISSUED);
+	assert_int_equal(row.serial_len, sizeof(serial));
+	assert_int_equal(row.not_after, 2000);
+	assert_true(row.resolved > 0);
+	/* a final disposition is final */
+	assert_int_equal(disposition(l, a, DISP_DENIED), LEDGER_EINVAL);
+
+	/* hold, release, revoke for good; then nothing more */
+	assert_int_equal(revocation(l, EV_CERT_UNREVOKED, serial, sizeof(serial), 0), LEDGER_EINVAL);
+	assert_int_equal(revocation(l, EV_CERT_REVOKED, serial, sizeof(serial), 6), LEDGER_OK);
+	assert_int_equal(revocation(l, EV_CERT_REVOKED, serial, sizeof(serial), 6), LEDGER_EINVAL);
+	if (revocation(l, EV_CERT_UNREVOKED, serial, sizeof(serial), 0) != LEDGER_OK)
+		fail_msg("unrevoke: %s", err);
+	assert_int_equal(ledger_get_request(l, a, &row), LEDGER_OK);
+	assert_int_equal(row.disposition, DISP_ISSUED);
+	assert_int_equal(revocation(l, EV_CERT_REVOKED, serial, sizeof(serial), 6), LEDGER_OK);
+	assert_int_equal(revocation(l, EV_CERT_REVOKED, serial, sizeof(serial), 1), LEDGER_OK);
+	assert_int_equal(revocation(l, EV_CERT_REVOKED, serial, sizeof(serial), 4), LEDGER_EINVAL);
+	assert_int_equal(revocation(l, EV_CERT_UNREVOKED, serial, sizeof(serial), 0), LEDGER_EINVAL);
+	assert_int_equal(ledger_get_request(l, a, &row), LEDGER_OK);
+	assert_int_equal(row.disposition, DISP_REVOKED);
+	assert_int_equal(row.revoked_reason, 1);
+
+	/* refusals wrote nothing: the chain is exactly the accepted events */
+	ledger_head(l, &seq, NULL);
+	assert_int_equal(seq, 11);
+	expect_verified(l, 11);
+	ledger_close(l);
+
+	/* and all of it is there after a reopen */
+	l = open_ledger(0);
+	ledger_head(l, &seq, NULL);
+	assert_int_equal(seq, 11);
+	assert_int_equal(request(l, "EXAMPLE\\carol"), 3);
+	expect_verified(l, 12);
+	ledger_close(l);
+}
+
+static void test_crl_numbers(void **state)
+{
+	static const uint8_t der[] = {0x30, 0x00};
+	struct ledger *l = open_ledger(0);
+	struct ledger_event ev;
+	const struct {
+		uint64_t number, base;
+		uint32_t delta;
+		int rc;
+	} steps[] = {
+		{1, 0, 1, LEDGER_EINVAL}, /* a delta before any base */
+		{1, 0, 0, LEDGER_OK},     {1, 0, 0, LEDGER_EINVAL}, /* not above the last */
+		{2, 1, 1, LEDGER_OK},     {3, 2, 1, LEDGER_EINVAL}, /* base 2 is a delta */
+		{3, 5, 1, LEDGER_EINVAL}, {3, 0, 0, LEDGER_OK},     {4, 3, 1, LEDGER_OK},
+	};
+
+	(void)state;
+	assert_int_equal(genesis(l), LEDGER_OK);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		base(&ev, EV_CRL_PUBLISHED);
+		ev.u.crl.number = steps[i].number;
+		ev.u.crl.base_number = steps[i].base;
+		ev.u.crl.is_delta = steps[i].delta;
+		ev.u.crl.this_update = 100;
+		ev.u.crl.next_update = 200;
+		ev.u.crl.crl.p = der;
+		ev.u.crl.crl.len = sizeof(der);
+		assert_int_equal(ledger_append(l, &ev, NULL, err, sizeof(err)), steps[i].rc);
+	}
+	expect_verified(l, 5);
+	ledger_close(l);
+}
+
+/* ---- shared commits: concurrent appenders ---- */
+
+#define THREADS 8
+#define PER_THREAD 200
+
+struct writer {
+	struct ledger *l;
+	int n;
+	uint32_t ids[PER_THREAD];
+	int failures;
+};
+
+static void *write_requests(void *arg)
+{
+	static const uint8_t raw[] = "csr";
+	struct writer *w = arg;
+	char e[256], who[32];
+
+	snprintf(who, sizeof(who), "EXAMPLE\\user%d", w->n);
+	for (int i = 0; i < PER_THREAD; i++) {
+		struct ledger_event ev;
+
+		base(&ev, EV_REQUEST_RECEIVED);
+		ev.actor_kind = ACTOR_REQUESTER;
+		ev.actor = who;
+		ev.u.request.format = FMT_PKCS10;
+		ev.u.request.requester = who;
+		ev.u.request.raw.p = raw;
+		ev.u.request.raw.len = sizeof(raw);
+		ev.u.request.attributes = "";
+		if (ledger_append(w->l, &ev, NULL, e, sizeof(e)) != LEDGER_OK)
+			w->failures++;
+		w->ids[i] = ev.u.request.request_id;
+	}
+	return NULL;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void test_concurrent_appends(void **state)
+{
+	static uint32_t all[THREADS * PER_THREAD];
+	struct writer w[THREADS];
+	pthread_t t[THREADS];
+	struct ledger *l = open_ledger(LEDGER_NOSYNC);
+
+	(void)state;
+	assert_int_equal(genesis(l), LEDGER_OK);
+	for (int i = 0; i < THREADS; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].l = l;
+		w[i].n = i;
+		assert_int_equal(pthread_create(&t[i], NULL, write_requests, &w[i]), 0);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(w[i].failures, 0);
+		/* each writer sees its own ids increase */
+		for (int k = 1; k < PER_THREAD; k++)
+			assert_true(w[i].ids[k] > w[i].ids[k - 1]);
+		memcpy(all + i * PER_THREAD, w[i].ids, sizeof(w[i].ids));
+	}
+	/* every id from 1 to N exactly once */
+	qsort(all, THREADS * PER_THREAD, sizeof(all[0]), cmp_u32);
+	for (uint32_t i = 0; i < THREADS * PER_THREAD; i++)
+		assert_int_equal(all[i], i + 1);
+	expect_verified(l, 1 + THREADS * PER_THREAD);
+	ledger_close(l);
+}
+
+/* ---- verify finds what was changed behind the ledger's back ---- */
+
+static void test_verify_sees_index_tampering(void **state)
+{
+	struct ledger *l = open_ledger(0);
+	uint8_t k[4];
+
+	(void)state;
+	assert_int_equal(genesis(l), LEDGER_OK);
+	assert_int_equal(disposition(l, request(l, "EXAMPLE\\eve"), DISP_PENDING), LEDGER_OK);
+	expect_verified(l, 3);
+	/* drop request 1 from the pending set, as a faulty or hostile writer would */
+	ledger_be32(1, k);
+	assert_int_equal(ledger_db_del(l->ix.db[IX_PENDING], NULL, k, 4), 0);
+	assert_int_equal(ledger_verify(l, &(uint64_t){0}, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "pending"));
+	ledger_close(l);
+}
+
+static void test_verify_sees_journal_tampering(void **state)
+{
+	struct ledger *l = open_ledger(0);
+	uint8_t *rec;
+	size_t len;
+	db_recno_t recno = 2;
+	DBT key, val;
+
+	(void)state;
+	assert_int_equal(genesis(l), LEDGER_OK);
+	request(l, "EXAMPLE\\mallory");
+	request(l, "EXAMPLE\\trent");
+	expect_verified(l, 3);
+	/* rewrite event 2 with one byte of its requester changed */
+	assert_int_equal(ledger_get_record(l, 2, &rec, &len), LEDGER_OK);
+	uint8_t *p = memmem(rec, len, "mallory", 7);
+	assert_non_null(p);
+	p[0] = 'M';
+	memset(&key, 0, sizeof(key));
+	memset(&val, 0, sizeof(val));
+	key.data = &recno;
+	key.size = sizeof(recno);
+	val.data = rec;
+	val.size = (u_int32_t)len;
+	assert_int_equal(l->journal->put(l->journal, NULL, &key, &val, 0), 0);
+	free(rec);
+	assert_int_equal(ledger_verify(l, &(uint64_t){0}, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "event 2 was altered"));
+	ledger_close(l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_genesis_first_and_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crl_numbers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_appends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verify_sees_index_tampering, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verify_sees_journal_tampering, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
