@@ -33,7 +33,7 @@ FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
                $(FUZZ_WARN) -I. -I$(BUILD) -I$(GEN) -I/usr/include/p11-kit-1 -MMD -MP
 FUZZ_LDFLAGS := -fsanitize=fuzzer $(FUZZ_SAN)
-FUZZ_SYSLIBS := -lwolfssl -ltasn1 -lp11-kit -lpthread
+FUZZ_SYSLIBS := -lwolfssl -ltasn1 -lp11-kit -ldb-5.3 -lpthread
 
 fuzz_objs = $(patsubst %.c,$(FUZZ_OBJ)/%.o,$(1))
 fuzz_lib  = $(patsubst $(LIB)/%,$(FUZZ_DIR)/lib/%,$(1))
@@ -41,6 +41,7 @@ fuzz_lib  = $(patsubst $(LIB)/%,$(FUZZ_DIR)/lib/%,$(1))
 FUZZ_PLATFORM_LIB := $(call fuzz_lib,$(PLATFORM_LIB))
 FUZZ_ASN1_LIB     := $(call fuzz_lib,$(ASN1_LIB))
 FUZZ_X509_LIB     := $(call fuzz_lib,$(X509_LIB))
+FUZZ_LEDGER_LIB   := $(call fuzz_lib,$(LEDGER_LIB))
 
 $(FUZZ_OBJ)/%.o: %.c $(CONFIG_H)
 	@mkdir -p $(dir $@)
@@ -60,7 +61,8 @@ $(call fuzz_objs,$(ASN1_SRCS) $(X509_SRCS)): $(ASN1_TAB)
 $(FUZZ_PLATFORM_LIB): $(call fuzz_objs,$(PLATFORM_SRCS))
 $(FUZZ_ASN1_LIB): $(call fuzz_objs,$(ASN1_SRCS)) $(FUZZ_OBJ)/gen/pkix_asn1_tab.o
 $(FUZZ_X509_LIB): $(call fuzz_objs,$(X509_SRCS))
-$(FUZZ_PLATFORM_LIB) $(FUZZ_ASN1_LIB) $(FUZZ_X509_LIB):
+$(FUZZ_LEDGER_LIB): $(call fuzz_objs,$(LEDGER_SRCS))
+$(FUZZ_PLATFORM_LIB) $(FUZZ_ASN1_LIB) $(FUZZ_X509_LIB) $(FUZZ_LEDGER_LIB):
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
@@ -70,8 +72,9 @@ FUZZ_X509_DEPS := $(FUZZ_X509_LIB) $(FUZZ_ASN1_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_LIBS_fuzz_x509_cert := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_x509_name := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_x509_csr  := $(FUZZ_X509_DEPS)
+FUZZ_LIBS_fuzz_ledger_record := $(FUZZ_LEDGER_LIB) $(FUZZ_PLATFORM_LIB)
 
-FUZZ_NAMES := fuzz_ipc_frame
+FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record
 ifneq ($(strip $(X509_SRCS)),)
 FUZZ_NAMES += fuzz_x509_cert fuzz_x509_name fuzz_x509_csr
 endif
