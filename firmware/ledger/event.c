@@ -224,6 +224,12 @@ static const struct layout *layout_of(uint32_t type)
 #define AT(ev, f, T) ((T *)(void *)((char *)(ev) + (f)->off))
 #define CAT(ev, f, T) ((const T *)(const void *)((const char *)(ev) + (f)->off))
 
+/* A string field's value (CAT would spell its type "const const char *"). */
+static const char *str_at(const struct ledger_event *ev, const struct field *f)
+{
+	return *(const char *const *)(const void *)((const char *)ev + f->off);
+}
+
 /* ---- validation (shared by encoding and decoding) ---- */
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -242,8 +248,8 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* Dotted decimal as X.660 writes it: two arcs or more, the first 0..2, the second
- * below 40 under 0 and 1, no empty arc and no leading zero, so that an OID has
- * exactly one spelling and a row keyed by it cannot be written twice. */
+ * below 40 under 0 and 1, no empty arc and no leading zero: an OID has exactly one
+ * spelling, so two events cannot name one extension differently. */
 static int oid_dotted(const char *s)
 {
 	const char *p = s;
@@ -295,7 +301,8 @@ static int check_str(const char *ctx, const struct field *f, const char *s, char
 				   : fail(err, errlen, "%s: %s is shorter than %zu bytes", ctx,
 					  f->name, f->min);
 	if (f->kind == F_OID && !oid_dotted(s))
-		return fail(err, errlen, "%s: %s \"%s\" is not a dotted OID", ctx, f->name, s);
+		/* Not quoted: it may be a requester's bytes, and errors reach the log. */
+		return fail(err, errlen, "%s: %s is not a dotted OID", ctx, f->name);
 	return 0;
 }
 
@@ -364,7 +371,7 @@ static int check_field(const char *ctx, const struct field *f, const struct ledg
 		return 0;
 	case F_STR:
 	case F_OID:
-		return check_str(ctx, f, *CAT(ev, f, const char *), err, errlen);
+		return check_str(ctx, f, str_at(ev, f), err, errlen);
 	case F_BYTES:
 		return check_bytes(ctx, f, CAT(ev, f, struct ledger_bytes), err, errlen);
 	case F_U64:
@@ -468,7 +475,7 @@ static void put_field(struct ipc_wbuf *w, const struct field *f, const struct le
 		break;
 	case F_STR:
 	case F_OID:
-		s = *CAT(ev, f, const char *);
+		s = str_at(ev, f);
 		ipc_put_str(w, s != NULL ? s : "");
 		break;
 	case F_BYTES:

@@ -68,8 +68,8 @@ enum ledger_format {
 	FMT_CMC = 3,
 };
 
-/* RFC 5280 CRLReason values 0..10 except 7; LEDGER_REASON_NONE for "unspecified
- * and no reasonCode extension". */
+/* RFC 5280 CRLReason values 0..10 except 7. unspecified (0) is written to CRLs
+ * without a reasonCode extension, as RFC 5280 5.3.1 recommends. */
 #define LEDGER_REASON_MAX 10
 
 /* Byte strings point into the decoded record (or the caller's memory when

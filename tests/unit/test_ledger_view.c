@@ -297,6 +297,8 @@ static void test_parse_times(void **state)
 	parse_bad("SubmittedWhen<2026-01-01T00:00", "bad time");
 	parse_bad("SubmittedWhen<2026-01-01 00:00:00", "bad time");
 	parse_bad("SubmittedWhen<2026-01-01T00:00:00ZZ", "bad time");
+	parse_bad("SubmittedWhen<2026-01-01T00:00:00z", "bad time");
+	parse_bad("SubmittedWhen<2026-01-01T00:00:00+", "bad time");
 	parse_bad("SubmittedWhen<2026-01-01T00:00:00+01", "bad time");
 	parse_bad("SubmittedWhen<2026-01-01x", "bad time");
 	parse_bad("SubmittedWhen<-5", "bad time");
