@@ -90,6 +90,7 @@ include firmware/admin/admin.mk
 include tests/unit/unit.mk
 include tests/bench/bench.mk
 include tests/fuzz/fuzz.mk
+include tests/integration/integration.mk
 
 all: $(ALL_BINS)
 
@@ -119,7 +120,7 @@ CHECK_FUZZ_TIME ?= 5
 check-unit: $(ALL_BINS) $(UNIT_TESTS)
 	tests/unit/run.sh $(UNIT_TESTS)
 
-check-integration: $(ALL_BINS)
+check-integration: $(ALL_BINS) $(INTEGRATION_TOOLS)
 	CA_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests/integration
 
 bench: $(ALL_BINS) $(BENCH_BINS)

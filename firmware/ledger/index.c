@@ -253,6 +253,9 @@ static int check_disposition(struct ledger_ix *ix, DB_TXN *txn, const struct ev_
 	if (d->disposition == DISP_ISSUED && row.serial_len == 0)
 		return einval(err, errlen, "request %u: issued without a certificate",
 			      d->request_id);
+	if (d->disposition != DISP_ISSUED && row.serial_len != 0)
+		return einval(err, errlen, "request %u has its certificate: it can only be "
+			      "marked issued", d->request_id);
 	return LEDGER_OK;
 }
 
@@ -267,6 +270,9 @@ static int check_intent(struct ledger_ix *ix, DB_TXN *txn, const struct ev_inten
 	if (terminal(row.disposition))
 		return einval(err, errlen, "request %u is already %s", in->request_id,
 			      ledger_disposition_name(row.disposition));
+	if (row.serial_len != 0)
+		return einval(err, errlen, "request %u already has its certificate",
+			      in->request_id);
 	rc = exists(ix, IX_SERIALS, txn, in->serial.p, in->serial.len, db_rc);
 	if (rc < 0)
 		return eio(*db_rc, db_rc, err, errlen, "reading serials");
@@ -390,7 +396,7 @@ int ledger_ix_check(struct ledger_ix *ix, DB_TXN *txn, const struct ledger_headr
 		return check_disposition(ix, txn, &ev->u.disposition, db_rc, err, errlen);
 	case EV_EXTENSION_SET:
 		rc = need_request(ix, txn, ev->u.extension.request_id, &row, db_rc, err, errlen);
-		if (rc == LEDGER_OK && row.disposition != DISP_PENDING)
+		if (rc == LEDGER_OK && (row.disposition != DISP_PENDING || row.serial_len != 0))
 			return einval(err, errlen, "request %u is not pending",
 				      ev->u.extension.request_id);
 		return rc;

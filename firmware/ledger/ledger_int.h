@@ -60,7 +60,9 @@ struct pending {
 };
 
 struct ledger {
-	char path[PATH_MAX];
+	char path[PATH_MAX]; /* DATA/ledger, absolute: data and log files */
+	char home[PATH_MAX]; /* the environment's home: its regions */
+	int suspect;         /* opened with LEDGER_AUDIT over a disagreeing head */
 	int flags;
 	DB_ENV *env;
 	DB *journal;

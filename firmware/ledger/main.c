@@ -132,13 +132,16 @@ static int cmd_genesis(const struct opts *o)
 	return 0;
 }
 
-static int cmd_verify(const struct opts *o)
+static int cmd_verify(struct opts *o)
 {
-	struct ledger *l = open_or_die(o);
+	struct ledger *l;
 	uint64_t n;
 	char err[512];
-	int rc = ledger_verify(l, &n, err, sizeof(err));
+	int rc;
 
+	o->flags |= LEDGER_AUDIT;
+	l = open_or_die(o);
+	rc = ledger_verify(l, &n, err, sizeof(err));
 	ledger_close(l);
 	if (rc != 0) {
 		printf("ledger verification FAILED: %s\n", err);

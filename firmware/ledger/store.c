@@ -10,6 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "config.h"
 
 #define JOURNAL_PAGE 65536      /* 1 KiB records fit on pages, no overflow pages */
 #define CACHE_BYTES (32u << 20)
@@ -54,7 +57,10 @@ static int open_env(struct ledger *l, char *err, size_t errlen)
 		return fail(err, errlen, rc, "db_env_create");
 	l->env->set_errpfx(l->env, "ca-ledger");
 	l->env->set_errfile(l->env, stderr);
-	if ((rc = l->env->set_cachesize(l->env, 0, CACHE_BYTES, 1)) != 0 ||
+	if ((rc = l->env->add_data_dir(l->env, l->path)) != 0 ||
+	    (rc = l->env->set_create_dir(l->env, l->path)) != 0 ||
+	    (rc = l->env->set_lg_dir(l->env, l->path)) != 0 ||
+	    (rc = l->env->set_cachesize(l->env, 0, CACHE_BYTES, 1)) != 0 ||
 	    (rc = l->env->set_lg_bsize(l->env, LOG_BUFFER)) != 0 ||
 	    (rc = l->env->set_lg_max(l->env, LOG_FILE_MAX)) != 0 ||
 	    (rc = l->env->log_set_config(l->env, DB_LOG_AUTO_REMOVE, 1)) != 0 ||
@@ -64,7 +70,7 @@ static int open_env(struct ledger *l, char *err, size_t errlen)
 		return fail(err, errlen, rc, "configuring the environment");
 	/* DB_REGISTER: recovery runs only when no live process has the environment
 	 * open, so a second opener cannot pull the files from under the first. */
-	if ((rc = l->env->open(l->env, l->path, flags, 0600)) != 0)
+	if ((rc = l->env->open(l->env, l->home, flags, 0600)) != 0)
 		return fail(err, errlen, rc, l->path);
 	return 0;
 }
@@ -147,6 +153,10 @@ static int load_head(struct ledger *l, char *err, size_t errlen)
 	/* Both are written in one transaction: a difference means the files were
 	 * changed behind the ledger's back. */
 	if (seq != l->head.seq || memcmp(hash, l->head.hash, LEDGER_HASH_LEN) != 0) {
+		if (l->flags & LEDGER_AUDIT) {
+			l->suspect = 1;
+			return 0;
+		}
 		snprintf(err, errlen, "ledger database: the journal ends at event %llu but the "
 			 "head says %llu (or their hashes differ): run 'ca-ledger verify'",
 			 (unsigned long long)seq, (unsigned long long)l->head.seq);
@@ -166,8 +176,50 @@ static int open_all(struct ledger *l, char *err, size_t errlen)
 	return 0;
 }
 
+/* The environment's home under CONFIG_LEDGER_REGION_DIR, named after the data
+ * directory's device and inode, made 0700 and checked to be ours (the region
+ * directory may be world-writable, as /dev/shm is). */
+static int make_home(struct ledger *l, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(l->path, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", l->path, strerror(errno));
+		return -1;
+	}
+	if ((size_t)snprintf(l->home, sizeof(l->home), "%s/ca-ledger-%llx-%llx",
+			     CONFIG_LEDGER_REGION_DIR, (unsigned long long)st.st_dev,
+			     (unsigned long long)st.st_ino) >= sizeof(l->home)) {
+		snprintf(err, errlen, "%s: path too long", CONFIG_LEDGER_REGION_DIR);
+		return -1;
+	}
+	if (mkdir(l->home, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", l->home, strerror(errno));
+		return -1;
+	}
+	if (lstat(l->home, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0) {
+		snprintf(err, errlen, "%s: not a private directory of this user: refusing it",
+			 l->home);
+		return -1;
+	}
+	return 0;
+}
+
+/* After a clean close nobody needs the regions: removing them (only when no other
+ * process is attached) makes the next open read the files afresh. */
+static void remove_home(const char *home)
+{
+	DB_ENV *e;
+
+	if (db_env_create(&e, 0) == 0 && e->remove(e, home, 0) == 0)
+		(void)rmdir(home);
+}
+
 int ledger_open(const char *dir, int flags, struct ledger **out, char *err, size_t errlen)
 {
+	char rel[PATH_MAX];
+
 	struct ledger *l = calloc(1, sizeof(*l));
 
 	*out = NULL;
@@ -175,14 +227,22 @@ int ledger_open(const char *dir, int flags, struct ledger **out, char *err, size
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if ((size_t)snprintf(l->path, sizeof(l->path), "%s/%s", dir, LEDGER_DIR) >=
-	    sizeof(l->path)) {
+	if ((size_t)snprintf(rel, sizeof(rel), "%s/%s", dir, LEDGER_DIR) >= sizeof(rel)) {
 		snprintf(err, errlen, "%s: path too long", dir);
 		free(l);
 		return -1;
 	}
-	if (mkdir(l->path, 0700) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", l->path, strerror(errno));
+	if (mkdir(rel, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", rel, strerror(errno));
+		free(l);
+		return -1;
+	}
+	if (realpath(rel, l->path) == NULL) {
+		snprintf(err, errlen, "%s: %s", rel, strerror(errno));
+		free(l);
+		return -1;
+	}
+	if (make_home(l, err, errlen) != 0) {
 		free(l);
 		return -1;
 	}
@@ -207,6 +267,7 @@ void ledger_close(struct ledger *l)
 	if (l->env != NULL && !l->broken)
 		l->env->txn_checkpoint(l->env, 0, 0, 0);
 	close_handles(l);
+	remove_home(l->home);
 	pthread_mutex_destroy(&l->mu);
 	pthread_cond_destroy(&l->cv);
 	free(l);
@@ -389,6 +450,15 @@ int ledger_append(struct ledger *l, struct ledger_event *ev, uint8_t hash[LEDGER
 {
 	struct pending me = {ev, hash, err, errlen, LEDGER_EIO, 0, NULL};
 
+	if (l->suspect) {
+		snprintf(err, errlen, "the journal's end and the head disagree: the ledger does "
+			 "not verify; appends refused");
+		return LEDGER_EIO;
+	}
+	if (ev->type == EV_REQUEST_RECEIVED && ev->u.request.request_id != 0) {
+		snprintf(err, errlen, "request ids are assigned by the ledger: send 0");
+		return LEDGER_EINVAL;
+	}
 	pthread_mutex_lock(&l->mu);
 	*l->tail = &me;
 	l->tail = &me.next;

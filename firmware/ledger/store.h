@@ -39,6 +39,8 @@
 
 enum {
 	LEDGER_NOSYNC = 1 << 0, /* commits reach the OS, not the disk (process crash only) */
+	LEDGER_AUDIT = 1 << 1,  /* open even if the journal's end and the head disagree, so
+				 * that verify can say where; appends are then refused */
 };
 
 /* Error classes returned by the store (negative). */
@@ -51,8 +53,11 @@ enum {
 
 struct ledger;
 
-/* Opens (creating when absent) the environment under dir/ledger, running recovery
- * unless another process has it open (DB_REGISTER). 0 or -1 with err. */
+/* Opens (creating when absent) the ledger in dir/ledger, running recovery unless
+ * another process has it open (DB_REGISTER). The environment's home, where Berkeley
+ * DB keeps its memory-mapped regions, is a 0700 directory under
+ * CONFIG_LEDGER_REGION_DIR (a memory filesystem: a full data disk must give ENOSPC,
+ * not SIGBUS); journal, indexes and logs are in dir/ledger. 0 or -1 with err. */
 int ledger_open(const char *dir, int flags, struct ledger **out, char *err, size_t errlen);
 void ledger_close(struct ledger *l);
 

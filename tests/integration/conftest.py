@@ -60,3 +60,18 @@ def root_ca(tmp_path, token):
     p = caadm("init", "--root", "--data", data, "--subject",
               "CN=Test Root CA,O=Example,C=US", *token.opts())
     return {"data": data, "token": token, "out": p.stdout}
+
+
+REGION_DIR = Path("/dev/shm")  # CONFIG_LEDGER_REGION_DIR of the default configuration
+
+
+@pytest.fixture(autouse=True)
+def _ledger_regions():
+    """Removes the ledger environments' region directories a test left behind (a
+    killed ca-ledger leaves its regions for the next start, which a test's temporary
+    data directory never has)."""
+    import shutil
+    before = set(REGION_DIR.glob("ca-ledger-*"))
+    yield
+    for d in set(REGION_DIR.glob("ca-ledger-*")) - before:
+        shutil.rmtree(d, ignore_errors=True)
