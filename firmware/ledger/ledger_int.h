@@ -74,6 +74,7 @@ struct ledger {
 	pthread_cond_t cv;
 	struct pending *queue, **tail;
 	int leader; /* a batch is being committed */
+	unsigned long commits;
 };
 
 /* Takes the leader role: appends wait until ledger_unlead (verify replays then). */

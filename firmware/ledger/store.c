@@ -3,11 +3,13 @@
 #include "firmware/ledger/ledger_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +22,7 @@
 #define LOG_FILE_MAX (16u << 20)
 #define CHECKPOINT_KB 4096      /* checkpoint after this much log, or ... */
 #define CHECKPOINT_MIN 1        /* ... this many minutes */
+#define CHECKPOINT_EVERY 64    /* commits between checkpoint checks */
 #define DEADLOCK_RETRIES 5
 
 static int fail(char *err, size_t errlen, int rc, const char *what)
@@ -176,20 +179,54 @@ static int open_all(struct ledger *l, char *err, size_t errlen)
 	return 0;
 }
 
-/* The environment's home under CONFIG_LEDGER_REGION_DIR, named after the data
- * directory's device and inode, made 0700 and checked to be ours (the region
- * directory may be world-writable, as /dev/shm is). */
+/* The ledger's region id: 16 hex digits drawn once and kept in DATA/ledger/region-id,
+ * so that the home is this ledger's and no other's (an inode number can be reused
+ * by a later data directory; a random id is not). */
+static int region_id(const char *path, char id[17], char *err, size_t errlen)
+{
+	char file[PATH_MAX + 16];
+	uint8_t rnd[8];
+	ssize_t n;
+	int fd;
+
+	snprintf(file, sizeof(file), "%s/region-id", path);
+	if ((fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+		n = read(fd, id, 16);
+		close(fd);
+		id[16] = 0;
+		if (n == 16 && strspn(id, "0123456789abcdef") == 16)
+			return 0;
+		snprintf(err, errlen, "%s: not a region id", file);
+		return -1;
+	}
+	if (errno != ENOENT || getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < 8; i++)
+		snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, id, 16) != 16 || fsync(fd) != 0) {
+		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* The environment's home under CONFIG_LEDGER_REGION_DIR, made 0700 and checked to
+ * be ours (the region directory may be world-writable, as /dev/shm is). */
 static int make_home(struct ledger *l, char *err, size_t errlen)
 {
 	struct stat st;
+	char id[17];
 
-	if (stat(l->path, &st) != 0) {
-		snprintf(err, errlen, "%s: %s", l->path, strerror(errno));
+	if (region_id(l->path, id, err, errlen) != 0)
 		return -1;
-	}
-	if ((size_t)snprintf(l->home, sizeof(l->home), "%s/ca-ledger-%llx-%llx",
-			     CONFIG_LEDGER_REGION_DIR, (unsigned long long)st.st_dev,
-			     (unsigned long long)st.st_ino) >= sizeof(l->home)) {
+	if ((size_t)snprintf(l->home, sizeof(l->home), "%s/ca-ledger-%s",
+			     CONFIG_LEDGER_REGION_DIR, id) >= sizeof(l->home)) {
 		snprintf(err, errlen, "%s: path too long", CONFIG_LEDGER_REGION_DIR);
 		return -1;
 	}
@@ -207,13 +244,14 @@ static int make_home(struct ledger *l, char *err, size_t errlen)
 }
 
 /* After a clean close nobody needs the regions: removing them (only when no other
- * process is attached) makes the next open read the files afresh. */
+ * process is attached) makes the next open read the files afresh. __db.register
+ * stays: removing it could pull it from under a process opening right now. */
 static void remove_home(const char *home)
 {
 	DB_ENV *e;
 
-	if (db_env_create(&e, 0) == 0 && e->remove(e, home, 0) == 0)
-		(void)rmdir(home);
+	if (db_env_create(&e, 0) == 0)
+		(void)e->remove(e, home, 0);
 }
 
 int ledger_open(const char *dir, int flags, struct ledger **out, char *err, size_t errlen)
@@ -424,7 +462,10 @@ static void run_batch(struct ledger *l, struct pending *batch)
 			pthread_mutex_lock(&l->mu);
 			l->head = h;
 			pthread_mutex_unlock(&l->mu);
-			l->env->txn_checkpoint(l->env, CHECKPOINT_KB, CHECKPOINT_MIN, 0);
+			/* Asking costs a log read (auto log removal runs each time):
+			 * ask once every CHECKPOINT_EVERY commits. */
+			if (++l->commits % CHECKPOINT_EVERY == 0)
+				l->env->txn_checkpoint(l->env, CHECKPOINT_KB, CHECKPOINT_MIN, 0);
 			return;
 		}
 		if (db_rc == DB_RUNRECOVERY)
