@@ -33,4 +33,14 @@ int lint_tbs(const struct x509_tbs *intent, const struct x509_buf *tbs, char *er
 int issue_sign(struct ca *ca, const struct hsm_key *key, const struct x509_buf *signer_spki,
 	       const struct x509_tbs *t, struct x509_buf *cert, char *err, size_t errlen);
 
+/* Called with the linted TBS before it goes to the HSM: records the intent (persist,
+ * then sign). Non-zero stops the issuance with err. */
+typedef int (*issue_record_fn)(void *ctx, const struct x509_buf *tbs, char *err,
+			       size_t errlen);
+/* issue_sign with record called between lint and signature. */
+int issue_sign_recorded(struct ca *ca, const struct hsm_key *key,
+			const struct x509_buf *signer_spki, const struct x509_tbs *t,
+			issue_record_fn record, void *ctx, struct x509_buf *cert, char *err,
+			size_t errlen);
+
 #endif

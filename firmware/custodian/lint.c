@@ -89,8 +89,10 @@ int lint_tbs(const struct x509_tbs *t, const struct x509_buf *tbs, char *err, si
 	return rc;
 }
 
-int issue_sign(struct ca *ca, const struct hsm_key *key, const struct x509_buf *signer_spki,
-	       const struct x509_tbs *t, struct x509_buf *cert, char *err, size_t errlen)
+int issue_sign_recorded(struct ca *ca, const struct hsm_key *key,
+			const struct x509_buf *signer_spki, const struct x509_tbs *t,
+			issue_record_fn record, void *ctx, struct x509_buf *cert, char *err,
+			size_t errlen)
 {
 	struct x509_buf tbs = {0};
 	struct x509_cert_info ci;
@@ -104,6 +106,7 @@ int issue_sign(struct ca *ca, const struct hsm_key *key, const struct x509_buf *
 		return -1;
 	}
 	if (lint_tbs(t, &tbs, err, errlen) != 0 ||
+	    (record != NULL && record(ctx, &tbs, err, errlen) != 0) ||
 	    ca_sign(ca, key, t->sigalg, &tbs, sig, &sig_len, err, errlen) != 0)
 		goto out;
 	if (x509_cert_assemble(&tbs, t->sigalg, sig, sig_len, cert) != 0) {
@@ -132,4 +135,10 @@ out:
 	explicit_bzero(sig, sizeof(sig));
 	x509_buf_free(&tbs);
 	return rc;
+}
+
+int issue_sign(struct ca *ca, const struct hsm_key *key, const struct x509_buf *signer_spki,
+	       const struct x509_tbs *t, struct x509_buf *cert, char *err, size_t errlen)
+{
+	return issue_sign_recorded(ca, key, signer_spki, t, NULL, NULL, cert, err, errlen);
 }

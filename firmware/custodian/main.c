@@ -25,14 +25,14 @@ struct opts {
 	struct ceremony_opts c;
 	const char *cert, *chain, *label;
 	struct pin_source so_pin;
-	int fd;
+	int fd, ledger_fd;
 	unsigned threads;
 };
 
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: ca-custodian serve --data DIR --fd N [--threads N] [PIN]\n"
+		"usage: ca-custodian serve --data DIR --fd N [--ledger-fd N] [--threads N] [PIN]\n"
 		"       ca-custodian check --data DIR [PIN]\n"
 		"       ca-custodian ceremony root|subordinate --data DIR [--subject DN]\n"
 		"                [--key rsa:2048|rsa:3072|rsa:4096|ec:p256|ec:p384] [--days N]\n"
@@ -83,7 +83,8 @@ static void defaults(struct opts *o)
 	o->c.pin.fd = -1;
 	o->so_pin.fd = -1;
 	o->fd = -1;
-	o->threads = 2;
+	o->ledger_fd = -1;
+	o->threads = 8;
 }
 
 static void parse(int argc, char **argv, struct opts *o)
@@ -95,7 +96,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{"out", 1, 0, 'o'}, {"cdp", 1, 0, 'C'}, {"aia", 1, 0, 'A'}, {"ocsp", 1, 0, 'O'},
 		{"pin-fd", 1, 0, 'p'}, {"pin-file", 1, 0, 'P'}, {"so-pin-fd", 1, 0, 'q'},
 		{"so-pin-file", 1, 0, 'Q'}, {"cert", 1, 0, 'c'}, {"chain", 1, 0, 'h'},
-		{"fd", 1, 0, 'f'}, {"threads", 1, 0, 'T'}, {0, 0, 0, 0},
+		{"fd", 1, 0, 'f'}, {"threads", 1, 0, 'T'}, {"ledger-fd", 1, 0, 'L'}, {0, 0, 0, 0},
 	};
 	int ch;
 
@@ -126,6 +127,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'h': o->chain = optarg; break;
 		case 'f': o->fd = conf_arg_fd(optarg); break;
 		case 'T': o->threads = conf_arg_uint(optarg, 64, "--threads"); break;
+		case 'L': o->ledger_fd = conf_arg_fd(optarg); break;
 		default: usage();
 		}
 	}
@@ -189,7 +191,7 @@ static int cmd_serve(struct opts *o)
 		fatalx("serve needs --fd N (the IPC descriptor)");
 	if (ca_load(&ca, o->c.dir, &o->c.pin, 1, err, sizeof(err)) != 0)
 		fatalx("refusing to start: %s", err);
-	rc = serve(&ca, o->fd, "worker", o->threads);
+	rc = serve(&ca, o->fd, "worker", o->threads, o->ledger_fd);
 	ca_close(&ca);
 	return rc == 0 ? 0 : 1;
 }

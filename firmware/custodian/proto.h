@@ -11,6 +11,21 @@
  *   CUST_ISSUED      bytes cert_der
  *   CUST_ERROR       u32 code (an HRESULT), str message
  *
+ *   CUST_SUBMIT      u32 format (ledger FMT_*), str requester, str attributes (UTF-8
+ *                    Name:Value lines), bytes request (raw, as received), bytes
+ *                    subject (DER Name from the request), bytes spki (DER, from the
+ *                    request, whose signature the worker verified)
+ *                                                 -> CUST_RESULT | CUST_ERROR
+ *   CUST_RETRIEVE    u32 request_id               -> CUST_RESULT | CUST_ERROR
+ *   CUST_RESULT      u32 request_id, u32 disposition (ledger DISP_*), u32 hresult,
+ *                    str message, bytes cert_der (empty unless issued)
+ *
+ * SUBMIT and RETRIEVE need the ledger: every request is recorded (with its raw
+ * bytes, attributes and requester) before the policy decides, the intent before
+ * the HSM signs, the certificate before it is answered. CUST_ERROR there means
+ * the ledger could not record: nothing was decided. CUST_ISSUE is the unrecorded
+ * path the signing benchmark uses; it is refused when a ledger is attached.
+ *
  * The custodian builds the TBSCertificate itself from these typed fields and
  * never signs bytes a peer supplied. */
 #ifndef CUSTODIAN_PROTO_H
@@ -21,6 +36,9 @@ enum cust_msg {
 	CUST_CA_INFO = 0x101,
 	CUST_ISSUE = 0x110,
 	CUST_ISSUED = 0x111,
+	CUST_SUBMIT = 0x120,
+	CUST_RESULT = 0x121,
+	CUST_RETRIEVE = 0x122,
 	CUST_ERROR = 0x1ff,
 };
 
@@ -32,6 +50,11 @@ enum cust_profile {
 #define CUST_SUBJECT_MAX 1024
 #define CUST_SPKI_MAX 2048
 #define CUST_ISSUE_MAX (4 + 4 + CUST_SUBJECT_MAX + 4 + CUST_SPKI_MAX + 4)
+#define CUST_REQUEST_MAX (64u * 1024u)
+#define CUST_ATTRIBUTES_MAX 4096
+#define CUST_REQUESTER_MAX 256
+#define CUST_SUBMIT_MAX (4 + 4 + CUST_REQUESTER_MAX + 4 + CUST_ATTRIBUTES_MAX + 4 + \
+			 CUST_REQUEST_MAX + 4 + CUST_SUBJECT_MAX + 4 + CUST_SPKI_MAX)
 
 /* HRESULTs the custodian reports (MS-WCCE names). */
 #define HR_E_INVALIDARG 0x80070057u
@@ -39,5 +62,8 @@ enum cust_profile {
 #define HR_CERTSRV_E_BAD_REQUESTSUBJECT 0x80094001u
 #define HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE 0x80094800u
 #define HR_NTE_FAIL 0x80090020u /* the HSM failed */
+#define HR_CERTSRV_E_PROPERTY_EMPTY 0x80094004u    /* no such request */
+#define HR_CERTSRV_E_ADMIN_DENIED_REQUEST 0x80094014u
+#define HR_E_UNEXPECTED 0x8000ffffu              /* the ledger could not record */
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "firmware/custodian/issue.h"
 #include "firmware/custodian/proto.h"
+#include "firmware/custodian/submit.h"
 #include "platform/atomicfile.h"
 #include "platform/ipc.h"
 #include "platform/log.h"
@@ -18,8 +19,15 @@
 
 enum { ST_READY = 0 };
 
-/* What a peer may send, in which state, with which payload bounds. */
-static const struct ipc_rule peer_rules[] = {
+/* What the worker may send, in which state, with which payload bounds. With a
+ * ledger: enrollment, every step recorded. */
+static const struct ipc_rule recorded_rules[] = {
+	{CUST_GET_CA, 1u << ST_READY, 0, 0, 0},
+	{CUST_SUBMIT, 1u << ST_READY, 24, CUST_SUBMIT_MAX, 0},
+	{CUST_RETRIEVE, 1u << ST_READY, 4, 4, 0},
+};
+/* Without one (the signing benchmark): bare issuance, nothing else. */
+static const struct ipc_rule unrecorded_rules[] = {
 	{CUST_GET_CA, 1u << ST_READY, 0, 0, 0},
 	{CUST_ISSUE, 1u << ST_READY, 16, CUST_ISSUE_MAX, 0},
 };
@@ -27,6 +35,7 @@ static const struct ipc_rule peer_rules[] = {
 struct server {
 	struct ca *ca;
 	struct x509_buf chain;
+	struct submit_ctx submit;
 };
 
 static void send_error(struct service *s, uint32_t id, uint32_t code, const char *msg)
@@ -105,10 +114,20 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 {
 	struct server *srv = ctx;
 
-	if (m->hdr.type == CUST_GET_CA)
+	switch (m->hdr.type) {
+	case CUST_GET_CA:
 		send_bytes(s, CUST_CA_INFO, m->hdr.id, &srv->ca->cert.der, &srv->chain);
-	else
+		break;
+	case CUST_SUBMIT:
+		handle_submit(s, &srv->submit, m);
+		break;
+	case CUST_RETRIEVE:
+		handle_retrieve(s, &srv->submit, m);
+		break;
+	default: /* CUST_ISSUE: the whitelist admits it only without a ledger */
 		handle_issue(s, srv, m);
+		break;
+	}
 }
 
 /* GET_CA costs nothing: answered by the reader; issuance goes to the pool. */
@@ -132,15 +151,31 @@ static void read_chain(struct ca *ca, struct x509_buf *chain)
 	}
 }
 
-int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads)
+int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger_fd)
 {
 	struct server srv = {.ca = ca};
+	struct record rec;
+	char err[256];
 	int rc;
 
 	read_chain(ca, &srv.chain);
-	rc = service_run(fd, peer, CUST_ISSUE_MAX, peer_rules,
-			 sizeof(peer_rules) / sizeof(peer_rules[0]), nthreads, handle, is_inline,
-			 &srv);
+	if (ledger_fd < 0) {
+		log_warnx("no ledger: serving unrecorded issuance only (benchmark mode)");
+		rc = service_run(fd, peer, CUST_ISSUE_MAX, unrecorded_rules,
+				 sizeof(unrecorded_rules) / sizeof(unrecorded_rules[0]), nthreads,
+				 handle, is_inline, &srv);
+	} else {
+		if (policy_load(ca, &srv.submit.policy, err, sizeof(err)) != 0)
+			fatalx("refusing to start: %s", err);
+		if (record_start(&rec, ledger_fd) != 0)
+			fatalx("cannot start the ledger channel");
+		srv.submit.ca = ca;
+		srv.submit.rec = &rec;
+		rc = service_run(fd, peer, CUST_SUBMIT_MAX, recorded_rules,
+				 sizeof(recorded_rules) / sizeof(recorded_rules[0]), nthreads,
+				 handle, is_inline, &srv);
+		record_stop(&rec);
+	}
 	x509_buf_free(&srv.chain);
 	return rc;
 }

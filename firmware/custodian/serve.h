@@ -6,7 +6,9 @@
 #include "firmware/custodian/ca.h"
 
 /* Serves until the peer closes the channel (returns 0) or violates the protocol
- * (fatal). nthreads >= 1 requests are processed at once. */
-int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads);
+ * (fatal). nthreads >= 1 requests are processed at once. With ledger_fd >= 0
+ * (the channel to ca-ledger), enrollment (submit/retrieve) with every step
+ * recorded; with -1, the unrecorded issuance of the signing benchmark. */
+int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger_fd);
 
 #endif

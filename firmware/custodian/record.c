@@ -1,0 +1,147 @@
+/* The custodian's ledger client; see record.h. */
+#include "firmware/custodian/record.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "firmware/ledger/proto.h"
+
+int record_start(struct record *r, int fd)
+{
+	return ipc_caller_start(&r->call, fd, "ledger", LEDGER_APPEND_MAX);
+}
+
+void record_stop(struct record *r)
+{
+	ipc_caller_stop(&r->call);
+}
+
+/* A LEDGER_ERROR reply into err; returns its code. */
+static uint32_t ledger_error(const struct ipc_msg *m, char *err, size_t errlen)
+{
+	char msg[512];
+	struct ipc_rbuf rb;
+	uint32_t code;
+
+	ipc_rbuf_init(&rb, m);
+	code = ipc_get_u32(&rb);
+	ipc_get_str(&rb, msg, sizeof(msg));
+	if (ipc_rbuf_done(&rb) != 0)
+		snprintf(msg, sizeof(msg), "malformed error from the ledger");
+	snprintf(err, errlen, "ledger: %s", msg);
+	return code;
+}
+
+int record_append(struct record *r, struct ledger_event *ev, int *refused, char *err,
+		  size_t errlen)
+{
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	struct ipc_rbuf rb;
+	const uint8_t *hash;
+	size_t hl;
+	uint32_t id;
+	int rc = -1;
+
+	*refused = 0;
+	ipc_wbuf_init(&w);
+	ipc_put_u32(&w, ev->type);
+	ipc_put_u32(&w, ev->actor_kind);
+	ipc_put_str(&w, ev->actor);
+	if (ledger_body_encode(ev, &w, err, errlen) != 0) {
+		ipc_wbuf_free(&w);
+		*refused = 1;
+		return -1;
+	}
+	if (ipc_call(&r->call, LEDGER_APPEND, &w, &m, err, errlen) != 0)
+		return -1;
+	if (m.hdr.type == LEDGER_APPENDED) {
+		ipc_rbuf_init(&rb, &m);
+		ev->seq = ipc_get_u64(&rb);
+		ev->time = (int64_t)ipc_get_u64(&rb);
+		id = ipc_get_u32(&rb);
+		ipc_get_bytes(&rb, &hash, &hl, LEDGER_HASH_LEN);
+		if (ipc_rbuf_done(&rb) == 0 && hl == LEDGER_HASH_LEN) {
+			if (ev->type == EV_REQUEST_RECEIVED)
+				ev->u.request.request_id = id;
+			rc = 0;
+		} else {
+			snprintf(err, errlen, "malformed answer from the ledger");
+		}
+	} else if (m.hdr.type == LEDGER_ERROR) {
+		*refused = ledger_error(&m, err, errlen) == LEDGER_ERR_INVALID;
+	} else {
+		snprintf(err, errlen, "unexpected answer %u from the ledger", m.hdr.type);
+	}
+	ipc_msg_free(&m);
+	return rc;
+}
+
+int record_get_request(struct record *r, uint32_t id, struct ledger_request_row *row,
+		       char *err, size_t errlen)
+{
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	int rc = -1;
+
+	ipc_wbuf_init(&w);
+	ipc_put_u32(&w, id);
+	if (ipc_call(&r->call, LEDGER_GET_REQUEST, &w, &m, err, errlen) != 0)
+		return -1;
+	if (m.hdr.type == LEDGER_REQUEST) {
+		rc = ledger_request_row_decode(m.data, m.hdr.len, row) == 0 ? 0 : -1;
+		if (rc != 0)
+			snprintf(err, errlen, "malformed request row from the ledger");
+	} else if (m.hdr.type == LEDGER_ERROR) {
+		rc = ledger_error(&m, err, errlen) == LEDGER_ERR_NOTFOUND ? 1 : -1;
+	} else {
+		snprintf(err, errlen, "unexpected answer %u from the ledger", m.hdr.type);
+	}
+	ipc_msg_free(&m);
+	return rc;
+}
+
+int record_get_cert(struct record *r, uint64_t seq, uint8_t **der, size_t *len, char *err,
+		    size_t errlen)
+{
+	static const size_t strbuf_size = LEDGER_STRBUF;
+	struct ledger_event ev;
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	struct ipc_rbuf rb;
+	const uint8_t *rec;
+	size_t rl;
+	char *strbuf;
+	int rc = -1;
+
+	err[0] = 0;
+	ipc_wbuf_init(&w);
+	ipc_put_u64(&w, seq);
+	if (ipc_call(&r->call, LEDGER_GET_EVENT, &w, &m, err, errlen) != 0)
+		return -1;
+	if (m.hdr.type != LEDGER_EVENT) {
+		if (m.hdr.type == LEDGER_ERROR)
+			(void)ledger_error(&m, err, errlen);
+		else
+			snprintf(err, errlen, "unexpected answer %u from the ledger", m.hdr.type);
+		ipc_msg_free(&m);
+		return -1;
+	}
+	strbuf = malloc(strbuf_size);
+	ipc_rbuf_init(&rb, &m);
+	ipc_get_bytes(&rb, &rec, &rl, LEDGER_APPEND_MAX);
+	if (strbuf != NULL && ipc_rbuf_done(&rb) == 0 &&
+	    ledger_record_decode(rec, rl, &ev, strbuf, strbuf_size, err, errlen) == 0 &&
+	    ev.type == EV_CERT_ISSUED && (*der = malloc(ev.u.issued.cert.len)) != NULL) {
+		memcpy(*der, ev.u.issued.cert.p, ev.u.issued.cert.len);
+		*len = ev.u.issued.cert.len;
+		rc = 0;
+	} else if (err[0] == 0) {
+		snprintf(err, errlen, "event %llu is not a certificate",
+			 (unsigned long long)seq);
+	}
+	free(strbuf);
+	ipc_msg_free(&m);
+	return rc;
+}

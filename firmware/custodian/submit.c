@@ -1,0 +1,286 @@
+/* Enrollment: record the request, decide by policy, record the decision; when the
+ * decision is to issue, record the intent, sign, record the certificate, and only
+ * then answer with it (Boulder's "persist, then sign"). See submit.h. */
+#include "firmware/custodian/submit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "firmware/custodian/issue.h"
+#include "firmware/custodian/proto.h"
+#include "platform/log.h"
+
+#define DEFAULT_DAYS 365
+#define MAX_DAYS 3650
+
+int policy_load(const struct ca *ca, struct policy *p, char *err, size_t errlen)
+{
+	const char *mode = conf_get(&ca->conf, "policy");
+	const char *days = conf_get(&ca->conf, "validity_days");
+	char *end;
+	unsigned long d;
+
+	p->auto_issue = 0;
+	p->days = DEFAULT_DAYS;
+	if (mode != NULL && strcmp(mode, "issue") == 0)
+		p->auto_issue = 1;
+	else if (mode != NULL && strcmp(mode, "pend") != 0) {
+		snprintf(err, errlen, "ca.conf: policy must be 'pend' or 'issue', not '%s'", mode);
+		return -1;
+	}
+	if (days != NULL) {
+		d = strtoul(days, &end, 10);
+		if (*days == 0 || *end != 0 || d < 1 || d > MAX_DAYS) {
+			snprintf(err, errlen, "ca.conf: validity_days must be 1..%d", MAX_DAYS);
+			return -1;
+		}
+		p->days = (unsigned)d;
+	}
+	return 0;
+}
+
+static void reply_result(struct service *s, uint32_t id, uint32_t request_id,
+			 uint32_t disposition, uint32_t hresult, const char *message,
+			 const uint8_t *cert, size_t cert_len)
+{
+	struct ipc_wbuf w;
+
+	ipc_wbuf_init(&w);
+	ipc_put_u32(&w, request_id);
+	ipc_put_u32(&w, disposition);
+	ipc_put_u32(&w, hresult);
+	ipc_put_str(&w, message);
+	ipc_put_bytes(&w, cert, cert_len);
+	service_reply(s, CUST_RESULT, id, &w);
+}
+
+/* A record that could not be written: nothing more is decided for this request. */
+static void reply_unrecorded(struct service *s, uint32_t id, const char *why)
+{
+	char msg[600];
+
+	log_warnx("not recorded, request refused: %s", why);
+	snprintf(msg, sizeof(msg), "the CA could not record the request: %s", why);
+	service_reply_error(s, CUST_ERROR, id, HR_E_UNEXPECTED, msg);
+}
+
+static void ca_event(struct ledger_event *ev, uint32_t type)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->actor_kind = ACTOR_CA;
+	ev->actor = "CA";
+}
+
+/* Records a disposition; 0 or -1 with err. */
+static int record_disposition(struct submit_ctx *c, uint32_t request_id, uint32_t disp,
+			      uint32_t hresult, const char *message, char *err, size_t errlen)
+{
+	struct ledger_event ev;
+	int refused;
+
+	ca_event(&ev, EV_DISPOSITION);
+	ev.u.disposition.request_id = request_id;
+	ev.u.disposition.disposition = disp;
+	ev.u.disposition.hresult = hresult;
+	ev.u.disposition.message = message;
+	return record_append(c->rec, &ev, &refused, err, errlen);
+}
+
+/* Records and answers a decision that carries no certificate. */
+static void decide(struct service *s, struct submit_ctx *c, uint32_t id, uint32_t request_id,
+		   uint32_t disp, uint32_t hresult, const char *message)
+{
+	char err[512];
+
+	if (record_disposition(c, request_id, disp, hresult, message, err, sizeof(err)) != 0) {
+		reply_unrecorded(s, id, err);
+		return;
+	}
+	reply_result(s, id, request_id, disp, hresult, message, NULL, 0);
+}
+
+struct intent {
+	struct submit_ctx *c;
+	uint32_t request_id;
+	const struct x509_tbs *t;
+};
+
+/* issue_record_fn: the intent, with the TBS's hash, before the HSM signs it. */
+static int record_intent(void *arg, const struct x509_buf *tbs, char *err, size_t errlen)
+{
+	struct intent *in = arg;
+	struct ledger_event ev;
+	size_t hl = LEDGER_HASH_LEN;
+	int refused;
+
+	ca_event(&ev, EV_CERT_INTENT);
+	ev.u.intent.request_id = in->request_id;
+	ev.u.intent.serial.p = in->t->serial;
+	ev.u.intent.serial.len = in->t->serial_len;
+	ev.u.intent.not_before = in->t->not_before;
+	ev.u.intent.not_after = in->t->not_after;
+	if (x509_sigalg_digest(X509_SIG_RSA_SHA256, tbs->data, tbs->len, ev.u.intent.tbs_sha256,
+			       &hl) != 0 || hl != LEDGER_HASH_LEN) {
+		snprintf(err, errlen, "cannot hash the certificate");
+		return -1;
+	}
+	return record_append(in->c->rec, &ev, &refused, err, errlen);
+}
+
+static int record_issued(struct submit_ctx *c, uint32_t request_id, const struct x509_tbs *t,
+			 const struct x509_buf *cert, char *err, size_t errlen)
+{
+	struct ledger_event ev;
+	int refused;
+
+	ca_event(&ev, EV_CERT_ISSUED);
+	ev.u.issued.request_id = request_id;
+	ev.u.issued.serial.p = t->serial;
+	ev.u.issued.serial.len = t->serial_len;
+	ev.u.issued.not_before = t->not_before;
+	ev.u.issued.not_after = t->not_after;
+	ev.u.issued.cert.p = cert->data;
+	ev.u.issued.cert.len = cert->len;
+	return record_append(c->rec, &ev, &refused, err, errlen);
+}
+
+/* Builds, records, signs, records, answers. A certificate that could not be
+ * recorded is never released. */
+static void issue(struct service *s, struct submit_ctx *c, uint32_t id, uint32_t request_id,
+		  const struct x509_buf *subject, const struct x509_buf *spki)
+{
+	struct x509_buf cert = {0};
+	struct x509_tbs t;
+	struct intent in;
+	char err[512];
+
+	if (profile_end_entity(c->ca, CUST_PROFILE_CLIENT, subject, spki, c->policy.days, &t, err,
+			       sizeof(err)) != 0) {
+		decide(s, c, id, request_id, DISP_FAILED, HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE, err);
+		return;
+	}
+	in.c = c;
+	in.request_id = request_id;
+	in.t = &t;
+	if (issue_sign_recorded(c->ca, &c->ca->sign_key, &c->ca->spki, &t, record_intent, &in,
+				&cert, err, sizeof(err)) != 0) {
+		log_warnx("request %u: issuance failed: %s", request_id, err);
+		decide(s, c, id, request_id, DISP_FAILED, HR_NTE_FAIL, err);
+	} else if (record_issued(c, request_id, &t, &cert, err, sizeof(err)) != 0 ||
+		   record_disposition(c, request_id, DISP_ISSUED, 0, "Issued", err,
+				      sizeof(err)) != 0) {
+		reply_unrecorded(s, id, err);
+	} else {
+		reply_result(s, id, request_id, DISP_ISSUED, 0, "Issued", cert.data, cert.len);
+	}
+	x509_buf_free(&cert);
+	profile_free(&t);
+}
+
+/* The policy's checks on what the request asks for; 0, or an HRESULT and message. */
+static uint32_t check_request(const struct x509_buf *subject, const struct x509_buf *spki,
+			      char *msg, size_t msglen)
+{
+	enum x509_key_type kt;
+	unsigned bits;
+	char dn[1024];
+
+	if (x509_spki_key(spki->data, spki->len, &kt, &bits) != 0 ||
+	    (kt == X509_KEY_RSA && (bits < 2048 || bits > 8192)) ||
+	    (kt == X509_KEY_EC && bits != 256 && bits != 384)) {
+		snprintf(msg, msglen, "public key type or size not allowed (RSA 2048..8192, "
+			 "EC P-256/P-384)");
+		return HR_CERTSRV_E_KEY_LENGTH;
+	}
+	if (x509_name_format(subject->data, subject->len, dn, sizeof(dn)) != 0 || dn[0] == 0) {
+		snprintf(msg, msglen, "the request's subject is empty or not a valid name");
+		return HR_CERTSRV_E_BAD_REQUESTSUBJECT;
+	}
+	return 0;
+}
+
+void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg *m)
+{
+	char requester[CUST_REQUESTER_MAX + 1], attributes[CUST_ATTRIBUTES_MAX + 1], err[512];
+	const uint8_t *raw, *subj, *key;
+	size_t raw_len, subj_len, key_len;
+	struct x509_buf subject, spki;
+	struct ledger_event ev;
+	struct ipc_rbuf r;
+	uint32_t format, hr;
+	int refused;
+
+	ipc_rbuf_init(&r, m);
+	format = ipc_get_u32(&r);
+	ipc_get_str(&r, requester, sizeof(requester));
+	ipc_get_str(&r, attributes, sizeof(attributes));
+	ipc_get_bytes(&r, &raw, &raw_len, CUST_REQUEST_MAX);
+	ipc_get_bytes(&r, &subj, &subj_len, CUST_SUBJECT_MAX);
+	ipc_get_bytes(&r, &key, &key_len, CUST_SPKI_MAX);
+	if (ipc_rbuf_done(&r) != 0)
+		fatalx("protocol violation: malformed SUBMIT from the %s", s->chan.peer);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_REQUEST_RECEIVED;
+	ev.actor_kind = ACTOR_REQUESTER;
+	ev.actor = requester;
+	ev.u.request.format = format;
+	ev.u.request.requester = requester;
+	ev.u.request.raw.p = raw;
+	ev.u.request.raw.len = raw_len;
+	ev.u.request.attributes = attributes;
+	if (record_append(c->rec, &ev, &refused, err, sizeof(err)) != 0) {
+		if (refused)
+			service_reply_error(s, CUST_ERROR, m->hdr.id, HR_E_INVALIDARG, err);
+		else
+			reply_unrecorded(s, m->hdr.id, err);
+		return;
+	}
+	subject.data = (uint8_t *)subj;
+	subject.len = subj_len;
+	spki.data = (uint8_t *)key;
+	spki.len = key_len;
+	if ((hr = check_request(&subject, &spki, err, sizeof(err))) != 0)
+		decide(s, c, m->hdr.id, ev.u.request.request_id, DISP_FAILED, hr, err);
+	else if (!c->policy.auto_issue)
+		decide(s, c, m->hdr.id, ev.u.request.request_id, DISP_PENDING, 0,
+		       "Taken Under Submission");
+	else
+		issue(s, c, m->hdr.id, ev.u.request.request_id, &subject, &spki);
+}
+
+void handle_retrieve(struct service *s, struct submit_ctx *c, const struct ipc_msg *m)
+{
+	struct ledger_request_row row;
+	struct ipc_rbuf r;
+	uint8_t *cert = NULL;
+	size_t cert_len = 0;
+	uint32_t id;
+	char err[512];
+	int rc;
+
+	ipc_rbuf_init(&r, m);
+	id = ipc_get_u32(&r);
+	if (ipc_rbuf_done(&r) != 0)
+		fatalx("protocol violation: malformed RETRIEVE from the %s", s->chan.peer);
+	rc = id == 0 ? 1 : record_get_request(c->rec, id, &row, err, sizeof(err));
+	if (rc == 1) {
+		reply_result(s, m->hdr.id, id, 0, HR_CERTSRV_E_PROPERTY_EMPTY, "no such request",
+			     NULL, 0);
+		return;
+	}
+	if (rc != 0) {
+		reply_unrecorded(s, m->hdr.id, err);
+		return;
+	}
+	if (row.serial_len != 0 && row.seq_cert != 0 &&
+	    (row.disposition == DISP_ISSUED || row.disposition == DISP_REVOKED) &&
+	    record_get_cert(c->rec, row.seq_cert, &cert, &cert_len, err, sizeof(err)) != 0) {
+		reply_unrecorded(s, m->hdr.id, err);
+		return;
+	}
+	reply_result(s, m->hdr.id, id, row.disposition, row.hresult, row.message, cert, cert_len);
+	free(cert);
+}

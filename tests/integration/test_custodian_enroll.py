@@ -1,0 +1,208 @@
+"""Enrollment through the custodian with the ledger attached: ca-ledger and
+ca-custodian run as they will under cad (the custodian holds the ledger's
+channel); this test plays the worker, sending typed SUBMIT/RETRIEVE frames. Every
+step must be in the ledger in the persist-then-sign order, and every certificate
+must verify with openssl against the CA."""
+import socket
+import struct
+import subprocess
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+import ledger_client as lc
+from conftest import BIN, run
+from test_custodian_ipc import frame, recv_frame
+
+CUST_SUBMIT, CUST_RESULT, CUST_RETRIEVE, CUST_ISSUE, CUST_ERROR = 0x120, 0x121, 0x122, 0x110, 0x1ff
+DISP_PENDING, DISP_ISSUED, DISP_FAILED = 9, 20, 30
+KEY_LENGTH, PROPERTY_EMPTY = 0x80094811, 0x80094004
+
+
+def s32(b):
+    return struct.pack("<I", len(b)) + b
+
+
+def submit_payload(csr_der, requester="EXAMPLE\\alice", attributes="CertificateTemplate:User"):
+    csr = x509.load_der_x509_csr(csr_der)
+    subject = csr.subject.public_bytes()
+    spki = csr.public_key().public_bytes(serialization.Encoding.DER,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo)
+    return (struct.pack("<I", lc.FMT_PKCS10) + s32(requester.encode()) +
+            s32(attributes.encode()) + s32(csr_der) + s32(subject) + s32(spki))
+
+
+def decode_result(data):
+    rid, disp, hr, mlen = struct.unpack_from("<IIII", data)
+    msg = data[16:16 + mlen].decode()
+    off = 16 + mlen
+    (clen,) = struct.unpack_from("<I", data, off)
+    cert = data[off + 4:off + 4 + clen]
+    assert off + 4 + clen == len(data)
+    return rid, disp, hr, msg, cert
+
+
+class Appliance:
+    """ca-ledger + ca-custodian wired together; self.sock is the worker's end."""
+
+    def __init__(self, ca):
+        lc_ours, lc_theirs = socket.socketpair()  # custodian <-> ledger
+        self.ledger = subprocess.Popen(
+            [str(BIN / "ca-ledger"), "serve", "--data", str(ca["data"]), "--fd",
+             str(lc_ours.fileno())], pass_fds=[lc_ours.fileno()], stderr=subprocess.PIPE)
+        self.sock, theirs = socket.socketpair()
+        self.custodian = subprocess.Popen(
+            [str(BIN / "ca-custodian"), "serve", "--data", str(ca["data"]), "--fd",
+             str(theirs.fileno()), "--ledger-fd", str(lc_theirs.fileno()), "--pin-file",
+             str(ca["token"].pin_file)],
+            pass_fds=[theirs.fileno(), lc_theirs.fileno()], stderr=subprocess.PIPE)
+        for s in (lc_ours, lc_theirs, theirs):
+            s.close()
+        self.sock.settimeout(60)
+        self.next_id = 1
+
+    def call(self, mtype, payload):
+        mid = self.next_id
+        self.next_id += 1
+        self.sock.sendall(frame(mtype, mid, payload))
+        rtype, rid, data = recv_frame(self.sock)
+        assert rid == mid
+        return rtype, data
+
+    def submit(self, csr_der, **kw):
+        rtype, data = self.call(CUST_SUBMIT, submit_payload(csr_der, **kw))
+        assert rtype == CUST_RESULT, data
+        return decode_result(data)
+
+    def retrieve(self, rid):
+        rtype, data = self.call(CUST_RETRIEVE, struct.pack("<I", rid))
+        assert rtype == CUST_RESULT, data
+        return decode_result(data)
+
+    def stop(self):
+        self.sock.close()
+        rc = self.custodian.wait(timeout=30)
+        self.ledger.wait(timeout=30)
+        return rc
+
+
+def set_policy(ca, mode):
+    conf = ca["data"] / "ca.conf"
+    conf.write_text(conf.read_text() + f"policy = {mode}\n")
+
+
+@pytest.fixture
+def appliance(root_ca):
+    apps = []
+
+    def start(policy=None):
+        if policy:
+            set_policy(root_ca, policy)
+        a = Appliance(root_ca)
+        apps.append(a)
+        return a
+    yield start
+    for a in apps:
+        for p in (a.custodian, a.ledger):
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
+def make_csr(tmp_path, name="c", key=("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256")):
+    out = tmp_path / f"{name}.csr"
+    run("openssl", "req", "-new", *key, "-nodes", "-keyout", tmp_path / f"{name}.key",
+        "-subj", f"/CN={name}.example/O=Example", "-outform", "DER", "-out", out)
+    return out.read_bytes()
+
+
+def verify_with_openssl(root_ca, tmp_path, cert_der):
+    pem = tmp_path / "leaf.pem"
+    pem.write_bytes(x509.load_der_x509_certificate(cert_der).public_bytes(
+        serialization.Encoding.PEM))
+    run("openssl", "verify", "-x509_strict", "-CAfile", root_ca["data"] / "ca.crt", pem)
+
+
+def journal(root_ca):
+    return run(BIN / "ca-ledger", "show", "--data", root_ca["data"]).stdout.splitlines()
+
+
+def test_auto_issue_is_recorded_then_signed(appliance, root_ca, tmp_path):
+    a = appliance("issue")
+    rid, disp, hr, msg, cert = a.submit(make_csr(tmp_path))
+    assert (rid, disp, hr, msg) == (1, DISP_ISSUED, 0, "Issued")
+    verify_with_openssl(root_ca, tmp_path, cert)
+    c = x509.load_der_x509_certificate(cert)
+    assert c.subject.rfc4514_string() == "O=Example,CN=c.example"
+    # retrieval gives the same certificate
+    assert a.retrieve(rid)[4] == cert
+    assert a.stop() == 0
+    kinds = [line.split()[2] for line in journal(root_ca)]
+    assert kinds == ["genesis", "request-received", "cert-intent", "cert-issued",
+                     "disposition"]
+    assert "request=1 requester=EXAMPLE\\alice" in journal(root_ca)[1]
+    run(BIN / "caadm", "verify", "--data", root_ca["data"])
+
+
+def test_pending_by_default_then_retrieve(appliance, root_ca, tmp_path):
+    a = appliance()
+    rid, disp, hr, msg, cert = a.submit(make_csr(tmp_path))
+    assert (disp, msg, cert) == (DISP_PENDING, "Taken Under Submission", b"")
+    assert a.retrieve(rid)[1] == DISP_PENDING
+    assert a.retrieve(999)[2] == PROPERTY_EMPTY
+    assert a.retrieve(0)[2] == PROPERTY_EMPTY
+    a.stop()
+    assert [line.split()[2] for line in journal(root_ca)][-1] == "disposition"
+
+
+def test_small_key_fails_and_is_recorded(appliance, root_ca, tmp_path):
+    a = appliance("issue")
+    csr = make_csr(tmp_path, key=("-newkey", "rsa:1024"))
+    rid, disp, hr, msg, cert = a.submit(csr)
+    assert (rid, disp, hr, cert) == (1, DISP_FAILED, KEY_LENGTH, b"")
+    rid2 = a.submit(make_csr(tmp_path, "d"))[0]
+    assert rid2 == 2
+    a.stop()
+    run(BIN / "caadm", "verify", "--data", root_ca["data"])
+
+
+def test_concurrent_submissions_share_commits(appliance, root_ca, tmp_path):
+    a = appliance("issue")
+    csr = make_csr(tmp_path)
+    n = 40
+    for i in range(n):
+        a.sock.sendall(frame(CUST_SUBMIT, 1000 + i, submit_payload(csr)))
+    seen, serials = set(), set()
+    for _ in range(n):
+        rtype, mid, data = recv_frame(a.sock)
+        assert rtype == CUST_RESULT
+        rid, disp, hr, msg, cert = decode_result(data)
+        assert disp == DISP_ISSUED
+        seen.add(rid)
+        serials.add(x509.load_der_x509_certificate(cert).serial_number)
+    assert seen == set(range(1, n + 1)) and len(serials) == n
+    a.stop()
+    run(BIN / "caadm", "verify", "--data", root_ca["data"])
+
+
+def test_unrecorded_issue_is_refused_with_a_ledger(appliance, root_ca):
+    a = appliance("issue")
+    a.sock.sendall(frame(CUST_ISSUE, 1, b"\0" * 32))
+    assert a.custodian.wait(timeout=30) != 0
+    assert b"protocol violation" in a.custodian.stderr.read()
+
+
+def test_ledger_gone_means_no_certificate(appliance, root_ca, tmp_path):
+    a = appliance("issue")
+    csr = make_csr(tmp_path)
+    assert a.submit(csr)[1] == DISP_ISSUED
+    a.ledger.kill()
+    a.ledger.wait()
+    a.sock.sendall(frame(CUST_SUBMIT, 77, submit_payload(csr)))
+    try:
+        rtype, mid, data = recv_frame(a.sock)
+    except (EOFError, ConnectionError):
+        return  # the custodian stopped: acceptable, nothing was issued
+    assert rtype == CUST_ERROR
+    assert b"could not record" in data
