@@ -87,6 +87,7 @@ include hsm/hsm.mk
 include firmware/ledger/ledger.mk
 include firmware/custodian/custodian.mk
 include firmware/admin/admin.mk
+include firmware/supervisor/supervisor.mk
 include tests/unit/unit.mk
 include tests/bench/bench.mk
 include tests/fuzz/fuzz.mk

@@ -25,7 +25,7 @@ struct opts {
 	struct ceremony_opts c;
 	const char *cert, *chain, *label;
 	struct pin_source so_pin;
-	int fd, ledger_fd;
+	int fd, ledger_fd, control_fd;
 	unsigned threads;
 };
 
@@ -84,6 +84,7 @@ static void defaults(struct opts *o)
 	o->so_pin.fd = -1;
 	o->fd = -1;
 	o->ledger_fd = -1;
+	o->control_fd = -1;
 	o->threads = 8;
 }
 
@@ -96,7 +97,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		{"out", 1, 0, 'o'}, {"cdp", 1, 0, 'C'}, {"aia", 1, 0, 'A'}, {"ocsp", 1, 0, 'O'},
 		{"pin-fd", 1, 0, 'p'}, {"pin-file", 1, 0, 'P'}, {"so-pin-fd", 1, 0, 'q'},
 		{"so-pin-file", 1, 0, 'Q'}, {"cert", 1, 0, 'c'}, {"chain", 1, 0, 'h'},
-		{"fd", 1, 0, 'f'}, {"threads", 1, 0, 'T'}, {"ledger-fd", 1, 0, 'L'}, {0, 0, 0, 0},
+		{"fd", 1, 0, 'f'}, {"threads", 1, 0, 'T'}, {"ledger-fd", 1, 0, 'L'}, {"control-fd", 1, 0, 'K'},
+		{0, 0, 0, 0},
 	};
 	int ch;
 
@@ -128,6 +130,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'f': o->fd = conf_arg_fd(optarg); break;
 		case 'T': o->threads = conf_arg_uint(optarg, 64, "--threads"); break;
 		case 'L': o->ledger_fd = conf_arg_fd(optarg); break;
+		case 'K': o->control_fd = conf_arg_fd(optarg); break;
 		default: usage();
 		}
 	}
@@ -187,11 +190,11 @@ static int cmd_serve(struct opts *o)
 	char err[512];
 	int rc;
 
-	if (o->fd < 0)
-		fatalx("serve needs --fd N (the IPC descriptor)");
+	if (o->fd < 0 && o->control_fd < 0)
+		fatalx("serve needs --fd N (the worker's channel) or --control-fd N (cad's)");
 	if (ca_load(&ca, o->c.dir, &o->c.pin, 1, err, sizeof(err)) != 0)
 		fatalx("refusing to start: %s", err);
-	rc = serve(&ca, o->fd, "worker", o->threads, o->ledger_fd);
+	rc = serve(&ca, o->fd, "worker", o->threads, o->ledger_fd, o->control_fd);
 	ca_close(&ca);
 	return rc == 0 ? 0 : 1;
 }

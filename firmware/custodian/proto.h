@@ -40,6 +40,7 @@ enum cust_msg {
 	CUST_RESULT = 0x121,
 	CUST_RETRIEVE = 0x122,
 	CUST_ERROR = 0x1ff,
+	CUST_CTL_WORKER = 0x180, /* cad -> custodian: a worker channel (descriptor attached) */
 };
 
 enum cust_profile {

@@ -151,19 +151,51 @@ static void read_chain(struct ca *ca, struct x509_buf *chain)
 	}
 }
 
-int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger_fd)
+/* The worker channels cad hands over on the control channel, one after the other
+ * (a restarted worker gets a fresh one); 0 when cad closes the control channel. */
+static int serve_workers(int control_fd, const struct ipc_rule *rules, size_t n_rules,
+			 uint32_t max, unsigned nthreads, struct server *srv)
+{
+	static const struct ipc_rule ctl_rules[] = {{CUST_CTL_WORKER, 1u << ST_READY, 0, 0, 1}};
+	struct ipc_chan ctl;
+	char err[256];
+
+	ipc_chan_init(&ctl, control_fd, "supervisor", 64);
+	for (;;) {
+		struct ipc_msg m;
+		int rc = ipc_recv(&ctl, &m, err, sizeof(err));
+
+		if (rc == 0)
+			break;
+		if (rc < 0)
+			fatalx("channel to the supervisor: %s", err);
+		if (ipc_check(ctl_rules, 1, ST_READY, &ctl, &m, err, sizeof(err)) == NULL)
+			fatalx("protocol violation: %s", err);
+		log_info("serving a new worker channel");
+		service_run(m.fd, "worker", max, rules, n_rules, nthreads, handle, is_inline, srv);
+		ipc_msg_free(&m); /* closes the worker's channel */
+	}
+	ipc_chan_free(&ctl);
+	return 0;
+}
+
+int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger_fd,
+	  int control_fd)
 {
 	struct server srv = {.ca = ca};
 	struct record rec;
+	const struct ipc_rule *rules = recorded_rules;
+	size_t n_rules = sizeof(recorded_rules) / sizeof(recorded_rules[0]);
+	uint32_t max = CUST_SUBMIT_MAX;
 	char err[256];
 	int rc;
 
 	read_chain(ca, &srv.chain);
 	if (ledger_fd < 0) {
 		log_warnx("no ledger: serving unrecorded issuance only (benchmark mode)");
-		rc = service_run(fd, peer, CUST_ISSUE_MAX, unrecorded_rules,
-				 sizeof(unrecorded_rules) / sizeof(unrecorded_rules[0]), nthreads,
-				 handle, is_inline, &srv);
+		rules = unrecorded_rules;
+		n_rules = sizeof(unrecorded_rules) / sizeof(unrecorded_rules[0]);
+		max = CUST_ISSUE_MAX;
 	} else {
 		if (policy_load(ca, &srv.submit.policy, err, sizeof(err)) != 0)
 			fatalx("refusing to start: %s", err);
@@ -171,11 +203,13 @@ int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger
 			fatalx("cannot start the ledger channel");
 		srv.submit.ca = ca;
 		srv.submit.rec = &rec;
-		rc = service_run(fd, peer, CUST_SUBMIT_MAX, recorded_rules,
-				 sizeof(recorded_rules) / sizeof(recorded_rules[0]), nthreads,
-				 handle, is_inline, &srv);
-		record_stop(&rec);
 	}
+	if (control_fd >= 0)
+		rc = serve_workers(control_fd, rules, n_rules, max, nthreads, &srv);
+	else
+		rc = service_run(fd, peer, max, rules, n_rules, nthreads, handle, is_inline, &srv);
+	if (ledger_fd >= 0)
+		record_stop(&rec);
 	x509_buf_free(&srv.chain);
 	return rc;
 }

@@ -9,6 +9,10 @@
  * (fatal). nthreads >= 1 requests are processed at once. With ledger_fd >= 0
  * (the channel to ca-ledger), enrollment (submit/retrieve) with every step
  * recorded; with -1, the unrecorded issuance of the signing benchmark. */
-int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger_fd);
+int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger_fd,
+	  int control_fd);
+/* With control_fd >= 0 (from cad) fd is unused: each worker channel arrives there
+ * as a CUST_CTL_WORKER frame with the descriptor attached, and is served until the
+ * worker goes away; the next one follows when cad restarts the worker. */
 
 #endif

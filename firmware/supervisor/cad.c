@@ -1,0 +1,314 @@
+/* cad: the appliance's supervisor. It binds the listening sockets, creates the
+ * channels, starts ca-ledger, ca-custodian and ca-worker, restarts the worker when
+ * it dies, and stops everything in order on SIGTERM/SIGINT. It never reads
+ * untrusted data (OpenBSD's parent processes are the model).
+ *
+ *   cad --data DIR [--pin-file FILE] [--epm ADDR:PORT] [--icpr ADDR:PORT]
+ *
+ *          epm/icpr listening sockets           worker channel (fresh per start)
+ *   cad ──────────────────────────────► ca-worker ◄──────────────► ca-custodian
+ *    │  control channel (CUST_CTL_WORKER + fd)                       ▲      │
+ *    └───────────────────────────────────────────────────────────────┘      │
+ *                                                  ledger channel            ▼
+ *                                                                  ca-ledger
+ * Started as root, the worker is told to drop to its own user in an empty chroot
+ * (it does so itself after start-up, then loads its seccomp filter); run as an
+ * ordinary user everything keeps that user. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "firmware/custodian/proto.h"
+#include "platform/conf.h"
+#include "platform/ipc.h"
+#include "platform/log.h"
+
+#define WORKER_USER "ca-worker"
+#define WORKER_CHROOT "/var/empty"
+#define RESTARTS_PER_MINUTE 10
+
+struct cad {
+	const char *dir, *pin_file, *epm, *icpr;
+	char bindir[PATH_MAX];
+	int epm_fd, icpr_fd, icpr_port;
+	struct ipc_chan control; /* to the custodian */
+	pid_t ledger, custodian, worker;
+};
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void __attribute__((noreturn)) usage(void)
+{
+	fprintf(stderr, "usage: cad --data DIR [--pin-file FILE] [--epm ADDR:PORT] "
+			"[--icpr ADDR:PORT]\n");
+	exit(2);
+}
+
+/* ADDR:PORT (IPv4) to a bound, listening socket. */
+static int listen_on(const char *spec, int *port_out)
+{
+	struct sockaddr_in sa;
+	char addr[64];
+	const char *colon = strrchr(spec, ':');
+	int fd, one = 1;
+
+	if (colon == NULL || (size_t)(colon - spec) >= sizeof(addr))
+		fatalx("%s: not ADDR:PORT", spec);
+	memcpy(addr, spec, (size_t)(colon - spec));
+	addr[colon - spec] = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)conf_arg_uint(colon + 1, 65535, "a port"));
+	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+		fatalx("%s: not an IPv4 address", addr);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 128) != 0)
+		fatal("cannot listen on %s", spec);
+	*port_out = ntohs(sa.sin_port);
+	return fd;
+}
+
+/* Forks and execs bindir/prog with argv; fds[i] becomes descriptor 3 + i. */
+static pid_t spawn(struct cad *c, const char *prog, char *const argv[], const int *fds, int n)
+{
+	char path[PATH_MAX + 32];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/%s", c->bindir, prog);
+	if ((pid = fork()) < 0)
+		fatal("fork");
+	if (pid > 0)
+		return pid;
+	/* Move the descriptors up out of the way first, then down into place. */
+	int tmp[8];
+	for (int i = 0; i < n; i++)
+		if ((tmp[i] = fcntl(fds[i], F_DUPFD, 64)) < 0)
+			_exit(127);
+	for (int i = 0; i < n; i++)
+		if (dup2(tmp[i], 3 + i) < 0)
+			_exit(127);
+	closefrom(3 + n);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	execv(path, argv);
+	fprintf(stderr, "cad: cannot run %s: %s\n", path, strerror(errno));
+	_exit(127);
+}
+
+static void start_worker(struct cad *c)
+{
+	char port[16];
+	int pair[2];
+	char *argv[16];
+	int n = 0;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+		fatal("socketpair");
+	/* The custodian's end first: it serves the worker from its first frame. */
+	if (ipc_send(&c->control, CUST_CTL_WORKER, 0, NULL, 0, pair[1]) != 0)
+		fatal("cannot hand the worker's channel to the custodian");
+	close(pair[1]);
+	snprintf(port, sizeof(port), "%d", c->icpr_port);
+	argv[n++] = "ca-worker";
+	argv[n++] = "--fd";
+	argv[n++] = "3";
+	argv[n++] = "--epm-fd";
+	argv[n++] = "4";
+	argv[n++] = "--icpr-fd";
+	argv[n++] = "5";
+	argv[n++] = "--icpr-port";
+	argv[n++] = port;
+	if (geteuid() == 0) {
+		argv[n++] = "--user";
+		argv[n++] = WORKER_USER;
+		argv[n++] = "--chroot";
+		argv[n++] = WORKER_CHROOT;
+	}
+	argv[n] = NULL;
+	c->worker = spawn(c, "ca-worker", argv, (int[]){pair[0], c->epm_fd, c->icpr_fd}, 3);
+	close(pair[0]);
+	log_info("worker started (pid %d)", (int)c->worker);
+}
+
+static void start(struct cad *c)
+{
+	int lpair[2], cpair[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, lpair) != 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cpair) != 0)
+		fatal("socketpair");
+	c->ledger = spawn(c, "ca-ledger",
+			  (char *[]){"ca-ledger", "serve", "--data", (char *)c->dir, "--fd", "3",
+				     NULL},
+			  (int[]){lpair[0]}, 1);
+	if (c->pin_file != NULL)
+		c->custodian = spawn(c, "ca-custodian",
+				     (char *[]){"ca-custodian", "serve", "--data", (char *)c->dir,
+						"--ledger-fd", "3", "--control-fd", "4",
+						"--pin-file", (char *)c->pin_file, NULL},
+				     (int[]){lpair[1], cpair[1]}, 2);
+	else /* the PIN from the terminal cad runs on */
+		c->custodian = spawn(c, "ca-custodian",
+				     (char *[]){"ca-custodian", "serve", "--data", (char *)c->dir,
+						"--ledger-fd", "3", "--control-fd", "4", NULL},
+				     (int[]){lpair[1], cpair[1]}, 2);
+	close(lpair[0]);
+	close(lpair[1]);
+	close(cpair[1]);
+	ipc_chan_init(&c->control, cpair[0], "custodian", 64);
+	start_worker(c);
+}
+
+static const char *who(const struct cad *c, pid_t pid)
+{
+	return pid == c->ledger ? "ledger" : pid == c->custodian ? "custodian"
+				 : pid == c->worker ? "worker" : "child";
+}
+
+/* Stops the worker, then the custodian (its control channel closes), then the
+ * ledger (its only peer is gone): each finishes what it was doing. */
+static int shutdown_all(struct cad *c, int status)
+{
+	if (c->worker > 0)
+		kill(c->worker, SIGTERM);
+	ipc_chan_free(&c->control);
+	close(c->control.fd);
+	while (c->worker > 0 || c->custodian > 0 || c->ledger > 0) {
+		int st;
+		pid_t pid = waitpid(-1, &st, 0);
+
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pid == c->worker)
+			c->worker = 0;
+		else if (pid == c->custodian)
+			c->custodian = 0;
+		else if (pid == c->ledger)
+			c->ledger = 0;
+	}
+	log_info("stopped");
+	return status;
+}
+
+static int supervise(struct cad *c)
+{
+	time_t window = time(NULL);
+	int restarts = 0;
+
+	while (!stopping) {
+		int st;
+		pid_t pid = waitpid(-1, &st, 0);
+
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			fatal("waitpid");
+		}
+		if (WIFSIGNALED(st))
+			log_warnx("%s (pid %d) killed by signal %d", who(c, pid), (int)pid,
+				  WTERMSIG(st));
+		else
+			log_warnx("%s (pid %d) exited with status %d", who(c, pid), (int)pid,
+				  WEXITSTATUS(st));
+		if (pid != c->worker) {
+			/* The custodian holds the HSM session, the ledger the database: either
+			 * one gone is the end of the appliance, cleanly. */
+			if (pid == c->custodian)
+				c->custodian = 0;
+			if (pid == c->ledger)
+				c->ledger = 0;
+			return shutdown_all(c, 1);
+		}
+		c->worker = 0;
+		if (time(NULL) - window > 60) {
+			window = time(NULL);
+			restarts = 0;
+		}
+		if (++restarts > RESTARTS_PER_MINUTE) {
+			log_warnx("the worker died %d times within a minute: stopping", restarts - 1);
+			return shutdown_all(c, 1);
+		}
+		start_worker(c);
+	}
+	return shutdown_all(c, 0);
+}
+
+static void my_bindir(char *out, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", out, len - 1);
+	char *slash;
+
+	if (n <= 0)
+		fatal("cannot find my own path");
+	out[n] = 0;
+	slash = strrchr(out, '/');
+	*slash = 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"data", 1, 0, 'd'}, {"pin-file", 1, 0, 'p'}, {"epm", 1, 0, 'e'},
+		{"icpr", 1, 0, 'i'}, {0, 0, 0, 0},
+	};
+	static char epm_default[32], icpr_default[32];
+	struct cad c;
+	struct sigaction sa;
+	int ch, unused;
+
+	log_init("cad");
+	memset(&c, 0, sizeof(c));
+	snprintf(epm_default, sizeof(epm_default), "127.0.0.1:%d", CONFIG_EPM_PORT);
+	snprintf(icpr_default, sizeof(icpr_default), "127.0.0.1:%d", CONFIG_ICPR_PORT);
+	c.dir = CONFIG_DATA_DIR;
+	c.epm = epm_default;
+	c.icpr = icpr_default;
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'd': c.dir = optarg; break;
+		case 'p': c.pin_file = optarg; break;
+		case 'e': c.epm = optarg; break;
+		case 'i': c.icpr = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	my_bindir(c.bindir, sizeof(c.bindir));
+	if (geteuid() == 0 && mkdir(WORKER_CHROOT, 0555) != 0 && errno != EEXIST)
+		fatal("%s", WORKER_CHROOT);
+	c.epm_fd = listen_on(c.epm, &unused);
+	c.icpr_fd = listen_on(c.icpr, &c.icpr_port);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	start(&c);
+	log_info("appliance up: endpoint mapper on %s, MS-ICPR on %s, data in %s", c.epm, c.icpr,
+		 c.dir);
+	return supervise(&c);
+}
