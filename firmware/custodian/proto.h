@@ -14,7 +14,9 @@
  *   CUST_SUBMIT      u32 format (ledger FMT_*), str requester, str attributes (UTF-8
  *                    Name:Value lines), bytes request (raw, as received), bytes
  *                    subject (DER Name from the request), bytes spki (DER, from the
- *                    request, whose signature the worker verified)
+ *                    request, whose signature the worker verified), u32
+ *                    parse_hresult (0, or why the worker could not use the request:
+ *                    it is recorded and failed with it), str parse_message
  *                                                 -> CUST_RESULT | CUST_ERROR
  *   CUST_RETRIEVE    u32 request_id               -> CUST_RESULT | CUST_ERROR
  *   CUST_RESULT      u32 request_id, u32 disposition (ledger DISP_*), u32 hresult,
@@ -54,8 +56,10 @@ enum cust_profile {
 #define CUST_REQUEST_MAX (64u * 1024u)
 #define CUST_ATTRIBUTES_MAX 4096
 #define CUST_REQUESTER_MAX 256
+#define CUST_MESSAGE_MAX 512
 #define CUST_SUBMIT_MAX (4 + 4 + CUST_REQUESTER_MAX + 4 + CUST_ATTRIBUTES_MAX + 4 + \
-			 CUST_REQUEST_MAX + 4 + CUST_SUBJECT_MAX + 4 + CUST_SPKI_MAX)
+			 CUST_REQUEST_MAX + 4 + CUST_SUBJECT_MAX + 4 + CUST_SPKI_MAX + 4 + 4 + \
+			 CUST_MESSAGE_MAX)
 
 /* HRESULTs the custodian reports (MS-WCCE names). */
 #define HR_E_INVALIDARG 0x80070057u

@@ -204,12 +204,13 @@ static uint32_t check_request(const struct x509_buf *subject, const struct x509_
 void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg *m)
 {
 	char requester[CUST_REQUESTER_MAX + 1], attributes[CUST_ATTRIBUTES_MAX + 1], err[512];
+	char parse_msg[CUST_MESSAGE_MAX + 1];
 	const uint8_t *raw, *subj, *key;
 	size_t raw_len, subj_len, key_len;
 	struct x509_buf subject, spki;
 	struct ledger_event ev;
 	struct ipc_rbuf r;
-	uint32_t format, hr;
+	uint32_t format, hr, parse_hr;
 	int refused;
 
 	ipc_rbuf_init(&r, m);
@@ -219,6 +220,8 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 	ipc_get_bytes(&r, &raw, &raw_len, CUST_REQUEST_MAX);
 	ipc_get_bytes(&r, &subj, &subj_len, CUST_SUBJECT_MAX);
 	ipc_get_bytes(&r, &key, &key_len, CUST_SPKI_MAX);
+	parse_hr = ipc_get_u32(&r);
+	ipc_get_str(&r, parse_msg, sizeof(parse_msg));
 	if (ipc_rbuf_done(&r) != 0)
 		fatalx("protocol violation: malformed SUBMIT from the %s", s->chan.peer);
 
@@ -242,7 +245,11 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 	subject.len = subj_len;
 	spki.data = (uint8_t *)key;
 	spki.len = key_len;
-	if ((hr = check_request(&subject, &spki, err, sizeof(err))) != 0)
+	/* A request the worker could not use is recorded all the same, then failed. */
+	if (parse_hr != 0)
+		decide(s, c, m->hdr.id, ev.u.request.request_id, DISP_FAILED, parse_hr,
+		       parse_msg);
+	else if ((hr = check_request(&subject, &spki, err, sizeof(err))) != 0)
 		decide(s, c, m->hdr.id, ev.u.request.request_id, DISP_FAILED, hr, err);
 	else if (!c->policy.auto_issue)
 		decide(s, c, m->hdr.id, ev.u.request.request_id, DISP_PENDING, 0,

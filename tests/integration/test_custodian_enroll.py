@@ -30,7 +30,8 @@ def submit_payload(csr_der, requester="EXAMPLE\\alice", attributes="CertificateT
     spki = csr.public_key().public_bytes(serialization.Encoding.DER,
                                          serialization.PublicFormat.SubjectPublicKeyInfo)
     return (struct.pack("<I", lc.FMT_PKCS10) + s32(requester.encode()) +
-            s32(attributes.encode()) + s32(csr_der) + s32(subject) + s32(spki))
+            s32(attributes.encode()) + s32(csr_der) + s32(subject) + s32(spki) +
+            struct.pack("<I", 0) + s32(b""))
 
 
 def decode_result(data):
@@ -184,6 +185,20 @@ def test_concurrent_submissions_share_commits(appliance, root_ca, tmp_path):
     assert seen == set(range(1, n + 1)) and len(serials) == n
     a.stop()
     run(BIN / "caadm", "verify", "--data", root_ca["data"])
+
+
+def test_request_the_worker_could_not_use_is_recorded_and_failed(appliance, root_ca):
+    a = appliance("issue")
+    payload = (struct.pack("<I", lc.FMT_CMS) + s32(b"EXAMPLE\\bob") + s32(b"") +
+               s32(b"\x30\x03\x02\x01\x00") + s32(b"") + s32(b"") +
+               struct.pack("<I", 0x80091004) + s32(b"CMS requests come later"))
+    rtype, data = a.call(CUST_SUBMIT, payload)
+    rid, disp, hr, msg, cert = decode_result(data)
+    assert (rid, disp, hr, msg, cert) == (1, DISP_FAILED, 0x80091004,
+                                          "CMS requests come later", b"")
+    a.stop()
+    assert [line.split()[2] for line in journal(root_ca)][1:] == ["request-received",
+                                                                  "disposition"]
 
 
 def test_unrecorded_issue_is_refused_with_a_ledger(appliance, root_ca):
