@@ -83,11 +83,14 @@ objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
 include platform/platform.mk
 include firmware/asn1/asn1.mk
 include firmware/x509/x509.mk
+include firmware/rpc/rpc.mk
+include firmware/icpr/icpr.mk
 include hsm/hsm.mk
 include firmware/ledger/ledger.mk
 include firmware/custodian/custodian.mk
 include firmware/admin/admin.mk
 include firmware/supervisor/supervisor.mk
+include firmware/worker/worker.mk
 include tests/unit/unit.mk
 include tests/bench/bench.mk
 include tests/fuzz/fuzz.mk

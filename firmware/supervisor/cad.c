@@ -20,6 +20,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ struct cad {
 	const char *dir, *pin_file, *epm, *icpr;
 	char bindir[PATH_MAX];
 	int epm_fd, icpr_fd, icpr_port;
+	int enforce_encryption; /* ca.conf icpr_enforce_encryption (default 1) */
 	struct ipc_chan control; /* to the custodian */
 	pid_t ledger, custodian, worker;
 };
@@ -138,6 +140,8 @@ static void start_worker(struct cad *c)
 	argv[n++] = "5";
 	argv[n++] = "--icpr-port";
 	argv[n++] = port;
+	if (!c->enforce_encryption)
+		argv[n++] = "--no-enforce-encryption";
 	if (geteuid() == 0) {
 		argv[n++] = "--user";
 		argv[n++] = WORKER_USER;
@@ -256,6 +260,48 @@ static int supervise(struct cad *c)
 	return shutdown_all(c, 0);
 }
 
+/* What cad itself needs from DATA/ca.conf (the operator's file). */
+static void read_config(struct cad *c)
+{
+	struct conf conf;
+	char path[PATH_MAX], err[256];
+	const char *v;
+
+	snprintf(path, sizeof(path), "%s/ca.conf", c->dir);
+	if (conf_load(path, &conf, err, sizeof(err)) != 0)
+		fatalx("%s (run caadm init first)", err);
+	v = conf_get(&conf, "icpr_enforce_encryption");
+	c->enforce_encryption = v == NULL || strcmp(v, "0") != 0;
+	if (!c->enforce_encryption)
+		log_warnx("IF_ENFORCEENCRYPTICERTREQUEST is off: unauthenticated enrollment "
+			  "is accepted (icpr_enforce_encryption = 0 in ca.conf)");
+}
+
+/* As root, the worker runs as its own system user in an empty, root-owned
+ * directory; both are made here when missing. */
+static void prepare_worker_user(void)
+{
+	struct stat st;
+	pid_t pid;
+	int status;
+
+	if (mkdir(WORKER_CHROOT, 0555) != 0 && errno != EEXIST)
+		fatal("%s", WORKER_CHROOT);
+	if (stat(WORKER_CHROOT, &st) != 0 || st.st_uid != 0 || (st.st_mode & 022) != 0)
+		fatalx("%s must be owned by root and not writable by others", WORKER_CHROOT);
+	if (getpwnam(WORKER_USER) != NULL)
+		return;
+	if ((pid = fork()) == 0) {
+		execl("/usr/sbin/useradd", "useradd", "--system", "--no-create-home", "--home-dir",
+		      WORKER_CHROOT, "--shell", "/usr/sbin/nologin", WORKER_USER, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		fatalx("cannot create the user %s", WORKER_USER);
+	log_info("created the system user %s", WORKER_USER);
+}
+
 static void my_bindir(char *out, size_t len)
 {
 	ssize_t n = readlink("/proc/self/exe", out, len - 1);
@@ -298,8 +344,9 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	my_bindir(c.bindir, sizeof(c.bindir));
-	if (geteuid() == 0 && mkdir(WORKER_CHROOT, 0555) != 0 && errno != EEXIST)
-		fatal("%s", WORKER_CHROOT);
+	read_config(&c);
+	if (geteuid() == 0)
+		prepare_worker_user();
 	c.epm_fd = listen_on(c.epm, &unused);
 	c.icpr_fd = listen_on(c.icpr, &c.icpr_port);
 	memset(&sa, 0, sizeof(sa));

@@ -8,10 +8,10 @@
 #
 # Included by the top Makefile after the other fragments. The targets are built with
 # clang and -fsanitize=fuzzer,address,undefined into their own tree ($(FUZZ_DIR)), from
-# the project's sources (PLATFORM_SRCS, ASN1_SRCS + ASN1_TAB, X509_SRCS): the gcc-built
-# archives in $(LIB) carry no coverage instrumentation. The archive names mirror
-# PLATFORM_LIB, ASN1_LIB and X509_LIB. The x509 targets are built only once
-# firmware/x509/ has sources.
+# the project's sources (PLATFORM_SRCS, ASN1_SRCS + ASN1_TAB, X509_SRCS, ICPR_SRCS): the
+# gcc-built archives in $(LIB) carry no coverage instrumentation. The archive names
+# mirror PLATFORM_LIB, ASN1_LIB, X509_LIB and ICPR_LIB. The x509 and icpr targets are
+# built only once firmware/x509/ has sources.
 
 FUZZ_CC     ?= clang
 FUZZ_DIR    := build/fuzz
@@ -42,6 +42,7 @@ FUZZ_PLATFORM_LIB := $(call fuzz_lib,$(PLATFORM_LIB))
 FUZZ_ASN1_LIB     := $(call fuzz_lib,$(ASN1_LIB))
 FUZZ_X509_LIB     := $(call fuzz_lib,$(X509_LIB))
 FUZZ_LEDGER_LIB   := $(call fuzz_lib,$(LEDGER_LIB))
+FUZZ_ICPR_LIB     := $(call fuzz_lib,$(ICPR_LIB))
 
 $(FUZZ_OBJ)/%.o: %.c $(CONFIG_H)
 	@mkdir -p $(dir $@)
@@ -56,13 +57,14 @@ $(FUZZ_OBJ)/gen/pkix_asn1_tab.o: $(ASN1_TAB) $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-missing-prototypes -c $< -o $@
 
-$(call fuzz_objs,$(ASN1_SRCS) $(X509_SRCS)): $(ASN1_TAB)
+$(call fuzz_objs,$(ASN1_SRCS) $(X509_SRCS) $(ICPR_SRCS)): $(ASN1_TAB)
 
 $(FUZZ_PLATFORM_LIB): $(call fuzz_objs,$(PLATFORM_SRCS))
 $(FUZZ_ASN1_LIB): $(call fuzz_objs,$(ASN1_SRCS)) $(FUZZ_OBJ)/gen/pkix_asn1_tab.o
 $(FUZZ_X509_LIB): $(call fuzz_objs,$(X509_SRCS))
 $(FUZZ_LEDGER_LIB): $(call fuzz_objs,$(LEDGER_SRCS))
-$(FUZZ_PLATFORM_LIB) $(FUZZ_ASN1_LIB) $(FUZZ_X509_LIB) $(FUZZ_LEDGER_LIB):
+$(FUZZ_ICPR_LIB): $(call fuzz_objs,$(ICPR_SRCS))
+$(FUZZ_PLATFORM_LIB) $(FUZZ_ASN1_LIB) $(FUZZ_X509_LIB) $(FUZZ_LEDGER_LIB) $(FUZZ_ICPR_LIB):
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
@@ -73,10 +75,11 @@ FUZZ_LIBS_fuzz_x509_cert := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_x509_name := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_x509_csr  := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_ledger_record := $(FUZZ_LEDGER_LIB) $(FUZZ_PLATFORM_LIB)
+FUZZ_LIBS_fuzz_icpr := $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
 
 FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record
 ifneq ($(strip $(X509_SRCS)),)
-FUZZ_NAMES += fuzz_x509_cert fuzz_x509_name fuzz_x509_csr
+FUZZ_NAMES += fuzz_x509_cert fuzz_x509_name fuzz_x509_csr fuzz_icpr
 endif
 FUZZ_BINS := $(addprefix $(FUZZ_BIN)/,$(FUZZ_NAMES))
 

@@ -1,0 +1,233 @@
+/* ca-worker's start-up and accept loop. cad starts it with the custodian's channel
+ * and the two listening sockets already open:
+ *
+ *   ca-worker --fd N --epm-fd N --icpr-fd N --icpr-port P [--user U --chroot DIR]
+ *             [--no-enforce-encryption] [--selftest-open PATH]
+ *
+ * It asks the custodian for the CA certificate and chain, enters the sandbox, and
+ * serves each connection on its own thread (at most WORKER_MAX_CONNS at once).
+ * --selftest-open tries to open PATH after the sandbox is up: the tests use it to
+ * show that the seccomp filter kills the worker. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "firmware/custodian/proto.h"
+#include "firmware/worker/worker.h"
+#include "platform/conf.h"
+#include "platform/log.h"
+
+struct opts {
+	int fd, epm_fd, icpr_fd;
+	unsigned icpr_port;
+	const char *user, *chroot_dir, *selftest_open;
+	int enforce;
+};
+
+struct job {
+	struct worker *w;
+	int fd;
+	enum worker_port port;
+	char peer[64];
+};
+
+static pthread_mutex_t conns_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned conns;
+
+static void __attribute__((noreturn)) usage(void)
+{
+	fprintf(stderr, "usage: ca-worker --fd N --epm-fd N --icpr-fd N --icpr-port P "
+			"[--user U --chroot DIR] [--no-enforce-encryption]\n");
+	exit(2);
+}
+
+static void parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{"fd", 1, 0, 'f'}, {"epm-fd", 1, 0, 'e'}, {"icpr-fd", 1, 0, 'i'},
+		{"icpr-port", 1, 0, 'p'}, {"user", 1, 0, 'u'}, {"chroot", 1, 0, 'c'},
+		{"no-enforce-encryption", 0, 0, 'n'}, {"selftest-open", 1, 0, 's'},
+		{0, 0, 0, 0},
+	};
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->fd = o->epm_fd = o->icpr_fd = -1;
+	o->enforce = 1;
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'f': o->fd = conf_arg_fd(optarg); break;
+		case 'e': o->epm_fd = conf_arg_fd(optarg); break;
+		case 'i': o->icpr_fd = conf_arg_fd(optarg); break;
+		case 'p': o->icpr_port = conf_arg_uint(optarg, 65535, "--icpr-port"); break;
+		case 'u': o->user = optarg; break;
+		case 'c': o->chroot_dir = optarg; break;
+		case 'n': o->enforce = 0; break;
+		case 's': o->selftest_open = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind != argc || o->fd < 0 || o->epm_fd < 0 || o->icpr_fd < 0 || o->icpr_port == 0)
+		usage();
+}
+
+/* The CN of an RFC 4514 string ("CN=Issuing CA 1,O=Example"), unescaped. */
+static void common_name(const char *dn, char *out, size_t outlen)
+{
+	const char *p = dn;
+	size_t n = 0;
+
+	out[0] = 0;
+	while (*p != 0) {
+		if (strncmp(p, "CN=", 3) == 0) {
+			for (p += 3; *p != 0 && *p != ',' && n + 1 < outlen; p++) {
+				if (*p == '\\' && p[1] != 0)
+					p++;
+				out[n++] = *p;
+			}
+			out[n] = 0;
+			return;
+		}
+		while (*p != 0 && *p != ',') /* the next RDN */
+			p += (*p == '\\' && p[1] != 0) ? 2 : 1;
+		if (*p == ',')
+			p++;
+	}
+}
+
+/* The CA certificate and its chain from the custodian, before the sandbox. */
+static void load_ca(struct worker *w)
+{
+	struct ipc_wbuf req;
+	struct ipc_msg m;
+	struct ipc_rbuf r;
+	struct x509_cert_info ci;
+	struct x509_buf *certs = NULL;
+	const uint8_t *der, *pem;
+	size_t der_len, pem_len, n = 0;
+	char err[256], dn[1024];
+
+	ipc_wbuf_init(&req);
+	if (ipc_call(&w->custodian, CUST_GET_CA, &req, &m, err, sizeof(err)) != 0)
+		fatalx("custodian: %s", err);
+	ipc_rbuf_init(&r, &m);
+	ipc_get_bytes(&r, &der, &der_len, 64 * 1024);
+	ipc_get_bytes(&r, &pem, &pem_len, 1 << 20);
+	if (m.hdr.type != CUST_CA_INFO || ipc_rbuf_done(&r) != 0)
+		fatalx("protocol violation: bad CA_INFO from the custodian");
+	if (x509_cert_decode(der, der_len, &ci, err, sizeof(err)) != 0)
+		fatalx("the CA certificate does not decode: %s", err);
+	x509_name_format(ci.subject.data, ci.subject.len, dn, sizeof(dn));
+	common_name(dn, w->ca_name, sizeof(w->ca_name));
+	x509_cert_info_free(&ci);
+	/* The chain file holds the CA certificate then its parents. */
+	if (pem_len > 0 && x509_pem_decode_all("CERTIFICATE", pem, pem_len, &certs, &n) == 0) {
+		for (size_t i = 0; i < n && w->n_chain < WORKER_MAX_CHAIN; i++)
+			w->chain[w->n_chain++] = certs[i];
+		free(certs);
+	}
+	if (w->n_chain == 0) {
+		w->chain[0].data = malloc(der_len);
+		if (w->chain[0].data == NULL)
+			fatalx("out of memory");
+		memcpy(w->chain[0].data, der, der_len);
+		w->chain[0].len = der_len;
+		w->n_chain = 1;
+	}
+	ipc_msg_free(&m);
+	log_info("serving CA '%s' (chain of %zu)", w->ca_name, w->n_chain);
+}
+
+static void *conn_main(void *arg)
+{
+	struct job *j = arg;
+
+	worker_serve_conn(j->w, j->fd, j->port, j->peer);
+	close(j->fd);
+	free(j);
+	pthread_mutex_lock(&conns_mu);
+	conns--;
+	pthread_mutex_unlock(&conns_mu);
+	return NULL;
+}
+
+static void accept_one(struct worker *w, int lfd, enum worker_port port)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	pthread_attr_t attr;
+	pthread_t t;
+	struct job *j;
+	int fd = accept4(lfd, (struct sockaddr *)&sa, &sl, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	pthread_mutex_lock(&conns_mu);
+	if (conns == WORKER_MAX_CONNS) {
+		pthread_mutex_unlock(&conns_mu);
+		close(fd); /* over the limit: the client retries */
+		return;
+	}
+	conns++;
+	pthread_mutex_unlock(&conns_mu);
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		fatalx("out of memory");
+	j->w = w;
+	j->fd = fd;
+	j->port = port;
+	if (sa.sin_family != AF_INET || inet_ntop(AF_INET, &sa.sin_addr, j->peer,
+						  sizeof(j->peer)) == NULL)
+		snprintf(j->peer, sizeof(j->peer), "unknown");
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, conn_main, j) != 0)
+		fatalx("cannot start a connection thread");
+	pthread_attr_destroy(&attr);
+}
+
+int main(int argc, char **argv)
+{
+	static struct worker w;
+	struct opts o;
+	struct pollfd pf[2];
+
+	log_init("ca-worker");
+	parse(argc, argv, &o);
+	signal(SIGPIPE, SIG_IGN);
+	worker_ifaces_init();
+	w.icpr_port = (uint16_t)o.icpr_port;
+	w.enforce_encryption = o.enforce;
+	if (ipc_caller_start(&w.custodian, o.fd, "custodian", CUST_SUBMIT_MAX) != 0)
+		fatalx("cannot start the custodian channel");
+	load_ca(&w);
+	worker_sandbox(o.user, o.chroot_dir);
+	if (o.selftest_open != NULL) {
+		int fd = open(o.selftest_open, O_RDONLY);
+		fatalx("selftest: open after the sandbox %s (fd %d)",
+		       fd >= 0 ? "succeeded: the sandbox is not enforcing" : "failed", fd);
+	}
+	pf[0].fd = o.epm_fd;
+	pf[1].fd = o.icpr_fd;
+	pf[0].events = pf[1].events = POLLIN;
+	for (;;) {
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if (pf[0].revents & POLLIN)
+			accept_one(&w, o.epm_fd, PORT_EPM);
+		if (pf[1].revents & POLLIN)
+			accept_one(&w, o.icpr_fd, PORT_ICPR);
+	}
+}

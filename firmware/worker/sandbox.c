@@ -1,0 +1,79 @@
+/* The worker's sandbox: its own user in an empty chroot, no_new_privs, and a
+ * libseccomp allow-list whose default action kills the process. Everything the
+ * worker needs (the custodian's channel, the listening sockets, the CA chain) is
+ * in hand before this runs; after it, the worker can accept, read, write, poll,
+ * make threads and allocate memory, and nothing else: no open, no exec, no
+ * socket, no connect. */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "firmware/worker/worker.h"
+#include "platform/log.h"
+
+#ifdef CONFIG_SECCOMP
+#include <seccomp.h>
+
+/* The system calls a worker thread makes serving DCE/RPC: socket I/O on
+ * descriptors it already has, threads (glibc's pthread_create uses clone3,
+ * falling back to clone), malloc, time, and leaving. */
+static const int allowed[] = {
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
+	SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
+	SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(accept), SCMP_SYS(accept4),
+	SCMP_SYS(close), SCMP_SYS(shutdown), SCMP_SYS(getpeername), SCMP_SYS(getsockname),
+	SCMP_SYS(futex), SCMP_SYS(clone), SCMP_SYS(clone3), SCMP_SYS(set_robust_list),
+	SCMP_SYS(rseq), SCMP_SYS(madvise), SCMP_SYS(mmap), SCMP_SYS(munmap),
+	SCMP_SYS(mprotect), SCMP_SYS(brk), SCMP_SYS(mremap), SCMP_SYS(rt_sigprocmask),
+	SCMP_SYS(rt_sigreturn), SCMP_SYS(sched_yield), SCMP_SYS(clock_gettime),
+	SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep), SCMP_SYS(gettid), SCMP_SYS(getpid),
+	SCMP_SYS(getrandom), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(tgkill),
+	SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
+};
+
+static void load_filter(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+
+	if (ctx == NULL)
+		fatalx("seccomp_init failed");
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0) != 0)
+			fatalx("seccomp: cannot allow system call %d", allowed[i]);
+	/* A foreign architecture's system call numbers mean other calls: kill. */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0 ||
+	    seccomp_load(ctx) != 0)
+		fatalx("cannot load the seccomp filter");
+	seccomp_release(ctx);
+}
+#endif
+
+static void drop_to(const char *user, const char *dir)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (pw == NULL)
+		fatalx("no user %s: create it (cad does so when run as root)", user);
+	if (chroot(dir) != 0 || chdir("/") != 0)
+		fatal("chroot %s", dir);
+	if (setgroups(1, &pw->pw_gid) != 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0)
+		fatal("cannot drop privileges to %s", user);
+	if (setuid(0) == 0)
+		fatalx("privileges could be regained after dropping them");
+}
+
+void worker_sandbox(const char *user, const char *chroot_dir)
+{
+	if (user != NULL)
+		drop_to(user, chroot_dir != NULL ? chroot_dir : "/var/empty");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		fatal("no_new_privs");
+#ifdef CONFIG_SECCOMP
+	load_filter();
+#endif
+}

@@ -1,0 +1,49 @@
+/* ca-worker: the only network-facing process. It speaks DCE/RPC (firmware/rpc)
+ * on the endpoint-mapper and MS-ICPR sockets cad hands it, turns each
+ * CertServerRequest into a typed CUST_SUBMIT / CUST_RETRIEVE for the custodian,
+ * and answers from what the custodian says. It holds no key, no credential and
+ * no database, opens no file after start, and runs sandboxed (sandbox.c). */
+#ifndef WORKER_WORKER_H
+#define WORKER_WORKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "firmware/rpc/conn.h"
+#include "firmware/x509/x509.h"
+#include "platform/ipc_call.h"
+
+#define WORKER_MAX_CONNS 64
+#define WORKER_IDLE_TIMEOUT_MS 60000 /* between calls */
+#define WORKER_READ_TIMEOUT_MS 10000 /* inside a PDU or a fragmented call */
+#define WORKER_MAX_CHAIN 8
+
+enum worker_port { PORT_EPM, PORT_ICPR };
+
+struct worker {
+	struct ipc_caller custodian;
+	char ca_name[256];                     /* the CA certificate's common name */
+	struct x509_buf chain[WORKER_MAX_CHAIN]; /* the CA certificate, then its parents */
+	size_t n_chain;
+	uint16_t icpr_port;
+	int enforce_encryption;                /* IF_ENFORCEENCRYPTICERTREQUEST */
+};
+
+/* One accepted connection, served on its own thread (conn.c). */
+void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const char *peer);
+
+/* CertServerRequest (icpr.c): answers the delivered call on c. */
+void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_request *req,
+		      const char *peer);
+/* ept_map (epm.c). */
+void worker_epm_call(struct worker *w, struct rpc_conn *c, const struct rpc_request *req);
+
+/* The interfaces served on each port; worker_ifaces_init fills their UUIDs. */
+extern struct rpc_iface worker_icpr_iface, worker_epm_iface;
+void worker_ifaces_init(void);
+
+/* Drops to user in the empty chroot dir (when user is set), sets no_new_privs,
+ * and loads the seccomp allow-list (CONFIG_SECCOMP): anything else kills. */
+void worker_sandbox(const char *user, const char *chroot_dir);
+
+#endif
