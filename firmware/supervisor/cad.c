@@ -79,13 +79,20 @@ static int listen_on(const char *spec, int *port_out)
 	addr[colon - spec] = 0;
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)conf_arg_uint(colon + 1, 65535, "a port"));
+	/* Port 0: the kernel chooses (the tests run several appliances at once). */
+	sa.sin_port = strcmp(colon + 1, "0") == 0
+			      ? 0
+			      : htons((uint16_t)conf_arg_uint(colon + 1, 65535, "a port"));
 	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
 		fatalx("%s: not an IPv4 address", addr);
 	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
 	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 128) != 0)
 		fatal("cannot listen on %s", spec);
+	/* Port 0 lets the kernel choose (tests): report the one it chose. */
+	socklen_t sl = sizeof(sa);
+	if (getsockname(fd, (struct sockaddr *)&sa, &sl) != 0)
+		fatal("getsockname");
 	*port_out = ntohs(sa.sin_port);
 	return fd;
 }
@@ -323,7 +330,7 @@ int main(int argc, char **argv)
 	static char epm_default[32], icpr_default[32];
 	struct cad c;
 	struct sigaction sa;
-	int ch, unused;
+	int ch, epm_port;
 
 	log_init("cad");
 	memset(&c, 0, sizeof(c));
@@ -347,7 +354,7 @@ int main(int argc, char **argv)
 	read_config(&c);
 	if (geteuid() == 0)
 		prepare_worker_user();
-	c.epm_fd = listen_on(c.epm, &unused);
+	c.epm_fd = listen_on(c.epm, &epm_port);
 	c.icpr_fd = listen_on(c.icpr, &c.icpr_port);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -355,7 +362,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	start(&c);
-	log_info("appliance up: endpoint mapper on %s, MS-ICPR on %s, data in %s", c.epm, c.icpr,
-		 c.dir);
+	log_info("appliance up: endpoint mapper on port %d, MS-ICPR on port %d (%s, %s), data "
+		 "in %s", epm_port, c.icpr_port, c.epm, c.icpr, c.dir);
 	return supervise(&c);
 }

@@ -42,6 +42,7 @@ FUZZ_PLATFORM_LIB := $(call fuzz_lib,$(PLATFORM_LIB))
 FUZZ_ASN1_LIB     := $(call fuzz_lib,$(ASN1_LIB))
 FUZZ_X509_LIB     := $(call fuzz_lib,$(X509_LIB))
 FUZZ_LEDGER_LIB   := $(call fuzz_lib,$(LEDGER_LIB))
+FUZZ_RPC_LIB      := $(call fuzz_lib,$(RPC_LIB))
 FUZZ_ICPR_LIB     := $(call fuzz_lib,$(ICPR_LIB))
 
 $(FUZZ_OBJ)/%.o: %.c $(CONFIG_H)
@@ -63,6 +64,10 @@ $(FUZZ_PLATFORM_LIB): $(call fuzz_objs,$(PLATFORM_SRCS))
 $(FUZZ_ASN1_LIB): $(call fuzz_objs,$(ASN1_SRCS)) $(FUZZ_OBJ)/gen/pkix_asn1_tab.o
 $(FUZZ_X509_LIB): $(call fuzz_objs,$(X509_SRCS))
 $(FUZZ_LEDGER_LIB): $(call fuzz_objs,$(LEDGER_SRCS))
+# firmware/rpc (DCE/RPC PDUs, NDR, rpc_conn, ept_map, the CertServerRequest stub)
+$(FUZZ_RPC_LIB): $(call fuzz_objs,$(RPC_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
 $(FUZZ_ICPR_LIB): $(call fuzz_objs,$(ICPR_SRCS))
 $(FUZZ_PLATFORM_LIB) $(FUZZ_ASN1_LIB) $(FUZZ_X509_LIB) $(FUZZ_LEDGER_LIB) $(FUZZ_ICPR_LIB):
 	@mkdir -p $(dir $@)
@@ -75,9 +80,10 @@ FUZZ_LIBS_fuzz_x509_cert := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_x509_name := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_x509_csr  := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_ledger_record := $(FUZZ_LEDGER_LIB) $(FUZZ_PLATFORM_LIB)
+FUZZ_LIBS_fuzz_rpc := $(FUZZ_RPC_LIB)
 FUZZ_LIBS_fuzz_icpr := $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
 
-FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record
+FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record fuzz_rpc
 ifneq ($(strip $(X509_SRCS)),)
 FUZZ_NAMES += fuzz_x509_cert fuzz_x509_name fuzz_x509_csr fuzz_icpr
 endif

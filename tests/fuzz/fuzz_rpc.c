@@ -236,9 +236,10 @@ static void answer(struct rpc_conn *c, const struct rpc_request *r, int fault)
 		resp.disposition = 5;
 		resp.cert = q.request;
 		resp.encoded_cert = q.attribs;
-		if (rpc_icpr_response_encode(&resp, &w) != 0)
-			abort();
-		(void)rpc_conn_respond(c, w.buf, w.len);
+		if (rpc_icpr_response_encode(&resp, &w) == 0)
+			(void)rpc_conn_respond(c, w.buf, w.len);
+		else
+			rpc_conn_fault(c, NCA_S_OUT_ARGS_TOO_BIG);
 	} else if (r->iface->tag == 1 && r->opnum == RPC_EPM_OPNUM_MAP &&
 		   rpc_epm_map_decode(r->stub, r->stub_len, &mq, err, sizeof err) == 0) {
 		match = rpc_epm_lookup(&mq, &icpr_entry, 1, err, sizeof err);

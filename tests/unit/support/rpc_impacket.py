@@ -10,6 +10,10 @@
         produced with this command (python3-impacket 0.10 on Debian 12);
         impacket picks random referent ids, so a rerun differs in those.
 
+    rpc_impacket.py seeds DIR
+        Writes the seed corpus of tests/fuzz/fuzz_rpc.c (a control octet, then
+        what a client sends on one connection; see the layout there).
+
     rpc_impacket.py client EPM_PORT ICPR_PORT
         Runs impacket's client against a server on 127.0.0.1 (the one
         test_rpc_impacket.c builds on rpc_conn): ept_map, binds (plain, NDR64
@@ -227,7 +231,9 @@ failures = 0
 
 
 def check(what, cond, detail=''):
-    print('%s: %s%s' % ('ok' if cond else 'FAILED', what, (' (%s)' % (detail,)) if detail != '' else ''))
+    if not isinstance(detail, str) or not detail.isprintable():
+        detail = repr(detail)
+    print('%s: %s%s' % ('ok' if cond else 'FAILED', what, (' (%s)' % detail) if detail else ''))
     if not cond:
         sys.exit(1)
 
@@ -354,6 +360,79 @@ def client(epm_port, icpr_port):
     print('all impacket checks passed')
 
 
+def request_pdu(call_id, opnum, stub, flags=rpcrt.PFC_FIRST_FRAG | rpcrt.PFC_LAST_FRAG, ctx=0,
+                auth=None):
+    call = rpcrt.DCERPC_RawCall(opnum, stub)
+    call['call_id'] = call_id
+    call['flags'] = flags
+    call['ctx_id'] = ctx
+    call['alloc_hint'] = len(stub)
+    if auth is not None:
+        trailer, token = auth
+        pad = (4 - (24 + len(stub)) % 4) % 4
+        call['pduData'] = stub + b'\xbb' * pad
+        trailer['auth_pad_len'] = pad
+        call['sec_trailer'] = trailer.getData()
+        call['auth_data'] = token
+    return call.get_packet()
+
+
+def fragments(call_id, opnum, stub, size):
+    out = b''
+    for off in range(0, len(stub), size):
+        flags = (rpcrt.PFC_FIRST_FRAG if off == 0 else 0) | \
+            (rpcrt.PFC_LAST_FRAG if off + size >= len(stub) else 0)
+        out += request_pdu(call_id, opnum, stub[off:off + size], flags)
+    return out
+
+
+def seeds(outdir):
+    import os
+    os.makedirs(outdir, exist_ok=True)
+    attribs = 'CertificateTemplate:User\x00'.encode('utf-16le')
+    csr = csr_request('Appliance Root CA', attribs, bytes(range(256)) * 4).getData()
+    small = csr_request('CA', b'', b'\x30\x00').getData()
+    epm_if = uuidtup_to_bin(('e1af8308-5d1f-11c9-91a4-08002b14a0fa', '3.0'))
+    ntlm_bind = captured_bind(rpcrt.RPC_C_AUTHN_LEVEL_PKT_PRIVACY)
+    trailer = rpcrt.SEC_TRAILER()
+    trailer['auth_type'] = rpcrt.RPC_C_AUTHN_WINNT
+    trailer['auth_level'] = rpcrt.RPC_C_AUTHN_LEVEL_PKT_PRIVACY
+    trailer['auth_ctx_id'] = 79231
+    auth3 = rpcrt.MSRPCHeader()
+    auth3['type'] = rpcrt.MSRPC_AUTH3
+    auth3['pduData'] = b'    '
+    auth3['sec_trailer'] = trailer.getData()
+    auth3['auth_data'] = b'\x01' * 64
+    bind = bind_pdu([(0, ICPR, [NDR])])
+    out = {
+        'icpr_call': bytes([0x0f]) + bind + request_pdu(2, 0, csr),
+        'icpr_call_bytewise': bytes([0x00]) + bind + request_pdu(2, 0, small),
+        'bind_multi': bytes([0x0c]) + bind_pdu([(0, ICPR, [NDR]), (1, ICPR, [NDR64]),
+                                                (2, ICPR, [BTFN])]) + request_pdu(2, 0, small),
+        'epm_map': bytes([0x1f]) + bind_pdu([(0, epm_if, [NDR])]) +
+        request_pdu(2, 3, ept_map_request(ICPR).getData()) +
+        request_pdu(3, 3, ept_map_request(UNKNOWN).getData()),
+        'fragmented_small_limits': bytes([0x2d]) + bind_pdu([(0, ICPR, [NDR])], max_frag=1024) +
+        fragments(2, 0, csr, 500),
+        'ntlm_provider': bytes([0x4f]) + ntlm_bind + auth3.get_packet() +
+        request_pdu(2, 0, small, auth=(trailer, b'\x00' * 16)),
+        'opnum_fault': bytes([0x8f]) + bind + request_pdu(2, 255, b'\x00' * 8),
+        'alter_orphan': bytes([0x0e]) + bind +
+        bind_pdu([(1, ICPR, [NDR64, NDR])], call_id=2, ptype=rpcrt.MSRPC_ALTERCTX) +
+        request_pdu(3, 0, small[:8], rpcrt.PFC_FIRST_FRAG, ctx=1) +
+        bytes.fromhex('05001303100000001000000003000000') +
+        request_pdu(4, 0, small, ctx=1),
+        'wrong_sequence': bytes([0x0b]) + bind + request_pdu(2, 0, small[:8], 0) +
+        request_pdu(3, 0, small[:8], rpcrt.PFC_FIRST_FRAG) + request_pdu(4, 0, small[8:], 2),
+        'unknown_bind': bytes([0x0f]) + bind_pdu([(0, UNKNOWN, [NDR])]),
+        'raw_csr_stub': bytes([0x0f]) + csr,
+        'raw_eptmap_stub': bytes([0x0f]) + ept_map_request(ICPR).getData(),
+    }
+    for name, data in out.items():
+        with open(os.path.join(outdir, name), 'wb') as f:
+            f.write(data)
+
+
 def recv_pdu(s):
     data = b''
     while len(data) < 16 or len(data) < struct.unpack('<H', data[8:10])[0]:
@@ -367,6 +446,8 @@ def recv_pdu(s):
 if __name__ == '__main__':
     if len(sys.argv) == 2 and sys.argv[1] == 'gen':
         gen()
+    elif len(sys.argv) == 3 and sys.argv[1] == 'seeds':
+        seeds(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == 'client':
         client(int(sys.argv[2]), int(sys.argv[3]))
     else:

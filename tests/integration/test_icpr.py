@@ -1,0 +1,204 @@
+"""MS-ICPR enrollment end to end: cad with ledger, custodian and the sandboxed
+worker; python3-impacket's DCE/RPC stack as the client (ept_map, then
+CertServerRequest); openssl as the oracle for every certificate."""
+import os
+import signal
+import socket
+import struct
+import subprocess
+import time
+
+import pytest
+from cryptography import x509
+from impacket.dcerpc.v5.rpcrt import DCERPCException
+
+import icpr_client as ic
+from conftest import BIN, run
+
+CA_NAME = "Test Issuing CA"
+
+
+@pytest.fixture
+def ca(tmp_path, token):
+    data = tmp_path / "ca"
+    run(BIN / "caadm", "init", "--root", "--data", data, "--key", "ec:p256", "--subject",
+        f"CN={CA_NAME},O=Example", *token.opts())
+    return {"data": data, "token": token, "tmp": tmp_path}
+
+
+def configure(ca, **settings):
+    conf = ca["data"] / "ca.conf"
+    conf.write_text(conf.read_text() + "".join(f"{k} = {v}\n" for k, v in settings.items()))
+
+
+@pytest.fixture
+def appliance(ca):
+    apps = []
+
+    def start(**settings):
+        configure(ca, **settings)
+        a = ic.Appliance(ca["data"], ca["token"].pin_file)
+        apps.append(a)
+        return a
+    yield start
+    for a in apps:
+        a.stop()
+
+
+def csr(tmp, name="host1.example", key=("-newkey", "ec", "-pkeyopt",
+                                         "ec_paramgen_curve:P-256")):
+    out = tmp / f"{name}.der"
+    run("openssl", "req", "-new", *key, "-nodes", "-keyout", tmp / f"{name}.key", "-subj",
+        f"/CN={name}", "-outform", "DER", "-out", out)
+    return out.read_bytes()
+
+
+def openssl_verify(ca, cert_der):
+    pem = ca["tmp"] / "leaf.pem"
+    subprocess.run(["openssl", "x509", "-inform", "DER", "-out", str(pem)], input=cert_der,
+                   check=True)
+    run("openssl", "verify", "-x509_strict", "-CAfile", ca["data"] / "ca.crt", pem)
+
+
+def enroll_dce(a):
+    return ic.connect(ic.lookup(a.epm_port))
+
+
+OPEN = {"policy": "issue", "icpr_enforce_encryption": 0}
+
+
+def test_issue_automatically(appliance, ca):
+    a = appliance(**OPEN)
+    binding = ic.lookup(a.epm_port)
+    assert binding == f"ncacn_ip_tcp:127.0.0.1[{a.icpr_port}]"
+    dce = ic.connect(binding)
+    rv, rid, disp, p7, cert, msg = ic.cert_server_request(
+        dce, CA_NAME, csr(ca["tmp"]), "CertificateTemplate:User")
+    assert (rv, rid, disp, msg) == (0, 1, ic.DISP_ISSUED, "Issued")
+    openssl_verify(ca, cert)
+    assert x509.load_der_x509_certificate(cert).subject.rfc4514_string() == "CN=host1.example"
+    # pctbCert: certs-only PKCS#7, leaf then the CA
+    listed = subprocess.run(["openssl", "pkcs7", "-inform", "DER", "-print_certs", "-noout"],
+                            input=p7, capture_output=True, check=True).stdout.decode()
+    assert listed.index("subject=CN = host1.example") < listed.index(f"CN = {CA_NAME}")
+    # retrieval by id gives it again; the ledger verifies
+    assert ic.cert_server_request(dce, CA_NAME, request_id=rid)[2:5] == (ic.DISP_ISSUED, p7,
+                                                                          cert)
+    run(BIN / "caadm", "verify", "--data", ca["data"])
+
+
+def test_pend_then_retrieve(appliance, ca):
+    a = appliance(icpr_enforce_encryption=0)  # policy pend: the default
+    dce = enroll_dce(a)
+    rv, rid, disp, p7, cert, msg = ic.cert_server_request(dce, CA_NAME, csr(ca["tmp"]))
+    assert (rv, disp, msg, p7, cert) == (0, ic.DISP_UNDER_SUBMISSION,
+                                         "Taken Under Submission", b"", b"")
+    assert ic.cert_server_request(dce, CA_NAME, request_id=rid)[2] == ic.DISP_UNDER_SUBMISSION
+    assert ic.cert_server_request(dce, CA_NAME, request_id=4242)[2] == ic.PROPERTY_EMPTY
+
+
+def test_wrong_ca_name_and_bad_cb(appliance, ca):
+    a = appliance(**OPEN)
+    dce = enroll_dce(a)
+    assert ic.cert_server_request(dce, "Other CA", csr(ca["tmp"]))[0] == ic.E_INVALIDARG
+    # pctbAttribs' cb must be the string's byte length with its NUL (MS-ICPR 3.2.4.1.1)
+    padded = "CertificateTemplate:User\x00\x00\x00".encode("utf-16-le")
+    assert ic.cert_server_request(dce, CA_NAME, csr(ca["tmp"]),
+                                  attrib_raw=padded)[0] == ic.E_INVALIDARG
+    # a cb that disagrees with the NDR array's count does not even decode
+    with pytest.raises(DCERPCException, match="rpc_x_bad_stub_data"):
+        ic.cert_server_request(dce, CA_NAME, csr(ca["tmp"]), "CertificateTemplate:User",
+                               attrib_cb=6)
+    dce = enroll_dce(a)
+    # nothing was recorded for either: the next request is id 1
+    assert ic.cert_server_request(dce, CA_NAME, csr(ca["tmp"]))[1] == 1
+
+
+def test_broken_signature_is_recorded_and_failed(appliance, ca):
+    a = appliance(**OPEN)
+    dce = enroll_dce(a)
+    der = bytearray(csr(ca["tmp"]))
+    der[-3] ^= 0x01  # inside the signature
+    rv, rid, disp, p7, cert, msg = ic.cert_server_request(dce, CA_NAME, bytes(der))
+    assert (rv, rid, disp, cert) == (0, 1, ic.NTE_BAD_SIGNATURE, b"")
+    # CMS is recognised but not accepted yet; still recorded
+    assert ic.cert_server_request(dce, CA_NAME, b"\x30\x03\x02\x01\x00")[2] != ic.DISP_ISSUED
+    a.stop()
+    show = run(BIN / "ca-ledger", "show", "--data", ca["data"]).stdout
+    assert "request=1" in show and "failed hresult=0x80090006" in show
+
+
+def test_san_attribute_does_not_reach_the_certificate(appliance, ca):
+    a = appliance(**OPEN)
+    dce = enroll_dce(a)
+    cert = ic.cert_server_request(dce, CA_NAME, csr(ca["tmp"]),
+                                  "CertificateTemplate:User\nSAN:dns=evil.example&upn=admin@corp")[4]
+    c = x509.load_der_x509_certificate(cert)
+    with pytest.raises(x509.ExtensionNotFound):
+        c.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+
+
+def test_unknown_opnum_gets_the_fault(appliance, ca):
+    a = appliance(**OPEN)
+    dce = enroll_dce(a)
+    dce.call(255, b"")
+    with pytest.raises(DCERPCException) as ei:
+        dce.recv()
+    assert "nca_s_op_rng_error" in str(ei.value) or hex(ic.NCA_S_OP_RNG_ERROR) in str(ei.value)
+
+
+def test_enforcement_refuses_unauthenticated_calls(appliance, ca):
+    a = appliance(policy="issue")  # IF_ENFORCEENCRYPTICERTREQUEST on: the default
+    dce = enroll_dce(a)
+    rv, rid, disp, p7, cert, msg = ic.cert_server_request(dce, CA_NAME, csr(ca["tmp"]))
+    assert (rv, cert) == (ic.E_ACCESSDENIED, b"")
+
+
+def test_worker_killed_mid_request_is_restarted(appliance, ca):
+    a = appliance(**OPEN)
+    # a client that sends half a PDU, then the worker dies under it
+    s = socket.create_connection(("127.0.0.1", a.icpr_port))
+    s.sendall(b"\x05\x00\x0b\x03\x10\x00\x00\x00\x48\x00")
+    (worker,) = a.pids("ca-worker")
+    os.kill(worker, signal.SIGKILL)
+    s.close()
+    a.wait_for("worker started", count=2)
+    time.sleep(0.5)
+    dce = enroll_dce(a)
+    rv, rid, disp, p7, cert, msg = ic.cert_server_request(dce, CA_NAME, csr(ca["tmp"]))
+    assert (rv, disp) == (0, ic.DISP_ISSUED)
+    openssl_verify(ca, cert)
+    assert a.pids("ca-ledger") and a.pids("ca-custodian")
+    run(BIN / "caadm", "verify", "--data", ca["data"])
+
+
+def test_worker_cannot_open_files_after_start(ca, tmp_path):
+    """The seccomp filter kills the worker when it opens a file after start-up."""
+    ours, theirs = socket.socketpair()
+    cust = subprocess.Popen(
+        [str(BIN / "ca-custodian"), "serve", "--data", str(ca["data"]), "--fd",
+         str(theirs.fileno()), "--pin-file", str(ca["token"].pin_file)],
+        pass_fds=[theirs.fileno()], stderr=subprocess.DEVNULL)
+    theirs.close()
+    l1, l2 = socket.socket(), socket.socket()
+    for s in (l1, l2):
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+    fds = [ours.fileno(), l1.fileno(), l2.fileno()]
+    try:
+        for probe, expect_kill in (("/etc/hostname", True), (None, False)):
+            args = [str(BIN / "ca-worker"), "--fd", str(fds[0]), "--epm-fd", str(fds[1]),
+                    "--icpr-fd", str(fds[2]), "--icpr-port", "1"]
+            if probe:
+                args += ["--selftest-open", probe]
+            w = subprocess.Popen(args, pass_fds=fds, stderr=subprocess.PIPE)
+            if expect_kill:
+                assert w.wait(timeout=30) == -signal.SIGSYS
+            else:  # without the probe it serves (and is stopped here)
+                time.sleep(0.5)
+                assert w.poll() is None
+                w.kill()
+                w.wait()
+    finally:
+        ours.close()
+        cust.wait(timeout=30)
