@@ -1,12 +1,18 @@
 #!/bin/sh
-# `make run` at this stage of the appliance: provisions a demo SoftHSM token (if
-# none), runs the root CA ceremony (if no CA exists), and shows the result.
+# `make run` until the appliance image exists: provisions a demo SoftHSM token (if
+# none), runs the root CA ceremony (if no CA exists), shows the CA, then starts
+# the appliance on the host (cad: ledger, custodian, sandboxed worker) in the
+# foreground until Ctrl-C.
 #
 #   platform/run-demo.sh BUILD_DIR DEMO_DIR
+#   DEMO_EPM=ADDR:PORT DEMO_ICPR=ADDR:PORT   (default 127.0.0.1:135 as root, else
+#                                            127.0.0.1:13135; 127.0.0.1:5022)
 #
 # DEMO ONLY: the token's PINs are random but kept in DEMO_DIR/token/*.pin
 # (mode 0600) so the demo runs unattended. A real appliance takes the PIN from
 # the operator (terminal or descriptor) and never stores it beside the token.
+# The demo CA also issues automatically and accepts unauthenticated enrollment
+# (policy = issue, icpr_enforce_encryption = 0 in its ca.conf) until NTLM lands.
 set -eu
 build=$(cd "${1:?usage: run-demo.sh BUILD DEMO}" && pwd)
 demo=${2:?usage: run-demo.sh BUILD DEMO}
@@ -23,6 +29,11 @@ if [ ! -e "$demo/ca/ca.conf" ]; then
     echo "== Root CA ceremony (caadm init --root)"
     "$build/bin/caadm" init --root --data "$demo/ca" --token "$label" \
         --softhsm-conf "$demo/token/softhsm2.conf" --pin-file "$demo/token/user.pin"
+    cat >> "$demo/ca/ca.conf" <<CONF
+# DEMO ONLY: issue without an officer, accept unauthenticated enrollment
+policy = issue
+icpr_enforce_encryption = 0
+CONF
 fi
 echo "== The CA (caadm status)"
 "$build/bin/caadm" status --data "$demo/ca"
@@ -31,9 +42,23 @@ openssl x509 -noout -text -certopt no_pubkey,no_sigdump -in "$demo/ca/ca.crt"
 openssl verify -x509_strict -CAfile "$demo/ca/ca.crt" "$demo/ca/ca.crt"
 echo "== The custodian's start-up check (certificate <-> HSM key)"
 "$build/bin/caadm" check --data "$demo/ca" --pin-file "$demo/token/user.pin"
+if [ "$(id -u)" = 0 ]; then epm_default=127.0.0.1:135; else epm_default=127.0.0.1:13135; fi
+epm=${DEMO_EPM:-$epm_default}
+icpr=${DEMO_ICPR:-127.0.0.1:5022}
+name=$(openssl x509 -noout -subject -nameopt multiline -in "$demo/ca/ca.crt" |
+       sed -n 's/^ *commonName *= *//p')
 cat <<MSG
 
 The demo CA lives in $demo/ca (certificate: $demo/ca/ca.crt), its keys in the
-SoftHSM token under $demo/token. Enrollment over MS-ICPR, the ledger and the
-appliance image arrive with the next issues; 'make distclean' removes the demo.
+SoftHSM token under $demo/token, its ledger in $demo/ca/ledger.
+Starting the appliance: endpoint mapper on $epm, MS-ICPR on $icpr. Enroll with:
+
+  $build/bin/careq new -subject "CN=host1.example" host1.key host1.req
+  $build/bin/careq submit -config "$epm\\$name" host1.req host1.crt
+  openssl verify -CAfile $demo/ca/ca.crt host1.crt
+
+and see the ledger with: $build/bin/ca-ledger show --data $demo/ca
+Ctrl-C stops it; 'make distclean' removes the demo.
 MSG
+exec "$build/bin/cad" --data "$demo/ca" --pin-file "$demo/token/user.pin" --epm "$epm" \
+    --icpr "$icpr"
