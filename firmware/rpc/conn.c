@@ -301,9 +301,8 @@ static int auth_leg(struct rpc_conn *c, const struct rpc_pdu *pdu, struct ndr_wr
 	return -1;
 }
 
-/* The verifier for an ack: the provider's token, when there is a provider. */
-static void ack_auth(const struct rpc_conn *c, const struct rpc_pdu *pdu,
-		     const struct ndr_wr *tok, struct rpc_auth *a)
+/* The verifier for an ack: the provider's token under the client's trailer. */
+static void ack_auth(const struct rpc_pdu *pdu, const struct ndr_wr *tok, struct rpc_auth *a)
 {
 	memset(a, 0, sizeof *a);
 	a->t = pdu->auth.t;
@@ -311,7 +310,6 @@ static void ack_auth(const struct rpc_conn *c, const struct rpc_pdu *pdu,
 	a->t.auth_reserved = 0;
 	a->value = tok->buf;
 	a->value_len = tok->len;
-	(void)c;
 }
 
 static int provider(const struct rpc_conn *c)
@@ -354,8 +352,12 @@ static void send_ack(struct rpc_conn *c, const struct rpc_pdu *pdu, uint8_t ptyp
 	size_t len = c->tx.len;
 
 	if (pdu->has_auth && provider(c)) {
-		ack_auth(c, pdu, tok, &a);
-		ack.auth = &a;
+		/* An empty answer token (a last leg) goes out as no verifier at all:
+		 * a sec_trailer needs auth_length > 0. */
+		if (tok->len > 0) {
+			ack_auth(pdu, tok, &a);
+			ack.auth = &a;
+		}
 		if ((pdu->hdr.flags & RPC_PFC_SUPPORT_HEADER_SIGN) && c->cfg.auth_ops->header_sign)
 			ack.flags |= RPC_PFC_SUPPORT_HEADER_SIGN;
 	}

@@ -119,7 +119,10 @@ struct rpc_request {
 	struct rpc_uuid object;
 	const uint8_t *stub;           /* valid until the call is answered or c freed */
 	size_t stub_len;
-	uint8_t auth_type, auth_level; /* the call's sec_trailer; 0, 0 without one */
+	/* What the call's first sec_trailer says (0, 0 without one). A claim, not a
+	 * proof: only with a provider that is established (rpc_conn_auth()) was every
+	 * fragment verified at that level. */
+	uint8_t auth_type, auth_level;
 };
 
 struct rpc_event {

@@ -135,7 +135,7 @@ void ndr_get_wstr(struct ndr_rd *r, size_t max_units, struct ndr_wstr *s, const 
 		ndr_rd_fail(r, "%s: actual_count %u with max_count %u", what, actual, max_count);
 		return;
 	}
-	if (max_count > max_units + 1) {
+	if (max_count - 1 > max_units) { /* max_count >= actual >= 1 here */
 		ndr_rd_fail(r, "%s: %u characters (at most %zu)", what, max_count - 1, max_units);
 		return;
 	}

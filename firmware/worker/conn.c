@@ -82,7 +82,10 @@ void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const ch
 				worker_icpr_call(w, &c, &ev.req, peer);
 			break;
 		case RPC_EV_PENDING:
-			break;
+			/* Every call is answered before the handler returns: a call left
+			 * unanswered is a bug here, and waiting would spin. */
+			log_warnx("%s: a call was left unanswered: closing", peer);
+			goto done;
 		case RPC_EV_CLOSE:
 			if (ev.close_reason != RPC_CLOSE_NONE)
 				log_info("%s: closed: %s", peer, ev.msg);

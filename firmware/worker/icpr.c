@@ -12,8 +12,6 @@
 #include "firmware/worker/worker.h"
 #include "platform/log.h"
 
-#define RPC_AUTHN_LEVEL_PKT_PRIVACY 6
-
 /* What the custodian answered. */
 struct result {
 	uint32_t request_id, disposition, hresult;

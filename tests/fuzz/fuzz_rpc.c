@@ -7,8 +7,9 @@
  * rest = the octets a client sends on one connection, fed in chunks.
  *
  * Every call the connection delivers goes through the CertServerRequest and
- * ept_map stub decoders and is answered (an echo response, an ept_map reply, or
- * a fault), so the response path and its fragmentation run too. The raw input
+ * ept_map stub decoders and is answered (a CertServerRequest or ept_map reply,
+ * an echo of the stub, or a fault), so the response path, its fragmentation
+ * and the provider's wrap run too. The raw input
  * also goes straight into the stub decoders and the tower parser.
  *
  * Invariants that abort (libFuzzer then reports a crash): ASan/UBSan findings,
@@ -246,6 +247,8 @@ static void answer(struct rpc_conn *c, const struct rpc_request *r, int fault)
 		if (rpc_epm_map_reply(&mq, match, &w) != 0)
 			abort();
 		(void)rpc_conn_respond(c, w.buf, w.len);
+	} else if (r->stub_len % 2 == 0) {
+		(void)rpc_conn_respond(c, r->stub, r->stub_len); /* an echo: more responses */
 	} else {
 		rpc_conn_fault(c, NCA_S_FAULT_NDR);
 	}
@@ -287,6 +290,12 @@ static void run_conn(const uint8_t *p, size_t len, uint8_t ctl)
 			rpc_conn_sent(&c, ev.len);
 		} else if (k == RPC_EV_REQUEST) {
 			if (ev.req.iface == NULL || (ev.req.stub_len > 0 && ev.req.stub == NULL))
+				abort();
+			if (rpc_conn_mid_call(&c) && rpc_conn_max_recv(&c) == 0)
+				abort();
+			if (rpc_conn_auth(&c)->established && !(ctl & 0x40))
+				abort(); /* no provider, nothing can be established */
+			if (rpc_conn_features(&c) & ~RPC_BTFN_SUPPORTED)
 				abort();
 			answer(&c, &ev.req, (ctl & 0x80) != 0);
 		} else if (k == RPC_EV_CLOSE) {

@@ -588,6 +588,60 @@ static void test_wrong_sequences(void **state)
 	wrong_sequence(over_cap, 5, "over 4096 octets");
 }
 
+/* A call bigger than the buffer the connection keeps between calls. */
+static void test_big_call(void **state)
+{
+	struct rpc_conn_config cfg = config();
+	size_t len = 100 * 1024;
+	uint8_t *stub = malloc(len);
+	struct run r;
+
+	(void)state;
+	assert_non_null(stub);
+	for (size_t i = 0; i < len; i++)
+		stub[i] = (uint8_t)(i >> 3);
+	run_init(&r, &cfg, 4000);
+	bind_icpr(&r, 5840, 5840);
+	fragments(&r.in, 2, stub, len, 5800);
+	rb_request(&r.in, 3, 3, 0, 0, NULL, frag, 8, NULL);
+	assert_int_equal(pump(&r), RPC_EV_REQUEST);
+	assert_int_equal(r.ev.req.stub_len, len);
+	assert_memory_equal(r.ev.req.stub, stub, len);
+	assert_int_equal(rpc_conn_respond(&r.c, stub, len), 0);
+	assert_int_equal(pump(&r), RPC_EV_REQUEST);
+	assert_int_equal(r.ev.req.call_id, 3);
+	assert_int_equal(r.ev.req.stub_len, 8);
+	assert_int_equal(rpc_conn_max_recv(&r.c), 5840);
+	run_free(&r);
+	free(stub);
+}
+
+/* A refused call's fragments are dropped until a new call starts. */
+static void test_discard_then_new_call(void **state)
+{
+	struct rpc_conn_config cfg = config();
+	struct run r;
+
+	(void)state;
+	run_init(&r, &cfg, 1 << 16);
+	bind_icpr(&r, 4280, 4280);
+	rb_request(&r.in, 2, RPC_PFC_FIRST_FRAG, 7, 0, NULL, frag, 16, NULL);
+	rb_request(&r.in, 2, 0, 7, 0, NULL, frag, 16, NULL);
+	rb_header_only(&r.in, RPC_PT_ORPHANED, 3, 2); /* ends the dropping as well */
+	rb_request(&r.in, 3, 3, 0, 0, NULL, frag, 16, NULL);
+	rb_request(&r.in, 4, RPC_PFC_FIRST_FRAG, 7, 0, NULL, frag, 16, NULL);
+	rb_request(&r.in, 5, 3, 0, 0, NULL, frag, 4, NULL); /* a new call: dropping ends */
+	assert_int_equal(pump(&r), RPC_EV_REQUEST);
+	assert_int_equal(r.ev.req.call_id, 3);
+	assert_int_equal(rpc_conn_fault(&r.c, NCA_S_FAULT_NDR), 0);
+	assert_int_equal(pump(&r), RPC_EV_REQUEST);
+	assert_int_equal(r.ev.req.call_id, 5);
+	assert_int_equal(r.ev.req.stub_len, 4);
+	expect_fault(&r, 1, 2, NCA_S_UNK_IF);
+	expect_fault(&r, 3, 4, NCA_S_UNK_IF);
+	run_free(&r);
+}
+
 static void test_out_of_state(void **state)
 {
 	struct rb_ctx ctx = { 1, rb_icpr, rb_ndr, 1 };
@@ -614,6 +668,23 @@ static void test_out_of_state(void **state)
 	assert_int_equal(pump(&r), RPC_EV_CLOSE);
 	assert_non_null(strstr(r.ev.msg, "does not send response"));
 	expect_fault(&r, 1, 8, NCA_S_PROTO_ERROR);
+	run_free(&r);
+	/* auth3 before any bind: closed, nothing answered */
+	run_init(&r, &cfg, 1 << 16);
+	{
+		struct rb_auth a = { RPC_AUTHN_WINNT, 6, 0, 1, (const uint8_t *)"tok", 3 };
+
+		rb_auth3(&r.in, 1, &a);
+	}
+	assert_int_equal(pump(&r), RPC_EV_CLOSE);
+	assert_int_equal(out_count(&r), 0);
+	run_free(&r);
+	/* a malformed alter_context */
+	run_init(&r, &cfg, 1 << 16);
+	bind_icpr(&r, 4280, 4280);
+	rb_bind(&r.in, RPC_PT_ALTER_CONTEXT, 4, 4280, 4280, 0, &ctx, 0, NULL);
+	assert_int_equal(pump(&r), RPC_EV_CLOSE);
+	expect_fault(&r, 1, 4, NCA_S_PROTO_ERROR);
 	run_free(&r);
 	/* auth3 without a security context: closed, nothing answered */
 	run_init(&r, &cfg, 1 << 16);
@@ -878,6 +949,8 @@ static int toy_accept(void *arg, const struct rpc_auth *in, struct ndr_wr *out)
 {
 	struct toy *t = arg;
 
+	if (in->value_len == 7 && memcmp(in->value, "LASTLEG", 7) == 0)
+		return 0; /* accepted, nothing to say back */
 	if (in->value_len != 9 || memcmp(in->value, "NEGOTIATE", 9) != 0)
 		return RPC_NAK_AUTHENTICATION_TYPE_NOT_RECOGNIZED;
 	t->accepted++;
@@ -1012,11 +1085,24 @@ static void test_provider_hooks(void **state)
 		sum = toy_sum(body, 16);
 		assert_memory_equal(pdu.auth.value, &sum, 4);
 	}
+	/* a leg answered with an empty token: the alter_context_resp has no verifier */
+	{
+		struct rb_auth last = neg;
+
+		last.token = (const uint8_t *)"LASTLEG";
+		last.len = 7;
+		rb_bind(&r.in, RPC_PT_ALTER_CONTEXT, 9, 4280, 4280, 0, &ctx, 1, &last);
+		assert_int_equal(pump(&r), RPC_EV_NEED_INPUT);
+		parse_ack(&r, 2, &a);
+		assert_int_equal(a.ptype, RPC_PT_ALTER_CONTEXT_RESP);
+		assert_int_equal(a.auth_len, 0);
+		assert_int_equal(a.result[0], RPC_RESULT_ACCEPTANCE);
+	}
 	/* a bad verifier: fault and close */
 	toy_request(&r.in, 3, (const uint8_t *)"abcd", 4, 1);
 	assert_int_equal(pump(&r), RPC_EV_CLOSE);
 	assert_int_equal(r.ev.close_reason, RPC_CLOSE_SECURITY);
-	expect_fault(&r, 2, 3, RPC_S_SEC_PKG_ERROR);
+	expect_fault(&r, 3, 3, RPC_S_SEC_PKG_ERROR);
 	run_free(&r);
 
 	/* a request without protection once protection is on */
@@ -1037,6 +1123,25 @@ static void test_provider_hooks(void **state)
 	assert_int_equal(r.ev.close_reason, RPC_CLOSE_SECURITY);
 	expect_nak(&r, 0, 1, RPC_NAK_AUTHENTICATION_TYPE_NOT_RECOGNIZED);
 	run_free(&r);
+
+	/* an alter_context leg the provider refuses, one for another security context */
+	neg.token = (const uint8_t *)"NEGOTIATE";
+	for (int k = 0; k < 2; k++) {
+		struct rb_auth bad = neg;
+
+		if (k == 0)
+			bad.token = (const uint8_t *)"NEGOTIATX";
+		else
+			bad.ctx_id = 43;
+		memset(&toy, 0, sizeof toy);
+		run_init(&r, &cfg, 1 << 16);
+		rb_bind(&r.in, RPC_PT_BIND, 1, 4280, 4280, 0, &ctx, 1, &neg);
+		rb_bind(&r.in, RPC_PT_ALTER_CONTEXT, 2, 4280, 4280, 0, &ctx, 1, &bad);
+		assert_int_equal(pump(&r), RPC_EV_CLOSE);
+		assert_int_equal(r.ev.close_reason, RPC_CLOSE_SECURITY);
+		expect_fault(&r, 1, 2, RPC_S_ACCESS_DENIED);
+		run_free(&r);
+	}
 
 	/* auth3 refused: requests get access denied, the connection stays */
 	neg.token = (const uint8_t *)"NEGOTIATE";
@@ -1065,6 +1170,8 @@ int main(void)
 		cmocka_unit_test(test_request_impacket),
 		cmocka_unit_test(test_reassembly),
 		cmocka_unit_test(test_wrong_sequences),
+		cmocka_unit_test(test_big_call),
+		cmocka_unit_test(test_discard_then_new_call),
 		cmocka_unit_test(test_out_of_state),
 		cmocka_unit_test(test_unknown_context_kept_open),
 		cmocka_unit_test(test_opnum_helper),

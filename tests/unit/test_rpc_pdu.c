@@ -432,9 +432,10 @@ static void test_encode_bind_ack(void **state)
 		0x03, 0x00, 0x02, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	};
 	struct rpc_result res[3] = {
-		{ RPC_RESULT_ACCEPTANCE, 0, rpc_syntax_ndr },
-		{ RPC_RESULT_PROVIDER_REJECTION, RPC_REASON_TRANSFER_SYNTAXES_NOT_SUPPORTED, { { { 0 } }, 0, 0 } },
-		{ RPC_RESULT_NEGOTIATE_ACK, RPC_BTFN_KEEP_CONNECTION_ON_ORPHAN, { { { 0 } }, 0, 0 } },
+		{ .result = RPC_RESULT_ACCEPTANCE, .transfer = rpc_syntax_ndr },
+		{ .result = RPC_RESULT_PROVIDER_REJECTION,
+		  .reason = RPC_REASON_TRANSFER_SYNTAXES_NOT_SUPPORTED },
+		{ .result = RPC_RESULT_NEGOTIATE_ACK, .reason = RPC_BTFN_KEEP_CONNECTION_ON_ORPHAN },
 	};
 	struct rpc_ack a = { .ptype = RPC_PT_BIND_ACK, .call_id = 7, .max_xmit_frag = 4280,
 			     .max_recv_frag = 1024, .assoc_group_id = 0x53f0, .sec_addr = "135",

@@ -419,6 +419,28 @@ static void test_eptmap_towers(void **state)
 	tb_u8(&t, 3);
 	assert_null(lookup_tower(&t));
 	tb_free(&t);
+	/* floor 1 or 2 not a UUID floor, floor 3 with a two-octet protocol id */
+	tower(&t, 3, rb_icpr, rb_ndr, 0x0b, 0);
+	t.p[4] = 0x0c;
+	assert_null(lookup_tower(&t));
+	assert_non_null(strstr(err, "floor 1"));
+	t.p[4] = 0x0d;
+	t.p[29] = 0x0c;
+	assert_null(lookup_tower(&t));
+	assert_non_null(strstr(err, "floor 2"));
+	t.p[29] = 0x0d;
+	t.p[52] = 2;
+	assert_null(lookup_tower(&t));
+	assert_non_null(strstr(err, "floor 3"));
+	tb_free(&t);
+	/* no tower at all */
+	{
+		struct rpc_epm_map_request q;
+
+		memset(&q, 0, sizeof q);
+		assert_null(rpc_epm_lookup(&q, entries, 1, err, sizeof err));
+		assert_non_null(strstr(err, "without a tower"));
+	}
 }
 
 static void test_eptmap_reply(void **state)

@@ -7,8 +7,8 @@
         offering NDR + NDR64 + bind-time feature negotiation, impacket's NTLM
         (PKT_PRIVACY) bind, a CertServerRequest request stub and PDU, ept_map
         request stubs for ICPR and for an unknown interface. rpc_ref.h was
-        produced with this command (python3-impacket 0.10 on Debian 12);
-        impacket picks random referent ids, so a rerun differs in those.
+        produced with this command (python3-impacket 0.10 on Debian 12); the
+        referent ids are fixed here, so a rerun gives the same octets.
 
     rpc_impacket.py seeds DIR
         Writes the seed corpus of tests/fuzz/fuzz_rpc.c (a control octet, then
@@ -94,6 +94,11 @@ def csr_request(authority, attribs, req, request_id=0):
     r['pctbAttribs']['pb'] = attribs
     r['pctbRequest']['cb'] = len(req)
     r['pctbRequest']['pb'] = req
+    # fixed referent ids (Windows style) instead of impacket's random ones, so that
+    # gen and seeds reproduce byte for byte
+    r.fields['pwszAuthority'].fields['ReferentID'] = 0x20000
+    r['pctbAttribs'].fields['pb'].fields['ReferentID'] = 0x20004
+    r['pctbRequest'].fields['pb'].fields['ReferentID'] = 0x20008
     return r
 
 
@@ -368,9 +373,9 @@ def request_pdu(call_id, opnum, stub, flags=rpcrt.PFC_FIRST_FRAG | rpcrt.PFC_LAS
     call['ctx_id'] = ctx
     call['alloc_hint'] = len(stub)
     if auth is not None:
-        trailer, token = auth
+        trailer, token, seal = auth
         pad = (4 - (24 + len(stub)) % 4) % 4
-        call['pduData'] = stub + b'\xbb' * pad
+        call['pduData'] = bytes(b ^ seal for b in stub + b'\xbb' * pad)
         trailer['auth_pad_len'] = pad
         call['sec_trailer'] = trailer.getData()
         call['auth_data'] = token
@@ -414,8 +419,10 @@ def seeds(outdir):
         request_pdu(3, 3, ept_map_request(UNKNOWN).getData()),
         'fragmented_small_limits': bytes([0x2d]) + bind_pdu([(0, ICPR, [NDR])], max_frag=1024) +
         fragments(2, 0, csr, 500),
+        # the fuzz target's stand-in provider "seals" with XOR 0x5a
         'ntlm_provider': bytes([0x4f]) + ntlm_bind + auth3.get_packet() +
-        request_pdu(2, 0, small, auth=(trailer, b'\x00' * 16)),
+        request_pdu(2, 0, small, auth=(trailer, b'\x00' * 16, 0x5a)) +
+        request_pdu(3, 0, csr, auth=(trailer, b'\x00' * 16, 0x5a)),
         'opnum_fault': bytes([0x8f]) + bind + request_pdu(2, 255, b'\x00' * 8),
         'alter_orphan': bytes([0x0e]) + bind +
         bind_pdu([(1, ICPR, [NDR64, NDR])], call_id=2, ptype=rpcrt.MSRPC_ALTERCTX) +
