@@ -32,7 +32,14 @@ threads=${BENCH_THREADS:-"1 2"}
 windows=${BENCH_LEDGER_WINDOWS:-1,16}
 work=$(mktemp -d /tmp/ca-bench.XXXXXX)
 ledger_tmp=
-trap 'rm -rf "$work" ${ledger_tmp:+"$ledger_tmp"}' EXIT
+# Each ledger's Berkeley DB regions live in /dev/shm/ca-ledger-<its region-id>
+# (firmware/ledger/store.h): they go with the throw-away data directories.
+cleanup() {
+    find "$work" ${ledger_tmp:+"$ledger_tmp"} -name region-id 2>/dev/null |
+        while read -r f; do rm -rf "/dev/shm/ca-ledger-$(cat "$f")"; done
+    rm -rf "$work" ${ledger_tmp:+"$ledger_tmp"}
+}
+trap cleanup EXIT
 
 if [ "$what" != ledger ]; then
     "$top/hsm/provision-softhsm.sh" "$work/token" bench "$build/bin" >/dev/null

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <pthread.h>
 
+#include "config.h"
 #include "firmware/ledger/ledger_int.h"
 #include "firmware/ledger/store.h"
 
@@ -27,9 +28,14 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
+	char cmd[256];
 
 	(void)state;
+	/* The ledger's region directory (store.c) goes with its data directory. */
+	snprintf(cmd, sizeof(cmd), "[ -f '%s/ledger/region-id' ] && rm -rf %s/ca-ledger-$(cat "
+		 "'%s/ledger/region-id')", dir, CONFIG_LEDGER_REGION_DIR, dir);
+	if (system(cmd) < 0)
+		return -1;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
 	return 0;
