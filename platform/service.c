@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "platform/log.h"
 
@@ -16,8 +17,13 @@ void service_reply(struct service *s, uint32_t type, uint32_t id, struct ipc_wbu
 		      -1);
 	if (w != NULL)
 		ipc_wbuf_free(w);
-	if (rc != 0)
-		fatal("cannot answer the %s", s->chan.peer);
+	/* The peer went away (a worker killed mid-request): its channel ends, the
+	 * process does not. The reader sees the shutdown and service_run returns. */
+	if (rc != 0 && !s->peer_gone) {
+		s->peer_gone = 1;
+		log_warn("cannot answer the %s: closing its channel", s->chan.peer);
+		shutdown(s->chan.fd, SHUT_RDWR);
+	}
 }
 
 void service_reply_error(struct service *s, uint32_t type, uint32_t id, uint32_t code,
@@ -99,7 +105,7 @@ int service_run(int fd, const char *peer, uint32_t max_payload, const struct ipc
 		struct ipc_msg m;
 		int rc = ipc_recv(&s->chan, &m, err, sizeof(err));
 
-		if (rc == 0)
+		if (rc == 0 || (rc < 0 && s->peer_gone))
 			break;
 		if (rc < 0)
 			fatalx("channel to the %s: %s", peer, err);

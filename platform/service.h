@@ -34,6 +34,7 @@ struct service {
 	struct ipc_msg queue[SERVICE_QUEUE_MAX];
 	size_t head, count;
 	int closing;
+	volatile int peer_gone; /* a reply could not be written: the channel is ending */
 };
 
 /* Serves fd until the peer closes it (0). nthreads is clamped to 1..64. */
@@ -41,8 +42,8 @@ int service_run(int fd, const char *peer, uint32_t max_payload, const struct ipc
 		size_t n_rules, unsigned nthreads, service_handler handle,
 		int (*is_inline)(uint32_t type), void *ctx);
 
-/* Sends a reply built in w (or an empty one when w is NULL) and frees w; an
- * unanswerable peer is fatal. */
+/* Sends a reply built in w (or an empty one when w is NULL) and frees w. A peer
+ * that cannot be answered (gone) ends the channel, not the process. */
 void service_reply(struct service *s, uint32_t type, uint32_t id, struct ipc_wbuf *w);
 /* An error reply: u32 code | str message. */
 void service_reply_error(struct service *s, uint32_t type, uint32_t id, uint32_t code,

@@ -221,3 +221,22 @@ def test_ledger_gone_means_no_certificate(appliance, root_ca, tmp_path):
         return  # the custodian stopped: acceptable, nothing was issued
     assert rtype == CUST_ERROR
     assert b"could not record" in data
+
+
+def test_worker_gone_mid_request_leaves_the_custodian_and_ledger_sound(appliance, root_ca,
+                                                                      tmp_path):
+    """The worker's channel closes with requests in flight (a worker killed
+    mid-request): the custodian finishes and records them, ends that channel
+    without dying, and the ledger verifies."""
+    a = appliance("issue")
+    payload = submit_payload(make_csr(tmp_path))
+    for i in range(20):
+        a.sock.sendall(frame(CUST_SUBMIT, 500 + i, payload))
+    a.sock.close()
+    assert a.custodian.wait(timeout=60) == 0, a.custodian.stderr.read()
+    a.ledger.wait(timeout=30)
+    run(BIN / "caadm", "verify", "--data", root_ca["data"])
+    kinds = [line.split()[2] for line in journal(root_ca)]
+    # every request that was received was also decided (no half-issued request)
+    assert kinds.count("request-received") == kinds.count("disposition") >= 1
+    assert kinds.count("cert-intent") == kinds.count("cert-issued")
