@@ -91,6 +91,7 @@ include firmware/custodian/custodian.mk
 include firmware/admin/admin.mk
 include firmware/supervisor/supervisor.mk
 include firmware/worker/worker.mk
+include firmware/client/client.mk
 include tests/unit/unit.mk
 include tests/bench/bench.mk
 include tests/fuzz/fuzz.mk

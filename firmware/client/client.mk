@@ -1,0 +1,15 @@
+# firmware/client/: careq, the Linux enrollment client with certreq's verbs (new,
+# submit, retrieve). It speaks the client side of DCE/RPC itself (rpc_client.c) and
+# reuses librpc's NDR writer, header decoder, tower codec and constants, libicpr's
+# UTF-16 and request detection, and libx509's CSR builder and PEM.
+CLIENT_SRCS := $(wildcard firmware/client/*.c)
+CAREQ_BIN   := $(BIN)/careq
+
+$(CAREQ_BIN): $(call objs,$(CLIENT_SRCS)) $(RPC_LIB) $(ICPR_LIB) $(X509_LIB) $(ASN1_LIB) \
+		$(PLATFORM_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(call objs,$(CLIENT_SRCS)) -Wl,--start-group $(RPC_LIB) \
+		$(ICPR_LIB) $(X509_LIB) $(ASN1_LIB) $(PLATFORM_LIB) -Wl,--end-group \
+		-lwolfssl -ltasn1 -lpthread
+
+ALL_BINS += $(CAREQ_BIN)

@@ -1,0 +1,202 @@
+/* What careq says about the CA's answer, and its exit status (client.h). The
+ * answer comes from the network: the disposition message is converted strictly
+ * and stripped of control characters before it reaches a terminal, and an issued
+ * certificate is decoded before it is written. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "firmware/client/client.h"
+#include "firmware/icpr/icpr.h"
+#include "platform/atomicfile.h"
+
+#define MESSAGE_MAX_UNITS 4096 /* longer disposition messages are cut */
+
+static const struct {
+	uint32_t hr;
+	const char *name;
+} hresults[] = {
+	{ICPR_E_FAIL, "E_FAIL"},
+	{ICPR_E_UNEXPECTED, "E_UNEXPECTED"},
+	{ICPR_E_ACCESSDENIED, "E_ACCESSDENIED"},
+	{ICPR_E_OUTOFMEMORY, "E_OUTOFMEMORY"},
+	{ICPR_E_INVALIDARG, "E_INVALIDARG"},
+	{ICPR_NTE_BAD_SIGNATURE, "NTE_BAD_SIGNATURE"},
+	{ICPR_CRYPT_E_INVALID_MSG_TYPE, "CRYPT_E_INVALID_MSG_TYPE"},
+	{ICPR_CERTSRV_E_BAD_REQUESTSUBJECT, "CERTSRV_E_BAD_REQUESTSUBJECT"},
+	{ICPR_CERTSRV_E_PROPERTY_EMPTY, "CERTSRV_E_PROPERTY_EMPTY"},
+	{ICPR_CERTSRV_E_ENROLL_DENIED, "CERTSRV_E_ENROLL_DENIED"},
+	{ICPR_CERTSRV_E_TEMPLATE_DENIED, "CERTSRV_E_TEMPLATE_DENIED"},
+	{ICPR_CERTSRV_E_ADMIN_DENIED_REQUEST, "CERTSRV_E_ADMIN_DENIED_REQUEST"},
+	{ICPR_CERTSRV_E_UNSUPPORTED_CERT_TYPE, "CERTSRV_E_UNSUPPORTED_CERT_TYPE"},
+	{ICPR_CERTSRV_E_NO_CERT_TYPE, "CERTSRV_E_NO_CERT_TYPE"},
+	{ICPR_CERTSRV_E_SUBJECT_ALT_NAME_REQUIRED, "CERTSRV_E_SUBJECT_ALT_NAME_REQUIRED"},
+	{ICPR_CERTSRV_E_BAD_TEMPLATE_VERSION, "CERTSRV_E_BAD_TEMPLATE_VERSION"},
+	{ICPR_CERTSRV_E_KEY_LENGTH, "CERTSRV_E_KEY_LENGTH"},
+};
+
+const char *hresult_name(uint32_t hr)
+{
+	for (size_t i = 0; i < sizeof(hresults) / sizeof(hresults[0]); i++)
+		if (hresults[i].hr == hr)
+			return hresults[i].name;
+	return NULL;
+}
+
+/* "0x80070057 (E_INVALIDARG)" */
+static void hresult_text(uint32_t hr, char *out, size_t len)
+{
+	const char *name = hresult_name(hr);
+
+	if (name != NULL)
+		snprintf(out, len, "0x%08x (%s)", hr, name);
+	else
+		snprintf(out, len, "0x%08x", hr);
+}
+
+/* Why a return value is what it is, for the usual ones. */
+static const char *status_hint(uint32_t hr)
+{
+	switch (hr) {
+	case ICPR_E_INVALIDARG:
+		return ": the CA name is not this CA's, or the request or attributes are malformed";
+	case ICPR_E_ACCESSDENIED:
+		return ": the CA refuses calls without packet privacy (unauthenticated enrollment "
+		       "is disabled there)";
+	default:
+		return "";
+	}
+}
+
+static void sanitize(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+/* pctbDispositionMessage as printable UTF-8 (malloc()ed); up to the first NUL
+ * unit, cut at MESSAGE_MAX_UNITS, a placeholder when it is not UTF-16. */
+static char *message_text(const struct rpc_icpr_blob *b)
+{
+	size_t units = b->cb / 2, cap;
+	char *out;
+
+	if (b->pb != NULL && icpr_utf16_len(b->pb, b->cb & ~(size_t)1, &units) != ICPR_OK)
+		units = b->cb / 2; /* not terminated: take it all */
+	if (units > MESSAGE_MAX_UNITS)
+		units = MESSAGE_MAX_UNITS;
+	cap = units * 3 + 1; /* a unit is at most 3 octets of UTF-8 (a pair is 4 for 2) */
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
+	if (units == 0 || b->pb == NULL)
+		out[0] = '\0';
+	else if (icpr_utf16_to_utf8(b->pb, units * 2, out, cap, NULL) != ICPR_OK)
+		snprintf(out, cap, "%s", cap > 24 ? "(unreadable message)" : "?");
+	sanitize(out);
+	return out;
+}
+
+static int write_cert(const struct rpc_icpr_blob *b, const char *certout)
+{
+	struct x509_cert_info ci;
+	struct x509_buf pem = {0};
+	char err[CLIENT_ERR_LEN];
+
+	if (b->cb == 0) {
+		fprintf(stderr, "careq: the CA says issued but sent no certificate\n");
+		return CAREQ_EXIT_NET;
+	}
+	if (x509_cert_decode(b->pb, b->cb, &ci, err, sizeof(err)) != 0) {
+		fprintf(stderr, "careq: the issued certificate does not decode: %s\n", err);
+		return CAREQ_EXIT_NET;
+	}
+	x509_cert_info_free(&ci);
+	if (x509_pem_encode("CERTIFICATE", b->pb, b->cb, &pem) != 0 ||
+	    atomicfile_write(certout, pem.data, pem.len, 0644) != 0) {
+		fprintf(stderr, "careq: cannot write %s: %s\n", certout,
+			pem.data ? strerror(errno) : "PEM encoding failed");
+		x509_buf_free(&pem);
+		return CAREQ_EXIT_LOCAL;
+	}
+	x509_buf_free(&pem);
+	return CAREQ_EXIT_OK;
+}
+
+static int say_disposition(const struct rpc_icpr_response *r, const char *msg,
+			   const char *certout)
+{
+	const char *name;
+	char hr[64];
+	int rc;
+
+	switch (r->disposition) {
+	case ICPR_DISP_ISSUED:
+		if ((rc = write_cert(&r->encoded_cert, certout)) == CAREQ_EXIT_OK)
+			printf("issued: request id %u\n", r->request_id);
+		return rc;
+	case ICPR_DISP_UNDER_SUBMISSION:
+		printf("pending: request id %u (%s)\n", r->request_id,
+		       *msg ? msg : "Taken Under Submission");
+		return CAREQ_EXIT_PENDING;
+	case ICPR_DISP_DENIED:
+		printf("denied: request id %u: disposition 2 (denied): %s\n", r->request_id, msg);
+		return CAREQ_EXIT_CA;
+	case ICPR_DISP_REVOKED:
+		printf("revoked: request id %u: %s\n", r->request_id, msg);
+		return CAREQ_EXIT_CA;
+	case ICPR_DISP_INCOMPLETE:
+	case ICPR_DISP_ERROR:
+	case ICPR_DISP_ISSUED_OUT_OF_BAND:
+		printf("failed: request id %u: disposition %u: %s\n", r->request_id,
+		       r->disposition, msg);
+		return CAREQ_EXIT_CA;
+	}
+	if (!(r->disposition & 0x80000000u)) {
+		fprintf(stderr, "careq: unknown disposition %u\n", r->disposition);
+		return CAREQ_EXIT_NET;
+	}
+	/* A failure: the HRESULT in pdwDisposition (the request is still recorded). */
+	name = hresult_name(r->disposition);
+	hresult_text(r->disposition, hr, sizeof(hr));
+	printf("%s: request id %u: %s: %s\n",
+	       name != NULL && strstr(name, "DENIED") != NULL ? "denied" : "failed", r->request_id,
+	       hr, msg);
+	return CAREQ_EXIT_CA;
+}
+
+/* A retrieval answers for the id asked; a new request that is issued or pending
+ * must have been given an id. */
+static int id_ok(const struct rpc_icpr_response *r, uint32_t expect_id)
+{
+	if (expect_id != 0)
+		return r->request_id == expect_id;
+	return r->request_id != 0 || (r->disposition != ICPR_DISP_ISSUED &&
+				      r->disposition != ICPR_DISP_UNDER_SUBMISSION);
+}
+
+int report_outcome(const struct rpc_icpr_response *r, uint32_t expect_id, const char *certout)
+{
+	char hr[64], *msg;
+	int rc;
+
+	if (r->status != 0) {
+		hresult_text(r->status, hr, sizeof(hr));
+		fprintf(stderr, "careq: the CA refused the call: %s%s\n", hr,
+			status_hint(r->status));
+		return CAREQ_EXIT_CA;
+	}
+	if (!id_ok(r, expect_id)) {
+		fprintf(stderr, "careq: the CA answered for request id %u\n", r->request_id);
+		return CAREQ_EXIT_NET;
+	}
+	if ((msg = message_text(&r->disposition_message)) == NULL) {
+		fprintf(stderr, "careq: out of memory\n");
+		return CAREQ_EXIT_LOCAL;
+	}
+	rc = say_disposition(r, msg, certout);
+	free(msg);
+	fflush(stdout);
+	return rc;
+}

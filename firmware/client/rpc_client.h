@@ -1,0 +1,62 @@
+/* The client side of connection-oriented DCE/RPC over TCP (ncacn_ip_tcp), as
+ * careq needs it: connect with a timeout, bind one interface with NDR 2.0 and no
+ * authentication, call an operation (request cut into fragments the server
+ * accepts, response fragments reassembled), close.
+ *
+ * firmware/rpc is the server's library: its constants, its NDR writer and its
+ * header decoder are reused here; the PDUs a client sends (bind, request) and
+ * reads (bind_ack, bind_nak, response, fault) are encoded and decoded in this
+ * module. Everything the server sends is checked before use: frag_length against
+ * what we offered to receive, call ids, flags, fragment order, every count
+ * against the octets present, the total response against a cap. Each exchange
+ * (connect, bind, call) has one deadline, so that a server that trickles octets
+ * or sends endless empty fragments cannot hold the client past it. */
+#ifndef CLIENT_RPC_CLIENT_H
+#define CLIENT_RPC_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "firmware/rpc/ndr.h"
+#include "firmware/rpc/uuid.h"
+
+#define RPCC_ERR_LEN 256
+#define RPCC_MAX_FRAG 5840         /* what we offer to send and receive (Windows' value) */
+#define RPCC_MAX_STUB (1u << 20)   /* a reassembled response stub */
+
+enum rpcc_status {
+	RPCC_OK = 0,
+	RPCC_ENET = -1,     /* connect, read or write failed, timed out, or EOF */
+	RPCC_EPROTO = -2,   /* the server broke the protocol; or out of memory */
+	RPCC_EREFUSED = -3, /* bind_nak, or the presentation context was rejected */
+	RPCC_EFAULT = -4,   /* the call was answered with a fault (c->fault) */
+};
+
+struct rpcc {
+	int fd;
+	int timeout_ms;     /* for each exchange */
+	uint16_t max_recv;  /* the max_recv_frag we offered: longer fragments are refused */
+	uint16_t max_xmit;  /* request fragments we may send (after the bind) */
+	uint32_t call_id;
+	uint32_t fault;     /* status of the last fault (RPCC_EFAULT) */
+	char err[RPCC_ERR_LEN]; /* what went wrong, for the user */
+};
+
+/* Opens a TCP connection to sa within timeout_ms. max_recv is the max_recv_frag
+ * to offer (RPC_FRAG_FLOOR .. RPCC_MAX_FRAG; 0: RPCC_MAX_FRAG). RPCC_OK or
+ * RPCC_ENET (c->err says why; c->fd is then -1). */
+int rpcc_connect(struct rpcc *c, const struct sockaddr *sa, socklen_t salen, int timeout_ms,
+		 uint16_t max_recv);
+/* Binds presentation context 0 to iface with NDR 2.0, unauthenticated. */
+int rpcc_bind(struct rpcc *c, const struct rpc_syntax *iface);
+/* Calls opnum on context 0 with the request stub; the response stub goes into
+ * out (reset first; at most RPCC_MAX_STUB octets). */
+int rpcc_call(struct rpcc *c, uint16_t opnum, const uint8_t *stub, size_t len,
+	      struct ndr_wr *out);
+void rpcc_close(struct rpcc *c);
+
+/* "nca_s_op_rng_error" ... for a fault status, or NULL when it has no name here. */
+const char *rpcc_fault_name(uint32_t status);
+
+#endif
