@@ -44,7 +44,7 @@
 struct cad {
 	const char *dir, *pin_file, *epm, *icpr;
 	char bindir[PATH_MAX];
-	int epm_fd, icpr_fd, icpr_port;
+	int epm_fd, icpr_fd, icpr_port, epm_port;
 	int enforce_encryption; /* ca.conf icpr_enforce_encryption (default 1) */
 	struct ipc_chan control; /* to the custodian */
 	pid_t ledger, custodian, worker;
@@ -126,9 +126,9 @@ static pid_t spawn(struct cad *c, const char *prog, char *const argv[], const in
 
 static void start_worker(struct cad *c)
 {
-	char port[16];
+	char port[16], eport[16];
 	int pair[2];
-	char *argv[16];
+	char *argv[24];
 	int n = 0;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
@@ -138,6 +138,7 @@ static void start_worker(struct cad *c)
 		fatal("cannot hand the worker's channel to the custodian");
 	close(pair[1]);
 	snprintf(port, sizeof(port), "%d", c->icpr_port);
+	snprintf(eport, sizeof(eport), "%d", c->epm_port);
 	argv[n++] = "ca-worker";
 	argv[n++] = "--fd";
 	argv[n++] = "3";
@@ -147,6 +148,8 @@ static void start_worker(struct cad *c)
 	argv[n++] = "5";
 	argv[n++] = "--icpr-port";
 	argv[n++] = port;
+	argv[n++] = "--epm-port";
+	argv[n++] = eport;
 	if (!c->enforce_encryption)
 		argv[n++] = "--no-enforce-encryption";
 	if (geteuid() == 0) {
@@ -155,6 +158,8 @@ static void start_worker(struct cad *c)
 		argv[n++] = "--chroot";
 		argv[n++] = WORKER_CHROOT;
 	}
+	if ((size_t)n >= sizeof(argv) / sizeof(argv[0]))
+		fatalx("internal error: too many worker arguments");
 	argv[n] = NULL;
 	c->worker = spawn(c, "ca-worker", argv, (int[]){pair[0], c->epm_fd, c->icpr_fd}, 3);
 	close(pair[0]);
@@ -330,7 +335,7 @@ int main(int argc, char **argv)
 	static char epm_default[32], icpr_default[32];
 	struct cad c;
 	struct sigaction sa;
-	int ch, epm_port;
+	int ch;
 
 	log_init("cad");
 	memset(&c, 0, sizeof(c));
@@ -354,7 +359,7 @@ int main(int argc, char **argv)
 	read_config(&c);
 	if (geteuid() == 0)
 		prepare_worker_user();
-	c.epm_fd = listen_on(c.epm, &epm_port);
+	c.epm_fd = listen_on(c.epm, &c.epm_port);
 	c.icpr_fd = listen_on(c.icpr, &c.icpr_port);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -363,6 +368,6 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	start(&c);
 	log_info("appliance up: endpoint mapper on port %d, MS-ICPR on port %d (%s, %s), data "
-		 "in %s", epm_port, c.icpr_port, c.epm, c.icpr, c.dir);
+		 "in %s", c.epm_port, c.icpr_port, c.epm, c.icpr, c.dir);
 	return supervise(&c);
 }

@@ -49,7 +49,7 @@ void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const ch
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.ifaces = port == PORT_EPM ? &worker_epm_iface : &worker_icpr_iface;
 	cfg.n_ifaces = 1;
-	cfg.port = port == PORT_EPM ? 135 : w->icpr_port;
+	cfg.port = port == PORT_EPM ? w->epm_port : w->icpr_port;
 	if (rpc_conn_init(&c, &cfg) != 0)
 		fatalx("bad DCE/RPC configuration");
 	for (;;) {

@@ -1,7 +1,8 @@
 /* ca-worker's start-up and accept loop. cad starts it with the custodian's channel
  * and the two listening sockets already open:
  *
- *   ca-worker --fd N --epm-fd N --icpr-fd N --icpr-port P [--user U --chroot DIR]
+ *   ca-worker --fd N --epm-fd N --icpr-fd N --icpr-port P [--epm-port P]
+ *             [--user U --chroot DIR]
  *             [--no-enforce-encryption] [--selftest-open PATH]
  *
  * It asks the custodian for the CA certificate and chain, enters the sandbox, and
@@ -29,7 +30,7 @@
 
 struct opts {
 	int fd, epm_fd, icpr_fd;
-	unsigned icpr_port;
+	unsigned icpr_port, epm_port;
 	const char *user, *chroot_dir, *selftest_open;
 	int enforce;
 };
@@ -55,7 +56,8 @@ static void parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
 		{"fd", 1, 0, 'f'}, {"epm-fd", 1, 0, 'e'}, {"icpr-fd", 1, 0, 'i'},
-		{"icpr-port", 1, 0, 'p'}, {"user", 1, 0, 'u'}, {"chroot", 1, 0, 'c'},
+		{"icpr-port", 1, 0, 'p'}, {"epm-port", 1, 0, 'P'}, {"user", 1, 0, 'u'},
+		{"chroot", 1, 0, 'c'},
 		{"no-enforce-encryption", 0, 0, 'n'}, {"selftest-open", 1, 0, 's'},
 		{0, 0, 0, 0},
 	};
@@ -70,6 +72,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'e': o->epm_fd = conf_arg_fd(optarg); break;
 		case 'i': o->icpr_fd = conf_arg_fd(optarg); break;
 		case 'p': o->icpr_port = conf_arg_uint(optarg, 65535, "--icpr-port"); break;
+		case 'P': o->epm_port = conf_arg_uint(optarg, 65535, "--epm-port"); break;
 		case 'u': o->user = optarg; break;
 		case 'c': o->chroot_dir = optarg; break;
 		case 'n': o->enforce = 0; break;
@@ -206,6 +209,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	worker_ifaces_init();
 	w.icpr_port = (uint16_t)o.icpr_port;
+	w.epm_port = (uint16_t)(o.epm_port != 0 ? o.epm_port : 135);
 	w.enforce_encryption = o.enforce;
 	if (ipc_caller_start(&w.custodian, o.fd, "custodian", CUST_SUBMIT_MAX) != 0)
 		fatalx("cannot start the custodian channel");

@@ -26,6 +26,7 @@ struct worker {
 	struct x509_buf chain[WORKER_MAX_CHAIN]; /* the CA certificate, then its parents */
 	size_t n_chain;
 	uint16_t icpr_port;
+	uint16_t epm_port;                     /* for bind_ack's secondary address */
 	int enforce_encryption;                /* IF_ENFORCEENCRYPTICERTREQUEST */
 };
 
