@@ -469,6 +469,10 @@ int ipc_recv(struct ipc_chan *c, struct ipc_msg *m, char *err, size_t errlen)
 		}
 		if (n == 0 && c->rlen == 0)
 			return 0;
+		/* A peer that died with our frames unread resets the connection: between
+		 * frames that is an end like any other (a worker killed under load). */
+		if (n < 0 && why == NULL && errno == ECONNRESET && c->rlen == 0)
+			return 0;
 		recv_error(c, n, why, err, errlen);
 		return -1;
 	}

@@ -8,6 +8,7 @@
 struct ipc_pending_call {
 	uint32_t id;
 	int done;
+	pthread_cond_t cv; /* signalled for this call alone */
 	struct ipc_msg reply;
 	struct ipc_pending_call *next;
 };
@@ -19,7 +20,8 @@ static void fail_all(struct ipc_caller *c, const char *why)
 		c->dead = 1;
 		snprintf(c->why, sizeof(c->why), "%s", why);
 	}
-	pthread_cond_broadcast(&c->cv);
+	for (struct ipc_pending_call *p = c->calls; p != NULL; p = p->next)
+		pthread_cond_signal(&p->cv);
 	pthread_mutex_unlock(&c->mu);
 }
 
@@ -45,7 +47,7 @@ static void *reader_main(void *arg)
 		if (p != NULL) {
 			p->reply = m;
 			p->done = 1;
-			pthread_cond_broadcast(&c->cv);
+			pthread_cond_signal(&p->cv);
 		}
 		pthread_mutex_unlock(&c->mu);
 		if (p == NULL) {
@@ -89,7 +91,9 @@ int ipc_call(struct ipc_caller *c, uint32_t type, struct ipc_wbuf *req, struct i
 	int rc = 0;
 
 	memset(&me, 0, sizeof(me));
+	pthread_cond_init(&me.cv, NULL);
 	if (req->failed) {
+		pthread_cond_destroy(&me.cv);
 		ipc_wbuf_free(req);
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -99,6 +103,7 @@ int ipc_call(struct ipc_caller *c, uint32_t type, struct ipc_wbuf *req, struct i
 		snprintf(err, errlen, "%s", c->why);
 		pthread_mutex_unlock(&c->mu);
 		ipc_wbuf_free(req);
+		pthread_cond_destroy(&me.cv);
 		return -1;
 	}
 	me.id = c->next_id++;
@@ -116,7 +121,7 @@ int ipc_call(struct ipc_caller *c, uint32_t type, struct ipc_wbuf *req, struct i
 
 	pthread_mutex_lock(&c->mu);
 	while (!me.done && !c->dead)
-		pthread_cond_wait(&c->cv, &c->mu);
+		pthread_cond_wait(&me.cv, &c->mu);
 	if (me.done) {
 		*reply = me.reply;
 	} else {
@@ -127,5 +132,6 @@ int ipc_call(struct ipc_caller *c, uint32_t type, struct ipc_wbuf *req, struct i
 		;
 	*pp = me.next;
 	pthread_mutex_unlock(&c->mu);
+	pthread_cond_destroy(&me.cv);
 	return rc;
 }

@@ -85,7 +85,7 @@ static void defaults(struct opts *o)
 	o->fd = -1;
 	o->ledger_fd = -1;
 	o->control_fd = -1;
-	o->threads = 8;
+	o->threads = 32;
 }
 
 static void parse(int argc, char **argv, struct opts *o)

@@ -10,7 +10,12 @@
  * DIR/ledger), --fd N, --threads N, --nosync (commits reach the OS but are not
  * forced to disk: survives a process crash, not a power cut), --cert FILE (PEM or
  * DER). */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +220,23 @@ static int cmd_show(const struct opts *o)
 	return 0;
 }
 
+/* One server per ledger: two would each keep their own head and shared commits
+ * and break the chain. The lock lives as long as the process (and dies with it). */
+static void lock_or_die(const struct opts *o)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", o->dir, LEDGER_DIR);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		fatal("%s", path);
+	snprintf(path, sizeof(path), "%s/%s/serve.lock", o->dir, LEDGER_DIR);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		fatal("%s", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+		fatalx("another ca-ledger is serving %s: refusing to start a second one", o->dir);
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -237,6 +259,7 @@ int main(int argc, char **argv)
 		usage();
 	if (o.fd < 0)
 		fatalx("serve needs --fd N (the IPC descriptor)");
+	lock_or_die(&o);
 	l = open_or_die(&o);
 	rc = ledger_serve(l, o.fd, "custodian", o.threads);
 	ledger_close(l);

@@ -23,6 +23,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <malloc.h>
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/ecc.h>
+
 #include "firmware/custodian/proto.h"
 #include "firmware/worker/worker.h"
 #include "platform/conf.h"
@@ -158,6 +162,9 @@ static void *conn_main(void *arg)
 	worker_serve_conn(j->w, j->fd, j->port, j->peer);
 	close(j->fd);
 	free(j);
+	/* wolfSSL's FP_ECC fixed-point cache is per thread (up to ~12 MiB): it goes
+	 * with the thread, or every connection leaks it. */
+	wc_ecc_fp_free();
 	pthread_mutex_lock(&conns_mu);
 	conns--;
 	pthread_mutex_unlock(&conns_mu);
@@ -205,6 +212,12 @@ int main(int argc, char **argv)
 	struct pollfd pf[2];
 
 	log_init("ca-worker");
+	/* glibc opens files for its per-thread arenas, which the sandbox kills:
+	 * /sys/devices/system/cpu/online when it first wants more than 8 arenas (a fixed
+	 * limit instead), /proc/sys/vm/overcommit_memory when one first shrinks (never:
+	 * freed memory stays in the arena for the next connection). */
+	mallopt(M_ARENA_MAX, 8);
+	mallopt(M_TRIM_THRESHOLD, 1 << 30);
 	parse(argc, argv, &o);
 	signal(SIGPIPE, SIG_IGN);
 	worker_ifaces_init();

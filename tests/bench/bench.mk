@@ -1,6 +1,8 @@
 # tests/bench/: benchmarks (`make bench`), not part of `make check`.
-BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+# bench_p11.c is not a benchmark: raw C_Sign code shared by bench_sign and bench_enroll.
+BENCH_SRCS := $(filter-out tests/bench/bench_p11.c,$(wildcard tests/bench/bench_*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(TBIN)/%,$(BENCH_SRCS))
+BENCH_P11_OBJ := $(OBJ)/tests/bench/bench_p11.o
 
 # bench_ledger needs only the ledger's library (event codec) and platform (IPC);
 # it drives ca-ledger, which `make bench` builds with ALL_BINS.
@@ -9,7 +11,16 @@ $(TBIN)/bench_ledger: $(OBJ)/tests/bench/bench_ledger.o $(LEDGER_LIB) $(PLATFORM
 	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(LEDGER_LIB) $(PLATFORM_LIB) \
 		-Wl,--end-group $(LIBS_DB) -lwolfssl -lpthread
 
-$(TBIN)/bench_%: $(OBJ)/tests/bench/bench_%.o $(PROJECT_LIBS)
+# bench_enroll is an MS-ICPR client made of careq's objects (all but its main); it
+# drives cad and caadm, which `make bench` builds with ALL_BINS.
+BENCH_CLIENT_OBJS := $(call objs,$(filter-out firmware/client/careq.c,$(CLIENT_SRCS)))
+$(TBIN)/bench_enroll: $(OBJ)/tests/bench/bench_enroll.o $(BENCH_P11_OBJ) $(BENCH_CLIENT_OBJS) \
+		$(PROJECT_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(PROJECT_LIBS) -Wl,--end-group \
-		$(SYS_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(BENCH_P11_OBJ) $(BENCH_CLIENT_OBJS) -Wl,--start-group \
+		$(PROJECT_LIBS) -Wl,--end-group $(SYS_LIBS)
+
+$(TBIN)/bench_%: $(OBJ)/tests/bench/bench_%.o $(BENCH_P11_OBJ) $(PROJECT_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(BENCH_P11_OBJ) -Wl,--start-group $(PROJECT_LIBS) \
+		-Wl,--end-group $(SYS_LIBS)

@@ -13,156 +13,29 @@
  *            libtasn1, linted, hashed, signed on the token, assembled (and, for
  *            RSA, verified before release).
  * The summary line gives both rates and their ratio per round and the median. */
-#include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-
-#include <p11-kit/p11-kit.h>
-#include <p11-kit/pkcs11.h>
 
 #include "firmware/custodian/proto.h"
 #include "platform/conf.h"
 #include "platform/ipc.h"
 #include "platform/log.h"
-#include "platform/secret.h"
+#include "tests/bench/bench_p11.h"
 
-#define MAX_THREADS 16
+#define MAX_THREADS BENCH_P11_MAX_SESSIONS
 
 struct bench {
 	const char *dir, *pin_file, *custodian;
 	double seconds;
 	unsigned threads, rounds, window;
 	struct conf conf;
-	CK_FUNCTION_LIST *f;
-	CK_SLOT_ID slot;
-	CK_OBJECT_HANDLE key;
-	CK_KEY_TYPE key_type;
-	CK_SESSION_HANDLE sessions[MAX_THREADS];
+	struct bench_p11 p11;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int hexval(char c)
-{
-	return c >= 'a' ? c - 'a' + 10 : c - '0';
-}
-
-static void p11_open(struct bench *b)
-{
-	const char *hex = conf_get(&b->conf, "sign_key_id");
-	const char *label = conf_get(&b->conf, "token");
-	CK_SLOT_ID slots[32];
-	CK_ULONG nslots = 32, found = 0;
-	CK_BYTE id[64];
-	CK_ULONG idlen = 0;
-	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-	CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_ID, id, 0}};
-	CK_ATTRIBUTE kt = {CKA_KEY_TYPE, &b->key_type, sizeof(b->key_type)};
-	struct secret pin;
-	char err[256];
-	size_t i;
-
-	if (conf_get(&b->conf, "softhsm2_conf"))
-		setenv("SOFTHSM2_CONF", conf_get(&b->conf, "softhsm2_conf"), 1);
-	b->f = p11_kit_module_load(conf_get(&b->conf, "module"), 0);
-	if (b->f == NULL || p11_kit_module_initialize(b->f) != CKR_OK)
-		fatalx("cannot load the module");
-	if (b->f->C_GetSlotList(CK_TRUE, slots, &nslots) != CKR_OK)
-		fatalx("C_GetSlotList");
-	for (i = 0; i < nslots; i++) {
-		CK_TOKEN_INFO ti;
-		char l[33];
-		if (b->f->C_GetTokenInfo(slots[i], &ti) != CKR_OK)
-			continue;
-		memcpy(l, ti.label, 32);
-		l[32] = 0;
-		for (int j = 31; j >= 0 && l[j] == ' '; j--)
-			l[j] = 0;
-		if (strcmp(l, label) == 0)
-			break;
-	}
-	if (i == nslots)
-		fatalx("no token '%s'", label);
-	b->slot = slots[i];
-	for (i = 0; hex[2 * i] && i < sizeof(id); i++)
-		id[i] = (CK_BYTE)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
-	idlen = i;
-	tmpl[1].ulValueLen = idlen;
-	if (secret_read_file(b->pin_file, &pin, err, sizeof(err)) != 0)
-		fatalx("%s", err);
-	for (unsigned t = 0; t < b->threads; t++)
-		if (b->f->C_OpenSession(b->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
-					&b->sessions[t]) != CKR_OK)
-			fatalx("C_OpenSession");
-	if (b->f->C_Login(b->sessions[0], CKU_USER, pin.buf, pin.len) != CKR_OK)
-		fatalx("C_Login");
-	secret_wipe(&pin);
-	if (b->f->C_FindObjectsInit(b->sessions[0], tmpl, 2) != CKR_OK ||
-	    b->f->C_FindObjects(b->sessions[0], &b->key, 1, &found) != CKR_OK ||
-	    b->f->C_FindObjectsFinal(b->sessions[0]) != CKR_OK || found != 1)
-		fatalx("CA key not found");
-	if (b->f->C_GetAttributeValue(b->sessions[0], b->key, &kt, 1) != CKR_OK)
-		fatalx("C_GetAttributeValue");
-}
-
-struct raw_arg {
-	struct bench *b;
-	unsigned idx;
-	double until;
-	unsigned long count;
-};
-
-static void *raw_thread(void *p)
-{
-	struct raw_arg *a = p;
-	struct bench *b = a->b;
-	/* A SHA-256 DigestInfo (prefix + 32 bytes) for RSA; the bare digest for ECDSA. */
-	static const CK_BYTE di[51] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48,
-				       0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04,
-				       0x20, 1, 2, 3};
-	CK_MECHANISM mech = {b->key_type == CKK_RSA ? CKM_RSA_PKCS : CKM_ECDSA, NULL, 0};
-	const CK_BYTE *data = b->key_type == CKK_RSA ? di : di + 19;
-	CK_ULONG dlen = b->key_type == CKK_RSA ? 51 : 32;
-	CK_BYTE sig[1024];
-
-	while (now_s() < a->until) {
-		CK_ULONG slen = sizeof(sig);
-		if (b->f->C_SignInit(b->sessions[a->idx], &mech, b->key) != CKR_OK ||
-		    b->f->C_Sign(b->sessions[a->idx], (CK_BYTE *)data, dlen, sig, &slen) != CKR_OK)
-			fatalx("raw C_Sign failed");
-		a->count++;
-	}
-	return NULL;
-}
-
-static double run_raw(struct bench *b)
-{
-	pthread_t tid[MAX_THREADS];
-	struct raw_arg args[MAX_THREADS];
-	double start = now_s(), total = 0;
-
-	for (unsigned t = 0; t < b->threads; t++) {
-		args[t] = (struct raw_arg){b, t, start + b->seconds, 0};
-		pthread_create(&tid[t], NULL, raw_thread, &args[t]);
-	}
-	for (unsigned t = 0; t < b->threads; t++) {
-		pthread_join(tid[t], NULL);
-		total += (double)args[t].count;
-	}
-	return total / (now_s() - start);
-}
 
 /* A fixed test key for the requests: any valid SPKI will do; this is P-256. */
 static const uint8_t req_spki[] = {
@@ -217,10 +90,10 @@ static double run_custodian(struct bench *b)
 	    ipc_recv(&c, &m, err, sizeof(err)) != 1 || m.hdr.type != CUST_CA_INFO)
 		fatalx("custodian did not start");
 	ipc_msg_free(&m);
-	start = now_s();
+	start = bench_now();
 	until = start + b->seconds;
 	for (;;) {
-		while (inflight < b->window && now_s() < until) {
+		while (inflight < b->window && bench_now() < until) {
 			send_issue(&c, next++);
 			inflight++;
 		}
@@ -234,17 +107,11 @@ static double run_custodian(struct bench *b)
 		inflight--;
 		done++;
 	}
-	double rate = (double)done / (now_s() - start);
+	double rate = (double)done / (bench_now() - start);
 	ipc_chan_free(&c);
 	close(sv[0]);
 	waitpid(pid, &status, 0);
 	return rate;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
 }
 
 int main(int argc, char **argv)
@@ -280,18 +147,17 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/ca.conf", b.dir);
 	if (conf_load(path, &b.conf, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	p11_open(&b);
+	bench_p11_open(&b.p11, &b.conf, b.pin_file, b.threads);
 	printf("key %s, %u thread(s), %u round(s) of %.1f s each side\n",
-	       b.key_type == CKK_RSA ? "RSA" : "EC", b.threads, b.rounds, b.seconds);
+	       b.p11.key_type == CKK_RSA ? "RSA" : "EC", b.threads, b.rounds, b.seconds);
 	for (unsigned r = 0; r < b.rounds; r++) {
-		double raw = run_raw(&b);
+		double raw = bench_p11_raw(&b.p11, b.threads, b.seconds);
 		double cust = run_custodian(&b);
 		ratios[r] = cust / raw;
 		printf("round %u: raw C_Sign %.0f/s, custodian issuance %.0f/s, ratio %.3f\n", r + 1,
 		       raw, cust, ratios[r]);
 		fflush(stdout);
 	}
-	qsort(ratios, b.rounds, sizeof(double), cmp_double);
-	printf("median ratio custodian/raw: %.3f\n", ratios[b.rounds / 2]);
+	printf("median ratio custodian/raw: %.3f\n", bench_median(ratios, b.rounds));
 	return 0;
 }

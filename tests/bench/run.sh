@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs the benchmarks: `make bench` (or tests/bench/run.sh BUILD_DIR [all|sign|ledger]).
+# Runs the benchmarks: `make bench` (or tests/bench/run.sh BUILD_DIR [all|sign|ledger|enroll]).
 #
 # sign:   makes a throw-away SoftHSM token and two CAs (RSA-3072 and P-256), then
 #         compares certificate issuance through the custodian's IPC with raw
@@ -7,12 +7,20 @@
 # ledger: durable ledger appends through ca-ledger's IPC (1 and 16 in flight,
 #         with and without --nosync) against raw write + fdatasync, alternating,
 #         in a throw-away directory; ends with `ca-ledger verify`.
-# all (the default) runs sign then ledger. BENCH_LEDGER_ONLY=1 is the same as
-# `ledger` (for `BENCH_LEDGER_ONLY=1 make bench`).
+# enroll: the same token and CAs, set to issue automatically with
+#         IF_ENFORCEENCRYPTICERTREQUEST off; bench_enroll starts cad on them and
+#         counts certificates issued end to end over MS-ICPR (1, 4 and 16
+#         connections, durable ledger) against raw C_Sign with as many sessions as
+#         the custodian's HSM pool, alternating; ends with `caadm verify`.
+# all (the default) runs sign, ledger, then enroll. BENCH_LEDGER_ONLY=1 is the
+# same as `ledger` (for `BENCH_LEDGER_ONLY=1 make bench`).
 #
-# Tuning: BENCH_SECONDS, BENCH_ROUNDS (both parts), BENCH_THREADS (sign),
+# Tuning: BENCH_SECONDS, BENCH_ROUNDS (every part), BENCH_THREADS (sign),
 # BENCH_LEDGER_WINDOWS (appends in flight, default "1,16"), BENCH_LEDGER_TMP (where
-# the ledger's directory goes, default /tmp: it must be a real disk, not tmpfs).
+# the ledger's directory goes, default /tmp: it must be a real disk, not tmpfs),
+# BENCH_CONNS (enroll: connections, default "1,4,16"), BENCH_ENROLL_ARENA_MAX
+# (enroll: glibc.malloc.arena_max for cad and its children, unset by default; see
+# tests/bench/README.md), BENCH_KEYS (sign and enroll: default "rsa:3072 ec:p256").
 set -eu
 build=${1:-build}
 build=$(cd "$build" && pwd)
@@ -21,8 +29,8 @@ if [ "${BENCH_LEDGER_ONLY:-0}" = 1 ]; then
     what=ledger
 fi
 case $what in
-all|sign|ledger) ;;
-*) echo "usage: $0 [BUILD_DIR] [all|sign|ledger]" >&2; exit 2 ;;
+all|sign|ledger|enroll) ;;
+*) echo "usage: $0 [BUILD_DIR] [all|sign|ledger|enroll]" >&2; exit 2 ;;
 esac
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -30,6 +38,8 @@ secs=${BENCH_SECONDS:-3}
 rounds=${BENCH_ROUNDS:-3}
 threads=${BENCH_THREADS:-"1 2"}
 windows=${BENCH_LEDGER_WINDOWS:-1,16}
+conns=${BENCH_CONNS:-1,4,16}
+keys=${BENCH_KEYS:-"rsa:3072 ec:p256"}
 work=$(mktemp -d /tmp/ca-bench.XXXXXX)
 ledger_tmp=
 # Each ledger's Berkeley DB regions live in /dev/shm/ca-ledger-<its region-id>
@@ -40,14 +50,23 @@ cleanup() {
     rm -rf "$work" ${ledger_tmp:+"$ledger_tmp"}
 }
 trap cleanup EXIT
+trap 'exit 130' HUP INT TERM
 
-if [ "$what" != ledger ]; then
-    "$top/hsm/provision-softhsm.sh" "$work/token" bench "$build/bin" >/dev/null
-    for key in rsa:3072 ec:p256; do
-        d="$work/ca-$(echo "$key" | tr : -)"
-        "$build/bin/caadm" init --root --data "$d" --key "$key" --token bench \
+# The CA of each key, made once for sign and enroll: $work/ca-rsa-3072 ...
+ca_dir() {
+    d="$work/ca-$(echo "$1" | tr : -)"
+    if [ ! -d "$d" ]; then
+        [ -d "$work/token" ] ||
+            "$top/hsm/provision-softhsm.sh" "$work/token" bench "$build/bin" >/dev/null
+        "$build/bin/caadm" init --root --data "$d" --key "$1" --token bench \
             --softhsm-conf "$work/token/softhsm2.conf" --pin-file "$work/token/user.pin" \
-            --subject "CN=Bench $key" >/dev/null
+            --subject "CN=Bench $1" >/dev/null
+    fi
+}
+
+if [ "$what" = all ] || [ "$what" = sign ]; then
+    for key in $keys; do
+        ca_dir "$key"
         for t in $threads; do
             echo "== $key, custodian issuance vs raw C_Sign =="
             "$build/tests/bench_sign" --data "$d" --pin-file "$work/token/user.pin" \
@@ -57,7 +76,7 @@ if [ "$what" != ledger ]; then
     done
 fi
 
-if [ "$what" != sign ]; then
+if [ "$what" = all ] || [ "$what" = ledger ]; then
     ledger_tmp=$(mktemp -d "${BENCH_LEDGER_TMP:-/tmp}/ca-bench-ledger.XXXXXX")
     echo "== ledger, durable appends through ca-ledger vs raw write + fdatasync =="
     "$build/tests/bench_ledger" --ledger "$build/bin/ca-ledger" --dir "$ledger_tmp/d" \
@@ -67,4 +86,23 @@ if [ "$what" != sign ]; then
         ledger_tmp=
         exit $rc
     }
+fi
+
+if [ "$what" = all ] || [ "$what" = enroll ]; then
+    failed=
+    for key in $keys; do
+        ca_dir "$key"
+        if ! grep -q '^policy = issue$' "$d/ca.conf"; then
+            printf 'policy = issue\nicpr_enforce_encryption = 0\n' >> "$d/ca.conf"
+        fi
+        echo "== $key, enrollment over MS-ICPR (cad, durable ledger) vs raw C_Sign =="
+        "$build/tests/bench_enroll" --data "$d" --pin-file "$work/token/user.pin" \
+            --bin "$build/bin" --seconds "$secs" --rounds "$rounds" --conns "$conns" \
+            ${BENCH_ENROLL_ARENA_MAX:+--arena-max "$BENCH_ENROLL_ARENA_MAX"} ||
+            failed="$failed $key"
+    done
+    if [ -n "$failed" ]; then
+        echo "bench_enroll failed for:$failed (see above)" >&2
+        exit 1
+    fi
 fi

@@ -202,3 +202,40 @@ def test_worker_cannot_open_files_after_start(ca, tmp_path):
     finally:
         ours.close()
         cust.wait(timeout=30)
+
+
+def test_sixteen_concurrent_clients(appliance, ca):
+    """More connections at once than glibc has arenas: the sandboxed worker must
+    not die (malloc used to open /sys/devices/system/cpu/online for the 9th)."""
+    import threading
+    a = appliance(**OPEN)
+    der = csr(ca["tmp"])
+    binding = ic.lookup(a.epm_port)
+    results, errors = [], []
+
+    def client():
+        try:
+            dce = ic.connect(binding)
+            for _ in range(3):
+                results.append(ic.cert_server_request(dce, CA_NAME, der)[2])
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(repr(e))
+    threads = [threading.Thread(target=client) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert results == [ic.DISP_ISSUED] * 48
+    assert "killed by signal" not in a.text()
+    run(BIN / "caadm", "verify", "--data", ca["data"])
+
+
+def test_second_ledger_server_is_refused(appliance, ca):
+    a = appliance(**OPEN)
+    ours, theirs = socket.socketpair()
+    p = subprocess.run([str(BIN / "ca-ledger"), "serve", "--data", str(ca["data"]), "--fd",
+                        str(theirs.fileno())], pass_fds=[theirs.fileno()],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0 and "another ca-ledger" in p.stderr
+    assert a.proc.poll() is None
