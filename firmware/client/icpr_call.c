@@ -6,28 +6,9 @@
 
 #include "firmware/client/client.h"
 
-/* Unique referents as Windows numbers them; any non-zero value would do. */
-#define REFERENT_BASE 0x00020000u
-
-static void put_blob(struct ndr_wr *w, const struct rpc_icpr_blob *b, uint32_t *ref)
-{
-	ndr_put_u32(w, b->cb);
-	if (b->cb == 0) {
-		ndr_put_u32(w, 0); /* NULL pb: nothing follows */
-		return;
-	}
-	if (b->pb == NULL) {
-		w->failed = 1;
-		return;
-	}
-	ndr_put_u32(w, *ref);
-	*ref += 4;
-	ndr_put_conf_bytes(w, b->pb, b->cb); /* max_count (= cb), then the octets */
-}
-
 int icprc_encode(const struct rpc_icpr_request *q, struct ndr_wr *w)
 {
-	uint32_t ref = REFERENT_BASE;
+	uint32_t ref = RPC_REFERENT_BASE;
 
 	if (w->len != 0 || (q->has_authority && q->authority == NULL))
 		return -1;
@@ -40,27 +21,9 @@ int icprc_encode(const struct rpc_icpr_request *q, struct ndr_wr *w)
 		ndr_put_u32(w, 0);
 	}
 	ndr_put_u32(w, q->request_id);
-	put_blob(w, &q->attribs, &ref);
-	put_blob(w, &q->request, &ref);
+	rpc_icpr_put_blob(w, &q->attribs, &ref);
+	rpc_icpr_put_blob(w, &q->request, &ref);
 	return ndr_wr_ok(w) ? 0 : -1;
-}
-
-static void get_blob(struct ndr_rd *r, struct rpc_icpr_blob *b, const char *what)
-{
-	uint32_t ref;
-
-	b->cb = ndr_get_u32(r);
-	ref = ndr_get_u32(r);
-	b->pb = NULL;
-	b->present = ref != 0;
-	if (r->failed)
-		return;
-	if (ref == 0) {
-		if (b->cb != 0)
-			ndr_rd_fail(r, "%s: cb %u with a NULL pb", what, b->cb);
-		return;
-	}
-	b->pb = ndr_get_conf_bytes(r, b->cb, what);
 }
 
 int icprc_decode(const uint8_t *stub, size_t len, struct rpc_icpr_response *resp, char *err,
@@ -72,9 +35,9 @@ int icprc_decode(const uint8_t *stub, size_t len, struct rpc_icpr_response *resp
 	ndr_rd_init(&r, stub, len);
 	resp->request_id = ndr_get_u32(&r);
 	resp->disposition = ndr_get_u32(&r);
-	get_blob(&r, &resp->cert, "pctbCert");
-	get_blob(&r, &resp->encoded_cert, "pctbEncodedCert");
-	get_blob(&r, &resp->disposition_message, "pctbDispositionMessage");
+	rpc_icpr_get_blob(&r, &resp->cert, "pctbCert");
+	rpc_icpr_get_blob(&r, &resp->encoded_cert, "pctbEncodedCert");
+	rpc_icpr_get_blob(&r, &resp->disposition_message, "pctbDispositionMessage");
 	resp->status = ndr_get_u32(&r);
 	if (ndr_rd_end(&r, 7) != 0) {
 		snprintf(err, errlen, "bad CertServerRequest answer: %s", r.err);

@@ -1,4 +1,5 @@
 /* The endpoint mapper's ept_map (epm.h). */
+#include "firmware/rpc/rpc_int.h"
 #include "firmware/rpc/epm.h"
 
 #include <stdarg.h>
@@ -7,26 +8,6 @@
 
 #define TOWER_REFERENT 0x00000003u /* what Windows answers; any non-zero value does */
 #define UUID_FLOOR_LHS 19          /* protocol id, UUID, major version */
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
 
 /* ---- towers ---- */
 
@@ -40,13 +21,13 @@ static int next_floor(const uint8_t *p, size_t len, size_t *off, struct floor *f
 {
 	if (len - *off < 2)
 		return -1;
-	f->lhs_len = le16(p + *off);
+	f->lhs_len = rpc_le16(p + *off);
 	*off += 2;
 	if (len - *off < f->lhs_len + 2)
 		return -1;
 	f->lhs = p + *off;
 	*off += f->lhs_len;
-	f->rhs_len = le16(p + *off);
+	f->rhs_len = rpc_le16(p + *off);
 	*off += 2;
 	if (len - *off < f->rhs_len)
 		return -1;
@@ -61,8 +42,8 @@ static int uuid_floor(const struct floor *f, struct rpc_syntax *s)
 	if (f->lhs_len != UUID_FLOOR_LHS || f->lhs[0] != RPC_EPM_PROT_UUID || f->rhs_len != 2)
 		return -1;
 	memcpy(s->uuid.b, f->lhs + 1, 16);
-	s->major = le16(f->lhs + 17);
-	s->minor = le16(f->rhs);
+	s->major = rpc_le16(f->lhs + 17);
+	s->minor = rpc_le16(f->rhs);
 	return 0;
 }
 
@@ -74,19 +55,19 @@ int rpc_epm_tower_parse(const uint8_t *p, size_t len, struct rpc_epm_tower *t, c
 
 	memset(t, 0, sizeof *t);
 	if (len < 2)
-		return fail(err, errlen, "tower of %zu octets", len);
-	t->n_floors = le16(p);
+		return rpc_fail(err, errlen, "tower of %zu octets", len);
+	t->n_floors = rpc_le16(p);
 	if (t->n_floors < 3 || t->n_floors > RPC_EPM_MAX_FLOORS)
-		return fail(err, errlen, "tower with %u floors", t->n_floors);
+		return rpc_fail(err, errlen, "tower with %u floors", t->n_floors);
 	for (unsigned i = 0; i < t->n_floors; i++) {
 		if (next_floor(p, len, &off, &f) != 0)
-			return fail(err, errlen, "tower floor %u overruns the tower", i + 1);
+			return rpc_fail(err, errlen, "tower floor %u overruns the tower", i + 1);
 		if (i == 0 && uuid_floor(&f, &t->iface) != 0)
-			return fail(err, errlen, "tower floor 1 is not an interface identifier");
+			return rpc_fail(err, errlen, "tower floor 1 is not an interface identifier");
 		if (i == 1 && uuid_floor(&f, &t->xfer) != 0)
-			return fail(err, errlen, "tower floor 2 is not a transfer syntax");
+			return rpc_fail(err, errlen, "tower floor 2 is not a transfer syntax");
 		if ((i == 2 || i == 3) && f.lhs_len != 1)
-			return fail(err, errlen, "tower floor %u: protocol id of %zu octets", i + 1,
+			return rpc_fail(err, errlen, "tower floor %u: protocol id of %zu octets", i + 1,
 				    f.lhs_len);
 		if (i == 2)
 			t->protocol = f.lhs[0];
@@ -174,7 +155,7 @@ int rpc_epm_map_decode(const uint8_t *stub, size_t len, struct rpc_epm_map_reque
 	if (!r.failed && q->max_towers > RPC_EPM_MAX_TOWERS)
 		ndr_rd_fail(&r, "max_towers %u (at most %u)", q->max_towers, RPC_EPM_MAX_TOWERS);
 	if (ndr_rd_end(&r, 7) != 0) {
-		fail(err, errlen, "ept_map: %s", r.err);
+		rpc_fail(err, errlen, "ept_map: %s", r.err);
 		memset(q, 0, sizeof *q);
 		return -1;
 	}
@@ -189,7 +170,7 @@ const struct rpc_epm_entry *rpc_epm_lookup(const struct rpc_epm_map_request *q,
 	struct rpc_epm_tower t;
 
 	if (!q->has_tower) {
-		fail(err, errlen, "ept_map without a tower");
+		rpc_fail(err, errlen, "ept_map without a tower");
 		return NULL;
 	}
 	if (rpc_epm_tower_parse(q->tower, q->tower_len, &t, err, errlen) != 0)
@@ -197,14 +178,14 @@ const struct rpc_epm_entry *rpc_epm_lookup(const struct rpc_epm_map_request *q,
 	rpc_uuid_format(&t.iface.uuid, uuid);
 	if (!rpc_syntax_eq(&t.xfer, &rpc_syntax_ndr) || t.protocol != RPC_EPM_PROT_NCACN ||
 	    (t.transport != 0 && t.transport != RPC_EPM_PROT_TCP)) {
-		fail(err, errlen, "%s v%u.%u: only NDR 2.0 over ncacn_ip_tcp is served", uuid,
+		rpc_fail(err, errlen, "%s v%u.%u: only NDR 2.0 over ncacn_ip_tcp is served", uuid,
 		     t.iface.major, t.iface.minor);
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (rpc_iface_compatible(&entries[i].iface, &t.iface))
 			return &entries[i];
-	fail(err, errlen, "%s v%u.%u is not registered", uuid, t.iface.major, t.iface.minor);
+	rpc_fail(err, errlen, "%s v%u.%u is not registered", uuid, t.iface.major, t.iface.minor);
 	return NULL;
 }
 

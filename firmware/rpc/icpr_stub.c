@@ -4,10 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Windows numbers unique referents from here, 4 apart; any non-zero value is valid. */
-#define REFERENT_BASE 0x00020000u
 
-static void get_blob(struct ndr_rd *r, struct rpc_icpr_blob *b, const char *what)
+void rpc_icpr_get_blob(struct ndr_rd *r, struct rpc_icpr_blob *b, const char *what)
 {
 	uint32_t ref;
 
@@ -40,8 +38,8 @@ int rpc_icpr_request_decode(const uint8_t *stub, size_t len, struct rpc_icpr_req
 	q->authority = ws.p;
 	q->authority_units = ws.units;
 	q->request_id = ndr_get_u32(&r);
-	get_blob(&r, &q->attribs, "pctbAttribs");
-	get_blob(&r, &q->request, "pctbRequest");
+	rpc_icpr_get_blob(&r, &q->attribs, "pctbAttribs");
+	rpc_icpr_get_blob(&r, &q->request, "pctbRequest");
 	if (ndr_rd_end(&r, 7) != 0) {
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "CertServerRequest: %s", r.err);
@@ -51,7 +49,7 @@ int rpc_icpr_request_decode(const uint8_t *stub, size_t len, struct rpc_icpr_req
 	return 0;
 }
 
-static void put_blob(struct ndr_wr *w, const struct rpc_icpr_blob *b, uint32_t *ref)
+void rpc_icpr_put_blob(struct ndr_wr *w, const struct rpc_icpr_blob *b, uint32_t *ref)
 {
 	ndr_put_u32(w, b->cb);
 	if (b->cb == 0) {
@@ -69,15 +67,15 @@ static void put_blob(struct ndr_wr *w, const struct rpc_icpr_blob *b, uint32_t *
 
 int rpc_icpr_response_encode(const struct rpc_icpr_response *r, struct ndr_wr *w)
 {
-	uint32_t ref = REFERENT_BASE;
+	uint32_t ref = RPC_REFERENT_BASE;
 
 	if (w->len != 0)
 		return -1;
 	ndr_put_u32(w, r->request_id);
 	ndr_put_u32(w, r->disposition);
-	put_blob(w, &r->cert, &ref);
-	put_blob(w, &r->encoded_cert, &ref);
-	put_blob(w, &r->disposition_message, &ref);
+	rpc_icpr_put_blob(w, &r->cert, &ref);
+	rpc_icpr_put_blob(w, &r->encoded_cert, &ref);
+	rpc_icpr_put_blob(w, &r->disposition_message, &ref);
 	ndr_put_u32(w, r->status);
 	return ndr_wr_ok(w) ? 0 : -1;
 }

@@ -72,4 +72,15 @@ struct rpc_icpr_response {
  * not looked at. 0, or -1 (writer limit). */
 int rpc_icpr_response_encode(const struct rpc_icpr_response *r, struct ndr_wr *w);
 
+/* Windows numbers unique referents from here, 4 apart; any non-zero value is valid. */
+#define RPC_REFERENT_BASE 0x00020000u
+
+/* One CERTTRANSBLOB, for both directions (careq encodes requests and decodes
+ * responses with these): cb, the pb referent (NULL when cb is 0), then the
+ * conformant array. get checks max_count == cb, the octets present, and a NULL
+ * pb only with cb 0 (failures are the reader's sticky error); put numbers the
+ * referent from *ref and sets the writer's error for a non-empty blob without pb. */
+void rpc_icpr_get_blob(struct ndr_rd *r, struct rpc_icpr_blob *b, const char *what);
+void rpc_icpr_put_blob(struct ndr_wr *w, const struct rpc_icpr_blob *b, uint32_t *ref);
+
 #endif

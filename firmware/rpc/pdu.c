@@ -1,4 +1,5 @@
 /* Connection-oriented DCE/RPC PDU codec (pdu.h). */
+#include "firmware/rpc/rpc_int.h"
 #include "firmware/rpc/pdu.h"
 
 #include <stdarg.h>
@@ -6,31 +7,6 @@
 #include <string.h>
 
 #define PDU_MAX 65535u /* frag_length is 16 bits */
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 const char *rpc_ptype_name(uint8_t ptype)
 {
@@ -93,18 +69,18 @@ enum rpc_hdr_status rpc_hdr_decode(const uint8_t *p, size_t len, struct rpc_hdr 
 	h->ptype = p[2];
 	h->flags = p[3];
 	memcpy(h->drep, p + 4, 4);
-	h->frag_len = le16(p + 8);
-	h->auth_len = le16(p + 10);
-	h->call_id = le32(p + 12);
+	h->frag_len = rpc_le16(p + 8);
+	h->auth_len = rpc_le16(p + 10);
+	h->call_id = rpc_le32(p + 12);
 	if (h->vers != 5 || h->vers_minor != 0) {
-		fail(err, errlen, "DCE/RPC version %u.%u (only 5.0 is spoken)", h->vers,
+		rpc_fail(err, errlen, "DCE/RPC version %u.%u (only 5.0 is spoken)", h->vers,
 		     h->vers_minor);
 		return RPC_HDR_VERSION;
 	}
 	/* drep[0]: integer representation in the high nibble, characters in the
 	 * low one; drep[1]: floating point. drep[2..3] are reserved: ignored. */
 	if (h->drep[0] != 0x10 || h->drep[1] != 0) {
-		fail(err, errlen,
+		rpc_fail(err, errlen,
 		     "data representation %02x %02x (%s integers, %s, %s floats): only "
 		     "little-endian, ASCII, IEEE is accepted",
 		     h->drep[0], h->drep[1], int_rep(h->drep[0]), char_rep(h->drep[0]),
@@ -112,12 +88,12 @@ enum rpc_hdr_status rpc_hdr_decode(const uint8_t *p, size_t len, struct rpc_hdr 
 		return RPC_HDR_DREP;
 	}
 	if (h->frag_len < RPC_HDR_LEN) {
-		fail(err, errlen, "frag_length %u is shorter than the header", h->frag_len);
+		rpc_fail(err, errlen, "frag_length %u is shorter than the header", h->frag_len);
 		return RPC_HDR_LENGTH;
 	}
 	if (h->auth_len > 0 &&
 	    (size_t)h->frag_len < RPC_HDR_LEN + RPC_SEC_TRAILER_LEN + (size_t)h->auth_len) {
-		fail(err, errlen, "auth_length %u does not fit in frag_length %u", h->auth_len,
+		rpc_fail(err, errlen, "auth_length %u does not fit in frag_length %u", h->auth_len,
 		     h->frag_len);
 		return RPC_HDR_LENGTH;
 	}
@@ -150,12 +126,12 @@ int rpc_pdu_decode(const uint8_t *p, size_t len, struct rpc_pdu *pdu, char *err,
 	case RPC_HDR_OK:
 		break;
 	case RPC_HDR_SHORT:
-		return fail(err, errlen, "PDU of %zu octets is shorter than the header", len);
+		return rpc_fail(err, errlen, "PDU of %zu octets is shorter than the header", len);
 	default:
 		return -1;
 	}
 	if (len != h->frag_len)
-		return fail(err, errlen, "%zu octets for a PDU whose frag_length is %u", len,
+		return rpc_fail(err, errlen, "%zu octets for a PDU whose frag_length is %u", len,
 			    h->frag_len);
 	fixed = fixed_len(h);
 	pdu->pdu = p;
@@ -167,21 +143,21 @@ int rpc_pdu_decode(const uint8_t *p, size_t len, struct rpc_pdu *pdu, char *err,
 	/* rpc_hdr_decode made sure this does not underflow. */
 	toff = len - h->auth_len - RPC_SEC_TRAILER_LEN;
 	if (toff < fixed)
-		return fail(err, errlen, "%s: the auth verifier (%u octets) overlaps the header",
+		return rpc_fail(err, errlen, "%s: the auth verifier (%u octets) overlaps the header",
 			    rpc_ptype_name(h->ptype), h->auth_len);
 	if (toff % 4 != 0)
-		return fail(err, errlen, "sec_trailer at offset %zu is not 4-aligned", toff);
+		return rpc_fail(err, errlen, "sec_trailer at offset %zu is not 4-aligned", toff);
 	pdu->has_auth = 1;
 	pdu->auth.t.auth_type = p[toff];
 	pdu->auth.t.auth_level = p[toff + 1];
 	pdu->auth.t.auth_pad_len = p[toff + 2];
 	pdu->auth.t.auth_reserved = p[toff + 3];
-	pdu->auth.t.auth_context_id = le32(p + toff + 4);
+	pdu->auth.t.auth_context_id = rpc_le32(p + toff + 4);
 	pdu->auth.value = p + toff + RPC_SEC_TRAILER_LEN;
 	pdu->auth.value_len = h->auth_len;
 	pdu->body_len = toff - RPC_HDR_LEN;
 	if (pdu->auth.t.auth_pad_len > toff - fixed)
-		return fail(err, errlen, "auth_pad_length %u but only %zu octets before the "
+		return rpc_fail(err, errlen, "auth_pad_length %u but only %zu octets before the "
 			    "sec_trailer", pdu->auth.t.auth_pad_len, toff - fixed);
 	return 0;
 }
@@ -194,15 +170,15 @@ static int check_ctx(const uint8_t *b, size_t len, size_t *off, unsigned i, char
 	unsigned n;
 
 	if (len - *off < 4 + RPC_SYNTAX_LEN)
-		return fail(err, errlen, "presentation context %u truncated", i);
+		return rpc_fail(err, errlen, "presentation context %u truncated", i);
 	n = b[*off + 2];
 	if (n == 0)
-		return fail(err, errlen, "presentation context %u proposes no transfer syntax",
-			    le16(b + *off));
+		return rpc_fail(err, errlen, "presentation context %u proposes no transfer syntax",
+			    rpc_le16(b + *off));
 	need = 4 + RPC_SYNTAX_LEN + (size_t)n * RPC_SYNTAX_LEN;
 	if (len - *off < need)
-		return fail(err, errlen, "presentation context %u: %u transfer syntaxes, %zu "
-			    "octets left", le16(b + *off), n, len - *off - 4 - RPC_SYNTAX_LEN);
+		return rpc_fail(err, errlen, "presentation context %u: %u transfer syntaxes, %zu "
+			    "octets left", rpc_le16(b + *off), n, len - *off - 4 - RPC_SYNTAX_LEN);
 	*off += need;
 	return 0;
 }
@@ -214,16 +190,16 @@ int rpc_bind_decode(const struct rpc_pdu *pdu, struct rpc_bind *b, char *err, si
 
 	memset(b, 0, sizeof *b);
 	if (pdu->hdr.ptype != RPC_PT_BIND && pdu->hdr.ptype != RPC_PT_ALTER_CONTEXT)
-		return fail(err, errlen, "%s is not a bind", rpc_ptype_name(pdu->hdr.ptype));
+		return rpc_fail(err, errlen, "%s is not a bind", rpc_ptype_name(pdu->hdr.ptype));
 	if (len < 12)
-		return fail(err, errlen, "%s of %u octets is truncated",
+		return rpc_fail(err, errlen, "%s of %u octets is truncated",
 			    rpc_ptype_name(pdu->hdr.ptype), pdu->hdr.frag_len);
-	b->max_xmit_frag = le16(body);
-	b->max_recv_frag = le16(body + 2);
-	b->assoc_group_id = le32(body + 4);
+	b->max_xmit_frag = rpc_le16(body);
+	b->max_recv_frag = rpc_le16(body + 2);
+	b->assoc_group_id = rpc_le32(body + 4);
 	b->n_ctx = body[8];
 	if (b->n_ctx == 0)
-		return fail(err, errlen, "%s without a presentation context",
+		return rpc_fail(err, errlen, "%s without a presentation context",
 			    rpc_ptype_name(pdu->hdr.ptype));
 	for (unsigned i = 0; i < b->n_ctx; i++)
 		if (check_ctx(body, len, &off, i, err, errlen) != 0)
@@ -232,7 +208,7 @@ int rpc_bind_decode(const struct rpc_pdu *pdu, struct rpc_bind *b, char *err, si
 	 * one) alignment octets some stacks add. Nothing more. */
 	rest = len - off;
 	if (rest > (pdu->has_auth ? pdu->auth.t.auth_pad_len : 7u))
-		return fail(err, errlen, "%zu unexpected octets after the presentation contexts",
+		return rpc_fail(err, errlen, "%zu unexpected octets after the presentation contexts",
 			    rest);
 	b->ctx = body + 12;
 	b->ctx_len = off - 12;
@@ -246,7 +222,7 @@ int rpc_bind_next_ctx(const struct rpc_bind *b, size_t *off, struct rpc_ctx_elem
 	if (*off >= b->ctx_len)
 		return 0;
 	p = b->ctx + *off;
-	e->ctx_id = le16(p);
+	e->ctx_id = rpc_le16(p);
 	e->n_transfer = p[2];
 	rpc_syntax_read(p + 4, &e->abstract);
 	e->transfer = p + 4 + RPC_SYNTAX_LEN;
@@ -267,13 +243,13 @@ int rpc_request_decode(const struct rpc_pdu *pdu, struct rpc_request_pdu *r, cha
 
 	memset(r, 0, sizeof *r);
 	if (pdu->hdr.ptype != RPC_PT_REQUEST)
-		return fail(err, errlen, "%s is not a request", rpc_ptype_name(pdu->hdr.ptype));
+		return rpc_fail(err, errlen, "%s is not a request", rpc_ptype_name(pdu->hdr.ptype));
 	if (end < fixed)
-		return fail(err, errlen, "request of %u octets is shorter than its header",
+		return rpc_fail(err, errlen, "request of %u octets is shorter than its header",
 			    pdu->hdr.frag_len);
-	r->alloc_hint = le32(p + 16);
-	r->ctx_id = le16(p + 20);
-	r->opnum = le16(p + 22);
+	r->alloc_hint = rpc_le32(p + 16);
+	r->ctx_id = rpc_le16(p + 20);
+	r->opnum = rpc_le16(p + 22);
 	if (pdu->hdr.flags & RPC_PFC_OBJECT_UUID) {
 		r->has_object = 1;
 		memcpy(r->object.b, p + RPC_REQ_HDR_LEN, 16);
@@ -283,7 +259,7 @@ int rpc_request_decode(const struct rpc_pdu *pdu, struct rpc_request_pdu *r, cha
 	r->stub_len = end - fixed;
 	if (pdu->has_auth) {
 		if (pdu->auth.t.auth_pad_len > r->stub_len)
-			return fail(err, errlen, "auth_pad_length %u larger than the stub (%zu)",
+			return rpc_fail(err, errlen, "auth_pad_length %u larger than the stub (%zu)",
 				    pdu->auth.t.auth_pad_len, r->stub_len);
 		r->stub_len -= pdu->auth.t.auth_pad_len;
 	}
@@ -293,18 +269,18 @@ int rpc_request_decode(const struct rpc_pdu *pdu, struct rpc_request_pdu *r, cha
 int rpc_auth3_check(const struct rpc_pdu *pdu, char *err, size_t errlen)
 {
 	if (pdu->hdr.ptype != RPC_PT_AUTH3)
-		return fail(err, errlen, "%s is not auth3", rpc_ptype_name(pdu->hdr.ptype));
+		return rpc_fail(err, errlen, "%s is not auth3", rpc_ptype_name(pdu->hdr.ptype));
 	if (!pdu->has_auth)
-		return fail(err, errlen, "auth3 without an auth verifier");
+		return rpc_fail(err, errlen, "auth3 without an auth verifier");
 	return 0;
 }
 
 int rpc_cancel_check(const struct rpc_pdu *pdu, char *err, size_t errlen)
 {
 	if (pdu->hdr.ptype != RPC_PT_CO_CANCEL && pdu->hdr.ptype != RPC_PT_ORPHANED)
-		return fail(err, errlen, "%s is not a cancel", rpc_ptype_name(pdu->hdr.ptype));
+		return rpc_fail(err, errlen, "%s is not a cancel", rpc_ptype_name(pdu->hdr.ptype));
 	if (pdu->body_len > 7)
-		return fail(err, errlen, "%s with a body of %zu octets",
+		return rpc_fail(err, errlen, "%s with a body of %zu octets",
 			    rpc_ptype_name(pdu->hdr.ptype), pdu->body_len);
 	return 0;
 }
