@@ -66,10 +66,9 @@ $(FUZZ_X509_LIB): $(call fuzz_objs,$(X509_SRCS))
 $(FUZZ_LEDGER_LIB): $(call fuzz_objs,$(LEDGER_SRCS))
 # firmware/rpc (DCE/RPC PDUs, NDR, rpc_conn, ept_map, the CertServerRequest stub)
 $(FUZZ_RPC_LIB): $(call fuzz_objs,$(RPC_SRCS))
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
 $(FUZZ_ICPR_LIB): $(call fuzz_objs,$(ICPR_SRCS))
-$(FUZZ_PLATFORM_LIB) $(FUZZ_ASN1_LIB) $(FUZZ_X509_LIB) $(FUZZ_LEDGER_LIB) $(FUZZ_ICPR_LIB):
+$(FUZZ_PLATFORM_LIB) $(FUZZ_ASN1_LIB) $(FUZZ_X509_LIB) $(FUZZ_LEDGER_LIB) $(FUZZ_ICPR_LIB) \
+		$(FUZZ_RPC_LIB):
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
@@ -82,8 +81,15 @@ FUZZ_LIBS_fuzz_x509_csr  := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_ledger_record := $(FUZZ_LEDGER_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_LIBS_fuzz_rpc := $(FUZZ_RPC_LIB)
 FUZZ_LIBS_fuzz_icpr := $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
+# careq's decoder of CertServerRequest responses (what a hostile server sends)
+FUZZ_CLIENT_LIB := $(FUZZ_DIR)/lib/libclient.a
+$(FUZZ_CLIENT_LIB): $(call fuzz_objs,$(filter-out firmware/client/careq.c,$(CLIENT_SRCS)))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(call fuzz_objs,$(CLIENT_SRCS)): $(ASN1_TAB)
+FUZZ_LIBS_fuzz_careq := $(FUZZ_CLIENT_LIB) $(FUZZ_RPC_LIB) $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
 
-FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record fuzz_rpc
+FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record fuzz_rpc fuzz_careq
 ifneq ($(strip $(X509_SRCS)),)
 FUZZ_NAMES += fuzz_x509_cert fuzz_x509_name fuzz_x509_csr fuzz_icpr
 endif
