@@ -110,6 +110,9 @@ static void answer(struct worker *w, struct rpc_conn *c, const struct result *r,
 		if (icpr_pkcs7_certs_only(certs, 1 + w->n_chain, NULL, 0, &p7) == ICPR_OK) {
 			resp.cert.pb = p7.data;
 			resp.cert.cb = (uint32_t)p7.len;
+		} else {
+			/* pctbEncodedCert still carries the certificate */
+			log_warnx("request %u: cannot build the PKCS#7 chain", r->request_id);
 		}
 		resp.encoded_cert.pb = r->cert;
 		resp.encoded_cert.cb = (uint32_t)r->cert_len;

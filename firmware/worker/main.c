@@ -134,8 +134,11 @@ static void load_ca(struct worker *w)
 		fatalx("protocol violation: bad CA_INFO from the custodian");
 	if (x509_cert_decode(der, der_len, &ci, err, sizeof(err)) != 0)
 		fatalx("the CA certificate does not decode: %s", err);
-	x509_name_format(ci.subject.data, ci.subject.len, dn, sizeof(dn));
+	if (x509_name_format(ci.subject.data, ci.subject.len, dn, sizeof(dn)) != 0)
+		fatalx("the CA certificate's subject cannot be formatted");
 	common_name(dn, w->ca_name, sizeof(w->ca_name));
+	if (w->ca_name[0] == 0)
+		fatalx("the CA certificate's subject has no common name: '%s'", dn);
 	x509_cert_info_free(&ci);
 	/* The chain file holds the CA certificate then its parents. */
 	if (pem_len > 0 && x509_pem_decode_all("CERTIFICATE", pem, pem_len, &certs, &n) == 0) {
