@@ -329,12 +329,18 @@ static int check_revocation(struct ledger_ix *ix, DB_TXN *txn, uint32_t type,
 	rc = get_revoked(ix, txn, &rv->serial, &old, db_rc);
 	if (rc == LEDGER_EIO)
 		return eio(*db_rc, db_rc, err, errlen, "reading revocations");
+	/* A released hold stays in the set (for delta CRLs' removeFromCRL) but is no
+	 * longer revoked. */
+	if (rc == LEDGER_OK && old.reason == LEDGER_REASON_RELEASED)
+		rc = LEDGER_ENOTFOUND;
 	if (type == EV_CERT_UNREVOKED) {
 		if (rc == LEDGER_ENOTFOUND || old.reason != 6)
 			return einval(err, errlen, "only a certificate on hold (certificateHold) "
 				      "can be unrevoked");
 		return LEDGER_OK;
 	}
+	if (rv->reason == LEDGER_REASON_RELEASED)
+		return einval(err, errlen, "removeFromCRL is not a revocation reason");
 	/* RFC 5280 5.3.1: a hold may become a final revocation; nothing else changes. */
 	if (rc == LEDGER_OK && (old.reason != 6 || rv->reason == 6))
 		return einval(err, errlen, "certificate already revoked (reason %u)", old.reason);
@@ -543,16 +549,19 @@ static int apply_revocation(struct ledger_ix *ix, DB_TXN *txn, const struct ledg
 	size_t vl;
 	int rc;
 
-	if (ev->type == EV_CERT_REVOKED) {
-		ipc_wbuf_init(&w);
-		ledger_revoked_row_encode(&r, &w);
-		rc = w.failed ? ENOMEM
-			      : ledger_db_put(ix->db[IX_REVOKED], txn, rv->serial.p,
-					      rv->serial.len, w.data, w.len);
-		ipc_wbuf_free(&w);
-	} else {
-		rc = ledger_db_del(ix->db[IX_REVOKED], txn, rv->serial.p, rv->serial.len);
+	/* An unrevoked hold is kept as released, with the time it was released: the
+	 * next delta CRL lists it with removeFromCRL. */
+	if (ev->type == EV_CERT_UNREVOKED) {
+		r.reason = LEDGER_REASON_RELEASED;
+		r.revoked_at = ev->time;
+		r.invalidity = 0;
 	}
+	ipc_wbuf_init(&w);
+	ledger_revoked_row_encode(&r, &w);
+	rc = w.failed ? ENOMEM
+		      : ledger_db_put(ix->db[IX_REVOKED], txn, rv->serial.p, rv->serial.len,
+				      w.data, w.len);
+	ipc_wbuf_free(&w);
 	if (rc != 0)
 		return eio(rc, db_rc, err, errlen, "revoked set");
 	rc = ledger_db_get(ix->db[IX_CERTS], txn, rv->serial.p, rv->serial.len, &v, &vl);

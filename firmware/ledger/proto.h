@@ -18,6 +18,18 @@
  *   LEDGER_HEAD_IS     u64 seq | 32 bytes hash
  *   LEDGER_VERIFY      (empty)                         -> LEDGER_VERIFIED
  *   LEDGER_VERIFIED    u32 ok | u64 events | str message
+ *   LEDGER_REVOKED_LIST bytes after (serial, 0..20 bytes: from the start)
+ *                                                     -> LEDGER_REVOKED_ROWS
+ *   LEDGER_REVOKED_ROWS u32 n | n x (bytes serial | revoked row (row.h)) | u32 more
+ *                      (at most LEDGER_REVOKED_PAGE rows; released holds carry reason
+ *                      8, removeFromCRL)
+ *   LEDGER_CRL_LATEST  u32 want_base                   -> LEDGER_CRL_ROW | LEDGER_ERROR
+ *   LEDGER_CRL_ROW     u64 number | CRL row (row.h)
+ *   LEDGER_GET_EXTENSIONS u32 request id               -> LEDGER_EVENTS
+ *   LEDGER_GET_PROP    str name                        -> LEDGER_EVENT | LEDGER_ERROR
+ *   LEDGER_GET_EVENTS  u64 first seq | u32 max         -> LEDGER_EVENTS
+ *   LEDGER_EVENTS      u32 n | n x bytes record        (consecutive, at most max and
+ *                      about LEDGER_EVENTS_BYTES in all; n = 0 past the head)
  *   LEDGER_ERROR       u32 code (enum below) | str message
  */
 #ifndef LEDGER_PROTO_H
@@ -38,6 +50,14 @@ enum {
 	LEDGER_HEAD_IS = 0x231,
 	LEDGER_VERIFY = 0x232,
 	LEDGER_VERIFIED = 0x233,
+	LEDGER_REVOKED_LIST = 0x240,
+	LEDGER_REVOKED_ROWS = 0x241,
+	LEDGER_CRL_LATEST = 0x242,
+	LEDGER_CRL_ROW = 0x243,
+	LEDGER_GET_EXTENSIONS = 0x244,
+	LEDGER_EVENTS = 0x245,
+	LEDGER_GET_PROP = 0x246,
+	LEDGER_GET_EVENTS = 0x248,
 	LEDGER_ERROR = 0x2ff,
 };
 
@@ -48,6 +68,8 @@ enum {
 	LEDGER_ERR_STORAGE = 3,  /* disk full or I/O error: nothing recorded; retry later */
 };
 
+#define LEDGER_REVOKED_PAGE 4096
+#define LEDGER_EVENTS_BYTES (1u << 20)
 #define LEDGER_APPEND_MAX (2u * 1024u * 1024u) /* a 1 MiB blob and its fields */
 
 #endif

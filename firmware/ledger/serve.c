@@ -20,6 +20,11 @@ static const struct ipc_rule rules[] = {
 	{LEDGER_VIEW, 1u << ST_READY, 16, 64 * 1024, 0},
 	{LEDGER_HEAD, 1u << ST_READY, 0, 0, 0},
 	{LEDGER_VERIFY, 1u << ST_READY, 0, 0, 0},
+	{LEDGER_REVOKED_LIST, 1u << ST_READY, 4, 4 + LEDGER_SERIAL_MAX, 0},
+	{LEDGER_CRL_LATEST, 1u << ST_READY, 4, 4, 0},
+	{LEDGER_GET_EXTENSIONS, 1u << ST_READY, 4, 4, 0},
+	{LEDGER_GET_PROP, 1u << ST_READY, 5, 4 + LEDGER_NAME_MAX, 0},
+	{LEDGER_GET_EVENTS, 1u << ST_READY, 12, 12, 0},
 };
 
 static void reply_error(struct service *s, uint32_t id, int rc, const char *msg)
@@ -220,6 +225,175 @@ static void handle_verify(struct service *s, struct ledger *l, const struct ipc_
 	service_reply(s, LEDGER_VERIFIED, m->hdr.id, &w);
 }
 
+static int add_revoked(const uint8_t *serial, size_t serial_len,
+		       const struct ledger_revoked_row *row, void *arg)
+{
+	struct ipc_wbuf *w = arg;
+
+	ipc_put_bytes(w, serial, serial_len);
+	ledger_revoked_row_encode(row, w);
+	return 0;
+}
+
+static void handle_revoked(struct service *s, struct ledger *l, const struct ipc_msg *m)
+{
+	struct ipc_rbuf r;
+	struct ipc_wbuf rows, w;
+	const uint8_t *after;
+	size_t after_len;
+	int n, more = 0;
+
+	ipc_rbuf_init(&r, m);
+	ipc_get_bytes(&r, &after, &after_len, LEDGER_SERIAL_MAX);
+	if (ipc_rbuf_done(&r) != 0)
+		violation(s, "revoked-list");
+	ipc_wbuf_init(&rows);
+	n = ledger_revoked_page(l, after, after_len, LEDGER_REVOKED_PAGE, add_revoked, &rows,
+				&more);
+	if (n < 0 || rows.failed) {
+		ipc_wbuf_free(&rows);
+		reply_error(s, m->hdr.id, LEDGER_EIO, "cannot read the revoked set");
+		return;
+	}
+	ipc_wbuf_init(&w);
+	ipc_put_u32(&w, (uint32_t)n);
+	ipc_put_raw(&w, rows.data, rows.len);
+	ipc_put_u32(&w, more ? 1 : 0);
+	ipc_wbuf_free(&rows);
+	service_reply(s, LEDGER_REVOKED_ROWS, m->hdr.id, &w);
+}
+
+static void handle_crl_latest(struct service *s, struct ledger *l, const struct ipc_msg *m)
+{
+	struct ledger_crl_row row;
+	struct ipc_rbuf r;
+	struct ipc_wbuf w;
+	uint64_t number;
+	uint32_t want_base;
+	int rc;
+
+	ipc_rbuf_init(&r, m);
+	want_base = ipc_get_u32(&r);
+	if (ipc_rbuf_done(&r) != 0 || want_base > 1)
+		violation(s, "crl-latest");
+	rc = ledger_crl_latest(l, (int)want_base, &number, &row);
+	if (rc != LEDGER_OK) {
+		reply_error(s, m->hdr.id, rc, rc == LEDGER_ENOTFOUND ? "no CRL published yet"
+								     : "cannot read the CRLs");
+		return;
+	}
+	ipc_wbuf_init(&w);
+	ipc_put_u64(&w, number);
+	ledger_crl_row_encode(&row, &w);
+	service_reply(s, LEDGER_CRL_ROW, m->hdr.id, &w);
+}
+
+/* Appends record seq to w as bytes; LEDGER_OK or the store's error. */
+static int put_record_bytes(struct ledger *l, uint64_t seq, struct ipc_wbuf *w, size_t *len)
+{
+	uint8_t *rec;
+	int rc = ledger_get_record(l, seq, &rec, len);
+
+	if (rc != LEDGER_OK)
+		return rc;
+	ipc_put_bytes(w, rec, *len);
+	free(rec);
+	return LEDGER_OK;
+}
+
+static void reply_events(struct service *s, uint32_t id, struct ipc_wbuf *recs, uint32_t n)
+{
+	struct ipc_wbuf w;
+
+	ipc_wbuf_init(&w);
+	ipc_put_u32(&w, n);
+	ipc_put_raw(&w, recs->data, recs->len);
+	ipc_wbuf_free(recs);
+	service_reply(s, LEDGER_EVENTS, id, &w);
+}
+
+static void handle_extensions(struct service *s, struct ledger *l, const struct ipc_msg *m)
+{
+	uint64_t seqs[LEDGER_SEQS_MAX];
+	struct ipc_rbuf r;
+	struct ipc_wbuf recs;
+	size_t n = 0, len;
+	uint32_t id;
+
+	ipc_rbuf_init(&r, m);
+	id = ipc_get_u32(&r);
+	if (ipc_rbuf_done(&r) != 0)
+		violation(s, "get-extensions");
+	if (ledger_extension_seqs(l, id, seqs, &n) != LEDGER_OK) {
+		reply_error(s, m->hdr.id, LEDGER_EIO, "cannot read the extensions");
+		return;
+	}
+	ipc_wbuf_init(&recs);
+	for (size_t i = 0; i < n; i++) {
+		if (put_record_bytes(l, seqs[i], &recs, &len) != LEDGER_OK) {
+			ipc_wbuf_free(&recs);
+			reply_error(s, m->hdr.id, LEDGER_EIO, "cannot read an extension event");
+			return;
+		}
+	}
+	reply_events(s, m->hdr.id, &recs, (uint32_t)n);
+}
+
+static void handle_get_prop(struct service *s, struct ledger *l, const struct ipc_msg *m)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	struct ipc_rbuf r;
+	struct ipc_wbuf w;
+	uint64_t seq;
+	size_t len;
+	int rc;
+
+	ipc_rbuf_init(&r, m);
+	ipc_get_str(&r, name, sizeof(name));
+	if (ipc_rbuf_done(&r) != 0)
+		violation(s, "get-prop");
+	rc = ledger_prop_seq(l, name, &seq);
+	ipc_wbuf_init(&w);
+	if (rc == LEDGER_OK)
+		rc = put_record_bytes(l, seq, &w, &len);
+	if (rc != LEDGER_OK) {
+		ipc_wbuf_free(&w);
+		reply_error(s, m->hdr.id, rc, rc == LEDGER_ENOTFOUND ? "property not set"
+								     : "cannot read the property");
+		return;
+	}
+	service_reply(s, LEDGER_EVENT, m->hdr.id, &w);
+}
+
+static void handle_get_events(struct service *s, struct ledger *l, const struct ipc_msg *m)
+{
+	struct ipc_rbuf r;
+	struct ipc_wbuf recs;
+	uint64_t first;
+	uint32_t max, n = 0;
+	size_t total = 0, len;
+	int rc = LEDGER_OK;
+
+	ipc_rbuf_init(&r, m);
+	first = ipc_get_u64(&r);
+	max = ipc_get_u32(&r);
+	if (ipc_rbuf_done(&r) != 0)
+		violation(s, "get-events");
+	ipc_wbuf_init(&recs);
+	/* Stop at the head (not found), at max, or once about a megabyte is out. */
+	while (n < max && total < LEDGER_EVENTS_BYTES &&
+	       (rc = put_record_bytes(l, first + n, &recs, &len)) == LEDGER_OK) {
+		total += len;
+		n++;
+	}
+	if (rc == LEDGER_EIO) {
+		ipc_wbuf_free(&recs);
+		reply_error(s, m->hdr.id, rc, "cannot read the journal");
+		return;
+	}
+	reply_events(s, m->hdr.id, &recs, n);
+}
+
 static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 {
 	struct ledger *l = ctx;
@@ -252,6 +426,21 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 		break;
 	case LEDGER_VERIFY:
 		handle_verify(s, l, m);
+		break;
+	case LEDGER_REVOKED_LIST:
+		handle_revoked(s, l, m);
+		break;
+	case LEDGER_CRL_LATEST:
+		handle_crl_latest(s, l, m);
+		break;
+	case LEDGER_GET_EXTENSIONS:
+		handle_extensions(s, l, m);
+		break;
+	case LEDGER_GET_PROP:
+		handle_get_prop(s, l, m);
+		break;
+	case LEDGER_GET_EVENTS:
+		handle_get_events(s, l, m);
 		break;
 	default:
 		fatalx("unexpected message type %u", m->hdr.type); /* the whitelist let it by */

@@ -77,6 +77,28 @@ int ledger_get_request(struct ledger *l, uint32_t id, struct ledger_request_row 
 int ledger_get_cert(struct ledger *l, const uint8_t *serial, size_t serial_len,
 		    struct ledger_cert_row *row);
 
+/* Administration's ordered reads (walk.c). */
+#define LEDGER_SEQS_MAX 64 /* extensions per request, events per property name */
+
+/* The revoked set in serial order, from the first serial after `after` (all when
+ * after_len is 0), at most limit rows; released holds (unrevoked) are there too,
+ * with reason LEDGER_REASON_RELEASED, for delta CRLs' removeFromCRL. Returns the
+ * rows given (more set when others follow) or LEDGER_EIO. */
+#define LEDGER_REASON_RELEASED 8 /* RFC 5280 removeFromCRL */
+int ledger_revoked_page(struct ledger *l, const uint8_t *after, size_t after_len,
+			unsigned limit,
+			int (*cb)(const uint8_t *serial, size_t serial_len,
+				  const struct ledger_revoked_row *row, void *arg),
+			void *arg, int *more);
+/* The latest CRL (want_base: the latest base CRL). LEDGER_OK, ENOTFOUND or EIO. */
+int ledger_crl_latest(struct ledger *l, int want_base, uint64_t *number,
+		      struct ledger_crl_row *row);
+/* The extension-set events of a request, in seq order. */
+int ledger_extension_seqs(struct ledger *l, uint32_t request_id,
+			  uint64_t seqs[LEDGER_SEQS_MAX], size_t *n);
+/* The latest property-changed event for name. */
+int ledger_prop_seq(struct ledger *l, const char *name, uint64_t *seq);
+
 /* Runs q over the request index in request id order; calls cb for each matching
  * row until q->limit rows were given or cb returns non-zero. *more is set when
  * further rows match. Returns the number of rows given, or -1. */

@@ -221,3 +221,57 @@ int x509i_exts_write(asn1_node node, const char *field, const struct x509i_exts 
 	}
 	return 0;
 }
+
+/* One DER element exactly: tag (low form), definite length, nothing after. */
+static int one_element(const uint8_t *p, size_t len)
+{
+	size_t n, hdr = 2, body;
+
+	if (len < 2 || (p[0] & 0x1f) == 0x1f)
+		return 0;
+	if (p[1] < 0x80) {
+		body = p[1];
+	} else {
+		n = p[1] & 0x7f;
+		if (n == 0 || n > 4 || len < 2 + n)
+			return 0;
+		body = 0;
+		for (size_t i = 0; i < n; i++)
+			body = body << 8 | p[2 + i];
+		hdr += n;
+	}
+	return body == len - hdr;
+}
+
+int x509i_ext_given(struct x509i_exts *x, const struct x509_ext_in *in, char *err,
+		    size_t errlen)
+{
+	struct x509i_ext *e;
+
+	if (in->oid == NULL || !x509i_oid_valid(in->oid)) {
+		x509i_err(err, errlen, "extension: not a dotted OID");
+		return -1;
+	}
+	for (size_t i = 0; i < x->n; i++)
+		if (strcmp(x->e[i].oid, in->oid) == 0) {
+			x509i_err(err, errlen, "extension %s: appears twice", in->oid);
+			return -1;
+		}
+	if (!one_element(in->value, in->len)) {
+		x509i_err(err, errlen, "extension %s: value is not one DER element", in->oid);
+		return -1;
+	}
+	if (x->n == X509I_MAX_EXT) {
+		x509i_err(err, errlen, "extension %s: too many extensions", in->oid);
+		return -1;
+	}
+	e = &x->e[x->n];
+	if (x509i_buf_set(&e->value, in->value, in->len) != 0) {
+		x509i_err(err, errlen, "out of memory");
+		return -1;
+	}
+	e->oid = in->oid;
+	e->critical = in->critical;
+	x->n++;
+	return 0;
+}

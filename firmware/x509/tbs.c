@@ -74,6 +74,13 @@ static int build_exts(const struct x509_tbs *t, struct x509i_exts *x, char *err,
 	     (t->aia_ocsp_url && *t->aia_ocsp_url)) &&
 	    x509i_ext_aia(x, t->aia_ca_issuers_url, t->aia_ocsp_url, err, errlen) != 0)
 		return -1;
+	if (t->n_extra > X509_MAX_EXTRA_EXT) {
+		x509i_err(err, errlen, "more than %d extra extensions", X509_MAX_EXTRA_EXT);
+		return -1;
+	}
+	for (size_t i = 0; i < t->n_extra; i++)
+		if (x509i_ext_given(x, &t->extra[i], err, errlen) != 0)
+			return -1;
 	return 0;
 }
 

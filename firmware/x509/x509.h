@@ -70,6 +70,16 @@ void x509_serial_from_random(uint8_t serial[X509_SERIAL_LEN]);
 
 /* ---- building ---- */
 
+/* An extension given whole (an officer's SetExtension): its value is one DER
+ * element, written as the extnValue's contents. */
+struct x509_ext_in {
+	const char *oid; /* dotted */
+	int critical;
+	const uint8_t *value;
+	size_t len;
+};
+#define X509_MAX_EXTRA_EXT 8
+
 struct x509_tbs {
 	uint8_t serial[20];
 	size_t serial_len;  /* 1..20; first byte < 0x80 and not a redundant 0x00 */
@@ -91,6 +101,9 @@ struct x509_tbs {
 	const char *cdp_url;   /* CRLDistributionPoints fullName URI, NULL/"" none */
 	const char *aia_ca_issuers_url; /* AIA caIssuers URI, NULL/"" none */
 	const char *aia_ocsp_url;       /* AIA OCSP URI, NULL/"" none */
+	const struct x509_ext_in *extra; /* written after the built-in ones; an OID */
+	size_t n_extra;                  /* may appear once in all (the caller drops
+					  * the built-in one it replaces) */
 };
 
 /* DER TBSCertificate (v3). 0 or -1 with a message naming the bad field. */

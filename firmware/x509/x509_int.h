@@ -82,7 +82,7 @@ struct x509i_ext {
 	int critical;
 	struct x509_buf value; /* DER extnValue contents */
 };
-#define X509I_MAX_EXT 8
+#define X509I_MAX_EXT (8 + X509_MAX_EXTRA_EXT)
 struct x509i_exts {
 	struct x509i_ext e[X509I_MAX_EXT];
 	size_t n;
@@ -90,6 +90,10 @@ struct x509i_exts {
 void x509i_exts_free(struct x509i_exts *x);
 int x509i_ext_basic_constraints(struct x509i_exts *x, int is_ca, int path_len, char *err,
 				size_t errlen);
+/* Appends an extension given whole; refuses an OID already in x, a bad OID and a
+ * value that is not exactly one DER element. */
+int x509i_ext_given(struct x509i_exts *x, const struct x509_ext_in *in, char *err,
+		    size_t errlen);
 int x509i_ext_key_usage(struct x509i_exts *x, unsigned ku, char *err, size_t errlen);
 int x509i_ext_eku(struct x509i_exts *x, const char *const *oids, size_t n, char *err,
 		  size_t errlen);

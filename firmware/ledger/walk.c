@@ -1,0 +1,259 @@
+/* Ordered reads over the indexes that administration needs: the revoked set (for
+ * CRLs), the latest CRL, the extensions set on a request, a property's latest
+ * event and a run of journal records (for the audit). One cursor walk serves them
+ * all; each read is its own read-committed transaction, retried on deadlock
+ * before any row was handed out. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "firmware/ledger/ledger_int.h"
+
+#define WALK_RETRIES 5
+
+enum walk_mode {
+	WALK_FROM,     /* keys >= start (all keys when start_len is 0), ascending */
+	WALK_DUPS,     /* the duplicates of exactly start */
+	WALK_BACKWARD, /* from the last key down */
+};
+
+typedef int (*walk_fn)(const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, void *arg);
+
+/* One pass; *given counts the callbacks made, so a deadlock after the first is
+ * not retried (the caller would see rows twice). */
+static int walk_pass(struct ledger *l, enum ix i, enum walk_mode mode, const void *start,
+		     size_t start_len, walk_fn cb, void *arg, int *given)
+{
+	DB *db = l->ix.db[i];
+	DB_TXN *txn;
+	DBC *c;
+	DBT k, v;
+	u_int32_t op, next;
+	int rc;
+
+	if ((rc = l->env->txn_begin(l->env, NULL, &txn, DB_READ_COMMITTED)) != 0)
+		return rc;
+	if ((rc = db->cursor(db, txn, &c, DB_READ_COMMITTED)) != 0) {
+		txn->abort(txn);
+		return rc;
+	}
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	k.flags = DB_DBT_REALLOC;
+	v.flags = DB_DBT_REALLOC;
+	switch (mode) {
+	case WALK_FROM:
+		op = start_len > 0 ? DB_SET_RANGE : DB_FIRST;
+		next = DB_NEXT;
+		break;
+	case WALK_DUPS:
+		op = DB_SET;
+		next = DB_NEXT_DUP;
+		break;
+	default:
+		op = DB_LAST;
+		next = DB_PREV;
+		break;
+	}
+	if (op == DB_SET_RANGE || op == DB_SET) {
+		k.data = malloc(start_len);
+		if (k.data == NULL) {
+			rc = ENOMEM;
+			goto out;
+		}
+		memcpy(k.data, start, start_len);
+		k.size = (u_int32_t)start_len;
+	}
+	while ((rc = c->get(c, &k, &v, op)) == 0) {
+		op = next;
+		(*given)++;
+		if (cb(k.data, k.size, v.data, v.size, arg) != 0)
+			break;
+	}
+out:
+	free(k.data);
+	free(v.data);
+	c->close(c);
+	txn->commit(txn, 0);
+	return rc == DB_NOTFOUND ? 0 : rc;
+}
+
+static int walk(struct ledger *l, enum ix i, enum walk_mode mode, const void *start,
+		size_t start_len, walk_fn cb, void *arg)
+{
+	for (int attempt = 0; attempt < WALK_RETRIES; attempt++) {
+		int given = 0;
+		int rc = walk_pass(l, i, mode, start, start_len, cb, arg, &given);
+
+		if (rc == 0)
+			return LEDGER_OK;
+		if (rc != DB_LOCK_DEADLOCK || given > 0)
+			return LEDGER_EIO;
+	}
+	return LEDGER_EIO;
+}
+
+/* ---- the revoked set ---- */
+
+struct revoked_walk {
+	const uint8_t *after;
+	size_t after_len;
+	unsigned limit, n;
+	int more, bad;
+	int (*cb)(const uint8_t *, size_t, const struct ledger_revoked_row *, void *);
+	void *arg;
+};
+
+static int revoked_one(const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, void *arg)
+{
+	struct revoked_walk *w = arg;
+	struct ledger_revoked_row row;
+
+	/* SET_RANGE lands on the last serial given when it is still there: skip it. */
+	if (w->after_len > 0 && kl == w->after_len && memcmp(k, w->after, kl) == 0)
+		return 0;
+	if (kl == 0 || kl > LEDGER_SERIAL_MAX || ledger_revoked_row_decode(v, vl, &row) != 0) {
+		w->bad = 1;
+		return 1;
+	}
+	if (w->n == w->limit) {
+		w->more = 1;
+		return 1;
+	}
+	w->n++;
+	return w->cb(k, kl, &row, w->arg);
+}
+
+int ledger_revoked_page(struct ledger *l, const uint8_t *after, size_t after_len,
+			unsigned limit,
+			int (*cb)(const uint8_t *serial, size_t serial_len,
+				  const struct ledger_revoked_row *row, void *arg),
+			void *arg, int *more)
+{
+	struct revoked_walk w = {after, after_len, limit, 0, 0, 0, cb, arg};
+	int rc = walk(l, IX_REVOKED, WALK_FROM, after, after_len, revoked_one, &w);
+
+	*more = w.more;
+	if (rc != LEDGER_OK || w.bad)
+		return LEDGER_EIO;
+	return (int)w.n;
+}
+
+/* ---- CRLs ---- */
+
+struct crl_walk {
+	int want_base, found, bad;
+	uint64_t number;
+	struct ledger_crl_row row;
+};
+
+static int crl_one(const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, void *arg)
+{
+	struct crl_walk *w = arg;
+	struct ledger_crl_row row;
+
+	if (kl != 8 || ledger_crl_row_decode(v, vl, &row) != 0) {
+		w->bad = 1;
+		return 1;
+	}
+	if (w->want_base && row.is_delta)
+		return 0;
+	w->found = 1;
+	w->row = row;
+	w->number = 0;
+	for (int i = 0; i < 8; i++)
+		w->number = w->number << 8 | k[i];
+	return 1;
+}
+
+int ledger_crl_latest(struct ledger *l, int want_base, uint64_t *number,
+		      struct ledger_crl_row *row)
+{
+	struct crl_walk w = {.want_base = want_base};
+	int rc = walk(l, IX_CRLS, WALK_BACKWARD, NULL, 0, crl_one, &w);
+
+	if (rc != LEDGER_OK || w.bad)
+		return LEDGER_EIO;
+	if (!w.found)
+		return LEDGER_ENOTFOUND;
+	*number = w.number;
+	*row = w.row;
+	return LEDGER_OK;
+}
+
+/* ---- sequence lists: extensions of a request, a property ---- */
+
+struct seq_walk {
+	uint64_t seqs[LEDGER_SEQS_MAX];
+	size_t n;
+	int bad, more;
+};
+
+static int seq_one(const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, void *arg)
+{
+	struct seq_walk *w = arg;
+	uint64_t seq = 0;
+
+	(void)k;
+	(void)kl;
+	if (vl != 8) {
+		w->bad = 1;
+		return 1;
+	}
+	if (w->n == LEDGER_SEQS_MAX) {
+		w->more = 1;
+		return 1;
+	}
+	for (int i = 0; i < 8; i++)
+		seq = seq << 8 | v[i];
+	w->seqs[w->n++] = seq;
+	return 0;
+}
+
+static int seqs_of(struct ledger *l, enum ix i, const void *key, size_t kl, uint64_t *seqs,
+		   size_t *n)
+{
+	struct seq_walk *w = calloc(1, sizeof(*w));
+	int rc;
+
+	if (w == NULL)
+		return LEDGER_EIO;
+	rc = walk(l, i, WALK_DUPS, key, kl, seq_one, w);
+	if (rc == LEDGER_OK && (w->bad || w->more))
+		rc = LEDGER_EIO;
+	if (rc == LEDGER_OK) {
+		memcpy(seqs, w->seqs, w->n * sizeof(seqs[0]));
+		*n = w->n;
+	}
+	free(w);
+	return rc;
+}
+
+int ledger_extension_seqs(struct ledger *l, uint32_t request_id,
+			  uint64_t seqs[LEDGER_SEQS_MAX], size_t *n)
+{
+	uint8_t k[4];
+
+	ledger_be32(request_id, k);
+	return seqs_of(l, IX_EXTENSIONS, k, 4, seqs, n);
+}
+
+int ledger_prop_seq(struct ledger *l, const char *name, uint64_t *seq)
+{
+	uint64_t seqs[LEDGER_SEQS_MAX];
+	size_t n = 0;
+	int rc;
+
+	if (name[0] == 0)
+		return LEDGER_ENOTFOUND;
+	rc = seqs_of(l, IX_PROPS, name, strlen(name), seqs, &n);
+	if (rc != LEDGER_OK)
+		return rc;
+	if (n == 0)
+		return LEDGER_ENOTFOUND;
+	*seq = seqs[n - 1]; /* one per name, or sorted dups: the highest is the latest */
+	for (size_t i = 0; i < n; i++)
+		if (seqs[i] > *seq)
+			*seq = seqs[i];
+	return LEDGER_OK;
+}
