@@ -76,6 +76,15 @@ int service_run(int fd, const char *peer, uint32_t max_payload, const struct ipc
 		size_t n_rules, unsigned nthreads, service_handler handle,
 		int (*is_inline)(uint32_t type), void *ctx)
 {
+	return service_run_flags(fd, peer, max_payload, rules, n_rules, nthreads, handle,
+				 is_inline, ctx, 0);
+}
+
+int service_run_flags(int fd, const char *peer, uint32_t max_payload,
+		      const struct ipc_rule *rules, size_t n_rules, unsigned nthreads,
+		      service_handler handle, int (*is_inline)(uint32_t type), void *ctx,
+		      int flags)
+{
 	static struct service zero;
 	struct service *s = malloc(sizeof(*s));
 	pthread_t tids[SERVICE_THREADS_MAX];
@@ -107,10 +116,19 @@ int service_run(int fd, const char *peer, uint32_t max_payload, const struct ipc
 
 		if (rc == 0 || (rc < 0 && s->peer_gone))
 			break;
+		if (rc < 0 && (flags & SERVICE_VIOLATION_ENDS_CHANNEL)) {
+			log_warnx("channel to the %s ended: %s", peer, err);
+			break;
+		}
 		if (rc < 0)
 			fatalx("channel to the %s: %s", peer, err);
-		if (ipc_check(rules, n_rules, s->state, &s->chan, &m, err, sizeof(err)) == NULL)
-			fatalx("protocol violation: %s", err);
+		if (ipc_check(rules, n_rules, s->state, &s->chan, &m, err, sizeof(err)) == NULL) {
+			if (!(flags & SERVICE_VIOLATION_ENDS_CHANNEL))
+				fatalx("protocol violation: %s", err);
+			log_warnx("protocol violation by the %s, channel closed: %s", peer, err);
+			ipc_msg_free(&m);
+			break;
+		}
 		if (is_inline != NULL && is_inline(m.hdr.type)) {
 			handle(s, &m, ctx);
 			ipc_msg_free(&m);

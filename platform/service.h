@@ -42,6 +42,15 @@ int service_run(int fd, const char *peer, uint32_t max_payload, const struct ipc
 		size_t n_rules, unsigned nthreads, service_handler handle,
 		int (*is_inline)(uint32_t type), void *ctx);
 
+/* The same with flags: SERVICE_VIOLATION_ENDS_CHANNEL makes a bad frame end this
+ * channel instead of the process (for the console's socket, whose peer is a
+ * local tool, not one of the appliance's own processes). */
+#define SERVICE_VIOLATION_ENDS_CHANNEL 1
+int service_run_flags(int fd, const char *peer, uint32_t max_payload,
+		      const struct ipc_rule *rules, size_t n_rules, unsigned nthreads,
+		      service_handler handle, int (*is_inline)(uint32_t type), void *ctx,
+		      int flags);
+
 /* Sends a reply built in w (or an empty one when w is NULL) and frees w. A peer
  * that cannot be answered (gone) ends the channel, not the process. */
 void service_reply(struct service *s, uint32_t type, uint32_t id, struct ipc_wbuf *w);

@@ -17,10 +17,15 @@ int profile_root(struct ca *ca, const struct x509_buf *subject, unsigned days,
 /* The CA exchange certificate: KeyUsage keyEncipherment, EKU 1.3.6.1.4.1.311.21.5. */
 int profile_xchg(struct ca *ca, const struct x509_buf *subject, const struct x509_buf *spki,
 		 unsigned days, struct x509_tbs *t, char *err, size_t errlen);
-/* End entity for profile CUST_PROFILE_*; validity capped at the CA's notAfter. */
+/* The CDP/AIA pointers issued certificates carry (the CA's properties). */
+struct ca_urls {
+	char cdp[512], aia[512], ocsp[512];
+};
+/* End entity for profile CUST_PROFILE_*; validity capped at the CA's notAfter.
+ * urls: the pointers to write (they must outlive t), or NULL for ca.conf's. */
 int profile_end_entity(struct ca *ca, unsigned profile, const struct x509_buf *subject,
-		       const struct x509_buf *spki, unsigned days, struct x509_tbs *t,
-		       char *err, size_t errlen);
+		       const struct x509_buf *spki, unsigned days, const struct ca_urls *urls,
+		       struct x509_tbs *t, char *err, size_t errlen);
 /* Frees what a profile allocated in t (issuer, subject, spki copies). */
 void profile_free(struct x509_tbs *t);
 

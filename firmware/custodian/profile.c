@@ -89,12 +89,13 @@ int profile_root(struct ca *ca, const struct x509_buf *subject, unsigned days,
 	return 0;
 }
 
-/* Issued certificates carry the CA's CDP/AIA pointers from ca.conf. */
-static void set_pointers(struct ca *ca, struct x509_tbs *t)
+/* Issued certificates carry the CA's CDP/AIA pointers: its properties when given,
+ * ca.conf's otherwise. */
+static void set_pointers(struct ca *ca, const struct ca_urls *urls, struct x509_tbs *t)
 {
-	t->cdp_url = conf_get(&ca->conf, "cdp_url");
-	t->aia_ca_issuers_url = conf_get(&ca->conf, "aia_url");
-	t->aia_ocsp_url = conf_get(&ca->conf, "ocsp_url");
+	t->cdp_url = urls ? urls->cdp : conf_get(&ca->conf, "cdp_url");
+	t->aia_ca_issuers_url = urls ? urls->aia : conf_get(&ca->conf, "aia_url");
+	t->aia_ocsp_url = urls ? urls->ocsp : conf_get(&ca->conf, "ocsp_url");
 	memcpy(t->aki, ca->key_id, 20);
 	t->has_aki = 1;
 	t->ski = 1;
@@ -113,7 +114,7 @@ int profile_xchg(struct ca *ca, const struct x509_buf *subject, const struct x50
 	if (profile_base(ca, &ca->cert.subject, subject, spki, days, t, err, errlen) != 0)
 		return -1;
 	cap_validity(ca, t);
-	set_pointers(ca, t);
+	set_pointers(ca, NULL, t);
 	t->key_usage = X509_KU_KEY_ENCIPHERMENT;
 	t->eku[0] = OID_EKU_CA_EXCHANGE;
 	t->n_eku = 1;
@@ -121,8 +122,8 @@ int profile_xchg(struct ca *ca, const struct x509_buf *subject, const struct x50
 }
 
 int profile_end_entity(struct ca *ca, unsigned profile, const struct x509_buf *subject,
-		       const struct x509_buf *spki, unsigned days, struct x509_tbs *t,
-		       char *err, size_t errlen)
+		       const struct x509_buf *spki, unsigned days, const struct ca_urls *urls,
+		       struct x509_tbs *t, char *err, size_t errlen)
 {
 	enum x509_key_type kt;
 	unsigned bits;
@@ -134,7 +135,7 @@ int profile_end_entity(struct ca *ca, unsigned profile, const struct x509_buf *s
 	if (profile_base(ca, &ca->cert.subject, subject, spki, days, t, err, errlen) != 0)
 		return -1;
 	cap_validity(ca, t);
-	set_pointers(ca, t);
+	set_pointers(ca, urls, t);
 	/* An EC key cannot encipher keys: keyEncipherment only for RSA. */
 	t->key_usage = X509_KU_DIGITAL_SIGNATURE;
 	if (x509_spki_key(spki->data, spki->len, &kt, &bits) == 0 && kt == X509_KEY_RSA)

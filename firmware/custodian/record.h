@@ -32,4 +32,31 @@ int record_get_request(struct record *r, uint32_t id, struct ledger_request_row 
 int record_get_cert(struct record *r, uint64_t seq, uint8_t **der, size_t *len, char *err,
 		    size_t errlen);
 
+/* ---- administration's reads (record_admin.c) ---- */
+
+/* Sends a request of type built in w and waits for the reply: 0 with *m of type
+ * expect (the caller frees it), 1 when the ledger answered "not found", -1 with
+ * err otherwise. */
+int record_call(struct record *r, uint32_t type, struct ipc_wbuf *w, uint32_t expect,
+		struct ipc_msg *m, char *err, size_t errlen);
+/* Record seq's bytes (malloc()ed). 0, 1 (no such event) or -1. */
+int record_get_record(struct record *r, uint64_t seq, uint8_t **rec, size_t *len, char *err,
+		      size_t errlen);
+/* The latest value of a property (malloc()ed). 0, 1 (never set) or -1. */
+int record_get_prop(struct record *r, const char *name, uint8_t **value, size_t *len,
+		    char *err, size_t errlen);
+/* The latest CRL (want_base: base CRL). 0, 1 (none yet) or -1. */
+int record_crl_latest(struct record *r, int want_base, uint64_t *number,
+		      struct ledger_crl_row *row, char *err, size_t errlen);
+/* Calls cb for every entry of the revoked set (released holds included), paging
+ * through the ledger. 0 or -1. */
+int record_revoked_all(struct record *r,
+		       int (*cb)(const uint8_t *serial, size_t serial_len,
+				 const struct ledger_revoked_row *row, void *arg),
+		       void *arg, char *err, size_t errlen);
+/* Calls cb with each decoded extension-set event of request id. 0 or -1. */
+int record_extensions(struct record *r, uint32_t id,
+		      int (*cb)(const struct ledger_event *ev, void *arg), void *arg, char *err,
+		      size_t errlen);
+
 #endif

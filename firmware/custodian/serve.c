@@ -94,7 +94,7 @@ static void handle_issue(struct service *s, struct server *srv, const struct ipc
 		send_error(s, m->hdr.id, HR_CERTSRV_E_BAD_REQUESTSUBJECT, err);
 		return;
 	}
-	if (profile_end_entity(srv->ca, profile, &name, &spki, days, &t, err, sizeof(err)) != 0) {
+	if (profile_end_entity(srv->ca, profile, &name, &spki, days, NULL, &t, err, sizeof(err)) != 0) {
 		send_error(s, m->hdr.id, HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE, err);
 		x509_buf_free(&name);
 		return;

@@ -10,6 +10,7 @@
 #include "firmware/custodian/issue.h"
 #include "firmware/custodian/proto.h"
 #include "platform/log.h"
+#include "firmware/custodian/props.h"
 
 #define DEFAULT_DAYS 365
 #define MAX_DAYS 3650
@@ -73,19 +74,29 @@ static void ca_event(struct ledger_event *ev, uint32_t type)
 	ev->actor = "CA";
 }
 
-/* Records a disposition; 0 or -1 with err. */
-static int record_disposition(struct submit_ctx *c, uint32_t request_id, uint32_t disp,
-			      uint32_t hresult, const char *message, char *err, size_t errlen)
+int submit_record_disposition(struct submit_ctx *c, uint32_t request_id, uint32_t disp,
+			      uint32_t hresult, const char *message, uint32_t actor_kind,
+			      const char *actor, char *err, size_t errlen)
 {
 	struct ledger_event ev;
 	int refused;
 
 	ca_event(&ev, EV_DISPOSITION);
+	ev.actor_kind = actor_kind;
+	ev.actor = actor;
 	ev.u.disposition.request_id = request_id;
 	ev.u.disposition.disposition = disp;
 	ev.u.disposition.hresult = hresult;
 	ev.u.disposition.message = message;
 	return record_append(c->rec, &ev, &refused, err, errlen);
+}
+
+/* A disposition the CA's policy decided. */
+static int record_disposition(struct submit_ctx *c, uint32_t request_id, uint32_t disp,
+			      uint32_t hresult, const char *message, char *err, size_t errlen)
+{
+	return submit_record_disposition(c, request_id, disp, hresult, message, ACTOR_CA, "CA",
+					 err, errlen);
 }
 
 /* Records and answers a decision that carries no certificate. */
@@ -146,37 +157,100 @@ static int record_issued(struct submit_ctx *c, uint32_t request_id, const struct
 	return record_append(c->rec, &ev, &refused, err, errlen);
 }
 
+/* An officer's extensions: one whose OID the profile writes replaces the
+ * profile's; a disabled one (value NULL) only removes it. The ones written are
+ * copied to kept, which t then points to. */
+static void apply_extra(struct x509_tbs *t, const struct x509_ext_in *extra, size_t n_extra,
+			struct x509_ext_in kept[X509_MAX_EXTRA_EXT])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < n_extra; i++) {
+		const char *oid = extra[i].oid;
+
+		if (strcmp(oid, "2.5.29.15") == 0) {
+			t->key_usage = 0;
+		} else if (strcmp(oid, "2.5.29.37") == 0) {
+			t->n_eku = 0;
+			t->eku[0] = NULL;
+		} else if (strcmp(oid, "2.5.29.31") == 0) {
+			t->cdp_url = NULL;
+		} else if (strcmp(oid, "1.3.6.1.5.5.7.1.1") == 0) {
+			t->aia_ca_issuers_url = NULL;
+			t->aia_ocsp_url = NULL;
+		}
+		if (extra[i].value != NULL && n < X509_MAX_EXTRA_EXT)
+			kept[n++] = extra[i];
+	}
+	t->extra = kept;
+	t->n_extra = n;
+}
+
+int submit_issue(struct submit_ctx *c, uint32_t request_id, const struct x509_buf *subject,
+		 const struct x509_buf *spki, const struct x509_ext_in *extra, size_t n_extra,
+		 struct issue_result *out)
+{
+	struct x509_ext_in kept[X509_MAX_EXTRA_EXT];
+	struct ca_urls urls;
+	struct x509_tbs t;
+	struct intent in;
+	char err[512];
+
+	memset(out, 0, sizeof(*out));
+	if (c->props != NULL)
+		props_urls(c->props, &urls);
+	if (profile_end_entity(c->ca, CUST_PROFILE_CLIENT, subject, spki, c->policy.days,
+			       c->props != NULL ? &urls : NULL, &t, err, sizeof(err)) != 0) {
+		out->disposition = DISP_FAILED;
+		out->hresult = HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE;
+		snprintf(out->message, sizeof(out->message), "%s", err);
+		goto decided;
+	}
+	apply_extra(&t, extra, n_extra, kept);
+	in.c = c;
+	in.request_id = request_id;
+	in.t = &t;
+	if (issue_sign_recorded(c->ca, &c->ca->sign_key, &c->ca->spki, &t, record_intent, &in,
+				&out->cert, err, sizeof(err)) != 0) {
+		log_warnx("request %u: issuance failed: %s", request_id, err);
+		out->disposition = DISP_FAILED;
+		out->hresult = HR_NTE_FAIL;
+		snprintf(out->message, sizeof(out->message), "%s", err);
+		profile_free(&t);
+		goto decided;
+	}
+	if (record_issued(c, request_id, &t, &out->cert, err, sizeof(err)) != 0 ||
+	    record_disposition(c, request_id, DISP_ISSUED, 0, "Issued", err, sizeof(err)) != 0) {
+		profile_free(&t);
+		goto unrecorded;
+	}
+	profile_free(&t);
+	out->disposition = DISP_ISSUED;
+	snprintf(out->message, sizeof(out->message), "Issued");
+	return 0;
+decided:
+	if (record_disposition(c, request_id, out->disposition, out->hresult, out->message, err,
+			       sizeof(err)) == 0)
+		return 0;
+unrecorded:
+	x509_buf_free(&out->cert);
+	snprintf(out->message, sizeof(out->message), "%s", err);
+	return -1;
+}
+
 /* Builds, records, signs, records, answers. A certificate that could not be
  * recorded is never released. */
 static void issue(struct service *s, struct submit_ctx *c, uint32_t id, uint32_t request_id,
 		  const struct x509_buf *subject, const struct x509_buf *spki)
 {
-	struct x509_buf cert = {0};
-	struct x509_tbs t;
-	struct intent in;
-	char err[512];
+	struct issue_result r;
 
-	if (profile_end_entity(c->ca, CUST_PROFILE_CLIENT, subject, spki, c->policy.days, &t, err,
-			       sizeof(err)) != 0) {
-		decide(s, c, id, request_id, DISP_FAILED, HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE, err);
-		return;
-	}
-	in.c = c;
-	in.request_id = request_id;
-	in.t = &t;
-	if (issue_sign_recorded(c->ca, &c->ca->sign_key, &c->ca->spki, &t, record_intent, &in,
-				&cert, err, sizeof(err)) != 0) {
-		log_warnx("request %u: issuance failed: %s", request_id, err);
-		decide(s, c, id, request_id, DISP_FAILED, HR_NTE_FAIL, err);
-	} else if (record_issued(c, request_id, &t, &cert, err, sizeof(err)) != 0 ||
-		   record_disposition(c, request_id, DISP_ISSUED, 0, "Issued", err,
-				      sizeof(err)) != 0) {
-		reply_unrecorded(s, id, err);
-	} else {
-		reply_result(s, id, request_id, DISP_ISSUED, 0, "Issued", cert.data, cert.len);
-	}
-	x509_buf_free(&cert);
-	profile_free(&t);
+	if (submit_issue(c, request_id, subject, spki, NULL, 0, &r) != 0)
+		reply_unrecorded(s, id, r.message);
+	else
+		reply_result(s, id, request_id, r.disposition, r.hresult, r.message, r.cert.data,
+			     r.cert.len);
+	x509_buf_free(&r.cert);
 }
 
 /* The policy's checks on what the request asks for; 0, or an HRESULT and message. */

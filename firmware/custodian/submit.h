@@ -14,11 +14,35 @@ struct policy {
 	unsigned days;
 };
 
+struct props;
+
 struct submit_ctx {
 	struct ca *ca;
 	struct record *rec;
 	struct policy policy;
+	struct props *props; /* the CA's properties (CDP/AIA); NULL: ca.conf's */
 };
+
+/* What an issuance decided: the disposition recorded, and the certificate when
+ * issued (the caller frees cert). */
+struct issue_result {
+	uint32_t disposition, hresult;
+	char message[512];
+	struct x509_buf cert;
+};
+
+/* Builds the end-entity certificate for request_id from the typed subject and key
+ * (plus an officer's extensions: disabled ones, value NULL, only remove the
+ * profile's), records the intent, signs, records the certificate and the
+ * disposition. 0 with the decision in out (issued or failed, recorded), or -1
+ * when the ledger could not record (out->message says why; nothing released). */
+int submit_issue(struct submit_ctx *c, uint32_t request_id, const struct x509_buf *subject,
+		 const struct x509_buf *spki, const struct x509_ext_in *extra, size_t n_extra,
+		 struct issue_result *out);
+/* Records a disposition by an actor (the CA, or an operator). 0 or -1 with err. */
+int submit_record_disposition(struct submit_ctx *c, uint32_t request_id, uint32_t disp,
+			      uint32_t hresult, const char *message, uint32_t actor_kind,
+			      const char *actor, char *err, size_t errlen);
 
 /* Reads the policy from the CA's configuration; -1 with err on a bad value. */
 int policy_load(const struct ca *ca, struct policy *p, char *err, size_t errlen);

@@ -1,0 +1,87 @@
+/* The console's protocol: caadm <-> the custodian over the admin socket (a local
+ * stream socket cad binds at DATA/admin.sock, mode 0600, and hands to the
+ * custodian). Same framing and codec as proto.h. Every request but LOGIN starts
+ * with the 32-byte session token LOGIN returned; the custodian checks the token,
+ * then the operator's roles for the verb, then the payload, and journals the
+ * action with the operator's name (refusals included).
+ *
+ *   ADM_LOGIN        str operator | str passphrase      -> ADM_SESSION | ADM_ERROR
+ *   ADM_SESSION      bytes token (32) | u32 roles | i64 expires
+ *   ADM_LOGOUT       token                              -> ADM_OK
+ *   ADM_OP_ADD       token | str name | u32 roles | str passphrase   (admin)
+ *   ADM_OP_DEL       token | str name                   (admin)
+ *   ADM_OP_PASSWD    token | str name | str passphrase  (admin, or oneself)
+ *   ADM_OP_LIST      token                              -> ADM_OK (one line each)
+ *   ADM_VIEW         token | view query (ledger view.h) -> ADM_ROWS (LEDGER_ROWS
+ *                    payload)                           (any role)
+ *   ADM_DETAIL       token | u32 request id             -> ADM_DETAIL_IS (any role)
+ *   ADM_DETAIL_IS    str subject | str attributes | str requester | u32 n |
+ *                    n x (str oid | u32 flags | bytes value)  (extensions set)
+ *   ADM_SETEXT       token | u32 request id | str oid | u32 flags | bytes value
+ *                                                       (officer)
+ *   ADM_RESUBMIT     token | u32 request id             -> ADM_RESULT (officer)
+ *   ADM_DENY         token | u32 request id             -> ADM_RESULT (officer)
+ *   ADM_RESULT       u32 request id | u32 disposition | u32 hresult | str message |
+ *                    bytes cert
+ *   ADM_REVOKE       token | bytes serial | u32 reason | i64 when (0: now) |
+ *                    i64 invalidity (0: none)           (officer)
+ *   ADM_UNREVOKE     token | bytes serial               (officer)
+ *   ADM_CRL          token | u32 delta                  -> ADM_OK (admin, officer)
+ *   ADM_GETPROP      token | str name                   -> ADM_PROP (any role)
+ *   ADM_PROP         bytes value
+ *   ADM_SETPROP      token | str name | bytes value     (admin)
+ *   ADM_AUDIT        token | u64 first seq | u32 max    -> ADM_EVENTS (LEDGER_EVENTS
+ *                    payload)                           (auditor)
+ *   ADM_VERIFY       token                              -> ADM_OK | ADM_ERROR (auditor)
+ *   ADM_OK           str message
+ *   ADM_ERROR        u32 hresult | str message
+ */
+#ifndef CUSTODIAN_ADMIN_PROTO_H
+#define CUSTODIAN_ADMIN_PROTO_H
+
+enum adm_msg {
+	ADM_LOGIN = 0x300,
+	ADM_SESSION = 0x301,
+	ADM_LOGOUT = 0x302,
+	ADM_OP_ADD = 0x310,
+	ADM_OP_DEL = 0x311,
+	ADM_OP_PASSWD = 0x312,
+	ADM_OP_LIST = 0x313,
+	ADM_VIEW = 0x320,
+	ADM_ROWS = 0x321,
+	ADM_DETAIL = 0x322,
+	ADM_DETAIL_IS = 0x323,
+	ADM_SETEXT = 0x330,
+	ADM_RESUBMIT = 0x331,
+	ADM_DENY = 0x332,
+	ADM_RESULT = 0x333,
+	ADM_REVOKE = 0x340,
+	ADM_UNREVOKE = 0x341,
+	ADM_CRL = 0x342,
+	ADM_GETPROP = 0x350,
+	ADM_PROP = 0x351,
+	ADM_SETPROP = 0x352,
+	ADM_AUDIT = 0x360,
+	ADM_EVENTS = 0x361,
+	ADM_VERIFY = 0x362,
+	ADM_OK = 0x3f0,
+	ADM_ERROR = 0x3ff,
+};
+
+#define ADM_TOKEN_LEN 32
+#define ADM_SOCKET "admin.sock"
+#define ADM_MAX_PAYLOAD (2u * 1024u * 1024u + 4096u) /* relayed ledger pages */
+#define ADM_REQUEST_MAX (64u * 1024u)                /* what the console may send */
+#define ADM_PROP_MAX 4096
+
+/* setextension flags (certutil / MS-CSRA SetExtension dwFlags) */
+#define ADM_EXT_CRITICAL 0x1
+#define ADM_EXT_DISABLE 0x2
+
+/* HRESULTs of the console (winerror.h names). */
+#define HR_E_ACCESSDENIED 0x80070005u
+#define HR_LOGON_FAILURE 0x8007052eu /* ERROR_LOGON_FAILURE */
+#define HR_NOT_FOUND 0x80070490u     /* ERROR_NOT_FOUND */
+#define HR_INVALID_STATE 0x8007139fu /* ERROR_INVALID_STATE */
+
+#endif

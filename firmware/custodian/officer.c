@@ -1,0 +1,386 @@
+/* The certificate manager's verbs: a pending request's details, setextension,
+ * resubmit (approve and issue), deny, revoke and unrevoke. The custodian
+ * re-derives what it signs: a resubmitted request's subject and key come from
+ * the raw request in the ledger, parsed and its signature checked again here,
+ * never from what the console or the worker said. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "firmware/custodian/admin.h"
+#include "firmware/custodian/proto.h"
+#include "platform/log.h"
+
+/* Extensions an officer may not set: they are the CA's to decide (a certificate
+ * manager must not be able to make a CA certificate or change its key binding). */
+static const char *const reserved_oids[] = {
+	"2.5.29.19", /* basicConstraints */
+	"2.5.29.14", /* subjectKeyIdentifier */
+	"2.5.29.35", /* authorityKeyIdentifier */
+	"2.5.29.30", /* nameConstraints */
+	"2.5.29.36", /* policyConstraints */
+	"2.5.29.54", /* inhibitAnyPolicy */
+};
+
+/* The request row, or an HRESULT with msg. */
+static uint32_t get_row(struct admin *a, uint32_t id, struct ledger_request_row *row,
+			char *msg, size_t msglen)
+{
+	int rc = id == 0 ? 1 : record_get_request(a->sub->rec, id, row, msg, msglen);
+
+	if (rc == 1) {
+		snprintf(msg, msglen, "no request %u", id);
+		return HR_NOT_FOUND;
+	}
+	return rc == 0 ? 0 : HR_E_UNEXPECTED;
+}
+
+static uint32_t need_pending(struct admin *a, uint32_t id, struct ledger_request_row *row,
+			     char *msg, size_t msglen)
+{
+	uint32_t hr = get_row(a, id, row, msg, msglen);
+
+	if (hr == 0 && row->disposition != DISP_PENDING) {
+		snprintf(msg, msglen, "request %u is %s, not pending", id,
+			 ledger_disposition_name(row->disposition));
+		return HR_INVALID_STATE;
+	}
+	return hr;
+}
+
+/* The raw request of a row, checked again: its subject and key (malloc()ed). */
+static uint32_t request_parts(struct admin *a, const struct ledger_request_row *row,
+			      struct x509_buf *subject, struct x509_buf *spki, char *attrs,
+			      size_t attrs_len, char *msg, size_t msglen)
+{
+	struct ledger_event ev;
+	uint8_t *rec;
+	size_t len;
+	char *strbuf = malloc(LEDGER_STRBUF);
+	uint32_t hr = HR_E_UNEXPECTED;
+
+	if (strbuf == NULL)
+		fatalx("out of memory");
+	if (record_get_record(a->sub->rec, row->seq_received, &rec, &len, msg, msglen) != 0) {
+		free(strbuf);
+		return HR_E_UNEXPECTED;
+	}
+	if (ledger_record_decode(rec, len, &ev, strbuf, LEDGER_STRBUF, msg, msglen) != 0 ||
+	    ev.type != EV_REQUEST_RECEIVED || ev.u.request.request_id != row->request_id) {
+		snprintf(msg, msglen, "request %u: the ledger's event does not match",
+			 row->request_id);
+	} else if (ev.u.request.format != FMT_PKCS10 ||
+		   x509_csr_verify(ev.u.request.raw.p, ev.u.request.raw.len, subject, spki, msg,
+				   msglen) != 0) {
+		if (ev.u.request.format != FMT_PKCS10)
+			snprintf(msg, msglen, "request %u is not a PKCS#10 request",
+				 row->request_id);
+		hr = HR_CERTSRV_E_BAD_REQUESTSUBJECT;
+	} else {
+		if (attrs != NULL)
+			snprintf(attrs, attrs_len, "%s", ev.u.request.attributes);
+		hr = 0;
+	}
+	free(rec);
+	free(strbuf);
+	return hr;
+}
+
+/* The extensions officers set on a request, the latest per OID. */
+struct ext_set {
+	size_t n;
+	char oid[X509_MAX_EXTRA_EXT][LEDGER_OID_MAX + 1];
+	uint32_t flags[X509_MAX_EXTRA_EXT];
+	uint8_t *value[X509_MAX_EXTRA_EXT];
+	size_t len[X509_MAX_EXTRA_EXT];
+	int overflow;
+};
+
+static int collect_ext(const struct ledger_event *ev, void *arg)
+{
+	struct ext_set *x = arg;
+	size_t i;
+
+	for (i = 0; i < x->n; i++)
+		if (strcmp(x->oid[i], ev->u.extension.oid) == 0)
+			break;
+	if (i == x->n) {
+		if (x->n == X509_MAX_EXTRA_EXT) {
+			x->overflow = 1;
+			return 1;
+		}
+		x->n++;
+	} else {
+		free(x->value[i]);
+	}
+	snprintf(x->oid[i], sizeof(x->oid[i]), "%s", ev->u.extension.oid);
+	x->flags[i] = ev->u.extension.flags;
+	x->len[i] = ev->u.extension.value.len;
+	if ((x->value[i] = malloc(x->len[i] ? x->len[i] : 1)) == NULL)
+		fatalx("out of memory");
+	memcpy(x->value[i], ev->u.extension.value.p, x->len[i]);
+	return 0;
+}
+
+static void ext_set_free(struct ext_set *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		free(x->value[i]);
+	x->n = 0;
+}
+
+static uint32_t load_exts(struct admin *a, uint32_t id, struct ext_set *x, char *msg,
+			  size_t msglen)
+{
+	memset(x, 0, sizeof(*x));
+	if (record_extensions(a->sub->rec, id, collect_ext, x, msg, msglen) != 0 && !x->overflow) {
+		ext_set_free(x);
+		return HR_E_UNEXPECTED;
+	}
+	if (x->overflow) {
+		ext_set_free(x);
+		snprintf(msg, msglen, "request %u has more than %d extensions set", id,
+			 X509_MAX_EXTRA_EXT);
+		return HR_E_INVALIDARG;
+	}
+	return 0;
+}
+
+uint32_t officer_detail(struct admin *a, uint32_t id, struct ipc_wbuf *w, char *msg,
+			size_t msglen)
+{
+	struct ledger_request_row row;
+	struct x509_buf subject = {0}, spki = {0};
+	char dn[1024] = "", attrs[LEDGER_TEXT_MAX + 1] = "";
+	uint32_t hr = get_row(a, id, &row, msg, msglen);
+	struct ext_set x;
+
+	if (hr != 0)
+		return hr;
+	if (request_parts(a, &row, &subject, &spki, attrs, sizeof(attrs), msg, msglen) == 0 &&
+	    x509_name_format(subject.data, subject.len, dn, sizeof(dn)) != 0)
+		dn[0] = 0;
+	x509_buf_free(&subject);
+	x509_buf_free(&spki);
+	if ((hr = load_exts(a, id, &x, msg, msglen)) != 0)
+		return hr;
+	ipc_put_str(w, dn);
+	ipc_put_str(w, attrs);
+	ipc_put_str(w, row.requester);
+	ipc_put_u32(w, (uint32_t)x.n);
+	for (size_t i = 0; i < x.n; i++) {
+		ipc_put_str(w, x.oid[i]);
+		ipc_put_u32(w, x.flags[i]);
+		ipc_put_bytes(w, x.value[i], x.len[i]);
+	}
+	ext_set_free(&x);
+	return 0;
+}
+
+/* One DER element exactly (the extnValue contents), checked before it is recorded;
+ * the TBS builder checks again when it writes it. */
+static int der_one(const uint8_t *p, size_t len)
+{
+	size_t body, hdr = 2;
+
+	if (len < 2 || (p[0] & 0x1f) == 0x1f)
+		return 0;
+	if (p[1] < 0x80) {
+		body = p[1];
+	} else {
+		size_t n = p[1] & 0x7f;
+
+		if (n == 0 || n > 3 || len < 2 + n)
+			return 0;
+		body = 0;
+		for (size_t i = 0; i < n; i++)
+			body = body << 8 | p[2 + i];
+		hdr += n;
+	}
+	return body == len - hdr;
+}
+
+static int oid_ok(const char *oid)
+{
+	size_t n = strlen(oid);
+	int dots = 0;
+
+	if (n < 3 || oid[0] < '0' || oid[0] > '2' || oid[n - 1] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (oid[i] == '.') {
+			if (oid[i + 1] == '.')
+				return 0;
+			dots++;
+		} else if (oid[i] < '0' || oid[i] > '9') {
+			return 0;
+		}
+	}
+	return dots >= 1;
+}
+
+uint32_t officer_setext(struct admin *a, const char *op, uint32_t id, const char *oid,
+			uint32_t flags, const uint8_t *value, size_t len, char *msg,
+			size_t msglen)
+{
+	struct ledger_request_row row;
+	struct ledger_event ev;
+	uint32_t hr;
+	int refused;
+
+	if (!oid_ok(oid)) {
+		snprintf(msg, msglen, "%s: not a dotted OID", oid);
+		return HR_E_INVALIDARG;
+	}
+	for (size_t i = 0; i < sizeof(reserved_oids) / sizeof(reserved_oids[0]); i++)
+		if (strcmp(oid, reserved_oids[i]) == 0) {
+			snprintf(msg, msglen, "extension %s is the CA's to set, not an officer's",
+				 oid);
+			return HR_E_ACCESSDENIED;
+		}
+	if ((flags & ~(uint32_t)(ADM_EXT_CRITICAL | ADM_EXT_DISABLE)) != 0) {
+		snprintf(msg, msglen, "flags: 0, 1 (critical) or 2 (disabled)");
+		return HR_E_INVALIDARG;
+	}
+	if (!(flags & ADM_EXT_DISABLE) && !der_one(value, len)) {
+		snprintf(msg, msglen, "the value is not one DER element");
+		return HR_E_INVALIDARG;
+	}
+	if ((hr = need_pending(a, id, &row, msg, msglen)) != 0)
+		return hr;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_EXTENSION_SET;
+	ev.actor_kind = ACTOR_OPERATOR;
+	ev.actor = op;
+	ev.u.extension.request_id = id;
+	ev.u.extension.oid = oid;
+	ev.u.extension.flags = flags;
+	ev.u.extension.value.p = (flags & ADM_EXT_DISABLE) ? NULL : value;
+	ev.u.extension.value.len = (flags & ADM_EXT_DISABLE) ? 0 : len;
+	if (record_append(a->sub->rec, &ev, &refused, msg, msglen) != 0)
+		return refused ? HR_INVALID_STATE : HR_E_UNEXPECTED;
+	snprintf(msg, msglen, "request %u: extension %s set%s", id, oid,
+		 (flags & ADM_EXT_DISABLE) ? " (disabled)" : (flags & 1) ? " (critical)" : "");
+	return 0;
+}
+
+static void put_result(struct ipc_wbuf *w, uint32_t id, uint32_t disp, uint32_t hr,
+		       const char *message, const struct x509_buf *cert)
+{
+	ipc_put_u32(w, id);
+	ipc_put_u32(w, disp);
+	ipc_put_u32(w, hr);
+	ipc_put_str(w, message);
+	ipc_put_bytes(w, cert ? cert->data : NULL, cert ? cert->len : 0);
+}
+
+uint32_t officer_resubmit(struct admin *a, const char *op, uint32_t id, struct ipc_wbuf *w,
+			  char *msg, size_t msglen)
+{
+	struct ledger_request_row row;
+	struct x509_buf subject = {0}, spki = {0};
+	struct x509_ext_in in[X509_MAX_EXTRA_EXT];
+	struct issue_result res;
+	struct ext_set x;
+	uint32_t hr;
+
+	(void)op; /* journaled as the approver by the caller, before this runs */
+	if ((hr = need_pending(a, id, &row, msg, msglen)) != 0)
+		return hr;
+	if ((hr = request_parts(a, &row, &subject, &spki, NULL, 0, msg, msglen)) != 0)
+		return hr;
+	if ((hr = load_exts(a, id, &x, msg, msglen)) != 0) {
+		x509_buf_free(&subject);
+		x509_buf_free(&spki);
+		return hr;
+	}
+	for (size_t i = 0; i < x.n; i++) {
+		in[i].oid = x.oid[i];
+		in[i].critical = (x.flags[i] & ADM_EXT_CRITICAL) != 0;
+		in[i].value = (x.flags[i] & ADM_EXT_DISABLE) ? NULL : x.value[i];
+		in[i].len = x.len[i];
+	}
+	if (submit_issue(a->sub, id, &subject, &spki, in, x.n, &res) != 0) {
+		snprintf(msg, msglen, "%s", res.message);
+		hr = HR_E_UNEXPECTED;
+	} else {
+		put_result(w, id, res.disposition, res.hresult, res.message, &res.cert);
+		log_info("request %u resubmitted by %s: %s", id, op, res.message);
+	}
+	x509_buf_free(&res.cert);
+	ext_set_free(&x);
+	x509_buf_free(&subject);
+	x509_buf_free(&spki);
+	return hr;
+}
+
+uint32_t officer_deny(struct admin *a, const char *op, uint32_t id, struct ipc_wbuf *w,
+		      char *msg, size_t msglen)
+{
+	static const char denied[] = "Denied by the certificate manager";
+	struct ledger_request_row row;
+	uint32_t hr;
+
+	if ((hr = need_pending(a, id, &row, msg, msglen)) != 0)
+		return hr;
+	if (submit_record_disposition(a->sub, id, DISP_DENIED, HR_CERTSRV_E_ADMIN_DENIED_REQUEST,
+				      denied, ACTOR_OPERATOR, op, msg, msglen) != 0)
+		return HR_E_UNEXPECTED;
+	put_result(w, id, DISP_DENIED, HR_CERTSRV_E_ADMIN_DENIED_REQUEST, denied, NULL);
+	return 0;
+}
+
+static uint32_t revocation(struct admin *a, const char *op, uint32_t type,
+			   const uint8_t *serial, size_t len, uint32_t reason, int64_t when,
+			   int64_t invalidity, char *msg, size_t msglen)
+{
+	struct ledger_event ev;
+	int refused;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.actor_kind = ACTOR_OPERATOR;
+	ev.actor = op;
+	ev.u.revocation.serial.p = serial;
+	ev.u.revocation.serial.len = len;
+	ev.u.revocation.reason = reason;
+	ev.u.revocation.revoked_at = when;
+	ev.u.revocation.invalidity = invalidity;
+	if (record_append(a->sub->rec, &ev, &refused, msg, msglen) != 0)
+		return refused ? HR_INVALID_STATE : HR_E_UNEXPECTED;
+	return 0;
+}
+
+uint32_t officer_revoke(struct admin *a, const char *op, const uint8_t *serial, size_t len,
+			uint32_t reason, int64_t when, int64_t invalidity, char *msg,
+			size_t msglen)
+{
+	int64_t now = (int64_t)time(NULL);
+	uint32_t hr;
+
+	if (reason > LEDGER_REASON_MAX || reason == 7 || reason == 8) {
+		snprintf(msg, msglen, "reason %u: RFC 5280 reasons are 0..10 except 7 and 8", reason);
+		return HR_E_INVALIDARG;
+	}
+	if (when == 0)
+		when = now;
+	if (when > now + 300 || (invalidity != 0 && invalidity > now + 300)) {
+		snprintf(msg, msglen, "revocation and invalidity dates cannot be in the future");
+		return HR_E_INVALIDARG;
+	}
+	hr = revocation(a, op, EV_CERT_REVOKED, serial, len, reason, when, invalidity, msg, msglen);
+	if (hr == 0)
+		snprintf(msg, msglen, "revoked (reason %u); it appears in the next CRL", reason);
+	return hr;
+}
+
+uint32_t officer_unrevoke(struct admin *a, const char *op, const uint8_t *serial, size_t len,
+			  char *msg, size_t msglen)
+{
+	uint32_t hr = revocation(a, op, EV_CERT_UNREVOKED, serial, len, 0, 0, 0, msg, msglen);
+
+	if (hr == 0)
+		snprintf(msg, msglen, "hold released; the next delta CRL says removeFromCRL");
+	return hr;
+}

@@ -1,0 +1,79 @@
+/* Operators of the CA and their roles (DESIGN.md, "Operator roles are separate").
+ *
+ * Roles follow the Common Criteria CA protection profile: the CA administrator
+ * (configuration, operators, CRL settings), the certificate manager or officer
+ * (approve, deny, set an extension, revoke) and the auditor (read and verify the
+ * journal). No operator is auditor together with another role.
+ *
+ * The operator file (DATA/operators, mode 0600, owned by the custodian) holds one
+ * line per operator:
+ *
+ *   NAME ROLES ITERATIONS SALT_HEX HASH_HEX
+ *
+ * with ROLES a comma list (admin,officer,auditor) and HASH = PBKDF2-HMAC-SHA256
+ * (wolfSSL) of the passphrase, ITERATIONS rounds, 16 bytes of salt, 32 bytes out.
+ * The passphrase itself is never stored. caadm init writes the first
+ * administrator; after that only the custodian changes the file (atomically). */
+#ifndef OPERATOR_H
+#define OPERATOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum operator_role {
+	ROLE_ADMIN = 1u << 0,
+	ROLE_OFFICER = 1u << 1,
+	ROLE_AUDITOR = 1u << 2,
+	ROLE_ALL = ROLE_ADMIN | ROLE_OFFICER | ROLE_AUDITOR,
+};
+
+#define OPERATOR_FILE "operators"
+#define OPERATOR_NAME_MAX 64
+#define OPERATOR_MAX 64
+#define OPERATOR_PASS_MIN 8
+#define OPERATOR_PASS_MAX 256
+#define OPERATOR_SALT_LEN 16
+#define OPERATOR_HASH_LEN 32
+#define OPERATOR_ITERATIONS 200000u /* ~0.15 s per login here: slow to guess, quick enough */
+
+struct operator_entry {
+	char name[OPERATOR_NAME_MAX + 1];
+	uint32_t roles;
+	uint32_t iterations;
+	uint8_t salt[OPERATOR_SALT_LEN];
+	uint8_t hash[OPERATOR_HASH_LEN];
+};
+
+struct operator_db {
+	struct operator_entry e[OPERATOR_MAX];
+	size_t n;
+};
+
+/* A name is 1..64 of [A-Za-z0-9._-]. */
+int operator_name_ok(const char *name);
+/* Roles: a set that is non-empty, known, and has no auditor with another role.
+ * 0, or -1 with why. */
+int operator_roles_ok(uint32_t roles, char *err, size_t errlen);
+/* "admin,officer" <-> bits; parse returns 0 or -1. */
+int operator_roles_parse(const char *text, uint32_t *roles);
+void operator_roles_format(uint32_t roles, char *out, size_t outlen);
+
+/* Loads DATA/operators (a missing file is an empty database). 0 or -1 with err. */
+int operator_db_load(const char *dir, struct operator_db *db, char *err, size_t errlen);
+/* Writes it atomically, mode 0600. 0 or -1 with err. */
+int operator_db_save(const char *dir, const struct operator_db *db, char *err,
+		     size_t errlen);
+
+struct operator_entry *operator_find(struct operator_db *db, const char *name);
+/* Sets (adds or replaces) name's passphrase hash with a fresh salt; roles are set
+ * for a new entry and kept for an existing one when roles is 0. 0 or -1 with err
+ * (bad name, bad roles, passphrase too short or long, database full). */
+int operator_set(struct operator_db *db, const char *name, uint32_t roles,
+		 const char *passphrase, char *err, size_t errlen);
+int operator_del(struct operator_db *db, const char *name);
+/* 1 when passphrase is name's (constant-time compare), 0 otherwise (unknown
+ * names cost the same work). */
+int operator_check(const struct operator_db *db, const char *name, const char *passphrase,
+		   uint32_t *roles);
+
+#endif
