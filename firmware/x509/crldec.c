@@ -462,3 +462,22 @@ int x509_crl_tbs_decode(const uint8_t *der, size_t len, struct x509_crl_info *ou
 {
 	return decode("PKIX.TBSCertList", der, len, out, err, errlen);
 }
+
+int x509_crl_verify_signature(const struct x509_crl_info *crl, const uint8_t *issuer_spki,
+			      size_t issuer_spki_len, char *err, size_t errlen)
+{
+	struct x509i_alg alg;
+
+	if (crl == NULL || crl->tbs.data == NULL || crl->sig.data == NULL) {
+		x509i_err(err, errlen, "crl: not decoded, or a bare TBSCertList");
+		return -1;
+	}
+	alg.hash = x509i_sigalg_hash(crl->sigalg);
+	alg.key = x509i_sigalg_key(crl->sigalg);
+	if (alg.hash == WC_HASH_TYPE_NONE) {
+		x509i_err(err, errlen, "crl: signatureAlgorithm not supported");
+		return -1;
+	}
+	return x509i_verify(&alg, crl->tbs.data, crl->tbs.len, crl->sig.data, crl->sig.len,
+			    issuer_spki, issuer_spki_len, err, errlen);
+}

@@ -228,6 +228,10 @@ int x509_crl_decode(const uint8_t *der, size_t len, struct x509_crl_info *out, c
 int x509_crl_tbs_decode(const uint8_t *der, size_t len, struct x509_crl_info *out, char *err,
 			size_t errlen);
 void x509_crl_info_free(struct x509_crl_info *ci);
+/* Verifies a decoded CRL's signature with the issuer's DER SPKI (wolfSSL).
+ * 0 if valid, -1 otherwise (also for a bare TBS, which has no signature). */
+int x509_crl_verify_signature(const struct x509_crl_info *crl, const uint8_t *issuer_spki,
+			      size_t issuer_spki_len, char *err, size_t errlen);
 
 /* ---- PEM ---- */
 
