@@ -332,31 +332,60 @@ bad:
 	fail(d);
 }
 
+/* Broken-down UTC time of unix_time when its year is 1950..9999 (what both
+ * time types can carry here); otherwise the writer fails. */
+static int utc_tm(struct der *d, long long unix_time, struct tm *tm)
+{
+	time_t t = (time_t)unix_time;
+	int y;
+
+	if (d->failed)
+		return -1;
+	if (gmtime_r(&t, tm) == NULL) {
+		fail(d);
+		return -1;
+	}
+	y = tm->tm_year + 1900;
+	if (y < 1950 || y > 9999) {
+		fail(d);
+		return -1;
+	}
+	return 0;
+}
+
+static void put_generalized(struct der *d, const struct tm *tm)
+{
+	char v[24];
+
+	snprintf(v, sizeof v, "%04d%02d%02d%02d%02d%02dZ", tm->tm_year + 1900, tm->tm_mon + 1,
+		 tm->tm_mday, tm->tm_hour, tm->tm_min, tm->tm_sec);
+	der_prim(d, DER_GENERALIZED_TIME, v, 15);
+}
+
 void der_time(struct der *d, long long unix_time)
 {
 	struct tm tm;
-	time_t t = (time_t)unix_time;
 	char v[24];
 	int y;
 
-	if (gmtime_r(&t, &tm) == NULL) {
-		fail(d);
+	if (utc_tm(d, unix_time, &tm) != 0)
 		return;
-	}
 	y = tm.tm_year + 1900;
-	if (y < 1950 || y > 9999) {
-		fail(d);
-		return;
-	}
 	if (y < 2050) {
 		snprintf(v, sizeof v, "%02d%02d%02d%02d%02d%02dZ", y % 100, tm.tm_mon + 1,
 			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 		der_prim(d, DER_UTC_TIME, v, 13);
 	} else {
-		snprintf(v, sizeof v, "%04d%02d%02d%02d%02d%02dZ", y, tm.tm_mon + 1, tm.tm_mday,
-			 tm.tm_hour, tm.tm_min, tm.tm_sec);
-		der_prim(d, DER_GENERALIZED_TIME, v, 15);
+		put_generalized(d, &tm);
 	}
+}
+
+void der_generalized_time(struct der *d, long long unix_time)
+{
+	struct tm tm;
+
+	if (utc_tm(d, unix_time, &tm) == 0)
+		put_generalized(d, &tm);
 }
 
 int der_finish(struct der *d, uint8_t **out, size_t *out_len)

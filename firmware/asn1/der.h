@@ -67,6 +67,9 @@ void der_named_bits(struct der *d, unsigned long bits);
 void der_oid(struct der *d, const char *dotted);
 /* UTCTime for 1950..2049, GeneralizedTime from 2050 (RFC 5280 4.1.2.5), 'Z'. */
 void der_time(struct der *d, long long unix_time);
+/* GeneralizedTime whatever the year (1950..9999), 'Z': for fields RFC 5280 types
+ * as GeneralizedTime only, such as the CRL entry's invalidityDate. */
+void der_generalized_time(struct der *d, long long unix_time);
 
 /* The encoding, malloc()ed, when every value was closed and no error occurred:
  * 0; otherwise -1 (the buffer is freed either way). */

@@ -17,6 +17,10 @@
 #define OID_AKI "2.5.29.35"
 #define OID_CDP "2.5.29.31"
 #define OID_AIA "1.3.6.1.5.5.7.1.1"
+#define OID_CRL_NUMBER "2.5.29.20"
+#define OID_DELTA "2.5.29.27"
+#define OID_IDP "2.5.29.28"
+#define OID_FRESHEST "2.5.29.46"
 #define OID_AD_OCSP "1.3.6.1.5.5.7.48.1"
 #define OID_AD_CA_ISSUERS "1.3.6.1.5.5.7.48.2"
 
@@ -146,25 +150,80 @@ static void uri_name(struct der *d, const char *uri)
 	der_prim(d, DER_CTX_PRIM(6), uri, strlen(uri));
 }
 
-int x509i_ext_cdp(struct x509i_exts *x, const char *uri, char *err, size_t errlen)
+/* DistributionPointName fullName with one URI, as the [0] field of a
+ * DistributionPoint or IssuingDistributionPoint. */
+static void dp_full_name(struct der *d, const char *uri)
+{
+	der_begin(d, DER_CTX(0));          /* distributionPoint (a CHOICE: explicit) */
+	der_begin(d, DER_CTX(0));          /* fullName [0] IMPLICIT GeneralNames */
+	uri_name(d, uri);
+	der_end(d);
+	der_end(d);
+}
+
+/* CRLDistributionPoints syntax, shared by CDP and freshestCRL. */
+static int add_dps(struct x509i_exts *x, const char *oid, const char *uri, const char *what,
+		   char *err, size_t errlen)
 {
 	struct der d;
 
 	if (!uri_ok(uri)) {
-		x509i_err(err, errlen, "cdp_url: not a URI");
+		x509i_err(err, errlen, "%s: not a URI", what);
 		return -1;
 	}
 	der_init(&d);
 	der_begin(&d, DER_SEQUENCE);       /* CRLDistributionPoints */
 	der_begin(&d, DER_SEQUENCE);       /* DistributionPoint */
-	der_begin(&d, DER_CTX(0));         /* distributionPoint (a CHOICE: explicit) */
-	der_begin(&d, DER_CTX(0));         /* fullName [0] IMPLICIT GeneralNames */
-	uri_name(&d, uri);
+	dp_full_name(&d, uri);
 	der_end(&d);
 	der_end(&d);
+	return add(x, oid, 0, &d, what, err, errlen);
+}
+
+int x509i_ext_cdp(struct x509i_exts *x, const char *uri, char *err, size_t errlen)
+{
+	return add_dps(x, OID_CDP, uri, "cdp_url", err, errlen);
+}
+
+int x509i_ext_freshest(struct x509i_exts *x, const char *uri, char *err, size_t errlen)
+{
+	/* RFC 5280 5.2.6: non-critical. */
+	return add_dps(x, OID_FRESHEST, uri, "freshest_url", err, errlen);
+}
+
+int x509i_ext_idp(struct x509i_exts *x, const char *uri, char *err, size_t errlen)
+{
+	struct der d;
+
+	if (!uri_ok(uri)) {
+		x509i_err(err, errlen, "idp_url: not a URI");
+		return -1;
+	}
+	/* Only distributionPoint: the CRL covers every certificate of this issuer
+	 * whose CDP names this URI (no onlySome... scoping). */
+	der_init(&d);
+	der_begin(&d, DER_SEQUENCE);
+	dp_full_name(&d, uri);
 	der_end(&d);
-	der_end(&d);
-	return add(x, OID_CDP, 0, &d, "cdp_url", err, errlen);
+	/* RFC 5280 5.2.5: critical, so a relying party that cannot match the
+	 * scope rejects the CRL rather than treating it as complete. */
+	return add(x, OID_IDP, 1, &d, "idp_url", err, errlen);
+}
+
+int x509i_ext_crl_number(struct x509i_exts *x, uint64_t number, int delta_indicator,
+			 char *err, size_t errlen)
+{
+	struct der d;
+	uint8_t be[8];
+
+	for (size_t i = 0; i < sizeof be; i++)
+		be[i] = (uint8_t)(number >> (8 * (sizeof be - 1 - i)));
+	der_init(&d);
+	der_uint(&d, DER_INTEGER, be, sizeof be);
+	/* RFC 5280 5.2.3: cRLNumber non-critical; 5.2.4: deltaCRLIndicator critical. */
+	if (delta_indicator)
+		return add(x, OID_DELTA, 1, &d, "base_number", err, errlen);
+	return add(x, OID_CRL_NUMBER, 0, &d, "number", err, errlen);
 }
 
 static void access_description(struct der *d, const char *method, const char *uri)
@@ -195,6 +254,21 @@ int x509i_ext_aia(struct x509i_exts *x, const char *ca_issuers, const char *ocsp
 		access_description(&d, OID_AD_CA_ISSUERS, ca_issuers);
 	der_end(&d);
 	return add(x, OID_AIA, 0, &d, "aia", err, errlen);
+}
+
+void x509i_exts_der(struct der *d, const struct x509i_exts *x)
+{
+	der_begin(d, DER_SEQUENCE);
+	for (size_t i = 0; i < x->n; i++) {
+		const struct x509i_ext *e = &x->e[i];
+		der_begin(d, DER_SEQUENCE);
+		der_oid(d, e->oid);
+		if (e->critical) /* FALSE is the DEFAULT, which DER leaves out */
+			der_bool(d, 1);
+		der_prim(d, DER_OCTET_STRING, e->value.data, e->value.len);
+		der_end(d);
+	}
+	der_end(d);
 }
 
 int x509i_exts_write(asn1_node node, const char *field, const struct x509i_exts *x,

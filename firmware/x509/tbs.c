@@ -7,32 +7,6 @@
 
 #include <string.h>
 
-/* RFC 5280 4.1.2.2: positive, at most 20 octets, minimal encoding. */
-static int check_serial(const struct x509_tbs *t, char *err, size_t errlen)
-{
-	int nonzero = 0;
-
-	if (t->serial_len < 1 || t->serial_len > sizeof t->serial) {
-		x509i_err(err, errlen, "serial: length must be 1..20");
-		return -1;
-	}
-	if (t->serial[0] & 0x80) {
-		x509i_err(err, errlen, "serial: must be positive (first byte < 0x80)");
-		return -1;
-	}
-	if (t->serial_len > 1 && t->serial[0] == 0 && !(t->serial[1] & 0x80)) {
-		x509i_err(err, errlen, "serial: redundant leading zero byte");
-		return -1;
-	}
-	for (size_t i = 0; i < t->serial_len; i++)
-		nonzero |= t->serial[i];
-	if (!nonzero) {
-		x509i_err(err, errlen, "serial: must not be zero");
-		return -1;
-	}
-	return 0;
-}
-
 static size_t eku_count(const struct x509_tbs *t)
 {
 	size_t n = 0;
@@ -84,24 +58,6 @@ static int build_exts(const struct x509_tbs *t, struct x509i_exts *x, char *err,
 	return 0;
 }
 
-/* Extensions ::= SEQUENCE OF Extension, inside the [3] EXPLICIT tag. */
-static void write_exts(struct der *d, const struct x509i_exts *x)
-{
-	der_begin(d, DER_CTX(3));
-	der_begin(d, DER_SEQUENCE);
-	for (size_t i = 0; i < x->n; i++) {
-		const struct x509i_ext *e = &x->e[i];
-		der_begin(d, DER_SEQUENCE);
-		der_oid(d, e->oid);
-		if (e->critical) /* FALSE is the DEFAULT, which DER leaves out */
-			der_bool(d, 1);
-		der_prim(d, DER_OCTET_STRING, e->value.data, e->value.len);
-		der_end(d);
-	}
-	der_end(d);
-	der_end(d);
-}
-
 /* The fields in RFC 5280 4.1 order. Names and the SPKI are inserted as the DER
  * the caller holds, after a framing check; lint decodes them again. */
 static int write_fields(struct der *d, const struct x509_tbs *t, const struct x509i_exts *x,
@@ -146,8 +102,11 @@ static int write_fields(struct der *d, const struct x509_tbs *t, const struct x5
 		return -1;
 	}
 	der_raw(d, DER_SEQUENCE, t->spki.data, t->spki.len);
-	if (x->n > 0)
-		write_exts(d, x);
+	if (x->n > 0) { /* extensions [3] EXPLICIT Extensions */
+		der_begin(d, DER_CTX(3));
+		x509i_exts_der(d, x);
+		der_end(d);
+	}
 	der_end(d);
 	return 0;
 }
@@ -166,7 +125,7 @@ int x509_tbs_encode(const struct x509_tbs *t, struct x509_buf *out, char *err, s
 		x509i_err(err, errlen, "tbs: missing");
 		return -1;
 	}
-	if (check_serial(t, err, errlen) != 0)
+	if (x509i_check_serial(t->serial, t->serial_len, "serial", err, errlen) != 0)
 		return -1;
 	if (t->not_after <= t->not_before) {
 		x509i_err(err, errlen, "not_after: must be later than not_before");

@@ -211,3 +211,31 @@ int x509i_copy_der(asn1_node node, const char *field, const char *type,
 	}
 	return 0;
 }
+
+/* RFC 5280 4.1.2.2 (certificates) and 5.1.2.6 (CRL entries): positive, at most
+ * 20 octets, minimal encoding, and not zero. */
+int x509i_check_serial(const uint8_t *serial, size_t len, const char *field, char *err,
+		       size_t errlen)
+{
+	int nonzero = 0;
+
+	if (len < 1 || len > 20) {
+		x509i_err(err, errlen, "%s: length must be 1..20", field);
+		return -1;
+	}
+	if (serial[0] & 0x80) {
+		x509i_err(err, errlen, "%s: must be positive (first byte < 0x80)", field);
+		return -1;
+	}
+	if (len > 1 && serial[0] == 0 && !(serial[1] & 0x80)) {
+		x509i_err(err, errlen, "%s: redundant leading zero byte", field);
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++)
+		nonzero |= serial[i];
+	if (!nonzero) {
+		x509i_err(err, errlen, "%s: must not be zero", field);
+		return -1;
+	}
+	return 0;
+}

@@ -158,6 +158,94 @@ int x509_verify_signature(const struct x509_cert_info *cert, const uint8_t *issu
 int x509_csr_verify(const uint8_t *der, size_t len, struct x509_buf *subject,
 		    struct x509_buf *spki, char *err, size_t errlen);
 
+/* ---- CRLs (RFC 5280 5) ---- */
+
+/* CRLReason values (RFC 5280 5.3.1); 7 is not used. */
+enum {
+	X509_CRL_REASON_NONE = -1, /* no reasonCode extension */
+	X509_CRL_REASON_UNSPECIFIED = 0, /* written as no extension (RFC 5280 5.3.1) */
+	X509_CRL_REASON_KEY_COMPROMISE = 1,
+	X509_CRL_REASON_CA_COMPROMISE = 2,
+	X509_CRL_REASON_AFFILIATION_CHANGED = 3,
+	X509_CRL_REASON_SUPERSEDED = 4,
+	X509_CRL_REASON_CESSATION_OF_OPERATION = 5,
+	X509_CRL_REASON_CERTIFICATE_HOLD = 6,
+	X509_CRL_REASON_REMOVE_FROM_CRL = 8, /* delta CRLs only */
+	X509_CRL_REASON_PRIVILEGE_WITHDRAWN = 9,
+	X509_CRL_REASON_AA_COMPROMISE = 10,
+};
+
+struct x509_crl_entry {
+	uint8_t serial[20];
+	size_t serial_len;   /* the certificate serial rules of struct x509_tbs */
+	time_t revoked_at;   /* revocationDate: UTCTime before 2050, GeneralizedTime from */
+	int reason;          /* -1 or 0: no reasonCode; 1..10 except 7; 8 in deltas only */
+	time_t invalidity;   /* invalidityDate (GeneralizedTime); 0: none */
+};
+
+struct x509_crl {
+	enum x509_sigalg sigalg;
+	struct x509_buf issuer;      /* DER Name, not empty */
+	uint8_t aki[20];             /* AuthorityKeyIdentifier keyIdentifier ... */
+	int has_aki;                 /* ... when has_aki */
+	time_t this_update, next_update; /* next_update > this_update */
+	uint64_t number;             /* cRLNumber */
+	int is_delta;                /* 1: a delta CRL ... */
+	uint64_t base_number;        /* ... with deltaCRLIndicator (critical) < number */
+	const char *idp_url;         /* issuingDistributionPoint fullName URI, critical;
+				      * NULL/"" none */
+	const char *freshest_url;    /* freshestCRL (base CRLs only); NULL/"" none */
+	const struct x509_crl_entry *entries;
+	size_t n_entries;            /* 0: revokedCertificates is left out */
+};
+
+/* DER TBSCertList (v2). crlExtensions in this order: AKI, cRLNumber,
+ * deltaCRLIndicator, IDP, freshestCRL. 0, or -1 with a message naming the bad
+ * field ("entries[3].reason: ..."). The result is at most 1 MiB (DER_MAX_SIZE):
+ * about 20,000 entries. */
+int x509_crl_tbs_encode(const struct x509_crl *c, struct x509_buf *out, char *err,
+			size_t errlen);
+
+/* CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue },
+ * around the TBS bytes verbatim (as x509_cert_assemble). */
+int x509_crl_assemble(const struct x509_buf *tbs, enum x509_sigalg alg, const uint8_t *sig,
+		      size_t sig_len, struct x509_buf *out);
+
+/* What x509_crl_decode / x509_crl_tbs_decode report. */
+struct x509_crl_info {
+	struct x509_buf tbs;      /* the TBSCertList bytes as received */
+	struct x509_buf issuer;   /* DER Name */
+	enum x509_sigalg sigalg;  /* X509_SIG_NONE if not one the CA signs with */
+	struct x509_buf sig;      /* signatureValue bytes (empty for a bare TBS) */
+	int version;              /* 1 or 2 */
+	time_t this_update, next_update; /* next_update 0 when absent */
+	int has_number;
+	uint64_t number;
+	int is_delta;
+	uint64_t base_number;
+	int has_aki;
+	uint8_t aki[20];
+	int has_idp, has_freshest;
+	size_t n_entries;
+	size_t n_reasons;         /* entries with a reasonCode */
+	size_t n_invalidity;      /* entries with an invalidityDate */
+};
+
+/* Strict DER decode of a CertificateList (x509_crl_decode) or of a bare
+ * TBSCertList (x509_crl_tbs_decode: the lint before signing). Refused: extensions
+ * in a v1 CRL, unknown critical CRL or entry extensions, duplicates, cRLNumber
+ * above 2^64-1, bad serials, reasons out of range, a delta without cRLNumber.
+ * 0, or -1 with a message and out zeroed. */
+int x509_crl_decode(const uint8_t *der, size_t len, struct x509_crl_info *out, char *err,
+		    size_t errlen);
+int x509_crl_tbs_decode(const uint8_t *der, size_t len, struct x509_crl_info *out, char *err,
+			size_t errlen);
+void x509_crl_info_free(struct x509_crl_info *ci);
+/* Verifies a decoded CRL's signature with the issuer's DER SPKI (wolfSSL).
+ * 0 if valid, -1 otherwise (also for a bare TBS, which has no signature). */
+int x509_crl_verify_signature(const struct x509_crl_info *crl, const uint8_t *issuer_spki,
+			      size_t issuer_spki_len, char *err, size_t errlen);
+
 /* ---- PEM ---- */
 
 /* Writes "-----BEGIN <label>-----" base64 lines of 64 "-----END <label>-----". */

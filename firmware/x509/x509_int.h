@@ -39,6 +39,10 @@ int x509i_read_octet_bits(asn1_node node, const char *name, struct x509_buf *out
 /* Copies the DER bytes of a decoded sub-element into out. */
 int x509i_slice_copy(asn1_node node, const uint8_t *der, size_t len, const char *name,
 		     struct x509_buf *out);
+/* Serial number rules (positive, 1..20 octets, minimal, non-zero); field names
+ * the value in the message. */
+int x509i_check_serial(const uint8_t *serial, size_t len, const char *field, char *err,
+		       size_t errlen);
 /* Validates der as the given PKIX type (strictly) and copies it into
  * node's field; what names the field in error messages. */
 int x509i_copy_der(asn1_node node, const char *field, const char *type,
@@ -102,6 +106,17 @@ int x509i_ext_aki(struct x509i_exts *x, const uint8_t id[20], char *err, size_t 
 int x509i_ext_cdp(struct x509i_exts *x, const char *uri, char *err, size_t errlen);
 int x509i_ext_aia(struct x509i_exts *x, const char *ca_issuers, const char *ocsp, char *err,
 		  size_t errlen);
+/* CRL extensions (RFC 5280 5.2): cRLNumber, or deltaCRLIndicator (critical)
+ * when delta_indicator; IssuingDistributionPoint (critical) with a fullName URI;
+ * freshestCRL with a fullName URI. */
+int x509i_ext_crl_number(struct x509i_exts *x, uint64_t number, int delta_indicator,
+			 char *err, size_t errlen);
+int x509i_ext_idp(struct x509i_exts *x, const char *uri, char *err, size_t errlen);
+int x509i_ext_freshest(struct x509i_exts *x, const char *uri, char *err, size_t errlen);
+struct der;
+/* Appends the list as Extensions ::= SEQUENCE OF Extension to the DER writer
+ * (the caller adds the [3] or [0] EXPLICIT wrapper). */
+void x509i_exts_der(struct der *d, const struct x509i_exts *x);
 /* Writes the list as a SEQUENCE OF Extension at node's field ("" for a root
  * PKIX.Extensions). */
 int x509i_exts_write(asn1_node node, const char *field, const struct x509i_exts *x,

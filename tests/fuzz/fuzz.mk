@@ -78,6 +78,7 @@ FUZZ_X509_DEPS := $(FUZZ_X509_LIB) $(FUZZ_ASN1_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_LIBS_fuzz_x509_cert := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_x509_name := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_x509_csr  := $(FUZZ_X509_DEPS)
+FUZZ_LIBS_fuzz_x509_crl  := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_ledger_record := $(FUZZ_LEDGER_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_LIBS_fuzz_rpc := $(FUZZ_RPC_LIB)
 FUZZ_LIBS_fuzz_icpr := $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
@@ -91,7 +92,7 @@ FUZZ_LIBS_fuzz_careq := $(FUZZ_CLIENT_LIB) $(FUZZ_RPC_LIB) $(FUZZ_ICPR_LIB) $(FU
 
 FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record fuzz_rpc fuzz_careq
 ifneq ($(strip $(X509_SRCS)),)
-FUZZ_NAMES += fuzz_x509_cert fuzz_x509_name fuzz_x509_csr fuzz_icpr
+FUZZ_NAMES += fuzz_x509_cert fuzz_x509_name fuzz_x509_csr fuzz_x509_crl fuzz_icpr
 endif
 FUZZ_BINS := $(addprefix $(FUZZ_BIN)/,$(FUZZ_NAMES))
 

@@ -1,0 +1,483 @@
+/* Strict decoding of a CRL (CertificateList) or of a bare TBSCertList with
+ * libtasn1 and the PKIX module: the custodian's lint of what crl.c wrote before
+ * it is signed, and the tests' own reading of signed CRLs. The entries are
+ * walked TLV by TLV and each decoded on its own, because naming the i-th element
+ * of a libtasn1 SEQUENCE OF ("?i") walks the list from its start: quadratic on a
+ * CRL of tens of thousands of entries. */
+#include "firmware/x509/x509_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_EXTS 32
+#define OID_AKI "2.5.29.35"
+#define OID_CRL_NUMBER "2.5.29.20"
+#define OID_DELTA "2.5.29.27"
+#define OID_IDP "2.5.29.28"
+#define OID_FRESHEST "2.5.29.46"
+#define OID_REASON "2.5.29.21"
+#define OID_INVALIDITY "2.5.29.24"
+
+void x509_crl_info_free(struct x509_crl_info *ci)
+{
+	if (ci == NULL)
+		return;
+	x509_buf_free(&ci->tbs);
+	x509_buf_free(&ci->issuer);
+	x509_buf_free(&ci->sig);
+	memset(ci, 0, sizeof *ci);
+}
+
+/* ---- extensions, shared by crlExtensions and crlEntryExtensions ---- */
+
+/* Called with each extension's OID, criticality and extnValue; returns 0 to go
+ * on, -1 to refuse (having written err). */
+typedef int (*ext_fn)(void *ctx, const char *oid, int critical, const struct x509_buf *v,
+		      char *err, size_t errlen);
+
+static int read_ext(asn1_node n, const char *path, char oids[][X509I_OID_MAX], int idx,
+		    ext_fn fn, void *ctx, char *err, size_t errlen)
+{
+	char name[128];
+	struct x509_buf v = {0};
+	int critical = 0, len = 0, rc;
+
+	snprintf(name, sizeof name, "%s.extnID", path);
+	if (x509i_read_str(n, name, oids[idx], X509I_OID_MAX) != 0) {
+		x509i_err(err, errlen, "extensions: unreadable extnID");
+		return -1;
+	}
+	for (int i = 0; i < idx; i++)
+		if (strcmp(oids[i], oids[idx]) == 0) {
+			x509i_err(err, errlen, "extensions: %s appears twice", oids[idx]);
+			return -1;
+		}
+	snprintf(name, sizeof name, "%s.critical", path);
+	if (x509i_read_bool(n, name, &critical) != 0)
+		critical = 0;
+	snprintf(name, sizeof name, "%s.extnValue", path);
+	if (asn1_read_alloc(n, name, &v.data, &len) != 0 || len <= 0) {
+		free(v.data);
+		x509i_err(err, errlen, "extensions: %s has no value", oids[idx]);
+		return -1;
+	}
+	v.len = (size_t)len;
+	rc = fn(ctx, oids[idx], critical, &v, err, errlen);
+	x509_buf_free(&v);
+	return rc;
+}
+
+/* Every Extension of the SEQUENCE OF at field; absent is fine. */
+static int read_exts(asn1_node n, const char *field, ext_fn fn, void *ctx, char *err,
+		     size_t errlen)
+{
+	char(*oids)[X509I_OID_MAX];
+	char path[96];
+	int count = 0, rc = 0;
+
+	if (asn1_number_of_elements(n, field, &count) != ASN1_SUCCESS)
+		return 0;
+	if (count < 1 || count > MAX_EXTS) {
+		x509i_err(err, errlen, "extensions: %d entries (1..%d allowed)", count, MAX_EXTS);
+		return -1;
+	}
+	oids = calloc((size_t)count, sizeof *oids);
+	if (oids == NULL) {
+		x509i_err(err, errlen, "extensions: out of memory");
+		return -1;
+	}
+	for (int i = 0; i < count && rc == 0; i++) {
+		snprintf(path, sizeof path, "%s%s?%d", field, *field ? "." : "", i + 1);
+		rc = read_ext(n, path, oids, i, fn, ctx, err, errlen);
+	}
+	free(oids);
+	return rc;
+}
+
+/* Decodes v as the PKIX type (strictly); the caller owns *out. */
+static int decode_value(const struct x509_buf *v, const char *type, asn1_node *out)
+{
+	return asn1_decode(type, v->data, v->len, out, NULL, 0);
+}
+
+/* A non-negative INTEGER that fits 64 bits (cRLNumber may be 20 octets by
+ * RFC 5280 5.2.3; this CA counts in 64 bits and refuses more). */
+static int read_u64(const struct x509_buf *v, const char *type, uint64_t *out)
+{
+	asn1_node n = NULL;
+	uint8_t b[10];
+	int len = sizeof b, rc = -1;
+
+	if (decode_value(v, type, &n) != 0)
+		return -1;
+	if (asn1_read_value(n, "", b, &len) == ASN1_SUCCESS && len >= 1 && len <= 9 &&
+	    !(b[0] & 0x80) && (len < 9 || b[0] == 0)) {
+		*out = 0;
+		for (int i = 0; i < len; i++)
+			*out = (*out << 8) | b[i];
+		rc = 0;
+	}
+	asn1_delete_structure(&n);
+	return rc;
+}
+
+static int check_value(const struct x509_buf *v, const char *type)
+{
+	asn1_node n = NULL;
+
+	if (decode_value(v, type, &n) != 0)
+		return -1;
+	asn1_delete_structure(&n);
+	return 0;
+}
+
+static int read_aki(const struct x509_buf *v, struct x509_crl_info *ci)
+{
+	asn1_node n = NULL;
+	uint8_t *id = NULL;
+	int len = 0;
+
+	if (decode_value(v, "PKIX.AuthorityKeyIdentifier", &n) != 0)
+		return -1;
+	/* Only a 20-byte keyIdentifier (what this CA writes) is recorded. */
+	if (asn1_read_alloc(n, "keyIdentifier", &id, &len) == 0 && len == 20) {
+		memcpy(ci->aki, id, 20);
+		ci->has_aki = 1;
+	}
+	free(id);
+	asn1_delete_structure(&n);
+	return 0;
+}
+
+/* CRL extensions: recorded, checked, or (when non-critical) ignored. Issuer
+ * alternative names and AIA are understood, so they may be critical. */
+static int crl_ext(void *ctx, const char *oid, int critical, const struct x509_buf *v,
+		   char *err, size_t errlen)
+{
+	struct x509_crl_info *ci = ctx;
+	int rc = 0;
+
+	if (strcmp(oid, OID_AKI) == 0)
+		rc = read_aki(v, ci);
+	else if (strcmp(oid, OID_CRL_NUMBER) == 0)
+		rc = read_u64(v, "PKIX.CRLNumber", &ci->number), ci->has_number = rc == 0;
+	else if (strcmp(oid, OID_DELTA) == 0)
+		rc = read_u64(v, "PKIX.BaseCRLNumber", &ci->base_number), ci->is_delta = rc == 0;
+	else if (strcmp(oid, OID_IDP) == 0)
+		rc = check_value(v, "PKIX.IssuingDistributionPoint"), ci->has_idp = rc == 0;
+	else if (strcmp(oid, OID_FRESHEST) == 0)
+		rc = check_value(v, "PKIX.CRLDistributionPoints"), ci->has_freshest = rc == 0;
+	else if (critical && strcmp(oid, "2.5.29.18") != 0 && strcmp(oid, "1.3.6.1.5.5.7.1.1") != 0) {
+		x509i_err(err, errlen, "crlExtensions: unknown critical extension %s", oid);
+		return -1;
+	}
+	if (rc != 0)
+		x509i_err(err, errlen, "crlExtensions: %s is malformed", oid);
+	/* RFC 5280 5.2.4: deltaCRLIndicator is always critical. */
+	if (rc == 0 && strcmp(oid, OID_DELTA) == 0 && !critical) {
+		x509i_err(err, errlen, "crlExtensions: deltaCRLIndicator not critical");
+		rc = -1;
+	}
+	return rc;
+}
+
+/* ---- entries ---- */
+
+struct entry_ctx {
+	struct x509_crl_info *ci;
+	size_t index;
+};
+
+static int read_reason(const struct x509_buf *v)
+{
+	asn1_node n = NULL;
+	uint8_t b[4];
+	int len = sizeof b, r = -1;
+
+	if (decode_value(v, "PKIX.CRLReason", &n) != 0)
+		return -1;
+	if (asn1_read_value(n, "", b, &len) == ASN1_SUCCESS && len == 1 && b[0] <= 10 &&
+	    b[0] != 7)
+		r = b[0];
+	asn1_delete_structure(&n);
+	return r;
+}
+
+static int read_invalidity(const struct x509_buf *v)
+{
+	asn1_node n = NULL;
+	char s[32];
+	int rc = -1;
+
+	if (decode_value(v, "PKIX.InvalidityDate", &n) != 0)
+		return -1;
+	/* x509i_time_read wants a Time CHOICE: check the text's shape here. */
+	if (x509i_read_str(n, "", s, sizeof s) == 0 && strlen(s) == 15 && s[14] == 'Z')
+		rc = 0;
+	asn1_delete_structure(&n);
+	return rc;
+}
+
+/* Entry extensions: reasonCode and invalidityDate are checked and counted; a
+ * certificateIssuer (indirect CRLs, always critical) or any other critical
+ * extension is refused. */
+static int entry_ext(void *ctx, const char *oid, int critical, const struct x509_buf *v,
+		     char *err, size_t errlen)
+{
+	struct entry_ctx *e = ctx;
+
+	if (strcmp(oid, OID_REASON) == 0) {
+		if (read_reason(v) < 0) {
+			x509i_err(err, errlen, "entries[%zu]: bad reasonCode", e->index);
+			return -1;
+		}
+		e->ci->n_reasons++;
+	} else if (strcmp(oid, OID_INVALIDITY) == 0) {
+		if (read_invalidity(v) != 0) {
+			x509i_err(err, errlen, "entries[%zu]: bad invalidityDate", e->index);
+			return -1;
+		}
+		e->ci->n_invalidity++;
+	} else if (critical) {
+		x509i_err(err, errlen, "entries[%zu]: unsupported critical extension %s", e->index,
+			  oid);
+		return -1;
+	}
+	return 0;
+}
+
+static int read_entry(const uint8_t *p, size_t len, struct x509_crl_info *ci, size_t index,
+		      char *err, size_t errlen)
+{
+	struct entry_ctx ctx = {ci, index};
+	asn1_node n = NULL;
+	uint8_t *serial = NULL;
+	int slen = 0, rc = -1;
+	time_t t;
+	char field[48];
+
+	if (asn1_decode("PKIX.RevokedCertificate", p, len, &n, NULL, 0) != 0) {
+		x509i_err(err, errlen, "entries[%zu]: not a RevokedCertificate", index);
+		return -1;
+	}
+	snprintf(field, sizeof field, "entries[%zu].serial", index);
+	if (asn1_read_alloc(n, "userCertificate", &serial, &slen) != 0 || slen < 1) {
+		x509i_err(err, errlen, "%s: unreadable", field);
+	} else if (x509i_check_serial(serial, (size_t)slen, field, err, errlen) != 0) {
+		/* message written */
+	} else if (x509i_time_read(n, "revocationDate", &t) != 0) {
+		x509i_err(err, errlen, "entries[%zu]: bad revocationDate", index);
+	} else if (ci->version < 2 &&
+		   asn1_number_of_elements(n, "crlEntryExtensions", &(int){0}) == ASN1_SUCCESS) {
+		x509i_err(err, errlen, "entries[%zu]: extensions in a v1 CRL", index);
+	} else {
+		rc = read_exts(n, "crlEntryExtensions", entry_ext, &ctx, err, errlen);
+	}
+	free(serial);
+	asn1_delete_structure(&n);
+	return rc;
+}
+
+/* Header length of the TLV at p (framing was checked by asn1_decode), or 0. */
+static size_t tlv_len(const uint8_t *p, size_t len, size_t *hdr)
+{
+	int h = 0;
+	long c;
+
+	if (len < 2)
+		return 0;
+	c = asn1_get_length_der(p + 1, (int)(len - 1), &h);
+	if (c < 0 || (size_t)c > len - 1 - (size_t)h)
+		return 0;
+	*hdr = 1 + (size_t)h;
+	return *hdr + (size_t)c;
+}
+
+static int read_entries(asn1_node n, const char *field, const uint8_t *der, size_t len,
+			struct x509_crl_info *ci, char *err, size_t errlen)
+{
+	size_t s, e, hdr, off, one;
+
+	if (asn1_number_of_elements(n, field, &(int){0}) != ASN1_SUCCESS)
+		return 0; /* absent: no entries */
+	if (asn1_der_slice(n, der, len, field, &s, &e) != 0 || tlv_len(der + s, e - s, &hdr) == 0) {
+		x509i_err(err, errlen, "revokedCertificates: unreadable");
+		return -1;
+	}
+	for (off = s + hdr; off < e; off += one, ci->n_entries++) {
+		size_t h;
+		one = tlv_len(der + off, e - off, &h);
+		if (one == 0 ||
+		    read_entry(der + off, one, ci, ci->n_entries, err, errlen) != 0) {
+			if (one == 0)
+				x509i_err(err, errlen, "entries[%zu]: bad framing", ci->n_entries);
+			return -1;
+		}
+	}
+	if (ci->n_entries == 0) { /* RFC 5280 5.1.2.6: absent when empty */
+		x509i_err(err, errlen, "revokedCertificates: present but empty");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the TBSCertList ---- */
+
+/* "<prefix><name>" into a static-size buffer. */
+#define FIELD(buf, prefix, name) (snprintf(buf, sizeof buf, "%s%s", prefix, name), buf)
+
+static int read_version(asn1_node n, const char *pre, struct x509_crl_info *ci)
+{
+	char f[64];
+	int v = 0;
+
+	if (asn1_read_value(n, FIELD(f, pre, "version"), NULL, &(int){0}) ==
+	    ASN1_ELEMENT_NOT_FOUND) {
+		ci->version = 1;
+		return 0;
+	}
+	/* RFC 5280 5.1.2.1: when present, it is v2. */
+	if (x509i_read_uint(n, f, &v) != 0 || v != 1)
+		return -1;
+	ci->version = 2;
+	return 0;
+}
+
+static int read_next_update(asn1_node n, const char *pre, struct x509_crl_info *ci)
+{
+	char f[64];
+
+	if (asn1_read_value(n, FIELD(f, pre, "nextUpdate"), NULL, &(int){0}) ==
+	    ASN1_ELEMENT_NOT_FOUND) {
+		ci->next_update = 0;
+		return 0;
+	}
+	return x509i_time_read(n, f, &ci->next_update);
+}
+
+static int read_sigalg(asn1_node n, const char *pre, struct x509_crl_info *ci)
+{
+	struct x509i_alg alg;
+	char f[64];
+
+	ci->sigalg = x509i_algid_read(n, FIELD(f, pre, "signature"), &alg) == 0
+			     ? x509i_sigalg_from(&alg)
+			     : X509_SIG_NONE;
+	return 0;
+}
+
+static int read_tbs_fields(asn1_node n, const char *pre, const uint8_t *der, size_t len,
+			   struct x509_crl_info *ci, char *err, size_t errlen)
+{
+	const char *bad = NULL;
+	char f[64];
+
+	if (read_version(n, pre, ci) != 0)
+		bad = "version";
+	else if (read_sigalg(n, pre, ci) != 0)
+		bad = "signature";
+	else if (x509i_slice_copy(n, der, len, FIELD(f, pre, "issuer"), &ci->issuer) != 0 ||
+		 ci->issuer.len <= 2)
+		bad = "issuer";
+	else if (x509i_time_read(n, FIELD(f, pre, "thisUpdate"), &ci->this_update) != 0)
+		bad = "thisUpdate";
+	else if (read_next_update(n, pre, ci) != 0 ||
+		 (ci->next_update != 0 && ci->next_update <= ci->this_update))
+		bad = "nextUpdate";
+	if (bad != NULL) {
+		x509i_err(err, errlen, "crl: bad %s", bad);
+		return -1;
+	}
+	if (ci->version < 2 && asn1_number_of_elements(n, FIELD(f, pre, "crlExtensions"),
+						       &(int){0}) == ASN1_SUCCESS) {
+		x509i_err(err, errlen, "crl: extensions in a v1 CRL");
+		return -1;
+	}
+	if (read_exts(n, FIELD(f, pre, "crlExtensions"), crl_ext, ci, err, errlen) != 0)
+		return -1;
+	return read_entries(n, FIELD(f, pre, "revokedCertificates"), der, len, ci, err, errlen);
+}
+
+/* RFC 5280 5.2.4: a delta names its base by number and carries its own. */
+static int check_delta(const struct x509_crl_info *ci, char *err, size_t errlen)
+{
+	if (ci->is_delta && (!ci->has_number || ci->base_number >= ci->number)) {
+		x509i_err(err, errlen, "crl: deltaCRLIndicator without a larger cRLNumber");
+		return -1;
+	}
+	return 0;
+}
+
+/* RFC 5280 5.1.1.2: the outer signatureAlgorithm must equal tbsCertList.signature. */
+static int same_algorithm(asn1_node n, const uint8_t *der, size_t len)
+{
+	size_t s1, e1, s2, e2;
+
+	if (asn1_der_slice(n, der, len, "signatureAlgorithm", &s1, &e1) != 0 ||
+	    asn1_der_slice(n, der, len, "tbsCertList.signature", &s2, &e2) != 0)
+		return 0;
+	return e1 - s1 == e2 - s2 && memcmp(der + s1, der + s2, e1 - s1) == 0;
+}
+
+static int decode(const char *type, const uint8_t *der, size_t len, struct x509_crl_info *out,
+		  char *err, size_t errlen)
+{
+	int whole = strcmp(type, "PKIX.CertificateList") == 0;
+	const char *pre = whole ? "tbsCertList." : "";
+	asn1_node n = NULL;
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
+	if (der == NULL || len == 0 || len > X509I_MAX_DER) {
+		x509i_err(err, errlen, "crl: empty or larger than %u bytes", X509I_MAX_DER);
+		return -1;
+	}
+	if (asn1_decode(type, der, len, &n, err, errlen) != 0)
+		return -1;
+	if (whole && !same_algorithm(n, der, len))
+		x509i_err(err, errlen, "crl: signatureAlgorithm differs from tbsCertList.signature");
+	else if (whole && (x509i_slice_copy(n, der, len, "tbsCertList", &out->tbs) != 0 ||
+			   x509i_read_octet_bits(n, "signature", &out->sig) != 0))
+		x509i_err(err, errlen, "crl: bad tbsCertList or signature");
+	else if (!whole && x509i_buf_set(&out->tbs, der, len) != 0)
+		x509i_err(err, errlen, "crl: out of memory");
+	else if (read_tbs_fields(n, pre, der, len, out, err, errlen) == 0 &&
+		 check_delta(out, err, errlen) == 0)
+		rc = 0;
+	asn1_delete_structure(&n);
+	if (rc != 0)
+		x509_crl_info_free(out);
+	return rc;
+}
+
+int x509_crl_decode(const uint8_t *der, size_t len, struct x509_crl_info *out, char *err,
+		    size_t errlen)
+{
+	return decode("PKIX.CertificateList", der, len, out, err, errlen);
+}
+
+int x509_crl_tbs_decode(const uint8_t *der, size_t len, struct x509_crl_info *out, char *err,
+			size_t errlen)
+{
+	return decode("PKIX.TBSCertList", der, len, out, err, errlen);
+}
+
+int x509_crl_verify_signature(const struct x509_crl_info *crl, const uint8_t *issuer_spki,
+			      size_t issuer_spki_len, char *err, size_t errlen)
+{
+	struct x509i_alg alg;
+
+	if (crl == NULL || crl->tbs.data == NULL || crl->sig.data == NULL) {
+		x509i_err(err, errlen, "crl: not decoded, or a bare TBSCertList");
+		return -1;
+	}
+	alg.hash = x509i_sigalg_hash(crl->sigalg);
+	alg.key = x509i_sigalg_key(crl->sigalg);
+	if (alg.hash == WC_HASH_TYPE_NONE) {
+		x509i_err(err, errlen, "crl: signatureAlgorithm not supported");
+		return -1;
+	}
+	return x509i_verify(&alg, crl->tbs.data, crl->tbs.len, crl->sig.data, crl->sig.len,
+			    issuer_spki, issuer_spki_len, err, errlen);
+}
