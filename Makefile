@@ -87,6 +87,7 @@ include firmware/rpc/rpc.mk
 include firmware/icpr/icpr.mk
 include hsm/hsm.mk
 include firmware/ledger/ledger.mk
+include firmware/operator/operator.mk
 include firmware/custodian/custodian.mk
 include firmware/admin/admin.mk
 include firmware/supervisor/supervisor.mk

@@ -26,6 +26,9 @@
 #include "platform/atomicfile.h"
 #include "platform/conf.h"
 #include "platform/log.h"
+#include "platform/secret.h"
+#include "firmware/admin/console.h"
+#include "firmware/operator/operator.h"
 
 #define MAX_ARGS 64
 
@@ -36,11 +39,16 @@ static void usage(void)
 		"                  [--key rsa:2048|rsa:3072|rsa:4096|ec:p256|ec:p384] [--days N]\n"
 		"                  [--xchg-days N] [--out REQ.pem] [--module SO] [--token LABEL]\n"
 		"                  [--softhsm-conf FILE] [--cdp URL] [--aia URL] [--ocsp URL]\n"
-		"                  [--pin-fd N | --pin-file FILE]\n"
+		"                  [--pin-fd N | --pin-file FILE] [--admin NAME\n"
+		"                  --admin-passphrase-fd N | --admin-passphrase-file F]\n"
 		"       caadm install-cert FILE [--chain PARENTS.pem] [--data DIR] [PIN]\n"
 		"       caadm check [--data DIR] [--pin-fd N | --pin-file FILE]\n"
 		"       caadm status [--data DIR]\n"
 		"       caadm verify [--data DIR]\n"
+		"       caadm operator-init NAME [--data DIR] [--passphrase-fd N|--passphrase-file F]\n"
+		"       caadm [--data DIR] [--operator NAME ...] login|logout|operator|view|\n"
+		"             setextension|resubmit|deny|revoke|unrevoke|crl|getprop|setprop|audit\n"
+		"             (caadm [--data DIR] help-console for their options)\n"
 		"defaults: --data %s, key and subject from the build configuration\n",
 		CONFIG_DATA_DIR);
 	exit(2);
@@ -110,12 +118,14 @@ static int ledger_genesis(const char *dir)
 	return run_tool("ca-ledger", args, 6);
 }
 
+static int first_admin(const char *dir, const char *name, int fd, const char *file);
+
 static int cmd_init(int argc, char **argv)
 {
 	const char *args[MAX_ARGS + 4];
 	size_t n = 1;
-	const char *kind = NULL;
-	int rc;
+	const char *kind = NULL, *admin = NULL, *admin_file = NULL;
+	int rc, admin_fd = -1;
 
 	args[n++] = "ceremony";
 	args[n++] = NULL; /* root or subordinate, filled below */
@@ -124,6 +134,12 @@ static int cmd_init(int argc, char **argv)
 			if (kind != NULL)
 				usage();
 			kind = argv[i] + 2;
+		} else if (strcmp(argv[i], "--admin") == 0 && i + 1 < argc) {
+			admin = argv[++i];
+		} else if (strcmp(argv[i], "--admin-passphrase-fd") == 0 && i + 1 < argc) {
+			admin_fd = conf_arg_fd(argv[++i]);
+		} else if (strcmp(argv[i], "--admin-passphrase-file") == 0 && i + 1 < argc) {
+			admin_file = argv[++i];
 		} else if (n < MAX_ARGS) {
 			args[n++] = argv[i];
 		} else {
@@ -134,6 +150,12 @@ static int cmd_init(int argc, char **argv)
 		usage();
 	args[2] = kind;
 	if ((rc = run_tool("ca-custodian", args, n)) != 0)
+		return rc;
+	if (admin != NULL || admin_fd >= 0 || admin_file != NULL)
+		rc = first_admin(data_dir(argc, argv), admin ? admin : "admin", admin_fd, admin_file);
+	else
+		printf("no operator yet: caadm operator-init NAME creates the first administrator\n");
+	if (rc != 0)
 		return rc;
 	return strcmp(kind, "root") == 0 ? ledger_genesis(data_dir(argc, argv)) : 0;
 }
@@ -246,6 +268,69 @@ static int cmd_status(int argc, char **argv)
 	return 0;
 }
 
+/* The first administrator: written directly, only while there is no operator
+ * (the ceremony's trust: root at the console). Later operators are the
+ * custodian's business (caadm operator add). */
+static int first_admin(const char *dir, const char *name, int fd, const char *file)
+{
+	struct operator_db *db = calloc(1, sizeof(*db));
+	struct secret pass;
+	char err[256];
+	int rc;
+
+	if (db == NULL)
+		fatalx("out of memory");
+	if (operator_db_load(dir, db, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (db->n != 0) {
+		fprintf(stderr, "caadm: %s/%s already has operators: use caadm operator add\n",
+			dir, OPERATOR_FILE);
+		free(db);
+		return 2;
+	}
+	rc = fd >= 0	       ? secret_read_fd(fd, &pass, err, sizeof(err))
+	     : file != NULL ? secret_read_file(file, &pass, err, sizeof(err))
+			    : secret_read_tty("Passphrase for the first CA administrator: ", &pass,
+					      err, sizeof(err));
+	if (rc != 0)
+		fatalx("passphrase: %s", err);
+	rc = operator_set(db, name, ROLE_ADMIN, (const char *)pass.buf, err, sizeof(err));
+	secret_wipe(&pass);
+	if (rc == 0)
+		rc = operator_db_save(dir, db, err, sizeof(err));
+	explicit_bzero(db, sizeof(*db));
+	free(db);
+	if (rc != 0) {
+		fprintf(stderr, "caadm: %s\n", err);
+		return 2;
+	}
+	printf("first CA administrator: %s\n", name);
+	return 0;
+}
+
+/* caadm operator-init NAME [--data DIR] [--passphrase-fd N | --passphrase-file F] */
+static int cmd_operator_init(int argc, char **argv)
+{
+	const char *dir = data_dir(argc, argv), *name = NULL, *file = NULL;
+	int fd = -1;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+			i++;
+		else if (strcmp(argv[i], "--passphrase-fd") == 0 && i + 1 < argc)
+			fd = conf_arg_fd(argv[++i]);
+		else if (strcmp(argv[i], "--passphrase-file") == 0 && i + 1 < argc)
+			file = argv[++i];
+		else if (argv[i][0] != '-' && name == NULL)
+			name = argv[i];
+		else
+			usage();
+	}
+	if (name == NULL)
+		usage();
+	return first_admin(dir, name, fd, file);
+}
+
 int main(int argc, char **argv)
 {
 	log_init("caadm");
@@ -261,5 +346,8 @@ int main(int argc, char **argv)
 		return cmd_status(argc - 1, argv + 1);
 	if (strcmp(argv[1], "verify") == 0)
 		return cmd_verify(argc - 1, argv + 1);
-	usage();
+	if (strcmp(argv[1], "operator-init") == 0)
+		return cmd_operator_init(argc - 1, argv + 1);
+	/* Everything else is a console verb for the running CA. */
+	return console_main(data_dir(argc, argv), argc, argv);
 }

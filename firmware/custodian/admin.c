@@ -207,6 +207,9 @@ static void handle_login(struct service *s, struct admin *a, const struct ipc_ms
 	if ((snapshot = malloc(sizeof(*snapshot))) == NULL)
 		fatalx("out of memory");
 	pthread_mutex_lock(&a->mu);
+	/* caadm operator-init may have written the first administrator since start. */
+	if (a->ops.n == 0 && operator_db_load(a->ca->dir, snapshot, err, sizeof(err)) == 0)
+		a->ops = *snapshot;
 	*snapshot = a->ops;
 	pthread_mutex_unlock(&a->mu);
 	ok = operator_check(snapshot, name, pass, &roles);
@@ -595,6 +598,13 @@ static int journaled_by_state(uint32_t type)
 	       type == ADM_UNREVOKE || type == ADM_CRL || type == ADM_SETPROP;
 }
 
+static int audit_first_page(const struct ipc_rbuf *r)
+{
+	struct ipc_rbuf peek = *r;
+
+	return ipc_get_u64(&peek) <= 1;
+}
+
 static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 {
 	struct admin *a = ctx;
@@ -628,8 +638,11 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 		reply_error(s, m->hdr.id, HR_E_ACCESSDENIED, msg);
 		return;
 	}
-	/* Reads are journaled before they are answered: no record, no answer. */
+	/* Reads are journaled before they are answered: no record, no answer. An audit
+	 * is journaled once, at its first page (each page's own record would otherwise
+	 * be the next page). */
 	if (!journaled_by_state(m->hdr.type) && m->hdr.type != ADM_RESUBMIT &&
+	    !(m->hdr.type == ADM_AUDIT && !audit_first_page(&r)) &&
 	    m->hdr.type != ADM_OP_ADD && m->hdr.type != ADM_OP_DEL &&
 	    m->hdr.type != ADM_OP_PASSWD &&
 	    admin_journal(a, who.name, grants[g].action, "", 1, "", err, sizeof(err)) != 0) {

@@ -25,14 +25,15 @@ struct opts {
 	struct ceremony_opts c;
 	const char *cert, *chain, *label;
 	struct pin_source so_pin;
-	int fd, ledger_fd, control_fd;
+	int fd, ledger_fd, control_fd, admin_fd;
 	unsigned threads;
 };
 
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: ca-custodian serve --data DIR --fd N [--ledger-fd N] [--threads N] [PIN]\n"
+		"usage: ca-custodian serve --data DIR --fd N|--control-fd N [--ledger-fd N]\n"
+		"                [--admin-fd N] [--threads N] [PIN]\n"
 		"       ca-custodian check --data DIR [PIN]\n"
 		"       ca-custodian ceremony root|subordinate --data DIR [--subject DN]\n"
 		"                [--key rsa:2048|rsa:3072|rsa:4096|ec:p256|ec:p384] [--days N]\n"
@@ -85,6 +86,7 @@ static void defaults(struct opts *o)
 	o->fd = -1;
 	o->ledger_fd = -1;
 	o->control_fd = -1;
+	o->admin_fd = -1;
 	o->threads = 32;
 }
 
@@ -98,6 +100,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{"pin-fd", 1, 0, 'p'}, {"pin-file", 1, 0, 'P'}, {"so-pin-fd", 1, 0, 'q'},
 		{"so-pin-file", 1, 0, 'Q'}, {"cert", 1, 0, 'c'}, {"chain", 1, 0, 'h'},
 		{"fd", 1, 0, 'f'}, {"threads", 1, 0, 'T'}, {"ledger-fd", 1, 0, 'L'}, {"control-fd", 1, 0, 'K'},
+		{"admin-fd", 1, 0, 'a'},
 		{0, 0, 0, 0},
 	};
 	int ch;
@@ -131,6 +134,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'T': o->threads = conf_arg_uint(optarg, 64, "--threads"); break;
 		case 'L': o->ledger_fd = conf_arg_fd(optarg); break;
 		case 'K': o->control_fd = conf_arg_fd(optarg); break;
+		case 'a': o->admin_fd = conf_arg_fd(optarg); break;
 		default: usage();
 		}
 	}
@@ -194,7 +198,7 @@ static int cmd_serve(struct opts *o)
 		fatalx("serve needs --fd N (the worker's channel) or --control-fd N (cad's)");
 	if (ca_load(&ca, o->c.dir, &o->c.pin, 1, err, sizeof(err)) != 0)
 		fatalx("refusing to start: %s", err);
-	rc = serve(&ca, o->fd, "worker", o->threads, o->ledger_fd, o->control_fd);
+	rc = serve(&ca, o->fd, "worker", o->threads, o->ledger_fd, o->control_fd, o->admin_fd);
 	ca_close(&ca);
 	return rc == 0 ? 0 : 1;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "firmware/custodian/admin.h"
 #include "firmware/custodian/issue.h"
 #include "firmware/custodian/proto.h"
 #include "firmware/custodian/submit.h"
@@ -179,11 +180,21 @@ static int serve_workers(int control_fd, const struct ipc_rule *rules, size_t n_
 	return 0;
 }
 
+/* ca.conf crl_auto: 1 (default) publishes CRLs on schedule. */
+static int crl_auto(const struct ca *ca)
+{
+	const char *v = conf_get(&ca->conf, "crl_auto");
+
+	return v == NULL || strcmp(v, "0") != 0;
+}
+
 int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger_fd,
-	  int control_fd)
+	  int control_fd, int admin_fd)
 {
 	struct server srv = {.ca = ca};
 	struct record rec;
+	struct props props;
+	struct admin *admin = NULL;
 	const struct ipc_rule *rules = recorded_rules;
 	size_t n_rules = sizeof(recorded_rules) / sizeof(recorded_rules[0]);
 	uint32_t max = CUST_SUBMIT_MAX;
@@ -203,11 +214,23 @@ int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger
 			fatalx("cannot start the ledger channel");
 		srv.submit.ca = ca;
 		srv.submit.rec = &rec;
+		if (props_load(&props, ca, &rec, err, sizeof(err)) != 0)
+			fatalx("refusing to start: %s", err);
+		srv.submit.props = &props;
+		if ((admin = calloc(1, sizeof(*admin))) == NULL)
+			fatalx("out of memory");
+		if (admin_start(admin, ca, &srv.submit, &props, &srv.chain, admin_fd,
+				control_fd >= 0 && crl_auto(ca), err, sizeof(err)) != 0)
+			fatalx("refusing to start: %s", err);
 	}
 	if (control_fd >= 0)
 		rc = serve_workers(control_fd, rules, n_rules, max, nthreads, &srv);
 	else
 		rc = service_run(fd, peer, max, rules, n_rules, nthreads, handle, is_inline, &srv);
+	if (admin != NULL) {
+		admin_stop(admin);
+		free(admin);
+	}
 	if (ledger_fd >= 0)
 		record_stop(&rec);
 	x509_buf_free(&srv.chain);

@@ -10,9 +10,12 @@
  * (the channel to ca-ledger), enrollment (submit/retrieve) with every step
  * recorded; with -1, the unrecorded issuance of the signing benchmark. */
 int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger_fd,
-	  int control_fd);
+	  int control_fd, int admin_fd);
 /* With control_fd >= 0 (from cad) fd is unused: each worker channel arrives there
  * as a CUST_CTL_WORKER frame with the descriptor attached, and is served until the
- * worker goes away; the next one follows when cad restarts the worker. */
+ * worker goes away; the next one follows when cad restarts the worker.
+ * admin_fd >= 0 (with a ledger) is the console's listening socket (admin.h). Under
+ * cad (control_fd), CRLs are published automatically unless ca.conf says
+ * crl_auto = 0. */
 
 #endif

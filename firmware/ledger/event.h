@@ -71,6 +71,9 @@ enum ledger_format {
 /* RFC 5280 CRLReason values 0..10 except 7. unspecified (0) is written to CRLs
  * without a reasonCode extension, as RFC 5280 5.3.1 recommends. */
 #define LEDGER_REASON_MAX 10
+/* In the revoked set only: a released hold (certificateHold undone), which delta
+ * CRLs list as removeFromCRL (RFC 5280 5.3.1); never a reason to revoke with. */
+#define LEDGER_REASON_RELEASED 8
 
 /* Byte strings point into the decoded record (or the caller's memory when
  * encoding); nothing is copied. */
@@ -218,6 +221,10 @@ int ledger_record_encode(const struct ledger_event *ev, struct ipc_wbuf *w, char
 #define LEDGER_STRBUF (4 * LEDGER_NAME_MAX + 2 * LEDGER_TEXT_MAX + LEDGER_OID_MAX + 64)
 int ledger_record_decode(const uint8_t *rec, size_t len, struct ledger_event *ev,
 			 char *strbuf, size_t strbuf_size, char *err, size_t errlen);
+
+/* One line describing ev for people (the audit view): seq, time, type, actor and
+ * the fields that matter for its type (describe.c). */
+void ledger_event_line(const struct ledger_event *ev, char *out, size_t outlen);
 
 /* SHA-256 of a record's bytes: the next record's prev. */
 void ledger_record_hash(const uint8_t *rec, size_t len, uint8_t out[LEDGER_HASH_LEN]);

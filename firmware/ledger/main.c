@@ -159,37 +159,10 @@ static int cmd_verify(struct opts *o)
 
 static void show_event(const struct ledger_event *ev)
 {
-	char when[32];
-	time_t t = (time_t)ev->time;
-	struct tm tm;
+	char line[1024];
 
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	printf("%llu %s %s %s", (unsigned long long)ev->seq, when, ledger_type_name(ev->type),
-	       ev->actor);
-	switch (ev->type) {
-	case EV_REQUEST_RECEIVED:
-		printf(" request=%u requester=%s bytes=%zu", ev->u.request.request_id,
-		       ev->u.request.requester, ev->u.request.raw.len);
-		break;
-	case EV_DISPOSITION:
-		printf(" request=%u %s hresult=0x%08x", ev->u.disposition.request_id,
-		       ledger_disposition_name(ev->u.disposition.disposition),
-		       ev->u.disposition.hresult);
-		break;
-	case EV_CERT_INTENT:
-	case EV_CERT_ISSUED:
-		printf(" request=%u", ev->type == EV_CERT_INTENT ? ev->u.intent.request_id
-								 : ev->u.issued.request_id);
-		break;
-	case EV_CRL_PUBLISHED:
-		printf(" number=%llu%s", (unsigned long long)ev->u.crl.number,
-		       ev->u.crl.is_delta ? " delta" : "");
-		break;
-	default:
-		break;
-	}
-	printf("\n");
+	ledger_event_line(ev, line, sizeof(line));
+	printf("%s\n", line);
 }
 
 static int cmd_show(const struct opts *o)

@@ -84,7 +84,6 @@ int ledger_get_cert(struct ledger *l, const uint8_t *serial, size_t serial_len,
  * after_len is 0), at most limit rows; released holds (unrevoked) are there too,
  * with reason LEDGER_REASON_RELEASED, for delta CRLs' removeFromCRL. Returns the
  * rows given (more set when others follow) or LEDGER_EIO. */
-#define LEDGER_REASON_RELEASED 8 /* RFC 5280 removeFromCRL */
 int ledger_revoked_page(struct ledger *l, const uint8_t *after, size_t after_len,
 			unsigned limit,
 			int (*cb)(const uint8_t *serial, size_t serial_len,

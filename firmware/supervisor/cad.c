@@ -26,12 +26,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "firmware/custodian/admin_proto.h"
 #include "firmware/custodian/proto.h"
 #include "platform/conf.h"
 #include "platform/ipc.h"
@@ -48,6 +50,7 @@ struct cad {
 	int enforce_encryption; /* ca.conf icpr_enforce_encryption (default 1) */
 	struct ipc_chan control; /* to the custodian */
 	pid_t ledger, custodian, worker;
+	char admin_path[PATH_MAX]; /* the console's socket, removed at the end */
 };
 
 static volatile sig_atomic_t stopping;
@@ -166,9 +169,35 @@ static void start_worker(struct cad *c)
 	log_info("worker started (pid %d)", (int)c->worker);
 }
 
+/* DATA/admin.sock, the console's socket (custodian/admin.h), mode 0600: only root
+ * and cad's user reach it; the custodian checks the peer's uid again and then
+ * the operator's passphrase. A stale socket from an earlier run is replaced. */
+static int listen_admin(struct cad *c)
+{
+	struct sockaddr_un sa;
+	int fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", c->dir, ADM_SOCKET) >=
+	    (int)sizeof(sa.sun_path))
+		fatalx("%s/%s: path too long for a socket", c->dir, ADM_SOCKET);
+	snprintf(c->admin_path, sizeof(c->admin_path), "%s", sa.sun_path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		fatal("socket");
+	(void)unlink(sa.sun_path);
+	mode_t old = umask(077);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		fatal("%s", sa.sun_path);
+	umask(old);
+	if (listen(fd, 8) != 0)
+		fatal("listen %s", sa.sun_path);
+	return fd;
+}
+
 static void start(struct cad *c)
 {
-	int lpair[2], cpair[2];
+	int lpair[2], cpair[2], afd = listen_admin(c);
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, lpair) != 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cpair) != 0)
@@ -181,16 +210,19 @@ static void start(struct cad *c)
 		c->custodian = spawn(c, "ca-custodian",
 				     (char *[]){"ca-custodian", "serve", "--data", (char *)c->dir,
 						"--ledger-fd", "3", "--control-fd", "4",
-						"--pin-file", (char *)c->pin_file, NULL},
-				     (int[]){lpair[1], cpair[1]}, 2);
+						"--admin-fd", "5", "--pin-file", (char *)c->pin_file,
+						NULL},
+				     (int[]){lpair[1], cpair[1], afd}, 3);
 	else /* the PIN from the terminal cad runs on */
 		c->custodian = spawn(c, "ca-custodian",
 				     (char *[]){"ca-custodian", "serve", "--data", (char *)c->dir,
-						"--ledger-fd", "3", "--control-fd", "4", NULL},
-				     (int[]){lpair[1], cpair[1]}, 2);
+						"--ledger-fd", "3", "--control-fd", "4",
+						"--admin-fd", "5", NULL},
+				     (int[]){lpair[1], cpair[1], afd}, 3);
 	close(lpair[0]);
 	close(lpair[1]);
 	close(cpair[1]);
+	close(afd);
 	ipc_chan_init(&c->control, cpair[0], "custodian", 64);
 	start_worker(c);
 }
@@ -226,6 +258,8 @@ static int shutdown_all(struct cad *c, int status)
 			c->ledger = 0;
 	}
 	log_info("stopped");
+	if (c->admin_path[0] != 0)
+		(void)unlink(c->admin_path);
 	return status;
 }
 
@@ -367,6 +401,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	start(&c);
+	log_info("console socket %s", c.admin_path);
 	log_info("appliance up: endpoint mapper on port %d, MS-ICPR on port %d (%s, %s), data "
 		 "in %s", c.epm_port, c.icpr_port, c.epm, c.icpr, c.dir);
 	return supervise(&c);

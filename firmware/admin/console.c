@@ -1,0 +1,622 @@
+/* caadm's verbs that talk to the running custodian over DATA/admin.sock
+ * (custodian/admin_proto.h): login/logout, operators, view, setextension,
+ * resubmit, deny, revoke, unrevoke, crl, getprop/setprop, audit.
+ *
+ * Authentication: `caadm login NAME` keeps the session token in $CAADM_SESSION
+ * (default ~/.caadm-session, mode 0600) for the verbs that follow; or a verb
+ * given `--operator NAME` logs in for itself (passphrase from --passphrase-fd N,
+ * --passphrase-file F, or the terminal) and logs out after. */
+#include "firmware/admin/console.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "firmware/custodian/admin_proto.h"
+#include "firmware/ledger/event.h"
+#include "firmware/ledger/row.h"
+#include "firmware/ledger/view.h"
+#include "firmware/operator/operator.h"
+#include "firmware/x509/x509.h"
+#include "platform/atomicfile.h"
+#include "platform/conf.h"
+#include "platform/ipc.h"
+#include "platform/log.h"
+#include "platform/secret.h"
+
+void con_usage(void)
+{
+	fprintf(stderr,
+		"usage: caadm [--data DIR] [--operator NAME [--passphrase-fd N | --passphrase-file F]] VERB\n"
+		"  login NAME | logout\n"
+		"  operator add NAME --role admin|officer|auditor[,..] [NEWPASS] | del NAME |\n"
+		"           passwd NAME [NEWPASS] | list\n"
+		"     NEWPASS: --new-passphrase-fd N | --new-passphrase-file F (default: prompt)\n"
+		"  view [--pending|--issued|--denied|--failed|--revoked] [--restrict COL<op>VAL]...\n"
+		"       [--out COL,COL..] [--json]\n"
+		"  setextension ID OID FLAGS @DERFILE|hex:HEX   resubmit ID   deny ID\n"
+		"  revoke SERIAL [REASON] [--date YYYY-MM-DD[THH:MM:SS]] [--invalidity DATE]\n"
+		"  unrevoke SERIAL   crl [--delta]   getprop NAME [--out FILE]   setprop NAME VALUE\n"
+		"  audit [--verify] [--type TYPE] [--actor NAME] [--since DATE]\n");
+	exit(4);
+}
+
+/* ---- transport ---- */
+
+static void con_connect(struct console *c)
+{
+	struct sockaddr_un sa;
+	int fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", c->dir, ADM_SOCKET) >=
+	    (int)sizeof(sa.sun_path))
+		fatalx("%s: path too long", c->dir);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		fatal("socket");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		fprintf(stderr, "caadm: cannot reach the CA at %s: %s (is cad running?)\n",
+			sa.sun_path, strerror(errno));
+		exit(1);
+	}
+	ipc_chan_init(&c->chan, fd, "custodian", ADM_MAX_PAYLOAD);
+}
+
+/* Sends type with payload w (freed) and returns the reply (caller frees). An
+ * ADM_ERROR is printed and exits 2 unless want_error. */
+void con_call(struct console *c, uint32_t type, struct ipc_wbuf *w, struct ipc_msg *m)
+{
+	char err[256];
+
+	if (w->failed || ipc_send(&c->chan, type, ++c->next_id, w->data, (uint32_t)w->len, -1) != 0)
+		fatalx("cannot send to the CA");
+	ipc_wbuf_free(w);
+	if (ipc_recv(&c->chan, m, err, sizeof(err)) <= 0)
+		fatalx("no answer from the CA: %s", err);
+	if (m->hdr.type == ADM_ERROR) {
+		struct ipc_rbuf r;
+		char msg[4096];
+		uint32_t hr;
+
+		ipc_rbuf_init(&r, m);
+		hr = ipc_get_u32(&r);
+		ipc_get_str(&r, msg, sizeof(msg));
+		fprintf(stderr, "caadm: refused: %s (0x%08x)\n", msg, hr);
+		exit(hr == HR_E_ACCESSDENIED || hr == HR_LOGON_FAILURE ? 3 : 2);
+	}
+}
+
+void put_token(struct console *c, struct ipc_wbuf *w)
+{
+	ipc_wbuf_init(w);
+	ipc_put_bytes(w, c->token, ADM_TOKEN_LEN);
+}
+
+/* ---- sessions ---- */
+
+static void session_path(char *out, size_t len)
+{
+	const char *p = getenv("CAADM_SESSION"), *home = getenv("HOME");
+
+	if (p != NULL && *p)
+		snprintf(out, len, "%s", p);
+	else
+		snprintf(out, len, "%s/.caadm-session", home ? home : "/root");
+}
+
+static void read_passphrase(struct console *c, const char *prompt, struct secret *s)
+{
+	char err[256];
+	int rc = c->pass_fd >= 0	    ? secret_read_fd(c->pass_fd, s, err, sizeof(err))
+		 : c->pass_file != NULL ? secret_read_file(c->pass_file, s, err, sizeof(err))
+					: secret_read_tty(prompt, s, err, sizeof(err));
+
+	if (rc != 0)
+		fatalx("passphrase: %s", err);
+}
+
+static void login(struct console *c, const char *name)
+{
+	struct secret pass;
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	struct ipc_rbuf r;
+	const uint8_t *tok;
+	size_t tl;
+
+	read_passphrase(c, "Operator passphrase: ", &pass);
+	ipc_wbuf_init(&w);
+	ipc_put_str(&w, name);
+	ipc_put_str(&w, (const char *)pass.buf);
+	secret_wipe(&pass);
+	con_call(c, ADM_LOGIN, &w, &m);
+	ipc_rbuf_init(&r, &m);
+	ipc_get_bytes(&r, &tok, &tl, ADM_TOKEN_LEN);
+	(void)ipc_get_u32(&r);
+	(void)ipc_get_u64(&r);
+	if (ipc_rbuf_done(&r) != 0 || tl != ADM_TOKEN_LEN)
+		fatalx("malformed session from the CA");
+	memcpy(c->token, tok, ADM_TOKEN_LEN);
+	ipc_msg_free(&m);
+}
+
+void load_session(struct console *c)
+{
+	char path[PATH_MAX], hex[2 * ADM_TOKEN_LEN + 2];
+	FILE *f;
+
+	if (c->operator_name != NULL) {
+		login(c, c->operator_name);
+		c->own_session = 1;
+		return;
+	}
+	session_path(path, sizeof(path));
+	if ((f = fopen(path, "r")) == NULL || fgets(hex, sizeof(hex), f) == NULL) {
+		fprintf(stderr, "caadm: not logged in: caadm login NAME (or --operator NAME)\n");
+		exit(3);
+	}
+	fclose(f);
+	for (size_t i = 0; i < ADM_TOKEN_LEN; i++) {
+		unsigned v;
+
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			fatalx("%s: not a session", path);
+		c->token[i] = (uint8_t)v;
+	}
+	explicit_bzero(hex, sizeof(hex));
+}
+
+static void simple(struct console *c, uint32_t type, struct ipc_wbuf *w)
+{
+	struct ipc_msg m;
+	struct ipc_rbuf r;
+	char msg[4096];
+
+	con_call(c, type, w, &m);
+	ipc_rbuf_init(&r, &m);
+	ipc_get_str(&r, msg, sizeof(msg));
+	printf("%s%s", msg, msg[0] && msg[strlen(msg) - 1] == '\n' ? "" : "\n");
+	ipc_msg_free(&m);
+}
+
+/* ---- verbs ---- */
+
+static int v_login(struct console *c, int argc, char **argv)
+{
+	char path[PATH_MAX], hex[2 * ADM_TOKEN_LEN + 2];
+
+	if (argc != 2)
+		con_usage();
+	login(c, argv[1]);
+	for (size_t i = 0; i < ADM_TOKEN_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", c->token[i]);
+	hex[2 * ADM_TOKEN_LEN] = '\n';
+	session_path(path, sizeof(path));
+	if (atomicfile_write(path, hex, 2 * ADM_TOKEN_LEN + 1, 0600) != 0)
+		fatalx("%s: cannot write the session", path);
+	explicit_bzero(hex, sizeof(hex));
+	printf("logged in as %s (session in %s)\n", argv[1], path);
+	return 0;
+}
+
+static int v_logout(struct console *c, int argc, char **argv)
+{
+	char path[PATH_MAX];
+	struct ipc_wbuf w;
+
+	(void)argv;
+	if (argc != 1)
+		con_usage();
+	load_session(c);
+	put_token(c, &w);
+	simple(c, ADM_LOGOUT, &w);
+	c->own_session = 0;
+	session_path(path, sizeof(path));
+	(void)unlink(path);
+	return 0;
+}
+
+/* The new passphrase of operator add/passwd: --new-passphrase-fd N,
+ * --new-passphrase-file F, or the terminal (never argv). */
+static void new_passphrase(int argc, char **argv, int from, struct secret *s)
+{
+	char err[256];
+	int rc;
+
+	if (from == argc)
+		rc = secret_read_tty("New passphrase for the operator: ", s, err, sizeof(err));
+	else if (from + 2 == argc && strcmp(argv[from], "--new-passphrase-fd") == 0)
+		rc = secret_read_fd(conf_arg_fd(argv[from + 1]), s, err, sizeof(err));
+	else if (from + 2 == argc && strcmp(argv[from], "--new-passphrase-file") == 0)
+		rc = secret_read_file(argv[from + 1], s, err, sizeof(err));
+	else
+		con_usage();
+	if (rc != 0)
+		fatalx("new passphrase: %s", err);
+}
+
+static int v_operator(struct console *c, int argc, char **argv)
+{
+	struct ipc_wbuf w;
+	struct secret pass;
+	uint32_t roles = 0;
+	int is_add;
+
+	if (argc < 2)
+		con_usage();
+	if (strcmp(argv[1], "list") == 0 && argc == 2) {
+		load_session(c);
+		put_token(c, &w);
+		simple(c, ADM_OP_LIST, &w);
+		return 0;
+	}
+	if (argc < 3)
+		con_usage();
+	if (strcmp(argv[1], "del") == 0 && argc == 3) {
+		load_session(c);
+		put_token(c, &w);
+		ipc_put_str(&w, argv[2]);
+		simple(c, ADM_OP_DEL, &w);
+		return 0;
+	}
+	is_add = strcmp(argv[1], "add") == 0;
+	if (is_add) {
+		if (argc < 5 || strcmp(argv[3], "--role") != 0 ||
+		    operator_roles_parse(argv[4], &roles) != 0)
+			con_usage();
+	} else if (strcmp(argv[1], "passwd") != 0) {
+		con_usage();
+	}
+	new_passphrase(argc, argv, is_add ? 5 : 3, &pass);
+	load_session(c);
+	put_token(c, &w);
+	ipc_put_str(&w, argv[2]);
+	if (is_add)
+		ipc_put_u32(&w, roles);
+	ipc_put_str(&w, (const char *)pass.buf);
+	secret_wipe(&pass);
+	simple(c, is_add ? ADM_OP_ADD : ADM_OP_PASSWD, &w);
+	return 0;
+}
+
+static uint32_t parse_id(const char *s)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (*s == 0 || *end != 0 || v == 0 || v > UINT32_MAX) {
+		fprintf(stderr, "caadm: %s: not a request id\n", s);
+		exit(4);
+	}
+	return (uint32_t)v;
+}
+
+static void print_result(struct ipc_msg *m)
+{
+	struct ipc_rbuf r;
+	char msg[1024];
+	uint32_t id, disp, hr;
+	const uint8_t *cert;
+	size_t len;
+
+	ipc_rbuf_init(&r, m);
+	id = ipc_get_u32(&r);
+	disp = ipc_get_u32(&r);
+	hr = ipc_get_u32(&r);
+	ipc_get_str(&r, msg, sizeof(msg));
+	ipc_get_bytes(&r, &cert, &len, 1u << 20);
+	if (ipc_rbuf_done(&r) != 0)
+		fatalx("malformed answer from the CA");
+	printf("request %u: %s (0x%08x) %s\n", id, ledger_disposition_name(disp), hr, msg);
+}
+
+static int v_request(struct console *c, uint32_t type, int argc, char **argv)
+{
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+
+	if (argc != 2)
+		con_usage();
+	load_session(c);
+	put_token(c, &w);
+	ipc_put_u32(&w, parse_id(argv[1]));
+	con_call(c, type, &w, &m);
+	print_result(&m);
+	ipc_msg_free(&m);
+	return 0;
+}
+
+static int hexval(int ch)
+{
+	return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+					     : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+}
+
+/* Hex (':' and spaces ignored) into out; the byte count, or -1. */
+static long parse_hex(const char *s, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+	int hi = -1;
+
+	for (; *s; s++) {
+		int v;
+
+		if (*s == ':' || *s == ' ')
+			continue;
+		if ((v = hexval((unsigned char)*s)) < 0)
+			return -1;
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (n == max)
+			return -1;
+		out[n++] = (uint8_t)(hi << 4 | v);
+		hi = -1;
+	}
+	return hi < 0 ? (long)n : -1;
+}
+
+static int v_setext(struct console *c, int argc, char **argv)
+{
+	static uint8_t value[LEDGER_TEXT_MAX];
+	struct ipc_wbuf w;
+	unsigned char *file = NULL;
+	size_t len = 0;
+	long n;
+	char *end;
+	unsigned long flags;
+
+	if (argc != 5)
+		con_usage();
+	flags = strtoul(argv[3], &end, 0);
+	if (*end != 0 || flags > 3)
+		con_usage();
+	if (argv[4][0] == '@') {
+		if (file_read_all(argv[4] + 1, LEDGER_TEXT_MAX, &file, &len) != 0)
+			fatalx("%s: cannot read", argv[4] + 1);
+		memcpy(value, file, len);
+		free(file);
+	} else if (strncmp(argv[4], "hex:", 4) == 0 &&
+		   (n = parse_hex(argv[4] + 4, value, sizeof(value))) >= 0) {
+		len = (size_t)n;
+	} else {
+		fprintf(stderr, "caadm: the value is @FILE (DER) or hex:HEX (DER)\n");
+		return 4;
+	}
+	load_session(c);
+	put_token(c, &w);
+	ipc_put_u32(&w, parse_id(argv[1]));
+	ipc_put_str(&w, argv[2]);
+	ipc_put_u32(&w, (uint32_t)flags);
+	ipc_put_bytes(&w, value, len);
+	simple(c, ADM_SETEXT, &w);
+	return 0;
+}
+
+/* YYYY-MM-DD[THH:MM:SS[Z]] (UTC) or unix seconds. */
+static int64_t parse_date(const char *s)
+{
+	struct tm tm;
+	const char *end;
+	char *e;
+	long long v = strtoll(s, &e, 10);
+
+	if (*e == 0 && *s != 0)
+		return v;
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end != NULL && *end == 'T')
+		end = strptime(end + 1, "%H:%M:%S", &tm);
+	if (end != NULL && *end == 'Z')
+		end++;
+	if (end == NULL || *end != 0) {
+		fprintf(stderr, "caadm: %s: not a date\n", s);
+		exit(4);
+	}
+	return (int64_t)timegm(&tm);
+}
+
+static const char *const reason_names[] = {
+	"unspecified", "keyCompromise", "cACompromise", "affiliationChanged", "superseded",
+	"cessationOfOperation", "certificateHold", NULL, "removeFromCRL", "privilegeWithdrawn",
+	"aACompromise",
+};
+
+static uint32_t parse_reason(const char *s)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (*s != 0 && *end == 0 && v <= 10)
+		return (uint32_t)v;
+	for (size_t i = 0; i < sizeof(reason_names) / sizeof(reason_names[0]); i++)
+		if (reason_names[i] != NULL && strcasecmp(s, reason_names[i]) == 0)
+			return (uint32_t)i;
+	fprintf(stderr, "caadm: %s: not an RFC 5280 reason (a number or e.g. keyCompromise, "
+			"certificateHold)\n", s);
+	exit(4);
+}
+
+static int v_revoke(struct console *c, int argc, char **argv, int unrevoke)
+{
+	uint8_t serial[LEDGER_SERIAL_MAX];
+	struct ipc_wbuf w;
+	int64_t when = 0, inval = 0;
+	uint32_t reason = 0;
+	long n;
+	int i;
+
+	if (argc < 2 || (n = parse_hex(argv[1], serial, sizeof(serial))) <= 0) {
+		fprintf(stderr, "caadm: the serial number is hex, 1..20 bytes\n");
+		return 4;
+	}
+	for (i = 2; i < argc; i++) {
+		if (unrevoke)
+			con_usage();
+		if (strcmp(argv[i], "--date") == 0 && i + 1 < argc)
+			when = parse_date(argv[++i]);
+		else if (strcmp(argv[i], "--invalidity") == 0 && i + 1 < argc)
+			inval = parse_date(argv[++i]);
+		else if (argv[i][0] != '-')
+			reason = parse_reason(argv[i]);
+		else
+			con_usage();
+	}
+	load_session(c);
+	put_token(c, &w);
+	ipc_put_bytes(&w, serial, (size_t)n);
+	if (!unrevoke) {
+		ipc_put_u32(&w, reason);
+		ipc_put_u64(&w, (uint64_t)when);
+		ipc_put_u64(&w, (uint64_t)inval);
+	}
+	simple(c, unrevoke ? ADM_UNREVOKE : ADM_REVOKE, &w);
+	return 0;
+}
+
+static int v_crl(struct console *c, int argc, char **argv)
+{
+	struct ipc_wbuf w;
+	int delta = argc == 2 && strcmp(argv[1], "--delta") == 0;
+
+	if (argc > 2 || (argc == 2 && !delta))
+		con_usage();
+	load_session(c);
+	put_token(c, &w);
+	ipc_put_u32(&w, (uint32_t)delta);
+	simple(c, ADM_CRL, &w);
+	return 0;
+}
+
+static int v_getprop(struct console *c, int argc, char **argv)
+{
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	struct ipc_rbuf r;
+	const uint8_t *v;
+	size_t len;
+
+	if (argc != 2 && !(argc == 4 && strcmp(argv[2], "--out") == 0))
+		con_usage();
+	load_session(c);
+	put_token(c, &w);
+	ipc_put_str(&w, argv[1]);
+	con_call(c, ADM_GETPROP, &w, &m);
+	ipc_rbuf_init(&r, &m);
+	ipc_get_bytes(&r, &v, &len, ADM_MAX_PAYLOAD);
+	if (ipc_rbuf_done(&r) != 0)
+		fatalx("malformed answer from the CA");
+	if (argc == 4) {
+		if (atomicfile_write(argv[3], v, len, 0644) != 0)
+			fatalx("%s: cannot write", argv[3]);
+		printf("%s: %zu bytes written to %s\n", argv[1], len, argv[3]);
+	} else if (memchr(v, 0, len) == NULL && strcmp(argv[1], "CACert") != 0 &&
+		   strstr(argv[1], "CRL") != argv[1] + strlen(argv[1]) - 3) {
+		printf("%.*s\n", (int)len, (const char *)v);
+	} else {
+		struct x509_buf pem = {0};
+		const char *label = strcmp(argv[1], "CACert") == 0 ? "CERTIFICATE" : "X509 CRL";
+
+		if (x509_pem_encode(label, v, len, &pem) != 0)
+			fatalx("cannot encode");
+		fwrite(pem.data, 1, pem.len, stdout);
+		x509_buf_free(&pem);
+	}
+	ipc_msg_free(&m);
+	return 0;
+}
+
+static int v_setprop(struct console *c, int argc, char **argv)
+{
+	struct ipc_wbuf w;
+
+	if (argc != 3)
+		con_usage();
+	load_session(c);
+	put_token(c, &w);
+	ipc_put_str(&w, argv[1]);
+	ipc_put_bytes(&w, argv[2], strlen(argv[2]));
+	simple(c, ADM_SETPROP, &w);
+	return 0;
+}
+
+int console_main(const char *dir, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"operator", 1, 0, 'o'}, {"passphrase-fd", 1, 0, 'f'},
+		{"passphrase-file", 1, 0, 'F'}, {"data", 1, 0, 'd'}, {0, 0, 0, 0},
+	};
+	struct console c;
+	const char *verb;
+	int ch, rc;
+
+	memset(&c, 0, sizeof(c));
+	c.dir = dir;
+	c.pass_fd = -1;
+	optind = 1;
+	/* Global options come before the verb; the verb's own after it. */
+	while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'o': c.operator_name = optarg; break;
+		case 'f': c.pass_fd = conf_arg_fd(optarg); break;
+		case 'F': c.pass_file = optarg; break;
+		case 'd': c.dir = optarg; break;
+		default: con_usage();
+		}
+	}
+	if (optind >= argc)
+		con_usage();
+	argc -= optind;
+	argv += optind;
+	verb = argv[0];
+	con_connect(&c);
+	if (strcmp(verb, "login") == 0)
+		rc = v_login(&c, argc, argv);
+	else if (strcmp(verb, "logout") == 0)
+		rc = v_logout(&c, argc, argv);
+	else if (strcmp(verb, "operator") == 0)
+		rc = v_operator(&c, argc, argv);
+	else if (strcmp(verb, "view") == 0)
+		rc = console_view(&c, argc, argv);
+	else if (strcmp(verb, "setextension") == 0)
+		rc = v_setext(&c, argc, argv);
+	else if (strcmp(verb, "resubmit") == 0)
+		rc = v_request(&c, ADM_RESUBMIT, argc, argv);
+	else if (strcmp(verb, "deny") == 0)
+		rc = v_request(&c, ADM_DENY, argc, argv);
+	else if (strcmp(verb, "revoke") == 0)
+		rc = v_revoke(&c, argc, argv, 0);
+	else if (strcmp(verb, "unrevoke") == 0)
+		rc = v_revoke(&c, argc, argv, 1);
+	else if (strcmp(verb, "crl") == 0)
+		rc = v_crl(&c, argc, argv);
+	else if (strcmp(verb, "getprop") == 0)
+		rc = v_getprop(&c, argc, argv);
+	else if (strcmp(verb, "setprop") == 0)
+		rc = v_setprop(&c, argc, argv);
+	else if (strcmp(verb, "audit") == 0)
+		rc = console_audit(&c, argc, argv);
+	else
+		con_usage();
+	if (c.own_session) {
+		struct ipc_wbuf w;
+		struct ipc_msg m;
+
+		put_token(&c, &w);
+		con_call(&c, ADM_LOGOUT, &w, &m);
+		ipc_msg_free(&m);
+	}
+	explicit_bzero(c.token, sizeof(c.token));
+	return rc;
+}

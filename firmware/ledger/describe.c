@@ -1,0 +1,72 @@
+/* Events as one line of text for the audit views (ca-ledger show, caadm audit). */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "firmware/ledger/event.h"
+
+static void serial_hex(const struct ledger_bytes *b, char *out, size_t outlen)
+{
+	out[0] = 0;
+	for (size_t i = 0; i < b->len && 2 * i + 2 < outlen; i++)
+		snprintf(out + 2 * i, outlen - 2 * i, "%02x", b->p[i]);
+}
+
+void ledger_event_line(const struct ledger_event *ev, char *out, size_t outlen)
+{
+	char when[32], serial[2 * LEDGER_SERIAL_MAX + 1];
+	time_t t = (time_t)ev->time;
+	struct tm tm;
+	int n;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	n = snprintf(out, outlen, "%llu %s %s %s", (unsigned long long)ev->seq, when,
+		     ledger_type_name(ev->type), ev->actor);
+	if (n < 0 || (size_t)n >= outlen)
+		return;
+	out += n;
+	outlen -= (size_t)n;
+	switch (ev->type) {
+	case EV_REQUEST_RECEIVED:
+		snprintf(out, outlen, " request=%u requester=%s bytes=%zu",
+			 ev->u.request.request_id, ev->u.request.requester, ev->u.request.raw.len);
+		break;
+	case EV_DISPOSITION:
+		snprintf(out, outlen, " request=%u %s hresult=0x%08x", ev->u.disposition.request_id,
+			 ledger_disposition_name(ev->u.disposition.disposition),
+			 ev->u.disposition.hresult);
+		break;
+	case EV_EXTENSION_SET:
+		snprintf(out, outlen, " request=%u oid=%s flags=%u", ev->u.extension.request_id,
+			 ev->u.extension.oid, ev->u.extension.flags);
+		break;
+	case EV_CERT_INTENT:
+	case EV_CERT_ISSUED:
+		serial_hex(ev->type == EV_CERT_INTENT ? &ev->u.intent.serial : &ev->u.issued.serial,
+			   serial, sizeof(serial));
+		snprintf(out, outlen, " request=%u serial=%s",
+			 ev->type == EV_CERT_INTENT ? ev->u.intent.request_id
+						    : ev->u.issued.request_id,
+			 serial);
+		break;
+	case EV_CERT_REVOKED:
+	case EV_CERT_UNREVOKED:
+		serial_hex(&ev->u.revocation.serial, serial, sizeof(serial));
+		snprintf(out, outlen, " serial=%s reason=%u", serial, ev->u.revocation.reason);
+		break;
+	case EV_CRL_PUBLISHED:
+		snprintf(out, outlen, " number=%llu%s", (unsigned long long)ev->u.crl.number,
+			 ev->u.crl.is_delta ? " delta" : "");
+		break;
+	case EV_PROPERTY_CHANGED:
+		snprintf(out, outlen, " name=%s", ev->u.property.name);
+		break;
+	case EV_OPERATOR_ACTION:
+		snprintf(out, outlen, " action=%s target=\"%s\" %s detail=\"%s\"", ev->u.op.action,
+			 ev->u.op.target, ev->u.op.allowed ? "allowed" : "REFUSED", ev->u.op.detail);
+		break;
+	default:
+		break;
+	}
+}

@@ -1,0 +1,262 @@
+"""CA administration from the console (caadm over the custodian's admin socket):
+the overview's example 5 (pend, view, setextension, resubmit, retrieve over ICPR)
+and example 7 (revoke, base and delta CRLs checked by openssl), role separation,
+the journal of operator actions, and bad inputs. The appliance runs as cad runs it;
+impacket is the ICPR client and openssl the oracle."""
+import os
+import re
+import socket
+import struct
+
+import pytest
+
+import icpr_client as ic
+from conftest import BIN, run
+
+CA_NAME = "Test Issuing CA"
+PASS = {"admin": "admin-passphrase-1", "officer": "officer-passphrase-2",
+        "auditor": "auditor-passphrase-3"}
+
+
+def secret_file(tmp, name, text):
+    p = tmp / f"{name}.pass"
+    p.write_text(text + "\n")
+    os.chmod(p, 0o600)
+    return p
+
+
+@pytest.fixture
+def ca(tmp_path, token):
+    data = tmp_path / "ca"
+    run(BIN / "caadm", "init", "--root", "--data", data, "--key", "ec:p256", "--subject",
+        f"CN={CA_NAME},O=Example", *token.opts(), "--admin", "admin",
+        "--admin-passphrase-file", secret_file(tmp_path, "admin", PASS["admin"]))
+    conf = data / "ca.conf"
+    conf.write_text(conf.read_text() + "policy = pend\nicpr_enforce_encryption = 0\n"
+                    "crl_auto = 0\ncdp_url = http://pki.example/ca.crl\n")
+    return {"data": data, "token": token, "tmp": tmp_path}
+
+
+@pytest.fixture
+def appliance(ca):
+    a = ic.Appliance(ca["data"], ca["token"].pin_file)
+    yield a
+    a.stop()
+
+
+def caadm(ca, who, *args, check=True):
+    """A console verb as operator who (logged in for this verb only)."""
+    p = run(BIN / "caadm", "--data", ca["data"], "--operator", who, "--passphrase-file",
+            secret_file(ca["tmp"], who, PASS.get(who, "wrong-passphrase")), *args,
+            check=False)
+    if check:
+        assert p.returncode == 0, f"{args}: {p.returncode}\n{p.stdout}\n{p.stderr}"
+    return p
+
+
+def add_operators(ca):
+    """The administrator creates an officer and an auditor."""
+    for name in ("officer", "auditor"):
+        caadm(ca, "admin", "operator", "add", name, "--role", name, "--new-passphrase-file",
+              secret_file(ca["tmp"], f"new-{name}", PASS[name]))
+
+
+def csr(tmp, name):
+    out = tmp / f"{name}.der"
+    run("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+        "-nodes", "-keyout", tmp / f"{name}.key", "-subj", f"/CN={name}", "-outform", "DER",
+        "-out", out)
+    return out.read_bytes()
+
+
+def submit(a, tmp, name, request_id=0):
+    dce = ic.connect(ic.lookup(a.epm_port))
+    try:
+        return ic.cert_server_request(dce, CA_NAME, b"" if request_id else csr(tmp, name),
+                                      request_id=request_id)
+    finally:
+        dce.disconnect()
+
+
+def pem_of(tmp, name, der, kind="CERTIFICATE"):
+    import base64
+    p = tmp / name
+    b64 = base64.encodebytes(der).decode()
+    p.write_text(f"-----BEGIN {kind}-----\n{b64}-----END {kind}-----\n")
+    return p
+
+
+def issue_one(ca, a, name):
+    rv, rid, disp, _, _, _ = submit(a, ca["tmp"], name)
+    assert (rv, disp) == (0, 5)  # CR_DISP_UNDER_SUBMISSION
+    caadm(ca, "officer", "resubmit", str(rid))
+    rv, _, disp, _, cert, _ = submit(a, ca["tmp"], name, request_id=rid)
+    assert (rv, disp) == (0, 3)  # CR_DISP_ISSUED
+    return rid, pem_of(ca["tmp"], f"{name}.crt", cert)
+
+
+def serial_of(cert):
+    out = run("openssl", "x509", "-in", cert, "-noout", "-serial").stdout
+    return out.strip().split("=")[1]
+
+
+def test_example5_pend_setextension_resubmit_retrieve(ca, appliance):
+    add_operators(ca)
+    rv, rid, disp, _, _, msg = submit(appliance, ca["tmp"], "host5.example")
+    assert (rv, disp) == (0, 5) and rid >= 1
+
+    view = caadm(ca, "officer", "view", "--pending").stdout
+    line = [l for l in view.splitlines() if l.startswith(f"RequestID={rid} ")]
+    assert len(line) == 1, view
+    assert "Disposition=pending" in line[0] and "Subject=CN=host5.example" in line[0]
+
+    # An extension the officer adds: a private OID with a UTF8String value.
+    caadm(ca, "officer", "setextension", str(rid), "1.3.6.1.4.1.99999.1", "0",
+          "hex:0c08617070726f766564")
+    detail = caadm(ca, "officer", "view", "--pending", "--json").stdout
+    assert "1.3.6.1.4.1.99999.1" in detail
+    out = caadm(ca, "officer", "resubmit", str(rid)).stdout
+    assert "issued" in out
+
+    rv, rid2, disp, p7, cert, msg = submit(appliance, ca["tmp"], "host5.example",
+                                           request_id=rid)
+    assert (rv, rid2, disp) == (0, rid, 3), msg
+    crt = pem_of(ca["tmp"], "host5.crt", cert)
+    run("openssl", "verify", "-x509_strict", "-CAfile", ca["data"] / "ca.crt", crt)
+    text = run("openssl", "x509", "-in", crt, "-noout", "-text").stdout
+    assert "1.3.6.1.4.1.99999.1" in text and "approved" in text
+    assert "http://pki.example/ca.crl" in text
+
+    audit = caadm(ca, "auditor", "audit", "--type", "operator-action").stdout
+    assert re.search(rf"operator-action officer action=resubmit target=\"request {rid}\" "
+                     r"allowed", audit), audit
+    assert "extension-set officer" in caadm(ca, "auditor", "audit").stdout
+    assert "verified" in caadm(ca, "auditor", "audit", "--verify").stdout
+
+
+def test_deny_then_retrieve_reports_denied(ca, appliance):
+    add_operators(ca)
+    _, rid, _, _, _, _ = submit(appliance, ca["tmp"], "denied.example")
+    assert "denied" in caadm(ca, "officer", "deny", str(rid)).stdout
+    rv, _, disp, _, cert, msg = submit(appliance, ca["tmp"], "x", request_id=rid)
+    assert disp == 2 and cert == b""  # CR_DISP_DENIED
+    assert caadm(ca, "officer", "resubmit", str(rid), check=False).returncode == 2
+
+
+def test_example7_revoke_crl_delta_unrevoke(ca, appliance):
+    add_operators(ca)
+    cafile = ca["data"] / "ca.crt"
+    _, c1 = issue_one(ca, appliance, "one.example")
+    _, c2 = issue_one(ca, appliance, "two.example")
+    caadm(ca, "officer", "revoke", serial_of(c1), "keyCompromise")
+    out = caadm(ca, "officer", "crl").stdout
+    assert "base CRL 1 (1 entries)" in out, out
+    base = ca["data"] / "crl" / "ca.crl"
+    run("openssl", "crl", "-inform", "DER", "-in", base, "-CAfile", cafile, "-noout")
+    base_pem = ca["tmp"] / "base.pem"
+    run("openssl", "crl", "-inform", "DER", "-in", base, "-out", base_pem)
+    text = run("openssl", "crl", "-in", base_pem, "-noout", "-text").stdout
+    assert "Key Compromise" in text and "X509v3 CRL Number: \n                1" in text
+    p = run("openssl", "verify", "-crl_check", "-CAfile", cafile, "-CRLfile", base_pem, c1,
+            check=False)
+    assert p.returncode != 0 and "certificate revoked" in p.stdout + p.stderr
+    run("openssl", "verify", "-crl_check", "-CAfile", cafile, "-CRLfile", base_pem, c2)
+
+    # A hold on the second, then a delta: only the new entry, with the base's number.
+    caadm(ca, "officer", "revoke", serial_of(c2), "certificateHold")
+    assert "delta CRL 2 (1 entries)" in caadm(ca, "officer", "crl", "--delta").stdout
+    delta = ca["data"] / "crl" / "ca-delta.crl"
+    run("openssl", "crl", "-inform", "DER", "-in", delta, "-CAfile", cafile, "-noout")
+    dtext = run("openssl", "crl", "-inform", "DER", "-in", delta, "-noout", "-text").stdout
+    assert "Delta CRL Indicator" in dtext and "Certificate Hold" in dtext
+    assert serial_of(c2).upper() in dtext.replace(":", "").upper()
+    assert serial_of(c1).upper() not in dtext.replace(":", "").upper()
+
+    # Releasing the hold: the next delta says removeFromCRL, the next base omits it.
+    caadm(ca, "officer", "unrevoke", serial_of(c2))
+    assert "delta CRL 3" in caadm(ca, "officer", "crl", "--delta").stdout
+    dtext = run("openssl", "crl", "-inform", "DER", "-in", delta, "-noout", "-text").stdout
+    assert "Remove From CRL" in dtext
+    assert "base CRL 4 (1 entries)" in caadm(ca, "officer", "crl").stdout
+    # Only a held certificate can be released; a final revocation stays.
+    assert caadm(ca, "officer", "unrevoke", serial_of(c1), check=False).returncode == 2
+    assert caadm(ca, "officer", "revoke", serial_of(c1), check=False).returncode == 2
+    # The CRL is in the ledger too.
+    got = caadm(ca, "officer", "getprop", "BaseCRL").stdout
+    assert got.startswith("-----BEGIN X509 CRL-----")
+
+
+def test_roles_are_separate_and_refusals_journaled(ca, appliance):
+    add_operators(ca)
+    _, rid, _, _, _, _ = submit(appliance, ca["tmp"], "roles.example")
+    p = caadm(ca, "officer", "setprop", "CDPURL", "http://evil.example/x.crl", check=False)
+    assert p.returncode == 3 and "may not setprop" in p.stderr
+    p = caadm(ca, "auditor", "resubmit", str(rid), check=False)
+    assert p.returncode == 3 and "may not resubmit" in p.stderr
+    p = caadm(ca, "admin", "resubmit", str(rid), check=False)
+    assert p.returncode == 3
+    p = caadm(ca, "wrongpass", "view", check=False)
+    assert p.returncode == 3
+    p = run(BIN / "caadm", "--data", ca["data"], "--operator", "officer",
+            "--passphrase-file", secret_file(ca["tmp"], "bad", "not-the-passphrase"), "view",
+            check=False)
+    assert p.returncode == 3 and "login refused" in p.stderr
+    # The auditor role is exclusive.
+    p = caadm(ca, "admin", "operator", "add", "mixed", "--role", "auditor,officer",
+              "--new-passphrase-file", secret_file(ca["tmp"], "mixed", "mixed-passphrase-4"),
+              check=False)
+    assert p.returncode == 2 and "auditor role" in p.stderr
+    audit = caadm(ca, "auditor", "audit", "--type", "operator-action").stdout
+    assert re.search(r"officer action=setprop .* REFUSED", audit), audit
+    assert re.search(r"auditor action=resubmit .* REFUSED", audit), audit
+    assert re.search(r"officer action=login .* REFUSED", audit), audit
+    assert "action=operator-add target=\"mixed\" REFUSED" in audit
+    # Nothing changed: the request is still pending, the property untouched.
+    assert f"RequestID={rid} " in caadm(ca, "officer", "view", "--pending").stdout
+    assert caadm(ca, "admin", "getprop", "CDPURL").stdout.strip() == "http://pki.example/ca.crl"
+
+
+def test_sessions_login_logout(ca, appliance, tmp_path):
+    env = dict(os.environ, CAADM_SESSION=str(tmp_path / "session"))
+    pf = secret_file(tmp_path, "adm", PASS["admin"])
+    run(BIN / "caadm", "--data", ca["data"], "--passphrase-file", pf, "login", "admin",
+        env=env)
+    assert oct((tmp_path / "session").stat().st_mode & 0o777) == "0o600"
+    run(BIN / "caadm", "--data", ca["data"], "view", env=env)
+    run(BIN / "caadm", "--data", ca["data"], "setprop", "CRLPeriod", "2d", env=env)
+    assert run(BIN / "caadm", "--data", ca["data"], "getprop", "CRLPeriod",
+               env=env).stdout.strip() == "2d"
+    run(BIN / "caadm", "--data", ca["data"], "logout", env=env)
+    (tmp_path / "session").write_text("00" * 32 + "\n")
+    p = run(BIN / "caadm", "--data", ca["data"], "view", env=env, check=False)
+    assert p.returncode == 3 and "not logged in" in p.stderr
+
+
+def test_bad_inputs_change_nothing(ca, appliance):
+    add_operators(ca)
+    rid, cert = issue_one(ca, appliance, "bad.example")
+    for args in (["resubmit", "9999"], ["deny", str(rid)], ["resubmit", str(rid)],
+                 ["setextension", str(rid), "1.2.3.4", "0", "hex:0500"],
+                 ["revoke", "0badc0de"], ["revoke", serial_of(cert), "7"],
+                 ["setextension", "9999", "1.2.3.4", "0", "hex:0500"]):
+        p = caadm(ca, "officer", *args, check=False)
+        assert p.returncode in (2, 4), (args, p.stdout, p.stderr)
+    # The CA's own extensions are not an officer's to set.
+    _, pend, _, _, _, _ = submit(appliance, ca["tmp"], "ca-ext.example")
+    p = caadm(ca, "officer", "setextension", str(pend), "2.5.29.19", "1", "hex:30030101ff",
+              check=False)
+    assert p.returncode == 3 and "CA's to set" in p.stderr
+    p = caadm(ca, "officer", "setextension", str(pend), "1.2.3.4", "0", "hex:0c05",
+              check=False)
+    assert p.returncode == 2 and "DER" in p.stderr
+    p = caadm(ca, "admin", "setprop", "CRLPublishBase", "../operators", check=False)
+    assert p.returncode == 2
+    # A malformed frame on the console socket ends that connection only.
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(str(ca["data"] / "admin.sock"))
+    s.sendall(struct.pack("<IIII", 0x331, 4, 1, 0) + b"\x00" * 4)
+    s.recv(100)
+    s.close()
+    assert appliance.proc.poll() is None
+    assert f"RequestID={pend} " in caadm(ca, "officer", "view", "--pending").stdout
+    run(BIN / "caadm", "verify", "--data", ca["data"])
