@@ -618,5 +618,6 @@ int console_main(const char *dir, int argc, char **argv)
 		ipc_msg_free(&m);
 	}
 	explicit_bzero(c.token, sizeof(c.token));
+	ipc_chan_free(&c.chan);
 	return rc;
 }
