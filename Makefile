@@ -90,6 +90,7 @@ include firmware/ledger/ledger.mk
 include firmware/custodian/custodian.mk
 include firmware/admin/admin.mk
 include firmware/supervisor/supervisor.mk
+include firmware/auth/auth.mk
 include firmware/worker/worker.mk
 include firmware/client/client.mk
 include tests/unit/unit.mk
