@@ -3,9 +3,9 @@
 ADMIN_SRCS := $(wildcard firmware/admin/*.c)
 ADMIN_BIN  := $(BIN)/caadm
 
-$(ADMIN_BIN): $(call objs,$(ADMIN_SRCS)) $(X509_LIB) $(ASN1_LIB) $(PLATFORM_LIB)
+$(ADMIN_BIN): $(call objs,$(ADMIN_SRCS)) $(X509_LIB) $(ASN1_LIB) $(PLATFORM_LIB) $(RPC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(call objs,$(ADMIN_SRCS)) -Wl,--start-group $(X509_LIB) \
-		$(ASN1_LIB) $(PLATFORM_LIB) -Wl,--end-group -lwolfssl -ltasn1 -lpthread
+		$(ASN1_LIB) $(PLATFORM_LIB) $(RPC_LIB) -Wl,--end-group -lwolfssl -ltasn1 -lpthread
 
 ALL_BINS += $(ADMIN_BIN)
