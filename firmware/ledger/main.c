@@ -182,6 +182,10 @@ static void show_event(const struct ledger_event *ev)
 		printf(" request=%u", ev->type == EV_CERT_INTENT ? ev->u.intent.request_id
 								 : ev->u.issued.request_id);
 		break;
+	case EV_OPERATOR_ACTION:
+		printf(" action=%s target=%s %s", ev->u.op.action, ev->u.op.target,
+		       ev->u.op.allowed ? "allowed" : "refused");
+		break;
 	case EV_CRL_PUBLISHED:
 		printf(" number=%llu%s", (unsigned long long)ev->u.crl.number,
 		       ev->u.crl.is_delta ? " delta" : "");

@@ -91,7 +91,7 @@ static void refuse(struct rpc_conn *c, uint32_t request_id, uint32_t status)
 /* Answers a result: disposition, the certs-only PKCS#7 with the chain, the bare
  * certificate and the disposition message in UTF-16. */
 static void answer(struct worker *w, struct rpc_conn *c, const struct result *r,
-		   enum icpr_call call)
+		   enum icpr_call call, uint32_t status)
 {
 	struct rpc_icpr_response resp;
 	struct x509_buf certs[WORKER_MAX_CHAIN + 1], p7 = {0};
@@ -101,6 +101,7 @@ static void answer(struct worker *w, struct rpc_conn *c, const struct result *r,
 
 	memset(&resp, 0, sizeof(resp));
 	resp.request_id = r->request_id;
+	resp.status = status;
 	resp.disposition = r->disposition == 0 ? r->hresult
 					       : icpr_disposition(r->disposition, r->hresult, call);
 	if (r->cert_len > 0) {
@@ -139,7 +140,7 @@ static void retrieve(struct worker *w, struct rpc_conn *c, uint32_t id)
 		refuse(c, id, ICPR_E_UNEXPECTED);
 		return;
 	}
-	answer(w, c, &r, ICPR_CALL_RETRIEVE);
+	answer(w, c, &r, ICPR_CALL_RETRIEVE, 0);
 	free(r.cert);
 }
 
@@ -205,7 +206,8 @@ static void submit(struct worker *w, struct rpc_conn *c, const struct rpc_icpr_r
 		refuse(c, 0, ICPR_E_UNEXPECTED);
 		return;
 	}
-	answer(w, c, &r, ICPR_CALL_SUBMIT);
+	/* A refused call says so in the return value too (what clients show). */
+	answer(w, c, &r, ICPR_CALL_SUBMIT, deny_hr);
 	free(r.cert);
 }
 

@@ -93,7 +93,7 @@ if [ "$what" = all ] || [ "$what" = enroll ]; then
     for key in $keys; do
         ca_dir "$key"
         if ! grep -q '^policy = issue$' "$d/ca.conf"; then
-            printf 'policy = issue\nicpr_enforce_encryption = 0\n' >> "$d/ca.conf"
+            printf 'policy = issue\nicpr_enforce_encryption = 0\nicpr_allow_anonymous = 1\n' >> "$d/ca.conf"
         fi
         echo "== $key, enrollment over MS-ICPR (cad, durable ledger) vs raw C_Sign =="
         "$build/tests/bench_enroll" --data "$d" --pin-file "$work/token/user.pin" \
