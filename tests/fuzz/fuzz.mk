@@ -85,7 +85,8 @@ FUZZ_LIBS_fuzz_ntlm := $(FUZZ_RPC_LIB)
 FUZZ_LIBS_fuzz_icpr := $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
 # careq's decoder of CertServerRequest responses (what a hostile server sends)
 FUZZ_CLIENT_LIB := $(FUZZ_DIR)/lib/libclient.a
-$(FUZZ_CLIENT_LIB): $(call fuzz_objs,$(filter-out firmware/client/careq.c,$(CLIENT_SRCS)))
+$(FUZZ_CLIENT_LIB): $(call fuzz_objs,$(filter-out firmware/client/careq.c \
+		firmware/client/ntlm_init.c,$(CLIENT_SRCS)))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 $(call fuzz_objs,$(CLIENT_SRCS)): $(ASN1_TAB)

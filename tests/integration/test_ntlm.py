@@ -268,3 +268,32 @@ def test_ca_auth_restarted_with_the_worker(appliance, ca):
     time.sleep(0.5)
     assert a.pids("ca-auth") and a.pids("ca-auth") != [auth]
     still_serving(a, ca, killed_ok=True)
+
+
+def careq(*args, check=True):
+    return run(BIN / "careq", *args, check=check)
+
+
+def test_careq_with_credentials(appliance, ca):
+    a = appliance(policy="issue")
+    tmp = ca["tmp"]
+    careq("new", "-subject", "CN=careq-ntlm.example", "-key", "ec:p256", tmp / "k.pem",
+          tmp / "r.pem")
+    pw = tmp / "pw"
+    pw.write_text(nc.PASSWORD + "\n")
+    pw.chmod(0o600)
+    config = f"127.0.0.1:{a.epm_port}\\{CA_NAME}"
+    assert a.proc.poll() is None, a.text()
+    p = careq("submit", "-config", config, "-user", ACCOUNT, "-password-file", pw,
+              "-frag", "512", tmp / "r.pem", tmp / "c.pem")
+    assert "issued" in p.stdout
+    run("openssl", "verify", "-x509_strict", "-CAfile", ca["data"] / "ca.crt", tmp / "c.pem")
+    assert f"requester={ACCOUNT}" in "\n".join(journal(ca))
+    # without credentials: refused (exit 2, E_ACCESSDENIED)
+    p = careq("submit", "-config", config, tmp / "r.pem", tmp / "c2.pem", check=False)
+    assert p.returncode == 2 and "0x80070005" in p.stderr
+    # a wrong password: the logon is refused, careq says so
+    pw.write_text("not the password\n")
+    p = careq("submit", "-config", config, "-user", ACCOUNT, "-password-file", pw,
+              tmp / "r.pem", tmp / "c3.pem", check=False)
+    assert p.returncode == 1 and "access_denied" in p.stderr, p.stderr
