@@ -187,16 +187,21 @@ def test_bad_logon_dropped_and_journaled(appliance, ca, user, password):
     assert "request-received" not in show.split("action=ntlm-logon-refused")[0]
 
 
-def test_tampered_sealed_stub_dropped_and_journaled(appliance, ca):
+@pytest.mark.parametrize("where,fault,log", [
+    (40, "00000721", "verifier refused"),  # inside the sealed stub: rpc_s_sec_pkg_error
+    (-20, "access_denied", "without the negotiated protection"),  # auth_context_id
+    (-16, "00000721", "verifier refused"),  # the verifier's version
+])
+def test_tampered_sealed_stub_dropped_and_journaled(appliance, ca, where, fault, log):
     a = appliance(policy="issue")
     dce = nc.connect(binding(a))
     wire = nc.Wire(dce)
-    wire.flip_at = 40  # inside the sealed stub
+    wire.flip_at = where
     with pytest.raises(DCERPCException) as ei:
         nc.request(dce, CA_NAME, csr(ca["tmp"]))
-    assert "00000721" in str(ei.value)  # rpc_s_sec_pkg_error
+    assert fault in str(ei.value)
     assert_dropped(dce)
-    a.wait_for("verifier refused")
+    a.wait_for(log)
     still_serving(a, ca)
     assert any("action=rpc-security-violation" in l and ACCOUNT in l for l in journal(ca))
     assert "certificate-issued" not in "\n".join(journal(ca)[:-6])

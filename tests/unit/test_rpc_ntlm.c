@@ -250,7 +250,8 @@ static size_t put_field(uint8_t *m, size_t at, size_t off, const void *p, size_t
 	m[at + 4] = (uint8_t)off;
 	m[at + 5] = (uint8_t)(off >> 8);
 	m[at + 6] = m[at + 7] = 0;
-	memcpy(m + off, p, len);
+	if (len > 0)
+		memcpy(m + off, p, len);
 	return off + len;
 }
 
