@@ -34,4 +34,7 @@ int acceptor_release(uint32_t ctx);
 /* Wipes the key and frees the token. */
 void leg_result_free(struct leg_result *r);
 
+/* no_new_privs and the seccomp allow-list (sandbox.c); after acceptor_init. */
+void auth_sandbox(void);
+
 #endif

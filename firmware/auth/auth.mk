@@ -5,6 +5,6 @@ AUTH_BIN  := $(BIN)/ca-auth
 
 $(AUTH_BIN): $(call objs,$(AUTH_SRCS)) $(PLATFORM_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(call objs,$(AUTH_SRCS)) $(PLATFORM_LIB) -lgssapi_krb5 -lpthread
+	$(CC) $(LDFLAGS) -o $@ $(call objs,$(AUTH_SRCS)) $(PLATFORM_LIB) -lgssapi_krb5 -lseccomp -lpthread
 
 ALL_BINS += $(AUTH_BIN)
