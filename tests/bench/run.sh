@@ -23,7 +23,9 @@
 # the ledger's directory goes, default /tmp: it must be a real disk, not tmpfs),
 # BENCH_CONNS (enroll: connections, default "1,4,16"), BENCH_ENROLL_ARENA_MAX
 # (enroll: glibc.malloc.arena_max for cad and its children, unset by default; see
-# tests/bench/README.md), BENCH_KEYS (sign and enroll: default "rsa:3072 ec:p256").
+# tests/bench/README.md), BENCH_KEYS (sign and enroll: default "rsa:3072 ec:p256"),
+# BENCH_NTLM=0 (enroll: no NTLM half), BENCH_RECONNECT=1 (enroll: a new connection,
+# and with NTLM a new logon, per call).
 set -eu
 build=${1:-build}
 build=$(cd "$build" && pwd)
@@ -112,7 +114,8 @@ if [ "$what" = all ] || [ "$what" = enroll ]; then
         "$build/tests/bench_enroll" --data "$d" --pin-file "$work/token/user.pin" \
             --bin "$build/bin" --seconds "$secs" --rounds "$rounds" --conns "$conns" \
             ${BENCH_ENROLL_ARENA_MAX:+--arena-max "$BENCH_ENROLL_ARENA_MAX"} \
-            ${ntlm:+--ntlm 'BENCH\bench' --password-file "$work/bench.password"} ||
+            ${ntlm:+--ntlm 'BENCH\bench' --password-file "$work/bench.password"} \
+            ${BENCH_RECONNECT:+--reconnect} ||
             failed="$failed $key"
     done
     if [ -n "$failed" ]; then
