@@ -91,6 +91,7 @@ include firmware/operator/operator.mk
 include firmware/custodian/custodian.mk
 include firmware/admin/admin.mk
 include firmware/supervisor/supervisor.mk
+include firmware/auth/auth.mk
 include firmware/worker/worker.mk
 include firmware/client/client.mk
 include tests/unit/unit.mk

@@ -11,8 +11,9 @@
 # DEMO ONLY: the token's PINs are random but kept in DEMO_DIR/token/*.pin
 # (mode 0600) so the demo runs unattended. A real appliance takes the PIN from
 # the operator (terminal or descriptor) and never stores it beside the token.
-# The demo CA also issues automatically and accepts unauthenticated enrollment
-# (policy = issue, icpr_enforce_encryption = 0 in its ca.conf) until NTLM lands.
+# The demo CA also issues automatically (policy = issue). Enrollment needs NTLM at
+# packet privacy, as on the appliance: the demo makes the enrollee account
+# DEMO\enrollee whose DEMO PASSWORD is in DEMO_DIR/enrollee.password (0600).
 set -eu
 build=$(cd "${1:?usage: run-demo.sh BUILD DEMO}" && pwd)
 demo=${2:?usage: run-demo.sh BUILD DEMO}
@@ -30,10 +31,17 @@ if [ ! -e "$demo/ca/ca.conf" ]; then
     "$build/bin/caadm" init --root --data "$demo/ca" --token "$label" \
         --softhsm-conf "$demo/token/softhsm2.conf" --pin-file "$demo/token/user.pin"
     cat >> "$demo/ca/ca.conf" <<CONF
-# DEMO ONLY: issue without an officer, accept unauthenticated enrollment
+# DEMO ONLY: issue without an officer
 policy = issue
-icpr_enforce_encryption = 0
+netbios_domain_name = DEMO
 CONF
+fi
+if [ ! -e "$demo/enrollee.password" ]; then
+    printf '%s\n' '== Demo enrollee account DEMO\enrollee (caadm account add)'
+    # DEMO ONLY: a fixed, published password. Never on an appliance.
+    (umask 077 && echo "demo-password-do-not-use" > "$demo/enrollee.password")
+    "$build/bin/caadm" account add --data "$demo/ca" --password-fd 3 'DEMO\enrollee' \
+        3<"$demo/enrollee.password"
 fi
 echo "== The CA (caadm status)"
 "$build/bin/caadm" status --data "$demo/ca"
@@ -50,11 +58,14 @@ name=$(openssl x509 -noout -subject -nameopt multiline -in "$demo/ca/ca.crt" |
 cat <<MSG
 
 The demo CA lives in $demo/ca (certificate: $demo/ca/ca.crt), its keys in the
-SoftHSM token under $demo/token, its ledger in $demo/ca/ledger.
+SoftHSM token under $demo/token, its ledger in $demo/ca/ledger. The enrollee
+account DEMO\\enrollee has the DEMO password in $demo/enrollee.password
+(caadm account add|passwd|del|list --data $demo/ca manages accounts).
 Starting the appliance: endpoint mapper on $epm, MS-ICPR on $icpr. Enroll with:
 
   $build/bin/careq new -subject "CN=host1.example" host1.key host1.req
-  $build/bin/careq submit -config "$epm\\$name" host1.req host1.crt
+  $build/bin/careq submit -config "$epm\\$name" -user 'DEMO\\enrollee' \\
+      -password-file $demo/enrollee.password host1.req host1.crt
   openssl verify -CAfile $demo/ca/ca.crt host1.crt
 
 and see the ledger with: $build/bin/ca-ledger show --data $demo/ca

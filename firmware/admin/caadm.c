@@ -5,6 +5,7 @@
  *   caadm check [--data DIR] [PIN]                the custodian's start-up check
  *   caadm status [--data DIR]                     what the data directory holds
  *   caadm verify [--data DIR]                     replay and check the ledger
+ *   caadm account add|del|list|passwd ...         enrollee accounts (account.c)
  *
  * Once the CA certificate exists (root ceremony, or install-cert for a
  * subordinate), caadm starts the ledger with its genesis event naming it.
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "firmware/admin/account.h"
 #include "firmware/x509/x509.h"
 #include "platform/atomicfile.h"
 #include "platform/conf.h"
@@ -49,6 +51,7 @@ static void usage(void)
 		"       caadm [--data DIR] [--operator NAME ...] login|logout|operator|view|\n"
 		"             setextension|resubmit|deny|revoke|unrevoke|crl|getprop|setprop|audit\n"
 		"             (caadm [--data DIR] help-console for their options)\n"
+		"       caadm account add|del|list|passwd [--data DIR] ... (caadm account)\n"
 		"defaults: --data %s, key and subject from the build configuration\n",
 		CONFIG_DATA_DIR);
 	exit(2);
@@ -348,6 +351,8 @@ int main(int argc, char **argv)
 		return cmd_verify(argc - 1, argv + 1);
 	if (strcmp(argv[1], "operator-init") == 0)
 		return cmd_operator_init(argc - 1, argv + 1);
+	if (strcmp(argv[1], "account") == 0)
+		return cmd_account(argc - 1, argv + 1);
 	/* Everything else is a console verb for the running CA. */
 	return console_main(data_dir(argc, argv), argc, argv);
 }

@@ -3,6 +3,8 @@
  *   careq new [-subject DN] [-key SPEC] KEYOUT REQOUT
  *   careq submit -config HOST[:PORT]\CANAME [-attrib "Name:Value\n..."] REQ CERTOUT
  *   careq retrieve -config HOST[:PORT]\CANAME ID CERTOUT
+ *   (submit and retrieve: [-user DOMAIN\user [-password-file F]] for NTLM at
+ *   packet privacy; the password from F (mode 0600/0400) or the terminal)
  *
  * `new` makes a key pair and a PKCS#10 request (keygen.c). `submit` and
  * `retrieve` find the MS-ICPR port through the endpoint mapper at HOST:PORT,
@@ -20,9 +22,11 @@
 #include <unistd.h>
 
 #include "firmware/client/client.h"
+#include "firmware/client/ntlm_init.h"
 #include "firmware/icpr/icpr.h"
 #include "firmware/rpc/conn.h"
 #include "platform/atomicfile.h"
+#include "platform/secret.h"
 
 #define DEFAULT_KEY "rsa:2048"
 #define DEFAULT_TIMEOUT_S 30
@@ -42,6 +46,9 @@ static const char details[] =
 	"            (default 135), which names the MS-ICPR port. In -attrib, \\n separates\n"
 	"            lines (e.g. \"CertificateTemplate:User\\nSAN:dns=host.example\").\n"
 	"  retrieve  asks again for request ID (after \"pending\").\n"
+	"  -user DOMAIN\\user  authenticates with NTLM and seals every call (packet privacy,\n"
+	"            what the CA requires by default); the password comes from\n"
+	"            -password-file F (mode 0600 or 0400, first line) or the terminal.\n"
 	"  submit and retrieve also take -timeout SECONDS (connect and each exchange,\n"
 	"  default 30) and -frag OCTETS (the max_recv_frag offered, 256..5840, for tests).\n"
 	"exit status:\n"
@@ -56,7 +63,7 @@ static const char details[] =
 
 struct opts {
 	const char *verb;
-	const char *subject, *key, *config, *attrib;
+	const char *subject, *key, *config, *attrib, *user, *password_file;
 	unsigned timeout_s, frag;
 	int net_opts; /* -timeout or -frag given */
 	const char *arg[2];
@@ -116,6 +123,10 @@ static const char **option_slot(struct opts *o, const char *name)
 		return &o->config;
 	if (strcasecmp(name, "-attrib") == 0)
 		return &o->attrib;
+	if (strcasecmp(name, "-user") == 0)
+		return &o->user;
+	if (strcasecmp(name, "-password-file") == 0)
+		return &o->password_file;
 	return NULL;
 }
 
@@ -170,8 +181,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 /* The options a verb takes: anything else is a mistake worth stopping on. */
 static void check_options(const struct opts *o, int is_new)
 {
-	if (is_new && (o->config || o->attrib || o->net_opts))
+	if (is_new && (o->config || o->attrib || o->net_opts || o->user || o->password_file))
 		usage("new takes only -subject and -key");
+	if (o->password_file != NULL && o->user == NULL)
+		usage("-password-file needs -user");
 	if (!is_new && (o->subject || o->key))
 		usage("-subject and -key belong to new");
 	if (!is_new && o->config == NULL)
@@ -351,15 +364,46 @@ static int target_of(const struct opts *o, struct enroll_target *t)
 	return CAREQ_EXIT_OK;
 }
 
+/* With -user: an NTLM credential from the password (file or terminal), which is
+ * wiped as soon as gss-ntlmssp has made its NT hash. NULL after a message. */
+static struct ntlmc *credential(const struct opts *o)
+{
+	char err[CLIENT_ERR_LEN], prompt[300];
+	struct secret pw = {0};
+	struct ntlmc *n;
+
+	snprintf(prompt, sizeof(prompt), "Password for %s: ", o->user);
+	if ((o->password_file != NULL ? secret_read_file(o->password_file, &pw, err, sizeof(err))
+				      : secret_read_tty(prompt, &pw, err, sizeof(err))) != 0) {
+		local_error("password: %s", err);
+		return NULL;
+	}
+	n = ntlmc_new(o->user, (const char *)pw.buf, err, sizeof(err));
+	secret_wipe(&pw);
+	if (n == NULL)
+		local_error("%s", err);
+	return n;
+}
+
 /* The call and its report. */
-static int exchange(const struct enroll_target *t, const struct rpc_icpr_request *q,
-		    const char *certout)
+static int exchange(const struct opts *o, struct enroll_target *t,
+		    const struct rpc_icpr_request *q, const char *certout)
 {
 	struct rpc_icpr_response resp;
 	char err[CLIENT_ERR_LEN + 64];
+	struct ntlmc *cred = NULL;
+	struct rpcc_auth auth;
 	struct ndr_wr out;
 	int rc;
 
+	if (o->user != NULL) {
+		if (strchr(o->user, '\\') == NULL)
+			usage("-user wants DOMAIN\\user");
+		if ((cred = credential(o)) == NULL)
+			return CAREQ_EXIT_LOCAL;
+		ntlmc_auth(cred, RPC_AUTHN_LEVEL_PKT_PRIVACY, &auth);
+		t->auth = &auth;
+	}
 	ndr_wr_init(&out, RPCC_MAX_STUB);
 	if (enroll_call(t, q, &out, &resp, err, sizeof(err)) != RPCC_OK) {
 		fprintf(stderr, "careq: %s\n", err);
@@ -368,6 +412,7 @@ static int exchange(const struct enroll_target *t, const struct rpc_icpr_request
 		rc = report_outcome(&resp, q->request_id, certout);
 	}
 	ndr_wr_free(&out);
+	ntlmc_free(cred);
 	return rc;
 }
 
@@ -403,7 +448,7 @@ static int cmd_submit(const struct opts *o)
 	if ((rc = target_of(o, &t)) == CAREQ_EXIT_OK &&
 	    (rc = fill_text(o, &t, &q, &ca16, &attr16)) == CAREQ_EXIT_OK &&
 	    (rc = read_request(o->arg[0], &file, &rq, &q.request)) == CAREQ_EXIT_OK)
-		rc = exchange(&t, &q, o->arg[1]); /* dwFlags 0: the CA detects the format */
+		rc = exchange(o, &t, &q, o->arg[1]); /* dwFlags 0: the CA detects the format */
 	if (rq.format != ICPR_FMT_UNKNOWN)
 		icpr_request_free(&rq);
 	free(file);
@@ -427,7 +472,7 @@ static int cmd_retrieve(const struct opts *o)
 	q.request_id = number(o->arg[0], 1, UINT32_MAX, "ID");
 	if ((rc = target_of(o, &t)) == CAREQ_EXIT_OK &&
 	    (rc = fill_text(o, &t, &q, &ca16, &attr16)) == CAREQ_EXIT_OK)
-		rc = exchange(&t, &q, o->arg[1]);
+		rc = exchange(o, &t, &q, o->arg[1]);
 	free(ca16);
 	free(attr16);
 	return rc;

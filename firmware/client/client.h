@@ -52,6 +52,7 @@ struct enroll_target {
 	char ca_name[ENROLL_CA_MAX];
 	int timeout_ms;             /* for connect and for each exchange */
 	uint16_t max_recv;          /* max_recv_frag to offer; 0: the default */
+	const struct rpcc_auth *auth; /* NTLM for the ICPR bind; NULL: unauthenticated */
 };
 
 /* "HOST[:PORT]\CANAME" (an IPv6 address with a port in brackets: "[::1]:135\CA").

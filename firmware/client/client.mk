@@ -1,7 +1,8 @@
 # firmware/client/: careq, the Linux enrollment client with certreq's verbs (new,
 # submit, retrieve). It speaks the client side of DCE/RPC itself (rpc_client.c) and
 # reuses librpc's NDR writer, header decoder, tower codec and constants, libicpr's
-# UTF-16 and request detection, and libx509's CSR builder and PEM.
+# UTF-16 and request detection, and libx509's CSR builder and PEM. NTLM: gss-ntlmssp
+# as initiator (ntlm_init.c), librpc's ntlm_seal for signing and sealing.
 CLIENT_SRCS := $(wildcard firmware/client/*.c)
 CAREQ_BIN   := $(BIN)/careq
 
@@ -10,6 +11,6 @@ $(CAREQ_BIN): $(call objs,$(CLIENT_SRCS)) $(RPC_LIB) $(ICPR_LIB) $(X509_LIB) $(A
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(call objs,$(CLIENT_SRCS)) -Wl,--start-group $(RPC_LIB) \
 		$(ICPR_LIB) $(X509_LIB) $(ASN1_LIB) $(PLATFORM_LIB) -Wl,--end-group \
-		-lwolfssl -ltasn1 -lpthread
+		-lwolfssl -ltasn1 -lgssapi_krb5 -lpthread
 
 ALL_BINS += $(CAREQ_BIN)

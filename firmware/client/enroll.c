@@ -156,7 +156,11 @@ int enroll_call(const struct enroll_target *t, const struct rpc_icpr_request *q,
 		return rc;
 	set_port(&ss, port);
 	rc = rpcc_connect(&c, (struct sockaddr *)&ss, sslen, t->timeout_ms, t->max_recv);
-	if (rc == RPCC_OK && (rc = rpcc_bind(&c, &rpc_iface_icpr)) == RPCC_OK)
+	/* The endpoint mapper is always asked without authentication. */
+	if (rc == RPCC_OK)
+		rc = t->auth != NULL ? rpcc_bind_auth(&c, &rpc_iface_icpr, t->auth)
+				     : rpcc_bind(&c, &rpc_iface_icpr);
+	if (rc == RPCC_OK)
 		rc = icprc_call(&c, q, out, resp);
 	if (rc != RPCC_OK)
 		snprintf(err, errlen, "MS-ICPR at %s port %u: %s", t->host, port, c.err);

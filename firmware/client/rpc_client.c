@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,11 +13,14 @@
 #include <unistd.h>
 
 #include "firmware/rpc/conn.h"
+#include "firmware/rpc/ntlm_msg.h"
 #include "firmware/rpc/pdu.h"
 
 #define BIND_LEN 72          /* header, 12 octets of fields, one context with one syntax */
 #define RESP_FIXED 8         /* alloc_hint, p_cont_id, cancel_count, reserved */
 #define FAULT_STATUS_OFF 24  /* in a fault PDU, after the response-like fields */
+#define AUTH_CTX_ID 1        /* our auth_context_id: any value, echoed by the server */
+#define SEAL_PAD 16          /* stub + pad of a protected fragment, as Windows */
 
 static int fail(struct rpcc *c, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -152,6 +157,10 @@ int rpcc_connect(struct rpcc *c, const struct sockaddr *sa, socklen_t salen, int
 	c->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (c->fd < 0)
 		return fail(c, RPCC_ENET, "socket: %s", strerror(errno));
+	/* An NTLM bind ends with an auth3 that gets no answer, followed at once by
+	 * the first request: with Nagle that request waits for the server's delayed
+	 * ACK (~40 ms per logon). Each PDU is written whole anyway. */
+	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
 	if (connect(c->fd, sa, salen) != 0 && errno != EINPROGRESS) {
 		e = errno;
 	} else if (wait_fd(c, POLLOUT, deadline) != RPCC_OK) {
@@ -173,6 +182,8 @@ void rpcc_close(struct rpcc *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+	ntlm_seal_wipe(&c->seal);
+	c->sealed = 0;
 }
 
 /* ---- PDUs ---- */
@@ -189,8 +200,28 @@ static void put_hdr(struct ndr_wr *w, uint8_t ptype, uint8_t flags, uint32_t cal
 	ndr_put_u8(w, flags);
 	ndr_put_bytes(w, drep, sizeof(drep));
 	ndr_put_u16(w, 0);
-	ndr_put_u16(w, 0); /* auth_length: no verifier in this issue */
+	ndr_put_u16(w, 0); /* auth_length: patched by put_auth */
 	ndr_put_u32(w, call_id);
+}
+
+/* Appends the sec_trailer and the auth value (the PDU is 4-aligned there) and
+ * patches auth_length. */
+static void put_auth(struct rpcc *c, struct ndr_wr *w, uint8_t pad, const uint8_t *value,
+		     size_t len)
+{
+	ndr_put_u8(w, RPC_AUTHN_WINNT);
+	ndr_put_u8(w, c->auth_level);
+	ndr_put_u8(w, pad);
+	ndr_put_u8(w, 0);
+	ndr_put_u32(w, c->auth_ctx_id);
+	if (value != NULL)
+		ndr_put_bytes(w, value, len);
+	else
+		ndr_put_space(w, len);
+	if (len <= UINT16_MAX)
+		ndr_patch_u16(w, 10, (uint16_t)len);
+	else
+		w->failed = 1;
 }
 
 static int send_pdu(struct rpcc *c, struct ndr_wr *w, int64_t deadline)
@@ -222,10 +253,23 @@ static int read_pdu(struct rpcc *c, uint8_t *buf, struct rpc_pdu *pdu, int64_t d
 	if (h.call_id != c->call_id)
 		return fail(c, RPCC_EPROTO, "%s for call %u while call %u is waiting",
 			    rpc_ptype_name(h.ptype), h.call_id, c->call_id);
-	/* Nothing was negotiated: a verifier would be one we cannot check. */
-	if (pdu->has_auth)
-		return fail(c, RPCC_EPROTO, "%s with an authentication verifier",
+	if (pdu->has_auth &&
+	    (c->auth_level == 0 || pdu->auth.t.auth_type != RPC_AUTHN_WINNT ||
+	     pdu->auth.t.auth_level != c->auth_level ||
+	     pdu->auth.t.auth_context_id != c->auth_ctx_id))
+		return fail(c, RPCC_EPROTO, "%s with a verifier for another security context",
 			    rpc_ptype_name(h.ptype));
+	if (c->sealed && h.ptype == RPC_PT_RESPONSE) {
+		/* Every response fragment is protected on its own. */
+		size_t body = pdu->body_len;
+
+		if (!pdu->has_auth || body < (size_t)RESP_FIXED + pdu->auth.t.auth_pad_len ||
+		    ntlm_seal_unwrap(&c->seal, buf, RPC_HDR_LEN + body + RPC_SEC_TRAILER_LEN,
+				     RPC_RESP_HDR_LEN, body - RESP_FIXED, pdu->auth.value,
+				     pdu->auth.value_len) != 0)
+			return fail(c, RPCC_EPROTO, "a response fragment whose NTLM verifier does "
+				    "not check (tampered, replayed or another session key)");
+	}
 	return RPCC_OK;
 }
 
@@ -277,16 +321,15 @@ static int parse_bind_nak(struct rpcc *c, const struct rpc_pdu *pdu)
 		    reason);
 }
 
-int rpcc_bind(struct rpcc *c, const struct rpc_syntax *iface)
+/* A bind with our one presentation context; token: the NEGOTIATE, or NULL. */
+static int send_bind(struct rpcc *c, const struct rpc_syntax *iface, const struct ndr_wr *tok,
+		     int64_t deadline)
 {
-	int64_t deadline = now_ms() + c->timeout_ms;
-	uint8_t buf[RPCC_MAX_FRAG];
-	struct rpc_pdu pdu;
 	struct ndr_wr w;
 	uint8_t *syn;
 	int rc;
 
-	ndr_wr_init(&w, BIND_LEN);
+	ndr_wr_init(&w, BIND_LEN + RPC_SEC_TRAILER_LEN + NTLM_MSG_MAX);
 	put_hdr(&w, RPC_PT_BIND, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, ++c->call_id);
 	/* The same size both ways, as impacket does: -frag then cuts requests too. */
 	ndr_put_u16(&w, c->max_recv); /* max_xmit_frag */
@@ -301,35 +344,119 @@ int rpcc_bind(struct rpcc *c, const struct rpc_syntax *iface)
 		rpc_syntax_write(iface, syn);
 		rpc_syntax_write(&rpc_syntax_ndr, syn + RPC_SYNTAX_LEN);
 	}
+	if (tok != NULL) /* BIND_LEN is 4-aligned: no auth pad */
+		put_auth(c, &w, 0, tok->buf, tok->len);
 	rc = send_pdu(c, &w, deadline);
 	ndr_wr_free(&w);
-	if (rc == RPCC_OK)
-		rc = read_pdu(c, buf, &pdu, deadline);
+	return rc;
+}
+
+static int bind_answer(struct rpcc *c, uint8_t *buf, struct rpc_pdu *pdu, int64_t deadline)
+{
+	int rc = read_pdu(c, buf, pdu, deadline);
+
 	if (rc != RPCC_OK)
 		return rc;
-	if (pdu.hdr.ptype == RPC_PT_BIND_ACK)
-		return parse_bind_ack(c, &pdu);
-	if (pdu.hdr.ptype == RPC_PT_BIND_NAK)
-		return parse_bind_nak(c, &pdu);
-	return fail(c, RPCC_EPROTO, "%s in answer to a bind", rpc_ptype_name(pdu.hdr.ptype));
+	if (pdu->hdr.ptype == RPC_PT_BIND_ACK)
+		return parse_bind_ack(c, pdu);
+	if (pdu->hdr.ptype == RPC_PT_BIND_NAK)
+		return parse_bind_nak(c, pdu);
+	return fail(c, RPCC_EPROTO, "%s in answer to a bind", rpc_ptype_name(pdu->hdr.ptype));
+}
+
+int rpcc_bind(struct rpcc *c, const struct rpc_syntax *iface)
+{
+	int64_t deadline = now_ms() + c->timeout_ms;
+	uint8_t buf[RPCC_MAX_FRAG];
+	struct rpc_pdu pdu;
+	int rc = send_bind(c, iface, NULL, deadline);
+
+	return rc != RPCC_OK ? rc : bind_answer(c, buf, &pdu, deadline);
+}
+
+/* auth3 (MS-RPCE 2.2.2.10): 4 pad octets, then the AUTHENTICATE. No answer. */
+static int send_auth3(struct rpcc *c, const struct ndr_wr *tok, int64_t deadline)
+{
+	struct ndr_wr w;
+	int rc;
+
+	ndr_wr_init(&w, RPC_HDR_LEN + 4 + RPC_SEC_TRAILER_LEN + NTLM_MSG_MAX);
+	put_hdr(&w, RPC_PT_AUTH3, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, c->call_id);
+	ndr_put_u32(&w, 0);
+	put_auth(c, &w, 0, tok->buf, tok->len);
+	rc = send_pdu(c, &w, deadline);
+	ndr_wr_free(&w);
+	return rc;
+}
+
+int rpcc_bind_auth(struct rpcc *c, const struct rpc_syntax *iface, const struct rpcc_auth *a)
+{
+	int64_t deadline = now_ms() + c->timeout_ms;
+	uint8_t buf[RPCC_MAX_FRAG], key[NTLM_KEY_LEN];
+	char err[RPCC_ERR_LEN];
+	struct rpc_pdu pdu;
+	struct ntlm_msg msg;
+	struct ndr_wr tok;
+	int rc;
+
+	c->auth_level = a->level;
+	c->auth_ctx_id = AUTH_CTX_ID;
+	ndr_wr_init(&tok, NTLM_MSG_MAX);
+	if (a->start(a->arg, &tok, err, sizeof(err)) != 0) {
+		ndr_wr_free(&tok);
+		return fail(c, RPCC_EREFUSED, "NTLM: %s", err);
+	}
+	rc = send_bind(c, iface, &tok, deadline);
+	if (rc == RPCC_OK)
+		rc = bind_answer(c, buf, &pdu, deadline);
+	if (rc == RPCC_OK && !pdu.has_auth)
+		rc = fail(c, RPCC_EPROTO, "bind_ack without the NTLM CHALLENGE");
+	ndr_wr_reset(&tok);
+	if (rc == RPCC_OK && a->finish(a->arg, pdu.auth.value, pdu.auth.value_len, &tok, key, err,
+				       sizeof(err)) != 0)
+		rc = fail(c, RPCC_EREFUSED, "NTLM: %s", err);
+	/* The flags both sides use are the AUTHENTICATE's. */
+	if (rc == RPCC_OK && ntlm_msg_decode(tok.buf, tok.len, &msg, err, sizeof(err)) != 0)
+		rc = fail(c, RPCC_EPROTO, "NTLM: our AUTHENTICATE: %s", err);
+	if (rc == RPCC_OK)
+		rc = send_auth3(c, &tok, deadline);
+	if (rc == RPCC_OK && a->level >= RPC_AUTHN_LEVEL_PKT_INTEGRITY) {
+		if (ntlm_seal_init(&c->seal, key, msg.flags, NTLM_CLIENT,
+				   a->level == RPC_AUTHN_LEVEL_PKT_PRIVACY, err, sizeof(err)) != 0)
+			rc = fail(c, RPCC_EPROTO, "NTLM: %s", err);
+		else
+			c->sealed = 1;
+	}
+	explicit_bzero(key, sizeof(key));
+	ndr_wr_free(&tok);
+	return rc;
 }
 
 /* ---- calls ---- */
 
 /* Sends the request in fragments of at most max_xmit octets; each fragment's stub
  * is a multiple of 8 octets except the last, so NDR alignment never straddles. */
+/* Sends the request in fragments of at most max_xmit octets; each fragment's stub
+ * is a multiple of 8 octets (16 when protected) except the last, so NDR alignment
+ * never straddles. Protected fragments are padded to 16, signed and sealed one
+ * by one (their own sequence numbers). */
 static int send_request(struct rpcc *c, uint16_t opnum, const uint8_t *stub, size_t len,
 			int64_t deadline)
 {
-	size_t chunk = ((size_t)c->max_xmit - RPC_REQ_HDR_LEN) & ~(size_t)7, off = 0;
+	size_t over = RPC_REQ_HDR_LEN, align = 8, chunk, off = 0;
 	struct ndr_wr w;
 	int rc = RPCC_OK;
 
+	if (c->sealed) {
+		over += SEAL_PAD + RPC_SEC_TRAILER_LEN + NTLM_VERIFIER_LEN;
+		align = SEAL_PAD;
+	}
+	chunk = ((size_t)c->max_xmit - over) & ~(align - 1);
 	if (len > UINT32_MAX)
 		return fail(c, RPCC_EPROTO, "request of %zu octets", len);
 	ndr_wr_init(&w, c->max_xmit);
 	do {
-		size_t n = len - off < chunk ? len - off : chunk;
+		size_t n = len - off < chunk ? len - off : chunk, pad, tlen;
 		uint8_t flags = (off == 0 ? RPC_PFC_FIRST_FRAG : 0) |
 				(off + n == len ? RPC_PFC_LAST_FRAG : 0);
 
@@ -339,6 +466,22 @@ static int send_request(struct rpcc *c, uint16_t opnum, const uint8_t *stub, siz
 		ndr_put_u16(&w, 0);                     /* p_cont_id */
 		ndr_put_u16(&w, opnum);
 		ndr_put_bytes(&w, stub + off, n);
+		if (c->sealed) {
+			static const uint8_t zeros[SEAL_PAD];
+
+			pad = (SEAL_PAD - n % SEAL_PAD) % SEAL_PAD;
+			ndr_put_bytes(&w, zeros, pad);
+			put_auth(c, &w, (uint8_t)pad, NULL, NTLM_VERIFIER_LEN);
+			tlen = w.len - NTLM_VERIFIER_LEN;
+			if (ndr_wr_ok(&w) && w.len <= UINT16_MAX)
+				ndr_patch_u16(&w, 8, (uint16_t)w.len);
+			if (!ndr_wr_ok(&w) ||
+			    ntlm_seal_wrap(&c->seal, w.buf, tlen, RPC_REQ_HDR_LEN, n + pad,
+					   w.buf + tlen, NTLM_VERIFIER_LEN) != 0) {
+				rc = fail(c, RPCC_EPROTO, "cannot sign the request");
+				break;
+			}
+		}
 		rc = send_pdu(c, &w, deadline);
 		off += n;
 	} while (rc == RPCC_OK && off < len);
@@ -374,7 +517,9 @@ static int take_response(struct rpcc *c, const struct rpc_pdu *pdu, int first,
 		return fail(c, RPCC_EPROTO, "response of %u octets", pdu->hdr.frag_len);
 	if ((pdu->body[4] | pdu->body[5] << 8) != 0)
 		return fail(c, RPCC_EPROTO, "response on another presentation context");
-	ndr_put_bytes(out, pdu->body + RESP_FIXED, pdu->body_len - RESP_FIXED);
+	/* read_pdu checked the pad fits (protected responses only carry one). */
+	ndr_put_bytes(out, pdu->body + RESP_FIXED,
+		      pdu->body_len - RESP_FIXED - (pdu->has_auth ? pdu->auth.t.auth_pad_len : 0));
 	if (!ndr_wr_ok(out))
 		return fail(c, RPCC_EPROTO, "response over %u octets", RPCC_MAX_STUB);
 	*done = (flags & RPC_PFC_LAST_FRAG) != 0;

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "firmware/rpc/ndr.h"
+#include "firmware/rpc/ntlm_seal.h"
 #include "firmware/rpc/uuid.h"
 
 #define RPCC_ERR_LEN 256
@@ -33,8 +34,23 @@ enum rpcc_status {
 	RPCC_EFAULT = -4,   /* the call was answered with a fault (c->fault) */
 };
 
+/* An NTLM initiator for rpcc_bind_auth (careq's is ntlm_init.c, on gss-ntlmssp).
+ * start() writes the NEGOTIATE; finish() takes the CHALLENGE, writes the
+ * AUTHENTICATE and gives the exported session key. 0 or -1 with err. */
+struct rpcc_auth {
+	uint8_t level; /* RPC_AUTHN_LEVEL_CONNECT, _PKT_INTEGRITY or _PKT_PRIVACY */
+	int (*start)(void *arg, struct ndr_wr *tok, char *err, size_t errlen);
+	int (*finish)(void *arg, const uint8_t *challenge, size_t len, struct ndr_wr *tok,
+		      uint8_t key[NTLM_KEY_LEN], char *err, size_t errlen);
+	void *arg;
+};
+
 struct rpcc {
 	int fd;
+	int sealed;          /* requests and responses carry NTLM verifiers */
+	uint8_t auth_level;  /* of the bind (0: none) */
+	uint32_t auth_ctx_id;
+	struct ntlm_seal seal;
 	int timeout_ms;     /* for each exchange */
 	uint16_t max_recv;  /* the max_recv_frag we offered: longer fragments are refused */
 	uint16_t max_xmit;  /* request fragments we may send (after the bind) */
@@ -50,6 +66,13 @@ int rpcc_connect(struct rpcc *c, const struct sockaddr *sa, socklen_t salen, int
 		 uint16_t max_recv);
 /* Binds presentation context 0 to iface with NDR 2.0, unauthenticated. */
 int rpcc_bind(struct rpcc *c, const struct rpc_syntax *iface);
+/* The same with NTLM (auth type 10): NEGOTIATE in the bind, CHALLENGE in the
+ * bind_ack, AUTHENTICATE in an auth3; then, at PKT_INTEGRITY and PKT_PRIVACY,
+ * every request fragment is signed (and sealed) and every response fragment
+ * verified (and unsealed) with firmware/rpc/ntlm_seal.c. RPCC_EREFUSED when
+ * the server refuses the bind; a refused logon shows on the first call (fault
+ * rpc_s_access_denied). */
+int rpcc_bind_auth(struct rpcc *c, const struct rpc_syntax *iface, const struct rpcc_auth *a);
 /* Calls opnum on context 0 with the request stub; the response stub goes into
  * out (reset first; at most RPCC_MAX_STUB octets). */
 int rpcc_call(struct rpcc *c, uint16_t opnum, const uint8_t *stub, size_t len,

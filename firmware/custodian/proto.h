@@ -21,6 +21,9 @@
  *   CUST_RETRIEVE    u32 request_id               -> CUST_RESULT | CUST_ERROR
  *   CUST_RESULT      u32 request_id, u32 disposition (ledger DISP_*), u32 hresult,
  *                    str message, bytes cert_der (empty unless issued)
+ *   CUST_AUTH_EVENT  str action, str peer, str claimed identity (may be empty),
+ *                    str detail: a refused logon or protected call, journaled
+ *                    (authlog.c)                   -> CUST_RESULT (zeros) | CUST_ERROR
  *
  * SUBMIT and RETRIEVE need the ledger: every request is recorded (with its raw
  * bytes, attributes and requester) before the policy decides, the intent before
@@ -41,6 +44,7 @@ enum cust_msg {
 	CUST_SUBMIT = 0x120,
 	CUST_RESULT = 0x121,
 	CUST_RETRIEVE = 0x122,
+	CUST_AUTH_EVENT = 0x130,
 	CUST_ERROR = 0x1ff,
 	CUST_CTL_WORKER = 0x180, /* cad -> custodian: a worker channel (descriptor attached) */
 };
@@ -57,6 +61,8 @@ enum cust_profile {
 #define CUST_ATTRIBUTES_MAX 4096
 #define CUST_REQUESTER_MAX 256
 #define CUST_MESSAGE_MAX 512
+#define CUST_AUTH_NAME_MAX 256
+#define CUST_AUTH_EVENT_MAX (4 * 4 + 3 * CUST_AUTH_NAME_MAX + CUST_MESSAGE_MAX)
 #define CUST_SUBMIT_MAX (4 + 4 + CUST_REQUESTER_MAX + 4 + CUST_ATTRIBUTES_MAX + 4 + \
 			 CUST_REQUEST_MAX + 4 + CUST_SUBJECT_MAX + 4 + CUST_SPKI_MAX + 4 + 4 + \
 			 CUST_MESSAGE_MAX)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "firmware/custodian/admin.h"
+#include "firmware/custodian/authlog.h"
 #include "firmware/custodian/issue.h"
 #include "firmware/custodian/proto.h"
 #include "firmware/custodian/submit.h"
@@ -26,6 +27,7 @@ static const struct ipc_rule recorded_rules[] = {
 	{CUST_GET_CA, 1u << ST_READY, 0, 0, 0},
 	{CUST_SUBMIT, 1u << ST_READY, 24, CUST_SUBMIT_MAX, 0},
 	{CUST_RETRIEVE, 1u << ST_READY, 4, 4, 0},
+	{CUST_AUTH_EVENT, 1u << ST_READY, 16, CUST_AUTH_EVENT_MAX, 0},
 };
 /* Without one (the signing benchmark): bare issuance, nothing else. */
 static const struct ipc_rule unrecorded_rules[] = {
@@ -124,6 +126,9 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 		break;
 	case CUST_RETRIEVE:
 		handle_retrieve(s, &srv->submit, m);
+		break;
+	case CUST_AUTH_EVENT:
+		handle_auth_event(s, &srv->submit, m);
 		break;
 	default: /* CUST_ISSUE: the whitelist admits it only without a ledger */
 		handle_issue(s, srv, m);

@@ -531,7 +531,11 @@ static int start_call(struct rpc_conn *c, const struct rpc_pdu *pdu,
 		return -1;
 	}
 	if (c->auth.failed) {
-		refuse_call(c, h, r->ctx_id, RPC_S_ACCESS_DENIED);
+		/* MS-RPCE 3.3.1.5.2.1: the call after a refused auth3 gets access
+		 * denied; the connection then ends (no second logon on it). */
+		queue_fault(c, h->call_id, r->ctx_id, RPC_S_ACCESS_DENIED);
+		close_conn(c, RPC_CLOSE_SECURITY, "request (call %u) after a refused logon",
+			   h->call_id);
 		return -1;
 	}
 	c->call.active = 1;

@@ -11,6 +11,10 @@
  *    └───────────────────────────────────────────────────────────────┘      │
  *                                                  ledger channel            ▼
  *                                                                  ca-ledger
+ * The worker's NTLM logons go to ca-auth (the credential process, which holds the
+ * account file) over a socketpair made with each worker start: the two are
+ * started, restarted and stopped together (ca-auth first, the worker last).
+ *
  * Started as root, the worker is told to drop to its own user in an empty chroot
  * (it does so itself after start-up, then loads its seccomp filter); run as an
  * ordinary user everything keeps that user. */
@@ -48,8 +52,9 @@ struct cad {
 	char bindir[PATH_MAX];
 	int epm_fd, icpr_fd, icpr_port, epm_port;
 	int enforce_encryption; /* ca.conf icpr_enforce_encryption (default 1) */
+	int allow_anonymous, no_rpc; /* ca.conf icpr_allow_anonymous, icpr_no_rpc (default 0) */
 	struct ipc_chan control; /* to the custodian */
-	pid_t ledger, custodian, worker;
+	pid_t ledger, custodian, worker, auth;
 	char admin_path[PATH_MAX]; /* the console's socket, removed at the end */
 };
 
@@ -130,7 +135,7 @@ static pid_t spawn(struct cad *c, const char *prog, char *const argv[], const in
 static void start_worker(struct cad *c)
 {
 	char port[16], eport[16];
-	int pair[2];
+	int pair[2], apair[2];
 	char *argv[24];
 	int n = 0;
 
@@ -140,6 +145,13 @@ static void start_worker(struct cad *c)
 	if (ipc_send(&c->control, CUST_CTL_WORKER, 0, NULL, 0, pair[1]) != 0)
 		fatal("cannot hand the worker's channel to the custodian");
 	close(pair[1]);
+	/* ca-auth's channel: its end on descriptor 3, the worker's on 6. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, apair) != 0)
+		fatal("socketpair");
+	c->auth = spawn(c, "ca-auth",
+			(char *[]){"ca-auth", "--fd", "3", "--data", (char *)c->dir, NULL},
+			(int[]){apair[1]}, 1);
+	close(apair[1]);
 	snprintf(port, sizeof(port), "%d", c->icpr_port);
 	snprintf(eport, sizeof(eport), "%d", c->epm_port);
 	argv[n++] = "ca-worker";
@@ -153,8 +165,14 @@ static void start_worker(struct cad *c)
 	argv[n++] = port;
 	argv[n++] = "--epm-port";
 	argv[n++] = eport;
+	argv[n++] = "--auth-fd";
+	argv[n++] = "6";
 	if (!c->enforce_encryption)
 		argv[n++] = "--no-enforce-encryption";
+	if (c->allow_anonymous)
+		argv[n++] = "--allow-anonymous";
+	if (c->no_rpc)
+		argv[n++] = "--no-rpc";
 	if (geteuid() == 0) {
 		argv[n++] = "--user";
 		argv[n++] = WORKER_USER;
@@ -164,8 +182,10 @@ static void start_worker(struct cad *c)
 	if ((size_t)n >= sizeof(argv) / sizeof(argv[0]))
 		fatalx("internal error: too many worker arguments");
 	argv[n] = NULL;
-	c->worker = spawn(c, "ca-worker", argv, (int[]){pair[0], c->epm_fd, c->icpr_fd}, 3);
+	c->worker = spawn(c, "ca-worker", argv,
+			  (int[]){pair[0], c->epm_fd, c->icpr_fd, apair[0]}, 4);
 	close(pair[0]);
+	close(apair[0]);
 	log_info("worker started (pid %d)", (int)c->worker);
 }
 
@@ -230,7 +250,7 @@ static void start(struct cad *c)
 static const char *who(const struct cad *c, pid_t pid)
 {
 	return pid == c->ledger ? "ledger" : pid == c->custodian ? "custodian"
-				 : pid == c->worker ? "worker" : "child";
+				 : pid == c->worker ? "worker" : pid == c->auth ? "ca-auth" : "child";
 }
 
 /* Stops the worker, then the custodian (its control channel closes), then the
@@ -239,9 +259,11 @@ static int shutdown_all(struct cad *c, int status)
 {
 	if (c->worker > 0)
 		kill(c->worker, SIGTERM);
+	if (c->auth > 0)
+		kill(c->auth, SIGTERM);
 	ipc_chan_free(&c->control);
 	close(c->control.fd);
-	while (c->worker > 0 || c->custodian > 0 || c->ledger > 0) {
+	while (c->worker > 0 || c->auth > 0 || c->custodian > 0 || c->ledger > 0) {
 		int st;
 		pid_t pid = waitpid(-1, &st, 0);
 
@@ -252,6 +274,8 @@ static int shutdown_all(struct cad *c, int status)
 		}
 		if (pid == c->worker)
 			c->worker = 0;
+		else if (pid == c->auth)
+			c->auth = 0;
 		else if (pid == c->custodian)
 			c->custodian = 0;
 		else if (pid == c->ledger)
@@ -283,7 +307,7 @@ static int supervise(struct cad *c)
 		else
 			log_warnx("%s (pid %d) exited with status %d", who(c, pid), (int)pid,
 				  WEXITSTATUS(st));
-		if (pid != c->worker) {
+		if (pid != c->worker && pid != c->auth) {
 			/* The custodian holds the HSM session, the ledger the database: either
 			 * one gone is the end of the appliance, cleanly. */
 			if (pid == c->custodian)
@@ -292,7 +316,15 @@ static int supervise(struct cad *c)
 				c->ledger = 0;
 			return shutdown_all(c, 1);
 		}
-		c->worker = 0;
+		/* The worker and ca-auth share one channel: one gone, the other goes
+		 * too, and both start again together. */
+		pid_t other = pid == c->auth ? c->worker : c->auth;
+		if (other > 0) {
+			kill(other, SIGTERM);
+			while (waitpid(other, &st, 0) < 0 && errno == EINTR)
+				;
+		}
+		c->worker = c->auth = 0;
 		if (time(NULL) - window > 60) {
 			window = time(NULL);
 			restarts = 0;
@@ -319,8 +351,14 @@ static void read_config(struct cad *c)
 	v = conf_get(&conf, "icpr_enforce_encryption");
 	c->enforce_encryption = v == NULL || strcmp(v, "0") != 0;
 	if (!c->enforce_encryption)
-		log_warnx("IF_ENFORCEENCRYPTICERTREQUEST is off: unauthenticated enrollment "
-			  "is accepted (icpr_enforce_encryption = 0 in ca.conf)");
+		log_warnx("IF_ENFORCEENCRYPTICERTREQUEST is off: calls below packet privacy are "
+			  "accepted (icpr_enforce_encryption = 0 in ca.conf)");
+	v = conf_get(&conf, "icpr_allow_anonymous");
+	c->allow_anonymous = v != NULL && strcmp(v, "1") == 0;
+	if (c->allow_anonymous)
+		log_warnx("anonymous enrollment is allowed (icpr_allow_anonymous = 1 in ca.conf)");
+	v = conf_get(&conf, "icpr_no_rpc");
+	c->no_rpc = v != NULL && strcmp(v, "1") == 0;
 }
 
 /* As root, the worker runs as its own system user in an empty, root-owned

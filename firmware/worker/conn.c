@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "firmware/worker/ntlm.h"
 #include "firmware/worker/worker.h"
 #include "platform/log.h"
 
@@ -42,6 +43,7 @@ static int wait_input(int fd, const struct rpc_conn *c)
 void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const char *peer)
 {
 	struct rpc_conn_config cfg;
+	struct worker_ntlm auth;
 	struct rpc_conn c;
 	struct rpc_event ev;
 	uint8_t buf[16384];
@@ -50,6 +52,11 @@ void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const ch
 	cfg.ifaces = port == PORT_EPM ? &worker_epm_iface : &worker_icpr_iface;
 	cfg.n_ifaces = 1;
 	cfg.port = port == PORT_EPM ? w->epm_port : w->icpr_port;
+	worker_ntlm_init(&auth, w, peer);
+	if (port == PORT_ICPR) { /* the endpoint mapper is always unauthenticated */
+		cfg.auth_ops = &worker_ntlm_ops;
+		cfg.auth_arg = &auth;
+	}
 	if (rpc_conn_init(&c, &cfg) != 0)
 		fatalx("bad DCE/RPC configuration");
 	for (;;) {
@@ -79,7 +86,7 @@ void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const ch
 			if (ev.req.iface->tag == PORT_EPM)
 				worker_epm_call(w, &c, &ev.req);
 			else
-				worker_icpr_call(w, &c, &ev.req, peer);
+				worker_icpr_call(w, &c, &ev.req, &auth, peer);
 			break;
 		case RPC_EV_PENDING:
 			/* Every call is answered before the handler returns: a call left
@@ -89,9 +96,16 @@ void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const ch
 		case RPC_EV_CLOSE:
 			if (ev.close_reason != RPC_CLOSE_NONE)
 				log_info("%s: closed: %s", peer, ev.msg);
+			/* A refused verifier (bad signature, replay, another context id)
+			 * is an attack or a broken client: journaled. */
+			if (ev.close_reason == RPC_CLOSE_SECURITY && port == PORT_ICPR)
+				worker_auth_event(w, "rpc-security-violation", peer,
+						  auth.established ? auth.identity : auth.claimed,
+						  ev.msg);
 			goto done;
 		}
 	}
 done:
 	rpc_conn_free(&c);
+	worker_ntlm_free(&auth);
 }

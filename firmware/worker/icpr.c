@@ -9,6 +9,7 @@
 #include "firmware/custodian/proto.h"
 #include "firmware/icpr/icpr.h"
 #include "firmware/rpc/icpr_stub.h"
+#include "firmware/worker/ntlm.h"
 #include "firmware/worker/worker.h"
 #include "platform/log.h"
 
@@ -90,7 +91,7 @@ static void refuse(struct rpc_conn *c, uint32_t request_id, uint32_t status)
 /* Answers a result: disposition, the certs-only PKCS#7 with the chain, the bare
  * certificate and the disposition message in UTF-16. */
 static void answer(struct worker *w, struct rpc_conn *c, const struct result *r,
-		   enum icpr_call call)
+		   enum icpr_call call, uint32_t status)
 {
 	struct rpc_icpr_response resp;
 	struct x509_buf certs[WORKER_MAX_CHAIN + 1], p7 = {0};
@@ -100,6 +101,7 @@ static void answer(struct worker *w, struct rpc_conn *c, const struct result *r,
 
 	memset(&resp, 0, sizeof(resp));
 	resp.request_id = r->request_id;
+	resp.status = status;
 	resp.disposition = r->disposition == 0 ? r->hresult
 					       : icpr_disposition(r->disposition, r->hresult, call);
 	if (r->cert_len > 0) {
@@ -138,7 +140,7 @@ static void retrieve(struct worker *w, struct rpc_conn *c, uint32_t id)
 		refuse(c, id, ICPR_E_UNEXPECTED);
 		return;
 	}
-	answer(w, c, &r, ICPR_CALL_RETRIEVE);
+	answer(w, c, &r, ICPR_CALL_RETRIEVE, 0);
 	free(r.cert);
 }
 
@@ -164,8 +166,12 @@ static uint32_t parse_request(const uint8_t *pb, size_t cb, struct icpr_request 
 	return 0;
 }
 
+/* Records the request through the custodian and answers its result. A call the
+ * worker refuses (deny_hr != 0: E_ACCESSDENIED below packet privacy or without a
+ * logon) is recorded all the same, failed with deny_hr: nothing is parsed. */
 static void submit(struct worker *w, struct rpc_conn *c, const struct rpc_icpr_request *q,
-		   const struct icpr_attrs *attrs, const char *requester)
+		   const char *attributes, const char *requester, uint32_t deny_hr,
+		   const char *deny_msg)
 {
 	struct x509_buf subject = {0}, spki = {0};
 	struct icpr_request rq;
@@ -175,11 +181,17 @@ static void submit(struct worker *w, struct rpc_conn *c, const struct rpc_icpr_r
 	uint32_t hr;
 
 	memset(&rq, 0, sizeof(rq));
-	hr = parse_request(q->request.pb, q->request.cb, &rq, &subject, &spki, msg, sizeof(msg));
+	if (deny_hr != 0) {
+		hr = deny_hr;
+		snprintf(msg, sizeof(msg), "%s", deny_msg);
+	} else {
+		hr = parse_request(q->request.pb, q->request.cb, &rq, &subject, &spki, msg,
+				   sizeof(msg));
+	}
 	ipc_wbuf_init(&req);
 	ipc_put_u32(&req, rq.format == ICPR_FMT_UNKNOWN ? ICPR_FMT_PKCS10 : (uint32_t)rq.format);
 	ipc_put_str(&req, requester);
-	ipc_put_str(&req, attrs->text);
+	ipc_put_str(&req, attributes);
 	/* The raw bytes as received: the ledger keeps what the client sent. */
 	ipc_put_bytes(&req, q->request.pb, q->request.cb);
 	ipc_put_bytes(&req, hr == 0 ? subject.data : NULL, hr == 0 ? subject.len : 0);
@@ -194,16 +206,47 @@ static void submit(struct worker *w, struct rpc_conn *c, const struct rpc_icpr_r
 		refuse(c, 0, ICPR_E_UNEXPECTED);
 		return;
 	}
-	answer(w, c, &r, ICPR_CALL_SUBMIT);
+	/* A refused call says so in the return value too (what clients show). */
+	answer(w, c, &r, ICPR_CALL_SUBMIT, deny_hr);
 	free(r.cert);
 }
 
+static const char *level_name(uint8_t l)
+{
+	return l == RPC_AUTHN_LEVEL_PKT_PRIVACY ? "packet privacy"
+	       : l == RPC_AUTHN_LEVEL_PKT_INTEGRITY ? "packet integrity"
+	       : l >= RPC_AUTHN_LEVEL_CONNECT ? "connect" : "none (no logon)";
+}
+
+/* MS-ICPR 3.2.4.1.1 and the appliance's rules: why this call is refused with
+ * E_ACCESSDENIED, or NULL. The level is what the connection's logon verified,
+ * never what a PDU claims. */
+static const char *access_check(const struct worker *w, const struct worker_ntlm *a, char *why,
+				size_t len)
+{
+	uint8_t level = worker_ntlm_level(a);
+	int logged_on = level != 0 && !a->anonymous;
+
+	if (!logged_on && !w->allow_anonymous) {
+		snprintf(why, len, "E_ACCESSDENIED: no NTLM logon (anonymous enrollment is off: "
+			 "icpr_allow_anonymous)");
+		return why;
+	}
+	if (w->enforce_encryption && level < RPC_AUTHN_LEVEL_PKT_PRIVACY) {
+		snprintf(why, len, "E_ACCESSDENIED: authentication level %s; packet privacy is "
+			 "required (IF_ENFORCEENCRYPTICERTREQUEST)", level_name(level));
+		return why;
+	}
+	return NULL;
+}
+
 void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_request *req,
-		      const char *peer)
+		      const struct worker_ntlm *a, const char *peer)
 {
 	struct rpc_icpr_request q;
 	struct icpr_attrs *attrs;
-	char err[200], requester[128];
+	char err[200], requester[CUST_REQUESTER_MAX], why[200];
+	const char *deny;
 
 	if (!rpc_request_opnum_ok(req)) {
 		rpc_conn_fault(c, NCA_S_OP_RNG_ERROR);
@@ -214,9 +257,29 @@ void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 		rpc_conn_fault(c, NCA_S_FAULT_NDR);
 		return;
 	}
-	/* MS-ICPR 3.2.4.1.1: below packet privacy, refused while enforcement is on. */
-	if (w->enforce_encryption && req->auth_level < RPC_AUTHN_LEVEL_PKT_PRIVACY) {
+	/* IF_NORPCICERTREQUEST: the interface is off for everyone. */
+	if (w->no_rpc) {
 		refuse(c, q.request_id, ICPR_E_ACCESSDENIED);
+		return;
+	}
+	/* The requester recorded is the authenticated identity; without a logon,
+	 * the peer's address. */
+	if (worker_ntlm_level(a) != 0 && !a->anonymous)
+		snprintf(requester, sizeof(requester), "%s", a->identity);
+	else
+		snprintf(requester, sizeof(requester), "anonymous@%s", peer);
+	deny = access_check(w, a, why, sizeof(why));
+	if (deny != NULL && q.request_id != 0 && q.request.cb == 0) {
+		/* A retrieval makes no request to record: the refusal is journaled. */
+		log_info("%s: retrieval of request %u refused: %s", peer, q.request_id, deny);
+		worker_auth_event(w, "icpr-retrieve-refused", peer, requester, deny);
+		refuse(c, q.request_id, ICPR_E_ACCESSDENIED);
+		return;
+	}
+	if (deny != NULL) {
+		/* Recorded and failed in the ledger like any refused request. */
+		log_info("%s: request refused: %s", peer, deny);
+		submit(w, c, &q, "", requester, ICPR_E_ACCESSDENIED, deny);
 		return;
 	}
 	if (!q.has_authority ||
@@ -241,8 +304,6 @@ void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 		refuse(c, 0, ICPR_E_INVALIDARG);
 		return;
 	}
-	/* No authentication in this issue: the requester is the peer's address. */
-	snprintf(requester, sizeof(requester), "anonymous@%s", peer);
-	submit(w, c, &q, attrs, requester);
+	submit(w, c, &q, attrs->text, requester, 0, NULL);
 	free(attrs);
 }

@@ -2,8 +2,13 @@
  * and the two listening sockets already open:
  *
  *   ca-worker --fd N --epm-fd N --icpr-fd N --icpr-port P [--epm-port P]
- *             [--user U --chroot DIR]
- *             [--no-enforce-encryption] [--selftest-open PATH]
+ *             [--auth-fd N] [--user U --chroot DIR]
+ *             [--no-enforce-encryption] [--allow-anonymous] [--no-rpc]
+ *             [--selftest-open PATH]
+ *
+ * --auth-fd is the channel to ca-auth (NTLM logons); without it NTLM binds are
+ * refused. --allow-anonymous accepts calls without a logon (icpr_allow_anonymous);
+ * --no-rpc refuses every CertServerRequest (IF_NORPCICERTREQUEST).
  *
  * It asks the custodian for the CA certificate and chain, enters the sandbox, and
  * serves each connection on its own thread (at most WORKER_MAX_CONNS at once).
@@ -27,16 +32,17 @@
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/ecc.h>
 
+#include "firmware/auth/proto.h"
 #include "firmware/custodian/proto.h"
 #include "firmware/worker/worker.h"
 #include "platform/conf.h"
 #include "platform/log.h"
 
 struct opts {
-	int fd, epm_fd, icpr_fd;
+	int fd, epm_fd, icpr_fd, auth_fd;
 	unsigned icpr_port, epm_port;
 	const char *user, *chroot_dir, *selftest_open;
-	int enforce;
+	int enforce, allow_anonymous, no_rpc;
 };
 
 struct job {
@@ -52,7 +58,8 @@ static unsigned conns;
 static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr, "usage: ca-worker --fd N --epm-fd N --icpr-fd N --icpr-port P "
-			"[--user U --chroot DIR] [--no-enforce-encryption]\n");
+			"[--auth-fd N] [--user U --chroot DIR] [--no-enforce-encryption] "
+			"[--allow-anonymous] [--no-rpc]\n");
 	exit(2);
 }
 
@@ -63,12 +70,13 @@ static void parse(int argc, char **argv, struct opts *o)
 		{"icpr-port", 1, 0, 'p'}, {"epm-port", 1, 0, 'P'}, {"user", 1, 0, 'u'},
 		{"chroot", 1, 0, 'c'},
 		{"no-enforce-encryption", 0, 0, 'n'}, {"selftest-open", 1, 0, 's'},
+		{"auth-fd", 1, 0, 'a'}, {"allow-anonymous", 0, 0, 'A'}, {"no-rpc", 0, 0, 'R'},
 		{0, 0, 0, 0},
 	};
 	int ch;
 
 	memset(o, 0, sizeof(*o));
-	o->fd = o->epm_fd = o->icpr_fd = -1;
+	o->fd = o->epm_fd = o->icpr_fd = o->auth_fd = -1;
 	o->enforce = 1;
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
@@ -81,6 +89,9 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'c': o->chroot_dir = optarg; break;
 		case 'n': o->enforce = 0; break;
 		case 's': o->selftest_open = optarg; break;
+		case 'a': o->auth_fd = conf_arg_fd(optarg); break;
+		case 'A': o->allow_anonymous = 1; break;
+		case 'R': o->no_rpc = 1; break;
 		default: usage();
 		}
 	}
@@ -227,8 +238,17 @@ int main(int argc, char **argv)
 	w.icpr_port = (uint16_t)o.icpr_port;
 	w.epm_port = (uint16_t)(o.epm_port != 0 ? o.epm_port : 135);
 	w.enforce_encryption = o.enforce;
+	w.allow_anonymous = o.allow_anonymous;
+	w.no_rpc = o.no_rpc;
 	if (ipc_caller_start(&w.custodian, o.fd, "custodian", CUST_SUBMIT_MAX) != 0)
 		fatalx("cannot start the custodian channel");
+	if (o.auth_fd >= 0) {
+		if (ipc_caller_start(&w.auth, o.auth_fd, "ca-auth", AUTH_MAX_PAYLOAD) != 0)
+			fatalx("cannot start the ca-auth channel");
+		w.have_auth = 1;
+	} else {
+		log_warnx("no ca-auth channel: NTLM binds are refused");
+	}
 	load_ca(&w);
 	worker_sandbox(o.user, o.chroot_dir);
 	if (o.selftest_open != NULL) {

@@ -20,22 +20,29 @@
 
 enum worker_port { PORT_EPM, PORT_ICPR };
 
+struct worker_ntlm;
+
 struct worker {
 	struct ipc_caller custodian;
+	struct ipc_caller auth;                /* ca-auth (NTLM), when have_auth */
+	int have_auth;
 	char ca_name[256];                     /* the CA certificate's common name */
 	struct x509_buf chain[WORKER_MAX_CHAIN]; /* the CA certificate, then its parents */
 	size_t n_chain;
 	uint16_t icpr_port;
 	uint16_t epm_port;                     /* for bind_ack's secondary address */
 	int enforce_encryption;                /* IF_ENFORCEENCRYPTICERTREQUEST */
+	int no_rpc;                            /* IF_NORPCICERTREQUEST: ICPR is off */
+	int allow_anonymous;                   /* icpr_allow_anonymous: no logon needed */
 };
 
 /* One accepted connection, served on its own thread (conn.c). */
 void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const char *peer);
 
-/* CertServerRequest (icpr.c): answers the delivered call on c. */
+/* CertServerRequest (icpr.c): answers the delivered call on c; a is the
+ * connection's NTLM provider (its logon, if any). */
 void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_request *req,
-		      const char *peer);
+		      const struct worker_ntlm *a, const char *peer);
 /* ept_map (epm.c). */
 void worker_epm_call(struct worker *w, struct rpc_conn *c, const struct rpc_request *req);
 

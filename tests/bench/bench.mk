@@ -18,7 +18,7 @@ $(TBIN)/bench_enroll: $(OBJ)/tests/bench/bench_enroll.o $(BENCH_P11_OBJ) $(BENCH
 		$(PROJECT_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(BENCH_P11_OBJ) $(BENCH_CLIENT_OBJS) -Wl,--start-group \
-		$(PROJECT_LIBS) -Wl,--end-group $(SYS_LIBS)
+		$(PROJECT_LIBS) -Wl,--end-group $(SYS_LIBS) -lgssapi_krb5
 
 $(TBIN)/bench_%: $(OBJ)/tests/bench/bench_%.o $(BENCH_P11_OBJ) $(PROJECT_LIBS)
 	@mkdir -p $(dir $@)

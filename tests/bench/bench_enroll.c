@@ -4,7 +4,7 @@
  *
  *   bench_enroll --data DIR --pin-file FILE --bin BINDIR [--seconds S] [--rounds R]
  *                [--conns 1,4,16] [--csrs N] [--sessions K] [--ca-name NAME]
- *                [--reconnect] [--arena-max N]
+ *                [--reconnect] [--arena-max N] [--ntlm DOMAIN\user --password-file F]
  *
  * DIR is a CA made by `caadm init` whose ca.conf says `policy = issue` and
  * `icpr_enforce_encryption = 0`. The bench makes N PKCS#10 requests (P-256 client
@@ -29,6 +29,13 @@
  * the daemons, cad stopped with SIGTERM, and `caadm verify --data DIR`. Exit
  * status 1 when a call failed, an answer was not an issued certificate, the
  * worker restarted, cad did not stop cleanly or the ledger does not verify.
+ *
+ * --ntlm: every measurement is made twice, one after the other in the same round:
+ * unauthenticated, then with an NTLM bind at packet privacy per connection (a new
+ * logon through ca-auth for each connection, every request and response fragment
+ * signed and sealed); the summary gives both and their ratio. The CA must then
+ * accept both (icpr_enforce_encryption = 0 and icpr_allow_anonymous = 1: sealed
+ * calls cost the same either way) and hold the account (caadm account add).
  *
  * --arena-max N puts GLIBC_TUNABLES=glibc.malloc.arena_max=N in cad's environment
  * (and so its children's): a workaround for a worker that the sandbox kills when
@@ -56,10 +63,13 @@
 
 #include "config.h"
 #include "firmware/client/client.h"
+#include "firmware/client/ntlm_init.h"
+#include "firmware/rpc/pdu.h"
 #include "firmware/icpr/icpr.h"
 #include "platform/atomicfile.h"
 #include "platform/conf.h"
 #include "platform/log.h"
+#include "platform/secret.h"
 #include "tests/bench/bench_p11.h"
 
 #define MAX_CONNS 64
@@ -79,6 +89,9 @@ struct bench {
 	double seconds;
 	unsigned rounds, nconfigs, sessions, ncsrs, arena_max;
 	int reconnect; /* a new connection (through the endpoint mapper) per call */
+	const char *ntlm_user; /* --ntlm: also measured with NTLM at packet privacy */
+	struct secret password;
+	int use_ntlm;  /* this measurement binds with NTLM */
 	unsigned conns[MAX_CONFIGS];
 	struct conf conf;
 	char ca_name[256], log_path[4096];
@@ -98,6 +111,7 @@ struct bench {
 /* What one connection did in one measurement. */
 struct conn {
 	struct bench *b;
+	struct ntlmc *cred; /* with NTLM: this connection's credential and logon */
 	unsigned idx;
 	int connected;
 	unsigned long issued, bad, failed;
@@ -455,8 +469,10 @@ static void print_log_problems(const struct bench *b)
 /* ---- the load ---- */
 
 /* Through the endpoint mapper to a bound ICPR connection, as careq does. */
-static int open_icpr(struct bench *b, struct rpcc *c, char *err, size_t errlen)
+static int open_icpr(struct bench *b, struct conn *k, struct rpcc *c, char *err,
+		     size_t errlen)
 {
+	struct rpcc_auth auth = {0};
 	struct sockaddr_in sa;
 	struct rpcc e;
 	uint16_t port = 0;
@@ -480,9 +496,17 @@ static int open_icpr(struct bench *b, struct rpcc *c, char *err, size_t errlen)
 	if (rc != RPCC_OK)
 		return rc;
 	sa.sin_port = htons(port);
+	if (b->use_ntlm) { /* a fresh logon per connection */
+		ntlmc_free(k->cred);
+		if ((k->cred = ntlmc_new(b->ntlm_user, (const char *)b->password.buf, err,
+					 errlen)) == NULL)
+			return RPCC_EREFUSED;
+		ntlmc_auth(k->cred, RPC_AUTHN_LEVEL_PKT_PRIVACY, &auth);
+	}
 	if ((rc = rpcc_connect(c, (struct sockaddr *)&sa, sizeof(sa), CALL_TIMEOUT_MS, 0)) ==
 		    RPCC_OK &&
-	    (rc = rpcc_bind(c, &rpc_iface_icpr)) != RPCC_OK)
+	    (rc = b->use_ntlm ? rpcc_bind_auth(c, &rpc_iface_icpr, &auth)
+			      : rpcc_bind(c, &rpc_iface_icpr)) != RPCC_OK)
 		rpcc_close(c);
 	if (rc != RPCC_OK)
 		snprintf(err, errlen, "MS-ICPR port %u: %s", port, c->err);
@@ -527,7 +551,7 @@ static void *conn_main(void *arg)
 	struct rpcc c;
 	char err[256];
 
-	k->connected = open_icpr(b, &c, k->err, sizeof(k->err)) == RPCC_OK;
+	k->connected = open_icpr(b, k, &c, k->err, sizeof(k->err)) == RPCC_OK;
 	pthread_barrier_wait(&b->ready);
 	pthread_barrier_wait(&b->go); /* b->until is set */
 	if (!k->connected) {
@@ -550,7 +574,7 @@ static void *conn_main(void *arg)
 			break;
 		if (b->reconnect && i > 0) {
 			rpcc_close(&c);
-			if (open_icpr(b, &c, k->err, sizeof(k->err)) != RPCC_OK) {
+			if (open_icpr(b, k, &c, k->err, sizeof(k->err)) != RPCC_OK) {
 				k->failed++;
 				break;
 			}
@@ -585,6 +609,8 @@ static void *conn_main(void *arg)
 	}
 	ndr_wr_free(&out);
 	rpcc_close(&c);
+	ntlmc_free(k->cred);
+	k->cred = NULL;
 	return NULL;
 }
 
@@ -681,12 +707,13 @@ static struct meas run_enroll(struct bench *b, unsigned nconns)
 
 /* ---- the report ---- */
 
-static void print_meas(unsigned round, unsigned nconns, const struct meas *m, double raw)
+static void print_meas(unsigned round, unsigned nconns, const struct meas *m, double raw,
+		       const char *mode)
 {
-	printf("round %u: C=%-2u issued %6.0f/s  ratio %.3f  p50 %6.2f ms  p99 %6.2f ms  "
+	printf("round %u: %s C=%-2u issued %6.0f/s  ratio %.3f  p50 %6.2f ms  p99 %6.2f ms  "
 	       "CPU/cert µs: worker %4.0f custodian %4.0f ledger %4.0f client %4.0f  "
 	       "CPUs busy %3.0f%%%s\n",
-	       round, nconns, m->rate, m->rate / raw, m->p50 * 1e3, m->p99 * 1e3,
+	       round, mode, nconns, m->rate, m->rate / raw, m->p50 * 1e3, m->p99 * 1e3,
 	       m->cpu_us[P_WORKER], m->cpu_us[P_CUSTODIAN], m->cpu_us[P_LEDGER],
 	       m->cpu_us[NPROC], m->busy * 100, m->bad + m->failed ? "  ERRORS" : "");
 }
@@ -739,6 +766,26 @@ static void summarize(const struct bench *b, struct meas ms[][MAX_CONFIGS], cons
 	else
 		printf("target EC: >= 1500 certificates/s: %s (best %.0f/s at C=%u)\n",
 		       best >= 1500 ? "met" : "MISSED", best, best_c);
+}
+
+/* Certificates/s unauthenticated and with NTLM + packet privacy, medians per C,
+ * and the ratio of the medians. */
+static void compare_ntlm(const struct bench *b, struct meas a[][MAX_CONFIGS],
+			 struct meas n[][MAX_CONFIGS])
+{
+	printf("NTLM + packet privacy vs unauthenticated (medians, certificates/s):\n");
+	printf("  %-4s %10s %10s %7s\n", "C", "anon", "ntlm", "ratio");
+	for (unsigned j = 0; j < b->nconfigs; j++) {
+		double va[MAX_ROUNDS], vn[MAX_ROUNDS], ma, mn;
+
+		for (unsigned r = 0; r < b->rounds; r++) {
+			va[r] = a[r][j].rate;
+			vn[r] = n[r][j].rate;
+		}
+		ma = bench_median(va, b->rounds);
+		mn = bench_median(vn, b->rounds);
+		printf("  %-4u %10.0f %10.0f %7.3f\n", b->conns[j], ma, mn, ma > 0 ? mn / ma : 0);
+	}
 }
 
 /* ---- the end ---- */
@@ -832,7 +879,7 @@ static void usage(void)
 {
 	fatalx("usage: bench_enroll --data DIR --pin-file F --bin BINDIR [--seconds S] "
 	       "[--rounds R] [--conns 1,4,16] [--csrs N] [--sessions K] [--ca-name NAME] "
-	       "[--arena-max N] [--reconnect]");
+	       "[--arena-max N] [--reconnect] [--ntlm DOMAIN\\user --password-file F]");
 }
 
 int main(int argc, char **argv)
@@ -841,9 +888,12 @@ int main(int argc, char **argv)
 		{"data", 1, 0, 'd'},    {"pin-file", 1, 0, 'p'}, {"bin", 1, 0, 'b'},
 		{"seconds", 1, 0, 's'}, {"rounds", 1, 0, 'r'},   {"conns", 1, 0, 'c'},
 		{"csrs", 1, 0, 'n'},    {"sessions", 1, 0, 'k'}, {"ca-name", 1, 0, 'a'},
-		{"arena-max", 1, 0, 'm'}, {"reconnect", 0, 0, 'R'}, {0, 0, 0, 0}};
+		{"arena-max", 1, 0, 'm'}, {"reconnect", 0, 0, 'R'}, {"ntlm", 1, 0, 'N'},
+		{"password-file", 1, 0, 'P'}, {0, 0, 0, 0}};
 	static struct bench b;
-	static struct meas ms[MAX_ROUNDS][MAX_CONFIGS];
+	static struct meas ms[MAX_ROUNDS][MAX_CONFIGS], mn[MAX_ROUNDS][MAX_CONFIGS];
+	const char *password_file = NULL;
+	char err[256];
 	double raw[MAX_ROUNDS];
 	const char *ca_name = NULL;
 	unsigned long bad = 0;
@@ -871,12 +921,17 @@ int main(int argc, char **argv)
 		case 'a': ca_name = optarg; break;
 		case 'R': b.reconnect = 1; break;
 		case 'm': b.arena_max = conf_arg_uint(optarg, 1024, "--arena-max"); break;
+		case 'N': b.ntlm_user = optarg; break;
+		case 'P': password_file = optarg; break;
 		default: usage();
 		}
 	}
 	if (optind != argc || b.dir == NULL || b.pin_file == NULL || b.bin == NULL ||
-	    !(b.seconds > 0 && b.seconds <= 3600))
+	    !(b.seconds > 0 && b.seconds <= 3600) || (b.ntlm_user == NULL) != (password_file == NULL))
 		usage();
+	if (password_file != NULL &&
+	    secret_read_file(password_file, &b.password, err, sizeof(err)) != 0)
+		fatalx("--password-file: %s", err);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	atexit(stop_cad_at_exit);
@@ -894,12 +949,28 @@ int main(int argc, char **argv)
 		raw[r] = bench_p11_raw(&b.p11, b.sessions, b.seconds);
 		printf("round %u: raw C_Sign %.0f/s\n", r + 1, raw[r]);
 		for (unsigned j = 0; j < b.nconfigs; j++) {
+			b.use_ntlm = 0;
 			ms[r][j] = run_enroll(&b, b.conns[j]);
 			bad += ms[r][j].bad + ms[r][j].failed;
-			print_meas(r + 1, b.conns[j], &ms[r][j], raw[r]);
+			print_meas(r + 1, b.conns[j], &ms[r][j], raw[r], b.ntlm_user ? "anon" : "");
+			if (b.ntlm_user == NULL)
+				continue;
+			b.use_ntlm = 1;
+			mn[r][j] = run_enroll(&b, b.conns[j]);
+			bad += mn[r][j].bad + mn[r][j].failed;
+			print_meas(r + 1, b.conns[j], &mn[r][j], raw[r], "ntlm");
 		}
 	}
+	if (b.ntlm_user != NULL)
+		printf("== unauthenticated\n");
 	summarize(&b, ms, raw, is_rsa);
+	if (b.ntlm_user != NULL) {
+		printf("== NTLM at packet privacy (%s, a logon per connection%s)\n", b.ntlm_user,
+		       b.reconnect ? ", a connection per call" : "");
+		summarize(&b, mn, raw, is_rsa);
+		compare_ntlm(&b, ms, mn);
+	}
+	secret_wipe(&b.password);
 
 	report_rss(&b);
 	if ((starts = worker_starts(&b)) != 1) {

@@ -11,7 +11,10 @@
 #         IF_ENFORCEENCRYPTICERTREQUEST off; bench_enroll starts cad on them and
 #         counts certificates issued end to end over MS-ICPR (1, 4 and 16
 #         connections, durable ledger) against raw C_Sign with as many sessions as
-#         the custodian's HSM pool, alternating; ends with `caadm verify`.
+#         the custodian's HSM pool, alternating; ends with `caadm verify`. Each
+#         measurement is made twice in the same round: unauthenticated, then with
+#         NTLM at packet privacy (a logon through ca-auth per connection, every
+#         fragment sealed), for the account BENCH\bench (BENCH_NTLM=0: skip).
 # all (the default) runs sign, ledger, then enroll. BENCH_LEDGER_ONLY=1 is the
 # same as `ledger` (for `BENCH_LEDGER_ONLY=1 make bench`).
 #
@@ -20,7 +23,9 @@
 # the ledger's directory goes, default /tmp: it must be a real disk, not tmpfs),
 # BENCH_CONNS (enroll: connections, default "1,4,16"), BENCH_ENROLL_ARENA_MAX
 # (enroll: glibc.malloc.arena_max for cad and its children, unset by default; see
-# tests/bench/README.md), BENCH_KEYS (sign and enroll: default "rsa:3072 ec:p256").
+# tests/bench/README.md), BENCH_KEYS (sign and enroll: default "rsa:3072 ec:p256"),
+# BENCH_NTLM=0 (enroll: no NTLM half), BENCH_RECONNECT=1 (enroll: a new connection,
+# and with NTLM a new logon, per call).
 set -eu
 build=${1:-build}
 build=$(cd "$build" && pwd)
@@ -93,12 +98,24 @@ if [ "$what" = all ] || [ "$what" = enroll ]; then
     for key in $keys; do
         ca_dir "$key"
         if ! grep -q '^policy = issue$' "$d/ca.conf"; then
-            printf 'policy = issue\nicpr_enforce_encryption = 0\n' >> "$d/ca.conf"
+            printf 'policy = issue\nicpr_enforce_encryption = 0\nicpr_allow_anonymous = 1\n' >> "$d/ca.conf"
+        fi
+        ntlm=
+        if [ "${BENCH_NTLM:-1}" = 1 ]; then
+            # A throw-away account for the NTLM half of each measurement.
+            [ -e "$work/bench.password" ] ||
+                (umask 077 && head -c 18 /dev/urandom | base64 > "$work/bench.password")
+            [ -e "$d/auth/accounts" ] ||
+                "$build/bin/caadm" account add --data "$d" --password-fd 3 'BENCH\bench' \
+                    3<"$work/bench.password" >/dev/null
+            ntlm=1
         fi
         echo "== $key, enrollment over MS-ICPR (cad, durable ledger) vs raw C_Sign =="
         "$build/tests/bench_enroll" --data "$d" --pin-file "$work/token/user.pin" \
             --bin "$build/bin" --seconds "$secs" --rounds "$rounds" --conns "$conns" \
-            ${BENCH_ENROLL_ARENA_MAX:+--arena-max "$BENCH_ENROLL_ARENA_MAX"} ||
+            ${BENCH_ENROLL_ARENA_MAX:+--arena-max "$BENCH_ENROLL_ARENA_MAX"} \
+            ${ntlm:+--ntlm 'BENCH\bench' --password-file "$work/bench.password"} \
+            ${BENCH_RECONNECT:+--reconnect} ||
             failed="$failed $key"
     done
     if [ -n "$failed" ]; then

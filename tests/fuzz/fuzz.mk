@@ -81,16 +81,19 @@ FUZZ_LIBS_fuzz_x509_csr  := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_x509_crl  := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_ledger_record := $(FUZZ_LEDGER_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_LIBS_fuzz_rpc := $(FUZZ_RPC_LIB)
+# NTLM tokens (firmware/rpc/ntlm_msg.c) and the sealing layer's unwrap
+FUZZ_LIBS_fuzz_ntlm := $(FUZZ_RPC_LIB)
 FUZZ_LIBS_fuzz_icpr := $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
 # careq's decoder of CertServerRequest responses (what a hostile server sends)
 FUZZ_CLIENT_LIB := $(FUZZ_DIR)/lib/libclient.a
-$(FUZZ_CLIENT_LIB): $(call fuzz_objs,$(filter-out firmware/client/careq.c,$(CLIENT_SRCS)))
+$(FUZZ_CLIENT_LIB): $(call fuzz_objs,$(filter-out firmware/client/careq.c \
+		firmware/client/ntlm_init.c,$(CLIENT_SRCS)))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 $(call fuzz_objs,$(CLIENT_SRCS)): $(ASN1_TAB)
 FUZZ_LIBS_fuzz_careq := $(FUZZ_CLIENT_LIB) $(FUZZ_RPC_LIB) $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
 
-FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record fuzz_rpc fuzz_careq
+FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record fuzz_rpc fuzz_careq fuzz_ntlm
 ifneq ($(strip $(X509_SRCS)),)
 FUZZ_NAMES += fuzz_x509_cert fuzz_x509_name fuzz_x509_csr fuzz_x509_crl fuzz_icpr
 endif

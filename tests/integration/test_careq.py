@@ -10,7 +10,7 @@ import icpr_client as ic
 from conftest import BIN, run
 
 CA_NAME = "Test Issuing CA"
-OPEN = {"policy": "issue", "icpr_enforce_encryption": 0}
+OPEN = {"policy": "issue", "icpr_enforce_encryption": 0, "icpr_allow_anonymous": 1}
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def test_submit_issues_and_retrieve_gives_it_again(appliance, ca):
 
 
 def test_pending_then_retrieve(appliance, ca):
-    a = appliance(icpr_enforce_encryption=0)  # policy pend: the default
+    a = appliance(icpr_enforce_encryption=0, icpr_allow_anonymous=1)  # policy pend
     _, req = new_request(ca["tmp"], key="rsa:2048")
     cert = ca["tmp"] / "pending.crt"
     p = careq("submit", "-config", config(a), req, cert)

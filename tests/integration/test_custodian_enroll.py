@@ -240,3 +240,40 @@ def test_worker_gone_mid_request_leaves_the_custodian_and_ledger_sound(appliance
     # every request that was received was also decided (no half-issued request)
     assert kinds.count("request-received") == kinds.count("disposition") >= 1
     assert kinds.count("cert-intent") == kinds.count("cert-issued")
+
+
+CUST_AUTH_EVENT = 0x130
+
+
+def auth_event_payload(action, peer, who, detail):
+    return b"".join(s32(x.encode()) for x in (action, peer, who, detail))
+
+
+def test_auth_event_is_journaled(appliance, root_ca):
+    """CUST_AUTH_EVENT (firmware/custodian/authlog.c): a refused logon, journaled as
+    an operator-action event whose actor is the claimed requester."""
+    a = appliance()
+    rtype, data = a.call(CUST_AUTH_EVENT, auth_event_payload(
+        "ntlm-logon-refused", "192.0.2.7", "EXAMPLE\\mallory", "logon refused"))
+    assert rtype == CUST_RESULT and decode_result(data)[:4] == (0, 0, 0, "recorded")
+    rtype, data = a.call(CUST_AUTH_EVENT, auth_event_payload(
+        "rpc-security-violation", "192.0.2.7", "", "verifier refused"))
+    assert rtype == CUST_RESULT
+    a.stop()
+    lines = journal(root_ca)
+    assert ("operator-action EXAMPLE\\mallory action=ntlm-logon-refused target=192.0.2.7 "
+            "refused") in lines[-2]
+    assert "operator-action anonymous action=rpc-security-violation" in lines[-1]
+
+
+@pytest.mark.parametrize("payload", [
+    auth_event_payload("", "192.0.2.7", "x", "empty action"),
+    auth_event_payload("a", "192.0.2.7", "x", "d") + b"\0",      # a trailing octet
+    auth_event_payload("a", "192.0.2.7", "x", "d")[:-1],         # one short
+    auth_event_payload("a", "p", "x" * 300, "actor over 256"),
+])
+def test_malformed_auth_event_ends_the_channel(appliance, root_ca, payload):
+    a = appliance()
+    a.sock.sendall(frame(CUST_AUTH_EVENT, 1, payload))
+    assert a.custodian.wait(timeout=30) != 0
+    assert b"protocol violation" in a.custodian.stderr.read()

@@ -64,7 +64,7 @@ def enroll_dce(a):
     return ic.connect(ic.lookup(a.epm_port))
 
 
-OPEN = {"policy": "issue", "icpr_enforce_encryption": 0}
+OPEN = {"policy": "issue", "icpr_enforce_encryption": 0, "icpr_allow_anonymous": 1}
 
 
 def test_issue_automatically(appliance, ca):
@@ -88,7 +88,7 @@ def test_issue_automatically(appliance, ca):
 
 
 def test_pend_then_retrieve(appliance, ca):
-    a = appliance(icpr_enforce_encryption=0)  # policy pend: the default
+    a = appliance(icpr_enforce_encryption=0, icpr_allow_anonymous=1)  # policy pend
     dce = enroll_dce(a)
     rv, rid, disp, p7, cert, msg = ic.cert_server_request(dce, CA_NAME, csr(ca["tmp"]))
     assert (rv, disp, msg, p7, cert) == (0, ic.DISP_UNDER_SUBMISSION,

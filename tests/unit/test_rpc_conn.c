@@ -1143,7 +1143,7 @@ static void test_provider_hooks(void **state)
 		run_free(&r);
 	}
 
-	/* auth3 refused: requests get access denied, the connection stays */
+	/* auth3 refused: the next request gets access denied, the connection ends */
 	neg.token = (const uint8_t *)"NEGOTIATE";
 	memset(&toy, 0, sizeof toy);
 	toy.fail_auth3 = 1;
@@ -1151,7 +1151,8 @@ static void test_provider_hooks(void **state)
 	rb_bind(&r.in, RPC_PT_BIND, 1, 4280, 4280, 0, &ctx, 1, &neg);
 	rb_auth3(&r.in, 1, &fin);
 	rb_request(&r.in, 2, 3, 0, 0, NULL, frag, 8, NULL);
-	assert_int_equal(pump(&r), RPC_EV_NEED_INPUT);
+	assert_int_equal(pump(&r), RPC_EV_CLOSE);
+	assert_int_equal(r.ev.close_reason, RPC_CLOSE_SECURITY);
 	expect_fault(&r, 1, 2, RPC_S_ACCESS_DENIED);
 	assert_true(rpc_conn_auth(&r.c)->failed);
 	run_free(&r);

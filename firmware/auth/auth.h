@@ -1,0 +1,40 @@
+/* ca-auth internals: the NTLM acceptor over gss-ntlmssp (gss.c) and the IPC
+ * service that answers the worker (main.c). */
+#ifndef AUTH_AUTH_H
+#define AUTH_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "firmware/auth/proto.h"
+
+/* Loads the NTLM mechanism and acquires the acceptor credential; the
+ * environment (NTLM_USER_FILE, NETBIOS_*, LM_COMPAT_LEVEL) must be set first.
+ * 0 or -1 with a message. */
+int acceptor_init(char *err, size_t errlen);
+
+/* The answer to one leg. */
+struct leg_result {
+	uint32_t ctx;
+	uint8_t *token; /* CHALLENGE (gss_release'd by leg_result_free) */
+	size_t token_len;
+	char identity[AUTH_IDENTITY_MAX + 1];
+	int anonymous;
+	uint8_t key[AUTH_KEY_LEN];
+	uint32_t code; /* 0 or AUTH_E_* */
+	char message[AUTH_MESSAGE_MAX + 1];
+};
+
+/* NEGOTIATE -> a new context and its CHALLENGE. */
+void acceptor_negotiate(const uint8_t *tok, size_t len, struct leg_result *r);
+/* AUTHENTICATE on ctx -> identity and session key; the context ends either way. */
+void acceptor_authenticate(uint32_t ctx, const uint8_t *tok, size_t len, struct leg_result *r);
+/* Ends a context; 0, or -1 if there was none. */
+int acceptor_release(uint32_t ctx);
+/* Wipes the key and frees the token. */
+void leg_result_free(struct leg_result *r);
+
+/* no_new_privs and the seccomp allow-list (sandbox.c); after acceptor_init. */
+void auth_sandbox(void);
+
+#endif

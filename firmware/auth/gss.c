@@ -1,0 +1,228 @@
+/* The NTLM acceptor: gss-ntlmssp through MIT GSSAPI's gss_accept_sec_context.
+ * gss-ntlmssp checks the AUTHENTICATE against the account file (NTLM_USER_FILE,
+ * smbpasswd lines with the NT hash) and gives the exported session key through
+ * GSS_C_INQ_SSPI_SESSION_KEY; DCE/RPC signing and sealing with it are the
+ * worker's (firmware/rpc/ntlm_seal.c). Contexts live in a fixed table, so the
+ * number in flight is bounded whatever the worker sends. One thread only. */
+#include <stdio.h>
+#include <string.h>
+
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+
+#include "firmware/auth/auth.h"
+
+/* 1.3.6.1.4.1.311.2.2.10, the NTLMSSP mechanism gss-ntlmssp registers */
+static gss_OID_desc ntlm_oid = {10, (void *)"\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"};
+
+struct slot {
+	int used;
+	uint32_t gen;
+	gss_ctx_id_t ctx;
+};
+
+static struct slot slots[AUTH_MAX_CONTEXTS];
+static uint32_t generation;
+static gss_cred_id_t acceptor = GSS_C_NO_CREDENTIAL;
+
+static void status_text(OM_uint32 major, OM_uint32 minor, char *out, size_t outlen)
+{
+	OM_uint32 min, ctx = 0;
+	gss_buffer_desc b = GSS_C_EMPTY_BUFFER, m = GSS_C_EMPTY_BUFFER;
+
+	gss_display_status(&min, major, GSS_C_GSS_CODE, GSS_C_NO_OID, &ctx, &b);
+	ctx = 0;
+	gss_display_status(&min, minor, GSS_C_MECH_CODE, &ntlm_oid, &ctx, &m);
+	snprintf(out, outlen, "%.*s (%.*s)", (int)b.length, (const char *)b.value,
+		 (int)m.length, (const char *)m.value);
+	gss_release_buffer(&min, &b);
+	gss_release_buffer(&min, &m);
+}
+
+int acceptor_init(char *err, size_t errlen)
+{
+	gss_OID_set_desc mechs = {1, &ntlm_oid};
+	OM_uint32 major, minor;
+
+	major = gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs, GSS_C_ACCEPT,
+				 &acceptor, NULL, NULL);
+	if (GSS_ERROR(major)) {
+		char s[256];
+
+		status_text(major, minor, s, sizeof(s));
+		snprintf(err, errlen, "cannot acquire the NTLM acceptor credential (is gss-ntlmssp "
+			 "installed?): %s", s);
+		return -1;
+	}
+	return 0;
+}
+
+static struct slot *find(uint32_t id)
+{
+	uint32_t i = id & 0xff;
+
+	if (i >= AUTH_MAX_CONTEXTS || !slots[i].used || slots[i].gen != id >> 8)
+		return NULL;
+	return &slots[i];
+}
+
+static void drop(struct slot *s)
+{
+	OM_uint32 min;
+
+	if (s->ctx != GSS_C_NO_CONTEXT)
+		gss_delete_sec_context(&min, &s->ctx, GSS_C_NO_BUFFER);
+	s->ctx = GSS_C_NO_CONTEXT;
+	s->used = 0;
+}
+
+static void fail(struct leg_result *r, uint32_t code, const char *what, OM_uint32 major,
+		 OM_uint32 minor)
+{
+	char s[300];
+
+	r->code = code;
+	if (major != 0) {
+		status_text(major, minor, s, sizeof(s));
+		snprintf(r->message, sizeof(r->message), "%s: %s", what, s);
+	} else {
+		snprintf(r->message, sizeof(r->message), "%s", what);
+	}
+}
+
+/* gss-ntlmssp 1.2 refuses a NEGOTIATE shorter than 40 octets, but a client that
+ * does not set NEGOTIATE_VERSION may omit the 8-octet version field (MS-NLMP
+ * 2.2.1.1; impacket does). Appending it zeroed changes no field: names are
+ * found by offset, and the version is ignored without the flag. (A client that
+ * also sent a MIC over its short NEGOTIATE would then fail the MIC: none does.) */
+#define NEG_FULL 40
+#define NEG_SHORT 32
+
+void acceptor_negotiate(const uint8_t *tok, size_t len, struct leg_result *r)
+{
+	uint8_t padded[NEG_FULL];
+	gss_buffer_desc in = {len, (void *)tok}, out = GSS_C_EMPTY_BUFFER;
+	OM_uint32 major, minor, min;
+	struct slot *s = NULL;
+	unsigned i;
+
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < AUTH_MAX_CONTEXTS && s == NULL; i++)
+		if (!slots[i].used)
+			s = &slots[i];
+	if (s == NULL) {
+		fail(r, AUTH_E_BUSY, "too many NTLM logons in progress", 0, 0);
+		return;
+	}
+	if (len >= NEG_SHORT && len < NEG_FULL && !(tok[15] & 0x02)) { /* 0x02000000 */
+		memset(padded, 0, sizeof(padded));
+		memcpy(padded, tok, len);
+		in.value = padded;
+		in.length = sizeof(padded);
+	}
+	i = (unsigned)(s - slots);
+	s->used = 1;
+	s->gen = ++generation & 0xffffff;
+	s->ctx = GSS_C_NO_CONTEXT;
+	major = gss_accept_sec_context(&minor, &s->ctx, acceptor, &in,
+				       GSS_C_NO_CHANNEL_BINDINGS, NULL, NULL, &out, NULL, NULL,
+				       NULL);
+	if (major != GSS_S_CONTINUE_NEEDED || out.length == 0) {
+		fail(r, AUTH_E_DENIED, "NEGOTIATE refused", major, minor);
+		gss_release_buffer(&min, &out);
+		drop(s);
+		return;
+	}
+	r->ctx = s->gen << 8 | i;
+	r->token = out.value;
+	r->token_len = out.length;
+}
+
+static int session_key(gss_ctx_id_t ctx, uint8_t key[AUTH_KEY_LEN])
+{
+	gss_buffer_set_t set = GSS_C_NO_BUFFER_SET;
+	OM_uint32 major, minor, min;
+	int rc = -1;
+
+	major = gss_inquire_sec_context_by_oid(&minor, ctx, GSS_C_INQ_SSPI_SESSION_KEY, &set);
+	if (!GSS_ERROR(major) && set != GSS_C_NO_BUFFER_SET && set->count >= 1 &&
+	    set->elements[0].length == AUTH_KEY_LEN) {
+		memcpy(key, set->elements[0].value, AUTH_KEY_LEN);
+		rc = 0;
+	}
+	if (set != GSS_C_NO_BUFFER_SET) {
+		for (size_t i = 0; i < set->count; i++)
+			explicit_bzero(set->elements[i].value, set->elements[i].length);
+		gss_release_buffer_set(&min, &set);
+	}
+	return rc;
+}
+
+/* gss-ntlmssp counts the name's terminating NUL in the buffer's length. */
+static size_t name_len(const gss_buffer_desc *b)
+{
+	size_t n = b->length;
+
+	if (n > 0 && ((const char *)b->value)[n - 1] == 0)
+		n--;
+	return n;
+}
+
+void acceptor_authenticate(uint32_t ctx, const uint8_t *tok, size_t len, struct leg_result *r)
+{
+	gss_buffer_desc in = {len, (void *)tok}, out = GSS_C_EMPTY_BUFFER, nb = GSS_C_EMPTY_BUFFER;
+	gss_name_t src = GSS_C_NO_NAME;
+	OM_uint32 major, minor, min, flags = 0;
+	struct slot *s = find(ctx);
+	size_t n = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->ctx = ctx;
+	if (s == NULL) {
+		fail(r, AUTH_E_NOCTX, "no NTLM logon in progress for this connection", 0, 0);
+		return;
+	}
+	major = gss_accept_sec_context(&minor, &s->ctx, acceptor, &in,
+				       GSS_C_NO_CHANNEL_BINDINGS, &src, NULL, &out, &flags, NULL,
+				       NULL);
+	gss_release_buffer(&min, &out);
+	if (major != GSS_S_COMPLETE) {
+		fail(r, AUTH_E_DENIED, "logon refused", major, minor);
+	} else if (session_key(s->ctx, r->key) != 0) {
+		fail(r, AUTH_E_FAILURE, "gss-ntlmssp gave no session key", 0, 0);
+	} else if (GSS_ERROR(major = gss_display_name(&minor, src, &nb, NULL)) ||
+		   (n = name_len(&nb)) == 0 || n > AUTH_IDENTITY_MAX ||
+		   memchr(nb.value, 0, n) != NULL) {
+		fail(r, AUTH_E_FAILURE, "the logon's name cannot be shown", major, minor);
+	} else {
+		memcpy(r->identity, nb.value, n);
+		r->identity[n] = 0;
+		r->anonymous = (flags & GSS_C_ANON_FLAG) != 0;
+	}
+	if (r->code != 0)
+		explicit_bzero(r->key, sizeof(r->key));
+	gss_release_buffer(&min, &nb);
+	gss_release_name(&min, &src);
+	drop(s);
+}
+
+int acceptor_release(uint32_t ctx)
+{
+	struct slot *s = find(ctx);
+
+	if (s == NULL)
+		return -1;
+	drop(s);
+	return 0;
+}
+
+void leg_result_free(struct leg_result *r)
+{
+	OM_uint32 min;
+	gss_buffer_desc b = {r->token_len, r->token};
+
+	if (r->token != NULL)
+		gss_release_buffer(&min, &b);
+	r->token = NULL;
+	explicit_bzero(r->key, sizeof(r->key));
+}

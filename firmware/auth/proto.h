@@ -1,0 +1,48 @@
+/* Messages between ca-worker and ca-auth (platform/ipc.h framing, ipc_wbuf /
+ * ipc_rbuf codec: u32 little-endian, byte strings and strings prefixed by a u32
+ * length). ca-auth checks each frame against its whitelist and the exact layout;
+ * any violation ends the channel (and ca-auth with it: cad restarts both).
+ *
+ *   AUTH_NEGOTIATE    bytes token (NTLM NEGOTIATE)   -> AUTH_CHALLENGE | AUTH_FAIL
+ *   AUTH_CHALLENGE    u32 ctx, bytes token (NTLM CHALLENGE)
+ *   AUTH_AUTHENTICATE u32 ctx, bytes token (NTLM AUTHENTICATE)
+ *                                                    -> AUTH_OK | AUTH_FAIL
+ *   AUTH_OK           str identity ("DOMAIN\user" as gss-ntlmssp names it),
+ *                     u32 anonymous (1: an anonymous NTLM logon),
+ *                     bytes session_key (the exported session key, 16 octets)
+ *   AUTH_RELEASE      u32 ctx (a connection that ends before AUTHENTICATE)
+ *                                                    -> AUTH_RELEASED
+ *   AUTH_RELEASED     (empty)
+ *   AUTH_FAIL         u32 code (AUTH_E_*), str message
+ *
+ * ctx names a security context held by ca-auth between the two legs; a context
+ * ends with AUTHENTICATE (either way) or RELEASE. At most AUTH_MAX_CONTEXTS are
+ * in flight per channel: a NEGOTIATE beyond that gets AUTH_FAIL AUTH_E_BUSY. */
+#ifndef AUTH_PROTO_H
+#define AUTH_PROTO_H
+
+enum auth_msg {
+	AUTH_NEGOTIATE = 0x200,
+	AUTH_CHALLENGE = 0x201,
+	AUTH_AUTHENTICATE = 0x202,
+	AUTH_OK = 0x203,
+	AUTH_RELEASE = 0x204,
+	AUTH_RELEASED = 0x205,
+	AUTH_FAIL = 0x2ff,
+};
+
+enum auth_error {
+	AUTH_E_DENIED = 1,  /* wrong password, unknown user, a bad token */
+	AUTH_E_BUSY = 2,    /* too many contexts in flight */
+	AUTH_E_NOCTX = 3,   /* no such context (released, or never made) */
+	AUTH_E_FAILURE = 4, /* gss-ntlmssp could not run */
+};
+
+#define AUTH_TOKEN_MAX 8192      /* = NTLM_MSG_MAX (firmware/rpc/ntlm_msg.h) */
+#define AUTH_MAX_CONTEXTS 64     /* = WORKER_MAX_CONNS: one per connection */
+#define AUTH_IDENTITY_MAX 256
+#define AUTH_MESSAGE_MAX 512
+#define AUTH_KEY_LEN 16
+#define AUTH_MAX_PAYLOAD (4 + 4 + AUTH_TOKEN_MAX)
+
+#endif

@@ -1,0 +1,20 @@
+/* careq's NTLM initiator: gss-ntlmssp through MIT GSSAPI (gss_init_sec_context
+ * with a password credential), plugged into rpc_client's rpcc_auth. Signing and
+ * sealing are firmware/rpc/ntlm_seal.c, as on the server. */
+#ifndef CLIENT_NTLM_INIT_H
+#define CLIENT_NTLM_INIT_H
+
+#include <stddef.h>
+
+#include "firmware/client/rpc_client.h"
+
+struct ntlmc;
+
+/* A credential for "DOMAIN\user" with password (NUL-terminated UTF-8; the
+ * caller wipes it). NULL with err on failure. */
+struct ntlmc *ntlmc_new(const char *user, const char *password, char *err, size_t errlen);
+void ntlmc_free(struct ntlmc *n);
+/* The rpcc_auth for a bind at level (RPC_AUTHN_LEVEL_*) with this credential. */
+void ntlmc_auth(struct ntlmc *n, unsigned char level, struct rpcc_auth *a);
+
+#endif

@@ -1,0 +1,43 @@
+/* The worker's NTLM security provider for one connection (struct rpc_auth_ops,
+ * firmware/rpc/auth.h): the bind / alter_context / auth3 legs are forwarded to
+ * ca-auth, which checks the credential and answers with the identity and the
+ * exported session key; sign and seal are firmware/rpc/ntlm_seal.c. */
+#ifndef WORKER_NTLM_H
+#define WORKER_NTLM_H
+
+#include <stdint.h>
+
+#include "firmware/auth/proto.h"
+#include "firmware/rpc/auth.h"
+#include "firmware/rpc/ntlm_seal.h"
+
+struct worker;
+
+struct worker_ntlm {
+	struct worker *w;
+	const char *peer;
+	uint32_t ctx;     /* ca-auth's context between NEGOTIATE and AUTHENTICATE */
+	int have_ctx;
+	int established;  /* AUTHENTICATE accepted by ca-auth */
+	int anonymous;    /* an anonymous NTLM logon */
+	uint8_t level;    /* the level the bind asked for */
+	struct ntlm_seal seal; /* at PKT_INTEGRITY and PKT_PRIVACY */
+	char identity[AUTH_IDENTITY_MAX + 1]; /* DOMAIN\user, once established */
+	char claimed[AUTH_IDENTITY_MAX + 1];  /* what the AUTHENTICATE said, for the journal */
+};
+
+extern const struct rpc_auth_ops worker_ntlm_ops;
+
+void worker_ntlm_init(struct worker_ntlm *a, struct worker *w, const char *peer);
+/* Ends a half-done logon at ca-auth and wipes the keys. */
+void worker_ntlm_free(struct worker_ntlm *a);
+/* The level every call on the connection was verified at: RPC_AUTHN_LEVEL_*
+ * once a logon is complete, 0 without one. */
+uint8_t worker_ntlm_level(const struct worker_ntlm *a);
+
+/* Journals a refused logon or protected call (CUST_AUTH_EVENT); failures to
+ * record are logged. */
+void worker_auth_event(struct worker *w, const char *action, const char *peer, const char *who,
+		       const char *detail);
+
+#endif

@@ -1,0 +1,304 @@
+"""NTLM with packet privacy on MS-ICPR, end to end: cad with ca-auth, the worker,
+custodian and ledger; python3-impacket's client with NTLM credentials at each
+authentication level; openssl as the oracle for certificates; the journal read
+with `ca-ledger show`. Enforcement (IF_ENFORCEENCRYPTICERTREQUEST) is on: the
+default."""
+import subprocess
+import threading
+import time
+
+import pytest
+from impacket.dcerpc.v5.rpcrt import DCERPCException
+
+import icpr_client as ic
+import ntlm_client as nc
+from conftest import BIN, run
+
+CA_NAME = "Test Issuing CA"
+ACCOUNT = f"{nc.DOMAIN}\\{nc.USER}"
+
+
+@pytest.fixture
+def ca(tmp_path, token):
+    data = tmp_path / "ca"
+    run(BIN / "caadm", "init", "--root", "--data", data, "--key", "ec:p256", "--subject",
+        f"CN={CA_NAME},O=Example", *token.opts())
+    add_account(data, ACCOUNT, nc.PASSWORD)
+    return {"data": data, "token": token, "tmp": tmp_path}
+
+
+def add_account(data, name, password):
+    p = subprocess.run([str(BIN / "caadm"), "account", "add", "--data", str(data),
+                        "--password-fd", "0", name], input=password + "\n", text=True,
+                       capture_output=True)
+    assert p.returncode == 0, p.stderr
+
+
+@pytest.fixture
+def appliance(ca):
+    apps = []
+
+    def start(**settings):
+        conf = ca["data"] / "ca.conf"
+        conf.write_text(conf.read_text() + "".join(f"{k} = {v}\n" for k, v in settings.items()))
+        a = ic.Appliance(ca["data"], ca["token"].pin_file)
+        apps.append(a)
+        return a
+    yield start
+    for a in apps:
+        a.stop()
+
+
+def csr(tmp, name="host1.example"):
+    out = tmp / f"{name}.der"
+    run("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+        "-nodes", "-keyout", tmp / f"{name}.key", "-subj", f"/CN={name}", "-outform", "DER",
+        "-out", out)
+    return out.read_bytes()
+
+
+def openssl_verify(ca, cert_der):
+    pem = ca["tmp"] / "leaf.pem"
+    subprocess.run(["openssl", "x509", "-inform", "DER", "-out", str(pem)], input=cert_der,
+                   check=True)
+    run("openssl", "verify", "-x509_strict", "-CAfile", ca["data"] / "ca.crt", pem)
+
+
+def journal(ca):
+    return run(BIN / "ca-ledger", "show", "--data", ca["data"]).stdout.splitlines()
+
+
+def assert_dropped(dce):
+    """The server closed the connection (impacket itself would spin on EOF)."""
+    s = dce.get_rpc_transport().get_socket()
+    s.settimeout(10)
+    assert s.recv(1) == b""
+
+
+def binding(a):
+    return ic.lookup(a.epm_port)
+
+
+def still_serving(a, ca, killed_ok=False):
+    """The worker survived: a fresh client at packet privacy still enrolls."""
+    dce = nc.connect(binding(a))
+    rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, csr(ca["tmp"], "after"))
+    assert rv == 0 and disp in (ic.DISP_ISSUED, ic.DISP_UNDER_SUBMISSION)
+    dce.disconnect()
+    assert killed_ok or "killed by signal" not in a.text()
+
+
+def test_privacy_enroll_issued_and_journaled(appliance, ca):
+    a = appliance(policy="issue")
+    dce = nc.connect(binding(a))
+    rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, csr(ca["tmp"]))
+    assert (rv, disp, msg) == (0, ic.DISP_ISSUED, "Issued")
+    openssl_verify(ca, cert)
+    # several calls on one connection: the sequence numbers go on
+    for i in range(3):
+        assert nc.request(dce, CA_NAME, csr(ca["tmp"], f"h{i}"))[2] == ic.DISP_ISSUED
+    dce.disconnect()
+    show = "\n".join(journal(ca))
+    assert f"request={rid} requester={ACCOUNT}" in show
+    assert "anonymous@" not in show
+    assert f"ca-auth: logon of {ACCOUNT}" in a.text()
+    run(BIN / "caadm", "verify", "--data", ca["data"])
+
+
+def test_privacy_pend_then_retrieve(appliance, ca):
+    a = appliance()  # policy pend: the default
+    dce = nc.connect(binding(a))
+    rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, csr(ca["tmp"]))
+    assert (rv, disp, cert) == (0, ic.DISP_UNDER_SUBMISSION, b"")
+    rv, rid2, disp, p7, cert, msg = nc.request(dce, CA_NAME, request_id=rid)
+    assert (rv, rid2, disp) == (0, rid, ic.DISP_UNDER_SUBMISSION)
+    dce.disconnect()
+
+
+def test_large_response_in_many_sealed_fragments(appliance, ca):
+    a = appliance(policy="issue")
+    dce = nc.connect(binding(a), max_recv_frag=300)
+    der = csr(ca["tmp"], "a-long-name-" + "x" * 40 + ".example")
+    rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, der)
+    assert (rv, disp) == (0, ic.DISP_ISSUED)
+    assert len(p7) + len(cert) > 3 * 300  # the answer took several fragments
+    openssl_verify(ca, cert)
+    dce.disconnect()
+
+
+@pytest.mark.parametrize("level", ["connect", "integrity"])
+def test_below_privacy_refused_and_journaled(appliance, ca, level):
+    a = appliance(policy="issue")
+    dce = nc.connect(binding(a), level=level)
+    rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, csr(ca["tmp"]))
+    assert (rv, disp, cert, p7) == (ic.E_ACCESSDENIED, ic.E_ACCESSDENIED, b"", b"")
+    assert "packet privacy is required" in msg
+    dce.disconnect()
+    show = "\n".join(journal(ca))
+    assert f"request={rid} requester={ACCOUNT}" in show
+    assert f"request={rid} failed hresult=0x80070005" in show
+    assert "certificate-issued" not in show
+    still_serving(a, ca)
+
+
+def test_without_credentials_refused(appliance, ca):
+    a = appliance(policy="issue")
+    dce = ic.connect(binding(a))
+    rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, csr(ca["tmp"]))
+    assert (rv, cert) == (ic.E_ACCESSDENIED, b"")
+    dce.disconnect()
+    assert f"request={rid} requester=anonymous@127.0.0.1" in "\n".join(journal(ca))
+
+
+def test_anonymous_needs_explicit_permission(appliance, ca):
+    """Enforcement off is not enough: anonymous enrollment needs icpr_allow_anonymous."""
+    a = appliance(policy="issue", icpr_enforce_encryption=0)
+    dce = ic.connect(binding(a))
+    rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, csr(ca["tmp"]))
+    assert (rv, cert) == (ic.E_ACCESSDENIED, b"")
+    assert "anonymous enrollment is off" in msg
+    dce.disconnect()
+    # with enforcement off, an authenticated CONNECT-level client is accepted
+    dce = nc.connect(binding(a), level="connect")
+    assert nc.request(dce, CA_NAME, csr(ca["tmp"]))[2] == ic.DISP_ISSUED
+    dce.disconnect()
+
+
+def test_no_rpc_turns_icpr_off(appliance, ca):
+    a = appliance(policy="issue", icpr_no_rpc=1)
+    dce = nc.connect(binding(a))
+    rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, csr(ca["tmp"]))
+    assert (rv, cert) == (ic.E_ACCESSDENIED, b"")
+    dce.disconnect()
+
+
+@pytest.mark.parametrize("user,password", [(nc.USER, "wrong password"),
+                                           ("mallory", nc.PASSWORD)])
+def test_bad_logon_dropped_and_journaled(appliance, ca, user, password):
+    a = appliance(policy="issue")
+    dce = nc.connect(binding(a), user=user, password=password)
+    with pytest.raises(DCERPCException) as ei:
+        nc.request(dce, CA_NAME, csr(ca["tmp"]))
+    assert "access_denied" in str(ei.value).lower() or "0x5" in str(ei.value)
+    assert_dropped(dce)
+    still_serving(a, ca)
+    show = "\n".join(journal(ca))
+    assert f"operator-action {nc.DOMAIN}\\{user} action=ntlm-logon-refused" in show
+    assert "request-received" not in show.split("action=ntlm-logon-refused")[0]
+
+
+@pytest.mark.parametrize("where,fault,log", [
+    (40, "00000721", "verifier refused"),  # inside the sealed stub: rpc_s_sec_pkg_error
+    (-20, "access_denied", "without the negotiated protection"),  # auth_context_id
+    (-16, "00000721", "verifier refused"),  # the verifier's version
+])
+def test_tampered_sealed_stub_dropped_and_journaled(appliance, ca, where, fault, log):
+    a = appliance(policy="issue")
+    dce = nc.connect(binding(a))
+    wire = nc.Wire(dce)
+    wire.flip_at = where
+    with pytest.raises(DCERPCException) as ei:
+        nc.request(dce, CA_NAME, csr(ca["tmp"]))
+    assert fault in str(ei.value)
+    assert_dropped(dce)
+    a.wait_for(log)
+    still_serving(a, ca)
+    assert any("action=rpc-security-violation" in l and ACCOUNT in l for l in journal(ca))
+    assert "certificate-issued" not in "\n".join(journal(ca)[:-6])
+
+
+def test_replayed_pdu_dropped_and_journaled(appliance, ca):
+    a = appliance(policy="issue")
+    dce = nc.connect(binding(a))
+    wire = nc.Wire(dce)
+    assert nc.request(dce, CA_NAME, csr(ca["tmp"]))[2] == ic.DISP_ISSUED
+    issued = sum("certificate-issued" in l for l in journal(ca))
+    wire.raw(wire.sent[-1])  # the same request again, byte for byte
+    with pytest.raises(DCERPCException):
+        dce.recv()
+    assert_dropped(dce)
+    a.wait_for("verifier refused")
+    assert sum("certificate-issued" in l for l in journal(ca)) == issued
+    still_serving(a, ca)
+    assert any("action=rpc-security-violation" in l for l in journal(ca))
+
+
+def test_relay_reaches_only_connect_level(appliance, ca):
+    """ESC11: a relay completes NTLM with the victim's AUTHENTICATE but without
+    its session key. At CONNECT level it is refused by enforcement; claiming
+    packet privacy it cannot seal, and is dropped. No certificate either way."""
+    a = appliance(policy="issue")
+    dce = nc.relay_connect(binding(a), "connect")
+    rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, csr(ca["tmp"]))
+    assert (rv, cert) == (ic.E_ACCESSDENIED, b"")
+    dce.disconnect()
+    dce = nc.relay_connect(binding(a), "privacy")
+    with pytest.raises(DCERPCException):
+        nc.request(dce, CA_NAME, csr(ca["tmp"]))
+    assert_dropped(dce)
+    assert "certificate-issued" not in "\n".join(journal(ca))
+    still_serving(a, ca)
+
+
+def test_many_authenticated_clients_at_once(appliance, ca):
+    a = appliance(policy="issue")
+    der = csr(ca["tmp"])
+    b = binding(a)
+    results, errors = [], []
+
+    def client():
+        try:
+            dce = nc.connect(b)
+            for _ in range(2):
+                results.append(nc.request(dce, CA_NAME, der)[2])
+            dce.disconnect()
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(repr(e))
+    threads = [threading.Thread(target=client) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert results == [ic.DISP_ISSUED] * 24
+
+
+def test_ca_auth_restarted_with_the_worker(appliance, ca):
+    import os
+    import signal
+    a = appliance(policy="issue")
+    (auth,) = a.pids("ca-auth")
+    os.kill(auth, signal.SIGKILL)
+    a.wait_for("worker started", count=2)
+    time.sleep(0.5)
+    assert a.pids("ca-auth") and a.pids("ca-auth") != [auth]
+    still_serving(a, ca, killed_ok=True)
+
+
+def careq(*args, check=True):
+    return run(BIN / "careq", *args, check=check)
+
+
+def test_careq_with_credentials(appliance, ca):
+    a = appliance(policy="issue")
+    tmp = ca["tmp"]
+    careq("new", "-subject", "CN=careq-ntlm.example", "-key", "ec:p256", tmp / "k.pem",
+          tmp / "r.pem")
+    pw = tmp / "pw"
+    pw.write_text(nc.PASSWORD + "\n")
+    pw.chmod(0o600)
+    config = f"127.0.0.1:{a.epm_port}\\{CA_NAME}"
+    assert a.proc.poll() is None, a.text()
+    p = careq("submit", "-config", config, "-user", ACCOUNT, "-password-file", pw,
+              "-frag", "512", tmp / "r.pem", tmp / "c.pem")
+    assert "issued" in p.stdout
+    run("openssl", "verify", "-x509_strict", "-CAfile", ca["data"] / "ca.crt", tmp / "c.pem")
+    assert f"requester={ACCOUNT}" in "\n".join(journal(ca))
+    # without credentials: refused (exit 2, E_ACCESSDENIED)
+    p = careq("submit", "-config", config, tmp / "r.pem", tmp / "c2.pem", check=False)
+    assert p.returncode == 2 and "0x80070005" in p.stderr
+    # a wrong password: the logon is refused, careq says so
+    pw.write_text("not the password\n")
+    p = careq("submit", "-config", config, "-user", ACCOUNT, "-password-file", pw,
+              tmp / "r.pem", tmp / "c3.pem", check=False)
+    assert p.returncode == 1 and "access_denied" in p.stderr, p.stderr
