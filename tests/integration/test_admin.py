@@ -32,7 +32,7 @@ def ca(tmp_path, token):
         f"CN={CA_NAME},O=Example", *token.opts(), "--admin", "admin",
         "--admin-passphrase-file", secret_file(tmp_path, "admin", PASS["admin"]))
     conf = data / "ca.conf"
-    conf.write_text(conf.read_text() + "policy = pend\nicpr_enforce_encryption = 0\n"
+    conf.write_text(conf.read_text() + "policy = pend\nicpr_enforce_encryption = 0\nicpr_allow_anonymous = 1\n"
                     "crl_auto = 0\ncdp_url = http://pki.example/ca.crl\n")
     return {"data": data, "token": token, "tmp": tmp_path}
 

@@ -261,8 +261,8 @@ def test_auth_event_is_journaled(appliance, root_ca):
     assert rtype == CUST_RESULT
     a.stop()
     lines = journal(root_ca)
-    assert ("operator-action EXAMPLE\\mallory action=ntlm-logon-refused target=192.0.2.7 "
-            "refused") in lines[-2]
+    assert ('operator-action EXAMPLE\\mallory action=ntlm-logon-refused target="192.0.2.7" '
+            'REFUSED detail="logon refused"') in lines[-2]
     assert "operator-action anonymous action=rpc-security-violation" in lines[-1]
 
 
