@@ -43,6 +43,13 @@ if [ ! -e "$demo/enrollee.password" ]; then
     "$build/bin/caadm" account add --data "$demo/ca" --password-fd 3 'DEMO\enrollee' \
         3<"$demo/enrollee.password"
 fi
+if [ ! -e "$demo/admin.passphrase" ]; then
+    echo "== Demo CA administrator 'admin' (caadm operator-init)"
+    # DEMO ONLY: a fixed, published passphrase. Never on an appliance.
+    (umask 077 && echo "demo-admin-passphrase" > "$demo/admin.passphrase")
+    "$build/bin/caadm" operator-init admin --data "$demo/ca" \
+        --passphrase-file "$demo/admin.passphrase"
+fi
 echo "== The CA (caadm status)"
 "$build/bin/caadm" status --data "$demo/ca"
 echo "== The root certificate, as openssl sees it"
@@ -67,6 +74,12 @@ Starting the appliance: endpoint mapper on $epm, MS-ICPR on $icpr. Enroll with:
   $build/bin/careq submit -config "$epm\\$name" -user 'DEMO\\enrollee' \\
       -password-file $demo/enrollee.password host1.req host1.crt
   openssl verify -CAfile $demo/ca/ca.crt host1.crt
+
+Administer it from another terminal as the demo administrator (DEMO passphrase in
+$demo/admin.passphrase):
+
+  $build/bin/caadm --data $demo/ca --passphrase-file $demo/admin.passphrase login admin
+  $build/bin/caadm --data $demo/ca view ; $build/bin/caadm --data $demo/ca crl
 
 and see the ledger with: $build/bin/ca-ledger show --data $demo/ca
 Ctrl-C stops it; 'make distclean' removes the demo.
