@@ -260,3 +260,34 @@ def test_bad_inputs_change_nothing(ca, appliance):
     assert appliance.proc.poll() is None
     assert f"RequestID={pend} " in caadm(ca, "officer", "view", "--pending").stdout
     run(BIN / "caadm", "verify", "--data", ca["data"])
+
+
+def test_crls_are_published_automatically(ca, tmp_path):
+    """With crl_auto on (the default): a base CRL at start, then deltas every
+    CRLDeltaPeriod while the appliance runs, each verified by openssl."""
+    import time
+    conf = ca["data"] / "ca.conf"
+    conf.write_text(conf.read_text().replace("crl_auto = 0\n", ""))
+    a = ic.Appliance(ca["data"], ca["token"].pin_file)
+    try:
+        base = ca["data"] / "crl" / "ca.crl"
+        deadline = time.time() + 30
+        while not base.exists() and time.time() < deadline:
+            time.sleep(0.2)
+        run("openssl", "crl", "-inform", "DER", "-in", base, "-CAfile", ca["data"] / "ca.crt",
+            "-noout")
+        caadm(ca, "admin", "setprop", "CRLDeltaPeriod", "2s")
+        delta = ca["data"] / "crl" / "ca-delta.crl"
+        deadline = time.time() + 30
+        while not delta.exists() and time.time() < deadline:
+            time.sleep(0.2)
+        text = run("openssl", "crl", "-inform", "DER", "-in", delta, "-CAfile",
+                   ca["data"] / "ca.crt", "-noout", "-text").stdout
+        assert "Delta CRL Indicator" in text
+        assert caadm(ca, "admin", "getprop", "DeltaCRL").stdout.startswith(
+            "-----BEGIN X509 CRL-----")
+    finally:
+        a.stop()
+    journal = run(BIN / "ca-ledger", "show", "--data", ca["data"]).stdout
+    assert re.search(r"crl-published CA number=1$", journal, re.M), journal
+    assert re.search(r"crl-published CA number=\d+ delta$", journal, re.M), journal
