@@ -301,7 +301,7 @@ uint32_t officer_resubmit(struct admin *a, const char *op, uint32_t id, struct i
 		in[i].value = (x.flags[i] & ADM_EXT_DISABLE) ? NULL : x.value[i];
 		in[i].len = x.len[i];
 	}
-	if (submit_issue(a->sub, id, &subject, &spki, in, x.n, &res) != 0) {
+	if (submit_issue(a->sub, NULL, id, &subject, &spki, in, x.n, &res) != 0) {
 		snprintf(msg, msglen, "%s", res.message);
 		hr = HR_E_UNEXPECTED;
 	} else {

@@ -145,3 +145,58 @@ int record_get_cert(struct record *r, uint64_t seq, uint8_t **der, size_t *len, 
 	ipc_msg_free(&m);
 	return rc;
 }
+
+int record_append_group(struct record *r, struct ledger_event **evs, size_t n, int *refused,
+			char *err, size_t errlen)
+{
+	struct ipc_wbuf w, one;
+	struct ipc_msg m;
+	struct ipc_rbuf rb;
+	const uint8_t *hash;
+	size_t hl;
+	int rc = -1;
+
+	*refused = 0;
+	ipc_wbuf_init(&w);
+	ipc_put_u32(&w, (uint32_t)n);
+	for (size_t i = 0; i < n; i++) {
+		ipc_wbuf_init(&one);
+		ipc_put_u32(&one, evs[i]->type);
+		ipc_put_u32(&one, evs[i]->actor_kind);
+		ipc_put_str(&one, evs[i]->actor);
+		if (ledger_body_encode(evs[i], &one, err, errlen) != 0) {
+			ipc_wbuf_free(&one);
+			ipc_wbuf_free(&w);
+			*refused = 1;
+			return -1;
+		}
+		ipc_put_bytes(&w, one.data, one.len);
+		ipc_wbuf_free(&one);
+	}
+	if (ipc_call(&r->call, LEDGER_APPEND_GROUP, &w, &m, err, errlen) != 0)
+		return -1;
+	if (m.hdr.type == LEDGER_APPENDED_GROUP) {
+		uint32_t got, id = 0;
+
+		ipc_rbuf_init(&rb, &m);
+		got = ipc_get_u32(&rb);
+		for (size_t i = 0; i < n && got == n; i++) {
+			evs[i]->seq = ipc_get_u64(&rb);
+			evs[i]->time = (int64_t)ipc_get_u64(&rb);
+			id = ipc_get_u32(&rb);
+			ipc_get_bytes(&rb, &hash, &hl, LEDGER_HASH_LEN);
+			if (evs[i]->type == EV_REQUEST_RECEIVED)
+				evs[i]->u.request.request_id = id;
+		}
+		if (got == n && ipc_rbuf_done(&rb) == 0)
+			rc = 0;
+		else
+			snprintf(err, errlen, "malformed answer from the ledger");
+	} else if (m.hdr.type == LEDGER_ERROR) {
+		*refused = ledger_error(&m, err, errlen) == LEDGER_ERR_INVALID;
+	} else {
+		snprintf(err, errlen, "unexpected answer %u from the ledger", m.hdr.type);
+	}
+	ipc_msg_free(&m);
+	return rc;
+}

@@ -25,6 +25,12 @@ void record_stop(struct record *r);
 int record_append(struct record *r, struct ledger_event *ev, int *refused, char *err,
 		  size_t errlen);
 
+/* Appends evs together (one transaction: all or none); a request-received first
+ * gets its id, and later members with request id 0 refer to it (the ledger fills
+ * it in its records; the caller's copies keep 0). Returns as record_append. */
+int record_append_group(struct record *r, struct ledger_event **evs, size_t n, int *refused,
+			char *err, size_t errlen);
+
 /* The request row: 0, 1 when there is no such request, -1 with err. */
 int record_get_request(struct record *r, uint32_t id, struct ledger_request_row *row,
 		       char *err, size_t errlen);

@@ -74,6 +74,28 @@ static void ca_event(struct ledger_event *ev, uint32_t type)
 	ev->actor = "CA";
 }
 
+/* Appends ev; with req (a request not yet recorded), req and ev together, ev's
+ * request id 0 then naming req's. *refused as record_append. */
+static int append_after(struct submit_ctx *c, struct ledger_event *req, struct ledger_event *ev,
+			int *refused, char *err, size_t errlen)
+{
+	struct ledger_event *evs[2] = {req, ev};
+
+	if (req == NULL)
+		return record_append(c->rec, ev, refused, err, errlen);
+	return record_append_group(c->rec, evs, 2, refused, err, errlen);
+}
+
+static void disposition_event(struct ledger_event *ev, uint32_t request_id, uint32_t disp,
+			      uint32_t hresult, const char *message)
+{
+	ca_event(ev, EV_DISPOSITION);
+	ev->u.disposition.request_id = request_id;
+	ev->u.disposition.disposition = disp;
+	ev->u.disposition.hresult = hresult;
+	ev->u.disposition.message = message;
+}
+
 int submit_record_disposition(struct submit_ctx *c, uint32_t request_id, uint32_t disp,
 			      uint32_t hresult, const char *message, uint32_t actor_kind,
 			      const char *actor, char *err, size_t errlen)
@@ -81,53 +103,57 @@ int submit_record_disposition(struct submit_ctx *c, uint32_t request_id, uint32_
 	struct ledger_event ev;
 	int refused;
 
-	ca_event(&ev, EV_DISPOSITION);
+	disposition_event(&ev, request_id, disp, hresult, message);
 	ev.actor_kind = actor_kind;
 	ev.actor = actor;
-	ev.u.disposition.request_id = request_id;
-	ev.u.disposition.disposition = disp;
-	ev.u.disposition.hresult = hresult;
-	ev.u.disposition.message = message;
 	return record_append(c->rec, &ev, &refused, err, errlen);
 }
 
-/* A disposition the CA's policy decided. */
-static int record_disposition(struct submit_ctx *c, uint32_t request_id, uint32_t disp,
-			      uint32_t hresult, const char *message, char *err, size_t errlen)
+/* The id of a request: assigned by the ledger when req was recorded. */
+static uint32_t id_of(const struct ledger_event *req, uint32_t request_id)
 {
-	return submit_record_disposition(c, request_id, disp, hresult, message, ACTOR_CA, "CA",
-					 err, errlen);
+	return req != NULL ? req->u.request.request_id : request_id;
 }
 
-/* Records and answers a decision that carries no certificate. */
-static void decide(struct service *s, struct submit_ctx *c, uint32_t id, uint32_t request_id,
-		   uint32_t disp, uint32_t hresult, const char *message)
+/* Records and answers a decision that carries no certificate; with req, the
+ * request and its decision in one commit. */
+static void decide(struct service *s, struct submit_ctx *c, uint32_t id,
+		   struct ledger_event *req, uint32_t request_id, uint32_t disp,
+		   uint32_t hresult, const char *message)
 {
+	struct ledger_event ev;
 	char err[512];
+	int refused;
 
-	if (record_disposition(c, request_id, disp, hresult, message, err, sizeof(err)) != 0) {
-		reply_unrecorded(s, id, err);
+	disposition_event(&ev, req != NULL ? 0 : request_id, disp, hresult, message);
+	if (append_after(c, req, &ev, &refused, err, sizeof(err)) != 0) {
+		if (refused && req != NULL)
+			service_reply_error(s, CUST_ERROR, id, HR_E_INVALIDARG, err);
+		else
+			reply_unrecorded(s, id, err);
 		return;
 	}
-	reply_result(s, id, request_id, disp, hresult, message, NULL, 0);
+	reply_result(s, id, id_of(req, request_id), disp, hresult, message, NULL, 0);
 }
 
 struct intent {
 	struct submit_ctx *c;
+	struct ledger_event *req; /* the request, until it is recorded with the intent */
 	uint32_t request_id;
 	const struct x509_tbs *t;
+	int refused;
 };
 
-/* issue_record_fn: the intent, with the TBS's hash, before the HSM signs it. */
+/* issue_record_fn: the intent, with the TBS's hash, before the HSM signs it (with
+ * the request itself when it is not recorded yet: one commit for both). */
 static int record_intent(void *arg, const struct x509_buf *tbs, char *err, size_t errlen)
 {
 	struct intent *in = arg;
 	struct ledger_event ev;
 	size_t hl = LEDGER_HASH_LEN;
-	int refused;
 
 	ca_event(&ev, EV_CERT_INTENT);
-	ev.u.intent.request_id = in->request_id;
+	ev.u.intent.request_id = in->req != NULL ? 0 : in->request_id;
 	ev.u.intent.serial.p = in->t->serial;
 	ev.u.intent.serial.len = in->t->serial_len;
 	ev.u.intent.not_before = in->t->not_before;
@@ -137,13 +163,21 @@ static int record_intent(void *arg, const struct x509_buf *tbs, char *err, size_
 		snprintf(err, errlen, "cannot hash the certificate");
 		return -1;
 	}
-	return record_append(in->c->rec, &ev, &refused, err, errlen);
+	if (append_after(in->c, in->req, &ev, &in->refused, err, errlen) != 0)
+		return -1;
+	if (in->req != NULL) {
+		in->request_id = in->req->u.request.request_id;
+		in->req = NULL;
+	}
+	return 0;
 }
 
+/* The certificate and the Issued disposition, in one commit. */
 static int record_issued(struct submit_ctx *c, uint32_t request_id, const struct x509_tbs *t,
 			 const struct x509_buf *cert, char *err, size_t errlen)
 {
-	struct ledger_event ev;
+	struct ledger_event ev, disp;
+	struct ledger_event *evs[2] = {&ev, &disp};
 	int refused;
 
 	ca_event(&ev, EV_CERT_ISSUED);
@@ -154,7 +188,8 @@ static int record_issued(struct submit_ctx *c, uint32_t request_id, const struct
 	ev.u.issued.not_after = t->not_after;
 	ev.u.issued.cert.p = cert->data;
 	ev.u.issued.cert.len = cert->len;
-	return record_append(c->rec, &ev, &refused, err, errlen);
+	disposition_event(&disp, request_id, DISP_ISSUED, 0, "Issued");
+	return record_append_group(c->rec, evs, 2, &refused, err, errlen);
 }
 
 /* An officer's extensions: one whose OID the profile writes replaces the
@@ -186,15 +221,17 @@ static void apply_extra(struct x509_tbs *t, const struct x509_ext_in *extra, siz
 	t->n_extra = n;
 }
 
-int submit_issue(struct submit_ctx *c, uint32_t request_id, const struct x509_buf *subject,
-		 const struct x509_buf *spki, const struct x509_ext_in *extra, size_t n_extra,
-		 struct issue_result *out)
+int submit_issue(struct submit_ctx *c, struct ledger_event *req, uint32_t request_id,
+		 const struct x509_buf *subject, const struct x509_buf *spki,
+		 const struct x509_ext_in *extra, size_t n_extra, struct issue_result *out)
 {
 	struct x509_ext_in kept[X509_MAX_EXTRA_EXT];
+	struct ledger_event ev;
 	struct ca_urls urls;
 	struct x509_tbs t;
-	struct intent in;
+	struct intent in = {c, req, request_id, NULL, 0};
 	char err[512];
+	int refused;
 
 	memset(out, 0, sizeof(*out));
 	if (c->props != NULL)
@@ -207,20 +244,22 @@ int submit_issue(struct submit_ctx *c, uint32_t request_id, const struct x509_bu
 		goto decided;
 	}
 	apply_extra(&t, extra, n_extra, kept);
-	in.c = c;
-	in.request_id = request_id;
 	in.t = &t;
 	if (issue_sign_recorded(c->ca, &c->ca->sign_key, &c->ca->spki, &t, record_intent, &in,
 				&out->cert, err, sizeof(err)) != 0) {
-		log_warnx("request %u: issuance failed: %s", request_id, err);
+		profile_free(&t);
+		if (in.req != NULL && in.refused) { /* the request itself was refused */
+			out->refused = 1;
+			goto unrecorded;
+		}
+		log_warnx("request %u: issuance failed: %s", in.request_id, err);
 		out->disposition = DISP_FAILED;
 		out->hresult = HR_NTE_FAIL;
 		snprintf(out->message, sizeof(out->message), "%s", err);
-		profile_free(&t);
 		goto decided;
 	}
-	if (record_issued(c, request_id, &t, &out->cert, err, sizeof(err)) != 0 ||
-	    record_disposition(c, request_id, DISP_ISSUED, 0, "Issued", err, sizeof(err)) != 0) {
+	out->request_id = in.request_id;
+	if (record_issued(c, in.request_id, &t, &out->cert, err, sizeof(err)) != 0) {
 		profile_free(&t);
 		goto unrecorded;
 	}
@@ -229,9 +268,13 @@ int submit_issue(struct submit_ctx *c, uint32_t request_id, const struct x509_bu
 	snprintf(out->message, sizeof(out->message), "Issued");
 	return 0;
 decided:
-	if (record_disposition(c, request_id, out->disposition, out->hresult, out->message, err,
-			       sizeof(err)) == 0)
+	disposition_event(&ev, in.req != NULL ? 0 : in.request_id, out->disposition,
+			  out->hresult, out->message);
+	if (append_after(c, in.req, &ev, &refused, err, sizeof(err)) == 0) {
+		out->request_id = id_of(in.req, in.request_id);
 		return 0;
+	}
+	out->refused = refused && in.req != NULL;
 unrecorded:
 	x509_buf_free(&out->cert);
 	snprintf(out->message, sizeof(out->message), "%s", err);
@@ -240,16 +283,20 @@ unrecorded:
 
 /* Builds, records, signs, records, answers. A certificate that could not be
  * recorded is never released. */
-static void issue(struct service *s, struct submit_ctx *c, uint32_t id, uint32_t request_id,
+static void issue(struct service *s, struct submit_ctx *c, uint32_t id, struct ledger_event *req,
 		  const struct x509_buf *subject, const struct x509_buf *spki)
 {
 	struct issue_result r;
 
-	if (submit_issue(c, request_id, subject, spki, NULL, 0, &r) != 0)
-		reply_unrecorded(s, id, r.message);
-	else
-		reply_result(s, id, request_id, r.disposition, r.hresult, r.message, r.cert.data,
+	if (submit_issue(c, req, 0, subject, spki, NULL, 0, &r) != 0) {
+		if (r.refused)
+			service_reply_error(s, CUST_ERROR, id, HR_E_INVALIDARG, r.message);
+		else
+			reply_unrecorded(s, id, r.message);
+	} else {
+		reply_result(s, id, r.request_id, r.disposition, r.hresult, r.message, r.cert.data,
 			     r.cert.len);
+	}
 	x509_buf_free(&r.cert);
 }
 
@@ -285,7 +332,6 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 	struct ledger_event ev;
 	struct ipc_rbuf r;
 	uint32_t format, hr, parse_hr;
-	int refused;
 
 	ipc_rbuf_init(&r, m);
 	format = ipc_get_u32(&r);
@@ -308,28 +354,21 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 	ev.u.request.raw.p = raw;
 	ev.u.request.raw.len = raw_len;
 	ev.u.request.attributes = attributes;
-	if (record_append(c->rec, &ev, &refused, err, sizeof(err)) != 0) {
-		if (refused)
-			service_reply_error(s, CUST_ERROR, m->hdr.id, HR_E_INVALIDARG, err);
-		else
-			reply_unrecorded(s, m->hdr.id, err);
-		return;
-	}
 	subject.data = (uint8_t *)subj;
 	subject.len = subj_len;
 	spki.data = (uint8_t *)key;
 	spki.len = key_len;
-	/* A request the worker could not use is recorded all the same, then failed. */
+	/* The request is recorded with its decision (or with the intent when the
+	 * policy issues): one commit, so no request is ever left without its fate. A
+	 * request the worker could not use is recorded all the same, then failed. */
 	if (parse_hr != 0)
-		decide(s, c, m->hdr.id, ev.u.request.request_id, DISP_FAILED, parse_hr,
-		       parse_msg);
+		decide(s, c, m->hdr.id, &ev, 0, DISP_FAILED, parse_hr, parse_msg);
 	else if ((hr = check_request(&subject, &spki, err, sizeof(err))) != 0)
-		decide(s, c, m->hdr.id, ev.u.request.request_id, DISP_FAILED, hr, err);
+		decide(s, c, m->hdr.id, &ev, 0, DISP_FAILED, hr, err);
 	else if (!c->policy.auto_issue)
-		decide(s, c, m->hdr.id, ev.u.request.request_id, DISP_PENDING, 0,
-		       "Taken Under Submission");
+		decide(s, c, m->hdr.id, &ev, 0, DISP_PENDING, 0, "Taken Under Submission");
 	else
-		issue(s, c, m->hdr.id, ev.u.request.request_id, &subject, &spki);
+		issue(s, c, m->hdr.id, &ev, &subject, &spki);
 }
 
 void handle_retrieve(struct service *s, struct submit_ctx *c, const struct ipc_msg *m)

@@ -26,19 +26,24 @@ struct submit_ctx {
 /* What an issuance decided: the disposition recorded, and the certificate when
  * issued (the caller frees cert). */
 struct issue_result {
+	uint32_t request_id; /* the request's id (assigned when req was recorded) */
+	int refused;         /* the ledger refused the request itself (bad bounds) */
 	uint32_t disposition, hresult;
 	char message[512];
 	struct x509_buf cert;
 };
 
-/* Builds the end-entity certificate for request_id from the typed subject and key
+/* Builds the end-entity certificate for a request from the typed subject and key
  * (plus an officer's extensions: disabled ones, value NULL, only remove the
- * profile's), records the intent, signs, records the certificate and the
- * disposition. 0 with the decision in out (issued or failed, recorded), or -1
- * when the ledger could not record (out->message says why; nothing released). */
-int submit_issue(struct submit_ctx *c, uint32_t request_id, const struct x509_buf *subject,
-		 const struct x509_buf *spki, const struct x509_ext_in *extra, size_t n_extra,
-		 struct issue_result *out);
+ * profile's), records the intent, signs, records the certificate with the Issued
+ * disposition. req is the request-received event when it is not recorded yet (it
+ * is then recorded with the intent, or with a Failed disposition), else NULL and
+ * request_id names the recorded request. 0 with the decision in out (issued or
+ * failed, recorded), or -1 when the ledger could not record (out->message says
+ * why; nothing released). */
+int submit_issue(struct submit_ctx *c, struct ledger_event *req, uint32_t request_id,
+		 const struct x509_buf *subject, const struct x509_buf *spki,
+		 const struct x509_ext_in *extra, size_t n_extra, struct issue_result *out);
 /* Records a disposition by an actor (the CA, or an operator). 0 or -1 with err. */
 int submit_record_disposition(struct submit_ctx *c, uint32_t request_id, uint32_t disp,
 			      uint32_t hresult, const char *message, uint32_t actor_kind,

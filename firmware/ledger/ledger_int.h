@@ -50,8 +50,9 @@ int ledger_head_decode(const uint8_t *p, size_t len, struct ledger_headrec *h);
 
 /* An append waiting for its commit (store.c). */
 struct pending {
-	struct ledger_event *ev;
-	uint8_t *hash;
+	struct ledger_event **evs; /* a group: recorded together or not at all */
+	size_t n;
+	uint8_t (*hashes)[LEDGER_HASH_LEN]; /* n of them, or NULL */
 	char *err;
 	size_t errlen;
 	int rc;

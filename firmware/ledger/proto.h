@@ -6,6 +6,10 @@
  *                      the rest of the payload)        -> LEDGER_APPENDED | LEDGER_ERROR
  *   LEDGER_APPENDED    u64 seq | i64 time | u32 request id (0 unless a request) |
  *                      32 bytes record hash
+ *   LEDGER_APPEND_GROUP u32 n (1..4) | n x bytes (an APPEND payload each): recorded
+ *                      together or not at all; later members' request id 0 means
+ *                      the group's request     -> LEDGER_APPENDED_GROUP | LEDGER_ERROR
+ *   LEDGER_APPENDED_GROUP u32 n | n x (u64 seq | i64 time | u32 request id | 32 hash)
  *   LEDGER_GET_REQUEST u32 request id                  -> LEDGER_REQUEST | LEDGER_ERROR
  *   LEDGER_REQUEST     request row (row.h)
  *   LEDGER_GET_EVENT   u64 seq                         -> LEDGER_EVENT | LEDGER_ERROR
@@ -38,6 +42,8 @@
 enum {
 	LEDGER_APPEND = 0x200,
 	LEDGER_APPENDED = 0x201,
+	LEDGER_APPEND_GROUP = 0x202,
+	LEDGER_APPENDED_GROUP = 0x203,
 	LEDGER_GET_REQUEST = 0x210,
 	LEDGER_REQUEST = 0x211,
 	LEDGER_GET_EVENT = 0x212,

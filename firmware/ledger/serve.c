@@ -14,6 +14,7 @@ enum { ST_READY = 0 };
 
 static const struct ipc_rule rules[] = {
 	{LEDGER_APPEND, 1u << ST_READY, 16, LEDGER_APPEND_MAX, 0},
+	{LEDGER_APPEND_GROUP, 1u << ST_READY, 24, LEDGER_APPEND_MAX, 0},
 	{LEDGER_GET_REQUEST, 1u << ST_READY, 4, 4, 0},
 	{LEDGER_GET_EVENT, 1u << ST_READY, 8, 8, 0},
 	{LEDGER_GET_CERT, 1u << ST_READY, 5, 4 + LEDGER_SERIAL_MAX, 0},
@@ -42,51 +43,105 @@ static void violation(struct service *s, const char *what)
 	fatalx("protocol violation: malformed %s from the %s", what, s->chan.peer);
 }
 
+/* One event as the custodian sends it (type | actor kind | actor | body), decoded
+ * into d. A bad header is a protocol violation; a body out of its bounds is
+ * refused with the reason (-1, err) and the channel stays: the custodian relays
+ * requesters' data, whose limits it may not all know. */
+struct decoded {
+	struct ledger_event ev;
+	char actor[LEDGER_NAME_MAX + 1];
+	char strbuf[LEDGER_STRBUF];
+};
+
+static int decode_append(struct service *s, struct ipc_rbuf *r, struct decoded *d, char *err,
+			 size_t errlen)
+{
+	memset(&d->ev, 0, sizeof(d->ev));
+	d->ev.type = ipc_get_u32(r);
+	d->ev.actor_kind = ipc_get_u32(r);
+	ipc_get_str(r, d->actor, sizeof(d->actor));
+	d->ev.actor = d->actor;
+	if (r->failed)
+		violation(s, "append");
+	err[0] = 0;
+	if (ledger_body_decode(d->ev.type, r, &d->ev, d->strbuf, sizeof(d->strbuf), err,
+			       errlen) != 0 ||
+	    ipc_rbuf_done(r) != 0) {
+		if (err[0] == 0)
+			snprintf(err, errlen, "event body does not match its type");
+		return -1;
+	}
+	return 0;
+}
+
+static void put_appended(struct ipc_wbuf *w, const struct ledger_event *ev,
+			 const uint8_t hash[LEDGER_HASH_LEN])
+{
+	ipc_put_u64(w, ev->seq);
+	ipc_put_u64(w, (uint64_t)ev->time);
+	ipc_put_u32(w, ev->type == EV_REQUEST_RECEIVED ? ev->u.request.request_id : 0);
+	ipc_put_bytes(w, hash, LEDGER_HASH_LEN);
+}
+
+/* LEDGER_APPEND (one event, the whole payload) or LEDGER_APPEND_GROUP (u32 n, then
+ * n byte strings each holding one event). */
 static void handle_append(struct service *s, struct ledger *l, const struct ipc_msg *m)
 {
-	struct ledger_event ev;
+	struct decoded *d = calloc(LEDGER_GROUP_MAX, sizeof(*d));
+	struct ledger_event *evs[LEDGER_GROUP_MAX];
+	uint8_t hashes[LEDGER_GROUP_MAX][LEDGER_HASH_LEN];
 	struct ipc_rbuf r;
 	struct ipc_wbuf w;
-	char *strbuf = malloc(LEDGER_STRBUF), actor[LEDGER_NAME_MAX + 1], err[512];
-	uint8_t hash[LEDGER_HASH_LEN];
-	int rc;
+	char err[512];
+	uint32_t n = 1;
+	int rc = LEDGER_OK;
 
-	if (strbuf == NULL)
+	if (d == NULL)
 		fatalx("out of memory");
-	memset(&ev, 0, sizeof(ev));
 	ipc_rbuf_init(&r, m);
-	ev.type = ipc_get_u32(&r);
-	ev.actor_kind = ipc_get_u32(&r);
-	ipc_get_str(&r, actor, sizeof(actor));
-	ev.actor = actor;
-	if (r.failed)
-		violation(s, "append");
-	/* A body out of its bounds is refused with the reason, and the channel stays:
-	 * the custodian relays requesters' data, whose limits it may not all know. */
-	err[0] = 0;
-	if (ledger_body_decode(ev.type, &r, &ev, strbuf, LEDGER_STRBUF, err, sizeof(err)) != 0 ||
-	    ipc_rbuf_done(&r) != 0) {
-		if (err[0] == 0)
-			snprintf(err, sizeof(err), "event body does not match its type");
-		reply_error(s, m->hdr.id, LEDGER_EINVAL, err);
-		free(strbuf);
-		return;
+	if (m->hdr.type == LEDGER_APPEND_GROUP) {
+		n = ipc_get_u32(&r);
+		if (r.failed || n == 0 || n > LEDGER_GROUP_MAX)
+			violation(s, "append-group");
 	}
-	err[0] = 0;
-	rc = ledger_append(l, &ev, hash, err, sizeof(err));
-	if (rc != LEDGER_OK) {
+	for (uint32_t i = 0; i < n && rc == LEDGER_OK; i++) {
+		struct ipc_rbuf one = r;
+
+		if (m->hdr.type == LEDGER_APPEND_GROUP) {
+			const uint8_t *p;
+			size_t len;
+
+			ipc_get_bytes(&r, &p, &len, LEDGER_APPEND_MAX);
+			if (r.failed)
+				violation(s, "append-group");
+			ipc_rbuf_init_mem(&one, p, len);
+		}
+		if (decode_append(s, &one, &d[i], err, sizeof(err)) != 0)
+			rc = LEDGER_EINVAL;
+		evs[i] = &d[i].ev;
+	}
+	if (rc == LEDGER_OK && m->hdr.type == LEDGER_APPEND_GROUP && ipc_rbuf_done(&r) != 0)
+		violation(s, "append-group");
+	if (rc == LEDGER_OK) {
+		err[0] = 0;
+		rc = ledger_append_group(l, evs, n, hashes, err, sizeof(err));
 		if (rc == LEDGER_EIO)
 			log_warnx("append refused: %s", err);
+	}
+	if (rc != LEDGER_OK) {
 		reply_error(s, m->hdr.id, rc, err);
+	} else if (m->hdr.type == LEDGER_APPEND) {
+		ipc_wbuf_init(&w);
+		put_appended(&w, evs[0], hashes[0]);
+		service_reply(s, LEDGER_APPENDED, m->hdr.id, &w);
 	} else {
 		ipc_wbuf_init(&w);
-		ipc_put_u64(&w, ev.seq);
-		ipc_put_u64(&w, (uint64_t)ev.time);
-		ipc_put_u32(&w, ev.type == EV_REQUEST_RECEIVED ? ev.u.request.request_id : 0);
-		ipc_put_bytes(&w, hash, sizeof(hash));
-		service_reply(s, LEDGER_APPENDED, m->hdr.id, &w);
+		ipc_put_u32(&w, n);
+		for (uint32_t i = 0; i < n; i++)
+			put_appended(&w, evs[i], hashes[i]);
+		service_reply(s, LEDGER_APPENDED_GROUP, m->hdr.id, &w);
 	}
-	free(strbuf);
+	free(d);
 }
 
 static void handle_get_request(struct service *s, struct ledger *l, const struct ipc_msg *m)
@@ -403,6 +458,7 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 
 	switch (m->hdr.type) {
 	case LEDGER_APPEND:
+	case LEDGER_APPEND_GROUP:
 		handle_append(s, l, m);
 		break;
 	case LEDGER_GET_REQUEST:

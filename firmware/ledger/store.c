@@ -391,12 +391,11 @@ static int put_record(struct ledger *l, DB_TXN *txn, const struct ledger_event *
 	return LEDGER_OK;
 }
 
-/* One event of a batch. LEDGER_EINVAL only fails this event; LEDGER_EIO fails the
- * whole batch (db_rc tells a deadlock, to retry, from a disk error). */
-static int batch_one(struct ledger *l, DB_TXN *txn, struct ledger_headrec *h,
-		     struct pending *p, int64_t now, int *db_rc)
+/* One event: checked, written, indexed, the head advanced in h. */
+static int event_one(struct ledger *l, DB_TXN *txn, struct ledger_headrec *h,
+		     struct ledger_event *ev, uint8_t *hash_out, int64_t now, int *db_rc,
+		     char *err, size_t errlen)
 {
-	struct ledger_event *ev = p->ev;
 	uint8_t hash[LEDGER_HASH_LEN];
 	int rc;
 
@@ -405,16 +404,70 @@ static int batch_one(struct ledger *l, DB_TXN *txn, struct ledger_headrec *h,
 	memcpy(ev->prev, h->hash, LEDGER_HASH_LEN);
 	if (ev->type == EV_REQUEST_RECEIVED)
 		ev->u.request.request_id = h->next_request_id;
-	rc = ledger_ix_check(&l->ix, txn, h, ev, db_rc, p->err, p->errlen);
+	rc = ledger_ix_check(&l->ix, txn, h, ev, db_rc, err, errlen);
 	if (rc == LEDGER_OK)
-		rc = put_record(l, txn, ev, hash, db_rc, p->err, p->errlen);
+		rc = put_record(l, txn, ev, hash, db_rc, err, errlen);
 	if (rc == LEDGER_OK)
-		rc = ledger_ix_apply(&l->ix, txn, h, ev, db_rc, p->err, p->errlen);
+		rc = ledger_ix_apply(&l->ix, txn, h, ev, db_rc, err, errlen);
 	if (rc == LEDGER_OK) {
 		h->seq = ev->seq;
 		memcpy(h->hash, hash, LEDGER_HASH_LEN);
-		if (p->hash != NULL)
-			memcpy(p->hash, hash, LEDGER_HASH_LEN);
+		if (hash_out != NULL)
+			memcpy(hash_out, hash, LEDGER_HASH_LEN);
+	}
+	return rc;
+}
+
+/* The request id a group's later events refer to with 0: that of the group's
+ * request-received event (the ledger assigns it, so the caller cannot know it). */
+static uint32_t *request_ref(struct ledger_event *ev)
+{
+	switch (ev->type) {
+	case EV_DISPOSITION: return &ev->u.disposition.request_id;
+	case EV_EXTENSION_SET: return &ev->u.extension.request_id;
+	case EV_CERT_INTENT: return &ev->u.intent.request_id;
+	case EV_CERT_ISSUED: return &ev->u.issued.request_id;
+	case EV_KEY_ARCHIVED: return &ev->u.archive.request_id;
+	default: return NULL;
+	}
+}
+
+/* One entry of a batch: a single event, or a group in a child transaction so
+ * that a refused member leaves nothing of the group. LEDGER_EINVAL only fails
+ * this entry; LEDGER_EIO fails the whole batch (db_rc tells a deadlock, to retry,
+ * from a disk error). */
+static int batch_one(struct ledger *l, DB_TXN *txn, struct ledger_headrec *h,
+		     struct pending *p, int64_t now, int *db_rc)
+{
+	struct ledger_headrec saved = *h;
+	DB_TXN *child;
+	uint32_t rid = 0, *ref;
+	int rc = LEDGER_OK;
+
+	if (p->n == 1)
+		return event_one(l, txn, h, p->evs[0], p->hashes ? p->hashes[0] : NULL, now,
+				 db_rc, p->err, p->errlen);
+	if ((*db_rc = l->env->txn_begin(l->env, txn, &child, 0)) != 0) {
+		fail(p->err, p->errlen, *db_rc, "beginning a nested transaction");
+		return LEDGER_EIO;
+	}
+	for (size_t i = 0; i < p->n && rc == LEDGER_OK; i++) {
+		struct ledger_event *ev = p->evs[i];
+
+		if (rid != 0 && (ref = request_ref(ev)) != NULL && *ref == 0)
+			*ref = rid;
+		rc = event_one(l, child, h, ev, p->hashes ? p->hashes[i] : NULL, now, db_rc,
+			       p->err, p->errlen);
+		if (rc == LEDGER_OK && ev->type == EV_REQUEST_RECEIVED)
+			rid = ev->u.request.request_id;
+	}
+	if (rc == LEDGER_OK && (*db_rc = child->commit(child, 0)) != 0) {
+		fail(p->err, p->errlen, *db_rc, "committing a nested transaction");
+		return LEDGER_EIO;
+	}
+	if (rc != LEDGER_OK) {
+		child->abort(child);
+		*h = saved;
 	}
 	return rc;
 }
@@ -489,23 +542,39 @@ static void run_batch(struct ledger *l, struct pending *batch)
 int ledger_append(struct ledger *l, struct ledger_event *ev, uint8_t hash[LEDGER_HASH_LEN],
 		  char *err, size_t errlen)
 {
-	struct pending me = {ev, hash, err, errlen, LEDGER_EIO, 0, NULL};
+	return ledger_append_group(l, &ev, 1, (uint8_t(*)[LEDGER_HASH_LEN])hash, err, errlen);
+}
+
+int ledger_append_group(struct ledger *l, struct ledger_event **evs, size_t n,
+			uint8_t (*hashes)[LEDGER_HASH_LEN], char *err, size_t errlen)
+{
+	struct pending me = {evs, n, hashes, err, errlen, LEDGER_EIO, 0, NULL};
 
 	if (l->suspect) {
 		snprintf(err, errlen, "the journal's end and the head disagree: the ledger does "
 			 "not verify; appends refused");
 		return LEDGER_EIO;
 	}
-	if (ev->type == EV_REQUEST_RECEIVED && ev->u.request.request_id != 0) {
-		snprintf(err, errlen, "request ids are assigned by the ledger: send 0");
+	if (n == 0 || n > LEDGER_GROUP_MAX) {
+		snprintf(err, errlen, "a group has 1..%d events", LEDGER_GROUP_MAX);
 		return LEDGER_EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (evs[i]->type == EV_REQUEST_RECEIVED && evs[i]->u.request.request_id != 0) {
+			snprintf(err, errlen, "request ids are assigned by the ledger: send 0");
+			return LEDGER_EINVAL;
+		}
+		if (evs[i]->type == EV_REQUEST_RECEIVED && i != 0) {
+			snprintf(err, errlen, "a group's request-received event comes first");
+			return LEDGER_EINVAL;
+		}
 	}
 	pthread_mutex_lock(&l->mu);
 	*l->tail = &me;
 	l->tail = &me.next;
 	while (!me.done) {
 		struct pending *batch, *p;
-		size_t n = 0;
+		size_t taken = 0;
 
 		if (l->leader) {
 			pthread_cond_wait(&l->cv, &l->mu);
@@ -514,7 +583,7 @@ int ledger_append(struct ledger *l, struct ledger_event *ev, uint8_t hash[LEDGER
 		/* Lead: take up to LEDGER_BATCH_MAX queued appends, mine among them. */
 		l->leader = 1;
 		batch = l->queue;
-		for (p = batch; p->next != NULL && ++n < LEDGER_BATCH_MAX; p = p->next)
+		for (p = batch; p->next != NULL && ++taken < LEDGER_BATCH_MAX; p = p->next)
 			;
 		l->queue = p->next;
 		p->next = NULL;

@@ -68,6 +68,14 @@ void ledger_close(struct ledger *l);
 int ledger_append(struct ledger *l, struct ledger_event *ev, uint8_t hash[LEDGER_HASH_LEN],
 		  char *err, size_t errlen);
 
+/* Appends a group of events in one transaction of their own within the batch:
+ * all recorded or none (a refused member refuses the group). At most one
+ * request-received, first; later members with request id 0 refer to it. hashes
+ * (n of them) may be NULL. Same returns as ledger_append. */
+#define LEDGER_GROUP_MAX 4
+int ledger_append_group(struct ledger *l, struct ledger_event **evs, size_t n,
+			uint8_t (*hashes)[LEDGER_HASH_LEN], char *err, size_t errlen);
+
 /* The head: the last seq (0 when empty) and its record's hash. */
 void ledger_head(struct ledger *l, uint64_t *seq, uint8_t hash[LEDGER_HASH_LEN]);
 

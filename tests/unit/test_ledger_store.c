@@ -235,6 +235,74 @@ static void test_request_lifecycle(void **state)
 	ledger_close(l);
 }
 
+/* A group is recorded whole (later members' request id 0 naming the group's
+ * request) or not at all: a refused member leaves no trace, not even the
+ * request id it would have taken. */
+static void test_groups_all_or_nothing(void **state)
+{
+	static const uint8_t raw[] = "a request";
+	static const uint8_t s1[] = {0x11}, s2[] = {0x22};
+	struct ledger_event req, in, bad;
+	struct ledger_event *evs[2];
+	struct ledger_request_row row;
+	uint8_t hashes[2][LEDGER_HASH_LEN], head_hash[LEDGER_HASH_LEN];
+	uint64_t head;
+	struct ledger *l = open_ledger(LEDGER_NOSYNC);
+
+	(void)state;
+	assert_int_equal(genesis(l), LEDGER_OK);
+	base(&req, EV_REQUEST_RECEIVED);
+	req.u.request.format = FMT_PKCS10;
+	req.u.request.requester = "EXAMPLE\\alice";
+	req.u.request.raw.p = raw;
+	req.u.request.raw.len = sizeof(raw);
+	req.u.request.attributes = "";
+	base(&in, EV_CERT_INTENT);
+	in.u.intent.serial.p = s1;
+	in.u.intent.serial.len = sizeof(s1);
+	in.u.intent.not_before = 1000;
+	in.u.intent.not_after = 2000;
+	evs[0] = &req;
+	evs[1] = &in;
+	assert_int_equal(ledger_append_group(l, evs, 2, hashes, err, sizeof(err)), LEDGER_OK);
+	assert_int_equal(req.u.request.request_id, 1);
+	assert_int_equal(in.seq, req.seq + 1);
+	assert_int_equal(in.u.intent.request_id, 1); /* filled in from the group */
+	assert_memory_equal(in.prev, hashes[0], LEDGER_HASH_LEN);
+
+	/* The second member names request 99, which does not exist: nothing of the
+	 * group is kept. */
+	ledger_head(l, &head, head_hash);
+	req.u.request.request_id = 0;
+	base(&bad, EV_CERT_INTENT);
+	bad.u.intent.request_id = 99;
+	bad.u.intent.serial.p = s2;
+	bad.u.intent.serial.len = sizeof(s2);
+	bad.u.intent.not_before = 1000;
+	bad.u.intent.not_after = 2000;
+	evs[1] = &bad;
+	assert_int_equal(ledger_append_group(l, evs, 2, NULL, err, sizeof(err)), LEDGER_EINVAL);
+	{
+		uint64_t head2;
+		uint8_t hash2[LEDGER_HASH_LEN];
+
+		ledger_head(l, &head2, hash2);
+		assert_int_equal(head2, head);
+		assert_memory_equal(hash2, head_hash, LEDGER_HASH_LEN);
+	}
+	assert_int_equal(ledger_get_request(l, 2, &row), LEDGER_ENOTFOUND);
+	/* The next request still gets id 2, and the refused serial is free. */
+	assert_int_equal(request(l, "EXAMPLE\\bob"), 2);
+	assert_int_equal(intent(l, 2, s2, sizeof(s2)), LEDGER_OK);
+	/* Malformed groups: a request not first, too many members. */
+	evs[0] = &in;
+	evs[1] = &req;
+	assert_int_equal(ledger_append_group(l, evs, 2, NULL, err, sizeof(err)), LEDGER_EINVAL);
+	assert_int_equal(ledger_append_group(l, evs, 5, NULL, err, sizeof(err)), LEDGER_EINVAL);
+	expect_verified(l, 5);
+	ledger_close(l);
+}
+
 static void test_crl_numbers(void **state)
 {
 	static const uint8_t der[] = {0x30, 0x00};
@@ -398,6 +466,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_genesis_first_and_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_groups_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crl_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_appends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_sees_index_tampering, setup, teardown),
