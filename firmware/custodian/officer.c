@@ -12,17 +12,6 @@
 #include "firmware/custodian/proto.h"
 #include "platform/log.h"
 
-/* Extensions an officer may not set: they are the CA's to decide (a certificate
- * manager must not be able to make a CA certificate or change its key binding). */
-static const char *const reserved_oids[] = {
-	"2.5.29.19", /* basicConstraints */
-	"2.5.29.14", /* subjectKeyIdentifier */
-	"2.5.29.35", /* authorityKeyIdentifier */
-	"2.5.29.30", /* nameConstraints */
-	"2.5.29.36", /* policyConstraints */
-	"2.5.29.54", /* inhibitAnyPolicy */
-};
-
 /* The request row, or an HRESULT with msg. */
 static uint32_t get_row(struct admin *a, uint32_t id, struct ledger_request_row *row,
 			char *msg, size_t msglen)
@@ -147,6 +136,31 @@ static uint32_t load_exts(struct admin *a, uint32_t id, struct ext_set *x, char 
 	return 0;
 }
 
+/* The extensions the request asks for that the policy allows. 0 or -1 with msg. */
+static int request_asked(struct admin *a, const struct ledger_request_row *row,
+			 struct x509_req_ext out[X509_MAX_EXTRA_EXT], size_t *n, char *msg,
+			 size_t msglen)
+{
+	struct ledger_event ev;
+	uint8_t *rec;
+	size_t len;
+	char *strbuf = malloc(LEDGER_STRBUF);
+	int rc = -1;
+
+	*n = 0;
+	if (strbuf == NULL)
+		fatalx("out of memory");
+	if (record_get_record(a->sub->rec, row->seq_received, &rec, &len, msg, msglen) == 0) {
+		if (ledger_record_decode(rec, len, &ev, strbuf, LEDGER_STRBUF, msg, msglen) == 0 &&
+		    ev.type == EV_REQUEST_RECEIVED)
+			rc = policy_requested_extensions(&a->sub->policy, ev.u.request.raw.p,
+							 ev.u.request.raw.len, out, n, msg, msglen);
+		free(rec);
+	}
+	free(strbuf);
+	return rc;
+}
+
 uint32_t officer_detail(struct admin *a, uint32_t id, struct ipc_wbuf *w, char *msg,
 			size_t msglen)
 {
@@ -233,12 +247,10 @@ uint32_t officer_setext(struct admin *a, const char *op, uint32_t id, const char
 		snprintf(msg, msglen, "%s: not a dotted OID", oid);
 		return HR_E_INVALIDARG;
 	}
-	for (size_t i = 0; i < sizeof(reserved_oids) / sizeof(reserved_oids[0]); i++)
-		if (strcmp(oid, reserved_oids[i]) == 0) {
-			snprintf(msg, msglen, "extension %s is the CA's to set, not an officer's",
-				 oid);
-			return HR_E_ACCESSDENIED;
-		}
+	if (ext_reserved(oid)) {
+		snprintf(msg, msglen, "extension %s is the CA's to set, not an officer's", oid);
+		return HR_E_ACCESSDENIED;
+	}
 	if ((flags & ~(uint32_t)(ADM_EXT_CRITICAL | ADM_EXT_DISABLE)) != 0) {
 		snprintf(msg, msglen, "flags: 0, 1 (critical) or 2 (disabled)");
 		return HR_E_INVALIDARG;
@@ -281,8 +293,10 @@ uint32_t officer_resubmit(struct admin *a, const char *op, uint32_t id, struct i
 	struct ledger_request_row row;
 	struct x509_buf subject = {0}, spki = {0};
 	struct x509_ext_in in[X509_MAX_EXTRA_EXT];
+	struct x509_req_ext asked[X509_MAX_EXTRA_EXT];
 	struct issue_result res;
 	struct ext_set x;
+	size_t n_in, n_asked = 0;
 	uint32_t hr;
 
 	(void)op; /* journaled as the approver by the caller, before this runs */
@@ -295,13 +309,30 @@ uint32_t officer_resubmit(struct admin *a, const char *op, uint32_t id, struct i
 		x509_buf_free(&spki);
 		return hr;
 	}
+	if (request_asked(a, &row, asked, &n_asked, msg, msglen) != 0) {
+		ext_set_free(&x);
+		x509_buf_free(&subject);
+		x509_buf_free(&spki);
+		return HR_CERTSRV_E_BAD_REQUESTSUBJECT;
+	}
+	/* The officer's extensions first; the request's allowed ones for other OIDs. */
 	for (size_t i = 0; i < x.n; i++) {
 		in[i].oid = x.oid[i];
 		in[i].critical = (x.flags[i] & ADM_EXT_CRITICAL) != 0;
 		in[i].value = (x.flags[i] & ADM_EXT_DISABLE) ? NULL : x.value[i];
 		in[i].len = x.len[i];
 	}
-	if (submit_issue(a->sub, NULL, id, &subject, &spki, in, x.n, &res) != 0) {
+	n_in = x.n;
+	for (size_t i = 0; i < n_asked && n_in < X509_MAX_EXTRA_EXT; i++) {
+		int dup = 0;
+
+		for (size_t k = 0; k < x.n; k++)
+			dup |= strcmp(x.oid[k], asked[i].oid) == 0;
+		if (!dup)
+			in[n_in++] = (struct x509_ext_in){asked[i].oid, asked[i].critical,
+							  asked[i].value.data, asked[i].value.len};
+	}
+	if (submit_issue(a->sub, NULL, id, &subject, &spki, in, n_in, &res) != 0) {
 		snprintf(msg, msglen, "%s", res.message);
 		hr = HR_E_UNEXPECTED;
 	} else {
@@ -309,6 +340,7 @@ uint32_t officer_resubmit(struct admin *a, const char *op, uint32_t id, struct i
 		log_info("request %u resubmitted by %s: %s", id, op, res.message);
 	}
 	x509_buf_free(&res.cert);
+	x509_req_exts_free(asked, n_asked);
 	ext_set_free(&x);
 	x509_buf_free(&subject);
 	x509_buf_free(&spki);

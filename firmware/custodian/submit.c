@@ -15,8 +15,78 @@
 #define DEFAULT_DAYS 365
 #define MAX_DAYS 3650
 
+int ext_reserved(const char *oid)
+{
+	static const char *const reserved[] = {
+		"2.5.29.19", /* basicConstraints */
+		"2.5.29.14", /* subjectKeyIdentifier */
+		"2.5.29.35", /* authorityKeyIdentifier */
+		"2.5.29.30", /* nameConstraints */
+		"2.5.29.36", /* policyConstraints */
+		"2.5.29.54", /* inhibitAnyPolicy */
+	};
+
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (strcmp(oid, reserved[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int load_allow_list(const char *list, struct policy *p, char *err, size_t errlen)
+{
+	char buf[1024], *save = NULL;
+
+	if (strlen(list) >= sizeof(buf)) {
+		snprintf(err, errlen, "ca.conf: csr_extensions is too long");
+		return -1;
+	}
+	strcpy(buf, list);
+	for (char *t = strtok_r(buf, ", ", &save); t != NULL; t = strtok_r(NULL, ", ", &save)) {
+		if (p->n_allow == X509_MAX_EXTRA_EXT || strlen(t) >= sizeof(p->allow[0]) ||
+		    strspn(t, "0123456789.") != strlen(t) || ext_reserved(t)) {
+			snprintf(err, errlen, "ca.conf: csr_extensions: %s is not an OID a request "
+				 "may set (at most %d; never basicConstraints or key identifiers)",
+				 t, X509_MAX_EXTRA_EXT);
+			return -1;
+		}
+		strcpy(p->allow[p->n_allow++], t);
+	}
+	return 0;
+}
+
+int policy_requested_extensions(const struct policy *p, const uint8_t *raw, size_t len,
+				struct x509_req_ext out[X509_MAX_EXTRA_EXT], size_t *n,
+				char *err, size_t errlen)
+{
+	struct x509_req_ext all[2 * X509_MAX_EXTRA_EXT];
+	size_t got = 0;
+
+	*n = 0;
+	if (p->n_allow == 0)
+		return 0; /* nothing allowed: nothing to read */
+	if (x509_csr_requested_extensions(raw, len, all, 2 * X509_MAX_EXTRA_EXT, &got, err,
+					  errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < got; i++) {
+		int keep = 0;
+
+		for (size_t k = 0; k < p->n_allow && !keep; k++)
+			keep = strcmp(all[i].oid, p->allow[k]) == 0;
+		for (size_t k = 0; k < *n && keep; k++)
+			keep = strcmp(out[k].oid, all[i].oid) != 0; /* first of an OID only */
+		if (keep) {
+			out[(*n)++] = all[i];
+			all[i].value = (struct x509_buf){0};
+		}
+	}
+	x509_req_exts_free(all, got);
+	return 0;
+}
+
 int policy_load(const struct ca *ca, struct policy *p, char *err, size_t errlen)
 {
+	const char *allow = conf_get(&ca->conf, "csr_extensions");
+
 	const char *mode = conf_get(&ca->conf, "policy");
 	const char *days = conf_get(&ca->conf, "validity_days");
 	char *end;
@@ -24,6 +94,9 @@ int policy_load(const struct ca *ca, struct policy *p, char *err, size_t errlen)
 
 	p->auto_issue = 0;
 	p->days = DEFAULT_DAYS;
+	p->n_allow = 0;
+	if (allow != NULL && load_allow_list(allow, p, err, errlen) != 0)
+		return -1;
 	if (mode != NULL && strcmp(mode, "issue") == 0)
 		p->auto_issue = 1;
 	else if (mode != NULL && strcmp(mode, "pend") != 0) {
@@ -284,11 +357,24 @@ unrecorded:
 /* Builds, records, signs, records, answers. A certificate that could not be
  * recorded is never released. */
 static void issue(struct service *s, struct submit_ctx *c, uint32_t id, struct ledger_event *req,
-		  const struct x509_buf *subject, const struct x509_buf *spki)
+		  uint32_t format, const struct x509_buf *subject, const struct x509_buf *spki)
 {
+	struct x509_req_ext asked[X509_MAX_EXTRA_EXT];
+	struct x509_ext_in in[X509_MAX_EXTRA_EXT];
 	struct issue_result r;
+	size_t n = 0;
+	char err[512];
 
-	if (submit_issue(c, req, 0, subject, spki, NULL, 0, &r) != 0) {
+	if (format == FMT_PKCS10 &&
+	    policy_requested_extensions(&c->policy, req->u.request.raw.p, req->u.request.raw.len,
+					asked, &n, err, sizeof(err)) != 0) {
+		decide(s, c, id, req, 0, DISP_FAILED, HR_CERTSRV_E_BAD_REQUESTSUBJECT, err);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		in[i] = (struct x509_ext_in){asked[i].oid, asked[i].critical, asked[i].value.data,
+					     asked[i].value.len};
+	if (submit_issue(c, req, 0, subject, spki, in, n, &r) != 0) {
 		if (r.refused)
 			service_reply_error(s, CUST_ERROR, id, HR_E_INVALIDARG, r.message);
 		else
@@ -298,6 +384,7 @@ static void issue(struct service *s, struct submit_ctx *c, uint32_t id, struct l
 			     r.cert.len);
 	}
 	x509_buf_free(&r.cert);
+	x509_req_exts_free(asked, n);
 }
 
 /* The policy's checks on what the request asks for; 0, or an HRESULT and message. */
@@ -368,7 +455,7 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 	else if (!c->policy.auto_issue)
 		decide(s, c, m->hdr.id, &ev, 0, DISP_PENDING, 0, "Taken Under Submission");
 	else
-		issue(s, c, m->hdr.id, &ev, &subject, &spki);
+		issue(s, c, m->hdr.id, &ev, format, &subject, &spki);
 }
 
 void handle_retrieve(struct service *s, struct submit_ctx *c, const struct ipc_msg *m)

@@ -12,7 +12,22 @@
 struct policy {
 	int auto_issue;
 	unsigned days;
+	/* csr_extensions = OID,OID...: the extensions a request may ask for and get
+	 * (its extensionRequest); all others are dropped. Empty by default. */
+	char allow[X509_MAX_EXTRA_EXT][128];
+	size_t n_allow;
 };
+
+/* 1 for the extensions that are the CA's alone to write (basicConstraints, key
+ * identifiers, name and policy constraints): neither a request nor an officer
+ * sets them. */
+int ext_reserved(const char *oid);
+
+/* The extensions raw (a PKCS#10 request) asks for that the policy allows, into
+ * out (values malloc()ed: free with x509_req_exts_free). 0 or -1 with err. */
+int policy_requested_extensions(const struct policy *p, const uint8_t *raw, size_t len,
+				struct x509_req_ext out[X509_MAX_EXTRA_EXT], size_t *n,
+				char *err, size_t errlen);
 
 struct props;
 

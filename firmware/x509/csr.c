@@ -152,3 +152,97 @@ int x509_csr_verify(const uint8_t *der, size_t len, struct x509_buf *subject,
 	}
 	return rc;
 }
+
+/* The extensionRequest attribute's values: each one Extensions, read into out. */
+static int read_requested(const uint8_t *ext_der, size_t ext_len, struct x509_req_ext *out,
+			  size_t max, size_t *n, char *err, size_t errlen)
+{
+	asn1_node e = NULL;
+	char path[64];
+	int count = 0, rc = 0;
+
+	if (asn1_decode("PKIX.Extensions", ext_der, ext_len, &e, err, errlen) != 0)
+		return -1;
+	if (asn1_number_of_elements(e, "", &count) != ASN1_SUCCESS)
+		count = 0;
+	for (int i = 1; i <= count && rc == 0; i++) {
+		struct x509_req_ext *x;
+		uint8_t *v = NULL;
+		int vl = 0;
+
+		if (*n == max) {
+			x509i_err(err, errlen, "csr: more than %zu requested extensions", max);
+			rc = -1;
+			break;
+		}
+		x = &out[*n];
+		memset(x, 0, sizeof(*x));
+		snprintf(path, sizeof(path), "?%d.extnID", i);
+		if (x509i_read_str(e, path, x->oid, sizeof(x->oid)) != 0) {
+			x509i_err(err, errlen, "csr: requested extension %d has no OID", i);
+			rc = -1;
+			break;
+		}
+		snprintf(path, sizeof(path), "?%d.critical", i);
+		if (x509i_read_bool(e, path, &x->critical) != 0)
+			x->critical = 0;
+		snprintf(path, sizeof(path), "?%d.extnValue", i);
+		if (asn1_read_alloc(e, path, &v, &vl) != 0 || vl <= 0) {
+			x509i_err(err, errlen, "csr: requested extension %s has no value", x->oid);
+			rc = -1;
+			break;
+		}
+		x->value.data = v;
+		x->value.len = (size_t)vl;
+		(*n)++;
+	}
+	asn1_delete_structure(&e);
+	return rc;
+}
+
+int x509_csr_requested_extensions(const uint8_t *der, size_t len, struct x509_req_ext *out,
+				  size_t max, size_t *n, char *err, size_t errlen)
+{
+	asn1_node node = NULL;
+	char path[96], oid[X509I_OID_MAX];
+	int count = 0, rc = 0;
+
+	*n = 0;
+	if (der == NULL || len == 0 || len > X509I_MAX_DER) {
+		x509i_err(err, errlen, "csr: empty or larger than %u bytes", X509I_MAX_DER);
+		return -1;
+	}
+	if (asn1_decode("PKIX.CertificationRequest", der, len, &node, err, errlen) != 0)
+		return -1;
+	if (asn1_number_of_elements(node, "certificationRequestInfo.attributes", &count) !=
+	    ASN1_SUCCESS)
+		count = 0;
+	for (int i = 1; i <= count && rc == 0; i++) {
+		struct x509_buf v = {0};
+
+		snprintf(path, sizeof(path), "certificationRequestInfo.attributes.?%d.type", i);
+		if (x509i_read_str(node, path, oid, sizeof(oid)) != 0 ||
+		    strcmp(oid, OID_EXTENSION_REQUEST) != 0)
+			continue;
+		snprintf(path, sizeof(path), "certificationRequestInfo.attributes.?%d.values.?1", i);
+		if (x509i_slice_copy(node, der, len, path, &v) != 0) {
+			x509i_err(err, errlen, "csr: extensionRequest without a value");
+			rc = -1;
+			break;
+		}
+		rc = read_requested(v.data, v.len, out, max, n, err, errlen);
+		x509_buf_free(&v);
+	}
+	asn1_delete_structure(&node);
+	if (rc != 0) {
+		x509_req_exts_free(out, *n);
+		*n = 0;
+	}
+	return rc;
+}
+
+void x509_req_exts_free(struct x509_req_ext *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		x509_buf_free(&e[i].value);
+}

@@ -246,6 +246,19 @@ void x509_crl_info_free(struct x509_crl_info *ci);
 int x509_crl_verify_signature(const struct x509_crl_info *crl, const uint8_t *issuer_spki,
 			      size_t issuer_spki_len, char *err, size_t errlen);
 
+/* The extensions a PKCS#10 request asks for (its extensionRequest attribute,
+ * 1.2.840.113549.1.9.14), at most max, in order. Each value is the extnValue's
+ * contents (malloc()ed). Does not check the signature (x509_csr_verify does).
+ * 0, or -1 with err and nothing returned. */
+struct x509_req_ext {
+	char oid[128];
+	int critical;
+	struct x509_buf value;
+};
+int x509_csr_requested_extensions(const uint8_t *der, size_t len, struct x509_req_ext *out,
+				  size_t max, size_t *n, char *err, size_t errlen);
+void x509_req_exts_free(struct x509_req_ext *e, size_t n);
+
 /* ---- PEM ---- */
 
 /* Writes "-----BEGIN <label>-----" base64 lines of 64 "-----END <label>-----". */

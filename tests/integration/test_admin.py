@@ -291,3 +291,41 @@ def test_crls_are_published_automatically(ca, tmp_path):
     journal = run(BIN / "ca-ledger", "show", "--data", ca["data"]).stdout
     assert re.search(r"crl-published CA number=1$", journal, re.M), journal
     assert re.search(r"crl-published CA number=\d+ delta$", journal, re.M), journal
+
+
+def csr_with_exts(tmp, name):
+    out = tmp / f"{name}.der"
+    run("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+        "-nodes", "-keyout", tmp / f"{name}.key", "-subj", f"/CN={name}", "-addext",
+        "subjectAltName=DNS:www.example.org", "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "extendedKeyUsage=serverAuth", "-outform", "DER", "-out", out)
+    return out.read_bytes()
+
+
+@pytest.mark.parametrize("allow", ["", "2.5.29.17"])
+def test_requested_extensions_follow_the_allow_list(ca, allow):
+    """Extensions a request asks for are dropped unless ca.conf's csr_extensions
+    lists them; basicConstraints can never be listed."""
+    conf = ca["data"] / "ca.conf"
+    base_conf = conf.read_text().replace("policy = pend\n", "policy = issue\n")
+    conf.write_text(base_conf + (f"csr_extensions = {allow}\n" if allow else ""))
+    a = ic.Appliance(ca["data"], ca["token"].pin_file)
+    try:
+        dce = ic.connect(ic.lookup(a.epm_port))
+        rv, rid, disp, _, cert, msg = ic.cert_server_request(
+            dce, CA_NAME, csr_with_exts(ca["tmp"], "www.example.org"))
+        dce.disconnect()
+    finally:
+        a.stop()
+    assert (rv, disp) == (0, 3), msg
+    crt = pem_of(ca["tmp"], "www.crt", cert)
+    run("openssl", "verify", "-x509_strict", "-CAfile", ca["data"] / "ca.crt", crt)
+    text = run("openssl", "x509", "-in", crt, "-noout", "-text").stdout
+    assert ("DNS:www.example.org" in text) == bool(allow), text
+    assert "CA:TRUE" not in text and "TLS Web Server Authentication" not in text
+    # A reserved extension cannot be allowed: the custodian refuses to start, and
+    # with it the appliance.
+    conf.write_text(base_conf + "csr_extensions = 2.5.29.17,2.5.29.19\n")
+    p = run(BIN / "cad", "--data", ca["data"], "--pin-file", ca["token"].pin_file, "--epm",
+            "127.0.0.1:0", "--icpr", "127.0.0.1:0", check=False, timeout=60)
+    assert p.returncode != 0 and "csr_extensions: 2.5.29.19" in p.stderr, p.stderr

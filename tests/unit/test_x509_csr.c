@@ -171,6 +171,47 @@ static void test_unknown_attributes(void **state)
 	x509_buf_free(&spki);
 }
 
+/* The extensions a request asks for, as openssl writes them (-addext). */
+static void test_requested_extensions(void **state)
+{
+	struct x509_req_ext ext[4];
+	struct x509_buf der, spki;
+	size_t n = 99;
+	/* SAN dNSName host.example: 30 0e 82 0c "host.example" */
+	static const uint8_t san[] = {0x30, 0x0e, 0x82, 0x0c, 'h', 'o', 's', 't', '.', 'e',
+				      'x', 'a', 'm', 'p', 'l', 'e'};
+
+	(void)state;
+	openssl_csr("p256", "-subj /CN=ext -addext subjectAltName=DNS:host.example "
+			    "-addext basicConstraints=critical,CA:TRUE", &der, &spki);
+	assert_int_equal(x509_csr_requested_extensions(der.data, der.len, ext, 4, &n, err,
+						       sizeof err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(ext[0].oid, "2.5.29.17");
+	assert_int_equal(ext[0].critical, 0);
+	assert_int_equal(ext[0].value.len, sizeof(san));
+	assert_memory_equal(ext[0].value.data, san, sizeof(san));
+	assert_string_equal(ext[1].oid, "2.5.29.19");
+	assert_int_equal(ext[1].critical, 1);
+	x509_req_exts_free(ext, n);
+	/* More than max: refused, nothing returned. */
+	assert_int_equal(x509_csr_requested_extensions(der.data, der.len, ext, 1, &n, err,
+						       sizeof err), -1);
+	assert_int_equal(n, 0);
+	x509_buf_free(&der);
+	x509_buf_free(&spki);
+	/* No extensionRequest: none. */
+	openssl_csr("p256", "-subj /CN=plain", &der, &spki);
+	assert_int_equal(x509_csr_requested_extensions(der.data, der.len, ext, 4, &n, err,
+						       sizeof err), 0);
+	assert_int_equal(n, 0);
+	/* Garbage: refused. */
+	assert_int_equal(x509_csr_requested_extensions(der.data, der.len / 2, ext, 4, &n, err,
+						       sizeof err), -1);
+	x509_buf_free(&der);
+	x509_buf_free(&spki);
+}
+
 static void test_rejects(void **state)
 {
 	struct x509_buf der, spki, subject = {0};
@@ -219,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_openssl_rsa),
 		cmocka_unit_test(test_openssl_ec),
 		cmocka_unit_test(test_unknown_attributes),
+		cmocka_unit_test(test_requested_extensions),
 		cmocka_unit_test(test_rejects),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
