@@ -44,6 +44,18 @@ class Token:
                    "--login", "--pin", self.pin, *args, check=check, env=env)
 
 
+@pytest.fixture(autouse=True)
+def _service_users_reach(tmp_path):
+    """As root, cad runs the ledger and the custodian as their own users, which
+    must pass through the directories above their data (pytest makes them 0700):
+    search permission only, as on the appliance's /data."""
+    if os.geteuid() == 0:
+        for d in [tmp_path, *tmp_path.parents]:
+            if d == Path("/tmp") or d == d.parent:
+                break
+            d.chmod(d.stat().st_mode | 0o011)
+
+
 @pytest.fixture
 def token(tmp_path):
     return Token(tmp_path / "token", "test-ca")
