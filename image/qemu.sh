@@ -34,7 +34,11 @@ if [ -n "$export_disk" ]; then
     set -- "$@" -drive "file=$export_disk,format=raw,if=virtio"
 fi
 # restrict=on: the guest reaches nothing but the forwarded ports' peers.
-exec qemu-system-x86_64 "$@" \
+set -- "$@" \
     -netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$epm-:135,hostfwd=tcp:127.0.0.1:$icpr-:$icpr" \
     -device virtio-net-pci,netdev=n0,romfile= \
-    -device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04
+case "${CONSOLE:-mon:stdio}" in
+*stdio*) exec qemu-system-x86_64 "$@" ;;          # the terminal is the console
+*) exec qemu-system-x86_64 "$@" </dev/null ;;
+esac

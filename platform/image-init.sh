@@ -116,8 +116,10 @@ run_cad() {
     fi
     export_ca
     icpr=$(cmdline ca.icpr_port)
+    selftest=
+    [ "${SANDBOX_SELFTEST:-1}" = 1 ] && selftest=--sandbox-selftest
     exec cad --data $DATA --pin-file $TOKEN/user.pin --epm "0.0.0.0:$EPM_PORT" \
-        --icpr "0.0.0.0:${icpr:-$ICPR_PORT}" > /dev/console 2>&1
+        --icpr "0.0.0.0:${icpr:-$ICPR_PORT}" $selftest > /dev/console 2>&1
 }
 
 # A line-oriented command channel for scripting the guest (system tests): each

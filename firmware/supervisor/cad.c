@@ -4,6 +4,12 @@
  * untrusted data (OpenBSD's parent processes are the model).
  *
  *   cad --data DIR [--pin-file FILE] [--epm ADDR:PORT] [--icpr ADDR:PORT]
+ *       [--sandbox-selftest]
+ *
+ * --sandbox-selftest (the appliance image, at every boot): the first worker opens
+ * a file once its sandbox is up, which the seccomp filter must punish with SIGSYS;
+ * cad then starts the real worker. Any other end stops the appliance: a worker
+ * whose filter does not hold is not put on the network.
  *
  *          epm/icpr listening sockets           worker channel (fresh per start)
  *   cad ──────────────────────────────► ca-worker ◄──────────────► ca-custodian
@@ -54,6 +60,7 @@ struct cad {
 	char bindir[PATH_MAX];
 	int epm_fd, icpr_fd, icpr_port, epm_port;
 	int enforce_encryption; /* ca.conf icpr_enforce_encryption (default 1) */
+	int selftest;            /* --sandbox-selftest: the first worker's is pending */
 	int pin_fd;              /* as root: the PIN file, opened before the custodian drops */
 	uid_t cust_uid;          /* as root: the custodian's user and group */
 	gid_t cust_gid;
@@ -72,7 +79,7 @@ static void on_signal(int sig)
 static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr, "usage: cad --data DIR [--pin-file FILE] [--epm ADDR:PORT] "
-			"[--icpr ADDR:PORT]\n");
+			"[--icpr ADDR:PORT] [--sandbox-selftest]\n");
 	exit(2);
 }
 
@@ -170,6 +177,10 @@ static void start_worker(struct cad *c)
 	argv[n++] = eport;
 	if (!c->enforce_encryption)
 		argv[n++] = "--no-enforce-encryption";
+	if (c->selftest) {
+		argv[n++] = "--selftest-open";
+		argv[n++] = "/";
+	}
 	if (geteuid() == 0) {
 		argv[n++] = "--user";
 		argv[n++] = WORKER_USER;
@@ -288,6 +299,18 @@ static int supervise(struct cad *c)
 			return shutdown_all(c, 1);
 		}
 		c->worker = 0;
+		if (c->selftest) {
+			c->selftest = 0;
+			if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS) {
+				log_warnx("sandbox self-test failed: the worker was not killed "
+					  "by the seccomp filter: stopping");
+				return shutdown_all(c, 1);
+			}
+			log_info("sandbox self-test passed: a forbidden open() killed the "
+				 "worker (SIGSYS); starting it again");
+			start_worker(c);
+			continue;
+		}
 		if (time(NULL) - window > 60) {
 			window = time(NULL);
 			restarts = 0;
@@ -456,7 +479,7 @@ int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{"data", 1, 0, 'd'}, {"pin-file", 1, 0, 'p'}, {"epm", 1, 0, 'e'},
-		{"icpr", 1, 0, 'i'}, {0, 0, 0, 0},
+		{"icpr", 1, 0, 'i'}, {"sandbox-selftest", 0, 0, 's'}, {0, 0, 0, 0},
 	};
 	static char epm_default[32], icpr_default[32];
 	struct cad c;
@@ -476,6 +499,7 @@ int main(int argc, char **argv)
 		case 'p': c.pin_file = optarg; break;
 		case 'e': c.epm = optarg; break;
 		case 'i': c.icpr = optarg; break;
+		case 's': c.selftest = 1; break;
 		default: usage();
 		}
 	}
