@@ -20,7 +20,8 @@ TOKEN=/data/token
 DATA_DISK=/dev/vdb
 EXPORT_DISK=/dev/vdc
 
-say() { echo "ca-image: $*" > /dev/console; }
+# Seconds since the kernel started, for the boot-time figures in image/README.md.
+say() { echo "ca-image: [$(cut -d" " -f1 /proc/uptime)] $*" > /dev/console; }
 
 cmdline() { # the value of kernel argument $1=, or nothing
     for a in $(cat /proc/cmdline); do
@@ -118,6 +119,7 @@ run_cad() {
     icpr=$(cmdline ca.icpr_port)
     selftest=
     [ "${SANDBOX_SELFTEST:-1}" = 1 ] && selftest=--sandbox-selftest
+    say "starting cad"
     exec cad --data $DATA --pin-file $TOKEN/user.pin --epm "0.0.0.0:$EPM_PORT" \
         --icpr "0.0.0.0:${icpr:-$ICPR_PORT}" $selftest > /dev/console 2>&1
 }
