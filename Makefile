@@ -2,7 +2,9 @@
 #
 #   make            build everything under build/ (binaries in build/bin/)
 #   make check      install dependencies, build, run every test (unit, integration)
-#   make run        install, build, provision a demo SoftHSM token and CA, show it
+#   make run        install, build the image, boot the appliance in QEMU (image/)
+#   make run-host   the appliance on the host instead (demo token and CA, build/demo)
+#   make image      the appliance image only (build/image/)
 #   make SANITIZE=1 check   the suites with ASan/UBSan only, built under build/san/
 #   make fuzz-smoke  every fuzz target for FUZZ_TIME seconds (tests/fuzz/README.md)
 #   make defconfig | olddefconfig | menuconfig
@@ -98,6 +100,8 @@ include tests/unit/unit.mk
 include tests/bench/bench.mk
 include tests/fuzz/fuzz.mk
 include tests/integration/integration.mk
+include image/image.mk
+include tests/system/system.mk
 
 all: $(ALL_BINS)
 
@@ -121,6 +125,7 @@ check: $(DEPS_STAMP)
 	$(MAKE) check-unit check-integration
 	$(MAKE) SANITIZE=1 check-unit check-integration
 	$(MAKE) FUZZ_TIME=$(CHECK_FUZZ_TIME) fuzz-smoke
+	$(MAKE) check-system
 endif
 CHECK_FUZZ_TIME ?= 5
 
@@ -135,8 +140,8 @@ bench: $(ALL_BINS) $(BENCH_BINS)
 
 # ---- demo ----------------------------------------------------------------------
 run: $(DEPS_STAMP)
-	$(MAKE) all
-	platform/run-demo.sh $(abspath $(BUILD)) build/demo
+	$(MAKE) image
+	image/run.sh $(IMAGE_BUILD) $(IMAGE_DIR) build/run
 
 clean:
 	rm -rf build/obj build/bin build/lib build/gen build/tests build/san build/fuzz build/config.h

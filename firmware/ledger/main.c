@@ -13,7 +13,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
+#include <dirent.h>
+#include <unistd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -210,6 +213,48 @@ static void lock_or_die(const struct opts *o)
 		fatalx("another ca-ledger is serving %s: refusing to start a second one", o->dir);
 }
 
+/* Run by root (cad on the appliance, caadm or an operator on the console) on a
+ * ledger that belongs to a service user (cad gives DATA/ledger to ca-ledger), the
+ * ledger becomes that user before it opens anything: files it creates stay the
+ * owner's, so the service can always open them again. Its region home is handed
+ * over too: an earlier run as root (the ceremony's genesis) leaves it root's, and
+ * make_home() refuses a home that is not the caller's. */
+static void become_ledger_owner(const char *dir)
+{
+	char path[PATH_MAX], id[17] = "";
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, LEDGER_DIR);
+	if (geteuid() != 0 || lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid == 0)
+		return;
+	snprintf(path, sizeof(path), "%s/%s/region-id", dir, LEDGER_DIR);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+		n = read(fd, id, 16);
+		close(fd);
+		id[n == 16 ? 16 : 0] = 0;
+	}
+	if (id[0] != 0 && strspn(id, "0123456789abcdef") == 16) {
+		DIR *d;
+		struct dirent *e;
+
+		snprintf(path, sizeof(path), "%s/ca-ledger-%s", CONFIG_LEDGER_REGION_DIR, id);
+		if ((d = opendir(path)) != NULL) {
+			/* The home and its region files, never following a link. */
+			while ((e = readdir(d)) != NULL)
+				if (strcmp(e->d_name, "..") != 0 &&
+				    fchownat(dirfd(d), e->d_name, st.st_uid, st.st_gid,
+					     AT_SYMLINK_NOFOLLOW) != 0)
+					fatal("%s/%s", path, e->d_name);
+			closedir(d);
+		}
+	}
+	if (setgroups(0, NULL) != 0 || setgid(st.st_gid) != 0 || setuid(st.st_uid) != 0 ||
+	    setuid(0) == 0)
+		fatalx("cannot become the ledger's owner (uid %d)", (int)st.st_uid);
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -222,6 +267,7 @@ int main(int argc, char **argv)
 		usage();
 	verb = argv[1];
 	parse(argc - 1, argv + 1, &o);
+	become_ledger_owner(o.dir);
 	if (strcmp(verb, "genesis") == 0)
 		return cmd_genesis(&o);
 	if (strcmp(verb, "verify") == 0)

@@ -2,6 +2,8 @@
 #include "firmware/operator/operator.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,9 +178,11 @@ int operator_db_save(const char *dir, const struct operator_db *db, char *err, s
 	size_t used = 0, cap = (db->n + 1) * LINE_MAX_LEN;
 	int rc;
 
-	if (snprintf(path, sizeof(path), "%s/%s", dir, OPERATOR_FILE) >= (int)sizeof(path) ||
+	if (snprintf(path, sizeof(path), "%s/%s", dir, OPERATOR_DIR) >= (int)sizeof(path) ||
+	    (mkdir(path, 0700) != 0 && errno != EEXIST) ||
+	    snprintf(path, sizeof(path), "%s/%s", dir, OPERATOR_FILE) >= (int)sizeof(path) ||
 	    (text = malloc(cap)) == NULL) {
-		snprintf(err, errlen, "cannot save the operators");
+		snprintf(err, errlen, "%s: cannot save the operators", path);
 		return -1;
 	}
 	used = (size_t)snprintf(text, cap, "# CA operators: name roles iterations salt hash "

@@ -5,7 +5,8 @@
  * (approve, deny, set an extension, revoke) and the auditor (read and verify the
  * journal). No operator is auditor together with another role.
  *
- * The operator file (DATA/operators, mode 0600, owned by the custodian) holds one
+ * The operator file (DATA/operators/db, mode 0600, in a 0700 directory the
+ * custodian owns) holds one
  * line per operator:
  *
  *   NAME ROLES ITERATIONS SALT_HEX HASH_HEX
@@ -27,7 +28,8 @@ enum operator_role {
 	ROLE_ALL = ROLE_ADMIN | ROLE_OFFICER | ROLE_AUDITOR,
 };
 
-#define OPERATOR_FILE "operators"
+#define OPERATOR_DIR "operators"     /* DATA/operators/, the custodian's (0700) */
+#define OPERATOR_FILE "operators/db"
 #define OPERATOR_NAME_MAX 64
 #define OPERATOR_MAX 64
 #define OPERATOR_PASS_MIN 8

@@ -4,6 +4,12 @@
  * untrusted data (OpenBSD's parent processes are the model).
  *
  *   cad --data DIR [--pin-file FILE] [--epm ADDR:PORT] [--icpr ADDR:PORT]
+ *       [--sandbox-selftest]
+ *
+ * --sandbox-selftest (the appliance image, at every boot): the first worker opens
+ * a file once its sandbox is up, which the seccomp filter must punish with SIGSYS;
+ * cad then starts the real worker. Any other end stops the appliance: a worker
+ * whose filter does not hold is not put on the network.
  *
  *          epm/icpr listening sockets           worker channel (fresh per start)
  *   cad ──────────────────────────────► ca-worker ◄──────────────► ca-custodian
@@ -16,12 +22,18 @@
  * started, restarted and stopped together (ca-auth first, the worker last).
  *
  * Started as root, the worker is told to drop to its own user in an empty chroot
- * (it does so itself after start-up, then loads its seccomp filter); run as an
- * ordinary user everything keeps that user. */
+ * (it does so itself after start-up, then loads its seccomp filter), the custodian
+ * runs as ca-custodian (the PIN file is opened here and handed over as a
+ * descriptor) and the ledger as ca-ledger (the owner cad gives DATA/ledger; the
+ * ledger becomes it itself, see become_ledger_owner()); run as an ordinary user
+ * everything keeps that user. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
+#include <grp.h>
+#include <libgen.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <pwd.h>
@@ -38,6 +50,7 @@
 
 #include "config.h"
 #include "firmware/custodian/admin_proto.h"
+#include "firmware/operator/operator.h"
 #include "firmware/custodian/proto.h"
 #include "platform/conf.h"
 #include "platform/ipc.h"
@@ -45,6 +58,8 @@
 
 #define WORKER_USER "ca-worker"
 #define WORKER_CHROOT "/var/empty"
+#define LEDGER_USER "ca-ledger"
+#define CUSTODIAN_USER "ca-custodian"
 #define RESTARTS_PER_MINUTE 10
 
 struct cad {
@@ -53,6 +68,10 @@ struct cad {
 	int epm_fd, icpr_fd, icpr_port, epm_port;
 	int enforce_encryption; /* ca.conf icpr_enforce_encryption (default 1) */
 	int allow_anonymous, no_rpc; /* ca.conf icpr_allow_anonymous, icpr_no_rpc (default 0) */
+	int selftest;            /* --sandbox-selftest: the first worker's is pending */
+	int pin_fd;              /* as root: the PIN file, opened before the custodian drops */
+	uid_t cust_uid;          /* as root: the custodian's user and group */
+	gid_t cust_gid;
 	struct ipc_chan control; /* to the custodian */
 	pid_t ledger, custodian, worker, auth;
 	char admin_path[PATH_MAX]; /* the console's socket, removed at the end */
@@ -69,7 +88,7 @@ static void on_signal(int sig)
 static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr, "usage: cad --data DIR [--pin-file FILE] [--epm ADDR:PORT] "
-			"[--icpr ADDR:PORT]\n");
+			"[--icpr ADDR:PORT] [--sandbox-selftest]\n");
 	exit(2);
 }
 
@@ -105,8 +124,10 @@ static int listen_on(const char *spec, int *port_out)
 	return fd;
 }
 
-/* Forks and execs bindir/prog with argv; fds[i] becomes descriptor 3 + i. */
-static pid_t spawn(struct cad *c, const char *prog, char *const argv[], const int *fds, int n)
+/* Forks and execs bindir/prog with argv; fds[i] becomes descriptor 3 + i. With
+ * uid != 0 (cad is root) the child becomes uid/gid before exec. */
+static pid_t spawn(struct cad *c, const char *prog, char *const argv[], const int *fds, int n,
+		   uid_t uid, gid_t gid)
 {
 	char path[PATH_MAX + 32];
 	pid_t pid;
@@ -127,6 +148,11 @@ static pid_t spawn(struct cad *c, const char *prog, char *const argv[], const in
 	closefrom(3 + n);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
+	if (uid != 0 && (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0 ||
+			 setuid(0) == 0)) {
+		fprintf(stderr, "cad: cannot become uid %d for %s\n", (int)uid, prog);
+		_exit(127);
+	}
 	execv(path, argv);
 	fprintf(stderr, "cad: cannot run %s: %s\n", path, strerror(errno));
 	_exit(127);
@@ -150,7 +176,7 @@ static void start_worker(struct cad *c)
 		fatal("socketpair");
 	c->auth = spawn(c, "ca-auth",
 			(char *[]){"ca-auth", "--fd", "3", "--data", (char *)c->dir, NULL},
-			(int[]){apair[1]}, 1);
+			(int[]){apair[1]}, 1, 0, 0);
 	close(apair[1]);
 	snprintf(port, sizeof(port), "%d", c->icpr_port);
 	snprintf(eport, sizeof(eport), "%d", c->epm_port);
@@ -173,6 +199,10 @@ static void start_worker(struct cad *c)
 		argv[n++] = "--allow-anonymous";
 	if (c->no_rpc)
 		argv[n++] = "--no-rpc";
+	if (c->selftest) {
+		argv[n++] = "--selftest-open";
+		argv[n++] = "/";
+	}
 	if (geteuid() == 0) {
 		argv[n++] = "--user";
 		argv[n++] = WORKER_USER;
@@ -183,7 +213,7 @@ static void start_worker(struct cad *c)
 		fatalx("internal error: too many worker arguments");
 	argv[n] = NULL;
 	c->worker = spawn(c, "ca-worker", argv,
-			  (int[]){pair[0], c->epm_fd, c->icpr_fd, apair[0]}, 4);
+			  (int[]){pair[0], c->epm_fd, c->icpr_fd, apair[0]}, 4, 0, 0);
 	close(pair[0]);
 	close(apair[0]);
 	log_info("worker started (pid %d)", (int)c->worker);
@@ -225,22 +255,33 @@ static void start(struct cad *c)
 	c->ledger = spawn(c, "ca-ledger",
 			  (char *[]){"ca-ledger", "serve", "--data", (char *)c->dir, "--fd", "3",
 				     NULL},
-			  (int[]){lpair[0]}, 1);
-	if (c->pin_file != NULL)
+			  (int[]){lpair[0]}, 1, 0, 0);
+	if (c->pin_fd >= 0) /* as root: the descriptor cad opened */
+		c->custodian = spawn(c, "ca-custodian",
+				     (char *[]){"ca-custodian", "serve", "--data", (char *)c->dir,
+						"--ledger-fd", "3", "--control-fd", "4",
+						"--admin-fd", "5", "--pin-fd", "6", NULL},
+				     (int[]){lpair[1], cpair[1], afd, c->pin_fd}, 4, c->cust_uid,
+				     c->cust_gid);
+	else if (c->pin_file != NULL)
 		c->custodian = spawn(c, "ca-custodian",
 				     (char *[]){"ca-custodian", "serve", "--data", (char *)c->dir,
 						"--ledger-fd", "3", "--control-fd", "4",
 						"--admin-fd", "5", "--pin-file", (char *)c->pin_file,
 						NULL},
-				     (int[]){lpair[1], cpair[1], afd}, 3);
+				     (int[]){lpair[1], cpair[1], afd}, 3, c->cust_uid, c->cust_gid);
 	else /* the PIN from the terminal cad runs on */
 		c->custodian = spawn(c, "ca-custodian",
 				     (char *[]){"ca-custodian", "serve", "--data", (char *)c->dir,
 						"--ledger-fd", "3", "--control-fd", "4",
 						"--admin-fd", "5", NULL},
-				     (int[]){lpair[1], cpair[1], afd}, 3);
+				     (int[]){lpair[1], cpair[1], afd}, 3, c->cust_uid, c->cust_gid);
 	close(lpair[0]);
 	close(lpair[1]);
+	if (c->pin_fd >= 0) {
+		close(c->pin_fd);
+		c->pin_fd = -1;
+	}
 	close(cpair[1]);
 	close(afd);
 	ipc_chan_init(&c->control, cpair[0], "custodian", 64);
@@ -316,6 +357,25 @@ static int supervise(struct cad *c)
 				c->ledger = 0;
 			return shutdown_all(c, 1);
 		}
+		if (c->selftest && pid == c->worker) {
+			c->worker = 0;
+			c->selftest = 0;
+			if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS) {
+				log_warnx("sandbox self-test failed: the worker was not killed "
+					  "by the seccomp filter: stopping");
+				return shutdown_all(c, 1);
+			}
+			log_info("sandbox self-test passed: a forbidden open() killed the "
+				 "worker (SIGSYS); starting it again");
+			if (c->auth > 0) {
+				kill(c->auth, SIGTERM);
+				while (waitpid(c->auth, &st, 0) < 0 && errno == EINTR)
+					;
+				c->auth = 0;
+			}
+			start_worker(c);
+			continue;
+		}
 		/* The worker and ca-auth share one channel: one gone, the other goes
 		 * too, and both start again together. */
 		pid_t other = pid == c->auth ? c->worker : c->auth;
@@ -363,27 +423,133 @@ static void read_config(struct cad *c)
 
 /* As root, the worker runs as its own system user in an empty, root-owned
  * directory; both are made here when missing. */
+static struct passwd *system_user(const char *name);
+
 static void prepare_worker_user(void)
 {
 	struct stat st;
-	pid_t pid;
-	int status;
 
 	if (mkdir(WORKER_CHROOT, 0555) != 0 && errno != EEXIST)
 		fatal("%s", WORKER_CHROOT);
 	if (stat(WORKER_CHROOT, &st) != 0 || st.st_uid != 0 || (st.st_mode & 022) != 0)
 		fatalx("%s must be owned by root and not writable by others", WORKER_CHROOT);
-	if (getpwnam(WORKER_USER) != NULL)
-		return;
+	(void)system_user(WORKER_USER);
+}
+
+/* The user NAME, made a system user (home /var/empty, no shell) when missing. On
+ * the image the users are in its read-only /etc/passwd already. */
+static struct passwd *system_user(const char *name)
+{
+	struct passwd *pw;
+	pid_t pid;
+	int status;
+
+	if ((pw = getpwnam(name)) != NULL)
+		return pw;
 	if ((pid = fork()) == 0) {
 		execl("/usr/sbin/useradd", "useradd", "--system", "--no-create-home", "--home-dir",
-		      WORKER_CHROOT, "--shell", "/usr/sbin/nologin", WORKER_USER, (char *)NULL);
+		      WORKER_CHROOT, "--shell", "/usr/sbin/nologin", name, (char *)NULL);
 		_exit(127);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0)
-		fatalx("cannot create the user %s", WORKER_USER);
-	log_info("created the system user %s", WORKER_USER);
+	    WEXITSTATUS(status) != 0 || (pw = getpwnam(name)) == NULL)
+		fatalx("cannot create the user %s", name);
+	log_info("created the system user %s", name);
+	return pw;
+}
+
+/* chown -R without following links, for chown_tree(). */
+static uid_t tree_uid;
+static gid_t tree_gid;
+
+static int chown_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)flag;
+	(void)ftw;
+	if ((st->st_uid != tree_uid || st->st_gid != tree_gid) &&
+	    lchown(path, tree_uid, tree_gid) != 0)
+		fatal("cannot give %s to uid %d", path, (int)tree_uid);
+	return 0;
+}
+
+static void chown_tree(const char *path, const struct passwd *pw)
+{
+	tree_uid = pw->pw_uid;
+	tree_gid = pw->pw_gid;
+	if (nftw(path, chown_one, 16, FTW_PHYS) != 0)
+		fatal("cannot give %s to %s", path, pw->pw_name);
+}
+
+/* Lets the service users pass through a root-owned directory (the ceremony makes
+ * DATA 0700) without listing it: what they need is named, and nothing there is
+ * secret (the PIN files stay 0600 root). */
+static void let_through(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		fatal("%s", path);
+	if ((st.st_mode & 011) != 011 && chmod(path, (st.st_mode & 07777) | 011) != 0)
+		fatal("chmod %s", path);
+}
+
+/* As root, the ledger's files belong to ca-ledger: DATA/ledger is given to it, and
+ * ca-ledger becomes the owner of its directory when started. */
+static void prepare_ledger_user(struct cad *c)
+{
+	char path[PATH_MAX];
+	struct passwd *pw = system_user(LEDGER_USER);
+
+	let_through(c->dir);
+	snprintf(path, sizeof(path), "%s/ledger", c->dir);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		fatal("%s", path);
+	chown_tree(path, pw);
+}
+
+/* As root, the custodian runs as ca-custodian: the SoftHSM token directory named
+ * by ca.conf's softhsm2_conf is given to it (the token writes there), and the PIN
+ * file, which must stay root's, is opened here and passed as a descriptor. */
+static void prepare_custodian_user(struct cad *c)
+{
+	struct passwd *pw = system_user(CUSTODIAN_USER);
+	struct conf conf, hsm;
+	char path[PATH_MAX], err[256];
+	const char *v, *tokendir;
+	struct stat st;
+
+	c->cust_uid = pw->pw_uid;
+	c->cust_gid = pw->pw_gid;
+	let_through(c->dir);
+	snprintf(path, sizeof(path), "%s/ca.conf", c->dir);
+	if (conf_load(path, &conf, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if ((v = conf_get(&conf, "softhsm2_conf")) != NULL) {
+		if (conf_load(v, &hsm, err, sizeof(err)) != 0)
+			fatalx("%s", err);
+		if ((tokendir = conf_get(&hsm, "directories.tokendir")) != NULL) {
+			snprintf(path, sizeof(path), "%s", tokendir);
+			chown_tree(path, pw);
+			let_through(dirname(path));
+		}
+	}
+	/* What the custodian writes: published CRLs and the operator database. */
+	snprintf(path, sizeof(path), "%s/crl", c->dir);
+	if (mkdir(path, 0755) != 0 && errno != EEXIST)
+		fatal("%s", path);
+	chown_tree(path, pw);
+	snprintf(path, sizeof(path), "%s/%s", c->dir, OPERATOR_DIR);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		fatal("%s", path);
+	chown_tree(path, pw);
+	if (c->pin_file == NULL)
+		return; /* the custodian asks on the terminal (/dev/tty is anyone's) */
+	if ((c->pin_fd = open(c->pin_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		fatal("%s", c->pin_file);
+	if (fstat(c->pin_fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & 077) != 0)
+		fatalx("%s: the PIN file must be a regular file of root's, mode 0600 or 0400",
+		       c->pin_file);
 }
 
 static void my_bindir(char *out, size_t len)
@@ -402,7 +568,7 @@ int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{"data", 1, 0, 'd'}, {"pin-file", 1, 0, 'p'}, {"epm", 1, 0, 'e'},
-		{"icpr", 1, 0, 'i'}, {0, 0, 0, 0},
+		{"icpr", 1, 0, 'i'}, {"sandbox-selftest", 0, 0, 's'}, {0, 0, 0, 0},
 	};
 	static char epm_default[32], icpr_default[32];
 	struct cad c;
@@ -422,6 +588,7 @@ int main(int argc, char **argv)
 		case 'p': c.pin_file = optarg; break;
 		case 'e': c.epm = optarg; break;
 		case 'i': c.icpr = optarg; break;
+		case 's': c.selftest = 1; break;
 		default: usage();
 		}
 	}
@@ -429,8 +596,12 @@ int main(int argc, char **argv)
 		usage();
 	my_bindir(c.bindir, sizeof(c.bindir));
 	read_config(&c);
-	if (geteuid() == 0)
+	c.pin_fd = -1;
+	if (geteuid() == 0) {
 		prepare_worker_user();
+		prepare_ledger_user(&c);
+		prepare_custodian_user(&c);
+	}
 	c.epm_fd = listen_on(c.epm, &c.epm_port);
 	c.icpr_fd = listen_on(c.icpr, &c.icpr_port);
 	memset(&sa, 0, sizeof(sa));

@@ -48,6 +48,18 @@ class Token:
                    "--login", "--pin", self.pin, *args, check=check, env=env)
 
 
+@pytest.fixture(autouse=True)
+def _service_users_reach(tmp_path):
+    """As root, cad runs the ledger and the custodian as their own users, which
+    must pass through the directories above their data (pytest makes them 0700):
+    search permission only, as on the appliance's /data."""
+    if os.geteuid() == 0:
+        for d in [tmp_path, *tmp_path.parents]:
+            if d == Path("/tmp") or d == d.parent:
+                break
+            d.chmod(d.stat().st_mode | 0o011)
+
+
 @pytest.fixture
 def token(tmp_path):
     return Token(tmp_path / "token", "test-ca")
@@ -70,12 +82,15 @@ REGION_DIR = Path("/dev/shm")  # CONFIG_LEDGER_REGION_DIR of the default configu
 
 
 @pytest.fixture(autouse=True)
-def _ledger_regions():
+def _ledger_regions(tmp_path):
     """Removes the ledger environments' region directories a test left behind (a
     killed ca-ledger leaves its regions for the next start, which a test's temporary
-    data directory never has)."""
+    data directory never has). Only those of the ledgers under this test's
+    tmp_path (named by their region-id files): /dev/shm is shared with any other
+    test run on the machine, whose live regions must not vanish under it."""
     import shutil
-    before = set(REGION_DIR.glob("ca-ledger-*"))
     yield
-    for d in set(REGION_DIR.glob("ca-ledger-*")) - before:
-        shutil.rmtree(d, ignore_errors=True)
+    for rid in tmp_path.glob("**/ledger/region-id"):
+        name = rid.read_text().strip()
+        if name and all(c in "0123456789abcdef" for c in name):
+            shutil.rmtree(REGION_DIR / f"ca-ledger-{name}", ignore_errors=True)

@@ -239,3 +239,33 @@ def test_second_ledger_server_is_refused(appliance, ca):
                        capture_output=True, text=True, timeout=30)
     assert p.returncode != 0 and "another ca-ledger" in p.stderr
     assert a.proc.poll() is None
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the users are dropped to only as root")
+def test_each_process_runs_as_its_own_user(appliance, ca):
+    """As root, cad starts the ledger as ca-ledger and the custodian as
+    ca-custodian (the worker drops to ca-worker itself); the PIN file stays root's
+    and reaches the custodian as a descriptor, never named on its command line."""
+    import pwd
+    a = appliance(**OPEN)
+    uids = {}
+    for name, user in (("ca-ledger", "ca-ledger"), ("ca-custodian", "ca-custodian"),
+                       ("ca-worker", "ca-worker")):
+        (pid,) = a.pids(name)
+        status = open(f"/proc/{pid}/status").read()
+        uid = [ln.split()[1:] for ln in status.splitlines() if ln.startswith("Uid:")][0]
+        assert uid == [str(pwd.getpwnam(user).pw_uid)] * 4, (name, uid)
+        uids[name] = uid[0]
+    assert len(set(uids.values())) == 3
+    (cust,) = a.pids("ca-custodian")
+    argv = open(f"/proc/{cust}/cmdline", "rb").read().split(b"\0")
+    assert b"--pin-fd" in argv and str(ca["token"].pin_file).encode() not in argv
+    st = ca["token"].pin_file.stat()
+    assert (st.st_uid, st.st_mode & 0o077) == (0, 0)
+    assert (ca["data"] / "ledger").stat().st_uid == pwd.getpwnam("ca-ledger").pw_uid
+    # Enrollment works across the users, and root's ledger verbs still work on a
+    # ledger that belongs to ca-ledger (ca-ledger becomes its owner).
+    dce = enroll_dce(a)
+    rv, rid, disp, p7, cert, msg = ic.cert_server_request(dce, CA_NAME, csr(ca["tmp"]))
+    assert (rv, disp) == (0, ic.DISP_ISSUED)
+    run(BIN / "caadm", "verify", "--data", ca["data"])

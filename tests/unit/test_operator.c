@@ -84,6 +84,8 @@ static void write_file(const char *text)
 	char path[256];
 	FILE *f;
 
+	snprintf(path, sizeof(path), "%s/%s", dir, OPERATOR_DIR);
+	(void)mkdir(path, 0700);
 	snprintf(path, sizeof(path), "%s/%s", dir, OPERATOR_FILE);
 	f = fopen(path, "w");
 	assert_non_null(f);

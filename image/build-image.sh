@@ -1,0 +1,126 @@
+#!/bin/sh
+# Assembles the appliance image from the project's build and Debian's packages:
+#
+#   image/build-image.sh BUILD_DIR IMAGE_DIR
+#
+# IMAGE_DIR/kernel/ (from fetch-kernel.sh) must exist. Writes
+#   IMAGE_DIR/root.squashfs       the read-only root (busybox, the appliance, the
+#                                 shared libraries ldd names, SoftHSM2, configuration)
+#   IMAGE_DIR/initramfs.cpio.gz   loads the virtio modules, mounts the root, switch_root
+#   IMAGE_DIR/vmlinuz
+# Reproducible: every timestamp is SOURCE_DATE_EPOCH (default: the last commit's
+# time), owners are root, entries are sorted, gzip records no name or time.
+set -eu
+build=$(cd "${1:?usage: build-image.sh BUILD IMAGE_DIR}" && pwd)
+img=${2:?usage: build-image.sh BUILD IMAGE_DIR}
+top=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$img"
+img=$(cd "$img" && pwd)
+kernel=$img/kernel
+[ -e "$kernel/vmlinuz" ] || { echo "build-image: no $kernel/vmlinuz (fetch-kernel.sh)" >&2; exit 1; }
+if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
+    SOURCE_DATE_EPOCH=$(git -C "$top" log -1 --format=%ct 2>/dev/null || echo 1)
+fi
+export SOURCE_DATE_EPOCH LC_ALL=C
+umask 022
+
+root=$img/rootfs
+rm -rf "$root" "$img/initramfs"
+mkdir -p "$root"
+cd "$root"
+mkdir -p bin sbin usr/bin usr/sbin usr/lib/ca usr/lib/softhsm lib64 lib/x86_64-linux-gnu \
+    etc/ca proc sys dev tmp run data export mnt root var/lib var/empty
+chmod 0555 var/empty          # cad's chroot for the worker: root's, empty, read-only
+chmod 0700 root
+chmod 1777 tmp
+ln -s /data/ca var/lib/ca     # CONFIG_DATA_DIR: caadm works without --data
+
+# busybox: one static binary, an absolute link per applet. Its mke2fs makes only
+# ext2: e2fsprogs' mke2fs (below) formats the data disk.
+cp /bin/busybox bin/busybox
+/bin/busybox --list-full | sort | while read -r a; do
+    case "$a" in linuxrc | */mke2fs | bin/busybox) continue ;; esac
+    [ -e "$a" ] || [ -L "$a" ] || ln -s /bin/busybox "$a"
+done
+
+# The appliance, stripped (deterministic): cad finds the others next to itself.
+bins="cad ca-ledger ca-custodian ca-worker caadm careq"
+for b in $bins; do
+    strip --strip-unneeded -o "usr/bin/$b" "$build/bin/$b"
+done
+cp --remove-destination /usr/sbin/mke2fs usr/sbin/mke2fs
+cp /etc/mke2fs.conf etc/mke2fs.conf
+# SoftHSM2: the module the configuration names (CONFIG_HSM_MODULE_PATH) and where
+# Debian keeps it.
+softhsm=$(readlink -f /usr/lib/softhsm/libsofthsm2.so)
+mkdir -p "$root$(dirname "$softhsm")"
+cp "$softhsm" "$root$softhsm"
+cp "$softhsm" usr/lib/softhsm/libsofthsm2.so
+# Exactly the shared libraries that ldd names (transitively), at the paths it names.
+for f in $(for b in $bins; do echo "usr/bin/$b"; done) usr/sbin/mke2fs "$root$softhsm"; do
+    ldd "$f" | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i}'
+done | sort -u | while read -r lib; do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+done
+
+# Init, first boot, provisioning, configuration.
+cp "$top/platform/image-init.sh" usr/lib/ca/image-init.sh
+cp "$top/hsm/provision-softhsm.sh" usr/lib/ca/provision-softhsm.sh
+chmod 0755 usr/lib/ca/*.sh
+cp "$top/image/inittab" etc/inittab
+cp "$top/image/demo.conf" etc/ca/image.conf
+cat > etc/passwd <<PW
+root:x:0:0:root:/root:/bin/sh
+ca-ledger:x:101:101:CA ledger:/var/empty:/sbin/nologin
+ca-custodian:x:102:102:CA key custodian:/var/empty:/sbin/nologin
+ca-worker:x:103:103:CA network worker:/var/empty:/sbin/nologin
+nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin
+PW
+cat > etc/group <<GR
+root:x:0:
+ca-ledger:x:101:
+ca-custodian:x:102:
+ca-worker:x:103:
+nogroup:x:65534:
+GR
+echo "ca-appliance" > etc/hostname
+cat > etc/profile <<'PROFILE'
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export PS1='ca-appliance# '
+echo "CA appliance console: caadm status | caadm verify | ca-ledger show; poweroff to stop"
+PROFILE
+cat > etc/nsswitch.conf <<NSS
+passwd: files
+group: files
+NSS
+
+chmod -R go-w "$root"
+find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+rm -f "$img/root.squashfs"
+# -all-root: no build user leaks into the image; fixed times; one processor keeps
+# the block order the same from build to build.
+env -u SOURCE_DATE_EPOCH mksquashfs "$root" "$img/root.squashfs" -quiet -noappend -comp zstd -all-root \
+    -no-xattrs -mkfs-time "$SOURCE_DATE_EPOCH" -all-time "$SOURCE_DATE_EPOCH" \
+    -processors 1 >/dev/null
+
+# The initramfs: static busybox, the modules in order, /init.
+ir=$img/initramfs
+mkdir -p "$ir/bin" "$ir/dev" "$ir/proc" "$ir/newroot" "$ir/lib/modules"
+cp /bin/busybox "$ir/bin/busybox"
+for a in sh mount umount insmod switch_root sleep cat echo; do
+    ln -s busybox "$ir/bin/$a"
+done
+cp "$kernel/modules/"*.ko "$kernel/modules/modules.order" "$ir/lib/modules/"
+cp "$top/image/initramfs-init.sh" "$ir/init"
+chmod 0755 "$ir/init"
+mknod -m 600 "$ir/dev/console" c 5 1   # the kernel opens it before /init runs
+find "$ir" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+(cd "$ir" && find . | sort | cpio -o -H newc -R 0:0 --reproducible --quiet) |
+    gzip -9 -n > "$img/initramfs.cpio.gz"
+cp "$kernel/vmlinuz" "$img/vmlinuz"
+rm -rf "$ir"
+echo "build-image: $(du -k "$img/root.squashfs" | cut -f1) KiB root.squashfs," \
+     "$(du -k "$img/initramfs.cpio.gz" | cut -f1) KiB initramfs," \
+     "$(du -k "$img/vmlinuz" | cut -f1) KiB vmlinuz;" \
+     "sha256 $(sha256sum "$img/root.squashfs" | cut -c1-16)"

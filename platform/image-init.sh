@@ -1,0 +1,163 @@
+#!/bin/sh
+# The appliance image's init steps, run by busybox init (image/inittab):
+#
+#   image-init.sh boot      mounts, network, the data disk (formatted if empty)
+#   image-init.sh cad       first boot (token + root ceremony), CA export, then cad
+#   image-init.sh agent     the scripting channel on ttyS1 (kernel arg ca.agent=1)
+#   image-init.sh shutdown  SIGTERM to cad, wait, sync, unmount the data disk
+#
+# The root is read-only squashfs: everything written goes to the data disk
+# (/dev/vdb at /data: ledger, SoftHSM token, published CRLs) or to tmpfs (/tmp,
+# /run, /dev/shm for the ledger's Berkeley DB regions). A third disk (/dev/vdc), if
+# present, receives a tar of the CA certificates for the host.
+set -u
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+. /etc/ca/image.conf
+
+DATA=/data/ca
+TOKEN=/data/token
+DATA_DISK=/dev/vdb
+EXPORT_DISK=/dev/vdc
+
+# Seconds since the kernel started, for the boot-time figures in image/README.md.
+say() { echo "ca-image: [$(cut -d" " -f1 /proc/uptime)] $*" > /dev/console; }
+
+cmdline() { # the value of kernel argument $1=, or nothing
+    for a in $(cat /proc/cmdline); do
+        case "$a" in "$1"=*) echo "${a#*=}"; return ;; esac
+    done
+}
+
+boot() {
+    mount -t proc -o nosuid,nodev,noexec proc /proc
+    mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
+    mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp
+    mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run
+    mkdir -p /dev/shm /dev/pts
+    mount -t tmpfs -o mode=1777,nosuid,nodev,noexec tmpfs /dev/shm
+    mount -t devpts -o nosuid,noexec devpts /dev/pts
+    hostname -F /etc/hostname
+    ip link set lo up
+    # User-mode networking (QEMU -netdev user): fixed address, no DHCP needed.
+    ip addr add 10.0.2.15/24 dev eth0 && ip link set eth0 up &&
+        ip route add default via 10.0.2.2 || say "network: eth0 not configured"
+    n=0
+    while [ ! -b $DATA_DISK ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+    if [ ! -b $DATA_DISK ]; then
+        say "no data disk ($DATA_DISK): the appliance cannot start"
+        return
+    fi
+    # (mke2fs by its path: busybox sh prefers its own applet, which makes only ext2.)
+    # Only a disk whose first 64 KiB are all zero is formatted: anything else that
+    # fails to mount is left alone for the operator rather than wiped.
+    if [ -z "$(head -c 65536 $DATA_DISK | tr -d '\000' | head -c 1)" ]; then
+        say "empty data disk: formatting $DATA_DISK (ext4)"
+        /usr/sbin/mke2fs -q -F -t ext4 -L ca-data $DATA_DISK || say "mke2fs failed"
+    fi
+    if ! mount -t ext4 -o nosuid,nodev,noexec $DATA_DISK /data; then
+        say "cannot mount the data disk $DATA_DISK"
+        return
+    fi
+    chmod 0755 /data
+    mkdir -p /data/crl
+}
+
+first_boot() {
+    case "$FIRST_BOOT" in
+    ceremony) ;;
+    *)
+        say "no CA yet: provision the token and run 'caadm init --root --data $DATA ...'" \
+            "on the console (see /etc/ca/image.conf); cad starts when $DATA/ca.conf exists"
+        while [ ! -e $DATA/ca.conf ]; do sleep 2; done
+        return 0 ;;
+    esac
+    if [ ! -e $TOKEN/softhsm2.conf ]; then
+        say "first boot: provisioning the SoftHSM token '$TOKEN_LABEL' (DEMO PINs kept in $TOKEN)"
+        rm -rf $TOKEN
+        /usr/lib/ca/provision-softhsm.sh $TOKEN "$TOKEN_LABEL" /usr/bin > /dev/console 2>&1 ||
+            return 1
+    fi
+    say "first boot: root CA ceremony ($CA_KEY, $CA_SUBJECT)"
+    rm -rf $DATA.new
+    caadm init --root --data $DATA.new --token "$TOKEN_LABEL" --subject "$CA_SUBJECT" \
+        --key "$CA_KEY" --days "$CA_DAYS" --softhsm-conf $TOKEN/softhsm2.conf \
+        --pin-file $TOKEN/user.pin > /dev/console 2>&1 || return 1
+    cat >> $DATA.new/ca.conf <<CONF
+# DEMO ONLY (image.conf): issue without an officer, accept unauthenticated enrollment
+policy = $DEMO_POLICY
+icpr_enforce_encryption = $DEMO_ENFORCE_ENCRYPTION
+CONF
+    # The ceremony's directory becomes the CA only when complete: a power cut during
+    # it leaves DATA absent and the next boot runs it again.
+    sync
+    mv $DATA.new $DATA && sync
+    say "first boot: the CA certificate:"
+    cat $DATA/ca.crt > /dev/console
+}
+
+export_ca() {
+    [ -b $EXPORT_DISK ] || return 0
+    tar -C $DATA -cf $EXPORT_DISK ca.crt ca-chain.pem 2>/dev/null ||
+        tar -C $DATA -cf $EXPORT_DISK ca.crt
+    sync
+}
+
+run_cad() {
+    if ! grep -q " /data " /proc/mounts; then
+        sleep 3600 # nothing to run: the console says why
+        exit 1
+    fi
+    if [ -e /run/cad.started ]; then
+        sleep 2 # a restart after cad exited: not in a tight loop
+    fi
+    touch /run/cad.started
+    if [ ! -e $DATA/ca.conf ]; then
+        first_boot || { say "first boot failed (see above)"; sleep 10; exit 1; }
+    fi
+    export_ca
+    icpr=$(cmdline ca.icpr_port)
+    selftest=
+    [ "${SANDBOX_SELFTEST:-1}" = 1 ] && selftest=--sandbox-selftest
+    say "starting cad"
+    exec cad --data $DATA --pin-file $TOKEN/user.pin --epm "0.0.0.0:$EPM_PORT" \
+        --icpr "0.0.0.0:${icpr:-$ICPR_PORT}" $selftest > /dev/console 2>&1
+}
+
+# A line-oriented command channel for scripting the guest (system tests): each
+# line is run by sh, its output follows, then "@@RC <status>@@". Same trust as the
+# console; present only when the kernel command line has ca.agent=1.
+agent() {
+    if [ "$(cmdline ca.agent)" != 1 ] || [ ! -c /dev/ttyS1 ]; then
+        exec sleep 2147483647
+    fi
+    exec < /dev/ttyS1 > /dev/ttyS1 2>&1
+    stty raw -echo
+    echo "@@AGENT READY@@"
+    while IFS= read -r line; do
+        sh -c "$line" < /dev/null
+        echo "@@RC $?@@"
+    done
+    exit 0
+}
+
+shutdown() {
+    pid=$(pidof cad)
+    if [ -n "$pid" ]; then
+        say "stopping cad"
+        kill -TERM $pid
+        n=0
+        while kill -0 $pid 2>/dev/null && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+    fi
+    sync
+    umount /data 2>/dev/null || mount -o remount,ro /data 2>/dev/null
+    say "data disk unmounted"
+}
+
+case "${1:-}" in
+boot) boot ;;
+cad) run_cad ;;
+agent) agent ;;
+shutdown) shutdown ;;
+*) echo "usage: image-init.sh boot|cad|agent|shutdown" >&2; exit 2 ;;
+esac

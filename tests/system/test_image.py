@@ -1,0 +1,131 @@
+"""The appliance image end to end: first boot on an empty data disk (format,
+token, root ceremony, CA exported), enrollment from the host over the forwarded
+ports with the independent impacket client and careq, the sandbox as the guest's
+/proc shows it, a clean poweroff, and a second boot from the same disk with the
+ledger verified and the earlier requests still retrievable."""
+import re
+import subprocess
+
+import pytest
+
+from conftest import BIN, CA_NAME, new_data_disk, run
+
+import icpr_client as ic  # tests/integration: python3-impacket's DCE/RPC stack
+
+
+def make_csr(tmp, name):
+    p = subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-keyout", str(tmp / f"{name}.key"),
+                        "-subj", f"/CN={name}", "-outform", "DER"],
+                       capture_output=True, check=True)
+    return p.stdout
+
+
+def openssl_verify(ca_pem, cert, tmp, form="DER"):
+    path = tmp / "verify.crt"
+    path.write_bytes(cert)
+    if form == "DER":
+        run("openssl", "x509", "-inform", "DER", "-in", path, "-out", tmp / "verify.pem")
+        path = tmp / "verify.pem"
+    out = run("openssl", "verify", "-x509_strict", "-CAfile", ca_pem, path).stdout
+    assert out.strip().endswith(": OK"), out
+
+
+def careq_enroll(g, tmp, name):
+    run(BIN / "careq", "new", "-subject", f"CN={name}", tmp / f"{name}.key",
+        tmp / f"{name}.req")
+    p = run(BIN / "careq", "submit", "-config", g.config, tmp / f"{name}.req",
+            tmp / f"{name}.crt")
+    m = re.search(r"issued: request id (\d+)", p.stdout + p.stderr)
+    assert m, p.stdout + p.stderr
+    return int(m.group(1)), (tmp / f"{name}.crt").read_bytes()
+
+
+def status_field(status, field):
+    m = re.search(rf"^{field}:\s+(.*)$", status, re.M)
+    assert m, f"no {field} in\n{status}"
+    return m.group(1).split()
+
+
+@pytest.mark.time_limit(600)
+def test_enroll_sandbox_poweroff_and_second_boot(tmp_path, guests):
+    data = new_data_disk(tmp_path / "data.img")
+
+    # First boot: empty disk -> formatted, token, ceremony, CA exported.
+    g = guests(tmp_path, data, "first")
+    first = g.wait_ready(timeout=300)
+    console = g.console_text()
+    assert "empty data disk: formatting" in console
+    assert "first boot: root CA ceremony" in console
+    assert "-----BEGIN CERTIFICATE-----" in console  # printed on the console
+    ca_pem = tmp_path / "ca.crt"
+    ca_pem.write_bytes(g.ca_cert())
+    run("openssl", "verify", "-x509_strict", "-CAfile", ca_pem, ca_pem)
+
+    # Enrollment from the host: impacket (ept_map through the forwarded endpoint
+    # mapper, then the ICPR port it answers) ...
+    binding = ic.lookup(g.epm_port)
+    assert binding.endswith(f"[{g.icpr_port}]"), binding
+    dce = ic.connect(binding)
+    rv, rid1, disp, p7, cert1, msg = ic.cert_server_request(
+        dce, CA_NAME, make_csr(tmp_path, "impacket.example"))
+    dce.disconnect()
+    assert (rv, disp) == (0, ic.DISP_ISSUED), msg
+    openssl_verify(ca_pem, cert1, tmp_path)
+    # ... and careq.
+    rid2, cert2 = careq_enroll(g, tmp_path, "careq.example")
+    openssl_verify(ca_pem, cert2, tmp_path, form="PEM")
+    assert rid2 != rid1
+
+    # The sandbox, from the guest's /proc: each process under its own user; the
+    # worker with no_new_privs and a seccomp filter.
+    uid = {u: g.check(f"id -u {u}").strip() for u in ("ca-worker", "ca-ledger", "ca-custodian")}
+    assert len(set(uid.values())) == 3 and "0" not in uid.values()
+    worker = g.check("cat /proc/$(pidof ca-worker)/status")
+    assert status_field(worker, "Seccomp") == ["2"]
+    assert status_field(worker, "NoNewPrivs") == ["1"]
+    assert status_field(worker, "Uid") == [uid["ca-worker"]] * 4
+    for p in ("ca-ledger", "ca-custodian"):
+        st = g.check(f"cat /proc/$(pidof {p})/status")
+        assert status_field(st, "Uid") == [uid[p]] * 4, p
+    assert g.check("readlink /proc/$(pidof ca-worker)/root").strip() == "/var/empty"
+    # The boot's sandbox self-test: a worker that opened a file after its sandbox
+    # was up died of SIGSYS (31) and cad started the worker that serves.
+    console = g.console_text()
+    assert re.search(r"worker \(pid \d+\) killed by signal 31", console), console
+    assert "sandbox self-test passed" in console
+    # A forbidden system call in the serving worker, sent as the signal the seccomp
+    # filter raises, is survived the same way: cad starts a new worker.
+    pid = g.check("pidof ca-worker").strip()
+    g.check(f"kill -SYS {pid}")
+    g.wait_ready(timeout=60)
+    assert g.check("pidof ca-worker").strip() != pid
+    # The root file system is read-only; the data disk holds the state.
+    rc, out = g.sh("touch /usr/x")
+    assert rc != 0 and "Read-only" in out
+    g.check("grep -q ' /data ext4 ' /proc/mounts")
+    # caadm works on the console (as root, against the running appliance).
+    assert "ledger verified" in g.check("caadm verify")
+
+    assert g.poweroff() == 0
+    console = g.console_text()
+    assert "cad: stopped" in console and "data disk unmounted" in console
+
+    # Second boot from the same disk: no ceremony, the ledger verifies, the earlier
+    # requests are retrievable by id.
+    g2 = guests(tmp_path, data, "second")
+    second = g2.wait_ready(timeout=120)
+    assert "first boot" not in g2.console_text()
+    assert g2.ca_cert() == ca_pem.read_bytes()
+    assert "ledger verified" in g2.check("caadm verify")
+    for rid, want, form in ((rid1, cert1, "DER"), (rid2, cert2, "PEM")):
+        out = tmp_path / f"again-{rid}.crt"
+        run(BIN / "careq", "retrieve", "-config", g2.config, rid, out)
+        got = out.read_bytes()
+        if form == "DER":
+            got = run("openssl", "x509", "-in", out, "-outform", "DER",
+                      text=False).stdout if got.startswith(b"-----") else got
+        assert got == want, rid
+    assert g2.poweroff() == 0
+    print(f"\nboot to ready: first boot (format, token, ceremony) {first:.1f} s, "
+          f"second boot {second:.1f} s")
