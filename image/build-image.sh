@@ -44,7 +44,7 @@ cp /bin/busybox bin/busybox
 done
 
 # The appliance, stripped (deterministic): cad finds the others next to itself.
-bins="cad ca-ledger ca-custodian ca-worker caadm careq"
+bins="cad ca-ledger ca-custodian ca-worker ca-auth caadm careq"
 for b in $bins; do
     strip --strip-unneeded -o "usr/bin/$b" "$build/bin/$b"
 done
@@ -56,8 +56,19 @@ softhsm=$(readlink -f /usr/lib/softhsm/libsofthsm2.so)
 mkdir -p "$root$(dirname "$softhsm")"
 cp "$softhsm" "$root$softhsm"
 cp "$softhsm" usr/lib/softhsm/libsofthsm2.so
+# gss-ntlmssp, the GSSAPI mechanism ca-auth accepts NTLM with: loaded by MIT
+# GSSAPI from /etc/gss/mech.d, so ldd does not name it.
+ntlmssp=/usr/lib/x86_64-linux-gnu/gssntlmssp/gssntlmssp.so
+mkdir -p "$root$(dirname "$ntlmssp")" etc/gss/mech.d
+cp -L "$ntlmssp" "$root$ntlmssp"
+cp /etc/gss/mech.d/mech.ntlmssp.conf etc/gss/mech.d/mech.ntlmssp.conf
+# NTLM needs MD4 and RC4, which OpenSSL 3 keeps in its legacy provider (dlopen()ed).
+legacy=/usr/lib/x86_64-linux-gnu/ossl-modules/legacy.so
+mkdir -p "$root$(dirname "$legacy")"
+cp -L "$legacy" "$root$legacy"
 # Exactly the shared libraries that ldd names (transitively), at the paths it names.
-for f in $(for b in $bins; do echo "usr/bin/$b"; done) usr/sbin/mke2fs "$root$softhsm"; do
+for f in $(for b in $bins; do echo "usr/bin/$b"; done) usr/sbin/mke2fs "$root$softhsm" \
+    "$root$ntlmssp" "$root$legacy"; do
     ldd "$f" | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i}'
 done | sort -u | while read -r lib; do
     mkdir -p "$root$(dirname "$lib")"

@@ -80,13 +80,17 @@ first_boot() {
     fi
     say "first boot: root CA ceremony ($CA_KEY, $CA_SUBJECT)"
     rm -rf $DATA.new
+    # DEMO ONLY: the first administrator's passphrase is fixed and published.
+    (umask 077 && echo "$DEMO_ADMIN_PASSPHRASE" > $TOKEN/admin.passphrase)
     caadm init --root --data $DATA.new --token "$TOKEN_LABEL" --subject "$CA_SUBJECT" \
         --key "$CA_KEY" --days "$CA_DAYS" --softhsm-conf $TOKEN/softhsm2.conf \
-        --pin-file $TOKEN/user.pin > /dev/console 2>&1 || return 1
+        --pin-file $TOKEN/user.pin --admin admin \
+        --admin-passphrase-file $TOKEN/admin.passphrase > /dev/console 2>&1 || return 1
     cat >> $DATA.new/ca.conf <<CONF
 # DEMO ONLY (image.conf): issue without an officer, accept unauthenticated enrollment
 policy = $DEMO_POLICY
 icpr_enforce_encryption = $DEMO_ENFORCE_ENCRYPTION
+icpr_allow_anonymous = $DEMO_ALLOW_ANONYMOUS
 CONF
     # The ceremony's directory becomes the CA only when complete: a power cut during
     # it leaves DATA absent and the next boot runs it again.

@@ -106,6 +106,14 @@ def test_enroll_sandbox_poweroff_and_second_boot(tmp_path, guests):
     g.check("grep -q ' /data ext4 ' /proc/mounts")
     # caadm works on the console (as root, against the running appliance).
     assert "ledger verified" in g.check("caadm verify")
+    # The console's operator verbs reach the custodian (running as ca-custodian)
+    # over DATA/admin.sock: the demo administrator views the requests, publishes a
+    # CRL, and the journal shows who did it.
+    adm = ("caadm --data /data/ca --operator admin --passphrase-file "
+           "/data/token/admin.passphrase")
+    assert "RequestID=1 " in g.check(f"{adm} view")
+    assert "base CRL" in g.check(f"{adm} crl")
+    g.check("test -s /data/ca/crl/ca.crl")
 
     assert g.poweroff() == 0
     console = g.console_text()
