@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,9 +200,25 @@ int operator_db_save(const char *dir, const struct operator_db *db, char *err, s
 	rc = atomicfile_write(path, text, used, 0600);
 	explicit_bzero(text, cap);
 	free(text);
-	if (rc != 0)
+	if (rc != 0) {
 		snprintf(err, errlen, "%s: cannot write", path);
-	return rc;
+		return rc;
+	}
+	/* Root at the console writing into the custodian's directory (cad gives it to
+	 * ca-custodian): the file is the directory owner's, or the custodian could
+	 * not read it. */
+	{
+		char d[4096];
+		struct stat st;
+
+		snprintf(d, sizeof(d), "%s/%s", dir, OPERATOR_DIR);
+		if (geteuid() == 0 && stat(d, &st) == 0 && st.st_uid != 0 &&
+		    chown(path, st.st_uid, st.st_gid) != 0) {
+			snprintf(err, errlen, "%s: cannot give it to the directory's owner", path);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 struct operator_entry *operator_find(struct operator_db *db, const char *name)
