@@ -149,4 +149,5 @@ clean:
 distclean:
 	rm -rf build .config .config.old
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Dependency files only (the image's root has directories named *.d: etc/gss/mech.d).
+-include $(shell find $(BUILD) -path '$(BUILD)/image' -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -294,6 +294,14 @@ def test_careq_with_credentials(appliance, ca):
     assert "issued" in p.stdout
     run("openssl", "verify", "-x509_strict", "-CAfile", ca["data"] / "ca.crt", tmp / "c.pem")
     assert f"requester={ACCOUNT}" in "\n".join(journal(ca))
+    # The console shows the authenticated identity as the requester.
+    op = tmp / "op.pass"
+    op.write_text("operator-passphrase\n")
+    op.chmod(0o600)
+    run(BIN / "caadm", "operator-init", "admin", "--data", ca["data"], "--passphrase-file", op)
+    view = run(BIN / "caadm", "--data", ca["data"], "--operator", "admin",
+               "--passphrase-file", op, "view", "--restrict", "Disposition==issued").stdout
+    assert f"RequesterName={ACCOUNT} " in view, view
     # without credentials: refused (exit 2, E_ACCESSDENIED)
     p = careq("submit", "-config", config, tmp / "r.pem", tmp / "c2.pem", check=False)
     assert p.returncode == 2 and "0x80070005" in p.stderr
