@@ -29,6 +29,7 @@
 #include "firmware/x509/x509.h"
 #include "platform/atomicfile.h"
 #include "platform/conf.h"
+#include "platform/hex.h"
 #include "platform/ipc.h"
 #include "platform/log.h"
 #include "platform/secret.h"
@@ -57,10 +58,7 @@ static void con_connect(struct console *c)
 	struct sockaddr_un sa;
 	int fd;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", c->dir, ADM_SOCKET) >=
-	    (int)sizeof(sa.sun_path))
+	if (adm_socket_address(c->dir, &sa) != 0)
 		fatalx("%s: path too long", c->dir);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		fatal("socket");
@@ -73,7 +71,7 @@ static void con_connect(struct console *c)
 }
 
 /* Sends type with payload w (freed) and returns the reply (caller frees). An
- * ADM_ERROR is printed and exits 2 unless want_error. */
+ * ADM_ERROR is printed and exits (3 for access refusals, 2 otherwise). */
 void con_call(struct console *c, uint32_t type, struct ipc_wbuf *w, struct ipc_msg *m)
 {
 	char err[256];
@@ -336,12 +334,6 @@ static int v_request(struct console *c, uint32_t type, int argc, char **argv)
 	return 0;
 }
 
-static int hexval(int ch)
-{
-	return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-					     : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
-}
-
 /* Hex (':' and spaces ignored) into out; the byte count, or -1. */
 static long parse_hex(const char *s, uint8_t *out, size_t max)
 {
@@ -353,7 +345,7 @@ static long parse_hex(const char *s, uint8_t *out, size_t max)
 
 		if (*s == ':' || *s == ' ')
 			continue;
-		if ((v = hexval((unsigned char)*s)) < 0)
+		if ((v = hex_value((unsigned char)*s)) < 0)
 			return -1;
 		if (hi < 0) {
 			hi = v;

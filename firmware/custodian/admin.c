@@ -76,10 +76,7 @@ int admin_journal(struct admin *a, const char *operator_name, const char *action
 	struct ledger_event ev;
 	int refused;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_OPERATOR_ACTION;
-	ev.actor_kind = ACTOR_OPERATOR;
-	ev.actor = operator_name;
+	record_event_init(&ev, EV_OPERATOR_ACTION, ACTOR_OPERATOR, operator_name);
 	ev.u.op.action = action;
 	ev.u.op.target = target;
 	ev.u.op.allowed = allowed ? 1 : 0;
@@ -449,16 +446,15 @@ static uint32_t set_prop(struct admin *a, const char *op, const char *name,
 		return HR_E_INVALIDARG;
 	}
 	pthread_mutex_destroy(&trial.mu);
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_PROPERTY_CHANGED;
-	ev.actor_kind = ACTOR_OPERATOR;
-	ev.actor = op;
+	record_event_init(&ev, EV_PROPERTY_CHANGED, ACTOR_OPERATOR, op);
 	ev.u.property.name = name;
 	ev.u.property.value.p = value;
 	ev.u.property.value.len = len;
 	if (record_append(a->sub->rec, &ev, &refused, msg, msglen) != 0)
 		return refused ? HR_E_INVALIDARG : HR_E_UNEXPECTED;
-	(void)props_set(a->props, name, text, msg, msglen);
+	/* The trial above passed: this cannot fail unless the two disagree. */
+	if (props_set(a->props, name, text, msg, msglen) != 0)
+		fatalx("property %s recorded but not applied: %s", name, msg);
 	snprintf(msg, msglen, "%s = %s", name, text);
 	return 0;
 }
@@ -471,13 +467,6 @@ static int find_grant(uint32_t type)
 		if (grants[i].type == type)
 			return (int)i;
 	return -1;
-}
-
-static void hex_of(const uint8_t *p, size_t n, char *out, size_t outlen)
-{
-	out[0] = 0;
-	for (size_t i = 0; i < n && 2 * i + 2 < outlen; i++)
-		snprintf(out + 2 * i, outlen - 2 * i, "%02x", p[i]);
 }
 
 /* Runs one verb for a checked session. Answers itself when it returns 0 with
@@ -551,7 +540,7 @@ static uint32_t run_verb(struct service *s, struct admin *a, const struct ipc_ms
 		inval = type == ADM_REVOKE ? (int64_t)ipc_get_u64(r) : 0;
 		if (ipc_rbuf_done(r) != 0 || len == 0)
 			break;
-		hex_of(p, len, target, target_len);
+		hex_encode(p, len, target); /* len <= 20: fits the target */
 		return type == ADM_REVOKE
 			       ? officer_revoke(a, who->name, p, len, reason, when, inval, msg, msglen)
 			       : officer_unrevoke(a, who->name, p, len, msg, msglen);
@@ -623,8 +612,9 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 	ipc_rbuf_init(&r, m);
 	ipc_get_bytes(&r, &token, &tl, ADM_TOKEN_LEN);
 	if (r.failed || tl != ADM_TOKEN_LEN || g < 0 || session_find(a, token, &who) != 0) {
-		(void)admin_journal(a, "(no session)", g >= 0 ? grants[g].action : "unknown", "",
-				    0, "no valid session", err, sizeof(err));
+		if (admin_journal(a, "(no session)", g >= 0 ? grants[g].action : "unknown", "", 0,
+				  "no valid session", err, sizeof(err)) != 0)
+			log_warnx("console: refusal not journaled: %s", err);
 		reply_error(s, m->hdr.id, HR_E_ACCESSDENIED, "not logged in, or the session "
 							    "expired: caadm login NAME");
 		return;

@@ -39,6 +39,11 @@
 #ifndef CUSTODIAN_ADMIN_PROTO_H
 #define CUSTODIAN_ADMIN_PROTO_H
 
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
 enum adm_msg {
 	ADM_LOGIN = 0x300,
 	ADM_SESSION = 0x301,
@@ -70,6 +75,18 @@ enum adm_msg {
 
 #define ADM_TOKEN_LEN 32
 #define ADM_SOCKET "admin.sock"
+
+/* DATA/admin.sock as a socket address (cad binds it, caadm connects to it); -1
+ * when the path does not fit a socket address. */
+static inline int adm_socket_address(const char *dir, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	return snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/%s", dir, ADM_SOCKET) <
+		       (int)sizeof(sa->sun_path)
+		   ? 0
+		   : -1;
+}
 #define ADM_MAX_PAYLOAD (2u * 1024u * 1024u + 4096u) /* relayed ledger pages */
 #define ADM_REQUEST_MAX (64u * 1024u)                /* what the console may send */
 #define ADM_PROP_MAX 4096

@@ -32,10 +32,7 @@ void handle_auth_event(struct service *s, struct submit_ctx *c, const struct ipc
 	if (ipc_rbuf_done(&r) != 0 || action[0] == 0 || peer[0] == 0)
 		fatalx("protocol violation: malformed AUTH_EVENT from the %s", s->chan.peer);
 	snprintf(actor, sizeof(actor), "%s", who[0] != 0 ? who : "anonymous");
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_OPERATOR_ACTION;
-	ev.actor_kind = ACTOR_REQUESTER;
-	ev.actor = actor;
+	record_event_init(&ev, EV_OPERATOR_ACTION, ACTOR_REQUESTER, actor);
 	ev.u.op.action = action;
 	ev.u.op.target = peer;
 	ev.u.op.allowed = 0;

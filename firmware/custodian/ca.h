@@ -10,6 +10,7 @@
 #include "firmware/x509/x509.h"
 #include "hsm/hsm.h"
 #include "platform/conf.h"
+#include "platform/hex.h"
 
 #define CA_CONF "ca.conf"
 #define CA_CERT_FILE "ca.crt"        /* the CA certificate, PEM */
@@ -61,9 +62,6 @@ void ca_close(struct ca *ca);
 int ca_sign(struct ca *ca, const struct hsm_key *key, enum x509_sigalg alg,
 	    const struct x509_buf *tbs, uint8_t *sig, size_t *sig_len, char *err, size_t errlen);
 
-/* Hex helpers. */
-void hex_encode(const uint8_t *p, size_t n, char *out); /* out: 2n+1 */
-int hex_decode(const char *s, uint8_t *out, size_t max, size_t *n);
 
 /* Writes DER as PEM atomically (mode 0644). */
 int write_pem(const char *path, const char *label, const struct x509_buf *der, char *err,

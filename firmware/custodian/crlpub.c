@@ -170,10 +170,7 @@ static uint32_t publish_locked(struct admin *a, int actor_kind, const char *acto
 		log_warnx("CRL %llu not published: %s", (unsigned long long)c.number, msg);
 		goto out;
 	}
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_CRL_PUBLISHED;
-	ev.actor_kind = (uint32_t)actor_kind;
-	ev.actor = actor;
+	record_event_init(&ev, EV_CRL_PUBLISHED, (uint32_t)actor_kind, actor);
 	ev.u.crl.number = c.number;
 	ev.u.crl.is_delta = (uint32_t)delta;
 	ev.u.crl.base_number = c.base_number;

@@ -38,10 +38,13 @@ static uint32_t need_pending(struct admin *a, uint32_t id, struct ledger_request
 	return hr;
 }
 
-/* The raw request of a row, checked again: its subject and key (malloc()ed). */
+/* The raw request of a row, checked again: its subject and key (malloc()ed), its
+ * attributes (when attrs) and the extensions it asks for that the policy allows
+ * (when asked: values malloc()ed, x509_req_exts_free). */
 static uint32_t request_parts(struct admin *a, const struct ledger_request_row *row,
 			      struct x509_buf *subject, struct x509_buf *spki, char *attrs,
-			      size_t attrs_len, char *msg, size_t msglen)
+			      size_t attrs_len, struct x509_req_ext *asked, size_t *n_asked,
+			      char *msg, size_t msglen)
 {
 	struct ledger_event ev;
 	uint8_t *rec;
@@ -65,6 +68,13 @@ static uint32_t request_parts(struct admin *a, const struct ledger_request_row *
 		if (ev.u.request.format != FMT_PKCS10)
 			snprintf(msg, msglen, "request %u is not a PKCS#10 request",
 				 row->request_id);
+		hr = HR_CERTSRV_E_BAD_REQUESTSUBJECT;
+	} else if (asked != NULL &&
+		   policy_requested_extensions(&a->sub->policy, ev.u.request.raw.p,
+					       ev.u.request.raw.len, asked, n_asked, msg,
+					       msglen) != 0) {
+		x509_buf_free(subject);
+		x509_buf_free(spki);
 		hr = HR_CERTSRV_E_BAD_REQUESTSUBJECT;
 	} else {
 		if (attrs != NULL)
@@ -136,31 +146,6 @@ static uint32_t load_exts(struct admin *a, uint32_t id, struct ext_set *x, char 
 	return 0;
 }
 
-/* The extensions the request asks for that the policy allows. 0 or -1 with msg. */
-static int request_asked(struct admin *a, const struct ledger_request_row *row,
-			 struct x509_req_ext out[X509_MAX_EXTRA_EXT], size_t *n, char *msg,
-			 size_t msglen)
-{
-	struct ledger_event ev;
-	uint8_t *rec;
-	size_t len;
-	char *strbuf = malloc(LEDGER_STRBUF);
-	int rc = -1;
-
-	*n = 0;
-	if (strbuf == NULL)
-		fatalx("out of memory");
-	if (record_get_record(a->sub->rec, row->seq_received, &rec, &len, msg, msglen) == 0) {
-		if (ledger_record_decode(rec, len, &ev, strbuf, LEDGER_STRBUF, msg, msglen) == 0 &&
-		    ev.type == EV_REQUEST_RECEIVED)
-			rc = policy_requested_extensions(&a->sub->policy, ev.u.request.raw.p,
-							 ev.u.request.raw.len, out, n, msg, msglen);
-		free(rec);
-	}
-	free(strbuf);
-	return rc;
-}
-
 uint32_t officer_detail(struct admin *a, uint32_t id, struct ipc_wbuf *w, char *msg,
 			size_t msglen)
 {
@@ -172,7 +157,8 @@ uint32_t officer_detail(struct admin *a, uint32_t id, struct ipc_wbuf *w, char *
 
 	if (hr != 0)
 		return hr;
-	if (request_parts(a, &row, &subject, &spki, attrs, sizeof(attrs), msg, msglen) == 0 &&
+	if (request_parts(a, &row, &subject, &spki, attrs, sizeof(attrs), NULL, NULL, msg,
+			  msglen) == 0 &&
 	    x509_name_format(subject.data, subject.len, dn, sizeof(dn)) != 0)
 		dn[0] = 0;
 	x509_buf_free(&subject);
@@ -192,48 +178,6 @@ uint32_t officer_detail(struct admin *a, uint32_t id, struct ipc_wbuf *w, char *
 	return 0;
 }
 
-/* One DER element exactly (the extnValue contents), checked before it is recorded;
- * the TBS builder checks again when it writes it. */
-static int der_one(const uint8_t *p, size_t len)
-{
-	size_t body, hdr = 2;
-
-	if (len < 2 || (p[0] & 0x1f) == 0x1f)
-		return 0;
-	if (p[1] < 0x80) {
-		body = p[1];
-	} else {
-		size_t n = p[1] & 0x7f;
-
-		if (n == 0 || n > 3 || len < 2 + n)
-			return 0;
-		body = 0;
-		for (size_t i = 0; i < n; i++)
-			body = body << 8 | p[2 + i];
-		hdr += n;
-	}
-	return body == len - hdr;
-}
-
-static int oid_ok(const char *oid)
-{
-	size_t n = strlen(oid);
-	int dots = 0;
-
-	if (n < 3 || oid[0] < '0' || oid[0] > '2' || oid[n - 1] == '.')
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		if (oid[i] == '.') {
-			if (oid[i + 1] == '.')
-				return 0;
-			dots++;
-		} else if (oid[i] < '0' || oid[i] > '9') {
-			return 0;
-		}
-	}
-	return dots >= 1;
-}
-
 uint32_t officer_setext(struct admin *a, const char *op, uint32_t id, const char *oid,
 			uint32_t flags, const uint8_t *value, size_t len, char *msg,
 			size_t msglen)
@@ -243,7 +187,7 @@ uint32_t officer_setext(struct admin *a, const char *op, uint32_t id, const char
 	uint32_t hr;
 	int refused;
 
-	if (!oid_ok(oid)) {
+	if (!x509_oid_valid(oid)) {
 		snprintf(msg, msglen, "%s: not a dotted OID", oid);
 		return HR_E_INVALIDARG;
 	}
@@ -255,16 +199,14 @@ uint32_t officer_setext(struct admin *a, const char *op, uint32_t id, const char
 		snprintf(msg, msglen, "flags: 0, 1 (critical) or 2 (disabled)");
 		return HR_E_INVALIDARG;
 	}
-	if (!(flags & ADM_EXT_DISABLE) && !der_one(value, len)) {
+	/* Checked before it is recorded; the TBS builder checks it again. */
+	if (!(flags & ADM_EXT_DISABLE) && !x509_der_one_element(value, len)) {
 		snprintf(msg, msglen, "the value is not one DER element");
 		return HR_E_INVALIDARG;
 	}
 	if ((hr = need_pending(a, id, &row, msg, msglen)) != 0)
 		return hr;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_EXTENSION_SET;
-	ev.actor_kind = ACTOR_OPERATOR;
-	ev.actor = op;
+	record_event_init(&ev, EV_EXTENSION_SET, ACTOR_OPERATOR, op);
 	ev.u.extension.request_id = id;
 	ev.u.extension.oid = oid;
 	ev.u.extension.flags = flags;
@@ -299,21 +241,16 @@ uint32_t officer_resubmit(struct admin *a, const char *op, uint32_t id, struct i
 	size_t n_in, n_asked = 0;
 	uint32_t hr;
 
-	(void)op; /* journaled as the approver by the caller, before this runs */
 	if ((hr = need_pending(a, id, &row, msg, msglen)) != 0)
 		return hr;
-	if ((hr = request_parts(a, &row, &subject, &spki, NULL, 0, msg, msglen)) != 0)
+	if ((hr = request_parts(a, &row, &subject, &spki, NULL, 0, asked, &n_asked, msg,
+				msglen)) != 0)
 		return hr;
 	if ((hr = load_exts(a, id, &x, msg, msglen)) != 0) {
+		x509_req_exts_free(asked, n_asked);
 		x509_buf_free(&subject);
 		x509_buf_free(&spki);
 		return hr;
-	}
-	if (request_asked(a, &row, asked, &n_asked, msg, msglen) != 0) {
-		ext_set_free(&x);
-		x509_buf_free(&subject);
-		x509_buf_free(&spki);
-		return HR_CERTSRV_E_BAD_REQUESTSUBJECT;
 	}
 	/* The officer's extensions first; the request's allowed ones for other OIDs. */
 	for (size_t i = 0; i < x.n; i++) {
@@ -370,10 +307,7 @@ static uint32_t revocation(struct admin *a, const char *op, uint32_t type,
 	struct ledger_event ev;
 	int refused;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = type;
-	ev.actor_kind = ACTOR_OPERATOR;
-	ev.actor = op;
+	record_event_init(&ev, type, ACTOR_OPERATOR, op);
 	ev.u.revocation.serial.p = serial;
 	ev.u.revocation.serial.len = len;
 	ev.u.revocation.reason = reason;

@@ -12,6 +12,15 @@ int record_start(struct record *r, int fd)
 	return ipc_caller_start(&r->call, fd, "ledger", LEDGER_APPEND_MAX);
 }
 
+void record_event_init(struct ledger_event *ev, uint32_t type, uint32_t actor_kind,
+		       const char *actor)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->actor_kind = actor_kind;
+	ev->actor = actor;
+}
+
 void record_stop(struct record *r)
 {
 	ipc_caller_stop(&r->call);
@@ -33,49 +42,30 @@ static uint32_t ledger_error(const struct ipc_msg *m, char *err, size_t errlen)
 	return code;
 }
 
+/* One event is a group of one: a single code path for every append. */
 int record_append(struct record *r, struct ledger_event *ev, int *refused, char *err,
 		  size_t errlen)
 {
-	struct ipc_wbuf w;
-	struct ipc_msg m;
-	struct ipc_rbuf rb;
-	const uint8_t *hash;
-	size_t hl;
-	uint32_t id;
-	int rc = -1;
+	return record_append_group(r, &ev, 1, refused, err, errlen);
+}
 
-	*refused = 0;
-	ipc_wbuf_init(&w);
-	ipc_put_u32(&w, ev->type);
-	ipc_put_u32(&w, ev->actor_kind);
-	ipc_put_str(&w, ev->actor);
-	if (ledger_body_encode(ev, &w, err, errlen) != 0) {
-		ipc_wbuf_free(&w);
-		*refused = 1;
+int record_call(struct record *r, uint32_t type, struct ipc_wbuf *w, uint32_t expect,
+		struct ipc_msg *m, char *err, size_t errlen)
+{
+	uint32_t code;
+
+	if (ipc_call(&r->call, type, w, m, err, errlen) != 0)
 		return -1;
+	if (m->hdr.type == expect)
+		return 0;
+	if (m->hdr.type == LEDGER_ERROR) {
+		code = ledger_error(m, err, errlen);
+		ipc_msg_free(m);
+		return code == LEDGER_ERR_NOTFOUND ? 1 : -1;
 	}
-	if (ipc_call(&r->call, LEDGER_APPEND, &w, &m, err, errlen) != 0)
-		return -1;
-	if (m.hdr.type == LEDGER_APPENDED) {
-		ipc_rbuf_init(&rb, &m);
-		ev->seq = ipc_get_u64(&rb);
-		ev->time = (int64_t)ipc_get_u64(&rb);
-		id = ipc_get_u32(&rb);
-		ipc_get_bytes(&rb, &hash, &hl, LEDGER_HASH_LEN);
-		if (ipc_rbuf_done(&rb) == 0 && hl == LEDGER_HASH_LEN) {
-			if (ev->type == EV_REQUEST_RECEIVED)
-				ev->u.request.request_id = id;
-			rc = 0;
-		} else {
-			snprintf(err, errlen, "malformed answer from the ledger");
-		}
-	} else if (m.hdr.type == LEDGER_ERROR) {
-		*refused = ledger_error(&m, err, errlen) == LEDGER_ERR_INVALID;
-	} else {
-		snprintf(err, errlen, "unexpected answer %u from the ledger", m.hdr.type);
-	}
-	ipc_msg_free(&m);
-	return rc;
+	snprintf(err, errlen, "unexpected answer %u from the ledger", m->hdr.type);
+	ipc_msg_free(m);
+	return -1;
 }
 
 int record_get_request(struct record *r, uint32_t id, struct ledger_request_row *row,
@@ -83,21 +73,15 @@ int record_get_request(struct record *r, uint32_t id, struct ledger_request_row 
 {
 	struct ipc_wbuf w;
 	struct ipc_msg m;
-	int rc = -1;
+	int rc;
 
 	ipc_wbuf_init(&w);
 	ipc_put_u32(&w, id);
-	if (ipc_call(&r->call, LEDGER_GET_REQUEST, &w, &m, err, errlen) != 0)
-		return -1;
-	if (m.hdr.type == LEDGER_REQUEST) {
-		rc = ledger_request_row_decode(m.data, m.hdr.len, row) == 0 ? 0 : -1;
-		if (rc != 0)
-			snprintf(err, errlen, "malformed request row from the ledger");
-	} else if (m.hdr.type == LEDGER_ERROR) {
-		rc = ledger_error(&m, err, errlen) == LEDGER_ERR_NOTFOUND ? 1 : -1;
-	} else {
-		snprintf(err, errlen, "unexpected answer %u from the ledger", m.hdr.type);
-	}
+	if ((rc = record_call(r, LEDGER_GET_REQUEST, &w, LEDGER_REQUEST, &m, err, errlen)) != 0)
+		return rc;
+	rc = ledger_request_row_decode(m.data, m.hdr.len, row) == 0 ? 0 : -1;
+	if (rc != 0)
+		snprintf(err, errlen, "malformed request row from the ledger");
 	ipc_msg_free(&m);
 	return rc;
 }
@@ -105,44 +89,26 @@ int record_get_request(struct record *r, uint32_t id, struct ledger_request_row 
 int record_get_cert(struct record *r, uint64_t seq, uint8_t **der, size_t *len, char *err,
 		    size_t errlen)
 {
-	static const size_t strbuf_size = LEDGER_STRBUF;
 	struct ledger_event ev;
-	struct ipc_wbuf w;
-	struct ipc_msg m;
-	struct ipc_rbuf rb;
-	const uint8_t *rec;
+	uint8_t *rec;
 	size_t rl;
 	char *strbuf;
 	int rc = -1;
 
 	err[0] = 0;
-	ipc_wbuf_init(&w);
-	ipc_put_u64(&w, seq);
-	if (ipc_call(&r->call, LEDGER_GET_EVENT, &w, &m, err, errlen) != 0)
+	if (record_get_record(r, seq, &rec, &rl, err, errlen) != 0)
 		return -1;
-	if (m.hdr.type != LEDGER_EVENT) {
-		if (m.hdr.type == LEDGER_ERROR)
-			(void)ledger_error(&m, err, errlen);
-		else
-			snprintf(err, errlen, "unexpected answer %u from the ledger", m.hdr.type);
-		ipc_msg_free(&m);
-		return -1;
-	}
-	strbuf = malloc(strbuf_size);
-	ipc_rbuf_init(&rb, &m);
-	ipc_get_bytes(&rb, &rec, &rl, LEDGER_APPEND_MAX);
-	if (strbuf != NULL && ipc_rbuf_done(&rb) == 0 &&
-	    ledger_record_decode(rec, rl, &ev, strbuf, strbuf_size, err, errlen) == 0 &&
+	if ((strbuf = malloc(LEDGER_STRBUF)) != NULL &&
+	    ledger_record_decode(rec, rl, &ev, strbuf, LEDGER_STRBUF, err, errlen) == 0 &&
 	    ev.type == EV_CERT_ISSUED && (*der = malloc(ev.u.issued.cert.len)) != NULL) {
 		memcpy(*der, ev.u.issued.cert.p, ev.u.issued.cert.len);
 		*len = ev.u.issued.cert.len;
 		rc = 0;
 	} else if (err[0] == 0) {
-		snprintf(err, errlen, "event %llu is not a certificate",
-			 (unsigned long long)seq);
+		snprintf(err, errlen, "event %llu is not a certificate", (unsigned long long)seq);
 	}
 	free(strbuf);
-	ipc_msg_free(&m);
+	free(rec);
 	return rc;
 }
 
@@ -185,6 +151,8 @@ int record_append_group(struct record *r, struct ledger_event **evs, size_t n, i
 			evs[i]->time = (int64_t)ipc_get_u64(&rb);
 			id = ipc_get_u32(&rb);
 			ipc_get_bytes(&rb, &hash, &hl, LEDGER_HASH_LEN);
+			if (hl != LEDGER_HASH_LEN)
+				rb.failed = 1;
 			if (evs[i]->type == EV_REQUEST_RECEIVED)
 				evs[i]->u.request.request_id = id;
 		}

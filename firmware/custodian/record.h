@@ -16,6 +16,10 @@ struct record {
 };
 
 int record_start(struct record *r, int fd);
+
+/* A zeroed event of type by an actor (ACTOR_*, name), for the caller to fill. */
+void record_event_init(struct ledger_event *ev, uint32_t type, uint32_t actor_kind,
+		       const char *actor);
 void record_stop(struct record *r);
 
 /* Appends ev (header fields and body; the ledger sets seq, time and, for a request,
@@ -38,13 +42,13 @@ int record_get_request(struct record *r, uint32_t id, struct ledger_request_row 
 int record_get_cert(struct record *r, uint64_t seq, uint8_t **der, size_t *len, char *err,
 		    size_t errlen);
 
-/* ---- administration's reads (record_admin.c) ---- */
-
 /* Sends a request of type built in w and waits for the reply: 0 with *m of type
  * expect (the caller frees it), 1 when the ledger answered "not found", -1 with
  * err otherwise. */
 int record_call(struct record *r, uint32_t type, struct ipc_wbuf *w, uint32_t expect,
 		struct ipc_msg *m, char *err, size_t errlen);
+
+/* ---- administration's reads (record_admin.c) ---- */
 /* Record seq's bytes (malloc()ed). 0, 1 (no such event) or -1. */
 int record_get_record(struct record *r, uint64_t seq, uint8_t **rec, size_t *len, char *err,
 		      size_t errlen);

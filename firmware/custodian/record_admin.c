@@ -7,32 +7,6 @@
 
 #include "firmware/ledger/proto.h"
 
-int record_call(struct record *r, uint32_t type, struct ipc_wbuf *w, uint32_t expect,
-		struct ipc_msg *m, char *err, size_t errlen)
-{
-	struct ipc_rbuf rb;
-	char msg[512];
-	uint32_t code;
-
-	if (ipc_call(&r->call, type, w, m, err, errlen) != 0)
-		return -1;
-	if (m->hdr.type == expect)
-		return 0;
-	if (m->hdr.type == LEDGER_ERROR) {
-		ipc_rbuf_init(&rb, m);
-		code = ipc_get_u32(&rb);
-		ipc_get_str(&rb, msg, sizeof(msg));
-		if (ipc_rbuf_done(&rb) != 0)
-			snprintf(msg, sizeof(msg), "malformed error");
-		snprintf(err, errlen, "ledger: %s", msg);
-		ipc_msg_free(m);
-		return code == LEDGER_ERR_NOTFOUND ? 1 : -1;
-	}
-	snprintf(err, errlen, "unexpected answer %u from the ledger", m->hdr.type);
-	ipc_msg_free(m);
-	return -1;
-}
-
 /* A reply holding exactly one byte string: copied out. */
 static int one_bytes(struct ipc_msg *m, uint8_t **out, size_t *len, char *err, size_t errlen)
 {

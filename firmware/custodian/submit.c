@@ -141,10 +141,7 @@ static void reply_unrecorded(struct service *s, uint32_t id, const char *why)
 
 static void ca_event(struct ledger_event *ev, uint32_t type)
 {
-	memset(ev, 0, sizeof(*ev));
-	ev->type = type;
-	ev->actor_kind = ACTOR_CA;
-	ev->actor = "CA";
+	record_event_init(ev, type, ACTOR_CA, "CA");
 }
 
 /* Appends ev; with req (a request not yet recorded), req and ev together, ev's
@@ -432,10 +429,7 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 	if (ipc_rbuf_done(&r) != 0)
 		fatalx("protocol violation: malformed SUBMIT from the %s", s->chan.peer);
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_REQUEST_RECEIVED;
-	ev.actor_kind = ACTOR_REQUESTER;
-	ev.actor = requester;
+	record_event_init(&ev, EV_REQUEST_RECEIVED, ACTOR_REQUESTER, requester);
 	ev.u.request.format = format;
 	ev.u.request.requester = requester;
 	ev.u.request.raw.p = raw;

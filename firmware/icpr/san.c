@@ -2,6 +2,7 @@
  * This is the input of the attack class known as ESC6: the parser only says
  * what the requester asked for; the policy decides (and by default ignores it). */
 #include "firmware/icpr/icpr_int.h"
+#include "platform/hex.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -100,17 +101,6 @@ static int upn_ok(const char *s)
 	return one_at(s);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* {xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}, dashes and braces optional, into
  * Windows' binary GUID (Data1, Data2, Data3 little-endian; Data4 as written). */
 static int guid_parse(const char *s, uint8_t out[16])
@@ -126,7 +116,7 @@ static int guid_parse(const char *s, uint8_t out[16])
 		len -= 2;
 	}
 	for (size_t i = 0; i < len; i++) {
-		int v = hexval(s[i]);
+		int v = hex_value(s[i]);
 
 		if (s[i] == '-')
 			continue;

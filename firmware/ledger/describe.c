@@ -4,13 +4,7 @@
 #include <time.h>
 
 #include "firmware/ledger/event.h"
-
-static void serial_hex(const struct ledger_bytes *b, char *out, size_t outlen)
-{
-	out[0] = 0;
-	for (size_t i = 0; i < b->len && 2 * i + 2 < outlen; i++)
-		snprintf(out + 2 * i, outlen - 2 * i, "%02x", b->p[i]);
-}
+#include "platform/hex.h"
 
 void ledger_event_line(const struct ledger_event *ev, char *out, size_t outlen)
 {
@@ -43,8 +37,13 @@ void ledger_event_line(const struct ledger_event *ev, char *out, size_t outlen)
 		break;
 	case EV_CERT_INTENT:
 	case EV_CERT_ISSUED:
-		serial_hex(ev->type == EV_CERT_INTENT ? &ev->u.intent.serial : &ev->u.issued.serial,
-			   serial, sizeof(serial));
+		{
+			const struct ledger_bytes *b = ev->type == EV_CERT_INTENT
+							       ? &ev->u.intent.serial
+							       : &ev->u.issued.serial;
+
+			hex_encode(b->p, b->len, serial);
+		}
 		snprintf(out, outlen, " request=%u serial=%s",
 			 ev->type == EV_CERT_INTENT ? ev->u.intent.request_id
 						    : ev->u.issued.request_id,
@@ -52,7 +51,7 @@ void ledger_event_line(const struct ledger_event *ev, char *out, size_t outlen)
 		break;
 	case EV_CERT_REVOKED:
 	case EV_CERT_UNREVOKED:
-		serial_hex(&ev->u.revocation.serial, serial, sizeof(serial));
+		hex_encode(ev->u.revocation.serial.p, ev->u.revocation.serial.len, serial);
 		snprintf(out, outlen, " serial=%s reason=%u", serial, ev->u.revocation.reason);
 		break;
 	case EV_CRL_PUBLISHED:

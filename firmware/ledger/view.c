@@ -30,6 +30,7 @@
  *   file is the renderer's job.
  */
 #include "firmware/ledger/view.h"
+#include "platform/hex.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -177,14 +178,6 @@ static int is_digit(int c)
 	return c >= '0' && c <= '9';
 }
 
-static int hexval(int c)
-{
-	if (is_digit(c))
-		return c - '0';
-	c = fold(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* An unsigned number of n bytes (decimal or 0x hex) no larger than max. */
 static int parse_number(const char *s, size_t n, uint64_t max, const char *col, uint64_t *out,
 			char *err, size_t errlen)
@@ -198,12 +191,12 @@ static int parse_number(const char *s, size_t n, uint64_t max, const char *col, 
 		base = 16;
 		i = 2;
 	}
-	if (i == n || hexval((unsigned char)s[i]) < 0 || (base == 10 && !is_digit(s[i]))) {
+	if (i == n || hex_value((unsigned char)s[i]) < 0 || (base == 10 && !is_digit(s[i]))) {
 		seterr(err, errlen, "%s: '%.*s' is not a number", col, (int)(n > 32 ? 32 : n), s);
 		return -1;
 	}
 	for (; i < n; i++) {
-		d = hexval((unsigned char)s[i]);
+		d = hex_value((unsigned char)s[i]);
 		if (d < 0 || (base == 10 && d > 9)) {
 			seterr(err, errlen, "%s: junk after number: '%.*s'", col,
 			       (int)(n - i > 32 ? 32 : n - i), s + i);
@@ -337,7 +330,7 @@ static int parse_serial(const char *s, size_t n, const char *col, struct view_re
 	for (i = 0; i < n; i++) {
 		if (s[i] == ':')
 			continue;
-		d = hexval((unsigned char)s[i]);
+		d = hex_value((unsigned char)s[i]);
 		if (d < 0) {
 			seterr(err, errlen, "%s: '%c' is not a hex digit", col,
 			       s[i] >= 0x21 && s[i] < 0x7f ? s[i] : '?');

@@ -238,22 +238,23 @@ int ledger_extension_seqs(struct ledger *l, uint32_t request_id,
 	return seqs_of(l, IX_EXTENSIONS, k, 4, seqs, n);
 }
 
+/* props holds one seq per name (overwritten by each change): a plain read. */
 int ledger_prop_seq(struct ledger *l, const char *name, uint64_t *seq)
 {
-	uint64_t seqs[LEDGER_SEQS_MAX];
-	size_t n = 0;
+	uint8_t *v;
+	size_t vl;
 	int rc;
 
 	if (name[0] == 0)
 		return LEDGER_ENOTFOUND;
-	rc = seqs_of(l, IX_PROPS, name, strlen(name), seqs, &n);
-	if (rc != LEDGER_OK)
-		return rc;
-	if (n == 0)
+	rc = ledger_db_get(l->ix.db[IX_PROPS], NULL, name, strlen(name), &v, &vl);
+	if (rc == DB_NOTFOUND)
 		return LEDGER_ENOTFOUND;
-	*seq = seqs[n - 1]; /* one per name, or sorted dups: the highest is the latest */
-	for (size_t i = 0; i < n; i++)
-		if (seqs[i] > *seq)
-			*seq = seqs[i];
-	return LEDGER_OK;
+	if (rc != 0)
+		return LEDGER_EIO;
+	*seq = 0;
+	for (size_t i = 0; i < vl && i < 8; i++)
+		*seq = *seq << 8 | v[i];
+	free(v);
+	return vl == 8 ? LEDGER_OK : LEDGER_EIO;
 }

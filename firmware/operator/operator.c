@@ -15,6 +15,7 @@
 #include <wolfssl/wolfcrypt/pwdbased.h>
 
 #include "platform/atomicfile.h"
+#include "platform/hex.h"
 
 #define LINE_MAX_LEN 512
 
@@ -89,25 +90,12 @@ void operator_roles_format(uint32_t roles, char *out, size_t outlen)
 		}
 }
 
-static int hex_decode(const char *hex, uint8_t *out, size_t len)
+/* Exactly len bytes of hex. */
+static int hex_exact(const char *hex, uint8_t *out, size_t len)
 {
-	if (strlen(hex) != 2 * len)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		unsigned v;
+	size_t n;
 
-		if (!isxdigit((unsigned char)hex[2 * i]) || !isxdigit((unsigned char)hex[2 * i + 1]) ||
-		    sscanf(hex + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
-}
-
-static void hex_encode(const uint8_t *in, size_t len, char *out)
-{
-	for (size_t i = 0; i < len; i++)
-		sprintf(out + 2 * i, "%02x", in[i]);
+	return hex_decode(hex, out, len, &n) == 0 && n == len ? 0 : -1;
 }
 
 static int parse_line(char *line, struct operator_entry *e)
@@ -129,8 +117,8 @@ static int parse_line(char *line, struct operator_entry *e)
 	if (*end != 0 || it < 1000 || it > 100000000)
 		return -1;
 	e->iterations = (uint32_t)it;
-	if (hex_decode(f[3], e->salt, OPERATOR_SALT_LEN) != 0 ||
-	    hex_decode(f[4], e->hash, OPERATOR_HASH_LEN) != 0)
+	if (hex_exact(f[3], e->salt, OPERATOR_SALT_LEN) != 0 ||
+	    hex_exact(f[4], e->hash, OPERATOR_HASH_LEN) != 0)
 		return -1;
 	return 0;
 }

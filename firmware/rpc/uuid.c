@@ -1,5 +1,6 @@
 /* UUIDs and syntax identifiers (uuid.h). */
 #include "firmware/rpc/uuid.h"
+#include "platform/hex.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -37,17 +38,6 @@ const struct rpc_syntax rpc_iface_epm = {
 /* 6cb71c2c-9812-4540 in wire order. */
 static const uint8_t btfn_prefix[8] = { 0x2c, 0x1c, 0xb7, 0x6c, 0x12, 0x98, 0x40, 0x45 };
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int rpc_uuid_parse(const char *text, struct rpc_uuid *u)
 {
 	/* Text octet i goes to wire position order[i]: the first three fields are
@@ -65,8 +55,8 @@ int rpc_uuid_parse(const char *text, struct rpc_uuid *u)
 				return -1;
 			pos++;
 		}
-		hi = hexval(text[pos]);
-		lo = hexval(text[pos + 1]);
+		hi = hex_value(text[pos]);
+		lo = hex_value(text[pos + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		u->b[order[i]] = (uint8_t)(hi << 4 | lo);

@@ -227,10 +227,7 @@ static int listen_admin(struct cad *c)
 	struct sockaddr_un sa;
 	int fd;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", c->dir, ADM_SOCKET) >=
-	    (int)sizeof(sa.sun_path))
+	if (adm_socket_address(c->dir, &sa) != 0)
 		fatalx("%s/%s: path too long for a socket", c->dir, ADM_SOCKET);
 	snprintf(c->admin_path, sizeof(c->admin_path), "%s", sa.sun_path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)

@@ -296,8 +296,7 @@ int x509i_exts_write(asn1_node node, const char *field, const struct x509i_exts 
 	return 0;
 }
 
-/* One DER element exactly: tag (low form), definite length, nothing after. */
-static int one_element(const uint8_t *p, size_t len)
+int x509_der_one_element(const uint8_t *p, size_t len)
 {
 	size_t n, hdr = 2, body;
 
@@ -317,6 +316,11 @@ static int one_element(const uint8_t *p, size_t len)
 	return body == len - hdr;
 }
 
+int x509_oid_valid(const char *oid)
+{
+	return oid != NULL && x509i_oid_valid(oid);
+}
+
 int x509i_ext_given(struct x509i_exts *x, const struct x509_ext_in *in, char *err,
 		    size_t errlen)
 {
@@ -331,7 +335,7 @@ int x509i_ext_given(struct x509i_exts *x, const struct x509_ext_in *in, char *er
 			x509i_err(err, errlen, "extension %s: appears twice", in->oid);
 			return -1;
 		}
-	if (!one_element(in->value, in->len)) {
+	if (!x509_der_one_element(in->value, in->len)) {
 		x509i_err(err, errlen, "extension %s: value is not one DER element", in->oid);
 		return -1;
 	}

@@ -79,6 +79,11 @@ struct x509_ext_in {
 	size_t len;
 };
 #define X509_MAX_EXTRA_EXT 8
+/* 1 when p is exactly one DER element (low-form tag, definite length, nothing
+ * after): what an extension value given whole must be. */
+int x509_der_one_element(const uint8_t *p, size_t len);
+/* 1 for a dotted OID the encoder accepts (arcs, first arc 0..2, length). */
+int x509_oid_valid(const char *oid);
 
 struct x509_tbs {
 	uint8_t serial[20];

@@ -1,7 +1,8 @@
 /* libFuzzer target: PKCS#10 requests (x509_csr_verify), the worker's first
  * parser of what a client sends and the custodian's re-check. Called with and
  * without the output buffers; the subject that comes back is then formatted as
- * the policy code would. */
+ * the policy code would. Also the custodian's reading of the extensions a request
+ * asks for (x509_csr_requested_extensions), with a small and a large limit. */
 #include <stdint.h>
 #include <string.h>
 
@@ -23,5 +24,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		x509_buf_free(&spki);
 	}
 	(void)x509_csr_verify(data, size, NULL, NULL, err, sizeof(err));
+	for (size_t max = 1; max <= 16; max += 15) {
+		struct x509_req_ext ext[16];
+		size_t n = 0;
+
+		if (x509_csr_requested_extensions(data, size, ext, max, &n, err, sizeof(err)) == 0)
+			x509_req_exts_free(ext, n);
+	}
 	return 0;
 }

@@ -303,6 +303,63 @@ static void test_groups_all_or_nothing(void **state)
 	ledger_close(l);
 }
 
+struct page {
+	uint8_t serial[4][LEDGER_SERIAL_MAX];
+	uint32_t reason[4];
+	size_t n;
+};
+
+static int collect_revoked(const uint8_t *serial, size_t len,
+			   const struct ledger_revoked_row *row, void *arg)
+{
+	struct page *p = arg;
+
+	assert_true(p->n < 4 && len == 1);
+	memcpy(p->serial[p->n], serial, len);
+	p->reason[p->n++] = row->reason;
+	return 0;
+}
+
+/* The revoked set is read in serial order, a page at a time; a released hold
+ * stays in it as removeFromCRL (8) for the next delta CRL. */
+static void test_revoked_pages(void **state)
+{
+	static const uint8_t serials[3][1] = {{0x31}, {0x12}, {0x23}};
+	struct page p = {0};
+	int more = 0;
+	struct ledger *l = open_ledger(LEDGER_NOSYNC);
+
+	(void)state;
+	assert_int_equal(genesis(l), LEDGER_OK);
+	for (int i = 0; i < 3; i++) {
+		uint32_t id = request(l, "EXAMPLE\\carol");
+
+		assert_int_equal(intent(l, id, serials[i], 1), LEDGER_OK);
+		assert_int_equal(issued(l, id, serials[i], 1), LEDGER_OK);
+		assert_int_equal(revocation(l, EV_CERT_REVOKED, serials[i], 1, i == 1 ? 6 : 1),
+				 LEDGER_OK);
+	}
+	assert_int_equal(ledger_revoked_page(l, NULL, 0, 2, collect_revoked, &p, &more), 2);
+	assert_true(more);
+	assert_int_equal(p.serial[0][0], 0x12);
+	assert_int_equal(p.serial[1][0], 0x23);
+	assert_int_equal(ledger_revoked_page(l, p.serial[1], 1, 2, collect_revoked, &p, &more),
+			 1);
+	assert_false(more);
+	assert_int_equal(p.serial[2][0], 0x31);
+	/* Releasing the hold on 0x12: still listed, as released. */
+	assert_int_equal(revocation(l, EV_CERT_UNREVOKED, serials[1], 1, 0), LEDGER_OK);
+	p.n = 0;
+	assert_int_equal(ledger_revoked_page(l, NULL, 0, 4, collect_revoked, &p, &more), 3);
+	assert_int_equal(p.serial[0][0], 0x12);
+	assert_int_equal(p.reason[0], LEDGER_REASON_RELEASED);
+	/* A released hold can be revoked again; removeFromCRL is never a reason. */
+	assert_int_equal(revocation(l, EV_CERT_REVOKED, serials[1], 1, 8), LEDGER_EINVAL);
+	assert_int_equal(revocation(l, EV_CERT_REVOKED, serials[1], 1, 1), LEDGER_OK);
+	expect_verified(l, 1 + 3 * 4 + 2);
+	ledger_close(l);
+}
+
 static void test_crl_numbers(void **state)
 {
 	static const uint8_t der[] = {0x30, 0x00};
@@ -467,6 +524,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_genesis_first_and_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_groups_all_or_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revoked_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crl_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_appends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_sees_index_tampering, setup, teardown),
