@@ -78,6 +78,39 @@ def root_ca(tmp_path, token):
     return {"data": data, "token": token, "out": p.stdout}
 
 
+ISSUING_CA = "Test Issuing CA"
+
+
+def issuing_ca(tmp_path, token):
+    """A P-256 root CA for the enrollment tests (ICPR, careq, NTLM)."""
+    data = tmp_path / "ca"
+    caadm("init", "--root", "--data", data, "--key", "ec:p256", "--subject",
+          f"CN={ISSUING_CA},O=Example", *token.opts())
+    return {"data": data, "token": token, "tmp": tmp_path}
+
+
+def configure(ca, **settings):
+    """Appends settings to the CA's ca.conf."""
+    conf = ca["data"] / "ca.conf"
+    conf.write_text(conf.read_text() + "".join(f"{k} = {v}\n" for k, v in settings.items()))
+
+
+@pytest.fixture
+def appliance(ca):
+    """Starts cad on the module's `ca` with extra ca.conf settings; stops them all."""
+    import icpr_client
+    apps = []
+
+    def start(**settings):
+        configure(ca, **settings)
+        a = icpr_client.Appliance(ca["data"], ca["token"].pin_file)
+        apps.append(a)
+        return a
+    yield start
+    for a in apps:
+        a.stop()
+
+
 REGION_DIR = Path("/dev/shm")  # CONFIG_LEDGER_REGION_DIR of the default configuration
 
 

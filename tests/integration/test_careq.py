@@ -6,8 +6,7 @@ import stat
 
 import pytest
 
-import icpr_client as ic
-from conftest import BIN, run
+from conftest import BIN, issuing_ca, run
 
 CA_NAME = "Test Issuing CA"
 OPEN = {"policy": "issue", "icpr_enforce_encryption": 0, "icpr_allow_anonymous": 1}
@@ -15,25 +14,7 @@ OPEN = {"policy": "issue", "icpr_enforce_encryption": 0, "icpr_allow_anonymous":
 
 @pytest.fixture
 def ca(tmp_path, token):
-    data = tmp_path / "ca"
-    run(BIN / "caadm", "init", "--root", "--data", data, "--key", "ec:p256", "--subject",
-        f"CN={CA_NAME},O=Example", *token.opts())
-    return {"data": data, "token": token, "tmp": tmp_path}
-
-
-@pytest.fixture
-def appliance(ca):
-    apps = []
-
-    def start(**settings):
-        conf = ca["data"] / "ca.conf"
-        conf.write_text(conf.read_text() + "".join(f"{k} = {v}\n" for k, v in settings.items()))
-        a = ic.Appliance(ca["data"], ca["token"].pin_file)
-        apps.append(a)
-        return a
-    yield start
-    for a in apps:
-        a.stop()
+    return issuing_ca(tmp_path, token)
 
 
 def careq(*args):

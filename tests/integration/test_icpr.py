@@ -4,7 +4,6 @@ CertServerRequest); openssl as the oracle for every certificate."""
 import os
 import signal
 import socket
-import struct
 import subprocess
 import time
 
@@ -13,36 +12,14 @@ from cryptography import x509
 from impacket.dcerpc.v5.rpcrt import DCERPCException
 
 import icpr_client as ic
-from conftest import BIN, run
+from conftest import BIN, issuing_ca, run
 
 CA_NAME = "Test Issuing CA"
 
 
 @pytest.fixture
 def ca(tmp_path, token):
-    data = tmp_path / "ca"
-    run(BIN / "caadm", "init", "--root", "--data", data, "--key", "ec:p256", "--subject",
-        f"CN={CA_NAME},O=Example", *token.opts())
-    return {"data": data, "token": token, "tmp": tmp_path}
-
-
-def configure(ca, **settings):
-    conf = ca["data"] / "ca.conf"
-    conf.write_text(conf.read_text() + "".join(f"{k} = {v}\n" for k, v in settings.items()))
-
-
-@pytest.fixture
-def appliance(ca):
-    apps = []
-
-    def start(**settings):
-        configure(ca, **settings)
-        a = ic.Appliance(ca["data"], ca["token"].pin_file)
-        apps.append(a)
-        return a
-    yield start
-    for a in apps:
-        a.stop()
+    return issuing_ca(tmp_path, token)
 
 
 def csr(tmp, name="host1.example", key=("-newkey", "ec", "-pkeyopt",

@@ -12,7 +12,7 @@ from impacket.dcerpc.v5.rpcrt import DCERPCException
 
 import icpr_client as ic
 import ntlm_client as nc
-from conftest import BIN, run
+from conftest import BIN, issuing_ca, run
 
 CA_NAME = "Test Issuing CA"
 ACCOUNT = f"{nc.DOMAIN}\\{nc.USER}"
@@ -20,11 +20,9 @@ ACCOUNT = f"{nc.DOMAIN}\\{nc.USER}"
 
 @pytest.fixture
 def ca(tmp_path, token):
-    data = tmp_path / "ca"
-    run(BIN / "caadm", "init", "--root", "--data", data, "--key", "ec:p256", "--subject",
-        f"CN={CA_NAME},O=Example", *token.opts())
-    add_account(data, ACCOUNT, nc.PASSWORD)
-    return {"data": data, "token": token, "tmp": tmp_path}
+    c = issuing_ca(tmp_path, token)
+    add_account(c["data"], ACCOUNT, nc.PASSWORD)
+    return c
 
 
 def add_account(data, name, password):
@@ -32,21 +30,6 @@ def add_account(data, name, password):
                         "--password-fd", "0", name], input=password + "\n", text=True,
                        capture_output=True)
     assert p.returncode == 0, p.stderr
-
-
-@pytest.fixture
-def appliance(ca):
-    apps = []
-
-    def start(**settings):
-        conf = ca["data"] / "ca.conf"
-        conf.write_text(conf.read_text() + "".join(f"{k} = {v}\n" for k, v in settings.items()))
-        a = ic.Appliance(ca["data"], ca["token"].pin_file)
-        apps.append(a)
-        return a
-    yield start
-    for a in apps:
-        a.stop()
 
 
 def csr(tmp, name="host1.example"):
