@@ -80,9 +80,9 @@ FUZZ_LIBS_fuzz_x509_name := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_x509_csr  := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_x509_crl  := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_ledger_record := $(FUZZ_LEDGER_LIB) $(FUZZ_PLATFORM_LIB)
-FUZZ_LIBS_fuzz_rpc := $(FUZZ_RPC_LIB)
+FUZZ_LIBS_fuzz_rpc := $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
 # NTLM tokens (firmware/rpc/ntlm_msg.c) and the sealing layer's unwrap
-FUZZ_LIBS_fuzz_ntlm := $(FUZZ_RPC_LIB)
+FUZZ_LIBS_fuzz_ntlm := $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_LIBS_fuzz_icpr := $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
 # careq's decoder of CertServerRequest responses (what a hostile server sends)
 FUZZ_CLIENT_LIB := $(FUZZ_DIR)/lib/libclient.a
