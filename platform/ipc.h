@@ -17,7 +17,9 @@
 #include <stdint.h>
 
 #define IPC_HDR_LEN 16
-#define IPC_MAX_PAYLOAD (16u * 1024u * 1024u) /* hard cap for any channel */
+/* Hard cap for any channel. Each channel sets its own, far lower, except the
+ * custodian's to the ledger, whose appends carry whole CRLs (LEDGER_FRAME_MAX). */
+#define IPC_MAX_PAYLOAD (160u * 1024u * 1024u)
 #define IPC_F_FD 0x1u                          /* a descriptor is attached */
 
 struct ipc_hdr {

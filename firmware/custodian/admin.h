@@ -45,7 +45,8 @@ struct admin {
 	struct adm_session sessions[ADM_SESSIONS_MAX];
 	int connections;
 
-	pthread_mutex_t crl_mu; /* one CRL at a time: numbers are taken in order */
+	pthread_mutex_t crl_mu; /* one CRL at a time (numbers are taken in order), and no
+				 * revocation while one is built (officer.c) */
 	int crl_auto;
 	int listen_fd;
 	pthread_t accept_thread, crl_thread;

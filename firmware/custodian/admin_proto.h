@@ -87,7 +87,9 @@ static inline int adm_socket_address(const char *dir, struct sockaddr_un *sa)
 		   ? 0
 		   : -1;
 }
-#define ADM_MAX_PAYLOAD (2u * 1024u * 1024u + 4096u) /* relayed ledger pages */
+/* What the custodian may send: relayed ledger pages, and getprop BaseCRL, a CRL
+ * as large as the ledger keeps (LEDGER_CRL_MAX). */
+#define ADM_MAX_PAYLOAD ((128u << 20) + 4096u)
 #define ADM_REQUEST_MAX (64u * 1024u)                /* what the console may send */
 #define ADM_PROP_MAX 4096
 

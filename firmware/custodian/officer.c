@@ -305,7 +305,7 @@ static uint32_t revocation(struct admin *a, const char *op, uint32_t type,
 			   int64_t invalidity, char *msg, size_t msglen)
 {
 	struct ledger_event ev;
-	int refused;
+	int refused, rc;
 
 	record_event_init(&ev, type, ACTOR_OPERATOR, op);
 	ev.u.revocation.serial.p = serial;
@@ -313,7 +313,15 @@ static uint32_t revocation(struct admin *a, const char *op, uint32_t type,
 	ev.u.revocation.reason = reason;
 	ev.u.revocation.revoked_at = when;
 	ev.u.revocation.invalidity = invalidity;
-	if (record_append(a->sub->rec, &ev, &refused, msg, msglen) != 0)
+	/* Not while a CRL is being built: its walk over the revoked set takes several
+	 * reads, and a revocation recorded between two of them with a serial already
+	 * passed would come before the CRL's event, so neither that base CRL nor the
+	 * deltas after it (which list revocations recorded after the base) would
+	 * carry it. */
+	pthread_mutex_lock(&a->crl_mu);
+	rc = record_append(a->sub->rec, &ev, &refused, msg, msglen);
+	pthread_mutex_unlock(&a->crl_mu);
+	if (rc != 0)
 		return refused ? HR_INVALID_STATE : HR_E_UNEXPECTED;
 	return 0;
 }

@@ -9,7 +9,7 @@
 
 int record_start(struct record *r, int fd)
 {
-	return ipc_caller_start(&r->call, fd, "ledger", LEDGER_APPEND_MAX);
+	return ipc_caller_start(&r->call, fd, "ledger", LEDGER_FRAME_MAX);
 }
 
 void record_event_init(struct ledger_event *ev, uint32_t type, uint32_t actor_kind,

@@ -15,7 +15,7 @@ static int one_bytes(struct ipc_msg *m, uint8_t **out, size_t *len, char *err, s
 	size_t n;
 
 	ipc_rbuf_init(&rb, m);
-	ipc_get_bytes(&rb, &p, &n, LEDGER_APPEND_MAX);
+	ipc_get_bytes(&rb, &p, &n, LEDGER_FRAME_MAX);
 	if (ipc_rbuf_done(&rb) != 0 || (*out = malloc(n ? n : 1)) == NULL) {
 		snprintf(err, errlen, "malformed answer from the ledger");
 		ipc_msg_free(m);

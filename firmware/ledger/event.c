@@ -174,7 +174,7 @@ static const struct field crl_fields[] = {
 	FLD("base_number", F_U64, crl.base_number),
 	FLD("this_update", F_I64, crl.this_update),
 	FLD("next_update", F_I64, crl.next_update),
-	LEN("crl", F_BYTES, crl.crl, 1, LEDGER_BLOB_MAX),
+	LEN("crl", F_BYTES, crl.crl, 1, LEDGER_CRL_MAX),
 };
 
 static const struct field archive_fields[] = {

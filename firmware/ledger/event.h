@@ -26,7 +26,10 @@
 #define LEDGER_HASH_LEN 32
 #define LEDGER_NAME_MAX 256       /* actor, requester, operator, property names */
 #define LEDGER_TEXT_MAX 4096      /* messages, attribute strings, property values */
-#define LEDGER_BLOB_MAX (1u << 20) /* raw requests, certificates, CRLs, key blobs */
+#define LEDGER_BLOB_MAX (1u << 20) /* raw requests, certificates, key blobs */
+/* A CRL: 128 MiB holds about three million entries (44 bytes each). The ledger
+ * keeps every CRL it was asked to record, as AD CS keeps them in its CRL table. */
+#define LEDGER_CRL_MAX (128u << 20)
 #define LEDGER_SERIAL_MAX 20
 #define LEDGER_OID_MAX 128
 
@@ -145,7 +148,7 @@ struct ev_revocation {
 };
 
 /* CRL published: u64 number | u32 is_delta | u64 base_number (0 for a base CRL) |
- * i64 this_update | i64 next_update | bytes crl (DER, 1..BLOB_MAX) */
+ * i64 this_update | i64 next_update | bytes crl (DER, 1..CRL_MAX) */
 struct ev_crl {
 	uint64_t number;
 	uint32_t is_delta;

@@ -77,5 +77,8 @@ enum {
 #define LEDGER_REVOKED_PAGE 4096
 #define LEDGER_EVENTS_BYTES (1u << 20)
 #define LEDGER_APPEND_MAX (2u * 1024u * 1024u) /* a 1 MiB blob and its fields */
+/* The largest frame either way: an append or a record holding a CRL. Every other
+ * message is capped by its own rule or by the event decoder's per-field limits. */
+#define LEDGER_FRAME_MAX (LEDGER_CRL_MAX + (64u << 10))
 
 #endif

@@ -13,7 +13,7 @@
 enum { ST_READY = 0 };
 
 static const struct ipc_rule rules[] = {
-	{LEDGER_APPEND, 1u << ST_READY, 16, LEDGER_APPEND_MAX, 0},
+	{LEDGER_APPEND, 1u << ST_READY, 16, LEDGER_FRAME_MAX, 0},
 	{LEDGER_APPEND_GROUP, 1u << ST_READY, 24, LEDGER_APPEND_MAX, 0},
 	{LEDGER_GET_REQUEST, 1u << ST_READY, 4, 4, 0},
 	{LEDGER_GET_EVENT, 1u << ST_READY, 8, 8, 0},
@@ -505,6 +505,6 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 
 int ledger_serve(struct ledger *l, int fd, const char *peer, unsigned nthreads)
 {
-	return service_run(fd, peer, LEDGER_APPEND_MAX, rules, sizeof(rules) / sizeof(rules[0]),
+	return service_run(fd, peer, LEDGER_FRAME_MAX, rules, sizeof(rules) / sizeof(rules[0]),
 			   nthreads, handle, NULL, l);
 }

