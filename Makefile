@@ -135,7 +135,7 @@ check-unit: $(ALL_BINS) $(UNIT_TESTS)
 check-integration: $(ALL_BINS) $(INTEGRATION_TOOLS)
 	CA_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests/integration
 
-bench: $(ALL_BINS) $(BENCH_BINS)
+bench: $(ALL_BINS) $(BENCH_BINS) $(TBIN)/ledger_fill
 	tests/bench/run.sh $(abspath $(BUILD))
 
 # ---- demo ----------------------------------------------------------------------

@@ -15,7 +15,11 @@
 #         measurement is made twice in the same round: unauthenticated, then with
 #         NTLM at packet privacy (a logon through ca-auth per connection, every
 #         fragment sealed), for the account BENCH\bench (BENCH_NTLM=0: skip).
-# all (the default) runs sign, ledger, then enroll. BENCH_LEDGER_ONLY=1 is the
+# crl:    for each key, CRL publication (`caadm crl` against cad) with 10^4, 10^5
+#         and 10^6 revoked certificates in the ledger, against `openssl ca
+#         -gencrl` on an index of the same size with the same SoftHSM key
+#         through the pkcs11 engine, alternating (bench_crl.sh; about 10 min).
+# all (the default) runs sign, ledger, enroll, then crl. BENCH_LEDGER_ONLY=1 is the
 # same as `ledger` (for `BENCH_LEDGER_ONLY=1 make bench`).
 #
 # Tuning: BENCH_SECONDS, BENCH_ROUNDS (every part), BENCH_THREADS (sign),
@@ -25,7 +29,8 @@
 # (enroll: glibc.malloc.arena_max for cad and its children, unset by default; see
 # tests/bench/README.md), BENCH_KEYS (sign and enroll: default "rsa:3072 ec:p256"),
 # BENCH_NTLM=0 (enroll: no NTLM half), BENCH_RECONNECT=1 (enroll: a new connection,
-# and with NTLM a new logon, per call).
+# and with NTLM a new logon, per call), BENCH_CRL_SIZES (crl: default "10000 100000
+# 1000000", ascending).
 set -eu
 build=${1:-build}
 build=$(cd "$build" && pwd)
@@ -34,8 +39,8 @@ if [ "${BENCH_LEDGER_ONLY:-0}" = 1 ]; then
     what=ledger
 fi
 case $what in
-all|sign|ledger|enroll) ;;
-*) echo "usage: $0 [BUILD_DIR] [all|sign|ledger|enroll]" >&2; exit 2 ;;
+all|sign|ledger|enroll|crl) ;;
+*) echo "usage: $0 [BUILD_DIR] [all|sign|ledger|enroll|crl]" >&2; exit 2 ;;
 esac
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -120,6 +125,20 @@ if [ "$what" = all ] || [ "$what" = enroll ]; then
     done
     if [ -n "$failed" ]; then
         echo "bench_enroll failed for:$failed (see above)" >&2
+        exit 1
+    fi
+fi
+
+if [ "$what" = all ] || [ "$what" = crl ]; then
+    [ -d "$work/token" ] ||
+        "$top/hsm/provision-softhsm.sh" "$work/token" bench "$build/bin" >/dev/null
+    failed=
+    for key in $keys; do
+        echo "== $key, CRL publication (caadm crl) vs openssl ca -gencrl, same SoftHSM key =="
+        "$here/bench_crl.sh" "$build" "$work" "$work/token" "$key" || failed="$failed $key"
+    done
+    if [ -n "$failed" ]; then
+        echo "bench_crl failed for:$failed (see above)" >&2
         exit 1
     fi
 fi
