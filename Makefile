@@ -106,11 +106,13 @@ include tests/system/system.mk
 all: $(ALL_BINS)
 
 # ---- dependencies --------------------------------------------------------------
+# The stamp is remade when the list of packages changes (install-deps.sh installs
+# only what is missing).
 deps:
 	platform/install-deps.sh
 	@mkdir -p build && touch $(DEPS_STAMP)
 
-$(DEPS_STAMP):
+$(DEPS_STAMP): platform/install-deps.sh
 	platform/install-deps.sh
 	@mkdir -p build && touch $@
 
@@ -135,7 +137,7 @@ check-unit: $(ALL_BINS) $(UNIT_TESTS)
 check-integration: $(ALL_BINS) $(INTEGRATION_TOOLS)
 	CA_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests/integration
 
-bench: $(ALL_BINS) $(BENCH_BINS) $(TBIN)/ledger_fill
+bench: $(DEPS_STAMP) $(ALL_BINS) $(BENCH_BINS) $(TBIN)/ledger_fill
 	tests/bench/run.sh $(abspath $(BUILD))
 
 # ---- demo ----------------------------------------------------------------------
