@@ -84,18 +84,44 @@ int der_tlv_ok(const uint8_t *p, size_t len)
 
 void der_init(struct der *d)
 {
+	der_init_max(d, DER_MAX_SIZE);
+}
+
+void der_init_max(struct der *d, size_t max)
+{
 	memset(d, 0, sizeof *d);
+	d->max = max < DER_MAX_LIMIT ? max : DER_MAX_LIMIT;
 }
 
 void der_free(struct der *d)
 {
+	size_t max = d->max;
+
 	free(d->buf);
 	memset(d, 0, sizeof *d);
+	d->max = max; /* a freed writer keeps refusing what its limit refused */
 }
 
 static void fail(struct der *d)
 {
 	d->failed = 1;
+}
+
+static void fail_size(struct der *d)
+{
+	d->failed = 1;
+	d->too_big = 1;
+}
+
+/* Doubling from 256 bytes, never beyond the writer's limit (the last step may
+ * be less than a doubling: len + n <= max was checked). */
+static size_t grown_cap(const struct der *d, size_t need)
+{
+	size_t cap = d->cap ? d->cap : 256;
+
+	while (cap < need)
+		cap = cap > d->max / 2 ? d->max : cap * 2;
+	return cap;
 }
 
 static int reserve(struct der *d, size_t n)
@@ -105,15 +131,13 @@ static int reserve(struct der *d, size_t n)
 
 	if (d->failed)
 		return -1;
-	if (n > DER_MAX_SIZE || d->len > DER_MAX_SIZE - n) {
-		fail(d);
+	if (n > d->max || d->len > d->max - n) {
+		fail_size(d);
 		return -1;
 	}
 	if (d->len + n <= d->cap)
 		return 0;
-	cap = d->cap ? d->cap : 256;
-	while (cap < d->len + n)
-		cap *= 2;
+	cap = grown_cap(d, d->len + n);
 	nb = realloc(d->buf, cap);
 	if (nb == NULL) {
 		fail(d);
@@ -154,8 +178,10 @@ void der_prim(struct der *d, uint8_t tag, const void *contents, size_t len)
 	uint8_t hdr[6];
 	size_t hl;
 
-	if (len > DER_MAX_SIZE) {
-		fail(d);
+	if (d->failed)
+		return;
+	if (len > d->max) {
+		fail_size(d);
 		return;
 	}
 	hdr[0] = tag;
@@ -395,6 +421,13 @@ int der_finish(struct der *d, uint8_t **out, size_t *out_len)
 	if (d->failed || d->depth != 0 || d->len == 0) {
 		der_free(d);
 		return -1;
+	}
+	/* Doubling can leave up to half the buffer unused: a large surplus is
+	 * given back (a 44 MB CRL would otherwise keep 64 MB). */
+	if (d->cap - d->len > DER_MAX_SIZE) {
+		uint8_t *nb = realloc(d->buf, d->len);
+		if (nb != NULL)
+			d->buf = nb;
 	}
 	*out = d->buf;
 	*out_len = d->len;

@@ -167,6 +167,74 @@ static void test_raw_and_misuse(void **state)
 	assert_int_equal(der_finish(&d, &out, &out_len), -1);
 }
 
+/* der_init keeps the 1 MiB limit; der_init_max sets another, exactly (a value
+ * that ends on the limit fits, one byte more fails as too_big), clamped to what
+ * 4 length octets carry. */
+static void test_limits(void **state)
+{
+	enum { BIG = 2u << 20 };
+	uint8_t *body = calloc(1, BIG);
+	static const uint8_t eight[8];
+	struct der d;
+
+	(void)state;
+	assert_non_null(body);
+	der_init(&d);
+	assert_int_equal(d.max, DER_MAX_SIZE);
+	der_prim(&d, DER_OCTET_STRING, body, BIG);
+	assert_true(d.failed && d.too_big);
+	assert_int_equal(der_finish(&d, &out, &out_len), -1);
+	der_init_max(&d, 3u << 20);
+	der_prim(&d, DER_OCTET_STRING, body, BIG);
+	assert_int_equal(der_finish(&d, &out, &out_len), 0);
+	assert_int_equal(out_len, 5 + (size_t)BIG); /* 04 83 20 00 00 */
+	free(out);
+	out = NULL;
+	der_init_max(&d, 10);
+	der_begin(&d, DER_SEQUENCE);
+	der_prim(&d, DER_OCTET_STRING, eight, 6); /* 2 + 2 + 6 = 10: fits */
+	der_end(&d);
+	assert_false(d.failed);
+	der_prim(&d, DER_NULL, NULL, 0);
+	assert_true(d.failed && d.too_big);
+	assert_int_equal(der_finish(&d, &out, &out_len), -1);
+	der_init_max(&d, (size_t)-1);
+	assert_int_equal(d.max, DER_MAX_LIMIT);
+	der_free(&d);
+	free(body);
+}
+
+/* Lengths of 4 octets (16 MiB and more), nested twice: each der_end widens its
+ * header and moves the contents intact. */
+static void test_four_length_octets(void **state)
+{
+	enum { N = (16u << 20) + 5 };
+	uint8_t *body = malloc(N);
+	struct der d;
+	size_t in = N + 6, mid = in + 6; /* 04 84 ... N, then 30 84 ... twice */
+
+	(void)state;
+	assert_non_null(body);
+	for (size_t k = 0; k < N; k++)
+		body[k] = (uint8_t)(k * 13 + (k >> 16));
+	der_init_max(&d, 64u << 20);
+	der_begin(&d, DER_SEQUENCE);
+	der_begin(&d, DER_SEQUENCE);
+	der_prim(&d, DER_OCTET_STRING, body, N);
+	der_end(&d);
+	der_end(&d);
+	assert_int_equal(der_finish(&d, &out, &out_len), 0);
+	assert_int_equal(out_len, mid + 6);
+	assert_true(der_tlv_ok(out, out_len));
+	static const uint8_t hdr[] = {0x30, 0x84, 0x01, 0x00, 0x00, 0x11,
+				      0x30, 0x84, 0x01, 0x00, 0x00, 0x0b,
+				      0x04, 0x84, 0x01, 0x00, 0x00, 0x05};
+	assert_int_equal(mid, 0x0100000bu + 6);
+	assert_memory_equal(out, hdr, sizeof hdr);
+	assert_memory_equal(out + sizeof hdr, body, N);
+	free(body);
+}
+
 /* A structure from the PKIX module written by hand decodes with libtasn1. */
 static void test_decodes_with_libtasn1(void **state)
 {
@@ -194,6 +262,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_bits_bool_time, teardown),
 		cmocka_unit_test_teardown(test_raw_and_misuse, teardown),
 		cmocka_unit_test_teardown(test_decodes_with_libtasn1, teardown),
+		cmocka_unit_test_teardown(test_limits, teardown),
+		cmocka_unit_test_teardown(test_four_length_octets, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
