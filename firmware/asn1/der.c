@@ -2,7 +2,6 @@
  * framing check libtasn1's decoder is given as a front end. */
 #include "firmware/asn1/der.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -358,52 +357,85 @@ bad:
 	fail(d);
 }
 
-/* Broken-down UTC time of unix_time when its year is 1950..9999 (what both
- * time types can carry here); otherwise the writer fails. */
+/* 1950-01-01T00:00:00Z and 9999-12-31T23:59:59Z: what both time types carry
+ * here. */
+#define T_MIN (-631152000LL)
+#define T_MAX 253402300799LL
+
+/* Broken-down UTC time of unix_time when its year is 1950..9999; otherwise the
+ * writer fails. Arithmetic (days to civil date, proleptic Gregorian, as
+ * gmtime) rather than gmtime_r, which takes glibc's time zone lock on every
+ * call: a CRL writes up to three times per entry. */
 static int utc_tm(struct der *d, long long unix_time, struct tm *tm)
 {
-	time_t t = (time_t)unix_time;
-	int y;
+	long long days, secs, z, era, doe, yoe, doy, mp;
 
 	if (d->failed)
 		return -1;
-	if (gmtime_r(&t, tm) == NULL) {
+	if (unix_time < T_MIN || unix_time > T_MAX) {
 		fail(d);
 		return -1;
 	}
-	y = tm->tm_year + 1900;
-	if (y < 1950 || y > 9999) {
-		fail(d);
-		return -1;
-	}
+	days = unix_time >= 0 ? unix_time / 86400 : -((-unix_time + 86399) / 86400);
+	secs = unix_time - days * 86400;
+	/* H. Hinnant's civil_from_days: eras of 400 years starting on 1 March. */
+	z = days + 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	memset(tm, 0, sizeof *tm);
+	tm->tm_mday = (int)(doy - (153 * mp + 2) / 5 + 1);
+	tm->tm_mon = (int)(mp < 10 ? mp + 2 : mp - 10);
+	tm->tm_year = (int)(yoe + era * 400 + (tm->tm_mon < 2)) - 1900;
+	tm->tm_hour = (int)(secs / 3600);
+	tm->tm_min = (int)(secs / 60 % 60);
+	tm->tm_sec = (int)(secs % 60);
 	return 0;
+}
+
+/* n decimal digits of v at out (v < 10^n). By hand: snprintf was half the cost
+ * of a CRL entry, and a CRL can have a million. */
+static void digits(char *out, int v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v /= 10)
+		out[i] = (char)('0' + v % 10);
+}
+
+/* "[YY]YYMMDDHHMMSSZ" with a 4-digit year when generalized; returns its length. */
+static size_t time_text(const struct tm *tm, int generalized, char *v)
+{
+	size_t y = generalized ? 4 : 2;
+
+	digits(v, generalized ? tm->tm_year + 1900 : (tm->tm_year + 1900) % 100, (int)y);
+	digits(v + y, tm->tm_mon + 1, 2);
+	digits(v + y + 2, tm->tm_mday, 2);
+	digits(v + y + 4, tm->tm_hour, 2);
+	digits(v + y + 6, tm->tm_min, 2);
+	digits(v + y + 8, tm->tm_sec, 2);
+	v[y + 10] = 'Z';
+	return y + 11;
 }
 
 static void put_generalized(struct der *d, const struct tm *tm)
 {
-	char v[24];
+	char v[16];
 
-	snprintf(v, sizeof v, "%04d%02d%02d%02d%02d%02dZ", tm->tm_year + 1900, tm->tm_mon + 1,
-		 tm->tm_mday, tm->tm_hour, tm->tm_min, tm->tm_sec);
-	der_prim(d, DER_GENERALIZED_TIME, v, 15);
+	der_prim(d, DER_GENERALIZED_TIME, v, time_text(tm, 1, v));
 }
 
 void der_time(struct der *d, long long unix_time)
 {
 	struct tm tm;
-	char v[24];
-	int y;
+	char v[16];
 
 	if (utc_tm(d, unix_time, &tm) != 0)
 		return;
-	y = tm.tm_year + 1900;
-	if (y < 2050) {
-		snprintf(v, sizeof v, "%02d%02d%02d%02d%02d%02dZ", y % 100, tm.tm_mon + 1,
-			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-		der_prim(d, DER_UTC_TIME, v, 13);
-	} else {
+	if (tm.tm_year + 1900 < 2050)
+		der_prim(d, DER_UTC_TIME, v, time_text(&tm, 0, v));
+	else
 		put_generalized(d, &tm);
-	}
 }
 
 void der_generalized_time(struct der *d, long long unix_time)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -235,6 +236,101 @@ static void test_four_length_octets(void **state)
 	free(body);
 }
 
+/* The writer's own date arithmetic agrees with gmtime_r (and strftime) on the
+ * boundaries and on pseudo-random times over 1950..9999. */
+static void check_time_text(long long t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char want[32];
+	struct der d;
+
+	assert_non_null(gmtime_r(&tt, &tm));
+	strftime(want, sizeof want, "%Y%m%d%H%M%SZ", &tm);
+	der_init(&d);
+	der_generalized_time(&d, t);
+	der_time(&d, t);
+	assert_int_equal(der_finish(&d, &out, &out_len), 0);
+	if (out_len < 17 || memcmp(out + 2, want, 15) != 0)
+		fail_msg("%lld: %.15s, want %s", t, out + 2, want);
+	if (tm.tm_year + 1900 < 2050) /* UTCTime: the last two digits of the year */
+		assert_true(out[17] == DER_UTC_TIME && memcmp(out + 19, want + 2, 13) == 0);
+	else
+		assert_true(out[17] == DER_GENERALIZED_TIME && memcmp(out + 19, want, 15) == 0);
+	free(out);
+	out = NULL;
+}
+
+static void test_time_arithmetic(void **state)
+{
+	static const long long edges[] = {
+		-631152000LL, -631151999LL, -86401LL, -86400LL, -1LL, 0LL, 1LL, 86399LL,
+		951782400LL,   /* 2000-02-29 */
+		2524607999LL,  /* 2049-12-31 23:59:59 */
+		2524608000LL,  /* 2050-01-01 */
+		4107542400LL,  /* 2100-03-01 (2100 is not leap) */
+		253402300799LL /* 9999-12-31 23:59:59 */
+	};
+	unsigned long long x = 88172645463325252ull;
+	struct der d;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
+		check_time_text(edges[i]);
+	for (int i = 0; i < 100000; i++) { /* xorshift64 */
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		check_time_text(-631152000LL + (long long)(x % (253402300800ull + 631152000ull)));
+	}
+	/* one second outside either end: the writer fails */
+	der_init(&d);
+	der_generalized_time(&d, -631152001LL);
+	assert_int_equal(der_finish(&d, &out, &out_len), -1);
+	der_init(&d);
+	der_generalized_time(&d, 253402300800LL);
+	assert_int_equal(der_finish(&d, &out, &out_len), -1);
+}
+
+/* der_header: minimal definite lengths only, contents within the input. */
+static void test_header(void **state)
+{
+	static const struct {
+		const char *hex;
+		size_t n;
+		int ok;
+		size_t hdr, clen;
+	} cases[] = {
+		{"\x30\x00", 2, 1, 2, 0},
+		{"\x04\x7f", 2 + 127, 1, 2, 127},
+		{"\x04\x81\x80", 3 + 128, 1, 3, 128},
+		{"\x04\x82\x01\x00", 4 + 256, 1, 4, 256},
+		{"\x04\x84\x01\x00\x00\x00", 6 + (1u << 24), 1, 6, 1u << 24},
+		{"\x04\x81\x05", 8, 0, 0, 0},             /* long form for a short value */
+		{"\x04\x82\x00\x80", 4 + 128, 0, 0, 0},  /* leading zero length octet */
+		{"\x30\x80", 4, 0, 0, 0},                  /* indefinite */
+		{"\x04\x85\x00\x00\x00\x00\x80", 7 + 128, 0, 0, 0}, /* 5 octets */
+		{"\x04\x05", 6, 0, 0, 0},                  /* contents cut */
+		{"\x04\x82\x01", 3, 0, 0, 0},             /* length octets cut */
+		{"\x04", 1, 0, 0, 0},
+		{"\x1f\x22\x00", 3, 0, 0, 0},             /* high tag number */
+	};
+	uint8_t *buf = calloc(1, (1u << 24) + 16);
+
+	(void)state;
+	assert_non_null(buf);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t hdr = 0, clen = 0, hl = cases[i].hex[1] & 0x80 ? 2 + (cases[i].hex[1] & 7u) : 2;
+		memcpy(buf, cases[i].hex, hl < cases[i].n ? hl : cases[i].n);
+		int rc = der_header(buf, cases[i].n, &hdr, &clen);
+		if (rc != (cases[i].ok ? 0 : -1))
+			fail_msg("case %zu: %d", i, rc);
+		if (cases[i].ok) {
+			assert_int_equal(hdr, cases[i].hdr);
+			assert_int_equal(clen, cases[i].clen);
+		}
+	}
+	free(buf);
+}
+
 /* A structure from the PKIX module written by hand decodes with libtasn1. */
 static void test_decodes_with_libtasn1(void **state)
 {
@@ -264,6 +360,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_decodes_with_libtasn1, teardown),
 		cmocka_unit_test_teardown(test_limits, teardown),
 		cmocka_unit_test_teardown(test_four_length_octets, teardown),
+		cmocka_unit_test_teardown(test_header, teardown),
+		cmocka_unit_test_teardown(test_time_arithmetic, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
