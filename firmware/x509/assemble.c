@@ -17,15 +17,15 @@ static int one_sequence(const uint8_t *d, size_t len)
 	return content >= 0 && (size_t)content + 1 + (size_t)hdr == len;
 }
 
-int x509i_envelope(const struct x509_buf *tbs, enum x509_sigalg alg, const uint8_t *sig,
-		   size_t sig_len, struct x509_buf *out)
+int x509i_envelope(const struct x509_buf *tbs, size_t max, enum x509_sigalg alg,
+		   const uint8_t *sig, size_t sig_len, struct x509_buf *out)
 {
 	asn1_node node = NULL;
 	int rc = -1;
 
 	out->data = NULL;
 	out->len = 0;
-	if (tbs == NULL || tbs->data == NULL || tbs->len == 0 || tbs->len > X509I_MAX_DER ||
+	if (tbs == NULL || tbs->data == NULL || tbs->len == 0 || tbs->len > max ||
 	    sig == NULL || sig_len == 0 || sig_len > 4096)
 		return -1;
 	if (!one_sequence(tbs->data, tbs->len) || asn1_new("PKIX.SignedEnvelope", &node) != 0)
@@ -42,11 +42,11 @@ int x509i_envelope(const struct x509_buf *tbs, enum x509_sigalg alg, const uint8
 int x509_cert_assemble(const struct x509_buf *tbs, enum x509_sigalg alg, const uint8_t *sig,
 		       size_t sig_len, struct x509_buf *out)
 {
-	return x509i_envelope(tbs, alg, sig, sig_len, out);
+	return x509i_envelope(tbs, X509I_MAX_DER, alg, sig, sig_len, out);
 }
 
 int x509_csr_assemble(const struct x509_buf *info, enum x509_sigalg alg, const uint8_t *sig,
 		      size_t sig_len, struct x509_buf *out)
 {
-	return x509i_envelope(info, alg, sig, sig_len, out);
+	return x509i_envelope(info, X509I_MAX_DER, alg, sig, sig_len, out);
 }

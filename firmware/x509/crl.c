@@ -9,9 +9,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define OID_REASON "2.5.29.21"
-#define OID_INVALIDITY "2.5.29.24"
 #define DER_ENUMERATED 0x0a
+
+/* Entry extension OIDs as DER contents: der_oid would parse the dotted text
+ * again for each of a million entries. */
+static const uint8_t oid_reason[] = {0x55, 0x1d, 0x15};     /* 2.5.29.21 */
+static const uint8_t oid_invalidity[] = {0x55, 0x1d, 0x18}; /* 2.5.29.24 */
 
 /* RFC 5280 5.1.2.3: the issuer is a non-empty distinguished name. */
 static int check_issuer(const struct x509_buf *issuer, char *err, size_t errlen)
@@ -43,18 +46,28 @@ static int check_reason(int reason, int is_delta, size_t i, char *err, size_t er
 	return 0;
 }
 
-static int check_entries(const struct x509_crl *c, char *err, size_t errlen)
+/* The serial rules, checked without a message first: naming the field costs a
+ * snprintf, too much for each of a million entries. */
+static int check_entry_serial(const struct x509_crl_entry *e, size_t i, char *err,
+			      size_t errlen)
 {
 	char field[48];
 
+	if (x509i_check_serial(e->serial, e->serial_len, "", NULL, 0) == 0)
+		return 0;
+	snprintf(field, sizeof field, "entries[%zu].serial", i);
+	return x509i_check_serial(e->serial, e->serial_len, field, err, errlen);
+}
+
+static int check_entries(const struct x509_crl *c, char *err, size_t errlen)
+{
 	if (c->n_entries > 0 && c->entries == NULL) {
 		x509i_err(err, errlen, "entries: %zu announced, none given", c->n_entries);
 		return -1;
 	}
 	for (size_t i = 0; i < c->n_entries; i++) {
 		const struct x509_crl_entry *e = &c->entries[i];
-		snprintf(field, sizeof field, "entries[%zu].serial", i);
-		if (x509i_check_serial(e->serial, e->serial_len, field, err, errlen) != 0 ||
+		if (check_entry_serial(e, i, err, errlen) != 0 ||
 		    check_reason(e->reason, c->is_delta, i, err, errlen) != 0)
 			return -1;
 		if (e->invalidity < 0) {
@@ -111,10 +124,10 @@ static int build_exts(const struct x509_crl *c, struct x509i_exts *x, char *err,
 
 /* Extension { extnID, extnValue } (never critical here) with the value written
  * straight into the OCTET STRING: no allocation per entry. */
-static void entry_ext_begin(struct der *d, const char *oid)
+static void entry_ext_begin(struct der *d, const uint8_t *oid, size_t oid_len)
 {
 	der_begin(d, DER_SEQUENCE);
-	der_oid(d, oid);
+	der_prim(d, DER_OID, oid, oid_len);
 	der_begin(d, DER_OCTET_STRING);
 }
 
@@ -137,12 +150,12 @@ static void write_entry(struct der *d, const struct x509_crl_entry *e)
 		der_begin(d, DER_SEQUENCE); /* crlEntryExtensions */
 		if (has_reason) {
 			uint8_t r = (uint8_t)e->reason;
-			entry_ext_begin(d, OID_REASON);
+			entry_ext_begin(d, oid_reason, sizeof oid_reason);
 			der_prim(d, DER_ENUMERATED, &r, 1);
 			entry_ext_end(d);
 		}
 		if (has_inval) { /* RFC 5280 5.3.2: always GeneralizedTime */
-			entry_ext_begin(d, OID_INVALIDITY);
+			entry_ext_begin(d, oid_invalidity, sizeof oid_invalidity);
 			der_generalized_time(d, (long long)e->invalidity);
 			entry_ext_end(d);
 		}
@@ -151,8 +164,14 @@ static void write_entry(struct der *d, const struct x509_crl_entry *e)
 	der_end(d);
 }
 
-/* The entries; the writer's sticky error is mapped to the entry that caused it
- * (a date outside 1950..9999) or to the size limit. */
+static void size_err(const struct der *d, char *err, size_t errlen)
+{
+	x509i_err(err, errlen, "crl: larger than %zu bytes (X509_CRL_MAX_SIZE%s)", d->max,
+		  d->max < X509_CRL_MAX_SIZE ? ", lowered by max_size" : "");
+}
+
+/* The entries; the writer's sticky error is mapped to the size limit or to the
+ * entry that caused it (a date outside 1950..9999). */
 static int write_entries(struct der *d, const struct x509_crl *c, char *err, size_t errlen)
 {
 	if (c->n_entries == 0) /* RFC 5280 5.1.2.6: absent, not an empty SEQUENCE */
@@ -160,11 +179,13 @@ static int write_entries(struct der *d, const struct x509_crl *c, char *err, siz
 	der_begin(d, DER_SEQUENCE);
 	for (size_t i = 0; i < c->n_entries && !d->failed; i++) {
 		write_entry(d, &c->entries[i]);
+		if (d->too_big) {
+			size_err(d, err, errlen);
+			return -1;
+		}
 		if (d->failed) {
 			x509i_err(err, errlen,
-				  "entries[%zu]: revoked_at/invalidity outside 1950..9999 or CRL "
-				  "larger than %u bytes",
-				  i, DER_MAX_SIZE);
+				  "entries[%zu]: revoked_at/invalidity outside 1950..9999", i);
 			return -1;
 		}
 	}
@@ -195,6 +216,10 @@ static int write_fields(struct der *d, const struct x509_crl *c, const struct x5
 	der_raw(d, DER_SEQUENCE, c->issuer.data, c->issuer.len);
 	der_time(d, (long long)c->this_update);
 	der_time(d, (long long)c->next_update);
+	if (d->too_big) {
+		size_err(d, err, errlen);
+		return -1;
+	}
 	if (d->failed) {
 		x509i_err(err, errlen, "this_update/next_update: outside 1950..9999");
 		return -1;
@@ -205,7 +230,18 @@ static int write_fields(struct der *d, const struct x509_crl *c, const struct x5
 	x509i_exts_der(d, x);
 	der_end(d);
 	der_end(d);
+	if (d->too_big) { /* the limit can be reached after the last entry too */
+		size_err(d, err, errlen);
+		return -1;
+	}
 	return 0;
+}
+
+/* X509_CRL_MAX_SIZE, or the lower limit a test asked for. */
+static size_t crl_max(const struct x509_crl *c)
+{
+	return c->max_size > 0 && c->max_size < X509_CRL_MAX_SIZE ? c->max_size
+								  : X509_CRL_MAX_SIZE;
 }
 
 int x509_crl_tbs_encode(const struct x509_crl *c, struct x509_buf *out, char *err,
@@ -216,7 +252,7 @@ int x509_crl_tbs_encode(const struct x509_crl *c, struct x509_buf *out, char *er
 	int rc = -1;
 
 	memset(&x, 0, sizeof x);
-	der_init(&d);
+	der_init_max(&d, c != NULL ? crl_max(c) : DER_MAX_SIZE);
 	out->data = NULL;
 	out->len = 0;
 	if (c == NULL) {
@@ -228,7 +264,7 @@ int x509_crl_tbs_encode(const struct x509_crl *c, struct x509_buf *out, char *er
 	if (build_exts(c, &x, err, errlen) != 0 || write_fields(&d, c, &x, err, errlen) != 0)
 		goto out;
 	if (der_finish(&d, &out->data, &out->len) != 0) {
-		x509i_err(err, errlen, "crl: cannot encode (larger than %u bytes?)", DER_MAX_SIZE);
+		x509i_err(err, errlen, "crl: cannot encode (out of memory?)");
 		goto out;
 	}
 	rc = 0;
@@ -241,5 +277,5 @@ out:
 int x509_crl_assemble(const struct x509_buf *tbs, enum x509_sigalg alg, const uint8_t *sig,
 		      size_t sig_len, struct x509_buf *out)
 {
-	return x509i_envelope(tbs, alg, sig, sig_len, out);
+	return x509i_envelope(tbs, X509_CRL_MAX_SIZE, alg, sig, sig_len, out);
 }

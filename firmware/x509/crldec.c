@@ -479,6 +479,8 @@ static int decode_whole(const uint8_t *der, size_t len, struct x509_crl_info *ci
 	    x509i_slice_copy(n, der, len, "signatureAlgorithm", &alg) != 0 ||
 	    x509i_read_octet_bits(n, "signature", &ci->sig) != 0)
 		x509i_err(err, errlen, "crl: bad tbsCertList, signatureAlgorithm or signature");
+	else if (ci->tbs.len > X509_CRL_MAX_SIZE)
+		x509i_err(err, errlen, "crl: tbsCertList larger than %zu bytes", X509_CRL_MAX_SIZE);
 	else
 		rc = decode_tbs(&alg, ci, err, errlen);
 	x509_buf_free(&alg);
@@ -486,10 +488,12 @@ static int decode_whole(const uint8_t *der, size_t len, struct x509_crl_info *ci
 	return rc;
 }
 
-static int check_size(const uint8_t *der, size_t len, char *err, size_t errlen)
+/* A TBSCertList may be X509_CRL_MAX_SIZE bytes, a whole CRL that plus its
+ * envelope (signature algorithm and value). */
+static int check_size(const uint8_t *der, size_t len, size_t max, char *err, size_t errlen)
 {
-	if (der == NULL || len == 0 || len > X509I_MAX_DER) {
-		x509i_err(err, errlen, "crl: empty or larger than %u bytes", X509I_MAX_DER);
+	if (der == NULL || len == 0 || len > max) {
+		x509i_err(err, errlen, "crl: empty or larger than %zu bytes", max);
 		return -1;
 	}
 	return 0;
@@ -499,7 +503,7 @@ int x509_crl_decode(const uint8_t *der, size_t len, struct x509_crl_info *out, c
 		    size_t errlen)
 {
 	memset(out, 0, sizeof *out);
-	if (check_size(der, len, err, errlen) != 0)
+	if (check_size(der, len, X509_CRL_MAX_SIZE + X509_CRL_ENVELOPE_MAX, err, errlen) != 0)
 		return -1;
 	if (decode_whole(der, len, out, err, errlen) != 0) {
 		x509_crl_info_free(out);
@@ -512,7 +516,7 @@ int x509_crl_tbs_decode(const uint8_t *der, size_t len, struct x509_crl_info *ou
 			size_t errlen)
 {
 	memset(out, 0, sizeof *out);
-	if (check_size(der, len, err, errlen) != 0)
+	if (check_size(der, len, X509_CRL_MAX_SIZE, err, errlen) != 0)
 		return -1;
 	/* The whole input must be DER: split_tbs only frames the top level. */
 	if (!der_framing_ok(der, len) || x509i_buf_set(&out->tbs, der, len) != 0 ||
@@ -540,6 +544,6 @@ int x509_crl_verify_signature(const struct x509_crl_info *crl, const uint8_t *is
 		x509i_err(err, errlen, "crl: signatureAlgorithm not supported");
 		return -1;
 	}
-	return x509i_verify(&alg, crl->tbs.data, crl->tbs.len, crl->sig.data, crl->sig.len,
-			    issuer_spki, issuer_spki_len, err, errlen);
+	return x509i_verify(&alg, crl->tbs.data, crl->tbs.len, X509_CRL_MAX_SIZE, crl->sig.data,
+			    crl->sig.len, issuer_spki, issuer_spki_len, err, errlen);
 }

@@ -108,8 +108,8 @@ static int csr_fields(asn1_node n, const uint8_t *der, size_t len, struct x509_b
 		x509i_err(err, errlen, "csr: signature is not a whole number of bytes");
 		goto out;
 	}
-	if (x509i_verify(&alg, info.data, info.len, sig.data, sig.len, key.data, key.len, err,
-			 errlen) != 0)
+	if (x509i_verify(&alg, info.data, info.len, X509I_MAX_DER, sig.data, sig.len, key.data,
+			 key.len, err, errlen) != 0)
 		goto out;
 	if (subject != NULL &&
 	    x509i_slice_copy(n, der, len, "certificationRequestInfo.subject", subject) != 0) {

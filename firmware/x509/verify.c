@@ -79,13 +79,13 @@ out:
 }
 
 int x509i_verify(const struct x509i_alg *alg, const uint8_t *data, size_t data_len,
-		 const uint8_t *sig, size_t sig_len, const uint8_t *spki, size_t spki_len,
-		 char *err, size_t errlen)
+		 size_t data_max, const uint8_t *sig, size_t sig_len, const uint8_t *spki,
+		 size_t spki_len, char *err, size_t errlen)
 {
 	enum x509_key_type type;
 	unsigned bits;
 
-	if (data == NULL || sig == NULL || spki == NULL || data_len > X509I_MAX_DER ||
+	if (data == NULL || sig == NULL || spki == NULL || data_len > data_max ||
 	    sig_len == 0 || sig_len > 4096 || spki_len > X509I_MAX_DER) {
 		x509i_err(err, errlen, "signature: missing or oversized input");
 		return -1;
@@ -118,6 +118,6 @@ int x509_verify_signature(const struct x509_cert_info *cert, const uint8_t *issu
 		x509i_err(err, errlen, "signatureAlgorithm: not supported");
 		return -1;
 	}
-	return x509i_verify(&alg, cert->tbs.data, cert->tbs.len, cert->sig.data, cert->sig.len,
-			    issuer_spki, issuer_spki_len, err, errlen);
+	return x509i_verify(&alg, cert->tbs.data, cert->tbs.len, X509I_MAX_DER, cert->sig.data,
+			    cert->sig.len, issuer_spki, issuer_spki_len, err, errlen);
 }

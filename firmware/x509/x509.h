@@ -202,17 +202,29 @@ struct x509_crl {
 	const char *freshest_url;    /* freshestCRL (base CRLs only); NULL/"" none */
 	const struct x509_crl_entry *entries;
 	size_t n_entries;            /* 0: revokedCertificates is left out */
+	size_t max_size;             /* 0: X509_CRL_MAX_SIZE. Only a lower value is
+				      * honoured: tests reach the limit with it
+				      * without writing 256 MiB */
 };
+
+/* The largest TBSCertList x509_crl_tbs_encode writes and x509_crl_tbs_decode
+ * reads: 256 MiB, about 6 million entries with reasons (a million take ~44 MB).
+ * x509_crl_assemble takes a TBS up to this size; x509_crl_decode a whole CRL up
+ * to this plus its envelope (X509_CRL_ENVELOPE_MAX). Certificates, requests and
+ * everything else stay limited to 1 MiB. */
+#define X509_CRL_MAX_SIZE ((size_t)256 << 20)
+#define X509_CRL_ENVELOPE_MAX ((size_t)8192)
 
 /* DER TBSCertList (v2). crlExtensions in this order: AKI, cRLNumber,
  * deltaCRLIndicator, IDP, freshestCRL. 0, or -1 with a message naming the bad
- * field ("entries[3].reason: ..."). The result is at most 1 MiB (DER_MAX_SIZE):
- * about 20,000 entries. */
+ * field ("entries[3].reason: ...") or the size limit ("crl: larger than ...").
+ * The result is at most X509_CRL_MAX_SIZE bytes (or c->max_size). */
 int x509_crl_tbs_encode(const struct x509_crl *c, struct x509_buf *out, char *err,
 			size_t errlen);
 
 /* CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue },
- * around the TBS bytes verbatim (as x509_cert_assemble). */
+ * around the TBS bytes verbatim (as x509_cert_assemble); the TBS may be up to
+ * X509_CRL_MAX_SIZE bytes. */
 int x509_crl_assemble(const struct x509_buf *tbs, enum x509_sigalg alg, const uint8_t *sig,
 		      size_t sig_len, struct x509_buf *out);
 

@@ -13,8 +13,9 @@
 #include "firmware/asn1/asn1.h"
 #include "firmware/x509/x509.h"
 
-/* Upper bound on any DER object this layer decodes: certificates and requests
- * are a few KiB; anything near this is hostile. */
+/* Upper bound on any DER object this layer decodes or assembles except CRLs
+ * (X509_CRL_MAX_SIZE): certificates and requests are a few KiB; anything near
+ * this is hostile. */
 #define X509I_MAX_DER (1u << 20)
 /* Longest dotted OID string accepted (with the NUL). */
 #define X509I_OID_MAX 128
@@ -70,15 +71,17 @@ int x509i_algid_write(asn1_node node, const char *field, enum x509_sigalg alg, c
 int x509i_algid_read(asn1_node node, const char *field, struct x509i_alg *out);
 /* The enum value of a verification algorithm, X509_SIG_NONE if it has none. */
 enum x509_sigalg x509i_sigalg_from(const struct x509i_alg *a);
-/* Builds a DER SignedEnvelope {tbs, alg, sig}. */
-int x509i_envelope(const struct x509_buf *tbs, enum x509_sigalg alg, const uint8_t *sig,
-		   size_t sig_len, struct x509_buf *out);
+/* Builds a DER SignedEnvelope {tbs, alg, sig}; tbs at most max bytes
+ * (X509I_MAX_DER for certificates and requests, X509_CRL_MAX_SIZE for CRLs). */
+int x509i_envelope(const struct x509_buf *tbs, size_t max, enum x509_sigalg alg,
+		   const uint8_t *sig, size_t sig_len, struct x509_buf *out);
 
 /* ---- verify.c ---- */
-/* Verifies sig over data with the DER SPKI; 0 if valid. */
+/* Verifies sig over data (at most data_max bytes: X509I_MAX_DER, or
+ * X509_CRL_MAX_SIZE for a CRL) with the DER SPKI; 0 if valid. */
 int x509i_verify(const struct x509i_alg *alg, const uint8_t *data, size_t data_len,
-		 const uint8_t *sig, size_t sig_len, const uint8_t *spki, size_t spki_len,
-		 char *err, size_t errlen);
+		 size_t data_max, const uint8_t *sig, size_t sig_len, const uint8_t *spki,
+		 size_t spki_len, char *err, size_t errlen);
 
 /* ---- ext.c: building extensions ---- */
 struct x509i_ext {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -691,39 +692,104 @@ static void test_refusals(void **state)
 	issued_free(&ca);
 }
 
-/* The 1 MiB writer limit is an error with a message, not a crash or a cut CRL. */
-static void test_too_large(void **state)
+/* X509_CRL_MAX_SIZE itself (256 MiB) is not reached here: ~6 million entries,
+ * 0.3 GB of entry array and 0.3 GB of DER, several times the time and memory
+ * under ASan. The same path is taken through max_size, which can only lower the
+ * limit; the decoders' limit is checked on a lazily mapped region (never read). */
+static void test_size_limit(void **state)
 {
-	enum { N = 40000 };
+	enum { N = 40000 }; /* ~1.8 MB: beyond the old 1 MiB limit of every writer */
 	struct issued ca;
 	struct x509_crl c;
 	struct x509_crl_entry *e = many_entries(N, 0);
-	struct x509_buf out;
+	struct x509_crl_info ci;
+	struct x509_buf out, again;
+	char want[96];
+	size_t full;
 
 	(void)state;
 	make_ca("p256", "cal", &ca);
 	base_crl(&c, &ca, 9);
 	c.entries = e;
 	c.n_entries = N;
-	assert_int_equal(x509_crl_tbs_encode(&c, &out, err, sizeof err), -1);
-	assert_null(out.data);
-	assert_non_null(strstr(err, "larger than"));
-	/* A quarter of it fits, and decodes in linear time (libtasn1 alone would
-	 * take seconds on it: crldec.c). */
-	struct x509_crl_info ci;
-	c.n_entries = N / 4;
-	assert_int_equal(x509_crl_tbs_encode(&c, &out, err, sizeof err), 0);
-	time_t t0 = time(NULL);
+	if (x509_crl_tbs_encode(&c, &out, err, sizeof err) != 0)
+		fail_msg("%d entries: %s", N, err);
+	full = out.len;
+	assert_true(full > (1u << 20));
 	if (x509_crl_tbs_decode(out.data, out.len, &ci, err, sizeof err) != 0)
-		fail_msg("decode of %d entries: %s", N / 4, err);
-	assert_true(time(NULL) - t0 < 10);
-	assert_int_equal(ci.n_entries, N / 4);
-	assert_int_equal(ci.n_reasons, reasons_written(e, N / 4));
-	assert_int_equal(ci.n_invalidity, invalidity_written(e, N / 4));
+		fail_msg("decode of %d entries: %s", N, err);
+	assert_int_equal(ci.n_entries, N);
+	assert_int_equal(ci.n_reasons, reasons_written(e, N));
+	assert_int_equal(ci.n_invalidity, invalidity_written(e, N));
 	x509_crl_info_free(&ci);
+
+	/* A limit one byte short of the CRL refuses it with a message; at its size it fits. */
+	c.max_size = full - 1;
+	assert_int_equal(x509_crl_tbs_encode(&c, &again, err, sizeof err), -1);
+	assert_null(again.data);
+	snprintf(want, sizeof want, "crl: larger than %zu bytes", full - 1);
+	if (strstr(err, want) == NULL)
+		fail_msg("'%s' lacks '%s'", err, want);
+	c.max_size = full;
+	assert_int_equal(x509_crl_tbs_encode(&c, &again, err, sizeof err), 0);
+	assert_int_equal(again.len, full);
+	assert_memory_equal(again.data, out.data, full);
+	x509_buf_free(&again);
+	/* Reached before the entries, in the header. */
+	c.max_size = 64;
+	assert_int_equal(x509_crl_tbs_encode(&c, &again, err, sizeof err), -1);
+	assert_non_null(strstr(err, "crl: larger than 64 bytes"));
+	/* max_size cannot raise the limit. */
+	c.max_size = 2 * X509_CRL_MAX_SIZE;
+	c.n_entries = 1;
+	assert_int_equal(x509_crl_tbs_encode(&c, &again, err, sizeof err), 0);
+	x509_buf_free(&again);
+
+	/* The decoders: a TBS above X509_CRL_MAX_SIZE, a CRL above it plus its envelope. */
+	size_t map = X509_CRL_MAX_SIZE + X509_CRL_ENVELOPE_MAX + 1;
+	uint8_t *big = mmap(NULL, map, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			    -1, 0);
+	assert_true(big != MAP_FAILED);
+	assert_int_equal(x509_crl_tbs_decode(big, X509_CRL_MAX_SIZE + 1, &ci, err, sizeof err),
+			 -1);
+	snprintf(want, sizeof want, "larger than %zu bytes", X509_CRL_MAX_SIZE);
+	assert_non_null(strstr(err, want));
+	assert_int_equal(x509_crl_decode(big, map, &ci, err, sizeof err), -1);
+	assert_non_null(strstr(err, "larger than"));
+	munmap(big, map);
 	x509_buf_free(&out);
 	free(e);
 	issued_free(&ca);
+}
+
+/* Assembly: a CRL's TBS may exceed the 1 MiB that certificates and requests
+ * keep; above X509_CRL_MAX_SIZE it is refused. */
+static void test_assemble_limits(void **state)
+{
+	enum { BIG = 2u << 20 };
+	static const uint8_t sig[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	uint8_t *tbs = calloc(1, BIG + 10);
+	struct x509_buf in = {tbs, BIG + 10}, out;
+	struct x509_crl_info ci;
+
+	(void)state;
+	assert_non_null(tbs);
+	/* SEQUENCE { OCTET STRING (2 MiB of zeros) } */
+	memcpy(tbs, "\x30\x83\x20\x00\x05\x04\x83\x20\x00\x00", 10);
+	assert_int_equal(x509_cert_assemble(&in, X509_SIG_ECDSA_SHA256, sig, sizeof sig, &out), -1);
+	assert_null(out.data);
+	assert_int_equal(x509_csr_assemble(&in, X509_SIG_ECDSA_SHA256, sig, sizeof sig, &out), -1);
+	assert_int_equal(x509_crl_assemble(&in, X509_SIG_ECDSA_SHA256, sig, sizeof sig, &out), 0);
+	assert_true(out.len > in.len);
+	/* What came out is a CertificateList envelope around the bytes (the TBS is
+	 * no TBSCertList, so the decoder goes no further than that). */
+	assert_int_equal(x509_crl_decode(out.data, out.len, &ci, err, sizeof err), -1);
+	assert_null(strstr(err, "larger than"));
+	x509_buf_free(&out);
+	in.len = X509_CRL_MAX_SIZE + 1; /* refused on its length, before a byte is read */
+	assert_int_equal(x509_crl_assemble(&in, X509_SIG_ECDSA_SHA256, sig, sizeof sig, &out), -1);
+	assert_null(out.data);
+	free(tbs);
 }
 
 /* The decoder: truncations and trailing bytes; an openssl-made CRL (v2 with
@@ -813,7 +879,8 @@ int main(void)
 		cmocka_unit_test(test_base_empty),  cmocka_unit_test(test_base_one),
 		cmocka_unit_test(test_base_many),   cmocka_unit_test(test_deltas),
 		cmocka_unit_test(test_dates),       cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_too_large),   cmocka_unit_test(test_decode_rejects),
+		cmocka_unit_test(test_size_limit),  cmocka_unit_test(test_assemble_limits),
+		cmocka_unit_test(test_decode_rejects),
 	};
 	srand((unsigned)time(NULL));
 	return cmocka_run_group_tests(tests, NULL, teardown);
