@@ -3,33 +3,38 @@
  * UTC (timegm/gmtime_r): the appliance's local time zone never matters. */
 #include "firmware/x509/x509_int.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 /* n decimal digits at s. */
-static int digits(const char *s, int n, int *out)
+static int digits(const uint8_t *s, int n, int *out)
 {
 	int v = 0;
 
 	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
+		unsigned d = (unsigned)s[i] - '0';
+		if (d > 9)
 			return -1;
-		v = v * 10 + (s[i] - '0');
+		v = v * 10 + (int)d;
 	}
 	*out = v;
 	return 0;
 }
 
-/* "YYMMDDHHMMSSZ" (13) or "YYYYMMDDHHMMSSZ" (15); nothing else is DER. */
-static int parse_time(const char *s, int generalized, time_t *out)
+static int days_in_month(int y, int mo)
+{
+	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+
+	return mo == 2 && leap ? 29 : days[mo - 1];
+}
+
+int x509i_time_check(const uint8_t *s, size_t len, int generalized, struct tm *out)
 {
 	size_t ylen = generalized ? 4 : 2;
-	struct tm tm, back;
 	int y, mo, d, h, mi, sec;
-	time_t t;
 
-	if (strlen(s) != ylen + 11 || s[ylen + 10] != 'Z')
+	if (len != ylen + 11 || s[ylen + 10] != 'Z')
 		return -1;
 	if (digits(s, (int)ylen, &y) || digits(s + ylen, 2, &mo) || digits(s + ylen + 2, 2, &d) ||
 	    digits(s + ylen + 4, 2, &h) || digits(s + ylen + 6, 2, &mi) ||
@@ -37,19 +42,35 @@ static int parse_time(const char *s, int generalized, time_t *out)
 		return -1;
 	if (!generalized)
 		y += y < 50 ? 2000 : 1900;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59)
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
+	    sec > 59)
 		return -1;
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
+	if (out != NULL) {
+		memset(out, 0, sizeof *out);
+		out->tm_year = y - 1900;
+		out->tm_mon = mo - 1;
+		out->tm_mday = d;
+		out->tm_hour = h;
+		out->tm_min = mi;
+		out->tm_sec = sec;
+	}
+	return 0;
+}
+
+/* A Time's text as a time_t; "YYMMDDHHMMSSZ" (13) or "YYYYMMDDHHMMSSZ" (15),
+ * nothing else is DER. */
+static int parse_time(const char *s, int generalized, time_t *out)
+{
+	struct tm tm, back;
+	time_t t;
+
+	if (x509i_time_check((const uint8_t *)s, strlen(s), generalized, &tm) != 0)
+		return -1;
 	t = timegm(&tm);
-	/* timegm normalises 31 February into March: refuse what moved. */
-	if (gmtime_r(&t, &back) == NULL || back.tm_mday != d || back.tm_mon != mo - 1 ||
-	    back.tm_year != y - 1900)
+	/* x509i_time_check refuses 31 February; timegm would have normalised it
+	 * into March: refuse anything that moved all the same. */
+	if (gmtime_r(&t, &back) == NULL || back.tm_mday != tm.tm_mday ||
+	    back.tm_mon != tm.tm_mon || back.tm_year != tm.tm_year)
 		return -1;
 	*out = t;
 	return 0;

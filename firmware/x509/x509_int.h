@@ -50,7 +50,11 @@ int x509i_copy_der(asn1_node node, const char *field, const char *type,
 		   const struct x509_buf *der, const char *what, char *err, size_t errlen);
 
 /* ---- time.c ---- */
-/* Writes a Time CHOICE: UTCTime before 2050, GeneralizedTime from 2050. */
+/* Checks a time's text (the contents of its TLV): "YYMMDDHHMMSSZ" when not
+ * generalized (UTCTime, years 1950..2049), "YYYYMMDDHHMMSSZ" otherwise, a real
+ * calendar date; fills out (may be NULL). Pure arithmetic, no libc time call:
+ * the CRL entry reader checks a million per lint. 0 or -1. */
+int x509i_time_check(const uint8_t *s, size_t len, int generalized, struct tm *out);
 /* Reads a Time CHOICE (Zulu with seconds, as RFC 5280 requires). */
 int x509i_time_read(asn1_node node, const char *field, time_t *out);
 
@@ -124,6 +128,14 @@ void x509i_exts_der(struct der *d, const struct x509i_exts *x);
  * PKIX.Extensions). */
 int x509i_exts_write(asn1_node node, const char *field, const struct x509i_exts *x,
 		     char *err, size_t errlen);
+
+/* ---- crlent.c: the entries of a TBSCertList ---- */
+/* Reads revokedCertificates, the TLV [p, p + len), in strict DER: every entry's
+ * serial, revocationDate and extensions checked, counted into ci->n_entries,
+ * n_reasons and n_invalidity (ci->version must be set: a v1 CRL has no entry
+ * extensions). 0, or -1 with a message naming the entry ("entries[3]: ..."). */
+int x509i_crl_entries_read(const uint8_t *p, size_t len, struct x509_crl_info *ci, char *err,
+			   size_t errlen);
 
 /* ---- extdec.c: reading the extensions of a certificate ---- */
 int x509i_exts_read(asn1_node cert, const char *field, struct x509_cert_info *ci, char *err,

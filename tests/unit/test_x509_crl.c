@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "firmware/asn1/der.h"
 #include "firmware/x509/x509.h"
 #include "tests/unit/support/x509_oracle.h"
 
@@ -866,6 +867,488 @@ static void test_decode_rejects(void **state)
 	issued_free(&ca);
 }
 
+/* A large CRL end to end: built, linted, signed, assembled, decoded again and
+ * verified by us and by openssl, which also finds every entry and applies the
+ * CRL to a certificate in its middle. 200,000 entries (~9 MB; a million are
+ * measured in tests/bench instead: openssl's text dump of them takes seconds). */
+static void test_large(void **state)
+{
+	enum { N = 200000 };
+	struct issued ca, revoked, good;
+	struct x509_crl c;
+	struct x509_crl_entry *e = many_entries(N, 0);
+	struct x509_crl_info ci;
+	struct x509_buf tbs, sig, crl;
+	char *out = NULL;
+
+	(void)state;
+	make_ca("p256", "cabig", &ca);
+	make_ee("revbig.pem", &ca, &revoked);
+	make_ee("goodbig.pem", &ca, &good);
+	entry_for(&e[N / 2], &revoked, X509_CRL_REASON_KEY_COMPROMISE);
+	base_crl(&c, &ca, 1000);
+	c.entries = e;
+	c.n_entries = N;
+	if (x509_crl_tbs_encode(&c, &tbs, err, sizeof err) != 0)
+		fail_msg("%d entries: %s", N, err);
+	assert_true(tbs.len > 4u << 20); /* four times the old limit of every writer */
+	if (x509_crl_tbs_decode(tbs.data, tbs.len, &ci, err, sizeof err) != 0)
+		fail_msg("lint of %d entries: %s", N, err);
+	assert_int_equal(ci.n_entries, N);
+	assert_int_equal(ci.n_reasons, reasons_written(e, N));
+	assert_int_equal(ci.n_invalidity, invalidity_written(e, N));
+	x509_crl_info_free(&ci);
+	assert_int_equal(oracle_sign(ca.name, c.sigalg, tbs.data, tbs.len, &sig), 0);
+	assert_int_equal(x509_crl_assemble(&tbs, c.sigalg, sig.data, sig.len, &crl), 0);
+	decode_crl(&crl, &ci);
+	assert_int_equal(ci.n_entries, N);
+	assert_int_equal(ci.number, 1000);
+	assert_int_equal(ci.tbs.len, tbs.len);
+	check_our_signature(&ci, &ca);
+	x509_crl_info_free(&ci);
+
+	/* openssl: signature, entry count, and the revocation of one certificate
+	 * (its verify takes PEM CRLs; x509_pem_encode stops at 1 MiB). */
+	assert_int_equal(oracle_write(oracle_path("big.der"), crl.data, crl.len), 0);
+	oracle_crl_verifies(&ca, "big");
+	assert_int_equal(oracle_run(&out, "openssl crl -inform DER -in '%s' -noout -text | "
+					  "grep -c 'Serial Number:'",
+				    oracle_path("big.der")),
+			 0);
+	assert_int_equal(strtoul(out, NULL, 10), N);
+	free(out);
+	assert_int_equal(oracle_run(NULL, "openssl crl -inform DER -in '%s' -out '%s'",
+				    oracle_path("big.der"), oracle_path("big.pem")),
+			 0);
+	expect_revoked(&ca, &revoked, "big", NULL);
+	expect_good(&ca, &good, "big", NULL);
+	x509_buf_free(&crl);
+	x509_buf_free(&sig);
+	x509_buf_free(&tbs);
+	free(e);
+	issued_free(&revoked);
+	issued_free(&good);
+	issued_free(&ca);
+}
+
+/* ---- hand-made entries (crlent.c) ---- */
+
+/* Test DER in a small notation, so that each malformed entry reads as what it
+ * breaks:
+ *   HH{...}      tag HH, minimal length, the contents in between
+ *   HH=~N{...}   the length in long form with N octets (not minimal if it fits less)
+ *   HH=+K{...}   the length of the contents plus K (HH=-K{...}: minus K)
+ *   HH=LL..{...} the length octets as given in hex (80: indefinite)
+ *   HH           one octet; '...' text as is; spaces are ignored. */
+static uint8_t hex_octet(const char **s)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < 2; i++, (*s)++) {
+		char ch = **s;
+		assert_true((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'));
+		v = v * 16 + (unsigned)(ch <= '9' ? ch - '0' : ch - 'a' + 10);
+	}
+	return (uint8_t)v;
+}
+
+/* Length octets of n into lo: minimal, or long form with k octets when k > 0. */
+static size_t length_octets(size_t n, size_t k, uint8_t *lo)
+{
+	if (k == 0 && n < 0x80) {
+		lo[0] = (uint8_t)n;
+		return 1;
+	}
+	if (k == 0)
+		for (size_t v = n; v; v >>= 8)
+			k++;
+	lo[0] = (uint8_t)(0x80 | k);
+	for (size_t i = 0; i < k; i++)
+		lo[1 + i] = (uint8_t)(n >> (8 * (k - 1 - i)));
+	return 1 + k;
+}
+
+static size_t notation(const char **sp, uint8_t *out, size_t cap);
+
+/* After "HH=" or "HH{": the length rule, the contents, the closing brace. */
+static size_t notation_tlv(const char **sp, uint8_t tag, uint8_t *out, size_t cap)
+{
+	const char *s = *sp;
+	uint8_t lo[16], *in = malloc(cap);
+	size_t ll = 0, n, k = 0;
+	long delta = 0;
+	int given = 0, form = 0;
+
+	assert_non_null(in);
+	if (*s == '=') {
+		s++;
+		if (*s == '~' || *s == '+' || *s == '-') {
+			form = *s++;
+			k = strtoul(s, (char **)&s, 10);
+			delta = form == '+' ? (long)k : form == '-' ? -(long)k : 0;
+		} else {
+			while (*s != '{')
+				lo[ll++] = hex_octet(&s);
+			given = 1;
+		}
+	}
+	assert_true(*s == '{');
+	s++;
+	n = notation(&s, in, cap);
+	assert_true(*s == '}');
+	s++;
+	if (!given)
+		ll = length_octets((size_t)((long)n + delta), form == '~' ? k : 0, lo);
+	assert_true(1 + ll + n <= cap);
+	out[0] = tag;
+	memcpy(out + 1, lo, ll);
+	memcpy(out + 1 + ll, in, n);
+	free(in);
+	*sp = s;
+	return 1 + ll + n;
+}
+
+static size_t notation(const char **sp, uint8_t *out, size_t cap)
+{
+	const char *s = *sp;
+	size_t n = 0;
+
+	for (;;) {
+		while (*s == ' ')
+			s++;
+		if (*s == 0 || *s == '}')
+			break;
+		if (*s == '\'') {
+			for (s++; *s != '\''; s++) {
+				assert_true(*s != 0 && n < cap);
+				out[n++] = (uint8_t)*s;
+			}
+			s++;
+			continue;
+		}
+		uint8_t b = hex_octet(&s);
+		if (*s == '{' || *s == '=') {
+			n += notation_tlv(&s, b, out + n, cap - n);
+		} else {
+			assert_true(n < cap);
+			out[n++] = b;
+		}
+	}
+	*sp = s;
+	return n;
+}
+
+static void from_notation(const char *spec, struct x509_buf *out)
+{
+	const char *s = spec;
+
+	out->data = malloc(8192);
+	assert_non_null(out->data);
+	out->len = notation(&s, out->data, 8192);
+	if (*s != 0)
+		fail_msg("notation: stray '%s'", s);
+}
+
+/* The TBS x509_crl_tbs_encode writes for c (no entries), with list (DER) put
+ * in as revokedCertificates before crlExtensions; as a v1 TBSCertList (no
+ * version, no crlExtensions) when v1. */
+static void tbs_with_list(const struct x509_crl *c, const struct x509_buf *list, int v1,
+			  struct x509_buf *out)
+{
+	struct x509_buf shell;
+	uint8_t lo[8], *body;
+	size_t hdr = 0, clen = 0, off, one, h = 0, cl = 0, n = 0, ll;
+
+	assert_int_equal(x509_crl_tbs_encode(c, &shell, err, sizeof err), 0);
+	assert_int_equal(der_header(shell.data, shell.len, &hdr, &clen), 0);
+	body = malloc(shell.len + list->len);
+	assert_non_null(body);
+	for (off = hdr; off < shell.len; off += one) {
+		assert_int_equal(der_header(shell.data + off, shell.len - off, &h, &cl), 0);
+		one = h + cl;
+		if (shell.data[off] == 0xa0) { /* crlExtensions: the list goes before */
+			memcpy(body + n, list->data, list->len);
+			n += list->len;
+		}
+		if (v1 && (shell.data[off] == 0x02 || shell.data[off] == 0xa0))
+			continue;
+		memcpy(body + n, shell.data + off, one);
+		n += one;
+	}
+	ll = length_octets(n, 0, lo);
+	out->data = malloc(1 + ll + n);
+	assert_non_null(out->data);
+	out->data[0] = 0x30;
+	memcpy(out->data + 1, lo, ll);
+	memcpy(out->data + 1 + ll, body, n);
+	out->len = 1 + ll + n;
+	free(body);
+	x509_buf_free(&shell);
+}
+
+/* Entries 0 and 1 are good (1 with a reasonCode); the case is entry 2. */
+#define T "17{'250101000000Z'}"
+#define E0 "30{02{01} " T "}"
+#define E1 "30{02{02} " T " 30{30{06{55 1d 15} 04{0a{01}}}}}"
+#define ENTRY(x) "30{02{05} " T " " x "}"          /* entry 2 with extensions x */
+#define EXTS(x) ENTRY("30{" x "}")
+#define REASON(v) "30{06{55 1d 15} 04{" v "}}"    /* reasonCode, extnValue v */
+#define INVAL(v) "30{06{55 1d 18} 04{" v "}}"     /* invalidityDate, extnValue v */
+#define SERIAL(v) "30{" v " " T "}"
+#define DATE(v) "30{02{05} " v "}"
+#define S21 "01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 10 11 12 13 14 15"
+
+static void decode_list(const struct x509_crl *c, const char *list_spec, int v1, int *rc,
+			struct x509_crl_info *ci)
+{
+	struct x509_buf list, tbs;
+
+	from_notation(list_spec, &list);
+	tbs_with_list(c, &list, v1, &tbs);
+	err[0] = 0;
+	*rc = x509_crl_tbs_decode(tbs.data, tbs.len, ci, err, sizeof err);
+	x509_buf_free(&tbs);
+	x509_buf_free(&list);
+}
+
+/* Each rule of an entry broken once; every refusal names entries[2] and why. */
+static void test_entry_rejects(void **state)
+{
+	static const struct {
+		const char *what, *entry, *needle;
+	} cases[] = {
+		/* the entry's own TLV */
+		{"entry length short", "30=-1{02{05} " T "}", "entries[2]: bad revocationDate"},
+		{"entry length long", "30=+1{02{05} " T "}", "entries[2]: not a DER SEQUENCE"},
+		{"entry length long form", "30=~1{02{05} " T "}", "entries[2]: not a DER SEQUENCE"},
+		{"entry length 2 octets", "30=~2{02{05} " T "}", "entries[2]: not a DER SEQUENCE"},
+		{"entry length 5 octets", "30=~5{02{05} " T "}", "entries[2]: not a DER SEQUENCE"},
+		{"entry indefinite", "30=80{02{05} " T " 00 00}", "entries[2]: not a DER SEQUENCE"},
+		{"entry a SET", "31{02{05} " T "}", "entries[2]: not a DER SEQUENCE"},
+		{"entry empty", "30{}", "entries[2]: userCertificate"},
+		/* userCertificate */
+		{"serial length short", SERIAL("02=-1{05 06}"), "entries[2]"},
+		{"serial length long", SERIAL("02=+1{05}"), "entries[2]"},
+		{"serial length long form", SERIAL("02=~1{05}"), "entries[2]: userCertificate"},
+		{"serial 00 00 85", SERIAL("02{00 00 85}"), "entries[2].serial: redundant leading zero"},
+		{"serial 00 05", SERIAL("02{00 05}"), "entries[2].serial: redundant leading zero"},
+		{"serial negative", SERIAL("02{85}"), "entries[2].serial: must be positive"},
+		{"serial empty", SERIAL("02{}"), "entries[2].serial: length must be 1..20"},
+		{"serial 21 octets", SERIAL("02{" S21 "}"), "entries[2].serial: length must be 1..20"},
+		{"serial zero", SERIAL("02{00}"), "entries[2].serial: must not be zero"},
+		{"serial an OCTET STRING", SERIAL("04{05}"), "entries[2]: userCertificate"},
+		{"serial missing", "30{" T "}", "entries[2]: userCertificate"},
+		/* revocationDate */
+		{"date missing", "30{02{05}}", "entries[2]: bad revocationDate"},
+		{"date length short", DATE("17=-1{'250101000000Z'}"), "entries[2]: bad revocationDate"},
+		{"date length long", DATE("17=+1{'250101000000Z'}"), "entries[2]: bad revocationDate"},
+		{"date length long form", DATE("17=~1{'250101000000Z'}"), "entries[2]: bad revocationDate"},
+		{"UTCTime without Z", DATE("17{'250101000000'}"), "entries[2]: bad revocationDate"},
+		{"UTCTime without seconds", DATE("17{'2501010000Z'}"), "entries[2]: bad revocationDate"},
+		{"UTCTime with offset", DATE("17{'250101000000+0100'}"), "entries[2]: bad revocationDate"},
+		{"UTCTime Feb 30", DATE("17{'250230000000Z'}"), "entries[2]: bad revocationDate"},
+		{"UTCTime Feb 29 2025", DATE("17{'250229000000Z'}"), "entries[2]: bad revocationDate"},
+		{"UTCTime month 13", DATE("17{'251301000000Z'}"), "entries[2]: bad revocationDate"},
+		{"UTCTime hour 24", DATE("17{'250101240000Z'}"), "entries[2]: bad revocationDate"},
+		{"UTCTime second 60", DATE("17{'250101235960Z'}"), "entries[2]: bad revocationDate"},
+		{"UTCTime digit 'a'", DATE("17{'2501a1000000Z'}"), "entries[2]: bad revocationDate"},
+		{"GeneralizedTime short", DATE("18{'250101000000Z'}"), "entries[2]: bad revocationDate"},
+		{"GeneralizedTime fraction", DATE("18{'20250101000000.5Z'}"), "entries[2]: bad revocationDate"},
+		{"GeneralizedTime local", DATE("18{'20250101000000'}"), "entries[2]: bad revocationDate"},
+		{"date an OCTET STRING", DATE("04{'250101000000Z'}"), "entries[2]: bad revocationDate"},
+		/* what follows the date */
+		{"trailing NULL", ENTRY("05 00"), "entries[2]: bytes after revocationDate"},
+		{"trailing after extensions", ENTRY("30{" REASON("0a{01}") "} 05 00"), "entries[2]: bytes after revocationDate"},
+		{"extensions a SET", ENTRY("31{" REASON("0a{01}") "}"), "entries[2]: bytes after revocationDate"},
+		{"extensions length long", ENTRY("30=+1{" REASON("0a{01}") "}"), "entries[2]: bytes after revocationDate"},
+		{"extensions length short", ENTRY("30=-1{" REASON("0a{01}") "}"), "entries[2]"},
+		{"extensions length long form", ENTRY("30=~1{" REASON("0a{01}") "}"), "entries[2]: bytes after revocationDate"},
+		{"extensions empty", ENTRY("30{}"), "entries[2]: empty crlEntryExtensions"},
+		/* one Extension */
+		{"extension length long", EXTS("30=+1{06{55 1d 15} 04{0a{01}}}"), "entries[2]: extension 0: an extension is not a DER SEQUENCE"},
+		{"extension length short", EXTS("30=-1{06{55 1d 15} 04{0a{01}}}"), "entries[2]: extension 0"},
+		{"extension length long form", EXTS("30=~1{06{55 1d 15} 04{0a{01}}}"), "entries[2]: extension 0: an extension is not a DER SEQUENCE"},
+		{"extension indefinite", EXTS("30=80{06{55 1d 15} 04{0a{01}} 00 00}"), "entries[2]: extension 0: an extension is not a DER SEQUENCE"},
+		{"extnID length long", EXTS("30{06=+1{55 1d 15} 04{0a{01}}}"), "entries[2]: extension 0"},
+		{"extnID length long form", EXTS("30{06=~1{55 1d 15} 04{0a{01}}}"), "entries[2]: extension 0: bad extnID"},
+		{"extnID empty", EXTS("30{06{} 04{0a{01}}}"), "entries[2]: extension 0: bad extnID"},
+		{"extnID 0x80 padding", EXTS("30{06{55 1d 80 15} 04{0a{01}}}"), "entries[2]: extension 0: bad extnID"},
+		{"extnID unterminated", EXTS("30{06{55 1d 95} 04{0a{01}}}"), "entries[2]: extension 0: bad extnID"},
+		{"extnID arc over 64 bits", EXTS("30{06{2a 81 80 80 80 80 80 80 80 80 80 00} 04{05 00}}"), "entries[2]: extnID too long"},
+		{"extnValue missing", EXTS("30{06{55 1d 15}}"), "entries[2]: extension 0: extension without a value"},
+		{"extnValue empty", EXTS("30{06{55 1d 15} 04{}}"), "entries[2]: extension 0: extension without a value"},
+		{"extnValue length long", EXTS("30{06{55 1d 15} 04=+1{0a{01}}}"), "entries[2]: extension 0: extension without a value"},
+		{"extnValue length long form", EXTS("30{06{55 1d 15} 04=~1{0a{01}}}"), "entries[2]: extension 0: extension without a value"},
+		{"extension trailing NULL", EXTS("30{06{55 1d 15} 04{0a{01}} 05 00}"), "entries[2]: extension 0: trailing bytes"},
+		{"critical after extnValue", EXTS("30{06{55 1d 15} 04{0a{01}} 01{ff}}"), "entries[2]: extension 0: trailing bytes"},
+		{"critical FALSE encoded", EXTS("30{06{55 1d 15} 01{00} 04{0a{01}}}"), "entries[2]: extension 0: critical must be absent"},
+		{"critical TRUE as 01", EXTS("30{06{55 1d 15} 01{01} 04{0a{01}}}"), "entries[2]: extension 0: critical must be absent"},
+		{"critical 2 octets", EXTS("30{06{55 1d 15} 01{ff ff} 04{0a{01}}}"), "entries[2]: extension 0: critical must be absent"},
+		{"critical empty", EXTS("30{06{55 1d 15} 01{} 04{0a{01}}}"), "entries[2]: extension 0: critical must be absent"},
+		{"unknown critical", EXTS("30{06{2a 03 04} 01{ff} 04{05 00}}"), "entries[2]: unsupported critical extension 1.2.3.4"},
+		{"certificateIssuer", EXTS("30{06{55 1d 1d} 01{ff} 04{30{}}}"), "entries[2]: unsupported critical extension 2.5.29.29"},
+		{"reasonCode twice", EXTS(REASON("0a{01}") " " REASON("0a{02}")), "entries[2]: extension 2.5.29.21 appears twice"},
+		{"unknown twice", EXTS("30{06{2a 03 04} 04{05 00}} 30{06{2a 03 04} 04{05 00}}"), "entries[2]: extension 1.2.3.4 appears twice"},
+		/* reasonCode */
+		{"reason 7", EXTS(REASON("0a{07}")), "entries[2]: bad reasonCode"},
+		{"reason 11", EXTS(REASON("0a{0b}")), "entries[2]: bad reasonCode"},
+		{"reason -1", EXTS(REASON("0a{ff}")), "entries[2]: bad reasonCode"},
+		{"reason 2 octets", EXTS(REASON("0a{00 01}")), "entries[2]: bad reasonCode"},
+		{"reason empty", EXTS(REASON("0a{}")), "entries[2]: bad reasonCode"},
+		{"reason an INTEGER", EXTS(REASON("02{01}")), "entries[2]: bad reasonCode"},
+		{"reason length long", EXTS(REASON("0a=+1{01} 00")), "entries[2]: bad reasonCode"},
+		{"reason length long form", EXTS(REASON("0a=~1{01}")), "entries[2]: bad reasonCode"},
+		{"reason trailing", EXTS(REASON("0a{01} 00")), "entries[2]: bad reasonCode"},
+		/* invalidityDate */
+		{"invalidity a UTCTime", EXTS(INVAL("17{'250101000000Z'}")), "entries[2]: bad invalidityDate"},
+		{"invalidity Feb 30", EXTS(INVAL("18{'20250230000000Z'}")), "entries[2]: bad invalidityDate"},
+		{"invalidity without Z", EXTS(INVAL("18{'20250101000000'}")), "entries[2]: bad invalidityDate"},
+		{"invalidity fraction", EXTS(INVAL("18{'20250101000000.5Z'}")), "entries[2]: bad invalidityDate"},
+		{"invalidity length long form", EXTS(INVAL("18=~1{'20250101000000Z'}")), "entries[2]: bad invalidityDate"},
+		{"invalidity trailing", EXTS(INVAL("18{'20250101000000Z'} 00")), "entries[2]: bad invalidityDate"},
+	};
+	struct issued ca;
+	struct x509_crl c;
+	struct x509_crl_info ci;
+	char list[1024];
+	int rc;
+
+	(void)state;
+	make_ca("p256", "cae", &ca);
+	base_crl(&c, &ca, 4);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(list, sizeof list, "30{" E0 " " E1 " %s}", cases[i].entry);
+		decode_list(&c, list, 0, &rc, &ci);
+		if (rc != -1 || strstr(err, cases[i].needle) == NULL)
+			fail_msg("%s: rc %d, '%s' lacks '%s'", cases[i].what, rc, err, cases[i].needle);
+		assert_null(ci.tbs.data);
+	}
+	/* More than 32 extensions (distinct, non-critical, each fine alone). */
+	size_t n = (size_t)snprintf(list, sizeof list, "30{" E0 " " E1 " 30{02{05} " T " 30{");
+	for (int k = 0; k < 33; k++)
+		n += (size_t)snprintf(list + n, sizeof list - n, "30{06{2a 03 %02x} 04{05 00}}", k);
+	snprintf(list + n, sizeof list - n, "}}}");
+	decode_list(&c, list, 0, &rc, &ci);
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err, "entries[2]: more than 32 extensions"));
+	/* Extensions in a v1 CRL; the same entry in a v2 CRL is fine. */
+	decode_list(&c, "30{" E0 " " ENTRY("30{" REASON("0a{01}") "}") "}", 1, &rc, &ci);
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err, "entries[1]: extensions in a v1 CRL"));
+	decode_list(&c, "30{" E0 " " ENTRY("30{" REASON("0a{01}") "}") "}", 0, &rc, &ci);
+	assert_int_equal(rc, 0);
+	x509_crl_info_free(&ci);
+	issued_free(&ca);
+}
+
+/* The list itself and the TBS around it: refused, without an entry to name
+ * (a wrong list length breaks the TBS's top level, which split_tbs frames). */
+static void test_entry_list_rejects(void **state)
+{
+	static const struct {
+		const char *what, *list, *needle;
+	} cases[] = {
+		{"list empty", "30{}", "revokedCertificates: present but empty"},
+		{"list length long", "30=+1{" E0 " " E1 "}", "crl:"},
+		{"list length short", "30=-1{" E0 " " E1 "}", "crl: tbsCertList is not a DER SEQUENCE"},
+		{"list length long form", "30=~1{" E0 " " E1 "}", "crl: tbsCertList is not a DER SEQUENCE"},
+		{"list length 2 octets", "30=~2{" E0 " " E1 "}", "crl: tbsCertList is not a DER SEQUENCE"},
+		{"list indefinite", "30=80{" E0 " " E1 " 00 00}", "crl: tbsCertList is not a DER SEQUENCE"},
+	};
+	struct issued ca;
+	struct x509_crl c;
+	struct x509_crl_info ci;
+	struct x509_buf list, tbs;
+	int rc;
+
+	(void)state;
+	make_ca("p256", "cal2", &ca);
+	base_crl(&c, &ca, 4);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		decode_list(&c, cases[i].list, 0, &rc, &ci);
+		if (rc != -1 || strstr(err, cases[i].needle) == NULL)
+			fail_msg("%s: rc %d, '%s' lacks '%s'", cases[i].what, rc, err, cases[i].needle);
+	}
+	/* The TBS's own length: one short, one long, not minimal. */
+	from_notation("30{" E0 " " E1 "}", &list);
+	tbs_with_list(&c, &list, 0, &tbs);
+	assert_int_equal(x509_crl_tbs_decode(tbs.data, tbs.len, &ci, err, sizeof err), 0);
+	x509_crl_info_free(&ci);
+	for (size_t cut = 1; cut < tbs.len; cut += 7)
+		assert_int_equal(x509_crl_tbs_decode(tbs.data, tbs.len - cut, &ci, err, sizeof err), -1);
+	uint8_t *longer = malloc(tbs.len + 1);
+	assert_non_null(longer);
+	memcpy(longer, tbs.data, tbs.len);
+	longer[tbs.len] = 0;
+	assert_int_equal(x509_crl_tbs_decode(longer, tbs.len + 1, &ci, err, sizeof err), -1);
+	assert_non_null(strstr(err, "tbsCertList is not a DER SEQUENCE"));
+	free(longer);
+	x509_buf_free(&tbs);
+	x509_buf_free(&list);
+	issued_free(&ca);
+}
+
+/* What the entry reader accepts, and what it counts. */
+static void test_entry_accepts(void **state)
+{
+	static const struct {
+		const char *what, *entry;
+		size_t reasons, invalidity;
+	} cases[] = {
+		{"plain", ENTRY(""), 0, 0},
+		{"GeneralizedTime date", DATE("18{'20500101000000Z'}"), 0, 0},
+		{"GeneralizedTime before 2050", DATE("18{'20250101000000Z'}"), 0, 0},
+		{"Feb 29 2024", DATE("17{'240229000000Z'}"), 0, 0},
+		{"Feb 29 2000", DATE("18{'20000229000000Z'}"), 0, 0},
+		{"UTCTime 1950", DATE("17{'500101000000Z'}"), 0, 0},
+		{"serial 20 octets", SERIAL("02{00 80 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 10 11 12 13}"), 0, 0},
+		{"serial 00 80", SERIAL("02{00 80}"), 0, 0},
+		{"reason 0", EXTS(REASON("0a{00}")), 1, 0},
+		{"reason 10", EXTS(REASON("0a{0a}")), 1, 0},
+		{"reason 8 (delta semantics are the builder's)", EXTS(REASON("0a{08}")), 1, 0},
+		{"invalidity", EXTS(INVAL("18{'20241231235959Z'}")), 0, 1},
+		{"both, reversed", EXTS(INVAL("18{'20241231235959Z'}") " " REASON("0a{01}")), 1, 1},
+		{"unknown non-critical", EXTS("30{06{2a 03 04} 04{05 00}}"), 0, 0},
+		{"unknown non-critical, 2.999", EXTS("30{06{88 37 01} 04{05 00}} " REASON("0a{03}")), 1, 0},
+		{"32 extensions are allowed", NULL, 0, 0},
+	};
+	struct issued ca;
+	struct x509_crl c;
+	struct x509_crl_info ci;
+	char list[1400];
+	int rc;
+
+	(void)state;
+	make_ca("p256", "caa", &ca);
+	base_crl(&c, &ca, 4);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		if (cases[i].entry != NULL) {
+			snprintf(list, sizeof list, "30{" E0 " " E1 " %s}", cases[i].entry);
+		} else {
+			size_t n = (size_t)snprintf(list, sizeof list,
+						    "30{" E0 " " E1 " 30{02{05} " T " 30{");
+			for (int k = 0; k < 32; k++)
+				n += (size_t)snprintf(list + n, sizeof list - n,
+						      "30{06{2a 03 %02x} 04{05 00}}", k);
+			snprintf(list + n, sizeof list - n, "}}}");
+		}
+		decode_list(&c, list, 0, &rc, &ci);
+		if (rc != 0)
+			fail_msg("%s: %s", cases[i].what, err);
+		assert_int_equal(ci.n_entries, 3);
+		assert_int_equal(ci.n_reasons, 1 + cases[i].reasons);
+		assert_int_equal(ci.n_invalidity, cases[i].invalidity);
+		x509_crl_info_free(&ci);
+	}
+	/* A v1 CRL without extensions anywhere. */
+	decode_list(&c, "30{" E0 " " ENTRY("") "}", 1, &rc, &ci);
+	assert_int_equal(rc, 0);
+	assert_int_equal(ci.version, 1);
+	assert_int_equal(ci.n_entries, 2);
+	x509_crl_info_free(&ci);
+	issued_free(&ca);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -880,7 +1363,9 @@ int main(void)
 		cmocka_unit_test(test_base_many),   cmocka_unit_test(test_deltas),
 		cmocka_unit_test(test_dates),       cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_size_limit),  cmocka_unit_test(test_assemble_limits),
-		cmocka_unit_test(test_decode_rejects),
+		cmocka_unit_test(test_decode_rejects), cmocka_unit_test(test_large),
+		cmocka_unit_test(test_entry_rejects), cmocka_unit_test(test_entry_list_rejects),
+		cmocka_unit_test(test_entry_accepts),
 	};
 	srand((unsigned)time(NULL));
 	return cmocka_run_group_tests(tests, NULL, teardown);
