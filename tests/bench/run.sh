@@ -1,5 +1,6 @@
 #!/bin/sh
-# Runs the benchmarks: `make bench` (or tests/bench/run.sh BUILD_DIR [all|sign|ledger|enroll]).
+# Runs the benchmarks: `make bench` (or tests/bench/run.sh BUILD_DIR
+# [all|x509crl|sign|ledger|enroll|crl]).
 #
 # sign:   makes a throw-away SoftHSM token and two CAs (RSA-3072 and P-256), then
 #         compares certificate issuance through the custodian's IPC with raw
@@ -19,7 +20,9 @@
 #         and 10^6 revoked certificates in the ledger, against `openssl ca
 #         -gencrl` on an index of the same size with the same SoftHSM key
 #         through the pkcs11 engine, alternating (bench_crl.sh; about 10 min).
-# all (the default) runs sign, ledger, enroll, then crl. BENCH_LEDGER_ONLY=1 is the
+# x509crl: the x509 layer's share of a large CRL (bench_x509_crl: encode, lint,
+#         hash, assemble, decode at 10^4, 10^5, 10^6 entries; no HSM, seconds).
+# all (the default) runs x509crl, sign, ledger, enroll, then crl. BENCH_LEDGER_ONLY=1 is the
 # same as `ledger` (for `BENCH_LEDGER_ONLY=1 make bench`).
 #
 # Tuning: BENCH_SECONDS, BENCH_ROUNDS (every part), BENCH_THREADS (sign),
@@ -39,8 +42,8 @@ if [ "${BENCH_LEDGER_ONLY:-0}" = 1 ]; then
     what=ledger
 fi
 case $what in
-all|sign|ledger|enroll|crl) ;;
-*) echo "usage: $0 [BUILD_DIR] [all|sign|ledger|enroll|crl]" >&2; exit 2 ;;
+all|x509crl|sign|ledger|enroll|crl) ;;
+*) echo "usage: $0 [BUILD_DIR] [all|x509crl|sign|ledger|enroll|crl]" >&2; exit 2 ;;
 esac
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -73,6 +76,11 @@ ca_dir() {
             --subject "CN=Bench $1" >/dev/null
     fi
 }
+
+if [ "$what" = all ] || [ "$what" = x509crl ]; then
+    echo "== x509: CRL of 10^4, 10^5, 10^6 entries: encode, lint, hash, assemble, decode =="
+    "$build/tests/bench_x509_crl" --rounds "$rounds"
+fi
 
 if [ "$what" = all ] || [ "$what" = sign ]; then
     for key in $keys; do
