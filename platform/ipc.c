@@ -76,6 +76,7 @@ void ipc_chan_init(struct ipc_chan *c, int fd, const char *peer, uint32_t max_pa
 	if (max_payload == 0 || max_payload > IPC_MAX_PAYLOAD)
 		max_payload = IPC_MAX_PAYLOAD;
 	c->max_payload = max_payload;
+	c->max_send = max_payload;
 	c->rbuf = NULL;
 	c->rlen = 0;
 	c->rcap = 0;
@@ -201,7 +202,7 @@ int ipc_send(struct ipc_chan *c, uint32_t type, uint32_t id, const void *data, s
 	int r;
 
 	/* The peer would reject it anyway; refusing here also keeps len in 32 bits. */
-	if (len > c->max_payload) {
+	if (len > c->max_send) {
 		errno = EMSGSIZE;
 		return -1;
 	}

@@ -38,7 +38,9 @@ struct ipc_msg {
 struct ipc_chan {
 	int fd;
 	const char *peer;      /* for messages: "custodian", "worker" ... */
-	uint32_t max_payload;  /* per-channel cap, <= IPC_MAX_PAYLOAD */
+	uint32_t max_payload;  /* per-channel cap on what is received, <= IPC_MAX_PAYLOAD */
+	uint32_t max_send;     /* on what is sent: max_payload unless the channel's owner
+				* raised it (a peer whose own cap is larger) */
 	uint8_t *rbuf;         /* bytes received, not yet consumed */
 	size_t rlen, rcap;
 	int rfd;               /* descriptor received ahead of its frame, or -1 */

@@ -94,6 +94,8 @@ int service_run_flags(int fd, const char *peer, uint32_t max_payload,
 		fatal("cannot serve the %s", peer);
 	*s = zero;
 	ipc_chan_init(&s->chan, fd, peer, max_payload);
+	if (flags & SERVICE_LARGE_REPLIES)
+		s->chan.max_send = IPC_MAX_PAYLOAD;
 	s->rules = rules;
 	s->n_rules = n_rules;
 	s->handle = handle;

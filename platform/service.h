@@ -46,6 +46,10 @@ int service_run(int fd, const char *peer, uint32_t max_payload, const struct ipc
  * channel instead of the process (for the console's socket, whose peer is a
  * local tool, not one of the appliance's own processes). */
 #define SERVICE_VIOLATION_ENDS_CHANNEL 1
+/* Replies may be larger than what the peer may send, up to IPC_MAX_PAYLOAD (the
+ * console's getprop BaseCRL: requests are small, a CRL is not; the peer checks
+ * its own cap). */
+#define SERVICE_LARGE_REPLIES 2
 int service_run_flags(int fd, const char *peer, uint32_t max_payload,
 		      const struct ipc_rule *rules, size_t n_rules, unsigned nthreads,
 		      service_handler handle, int (*is_inline)(uint32_t type), void *ctx,

@@ -681,7 +681,7 @@ static void *conn_main(void *arg)
 
 	service_run_flags(c->fd, "console", ADM_REQUEST_MAX, rules,
 			  sizeof(rules) / sizeof(rules[0]), 1, handle, NULL, a,
-			  SERVICE_VIOLATION_ENDS_CHANNEL);
+			  SERVICE_VIOLATION_ENDS_CHANNEL | SERVICE_LARGE_REPLIES);
 	close(c->fd);
 	free(c);
 	pthread_mutex_lock(&a->mu);

@@ -14,7 +14,7 @@ enum { ST_READY = 0 };
 
 static const struct ipc_rule rules[] = {
 	{LEDGER_APPEND, 1u << ST_READY, 16, LEDGER_FRAME_MAX, 0},
-	{LEDGER_APPEND_GROUP, 1u << ST_READY, 24, LEDGER_APPEND_MAX, 0},
+	{LEDGER_APPEND_GROUP, 1u << ST_READY, 24, LEDGER_FRAME_MAX, 0},
 	{LEDGER_GET_REQUEST, 1u << ST_READY, 4, 4, 0},
 	{LEDGER_GET_EVENT, 1u << ST_READY, 8, 8, 0},
 	{LEDGER_GET_CERT, 1u << ST_READY, 5, 4 + LEDGER_SERIAL_MAX, 0},
@@ -111,7 +111,7 @@ static void handle_append(struct service *s, struct ledger *l, const struct ipc_
 			const uint8_t *p;
 			size_t len;
 
-			ipc_get_bytes(&r, &p, &len, LEDGER_APPEND_MAX);
+			ipc_get_bytes(&r, &p, &len, LEDGER_FRAME_MAX);
 			if (r.failed)
 				violation(s, "append-group");
 			ipc_rbuf_init_mem(&one, p, len);

@@ -33,6 +33,8 @@ LEDGER_BIN = BIN / "ca-ledger"
 TAMPER_BIN = BUILD / "tests" / "ledger_tamper"
 
 # ---- proto.h -------------------------------------------------------------------------
+# The largest frame the ledger takes (proto.h LEDGER_FRAME_MAX: a 128 MiB CRL record).
+LEDGER_FRAME_MAX = (128 << 20) + (64 << 10)
 LEDGER_APPEND = 0x200
 LEDGER_APPENDED = 0x201
 LEDGER_GET_REQUEST = 0x210

@@ -50,5 +50,5 @@ def test_crl_with_100000_entries(ca):
             check=False)
     assert p.returncode != 0 and "certificate revoked" in p.stdout + p.stderr
 
-    got = run(BIN / "caadm", "--data", ca["data"], "verify").stdout
+    got = run(BIN / "caadm", "verify", "--data", ca["data"]).stdout
     assert "ledger verified" in got

@@ -388,7 +388,7 @@ VIOLATIONS = [
     ("head with a payload", lambda led: led.send(lc.LEDGER_HEAD, b"\0")),
     ("unknown flags", lambda led: led.send(lc.LEDGER_HEAD, b"", flags=0x10)),
     ("frame over the limit", lambda led: led.send_raw(
-        struct.pack("<IIII", lc.LEDGER_APPEND, 3 * 1024 * 1024, 7, 0))),
+        struct.pack("<IIII", lc.LEDGER_APPEND, lc.LEDGER_FRAME_MAX + 1, 7, 0))),
     ("append too short", lambda led: led.send(lc.LEDGER_APPEND, bytes(15))),
     ("append actor over 256", lambda led: led.send(
         lc.LEDGER_APPEND, Ledger.append_payload(EV_REQUEST_RECEIVED, ACTOR_REQUESTER, "a" * 300,
