@@ -2,10 +2,11 @@
 # CRL generation at scale: tests/bench/bench_crl.sh BUILD WORK TOKEN_DIR KEY
 # (run.sh's `crl` part calls it once per key type; see README.md).
 #
-# Makes a CA with KEY on the token in TOKEN_DIR (provision-softhsm.sh's layout),
-# then for each size N of BENCH_CRL_SIZES (ascending; default 10^4 10^5 10^6):
-# tops its ledger up to N revoked certificates with ledger_fill (placeholders
-# through the ledger's own rules; not timed), starts cad, logs in once, and times
+# For each size N of BENCH_CRL_SIZES (default 10^4 10^5 10^6), makes a CA with KEY
+# on the token in TOKEN_DIR (provision-softhsm.sh's layout), gives its ledger N
+# revoked certificates with ledger_fill (placeholders through the ledger's own
+# rules; not timed; a fresh CA each time because a ledger that cad has run belongs
+# to the ledger's user afterwards), starts cad, logs in once, and times
 # `caadm crl` BENCH_ROUNDS times: the console's request, the revoked set read
 # from the ledger, the TBS written, linted, signed in SoftHSM, recorded in the
 # ledger (durable) and written to DATA/crl/ca.crl. In the same run,
@@ -21,7 +22,6 @@ build=$1 work=$2 token=$3 key=$4
 here=$(cd "$(dirname "$0")" && pwd)
 sizes=${BENCH_CRL_SIZES:-"10000 100000 1000000"}
 rounds=${BENCH_ROUNDS:-3}
-d="$work/crl-$(echo "$key" | tr : -)"
 pass="$work/crl-admin.pass"
 status=0
 
@@ -34,24 +34,32 @@ crl_entries() {
     openssl crl -inform DER -in "$1" -noout -text | grep -c 'Serial Number:'
 }
 
+# A CA of its own for each size, without automatic CRLs while measuring; the CDP
+# URL gives the CRLs their IDP, as a production CA's would.
+make_ca() {
+    "$build/bin/caadm" init --root --data "$d" --key "$key" --token bench \
+        --softhsm-conf "$token/softhsm2.conf" --pin-file "$token/user.pin" \
+        --subject "CN=CRL Bench $key $1" --admin bench --admin-passphrase-file "$pass" \
+        >/dev/null
+    printf 'crl_auto = 0\ncdp_url = http://pki.example/crl-bench.crl\n' >>"$d/ca.conf"
+}
+
+# The CA directory and its ledger's memory regions (/dev/shm, see store.h).
+drop_ca() {
+    [ -f "$d/ledger/region-id" ] && rm -rf "/dev/shm/ca-ledger-$(cat "$d/ledger/region-id")"
+    rm -rf "$d"
+}
+
 # As root, cad runs the ledger and the custodian under their own users: they must
 # be able to reach the CA directory under the (0700) work directory.
 chmod 711 "$work"
 export CAADM_SESSION="$work/crl-session"
 printf 'bench-admin-passphrase\n' >"$pass"
 chmod 600 "$pass"
-"$build/bin/caadm" init --root --data "$d" --key "$key" --token bench \
-    --softhsm-conf "$token/softhsm2.conf" --pin-file "$token/user.pin" \
-    --subject "CN=CRL Bench $key" --admin bench --admin-passphrase-file "$pass" >/dev/null
-# No automatic CRLs while measuring; the CDP URL gives the CRLs their IDP, as a
-# production CA's would.
-printf 'crl_auto = 0\ncdp_url = http://pki.example/crl-bench.crl\n' >>"$d/ca.conf"
-
-have=0
 for n in $sizes; do
-    [ "$n" -gt "$have" ] || { echo "BENCH_CRL_SIZES must ascend" >&2; exit 2; }
-    "$build/tests/ledger_fill" "$d" $((n - have)) >/dev/null
-    have=$n
+    d="$work/crl-$(echo "$key" | tr : -)-$n"
+    make_ca "$n"
+    "$build/tests/ledger_fill" "$d" "$n" >/dev/null
 
     log="$d/bench-cad-$n.log"
     "$build/bin/cad" --data "$d" --pin-file "$token/user.pin" --epm 127.0.0.1:0 \
@@ -90,7 +98,7 @@ for n in $sizes; do
         theirs="$theirs $t"
         echo "openssl  $key N=$n round $r: $t s ($line)"
     done
-    got=$(crl_entries "$work/openssl-$n/openssl.crl") || got="bad signature"
+    got=$(crl_entries "$work/openssl-$n/openssl.der") || got="bad signature"
     [ "$got" = "$n" ] || { echo "openssl: the CRL has $got entries, not $n" >&2; status=1; }
     rm -rf "$work/openssl-$n"
 
@@ -98,8 +106,7 @@ for n in $sizes; do
     mt=$(echo "$theirs" | median)
     echo "$key N=$n: ours $mo s, openssl ca -gencrl $mt s, openssl/ours $(echo "$mt $mo" |
         awk '{printf "%.1f", $1 / $2}')x (medians of $rounds)"
+    "$build/bin/caadm" verify --data "$d" || status=1
+    drop_ca
 done
-if ! "$build/bin/caadm" verify --data "$d"; then
-    status=1
-fi
 exit $status
