@@ -62,13 +62,18 @@ ntlmssp=/usr/lib/x86_64-linux-gnu/gssntlmssp/gssntlmssp.so
 mkdir -p "$root$(dirname "$ntlmssp")" etc/gss/mech.d
 cp -L "$ntlmssp" "$root$ntlmssp"
 cp /etc/gss/mech.d/mech.ntlmssp.conf etc/gss/mech.d/mech.ntlmssp.conf
+# gss-ntlmssp converts to UTF-16LE with iconv: glibc's gconv module, dlopen()ed
+# through the module cache (without them every NTLM logon failed with EBADF).
+gconv=/usr/lib/x86_64-linux-gnu/gconv
+mkdir -p "$root$gconv"
+cp "$gconv/gconv-modules.cache" "$gconv/UTF-16.so" "$root$gconv/"
 # NTLM needs MD4 and RC4, which OpenSSL 3 keeps in its legacy provider (dlopen()ed).
 legacy=/usr/lib/x86_64-linux-gnu/ossl-modules/legacy.so
 mkdir -p "$root$(dirname "$legacy")"
 cp -L "$legacy" "$root$legacy"
 # Exactly the shared libraries that ldd names (transitively), at the paths it names.
 for f in $(for b in $bins; do echo "usr/bin/$b"; done) usr/sbin/mke2fs "$root$softhsm" \
-    "$root$ntlmssp" "$root$legacy"; do
+    "$root$ntlmssp" "$root$legacy" "$root$gconv/UTF-16.so"; do
     ldd "$f" | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i}'
 done | sort -u | while read -r lib; do
     mkdir -p "$root$(dirname "$lib")"

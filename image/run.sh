@@ -23,6 +23,10 @@ rm -f "$run/export.img" "$run/ca.crt"
 truncate -s 1M "$run/export.img"
 name="Appliance Root CA"
 config="127.0.0.1:$epm\\$name"
+# The demo enrollee (DEMO ONLY: its password is published in image/demo.conf):
+# enrollment needs NTLM at packet privacy, as on a real appliance.
+user=$(sed -n "s/^DEMO_ENROLLEE='\(.*\)'$/\1/p" "$top/image/demo.conf")
+(umask 077 && sed -n 's/^DEMO_ENROLLEE_PASSWORD=//p' "$top/image/demo.conf" > "$run/enrollee.password")
 
 # In the background: wait for the CA certificate on the export disk and for a real
 # MS-ICPR answer (user-mode networking accepts connections before the guest
@@ -39,7 +43,8 @@ config="127.0.0.1:$epm\\$name"
         # nothing is recorded.
         if [ -s "$run/ca.crt" ]; then
             rc=0
-            "$build/bin/careq" retrieve -config "$config" 4294967295 /dev/null \
+            "$build/bin/careq" retrieve -config "$config" -user "$user" \
+                -password-file "$run/enrollee.password" 4294967295 /dev/null \
                 >/dev/null 2>&1 || rc=$?
             if [ $rc = 2 ]; then
                 ms=$((($(date +%s%N) - start) / 1000000))
@@ -48,7 +53,8 @@ config="127.0.0.1:$epm\\$name"
                 printf '   CA certificate: %s\r\n' "$run/ca.crt"
                 printf '   enroll from the host:\r\n'
                 printf '     %s/careq new -subject "CN=host1.example" host1.key host1.req\r\n' "$build/bin"
-                printf '     %s/careq submit -config "%s" host1.req host1.crt\r\n' "$build/bin" "$config"
+                printf "     %s/careq submit -config '%s' -user '%s' \\\r\n" "$build/bin" "$config" "$user"
+                printf '         -password-file %s host1.req host1.crt\r\n' "$run/enrollee.password"
                 printf '     openssl verify -CAfile %s host1.crt\r\n' "$run/ca.crt"
                 printf '   console: this terminal (press Enter): caadm status, caadm verify,\r\n'
                 printf '     ca-ledger show; "poweroff" stops the appliance, Ctrl-A X kills QEMU\r\n'

@@ -87,11 +87,18 @@ first_boot() {
         --pin-file $TOKEN/user.pin --admin admin \
         --admin-passphrase-file $TOKEN/admin.passphrase > /dev/console 2>&1 || return 1
     cat >> $DATA.new/ca.conf <<CONF
-# DEMO ONLY (image.conf): issue without an officer, accept unauthenticated enrollment
+# From image.conf (DEMO ONLY: the policy issues without an officer)
 policy = $DEMO_POLICY
 icpr_enforce_encryption = $DEMO_ENFORCE_ENCRYPTION
 icpr_allow_anonymous = $DEMO_ALLOW_ANONYMOUS
+netbios_domain_name = $NETBIOS_DOMAIN
 CONF
+    if [ -n "${DEMO_ENROLLEE:-}" ]; then
+        # DEMO ONLY: a fixed, published password (image.conf).
+        (umask 077 && echo "$DEMO_ENROLLEE_PASSWORD" > $TOKEN/enrollee.password)
+        caadm account add --data $DATA.new --password-fd 3 "$DEMO_ENROLLEE" \
+            3< $TOKEN/enrollee.password > /dev/console 2>&1 || return 1
+    fi
     # The ceremony's directory becomes the CA only when complete: a power cut during
     # it leaves DATA absent and the next boot runs it again.
     sync

@@ -12,6 +12,7 @@
  * WORKGROUP): the names the CHALLENGE announces. */
 #include <ctype.h>
 #include <getopt.h>
+#include <iconv.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +161,21 @@ static void setup_env(const char *dir)
 	log_info("NetBIOS names %s / %s, accounts in %s", comp, dom, path);
 }
 
+/* gss-ntlmssp converts names and passwords to UTF-16LE with iconv, which loads
+ * glibc's gconv module UTF-16.so. Where it is missing (a root file system without
+ * /usr/lib/.../gconv), iconv_open fails inside gss-ntlmssp and every logon is then
+ * refused with a bare "Bad file descriptor": say so at start instead. Loading the
+ * module here, before the sandbox, also means no file is opened for it later. */
+static void check_utf16(void)
+{
+	iconv_t cd = iconv_open("UTF-16LE", "UTF-8");
+
+	if (cd == (iconv_t)-1)
+		fatal("iconv UTF-8 -> UTF-16LE, which NTLM needs (glibc's gconv module "
+		      "UTF-16.so)");
+	iconv_close(cd);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {{"fd", 1, 0, 'f'}, {"data", 1, 0, 'd'}, {0, 0, 0, 0}};
@@ -178,6 +194,7 @@ int main(int argc, char **argv)
 	if (optind != argc || fd < 0 || dir == NULL)
 		usage();
 	setup_env(dir);
+	check_utf16();
 	if (acceptor_init(err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	auth_sandbox();

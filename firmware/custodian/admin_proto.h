@@ -87,9 +87,10 @@ static inline int adm_socket_address(const char *dir, struct sockaddr_un *sa)
 		   ? 0
 		   : -1;
 }
-/* What the custodian may send: relayed ledger pages, and getprop BaseCRL, a CRL
- * as large as the ledger keeps (LEDGER_CRL_MAX). */
-#define ADM_MAX_PAYLOAD ((128u << 20) + 4096u)
+/* What the custodian may send: relayed ledger pages (one holds at most a frame of
+ * the ledger's, LEDGER_FRAME_MAX = 128 MiB + 64 KiB: a CRL record travels alone)
+ * and getprop BaseCRL, a CRL as large as the ledger keeps (LEDGER_CRL_MAX). */
+#define ADM_MAX_PAYLOAD ((128u << 20) + (64u << 10) + 4096u)
 #define ADM_REQUEST_MAX (64u * 1024u)                /* what the console may send */
 #define ADM_PROP_MAX 4096
 

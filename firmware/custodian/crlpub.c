@@ -194,6 +194,9 @@ static uint32_t publish_locked(struct admin *a, int actor_kind, const char *acto
 	c.freshest_url = delta ? NULL : set.delta_url;
 	c.entries = x.e;
 	c.n_entries = x.n;
+	/* Refused before the HSM signs what the ledger could not keep; the check after
+	 * assembly stays as the backstop. */
+	c.max_size = LEDGER_CRL_MAX - X509_CRL_ENVELOPE_MAX;
 	if (build_and_sign(a, &c, &der, &tm, msg, msglen) != 0) {
 		log_warnx("CRL %llu not published: %s", (unsigned long long)c.number, msg);
 		goto out;

@@ -435,9 +435,20 @@ static void handle_get_events(struct service *s, struct ledger *l, const struct 
 	if (ipc_rbuf_done(&r) != 0)
 		violation(s, "get-events");
 	ipc_wbuf_init(&recs);
-	/* Stop at the head (not found), at max, or once about a megabyte is out. */
-	while (n < max && total < LEDGER_EVENTS_BYTES &&
-	       (rc = put_record_bytes(l, first + n, &recs, &len)) == LEDGER_OK) {
+	/* Stop at the head (not found), at max, or before the page would pass about a
+	 * megabyte. A larger record (a CRL, up to LEDGER_CRL_MAX) travels alone, so a
+	 * page always fits LEDGER_FRAME_MAX. */
+	while (n < max) {
+		uint8_t *rec;
+
+		if ((rc = ledger_get_record(l, first + n, &rec, &len)) != LEDGER_OK)
+			break;
+		if (n > 0 && total + len > LEDGER_EVENTS_BYTES) {
+			free(rec);
+			break;
+		}
+		ipc_put_bytes(&recs, rec, len);
+		free(rec);
 		total += len;
 		n++;
 	}

@@ -64,7 +64,22 @@ static int walk_bulk(DBC *c, const void *start, size_t start_len, walk_fn cb, vo
 		memcpy(k.data, start, start_len);
 		k.size = (u_int32_t)start_len;
 	}
-	while ((rc = c->get(c, &k, &v, op | DB_MULTIPLE_KEY)) == 0) {
+	for (;;) {
+		rc = c->get(c, &k, &v, op | DB_MULTIPLE_KEY);
+		if (rc == DB_BUFFER_SMALL) { /* one pair larger than the buffer: grow, retry */
+			u_int32_t ulen = (v.size + 1023u) & ~1023u;
+			void *p = ulen > v.ulen ? realloc(v.data, ulen) : NULL;
+
+			if (p == NULL) {
+				rc = ENOMEM;
+				break;
+			}
+			v.data = p;
+			v.ulen = ulen;
+			continue;
+		}
+		if (rc != 0)
+			break;
 		op = DB_NEXT;
 		if (bulk_rows(&v, cb, arg, given) != 0)
 			break;

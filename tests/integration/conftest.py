@@ -25,6 +25,14 @@ def run(*args, check=True, **kw):
     return p
 
 
+def crl_verified(crl, cafile, *more):
+    """`openssl crl -CAfile` on a DER CRL: it exits 0 even when the signature does not
+    verify, so its "verify OK" is what counts. Returns the CompletedProcess."""
+    p = run("openssl", "crl", "-inform", "DER", "-in", crl, "-CAfile", cafile, "-noout", *more)
+    assert "verify OK" in p.stderr, f"{crl}: {p.stderr}"
+    return p
+
+
 class Token:
     """A SoftHSM2 token provisioned by hsm/provision-softhsm.sh."""
 

@@ -11,7 +11,7 @@ import struct
 import pytest
 
 import icpr_client as ic
-from conftest import BIN, run
+from conftest import BIN, crl_verified, run
 
 CA_NAME = "Test Issuing CA"
 PASS = {"admin": "admin-passphrase-1", "officer": "officer-passphrase-2",
@@ -152,7 +152,7 @@ def test_example7_revoke_crl_delta_unrevoke(ca, appliance):
     out = caadm(ca, "officer", "crl").stdout
     assert "base CRL 1 (1 entries)" in out, out
     base = ca["data"] / "crl" / "ca.crl"
-    run("openssl", "crl", "-inform", "DER", "-in", base, "-CAfile", cafile, "-noout")
+    crl_verified(base, cafile)
     base_pem = ca["tmp"] / "base.pem"
     run("openssl", "crl", "-inform", "DER", "-in", base, "-out", base_pem)
     text = run("openssl", "crl", "-in", base_pem, "-noout", "-text").stdout
@@ -166,7 +166,7 @@ def test_example7_revoke_crl_delta_unrevoke(ca, appliance):
     caadm(ca, "officer", "revoke", serial_of(c2), "certificateHold")
     assert "delta CRL 2 (1 entries)" in caadm(ca, "officer", "crl", "--delta").stdout
     delta = ca["data"] / "crl" / "ca-delta.crl"
-    run("openssl", "crl", "-inform", "DER", "-in", delta, "-CAfile", cafile, "-noout")
+    crl_verified(delta, cafile)
     dtext = run("openssl", "crl", "-inform", "DER", "-in", delta, "-noout", "-text").stdout
     assert "Delta CRL Indicator" in dtext and "Certificate Hold" in dtext
     assert serial_of(c2).upper() in dtext.replace(":", "").upper()
@@ -274,15 +274,13 @@ def test_crls_are_published_automatically(ca, tmp_path):
         deadline = time.time() + 30
         while not base.exists() and time.time() < deadline:
             time.sleep(0.2)
-        run("openssl", "crl", "-inform", "DER", "-in", base, "-CAfile", ca["data"] / "ca.crt",
-            "-noout")
+        crl_verified(base, ca["data"] / "ca.crt")
         caadm(ca, "admin", "setprop", "CRLDeltaPeriod", "2s")
         delta = ca["data"] / "crl" / "ca-delta.crl"
         deadline = time.time() + 30
         while not delta.exists() and time.time() < deadline:
             time.sleep(0.2)
-        text = run("openssl", "crl", "-inform", "DER", "-in", delta, "-CAfile",
-                   ca["data"] / "ca.crt", "-noout", "-text").stdout
+        text = crl_verified(delta, ca["data"] / "ca.crt", "-text").stdout
         assert "Delta CRL Indicator" in text
         assert caadm(ca, "admin", "getprop", "DeltaCRL").stdout.startswith(
             "-----BEGIN X509 CRL-----")

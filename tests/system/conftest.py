@@ -27,6 +27,19 @@ PROBE_ID = "4294967295"
 sys.path.insert(0, str(TOP / "tests" / "integration"))
 
 
+def _demo(name):
+    """A setting of image/demo.conf (shell syntax, NAME=value or NAME='value')."""
+    m = re.search(rf"^{name}='?([^'\n]*)'?$", (TOP / "image" / "demo.conf").read_text(), re.M)
+    assert m, name
+    return m.group(1)
+
+
+# The demo enrollee (DEMO ONLY: published in image/demo.conf): the image enforces
+# NTLM at packet privacy, as a real appliance does.
+DEMO_DOMAIN, DEMO_USER = _demo("DEMO_ENROLLEE").split("\\")
+DEMO_PASSWORD = _demo("DEMO_ENROLLEE_PASSWORD")
+
+
 def run(*args, check=True, timeout=60, **kw):
     kw.setdefault("text", True)
     p = subprocess.run([str(a) for a in args], capture_output=True, timeout=timeout, **kw)
@@ -68,6 +81,11 @@ class Guest:
             stdin=subprocess.DEVNULL)
         self.agent = None
         self.buf = b""
+        pw = workdir / "enrollee.password"
+        pw.write_text(DEMO_PASSWORD + "\n")
+        os.chmod(pw, 0o600)
+        # careq's credentials for the demo enrollee
+        self.auth = ["-user", f"{DEMO_DOMAIN}\\{DEMO_USER}", "-password-file", str(pw)]
 
     @property
     def config(self):
@@ -88,7 +106,8 @@ class Guest:
         while time.monotonic() < deadline:
             assert self.alive(), "QEMU ended:\n" + self.console_text()
             p = subprocess.run([str(BIN / "careq"), "retrieve", "-config", self.config,
-                                PROBE_ID, "/dev/null"], capture_output=True, timeout=30)
+                                *self.auth, PROBE_ID, "/dev/null"], capture_output=True,
+                               timeout=30)
             if p.returncode == 2:
                 return time.monotonic() - self.t0
             time.sleep(0.2)

@@ -8,9 +8,10 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, CA_NAME, new_data_disk, run
+from conftest import BIN, CA_NAME, DEMO_DOMAIN, DEMO_PASSWORD, DEMO_USER, new_data_disk, run
 
 import icpr_client as ic  # tests/integration: python3-impacket's DCE/RPC stack
+import ntlm_client as nc  # the same with NTLM credentials and packet privacy
 
 
 def make_csr(tmp, name):
@@ -34,7 +35,7 @@ def openssl_verify(ca_pem, cert, tmp, form="DER"):
 def careq_enroll(g, tmp, name):
     run(BIN / "careq", "new", "-subject", f"CN={name}", tmp / f"{name}.key",
         tmp / f"{name}.req")
-    p = run(BIN / "careq", "submit", "-config", g.config, tmp / f"{name}.req",
+    p = run(BIN / "careq", "submit", "-config", g.config, *g.auth, tmp / f"{name}.req",
             tmp / f"{name}.crt")
     m = re.search(r"issued: request id (\d+)", p.stdout + p.stderr)
     assert m, p.stdout + p.stderr
@@ -66,8 +67,14 @@ def test_enroll_sandbox_poweroff_and_second_boot(tmp_path, guests):
     # mapper, then the ICPR port it answers) ...
     binding = ic.lookup(g.epm_port)
     assert binding.endswith(f"[{g.icpr_port}]"), binding
+    # The image's default: no anonymous enrollment ...
     dce = ic.connect(binding)
-    rv, rid1, disp, p7, cert1, msg = ic.cert_server_request(
+    rv, _, _, _, cert, msg = nc.request(dce, CA_NAME, make_csr(tmp_path, "anon.example"))
+    dce.disconnect()
+    assert (rv, cert) == (ic.E_ACCESSDENIED, b""), msg
+    # ... but NTLM at packet privacy, as the demo enrollee.
+    dce = nc.connect(binding, user=DEMO_USER, password=DEMO_PASSWORD, domain=DEMO_DOMAIN)
+    rv, rid1, disp, p7, cert1, msg = nc.request(
         dce, CA_NAME, make_csr(tmp_path, "impacket.example"))
     dce.disconnect()
     assert (rv, disp) == (0, ic.DISP_ISSUED), msg
@@ -111,7 +118,8 @@ def test_enroll_sandbox_poweroff_and_second_boot(tmp_path, guests):
     # CRL, and the journal shows who did it.
     adm = ("caadm --data /data/ca --operator admin --passphrase-file "
            "/data/token/admin.passphrase")
-    assert "RequestID=1 " in g.check(f"{adm} view")
+    view = g.check(f"{adm} view")
+    assert f"RequestID={rid1} " in view and f"RequesterName={DEMO_DOMAIN}\\{DEMO_USER}" in view, view
     assert "base CRL" in g.check(f"{adm} crl")
     g.check("test -s /data/ca/crl/ca.crl")
 
@@ -128,7 +136,7 @@ def test_enroll_sandbox_poweroff_and_second_boot(tmp_path, guests):
     assert "ledger verified" in g2.check("caadm verify")
     for rid, want, form in ((rid1, cert1, "DER"), (rid2, cert2, "PEM")):
         out = tmp_path / f"again-{rid}.crt"
-        run(BIN / "careq", "retrieve", "-config", g2.config, rid, out)
+        run(BIN / "careq", "retrieve", "-config", g2.config, *g2.auth, rid, out)
         got = out.read_bytes()
         if form == "DER":
             got = run("openssl", "x509", "-in", out, "-outform", "DER",

@@ -32,7 +32,8 @@ class Enroller(threading.Thread):
             n += 1
             try:
                 p = subprocess.run([str(BIN / "careq"), "submit", "-config", self.g.config,
-                                    str(req), str(out)], capture_output=True, text=True,
+                                    *self.g.auth, str(req), str(out)], capture_output=True,
+                                   text=True,
                                    timeout=20)
             except subprocess.TimeoutExpired:
                 continue
@@ -86,7 +87,7 @@ def test_power_cuts_lose_no_issued_certificate(tmp_path, guests):
     unanswered = []
     for rid in issued:
         out = tmp_path / f"ledger-{rid}.crt"
-        p = run(BIN / "careq", "retrieve", "-config", g.config, rid, out, check=False)
+        p = run(BIN / "careq", "retrieve", "-config", g.config, *g.auth, rid, out, check=False)
         if p.returncode != 0 and rid not in received:
             # The custodian appends cert-issued and the Issued disposition as two
             # events: a cut between them leaves a request that retrieval calls

@@ -787,10 +787,27 @@ static void test_assemble_limits(void **state)
 	assert_int_equal(x509_crl_decode(out.data, out.len, &ci, err, sizeof err), -1);
 	assert_null(strstr(err, "larger than"));
 	x509_buf_free(&out);
-	in.len = X509_CRL_MAX_SIZE + 1; /* refused on its length, before a byte is read */
-	assert_int_equal(x509_crl_assemble(&in, X509_SIG_ECDSA_SHA256, sig, sizeof sig, &out), -1);
-	assert_null(out.data);
 	free(tbs);
+
+	/* One byte over X509_CRL_MAX_SIZE, well framed (a SEQUENCE announcing exactly
+	 * its length), so only the size can refuse it; mapped without reserving
+	 * memory: refused before a byte past the header is read. */
+	{
+		size_t big = (size_t)X509_CRL_MAX_SIZE + 1, body = big - 6;
+		uint8_t *m = mmap(NULL, big, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		assert_true(m != MAP_FAILED);
+		m[0] = 0x30;
+		m[1] = 0x84;
+		for (int i = 0; i < 4; i++)
+			m[2 + i] = (uint8_t)(body >> (24 - 8 * i));
+		in = (struct x509_buf){m, big};
+		assert_int_equal(x509_crl_assemble(&in, X509_SIG_ECDSA_SHA256, sig, sizeof sig,
+						   &out), -1);
+		assert_null(out.data);
+		munmap(m, big);
+	}
 }
 
 /* The decoder: truncations and trailing bytes; an openssl-made CRL (v2 with
