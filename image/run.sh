@@ -53,7 +53,7 @@ user=$(sed -n "s/^DEMO_ENROLLEE='\(.*\)'$/\1/p" "$top/image/demo.conf")
                 printf '   CA certificate: %s\r\n' "$run/ca.crt"
                 printf '   enroll from the host:\r\n'
                 printf '     %s/careq new -subject "CN=host1.example" host1.key host1.req\r\n' "$build/bin"
-                printf "     %s/careq submit -config '%s' -user '%s' \\\r\n" "$build/bin" "$config" "$user"
+                printf "     %s/careq submit -config '%s' -user '%s' %s\r\n" "$build/bin" "$config" "$user" '\'
                 printf '         -password-file %s host1.req host1.crt\r\n' "$run/enrollee.password"
                 printf '     openssl verify -CAfile %s host1.crt\r\n' "$run/ca.crt"
                 printf '   console: this terminal (press Enter): caadm status, caadm verify,\r\n'
