@@ -366,6 +366,8 @@ static uint32_t do_verify(struct admin *a, char *msg, size_t msglen)
 
 /* ---- properties ---- */
 
+static pthread_mutex_t getprop_mu = PTHREAD_MUTEX_INITIALIZER;
+
 static uint32_t get_prop(struct admin *a, const char *name, struct ipc_wbuf *w, char *msg,
 			 size_t msglen)
 {
@@ -555,13 +557,19 @@ static uint32_t run_verb(struct service *s, struct admin *a, const struct ipc_ms
 		if (ipc_rbuf_done(r) != 0)
 			break;
 		snprintf(target, target_len, "%s", name);
+		/* One at a time, answer included: BaseCRL may be a 128 MiB CRL, held
+		 * two or three times over while it is read and sent; four consoles
+		 * asking at once would hold a gigabyte. */
+		pthread_mutex_lock(&getprop_mu);
 		ipc_wbuf_init(&w);
 		if ((hr = get_prop(a, name, &w, msg, msglen)) != 0) {
+			pthread_mutex_unlock(&getprop_mu);
 			ipc_wbuf_free(&w);
 			return hr;
 		}
 		*answered = 1;
 		service_reply(s, ADM_PROP, m->hdr.id, &w);
+		pthread_mutex_unlock(&getprop_mu);
 		return 0;
 	case ADM_SETPROP:
 		ipc_get_str(r, name, sizeof(name));

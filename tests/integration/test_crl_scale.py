@@ -4,6 +4,7 @@ real certificate revoked over the console. The 100,000 fillers are added to the
 stopped ledger by ledger_fill (requests, intents, placeholder certificates and
 revocations, each through the ledger's own rules) because issuing them for real
 would take minutes; the CRL only reads the revoked set."""
+import concurrent.futures
 import time
 
 import icpr_client as ic
@@ -37,10 +38,25 @@ def test_crl_with_100000_entries(ca):
         kept = ca["tmp"] / "kept.crl"
         caadm(ca, "officer", "getprop", "BaseCRL", "--out", kept)
         assert kept.read_bytes() == (ca["data"] / "crl" / "ca.crl").read_bytes()
+
+        # A revocation made while a base CRL is being built (its walk over the
+        # revoked set takes several reads) is in that CRL or in the next delta,
+        # never lost between the two: revocations wait for the build.
+        _, late = issue_one(ca, a, "late.example")
+        with concurrent.futures.ThreadPoolExecutor(1) as ex:
+            building = ex.submit(caadm, ca, "officer", "crl")
+            time.sleep(0.05)
+            caadm(ca, "officer", "revoke", serial_of(late), "superseded")
+            assert "base CRL 2" in building.result().stdout
+        assert "delta CRL 3" in caadm(ca, "officer", "crl", "--delta").stdout
+        late_serial = serial_of(late).upper()
+        listed = [run("openssl", "crl", "-inform", "DER", "-in", ca["data"] / "crl" / f,
+                      "-noout", "-text").stdout for f in ("ca.crl", "ca-delta.crl")]
+        assert any(f"Serial Number: {late_serial}" in t for t in listed)
     finally:
         a.stop()
 
-    crl = ca["data"] / "crl" / "ca.crl"
+    crl = kept  # base CRL 1
     cafile = ca["data"] / "ca.crt"
     crl_verified(crl, cafile)
     assert crl_entries(crl) == FILLERS + 1
