@@ -52,9 +52,7 @@ drop_ca() {
     rm -rf "$d"
 }
 
-# As root, cad runs the ledger and the custodian under their own users: they must
-# be able to reach the CA directory under the (0700) work directory.
-chmod 711 "$work"
+# (run.sh made $work reachable by the ledger's and the custodian's users.)
 export CAADM_SESSION="$work/crl-session"
 printf 'bench-admin-passphrase\n' >"$pass"
 chmod 600 "$pass"

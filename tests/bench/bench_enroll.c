@@ -5,6 +5,7 @@
  *   bench_enroll --data DIR --pin-file FILE --bin BINDIR [--seconds S] [--rounds R]
  *                [--conns 1,4,16] [--csrs N] [--sessions K] [--ca-name NAME]
  *                [--reconnect] [--arena-max N] [--ntlm DOMAIN\user --password-file F]
+ *                [--client-key ec:p256|rsa:2048|...]
  *
  * DIR is a CA made by `caadm init` whose ca.conf says `policy = issue` and
  * `icpr_enforce_encryption = 0`. The bench makes N PKCS#10 requests (P-256 client
@@ -90,6 +91,7 @@ struct bench {
 	unsigned rounds, nconfigs, sessions, ncsrs, arena_max;
 	int reconnect; /* a new connection (through the endpoint mapper) per call */
 	const char *ntlm_user; /* --ntlm: also measured with NTLM at packet privacy */
+	const char *client_key; /* --client-key: the requests' keys (careq's -key syntax) */
 	struct secret password;
 	int use_ntlm;  /* this measurement binds with NTLM */
 	unsigned conns[MAX_CONFIGS];
@@ -352,8 +354,8 @@ static void make_csrs(struct bench *b)
 	char subject[128], err[CLIENT_ERR_LEN];
 	double t0 = bench_now();
 
-	if (keyspec_parse("ec:p256", &ks) != 0)
-		fatalx("keyspec");
+	if (keyspec_parse(b->client_key, &ks) != 0)
+		fatalx("--client-key %s: not a key careq makes", b->client_key);
 	if ((b->csrs = calloc(b->ncsrs, sizeof(*b->csrs))) == NULL)
 		fatalx("out of memory");
 	for (unsigned i = 0; i < b->ncsrs; i++) {
@@ -365,8 +367,8 @@ static void make_csrs(struct bench *b)
 		explicit_bzero(key.data, key.len);
 		x509_buf_free(&key);
 	}
-	printf("%u PKCS#10 requests (P-256 client keys) made in %.2f s, before timing\n", b->ncsrs,
-	       bench_now() - t0);
+	printf("%u PKCS#10 requests (%s client keys) made in %.2f s, before timing\n", b->ncsrs,
+	       b->client_key, bench_now() - t0);
 }
 
 /* ---- the appliance ---- */
@@ -879,7 +881,8 @@ static void usage(void)
 {
 	fatalx("usage: bench_enroll --data DIR --pin-file F --bin BINDIR [--seconds S] "
 	       "[--rounds R] [--conns 1,4,16] [--csrs N] [--sessions K] [--ca-name NAME] "
-	       "[--arena-max N] [--reconnect] [--ntlm DOMAIN\\user --password-file F]");
+	       "[--arena-max N] [--reconnect] [--ntlm DOMAIN\\user --password-file F] "
+	       "[--client-key ec:p256|rsa:2048|...]");
 }
 
 int main(int argc, char **argv)
@@ -889,7 +892,7 @@ int main(int argc, char **argv)
 		{"seconds", 1, 0, 's'}, {"rounds", 1, 0, 'r'},   {"conns", 1, 0, 'c'},
 		{"csrs", 1, 0, 'n'},    {"sessions", 1, 0, 'k'}, {"ca-name", 1, 0, 'a'},
 		{"arena-max", 1, 0, 'm'}, {"reconnect", 0, 0, 'R'}, {"ntlm", 1, 0, 'N'},
-		{"password-file", 1, 0, 'P'}, {0, 0, 0, 0}};
+		{"password-file", 1, 0, 'P'}, {"client-key", 1, 0, 'K'}, {0, 0, 0, 0}};
 	static struct bench b;
 	static struct meas ms[MAX_ROUNDS][MAX_CONFIGS], mn[MAX_ROUNDS][MAX_CONFIGS];
 	const char *password_file = NULL;
@@ -904,6 +907,7 @@ int main(int argc, char **argv)
 	b.seconds = 3;
 	b.rounds = 3;
 	b.ncsrs = 64;
+	b.client_key = "ec:p256";
 	b.sessions = CONFIG_HSM_SESSION_POOL;
 	parse_conns(&b, "1,4,16");
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -923,6 +927,7 @@ int main(int argc, char **argv)
 		case 'm': b.arena_max = conf_arg_uint(optarg, 1024, "--arena-max"); break;
 		case 'N': b.ntlm_user = optarg; break;
 		case 'P': password_file = optarg; break;
+		case 'K': b.client_key = optarg; break;
 		default: usage();
 		}
 	}

@@ -32,7 +32,8 @@
 # (enroll: glibc.malloc.arena_max for cad and its children, unset by default; see
 # tests/bench/README.md), BENCH_KEYS (sign and enroll: default "rsa:3072 ec:p256"),
 # BENCH_NTLM=0 (enroll: no NTLM half), BENCH_RECONNECT=1 (enroll: a new connection,
-# and with NTLM a new logon, per call), BENCH_CRL_SIZES (crl: default "10000 100000
+# and with NTLM a new logon, per call), BENCH_CLIENT_KEY (enroll: the requests'
+# keys, default ec:p256; rsa:2048 is Windows' certreq default), BENCH_CRL_SIZES (crl: default "10000 100000
 # 1000000", ascending).
 set -eu
 build=${1:-build}
@@ -54,6 +55,9 @@ windows=${BENCH_LEDGER_WINDOWS:-1,16}
 conns=${BENCH_CONNS:-1,4,16}
 keys=${BENCH_KEYS:-"rsa:3072 ec:p256"}
 work=$(mktemp -d /tmp/ca-bench.XXXXXX)
+# As root, cad runs the ledger and the custodian under their own users: they must
+# reach the CA directories under this (mktemp: 0700) directory.
+chmod 711 "$work"
 ledger_tmp=
 # Each ledger's Berkeley DB regions live in /dev/shm/ca-ledger-<its region-id>
 # (firmware/ledger/store.h): they go with the throw-away data directories.
@@ -128,7 +132,7 @@ if [ "$what" = all ] || [ "$what" = enroll ]; then
             --bin "$build/bin" --seconds "$secs" --rounds "$rounds" --conns "$conns" \
             ${BENCH_ENROLL_ARENA_MAX:+--arena-max "$BENCH_ENROLL_ARENA_MAX"} \
             ${ntlm:+--ntlm 'BENCH\bench' --password-file "$work/bench.password"} \
-            ${BENCH_RECONNECT:+--reconnect} ||
+            ${BENCH_RECONNECT:+--reconnect} ${BENCH_CLIENT_KEY:+--client-key "$BENCH_CLIENT_KEY"} ||
             failed="$failed $key"
     done
     if [ -n "$failed" ]; then
