@@ -12,6 +12,7 @@
 #   CONSOLE         QEMU -serial for the console (ttyS0); default mon:stdio
 #   AGENT           a path: the scripting channel (ttyS1) as a unix socket there
 #   MEM             guest memory; default 512M
+#   KERNEL_ARGS     more kernel arguments (e.g. ca.first_boot=wait)
 # Execs QEMU: the caller's PID is QEMU's (the power-cut tests SIGKILL it).
 set -eu
 img=${1:?usage: qemu.sh IMAGE_DIR DATA_DISK [EXPORT_DISK]}
@@ -19,7 +20,7 @@ data=${2:?usage: qemu.sh IMAGE_DIR DATA_DISK [EXPORT_DISK]}
 export_disk=${3:-}
 epm=${EPM_HOST_PORT:-13135}
 icpr=${ICPR_PORT:-5022}
-append="console=ttyS0 panic=-1 quiet ca.icpr_port=$icpr"
+append="console=ttyS0 panic=-1 quiet ca.icpr_port=$icpr${KERNEL_ARGS:+ $KERNEL_ARGS}"
 set -- -accel tcg -cpu max -M pc -smp 1 -m "${MEM:-512M}" -nographic -nodefaults \
     -no-reboot -kernel "$img/vmlinuz" -initrd "$img/initramfs.cpio.gz" \
     -serial "${CONSOLE:-mon:stdio}"

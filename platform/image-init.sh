@@ -63,14 +63,29 @@ boot() {
     mkdir -p /data/crl
 }
 
+# The operator's ceremony is complete when ca.conf says the CA is active (a
+# subordinate stays awaiting-cert until caadm install-cert) and no caadm runs any
+# more: caadm init writes ca.conf, then the ledger's genesis.
+ceremony_done() {
+    grep -q '^state *= *active' $DATA/ca.conf 2>/dev/null && ! pidof caadm > /dev/null
+}
+
 first_boot() {
-    case "$FIRST_BOOT" in
+    # The kernel argument ca.first_boot=wait|ceremony overrides image.conf (the
+    # system tests boot one image both ways; on an appliance the boot loader's
+    # configuration is as trusted as the image's).
+    mode=$(cmdline ca.first_boot)
+    case "${mode:-$FIRST_BOOT}" in
     ceremony) ;;
-    *)
-        say "no CA yet: provision the token and run 'caadm init --root --data $DATA ...'" \
-            "on the console (see /etc/ca/image.conf); cad starts when $DATA/ca.conf exists"
-        while [ ! -e $DATA/ca.conf ]; do sleep 2; done
+    wait)
+        say "no CA yet: provision the token ($TOKEN, with /usr/lib/ca/provision-softhsm.sh)" \
+            "and run 'caadm init --root --data $DATA --pin-file $TOKEN/user.pin ...' on the" \
+            "console; cad starts when the ceremony is complete"
+        until ceremony_done; do sleep 2; done
         return 0 ;;
+    *)
+        say "first_boot: unknown mode '${mode:-$FIRST_BOOT}' (ceremony or wait)"
+        return 1 ;;
     esac
     if [ ! -e $TOKEN/softhsm2.conf ]; then
         say "first boot: provisioning the SoftHSM token '$TOKEN_LABEL' (DEMO PINs kept in $TOKEN)"

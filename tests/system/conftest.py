@@ -62,7 +62,7 @@ def new_data_disk(path):
 
 
 class Guest:
-    def __init__(self, workdir: Path, data_disk: Path, tag: str):
+    def __init__(self, workdir: Path, data_disk: Path, tag: str, kernel_args: str = ""):
         self.tag = tag
         self.console = workdir / f"console-{tag}.log"
         self.export = workdir / f"export-{tag}.img"
@@ -72,7 +72,7 @@ class Guest:
         self.epm_port, self.icpr_port = free_port(), free_port()
         env = dict(os.environ, EPM_HOST_PORT=str(self.epm_port),
                    ICPR_PORT=str(self.icpr_port), CONSOLE=f"file:{self.console}",
-                   AGENT=str(self.sock))
+                   AGENT=str(self.sock), KERNEL_ARGS=kernel_args)
         self.qemu_log = open(workdir / f"qemu-{tag}.log", "w")
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(
@@ -205,8 +205,8 @@ def guests():
     """Every Guest made through it is ended after the test, whatever happened."""
     made = []
 
-    def boot(workdir, data_disk, tag):
-        g = Guest(workdir, data_disk, tag)
+    def boot(workdir, data_disk, tag, kernel_args=""):
+        g = Guest(workdir, data_disk, tag, kernel_args)
         made.append(g)
         return g
     yield boot
