@@ -105,10 +105,12 @@ static const char *data_dir(int argc, char **argv)
 	return CONFIG_DATA_DIR;
 }
 
-/* Starts the ledger with its genesis naming DIR/ca.crt. */
-static int ledger_genesis(const char *dir)
+/* Starts the ledger with its genesis naming DIR/ca.crt; then, when the ceremony
+ * made the first administrator (admin not NULL), journals that. */
+static int ledger_genesis(const char *dir, const char *admin)
 {
-	const char *args[8];
+	const char *args[10];
+	size_t n = 6;
 	char cert[PATH_MAX];
 
 	if (snprintf(cert, sizeof(cert), "%s/ca.crt", dir) >= (int)sizeof(cert))
@@ -118,7 +120,11 @@ static int ledger_genesis(const char *dir)
 	args[3] = dir;
 	args[4] = "--cert";
 	args[5] = cert;
-	return run_tool("ca-ledger", args, 6);
+	if (admin != NULL) {
+		args[n++] = "--first-admin";
+		args[n++] = admin;
+	}
+	return run_tool("ca-ledger", args, n);
 }
 
 static int first_admin(const char *dir, const char *name, int fd, const char *file);
@@ -154,13 +160,17 @@ static int cmd_init(int argc, char **argv)
 	args[2] = kind;
 	if ((rc = run_tool("ca-custodian", args, n)) != 0)
 		return rc;
-	if (admin != NULL || admin_fd >= 0 || admin_file != NULL)
-		rc = first_admin(data_dir(argc, argv), admin ? admin : "admin", admin_fd, admin_file);
-	else
+	if (admin != NULL || admin_fd >= 0 || admin_file != NULL) {
+		admin = admin ? admin : "admin";
+		rc = first_admin(data_dir(argc, argv), admin, admin_fd, admin_file);
+	} else {
 		printf("no operator yet: caadm operator-init NAME creates the first administrator\n");
+	}
 	if (rc != 0)
 		return rc;
-	return strcmp(kind, "root") == 0 ? ledger_genesis(data_dir(argc, argv)) : 0;
+	/* A subordinate's ledger starts at install-cert; its first administrator's
+	 * creation is not journaled (see README). */
+	return strcmp(kind, "root") == 0 ? ledger_genesis(data_dir(argc, argv), admin) : 0;
 }
 
 static int cmd_install_cert(int argc, char **argv)
@@ -190,7 +200,7 @@ static int cmd_install_cert(int argc, char **argv)
 	args[n++] = file;
 	if ((rc = run_tool("ca-custodian", args, n)) != 0)
 		return rc;
-	return ledger_genesis(data_dir(argc, argv));
+	return ledger_genesis(data_dir(argc, argv), NULL);
 }
 
 static int cmd_check(int argc, char **argv)

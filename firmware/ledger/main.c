@@ -34,7 +34,7 @@
 #include "platform/log.h"
 
 struct opts {
-	const char *dir, *cert;
+	const char *dir, *cert, *first_admin;
 	int fd, flags;
 	unsigned threads;
 };
@@ -43,7 +43,7 @@ static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
 		"usage: ca-ledger serve --data DIR --fd N [--threads N] [--nosync]\n"
-		"       ca-ledger genesis --data DIR --cert FILE\n"
+		"       ca-ledger genesis --data DIR --cert FILE [--first-admin NAME]\n"
 		"       ca-ledger verify --data DIR\n"
 		"       ca-ledger show --data DIR\n");
 	exit(2);
@@ -54,7 +54,8 @@ static void parse(int argc, char **argv, struct opts *o)
 	static const struct option lo[] = {
 		{"data", required_argument, NULL, 'd'},  {"fd", required_argument, NULL, 'f'},
 		{"threads", required_argument, NULL, 't'}, {"nosync", no_argument, NULL, 'n'},
-		{"cert", required_argument, NULL, 'c'},  {NULL, 0, NULL, 0},
+		{"cert", required_argument, NULL, 'c'},  {"first-admin", required_argument, NULL, 'a'},
+		{NULL, 0, NULL, 0},
 	};
 	int ch;
 
@@ -72,6 +73,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 't': o->threads = conf_arg_uint(optarg, 64, "--threads"); break;
 		case 'n': o->flags |= LEDGER_NOSYNC; break;
 		case 'c': o->cert = optarg; break;
+		case 'a': o->first_admin = optarg; break;
 		default: usage();
 		}
 	}
@@ -106,6 +108,23 @@ static void pem_to_der(const char *path, unsigned char **buf, size_t *len)
 	*len = (size_t)n;
 }
 
+/* The ceremony made the first administrator before the ledger existed: its
+ * creation is the journal's first operator action, right after the genesis. */
+static int journal_first_admin(struct ledger *l, const char *name, char *err, size_t errlen)
+{
+	struct ledger_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_OPERATOR_ACTION;
+	ev.actor_kind = ACTOR_OPERATOR;
+	ev.actor = name;
+	ev.u.op.action = "operator-init";
+	ev.u.op.target = name;
+	ev.u.op.allowed = 1;
+	ev.u.op.detail = "the first administrator (role admin), made at the key ceremony";
+	return ledger_append(l, &ev, NULL, err, errlen);
+}
+
 static int cmd_genesis(const struct opts *o)
 {
 	struct ledger_event ev;
@@ -129,10 +148,13 @@ static int cmd_genesis(const struct opts *o)
 	ev.u.genesis.ca_cert.len = len;
 	l = open_or_die(o);
 	rc = ledger_append(l, &ev, NULL, err, sizeof(err));
+	if (rc == LEDGER_OK && o->first_admin != NULL)
+		rc = journal_first_admin(l, o->first_admin, err, sizeof(err));
 	ledger_close(l);
 	free(der);
 	if (rc != LEDGER_OK) {
-		log_warnx("genesis refused: %s", err);
+		log_warnx("genesis%s refused: %s", o->first_admin ? " or the first administrator's event" : "",
+			  err);
 		return 1;
 	}
 	printf("ledger started in %s/%s: event 1 (genesis) names the CA certificate %s\n",

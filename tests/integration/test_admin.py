@@ -130,6 +130,12 @@ def test_example5_pend_setextension_resubmit_retrieve(ca, appliance):
     audit = caadm(ca, "auditor", "audit", "--type", "operator-action").stdout
     assert re.search(rf"operator-action officer action=resubmit target=\"request {rid}\" "
                      r"allowed", audit), audit
+    # The first administrator, made at the ceremony, is the journal's first
+    # operator action (right after the genesis).
+    first = [l for l in caadm(ca, "auditor", "audit").stdout.splitlines() if l.strip()]
+    assert re.search(r"operator-action admin action=operator-init target=\"?admin\"? allowed",
+                     audit), audit
+    assert any("genesis" in l for l in first[:1]) and "operator-init" in first[1], first[:3]
     assert "extension-set officer" in caadm(ca, "auditor", "audit").stdout
     assert "verified" in caadm(ca, "auditor", "audit", "--verify").stdout
 
