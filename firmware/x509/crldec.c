@@ -28,71 +28,7 @@ void x509_crl_info_free(struct x509_crl_info *ci)
 	memset(ci, 0, sizeof *ci);
 }
 
-/* ---- extensions, shared by crlExtensions and crlEntryExtensions ---- */
-
-/* Called with each extension's OID, criticality and extnValue; returns 0 to go
- * on, -1 to refuse (having written err). */
-typedef int (*ext_fn)(void *ctx, const char *oid, int critical, const struct x509_buf *v,
-		      char *err, size_t errlen);
-
-static int read_ext(asn1_node n, const char *path, char oids[][X509I_OID_MAX], int idx,
-		    ext_fn fn, void *ctx, char *err, size_t errlen)
-{
-	char name[128];
-	struct x509_buf v = {0};
-	int critical = 0, len = 0, rc;
-
-	snprintf(name, sizeof name, "%s.extnID", path);
-	if (x509i_read_str(n, name, oids[idx], X509I_OID_MAX) != 0) {
-		x509i_err(err, errlen, "extensions: unreadable extnID");
-		return -1;
-	}
-	for (int i = 0; i < idx; i++)
-		if (strcmp(oids[i], oids[idx]) == 0) {
-			x509i_err(err, errlen, "extensions: %s appears twice", oids[idx]);
-			return -1;
-		}
-	snprintf(name, sizeof name, "%s.critical", path);
-	if (x509i_read_bool(n, name, &critical) != 0)
-		critical = 0;
-	snprintf(name, sizeof name, "%s.extnValue", path);
-	if (asn1_read_alloc(n, name, &v.data, &len) != 0 || len <= 0) {
-		free(v.data);
-		x509i_err(err, errlen, "extensions: %s has no value", oids[idx]);
-		return -1;
-	}
-	v.len = (size_t)len;
-	rc = fn(ctx, oids[idx], critical, &v, err, errlen);
-	x509_buf_free(&v);
-	return rc;
-}
-
-/* Every Extension of the SEQUENCE OF at field; absent is fine. */
-static int read_exts(asn1_node n, const char *field, ext_fn fn, void *ctx, char *err,
-		     size_t errlen)
-{
-	char(*oids)[X509I_OID_MAX];
-	char path[96];
-	int count = 0, rc = 0;
-
-	if (asn1_number_of_elements(n, field, &count) != ASN1_SUCCESS)
-		return 0;
-	if (count < 1 || count > MAX_EXTS) {
-		x509i_err(err, errlen, "extensions: %d entries (1..%d allowed)", count, MAX_EXTS);
-		return -1;
-	}
-	oids = calloc((size_t)count, sizeof *oids);
-	if (oids == NULL) {
-		x509i_err(err, errlen, "extensions: out of memory");
-		return -1;
-	}
-	for (int i = 0; i < count && rc == 0; i++) {
-		snprintf(path, sizeof path, "%s%s?%d", field, *field ? "." : "", i + 1);
-		rc = read_ext(n, path, oids, i, fn, ctx, err, errlen);
-	}
-	free(oids);
-	return rc;
-}
+/* ---- extensions: crlExtensions, walked by x509i_exts_walk (extdec.c) ---- */
 
 /* Decodes v as the PKIX type (strictly); the caller owns *out. */
 static int decode_value(const struct x509_buf *v, const char *type, asn1_node *out)
@@ -291,7 +227,7 @@ static int read_shell(asn1_node n, const struct x509_buf *shell, struct x509_crl
 		x509i_err(err, errlen, "crl: extensions in a v1 CRL");
 		return -1;
 	}
-	return read_exts(n, "crlExtensions", crl_ext, ci, err, errlen);
+	return x509i_exts_walk(n, "crlExtensions", MAX_EXTS, crl_ext, ci, err, errlen);
 }
 
 /* RFC 5280 5.2.4: a delta names its base by number and carries its own. */

@@ -130,15 +130,15 @@ static int is_known(const char *oid)
 }
 
 /* One Extension at path; oids collects the OIDs seen for the duplicate check. */
-static int read_one(asn1_node cert, const char *path, char oids[][X509I_OID_MAX], int idx,
-		    struct x509_cert_info *ci, char *err, size_t errlen)
+static int walk_one(asn1_node n, const char *path, char oids[][X509I_OID_MAX], int idx,
+		    x509i_ext_fn fn, void *ctx, char *err, size_t errlen)
 {
 	char name[128];
 	struct x509_buf v = {0};
-	int critical = 0, len = 0, rc = -1;
+	int critical = 0, len = 0, rc;
 
 	snprintf(name, sizeof name, "%s.extnID", path);
-	if (x509i_read_str(cert, name, oids[idx], X509I_OID_MAX) != 0) {
+	if (x509i_read_str(n, name, oids[idx], X509I_OID_MAX) != 0) {
 		x509i_err(err, errlen, "extensions: unreadable extnID");
 		return -1;
 	}
@@ -148,55 +148,70 @@ static int read_one(asn1_node cert, const char *path, char oids[][X509I_OID_MAX]
 			return -1;
 		}
 	snprintf(name, sizeof name, "%s.critical", path);
-	if (x509i_read_bool(cert, name, &critical) != 0)
+	if (x509i_read_bool(n, name, &critical) != 0)
 		critical = 0; /* absent DEFAULT FALSE */
 	snprintf(name, sizeof name, "%s.extnValue", path);
-	if (asn1_read_alloc(cert, name, &v.data, &len) != 0 || len <= 0) {
+	if (asn1_read_alloc(n, name, &v.data, &len) != 0 || len <= 0) {
 		free(v.data);
 		x509i_err(err, errlen, "extensions: %s has no value", oids[idx]);
 		return -1;
 	}
 	v.len = (size_t)len;
-	for (size_t i = 0; i < sizeof recorded / sizeof recorded[0]; i++)
-		if (strcmp(oids[idx], recorded[i].oid) == 0) {
-			rc = recorded[i].read(&v, ci);
-			if (rc != 0)
-				x509i_err(err, errlen, "extensions: %s is malformed", oids[idx]);
-			goto out;
-		}
-	rc = 0;
-	if (critical && !is_known(oids[idx])) {
-		x509i_err(err, errlen, "extensions: unknown critical extension %s", oids[idx]);
-		rc = -1;
-	}
-out:
+	rc = fn(ctx, oids[idx], critical, &v, err, errlen);
 	x509_buf_free(&v);
 	return rc;
+}
+
+int x509i_exts_walk(asn1_node n, const char *field, int max, x509i_ext_fn fn, void *ctx,
+		    char *err, size_t errlen)
+{
+	char(*oids)[X509I_OID_MAX];
+	char path[96];
+	int count = 0, rc = 0;
+
+	if (asn1_number_of_elements(n, field, &count) != ASN1_SUCCESS)
+		return 0; /* no extensions */
+	if (count < 1 || count > max) {
+		x509i_err(err, errlen, "extensions: %d entries (1..%d allowed)", count, max);
+		return -1;
+	}
+	oids = calloc((size_t)count, sizeof *oids);
+	if (oids == NULL) {
+		x509i_err(err, errlen, "extensions: out of memory");
+		return -1;
+	}
+	for (int i = 0; i < count && rc == 0; i++) {
+		snprintf(path, sizeof path, "%s%s?%d", field, *field ? "." : "", i + 1);
+		rc = walk_one(n, path, oids, i, fn, ctx, err, errlen);
+	}
+	free(oids);
+	return rc;
+}
+
+/* A certificate's extension: the recorded ones read into ci, the known ones
+ * accepted, an unknown critical one refused. */
+static int cert_ext(void *ctx, const char *oid, int critical, const struct x509_buf *v,
+		    char *err, size_t errlen)
+{
+	struct x509_cert_info *ci = ctx;
+
+	for (size_t i = 0; i < sizeof recorded / sizeof recorded[0]; i++)
+		if (strcmp(oid, recorded[i].oid) == 0) {
+			if (recorded[i].read(v, ci) == 0)
+				return 0;
+			x509i_err(err, errlen, "extensions: %s is malformed", oid);
+			return -1;
+		}
+	if (critical && !is_known(oid)) {
+		x509i_err(err, errlen, "extensions: unknown critical extension %s", oid);
+		return -1;
+	}
+	return 0;
 }
 
 int x509i_exts_read(asn1_node cert, const char *field, struct x509_cert_info *ci, char *err,
 		    size_t errlen)
 {
-	char(*oids)[X509I_OID_MAX];
-	char path[96];
-	int n = 0, rc = 0;
-
 	ci->path_len = -1;
-	if (asn1_number_of_elements(cert, field, &n) != ASN1_SUCCESS)
-		return 0; /* no extensions */
-	if (n < 1 || n > MAX_EXTS) {
-		x509i_err(err, errlen, "extensions: %d entries (1..%d allowed)", n, MAX_EXTS);
-		return -1;
-	}
-	oids = calloc((size_t)n, sizeof *oids);
-	if (oids == NULL) {
-		x509i_err(err, errlen, "extensions: out of memory");
-		return -1;
-	}
-	for (int i = 0; i < n && rc == 0; i++) {
-		snprintf(path, sizeof path, "%s.?%d", field, i + 1);
-		rc = read_one(cert, path, oids, i, ci, err, errlen);
-	}
-	free(oids);
-	return rc;
+	return x509i_exts_walk(cert, field, MAX_EXTS, cert_ext, ci, err, errlen);
 }

@@ -137,7 +137,17 @@ int x509i_exts_write(asn1_node node, const char *field, const struct x509i_exts 
 int x509i_crl_entries_read(const uint8_t *p, size_t len, struct x509_crl_info *ci, char *err,
 			   size_t errlen);
 
-/* ---- extdec.c: reading the extensions of a certificate ---- */
+/* ---- extdec.c: reading extensions ---- */
+/* Called with each extension's OID, criticality and extnValue contents; 0 to go
+ * on, -1 to refuse (having written err). */
+typedef int (*x509i_ext_fn)(void *ctx, const char *oid, int critical,
+			    const struct x509_buf *v, char *err, size_t errlen);
+/* Every Extension of the SEQUENCE OF at field (absent is fine; "" is n itself):
+ * 1..max of them, no extnID twice, each handed to fn. 0 or -1 with err. Shared
+ * by certificates (x509i_exts_read) and CRLs (crldec.c). */
+int x509i_exts_walk(asn1_node n, const char *field, int max, x509i_ext_fn fn, void *ctx,
+		    char *err, size_t errlen);
+/* A certificate's extensions into ci (BasicConstraints, KeyUsage, SKI, AKI). */
 int x509i_exts_read(asn1_node cert, const char *field, struct x509_cert_info *ci, char *err,
 		    size_t errlen);
 
