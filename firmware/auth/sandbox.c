@@ -17,7 +17,7 @@
 #include "platform/log.h"
 
 #ifdef CONFIG_SECCOMP
-#include <seccomp.h>
+#include "platform/sandbox.h"
 
 static const int allowed[] = {
 	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
@@ -42,11 +42,7 @@ void auth_sandbox(void)
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		fatal("no_new_privs");
-	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
-		fatalx("seccomp_init failed");
-	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
-		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0) != 0)
-			fatalx("seccomp: cannot allow system call %d", allowed[i]);
+	ctx = sandbox_filter_new(allowed, sizeof(allowed) / sizeof(allowed[0]));
 	/* openat and open only read-only: the access mode bits must be O_RDONLY. */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
 			     SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY)) != 0 ||
@@ -54,10 +50,7 @@ void auth_sandbox(void)
 			     SCMP_A1(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY)) != 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 0) != 0)
 		fatalx("seccomp: cannot add the open/socket rules");
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0 ||
-	    seccomp_load(ctx) != 0)
-		fatalx("cannot load the seccomp filter");
-	seccomp_release(ctx);
+	sandbox_filter_load(ctx);
 }
 #else
 void auth_sandbox(void)

@@ -16,7 +16,7 @@
 #include "platform/log.h"
 
 #ifdef CONFIG_SECCOMP
-#include <seccomp.h>
+#include "platform/sandbox.h"
 
 /* The system calls a worker thread makes serving DCE/RPC: socket I/O on
  * descriptors it already has, threads (glibc's pthread_create uses clone3,
@@ -39,18 +39,7 @@ static const int allowed[] = {
 
 static void load_filter(void)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-
-	if (ctx == NULL)
-		fatalx("seccomp_init failed");
-	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
-		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0) != 0)
-			fatalx("seccomp: cannot allow system call %d", allowed[i]);
-	/* A foreign architecture's system call numbers mean other calls: kill. */
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0 ||
-	    seccomp_load(ctx) != 0)
-		fatalx("cannot load the seccomp filter");
-	seccomp_release(ctx);
+	sandbox_filter_load(sandbox_filter_new(allowed, sizeof(allowed) / sizeof(allowed[0])));
 }
 #endif
 
