@@ -38,6 +38,17 @@ void ledger_be64(uint64_t v, uint8_t out[8])
 
 /* ---- Berkeley DB helpers ---- */
 
+int ledger_read_cursor(DB_ENV *env, DB *db, DB_TXN **txn, DBC **c)
+{
+	int rc;
+
+	if ((rc = env->txn_begin(env, NULL, txn, DB_READ_COMMITTED)) != 0)
+		return rc;
+	if ((rc = db->cursor(db, *txn, c, DB_READ_COMMITTED)) != 0)
+		(*txn)->abort(*txn);
+	return rc;
+}
+
 int ledger_db_get(DB *db, DB_TXN *txn, const void *k, size_t klen, uint8_t **v, size_t *vlen)
 {
 	DBT key, val;

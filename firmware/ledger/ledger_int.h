@@ -99,6 +99,10 @@ int ledger_ix_put_head(struct ledger_ix *ix, DB_TXN *txn, const struct ledger_he
 /* Small Berkeley DB helpers. get: 0 found (value malloc()ed), DB_NOTFOUND, or an
  * error; put/del: 0 or an error. */
 int ledger_db_get(DB *db, DB_TXN *txn, const void *k, size_t klen, uint8_t **v, size_t *vlen);
+/* A cursor on db in a read-committed transaction of its own, for the ordered
+ * reads (views, walks); the caller closes the cursor and commits. 0 or an error
+ * (nothing left open). */
+int ledger_read_cursor(DB_ENV *env, DB *db, DB_TXN **txn, DBC **c);
 int ledger_db_put(DB *db, DB_TXN *txn, const void *k, size_t klen, const void *v, size_t vlen);
 int ledger_db_del(DB *db, DB_TXN *txn, const void *k, size_t klen);
 

@@ -677,12 +677,8 @@ static int view_pass(struct ledger *l, const struct view_query *q,
 
 	*more = 0;
 	*given = 0;
-	if ((rc = l->env->txn_begin(l->env, NULL, &txn, DB_READ_COMMITTED)) != 0)
+	if ((rc = ledger_read_cursor(l->env, db, &txn, &c)) != 0)
 		return rc;
-	if ((rc = db->cursor(db, txn, &c, DB_READ_COMMITTED)) != 0) {
-		txn->abort(txn);
-		return rc;
-	}
 	if (q->after_id == UINT32_MAX)
 		goto done;
 	ledger_be32(q->after_id + 1, kb);

@@ -101,12 +101,8 @@ static int walk_pass(struct ledger *l, enum ix i, enum walk_mode mode, const voi
 	u_int32_t op, next;
 	int rc;
 
-	if ((rc = l->env->txn_begin(l->env, NULL, &txn, DB_READ_COMMITTED)) != 0)
+	if ((rc = ledger_read_cursor(l->env, db, &txn, &c)) != 0)
 		return rc;
-	if ((rc = db->cursor(db, txn, &c, DB_READ_COMMITTED)) != 0) {
-		txn->abort(txn);
-		return rc;
-	}
 	memset(&k, 0, sizeof(k));
 	memset(&v, 0, sizeof(v));
 	k.flags = DB_DBT_REALLOC;
