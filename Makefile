@@ -102,6 +102,7 @@ include tests/fuzz/fuzz.mk
 include tests/integration/integration.mk
 include image/image.mk
 include tests/system/system.mk
+include tests/fresh/fresh.mk
 
 all: $(ALL_BINS)
 

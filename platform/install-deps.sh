@@ -1,5 +1,8 @@
 #!/bin/sh
-# Installs every Debian 12 package that building, testing and the image need.
+# Installs every Debian 12 package that building, testing, the benchmarks, the image
+# and `make run` need, on a minimal Debian 12 (debootstrap --variant=minbase): every
+# command the scripts and tests call and every Python module they import. Keep it
+# complete: `make check-fresh` (tests/fresh) proves it on such a root.
 # Idempotent: apt-get skips what is already installed. Called by `make deps`.
 set -eu
 
@@ -13,8 +16,10 @@ libseccomp-dev
 gss-ntlmssp libkrb5-dev
 libcmocka-dev
 python3 python3-pytest python3-impacket python3-kconfiglib python3-cryptography
+python3-pycryptodome
 openssl libengine-pkcs11-openssl
 qemu-system-x86 busybox-static squashfs-tools cpio kmod e2fsprogs
+procps util-linux passwd iproute2 strace git ca-certificates
 "
 
 if [ "$(id -u)" -ne 0 ]; then

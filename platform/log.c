@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 static const char *log_prog = "ca";
 
@@ -12,6 +13,10 @@ void log_init(const char *progname)
 {
 	const char *slash = strrchr(progname, '/');
 	log_prog = slash ? slash + 1 : progname;
+	/* The process's name too (ps, pgrep, the kernel's messages): cad starts its
+	 * children with execveat(AT_EMPTY_PATH), which kernels before 6.14 name after
+	 * the descriptor ("3"). Names are cut to 15 bytes by the kernel. */
+	(void)prctl(PR_SET_NAME, log_prog, 0, 0, 0);
 }
 
 __attribute__((format(printf, 2, 0)))

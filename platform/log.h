@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 
+/* Names the program in every message, and the process (prctl PR_SET_NAME). */
 void log_init(const char *progname);
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

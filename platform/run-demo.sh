@@ -20,6 +20,17 @@ demo=${2:?usage: run-demo.sh BUILD DEMO}
 top=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$demo"
 demo=$(cd "$demo" && pwd)
+# As root, cad runs the ledger and the custodian as their own users, which must pass
+# through every directory above the demo's data. A root user's checkout usually sits
+# in /root (mode 0700): then the demo lives in /var/lib/ca-demo instead, rather
+# than opening /root to every user. (cad would refuse, naming the path.)
+if [ "$(id -u)" = 0 ] &&
+   ! setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$demo" 2>/dev/null; then
+    echo "== $demo is below a directory the appliance's users cannot pass through;"
+    echo "   the demo CA lives in /var/lib/ca-demo instead"
+    demo=/var/lib/ca-demo
+    mkdir -p "$demo"
+fi
 label=ca-appliance
 
 if [ ! -e "$demo/token/softhsm2.conf" ]; then

@@ -62,9 +62,15 @@
 #define CUSTODIAN_USER "ca-custodian"
 #define RESTARTS_PER_MINUTE 10
 
+/* The programs cad starts, opened once at start-up (open_binaries()). */
+enum child { CHILD_LEDGER, CHILD_CUSTODIAN, CHILD_WORKER, CHILD_AUTH, CHILD_COUNT };
+static const char *const child_prog[CHILD_COUNT] = {"ca-ledger", "ca-custodian", "ca-worker",
+						    "ca-auth"};
+
 struct cad {
 	const char *dir, *pin_file, *epm, *icpr;
 	char bindir[PATH_MAX];
+	int exe_fd[CHILD_COUNT]; /* each child's binary, opened by cad (see open_binaries) */
 	int epm_fd, icpr_fd, icpr_port, epm_port;
 	int enforce_encryption; /* ca.conf icpr_enforce_encryption (default 1) */
 	int allow_anonymous, no_rpc; /* ca.conf icpr_allow_anonymous, icpr_no_rpc (default 0) */
@@ -124,37 +130,65 @@ static int listen_on(const char *spec, int *port_out)
 	return fd;
 }
 
-/* Forks and execs bindir/prog with argv; fds[i] becomes descriptor 3 + i. With
- * uid != 0 (cad is root) the child becomes uid/gid before exec. */
-static pid_t spawn(struct cad *c, const char *prog, char *const argv[], const int *fds, int n,
-		   uid_t uid, gid_t gid)
+/* Opens each child's binary now, as the user cad runs as (root on the appliance),
+ * and keeps the descriptor: spawn() starts it with execveat(AT_EMPTY_PATH). A
+ * child whose user cannot traverse the build's path (a checkout under /root, mode
+ * 0700) is started all the same, and a binary replaced after start-up is not
+ * picked up by a restart. O_PATH is enough for execveat: the kernel checks the
+ * execute bit against the new credentials; the programs are ELF, so no
+ * interpreter needs the descriptor's /proc path after exec. */
+static void open_binaries(struct cad *c)
 {
 	char path[PATH_MAX + 32];
+	struct stat st;
+
+	for (int i = 0; i < CHILD_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", c->bindir, child_prog[i]);
+		if ((c->exe_fd[i] = open(path, O_PATH | O_CLOEXEC)) < 0)
+			fatal("cannot open %s", path);
+		if (fstat(c->exe_fd[i], &st) != 0 || !S_ISREG(st.st_mode) ||
+		    (st.st_mode & 0111) == 0)
+			fatalx("%s: not an executable file", path);
+	}
+}
+
+/* Forks and starts child prog with argv; fds[i] becomes descriptor 3 + i. With
+ * uid != 0 (cad is root) the child becomes uid/gid before exec. */
+static pid_t spawn(struct cad *c, enum child prog, char *const argv[], const int *fds, int n,
+		   uid_t uid, gid_t gid)
+{
 	pid_t pid;
 
-	snprintf(path, sizeof(path), "%s/%s", c->bindir, prog);
 	if ((pid = fork()) < 0)
 		fatal("fork");
 	if (pid > 0)
 		return pid;
-	/* Move the descriptors up out of the way first, then down into place. */
-	int tmp[8];
+	/* Move the descriptors up out of the way first, then down into place. The
+	 * binary's descriptor moves too (it may sit where a channel goes). */
+	int tmp[8], exe;
 	for (int i = 0; i < n; i++)
 		if ((tmp[i] = fcntl(fds[i], F_DUPFD, 64)) < 0)
 			_exit(127);
+	if ((exe = fcntl(c->exe_fd[prog], F_DUPFD, 64)) < 0)
+		_exit(127);
 	for (int i = 0; i < n; i++)
 		if (dup2(tmp[i], 3 + i) < 0)
 			_exit(127);
-	closefrom(3 + n);
+	/* The binary right after the channels, closed by the exec itself. */
+	if (dup3(exe, 3 + n, O_CLOEXEC) < 0)
+		_exit(127);
+	exe = 3 + n;
+	closefrom(exe + 1);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	if (uid != 0 && (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0 ||
 			 setuid(0) == 0)) {
-		fprintf(stderr, "cad: cannot become uid %d for %s\n", (int)uid, prog);
+		fprintf(stderr, "cad: cannot become uid %d for %s\n", (int)uid, child_prog[prog]);
 		_exit(127);
 	}
-	execv(path, argv);
-	fprintf(stderr, "cad: cannot run %s: %s\n", path, strerror(errno));
+	execveat(exe, "", argv, environ, AT_EMPTY_PATH);
+	fprintf(stderr, "cad: cannot run %s/%s as uid %d: %s\n", c->bindir, child_prog[prog],
+		(int)getuid(), strerror(errno));
 	_exit(127);
 }
 
@@ -174,7 +208,7 @@ static void start_worker(struct cad *c)
 	/* ca-auth's channel: its end on descriptor 3, the worker's on 6. */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, apair) != 0)
 		fatal("socketpair");
-	c->auth = spawn(c, "ca-auth",
+	c->auth = spawn(c, CHILD_AUTH,
 			(char *[]){"ca-auth", "--fd", "3", "--data", (char *)c->dir, NULL},
 			(int[]){apair[1]}, 1, 0, 0);
 	close(apair[1]);
@@ -212,7 +246,7 @@ static void start_worker(struct cad *c)
 	if ((size_t)n >= sizeof(argv) / sizeof(argv[0]))
 		fatalx("internal error: too many worker arguments");
 	argv[n] = NULL;
-	c->worker = spawn(c, "ca-worker", argv,
+	c->worker = spawn(c, CHILD_WORKER, argv,
 			  (int[]){pair[0], c->epm_fd, c->icpr_fd, apair[0]}, 4, 0, 0);
 	close(pair[0]);
 	close(apair[0]);
@@ -249,26 +283,26 @@ static void start(struct cad *c)
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, lpair) != 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cpair) != 0)
 		fatal("socketpair");
-	c->ledger = spawn(c, "ca-ledger",
+	c->ledger = spawn(c, CHILD_LEDGER,
 			  (char *[]){"ca-ledger", "serve", "--data", (char *)c->dir, "--fd", "3",
 				     NULL},
 			  (int[]){lpair[0]}, 1, 0, 0);
 	if (c->pin_fd >= 0) /* as root: the descriptor cad opened */
-		c->custodian = spawn(c, "ca-custodian",
+		c->custodian = spawn(c, CHILD_CUSTODIAN,
 				     (char *[]){"ca-custodian", "serve", "--data", (char *)c->dir,
 						"--ledger-fd", "3", "--control-fd", "4",
 						"--admin-fd", "5", "--pin-fd", "6", NULL},
 				     (int[]){lpair[1], cpair[1], afd, c->pin_fd}, 4, c->cust_uid,
 				     c->cust_gid);
 	else if (c->pin_file != NULL)
-		c->custodian = spawn(c, "ca-custodian",
+		c->custodian = spawn(c, CHILD_CUSTODIAN,
 				     (char *[]){"ca-custodian", "serve", "--data", (char *)c->dir,
 						"--ledger-fd", "3", "--control-fd", "4",
 						"--admin-fd", "5", "--pin-file", (char *)c->pin_file,
 						NULL},
 				     (int[]){lpair[1], cpair[1], afd}, 3, c->cust_uid, c->cust_gid);
 	else /* the PIN from the terminal cad runs on */
-		c->custodian = spawn(c, "ca-custodian",
+		c->custodian = spawn(c, CHILD_CUSTODIAN,
 				     (char *[]){"ca-custodian", "serve", "--data", (char *)c->dir,
 						"--ledger-fd", "3", "--control-fd", "4",
 						"--admin-fd", "5", NULL},
@@ -418,6 +452,62 @@ static void read_config(struct cad *c)
 	c->no_rpc = v != NULL && strcmp(v, "1") == 0;
 }
 
+/* Refuses to start, with the path and the user named, when user uid/gid cannot
+ * reach path with access mode (R_OK, W_OK, X_OK) or cannot pass through one of the
+ * directories above it. The check runs in a child with exactly the credentials
+ * the service will have (no supplementary groups), so the kernel is the oracle:
+ * without it, a child fails later with a bare EACCES, far from the cause. */
+static void check_reach(const char *user, uid_t uid, gid_t gid, const char *path, int mode)
+{
+	char prefix[PATH_MAX], abs[PATH_MAX];
+	int pfd[2], st;
+	pid_t pid;
+	ssize_t n;
+
+	/* A relative path is walked from / too: the cwd's directories count. */
+	if (path[0] != '/') {
+		if (getcwd(prefix, sizeof(prefix)) == NULL ||
+		    snprintf(abs, sizeof(abs), "%s/%s", prefix, path) >= (int)sizeof(abs))
+			fatalx("%s: path too long", path);
+		path = abs;
+	}
+	if (pipe2(pfd, O_CLOEXEC) != 0 || (pid = fork()) < 0)
+		fatal("cannot check %s for %s", path, user);
+	if (pid == 0) {
+		close(pfd[0]);
+		if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
+			_exit(1);
+		/* Each directory above path, then path itself: the first that fails. */
+		for (size_t i = 1, len = strlen(path); i <= len; i++) {
+			if (i < len && path[i] != '/')
+				continue;
+			if (i >= sizeof(prefix))
+				_exit(1);
+			memcpy(prefix, path, i);
+			prefix[i] = 0;
+			if (access(prefix, i == len ? mode : X_OK) != 0) {
+				n = write(pfd[1], prefix, i);
+				_exit(n == (ssize_t)i ? 2 : 1);
+			}
+		}
+		_exit(0);
+	}
+	close(pfd[1]);
+	n = read(pfd[0], prefix, sizeof(prefix) - 1);
+	close(pfd[0]);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			fatal("waitpid");
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return;
+	prefix[n > 0 ? n : 0] = 0;
+	fatalx("the user %s cannot %s %s%s%s: give it search permission on every directory "
+	       "above (chmod o+x), or move the data where it can",
+	       user, n > 0 && strcmp(prefix, path) != 0 ? "pass through" : "reach",
+	       n > 0 ? prefix : path, n > 0 && strcmp(prefix, path) != 0 ? ", above " : "",
+	       n > 0 && strcmp(prefix, path) != 0 ? path : "");
+}
+
 /* As root, the worker runs as its own system user in an empty, root-owned
  * directory; both are made here when missing. */
 static struct passwd *system_user(const char *name);
@@ -502,6 +592,7 @@ static void prepare_ledger_user(struct cad *c)
 	if (mkdir(path, 0700) != 0 && errno != EEXIST)
 		fatal("%s", path);
 	chown_tree(path, pw);
+	check_reach(LEDGER_USER, pw->pw_uid, pw->pw_gid, path, R_OK | W_OK | X_OK);
 }
 
 /* As root, the custodian runs as ca-custodian: the SoftHSM token directory named
@@ -521,6 +612,9 @@ static void prepare_custodian_user(struct cad *c)
 	snprintf(path, sizeof(path), "%s/ca.conf", c->dir);
 	if (conf_load(path, &conf, err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	check_reach(CUSTODIAN_USER, pw->pw_uid, pw->pw_gid, path, R_OK);
+	if ((v = conf_get(&conf, "module")) != NULL)
+		check_reach(CUSTODIAN_USER, pw->pw_uid, pw->pw_gid, v, R_OK);
 	if ((v = conf_get(&conf, "softhsm2_conf")) != NULL) {
 		if (conf_load(v, &hsm, err, sizeof(err)) != 0)
 			fatalx("%s", err);
@@ -528,13 +622,17 @@ static void prepare_custodian_user(struct cad *c)
 			snprintf(path, sizeof(path), "%s", tokendir);
 			chown_tree(path, pw);
 			let_through(dirname(path));
+			check_reach(CUSTODIAN_USER, pw->pw_uid, pw->pw_gid, tokendir,
+				    R_OK | W_OK | X_OK);
 		}
+		check_reach(CUSTODIAN_USER, pw->pw_uid, pw->pw_gid, v, R_OK);
 	}
 	/* What the custodian writes: published CRLs and the operator database. */
 	snprintf(path, sizeof(path), "%s/crl", c->dir);
 	if (mkdir(path, 0755) != 0 && errno != EEXIST)
 		fatal("%s", path);
 	chown_tree(path, pw);
+	check_reach(CUSTODIAN_USER, pw->pw_uid, pw->pw_gid, path, R_OK | W_OK | X_OK);
 	snprintf(path, sizeof(path), "%s/%s", c->dir, OPERATOR_DIR);
 	if (mkdir(path, 0700) != 0 && errno != EEXIST)
 		fatal("%s", path);
@@ -592,6 +690,7 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	my_bindir(c.bindir, sizeof(c.bindir));
+	open_binaries(&c);
 	read_config(&c);
 	c.pin_fd = -1;
 	if (geteuid() == 0) {

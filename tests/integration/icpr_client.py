@@ -40,10 +40,10 @@ class CertServerRequestResponse(NDRCALL):
 class Appliance:
     """cad on kernel-chosen loopback ports, with ledger, custodian and worker."""
 
-    def __init__(self, data, pin_file):
+    def __init__(self, data, pin_file, bin_dir=BIN):
         self.log = open(Path(data) / "cad.log", "w+")
         self.proc = subprocess.Popen(
-            [str(BIN / "cad"), "--data", str(data), "--pin-file", str(pin_file), "--epm",
+            [str(Path(bin_dir) / "cad"), "--data", str(data), "--pin-file", str(pin_file), "--epm",
              "127.0.0.1:0", "--icpr", "127.0.0.1:0"], stderr=self.log)
         self.epm_port = self.icpr_port = None
         deadline = time.time() + 30
