@@ -10,17 +10,18 @@
 # Prints the time each step took and whether it passed; exits non-zero if any
 # failed. Not part of `make check` (it repeats all of it, from nothing).
 #
-#   tests/fresh/check-fresh.sh [WORK_DIR]          (default build/fresh)
+#   tests/fresh/check-fresh.sh [WORK_DIR]   (default /var/tmp/ca-check-fresh: outside
+#                                           build/, whose *.d files make reads)
 #   FRESH_MIRROR=URL        the Debian mirror (default http://deb.debian.org/debian)
 #   FRESH_KEEP=1            keep the root afterwards (default: removed on success)
 #   FRESH_STEPS="check run" the steps after the clone (default both)
 #
-# The debootstrap result is cached as build/fresh/minbase.tar (debootstrap is the
+# The debootstrap result is cached as WORK_DIR/minbase.tar (debootstrap is the
 # slow part and its output does not depend on the project); every run unpacks it
 # anew, so no state of an earlier run leaks in. Logs: WORK_DIR/*.log.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
-work=${1:-$top/build/fresh}
+work=${1:-/var/tmp/ca-check-fresh}
 mirror=${FRESH_MIRROR:-http://deb.debian.org/debian}
 steps=${FRESH_STEPS:-check run}
 commit=$(git -C "$top" rev-parse HEAD)
