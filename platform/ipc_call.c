@@ -1,6 +1,7 @@
 /* The calling side of an IPC channel; see ipc_call.h. */
 #include "platform/ipc_call.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -15,13 +16,25 @@ struct ipc_pending_call {
 
 static void fail_all(struct ipc_caller *c, const char *why)
 {
+	void (*hook)(const char *) = NULL;
+
 	pthread_mutex_lock(&c->mu);
 	if (!c->dead) {
 		c->dead = 1;
 		snprintf(c->why, sizeof(c->why), "%s", why);
+		hook = c->stopping ? NULL : c->on_dead;
 	}
 	for (struct ipc_pending_call *p = c->calls; p != NULL; p = p->next)
 		pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&c->mu);
+	if (hook != NULL)
+		hook(why);
+}
+
+void ipc_caller_on_dead(struct ipc_caller *c, void (*fn)(const char *why))
+{
+	pthread_mutex_lock(&c->mu);
+	c->on_dead = fn;
 	pthread_mutex_unlock(&c->mu);
 }
 
@@ -77,6 +90,9 @@ int ipc_caller_start(struct ipc_caller *c, int fd, const char *peer, uint32_t ma
 
 void ipc_caller_stop(struct ipc_caller *c)
 {
+	pthread_mutex_lock(&c->mu);
+	c->stopping = 1; /* an orderly stop is not a death */
+	pthread_mutex_unlock(&c->mu);
 	shutdown(c->chan.fd, SHUT_RDWR);
 	pthread_join(c->reader, NULL);
 	ipc_chan_free(&c->chan);
@@ -114,6 +130,23 @@ int ipc_call(struct ipc_caller *c, uint32_t type, struct ipc_wbuf *req, struct i
 	pthread_mutex_unlock(&c->mu);
 
 	if (ipc_send(&c->chan, type, me.id, req->data, req->len, -1) != 0) {
+		/* Too large for the channel: ipc_send refused before writing a byte, so
+		 * the channel is intact and only this call fails (a peer's oversized
+		 * input must not cut every later caller off). Anything else may have
+		 * left half a frame on the wire: the channel is over. */
+		if (errno == EMSGSIZE) {
+			pthread_mutex_lock(&c->mu);
+			for (pp = &c->calls; *pp != &me; pp = &(*pp)->next)
+				;
+			*pp = me.next;
+			pthread_mutex_unlock(&c->mu);
+			pthread_cond_destroy(&me.cv);
+			snprintf(err, errlen, "request of %zu bytes too large for the channel to "
+				 "the %s", req->len, c->chan.peer);
+			ipc_wbuf_free(req);
+			errno = EMSGSIZE;
+			return -1;
+		}
 		fail_all(c, "cannot write to the channel");
 		shutdown(c->chan.fd, SHUT_RDWR);
 	}
@@ -134,4 +167,14 @@ int ipc_call(struct ipc_caller *c, uint32_t type, struct ipc_wbuf *req, struct i
 	pthread_mutex_unlock(&c->mu);
 	pthread_cond_destroy(&me.cv);
 	return rc;
+}
+
+int ipc_caller_dead(struct ipc_caller *c)
+{
+	int dead;
+
+	pthread_mutex_lock(&c->mu);
+	dead = c->dead;
+	pthread_mutex_unlock(&c->mu);
+	return dead;
 }

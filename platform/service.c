@@ -1,11 +1,15 @@
 /* The IPC service loop shared by the custodian and the ledger; see service.h. */
 #include "platform/service.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "platform/log.h"
+
+static void service_end(struct service *s, const char *why);
 
 void service_reply(struct service *s, uint32_t type, uint32_t id, struct ipc_wbuf *w)
 {
@@ -24,6 +28,34 @@ void service_reply(struct service *s, uint32_t type, uint32_t id, struct ipc_wbu
 		log_warn("cannot answer the %s: closing its channel", s->chan.peer);
 		shutdown(s->chan.fd, SHUT_RDWR);
 	}
+}
+
+void service_violation(struct service *s, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	service_end(s, msg);
+}
+
+/* Logs why, tells the owner (its journal), and shuts the channel down: the reader
+ * returns from service_run, the process goes on. Once per channel. */
+static void service_end(struct service *s, const char *why)
+{
+	pthread_mutex_lock(&s->lock);
+	int first = !s->peer_gone;
+	s->peer_gone = 1;
+	s->violated = 1;
+	pthread_mutex_unlock(&s->lock);
+	if (!first)
+		return;
+	log_warnx("protocol violation by the %s, channel closed: %s", s->chan.peer, why);
+	if (s->on_violation != NULL)
+		s->on_violation(s, why, s->ctx);
+	shutdown(s->chan.fd, SHUT_RDWR);
 }
 
 void service_reply_error(struct service *s, uint32_t type, uint32_t id, uint32_t code,
@@ -85,6 +117,15 @@ int service_run_flags(int fd, const char *peer, uint32_t max_payload,
 		      service_handler handle, int (*is_inline)(uint32_t type), void *ctx,
 		      int flags)
 {
+	return service_run_hooked(fd, peer, max_payload, rules, n_rules, nthreads, handle,
+				  is_inline, ctx, flags, NULL);
+}
+
+int service_run_hooked(int fd, const char *peer, uint32_t max_payload,
+		       const struct ipc_rule *rules, size_t n_rules, unsigned nthreads,
+		       service_handler handle, int (*is_inline)(uint32_t type), void *ctx,
+		       int flags, service_violation_hook on_violation)
+{
 	static struct service zero;
 	struct service *s = malloc(sizeof(*s));
 	pthread_t tids[SERVICE_THREADS_MAX];
@@ -101,6 +142,7 @@ int service_run_flags(int fd, const char *peer, uint32_t max_payload,
 	s->handle = handle;
 	s->is_inline = is_inline;
 	s->ctx = ctx;
+	s->on_violation = on_violation;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->nonempty, NULL);
 	pthread_cond_init(&s->nonfull, NULL);
@@ -118,17 +160,15 @@ int service_run_flags(int fd, const char *peer, uint32_t max_payload,
 
 		if (rc == 0 || (rc < 0 && s->peer_gone))
 			break;
-		if (rc < 0 && (flags & SERVICE_VIOLATION_ENDS_CHANNEL)) {
-			log_warnx("channel to the %s ended: %s", peer, err);
+		/* A violation is the peer's failure: its channel ends, never this
+		 * process (the peer's supervisor restarts it). */
+		if (rc < 0) {
+			service_end(s, err);
 			break;
 		}
-		if (rc < 0)
-			fatalx("channel to the %s: %s", peer, err);
 		if (ipc_check(rules, n_rules, s->state, &s->chan, &m, err, sizeof(err)) == NULL) {
-			if (!(flags & SERVICE_VIOLATION_ENDS_CHANNEL))
-				fatalx("protocol violation: %s", err);
-			log_warnx("protocol violation by the %s, channel closed: %s", peer, err);
 			ipc_msg_free(&m);
+			service_end(s, err);
 			break;
 		}
 		if (is_inline != NULL && is_inline(m.hdr.type)) {
@@ -148,6 +188,7 @@ int service_run_flags(int fd, const char *peer, uint32_t max_payload,
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->nonempty);
 	pthread_cond_destroy(&s->nonfull);
+	int violated = s->violated;
 	free(s);
-	return 0;
+	return violated ? 1 : 0;
 }

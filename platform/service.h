@@ -1,6 +1,7 @@
 /* A request/reply IPC service for one peer: this thread reads frames and checks
- * each against the peer's whitelist (fatal on any violation, OpenSSH monitor
- * style); frames are answered inline or queued to a pool of worker threads.
+ * each against the peer's whitelist; any violation (a bad frame, a type not
+ * allowed, a payload a handler cannot decode) ends the channel, never the
+ * process (DESIGN.md: the sending peer is the broken one); frames are answered inline or queued to a pool of worker threads.
  * Replies carry the request id, so they may go out of order and a peer can keep
  * several requests in flight (which is what lets the ledger share commits). */
 #ifndef PLATFORM_SERVICE_H
@@ -21,6 +22,10 @@ struct service;
  * for types the inline predicate selects. It must answer (service_reply*). */
 typedef void (*service_handler)(struct service *s, const struct ipc_msg *m, void *ctx);
 
+/* Called once when a violation ends the channel (to journal it), before the
+ * channel is shut down; why says what the peer did. */
+typedef void (*service_violation_hook)(struct service *s, const char *why, void *ctx);
+
 struct service {
 	struct ipc_chan chan;
 	const struct ipc_rule *rules;
@@ -29,23 +34,24 @@ struct service {
 	service_handler handle;
 	int (*is_inline)(uint32_t type); /* NULL: every type goes to the pool */
 	void *ctx;
+	service_violation_hook on_violation; /* NULL: logged only */
 	pthread_mutex_t lock;
 	pthread_cond_t nonempty, nonfull;
 	struct ipc_msg queue[SERVICE_QUEUE_MAX];
 	size_t head, count;
 	int closing;
 	volatile int peer_gone; /* a reply could not be written: the channel is ending */
+	int violated;           /* ... because the peer broke the protocol */
 };
 
-/* Serves fd until the peer closes it (0). nthreads is clamped to 1..64. */
+/* Serves fd until the peer closes it (0) or breaks the protocol (1: the channel
+ * was ended). nthreads is clamped to 1..64. */
 int service_run(int fd, const char *peer, uint32_t max_payload, const struct ipc_rule *rules,
 		size_t n_rules, unsigned nthreads, service_handler handle,
 		int (*is_inline)(uint32_t type), void *ctx);
 
-/* The same with flags: SERVICE_VIOLATION_ENDS_CHANNEL makes a bad frame end this
- * channel instead of the process (for the console's socket, whose peer is a
- * local tool, not one of the appliance's own processes). */
-#define SERVICE_VIOLATION_ENDS_CHANNEL 1
+/* The same with flags. (Bit 1 was SERVICE_VIOLATION_ENDS_CHANNEL, which every
+ * channel now does.) */
 /* Replies may be larger than what the peer may send, up to IPC_MAX_PAYLOAD (the
  * console's getprop BaseCRL: requests are small, a CRL is not; the peer checks
  * its own cap). */
@@ -54,6 +60,17 @@ int service_run_flags(int fd, const char *peer, uint32_t max_payload,
 		      const struct ipc_rule *rules, size_t n_rules, unsigned nthreads,
 		      service_handler handle, int (*is_inline)(uint32_t type), void *ctx,
 		      int flags);
+
+/* The same with a hook told of a violation (the custodian journals them). */
+int service_run_hooked(int fd, const char *peer, uint32_t max_payload,
+		       const struct ipc_rule *rules, size_t n_rules, unsigned nthreads,
+		       service_handler handle, int (*is_inline)(uint32_t type), void *ctx,
+		       int flags, service_violation_hook on_violation);
+
+/* A handler that cannot decode what the peer sent calls this instead of
+ * answering: logged (and hooked), the channel ends, the process goes on. */
+void service_violation(struct service *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Sends a reply built in w (or an empty one when w is NULL) and frees w. A peer
  * that cannot be answered (gone) ends the channel, not the process. */

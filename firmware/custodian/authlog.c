@@ -29,8 +29,10 @@ void handle_auth_event(struct service *s, struct submit_ctx *c, const struct ipc
 	ipc_get_str(&r, peer, sizeof(peer));
 	ipc_get_str(&r, who, sizeof(who));
 	ipc_get_str(&r, detail, sizeof(detail));
-	if (ipc_rbuf_done(&r) != 0 || action[0] == 0 || peer[0] == 0)
-		fatalx("protocol violation: malformed AUTH_EVENT from the %s", s->chan.peer);
+	if (ipc_rbuf_done(&r) != 0 || action[0] == 0 || peer[0] == 0) {
+		service_violation(s, "malformed AUTH_EVENT");
+		return;
+	}
 	snprintf(actor, sizeof(actor), "%s", who[0] != 0 ? who : "anonymous");
 	record_event_init(&ev, EV_OPERATOR_ACTION, ACTOR_REQUESTER, actor);
 	ev.u.op.action = action;

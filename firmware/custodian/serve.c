@@ -77,8 +77,10 @@ static void handle_issue(struct service *s, struct server *srv, const struct ipc
 	ipc_get_str(&r, subject, sizeof(subject));
 	ipc_get_bytes(&r, &spki_p, &spki_len, CUST_SPKI_MAX);
 	days = ipc_get_u32(&r);
-	if (ipc_rbuf_done(&r) != 0)
-		fatalx("protocol violation: malformed ISSUE from the %s", s->chan.peer);
+	if (ipc_rbuf_done(&r) != 0) {
+		service_violation(s, "malformed ISSUE");
+		return;
+	}
 
 	spki.data = (uint8_t *)spki_p;
 	spki.len = spki_len;
@@ -130,8 +132,11 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 	case CUST_AUTH_EVENT:
 		handle_auth_event(s, &srv->submit, m);
 		break;
-	default: /* CUST_ISSUE: the whitelist admits it only without a ledger */
+	case CUST_ISSUE: /* the whitelist admits it only without a ledger */
 		handle_issue(s, srv, m);
+		break;
+	default: /* a type the whitelist let by and this switch does not name */
+		service_violation(s, "message type %#x has no handler", m->hdr.type);
 		break;
 	}
 }

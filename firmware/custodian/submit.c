@@ -426,8 +426,10 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 	ipc_get_bytes(&r, &key, &key_len, CUST_SPKI_MAX);
 	parse_hr = ipc_get_u32(&r);
 	ipc_get_str(&r, parse_msg, sizeof(parse_msg));
-	if (ipc_rbuf_done(&r) != 0)
-		fatalx("protocol violation: malformed SUBMIT from the %s", s->chan.peer);
+	if (ipc_rbuf_done(&r) != 0) {
+		service_violation(s, "malformed SUBMIT");
+		return;
+	}
 
 	record_event_init(&ev, EV_REQUEST_RECEIVED, ACTOR_REQUESTER, requester);
 	ev.u.request.format = format;
@@ -464,8 +466,10 @@ void handle_retrieve(struct service *s, struct submit_ctx *c, const struct ipc_m
 
 	ipc_rbuf_init(&r, m);
 	id = ipc_get_u32(&r);
-	if (ipc_rbuf_done(&r) != 0)
-		fatalx("protocol violation: malformed RETRIEVE from the %s", s->chan.peer);
+	if (ipc_rbuf_done(&r) != 0) {
+		service_violation(s, "malformed RETRIEVE");
+		return;
+	}
 	rc = id == 0 ? 1 : record_get_request(c->rec, id, &row, err, sizeof(err));
 	if (rc == 1) {
 		reply_result(s, m->hdr.id, id, 0, HR_CERTSRV_E_PROPERTY_EMPTY, "no such request",

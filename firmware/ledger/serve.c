@@ -37,10 +37,12 @@ static void reply_error(struct service *s, uint32_t id, int rc, const char *msg)
 	service_reply_error(s, LEDGER_ERROR, id, code, msg);
 }
 
-/* A malformed payload is a protocol violation: fatal, as for a bad frame. */
+/* A malformed payload is a protocol violation, as a bad frame is: the channel
+ * ends (the custodian's supervisor restarts it), the ledger does not. The caller
+ * returns without answering. */
 static void violation(struct service *s, const char *what)
 {
-	fatalx("protocol violation: malformed %s from the %s", what, s->chan.peer);
+	service_violation(s, "malformed %s", what);
 }
 
 /* One event as the custodian sends it (type | actor kind | actor | body), decoded
@@ -61,8 +63,10 @@ static int decode_append(struct service *s, struct ipc_rbuf *r, struct decoded *
 	d->ev.actor_kind = ipc_get_u32(r);
 	ipc_get_str(r, d->actor, sizeof(d->actor));
 	d->ev.actor = d->actor;
-	if (r->failed)
+	if (r->failed) {
 		violation(s, "append");
+		return -2;
+	}
 	err[0] = 0;
 	if (ledger_body_decode(d->ev.type, r, &d->ev, d->strbuf, sizeof(d->strbuf), err,
 			       errlen) != 0 ||
@@ -101,8 +105,11 @@ static void handle_append(struct service *s, struct ledger *l, const struct ipc_
 	ipc_rbuf_init(&r, m);
 	if (m->hdr.type == LEDGER_APPEND_GROUP) {
 		n = ipc_get_u32(&r);
-		if (r.failed || n == 0 || n > LEDGER_GROUP_MAX)
+		if (r.failed || n == 0 || n > LEDGER_GROUP_MAX) {
 			violation(s, "append-group");
+			free(d);
+			return;
+		}
 	}
 	for (uint32_t i = 0; i < n && rc == LEDGER_OK; i++) {
 		struct ipc_rbuf one = r;
@@ -112,16 +119,27 @@ static void handle_append(struct service *s, struct ledger *l, const struct ipc_
 			size_t len;
 
 			ipc_get_bytes(&r, &p, &len, LEDGER_FRAME_MAX);
-			if (r.failed)
+			if (r.failed) {
 				violation(s, "append-group");
+				free(d);
+				return;
+			}
 			ipc_rbuf_init_mem(&one, p, len);
 		}
-		if (decode_append(s, &one, &d[i], err, sizeof(err)) != 0)
+		int drc = decode_append(s, &one, &d[i], err, sizeof(err));
+		if (drc == -2) {
+			free(d);
+			return;
+		}
+		if (drc != 0)
 			rc = LEDGER_EINVAL;
 		evs[i] = &d[i].ev;
 	}
-	if (rc == LEDGER_OK && m->hdr.type == LEDGER_APPEND_GROUP && ipc_rbuf_done(&r) != 0)
+	if (rc == LEDGER_OK && m->hdr.type == LEDGER_APPEND_GROUP && ipc_rbuf_done(&r) != 0) {
 		violation(s, "append-group");
+		free(d);
+		return;
+	}
 	if (rc == LEDGER_OK) {
 		err[0] = 0;
 		rc = ledger_append_group(l, evs, n, hashes, err, sizeof(err));
@@ -154,8 +172,10 @@ static void handle_get_request(struct service *s, struct ledger *l, const struct
 
 	ipc_rbuf_init(&r, m);
 	id = ipc_get_u32(&r);
-	if (ipc_rbuf_done(&r) != 0)
+	if (ipc_rbuf_done(&r) != 0) {
 		violation(s, "get-request");
+		return;
+	}
 	rc = ledger_get_request(l, id, &row);
 	if (rc != LEDGER_OK) {
 		reply_error(s, m->hdr.id, rc, rc == LEDGER_ENOTFOUND ? "no such request"
@@ -178,8 +198,10 @@ static void handle_get_event(struct service *s, struct ledger *l, const struct i
 
 	ipc_rbuf_init(&r, m);
 	seq = ipc_get_u64(&r);
-	if (ipc_rbuf_done(&r) != 0)
+	if (ipc_rbuf_done(&r) != 0) {
 		violation(s, "get-event");
+		return;
+	}
 	rc = ledger_get_record(l, seq, &rec, &len);
 	if (rc != LEDGER_OK) {
 		reply_error(s, m->hdr.id, rc, rc == LEDGER_ENOTFOUND ? "no such event"
@@ -203,8 +225,10 @@ static void handle_get_cert(struct service *s, struct ledger *l, const struct ip
 
 	ipc_rbuf_init(&r, m);
 	ipc_get_bytes(&r, &serial, &len, LEDGER_SERIAL_MAX);
-	if (ipc_rbuf_done(&r) != 0 || len == 0)
+	if (ipc_rbuf_done(&r) != 0 || len == 0) {
 		violation(s, "get-cert");
+		return;
+	}
 	rc = ledger_get_cert(l, serial, len, &row);
 	if (rc != LEDGER_OK) {
 		reply_error(s, m->hdr.id, rc, rc == LEDGER_ENOTFOUND ? "no such certificate"
@@ -245,8 +269,11 @@ static void handle_view(struct service *s, struct ledger *l, const struct ipc_ms
 	if (q == NULL)
 		fatalx("out of memory");
 	ipc_rbuf_init(&r, m);
-	if (view_query_decode(&r, q) != 0 || ipc_rbuf_done(&r) != 0)
+	if (view_query_decode(&r, q) != 0 || ipc_rbuf_done(&r) != 0) {
 		violation(s, "view");
+		free(q);
+		return;
+	}
 	ipc_wbuf_init(&rs.rows);
 	rs.n = 0;
 	if (ledger_view(l, q, add_row, &rs, &more) < 0) {
@@ -300,8 +327,10 @@ static void handle_revoked(struct service *s, struct ledger *l, const struct ipc
 
 	ipc_rbuf_init(&r, m);
 	ipc_get_bytes(&r, &after, &after_len, LEDGER_SERIAL_MAX);
-	if (ipc_rbuf_done(&r) != 0)
+	if (ipc_rbuf_done(&r) != 0) {
 		violation(s, "revoked-list");
+		return;
+	}
 	ipc_wbuf_init(&rows);
 	n = ledger_revoked_page(l, after, after_len, LEDGER_REVOKED_PAGE, add_revoked, &rows,
 				&more);
@@ -329,8 +358,10 @@ static void handle_crl_latest(struct service *s, struct ledger *l, const struct 
 
 	ipc_rbuf_init(&r, m);
 	want_base = ipc_get_u32(&r);
-	if (ipc_rbuf_done(&r) != 0 || want_base > 1)
+	if (ipc_rbuf_done(&r) != 0 || want_base > 1) {
 		violation(s, "crl-latest");
+		return;
+	}
 	rc = ledger_crl_latest(l, (int)want_base, &number, &row);
 	if (rc != LEDGER_OK) {
 		reply_error(s, m->hdr.id, rc, rc == LEDGER_ENOTFOUND ? "no CRL published yet"
@@ -377,8 +408,10 @@ static void handle_extensions(struct service *s, struct ledger *l, const struct 
 
 	ipc_rbuf_init(&r, m);
 	id = ipc_get_u32(&r);
-	if (ipc_rbuf_done(&r) != 0)
+	if (ipc_rbuf_done(&r) != 0) {
 		violation(s, "get-extensions");
+		return;
+	}
 	if (ledger_extension_seqs(l, id, seqs, &n) != LEDGER_OK) {
 		reply_error(s, m->hdr.id, LEDGER_EIO, "cannot read the extensions");
 		return;
@@ -405,8 +438,10 @@ static void handle_get_prop(struct service *s, struct ledger *l, const struct ip
 
 	ipc_rbuf_init(&r, m);
 	ipc_get_str(&r, name, sizeof(name));
-	if (ipc_rbuf_done(&r) != 0)
+	if (ipc_rbuf_done(&r) != 0) {
 		violation(s, "get-prop");
+		return;
+	}
 	rc = ledger_prop_seq(l, name, &seq);
 	ipc_wbuf_init(&w);
 	if (rc == LEDGER_OK)
@@ -432,8 +467,10 @@ static void handle_get_events(struct service *s, struct ledger *l, const struct 
 	ipc_rbuf_init(&r, m);
 	first = ipc_get_u64(&r);
 	max = ipc_get_u32(&r);
-	if (ipc_rbuf_done(&r) != 0)
+	if (ipc_rbuf_done(&r) != 0) {
 		violation(s, "get-events");
+		return;
+	}
 	ipc_wbuf_init(&recs);
 	/* Stop at the head (not found), at max, or before the page would pass about a
 	 * megabyte. A larger record (a CRL, up to LEDGER_CRL_MAX) travels alone, so a
@@ -509,8 +546,9 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 	case LEDGER_GET_EVENTS:
 		handle_get_events(s, l, m);
 		break;
-	default:
-		fatalx("unexpected message type %u", m->hdr.type); /* the whitelist let it by */
+	default: /* the whitelist let by a type this switch does not name */
+		service_violation(s, "message type %#x has no handler", m->hdr.type);
+		break;
 	}
 }
 

@@ -219,6 +219,15 @@ static void accept_one(struct worker *w, int lfd, enum worker_port port)
 	pthread_attr_destroy(&attr);
 }
 
+/* The custodian or ca-auth closed our channel (it found a violation in what we
+ * sent, or it is restarting): a worker that cannot reach them is of no use, and
+ * one left running would answer every client E_UNEXPECTED. Exit, so cad starts a
+ * fresh pair with fresh channels. */
+static void upstream_gone(const char *why)
+{
+	fatalx("%s: exiting so that cad restarts the worker", why);
+}
+
 int main(int argc, char **argv)
 {
 	static struct worker w;
@@ -242,9 +251,11 @@ int main(int argc, char **argv)
 	w.no_rpc = o.no_rpc;
 	if (ipc_caller_start(&w.custodian, o.fd, "custodian", CUST_SUBMIT_MAX) != 0)
 		fatalx("cannot start the custodian channel");
+	ipc_caller_on_dead(&w.custodian, upstream_gone);
 	if (o.auth_fd >= 0) {
 		if (ipc_caller_start(&w.auth, o.auth_fd, "ca-auth", AUTH_MAX_PAYLOAD) != 0)
 			fatalx("cannot start the ca-auth channel");
+		ipc_caller_on_dead(&w.auth, upstream_gone);
 		w.have_auth = 1;
 	} else {
 		log_warnx("no ca-auth channel: NTLM binds are refused");
