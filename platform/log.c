@@ -74,3 +74,12 @@ void fatalx(const char *fmt, ...)
 	va_end(ap);
 	exit(1);
 }
+
+void refuse_to_start(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog("fatal: refusing to start: ", fmt, ap, 0);
+	va_end(ap);
+	exit(EXIT_REFUSED);
+}

@@ -14,4 +14,11 @@ void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A daemon that cannot start with what the operator configured (ca.conf, the
+ * token's PIN, the CA's files) exits with EXIT_REFUSED (sysexits' EX_CONFIG):
+ * cad stops the appliance with the reason instead of restarting it in a loop (a
+ * wrong PIN retried would lock the token). */
+#define EXIT_REFUSED 78
+_Noreturn void refuse_to_start(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

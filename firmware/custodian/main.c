@@ -197,7 +197,7 @@ static int cmd_serve(struct opts *o)
 	if (o->fd < 0 && o->control_fd < 0)
 		fatalx("serve needs --fd N (the worker's channel) or --control-fd N (cad's)");
 	if (ca_load(&ca, o->c.dir, &o->c.pin, 1, err, sizeof(err)) != 0)
-		fatalx("refusing to start: %s", err);
+		refuse_to_start("%s", err);
 	rc = serve(&ca, o->fd, "worker", o->threads, o->ledger_fd, o->control_fd, o->admin_fd);
 	ca_close(&ca);
 	return rc == 0 ? 0 : 1;

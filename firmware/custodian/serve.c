@@ -219,19 +219,19 @@ int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger
 		max = CUST_ISSUE_MAX;
 	} else {
 		if (policy_load(ca, &srv.submit.policy, err, sizeof(err)) != 0)
-			fatalx("refusing to start: %s", err);
+			refuse_to_start("%s", err);
 		if (record_start(&rec, ledger_fd) != 0)
 			fatalx("cannot start the ledger channel");
 		srv.submit.ca = ca;
 		srv.submit.rec = &rec;
 		if (props_load(&props, ca, &rec, err, sizeof(err)) != 0)
-			fatalx("refusing to start: %s", err);
+			refuse_to_start("%s", err);
 		srv.submit.props = &props;
 		if ((admin = calloc(1, sizeof(*admin))) == NULL)
 			fatalx("out of memory");
 		if (admin_start(admin, ca, &srv.submit, &props, &srv.chain, admin_fd,
 				control_fd >= 0 && crl_auto(ca), err, sizeof(err)) != 0)
-			fatalx("refusing to start: %s", err);
+			refuse_to_start("%s", err);
 	}
 	if (control_fd >= 0)
 		rc = serve_workers(control_fd, rules, n_rules, max, nthreads, &srv);

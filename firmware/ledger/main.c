@@ -232,7 +232,7 @@ static void lock_or_die(const struct opts *o)
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
 		fatal("%s", path);
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0)
-		fatalx("another ca-ledger is serving %s: refusing to start a second one", o->dir);
+		refuse_to_start("another ca-ledger is serving %s", o->dir);
 }
 
 /* Run by root (cad on the appliance, caadm or an operator on the console) on a

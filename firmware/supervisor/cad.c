@@ -83,13 +83,7 @@ struct cad {
 	char admin_path[PATH_MAX]; /* the console's socket, removed at the end */
 };
 
-static volatile sig_atomic_t stopping;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
+static int stopping; /* SIGTERM or SIGINT taken by supervise() */
 
 static void __attribute__((noreturn)) usage(void)
 {
@@ -179,8 +173,12 @@ static pid_t spawn(struct cad *c, enum child prog, char *const argv[], const int
 		_exit(127);
 	exe = 3 + n;
 	closefrom(exe + 1);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
 	if (uid != 0 && (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0 ||
 			 setuid(0) == 0)) {
 		fprintf(stderr, "cad: cannot become uid %d for %s\n", (int)uid, child_prog[prog]);
@@ -201,9 +199,14 @@ static void start_worker(struct cad *c)
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
 		fatal("socketpair");
-	/* The custodian's end first: it serves the worker from its first frame. */
-	if (ipc_send(&c->control, CUST_CTL_WORKER, 0, NULL, 0, pair[1]) != 0)
-		fatal("cannot hand the worker's channel to the custodian");
+	/* The custodian's end first: it serves the worker from its first frame. A
+	 * custodian that is gone will be reaped and restarted, the worker with it. */
+	if (ipc_send(&c->control, CUST_CTL_WORKER, 0, NULL, 0, pair[1]) != 0) {
+		log_warn("cannot hand the worker's channel to the custodian");
+		close(pair[0]);
+		close(pair[1]);
+		return;
+	}
 	close(pair[1]);
 	/* ca-auth's channel: its end on descriptor 3, the worker's on 6. */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, apair) != 0)
@@ -276,7 +279,9 @@ static int listen_admin(struct cad *c)
 	return fd;
 }
 
-static void start(struct cad *c)
+/* Starts the ledger and the custodian with their channels (the core: the HSM
+ * session and the database). */
+static void start_core(struct cad *c)
 {
 	int lpair[2], cpair[2], afd = listen_admin(c);
 
@@ -316,7 +321,6 @@ static void start(struct cad *c)
 	close(cpair[1]);
 	close(afd);
 	ipc_chan_init(&c->control, cpair[0], "custodian", 64);
-	start_worker(c);
 }
 
 static const char *who(const struct cad *c, pid_t pid)
@@ -325,106 +329,213 @@ static const char *who(const struct cad *c, pid_t pid)
 				 : pid == c->worker ? "worker" : pid == c->auth ? "ca-auth" : "child";
 }
 
-/* Stops the worker, then the custodian (its control channel closes), then the
- * ledger (its only peer is gone): each finishes what it was doing. */
-static int shutdown_all(struct cad *c, int status)
+/* Waits up to ms for *pid to end, then kills it; reaps it and clears *pid. The
+ * other children's ends are left for the supervision loop. */
+static void reap_within(pid_t *pid, int ms)
+{
+	int st;
+
+	if (*pid <= 0)
+		return;
+	for (int waited = 0; waited < ms; waited += 20) {
+		pid_t r = waitpid(*pid, &st, WNOHANG);
+
+		if (r == *pid || (r < 0 && errno == ECHILD)) {
+			*pid = 0;
+			return;
+		}
+		nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+	}
+	log_warnx("pid %d did not end within %d ms: killing it", (int)*pid, ms);
+	kill(*pid, SIGKILL);
+	while (waitpid(*pid, &st, 0) < 0 && errno == EINTR)
+		;
+	*pid = 0;
+}
+
+/* The worker and ca-auth share one channel: they end and start together. */
+static void stop_front(struct cad *c)
 {
 	if (c->worker > 0)
 		kill(c->worker, SIGTERM);
 	if (c->auth > 0)
 		kill(c->auth, SIGTERM);
-	ipc_chan_free(&c->control);
-	close(c->control.fd);
-	while (c->worker > 0 || c->auth > 0 || c->custodian > 0 || c->ledger > 0) {
-		int st;
-		pid_t pid = waitpid(-1, &st, 0);
+	reap_within(&c->worker, 5000);
+	reap_within(&c->auth, 5000);
+}
 
-		if (pid < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pid == c->worker)
-			c->worker = 0;
-		else if (pid == c->auth)
-			c->auth = 0;
-		else if (pid == c->custodian)
-			c->custodian = 0;
-		else if (pid == c->ledger)
-			c->ledger = 0;
+/* The custodian ends when its control channel closes (it finishes what it was
+ * doing), the ledger when its only peer, the custodian, is gone. */
+static void stop_core(struct cad *c)
+{
+	if (c->control.fd >= 0) {
+		ipc_chan_free(&c->control);
+		close(c->control.fd);
+		c->control.fd = -1;
 	}
+	reap_within(&c->custodian, 10000);
+	reap_within(&c->ledger, 10000);
+}
+
+/* Stops the worker, then the custodian (its control channel closes), then the
+ * ledger (its only peer is gone): each finishes what it was doing. */
+static int shutdown_all(struct cad *c, int status)
+{
+	stop_front(c);
+	stop_core(c);
 	log_info("stopped");
 	if (c->admin_path[0] != 0)
 		(void)unlink(c->admin_path);
 	return status;
 }
 
-static int supervise(struct cad *c)
+/* Restart pacing for one group of children: RESTARTS_PER_MINUTE quick restarts,
+ * then waits that double from 1 s up to BACKOFF_MAX_S while the others keep
+ * serving. cad never stops the appliance for a child that keeps dying: whatever
+ * kills it (a hostile client, an HSM away), the CA comes back when it passes. */
+#define BACKOFF_MAX_S 60
+struct pace {
+	time_t window;  /* start of the current minute */
+	int count;      /* restarts in it */
+	unsigned delay; /* the last back-off, seconds */
+};
+
+static unsigned pace_next(struct pace *p, time_t now)
 {
-	time_t window = time(NULL);
-	int restarts = 0;
+	if (now - p->window >= 60) {
+		p->window = now;
+		p->count = 0;
+		p->delay = 0;
+	}
+	if (++p->count <= RESTARTS_PER_MINUTE)
+		return 0;
+	p->delay = p->delay == 0 ? 1 : p->delay * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : p->delay * 2;
+	return p->delay;
+}
+
+struct due {
+	int down;   /* the group is stopped and waits for its restart */
+	time_t at;  /* when it may start again */
+	struct pace pace;
+};
+
+/* A group is down: schedule its restart now or after its back-off. */
+static void schedule(struct due *d, const char *what, time_t now)
+{
+	unsigned delay = pace_next(&d->pace, now);
+
+	d->down = 1;
+	d->at = now + delay;
+	if (delay > 0)
+		log_warnx("the %s died %d times within a minute: next start in %u s (the rest "
+			  "keeps serving)", what, d->pace.count - 1, delay);
+}
+
+/* The first worker of --sandbox-selftest must die of SIGSYS; anything else means
+ * its filter does not hold, and such a worker is never put on the network. 0:
+ * passed, the worker restarts now; -1: stop the appliance. */
+static int selftest_verdict(struct cad *c, int st)
+{
+	c->selftest = 0;
+	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS) {
+		log_warnx("sandbox self-test failed: the worker was not killed by the seccomp "
+			  "filter: stopping");
+		return -1;
+	}
+	log_info("sandbox self-test passed: a forbidden open() killed the worker (SIGSYS); "
+		 "starting it again");
+	return 0;
+}
+
+/* One child's end: which group goes down. 0, or -1 to stop the appliance. */
+static int child_ended(struct cad *c, pid_t pid, int st, struct due *front, struct due *core)
+{
+	time_t now = time(NULL);
+
+	if (WIFSIGNALED(st))
+		log_warnx("%s (pid %d) killed by signal %d", who(c, pid), (int)pid, WTERMSIG(st));
+	else
+		log_warnx("%s (pid %d) exited with status %d", who(c, pid), (int)pid,
+			  WEXITSTATUS(st));
+	if ((pid == c->custodian || pid == c->ledger) && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == EXIT_REFUSED) {
+		log_warnx("the %s refuses to start with this configuration (above): stopping",
+			  who(c, pid));
+		if (pid == c->custodian)
+			c->custodian = 0;
+		else
+			c->ledger = 0;
+		return -1;
+	}
+	if (pid == c->custodian || pid == c->ledger) {
+		/* The core restarts whole (the ledger's channel is the custodian's), the
+		 * front after it (its channel goes through the custodian). */
+		if (pid == c->custodian)
+			c->custodian = 0;
+		else
+			c->ledger = 0;
+		stop_front(c);
+		stop_core(c);
+		if (!core->down)
+			schedule(core, "custodian or ledger", now);
+		front->down = 1;
+		return 0;
+	}
+	if (pid != c->worker && pid != c->auth)
+		return 0; /* a child already replaced (reaped late) */
+	if (pid == c->worker)
+		c->worker = 0;
+	else
+		c->auth = 0;
+	stop_front(c);
+	if (c->selftest && pid != c->auth) {
+		if (selftest_verdict(c, st) != 0)
+			return -1;
+		front->down = 1;
+		front->at = now;
+		return 0;
+	}
+	if (!front->down)
+		schedule(front, "worker", now);
+	return 0;
+}
+
+/* As root, the PIN file is opened by cad for each custodian start (it is root's,
+ * mode 0600, and the custodian's user cannot open it). */
+static void open_pin(struct cad *c);
+
+/* Reaps children, restarts what died (paced), and waits for signals, all
+ * synchronously: SIGCHLD, SIGTERM and SIGINT are blocked and taken with
+ * sigtimedwait, so no restart races a handler. */
+static int supervise(struct cad *c, const sigset_t *sigs)
+{
+	struct due front = {0}, core = {0};
 
 	while (!stopping) {
 		int st;
-		pid_t pid = waitpid(-1, &st, 0);
+		pid_t pid;
 
-		if (pid < 0) {
-			if (errno == EINTR)
-				continue;
-			fatal("waitpid");
-		}
-		if (WIFSIGNALED(st))
-			log_warnx("%s (pid %d) killed by signal %d", who(c, pid), (int)pid,
-				  WTERMSIG(st));
-		else
-			log_warnx("%s (pid %d) exited with status %d", who(c, pid), (int)pid,
-				  WEXITSTATUS(st));
-		if (pid != c->worker && pid != c->auth) {
-			/* The custodian holds the HSM session, the ledger the database: either
-			 * one gone is the end of the appliance, cleanly. */
-			if (pid == c->custodian)
-				c->custodian = 0;
-			if (pid == c->ledger)
-				c->ledger = 0;
-			return shutdown_all(c, 1);
-		}
-		if (c->selftest && pid == c->worker) {
-			c->worker = 0;
-			c->selftest = 0;
-			if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS) {
-				log_warnx("sandbox self-test failed: the worker was not killed "
-					  "by the seccomp filter: stopping");
+		while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+			if (child_ended(c, pid, st, &front, &core) != 0)
 				return shutdown_all(c, 1);
-			}
-			log_info("sandbox self-test passed: a forbidden open() killed the "
-				 "worker (SIGSYS); starting it again");
-			if (c->auth > 0) {
-				kill(c->auth, SIGTERM);
-				while (waitpid(c->auth, &st, 0) < 0 && errno == EINTR)
-					;
-				c->auth = 0;
-			}
+		time_t now = time(NULL);
+		if (core.down && now >= core.at) {
+			if (geteuid() == 0 && c->pin_file != NULL)
+				open_pin(c);
+			start_core(c);
+			log_info("custodian and ledger started again");
+			core.down = 0;
+			front.at = now;
+		}
+		if (!core.down && front.down && now >= front.at) {
 			start_worker(c);
-			continue;
+			front.down = 0;
 		}
-		/* The worker and ca-auth share one channel: one gone, the other goes
-		 * too, and both start again together. */
-		pid_t other = pid == c->auth ? c->worker : c->auth;
-		if (other > 0) {
-			kill(other, SIGTERM);
-			while (waitpid(other, &st, 0) < 0 && errno == EINTR)
-				;
-		}
-		c->worker = c->auth = 0;
-		if (time(NULL) - window > 60) {
-			window = time(NULL);
-			restarts = 0;
-		}
-		if (++restarts > RESTARTS_PER_MINUTE) {
-			log_warnx("the worker died %d times within a minute: stopping", restarts - 1);
-			return shutdown_all(c, 1);
-		}
-		start_worker(c);
+		time_t next = core.down ? core.at : front.down ? front.at : 0;
+		struct timespec ts = {next > now ? next - now : 1, 0};
+		int sig = sigtimedwait(sigs, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT)
+			stopping = 1;
 	}
 	return shutdown_all(c, 0);
 }
@@ -604,7 +715,6 @@ static void prepare_custodian_user(struct cad *c)
 	struct conf conf, hsm;
 	char path[PATH_MAX], err[256];
 	const char *v, *tokendir;
-	struct stat st;
 
 	c->cust_uid = pw->pw_uid;
 	c->cust_gid = pw->pw_gid;
@@ -639,6 +749,13 @@ static void prepare_custodian_user(struct cad *c)
 	chown_tree(path, pw);
 	if (c->pin_file == NULL)
 		return; /* the custodian asks on the terminal (/dev/tty is anyone's) */
+	open_pin(c);
+}
+
+static void open_pin(struct cad *c)
+{
+	struct stat st;
+
 	if ((c->pin_fd = open(c->pin_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		fatal("%s", c->pin_file);
 	if (fstat(c->pin_fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
@@ -667,7 +784,7 @@ int main(int argc, char **argv)
 	};
 	static char epm_default[32], icpr_default[32];
 	struct cad c;
-	struct sigaction sa;
+	sigset_t sigs;
 	int ch;
 
 	log_init("cad");
@@ -700,14 +817,18 @@ int main(int argc, char **argv)
 	}
 	c.epm_fd = listen_on(c.epm, &c.epm_port);
 	c.icpr_fd = listen_on(c.icpr, &c.icpr_port);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	/* Signals are taken synchronously by supervise() (sigtimedwait); children
+	 * get an empty mask back in spawn(). */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGCHLD);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	start(&c);
+	start_core(&c);
+	start_worker(&c);
 	log_info("console socket %s", c.admin_path);
 	log_info("appliance up: endpoint mapper on port %d, MS-ICPR on port %d (%s, %s), data "
 		 "in %s", c.epm_port, c.icpr_port, c.epm, c.icpr, c.dir);
-	return supervise(&c);
+	return supervise(&c, &sigs);
 }
