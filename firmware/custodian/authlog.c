@@ -2,10 +2,10 @@
  * refused verifier (bad signature, replay, another auth_context_id) or a refused
  * retrieval, as the worker saw it. Journaled so that an auditor finds failed
  * and forged logons next to the requests (DESIGN.md: a failure leaves an event
- * in the journal). The event is EV_OPERATOR_ACTION's shape with the requester
- * as actor: action, target (the peer's address), allowed = 0, detail. The
- * worker's claims are only claims: the actor is what the client said, not an
- * authenticated identity. */
+ * in the journal). The worker names one of a fixed set of happenings; the event
+ * is EV_LOGON_REFUSED under the actor "unauthenticated", with the name the client
+ * claimed in a field of its own: the worker can write nothing else (no operator
+ * action, no actor of its choosing). */
 #include "firmware/custodian/authlog.h"
 
 #include <stdio.h>
@@ -14,31 +14,45 @@
 #include "firmware/custodian/proto.h"
 #include "platform/log.h"
 
+/* The channel's value to the ledger's: one explicit map, 0 for anything else. */
+static uint32_t logon_action(uint32_t what)
+{
+	switch (what) {
+	case CUST_LOGON_NTLM_REFUSED:
+		return LOGON_NTLM_REFUSED;
+	case CUST_LOGON_RPC_VIOLATION:
+		return LOGON_RPC_VIOLATION;
+	case CUST_LOGON_RETRIEVE_REFUSED:
+		return LOGON_RETRIEVE_REFUSED;
+	default:
+		return 0;
+	}
+}
+
 void handle_auth_event(struct service *s, struct submit_ctx *c, const struct ipc_msg *m)
 {
-	char action[CUST_AUTH_NAME_MAX + 1], peer[CUST_AUTH_NAME_MAX + 1];
-	char who[CUST_AUTH_NAME_MAX + 1], detail[CUST_MESSAGE_MAX + 1], err[512];
-	char actor[CUST_AUTH_NAME_MAX + 1];
+	char peer[CUST_AUTH_NAME_MAX + 1], who[CUST_AUTH_NAME_MAX + 1];
+	char detail[CUST_MESSAGE_MAX + 1], err[512];
 	struct ledger_event ev;
 	struct ipc_rbuf r;
 	struct ipc_wbuf w;
+	uint32_t what, action;
 	int refused;
 
 	ipc_rbuf_init(&r, m);
-	ipc_get_str(&r, action, sizeof(action));
+	what = ipc_get_u32(&r);
 	ipc_get_str(&r, peer, sizeof(peer));
 	ipc_get_str(&r, who, sizeof(who));
 	ipc_get_str(&r, detail, sizeof(detail));
-	if (ipc_rbuf_done(&r) != 0 || action[0] == 0 || peer[0] == 0) {
+	if (ipc_rbuf_done(&r) != 0 || (action = logon_action(what)) == 0 || peer[0] == 0) {
 		service_violation(s, "malformed AUTH_EVENT");
 		return;
 	}
-	snprintf(actor, sizeof(actor), "%s", who[0] != 0 ? who : "anonymous");
-	record_event_init(&ev, EV_OPERATOR_ACTION, ACTOR_REQUESTER, actor);
-	ev.u.op.action = action;
-	ev.u.op.target = peer;
-	ev.u.op.allowed = 0;
-	ev.u.op.detail = detail;
+	record_event_init(&ev, EV_LOGON_REFUSED, ACTOR_REQUESTER, LOGON_ACTOR);
+	ev.u.logon.action = action;
+	ev.u.logon.peer = peer;
+	ev.u.logon.claimed = who;
+	ev.u.logon.detail = detail;
 	if (record_append(c->rec, &ev, &refused, err, sizeof(err)) != 0) {
 		log_warnx("authentication event not recorded: %s", err);
 		service_reply_error(s, CUST_ERROR, m->hdr.id, HR_E_UNEXPECTED, err);

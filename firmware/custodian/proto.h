@@ -21,9 +21,11 @@
  *   CUST_RETRIEVE    u32 request_id               -> CUST_RESULT | CUST_ERROR
  *   CUST_RESULT      u32 request_id, u32 disposition (ledger DISP_*), u32 hresult,
  *                    str message, bytes cert_der (empty unless issued)
- *   CUST_AUTH_EVENT  str action, str peer, str claimed identity (may be empty),
- *                    str detail: a refused logon or protected call, journaled
- *                    (authlog.c)                   -> CUST_RESULT (zeros) | CUST_ERROR
+ *   CUST_AUTH_EVENT  u32 what (enum cust_logon), str peer, str claimed identity
+ *                    (may be empty), str detail: a refused logon or protected
+ *                    call, journaled as a logon-refused event under the actor
+ *                    "unauthenticated" (authlog.c); the worker cannot write any
+ *                    other kind of event   -> CUST_RESULT (zeros) | CUST_ERROR
  *
  * SUBMIT and RETRIEVE need the ledger: every request is recorded (with its raw
  * bytes, attributes and requester) before the policy decides, the intent before
@@ -49,6 +51,13 @@ enum cust_msg {
 	CUST_CTL_WORKER = 0x180, /* cad -> custodian: a worker channel (descriptor attached) */
 };
 
+/* CUST_AUTH_EVENT's what: the only things the worker may journal about a logon. */
+enum cust_logon {
+	CUST_LOGON_NTLM_REFUSED = 1,     /* wrong password, unknown user, malformed */
+	CUST_LOGON_RPC_VIOLATION = 2,    /* a forged or replayed verifier */
+	CUST_LOGON_RETRIEVE_REFUSED = 3, /* a retrieval refused */
+};
+
 enum cust_profile {
 	CUST_PROFILE_CLIENT = 1, /* end entity: digitalSignature|keyEncipherment, clientAuth */
 	CUST_PROFILE_SERVER = 2, /* end entity: digitalSignature|keyEncipherment, serverAuth */
@@ -62,7 +71,7 @@ enum cust_profile {
 #define CUST_REQUESTER_MAX 256
 #define CUST_MESSAGE_MAX 512
 #define CUST_AUTH_NAME_MAX 256
-#define CUST_AUTH_EVENT_MAX (4 * 4 + 3 * CUST_AUTH_NAME_MAX + CUST_MESSAGE_MAX)
+#define CUST_AUTH_EVENT_MAX (4 * 4 + 2 * CUST_AUTH_NAME_MAX + CUST_MESSAGE_MAX)
 #define CUST_SUBMIT_MAX (4 + 4 + CUST_REQUESTER_MAX + 4 + CUST_ATTRIBUTES_MAX + 4 + \
 			 CUST_REQUEST_MAX + 4 + CUST_SUBJECT_MAX + 4 + CUST_SPKI_MAX + 4 + 4 + \
 			 CUST_MESSAGE_MAX)

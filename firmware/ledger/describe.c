@@ -65,6 +65,11 @@ void ledger_event_line(const struct ledger_event *ev, char *out, size_t outlen)
 		snprintf(out, outlen, " action=%s target=\"%s\" %s detail=\"%s\"", ev->u.op.action,
 			 ev->u.op.target, ev->u.op.allowed ? "allowed" : "REFUSED", ev->u.op.detail);
 		break;
+	case EV_LOGON_REFUSED:
+		snprintf(out, outlen, " action=%s peer=%s claimed=\"%s\" detail=\"%s\"",
+			 ledger_logon_action_name(ev->u.logon.action), ev->u.logon.peer,
+			 ev->u.logon.claimed, ev->u.logon.detail);
+		break;
 	default:
 		break;
 	}

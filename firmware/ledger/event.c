@@ -39,7 +39,27 @@ static const char *const type_names[EV_TYPE_MAX + 1] = {
 	[EV_KEY_ARCHIVED] = "key-archived",
 	[EV_PROPERTY_CHANGED] = "property-changed",
 	[EV_OPERATOR_ACTION] = "operator-action",
+	[EV_LOGON_REFUSED] = "logon-refused",
 };
+
+static const char *const logon_action_names[LOGON_ACTION_MAX + 1] = {
+	[LOGON_NTLM_REFUSED] = "ntlm-refused",
+	[LOGON_RPC_VIOLATION] = "rpc-violation",
+	[LOGON_RETRIEVE_REFUSED] = "retrieve-refused",
+};
+
+const char *ledger_logon_action_name(uint32_t action)
+{
+	return action >= 1 && action <= LOGON_ACTION_MAX ? logon_action_names[action] : NULL;
+}
+
+uint32_t ledger_logon_action_from_name(const char *name)
+{
+	for (uint32_t a = 1; a <= LOGON_ACTION_MAX; a++)
+		if (strcmp(logon_action_names[a], name) == 0)
+			return a;
+	return 0;
+}
 
 const char *ledger_type_name(uint32_t type)
 {
@@ -194,6 +214,13 @@ static const struct field operator_fields[] = {
 	LEN("detail", F_STR, op.detail, 0, LEDGER_TEXT_MAX),
 };
 
+static const struct field logon_fields[] = {
+	FLD("action", F_U32, logon.action),
+	LEN("peer", F_STR, logon.peer, 1, LEDGER_NAME_MAX),
+	LEN("claimed", F_STR, logon.claimed, 0, LEDGER_NAME_MAX),
+	LEN("detail", F_STR, logon.detail, 0, LEDGER_TEXT_MAX),
+};
+
 struct layout {
 	const struct field *f;
 	size_t n;
@@ -213,6 +240,7 @@ static const struct layout layouts[EV_TYPE_MAX + 1] = {
 	LAYOUT(EV_KEY_ARCHIVED, archive_fields),
 	LAYOUT(EV_PROPERTY_CHANGED, property_fields),
 	LAYOUT(EV_OPERATOR_ACTION, operator_fields),
+	LAYOUT(EV_LOGON_REFUSED, logon_fields),
 };
 
 static const struct layout *layout_of(uint32_t type)
@@ -415,6 +443,9 @@ static int check_body_rules(uint32_t type, const struct ledger_event *ev, char *
 			    "must be zero");
 	if (type == EV_CRL_PUBLISHED && !crl->is_delta && crl->base_number != 0)
 		return fail(err, errlen, "crl-published: base_number must be 0 for a base CRL");
+	if (type == EV_LOGON_REFUSED && ledger_logon_action_name(ev->u.logon.action) == NULL)
+		return fail(err, errlen, "logon-refused: action %u is not one of 1..%u",
+			    ev->u.logon.action, LOGON_ACTION_MAX);
 	return 0;
 }
 

@@ -46,7 +46,8 @@ enum ledger_type {
 	EV_KEY_ARCHIVED = 10,
 	EV_PROPERTY_CHANGED = 11,
 	EV_OPERATOR_ACTION = 12, /* logins, role changes, refused actions ... */
-	EV_TYPE_MAX = 12,
+	EV_LOGON_REFUSED = 13,   /* a network peer's refused logon or protected call */
+	EV_TYPE_MAX = 13,
 };
 
 enum ledger_actor {
@@ -178,6 +179,31 @@ struct ev_operator {
 	const char *detail;
 };
 
+/* A refused logon or protected call, as the worker saw it: the fixed set of
+ * what happened. Its actor is always ACTOR_REQUESTER "unauthenticated": the name
+ * the client claimed is a claim, kept in its own field, so that an audit by
+ * actor never files a stranger's attempt under a real account. */
+enum logon_action {
+	LOGON_NTLM_REFUSED = 1,     /* wrong password, unknown user, malformed logon */
+	LOGON_RPC_VIOLATION = 2,    /* a forged or replayed verifier, another context */
+	LOGON_RETRIEVE_REFUSED = 3, /* a retrieval of someone else's request */
+	LOGON_ACTION_MAX = 3,
+};
+#define LOGON_ACTOR "unauthenticated"
+
+/* logon refused: u32 action (enum logon_action) | str peer (1..NAME_MAX, the
+ * client's address) | str claimed (0..NAME_MAX) | str detail (0..TEXT_MAX). */
+struct ev_logon {
+	uint32_t action;
+	const char *peer;
+	const char *claimed;
+	const char *detail;
+};
+
+/* Human names of enum logon_action ("ntlm-refused", ...) and back; NULL / 0. */
+const char *ledger_logon_action_name(uint32_t action);
+uint32_t ledger_logon_action_from_name(const char *name);
+
 struct ledger_event {
 	uint64_t seq;  /* 1 for genesis, then +1 per event */
 	int64_t time;  /* unix seconds, set by the ledger at append */
@@ -197,6 +223,7 @@ struct ledger_event {
 		struct ev_archive archive;
 		struct ev_property property;
 		struct ev_operator op;
+		struct ev_logon logon;
 	} u;
 };
 

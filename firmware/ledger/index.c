@@ -405,6 +405,12 @@ int ledger_ix_check(struct ledger_ix *ix, DB_TXN *txn, const struct ledger_headr
 	case EV_PROPERTY_CHANGED:
 	case EV_OPERATOR_ACTION:
 		return LEDGER_OK;
+	case EV_LOGON_REFUSED:
+		/* Never under a name: the claimed one is a claim (event.h). */
+		if (ev->actor_kind != ACTOR_REQUESTER || strcmp(ev->actor, LOGON_ACTOR) != 0)
+			return einval(err, errlen, "logon-refused: the actor must be requester "
+				      "\"%s\"", LOGON_ACTOR);
+		return LEDGER_OK;
 	case EV_REQUEST_RECEIVED:
 		if (ev->u.request.request_id != h->next_request_id || h->next_request_id == 0)
 			return einval(err, errlen, "request ids are exhausted or out of step");

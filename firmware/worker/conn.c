@@ -99,7 +99,7 @@ void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const ch
 			/* A refused verifier (bad signature, replay, another context id)
 			 * is an attack or a broken client: journaled. */
 			if (ev.close_reason == RPC_CLOSE_SECURITY && port == PORT_ICPR)
-				worker_auth_event(w, "rpc-security-violation", peer,
+				worker_auth_event(w, CUST_LOGON_RPC_VIOLATION, peer,
 						  auth.established ? auth.identity : auth.claimed,
 						  ev.msg);
 			goto done;

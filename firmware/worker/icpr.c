@@ -272,7 +272,7 @@ void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 	if (deny != NULL && q.request_id != 0 && q.request.cb == 0) {
 		/* A retrieval makes no request to record: the refusal is journaled. */
 		log_info("%s: retrieval of request %u refused: %s", peer, q.request_id, deny);
-		worker_auth_event(w, "icpr-retrieve-refused", peer, requester, deny);
+		worker_auth_event(w, CUST_LOGON_RETRIEVE_REFUSED, peer, requester, deny);
 		refuse(c, q.request_id, ICPR_E_ACCESSDENIED);
 		return;
 	}

@@ -19,7 +19,7 @@ static const char *level_name(uint8_t l)
 	return l < 7 ? n[l] : "unknown";
 }
 
-void worker_auth_event(struct worker *w, const char *action, const char *peer, const char *who,
+void worker_auth_event(struct worker *w, enum cust_logon what, const char *peer, const char *who,
 		       const char *detail)
 {
 	struct ipc_wbuf req;
@@ -27,7 +27,7 @@ void worker_auth_event(struct worker *w, const char *action, const char *peer, c
 	char err[256];
 
 	ipc_wbuf_init(&req);
-	ipc_put_str(&req, action);
+	ipc_put_u32(&req, what);
 	ipc_put_str(&req, peer);
 	ipc_put_str(&req, who);
 	ipc_put_str(&req, detail);
@@ -164,7 +164,7 @@ static int authenticate(struct worker_ntlm *a, const struct rpc_auth *in,
 	return 0;
 refused:
 	log_info("%s: NTLM logon of '%s' refused: %s", a->peer, a->claimed, why);
-	worker_auth_event(a->w, "ntlm-logon-refused", a->peer, a->claimed, why);
+	worker_auth_event(a->w, CUST_LOGON_NTLM_REFUSED, a->peer, a->claimed, why);
 	return -1;
 }
 
@@ -203,7 +203,7 @@ static int op_auth3(void *arg, const struct rpc_auth *in)
 	    msg.type != NTLM_AUTHENTICATE) {
 		log_info("%s: auth3: %s", a->peer, msg.type != NTLM_AUTHENTICATE ? "not an "
 			 "AUTHENTICATE" : err);
-		worker_auth_event(a->w, "ntlm-logon-refused", a->peer, "", "malformed AUTHENTICATE");
+		worker_auth_event(a->w, CUST_LOGON_NTLM_REFUSED, a->peer, "", "malformed AUTHENTICATE");
 		return -1;
 	}
 	return authenticate(a, in, &msg);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "firmware/auth/proto.h"
+#include "firmware/custodian/proto.h"
 #include "firmware/rpc/auth.h"
 #include "firmware/rpc/ntlm_seal.h"
 
@@ -37,7 +38,7 @@ uint8_t worker_ntlm_level(const struct worker_ntlm *a);
 
 /* Journals a refused logon or protected call (CUST_AUTH_EVENT); failures to
  * record are logged. */
-void worker_auth_event(struct worker *w, const char *action, const char *peer, const char *who,
+void worker_auth_event(struct worker *w, enum cust_logon what, const char *peer, const char *who,
 		       const char *detail);
 
 #endif

@@ -79,6 +79,7 @@ EV_CRL_PUBLISHED = 9
 EV_KEY_ARCHIVED = 10
 EV_PROPERTY_CHANGED = 11
 EV_OPERATOR_ACTION = 12
+EV_LOGON_REFUSED = 13
 
 TYPE_NAMES = {
     EV_GENESIS: "genesis", EV_REQUEST_RECEIVED: "request-received",
@@ -87,6 +88,7 @@ TYPE_NAMES = {
     EV_CERT_REVOKED: "cert-revoked", EV_CERT_UNREVOKED: "cert-unrevoked",
     EV_CRL_PUBLISHED: "crl-published", EV_KEY_ARCHIVED: "key-archived",
     EV_PROPERTY_CHANGED: "property-changed", EV_OPERATOR_ACTION: "operator-action",
+    EV_LOGON_REFUSED: "logon-refused",
 }
 
 ACTOR_CA = 1
@@ -301,6 +303,8 @@ BODY_LAYOUTS = {
     EV_PROPERTY_CHANGED: [("name", "str"), ("value", "bytes")],
     EV_OPERATOR_ACTION: [("action", "str"), ("target", "str"), ("allowed", "u32"),
                          ("detail", "str")],
+    EV_LOGON_REFUSED: [("action", "u32"), ("peer", "str"), ("claimed", "str"),
+                       ("detail", "str")],
 }
 
 

@@ -245,32 +245,39 @@ def test_worker_gone_mid_request_leaves_the_custodian_and_ledger_sound(appliance
 CUST_AUTH_EVENT = 0x130
 
 
-def auth_event_payload(action, peer, who, detail):
-    return b"".join(s32(x.encode()) for x in (action, peer, who, detail))
+NTLM_REFUSED, RPC_VIOLATION, RETRIEVE_REFUSED = 1, 2, 3  # enum cust_logon
+
+
+def auth_event_payload(what, peer, who, detail):
+    return struct.pack("<I", what) + b"".join(s32(x.encode()) for x in (peer, who, detail))
 
 
 def test_auth_event_is_journaled(appliance, root_ca):
     """CUST_AUTH_EVENT (firmware/custodian/authlog.c): a refused logon, journaled as
-    an operator-action event whose actor is the claimed requester."""
+    a logon-refused event under the actor "unauthenticated"; the name the client
+    claimed is kept in its own field, never as the actor."""
     a = appliance()
     rtype, data = a.call(CUST_AUTH_EVENT, auth_event_payload(
-        "ntlm-logon-refused", "192.0.2.7", "EXAMPLE\\mallory", "logon refused"))
+        NTLM_REFUSED, "192.0.2.7", "EXAMPLE\\mallory", "logon refused"))
     assert rtype == CUST_RESULT and decode_result(data)[:4] == (0, 0, 0, "recorded")
     rtype, data = a.call(CUST_AUTH_EVENT, auth_event_payload(
-        "rpc-security-violation", "192.0.2.7", "", "verifier refused"))
+        RPC_VIOLATION, "192.0.2.7", "", "verifier refused"))
     assert rtype == CUST_RESULT
     a.stop()
     lines = journal(root_ca)
-    assert ('operator-action EXAMPLE\\mallory action=ntlm-logon-refused target="192.0.2.7" '
-            'REFUSED detail="logon refused"') in lines[-2]
-    assert "operator-action anonymous action=rpc-security-violation" in lines[-1]
+    assert ('logon-refused unauthenticated action=ntlm-refused peer=192.0.2.7 '
+            'claimed="EXAMPLE\\mallory" detail="logon refused"') in lines[-2], lines[-2]
+    assert "logon-refused unauthenticated action=rpc-violation" in lines[-1]
+    assert not any("operator-action" in ln and "mallory" in ln for ln in lines)
 
 
 @pytest.mark.parametrize("payload", [
-    auth_event_payload("", "192.0.2.7", "x", "empty action"),
-    auth_event_payload("a", "192.0.2.7", "x", "d") + b"\0",      # a trailing octet
-    auth_event_payload("a", "192.0.2.7", "x", "d")[:-1],         # one short
-    auth_event_payload("a", "p", "x" * 300, "actor over 256"),
+    auth_event_payload(0, "192.0.2.7", "x", "no such happening"),
+    auth_event_payload(4, "192.0.2.7", "x", "no such happening"),
+    auth_event_payload(NTLM_REFUSED, "", "x", "empty peer"),
+    auth_event_payload(NTLM_REFUSED, "192.0.2.7", "x", "d") + b"\0",     # a trailing octet
+    auth_event_payload(NTLM_REFUSED, "192.0.2.7", "x", "d")[:-1],        # one short
+    auth_event_payload(NTLM_REFUSED, "p", "x" * 300, "claimed over 256"),
 ])
 def test_malformed_auth_event_ends_the_channel(appliance, root_ca, payload):
     a = appliance()

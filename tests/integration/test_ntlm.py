@@ -166,8 +166,11 @@ def test_bad_logon_dropped_and_journaled(appliance, ca, user, password):
     assert_dropped(dce)
     still_serving(a, ca)
     show = "\n".join(journal(ca))
-    assert f"operator-action {nc.DOMAIN}\\{user} action=ntlm-logon-refused" in show
-    assert "request-received" not in show.split("action=ntlm-logon-refused")[0]
+    # Under no account's name: the claimed one is a field of its own.
+    assert (f'logon-refused unauthenticated action=ntlm-refused peer=127.0.0.1 '
+            in show), show
+    assert f'claimed="{nc.DOMAIN}\\{user}"' in show
+    assert "request-received" not in show.split("action=ntlm-refused")[0]
 
 
 @pytest.mark.parametrize("where,fault,log", [
@@ -186,7 +189,8 @@ def test_tampered_sealed_stub_dropped_and_journaled(appliance, ca, where, fault,
     assert_dropped(dce)
     a.wait_for(log)
     still_serving(a, ca)
-    assert any("action=rpc-security-violation" in l and ACCOUNT in l for l in journal(ca))
+    assert any("logon-refused unauthenticated action=rpc-violation" in l and
+               f'claimed="{ACCOUNT}"' in l for l in journal(ca))
     assert "certificate-issued" not in "\n".join(journal(ca)[:-6])
 
 
@@ -203,7 +207,7 @@ def test_replayed_pdu_dropped_and_journaled(appliance, ca):
     a.wait_for("verifier refused")
     assert sum("certificate-issued" in l for l in journal(ca)) == issued
     still_serving(a, ca)
-    assert any("action=rpc-security-violation" in l for l in journal(ca))
+    assert any("logon-refused unauthenticated action=rpc-violation" in l for l in journal(ca))
 
 
 def test_relay_reaches_only_connect_level(appliance, ca):

@@ -155,6 +155,12 @@ static void t_body(struct tbuf *t, const struct ledger_event *ev)
 		t_u32(t, ev->u.op.allowed);
 		t_str(t, ev->u.op.detail);
 		break;
+	case EV_LOGON_REFUSED:
+		t_u32(t, ev->u.logon.action);
+		t_str(t, ev->u.logon.peer);
+		t_str(t, ev->u.logon.claimed);
+		t_str(t, ev->u.logon.detail);
+		break;
 	default:
 		break; /* an unknown type has no body */
 	}
@@ -278,6 +284,12 @@ static void sample(uint32_t type, struct ledger_event *ev)
 	case EV_OPERATOR_ACTION:
 		ev->u.op = (struct ev_operator){"login", "console", 1, "role=officer tty=ttyS0"};
 		break;
+	case EV_LOGON_REFUSED:
+		ev->actor_kind = ACTOR_REQUESTER;
+		ev->actor = LOGON_ACTOR;
+		ev->u.logon = (struct ev_logon){LOGON_NTLM_REFUSED, "127.0.0.1:49152",
+						"EXAMPLE\\alice", "wrong password"};
+		break;
 	}
 }
 
@@ -365,6 +377,12 @@ static void assert_body_eq(uint32_t type, const struct ledger_event *a,
 		assert_int_equal(a->u.op.allowed, b->u.op.allowed);
 		assert_str_eq(a->u.op.detail, b->u.op.detail);
 		break;
+	case EV_LOGON_REFUSED:
+		assert_int_equal(a->u.logon.action, b->u.logon.action);
+		assert_str_eq(a->u.logon.peer, b->u.logon.peer);
+		assert_str_eq(a->u.logon.claimed, b->u.logon.claimed);
+		assert_str_eq(a->u.logon.detail, b->u.logon.detail);
+		break;
 	default:
 		fail_msg("no such type %u", type);
 	}
@@ -447,6 +465,7 @@ static void test_names(void **state)
 		NULL, "genesis", "request-received", "disposition", "extension-set",
 		"cert-intent", "cert-issued", "cert-revoked", "cert-unrevoked",
 		"crl-published", "key-archived", "property-changed", "operator-action",
+		"logon-refused",
 	};
 
 	(void)state;
@@ -456,6 +475,11 @@ static void test_names(void **state)
 	}
 	assert_null(ledger_type_name(0));
 	assert_null(ledger_type_name(EV_TYPE_MAX + 1));
+	assert_string_equal(ledger_logon_action_name(LOGON_RETRIEVE_REFUSED), "retrieve-refused");
+	assert_int_equal(ledger_logon_action_from_name("rpc-violation"), LOGON_RPC_VIOLATION);
+	assert_null(ledger_logon_action_name(0));
+	assert_null(ledger_logon_action_name(LOGON_ACTION_MAX + 1));
+	assert_int_equal(ledger_logon_action_from_name("operator-action"), 0);
 	assert_null(ledger_type_name(UINT32_MAX));
 	assert_int_equal(ledger_type_from_name("no-such-event"), 0);
 	assert_int_equal(ledger_type_from_name(""), 0);
@@ -747,6 +771,11 @@ MUT(m_action_over, ev->u.op.action = name_over)
 MUT(m_target_over, ev->u.op.target = name_over)
 MUT(m_allowed2, ev->u.op.allowed = 2)
 MUT(m_detail_over, ev->u.op.detail = text_over)
+MUT(m_logon_action0, ev->u.logon.action = 0)
+MUT(m_logon_action4, ev->u.logon.action = LOGON_ACTION_MAX + 1)
+MUT(m_logon_peer_empty, ev->u.logon.peer = "")
+MUT(m_logon_claimed_over, ev->u.logon.claimed = name_over)
+MUT(m_logon_detail_over, ev->u.logon.detail = text_over)
 
 static const struct bad bads[] = {
 	{EV_DISPOSITION, m_seq0, "seq", 0},
@@ -818,6 +847,11 @@ static const struct bad bads[] = {
 	{EV_OPERATOR_ACTION, m_target_over, "target", 0},
 	{EV_OPERATOR_ACTION, m_allowed2, "allowed", 0},
 	{EV_OPERATOR_ACTION, m_detail_over, "detail", 0},
+	{EV_LOGON_REFUSED, m_logon_action0, "action 0", 0},
+	{EV_LOGON_REFUSED, m_logon_action4, "action 4", 0},
+	{EV_LOGON_REFUSED, m_logon_peer_empty, "peer", 0},
+	{EV_LOGON_REFUSED, m_logon_claimed_over, "claimed", 0},
+	{EV_LOGON_REFUSED, m_logon_detail_over, "detail", 0},
 };
 
 #define NBADS (sizeof(bads) / sizeof(bads[0]))
