@@ -90,6 +90,7 @@ include firmware/icpr/icpr.mk
 include hsm/hsm.mk
 include firmware/ledger/ledger.mk
 include firmware/operator/operator.mk
+include firmware/identity/identity.mk
 include firmware/custodian/custodian.mk
 include firmware/admin/admin.mk
 include firmware/supervisor/supervisor.mk

@@ -44,6 +44,7 @@ FUZZ_X509_LIB     := $(call fuzz_lib,$(X509_LIB))
 FUZZ_LEDGER_LIB   := $(call fuzz_lib,$(LEDGER_LIB))
 FUZZ_RPC_LIB      := $(call fuzz_lib,$(RPC_LIB))
 FUZZ_ICPR_LIB     := $(call fuzz_lib,$(ICPR_LIB))
+FUZZ_IDENTITY_LIB := $(call fuzz_lib,$(IDENTITY_LIB))
 
 $(FUZZ_OBJ)/%.o: %.c $(CONFIG_H)
 	@mkdir -p $(dir $@)
@@ -67,8 +68,9 @@ $(FUZZ_LEDGER_LIB): $(call fuzz_objs,$(LEDGER_SRCS))
 # firmware/rpc (DCE/RPC PDUs, NDR, rpc_conn, ept_map, the CertServerRequest stub)
 $(FUZZ_RPC_LIB): $(call fuzz_objs,$(RPC_SRCS))
 $(FUZZ_ICPR_LIB): $(call fuzz_objs,$(ICPR_SRCS))
+$(FUZZ_IDENTITY_LIB): $(call fuzz_objs,$(IDENTITY_SRCS))
 $(FUZZ_PLATFORM_LIB) $(FUZZ_ASN1_LIB) $(FUZZ_X509_LIB) $(FUZZ_LEDGER_LIB) $(FUZZ_ICPR_LIB) \
-		$(FUZZ_RPC_LIB):
+		$(FUZZ_RPC_LIB) $(FUZZ_IDENTITY_LIB):
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
@@ -93,7 +95,10 @@ $(FUZZ_CLIENT_LIB): $(call fuzz_objs,$(filter-out firmware/client/careq.c \
 $(call fuzz_objs,$(CLIENT_SRCS)): $(ASN1_TAB)
 FUZZ_LIBS_fuzz_careq := $(FUZZ_CLIENT_LIB) $(FUZZ_RPC_LIB) $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
 
-FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record fuzz_rpc fuzz_careq fuzz_ntlm
+# identity tokens as the custodian verifies them (what a worker may pass on)
+FUZZ_LIBS_fuzz_idtoken := $(FUZZ_IDENTITY_LIB) $(FUZZ_PLATFORM_LIB)
+
+FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record fuzz_rpc fuzz_careq fuzz_ntlm fuzz_idtoken
 ifneq ($(strip $(X509_SRCS)),)
 FUZZ_NAMES += fuzz_x509_cert fuzz_x509_name fuzz_x509_csr fuzz_x509_crl fuzz_icpr
 endif
