@@ -37,7 +37,7 @@ static int mac_of(const uint8_t key[IDTOKEN_KEY_LEN], const uint8_t *p, size_t l
 static void put_body(struct ipc_wbuf *w, const struct idtoken *t)
 {
 	ipc_put_u32(w, IDTOKEN_VERSION);
-	ipc_put_u64(w, t->connection);
+	ipc_put_u64(w, t->logon);
 	ipc_put_u64(w, (uint64_t)t->expires);
 	ipc_put_str(w, t->identity);
 }
@@ -79,8 +79,7 @@ static int mac_equal(const uint8_t *a, const uint8_t *b)
 }
 
 int idtoken_verify(const uint8_t key[IDTOKEN_KEY_LEN], const uint8_t *tok, size_t len,
-		   uint64_t connection, int64_t now, struct idtoken *t, char *err,
-		   size_t errlen)
+		   int64_t now, struct idtoken *t, char *err, size_t errlen)
 {
 	struct ipc_rbuf r;
 	const uint8_t *mac;
@@ -93,7 +92,7 @@ int idtoken_verify(const uint8_t key[IDTOKEN_KEY_LEN], const uint8_t *tok, size_
 		return fail(err, errlen, "identity token too long");
 	ipc_rbuf_init_mem(&r, tok, len);
 	version = ipc_get_u32(&r);
-	t->connection = ipc_get_u64(&r);
+	t->logon = ipc_get_u64(&r);
 	t->expires = (int64_t)ipc_get_u64(&r);
 	ipc_get_str(&r, t->identity, sizeof(t->identity));
 	body_len = len - r.left;
@@ -111,10 +110,6 @@ int idtoken_verify(const uint8_t key[IDTOKEN_KEY_LEN], const uint8_t *tok, size_
 	if (version != IDTOKEN_VERSION) {
 		memset(t, 0, sizeof(*t));
 		return fail(err, errlen, "identity token of an unknown version");
-	}
-	if (t->connection != connection) {
-		memset(t, 0, sizeof(*t));
-		return fail(err, errlen, "identity token made for another connection");
 	}
 	if (now >= t->expires) {
 		memset(t, 0, sizeof(*t));

@@ -11,7 +11,7 @@
  * happened, for the connection they were made for, until they expire.
  *
  * Layout (the platform's IPC codec, little-endian):
- *   u32 version (1) | u64 connection | i64 expires (unix seconds) |
+ *   u32 version (1) | u64 logon | i64 expires (unix seconds) |
  *   str identity (1..IDTOKEN_IDENTITY_MAX bytes, no NUL) |
  *   bytes mac (32: HMAC-SHA256 over everything before it)
  */
@@ -29,7 +29,7 @@
 #define IDTOKEN_MAX (4 + 8 + 8 + 4 + IDTOKEN_IDENTITY_MAX + 4 + IDTOKEN_MAC_LEN)
 
 struct idtoken {
-	uint64_t connection;
+	uint64_t logon; /* ca-auth's serial number of the logon */
 	int64_t expires;
 	char identity[IDTOKEN_IDENTITY_MAX + 1];
 };
@@ -39,11 +39,10 @@ struct idtoken {
 int idtoken_mint(const uint8_t key[IDTOKEN_KEY_LEN], const struct idtoken *t, uint8_t *out,
 		 size_t *outlen, char *err, size_t errlen);
 
-/* Checks tok (len bytes) against key: exact layout, version, MAC (compared in
- * constant time), expiry against now, and the connection it was made for. 0 with
- * *t filled, or -1 with err saying which check failed; *t is zeroed then. */
+/* Checks tok (len bytes) against key: exact layout, MAC (compared in constant
+ * time), version, expiry against now. 0 with *t filled, or -1 with err saying
+ * which check failed; *t is zeroed then. */
 int idtoken_verify(const uint8_t key[IDTOKEN_KEY_LEN], const uint8_t *tok, size_t len,
-		   uint64_t connection, int64_t now, struct idtoken *t, char *err,
-		   size_t errlen);
+		   int64_t now, struct idtoken *t, char *err, size_t errlen);
 
 #endif

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len;
 	char err[128];
 
-	if (idtoken_verify(key, data, size, 7, 1000, &t, err, sizeof(err)) != 0)
+	if (idtoken_verify(key, data, size, 1000, &t, err, sizeof(err)) != 0)
 		return 0;
 	if (idtoken_mint(key, &t, again, &len, err, sizeof(err)) != 0 || len != size ||
 	    memcmp(again, data, size) != 0)

@@ -17,11 +17,11 @@ static const uint8_t key[IDTOKEN_KEY_LEN] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 
 					     17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
 					     30, 31, 32};
 #define NOW 1800000000
-#define CONN 42
+#define LOGON 42
 
-static void mint(const char *who, uint64_t conn, int64_t expires, uint8_t *out, size_t *len)
+static void mint(const char *who, uint64_t logon, int64_t expires, uint8_t *out, size_t *len)
 {
-	struct idtoken t = {conn, expires, ""};
+	struct idtoken t = {logon, expires, ""};
 	char err[128];
 
 	strncpy(t.identity, who, sizeof(t.identity) - 1);
@@ -42,9 +42,9 @@ static void test_layout_matches_the_header(void **state)
 	Hmac h;
 
 	(void)state;
-	mint("EXAMPLE\\alice", CONN, NOW + 60, tok, &len);
+	mint("EXAMPLE\\alice", LOGON, NOW + 60, tok, &len);
 	le(want + n, 1, 4), n += 4;
-	le(want + n, CONN, 8), n += 8;
+	le(want + n, LOGON, 8), n += 8;
 	le(want + n, NOW + 60, 8), n += 8;
 	le(want + n, 13, 4), n += 4;
 	memcpy(want + n, "EXAMPLE\\alice", 13), n += 13;
@@ -67,21 +67,21 @@ static void test_round_trip(void **state)
 	char err[128];
 
 	(void)state;
-	mint("EXAMPLE\\alice", CONN, NOW + 60, tok, &len);
-	assert_int_equal(idtoken_verify(key, tok, len, CONN, NOW, &t, err, sizeof(err)), 0);
+	mint("EXAMPLE\\alice", LOGON, NOW + 60, tok, &len);
+	assert_int_equal(idtoken_verify(key, tok, len, NOW, &t, err, sizeof(err)), 0);
 	assert_string_equal(t.identity, "EXAMPLE\\alice");
-	assert_int_equal(t.connection, CONN);
+	assert_int_equal(t.logon, LOGON);
 	assert_int_equal(t.expires, NOW + 60);
 }
 
-static void refused(const uint8_t *k, const uint8_t *tok, size_t len, uint64_t conn, int64_t now,
+static void refused(const uint8_t *k, const uint8_t *tok, size_t len, int64_t now,
 		    const char *why)
 {
 	struct idtoken t;
 	char err[128] = "";
 
 	memset(&t, 0x5a, sizeof(t));
-	assert_int_equal(idtoken_verify(k, tok, len, conn, now, &t, err, sizeof(err)), -1);
+	assert_int_equal(idtoken_verify(k, tok, len, now, &t, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, why));
 	assert_int_equal(t.identity[0], 0); /* nothing of a refused token survives */
 }
@@ -96,12 +96,12 @@ static void test_every_bit_flip_is_refused(void **state)
 	char err[128];
 
 	(void)state;
-	mint("EXAMPLE\\alice", CONN, NOW + 60, tok, &len);
+	mint("EXAMPLE\\alice", LOGON, NOW + 60, tok, &len);
 	for (size_t i = 0; i < len; i++)
 		for (int b = 0; b < 8; b++) {
 			memcpy(bad, tok, len);
 			bad[i] ^= (uint8_t)(1u << b);
-			assert_int_equal(idtoken_verify(key, bad, len, CONN, NOW, &t, err,
+			assert_int_equal(idtoken_verify(key, bad, len, NOW, &t, err,
 							sizeof(err)),
 					 -1);
 		}
@@ -114,24 +114,23 @@ static void test_refusals_say_why(void **state)
 	size_t len;
 
 	(void)state;
-	mint("EXAMPLE\\alice", CONN, NOW + 60, tok, &len);
+	mint("EXAMPLE\\alice", LOGON, NOW + 60, tok, &len);
 	memcpy(other, key, sizeof(other));
 	other[0] ^= 1;
-	refused(other, tok, len, CONN, NOW, "bad MAC");
-	refused(key, tok, len, CONN + 1, NOW, "another connection");
-	refused(key, tok, len, CONN, NOW + 60, "expired");
-	refused(key, tok, len - 1, CONN, NOW, "malformed");
+	refused(other, tok, len, NOW, "bad MAC");
+	refused(key, tok, len, NOW + 60, "expired");
+	refused(key, tok, len - 1, NOW, "malformed");
 	memcpy(big, tok, len);
 	big[len] = 0;
-	refused(key, big, len + 1, CONN, NOW, "malformed");
-	refused(key, tok, 0, CONN, NOW, "malformed");
+	refused(key, big, len + 1, NOW, "malformed");
+	refused(key, tok, 0, NOW, "malformed");
 	memset(big, 0, sizeof(big));
-	refused(key, big, sizeof(big), CONN, NOW, "too long");
+	refused(key, big, sizeof(big), NOW, "too long");
 }
 
 static void test_mint_refuses_bad_identities(void **state)
 {
-	struct idtoken t = {CONN, NOW, ""};
+	struct idtoken t = {LOGON, NOW, ""};
 	uint8_t tok[IDTOKEN_MAX];
 	size_t len;
 	char err[128];
