@@ -162,6 +162,27 @@ static void read_chain(struct ca *ca, struct x509_buf *chain)
 	}
 }
 
+/* A worker broke the protocol (serve_workers' hook): journaled as the CA's own
+ * refusal, with the reason only (ipc_check's and the handlers' messages name
+ * types and lengths, never payload bytes), when a ledger is attached. */
+static void journal_violation(struct service *s, const char *why, void *ctx)
+{
+	struct server *srv = ctx;
+	struct ledger_event ev;
+	char err[256];
+	int refused;
+
+	if (srv->submit.rec == NULL)
+		return;
+	record_event_init(&ev, EV_OPERATOR_ACTION, ACTOR_CA, "ca");
+	ev.u.op.action = "channel-violation";
+	ev.u.op.target = s->chan.peer;
+	ev.u.op.allowed = 0;
+	ev.u.op.detail = why;
+	if (record_append(srv->submit.rec, &ev, &refused, err, sizeof(err)) != 0)
+		log_warnx("the %s's violation was not journaled: %s", s->chan.peer, err);
+}
+
 /* The worker channels cad hands over on the control channel, one after the other
  * (a restarted worker gets a fresh one); 0 when cad closes the control channel. */
 static int serve_workers(int control_fd, const struct ipc_rule *rules, size_t n_rules,
@@ -183,7 +204,8 @@ static int serve_workers(int control_fd, const struct ipc_rule *rules, size_t n_
 		if (ipc_check(ctl_rules, 1, ST_READY, &ctl, &m, err, sizeof(err)) == NULL)
 			fatalx("protocol violation: %s", err);
 		log_info("serving a new worker channel");
-		service_run(m.fd, "worker", max, rules, n_rules, nthreads, handle, is_inline, srv);
+		service_run_hooked(m.fd, "worker", max, rules, n_rules, nthreads, handle, is_inline,
+				   srv, 0, journal_violation);
 		ipc_msg_free(&m); /* closes the worker's channel */
 	}
 	ipc_chan_free(&ctl);
@@ -236,7 +258,8 @@ int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger
 	if (control_fd >= 0)
 		rc = serve_workers(control_fd, rules, n_rules, max, nthreads, &srv);
 	else
-		rc = service_run(fd, peer, max, rules, n_rules, nthreads, handle, is_inline, &srv);
+		rc = service_run_hooked(fd, peer, max, rules, n_rules, nthreads, handle, is_inline,
+					&srv, 0, journal_violation);
 	if (admin != NULL) {
 		admin_stop(admin);
 		free(admin);

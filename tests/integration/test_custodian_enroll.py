@@ -284,3 +284,8 @@ def test_malformed_auth_event_ends_the_channel(appliance, root_ca, payload):
     a.sock.sendall(frame(CUST_AUTH_EVENT, 1, payload))
     assert a.custodian.wait(timeout=30) != 0
     assert b"protocol violation" in a.custodian.stderr.read()
+    a.ledger.wait(timeout=30)
+    # Journaled as the CA's refusal, with the reason and none of the payload.
+    last = journal(root_ca)[-1]
+    assert ("operator-action ca action=channel-violation target=\"worker\" REFUSED "
+            'detail="malformed AUTH_EVENT"') in last, last
