@@ -21,15 +21,25 @@
 #ifndef AUTH_PROTO_H
 #define AUTH_PROTO_H
 
+#include "platform/ipc_ranges.h"
+
 enum auth_msg {
-	AUTH_NEGOTIATE = 0x200,
-	AUTH_CHALLENGE = 0x201,
-	AUTH_AUTHENTICATE = 0x202,
-	AUTH_OK = 0x203,
-	AUTH_RELEASE = 0x204,
-	AUTH_RELEASED = 0x205,
-	AUTH_FAIL = 0x2ff,
+	AUTH_NEGOTIATE = 0x400,
+	AUTH_CHALLENGE = 0x401,
+	AUTH_AUTHENTICATE = 0x402,
+	AUTH_OK = 0x403,
+	AUTH_RELEASE = 0x404,
+	AUTH_RELEASED = 0x405,
+	AUTH_FAIL = 0x4ff,
 };
+_Static_assert(IPC_IN_RANGE(AUTH_NEGOTIATE, IPC_RANGE_AUTH), "AUTH_NEGOTIATE outside its channel's range");
+_Static_assert(IPC_IN_RANGE(AUTH_CHALLENGE, IPC_RANGE_AUTH), "AUTH_CHALLENGE outside its channel's range");
+_Static_assert(IPC_IN_RANGE(AUTH_AUTHENTICATE, IPC_RANGE_AUTH), "AUTH_AUTHENTICATE outside its channel's range");
+_Static_assert(IPC_IN_RANGE(AUTH_OK, IPC_RANGE_AUTH), "AUTH_OK outside its channel's range");
+_Static_assert(IPC_IN_RANGE(AUTH_RELEASE, IPC_RANGE_AUTH), "AUTH_RELEASE outside its channel's range");
+_Static_assert(IPC_IN_RANGE(AUTH_RELEASED, IPC_RANGE_AUTH), "AUTH_RELEASED outside its channel's range");
+_Static_assert(IPC_IN_RANGE(AUTH_FAIL, IPC_RANGE_AUTH), "AUTH_FAIL outside its channel's range");
+
 
 enum auth_error {
 	AUTH_E_DENIED = 1,  /* wrong password, unknown user, a bad token */

@@ -39,6 +39,8 @@
 #ifndef CUSTODIAN_ADMIN_PROTO_H
 #define CUSTODIAN_ADMIN_PROTO_H
 
+#include "platform/ipc_ranges.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -72,6 +74,33 @@ enum adm_msg {
 	ADM_OK = 0x3f0,
 	ADM_ERROR = 0x3ff,
 };
+_Static_assert(IPC_IN_RANGE(ADM_LOGIN, IPC_RANGE_ADMIN), "ADM_LOGIN outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_SESSION, IPC_RANGE_ADMIN), "ADM_SESSION outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_LOGOUT, IPC_RANGE_ADMIN), "ADM_LOGOUT outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_OP_ADD, IPC_RANGE_ADMIN), "ADM_OP_ADD outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_OP_DEL, IPC_RANGE_ADMIN), "ADM_OP_DEL outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_OP_PASSWD, IPC_RANGE_ADMIN), "ADM_OP_PASSWD outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_OP_LIST, IPC_RANGE_ADMIN), "ADM_OP_LIST outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_VIEW, IPC_RANGE_ADMIN), "ADM_VIEW outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_ROWS, IPC_RANGE_ADMIN), "ADM_ROWS outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_DETAIL, IPC_RANGE_ADMIN), "ADM_DETAIL outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_DETAIL_IS, IPC_RANGE_ADMIN), "ADM_DETAIL_IS outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_SETEXT, IPC_RANGE_ADMIN), "ADM_SETEXT outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_RESUBMIT, IPC_RANGE_ADMIN), "ADM_RESUBMIT outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_DENY, IPC_RANGE_ADMIN), "ADM_DENY outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_RESULT, IPC_RANGE_ADMIN), "ADM_RESULT outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_REVOKE, IPC_RANGE_ADMIN), "ADM_REVOKE outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_UNREVOKE, IPC_RANGE_ADMIN), "ADM_UNREVOKE outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_CRL, IPC_RANGE_ADMIN), "ADM_CRL outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_GETPROP, IPC_RANGE_ADMIN), "ADM_GETPROP outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_PROP, IPC_RANGE_ADMIN), "ADM_PROP outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_SETPROP, IPC_RANGE_ADMIN), "ADM_SETPROP outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_AUDIT, IPC_RANGE_ADMIN), "ADM_AUDIT outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_EVENTS, IPC_RANGE_ADMIN), "ADM_EVENTS outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_VERIFY, IPC_RANGE_ADMIN), "ADM_VERIFY outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_OK, IPC_RANGE_ADMIN), "ADM_OK outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_ERROR, IPC_RANGE_ADMIN), "ADM_ERROR outside its channel's range");
+
 
 #define ADM_TOKEN_LEN 32
 #define ADM_SOCKET "admin.sock"

@@ -38,6 +38,8 @@
 #ifndef CUSTODIAN_PROTO_H
 #define CUSTODIAN_PROTO_H
 
+#include "platform/ipc_ranges.h"
+
 enum cust_msg {
 	CUST_GET_CA = 0x100,
 	CUST_CA_INFO = 0x101,
@@ -50,6 +52,17 @@ enum cust_msg {
 	CUST_ERROR = 0x1ff,
 	CUST_CTL_WORKER = 0x180, /* cad -> custodian: a worker channel (descriptor attached) */
 };
+_Static_assert(IPC_IN_RANGE(CUST_GET_CA, IPC_RANGE_CUST), "CUST_GET_CA outside its channel's range");
+_Static_assert(IPC_IN_RANGE(CUST_CA_INFO, IPC_RANGE_CUST), "CUST_CA_INFO outside its channel's range");
+_Static_assert(IPC_IN_RANGE(CUST_ISSUE, IPC_RANGE_CUST), "CUST_ISSUE outside its channel's range");
+_Static_assert(IPC_IN_RANGE(CUST_ISSUED, IPC_RANGE_CUST), "CUST_ISSUED outside its channel's range");
+_Static_assert(IPC_IN_RANGE(CUST_SUBMIT, IPC_RANGE_CUST), "CUST_SUBMIT outside its channel's range");
+_Static_assert(IPC_IN_RANGE(CUST_RESULT, IPC_RANGE_CUST), "CUST_RESULT outside its channel's range");
+_Static_assert(IPC_IN_RANGE(CUST_RETRIEVE, IPC_RANGE_CUST), "CUST_RETRIEVE outside its channel's range");
+_Static_assert(IPC_IN_RANGE(CUST_AUTH_EVENT, IPC_RANGE_CUST), "CUST_AUTH_EVENT outside its channel's range");
+_Static_assert(IPC_IN_RANGE(CUST_ERROR, IPC_RANGE_CUST), "CUST_ERROR outside its channel's range");
+_Static_assert(IPC_IN_RANGE(CUST_CTL_WORKER, IPC_RANGE_CUST), "CUST_CTL_WORKER outside its channel's range");
+
 
 /* CUST_AUTH_EVENT's what: the only things the worker may journal about a logon. */
 enum cust_logon {

@@ -6,10 +6,22 @@
 #include <string.h>
 
 #include "firmware/ledger/proto.h"
+#include "platform/log.h"
+
+/* The ledger is gone (it found a violation in what we sent, or it died): a
+ * custodian without its ledger could decide nothing and would answer every
+ * request E_UNEXPECTED forever. Exit, so cad restarts the two together. */
+static void ledger_gone(const char *why)
+{
+	fatalx("%s: exiting so that cad restarts the custodian and the ledger", why);
+}
 
 int record_start(struct record *r, int fd)
 {
-	return ipc_caller_start(&r->call, fd, "ledger", LEDGER_FRAME_MAX);
+	if (ipc_caller_start(&r->call, fd, "ledger", LEDGER_FRAME_MAX) != 0)
+		return -1;
+	ipc_caller_on_dead(&r->call, ledger_gone);
+	return 0;
 }
 
 void record_event_init(struct ledger_event *ev, uint32_t type, uint32_t actor_kind,

@@ -39,7 +39,9 @@
 #ifndef LEDGER_PROTO_H
 #define LEDGER_PROTO_H
 
-enum {
+#include "platform/ipc_ranges.h"
+
+enum ledger_msg {
 	LEDGER_APPEND = 0x200,
 	LEDGER_APPENDED = 0x201,
 	LEDGER_APPEND_GROUP = 0x202,
@@ -66,6 +68,32 @@ enum {
 	LEDGER_GET_EVENTS = 0x248,
 	LEDGER_ERROR = 0x2ff,
 };
+_Static_assert(IPC_IN_RANGE(LEDGER_APPEND, IPC_RANGE_LEDGER), "LEDGER_APPEND outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_APPENDED, IPC_RANGE_LEDGER), "LEDGER_APPENDED outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_APPEND_GROUP, IPC_RANGE_LEDGER), "LEDGER_APPEND_GROUP outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_APPENDED_GROUP, IPC_RANGE_LEDGER), "LEDGER_APPENDED_GROUP outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_GET_REQUEST, IPC_RANGE_LEDGER), "LEDGER_GET_REQUEST outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_REQUEST, IPC_RANGE_LEDGER), "LEDGER_REQUEST outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_GET_EVENT, IPC_RANGE_LEDGER), "LEDGER_GET_EVENT outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_EVENT, IPC_RANGE_LEDGER), "LEDGER_EVENT outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_GET_CERT, IPC_RANGE_LEDGER), "LEDGER_GET_CERT outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_CERT, IPC_RANGE_LEDGER), "LEDGER_CERT outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_VIEW, IPC_RANGE_LEDGER), "LEDGER_VIEW outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_ROWS, IPC_RANGE_LEDGER), "LEDGER_ROWS outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_HEAD, IPC_RANGE_LEDGER), "LEDGER_HEAD outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_HEAD_IS, IPC_RANGE_LEDGER), "LEDGER_HEAD_IS outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_VERIFY, IPC_RANGE_LEDGER), "LEDGER_VERIFY outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_VERIFIED, IPC_RANGE_LEDGER), "LEDGER_VERIFIED outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_REVOKED_LIST, IPC_RANGE_LEDGER), "LEDGER_REVOKED_LIST outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_REVOKED_ROWS, IPC_RANGE_LEDGER), "LEDGER_REVOKED_ROWS outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_CRL_LATEST, IPC_RANGE_LEDGER), "LEDGER_CRL_LATEST outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_CRL_ROW, IPC_RANGE_LEDGER), "LEDGER_CRL_ROW outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_GET_EXTENSIONS, IPC_RANGE_LEDGER), "LEDGER_GET_EXTENSIONS outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_EVENTS, IPC_RANGE_LEDGER), "LEDGER_EVENTS outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_GET_PROP, IPC_RANGE_LEDGER), "LEDGER_GET_PROP outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_GET_EVENTS, IPC_RANGE_LEDGER), "LEDGER_GET_EVENTS outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_ERROR, IPC_RANGE_LEDGER), "LEDGER_ERROR outside its channel's range");
+
 
 /* LEDGER_ERROR codes. */
 enum {
