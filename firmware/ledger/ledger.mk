@@ -1,7 +1,7 @@
 # firmware/ledger/: ca-ledger, the only program that opens the Berkeley DB
 # environment, and libledger (the event model, rows, views, the store), which the
 # unit tests, the bench and caadm's read-only tools link too.
-LEDGER_MAIN_SRCS := firmware/ledger/main.c firmware/ledger/serve.c
+LEDGER_MAIN_SRCS := firmware/ledger/main.c
 LEDGER_SRCS := $(filter-out $(LEDGER_MAIN_SRCS),$(wildcard firmware/ledger/*.c))
 LEDGER_LIB  := $(LIB)/libledger.a
 LEDGER_BIN  := $(BIN)/ca-ledger

@@ -497,7 +497,7 @@ static void handle_get_events(struct service *s, struct ledger *l, const struct 
 	reply_events(s, m->hdr.id, &recs, n);
 }
 
-static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
+void ledger_handle(struct service *s, const struct ipc_msg *m, void *ctx)
 {
 	struct ledger *l = ctx;
 	struct ipc_wbuf w;
@@ -552,8 +552,14 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 	}
 }
 
+const struct ipc_rule *ledger_rules(size_t *n)
+{
+	*n = sizeof(rules) / sizeof(rules[0]);
+	return rules;
+}
+
 int ledger_serve(struct ledger *l, int fd, const char *peer, unsigned nthreads)
 {
 	return service_run(fd, peer, LEDGER_FRAME_MAX, rules, sizeof(rules) / sizeof(rules[0]),
-			   nthreads, handle, NULL, l);
+			   nthreads, ledger_handle, NULL, l);
 }

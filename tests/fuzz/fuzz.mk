@@ -95,10 +95,13 @@ $(FUZZ_CLIENT_LIB): $(call fuzz_objs,$(filter-out firmware/client/careq.c \
 $(call fuzz_objs,$(CLIENT_SRCS)): $(ASN1_TAB)
 FUZZ_LIBS_fuzz_careq := $(FUZZ_CLIENT_LIB) $(FUZZ_RPC_LIB) $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
 
+# ca-ledger's whitelist and handlers on a real ledger (what the custodian sends)
+FUZZ_LIBS_fuzz_ledger_serve := $(FUZZ_LEDGER_LIB) $(FUZZ_PLATFORM_LIB)
 # identity tokens as the custodian verifies them (what a worker may pass on)
 FUZZ_LIBS_fuzz_idtoken := $(FUZZ_IDENTITY_LIB) $(FUZZ_PLATFORM_LIB)
 
-FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record fuzz_rpc fuzz_careq fuzz_ntlm fuzz_idtoken
+FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record fuzz_ledger_serve fuzz_rpc fuzz_careq fuzz_ntlm \
+              fuzz_idtoken
 ifneq ($(strip $(X509_SRCS)),)
 FUZZ_NAMES += fuzz_x509_cert fuzz_x509_name fuzz_x509_csr fuzz_x509_crl fuzz_icpr
 endif
