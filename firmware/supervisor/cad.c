@@ -74,6 +74,10 @@ struct cad {
 	int epm_fd, icpr_fd, icpr_port, epm_port;
 	int enforce_encryption; /* ca.conf icpr_enforce_encryption (default 1) */
 	int allow_anonymous, no_rpc; /* ca.conf icpr_allow_anonymous, icpr_no_rpc (default 0) */
+	/* ca.conf's worker limits, passed on as "--option value" pairs (worker.h has
+	 * the defaults and the worker checks the values). */
+	char worker_limits[5][2][24];
+	int n_worker_limits;
 	int selftest;            /* --sandbox-selftest: the first worker's is pending */
 	int pin_fd;              /* as root: the PIN file, opened before the custodian drops */
 	uid_t cust_uid;          /* as root: the custodian's user and group */
@@ -194,7 +198,7 @@ static void start_worker(struct cad *c)
 {
 	char port[16], eport[16];
 	int pair[2], apair[2];
-	char *argv[24];
+	char *argv[40];
 	int n = 0;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
@@ -236,6 +240,10 @@ static void start_worker(struct cad *c)
 		argv[n++] = "--allow-anonymous";
 	if (c->no_rpc)
 		argv[n++] = "--no-rpc";
+	for (int i = 0; i < c->n_worker_limits; i++) {
+		argv[n++] = c->worker_limits[i][0];
+		argv[n++] = c->worker_limits[i][1];
+	}
 	if (c->selftest) {
 		argv[n++] = "--selftest-open";
 		argv[n++] = "/";
@@ -540,6 +548,37 @@ static int supervise(struct cad *c, const sigset_t *sigs)
 	return shutdown_all(c, 0);
 }
 
+/* ca.conf's connection limits and deadlines for the worker (its defaults in
+ * firmware/worker/worker.h): each is checked here, so that a bad value stops cad
+ * at start with the key named rather than the worker in a loop. */
+static void read_worker_limits(struct cad *c, const struct conf *conf)
+{
+	static const struct {
+		const char *key, *opt;
+		unsigned max;
+	} keys[] = {
+		{"worker_max_conns_icpr", "--max-conns-icpr", 64},
+		{"worker_max_conns_epm", "--max-conns-epm", 512},
+		{"worker_max_conns_per_address", "--max-conns-per-address", 1024},
+		{"worker_logon_deadline", "--logon-deadline", 3600},
+		{"worker_connection_deadline", "--connection-deadline", 86400},
+	};
+	char what[96];
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v = conf_get(conf, keys[i].key);
+
+		if (v == NULL)
+			continue;
+		snprintf(what, sizeof(what), "ca.conf %s", keys[i].key);
+		snprintf(c->worker_limits[c->n_worker_limits][0], sizeof(c->worker_limits[0][0]),
+			 "%s", keys[i].opt);
+		snprintf(c->worker_limits[c->n_worker_limits][1], sizeof(c->worker_limits[0][1]),
+			 "%u", conf_arg_uint(v, keys[i].max, what));
+		c->n_worker_limits++;
+	}
+}
+
 /* What cad itself needs from DATA/ca.conf (the operator's file). */
 static void read_config(struct cad *c)
 {
@@ -561,6 +600,7 @@ static void read_config(struct cad *c)
 		log_warnx("anonymous enrollment is allowed (icpr_allow_anonymous = 1 in ca.conf)");
 	v = conf_get(&conf, "icpr_no_rpc");
 	c->no_rpc = v != NULL && strcmp(v, "1") == 0;
+	read_worker_limits(c, &conf);
 }
 
 /* Refuses to start, with the path and the user named, when user uid/gid cannot

@@ -1,9 +1,19 @@
-/* One client connection: read with timeouts, feed the DCE/RPC state machine,
- * write what it says, dispatch complete calls. Runs on its own thread. */
+/* One client connection: read and write under deadlines, feed the DCE/RPC state
+ * machine, dispatch complete calls. Runs on its own thread.
+ *
+ * Deadlines (worker.h; ca.conf sets them): a whole PDU or fragmented call within
+ * WORKER_READ_TIMEOUT_MS of its first byte (a client trickling a byte at a time
+ * cannot hold a thread), WORKER_IDLE_TIMEOUT_MS between calls, a logon within the
+ * logon deadline where one is required, the whole connection within the
+ * connection deadline, and each answer written within WORKER_WRITE_TIMEOUT_MS (a
+ * client that never reads cannot block the thread in write()). */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "firmware/worker/ntlm.h"
@@ -28,25 +38,97 @@ void worker_ifaces_init(void)
 	worker_epm_iface.syntax.major = 3;
 }
 
-/* Waits for input up to the timeout that applies; 1 readable, 0 timed out. */
-static int wait_input(int fd, const struct rpc_conn *c)
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A connection's clocks: absolute CLOCK_MONOTONIC milliseconds, 0 for none. */
+struct deadlines {
+	int64_t conn;  /* the whole connection */
+	int64_t logon; /* a logon, while one is required and not made */
+	int64_t pdu;   /* the PDU or call in progress, from its first byte */
+};
+
+/* Milliseconds until the earliest deadline that applies (at least 0), the idle
+ * timeout between calls included; why names it. */
+static int remaining(const struct deadlines *d, int mid_call, int64_t now, const char **why)
+{
+	int64_t next = now + (mid_call ? WORKER_READ_TIMEOUT_MS : WORKER_IDLE_TIMEOUT_MS);
+
+	*why = mid_call ? "incomplete PDU" : "idle";
+	if (mid_call && d->pdu != 0 && d->pdu < next) {
+		next = d->pdu;
+		*why = "PDU deadline";
+	}
+	if (d->logon != 0 && d->logon < next) {
+		next = d->logon;
+		*why = "no logon within the logon deadline";
+	}
+	if (d->conn != 0 && d->conn < next) {
+		next = d->conn;
+		*why = "connection deadline";
+	}
+	return next > now ? (int)(next - now) : 0;
+}
+
+/* Waits for input until the deadline that applies; 1 readable, 0 timed out
+ * (*why says which deadline). */
+static int wait_input(int fd, const struct rpc_conn *c, struct deadlines *d, const char **why)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
-	int ms = rpc_conn_mid_call(c) ? WORKER_READ_TIMEOUT_MS : WORKER_IDLE_TIMEOUT_MS;
-	int rc;
+	int mid = rpc_conn_mid_call(c), rc;
+	int64_t now = now_ms();
 
-	while ((rc = poll(&p, 1, ms)) < 0 && errno == EINTR)
-		;
+	/* A PDU's clock starts with its first byte and runs until the call is whole. */
+	if (!mid)
+		d->pdu = 0;
+	else if (d->pdu == 0)
+		d->pdu = now + WORKER_READ_TIMEOUT_MS;
+	while ((rc = poll(&p, 1, remaining(d, mid, now, why))) < 0 && errno == EINTR)
+		now = now_ms();
 	return rc > 0;
 }
 
-void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const char *peer)
+/* Writes what the state machine has to send without ever blocking past the
+ * write deadline: bytes sent (> 0), or -1 (an error, or a client that does not
+ * read). */
+static ssize_t send_some(int fd, const uint8_t *p, size_t len)
+{
+	struct pollfd pf = {.fd = fd, .events = POLLOUT};
+
+	for (;;) {
+		ssize_t n = send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -1;
+		int rc = poll(&pf, 1, WORKER_WRITE_TIMEOUT_MS);
+		if (rc == 0)
+			return -1;
+		if (rc < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const char *peer,
+		       const struct slot_ref *ref)
 {
 	struct rpc_conn_config cfg;
 	struct worker_ntlm auth;
 	struct rpc_conn c;
 	struct rpc_event ev;
+	struct deadlines d = {0};
+	const char *why;
+	int marked = 0;
 	uint8_t buf[16384];
+	int64_t start = now_ms();
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.ifaces = port == PORT_EPM ? &worker_epm_iface : &worker_icpr_iface;
@@ -59,21 +141,31 @@ void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const ch
 	}
 	if (rpc_conn_init(&c, &cfg) != 0)
 		fatalx("bad DCE/RPC configuration");
+	d.conn = start + (int64_t)w->conn_deadline_s * 1000;
+	/* Where a call needs a logon, a connection without one is only a place
+	 * held: it gets the logon deadline. */
+	if (port == PORT_ICPR && (w->enforce_encryption || !w->allow_anonymous))
+		d.logon = start + (int64_t)w->logon_deadline_s * 1000;
 	for (;;) {
 		ssize_t n;
 
+		/* Logged on: no logon deadline, and never evicted for a newcomer. */
+		if (!marked && auth.established) {
+			marked = 1;
+			d.logon = 0;
+			slots_authenticated(&w->slots, ref);
+		}
 		switch (rpc_conn_next(&c, &ev)) {
 		case RPC_EV_SEND:
-			n = write(fd, ev.data, ev.len);
-			if (n < 0 && errno == EINTR)
-				n = 0;
-			if (n < 0)
+			if ((n = send_some(fd, ev.data, ev.len)) < 0) {
+				log_info("%s: the answer could not be written in time: closing", peer);
 				goto done;
+			}
 			rpc_conn_sent(&c, (size_t)n);
 			break;
 		case RPC_EV_NEED_INPUT:
-			if (!wait_input(fd, &c)) {
-				log_info("%s: timed out", peer);
+			if (!wait_input(fd, &c, &d, &why)) {
+				log_info("%s: timed out (%s)", peer, why);
 				goto done;
 			}
 			n = read(fd, buf, sizeof(buf));

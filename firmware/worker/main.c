@@ -4,14 +4,17 @@
  *   ca-worker --fd N --epm-fd N --icpr-fd N --icpr-port P [--epm-port P]
  *             [--auth-fd N] [--user U --chroot DIR]
  *             [--no-enforce-encryption] [--allow-anonymous] [--no-rpc]
- *             [--selftest-open PATH]
+ *             [--max-conns-icpr N] [--max-conns-epm N] [--max-conns-per-address N]
+ *             [--logon-deadline S] [--connection-deadline S] [--selftest-open PATH]
  *
  * --auth-fd is the channel to ca-auth (NTLM logons); without it NTLM binds are
  * refused. --allow-anonymous accepts calls without a logon (icpr_allow_anonymous);
  * --no-rpc refuses every CertServerRequest (IF_NORPCICERTREQUEST).
  *
  * It asks the custodian for the CA certificate and chain, enters the sandbox, and
- * serves each connection on its own thread (at most WORKER_MAX_CONNS at once).
+ * serves each connection on its own thread, within the pools of slots.h (MS-ICPR
+ * and the endpoint mapper apart, a share per client address, the oldest
+ * connection without a logon evicted when full).
  * --selftest-open tries to open PATH after the sandbox is up: the tests use it to
  * show that the seccomp filter kills the worker. */
 #include <arpa/inet.h>
@@ -43,6 +46,8 @@ struct opts {
 	unsigned icpr_port, epm_port;
 	const char *user, *chroot_dir, *selftest_open;
 	int enforce, allow_anonymous, no_rpc;
+	struct slots_config slots;
+	unsigned logon_deadline_s, conn_deadline_s;
 };
 
 struct job {
@@ -50,10 +55,8 @@ struct job {
 	int fd;
 	enum worker_port port;
 	char peer[64];
+	struct slot_ref ref;
 };
-
-static pthread_mutex_t conns_mu = PTHREAD_MUTEX_INITIALIZER;
-static unsigned conns;
 
 static void __attribute__((noreturn)) usage(void)
 {
@@ -71,13 +74,20 @@ static void parse(int argc, char **argv, struct opts *o)
 		{"chroot", 1, 0, 'c'},
 		{"no-enforce-encryption", 0, 0, 'n'}, {"selftest-open", 1, 0, 's'},
 		{"auth-fd", 1, 0, 'a'}, {"allow-anonymous", 0, 0, 'A'}, {"no-rpc", 0, 0, 'R'},
-		{0, 0, 0, 0},
+		{"max-conns-icpr", 1, 0, 'I'}, {"max-conns-epm", 1, 0, 'E'},
+		{"max-conns-per-address", 1, 0, 'M'}, {"logon-deadline", 1, 0, 'L'},
+		{"connection-deadline", 1, 0, 'D'}, {0, 0, 0, 0},
 	};
 	int ch;
 
 	memset(o, 0, sizeof(*o));
 	o->fd = o->epm_fd = o->icpr_fd = o->auth_fd = -1;
 	o->enforce = 1;
+	o->slots.pool[PORT_EPM] = WORKER_MAX_EPM_CONNS;
+	o->slots.pool[PORT_ICPR] = WORKER_MAX_CONNS;
+	o->slots.per_address = WORKER_MAX_PER_ADDRESS;
+	o->logon_deadline_s = WORKER_LOGON_DEADLINE_S;
+	o->conn_deadline_s = WORKER_CONN_DEADLINE_S;
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'f': o->fd = conf_arg_fd(optarg); break;
@@ -92,6 +102,17 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'a': o->auth_fd = conf_arg_fd(optarg); break;
 		case 'A': o->allow_anonymous = 1; break;
 		case 'R': o->no_rpc = 1; break;
+		/* MS-ICPR's pool stays within ca-auth's contexts: one per connection. */
+		case 'I': o->slots.pool[PORT_ICPR] = conf_arg_uint(optarg, AUTH_MAX_CONTEXTS,
+								   "--max-conns-icpr"); break;
+		case 'E': o->slots.pool[PORT_EPM] = conf_arg_uint(optarg, 512,
+								  "--max-conns-epm"); break;
+		case 'M': o->slots.per_address = conf_arg_uint(optarg, SLOTS_MAX,
+							       "--max-conns-per-address"); break;
+		case 'L': o->logon_deadline_s = conf_arg_uint(optarg, 3600,
+							      "--logon-deadline"); break;
+		case 'D': o->conn_deadline_s = conf_arg_uint(optarg, 86400,
+							     "--connection-deadline"); break;
 		default: usage();
 		}
 	}
@@ -173,15 +194,15 @@ static void *conn_main(void *arg)
 {
 	struct job *j = arg;
 
-	worker_serve_conn(j->w, j->fd, j->port, j->peer);
+	worker_serve_conn(j->w, j->fd, j->port, j->peer, &j->ref);
+	/* The slot first: once it is free, an eviction can no longer shut down this
+	 * descriptor number, which close() hands to the next connection. */
+	slots_release(&j->w->slots, &j->ref);
 	close(j->fd);
 	free(j);
 	/* wolfSSL's FP_ECC fixed-point cache is per thread (up to ~12 MiB): it goes
 	 * with the thread, or every connection leaks it. */
 	wc_ecc_fp_free();
-	pthread_mutex_lock(&conns_mu);
-	conns--;
-	pthread_mutex_unlock(&conns_mu);
 	return NULL;
 }
 
@@ -192,26 +213,29 @@ static void accept_one(struct worker *w, int lfd, enum worker_port port)
 	pthread_attr_t attr;
 	pthread_t t;
 	struct job *j;
-	int fd = accept4(lfd, (struct sockaddr *)&sa, &sl, SOCK_CLOEXEC);
+	struct slot_ref ref;
+	int evicted, fd = accept4(lfd, (struct sockaddr *)&sa, &sl, SOCK_CLOEXEC);
+	uint32_t addr;
 
 	if (fd < 0)
 		return;
-	pthread_mutex_lock(&conns_mu);
-	if (conns == WORKER_MAX_CONNS) {
-		pthread_mutex_unlock(&conns_mu);
-		close(fd); /* over the limit: the client retries */
+	addr = sa.sin_family == AF_INET ? sa.sin_addr.s_addr : 0;
+	if (slots_admit(&w->slots, port, addr, fd, &ref, &evicted) != 0) {
+		close(fd); /* every place is held by a logged-on client: it retries */
 		return;
 	}
-	conns++;
-	pthread_mutex_unlock(&conns_mu);
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		fatalx("out of memory");
 	j->w = w;
 	j->fd = fd;
 	j->port = port;
+	j->ref = ref;
 	if (sa.sin_family != AF_INET || inet_ntop(AF_INET, &sa.sin_addr, j->peer,
 						  sizeof(j->peer)) == NULL)
 		snprintf(j->peer, sizeof(j->peer), "unknown");
+	if (evicted)
+		log_info("%s: %s pool full: the oldest connection without a logon was closed",
+			 j->peer, port == PORT_EPM ? "endpoint-mapper" : "MS-ICPR");
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	if (pthread_create(&t, &attr, conn_main, j) != 0)
@@ -249,6 +273,11 @@ int main(int argc, char **argv)
 	w.enforce_encryption = o.enforce;
 	w.allow_anonymous = o.allow_anonymous;
 	w.no_rpc = o.no_rpc;
+	w.logon_deadline_s = o.logon_deadline_s;
+	w.conn_deadline_s = o.conn_deadline_s;
+	if (slots_init(&w.slots, &o.slots) != 0)
+		fatalx("connection pools of %u and %u places are not allowed",
+		       o.slots.pool[PORT_EPM], o.slots.pool[PORT_ICPR]);
 	if (ipc_caller_start(&w.custodian, o.fd, "custodian", CUST_SUBMIT_MAX) != 0)
 		fatalx("cannot start the custodian channel");
 	ipc_caller_on_dead(&w.custodian, upstream_gone);

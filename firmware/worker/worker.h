@@ -10,12 +10,20 @@
 #include <stdint.h>
 
 #include "firmware/rpc/conn.h"
+#include "firmware/worker/slots.h"
 #include "firmware/x509/x509.h"
 #include "platform/ipc_call.h"
 
-#define WORKER_MAX_CONNS 64
+/* Connection limits and deadlines: defaults, each settable in ca.conf (cad passes
+ * them; firmware/supervisor/README.md names the keys). */
+#define WORKER_MAX_CONNS 64          /* MS-ICPR pool (at most AUTH_MAX_CONTEXTS) */
+#define WORKER_MAX_EPM_CONNS 32      /* endpoint-mapper pool */
+#define WORKER_MAX_PER_ADDRESS 32    /* per client address, in each pool */
 #define WORKER_IDLE_TIMEOUT_MS 60000 /* between calls */
-#define WORKER_READ_TIMEOUT_MS 10000 /* inside a PDU or a fragmented call */
+#define WORKER_READ_TIMEOUT_MS 10000 /* a whole PDU or fragmented call, from its first byte */
+#define WORKER_WRITE_TIMEOUT_MS 10000 /* a client that does not read its answer */
+#define WORKER_LOGON_DEADLINE_S 10   /* from accept to a logon, where one is required */
+#define WORKER_CONN_DEADLINE_S 300   /* a whole connection */
 #define WORKER_MAX_CHAIN 8
 
 enum worker_port { PORT_EPM, PORT_ICPR };
@@ -34,10 +42,13 @@ struct worker {
 	int enforce_encryption;                /* IF_ENFORCEENCRYPTICERTREQUEST */
 	int no_rpc;                            /* IF_NORPCICERTREQUEST: ICPR is off */
 	int allow_anonymous;                   /* icpr_allow_anonymous: no logon needed */
+	struct slots slots;                    /* connection pools (slots.h) */
+	unsigned logon_deadline_s, conn_deadline_s;
 };
 
-/* One accepted connection, served on its own thread (conn.c). */
-void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const char *peer);
+/* One accepted connection, served on its own thread (conn.c); ref is its slot. */
+void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const char *peer,
+		       const struct slot_ref *ref);
 
 /* CertServerRequest (icpr.c): answers the delivered call on c; a is the
  * connection's NTLM provider (its logon, if any). */

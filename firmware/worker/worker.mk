@@ -1,12 +1,20 @@
-# firmware/worker/: ca-worker, the sandboxed network-facing process.
-WORKER_SRCS := $(wildcard firmware/worker/*.c)
+# firmware/worker/: ca-worker, the sandboxed network-facing process: libworker
+# (connection slots, the connection loop, the calls, NTLM via ca-auth, the
+# sandbox), which the unit tests link, and a small main.c.
+WORKER_MAIN_SRCS := firmware/worker/main.c
+WORKER_SRCS := $(filter-out $(WORKER_MAIN_SRCS),$(wildcard firmware/worker/*.c))
+WORKER_LIB  := $(LIB)/libworker.a
 WORKER_BIN  := $(BIN)/ca-worker
 
-$(WORKER_BIN): $(call objs,$(WORKER_SRCS)) $(RPC_LIB) $(ICPR_LIB) $(X509_LIB) $(ASN1_LIB) \
-		$(PLATFORM_LIB)
+$(WORKER_LIB): $(call objs,$(WORKER_SRCS))
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(call objs,$(WORKER_SRCS)) -Wl,--start-group $(RPC_LIB) \
-		$(ICPR_LIB) $(X509_LIB) $(ASN1_LIB) $(PLATFORM_LIB) -Wl,--end-group \
-		-lwolfssl -ltasn1 -lseccomp -lpthread
+	rm -f $@ && ar rcs $@ $^
+
+$(WORKER_BIN): $(call objs,$(WORKER_MAIN_SRCS)) $(WORKER_LIB) $(RPC_LIB) $(ICPR_LIB) \
+		$(X509_LIB) $(ASN1_LIB) $(PLATFORM_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(call objs,$(WORKER_MAIN_SRCS)) -Wl,--start-group \
+		$(WORKER_LIB) $(RPC_LIB) $(ICPR_LIB) $(X509_LIB) $(ASN1_LIB) $(PLATFORM_LIB) \
+		-Wl,--end-group -lwolfssl -ltasn1 -lseccomp -lpthread
 
 ALL_BINS += $(WORKER_BIN)
