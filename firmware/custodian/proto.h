@@ -50,7 +50,8 @@ enum cust_msg {
 	CUST_RETRIEVE = 0x122,
 	CUST_AUTH_EVENT = 0x130,
 	CUST_ERROR = 0x1ff,
-	CUST_CTL_WORKER = 0x180, /* cad -> custodian: a worker channel (descriptor attached) */
+	CUST_CTL_WORKER = 0x180, /* cad -> custodian: a worker channel (descriptor attached),
+				  * payload its identity-token key (IDTOKEN_KEY_LEN bytes) */
 };
 _Static_assert(IPC_IN_RANGE(CUST_GET_CA, IPC_RANGE_CUST), "CUST_GET_CA outside its channel's range");
 _Static_assert(IPC_IN_RANGE(CUST_CA_INFO, IPC_RANGE_CUST), "CUST_CA_INFO outside its channel's range");

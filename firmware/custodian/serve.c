@@ -188,7 +188,9 @@ static void journal_violation(struct service *s, const char *why, void *ctx)
 static int serve_workers(int control_fd, const struct ipc_rule *rules, size_t n_rules,
 			 uint32_t max, unsigned nthreads, struct server *srv)
 {
-	static const struct ipc_rule ctl_rules[] = {{CUST_CTL_WORKER, 1u << ST_READY, 0, 0, 1}};
+	/* The worker's channel (the descriptor) and its identity-token key. */
+	static const struct ipc_rule ctl_rules[] = {
+		{CUST_CTL_WORKER, 1u << ST_READY, IDTOKEN_KEY_LEN, IDTOKEN_KEY_LEN, 1}};
 	struct ipc_chan ctl;
 	char err[256];
 
@@ -204,8 +206,14 @@ static int serve_workers(int control_fd, const struct ipc_rule *rules, size_t n_
 		if (ipc_check(ctl_rules, 1, ST_READY, &ctl, &m, err, sizeof(err)) == NULL)
 			fatalx("protocol violation: %s", err);
 		log_info("serving a new worker channel");
+		memcpy(srv->submit.id_key, m.data, IDTOKEN_KEY_LEN);
+		srv->submit.have_id_key = 1;
+		explicit_bzero(m.data, m.hdr.len);
 		service_run_hooked(m.fd, "worker", max, rules, n_rules, nthreads, handle, is_inline,
 				   srv, 0, journal_violation);
+		/* That worker's tokens die with its channel. */
+		explicit_bzero(srv->submit.id_key, sizeof(srv->submit.id_key));
+		srv->submit.have_id_key = 0;
 		ipc_msg_free(&m); /* closes the worker's channel */
 	}
 	ipc_chan_free(&ctl);

@@ -5,6 +5,7 @@
 
 #include "firmware/custodian/ca.h"
 #include "firmware/custodian/record.h"
+#include "firmware/identity/idtoken.h"
 #include "platform/service.h"
 
 /* The standalone policy (DATA/ca.conf): policy = pend (every request waits for a
@@ -36,6 +37,11 @@ struct submit_ctx {
 	struct record *rec;
 	struct policy policy;
 	struct props *props; /* the CA's properties (CDP/AIA); NULL: ca.conf's */
+	/* The identity-token key of the worker being served (firmware/identity):
+	 * cad makes one for each worker start and sends it with the worker's
+	 * channel; wiped when that channel ends. */
+	uint8_t id_key[IDTOKEN_KEY_LEN];
+	int have_id_key;
 };
 
 /* What an issuance decided: the disposition recorded, and the certificate when

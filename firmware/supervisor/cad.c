@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
@@ -52,6 +53,7 @@
 #include "firmware/custodian/admin_proto.h"
 #include "firmware/operator/operator.h"
 #include "firmware/custodian/proto.h"
+#include "firmware/identity/idtoken.h"
 #include "platform/conf.h"
 #include "platform/ipc.h"
 #include "platform/log.h"
@@ -85,6 +87,7 @@ struct cad {
 	struct ipc_chan control; /* to the custodian */
 	pid_t ledger, custodian, worker, auth;
 	char admin_path[PATH_MAX]; /* the console's socket, removed at the end */
+	uint8_t id_key[IDTOKEN_KEY_LEN]; /* the current worker's token key (start_worker) */
 };
 
 static int stopping; /* SIGTERM or SIGINT taken by supervise() */
@@ -199,13 +202,18 @@ static void start_worker(struct cad *c)
 	char port[16], eport[16];
 	int pair[2], apair[2];
 	char *argv[40];
-	int n = 0;
+	int n = 0, rc;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
 		fatal("socketpair");
-	/* The custodian's end first: it serves the worker from its first frame. A
-	 * custodian that is gone will be reaped and restarted, the worker with it. */
-	if (ipc_send(&c->control, CUST_CTL_WORKER, 0, NULL, 0, pair[1]) != 0) {
+	/* The custodian's end first: it serves the worker from its first frame. With
+	 * it goes the key of this worker's identity tokens (firmware/identity), new
+	 * for each start: tokens a worker saw die with it. A custodian that is gone
+	 * will be reaped and restarted, the worker with it. */
+	if (getrandom(c->id_key, sizeof(c->id_key), 0) != (ssize_t)sizeof(c->id_key))
+		fatal("getrandom");
+	rc = ipc_send(&c->control, CUST_CTL_WORKER, 0, c->id_key, sizeof(c->id_key), pair[1]);
+	if (rc != 0) {
 		log_warn("cannot hand the worker's channel to the custodian");
 		close(pair[0]);
 		close(pair[1]);
