@@ -55,10 +55,21 @@ unmount_root() {
     done
 }
 
+# Removes the root, but never through a mount: with /dev still mounted, rm -rf
+# would delete the host's device nodes.
+remove_root() {
+    unmount_root
+    if grep -q " $root/" /proc/mounts; then
+        echo "check-fresh: $root still has mounts; not removing it" >&2
+        return 1
+    fi
+    rm -rf --one-file-system "$root"
+}
+
 run_pid=
 cleanup() {
     # make run's QEMU and its probe, if still there (a process group of its own).
-    [ -z "$run_pid" ] || kill -TERM -- "-$run_pid" 2>/dev/null || true
+    [ -z "$run_pid" ] || kill -TERM "-$run_pid" 2>/dev/null || true
     unmount_root
 }
 trap cleanup EXIT INT TERM
@@ -78,8 +89,7 @@ if [ ! -s "$work/minbase.tar" ]; then
     mv "$work/minbase.tar.tmp" "$work/minbase.tar"
     rm -rf "$work/base"
 fi
-unmount_root
-rm -rf "$root"
+remove_root
 mkdir -p "$root"
 tar -C "$root" -xf "$work/minbase.tar"
 # What a booted machine has and a bare chroot lacks: the kernel's file systems, a
@@ -163,15 +173,21 @@ case " $steps " in *" run "*)
         tail -30 "$work/run.log"
         cat "$work/enroll.log" 2>/dev/null || true
     fi
-    kill -TERM -- "-$run_pid" 2>/dev/null || true
+    # (dash's kill takes no "--": a negative number is the process group)
+    kill -TERM "-$run_pid" 2>/dev/null || true
     wait $run_pid 2>/dev/null || true
     run_pid=
 esac
 
+# What the newcomer's machine holds now: packages, checkout, builds, image.
+printf '%-34s %6s   %s\n' "disk used by the fresh root" "" \
+    "$(du -sx --block-size=1M "$root" 2>/dev/null | cut -f1) MiB (minbase: $(du -s --block-size=1M "$work/minbase.tar" | cut -f1) MiB)" |
+    tee -a "$results"
 echo "check-fresh: commit $commit, results in $results, logs in $work"
 cat "$results"
-unmount_root
 if [ $failed = 0 ] && [ "${FRESH_KEEP:-0}" != 1 ]; then
-    rm -rf "$root"
+    remove_root
+else
+    unmount_root
 fi
 exit $failed
