@@ -2,7 +2,7 @@
 # project library (static archives: only what a test uses is pulled in) and the
 # shared test support in tests/unit/support/.
 PROJECT_LIBS := $(RPC_LIB) $(ICPR_LIB) $(LEDGER_LIB) $(OPERATOR_LIB) $(X509_LIB) $(HSM_LIB) $(ASN1_LIB) $(PLATFORM_LIB)
-SYS_LIBS     := -lp11-kit -lwolfssl -ltasn1 -ldb-5.3 -lpthread
+SYS_LIBS     := -lp11-kit -lwolfssl -ltasn1 -ldb-5.3 -lseccomp -lpthread
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(TBIN)/%,$(UNIT_SRCS))
 TSUPPORT_OBJS := $(call objs,$(wildcard tests/unit/support/*.c))
