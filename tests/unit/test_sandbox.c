@@ -46,7 +46,7 @@ static int try(enum attempt a, pid_t parent)
 {
 	struct clone_args ca;
 	pthread_t t;
-	long rc;
+	long rc = -1;
 
 	switch (a) {
 	case THREAD:
