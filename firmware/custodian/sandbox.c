@@ -28,10 +28,12 @@
  *     glibc installs for its first thread), malloc (mmap, munmap, mprotect,
  *     madvise, mremap, brk), leaving (munlock of the PIN's page, exit_group).
  *
- * Recovery from a lost HSM (hsm/pool.c) runs C_Initialize and C_Login again;
- * what those made at start-up (getdents64 and lseek over the token directory,
- * ftruncate of a token file at login,
- * besides the above) is allowed too. */
+ * Recovery from a lost HSM (hsm/pool.c: sessions reopened, login redone, and
+ * after a device error C_Finalize, C_Initialize and the slot found again), which
+ * the suites never cause, is driven under this filter by
+ * tests/unit/test_custodian_sandbox.c: it needs getdents64 and lseek (SoftHSM
+ * reads its token directory) and ftruncate (a token file rewritten at login)
+ * besides the above; without any of the three the test's child is killed. */
 #include "config.h"
 #include "firmware/custodian/sandbox.h"
 #include "platform/sandbox.h"

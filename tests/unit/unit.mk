@@ -9,5 +9,9 @@ TSUPPORT_OBJS := $(call objs,$(wildcard tests/unit/support/*.c))
 
 $(TBIN)/test_%: $(OBJ)/tests/unit/test_%.o $(TSUPPORT_OBJS) $(PROJECT_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(TSUPPORT_OBJS) -Wl,--start-group $(PROJECT_LIBS) \
-		-Wl,--end-group $(SYS_LIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_OBJS) $(TSUPPORT_OBJS) -Wl,--start-group \
+		$(PROJECT_LIBS) -Wl,--end-group $(SYS_LIBS) -lcmocka
+
+# A daemon's own objects a test links besides the libraries.
+$(TBIN)/test_custodian_sandbox: UNIT_EXTRA_OBJS := $(OBJ)/firmware/custodian/sandbox.o
+$(TBIN)/test_custodian_sandbox: $(OBJ)/firmware/custodian/sandbox.o
