@@ -74,7 +74,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		{"icpr-port", 1, 0, 'p'}, {"epm-port", 1, 0, 'P'}, {"user", 1, 0, 'u'},
 		{"chroot", 1, 0, 'c'},
 		{"no-enforce-encryption", 0, 0, 'n'}, {"selftest-open", 1, 0, 's'},
-		{"selftest-clone", 1, 0, 'C'}, {"auth-fd", 1, 0, 'a'}, {"allow-anonymous", 0, 0, 'A'}, {"no-rpc", 0, 0, 'R'},
+		{"selftest-clone", 1, 0, 'C'}, {"auth-fd", 1, 0, 'a'},
+		{"allow-anonymous", 0, 0, 'A'}, {"no-rpc", 0, 0, 'R'},
 		{0, 0, 0, 0},
 	};
 	int ch;
