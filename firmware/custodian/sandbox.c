@@ -7,7 +7,7 @@
  * program, making a socket or a connection, tracing or signalling another
  * process, forking, entering a namespace or changing its credentials.
  *
- * Measured (make BUILD=build/measure with CONFIG_SECCOMP_LOG, cad and the
+ * Measured (platform/seccomp-measure.sh: a CONFIG_SECCOMP_LOG build, cad and the
  * directly run ca-custodian under `strace -f`, the calls a serving custodian
  * made after its seccomp() counted per program) over test_icpr, test_admin,
  * test_crl_scale, test_custodian_*, test_careq, test_ntlm, test_ledger_* (method:

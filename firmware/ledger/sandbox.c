@@ -7,7 +7,7 @@
  * namespace or changing its credentials. It can still read and write files as
  * its user, which owns DATA/ledger and its region directory and nothing else.
  *
- * Measured (make BUILD=build/measure with CONFIG_SECCOMP_LOG, cad and the
+ * Measured (platform/seccomp-measure.sh: a CONFIG_SECCOMP_LOG build, cad and the
  * directly run ca-ledger under `strace -f`, the calls a serving ledger made
  * after its seccomp() counted per program) over test_ledger_basic,
  * test_ledger_crash, test_ledger_disk_full, test_ledger_tamper, test_crl_scale,
