@@ -450,6 +450,10 @@ static void read_config(struct cad *c)
 		log_warnx("anonymous enrollment is allowed (icpr_allow_anonymous = 1 in ca.conf)");
 	v = conf_get(&conf, "icpr_no_rpc");
 	c->no_rpc = v != NULL && strcmp(v, "1") == 0;
+#ifdef CONFIG_SECCOMP_LOG
+	log_warnx("built with CONFIG_SECCOMP_LOG: the seccomp filters log forbidden calls "
+		  "instead of killing (for measuring an allow-list, never for an appliance)");
+#endif
 }
 
 /* Refuses to start, with the path and the user named, when user uid/gid cannot
