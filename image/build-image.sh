@@ -18,6 +18,12 @@ mkdir -p "$img"
 img=$(cd "$img" && pwd)
 kernel=$img/kernel
 [ -e "$kernel/vmlinuz" ] || { echo "build-image: no $kernel/vmlinuz (fetch-kernel.sh)" >&2; exit 1; }
+# A build whose seccomp filters only log (Kconfig SECCOMP_LOG, for measuring an
+# allow-list) confines nothing: it never becomes an appliance.
+if grep -q '^#define CONFIG_SECCOMP_LOG' "$build/config.h" 2>/dev/null; then
+    echo "build-image: $build is a CONFIG_SECCOMP_LOG build (filters log, never kill)" >&2
+    exit 1
+fi
 if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
     SOURCE_DATE_EPOCH=$(git -C "$top" log -1 --format=%ct 2>/dev/null || echo 1)
 fi

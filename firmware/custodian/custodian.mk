@@ -7,6 +7,6 @@ $(CUSTODIAN_BIN): $(call objs,$(CUSTODIAN_SRCS)) $(LEDGER_LIB) $(X509_LIB) $(HSM
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(call objs,$(CUSTODIAN_SRCS)) -Wl,--start-group $(LEDGER_LIB) $(X509_LIB) \
 		$(OPERATOR_LIB) $(HSM_LIB) $(ASN1_LIB) $(PLATFORM_LIB) -Wl,--end-group \
-		-lp11-kit -lwolfssl -ltasn1 -lpthread
+		-lp11-kit -lwolfssl -ltasn1 -lseccomp -lpthread
 
 ALL_BINS += $(CUSTODIAN_BIN)

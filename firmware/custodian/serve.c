@@ -2,6 +2,7 @@
  * and checks the frames against the whitelist below; nthreads workers decode,
  * apply the checks, build, lint, sign and answer. */
 #include "firmware/custodian/serve.h"
+#include "firmware/custodian/sandbox.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -263,6 +264,11 @@ int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger
 				control_fd >= 0 && crl_auto(ca), err, sizeof(err)) != 0)
 			refuse_to_start("%s", err);
 	}
+	/* Start-up is over: the token is logged in, the files read, the peers'
+	 * channels and the console's socket open. From here on the custodian parses
+	 * what peers send (request bytes included) under its own allow-list. */
+	if (custodian_sandbox(err, sizeof(err)) != 0)
+		fatalx("refusing to serve unconfined: %s", err);
 	if (control_fd >= 0)
 		rc = serve_workers(control_fd, rules, n_rules, max, nthreads, &srv);
 	else

@@ -28,6 +28,7 @@
 #include <wolfssl/wolfcrypt/asn_public.h>
 
 #include "config.h"
+#include "firmware/ledger/sandbox.h"
 #include "firmware/ledger/serve.h"
 #include "platform/atomicfile.h"
 #include "platform/conf.h"
@@ -282,6 +283,7 @@ int main(int argc, char **argv)
 	struct opts o;
 	const char *verb;
 	struct ledger *l;
+	char err[256];
 	int rc;
 
 	log_init("ca-ledger");
@@ -302,6 +304,10 @@ int main(int argc, char **argv)
 		fatalx("serve needs --fd N (the IPC descriptor)");
 	lock_or_die(&o);
 	l = open_or_die(&o);
+	/* The environment is open (recovered if it had to be): what follows answers
+	 * the custodian under the ledger's own allow-list. */
+	if (ledger_sandbox(err, sizeof(err)) != 0)
+		fatalx("refusing to serve unconfined: %s", err);
 	rc = ledger_serve(l, o.fd, "custodian", o.threads);
 	ledger_close(l);
 	return rc == 0 ? 0 : 1;

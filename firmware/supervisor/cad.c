@@ -609,6 +609,10 @@ static void read_config(struct cad *c)
 	v = conf_get(&conf, "icpr_no_rpc");
 	c->no_rpc = v != NULL && strcmp(v, "1") == 0;
 	read_worker_limits(c, &conf);
+#ifdef CONFIG_SECCOMP_LOG
+	log_warnx("built with CONFIG_SECCOMP_LOG: the seccomp filters log forbidden calls "
+		  "instead of killing (for measuring an allow-list, never for an appliance)");
+#endif
 }
 
 /* Refuses to start, with the path and the user named, when user uid/gid cannot

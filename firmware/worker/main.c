@@ -5,7 +5,8 @@
  *             [--auth-fd N] [--user U --chroot DIR]
  *             [--no-enforce-encryption] [--allow-anonymous] [--no-rpc]
  *             [--max-conns-icpr N] [--max-conns-epm N] [--max-conns-per-address N]
- *             [--logon-deadline S] [--connection-deadline S] [--selftest-open PATH]
+ *             [--logon-deadline S] [--connection-deadline S]
+ *             [--selftest-open PATH] [--selftest-clone fork|newuser|clone3|thread]
  *
  * --auth-fd is the channel to ca-auth (NTLM logons); without it NTLM binds are
  * refused. --allow-anonymous accepts calls without a logon (icpr_allow_anonymous);
@@ -15,8 +16,10 @@
  * serves each connection on its own thread, within the pools of slots.h (MS-ICPR
  * and the endpoint mapper apart, a share per client address, the oldest
  * connection without a logon evicted when full).
- * --selftest-open tries to open PATH after the sandbox is up: the tests use it to
- * show that the seccomp filter kills the worker. */
+ * --selftest-open tries to open PATH (read-write) after the sandbox is up, and
+ * --selftest-clone makes a process or a thread: the tests use them to show that
+ * the seccomp filter kills the worker for an open, a fork or a clone into a new
+ * user namespace, that clone3 fails with ENOSYS, and that threads still work. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/sched.h>
 
 #include <malloc.h>
 #include <wolfssl/options.h>
@@ -44,7 +49,7 @@
 struct opts {
 	int fd, epm_fd, icpr_fd, auth_fd;
 	unsigned icpr_port, epm_port;
-	const char *user, *chroot_dir, *selftest_open;
+	const char *user, *chroot_dir, *selftest_open, *selftest_clone;
 	int enforce, allow_anonymous, no_rpc;
 	struct slots_config slots;
 	unsigned logon_deadline_s, conn_deadline_s;
@@ -73,7 +78,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		{"icpr-port", 1, 0, 'p'}, {"epm-port", 1, 0, 'P'}, {"user", 1, 0, 'u'},
 		{"chroot", 1, 0, 'c'},
 		{"no-enforce-encryption", 0, 0, 'n'}, {"selftest-open", 1, 0, 's'},
-		{"auth-fd", 1, 0, 'a'}, {"allow-anonymous", 0, 0, 'A'}, {"no-rpc", 0, 0, 'R'},
+		{"selftest-clone", 1, 0, 'C'}, {"auth-fd", 1, 0, 'a'},
+		{"allow-anonymous", 0, 0, 'A'}, {"no-rpc", 0, 0, 'R'},
 		{"max-conns-icpr", 1, 0, 'I'}, {"max-conns-epm", 1, 0, 'E'},
 		{"max-conns-per-address", 1, 0, 'M'}, {"logon-deadline", 1, 0, 'L'},
 		{"connection-deadline", 1, 0, 'D'}, {0, 0, 0, 0},
@@ -99,6 +105,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'c': o->chroot_dir = optarg; break;
 		case 'n': o->enforce = 0; break;
 		case 's': o->selftest_open = optarg; break;
+		case 'C': o->selftest_clone = optarg; break;
 		case 'a': o->auth_fd = conf_arg_fd(optarg); break;
 		case 'A': o->allow_anonymous = 1; break;
 		case 'R': o->no_rpc = 1; break;
@@ -252,6 +259,44 @@ static void upstream_gone(const char *why)
 	fatalx("%s: exiting so that cad restarts the worker", why);
 }
 
+static void *selftest_thread(void *arg)
+{
+	return arg;
+}
+
+/* --selftest-clone KIND, after the sandbox: "fork" and "newuser" (a clone into a
+ * new user namespace) must be killed by the filter; "clone3" must fail with
+ * ENOSYS; "thread" (pthread_create, as every connection does) must work. Each
+ * that is not killed ends the worker with a line saying what happened. */
+static void __attribute__((noreturn)) selftest_clone(const char *kind)
+{
+	struct clone_args ca;
+	pthread_t t;
+	long rc;
+
+	if (strcmp(kind, "fork") == 0) {
+		rc = fork();
+	} else if (strcmp(kind, "newuser") == 0) {
+		rc = syscall(SYS_clone, (unsigned long)(CLONE_NEWUSER | SIGCHLD), 0, 0, 0, 0);
+	} else if (strcmp(kind, "clone3") == 0) {
+		memset(&ca, 0, sizeof(ca));
+		ca.flags = CLONE_NEWUSER;
+		ca.exit_signal = SIGCHLD;
+		rc = syscall(SYS_clone3, &ca, sizeof(ca));
+	} else if (strcmp(kind, "thread") == 0) {
+		rc = pthread_create(&t, NULL, selftest_thread, NULL);
+		if (rc == 0)
+			pthread_join(t, NULL);
+		fatalx("selftest: thread %s", rc == 0 ? "made and joined" : strerror((int)rc));
+	} else {
+		fatalx("selftest: unknown clone kind %s", kind);
+	}
+	if (rc == 0)
+		_exit(0); /* the child, when the sandbox is not enforcing */
+	fatalx("selftest: %s after the sandbox returned %ld (%s)", kind, rc,
+	       rc < 0 ? strerror(errno) : "the sandbox is not enforcing");
+}
+
 int main(int argc, char **argv)
 {
 	static struct worker w;
@@ -292,10 +337,12 @@ int main(int argc, char **argv)
 	load_ca(&w);
 	worker_sandbox(o.user, o.chroot_dir);
 	if (o.selftest_open != NULL) {
-		int fd = open(o.selftest_open, O_RDONLY);
+		int fd = open(o.selftest_open, O_RDWR);
 		fatalx("selftest: open after the sandbox %s (fd %d)",
 		       fd >= 0 ? "succeeded: the sandbox is not enforcing" : "failed", fd);
 	}
+	if (o.selftest_clone != NULL)
+		selftest_clone(o.selftest_clone);
 	pf[0].fd = o.epm_fd;
 	pf[1].fd = o.icpr_fd;
 	pf[0].events = pf[1].events = POLLIN;

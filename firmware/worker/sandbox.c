@@ -3,35 +3,35 @@
  * worker needs (the custodian's channel, the listening sockets, the CA chain) is
  * in hand before this runs; after it, the worker can accept, read, write, poll,
  * make threads and allocate memory, and nothing else: no open, no exec, no
- * socket, no connect. */
+ * socket, no connect, no fork, no clone into new namespaces (clone only with
+ * pthread_create's flags, clone3 fails with ENOSYS: platform/sandbox.h). */
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "firmware/worker/worker.h"
 #include "platform/log.h"
-
-#ifdef CONFIG_SECCOMP
 #include "platform/sandbox.h"
 
+#ifdef CONFIG_SECCOMP
+
 /* The system calls a worker thread makes serving DCE/RPC: socket I/O on
- * descriptors it already has, threads (glibc's pthread_create uses clone3,
- * falling back to clone), malloc, time, and leaving. */
+ * descriptors it already has, threads (sandbox_allow_threads), malloc, time,
+ * and leaving. */
 static const int allowed[] = {
 	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
 	SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
 	SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(accept), SCMP_SYS(accept4),
 	SCMP_SYS(close), SCMP_SYS(shutdown), SCMP_SYS(getpeername), SCMP_SYS(getsockname),
-	SCMP_SYS(futex), SCMP_SYS(clone), SCMP_SYS(clone3), SCMP_SYS(set_robust_list),
+	SCMP_SYS(futex), SCMP_SYS(set_robust_list),
 	SCMP_SYS(rseq), SCMP_SYS(madvise), SCMP_SYS(mmap), SCMP_SYS(munmap),
 	SCMP_SYS(mprotect), SCMP_SYS(brk), SCMP_SYS(mremap), SCMP_SYS(rt_sigprocmask),
 	SCMP_SYS(rt_sigreturn), SCMP_SYS(sched_yield), SCMP_SYS(clock_gettime),
 	SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep), SCMP_SYS(gettid), SCMP_SYS(getpid),
-	SCMP_SYS(getrandom), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(tgkill),
+	SCMP_SYS(getrandom), SCMP_SYS(exit), SCMP_SYS(exit_group),
 	SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
 	/* new threads under ASan, and glibc's CPU count */
 	SCMP_SYS(sched_getaffinity), SCMP_SYS(sigaltstack),
@@ -39,7 +39,15 @@ static const int allowed[] = {
 
 static void load_filter(void)
 {
-	sandbox_filter_load(sandbox_filter_new(allowed, sizeof(allowed) / sizeof(allowed[0])));
+	scmp_filter_ctx ctx;
+	char err[256];
+
+	if (sandbox_filter_create(&ctx, allowed, sizeof(allowed) / sizeof(allowed[0]), err,
+				  sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (sandbox_allow_threads(ctx, err, sizeof(err)) != 0 ||
+	    sandbox_filter_install(ctx, err, sizeof(err)) != 0)
+		fatalx("%s", err);
 }
 #endif
 
@@ -60,10 +68,13 @@ static void drop_to(const char *user, const char *dir)
 
 void worker_sandbox(const char *user, const char *chroot_dir)
 {
+	char err[256];
+
 	if (user != NULL)
 		drop_to(user, chroot_dir != NULL ? chroot_dir : "/var/empty");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		fatal("no_new_privs");
+
+	if (sandbox_no_new_privs(err, sizeof(err)) != 0)
+		fatalx("%s", err);
 #ifdef CONFIG_SECCOMP
 	load_filter();
 #endif

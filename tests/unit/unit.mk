@@ -2,12 +2,16 @@
 # project library (static archives: only what a test uses is pulled in) and the
 # shared test support in tests/unit/support/.
 PROJECT_LIBS := $(WORKER_LIB) $(RPC_LIB) $(ICPR_LIB) $(LEDGER_LIB) $(OPERATOR_LIB) $(IDENTITY_LIB) $(X509_LIB) $(HSM_LIB) $(ASN1_LIB) $(PLATFORM_LIB)
-SYS_LIBS     := -lp11-kit -lwolfssl -ltasn1 -ldb-5.3 -lpthread
+SYS_LIBS     := -lp11-kit -lwolfssl -ltasn1 -ldb-5.3 -lseccomp -lpthread
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(TBIN)/%,$(UNIT_SRCS))
 TSUPPORT_OBJS := $(call objs,$(wildcard tests/unit/support/*.c))
 
 $(TBIN)/test_%: $(OBJ)/tests/unit/test_%.o $(TSUPPORT_OBJS) $(PROJECT_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(TSUPPORT_OBJS) -Wl,--start-group $(PROJECT_LIBS) \
-		-Wl,--end-group $(SYS_LIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_OBJS) $(TSUPPORT_OBJS) -Wl,--start-group \
+		$(PROJECT_LIBS) -Wl,--end-group $(SYS_LIBS) -lcmocka
+
+# A daemon's own objects a test links besides the libraries.
+$(TBIN)/test_custodian_sandbox: UNIT_EXTRA_OBJS := $(OBJ)/firmware/custodian/sandbox.o
+$(TBIN)/test_custodian_sandbox: $(OBJ)/firmware/custodian/sandbox.o
