@@ -25,8 +25,10 @@
  * (it does so itself after start-up, then loads its seccomp filter), the custodian
  * runs as ca-custodian (the PIN file is opened here and handed over as a
  * descriptor) and the ledger as ca-ledger (the owner cad gives DATA/ledger; the
- * ledger becomes it itself, see become_ledger_owner()); run as an ordinary user
- * everything keeps that user. */
+ * ledger becomes it itself, see become_ledger_owner()), and ca-auth is told to
+ * become ca-auth, the owner cad gives DATA/auth, in a chroot there once its
+ * libraries are loaded, with an environment of nothing of cad's
+ * (spawn_auth()); run as an ordinary user everything keeps that user. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -60,6 +62,8 @@
 #define WORKER_CHROOT "/var/empty"
 #define LEDGER_USER "ca-ledger"
 #define CUSTODIAN_USER "ca-custodian"
+#define AUTH_USER "ca-auth"
+#define AUTH_DIR "auth" /* DATA/auth: the account file, ca-auth's chroot */
 #define RESTARTS_PER_MINUTE 10
 
 /* The programs cad starts, opened once at start-up (open_binaries()). */
@@ -78,6 +82,7 @@ struct cad {
 	int pin_fd;              /* as root: the PIN file, opened before the custodian drops */
 	uid_t cust_uid;          /* as root: the custodian's user and group */
 	gid_t cust_gid;
+	int auth_jailed;         /* as root: ca-auth drops to AUTH_USER in DATA/auth */
 	struct ipc_chan control; /* to the custodian */
 	pid_t ledger, custodian, worker, auth;
 	char admin_path[PATH_MAX]; /* the console's socket, removed at the end */
@@ -192,6 +197,51 @@ static pid_t spawn(struct cad *c, enum child prog, char *const argv[], const int
 	_exit(127);
 }
 
+/* ca-auth's environment: nothing of cad's (which may name the PIN file or the
+ * token), only the sanitizers' options, which are no secret (the tests set
+ * them). gss-ntlmssp's settings ca-auth sets itself from DATA/ca.conf. */
+static char **auth_environment(void)
+{
+#define AUTH_ENV_KEPT 3
+	static const char *const keep[AUTH_ENV_KEPT] = {"ASAN_OPTIONS=", "LSAN_OPTIONS=",
+							"UBSAN_OPTIONS="};
+	static char *env[AUTH_ENV_KEPT + 1];
+	size_t n = 0;
+
+	for (size_t k = 0; k < AUTH_ENV_KEPT; k++)
+		for (char **e = environ; *e != NULL; e++)
+			if (strncmp(*e, keep[k], strlen(keep[k])) == 0) {
+				env[n++] = *e;
+				break;
+			}
+	env[n] = NULL;
+	return env;
+}
+
+/* ca-auth with its end of the worker's channel on descriptor 3. As root it is
+ * started as root and told its user: it chroots to DATA/auth once gss-ntlmssp
+ * is loaded (the loader and the libraries are outside) and then drops to
+ * AUTH_USER itself, as the worker does. spawn() hands the child cad's environ:
+ * for ca-auth it is swapped for the minimal one around the fork. */
+static pid_t spawn_auth(struct cad *c, int fd)
+{
+	char **saved = environ;
+	pid_t pid;
+
+	environ = auth_environment();
+	if (c->auth_jailed)
+		pid = spawn(c, CHILD_AUTH,
+			    (char *[]){"ca-auth", "--fd", "3", "--data", (char *)c->dir, "--user",
+				       AUTH_USER, NULL},
+			    (int[]){fd}, 1, 0, 0);
+	else
+		pid = spawn(c, CHILD_AUTH,
+			    (char *[]){"ca-auth", "--fd", "3", "--data", (char *)c->dir, NULL},
+			    (int[]){fd}, 1, 0, 0);
+	environ = saved;
+	return pid;
+}
+
 static void start_worker(struct cad *c)
 {
 	char port[16], eport[16];
@@ -208,9 +258,7 @@ static void start_worker(struct cad *c)
 	/* ca-auth's channel: its end on descriptor 3, the worker's on 6. */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, apair) != 0)
 		fatal("socketpair");
-	c->auth = spawn(c, CHILD_AUTH,
-			(char *[]){"ca-auth", "--fd", "3", "--data", (char *)c->dir, NULL},
-			(int[]){apair[1]}, 1, 0, 0);
+	c->auth = spawn_auth(c, apair[1]);
 	close(apair[1]);
 	snprintf(port, sizeof(port), "%d", c->icpr_port);
 	snprintf(eport, sizeof(eport), "%d", c->epm_port);
@@ -647,6 +695,25 @@ static void prepare_custodian_user(struct cad *c)
 		       c->pin_file);
 }
 
+/* As root, ca-auth runs as ca-auth, owner of DATA/auth (made here when missing),
+ * the directory it is chrooted to: the account file there must be its own,
+ * mode 0600 (caadm account writes it so). */
+static void prepare_auth_user(struct cad *c)
+{
+	struct passwd *pw = system_user(AUTH_USER);
+	char path[PATH_MAX];
+
+	let_through(c->dir);
+	snprintf(path, sizeof(path), "%s/%s", c->dir, AUTH_DIR);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		fatal("%s", path);
+	chown_tree(path, pw);
+	if (chmod(path, 0700) != 0)
+		fatal("chmod %s", path);
+	check_reach(AUTH_USER, pw->pw_uid, pw->pw_gid, path, R_OK | X_OK);
+	c->auth_jailed = 1;
+}
+
 static void my_bindir(char *out, size_t len)
 {
 	ssize_t n = readlink("/proc/self/exe", out, len - 1);
@@ -697,6 +764,7 @@ int main(int argc, char **argv)
 		prepare_worker_user();
 		prepare_ledger_user(&c);
 		prepare_custodian_user(&c);
+		prepare_auth_user(&c);
 	}
 	c.epm_fd = listen_on(c.epm, &c.epm_port);
 	c.icpr_fd = listen_on(c.icpr, &c.icpr_port);
