@@ -13,10 +13,10 @@
  * The filter (auth_sandbox): no_new_privs and a libseccomp allow-list whose
  * default action kills the process, as measured with strace over logons (good,
  * refused, unknown user): IPC on the descriptor it has, threads, memory, and
- * openat read-only (the account file at each logon). No exec, no write-open, no
- * socket (gss-ntlmssp's winbind probe for an unknown user gets EACCES rather
- * than a kill), no pread64 or getdents64, and signals only to itself (tgkill
- * with its own pid: abort()). */
+ * openat read-only by path (the account file at each logon). No exec, no
+ * write-open, no socket (gss-ntlmssp's winbind probe for an unknown user gets
+ * EACCES rather than a kill), no pread64 or getdents64, and signals only to
+ * itself (tgkill with its own pid: abort()). */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -87,9 +87,11 @@ void auth_sandbox(void)
 		fatal("no_new_privs");
 	ctx = sandbox_filter_new(allowed, sizeof(allowed) / sizeof(allowed[0]));
 	/* openat and open only read-only: the access mode bits must be O_RDONLY
-	 * (in the jail only the account file is there to open). Signals only to
-	 * this process: tgkill's tgid must be its own pid. */
-	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+	 * (in the jail only the account file is there to open), and openat only by
+	 * path (AT_FDCWD, the 32 bits of an int), never relative to a descriptor.
+	 * Signals only to this process: tgkill's tgid must be its own pid. */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 2,
+			     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)AT_FDCWD),
 			     SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY)) != 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
 			     SCMP_A1(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY)) != 0 ||
