@@ -116,7 +116,9 @@ static void give_to_auth_owner(const char *auth_dir, const char *path)
 
 	if (geteuid() != 0 || stat(auth_dir, &st) != 0 || st.st_uid == 0)
 		return;
-	if (chown(path, st.st_uid, st.st_gid) != 0)
+	/* lchown: the directory is that user's, so what path names now is not
+	 * trusted to be the file just written; a link is never followed. */
+	if (lchown(path, st.st_uid, st.st_gid) != 0)
 		fatal("cannot give %s to uid %d", path, (int)st.st_uid);
 }
 

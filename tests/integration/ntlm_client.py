@@ -1,7 +1,8 @@
 """NTLM-authenticated MS-ICPR clients on python3-impacket for the integration
 tests: a client at a chosen authentication level, one whose requests can be
-tampered with or replayed on the wire, and a relay that completes NTLM for a
-victim without ever learning the session key."""
+tampered with or replayed on the wire, a relay that completes NTLM for a
+victim without ever learning the session key, and a client with the right
+password whose AUTHENTICATE is edited before it is sent."""
 import os
 
 from impacket import ntlm
