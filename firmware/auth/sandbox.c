@@ -3,12 +3,12 @@
  * over that parser must find nothing else to read and nothing to do.
  *
  * The jail (auth_jail, as root, after everything is loaded): chroot to DATA/auth,
- * where the account file is the only file, then setgroups/setgid/setuid to
- * ca-auth's user, and a check that no capability is left. gss-ntlmssp opens the
- * account file by path at every logon (fopen(NTLM_USER_FILE)), so an open()
- * has to stay allowed; the chroot is what makes the account file the only one it
- * can reach: the PIN file, the token directory, /proc and /etc/shadow are not in
- * its file system.
+ * where the account file is the only file, then an empty capability bounding
+ * set, setgroups/setgid/setuid to ca-auth's user, and a check that no
+ * capability is left. gss-ntlmssp opens the account file by path at every logon
+ * (fopen(NTLM_USER_FILE)), so an open() has to stay allowed; the chroot is what
+ * makes the account file the only one it can reach: the PIN file, the token
+ * directory, /proc and /etc/shadow are not in its file system.
  *
  * The filter (auth_sandbox): no_new_privs and a libseccomp allow-list whose
  * default action kills the process, as measured with strace over logons (good,
@@ -47,6 +47,11 @@ void auth_jail(const char *dir, uid_t uid, gid_t gid)
 {
 	if (chroot(dir) != 0 || chdir("/") != 0)
 		fatal("cannot chroot to %s", dir);
+	/* The bounding set too (while root may still drop it): nothing could ever
+	 * be regained, even by an exec the filter forbids anyway. */
+	for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
+			fatal("cannot drop capability %d from the bounding set", cap);
 	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
 		fatal("cannot become uid %d", (int)uid);
 	/* root must be gone for good, and with it every capability */

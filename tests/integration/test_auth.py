@@ -121,6 +121,7 @@ def test_ca_auth_unprivileged_sandboxed_jailed(appliance, ca, monkeypatch, token
     assert st["Groups"] == ""
     assert (st["Seccomp"], st["NoNewPrivs"]) == ("2", "1")
     assert int(st["CapEff"], 16) == int(st["CapPrm"], 16) == int(st["CapAmb"], 16) == 0
+    assert int(st["CapBnd"], 16) == 0
     env = open(f"/proc/{auth}/environ", "rb").read().split(b"\0")
     names = {e.split(b"=")[0] for e in env if e}
     assert names <= {b"ASAN_OPTIONS", b"LSAN_OPTIONS", b"UBSAN_OPTIONS"}, names
