@@ -9,7 +9,8 @@
  * --sandbox-selftest (the appliance image, at every boot): the first worker opens
  * a file once its sandbox is up, which the seccomp filter must punish with SIGSYS;
  * cad then starts the real worker. Any other end stops the appliance: a worker
- * whose filter does not hold is not put on the network.
+ * whose filter does not hold is not put on the network. Before that, as root, a
+ * ca-auth is put through the same (selftest_auth()).
  *
  *          epm/icpr listening sockets           worker channel (fresh per start)
  *   cad ──────────────────────────────► ca-worker ◄──────────────► ca-custodian
@@ -223,23 +224,62 @@ static char **auth_environment(void)
  * is loaded (the loader and the libraries are outside) and then drops to
  * AUTH_USER itself, as the worker does. spawn() hands the child cad's environ:
  * for ca-auth it is swapped for the minimal one around the fork. */
-static pid_t spawn_auth(struct cad *c, int fd)
+static pid_t spawn_auth(struct cad *c, int fd, const char *selftest_open)
 {
-	char **saved = environ;
+	char **saved = environ, *argv[10];
 	pid_t pid;
+	int n = 0;
 
+	argv[n++] = "ca-auth";
+	argv[n++] = "--fd";
+	argv[n++] = "3";
+	argv[n++] = "--data";
+	argv[n++] = (char *)c->dir;
+	if (c->auth_jailed) {
+		argv[n++] = "--user";
+		argv[n++] = AUTH_USER;
+	}
+	if (selftest_open != NULL) {
+		argv[n++] = "--selftest-open";
+		argv[n++] = (char *)selftest_open;
+	}
+	argv[n] = NULL;
 	environ = auth_environment();
-	if (c->auth_jailed)
-		pid = spawn(c, CHILD_AUTH,
-			    (char *[]){"ca-auth", "--fd", "3", "--data", (char *)c->dir, "--user",
-				       AUTH_USER, NULL},
-			    (int[]){fd}, 1, 0, 0);
-	else
-		pid = spawn(c, CHILD_AUTH,
-			    (char *[]){"ca-auth", "--fd", "3", "--data", (char *)c->dir, NULL},
-			    (int[]){fd}, 1, 0, 0);
+	pid = spawn(c, CHILD_AUTH, argv, (int[]){fd}, 1, 0, 0);
 	environ = saved;
 	return pid;
+}
+
+/* --sandbox-selftest, as root, before anything is served: a ca-auth started as
+ * the real one is, told to open the PIN file (or /etc/shadow) once jailed and
+ * filtered. The read-only open must find nothing and the open for writing that
+ * follows must be killed (SIGSYS): a ca-auth whose jail or filter does not hold
+ * never sees a token. */
+static void selftest_auth(struct cad *c)
+{
+	const char *path = c->pin_file != NULL ? c->pin_file : "/etc/shadow";
+	int pair[2], st;
+	pid_t pid;
+
+	if (!c->auth_jailed) {
+		log_warnx("sandbox self-test of ca-auth skipped: cad is not root, so ca-auth "
+			  "is not jailed");
+		return;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+		fatal("socketpair");
+	pid = spawn_auth(c, pair[1], path);
+	close(pair[1]);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			fatal("waitpid");
+	close(pair[0]);
+	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS)
+		fatalx("sandbox self-test of ca-auth failed: it was not killed by its seccomp "
+		       "filter (%s %d): not starting", WIFSIGNALED(st) ? "signal" : "status",
+		       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	log_info("sandbox self-test of ca-auth passed: %s was not found in its jail and "
+		 "an open for writing killed it (SIGSYS)", path);
 }
 
 static void start_worker(struct cad *c)
@@ -258,7 +298,7 @@ static void start_worker(struct cad *c)
 	/* ca-auth's channel: its end on descriptor 3, the worker's on 6. */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, apair) != 0)
 		fatal("socketpair");
-	c->auth = spawn_auth(c, apair[1]);
+	c->auth = spawn_auth(c, apair[1], NULL);
 	close(apair[1]);
 	snprintf(port, sizeof(port), "%d", c->icpr_port);
 	snprintf(eport, sizeof(eport), "%d", c->epm_port);
@@ -765,6 +805,8 @@ int main(int argc, char **argv)
 		prepare_custodian_user(&c);
 		prepare_auth_user(&c);
 	}
+	if (c.selftest)
+		selftest_auth(&c);
 	c.epm_fd = listen_on(c.epm, &c.epm_port);
 	c.icpr_fd = listen_on(c.icpr, &c.icpr_port);
 	memset(&sa, 0, sizeof(sa));

@@ -158,3 +158,37 @@ def test_ca_auth_cannot_open_outside_its_directory(appliance, ca, token, target)
     theirs.close()
     assert p.returncode == -signal.SIGSYS, p.stderr
     assert f"selftest: {path} cannot be opened: No such file or directory" in p.stderr
+
+
+@as_root
+def test_cad_sandbox_selftest_covers_ca_auth(ca, token):
+    """cad --sandbox-selftest (each boot of the image) puts a ca-auth through its
+    jail and filter before anything listens: the PIN file is not found, the
+    write-open is killed; then the appliance comes up and serves NTLM logons."""
+    import re
+    log = open(ca["data"] / "cad.log", "w+")
+    cad = subprocess.Popen([str(BIN / "cad"), "--data", str(ca["data"]), "--pin-file",
+                            str(token.pin_file), "--epm", "127.0.0.1:0", "--icpr",
+                            "127.0.0.1:0", "--sandbox-selftest"], stderr=log)
+    try:
+        deadline = time.time() + 30
+        text = ""
+        while time.time() < deadline and "serving CA" not in text and cad.poll() is None:
+            time.sleep(0.1)
+            text = (ca["data"] / "cad.log").read_text()
+        assert f"selftest: {token.pin_file} cannot be opened: No such file or directory" \
+            in text, text
+        assert "sandbox self-test of ca-auth passed" in text
+        assert text.index("self-test of ca-auth passed") < text.index("appliance up")
+        assert "serving CA" in text, text
+        port = int(re.search(r"endpoint mapper on port (\d+)", text).group(1))
+
+        class A:
+            epm_port = port
+        dce = nc.connect(binding(A))
+        assert nc.request(dce, CA_NAME, csr(ca["tmp"]))[0] == 0
+        dce.disconnect()
+    finally:
+        cad.terminate()
+        assert cad.wait(timeout=30) == 0
+        log.close()
