@@ -97,6 +97,7 @@ root:x:0:0:root:/root:/bin/sh
 ca-ledger:x:101:101:CA ledger:/var/empty:/sbin/nologin
 ca-custodian:x:102:102:CA key custodian:/var/empty:/sbin/nologin
 ca-worker:x:103:103:CA network worker:/var/empty:/sbin/nologin
+ca-auth:x:104:104:CA credential checker:/var/empty:/sbin/nologin
 nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin
 PW
 cat > etc/group <<GR
@@ -104,6 +105,7 @@ root:x:0:
 ca-ledger:x:101:
 ca-custodian:x:102:
 ca-worker:x:103:
+ca-auth:x:104:
 nogroup:x:65534:
 GR
 echo "ca-appliance" > etc/hostname

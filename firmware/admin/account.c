@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "firmware/rpc/ntlm_hash.h"
@@ -106,6 +107,21 @@ static size_t load(const char *path, struct entry **out)
 	return n;
 }
 
+/* As root, cad gives DATA/auth to ca-auth's user, and ca-auth reads only a file
+ * of its own: the new file goes to the directory's owner, so a running ca-auth
+ * reads it at the next logon without a restart. */
+static void give_to_auth_owner(const char *auth_dir, const char *path)
+{
+	struct stat st;
+
+	if (geteuid() != 0 || stat(auth_dir, &st) != 0 || st.st_uid == 0)
+		return;
+	/* lchown: the directory is that user's, so what path names now is not
+	 * trusted to be the file just written; a link is never followed. */
+	if (lchown(path, st.st_uid, st.st_gid) != 0)
+		fatal("cannot give %s to uid %d", path, (int)st.st_uid);
+}
+
 static void save(const char *dir, const char *path, const struct entry *e, size_t n)
 {
 	size_t cap = sizeof(HEADER) + n * (sizeof(e->line) + 1), len;
@@ -121,6 +137,7 @@ static void save(const char *dir, const char *path, const struct entry *e, size_
 		len += (size_t)snprintf(buf + len, cap - len, "%s\n", e[i].line);
 	if (atomicfile_write(path, buf, len, 0600) != 0)
 		fatal("cannot write %s", path);
+	give_to_auth_owner(auth_dir, path);
 	explicit_bzero(buf, cap);
 	free(buf);
 }

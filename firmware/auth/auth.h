@@ -1,10 +1,13 @@
-/* ca-auth internals: the NTLM acceptor over gss-ntlmssp (gss.c) and the IPC
- * service that answers the worker (main.c). */
+/* ca-auth's library (libauth): the NTLM acceptor over gss-ntlmssp (gss.c), the
+ * checks a token passes before gss-ntlmssp sees it (check.c) and the IPC service
+ * that answers the worker (serve.c). The program around it is main.c and
+ * sandbox.c. Functions here return errors; none exits. */
 #ifndef AUTH_AUTH_H
 #define AUTH_AUTH_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "firmware/auth/proto.h"
 
@@ -12,6 +15,10 @@
  * environment (NTLM_USER_FILE, NETBIOS_*, LM_COMPAT_LEVEL) must be set first.
  * 0 or -1 with a message. */
 int acceptor_init(char *err, size_t errlen);
+/* One NEGOTIATE leg with a built-in token, released at once: what gss-ntlmssp
+ * and OpenSSL load at the first logon (openssl.cnf) is loaded now, before the
+ * jail hides it. 0 or -1 with a message. */
+int acceptor_warm_up(char *err, size_t errlen);
 
 /* The answer to one leg. */
 struct leg_result {
@@ -34,7 +41,15 @@ int acceptor_release(uint32_t ctx);
 /* Wipes the key and frees the token. */
 void leg_result_free(struct leg_result *r);
 
-/* no_new_privs and the seccomp allow-list (sandbox.c); after acceptor_init. */
+/* Serves the worker on fd until it closes the channel (0) or breaks the
+ * protocol (1: the channel was ended, the caller exits and cad restarts both). */
+int auth_serve(int fd);
+
+/* The program's (sandbox.c, not in libauth). */
+/* As root: chroot to dir (the account file's directory), then become uid/gid
+ * with no supplementary groups and no capability left. Fatal on failure. */
+void auth_jail(const char *dir, uid_t uid, gid_t gid);
+/* no_new_privs and the seccomp allow-list; after acceptor_init and the jail. */
 void auth_sandbox(void);
 
 #endif

@@ -1,10 +1,20 @@
 # firmware/auth/: ca-auth, the credential process (NTLM accept with gss-ntlmssp
-# through MIT GSSAPI against the account file).
-AUTH_SRCS := $(wildcard firmware/auth/*.c)
+# through MIT GSSAPI against the account file), and libauth (the acceptor, the
+# token checks, the worker channel's service), which the fuzz target links too.
+# It uses firmware/rpc's NTLM message decoder (ntlm_msg.c).
+AUTH_MAIN_SRCS := firmware/auth/main.c firmware/auth/sandbox.c
+AUTH_SRCS := $(filter-out $(AUTH_MAIN_SRCS),$(wildcard firmware/auth/*.c))
+AUTH_LIB  := $(LIB)/libauth.a
 AUTH_BIN  := $(BIN)/ca-auth
 
-$(AUTH_BIN): $(call objs,$(AUTH_SRCS)) $(PLATFORM_LIB)
+$(AUTH_LIB): $(call objs,$(AUTH_SRCS))
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(call objs,$(AUTH_SRCS)) $(PLATFORM_LIB) -lgssapi_krb5 -lseccomp -lpthread
+	rm -f $@ && ar rcs $@ $^
+
+$(AUTH_BIN): $(call objs,$(AUTH_MAIN_SRCS)) $(AUTH_LIB) $(RPC_LIB) $(PLATFORM_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(call objs,$(AUTH_MAIN_SRCS)) -Wl,--start-group $(AUTH_LIB) \
+		$(RPC_LIB) $(PLATFORM_LIB) -Wl,--end-group -lgssapi_krb5 -lwolfssl -lseccomp \
+		-lpthread
 
 ALL_BINS += $(AUTH_BIN)

@@ -3,17 +3,28 @@
  * gss-ntlmssp; the worker, which reads the network, never sees a credential, and
  * the custodian, which holds the HSM session, never sees an NTLM token.
  *
- *   ca-auth --fd N --data DIR
+ *   ca-auth --fd N --data DIR [--user NAME] [--selftest-open PATH]
  *
  * cad starts it with one end of a socketpair whose other end is the worker's
- * (a fresh pair with each worker); it serves that channel until the worker goes
- * away, then exits. Settings from DIR/ca.conf: netbios_computer_name (default:
- * the host name, uppercased, cut to 15), netbios_domain_name (default
- * WORKGROUP): the names the CHALLENGE announces. */
+ * (a fresh pair with each worker); it serves that channel (serve.c) until the
+ * worker goes away, then exits. Settings from DIR/ca.conf: netbios_computer_name
+ * (default: the host name, uppercased, cut to 15), netbios_domain_name (default
+ * WORKGROUP): the names the CHALLENGE announces.
+ *
+ * --user (cad gives it when it runs as root): after start-up ca-auth chroots to
+ * DIR/auth, where only the account file is, and becomes that user (who owns
+ * DIR/auth) with no capability; then it loads its seccomp filter. Without it
+ * (cad run by an ordinary user) it keeps its user and sees what that user sees.
+ *
+ * --selftest-open (tests): once sandboxed, open PATH read-only, which must fail,
+ * then for writing, which the filter must punish with SIGSYS. */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <iconv.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,85 +33,22 @@
 
 #include "firmware/auth/auth.h"
 #include "platform/conf.h"
-#include "platform/ipc.h"
 #include "platform/log.h"
-#include "platform/service.h"
 
-#define ACCOUNTS_FILE "auth/accounts"
+#define ACCOUNTS_DIR "auth"
+#define ACCOUNTS_NAME "accounts"
 
-enum { ST_READY = 0 };
-
-/* What the worker may send; exact layouts are checked by the handlers. */
-static const struct ipc_rule rules[] = {
-	{AUTH_NEGOTIATE, 1u << ST_READY, 4 + 1, 4 + AUTH_TOKEN_MAX, 0},
-	{AUTH_AUTHENTICATE, 1u << ST_READY, 4 + 4 + 1, 4 + 4 + AUTH_TOKEN_MAX, 0},
-	{AUTH_RELEASE, 1u << ST_READY, 4, 4, 0},
+struct opts {
+	const char *dir, *user, *selftest_open;
+	int fd;
+	uid_t uid; /* who the account file must belong to */
+	gid_t gid;
 };
 
 static void __attribute__((noreturn)) usage(void)
 {
-	fprintf(stderr, "usage: ca-auth --fd N --data DIR\n");
+	fprintf(stderr, "usage: ca-auth --fd N --data DIR [--user NAME] [--selftest-open PATH]\n");
 	exit(2);
-}
-
-static void reply_fail(struct service *s, uint32_t id, const struct leg_result *r)
-{
-	service_reply_error(s, AUTH_FAIL, id, r->code, r->message);
-}
-
-static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
-{
-	struct leg_result r;
-	struct ipc_rbuf rb;
-	struct ipc_wbuf w;
-	const uint8_t *tok = NULL;
-	size_t len = 0;
-	uint32_t cid = 0;
-
-	(void)ctx;
-	ipc_rbuf_init(&rb, m);
-	if (m->hdr.type != AUTH_NEGOTIATE)
-		cid = ipc_get_u32(&rb);
-	if (m->hdr.type != AUTH_RELEASE)
-		ipc_get_bytes(&rb, &tok, &len, AUTH_TOKEN_MAX);
-	if (ipc_rbuf_done(&rb) != 0)
-		fatalx("protocol violation: malformed message %#x from the worker", m->hdr.type);
-	ipc_wbuf_init(&w);
-	switch (m->hdr.type) {
-	case AUTH_NEGOTIATE:
-		acceptor_negotiate(tok, len, &r);
-		if (r.code != 0) {
-			log_info("NEGOTIATE refused: %s", r.message);
-			ipc_wbuf_free(&w);
-			reply_fail(s, m->hdr.id, &r);
-			break;
-		}
-		ipc_put_u32(&w, r.ctx);
-		ipc_put_bytes(&w, r.token, r.token_len);
-		service_reply(s, AUTH_CHALLENGE, m->hdr.id, &w);
-		break;
-	case AUTH_AUTHENTICATE:
-		acceptor_authenticate(cid, tok, len, &r);
-		if (r.code != 0) {
-			log_info("logon refused: %s", r.message);
-			ipc_wbuf_free(&w);
-			reply_fail(s, m->hdr.id, &r);
-			break;
-		}
-		log_info("logon of %s%s", r.identity, r.anonymous ? " (anonymous)" : "");
-		ipc_put_str(&w, r.identity);
-		ipc_put_u32(&w, (uint32_t)r.anonymous);
-		ipc_put_bytes(&w, r.key, AUTH_KEY_LEN);
-		service_reply(s, AUTH_OK, m->hdr.id, &w); /* ipc_wbuf_free wipes the copy */
-		break;
-	default: /* AUTH_RELEASE */
-		memset(&r, 0, sizeof(r));
-		(void)acceptor_release(cid);
-		ipc_wbuf_free(&w);
-		service_reply(s, AUTH_RELEASED, m->hdr.id, NULL);
-		break;
-	}
-	leg_result_free(&r);
 }
 
 /* A NetBIOS name: 1..15 characters, no blanks or separators, uppercased. */
@@ -118,8 +66,8 @@ static void netbios(const char *v, char *out, size_t outlen, const char *what)
 		fatalx("ca.conf: %s is empty", what);
 }
 
-/* The account file is password-equivalent: only this process's user may read it. */
-static void check_accounts(const char *path)
+/* The account file is password-equivalent: only ca-auth's user may read it. */
+static void check_accounts(const char *path, uid_t owner)
 {
 	struct stat st;
 
@@ -128,18 +76,20 @@ static void check_accounts(const char *path)
 			  path);
 		return;
 	}
-	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0 || st.st_uid != geteuid())
-		fatalx("%s must be a regular file of this user with mode 0600 (it holds NT "
-		       "hashes, which are password-equivalent)", path);
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0 || st.st_uid != owner)
+		fatalx("%s must be a regular file of uid %d with mode 0600 (it holds NT hashes, "
+		       "which are password-equivalent)", path, (int)owner);
 }
 
-static void setup_env(const char *dir)
+/* gss-ntlmssp reads its settings from the environment: the account file, the
+ * CHALLENGE's names, and level 5 (NTLMv2 only: no LM, no NTLMv1 responses). */
+static void setup_env(const struct opts *o)
 {
 	char path[PATH_MAX], err[256], host[256], comp[16], dom[16];
 	const char *v;
 	struct conf conf;
 
-	snprintf(path, sizeof(path), "%s/ca.conf", dir);
+	snprintf(path, sizeof(path), "%s/ca.conf", o->dir);
 	if (conf_load(path, &conf, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if ((v = conf_get(&conf, "netbios_computer_name")) == NULL) {
@@ -151,10 +101,8 @@ static void setup_env(const char *dir)
 	netbios(v, comp, sizeof(comp), "netbios_computer_name");
 	v = conf_get(&conf, "netbios_domain_name");
 	netbios(v != NULL ? v : "WORKGROUP", dom, sizeof(dom), "netbios_domain_name");
-	snprintf(path, sizeof(path), "%s/%s", dir, ACCOUNTS_FILE);
-	check_accounts(path);
-	/* gss-ntlmssp reads these: the account file, the CHALLENGE's names, and level
-	 * 5 (NTLMv2 only: no LM, no NTLMv1 responses are accepted). */
+	snprintf(path, sizeof(path), "%s/%s/%s", o->dir, ACCOUNTS_DIR, ACCOUNTS_NAME);
+	check_accounts(path, o->uid);
 	if (setenv("NTLM_USER_FILE", path, 1) != 0 || setenv("NETBIOS_COMPUTER_NAME", comp, 1) ||
 	    setenv("NETBIOS_DOMAIN_NAME", dom, 1) != 0 || setenv("LM_COMPAT_LEVEL", "5", 1) != 0)
 		fatal("setenv");
@@ -165,7 +113,7 @@ static void setup_env(const char *dir)
  * glibc's gconv module UTF-16.so. Where it is missing (a root file system without
  * /usr/lib/.../gconv), iconv_open fails inside gss-ntlmssp and every logon is then
  * refused with a bare "Bad file descriptor": say so at start instead. Loading the
- * module here, before the sandbox, also means no file is opened for it later. */
+ * module here, before the jail, also means no file is opened for it later. */
 static void check_utf16(void)
 {
 	iconv_t cd = iconv_open("UTF-16LE", "UTF-8");
@@ -176,34 +124,88 @@ static void check_utf16(void)
 	iconv_close(cd);
 }
 
-int main(int argc, char **argv)
+/* Into DIR/auth as the user: from now on the account file is "/accounts", the
+ * only file ca-auth can see. */
+static void jail(const struct opts *o)
 {
-	static const struct option lo[] = {{"fd", 1, 0, 'f'}, {"data", 1, 0, 'd'}, {0, 0, 0, 0}};
-	const char *dir = NULL;
-	char err[512];
-	int fd = -1, ch;
+	char path[PATH_MAX];
 
-	log_init("ca-auth");
+	if (o->user == NULL) {
+		log_warnx("not started with --user (cad is not root): no chroot, ca-auth sees "
+			  "what its user sees");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/%s", o->dir, ACCOUNTS_DIR);
+	auth_jail(path, o->uid, o->gid);
+	if (setenv("NTLM_USER_FILE", "/" ACCOUNTS_NAME, 1) != 0)
+		fatal("setenv");
+	log_info("in %s as %s", path, o->user);
+}
+
+static void __attribute__((noreturn)) selftest_open(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+
+	if (fd >= 0)
+		fatalx("selftest: %s was opened inside the sandbox", path);
+	log_info("selftest: %s cannot be opened: %s; opening it for writing", path,
+		 strerror(errno));
+	fd = open(path, O_WRONLY);
+	fatalx("selftest: an open for writing was not killed (fd %d)", fd);
+}
+
+static void parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {{"fd", 1, 0, 'f'}, {"data", 1, 0, 'd'},
+					   {"user", 1, 0, 'u'}, {"selftest-open", 1, 0, 's'},
+					   {0, 0, 0, 0}};
+	struct passwd *pw;
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
-		case 'f': fd = conf_arg_fd(optarg); break;
-		case 'd': dir = optarg; break;
+		case 'f': o->fd = conf_arg_fd(optarg); break;
+		case 'd': o->dir = optarg; break;
+		case 'u': o->user = optarg; break;
+		case 's': o->selftest_open = optarg; break;
 		default: usage();
 		}
 	}
-	if (optind != argc || fd < 0 || dir == NULL)
+	if (optind != argc || o->fd < 0 || o->dir == NULL)
 		usage();
-	setup_env(dir);
+	o->uid = geteuid();
+	o->gid = getegid();
+	if (o->user != NULL) {
+		if (geteuid() != 0)
+			fatalx("--user %s: only root can change user", o->user);
+		if ((pw = getpwnam(o->user)) == NULL || pw->pw_uid == 0)
+			fatalx("--user %s: no such user, or root", o->user);
+		o->uid = pw->pw_uid;
+		o->gid = pw->pw_gid;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	char err[512];
+	int rc;
+
+	log_init("ca-auth");
+	parse(argc, argv, &o);
+	setup_env(&o);
 	check_utf16();
-	if (acceptor_init(err, sizeof(err)) != 0)
+	if (acceptor_init(err, sizeof(err)) != 0 || acceptor_warm_up(err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	jail(&o);
 	auth_sandbox();
-	/* One thread: the context table is not shared, and NTLM's work is a few
-	 * HMACs per logon. */
-	service_run(fd, "worker", AUTH_MAX_PAYLOAD, rules, sizeof(rules) / sizeof(rules[0]), 1,
-		    handle, NULL, NULL);
-	log_info("the worker's channel closed: exiting");
+	if (o.selftest_open != NULL)
+		selftest_open(o.selftest_open);
+	rc = auth_serve(o.fd);
+	log_info("the worker's channel %s: exiting", rc != 0 ? "was ended" : "closed");
 	/* _exit: nothing is left to flush, and the sandbox forbids what exit-time
 	 * hooks may do (LeakSanitizer's check under ASan uses ptrace). */
-	_exit(0);
+	_exit(rc != 0 ? 1 : 0);
 }

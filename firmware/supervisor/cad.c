@@ -9,7 +9,8 @@
  * --sandbox-selftest (the appliance image, at every boot): the first worker opens
  * a file once its sandbox is up, which the seccomp filter must punish with SIGSYS;
  * cad then starts the real worker. Any other end stops the appliance: a worker
- * whose filter does not hold is not put on the network.
+ * whose filter does not hold is not put on the network. Before that, as root, a
+ * ca-auth is put through the same (selftest_auth()).
  *
  *          epm/icpr listening sockets           worker channel (fresh per start)
  *   cad ──────────────────────────────► ca-worker ◄──────────────► ca-custodian
@@ -25,8 +26,10 @@
  * (it does so itself after start-up, then loads its seccomp filter), the custodian
  * runs as ca-custodian (the PIN file is opened here and handed over as a
  * descriptor) and the ledger as ca-ledger (the owner cad gives DATA/ledger; the
- * ledger becomes it itself, see become_ledger_owner()); run as an ordinary user
- * everything keeps that user. */
+ * ledger becomes it itself, see become_ledger_owner()), and ca-auth is told to
+ * become ca-auth, the owner cad gives DATA/auth, in a chroot there once its
+ * libraries are loaded, with an environment of nothing of cad's
+ * (spawn_auth()); run as an ordinary user everything keeps that user. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -62,6 +65,8 @@
 #define WORKER_CHROOT "/var/empty"
 #define LEDGER_USER "ca-ledger"
 #define CUSTODIAN_USER "ca-custodian"
+#define AUTH_USER "ca-auth"
+#define AUTH_DIR "auth" /* DATA/auth: the account file, ca-auth's chroot */
 #define RESTARTS_PER_MINUTE 10
 
 /* The programs cad starts, opened once at start-up (open_binaries()). */
@@ -84,6 +89,7 @@ struct cad {
 	int pin_fd;              /* as root: the PIN file, opened before the custodian drops */
 	uid_t cust_uid;          /* as root: the custodian's user and group */
 	gid_t cust_gid;
+	int auth_jailed;         /* as root: ca-auth drops to AUTH_USER in DATA/auth */
 	struct ipc_chan control; /* to the custodian */
 	pid_t ledger, custodian, worker, auth;
 	char admin_path[PATH_MAX]; /* the console's socket, removed at the end */
@@ -197,6 +203,90 @@ static pid_t spawn(struct cad *c, enum child prog, char *const argv[], const int
 	_exit(127);
 }
 
+/* ca-auth's environment: nothing of cad's (which may name the PIN file or the
+ * token), only the sanitizers' options, which are no secret (the tests set
+ * them). gss-ntlmssp's settings ca-auth sets itself from DATA/ca.conf. */
+static char **auth_environment(void)
+{
+#define AUTH_ENV_KEPT 3
+	static const char *const keep[AUTH_ENV_KEPT] = {"ASAN_OPTIONS=", "LSAN_OPTIONS=",
+							"UBSAN_OPTIONS="};
+	static char *env[AUTH_ENV_KEPT + 1];
+	size_t n = 0;
+
+	for (size_t k = 0; k < AUTH_ENV_KEPT; k++)
+		for (char **e = environ; *e != NULL; e++)
+			if (strncmp(*e, keep[k], strlen(keep[k])) == 0) {
+				env[n++] = *e;
+				break;
+			}
+	env[n] = NULL;
+	return env;
+}
+
+/* ca-auth with its end of the worker's channel on descriptor 3. As root it is
+ * started as root and told its user: it chroots to DATA/auth once gss-ntlmssp
+ * is loaded (the loader and the libraries are outside) and then drops to
+ * AUTH_USER itself, as the worker does. spawn() hands the child cad's environ:
+ * for ca-auth it is swapped for the minimal one around the fork. */
+static pid_t spawn_auth(struct cad *c, int fd, const char *selftest_open)
+{
+	char **saved = environ, *argv[10];
+	pid_t pid;
+	int n = 0;
+
+	argv[n++] = "ca-auth";
+	argv[n++] = "--fd";
+	argv[n++] = "3";
+	argv[n++] = "--data";
+	argv[n++] = (char *)c->dir;
+	if (c->auth_jailed) {
+		argv[n++] = "--user";
+		argv[n++] = AUTH_USER;
+	}
+	if (selftest_open != NULL) {
+		argv[n++] = "--selftest-open";
+		argv[n++] = (char *)selftest_open;
+	}
+	argv[n] = NULL;
+	environ = auth_environment();
+	pid = spawn(c, CHILD_AUTH, argv, (int[]){fd}, 1, 0, 0);
+	environ = saved;
+	return pid;
+}
+
+/* --sandbox-selftest, as root, before anything is served: a ca-auth started as
+ * the real one is, told to open the PIN file (or /etc/shadow) once jailed and
+ * filtered. The read-only open must find nothing and the open for writing that
+ * follows must be killed (SIGSYS): a ca-auth whose jail or filter does not hold
+ * never sees a token. */
+static void selftest_auth(struct cad *c)
+{
+	const char *path = c->pin_file != NULL ? c->pin_file : "/etc/shadow";
+	int pair[2], st;
+	pid_t pid;
+
+	if (!c->auth_jailed) {
+		log_warnx("sandbox self-test of ca-auth skipped: cad is not root, so ca-auth "
+			  "is not jailed");
+		return;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+		fatal("socketpair");
+	pid = spawn_auth(c, pair[1], path);
+	close(pair[1]);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			fatal("waitpid");
+	close(pair[0]);
+	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS)
+		fatalx("sandbox self-test of ca-auth failed: it was not killed by its seccomp "
+		       "filter (%s %d): not starting", WIFSIGNALED(st) ? "signal" : "status",
+		       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	log_info("sandbox self-test of ca-auth passed: %s was not found in its jail and "
+		 "an open for writing killed it (SIGSYS)", path);
+}
+
 static void start_worker(struct cad *c)
 {
 	char port[16], eport[16];
@@ -223,9 +313,7 @@ static void start_worker(struct cad *c)
 	/* ca-auth's channel: its end on descriptor 3, the worker's on 6. */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, apair) != 0)
 		fatal("socketpair");
-	c->auth = spawn(c, CHILD_AUTH,
-			(char *[]){"ca-auth", "--fd", "3", "--data", (char *)c->dir, NULL},
-			(int[]){apair[1]}, 1, 0, 0);
+	c->auth = spawn_auth(c, apair[1], NULL);
 	close(apair[1]);
 	snprintf(port, sizeof(port), "%d", c->icpr_port);
 	snprintf(eport, sizeof(eport), "%d", c->epm_port);
@@ -345,20 +433,21 @@ static const char *who(const struct cad *c, pid_t pid)
 				 : pid == c->worker ? "worker" : pid == c->auth ? "ca-auth" : "child";
 }
 
-/* Waits up to ms for *pid to end, then kills it; reaps it and clears *pid. The
- * other children's ends are left for the supervision loop. */
-static void reap_within(pid_t *pid, int ms)
+/* Waits up to ms for *pid to end, then kills it; reaps it and clears *pid.
+ * Returns its wait status (-1 when there was none to reap). The other children's
+ * ends are left for the supervision loop. */
+static int reap_within(pid_t *pid, int ms)
 {
-	int st;
+	int st = -1;
 
 	if (*pid <= 0)
-		return;
+		return -1;
 	for (int waited = 0; waited < ms; waited += 20) {
 		pid_t r = waitpid(*pid, &st, WNOHANG);
 
 		if (r == *pid || (r < 0 && errno == ECHILD)) {
 			*pid = 0;
-			return;
+			return r > 0 ? st : -1;
 		}
 		nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
 	}
@@ -367,17 +456,22 @@ static void reap_within(pid_t *pid, int ms)
 	while (waitpid(*pid, &st, 0) < 0 && errno == EINTR)
 		;
 	*pid = 0;
+	return st;
 }
 
-/* The worker and ca-auth share one channel: they end and start together. */
-static void stop_front(struct cad *c)
+/* The worker and ca-auth share one channel: they end and start together.
+ * Returns the worker's wait status when it was reaped here (-1 otherwise). */
+static int stop_front(struct cad *c)
 {
+	int st;
+
 	if (c->worker > 0)
 		kill(c->worker, SIGTERM);
 	if (c->auth > 0)
 		kill(c->auth, SIGTERM);
-	reap_within(&c->worker, 5000);
+	st = reap_within(&c->worker, 5000);
 	reap_within(&c->auth, 5000);
+	return st;
 }
 
 /* The custodian ends when its control channel closes (it finishes what it was
@@ -453,7 +547,7 @@ static void schedule(struct due *d, const char *what, time_t now)
 static int selftest_verdict(struct cad *c, int st)
 {
 	c->selftest = 0;
-	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS) {
+	if (st == -1 || !WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS) {
 		log_warnx("sandbox self-test failed: the worker was not killed by the seccomp "
 			  "filter: stopping");
 		return -1;
@@ -499,13 +593,18 @@ static int child_ended(struct cad *c, pid_t pid, int st, struct due *front, stru
 	}
 	if (pid != c->worker && pid != c->auth)
 		return 0; /* a child already replaced (reaped late) */
+	/* The worker's own end decides a self-test, whichever of the pair the
+	 * kernel reports first (ca-auth ends as soon as the worker's channel does). */
+	int worker_st = pid == c->worker ? st : -1;
 	if (pid == c->worker)
 		c->worker = 0;
 	else
 		c->auth = 0;
-	stop_front(c);
-	if (c->selftest && pid != c->auth) {
-		if (selftest_verdict(c, st) != 0)
+	int reaped = stop_front(c);
+	if (worker_st == -1)
+		worker_st = reaped;
+	if (c->selftest) {
+		if (selftest_verdict(c, worker_st) != 0)
 			return -1;
 		front->down = 1;
 		front->at = now;
@@ -816,6 +915,24 @@ static void open_pin(struct cad *c)
 		       c->pin_file);
 }
 
+/* As root, ca-auth runs as ca-auth, owner of DATA/auth (made here when missing),
+ * the directory it is chrooted to: the account file there must be its own,
+ * mode 0600 (caadm account writes it so). ca-auth is still root when it enters
+ * the directory, so the directories above need not let its user through. */
+static void prepare_auth_user(struct cad *c)
+{
+	struct passwd *pw = system_user(AUTH_USER);
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", c->dir, AUTH_DIR);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		fatal("%s", path);
+	chown_tree(path, pw);
+	if (chmod(path, 0700) != 0)
+		fatal("chmod %s", path);
+	c->auth_jailed = 1;
+}
+
 static void my_bindir(char *out, size_t len)
 {
 	ssize_t n = readlink("/proc/self/exe", out, len - 1);
@@ -866,7 +983,10 @@ int main(int argc, char **argv)
 		prepare_worker_user();
 		prepare_ledger_user(&c);
 		prepare_custodian_user(&c);
+		prepare_auth_user(&c);
 	}
+	if (c.selftest)
+		selftest_auth(&c);
 	c.epm_fd = listen_on(c.epm, &c.epm_port);
 	c.icpr_fd = listen_on(c.icpr, &c.icpr_port);
 	/* Signals are taken synchronously by supervise() (sigtimedwait); children

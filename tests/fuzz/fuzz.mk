@@ -45,6 +45,7 @@ FUZZ_LEDGER_LIB   := $(call fuzz_lib,$(LEDGER_LIB))
 FUZZ_RPC_LIB      := $(call fuzz_lib,$(RPC_LIB))
 FUZZ_ICPR_LIB     := $(call fuzz_lib,$(ICPR_LIB))
 FUZZ_IDENTITY_LIB := $(call fuzz_lib,$(IDENTITY_LIB))
+FUZZ_AUTH_LIB     := $(call fuzz_lib,$(AUTH_LIB))
 
 $(FUZZ_OBJ)/%.o: %.c $(CONFIG_H)
 	@mkdir -p $(dir $@)
@@ -69,8 +70,10 @@ $(FUZZ_LEDGER_LIB): $(call fuzz_objs,$(LEDGER_SRCS))
 $(FUZZ_RPC_LIB): $(call fuzz_objs,$(RPC_SRCS))
 $(FUZZ_ICPR_LIB): $(call fuzz_objs,$(ICPR_SRCS))
 $(FUZZ_IDENTITY_LIB): $(call fuzz_objs,$(IDENTITY_SRCS))
+# firmware/auth's libauth (the worker channel, the token checks, the acceptor)
+$(FUZZ_AUTH_LIB): $(call fuzz_objs,$(AUTH_SRCS))
 $(FUZZ_PLATFORM_LIB) $(FUZZ_ASN1_LIB) $(FUZZ_X509_LIB) $(FUZZ_LEDGER_LIB) $(FUZZ_ICPR_LIB) \
-		$(FUZZ_RPC_LIB) $(FUZZ_IDENTITY_LIB):
+		$(FUZZ_RPC_LIB) $(FUZZ_IDENTITY_LIB) $(FUZZ_AUTH_LIB):
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
@@ -86,6 +89,9 @@ FUZZ_LIBS_fuzz_rpc := $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
 # NTLM tokens (firmware/rpc/ntlm_msg.c) and the sealing layer's unwrap
 FUZZ_LIBS_fuzz_ntlm := $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_LIBS_fuzz_icpr := $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
+# ca-auth's worker channel with gss-ntlmssp behind it (tests/fuzz/fuzz_auth.c)
+FUZZ_LIBS_fuzz_auth := $(FUZZ_AUTH_LIB) $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
+FUZZ_SYSLIBS_fuzz_auth := -lgssapi_krb5
 # careq's decoder of CertServerRequest responses (what a hostile server sends)
 FUZZ_CLIENT_LIB := $(FUZZ_DIR)/lib/libclient.a
 $(FUZZ_CLIENT_LIB): $(call fuzz_objs,$(filter-out firmware/client/careq.c \
@@ -101,7 +107,7 @@ FUZZ_LIBS_fuzz_ledger_serve := $(FUZZ_LEDGER_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_LIBS_fuzz_idtoken := $(FUZZ_IDENTITY_LIB) $(FUZZ_PLATFORM_LIB)
 
 FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record fuzz_ledger_serve fuzz_rpc fuzz_careq fuzz_ntlm \
-              fuzz_idtoken
+              fuzz_idtoken fuzz_auth
 ifneq ($(strip $(X509_SRCS)),)
 FUZZ_NAMES += fuzz_x509_cert fuzz_x509_name fuzz_x509_csr fuzz_x509_crl fuzz_icpr
 endif
@@ -113,7 +119,7 @@ $(foreach t,$(FUZZ_NAMES),$(eval $(FUZZ_BIN)/$(t): $(FUZZ_LIBS_$(t))))
 $(FUZZ_BIN)/fuzz_%: $(FUZZ_OBJ)/tests/fuzz/fuzz_%.o
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $< -Wl,--start-group $(FUZZ_LIBS_$(notdir $@)) \
-		-Wl,--end-group $(FUZZ_SYSLIBS)
+		-Wl,--end-group $(FUZZ_SYSLIBS_$(notdir $@)) $(FUZZ_SYSLIBS)
 
 .PHONY: fuzz fuzz-smoke
 fuzz: $(FUZZ_BINS)

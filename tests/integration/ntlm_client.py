@@ -1,7 +1,8 @@
 """NTLM-authenticated MS-ICPR clients on python3-impacket for the integration
 tests: a client at a chosen authentication level, one whose requests can be
-tampered with or replayed on the wire, and a relay that completes NTLM for a
-victim without ever learning the session key."""
+tampered with or replayed on the wire, a relay that completes NTLM for a
+victim without ever learning the session key, and a client with the right
+password whose AUTHENTICATE is edited before it is sent."""
 import os
 
 from impacket import ntlm
@@ -94,3 +95,28 @@ def relay_connect(binding, level, victim_user=USER, victim_password=PASSWORD,
 
 def request(dce, ca_name, der=b"", **kw):
     return ic.cert_server_request(dce, ca_name, der, **kw)
+
+
+def tampered_connect(binding, tamper, level="privacy", user=USER, password=PASSWORD,
+                     domain=DOMAIN):
+    """A client whose AUTHENTICATE is changed by tamper(token) (an impacket
+    NTLMAuthChallengeResponse, re-encoded when sent) after it was computed with
+    the right password: what a hostile client with valid credentials sends."""
+    real = ntlm.getNTLMSSPType3
+
+    def patched(type1, type2, u, p, d, lmhash="", nthash="", use_ntlmv2=True):
+        token, key = real(type1, type2, u, p, d, lmhash, nthash, use_ntlmv2)
+        tamper(token)
+        return token, key
+    ntlm.getNTLMSSPType3 = patched
+    try:
+        return connect(binding, level, user=user, password=password, domain=domain)
+    finally:
+        ntlm.getNTLMSSPType3 = real
+
+
+def empty_session_key(token):
+    """KEY_EXCH stays set, the EncryptedRandomSessionKey goes (gss-ntlmssp 1.2
+    copies 16 octets from it regardless: SIGSEGV)."""
+    assert token["flags"] & ntlm.NTLMSSP_NEGOTIATE_KEY_EXCH
+    token["session_key"] = b""

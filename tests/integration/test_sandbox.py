@@ -19,17 +19,8 @@ from conftest import BIN, REGION_DIR, Token, crl_verified, run
 CA_NAME = "Test Issuing CA"
 PASS = {"admin": "admin-passphrase-1", "officer": "officer-passphrase-2"}
 
-# Every process cad starts that must run confined. ca-auth joins with one line
-# when it runs as its own user (issue 12, "Least privilege": its change is
-# another branch's): remove the mark.
-CONFINED = [
-    "ca-worker",
-    "ca-custodian",
-    "ca-ledger",
-    pytest.param("ca-auth", marks=pytest.mark.skip(
-        reason="ca-auth still runs as root on this branch; its own user and filter "
-               "come with the ca-auth change (issue 12, least privilege)")),
-]
+# Every process cad starts, each of which must run confined.
+CONFINED = ["ca-worker", "ca-custodian", "ca-ledger", "ca-auth"]
 
 root_only = pytest.mark.skipif(os.geteuid() != 0,
                                reason="users and capabilities are dropped only under root")

@@ -1,7 +1,8 @@
 # tests/unit/: cmocka tests, one binary per tests/unit/test_*.c, linked with every
 # project library (static archives: only what a test uses is pulled in) and the
 # shared test support in tests/unit/support/.
-PROJECT_LIBS := $(WORKER_LIB) $(RPC_LIB) $(ICPR_LIB) $(LEDGER_LIB) $(OPERATOR_LIB) $(IDENTITY_LIB) $(X509_LIB) $(HSM_LIB) $(ASN1_LIB) $(PLATFORM_LIB)
+PROJECT_LIBS := $(AUTH_LIB) $(WORKER_LIB) $(RPC_LIB) $(ICPR_LIB) $(LEDGER_LIB) $(OPERATOR_LIB) \
+                $(IDENTITY_LIB) $(X509_LIB) $(HSM_LIB) $(ASN1_LIB) $(PLATFORM_LIB)
 SYS_LIBS     := -lp11-kit -lwolfssl -ltasn1 -ldb-5.3 -lseccomp -lpthread
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(TBIN)/%,$(UNIT_SRCS))

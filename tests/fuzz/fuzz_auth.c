@@ -1,0 +1,354 @@
+/* ca-auth's worker channel (firmware/auth/serve.c: auth_serve) driven as the
+ * worker drives it: real frames over a socketpair, one request at a time, each
+ * answer read and decoded as the worker decodes it. Behind auth_serve are the
+ * token checks (check.c) and gss-ntlmssp itself, with an account file made here.
+ *
+ * The input is a list of records  u8 op | u16 len (LE) | len octets:
+ *   op % 6 = 0  AUTH_NEGOTIATE with the octets as the token
+ *            1  AUTH_AUTHENTICATE on the newest context with the octets as token
+ *            2  AUTH_RELEASE of the newest context
+ *            3  any frame: type 0x200 | octet 0, the rest as payload
+ *            4  a logon by a real client (gss-ntlmssp's initiator, right password)
+ *               whose AUTHENTICATE is then edited: octet 0 bit 0 truncates it to
+ *               the u16 at octets 1-2; then (u16 offset, u8 value) writes
+ *            5  the same client's NEGOTIATE, edited the same way, then its
+ *               AUTHENTICATE unedited
+ * Properties: every answer has the request's id, a type the request allows and
+ * the exact layout proto.h gives; ca-auth never crashes (gss-ntlmssp with it);
+ * once it ends the channel it answers nothing more. */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+
+#include "firmware/auth/auth.h"
+#include "firmware/rpc/ntlm_hash.h"
+#include "platform/ipc.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__lsan_default_suppressions(void);
+
+/* gss-ntlmssp loads OpenSSL's configuration and providers once and never frees
+ * them (as tests/integration/lsan.supp says for the integration run). */
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libcrypto.so\nleak:gssntlmssp.so\n";
+}
+
+#define USER "EXAMPLE\\alice"
+#define PASSWORD "alice's fuzzing password"
+#define MAX_CTX 4096 /* more than the records an input of -max_len=8192 holds */
+
+static gss_OID_desc ntlm_oid = {10, (void *)"\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"};
+static gss_cred_id_t client_cred = GSS_C_NO_CREDENTIAL;
+static gss_name_t target = GSS_C_NO_NAME;
+
+struct run {
+	struct ipc_chan chan; /* the worker's end */
+	uint32_t id;
+	int dead;                /* ca-auth ended the channel */
+	uint32_t ctx[MAX_CTX];   /* contexts its CHALLENGEs named */
+	size_t n_ctx;
+};
+
+/* The account file gss-ntlmssp reads, in a directory of its own. */
+static void write_accounts(void)
+{
+	static char dir[] = "/tmp/fuzz_auth.XXXXXX";
+	char path[64], hex[33];
+	uint8_t h[16];
+	FILE *f;
+
+	if (mkdtemp(dir) == NULL || ntlm_nt_hash(PASSWORD, strlen(PASSWORD), h) != 0)
+		abort();
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02X", h[i]);
+	snprintf(path, sizeof(path), "%s/accounts", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		abort();
+	fprintf(f, "%s:0:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:%s:[U          ]:LCT-00000000:\n", USER,
+		hex);
+	fclose(f);
+	setenv("NTLM_USER_FILE", path, 1);
+}
+
+static void client_init(void)
+{
+	gss_OID_set_desc mechs = {1, &ntlm_oid};
+	gss_buffer_desc nb = {strlen(USER), (void *)USER};
+	gss_buffer_desc pw = {strlen(PASSWORD), (void *)PASSWORD};
+	gss_buffer_desc tb = {strlen("host@ca"), (void *)"host@ca"};
+	gss_name_t name = GSS_C_NO_NAME;
+	OM_uint32 minor;
+
+	if (GSS_ERROR(gss_import_name(&minor, &nb, GSS_C_NT_USER_NAME, &name)) ||
+	    GSS_ERROR(gss_acquire_cred_with_password(&minor, name, &pw, GSS_C_INDEFINITE, &mechs,
+						     GSS_C_INITIATE, &client_cred, NULL, NULL)) ||
+	    GSS_ERROR(gss_import_name(&minor, &tb, GSS_C_NT_HOSTBASED_SERVICE, &target)))
+		abort();
+	gss_release_name(&minor, &name);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char err[512];
+
+	(void)argc;
+	(void)argv;
+	write_accounts();
+	setenv("NETBIOS_COMPUTER_NAME", "CA", 1);
+	setenv("NETBIOS_DOMAIN_NAME", "EXAMPLE", 1);
+	setenv("LM_COMPAT_LEVEL", "5", 1);
+	if (acceptor_init(err, sizeof(err)) != 0) {
+		fprintf(stderr, "fuzz_auth: %s\n", err);
+		abort();
+	}
+	client_init();
+	return 0;
+}
+
+static void *serve(void *arg)
+{
+	int fd = *(int *)arg;
+
+	(void)auth_serve(fd);
+	close(fd);
+	return NULL;
+}
+
+/* The answer's layout, as the worker (firmware/worker/ntlm.c) decodes it. */
+static void check_answer(struct run *r, uint32_t req, const struct ipc_msg *m)
+{
+	struct ipc_rbuf rb;
+	const uint8_t *p;
+	size_t len;
+	char s[AUTH_MESSAGE_MAX + 1];
+
+	ipc_rbuf_init(&rb, m);
+	if (m->hdr.id != r->id)
+		abort();
+	if (m->hdr.type == AUTH_FAIL) {
+		uint32_t code = ipc_get_u32(&rb);
+
+		ipc_get_str(&rb, s, sizeof(s));
+		if (code < AUTH_E_DENIED || code > AUTH_E_FAILURE || req == AUTH_RELEASE)
+			abort();
+	} else if (req == AUTH_NEGOTIATE && m->hdr.type == AUTH_CHALLENGE) {
+		uint32_t ctx = ipc_get_u32(&rb);
+
+		ipc_get_bytes(&rb, &p, &len, AUTH_TOKEN_MAX);
+		if (len == 0)
+			abort();
+		if (r->n_ctx < MAX_CTX)
+			r->ctx[r->n_ctx++] = ctx;
+	} else if (req == AUTH_AUTHENTICATE && m->hdr.type == AUTH_OK) {
+		char id[AUTH_IDENTITY_MAX + 1];
+
+		ipc_get_str(&rb, id, sizeof(id));
+		if (ipc_get_u32(&rb) > 1 || id[0] == 0)
+			abort();
+		ipc_get_bytes(&rb, &p, &len, AUTH_KEY_LEN);
+		if (len != AUTH_KEY_LEN)
+			abort();
+	} else if (!(req == AUTH_RELEASE && m->hdr.type == AUTH_RELEASED)) {
+		abort();
+	}
+	if (ipc_rbuf_done(&rb) != 0)
+		abort();
+}
+
+/* Sends one frame and reads its answer; 0, or -1 once ca-auth has ended the
+ * channel (an answer to a frame it was sent as a violation is an error). */
+static int call(struct run *r, uint32_t type, const struct ipc_wbuf *w,
+		const struct ipc_msg **out, struct ipc_msg *m)
+{
+	char err[256];
+	int rc;
+
+	if (r->dead)
+		return -1;
+	r->id++;
+	if (ipc_send(&r->chan, type, r->id, w->data, w->len, -1) != 0) {
+		r->dead = 1;
+		return -1;
+	}
+	rc = ipc_recv(&r->chan, m, err, sizeof(err));
+	if (rc <= 0) {
+		r->dead = 1;
+		return -1;
+	}
+	check_answer(r, type, m);
+	*out = m;
+	return 0;
+}
+
+static uint32_t newest(const struct run *r)
+{
+	return r->n_ctx > 0 ? r->ctx[r->n_ctx - 1] : 0;
+}
+
+/* One token frame; *tok_out (if asked) gets the CHALLENGE token, malloc()ed. */
+static void send_token(struct run *r, uint32_t type, const uint8_t *tok, size_t len,
+		       uint8_t **chal, size_t *chal_len)
+{
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	const struct ipc_msg *a;
+
+	ipc_wbuf_init(&w);
+	if (type == AUTH_AUTHENTICATE || type == AUTH_RELEASE)
+		ipc_put_u32(&w, newest(r));
+	if (type != AUTH_RELEASE)
+		ipc_put_bytes(&w, tok, len);
+	if (call(r, type, &w, &a, &m) == 0) {
+		if (chal != NULL && a->hdr.type == AUTH_CHALLENGE && a->hdr.len > 8) {
+			*chal_len = a->hdr.len - 8;
+			*chal = malloc(*chal_len);
+			if (*chal != NULL)
+				memcpy(*chal, a->data + 8, *chal_len);
+		}
+		ipc_msg_free(&m);
+	}
+	ipc_wbuf_free(&w);
+}
+
+static void send_raw(struct run *r, const uint8_t *p, size_t len)
+{
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	const struct ipc_msg *a;
+	uint32_t type = 0x200u | (len > 0 ? p[0] : 0);
+
+	ipc_wbuf_init(&w);
+	if (len > 1)
+		ipc_put_raw(&w, p + 1, len - 1);
+	/* Only a well-formed request of a known type may be answered. */
+	if (call(r, type, &w, &a, &m) == 0)
+		ipc_msg_free(&m);
+	ipc_wbuf_free(&w);
+}
+
+/* The record's edits on a copy of tok: truncation, then byte writes. */
+static uint8_t *edit(const gss_buffer_desc *tok, const uint8_t *p, size_t len, size_t *out_len)
+{
+	uint8_t *t = malloc(tok->length + 1);
+	size_t n = tok->length;
+
+	if (t == NULL)
+		return NULL;
+	memcpy(t, tok->value, n);
+	if (len >= 3 && (p[0] & 1)) {
+		size_t cut = (size_t)(p[1] | p[2] << 8);
+
+		n = cut < n ? cut : n;
+	}
+	for (size_t i = 3; i + 3 <= len; i += 3) {
+		size_t off = (size_t)(p[i] | p[i + 1] << 8);
+
+		if (off < n)
+			t[off] = p[i + 2];
+	}
+	*out_len = n;
+	return t;
+}
+
+/* A logon by gss-ntlmssp's initiator; edit_negotiate picks which leg is edited. */
+static void client_logon(struct run *r, const uint8_t *p, size_t len, int edit_negotiate)
+{
+	gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
+	gss_buffer_desc neg = GSS_C_EMPTY_BUFFER, auth = GSS_C_EMPTY_BUFFER, in;
+	OM_uint32 minor, major;
+	uint8_t *chal = NULL, *t = NULL;
+	size_t chal_len = 0, n = 0;
+
+	major = gss_init_sec_context(&minor, client_cred, &ctx, target, &ntlm_oid,
+				     GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG, GSS_C_INDEFINITE,
+				     GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER, NULL, &neg, NULL,
+				     NULL);
+	if (major != GSS_S_CONTINUE_NEEDED)
+		goto out;
+	if (edit_negotiate) {
+		if ((t = edit(&neg, p, len, &n)) == NULL)
+			goto out;
+		send_token(r, AUTH_NEGOTIATE, t, n, &chal, &chal_len);
+		free(t);
+		t = NULL;
+	} else {
+		send_token(r, AUTH_NEGOTIATE, neg.value, neg.length, &chal, &chal_len);
+	}
+	if (chal == NULL)
+		goto out;
+	in.value = chal;
+	in.length = chal_len;
+	major = gss_init_sec_context(&minor, client_cred, &ctx, target, &ntlm_oid,
+				     GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG, GSS_C_INDEFINITE,
+				     GSS_C_NO_CHANNEL_BINDINGS, &in, NULL, &auth, NULL, NULL);
+	if (GSS_ERROR(major) || auth.length == 0) {
+		send_token(r, AUTH_RELEASE, NULL, 0, NULL, NULL);
+		goto out;
+	}
+	if (edit_negotiate)
+		send_token(r, AUTH_AUTHENTICATE, auth.value, auth.length, NULL, NULL);
+	else if ((t = edit(&auth, p, len, &n)) != NULL)
+		send_token(r, AUTH_AUTHENTICATE, t, n, NULL, NULL);
+out:
+	free(t);
+	free(chal);
+	gss_release_buffer(&minor, &neg);
+	gss_release_buffer(&minor, &auth);
+	if (ctx != GSS_C_NO_CONTEXT)
+		gss_delete_sec_context(&minor, &ctx, GSS_C_NO_BUFFER);
+}
+
+static void record(struct run *r, uint8_t op, const uint8_t *p, size_t len)
+{
+	switch (op % 6) {
+	case 0: send_token(r, AUTH_NEGOTIATE, p, len, NULL, NULL); break;
+	case 1: send_token(r, AUTH_AUTHENTICATE, p, len, NULL, NULL); break;
+	case 2: send_token(r, AUTH_RELEASE, NULL, 0, NULL, NULL); break;
+	case 3: send_raw(r, p, len); break;
+	case 4: client_logon(r, p, len, 0); break;
+	default: client_logon(r, p, len, 1); break;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct run zero;
+	struct run *r = malloc(sizeof(*r));
+	int sv[2];
+	pthread_t tid;
+
+	if (r == NULL)
+		return 0;
+	*r = zero;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		abort();
+	ipc_chan_init(&r->chan, sv[0], "ca-auth", AUTH_MAX_PAYLOAD + 1024);
+	if (pthread_create(&tid, NULL, serve, &sv[1]) != 0)
+		abort();
+	while (size >= 3 && !r->dead) {
+		size_t len = (size_t)(data[1] | data[2] << 8);
+
+		len = len < size - 3 ? len : size - 3;
+		record(r, data[0], data + 3, len);
+		data += 3 + len;
+		size -= 3 + len;
+	}
+	shutdown(sv[0], SHUT_RDWR);
+	pthread_join(tid, NULL);
+	ipc_chan_free(&r->chan);
+	close(sv[0]);
+	/* The context table outlives the channel in this process: empty it. */
+	for (size_t i = 0; i < r->n_ctx; i++)
+		(void)acceptor_release(r->ctx[i]);
+	free(r);
+	return 0;
+}

@@ -1,0 +1,194 @@
+"""ca-auth under attack (issue 12, items 4 and 5): NTLM tokens gss-ntlmssp
+mishandles are refused before it sees them, with the ordinary logon failure and
+without a crash; ca-auth runs as its own user with no capability, under seccomp,
+in a chroot where the account file is the only file, with nothing of cad's
+environment."""
+import os
+import pwd
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+from impacket.dcerpc.v5.rpcrt import DCERPCException
+
+import ntlm_client as nc
+from conftest import BIN
+from test_ntlm import (ACCOUNT, CA_NAME, add_account, assert_dropped, binding, ca,  # noqa: F401
+                       csr, still_serving)
+
+as_root = pytest.mark.skipif(os.geteuid() != 0,
+                             reason="ca-auth changes user only when cad runs as root")
+
+
+def refused(a, der, tamper):
+    """A logon with the right password whose AUTHENTICATE tamper() changed: the
+    worker gets AUTH_FAIL, the client access denied, the connection ends."""
+    dce = nc.tampered_connect(binding(a), tamper)
+    dce.get_rpc_transport().get_socket().settimeout(10)
+    with pytest.raises(DCERPCException) as ei:
+        nc.request(dce, CA_NAME, der)
+    assert "access_denied" in str(ei.value).lower()
+    assert_dropped(dce)
+
+
+def enrolls_within(a, ca, seconds):
+    t0 = time.monotonic()
+    still_serving(a, ca)
+    assert time.monotonic() - t0 < seconds
+
+
+def test_key_exch_without_session_key_twelve_times(appliance, ca):
+    """gss-ntlmssp 1.2 copies 16 octets from an empty EncryptedRandomSessionKey
+    (SIGSEGV in ca-auth); eleven crashes in a minute used to stop the appliance."""
+    a = appliance(policy="issue")
+    (auth,) = a.pids("ca-auth")
+    der = csr(ca["tmp"], "victim")
+    for _ in range(12):
+        refused(a, der, nc.empty_session_key)
+    enrolls_within(a, ca, 5)
+    assert a.proc.poll() is None, a.text()
+    assert a.pids("ca-auth") == [auth], "ca-auth was restarted:\n" + a.text()
+    log = a.text()
+    assert "killed by signal" not in log
+    assert log.count("ca-auth: logon refused: NTLM KEY_EXCH with an "
+                     "EncryptedRandomSessionKey of 0 octets (16)") == 12
+    assert f"ca-auth: logon of {ACCOUNT}" in log
+
+
+def _short_key(t):
+    t["session_key"] = t["session_key"][:8]
+
+
+def _no_user(t):
+    t["user_name"] = b""
+
+
+def _ntlmv1_length(t):
+    t["ntlm"] = t["ntlm"][:24]
+
+
+def _nul_in_user(t):
+    t["user_name"] = t["user_name"][:2] + b"\0\0" + t["user_name"][2:]
+
+
+def _odd_domain(t):
+    t["domain_name"] = t["domain_name"] + b"X"
+
+
+def _no_eol(t):
+    t["ntlm"] = t["ntlm"][:-8]  # the AV_PAIR list loses its MsvAvEOL (and the 4 zeros after)
+
+
+@pytest.mark.parametrize("tamper,why", [
+    (_short_key, "encrypted session key of 8 octets"),
+    (_no_user, "without a user name"),
+    (_ntlmv1_length, "an NTLMv1 response"),
+    (_nul_in_user, "user name holds a NUL"),
+    (_odd_domain, "odd length"),
+    (_no_eol, "no MsvAvEOL"),
+])
+def test_malformed_authenticate_refused_before_gss(appliance, ca, tamper, why):
+    a = appliance(policy="issue")
+    (auth,) = a.pids("ca-auth")
+    refused(a, csr(ca["tmp"], "victim"), tamper)
+    a.wait_for(why)
+    enrolls_within(a, ca, 5)
+    assert a.pids("ca-auth") == [auth]
+    assert "killed by signal" not in a.text()
+
+
+def _status(pid):
+    out = {}
+    for line in open(f"/proc/{pid}/status").read().splitlines():
+        k, _, v = line.partition(":")
+        out[k] = v.strip()
+    return out
+
+
+@as_root
+def test_ca_auth_unprivileged_sandboxed_jailed(appliance, ca, monkeypatch, token):
+    # What cad's environment may hold must not reach ca-auth.
+    monkeypatch.setenv("SOFTHSM2_CONF", str(token.conf))
+    monkeypatch.setenv("CA_TEST_PIN_FILE", str(token.pin_file))
+    a = appliance(policy="issue")
+    (auth,) = a.pids("ca-auth")
+    user = pwd.getpwnam("ca-auth")
+    st = _status(auth)
+    assert st["Uid"].split() == [str(user.pw_uid)] * 4
+    assert st["Gid"].split() == [str(user.pw_gid)] * 4
+    assert st["Groups"] == ""
+    assert (st["Seccomp"], st["NoNewPrivs"]) == ("2", "1")
+    assert int(st["CapEff"], 16) == int(st["CapPrm"], 16) == int(st["CapAmb"], 16) == 0
+    assert int(st["CapBnd"], 16) == 0
+    env = open(f"/proc/{auth}/environ", "rb").read().split(b"\0")
+    names = {e.split(b"=")[0] for e in env if e}
+    assert names <= {b"ASAN_OPTIONS", b"LSAN_OPTIONS", b"UBSAN_OPTIONS"}, names
+    assert b"SOFTHSM2_CONF" in open(f"/proc/{a.proc.pid}/environ", "rb").read()
+    # its root is DATA/auth, which it owns with the account file
+    assert os.readlink(f"/proc/{auth}/root") == str(ca["data"] / "auth")
+    d, f = (ca["data"] / "auth").stat(), (ca["data"] / "auth" / "accounts").stat()
+    assert (d.st_uid, d.st_mode & 0o777) == (user.pw_uid, 0o700)
+    assert (f.st_uid, f.st_mode & 0o777) == (user.pw_uid, 0o600)
+    still_serving(a, ca)
+    # An account added while it runs is its own at once (caadm gives it over).
+    add_account(ca["data"], f"{nc.DOMAIN}\\bob", "bob's password 2")
+    assert (ca["data"] / "auth" / "accounts").stat().st_uid == user.pw_uid
+    dce = nc.connect(binding(a), user="bob", password="bob's password 2")
+    assert nc.request(dce, CA_NAME, csr(ca["tmp"], "bob"))[0] == 0
+    dce.disconnect()
+    assert a.pids("ca-auth") == [auth]
+
+
+@as_root
+@pytest.mark.parametrize("target", ["pin", "token", "/etc/shadow", "/proc/1/mem"])
+def test_ca_auth_cannot_open_outside_its_directory(appliance, ca, token, target):
+    """Once jailed and filtered, a read-only open of anything but the account file
+    finds nothing (ENOENT: not in its file system), and an open for writing is
+    killed by the filter (SIGSYS)."""
+    appliance(policy="issue").stop()  # cad made the user and gave it DATA/auth
+    path = {"pin": str(token.pin_file), "token": str(token.path)}.get(target, target)
+    ours, theirs = socket.socketpair()
+    p = subprocess.run([str(BIN / "ca-auth"), "--fd", str(theirs.fileno()), "--data",
+                        str(ca["data"]), "--user", "ca-auth", "--selftest-open", path],
+                       pass_fds=[theirs.fileno()], capture_output=True, text=True, timeout=30,
+                       env={})
+    ours.close()
+    theirs.close()
+    assert p.returncode == -signal.SIGSYS, p.stderr
+    assert f"selftest: {path} cannot be opened: No such file or directory" in p.stderr
+
+
+@as_root
+def test_cad_sandbox_selftest_covers_ca_auth(ca, token):
+    """cad --sandbox-selftest (each boot of the image) puts a ca-auth through its
+    jail and filter before anything listens: the PIN file is not found, the
+    write-open is killed; then the appliance comes up and serves NTLM logons."""
+    import re
+    log = open(ca["data"] / "cad.log", "w+")
+    cad = subprocess.Popen([str(BIN / "cad"), "--data", str(ca["data"]), "--pin-file",
+                            str(token.pin_file), "--epm", "127.0.0.1:0", "--icpr",
+                            "127.0.0.1:0", "--sandbox-selftest"], stderr=log)
+    try:
+        deadline = time.time() + 30
+        text = ""
+        while time.time() < deadline and "serving CA" not in text and cad.poll() is None:
+            time.sleep(0.1)
+            text = (ca["data"] / "cad.log").read_text()
+        assert f"selftest: {token.pin_file} cannot be opened: No such file or directory" \
+            in text, text
+        assert "sandbox self-test of ca-auth passed" in text
+        assert text.index("self-test of ca-auth passed") < text.index("appliance up")
+        assert "serving CA" in text, text
+        port = int(re.search(r"endpoint mapper on port (\d+)", text).group(1))
+
+        class A:
+            epm_port = port
+        dce = nc.connect(binding(A))
+        assert nc.request(dce, CA_NAME, csr(ca["tmp"]))[0] == 0
+        dce.disconnect()
+    finally:
+        cad.terminate()
+        assert cad.wait(timeout=30) == 0
+        log.close()
