@@ -25,7 +25,8 @@ enum { ST_READY = 0 };
  * ledger: enrollment, every step recorded. */
 static const struct ipc_rule recorded_rules[] = {
 	{CUST_GET_CA, 1u << ST_READY, 0, 0, 0},
-	{CUST_SUBMIT, 1u << ST_READY, 24, CUST_SUBMIT_MAX, 0},
+	{CUST_SUBMIT, 1u << ST_READY, 16, CUST_SUBMIT_MAX, 0},
+	{CUST_REFUSED, 1u << ST_READY, CUST_REFUSED_MIN, CUST_REFUSED_MAX, 0},
 	{CUST_RETRIEVE, 1u << ST_READY, 4, 4, 0},
 	{CUST_AUTH_EVENT, 1u << ST_READY, 16, CUST_AUTH_EVENT_MAX, 0},
 };
@@ -125,6 +126,9 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 		break;
 	case CUST_SUBMIT:
 		handle_submit(s, &srv->submit, m);
+		break;
+	case CUST_REFUSED:
+		handle_refused(s, &srv->submit, m);
 		break;
 	case CUST_RETRIEVE:
 		handle_retrieve(s, &srv->submit, m);

@@ -7,7 +7,12 @@ UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(TBIN)/%,$(UNIT_SRCS))
 TSUPPORT_OBJS := $(call objs,$(wildcard tests/unit/support/*.c))
 
+# A test of a daemon's pure code names its objects as extra prerequisites below;
+# they are linked before the libraries.
 $(TBIN)/test_%: $(OBJ)/tests/unit/test_%.o $(TSUPPORT_OBJS) $(PROJECT_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(TSUPPORT_OBJS) -Wl,--start-group $(PROJECT_LIBS) \
-		-Wl,--end-group $(SYS_LIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $< $(filter-out $< $(TSUPPORT_OBJS) $(PROJECT_LIBS),$^) \
+		$(TSUPPORT_OBJS) -Wl,--start-group $(PROJECT_LIBS) -Wl,--end-group $(SYS_LIBS) -lcmocka
+
+# The custodian's derivation of a request (no HSM, no ledger).
+$(TBIN)/test_custodian_derive: $(OBJ)/firmware/custodian/derive.o
