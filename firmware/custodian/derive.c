@@ -11,6 +11,13 @@
 _Static_assert(CUST_REQUEST_MAX <= ICPR_REQUEST_MAX, "the detector reads every request");
 _Static_assert(CUST_REQ_EXT_MAX >= X509_MAX_EXTRA_EXT, "a request may ask for what fits");
 
+static derive_verify_fn verify = x509_csr_verify;
+
+void derive_set_verifier(derive_verify_fn fn)
+{
+	verify = fn != NULL ? fn : x509_csr_verify;
+}
+
 /* The policy's key rule: RSA 2048..8192, EC P-256 and P-384. */
 static uint32_t check_key(const struct x509_buf *spki, char *msg, size_t msglen)
 {
@@ -95,8 +102,7 @@ static uint32_t derive_pkcs10(const struct policy *p, struct derived *d, char *m
 	if ((hr = check_key(&spki, msg, msglen)) != 0)
 		return hr;
 	spki = (struct x509_buf){0};
-	if (x509_csr_verify(d->rq.der.data, d->rq.der.len, &subject, &spki, err,
-			    sizeof(err)) != 0) {
+	if (verify(d->rq.der.data, d->rq.der.len, &subject, &spki, err, sizeof(err)) != 0) {
 		snprintf(msg, msglen, "the request's signature does not verify (%s)%s", err,
 			 d->rq.was_ber ? "; a BER request verifies only when the signed part "
 					 "was DER" : "");

@@ -48,6 +48,12 @@ struct derived {
  *   an unreadable extensionRequest         E_INVALIDARG
  * 0 with *d filled (derived_free), or that HRESULT with msg; d->format is set as
  * soon as the format is known, and nothing else is left to free. */
+/* The signature check derive_request uses: x509_csr_verify unless a process
+ * routes it elsewhere (the custodian: its verifier threads, verify_pool.h). */
+typedef int (*derive_verify_fn)(const uint8_t *der, size_t len, struct x509_buf *subject,
+				struct x509_buf *spki, char *err, size_t errlen);
+void derive_set_verifier(derive_verify_fn fn);
+
 uint32_t derive_request(const struct policy *p, const uint8_t *raw, size_t len,
 			struct derived *d, char *msg, size_t msglen);
 void derived_free(struct derived *d);

@@ -14,6 +14,7 @@
 #include "firmware/custodian/issue.h"
 #include "firmware/custodian/proto.h"
 #include "firmware/custodian/submit.h"
+#include "firmware/custodian/verify_pool.h"
 #include "platform/atomicfile.h"
 #include "platform/ipc.h"
 #include "platform/log.h"
@@ -194,6 +195,13 @@ static int serve_workers(int control_fd, const struct ipc_rule *rules, size_t n_
 	return 0;
 }
 
+static unsigned cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : (unsigned)n;
+}
+
 /* ca.conf crl_auto: 1 (default) publishes CRLs on schedule. */
 static int crl_auto(const struct ca *ca)
 {
@@ -226,6 +234,9 @@ int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger
 			fatalx("refusing to start: %s", err);
 		if (record_start(&rec, ledger_fd) != 0)
 			fatalx("cannot start the ledger channel");
+		/* Requests' signatures on as many threads as CPUs (verify_pool.h). */
+		if (verify_pool_start(cpus()) != 0)
+			fatalx("cannot start the verifier threads");
 		srv.submit.ca = ca;
 		srv.submit.rec = &rec;
 		if (props_load(&props, ca, &rec, err, sizeof(err)) != 0)
