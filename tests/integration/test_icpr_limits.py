@@ -128,11 +128,22 @@ def test_oversized_anonymous_blob(appliance, ca, size):
 
 
 def test_refused_call_records_no_payload(appliance, ca):
-    """Without a logon (anonymous enrollment off), a 100 KiB request is refused
-    with E_ACCESSDENIED, recorded by size and hash, and the channel lives."""
-    a = appliance(policy="issue", icpr_enforce_encryption=0)
+    """Without a logon (the defaults: packet privacy required, no anonymous
+    enrollment) a 100 KiB request is refused with E_ACCESSDENIED, recorded by
+    size and hash, and the channel lives: an NTLM client at packet privacy then
+    enrolls within 5 s."""
+    import ntlm_client as nc
+    from test_ntlm import add_account
+    add_account(ca["data"], f"{nc.DOMAIN}\\{nc.USER}", nc.PASSWORD)
+    a = appliance(policy="issue")
     blob = b"\x42" * (100 * 1024)
     refused_and_recorded(a, ca, blob, ic.E_ACCESSDENIED, status=ic.E_ACCESSDENIED)
+    der_req = csr(ca["tmp"], "ntlm.example")
+    t0 = time.monotonic()
+    dce = nc.connect(ic.lookup(a.epm_port))
+    rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, der_req)
+    assert (rv, disp) == (0, ic.DISP_ISSUED) and time.monotonic() - t0 < 5
+    openssl_verify(ca, cert)
     no_channel_died(a)
     a.stop()
     assert f"refused bytes={len(blob)}" in ledger_show(ca)
