@@ -301,3 +301,32 @@ def test_malformed_auth_event_ends_the_channel(appliance, root_ca, payload):
     a.sock.sendall(frame(CUST_AUTH_EVENT, 1, payload))
     assert a.custodian.wait(timeout=30) != 0
     assert b"protocol violation" in a.custodian.stderr.read()
+
+
+def test_a_compromised_worker_gets_nothing_without_proof_of_possession(appliance, root_ca,
+                                                                        tmp_path):
+    """Issue 12 item 6: with policy = issue, a worker that forwards a request
+    whose signature does not verify (here: a real CSR with its subject swapped
+    after signing) gets no certificate; the custodian checks the signature
+    itself. Subject and key fields of the old SUBMIT are trailing bytes now: a
+    violation."""
+    a = appliance("issue")
+    der = bytearray(make_csr(tmp_path, "victim"))
+    i = der.find(b"victim.example")
+    der[i:i + 6] = b"attack"  # same length: still well-formed DER
+    rid, disp, hr, msg, cert = a.submit(bytes(der))
+    assert (rid, disp, hr, cert) == (1, DISP_FAILED, 0x80090006, b""), msg
+    a.stop()
+    assert "cert-intent" not in "\n".join(journal(root_ca))
+
+
+def test_old_submit_with_worker_fields_ends_the_channel(appliance, root_ca, tmp_path):
+    a = appliance("issue")
+    csr = make_csr(tmp_path)
+    c = x509.load_der_x509_csr(csr)
+    spki = c.public_key().public_bytes(serialization.Encoding.DER,
+                                       serialization.PublicFormat.SubjectPublicKeyInfo)
+    a.sock.sendall(frame(CUST_SUBMIT, 1, submit_payload(csr) + s32(c.subject.public_bytes()) +
+                         s32(spki) + struct.pack("<I", 0) + s32(b"")))
+    assert a.custodian.wait(timeout=30) != 0
+    assert b"protocol violation" in a.custodian.stderr.read()
