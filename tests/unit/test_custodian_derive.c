@@ -1,8 +1,9 @@
 /* The custodian's derivation of a request (firmware/custodian/derive.c): every
  * refusal with its exact HRESULT, the formats the submit path accepts (DER, PEM,
  * bare base64, BER framing) giving the same subject and key, and the policy's
- * filter on requested extensions. Requests are made by openssl or assembled here
+ * filter on requested extensions, and the verifier threads. Requests are made by openssl or assembled here
  * and signed by openssl (tests/unit/support/x509_oracle.c). */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 
 #include "firmware/custodian/derive.h"
 #include "firmware/custodian/proto.h"
+#include "firmware/custodian/verify_pool.h"
 #include "firmware/ledger/event.h"
 #include "tests/unit/support/x509_oracle.h"
 
@@ -349,6 +351,57 @@ static void test_policy_filters_extensions(void **state)
 	x509_buf_free(&csr);
 }
 
+struct par {
+	const struct x509_buf *good, *bad;
+	int failures;
+};
+
+static void *derive_many(void *arg)
+{
+	struct par *p = arg;
+	char msg[512];
+
+	for (int i = 0; i < 20; i++) {
+		struct derived d;
+
+		if (derive_request(&no_exts, p->good->data, p->good->len, &d, msg, sizeof msg) != 0)
+			p->failures++;
+		derived_free(&d);
+		if (derive_request(&no_exts, p->bad->data, p->bad->len, &d, msg, sizeof msg) !=
+		    HR_NTE_BAD_SIGNATURE)
+			p->failures++;
+	}
+	return NULL;
+}
+
+/* The custodian's verifier threads: many callers at once each get their own
+ * answer (the good request verifies, the tampered one does not). */
+static void test_verify_pool(void **state)
+{
+	struct x509_buf good, bad;
+	struct par p[4];
+	pthread_t t[4];
+
+	(void)state;
+	openssl_csr("", &good);
+	bad.len = good.len;
+	bad.data = malloc(bad.len);
+	assert_non_null(bad.data);
+	memcpy(bad.data, good.data, good.len);
+	bad.data[bad.len - 3] ^= 0x01;
+	assert_int_equal(verify_pool_start(2), 0);
+	for (int i = 0; i < 4; i++) {
+		p[i] = (struct par){&good, &bad, 0};
+		assert_int_equal(pthread_create(&t[i], NULL, derive_many, &p[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(p[i].failures, 0);
+	}
+	x509_buf_free(&good);
+	x509_buf_free(&bad);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -370,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_extension_set_limits),
 		cmocka_unit_test(test_formats_accepted),
 		cmocka_unit_test(test_policy_filters_extensions),
+		cmocka_unit_test(test_verify_pool), /* last: the verifier stays on */
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }

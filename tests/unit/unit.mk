@@ -14,5 +14,6 @@ $(TBIN)/test_%: $(OBJ)/tests/unit/test_%.o $(TSUPPORT_OBJS) $(PROJECT_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $< $(filter-out $< $(TSUPPORT_OBJS) $(PROJECT_LIBS),$^) \
 		$(TSUPPORT_OBJS) -Wl,--start-group $(PROJECT_LIBS) -Wl,--end-group $(SYS_LIBS) -lcmocka
 
-# The custodian's derivation of a request (no HSM, no ledger).
-$(TBIN)/test_custodian_derive: $(OBJ)/firmware/custodian/derive.o
+# The custodian's derivation of a request and its verifier threads (no HSM, no ledger).
+$(TBIN)/test_custodian_derive: $(OBJ)/firmware/custodian/derive.o \
+	$(OBJ)/firmware/custodian/verify_pool.o
