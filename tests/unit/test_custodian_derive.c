@@ -278,6 +278,65 @@ static void test_extension_set_limits(void **state)
 	free(big);
 }
 
+/* DER TLV of tag over body into p (short or two-byte lengths); its length. */
+static size_t tlv(uint8_t *p, uint8_t tag, const uint8_t *body, size_t len)
+{
+	size_t h = 2;
+
+	p[0] = tag;
+	if (len < 0x80) {
+		p[1] = (uint8_t)len;
+	} else if (len < 0x100) {
+		p[1] = 0x81;
+		p[2] = (uint8_t)len;
+		h = 3;
+	} else {
+		h = 1 + der_len(p + 1, len);
+	}
+	memmove(p + h, body, len);
+	return h + len;
+}
+
+/* An extensionRequest attribute whose value is an INTEGER, not Extensions: the
+ * request cannot say what it asks for. */
+static void test_extension_request_unreadable(void **state)
+{
+	static const uint8_t ext_req_oid[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
+					      0x0d, 0x01, 0x09, 0x0e};
+	static const uint8_t int5[] = {0x02, 0x01, 0x05};
+	uint8_t attr[64], set[16], attrs[80], cri[1024], body[1024];
+	struct x509_buf spki, subject, info, sig, csr;
+	size_t n, a, b;
+
+	(void)state;
+	assert_int_equal(oracle_genkey("p256", "k", &spki), 0);
+	assert_int_equal(x509_name_parse("CN=host1.example", &subject, err, sizeof err), 0);
+	n = tlv(set, 0x31, int5, sizeof int5);
+	memcpy(body, ext_req_oid, sizeof ext_req_oid);
+	memcpy(body + sizeof ext_req_oid, set, n);
+	a = tlv(attr, 0x30, body, sizeof ext_req_oid + n);
+	a = tlv(attrs, 0xa0, attr, a);
+	b = 0;
+	body[b++] = 0x02, body[b++] = 0x01, body[b++] = 0x00; /* version v1 */
+	memcpy(body + b, subject.data, subject.len), b += subject.len;
+	memcpy(body + b, spki.data, spki.len), b += spki.len;
+	memcpy(body + b, attrs, a), b += a;
+	info.len = tlv(cri, 0x30, body, b);
+	info.data = cri;
+	assert_int_equal(oracle_sign("k", X509_SIG_ECDSA_SHA256, info.data, info.len, &sig), 0);
+	assert_int_equal(x509_csr_assemble(&info, X509_SIG_ECDSA_SHA256, sig.data, sig.len, &csr),
+			 0);
+	/* the signature is good: only the extension set is wrong */
+	if (x509_csr_verify(csr.data, csr.len, NULL, NULL, err, sizeof err) != 0)
+		fail_msg("verify: %s", err);
+	expect_refused(csr.data, csr.len, HR_E_INVALIDARG);
+	assert_non_null(strstr(err, "extensionRequest"));
+	x509_buf_free(&spki);
+	x509_buf_free(&subject);
+	x509_buf_free(&sig);
+	x509_buf_free(&csr);
+}
+
 /* The formats the submit path accepts all derive to the same subject and key,
  * so that a request that pends in any of them can be approved. */
 static void test_formats_accepted(void **state)
@@ -421,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_bad_signature),
 		cmocka_unit_test(test_empty_subject),
 		cmocka_unit_test(test_extension_set_limits),
+		cmocka_unit_test(test_extension_request_unreadable),
 		cmocka_unit_test(test_formats_accepted),
 		cmocka_unit_test(test_policy_filters_extensions),
 		cmocka_unit_test(test_verify_pool), /* last: the verifier stays on */
