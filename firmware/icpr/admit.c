@@ -7,31 +7,30 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The PKCS#10 parts against the limits: 0 or an HRESULT with msg. */
-static uint32_t pkcs10_limits(struct icpr_request *rq, const struct icpr_limits *l,
+/* The PKCS#10 parts, measured when it was detected, against the limits: 0 or an
+ * HRESULT with msg. */
+static uint32_t pkcs10_limits(const struct icpr_request *rq, const struct icpr_limits *l,
 			      char *msg, size_t msglen)
 {
-	struct x509_csr_shape s;
-	char err[200];
+	const struct x509_csr_shape *s = &rq->shape;
 
-	if (x509_csr_shape(rq->der.data, rq->der.len, &rq->shape, err, sizeof(err)) != 0) {
-		snprintf(msg, msglen, "the request cannot be read: %s", err);
-		return ICPR_E_INVALIDARG;
-	}
-	s = rq->shape;
-	if (s.subject_len > l->subject) {
+	if (s->subject_len > l->subject) {
 		snprintf(msg, msglen, "the request's subject is %zu bytes; at most %zu are accepted",
-			 s.subject_len, l->subject);
+			 s->subject_len, l->subject);
 		return ICPR_CERTSRV_E_BAD_REQUESTSUBJECT;
 	}
-	if (s.spki_len > l->spki) {
+	if (s->spki_len > l->spki) {
 		snprintf(msg, msglen, "the request's public key is %zu bytes; at most %zu are "
-			 "accepted", s.spki_len, l->spki);
+			 "accepted", s->spki_len, l->spki);
 		return ICPR_CERTSRV_E_KEY_LENGTH;
 	}
-	if (s.n_ext > l->n_ext || s.ext_len > l->ext_bytes) {
+	if (s->ext_unreadable) {
+		snprintf(msg, msglen, "the request's extensionRequest is not a list of extensions");
+		return ICPR_E_INVALIDARG;
+	}
+	if (s->n_ext > l->n_ext || s->ext_len > l->ext_bytes) {
 		snprintf(msg, msglen, "the request asks for %zu extensions (%zu bytes); at most %zu "
-			 "(%zu bytes) are accepted", s.n_ext, s.ext_len, l->n_ext, l->ext_bytes);
+			 "(%zu bytes) are accepted", s->n_ext, s->ext_len, l->n_ext, l->ext_bytes);
 		return ICPR_E_INVALIDARG;
 	}
 	return 0;

@@ -227,8 +227,8 @@ struct icpr_request {
 			      * PKCS#10 signature covers the bytes as sent, so it
 			      * will not verify over a converted request */
 	char content_type[128]; /* CMS/CMC: eContentType, dotted */
-	struct x509_csr_shape shape; /* PKCS#10 after icpr_request_admit: its parts
-				      * in der (nothing checked but their sizes) */
+	struct x509_csr_shape shape; /* PKCS#10: its parts in der, measured when it
+				      * was classified (x509_csr_shape) */
 };
 
 /* Classifies pctbRequest by parsing (real clients send dwFlags 0 for every

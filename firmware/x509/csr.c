@@ -188,6 +188,12 @@ static int shape_ext_request(asn1_node node, const uint8_t *der, size_t len, int
 int x509_csr_shape(const uint8_t *der, size_t len, struct x509_csr_shape *s, char *err,
 		   size_t errlen)
 {
+	static const char *const need[] = {
+		"certificationRequestInfo.version",
+		"certificationRequestInfo.subjectPKInfo.algorithm.algorithm",
+		"certificationRequestInfo.subjectPKInfo.subjectPublicKey",
+		"signatureAlgorithm.algorithm", "signature",
+	};
 	asn1_node node = NULL;
 	char path[96], oid[X509I_OID_MAX];
 	size_t start, end;
@@ -200,6 +206,11 @@ int x509_csr_shape(const uint8_t *der, size_t len, struct x509_csr_shape *s, cha
 	}
 	if (asn1_decode("PKIX.CertificationRequest", der, len, &node, err, errlen) != 0)
 		return -1;
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (asn1_der_slice(node, der, len, need[i], &start, &end) != 0) {
+			x509i_err(err, errlen, "csr: no %s", need[i]);
+			goto out;
+		}
 	if (asn1_der_slice(node, der, len, "certificationRequestInfo.subject", &start, &end) != 0) {
 		x509i_err(err, errlen, "csr: no subject");
 		goto out;
@@ -216,13 +227,13 @@ int x509_csr_shape(const uint8_t *der, size_t len, struct x509_csr_shape *s, cha
 	if (asn1_number_of_elements(node, "certificationRequestInfo.attributes", &count) !=
 	    ASN1_SUCCESS)
 		count = 0;
-	for (int i = 1; i <= count; i++) {
+	for (int i = 1; i <= count && !s->ext_unreadable; i++) {
 		snprintf(path, sizeof(path), "certificationRequestInfo.attributes.?%d.type", i);
 		if (x509i_read_str(node, path, oid, sizeof(oid)) != 0 ||
 		    strcmp(oid, OID_EXTENSION_REQUEST) != 0)
 			continue;
 		if (shape_ext_request(node, der, len, i, s, err, errlen) != 0)
-			goto out;
+			s->ext_unreadable = 1;
 	}
 	rc = 0;
 out:

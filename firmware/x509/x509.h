@@ -171,9 +171,13 @@ struct x509_csr_shape {
 	size_t spki_off, spki_len;       /* DER SubjectPublicKeyInfo, ditto */
 	size_t n_ext;       /* extensions its extensionRequest attributes ask for */
 	size_t ext_len;     /* bytes of those Extensions values, DER */
+	int ext_unreadable; /* 1: an extensionRequest value is not Extensions (the
+			     * counts stop there) */
 };
-/* 0 with *s, or -1 with err when der is not a CertificationRequest or an
- * extensionRequest value is not an Extensions. */
+/* 0 with *s when der is a DER CertificationRequest with the fields that make one
+ * present (version, subject, key algorithm and bits, signature algorithm and
+ * value: libtasn1 alone decodes "30 00" as one), or -1 with err. One decode:
+ * format detection classifies a request with it (firmware/icpr). */
 int x509_csr_shape(const uint8_t *der, size_t len, struct x509_csr_shape *s, char *err,
 		   size_t errlen);
 
