@@ -257,18 +257,18 @@ struct icpr_limits {
 	size_t ext_bytes; /* PKCS#10: their DER */
 };
 
-/* The shape and limit checks on a request, cheapest first and with no
- * signature checked: the worker's fail-fast refusal and the first step of the
+/* The shape and limit checks on a request, in the order below and with no
+ * signature checked (the PKCS#10 sizes come from the decode that detected it): the worker's fail-fast refusal and the first step of the
  * custodian's own derivation are this one function. 0 with *out detected and
  * normalised to DER (icpr_request_free), or the HRESULT with msg (nothing
  * allocated):
  *   empty, or more than l->request bytes       E_INVALIDARG
  *   neither PKCS#10, CMS nor CMC               CRYPT_E_INVALID_MSG_TYPE
+ *   PKCS#10 subject over l->subject bytes      CERTSRV_E_BAD_REQUESTSUBJECT
+ *   PKCS#10 public key over l->spki bytes      CERTSRV_E_KEY_LENGTH
  *   PKCS#10 whose extensionRequest is not
  *     Extensions, or asks for more than
  *     l->n_ext extensions or l->ext_bytes      E_INVALIDARG
- *   PKCS#10 subject over l->subject bytes      CERTSRV_E_BAD_REQUESTSUBJECT
- *   PKCS#10 public key over l->spki bytes      CERTSRV_E_KEY_LENGTH
  * CMS and CMC are only detected here: what they carry is the receiver's to
  * check when it accepts them. */
 uint32_t icpr_request_admit(const uint8_t *blob, size_t len, const struct icpr_limits *l,
