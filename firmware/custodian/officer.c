@@ -1,8 +1,8 @@
 /* The certificate manager's verbs: a pending request's details, setextension,
  * resubmit (approve and issue), deny, revoke and unrevoke. The custodian
- * re-derives what it signs: a resubmitted request's subject and key come from
- * the raw request in the ledger, parsed and its signature checked again here,
- * never from what the console or the worker said. */
+ * re-derives what it signs: a resubmitted request's subject, key and extensions
+ * come from the raw request in the ledger through derive_request, the function
+ * submission uses, never from what the console or the worker said. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,13 +38,12 @@ static uint32_t need_pending(struct admin *a, uint32_t id, struct ledger_request
 	return hr;
 }
 
-/* The raw request of a row, checked again: its subject and key (malloc()ed), its
- * attributes (when attrs) and the extensions it asks for that the policy allows
- * (when asked: values malloc()ed, x509_req_exts_free). */
+/* The raw request of a row, derived again by derive_request, the function
+ * submission uses (so a request that could pend can be approved, whatever
+ * format it came in), into d (derived_free), with its attributes when attrs. */
 static uint32_t request_parts(struct admin *a, const struct ledger_request_row *row,
-			      struct x509_buf *subject, struct x509_buf *spki, char *attrs,
-			      size_t attrs_len, struct x509_req_ext *asked, size_t *n_asked,
-			      char *msg, size_t msglen)
+			      struct derived *d, char *attrs, size_t attrs_len, char *msg,
+			      size_t msglen)
 {
 	struct ledger_event ev;
 	uint8_t *rec;
@@ -52,6 +51,7 @@ static uint32_t request_parts(struct admin *a, const struct ledger_request_row *
 	char *strbuf = malloc(LEDGER_STRBUF);
 	uint32_t hr = HR_E_UNEXPECTED;
 
+	memset(d, 0, sizeof(*d));
 	if (strbuf == NULL)
 		fatalx("out of memory");
 	if (record_get_record(a->sub->rec, row->seq_received, &rec, &len, msg, msglen) != 0) {
@@ -62,24 +62,13 @@ static uint32_t request_parts(struct admin *a, const struct ledger_request_row *
 	    ev.type != EV_REQUEST_RECEIVED || ev.u.request.request_id != row->request_id) {
 		snprintf(msg, msglen, "request %u: the ledger's event does not match",
 			 row->request_id);
-	} else if (ev.u.request.format != FMT_PKCS10 ||
-		   x509_csr_verify(ev.u.request.raw.p, ev.u.request.raw.len, subject, spki, msg,
-				   msglen) != 0) {
-		if (ev.u.request.format != FMT_PKCS10)
-			snprintf(msg, msglen, "request %u is not a PKCS#10 request",
-				 row->request_id);
-		hr = HR_CERTSRV_E_BAD_REQUESTSUBJECT;
-	} else if (asked != NULL &&
-		   policy_requested_extensions(&a->sub->policy, ev.u.request.raw.p,
-					       ev.u.request.raw.len, asked, n_asked, msg,
-					       msglen) != 0) {
-		x509_buf_free(subject);
-		x509_buf_free(spki);
-		hr = HR_CERTSRV_E_BAD_REQUESTSUBJECT;
-	} else {
-		if (attrs != NULL)
-			snprintf(attrs, attrs_len, "%s", ev.u.request.attributes);
-		hr = 0;
+	} else if (ev.u.request.format == FMT_DIGEST) {
+		snprintf(msg, msglen, "request %u was refused on arrival: only its size and hash "
+			 "were kept", row->request_id);
+		hr = HR_E_INVALIDARG;
+	} else if ((hr = derive_request(&a->sub->policy, ev.u.request.raw.p, ev.u.request.raw.len,
+					d, msg, msglen)) == 0 && attrs != NULL) {
+		snprintf(attrs, attrs_len, "%s", ev.u.request.attributes);
 	}
 	free(rec);
 	free(strbuf);
@@ -150,19 +139,17 @@ uint32_t officer_detail(struct admin *a, uint32_t id, struct ipc_wbuf *w, char *
 			size_t msglen)
 {
 	struct ledger_request_row row;
-	struct x509_buf subject = {0}, spki = {0};
+	struct derived d;
 	char dn[1024] = "", attrs[LEDGER_TEXT_MAX + 1] = "";
 	uint32_t hr = get_row(a, id, &row, msg, msglen);
 	struct ext_set x;
 
 	if (hr != 0)
 		return hr;
-	if (request_parts(a, &row, &subject, &spki, attrs, sizeof(attrs), NULL, NULL, msg,
-			  msglen) == 0 &&
-	    x509_name_format(subject.data, subject.len, dn, sizeof(dn)) != 0)
+	if (request_parts(a, &row, &d, attrs, sizeof(attrs), msg, msglen) == 0 &&
+	    x509_name_format(d.subject.data, d.subject.len, dn, sizeof(dn)) != 0)
 		dn[0] = 0;
-	x509_buf_free(&subject);
-	x509_buf_free(&spki);
+	derived_free(&d);
 	if ((hr = load_exts(a, id, &x, msg, msglen)) != 0)
 		return hr;
 	ipc_put_str(w, dn);
@@ -233,23 +220,19 @@ uint32_t officer_resubmit(struct admin *a, const char *op, uint32_t id, struct i
 			  char *msg, size_t msglen)
 {
 	struct ledger_request_row row;
-	struct x509_buf subject = {0}, spki = {0};
 	struct x509_ext_in in[X509_MAX_EXTRA_EXT];
-	struct x509_req_ext asked[X509_MAX_EXTRA_EXT];
 	struct issue_result res;
+	struct derived d;
 	struct ext_set x;
-	size_t n_in, n_asked = 0;
+	size_t n_in;
 	uint32_t hr;
 
 	if ((hr = need_pending(a, id, &row, msg, msglen)) != 0)
 		return hr;
-	if ((hr = request_parts(a, &row, &subject, &spki, NULL, 0, asked, &n_asked, msg,
-				msglen)) != 0)
+	if ((hr = request_parts(a, &row, &d, NULL, 0, msg, msglen)) != 0)
 		return hr;
 	if ((hr = load_exts(a, id, &x, msg, msglen)) != 0) {
-		x509_req_exts_free(asked, n_asked);
-		x509_buf_free(&subject);
-		x509_buf_free(&spki);
+		derived_free(&d);
 		return hr;
 	}
 	/* The officer's extensions first; the request's allowed ones for other OIDs. */
@@ -260,16 +243,17 @@ uint32_t officer_resubmit(struct admin *a, const char *op, uint32_t id, struct i
 		in[i].len = x.len[i];
 	}
 	n_in = x.n;
-	for (size_t i = 0; i < n_asked && n_in < X509_MAX_EXTRA_EXT; i++) {
+	for (size_t i = 0; i < d.n_asked && n_in < X509_MAX_EXTRA_EXT; i++) {
 		int dup = 0;
 
 		for (size_t k = 0; k < x.n; k++)
-			dup |= strcmp(x.oid[k], asked[i].oid) == 0;
+			dup |= strcmp(x.oid[k], d.asked[i].oid) == 0;
 		if (!dup)
-			in[n_in++] = (struct x509_ext_in){asked[i].oid, asked[i].critical,
-							  asked[i].value.data, asked[i].value.len};
+			in[n_in++] = (struct x509_ext_in){d.asked[i].oid, d.asked[i].critical,
+							  d.asked[i].value.data,
+							  d.asked[i].value.len};
 	}
-	if (submit_issue(a->sub, NULL, id, &subject, &spki, in, n_in, &res) != 0) {
+	if (submit_issue(a->sub, NULL, id, &d.subject, &d.spki, in, n_in, &res) != 0) {
 		snprintf(msg, msglen, "%s", res.message);
 		hr = HR_E_UNEXPECTED;
 	} else {
@@ -277,10 +261,8 @@ uint32_t officer_resubmit(struct admin *a, const char *op, uint32_t id, struct i
 		log_info("request %u resubmitted by %s: %s", id, op, res.message);
 	}
 	x509_buf_free(&res.cert);
-	x509_req_exts_free(asked, n_asked);
 	ext_set_free(&x);
-	x509_buf_free(&subject);
-	x509_buf_free(&spki);
+	derived_free(&d);
 	return hr;
 }
 

@@ -11,12 +11,20 @@
  *   CUST_ISSUED      bytes cert_der
  *   CUST_ERROR       u32 code (an HRESULT), str message
  *
- *   CUST_SUBMIT      u32 format (ledger FMT_*), str requester, str attributes (UTF-8
- *                    Name:Value lines), bytes request (raw, as received), bytes
- *                    subject (DER Name from the request), bytes spki (DER, from the
- *                    request, whose signature the worker verified), u32
- *                    parse_hresult (0, or why the worker could not use the request:
- *                    it is recorded and failed with it), str parse_message
+ *   CUST_SUBMIT      u32 format (ledger FMT_PKCS10..FMT_CMC: what the worker
+ *                    detected), str requester, str attributes (UTF-8 Name:Value
+ *                    lines), bytes request (raw, as received)
+ *                                                 -> CUST_RESULT | CUST_ERROR
+ *                    The custodian parses and verifies the request itself
+ *                    (derive.c; the signature is the proof of possession) and
+ *                    builds a certificate only from what it derived. A format
+ *                    that is not the one it detects fails the request.
+ *   CUST_REFUSED     u32 hresult (a failure code), str requester, str message,
+ *                    u32 size, bytes sha256 (32): a request the worker refused
+ *                    where its bytes entered (beyond CUST_REQUEST_LIMITS, of no
+ *                    known format, or a call without the access it needs). It is
+ *                    recorded as a failed request with its size and hash only
+ *                    (ledger FMT_DIGEST), never its payload
  *                                                 -> CUST_RESULT | CUST_ERROR
  *   CUST_RETRIEVE    u32 request_id               -> CUST_RESULT | CUST_ERROR
  *   CUST_RESULT      u32 request_id, u32 disposition (ledger DISP_*), u32 hresult,
@@ -48,6 +56,7 @@ enum cust_msg {
 	CUST_SUBMIT = 0x120,
 	CUST_RESULT = 0x121,
 	CUST_RETRIEVE = 0x122,
+	CUST_REFUSED = 0x123,
 	CUST_AUTH_EVENT = 0x130,
 	CUST_ERROR = 0x1ff,
 	CUST_CTL_WORKER = 0x180, /* cad -> custodian: a worker channel (descriptor attached),
@@ -60,6 +69,7 @@ _Static_assert(IPC_IN_RANGE(CUST_ISSUED, IPC_RANGE_CUST), "CUST_ISSUED outside i
 _Static_assert(IPC_IN_RANGE(CUST_SUBMIT, IPC_RANGE_CUST), "CUST_SUBMIT outside its channel's range");
 _Static_assert(IPC_IN_RANGE(CUST_RESULT, IPC_RANGE_CUST), "CUST_RESULT outside its channel's range");
 _Static_assert(IPC_IN_RANGE(CUST_RETRIEVE, IPC_RANGE_CUST), "CUST_RETRIEVE outside its channel's range");
+_Static_assert(IPC_IN_RANGE(CUST_REFUSED, IPC_RANGE_CUST), "CUST_REFUSED outside its channel's range");
 _Static_assert(IPC_IN_RANGE(CUST_AUTH_EVENT, IPC_RANGE_CUST), "CUST_AUTH_EVENT outside its channel's range");
 _Static_assert(IPC_IN_RANGE(CUST_ERROR, IPC_RANGE_CUST), "CUST_ERROR outside its channel's range");
 _Static_assert(IPC_IN_RANGE(CUST_CTL_WORKER, IPC_RANGE_CUST), "CUST_CTL_WORKER outside its channel's range");
@@ -77,18 +87,35 @@ enum cust_profile {
 	CUST_PROFILE_SERVER = 2, /* end entity: digitalSignature|keyEncipherment, serverAuth */
 };
 
-#define CUST_SUBJECT_MAX 1024
-#define CUST_SPKI_MAX 2048
+/* What the custodian accepts in a request: one definition for the channel. The
+ * worker refuses more with the HRESULT firmware/icpr's icpr_request_admit names
+ * (the same check the custodian makes first); CUST_ISSUE's subject and key use
+ * the same bounds. */
+#define CUST_REQUEST_MAX (64u * 1024u) /* raw bytes as sent */
+#define CUST_SUBJECT_MAX 1024          /* DER Name */
+#define CUST_SPKI_MAX 2048             /* DER SubjectPublicKeyInfo (RSA 8192 is ~1.1 KiB) */
+#define CUST_REQ_EXT_MAX 16            /* extensions a request asks for */
+#define CUST_REQ_EXT_BYTES_MAX 8192    /* their DER */
+#define CUST_ATTRIBUTES_MAX 4096       /* the attribute string as UTF-8 */
+/* An initializer for firmware/icpr's struct icpr_limits. */
+#define CUST_REQUEST_LIMITS                                                              \
+	{                                                                                \
+		.request = CUST_REQUEST_MAX, .subject = CUST_SUBJECT_MAX,                \
+		.spki = CUST_SPKI_MAX, .n_ext = CUST_REQ_EXT_MAX,                        \
+		.ext_bytes = CUST_REQ_EXT_BYTES_MAX,                                     \
+	}
+
 #define CUST_ISSUE_MAX (4 + 4 + CUST_SUBJECT_MAX + 4 + CUST_SPKI_MAX + 4)
-#define CUST_REQUEST_MAX (64u * 1024u)
-#define CUST_ATTRIBUTES_MAX 4096
 #define CUST_REQUESTER_MAX 256
 #define CUST_MESSAGE_MAX 512
+#define CUST_SHA256_LEN 32
 #define CUST_AUTH_NAME_MAX 256
 #define CUST_AUTH_EVENT_MAX (4 * 4 + 2 * CUST_AUTH_NAME_MAX + CUST_MESSAGE_MAX)
 #define CUST_SUBMIT_MAX (4 + 4 + CUST_REQUESTER_MAX + 4 + CUST_ATTRIBUTES_MAX + 4 + \
-			 CUST_REQUEST_MAX + 4 + CUST_SUBJECT_MAX + 4 + CUST_SPKI_MAX + 4 + 4 + \
-			 CUST_MESSAGE_MAX)
+			 CUST_REQUEST_MAX)
+#define CUST_REFUSED_MIN (4 + 4 + 4 + 4 + 4 + CUST_SHA256_LEN)
+#define CUST_REFUSED_MAX (4 + 4 + CUST_REQUESTER_MAX + 4 + CUST_MESSAGE_MAX + 4 + 4 + \
+			  CUST_SHA256_LEN)
 
 /* HRESULTs the custodian reports (MS-WCCE names). */
 #define HR_E_INVALIDARG 0x80070057u
@@ -99,5 +126,8 @@ enum cust_profile {
 #define HR_CERTSRV_E_PROPERTY_EMPTY 0x80094004u    /* no such request */
 #define HR_CERTSRV_E_ADMIN_DENIED_REQUEST 0x80094014u
 #define HR_E_UNEXPECTED 0x8000ffffu              /* the ledger could not record */
+#define HR_E_OUTOFMEMORY 0x8007000eu
+#define HR_NTE_BAD_SIGNATURE 0x80090006u         /* no proof of possession */
+#define HR_CRYPT_E_INVALID_MSG_TYPE 0x80091004u  /* a format not accepted */
 
 #endif

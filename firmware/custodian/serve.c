@@ -15,6 +15,7 @@
 #include "firmware/custodian/issue.h"
 #include "firmware/custodian/proto.h"
 #include "firmware/custodian/submit.h"
+#include "firmware/custodian/verify_pool.h"
 #include "platform/atomicfile.h"
 #include "platform/ipc.h"
 #include "platform/log.h"
@@ -26,7 +27,8 @@ enum { ST_READY = 0 };
  * ledger: enrollment, every step recorded. */
 static const struct ipc_rule recorded_rules[] = {
 	{CUST_GET_CA, 1u << ST_READY, 0, 0, 0},
-	{CUST_SUBMIT, 1u << ST_READY, 24, CUST_SUBMIT_MAX, 0},
+	{CUST_SUBMIT, 1u << ST_READY, 16, CUST_SUBMIT_MAX, 0},
+	{CUST_REFUSED, 1u << ST_READY, CUST_REFUSED_MIN, CUST_REFUSED_MAX, 0},
 	{CUST_RETRIEVE, 1u << ST_READY, 4, 4, 0},
 	{CUST_AUTH_EVENT, 1u << ST_READY, 16, CUST_AUTH_EVENT_MAX, 0},
 };
@@ -127,6 +129,9 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 	case CUST_SUBMIT:
 		handle_submit(s, &srv->submit, m);
 		break;
+	case CUST_REFUSED:
+		handle_refused(s, &srv->submit, m);
+		break;
 	case CUST_RETRIEVE:
 		handle_retrieve(s, &srv->submit, m);
 		break;
@@ -221,6 +226,13 @@ static int serve_workers(int control_fd, const struct ipc_rule *rules, size_t n_
 	return 0;
 }
 
+static unsigned cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : (unsigned)n;
+}
+
 /* ca.conf crl_auto: 1 (default) publishes CRLs on schedule. */
 static int crl_auto(const struct ca *ca)
 {
@@ -253,6 +265,9 @@ int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger
 			refuse_to_start("%s", err);
 		if (record_start(&rec, ledger_fd) != 0)
 			fatalx("cannot start the ledger channel");
+		/* Requests' signatures on as many threads as CPUs (verify_pool.h). */
+		if (verify_pool_start(cpus()) != 0)
+			fatalx("cannot start the verifier threads");
 		srv.submit.ca = ca;
 		srv.submit.rec = &rec;
 		if (props_load(&props, ca, &rec, err, sizeof(err)) != 0)

@@ -54,35 +54,6 @@ static int load_allow_list(const char *list, struct policy *p, char *err, size_t
 	return 0;
 }
 
-int policy_requested_extensions(const struct policy *p, const uint8_t *raw, size_t len,
-				struct x509_req_ext out[X509_MAX_EXTRA_EXT], size_t *n,
-				char *err, size_t errlen)
-{
-	struct x509_req_ext all[2 * X509_MAX_EXTRA_EXT];
-	size_t got = 0;
-
-	*n = 0;
-	if (p->n_allow == 0)
-		return 0; /* nothing allowed: nothing to read */
-	if (x509_csr_requested_extensions(raw, len, all, 2 * X509_MAX_EXTRA_EXT, &got, err,
-					  errlen) != 0)
-		return -1;
-	for (size_t i = 0; i < got; i++) {
-		int keep = 0;
-
-		for (size_t k = 0; k < p->n_allow && !keep; k++)
-			keep = strcmp(all[i].oid, p->allow[k]) == 0;
-		for (size_t k = 0; k < *n && keep; k++)
-			keep = strcmp(out[k].oid, all[i].oid) != 0; /* first of an OID only */
-		if (keep) {
-			out[(*n)++] = all[i];
-			all[i].value = (struct x509_buf){0};
-		}
-	}
-	x509_req_exts_free(all, got);
-	return 0;
-}
-
 int policy_load(const struct ca *ca, struct policy *p, char *err, size_t errlen)
 {
 	const char *allow = conf_get(&ca->conf, "csr_extensions");
@@ -351,27 +322,18 @@ unrecorded:
 	return -1;
 }
 
-/* Builds, records, signs, records, answers. A certificate that could not be
- * recorded is never released. */
+/* Builds, records, signs, records, answers, from what derive_request gave. A
+ * certificate that could not be recorded is never released. */
 static void issue(struct service *s, struct submit_ctx *c, uint32_t id, struct ledger_event *req,
-		  uint32_t format, const struct x509_buf *subject, const struct x509_buf *spki)
+		  const struct derived *d)
 {
-	struct x509_req_ext asked[X509_MAX_EXTRA_EXT];
 	struct x509_ext_in in[X509_MAX_EXTRA_EXT];
 	struct issue_result r;
-	size_t n = 0;
-	char err[512];
 
-	if (format == FMT_PKCS10 &&
-	    policy_requested_extensions(&c->policy, req->u.request.raw.p, req->u.request.raw.len,
-					asked, &n, err, sizeof(err)) != 0) {
-		decide(s, c, id, req, 0, DISP_FAILED, HR_CERTSRV_E_BAD_REQUESTSUBJECT, err);
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		in[i] = (struct x509_ext_in){asked[i].oid, asked[i].critical, asked[i].value.data,
-					     asked[i].value.len};
-	if (submit_issue(c, req, 0, subject, spki, in, n, &r) != 0) {
+	for (size_t i = 0; i < d->n_asked; i++)
+		in[i] = (struct x509_ext_in){d->asked[i].oid, d->asked[i].critical,
+					     d->asked[i].value.data, d->asked[i].value.len};
+	if (submit_issue(c, req, 0, &d->subject, &d->spki, in, d->n_asked, &r) != 0) {
 		if (r.refused)
 			service_reply_error(s, CUST_ERROR, id, HR_E_INVALIDARG, r.message);
 		else
@@ -381,77 +343,89 @@ static void issue(struct service *s, struct submit_ctx *c, uint32_t id, struct l
 			     r.cert.len);
 	}
 	x509_buf_free(&r.cert);
-	x509_req_exts_free(asked, n);
-}
-
-/* The policy's checks on what the request asks for; 0, or an HRESULT and message. */
-static uint32_t check_request(const struct x509_buf *subject, const struct x509_buf *spki,
-			      char *msg, size_t msglen)
-{
-	enum x509_key_type kt;
-	unsigned bits;
-	char dn[1024];
-
-	if (x509_spki_key(spki->data, spki->len, &kt, &bits) != 0 ||
-	    (kt == X509_KEY_RSA && (bits < 2048 || bits > 8192)) ||
-	    (kt == X509_KEY_EC && bits != 256 && bits != 384)) {
-		snprintf(msg, msglen, "public key type or size not allowed (RSA 2048..8192, "
-			 "EC P-256/P-384)");
-		return HR_CERTSRV_E_KEY_LENGTH;
-	}
-	if (x509_name_format(subject->data, subject->len, dn, sizeof(dn)) != 0 || dn[0] == 0) {
-		snprintf(msg, msglen, "the request's subject is empty or not a valid name");
-		return HR_CERTSRV_E_BAD_REQUESTSUBJECT;
-	}
-	return 0;
 }
 
 void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg *m)
 {
-	char requester[CUST_REQUESTER_MAX + 1], attributes[CUST_ATTRIBUTES_MAX + 1], err[512];
-	char parse_msg[CUST_MESSAGE_MAX + 1];
-	const uint8_t *raw, *subj, *key;
-	size_t raw_len, subj_len, key_len;
-	struct x509_buf subject, spki;
+	char requester[CUST_REQUESTER_MAX + 1], attributes[CUST_ATTRIBUTES_MAX + 1];
+	char msg[CUST_MESSAGE_MAX + 1];
+	const uint8_t *raw;
+	size_t raw_len;
 	struct ledger_event ev;
+	struct derived d;
 	struct ipc_rbuf r;
-	uint32_t format, hr, parse_hr;
+	uint32_t format, hr;
 
 	ipc_rbuf_init(&r, m);
 	format = ipc_get_u32(&r);
 	ipc_get_str(&r, requester, sizeof(requester));
 	ipc_get_str(&r, attributes, sizeof(attributes));
 	ipc_get_bytes(&r, &raw, &raw_len, CUST_REQUEST_MAX);
-	ipc_get_bytes(&r, &subj, &subj_len, CUST_SUBJECT_MAX);
-	ipc_get_bytes(&r, &key, &key_len, CUST_SPKI_MAX);
-	parse_hr = ipc_get_u32(&r);
-	ipc_get_str(&r, parse_msg, sizeof(parse_msg));
-	if (ipc_rbuf_done(&r) != 0) {
+	if (ipc_rbuf_done(&r) != 0 || format < FMT_PKCS10 || format > FMT_CMC ||
+	    requester[0] == 0) {
 		service_violation(s, "malformed SUBMIT");
 		return;
 	}
 
+	/* Everything below comes from the raw bytes alone: the worker's format is
+	 * only compared with what the custodian detects. */
+	hr = derive_request(&c->policy, raw, raw_len, &d, msg, sizeof(msg));
+	if (hr == 0 && d.format != format) {
+		log_warnx("the worker called a request format %u, it is %u", format, d.format);
+		snprintf(msg, sizeof(msg), "the request's format is not the one announced");
+		hr = HR_CRYPT_E_INVALID_MSG_TYPE;
+	}
 	record_event_init(&ev, EV_REQUEST_RECEIVED, ACTOR_REQUESTER, requester);
-	ev.u.request.format = format;
+	ev.u.request.format = d.format != 0 ? d.format : format;
 	ev.u.request.requester = requester;
 	ev.u.request.raw.p = raw;
 	ev.u.request.raw.len = raw_len;
 	ev.u.request.attributes = attributes;
-	subject.data = (uint8_t *)subj;
-	subject.len = subj_len;
-	spki.data = (uint8_t *)key;
-	spki.len = key_len;
 	/* The request is recorded with its decision (or with the intent when the
-	 * policy issues): one commit, so no request is ever left without its fate. A
-	 * request the worker could not use is recorded all the same, then failed. */
-	if (parse_hr != 0)
-		decide(s, c, m->hdr.id, &ev, 0, DISP_FAILED, parse_hr, parse_msg);
-	else if ((hr = check_request(&subject, &spki, err, sizeof(err))) != 0)
-		decide(s, c, m->hdr.id, &ev, 0, DISP_FAILED, hr, err);
+	 * policy issues): one commit, so no request is ever left without its fate. */
+	if (hr != 0)
+		decide(s, c, m->hdr.id, &ev, 0, DISP_FAILED, hr, msg);
 	else if (!c->policy.auto_issue)
 		decide(s, c, m->hdr.id, &ev, 0, DISP_PENDING, 0, "Taken Under Submission");
 	else
-		issue(s, c, m->hdr.id, &ev, format, &subject, &spki);
+		issue(s, c, m->hdr.id, &ev, &d);
+	derived_free(&d);
+}
+
+void handle_refused(struct service *s, struct submit_ctx *c, const struct ipc_msg *m)
+{
+	char requester[CUST_REQUESTER_MAX + 1], msg[CUST_MESSAGE_MAX + 1];
+	uint8_t digest[LEDGER_DIGEST_LEN];
+	const uint8_t *sha;
+	size_t sha_len;
+	struct ledger_event ev;
+	struct ipc_rbuf r;
+	uint32_t hr, size;
+
+	ipc_rbuf_init(&r, m);
+	hr = ipc_get_u32(&r);
+	ipc_get_str(&r, requester, sizeof(requester));
+	ipc_get_str(&r, msg, sizeof(msg));
+	size = ipc_get_u32(&r);
+	ipc_get_bytes(&r, &sha, &sha_len, CUST_SHA256_LEN);
+	/* A refusal is a failure: an HRESULT with its severity bit. */
+	if (ipc_rbuf_done(&r) != 0 || sha_len != CUST_SHA256_LEN || (hr & 0x80000000u) == 0 ||
+	    requester[0] == 0) {
+		service_violation(s, "malformed REFUSED");
+		return;
+	}
+	digest[0] = (uint8_t)size;
+	digest[1] = (uint8_t)(size >> 8);
+	digest[2] = (uint8_t)(size >> 16);
+	digest[3] = (uint8_t)(size >> 24);
+	memcpy(digest + 4, sha, CUST_SHA256_LEN);
+	record_event_init(&ev, EV_REQUEST_RECEIVED, ACTOR_REQUESTER, requester);
+	ev.u.request.format = FMT_DIGEST;
+	ev.u.request.requester = requester;
+	ev.u.request.raw.p = digest;
+	ev.u.request.raw.len = sizeof(digest);
+	ev.u.request.attributes = "";
+	decide(s, c, m->hdr.id, &ev, 0, DISP_FAILED, hr, msg);
 }
 
 void handle_retrieve(struct service *s, struct submit_ctx *c, const struct ipc_msg *m)

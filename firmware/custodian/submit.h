@@ -4,31 +4,15 @@
 #define CUSTODIAN_SUBMIT_H
 
 #include "firmware/custodian/ca.h"
+#include "firmware/custodian/derive.h"
 #include "firmware/custodian/record.h"
 #include "firmware/identity/idtoken.h"
 #include "platform/service.h"
-
-/* The standalone policy (DATA/ca.conf): policy = pend (every request waits for a
- * certificate manager: the default, as for an offline CA) or issue; validity_days. */
-struct policy {
-	int auto_issue;
-	unsigned days;
-	/* csr_extensions = OID,OID...: the extensions a request may ask for and get
-	 * (its extensionRequest); all others are dropped. Empty by default. */
-	char allow[X509_MAX_EXTRA_EXT][128];
-	size_t n_allow;
-};
 
 /* 1 for the extensions that are the CA's alone to write (basicConstraints, key
  * identifiers, name and policy constraints): neither a request nor an officer
  * sets them. */
 int ext_reserved(const char *oid);
-
-/* The extensions raw (a PKCS#10 request) asks for that the policy allows, into
- * out (values malloc()ed: free with x509_req_exts_free). 0 or -1 with err. */
-int policy_requested_extensions(const struct policy *p, const uint8_t *raw, size_t len,
-				struct x509_req_ext out[X509_MAX_EXTRA_EXT], size_t *n,
-				char *err, size_t errlen);
 
 struct props;
 
@@ -54,9 +38,9 @@ struct issue_result {
 	struct x509_buf cert;
 };
 
-/* Builds the end-entity certificate for a request from the typed subject and key
- * (plus an officer's extensions: disabled ones, value NULL, only remove the
- * profile's), records the intent, signs, records the certificate with the Issued
+/* Builds the end-entity certificate for a request from the subject and key
+ * derive_request gave (plus an officer's extensions: disabled ones, value NULL,
+ * only remove the profile's), records the intent, signs, records the certificate with the Issued
  * disposition. req is the request-received event when it is not recorded yet (it
  * is then recorded with the intent, or with a Failed disposition), else NULL and
  * request_id names the recorded request. 0 with the decision in out (issued or
@@ -74,6 +58,7 @@ int submit_record_disposition(struct submit_ctx *c, uint32_t request_id, uint32_
 int policy_load(const struct ca *ca, struct policy *p, char *err, size_t errlen);
 
 void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg *m);
+void handle_refused(struct service *s, struct submit_ctx *c, const struct ipc_msg *m);
 void handle_retrieve(struct service *s, struct submit_ctx *c, const struct ipc_msg *m);
 
 #endif

@@ -227,6 +227,8 @@ struct icpr_request {
 			      * PKCS#10 signature covers the bytes as sent, so it
 			      * will not verify over a converted request */
 	char content_type[128]; /* CMS/CMC: eContentType, dotted */
+	struct x509_csr_shape shape; /* PKCS#10: its parts in der, measured when it
+				      * was classified (x509_csr_shape) */
 };
 
 /* Classifies pctbRequest by parsing (real clients send dwFlags 0 for every
@@ -244,6 +246,33 @@ struct icpr_request {
  * else (out->format ICPR_FMT_UNKNOWN, nothing allocated). */
 int icpr_request_detect(const uint8_t *blob, size_t len, struct icpr_request *out);
 void icpr_request_free(struct icpr_request *r);
+
+/* What a receiver accepts in a request (the custodian's channel defines them:
+ * CUST_REQUEST_LIMITS in firmware/custodian/proto.h). */
+struct icpr_limits {
+	size_t request;   /* raw bytes as sent (at most ICPR_REQUEST_MAX) */
+	size_t subject;   /* PKCS#10: DER Name */
+	size_t spki;      /* PKCS#10: DER SubjectPublicKeyInfo */
+	size_t n_ext;     /* PKCS#10: extensions asked for (extensionRequest) */
+	size_t ext_bytes; /* PKCS#10: their DER */
+};
+
+/* The shape and limit checks on a request, in the order below and with no
+ * signature checked (the PKCS#10 sizes come from the decode that detected it): the worker's fail-fast refusal and the first step of the
+ * custodian's own derivation are this one function. 0 with *out detected and
+ * normalised to DER (icpr_request_free), or the HRESULT with msg (nothing
+ * allocated):
+ *   empty, or more than l->request bytes       E_INVALIDARG
+ *   neither PKCS#10, CMS nor CMC               CRYPT_E_INVALID_MSG_TYPE
+ *   PKCS#10 subject over l->subject bytes      CERTSRV_E_BAD_REQUESTSUBJECT
+ *   PKCS#10 public key over l->spki bytes      CERTSRV_E_KEY_LENGTH
+ *   PKCS#10 whose extensionRequest is not
+ *     Extensions, or asks for more than
+ *     l->n_ext extensions or l->ext_bytes      E_INVALIDARG
+ * CMS and CMC are only detected here: what they carry is the receiver's to
+ * check when it accepts them. */
+uint32_t icpr_request_admit(const uint8_t *blob, size_t len, const struct icpr_limits *l,
+			    struct icpr_request *out, char *msg, size_t msglen);
 
 /* ---- pctbCert: the certs-only PKCS#7 ---- */
 

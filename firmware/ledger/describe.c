@@ -6,6 +6,19 @@
 #include "firmware/ledger/event.h"
 #include "platform/hex.h"
 
+/* A refused request's record (FMT_DIGEST): the size sent and its SHA-256. */
+static void digest_line(const struct ledger_event *ev, char *out, size_t outlen)
+{
+	const uint8_t *p = ev->u.request.raw.p;
+	char hex[2 * LEDGER_HASH_LEN + 1];
+	uint32_t size = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+			(uint32_t)p[3] << 24;
+
+	hex_encode(p + 4, LEDGER_HASH_LEN, hex);
+	snprintf(out, outlen, " request=%u requester=%s refused bytes=%u sha256=%s",
+		 ev->u.request.request_id, ev->u.request.requester, size, hex);
+}
+
 void ledger_event_line(const struct ledger_event *ev, char *out, size_t outlen)
 {
 	char when[32], serial[2 * LEDGER_SERIAL_MAX + 1];
@@ -23,8 +36,12 @@ void ledger_event_line(const struct ledger_event *ev, char *out, size_t outlen)
 	outlen -= (size_t)n;
 	switch (ev->type) {
 	case EV_REQUEST_RECEIVED:
-		snprintf(out, outlen, " request=%u requester=%s bytes=%zu",
-			 ev->u.request.request_id, ev->u.request.requester, ev->u.request.raw.len);
+		if (ev->u.request.format == FMT_DIGEST && ev->u.request.raw.len == LEDGER_DIGEST_LEN)
+			digest_line(ev, out, outlen);
+		else
+			snprintf(out, outlen, " request=%u requester=%s bytes=%zu",
+				 ev->u.request.request_id, ev->u.request.requester,
+				 ev->u.request.raw.len);
 		break;
 	case EV_DISPOSITION:
 		snprintf(out, outlen, " request=%u %s hresult=0x%08x", ev->u.disposition.request_id,

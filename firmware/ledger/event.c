@@ -368,7 +368,7 @@ static int check_u32(const char *ctx, const struct field *f, uint32_t v, char *e
 			return fail(err, errlen, "%s: %s is %u, not 0 or 1", ctx, f->name, v);
 		break;
 	case F_FORMAT:
-		if (v < FMT_PKCS10 || v > FMT_CMC)
+		if (v < FMT_PKCS10 || v > FMT_DIGEST)
 			return fail(err, errlen, "%s: %s %u is not a known request format", ctx,
 				    f->name, v);
 		break;
@@ -441,6 +441,10 @@ static int check_body_rules(uint32_t type, const struct ledger_event *ev, char *
 					   rv->invalidity != 0))
 		return fail(err, errlen, "cert-unrevoked: reason, revoked_at and invalidity "
 			    "must be zero");
+	if (type == EV_REQUEST_RECEIVED && ev->u.request.format == FMT_DIGEST &&
+	    ev->u.request.raw.len != LEDGER_DIGEST_LEN)
+		return fail(err, errlen, "request-received: a digest is %d bytes, not %zu",
+			    LEDGER_DIGEST_LEN, ev->u.request.raw.len);
 	if (type == EV_CRL_PUBLISHED && !crl->is_delta && crl->base_number != 0)
 		return fail(err, errlen, "crl-published: base_number must be 0 for a base CRL");
 	if (type == EV_LOGON_REFUSED && ledger_logon_action_name(ev->u.logon.action) == NULL)

@@ -65,12 +65,18 @@ enum ledger_disposition {
 	DISP_DENIED = 31,
 };
 
-/* Request formats, as detected by parsing. */
+/* Request formats, as detected by parsing. FMT_DIGEST is a request refused
+ * where its bytes entered (too large, of no known format, or a call without the
+ * access it needs): raw is then not the request but LEDGER_DIGEST_LEN bytes,
+ * u32 size (little-endian) | SHA-256 of what was sent, so that a hostile client
+ * cannot grow the append-only ledger with its payload. */
 enum ledger_format {
 	FMT_PKCS10 = 1,
 	FMT_CMS = 2,
 	FMT_CMC = 3,
+	FMT_DIGEST = 4,
 };
+#define LEDGER_DIGEST_LEN (4 + LEDGER_HASH_LEN)
 
 /* RFC 5280 CRLReason values 0..10 except 7. unspecified (0) is written to CRLs
  * without a reasonCode extension, as RFC 5280 5.3.1 recommends. */

@@ -1,7 +1,8 @@
-/* CertServerRequest: decode, check, hand the custodian a typed request, answer
+/* CertServerRequest: decode, check, hand the custodian the raw request, answer
  * from its result (MS-WCCE "Request"; shared/notes/icpr-wire.md). The worker
- * parses and verifies the request; the custodian records it, decides and builds
- * the certificate itself. */
+ * checks only shape and limits, to fail fast (what it refuses is recorded with
+ * its size and hash only); the custodian parses and verifies the request itself,
+ * records it, decides and builds the certificate. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,9 @@
 #include "firmware/worker/ntlm.h"
 #include "firmware/worker/worker.h"
 #include "platform/log.h"
+
+_Static_assert(ICPR_ATTR_TEXT_MAX <= CUST_ATTRIBUTES_MAX, "the attributes the worker parses fit");
+_Static_assert(ICPR_REQUEST_MAX >= CUST_REQUEST_MAX, "the detector reads what the custodian takes");
 
 /* What the custodian answered. */
 struct result {
@@ -144,70 +148,70 @@ static void retrieve(struct worker *w, struct rpc_conn *c, uint32_t id)
 	free(r.cert);
 }
 
-/* Parses and verifies the request; 0 with subject and spki, or an HRESULT and a
- * message (the request is then recorded and failed with it). */
-static uint32_t parse_request(const uint8_t *pb, size_t cb, struct icpr_request *rq,
-			      struct x509_buf *subject, struct x509_buf *spki, char *msg,
-			      size_t msglen)
+/* A request refused where its bytes entered (a call without the access it
+ * needs, or beyond what the custodian accepts): recorded as a failure with the
+ * size and SHA-256 of what was sent, never the payload, so no client grows the
+ * append-only ledger with its bytes. Answered with the HRESULT as disposition
+ * and, for an access refusal, as return value too (status). */
+static void refuse_recorded(struct worker *w, struct rpc_conn *c,
+			    const struct rpc_icpr_request *q, const char *requester,
+			    uint32_t hr, const char *why, uint32_t status)
 {
-	int rc = icpr_request_detect(pb, cb, rq);
+	uint8_t sha[CUST_SHA256_LEN];
+	size_t sha_len = sizeof(sha);
+	struct ipc_wbuf req;
+	struct result r;
 
-	if (rc != ICPR_OK) {
-		snprintf(msg, msglen, "the request is neither PKCS#10, CMS nor CMC");
-		return icpr_status_hresult(rc);
+	if (x509_sigalg_digest(X509_SIG_RSA_SHA256, q->request.pb ? q->request.pb : sha,
+			       q->request.cb, sha, &sha_len) != 0 || sha_len != sizeof(sha)) {
+		refuse(c, 0, ICPR_E_UNEXPECTED);
+		return;
 	}
-	if (rq->format != ICPR_FMT_PKCS10) {
-		snprintf(msg, msglen, "%s requests are not accepted yet",
-			 rq->format == ICPR_FMT_CMC ? "CMC" : "CMS");
-		return ICPR_CRYPT_E_INVALID_MSG_TYPE;
+	ipc_wbuf_init(&req);
+	ipc_put_u32(&req, hr);
+	ipc_put_str(&req, requester);
+	ipc_put_str(&req, why);
+	ipc_put_u32(&req, q->request.cb);
+	ipc_put_bytes(&req, sha, sizeof(sha));
+	if (call_custodian(w, CUST_REFUSED, &req, &r) != 0) {
+		refuse(c, 0, ICPR_E_UNEXPECTED);
+		return;
 	}
-	if (x509_csr_verify(rq->der.data, rq->der.len, subject, spki, msg, msglen) != 0)
-		return ICPR_NTE_BAD_SIGNATURE;
-	return 0;
+	answer(w, c, &r, ICPR_CALL_SUBMIT, status);
+	free(r.cert);
 }
 
-/* Records the request through the custodian and answers its result. A call the
- * worker refuses (deny_hr != 0: E_ACCESSDENIED below packet privacy or without a
- * logon) is recorded all the same, failed with deny_hr: nothing is parsed. */
+/* Hands the custodian the raw request and the format detected, after the shape
+ * and limit checks it makes itself (icpr_request_admit with the channel's
+ * limits): a request it would refuse is refused here first, recorded without its
+ * bytes. The signature is the custodian's to verify, once. */
 static void submit(struct worker *w, struct rpc_conn *c, const struct rpc_icpr_request *q,
-		   const char *attributes, const char *requester, uint32_t deny_hr,
-		   const char *deny_msg)
+		   const char *attributes, const char *requester)
 {
-	struct x509_buf subject = {0}, spki = {0};
+	static const struct icpr_limits limits = CUST_REQUEST_LIMITS;
 	struct icpr_request rq;
 	struct ipc_wbuf req;
 	struct result r;
 	char msg[CUST_MESSAGE_MAX + 1] = "";
 	uint32_t hr;
 
-	memset(&rq, 0, sizeof(rq));
-	if (deny_hr != 0) {
-		hr = deny_hr;
-		snprintf(msg, sizeof(msg), "%s", deny_msg);
-	} else {
-		hr = parse_request(q->request.pb, q->request.cb, &rq, &subject, &spki, msg,
-				   sizeof(msg));
+	hr = icpr_request_admit(q->request.pb, q->request.cb, &limits, &rq, msg, sizeof(msg));
+	if (hr != 0) {
+		refuse_recorded(w, c, q, requester, hr, msg, 0);
+		return;
 	}
 	ipc_wbuf_init(&req);
-	ipc_put_u32(&req, rq.format == ICPR_FMT_UNKNOWN ? ICPR_FMT_PKCS10 : (uint32_t)rq.format);
+	ipc_put_u32(&req, (uint32_t)rq.format);
 	ipc_put_str(&req, requester);
 	ipc_put_str(&req, attributes);
 	/* The raw bytes as received: the ledger keeps what the client sent. */
 	ipc_put_bytes(&req, q->request.pb, q->request.cb);
-	ipc_put_bytes(&req, hr == 0 ? subject.data : NULL, hr == 0 ? subject.len : 0);
-	ipc_put_bytes(&req, hr == 0 ? spki.data : NULL, hr == 0 ? spki.len : 0);
-	ipc_put_u32(&req, hr);
-	ipc_put_str(&req, hr == 0 ? "" : msg);
-	x509_buf_free(&subject);
-	x509_buf_free(&spki);
-	if (rq.format != ICPR_FMT_UNKNOWN)
-		icpr_request_free(&rq);
+	icpr_request_free(&rq);
 	if (call_custodian(w, CUST_SUBMIT, &req, &r) != 0) {
 		refuse(c, 0, ICPR_E_UNEXPECTED);
 		return;
 	}
-	/* A refused call says so in the return value too (what clients show). */
-	answer(w, c, &r, ICPR_CALL_SUBMIT, deny_hr);
+	answer(w, c, &r, ICPR_CALL_SUBMIT, 0);
 	free(r.cert);
 }
 
@@ -247,6 +251,7 @@ void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 	struct icpr_attrs *attrs;
 	char err[200], requester[CUST_REQUESTER_MAX], why[200];
 	const char *deny;
+	int rc;
 
 	if (!rpc_request_opnum_ok(req)) {
 		rpc_conn_fault(c, NCA_S_OP_RNG_ERROR);
@@ -279,7 +284,8 @@ void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 	if (deny != NULL) {
 		/* Recorded and failed in the ledger like any refused request. */
 		log_info("%s: request refused: %s", peer, deny);
-		submit(w, c, &q, "", requester, ICPR_E_ACCESSDENIED, deny);
+		refuse_recorded(w, c, &q, requester, ICPR_E_ACCESSDENIED, deny,
+				ICPR_E_ACCESSDENIED);
 		return;
 	}
 	if (!q.has_authority ||
@@ -299,11 +305,17 @@ void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 		refuse(c, 0, ICPR_E_OUTOFMEMORY);
 		return;
 	}
-	if (icpr_attrs_from_blob(q.attribs.pb, q.attribs.cb, attrs) != ICPR_OK) {
-		free(attrs);
+	rc = icpr_attrs_from_blob(q.attribs.pb, q.attribs.cb, attrs);
+	if (rc == ICPR_ETOOLONG) {
+		/* Beyond what the custodian accepts: a refusal, recorded. */
+		snprintf(why, sizeof(why), "the attribute string is beyond the limits (%d lines, "
+			 "%d bytes of UTF-8)", ICPR_ATTR_MAX_COUNT, ICPR_ATTR_TEXT_MAX);
+		refuse_recorded(w, c, &q, requester, ICPR_E_INVALIDARG, why, 0);
+	} else if (rc != ICPR_OK) {
+		/* Malformed (MS-ICPR 3.2.4.1.1): the call's return value, nothing made. */
 		refuse(c, 0, ICPR_E_INVALIDARG);
-		return;
+	} else {
+		submit(w, c, &q, attrs->text, requester);
 	}
-	submit(w, c, &q, attrs->text, requester, 0, NULL);
 	free(attrs);
 }

@@ -1,6 +1,7 @@
 /* ca-worker: the only network-facing process. It speaks DCE/RPC (firmware/rpc)
  * on the endpoint-mapper and MS-ICPR sockets cad hands it, turns each
- * CertServerRequest into a typed CUST_SUBMIT / CUST_RETRIEVE for the custodian,
+ * CertServerRequest into a CUST_SUBMIT (the raw request, after fail-fast shape
+ * and limit checks), CUST_REFUSED or CUST_RETRIEVE for the custodian,
  * and answers from what the custodian says. It holds no key, no credential and
  * no database, opens no file after start, and runs sandboxed (sandbox.c). */
 #ifndef WORKER_WORKER_H

@@ -153,6 +153,94 @@ int x509_csr_verify(const uint8_t *der, size_t len, struct x509_buf *subject,
 	return rc;
 }
 
+/* Counts the extensions of every value of the i-th attribute (an extensionRequest)
+ * into s. */
+static int shape_ext_request(asn1_node node, const uint8_t *der, size_t len, int i,
+			     struct x509_csr_shape *s, char *err, size_t errlen)
+{
+	char path[96];
+	int nvals = 0;
+
+	snprintf(path, sizeof(path), "certificationRequestInfo.attributes.?%d.values", i);
+	if (asn1_number_of_elements(node, path, &nvals) != ASN1_SUCCESS)
+		nvals = 0;
+	for (int v = 1; v <= nvals; v++) {
+		asn1_node e = NULL;
+		size_t start, end;
+		int count = 0;
+
+		snprintf(path, sizeof(path), "certificationRequestInfo.attributes.?%d.values.?%d",
+			 i, v);
+		if (asn1_der_slice(node, der, len, path, &start, &end) != 0 ||
+		    asn1_decode("PKIX.Extensions", der + start, end - start, &e, NULL, 0) != 0) {
+			x509i_err(err, errlen, "csr: an extensionRequest value is not Extensions");
+			return -1;
+		}
+		if (asn1_number_of_elements(e, "", &count) != ASN1_SUCCESS)
+			count = 0;
+		asn1_delete_structure(&e);
+		s->n_ext += (size_t)count;
+		s->ext_len += end - start;
+	}
+	return 0;
+}
+
+int x509_csr_shape(const uint8_t *der, size_t len, struct x509_csr_shape *s, char *err,
+		   size_t errlen)
+{
+	static const char *const need[] = {
+		"certificationRequestInfo.version",
+		"certificationRequestInfo.subjectPKInfo.algorithm.algorithm",
+		"certificationRequestInfo.subjectPKInfo.subjectPublicKey",
+		"signatureAlgorithm.algorithm", "signature",
+	};
+	asn1_node node = NULL;
+	char path[96], oid[X509I_OID_MAX];
+	size_t start, end;
+	int count = 0, rc = -1;
+
+	memset(s, 0, sizeof(*s));
+	if (der == NULL || len == 0 || len > X509I_MAX_DER) {
+		x509i_err(err, errlen, "csr: empty or larger than %u bytes", X509I_MAX_DER);
+		return -1;
+	}
+	if (asn1_decode("PKIX.CertificationRequest", der, len, &node, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (asn1_der_slice(node, der, len, need[i], &start, &end) != 0) {
+			x509i_err(err, errlen, "csr: no %s", need[i]);
+			goto out;
+		}
+	if (asn1_der_slice(node, der, len, "certificationRequestInfo.subject", &start, &end) != 0) {
+		x509i_err(err, errlen, "csr: no subject");
+		goto out;
+	}
+	s->subject_off = start;
+	s->subject_len = end - start;
+	if (asn1_der_slice(node, der, len, "certificationRequestInfo.subjectPKInfo", &start,
+			   &end) != 0) {
+		x509i_err(err, errlen, "csr: no subjectPKInfo");
+		goto out;
+	}
+	s->spki_off = start;
+	s->spki_len = end - start;
+	if (asn1_number_of_elements(node, "certificationRequestInfo.attributes", &count) !=
+	    ASN1_SUCCESS)
+		count = 0;
+	for (int i = 1; i <= count && !s->ext_unreadable; i++) {
+		snprintf(path, sizeof(path), "certificationRequestInfo.attributes.?%d.type", i);
+		if (x509i_read_str(node, path, oid, sizeof(oid)) != 0 ||
+		    strcmp(oid, OID_EXTENSION_REQUEST) != 0)
+			continue;
+		if (shape_ext_request(node, der, len, i, s, err, errlen) != 0)
+			s->ext_unreadable = 1;
+	}
+	rc = 0;
+out:
+	asn1_delete_structure(&node);
+	return rc;
+}
+
 /* The extensionRequest attribute's values: each one Extensions, read into out. */
 static int read_requested(const uint8_t *ext_der, size_t ext_len, struct x509_req_ext *out,
 			  size_t max, size_t *n, char *err, size_t errlen)

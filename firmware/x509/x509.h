@@ -163,6 +163,24 @@ int x509_verify_signature(const struct x509_cert_info *cert, const uint8_t *issu
 int x509_csr_verify(const uint8_t *der, size_t len, struct x509_buf *subject,
 		    struct x509_buf *spki, char *err, size_t errlen);
 
+/* The sizes of a PKCS#10 request's parts, read from its structure alone (the
+ * signature is not checked): what a receiver compares with its limits before any
+ * costly work, and what the worker checks to fail fast. */
+struct x509_csr_shape {
+	size_t subject_off, subject_len; /* DER Name, where it is in der */
+	size_t spki_off, spki_len;       /* DER SubjectPublicKeyInfo, ditto */
+	size_t n_ext;       /* extensions its extensionRequest attributes ask for */
+	size_t ext_len;     /* bytes of those Extensions values, DER */
+	int ext_unreadable; /* 1: an extensionRequest value is not Extensions (the
+			     * counts stop there) */
+};
+/* 0 with *s when der is a DER CertificationRequest with the fields that make one
+ * present (version, subject, key algorithm and bits, signature algorithm and
+ * value: libtasn1 alone decodes "30 00" as one), or -1 with err. One decode:
+ * format detection classifies a request with it (firmware/icpr). */
+int x509_csr_shape(const uint8_t *der, size_t len, struct x509_csr_shape *s, char *err,
+		   size_t errlen);
+
 /* ---- CRLs (RFC 5280 5) ---- */
 
 /* CRLReason values (RFC 5280 5.3.1); 7 is not used. */

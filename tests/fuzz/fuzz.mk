@@ -92,6 +92,10 @@ FUZZ_LIBS_fuzz_icpr := $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
 # ca-auth's worker channel with gss-ntlmssp behind it (tests/fuzz/fuzz_auth.c)
 FUZZ_LIBS_fuzz_auth := $(FUZZ_AUTH_LIB) $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_SYSLIBS_fuzz_auth := -lgssapi_krb5
+# the custodian's derivation of a raw request (custodian from worker: what SUBMIT carries)
+$(FUZZ_OBJ)/firmware/custodian/derive.o: $(ASN1_TAB)
+FUZZ_LIBS_fuzz_custodian_derive := $(FUZZ_OBJ)/firmware/custodian/derive.o $(FUZZ_ICPR_LIB) \
+	$(FUZZ_X509_DEPS)
 # careq's decoder of CertServerRequest responses (what a hostile server sends)
 FUZZ_CLIENT_LIB := $(FUZZ_DIR)/lib/libclient.a
 $(FUZZ_CLIENT_LIB): $(call fuzz_objs,$(filter-out firmware/client/careq.c \
@@ -109,7 +113,8 @@ FUZZ_LIBS_fuzz_idtoken := $(FUZZ_IDENTITY_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record fuzz_ledger_serve fuzz_rpc fuzz_careq fuzz_ntlm \
               fuzz_idtoken fuzz_auth
 ifneq ($(strip $(X509_SRCS)),)
-FUZZ_NAMES += fuzz_x509_cert fuzz_x509_name fuzz_x509_csr fuzz_x509_crl fuzz_icpr
+FUZZ_NAMES += fuzz_x509_cert fuzz_x509_name fuzz_x509_csr fuzz_x509_crl fuzz_icpr \
+	fuzz_custodian_derive
 endif
 FUZZ_BINS := $(addprefix $(FUZZ_BIN)/,$(FUZZ_NAMES))
 

@@ -78,6 +78,37 @@ static void detect(const uint8_t *data, size_t size)
 	icpr_request_free(&r);
 }
 
+/* The fail-fast check the worker and the custodian share: with small limits
+ * (so that they bite) and the channel's; an admitted PKCS#10's parts are inside
+ * its DER and within the limits, a refusal leaves nothing allocated. */
+static void admit(const uint8_t *data, size_t size)
+{
+	static const struct icpr_limits small = {4096, 64, 128, 2, 64},
+					 wide = {65536, 1024, 2048, 16, 8192};
+	const struct icpr_limits *ls[2] = {&small, &wide};
+	struct icpr_request r;
+	char msg[256];
+
+	for (int i = 0; i < 2; i++) {
+		const struct icpr_limits *l = ls[i];
+
+		if (icpr_request_admit(data, size, l, &r, msg, sizeof msg) != 0) {
+			check(r.der.data == NULL && msg[0] != 0);
+			continue;
+		}
+		check(size <= l->request && r.format != ICPR_FMT_UNKNOWN);
+		if (r.format == ICPR_FMT_PKCS10) {
+			const struct x509_csr_shape *s = &r.shape;
+
+			check(s->subject_len <= l->subject && s->spki_len <= l->spki &&
+			      s->n_ext <= l->n_ext && s->ext_len <= l->ext_bytes);
+			check(s->subject_off + s->subject_len <= r.der.len &&
+			      s->spki_off + s->spki_len <= r.der.len);
+		}
+		icpr_request_free(&r);
+	}
+}
+
 static void as_string(const uint8_t *data, size_t size)
 {
 	char *s = malloc(size + 1);
@@ -102,6 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		use_attrs();
 	use_san((const char *)data, size);
 	detect(data, size);
+	admit(data, size);
 	(void)icpr_authority_match(data, size, "Test CA #1 (Lab)");
 	utf16_round_trip(data, size);
 	as_string(data, size);

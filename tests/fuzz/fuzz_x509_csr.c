@@ -2,7 +2,8 @@
  * parser of what a client sends and the custodian's re-check. Called with and
  * without the output buffers; the subject that comes back is then formatted as
  * the policy code would. Also the custodian's reading of the extensions a request
- * asks for (x509_csr_requested_extensions), with a small and a large limit. */
+ * asks for (x509_csr_requested_extensions), with a small and a large limit, and
+ * the sizes of its parts (x509_csr_shape) that the limits are checked on. */
 #include <stdint.h>
 #include <string.h>
 
@@ -24,6 +25,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		x509_buf_free(&spki);
 	}
 	(void)x509_csr_verify(data, size, NULL, NULL, err, sizeof(err));
+	{
+		struct x509_csr_shape sh;
+
+		/* the worker's size check: the parts it measures are inside the input */
+		if (x509_csr_shape(data, size, &sh, err, sizeof(err)) == 0 &&
+		    (sh.subject_off + sh.subject_len > size || sh.spki_off + sh.spki_len > size))
+			__builtin_trap();
+	}
 	for (size_t max = 1; max <= 16; max += 15) {
 		struct x509_req_ext ext[16];
 		size_t n = 0;

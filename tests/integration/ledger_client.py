@@ -106,6 +106,7 @@ DISP_NAMES = {DISP_PENDING: "pending", DISP_ISSUED: "issued", DISP_REVOKED: "rev
 FMT_PKCS10 = 1
 FMT_CMS = 2
 FMT_CMC = 3
+FMT_DIGEST = 4  # refused on arrival: raw is u32 size | SHA-256, never the payload
 
 REASON_HOLD = 6  # certificateHold
 

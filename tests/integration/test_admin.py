@@ -333,3 +333,46 @@ def test_requested_extensions_follow_the_allow_list(ca, allow):
     p = run(BIN / "cad", "--data", ca["data"], "--pin-file", ca["token"].pin_file, "--epm",
             "127.0.0.1:0", "--icpr", "127.0.0.1:0", check=False, timeout=60)
     assert p.returncode != 0 and "csr_extensions: 2.5.29.19" in p.stderr, p.stderr
+
+
+def pem_request(der):
+    import base64
+    body = base64.encodebytes(der).decode()
+    return f"-----BEGIN NEW CERTIFICATE REQUEST-----\n{body}" \
+           "-----END NEW CERTIFICATE REQUEST-----\n".encode()
+
+
+def ber_request(der):
+    """The outer SEQUENCE re-framed with an indefinite length (BER); the signed
+    CertificationRequestInfo stays DER, so the signature still covers it."""
+    head = 2 if der[1] < 0x80 else 2 + (der[1] & 0x7f)
+    return b"\x30\x80" + der[head:] + b"\x00\x00"
+
+
+@pytest.mark.parametrize("form", ["pem", "base64", "ber"])
+def test_every_accepted_format_pends_and_is_approved(ca, appliance, form):
+    """Issue 12 item 8: a request accepted as PEM, base64 or BER pends, and the
+    officer's resubmit derives it again with the same function (it used to
+    re-parse the stored bytes as strict DER and refuse them)."""
+    import base64
+    add_operators(ca)
+    name = f"{form}.example"
+    der = csr(ca["tmp"], name)
+    blob = {"pem": pem_request, "base64": base64.b64encode, "ber": ber_request}[form](der)
+    dce = ic.connect(ic.lookup(appliance.epm_port))
+    rv, rid, disp, _, _, msg = ic.cert_server_request(dce, CA_NAME, blob)
+    dce.disconnect()
+    assert (rv, disp) == (0, 5), (hex(rv), hex(disp), msg)
+    detail = caadm(ca, "officer", "view", "--pending").stdout
+    assert f"Subject=CN={name}" in detail, detail
+    assert "issued" in caadm(ca, "officer", "resubmit", str(rid)).stdout
+    rv, _, disp, _, cert, msg = submit(appliance, ca["tmp"], name, request_id=rid)
+    assert (rv, disp) == (0, 3), msg
+    crt = pem_of(ca["tmp"], f"{form}.crt", cert)
+    run("openssl", "verify", "-x509_strict", "-CAfile", ca["data"] / "ca.crt", crt)
+    subject = run("openssl", "x509", "-in", crt, "-noout", "-subject").stdout
+    assert f"CN = {name}" in subject or f"CN={name}" in subject
+    # the key certified is the request's
+    key_pub = run("openssl", "pkey", "-in", ca["tmp"] / f"{name}.key", "-pubout").stdout
+    cert_pub = run("openssl", "x509", "-in", crt, "-noout", "-pubkey").stdout
+    assert key_pub == cert_pub

@@ -3,6 +3,7 @@ ca-custodian run as they will under cad (the custodian holds the ledger's
 channel); this test plays the worker, sending typed SUBMIT/RETRIEVE frames. Every
 step must be in the ledger in the persist-then-sign order, and every certificate
 must verify with openssl against the CA."""
+import hashlib
 import socket
 import struct
 import subprocess
@@ -16,6 +17,7 @@ from conftest import BIN, run
 from test_custodian_ipc import frame, recv_frame
 
 CUST_SUBMIT, CUST_RESULT, CUST_RETRIEVE, CUST_ISSUE, CUST_ERROR = 0x120, 0x121, 0x122, 0x110, 0x1ff
+CUST_REFUSED = 0x123
 DISP_PENDING, DISP_ISSUED, DISP_FAILED = 9, 20, 30
 KEY_LENGTH, PROPERTY_EMPTY = 0x80094811, 0x80094004
 
@@ -24,14 +26,16 @@ def s32(b):
     return struct.pack("<I", len(b)) + b
 
 
-def submit_payload(csr_der, requester="EXAMPLE\\alice", attributes="CertificateTemplate:User"):
-    csr = x509.load_der_x509_csr(csr_der)
-    subject = csr.subject.public_bytes()
-    spki = csr.public_key().public_bytes(serialization.Encoding.DER,
-                                         serialization.PublicFormat.SubjectPublicKeyInfo)
-    return (struct.pack("<I", lc.FMT_PKCS10) + s32(requester.encode()) +
-            s32(attributes.encode()) + s32(csr_der) + s32(subject) + s32(spki) +
-            struct.pack("<I", 0) + s32(b""))
+def submit_payload(csr_der, requester="EXAMPLE\\alice", attributes="CertificateTemplate:User",
+                   fmt=lc.FMT_PKCS10):
+    """The raw request and its format: the custodian derives everything else."""
+    return (struct.pack("<I", fmt) + s32(requester.encode()) + s32(attributes.encode()) +
+            s32(csr_der))
+
+
+def refused_payload(hresult, requester, message, size, sha256):
+    return (struct.pack("<I", hresult) + s32(requester.encode()) + s32(message.encode()) +
+            struct.pack("<I", size) + s32(sha256))
 
 
 def decode_result(data):
@@ -187,18 +191,38 @@ def test_concurrent_submissions_share_commits(appliance, root_ca, tmp_path):
     run(BIN / "caadm", "verify", "--data", root_ca["data"])
 
 
-def test_request_the_worker_could_not_use_is_recorded_and_failed(appliance, root_ca):
+def test_request_the_worker_refused_is_recorded_without_its_bytes(appliance, root_ca):
     a = appliance("issue")
-    payload = (struct.pack("<I", lc.FMT_CMS) + s32(b"EXAMPLE\\bob") + s32(b"") +
-               s32(b"\x30\x03\x02\x01\x00") + s32(b"") + s32(b"") +
-               struct.pack("<I", 0x80091004) + s32(b"CMS requests come later"))
-    rtype, data = a.call(CUST_SUBMIT, payload)
+    digest = hashlib.sha256(b"A" * 70000).digest()
+    rtype, data = a.call(CUST_REFUSED, refused_payload(
+        0x80070057, "anonymous@192.0.2.7", "the request is 70000 bytes", 70000, digest))
     rid, disp, hr, msg, cert = decode_result(data)
-    assert (rid, disp, hr, msg, cert) == (1, DISP_FAILED, 0x80091004,
-                                          "CMS requests come later", b"")
+    assert (rid, disp, hr, msg, cert) == (1, DISP_FAILED, 0x80070057,
+                                          "the request is 70000 bytes", b"")
     a.stop()
-    assert [line.split()[2] for line in journal(root_ca)][1:] == ["request-received",
-                                                                  "disposition"]
+    lines = journal(root_ca)
+    assert [line.split()[2] for line in lines][1:] == ["request-received", "disposition"]
+    assert f"refused bytes=70000 sha256={digest.hex()}" in lines[1]
+
+
+@pytest.mark.parametrize("mtype,payload", [
+    (CUST_REFUSED, refused_payload(0, "x", "a refusal is a failure code", 1, bytes(32))),
+    (CUST_REFUSED, refused_payload(0x80070057, "x", "m", 1, bytes(31))),  # not a SHA-256
+    (CUST_REFUSED, refused_payload(0x80070057, "", "m", 1, bytes(32))),   # no requester
+    (CUST_SUBMIT, submit_payload(b"\x30\x00", fmt=4)),                   # not a format
+    (CUST_SUBMIT, submit_payload(b"\x30\x00") + b"\0"),                  # a trailing octet
+])
+def test_malformed_refused_or_submit_ends_the_channel(appliance, root_ca, mtype, payload):
+    a = appliance()
+    a.sock.sendall(frame(mtype, 1, payload))
+    assert a.custodian.wait(timeout=30) != 0
+    assert b"protocol violation" in a.custodian.stderr.read()
+
+
+def test_worker_format_must_match_what_the_custodian_detects(appliance, root_ca, tmp_path):
+    a = appliance("issue")
+    rid, disp, hr, msg, cert = a.submit(make_csr(tmp_path), fmt=lc.FMT_CMS)
+    assert (rid, disp, hr, cert) == (1, DISP_FAILED, 0x80091004, b"")
 
 
 def test_unrecorded_issue_is_refused_with_a_ledger(appliance, root_ca):
@@ -292,3 +316,32 @@ def test_malformed_auth_event_ends_the_channel(appliance, root_ca, payload):
     last = journal(root_ca)[-1]
     assert ("operator-action ca action=channel-violation target=\"worker\" REFUSED "
             'detail="malformed AUTH_EVENT"') in last, last
+
+
+def test_a_compromised_worker_gets_nothing_without_proof_of_possession(appliance, root_ca,
+                                                                        tmp_path):
+    """Issue 12 item 6: with policy = issue, a worker that forwards a request
+    whose signature does not verify (here: a real CSR with its subject swapped
+    after signing) gets no certificate; the custodian checks the signature
+    itself. Subject and key fields of the old SUBMIT are trailing bytes now: a
+    violation."""
+    a = appliance("issue")
+    der = bytearray(make_csr(tmp_path, "victim"))
+    i = der.find(b"victim.example")
+    der[i:i + 6] = b"attack"  # same length: still well-formed DER
+    rid, disp, hr, msg, cert = a.submit(bytes(der))
+    assert (rid, disp, hr, cert) == (1, DISP_FAILED, 0x80090006, b""), msg
+    a.stop()
+    assert "cert-intent" not in "\n".join(journal(root_ca))
+
+
+def test_old_submit_with_worker_fields_ends_the_channel(appliance, root_ca, tmp_path):
+    a = appliance("issue")
+    csr = make_csr(tmp_path)
+    c = x509.load_der_x509_csr(csr)
+    spki = c.public_key().public_bytes(serialization.Encoding.DER,
+                                       serialization.PublicFormat.SubjectPublicKeyInfo)
+    a.sock.sendall(frame(CUST_SUBMIT, 1, submit_payload(csr) + s32(c.subject.public_bytes()) +
+                         s32(spki) + struct.pack("<I", 0) + s32(b"")))
+    assert a.custodian.wait(timeout=30) != 0
+    assert b"protocol violation" in a.custodian.stderr.read()

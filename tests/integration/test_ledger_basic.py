@@ -307,8 +307,10 @@ BAD_BODIES = [
     ("long requester", EV_REQUEST_RECEIVED, lc.encode_request("r" * 257, b"x"),
      "requester is longer than 256"),
     ("empty raw request", EV_REQUEST_RECEIVED, lc.encode_request("bob", b""), "raw is empty"),
-    ("unknown format", EV_REQUEST_RECEIVED, lc.encode_request("bob", b"x", fmt=4),
-     "format 4 is not a known request format"),
+    ("unknown format", EV_REQUEST_RECEIVED, lc.encode_request("bob", b"x", fmt=5),
+     "format 5 is not a known request format"),
+    ("digest not size and hash", EV_REQUEST_RECEIVED,
+     lc.encode_request("bob", b"x", fmt=4), "a digest is 36 bytes, not 1"),  # FMT_DIGEST
     ("long attributes", EV_REQUEST_RECEIVED, lc.encode_request("bob", b"x", attributes="a" * 4097),
      "attributes is longer than 4096"),
     ("NUL in requester", EV_REQUEST_RECEIVED, lc.encode_request("bo\0b", b"x"), "NUL"),

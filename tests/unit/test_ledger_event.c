@@ -716,7 +716,9 @@ MUT(m_ca_cert_over, ev->u.genesis.ca_cert = ((struct ledger_bytes){blob_big,
 								  LEDGER_BLOB_MAX + 1}))
 MUT(m_ca_cert_nullp, ev->u.genesis.ca_cert.p = NULL)
 MUT(m_format0, ev->u.request.format = 0)
-MUT(m_format4, ev->u.request.format = FMT_CMC + 1)
+MUT(m_format5, ev->u.request.format = FMT_DIGEST + 1)
+/* a refused request's digest is size | SHA-256, nothing else */
+MUT(m_digest_len, ev->u.request.format = FMT_DIGEST)
 MUT(m_requester_empty, ev->u.request.requester = "")
 MUT(m_requester_null, ev->u.request.requester = NULL)
 MUT(m_requester_over, ev->u.request.requester = name_over)
@@ -793,7 +795,8 @@ static const struct bad bads[] = {
 	{EV_GENESIS, m_ca_cert_over, "ca_cert", 0},
 	{EV_GENESIS, m_ca_cert_nullp, "ca_cert", 1},
 	{EV_REQUEST_RECEIVED, m_format0, "format", 0},
-	{EV_REQUEST_RECEIVED, m_format4, "format", 0},
+	{EV_REQUEST_RECEIVED, m_format5, "format", 0},
+	{EV_REQUEST_RECEIVED, m_digest_len, "digest", 0},
 	{EV_REQUEST_RECEIVED, m_requester_empty, "requester", 0},
 	{EV_REQUEST_RECEIVED, m_requester_null, "requester", 1},
 	{EV_REQUEST_RECEIVED, m_requester_over, "requester", 0},

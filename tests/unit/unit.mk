@@ -8,11 +8,16 @@ UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(TBIN)/%,$(UNIT_SRCS))
 TSUPPORT_OBJS := $(call objs,$(wildcard tests/unit/support/*.c))
 
+# A test of a daemon's pure code names its objects as extra prerequisites below;
+# they are linked before the libraries.
 $(TBIN)/test_%: $(OBJ)/tests/unit/test_%.o $(TSUPPORT_OBJS) $(PROJECT_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_OBJS) $(TSUPPORT_OBJS) -Wl,--start-group \
-		$(PROJECT_LIBS) -Wl,--end-group $(SYS_LIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $< $(filter-out $< $(TSUPPORT_OBJS) $(PROJECT_LIBS),$^) \
+		$(TSUPPORT_OBJS) -Wl,--start-group $(PROJECT_LIBS) -Wl,--end-group $(SYS_LIBS) -lcmocka
 
-# A daemon's own objects a test links besides the libraries.
-$(TBIN)/test_custodian_sandbox: UNIT_EXTRA_OBJS := $(OBJ)/firmware/custodian/sandbox.o
+# A daemon's own objects a test links besides the libraries (prerequisites: the
+# recipe links every extra one).
 $(TBIN)/test_custodian_sandbox: $(OBJ)/firmware/custodian/sandbox.o
+# The custodian's derivation of a request and its verifier threads (no HSM, no ledger).
+$(TBIN)/test_custodian_derive: $(OBJ)/firmware/custodian/derive.o \
+	$(OBJ)/firmware/custodian/verify_pool.o

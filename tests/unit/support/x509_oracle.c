@@ -135,7 +135,9 @@ int oracle_genkey(const char *kind, const char *name, struct x509_buf *spki)
 
 	snprintf(keyf, sizeof keyf, "%s/%s.key", oracle_dir(), name);
 	snprintf(spkif, sizeof spkif, "%s/%s.spki", oracle_dir(), name);
-	if (strcmp(kind, "rsa2048") == 0)
+	if (strcmp(kind, "rsa1024") == 0) /* too small for the CA's policy */
+		args = "-algorithm RSA -pkeyopt rsa_keygen_bits:1024";
+	else if (strcmp(kind, "rsa2048") == 0)
 		args = "-algorithm RSA -pkeyopt rsa_keygen_bits:2048";
 	else if (strcmp(kind, "rsa4096") == 0)
 		args = "-algorithm RSA -pkeyopt rsa_keygen_bits:4096";

@@ -1,0 +1,143 @@
+/* The custodian's derivation of a request (derive.h). The worker runs the same
+ * shape and limit check first (icpr_request_admit) only to fail fast; the
+ * signature is verified here, once per request. */
+#include "firmware/custodian/derive.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "firmware/custodian/proto.h"
+
+_Static_assert(CUST_REQUEST_MAX <= ICPR_REQUEST_MAX, "the detector reads every request");
+_Static_assert(CUST_REQ_EXT_MAX >= X509_MAX_EXTRA_EXT, "a request may ask for what fits");
+
+static derive_verify_fn verify = x509_csr_verify;
+
+void derive_set_verifier(derive_verify_fn fn)
+{
+	verify = fn != NULL ? fn : x509_csr_verify;
+}
+
+/* The policy's key rule: RSA 2048..8192, EC P-256 and P-384. */
+static uint32_t check_key(const struct x509_buf *spki, char *msg, size_t msglen)
+{
+	enum x509_key_type kt;
+	unsigned bits;
+
+	if (x509_spki_key(spki->data, spki->len, &kt, &bits) != 0 ||
+	    (kt == X509_KEY_RSA && (bits < 2048 || bits > 8192)) ||
+	    (kt == X509_KEY_EC && bits != 256 && bits != 384)) {
+		snprintf(msg, msglen, "public key type or size not allowed (RSA 2048..8192, "
+			 "EC P-256/P-384)");
+		return HR_CERTSRV_E_KEY_LENGTH;
+	}
+	return 0;
+}
+
+/* The subject must be a readable, non-empty Name. */
+static uint32_t check_subject(const struct x509_buf *subject, char *msg, size_t msglen)
+{
+	char dn[3 * CUST_SUBJECT_MAX + 1]; /* every byte escaped at worst */
+
+	if (x509_name_format(subject->data, subject->len, dn, sizeof(dn)) != 0 || dn[0] == 0) {
+		snprintf(msg, msglen, "the request's subject is empty or not a valid name");
+		return HR_CERTSRV_E_BAD_REQUESTSUBJECT;
+	}
+	return 0;
+}
+
+/* The extensions the request asks for that the policy allows, into d. */
+static uint32_t allowed_extensions(const struct policy *p, struct derived *d, char *msg,
+				   size_t msglen)
+{
+	struct x509_req_ext all[CUST_REQ_EXT_MAX];
+	size_t got = 0;
+	char err[256];
+
+	d->n_asked = 0;
+	if (p->n_allow == 0)
+		return 0; /* nothing allowed: nothing to read */
+	if (x509_csr_requested_extensions(d->rq.der.data, d->rq.der.len, all, CUST_REQ_EXT_MAX,
+					  &got, err, sizeof(err)) != 0) {
+		snprintf(msg, msglen, "the request's extensions cannot be read: %s", err);
+		return HR_E_INVALIDARG;
+	}
+	for (size_t i = 0; i < got; i++) {
+		int keep = 0;
+
+		for (size_t k = 0; k < p->n_allow && !keep; k++)
+			keep = strcmp(all[i].oid, p->allow[k]) == 0;
+		for (size_t k = 0; k < d->n_asked && keep; k++)
+			keep = strcmp(d->asked[k].oid, all[i].oid) != 0; /* first of an OID only */
+		if (keep && d->n_asked < X509_MAX_EXTRA_EXT) {
+			d->asked[d->n_asked++] = all[i];
+			all[i].value = (struct x509_buf){0};
+		}
+	}
+	x509_req_exts_free(all, got);
+	return 0;
+}
+
+void derived_free(struct derived *d)
+{
+	icpr_request_free(&d->rq);
+	x509_buf_free(&d->subject);
+	x509_buf_free(&d->spki);
+	x509_req_exts_free(d->asked, d->n_asked);
+	d->n_asked = 0;
+}
+
+/* After the format is known: every PKCS#10 check. */
+static uint32_t derive_pkcs10(const struct policy *p, struct derived *d, char *msg,
+			      size_t msglen)
+{
+	struct x509_buf subject = {0}, spki = {0};
+	char err[256];
+	uint32_t hr;
+
+	/* The key rule first (on the key as admit located it): no signature is
+	 * checked with a key the policy refuses. */
+	spki.data = d->rq.der.data + d->rq.shape.spki_off;
+	spki.len = d->rq.shape.spki_len;
+	if ((hr = check_key(&spki, msg, msglen)) != 0)
+		return hr;
+	spki = (struct x509_buf){0};
+	if (verify(d->rq.der.data, d->rq.der.len, &subject, &spki, err, sizeof(err)) != 0) {
+		snprintf(msg, msglen, "the request's signature does not verify (%s)%s", err,
+			 d->rq.was_ber ? "; a BER request verifies only when the signed part "
+					 "was DER" : "");
+		return HR_NTE_BAD_SIGNATURE;
+	}
+	d->subject = subject;
+	d->spki = spki;
+	if ((hr = check_subject(&d->subject, msg, msglen)) != 0)
+		return hr;
+	return allowed_extensions(p, d, msg, msglen);
+}
+
+uint32_t derive_request(const struct policy *p, const uint8_t *raw, size_t len,
+			struct derived *d, char *msg, size_t msglen)
+{
+	static const struct icpr_limits limits = CUST_REQUEST_LIMITS;
+	uint32_t hr;
+
+	memset(d, 0, sizeof(*d));
+	if ((hr = icpr_request_admit(raw, len, &limits, &d->rq, msg, msglen)) != 0)
+		return hr;
+	d->format = (uint32_t)d->rq.format;
+	if (d->rq.format != ICPR_FMT_PKCS10) {
+		snprintf(msg, msglen, "%s requests are not accepted yet",
+			 d->rq.format == ICPR_FMT_CMC ? "CMC" : "CMS");
+		hr = HR_CRYPT_E_INVALID_MSG_TYPE;
+	} else {
+		hr = derive_pkcs10(p, d, msg, msglen);
+	}
+	if (hr != 0) {
+		uint32_t format = d->format;
+
+		derived_free(d);
+		memset(d, 0, sizeof(*d));
+		d->format = format;
+	}
+	return hr;
+}

@@ -1,0 +1,61 @@
+/* What the custodian derives from a request's raw bytes: the one function that
+ * submit, resubmit (and every later path: renewal, on behalf of) use, so that a
+ * certificate is built only from what the custodian parsed and verified itself,
+ * never from fields a peer extracted. Pure code: no HSM, no ledger, no I/O. */
+#ifndef CUSTODIAN_DERIVE_H
+#define CUSTODIAN_DERIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "firmware/icpr/icpr.h"
+#include "firmware/x509/x509.h"
+
+/* The standalone policy (DATA/ca.conf): policy = pend (every request waits for a
+ * certificate manager: the default, as for an offline CA) or issue; validity_days. */
+struct policy {
+	int auto_issue;
+	unsigned days;
+	/* csr_extensions = OID,OID...: the extensions a request may ask for and get
+	 * (its extensionRequest); all others are dropped. Empty by default. */
+	char allow[X509_MAX_EXTRA_EXT][128];
+	size_t n_allow;
+};
+
+/* A request as the custodian derived it. */
+struct derived {
+	uint32_t format;         /* ledger FMT_* it detected (0 when none) */
+	struct icpr_request rq;  /* the request normalised to DER (PEM, base64, BER) */
+	struct x509_buf subject; /* DER Name, from the request whose signature verified */
+	struct x509_buf spki;    /* DER SubjectPublicKeyInfo, ditto */
+	/* The extensions it asks for that the policy allows, the first of each OID
+	 * (values malloc()ed). */
+	struct x509_req_ext asked[X509_MAX_EXTRA_EXT];
+	size_t n_asked;
+};
+
+/* Parses raw (len bytes as the requester sent them: DER, BER, PEM or base64) and
+ * checks it, in this order:
+ *   the channel's limits and shape (icpr_request_admit with CUST_REQUEST_LIMITS)
+ *                                          E_INVALIDARG, CRYPT_E_INVALID_MSG_TYPE,
+ *                                          CERTSRV_E_BAD_REQUESTSUBJECT,
+ *                                          CERTSRV_E_KEY_LENGTH
+ *   a format other than PKCS#10            CRYPT_E_INVALID_MSG_TYPE
+ *   a key other than RSA 2048..8192 or
+ *     EC P-256/P-384                       CERTSRV_E_KEY_LENGTH
+ *   the signature (proof of possession)    NTE_BAD_SIGNATURE
+ *   an empty or unreadable subject         CERTSRV_E_BAD_REQUESTSUBJECT
+ *   an unreadable extensionRequest         E_INVALIDARG
+ * 0 with *d filled (derived_free), or that HRESULT with msg; d->format is set as
+ * soon as the format is known, and nothing else is left to free. */
+/* The signature check derive_request uses: x509_csr_verify unless a process
+ * routes it elsewhere (the custodian: its verifier threads, verify_pool.h). */
+typedef int (*derive_verify_fn)(const uint8_t *der, size_t len, struct x509_buf *subject,
+				struct x509_buf *spki, char *err, size_t errlen);
+void derive_set_verifier(derive_verify_fn fn);
+
+uint32_t derive_request(const struct policy *p, const uint8_t *raw, size_t len,
+			struct derived *d, char *msg, size_t msglen);
+void derived_free(struct derived *d);
+
+#endif
