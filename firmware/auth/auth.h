@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "firmware/auth/proto.h"
+#include "firmware/identity/idtoken.h"
 
 /* Loads the NTLM mechanism and acquires the acceptor credential; the
  * environment (NTLM_USER_FILE, NETBIOS_*, LM_COMPAT_LEVEL) must be set first.
@@ -41,9 +42,21 @@ int acceptor_release(uint32_t ctx);
 /* Wipes the key and frees the token. */
 void leg_result_free(struct leg_result *r);
 
+/* How logons are vouched for to the custodian (firmware/identity): the key cad
+ * made for this worker generation (shared with the custodian only) and how long
+ * a token lasts. Without a key (have_key 0) AUTH_OK carries no token, and the
+ * custodian accepts no request as anyone's. */
+struct auth_tokens {
+	uint8_t key[IDTOKEN_KEY_LEN];
+	int have_key;
+	unsigned lifetime_s;
+	uint64_t next_logon; /* serial numbers of the logons vouched for */
+};
+
 /* Serves the worker on fd until it closes the channel (0) or breaks the
- * protocol (1: the channel was ended, the caller exits and cad restarts both). */
-int auth_serve(int fd);
+ * protocol (1: the channel was ended, the caller exits and cad restarts both).
+ * tk may be NULL (no tokens: the fuzz target, tests). */
+int auth_serve(int fd, struct auth_tokens *tk);
 
 /* The program's (sandbox.c, not in libauth). */
 /* As root: chroot to dir (the account file's directory), then become uid/gid

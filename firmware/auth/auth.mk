@@ -11,10 +11,10 @@ $(AUTH_LIB): $(call objs,$(AUTH_SRCS))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(AUTH_BIN): $(call objs,$(AUTH_MAIN_SRCS)) $(AUTH_LIB) $(RPC_LIB) $(PLATFORM_LIB)
+$(AUTH_BIN): $(call objs,$(AUTH_MAIN_SRCS)) $(AUTH_LIB) $(IDENTITY_LIB) $(RPC_LIB) $(PLATFORM_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(call objs,$(AUTH_MAIN_SRCS)) -Wl,--start-group $(AUTH_LIB) \
-		$(RPC_LIB) $(PLATFORM_LIB) -Wl,--end-group -lgssapi_krb5 -lwolfssl -lseccomp \
+		$(IDENTITY_LIB) $(RPC_LIB) $(PLATFORM_LIB) -Wl,--end-group -lgssapi_krb5 -lwolfssl -lseccomp \
 		-lpthread
 
 ALL_BINS += $(AUTH_BIN)

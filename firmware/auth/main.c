@@ -40,14 +40,16 @@
 
 struct opts {
 	const char *dir, *user, *selftest_open;
-	int fd;
+	int fd, key_fd;
+	unsigned token_lifetime_s;
 	uid_t uid; /* who the account file must belong to */
 	gid_t gid;
 };
 
 static void __attribute__((noreturn)) usage(void)
 {
-	fprintf(stderr, "usage: ca-auth --fd N --data DIR [--user NAME] [--selftest-open PATH]\n");
+	fprintf(stderr, "usage: ca-auth --fd N --data DIR [--user NAME] [--token-key-fd N "
+			"[--token-lifetime S]] [--selftest-open PATH]\n");
 	exit(2);
 }
 
@@ -154,22 +156,46 @@ static void __attribute__((noreturn)) selftest_open(const char *path)
 	fatalx("selftest: an open for writing was not killed (fd %d)", fd);
 }
 
+/* The identity-token key cad made for this worker generation, read whole from
+ * its pipe, which is then closed: the key lives in this process's memory only. */
+static void read_token_key(int fd, struct auth_tokens *tk)
+{
+	size_t got = 0;
+
+	while (got < sizeof(tk->key)) {
+		ssize_t n = read(fd, tk->key + got, sizeof(tk->key) - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			fatalx("the identity-token key: %zu of %zu bytes", got, sizeof(tk->key));
+		got += (size_t)n;
+	}
+	close(fd);
+	tk->have_key = 1;
+}
+
 static void parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {{"fd", 1, 0, 'f'}, {"data", 1, 0, 'd'},
 					   {"user", 1, 0, 'u'}, {"selftest-open", 1, 0, 's'},
-					   {0, 0, 0, 0}};
+					   {"token-key-fd", 1, 0, 'k'},
+					   {"token-lifetime", 1, 0, 'l'}, {0, 0, 0, 0}};
 	struct passwd *pw;
 	int ch;
 
 	memset(o, 0, sizeof(*o));
-	o->fd = -1;
+	o->fd = o->key_fd = -1;
+	o->token_lifetime_s = 3600;
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'f': o->fd = conf_arg_fd(optarg); break;
 		case 'd': o->dir = optarg; break;
 		case 'u': o->user = optarg; break;
 		case 's': o->selftest_open = optarg; break;
+		case 'k': o->key_fd = conf_arg_fd(optarg); break;
+		case 'l': o->token_lifetime_s = conf_arg_uint(optarg, 86400 + 3600,
+							      "--token-lifetime"); break;
 		default: usage();
 		}
 	}
@@ -189,12 +215,19 @@ static void parse(int argc, char **argv, struct opts *o)
 
 int main(int argc, char **argv)
 {
+	static struct auth_tokens tk;
 	struct opts o;
 	char err[512];
 	int rc;
 
 	log_init("ca-auth");
 	parse(argc, argv, &o);
+	if (o.key_fd >= 0)
+		read_token_key(o.key_fd, &tk);
+	else
+		log_warnx("no --token-key-fd: logons are not vouched for, and the custodian "
+			  "accepts no request as anyone's");
+	tk.lifetime_s = o.token_lifetime_s;
 	setup_env(&o);
 	check_utf16();
 	if (acceptor_init(err, sizeof(err)) != 0 || acceptor_warm_up(err, sizeof(err)) != 0)
@@ -203,7 +236,8 @@ int main(int argc, char **argv)
 	auth_sandbox();
 	if (o.selftest_open != NULL)
 		selftest_open(o.selftest_open);
-	rc = auth_serve(o.fd);
+	rc = auth_serve(o.fd, &tk);
+	explicit_bzero(tk.key, sizeof(tk.key));
 	log_info("the worker's channel %s: exiting", rc != 0 ? "was ended" : "closed");
 	/* _exit: nothing is left to flush, and the sandbox forbids what exit-time
 	 * hooks may do (LeakSanitizer's check under ASan uses ptrace). */

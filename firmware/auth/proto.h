@@ -9,7 +9,9 @@
  *                                                    -> AUTH_OK | AUTH_FAIL
  *   AUTH_OK           str identity ("DOMAIN\user" as gss-ntlmssp names it),
  *                     u32 anonymous (1: an anonymous NTLM logon),
- *                     bytes session_key (the exported session key, 16 octets)
+ *                     bytes session_key (the exported session key, 16 octets),
+ *                     bytes id_token (firmware/identity: the logon vouched for to
+ *                     the custodian; empty for an anonymous logon)
  *   AUTH_RELEASE      u32 ctx (a connection that ends before AUTHENTICATE)
  *                                                    -> AUTH_RELEASED
  *   AUTH_RELEASED     (empty)

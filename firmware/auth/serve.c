@@ -2,7 +2,9 @@
  * exact layouts of proto.h, and one handler per message type. Everything the
  * worker sends passes here, so the fuzz target (tests/fuzz/fuzz_auth.c) drives
  * this with the worker's framing; main.c only sets the process up. */
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "firmware/auth/auth.h"
 #include "platform/ipc.h"
@@ -51,9 +53,34 @@ static void on_negotiate(struct service *s, const struct ipc_msg *m)
 	leg_result_free(&r);
 }
 
-/* u32 ctx, bytes token -> AUTH_OK str identity, u32 anonymous, bytes key | AUTH_FAIL */
+/* The identity token that vouches for a named logon (empty for an anonymous one,
+ * or without a key): 0, or -1 (cannot mint: the logon is refused). */
+static int vouch(struct auth_tokens *tk, const struct leg_result *r, uint8_t *tok, size_t *len)
+{
+	struct idtoken t;
+	char err[128];
+
+	*len = 0;
+	if (tk == NULL || !tk->have_key || r->anonymous)
+		return 0;
+	memset(&t, 0, sizeof(t));
+	t.logon = ++tk->next_logon;
+	t.expires = (int64_t)time(NULL) + tk->lifetime_s;
+	snprintf(t.identity, sizeof(t.identity), "%s", r->identity);
+	if (idtoken_mint(tk->key, &t, tok, len, err, sizeof(err)) != 0) {
+		log_warnx("no token for %s: %s", r->identity, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* u32 ctx, bytes token -> AUTH_OK str identity, u32 anonymous, bytes key,
+ * bytes id_token | AUTH_FAIL */
 static void on_authenticate(struct service *s, const struct ipc_msg *m)
 {
+	struct auth_tokens *tk = s->ctx;
+	uint8_t idtok[IDTOKEN_MAX];
+	size_t idtok_len = 0;
 	struct leg_result r;
 	struct ipc_rbuf rb;
 	struct ipc_wbuf w;
@@ -69,6 +96,10 @@ static void on_authenticate(struct service *s, const struct ipc_msg *m)
 		return;
 	}
 	acceptor_authenticate(cid, tok, len, &r);
+	if (r.code == 0 && vouch(tk, &r, idtok, &idtok_len) != 0) {
+		r.code = AUTH_E_FAILURE;
+		snprintf(r.message, sizeof(r.message), "the logon could not be vouched for");
+	}
 	if (r.code != 0) {
 		log_info("logon refused: %s", r.message);
 		reply_fail(s, m->hdr.id, &r);
@@ -78,6 +109,7 @@ static void on_authenticate(struct service *s, const struct ipc_msg *m)
 		ipc_put_str(&w, r.identity);
 		ipc_put_u32(&w, (uint32_t)r.anonymous);
 		ipc_put_bytes(&w, r.key, AUTH_KEY_LEN);
+		ipc_put_bytes(&w, idtok, idtok_len);
 		service_reply(s, AUTH_OK, m->hdr.id, &w); /* ipc_wbuf_free wipes the copy */
 	}
 	leg_result_free(&r);
@@ -102,7 +134,7 @@ static void on_release(struct service *s, const struct ipc_msg *m)
 
 static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 {
-	(void)ctx;
+	(void)ctx; /* the tokens, s->ctx, for on_authenticate */
 	switch (m->hdr.type) {
 	case AUTH_NEGOTIATE: on_negotiate(s, m); break;
 	case AUTH_AUTHENTICATE: on_authenticate(s, m); break;
@@ -117,10 +149,10 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 	}
 }
 
-int auth_serve(int fd)
+int auth_serve(int fd, struct auth_tokens *tk)
 {
-	/* One thread: the context table is not shared, and NTLM's work is a few
-	 * HMACs per logon. */
+	/* One thread: the context table and the logon serial are not shared, and
+	 * NTLM's work is a few HMACs per logon. */
 	return service_run(fd, "worker", AUTH_MAX_PAYLOAD, rules, sizeof(rules) / sizeof(rules[0]),
-			   1, handle, NULL, NULL);
+			   1, handle, NULL, tk);
 }

@@ -2,10 +2,10 @@
 CUSTODIAN_SRCS := $(wildcard firmware/custodian/*.c)
 CUSTODIAN_BIN  := $(BIN)/ca-custodian
 
-$(CUSTODIAN_BIN): $(call objs,$(CUSTODIAN_SRCS)) $(LEDGER_LIB) $(ICPR_LIB) $(X509_LIB) $(HSM_LIB) \
+$(CUSTODIAN_BIN): $(call objs,$(CUSTODIAN_SRCS)) $(LEDGER_LIB) $(IDENTITY_LIB) $(ICPR_LIB) $(X509_LIB) $(HSM_LIB) \
 		$(ASN1_LIB) $(OPERATOR_LIB) $(PLATFORM_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(call objs,$(CUSTODIAN_SRCS)) -Wl,--start-group $(LEDGER_LIB) $(ICPR_LIB) $(X509_LIB) \
+	$(CC) $(LDFLAGS) -o $@ $(call objs,$(CUSTODIAN_SRCS)) -Wl,--start-group $(LEDGER_LIB) $(IDENTITY_LIB) $(ICPR_LIB) $(X509_LIB) \
 		$(OPERATOR_LIB) $(HSM_LIB) $(ASN1_LIB) $(PLATFORM_LIB) -Wl,--end-group \
 		-lp11-kit -lwolfssl -ltasn1 -lseccomp -lpthread
 

@@ -15,6 +15,7 @@
  * certificate manager: the default, as for an offline CA) or issue; validity_days. */
 struct policy {
 	int auto_issue;
+	int allow_anonymous; /* ca.conf icpr_allow_anonymous = 1: requests without a logon */
 	unsigned days;
 	/* csr_extensions = OID,OID...: the extensions a request may ask for and get
 	 * (its extensionRequest); all others are dropped. Empty by default. */

@@ -9,15 +9,18 @@
  *
  * PINs come from --pin-fd N, --pin-file FILE (root-only) or the terminal;
  * never from argv or the environment. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "firmware/custodian/ceremony.h"
 #include "firmware/custodian/serve.h"
+#include "firmware/identity/idtoken.h"
 #include "platform/conf.h"
 #include "platform/log.h"
 
@@ -25,7 +28,7 @@ struct opts {
 	struct ceremony_opts c;
 	const char *cert, *chain, *label;
 	struct pin_source so_pin;
-	int fd, ledger_fd, control_fd, admin_fd;
+	int fd, ledger_fd, control_fd, admin_fd, id_key_fd;
 	unsigned threads;
 };
 
@@ -33,7 +36,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: ca-custodian serve --data DIR --fd N|--control-fd N [--ledger-fd N]\n"
-		"                [--admin-fd N] [--threads N] [PIN]\n"
+		"                [--admin-fd N] [--threads N] [--id-key-fd N] [PIN]\n"
 		"       ca-custodian check --data DIR [PIN]\n"
 		"       ca-custodian ceremony root|subordinate --data DIR [--subject DN]\n"
 		"                [--key rsa:2048|rsa:3072|rsa:4096|ec:p256|ec:p384] [--days N]\n"
@@ -87,6 +90,7 @@ static void defaults(struct opts *o)
 	o->ledger_fd = -1;
 	o->control_fd = -1;
 	o->admin_fd = -1;
+	o->id_key_fd = -1;
 	o->threads = 32;
 }
 
@@ -100,6 +104,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{"pin-fd", 1, 0, 'p'}, {"pin-file", 1, 0, 'P'}, {"so-pin-fd", 1, 0, 'q'},
 		{"so-pin-file", 1, 0, 'Q'}, {"cert", 1, 0, 'c'}, {"chain", 1, 0, 'h'},
 		{"fd", 1, 0, 'f'}, {"threads", 1, 0, 'T'}, {"ledger-fd", 1, 0, 'L'}, {"control-fd", 1, 0, 'K'},
+		{"id-key-fd", 1, 0, 'I'},
 		{"admin-fd", 1, 0, 'a'},
 		{0, 0, 0, 0},
 	};
@@ -135,6 +140,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'L': o->ledger_fd = conf_arg_fd(optarg); break;
 		case 'K': o->control_fd = conf_arg_fd(optarg); break;
 		case 'a': o->admin_fd = conf_arg_fd(optarg); break;
+		case 'I': o->id_key_fd = conf_arg_fd(optarg); break;
 		default: usage();
 		}
 	}
@@ -190,15 +196,29 @@ static int cmd_check(struct opts *o)
 
 static int cmd_serve(struct opts *o)
 {
+	uint8_t id_key[IDTOKEN_KEY_LEN];
 	struct ca ca;
 	char err[512];
 	int rc;
 
 	if (o->fd < 0 && o->control_fd < 0)
 		fatalx("serve needs --fd N (the worker's channel) or --control-fd N (cad's)");
+	/* --fd with --id-key-fd: the identity-token key of that one channel (a
+	 * test's or a bench's worker; under cad each channel brings its own). */
+	if (o->id_key_fd >= 0) {
+		for (size_t got = 0; got < sizeof(id_key);) {
+			ssize_t n = read(o->id_key_fd, id_key + got, sizeof(id_key) - got);
+			if (n <= 0 && !(n < 0 && errno == EINTR))
+				fatalx("--id-key-fd: %zu of %zu bytes", got, sizeof(id_key));
+			got += n > 0 ? (size_t)n : 0;
+		}
+		close(o->id_key_fd);
+	}
 	if (ca_load(&ca, o->c.dir, &o->c.pin, 1, err, sizeof(err)) != 0)
 		refuse_to_start("%s", err);
-	rc = serve(&ca, o->fd, "worker", o->threads, o->ledger_fd, o->control_fd, o->admin_fd);
+	rc = serve(&ca, o->fd, "worker", o->threads, o->ledger_fd, o->control_fd, o->admin_fd,
+		   o->id_key_fd >= 0 ? id_key : NULL);
+	explicit_bzero(id_key, sizeof(id_key));
 	ca_close(&ca);
 	return rc == 0 ? 0 : 1;
 }

@@ -12,21 +12,28 @@
  *   CUST_ERROR       u32 code (an HRESULT), str message
  *
  *   CUST_SUBMIT      u32 format (ledger FMT_PKCS10..FMT_CMC: what the worker
- *                    detected), str requester, str attributes (UTF-8 Name:Value
- *                    lines), bytes request (raw, as received)
+ *                    detected), who, str attributes (UTF-8 Name:Value lines),
+ *                    bytes request (raw, as received)
  *                                                 -> CUST_RESULT | CUST_ERROR
  *                    The custodian parses and verifies the request itself
  *                    (derive.c; the signature is the proof of possession) and
  *                    builds a certificate only from what it derived. A format
  *                    that is not the one it detects fails the request.
- *   CUST_REFUSED     u32 hresult (a failure code), str requester, str message,
+ *   CUST_REFUSED     u32 hresult (a failure code), who, str message,
  *                    u32 size, bytes sha256 (32): a request the worker refused
  *                    where its bytes entered (beyond CUST_REQUEST_LIMITS, of no
  *                    known format, or a call without the access it needs). It is
  *                    recorded as a failed request with its size and hash only
  *                    (ledger FMT_DIGEST), never its payload
  *                                                 -> CUST_RESULT | CUST_ERROR
- *   CUST_RETRIEVE    u32 request_id               -> CUST_RESULT | CUST_ERROR
+ *   CUST_RETRIEVE    u32 request_id, who          -> CUST_RESULT | CUST_ERROR
+ *                    (E_ACCESSDENIED unless who made the request)
+ *   who              bytes id_token, str requester: the identity token ca-auth
+ *                    minted for the connection's logon (firmware/identity; the
+ *                    custodian verifies it with this worker's key and records
+ *                    the identity inside) and an empty requester, or no token
+ *                    and "anonymous@ADDRESS". Anything else is a violation: the
+ *                    worker cannot name a requester.
  *   CUST_RESULT      u32 request_id, u32 disposition (ledger DISP_*), u32 hresult,
  *                    str message, bytes cert_der (empty unless issued)
  *   CUST_AUTH_EVENT  u32 what (enum cust_logon), str peer, str claimed identity
@@ -46,6 +53,7 @@
 #ifndef CUSTODIAN_PROTO_H
 #define CUSTODIAN_PROTO_H
 
+#include "firmware/identity/idtoken.h"
 #include "platform/ipc_ranges.h"
 
 enum cust_msg {
@@ -111,11 +119,16 @@ enum cust_profile {
 #define CUST_SHA256_LEN 32
 #define CUST_AUTH_NAME_MAX 256
 #define CUST_AUTH_EVENT_MAX (4 * 4 + 2 * CUST_AUTH_NAME_MAX + CUST_MESSAGE_MAX)
-#define CUST_SUBMIT_MAX (4 + 4 + CUST_REQUESTER_MAX + 4 + CUST_ATTRIBUTES_MAX + 4 + \
-			 CUST_REQUEST_MAX)
-#define CUST_REFUSED_MIN (4 + 4 + 4 + 4 + 4 + CUST_SHA256_LEN)
-#define CUST_REFUSED_MAX (4 + 4 + CUST_REQUESTER_MAX + 4 + CUST_MESSAGE_MAX + 4 + 4 + \
-			  CUST_SHA256_LEN)
+/* Who asks, in SUBMIT, REFUSED and RETRIEVE: bytes id_token (0..IDTOKEN_MAX), str
+ * requester (empty beside a token; "anonymous@ADDRESS" without one). */
+#define CUST_WHO_MIN (4 + 4)
+#define CUST_WHO_MAX (4 + IDTOKEN_MAX + 4 + CUST_REQUESTER_MAX)
+#define CUST_SUBMIT_MIN (4 + CUST_WHO_MIN + 4 + 4)
+#define CUST_SUBMIT_MAX (4 + CUST_WHO_MAX + 4 + CUST_ATTRIBUTES_MAX + 4 + CUST_REQUEST_MAX)
+#define CUST_REFUSED_MIN (4 + CUST_WHO_MIN + 4 + 4 + 4 + CUST_SHA256_LEN)
+#define CUST_REFUSED_MAX (4 + CUST_WHO_MAX + 4 + CUST_MESSAGE_MAX + 4 + 4 + CUST_SHA256_LEN)
+#define CUST_RETRIEVE_MIN (4 + CUST_WHO_MIN)
+#define CUST_RETRIEVE_MAX (4 + CUST_WHO_MAX)
 
 /* HRESULTs the custodian reports (MS-WCCE names). */
 #define HR_E_INVALIDARG 0x80070057u
@@ -126,6 +139,7 @@ enum cust_profile {
 #define HR_CERTSRV_E_PROPERTY_EMPTY 0x80094004u    /* no such request */
 #define HR_CERTSRV_E_ADMIN_DENIED_REQUEST 0x80094014u
 #define HR_E_UNEXPECTED 0x8000ffffu              /* the ledger could not record */
+#define HR_E_ACCESSDENIED 0x80070005u
 #define HR_E_OUTOFMEMORY 0x8007000eu
 #define HR_NTE_BAD_SIGNATURE 0x80090006u         /* no proof of possession */
 #define HR_CRYPT_E_INVALID_MSG_TYPE 0x80091004u  /* a format not accepted */

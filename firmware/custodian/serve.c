@@ -27,9 +27,9 @@ enum { ST_READY = 0 };
  * ledger: enrollment, every step recorded. */
 static const struct ipc_rule recorded_rules[] = {
 	{CUST_GET_CA, 1u << ST_READY, 0, 0, 0},
-	{CUST_SUBMIT, 1u << ST_READY, 16, CUST_SUBMIT_MAX, 0},
+	{CUST_SUBMIT, 1u << ST_READY, CUST_SUBMIT_MIN, CUST_SUBMIT_MAX, 0},
 	{CUST_REFUSED, 1u << ST_READY, CUST_REFUSED_MIN, CUST_REFUSED_MAX, 0},
-	{CUST_RETRIEVE, 1u << ST_READY, 4, 4, 0},
+	{CUST_RETRIEVE, 1u << ST_READY, CUST_RETRIEVE_MIN, CUST_RETRIEVE_MAX, 0},
 	{CUST_AUTH_EVENT, 1u << ST_READY, 16, CUST_AUTH_EVENT_MAX, 0},
 };
 /* Without one (the signing benchmark): bare issuance, nothing else. */
@@ -242,7 +242,7 @@ static int crl_auto(const struct ca *ca)
 }
 
 int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger_fd,
-	  int control_fd, int admin_fd)
+	  int control_fd, int admin_fd, const uint8_t *id_key)
 {
 	struct server srv = {.ca = ca};
 	struct record rec;
@@ -286,9 +286,15 @@ int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger
 		fatalx("refusing to serve unconfined: %s", err);
 	if (control_fd >= 0)
 		rc = serve_workers(control_fd, rules, n_rules, max, nthreads, &srv);
-	else
+	else {
+		if (id_key != NULL) {
+			memcpy(srv.submit.id_key, id_key, IDTOKEN_KEY_LEN);
+			srv.submit.have_id_key = 1;
+		}
 		rc = service_run_hooked(fd, peer, max, rules, n_rules, nthreads, handle, is_inline,
 					&srv, 0, journal_violation);
+		explicit_bzero(srv.submit.id_key, sizeof(srv.submit.id_key));
+	}
 	if (admin != NULL) {
 		admin_stop(admin);
 		free(admin);

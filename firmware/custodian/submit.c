@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "firmware/custodian/issue.h"
 #include "firmware/custodian/proto.h"
@@ -60,9 +61,13 @@ int policy_load(const struct ca *ca, struct policy *p, char *err, size_t errlen)
 
 	const char *mode = conf_get(&ca->conf, "policy");
 	const char *days = conf_get(&ca->conf, "validity_days");
+	const char *anon = conf_get(&ca->conf, "icpr_allow_anonymous");
 	char *end;
 	unsigned long d;
 
+	/* The worker refuses anonymous calls too; this is the custodian's own rule,
+	 * which a compromised worker cannot skip. */
+	p->allow_anonymous = anon != NULL && strcmp(anon, "1") == 0;
 	p->auto_issue = 0;
 	p->days = DEFAULT_DAYS;
 	p->n_allow = 0;
@@ -345,32 +350,78 @@ static void issue(struct service *s, struct submit_ctx *c, uint32_t id, struct l
 	x509_buf_free(&r.cert);
 }
 
+/* Who is asking (DESIGN.md: the worker cannot forge identity): the identity in
+ * a token ca-auth minted, verified with this worker's key, or, without a token,
+ * an anonymous caller the worker names by address ("anonymous@ADDRESS"). A worker
+ * that names anyone without a token, or passes a token that does not verify
+ * (forged, another generation's, expired: a connection's token outlives it), is
+ * broken: a violation, nothing recorded in anyone's name. 0 with out, or -1. */
+static int requester_of(struct service *s, struct submit_ctx *c, const uint8_t *tok,
+			size_t len, const char *named, char *out, size_t outlen, int *anonymous)
+{
+	struct idtoken t;
+	char err[128];
+
+	if (len == 0) {
+		if (strncmp(named, "anonymous@", 10) != 0 || named[10] == 0) {
+			service_violation(s, "a requester named without an identity token");
+			return -1;
+		}
+		snprintf(out, outlen, "%s", named);
+		*anonymous = 1;
+		return 0;
+	}
+	if (named[0] != 0) {
+		service_violation(s, "a requester named beside an identity token");
+		return -1;
+	}
+	if (!c->have_id_key) {
+		service_violation(s, "an identity token on a channel without a key");
+		return -1;
+	}
+	if (idtoken_verify(c->id_key, tok, len, (int64_t)time(NULL), &t, err, sizeof(err)) != 0) {
+		service_violation(s, "%s", err);
+		return -1;
+	}
+	snprintf(out, outlen, "%s", t.identity);
+	explicit_bzero(&t, sizeof(t));
+	*anonymous = 0;
+	return 0;
+}
+
 void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg *m)
 {
 	char requester[CUST_REQUESTER_MAX + 1], attributes[CUST_ATTRIBUTES_MAX + 1];
-	char msg[CUST_MESSAGE_MAX + 1];
-	const uint8_t *raw;
-	size_t raw_len;
+	char named[CUST_REQUESTER_MAX + 1], msg[CUST_MESSAGE_MAX + 1];
+	const uint8_t *raw, *tok;
+	size_t raw_len, tok_len;
 	struct ledger_event ev;
 	struct derived d;
 	struct ipc_rbuf r;
 	uint32_t format, hr;
+	int anonymous;
 
 	ipc_rbuf_init(&r, m);
 	format = ipc_get_u32(&r);
-	ipc_get_str(&r, requester, sizeof(requester));
+	ipc_get_bytes(&r, &tok, &tok_len, IDTOKEN_MAX);
+	ipc_get_str(&r, named, sizeof(named));
 	ipc_get_str(&r, attributes, sizeof(attributes));
 	ipc_get_bytes(&r, &raw, &raw_len, CUST_REQUEST_MAX);
-	if (ipc_rbuf_done(&r) != 0 || format < FMT_PKCS10 || format > FMT_CMC ||
-	    requester[0] == 0) {
+	if (ipc_rbuf_done(&r) != 0 || format < FMT_PKCS10 || format > FMT_CMC) {
 		service_violation(s, "malformed SUBMIT");
 		return;
 	}
+	if (requester_of(s, c, tok, tok_len, named, requester, sizeof(requester), &anonymous) != 0)
+		return;
 
 	/* Everything below comes from the raw bytes alone: the worker's format is
 	 * only compared with what the custodian detects. */
 	hr = derive_request(&c->policy, raw, raw_len, &d, msg, sizeof(msg));
-	if (hr == 0 && d.format != format) {
+	if (hr == 0 && anonymous && !c->policy.allow_anonymous) {
+		snprintf(msg, sizeof(msg), "no logon, and anonymous enrollment is off "
+			 "(icpr_allow_anonymous)");
+		hr = HR_E_ACCESSDENIED;
+	} else if (hr == 0 && d.format != format) {
 		log_warnx("the worker called a request format %u, it is %u", format, d.format);
 		snprintf(msg, sizeof(msg), "the request's format is not the one announced");
 		hr = HR_CRYPT_E_INVALID_MSG_TYPE;
@@ -394,26 +445,30 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 
 void handle_refused(struct service *s, struct submit_ctx *c, const struct ipc_msg *m)
 {
-	char requester[CUST_REQUESTER_MAX + 1], msg[CUST_MESSAGE_MAX + 1];
+	char requester[CUST_REQUESTER_MAX + 1], named[CUST_REQUESTER_MAX + 1];
+	char msg[CUST_MESSAGE_MAX + 1];
 	uint8_t digest[LEDGER_DIGEST_LEN];
-	const uint8_t *sha;
-	size_t sha_len;
+	const uint8_t *sha, *tok;
+	size_t sha_len, tok_len;
 	struct ledger_event ev;
 	struct ipc_rbuf r;
 	uint32_t hr, size;
+	int anonymous;
 
 	ipc_rbuf_init(&r, m);
 	hr = ipc_get_u32(&r);
-	ipc_get_str(&r, requester, sizeof(requester));
+	ipc_get_bytes(&r, &tok, &tok_len, IDTOKEN_MAX);
+	ipc_get_str(&r, named, sizeof(named));
 	ipc_get_str(&r, msg, sizeof(msg));
 	size = ipc_get_u32(&r);
 	ipc_get_bytes(&r, &sha, &sha_len, CUST_SHA256_LEN);
 	/* A refusal is a failure: an HRESULT with its severity bit. */
-	if (ipc_rbuf_done(&r) != 0 || sha_len != CUST_SHA256_LEN || (hr & 0x80000000u) == 0 ||
-	    requester[0] == 0) {
+	if (ipc_rbuf_done(&r) != 0 || sha_len != CUST_SHA256_LEN || (hr & 0x80000000u) == 0) {
 		service_violation(s, "malformed REFUSED");
 		return;
 	}
+	if (requester_of(s, c, tok, tok_len, named, requester, sizeof(requester), &anonymous) != 0)
+		return;
 	digest[0] = (uint8_t)size;
 	digest[1] = (uint8_t)(size >> 8);
 	digest[2] = (uint8_t)(size >> 16);
@@ -433,17 +488,22 @@ void handle_retrieve(struct service *s, struct submit_ctx *c, const struct ipc_m
 	struct ledger_request_row row;
 	struct ipc_rbuf r;
 	uint8_t *cert = NULL;
-	size_t cert_len = 0;
+	const uint8_t *tok;
+	size_t cert_len = 0, tok_len;
 	uint32_t id;
-	char err[512];
-	int rc;
+	char err[512], requester[CUST_REQUESTER_MAX + 1], named[CUST_REQUESTER_MAX + 1];
+	int rc, anonymous;
 
 	ipc_rbuf_init(&r, m);
 	id = ipc_get_u32(&r);
+	ipc_get_bytes(&r, &tok, &tok_len, IDTOKEN_MAX);
+	ipc_get_str(&r, named, sizeof(named));
 	if (ipc_rbuf_done(&r) != 0) {
 		service_violation(s, "malformed RETRIEVE");
 		return;
 	}
+	if (requester_of(s, c, tok, tok_len, named, requester, sizeof(requester), &anonymous) != 0)
+		return;
 	rc = id == 0 ? 1 : record_get_request(c->rec, id, &row, err, sizeof(err));
 	if (rc == 1) {
 		reply_result(s, m->hdr.id, id, 0, HR_CERTSRV_E_PROPERTY_EMPTY, "no such request",
@@ -452,6 +512,15 @@ void handle_retrieve(struct service *s, struct submit_ctx *c, const struct ipc_m
 	}
 	if (rc != 0) {
 		reply_unrecorded(s, m->hdr.id, err);
+		return;
+	}
+	/* A request's outcome goes to its own requester only (officers read it at
+	 * the console). */
+	if (strcmp(row.requester, requester) != 0) {
+		log_info("retrieval of request %u by %s refused: made by another requester", id,
+			 requester);
+		reply_result(s, m->hdr.id, id, 0, HR_E_ACCESSDENIED,
+			     "the request was made by another requester", NULL, 0);
 		return;
 	}
 	if (row.serial_len != 0 && row.seq_cert != 0 &&

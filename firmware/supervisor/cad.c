@@ -85,6 +85,8 @@ struct cad {
 	 * the defaults and the worker checks the values). */
 	char worker_limits[5][2][24];
 	int n_worker_limits;
+	char token_lifetime[24]; /* ca-auth's --token-lifetime: the connection deadline
+				  * and a minute (empty: ca-auth's default) */
 	int selftest;            /* --sandbox-selftest: the first worker's is pending */
 	int pin_fd;              /* as root: the PIN file, opened before the custodian drops */
 	uid_t cust_uid;          /* as root: the custodian's user and group */
@@ -229,9 +231,9 @@ static char **auth_environment(void)
  * is loaded (the loader and the libraries are outside) and then drops to
  * AUTH_USER itself, as the worker does. spawn() hands the child cad's environ:
  * for ca-auth it is swapped for the minimal one around the fork. */
-static pid_t spawn_auth(struct cad *c, int fd, const char *selftest_open)
+static pid_t spawn_auth(struct cad *c, int fd, int key_fd, const char *selftest_open)
 {
-	char **saved = environ, *argv[10];
+	char **saved = environ, *argv[16];
 	pid_t pid;
 	int n = 0;
 
@@ -248,9 +250,17 @@ static pid_t spawn_auth(struct cad *c, int fd, const char *selftest_open)
 		argv[n++] = "--selftest-open";
 		argv[n++] = (char *)selftest_open;
 	}
+	if (key_fd >= 0) { /* the identity-token key, on descriptor 4 */
+		argv[n++] = "--token-key-fd";
+		argv[n++] = "4";
+		if (c->token_lifetime[0] != 0) {
+			argv[n++] = "--token-lifetime";
+			argv[n++] = c->token_lifetime;
+		}
+	}
 	argv[n] = NULL;
 	environ = auth_environment();
-	pid = spawn(c, CHILD_AUTH, argv, (int[]){fd}, 1, 0, 0);
+	pid = spawn(c, CHILD_AUTH, argv, (int[]){fd, key_fd}, key_fd >= 0 ? 2 : 1, 0, 0);
 	environ = saved;
 	return pid;
 }
@@ -273,7 +283,7 @@ static void selftest_auth(struct cad *c)
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
 		fatal("socketpair");
-	pid = spawn_auth(c, pair[1], path);
+	pid = spawn_auth(c, pair[1], -1, path);
 	close(pair[1]);
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
@@ -290,7 +300,7 @@ static void selftest_auth(struct cad *c)
 static void start_worker(struct cad *c)
 {
 	char port[16], eport[16];
-	int pair[2], apair[2];
+	int pair[2], apair[2], kpipe[2];
 	char *argv[40];
 	int n = 0, rc;
 
@@ -310,11 +320,19 @@ static void start_worker(struct cad *c)
 		return;
 	}
 	close(pair[1]);
-	/* ca-auth's channel: its end on descriptor 3, the worker's on 6. */
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, apair) != 0)
+	/* ca-auth's channel: its end on descriptor 3, the worker's on 6. The same
+	 * key reaches ca-auth through a pipe (never argv or the environment), which
+	 * holds it until ca-auth reads it; cad wipes its copy. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, apair) != 0 ||
+	    pipe2(kpipe, O_CLOEXEC) != 0)
 		fatal("socketpair");
-	c->auth = spawn_auth(c, apair[1], NULL);
+	if (write(kpipe[1], c->id_key, sizeof(c->id_key)) != (ssize_t)sizeof(c->id_key))
+		fatal("cannot hand ca-auth its key");
+	close(kpipe[1]);
+	explicit_bzero(c->id_key, sizeof(c->id_key));
+	c->auth = spawn_auth(c, apair[1], kpipe[0], NULL);
 	close(apair[1]);
+	close(kpipe[0]);
 	snprintf(port, sizeof(port), "%d", c->icpr_port);
 	snprintf(eport, sizeof(eport), "%d", c->epm_port);
 	argv[n++] = "ca-worker";
@@ -680,9 +698,13 @@ static void read_worker_limits(struct cad *c, const struct conf *conf)
 		snprintf(what, sizeof(what), "ca.conf %s", keys[i].key);
 		snprintf(c->worker_limits[c->n_worker_limits][0], sizeof(c->worker_limits[0][0]),
 			 "%s", keys[i].opt);
+		unsigned u = conf_arg_uint(v, keys[i].max, what);
 		snprintf(c->worker_limits[c->n_worker_limits][1], sizeof(c->worker_limits[0][1]),
-			 "%u", conf_arg_uint(v, keys[i].max, what));
+			 "%u", u);
 		c->n_worker_limits++;
+		/* A logon's token outlives its connection by a minute, no more. */
+		if (strcmp(keys[i].key, "worker_connection_deadline") == 0)
+			snprintf(c->token_lifetime, sizeof(c->token_lifetime), "%u", u + 60);
 	}
 }
 

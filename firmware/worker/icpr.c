@@ -133,13 +133,30 @@ static void answer(struct worker *w, struct rpc_conn *c, const struct result *r,
 	x509_buf_free(&p7);
 }
 
-static void retrieve(struct worker *w, struct rpc_conn *c, uint32_t id)
+/* Who asks, as the custodian wants it (proto.h "who"): the token ca-auth minted
+ * for the connection's logon, passed on unopened, or, without a logon, the
+ * caller's address. The worker names nobody itself. */
+struct who {
+	const uint8_t *token;
+	size_t token_len;
+	char anonymous[CUST_REQUESTER_MAX]; /* "anonymous@ADDRESS" when no token */
+	const char *display;                /* for the log and the journal's claims */
+};
+
+static void put_who(struct ipc_wbuf *w, const struct who *who)
+{
+	ipc_put_bytes(w, who->token, who->token_len);
+	ipc_put_str(w, who->token_len != 0 ? "" : who->anonymous);
+}
+
+static void retrieve(struct worker *w, struct rpc_conn *c, uint32_t id, const struct who *who)
 {
 	struct ipc_wbuf req;
 	struct result r;
 
 	ipc_wbuf_init(&req);
 	ipc_put_u32(&req, id);
+	put_who(&req, who);
 	if (call_custodian(w, CUST_RETRIEVE, &req, &r) != 0) {
 		refuse(c, id, ICPR_E_UNEXPECTED);
 		return;
@@ -154,7 +171,7 @@ static void retrieve(struct worker *w, struct rpc_conn *c, uint32_t id)
  * append-only ledger with its bytes. Answered with the HRESULT as disposition
  * and, for an access refusal, as return value too (status). */
 static void refuse_recorded(struct worker *w, struct rpc_conn *c,
-			    const struct rpc_icpr_request *q, const char *requester,
+			    const struct rpc_icpr_request *q, const struct who *who,
 			    uint32_t hr, const char *why, uint32_t status)
 {
 	uint8_t sha[CUST_SHA256_LEN];
@@ -169,7 +186,7 @@ static void refuse_recorded(struct worker *w, struct rpc_conn *c,
 	}
 	ipc_wbuf_init(&req);
 	ipc_put_u32(&req, hr);
-	ipc_put_str(&req, requester);
+	put_who(&req, who);
 	ipc_put_str(&req, why);
 	ipc_put_u32(&req, q->request.cb);
 	ipc_put_bytes(&req, sha, sizeof(sha));
@@ -186,7 +203,7 @@ static void refuse_recorded(struct worker *w, struct rpc_conn *c,
  * limits): a request it would refuse is refused here first, recorded without its
  * bytes. The signature is the custodian's to verify, once. */
 static void submit(struct worker *w, struct rpc_conn *c, const struct rpc_icpr_request *q,
-		   const char *attributes, const char *requester)
+		   const char *attributes, const struct who *who)
 {
 	static const struct icpr_limits limits = CUST_REQUEST_LIMITS;
 	struct icpr_request rq;
@@ -197,12 +214,12 @@ static void submit(struct worker *w, struct rpc_conn *c, const struct rpc_icpr_r
 
 	hr = icpr_request_admit(q->request.pb, q->request.cb, &limits, &rq, msg, sizeof(msg));
 	if (hr != 0) {
-		refuse_recorded(w, c, q, requester, hr, msg, 0);
+		refuse_recorded(w, c, q, who, hr, msg, 0);
 		return;
 	}
 	ipc_wbuf_init(&req);
 	ipc_put_u32(&req, (uint32_t)rq.format);
-	ipc_put_str(&req, requester);
+	put_who(&req, who);
 	ipc_put_str(&req, attributes);
 	/* The raw bytes as received: the ledger keeps what the client sent. */
 	ipc_put_bytes(&req, q->request.pb, q->request.cb);
@@ -249,7 +266,8 @@ void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 {
 	struct rpc_icpr_request q;
 	struct icpr_attrs *attrs;
-	char err[200], requester[CUST_REQUESTER_MAX], why[200];
+	char err[200], why[200];
+	struct who who;
 	const char *deny;
 	int rc;
 
@@ -267,25 +285,28 @@ void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 		refuse(c, q.request_id, ICPR_E_ACCESSDENIED);
 		return;
 	}
-	/* The requester recorded is the authenticated identity; without a logon,
-	 * the peer's address. */
-	if (worker_ntlm_level(a) != 0 && !a->anonymous)
-		snprintf(requester, sizeof(requester), "%s", a->identity);
-	else
-		snprintf(requester, sizeof(requester), "anonymous@%s", peer);
+	/* The requester the custodian records is the identity in ca-auth's token;
+	 * without a logon, the peer's address. */
+	memset(&who, 0, sizeof(who));
+	snprintf(who.anonymous, sizeof(who.anonymous), "anonymous@%s", peer);
+	who.display = who.anonymous;
+	if (worker_ntlm_level(a) != 0 && !a->anonymous) {
+		who.token = a->id_token;
+		who.token_len = a->id_token_len;
+		who.display = a->identity;
+	}
 	deny = access_check(w, a, why, sizeof(why));
 	if (deny != NULL && q.request_id != 0 && q.request.cb == 0) {
 		/* A retrieval makes no request to record: the refusal is journaled. */
 		log_info("%s: retrieval of request %u refused: %s", peer, q.request_id, deny);
-		worker_auth_event(w, CUST_LOGON_RETRIEVE_REFUSED, peer, requester, deny);
+		worker_auth_event(w, CUST_LOGON_RETRIEVE_REFUSED, peer, who.display, deny);
 		refuse(c, q.request_id, ICPR_E_ACCESSDENIED);
 		return;
 	}
 	if (deny != NULL) {
 		/* Recorded and failed in the ledger like any refused request. */
 		log_info("%s: request refused: %s", peer, deny);
-		refuse_recorded(w, c, &q, requester, ICPR_E_ACCESSDENIED, deny,
-				ICPR_E_ACCESSDENIED);
+		refuse_recorded(w, c, &q, &who, ICPR_E_ACCESSDENIED, deny, ICPR_E_ACCESSDENIED);
 		return;
 	}
 	if (!q.has_authority ||
@@ -294,7 +315,7 @@ void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 		return;
 	}
 	if (q.request_id != 0 && q.request.cb == 0) {
-		retrieve(w, c, q.request_id);
+		retrieve(w, c, q.request_id, &who);
 		return;
 	}
 	if (q.request_id != 0 || q.request.cb == 0) {
@@ -310,12 +331,12 @@ void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 		/* Beyond what the custodian accepts: a refusal, recorded. */
 		snprintf(why, sizeof(why), "the attribute string is beyond the limits (%d lines, "
 			 "%d bytes of UTF-8)", ICPR_ATTR_MAX_COUNT, ICPR_ATTR_TEXT_MAX);
-		refuse_recorded(w, c, &q, requester, ICPR_E_INVALIDARG, why, 0);
+		refuse_recorded(w, c, &q, &who, ICPR_E_INVALIDARG, why, 0);
 	} else if (rc != ICPR_OK) {
 		/* Malformed (MS-ICPR 3.2.4.1.1): the call's return value, nothing made. */
 		refuse(c, 0, ICPR_E_INVALIDARG);
 	} else {
-		submit(w, c, &q, attrs->text, requester);
+		submit(w, c, &q, attrs->text, &who);
 	}
 	free(attrs);
 }

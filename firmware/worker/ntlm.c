@@ -112,8 +112,8 @@ static int authenticate(struct worker_ntlm *a, const struct rpc_auth *in,
 	struct ipc_wbuf req;
 	struct ipc_msg m;
 	struct ipc_rbuf r;
-	const uint8_t *key;
-	size_t klen;
+	const uint8_t *key, *idtok;
+	size_t klen, idtok_len;
 	uint32_t anon;
 	int rc = -1;
 
@@ -141,8 +141,12 @@ static int authenticate(struct worker_ntlm *a, const struct rpc_auth *in,
 	ipc_get_str(&r, a->identity, sizeof(a->identity));
 	anon = ipc_get_u32(&r);
 	ipc_get_bytes(&r, &key, &klen, AUTH_KEY_LEN);
+	ipc_get_bytes(&r, &idtok, &idtok_len, IDTOKEN_MAX);
 	if (ipc_rbuf_done(&r) != 0 || klen != AUTH_KEY_LEN || a->identity[0] == 0 || anon > 1)
 		fatalx("protocol violation: malformed AUTH_OK from ca-auth");
+	/* Opaque here: only the custodian can check it. */
+	memcpy(a->id_token, idtok, idtok_len);
+	a->id_token_len = idtok_len;
 	a->anonymous = (int)anon;
 	if (a->anonymous && !a->w->allow_anonymous) {
 		snprintf(why, sizeof(why), "anonymous NTLM logon (icpr_allow_anonymous is off)");
@@ -157,6 +161,8 @@ static int authenticate(struct worker_ntlm *a, const struct rpc_auth *in,
 	ipc_msg_free(&m);
 	if (rc != 0) {
 		a->identity[0] = 0;
+		explicit_bzero(a->id_token, sizeof(a->id_token));
+		a->id_token_len = 0;
 		goto refused;
 	}
 	a->established = 1;

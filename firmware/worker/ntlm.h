@@ -9,6 +9,7 @@
 
 #include "firmware/auth/proto.h"
 #include "firmware/custodian/proto.h"
+#include "firmware/identity/idtoken.h"
 #include "firmware/rpc/auth.h"
 #include "firmware/rpc/ntlm_seal.h"
 
@@ -25,6 +26,8 @@ struct worker_ntlm {
 	struct ntlm_seal seal; /* at PKT_INTEGRITY and PKT_PRIVACY */
 	char identity[AUTH_IDENTITY_MAX + 1]; /* DOMAIN\user, once established */
 	char claimed[AUTH_IDENTITY_MAX + 1];  /* what the AUTHENTICATE said, for the journal */
+	uint8_t id_token[IDTOKEN_MAX]; /* ca-auth's voucher for the logon, passed on */
+	size_t id_token_len;
 };
 
 extern const struct rpc_auth_ops worker_ntlm_ops;

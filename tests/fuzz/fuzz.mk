@@ -90,7 +90,7 @@ FUZZ_LIBS_fuzz_rpc := $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_LIBS_fuzz_ntlm := $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_LIBS_fuzz_icpr := $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
 # ca-auth's worker channel with gss-ntlmssp behind it (tests/fuzz/fuzz_auth.c)
-FUZZ_LIBS_fuzz_auth := $(FUZZ_AUTH_LIB) $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
+FUZZ_LIBS_fuzz_auth := $(FUZZ_AUTH_LIB) $(FUZZ_IDENTITY_LIB) $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_SYSLIBS_fuzz_auth := -lgssapi_krb5
 # the custodian's derivation of a raw request (custodian from worker: what SUBMIT carries)
 $(FUZZ_OBJ)/firmware/custodian/derive.o: $(ASN1_TAB)

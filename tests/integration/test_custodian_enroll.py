@@ -4,9 +4,12 @@ channel); this test plays the worker, sending typed SUBMIT/RETRIEVE frames. Ever
 step must be in the ledger in the persist-then-sign order, and every certificate
 must verify with openssl against the CA."""
 import hashlib
+import hmac
+import os
 import socket
 import struct
 import subprocess
+import time
 
 import pytest
 from cryptography import x509
@@ -26,15 +29,38 @@ def s32(b):
     return struct.pack("<I", len(b)) + b
 
 
+# The identity-token key this test's custodian gets with --id-key-fd (under cad,
+# cad makes one per worker start and ca-auth mints the tokens).
+ID_KEY = bytes(range(32))
+
+
+def mint(identity, logon=1, expires=None, key=ID_KEY):
+    """An identity token as ca-auth makes it (firmware/identity/idtoken.h: u32
+    version | u64 logon | i64 expires | str identity | bytes HMAC-SHA256)."""
+    expires = int(time.time()) + 600 if expires is None else expires
+    body = struct.pack("<IQq", 1, logon, expires) + s32(identity.encode())
+    return body + s32(hmac.new(key, body, hashlib.sha256).digest())
+
+
+def who(requester, token=None):
+    """proto.h's "who": a token for a named requester, none for "anonymous@..."."""
+    if token is None:
+        token = b"" if requester.startswith("anonymous@") or not requester else mint(requester)
+        named = requester if not token else ""
+    else:
+        named = requester
+    return s32(token) + s32(named.encode())
+
+
 def submit_payload(csr_der, requester="EXAMPLE\\alice", attributes="CertificateTemplate:User",
-                   fmt=lc.FMT_PKCS10):
+                   fmt=lc.FMT_PKCS10, token=None):
     """The raw request and its format: the custodian derives everything else."""
-    return (struct.pack("<I", fmt) + s32(requester.encode()) + s32(attributes.encode()) +
+    return (struct.pack("<I", fmt) + who(requester, token) + s32(attributes.encode()) +
             s32(csr_der))
 
 
 def refused_payload(hresult, requester, message, size, sha256):
-    return (struct.pack("<I", hresult) + s32(requester.encode()) + s32(message.encode()) +
+    return (struct.pack("<I", hresult) + who(requester) + s32(message.encode()) +
             struct.pack("<I", size) + s32(sha256))
 
 
@@ -57,11 +83,15 @@ class Appliance:
             [str(BIN / "ca-ledger"), "serve", "--data", str(ca["data"]), "--fd",
              str(lc_ours.fileno())], pass_fds=[lc_ours.fileno()], stderr=subprocess.PIPE)
         self.sock, theirs = socket.socketpair()
+        kr, kw = os.pipe()
+        os.write(kw, ID_KEY)
+        os.close(kw)
         self.custodian = subprocess.Popen(
             [str(BIN / "ca-custodian"), "serve", "--data", str(ca["data"]), "--fd",
              str(theirs.fileno()), "--ledger-fd", str(lc_theirs.fileno()), "--pin-file",
-             str(ca["token"].pin_file)],
-            pass_fds=[theirs.fileno(), lc_theirs.fileno()], stderr=subprocess.PIPE)
+             str(ca["token"].pin_file), "--id-key-fd", str(kr)],
+            pass_fds=[theirs.fileno(), lc_theirs.fileno(), kr], stderr=subprocess.PIPE)
+        os.close(kr)
         for s in (lc_ours, lc_theirs, theirs):
             s.close()
         self.sock.settimeout(60)
@@ -80,8 +110,8 @@ class Appliance:
         assert rtype == CUST_RESULT, data
         return decode_result(data)
 
-    def retrieve(self, rid):
-        rtype, data = self.call(CUST_RETRIEVE, struct.pack("<I", rid))
+    def retrieve(self, rid, requester="EXAMPLE\\alice"):
+        rtype, data = self.call(CUST_RETRIEVE, struct.pack("<I", rid) + who(requester))
         assert rtype == CUST_RESULT, data
         return decode_result(data)
 
@@ -345,3 +375,57 @@ def test_old_submit_with_worker_fields_ends_the_channel(appliance, root_ca, tmp_
                          s32(spki) + struct.pack("<I", 0) + s32(b"")))
     assert a.custodian.wait(timeout=30) != 0
     assert b"protocol violation" in a.custodian.stderr.read()
+
+
+# ---- who asks: the worker cannot name a requester (issue 12, item 6) --------------
+
+def test_the_requester_recorded_is_the_tokens(appliance, root_ca, tmp_path):
+    a = appliance("issue")
+    rid, disp, hr, msg, cert = a.submit(make_csr(tmp_path), requester="EXAMPLE\\bob")
+    assert disp == DISP_ISSUED, msg
+    # Its own requester retrieves it; anyone else, or nobody, is refused.
+    assert a.retrieve(rid, "EXAMPLE\\bob")[1] == DISP_ISSUED
+    rid2, disp, hr, msg, cert = a.retrieve(rid, "EXAMPLE\\mallory")
+    assert (disp, hr, cert) == (0, 0x80070005, b""), msg
+    assert a.retrieve(rid, "anonymous@192.0.2.9")[2] == 0x80070005
+    a.stop()
+    assert f"request={rid} requester=EXAMPLE\\bob" in "\n".join(journal(root_ca))
+
+
+@pytest.mark.parametrize("what,payload", [
+    ("a name without a token", lambda csr: submit_payload(csr, "EXAMPLE\\admin", token=b"")),
+    ("a name beside a token", lambda csr: submit_payload(csr, "EXAMPLE\\admin",
+                                                         token=mint("EXAMPLE\\alice"))),
+    ("a forged token", lambda csr: submit_payload(
+        csr, "", token=mint("EXAMPLE\\admin", key=bytes(32)))),
+    ("an expired token", lambda csr: submit_payload(
+        csr, "", token=mint("EXAMPLE\\alice", expires=int(time.time()) - 1))),
+    ("a token cut short", lambda csr: submit_payload(csr, "", token=mint("EXAMPLE\\alice")[:-1])),
+    ("an empty anonymous", lambda csr: submit_payload(csr, "anonymous@", token=b"")),
+])
+def test_a_worker_cannot_name_a_requester(appliance, root_ca, tmp_path, what, payload):
+    """A compromised worker's ways to name someone: each ends its channel, and
+    nothing is recorded in anyone's name."""
+    a = appliance("issue")
+    a.sock.sendall(frame(CUST_SUBMIT, 1, payload(make_csr(tmp_path))))
+    assert a.custodian.wait(timeout=30) != 0
+    assert b"protocol violation" in a.custodian.stderr.read()
+    a.ledger.wait(timeout=30)
+    lines = journal(root_ca)
+    assert not any("request-received" in ln for ln in lines), lines
+    assert "channel-violation" in lines[-1]
+
+
+def test_anonymous_needs_the_custodians_consent_too(appliance, root_ca, tmp_path):
+    """Without icpr_allow_anonymous, a request without a logon is recorded and
+    failed E_ACCESSDENIED by the custodian itself (not only by the worker)."""
+    a = appliance("issue")
+    rid, disp, hr, msg, cert = a.submit(make_csr(tmp_path), requester="anonymous@192.0.2.9")
+    assert (disp, hr, cert) == (DISP_FAILED, 0x80070005, b""), msg
+    a.stop()
+    conf = root_ca["data"] / "ca.conf"
+    conf.write_text(conf.read_text() + "icpr_allow_anonymous = 1\n")
+    a = appliance()
+    rid, disp, hr, msg, cert = a.submit(make_csr(tmp_path, "c2"),
+                                        requester="anonymous@192.0.2.9")
+    assert disp == DISP_ISSUED, msg

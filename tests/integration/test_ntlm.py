@@ -98,6 +98,26 @@ def test_privacy_pend_then_retrieve(appliance, ca):
     dce.disconnect()
 
 
+def test_only_the_requester_retrieves_and_the_ledger_names_the_logon(appliance, ca):
+    """The requester recorded is the identity in ca-auth's token for the logon
+    (the worker passes it on, it cannot write one); another account, logged on
+    properly, cannot retrieve the request: E_ACCESSDENIED from the custodian."""
+    add_account(ca["data"], f"{nc.DOMAIN}\\bob", "bob's password 2")
+    a = appliance(policy="issue")
+    dce = nc.connect(binding(a))
+    rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, csr(ca["tmp"]))
+    assert (rv, disp) == (0, ic.DISP_ISSUED)
+    dce.disconnect()
+    bob = nc.connect(binding(a), user="bob", password="bob's password 2")
+    rv, rid2, disp, p7, cert, msg = nc.request(bob, CA_NAME, request_id=rid)
+    assert (disp, cert) == (ic.E_ACCESSDENIED, b""), (hex(disp), msg)
+    bob.disconnect()
+    dce = nc.connect(binding(a))
+    assert nc.request(dce, CA_NAME, request_id=rid)[2] == ic.DISP_ISSUED
+    dce.disconnect()
+    assert any(f"request={rid} requester={ACCOUNT}" in ln for ln in journal(ca))
+
+
 def test_large_response_in_many_sealed_fragments(appliance, ca):
     a = appliance(policy="issue")
     dce = nc.connect(binding(a), max_recv_frag=300)
