@@ -154,6 +154,10 @@ int hsm_rv_recoverable(CK_RV rv)
 	case CKR_DEVICE_REMOVED:
 	case CKR_TOKEN_NOT_PRESENT:
 	case CKR_USER_NOT_LOGGED_IN:
+	/* p11-kit-client whose server went away mid-call, or a module that lost
+	 * its device without saying so; and a module finalized behind our back. */
+	case CKR_GENERAL_ERROR:
+	case CKR_CRYPTOKI_NOT_INITIALIZED:
 		return 1;
 	default:
 		return 0;
@@ -165,5 +169,6 @@ int hsm_rv_recoverable(CK_RV rv)
 int hsm_rv_needs_reinit(CK_RV rv)
 {
 	return rv == CKR_DEVICE_ERROR || rv == CKR_DEVICE_REMOVED ||
-	       rv == CKR_TOKEN_NOT_PRESENT;
+	       rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_GENERAL_ERROR ||
+	       rv == CKR_CRYPTOKI_NOT_INITIALIZED;
 }

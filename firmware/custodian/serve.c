@@ -71,6 +71,7 @@ static void handle_issue(struct service *s, struct server *srv, const struct ipc
 	struct x509_tbs t;
 	enum x509_key_type kt;
 	unsigned bits;
+	int rc;
 
 	ipc_rbuf_init(&r, m);
 	profile = ipc_get_u32(&r);
@@ -99,8 +100,10 @@ static void handle_issue(struct service *s, struct server *srv, const struct ipc
 		send_error(s, m->hdr.id, HR_CERTSRV_E_BAD_REQUESTSUBJECT, err);
 		return;
 	}
-	if (profile_end_entity(srv->ca, profile, &name, &spki, days, NULL, &t, err, sizeof(err)) != 0) {
-		send_error(s, m->hdr.id, HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE, err);
+	rc = profile_end_entity(srv->ca, profile, &name, &spki, days, NULL, &t, err, sizeof(err));
+	if (rc != 0) {
+		send_error(s, m->hdr.id, rc == CA_EHSM ? HR_NTE_FAIL
+						       : HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE, err);
 		x509_buf_free(&name);
 		return;
 	}
