@@ -98,6 +98,14 @@ struct hsm_config {
 	unsigned retry_min_ms;   /* first back-off after a failed recovery [100] */
 	unsigned retry_max_ms;   /* the back-off doubles up to this [5000] */
 	unsigned wait_ms;        /* longest wait for a session or a recovery [10000] */
+	/* Told of every recovery, so that the daemon can log the HSM's comings
+	 * and goings (the layer itself never logs): available 0 with why when a
+	 * recovery failed, available 1 when one succeeded (why: what was lost).
+	 * Called from the thread that recovered, with the pool's lock held: it
+	 * must not call back into the layer. May be NULL. */
+	void (*on_recovery)(void *ctx, int available, unsigned failed_attempts,
+			    const char *why);
+	void *on_recovery_ctx;
 };
 
 struct hsm_key_attrs {

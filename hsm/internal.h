@@ -48,6 +48,9 @@ struct hsm {
 	struct timespec retry_at; /* CLOCK_MONOTONIC */
 	char why[160];            /* what the last failed recovery said, for the callers */
 	unsigned long recoveries, failed_recoveries;
+	unsigned failed_in_row; /* failed recoveries since the last success */
+	void (*on_recovery)(void *, int, unsigned, const char *);
+	void *on_recovery_ctx;
 
 	/* Key handles re-found after a recovery, by CKA_ID, so that a signature
 	 * does not cost a C_FindObjects forever after the first outage. */

@@ -151,6 +151,8 @@ static struct hsm *hsm_alloc(const struct hsm_config *cfg, const struct secret *
 	if (h->retry_max_ms < h->retry_min_ms)
 		h->retry_max_ms = h->retry_min_ms;
 	h->wait_ms = cfg->wait_ms != 0 ? cfg->wait_ms : HSM_WAIT_MS;
+	h->on_recovery = cfg->on_recovery;
+	h->on_recovery_ctx = cfg->on_recovery_ctx;
 	h->generation = 1;
 	h->token_label = strdup(cfg->token_label);
 	h->sess = calloc(cfg->pool_size, sizeof(*h->sess));

@@ -116,38 +116,50 @@ static int unavailable_locked(struct hsm *h, struct hsm_err *err)
 
 /* Books the result of a recovery: a success clears the back-off, a failure
  * doubles it (bounded) and keeps the reason for the callers meanwhile. */
-static void account_locked(struct hsm *h, int rc, const struct hsm_err *err)
+static void account_locked(struct hsm *h, int rc, const char *lost, const struct hsm_err *err)
 {
 	if (rc == HSM_OK) {
+		if (h->on_recovery != NULL)
+			h->on_recovery(h->on_recovery_ctx, 1, h->failed_in_row, lost);
 		h->broken = 0;
 		h->backoff_ms = 0;
 		h->why[0] = '\0';
 		h->recoveries++;
+		h->failed_in_row = 0;
 		return;
 	}
 	h->broken = 1;
 	h->failed_recoveries++;
+	h->failed_in_row++;
 	h->backoff_ms = h->backoff_ms == 0 ? h->retry_min_ms : h->backoff_ms * 2;
 	if (h->backoff_ms > h->retry_max_ms)
 		h->backoff_ms = h->retry_max_ms;
 	h->retry_at = after_ms(h->backoff_ms);
 	snprintf(h->why, sizeof(h->why), "%s", err->msg);
+	/* The first failure and every tenth: enough to follow an outage. */
+	if (h->on_recovery != NULL && h->failed_in_row % 10 == 1)
+		h->on_recovery(h->on_recovery_ctx, 0, h->failed_in_row, h->why);
 }
 
 /* Called with mu held and no recovery running. Waits (until deadline) for
  * every lent session to come back, then does the module work without mu, so
  * that the other threads' bounded waits can run out while a reconnection
- * hangs; recovering keeps them away from the pool meanwhile. A plain reopen
- * that fails is escalated once to a re-initialisation. On failure the pool is
+ * hangs; recovering keeps them away from the pool meanwhile. why (the code
+ * that was returned) or a broken pool asks for a re-initialisation; a plain
+ * reopen that fails is escalated to one. On failure the pool is
  * left closed and broken: the next borrower after the back-off tries again. */
-static int recover_locked(struct hsm *h, int reinit, const struct timespec *deadline,
+static int recover_locked(struct hsm *h, CK_RV why, const struct timespec *deadline,
 			  struct hsm_err *err)
 {
 	struct hsm_err local;
+	char lost[sizeof(h->why)];
+	int reinit = h->broken || hsm_rv_needs_reinit(why);
 	int rc = HSM_EP11;
 
 	if (err == NULL)
 		err = &local;
+	/* For on_recovery: what was lost (the last failure, while broken). */
+	snprintf(lost, sizeof(lost), "%s", h->broken ? h->why : hsm_rv_name(why));
 	h->recovering = 1;
 	while (h->in_use > 0) {
 		if (wait_until(h, deadline) == ETIMEDOUT) {
@@ -174,7 +186,7 @@ static int recover_locked(struct hsm *h, int reinit, const struct timespec *dead
 	}
 	pthread_mutex_lock(&h->mu);
 	h->generation++;
-	account_locked(h, rc, err);
+	account_locked(h, rc, lost, err);
 	h->recovering = 0;
 	pthread_cond_broadcast(&h->cv);
 	return rc == HSM_OK ? HSM_OK : HSM_EUNAVAIL;
@@ -224,7 +236,7 @@ int hsm_pool_get(struct hsm *h, struct hsm_sess *s, struct hsm_err *err)
 			if (ms_until(&h->retry_at) > 0)
 				rc = unavailable_locked(h, err);
 			else
-				rc = recover_locked(h, 1, &deadline, err);
+				rc = recover_locked(h, CKR_OK, &deadline, err);
 			if (rc != HSM_OK) {
 				pthread_mutex_unlock(&h->mu);
 				return rc;
@@ -279,7 +291,7 @@ int hsm_pool_recover(struct hsm *h, unsigned seen_generation, CK_RV why,
 			rc = hsm_err_set(err, HSM_EUNAVAIL, "HSM unavailable: a recovery has "
 					 "been running for over %u ms", h->wait_ms);
 	if (rc == HSM_OK && h->generation == seen_generation)
-		rc = recover_locked(h, hsm_rv_needs_reinit(why), &deadline, err);
+		rc = recover_locked(h, why, &deadline, err);
 	pthread_mutex_unlock(&h->mu);
 	return rc;
 }

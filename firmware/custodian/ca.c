@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "platform/atomicfile.h"
+#include "platform/log.h"
 
 int ca_path(const struct ca *ca, const char *name, char *out, size_t outlen)
 {
@@ -71,12 +72,27 @@ int ca_read_pin(const struct pin_source *src, const char *prompt, struct secret 
 	return secret_read_tty(prompt, pin, err, errlen);
 }
 
+/* hsm_config.on_recovery: the HSM's comings and goings in the log. */
+static void log_recovery(void *ctx, int available, unsigned failed, const char *why)
+{
+	(void)ctx;
+	if (!available)
+		log_warnx("HSM unavailable (%u failed reconnection%s): %s; requests fail with "
+			  "NTE_FAIL until it is back", failed, failed == 1 ? "" : "s", why);
+	else if (failed > 0)
+		log_info("HSM back after %u failed reconnection%s: sessions reopened, logged in "
+			 "again", failed, failed == 1 ? "" : "s");
+	else
+		log_info("HSM sessions reopened and logged in again after %s", why);
+}
+
 int ca_hsm_open(struct ca *ca, const char *module, const char *token,
 		const struct hsm_where *where, const struct pin_source *src, char *err,
 		size_t errlen)
 {
 	struct hsm_config hc = {.module_path = module, .token_label = token,
-				.pool_size = CONFIG_HSM_SESSION_POOL};
+				.pool_size = CONFIG_HSM_SESSION_POOL,
+				.on_recovery = log_recovery};
 	struct hsm_err herr;
 	struct secret pin = {0};
 	int rc;

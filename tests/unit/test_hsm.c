@@ -913,11 +913,31 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* What on_recovery was told. */
+static struct {
+	int down, up;
+	unsigned failed_at_up;
+	char why[256];
+} told;
+
+static void on_recovery(void *ctx, int available, unsigned failed, const char *why)
+{
+	(void)ctx;
+	if (available) {
+		told.up++;
+		told.failed_at_up = failed;
+	} else {
+		told.down++;
+	}
+	snprintf(told.why, sizeof(told.why), "%s", why);
+}
+
 static struct hsm *open_bounded(const char *module, unsigned pool, unsigned wait_ms)
 {
 	struct hsm_config cfg = { .module_path = module, .token_label = LABEL,
 				  .pool_size = pool, .retry_min_ms = 50,
-				  .retry_max_ms = 200, .wait_ms = wait_ms };
+				  .retry_max_ms = 200, .wait_ms = wait_ms,
+				  .on_recovery = on_recovery };
 	struct hsm *h = NULL;
 	struct hsm_err err;
 	int rc = hsm_open(&cfg, &tok.user_pin, &h, &err);
@@ -996,6 +1016,7 @@ static void test_token_away_and_back(void **state)
 	recov_keys(&r);
 	sign_and_verify(r.h, &r.rsa, r.rsa_spki, r.rsa_spki_len);
 	gen = r.h->generation;
+	memset(&told, 0, sizeof(told));
 
 	assert_int_equal(rename(dir, away), 0);
 	/* SoftHSM without its token directory fails C_Initialize itself. */
@@ -1033,6 +1054,11 @@ static void test_token_away_and_back(void **state)
 	assert_false(r.h->broken);
 	assert_int_equal(r.h->backoff_ms, 0);
 	assert_true(r.h->generation > gen);
+	/* Told once that it went (the first failure of five), once that it is back. */
+	assert_int_equal(told.down, 1);
+	assert_int_equal(told.up, 1);
+	assert_int_equal(told.failed_at_up, 5);
+	assert_non_null(strstr(told.why, "C_Initialize"));
 	recov_close(&r);
 }
 
