@@ -38,6 +38,9 @@ struct hsm {
 	unsigned generation; /* starts at 1; 0 in a struct hsm_key means "unknown" */
 	int recovering;
 	int broken; /* the last recovery failed: the next borrower after retry_at retries it */
+	/* The token refused the PIN when logging in again: never tried again, or
+	 * the back-off would lock the token (a few wrong PINs lock it). */
+	int pin_refused;
 
 	/* Bounds (hsm_config, defaults in pool.c). A broken pool is retried no
 	 * sooner than retry_at; each failed recovery doubles backoff_ms from
@@ -79,6 +82,7 @@ int hsm_err_set(struct hsm_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int hsm_rv_recoverable(CK_RV rv);
 int hsm_rv_needs_reinit(CK_RV rv);
+int hsm_rv_pin_refused(CK_RV rv);
 
 /* module.c */
 int hsm_find_slot(CK_FUNCTION_LIST *f, const char *label, CK_SLOT_ID *slot,

@@ -108,7 +108,11 @@ static int wait_until(struct hsm *h, const struct timespec *deadline)
  * next. err->rv keeps the code of the last failure. */
 static int unavailable_locked(struct hsm *h, struct hsm_err *err)
 {
-	if (err != NULL)
+	if (err != NULL && h->pin_refused)
+		snprintf(err->msg, sizeof(err->msg), "%s: the token refused the PIN when "
+			 "logging in again; not tried again (the token would lock): restart "
+			 "with the right PIN", h->why);
+	else if (err != NULL)
 		snprintf(err->msg, sizeof(err->msg), "%s (next attempt in %u ms)", h->why,
 			 ms_until(&h->retry_at));
 	return HSM_EUNAVAIL;
@@ -131,13 +135,16 @@ static void account_locked(struct hsm *h, int rc, const char *lost, const struct
 	h->broken = 1;
 	h->failed_recoveries++;
 	h->failed_in_row++;
+	if (err->rv != CKR_OK && hsm_rv_pin_refused(err->rv) &&
+	    strncmp(err->msg, "C_Login", 7) == 0)
+		h->pin_refused = 1;
 	h->backoff_ms = h->backoff_ms == 0 ? h->retry_min_ms : h->backoff_ms * 2;
 	if (h->backoff_ms > h->retry_max_ms)
 		h->backoff_ms = h->retry_max_ms;
 	h->retry_at = after_ms(h->backoff_ms);
 	snprintf(h->why, sizeof(h->why), "%s", err->msg);
 	/* The first failure and every tenth: enough to follow an outage. */
-	if (h->on_recovery != NULL && h->failed_in_row % 10 == 1)
+	if (h->on_recovery != NULL && (h->failed_in_row % 10 == 1 || h->pin_refused))
 		h->on_recovery(h->on_recovery_ctx, 0, h->failed_in_row, h->why);
 }
 
@@ -177,7 +184,8 @@ static int recover_locked(struct hsm *h, CK_RV why, const struct timespec *deadl
 		if (rc != HSM_OK)
 			close_sessions(h);
 	}
-	if (reinit || rc != HSM_OK) {
+	/* A refused PIN is not the module's fault: no second login attempt. */
+	if (reinit || (rc != HSM_OK && !hsm_rv_pin_refused(err->rv))) {
 		rc = reinit_module(h, err);
 		if (rc == HSM_OK)
 			rc = open_sessions(h, err);
@@ -233,7 +241,7 @@ int hsm_pool_get(struct hsm *h, struct hsm_sess *s, struct hsm_err *err)
 			continue;
 		}
 		if (h->broken) {
-			if (ms_until(&h->retry_at) > 0)
+			if (h->pin_refused || ms_until(&h->retry_at) > 0)
 				rc = unavailable_locked(h, err);
 			else
 				rc = recover_locked(h, CKR_OK, &deadline, err);
@@ -290,7 +298,9 @@ int hsm_pool_recover(struct hsm *h, unsigned seen_generation, CK_RV why,
 		if (wait_until(h, &deadline) == ETIMEDOUT)
 			rc = hsm_err_set(err, HSM_EUNAVAIL, "HSM unavailable: a recovery has "
 					 "been running for over %u ms", h->wait_ms);
-	if (rc == HSM_OK && h->generation == seen_generation)
+	if (rc == HSM_OK && h->pin_refused)
+		rc = unavailable_locked(h, err);
+	else if (rc == HSM_OK && h->generation == seen_generation)
 		rc = recover_locked(h, why, &deadline, err);
 	pthread_mutex_unlock(&h->mu);
 	return rc;

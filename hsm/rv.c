@@ -164,6 +164,14 @@ int hsm_rv_recoverable(CK_RV rv)
 	}
 }
 
+/* C_Login's answers that say the PIN itself is wrong (or can no longer be
+ * used): trying it again only brings the token closer to locking. */
+int hsm_rv_pin_refused(CK_RV rv)
+{
+	return rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED || rv == CKR_PIN_EXPIRED ||
+	       rv == CKR_PIN_INVALID || rv == CKR_PIN_LEN_RANGE;
+}
+
 /* The codes after which the module itself is suspect: finalize it, initialise
  * it again and find the slot anew (a reinserted token may sit in another slot). */
 int hsm_rv_needs_reinit(CK_RV rv)

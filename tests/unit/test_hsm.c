@@ -1111,6 +1111,58 @@ static void test_recovery_postponed_while_lent(void **state)
 	recov_close(&r);
 }
 
+/* C_SetPIN on a session of the test's own, opened through the layer's module
+ * (the token's login is shared: the session is logged in already, or logs in
+ * with from first when login is set). */
+static void set_user_pin(struct hsm *h, const char *from, const char *to, int login)
+{
+	CK_FUNCTION_LIST *f = hsm_test_functions(h);
+	CK_SESSION_HANDLE s;
+
+	assert_int_equal(f->C_OpenSession(h->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+					  NULL, &s), CKR_OK);
+	if (login)
+		assert_int_equal(f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)from, strlen(from)),
+				 CKR_OK);
+	assert_int_equal(f->C_SetPIN(s, (CK_UTF8CHAR_PTR)from, strlen(from),
+				     (CK_UTF8CHAR_PTR)to, strlen(to)), CKR_OK);
+	(void)f->C_CloseSession(s);
+}
+
+/* The PIN changed on the token while the layer was logged in: logging in
+ * again is refused, and the layer does not try again (each wrong PIN brings a
+ * real token closer to locking), whatever the back-off says. */
+static void test_relogin_pin_refused_not_retried(void **state)
+{
+	struct hsm_err err;
+	struct recov r;
+	unsigned long failed;
+	unsigned gen;
+
+	(void)state;
+	r.h = open_bounded(SOFTHSM_MODULE, 2, 2000);
+	recov_keys(&r);
+	gen = r.h->generation;
+	memset(&told, 0, sizeof(told));
+	set_user_pin(r.h, SOFTHSM_USER_PIN, "changed-pin-2468", 0);
+
+	assert_int_equal(hsm_pool_recover(r.h, gen, CKR_SESSION_CLOSED, &err), HSM_EUNAVAIL);
+	assert_int_equal(err.rv, CKR_PIN_INCORRECT);
+	assert_true(r.h->pin_refused);
+	assert_int_equal(told.down, 1);
+	failed = r.h->failed_recoveries;
+	usleep(300 * 1000); /* past the longest back-off */
+	assert_int_equal(sign_once(r.h, &r.rsa, &err), HSM_EUNAVAIL);
+	assert_non_null(strstr(err.msg, "refused the PIN"));
+	assert_int_equal(hsm_pool_recover(r.h, r.h->generation, CKR_DEVICE_ERROR, &err),
+			 HSM_EUNAVAIL);
+	assert_int_equal(r.h->failed_recoveries, failed);
+
+	/* The shared token gets its PIN back for the other tests. */
+	set_user_pin(r.h, "changed-pin-2468", SOFTHSM_USER_PIN, 1);
+	recov_close(&r);
+}
+
 /* ---- the token behind `p11-kit server`, the layer on p11-kit-client.so -------- */
 
 #define P11KIT_BIN "/usr/bin/p11-kit"
@@ -1243,6 +1295,7 @@ int main(void)
 		cmocka_unit_test(test_wait_for_session_bounded),
 		cmocka_unit_test(test_recovery_postponed_while_lent),
 		cmocka_unit_test_teardown(test_p11kit_server_away_and_back, server_gone),
+		cmocka_unit_test(test_relogin_pin_refused_not_retried),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
