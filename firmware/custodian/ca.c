@@ -97,6 +97,8 @@ int ca_hsm_open(struct ca *ca, const char *module, const char *token,
 	struct secret pin = {0};
 	int rc;
 
+	if (where != NULL && where->pool_size != 0)
+		hc.pool_size = where->pool_size;
 	/* SoftHSM finds its token directory through SOFTHSM2_CONF, p11-kit-client
 	 * its server through P11_KIT_SERVER_ADDRESS (read at each C_Initialize, so
 	 * also when the layer reconnects); other modules ignore them. They name a
@@ -134,6 +136,25 @@ static int find_conf_key(struct ca *ca, const char *idkey, struct hsm_key *key, 
 			 hex, ca->dir, CA_CONF, herr.msg);
 		return -1;
 	}
+	return 0;
+}
+
+/* ca.conf hsm_pool_size, 1..64; 0 when absent (the build's default). */
+static int pool_size_of(const struct conf *c, unsigned *out, char *err, size_t errlen)
+{
+	const char *v = conf_get(c, "hsm_pool_size");
+	char *end;
+	unsigned long n;
+
+	*out = 0;
+	if (v == NULL)
+		return 0;
+	n = strtoul(v, &end, 10);
+	if (*v == 0 || *end != 0 || n < 1 || n > 64) {
+		snprintf(err, errlen, "ca.conf: hsm_pool_size must be 1..64, not '%s'", v);
+		return -1;
+	}
+	*out = (unsigned)n;
 	return 0;
 }
 
@@ -197,6 +218,8 @@ int ca_load(struct ca *ca, const char *dir, const struct pin_source *src, int wa
 	}
 	where.softhsm2_conf = conf_get(&ca->conf, "softhsm2_conf");
 	where.p11_kit_server = conf_get(&ca->conf, "p11_kit_server_address");
+	if (pool_size_of(&ca->conf, &where.pool_size, err, errlen) != 0)
+		return -1;
 	if (ca_hsm_open(ca, conf_get(&ca->conf, "module"), conf_get(&ca->conf, "token"), &where,
 			src, err, errlen) != 0)
 		return -1;

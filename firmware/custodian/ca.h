@@ -52,6 +52,9 @@ int ca_read_pin(const struct pin_source *src, const char *prompt, struct secret 
 struct hsm_where {
 	const char *softhsm2_conf;
 	const char *p11_kit_server;
+	/* ca.conf hsm_pool_size: sessions (so calls in flight) on the module; 0
+	 * for CONFIG_HSM_SESSION_POOL. 1 with p11-kit-client.so: see README. */
+	unsigned pool_size;
 };
 
 /* Opens the HSM named by module/token (pointing the module at its token as

@@ -263,7 +263,7 @@ static int open_for_ceremony(struct ca *ca, const struct ceremony_opts *o, char 
 {
 	/* A p11-kit server's address, when used, comes from the caller's
 	 * P11_KIT_SERVER_ADDRESS; ca.conf's key is for the daemon. */
-	struct hsm_where where = {o->softhsm2_conf, NULL};
+	struct hsm_where where = {o->softhsm2_conf, NULL, 0};
 
 	if (prepare_dir(ca, o->dir, err, errlen) != 0 ||
 	    ca_hsm_open(ca, o->module, o->token, &where, &o->pin, err, errlen) != 0)

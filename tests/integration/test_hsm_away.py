@@ -91,7 +91,10 @@ def through_server(ca, sock):
     conf = ca["data"] / "ca.conf"
     lines = [l for l in conf.read_text().splitlines()
              if not re.match(r"\s*(module|softhsm2_conf)\s*=", l)]
-    lines += [f"module = {CLIENT_MODULE}", f"p11_kit_server_address = unix:path={sock}"]
+    # One call in flight: p11-kit 0.24's client never wakes the threads waiting
+    # for their replies when the connection dies (custodian README).
+    lines += [f"module = {CLIENT_MODULE}", f"p11_kit_server_address = unix:path={sock}",
+              "hsm_pool_size = 1"]
     conf.write_text("\n".join(lines) + "\n")
 
 
@@ -182,11 +185,28 @@ class Load:
         return self.answers()
 
 
-def check_answers(load, got):
+@pytest.fixture
+def load(appliance, ca):
+    """Starts the load on an appliance; its clients are stopped whatever the
+    test's outcome, so that a failure does not leave them hammering the next."""
+    loads = []
+
+    def start(a):
+        loads.append(Load(a, ca))
+        return loads[-1]
+    yield start
+    for one in loads:
+        one.stop_event.set()
+    for one in loads:
+        for c in one.clients:
+            c.join(timeout=BOUND + 5)
+
+
+def check_answers(load, got, bound=BOUND):
     """No hang, no transport failure; every answer an issued certificate or the
     clear failure."""
     assert [e for c in load.clients for e in c.errors] == []
-    assert max(r[1] for r in got) < BOUND, max(got, key=lambda r: r[1])
+    assert max(r[1] for r in got) < bound, max(got, key=lambda r: r[1])
     for t0, dt, rv, rid, disp, msg, has_cert in got:
         assert rv == 0 and rid != 0, (t0, rv, rid, disp, msg)
         if disp == ic.DISP_ISSUED:
@@ -208,10 +228,10 @@ def test_sign_through_p11kit_server(appliance, ca, server):
     assert "p11-kit-client" in Path(f"/proc/{a.pids('ca-custodian')[0]}/maps").read_text()
 
 
-def test_hsm_killed_under_load_and_back(appliance, ca, server):
+def test_hsm_killed_under_load_and_back(appliance, ca, server, load):
     a = appliance(**OPEN)
     (custodian,) = a.pids("ca-custodian")
-    load = Load(a, ca)
+    load = load(a)
     load.issued_since(0, 3 * CLIENTS, 30, "issuance under load")
 
     # The HSM goes away under load: clients get NTE_FAIL, "HSM unavailable".
@@ -224,14 +244,16 @@ def test_hsm_killed_under_load_and_back(appliance, ca, server):
     # Back: the same custodian reconnects, logs in again, issues.
     server.start()
     back = time.time()
-    resumed = load.issued_since(back, 2 * CLIENTS, 30,
-                                "enrollment resumed after the HSM came back")
+    load.issued_since(back, 2 * CLIENTS, 30, "enrollment resumed after the HSM came back")
     got = load.stop()
     assert a.pids("ca-custodian") == [custodian], "the custodian was restarted"
     check_answers(load, got)
     away = [r for r in got if killed + 0.5 < r[0] < back]
     assert away and all(r[4] == NTE_FAIL for r in away)
-    assert resumed - back < 15  # the back-off's cap is 5 s
+    # The first certificate after the return: within the back-off's cap (5 s)
+    # and the load's pace.
+    first = min(r[0] + r[1] for r in got if r[0] > back and r[4] == ic.DISP_ISSUED)
+    assert first - back < 10
     log = a.text()
     assert "HSM unavailable (1 failed reconnection)" in log
     assert re.search(r"HSM back after \d+ failed reconnections?: sessions reopened, "
@@ -244,7 +266,7 @@ def test_hsm_killed_under_load_and_back(appliance, ca, server):
     run(BIN / "caadm", "verify", "--data", ca["data"])
 
 
-def test_hsm_hangs_then_dies_and_comes_back(appliance, ca, server):
+def test_hsm_hangs_then_dies_and_comes_back(appliance, ca, server, load):
     """The HSM stops answering (SIGSTOP: a network HSM that hangs). The calls
     already inside the module wait for it; every other request is answered
     within the layer's bound (10 s without a free session: "HSM busy"), so
@@ -253,7 +275,7 @@ def test_hsm_hangs_then_dies_and_comes_back(appliance, ca, server):
     resumes in the same custodian."""
     a = appliance(**OPEN)
     (custodian,) = a.pids("ca-custodian")
-    load = Load(a, ca)
+    load = load(a)
     load.issued_since(0, 2 * CLIENTS, 30, "issuance under load")
 
     server.signal(signal.SIGSTOP)
@@ -263,12 +285,18 @@ def test_hsm_hangs_then_dies_and_comes_back(appliance, ca, server):
                   "an answer while the HSM hangs")
     server.signal(signal.SIGCONT)  # so that SIGKILL's EOF reaches the stuck calls
     server.kill()
+    hung = time.time() - stopped
     server.start()
     back = time.time()
     load.issued_since(back, 2 * CLIENTS, 30, "enrollment resumed after the HSM came back")
     got = load.stop()
     assert a.pids("ca-custodian") == [custodian], "the custodian was restarted"
-    check_answers(load, got)
+    # The calls that were inside the module waited as long as the HSM hung
+    # (nothing can bound them but the module); every other answer came within
+    # the layer's bound.
+    check_answers(load, got, bound=hung + BOUND)
+    busy = [r for r in got if "HSM busy" in r[5]]
+    assert busy and max(r[1] for r in busy) < BOUND, busy
     a.stop()
     show = run(BIN / "ca-ledger", "show", "--data", ca["data"]).stdout
     check_outcomes(show, got)
