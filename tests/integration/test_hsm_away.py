@@ -228,6 +228,19 @@ def test_sign_through_p11kit_server(appliance, ca, server):
     assert "p11-kit-client" in Path(f"/proc/{a.pids('ca-custodian')[0]}/maps").read_text()
 
 
+def test_pool_size_setting(ca, server):
+    """hsm_pool_size is checked: 1..64, or the custodian refuses to start."""
+    conf = ca["data"] / "ca.conf"
+    text = conf.read_text()
+    pin = ["--pin-file", ca["token"].pin_file]
+    for bad in ("0", "65", "x", ""):
+        conf.write_text(text.replace("hsm_pool_size = 1", f"hsm_pool_size = {bad}"))
+        p = run(BIN / "ca-custodian", "check", "--data", ca["data"], *pin, check=False)
+        assert p.returncode != 0 and "hsm_pool_size must be 1..64" in p.stderr, p.stderr
+    conf.write_text(text.replace("hsm_pool_size = 1", "hsm_pool_size = 3"))
+    run(BIN / "ca-custodian", "check", "--data", ca["data"], *pin)
+
+
 def test_hsm_killed_under_load_and_back(appliance, ca, server, load):
     a = appliance(**OPEN)
     (custodian,) = a.pids("ca-custodian")
