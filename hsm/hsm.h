@@ -7,11 +7,25 @@
  * layer offers.
  *
  * Recovery: an operation that fails with CKR_SESSION_HANDLE_INVALID,
- * CKR_SESSION_CLOSED, CKR_DEVICE_ERROR, CKR_DEVICE_REMOVED, CKR_TOKEN_NOT_PRESENT
- * or CKR_USER_NOT_LOGGED_IN makes the layer reopen its sessions (re-initialising
- * the module after a device error), log in again, re-find the key by CKA_ID and
- * retry the operation once. To log in again it keeps a copy of the PIN in a
- * locked, non-dumpable page (platform/secret.h), wiped by hsm_close().
+ * CKR_SESSION_CLOSED, CKR_DEVICE_ERROR, CKR_DEVICE_REMOVED, CKR_TOKEN_NOT_PRESENT,
+ * CKR_USER_NOT_LOGGED_IN, CKR_GENERAL_ERROR or CKR_CRYPTOKI_NOT_INITIALIZED makes
+ * the layer reopen its sessions (re-initialising the module after a device or
+ * general error, which is how p11-kit-client reconnects to its server), log in
+ * again, re-find the key by CKA_ID and retry the operation once. To log in again
+ * it keeps a copy of the PIN in a locked, non-dumpable page (platform/secret.h),
+ * wiped by hsm_close().
+ *
+ * While the HSM stays away: a recovery that fails leaves the pool broken and
+ * every call fails at once with HSM_EUNAVAIL (the message says why) until the
+ * back-off (retry_min_ms doubling to retry_max_ms) has passed; then the next
+ * call tries again, and the first that succeeds brings the pool back for all.
+ * No call waits longer than wait_ms for a free session or for another thread's
+ * recovery (HSM_EUNAVAIL). A call already inside the module is not bounded by
+ * the layer: that is the module's own timeout.
+ *
+ * A module that talks to its HSM over a socket (p11-kit-client.so) writes to a
+ * dead peer: the process must ignore SIGPIPE, or the first write after the HSM
+ * went away kills it.
  *
  * Thread safety: every function may be called from several threads at once on
  * the same struct hsm; each call borrows one session from the pool.
@@ -39,6 +53,7 @@ enum {
 	HSM_EMODULE = -6,  /* the module cannot be loaded */
 	HSM_ENOMEM = -7,
 	HSM_EAMBIG = -8,   /* more than one key matches */
+	HSM_EUNAVAIL = -9, /* the HSM is gone (or busy past the wait bound): try later */
 };
 
 struct hsm_err {
@@ -79,6 +94,18 @@ struct hsm_config {
 	const char *module_path; /* e.g. /usr/lib/softhsm/libsofthsm2.so */
 	const char *token_label; /* matched exactly (the blank padding trimmed) */
 	unsigned pool_size;      /* sessions in the pool, >= 1 */
+	/* Reconnection bounds; 0 takes the default in brackets. */
+	unsigned retry_min_ms;   /* first back-off after a failed recovery [100] */
+	unsigned retry_max_ms;   /* the back-off doubles up to this [5000] */
+	unsigned wait_ms;        /* longest wait for a session or a recovery [10000] */
+	/* Told of every recovery, so that the daemon can log the HSM's comings
+	 * and goings (the layer itself never logs): available 0 with why when a
+	 * recovery failed, available 1 when one succeeded (why: what was lost).
+	 * Called from the thread that recovered, with the pool's lock held: it
+	 * must not call back into the layer. May be NULL. */
+	void (*on_recovery)(void *ctx, int available, unsigned failed_attempts,
+			    const char *why);
+	void *on_recovery_ctx;
 };
 
 struct hsm_key_attrs {

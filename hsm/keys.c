@@ -301,10 +301,15 @@ int hsm_key_handles(struct hsm *h, const struct hsm_sess *s, const struct hsm_ke
 	}
 	if (key->id_len == 0 || key->id_len > HSM_ID_MAX)
 		return hsm_err_set(err, HSM_EARG, "key %s has no usable CKA_ID", key->label);
+	/* The caller's struct is const (shared by its threads): the handles found
+	 * after a recovery are kept in the layer's cache for this generation. */
+	if (hsm_keycache_get(h, key, s->generation, priv, pub))
+		return HSM_OK;
 	if ((rc = hsm_find_key_on(h, s, NULL, key->id, key->id_len, &k, err)) != HSM_OK)
 		return rc;
 	*priv = k.priv;
 	*pub = k.pub;
+	hsm_keycache_put(h, key, s->generation, k.priv, k.pub);
 	return HSM_OK;
 }
 

@@ -132,13 +132,27 @@ static void hsm_free(struct hsm *h)
 static struct hsm *hsm_alloc(const struct hsm_config *cfg, const struct secret *pin)
 {
 	struct hsm *h = calloc(1, sizeof(*h));
+	pthread_condattr_t ca;
 
 	if (h == NULL)
 		return NULL;
+
 	pthread_mutex_init(&h->mu, NULL);
-	pthread_cond_init(&h->cv, NULL);
+	/* The pool's bounded waits count on CLOCK_MONOTONIC: a clock step must
+	 * not make them end early or never. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&h->genmu, NULL);
 	h->pool_size = cfg->pool_size;
+	h->retry_min_ms = cfg->retry_min_ms != 0 ? cfg->retry_min_ms : HSM_RETRY_MIN_MS;
+	h->retry_max_ms = cfg->retry_max_ms != 0 ? cfg->retry_max_ms : HSM_RETRY_MAX_MS;
+	if (h->retry_max_ms < h->retry_min_ms)
+		h->retry_max_ms = h->retry_min_ms;
+	h->wait_ms = cfg->wait_ms != 0 ? cfg->wait_ms : HSM_WAIT_MS;
+	h->on_recovery = cfg->on_recovery;
+	h->on_recovery_ctx = cfg->on_recovery_ctx;
 	h->generation = 1;
 	h->token_label = strdup(cfg->token_label);
 	h->sess = calloc(cfg->pool_size, sizeof(*h->sess));
@@ -169,6 +183,7 @@ int hsm_open(const struct hsm_config *cfg, const struct secret *pin, struct hsm 
 		hsm_free(h);
 		return rc;
 	}
+	h->initialized = 1;
 	if ((rc = hsm_find_slot(h->f, h->token_label, &h->slot, err)) != HSM_OK ||
 	    (rc = hsm_pool_open(h, err)) != HSM_OK) {
 		module_unload(h->f);
@@ -188,7 +203,9 @@ void hsm_close(struct hsm *h)
 	if (h == NULL)
 		return;
 	hsm_pool_close(h);
-	module_unload(h->f);
+	if (h->initialized)
+		(void)p11_kit_module_finalize(h->f);
+	p11_kit_module_release(h->f);
 	hsm_free(h);
 }
 

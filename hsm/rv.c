@@ -154,10 +154,22 @@ int hsm_rv_recoverable(CK_RV rv)
 	case CKR_DEVICE_REMOVED:
 	case CKR_TOKEN_NOT_PRESENT:
 	case CKR_USER_NOT_LOGGED_IN:
+	/* p11-kit-client whose server went away mid-call, or a module that lost
+	 * its device without saying so; and a module finalized behind our back. */
+	case CKR_GENERAL_ERROR:
+	case CKR_CRYPTOKI_NOT_INITIALIZED:
 		return 1;
 	default:
 		return 0;
 	}
+}
+
+/* C_Login's answers that say the PIN itself is wrong (or can no longer be
+ * used): trying it again only brings the token closer to locking. */
+int hsm_rv_pin_refused(CK_RV rv)
+{
+	return rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED || rv == CKR_PIN_EXPIRED ||
+	       rv == CKR_PIN_INVALID || rv == CKR_PIN_LEN_RANGE;
 }
 
 /* The codes after which the module itself is suspect: finalize it, initialise
@@ -165,5 +177,6 @@ int hsm_rv_recoverable(CK_RV rv)
 int hsm_rv_needs_reinit(CK_RV rv)
 {
 	return rv == CKR_DEVICE_ERROR || rv == CKR_DEVICE_REMOVED ||
-	       rv == CKR_TOKEN_NOT_PRESENT;
+	       rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_GENERAL_ERROR ||
+	       rv == CKR_CRYPTOKI_NOT_INITIALIZED;
 }

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "platform/atomicfile.h"
+#include "platform/log.h"
 
 int ca_path(const struct ca *ca, const char *name, char *out, size_t outlen)
 {
@@ -71,18 +72,41 @@ int ca_read_pin(const struct pin_source *src, const char *prompt, struct secret 
 	return secret_read_tty(prompt, pin, err, errlen);
 }
 
-int ca_hsm_open(struct ca *ca, const char *module, const char *token, const char *softhsm2_conf,
-		const struct pin_source *src, char *err, size_t errlen)
+/* hsm_config.on_recovery: the HSM's comings and goings in the log. */
+static void log_recovery(void *ctx, int available, unsigned failed, const char *why)
 {
-	struct hsm_config hc = {module, token, CONFIG_HSM_SESSION_POOL};
+	(void)ctx;
+	if (!available)
+		log_warnx("HSM unavailable (%u failed reconnection%s): %s; requests fail with "
+			  "NTE_FAIL until it is back", failed, failed == 1 ? "" : "s", why);
+	else if (failed > 0)
+		log_info("HSM back after %u failed reconnection%s: sessions reopened, logged in "
+			 "again", failed, failed == 1 ? "" : "s");
+	else
+		log_info("HSM sessions reopened and logged in again after %s", why);
+}
+
+int ca_hsm_open(struct ca *ca, const char *module, const char *token,
+		const struct hsm_where *where, const struct pin_source *src, char *err,
+		size_t errlen)
+{
+	struct hsm_config hc = {.module_path = module, .token_label = token,
+				.pool_size = CONFIG_HSM_SESSION_POOL,
+				.on_recovery = log_recovery};
 	struct hsm_err herr;
 	struct secret pin = {0};
 	int rc;
 
-	/* SoftHSM finds its token directory through this variable; a vendor module
-	 * ignores it. It names a configuration file, not a secret. */
-	if (softhsm2_conf != NULL && *softhsm2_conf != 0)
-		setenv("SOFTHSM2_CONF", softhsm2_conf, 1);
+	if (where != NULL && where->pool_size != 0)
+		hc.pool_size = where->pool_size;
+	/* SoftHSM finds its token directory through SOFTHSM2_CONF, p11-kit-client
+	 * its server through P11_KIT_SERVER_ADDRESS (read at each C_Initialize, so
+	 * also when the layer reconnects); other modules ignore them. They name a
+	 * file and a socket, not secrets. */
+	if (where != NULL && where->softhsm2_conf != NULL && *where->softhsm2_conf != 0)
+		setenv("SOFTHSM2_CONF", where->softhsm2_conf, 1);
+	if (where != NULL && where->p11_kit_server != NULL && *where->p11_kit_server != 0)
+		setenv("P11_KIT_SERVER_ADDRESS", where->p11_kit_server, 1);
 	if (ca_read_pin(src, "HSM user PIN: ", &pin, err, errlen) != 0)
 		return -1;
 	rc = hsm_open(&hc, &pin, &ca->hsm, &herr);
@@ -112,6 +136,25 @@ static int find_conf_key(struct ca *ca, const char *idkey, struct hsm_key *key, 
 			 hex, ca->dir, CA_CONF, herr.msg);
 		return -1;
 	}
+	return 0;
+}
+
+/* ca.conf hsm_pool_size, 1..64; 0 when absent (the build's default). */
+static int pool_size_of(const struct conf *c, unsigned *out, char *err, size_t errlen)
+{
+	const char *v = conf_get(c, "hsm_pool_size");
+	char *end;
+	unsigned long n;
+
+	*out = 0;
+	if (v == NULL)
+		return 0;
+	n = strtoul(v, &end, 10);
+	if (*v == 0 || *end != 0 || n < 1 || n > 64) {
+		snprintf(err, errlen, "ca.conf: hsm_pool_size must be 1..64, not '%s'", v);
+		return -1;
+	}
+	*out = (unsigned)n;
 	return 0;
 }
 
@@ -150,6 +193,7 @@ int ca_load(struct ca *ca, const char *dir, const struct pin_source *src, int wa
 	enum x509_key_type kt;
 	unsigned bits;
 	struct hsm_err herr;
+	struct hsm_where where;
 	uint8_t *spki;
 	size_t spki_len;
 
@@ -172,8 +216,12 @@ int ca_load(struct ca *ca, const char *dir, const struct pin_source *src, int wa
 			 "certificate with `caadm install-cert` first", dir, state);
 		return -1;
 	}
-	if (ca_hsm_open(ca, conf_get(&ca->conf, "module"), conf_get(&ca->conf, "token"),
-			conf_get(&ca->conf, "softhsm2_conf"), src, err, errlen) != 0)
+	where.softhsm2_conf = conf_get(&ca->conf, "softhsm2_conf");
+	where.p11_kit_server = conf_get(&ca->conf, "p11_kit_server_address");
+	if (pool_size_of(&ca->conf, &where.pool_size, err, errlen) != 0)
+		return -1;
+	if (ca_hsm_open(ca, conf_get(&ca->conf, "module"), conf_get(&ca->conf, "token"), &where,
+			src, err, errlen) != 0)
 		return -1;
 	if (find_conf_key(ca, "sign_key_id", &ca->sign_key, err, errlen) != 0)
 		goto fail;
@@ -213,6 +261,15 @@ void ca_close(struct ca *ca)
 	ca->have_cert = 0;
 }
 
+void ca_hsm_error(int rc, const struct hsm_err *herr, const char *what, char *err,
+		  size_t errlen)
+{
+	if (rc == HSM_EUNAVAIL)
+		snprintf(err, errlen, "HSM unavailable: %s", herr->msg);
+	else
+		snprintf(err, errlen, "%s: %s", what, herr->msg);
+}
+
 static enum hsm_hash hash_of(enum x509_sigalg alg)
 {
 	switch (alg) {
@@ -230,15 +287,16 @@ int ca_sign(struct ca *ca, const struct hsm_key *key, enum x509_sigalg alg,
 	uint8_t digest[64];
 	size_t dlen = sizeof(digest);
 	struct hsm_err herr;
+	int rc;
 
 	if (x509_sigalg_digest(alg, tbs->data, tbs->len, digest, &dlen) != 0) {
 		snprintf(err, errlen, "cannot hash the data to sign");
 		return -1;
 	}
-	if (hsm_sign_digest(ca->hsm, key, hash_of(alg), digest, dlen, sig, sig_len, &herr) !=
-	    HSM_OK) {
-		snprintf(err, errlen, "the HSM refused to sign: %s", herr.msg);
-		return -1;
+	rc = hsm_sign_digest(ca->hsm, key, hash_of(alg), digest, dlen, sig, sig_len, &herr);
+	if (rc != HSM_OK) {
+		ca_hsm_error(rc, &herr, "the HSM refused to sign", err, errlen);
+		return CA_EHSM;
 	}
 	return 0;
 }

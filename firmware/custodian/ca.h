@@ -45,10 +45,23 @@ int ca_path(const struct ca *ca, const char *name, char *out, size_t outlen);
 int ca_read_pin(const struct pin_source *src, const char *prompt, struct secret *pin,
 		char *err, size_t errlen);
 
-/* Opens the HSM named by module/token (and points SoftHSM at softhsm2_conf when
- * set), logging in with the PIN from src. */
-int ca_hsm_open(struct ca *ca, const char *module, const char *token, const char *softhsm2_conf,
-		const struct pin_source *src, char *err, size_t errlen);
+/* Where the module finds its token, from ca.conf: softhsm2_conf (SOFTHSM2_CONF,
+ * SoftHSM's configuration file) and p11_kit_server_address
+ * (P11_KIT_SERVER_ADDRESS, the socket of a `p11-kit server` for
+ * p11-kit-client.so). NULL or empty: not set. Neither is a secret. */
+struct hsm_where {
+	const char *softhsm2_conf;
+	const char *p11_kit_server;
+	/* ca.conf hsm_pool_size: sessions (so calls in flight) on the module; 0
+	 * for CONFIG_HSM_SESSION_POOL. 1 with p11-kit-client.so: see README. */
+	unsigned pool_size;
+};
+
+/* Opens the HSM named by module/token (pointing the module at its token as
+ * where says), logging in with the PIN from src. */
+int ca_hsm_open(struct ca *ca, const char *module, const char *token,
+		const struct hsm_where *where, const struct pin_source *src, char *err,
+		size_t errlen);
 
 /* Loads DATA/ca.conf, opens the HSM it names, finds the CA keys and the CA
  * certificate, and checks that the certificate's public key is the HSM key.
@@ -58,7 +71,17 @@ int ca_load(struct ca *ca, const char *dir, const struct pin_source *src, int wa
 
 void ca_close(struct ca *ca);
 
-/* Hashes tbs with alg, signs the digest with key on the HSM. */
+/* What the custodian's functions return when the HSM, not the input, failed:
+ * callers answer HR_NTE_FAIL and the request can be tried again later. */
+#define CA_EHSM (-2)
+
+/* err = "HSM unavailable: <why>" when rc is HSM_EUNAVAIL (the HSM is away and
+ * the layer is reconnecting), else "<what>: <why>". */
+void ca_hsm_error(int rc, const struct hsm_err *herr, const char *what, char *err,
+		  size_t errlen);
+
+/* Hashes tbs with alg, signs the digest with key on the HSM: 0, -1 (cannot
+ * hash) or CA_EHSM. */
 int ca_sign(struct ca *ca, const struct hsm_key *key, enum x509_sigalg alg,
 	    const struct x509_buf *tbs, uint8_t *sig, size_t *sig_len, char *err, size_t errlen);
 

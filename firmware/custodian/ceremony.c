@@ -261,8 +261,12 @@ static int save_conf(struct ca *ca, const struct ceremony_opts *o, const char *t
 static int open_for_ceremony(struct ca *ca, const struct ceremony_opts *o, char *err,
 			     size_t errlen)
 {
+	/* A p11-kit server's address, when used, comes from the caller's
+	 * P11_KIT_SERVER_ADDRESS; ca.conf's key is for the daemon. */
+	struct hsm_where where = {o->softhsm2_conf, NULL, 0};
+
 	if (prepare_dir(ca, o->dir, err, errlen) != 0 ||
-	    ca_hsm_open(ca, o->module, o->token, o->softhsm2_conf, &o->pin, err, errlen) != 0)
+	    ca_hsm_open(ca, o->module, o->token, &where, &o->pin, err, errlen) != 0)
 		return -1;
 	step("logged in to token '%s' through %s", o->token, o->module);
 	return 0;

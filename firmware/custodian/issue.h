@@ -22,7 +22,8 @@ struct ca_urls {
 	char cdp[512], aia[512], ocsp[512];
 };
 /* End entity for profile CUST_PROFILE_*; validity capped at the CA's notAfter.
- * urls: the pointers to write (they must outlive t), or NULL for ca.conf's. */
+ * urls: the pointers to write (they must outlive t), or NULL for ca.conf's.
+ * -1 for what was asked, CA_EHSM when the HSM failed (the serial's randomness). */
 int profile_end_entity(struct ca *ca, unsigned profile, const struct x509_buf *subject,
 		       const struct x509_buf *spki, unsigned days, const struct ca_urls *urls,
 		       struct x509_tbs *t, char *err, size_t errlen);
@@ -34,7 +35,8 @@ void profile_free(struct x509_tbs *t);
 int lint_tbs(const struct x509_tbs *intent, const struct x509_buf *tbs, char *err,
 	     size_t errlen);
 
-/* Encode, lint, sign with key, assemble, verify with signer_spki. */
+/* Encode, lint, sign with key, assemble, verify with signer_spki. CA_EHSM when
+ * the HSM failed to sign (err then starts "HSM unavailable: " if it is away). */
 int issue_sign(struct ca *ca, const struct hsm_key *key, const struct x509_buf *signer_spki,
 	       const struct x509_tbs *t, struct x509_buf *cert, char *err, size_t errlen);
 

@@ -106,9 +106,11 @@ int issue_sign_recorded(struct ca *ca, const struct hsm_key *key,
 		return -1;
 	}
 	if (lint_tbs(t, &tbs, err, errlen) != 0 ||
-	    (record != NULL && record(ctx, &tbs, err, errlen) != 0) ||
-	    ca_sign(ca, key, t->sigalg, &tbs, sig, &sig_len, err, errlen) != 0)
+	    (record != NULL && record(ctx, &tbs, err, errlen) != 0))
 		goto out;
+	if ((rc = ca_sign(ca, key, t->sigalg, &tbs, sig, &sig_len, err, errlen)) != 0)
+		goto out; /* rc: -1, or CA_EHSM when the HSM failed */
+	rc = -1;  /* from here on a failure is the certificate's, not the HSM's */
 	if (x509_cert_assemble(&tbs, t->sigalg, sig, sig_len, cert) != 0) {
 		snprintf(err, errlen, "cannot assemble the certificate");
 		goto out;

@@ -11,6 +11,7 @@
  * never from argv or the environment. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +232,10 @@ int main(int argc, char **argv)
 	log_init("ca-custodian");
 	/* No core dumps, no ptrace by other users: this process holds a PIN. */
 	prctl(PR_SET_DUMPABLE, 0);
+	/* A module that reaches its HSM over a socket (p11-kit-client.so) writes
+	 * to it without MSG_NOSIGNAL: when the HSM goes away, the write must fail
+	 * with EPIPE (and the layer reconnect), not kill the custodian. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2)
 		usage();
 	verb = argv[1];

@@ -36,9 +36,11 @@ static int new_serial(struct ca *ca, struct x509_tbs *t, char *err, size_t errle
 {
 	struct hsm_err herr;
 
-	if (hsm_random(ca->hsm, t->serial, X509_SERIAL_LEN, &herr) != HSM_OK) {
-		snprintf(err, errlen, "no random serial from the HSM: %s", herr.msg);
-		return -1;
+	int rc = hsm_random(ca->hsm, t->serial, X509_SERIAL_LEN, &herr);
+
+	if (rc != HSM_OK) {
+		ca_hsm_error(rc, &herr, "no random serial from the HSM", err, errlen);
+		return CA_EHSM; /* the HSM failed, not the request */
 	}
 	x509_serial_from_random(t->serial);
 	t->serial_len = X509_SERIAL_LEN;
@@ -58,6 +60,8 @@ static int profile_base(struct ca *ca, const struct x509_buf *issuer,
 			const struct x509_buf *subject, const struct x509_buf *spki, unsigned days,
 			struct x509_tbs *t, char *err, size_t errlen)
 {
+	int rc;
+
 	memset(t, 0, sizeof(*t));
 	t->path_len = -1;
 	t->sigalg = ca->sigalg;
@@ -68,9 +72,9 @@ static int profile_base(struct ca *ca, const struct x509_buf *issuer,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (new_serial(ca, t, err, errlen) != 0) {
+	if ((rc = new_serial(ca, t, err, errlen)) != 0) {
 		profile_free(t);
-		return -1;
+		return rc;
 	}
 	return 0;
 }
@@ -127,13 +131,14 @@ int profile_end_entity(struct ca *ca, unsigned profile, const struct x509_buf *s
 {
 	enum x509_key_type kt;
 	unsigned bits;
+	int rc;
 
 	if (profile != CUST_PROFILE_CLIENT && profile != CUST_PROFILE_SERVER) {
 		snprintf(err, errlen, "unknown certificate profile %u", profile);
 		return -1;
 	}
-	if (profile_base(ca, &ca->cert.subject, subject, spki, days, t, err, errlen) != 0)
-		return -1;
+	if ((rc = profile_base(ca, &ca->cert.subject, subject, spki, days, t, err, errlen)) != 0)
+		return rc;
 	cap_validity(ca, t);
 	set_pointers(ca, urls, t);
 	/* An EC key cannot encipher keys: keyEncipherment only for RSA. */

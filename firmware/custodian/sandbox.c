@@ -36,6 +36,10 @@
  * besides the above; without any of the three the test's child is killed. */
 #include "config.h"
 #include "firmware/custodian/sandbox.h"
+
+#include <stdio.h>
+#include <sys/socket.h>
+
 #include "platform/sandbox.h"
 
 #ifdef CONFIG_SECCOMP
@@ -56,22 +60,41 @@ static const int allowed[] = {
 	SCMP_SYS(getrandom), SCMP_SYS(exit), SCMP_SYS(exit_group),
 };
 
-int custodian_sandbox(char *err, size_t errlen)
+/* The HSM behind a p11-kit server: p11-kit-client reconnects with
+ * socket(AF_UNIX, SOCK_STREAM, 0) and connect (measured with strace while the
+ * server was killed and restarted; hsm/README.md). Any other socket stays
+ * killed: the masked type ignores SOCK_CLOEXEC and SOCK_NONBLOCK only. */
+static int allow_hsm_socket(scmp_filter_ctx ctx, char *err, size_t errlen)
+{
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+			     SCMP_A0(SCMP_CMP_EQ, AF_UNIX),
+			     SCMP_A1(SCMP_CMP_MASKED_EQ, ~(uint64_t)(SOCK_CLOEXEC | SOCK_NONBLOCK),
+				     SOCK_STREAM)) != 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(connect), 0) != 0) {
+		snprintf(err, errlen, "seccomp: cannot add the HSM socket rules");
+		return -1;
+	}
+	return 0;
+}
+
+int custodian_sandbox(int hsm_over_socket, char *err, size_t errlen)
 {
 	scmp_filter_ctx ctx;
 
 	if (sandbox_filter_create(&ctx, allowed, sizeof(allowed) / sizeof(allowed[0]), err,
 				  errlen) != 0)
 		return -1;
-	if (sandbox_allow_threads(ctx, err, errlen) != 0) {
+	if (sandbox_allow_threads(ctx, err, errlen) != 0 ||
+	    (hsm_over_socket && allow_hsm_socket(ctx, err, errlen) != 0)) {
 		seccomp_release(ctx);
 		return -1;
 	}
 	return sandbox_filter_install(ctx, err, errlen);
 }
 #else
-int custodian_sandbox(char *err, size_t errlen)
+int custodian_sandbox(int hsm_over_socket, char *err, size_t errlen)
 {
+	(void)hsm_over_socket;
 	return sandbox_no_new_privs(err, errlen);
 }
 #endif

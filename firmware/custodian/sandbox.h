@@ -5,7 +5,10 @@
 
 #include <stddef.h>
 
-/* Confines every thread of the process; 0, or -1 with a message. */
-int custodian_sandbox(char *err, size_t errlen);
+/* Confines every thread of the process; 0, or -1 with a message. With
+ * hsm_over_socket (ca.conf p11_kit_server_address: the token is behind a
+ * p11-kit server), AF_UNIX stream sockets and connect are allowed too, which a
+ * reconnection to the server needs (p11-kit-client). */
+int custodian_sandbox(int hsm_over_socket, char *err, size_t errlen);
 
 #endif

@@ -74,6 +74,7 @@ static void handle_issue(struct service *s, struct server *srv, const struct ipc
 	struct x509_tbs t;
 	enum x509_key_type kt;
 	unsigned bits;
+	int rc;
 
 	ipc_rbuf_init(&r, m);
 	profile = ipc_get_u32(&r);
@@ -102,8 +103,10 @@ static void handle_issue(struct service *s, struct server *srv, const struct ipc
 		send_error(s, m->hdr.id, HR_CERTSRV_E_BAD_REQUESTSUBJECT, err);
 		return;
 	}
-	if (profile_end_entity(srv->ca, profile, &name, &spki, days, NULL, &t, err, sizeof(err)) != 0) {
-		send_error(s, m->hdr.id, HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE, err);
+	rc = profile_end_entity(srv->ca, profile, &name, &spki, days, NULL, &t, err, sizeof(err));
+	if (rc != 0) {
+		send_error(s, m->hdr.id, rc == CA_EHSM ? HR_NTE_FAIL
+						       : HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE, err);
 		x509_buf_free(&name);
 		return;
 	}
@@ -282,7 +285,8 @@ int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger
 	/* Start-up is over: the token is logged in, the files read, the peers'
 	 * channels and the console's socket open. From here on the custodian parses
 	 * what peers send (request bytes included) under its own allow-list. */
-	if (custodian_sandbox(err, sizeof(err)) != 0)
+	if (custodian_sandbox(conf_get(&ca->conf, "p11_kit_server_address") != NULL, err,
+			      sizeof(err)) != 0)
 		fatalx("refusing to serve unconfined: %s", err);
 	if (control_fd >= 0)
 		rc = serve_workers(control_fd, rules, n_rules, max, nthreads, &srv);

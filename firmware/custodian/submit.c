@@ -277,15 +277,17 @@ int submit_issue(struct submit_ctx *c, struct ledger_event *req, uint32_t reques
 	struct x509_tbs t;
 	struct intent in = {c, req, request_id, NULL, 0};
 	char err[512];
-	int refused;
+	int refused, rc;
 
 	memset(out, 0, sizeof(*out));
 	if (c->props != NULL)
 		props_urls(c->props, &urls);
-	if (profile_end_entity(c->ca, CUST_PROFILE_CLIENT, subject, spki, c->policy.days,
-			       c->props != NULL ? &urls : NULL, &t, err, sizeof(err)) != 0) {
+	/* With the HSM away this fails already (the serial comes from its RNG): the
+	 * request is recorded as failed with NTE_FAIL, and nothing else. */
+	if ((rc = profile_end_entity(c->ca, CUST_PROFILE_CLIENT, subject, spki, c->policy.days,
+				     c->props != NULL ? &urls : NULL, &t, err, sizeof(err))) != 0) {
 		out->disposition = DISP_FAILED;
-		out->hresult = HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE;
+		out->hresult = rc == CA_EHSM ? HR_NTE_FAIL : HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE;
 		snprintf(out->message, sizeof(out->message), "%s", err);
 		goto decided;
 	}
@@ -298,6 +300,9 @@ int submit_issue(struct submit_ctx *c, struct ledger_event *req, uint32_t reques
 			out->refused = 1;
 			goto unrecorded;
 		}
+		/* The intent is recorded: the failure is recorded after it (below),
+		 * so the request never ends at an intent. The HSM layer has
+		 * already begun reconnecting when the HSM went away. */
 		log_warnx("request %u: issuance failed: %s", in.request_id, err);
 		out->disposition = DISP_FAILED;
 		out->hresult = HR_NTE_FAIL;

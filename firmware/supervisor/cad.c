@@ -910,6 +910,16 @@ static void prepare_custodian_user(struct cad *c)
 		}
 		check_reach(CUSTODIAN_USER, pw->pw_uid, pw->pw_gid, v, R_OK);
 	}
+	/* A token served by `p11-kit server`: the custodian connects to its socket
+	 * (write permission). The server may be down now and come later: the
+	 * custodian reconnects, so only a socket that is there is checked. */
+	if ((v = conf_get(&conf, "p11_kit_server_address")) != NULL &&
+	    strncmp(v, "unix:path=", 10) == 0) {
+		if (access(v + 10, F_OK) == 0)
+			check_reach(CUSTODIAN_USER, pw->pw_uid, pw->pw_gid, v + 10, W_OK);
+		else
+			log_warnx("the HSM's socket %s is not there (yet)", v + 10);
+	}
 	/* What the custodian writes: published CRLs and the operator database. */
 	snprintf(path, sizeof(path), "%s/crl", c->dir);
 	if (mkdir(path, 0755) != 0 && errno != EEXIST)

@@ -142,7 +142,7 @@ static int run_child(enum after what)
 		if (hsm_open(config(), &tok.user_pin, &c.h, &err) != HSM_OK ||
 		    hsm_find_key(c.h, KEY, NULL, 0, &c.key, &err) != HSM_OK)
 			_exit(2);
-		if (custodian_sandbox(msg, sizeof(msg)) != 0) {
+		if (custodian_sandbox(0, msg, sizeof(msg)) != 0) {
 			fprintf(stderr, "%s\n", msg);
 			_exit(3);
 		}

@@ -8,11 +8,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/asn_public.h>
@@ -898,6 +903,362 @@ static void test_concurrent_recovery(void **state)
 	recov_close(&r);
 }
 
+/* ---- the HSM away and back: back-off, bounded waits, reconnection ---------------- */
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* What on_recovery was told. */
+static struct {
+	int down, up;
+	unsigned failed_at_up;
+	char why[256];
+} told;
+
+static void on_recovery(void *ctx, int available, unsigned failed, const char *why)
+{
+	(void)ctx;
+	if (available) {
+		told.up++;
+		told.failed_at_up = failed;
+	} else {
+		told.down++;
+	}
+	snprintf(told.why, sizeof(told.why), "%s", why);
+}
+
+static struct hsm *open_bounded(const char *module, unsigned pool, unsigned wait_ms)
+{
+	struct hsm_config cfg = { .module_path = module, .token_label = LABEL,
+				  .pool_size = pool, .retry_min_ms = 50,
+				  .retry_max_ms = 200, .wait_ms = wait_ms,
+				  .on_recovery = on_recovery };
+	struct hsm *h = NULL;
+	struct hsm_err err;
+	int rc = hsm_open(&cfg, &tok.user_pin, &h, &err);
+
+	if (rc != HSM_OK)
+		fail_msg("hsm_open(%s): %d %s", module, rc, err.msg);
+	return h;
+}
+
+static void recov_keys(struct recov *r)
+{
+	struct hsm_err err;
+
+	assert_int_equal(hsm_find_key(r->h, SHARED_RSA, NULL, 0, &r->rsa, &err), HSM_OK);
+	assert_int_equal(hsm_find_key(r->h, SHARED_EC, NULL, 0, &r->ec, &err), HSM_OK);
+	assert_int_equal(hsm_key_spki(r->h, &r->rsa, &r->rsa_spki, &r->rsa_spki_len, &err),
+			 HSM_OK);
+	assert_int_equal(hsm_key_spki(r->h, &r->ec, &r->ec_spki, &r->ec_spki_len, &err),
+			 HSM_OK);
+}
+
+static int sign_once(struct hsm *h, const struct hsm_key *k, struct hsm_err *err)
+{
+	uint8_t digest[32] = { 7 }, sig[HSM_SIG_MAX];
+	size_t sig_len = sizeof(sig);
+
+	return hsm_sign_digest(h, k, HSM_SHA256, digest, sizeof(digest), sig, &sig_len, err);
+}
+
+static void test_rv_recoverable(void **state)
+{
+	(void)state;
+	/* What p11-kit-client says when its server is gone, and a module finalized
+	 * behind the layer's back: reconnect. */
+	assert_true(hsm_rv_recoverable(CKR_GENERAL_ERROR));
+	assert_true(hsm_rv_needs_reinit(CKR_GENERAL_ERROR));
+	assert_true(hsm_rv_recoverable(CKR_CRYPTOKI_NOT_INITIALIZED));
+	assert_true(hsm_rv_needs_reinit(CKR_CRYPTOKI_NOT_INITIALIZED));
+	assert_true(hsm_rv_recoverable(CKR_DEVICE_REMOVED));
+	assert_false(hsm_rv_needs_reinit(CKR_SESSION_CLOSED));
+	/* A caller's mistake is not the HSM going away. */
+	assert_false(hsm_rv_recoverable(CKR_PIN_INCORRECT));
+	assert_false(hsm_rv_recoverable(CKR_KEY_FUNCTION_NOT_PERMITTED));
+	assert_false(hsm_rv_recoverable(CKR_ARGUMENTS_BAD));
+}
+
+/* Teardown: the token's directory back where it belongs, whatever failed. */
+static int tokens_back(void **state)
+{
+	char dir[128], away[128];
+
+	(void)state;
+	softhsm_token_path(&tok, "tokens", dir, sizeof(dir));
+	softhsm_token_path(&tok, "tokens.away", away, sizeof(away));
+	if (access(away, F_OK) == 0)
+		(void)rename(away, dir);
+	return 0;
+}
+
+/* The token's files vanish (a removed token, an unreachable HSM): SoftHSM,
+ * initialised again, offers no such token. The layer answers HSM_EUNAVAIL at
+ * once while backing off, retries no more often than the back-off allows, and
+ * comes back by itself, logged in, once the token is there again. */
+static void test_token_away_and_back(void **state)
+{
+	char dir[128], away[128];
+	struct hsm_err err;
+	struct recov r;
+	unsigned gen, failed;
+	double t0;
+
+	(void)state;
+	softhsm_token_path(&tok, "tokens", dir, sizeof(dir));
+	softhsm_token_path(&tok, "tokens.away", away, sizeof(away));
+	r.h = open_bounded(SOFTHSM_MODULE, 2, 2000);
+	recov_keys(&r);
+	sign_and_verify(r.h, &r.rsa, r.rsa_spki, r.rsa_spki_len);
+	gen = r.h->generation;
+	memset(&told, 0, sizeof(told));
+
+	assert_int_equal(rename(dir, away), 0);
+	/* SoftHSM without its token directory fails C_Initialize itself. */
+	assert_int_equal(hsm_pool_recover(r.h, gen, CKR_DEVICE_ERROR, &err), HSM_EUNAVAIL);
+	assert_non_null(strstr(err.msg, "C_Initialize"));
+	assert_true(r.h->broken);
+	assert_int_equal(r.h->backoff_ms, 50);
+	failed = (unsigned)r.h->failed_recoveries;
+
+	/* Within the back-off: a clear error at once, the module left alone. */
+	t0 = now_s();
+	assert_int_equal(sign_once(r.h, &r.rsa, &err), HSM_EUNAVAIL);
+	assert_true(now_s() - t0 < 0.04);
+	assert_non_null(strstr(err.msg, "next attempt in"));
+	assert_int_equal(r.h->failed_recoveries, failed);
+
+	/* Past it: one more attempt, which fails, and the back-off doubles up to
+	 * its cap. */
+	usleep(60 * 1000);
+	assert_int_equal(hsm_random(r.h, (uint8_t[8]){0}, 8, &err), HSM_EUNAVAIL);
+	assert_int_equal(r.h->failed_recoveries, failed + 1);
+	assert_int_equal(r.h->backoff_ms, 100);
+	for (int i = 0; i < 3; i++) {
+		usleep((r.h->backoff_ms + 10) * 1000);
+		assert_int_equal(sign_once(r.h, &r.ec, &err), HSM_EUNAVAIL);
+	}
+	assert_int_equal(r.h->backoff_ms, 200);
+
+	/* The token is back: the next call past the back-off reconnects, logs in,
+	 * re-finds the key by CKA_ID and signs. */
+	assert_int_equal(rename(away, dir), 0);
+	usleep(210 * 1000);
+	sign_and_verify(r.h, &r.rsa, r.rsa_spki, r.rsa_spki_len);
+	sign_and_verify(r.h, &r.ec, r.ec_spki, r.ec_spki_len);
+	assert_false(r.h->broken);
+	assert_int_equal(r.h->backoff_ms, 0);
+	assert_true(r.h->generation > gen);
+	/* Told once that it went (the first failure of five), once that it is back. */
+	assert_int_equal(told.down, 1);
+	assert_int_equal(told.up, 1);
+	assert_int_equal(told.failed_at_up, 5);
+	assert_non_null(strstr(told.why, "C_Initialize"));
+	recov_close(&r);
+}
+
+/* Every session lent out and none coming back: a caller waits wait_ms, not
+ * forever, and is told the HSM is busy. */
+static void test_wait_for_session_bounded(void **state)
+{
+	struct hsm_sess held;
+	struct hsm_err err;
+	struct hsm *h;
+	double t0, dt;
+
+	(void)state;
+	h = open_bounded(SOFTHSM_MODULE, 1, 300);
+	assert_int_equal(hsm_pool_get(h, &held, &err), HSM_OK);
+	t0 = now_s();
+	assert_int_equal(hsm_random(h, (uint8_t[8]){0}, 8, &err), HSM_EUNAVAIL);
+	dt = now_s() - t0;
+	assert_true(dt >= 0.29 && dt < 2.0);
+	assert_non_null(strstr(err.msg, "no session free within 300 ms"));
+	hsm_pool_put(h, &held);
+	assert_int_equal(hsm_random(h, (uint8_t[8]){0}, 8, &err), HSM_OK);
+	hsm_close(h);
+}
+
+/* A recovery waits for the lent sessions (nothing may run inside the module
+ * while it is re-initialised), but only wait_ms: then it is postponed, the
+ * pool untouched, and the next failure tries again. */
+static void test_recovery_postponed_while_lent(void **state)
+{
+	struct hsm_sess held;
+	struct hsm_err err;
+	struct recov r;
+	unsigned gen;
+
+	(void)state;
+	r.h = open_bounded(SOFTHSM_MODULE, 2, 200);
+	recov_keys(&r);
+	gen = r.h->generation;
+	assert_int_equal(hsm_pool_get(r.h, &held, &err), HSM_OK);
+	assert_int_equal(hsm_pool_recover(r.h, gen, CKR_DEVICE_ERROR, &err), HSM_EUNAVAIL);
+	assert_non_null(strstr(err.msg, "still in use"));
+	assert_int_equal(r.h->generation, gen);
+	assert_false(r.h->broken);
+	assert_false(r.h->recovering);
+	hsm_pool_put(r.h, &held);
+	assert_int_equal(hsm_pool_recover(r.h, gen, CKR_DEVICE_ERROR, &err), HSM_OK);
+	assert_int_equal(r.h->generation, gen + 1);
+	sign_and_verify(r.h, &r.ec, r.ec_spki, r.ec_spki_len);
+	recov_close(&r);
+}
+
+/* C_SetPIN on a session of the test's own, opened through the layer's module
+ * (the token's login is shared: the session is logged in already, or logs in
+ * with from first when login is set). */
+static void set_user_pin(struct hsm *h, const char *from, const char *to, int login)
+{
+	CK_FUNCTION_LIST *f = hsm_test_functions(h);
+	CK_SESSION_HANDLE s;
+
+	assert_int_equal(f->C_OpenSession(h->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+					  NULL, &s), CKR_OK);
+	if (login)
+		assert_int_equal(f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)from, strlen(from)),
+				 CKR_OK);
+	assert_int_equal(f->C_SetPIN(s, (CK_UTF8CHAR_PTR)from, strlen(from),
+				     (CK_UTF8CHAR_PTR)to, strlen(to)), CKR_OK);
+	(void)f->C_CloseSession(s);
+}
+
+/* The PIN changed on the token while the layer was logged in: logging in
+ * again is refused, and the layer does not try again (each wrong PIN brings a
+ * real token closer to locking), whatever the back-off says. */
+static void test_relogin_pin_refused_not_retried(void **state)
+{
+	struct hsm_err err;
+	struct recov r;
+	unsigned long failed;
+	unsigned gen;
+
+	(void)state;
+	r.h = open_bounded(SOFTHSM_MODULE, 2, 2000);
+	recov_keys(&r);
+	gen = r.h->generation;
+	memset(&told, 0, sizeof(told));
+	set_user_pin(r.h, SOFTHSM_USER_PIN, "changed-pin-2468", 0);
+
+	assert_int_equal(hsm_pool_recover(r.h, gen, CKR_SESSION_CLOSED, &err), HSM_EUNAVAIL);
+	assert_int_equal(err.rv, CKR_PIN_INCORRECT);
+	assert_true(r.h->pin_refused);
+	assert_int_equal(told.down, 1);
+	failed = r.h->failed_recoveries;
+	usleep(300 * 1000); /* past the longest back-off */
+	assert_int_equal(sign_once(r.h, &r.rsa, &err), HSM_EUNAVAIL);
+	assert_non_null(strstr(err.msg, "refused the PIN"));
+	assert_int_equal(hsm_pool_recover(r.h, r.h->generation, CKR_DEVICE_ERROR, &err),
+			 HSM_EUNAVAIL);
+	assert_int_equal(r.h->failed_recoveries, failed);
+
+	/* The shared token gets its PIN back for the other tests. */
+	set_user_pin(r.h, "changed-pin-2468", SOFTHSM_USER_PIN, 1);
+	recov_close(&r);
+}
+
+/* ---- the token behind `p11-kit server`, the layer on p11-kit-client.so -------- */
+
+#define P11KIT_BIN "/usr/bin/p11-kit"
+#define P11KIT_CLIENT "/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so"
+
+static pid_t server_pid; /* for the teardown, should the test fail midway */
+
+/* Starts `p11-kit server -f` on the test token in a process group of its own
+ * (it forks one child per connection: killing the HSM is killing the group). */
+static pid_t server_start(const char *sock)
+{
+	char provider[] = "--provider=" SOFTHSM_MODULE, uri[64];
+	pid_t pid;
+
+	(void)unlink(sock);
+	snprintf(uri, sizeof(uri), "pkcs11:token=%s", LABEL);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		setpgid(0, 0);
+		dup2(null, 1);
+		execl(P11KIT_BIN, "p11-kit", "server", "-f", "-n", sock, provider, uri,
+		      (char *)NULL);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	for (int i = 0; i < 100 && access(sock, F_OK) != 0; i++)
+		usleep(50 * 1000);
+	server_pid = pid;
+	assert_int_equal(access(sock, F_OK), 0);
+	return pid;
+}
+
+static void server_kill(pid_t pid)
+{
+	kill(-pid, SIGKILL);
+	(void)waitpid(pid, NULL, 0);
+	server_pid = 0;
+}
+
+static int server_gone(void **state)
+{
+	(void)state;
+	if (server_pid > 0)
+		server_kill(server_pid);
+	unsetenv("P11_KIT_SERVER_ADDRESS");
+	return 0;
+}
+
+/* What the integration test does under load, at the layer: the server dies
+ * (mid-session, the client's socket then broken), calls fail fast with
+ * HSM_EUNAVAIL, the process survives the writes to the dead socket, and when
+ * the server is back the layer reconnects, logs in again and signs, on the
+ * same struct hsm. */
+static void test_p11kit_server_away_and_back(void **state)
+{
+	char sock[128], addr[160];
+	struct hsm_err err;
+	struct recov r;
+	pid_t srv;
+	double t0;
+	int rc = HSM_EUNAVAIL;
+
+	(void)state;
+	if (access(P11KIT_BIN, X_OK) != 0 || access(P11KIT_CLIENT, R_OK) != 0)
+		skip();
+	signal(SIGPIPE, SIG_IGN); /* as ca-custodian does: see hsm.h */
+	softhsm_token_path(&tok, "p11.sock", sock, sizeof(sock));
+	snprintf(addr, sizeof(addr), "unix:path=%s", sock);
+	setenv("P11_KIT_SERVER_ADDRESS", addr, 1);
+	srv = server_start(sock);
+	r.h = open_bounded(P11KIT_CLIENT, 2, 2000);
+	recov_keys(&r);
+	sign_and_verify(r.h, &r.rsa, r.rsa_spki, r.rsa_spki_len);
+
+	server_kill(srv);
+	t0 = now_s();
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(sign_once(r.h, &r.rsa, &err), HSM_EUNAVAIL);
+	assert_true(now_s() - t0 < 1.0);
+	assert_true(r.h->broken);
+
+	srv = server_start(sock);
+	for (int i = 0; i < 100 && rc != HSM_OK; i++) {
+		usleep(50 * 1000);
+		rc = sign_once(r.h, &r.ec, &err);
+	}
+	if (rc != HSM_OK)
+		fail_msg("no reconnection: %s", err.msg);
+	sign_and_verify(r.h, &r.rsa, r.rsa_spki, r.rsa_spki_len);
+	sign_and_verify(r.h, &r.ec, r.ec_spki, r.ec_spki_len);
+	assert_true(r.h->recoveries >= 1);
+	recov_close(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -929,6 +1290,12 @@ int main(void)
 		cmocka_unit_test(test_recover_device_error),
 		cmocka_unit_test(test_concurrent_sign),
 		cmocka_unit_test(test_concurrent_recovery),
+		cmocka_unit_test(test_rv_recoverable),
+		cmocka_unit_test_teardown(test_token_away_and_back, tokens_back),
+		cmocka_unit_test(test_wait_for_session_bounded),
+		cmocka_unit_test(test_recovery_postponed_while_lent),
+		cmocka_unit_test_teardown(test_p11kit_server_away_and_back, server_gone),
+		cmocka_unit_test(test_relogin_pin_refused_not_retried),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
