@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "firmware/custodian/msg.h"
 #include "firmware/custodian/proto.h"
 #include "platform/log.h"
 
@@ -31,38 +32,29 @@ static uint32_t logon_action(uint32_t what)
 
 void handle_auth_event(struct service *s, struct submit_ctx *c, const struct ipc_msg *m)
 {
-	char peer[CUST_AUTH_NAME_MAX + 1], who[CUST_AUTH_NAME_MAX + 1];
-	char detail[CUST_MESSAGE_MAX + 1], err[512];
+	struct cust_auth_event q;
 	struct ledger_event ev;
-	struct ipc_rbuf r;
 	struct ipc_wbuf w;
-	uint32_t what, action;
+	char err[512];
+	uint32_t action;
 	int refused;
 
-	ipc_rbuf_init(&r, m);
-	what = ipc_get_u32(&r);
-	ipc_get_str(&r, peer, sizeof(peer));
-	ipc_get_str(&r, who, sizeof(who));
-	ipc_get_str(&r, detail, sizeof(detail));
-	if (ipc_rbuf_done(&r) != 0 || (action = logon_action(what)) == 0 || peer[0] == 0) {
+	if (cust_auth_event_decode(m->data, m->hdr.len, &q) != 0 ||
+	    (action = logon_action(q.what)) == 0) {
 		service_violation(s, "malformed AUTH_EVENT");
 		return;
 	}
 	record_event_init(&ev, EV_LOGON_REFUSED, ACTOR_REQUESTER, LOGON_ACTOR);
 	ev.u.logon.action = action;
-	ev.u.logon.peer = peer;
-	ev.u.logon.claimed = who;
-	ev.u.logon.detail = detail;
+	ev.u.logon.peer = q.peer;
+	ev.u.logon.claimed = q.claimed;
+	ev.u.logon.detail = q.detail;
 	if (record_append(c->rec, &ev, &refused, err, sizeof(err)) != 0) {
 		log_warnx("authentication event not recorded: %s", err);
 		service_reply_error(s, CUST_ERROR, m->hdr.id, HR_E_UNEXPECTED, err);
 		return;
 	}
 	ipc_wbuf_init(&w);
-	ipc_put_u32(&w, 0);
-	ipc_put_u32(&w, 0);
-	ipc_put_u32(&w, 0);
-	ipc_put_str(&w, "recorded");
-	ipc_put_bytes(&w, NULL, 0);
+	cust_result_encode(&w, &(struct cust_result){.message = "recorded"});
 	service_reply(s, CUST_RESULT, m->hdr.id, &w);
 }

@@ -1,6 +1,8 @@
 # firmware/custodian/: ca-custodian, the only program that links the PKCS#11 layer.
 CUSTODIAN_SRCS := $(wildcard firmware/custodian/*.c)
 CUSTODIAN_BIN  := $(BIN)/ca-custodian
+# The enrollment channel's encode/decode pairs (msg.c), linked by both ends.
+CUST_MSG_OBJ   := $(OBJ)/firmware/custodian/msg.o
 
 $(CUSTODIAN_BIN): $(call objs,$(CUSTODIAN_SRCS)) $(LEDGER_LIB) $(IDENTITY_LIB) $(ICPR_LIB) $(X509_LIB) $(HSM_LIB) \
 		$(ASN1_LIB) $(OPERATOR_LIB) $(PLATFORM_LIB)

@@ -2,6 +2,7 @@
  * decision is to issue, record the intent, sign, record the certificate, and only
  * then answer with it (Boulder's "persist, then sign"). See submit.h. */
 #include "firmware/custodian/submit.h"
+#include "firmware/custodian/msg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,14 +95,18 @@ static void reply_result(struct service *s, uint32_t id, uint32_t request_id,
 			 uint32_t disposition, uint32_t hresult, const char *message,
 			 const uint8_t *cert, size_t cert_len)
 {
+	struct cust_result *r = calloc(1, sizeof(*r));
 	struct ipc_wbuf w;
 
 	ipc_wbuf_init(&w);
-	ipc_put_u32(&w, request_id);
-	ipc_put_u32(&w, disposition);
-	ipc_put_u32(&w, hresult);
-	ipc_put_str(&w, message);
-	ipc_put_bytes(&w, cert, cert_len);
+	if (r == NULL) {
+		w.failed = 1;
+	} else {
+		*r = (struct cust_result){request_id, disposition, hresult, "", cert, cert_len};
+		snprintf(r->message, sizeof(r->message), "%s", message);
+		cust_result_encode(&w, r);
+		free(r);
+	}
 	service_reply(s, CUST_RESULT, id, &w);
 }
 
@@ -396,28 +401,32 @@ static int requester_of(struct service *s, struct submit_ctx *c, const uint8_t *
 
 void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg *m)
 {
-	char requester[CUST_REQUESTER_MAX + 1], attributes[CUST_ATTRIBUTES_MAX + 1];
-	char named[CUST_REQUESTER_MAX + 1], msg[CUST_MESSAGE_MAX + 1];
-	const uint8_t *raw, *tok;
-	size_t raw_len, tok_len;
+	char requester[CUST_REQUESTER_MAX + 1], msg[CUST_MESSAGE_MAX + 1];
+	struct cust_submit *q = malloc(sizeof(*q));
+	const uint8_t *raw;
+	size_t raw_len;
 	struct ledger_event ev;
 	struct derived d;
-	struct ipc_rbuf r;
 	uint32_t format, hr;
 	int anonymous;
 
-	ipc_rbuf_init(&r, m);
-	format = ipc_get_u32(&r);
-	ipc_get_bytes(&r, &tok, &tok_len, IDTOKEN_MAX);
-	ipc_get_str(&r, named, sizeof(named));
-	ipc_get_str(&r, attributes, sizeof(attributes));
-	ipc_get_bytes(&r, &raw, &raw_len, CUST_REQUEST_MAX);
-	if (ipc_rbuf_done(&r) != 0 || format < FMT_PKCS10 || format > FMT_CMC) {
-		service_violation(s, "malformed SUBMIT");
+	if (q == NULL) {
+		reply_unrecorded(s, m->hdr.id, "out of memory");
 		return;
 	}
-	if (requester_of(s, c, tok, tok_len, named, requester, sizeof(requester), &anonymous) != 0)
+	if (cust_submit_decode(m->data, m->hdr.len, q) != 0) {
+		service_violation(s, "malformed SUBMIT");
+		free(q);
 		return;
+	}
+	if (requester_of(s, c, q->who.token, q->who.token_len, q->who.requester, requester,
+			 sizeof(requester), &anonymous) != 0) {
+		free(q);
+		return;
+	}
+	format = q->format;
+	raw = q->request;
+	raw_len = q->request_len;
 
 	/* Everything below comes from the raw bytes alone: the worker's format is
 	 * only compared with what the custodian detects. */
@@ -436,7 +445,7 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 	ev.u.request.requester = requester;
 	ev.u.request.raw.p = raw;
 	ev.u.request.raw.len = raw_len;
-	ev.u.request.attributes = attributes;
+	ev.u.request.attributes = q->attributes;
 	/* The request is recorded with its decision (or with the intent when the
 	 * policy issues): one commit, so no request is ever left without its fate. */
 	if (hr != 0)
@@ -446,69 +455,58 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 	else
 		issue(s, c, m->hdr.id, &ev, &d);
 	derived_free(&d);
+	free(q);
 }
 
 void handle_refused(struct service *s, struct submit_ctx *c, const struct ipc_msg *m)
 {
-	char requester[CUST_REQUESTER_MAX + 1], named[CUST_REQUESTER_MAX + 1];
-	char msg[CUST_MESSAGE_MAX + 1];
+	char requester[CUST_REQUESTER_MAX + 1];
 	uint8_t digest[LEDGER_DIGEST_LEN];
-	const uint8_t *sha, *tok;
-	size_t sha_len, tok_len;
+	struct cust_refused q;
 	struct ledger_event ev;
-	struct ipc_rbuf r;
-	uint32_t hr, size;
+	uint32_t size;
 	int anonymous;
 
-	ipc_rbuf_init(&r, m);
-	hr = ipc_get_u32(&r);
-	ipc_get_bytes(&r, &tok, &tok_len, IDTOKEN_MAX);
-	ipc_get_str(&r, named, sizeof(named));
-	ipc_get_str(&r, msg, sizeof(msg));
-	size = ipc_get_u32(&r);
-	ipc_get_bytes(&r, &sha, &sha_len, CUST_SHA256_LEN);
-	/* A refusal is a failure: an HRESULT with its severity bit. */
-	if (ipc_rbuf_done(&r) != 0 || sha_len != CUST_SHA256_LEN || (hr & 0x80000000u) == 0) {
+	if (cust_refused_decode(m->data, m->hdr.len, &q) != 0) {
 		service_violation(s, "malformed REFUSED");
 		return;
 	}
-	if (requester_of(s, c, tok, tok_len, named, requester, sizeof(requester), &anonymous) != 0)
+	if (requester_of(s, c, q.who.token, q.who.token_len, q.who.requester, requester,
+			 sizeof(requester), &anonymous) != 0)
 		return;
+	size = q.size;
 	digest[0] = (uint8_t)size;
 	digest[1] = (uint8_t)(size >> 8);
 	digest[2] = (uint8_t)(size >> 16);
 	digest[3] = (uint8_t)(size >> 24);
-	memcpy(digest + 4, sha, CUST_SHA256_LEN);
+	memcpy(digest + 4, q.sha256, CUST_SHA256_LEN);
 	record_event_init(&ev, EV_REQUEST_RECEIVED, ACTOR_REQUESTER, requester);
 	ev.u.request.format = FMT_DIGEST;
 	ev.u.request.requester = requester;
 	ev.u.request.raw.p = digest;
 	ev.u.request.raw.len = sizeof(digest);
 	ev.u.request.attributes = "";
-	decide(s, c, m->hdr.id, &ev, 0, DISP_FAILED, hr, msg);
+	decide(s, c, m->hdr.id, &ev, 0, DISP_FAILED, q.hresult, q.message);
 }
 
 void handle_retrieve(struct service *s, struct submit_ctx *c, const struct ipc_msg *m)
 {
 	struct ledger_request_row row;
-	struct ipc_rbuf r;
+	struct cust_retrieve q;
 	uint8_t *cert = NULL;
-	const uint8_t *tok;
-	size_t cert_len = 0, tok_len;
+	size_t cert_len = 0;
 	uint32_t id;
-	char err[512], requester[CUST_REQUESTER_MAX + 1], named[CUST_REQUESTER_MAX + 1];
+	char err[512], requester[CUST_REQUESTER_MAX + 1];
 	int rc, anonymous;
 
-	ipc_rbuf_init(&r, m);
-	id = ipc_get_u32(&r);
-	ipc_get_bytes(&r, &tok, &tok_len, IDTOKEN_MAX);
-	ipc_get_str(&r, named, sizeof(named));
-	if (ipc_rbuf_done(&r) != 0) {
+	if (cust_retrieve_decode(m->data, m->hdr.len, &q) != 0) {
 		service_violation(s, "malformed RETRIEVE");
 		return;
 	}
-	if (requester_of(s, c, tok, tok_len, named, requester, sizeof(requester), &anonymous) != 0)
+	if (requester_of(s, c, q.who.token, q.who.token_len, q.who.requester, requester,
+			 sizeof(requester), &anonymous) != 0)
 		return;
+	id = q.request_id;
 	rc = id == 0 ? 1 : record_get_request(c->rec, id, &row, err, sizeof(err));
 	if (rc == 1) {
 		reply_result(s, m->hdr.id, id, 0, HR_CERTSRV_E_PROPERTY_EMPTY, "no such request",

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "firmware/custodian/msg.h"
 #include "firmware/custodian/proto.h"
 #include "firmware/icpr/icpr.h"
 #include "firmware/rpc/icpr_stub.h"
@@ -27,24 +28,20 @@ struct result {
 
 static int decode_result(const struct ipc_msg *m, struct result *r)
 {
-	struct ipc_rbuf rb;
-	const uint8_t *cert;
-	size_t len;
+	struct cust_result q;
 
-	ipc_rbuf_init(&rb, m);
-	r->request_id = ipc_get_u32(&rb);
-	r->disposition = ipc_get_u32(&rb);
-	r->hresult = ipc_get_u32(&rb);
-	ipc_get_str(&rb, r->message, sizeof(r->message));
-	ipc_get_bytes(&rb, &cert, &len, 64 * 1024);
-	if (ipc_rbuf_done(&rb) != 0)
+	if (cust_result_decode(m->data, m->hdr.len, &q) != 0)
 		return -1;
+	r->request_id = q.request_id;
+	r->disposition = q.disposition;
+	r->hresult = q.hresult;
+	snprintf(r->message, sizeof(r->message), "%s", q.message);
 	r->cert = NULL;
-	r->cert_len = len;
-	if (len > 0 && (r->cert = malloc(len)) == NULL)
+	r->cert_len = q.cert_len;
+	if (q.cert_len > 0 && (r->cert = malloc(q.cert_len)) == NULL)
 		return -1;
-	if (len > 0)
-		memcpy(r->cert, cert, len);
+	if (q.cert_len > 0)
+		memcpy(r->cert, q.cert, q.cert_len);
 	return 0;
 }
 
@@ -137,17 +134,9 @@ static void answer(struct worker *w, struct rpc_conn *c, const struct result *r,
  * for the connection's logon, passed on unopened, or, without a logon, the
  * caller's address. The worker names nobody itself. */
 struct who {
-	const uint8_t *token;
-	size_t token_len;
-	char anonymous[CUST_REQUESTER_MAX]; /* "anonymous@ADDRESS" when no token */
-	const char *display;                /* for the log and the journal's claims */
+	struct cust_who wire; /* token, or "anonymous@ADDRESS" */
+	const char *display;  /* for the log and the journal's claims */
 };
-
-static void put_who(struct ipc_wbuf *w, const struct who *who)
-{
-	ipc_put_bytes(w, who->token, who->token_len);
-	ipc_put_str(w, who->token_len != 0 ? "" : who->anonymous);
-}
 
 static void retrieve(struct worker *w, struct rpc_conn *c, uint32_t id, const struct who *who)
 {
@@ -155,8 +144,7 @@ static void retrieve(struct worker *w, struct rpc_conn *c, uint32_t id, const st
 	struct result r;
 
 	ipc_wbuf_init(&req);
-	ipc_put_u32(&req, id);
-	put_who(&req, who);
+	cust_retrieve_encode(&req, &(struct cust_retrieve){id, who->wire});
 	if (call_custodian(w, CUST_RETRIEVE, &req, &r) != 0) {
 		refuse(c, id, ICPR_E_UNEXPECTED);
 		return;
@@ -176,6 +164,7 @@ static void refuse_recorded(struct worker *w, struct rpc_conn *c,
 {
 	uint8_t sha[CUST_SHA256_LEN];
 	size_t sha_len = sizeof(sha);
+	struct cust_refused rq;
 	struct ipc_wbuf req;
 	struct result r;
 
@@ -185,11 +174,12 @@ static void refuse_recorded(struct worker *w, struct rpc_conn *c,
 		return;
 	}
 	ipc_wbuf_init(&req);
-	ipc_put_u32(&req, hr);
-	put_who(&req, who);
-	ipc_put_str(&req, why);
-	ipc_put_u32(&req, q->request.cb);
-	ipc_put_bytes(&req, sha, sizeof(sha));
+	rq.hresult = hr;
+	rq.who = who->wire;
+	snprintf(rq.message, sizeof(rq.message), "%s", why);
+	rq.size = q->request.cb;
+	rq.sha256 = sha;
+	cust_refused_encode(&req, &rq);
 	if (call_custodian(w, CUST_REFUSED, &req, &r) != 0) {
 		refuse(c, 0, ICPR_E_UNEXPECTED);
 		return;
@@ -207,6 +197,7 @@ static void submit(struct worker *w, struct rpc_conn *c, const struct rpc_icpr_r
 {
 	static const struct icpr_limits limits = CUST_REQUEST_LIMITS;
 	struct icpr_request rq;
+	struct cust_submit *sub;
 	struct ipc_wbuf req;
 	struct result r;
 	char msg[CUST_MESSAGE_MAX + 1] = "";
@@ -217,12 +208,20 @@ static void submit(struct worker *w, struct rpc_conn *c, const struct rpc_icpr_r
 		refuse_recorded(w, c, q, who, hr, msg, 0);
 		return;
 	}
+	if ((sub = calloc(1, sizeof(*sub))) == NULL) {
+		icpr_request_free(&rq);
+		refuse(c, 0, ICPR_E_OUTOFMEMORY);
+		return;
+	}
 	ipc_wbuf_init(&req);
-	ipc_put_u32(&req, (uint32_t)rq.format);
-	put_who(&req, who);
-	ipc_put_str(&req, attributes);
+	sub->format = (uint32_t)rq.format;
+	sub->who = who->wire;
+	snprintf(sub->attributes, sizeof(sub->attributes), "%s", attributes);
 	/* The raw bytes as received: the ledger keeps what the client sent. */
-	ipc_put_bytes(&req, q->request.pb, q->request.cb);
+	sub->request = q->request.pb;
+	sub->request_len = q->request.cb;
+	cust_submit_encode(&req, sub);
+	free(sub);
 	icpr_request_free(&rq);
 	if (call_custodian(w, CUST_SUBMIT, &req, &r) != 0) {
 		refuse(c, 0, ICPR_E_UNEXPECTED);
@@ -288,11 +287,12 @@ void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 	/* The requester the custodian records is the identity in ca-auth's token;
 	 * without a logon, the peer's address. */
 	memset(&who, 0, sizeof(who));
-	snprintf(who.anonymous, sizeof(who.anonymous), "anonymous@%s", peer);
-	who.display = who.anonymous;
+	snprintf(who.wire.requester, sizeof(who.wire.requester), "anonymous@%s", peer);
+	who.display = who.wire.requester;
 	if (worker_ntlm_level(a) != 0 && !a->anonymous) {
-		who.token = a->id_token;
-		who.token_len = a->id_token_len;
+		who.wire.token = a->id_token;
+		who.wire.token_len = a->id_token_len;
+		who.wire.requester[0] = 0; /* the token names the requester */
 		who.display = a->identity;
 	}
 	deny = access_check(w, a, why, sizeof(why));

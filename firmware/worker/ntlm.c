@@ -1,6 +1,7 @@
 /* The worker's NTLM provider (ntlm.h). The worker reads the tokens (decoder:
  * firmware/rpc/ntlm_msg.c) only to know which leg it is, the negotiated flags
  * and the name a client claims; whether the logon is good is ca-auth's answer. */
+#include "firmware/custodian/msg.h"
 #include "firmware/worker/ntlm.h"
 
 #include <stdio.h>
@@ -22,15 +23,16 @@ static const char *level_name(uint8_t l)
 void worker_auth_event(struct worker *w, enum cust_logon what, const char *peer, const char *who,
 		       const char *detail)
 {
+	struct cust_auth_event ev = {.what = what};
 	struct ipc_wbuf req;
 	struct ipc_msg m;
 	char err[256];
 
+	snprintf(ev.peer, sizeof(ev.peer), "%s", peer);
+	snprintf(ev.claimed, sizeof(ev.claimed), "%s", who);
+	snprintf(ev.detail, sizeof(ev.detail), "%s", detail);
 	ipc_wbuf_init(&req);
-	ipc_put_u32(&req, what);
-	ipc_put_str(&req, peer);
-	ipc_put_str(&req, who);
-	ipc_put_str(&req, detail);
+	cust_auth_event_encode(&req, &ev);
 	if (ipc_call(&w->custodian, CUST_AUTH_EVENT, &req, &m, err, sizeof(err)) != 0) {
 		log_warnx("custodian: %s", err);
 		return;

@@ -21,6 +21,7 @@ import os
 import random
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,9 @@ def parse():
 
 def main():
     args = parse()
+    # Every client socket (impacket's included) gives up after 15 s: a call that
+    # never gets its answer is a finding to report, not a hang of the campaign.
+    socket.setdefaulttimeout(15)
     os.environ["CA_BUILD"] = str(Path(args.build).resolve())
     import conftest  # noqa: E402  (BIN follows CA_BUILD)
     import icpr_client as ic  # noqa: E402
@@ -76,6 +80,8 @@ def main():
 
     def enroll_once():
         dce = nc.connect(ic.lookup(a.epm_port))
+        # A call cut by a kill must fail, not wait forever on a half-open socket.
+        dce.get_rpc_transport().get_socket().settimeout(10)
         try:
             rv, rid, disp, _, cert, _ = nc.request(dce, CA_NAME, csr)
         finally:
@@ -121,9 +127,11 @@ def main():
                     pass
                 if time.time() - t0 > 5:
                     print(f"FAIL: no enrollment within 5 s after killing {victim} "
-                          f"(kill {kills})", file=sys.stderr)
+                          f"(kill {kills}); cad's log ends:\n" +
+                          "\n".join(a.text().splitlines()[-25:]), file=sys.stderr)
                     stop.set()
                     a.stop()
+                    print(f"data kept in {tmp}", file=sys.stderr)
                     return 1
                 time.sleep(0.05)
             worst = max(worst, time.time() - t0)
@@ -133,9 +141,11 @@ def main():
     finally:
         stop.set()
         for t in threads:
-            t.join(timeout=30)
+            t.join(timeout=15)
     elapsed = time.time() - start
+    t0 = time.time()
     rc = a.stop()
+    print(f"stopping cad took         {time.time() - t0:.1f} s")
     failed = rc != 0
     verify = subprocess.run([str(conftest.BIN / "caadm"), "verify", "--data", str(data)],
                             capture_output=True, text=True)

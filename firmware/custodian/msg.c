@@ -1,0 +1,153 @@
+/* The enrollment channel's encode/decode pairs; see msg.h. The layouts are
+ * proto.h's; each pair is written once, here, for both processes. */
+#include "firmware/custodian/msg.h"
+
+#include <string.h>
+
+#include "firmware/ledger/event.h"
+
+/* ---- who asks ---- */
+
+static void put_who(struct ipc_wbuf *w, const struct cust_who *who)
+{
+	ipc_put_bytes(w, who->token, who->token_len);
+	ipc_put_str(w, who->requester);
+}
+
+static void get_who(struct ipc_rbuf *r, struct cust_who *who)
+{
+	ipc_get_bytes(r, &who->token, &who->token_len, IDTOKEN_MAX);
+	ipc_get_str(r, who->requester, sizeof(who->requester));
+}
+
+/* The message's bytes as a reader; the struct zeroed first, so that a failed
+ * decode leaves nothing half-filled. */
+static void begin(struct ipc_rbuf *r, const uint8_t *p, size_t len, void *m, size_t size)
+{
+	memset(m, 0, size);
+	ipc_rbuf_init_mem(r, p, len);
+}
+
+static int end(struct ipc_rbuf *r, void *m, size_t size, int ok)
+{
+	if (ipc_rbuf_done(r) != 0 || !ok) {
+		memset(m, 0, size);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- CUST_SUBMIT ---- */
+
+void cust_submit_encode(struct ipc_wbuf *w, const struct cust_submit *m)
+{
+	ipc_put_u32(w, m->format);
+	put_who(w, &m->who);
+	ipc_put_str(w, m->attributes);
+	ipc_put_bytes(w, m->request, m->request_len);
+}
+
+int cust_submit_decode(const uint8_t *p, size_t len, struct cust_submit *m)
+{
+	struct ipc_rbuf r;
+
+	begin(&r, p, len, m, sizeof(*m));
+	m->format = ipc_get_u32(&r);
+	get_who(&r, &m->who);
+	ipc_get_str(&r, m->attributes, sizeof(m->attributes));
+	ipc_get_bytes(&r, &m->request, &m->request_len, CUST_REQUEST_MAX);
+	return end(&r, m, sizeof(*m), m->format >= FMT_PKCS10 && m->format <= FMT_CMC);
+}
+
+/* ---- CUST_REFUSED ---- */
+
+void cust_refused_encode(struct ipc_wbuf *w, const struct cust_refused *m)
+{
+	ipc_put_u32(w, m->hresult);
+	put_who(w, &m->who);
+	ipc_put_str(w, m->message);
+	ipc_put_u32(w, m->size);
+	ipc_put_bytes(w, m->sha256, CUST_SHA256_LEN);
+}
+
+int cust_refused_decode(const uint8_t *p, size_t len, struct cust_refused *m)
+{
+	struct ipc_rbuf r;
+	size_t sha_len = 0;
+
+	begin(&r, p, len, m, sizeof(*m));
+	m->hresult = ipc_get_u32(&r);
+	get_who(&r, &m->who);
+	ipc_get_str(&r, m->message, sizeof(m->message));
+	m->size = ipc_get_u32(&r);
+	ipc_get_bytes(&r, &m->sha256, &sha_len, CUST_SHA256_LEN);
+	/* A refusal is a failure: an HRESULT with its severity bit. */
+	return end(&r, m, sizeof(*m),
+		   sha_len == CUST_SHA256_LEN && (m->hresult & 0x80000000u) != 0);
+}
+
+/* ---- CUST_RETRIEVE ---- */
+
+void cust_retrieve_encode(struct ipc_wbuf *w, const struct cust_retrieve *m)
+{
+	ipc_put_u32(w, m->request_id);
+	put_who(w, &m->who);
+}
+
+int cust_retrieve_decode(const uint8_t *p, size_t len, struct cust_retrieve *m)
+{
+	struct ipc_rbuf r;
+
+	begin(&r, p, len, m, sizeof(*m));
+	m->request_id = ipc_get_u32(&r);
+	get_who(&r, &m->who);
+	return end(&r, m, sizeof(*m), 1);
+}
+
+/* ---- CUST_AUTH_EVENT ---- */
+
+void cust_auth_event_encode(struct ipc_wbuf *w, const struct cust_auth_event *m)
+{
+	ipc_put_u32(w, m->what);
+	ipc_put_str(w, m->peer);
+	ipc_put_str(w, m->claimed);
+	ipc_put_str(w, m->detail);
+}
+
+int cust_auth_event_decode(const uint8_t *p, size_t len, struct cust_auth_event *m)
+{
+	struct ipc_rbuf r;
+
+	begin(&r, p, len, m, sizeof(*m));
+	m->what = ipc_get_u32(&r);
+	ipc_get_str(&r, m->peer, sizeof(m->peer));
+	ipc_get_str(&r, m->claimed, sizeof(m->claimed));
+	ipc_get_str(&r, m->detail, sizeof(m->detail));
+	return end(&r, m, sizeof(*m),
+		   m->what >= CUST_LOGON_NTLM_REFUSED && m->what <= CUST_LOGON_RETRIEVE_REFUSED &&
+			   m->peer[0] != 0);
+}
+
+/* ---- CUST_RESULT (the custodian's answer) ---- */
+
+void cust_result_encode(struct ipc_wbuf *w, const struct cust_result *m)
+{
+	ipc_put_u32(w, m->request_id);
+	ipc_put_u32(w, m->disposition);
+	ipc_put_u32(w, m->hresult);
+	ipc_put_str(w, m->message);
+	ipc_put_bytes(w, m->cert, m->cert_len);
+}
+
+int cust_result_decode(const uint8_t *p, size_t len, struct cust_result *m)
+{
+	struct ipc_rbuf r;
+
+	begin(&r, p, len, m, sizeof(*m));
+	m->request_id = ipc_get_u32(&r);
+	m->disposition = ipc_get_u32(&r);
+	m->hresult = ipc_get_u32(&r);
+	ipc_get_str(&r, m->message, sizeof(m->message));
+	ipc_get_bytes(&r, &m->cert, &m->cert_len, CUST_CERT_MAX);
+	return end(&r, m, sizeof(*m), 1);
+}

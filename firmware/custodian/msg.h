@@ -1,0 +1,76 @@
+/* The enrollment channel's messages (ca-worker <-> ca-custodian, proto.h): one
+ * struct per message and one encode/decode pair, compiled into both sides (the
+ * worker encodes requests and decodes answers; the custodian the reverse), as
+ * OpenSSH pairs monitor_wrap.c's mm_* with monitor.c's mm_answer_*. A decoder
+ * demands the exact layout (every byte consumed) and the bounds of proto.h; what
+ * it fills points into the message (valid while the message is). The meaning of
+ * the fields (who may be named, which format a request really has) is the
+ * custodian's to check: the decoders check only shape. */
+#ifndef CUSTODIAN_MSG_H
+#define CUSTODIAN_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "firmware/custodian/proto.h"
+#include "platform/ipc.h"
+
+/* proto.h's "who": the identity token ca-auth minted, or none and a name. */
+struct cust_who {
+	const uint8_t *token;
+	size_t token_len; /* 0..IDTOKEN_MAX */
+	char requester[CUST_REQUESTER_MAX + 1];
+};
+
+struct cust_submit {
+	uint32_t format; /* ledger FMT_PKCS10..FMT_CMC */
+	struct cust_who who;
+	char attributes[CUST_ATTRIBUTES_MAX + 1];
+	const uint8_t *request;
+	size_t request_len; /* 0..CUST_REQUEST_MAX */
+};
+
+struct cust_refused {
+	uint32_t hresult; /* a failure: the severity bit set */
+	struct cust_who who;
+	char message[CUST_MESSAGE_MAX + 1];
+	uint32_t size;
+	const uint8_t *sha256; /* CUST_SHA256_LEN bytes */
+};
+
+struct cust_retrieve {
+	uint32_t request_id;
+	struct cust_who who;
+};
+
+struct cust_auth_event {
+	uint32_t what; /* enum cust_logon */
+	char peer[CUST_AUTH_NAME_MAX + 1];
+	char claimed[CUST_AUTH_NAME_MAX + 1];
+	char detail[CUST_MESSAGE_MAX + 1];
+};
+
+struct cust_result {
+	uint32_t request_id, disposition, hresult;
+	char message[CUST_MESSAGE_MAX + 1];
+	const uint8_t *cert;
+	size_t cert_len; /* 0..CUST_CERT_MAX */
+};
+
+#define CUST_CERT_MAX (64u * 1024u)
+
+/* Encoders append to w (its failed flag says if memory ran out). */
+void cust_submit_encode(struct ipc_wbuf *w, const struct cust_submit *m);
+void cust_refused_encode(struct ipc_wbuf *w, const struct cust_refused *m);
+void cust_retrieve_encode(struct ipc_wbuf *w, const struct cust_retrieve *m);
+void cust_auth_event_encode(struct ipc_wbuf *w, const struct cust_auth_event *m);
+void cust_result_encode(struct ipc_wbuf *w, const struct cust_result *m);
+
+/* Decoders: 0 with *m filled, or -1 (a violation: the channel should end). */
+int cust_submit_decode(const uint8_t *p, size_t len, struct cust_submit *m);
+int cust_refused_decode(const uint8_t *p, size_t len, struct cust_refused *m);
+int cust_retrieve_decode(const uint8_t *p, size_t len, struct cust_retrieve *m);
+int cust_auth_event_decode(const uint8_t *p, size_t len, struct cust_auth_event *m);
+int cust_result_decode(const uint8_t *p, size_t len, struct cust_result *m);
+
+#endif

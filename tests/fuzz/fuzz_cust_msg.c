@@ -1,0 +1,69 @@
+/* libFuzzer target: the enrollment channel's decoders (firmware/custodian/msg.c),
+ * the custodian's side of what a compromised worker can send (SUBMIT, REFUSED,
+ * RETRIEVE, AUTH_EVENT) and the worker's side of what the custodian answers
+ * (RESULT). Byte 0 picks the message, the rest is the payload. What a decoder
+ * accepts must encode back to the same bytes: one layout, both sides. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "firmware/custodian/msg.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void same(struct ipc_wbuf *w, const uint8_t *p, size_t n)
+{
+	if (w->failed || w->len != n || (n > 0 && memcmp(w->data, p, n) != 0))
+		abort();
+	ipc_wbuf_free(w);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct cust_submit sub;
+	struct cust_refused ref;
+	struct cust_retrieve ret;
+	struct cust_auth_event ev;
+	struct cust_result res;
+	struct ipc_wbuf w;
+	const uint8_t *p = data + 1;
+	size_t n = size - 1;
+
+	if (size < 1)
+		return 0;
+	ipc_wbuf_init(&w);
+	switch (data[0] % 5) {
+	case 0:
+		if (cust_submit_decode(p, n, &sub) == 0) {
+			cust_submit_encode(&w, &sub);
+			same(&w, p, n);
+		}
+		break;
+	case 1:
+		if (cust_refused_decode(p, n, &ref) == 0) {
+			cust_refused_encode(&w, &ref);
+			same(&w, p, n);
+		}
+		break;
+	case 2:
+		if (cust_retrieve_decode(p, n, &ret) == 0) {
+			cust_retrieve_encode(&w, &ret);
+			same(&w, p, n);
+		}
+		break;
+	case 3:
+		if (cust_auth_event_decode(p, n, &ev) == 0) {
+			cust_auth_event_encode(&w, &ev);
+			same(&w, p, n);
+		}
+		break;
+	default:
+		if (cust_result_decode(p, n, &res) == 0) {
+			cust_result_encode(&w, &res);
+			same(&w, p, n);
+		}
+		break;
+	}
+	ipc_wbuf_free(&w);
+	return 0;
+}
