@@ -104,6 +104,7 @@ include tests/integration/integration.mk
 include image/image.mk
 include tests/system/system.mk
 include tests/fresh/fresh.mk
+include tests/soak/soak.mk
 
 all: $(ALL_BINS)
 
