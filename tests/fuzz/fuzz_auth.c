@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -33,6 +34,11 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Logons are vouched for as in ca-auth, so that minting runs too. */
+static struct auth_tokens tokens = {.key = "fuzz-key-fuzz-key-fuzz-key-fuzz", .have_key = 1,
+				    .lifetime_s = 60};
+
 const char *__lsan_default_suppressions(void);
 
 /* gss-ntlmssp loads OpenSSL's configuration and providers once and never frees
@@ -114,10 +120,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Logons are vouched for as in ca-auth, so that minting runs too. */
-static struct auth_tokens tokens = {.key = "fuzz-key-fuzz-key-fuzz-key-fuzz", .have_key = 1,
-				    .lifetime_s = 60};
-
 static void *serve(void *arg)
 {
 	int fd = *(int *)arg;
@@ -153,13 +155,23 @@ static void check_answer(struct run *r, uint32_t req, const struct ipc_msg *m)
 		if (r->n_ctx < MAX_CTX)
 			r->ctx[r->n_ctx++] = ctx;
 	} else if (req == AUTH_AUTHENTICATE && m->hdr.type == AUTH_OK) {
-		char id[AUTH_IDENTITY_MAX + 1];
+		char id[AUTH_IDENTITY_MAX + 1], err[128];
+		struct idtoken t;
+		uint32_t anon;
 
 		ipc_get_str(&rb, id, sizeof(id));
-		if (ipc_get_u32(&rb) > 1 || id[0] == 0)
+		if ((anon = ipc_get_u32(&rb)) > 1 || id[0] == 0)
 			abort();
 		ipc_get_bytes(&rb, &p, &len, AUTH_KEY_LEN);
 		if (len != AUTH_KEY_LEN)
+			abort();
+		/* The voucher: none for an anonymous logon, else a token of this key
+		 * naming exactly the identity answered. */
+		ipc_get_bytes(&rb, &p, &len, IDTOKEN_MAX);
+		if (anon ? len != 0
+			 : idtoken_verify(tokens.key, p, len, (int64_t)time(NULL), &t, err,
+					  sizeof(err)) != 0 ||
+				   strcmp(t.identity, id) != 0)
 			abort();
 	} else if (!(req == AUTH_RELEASE && m->hdr.type == AUTH_RELEASED)) {
 		abort();
