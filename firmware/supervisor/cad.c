@@ -575,16 +575,20 @@ static int selftest_verdict(struct cad *c, int st)
 	return 0;
 }
 
+static void log_end(const char *what, pid_t pid, int st)
+{
+	if (WIFSIGNALED(st))
+		log_warnx("%s (pid %d) killed by signal %d", what, (int)pid, WTERMSIG(st));
+	else
+		log_warnx("%s (pid %d) exited with status %d", what, (int)pid, WEXITSTATUS(st));
+}
+
 /* One child's end: which group goes down. 0, or -1 to stop the appliance. */
 static int child_ended(struct cad *c, pid_t pid, int st, struct due *front, struct due *core)
 {
 	time_t now = time(NULL);
 
-	if (WIFSIGNALED(st))
-		log_warnx("%s (pid %d) killed by signal %d", who(c, pid), (int)pid, WTERMSIG(st));
-	else
-		log_warnx("%s (pid %d) exited with status %d", who(c, pid), (int)pid,
-			  WEXITSTATUS(st));
+	log_end(who(c, pid), pid, st);
 	if ((pid == c->custodian || pid == c->ledger) && WIFEXITED(st) &&
 	    WEXITSTATUS(st) == EXIT_REFUSED) {
 		log_warnx("the %s refuses to start with this configuration (above): stopping",
@@ -614,13 +618,16 @@ static int child_ended(struct cad *c, pid_t pid, int st, struct due *front, stru
 	/* The worker's own end decides a self-test, whichever of the pair the
 	 * kernel reports first (ca-auth ends as soon as the worker's channel does). */
 	int worker_st = pid == c->worker ? st : -1;
+	pid_t worker = c->worker;
 	if (pid == c->worker)
 		c->worker = 0;
 	else
 		c->auth = 0;
 	int reaped = stop_front(c);
-	if (worker_st == -1)
+	if (worker_st == -1 && reaped != -1) {
 		worker_st = reaped;
+		log_end("worker", worker, reaped); /* reaped here: its end is told too */
+	}
 	if (c->selftest) {
 		if (selftest_verdict(c, worker_st) != 0)
 			return -1;
