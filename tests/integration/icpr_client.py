@@ -1,7 +1,9 @@
 """An independent MS-ICPR client on python3-impacket's DCE/RPC stack: endpoint
 mapper lookup, then CertServerRequest (NDR definitions from MS-ICPR 3.2.4.1.1, in
 tests/unit/support/rpc_impacket.py), plus the appliance as cad runs it."""
+import contextlib
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -81,6 +83,36 @@ class Appliance:
             self.proc.wait(timeout=30)
         self.log.close()
         return self.proc.returncode
+
+
+@contextlib.contextmanager
+def worker_channels(ca):
+    """What a worker needs started by hand, without cad: a custodian serving it
+    directly (--fd) and two listening sockets. Yields the worker's descriptors
+    (custodian channel, endpoint mapper, MS-ICPR) for --fd, --epm-fd, --icpr-fd."""
+    ours, theirs = socket.socketpair()
+    cust = subprocess.Popen(
+        [str(BIN / "ca-custodian"), "serve", "--data", str(ca["data"]), "--fd",
+         str(theirs.fileno()), "--pin-file", str(ca["token"].pin_file)],
+        pass_fds=[theirs.fileno()], stderr=subprocess.DEVNULL)
+    theirs.close()
+    l1, l2 = socket.socket(), socket.socket()
+    for s in (l1, l2):
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+    try:
+        yield [ours.fileno(), l1.fileno(), l2.fileno()]
+    finally:
+        ours.close()
+        l1.close()
+        l2.close()
+        cust.wait(timeout=30)
+
+
+def worker_args(fds, *more):
+    """ca-worker's command line over worker_channels' descriptors."""
+    return [str(BIN / "ca-worker"), "--fd", str(fds[0]), "--epm-fd", str(fds[1]),
+            "--icpr-fd", str(fds[2]), "--icpr-port", "1", *more]
 
 
 def lookup(epm_port):

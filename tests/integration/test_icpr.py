@@ -151,23 +151,9 @@ def test_worker_killed_mid_request_is_restarted(appliance, ca):
 
 def test_worker_cannot_open_files_after_start(ca, tmp_path):
     """The seccomp filter kills the worker when it opens a file after start-up."""
-    ours, theirs = socket.socketpair()
-    cust = subprocess.Popen(
-        [str(BIN / "ca-custodian"), "serve", "--data", str(ca["data"]), "--fd",
-         str(theirs.fileno()), "--pin-file", str(ca["token"].pin_file)],
-        pass_fds=[theirs.fileno()], stderr=subprocess.DEVNULL)
-    theirs.close()
-    l1, l2 = socket.socket(), socket.socket()
-    for s in (l1, l2):
-        s.bind(("127.0.0.1", 0))
-        s.listen()
-    fds = [ours.fileno(), l1.fileno(), l2.fileno()]
-    try:
+    with ic.worker_channels(ca) as fds:
         for probe, expect_kill in (("/etc/hostname", True), (None, False)):
-            args = [str(BIN / "ca-worker"), "--fd", str(fds[0]), "--epm-fd", str(fds[1]),
-                    "--icpr-fd", str(fds[2]), "--icpr-port", "1"]
-            if probe:
-                args += ["--selftest-open", probe]
+            args = ic.worker_args(fds, *(("--selftest-open", probe) if probe else ()))
             w = subprocess.Popen(args, pass_fds=fds, stderr=subprocess.PIPE)
             if expect_kill:
                 assert w.wait(timeout=30) == -signal.SIGSYS
@@ -176,9 +162,6 @@ def test_worker_cannot_open_files_after_start(ca, tmp_path):
                 assert w.poll() is None
                 w.kill()
                 w.wait()
-    finally:
-        ours.close()
-        cust.wait(timeout=30)
 
 
 def test_sixteen_concurrent_clients(appliance, ca):

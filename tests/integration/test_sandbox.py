@@ -7,7 +7,6 @@ user namespace kills it, clone3 fails with ENOSYS, threads work."""
 import os
 import shutil
 import signal
-import socket
 import subprocess
 from pathlib import Path
 
@@ -139,28 +138,10 @@ def test_the_ca_works_under_the_filters(appliance, ca):
 def worker_selftest(ca, tmp_path, *probe):
     """A worker (and its custodian) started by hand with a self-test flag; its
     exit status and stderr."""
-    ours, theirs = socket.socketpair()
-    cust = subprocess.Popen(
-        [str(BIN / "ca-custodian"), "serve", "--data", str(ca["data"]), "--fd",
-         str(theirs.fileno()), "--pin-file", str(ca["token"].pin_file)],
-        pass_fds=[theirs.fileno()], stderr=subprocess.DEVNULL)
-    theirs.close()
-    l1, l2 = socket.socket(), socket.socket()
-    for s in (l1, l2):
-        s.bind(("127.0.0.1", 0))
-        s.listen()
-    fds = [ours.fileno(), l1.fileno(), l2.fileno()]
-    try:
-        w = subprocess.run(
-            [str(BIN / "ca-worker"), "--fd", str(fds[0]), "--epm-fd", str(fds[1]),
-             "--icpr-fd", str(fds[2]), "--icpr-port", "1", *probe],
-            pass_fds=fds, stderr=subprocess.PIPE, text=True, timeout=60)
+    with ic.worker_channels(ca) as fds:
+        w = subprocess.run(ic.worker_args(fds, *probe), pass_fds=fds,
+                           stderr=subprocess.PIPE, text=True, timeout=60)
         return w.returncode, w.stderr
-    finally:
-        ours.close()
-        l1.close()
-        l2.close()
-        cust.wait(timeout=30)
 
 
 @pytest.mark.parametrize("kind", ["fork", "newuser"])
