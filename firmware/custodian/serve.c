@@ -193,7 +193,8 @@ static void journal_violation(struct service *s, const char *why, void *ctx)
 }
 
 /* The worker channels cad hands over on the control channel, one after the other
- * (a restarted worker gets a fresh one); 0 when cad closes the control channel. */
+ * (a restarted worker gets a fresh one); 0 when cad closes the control channel,
+ * 1 when it breaks. */
 static int serve_workers(int control_fd, const struct ipc_rule *rules, size_t n_rules,
 			 uint32_t max, unsigned nthreads, struct server *srv)
 {
@@ -202,6 +203,7 @@ static int serve_workers(int control_fd, const struct ipc_rule *rules, size_t n_
 		{CUST_CTL_WORKER, 1u << ST_READY, IDTOKEN_KEY_LEN, IDTOKEN_KEY_LEN, 1}};
 	struct ipc_chan ctl;
 	char err[256];
+	int status = 0;
 
 	ipc_chan_init(&ctl, control_fd, "supervisor", 64);
 	for (;;) {
@@ -210,10 +212,19 @@ static int serve_workers(int control_fd, const struct ipc_rule *rules, size_t n_
 
 		if (rc == 0)
 			break;
-		if (rc < 0)
-			fatalx("channel to the supervisor: %s", err);
-		if (ipc_check(ctl_rules, 1, ST_READY, &ctl, &m, err, sizeof(err)) == NULL)
-			fatalx("protocol violation: %s", err);
+		/* The control channel's only peer is cad, the custodian's parent: a bad
+		 * frame there means cad itself is broken. The channel ends as any other
+		 * would, and the custodian, with no way left to get a worker, returns
+		 * (exit status 1: cad, if it lives, starts a fresh one). */
+		if (rc > 0 && ipc_check(ctl_rules, 1, ST_READY, &ctl, &m, err, sizeof(err)) == NULL) {
+			ipc_msg_free(&m);
+			rc = -1;
+		}
+		if (rc < 0) {
+			log_warnx("channel to the supervisor ended: %s", err);
+			status = 1;
+			break;
+		}
 		log_info("serving a new worker channel");
 		memcpy(srv->submit.id_key, m.data, IDTOKEN_KEY_LEN);
 		srv->submit.have_id_key = 1;
@@ -226,7 +237,7 @@ static int serve_workers(int control_fd, const struct ipc_rule *rules, size_t n_
 		ipc_msg_free(&m); /* closes the worker's channel */
 	}
 	ipc_chan_free(&ctl);
-	return 0;
+	return status;
 }
 
 static unsigned cpus(void)

@@ -134,3 +134,21 @@ def test_protocol_violation_is_fatal(custodian, bad):
     rc, err = custodian.close()
     assert rc != 0
     assert "protocol violation" in err or "channel to the worker" in err, err
+
+
+def test_a_broken_control_channel_ends_it_and_the_custodian(root_ca):
+    """cad's control channel carries only CUST_CTL_WORKER with a descriptor and
+    a 32-byte key: anything else there means cad is broken. The channel ends and
+    the custodian returns with status 1 (no abort), so cad, if it lives, starts
+    a fresh one."""
+    ours, theirs = socket.socketpair()
+    proc = subprocess.Popen(
+        [str(BIN / "ca-custodian"), "serve", "--data", str(root_ca["data"]),
+         "--control-fd", str(theirs.fileno()), "--pin-file", str(root_ca["token"].pin_file)],
+        pass_fds=[theirs.fileno()], stderr=subprocess.PIPE, text=True)
+    theirs.close()
+    ours.sendall(frame(0x180, 1, b"\0" * 32))  # CUST_CTL_WORKER without its descriptor
+    assert proc.wait(timeout=30) == 1
+    err = proc.stderr.read()
+    assert "channel to the supervisor ended" in err and "fatal" not in err, err
+    ours.close()
