@@ -32,7 +32,8 @@
 # (enroll: glibc.malloc.arena_max for cad and its children, unset by default; see
 # tests/bench/README.md), BENCH_KEYS (sign and enroll: default "rsa:3072 ec:p256"),
 # BENCH_NTLM=0 (enroll: no NTLM half), BENCH_RECONNECT=1 (enroll: a new connection,
-# and with NTLM a new logon, per call), BENCH_CLIENT_KEY (enroll: the requests'
+# and with NTLM a new logon, per call), BENCH_CSRS (enroll: how many distinct requests
+# the clients cycle through; default 1024 with EC client keys, 64 with RSA), BENCH_CLIENT_KEY (enroll: the requests'
 # keys, default ec:p256; rsa:2048 is Windows' certreq default), BENCH_CRL_SIZES (crl: default "10000 100000
 # 1000000", ascending).
 set -eu
@@ -132,7 +133,7 @@ if [ "$what" = all ] || [ "$what" = enroll ]; then
             --bin "$build/bin" --seconds "$secs" --rounds "$rounds" --conns "$conns" \
             ${BENCH_ENROLL_ARENA_MAX:+--arena-max "$BENCH_ENROLL_ARENA_MAX"} \
             ${ntlm:+--ntlm 'BENCH\bench' --password-file "$work/bench.password"} \
-            ${BENCH_RECONNECT:+--reconnect} ${BENCH_CLIENT_KEY:+--client-key "$BENCH_CLIENT_KEY"} ||
+            ${BENCH_CSRS:+--csrs "$BENCH_CSRS"} ${BENCH_RECONNECT:+--reconnect} ${BENCH_CLIENT_KEY:+--client-key "$BENCH_CLIENT_KEY"} ||
             failed="$failed $key"
     done
     if [ -n "$failed" ]; then
