@@ -83,3 +83,12 @@ void refuse_to_start(const char *fmt, ...)
 	va_end(ap);
 	exit(EXIT_REFUSED);
 }
+
+void upstream_gone(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog("", fmt, ap, 0);
+	va_end(ap);
+	exit(EXIT_UPSTREAM);
+}

@@ -21,4 +21,13 @@ _Noreturn void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 #define EXIT_REFUSED 78
 _Noreturn void refuse_to_start(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A process whose upstream channel died (the worker's custodian or ca-auth, the
+ * custodian's ledger) exits with EXIT_UPSTREAM (sysexits' EX_TEMPFAIL), so that
+ * cad restarts it without counting its end against its restart budget: the
+ * peer's own end is what counts. Without this, a custodian killed ten times in
+ * a minute would also put the worker into back-off, and the front would stay
+ * down for as long as the core had been. */
+#define EXIT_UPSTREAM 75
+_Noreturn void upstream_gone(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

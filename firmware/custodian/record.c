@@ -13,7 +13,7 @@
  * request E_UNEXPECTED forever. Exit, so cad restarts the two together. */
 static void ledger_gone(const char *why)
 {
-	fatalx("%s: exiting so that cad restarts the custodian and the ledger", why);
+	upstream_gone("%s: exiting so that cad restarts the custodian and the ledger", why);
 }
 
 int record_start(struct record *r, int fd)

@@ -478,18 +478,59 @@ static int reap_within(pid_t *pid, int ms)
 }
 
 /* The worker and ca-auth share one channel: they end and start together.
- * Returns the worker's wait status when it was reaped here (-1 otherwise). */
-static int stop_front(struct cad *c)
+ * Returns the worker's wait status when it was reaped here (-1 otherwise), and
+ * ca-auth's in *auth_st when auth_st is not NULL. */
+static int stop_front(struct cad *c, int *auth_st)
 {
-	int st;
+	int st, ast;
 
 	if (c->worker > 0)
 		kill(c->worker, SIGTERM);
 	if (c->auth > 0)
 		kill(c->auth, SIGTERM);
 	st = reap_within(&c->worker, 5000);
-	reap_within(&c->auth, 5000);
+	ast = reap_within(&c->auth, 5000);
+	if (auth_st != NULL)
+		*auth_st = ast;
 	return st;
+}
+
+/* A death of its own, seen when cad stopped the rest of the front: the process
+ * was already dead of a signal that cad does not send (cad sends SIGTERM). */
+static int died_alone(int st)
+{
+	return st != -1 && WIFSIGNALED(st) && WTERMSIG(st) != SIGTERM;
+}
+
+/* The custodian or the ledger has ended, reaped or not yet (waitid WNOWAIT
+ * leaves a zombie for the loop that reaps). */
+static int core_ended(const struct cad *c, int core_down)
+{
+	const pid_t pids[2] = {c->custodian, c->ledger};
+
+	if (core_down)
+		return 1;
+	for (int i = 0; i < 2; i++) {
+		siginfo_t si;
+
+		memset(&si, 0, sizeof(si));
+		if (pids[i] > 0 && waitid(P_PID, (id_t)pids[i], &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    si.si_pid == pids[i])
+			return 1;
+	}
+	return 0;
+}
+
+/* The front ended only because the core did: the worker left with EXIT_UPSTREAM
+ * (platform/log.h) while the custodian or the ledger had ended, and ca-auth did
+ * not die on its own. Such an end is not counted against the front's restart
+ * budget: the core's is. A worker that leaves because a living custodian ended
+ * its channel (a violation) is counted, so a worker made to misbehave in a loop
+ * still meets the back-off. */
+static int front_followed_core(const struct cad *c, int worker_st, int auth_st, int core_down)
+{
+	return worker_st != -1 && WIFEXITED(worker_st) && WEXITSTATUS(worker_st) == EXIT_UPSTREAM &&
+	       !died_alone(auth_st) && core_ended(c, core_down);
 }
 
 /* The custodian ends when its control channel closes (it finishes what it was
@@ -509,7 +550,7 @@ static void stop_core(struct cad *c)
  * ledger (its only peer is gone): each finishes what it was doing. */
 static int shutdown_all(struct cad *c, int status)
 {
-	stop_front(c);
+	stop_front(c, NULL);
 	stop_core(c);
 	log_info("stopped");
 	if (c->admin_path[0] != 0)
@@ -606,7 +647,7 @@ static int child_ended(struct cad *c, pid_t pid, int st, struct due *front, stru
 			c->custodian = 0;
 		else
 			c->ledger = 0;
-		stop_front(c);
+		stop_front(c, NULL);
 		stop_core(c);
 		if (!core->down)
 			schedule(core, "custodian or ledger", now);
@@ -617,13 +658,13 @@ static int child_ended(struct cad *c, pid_t pid, int st, struct due *front, stru
 		return 0; /* a child already replaced (reaped late) */
 	/* The worker's own end decides a self-test, whichever of the pair the
 	 * kernel reports first (ca-auth ends as soon as the worker's channel does). */
-	int worker_st = pid == c->worker ? st : -1;
+	int worker_st = pid == c->worker ? st : -1, auth_st = pid == c->auth ? st : -1;
 	pid_t worker = c->worker;
 	if (pid == c->worker)
 		c->worker = 0;
 	else
 		c->auth = 0;
-	int reaped = stop_front(c);
+	int reaped = stop_front(c, auth_st == -1 ? &auth_st : NULL);
 	if (worker_st == -1 && reaped != -1) {
 		worker_st = reaped;
 		log_end("worker", worker, reaped); /* reaped here: its end is told too */
@@ -631,6 +672,13 @@ static int child_ended(struct cad *c, pid_t pid, int st, struct due *front, stru
 	if (c->selftest) {
 		if (selftest_verdict(c, worker_st) != 0)
 			return -1;
+		front->down = 1;
+		front->at = now;
+		return 0;
+	}
+	if (front_followed_core(c, worker_st, auth_st, core->down)) {
+		log_info("the worker left because the custodian or the ledger ended: it starts "
+			 "again with them");
 		front->down = 1;
 		front->at = now;
 		return 0;

@@ -254,9 +254,9 @@ static void accept_one(struct worker *w, int lfd, enum worker_port port)
  * sent, or it is restarting): a worker that cannot reach them is of no use, and
  * one left running would answer every client E_UNEXPECTED. Exit, so cad starts a
  * fresh pair with fresh channels. */
-static void upstream_gone(const char *why)
+static void peer_gone(const char *why)
 {
-	fatalx("%s: exiting so that cad restarts the worker", why);
+	upstream_gone("%s: exiting so that cad restarts the worker", why);
 }
 
 static void *selftest_thread(void *arg)
@@ -325,11 +325,11 @@ int main(int argc, char **argv)
 		       o.slots.pool[PORT_EPM], o.slots.pool[PORT_ICPR]);
 	if (ipc_caller_start(&w.custodian, o.fd, "custodian", CUST_SUBMIT_MAX) != 0)
 		fatalx("cannot start the custodian channel");
-	ipc_caller_on_dead(&w.custodian, upstream_gone);
+	ipc_caller_on_dead(&w.custodian, peer_gone);
 	if (o.auth_fd >= 0) {
 		if (ipc_caller_start(&w.auth, o.auth_fd, "ca-auth", AUTH_MAX_PAYLOAD) != 0)
 			fatalx("cannot start the ca-auth channel");
-		ipc_caller_on_dead(&w.auth, upstream_gone);
+		ipc_caller_on_dead(&w.auth, peer_gone);
 		w.have_auth = 1;
 	} else {
 		log_warnx("no ca-auth channel: NTLM binds are refused");

@@ -25,6 +25,29 @@ DISP_ISSUED, DISP_UNDER_SUBMISSION, DISP_DENIED = 3, 5, 2
 NCA_S_OP_RNG_ERROR = 0x1c010002
 
 
+def _recv_or_raise(self, forceRecv=0, count=0):
+    """impacket 0.10's TCPTransport.recv with a closed connection as an error.
+    Its own loops on recv() returning b"" forever when the server closes in the
+    middle of a PDU (a worker restarted by cad does): the client then spins at
+    full CPU instead of failing the call (seen in the kill campaign)."""
+    sock = self.get_socket()
+    if not count:
+        data = sock.recv(8192)
+        if not data:
+            raise ConnectionResetError("the server closed the connection")
+        return data
+    buf = b""
+    while len(buf) < count:
+        data = sock.recv(count - len(buf))
+        if not data:
+            raise ConnectionResetError("the server closed the connection in a PDU")
+        buf += data
+    return buf
+
+
+transport.TCPTransport.recv = _recv_or_raise
+
+
 class CertServerRequest(NDRCALL):
     opnum = 0
     structure = (("dwFlags", DWORD), ("pwszAuthority", LPWSTR), ("pdwRequestId", DWORD),

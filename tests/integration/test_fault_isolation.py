@@ -94,6 +94,29 @@ def test_worker_dying_again_and_again_backs_off_and_never_stops_the_ca(ca, appli
     assert len(a.pids("ca-custodian")) == 1 and len(a.pids("ca-ledger")) == 1
 
 
+def test_a_core_killed_again_and_again_does_not_count_against_the_worker(ca, appliance):  # noqa: F811
+    """The worker leaves each time the custodian dies (EXIT_UPSTREAM): those ends
+    are the core's, counted once, in the core's budget. Nine custodian kills
+    within a minute stay inside it, and the front must not back off for them
+    (before: the worker's own count reached ten and it stayed down 16 s)."""
+    a = appliance
+    for i in range(9):
+        a.wait_for("serving CA", count=i + 1, timeout=20)
+        (pid,) = a.pids("ca-custodian")
+        os.kill(pid, signal.SIGKILL)
+        a.wait_for("custodian and ledger started again", count=i + 1, timeout=20)
+    # Three worker kills on top: with the nine core ends counted against the
+    # worker, the twelfth front end would have meant a back-off.
+    for i in range(3):
+        a.wait_for("serving CA", count=10 + i, timeout=20)
+        (pid,) = a.pids("ca-worker")
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.2)
+    enroll_within(a, ca["tmp"], "after")
+    assert "next start in" not in a.text(), a.text()
+    assert "the worker left because the custodian or the ledger ended" in a.text()
+
+
 def console(ca):  # noqa: F811
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(str(ca["data"] / "admin.sock"))

@@ -19,28 +19,31 @@ appliance is cad on kernel-chosen loopback ports, as the integration tests run i
 import argparse
 import os
 import random
-import re
 import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 
-TOP = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(TOP / "tests" / "integration"))
+import common
 
-VICTIMS = ("ca-worker", "ca-auth", "ca-custodian", "ca-ledger")
-CA_NAME = "Soak CA"
+VICTIMS = common.DAEMONS
+# cad restarts in two groups and gives each RESTARTS_PER_MINUTE (10) quick
+# restarts a minute before it backs off (firmware/supervisor/cad.c). The campaign
+# keeps within that budget, so that "serves again within 5 s" is what it
+# measures; what happens past the budget (back-off, the rest serving) is
+# tests/integration/test_fault_isolation.py's. The kills are otherwise at random
+# moments and on random processes.
+GROUP = {"ca-worker": "front", "ca-auth": "front", "ca-custodian": "core",
+         "ca-ledger": "core"}
+BUDGET = 10
 
 
 def parse():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--kills", type=int, default=int(os.environ.get("SOAK_KILLS", 1000)))
     p.add_argument("--clients", type=int, default=4)
-    p.add_argument("--build", default=os.environ.get("CA_BUILD", str(TOP / "build")))
+    p.add_argument("--build", default=os.environ.get("CA_BUILD", str(common.TOP / "build")))
     return p.parse_args()
 
 
@@ -49,29 +52,10 @@ def main():
     # Every client socket (impacket's included) gives up after 15 s: a call that
     # never gets its answer is a finding to report, not a hang of the campaign.
     socket.setdefaulttimeout(15)
-    os.environ["CA_BUILD"] = str(Path(args.build).resolve())
-    import conftest  # noqa: E402  (BIN follows CA_BUILD)
-    import icpr_client as ic  # noqa: E402
-    import ntlm_client as nc  # noqa: E402
+    _, ic, nc = common.modules(args.build)
     from cryptography import x509  # noqa: E402
 
-    tmp = Path(tempfile.mkdtemp(prefix="ca-soak-"))
-    tmp.chmod(0o755)
-    token = conftest.Token(tmp / "token", "soak")
-    data = tmp / "ca"
-    conftest.caadm("init", "--root", "--data", data, "--key", "ec:p256", "--subject",
-                   f"CN={CA_NAME}", *token.opts())
-    conf = data / "ca.conf"
-    conf.write_text(conf.read_text() + "policy = issue\n")
-    subprocess.run([str(conftest.BIN / "caadm"), "account", "add", "--data", str(data),
-                    "--password-fd", "0", f"{nc.DOMAIN}\\{nc.USER}"], input=nc.PASSWORD + "\n",
-                   text=True, check=True, capture_output=True)
-    key = tmp / "k.pem"
-    subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
-                    "ec_paramgen_curve:P-256", "-out", str(key)], check=True)
-    csr = subprocess.run(["openssl", "req", "-new", "-key", str(key), "-subj", "/CN=soak",
-                          "-outform", "DER"], check=True, capture_output=True).stdout
-
+    tmp, data, token, csr = common.make_ca(args.build)
     a = ic.Appliance(data, token.pin_file)
     received = []  # (request id, serial hex)
     lock = threading.Lock()
@@ -83,7 +67,7 @@ def main():
         # A call cut by a kill must fail, not wait forever on a half-open socket.
         dce.get_rpc_transport().get_socket().settimeout(10)
         try:
-            rv, rid, disp, _, cert, _ = nc.request(dce, CA_NAME, csr)
+            rv, rid, disp, _, cert, _ = nc.request(dce, common.CA_NAME, csr)
         finally:
             dce.disconnect()
         if rv == 0 and disp == ic.DISP_ISSUED and cert:
@@ -107,16 +91,26 @@ def main():
         t.start()
     worst, kills, start = 0.0, 0, time.time()
     counts = {v: 0 for v in VICTIMS}
+    recent = {"front": [], "core": []}  # kill times in the last minute, per group
     try:
         while kills < args.kills:
             time.sleep(random.uniform(0.05, 0.6))
-            victim = random.choice(VICTIMS)
+            now = time.time()
+            for g in recent.values():
+                while g and now - g[0] > 61:
+                    g.pop(0)
+            allowed = [v for v in VICTIMS if len(recent[GROUP[v]]) < BUDGET]
+            if not allowed:
+                time.sleep(0.5)
+                continue
+            victim = random.choice(allowed)
             pids = a.pids(victim)
             if not pids:
                 continue  # restarting right now
             os.kill(pids[0], signal.SIGKILL)
             kills += 1
             counts[victim] += 1
+            recent[GROUP[victim]].append(time.time())
             # Serving again: a fresh enrollment (retried) within 5 s.
             t0 = time.time()
             while True:
@@ -145,42 +139,17 @@ def main():
     elapsed = time.time() - start
     t0 = time.time()
     rc = a.stop()
-    print(f"stopping cad took         {time.time() - t0:.1f} s")
-    failed = rc != 0
-    verify = subprocess.run([str(conftest.BIN / "caadm"), "verify", "--data", str(data)],
-                            capture_output=True, text=True)
-    show = subprocess.run([str(conftest.BIN / "ca-ledger"), "show", "--data", str(data)],
-                          capture_output=True, text=True, check=True).stdout
-    issued = {}
-    ids = []
-    for ln in show.splitlines():
-        m = re.search(r"cert-issued \S+ request=(\d+) serial=([0-9a-f]+)", ln)
-        if m:
-            issued.setdefault(m.group(2).lstrip("0"), []).append(int(m.group(1)))
-        m = re.search(r"request-received \S+ request=(\d+)", ln)
-        if m:
-            ids.append(int(m.group(1)))
-    missing = [(r, s) for r, s in received if issued.get(s.lstrip("0")) != [r]]
-    reused = [s for s, rs in issued.items() if len(rs) > 1]
-    print(f"kills                      {kills} ({', '.join(f'{k} {v}' for k, v in counts.items())})")
+    print(f"stopping cad took          {time.time() - t0:.1f} s")
+    print(f"kills                      {kills} "
+          f"({', '.join(f'{k} {v}' for k, v in counts.items())})")
     print(f"duration                   {elapsed:.0f} s")
     print(f"certificates received      {len(received)}")
     print(f"calls cut by a kill        {errors[0]}")
     print(f"worst time to serve again  {worst:.2f} s")
-    print(f"received but not in ledger {len(missing)}")
-    print(f"serials issued twice       {len(reused)}")
-    print(f"request ids reused         {len(ids) - len(set(ids))}")
-    print(f"caadm verify               {'ok' if verify.returncode == 0 else 'FAILED'}: "
-          f"{(verify.stdout + verify.stderr).strip().splitlines()[-1:]}")
-    failed |= bool(missing or reused or len(ids) != len(set(ids)) or verify.returncode != 0)
-    if failed:
+    if not common.check_ledger(args.build, data, received) or rc != 0:
         print(f"FAIL (cad exit {rc}); data kept in {tmp}", file=sys.stderr)
         return 1
-    # The ledger's memory regions (a killed ledger leaves them for the next start).
-    rid = data / "ledger" / "region-id"
-    if rid.exists() and re.fullmatch(r"[0-9a-f]+", rid.read_text().strip()):
-        subprocess.run(["rm", "-rf", f"/dev/shm/ca-ledger-{rid.read_text().strip()}"])
-    subprocess.run(["rm", "-rf", str(tmp)])
+    common.clean(tmp, data)
     return 0
 
 
