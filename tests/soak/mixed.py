@@ -120,16 +120,24 @@ class Campaign:
             dce.disconnect()
 
     def wrongpw(self):
+        """NTLM's bind has no answer to its last leg (AUTH3): the refusal shows on
+        the first call, which must fail or be refused without a certificate."""
         if not self.take("wrongpw"):
             return
         try:
             dce = self.nc.connect(self.ic.lookup(self.a.epm_port), user="bob",
                                   password="not bob's password")
         except Exception:
-            return  # refused, as it must be
-        dce.disconnect()
-        with self.lock:
-            self.failures.append(("wrong password", "the bind succeeded"))
+            return  # refused at the bind
+        try:
+            rv, _, disp, _, cert, _ = self.nc.request(dce, common.CA_NAME, self.csr)
+        except Exception:
+            return  # refused (fault, or the connection closed)
+        finally:
+            dce.disconnect()
+        if cert or rv == 0 and disp == self.ic.DISP_ISSUED:
+            with self.lock:
+                self.failures.append(("wrong password", "a call was answered as issued"))
 
     def raw(self):
         s = socket.create_connection(("127.0.0.1", self.a.icpr_port), timeout=15)
