@@ -57,6 +57,7 @@
 #include "firmware/operator/operator.h"
 #include "firmware/custodian/proto.h"
 #include "firmware/identity/idtoken.h"
+#include "firmware/supervisor/pace.h"
 #include "platform/conf.h"
 #include "platform/ipc.h"
 #include "platform/log.h"
@@ -67,7 +68,6 @@
 #define CUSTODIAN_USER "ca-custodian"
 #define AUTH_USER "ca-auth"
 #define AUTH_DIR "auth" /* DATA/auth: the account file, ca-auth's chroot */
-#define RESTARTS_PER_MINUTE 10
 
 /* The programs cad starts, opened once at start-up (open_binaries()). */
 enum child { CHILD_LEDGER, CHILD_CUSTODIAN, CHILD_WORKER, CHILD_AUTH, CHILD_COUNT };
@@ -495,13 +495,6 @@ static int stop_front(struct cad *c, int *auth_st)
 	return st;
 }
 
-/* A death of its own, seen when cad stopped the rest of the front: the process
- * was already dead of a signal that cad does not send (cad sends SIGTERM). */
-static int died_alone(int st)
-{
-	return st != -1 && WIFSIGNALED(st) && WTERMSIG(st) != SIGTERM;
-}
-
 /* The custodian or the ledger has ended, reaped or not yet (waitid WNOWAIT
  * leaves a zombie for the loop that reaps). */
 static int core_ended(const struct cad *c, int core_down)
@@ -519,18 +512,6 @@ static int core_ended(const struct cad *c, int core_down)
 			return 1;
 	}
 	return 0;
-}
-
-/* The front ended only because the core did: the worker left with EXIT_UPSTREAM
- * (platform/log.h) while the custodian or the ledger had ended, and ca-auth did
- * not die on its own. Such an end is not counted against the front's restart
- * budget: the core's is. A worker that leaves because a living custodian ended
- * its channel (a violation) is counted, so a worker made to misbehave in a loop
- * still meets the back-off. */
-static int front_followed_core(const struct cad *c, int worker_st, int auth_st, int core_down)
-{
-	return worker_st != -1 && WIFEXITED(worker_st) && WEXITSTATUS(worker_st) == EXIT_UPSTREAM &&
-	       !died_alone(auth_st) && core_ended(c, core_down);
 }
 
 /* The custodian ends when its control channel closes (it finishes what it was
@@ -556,30 +537,6 @@ static int shutdown_all(struct cad *c, int status)
 	if (c->admin_path[0] != 0)
 		(void)unlink(c->admin_path);
 	return status;
-}
-
-/* Restart pacing for one group of children: RESTARTS_PER_MINUTE quick restarts,
- * then waits that double from 1 s up to BACKOFF_MAX_S while the others keep
- * serving. cad never stops the appliance for a child that keeps dying: whatever
- * kills it (a hostile client, an HSM away), the CA comes back when it passes. */
-#define BACKOFF_MAX_S 60
-struct pace {
-	time_t window;  /* start of the current minute */
-	int count;      /* restarts in it */
-	unsigned delay; /* the last back-off, seconds */
-};
-
-static unsigned pace_next(struct pace *p, time_t now)
-{
-	if (now - p->window >= 60) {
-		p->window = now;
-		p->count = 0;
-		p->delay = 0;
-	}
-	if (++p->count <= RESTARTS_PER_MINUTE)
-		return 0;
-	p->delay = p->delay == 0 ? 1 : p->delay * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : p->delay * 2;
-	return p->delay;
 }
 
 struct due {
@@ -676,7 +633,7 @@ static int child_ended(struct cad *c, pid_t pid, int st, struct due *front, stru
 		front->at = now;
 		return 0;
 	}
-	if (front_followed_core(c, worker_st, auth_st, core->down)) {
+	if (pace_front_followed_core(worker_st, auth_st, core_ended(c, core->down))) {
 		log_info("the worker left because the custodian or the ledger ended: it starts "
 			 "again with them");
 		front->down = 1;
