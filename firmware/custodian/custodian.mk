@@ -1,13 +1,21 @@
 # firmware/custodian/: ca-custodian, the only program that links the PKCS#11 layer.
-CUSTODIAN_SRCS := $(wildcard firmware/custodian/*.c)
+# libcustodian holds everything but main.c, so that unit tests reach the policy,
+# the profiles and the lint.
+CUSTODIAN_MAIN_SRCS := firmware/custodian/main.c
+CUSTODIAN_SRCS := $(filter-out $(CUSTODIAN_MAIN_SRCS),$(wildcard firmware/custodian/*.c))
+CUSTODIAN_LIB  := $(LIB)/libcustodian.a
 CUSTODIAN_BIN  := $(BIN)/ca-custodian
 # The enrollment channel's encode/decode pairs (msg.c), linked by both ends.
 CUST_MSG_OBJ   := $(OBJ)/firmware/custodian/msg.o
 
-$(CUSTODIAN_BIN): $(call objs,$(CUSTODIAN_SRCS)) $(LEDGER_LIB) $(IDENTITY_LIB) $(ICPR_LIB) $(X509_LIB) $(HSM_LIB) \
+$(CUSTODIAN_LIB): $(call objs,$(CUSTODIAN_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(CUSTODIAN_BIN): $(call objs,$(CUSTODIAN_MAIN_SRCS)) $(CUSTODIAN_LIB) $(LEDGER_LIB) $(IDENTITY_LIB) $(ICPR_LIB) $(X509_LIB) $(HSM_LIB) \
 		$(ASN1_LIB) $(OPERATOR_LIB) $(PLATFORM_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(call objs,$(CUSTODIAN_SRCS)) -Wl,--start-group $(LEDGER_LIB) $(IDENTITY_LIB) $(ICPR_LIB) $(X509_LIB) \
+	$(CC) $(LDFLAGS) -o $@ $(call objs,$(CUSTODIAN_MAIN_SRCS)) -Wl,--start-group $(CUSTODIAN_LIB) $(LEDGER_LIB) $(IDENTITY_LIB) $(ICPR_LIB) $(X509_LIB) \
 		$(OPERATOR_LIB) $(HSM_LIB) $(ASN1_LIB) $(PLATFORM_LIB) -Wl,--end-group \
 		-lp11-kit -lwolfssl -ltasn1 -lseccomp -lpthread
 

@@ -45,6 +45,101 @@ static int lint_intent(const struct x509_tbs *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* One extension the intent asks for: its OID, criticality and, for an extension
+ * given whole (x509_tbs.extra), its exact value. */
+struct want {
+	const char *oid;
+	int critical;
+	const uint8_t *value;
+	size_t len;
+};
+
+/* What the TBS must carry, from the intent alone (not from the encoder). */
+static size_t wanted(const struct x509_tbs *t, struct want *w)
+{
+	size_t n = 0;
+
+	if (t->basic_constraints)
+		w[n++] = (struct want){"2.5.29.19", t->is_ca, NULL, 0};
+	if (t->key_usage)
+		w[n++] = (struct want){"2.5.29.15", 1, NULL, 0};
+	if (t->n_eku > 0 || t->eku[0] != NULL)
+		w[n++] = (struct want){"2.5.29.37", 0, NULL, 0};
+	if (t->ski)
+		w[n++] = (struct want){"2.5.29.14", 0, NULL, 0};
+	if (t->has_aki)
+		w[n++] = (struct want){"2.5.29.35", 0, NULL, 0};
+	if (t->cdp_url != NULL && *t->cdp_url)
+		w[n++] = (struct want){"2.5.29.31", 0, NULL, 0};
+	if ((t->aia_ca_issuers_url != NULL && *t->aia_ca_issuers_url) ||
+	    (t->aia_ocsp_url != NULL && *t->aia_ocsp_url))
+		w[n++] = (struct want){"1.3.6.1.5.5.7.1.1", 0, NULL, 0};
+	for (size_t i = 0; i < t->n_extra && i < X509_MAX_EXTRA_EXT; i++)
+		w[n++] = (struct want){t->extra[i].oid, t->extra[i].critical, t->extra[i].value,
+				       t->extra[i].len};
+	return n;
+}
+
+/* The purposes the TBS's extKeyUsage names are the intent's, in its order. */
+static int same_ekus(const struct x509_tbs *t, const struct x509_buf *value)
+{
+	char got[X509_MAX_EKU][128];
+	size_t n = 0, want = t->n_eku;
+
+	if (want == 0)
+		while (want < X509_MAX_EKU && t->eku[want] != NULL)
+			want++;
+	if (x509_eku_decode(value, got, X509_MAX_EKU, &n, NULL, 0) != 0 || n != want)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(got[i], t->eku[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* Every extension of the encoding is one the intent asked for, with the
+ * criticality it asked for, and each asked for is there: an encoder that drops,
+ * adds or changes one (an EKU above all) makes the custodian refuse to sign. */
+static int lint_extensions(const struct x509_tbs *t, const struct x509_cert_info *ci, char *err,
+			   size_t errlen)
+{
+	struct want w[8 + X509_MAX_EXTRA_EXT];
+	size_t n = wanted(t, w);
+
+	if (ci->n_ext != n) {
+		snprintf(err, errlen, "lint: %zu extensions encoded, %zu intended", ci->n_ext, n);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct x509_cert_ext *e = NULL;
+
+		for (size_t k = 0; k < ci->n_ext && e == NULL; k++)
+			if (strcmp(ci->ext[k].oid, w[i].oid) == 0)
+				e = &ci->ext[k];
+		if (e == NULL || e->critical != (w[i].critical != 0) ||
+		    (w[i].value != NULL && !same(&e->value, w[i].value, w[i].len))) {
+			snprintf(err, errlen, "lint: extension %s differs from the intent", w[i].oid);
+			return -1;
+		}
+		if (strcmp(w[i].oid, "2.5.29.37") == 0 && !same_ekus(t, &e->value)) {
+			snprintf(err, errlen, "lint: extKeyUsage differs from the intent");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The SubjectKeyIdentifier is the key's (RFC 5280 method 1), recomputed here. */
+static int lint_ski(const struct x509_tbs *t, const struct x509_cert_info *ci)
+{
+	uint8_t id[20];
+
+	if (!t->ski)
+		return 1;
+	return x509_key_id(t->spki.data, t->spki.len, id) == 0 && ci->ski_len == 20 &&
+	       memcmp(ci->ski, id, 20) == 0;
+}
+
 int lint_tbs(const struct x509_tbs *t, const struct x509_buf *tbs, char *err, size_t errlen)
 {
 	/* Decoding needs a whole Certificate: wrap the TBS with a placeholder signature. */
@@ -82,7 +177,9 @@ int lint_tbs(const struct x509_tbs *t, const struct x509_buf *tbs, char *err, si
 	else if (ci.has_ski != (t->ski != 0) || ci.has_aki != (t->has_aki != 0) ||
 		 (t->has_aki && (ci.aki_len != 20 || memcmp(ci.aki, t->aki, 20) != 0)))
 		snprintf(err, errlen, "lint: key identifiers differ from the intent");
-	else
+	else if (!lint_ski(t, &ci))
+		snprintf(err, errlen, "lint: SubjectKeyIdentifier is not the key's");
+	else if (lint_extensions(t, &ci, err, errlen) == 0)
 		rc = 0;
 	x509_cert_info_free(&ci);
 	x509_buf_free(&cert);

@@ -17,6 +17,9 @@ void x509_cert_info_free(struct x509_cert_info *ci)
 	x509_buf_free(&ci->subject);
 	x509_buf_free(&ci->spki);
 	x509_buf_free(&ci->sig);
+	for (size_t i = 0; i < ci->n_ext; i++)
+		x509_buf_free(&ci->ext[i].value);
+	free(ci->ext);
 	memset(ci, 0, sizeof *ci);
 	ci->path_len = -1;
 }

@@ -188,13 +188,36 @@ int x509i_exts_walk(asn1_node n, const char *field, int max, x509i_ext_fn fn, vo
 	return rc;
 }
 
-/* A certificate's extension: the recorded ones read into ci, the known ones
- * accepted, an unknown critical one refused. */
+/* Every extension into ci's inventory (OID, criticality, value), in order. */
+static int keep_ext(struct x509_cert_info *ci, const char *oid, int critical,
+		    const struct x509_buf *v)
+{
+	struct x509_cert_ext *e;
+
+	if (ci->n_ext == 0 && (ci->ext = calloc(MAX_EXTS, sizeof(*ci->ext))) == NULL)
+		return -1;
+	if (ci->n_ext >= MAX_EXTS) /* x509i_exts_walk has refused more already */
+		return -1;
+	e = &ci->ext[ci->n_ext];
+	snprintf(e->oid, sizeof(e->oid), "%s", oid);
+	e->critical = critical;
+	if (x509i_buf_set(&e->value, v->data, v->len) != 0)
+		return -1;
+	ci->n_ext++;
+	return 0;
+}
+
+/* A certificate's extension: each kept in ci's inventory, the recorded ones read
+ * into ci, the known ones accepted, an unknown critical one refused. */
 static int cert_ext(void *ctx, const char *oid, int critical, const struct x509_buf *v,
 		    char *err, size_t errlen)
 {
 	struct x509_cert_info *ci = ctx;
 
+	if (keep_ext(ci, oid, critical, v) != 0) {
+		x509i_err(err, errlen, "extensions: out of memory");
+		return -1;
+	}
 	for (size_t i = 0; i < sizeof recorded / sizeof recorded[0]; i++)
 		if (strcmp(oid, recorded[i].oid) == 0) {
 			if (recorded[i].read(v, ci) == 0)
@@ -214,4 +237,32 @@ int x509i_exts_read(asn1_node cert, const char *field, struct x509_cert_info *ci
 {
 	ci->path_len = -1;
 	return x509i_exts_walk(cert, field, MAX_EXTS, cert_ext, ci, err, errlen);
+}
+
+int x509_eku_decode(const struct x509_buf *value, char (*oids)[128], size_t max, size_t *n,
+		    char *err, size_t errlen)
+{
+	asn1_node node = NULL;
+	char path[32];
+	int count = 0, rc = 0;
+
+	*n = 0;
+	if (asn1_decode("PKIX.ExtKeyUsageSyntax", value->data, value->len, &node, err, errlen) != 0)
+		return -1;
+	if (asn1_number_of_elements(node, "", &count) != ASN1_SUCCESS || count < 1 ||
+	    (size_t)count > max) {
+		x509i_err(err, errlen, "extKeyUsage: %d purposes (1..%zu allowed)", count, max);
+		rc = -1;
+	}
+	for (int i = 1; i <= count && rc == 0; i++) {
+		snprintf(path, sizeof(path), "?%d", i);
+		if (x509i_read_str(node, path, oids[i - 1], 128) != 0) {
+			x509i_err(err, errlen, "extKeyUsage: purpose %d unreadable", i);
+			rc = -1;
+		}
+	}
+	if (rc == 0)
+		*n = (size_t)count;
+	asn1_delete_structure(&node);
+	return rc;
 }

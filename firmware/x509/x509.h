@@ -129,6 +129,13 @@ int x509_csr_assemble(const struct x509_buf *info, enum x509_sigalg alg, const u
 
 /* ---- decoding and checking ---- */
 
+/* One extension of a decoded certificate, as it is in the TBS. */
+struct x509_cert_ext {
+	char oid[128];            /* dotted */
+	int critical;
+	struct x509_buf value;    /* extnValue's content */
+};
+
 struct x509_cert_info {
 	struct x509_buf der;      /* the whole certificate */
 	struct x509_buf tbs;      /* the TBSCertificate bytes as received */
@@ -146,7 +153,16 @@ struct x509_cert_info {
 	size_t ski_len, aki_len;
 	enum x509_sigalg sigalg;
 	struct x509_buf sig;      /* signatureValue bytes */
+	struct x509_cert_ext *ext; /* every extension, in order (what the custodian's
+				    * lint compares with what it meant to sign) */
+	size_t n_ext;
 };
+
+/* The purposes of an ExtKeyUsageSyntax value (struct x509_cert_ext's value for
+ * 2.5.29.37), as dotted OIDs, in order: 0, or -1 when it does not decode or
+ * holds more than max. */
+int x509_eku_decode(const struct x509_buf *value, char (*oids)[128], size_t max, size_t *n,
+		    char *err, size_t errlen);
 
 /* Decodes a DER certificate strictly. 0 or -1 with a message. */
 int x509_cert_decode(const uint8_t *der, size_t len, struct x509_cert_info *out, char *err,

@@ -18,6 +18,8 @@ $(TBIN)/test_%: $(OBJ)/tests/unit/test_%.o $(TSUPPORT_OBJS) $(PROJECT_LIBS)
 # A daemon's own objects a test links besides the libraries (prerequisites: the
 # recipe links every extra one).
 $(TBIN)/test_custodian_sandbox: $(OBJ)/firmware/custodian/sandbox.o
+# The custodian's lint (and whatever else of libcustodian a test reaches).
+$(TBIN)/test_custodian_lint: $(CUSTODIAN_LIB)
 # cad's restart policy.
 $(TBIN)/test_supervisor_pace: $(CAD_LIB)
 # The custodian's derivation of a request and its verifier threads (no HSM, no ledger).

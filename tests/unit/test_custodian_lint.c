@@ -1,0 +1,222 @@
+/* Unit tests of the custodian's pre-signing lint (firmware/custodian/lint.c,
+ * lint_tbs): what it is about to sign must say exactly what the profile meant.
+ * Each case encodes a TBS from an intent that differs from the one lint is given
+ * in one field (the encoder's output standing in for an encoder or profile bug)
+ * and expects a refusal that names the difference; the unchanged intent must
+ * pass. Keys come from the openssl CLI (x509_oracle), names from
+ * x509_name_parse. Intents no profile may ever ask for are refused before any
+ * decoding. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "firmware/custodian/issue.h"
+#include "firmware/x509/x509.h"
+#include "tests/unit/support/x509_oracle.h"
+
+static struct x509_buf key_a, key_b, key_rsa1024, issuer, subject, other;
+static const uint8_t sans[] = {0x30, 0x0b, 0x82, 0x09, 'a', '.', 'e', 'x', 'a', 'm', 'p', 'l',
+			       'e'};
+static const uint8_t sans2[] = {0x30, 0x0b, 0x82, 0x09, 'b', '.', 'e', 'x', 'a', 'm', 'p',
+				'l', 'e'};
+static const struct x509_ext_in san = {"2.5.29.17", 0, sans, sizeof(sans)};
+
+static int setup(void **state)
+{
+	char err[256];
+
+	(void)state;
+	if (oracle_genkey("p256", "a", &key_a) != 0 || oracle_genkey("p256", "b", &key_b) != 0 ||
+	    oracle_genkey("rsa1024", "small", &key_rsa1024) != 0)
+		return -1;
+	if (x509_name_parse("CN=Lint Test CA,O=Example", &issuer, err, sizeof(err)) != 0 ||
+	    x509_name_parse("CN=leaf.example", &subject, err, sizeof(err)) != 0 ||
+	    x509_name_parse("CN=Administrator", &other, err, sizeof(err)) != 0)
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	x509_buf_free(&key_a);
+	x509_buf_free(&key_b);
+	x509_buf_free(&key_rsa1024);
+	x509_buf_free(&issuer);
+	x509_buf_free(&subject);
+	x509_buf_free(&other);
+	oracle_cleanup();
+	return 0;
+}
+
+/* An end-entity intent as the client-authentication profile makes one. */
+static void leaf(struct x509_tbs *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->serial[0] = 0x12;
+	t->serial[1] = 0x34;
+	t->serial_len = 2;
+	t->sigalg = X509_SIG_ECDSA_SHA256;
+	t->issuer = issuer;
+	t->subject = subject;
+	t->not_before = 1764000000;
+	t->not_after = 1795536000;
+	t->spki = key_a;
+	t->basic_constraints = 1;
+	t->path_len = -1;
+	t->key_usage = X509_KU_DIGITAL_SIGNATURE;
+	t->eku[0] = "1.3.6.1.5.5.7.3.2";
+	t->ski = 1;
+	t->has_aki = 1;
+	memset(t->aki, 0xab, 20);
+	t->cdp_url = "http://ca.example/crl";
+	t->aia_ca_issuers_url = "http://ca.example/ca.crt";
+}
+
+/* lint_tbs(intent, encode(encoded)): 0, or -1 with the message in err. */
+static int lint_against(const struct x509_tbs *intent, const struct x509_tbs *encoded,
+			char *err, size_t errlen)
+{
+	struct x509_buf der = {0};
+	int rc;
+
+	assert_int_equal(x509_tbs_encode(encoded, &der, err, errlen), 0);
+	rc = lint_tbs(intent, &der, err, errlen);
+	x509_buf_free(&der);
+	return rc;
+}
+
+static void refused(const struct x509_tbs *intent, const struct x509_tbs *encoded,
+		    const char *needle)
+{
+	char err[256] = "";
+
+	assert_int_equal(lint_against(intent, encoded, err, sizeof(err)), -1);
+	if (strstr(err, needle) == NULL)
+		fail_msg("expected '%s' in '%s'", needle, err);
+}
+
+static void the_intent_itself_passes(void **state)
+{
+	struct x509_tbs t;
+	char err[256] = "";
+
+	(void)state;
+	leaf(&t);
+	assert_int_equal(lint_against(&t, &t, err, sizeof(err)), 0);
+	t.extra = &san;
+	t.n_extra = 1;
+	assert_int_equal(lint_against(&t, &t, err, sizeof(err)), 0);
+	t.eku[1] = "1.3.6.1.5.5.7.3.1";
+	assert_int_equal(lint_against(&t, &t, err, sizeof(err)), 0);
+}
+
+static void serial_names_key_and_validity_are_compared(void **state)
+{
+	struct x509_tbs t, e;
+
+	(void)state;
+	leaf(&t);
+	e = t, e.serial[1] = 0x35;
+	refused(&t, &e, "serial, names or key");
+	e = t, e.subject = other;
+	refused(&t, &e, "serial, names or key");
+	e = t, e.issuer = other;
+	refused(&t, &e, "serial, names or key");
+	e = t, e.spki = key_b;
+	refused(&t, &e, "serial, names or key");
+	e = t, e.not_before += 1;
+	refused(&t, &e, "validity");
+	e = t, e.not_after += 86400;
+	refused(&t, &e, "validity");
+	e = t, e.sigalg = X509_SIG_ECDSA_SHA384;
+	refused(&t, &e, "signatureAlgorithm"); /* caught where it decodes */
+}
+
+static void constraints_usage_and_identifiers_are_compared(void **state)
+{
+	struct x509_tbs t, e;
+
+	(void)state;
+	leaf(&t);
+	e = t, e.basic_constraints = 0;
+	refused(&t, &e, "BasicConstraints");
+	e = t, e.key_usage = X509_KU_DIGITAL_SIGNATURE | X509_KU_KEY_ENCIPHERMENT;
+	refused(&t, &e, "KeyUsage");
+	e = t, e.key_usage = 0;
+	refused(&t, &e, "KeyUsage");
+	e = t, e.ski = 0;
+	refused(&t, &e, "key identifiers");
+	e = t, e.aki[19] ^= 1;
+	refused(&t, &e, "key identifiers");
+	e = t, e.has_aki = 0;
+	refused(&t, &e, "key identifiers");
+}
+
+static void every_extension_is_one_the_intent_asked_for(void **state)
+{
+	struct x509_tbs t, e;
+	struct x509_ext_in san2 = {"2.5.29.17", 0, sans2, sizeof(sans2)};
+	struct x509_ext_in san_critical = {"2.5.29.17", 1, sans, sizeof(sans)};
+
+	(void)state;
+	leaf(&t);
+	/* An EKU that is not the intent's: another purpose, one more, none. */
+	e = t, e.eku[0] = "2.5.29.37.0"; /* anyExtendedKeyUsage */
+	refused(&t, &e, "extKeyUsage differs");
+	e = t, e.eku[1] = "1.3.6.1.4.1.311.20.2.1"; /* Certificate Request Agent */
+	refused(&t, &e, "extKeyUsage differs");
+	e = t, e.eku[0] = NULL;
+	refused(&t, &e, "extensions encoded");
+	/* Pointers dropped or added. */
+	e = t, e.cdp_url = NULL;
+	refused(&t, &e, "extensions encoded");
+	e = t, e.aia_ca_issuers_url = "";
+	refused(&t, &e, "extensions encoded");
+	/* An extension the request asked for: added, changed, made critical. */
+	e = t, e.extra = &san, e.n_extra = 1;
+	refused(&t, &e, "extensions encoded");
+	t.extra = &san;
+	t.n_extra = 1;
+	e = t, e.extra = &san2;
+	refused(&t, &e, "extension 2.5.29.17 differs");
+	e = t, e.extra = &san_critical;
+	refused(&t, &e, "extension 2.5.29.17 differs");
+}
+
+static void intents_no_profile_may_ask_for_are_refused(void **state)
+{
+	struct x509_tbs t, e;
+
+	(void)state;
+	leaf(&t);
+	e = t, e.not_after = e.not_before;
+	refused(&e, &t, "notAfter is not after notBefore");
+	e = t, e.serial[0] = 0x80;
+	refused(&e, &t, "serial");
+	e = t, e.serial_len = 0;
+	refused(&e, &t, "serial");
+	e = t, e.spki = key_rsa1024;
+	refused(&e, &t, "subject key size 1024");
+	e = t, e.key_usage |= X509_KU_KEY_CERT_SIGN;
+	refused(&e, &t, "end-entity certificate with a CA key usage");
+	e = t, e.is_ca = 1, e.key_usage = X509_KU_DIGITAL_SIGNATURE;
+	refused(&e, &t, "CA certificate without BasicConstraints/keyCertSign");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(the_intent_itself_passes),
+		cmocka_unit_test(serial_names_key_and_validity_are_compared),
+		cmocka_unit_test(constraints_usage_and_identifiers_are_compared),
+		cmocka_unit_test(every_extension_is_one_the_intent_asked_for),
+		cmocka_unit_test(intents_no_profile_may_ask_for_are_refused),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
