@@ -75,6 +75,16 @@ def check_ledger(build, data, received):
     return not (missing or reused or len(ids) != len(set(ids)) or verify.returncode != 0)
 
 
+def finish(build, tmp, data, received, cad_status, failed=False):
+    """The end of a campaign: the ledger checks, then the files removed when
+    everything held (kept, and said, otherwise). Returns the exit status."""
+    if not check_ledger(build, data, received) or failed or cad_status != 0:
+        print(f"FAIL (cad exit {cad_status}); data kept in {tmp}", file=sys.stderr)
+        return 1
+    clean(tmp, data)
+    return 0
+
+
 def clean(tmp, data):
     """Removes a passed campaign's files, the ledger's shared memory included (a
     killed ledger leaves its regions for the next start)."""

@@ -146,11 +146,7 @@ def main():
     print(f"certificates received      {len(received)}")
     print(f"calls cut by a kill        {errors[0]}")
     print(f"worst time to serve again  {worst:.2f} s")
-    if not common.check_ledger(args.build, data, received) or rc != 0:
-        print(f"FAIL (cad exit {rc}); data kept in {tmp}", file=sys.stderr)
-        return 1
-    common.clean(tmp, data)
-    return 0
+    return common.finish(args.build, tmp, data, received, rc)
 
 
 if __name__ == "__main__":

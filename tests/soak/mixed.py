@@ -236,12 +236,8 @@ def main():
     grown = ledger1 - ledger0
     print(f"ledger grew                {grown / 1048576:.1f} MiB "
           f"({grown / max(c.made, 1):.0f} bytes per request)")
-    ok = common.check_ledger(args.build, data, c.received)
-    if not ok or c.failures or restarted or rc != 0:
-        print(f"FAIL (cad exit {rc}); data kept in {tmp}", file=sys.stderr)
-        return 1
-    common.clean(tmp, data)
-    return 0
+    return common.finish(args.build, tmp, data, c.received, rc,
+                         failed=bool(c.failures or restarted))
 
 
 if __name__ == "__main__":
