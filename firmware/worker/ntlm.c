@@ -12,6 +12,13 @@
 #include "firmware/worker/worker.h"
 #include "platform/log.h"
 
+/* What accept returns for a refused leg: a bind_nak "reason not specified" (or,
+ * on alter_context, the fault access_denied). Not RPC_NAK_NOT_SPECIFIED, which
+ * is 0 and so would be taken for success (firmware/rpc/auth.h: 0 accepts the
+ * leg): a refused NEGOTIATE got a bind_ack without a token, and a refused
+ * AUTHENTICATE on a third alter_context an alter_context_resp. */
+#define NTLM_REFUSED (-1)
+
 static const char *level_name(uint8_t l)
 {
 	static const char *const n[] = {"none", "none", "connect", "call", "pkt", "pkt_integrity",
@@ -83,16 +90,20 @@ static int negotiate(struct worker_ntlm *a, const struct rpc_auth *in, struct nd
 	char why[AUTH_MESSAGE_MAX + 1];
 
 	if (a->have_ctx || a->established)
-		return RPC_NAK_NOT_SPECIFIED; /* one logon per connection */
+		return NTLM_REFUSED; /* one logon per connection */
 	ipc_wbuf_init(&req);
 	ipc_put_bytes(&req, in->value, in->value_len);
 	if (call_auth(a, AUTH_NEGOTIATE, &req, AUTH_CHALLENGE, &m) != 0)
-		return RPC_NAK_NOT_SPECIFIED;
+		return NTLM_REFUSED;
 	if (m.hdr.type == AUTH_FAIL) {
+		/* A logon refused at its first leg (ca-auth's rules for a NEGOTIATE,
+		 * e.g. no 128-bit keys) is journaled like one refused at the last;
+		 * a NEGOTIATE names no one. */
 		fail_text(&m, why, sizeof(why));
 		log_info("%s: NTLM NEGOTIATE refused: %s", a->peer, why);
 		ipc_msg_free(&m);
-		return RPC_NAK_NOT_SPECIFIED;
+		worker_auth_event(a->w, CUST_LOGON_NTLM_REFUSED, a->peer, "", why);
+		return NTLM_REFUSED;
 	}
 	ipc_rbuf_init(&r, &m);
 	a->ctx = ipc_get_u32(&r);
@@ -103,7 +114,7 @@ static int negotiate(struct worker_ntlm *a, const struct rpc_auth *in, struct nd
 	a->level = in->t.auth_level;
 	ndr_put_bytes(out, tok, len);
 	ipc_msg_free(&m);
-	return ndr_wr_ok(out) ? 0 : RPC_NAK_NOT_SPECIFIED;
+	return ndr_wr_ok(out) ? 0 : NTLM_REFUSED;
 }
 
 /* The AUTHENTICATE leg (auth3, or a third alter_context): 0 or -1. */
@@ -186,17 +197,17 @@ static int op_accept(void *arg, const struct rpc_auth *in, struct ndr_wr *out)
 		return RPC_NAK_AUTHENTICATION_TYPE_NOT_RECOGNIZED;
 	if (in->t.auth_level < RPC_AUTHN_LEVEL_CONNECT ||
 	    in->t.auth_level > RPC_AUTHN_LEVEL_PKT_PRIVACY)
-		return RPC_NAK_NOT_SPECIFIED;
+		return NTLM_REFUSED;
 	if (ntlm_msg_decode(in->value, in->value_len, &msg, err, sizeof(err)) != 0) {
 		log_info("%s: bind: %s", a->peer, err);
-		return RPC_NAK_NOT_SPECIFIED;
+		return NTLM_REFUSED;
 	}
 	if (msg.type == NTLM_NEGOTIATE)
 		return negotiate(a, in, out);
 	/* Some clients finish with a third alter_context instead of auth3. */
 	if (msg.type == NTLM_AUTHENTICATE && !a->established)
-		return authenticate(a, in, &msg) == 0 ? 0 : RPC_NAK_NOT_SPECIFIED;
-	return RPC_NAK_NOT_SPECIFIED;
+		return authenticate(a, in, &msg) == 0 ? 0 : NTLM_REFUSED;
+	return NTLM_REFUSED;
 }
 
 static int op_auth3(void *arg, const struct rpc_auth *in)

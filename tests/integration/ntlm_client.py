@@ -120,3 +120,27 @@ def empty_session_key(token):
     copies 16 octets from it regardless: SIGSEGV)."""
     assert token["flags"] & ntlm.NTLMSSP_NEGOTIATE_KEY_EXCH
     token["session_key"] = b""
+
+
+def negotiate_connect(binding, clear, level="privacy", user=USER, password=PASSWORD,
+                      domain=DOMAIN):
+    """A client whose NEGOTIATE has the flags in clear taken out (e.g.
+    NTLMSSP_NEGOTIATE_128: a client, or a man-in-the-middle, asking for 56- or
+    40-bit session keys)."""
+    real = ntlm.getNTLMSSPType1
+
+    def patched(*args, **kw):
+        msg = real(*args, **kw)
+        msg["flags"] &= ~clear
+        return msg
+    ntlm.getNTLMSSPType1 = patched
+    try:
+        return connect(binding, level, user=user, password=password, domain=domain)
+    finally:
+        ntlm.getNTLMSSPType1 = real
+
+
+def without_128(token):
+    """The AUTHENTICATE asks for 56-bit keys: NEGOTIATE_128 cleared, 56 kept."""
+    assert token["flags"] & ntlm.NTLMSSP_NEGOTIATE_128
+    token["flags"] &= ~ntlm.NTLMSSP_NEGOTIATE_128

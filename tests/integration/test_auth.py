@@ -99,6 +99,42 @@ def test_malformed_authenticate_refused_before_gss(appliance, ca, tamper, why):
     assert "killed by signal" not in a.text()
 
 
+def _journal_text(ca):
+    from test_ntlm import journal
+    return "\n".join(journal(ca))
+
+
+def test_ntlm_without_128_bit_keys_refused_and_journaled(appliance, ca):
+    """Issue 13: a NEGOTIATE without NEGOTIATE_128 (56- or 40-bit keys) is refused
+    by ca-auth before gss-ntlmssp runs (the bind is refused); an AUTHENTICATE that
+    drops it after a 128-bit NEGOTIATE is refused too (access denied). Both are
+    journaled as refused logons; a normal logon right after enrolls."""
+    from impacket import ntlm
+    a = appliance(policy="issue")
+    (auth,) = a.pids("ca-auth")
+    for clear in (ntlm.NTLMSSP_NEGOTIATE_128,  # 56-bit
+                  ntlm.NTLMSSP_NEGOTIATE_128 | ntlm.NTLMSSP_NEGOTIATE_56):  # 40-bit
+        # a bind_nak (impacket raises DCERPCException for it; a bind_ack without a
+        # CHALLENGE would fail in impacket's NTLM parser with a plain Exception)
+        with pytest.raises(DCERPCException):
+            nc.negotiate_connect(binding(a), clear)
+    a.wait_for("ca-auth: NEGOTIATE refused: NTLM without 128-bit keys", count=2)
+    refused(a, csr(ca["tmp"], "victim"), nc.without_128)
+    a.wait_for("ca-auth: logon refused: NTLM without 128-bit keys (NEGOTIATE_128 missing in "
+               "the AUTHENTICATE)")
+    still_serving(a, ca)
+    assert a.pids("ca-auth") == [auth]
+    log = a.text()
+    # refused by check.c's rule (before gss-ntlmssp), and by nothing else
+    assert log.count("ca-auth: NEGOTIATE refused") == 2
+    show = _journal_text(ca)
+    weak = [ln for ln in show.splitlines() if "without 128-bit keys" in ln]
+    assert len(weak) == 3, show
+    assert all("logon-refused unauthenticated action=ntlm-refused peer=127.0.0.1" in ln
+               for ln in weak), weak
+    assert " issued hresult=0x00000000" in show.split(weak[-1])[1]  # the logon right after
+
+
 def _status(pid):
     out = {}
     for line in open(f"/proc/{pid}/status").read().splitlines():
