@@ -7,7 +7,8 @@
  *   AUTH_CHALLENGE    u32 ctx, bytes token (NTLM CHALLENGE)
  *   AUTH_AUTHENTICATE u32 ctx, bytes token (NTLM AUTHENTICATE)
  *                                                    -> AUTH_OK | AUTH_FAIL
- *   AUTH_OK           str identity ("DOMAIN\user" as gss-ntlmssp names it),
+ *   AUTH_OK           str identity ("DOMAIN\user" as the account file writes
+ *                     it, whatever case or domain the client gave: account.c),
  *                     u32 anonymous (1: an anonymous NTLM logon),
  *                     bytes session_key (the exported session key, 16 octets),
  *                     bytes id_token (firmware/identity: the logon vouched for to
