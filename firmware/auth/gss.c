@@ -12,10 +12,12 @@
 
 #include <stdlib.h>
 #include <strings.h>
+#include <time.h>
 
 #include "firmware/auth/account.h"
 #include "firmware/auth/auth.h"
 #include "firmware/auth/check.h"
+#include "firmware/auth/throttle.h"
 #include "firmware/rpc/ntlm_msg.h"
 
 /* 1.3.6.1.4.1.311.2.2.10, the NTLMSSP mechanism gss-ntlmssp registers */
@@ -242,7 +244,16 @@ static int same_user(const gss_buffer_desc *nb, size_t n, const char *user)
 	return strlen(user) == n - off && strncasecmp(p + off, user, n - off) == 0;
 }
 
-void acceptor_authenticate(uint32_t ctx, const uint8_t *tok, size_t len, struct leg_result *r)
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void acceptor_authenticate(uint32_t ctx, const uint8_t *tok, size_t len, const char *peer,
+			   struct leg_result *r)
 {
 	gss_buffer_desc in = {len, (void *)tok}, out = GSS_C_EMPTY_BUFFER, nb = GSS_C_EMPTY_BUFFER;
 	gss_name_t src = GSS_C_NO_NAME;
@@ -260,10 +271,25 @@ void acceptor_authenticate(uint32_t ctx, const uint8_t *tok, size_t len, struct 
 	}
 	/* What gss-ntlmssp mishandles never reaches it (check.c); the context ends
 	 * as with any refused logon. */
+	/* Throttled (the address, then the account once known): refused without
+	 * a check and without counting (no password was tried), so guessing costs
+	 * nothing and the delay ends on time. */
+	if (throttle_check(NULL, peer, now_ms(), why, sizeof(why)) != 0) {
+		fail(r, AUTH_E_THROTTLED, why, 0, 0);
+		drop(s);
+		return;
+	}
 	if (ntlm_check_authenticate(tok, len, s->flags, why, sizeof(why)) != 0 ||
 	    named_account(tok, len, s->flags, account, sizeof(account), user, sizeof(user), why,
 			  sizeof(why)) != 0) {
+		/* No account to count against, but the address tried. */
+		throttle_failed(NULL, peer, now_ms());
 		fail(r, AUTH_E_DENIED, why, 0, 0);
+		drop(s);
+		return;
+	}
+	if (throttle_check(account, peer, now_ms(), why, sizeof(why)) != 0) {
+		fail(r, AUTH_E_THROTTLED, why, 0, 0);
 		drop(s);
 		return;
 	}
@@ -272,6 +298,7 @@ void acceptor_authenticate(uint32_t ctx, const uint8_t *tok, size_t len, struct 
 				       NULL);
 	gss_release_buffer(&min, &out);
 	if (major != GSS_S_COMPLETE) {
+		throttle_failed(account, peer, now_ms());
 		fail(r, AUTH_E_DENIED, "logon refused", major, minor);
 	} else if (session_key(s->ctx, r->key) != 0) {
 		fail(r, AUTH_E_FAILURE, "gss-ntlmssp gave no session key", 0, 0);
@@ -290,6 +317,7 @@ void acceptor_authenticate(uint32_t ctx, const uint8_t *tok, size_t len, struct 
 		/* The account's name as stored, not as the client typed it. */
 		snprintf(r->identity, sizeof(r->identity), "%s", account);
 		r->anonymous = (flags & GSS_C_ANON_FLAG) != 0;
+		throttle_succeeded(account);
 	}
 	if (r->code != 0)
 		explicit_bzero(r->key, sizeof(r->key));

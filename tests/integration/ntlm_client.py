@@ -144,3 +144,25 @@ def without_128(token):
     """The AUTHENTICATE asks for 56-bit keys: NEGOTIATE_128 cleared, 56 kept."""
     assert token["flags"] & ntlm.NTLMSSP_NEGOTIATE_128
     token["flags"] &= ~ntlm.NTLMSSP_NEGOTIATE_128
+
+
+def connect_from(source, binding, **kw):
+    """connect() from another loopback address (e.g. 127.0.0.2): a second client
+    address for the per-address rules."""
+    import socket as real_socket
+    import types
+    from impacket.dcerpc.v5 import transport as tr
+
+    class Bound(real_socket.socket):
+        def connect(self, sa):
+            self.bind((source, 0))
+            return super().connect(sa)
+    real = tr.socket
+    shim = types.SimpleNamespace(**{k: getattr(real, k) for k in dir(real)
+                                    if not k.startswith("__")})
+    shim.socket = Bound
+    tr.socket = shim
+    try:
+        return connect(binding, **kw)
+    finally:
+        tr.socket = real
