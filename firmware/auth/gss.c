@@ -269,8 +269,6 @@ void acceptor_authenticate(uint32_t ctx, const uint8_t *tok, size_t len, const c
 		fail(r, AUTH_E_NOCTX, "no NTLM logon in progress for this connection", 0, 0);
 		return;
 	}
-	/* What gss-ntlmssp mishandles never reaches it (check.c); the context ends
-	 * as with any refused logon. */
 	/* Throttled (the address, then the account once known): refused without
 	 * a check and without counting (no password was tried), so guessing costs
 	 * nothing and the delay ends on time. */
@@ -279,6 +277,9 @@ void acceptor_authenticate(uint32_t ctx, const uint8_t *tok, size_t len, const c
 		drop(s);
 		return;
 	}
+	/* What gss-ntlmssp mishandles never reaches it (check.c), nor a name that
+	 * is no single account (account.c); the context ends as with any refused
+	 * logon. */
 	if (ntlm_check_authenticate(tok, len, s->flags, why, sizeof(why)) != 0 ||
 	    named_account(tok, len, s->flags, account, sizeof(account), user, sizeof(user), why,
 			  sizeof(why)) != 0) {

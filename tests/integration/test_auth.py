@@ -201,9 +201,9 @@ def test_spraying_from_one_address_throttled(appliance, ca):
     assert _logon(a, der, *BOB)
 
 
-def _guess_rate(a, der, seconds):
-    """Wrong passwords for alice from one client for a while: attempts made and
-    attempts gss-ntlmssp checked, per second."""
+def _guesses(a, der, seconds):
+    """Wrong passwords for alice from one client for a while: the time taken,
+    the attempts made and the attempts gss-ntlmssp checked."""
     checked0 = a.text().count("ca-auth: logon refused: logon refused")
     t0, n = time.monotonic(), 0
     while time.monotonic() - t0 < seconds:
@@ -211,8 +211,7 @@ def _guess_rate(a, der, seconds):
         n += 1
     dt = time.monotonic() - t0
     time.sleep(0.3)
-    checked = a.text().count("ca-auth: logon refused: logon refused") - checked0
-    return n / dt, checked / dt
+    return dt, n, a.text().count("ca-auth: logon refused: logon refused") - checked0
 
 
 @pytest.mark.parametrize("throttled", [False, True])
@@ -223,19 +222,17 @@ def test_guess_rate_measured(appliance, ca, throttled, capsys):
     settings = {} if throttled else dict(auth_throttle_account=0, auth_throttle_address=0)
     a = appliance(policy="issue", **settings)
     der = csr(ca["tmp"])
-    tried, checked = _guess_rate(a, der, 3.0)
+    dt, tried, checked = _guesses(a, der, 4.0)
     with capsys.disabled():
-        print(f"\n  throttle {'on (defaults)' if throttled else 'off'}: {tried:.0f} "
-              f"attempts/s made, {checked:.1f} wrong passwords/s checked by gss-ntlmssp")
+        print(f"\n  throttle {'on (defaults)' if throttled else 'off'}: {tried / dt:.1f} "
+              f"attempts/s made, {checked / dt:.1f} wrong passwords/s checked by gss-ntlmssp")
     if throttled:
-        # 5 free, then 1 s, 2 s: at most 7 checked in 3 s, and at most one
-        # address's 20 (the address limit) refused in all
-        assert checked * 3.0 <= 7.5
+        # 5 free, then one after 1 s and one 2 s later: at most 7 in 4 s, and
+        # the rest refused unchecked ("throttled") but answered all the same
+        assert checked <= 7 and tried >= checked + 2, (tried, checked)
         assert "throttled: " in a.text()
     else:
-        assert checked > 10 and abs(checked - tried) < 2
-    # throttled or not, ca-auth answers at once: it never sleeps
-    assert tried > 3
+        assert abs(checked - tried) <= 1 and checked > 7, (tried, checked)
 
 
 def _status(pid):
