@@ -100,6 +100,14 @@ static int known(const char *s)
 	return s != NULL && s[0] != 0;
 }
 
+static void describe(const struct entry *e, const char *prep, char *why, size_t whylen)
+{
+	int64_t d = e->until - e->last;
+
+	snprintf(why, whylen, "throttled: %u failed logons %s %s, refused for %lld.%03lld s",
+		 e->failures, prep, e->key, (long long)(d / 1000), (long long)(d % 1000));
+}
+
 int64_t throttle_check(const char *account, const char *address, int64_t now_ms, char *why,
 		       size_t whylen)
 {
@@ -108,12 +116,12 @@ int64_t throttle_check(const char *account, const char *address, int64_t now_ms,
 
 	if (a == 0 && b == 0)
 		return 0;
+	/* The same words for every refusal of one delay (its length, not the time
+	 * left), so that the journal's refusals of a burst read alike. */
 	if (a >= b)
-		snprintf(why, whylen, "throttled: %u failed logons of %s; retry in %lld ms",
-			 lookup(&accounts, account)->failures, account, (long long)a);
+		describe(lookup(&accounts, account), "of", why, whylen);
 	else
-		snprintf(why, whylen, "throttled: %u failed logons from %s; retry in %lld ms",
-			 lookup(&addresses, address)->failures, address, (long long)b);
+		describe(lookup(&addresses, address), "from", why, whylen);
 	return a > b ? a : b;
 }
 
