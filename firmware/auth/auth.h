@@ -35,8 +35,11 @@ struct leg_result {
 
 /* NEGOTIATE -> a new context and its CHALLENGE. */
 void acceptor_negotiate(const uint8_t *tok, size_t len, struct leg_result *r);
-/* AUTHENTICATE on ctx -> identity and session key; the context ends either way. */
-void acceptor_authenticate(uint32_t ctx, const uint8_t *tok, size_t len, struct leg_result *r);
+/* AUTHENTICATE on ctx from the client at peer (the worker's word: "" if not
+ * known) -> the account's identity and the session key, or a refusal (throttled
+ * logons unchecked: throttle.h); the context ends either way. */
+void acceptor_authenticate(uint32_t ctx, const uint8_t *tok, size_t len, const char *peer,
+			   struct leg_result *r);
 /* Ends a context; 0, or -1 if there was none. */
 int acceptor_release(uint32_t ctx);
 /* Wipes the key and frees the token. */

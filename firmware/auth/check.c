@@ -14,6 +14,11 @@
  *    octets of the LM response, which may be absent (only when LM/NTLMv1 are
  *    allowed; LM_COMPAT_LEVEL=5 refuses them, this refuses them again).
  *
+ * And one rule of ours (issue 13): NTLM without NEGOTIATE_128 is refused, in the
+ * NEGOTIATE and in the AUTHENTICATE, as Windows does with "Require 128-bit
+ * encryption" (NTLMMinServerSec, on by default): a session key cut to 56 or 40
+ * bits would seal every call of the connection.
+ *
  * So a token reaches gss-ntlmssp only in the shape a real client sends: every
  * field inside the message and after its fixed part, names of bounded length
  * in the negotiated encoding without NUL, an NTLMv2 response whose AV_PAIR list
@@ -30,6 +35,7 @@
 #define F_UNICODE 0x00000001u
 #define F_OEM 0x00000002u
 #define F_DATAGRAM 0x00000040u
+#define F_128 0x20000000u
 #define F_KEY_EXCH 0x40000000u
 
 #define NEG_FIXED 32  /* NEGOTIATE without its Version field */
@@ -79,6 +85,12 @@ int ntlm_check_negotiate(const uint8_t *tok, size_t len, char *err, size_t errle
 		return refuse(err, errlen, "connectionless (datagram) NTLM is not offered");
 	if ((m.flags & (F_UNICODE | F_OEM)) == 0)
 		return refuse(err, errlen, "NTLM NEGOTIATE offers neither UNICODE nor OEM names");
+	/* The worker seals with the key length the flags name: without 128 it
+	 * would be 56 or 40 bits (MS-NLMP 3.4.5.3), which a client or a
+	 * man-in-the-middle may ask for. Refused here, before a context exists. */
+	if (!(m.flags & F_128))
+		return refuse(err, errlen, "NTLM without 128-bit keys (the NEGOTIATE offers only "
+			      "56- or 40-bit session keys)");
 	return 0;
 }
 
@@ -207,6 +219,11 @@ int ntlm_check_authenticate(const uint8_t *tok, size_t len, uint32_t negotiated,
 			      AUTH_MIN);
 	if (fields_ok(tok, &m, err, errlen) != 0)
 		return -1;
+	/* 128-bit keys both as negotiated (gss-ntlmssp's CHALLENGE) and as this
+	 * message says: the worker derives its sealing keys from the latter. */
+	if (!(negotiated & m.flags & F_128))
+		return refuse(err, errlen, "NTLM without 128-bit keys (NEGOTIATE_128 %s)",
+			      !(negotiated & F_128) ? "not negotiated" : "missing in the AUTHENTICATE");
 	/* Key exchange is the CHALLENGE's flag (gss-ntlmssp's); the message's own
 	 * flag asks for it too. Either way the key must be all there. */
 	if (((negotiated | m.flags) & F_KEY_EXCH) && m.session_key.len != 16)

@@ -10,8 +10,15 @@
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
 
+#include <stdlib.h>
+#include <strings.h>
+#include <time.h>
+
+#include "firmware/auth/account.h"
 #include "firmware/auth/auth.h"
 #include "firmware/auth/check.h"
+#include "firmware/auth/throttle.h"
+#include "firmware/rpc/ntlm_msg.h"
 
 /* 1.3.6.1.4.1.311.2.2.10, the NTLMSSP mechanism gss-ntlmssp registers */
 static gss_OID_desc ntlm_oid = {10, (void *)"\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"};
@@ -204,14 +211,57 @@ static size_t name_len(const gss_buffer_desc *b)
 	return n;
 }
 
-void acceptor_authenticate(uint32_t ctx, const uint8_t *tok, size_t len, struct leg_result *r)
+/* A name field as UTF-8: 512 octets of UTF-16 (check.c's bound) at most. */
+#define NAME_UTF8_MAX (512 / 2 * 3 + 1)
+
+/* The account an AUTHENTICATE (already checked) names, found in the account
+ * file by gss-ntlmssp's rule (account.c): its name as stored into name, and the
+ * user name the client gave into user. 0, or -1 with why. */
+static int named_account(const uint8_t *tok, size_t len, uint32_t negotiated, char *name,
+			 size_t namelen, char *user, size_t userlen, char *why, size_t whylen)
+{
+	char dom[NAME_UTF8_MAX];
+	struct ntlm_msg m;
+	int unicode = (negotiated & 0x00000001u) != 0; /* NTLMSSP_NEGOTIATE_UNICODE */
+
+	if (ntlm_msg_decode(tok, len, &m, why, whylen) != 0)
+		return -1;
+	if (account_name_utf8(m.user.p, m.user.len, unicode, user, userlen) != 0 ||
+	    account_name_utf8(m.domain.p, m.domain.len, unicode, dom, sizeof(dom)) != 0) {
+		snprintf(why, whylen, "the AUTHENTICATE's names cannot be read");
+		return -1;
+	}
+	return account_find(getenv("NTLM_USER_FILE"), dom, user, name, namelen, why, whylen);
+}
+
+/* gss-ntlmssp names the logon as the client typed it: DOMAIN\user, or user
+ * alone; its user part must be the one the account was found by. */
+static int same_user(const gss_buffer_desc *nb, size_t n, const char *user)
+{
+	const char *p = nb->value, *bs = memchr(p, '\\', n);
+	size_t off = bs != NULL ? (size_t)(bs - p) + 1 : 0;
+
+	return strlen(user) == n - off && strncasecmp(p + off, user, n - off) == 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void acceptor_authenticate(uint32_t ctx, const uint8_t *tok, size_t len, const char *peer,
+			   struct leg_result *r)
 {
 	gss_buffer_desc in = {len, (void *)tok}, out = GSS_C_EMPTY_BUFFER, nb = GSS_C_EMPTY_BUFFER;
 	gss_name_t src = GSS_C_NO_NAME;
 	OM_uint32 major, minor, min, flags = 0;
 	struct slot *s = find(ctx);
 	size_t n = 0;
-	char why[200];
+	char why[200], account[AUTH_IDENTITY_MAX + 1], again[AUTH_IDENTITY_MAX + 1];
+	char user[NAME_UTF8_MAX];
 
 	memset(r, 0, sizeof(*r));
 	r->ctx = ctx;
@@ -219,10 +269,28 @@ void acceptor_authenticate(uint32_t ctx, const uint8_t *tok, size_t len, struct 
 		fail(r, AUTH_E_NOCTX, "no NTLM logon in progress for this connection", 0, 0);
 		return;
 	}
-	/* What gss-ntlmssp mishandles never reaches it (check.c); the context ends
-	 * as with any refused logon. */
-	if (ntlm_check_authenticate(tok, len, s->flags, why, sizeof(why)) != 0) {
+	/* Throttled (the address, then the account once known): refused without
+	 * a check and without counting (no password was tried), so guessing costs
+	 * nothing and the delay ends on time. */
+	if (throttle_check(NULL, peer, now_ms(), why, sizeof(why)) != 0) {
+		fail(r, AUTH_E_THROTTLED, why, 0, 0);
+		drop(s);
+		return;
+	}
+	/* What gss-ntlmssp mishandles never reaches it (check.c), nor a name that
+	 * is no single account (account.c); the context ends as with any refused
+	 * logon. */
+	if (ntlm_check_authenticate(tok, len, s->flags, why, sizeof(why)) != 0 ||
+	    named_account(tok, len, s->flags, account, sizeof(account), user, sizeof(user), why,
+			  sizeof(why)) != 0) {
+		/* No account to count against, but the address tried. */
+		throttle_failed(NULL, peer, now_ms());
 		fail(r, AUTH_E_DENIED, why, 0, 0);
+		drop(s);
+		return;
+	}
+	if (throttle_check(account, peer, now_ms(), why, sizeof(why)) != 0) {
+		fail(r, AUTH_E_THROTTLED, why, 0, 0);
 		drop(s);
 		return;
 	}
@@ -231,6 +299,7 @@ void acceptor_authenticate(uint32_t ctx, const uint8_t *tok, size_t len, struct 
 				       NULL);
 	gss_release_buffer(&min, &out);
 	if (major != GSS_S_COMPLETE) {
+		throttle_failed(account, peer, now_ms());
 		fail(r, AUTH_E_DENIED, "logon refused", major, minor);
 	} else if (session_key(s->ctx, r->key) != 0) {
 		fail(r, AUTH_E_FAILURE, "gss-ntlmssp gave no session key", 0, 0);
@@ -238,10 +307,18 @@ void acceptor_authenticate(uint32_t ctx, const uint8_t *tok, size_t len, struct 
 		   (n = name_len(&nb)) == 0 || n > AUTH_IDENTITY_MAX ||
 		   memchr(nb.value, 0, n) != NULL) {
 		fail(r, AUTH_E_FAILURE, "the logon's name cannot be shown", major, minor);
+	} else if (!same_user(&nb, n, user)) {
+		fail(r, AUTH_E_FAILURE, "gss-ntlmssp named another user than the message", 0, 0);
+	} else if (named_account(tok, len, s->flags, again, sizeof(again), user, sizeof(user), why,
+				 sizeof(why)) != 0 || strcmp(again, account) != 0) {
+		/* The file changed between the look-ups (caadm account): the hash
+		 * checked may not be the named account's. */
+		fail(r, AUTH_E_FAILURE, "the account file changed during the logon", 0, 0);
 	} else {
-		memcpy(r->identity, nb.value, n);
-		r->identity[n] = 0;
+		/* The account's name as stored, not as the client typed it. */
+		snprintf(r->identity, sizeof(r->identity), "%s", account);
 		r->anonymous = (flags & GSS_C_ANON_FLAG) != 0;
+		throttle_succeeded(account);
 	}
 	if (r->code != 0)
 		explicit_bzero(r->key, sizeof(r->key));

@@ -9,7 +9,9 @@
  * (a fresh pair with each worker); it serves that channel (serve.c) until the
  * worker goes away, then exits. Settings from DIR/ca.conf: netbios_computer_name
  * (default: the host name, uppercased, cut to 15), netbios_domain_name (default
- * WORKGROUP): the names the CHALLENGE announces.
+ * WORKGROUP): the names the CHALLENGE announces; auth_throttle_account,
+ * auth_throttle_address, auth_throttle_delay, auth_throttle_max_delay: how
+ * failed logons are throttled (throttle.h, README).
  *
  * --user (cad gives it when it runs as root): after start-up ca-auth chroots to
  * DIR/auth, where only the account file is, and becomes that user (who owns
@@ -32,6 +34,7 @@
 #include <unistd.h>
 
 #include "firmware/auth/auth.h"
+#include "firmware/auth/throttle.h"
 #include "platform/conf.h"
 #include "platform/log.h"
 
@@ -83,6 +86,46 @@ static void check_accounts(const char *path, uid_t owner)
 		       "which are password-equivalent)", path, (int)owner);
 }
 
+/* A throttle setting of ca.conf: a whole number from 0 (min 1 where 0 would
+ * make no sense) to max, or the default. A bad value stops the appliance with
+ * the key named (refuse_to_start) rather than ca-auth in a restart loop. */
+static unsigned conf_number(const struct conf *conf, const char *key, unsigned def, unsigned min,
+			    unsigned max)
+{
+	const char *v = conf_get(conf, key);
+	char *end;
+	unsigned long n;
+
+	if (v == NULL)
+		return def;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (*v == 0 || *v == '-' || *end != 0 || errno != 0 || n < min || n > max)
+		refuse_to_start("ca.conf: %s must be a number from %u to %u", key, min, max);
+	return (unsigned)n;
+}
+
+/* Online guessing (throttle.h): the defaults unless ca.conf says otherwise. */
+static void setup_throttle(const struct conf *conf)
+{
+	struct throttle_conf t;
+
+	t.account_failures = conf_number(conf, "auth_throttle_account",
+					 THROTTLE_ACCOUNT_FAILURES, 0, 1000000);
+	t.address_failures = conf_number(conf, "auth_throttle_address",
+					 THROTTLE_ADDRESS_FAILURES, 0, 1000000);
+	t.delay_ms = 1000 * conf_number(conf, "auth_throttle_delay", THROTTLE_DELAY_S, 1, 3600);
+	t.max_delay_ms = 1000 * conf_number(conf, "auth_throttle_max_delay",
+					    THROTTLE_MAX_DELAY_S, 1, 86400);
+	if (t.max_delay_ms < t.delay_ms)
+		refuse_to_start("ca.conf: auth_throttle_max_delay is less than "
+				"auth_throttle_delay");
+	throttle_configure(&t);
+	log_info("failed logons throttled after %u per account, %u per address (0: never), "
+		 "%u s doubling to %u s", t.account_failures, t.address_failures,
+		 t.delay_ms / 1000, t.max_delay_ms / 1000);
+}
+
 /* gss-ntlmssp reads its settings from the environment: the account file, the
  * CHALLENGE's names, and level 5 (NTLMv2 only: no LM, no NTLMv1 responses). */
 static void setup_env(const struct opts *o)
@@ -103,6 +146,7 @@ static void setup_env(const struct opts *o)
 	netbios(v, comp, sizeof(comp), "netbios_computer_name");
 	v = conf_get(&conf, "netbios_domain_name");
 	netbios(v != NULL ? v : "WORKGROUP", dom, sizeof(dom), "netbios_domain_name");
+	setup_throttle(&conf);
 	snprintf(path, sizeof(path), "%s/%s/%s", o->dir, ACCOUNTS_DIR, ACCOUNTS_NAME);
 	check_accounts(path, o->uid);
 	if (setenv("NTLM_USER_FILE", path, 1) != 0 || setenv("NETBIOS_COMPUTER_NAME", comp, 1) ||

@@ -1,13 +1,17 @@
 /* Messages between ca-worker and ca-auth (platform/ipc.h framing, ipc_wbuf /
  * ipc_rbuf codec: u32 little-endian, byte strings and strings prefixed by a u32
- * length). ca-auth checks each frame against its whitelist and the exact layout;
- * any violation ends the channel (and ca-auth with it: cad restarts both).
+ * length). One struct and one encode/decode pair per message in msg.[ch],
+ * compiled into both processes. ca-auth checks each frame against its
+ * whitelist and the exact layout; any violation ends the channel (and ca-auth
+ * with it: cad restarts both); the worker exits on a malformed answer.
  *
  *   AUTH_NEGOTIATE    bytes token (NTLM NEGOTIATE)   -> AUTH_CHALLENGE | AUTH_FAIL
  *   AUTH_CHALLENGE    u32 ctx, bytes token (NTLM CHALLENGE)
- *   AUTH_AUTHENTICATE u32 ctx, bytes token (NTLM AUTHENTICATE)
- *                                                    -> AUTH_OK | AUTH_FAIL
- *   AUTH_OK           str identity ("DOMAIN\user" as gss-ntlmssp names it),
+ *   AUTH_AUTHENTICATE u32 ctx, str peer (the client's address, for throttling
+ *                     per address: only as true as the worker), bytes token
+ *                     (NTLM AUTHENTICATE)            -> AUTH_OK | AUTH_FAIL
+ *   AUTH_OK           str identity ("DOMAIN\user" as the account file writes
+ *                     it, whatever case or domain the client gave: account.c),
  *                     u32 anonymous (1: an anonymous NTLM logon),
  *                     bytes session_key (the exported session key, 16 octets),
  *                     bytes id_token (firmware/identity: the logon vouched for to
@@ -48,13 +52,16 @@ enum auth_error {
 	AUTH_E_BUSY = 2,    /* too many contexts in flight */
 	AUTH_E_NOCTX = 3,   /* no such context (released, or never made) */
 	AUTH_E_FAILURE = 4, /* gss-ntlmssp could not run */
+	AUTH_E_THROTTLED = 5, /* too many failed logons of the account or the address:
+			       * refused unchecked until a time (throttle.h) */
 };
 
 #define AUTH_TOKEN_MAX 8192      /* = NTLM_MSG_MAX (firmware/rpc/ntlm_msg.h) */
 #define AUTH_MAX_CONTEXTS 64     /* = WORKER_MAX_CONNS: one per connection */
 #define AUTH_IDENTITY_MAX 256
 #define AUTH_MESSAGE_MAX 512
+#define AUTH_PEER_MAX 64         /* an address as text (the worker's peer string) */
 #define AUTH_KEY_LEN 16
-#define AUTH_MAX_PAYLOAD (4 + 4 + AUTH_TOKEN_MAX)
+#define AUTH_MAX_PAYLOAD (4 + 4 + AUTH_PEER_MAX + 4 + AUTH_TOKEN_MAX)
 
 #endif

@@ -1,5 +1,5 @@
 /* ca-auth's side of the worker channel (auth.h: auth_serve): the whitelist, the
- * exact layouts of proto.h, and one handler per message type. Everything the
+ * decoders of msg.c (proto.h's exact layouts), and one handler per message type. Everything the
  * worker sends passes here, so the fuzz target (tests/fuzz/fuzz_auth.c) drives
  * this with the worker's framing; main.c only sets the process up. */
 #include <stdio.h>
@@ -7,47 +7,49 @@
 #include <time.h>
 
 #include "firmware/auth/auth.h"
+#include "firmware/auth/msg.h"
 #include "platform/ipc.h"
 #include "platform/log.h"
 #include "platform/service.h"
 
 enum { ST_READY = 0 };
 
-/* What the worker may send; exact layouts are checked by the handlers. */
+/* What the worker may send; exact layouts are msg.c's decoders'. */
 static const struct ipc_rule rules[] = {
 	{AUTH_NEGOTIATE, 1u << ST_READY, 4 + 1, 4 + AUTH_TOKEN_MAX, 0},
-	{AUTH_AUTHENTICATE, 1u << ST_READY, 4 + 4 + 1, 4 + 4 + AUTH_TOKEN_MAX, 0},
+	{AUTH_AUTHENTICATE, 1u << ST_READY, 4 + 4 + 4 + 1, AUTH_MAX_PAYLOAD, 0},
 	{AUTH_RELEASE, 1u << ST_READY, 4, 4, 0},
 };
 
 static void reply_fail(struct service *s, uint32_t id, const struct leg_result *r)
 {
-	service_reply_error(s, AUTH_FAIL, id, r->code, r->message);
+	struct auth_fail f = {.code = r->code};
+	struct ipc_wbuf w;
+
+	snprintf(f.message, sizeof(f.message), "%s", r->message);
+	ipc_wbuf_init(&w);
+	auth_fail_encode(&w, &f);
+	service_reply(s, AUTH_FAIL, id, &w);
 }
 
-/* bytes token -> AUTH_CHALLENGE u32 ctx, bytes token | AUTH_FAIL */
+/* AUTH_NEGOTIATE -> AUTH_CHALLENGE | AUTH_FAIL */
 static void on_negotiate(struct service *s, const struct ipc_msg *m)
 {
+	struct auth_negotiate q;
 	struct leg_result r;
-	struct ipc_rbuf rb;
 	struct ipc_wbuf w;
-	const uint8_t *tok = NULL;
-	size_t len = 0;
 
-	ipc_rbuf_init(&rb, m);
-	ipc_get_bytes(&rb, &tok, &len, AUTH_TOKEN_MAX);
-	if (ipc_rbuf_done(&rb) != 0) {
+	if (auth_negotiate_decode(m->data, m->hdr.len, &q) != 0) {
 		service_violation(s, "malformed AUTH_NEGOTIATE");
 		return;
 	}
-	acceptor_negotiate(tok, len, &r);
+	acceptor_negotiate(q.token, q.token_len, &r);
 	if (r.code != 0) {
 		log_info("NEGOTIATE refused: %s", r.message);
 		reply_fail(s, m->hdr.id, &r);
 	} else {
 		ipc_wbuf_init(&w);
-		ipc_put_u32(&w, r.ctx);
-		ipc_put_bytes(&w, r.token, r.token_len);
+		auth_challenge_encode(&w, &(struct auth_challenge){r.ctx, r.token, r.token_len});
 		service_reply(s, AUTH_CHALLENGE, m->hdr.id, &w);
 	}
 	leg_result_free(&r);
@@ -74,28 +76,22 @@ static int vouch(struct auth_tokens *tk, const struct leg_result *r, uint8_t *to
 	return 0;
 }
 
-/* u32 ctx, bytes token -> AUTH_OK str identity, u32 anonymous, bytes key,
- * bytes id_token | AUTH_FAIL */
+/* AUTH_AUTHENTICATE -> AUTH_OK | AUTH_FAIL */
 static void on_authenticate(struct service *s, const struct ipc_msg *m)
 {
 	struct auth_tokens *tk = s->ctx;
 	uint8_t idtok[IDTOKEN_MAX];
 	size_t idtok_len = 0;
+	struct auth_authenticate q;
 	struct leg_result r;
-	struct ipc_rbuf rb;
 	struct ipc_wbuf w;
-	const uint8_t *tok = NULL;
-	size_t len = 0;
-	uint32_t cid;
+	struct auth_ok ok;
 
-	ipc_rbuf_init(&rb, m);
-	cid = ipc_get_u32(&rb);
-	ipc_get_bytes(&rb, &tok, &len, AUTH_TOKEN_MAX);
-	if (ipc_rbuf_done(&rb) != 0) {
+	if (auth_authenticate_decode(m->data, m->hdr.len, &q) != 0) {
 		service_violation(s, "malformed AUTH_AUTHENTICATE");
 		return;
 	}
-	acceptor_authenticate(cid, tok, len, &r);
+	acceptor_authenticate(q.ctx, q.token, q.token_len, q.peer, &r);
 	if (r.code == 0 && vouch(tk, &r, idtok, &idtok_len) != 0) {
 		r.code = AUTH_E_FAILURE;
 		snprintf(r.message, sizeof(r.message), "the logon could not be vouched for");
@@ -105,41 +101,41 @@ static void on_authenticate(struct service *s, const struct ipc_msg *m)
 		reply_fail(s, m->hdr.id, &r);
 	} else {
 		log_info("logon of %s%s", r.identity, r.anonymous ? " (anonymous)" : "");
+		memset(&ok, 0, sizeof(ok));
+		snprintf(ok.identity, sizeof(ok.identity), "%s", r.identity);
+		ok.anonymous = (uint32_t)r.anonymous;
+		ok.key = r.key;
+		ok.id_token = idtok;
+		ok.id_token_len = idtok_len;
 		ipc_wbuf_init(&w);
-		ipc_put_str(&w, r.identity);
-		ipc_put_u32(&w, (uint32_t)r.anonymous);
-		ipc_put_bytes(&w, r.key, AUTH_KEY_LEN);
-		ipc_put_bytes(&w, idtok, idtok_len);
+		auth_ok_encode(&w, &ok);
 		service_reply(s, AUTH_OK, m->hdr.id, &w); /* ipc_wbuf_free wipes the copy */
 	}
 	leg_result_free(&r);
 }
 
-/* u32 ctx -> AUTH_RELEASED (a context already gone is no error: the worker
+/* AUTH_RELEASE -> AUTH_RELEASED (a context already gone is no error: the worker
  * releases on every early close, and a refused AUTHENTICATE ended it) */
 static void on_release(struct service *s, const struct ipc_msg *m)
 {
-	struct ipc_rbuf rb;
-	uint32_t cid;
+	struct auth_release q;
 
-	ipc_rbuf_init(&rb, m);
-	cid = ipc_get_u32(&rb);
-	if (ipc_rbuf_done(&rb) != 0) {
+	if (auth_release_decode(m->data, m->hdr.len, &q) != 0) {
 		service_violation(s, "malformed AUTH_RELEASE");
 		return;
 	}
-	(void)acceptor_release(cid);
+	(void)acceptor_release(q.ctx);
 	service_reply(s, AUTH_RELEASED, m->hdr.id, NULL);
 }
 
 static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 {
 	(void)ctx; /* the tokens, s->ctx, for on_authenticate */
-	switch (m->hdr.type) {
+	switch ((enum auth_msg)m->hdr.type) {
 	case AUTH_NEGOTIATE: on_negotiate(s, m); break;
 	case AUTH_AUTHENTICATE: on_authenticate(s, m); break;
 	case AUTH_RELEASE: on_release(s, m); break;
-	case AUTH_CHALLENGE:
+	case AUTH_CHALLENGE: /* ca-auth's answers, never the worker's */
 	case AUTH_OK:
 	case AUTH_RELEASED:
 	case AUTH_FAIL:

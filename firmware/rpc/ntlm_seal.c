@@ -55,8 +55,13 @@ int ntlm_seal_init(struct ntlm_seal *s, const uint8_t key[NTLM_KEY_LEN], uint32_
 	if (!(flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY))
 		return rpc_fail(err, errlen, "NTLM without extended session security (flags "
 				"%08x): refused", flags);
-	/* MS-NLMP 3.4.5.3: the sealing key is cut before the magic is appended. */
-	seal_len = (flags & NTLMSSP_NEGOTIATE_128) ? 16 : (flags & NTLMSSP_NEGOTIATE_56) ? 7 : 5;
+	/* MS-NLMP 3.4.5.3 would cut the sealing key to 7 or 5 octets without
+	 * NEGOTIATE_128 (56 or 40 bits): refused, on both ends (issue 13; ca-auth
+	 * refuses such a logon first, this is the worker's and careq's own line). */
+	if (!(flags & NTLMSSP_NEGOTIATE_128))
+		return rpc_fail(err, errlen, "NTLM without 128-bit keys (flags %08x): refused",
+				flags);
+	seal_len = 16;
 	if (role == NTLM_SERVER)
 		rc = dir_init(&s->out, key, seal_len, S2C_SIGN, S2C_SEAL) |
 		     dir_init(&s->in, key, seal_len, C2S_SIGN, C2S_SEAL);

@@ -11,8 +11,8 @@
  * The checksum is HMAC-MD5(SignKey, LE32(seq) || PDU)[0..8], RC4-encrypted on
  * the direction's stream after the body when KEY_EXCH was negotiated.
  *
- * Only extended session security (NTLMv2 / NTLM2 session keys) is implemented:
- * a context without it is refused by ntlm_seal_init. Uses wolfCrypt (MD5,
+ * Only extended session security (NTLMv2 / NTLM2 session keys) with 128-bit keys
+ * is implemented: a context without either is refused by ntlm_seal_init. Uses wolfCrypt (MD5,
  * HMAC-MD5, RC4); no global state; not thread-safe per object (one connection
  * drives one object). */
 #ifndef RPC_NTLM_SEAL_H

@@ -4,6 +4,8 @@
 #include "firmware/custodian/msg.h"
 #include "firmware/worker/ntlm.h"
 
+#include "firmware/auth/msg.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +13,13 @@
 #include "firmware/rpc/ntlm_msg.h"
 #include "firmware/worker/worker.h"
 #include "platform/log.h"
+
+/* What accept returns for a refused leg: a bind_nak "reason not specified" (or,
+ * on alter_context, the fault access_denied). Not RPC_NAK_NOT_SPECIFIED, which
+ * is 0 and so would be taken for success (firmware/rpc/auth.h: 0 accepts the
+ * leg): a refused NEGOTIATE got a bind_ack without a token, and a refused
+ * AUTHENTICATE on a third alter_context an alter_context_resp. */
+#define NTLM_REFUSED (-1)
 
 static const char *level_name(uint8_t l)
 {
@@ -44,9 +53,11 @@ void worker_auth_event(struct worker *w, enum cust_logon what, const char *peer,
 	ipc_msg_free(&m);
 }
 
-/* One call to ca-auth; the reply's type is checked against what may answer it. */
+/* One call to ca-auth: 0 with the answer in *m (the type ok_type or AUTH_FAIL,
+ * the latter decoded into *f), or -1 if ca-auth could not be asked. Any other
+ * answer is a violation: the worker exits and cad restarts it with ca-auth. */
 static int call_auth(struct worker_ntlm *a, uint32_t type, struct ipc_wbuf *req,
-		     uint32_t ok_type, struct ipc_msg *m)
+		     uint32_t ok_type, struct ipc_msg *m, struct auth_fail *f)
 {
 	char err[256];
 
@@ -54,56 +65,56 @@ static int call_auth(struct worker_ntlm *a, uint32_t type, struct ipc_wbuf *req,
 		log_warnx("%s: ca-auth: %s", a->peer, err);
 		return -1;
 	}
-	if (m->hdr.type != ok_type && m->hdr.type != AUTH_FAIL)
-		fatalx("protocol violation: answer %#x from ca-auth to %#x", m->hdr.type, type);
-	return 0;
-}
-
-/* The AUTH_FAIL message, for the log and the journal. */
-static void fail_text(const struct ipc_msg *m, char *out, size_t outlen)
-{
-	struct ipc_rbuf r;
-	char msg[AUTH_MESSAGE_MAX + 1];
-
-	ipc_rbuf_init(&r, m);
-	(void)ipc_get_u32(&r);
-	ipc_get_str(&r, msg, sizeof(msg));
-	if (ipc_rbuf_done(&r) != 0)
-		fatalx("protocol violation: malformed AUTH_FAIL from ca-auth");
-	snprintf(out, outlen, "%s", msg);
+	switch ((enum auth_msg)m->hdr.type) {
+	case AUTH_FAIL:
+		if (type == AUTH_RELEASE || auth_fail_decode(m->data, m->hdr.len, f) != 0)
+			fatalx("protocol violation: AUTH_FAIL from ca-auth to %#x", type);
+		return 0;
+	case AUTH_CHALLENGE: /* the answer expected, decoded by the caller */
+	case AUTH_OK:
+	case AUTH_RELEASED:
+		if (m->hdr.type == ok_type)
+			return 0;
+		break;
+	case AUTH_NEGOTIATE: /* the worker's requests, never an answer */
+	case AUTH_AUTHENTICATE:
+	case AUTH_RELEASE:
+	default:
+		break;
+	}
+	fatalx("protocol violation: answer %#x from ca-auth to %#x", m->hdr.type, type);
 }
 
 static int negotiate(struct worker_ntlm *a, const struct rpc_auth *in, struct ndr_wr *out)
 {
+	struct auth_challenge c;
+	struct auth_fail f;
 	struct ipc_wbuf req;
 	struct ipc_msg m;
-	struct ipc_rbuf r;
-	const uint8_t *tok;
-	size_t len;
-	char why[AUTH_MESSAGE_MAX + 1];
 
 	if (a->have_ctx || a->established)
-		return RPC_NAK_NOT_SPECIFIED; /* one logon per connection */
+		return NTLM_REFUSED; /* one logon per connection */
 	ipc_wbuf_init(&req);
-	ipc_put_bytes(&req, in->value, in->value_len);
-	if (call_auth(a, AUTH_NEGOTIATE, &req, AUTH_CHALLENGE, &m) != 0)
-		return RPC_NAK_NOT_SPECIFIED;
+	auth_negotiate_encode(&req, &(struct auth_negotiate){in->value, in->value_len});
+	if (call_auth(a, AUTH_NEGOTIATE, &req, AUTH_CHALLENGE, &m, &f) != 0)
+		return NTLM_REFUSED;
 	if (m.hdr.type == AUTH_FAIL) {
-		fail_text(&m, why, sizeof(why));
-		log_info("%s: NTLM NEGOTIATE refused: %s", a->peer, why);
+		/* A logon refused at its first leg (ca-auth's rules for a NEGOTIATE,
+		 * e.g. no 128-bit keys) is journaled like one refused at the last;
+		 * a NEGOTIATE names no one. */
 		ipc_msg_free(&m);
-		return RPC_NAK_NOT_SPECIFIED;
+		log_info("%s: NTLM NEGOTIATE refused: %s", a->peer, f.message);
+		worker_auth_event(a->w, CUST_LOGON_NTLM_REFUSED, a->peer, "", f.message);
+		return NTLM_REFUSED;
 	}
-	ipc_rbuf_init(&r, &m);
-	a->ctx = ipc_get_u32(&r);
-	ipc_get_bytes(&r, &tok, &len, AUTH_TOKEN_MAX);
-	if (ipc_rbuf_done(&r) != 0 || len == 0)
+	if (auth_challenge_decode(m.data, m.hdr.len, &c) != 0)
 		fatalx("protocol violation: malformed AUTH_CHALLENGE from ca-auth");
+	a->ctx = c.ctx;
 	a->have_ctx = 1;
 	a->level = in->t.auth_level;
-	ndr_put_bytes(out, tok, len);
+	ndr_put_bytes(out, c.token, c.token_len);
 	ipc_msg_free(&m);
-	return ndr_wr_ok(out) ? 0 : RPC_NAK_NOT_SPECIFIED;
+	return ndr_wr_ok(out) ? 0 : NTLM_REFUSED;
 }
 
 /* The AUTHENTICATE leg (auth3, or a third alter_context): 0 or -1. */
@@ -111,12 +122,11 @@ static int authenticate(struct worker_ntlm *a, const struct rpc_auth *in,
 			const struct ntlm_msg *msg)
 {
 	char user[128], dom[128], why[AUTH_MESSAGE_MAX + 64];
+	struct auth_authenticate q = {0};
+	struct auth_fail f;
+	struct auth_ok ok;
 	struct ipc_wbuf req;
 	struct ipc_msg m;
-	struct ipc_rbuf r;
-	const uint8_t *key, *idtok;
-	size_t klen, idtok_len;
-	uint32_t anon;
 	int rc = -1;
 
 	ntlm_field_text(msg, &msg->user, user, sizeof(user));
@@ -127,39 +137,38 @@ static int authenticate(struct worker_ntlm *a, const struct rpc_auth *in,
 		goto refused;
 	}
 	a->have_ctx = 0; /* ca-auth ends the context either way */
+	q.ctx = a->ctx;
+	snprintf(q.peer, sizeof(q.peer), "%s", a->peer); /* for ca-auth's per-address count */
+	q.token = in->value;
+	q.token_len = in->value_len;
 	ipc_wbuf_init(&req);
-	ipc_put_u32(&req, a->ctx);
-	ipc_put_bytes(&req, in->value, in->value_len);
-	if (call_auth(a, AUTH_AUTHENTICATE, &req, AUTH_OK, &m) != 0) {
+	auth_authenticate_encode(&req, &q);
+	if (call_auth(a, AUTH_AUTHENTICATE, &req, AUTH_OK, &m, &f) != 0) {
 		snprintf(why, sizeof(why), "the credential process is not available");
 		goto refused;
 	}
 	if (m.hdr.type == AUTH_FAIL) {
-		fail_text(&m, why, sizeof(why));
 		ipc_msg_free(&m);
+		snprintf(why, sizeof(why), "%s", f.message);
 		goto refused;
 	}
-	ipc_rbuf_init(&r, &m);
-	ipc_get_str(&r, a->identity, sizeof(a->identity));
-	anon = ipc_get_u32(&r);
-	ipc_get_bytes(&r, &key, &klen, AUTH_KEY_LEN);
-	ipc_get_bytes(&r, &idtok, &idtok_len, IDTOKEN_MAX);
-	if (ipc_rbuf_done(&r) != 0 || klen != AUTH_KEY_LEN || a->identity[0] == 0 || anon > 1)
+	if (auth_ok_decode(m.data, m.hdr.len, &ok) != 0)
 		fatalx("protocol violation: malformed AUTH_OK from ca-auth");
+	snprintf(a->identity, sizeof(a->identity), "%s", ok.identity);
 	/* Opaque here: only the custodian can check it. */
-	memcpy(a->id_token, idtok, idtok_len);
-	a->id_token_len = idtok_len;
-	a->anonymous = (int)anon;
+	memcpy(a->id_token, ok.id_token, ok.id_token_len);
+	a->id_token_len = ok.id_token_len;
+	a->anonymous = (int)ok.anonymous;
 	if (a->anonymous && !a->w->allow_anonymous) {
 		snprintf(why, sizeof(why), "anonymous NTLM logon (icpr_allow_anonymous is off)");
 	} else if (a->level >= RPC_AUTHN_LEVEL_PKT_INTEGRITY &&
-		   ntlm_seal_init(&a->seal, key, msg->flags, NTLM_SERVER,
+		   ntlm_seal_init(&a->seal, ok.key, msg->flags, NTLM_SERVER,
 				  a->level == RPC_AUTHN_LEVEL_PKT_PRIVACY, why, sizeof(why)) != 0) {
 		/* why is set */
 	} else {
 		rc = 0;
 	}
-	explicit_bzero((void *)key, klen); /* the copy in the message, wiped before free */
+	explicit_bzero((void *)ok.key, AUTH_KEY_LEN); /* the copy in the message, wiped before free */
 	ipc_msg_free(&m);
 	if (rc != 0) {
 		a->identity[0] = 0;
@@ -186,17 +195,17 @@ static int op_accept(void *arg, const struct rpc_auth *in, struct ndr_wr *out)
 		return RPC_NAK_AUTHENTICATION_TYPE_NOT_RECOGNIZED;
 	if (in->t.auth_level < RPC_AUTHN_LEVEL_CONNECT ||
 	    in->t.auth_level > RPC_AUTHN_LEVEL_PKT_PRIVACY)
-		return RPC_NAK_NOT_SPECIFIED;
+		return NTLM_REFUSED;
 	if (ntlm_msg_decode(in->value, in->value_len, &msg, err, sizeof(err)) != 0) {
 		log_info("%s: bind: %s", a->peer, err);
-		return RPC_NAK_NOT_SPECIFIED;
+		return NTLM_REFUSED;
 	}
 	if (msg.type == NTLM_NEGOTIATE)
 		return negotiate(a, in, out);
 	/* Some clients finish with a third alter_context instead of auth3. */
 	if (msg.type == NTLM_AUTHENTICATE && !a->established)
-		return authenticate(a, in, &msg) == 0 ? 0 : RPC_NAK_NOT_SPECIFIED;
-	return RPC_NAK_NOT_SPECIFIED;
+		return authenticate(a, in, &msg) == 0 ? 0 : NTLM_REFUSED;
+	return NTLM_REFUSED;
 }
 
 static int op_auth3(void *arg, const struct rpc_auth *in)
@@ -259,13 +268,17 @@ void worker_ntlm_init(struct worker_ntlm *a, struct worker *w, const char *peer)
 void worker_ntlm_free(struct worker_ntlm *a)
 {
 	if (a->have_ctx) {
+		struct auth_fail f;
 		struct ipc_wbuf req;
 		struct ipc_msg m;
 
 		ipc_wbuf_init(&req);
-		ipc_put_u32(&req, a->ctx);
-		if (call_auth(a, AUTH_RELEASE, &req, AUTH_RELEASED, &m) == 0)
+		auth_release_encode(&req, &(struct auth_release){a->ctx});
+		if (call_auth(a, AUTH_RELEASE, &req, AUTH_RELEASED, &m, &f) == 0) {
+			if (auth_released_decode(m.data, m.hdr.len) != 0)
+				fatalx("protocol violation: malformed AUTH_RELEASED from ca-auth");
 			ipc_msg_free(&m);
+		}
 	}
 	ntlm_seal_wipe(&a->seal);
 	explicit_bzero(a, sizeof(*a));

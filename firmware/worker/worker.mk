@@ -10,10 +10,11 @@ $(WORKER_LIB): $(call objs,$(WORKER_SRCS))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(WORKER_BIN): $(call objs,$(WORKER_MAIN_SRCS)) $(CUST_MSG_OBJ) $(WORKER_LIB) $(RPC_LIB) \
+$(WORKER_BIN): $(call objs,$(WORKER_MAIN_SRCS)) $(CUST_MSG_OBJ) $(AUTH_MSG_OBJ) $(WORKER_LIB) $(RPC_LIB) \
 		$(ICPR_LIB) $(X509_LIB) $(ASN1_LIB) $(PLATFORM_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(call objs,$(WORKER_MAIN_SRCS)) $(CUST_MSG_OBJ) -Wl,--start-group \
+	$(CC) $(LDFLAGS) -o $@ $(call objs,$(WORKER_MAIN_SRCS)) $(CUST_MSG_OBJ) $(AUTH_MSG_OBJ) \
+		-Wl,--start-group \
 		$(WORKER_LIB) $(RPC_LIB) $(ICPR_LIB) $(X509_LIB) $(ASN1_LIB) $(PLATFORM_LIB) \
 		-Wl,--end-group -lwolfssl -ltasn1 -lseccomp -lpthread
 

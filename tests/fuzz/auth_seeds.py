@@ -2,8 +2,9 @@
 """Seeds for fuzz_auth (records: u8 op | u16 len | octets; see fuzz_auth.c):
 a real client's logon as it is and with the edits gss-ntlmssp mishandles (no
 session key under KEY_EXCH, no user name, cut short), its NEGOTIATE asking
-for datagram NTLM, impacket's NEGOTIATE and AUTHENTICATE as raw tokens, a
-release, and frames the whitelist refuses.
+for datagram NTLM or 56-bit keys, impacket's NEGOTIATE and AUTHENTICATE as raw
+tokens, a release, frames the whitelist refuses, failed logons enough to be
+throttled, and the channel's messages for its decoders.
 
     tests/fuzz/auth_seeds.py tests/fuzz/corpus/fuzz_auth
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from impacket import ntlm
 
-NEG, AUTH, REL, RAW, LOGON, LOGON_NEG = range(6)
+NEG, AUTH, REL, RAW, LOGON, LOGON_NEG, DECODE = range(7)
 
 
 def rec(op, data=b""):
@@ -23,6 +24,14 @@ def rec(op, data=b""):
 def edits(*writes, cut=None):
     head = struct.pack("<BH", 1, cut) if cut is not None else b"\0\0\0"
     return head + b"".join(struct.pack("<HB", off, val) for off, val in writes)
+
+
+def u32(v):
+    return struct.pack("<I", v)
+
+
+def blob(b):
+    return u32(len(b)) + b
 
 
 def main(out):
@@ -41,6 +50,19 @@ def main(out):
         "unknown_type": rec(RAW, b"\x03" + b"\0" * 4),
         "malformed_negotiate": rec(RAW, b"\x00\x05\0\0\0NTLM"),
         "release_then_logon": rec(NEG, neg) + rec(REL) + rec(REL) + rec(LOGON),
+        # NegotiateFlags' last octet without NEGOTIATE_128 (0x20): 56-bit keys
+        "negotiate_56_bit": rec(LOGON_NEG, edits((15, 0xc2))),
+        # AUTHENTICATEs with an octet of the payload changed: failed logons,
+        # then the right one, throttled
+        "throttled": b"".join(rec(LOGON, edits((off, 0x5a))) for off in range(100, 150, 10))
+        + rec(LOGON),
+        # each decoder (octet 0 % 7 picks it) with a well-formed message
+        "decoders": rec(DECODE, b"\0" + blob(neg))
+        + rec(DECODE, b"\1" + u32(7) + blob(neg))
+        + rec(DECODE, b"\2" + u32(7) + blob(b"192.0.2.1") + blob(neg))
+        + rec(DECODE, b"\3" + blob(b"EXAMPLE\\alice") + u32(0) + blob(b"k" * 16) + blob(b""))
+        + rec(DECODE, b"\4" + u32(7)) + rec(DECODE, b"\5")
+        + rec(DECODE, b"\6" + u32(5) + blob(b"throttled")),
     }
     for name, data in seeds.items():
         (out / name).write_bytes(data)

@@ -4,18 +4,26 @@
  * token checks (check.c) and gss-ntlmssp itself, with an account file made here.
  *
  * The input is a list of records  u8 op | u16 len (LE) | len octets:
- *   op % 6 = 0  AUTH_NEGOTIATE with the octets as the token
+ *   op % 7 = 0  AUTH_NEGOTIATE with the octets as the token
  *            1  AUTH_AUTHENTICATE on the newest context with the octets as token
  *            2  AUTH_RELEASE of the newest context
- *            3  any frame: type 0x200 | octet 0, the rest as payload
+ *            3  any frame: type 0x400 | octet 0 (0x200 | octet 0 & 0x7f when its
+ *               bit 7 is set), the rest as payload
  *            4  a logon by a real client (gss-ntlmssp's initiator, right password)
  *               whose AUTHENTICATE is then edited: octet 0 bit 0 truncates it to
  *               the u16 at octets 1-2; then (u16 offset, u8 value) writes
  *            5  the same client's NEGOTIATE, edited the same way, then its
  *               AUTHENTICATE unedited
- * Properties: every answer has the request's id, a type the request allows and
- * the exact layout proto.h gives; ca-auth never crashes (gss-ntlmssp with it);
- * once it ends the channel it answers nothing more. */
+ *            6  no frame: the octets go to one of the channel's decoders
+ *               (firmware/auth/msg.c, octet 0 picks it), which must encode what
+ *               it accepts back to the same octets
+ * (op is taken % 7.) Requests are made with msg.c's encoders and answers read
+ * with its decoders, as the worker does. Properties: every answer has the
+ * request's id, a type the request allows and the exact layout msg.c decodes;
+ * a logon accepted names the account as the file writes it; ca-auth never
+ * crashes (gss-ntlmssp with it); once it ends the channel it answers nothing
+ * more. Failed logons are throttled with low limits (reset per input), so the
+ * throttled answers are reached too. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +37,8 @@
 #include <gssapi/gssapi_ext.h>
 
 #include "firmware/auth/auth.h"
+#include "firmware/auth/msg.h"
+#include "firmware/auth/throttle.h"
 #include "firmware/rpc/ntlm_hash.h"
 #include "platform/ipc.h"
 
@@ -49,6 +59,7 @@ const char *__lsan_default_suppressions(void)
 }
 
 #define USER "EXAMPLE\\alice"
+#define PEER "192.0.2.1" /* the client's address the worker reports */
 #define PASSWORD "alice's fuzzing password"
 #define MAX_CTX 4096 /* more than the records an input of -max_len=8192 holds */
 
@@ -129,55 +140,43 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-/* The answer's layout, as the worker (firmware/worker/ntlm.c) decodes it. */
+/* The answer, decoded as the worker (firmware/worker/ntlm.c) decodes it: with
+ * msg.c's decoders, by the type the request allows. */
 static void check_answer(struct run *r, uint32_t req, const struct ipc_msg *m)
 {
-	struct ipc_rbuf rb;
-	const uint8_t *p;
-	size_t len;
-	char s[AUTH_MESSAGE_MAX + 1];
+	struct auth_challenge c;
+	struct auth_fail f;
+	struct auth_ok ok;
 
-	ipc_rbuf_init(&rb, m);
 	if (m->hdr.id != r->id)
 		abort();
 	if (m->hdr.type == AUTH_FAIL) {
-		uint32_t code = ipc_get_u32(&rb);
-
-		ipc_get_str(&rb, s, sizeof(s));
-		if (code < AUTH_E_DENIED || code > AUTH_E_FAILURE || req == AUTH_RELEASE)
+		if (req == AUTH_RELEASE || auth_fail_decode(m->data, m->hdr.len, &f) != 0)
 			abort();
 	} else if (req == AUTH_NEGOTIATE && m->hdr.type == AUTH_CHALLENGE) {
-		uint32_t ctx = ipc_get_u32(&rb);
-
-		ipc_get_bytes(&rb, &p, &len, AUTH_TOKEN_MAX);
-		if (len == 0)
+		if (auth_challenge_decode(m->data, m->hdr.len, &c) != 0)
 			abort();
 		if (r->n_ctx < MAX_CTX)
-			r->ctx[r->n_ctx++] = ctx;
+			r->ctx[r->n_ctx++] = c.ctx;
 	} else if (req == AUTH_AUTHENTICATE && m->hdr.type == AUTH_OK) {
-		char id[AUTH_IDENTITY_MAX + 1], err[128];
+		char err[128];
 		struct idtoken t;
-		uint32_t anon;
 
-		ipc_get_str(&rb, id, sizeof(id));
-		if ((anon = ipc_get_u32(&rb)) > 1 || id[0] == 0)
-			abort();
-		ipc_get_bytes(&rb, &p, &len, AUTH_KEY_LEN);
-		if (len != AUTH_KEY_LEN)
+		if (auth_ok_decode(m->data, m->hdr.len, &ok) != 0)
 			abort();
 		/* The voucher: none for an anonymous logon, else a token of this key
-		 * naming exactly the identity answered. */
-		ipc_get_bytes(&rb, &p, &len, IDTOKEN_MAX);
-		if (anon ? len != 0
-			 : idtoken_verify(tokens.key, p, len, (int64_t)time(NULL), &t, err,
-					  sizeof(err)) != 0 ||
-				   strcmp(t.identity, id) != 0)
+		 * naming exactly the identity answered, which is the account's name as
+		 * the file writes it, whatever the client typed. */
+		if (ok.anonymous ? ok.id_token_len != 0
+				 : idtoken_verify(tokens.key, ok.id_token, ok.id_token_len,
+						  (int64_t)time(NULL), &t, err, sizeof(err)) != 0 ||
+					   strcmp(t.identity, ok.identity) != 0 ||
+					   strcmp(ok.identity, USER) != 0)
 			abort();
-	} else if (!(req == AUTH_RELEASE && m->hdr.type == AUTH_RELEASED)) {
+	} else if (!(req == AUTH_RELEASE && m->hdr.type == AUTH_RELEASED &&
+		     auth_released_decode(m->data, m->hdr.len) == 0)) {
 		abort();
 	}
-	if (ipc_rbuf_done(&rb) != 0)
-		abort();
 }
 
 /* Sends one frame and reads its answer; 0, or -1 once ca-auth has ended the
@@ -218,17 +217,24 @@ static void send_token(struct run *r, uint32_t type, const uint8_t *tok, size_t 
 	struct ipc_msg m;
 	const struct ipc_msg *a;
 
+	struct auth_challenge c;
+
+	/* The worker's encoders; an empty token is sent as it is (the worker
+	 * never sends one: ca-auth's whitelist must refuse it). */
 	ipc_wbuf_init(&w);
-	if (type == AUTH_AUTHENTICATE || type == AUTH_RELEASE)
-		ipc_put_u32(&w, newest(r));
-	if (type != AUTH_RELEASE)
-		ipc_put_bytes(&w, tok, len);
+	if (type == AUTH_NEGOTIATE)
+		auth_negotiate_encode(&w, &(struct auth_negotiate){tok, len});
+	else if (type == AUTH_AUTHENTICATE)
+		auth_authenticate_encode(&w, &(struct auth_authenticate){newest(r), PEER, tok, len});
+	else
+		auth_release_encode(&w, &(struct auth_release){newest(r)});
 	if (call(r, type, &w, &a, &m) == 0) {
-		if (chal != NULL && a->hdr.type == AUTH_CHALLENGE && a->hdr.len > 8) {
-			*chal_len = a->hdr.len - 8;
+		if (chal != NULL && a->hdr.type == AUTH_CHALLENGE &&
+		    auth_challenge_decode(a->data, a->hdr.len, &c) == 0) {
+			*chal_len = c.token_len;
 			*chal = malloc(*chal_len);
 			if (*chal != NULL)
-				memcpy(*chal, a->data + 8, *chal_len);
+				memcpy(*chal, c.token, *chal_len);
 		}
 		ipc_msg_free(&m);
 	}
@@ -240,7 +246,10 @@ static void send_raw(struct run *r, const uint8_t *p, size_t len)
 	struct ipc_wbuf w;
 	struct ipc_msg m;
 	const struct ipc_msg *a;
-	uint32_t type = 0x200u | (len > 0 ? p[0] : 0);
+	uint8_t o = len > 0 ? p[0] : 0;
+	/* the channel's own numbers (0x400..0x47f: its types with any payload) or
+	 * another channel's (0x200..0x27f) */
+	uint32_t type = (o & 0x80 ? 0x200u : 0x400u) | (o & 0x7fu);
 
 	ipc_wbuf_init(&w);
 	if (len > 1)
@@ -323,15 +332,83 @@ out:
 		gss_delete_sec_context(&minor, &ctx, GSS_C_NO_BUFFER);
 }
 
+/* What a decoder accepts must encode back to the same bytes: one layout, both
+ * sides (as tests/fuzz/fuzz_cust_msg.c for the enrollment channel). Byte 0
+ * picks the message. */
+static void same(struct ipc_wbuf *w, const uint8_t *p, size_t n)
+{
+	if (w->failed || w->len != n || (n > 0 && memcmp(w->data, p, n) != 0))
+		abort();
+}
+
+static void decoders(const uint8_t *p, size_t len)
+{
+	struct auth_negotiate neg;
+	struct auth_challenge chal;
+	struct auth_authenticate au;
+	struct auth_ok ok;
+	struct auth_release rel;
+	struct auth_fail f;
+	struct ipc_wbuf w;
+
+	if (len < 1)
+		return;
+	ipc_wbuf_init(&w);
+	switch (p[0] % 7) {
+	case 0:
+		if (auth_negotiate_decode(p + 1, len - 1, &neg) == 0) {
+			auth_negotiate_encode(&w, &neg);
+			same(&w, p + 1, len - 1);
+		}
+		break;
+	case 1:
+		if (auth_challenge_decode(p + 1, len - 1, &chal) == 0) {
+			auth_challenge_encode(&w, &chal);
+			same(&w, p + 1, len - 1);
+		}
+		break;
+	case 2:
+		if (auth_authenticate_decode(p + 1, len - 1, &au) == 0) {
+			auth_authenticate_encode(&w, &au);
+			same(&w, p + 1, len - 1);
+		}
+		break;
+	case 3:
+		if (auth_ok_decode(p + 1, len - 1, &ok) == 0) {
+			auth_ok_encode(&w, &ok);
+			same(&w, p + 1, len - 1);
+		}
+		break;
+	case 4:
+		if (auth_release_decode(p + 1, len - 1, &rel) == 0) {
+			auth_release_encode(&w, &rel);
+			same(&w, p + 1, len - 1);
+		}
+		break;
+	case 5:
+		if (auth_released_decode(p + 1, len - 1) == 0 && len != 1)
+			abort();
+		break;
+	default:
+		if (auth_fail_decode(p + 1, len - 1, &f) == 0) {
+			auth_fail_encode(&w, &f);
+			same(&w, p + 1, len - 1);
+		}
+		break;
+	}
+	ipc_wbuf_free(&w);
+}
+
 static void record(struct run *r, uint8_t op, const uint8_t *p, size_t len)
 {
-	switch (op % 6) {
+	switch (op % 7) {
 	case 0: send_token(r, AUTH_NEGOTIATE, p, len, NULL, NULL); break;
 	case 1: send_token(r, AUTH_AUTHENTICATE, p, len, NULL, NULL); break;
 	case 2: send_token(r, AUTH_RELEASE, NULL, 0, NULL, NULL); break;
 	case 3: send_raw(r, p, len); break;
 	case 4: client_logon(r, p, len, 0); break;
-	default: client_logon(r, p, len, 1); break;
+	case 5: client_logon(r, p, len, 1); break;
+	default: decoders(p, len); break;
 	}
 }
 
@@ -347,6 +424,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	*r = zero;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		abort();
+	/* Each input starts with no failed logon counted, and low limits, so that
+	 * a few failures in one input reach the throttled path (the delay, 1 s,
+	 * outlasts an input: what is throttled stays so). */
+	throttle_configure(&(struct throttle_conf){2, 4, 1000, 1000});
 	ipc_chan_init(&r->chan, sv[0], "ca-auth", AUTH_MAX_PAYLOAD + 1024);
 	if (pthread_create(&tid, NULL, serve, &sv[1]) != 0)
 		abort();

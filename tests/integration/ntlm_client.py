@@ -120,3 +120,49 @@ def empty_session_key(token):
     copies 16 octets from it regardless: SIGSEGV)."""
     assert token["flags"] & ntlm.NTLMSSP_NEGOTIATE_KEY_EXCH
     token["session_key"] = b""
+
+
+def negotiate_connect(binding, clear, level="privacy", user=USER, password=PASSWORD,
+                      domain=DOMAIN):
+    """A client whose NEGOTIATE has the flags in clear taken out (e.g.
+    NTLMSSP_NEGOTIATE_128: a client, or a man-in-the-middle, asking for 56- or
+    40-bit session keys)."""
+    real = ntlm.getNTLMSSPType1
+
+    def patched(*args, **kw):
+        msg = real(*args, **kw)
+        msg["flags"] &= ~clear
+        return msg
+    ntlm.getNTLMSSPType1 = patched
+    try:
+        return connect(binding, level, user=user, password=password, domain=domain)
+    finally:
+        ntlm.getNTLMSSPType1 = real
+
+
+def without_128(token):
+    """The AUTHENTICATE asks for 56-bit keys: NEGOTIATE_128 cleared, 56 kept."""
+    assert token["flags"] & ntlm.NTLMSSP_NEGOTIATE_128
+    token["flags"] &= ~ntlm.NTLMSSP_NEGOTIATE_128
+
+
+def connect_from(source, binding, **kw):
+    """connect() from another loopback address (e.g. 127.0.0.2): a second client
+    address for the per-address rules."""
+    import socket as real_socket
+    import types
+    from impacket.dcerpc.v5 import transport as tr
+
+    class Bound(real_socket.socket):
+        def connect(self, sa):
+            self.bind((source, 0))
+            return super().connect(sa)
+    real = tr.socket
+    shim = types.SimpleNamespace(**{k: getattr(real, k) for k in dir(real)
+                                    if not k.startswith("__")})
+    shim.socket = Bound
+    tr.socket = shim
+    try:
+        return connect(binding, **kw)
+    finally:
+        tr.socket = real

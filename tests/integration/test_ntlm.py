@@ -317,3 +317,63 @@ def test_careq_with_credentials(appliance, ca):
     p = careq("submit", "-config", config, "-user", ACCOUNT, "-password-file", pw,
               tmp / "r.pem", tmp / "c3.pem", check=False)
     assert p.returncode == 1 and "access_denied" in p.stderr, p.stderr
+
+
+def _requesters(ca):
+    import re
+    return [m.group(1) for ln in journal(ca)
+            for m in [re.search(r" request=\d+ requester=(\S+)", ln)] if m]
+
+
+def test_one_requester_name_per_account(appliance, ca):
+    """Issue 13: ca-auth names a logon by the account it found in its file, not
+    as the client typed it. An empty domain, the domain, the user in capitals:
+    one requester name, and the request made under one spelling is retrieved
+    under another. A domain spelled in another case is refused (gss-ntlmssp
+    1.2 hashes the domain as the file writes it), another domain too, and
+    neither enrolls under any name."""
+    a = appliance()  # policy pend: a request to retrieve later
+    b = binding(a)
+    dce = nc.connect(b, user="alice", domain="")
+    rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, csr(ca["tmp"], "empty-domain"))
+    assert (rv, disp) == (0, ic.DISP_UNDER_SUBMISSION), msg
+    dce.disconnect()
+    for user, domain in [("alice", nc.DOMAIN), ("ALICE", nc.DOMAIN), ("Alice", "")]:
+        dce = nc.connect(b, user=user, domain=domain)
+        assert nc.request(dce, CA_NAME, csr(ca["tmp"], user + domain))[2] == \
+            ic.DISP_UNDER_SUBMISSION
+        # the first request, made as "alice" without a domain, is this logon's too
+        assert nc.request(dce, CA_NAME, request_id=rid)[2] == ic.DISP_UNDER_SUBMISSION
+        dce.disconnect()
+    assert _requesters(ca) == [ACCOUNT] * 4, journal(ca)
+    for n, (user, domain) in enumerate([("alice", nc.DOMAIN.lower()), ("alice", "OTHER")]):
+        dce = nc.connect(b, user=user, domain=domain)
+        with pytest.raises(DCERPCException):
+            nc.request(dce, CA_NAME, csr(ca["tmp"], f"refused{n}"))
+        assert_dropped(dce)
+    a.wait_for("ca-auth: logon refused: no account 'OTHER\\alice'")
+    assert _requesters(ca) == [ACCOUNT] * 4
+    log = a.text()
+    assert log.count(f"ca-auth: logon of {ACCOUNT}") == 4
+    assert "ca-auth: logon of alice" not in log and "logon of EXAMPLE\\ALICE" not in log
+
+
+def test_user_without_domain_in_two_domains_refused(appliance, ca):
+    """gss-ntlmssp checks an empty domain's logon against the first account of
+    that user name in any domain: with two, ca-auth refuses rather than guess."""
+    add_account(ca["data"], "OTHER\\alice", "other alice's password")
+    a = appliance(policy="issue")
+    dce = nc.connect(binding(a), user="alice", domain="")
+    with pytest.raises(DCERPCException):
+        nc.request(dce, CA_NAME, csr(ca["tmp"]))
+    assert_dropped(dce)
+    a.wait_for("'alice' without a domain names 2 accounts")
+    dce = nc.connect(binding(a), user="alice", password="other alice's password",
+                     domain="other")
+    with pytest.raises(DCERPCException):  # the domain's case: see above
+        nc.request(dce, CA_NAME, csr(ca["tmp"]))
+    dce = nc.connect(binding(a), user="ALICE", password="other alice's password",
+                     domain="OTHER")
+    assert nc.request(dce, CA_NAME, csr(ca["tmp"]))[2] == ic.DISP_ISSUED
+    dce.disconnect()
+    assert _requesters(ca) == ["OTHER\\alice"]

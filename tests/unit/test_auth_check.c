@@ -16,7 +16,9 @@
 #define F_OEM 0x00000002u
 #define F_DATAGRAM 0x00000040u
 #define F_VERSION 0x02000000u
+#define F_128 0x20000000u
 #define F_KEY_EXCH 0x40000000u
+#define F_56 0x80000000u
 #define CLIENT_FLAGS 0xe2088235u /* UNICODE, SIGN, SEAL, ESS, VERSION, 128, KEY_EXCH, 56 */
 
 static char err[256];
@@ -138,7 +140,7 @@ static void test_well_formed_accepted(void **state)
 	a = oem();
 	a.user.p = oem_user;
 	a.user.len = sizeof(oem_user);
-	assert_int_equal(check(&a, F_OEM), 0);
+	assert_int_equal(check(&a, F_OEM | F_128), 0);
 }
 
 static void test_key_exch_needs_16_octets(void **state)
@@ -210,7 +212,7 @@ static void test_names(void **state)
 	refused(&a, CLIENT_FLAGS, "domain name of odd length");
 	a = oem();
 	a.ws = (struct field){oem_nul, sizeof(oem_nul)};
-	refused(&a, F_OEM, "workstation name holds a NUL");
+	refused(&a, F_OEM | F_128, "workstation name holds a NUL");
 	a = good();
 	memset(longname, 'a', sizeof(longname));
 	a.user = (struct field){longname, sizeof(longname)};
@@ -280,6 +282,31 @@ static void test_negotiate(void **state)
 	assert_int_equal(ntlm_check_negotiate(neg, 40, err, sizeof(err)), -1);
 }
 
+/* Issue 13: 56- and 40-bit session keys are refused in either leg, whatever the
+ * other says. */
+static void test_128_bit_keys_required(void **state)
+{
+	uint8_t neg[40] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 1, 0, 0, 0};
+	struct auth a = good();
+
+	(void)state;
+	put32(neg + 12, CLIENT_FLAGS & ~F_128); /* 56 only */
+	assert_int_equal(ntlm_check_negotiate(neg, 40, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "without 128-bit keys"));
+	put32(neg + 12, CLIENT_FLAGS & ~(F_128 | F_56)); /* 40 */
+	assert_int_equal(ntlm_check_negotiate(neg, 40, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "without 128-bit keys"));
+	put32(neg + 12, (CLIENT_FLAGS & ~F_56) | F_128); /* 128 alone is enough */
+	assert_int_equal(ntlm_check_negotiate(neg, 40, err, sizeof(err)), 0);
+	/* the CHALLENGE did not negotiate it */
+	refused(&a, CLIENT_FLAGS & ~F_128, "not negotiated");
+	/* the AUTHENTICATE drops it (the worker seals by its flags) */
+	a.flags &= ~F_128;
+	refused(&a, CLIENT_FLAGS, "missing in the AUTHENTICATE");
+	a.flags &= ~F_56;
+	refused(&a, CLIENT_FLAGS, "without 128-bit keys");
+}
+
 static void test_challenge_flags(void **state)
 {
 	uint8_t chal[48] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 2, 0, 0, 0};
@@ -302,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_responses),
 		cmocka_unit_test(test_negotiate),
+		cmocka_unit_test(test_128_bit_keys_required),
 		cmocka_unit_test(test_challenge_flags),
 	};
 

@@ -73,6 +73,13 @@ static void test_nlmp_seal_vector(void **state)
 	/* without extended session security: refused */
 	assert_int_equal(ntlm_seal_init(&s, key, NLMP_FLAGS & ~NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY,
 					NTLM_SERVER, 1, err, sizeof(err)), -1);
+	/* 56- or 40-bit keys (issue 13): refused on either end */
+	assert_int_equal(ntlm_seal_init(&s, key, NLMP_FLAGS & ~NTLMSSP_NEGOTIATE_128, NTLM_SERVER,
+					1, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "without 128-bit keys"));
+	assert_int_equal(ntlm_seal_init(&s, key,
+					NLMP_FLAGS & ~(NTLMSSP_NEGOTIATE_128 | NTLMSSP_NEGOTIATE_56),
+					NTLM_CLIENT, 0, err, sizeof(err)), -1);
 }
 
 /* Unwraps one of impacket's request PDUs on the server side, as rpc_conn does;

@@ -1,0 +1,168 @@
+/* The account a logon names (account.h). The file is read at each logon, as
+ * gss-ntlmssp reads it: `caadm account` replaces it while ca-auth runs. */
+#include "firmware/auth/account.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define LINE_MAX_LEN 1024 /* gss-ntlmssp's fgets buffer */
+
+static int refuse(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int refuse(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* One line's domain (NULL: none) and user, cut in place as gss-ntlmssp 1.2's
+ * get_user_file_creds cuts them: three ':'-separated fields are DOMAIN:USER:
+ * PASSWORD, four or more are smbpasswd with NAME = [DOMAIN\]USER first. 0, or
+ * -1 for a line it skips. */
+static int split(char *line, char **dom, char **usr)
+{
+	char *f2, *f3, *p;
+
+	if (line[0] == '#' || (p = strchr(line, ':')) == NULL)
+		return -1;
+	*p = 0;
+	f2 = p + 1;
+	if ((p = strchr(f2, ':')) == NULL)
+		return -1;
+	*p = 0;
+	f3 = p + 1;
+	if (strchr(f3, ':') == NULL) { /* DOMAIN:USER:PASSWORD */
+		*dom = line;
+		*usr = f2;
+		return 0;
+	}
+	*dom = NULL;
+	*usr = line;
+	if ((p = strchr(line, '\\')) != NULL) {
+		*p = 0;
+		*dom = line;
+		*usr = p + 1;
+	}
+	return 0;
+}
+
+int account_find(const char *path, const char *domain, const char *user, char *name,
+		 size_t namelen, char *err, size_t errlen)
+{
+	char line[LINE_MAX_LEN], *dom, *usr;
+	int found = 0, any_domain = domain[0] == 0;
+	FILE *f;
+
+	if (path == NULL || (f = fopen(path, "re")) == NULL)
+		return refuse(err, errlen, "the account file cannot be read: %s",
+			      path == NULL ? "no NTLM_USER_FILE" : strerror(errno));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\r\n")] = 0;
+		if (split(line, &dom, &usr) != 0)
+			continue;
+		if (strcasecmp(usr, user) != 0 ||
+		    (!any_domain && dom != NULL && strcasecmp(dom, domain) != 0))
+			continue;
+		if (found++ == 0) {
+			if ((size_t)snprintf(name, namelen, "%s%s%s", dom != NULL ? dom : "",
+					     dom != NULL ? "\\" : "", usr) >= namelen)
+				found = -1000; /* too long to name: refused below */
+		}
+		/* A domain named picks the first line; without one, keep looking
+		 * for a second account of that user name. */
+		if (!any_domain)
+			break;
+	}
+	explicit_bzero(line, sizeof(line)); /* it held an NT hash */
+	fclose(f);
+	if (found < 0)
+		return refuse(err, errlen, "the account's name is longer than %zu octets",
+			      namelen - 1);
+	if (found == 0)
+		return refuse(err, errlen, "no account '%s%s%s'", domain, domain[0] ? "\\" : "",
+			      user);
+	if (found > 1)
+		return refuse(err, errlen, "'%s' without a domain names %d accounts: give the "
+			      "domain", user, found);
+	return 0;
+}
+
+static int put_utf8(uint32_t c, char *out, size_t outlen, size_t *n)
+{
+	uint8_t b[4];
+	size_t k;
+
+	if (c < 0x80) {
+		b[0] = (uint8_t)c;
+		k = 1;
+	} else if (c < 0x800) {
+		b[0] = (uint8_t)(0xc0 | c >> 6);
+		b[1] = (uint8_t)(0x80 | (c & 0x3f));
+		k = 2;
+	} else if (c < 0x10000) {
+		b[0] = (uint8_t)(0xe0 | c >> 12);
+		b[1] = (uint8_t)(0x80 | (c >> 6 & 0x3f));
+		b[2] = (uint8_t)(0x80 | (c & 0x3f));
+		k = 3;
+	} else {
+		b[0] = (uint8_t)(0xf0 | c >> 18);
+		b[1] = (uint8_t)(0x80 | (c >> 12 & 0x3f));
+		b[2] = (uint8_t)(0x80 | (c >> 6 & 0x3f));
+		b[3] = (uint8_t)(0x80 | (c & 0x3f));
+		k = 4;
+	}
+	if (*n + k >= outlen)
+		return -1;
+	memcpy(out + *n, b, k);
+	*n += k;
+	return 0;
+}
+
+int account_name_utf8(const uint8_t *p, size_t len, int unicode, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	if (outlen == 0)
+		return -1;
+	out[0] = 0;
+	if (!unicode) {
+		if (len >= outlen || memchr(p, 0, len) != NULL)
+			return -1;
+		memcpy(out, p, len);
+		out[len] = 0;
+		return 0;
+	}
+	if (len % 2 != 0)
+		return -1;
+	for (size_t i = 0; i < len; i += 2) {
+		uint32_t c = (uint32_t)(p[i] | p[i + 1] << 8);
+
+		if (c == 0 || (c >= 0xdc00 && c <= 0xdfff))
+			return -1;
+		if (c >= 0xd800 && c <= 0xdbff) {
+			uint32_t lo;
+
+			if (i + 4 > len)
+				return -1;
+			lo = (uint32_t)(p[i + 2] | p[i + 3] << 8);
+			if (lo < 0xdc00 || lo > 0xdfff)
+				return -1;
+			c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+			i += 2;
+		}
+		if (put_utf8(c, out, outlen, &n) != 0)
+			return -1;
+	}
+	out[n] = 0;
+	return 0;
+}

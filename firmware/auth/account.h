@@ -1,0 +1,32 @@
+/* The account a logon names (issue 13: one name per account). gss-ntlmssp
+ * checks the response against the first line of the account file that its
+ * rule matches, but names the logon as the client typed it: `alice` with an
+ * empty domain, `EXAMPLE\ALICE` in capitals, while the account is
+ * `EXAMPLE\alice`. ca-auth finds the same line by the same rule and names the
+ * logon as the line is written, so that one account has one requester name. */
+#ifndef AUTH_ACCOUNT_H
+#define AUTH_ACCOUNT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ACCOUNT_NAME_MAX 256 /* = AUTH_IDENTITY_MAX */
+
+/* The account file at path (smbpasswd lines `DOMAIN\user:...`, as caadm
+ * account writes them; gss-ntlmssp's `DOMAIN:USER:PASSWORD` form is read too)
+ * searched for user in domain, both UTF-8 without NUL, as gss-ntlmssp 1.2
+ * does: lines starting with '#' skipped, user and domain compared without
+ * case, an empty domain (or a line without one) matching any. The first match
+ * counts; with an empty domain, a user name that two lines match is refused as
+ * ambiguous (gss-ntlmssp would check the first one's hash and the client would
+ * not know which account it logged on to). 0 with name ("DOMAIN\user" as the
+ * line writes it), or -1 with a message. */
+int account_find(const char *path, const char *domain, const char *user, char *name,
+		 size_t namelen, char *err, size_t errlen);
+
+/* An NTLM name field in the negotiated encoding to UTF-8: UTF-16LE (surrogates
+ * paired, as check.c demands) when unicode, else the octets as they are. 0, or
+ * -1 if it does not fit out (outlen counts the NUL) or is not well formed. */
+int account_name_utf8(const uint8_t *p, size_t len, int unicode, char *out, size_t outlen);
+
+#endif

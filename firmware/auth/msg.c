@@ -1,0 +1,140 @@
+/* The logon channel's encode/decode pairs; see msg.h. The layouts are
+ * proto.h's; each pair is written once, here, for both processes. */
+#include "firmware/auth/msg.h"
+
+#include <string.h>
+
+/* The message's bytes as a reader; the struct zeroed first, so that a failed
+ * decode leaves nothing half-filled. */
+static void begin(struct ipc_rbuf *r, const uint8_t *p, size_t len, void *m, size_t size)
+{
+	memset(m, 0, size);
+	ipc_rbuf_init_mem(r, p, len);
+}
+
+static int end(struct ipc_rbuf *r, void *m, size_t size, int ok)
+{
+	if (ipc_rbuf_done(r) != 0 || !ok) {
+		memset(m, 0, size);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- AUTH_NEGOTIATE ---- */
+
+void auth_negotiate_encode(struct ipc_wbuf *w, const struct auth_negotiate *m)
+{
+	ipc_put_bytes(w, m->token, m->token_len);
+}
+
+int auth_negotiate_decode(const uint8_t *p, size_t len, struct auth_negotiate *m)
+{
+	struct ipc_rbuf r;
+
+	begin(&r, p, len, m, sizeof(*m));
+	ipc_get_bytes(&r, &m->token, &m->token_len, AUTH_TOKEN_MAX);
+	return end(&r, m, sizeof(*m), m->token_len > 0);
+}
+
+/* ---- AUTH_CHALLENGE ---- */
+
+void auth_challenge_encode(struct ipc_wbuf *w, const struct auth_challenge *m)
+{
+	ipc_put_u32(w, m->ctx);
+	ipc_put_bytes(w, m->token, m->token_len);
+}
+
+int auth_challenge_decode(const uint8_t *p, size_t len, struct auth_challenge *m)
+{
+	struct ipc_rbuf r;
+
+	begin(&r, p, len, m, sizeof(*m));
+	m->ctx = ipc_get_u32(&r);
+	ipc_get_bytes(&r, &m->token, &m->token_len, AUTH_TOKEN_MAX);
+	return end(&r, m, sizeof(*m), m->token_len > 0);
+}
+
+/* ---- AUTH_AUTHENTICATE ---- */
+
+void auth_authenticate_encode(struct ipc_wbuf *w, const struct auth_authenticate *m)
+{
+	ipc_put_u32(w, m->ctx);
+	ipc_put_str(w, m->peer);
+	ipc_put_bytes(w, m->token, m->token_len);
+}
+
+int auth_authenticate_decode(const uint8_t *p, size_t len, struct auth_authenticate *m)
+{
+	struct ipc_rbuf r;
+
+	begin(&r, p, len, m, sizeof(*m));
+	m->ctx = ipc_get_u32(&r);
+	ipc_get_str(&r, m->peer, sizeof(m->peer));
+	ipc_get_bytes(&r, &m->token, &m->token_len, AUTH_TOKEN_MAX);
+	return end(&r, m, sizeof(*m), m->token_len > 0);
+}
+
+/* ---- AUTH_OK ---- */
+
+void auth_ok_encode(struct ipc_wbuf *w, const struct auth_ok *m)
+{
+	ipc_put_str(w, m->identity);
+	ipc_put_u32(w, m->anonymous);
+	ipc_put_bytes(w, m->key, AUTH_KEY_LEN);
+	ipc_put_bytes(w, m->id_token, m->id_token_len);
+}
+
+int auth_ok_decode(const uint8_t *p, size_t len, struct auth_ok *m)
+{
+	struct ipc_rbuf r;
+	size_t key_len = 0;
+
+	begin(&r, p, len, m, sizeof(*m));
+	ipc_get_str(&r, m->identity, sizeof(m->identity));
+	m->anonymous = ipc_get_u32(&r);
+	ipc_get_bytes(&r, &m->key, &key_len, AUTH_KEY_LEN);
+	ipc_get_bytes(&r, &m->id_token, &m->id_token_len, IDTOKEN_MAX);
+	return end(&r, m, sizeof(*m),
+		   m->identity[0] != 0 && m->anonymous <= 1 && key_len == AUTH_KEY_LEN);
+}
+
+/* ---- AUTH_RELEASE, AUTH_RELEASED ---- */
+
+void auth_release_encode(struct ipc_wbuf *w, const struct auth_release *m)
+{
+	ipc_put_u32(w, m->ctx);
+}
+
+int auth_release_decode(const uint8_t *p, size_t len, struct auth_release *m)
+{
+	struct ipc_rbuf r;
+
+	begin(&r, p, len, m, sizeof(*m));
+	m->ctx = ipc_get_u32(&r);
+	return end(&r, m, sizeof(*m), 1);
+}
+
+int auth_released_decode(const uint8_t *p, size_t len)
+{
+	(void)p;
+	return len == 0 ? 0 : -1;
+}
+
+/* ---- AUTH_FAIL ---- */
+
+void auth_fail_encode(struct ipc_wbuf *w, const struct auth_fail *m)
+{
+	ipc_put_u32(w, m->code);
+	ipc_put_str(w, m->message);
+}
+
+int auth_fail_decode(const uint8_t *p, size_t len, struct auth_fail *m)
+{
+	struct ipc_rbuf r;
+
+	begin(&r, p, len, m, sizeof(*m));
+	m->code = ipc_get_u32(&r);
+	ipc_get_str(&r, m->message, sizeof(m->message));
+	return end(&r, m, sizeof(*m), m->code >= AUTH_E_DENIED && m->code <= AUTH_E_THROTTLED);
+}

@@ -1,0 +1,71 @@
+/* The logon channel's messages (ca-worker <-> ca-auth, proto.h): one struct per
+ * message and one encode/decode pair, compiled into both sides (the worker
+ * encodes requests and decodes answers; ca-auth the reverse), as
+ * firmware/custodian/msg.h does for the enrollment channel. A decoder demands
+ * the exact layout (every byte consumed) and the bounds of proto.h; what it
+ * fills points into the message (valid while the message is). What a token
+ * means is ca-auth's to check (check.c): the decoders check only shape. */
+#ifndef AUTH_MSG_H
+#define AUTH_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "firmware/auth/proto.h"
+#include "firmware/identity/idtoken.h"
+#include "platform/ipc.h"
+
+struct auth_negotiate {
+	const uint8_t *token;
+	size_t token_len; /* 1..AUTH_TOKEN_MAX */
+};
+
+struct auth_challenge {
+	uint32_t ctx;
+	const uint8_t *token;
+	size_t token_len; /* 1..AUTH_TOKEN_MAX */
+};
+
+struct auth_authenticate {
+	uint32_t ctx;
+	char peer[AUTH_PEER_MAX + 1]; /* the client's address as the worker saw it */
+	const uint8_t *token;
+	size_t token_len; /* 1..AUTH_TOKEN_MAX */
+};
+
+struct auth_ok {
+	char identity[AUTH_IDENTITY_MAX + 1]; /* not empty */
+	uint32_t anonymous;                   /* 0 or 1 */
+	const uint8_t *key;                   /* AUTH_KEY_LEN octets */
+	const uint8_t *id_token;
+	size_t id_token_len; /* 0..IDTOKEN_MAX */
+};
+
+struct auth_release {
+	uint32_t ctx;
+};
+
+struct auth_fail {
+	uint32_t code; /* AUTH_E_* */
+	char message[AUTH_MESSAGE_MAX + 1];
+};
+
+/* Encoders append to w (its failed flag says if memory ran out). AUTH_RELEASED
+ * has no payload: nothing to encode. */
+void auth_negotiate_encode(struct ipc_wbuf *w, const struct auth_negotiate *m);
+void auth_challenge_encode(struct ipc_wbuf *w, const struct auth_challenge *m);
+void auth_authenticate_encode(struct ipc_wbuf *w, const struct auth_authenticate *m);
+void auth_ok_encode(struct ipc_wbuf *w, const struct auth_ok *m);
+void auth_release_encode(struct ipc_wbuf *w, const struct auth_release *m);
+void auth_fail_encode(struct ipc_wbuf *w, const struct auth_fail *m);
+
+/* Decoders: 0 with *m filled, or -1 (a violation: the channel should end). */
+int auth_negotiate_decode(const uint8_t *p, size_t len, struct auth_negotiate *m);
+int auth_challenge_decode(const uint8_t *p, size_t len, struct auth_challenge *m);
+int auth_authenticate_decode(const uint8_t *p, size_t len, struct auth_authenticate *m);
+int auth_ok_decode(const uint8_t *p, size_t len, struct auth_ok *m);
+int auth_release_decode(const uint8_t *p, size_t len, struct auth_release *m);
+int auth_released_decode(const uint8_t *p, size_t len);
+int auth_fail_decode(const uint8_t *p, size_t len, struct auth_fail *m);
+
+#endif

@@ -1,0 +1,148 @@
+/* firmware/auth/account.c: the account a logon names, found in an account file
+ * written here line by line, by gss-ntlmssp 1.2's rule (first match, no case,
+ * an empty domain matches any), with an empty domain that matches two accounts
+ * refused; and NTLM names in UTF-16LE to UTF-8. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "firmware/auth/account.h"
+
+#define HASH "0:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:8846F7EAEE8FB117AD06BDD830B7586C:[U          ]:LCT-00000000:"
+
+static char path[64], name[ACCOUNT_NAME_MAX + 1], err[256];
+
+static void write_file(const char *text)
+{
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/test_auth_account.XXXXXX");
+	close(mkstemp(path));
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+static int find(const char *dom, const char *user)
+{
+	name[0] = err[0] = 0;
+	return account_find(path, dom, user, name, sizeof(name), err, sizeof(err));
+}
+
+static void found(const char *dom, const char *user, const char *want)
+{
+	if (find(dom, user) != 0)
+		fail_msg("%s\\%s: %s", dom, user, err);
+	assert_string_equal(name, want);
+}
+
+static void refused(const char *dom, const char *user, const char *why)
+{
+	assert_int_equal(find(dom, user), -1);
+	if (strstr(err, why) == NULL)
+		fail_msg("%s\\%s refused for '%s', not '%s'", dom, user, err, why);
+}
+
+static void test_named_as_stored(void **state)
+{
+	(void)state;
+	write_file("# Enrollee accounts\n"
+		   "#EXAMPLE\\mallory:" HASH "\n"
+		   "EXAMPLE\\alice:" HASH "\n"
+		   "Corp\\Bob:" HASH "\r\n"
+		   "HEIM:carol:a password\n"
+		   "not a line\n");
+	found("EXAMPLE", "alice", "EXAMPLE\\alice");
+	found("example", "ALICE", "EXAMPLE\\alice");
+	found("", "alice", "EXAMPLE\\alice");
+	found("CORP", "bob", "Corp\\Bob");
+	found("", "BOB", "Corp\\Bob");
+	found("heim", "Carol", "HEIM\\carol"); /* gss-ntlmssp's DOMAIN:USER:PASSWORD */
+	refused("OTHER", "alice", "no account 'OTHER\\alice'");
+	refused("", "mallory", "no account 'mallory'"); /* a comment is no account */
+	refused("EXAMPLE", "alic", "no account");
+	refused("EXAMPLE", "alice2", "no account");
+	unlink(path);
+}
+
+static void test_empty_domain_two_accounts(void **state)
+{
+	(void)state;
+	write_file("EXAMPLE\\alice:" HASH "\nOTHER\\ALICE:" HASH "\nnodomain:" HASH "\n");
+	refused("", "alice", "names 2 accounts");
+	/* a domain picks one; the first line of it */
+	found("OTHER", "alice", "OTHER\\ALICE");
+	found("EXAMPLE", "Alice", "EXAMPLE\\alice");
+	/* a line without a domain matches any domain, as in gss-ntlmssp */
+	found("ANY", "nodomain", "nodomain");
+	found("", "nodomain", "nodomain");
+	unlink(path);
+}
+
+static void test_unreadable_or_too_long(void **state)
+{
+	char small[8];
+
+	(void)state;
+	assert_int_equal(account_find("/nonexistent/accounts", "", "a", name, sizeof(name), err,
+				      sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot be read"));
+	assert_int_equal(account_find(NULL, "", "a", name, sizeof(name), err, sizeof(err)), -1);
+	write_file("EXAMPLE\\alice:" HASH "\n");
+	assert_int_equal(account_find(path, "", "alice", small, sizeof(small), err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "longer than 7"));
+	unlink(path);
+}
+
+static void test_utf16_names(void **state)
+{
+	static const uint8_t ascii[] = {'a', 0, 'B', 0};
+	static const uint8_t e_acute[] = {0xe9, 0x00};                 /* U+00E9 */
+	static const uint8_t euro[] = {0xac, 0x20};                    /* U+20AC */
+	static const uint8_t pair[] = {0x3d, 0xd8, 0x00, 0xde};        /* U+1F600 */
+	static const uint8_t lone_hi[] = {0x3d, 0xd8, 'a', 0};
+	static const uint8_t lone_lo[] = {0x00, 0xde};
+	static const uint8_t nul[] = {'a', 0, 0, 0};
+	char out[16];
+
+	(void)state;
+	assert_int_equal(account_name_utf8(ascii, sizeof(ascii), 1, out, sizeof(out)), 0);
+	assert_string_equal(out, "aB");
+	assert_int_equal(account_name_utf8(e_acute, 2, 1, out, sizeof(out)), 0);
+	assert_string_equal(out, "\xc3\xa9");
+	assert_int_equal(account_name_utf8(euro, 2, 1, out, sizeof(out)), 0);
+	assert_string_equal(out, "\xe2\x82\xac");
+	assert_int_equal(account_name_utf8(pair, 4, 1, out, sizeof(out)), 0);
+	assert_string_equal(out, "\xf0\x9f\x98\x80");
+	assert_int_equal(account_name_utf8(lone_hi, 4, 1, out, sizeof(out)), -1);
+	assert_int_equal(account_name_utf8(lone_lo, 2, 1, out, sizeof(out)), -1);
+	assert_int_equal(account_name_utf8(pair, 3, 1, out, sizeof(out)), -1);
+	assert_int_equal(account_name_utf8(nul, 4, 1, out, sizeof(out)), -1);
+	assert_int_equal(account_name_utf8(pair, 4, 1, out, 4), -1); /* 4 octets + NUL */
+	assert_int_equal(account_name_utf8((const uint8_t *)"oem", 3, 0, out, sizeof(out)), 0);
+	assert_string_equal(out, "oem");
+	assert_int_equal(account_name_utf8((const uint8_t *)"a\0b", 3, 0, out, sizeof(out)), -1);
+	assert_int_equal(account_name_utf8((const uint8_t *)"abcd", 4, 0, out, 4), -1);
+	assert_int_equal(account_name_utf8(NULL, 0, 1, out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_named_as_stored),
+		cmocka_unit_test(test_empty_domain_two_accounts),
+		cmocka_unit_test(test_unreadable_or_too_long),
+		cmocka_unit_test(test_utf16_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
