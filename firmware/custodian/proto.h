@@ -45,7 +45,10 @@
  *                    (may be empty), str detail: a refused logon or protected
  *                    call, journaled as a logon-refused event under the actor
  *                    "unauthenticated" (authlog.c); the worker cannot write any
- *                    other kind of event   -> CUST_RESULT (zeros) | CUST_ERROR
+ *                    other kind of event; under the journal budget (authlog.h)
+ *                                 -> CUST_RESULT (zeros, message "recorded", or
+ *                                    "counted": journaled with its burst's count)
+ *                                    | CUST_ERROR
  *
  * SUBMIT and RETRIEVE need the ledger: every request is recorded (with its raw
  * bytes, attributes and requester) before the policy decides, the intent before
