@@ -566,8 +566,9 @@ def row_column(row, name):
 class Ledger:
     """One `ca-ledger serve` process and its channel."""
 
-    def __init__(self, data, nosync=False, threads=None, binary=None):
+    def __init__(self, data, nosync=False, threads=None, binary=None, extra=()):
         self.data = Path(data)
+        self.extra = [str(a) for a in extra]  # more serve options (--reserve-mb N ...)
         self.nosync = nosync
         self.threads = threads
         self.binary = Path(binary) if binary else LEDGER_BIN
@@ -586,6 +587,7 @@ class Ledger:
             args.append("--nosync")
         if self.threads is not None:
             args += ["--threads", str(self.threads)]
+        args += self.extra
         self._stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(args, pass_fds=[theirs.fileno()],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
