@@ -63,6 +63,7 @@ struct bursts {
 	unsigned quiet, max, first; /* seconds, seconds, events */
 	double rate, tokens, cap;   /* the global bucket: events journaled one by one */
 	struct timespec refill;
+	struct timespec retry;      /* a summary failed: the next flush not before */
 	struct burst slot[BURST_SLOTS];
 };
 
@@ -284,19 +285,26 @@ static void put_back(struct bursts *b, const struct summary *s, uint32_t by, con
 	pthread_mutex_unlock(&b->mu);
 }
 
-static void journal_summary(struct bursts *b, const struct summary *s, uint32_t by,
-			    const char *key, int keep)
+/* 0, or -1 when the ledger could not take it (kept for later when keep). */
+static int journal_summary(struct bursts *b, const struct summary *s, uint32_t by,
+			   const char *key, int keep)
 {
 	char err[512];
 	int rc = s->kind == BURST_REFUSAL ? journal_refusals(b->rec, s, err, sizeof(err))
 					  : journal_logons(b->rec, s, err, sizeof(err));
 
 	if (rc == 0)
-		return;
+		return 0;
 	log_warnx("journal budget: a count of %u not journaled yet: %s", s->count, err);
 	if (keep)
 		put_back(b, s, by, key);
+	return -1;
 }
+
+/* After a summary the ledger refused (low on space, say), the others of that
+ * round go back untried and the next round waits: one warning a round, a round
+ * every RETRY_S seconds, rather than one a slot every second. */
+#define RETRY_S 30
 
 /* Every burst quiet for b->quiet seconds ends (its count journaled); one older
  * than b->max has its count journaled and goes on; all == 1: every count, now
@@ -317,6 +325,11 @@ static void flush(struct bursts *b, int all)
 	}
 	now_mono(&now);
 	pthread_mutex_lock(&b->mu);
+	if (!all && since_s(&b->retry, &now) < 0) {
+		pthread_mutex_unlock(&b->mu);
+		n = 0;
+		goto out;
+	}
 	for (size_t i = 0; i < BURST_SLOTS; i++) {
 		struct burst *e = &b->slot[i];
 		int ended = since_s(&e->last, &now) >= b->quiet;
@@ -335,8 +348,19 @@ static void flush(struct bursts *b, int all)
 			e->used = 0;
 	}
 	pthread_mutex_unlock(&b->mu);
-	for (size_t i = 0; i < n; i++)
-		journal_summary(b, &s[i], by[i], key[i], !all);
+	for (size_t i = 0; i < n; i++) {
+		if (journal_summary(b, &s[i], by[i], key[i], !all) == 0)
+			continue;
+		if (all)
+			continue; /* shutdown: each tried once, each loss logged */
+		while (++i < n)
+			put_back(b, &s[i], by[i], key[i]);
+		pthread_mutex_lock(&b->mu);
+		b->retry = now;
+		b->retry.tv_sec += RETRY_S;
+		pthread_mutex_unlock(&b->mu);
+	}
+out:
 	free(s);
 	free(by);
 	free(key);

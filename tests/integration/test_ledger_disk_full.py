@@ -290,7 +290,7 @@ def test_appliance_below_the_reserve_refuses_enrollment_but_publishes_crls(
     verifies afterwards."""
     import icpr_client as ic
     from conftest import BIN, crl_verified, run
-    from test_admin import caadm, submit
+    from test_admin import CA_NAME, caadm, submit
     ca = ca_on_small_ledger_disk
     led_dir = ca["data"] / "ledger"
     a = ic.Appliance(ca["data"], ca["token"].pin_file)
@@ -317,7 +317,20 @@ def test_appliance_below_the_reserve_refuses_enrollment_but_publishes_crls(
         lines = show.splitlines()
         assert any("crl-published admin number=1" in ln for ln in lines), show
         assert any("operator-action admin action=login" in ln for ln in lines), show
+
+        # Refusals are still answered at once with their own HRESULT; the ledger
+        # cannot take them now, so the custodian keeps their count, and journals
+        # it once there is room again (here at its shutdown).
+        big = b"A" * 70000
+        for _ in range(5):
+            dce = ic.connect(ic.lookup(a.epm_port))
+            rv, rid, disp, _, cert, msg = ic.cert_server_request(dce, CA_NAME, big)
+            dce.disconnect()
+            assert (rv, rid, disp, cert) == (0, 0, 0x80070057, b""), (hex(rv), rid, msg)
+        filler.unlink()
     finally:
         a.stop()
-    filler.unlink()
+    show = run(BIN / "ca-ledger", "show", "--data", ca["data"]).stdout
+    refused = [ln for ln in show.splitlines() if "refused bytes=70000" in ln]
+    assert sum(int(ln.split("count=")[1].split()[0]) for ln in refused) == 5, show
     run(BIN / "caadm", "verify", "--data", ca["data"])
