@@ -336,13 +336,14 @@ def decode_body(etype, body):
     out = {}
     for name, kind in BODY_LAYOUTS[etype]:
         out[name] = r.raw(HASH_LEN) if kind == "hash" else getattr(r, kind)()
-    tail = BODY_TAILS.get(etype, [])
-    for name, kind in tail:
-        out[name] = getattr(r, kind)() if r.left() > 0 or name != "count" else 0
-        if name == "count" and out[name] == 0:
-            if r.left() > 0:
-                raise ProtocolError("a tail with a count of 0")
-            break
+    tail = BODY_TAILS.get(etype)
+    if tail and r.left() > 0:
+        for name, kind in tail:
+            out[name] = getattr(r, kind)()
+        if out["count"] == 0:
+            raise ProtocolError("a tail with a count of 0")
+    elif tail:
+        out["count"] = 0  # a record from before the tail: one event
     r.done()
     return out
 
