@@ -119,6 +119,33 @@ def test_global_rate_bounds_what_unique_keys_journal(appliance, root_ca):
     verify(root_ca["data"])
 
 
+def test_table_is_bounded_and_an_evicted_burst_is_journaled(appliance, root_ca):
+    """260 addresses, two failed logons each (one journaled, one counted: first
+    = 1), against 256 slots: each new address past the 256th evicts the least
+    recently seen burst, whose count is journaled then and there (before any
+    shutdown); in the end every address's events add up to 2."""
+    configure(root_ca, journal_burst_first=1, journal_refusal_rate=10000)
+    a = appliance()
+    n = 260
+    for i in range(n):
+        peer = f"10.0.{i // 256}.{i % 256}"
+        assert auth_event(a, peer, "") == "recorded"
+        assert auth_event(a, peer, "") == "counted"
+    show = run(BIN / "ca-ledger", "show", "--data", root_ca["data"]).stdout
+    # The first four addresses gave way to the last four: each has its first
+    # event and its evicted count in the journal already; the fifth only its first.
+    for i in range(4):
+        assert sum(f"peer=10.0.0.{i} " in ln for ln in show.splitlines()) == 2, i
+    assert sum("peer=10.0.0.4 " in ln for ln in show.splitlines()) == 1
+    a.stop()
+    recs = logons(records(root_ca["data"]))
+    per = {}
+    for r in recs:
+        per[r.fields["peer"]] = per.get(r.fields["peer"], 0) + lc.event_count(r)
+    assert len(per) == n and set(per.values()) == {2}, per
+    verify(root_ca["data"])
+
+
 def test_burst_ends_after_its_quiet_time(appliance, root_ca):
     """The count is journaled when the burst goes quiet, without a shutdown; the
     next event then opens a new burst (journaled at once)."""
