@@ -352,4 +352,7 @@ def test_sustained_anonymous_refusal_grows_the_ledger_by_little(cad, ca):
     assert len(ref) <= FIRST + 2, [lc.event_count(r) for r in ref]
     for r in ref:  # size and hash, never the payload
         assert r.fields["raw"] == struct.pack("<I", SIZE) + hashlib.sha256(blob).digest()
+    for f in (ca["data"] / "ledger").rglob("*"):  # nowhere in the ledger's files
+        if f.is_file():
+            assert blob[1000:1064] not in f.read_bytes(), f
     run(BIN / "caadm", "verify", "--data", ca["data"])
