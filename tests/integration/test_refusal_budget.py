@@ -166,6 +166,34 @@ def test_burst_ends_after_its_quiet_time(appliance, root_ca):
     assert [lc.event_count(r) for r in recs] == [1, 1, 1, 7, 1]
 
 
+def test_a_long_burst_is_journaled_at_its_maximum_interval(appliance, root_ca):
+    """A burst that never goes quiet (an event every 0.2 s, quiet time 10 s) has
+    its count journaled every journal_burst_max seconds (2 here) while it goes
+    on, not only at its end."""
+    configure(root_ca, journal_burst_max=2)
+    a = appliance()
+    t0, sent, seen = time.monotonic(), 0, ""
+    while time.monotonic() - t0 < 6:
+        auth_event(a, "192.0.2.11", "EXAMPLE\\carol")
+        sent += 1
+        time.sleep(0.2)
+    seen = run(BIN / "ca-ledger", "show", "--data", root_ca["data"]).stdout
+    during = [ln for ln in seen.splitlines() if "peer=192.0.2.11 " in ln]
+    assert len(during) >= FIRST + 2, seen  # at least two counts while it lasted
+    a.stop()
+    assert total(logons(records(root_ca["data"]), peer="192.0.2.11")) == sent
+
+
+@pytest.mark.parametrize("key,value", [("journal_burst_quiet", "0"),
+                                       ("journal_burst_first", "many"),
+                                       ("journal_refusal_rate", "-1")])
+def test_a_bad_budget_setting_stops_the_custodian_at_start(appliance, root_ca, key, value):
+    configure(root_ca, **{key: value})
+    a = appliance()
+    assert a.custodian.wait(timeout=30) == 78  # refuse_to_start
+    assert f"ca.conf: {key} must be".encode() in a.custodian.stderr.read()
+
+
 # ---- refused requests (CUST_REFUSED) -----------------------------------------------
 
 def test_refusal_burst_keeps_size_hash_address_and_reason(appliance, root_ca):
