@@ -325,12 +325,7 @@ static void flush(struct bursts *b, int all)
 	}
 	now_mono(&now);
 	pthread_mutex_lock(&b->mu);
-	if (!all && since_s(&b->retry, &now) < 0) {
-		pthread_mutex_unlock(&b->mu);
-		n = 0;
-		goto out;
-	}
-	for (size_t i = 0; i < BURST_SLOTS; i++) {
+	for (size_t i = 0; i < BURST_SLOTS && (all || since_s(&b->retry, &now) >= 0); i++) {
 		struct burst *e = &b->slot[i];
 		int ended = since_s(&e->last, &now) >= b->quiet;
 
@@ -360,7 +355,6 @@ static void flush(struct bursts *b, int all)
 		b->retry.tv_sec += RETRY_S;
 		pthread_mutex_unlock(&b->mu);
 	}
-out:
 	free(s);
 	free(by);
 	free(key);
