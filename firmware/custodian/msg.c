@@ -68,6 +68,7 @@ void cust_refused_encode(struct ipc_wbuf *w, const struct cust_refused *m)
 	ipc_put_str(w, m->message);
 	ipc_put_u32(w, m->size);
 	ipc_put_bytes(w, m->sha256, CUST_SHA256_LEN);
+	ipc_put_str(w, m->peer);
 }
 
 int cust_refused_decode(const uint8_t *p, size_t len, struct cust_refused *m)
@@ -81,9 +82,12 @@ int cust_refused_decode(const uint8_t *p, size_t len, struct cust_refused *m)
 	ipc_get_str(&r, m->message, sizeof(m->message));
 	m->size = ipc_get_u32(&r);
 	ipc_get_bytes(&r, &m->sha256, &sha_len, CUST_SHA256_LEN);
-	/* A refusal is a failure: an HRESULT with its severity bit. */
+	ipc_get_str(&r, m->peer, sizeof(m->peer));
+	/* A refusal is a failure: an HRESULT with its severity bit; it came from
+	 * somewhere. */
 	return end(&r, m, sizeof(*m),
-		   sha_len == CUST_SHA256_LEN && (m->hresult & 0x80000000u) != 0);
+		   sha_len == CUST_SHA256_LEN && (m->hresult & 0x80000000u) != 0 &&
+			   m->peer[0] != 0);
 }
 
 /* ---- CUST_RETRIEVE ---- */

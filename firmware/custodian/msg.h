@@ -36,6 +36,7 @@ struct cust_refused {
 	char message[CUST_MESSAGE_MAX + 1];
 	uint32_t size;
 	const uint8_t *sha256; /* CUST_SHA256_LEN bytes */
+	char peer[CUST_AUTH_NAME_MAX + 1]; /* the address it came from (1..) */
 };
 
 struct cust_retrieve {

@@ -20,11 +20,16 @@
  *                    builds a certificate only from what it derived. A format
  *                    that is not the one it detects fails the request.
  *   CUST_REFUSED     u32 hresult (a failure code), who, str message,
- *                    u32 size, bytes sha256 (32): a request the worker refused
+ *                    u32 size, bytes sha256 (32), str peer (the address it came
+ *                    from, 1..CUST_AUTH_NAME_MAX): a request the worker refused
  *                    where its bytes entered (beyond CUST_REQUEST_LIMITS, of no
  *                    known format, or a call without the access it needs). It is
  *                    recorded as a failed request with its size and hash only
- *                    (ledger FMT_DIGEST), never its payload
+ *                    (ledger FMT_DIGEST) and its address, never its payload. The
+ *                    answer comes at once; the journaling is aggregated per
+ *                    address and account (authlog.c): a burst's later refusals
+ *                    are answered with request id 0 and journaled as one record
+ *                    with their count
  *                                                 -> CUST_RESULT | CUST_ERROR
  *   CUST_RETRIEVE    u32 request_id, who          -> CUST_RESULT | CUST_ERROR
  *                    (E_ACCESSDENIED unless who made the request)
@@ -40,7 +45,10 @@
  *                    (may be empty), str detail: a refused logon or protected
  *                    call, journaled as a logon-refused event under the actor
  *                    "unauthenticated" (authlog.c); the worker cannot write any
- *                    other kind of event   -> CUST_RESULT (zeros) | CUST_ERROR
+ *                    other kind of event; under the journal budget (authlog.h)
+ *                                 -> CUST_RESULT (zeros, message "recorded", or
+ *                                    "counted": journaled with its burst's count)
+ *                                    | CUST_ERROR
  *
  * SUBMIT and RETRIEVE need the ledger: every request is recorded (with its raw
  * bytes, attributes and requester) before the policy decides, the intent before
@@ -125,8 +133,10 @@ enum cust_profile {
 #define CUST_WHO_MAX (4 + IDTOKEN_MAX + 4 + CUST_REQUESTER_MAX)
 #define CUST_SUBMIT_MIN (4 + CUST_WHO_MIN + 4 + 4)
 #define CUST_SUBMIT_MAX (4 + CUST_WHO_MAX + 4 + CUST_ATTRIBUTES_MAX + 4 + CUST_REQUEST_MAX)
-#define CUST_REFUSED_MIN (4 + CUST_WHO_MIN + 4 + 4 + 4 + CUST_SHA256_LEN)
-#define CUST_REFUSED_MAX (4 + CUST_WHO_MAX + 4 + CUST_MESSAGE_MAX + 4 + 4 + CUST_SHA256_LEN)
+#define CUST_REFUSED_MIN (4 + CUST_WHO_MIN + 4 + 4 + 4 + CUST_SHA256_LEN + 4 + 1)
+#define CUST_REFUSED_MAX                                                                 \
+	(4 + CUST_WHO_MAX + 4 + CUST_MESSAGE_MAX + 4 + 4 + CUST_SHA256_LEN + 4 +        \
+	 CUST_AUTH_NAME_MAX)
 #define CUST_RETRIEVE_MIN (4 + CUST_WHO_MIN)
 #define CUST_RETRIEVE_MAX (4 + CUST_WHO_MAX)
 

@@ -284,6 +284,9 @@ int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger
 			fatalx("cannot start the verifier threads");
 		srv.submit.ca = ca;
 		srv.submit.rec = &rec;
+		/* The journal budget for refusals and failed logons (authlog.h). */
+		if (bursts_start(&srv.submit.bursts, &ca->conf, &rec, err, sizeof(err)) != 0)
+			refuse_to_start("%s", err);
 		if (props_load(&props, ca, &rec, err, sizeof(err)) != 0)
 			refuse_to_start("%s", err);
 		srv.submit.props = &props;
@@ -314,6 +317,8 @@ int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger
 		admin_stop(admin);
 		free(admin);
 	}
+	/* The counts still held are journaled while the ledger is there. */
+	bursts_stop(srv.submit.bursts);
 	if (ledger_fd >= 0)
 		record_stop(&rec);
 	x509_buf_free(&srv.chain);

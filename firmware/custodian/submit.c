@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "firmware/custodian/authlog.h"
 #include "firmware/custodian/issue.h"
 #include "firmware/custodian/proto.h"
 #include "platform/log.h"
@@ -458,14 +459,22 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 	free(q);
 }
 
+/* A refusal the journal budget counted (authlog.h) is answered at once, with
+ * request id 0: it has no record of its own, its burst's summary counts it. */
+static void reply_counted(struct service *s, uint32_t id, const struct cust_refused *q)
+{
+	reply_result(s, id, 0, DISP_FAILED, q->hresult, q->message, NULL, 0);
+}
+
 void handle_refused(struct service *s, struct submit_ctx *c, const struct ipc_msg *m)
 {
-	char requester[CUST_REQUESTER_MAX + 1];
+	char requester[CUST_REQUESTER_MAX + 1], err[512];
 	uint8_t digest[LEDGER_DIGEST_LEN];
 	struct cust_refused q;
-	struct ledger_event ev;
+	struct ledger_event ev, disp;
+	struct burst_event be;
 	uint32_t size;
-	int anonymous;
+	int anonymous, refused;
 
 	if (cust_refused_decode(m->data, m->hdr.len, &q) != 0) {
 		service_violation(s, "malformed REFUSED");
@@ -474,19 +483,49 @@ void handle_refused(struct service *s, struct submit_ctx *c, const struct ipc_ms
 	if (requester_of(s, c, q.who.token, q.who.token_len, q.who.requester, requester,
 			 sizeof(requester), &anonymous) != 0)
 		return;
+	/* An anonymous requester is named by its address: the two must agree. */
+	if (anonymous && strcmp(requester + 10, q.peer) != 0) {
+		service_violation(s, "an anonymous requester named by another address");
+		return;
+	}
 	size = q.size;
 	digest[0] = (uint8_t)size;
 	digest[1] = (uint8_t)(size >> 8);
 	digest[2] = (uint8_t)(size >> 16);
 	digest[3] = (uint8_t)(size >> 24);
 	memcpy(digest + 4, q.sha256, CUST_SHA256_LEN);
+	be = (struct burst_event){BURST_REFUSAL, q.hresult, q.peer, requester, !anonymous,
+				  q.message, digest};
+	if (!bursts_note(c->bursts, &be)) {
+		reply_counted(s, m->hdr.id, &q);
+		return;
+	}
+	/* Size, hash, address and reason; never the payload (the worker never sent
+	 * it). Count 1: this record stands for this refusal alone. */
 	record_event_init(&ev, EV_REQUEST_RECEIVED, ACTOR_REQUESTER, requester);
 	ev.u.request.format = FMT_DIGEST;
 	ev.u.request.requester = requester;
 	ev.u.request.raw.p = digest;
 	ev.u.request.raw.len = sizeof(digest);
 	ev.u.request.attributes = "";
-	decide(s, c, m->hdr.id, &ev, 0, DISP_FAILED, q.hresult, q.message);
+	ev.u.request.count = 1;
+	ev.u.request.since = (int64_t)time(NULL);
+	ev.u.request.peer = q.peer;
+	disposition_event(&disp, 0, DISP_FAILED, q.hresult, q.message);
+	if (append_after(c, &ev, &disp, &refused, err, sizeof(err)) != 0) {
+		/* The refusal is answered whatever the ledger can do now (low on
+		 * space, say): its count waits in the budget for a later summary. */
+		log_warnx("refused request not recorded now, counted: %s", err);
+		if (c->bursts == NULL) {
+			reply_unrecorded(s, m->hdr.id, err);
+			return;
+		}
+		bursts_count(c->bursts, &be);
+		reply_counted(s, m->hdr.id, &q);
+		return;
+	}
+	reply_result(s, m->hdr.id, ev.u.request.request_id, DISP_FAILED, q.hresult, q.message,
+		     NULL, 0);
 }
 
 void handle_retrieve(struct service *s, struct submit_ctx *c, const struct ipc_msg *m)

@@ -15,12 +15,16 @@
 int ext_reserved(const char *oid);
 
 struct props;
+struct bursts;
 
 struct submit_ctx {
 	struct ca *ca;
 	struct record *rec;
 	struct policy policy;
 	struct props *props; /* the CA's properties (CDP/AIA); NULL: ca.conf's */
+	/* The journal budget for refusals and failed logons (authlog.h); NULL:
+	 * each journaled by itself. */
+	struct bursts *bursts;
 	/* The identity-token key of the worker being served (firmware/identity):
 	 * cad makes one for each worker start and sends it with the worker's
 	 * channel; wiped when that channel ends. */

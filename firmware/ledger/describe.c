@@ -19,6 +19,23 @@ static void digest_line(const struct ledger_event *ev, char *out, size_t outlen)
 		 ev->u.request.request_id, ev->u.request.requester, size, hex);
 }
 
+/* The optional tail (event.h, LEDGER_TAIL): how many events the record stands
+ * for, since when, and (a refusal) from where. Nothing for a record without one. */
+static void tail_line(uint32_t count, int64_t since, const char *peer, char *out, size_t outlen)
+{
+	char when[32];
+	time_t t = (time_t)since;
+	struct tm tm;
+	size_t n = strlen(out);
+
+	if (count == 0 || n >= outlen)
+		return;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(out + n, outlen - n, "%s%s count=%u since=%s", peer != NULL ? " peer=" : "",
+		 peer != NULL ? peer : "", count, when);
+}
+
 void ledger_event_line(const struct ledger_event *ev, char *out, size_t outlen)
 {
 	char when[32], serial[2 * LEDGER_SERIAL_MAX + 1];
@@ -42,6 +59,8 @@ void ledger_event_line(const struct ledger_event *ev, char *out, size_t outlen)
 			snprintf(out, outlen, " request=%u requester=%s bytes=%zu",
 				 ev->u.request.request_id, ev->u.request.requester,
 				 ev->u.request.raw.len);
+		tail_line(ev->u.request.count, ev->u.request.since, ev->u.request.peer, out,
+			  outlen);
 		break;
 	case EV_DISPOSITION:
 		snprintf(out, outlen, " request=%u %s hresult=0x%08x", ev->u.disposition.request_id,
@@ -86,6 +105,7 @@ void ledger_event_line(const struct ledger_event *ev, char *out, size_t outlen)
 		snprintf(out, outlen, " action=%s peer=%s claimed=\"%s\" detail=\"%s\"",
 			 ledger_logon_action_name(ev->u.logon.action), ev->u.logon.peer,
 			 ev->u.logon.claimed, ev->u.logon.detail);
+		tail_line(ev->u.logon.count, ev->u.logon.since, NULL, out, outlen);
 		break;
 	default:
 		break;

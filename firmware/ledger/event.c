@@ -221,15 +221,31 @@ static const struct field logon_fields[] = {
 	LEN("detail", F_STR, logon.detail, 0, LEDGER_TEXT_MAX),
 };
 
+/* The optional tails (event.h, LEDGER_TAIL): the first field is the count that
+ * says whether the tail is there. */
+static const struct field request_tail[] = {
+	FLD("count", F_U32, request.count),
+	FLD("since", F_I64, request.since),
+	LEN("peer", F_STR, request.peer, 0, LEDGER_NAME_MAX),
+};
+
+static const struct field logon_tail[] = {
+	FLD("count", F_U32, logon.count),
+	FLD("since", F_I64, logon.since),
+};
+
 struct layout {
 	const struct field *f;
 	size_t n;
+	const struct field *tail; /* NULL, or n_tail fields led by a u32 count */
+	size_t n_tail;
 };
 
-#define LAYOUT(t, a) [t] = {a, NITEMS(a)}
+#define LAYOUT(t, a) [t] = {a, NITEMS(a), NULL, 0}
+#define LAYOUT_TAIL(t, a, b) [t] = {a, NITEMS(a), b, NITEMS(b)}
 static const struct layout layouts[EV_TYPE_MAX + 1] = {
 	LAYOUT(EV_GENESIS, genesis_fields),
-	LAYOUT(EV_REQUEST_RECEIVED, request_fields),
+	LAYOUT_TAIL(EV_REQUEST_RECEIVED, request_fields, request_tail),
 	LAYOUT(EV_DISPOSITION, disposition_fields),
 	LAYOUT(EV_EXTENSION_SET, extension_fields),
 	LAYOUT(EV_CERT_INTENT, intent_fields),
@@ -240,7 +256,7 @@ static const struct layout layouts[EV_TYPE_MAX + 1] = {
 	LAYOUT(EV_KEY_ARCHIVED, archive_fields),
 	LAYOUT(EV_PROPERTY_CHANGED, property_fields),
 	LAYOUT(EV_OPERATOR_ACTION, operator_fields),
-	LAYOUT(EV_LOGON_REFUSED, logon_fields),
+	LAYOUT_TAIL(EV_LOGON_REFUSED, logon_fields, logon_tail),
 };
 
 static const struct layout *layout_of(uint32_t type)
@@ -447,6 +463,11 @@ static int check_body_rules(uint32_t type, const struct ledger_event *ev, char *
 			    LEDGER_DIGEST_LEN, ev->u.request.raw.len);
 	if (type == EV_CRL_PUBLISHED && !crl->is_delta && crl->base_number != 0)
 		return fail(err, errlen, "crl-published: base_number must be 0 for a base CRL");
+	/* A count stands for refusals: only a refused request's record has one. */
+	if (type == EV_REQUEST_RECEIVED && ev->u.request.count != 0 &&
+	    ev->u.request.format != FMT_DIGEST)
+		return fail(err, errlen, "request-received: a count on a request that was not "
+			    "refused where it entered");
 	if (type == EV_LOGON_REFUSED && ledger_logon_action_name(ev->u.logon.action) == NULL)
 		return fail(err, errlen, "logon-refused: action %u is not one of 1..%u",
 			    ev->u.logon.action, LOGON_ACTION_MAX);
@@ -474,13 +495,62 @@ static int check_header(const struct ledger_event *ev, char *err, size_t errlen)
 	return check_chain_position(ev, err, errlen);
 }
 
+/* Whether ev carries its type's optional tail (event.h, LEDGER_TAIL): its count
+ * is not 0. */
+static int has_tail(const struct layout *l, const struct ledger_event *ev)
+{
+	return l->tail != NULL && *CAT(ev, &l->tail[0], uint32_t) != 0;
+}
+
+static int field_is_zero(const struct ledger_event *ev, const struct field *f)
+{
+	const char *s;
+
+	switch (f->kind) {
+	case F_STR:
+	case F_OID:
+		s = str_at(ev, f);
+		return s == NULL || s[0] == 0;
+	case F_U64:
+	case F_I64:
+		return *CAT(ev, f, uint64_t) == 0;
+	default:
+		return *CAT(ev, f, uint32_t) == 0;
+	}
+}
+
+/* A tail's fields are checked when it is there; when it is not, they must all
+ * be zero, since they are not encoded and decode(encode(ev)) must give ev back. */
+static int check_tail(const char *ctx, const struct layout *l, const struct ledger_event *ev,
+		      char *err, size_t errlen)
+{
+	if (l->tail == NULL)
+		return 0;
+	if (has_tail(l, ev))
+		return check_fields(ctx, l->tail, l->n_tail, ev, err, errlen);
+	for (size_t i = 1; i < l->n_tail; i++)
+		if (!field_is_zero(ev, &l->tail[i]))
+			return fail(err, errlen, "%s: %s without a count", ctx, l->tail[i].name);
+	return 0;
+}
+
+uint32_t ledger_event_count(const struct ledger_event *ev)
+{
+	uint32_t n = ev->type == EV_REQUEST_RECEIVED ? ev->u.request.count
+		     : ev->type == EV_LOGON_REFUSED  ? ev->u.logon.count
+						     : 0;
+
+	return n != 0 ? n : 1;
+}
+
 static int check_body(uint32_t type, const struct ledger_event *ev, char *err, size_t errlen)
 {
 	const struct layout *l = layout_of(type);
 
 	if (l == NULL)
 		return fail(err, errlen, "event type %u is not known", type);
-	if (check_fields(ledger_type_name(type), l->f, l->n, ev, err, errlen) != 0)
+	if (check_fields(ledger_type_name(type), l->f, l->n, ev, err, errlen) != 0 ||
+	    check_tail(ledger_type_name(type), l, ev, err, errlen) != 0)
 		return -1;
 	return check_body_rules(type, ev, err, errlen);
 }
@@ -552,6 +622,8 @@ int ledger_body_encode(const struct ledger_event *ev, struct ipc_wbuf *w, char *
 		return -1;
 	l = layout_of(ev->type);
 	put_fields(w, l->f, l->n, ev);
+	if (has_tail(l, ev))
+		put_fields(w, l->tail, l->n_tail, ev);
 	return put_done(w, err, errlen);
 }
 
@@ -566,6 +638,8 @@ int ledger_record_encode(const struct ledger_event *ev, struct ipc_wbuf *w, char
 	ipc_put_u32(w, LEDGER_MAGIC);
 	put_fields(w, header_fields, NITEMS(header_fields), ev);
 	put_fields(w, l->f, l->n, ev);
+	if (has_tail(l, ev))
+		put_fields(w, l->tail, l->n_tail, ev);
 	return put_done(w, err, errlen);
 }
 
@@ -670,6 +744,16 @@ static int get_body(struct dec *d, uint32_t type, struct ledger_event *ev)
 		return fail(d->err, d->errlen, "event type %u is not known", type);
 	if (get_fields(d, ledger_type_name(type), l->f, l->n, ev) != 0)
 		return -1;
+	/* The body is the last thing in a record (and in an append's event): bytes
+	 * after it are the optional tail, whose count may not be 0 (that would be a
+	 * second spelling of a record without one). */
+	if (l->tail != NULL && d->r->left > 0) {
+		if (get_fields(d, ledger_type_name(type), l->tail, l->n_tail, ev) != 0)
+			return -1;
+		if (!has_tail(l, ev))
+			return fail(d->err, d->errlen, "%s: a tail with a count of 0",
+				    ledger_type_name(type));
+	}
 	return check_body_rules(type, ev, d->err, d->errlen);
 }
 

@@ -99,13 +99,24 @@ struct ev_genesis {
 
 /* request received: u32 request_id (0 when appending: the ledger assigns it) |
  * u32 format | str requester (1..NAME_MAX) | bytes raw (1..BLOB_MAX) |
- * str attributes (0..TEXT_MAX) */
+ * str attributes (0..TEXT_MAX) [| u32 count (1..) | i64 since | str peer
+ * (0..NAME_MAX)]
+ *
+ * The bracketed tail is optional (LEDGER_TAIL below), and only a refused
+ * request's record (FMT_DIGEST) has it: peer is the address it came from, count
+ * how many refusals this record stands for (the custodian journals the first of
+ * a burst at once and the rest as one record with their count, firmware/
+ * custodian/authlog.c), since the custodian's time of the first one counted;
+ * raw and the disposition then describe the last one. */
 struct ev_request {
 	uint32_t request_id;
 	uint32_t format;
 	const char *requester;
 	struct ledger_bytes raw;
 	const char *attributes;
+	uint32_t count; /* 0: no tail (a record from before the tail, or not a refusal) */
+	int64_t since;
+	const char *peer;
 };
 
 /* disposition: u32 request_id | u32 disposition | u32 hresult | str message
@@ -198,13 +209,27 @@ enum logon_action {
 #define LOGON_ACTOR "unauthenticated"
 
 /* logon refused: u32 action (enum logon_action) | str peer (1..NAME_MAX, the
- * client's address) | str claimed (0..NAME_MAX) | str detail (0..TEXT_MAX). */
+ * client's address) | str claimed (0..NAME_MAX) | str detail (0..TEXT_MAX)
+ * [| u32 count (1..) | i64 since]: the optional tail (LEDGER_TAIL) says how many
+ * refusals of this kind the record stands for, from since on (the custodian's
+ * aggregation: a burst's first at once, the rest as one record). A summary
+ * whose burst mixed several addresses or accounts names "*" for that field. */
 struct ev_logon {
 	uint32_t action;
 	const char *peer;
 	const char *claimed;
 	const char *detail;
+	uint32_t count; /* 0: no tail (a record from before the tail: one refusal) */
+	int64_t since;
 };
+
+/* LEDGER_TAIL. Fields added to a body after its type was first defined are an
+ * optional tail: present in a record exactly when its first field, a count, is
+ * not 0. A record written before the tail existed ends before it and decodes
+ * with count 0 (one event); one that has it decodes with count >= 1. Each
+ * re-encodes to its own bytes, so old and new records replay alike. A summary
+ * marker for fields a burst did not share: */
+#define LEDGER_MANY "*"
 
 /* Human names of enum logon_action ("ntlm-refused", ...) and back; NULL / 0. */
 const char *ledger_logon_action_name(uint32_t action);
@@ -232,6 +257,9 @@ struct ledger_event {
 		struct ev_logon logon;
 	} u;
 };
+
+/* The events a record stands for: its count, or 1 for a record without one. */
+uint32_t ledger_event_count(const struct ledger_event *ev);
 
 /* Human names ("request-received", ...) and back; NULL / 0 when unknown. */
 const char *ledger_type_name(uint32_t type);

@@ -70,6 +70,7 @@ struct ledger {
 	struct ledger_ix ix;
 	struct ledger_headrec head; /* guarded by mu; changed only by the leader */
 	int broken;                 /* the environment panicked: reopen before writing */
+	struct ledger_space *space; /* free space watched (space.c), or NULL */
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -77,6 +78,17 @@ struct ledger {
 	int leader; /* a batch is being committed */
 	unsigned long commits;
 };
+
+/* Free space (space.c): LEDGER_OK, or LEDGER_EIO with err when the filesystem is
+ * below the reserve and the group holds ordinary work (anything but a CRL and an
+ * operator's events). Below the low-space threshold it logs and, once per
+ * crossing, journals a warning first. */
+int ledger_space_admit(struct ledger *l, struct ledger_event **evs, size_t n, char *err,
+		       size_t errlen);
+void ledger_space_free(struct ledger *l);
+/* ledger_append_group without the free-space check (the ledger's own warning). */
+int ledger_append_unchecked(struct ledger *l, struct ledger_event **evs, size_t n,
+			    uint8_t (*hashes)[LEDGER_HASH_LEN], char *err, size_t errlen);
 
 /* Takes the leader role: appends wait until ledger_unlead (verify replays then). */
 void ledger_lead(struct ledger *l);

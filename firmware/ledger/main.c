@@ -38,12 +38,14 @@ struct opts {
 	const char *dir, *cert, *first_admin;
 	int fd, flags;
 	unsigned threads;
+	unsigned reserve_mb, low_mb; /* serve: free space watched (space.c); 0: not */
 };
 
 static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
 		"usage: ca-ledger serve --data DIR --fd N [--threads N] [--nosync]\n"
+		"                       [--reserve-mb N] [--low-space-mb N]\n"
 		"       ca-ledger genesis --data DIR --cert FILE [--first-admin NAME]\n"
 		"       ca-ledger verify --data DIR\n"
 		"       ca-ledger show --data DIR\n");
@@ -56,6 +58,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		{"data", required_argument, NULL, 'd'},  {"fd", required_argument, NULL, 'f'},
 		{"threads", required_argument, NULL, 't'}, {"nosync", no_argument, NULL, 'n'},
 		{"cert", required_argument, NULL, 'c'},  {"first-admin", required_argument, NULL, 'a'},
+		{"reserve-mb", required_argument, NULL, 'r'},
+		{"low-space-mb", required_argument, NULL, 'l'},
 		{NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -75,6 +79,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'n': o->flags |= LEDGER_NOSYNC; break;
 		case 'c': o->cert = optarg; break;
 		case 'a': o->first_admin = optarg; break;
+		case 'r': o->reserve_mb = conf_arg_uint(optarg, 1u << 20, "--reserve-mb"); break;
+		case 'l': o->low_mb = conf_arg_uint(optarg, 1u << 20, "--low-space-mb"); break;
 		default: usage();
 		}
 	}
@@ -304,6 +310,9 @@ int main(int argc, char **argv)
 		fatalx("serve needs --fd N (the IPC descriptor)");
 	lock_or_die(&o);
 	l = open_or_die(&o);
+	/* cad passes ca.conf's ledger_reserve_mb and ledger_low_space_mb. */
+	if (ledger_space_watch(l, o.reserve_mb, o.low_mb, err, sizeof(err)) != 0)
+		fatalx("%s", err);
 	/* The environment is open (recovered if it had to be): what follows answers
 	 * the custodian under the ledger's own allow-list. */
 	if (ledger_sandbox(err, sizeof(err)) != 0)

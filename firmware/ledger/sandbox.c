@@ -38,6 +38,9 @@ static const int allowed[] = {
 	SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(lseek), SCMP_SYS(fdatasync),
 	SCMP_SYS(newfstatat), SCMP_SYS(fcntl),
 	SCMP_SYS(getcwd), SCMP_SYS(getdents64), SCMP_SYS(unlink),
+	/* free space (space.c): fstatvfs on DATA/ledger's descriptor, opened
+	 * before the filter; statfs on a path is not allowed */
+	SCMP_SYS(fstatfs),
 	/* the custodian's channel */
 	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(shutdown),
 	/* threads, memory, leaving (gettid: abort's signal to its own thread) */

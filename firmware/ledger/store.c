@@ -306,6 +306,7 @@ void ledger_close(struct ledger *l)
 		l->env->txn_checkpoint(l->env, 0, 0, 0);
 	close_handles(l);
 	remove_home(l->home);
+	ledger_space_free(l);
 	pthread_mutex_destroy(&l->mu);
 	pthread_cond_destroy(&l->cv);
 	free(l);
@@ -547,6 +548,17 @@ int ledger_append(struct ledger *l, struct ledger_event *ev, uint8_t hash[LEDGER
 
 int ledger_append_group(struct ledger *l, struct ledger_event **evs, size_t n,
 			uint8_t (*hashes)[LEDGER_HASH_LEN], char *err, size_t errlen)
+{
+	int rc;
+
+	if (n > 0 && n <= LEDGER_GROUP_MAX &&
+	    (rc = ledger_space_admit(l, evs, n, err, errlen)) != LEDGER_OK)
+		return rc;
+	return ledger_append_unchecked(l, evs, n, hashes, err, errlen);
+}
+
+int ledger_append_unchecked(struct ledger *l, struct ledger_event **evs, size_t n,
+			    uint8_t (*hashes)[LEDGER_HASH_LEN], char *err, size_t errlen)
 {
 	struct pending me = {evs, n, hashes, err, errlen, LEDGER_EIO, 0, NULL};
 

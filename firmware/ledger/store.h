@@ -76,6 +76,15 @@ int ledger_append(struct ledger *l, struct ledger_event *ev, uint8_t hash[LEDGER
 int ledger_append_group(struct ledger *l, struct ledger_event **evs, size_t n,
 			uint8_t (*hashes)[LEDGER_HASH_LEN], char *err, size_t errlen);
 
+/* Watches the free space of the ledger's filesystem (fstatvfs on a descriptor of
+ * dir/ledger opened here, so before a sandbox): below low_mb MiB it logs and, once
+ * per crossing, journals a warning (an operator-action "low-disk-space" by the CA
+ * actor "ledger"); below reserve_mb MiB it refuses ordinary appends (LEDGER_EIO,
+ * with a message that says so) and still records CRLs and operators' events.
+ * Both 0: nothing watched (the default). 0 or -1 with err. */
+int ledger_space_watch(struct ledger *l, unsigned reserve_mb, unsigned low_mb, char *err,
+		       size_t errlen);
+
 /* The head: the last seq (0 when empty) and its record's hash. */
 void ledger_head(struct ledger *l, uint64_t *seq, uint8_t hash[LEDGER_HASH_LEN]);
 

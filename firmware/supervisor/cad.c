@@ -85,6 +85,9 @@ struct cad {
 	 * the defaults and the worker checks the values). */
 	char worker_limits[5][2][24];
 	int n_worker_limits;
+	/* ca.conf ledger_reserve_mb, ledger_low_space_mb (defaults below): the
+	 * ledger's --reserve-mb and --low-space-mb. */
+	char ledger_reserve[24], ledger_low[24];
 	char token_lifetime[24]; /* ca-auth's --token-lifetime: the connection deadline
 				  * and a minute (empty: ca-auth's default) */
 	int selftest;            /* --sandbox-selftest: the first worker's is pending */
@@ -412,7 +415,8 @@ static void start_core(struct cad *c)
 		fatal("socketpair");
 	c->ledger = spawn(c, CHILD_LEDGER,
 			  (char *[]){"ca-ledger", "serve", "--data", (char *)c->dir, "--fd", "3",
-				     NULL},
+				     "--reserve-mb", c->ledger_reserve, "--low-space-mb",
+				     c->ledger_low, NULL},
 			  (int[]){lpair[0]}, 1, 0, 0);
 	if (c->pin_fd >= 0) /* as root: the descriptor cad opened */
 		c->custodian = spawn(c, CHILD_CUSTODIAN,
@@ -720,6 +724,28 @@ static void read_worker_limits(struct cad *c, const struct conf *conf)
 	}
 }
 
+/* ca.conf's free-space settings for the ledger (firmware/ledger/space.c): below
+ * ledger_low_space_mb MiB free it warns, below ledger_reserve_mb MiB it records
+ * only CRLs and operator actions. The defaults suit the image's 256 MiB data
+ * disk; an appliance with a larger one sets more. */
+#define LEDGER_RESERVE_MB_DEFAULT 16
+#define LEDGER_LOW_SPACE_MB_DEFAULT 64
+static void read_ledger_space(struct cad *c, const struct conf *conf)
+{
+	const char *r = conf_get(conf, "ledger_reserve_mb");
+	const char *w = conf_get(conf, "ledger_low_space_mb");
+	unsigned reserve = r != NULL ? conf_arg_uint(r, 1u << 20, "ca.conf ledger_reserve_mb")
+				     : LEDGER_RESERVE_MB_DEFAULT;
+	unsigned low = w != NULL ? conf_arg_uint(w, 1u << 20, "ca.conf ledger_low_space_mb")
+				 : LEDGER_LOW_SPACE_MB_DEFAULT;
+
+	if (low < reserve)
+		log_warnx("ca.conf: ledger_low_space_mb (%u) is below ledger_reserve_mb (%u): "
+			  "the warning comes at the reserve", low, reserve);
+	snprintf(c->ledger_reserve, sizeof(c->ledger_reserve), "%u", reserve);
+	snprintf(c->ledger_low, sizeof(c->ledger_low), "%u", low);
+}
+
 /* What cad itself needs from DATA/ca.conf (the operator's file). */
 static void read_config(struct cad *c)
 {
@@ -742,6 +768,7 @@ static void read_config(struct cad *c)
 	v = conf_get(&conf, "icpr_no_rpc");
 	c->no_rpc = v != NULL && strcmp(v, "1") == 0;
 	read_worker_limits(c, &conf);
+	read_ledger_space(c, &conf);
 #ifdef CONFIG_SECCOMP_LOG
 	log_warnx("built with CONFIG_SECCOMP_LOG: the seccomp filters log forbidden calls "
 		  "instead of killing (for measuring an allow-list, never for an appliance)");

@@ -136,6 +136,7 @@ static void answer(struct worker *w, struct rpc_conn *c, const struct result *r,
 struct who {
 	struct cust_who wire; /* token, or "anonymous@ADDRESS" */
 	const char *display;  /* for the log and the journal's claims */
+	const char *peer;     /* the caller's address */
 };
 
 static void retrieve(struct worker *w, struct rpc_conn *c, uint32_t id, const struct who *who)
@@ -179,6 +180,7 @@ static void refuse_recorded(struct worker *w, struct rpc_conn *c,
 	snprintf(rq.message, sizeof(rq.message), "%s", why);
 	rq.size = q->request.cb;
 	rq.sha256 = sha;
+	snprintf(rq.peer, sizeof(rq.peer), "%s", who->peer);
 	cust_refused_encode(&req, &rq);
 	if (call_custodian(w, CUST_REFUSED, &req, &r) != 0) {
 		refuse(c, 0, ICPR_E_UNEXPECTED);
@@ -289,6 +291,7 @@ void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 	memset(&who, 0, sizeof(who));
 	snprintf(who.wire.requester, sizeof(who.wire.requester), "anonymous@%s", peer);
 	who.display = who.wire.requester;
+	who.peer = peer;
 	if (worker_ntlm_level(a) != 0 && !a->anonymous) {
 		who.wire.token = a->id_token;
 		who.wire.token_len = a->id_token_len;

@@ -107,6 +107,7 @@ FMT_PKCS10 = 1
 FMT_CMS = 2
 FMT_CMC = 3
 FMT_DIGEST = 4  # refused on arrival: raw is u32 size | SHA-256, never the payload
+LEDGER_MANY = "*"  # a burst's summary: a field its events did not share
 
 REASON_HOLD = 6  # certificateHold
 
@@ -234,9 +235,20 @@ def encode_genesis(ca_cert):
     return W().bytes(ca_cert).done()
 
 
-def encode_request(requester, raw, fmt=FMT_PKCS10, attributes="", request_id=0):
-    return (W().u32(request_id).u32(fmt).str(requester).bytes(raw).str(attributes)
-            .done())
+def encode_request(requester, raw, fmt=FMT_PKCS10, attributes="", request_id=0, tail=None):
+    """tail: (count, since, peer), the optional tail of a refusal's record."""
+    w = W().u32(request_id).u32(fmt).str(requester).bytes(raw).str(attributes)
+    if tail is not None:
+        w.u32(tail[0]).i64(tail[1]).str(tail[2])
+    return w.done()
+
+
+def encode_logon(action, peer, claimed="", detail="", tail=None):
+    """tail: (count, since), the optional tail."""
+    w = W().u32(action).str(peer).str(claimed).str(detail)
+    if tail is not None:
+        w.u32(tail[0]).i64(tail[1])
+    return w.done()
 
 
 def encode_disposition(request_id, disposition, hresult=0, message=""):
@@ -309,14 +321,36 @@ BODY_LAYOUTS = {
 }
 
 
+# Optional tails (event.h, LEDGER_TAIL): fields added after a type was first
+# defined, present exactly when the first, a count, is not 0. A record from before
+# them ends without them (count 0 here: it stands for one event).
+BODY_TAILS = {
+    EV_REQUEST_RECEIVED: [("count", "u32"), ("since", "i64"), ("peer", "str")],
+    EV_LOGON_REFUSED: [("count", "u32"), ("since", "i64")],
+}
+
+
 def decode_body(etype, body):
     """The fields of a body as a dict (layout only: the ledger checks the bounds)."""
     r = R(body)
     out = {}
     for name, kind in BODY_LAYOUTS[etype]:
         out[name] = r.raw(HASH_LEN) if kind == "hash" else getattr(r, kind)()
+    tail = BODY_TAILS.get(etype)
+    if tail and r.left() > 0:
+        for name, kind in tail:
+            out[name] = getattr(r, kind)()
+        if out["count"] == 0:
+            raise ProtocolError("a tail with a count of 0")
+    elif tail:
+        out["count"] = 0  # a record from before the tail: one event
     r.done()
     return out
+
+
+def event_count(rec):
+    """How many events a record stands for: its tail's count, else 1."""
+    return rec.fields.get("count") or 1
 
 
 @dataclass
@@ -533,8 +567,9 @@ def row_column(row, name):
 class Ledger:
     """One `ca-ledger serve` process and its channel."""
 
-    def __init__(self, data, nosync=False, threads=None, binary=None):
+    def __init__(self, data, nosync=False, threads=None, binary=None, extra=()):
         self.data = Path(data)
+        self.extra = [str(a) for a in extra]  # more serve options (--reserve-mb N ...)
         self.nosync = nosync
         self.threads = threads
         self.binary = Path(binary) if binary else LEDGER_BIN
@@ -553,6 +588,7 @@ class Ledger:
             args.append("--nosync")
         if self.threads is not None:
             args += ["--threads", str(self.threads)]
+        args += self.extra
         self._stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(args, pass_fds=[theirs.fileno()],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

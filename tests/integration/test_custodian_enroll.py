@@ -59,9 +59,9 @@ def submit_payload(csr_der, requester="EXAMPLE\\alice", attributes="CertificateT
             s32(csr_der))
 
 
-def refused_payload(hresult, requester, message, size, sha256):
+def refused_payload(hresult, requester, message, size, sha256, peer="192.0.2.7"):
     return (struct.pack("<I", hresult) + who(requester) + s32(message.encode()) +
-            struct.pack("<I", size) + s32(sha256))
+            struct.pack("<I", size) + s32(sha256) + s32(peer.encode()))
 
 
 def decode_result(data):
