@@ -113,8 +113,10 @@ def test_a_core_killed_again_and_again_does_not_count_against_the_worker(ca, app
         os.kill(pid, signal.SIGKILL)
         time.sleep(0.2)
     enroll_within(a, ca["tmp"], "after")
+    # Whether the worker's own exit or the custodian's is reaped first is the
+    # kernel's order: the worker-first case (EXIT_UPSTREAM, not counted) is
+    # pinned by tests/unit/test_supervisor_pace.c; here, the whole: no back-off.
     assert "next start in" not in a.text(), a.text()
-    assert "the worker left because the custodian or the ledger ended" in a.text()
 
 
 def console(ca):  # noqa: F811
