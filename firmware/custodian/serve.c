@@ -21,12 +21,17 @@
 #include "platform/log.h"
 #include "platform/service.h"
 
-enum { ST_READY = 0 };
+/* The worker channel's states. A worker starts by asking for the CA's certificate
+ * and chain (GET_CA: its start-up, before its sandbox, answered once) and only
+ * then enrolls; a second GET_CA, or anything before the first, is a violation.
+ * GET_CA is answered on the reader thread (is_inline), which moves the channel to
+ * ST_READY before it checks the next frame. */
+enum { ST_START = 0, ST_READY = 1 };
 
 /* What the worker may send, in which state, with which payload bounds. With a
  * ledger: enrollment, every step recorded. */
 static const struct ipc_rule recorded_rules[] = {
-	{CUST_GET_CA, 1u << ST_READY, 0, 0, 0},
+	{CUST_GET_CA, 1u << ST_START, 0, 0, 0},
 	{CUST_SUBMIT, 1u << ST_READY, CUST_SUBMIT_MIN, CUST_SUBMIT_MAX, 0},
 	{CUST_REFUSED, 1u << ST_READY, CUST_REFUSED_MIN, CUST_REFUSED_MAX, 0},
 	{CUST_RETRIEVE, 1u << ST_READY, CUST_RETRIEVE_MIN, CUST_RETRIEVE_MAX, 0},
@@ -34,7 +39,7 @@ static const struct ipc_rule recorded_rules[] = {
 };
 /* Without one (the signing benchmark): bare issuance, nothing else. */
 static const struct ipc_rule unrecorded_rules[] = {
-	{CUST_GET_CA, 1u << ST_READY, 0, 0, 0},
+	{CUST_GET_CA, 1u << ST_START, 0, 0, 0},
 	{CUST_ISSUE, 1u << ST_READY, 16, CUST_ISSUE_MAX, 0},
 };
 
@@ -121,12 +126,17 @@ static void handle_issue(struct service *s, struct server *srv, const struct ipc
 	x509_buf_free(&cert);
 }
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic error "-Wswitch-enum"
 static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 {
 	struct server *srv = ctx;
 
-	switch (m->hdr.type) {
-	case CUST_GET_CA:
+	/* Every message of proto.h is named (-Wswitch-enum below): a new one must
+	 * be given a handler or a place among the violations. */
+	switch ((enum cust_msg)m->hdr.type) {
+	case CUST_GET_CA: /* once, first: the whitelist admits it in ST_START only */
+		s->state = ST_READY;
 		send_bytes(s, CUST_CA_INFO, m->hdr.id, &srv->ca->cert.der, &srv->chain);
 		break;
 	case CUST_SUBMIT:
@@ -144,13 +154,22 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 	case CUST_ISSUE: /* the whitelist admits it only without a ledger */
 		handle_issue(s, srv, m);
 		break;
+	/* The custodian's answers and cad's control message are never a worker's
+	 * to send: the whitelist refuses them, and so would this switch. */
+	case CUST_CA_INFO:
+	case CUST_ISSUED:
+	case CUST_RESULT:
+	case CUST_ERROR:
+	case CUST_CTL_WORKER:
 	default: /* a type the whitelist let by and this switch does not name */
 		service_violation(s, "message type %#x has no handler", m->hdr.type);
 		break;
 	}
 }
+#pragma GCC diagnostic pop
 
-/* GET_CA costs nothing: answered by the reader; issuance goes to the pool. */
+/* GET_CA costs nothing and changes the channel's state: answered by the reader,
+ * so the next frame is checked in the new state; issuance goes to the pool. */
 static int is_inline(uint32_t type)
 {
 	return type == CUST_GET_CA;
@@ -200,7 +219,7 @@ static int serve_workers(int control_fd, const struct ipc_rule *rules, size_t n_
 {
 	/* The worker's channel (the descriptor) and its identity-token key. */
 	static const struct ipc_rule ctl_rules[] = {
-		{CUST_CTL_WORKER, 1u << ST_READY, IDTOKEN_KEY_LEN, IDTOKEN_KEY_LEN, 1}};
+		{CUST_CTL_WORKER, IPC_STATES_ALL, IDTOKEN_KEY_LEN, IDTOKEN_KEY_LEN, 1}};
 	struct ipc_chan ctl;
 	char err[256];
 	int status = 0;
@@ -216,7 +235,7 @@ static int serve_workers(int control_fd, const struct ipc_rule *rules, size_t n_
 		 * frame there means cad itself is broken. The channel ends as any other
 		 * would, and the custodian, with no way left to get a worker, returns
 		 * (exit status 1: cad, if it lives, starts a fresh one). */
-		if (rc > 0 && ipc_check(ctl_rules, 1, ST_READY, &ctl, &m, err, sizeof(err)) == NULL) {
+		if (rc > 0 && ipc_check(ctl_rules, 1, 0, &ctl, &m, err, sizeof(err)) == NULL) {
 			ipc_msg_free(&m);
 			rc = -1;
 		}
