@@ -141,8 +141,11 @@ int lmsg_append_group_decode(const uint8_t *p, size_t len, struct lmsg_append_gr
 	m->n = ipc_get_u32(&r);
 	if (m->n == 0 || m->n > LEDGER_GROUP_MAX)
 		return end(&r, m, sizeof(*m), 0);
-	for (uint32_t i = 0; i < m->n; i++)
+	for (uint32_t i = 0; i < m->n && !r.failed; i++) {
 		ipc_get_bytes(&r, &m->member[i].p, &m->member[i].len, LEDGER_FRAME_MAX);
+		if (m->member[i].len < LEDGER_APPEND_MIN) /* not even an append's header */
+			r.failed = 1;
+	}
 	return end(&r, m, sizeof(*m), 1);
 }
 
@@ -276,7 +279,7 @@ int lmsg_get_prop_decode(const uint8_t *p, size_t len, struct lmsg_get_prop *m)
 
 	begin(&r, p, len, m, sizeof(*m));
 	ipc_get_str(&r, m->name, sizeof(m->name));
-	return end(&r, m, sizeof(*m), 1);
+	return end(&r, m, sizeof(*m), m->name[0] != 0);
 }
 
 void lmsg_get_events_encode(struct ipc_wbuf *w, const struct lmsg_get_events *m)

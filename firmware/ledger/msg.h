@@ -58,8 +58,8 @@ int lmsg_append_encode(struct ipc_wbuf *w, const struct ledger_event *ev, char *
 int lmsg_append_decode(const uint8_t *p, size_t len, struct lmsg_append *m, char *err,
 		       size_t errlen);
 
-/* LEDGER_APPEND_GROUP: 1..LEDGER_GROUP_MAX APPEND payloads, each decoded with
- * lmsg_append_decode by the receiver. */
+/* LEDGER_APPEND_GROUP: 1..LEDGER_GROUP_MAX APPEND payloads (each at least
+ * LEDGER_APPEND_MIN bytes), each decoded with lmsg_append_decode by the receiver. */
 struct lmsg_append_group {
 	uint32_t n;
 	struct {
@@ -112,7 +112,7 @@ struct lmsg_crl_latest {
 void lmsg_crl_latest_encode(struct ipc_wbuf *w, const struct lmsg_crl_latest *m);
 int lmsg_crl_latest_decode(const uint8_t *p, size_t len, struct lmsg_crl_latest *m);
 
-/* LEDGER_GET_PROP: a property name. */
+/* LEDGER_GET_PROP: a property name (not empty). */
 struct lmsg_get_prop {
 	char name[LEDGER_NAME_MAX + 1];
 };

@@ -102,6 +102,7 @@ enum {
 	LEDGER_ERR_STORAGE = 3,  /* disk full or I/O error: nothing recorded; retry later */
 };
 
+#define LEDGER_APPEND_MIN 16        /* type, actor kind, actor, the smallest body */
 #define LEDGER_MESSAGE_MAX 511      /* LEDGER_ERROR's and LEDGER_VERIFIED's text */
 #define LEDGER_REVOKED_PAGE 32768 /* ~1.5 MiB a page: a CRL of a million entries in 31 reads */
 #define LEDGER_EVENTS_BYTES (1u << 20)

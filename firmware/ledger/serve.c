@@ -14,8 +14,8 @@
 /* One state: the custodian may send any request at any time (the channel has no
  * start-up; cad starts the two together). */
 static const struct ipc_rule rules[] = {
-	{LEDGER_APPEND, IPC_STATES_ALL, 16, LEDGER_FRAME_MAX, 0},
-	{LEDGER_APPEND_GROUP, IPC_STATES_ALL, 24, LEDGER_FRAME_MAX, 0},
+	{LEDGER_APPEND, IPC_STATES_ALL, LEDGER_APPEND_MIN, LEDGER_FRAME_MAX, 0},
+	{LEDGER_APPEND_GROUP, IPC_STATES_ALL, 4 + 4 + LEDGER_APPEND_MIN, LEDGER_FRAME_MAX, 0},
 	{LEDGER_GET_REQUEST, IPC_STATES_ALL, 4, 4, 0},
 	{LEDGER_GET_EVENT, IPC_STATES_ALL, 8, 8, 0},
 	{LEDGER_GET_CERT, IPC_STATES_ALL, 5, 4 + LEDGER_SERIAL_MAX, 0},

@@ -4,12 +4,14 @@
  * the custodian's side of what the ledger answers (every answer). Byte 0 picks
  * the message, the rest is the payload. What a decoder accepts must encode back
  * to the same bytes (one layout, both sides), and a list's iterator must give
- * exactly the entries its decoder counted. */
+ * exactly the entries its decoder counted. A request that decodes must be within
+ * the ledger's whitelist (serve.c's rules): whitelist and layouts agree. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "firmware/ledger/msg.h"
+#include "firmware/ledger/serve.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,6 +20,28 @@ static void same(struct ipc_wbuf *w, const uint8_t *p, size_t n)
 	if (w->failed || w->len != n || (n > 0 && memcmp(w->data, p, n) != 0))
 		abort();
 	ipc_wbuf_free(w);
+}
+
+/* The ledger's whitelist admits a request of type with n payload bytes (a layout
+ * its decoder accepts must be within the rule's bounds). */
+static void admitted(uint32_t type, const uint8_t *p, size_t n)
+{
+	struct ipc_chan chan;
+	struct ipc_msg m;
+	const struct ipc_rule *rules;
+	size_t n_rules;
+	char err[256];
+
+	memset(&chan, 0, sizeof(chan));
+	chan.peer = "custodian";
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = type;
+	m.hdr.len = (uint32_t)n;
+	m.data = (uint8_t *)p;
+	m.fd = -1;
+	rules = ledger_rules(&n_rules);
+	if (ipc_check(rules, n_rules, 0, &chan, &m, err, sizeof(err)) == NULL)
+		abort();
 }
 
 static void rows(const uint8_t *p, size_t n)
@@ -94,6 +118,7 @@ static void append(const uint8_t *p, size_t n)
 
 	if (lmsg_append_decode(p, n, &m, err, sizeof(err)) != 0)
 		return;
+	admitted(LEDGER_APPEND, p, n);
 	ipc_wbuf_init(&w);
 	if (lmsg_append_encode(&w, &m.ev, err, sizeof(err)) != 0)
 		abort();
@@ -135,22 +160,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			same(&w, p, n);                                                  \
 		}                                                                        \
 	} while (0)
+#define REQ(type, dec, enc, m)                                                           \
+	do {                                                                             \
+		if (dec(p, n, m) == 0) {                                                 \
+			admitted(type, p, n);                                            \
+			enc(&w, m);                                                      \
+			same(&w, p, n);                                                  \
+		}                                                                        \
+	} while (0)
 	switch (data[0] % 24) {
 	/* requests: the ledger's side */
 	case 0: append(p, n); break;
-	case 1: ROUND(lmsg_append_group_decode, lmsg_append_group_encode, &u.group); break;
-	case 2: ROUND(lmsg_request_id_decode, lmsg_request_id_encode, &u.id); break;
-	case 3: ROUND(lmsg_get_event_decode, lmsg_get_event_encode, &u.ge); break;
-	case 4: ROUND(lmsg_get_cert_decode, lmsg_serial_encode, &u.serial); break;
-	case 5: ROUND(lmsg_revoked_list_decode, lmsg_serial_encode, &u.serial); break;
-	case 6: ROUND(lmsg_view_decode, lmsg_view_encode, &q); break;
+	case 1: REQ(LEDGER_APPEND_GROUP, lmsg_append_group_decode, lmsg_append_group_encode,
+		    &u.group); break;
+	case 2:
+		REQ(LEDGER_GET_REQUEST, lmsg_request_id_decode, lmsg_request_id_encode, &u.id);
+		REQ(LEDGER_GET_EXTENSIONS, lmsg_request_id_decode, lmsg_request_id_encode, &u.id);
+		break;
+	case 3: REQ(LEDGER_GET_EVENT, lmsg_get_event_decode, lmsg_get_event_encode, &u.ge); break;
+	case 4: REQ(LEDGER_GET_CERT, lmsg_get_cert_decode, lmsg_serial_encode, &u.serial); break;
+	case 5: REQ(LEDGER_REVOKED_LIST, lmsg_revoked_list_decode, lmsg_serial_encode, &u.serial);
+		break;
+	case 6: REQ(LEDGER_VIEW, lmsg_view_decode, lmsg_view_encode, &q); break;
 	case 7:
 		if (lmsg_empty_decode(p, n) == 0 && n != 0)
 			abort();
 		break;
-	case 8: ROUND(lmsg_crl_latest_decode, lmsg_crl_latest_encode, &u.cl); break;
-	case 9: ROUND(lmsg_get_prop_decode, lmsg_get_prop_encode, &u.gp); break;
-	case 10: ROUND(lmsg_get_events_decode, lmsg_get_events_encode, &u.gev); break;
+	case 8: REQ(LEDGER_CRL_LATEST, lmsg_crl_latest_decode, lmsg_crl_latest_encode, &u.cl);
+		break;
+	case 9: REQ(LEDGER_GET_PROP, lmsg_get_prop_decode, lmsg_get_prop_encode, &u.gp); break;
+	case 10: REQ(LEDGER_GET_EVENTS, lmsg_get_events_decode, lmsg_get_events_encode, &u.gev);
+		break;
 	/* answers: the custodian's side */
 	case 11: ROUND(lmsg_appended_decode, lmsg_appended_encode, &u.a); break;
 	case 12: ROUND(lmsg_appended_group_decode, lmsg_appended_group_encode, &u.ag); break;
@@ -172,6 +212,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 #undef ROUND
+#undef REQ
 	ipc_wbuf_free(&w);
 	return 0;
 }
