@@ -376,6 +376,14 @@ static uint32_t do_verify(struct admin *a, char *msg, size_t msglen)
 
 static pthread_mutex_t getprop_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* ADM_PROP's payload: the value. */
+static void put_prop(struct ipc_wbuf *w, const uint8_t *value, size_t len)
+{
+	struct adm_prop p = {.value = value, .len = len};
+
+	adm_prop_encode(w, &p);
+}
+
 static uint32_t get_prop(struct admin *a, const char *name, struct ipc_wbuf *w, char *msg,
 			 size_t msglen)
 {
@@ -387,11 +395,11 @@ static uint32_t get_prop(struct admin *a, const char *name, struct ipc_wbuf *w, 
 	int rc;
 
 	if (strcmp(name, "CACert") == 0) {
-		ipc_put_bytes(w, a->ca->cert.der.data, a->ca->cert.der.len);
+		put_prop(w, a->ca->cert.der.data, a->ca->cert.der.len);
 		return 0;
 	}
 	if (strcmp(name, "CAChain") == 0) {
-		ipc_put_bytes(w, a->chain->data, a->chain->len);
+		put_prop(w, a->chain->data, a->chain->len);
 		return 0;
 	}
 	if (strcmp(name, "BaseCRL") == 0 || strcmp(name, "DeltaCRL") == 0) {
@@ -408,7 +416,7 @@ static uint32_t get_prop(struct admin *a, const char *name, struct ipc_wbuf *w, 
 			if (strbuf != NULL &&
 			    ledger_record_decode(v, len, &ev, strbuf, LEDGER_STRBUF, msg, msglen) == 0 &&
 			    ev.type == EV_CRL_PUBLISHED)
-				ipc_put_bytes(w, ev.u.crl.crl.p, ev.u.crl.crl.len);
+				put_prop(w, ev.u.crl.crl.p, ev.u.crl.crl.len);
 			else
 				rc = -1;
 			free(strbuf);
@@ -424,7 +432,7 @@ static uint32_t get_prop(struct admin *a, const char *name, struct ipc_wbuf *w, 
 				      "CRLDeltaPeriod, CRLPublishBase, CRLPublishDelta)", name);
 		return HR_NOT_FOUND;
 	}
-	ipc_put_bytes(w, value, strlen(value));
+	put_prop(w, (const uint8_t *)value, strlen(value));
 	return 0;
 }
 
