@@ -13,6 +13,7 @@
 #include "firmware/custodian/admin.h"
 #include "firmware/custodian/authlog.h"
 #include "firmware/custodian/issue.h"
+#include "firmware/custodian/msg.h"
 #include "firmware/custodian/proto.h"
 #include "firmware/custodian/submit.h"
 #include "firmware/custodian/verify_pool.h"
@@ -54,46 +55,41 @@ static void send_error(struct service *s, uint32_t id, uint32_t code, const char
 	service_reply_error(s, CUST_ERROR, id, code, msg);
 }
 
-static void send_bytes(struct service *s, uint32_t type, uint32_t id, const struct x509_buf *a,
-		       const struct x509_buf *b)
+/* The answer to the worker's start-up: the CA's certificate and chain. */
+static void send_ca_info(struct service *s, struct server *srv, uint32_t id)
 {
+	struct cust_ca_info ci = {.cert = srv->ca->cert.der.data,
+				  .cert_len = srv->ca->cert.der.len,
+				  .chain = srv->chain.data,
+				  .chain_len = srv->chain.len};
 	struct ipc_wbuf w;
 
 	ipc_wbuf_init(&w);
-	ipc_put_bytes(&w, a->data, a->len);
-	if (b != NULL)
-		ipc_put_bytes(&w, b->data, b->len);
-	service_reply(s, type, id, &w);
+	cust_ca_info_encode(&w, &ci);
+	service_reply(s, CUST_CA_INFO, id, &w);
 }
 
 /* Checks what policy depends on, builds the certificate itself, signs it. */
 static void handle_issue(struct service *s, struct server *srv, const struct ipc_msg *m)
 {
-	struct ipc_rbuf r;
-	char subject[CUST_SUBJECT_MAX + 1], err[512];
-	const uint8_t *spki_p;
-	size_t spki_len;
-	uint32_t profile, days;
+	struct cust_issue q;
+	char err[512];
 	struct x509_buf name = {0}, cert = {0};
 	struct x509_buf spki;
 	struct x509_tbs t;
 	enum x509_key_type kt;
 	unsigned bits;
+	uint32_t days;
 	int rc;
 
-	ipc_rbuf_init(&r, m);
-	profile = ipc_get_u32(&r);
-	ipc_get_str(&r, subject, sizeof(subject));
-	ipc_get_bytes(&r, &spki_p, &spki_len, CUST_SPKI_MAX);
-	days = ipc_get_u32(&r);
-	if (ipc_rbuf_done(&r) != 0) {
+	if (cust_issue_decode(m->data, m->hdr.len, &q) != 0) {
 		service_violation(s, "malformed ISSUE");
 		return;
 	}
-
-	spki.data = (uint8_t *)spki_p;
-	spki.len = spki_len;
-	if (x509_spki_key(spki_p, spki_len, &kt, &bits) != 0 ||
+	days = q.validity_days;
+	spki.data = (uint8_t *)q.spki;
+	spki.len = q.spki_len;
+	if (x509_spki_key(q.spki, q.spki_len, &kt, &bits) != 0 ||
 	    (kt == X509_KEY_RSA && (bits < 2048 || bits > 8192)) ||
 	    (kt == X509_KEY_EC && bits != 256 && bits != 384)) {
 		send_error(s, m->hdr.id, HR_CERTSRV_E_KEY_LENGTH,
@@ -104,11 +100,11 @@ static void handle_issue(struct service *s, struct server *srv, const struct ipc
 		send_error(s, m->hdr.id, HR_E_INVALIDARG, "validity must be 1..3650 days");
 		return;
 	}
-	if (x509_name_parse(subject, &name, err, sizeof(err)) != 0) {
+	if (x509_name_parse(q.subject, &name, err, sizeof(err)) != 0) {
 		send_error(s, m->hdr.id, HR_CERTSRV_E_BAD_REQUESTSUBJECT, err);
 		return;
 	}
-	rc = profile_end_entity(srv->ca, profile, &name, &spki, days, NULL, &t, err, sizeof(err));
+	rc = profile_end_entity(srv->ca, q.profile, &name, &spki, days, NULL, &t, err, sizeof(err));
 	if (rc != 0) {
 		send_error(s, m->hdr.id, rc == CA_EHSM ? HR_NTE_FAIL
 						       : HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE, err);
@@ -119,7 +115,12 @@ static void handle_issue(struct service *s, struct server *srv, const struct ipc
 		log_warnx("issuance failed: %s", err);
 		send_error(s, m->hdr.id, HR_NTE_FAIL, err);
 	} else {
-		send_bytes(s, CUST_ISSUED, m->hdr.id, &cert, NULL);
+		struct cust_issued out = {.cert = cert.data, .cert_len = cert.len};
+		struct ipc_wbuf w;
+
+		ipc_wbuf_init(&w);
+		cust_issued_encode(&w, &out);
+		service_reply(s, CUST_ISSUED, m->hdr.id, &w);
 	}
 	profile_free(&t);
 	x509_buf_free(&name);
@@ -137,7 +138,7 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 	switch ((enum cust_msg)m->hdr.type) {
 	case CUST_GET_CA: /* once, first: the whitelist admits it in ST_START only */
 		s->state = ST_READY;
-		send_bytes(s, CUST_CA_INFO, m->hdr.id, &srv->ca->cert.der, &srv->chain);
+		send_ca_info(s, srv, m->hdr.id);
 		break;
 	case CUST_SUBMIT:
 		handle_submit(s, &srv->submit, m);
