@@ -79,6 +79,9 @@ struct ipc_rule {
 	uint32_t max_len;
 	int fd;           /* 1: a descriptor must be attached; 0: must not */
 };
+/* A channel without states (one whose every message is allowed at any time):
+ * its rules say so instead of naming a state nothing sets. */
+#define IPC_STATES_ALL 0xffffffffu
 
 /* The matching rule, or NULL with a message ("unexpected message type 7 from
  * worker in state 2", "message type 3 from worker: length 9 outside [16, 64]"). */

@@ -30,7 +30,10 @@ struct service {
 	struct ipc_chan chan;
 	const struct ipc_rule *rules;
 	size_t n_rules;
-	uint32_t state;
+	uint32_t state; /* the whitelist's state, 0 at the start; changed only by a
+			 * handler run inline (on the reader thread), so the next
+			 * frame is checked in the new state (the custodian's once-only
+			 * GET_CA) */
 	service_handler handle;
 	int (*is_inline)(uint32_t type); /* NULL: every type goes to the pool */
 	void *ctx;

@@ -2,11 +2,14 @@
 # layer: HSM work is asked of ca-custodian.
 ADMIN_SRCS := $(wildcard firmware/admin/*.c)
 ADMIN_BIN  := $(BIN)/caadm
+# The console channel's encode/decode pairs (the custodian's admin_msg.c), linked
+# by both ends.
+ADM_MSG_OBJ := $(OBJ)/firmware/custodian/admin_msg.o
 
-$(ADMIN_BIN): $(call objs,$(ADMIN_SRCS)) $(X509_LIB) $(ASN1_LIB) $(LEDGER_LIB) \
+$(ADMIN_BIN): $(call objs,$(ADMIN_SRCS)) $(ADM_MSG_OBJ) $(X509_LIB) $(ASN1_LIB) $(LEDGER_LIB) \
 		$(OPERATOR_LIB) $(RPC_LIB) $(PLATFORM_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(call objs,$(ADMIN_SRCS)) -Wl,--start-group $(X509_LIB) \
+	$(CC) $(LDFLAGS) -o $@ $(call objs,$(ADMIN_SRCS)) $(ADM_MSG_OBJ) -Wl,--start-group $(X509_LIB) \
 		$(ASN1_LIB) $(LEDGER_LIB) $(OPERATOR_LIB) $(RPC_LIB) $(PLATFORM_LIB) -Wl,--end-group \
 		-lwolfssl -ltasn1 -lpthread
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "firmware/custodian/admin_msg.h"
 #include "firmware/custodian/admin_proto.h"
 #include "firmware/ledger/event.h"
 #include "firmware/ledger/row.h"
@@ -70,9 +71,11 @@ static void con_connect(struct console *c)
 	ipc_chan_init(&c->chan, fd, "custodian", ADM_MAX_PAYLOAD);
 }
 
-/* Sends type with payload w (freed) and returns the reply (caller frees). An
- * ADM_ERROR is printed and exits (3 for access refusals, 2 otherwise). */
-void con_call(struct console *c, uint32_t type, struct ipc_wbuf *w, struct ipc_msg *m)
+/* Sends type with payload w (freed) and returns the reply (caller frees), which
+ * must be of type expect. An ADM_ERROR is printed and exits (3 for access
+ * refusals, 2 otherwise). */
+void con_call(struct console *c, uint32_t type, struct ipc_wbuf *w, uint32_t expect,
+	      struct ipc_msg *m)
 {
 	char err[256];
 
@@ -82,22 +85,26 @@ void con_call(struct console *c, uint32_t type, struct ipc_wbuf *w, struct ipc_m
 	if (ipc_recv(&c->chan, m, err, sizeof(err)) <= 0)
 		fatalx("no answer from the CA: %s", err);
 	if (m->hdr.type == ADM_ERROR) {
-		struct ipc_rbuf r;
-		char msg[4096];
-		uint32_t hr;
+		static struct adm_error e;
 
-		ipc_rbuf_init(&r, m);
-		hr = ipc_get_u32(&r);
-		ipc_get_str(&r, msg, sizeof(msg));
-		fprintf(stderr, "caadm: refused: %s (0x%08x)\n", msg, hr);
-		exit(hr == HR_E_ACCESSDENIED || hr == HR_LOGON_FAILURE ? 3 : 2);
+		if (adm_error_decode(m->data, m->hdr.len, &e) != 0)
+			fatalx("malformed error from the CA");
+		fprintf(stderr, "caadm: refused: %s (0x%08x)\n", e.message, e.hresult);
+		exit(e.hresult == HR_E_ACCESSDENIED || e.hresult == HR_LOGON_FAILURE ? 3 : 2);
 	}
+	if (m->hdr.type != expect)
+		fatalx("unexpected answer %#x from the CA", m->hdr.type);
 }
 
-void put_token(struct console *c, struct ipc_wbuf *w)
+/* A request of the token alone (logout, operator list, verify). */
+void con_bare(struct console *c, struct ipc_wbuf *w)
 {
+	struct adm_bare b;
+
+	memcpy(b.token, c->token, ADM_TOKEN_LEN);
 	ipc_wbuf_init(w);
-	ipc_put_bytes(w, c->token, ADM_TOKEN_LEN);
+	adm_bare_encode(w, &b);
+	explicit_bzero(&b, sizeof(b));
 }
 
 /* ---- sessions ---- */
@@ -125,26 +132,27 @@ static void read_passphrase(struct console *c, const char *prompt, struct secret
 
 static void login(struct console *c, const char *name)
 {
+	struct adm_login req;
+	struct adm_session_is sess;
 	struct secret pass;
 	struct ipc_wbuf w;
 	struct ipc_msg m;
-	struct ipc_rbuf r;
-	const uint8_t *tok;
-	size_t tl;
 
+	if (snprintf(req.name, sizeof(req.name), "%s", name) >= (int)sizeof(req.name))
+		fatalx("%s: not an operator name", name);
 	read_passphrase(c, "Operator passphrase: ", &pass);
-	ipc_wbuf_init(&w);
-	ipc_put_str(&w, name);
-	ipc_put_str(&w, (const char *)pass.buf);
+	if (snprintf(req.pass, sizeof(req.pass), "%s", (const char *)pass.buf) >=
+	    (int)sizeof(req.pass))
+		fatalx("the passphrase is longer than %d bytes", OPERATOR_PASS_MAX);
 	secret_wipe(&pass);
-	con_call(c, ADM_LOGIN, &w, &m);
-	ipc_rbuf_init(&r, &m);
-	ipc_get_bytes(&r, &tok, &tl, ADM_TOKEN_LEN);
-	(void)ipc_get_u32(&r);
-	(void)ipc_get_u64(&r);
-	if (ipc_rbuf_done(&r) != 0 || tl != ADM_TOKEN_LEN)
+	ipc_wbuf_init(&w);
+	adm_login_encode(&w, &req);
+	explicit_bzero(&req, sizeof(req));
+	con_call(c, ADM_LOGIN, &w, ADM_SESSION, &m);
+	if (adm_session_decode(m.data, m.hdr.len, &sess) != 0)
 		fatalx("malformed session from the CA");
-	memcpy(c->token, tok, ADM_TOKEN_LEN);
+	memcpy(c->token, sess.token, ADM_TOKEN_LEN);
+	explicit_bzero(&sess, sizeof(sess));
 	ipc_msg_free(&m);
 }
 
@@ -174,15 +182,16 @@ void load_session(struct console *c)
 	explicit_bzero(hex, sizeof(hex));
 }
 
-static void simple(struct console *c, uint32_t type, struct ipc_wbuf *w)
+/* A verb answered ADM_OK: its message printed. */
+void con_simple(struct console *c, uint32_t type, struct ipc_wbuf *w)
 {
+	static struct adm_ok ok;
 	struct ipc_msg m;
-	struct ipc_rbuf r;
-	char msg[4096];
+	const char *msg = ok.message;
 
-	con_call(c, type, w, &m);
-	ipc_rbuf_init(&r, &m);
-	ipc_get_str(&r, msg, sizeof(msg));
+	con_call(c, type, w, ADM_OK, &m);
+	if (adm_ok_decode(m.data, m.hdr.len, &ok) != 0)
+		fatalx("malformed answer from the CA");
 	printf("%s%s", msg, msg[0] && msg[strlen(msg) - 1] == '\n' ? "" : "\n");
 	ipc_msg_free(&m);
 }
@@ -216,8 +225,8 @@ static int v_logout(struct console *c, int argc, char **argv)
 	if (argc != 1)
 		con_usage();
 	load_session(c);
-	put_token(c, &w);
-	simple(c, ADM_LOGOUT, &w);
+	con_bare(c, &w);
+	con_simple(c, ADM_LOGOUT, &w);
 	c->own_session = 0;
 	session_path(path, sizeof(path));
 	(void)unlink(path);
@@ -243,6 +252,15 @@ static void new_passphrase(int argc, char **argv, int from, struct secret *s)
 		fatalx("new passphrase: %s", err);
 }
 
+/* An operator's name into out (OPERATOR_NAME_MAX + 1 bytes), or usage. */
+static void op_name(const char *name, char *out)
+{
+	if (snprintf(out, OPERATOR_NAME_MAX + 1, "%s", name) > OPERATOR_NAME_MAX) {
+		fprintf(stderr, "caadm: %s: not an operator name\n", name);
+		exit(4);
+	}
+}
+
 static int v_operator(struct console *c, int argc, char **argv)
 {
 	struct ipc_wbuf w;
@@ -254,17 +272,21 @@ static int v_operator(struct console *c, int argc, char **argv)
 		con_usage();
 	if (strcmp(argv[1], "list") == 0 && argc == 2) {
 		load_session(c);
-		put_token(c, &w);
-		simple(c, ADM_OP_LIST, &w);
+		con_bare(c, &w);
+		con_simple(c, ADM_OP_LIST, &w);
 		return 0;
 	}
 	if (argc < 3)
 		con_usage();
 	if (strcmp(argv[1], "del") == 0 && argc == 3) {
+		struct adm_op_del del;
+
+		op_name(argv[2], del.name);
 		load_session(c);
-		put_token(c, &w);
-		ipc_put_str(&w, argv[2]);
-		simple(c, ADM_OP_DEL, &w);
+		memcpy(del.token, c->token, ADM_TOKEN_LEN);
+		ipc_wbuf_init(&w);
+		adm_op_del_encode(&w, &del);
+		con_simple(c, ADM_OP_DEL, &w);
 		return 0;
 	}
 	is_add = strcmp(argv[1], "add") == 0;
@@ -277,13 +299,30 @@ static int v_operator(struct console *c, int argc, char **argv)
 	}
 	new_passphrase(argc, argv, is_add ? 5 : 3, &pass);
 	load_session(c);
-	put_token(c, &w);
-	ipc_put_str(&w, argv[2]);
-	if (is_add)
-		ipc_put_u32(&w, roles);
-	ipc_put_str(&w, (const char *)pass.buf);
+	ipc_wbuf_init(&w);
+	if (is_add) {
+		struct adm_op_add add = {.roles = roles};
+
+		memcpy(add.token, c->token, ADM_TOKEN_LEN);
+		op_name(argv[2], add.name);
+		if (snprintf(add.pass, sizeof(add.pass), "%s", (const char *)pass.buf) >=
+		    (int)sizeof(add.pass))
+			fatalx("the passphrase is longer than %d bytes", OPERATOR_PASS_MAX);
+		adm_op_add_encode(&w, &add);
+		explicit_bzero(&add, sizeof(add));
+	} else {
+		struct adm_op_passwd pw;
+
+		memcpy(pw.token, c->token, ADM_TOKEN_LEN);
+		op_name(argv[2], pw.name);
+		if (snprintf(pw.pass, sizeof(pw.pass), "%s", (const char *)pass.buf) >=
+		    (int)sizeof(pw.pass))
+			fatalx("the passphrase is longer than %d bytes", OPERATOR_PASS_MAX);
+		adm_op_passwd_encode(&w, &pw);
+		explicit_bzero(&pw, sizeof(pw));
+	}
 	secret_wipe(&pass);
-	simple(c, is_add ? ADM_OP_ADD : ADM_OP_PASSWD, &w);
+	con_simple(c, is_add ? ADM_OP_ADD : ADM_OP_PASSWD, &w);
 	return 0;
 }
 
@@ -301,34 +340,28 @@ static uint32_t parse_id(const char *s)
 
 static void print_result(struct ipc_msg *m)
 {
-	struct ipc_rbuf r;
-	char msg[1024];
-	uint32_t id, disp, hr;
-	const uint8_t *cert;
-	size_t len;
+	static struct adm_result r;
 
-	ipc_rbuf_init(&r, m);
-	id = ipc_get_u32(&r);
-	disp = ipc_get_u32(&r);
-	hr = ipc_get_u32(&r);
-	ipc_get_str(&r, msg, sizeof(msg));
-	ipc_get_bytes(&r, &cert, &len, 1u << 20);
-	if (ipc_rbuf_done(&r) != 0)
+	if (adm_result_decode(m->data, m->hdr.len, &r) != 0)
 		fatalx("malformed answer from the CA");
-	printf("request %u: %s (0x%08x) %s\n", id, ledger_disposition_name(disp), hr, msg);
+	printf("request %u: %s (0x%08x) %s\n", r.request_id, ledger_disposition_name(r.disposition),
+	       r.hresult, r.message);
 }
 
 static int v_request(struct console *c, uint32_t type, int argc, char **argv)
 {
+	struct adm_request_id q;
 	struct ipc_wbuf w;
 	struct ipc_msg m;
 
 	if (argc != 2)
 		con_usage();
+	q.request_id = parse_id(argv[1]);
 	load_session(c);
-	put_token(c, &w);
-	ipc_put_u32(&w, parse_id(argv[1]));
-	con_call(c, type, &w, &m);
+	memcpy(q.token, c->token, ADM_TOKEN_LEN);
+	ipc_wbuf_init(&w);
+	adm_request_id_encode(&w, &q);
+	con_call(c, type, &w, ADM_RESULT, &m);
 	print_result(&m);
 	ipc_msg_free(&m);
 	return 0;
@@ -362,6 +395,7 @@ static long parse_hex(const char *s, uint8_t *out, size_t max)
 static int v_setext(struct console *c, int argc, char **argv)
 {
 	static uint8_t value[LEDGER_TEXT_MAX];
+	struct adm_setext q;
 	struct ipc_wbuf w;
 	unsigned char *file = NULL;
 	size_t len = 0;
@@ -386,13 +420,19 @@ static int v_setext(struct console *c, int argc, char **argv)
 		fprintf(stderr, "caadm: the value is @FILE (DER) or hex:HEX (DER)\n");
 		return 4;
 	}
+	q.request_id = parse_id(argv[1]);
+	if (snprintf(q.oid, sizeof(q.oid), "%s", argv[2]) >= (int)sizeof(q.oid)) {
+		fprintf(stderr, "caadm: %s: not an OID\n", argv[2]);
+		return 4;
+	}
+	q.flags = (uint32_t)flags;
+	q.value = value;
+	q.value_len = len;
 	load_session(c);
-	put_token(c, &w);
-	ipc_put_u32(&w, parse_id(argv[1]));
-	ipc_put_str(&w, argv[2]);
-	ipc_put_u32(&w, (uint32_t)flags);
-	ipc_put_bytes(&w, value, len);
-	simple(c, ADM_SETEXT, &w);
+	memcpy(q.token, c->token, ADM_TOKEN_LEN);
+	ipc_wbuf_init(&w);
+	adm_setext_encode(&w, &q);
+	con_simple(c, ADM_SETEXT, &w);
 	return 0;
 }
 
@@ -442,14 +482,14 @@ static uint32_t parse_reason(const char *s)
 
 static int v_revoke(struct console *c, int argc, char **argv, int unrevoke)
 {
-	uint8_t serial[LEDGER_SERIAL_MAX];
+	struct adm_revoke q;
 	struct ipc_wbuf w;
 	int64_t when = 0, inval = 0;
 	uint32_t reason = 0;
 	long n;
 	int i;
 
-	if (argc < 2 || (n = parse_hex(argv[1], serial, sizeof(serial))) <= 0) {
+	if (argc < 2 || (n = parse_hex(argv[1], q.serial, sizeof(q.serial))) <= 0) {
 		fprintf(stderr, "caadm: the serial number is hex, 1..20 bytes\n");
 		return 4;
 	}
@@ -465,50 +505,68 @@ static int v_revoke(struct console *c, int argc, char **argv, int unrevoke)
 		else
 			con_usage();
 	}
+	q.serial_len = (size_t)n;
+	q.reason = reason;
+	q.when = when;
+	q.invalidity = inval;
 	load_session(c);
-	put_token(c, &w);
-	ipc_put_bytes(&w, serial, (size_t)n);
-	if (!unrevoke) {
-		ipc_put_u32(&w, reason);
-		ipc_put_u64(&w, (uint64_t)when);
-		ipc_put_u64(&w, (uint64_t)inval);
-	}
-	simple(c, unrevoke ? ADM_UNREVOKE : ADM_REVOKE, &w);
+	memcpy(q.token, c->token, ADM_TOKEN_LEN);
+	ipc_wbuf_init(&w);
+	if (unrevoke)
+		adm_unrevoke_encode(&w, &q);
+	else
+		adm_revoke_encode(&w, &q);
+	con_simple(c, unrevoke ? ADM_UNREVOKE : ADM_REVOKE, &w);
 	return 0;
 }
 
 static int v_crl(struct console *c, int argc, char **argv)
 {
+	struct adm_crl q;
 	struct ipc_wbuf w;
 	int delta = argc == 2 && strcmp(argv[1], "--delta") == 0;
 
 	if (argc > 2 || (argc == 2 && !delta))
 		con_usage();
 	load_session(c);
-	put_token(c, &w);
-	ipc_put_u32(&w, (uint32_t)delta);
-	simple(c, ADM_CRL, &w);
+	memcpy(q.token, c->token, ADM_TOKEN_LEN);
+	q.delta = (uint32_t)delta;
+	ipc_wbuf_init(&w);
+	adm_crl_encode(&w, &q);
+	con_simple(c, ADM_CRL, &w);
 	return 0;
+}
+
+/* A property's name into out (LEDGER_NAME_MAX + 1 bytes), or usage. */
+static void prop_name(const char *name, char *out)
+{
+	if (snprintf(out, LEDGER_NAME_MAX + 1, "%s", name) > LEDGER_NAME_MAX) {
+		fprintf(stderr, "caadm: %s: not a property name\n", name);
+		exit(4);
+	}
 }
 
 static int v_getprop(struct console *c, int argc, char **argv)
 {
+	struct adm_getprop q;
+	struct adm_prop prop;
 	struct ipc_wbuf w;
 	struct ipc_msg m;
-	struct ipc_rbuf r;
 	const uint8_t *v;
 	size_t len;
 
 	if (argc != 2 && !(argc == 4 && strcmp(argv[2], "--out") == 0))
 		con_usage();
+	prop_name(argv[1], q.name);
 	load_session(c);
-	put_token(c, &w);
-	ipc_put_str(&w, argv[1]);
-	con_call(c, ADM_GETPROP, &w, &m);
-	ipc_rbuf_init(&r, &m);
-	ipc_get_bytes(&r, &v, &len, ADM_MAX_PAYLOAD);
-	if (ipc_rbuf_done(&r) != 0)
+	memcpy(q.token, c->token, ADM_TOKEN_LEN);
+	ipc_wbuf_init(&w);
+	adm_getprop_encode(&w, &q);
+	con_call(c, ADM_GETPROP, &w, ADM_PROP, &m);
+	if (adm_prop_decode(m.data, m.hdr.len, &prop) != 0)
 		fatalx("malformed answer from the CA");
+	v = prop.value;
+	len = prop.len;
 	if (argc == 4) {
 		if (atomicfile_write(argv[3], v, len, 0644) != 0)
 			fatalx("%s: cannot write", argv[3]);
@@ -531,15 +589,23 @@ static int v_getprop(struct console *c, int argc, char **argv)
 
 static int v_setprop(struct console *c, int argc, char **argv)
 {
+	struct adm_setprop q;
 	struct ipc_wbuf w;
 
 	if (argc != 3)
 		con_usage();
+	prop_name(argv[1], q.name);
+	q.value = (const uint8_t *)argv[2];
+	q.value_len = strlen(argv[2]);
+	if (q.value_len > ADM_PROP_MAX) {
+		fprintf(stderr, "caadm: the value is at most %d bytes\n", ADM_PROP_MAX);
+		return 4;
+	}
 	load_session(c);
-	put_token(c, &w);
-	ipc_put_str(&w, argv[1]);
-	ipc_put_bytes(&w, argv[2], strlen(argv[2]));
-	simple(c, ADM_SETPROP, &w);
+	memcpy(q.token, c->token, ADM_TOKEN_LEN);
+	ipc_wbuf_init(&w);
+	adm_setprop_encode(&w, &q);
+	con_simple(c, ADM_SETPROP, &w);
 	return 0;
 }
 
@@ -605,8 +671,8 @@ int console_main(const char *dir, int argc, char **argv)
 		struct ipc_wbuf w;
 		struct ipc_msg m;
 
-		put_token(&c, &w);
-		con_call(&c, ADM_LOGOUT, &w, &m);
+		con_bare(&c, &w);
+		con_call(&c, ADM_LOGOUT, &w, ADM_OK, &m);
 		ipc_msg_free(&m);
 	}
 	explicit_bzero(c.token, sizeof(c.token));

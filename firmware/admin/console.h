@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "firmware/custodian/admin_msg.h"
 #include "firmware/custodian/admin_proto.h"
 #include "platform/ipc.h"
 
@@ -22,9 +23,15 @@ struct console {
 int console_main(const char *dir, int argc, char **argv);
 
 void con_usage(void) __attribute__((noreturn));
-/* Sends type with w (freed), returns the reply; an ADM_ERROR exits with its message. */
-void con_call(struct console *c, uint32_t type, struct ipc_wbuf *w, struct ipc_msg *m);
-void put_token(struct console *c, struct ipc_wbuf *w);
+/* Sends type with w (freed), returns the reply, which must be of type expect; an
+ * ADM_ERROR exits with its message. Requests are encoded and answers decoded with
+ * the console channel's pairs (firmware/custodian/admin_msg.h). */
+void con_call(struct console *c, uint32_t type, struct ipc_wbuf *w, uint32_t expect,
+	      struct ipc_msg *m);
+/* A request of the session token alone, into w (initialized here). */
+void con_bare(struct console *c, struct ipc_wbuf *w);
+/* Sends type with w (freed) and prints the ADM_OK answer's message. */
+void con_simple(struct console *c, uint32_t type, struct ipc_wbuf *w);
 void load_session(struct console *c);
 
 int console_view(struct console *c, int argc, char **argv);

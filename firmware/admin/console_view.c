@@ -21,39 +21,34 @@ struct detail {
 
 static void get_detail(struct console *c, uint32_t id, struct detail *d)
 {
+	static struct adm_detail_is det;
+	struct adm_request_id q = {.request_id = id};
+	struct lmsg_iter it;
 	struct ipc_wbuf w;
 	struct ipc_msg m;
-	struct ipc_rbuf r;
-	char requester[LEDGER_NAME_MAX + 1];
-	uint32_t n;
-	size_t used = 0;
+	char oid[LEDGER_OID_MAX + 1];
+	const uint8_t *v;
+	size_t len, used = 0;
+	uint32_t flags;
 
-	put_token(c, &w);
-	ipc_put_u32(&w, id);
-	con_call(c, ADM_DETAIL, &w, &m);
-	ipc_rbuf_init(&r, &m);
-	ipc_get_str(&r, d->subject, sizeof(d->subject));
-	ipc_get_str(&r, d->attrs, sizeof(d->attrs));
-	ipc_get_str(&r, requester, sizeof(requester));
-	n = ipc_get_u32(&r);
+	memcpy(q.token, c->token, ADM_TOKEN_LEN);
+	ipc_wbuf_init(&w);
+	adm_request_id_encode(&w, &q);
+	con_call(c, ADM_DETAIL, &w, ADM_DETAIL_IS, &m);
+	if (adm_detail_decode(m.data, m.hdr.len, &det) != 0)
+		fatalx("malformed answer from the CA");
+	snprintf(d->subject, sizeof(d->subject), "%s", det.subject);
+	snprintf(d->attrs, sizeof(d->attrs), "%s", det.attributes);
 	d->exts[0] = 0;
-	for (uint32_t i = 0; i < n && !r.failed; i++) {
-		char oid[LEDGER_OID_MAX + 1];
-		const uint8_t *v;
-		size_t len;
-		uint32_t flags;
-		int k;
+	lmsg_iter_init(&it, &det.exts);
+	while (adm_detail_next(&it, oid, &flags, &v, &len)) {
+		int k = snprintf(d->exts + used, sizeof(d->exts) - used, "%s%s%s", used ? " " : "",
+				 oid, flags & ADM_EXT_DISABLE ? "(disabled)"
+				      : flags & ADM_EXT_CRITICAL ? "(critical)" : "");
 
-		ipc_get_str(&r, oid, sizeof(oid));
-		flags = ipc_get_u32(&r);
-		ipc_get_bytes(&r, &v, &len, LEDGER_TEXT_MAX);
-		k = snprintf(d->exts + used, sizeof(d->exts) - used, "%s%s%s", used ? " " : "", oid,
-			     flags & ADM_EXT_DISABLE ? "(disabled)" : flags & 1 ? "(critical)" : "");
 		if (k > 0 && (size_t)k < sizeof(d->exts) - used)
 			used += (size_t)k;
 	}
-	if (ipc_rbuf_done(&r) != 0)
-		fatalx("malformed answer from the CA");
 	/* Attributes are Name:Value lines: shown on one line. */
 	for (char *p = d->attrs; *p; p++)
 		if (*p == '\n' || *p == '\r')
@@ -115,11 +110,12 @@ int console_view(struct console *c, int argc, char **argv)
 	static const char *const dispositions[] = {"pending", "issued", "denied", "failed",
 						   "revoked"};
 	struct view_query *q = calloc(1, sizeof(*q));
+	struct adm_view *req = calloc(1, sizeof(*req));
 	char err[256], text[64];
 	int json = 0, details = 0, first = 1;
 	uint32_t more = 1;
 
-	if (q == NULL)
+	if (q == NULL || req == NULL)
 		fatalx("out of memory");
 	for (int i = 1; i < argc; i++) {
 		int matched = 0;
@@ -165,36 +161,33 @@ int console_view(struct console *c, int argc, char **argv)
 	load_session(c);
 	if (json)
 		printf("[");
+	memcpy(req->token, c->token, ADM_TOKEN_LEN);
 	while (more) {
+		struct lmsg_rows page;
+		struct lmsg_iter it;
+		struct ledger_request_row row;
 		struct ipc_wbuf w;
 		struct ipc_msg m;
-		struct ipc_rbuf r;
-		uint32_t n;
 
-		put_token(c, &w);
-		view_query_encode(q, &w);
-		con_call(c, ADM_VIEW, &w, &m);
-		ipc_rbuf_init(&r, &m);
-		n = ipc_get_u32(&r);
-		for (uint32_t i = 0; i < n && !r.failed; i++) {
-			struct ledger_request_row row;
+		req->q = *q;
+		ipc_wbuf_init(&w);
+		adm_view_encode(&w, req);
+		con_call(c, ADM_VIEW, &w, ADM_ROWS, &m);
+		if (adm_rows_decode(m.data, m.hdr.len, &page) != 0)
+			fatalx("malformed rows from the CA");
+		lmsg_iter_init(&it, &page.rows);
+		while (lmsg_rows_next(&it, &row)) {
 			struct detail d;
-			const uint8_t *p;
-			size_t len;
 
-			ipc_get_bytes(&r, &p, &len, 1u << 16);
-			if (r.failed || ledger_request_row_decode(p, len, &row) != 0)
-				fatalx("malformed row from the CA");
 			if (details)
 				get_detail(c, row.request_id, &d);
 			print_row(q, &row, details ? &d : NULL, json, &first);
 			q->after_id = row.request_id;
 		}
-		more = ipc_get_u32(&r);
-		if (ipc_rbuf_done(&r) != 0)
-			fatalx("malformed rows from the CA");
+		more = page.more;
 		ipc_msg_free(&m);
 	}
+	free(req);
 	if (json)
 		printf("]\n");
 	free(q);
@@ -204,16 +197,9 @@ int console_view(struct console *c, int argc, char **argv)
 static int audit_verify(struct console *c)
 {
 	struct ipc_wbuf w;
-	struct ipc_msg m;
-	struct ipc_rbuf r;
-	char msg[1024];
 
-	put_token(c, &w);
-	con_call(c, ADM_VERIFY, &w, &m);
-	ipc_rbuf_init(&r, &m);
-	ipc_get_str(&r, msg, sizeof(msg));
-	printf("%s\n", msg);
-	ipc_msg_free(&m);
+	con_bare(c, &w);
+	con_simple(c, ADM_VERIFY, &w);
 	return 0;
 }
 
@@ -259,25 +245,27 @@ int console_audit(struct console *c, int argc, char **argv)
 		return audit_verify(c);
 	}
 	for (;;) {
+		struct adm_audit q = {.first = next, .max = AUDIT_PAGE};
+		struct lmsg_events page;
+		struct lmsg_iter it;
 		struct ipc_wbuf w;
 		struct ipc_msg m;
-		struct ipc_rbuf r;
+		const uint8_t *p;
+		size_t len;
 		uint32_t n;
 
-		put_token(c, &w);
-		ipc_put_u64(&w, next);
-		ipc_put_u32(&w, AUDIT_PAGE);
-		con_call(c, ADM_AUDIT, &w, &m);
-		ipc_rbuf_init(&r, &m);
-		n = ipc_get_u32(&r);
-		for (uint32_t i = 0; i < n && !r.failed; i++) {
+		memcpy(q.token, c->token, ADM_TOKEN_LEN);
+		ipc_wbuf_init(&w);
+		adm_audit_encode(&w, &q);
+		con_call(c, ADM_AUDIT, &w, ADM_EVENTS, &m);
+		if (adm_events_decode(m.data, m.hdr.len, &page) != 0)
+			fatalx("malformed events from the CA");
+		n = page.events.n;
+		lmsg_iter_init(&it, &page.events);
+		while (lmsg_events_next(&it, &p, &len)) {
 			struct ledger_event ev;
-			const uint8_t *p;
-			size_t len;
 
-			ipc_get_bytes(&r, &p, &len, ADM_MAX_PAYLOAD);
-			if (r.failed ||
-			    ledger_record_decode(p, len, &ev, strbuf, LEDGER_STRBUF, err, sizeof(err)) != 0)
+			if (ledger_record_decode(p, len, &ev, strbuf, LEDGER_STRBUF, err, sizeof(err)) != 0)
 				fatalx("malformed event from the CA: %s", err);
 			next = ev.seq + 1;
 			if ((type && ev.type != ledger_type_from_name(type)) ||
@@ -286,8 +274,6 @@ int console_audit(struct console *c, int argc, char **argv)
 			ledger_event_line(&ev, line, sizeof(line));
 			printf("%s\n", line);
 		}
-		if (ipc_rbuf_done(&r) != 0)
-			fatalx("malformed events from the CA");
 		ipc_msg_free(&m);
 		if (n == 0)
 			break;

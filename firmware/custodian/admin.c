@@ -15,37 +15,6 @@
 #include "firmware/ledger/view.h"
 #include "platform/log.h"
 
-enum { ST_READY = 0 };
-
-#define TOK (4 + ADM_TOKEN_LEN)
-#define STR(n) (4 + (n))
-
-/* What the console may send: bounds on each payload (exact layouts are checked by
- * the handlers, which answer ADM_ERROR rather than end the connection). */
-static const struct ipc_rule rules[] = {
-	{ADM_LOGIN, 1u << ST_READY, 8, STR(OPERATOR_NAME_MAX) + STR(OPERATOR_PASS_MAX), 0},
-	{ADM_LOGOUT, 1u << ST_READY, TOK, TOK, 0},
-	{ADM_OP_ADD, 1u << ST_READY, TOK + 12,
-	 TOK + STR(OPERATOR_NAME_MAX) + 4 + STR(OPERATOR_PASS_MAX), 0},
-	{ADM_OP_DEL, 1u << ST_READY, TOK + 4, TOK + STR(OPERATOR_NAME_MAX), 0},
-	{ADM_OP_PASSWD, 1u << ST_READY, TOK + 8,
-	 TOK + STR(OPERATOR_NAME_MAX) + STR(OPERATOR_PASS_MAX), 0},
-	{ADM_OP_LIST, 1u << ST_READY, TOK, TOK, 0},
-	{ADM_VIEW, 1u << ST_READY, TOK + 16, ADM_REQUEST_MAX, 0},
-	{ADM_DETAIL, 1u << ST_READY, TOK + 4, TOK + 4, 0},
-	{ADM_SETEXT, 1u << ST_READY, TOK + 16, ADM_REQUEST_MAX, 0},
-	{ADM_RESUBMIT, 1u << ST_READY, TOK + 4, TOK + 4, 0},
-	{ADM_DENY, 1u << ST_READY, TOK + 4, TOK + 4, 0},
-	{ADM_REVOKE, 1u << ST_READY, TOK + 25, TOK + STR(LEDGER_SERIAL_MAX) + 20, 0},
-	{ADM_UNREVOKE, 1u << ST_READY, TOK + 5, TOK + STR(LEDGER_SERIAL_MAX), 0},
-	{ADM_CRL, 1u << ST_READY, TOK + 4, TOK + 4, 0},
-	{ADM_GETPROP, 1u << ST_READY, TOK + 5, TOK + STR(LEDGER_NAME_MAX), 0},
-	{ADM_SETPROP, 1u << ST_READY, TOK + 9, TOK + STR(LEDGER_NAME_MAX) + STR(ADM_PROP_MAX),
-	 0},
-	{ADM_AUDIT, 1u << ST_READY, TOK + 12, TOK + 12, 0},
-	{ADM_VERIFY, 1u << ST_READY, TOK, TOK, 0},
-};
-
 /* Which roles may use each verb, and its name in the journal. */
 static const struct {
 	uint32_t type, roles;
@@ -86,15 +55,26 @@ int admin_journal(struct admin *a, const char *operator_name, const char *action
 
 static void reply_error(struct service *s, uint32_t id, uint32_t hr, const char *msg)
 {
-	service_reply_error(s, ADM_ERROR, id, hr, msg);
+	struct adm_error e = {.hresult = hr};
+	struct ipc_wbuf w;
+
+	snprintf(e.message, sizeof(e.message), "%s", msg);
+	ipc_wbuf_init(&w);
+	adm_error_encode(&w, &e);
+	service_reply(s, ADM_ERROR, id, &w);
 }
 
 static void reply_ok(struct service *s, uint32_t id, const char *msg)
 {
+	struct adm_ok *ok = malloc(sizeof(*ok));
 	struct ipc_wbuf w;
 
+	if (ok == NULL)
+		fatalx("out of memory");
+	snprintf(ok->message, sizeof(ok->message), "%s", msg);
 	ipc_wbuf_init(&w);
-	ipc_put_str(&w, msg);
+	adm_ok_encode(&w, ok);
+	free(ok);
 	service_reply(s, ADM_OK, id, &w);
 }
 
@@ -182,21 +162,20 @@ static void sessions_drop(struct admin *a, const char *name)
 
 /* ---- login ---- */
 
-static void handle_login(struct service *s, struct admin *a, const struct ipc_msg *m)
+/* LOGIN (decoded by the dispatcher; the passphrase is wiped here). */
+static void handle_login(struct service *s, struct admin *a, const struct ipc_msg *m,
+			 struct adm_login *req)
 {
-	char name[OPERATOR_NAME_MAX + 1], pass[OPERATOR_PASS_MAX + 1], err[256];
+	struct adm_session_is out;
+	char err[256];
 	struct adm_session sess;
-	struct ipc_rbuf r;
 	struct ipc_wbuf w;
 	struct operator_db *snapshot;
 	uint32_t roles = 0;
 	int ok;
 
-	ipc_rbuf_init(&r, m);
-	ipc_get_str(&r, name, sizeof(name));
-	ipc_get_str(&r, pass, sizeof(pass));
-	if (ipc_rbuf_done(&r) != 0 || !operator_name_ok(name)) {
-		explicit_bzero(pass, sizeof(pass));
+	if (!operator_name_ok(req->name)) {
+		explicit_bzero(req->pass, sizeof(req->pass));
 		reply_error(s, m->hdr.id, HR_E_INVALIDARG, "malformed login");
 		return;
 	}
@@ -209,56 +188,49 @@ static void handle_login(struct service *s, struct admin *a, const struct ipc_ms
 		a->ops = *snapshot;
 	*snapshot = a->ops;
 	pthread_mutex_unlock(&a->mu);
-	ok = operator_check(snapshot, name, pass, &roles);
-	explicit_bzero(pass, sizeof(pass));
+	ok = operator_check(snapshot, req->name, req->pass, &roles);
+	explicit_bzero(req->pass, sizeof(req->pass));
 	explicit_bzero(snapshot, sizeof(*snapshot));
 	free(snapshot);
-	if (admin_journal(a, name, "login", name, ok, ok ? "" : "wrong passphrase or no such "
-					"operator", err, sizeof(err)) != 0) {
+	if (admin_journal(a, req->name, "login", req->name, ok,
+			  ok ? "" : "wrong passphrase or no such operator", err, sizeof(err)) != 0) {
 		reply_error(s, m->hdr.id, HR_E_UNEXPECTED, err);
 		return;
 	}
 	if (!ok) {
-		log_warnx("console: login refused for %s", name);
+		log_warnx("console: login refused for %s", req->name);
 		reply_error(s, m->hdr.id, HR_LOGON_FAILURE, "login refused: wrong passphrase or "
 							   "no such operator");
 		return;
 	}
-	if (session_new(a, name, roles, &sess) != 0) {
+	if (session_new(a, req->name, roles, &sess) != 0) {
 		reply_error(s, m->hdr.id, HR_E_UNEXPECTED, "too many open sessions");
 		return;
 	}
+	memcpy(out.token, sess.token, ADM_TOKEN_LEN);
+	out.roles = sess.roles;
+	out.expires = (int64_t)sess.expires;
 	ipc_wbuf_init(&w);
-	ipc_put_bytes(&w, sess.token, ADM_TOKEN_LEN);
-	ipc_put_u32(&w, sess.roles);
-	ipc_put_u64(&w, (uint64_t)sess.expires);
+	adm_session_encode(&w, &out);
 	explicit_bzero(&sess, sizeof(sess));
+	explicit_bzero(&out, sizeof(out));
 	service_reply(s, ADM_SESSION, m->hdr.id, &w);
 }
 
 /* ---- operators ---- */
 
+/* OP_ADD, OP_DEL, OP_PASSWD: name, its roles (add) and passphrase (add, passwd;
+ * wiped here). */
 static uint32_t op_change(struct admin *a, uint32_t type, const struct adm_session *who,
-			  struct ipc_rbuf *r, char *target, size_t target_len, char *msg,
-			  size_t msglen)
+			  const char *name, uint32_t roles, char *pass, size_t pass_size,
+			  char *target, size_t target_len, char *msg, size_t msglen)
 {
-	char name[OPERATOR_NAME_MAX + 1], pass[OPERATOR_PASS_MAX + 1] = "";
-	uint32_t roles = 0, hr = 0;
+	uint32_t hr = 0;
 	struct operator_db *next;
 
-	ipc_get_str(r, name, sizeof(name));
-	if (type == ADM_OP_ADD)
-		roles = ipc_get_u32(r);
-	if (type != ADM_OP_DEL)
-		ipc_get_str(r, pass, sizeof(pass));
 	snprintf(target, target_len, "%s", name);
-	if (ipc_rbuf_done(r) != 0) {
-		explicit_bzero(pass, sizeof(pass));
-		snprintf(msg, msglen, "malformed request");
-		return HR_E_INVALIDARG;
-	}
 	if (type == ADM_OP_PASSWD && strcmp(name, who->name) != 0 && !(who->roles & ROLE_ADMIN)) {
-		explicit_bzero(pass, sizeof(pass));
+		explicit_bzero(pass, pass_size);
 		snprintf(msg, msglen, "only an administrator changes another operator's "
 				      "passphrase");
 		return HR_E_ACCESSDENIED;
@@ -294,7 +266,7 @@ static uint32_t op_change(struct admin *a, uint32_t type, const struct adm_sessi
 	pthread_mutex_unlock(&a->mu);
 	explicit_bzero(next, sizeof(*next));
 	free(next);
-	explicit_bzero(pass, sizeof(pass));
+	explicit_bzero(pass, pass_size);
 	return hr;
 }
 
@@ -318,80 +290,99 @@ static void op_list(struct admin *a, char *out, size_t outlen)
 
 /* ---- relays to the ledger ---- */
 
-/* Forwards the rest of r to the ledger as type and relays the answer of type
- * expect as the console's reply type. */
-static uint32_t relay(struct service *s, struct admin *a, uint32_t id, struct ipc_rbuf *r,
-		      uint32_t type, uint32_t expect, uint32_t reply_type, char *msg,
-		      size_t msglen)
+/* VIEW: the console's query (decoded by the ledger's own decoder) re-encoded for
+ * the ledger, and the ledger's page decoded before it is relayed: neither side's
+ * bytes pass through unchecked. */
+static uint32_t relay_view(struct service *s, struct admin *a, uint32_t id,
+			   const struct view_query *q, char *msg, size_t msglen)
 {
-	struct ipc_wbuf w, out;
+	struct lmsg_rows page;
+	struct ipc_wbuf w;
 	struct ipc_msg m;
 	int rc;
 
 	ipc_wbuf_init(&w);
-	ipc_put_raw(&w, r->p, r->left);
-	rc = record_call(a->sub->rec, type, &w, expect, &m, msg, msglen);
+	lmsg_view_encode(&w, q);
+	rc = record_call(a->sub->rec, LEDGER_VIEW, &w, LEDGER_ROWS, &m, msg, msglen);
 	if (rc != 0)
 		return rc == 1 ? HR_NOT_FOUND : HR_E_UNEXPECTED;
-	ipc_wbuf_init(&out);
-	ipc_put_raw(&out, m.data, m.hdr.len);
+	if (lmsg_rows_decode(m.data, m.hdr.len, &page) != 0) {
+		ipc_msg_free(&m);
+		snprintf(msg, msglen, "malformed rows from the ledger");
+		return HR_E_UNEXPECTED;
+	}
+	ipc_wbuf_init(&w);
+	adm_rows_encode(&w, &page);
 	ipc_msg_free(&m);
-	service_reply(s, reply_type, id, &out);
+	service_reply(s, ADM_ROWS, id, &w);
 	return 0;
 }
 
-/* A view query (ledger view.h) that decodes exactly; r is not consumed. */
-static int view_query_ok(const struct ipc_rbuf *r)
+/* AUDIT: a page of the journal, the same way. */
+static uint32_t relay_audit(struct service *s, struct admin *a, uint32_t id,
+			    const struct adm_audit *q, char *msg, size_t msglen)
 {
-	struct view_query *q = calloc(1, sizeof(*q));
-	struct ipc_rbuf peek = *r;
-	int ok;
+	struct lmsg_get_events ge = {.first = q->first, .max = q->max};
+	struct lmsg_events page;
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	int rc;
 
-	if (q == NULL)
-		return 0;
-	ok = view_query_decode(&peek, q) == 0 && ipc_rbuf_done(&peek) == 0;
-	free(q);
-	return ok;
-}
-
-/* LEDGER_GET_EVENTS' query: u64 first sequence number, u32 how many; r is not
- * consumed. */
-static int events_query_ok(const struct ipc_rbuf *r)
-{
-	struct ipc_rbuf peek = *r;
-
-	(void)ipc_get_u64(&peek);
-	(void)ipc_get_u32(&peek);
-	return ipc_rbuf_done(&peek) == 0;
+	ipc_wbuf_init(&w);
+	lmsg_get_events_encode(&w, &ge);
+	rc = record_call(a->sub->rec, LEDGER_GET_EVENTS, &w, LEDGER_EVENTS, &m, msg, msglen);
+	if (rc != 0)
+		return rc == 1 ? HR_NOT_FOUND : HR_E_UNEXPECTED;
+	if (lmsg_events_decode(m.data, m.hdr.len, &page) != 0) {
+		ipc_msg_free(&m);
+		snprintf(msg, msglen, "malformed events from the ledger");
+		return HR_E_UNEXPECTED;
+	}
+	ipc_wbuf_init(&w);
+	adm_events_encode(&w, &page);
+	ipc_msg_free(&m);
+	service_reply(s, ADM_EVENTS, id, &w);
+	return 0;
 }
 
 static uint32_t do_verify(struct admin *a, char *msg, size_t msglen)
 {
+	struct lmsg_verified *v = malloc(sizeof(*v));
 	struct ipc_wbuf w;
 	struct ipc_msg m;
-	struct ipc_rbuf r;
-	char text[512];
-	uint32_t ok;
-	uint64_t n;
+	uint32_t hr;
 
+	if (v == NULL)
+		fatalx("out of memory");
 	ipc_wbuf_init(&w);
-	if (record_call(a->sub->rec, LEDGER_VERIFY, &w, LEDGER_VERIFIED, &m, msg, msglen) != 0)
+	if (record_call(a->sub->rec, LEDGER_VERIFY, &w, LEDGER_VERIFIED, &m, msg, msglen) != 0) {
+		free(v);
 		return HR_E_UNEXPECTED;
-	ipc_rbuf_init(&r, &m);
-	ok = ipc_get_u32(&r);
-	n = ipc_get_u64(&r);
-	ipc_get_str(&r, text, sizeof(text));
-	if (ipc_rbuf_done(&r) != 0)
-		snprintf(text, sizeof(text), "malformed answer from the ledger");
+	}
+	if (lmsg_verified_decode(m.data, m.hdr.len, v) != 0) {
+		snprintf(msg, msglen, "malformed answer from the ledger");
+		hr = HR_E_UNEXPECTED;
+	} else {
+		snprintf(msg, msglen, "%s: %llu events: %s", v->ok ? "verified" : "FAILED",
+			 (unsigned long long)v->events, v->message);
+		hr = v->ok ? 0 : HR_INVALID_STATE;
+	}
 	ipc_msg_free(&m);
-	snprintf(msg, msglen, "%s: %llu events: %s", ok ? "verified" : "FAILED",
-		 (unsigned long long)n, text);
-	return ok ? 0 : HR_INVALID_STATE;
+	free(v);
+	return hr;
 }
 
 /* ---- properties ---- */
 
 static pthread_mutex_t getprop_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* ADM_PROP's payload: the value. */
+static void put_prop(struct ipc_wbuf *w, const uint8_t *value, size_t len)
+{
+	struct adm_prop p = {.value = value, .len = len};
+
+	adm_prop_encode(w, &p);
+}
 
 static uint32_t get_prop(struct admin *a, const char *name, struct ipc_wbuf *w, char *msg,
 			 size_t msglen)
@@ -404,11 +395,11 @@ static uint32_t get_prop(struct admin *a, const char *name, struct ipc_wbuf *w, 
 	int rc;
 
 	if (strcmp(name, "CACert") == 0) {
-		ipc_put_bytes(w, a->ca->cert.der.data, a->ca->cert.der.len);
+		put_prop(w, a->ca->cert.der.data, a->ca->cert.der.len);
 		return 0;
 	}
 	if (strcmp(name, "CAChain") == 0) {
-		ipc_put_bytes(w, a->chain->data, a->chain->len);
+		put_prop(w, a->chain->data, a->chain->len);
 		return 0;
 	}
 	if (strcmp(name, "BaseCRL") == 0 || strcmp(name, "DeltaCRL") == 0) {
@@ -425,7 +416,7 @@ static uint32_t get_prop(struct admin *a, const char *name, struct ipc_wbuf *w, 
 			if (strbuf != NULL &&
 			    ledger_record_decode(v, len, &ev, strbuf, LEDGER_STRBUF, msg, msglen) == 0 &&
 			    ev.type == EV_CRL_PUBLISHED)
-				ipc_put_bytes(w, ev.u.crl.crl.p, ev.u.crl.crl.len);
+				put_prop(w, ev.u.crl.crl.p, ev.u.crl.crl.len);
 			else
 				rc = -1;
 			free(strbuf);
@@ -441,7 +432,7 @@ static uint32_t get_prop(struct admin *a, const char *name, struct ipc_wbuf *w, 
 				      "CRLDeltaPeriod, CRLPublishBase, CRLPublishDelta)", name);
 		return HR_NOT_FOUND;
 	}
-	ipc_put_bytes(w, value, strlen(value));
+	put_prop(w, (const uint8_t *)value, strlen(value));
 	return 0;
 }
 
@@ -496,60 +487,54 @@ static int find_grant(uint32_t type)
 	return -1;
 }
 
-/* Runs one verb for a checked session. Answers itself when it returns 0 with
- * *answered set; otherwise the caller answers ADM_OK (msg) or ADM_ERROR. */
+/* Runs one verb, decoded into req, for a checked session. Answers itself when it
+ * returns 0 with *answered set; otherwise the caller answers ADM_OK (msg) or
+ * ADM_ERROR. Every message of admin_proto.h is named (-Wswitch-enum): LOGIN is
+ * the caller's, answers never get here (the whitelist and the decoder refuse
+ * them), and would end the connection if they did. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic error "-Wswitch-enum"
 static uint32_t run_verb(struct service *s, struct admin *a, const struct ipc_msg *m,
-			 const struct adm_session *who, struct ipc_rbuf *r, char *target,
+			 const struct adm_session *who, union adm_request *req, char *target,
 			 size_t target_len, int *answered, char *msg, size_t msglen)
 {
-	char name[LEDGER_NAME_MAX + 1], oid[LEDGER_OID_MAX + 1];
-	const uint8_t *p;
-	size_t len;
-	uint32_t id, flags, reason, hr;
-	int64_t when, inval;
+	char none[1] = "";
+	uint32_t hr, type = m->hdr.type;
 	struct ipc_wbuf w;
-	uint32_t type = m->hdr.type;
 
 	*answered = 0;
-	switch (type) {
+	switch ((enum adm_msg)type) {
 	case ADM_OP_ADD:
+		return op_change(a, type, who, req->op_add.name, req->op_add.roles,
+				 req->op_add.pass, sizeof(req->op_add.pass), target, target_len,
+				 msg, msglen);
 	case ADM_OP_DEL:
+		return op_change(a, type, who, req->op_del.name, 0, none, sizeof(none), target,
+				 target_len, msg, msglen);
 	case ADM_OP_PASSWD:
-		return op_change(a, type, who, r, target, target_len, msg, msglen);
+		return op_change(a, type, who, req->op_passwd.name, 0, req->op_passwd.pass,
+				 sizeof(req->op_passwd.pass), target, target_len, msg, msglen);
 	case ADM_OP_LIST:
-		if (ipc_rbuf_done(r) != 0)
-			break;
 		op_list(a, msg, msglen);
 		return 0;
 	case ADM_VIEW:
-		/* Decoded here first with the ledger's own decoder: the custodian
-		 * relays only what the ledger accepts, so a console's bad query is
-		 * refused to that console and never reaches the ledger's channel. */
-		if (!view_query_ok(r))
-			break;
 		*answered = 1;
-		return relay(s, a, m->hdr.id, r, LEDGER_VIEW, LEDGER_ROWS, ADM_ROWS, msg, msglen);
+		return relay_view(s, a, m->hdr.id, &req->view.q, msg, msglen);
 	case ADM_AUDIT:
-		if (!events_query_ok(r))
-			break;
 		*answered = 1;
-		return relay(s, a, m->hdr.id, r, LEDGER_GET_EVENTS, LEDGER_EVENTS, ADM_EVENTS, msg,
-			     msglen);
+		return relay_audit(s, a, m->hdr.id, &req->audit, msg, msglen);
 	case ADM_VERIFY:
-		if (ipc_rbuf_done(r) != 0)
-			break;
 		return do_verify(a, msg, msglen);
 	case ADM_DETAIL:
 	case ADM_RESUBMIT:
 	case ADM_DENY:
-		id = ipc_get_u32(r);
-		if (ipc_rbuf_done(r) != 0)
-			break;
-		snprintf(target, target_len, "request %u", id);
+		snprintf(target, target_len, "request %u", req->id.request_id);
 		ipc_wbuf_init(&w);
-		hr = type == ADM_DETAIL	    ? officer_detail(a, id, &w, msg, msglen)
-		     : type == ADM_RESUBMIT ? officer_resubmit(a, who->name, id, &w, msg, msglen)
-					    : officer_deny(a, who->name, id, &w, msg, msglen);
+		hr = type == ADM_DETAIL
+			     ? officer_detail(a, req->id.request_id, &w, msg, msglen)
+		     : type == ADM_RESUBMIT
+			     ? officer_resubmit(a, who->name, req->id.request_id, &w, msg, msglen)
+			     : officer_deny(a, who->name, req->id.request_id, &w, msg, msglen);
 		if (hr != 0) {
 			ipc_wbuf_free(&w);
 			return hr;
@@ -558,43 +543,31 @@ static uint32_t run_verb(struct service *s, struct admin *a, const struct ipc_ms
 		service_reply(s, type == ADM_DETAIL ? ADM_DETAIL_IS : ADM_RESULT, m->hdr.id, &w);
 		return 0;
 	case ADM_SETEXT:
-		id = ipc_get_u32(r);
-		ipc_get_str(r, oid, sizeof(oid));
-		flags = ipc_get_u32(r);
-		ipc_get_bytes(r, &p, &len, LEDGER_TEXT_MAX);
-		if (ipc_rbuf_done(r) != 0)
-			break;
-		snprintf(target, target_len, "request %u", id);
-		return officer_setext(a, who->name, id, oid, flags, p, len, msg, msglen);
+		snprintf(target, target_len, "request %u", req->setext.request_id);
+		return officer_setext(a, who->name, req->setext.request_id, req->setext.oid,
+				      req->setext.flags, req->setext.value, req->setext.value_len,
+				      msg, msglen);
 	case ADM_REVOKE:
 	case ADM_UNREVOKE:
-		ipc_get_bytes(r, &p, &len, LEDGER_SERIAL_MAX);
-		reason = type == ADM_REVOKE ? ipc_get_u32(r) : 0;
-		when = type == ADM_REVOKE ? (int64_t)ipc_get_u64(r) : 0;
-		inval = type == ADM_REVOKE ? (int64_t)ipc_get_u64(r) : 0;
-		if (ipc_rbuf_done(r) != 0 || len == 0)
-			break;
-		hex_encode(p, len, target); /* len <= 20: fits the target */
+		/* serial_len <= LEDGER_SERIAL_MAX: its hex fits the target */
+		hex_encode(req->revoke.serial, req->revoke.serial_len, target);
 		return type == ADM_REVOKE
-			       ? officer_revoke(a, who->name, p, len, reason, when, inval, msg, msglen)
-			       : officer_unrevoke(a, who->name, p, len, msg, msglen);
+			       ? officer_revoke(a, who->name, req->revoke.serial,
+						req->revoke.serial_len, req->revoke.reason,
+						req->revoke.when, req->revoke.invalidity, msg, msglen)
+			       : officer_unrevoke(a, who->name, req->revoke.serial,
+						  req->revoke.serial_len, msg, msglen);
 	case ADM_CRL:
-		flags = ipc_get_u32(r);
-		if (ipc_rbuf_done(r) != 0 || flags > 1)
-			break;
-		snprintf(target, target_len, "%s CRL", flags ? "delta" : "base");
-		return crl_publish(a, ACTOR_OPERATOR, who->name, (int)flags, msg, msglen);
+		snprintf(target, target_len, "%s CRL", req->crl.delta ? "delta" : "base");
+		return crl_publish(a, ACTOR_OPERATOR, who->name, (int)req->crl.delta, msg, msglen);
 	case ADM_GETPROP:
-		ipc_get_str(r, name, sizeof(name));
-		if (ipc_rbuf_done(r) != 0)
-			break;
-		snprintf(target, target_len, "%s", name);
+		snprintf(target, target_len, "%s", req->getprop.name);
 		/* One at a time, answer included: BaseCRL may be a 128 MiB CRL, held
 		 * two or three times over while it is read and sent; four consoles
 		 * asking at once would hold a gigabyte. */
 		pthread_mutex_lock(&getprop_mu);
 		ipc_wbuf_init(&w);
-		if ((hr = get_prop(a, name, &w, msg, msglen)) != 0) {
+		if ((hr = get_prop(a, req->getprop.name, &w, msg, msglen)) != 0) {
 			pthread_mutex_unlock(&getprop_mu);
 			ipc_wbuf_free(&w);
 			return hr;
@@ -604,21 +577,29 @@ static uint32_t run_verb(struct service *s, struct admin *a, const struct ipc_ms
 		pthread_mutex_unlock(&getprop_mu);
 		return 0;
 	case ADM_SETPROP:
-		ipc_get_str(r, name, sizeof(name));
-		ipc_get_bytes(r, &p, &len, ADM_PROP_MAX);
-		if (ipc_rbuf_done(r) != 0)
-			break;
-		snprintf(target, target_len, "%s", name);
-		return set_prop(a, who->name, name, p, len, msg, msglen);
+		snprintf(target, target_len, "%s", req->setprop.name);
+		return set_prop(a, who->name, req->setprop.name, req->setprop.value,
+				req->setprop.value_len, msg, msglen);
 	case ADM_LOGOUT:
-		if (ipc_rbuf_done(r) != 0)
-			break;
 		snprintf(msg, msglen, "logged out");
 		return 0;
+	case ADM_LOGIN:
+	case ADM_SESSION:
+	case ADM_ROWS:
+	case ADM_DETAIL_IS:
+	case ADM_RESULT:
+	case ADM_PROP:
+	case ADM_EVENTS:
+	case ADM_OK:
+	case ADM_ERROR:
+	default:
+		break;
 	}
-	snprintf(msg, msglen, "malformed request");
-	return HR_E_INVALIDARG;
+	*answered = 1;
+	service_violation(s, "console message type %#x has no verb", type);
+	return 0;
 }
+#pragma GCC diagnostic pop
 
 /* Verbs whose success the state events they append already journal. */
 static int journaled_by_state(uint32_t type)
@@ -627,37 +608,37 @@ static int journaled_by_state(uint32_t type)
 	       type == ADM_UNREVOKE || type == ADM_CRL || type == ADM_SETPROP;
 }
 
-static int audit_first_page(const struct ipc_rbuf *r)
-{
-	struct ipc_rbuf peek = *r;
-
-	return ipc_get_u64(&peek) <= 1;
-}
-
+/* One checked frame from a console: decoded whole first (a payload that does not
+ * decode is a violation: the connection ends and it is journaled), then the
+ * session, the operator's roles for the verb, the journal, the verb. */
 static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 {
 	struct admin *a = ctx;
 	struct adm_session who;
-	struct ipc_rbuf r;
-	const uint8_t *token;
-	size_t tl;
+	union adm_request *req = malloc(sizeof(*req));
 	char msg[4096] = "", target[LEDGER_NAME_MAX + 1] = "", err[256], roles[64];
 	int g = find_grant(m->hdr.type), answered = 0;
 	uint32_t hr;
 
-	if (m->hdr.type == ADM_LOGIN) {
-		handle_login(s, a, m);
+	if (req == NULL)
+		fatalx("out of memory");
+	if (adm_request_decode(m->hdr.type, m->data, m->hdr.len, req) != 0) {
+		service_violation(s, "malformed console message type %#x (%u bytes)",
+				  m->hdr.type, m->hdr.len);
+		free(req);
 		return;
 	}
-	ipc_rbuf_init(&r, m);
-	ipc_get_bytes(&r, &token, &tl, ADM_TOKEN_LEN);
-	if (r.failed || tl != ADM_TOKEN_LEN || g < 0 || session_find(a, token, &who) != 0) {
+	if (m->hdr.type == ADM_LOGIN) {
+		handle_login(s, a, m, &req->login);
+		goto out;
+	}
+	if (g < 0 || session_find(a, req->bare.token, &who) != 0) {
 		if (admin_journal(a, "(no session)", g >= 0 ? grants[g].action : "unknown", "", 0,
 				  "no valid session", err, sizeof(err)) != 0)
 			log_warnx("console: refusal not journaled: %s", err);
 		reply_error(s, m->hdr.id, HR_E_ACCESSDENIED, "not logged in, or the session "
 							    "expired: caadm login NAME");
-		return;
+		goto out;
 	}
 	if (!(who.roles & grants[g].roles)) {
 		operator_roles_format(who.roles, roles, sizeof(roles));
@@ -666,35 +647,31 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 		if (admin_journal(a, who.name, grants[g].action, "", 0, msg, err, sizeof(err)) != 0)
 			log_warnx("console: refusal not journaled: %s", err);
 		reply_error(s, m->hdr.id, HR_E_ACCESSDENIED, msg);
-		return;
+		goto out;
 	}
 	/* Reads are journaled before they are answered: no record, no answer. An audit
 	 * is journaled once, at its first page (each page's own record would otherwise
 	 * be the next page). */
 	if (!journaled_by_state(m->hdr.type) && m->hdr.type != ADM_RESUBMIT &&
-	    !(m->hdr.type == ADM_AUDIT && !audit_first_page(&r)) &&
+	    !(m->hdr.type == ADM_AUDIT && req->audit.first > 1) &&
 	    m->hdr.type != ADM_OP_ADD && m->hdr.type != ADM_OP_DEL &&
 	    m->hdr.type != ADM_OP_PASSWD &&
 	    admin_journal(a, who.name, grants[g].action, "", 1, "", err, sizeof(err)) != 0) {
 		reply_error(s, m->hdr.id, HR_E_UNEXPECTED, err);
-		return;
+		goto out;
 	}
 	if (m->hdr.type == ADM_RESUBMIT) {
 		/* Who approved is journaled before the certificate is issued. */
-		uint32_t id;
-		struct ipc_rbuf peek = r;
-
-		id = ipc_get_u32(&peek);
-		snprintf(target, sizeof(target), "request %u", id);
+		snprintf(target, sizeof(target), "request %u", req->id.request_id);
 		if (admin_journal(a, who.name, "resubmit", target, 1, "approved", err,
 				  sizeof(err)) != 0) {
 			reply_error(s, m->hdr.id, HR_E_UNEXPECTED, err);
-			return;
+			goto out;
 		}
 	}
-	hr = run_verb(s, a, m, &who, &r, target, sizeof(target), &answered, msg, sizeof(msg));
+	hr = run_verb(s, a, m, &who, req, target, sizeof(target), &answered, msg, sizeof(msg));
 	if (m->hdr.type == ADM_LOGOUT && hr == 0)
-		session_end(a, token);
+		session_end(a, req->bare.token);
 	/* Operator changes are journaled with their outcome; refusals of every verb too. */
 	if ((hr != 0 || m->hdr.type == ADM_OP_ADD || m->hdr.type == ADM_OP_DEL ||
 	     m->hdr.type == ADM_OP_PASSWD) &&
@@ -705,6 +682,28 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 		reply_error(s, m->hdr.id, hr, msg);
 	else if (!answered)
 		reply_ok(s, m->hdr.id, msg);
+out:
+	explicit_bzero(req, sizeof(*req));
+	free(req);
+}
+
+/* A console broke the protocol: journaled as the CA's own refusal, with the
+ * reason only (the whitelist's and the decoders' messages name types and
+ * lengths, never payload bytes: a passphrase never reaches the journal). */
+static void journal_violation(struct service *s, const char *why, void *ctx)
+{
+	struct admin *a = ctx;
+	struct ledger_event ev;
+	char err[256];
+	int refused;
+
+	record_event_init(&ev, EV_OPERATOR_ACTION, ACTOR_CA, "ca");
+	ev.u.op.action = "channel-violation";
+	ev.u.op.target = s->chan.peer;
+	ev.u.op.allowed = 0;
+	ev.u.op.detail = why;
+	if (record_append(a->sub->rec, &ev, &refused, err, sizeof(err)) != 0)
+		log_warnx("the %s's violation was not journaled: %s", s->chan.peer, err);
 }
 
 /* ---- connections ---- */
@@ -719,9 +718,12 @@ static void *conn_main(void *arg)
 	struct conn *c = arg;
 	struct admin *a = c->a;
 
-	service_run_flags(c->fd, "console", ADM_REQUEST_MAX, rules,
-			  sizeof(rules) / sizeof(rules[0]), 1, handle, NULL, a,
-			  SERVICE_LARGE_REPLIES);
+	const struct ipc_rule *rules;
+	size_t n_rules;
+
+	rules = adm_rules(&n_rules);
+	service_run_hooked(c->fd, "console", ADM_REQUEST_MAX, rules, n_rules, 1, handle, NULL, a,
+			   SERVICE_LARGE_REPLIES, journal_violation);
 	close(c->fd);
 	free(c);
 	pthread_mutex_lock(&a->mu);

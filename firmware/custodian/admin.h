@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "firmware/custodian/admin_msg.h"
 #include "firmware/custodian/admin_proto.h"
 #include "firmware/custodian/ca.h"
 #include "firmware/custodian/props.h"

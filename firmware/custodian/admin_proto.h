@@ -1,9 +1,12 @@
 /* The console's protocol: caadm <-> the custodian over the admin socket (a local
  * stream socket cad binds at DATA/admin.sock, mode 0600, and hands to the
- * custodian). Same framing and codec as proto.h. Every request but LOGIN starts
- * with the 32-byte session token LOGIN returned; the custodian checks the token,
- * then the operator's roles for the verb, then the payload, and journals the
- * action with the operator's name (refusals included).
+ * custodian). Same framing and codec as proto.h; the structs and encode/decode
+ * pairs of these layouts, and the channel's whitelist, are admin_msg.h's (linked
+ * by both ends). Every request but LOGIN starts with the 32-byte session token
+ * LOGIN returned; the custodian decodes the whole payload (one that does not
+ * decode ends the connection), then checks the token, then the operator's roles
+ * for the verb, and journals the action with the operator's name (refusals
+ * included).
  *
  *   ADM_LOGIN        str operator | str passphrase      -> ADM_SESSION | ADM_ERROR
  *   ADM_SESSION      bytes token (32) | u32 roles | i64 expires
@@ -26,8 +29,8 @@
  *   ADM_REVOKE       token | bytes serial | u32 reason | i64 when (0: now) |
  *                    i64 invalidity (0: none)           (officer)
  *   ADM_UNREVOKE     token | bytes serial               (officer)
- *   ADM_CRL          token | u32 delta                  -> ADM_OK (admin, officer)
- *   ADM_GETPROP      token | str name                   -> ADM_PROP (any role)
+ *   ADM_CRL          token | u32 delta (0 or 1)         -> ADM_OK (admin, officer)
+ *   ADM_GETPROP      token | str name (not empty)       -> ADM_PROP (any role)
  *   ADM_PROP         bytes value
  *   ADM_SETPROP      token | str name | bytes value     (admin)
  *   ADM_AUDIT        token | u64 first seq | u32 max    -> ADM_EVENTS (LEDGER_EVENTS

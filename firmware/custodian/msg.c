@@ -155,3 +155,57 @@ int cust_result_decode(const uint8_t *p, size_t len, struct cust_result *m)
 	ipc_get_bytes(&r, &m->cert, &m->cert_len, CUST_CERT_MAX);
 	return end(&r, m, sizeof(*m), 1);
 }
+
+/* ---- CUST_CA_INFO (the answer to the worker's start-up) ---- */
+
+void cust_ca_info_encode(struct ipc_wbuf *w, const struct cust_ca_info *m)
+{
+	ipc_put_bytes(w, m->cert, m->cert_len);
+	ipc_put_bytes(w, m->chain, m->chain_len);
+}
+
+int cust_ca_info_decode(const uint8_t *p, size_t len, struct cust_ca_info *m)
+{
+	struct ipc_rbuf r;
+
+	begin(&r, p, len, m, sizeof(*m));
+	ipc_get_bytes(&r, &m->cert, &m->cert_len, CUST_CERT_MAX);
+	ipc_get_bytes(&r, &m->chain, &m->chain_len, CUST_CHAIN_MAX);
+	return end(&r, m, sizeof(*m), m->cert_len > 0);
+}
+
+/* ---- CUST_ISSUE, CUST_ISSUED (unrecorded issuance) ---- */
+
+void cust_issue_encode(struct ipc_wbuf *w, const struct cust_issue *m)
+{
+	ipc_put_u32(w, m->profile);
+	ipc_put_str(w, m->subject);
+	ipc_put_bytes(w, m->spki, m->spki_len);
+	ipc_put_u32(w, m->validity_days);
+}
+
+int cust_issue_decode(const uint8_t *p, size_t len, struct cust_issue *m)
+{
+	struct ipc_rbuf r;
+
+	begin(&r, p, len, m, sizeof(*m));
+	m->profile = ipc_get_u32(&r);
+	ipc_get_str(&r, m->subject, sizeof(m->subject));
+	ipc_get_bytes(&r, &m->spki, &m->spki_len, CUST_SPKI_MAX);
+	m->validity_days = ipc_get_u32(&r);
+	return end(&r, m, sizeof(*m), 1);
+}
+
+void cust_issued_encode(struct ipc_wbuf *w, const struct cust_issued *m)
+{
+	ipc_put_bytes(w, m->cert, m->cert_len);
+}
+
+int cust_issued_decode(const uint8_t *p, size_t len, struct cust_issued *m)
+{
+	struct ipc_rbuf r;
+
+	begin(&r, p, len, m, sizeof(*m));
+	ipc_get_bytes(&r, &m->cert, &m->cert_len, CUST_CERT_MAX);
+	return end(&r, m, sizeof(*m), m->cert_len > 0);
+}

@@ -59,6 +59,29 @@ struct cust_result {
 };
 
 #define CUST_CERT_MAX (64u * 1024u)
+#define CUST_CHAIN_MAX (1u << 20) /* the CA's chain file, PEM */
+
+/* CUST_GET_CA's answer: the CA's certificate (DER) and its chain file (PEM, may
+ * be empty). */
+struct cust_ca_info {
+	const uint8_t *cert;
+	size_t cert_len; /* 1..CUST_CERT_MAX */
+	const uint8_t *chain;
+	size_t chain_len; /* 0..CUST_CHAIN_MAX */
+};
+
+/* CUST_ISSUE (the unrecorded path of the signing benchmark) and its answer. */
+struct cust_issue {
+	uint32_t profile; /* enum cust_profile, checked by the custodian */
+	char subject[CUST_SUBJECT_MAX + 1]; /* RFC 4514 text */
+	const uint8_t *spki;
+	size_t spki_len; /* 0..CUST_SPKI_MAX */
+	uint32_t validity_days;
+};
+struct cust_issued {
+	const uint8_t *cert;
+	size_t cert_len; /* 1..CUST_CERT_MAX */
+};
 
 /* Encoders append to w (its failed flag says if memory ran out). */
 void cust_submit_encode(struct ipc_wbuf *w, const struct cust_submit *m);
@@ -66,6 +89,9 @@ void cust_refused_encode(struct ipc_wbuf *w, const struct cust_refused *m);
 void cust_retrieve_encode(struct ipc_wbuf *w, const struct cust_retrieve *m);
 void cust_auth_event_encode(struct ipc_wbuf *w, const struct cust_auth_event *m);
 void cust_result_encode(struct ipc_wbuf *w, const struct cust_result *m);
+void cust_ca_info_encode(struct ipc_wbuf *w, const struct cust_ca_info *m);
+void cust_issue_encode(struct ipc_wbuf *w, const struct cust_issue *m);
+void cust_issued_encode(struct ipc_wbuf *w, const struct cust_issued *m);
 
 /* Decoders: 0 with *m filled, or -1 (a violation: the channel should end). */
 int cust_submit_decode(const uint8_t *p, size_t len, struct cust_submit *m);
@@ -73,5 +99,8 @@ int cust_refused_decode(const uint8_t *p, size_t len, struct cust_refused *m);
 int cust_retrieve_decode(const uint8_t *p, size_t len, struct cust_retrieve *m);
 int cust_auth_event_decode(const uint8_t *p, size_t len, struct cust_auth_event *m);
 int cust_result_decode(const uint8_t *p, size_t len, struct cust_result *m);
+int cust_ca_info_decode(const uint8_t *p, size_t len, struct cust_ca_info *m);
+int cust_issue_decode(const uint8_t *p, size_t len, struct cust_issue *m);
+int cust_issued_decode(const uint8_t *p, size_t len, struct cust_issued *m);
 
 #endif

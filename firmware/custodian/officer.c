@@ -142,6 +142,8 @@ uint32_t officer_detail(struct admin *a, uint32_t id, struct ipc_wbuf *w, char *
 	struct derived d;
 	char dn[1024] = "", attrs[LEDGER_TEXT_MAX + 1] = "";
 	uint32_t hr = get_row(a, id, &row, msg, msglen);
+	struct adm_detail_is *out;
+	struct ipc_wbuf list;
 	struct ext_set x;
 
 	if (hr != 0)
@@ -152,15 +154,25 @@ uint32_t officer_detail(struct admin *a, uint32_t id, struct ipc_wbuf *w, char *
 	derived_free(&d);
 	if ((hr = load_exts(a, id, &x, msg, msglen)) != 0)
 		return hr;
-	ipc_put_str(w, dn);
-	ipc_put_str(w, attrs);
-	ipc_put_str(w, row.requester);
-	ipc_put_u32(w, (uint32_t)x.n);
-	for (size_t i = 0; i < x.n; i++) {
-		ipc_put_str(w, x.oid[i]);
-		ipc_put_u32(w, x.flags[i]);
-		ipc_put_bytes(w, x.value[i], x.len[i]);
+	if ((out = calloc(1, sizeof(*out))) == NULL) {
+		ext_set_free(&x);
+		snprintf(msg, msglen, "out of memory");
+		return HR_E_OUTOFMEMORY;
 	}
+	snprintf(out->subject, sizeof(out->subject), "%s", dn);
+	snprintf(out->attributes, sizeof(out->attributes), "%s", attrs);
+	snprintf(out->requester, sizeof(out->requester), "%s", row.requester);
+	ipc_wbuf_init(&list);
+	for (size_t i = 0; i < x.n; i++)
+		adm_detail_add(&list, x.oid[i], x.flags[i], x.value[i], x.len[i]);
+	out->exts.n = (uint32_t)x.n;
+	out->exts.p = list.data;
+	out->exts.len = list.len;
+	adm_detail_encode(w, out);
+	if (list.failed)
+		w->failed = 1;
+	ipc_wbuf_free(&list);
+	free(out);
 	ext_set_free(&x);
 	return 0;
 }
@@ -209,11 +221,12 @@ uint32_t officer_setext(struct admin *a, const char *op, uint32_t id, const char
 static void put_result(struct ipc_wbuf *w, uint32_t id, uint32_t disp, uint32_t hr,
 		       const char *message, const struct x509_buf *cert)
 {
-	ipc_put_u32(w, id);
-	ipc_put_u32(w, disp);
-	ipc_put_u32(w, hr);
-	ipc_put_str(w, message);
-	ipc_put_bytes(w, cert ? cert->data : NULL, cert ? cert->len : 0);
+	struct adm_result r = {.request_id = id, .disposition = disp, .hresult = hr};
+
+	snprintf(r.message, sizeof(r.message), "%s", message);
+	r.cert = cert ? cert->data : NULL;
+	r.cert_len = cert ? cert->len : 0;
+	adm_result_encode(w, &r);
 }
 
 uint32_t officer_resubmit(struct admin *a, const char *op, uint32_t id, struct ipc_wbuf *w,

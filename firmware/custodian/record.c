@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "firmware/ledger/msg.h"
 #include "firmware/ledger/proto.h"
 #include "platform/log.h"
 
@@ -38,20 +39,17 @@ void record_stop(struct record *r)
 	ipc_caller_stop(&r->call);
 }
 
-/* A LEDGER_ERROR reply into err; returns its code. */
+/* A LEDGER_ERROR reply into err; returns its code (0 when it does not decode). */
 static uint32_t ledger_error(const struct ipc_msg *m, char *err, size_t errlen)
 {
-	char msg[512];
-	struct ipc_rbuf rb;
-	uint32_t code;
+	struct lmsg_error e;
 
-	ipc_rbuf_init(&rb, m);
-	code = ipc_get_u32(&rb);
-	ipc_get_str(&rb, msg, sizeof(msg));
-	if (ipc_rbuf_done(&rb) != 0)
-		snprintf(msg, sizeof(msg), "malformed error from the ledger");
-	snprintf(err, errlen, "ledger: %s", msg);
-	return code;
+	if (lmsg_error_decode(m->data, m->hdr.len, &e) != 0) {
+		snprintf(err, errlen, "ledger: malformed error");
+		return 0;
+	}
+	snprintf(err, errlen, "ledger: %s", e.message);
+	return e.code;
 }
 
 /* One event is a group of one: a single code path for every append. */
@@ -83,15 +81,16 @@ int record_call(struct record *r, uint32_t type, struct ipc_wbuf *w, uint32_t ex
 int record_get_request(struct record *r, uint32_t id, struct ledger_request_row *row,
 		       char *err, size_t errlen)
 {
+	struct lmsg_request_id q = {.request_id = id};
 	struct ipc_wbuf w;
 	struct ipc_msg m;
 	int rc;
 
 	ipc_wbuf_init(&w);
-	ipc_put_u32(&w, id);
+	lmsg_request_id_encode(&w, &q);
 	if ((rc = record_call(r, LEDGER_GET_REQUEST, &w, LEDGER_REQUEST, &m, err, errlen)) != 0)
 		return rc;
-	rc = ledger_request_row_decode(m.data, m.hdr.len, row) == 0 ? 0 : -1;
+	rc = lmsg_request_decode(m.data, m.hdr.len, row) == 0 ? 0 : -1;
 	if (rc != 0)
 		snprintf(err, errlen, "malformed request row from the ledger");
 	ipc_msg_free(&m);
@@ -127,51 +126,32 @@ int record_get_cert(struct record *r, uint64_t seq, uint8_t **der, size_t *len, 
 int record_append_group(struct record *r, struct ledger_event **evs, size_t n, int *refused,
 			char *err, size_t errlen)
 {
-	struct ipc_wbuf w, one;
+	struct lmsg_appended_group ag;
+	struct ipc_wbuf w;
 	struct ipc_msg m;
-	struct ipc_rbuf rb;
-	const uint8_t *hash;
-	size_t hl;
 	int rc = -1;
 
 	*refused = 0;
 	ipc_wbuf_init(&w);
-	ipc_put_u32(&w, (uint32_t)n);
-	for (size_t i = 0; i < n; i++) {
-		ipc_wbuf_init(&one);
-		ipc_put_u32(&one, evs[i]->type);
-		ipc_put_u32(&one, evs[i]->actor_kind);
-		ipc_put_str(&one, evs[i]->actor);
-		if (ledger_body_encode(evs[i], &one, err, errlen) != 0) {
-			ipc_wbuf_free(&one);
-			ipc_wbuf_free(&w);
-			*refused = 1;
-			return -1;
-		}
-		ipc_put_bytes(&w, one.data, one.len);
-		ipc_wbuf_free(&one);
+	if (lmsg_append_group_encode_events(&w, evs, n, err, errlen) != 0) {
+		ipc_wbuf_free(&w);
+		*refused = 1;
+		return -1;
 	}
 	if (ipc_call(&r->call, LEDGER_APPEND_GROUP, &w, &m, err, errlen) != 0)
 		return -1;
 	if (m.hdr.type == LEDGER_APPENDED_GROUP) {
-		uint32_t got, id = 0;
-
-		ipc_rbuf_init(&rb, &m);
-		got = ipc_get_u32(&rb);
-		for (size_t i = 0; i < n && got == n; i++) {
-			evs[i]->seq = ipc_get_u64(&rb);
-			evs[i]->time = (int64_t)ipc_get_u64(&rb);
-			id = ipc_get_u32(&rb);
-			ipc_get_bytes(&rb, &hash, &hl, LEDGER_HASH_LEN);
-			if (hl != LEDGER_HASH_LEN)
-				rb.failed = 1;
-			if (evs[i]->type == EV_REQUEST_RECEIVED)
-				evs[i]->u.request.request_id = id;
-		}
-		if (got == n && ipc_rbuf_done(&rb) == 0)
+		if (lmsg_appended_group_decode(m.data, m.hdr.len, &ag) == 0 && ag.n == n) {
+			for (size_t i = 0; i < n; i++) {
+				evs[i]->seq = ag.a[i].seq;
+				evs[i]->time = ag.a[i].time;
+				if (evs[i]->type == EV_REQUEST_RECEIVED)
+					evs[i]->u.request.request_id = ag.a[i].request_id;
+			}
 			rc = 0;
-		else
+		} else {
 			snprintf(err, errlen, "malformed answer from the ledger");
+		}
 	} else if (m.hdr.type == LEDGER_ERROR) {
 		*refused = ledger_error(&m, err, errlen) == LEDGER_ERR_INVALID;
 	} else {

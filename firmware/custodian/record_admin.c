@@ -1,28 +1,29 @@
-/* The custodian's reads of the ledger for administration; see record.h. */
+/* The custodian's reads of the ledger for administration; see record.h. Requests
+ * are encoded and answers decoded with the journal channel's pairs
+ * (firmware/ledger/msg.c), the same the ledger uses. */
 #include "firmware/custodian/record.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "firmware/ledger/msg.h"
 #include "firmware/ledger/proto.h"
 
-/* A reply holding exactly one byte string: copied out. */
-static int one_bytes(struct ipc_msg *m, uint8_t **out, size_t *len, char *err, size_t errlen)
+/* A LEDGER_EVENT answer: its record copied out (m is freed). */
+static int event_bytes(struct ipc_msg *m, uint8_t **out, size_t *len, char *err,
+		       size_t errlen)
 {
-	struct ipc_rbuf rb;
-	const uint8_t *p;
-	size_t n;
+	struct lmsg_event e;
 
-	ipc_rbuf_init(&rb, m);
-	ipc_get_bytes(&rb, &p, &n, LEDGER_FRAME_MAX);
-	if (ipc_rbuf_done(&rb) != 0 || (*out = malloc(n ? n : 1)) == NULL) {
+	if (lmsg_event_decode(m->data, m->hdr.len, &e) != 0 ||
+	    (*out = malloc(e.len)) == NULL) {
 		snprintf(err, errlen, "malformed answer from the ledger");
 		ipc_msg_free(m);
 		return -1;
 	}
-	memcpy(*out, p, n);
-	*len = n;
+	memcpy(*out, e.rec, e.len);
+	*len = e.len;
 	ipc_msg_free(m);
 	return 0;
 }
@@ -30,21 +31,23 @@ static int one_bytes(struct ipc_msg *m, uint8_t **out, size_t *len, char *err, s
 int record_get_record(struct record *r, uint64_t seq, uint8_t **rec, size_t *len, char *err,
 		      size_t errlen)
 {
+	struct lmsg_get_event q = {.seq = seq};
 	struct ipc_wbuf w;
 	struct ipc_msg m;
 	int rc;
 
 	ipc_wbuf_init(&w);
-	ipc_put_u64(&w, seq);
+	lmsg_get_event_encode(&w, &q);
 	if ((rc = record_call(r, LEDGER_GET_EVENT, &w, LEDGER_EVENT, &m, err, errlen)) != 0)
 		return rc;
-	return one_bytes(&m, rec, len, err, errlen);
+	return event_bytes(&m, rec, len, err, errlen);
 }
 
 int record_get_prop(struct record *r, const char *name, uint8_t **value, size_t *len,
 		    char *err, size_t errlen)
 {
 	static const size_t strbuf_size = LEDGER_STRBUF;
+	struct lmsg_get_prop q;
 	struct ledger_event ev;
 	struct ipc_wbuf w;
 	struct ipc_msg m;
@@ -53,11 +56,15 @@ int record_get_prop(struct record *r, const char *name, uint8_t **value, size_t 
 	char *strbuf;
 	int rc;
 
+	if (snprintf(q.name, sizeof(q.name), "%s", name) >= (int)sizeof(q.name)) {
+		snprintf(err, errlen, "property name too long");
+		return -1;
+	}
 	ipc_wbuf_init(&w);
-	ipc_put_str(&w, name);
+	lmsg_get_prop_encode(&w, &q);
 	if ((rc = record_call(r, LEDGER_GET_PROP, &w, LEDGER_EVENT, &m, err, errlen)) != 0)
 		return rc;
-	if (one_bytes(&m, &rec, &rl, err, errlen) != 0)
+	if (event_bytes(&m, &rec, &rl, err, errlen) != 0)
 		return -1;
 	rc = -1;
 	if ((strbuf = malloc(strbuf_size)) != NULL &&
@@ -78,20 +85,23 @@ int record_get_prop(struct record *r, const char *name, uint8_t **value, size_t 
 int record_crl_latest(struct record *r, int want_base, uint64_t *number,
 		      struct ledger_crl_row *row, char *err, size_t errlen)
 {
+	struct lmsg_crl_latest q = {.want_base = want_base ? 1 : 0};
+	struct lmsg_crl_row a;
 	struct ipc_wbuf w;
 	struct ipc_msg m;
-	struct ipc_rbuf rb;
 	int rc;
 
 	ipc_wbuf_init(&w);
-	ipc_put_u32(&w, want_base ? 1 : 0);
+	lmsg_crl_latest_encode(&w, &q);
 	if ((rc = record_call(r, LEDGER_CRL_LATEST, &w, LEDGER_CRL_ROW, &m, err, errlen)) != 0)
 		return rc;
-	ipc_rbuf_init(&rb, &m);
-	*number = ipc_get_u64(&rb);
-	rc = rb.failed || ledger_crl_row_decode(rb.p, rb.left, row) != 0 ? -1 : 0;
-	if (rc != 0)
+	rc = lmsg_crl_row_decode(m.data, m.hdr.len, &a);
+	if (rc == 0) {
+		*number = a.number;
+		*row = a.row;
+	} else {
 		snprintf(err, errlen, "malformed CRL row from the ledger");
+	}
 	ipc_msg_free(&m);
 	return rc;
 }
@@ -101,48 +111,44 @@ int record_revoked_all(struct record *r,
 				 const struct ledger_revoked_row *row, void *arg),
 		       void *arg, char *err, size_t errlen)
 {
-	uint8_t after[LEDGER_SERIAL_MAX];
-	size_t after_len = 0;
+	struct lmsg_serial after = {.len = 0};
 	uint32_t more = 1;
 
 	while (more) {
+		struct lmsg_revoked_rows page;
+		struct lmsg_iter it;
+		struct ledger_revoked_row row;
+		const uint8_t *serial;
+		size_t sl;
 		struct ipc_wbuf w;
 		struct ipc_msg m;
-		struct ipc_rbuf rb;
-		uint32_t n;
 
 		ipc_wbuf_init(&w);
-		ipc_put_bytes(&w, after, after_len);
+		lmsg_serial_encode(&w, &after);
 		if (record_call(r, LEDGER_REVOKED_LIST, &w, LEDGER_REVOKED_ROWS, &m, err, errlen) != 0)
 			return -1;
-		ipc_rbuf_init(&rb, &m);
-		n = ipc_get_u32(&rb);
-		for (uint32_t i = 0; i < n && !rb.failed; i++) {
-			struct ledger_revoked_row row;
-			const uint8_t *serial;
-			size_t sl;
-
-			ipc_get_bytes(&rb, &serial, &sl, LEDGER_SERIAL_MAX);
-			row.reason = ipc_get_u32(&rb);
-			row.revoked_at = (int64_t)ipc_get_u64(&rb);
-			row.invalidity = (int64_t)ipc_get_u64(&rb);
-			row.seq = ipc_get_u64(&rb);
-			if (rb.failed || sl == 0)
-				break;
-			memcpy(after, serial, sl);
-			after_len = sl;
+		if (lmsg_revoked_rows_decode(m.data, m.hdr.len, &page) != 0) {
+			snprintf(err, errlen, "malformed revoked set from the ledger");
+			ipc_msg_free(&m);
+			return -1;
+		}
+		lmsg_iter_init(&it, &page.rows);
+		while (lmsg_revoked_next(&it, &serial, &sl, &row)) {
+			memcpy(after.serial, serial, sl);
+			after.len = sl;
 			if (cb(serial, sl, &row, arg) != 0) {
 				ipc_msg_free(&m);
 				snprintf(err, errlen, "stopped");
 				return -1;
 			}
 		}
-		more = ipc_get_u32(&rb);
-		if (ipc_rbuf_done(&rb) != 0) {
-			snprintf(err, errlen, "malformed revoked set from the ledger");
+		/* A page that says more but gives nothing would repeat forever. */
+		if (page.more && page.rows.n == 0) {
+			snprintf(err, errlen, "the ledger's revoked set does not advance");
 			ipc_msg_free(&m);
 			return -1;
 		}
+		more = page.more;
 		ipc_msg_free(&m);
 	}
 	return 0;
@@ -153,41 +159,40 @@ int record_extensions(struct record *r, uint32_t id,
 		      size_t errlen)
 {
 	static const size_t strbuf_size = LEDGER_STRBUF;
+	struct lmsg_request_id q = {.request_id = id};
+	struct lmsg_events page;
+	struct lmsg_iter it;
 	struct ipc_wbuf w;
 	struct ipc_msg m;
-	struct ipc_rbuf rb;
+	const uint8_t *rec;
+	size_t rl;
 	char *strbuf;
-	uint32_t n;
 	int rc = 0;
 
 	ipc_wbuf_init(&w);
-	ipc_put_u32(&w, id);
+	lmsg_request_id_encode(&w, &q);
 	if (record_call(r, LEDGER_GET_EXTENSIONS, &w, LEDGER_EVENTS, &m, err, errlen) != 0)
 		return -1;
+	if (lmsg_events_decode(m.data, m.hdr.len, &page) != 0) {
+		snprintf(err, errlen, "malformed extension list from the ledger");
+		ipc_msg_free(&m);
+		return -1;
+	}
 	if ((strbuf = malloc(strbuf_size)) == NULL) {
 		ipc_msg_free(&m);
 		return -1;
 	}
-	ipc_rbuf_init(&rb, &m);
-	n = ipc_get_u32(&rb);
-	for (uint32_t i = 0; i < n && rc == 0; i++) {
+	lmsg_iter_init(&it, &page.events);
+	while (rc == 0 && lmsg_events_next(&it, &rec, &rl)) {
 		struct ledger_event ev;
-		const uint8_t *rec;
-		size_t rl;
 
-		ipc_get_bytes(&rb, &rec, &rl, LEDGER_APPEND_MAX);
-		if (rb.failed ||
-		    ledger_record_decode(rec, rl, &ev, strbuf, strbuf_size, err, errlen) != 0 ||
+		if (ledger_record_decode(rec, rl, &ev, strbuf, strbuf_size, err, errlen) != 0 ||
 		    ev.type != EV_EXTENSION_SET || ev.u.extension.request_id != id) {
 			snprintf(err, errlen, "malformed extension event from the ledger");
 			rc = -1;
 		} else if (cb(&ev, arg) != 0) {
 			rc = -1;
 		}
-	}
-	if (rc == 0 && ipc_rbuf_done(&rb) != 0) {
-		snprintf(err, errlen, "malformed extension list from the ledger");
-		rc = -1;
 	}
 	free(strbuf);
 	ipc_msg_free(&m);

@@ -13,6 +13,7 @@
 #include "firmware/custodian/admin.h"
 #include "firmware/custodian/authlog.h"
 #include "firmware/custodian/issue.h"
+#include "firmware/custodian/msg.h"
 #include "firmware/custodian/proto.h"
 #include "firmware/custodian/submit.h"
 #include "firmware/custodian/verify_pool.h"
@@ -21,12 +22,17 @@
 #include "platform/log.h"
 #include "platform/service.h"
 
-enum { ST_READY = 0 };
+/* The worker channel's states. A worker starts by asking for the CA's certificate
+ * and chain (GET_CA: its start-up, before its sandbox, answered once) and only
+ * then enrolls; a second GET_CA, or anything before the first, is a violation.
+ * GET_CA is answered on the reader thread (is_inline), which moves the channel to
+ * ST_READY before it checks the next frame. */
+enum { ST_START = 0, ST_READY = 1 };
 
 /* What the worker may send, in which state, with which payload bounds. With a
  * ledger: enrollment, every step recorded. */
 static const struct ipc_rule recorded_rules[] = {
-	{CUST_GET_CA, 1u << ST_READY, 0, 0, 0},
+	{CUST_GET_CA, 1u << ST_START, 0, 0, 0},
 	{CUST_SUBMIT, 1u << ST_READY, CUST_SUBMIT_MIN, CUST_SUBMIT_MAX, 0},
 	{CUST_REFUSED, 1u << ST_READY, CUST_REFUSED_MIN, CUST_REFUSED_MAX, 0},
 	{CUST_RETRIEVE, 1u << ST_READY, CUST_RETRIEVE_MIN, CUST_RETRIEVE_MAX, 0},
@@ -34,7 +40,7 @@ static const struct ipc_rule recorded_rules[] = {
 };
 /* Without one (the signing benchmark): bare issuance, nothing else. */
 static const struct ipc_rule unrecorded_rules[] = {
-	{CUST_GET_CA, 1u << ST_READY, 0, 0, 0},
+	{CUST_GET_CA, 1u << ST_START, 0, 0, 0},
 	{CUST_ISSUE, 1u << ST_READY, 16, CUST_ISSUE_MAX, 0},
 };
 
@@ -49,46 +55,41 @@ static void send_error(struct service *s, uint32_t id, uint32_t code, const char
 	service_reply_error(s, CUST_ERROR, id, code, msg);
 }
 
-static void send_bytes(struct service *s, uint32_t type, uint32_t id, const struct x509_buf *a,
-		       const struct x509_buf *b)
+/* The answer to the worker's start-up: the CA's certificate and chain. */
+static void send_ca_info(struct service *s, struct server *srv, uint32_t id)
 {
+	struct cust_ca_info ci = {.cert = srv->ca->cert.der.data,
+				  .cert_len = srv->ca->cert.der.len,
+				  .chain = srv->chain.data,
+				  .chain_len = srv->chain.len};
 	struct ipc_wbuf w;
 
 	ipc_wbuf_init(&w);
-	ipc_put_bytes(&w, a->data, a->len);
-	if (b != NULL)
-		ipc_put_bytes(&w, b->data, b->len);
-	service_reply(s, type, id, &w);
+	cust_ca_info_encode(&w, &ci);
+	service_reply(s, CUST_CA_INFO, id, &w);
 }
 
 /* Checks what policy depends on, builds the certificate itself, signs it. */
 static void handle_issue(struct service *s, struct server *srv, const struct ipc_msg *m)
 {
-	struct ipc_rbuf r;
-	char subject[CUST_SUBJECT_MAX + 1], err[512];
-	const uint8_t *spki_p;
-	size_t spki_len;
-	uint32_t profile, days;
+	struct cust_issue q;
+	char err[512];
 	struct x509_buf name = {0}, cert = {0};
 	struct x509_buf spki;
 	struct x509_tbs t;
 	enum x509_key_type kt;
 	unsigned bits;
+	uint32_t days;
 	int rc;
 
-	ipc_rbuf_init(&r, m);
-	profile = ipc_get_u32(&r);
-	ipc_get_str(&r, subject, sizeof(subject));
-	ipc_get_bytes(&r, &spki_p, &spki_len, CUST_SPKI_MAX);
-	days = ipc_get_u32(&r);
-	if (ipc_rbuf_done(&r) != 0) {
+	if (cust_issue_decode(m->data, m->hdr.len, &q) != 0) {
 		service_violation(s, "malformed ISSUE");
 		return;
 	}
-
-	spki.data = (uint8_t *)spki_p;
-	spki.len = spki_len;
-	if (x509_spki_key(spki_p, spki_len, &kt, &bits) != 0 ||
+	days = q.validity_days;
+	spki.data = (uint8_t *)q.spki;
+	spki.len = q.spki_len;
+	if (x509_spki_key(q.spki, q.spki_len, &kt, &bits) != 0 ||
 	    (kt == X509_KEY_RSA && (bits < 2048 || bits > 8192)) ||
 	    (kt == X509_KEY_EC && bits != 256 && bits != 384)) {
 		send_error(s, m->hdr.id, HR_CERTSRV_E_KEY_LENGTH,
@@ -99,11 +100,11 @@ static void handle_issue(struct service *s, struct server *srv, const struct ipc
 		send_error(s, m->hdr.id, HR_E_INVALIDARG, "validity must be 1..3650 days");
 		return;
 	}
-	if (x509_name_parse(subject, &name, err, sizeof(err)) != 0) {
+	if (x509_name_parse(q.subject, &name, err, sizeof(err)) != 0) {
 		send_error(s, m->hdr.id, HR_CERTSRV_E_BAD_REQUESTSUBJECT, err);
 		return;
 	}
-	rc = profile_end_entity(srv->ca, profile, &name, &spki, days, NULL, &t, err, sizeof(err));
+	rc = profile_end_entity(srv->ca, q.profile, &name, &spki, days, NULL, &t, err, sizeof(err));
 	if (rc != 0) {
 		send_error(s, m->hdr.id, rc == CA_EHSM ? HR_NTE_FAIL
 						       : HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE, err);
@@ -114,20 +115,30 @@ static void handle_issue(struct service *s, struct server *srv, const struct ipc
 		log_warnx("issuance failed: %s", err);
 		send_error(s, m->hdr.id, HR_NTE_FAIL, err);
 	} else {
-		send_bytes(s, CUST_ISSUED, m->hdr.id, &cert, NULL);
+		struct cust_issued out = {.cert = cert.data, .cert_len = cert.len};
+		struct ipc_wbuf w;
+
+		ipc_wbuf_init(&w);
+		cust_issued_encode(&w, &out);
+		service_reply(s, CUST_ISSUED, m->hdr.id, &w);
 	}
 	profile_free(&t);
 	x509_buf_free(&name);
 	x509_buf_free(&cert);
 }
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic error "-Wswitch-enum"
 static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 {
 	struct server *srv = ctx;
 
-	switch (m->hdr.type) {
-	case CUST_GET_CA:
-		send_bytes(s, CUST_CA_INFO, m->hdr.id, &srv->ca->cert.der, &srv->chain);
+	/* Every message of proto.h is named (-Wswitch-enum below): a new one must
+	 * be given a handler or a place among the violations. */
+	switch ((enum cust_msg)m->hdr.type) {
+	case CUST_GET_CA: /* once, first: the whitelist admits it in ST_START only */
+		s->state = ST_READY;
+		send_ca_info(s, srv, m->hdr.id);
 		break;
 	case CUST_SUBMIT:
 		handle_submit(s, &srv->submit, m);
@@ -144,13 +155,22 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 	case CUST_ISSUE: /* the whitelist admits it only without a ledger */
 		handle_issue(s, srv, m);
 		break;
+	/* The custodian's answers and cad's control message are never a worker's
+	 * to send: the whitelist refuses them, and so would this switch. */
+	case CUST_CA_INFO:
+	case CUST_ISSUED:
+	case CUST_RESULT:
+	case CUST_ERROR:
+	case CUST_CTL_WORKER:
 	default: /* a type the whitelist let by and this switch does not name */
 		service_violation(s, "message type %#x has no handler", m->hdr.type);
 		break;
 	}
 }
+#pragma GCC diagnostic pop
 
-/* GET_CA costs nothing: answered by the reader; issuance goes to the pool. */
+/* GET_CA costs nothing and changes the channel's state: answered by the reader,
+ * so the next frame is checked in the new state; issuance goes to the pool. */
 static int is_inline(uint32_t type)
 {
 	return type == CUST_GET_CA;
@@ -200,7 +220,7 @@ static int serve_workers(int control_fd, const struct ipc_rule *rules, size_t n_
 {
 	/* The worker's channel (the descriptor) and its identity-token key. */
 	static const struct ipc_rule ctl_rules[] = {
-		{CUST_CTL_WORKER, 1u << ST_READY, IDTOKEN_KEY_LEN, IDTOKEN_KEY_LEN, 1}};
+		{CUST_CTL_WORKER, IPC_STATES_ALL, IDTOKEN_KEY_LEN, IDTOKEN_KEY_LEN, 1}};
 	struct ipc_chan ctl;
 	char err[256];
 	int status = 0;
@@ -216,7 +236,7 @@ static int serve_workers(int control_fd, const struct ipc_rule *rules, size_t n_
 		 * frame there means cad itself is broken. The channel ends as any other
 		 * would, and the custodian, with no way left to get a worker, returns
 		 * (exit status 1: cad, if it lives, starts a fresh one). */
-		if (rc > 0 && ipc_check(ctl_rules, 1, ST_READY, &ctl, &m, err, sizeof(err)) == NULL) {
+		if (rc > 0 && ipc_check(ctl_rules, 1, 0, &ctl, &m, err, sizeof(err)) == NULL) {
 			ipc_msg_free(&m);
 			rc = -1;
 		}

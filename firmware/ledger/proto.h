@@ -1,12 +1,15 @@
 /* The ledger's IPC protocol (platform/ipc.h framing). Its only peer is the
  * custodian; requests carry an id and replies echo it, so the custodian keeps
- * several in flight and their appends share commits.
+ * several in flight and their appends share commits. The structs and
+ * encode/decode pairs of the layouts below are msg.h's (lmsg_*), linked by both
+ * ends.
  *
  *   LEDGER_APPEND      u32 type | u32 actor_kind | str actor | body (event.h layout,
  *                      the rest of the payload)        -> LEDGER_APPENDED | LEDGER_ERROR
  *   LEDGER_APPENDED    u64 seq | i64 time | u32 request id (0 unless a request) |
  *                      32 bytes record hash
- *   LEDGER_APPEND_GROUP u32 n (1..4) | n x bytes (an APPEND payload each): recorded
+ *   LEDGER_APPEND_GROUP u32 n (1..4) | n x bytes (an APPEND payload each, at least
+ *                      LEDGER_APPEND_MIN bytes): recorded
  *                      together or not at all; later members' request id 0 means
  *                      the group's request     -> LEDGER_APPENDED_GROUP | LEDGER_ERROR
  *   LEDGER_APPENDED_GROUP u32 n | n x (u64 seq | i64 time | u32 request id | 32 hash)
@@ -27,10 +30,10 @@
  *   LEDGER_REVOKED_ROWS u32 n | n x (bytes serial | revoked row (row.h)) | u32 more
  *                      (at most LEDGER_REVOKED_PAGE rows; released holds carry reason
  *                      8, removeFromCRL)
- *   LEDGER_CRL_LATEST  u32 want_base                   -> LEDGER_CRL_ROW | LEDGER_ERROR
+ *   LEDGER_CRL_LATEST  u32 want_base (0 or 1)          -> LEDGER_CRL_ROW | LEDGER_ERROR
  *   LEDGER_CRL_ROW     u64 number | CRL row (row.h)
  *   LEDGER_GET_EXTENSIONS u32 request id               -> LEDGER_EVENTS
- *   LEDGER_GET_PROP    str name                        -> LEDGER_EVENT | LEDGER_ERROR
+ *   LEDGER_GET_PROP    str name (not empty)            -> LEDGER_EVENT | LEDGER_ERROR
  *   LEDGER_GET_EVENTS  u64 first seq | u32 max         -> LEDGER_EVENTS
  *   LEDGER_EVENTS      u32 n | n x bytes record        (consecutive, at most max and
  *                      about LEDGER_EVENTS_BYTES in all; n = 0 past the head)
@@ -102,6 +105,8 @@ enum {
 	LEDGER_ERR_STORAGE = 3,  /* disk full or I/O error: nothing recorded; retry later */
 };
 
+#define LEDGER_APPEND_MIN 16        /* type, actor kind, actor, the smallest body */
+#define LEDGER_MESSAGE_MAX 511      /* LEDGER_ERROR's and LEDGER_VERIFIED's text */
 #define LEDGER_REVOKED_PAGE 32768 /* ~1.5 MiB a page: a CRL of a million entries in 31 reads */
 #define LEDGER_EVENTS_BYTES (1u << 20)
 #define LEDGER_APPEND_MAX (2u * 1024u * 1024u) /* a 1 MiB blob and its fields */

@@ -117,15 +117,20 @@ void ledger_revoked_row_encode(const struct ledger_revoked_row *row, struct ipc_
 	ipc_put_u64(w, row->seq);
 }
 
+void ledger_revoked_row_get(struct ipc_rbuf *r, struct ledger_revoked_row *row)
+{
+	row->reason = ipc_get_u32(r);
+	row->revoked_at = get_i64(r);
+	row->invalidity = get_i64(r);
+	row->seq = ipc_get_u64(r);
+}
+
 int ledger_revoked_row_decode(const uint8_t *p, size_t len, struct ledger_revoked_row *row)
 {
 	struct ipc_rbuf r;
 
 	ipc_rbuf_init_mem(&r, p, len);
-	row->reason = ipc_get_u32(&r);
-	row->revoked_at = get_i64(&r);
-	row->invalidity = get_i64(&r);
-	row->seq = ipc_get_u64(&r);
+	ledger_revoked_row_get(&r, row);
 	if (ipc_rbuf_done(&r) != 0) {
 		memset(row, 0, sizeof(*row));
 		return -1;

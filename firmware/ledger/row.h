@@ -62,6 +62,9 @@ void ledger_cert_row_encode(const struct ledger_cert_row *row, struct ipc_wbuf *
 int ledger_cert_row_decode(const uint8_t *p, size_t len, struct ledger_cert_row *row);
 void ledger_revoked_row_encode(const struct ledger_revoked_row *row, struct ipc_wbuf *w);
 int ledger_revoked_row_decode(const uint8_t *p, size_t len, struct ledger_revoked_row *row);
+/* The same row read from r where it is followed by more (REVOKED_ROWS' entries);
+ * r's failed flag says if it did not fit. */
+void ledger_revoked_row_get(struct ipc_rbuf *r, struct ledger_revoked_row *row);
 void ledger_crl_row_encode(const struct ledger_crl_row *row, struct ipc_wbuf *w);
 int ledger_crl_row_decode(const uint8_t *p, size_t len, struct ledger_crl_row *row);
 

@@ -42,6 +42,7 @@
 
 #include "firmware/auth/proto.h"
 #include "firmware/custodian/proto.h"
+#include "firmware/custodian/msg.h"
 #include "firmware/worker/worker.h"
 #include "platform/conf.h"
 #include "platform/log.h"
@@ -156,21 +157,24 @@ static void load_ca(struct worker *w)
 {
 	struct ipc_wbuf req;
 	struct ipc_msg m;
-	struct ipc_rbuf r;
+	struct cust_ca_info info;
 	struct x509_cert_info ci;
 	struct x509_buf *certs = NULL;
 	const uint8_t *der, *pem;
 	size_t der_len, pem_len, n = 0;
 	char err[256], dn[1024];
 
+	/* The channel's once-only start-up (the custodian admits nothing before it
+	 * and no second one). */
 	ipc_wbuf_init(&req);
 	if (ipc_call(&w->custodian, CUST_GET_CA, &req, &m, err, sizeof(err)) != 0)
 		fatalx("custodian: %s", err);
-	ipc_rbuf_init(&r, &m);
-	ipc_get_bytes(&r, &der, &der_len, 64 * 1024);
-	ipc_get_bytes(&r, &pem, &pem_len, 1 << 20);
-	if (m.hdr.type != CUST_CA_INFO || ipc_rbuf_done(&r) != 0)
+	if (m.hdr.type != CUST_CA_INFO || cust_ca_info_decode(m.data, m.hdr.len, &info) != 0)
 		fatalx("protocol violation: bad CA_INFO from the custodian");
+	der = info.cert;
+	der_len = info.cert_len;
+	pem = info.chain;
+	pem_len = info.chain_len;
 	if (x509_cert_decode(der, der_len, &ci, err, sizeof(err)) != 0)
 		fatalx("the CA certificate does not decode: %s", err);
 	if (x509_name_format(ci.subject.data, ci.subject.len, dn, sizeof(dn)) != 0)

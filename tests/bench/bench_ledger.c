@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "firmware/ledger/event.h"
+#include "firmware/ledger/msg.h"
 #include "firmware/ledger/proto.h"
 #include "platform/ipc.h"
 #include "platform/log.h"
@@ -180,10 +181,7 @@ static void build_append(struct bench *b)
 	ev.u.op.allowed = 1;
 	ev.u.op.detail = detail;
 	ipc_wbuf_init(&b->append);
-	ipc_put_u32(&b->append, ev.type);
-	ipc_put_u32(&b->append, ev.actor_kind);
-	ipc_put_str(&b->append, ev.actor);
-	if (ledger_body_encode(&ev, &b->append, err, sizeof(err)) != 0)
+	if (lmsg_append_encode(&b->append, &ev, err, sizeof(err)) != 0)
 		fatalx("cannot encode the event: %s", err);
 	if (b->append.failed)
 		fatalx("out of memory");
@@ -283,24 +281,23 @@ static void recv_reply(struct server *s, struct ipc_msg *m)
 /* The stored size of record seq. */
 static size_t record_len(struct server *s, uint64_t seq)
 {
+	struct lmsg_get_event q = {.seq = seq};
+	struct lmsg_event e;
 	struct ipc_wbuf w;
 	struct ipc_msg m;
-	struct ipc_rbuf r;
-	const uint8_t *rec;
 	size_t len;
 
 	ipc_wbuf_init(&w);
-	ipc_put_u64(&w, seq);
+	lmsg_get_event_encode(&w, &q);
 	if (w.failed || ipc_send(&s->c, LEDGER_GET_EVENT, 1, w.data, w.len, -1) != 0)
 		fatal("send");
 	ipc_wbuf_free(&w);
 	recv_reply(s, &m);
 	if (m.hdr.type != LEDGER_EVENT)
 		fatalx("ledger answered type %#x to get-event", m.hdr.type);
-	ipc_rbuf_init(&r, &m);
-	ipc_get_bytes(&r, &rec, &len, LEDGER_APPEND_MAX);
-	if (ipc_rbuf_done(&r) != 0)
+	if (lmsg_event_decode(m.data, m.hdr.len, &e) != 0)
 		fatalx("malformed LEDGER_EVENT");
+	len = e.len;
 	ipc_msg_free(&m);
 	return len;
 }

@@ -110,11 +110,19 @@ FUZZ_LIBS_fuzz_ledger_serve := $(FUZZ_LEDGER_LIB) $(FUZZ_PLATFORM_LIB)
 # the enrollment channel's decoders, both ends (firmware/custodian/msg.c)
 $(FUZZ_BIN)/fuzz_cust_msg: $(FUZZ_OBJ)/firmware/custodian/msg.o
 FUZZ_LIBS_fuzz_cust_msg := $(FUZZ_OBJ)/firmware/custodian/msg.o $(FUZZ_PLATFORM_LIB)
+# the journal channel's decoders, both ends (firmware/ledger/msg.c)
+FUZZ_LIBS_fuzz_ledger_msg := $(FUZZ_LEDGER_LIB) $(FUZZ_PLATFORM_LIB)
+# the custodian from the console: its whitelist and request decoders, caadm's
+# answer decoders (firmware/custodian/admin_msg.c)
+$(FUZZ_BIN)/fuzz_console: $(FUZZ_OBJ)/firmware/custodian/admin_msg.o
+FUZZ_LIBS_fuzz_console := $(FUZZ_OBJ)/firmware/custodian/admin_msg.o $(FUZZ_LEDGER_LIB) \
+	$(FUZZ_PLATFORM_LIB)
 # identity tokens as the custodian verifies them (what a worker may pass on)
 FUZZ_LIBS_fuzz_idtoken := $(FUZZ_IDENTITY_LIB) $(FUZZ_PLATFORM_LIB)
 
 FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record fuzz_ledger_serve fuzz_rpc fuzz_careq fuzz_ntlm \
-              fuzz_idtoken fuzz_auth fuzz_cust_msg
+              fuzz_idtoken fuzz_auth fuzz_cust_msg fuzz_ledger_msg \
+              fuzz_console
 ifneq ($(strip $(X509_SRCS)),)
 FUZZ_NAMES += fuzz_x509_cert fuzz_x509_name fuzz_x509_csr fuzz_x509_crl fuzz_icpr \
 	fuzz_custodian_derive

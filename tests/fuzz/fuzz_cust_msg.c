@@ -1,7 +1,8 @@
 /* libFuzzer target: the enrollment channel's decoders (firmware/custodian/msg.c),
  * the custodian's side of what a compromised worker can send (SUBMIT, REFUSED,
- * RETRIEVE, AUTH_EVENT) and the worker's side of what the custodian answers
- * (RESULT). Byte 0 picks the message, the rest is the payload. What a decoder
+ * RETRIEVE, AUTH_EVENT; ISSUE on the benchmark's unrecorded path) and the
+ * worker's side of what the custodian answers (RESULT, CA_INFO; ISSUED). Byte 0
+ * picks the message, the rest is the payload. What a decoder
  * accepts must encode back to the same bytes: one layout, both sides. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,6 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cust_retrieve ret;
 	struct cust_auth_event ev;
 	struct cust_result res;
+	struct cust_ca_info info;
+	static struct cust_issue iss;
+	struct cust_issued issued;
 	struct ipc_wbuf w;
 	const uint8_t *p = data + 1;
 	size_t n = size - 1;
@@ -32,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	ipc_wbuf_init(&w);
-	switch (data[0] % 5) {
+	switch (data[0] % 8) {
 	case 0:
 		if (cust_submit_decode(p, n, &sub) == 0) {
 			cust_submit_encode(&w, &sub);
@@ -57,9 +61,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			same(&w, p, n);
 		}
 		break;
-	default:
+	case 4:
 		if (cust_result_decode(p, n, &res) == 0) {
 			cust_result_encode(&w, &res);
+			same(&w, p, n);
+		}
+		break;
+	case 5:
+		if (cust_ca_info_decode(p, n, &info) == 0) {
+			cust_ca_info_encode(&w, &info);
+			same(&w, p, n);
+		}
+		break;
+	case 6:
+		if (cust_issue_decode(p, n, &iss) == 0) {
+			cust_issue_encode(&w, &iss);
+			same(&w, p, n);
+		}
+		break;
+	default:
+		if (cust_issued_decode(p, n, &issued) == 0) {
+			cust_issued_encode(&w, &issued);
 			same(&w, p, n);
 		}
 		break;

@@ -4,9 +4,12 @@
  * ledger's whitelist (ipc_check, as service_run does) and, when admitted, to its
  * real handler (ledger_handle) on a real ledger: a Berkeley DB environment in a
  * temporary directory, opened once, with a genesis, so that appends, views,
- * revocation pages and CRL lookups run for real. Replies go to a socketpair that
- * is drained; a violation must end the channel (service_violation) and nothing
- * else. A crash, a sanitizer finding or a hang is a finding. */
+ * revocation pages and CRL lookups run for real. Replies go to a socketpair and
+ * are read back as the custodian reads them: each must be a frame of the request's
+ * id whose payload the custodian's decoder for its type accepts (the journal
+ * channel's catalogue, firmware/ledger/msg.c: one layout, both ends), or abort. A
+ * violation must end the channel (service_violation) and nothing else. A crash,
+ * a sanitizer finding or a hang is a finding. */
 #include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
@@ -17,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "firmware/ledger/msg.h"
 #include "firmware/ledger/proto.h"
 #include "firmware/ledger/serve.h"
 #include "firmware/ledger/store.h"
@@ -90,13 +94,83 @@ static void open_ledger(void)
 	atexit(remove_ledger);
 }
 
+/* The custodian's decoder for an answer of type accepts it. */
+static int answer_decodes(const struct ipc_msg *m)
+{
+	static union {
+		struct lmsg_appended a;
+		struct lmsg_appended_group ag;
+		struct ledger_request_row rr;
+		struct ledger_cert_row cr;
+		struct lmsg_event ev;
+		struct lmsg_rows rows;
+		struct lmsg_head_is head;
+		struct lmsg_verified ver;
+		struct lmsg_revoked_rows rv;
+		struct lmsg_crl_row crl;
+		struct lmsg_events evs;
+		struct lmsg_error err;
+	} u;
+	const uint8_t *p = m->data;
+	size_t n = m->hdr.len;
+
+	switch (m->hdr.type) {
+	case LEDGER_APPENDED: return lmsg_appended_decode(p, n, &u.a) == 0;
+	case LEDGER_APPENDED_GROUP: return lmsg_appended_group_decode(p, n, &u.ag) == 0;
+	case LEDGER_REQUEST: return lmsg_request_decode(p, n, &u.rr) == 0;
+	case LEDGER_CERT: return lmsg_cert_decode(p, n, &u.cr) == 0;
+	case LEDGER_EVENT: return lmsg_event_decode(p, n, &u.ev) == 0;
+	case LEDGER_ROWS: return lmsg_rows_decode(p, n, &u.rows) == 0;
+	case LEDGER_HEAD_IS: return lmsg_head_is_decode(p, n, &u.head) == 0;
+	case LEDGER_VERIFIED: return lmsg_verified_decode(p, n, &u.ver) == 0;
+	case LEDGER_REVOKED_ROWS: return lmsg_revoked_rows_decode(p, n, &u.rv) == 0;
+	case LEDGER_CRL_ROW: return lmsg_crl_row_decode(p, n, &u.crl) == 0;
+	case LEDGER_EVENTS: return lmsg_events_decode(p, n, &u.evs) == 0;
+	case LEDGER_ERROR: return lmsg_error_decode(p, n, &u.err) == 0;
+	default: return 0;
+	}
+}
+
+/* Every answer waiting on fd, read as the custodian reads it. */
+static void check_answers(int fd)
+{
+	struct ipc_chan c;
+	struct ipc_msg m;
+	char err[256];
+	int rc;
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	ipc_chan_init(&c, fd, "ledger", LEDGER_FRAME_MAX);
+	/* ipc_fill reads at most one frame at a time: alternate until nothing is left
+	 * (the handler wrote its answer whole before returning). */
+	for (;;) {
+		rc = ipc_next(&c, &m, err, sizeof(err));
+		if (rc < 0)
+			abort(); /* a broken frame */
+		if (rc == 1) {
+			if (m.hdr.id != 1 || !answer_decodes(&m)) {
+				fprintf(stderr, "fuzz_ledger_serve: answer %#x of %u bytes does "
+						"not decode\n", m.hdr.type, m.hdr.len);
+				abort();
+			}
+			ipc_msg_free(&m);
+			continue;
+		}
+		if (ipc_fill(&c) <= 0)
+			break;
+	}
+	if (c.rlen != 0) /* a partial frame */
+		abort();
+	ipc_chan_free(&c);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct service s;
 	struct ipc_msg m;
 	const struct ipc_rule *rules;
 	size_t n_rules;
-	char err[256], buf[65536];
+	char err[256];
 	int sv[2];
 
 	if (ledger == NULL)
@@ -126,9 +200,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ledger_handle(&s, &m, ledger);
 	ipc_msg_free(&m);
 
-	fcntl(sv[1], F_SETFL, O_NONBLOCK);
-	while (read(sv[1], buf, sizeof(buf)) > 0)
-		;
+	check_answers(sv[1]);
 	ipc_chan_free(&s.chan);
 	pthread_mutex_destroy(&s.lock);
 	close(sv[0]);

@@ -21,6 +21,7 @@ from test_custodian_ipc import frame, recv_frame
 
 CUST_SUBMIT, CUST_RESULT, CUST_RETRIEVE, CUST_ISSUE, CUST_ERROR = 0x120, 0x121, 0x122, 0x110, 0x1ff
 CUST_REFUSED = 0x123
+CUST_GET_CA, CUST_CA_INFO = 0x100, 0x101
 DISP_PENDING, DISP_ISSUED, DISP_FAILED = 9, 20, 30
 KEY_LENGTH, PROPERTY_EMPTY = 0x80094811, 0x80094004
 
@@ -77,7 +78,7 @@ def decode_result(data):
 class Appliance:
     """ca-ledger + ca-custodian wired together; self.sock is the worker's end."""
 
-    def __init__(self, ca):
+    def __init__(self, ca, start_up=True):
         lc_ours, lc_theirs = socket.socketpair()  # custodian <-> ledger
         self.ledger = subprocess.Popen(
             [str(BIN / "ca-ledger"), "serve", "--data", str(ca["data"]), "--fd",
@@ -96,6 +97,10 @@ class Appliance:
             s.close()
         self.sock.settimeout(60)
         self.next_id = 1
+        # The worker's start-up: the CA's certificate and chain, once, first.
+        if start_up:
+            rtype, _ = self.call(CUST_GET_CA, b"")
+            assert rtype == CUST_CA_INFO
 
     def call(self, mtype, payload):
         mid = self.next_id
@@ -131,10 +136,10 @@ def set_policy(ca, mode):
 def appliance(root_ca):
     apps = []
 
-    def start(policy=None):
+    def start(policy=None, start_up=True):
         if policy:
             set_policy(root_ca, policy)
-        a = Appliance(root_ca)
+        a = Appliance(root_ca, start_up)
         apps.append(a)
         return a
     yield start
@@ -429,3 +434,38 @@ def test_anonymous_needs_the_custodians_consent_too(appliance, root_ca, tmp_path
     rid, disp, hr, msg, cert = a.submit(make_csr(tmp_path, "c2"),
                                         requester="anonymous@192.0.2.9")
     assert disp == DISP_ISSUED, msg
+
+
+def test_a_second_get_ca_ends_the_channel_and_is_journaled(appliance, root_ca, tmp_path):
+    """GET_CA is the worker's once-only start-up (Appliance sent it): a second one
+    is a violation of the channel's state. The channel ends, the custodian returns
+    1 (under cad the worker's channel ends and cad restarts the worker), the
+    violation is journaled, and a fresh channel enrolls normally."""
+    a = appliance("issue")
+    assert a.submit(make_csr(tmp_path))[1] == DISP_ISSUED
+    a.sock.sendall(frame(CUST_GET_CA, 99))
+    with pytest.raises(EOFError):
+        recv_frame(a.sock)
+    assert a.custodian.wait(timeout=30) == 1
+    assert b"unexpected message type 256 from worker in state 1" in a.custodian.stderr.read()
+    a.ledger.wait(timeout=30)
+    lines = journal(root_ca)
+    assert "channel-violation" in lines[-1] and "worker" in lines[-1], lines[-1]
+    b = appliance()
+    rid, disp, hr, msg, cert = b.submit(make_csr(tmp_path, "after"))
+    assert disp == DISP_ISSUED, (disp, hex(hr), msg)
+    assert b.stop() == 0
+    run(BIN / "caadm", "verify", "--data", root_ca["data"])
+
+
+def test_enrollment_before_the_start_up_ends_the_channel(appliance, root_ca, tmp_path):
+    """Nothing before GET_CA: a SUBMIT on a fresh channel is a violation, and
+    nothing of it is recorded."""
+    a = appliance("issue", start_up=False)
+    a.sock.sendall(frame(CUST_SUBMIT, 1, submit_payload(make_csr(tmp_path))))
+    with pytest.raises(EOFError):
+        recv_frame(a.sock)
+    assert a.custodian.wait(timeout=30) == 1
+    assert b"unexpected message type 288 from worker in state 0" in a.custodian.stderr.read()
+    a.ledger.wait(timeout=30)
+    assert not any("request-received" in line for line in journal(root_ca))

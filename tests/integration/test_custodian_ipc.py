@@ -104,6 +104,7 @@ def test_get_ca_and_issue(custodian, root_ca, tmp_path):
 
 
 def test_policy_errors_are_answers_not_crashes(custodian, tmp_path):
+    assert custodian.call(CUST_GET_CA, 1)[0] == CUST_CA_INFO  # the worker's start-up
     small = spki_of(tmp_path, ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"])
     mtype, mid, payload = custodian.call(CUST_ISSUE, 1, issue_payload("CN=x", small))
     assert mtype == CUST_ERROR and struct.unpack("<I", payload[:4])[0] == KEY_LENGTH
@@ -119,21 +120,39 @@ def test_policy_errors_are_answers_not_crashes(custodian, tmp_path):
     assert rc == 0
 
 
-@pytest.mark.parametrize("bad", [
-    frame(0x999, 1),                                   # unknown type
-    frame(CUST_GET_CA, 1, b"x"),                       # GET_CA takes no payload
-    frame(CUST_ISSUED, 1, b"\0" * 8),                  # a reply type from the peer
-    frame(CUST_ISSUE, 1, b"\0" * 12),                  # shorter than any ISSUE
-    frame(CUST_ISSUE, 1, issue_payload("CN=x", b"\x30\x00") + b"extra"),  # trailing
-    frame(CUST_ISSUE, 1, struct.pack("<II", 1, 0xFFFFFFF0) + b"\0" * 16),  # huge string
-    struct.pack("<IIII", CUST_GET_CA, 0x7FFFFFFF, 1, 0),   # length over the cap
-    frame(CUST_GET_CA, 1, flags=0x80),                  # unknown flag
+# started: the worker's start-up (GET_CA, answered) comes first, so that what
+# follows is judged in the channel's ready state.
+@pytest.mark.parametrize("started,bad", [
+    (False, frame(0x999, 1)),                                   # unknown type
+    (False, frame(CUST_GET_CA, 1, b"x")),                       # GET_CA takes no payload
+    (True, frame(CUST_ISSUED, 1, b"\0" * 8)),                   # a reply type from the peer
+    (True, frame(CUST_ISSUE, 1, b"\0" * 12)),                   # shorter than any ISSUE
+    (True, frame(CUST_ISSUE, 1, issue_payload("CN=x", b"\x30\x00") + b"extra")),  # trailing
+    (True, frame(CUST_ISSUE, 1, struct.pack("<II", 1, 0xFFFFFFF0) + b"\0" * 16)),  # huge
+    (False, struct.pack("<IIII", CUST_GET_CA, 0x7FFFFFFF, 1, 0)),   # length over the cap
+    (False, frame(CUST_GET_CA, 1, flags=0x80)),                  # unknown flag
+    (True, frame(CUST_GET_CA, 2)),                              # a second start-up
+    (False, frame(CUST_ISSUE, 1, b"\0" * 32)),                  # work before the start-up
 ])
-def test_protocol_violation_is_fatal(custodian, bad):
+def test_protocol_violation_is_fatal(custodian, started, bad):
+    if started:
+        assert custodian.call(CUST_GET_CA, 1)[0] == CUST_CA_INFO
     custodian.sock.sendall(bad)
     rc, err = custodian.close()
     assert rc != 0
     assert "protocol violation" in err or "channel to the worker" in err, err
+
+
+def test_get_ca_is_a_once_only_start_up(custodian):
+    """GET_CA is the worker's start-up: answered once, before anything else. The
+    second one is refused by the whitelist's state (not its length or type)."""
+    assert custodian.call(CUST_GET_CA, 1)[0] == CUST_CA_INFO
+    custodian.sock.sendall(frame(CUST_GET_CA, 2))
+    with pytest.raises(EOFError):
+        recv_frame(custodian.sock)
+    rc, err = custodian.close()
+    assert rc == 1
+    assert "unexpected message type 256 from worker in state 1" in err, err
 
 
 def test_a_broken_control_channel_ends_it_and_the_custodian(root_ca):

@@ -151,8 +151,11 @@ def test_worker_killed_mid_request_is_restarted(appliance, ca):
 
 def test_worker_cannot_open_files_after_start(ca, tmp_path):
     """The seccomp filter kills the worker when it opens a file after start-up."""
-    with ic.worker_channels(ca) as fds:
-        for probe, expect_kill in (("/etc/hostname", True), (None, False)):
+    # A channel per worker, as cad gives each start: GET_CA is a channel's
+    # once-only start-up, so a second worker on the first one's channel would
+    # be refused.
+    for probe, expect_kill in (("/etc/hostname", True), (None, False)):
+        with ic.worker_channels(ca) as fds:
             args = ic.worker_args(fds, *(("--selftest-open", probe) if probe else ()))
             w = subprocess.Popen(args, pass_fds=fds, stderr=subprocess.PIPE)
             if expect_kill:

@@ -25,3 +25,5 @@ $(TBIN)/test_supervisor_pace: $(CAD_LIB)
 # The custodian's derivation of a request and its verifier threads (no HSM, no ledger).
 $(TBIN)/test_custodian_derive: $(OBJ)/firmware/custodian/derive.o \
 	$(OBJ)/firmware/custodian/verify_pool.o
+# The console channel's catalogue (both ends link it).
+$(TBIN)/test_admin_msg: $(OBJ)/firmware/custodian/admin_msg.o

@@ -1,0 +1,289 @@
+/* Unit tests of the console channel's catalogue (firmware/custodian/admin_msg.c):
+ * each request round-trips through the dispatcher's pair with its fields and its
+ * token intact, and every shorter prefix, a trailing byte and each bound broken
+ * (a token of 31 bytes, an unknown role, a CRL kind of 2, an empty property
+ * name, a serial of 0 or 21 bytes) is refused; answers are never taken as
+ * requests; the whitelist admits every request the decoders accept at its
+ * smallest and refuses an answer type; caadm's answer decoders keep their
+ * bounds (extension flags, list counts). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "firmware/custodian/admin_msg.h"
+
+static union adm_request req, got;
+
+static void token_of(uint8_t *t)
+{
+	for (size_t i = 0; i < ADM_TOKEN_LEN; i++)
+		t[i] = (uint8_t)(0xa0 + i);
+}
+
+/* The whitelist's verdict on a frame of type with these payload bytes. */
+static int admitted(uint32_t type, const uint8_t *p, size_t n)
+{
+	struct ipc_chan chan;
+	struct ipc_msg m;
+	size_t n_rules;
+	const struct ipc_rule *rules = adm_rules(&n_rules);
+	char err[256];
+
+	memset(&chan, 0, sizeof(chan));
+	chan.peer = "console";
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = type;
+	m.hdr.len = (uint32_t)n;
+	m.data = (uint8_t *)p;
+	m.fd = -1;
+	return ipc_check(rules, n_rules, 0, &chan, &m, err, sizeof(err)) != NULL;
+}
+
+/* req encoded as type decodes back to the same bytes, admitted by the whitelist;
+ * no prefix and no extension by a byte decodes. */
+static void round_trip(uint32_t type)
+{
+	struct ipc_wbuf w, w2;
+	uint8_t *more;
+
+	ipc_wbuf_init(&w);
+	adm_request_encode(type, &w, &req);
+	assert_false(w.failed);
+	for (size_t n = 0; n < w.len; n++)
+		if (adm_request_decode(type, w.data, n, &got) == 0)
+			fail_msg("type %#x: a prefix of %zu of %zu bytes decoded", type, n, w.len);
+	more = malloc(w.len + 1);
+	memcpy(more, w.data, w.len);
+	more[w.len] = 0;
+	assert_int_equal(adm_request_decode(type, more, w.len + 1, &got), -1);
+	free(more);
+	/* answers are never requests, whatever their bytes */
+	assert_int_equal(adm_request_decode(ADM_OK, w.data, w.len, &got), -1);
+	assert_int_equal(adm_request_decode(type, w.data, w.len, &got), 0);
+	assert_true(admitted(type, w.data, w.len));
+	ipc_wbuf_init(&w2);
+	adm_request_encode(type, &w2, &got);
+	assert_int_equal(w2.len, w.len);
+	assert_memory_equal(w2.data, w.data, w.len);
+	if (type != ADM_LOGIN)
+		assert_memory_equal(got.bare.token, req.bare.token, ADM_TOKEN_LEN);
+	ipc_wbuf_free(&w);
+	ipc_wbuf_free(&w2);
+}
+
+static void test_every_request_round_trips(void **state)
+{
+	static const uint32_t bare[] = {ADM_LOGOUT, ADM_OP_LIST, ADM_VERIFY};
+	static const uint32_t ids[] = {ADM_DETAIL, ADM_RESUBMIT, ADM_DENY};
+	static const uint8_t value[] = {0x05, 0x00};
+	char err[256];
+
+	(void)state;
+	memset(&req, 0, sizeof(req));
+	snprintf(req.login.name, sizeof(req.login.name), "admin");
+	snprintf(req.login.pass, sizeof(req.login.pass), "a passphrase");
+	round_trip(ADM_LOGIN);
+	assert_string_equal(got.login.pass, "a passphrase");
+
+	for (size_t i = 0; i < 3; i++) {
+		memset(&req, 0, sizeof(req));
+		token_of(req.bare.token);
+		round_trip(bare[i]);
+		req.id.request_id = 42;
+		round_trip(ids[i]);
+		assert_int_equal(got.id.request_id, 42);
+	}
+	memset(&req, 0, sizeof(req));
+	token_of(req.op_add.token);
+	snprintf(req.op_add.name, sizeof(req.op_add.name), "officer");
+	req.op_add.roles = ROLE_OFFICER;
+	snprintf(req.op_add.pass, sizeof(req.op_add.pass), "new one");
+	round_trip(ADM_OP_ADD);
+	assert_int_equal(got.op_add.roles, ROLE_OFFICER);
+
+	memset(&req, 0, sizeof(req));
+	token_of(req.op_del.token);
+	snprintf(req.op_del.name, sizeof(req.op_del.name), "officer");
+	round_trip(ADM_OP_DEL);
+
+	memset(&req, 0, sizeof(req));
+	token_of(req.op_passwd.token);
+	snprintf(req.op_passwd.name, sizeof(req.op_passwd.name), "officer");
+	snprintf(req.op_passwd.pass, sizeof(req.op_passwd.pass), "x");
+	round_trip(ADM_OP_PASSWD);
+
+	memset(&req, 0, sizeof(req));
+	token_of(req.view.token);
+	assert_int_equal(view_parse_restriction("Disposition==pending", &req.view.q.r[0], err,
+						sizeof(err)),
+			 0);
+	req.view.q.n_r = 1;
+	req.view.q.limit = 10;
+	round_trip(ADM_VIEW);
+	assert_int_equal(got.view.q.limit, 10);
+
+	memset(&req, 0, sizeof(req));
+	token_of(req.setext.token);
+	req.setext.request_id = 3;
+	snprintf(req.setext.oid, sizeof(req.setext.oid), "1.2.3.4");
+	req.setext.flags = ADM_EXT_CRITICAL;
+	req.setext.value = value;
+	req.setext.value_len = sizeof(value);
+	round_trip(ADM_SETEXT);
+	assert_int_equal(got.setext.value_len, 2);
+
+	memset(&req, 0, sizeof(req));
+	token_of(req.revoke.token);
+	req.revoke.serial[0] = 0x7f;
+	req.revoke.serial_len = 1;
+	req.revoke.reason = 1;
+	req.revoke.when = -1;
+	round_trip(ADM_REVOKE);
+	assert_true(got.revoke.when == -1);
+	round_trip(ADM_UNREVOKE);
+
+	memset(&req, 0, sizeof(req));
+	token_of(req.crl.token);
+	req.crl.delta = 1;
+	round_trip(ADM_CRL);
+
+	memset(&req, 0, sizeof(req));
+	token_of(req.getprop.token);
+	snprintf(req.getprop.name, sizeof(req.getprop.name), "CRLPeriod");
+	round_trip(ADM_GETPROP);
+
+	memset(&req, 0, sizeof(req));
+	token_of(req.setprop.token);
+	snprintf(req.setprop.name, sizeof(req.setprop.name), "CRLPeriod");
+	req.setprop.value = (const uint8_t *)"2d";
+	req.setprop.value_len = 2;
+	round_trip(ADM_SETPROP);
+
+	memset(&req, 0, sizeof(req));
+	token_of(req.audit.token);
+	req.audit.first = 1;
+	req.audit.max = 512;
+	round_trip(ADM_AUDIT);
+}
+
+/* Encoded as type (must not fail), the payload does not decode. */
+static void refused(uint32_t type)
+{
+	struct ipc_wbuf w;
+
+	ipc_wbuf_init(&w);
+	adm_request_encode(type, &w, &req);
+	assert_int_equal(adm_request_decode(type, w.data, w.len, &got), -1);
+	ipc_wbuf_free(&w);
+}
+
+static void test_bounds(void **state)
+{
+	struct ipc_wbuf w;
+	uint8_t tok31[4 + ADM_TOKEN_LEN];
+
+	(void)state;
+	/* a token of 31 bytes */
+	memset(tok31, 0, sizeof(tok31));
+	tok31[0] = ADM_TOKEN_LEN - 1;
+	assert_int_equal(adm_request_decode(ADM_LOGOUT, tok31, 4 + ADM_TOKEN_LEN - 1, &got), -1);
+
+	memset(&req, 0, sizeof(req));
+	req.op_add.roles = ROLE_ALL + 1; /* a role that does not exist */
+	snprintf(req.op_add.name, sizeof(req.op_add.name), "x");
+	refused(ADM_OP_ADD);
+
+	memset(&req, 0, sizeof(req));
+	req.crl.delta = 2;
+	refused(ADM_CRL);
+
+	memset(&req, 0, sizeof(req)); /* empty property names */
+	refused(ADM_GETPROP);
+	refused(ADM_SETPROP);
+
+	/* serials of 0 and 21 bytes: the encoder fails, and the bytes are refused */
+	memset(&req, 0, sizeof(req));
+	ipc_wbuf_init(&w);
+	adm_revoke_encode(&w, &req.revoke);
+	assert_true(w.failed);
+	ipc_wbuf_free(&w);
+	ipc_wbuf_init(&w);
+	ipc_put_bytes(&w, req.bare.token, ADM_TOKEN_LEN);
+	ipc_put_bytes(&w, "012345678901234567890", 21);
+	assert_int_equal(adm_request_decode(ADM_UNREVOKE, w.data, w.len, &got), -1);
+	ipc_wbuf_free(&w);
+
+	/* a view query the ledger would refuse (limit 0) never gets past the console */
+	memset(&req, 0, sizeof(req));
+	refused(ADM_VIEW);
+
+	/* answers and unknown types: not requests, and not on the whitelist */
+	assert_int_equal(adm_request_decode(ADM_SESSION, tok31, 0, &got), -1);
+	assert_int_equal(adm_request_decode(0x3ee, tok31, 0, &got), -1);
+	assert_false(admitted(ADM_RESULT, tok31, 36));
+	assert_false(admitted(ADM_OK, tok31, 4));
+}
+
+static void test_answers(void **state)
+{
+	static struct adm_detail_is d, d2;
+	struct lmsg_iter it;
+	struct ipc_wbuf list, w;
+	char oid[LEDGER_OID_MAX + 1];
+	const uint8_t *v;
+	size_t len;
+	uint32_t flags;
+
+	(void)state;
+	snprintf(d.subject, sizeof(d.subject), "CN=alice");
+	ipc_wbuf_init(&list);
+	adm_detail_add(&list, "1.2.3.4", ADM_EXT_CRITICAL, (const uint8_t *)"\x05\x00", 2);
+	adm_detail_add(&list, "1.2.3.5", ADM_EXT_DISABLE, NULL, 0);
+	d.exts.n = 2;
+	d.exts.p = list.data;
+	d.exts.len = list.len;
+	ipc_wbuf_init(&w);
+	adm_detail_encode(&w, &d);
+	assert_int_equal(adm_detail_decode(w.data, w.len, &d2), 0);
+	assert_string_equal(d2.subject, "CN=alice");
+	lmsg_iter_init(&it, &d2.exts);
+	assert_true(adm_detail_next(&it, oid, &flags, &v, &len));
+	assert_string_equal(oid, "1.2.3.4");
+	assert_true(adm_detail_next(&it, oid, &flags, &v, &len) && flags == ADM_EXT_DISABLE);
+	assert_false(adm_detail_next(&it, oid, &flags, &v, &len));
+	ipc_wbuf_free(&w);
+	/* a count above the entries; flags beyond critical and disabled */
+	d.exts.n = 3;
+	ipc_wbuf_init(&w);
+	adm_detail_encode(&w, &d);
+	assert_int_equal(adm_detail_decode(w.data, w.len, &d2), -1);
+	ipc_wbuf_free(&w);
+	ipc_wbuf_free(&list);
+	ipc_wbuf_init(&list);
+	adm_detail_add(&list, "1.2.3.4", 4, NULL, 0);
+	d.exts.n = 1;
+	d.exts.p = list.data;
+	d.exts.len = list.len;
+	ipc_wbuf_init(&w);
+	adm_detail_encode(&w, &d);
+	assert_int_equal(adm_detail_decode(w.data, w.len, &d2), -1);
+	ipc_wbuf_free(&w);
+	ipc_wbuf_free(&list);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_request_round_trips),
+		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_answers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
