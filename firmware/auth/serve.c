@@ -12,13 +12,12 @@
 #include "platform/log.h"
 #include "platform/service.h"
 
-enum { ST_READY = 0 };
-
-/* What the worker may send; exact layouts are msg.c's decoders'. */
+/* What the worker may send; exact layouts are msg.c's decoders'. No states: the
+ * channel has no start-up, and a logon is a context named in each message. */
 static const struct ipc_rule rules[] = {
-	{AUTH_NEGOTIATE, 1u << ST_READY, 4 + 1, 4 + AUTH_TOKEN_MAX, 0},
-	{AUTH_AUTHENTICATE, 1u << ST_READY, 4 + 4 + 4 + 1, AUTH_MAX_PAYLOAD, 0},
-	{AUTH_RELEASE, 1u << ST_READY, 4, 4, 0},
+	{AUTH_NEGOTIATE, IPC_STATES_ALL, 4 + 1, 4 + AUTH_TOKEN_MAX, 0},
+	{AUTH_AUTHENTICATE, IPC_STATES_ALL, 4 + 4 + 4 + 1, AUTH_MAX_PAYLOAD, 0},
+	{AUTH_RELEASE, IPC_STATES_ALL, 4, 4, 0},
 };
 
 static void reply_fail(struct service *s, uint32_t id, const struct leg_result *r)
