@@ -4,10 +4,10 @@ ADMIN_SRCS := $(wildcard firmware/admin/*.c)
 ADMIN_BIN  := $(BIN)/caadm
 
 $(ADMIN_BIN): $(call objs,$(ADMIN_SRCS)) $(X509_LIB) $(ASN1_LIB) $(LEDGER_LIB) \
-		$(OPERATOR_LIB) $(RPC_LIB) $(PLATFORM_LIB)
+		$(OPERATOR_LIB) $(IDENTITY_LIB) $(PLATFORM_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(call objs,$(ADMIN_SRCS)) -Wl,--start-group $(X509_LIB) \
-		$(ASN1_LIB) $(LEDGER_LIB) $(OPERATOR_LIB) $(RPC_LIB) $(PLATFORM_LIB) -Wl,--end-group \
+		$(ASN1_LIB) $(LEDGER_LIB) $(OPERATOR_LIB) $(IDENTITY_LIB) $(PLATFORM_LIB) -Wl,--end-group \
 		-lwolfssl -ltasn1 -lpthread
 
 ALL_BINS += $(ADMIN_BIN)

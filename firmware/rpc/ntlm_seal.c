@@ -53,8 +53,8 @@ int ntlm_seal_init(struct ntlm_seal *s, const uint8_t key[NTLM_KEY_LEN], uint32_
 
 	memset(s, 0, sizeof(*s));
 	if (!(flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY))
-		return rpc_fail(err, errlen, "NTLM without extended session security (flags "
-				"%08x): refused", flags);
+		return err_set(err, errlen, "NTLM without extended session security (flags "
+			       "%08x): refused", flags);
 	/* MS-NLMP 3.4.5.3: the sealing key is cut before the magic is appended. */
 	seal_len = (flags & NTLMSSP_NEGOTIATE_128) ? 16 : (flags & NTLMSSP_NEGOTIATE_56) ? 7 : 5;
 	if (role == NTLM_SERVER)
@@ -65,7 +65,7 @@ int ntlm_seal_init(struct ntlm_seal *s, const uint8_t key[NTLM_KEY_LEN], uint32_
 		     dir_init(&s->in, key, seal_len, S2C_SIGN, S2C_SEAL);
 	if (rc != 0) {
 		ntlm_seal_wipe(s);
-		return rpc_fail(err, errlen, "cannot derive the NTLM signing/sealing keys");
+		return err_set(err, errlen, "cannot derive the NTLM signing/sealing keys");
 	}
 	s->privacy = privacy;
 	s->key_exch = (flags & NTLMSSP_NEGOTIATE_KEY_EXCH) != 0;

@@ -112,9 +112,11 @@ $(FUZZ_BIN)/fuzz_cust_msg: $(FUZZ_OBJ)/firmware/custodian/msg.o
 FUZZ_LIBS_fuzz_cust_msg := $(FUZZ_OBJ)/firmware/custodian/msg.o $(FUZZ_PLATFORM_LIB)
 # identity tokens as the custodian verifies them (what a worker may pass on)
 FUZZ_LIBS_fuzz_idtoken := $(FUZZ_IDENTITY_LIB) $(FUZZ_PLATFORM_LIB)
+# the one UTF-8 decoder (platform/utf8.c) every text from a peer goes through
+FUZZ_LIBS_fuzz_utf8 := $(FUZZ_PLATFORM_LIB)
 
 FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record fuzz_ledger_serve fuzz_rpc fuzz_careq fuzz_ntlm \
-              fuzz_idtoken fuzz_auth fuzz_cust_msg
+              fuzz_idtoken fuzz_auth fuzz_cust_msg fuzz_utf8
 ifneq ($(strip $(X509_SRCS)),)
 FUZZ_NAMES += fuzz_x509_cert fuzz_x509_name fuzz_x509_csr fuzz_x509_crl fuzz_icpr \
 	fuzz_custodian_derive

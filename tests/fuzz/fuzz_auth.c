@@ -29,7 +29,7 @@
 #include <gssapi/gssapi_ext.h>
 
 #include "firmware/auth/auth.h"
-#include "firmware/rpc/ntlm_hash.h"
+#include "firmware/identity/ntlm_hash.h"
 #include "platform/ipc.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
