@@ -38,10 +38,15 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPTFLAGS) $(WARN) -fstack-protector-strong -
            -I. -I$(BUILD) -I$(GEN) -I/usr/include/p11-kit-1 -MMD -MP
 LDFLAGS += -pie -Wl,-z,relro,-z,now $(SANLDFLAGS)
 
-# Libraries of the lower layers, in link order (dependents first).
-LIBS_HSM     := -lp11-kit
-LIBS_CRYPTO  := -lwolfssl
-LIBS_ASN1    := -ltasn1
+# System libraries, each spelled once; a program names the ones it needs in its
+# target-specific SYSLIBS.
+LIB_WOLFSSL  := -lwolfssl
+LIB_TASN1    := -ltasn1
+LIB_P11KIT   := -lp11-kit
+LIB_DB       := -ldb-5.3
+LIB_SECCOMP  := -lseccomp
+LIB_GSSAPI   := -lgssapi_krb5
+LIB_PTHREAD  := -lpthread
 
 CONFIG_H := $(BUILD)/config.h
 DEPS_STAMP := build/.deps-installed
@@ -51,10 +56,8 @@ DEPS_STAMP := build/.deps-installed
 all:
 
 # ---- configuration (kconfiglib) --------------------------------------------
-.config:
-	KCONFIG_CONFIG=.config $(PYTHON) -m defconfig --kconfig Kconfig configs/defconfig
-
-defconfig:
+# .config is made from configs/defconfig when missing; `make defconfig` remakes it.
+.config defconfig:
 	KCONFIG_CONFIG=.config $(PYTHON) -m defconfig --kconfig Kconfig configs/defconfig
 
 olddefconfig: .config
@@ -69,17 +72,34 @@ $(CONFIG_H): .config Kconfig
 	mv $@.tmp $@
 
 # ---- generic rules -----------------------------------------------------------
-$(OBJ)/%.o: %.c $(CONFIG_H)
+# config.h is only an order-only prerequisite: it must exist before the first
+# compile, and from then on the -MMD dependency files name it for exactly the
+# objects that include it, so a Kconfig change recompiles those alone.
+$(OBJ)/%.o: %.c | $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 # Generated sources live under $(GEN) and compile with the same flags.
-$(OBJ)/gen/%.o: $(GEN)/%.c $(CONFIG_H)
+$(OBJ)/gen/%.o: $(GEN)/%.c | $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -c $< -o $@
 
 # objs(src...) maps sources to objects.
 objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
+
+# The one link recipe: a program from its prerequisites, objects first, then the
+# project's archives in the order listed (dependents first: the libraries have no
+# cycles, so no link group), then its system libraries (SYSLIBS, set per target).
+define link
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(SYSLIBS)
+endef
+
+# The one archive recipe.
+define archive
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+endef
 
 # ---- fragments ---------------------------------------------------------------
 include platform/platform.mk

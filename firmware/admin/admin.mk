@@ -3,11 +3,11 @@
 ADMIN_SRCS := $(wildcard firmware/admin/*.c)
 ADMIN_BIN  := $(BIN)/caadm
 
+# The NT hash of `caadm account` comes from libidentity, not the network-facing librpc.
 $(ADMIN_BIN): $(call objs,$(ADMIN_SRCS)) $(X509_LIB) $(ASN1_LIB) $(LEDGER_LIB) \
 		$(OPERATOR_LIB) $(IDENTITY_LIB) $(PLATFORM_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(call objs,$(ADMIN_SRCS)) -Wl,--start-group $(X509_LIB) \
-		$(ASN1_LIB) $(LEDGER_LIB) $(OPERATOR_LIB) $(IDENTITY_LIB) $(PLATFORM_LIB) -Wl,--end-group \
-		-lwolfssl -ltasn1 -lpthread
+$(ADMIN_BIN): SYSLIBS := $(LIB_WOLFSSL) $(LIB_TASN1) $(LIB_PTHREAD)
+$(ADMIN_BIN):
+	$(link)
 
 ALL_BINS += $(ADMIN_BIN)

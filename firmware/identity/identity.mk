@@ -4,5 +4,4 @@ IDENTITY_SRCS := $(wildcard firmware/identity/*.c)
 IDENTITY_LIB  := $(LIB)/libidentity.a
 
 $(IDENTITY_LIB): $(call objs,$(IDENTITY_SRCS))
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(archive)

@@ -3,7 +3,8 @@ CAD_SRCS := $(wildcard firmware/supervisor/*.c)
 CAD_BIN  := $(BIN)/cad
 
 $(CAD_BIN): $(call objs,$(CAD_SRCS)) $(PLATFORM_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(call objs,$(CAD_SRCS)) $(PLATFORM_LIB) -lpthread
+$(CAD_BIN): SYSLIBS := $(LIB_PTHREAD)
+$(CAD_BIN):
+	$(link)
 
 ALL_BINS += $(CAD_BIN)

@@ -3,17 +3,16 @@
 # shared test support in tests/unit/support/.
 PROJECT_LIBS := $(AUTH_LIB) $(WORKER_LIB) $(RPC_LIB) $(ICPR_LIB) $(LEDGER_LIB) $(OPERATOR_LIB) \
                 $(IDENTITY_LIB) $(X509_LIB) $(HSM_LIB) $(ASN1_LIB) $(PLATFORM_LIB)
-SYS_LIBS     := -lp11-kit -lwolfssl -ltasn1 -ldb-5.3 -lseccomp -lpthread
+SYS_LIBS     := $(LIB_P11KIT) $(LIB_WOLFSSL) $(LIB_TASN1) $(LIB_DB) $(LIB_SECCOMP) $(LIB_PTHREAD)
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(TBIN)/%,$(UNIT_SRCS))
 TSUPPORT_OBJS := $(call objs,$(wildcard tests/unit/support/*.c))
 
 # A test of a daemon's pure code names its objects as extra prerequisites below;
-# they are linked before the libraries.
+# the link recipe puts every object before the libraries.
+$(TBIN)/test_%: SYSLIBS = $(SYS_LIBS) -lcmocka
 $(TBIN)/test_%: $(OBJ)/tests/unit/test_%.o $(TSUPPORT_OBJS) $(PROJECT_LIBS)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(filter-out $< $(TSUPPORT_OBJS) $(PROJECT_LIBS),$^) \
-		$(TSUPPORT_OBJS) -Wl,--start-group $(PROJECT_LIBS) -Wl,--end-group $(SYS_LIBS) -lcmocka
+	$(link)
 
 # A daemon's own objects a test links besides the libraries (prerequisites: the
 # recipe links every extra one).
