@@ -7,16 +7,25 @@
 #   make image      the appliance image only (build/image/)
 #   make SANITIZE=1 check   the suites with ASan/UBSan only, built under build/san/
 #   make fuzz-smoke  every fuzz target for FUZZ_TIME seconds (tests/fuzz/README.md)
+#   make coverage   line and branch coverage per folder, unit + integration tests,
+#                   built under build/cov/ (tests/coverage/README.md); not in make check
 #   make defconfig | olddefconfig | menuconfig
 
 PYTHON  ?= /usr/bin/python3
 SANITIZE ?= 0
+COVERAGE ?= 0
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/san
 OPTFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
            -fno-sanitize-recover=undefined
 SANLDFLAGS = -fsanitize=address,undefined
+else ifeq ($(COVERAGE),1)
+# make coverage (tests/coverage/README.md): gcov counters, -O0 so that lines and
+# branches are the source's; _FORTIFY_SOURCE needs optimisation and is left out.
+BUILD   ?= build/cov
+OPTFLAGS = -O0 -g --coverage
+SANLDFLAGS = --coverage
 else
 BUILD   ?= build
 OPTFLAGS = -O2 -g -D_FORTIFY_SOURCE=2
@@ -125,6 +134,7 @@ include image/image.mk
 include tests/system/system.mk
 include tests/fresh/fresh.mk
 include tests/soak/soak.mk
+include tests/coverage/coverage.mk
 
 all: $(ALL_BINS)
 
@@ -169,7 +179,8 @@ run: $(DEPS_STAMP)
 	image/run.sh $(IMAGE_BUILD) $(IMAGE_DIR) build/run
 
 clean:
-	rm -rf build/obj build/bin build/lib build/gen build/tests build/san build/fuzz build/config.h
+	rm -rf build/obj build/bin build/lib build/gen build/tests build/san build/fuzz build/cov \
+		build/config.h
 
 distclean:
 	rm -rf build .config .config.old
