@@ -1,7 +1,8 @@
 # CA appliance firmware: one non-recursive Makefile; each folder adds a fragment (*.mk).
 #
 #   make            build everything under build/ (binaries in build/bin/)
-#   make check      install dependencies, build, run every test (unit, integration)
+#   make check      install dependencies, check the includes against each folder's README,
+#                   build, run every test (unit, integration)
 #   make run        install, build the image, boot the appliance in QEMU (image/)
 #   make run-host   the appliance on the host instead (demo token and CA, build/demo)
 #   make image      the appliance image only (build/image/)
@@ -60,7 +61,7 @@ LIB_PTHREAD  := -lpthread
 CONFIG_H := $(BUILD)/config.h
 DEPS_STAMP := build/.deps-installed
 
-.PHONY: all deps check check-unit check-integration run bench clean distclean \
+.PHONY: all deps check check-includes check-unit check-integration run bench clean distclean \
         defconfig olddefconfig menuconfig
 all:
 
@@ -157,12 +158,19 @@ check: $(DEPS_STAMP)
 	$(MAKE) SANITIZE=1 check-unit check-integration
 else
 check: $(DEPS_STAMP)
+	$(MAKE) check-includes
 	$(MAKE) check-unit check-integration
 	$(MAKE) SANITIZE=1 check-unit check-integration
 	$(MAKE) FUZZ_TIME=$(CHECK_FUZZ_TIME) fuzz-smoke
 	$(MAKE) check-system
 endif
 CHECK_FUZZ_TIME ?= 5
+
+# Every #include of platform/, hsm/ and firmware/*/ against the "May include:" line
+# of its folder's README.md (tests/includes/): lower layers never include from the
+# daemons.
+check-includes:
+	$(PYTHON) tests/includes/check_includes.py .
 
 check-unit: $(ALL_BINS) $(UNIT_TESTS)
 	tests/unit/run.sh $(UNIT_TESTS)

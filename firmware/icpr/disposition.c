@@ -4,8 +4,6 @@
  * a new request only ever gets 3, 5 or an HRESULT in pdwDisposition. */
 #include "firmware/icpr/icpr_int.h"
 
-#include "firmware/ledger/event.h"
-
 static int is_failure(uint32_t hr)
 {
 	return (hr & 0x80000000u) != 0;

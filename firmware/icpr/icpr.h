@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "firmware/common/request.h"
 #include "firmware/icpr/hresult.h"
 #include "firmware/x509/x509.h"
 
@@ -187,12 +188,12 @@ const char *icpr_san_type_name(enum icpr_san_type type);
 
 /* ---- request format detection ---- */
 
-/* Same values as the ledger's FMT_* (firmware/ledger/event.h). */
+/* The ledger's values (firmware/common/request.h), and 0 for none of them. */
 enum icpr_format {
 	ICPR_FMT_UNKNOWN = 0,
-	ICPR_FMT_PKCS10 = 1,
-	ICPR_FMT_CMS = 2,
-	ICPR_FMT_CMC = 3,
+	ICPR_FMT_PKCS10 = FMT_PKCS10,
+	ICPR_FMT_CMS = FMT_CMS,
+	ICPR_FMT_CMC = FMT_CMC,
 };
 
 #define ICPR_REQUEST_MAX (64u * 1024u) /* pctbRequest bytes (custodian's cap) */
