@@ -19,6 +19,8 @@
 #   CONFIG_SECCOMP_LOG (the filters log instead of killing, as for
 #   platform/seccomp-measure.sh). Tests that expect a forbidden call to kill
 #   fail in this build; they are listed in the report, and the figures stand.
+# - gcov dumps from an exit handler: gcov_flush.c, linked into every program of
+#   this build, dumps on _exit() and on SIGTERM/SIGINT/SIGHUP's default action too.
 # - ca-worker and ca-auth started by cad as root are chrooted (an empty
 #   directory, DATA/auth) where the build tree does not exist: their counters from
 #   those runs are lost (gcov says "profiling: ... cannot open"). The suites also
