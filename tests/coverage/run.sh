@@ -21,10 +21,11 @@
 #   fail in this build; they are listed in the report, and the figures stand.
 # - gcov dumps from an exit handler: gcov_flush.c, linked into every program of
 #   this build, dumps on _exit() and on SIGTERM/SIGINT/SIGHUP's default action too.
-# - ca-worker and ca-auth started by cad as root are chrooted (an empty
-#   directory, DATA/auth) where the build tree does not exist: their counters from
-#   those runs are lost (gcov says "profiling: ... cannot open"). The suites also
-#   start both by hand, unjailed, and those runs count.
+# - ca-worker started by cad as root is chrooted to /var/empty: the suite runs in a
+#   mount namespace of its own where the object tree is visible there too (below).
+#   ca-auth is chrooted to each test's DATA/auth, where the build tree does not
+#   exist: its counters from runs under cad as root are lost (gcov says
+#   "profiling: ... cannot open"); runs of ca-auth started by hand count.
 set -u
 [ $# -ge 1 ] || { echo "usage: $0 BUILD [pytest arguments...]" >&2; exit 2; }
 build=$1
@@ -48,7 +49,16 @@ unit_rc=0
 $make -j2 check-unit > "$build/coverage-unit.log" 2>&1 || unit_rc=$?
 integ_rc=0
 [ $# -gt 0 ] || set -- tests/integration
-CA_BUILD="$top/$build" /usr/bin/python3 -m pytest -q "$@" \
+# The chrooted worker's counters: in a mount namespace of the suite's own,
+# /var/empty (its chroot) is a fresh root-owned tmpfs that holds the object tree at
+# its own path (a bind mount), so gcov's absolute paths resolve from inside the
+# chroot too. Nothing outside the suite's processes sees it.
+unshare --mount --propagation private sh -c '
+    obj=$1 top=$2 build=$3; shift 3
+    mount -t tmpfs -o mode=0555 tmpfs /var/empty && mkdir -p "/var/empty$obj" &&
+        mount --bind "$obj" "/var/empty$obj" || exit 1
+    cd "$top" && CA_BUILD="$build" exec /usr/bin/python3 -m pytest -q "$@"' \
+    sh "$top/$build/obj" "$top" "$top/$build" "$@" \
     > "$build/coverage-integration.log" 2>&1 || integ_rc=$?
 
 gcovr -r "$top" -j 2 -f firmware/ -f platform/ -f hsm/ --exclude-unreachable-branches \
