@@ -29,7 +29,7 @@ else ifeq ($(COVERAGE),1)
 # program) dumps them where an exit handler would not run (_exit, a signal).
 BUILD   ?= build/cov
 OPTFLAGS = -O0 -g --coverage -fprofile-update=atomic
-SANLDFLAGS = --coverage -Wl,--wrap=_exit
+SANLDFLAGS = --coverage -Wl,--wrap=_exit,--wrap=exit
 else
 BUILD   ?= build
 OPTFLAGS = -O2 -g -D_FORTIFY_SOURCE=2

@@ -1,45 +1,86 @@
 /* Linked into every program of the coverage build only (make COVERAGE=1; see
- * tests/coverage/README.md): gcov writes its counters from an exit handler, which
- * two ways of ending skip.
+ * tests/coverage/README.md). gcov writes a program's counters from an exit-time
+ * destructor, which two ways of ending skip:
  * - _exit(): ca-auth ends that way, and forked children do. The build links with
- *   -Wl,--wrap=_exit, so a call to _exit() comes here first and dumps.
- * - A signal's default action: ca-worker ends on cad's SIGTERM, and tests stop
- *   daemons with SIGTERM or SIGINT. Where the program has not chosen a
- *   disposition of its own by the time it starts (a constructor runs before
- *   main()), a handler dumps the counters and then dies of the same signal, so
- *   the parent sees the exit it would have seen. A program that installs its own
- *   handler or blocks the signal replaces this one. */
+ *   -Wl,--wrap=_exit (and exit, below), so such a call comes here first.
+ * - the default action of a signal: ca-worker ends on cad's SIGTERM. In ca-worker
+ *   alone (the one daemon that ends that way; cad takes SIGTERM with sigtimedwait,
+ *   the others exit by themselves), SIGTERM, SIGINT and SIGHUP are blocked before
+ *   main() and a thread waits for them: it dumps the counters, then the process
+ *   dies of the same signal, so cad sees the end it would have seen. Not a signal
+ *   handler: dumping allocates and writes files, which no handler may do.
+ * One dump per process, under a lock: exit() wrapped the same way takes it, so a
+ * SIGTERM that arrives while the worker is exiting cannot interleave two dumps
+ * of one file (a process's own fcntl locks do not exclude its threads). */
+#include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
+#include <string.h>
+
+extern char *program_invocation_short_name;
 
 void __gcov_dump(void);
 void __real__exit(int status) __attribute__((noreturn));
 void __wrap__exit(int status) __attribute__((noreturn));
+void __real_exit(int status) __attribute__((noreturn));
+void __wrap_exit(int status) __attribute__((noreturn));
+
+static pthread_mutex_t dump_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Dumps once; the lock stays taken: the process is ending, and a second caller
+ * waits until it has. */
+static void dump_once(void)
+{
+	static int dumped;
+
+	pthread_mutex_lock(&dump_lock);
+	if (!dumped) {
+		__gcov_dump();
+		dumped = 1;
+	}
+}
 
 void __wrap__exit(int status)
 {
-	__gcov_dump();
+	dump_once();
 	__real__exit(status);
 }
 
-static void dump_and_die(int sig)
+void __wrap_exit(int status)
 {
-	__gcov_dump();
-	raise(sig); /* SA_RESETHAND: the default action again */
+	dump_once();
+	__real_exit(status);
+}
+
+static sigset_t ending;
+
+static void *wait_for_the_end(void *arg)
+{
+	int sig;
+
+	(void)arg;
+	while (sigwait(&ending, &sig) != 0)
+		;
+	dump_once();
+	signal(sig, SIG_DFL);
+	pthread_sigmask(SIG_UNBLOCK, &ending, NULL);
+	raise(sig);
+	return NULL;
 }
 
 __attribute__((constructor)) static void dump_on_signals(void)
 {
-	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+	pthread_t t;
 
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-		struct sigaction sa = {0}, old;
-
-		if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL)
-			continue;
-		sa.sa_handler = dump_and_die;
-		sa.sa_flags = SA_RESETHAND;
-		sigemptyset(&sa.sa_mask);
-		sigaction(sigs[i], &sa, NULL);
-	}
+	if (strcmp(program_invocation_short_name, "ca-worker") != 0)
+		return;
+	sigemptyset(&ending);
+	sigaddset(&ending, SIGTERM);
+	sigaddset(&ending, SIGINT);
+	sigaddset(&ending, SIGHUP);
+	/* Blocked in every thread (new ones inherit the mask), taken by one. */
+	if (pthread_sigmask(SIG_BLOCK, &ending, NULL) == 0 &&
+	    pthread_create(&t, NULL, wait_for_the_end, NULL) == 0)
+		pthread_detach(t);
 }
