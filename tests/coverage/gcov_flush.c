@@ -9,14 +9,17 @@
  *   main() and a thread waits for them: it dumps the counters, then the process
  *   dies of the same signal, so cad sees the end it would have seen. Not a signal
  *   handler: dumping allocates and writes files, which no handler may do.
- * One dump per process, under a lock: exit() wrapped the same way takes it, so a
- * SIGTERM that arrives while the worker is exiting cannot interleave two dumps
- * of one file (a process's own fcntl locks do not exclude its threads). */
+ * One dump per process, under a lock, so that a SIGTERM that arrives while the
+ * worker is exiting cannot interleave two dumps of one file (a process's own
+ * fcntl locks do not exclude its threads). Only the program's own process dumps
+ * here: a forked or cloned child (a vfork-style clone shares the parent's memory,
+ * its counters and this lock) leaves the counters to its parent. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 
 extern char *program_invocation_short_name;
 
@@ -27,18 +30,20 @@ void __real_exit(int status) __attribute__((noreturn));
 void __wrap_exit(int status) __attribute__((noreturn));
 
 static pthread_mutex_t dump_lock = PTHREAD_MUTEX_INITIALIZER;
+static pid_t program_pid; /* the process the program started as */
 
-/* Dumps once; the lock stays taken: the process is ending, and a second caller
- * waits until it has. */
 static void dump_once(void)
 {
 	static int dumped;
 
+	if (getpid() != program_pid)
+		return;
 	pthread_mutex_lock(&dump_lock);
 	if (!dumped) {
 		__gcov_dump();
 		dumped = 1;
 	}
+	pthread_mutex_unlock(&dump_lock);
 }
 
 void __wrap__exit(int status)
@@ -73,6 +78,7 @@ __attribute__((constructor)) static void dump_on_signals(void)
 {
 	pthread_t t;
 
+	program_pid = getpid();
 	if (strcmp(program_invocation_short_name, "ca-worker") != 0)
 		return;
 	sigemptyset(&ending);

@@ -61,7 +61,7 @@ unshare --mount --propagation private sh -c '
     sh "$top/$build/obj" "$top" "$top/$build" "$@" \
     > "$build/coverage-integration.log" 2>&1 || integ_rc=$?
 
-gcovr -r "$top" -j 2 -f firmware/ -f platform/ -f hsm/ --exclude-unreachable-branches \
+gcovr -r "$top" -f firmware/ -f platform/ -f hsm/ --exclude-unreachable-branches \
     --json-summary "$build/coverage.json" --json-summary-pretty "$build/obj" >/dev/null ||
     exit 1
 echo "unit tests: $(tail -1 "$build/coverage-unit.log") (exit $unit_rc)"
