@@ -64,7 +64,7 @@ unshare --mount --propagation private sh -c '
 gcovr -r "$top" -f firmware/ -f platform/ -f hsm/ --exclude-unreachable-branches \
     --json-summary "$build/coverage.json" --json-summary-pretty "$build/obj" >/dev/null ||
     exit 1
-echo "unit tests: $(tail -1 "$build/coverage-unit.log") (exit $unit_rc)"
+echo "unit tests: $(grep "unit test programs" "$build/coverage-unit.log") (exit $unit_rc)"
 echo "integration tests: $(tail -1 "$build/coverage-integration.log") (exit $integ_rc)"
 grep -E '^FAILED' "$build/coverage-integration.log" | sed 's/^/  /'
 /usr/bin/python3 tests/coverage/summary.py "$build/coverage.json" tests/coverage/floors
