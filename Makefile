@@ -1,22 +1,35 @@
 # CA appliance firmware: one non-recursive Makefile; each folder adds a fragment (*.mk).
 #
 #   make            build everything under build/ (binaries in build/bin/)
-#   make check      install dependencies, build, run every test (unit, integration)
+#   make check      install dependencies, check the includes against each folder's README,
+#                   build, run every test (unit, integration)
 #   make run        install, build the image, boot the appliance in QEMU (image/)
 #   make run-host   the appliance on the host instead (demo token and CA, build/demo)
 #   make image      the appliance image only (build/image/)
 #   make SANITIZE=1 check   the suites with ASan/UBSan only, built under build/san/
 #   make fuzz-smoke  every fuzz target for FUZZ_TIME seconds (tests/fuzz/README.md)
+#   make coverage   line and branch coverage per folder, unit + integration tests,
+#                   built under build/cov/ (tests/coverage/README.md); not in make check
 #   make defconfig | olddefconfig | menuconfig
 
 PYTHON  ?= /usr/bin/python3
 SANITIZE ?= 0
+COVERAGE ?= 0
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/san
 OPTFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
            -fno-sanitize-recover=undefined
 SANLDFLAGS = -fsanitize=address,undefined
+else ifeq ($(COVERAGE),1)
+# make coverage (tests/coverage/README.md): gcov counters, -O0 so that lines and
+# branches are the source's; _FORTIFY_SOURCE needs optimisation and is left out.
+# Counters are updated atomically: the daemons are threaded, and racing updates
+# leave counts gcov cannot read. tests/coverage/gcov_flush.c (linked into every
+# program) dumps them where an exit handler would not run (_exit, a signal).
+BUILD   ?= build/cov
+OPTFLAGS = -O0 -g --coverage -fprofile-update=atomic
+SANLDFLAGS = --coverage -Wl,--wrap=_exit,--wrap=exit
 else
 BUILD   ?= build
 OPTFLAGS = -O2 -g -D_FORTIFY_SOURCE=2
@@ -38,23 +51,26 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPTFLAGS) $(WARN) -fstack-protector-strong -
            -I. -I$(BUILD) -I$(GEN) -I/usr/include/p11-kit-1 -MMD -MP
 LDFLAGS += -pie -Wl,-z,relro,-z,now $(SANLDFLAGS)
 
-# Libraries of the lower layers, in link order (dependents first).
-LIBS_HSM     := -lp11-kit
-LIBS_CRYPTO  := -lwolfssl
-LIBS_ASN1    := -ltasn1
+# System libraries, each spelled once; a program names the ones it needs in its
+# target-specific SYSLIBS.
+LIB_WOLFSSL  := -lwolfssl
+LIB_TASN1    := -ltasn1
+LIB_P11KIT   := -lp11-kit
+LIB_DB       := -ldb-5.3
+LIB_SECCOMP  := -lseccomp
+LIB_GSSAPI   := -lgssapi_krb5
+LIB_PTHREAD  := -lpthread
 
 CONFIG_H := $(BUILD)/config.h
 DEPS_STAMP := build/.deps-installed
 
-.PHONY: all deps check check-unit check-integration run bench clean distclean \
+.PHONY: all deps check check-includes check-unit check-integration run bench clean distclean \
         defconfig olddefconfig menuconfig
 all:
 
 # ---- configuration (kconfiglib) --------------------------------------------
-.config:
-	KCONFIG_CONFIG=.config $(PYTHON) -m defconfig --kconfig Kconfig configs/defconfig
-
-defconfig:
+# .config is made from configs/defconfig when missing; `make defconfig` remakes it.
+.config defconfig:
 	KCONFIG_CONFIG=.config $(PYTHON) -m defconfig --kconfig Kconfig configs/defconfig
 
 olddefconfig: .config
@@ -69,17 +85,34 @@ $(CONFIG_H): .config Kconfig
 	mv $@.tmp $@
 
 # ---- generic rules -----------------------------------------------------------
-$(OBJ)/%.o: %.c $(CONFIG_H)
+# config.h is only an order-only prerequisite: it must exist before the first
+# compile, and from then on the -MMD dependency files name it for exactly the
+# objects that include it, so a Kconfig change recompiles those alone.
+$(OBJ)/%.o: %.c | $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 # Generated sources live under $(GEN) and compile with the same flags.
-$(OBJ)/gen/%.o: $(GEN)/%.c $(CONFIG_H)
+$(OBJ)/gen/%.o: $(GEN)/%.c | $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -c $< -o $@
 
 # objs(src...) maps sources to objects.
 objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
+
+# The one link recipe: a program from its prerequisites, objects first, then the
+# project's archives in the order listed (dependents first: the libraries have no
+# cycles, so no link group), then its system libraries (SYSLIBS, set per target).
+define link
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(SYSLIBS)
+endef
+
+# The one archive recipe.
+define archive
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+endef
 
 # ---- fragments ---------------------------------------------------------------
 include platform/platform.mk
@@ -105,6 +138,7 @@ include image/image.mk
 include tests/system/system.mk
 include tests/fresh/fresh.mk
 include tests/soak/soak.mk
+include tests/coverage/coverage.mk
 
 all: $(ALL_BINS)
 
@@ -127,12 +161,19 @@ check: $(DEPS_STAMP)
 	$(MAKE) SANITIZE=1 check-unit check-integration
 else
 check: $(DEPS_STAMP)
+	$(MAKE) check-includes
 	$(MAKE) check-unit check-integration
 	$(MAKE) SANITIZE=1 check-unit check-integration
 	$(MAKE) FUZZ_TIME=$(CHECK_FUZZ_TIME) fuzz-smoke
 	$(MAKE) check-system
 endif
 CHECK_FUZZ_TIME ?= 5
+
+# Every #include of platform/, hsm/ and firmware/*/ against the "May include:" line
+# of its folder's README.md (tests/includes/): lower layers never include from the
+# daemons.
+check-includes:
+	$(PYTHON) tests/includes/check_includes.py .
 
 check-unit: $(ALL_BINS) $(UNIT_TESTS)
 	tests/unit/run.sh $(UNIT_TESTS)
@@ -149,7 +190,8 @@ run: $(DEPS_STAMP)
 	image/run.sh $(IMAGE_BUILD) $(IMAGE_DIR) build/run
 
 clean:
-	rm -rf build/obj build/bin build/lib build/gen build/tests build/san build/fuzz build/config.h
+	rm -rf build/obj build/bin build/lib build/gen build/tests build/san build/fuzz build/cov \
+		build/config.h
 
 distclean:
 	rm -rf build .config .config.old

@@ -3,5 +3,4 @@ HSM_SRCS := $(wildcard hsm/*.c)
 HSM_LIB  := $(LIB)/libhsm.a
 
 $(HSM_LIB): $(call objs,$(HSM_SRCS))
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(archive)

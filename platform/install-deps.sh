@@ -20,6 +20,7 @@ python3-pycryptodome
 openssl libengine-pkcs11-openssl
 qemu-system-x86 busybox-static squashfs-tools cpio kmod e2fsprogs
 procps util-linux passwd iproute2 strace git ca-certificates
+gcovr acl
 "
 
 if [ "$(id -u)" -ne 0 ]; then

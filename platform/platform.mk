@@ -3,5 +3,4 @@ PLATFORM_SRCS := $(wildcard platform/*.c)
 PLATFORM_LIB  := $(LIB)/libplatform.a
 
 $(PLATFORM_LIB): $(call objs,$(PLATFORM_SRCS))
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(archive)

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "firmware/rpc/ntlm_hash.h"
+#include "firmware/identity/ntlm_hash.h"
 #include "platform/atomicfile.h"
 #include "platform/log.h"
 #include "platform/secret.h"

@@ -6,11 +6,11 @@ ADMIN_BIN  := $(BIN)/caadm
 # by both ends.
 ADM_MSG_OBJ := $(OBJ)/firmware/custodian/admin_msg.o
 
+# The NT hash of `caadm account` comes from libidentity, not the network-facing librpc.
 $(ADMIN_BIN): $(call objs,$(ADMIN_SRCS)) $(ADM_MSG_OBJ) $(X509_LIB) $(ASN1_LIB) $(LEDGER_LIB) \
-		$(OPERATOR_LIB) $(RPC_LIB) $(PLATFORM_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(call objs,$(ADMIN_SRCS)) $(ADM_MSG_OBJ) -Wl,--start-group $(X509_LIB) \
-		$(ASN1_LIB) $(LEDGER_LIB) $(OPERATOR_LIB) $(RPC_LIB) $(PLATFORM_LIB) -Wl,--end-group \
-		-lwolfssl -ltasn1 -lpthread
+		$(OPERATOR_LIB) $(IDENTITY_LIB) $(PLATFORM_LIB)
+$(ADMIN_BIN): SYSLIBS := $(LIB_WOLFSSL) $(LIB_TASN1) $(LIB_PTHREAD)
+$(ADMIN_BIN):
+	$(link)
 
 ALL_BINS += $(ADMIN_BIN)

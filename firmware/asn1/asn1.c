@@ -3,10 +3,10 @@
  * and locating sub-elements inside the bytes they were decoded from. */
 #include "firmware/asn1/asn1.h"
 #include "firmware/asn1/der.h"
+#include "platform/errbuf.h"
 
 #include <limits.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,20 +31,6 @@ asn1_node asn1_pkix(void)
 {
 	pthread_once(&pkix_once, pkix_build);
 	return pkix_defs;
-}
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 }
 
 int asn1_new(const char *type, asn1_node *out)
@@ -75,20 +61,20 @@ int asn1_encode(asn1_node node, const char *name, uint8_t **der, size_t *der_len
 	 * length), the second writes it. */
 	rc = asn1_der_coding(node, name, NULL, &len, desc);
 	if (rc != ASN1_MEM_ERROR || len <= 0) {
-		seterr(err, errlen, "DER encoding of '%s' failed: %s %s", name,
-		       asn1_strerror(rc), desc);
+		err_set(err, errlen, "DER encoding of '%s' failed: %s %s", name,
+			asn1_strerror(rc), desc);
 		return -1;
 	}
 	buf = malloc((size_t)len);
 	if (buf == NULL) {
-		seterr(err, errlen, "DER encoding of '%s': out of memory", name);
+		err_set(err, errlen, "DER encoding of '%s': out of memory", name);
 		return -1;
 	}
 	rc = asn1_der_coding(node, name, buf, &len, desc);
 	if (rc != ASN1_SUCCESS) {
 		free(buf);
-		seterr(err, errlen, "DER encoding of '%s' failed: %s %s", name,
-		       asn1_strerror(rc), desc);
+		err_set(err, errlen, "DER encoding of '%s' failed: %s %s", name,
+			asn1_strerror(rc), desc);
 		return -1;
 	}
 	*der = buf;
@@ -109,15 +95,15 @@ int asn1_decode(const char *type, const uint8_t *der, size_t der_len, asn1_node 
 
 	*out = NULL;
 	if (der == NULL || der_len == 0 || der_len > INT_MAX) {
-		seterr(err, errlen, "%s: empty or oversized input", type);
+		err_set(err, errlen, "%s: empty or oversized input", type);
 		return -1;
 	}
 	if (!der_framing_ok(der, der_len)) {
-		seterr(err, errlen, "%s: not DER (indefinite or non-minimal length)", type);
+		err_set(err, errlen, "%s: not DER (indefinite or non-minimal length)", type);
 		return -1;
 	}
 	if (asn1_new(type, &node) != 0) {
-		seterr(err, errlen, "%s: unknown ASN.1 type", type);
+		err_set(err, errlen, "%s: unknown ASN.1 type", type);
 		return -1;
 	}
 	len = (int)der_len;
@@ -126,7 +112,7 @@ int asn1_decode(const char *type, const uint8_t *der, size_t der_len, asn1_node 
 	rc = asn1_der_decoding2(&node, der, &len, ASN1_DECODE_FLAG_STRICT_DER, desc);
 	if (rc != ASN1_SUCCESS || (size_t)len != der_len) {
 		asn1_delete_structure(&node);
-		seterr(err, errlen, "%s: not valid DER: %s %s", type, asn1_strerror(rc), desc);
+		err_set(err, errlen, "%s: not valid DER: %s %s", type, asn1_strerror(rc), desc);
 		return -1;
 	}
 	*out = node;

@@ -10,5 +10,4 @@ $(ASN1_TAB): firmware/asn1/pkix.asn
 $(call objs,$(ASN1_SRCS)): $(ASN1_TAB)
 
 $(ASN1_LIB): $(call objs,$(ASN1_SRCS)) $(OBJ)/gen/pkix_asn1_tab.o
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(archive)

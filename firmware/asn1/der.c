@@ -1,10 +1,10 @@
 /* The DER writer (der.h says why the hot path does not use libtasn1) and the DER
  * framing check libtasn1's decoder is given as a front end. */
 #include "firmware/asn1/der.h"
+#include "platform/civil.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* libtasn1 4.19's ASN1_DECODE_FLAG_STRICT_DER still accepts long-form lengths
  * that fit the short form (30 81 07 ...) and non-minimal long forms, so the
@@ -363,35 +363,17 @@ bad:
 #define T_MAX 253402300799LL
 
 /* Broken-down UTC time of unix_time when its year is 1950..9999; otherwise the
- * writer fails. Arithmetic (days to civil date, proleptic Gregorian, as
- * gmtime) rather than gmtime_r, which takes glibc's time zone lock on every
- * call: a CRL writes up to three times per entry. */
-static int utc_tm(struct der *d, long long unix_time, struct tm *tm)
+ * writer fails. The platform's calendar (arithmetic): gmtime_r takes glibc's
+ * time zone lock on every call, and a CRL writes up to three times per entry. */
+static int utc_civil(struct der *d, long long unix_time, struct civil_time *c)
 {
-	long long days, secs, z, era, doe, yoe, doy, mp;
-
 	if (d->failed)
 		return -1;
 	if (unix_time < T_MIN || unix_time > T_MAX) {
 		fail(d);
 		return -1;
 	}
-	days = unix_time >= 0 ? unix_time / 86400 : -((-unix_time + 86399) / 86400);
-	secs = unix_time - days * 86400;
-	/* H. Hinnant's civil_from_days: eras of 400 years starting on 1 March. */
-	z = days + 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	memset(tm, 0, sizeof *tm);
-	tm->tm_mday = (int)(doy - (153 * mp + 2) / 5 + 1);
-	tm->tm_mon = (int)(mp < 10 ? mp + 2 : mp - 10);
-	tm->tm_year = (int)(yoe + era * 400 + (tm->tm_mon < 2)) - 1900;
-	tm->tm_hour = (int)(secs / 3600);
-	tm->tm_min = (int)(secs / 60 % 60);
-	tm->tm_sec = (int)(secs % 60);
+	civil_from_unix(unix_time, c);
 	return 0;
 }
 
@@ -404,46 +386,46 @@ static void digits(char *out, int v, int n)
 }
 
 /* "[YY]YYMMDDHHMMSSZ" with a 4-digit year when generalized; returns its length. */
-static size_t time_text(const struct tm *tm, int generalized, char *v)
+static size_t time_text(const struct civil_time *c, int generalized, char *v)
 {
 	size_t y = generalized ? 4 : 2;
 
-	digits(v, generalized ? tm->tm_year + 1900 : (tm->tm_year + 1900) % 100, (int)y);
-	digits(v + y, tm->tm_mon + 1, 2);
-	digits(v + y + 2, tm->tm_mday, 2);
-	digits(v + y + 4, tm->tm_hour, 2);
-	digits(v + y + 6, tm->tm_min, 2);
-	digits(v + y + 8, tm->tm_sec, 2);
+	digits(v, generalized ? c->year : c->year % 100, (int)y);
+	digits(v + y, c->month, 2);
+	digits(v + y + 2, c->day, 2);
+	digits(v + y + 4, c->hour, 2);
+	digits(v + y + 6, c->min, 2);
+	digits(v + y + 8, c->sec, 2);
 	v[y + 10] = 'Z';
 	return y + 11;
 }
 
-static void put_generalized(struct der *d, const struct tm *tm)
+static void put_generalized(struct der *d, const struct civil_time *c)
 {
 	char v[16];
 
-	der_prim(d, DER_GENERALIZED_TIME, v, time_text(tm, 1, v));
+	der_prim(d, DER_GENERALIZED_TIME, v, time_text(c, 1, v));
 }
 
 void der_time(struct der *d, long long unix_time)
 {
-	struct tm tm;
+	struct civil_time c;
 	char v[16];
 
-	if (utc_tm(d, unix_time, &tm) != 0)
+	if (utc_civil(d, unix_time, &c) != 0)
 		return;
-	if (tm.tm_year + 1900 < 2050)
-		der_prim(d, DER_UTC_TIME, v, time_text(&tm, 0, v));
+	if (c.year < 2050)
+		der_prim(d, DER_UTC_TIME, v, time_text(&c, 0, v));
 	else
-		put_generalized(d, &tm);
+		put_generalized(d, &c);
 }
 
 void der_generalized_time(struct der *d, long long unix_time)
 {
-	struct tm tm;
+	struct civil_time c;
 
-	if (utc_tm(d, unix_time, &tm) == 0)
-		put_generalized(d, &tm);
+	if (utc_civil(d, unix_time, &c) == 0)
+		put_generalized(d, &c);
 }
 
 int der_finish(struct der *d, uint8_t **out, size_t *out_len)

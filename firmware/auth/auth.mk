@@ -11,13 +11,11 @@ AUTH_BIN  := $(BIN)/ca-auth
 AUTH_MSG_OBJ := $(OBJ)/firmware/auth/msg.o
 
 $(AUTH_LIB): $(call objs,$(AUTH_SRCS))
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(archive)
 
 $(AUTH_BIN): $(call objs,$(AUTH_MAIN_SRCS)) $(AUTH_LIB) $(IDENTITY_LIB) $(RPC_LIB) $(PLATFORM_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(call objs,$(AUTH_MAIN_SRCS)) -Wl,--start-group $(AUTH_LIB) \
-		$(IDENTITY_LIB) $(RPC_LIB) $(PLATFORM_LIB) -Wl,--end-group -lgssapi_krb5 -lwolfssl -lseccomp \
-		-lpthread
+$(AUTH_BIN): SYSLIBS := $(LIB_GSSAPI) $(LIB_WOLFSSL) $(LIB_SECCOMP) $(LIB_PTHREAD)
+$(AUTH_BIN):
+	$(link)
 
 ALL_BINS += $(AUTH_BIN)

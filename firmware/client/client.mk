@@ -8,9 +8,8 @@ CAREQ_BIN   := $(BIN)/careq
 
 $(CAREQ_BIN): $(call objs,$(CLIENT_SRCS)) $(RPC_LIB) $(ICPR_LIB) $(X509_LIB) $(ASN1_LIB) \
 		$(PLATFORM_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(call objs,$(CLIENT_SRCS)) -Wl,--start-group $(RPC_LIB) \
-		$(ICPR_LIB) $(X509_LIB) $(ASN1_LIB) $(PLATFORM_LIB) -Wl,--end-group \
-		-lwolfssl -ltasn1 -lgssapi_krb5 -lpthread
+$(CAREQ_BIN): SYSLIBS := $(LIB_WOLFSSL) $(LIB_TASN1) $(LIB_GSSAPI) $(LIB_PTHREAD)
+$(CAREQ_BIN):
+	$(link)
 
 ALL_BINS += $(CAREQ_BIN)

@@ -42,6 +42,7 @@
 #ifndef CUSTODIAN_ADMIN_PROTO_H
 #define CUSTODIAN_ADMIN_PROTO_H
 
+#include "firmware/common/datadir.h"
 #include "platform/ipc_ranges.h"
 
 #include <stdio.h>
@@ -106,19 +107,8 @@ _Static_assert(IPC_IN_RANGE(ADM_ERROR, IPC_RANGE_ADMIN), "ADM_ERROR outside its 
 
 
 #define ADM_TOKEN_LEN 32
-#define ADM_SOCKET "admin.sock"
-
-/* DATA/admin.sock as a socket address (cad binds it, caadm connects to it); -1
- * when the path does not fit a socket address. */
-static inline int adm_socket_address(const char *dir, struct sockaddr_un *sa)
-{
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	return snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/%s", dir, ADM_SOCKET) <
-		       (int)sizeof(sa->sun_path)
-		   ? 0
-		   : -1;
-}
+/* The console's socket, DATA/admin.sock (ADM_SOCKET, adm_socket_address):
+ * firmware/common/datadir.h, which cad shares. */
 /* What the custodian may send: relayed ledger pages (one holds at most a frame of
  * the ledger's, LEDGER_FRAME_MAX = 128 MiB + 64 KiB: a CRL record travels alone)
  * and getprop BaseCRL, a CRL as large as the ledger keeps (LEDGER_CRL_MAX). */

@@ -272,6 +272,36 @@ static int open_for_ceremony(struct ca *ca, const struct ceremony_opts *o, char 
 	return 0;
 }
 
+/* What tells the two ceremonies apart; the rest is ceremony()'s. */
+struct ceremony_kind {
+	const char *title; /* "Root": the first line */
+	const char *name;  /* "root": the failure's message */
+	int (*steps)(struct ca *ca, const struct ceremony_opts *o, char *err, size_t errlen);
+	const char *done;  /* the last line, for the operator */
+};
+
+/* The shell both ceremonies share: the token opened and logged in to, the kind's
+ * steps, the token closed whatever happened, one line for the operator at the
+ * end. */
+static int ceremony(const struct ceremony_opts *o, const struct ceremony_kind *k)
+{
+	struct ca ca;
+	char err[512];
+	int rc;
+
+	printf("%s CA ceremony in %s\n", k->title, o->dir);
+	rc = open_for_ceremony(&ca, o, err, sizeof(err));
+	if (rc == 0)
+		rc = k->steps(&ca, o, err, sizeof(err));
+	ca_close(&ca);
+	if (rc != 0) {
+		log_warnx("%s ceremony failed: %s", k->name, err);
+		return -1;
+	}
+	printf("%s\n", k->done);
+	return 0;
+}
+
 static int root_steps(struct ca *ca, const struct ceremony_opts *o, char *err, size_t errlen)
 {
 	struct hsm_keyspec xspec = {HSM_KEY_RSA, CONFIG_CA_XCHG_KEY_BITS};
@@ -317,21 +347,10 @@ out:
 
 int ceremony_root(const struct ceremony_opts *o)
 {
-	struct ca ca;
-	char err[512];
-	int rc;
+	static const struct ceremony_kind root = {
+		"Root", "root", root_steps, "Root CA ready. No private key left the HSM."};
 
-	printf("Root CA ceremony in %s\n", o->dir);
-	rc = open_for_ceremony(&ca, o, err, sizeof(err));
-	if (rc == 0)
-		rc = root_steps(&ca, o, err, sizeof(err));
-	ca_close(&ca);
-	if (rc != 0) {
-		log_warnx("root ceremony failed: %s", err);
-		return -1;
-	}
-	printf("Root CA ready. No private key left the HSM.\n");
-	return 0;
+	return ceremony(o, &root);
 }
 
 static int sub_steps(struct ca *ca, const struct ceremony_opts *o, char *err, size_t errlen)
@@ -380,21 +399,11 @@ out:
 
 int ceremony_subordinate(const struct ceremony_opts *o)
 {
-	struct ca ca;
-	char err[512];
-	int rc;
+	static const struct ceremony_kind sub = {
+		"Subordinate", "subordinate", sub_steps,
+		"Have the parent CA sign the request, then run `caadm install-cert`."};
 
-	printf("Subordinate CA ceremony in %s\n", o->dir);
-	rc = open_for_ceremony(&ca, o, err, sizeof(err));
-	if (rc == 0)
-		rc = sub_steps(&ca, o, err, sizeof(err));
-	ca_close(&ca);
-	if (rc != 0) {
-		log_warnx("subordinate ceremony failed: %s", err);
-		return -1;
-	}
-	printf("Have the parent CA sign the request, then run `caadm install-cert`.\n");
-	return 0;
+	return ceremony(o, &sub);
 }
 
 /* ---- install-cert ---- */

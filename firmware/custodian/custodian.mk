@@ -9,14 +9,13 @@ CUSTODIAN_BIN  := $(BIN)/ca-custodian
 CUST_MSG_OBJ   := $(OBJ)/firmware/custodian/msg.o
 
 $(CUSTODIAN_LIB): $(call objs,$(CUSTODIAN_SRCS))
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(archive)
 
-$(CUSTODIAN_BIN): $(call objs,$(CUSTODIAN_MAIN_SRCS)) $(CUSTODIAN_LIB) $(LEDGER_LIB) $(IDENTITY_LIB) $(ICPR_LIB) $(X509_LIB) $(HSM_LIB) \
-		$(ASN1_LIB) $(OPERATOR_LIB) $(PLATFORM_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(call objs,$(CUSTODIAN_MAIN_SRCS)) -Wl,--start-group $(CUSTODIAN_LIB) $(LEDGER_LIB) $(IDENTITY_LIB) $(ICPR_LIB) $(X509_LIB) \
-		$(OPERATOR_LIB) $(HSM_LIB) $(ASN1_LIB) $(PLATFORM_LIB) -Wl,--end-group \
-		-lp11-kit -lwolfssl -ltasn1 -lseccomp -lpthread
+$(CUSTODIAN_BIN): $(call objs,$(CUSTODIAN_MAIN_SRCS)) $(CUSTODIAN_LIB) $(LEDGER_LIB) \
+		$(IDENTITY_LIB) $(ICPR_LIB) $(X509_LIB) $(OPERATOR_LIB) $(HSM_LIB) $(ASN1_LIB) \
+		$(PLATFORM_LIB)
+$(CUSTODIAN_BIN): SYSLIBS := $(LIB_P11KIT) $(LIB_WOLFSSL) $(LIB_TASN1) $(LIB_SECCOMP) $(LIB_PTHREAD)
+$(CUSTODIAN_BIN):
+	$(link)
 
 ALL_BINS += $(CUSTODIAN_BIN)

@@ -18,17 +18,14 @@ void derive_set_verifier(derive_verify_fn fn)
 	verify = fn != NULL ? fn : x509_csr_verify;
 }
 
-/* The policy's key rule: RSA 2048..8192, EC P-256 and P-384. */
+/* The CA's key rule (x509_key_allowed). */
 static uint32_t check_key(const struct x509_buf *spki, char *msg, size_t msglen)
 {
 	enum x509_key_type kt;
 	unsigned bits;
 
-	if (x509_spki_key(spki->data, spki->len, &kt, &bits) != 0 ||
-	    (kt == X509_KEY_RSA && (bits < 2048 || bits > 8192)) ||
-	    (kt == X509_KEY_EC && bits != 256 && bits != 384)) {
-		snprintf(msg, msglen, "public key type or size not allowed (RSA 2048..8192, "
-			 "EC P-256/P-384)");
+	if (x509_spki_key(spki->data, spki->len, &kt, &bits) != 0 || !x509_key_allowed(kt, bits)) {
+		snprintf(msg, msglen, "public key type or size not allowed (" X509_KEY_RULE ")");
 		return HR_CERTSRV_E_KEY_LENGTH;
 	}
 	return 0;

@@ -29,7 +29,13 @@ static int lint_intent(const struct x509_tbs *t, char *err, size_t errlen)
 		snprintf(err, errlen, "lint: unsupported subject public key");
 		return -1;
 	}
-	if ((kt == X509_KEY_RSA && (bits < 2048 || bits > 16384)) ||
+	/* Wider than the CA's key rule (x509_key_allowed) on purpose: lint also sees
+	 * the CA's own certificates, whose key is whatever the token holds (a vendor
+	 * module's existing key may be larger than requesters may use), and it is a
+	 * guard against encoder bugs, not the policy, which was applied where the key
+	 * came in (derive.c, ISSUE, the ceremony). Below X509_RSA_MIN_BITS nothing is
+	 * signed at all. */
+	if ((kt == X509_KEY_RSA && (bits < X509_RSA_MIN_BITS || bits > 16384)) ||
 	    (kt == X509_KEY_EC && bits != 256 && bits != 384 && bits != 521)) {
 		snprintf(err, errlen, "lint: subject key size %u not allowed", bits);
 		return -1;

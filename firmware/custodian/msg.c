@@ -4,7 +4,11 @@
 
 #include <string.h>
 
+#include "firmware/icpr/icpr.h"
 #include "firmware/ledger/event.h"
+
+/* What icpr admits as an attribute string, the ledger can record. */
+_Static_assert(ICPR_ATTR_TEXT_MAX <= LEDGER_TEXT_MAX, "attributes must fit the ledger");
 
 /* ---- who asks ---- */
 

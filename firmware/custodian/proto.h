@@ -61,6 +61,7 @@
 #ifndef CUSTODIAN_PROTO_H
 #define CUSTODIAN_PROTO_H
 
+#include "firmware/icpr/hresult.h"
 #include "firmware/identity/idtoken.h"
 #include "platform/ipc_ranges.h"
 
@@ -140,18 +141,6 @@ enum cust_profile {
 #define CUST_RETRIEVE_MIN (4 + CUST_WHO_MIN)
 #define CUST_RETRIEVE_MAX (4 + CUST_WHO_MAX)
 
-/* HRESULTs the custodian reports (MS-WCCE names). */
-#define HR_E_INVALIDARG 0x80070057u
-#define HR_CERTSRV_E_KEY_LENGTH 0x80094811u
-#define HR_CERTSRV_E_BAD_REQUESTSUBJECT 0x80094001u
-#define HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE 0x80094800u
-#define HR_NTE_FAIL 0x80090020u /* the HSM failed */
-#define HR_CERTSRV_E_PROPERTY_EMPTY 0x80094004u    /* no such request */
-#define HR_CERTSRV_E_ADMIN_DENIED_REQUEST 0x80094014u
-#define HR_E_UNEXPECTED 0x8000ffffu              /* the ledger could not record */
-#define HR_E_ACCESSDENIED 0x80070005u
-#define HR_E_OUTOFMEMORY 0x8007000eu
-#define HR_NTE_BAD_SIGNATURE 0x80090006u         /* no proof of possession */
-#define HR_CRYPT_E_INVALID_MSG_TYPE 0x80091004u  /* a format not accepted */
+/* HRESULTs the custodian reports: firmware/icpr/hresult.h (included above). */
 
 #endif

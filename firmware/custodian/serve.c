@@ -89,9 +89,7 @@ static void handle_issue(struct service *s, struct server *srv, const struct ipc
 	days = q.validity_days;
 	spki.data = (uint8_t *)q.spki;
 	spki.len = q.spki_len;
-	if (x509_spki_key(q.spki, q.spki_len, &kt, &bits) != 0 ||
-	    (kt == X509_KEY_RSA && (bits < 2048 || bits > 8192)) ||
-	    (kt == X509_KEY_EC && bits != 256 && bits != 384)) {
+	if (x509_spki_key(q.spki, q.spki_len, &kt, &bits) != 0 || !x509_key_allowed(kt, bits)) {
 		send_error(s, m->hdr.id, HR_CERTSRV_E_KEY_LENGTH,
 			   "public key type or size not allowed");
 		return;

@@ -17,21 +17,21 @@ static uint32_t pkcs10_limits(const struct icpr_request *rq, const struct icpr_l
 	if (s->subject_len > l->subject) {
 		snprintf(msg, msglen, "the request's subject is %zu bytes; at most %zu are accepted",
 			 s->subject_len, l->subject);
-		return ICPR_CERTSRV_E_BAD_REQUESTSUBJECT;
+		return HR_CERTSRV_E_BAD_REQUESTSUBJECT;
 	}
 	if (s->spki_len > l->spki) {
 		snprintf(msg, msglen, "the request's public key is %zu bytes; at most %zu are "
 			 "accepted", s->spki_len, l->spki);
-		return ICPR_CERTSRV_E_KEY_LENGTH;
+		return HR_CERTSRV_E_KEY_LENGTH;
 	}
 	if (s->ext_unreadable) {
 		snprintf(msg, msglen, "the request's extensionRequest is not a list of extensions");
-		return ICPR_E_INVALIDARG;
+		return HR_E_INVALIDARG;
 	}
 	if (s->n_ext > l->n_ext || s->ext_len > l->ext_bytes) {
 		snprintf(msg, msglen, "the request asks for %zu extensions (%zu bytes); at most %zu "
 			 "(%zu bytes) are accepted", s->n_ext, s->ext_len, l->n_ext, l->ext_bytes);
-		return ICPR_E_INVALIDARG;
+		return HR_E_INVALIDARG;
 	}
 	return 0;
 }
@@ -45,17 +45,17 @@ uint32_t icpr_request_admit(const uint8_t *blob, size_t len, const struct icpr_l
 	memset(out, 0, sizeof(*out));
 	if (blob == NULL || len == 0) {
 		snprintf(msg, msglen, "the request is empty");
-		return ICPR_E_INVALIDARG;
+		return HR_E_INVALIDARG;
 	}
 	if (len > l->request || len > ICPR_REQUEST_MAX) {
 		snprintf(msg, msglen, "the request is %zu bytes; at most %zu are accepted", len,
 			 l->request < ICPR_REQUEST_MAX ? l->request : (size_t)ICPR_REQUEST_MAX);
-		return ICPR_E_INVALIDARG;
+		return HR_E_INVALIDARG;
 	}
 	rc = icpr_request_detect(blob, len, out);
 	if (rc == ICPR_EFORMAT) {
 		snprintf(msg, msglen, "the request is neither PKCS#10, CMS nor CMC");
-		return ICPR_CRYPT_E_INVALID_MSG_TYPE;
+		return HR_CRYPT_E_INVALID_MSG_TYPE;
 	}
 	if (rc != ICPR_OK) {
 		snprintf(msg, msglen, "the request cannot be read");

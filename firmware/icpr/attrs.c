@@ -1,14 +1,12 @@
 /* The request attribute string (pctbAttribs, MS-WCCE pwszAttributes): a
  * NUL-terminated UTF-16 string of Name:Value lines. Names are case-insensitive.
  * What is refused and why is in icpr.h; the limits keep the whole string within
- * what the ledger records (LEDGER_TEXT_MAX) and the custodian accepts. */
+ * what the ledger records (LEDGER_TEXT_MAX: firmware/custodian/msg.c checks it, the
+ * one place that includes both) and the custodian accepts. */
 #include "firmware/icpr/icpr_int.h"
 
 #include <string.h>
 
-#include "firmware/ledger/event.h"
-
-_Static_assert(ICPR_ATTR_TEXT_MAX <= LEDGER_TEXT_MAX, "attributes must fit the ledger");
 _Static_assert(ICPR_ATTR_TEXT_MAX < UINT16_MAX, "store offsets are 16-bit");
 
 static void attrs_clear(struct icpr_attrs *out)

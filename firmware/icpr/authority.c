@@ -4,6 +4,7 @@
  * 3.1.1.4.1.1.2 (disallowed characters). The sanitized short name is accepted as
  * well: it is what a client that found the CA in a directory would know. */
 #include "firmware/icpr/icpr_int.h"
+#include "platform/utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -23,8 +24,8 @@ static int name_units(const char *name, uint16_t *u, size_t *n)
 	if (len == 0 || len > 4 * ICPR_CA_NAME_MAX)
 		return ICPR_EINVAL;
 	while (i < len) {
-		uint32_t c;
-		size_t k = icpri_utf8_next(p + i, len - i, &c);
+		uint32_t c = 0;
+		size_t k = utf8_next(p + i, len - i, &c);
 		size_t need = c >= 0x10000 ? 2 : 1;
 
 		if (k == 0 || c == 0)

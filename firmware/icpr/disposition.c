@@ -4,8 +4,6 @@
  * a new request only ever gets 3, 5 or an HRESULT in pdwDisposition. */
 #include "firmware/icpr/icpr_int.h"
 
-#include "firmware/ledger/event.h"
-
 static int is_failure(uint32_t hr)
 {
 	return (hr & 0x80000000u) != 0;
@@ -15,16 +13,16 @@ uint32_t icpr_status_hresult(int status)
 {
 	switch (status) {
 	case ICPR_OK:
-		return ICPR_S_OK;
+		return HR_S_OK;
 	case ICPR_EINVAL:
 	case ICPR_ETOOLONG:
-		return ICPR_E_INVALIDARG;
+		return HR_E_INVALIDARG;
 	case ICPR_ENOMEM:
-		return ICPR_E_OUTOFMEMORY;
+		return HR_E_OUTOFMEMORY;
 	case ICPR_EFORMAT:
-		return ICPR_CRYPT_E_INVALID_MSG_TYPE;
+		return HR_CRYPT_E_INVALID_MSG_TYPE;
 	}
-	return ICPR_E_UNEXPECTED;
+	return HR_E_UNEXPECTED;
 }
 
 uint32_t icpr_disposition(uint32_t ledger_disp, uint32_t hresult, enum icpr_call call)
@@ -37,20 +35,20 @@ uint32_t icpr_disposition(uint32_t ledger_disp, uint32_t hresult, enum icpr_call
 	case DISP_REVOKED:
 		return ICPR_DISP_REVOKED;
 	case DISP_FAILED:
-		return is_failure(hresult) ? hresult : ICPR_E_FAIL;
+		return is_failure(hresult) ? hresult : HR_E_FAIL;
 	case DISP_DENIED:
 		if (call == ICPR_CALL_RETRIEVE)
 			return ICPR_DISP_DENIED;
-		return is_failure(hresult) ? hresult : ICPR_CERTSRV_E_ADMIN_DENIED_REQUEST;
+		return is_failure(hresult) ? hresult : HR_CERTSRV_E_ADMIN_DENIED_REQUEST;
 	}
-	return ICPR_E_UNEXPECTED;
+	return HR_E_UNEXPECTED;
 }
 
 /* Failures caused by what the client sent, rather than by the CA. */
 static int request_error(uint32_t hr)
 {
-	return hr == ICPR_E_INVALIDARG || hr == ICPR_NTE_BAD_SIGNATURE ||
-	       hr == ICPR_CRYPT_E_INVALID_MSG_TYPE || hr == ICPR_CERTSRV_E_BAD_REQUESTSUBJECT;
+	return hr == HR_E_INVALIDARG || hr == HR_NTE_BAD_SIGNATURE ||
+	       hr == HR_CRYPT_E_INVALID_MSG_TYPE || hr == HR_CERTSRV_E_BAD_REQUESTSUBJECT;
 }
 
 const char *icpr_disposition_message(uint32_t ledger_disp, uint32_t hresult, const char *stored)

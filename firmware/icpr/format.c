@@ -14,14 +14,9 @@
 #include <string.h>
 
 #include "firmware/asn1/asn1.h"
-#include "firmware/ledger/event.h"
 
 #define OID_SIGNED_DATA "1.2.840.113549.1.7.2"
 #define OID_PKI_DATA "1.3.6.1.5.5.7.12.2"
-
-_Static_assert((int)ICPR_FMT_PKCS10 == (int)FMT_PKCS10 && (int)ICPR_FMT_CMS == (int)FMT_CMS &&
-		       (int)ICPR_FMT_CMC == (int)FMT_CMC,
-	       "icpr formats are the ledger's");
 
 /* ---- base64 and PEM ---- */
 

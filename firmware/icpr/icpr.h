@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "firmware/common/request.h"
+#include "firmware/icpr/hresult.h"
 #include "firmware/x509/x509.h"
 
 /* ---- status codes and the HRESULTs they become ---- */
@@ -26,27 +28,6 @@ enum {
 	ICPR_ENOMEM = -3,
 	ICPR_EFORMAT = -4,  /* a request that is neither PKCS#10, CMS nor CMC */
 };
-
-/* HRESULTs (MS-WCCE / winerror.h names, ICPR_ prefixed so they can sit next to
- * other modules' copies). */
-#define ICPR_S_OK 0x00000000u
-#define ICPR_E_FAIL 0x80004005u
-#define ICPR_E_UNEXPECTED 0x8000ffffu
-#define ICPR_E_ACCESSDENIED 0x80070005u
-#define ICPR_E_OUTOFMEMORY 0x8007000eu
-#define ICPR_E_INVALIDARG 0x80070057u
-#define ICPR_NTE_BAD_SIGNATURE 0x80090006u
-#define ICPR_CRYPT_E_INVALID_MSG_TYPE 0x80091004u
-#define ICPR_CERTSRV_E_BAD_REQUESTSUBJECT 0x80094001u
-#define ICPR_CERTSRV_E_PROPERTY_EMPTY 0x80094004u
-#define ICPR_CERTSRV_E_ENROLL_DENIED 0x80094011u
-#define ICPR_CERTSRV_E_TEMPLATE_DENIED 0x80094012u
-#define ICPR_CERTSRV_E_ADMIN_DENIED_REQUEST 0x80094014u
-#define ICPR_CERTSRV_E_UNSUPPORTED_CERT_TYPE 0x80094800u
-#define ICPR_CERTSRV_E_NO_CERT_TYPE 0x80094801u
-#define ICPR_CERTSRV_E_SUBJECT_ALT_NAME_REQUIRED 0x80094803u
-#define ICPR_CERTSRV_E_BAD_TEMPLATE_VERSION 0x80094807u
-#define ICPR_CERTSRV_E_KEY_LENGTH 0x80094811u
 
 /* The HRESULT a status becomes on the wire: ICPR_OK -> S_OK, EINVAL and
  * ETOOLONG -> E_INVALIDARG, ENOMEM -> E_OUTOFMEMORY, EFORMAT ->
@@ -207,12 +188,12 @@ const char *icpr_san_type_name(enum icpr_san_type type);
 
 /* ---- request format detection ---- */
 
-/* Same values as the ledger's FMT_* (firmware/ledger/event.h). */
+/* The ledger's values (firmware/common/request.h), and 0 for none of them. */
 enum icpr_format {
 	ICPR_FMT_UNKNOWN = 0,
-	ICPR_FMT_PKCS10 = 1,
-	ICPR_FMT_CMS = 2,
-	ICPR_FMT_CMC = 3,
+	ICPR_FMT_PKCS10 = FMT_PKCS10,
+	ICPR_FMT_CMS = FMT_CMS,
+	ICPR_FMT_CMC = FMT_CMC,
 };
 
 #define ICPR_REQUEST_MAX (64u * 1024u) /* pctbRequest bytes (custodian's cap) */

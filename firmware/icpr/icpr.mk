@@ -8,5 +8,4 @@ ICPR_LIB  := $(LIB)/libicpr.a
 $(call objs,$(ICPR_SRCS)): $(ASN1_TAB)
 
 $(ICPR_LIB): $(call objs,$(ICPR_SRCS))
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(archive)

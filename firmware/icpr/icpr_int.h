@@ -11,10 +11,7 @@
 /* The i-th code unit of a UTF-16LE buffer. */
 uint16_t icpri_unit(const uint8_t *p, size_t i);
 
-/* Decodes one UTF-8 sequence at s (len bytes left) into *cp; returns its length,
- * or 0 when it is malformed (overlong, surrogate, beyond U+10FFFF, truncated). */
-size_t icpri_utf8_next(const uint8_t *s, size_t len, uint32_t *cp);
-/* 1 if s..s+len is strict UTF-8 without NUL. */
+/* 1 if s..s+len is strict UTF-8 (platform/utf8.h) without NUL. */
 int icpri_utf8_valid(const char *s, size_t len);
 
 /* Simple case folding of one UTF-16 code unit (to lower case) for the scripts

@@ -1,9 +1,10 @@
 /* UTF-16LE as the wire carries it (pwszAuthority, pctbAttribs,
  * pctbDispositionMessage) and UTF-8 as the rest of the CA keeps text. Both
- * directions are strict: a lone surrogate, an overlong UTF-8 form or an encoded
- * surrogate is an error, never replaced by U+FFFD, so that what the ledger
+ * directions are strict (UTF-8 by platform/utf8.h's one rule): a lone surrogate,
+ * an overlong UTF-8 form or an encoded surrogate is an error, never replaced by U+FFFD, so that what the ledger
  * records is exactly what the client sent. */
 #include "firmware/icpr/icpr_int.h"
+#include "platform/utf8.h"
 
 #include <string.h>
 
@@ -55,31 +56,6 @@ int icpr_utf16_len(const uint8_t *p, size_t nbytes, size_t *units)
 	return ICPR_EINVAL;
 }
 
-/* The UTF-8 encoding of code point c into b; returns its length (1..4). */
-static size_t utf8_put(uint32_t c, uint8_t b[4])
-{
-	if (c < 0x80) {
-		b[0] = (uint8_t)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		b[0] = (uint8_t)(0xc0 | (c >> 6));
-		b[1] = (uint8_t)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		b[0] = (uint8_t)(0xe0 | (c >> 12));
-		b[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3f));
-		b[2] = (uint8_t)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	b[0] = (uint8_t)(0xf0 | (c >> 18));
-	b[1] = (uint8_t)(0x80 | ((c >> 12) & 0x3f));
-	b[2] = (uint8_t)(0x80 | ((c >> 6) & 0x3f));
-	b[3] = (uint8_t)(0x80 | (c & 0x3f));
-	return 4;
-}
-
 int icpr_utf16_to_utf8(const uint8_t *p, size_t nbytes, char *out, size_t outsz,
 		       size_t *outlen)
 {
@@ -117,43 +93,6 @@ int icpr_utf16_to_utf8(const uint8_t *p, size_t nbytes, char *out, size_t outsz,
 	return ICPR_OK;
 }
 
-size_t icpri_utf8_next(const uint8_t *s, size_t len, uint32_t *cp)
-{
-	uint32_t c;
-	size_t k;
-
-	if (len == 0)
-		return 0;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		k = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		k = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		k = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0; /* continuation byte, C0/C1 (overlong) or F5+ */
-	}
-	if (len < k)
-		return 0;
-	for (size_t i = 1; i < k; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((k == 3 && c < 0x800) || (k == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return k;
-}
-
 int icpri_utf8_valid(const char *s, size_t len)
 {
 	const uint8_t *p = (const uint8_t *)s;
@@ -163,7 +102,7 @@ int icpri_utf8_valid(const char *s, size_t len)
 		return len == 0;
 	while (i < len) {
 		uint32_t c;
-		size_t k = icpri_utf8_next(p + i, len - i, &c);
+		size_t k = utf8_next(p + i, len - i, &c);
 		if (k == 0 || c == 0)
 			return 0;
 		i += k;
@@ -189,7 +128,7 @@ int icpr_utf8_to_utf16(const char *s, size_t len, uint8_t *out, size_t outsz,
 	/* First pass sizes, so that nothing is written when it does not fit. */
 	while (i < len) {
 		uint32_t c;
-		i += icpri_utf8_next(p + i, len - i, &c);
+		i += utf8_next(p + i, len - i, &c);
 		need += c >= 0x10000 ? 4 : 2;
 	}
 	*outlen = need;
@@ -199,7 +138,7 @@ int icpr_utf8_to_utf16(const char *s, size_t len, uint8_t *out, size_t outsz,
 		return ICPR_ETOOLONG;
 	for (i = 0, need = 0; i < len;) {
 		uint32_t c;
-		i += icpri_utf8_next(p + i, len - i, &c);
+		i += utf8_next(p + i, len - i, &c);
 		if (c >= 0x10000) {
 			c -= 0x10000;
 			put_unit(out, need, (uint16_t)(0xd800 | (c >> 10)));

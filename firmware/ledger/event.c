@@ -11,7 +11,6 @@
  * length-prefixed byte string: their length is fixed by the format. */
 #include "firmware/ledger/event.h"
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/sha256.h>
 
+#include "platform/errbuf.h"
 #include "platform/log.h"
 
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -276,20 +276,9 @@ static const char *str_at(const struct ledger_event *ev, const struct field *f)
 
 /* ---- validation (shared by encoding and decoding) ---- */
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
+/* The platform's formatter (platform/errbuf.h, -1) under the name this file's
+ * refusals have always used. */
+#define fail err_set
 
 /* Dotted decimal as X.660 writes it: two arcs or more, the first 0..2, the second
  * below 40 under 0 and 1, no empty arc and no leading zero: an OID has exactly one

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "firmware/common/request.h"
 #include "platform/ipc.h"
 
 #define LEDGER_MAGIC 0x3156454cu /* "LEV1" little-endian */
@@ -56,26 +57,8 @@ enum ledger_actor {
 	ACTOR_REQUESTER = 3, /* an enrollee, as authenticated by the worker's peer */
 };
 
-/* MS-CSRA Disposition column values (the ones a request takes). */
-enum ledger_disposition {
-	DISP_PENDING = 9,
-	DISP_ISSUED = 20,
-	DISP_REVOKED = 21,
-	DISP_FAILED = 30, /* DB_DISP_ERROR */
-	DISP_DENIED = 31,
-};
-
-/* Request formats, as detected by parsing. FMT_DIGEST is a request refused
- * where its bytes entered (too large, of no known format, or a call without the
- * access it needs): raw is then not the request but LEDGER_DIGEST_LEN bytes,
- * u32 size (little-endian) | SHA-256 of what was sent, so that a hostile client
- * cannot grow the append-only ledger with its payload. */
-enum ledger_format {
-	FMT_PKCS10 = 1,
-	FMT_CMS = 2,
-	FMT_CMC = 3,
-	FMT_DIGEST = 4,
-};
+/* enum ledger_disposition (DISP_*) and enum ledger_format (FMT_*; FMT_DIGEST's raw
+ * is LEDGER_DIGEST_LEN bytes): firmware/common/request.h. */
 #define LEDGER_DIGEST_LEN (4 + LEDGER_HASH_LEN)
 
 /* RFC 5280 CRLReason values 0..10 except 7. unspecified (0) is written to CRLs

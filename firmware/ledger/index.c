@@ -7,6 +7,7 @@
  * verify against indexes rebuilt in memory, so a rebuild is exactly what appends
  * would have produced. */
 #include "firmware/ledger/ledger_int.h"
+#include "platform/errbuf.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -131,13 +132,14 @@ int ledger_ix_put_head(struct ledger_ix *ix, DB_TXN *txn, const struct ledger_he
 
 /* ---- reading rows ---- */
 
+/* A refusal of a malformed row: the platform's formatter, the ledger's code. */
 __attribute__((format(printf, 3, 4)))
 static int einval(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	err_vset(err, errlen, fmt, ap);
 	va_end(ap);
 	return LEDGER_EINVAL;
 }

@@ -7,17 +7,13 @@ LEDGER_MAIN_SRCS := firmware/ledger/main.c firmware/ledger/sandbox.c
 LEDGER_SRCS := $(filter-out $(LEDGER_MAIN_SRCS),$(wildcard firmware/ledger/*.c))
 LEDGER_LIB  := $(LIB)/libledger.a
 LEDGER_BIN  := $(BIN)/ca-ledger
-LIBS_DB     := -ldb-5.3
 
 $(LEDGER_LIB): $(call objs,$(LEDGER_SRCS))
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(archive)
 
-$(LEDGER_BIN): $(call objs,$(wildcard $(LEDGER_MAIN_SRCS))) $(LEDGER_LIB) $(PLATFORM_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(call objs,$(wildcard $(LEDGER_MAIN_SRCS))) -Wl,--start-group \
-		$(LEDGER_LIB) $(PLATFORM_LIB) -Wl,--end-group $(LIBS_DB) -lwolfssl -lseccomp -lpthread
+$(LEDGER_BIN): $(call objs,$(LEDGER_MAIN_SRCS)) $(LEDGER_LIB) $(PLATFORM_LIB)
+$(LEDGER_BIN): SYSLIBS := $(LIB_DB) $(LIB_WOLFSSL) $(LIB_SECCOMP) $(LIB_PTHREAD)
+$(LEDGER_BIN):
+	$(link)
 
-ifneq ($(wildcard firmware/ledger/main.c),)
 ALL_BINS += $(LEDGER_BIN)
-endif

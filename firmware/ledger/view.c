@@ -30,12 +30,12 @@
  *   file is the renderer's job.
  */
 #include "firmware/ledger/view.h"
+#include "platform/civil.h"
+#include "platform/errbuf.h"
 #include "platform/hex.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #define VIEW_TIME_MAX 253402300799LL /* 9999-12-31T23:59:59Z */
 
@@ -88,20 +88,6 @@ static const struct op {
 };
 
 #define N_OPS (sizeof ops / sizeof ops[0])
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ======================= names ======================= */
 
@@ -192,20 +178,20 @@ static int parse_number(const char *s, size_t n, uint64_t max, const char *col, 
 		i = 2;
 	}
 	if (i == n || hex_value((unsigned char)s[i]) < 0 || (base == 10 && !is_digit(s[i]))) {
-		seterr(err, errlen, "%s: '%.*s' is not a number", col, (int)(n > 32 ? 32 : n), s);
+		err_set(err, errlen, "%s: '%.*s' is not a number", col, (int)(n > 32 ? 32 : n), s);
 		return -1;
 	}
 	for (; i < n; i++) {
 		d = hex_value((unsigned char)s[i]);
 		if (d < 0 || (base == 10 && d > 9)) {
-			seterr(err, errlen, "%s: junk after number: '%.*s'", col,
-			       (int)(n - i > 32 ? 32 : n - i), s + i);
+			err_set(err, errlen, "%s: junk after number: '%.*s'", col,
+				(int)(n - i > 32 ? 32 : n - i), s + i);
 			return -1;
 		}
 		/* v * base + d <= max, without overflowing on the way */
 		if (v > (max - (uint64_t)d) / base) {
-			seterr(err, errlen, "%s: number out of range (at most %llu)", col,
-			       (unsigned long long)max);
+			err_set(err, errlen, "%s: number out of range (at most %llu)", col,
+				(unsigned long long)max);
 			return -1;
 		}
 		v = v * base + (uint64_t)d;
@@ -229,46 +215,25 @@ static int digits(const char *s, size_t n, int *out)
 	return 0;
 }
 
-static int days_in_month(int year, int month)
-{
-	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-
-	return month == 2 && leap ? 29 : days[month - 1];
-}
-
-/* YYYY-MM-DD[THH:MM:SS[Z]], UTC. Every field is range-checked here: timegm would
- * quietly normalise "2026-02-30" into March. */
+/* YYYY-MM-DD[THH:MM:SS[Z]], UTC. Every field is range-checked (civil_valid):
+ * "2026-02-30" is an error, not a day in March. */
 static int parse_date(const char *s, size_t n, int64_t *out)
 {
-	struct tm tm;
-	int y, mo, d, h = 0, mi = 0, sec = 0;
-	time_t t;
+	struct civil_time c = {0};
 
 	if (n != 10 && n != 19 && n != 20)
 		return -1;
-	if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
-	    digits(s + 8, 2, &d))
+	if (digits(s, 4, &c.year) || s[4] != '-' || digits(s + 5, 2, &c.month) || s[7] != '-' ||
+	    digits(s + 8, 2, &c.day))
 		return -1;
-	if (n >= 19 && (s[10] != 'T' || digits(s + 11, 2, &h) || s[13] != ':' ||
-			digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &sec)))
+	if (n >= 19 && (s[10] != 'T' || digits(s + 11, 2, &c.hour) || s[13] != ':' ||
+			digits(s + 14, 2, &c.min) || s[16] != ':' || digits(s + 17, 2, &c.sec)))
 		return -1;
 	if (n == 20 && s[19] != 'Z')
 		return -1;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
-	    mi > 59 || sec > 59)
+	if (c.year < 1970 || !civil_valid(&c))
 		return -1;
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return -1;
-	*out = (int64_t)t;
+	*out = civil_to_unix(&c);
 	return 0;
 }
 
@@ -280,10 +245,10 @@ static int parse_time(const char *s, size_t n, const char *col, int64_t *out, ch
 
 	if (memchr(s, '-', n) != NULL) {
 		if (parse_date(s, n, out) != 0) {
-			seterr(err, errlen,
-			       "%s: bad time '%.*s' (YYYY-MM-DD[THH:MM:SS[Z]] UTC from 1970, or "
-			       "unix seconds)",
-			       col, (int)(n > 32 ? 32 : n), s);
+			err_set(err, errlen,
+				"%s: bad time '%.*s' (YYYY-MM-DD[THH:MM:SS[Z]] UTC from 1970, or "
+				"unix seconds)",
+				col, (int)(n > 32 ? 32 : n), s);
 			return -1;
 		}
 		return 0;
@@ -312,10 +277,10 @@ static int parse_disposition(const char *s, size_t n, const char *col, int64_t *
 			return 0;
 		}
 	}
-	seterr(err, errlen,
-	       "%s: unknown disposition '%.*s' (pending, issued, revoked, failed, denied or a "
-	       "number)",
-	       col, (int)(n > 32 ? 32 : n), s);
+	err_set(err, errlen,
+		"%s: unknown disposition '%.*s' (pending, issued, revoked, failed, denied or a "
+		"number)",
+		col, (int)(n > 32 ? 32 : n), s);
 	return -1;
 }
 
@@ -332,19 +297,19 @@ static int parse_serial(const char *s, size_t n, const char *col, struct view_re
 			continue;
 		d = hex_value((unsigned char)s[i]);
 		if (d < 0) {
-			seterr(err, errlen, "%s: '%c' is not a hex digit", col,
-			       s[i] >= 0x21 && s[i] < 0x7f ? s[i] : '?');
+			err_set(err, errlen, "%s: '%c' is not a hex digit", col,
+				s[i] >= 0x21 && s[i] < 0x7f ? s[i] : '?');
 			return -1;
 		}
 		if (nd == sizeof nib) {
-			seterr(err, errlen, "%s: serial longer than %d bytes", col,
-			       LEDGER_SERIAL_MAX);
+			err_set(err, errlen, "%s: serial longer than %d bytes", col,
+				LEDGER_SERIAL_MAX);
 			return -1;
 		}
 		nib[nd++] = (uint8_t)d;
 	}
 	if (nd == 0) {
-		seterr(err, errlen, "%s: serial has no hex digits", col);
+		err_set(err, errlen, "%s: serial has no hex digits", col);
 		return -1;
 	}
 	skip = nd % 2; /* the implicit leading 0 nibble */
@@ -362,7 +327,7 @@ static int parse_text(const char *s, size_t n, const char *col, struct view_rest
 		      char *err, size_t errlen)
 {
 	if (n > LEDGER_NAME_MAX) {
-		seterr(err, errlen, "%s: value longer than %d bytes", col, LEDGER_NAME_MAX);
+		err_set(err, errlen, "%s: value longer than %d bytes", col, LEDGER_NAME_MAX);
 		return -1;
 	}
 	memcpy(r->text, s, n);
@@ -432,36 +397,36 @@ int view_parse_restriction(const char *text, struct view_restriction *r, char *e
 
 	memset(r, 0, sizeof *r);
 	if (text == NULL) {
-		seterr(err, errlen, "no restriction");
+		err_set(err, errlen, "no restriction");
 		return -1;
 	}
 	name = skip_blanks(text);
 	for (p = name; is_name_char((unsigned char)*p); p++)
 		;
 	if (p == name) {
-		seterr(err, errlen, "restriction '%.32s': missing column name", text);
+		err_set(err, errlen, "restriction '%.32s': missing column name", text);
 		return -1;
 	}
 	n = (size_t)(p - name);
 	if ((r->column = column_lookup(name, n)) == 0) {
-		seterr(err, errlen, "unknown column '%.*s'", (int)(n > 32 ? 32 : n), name);
+		err_set(err, errlen, "unknown column '%.*s'", (int)(n > 32 ? 32 : n), name);
 		return -1;
 	}
 	p = skip_blanks(p);
 	if ((r->op = parse_op(&p)) == 0) {
 		if (*p == '=')
-			seterr(err, errlen, "%s: unknown operator '=' (equality is ==)",
-			       columns[r->column].name);
+			err_set(err, errlen, "%s: unknown operator '=' (equality is ==)",
+				columns[r->column].name);
 		else
-			seterr(err, errlen, "%s: missing operator (== != < <= > >=)",
-			       columns[r->column].name);
+			err_set(err, errlen, "%s: missing operator (== != < <= > >=)",
+				columns[r->column].name);
 		return -1;
 	}
 	val = skip_blanks(p);
 	for (end = val + strlen(val); end > val && is_blank(end[-1]); end--)
 		;
 	if (end == val) {
-		seterr(err, errlen, "%s: empty value", columns[r->column].name);
+		err_set(err, errlen, "%s: empty value", columns[r->column].name);
 		return -1;
 	}
 	return parse_value(val, (size_t)(end - val), r, err, errlen);
@@ -485,7 +450,7 @@ int view_parse_columns(const char *text, struct view_query *q, char *err, size_t
 	size_t n = 0;
 
 	if (text == NULL || *skip_blanks(text) == '\0') {
-		seterr(err, errlen, "empty column list");
+		err_set(err, errlen, "empty column list");
 		return -1;
 	}
 	/* Into a local list first: q is left as it was on an error. */
@@ -496,20 +461,20 @@ int view_parse_columns(const char *text, struct view_query *q, char *err, size_t
 		for (e = p; e > s && is_blank(e[-1]); e--)
 			;
 		if (e == s) {
-			seterr(err, errlen, "empty name in column list");
+			err_set(err, errlen, "empty name in column list");
 			return -1;
 		}
 		if ((c = column_lookup(s, (size_t)(e - s))) == 0) {
-			seterr(err, errlen, "unknown column '%.*s'",
-			       (int)(e - s > 32 ? 32 : e - s), s);
+			err_set(err, errlen, "unknown column '%.*s'",
+				(int)(e - s > 32 ? 32 : e - s), s);
 			return -1;
 		}
 		if (column_listed(list, n, c)) {
-			seterr(err, errlen, "column %s listed twice", columns[c].name);
+			err_set(err, errlen, "column %s listed twice", columns[c].name);
 			return -1;
 		}
 		if (n == VIEW_MAX_COLUMNS) {
-			seterr(err, errlen, "more than %d columns", VIEW_MAX_COLUMNS);
+			err_set(err, errlen, "more than %d columns", VIEW_MAX_COLUMNS);
 			return -1;
 		}
 		list[n++] = c;
@@ -661,15 +626,15 @@ int view_match(const struct view_query *q, const struct ledger_request_row *row)
 
 static void format_time(int64_t t, char *out, size_t outlen)
 {
-	struct tm tm;
-	time_t tt = (time_t)t;
+	struct civil_time c;
 
-	if (t == 0 || gmtime_r(&tt, &tm) == NULL) {
+	if (t == 0) {
 		out[0] = '\0';
 		return;
 	}
-	snprintf(out, outlen, "%04lld-%02d-%02dT%02d:%02d:%02dZ", (long long)tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	civil_from_unix(t, &c);
+	snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour,
+		 c.min, c.sec);
 }
 
 static void format_serial(const struct ledger_request_row *row, char *out, size_t outlen)

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "firmware/common/datadir.h"
+
 enum operator_role {
 	ROLE_ADMIN = 1u << 0,
 	ROLE_OFFICER = 1u << 1,
@@ -28,7 +30,7 @@ enum operator_role {
 	ROLE_ALL = ROLE_ADMIN | ROLE_OFFICER | ROLE_AUDITOR,
 };
 
-#define OPERATOR_DIR "operators"     /* DATA/operators/, the custodian's (0700) */
+/* OPERATOR_DIR, DATA/operators/ (the custodian's, 0700): firmware/common/datadir.h. */
 #define OPERATOR_FILE "operators/db"
 #define OPERATOR_NAME_MAX 64
 #define OPERATOR_MAX 64

@@ -3,5 +3,4 @@ OPERATOR_SRCS := $(wildcard firmware/operator/*.c)
 OPERATOR_LIB  := $(LIB)/liboperator.a
 
 $(OPERATOR_LIB): $(call objs,$(OPERATOR_SRCS))
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(archive)

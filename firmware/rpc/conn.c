@@ -1,5 +1,6 @@
 /* The connection state machine (conn.h). */
 #include "firmware/rpc/conn.h"
+#include "platform/errbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,7 +27,7 @@ static enum step close_conn(struct rpc_conn *c, enum rpc_close_reason why, const
 	c->state = ST_CLOSED;
 	c->close_reason = why;
 	va_start(ap, fmt);
-	vsnprintf(c->msg, sizeof c->msg, fmt, ap);
+	err_vset(c->msg, sizeof c->msg, fmt, ap);
 	va_end(ap);
 	return STEP_DONE;
 }
@@ -146,7 +147,7 @@ static enum step violation(struct rpc_conn *c, const struct rpc_hdr *h,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	err_vset(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	switch (h->ptype) {
 	case RPC_PT_BIND:

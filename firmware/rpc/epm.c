@@ -55,19 +55,19 @@ int rpc_epm_tower_parse(const uint8_t *p, size_t len, struct rpc_epm_tower *t, c
 
 	memset(t, 0, sizeof *t);
 	if (len < 2)
-		return rpc_fail(err, errlen, "tower of %zu octets", len);
+		return err_set(err, errlen, "tower of %zu octets", len);
 	t->n_floors = rpc_le16(p);
 	if (t->n_floors < 3 || t->n_floors > RPC_EPM_MAX_FLOORS)
-		return rpc_fail(err, errlen, "tower with %u floors", t->n_floors);
+		return err_set(err, errlen, "tower with %u floors", t->n_floors);
 	for (unsigned i = 0; i < t->n_floors; i++) {
 		if (next_floor(p, len, &off, &f) != 0)
-			return rpc_fail(err, errlen, "tower floor %u overruns the tower", i + 1);
+			return err_set(err, errlen, "tower floor %u overruns the tower", i + 1);
 		if (i == 0 && uuid_floor(&f, &t->iface) != 0)
-			return rpc_fail(err, errlen, "tower floor 1 is not an interface identifier");
+			return err_set(err, errlen, "tower floor 1 is not an interface identifier");
 		if (i == 1 && uuid_floor(&f, &t->xfer) != 0)
-			return rpc_fail(err, errlen, "tower floor 2 is not a transfer syntax");
+			return err_set(err, errlen, "tower floor 2 is not a transfer syntax");
 		if ((i == 2 || i == 3) && f.lhs_len != 1)
-			return rpc_fail(err, errlen, "tower floor %u: protocol id of %zu octets", i + 1,
+			return err_set(err, errlen, "tower floor %u: protocol id of %zu octets", i + 1,
 				    f.lhs_len);
 		if (i == 2)
 			t->protocol = f.lhs[0];
@@ -155,7 +155,7 @@ int rpc_epm_map_decode(const uint8_t *stub, size_t len, struct rpc_epm_map_reque
 	if (!r.failed && q->max_towers > RPC_EPM_MAX_TOWERS)
 		ndr_rd_fail(&r, "max_towers %u (at most %u)", q->max_towers, RPC_EPM_MAX_TOWERS);
 	if (ndr_rd_end(&r, 7) != 0) {
-		rpc_fail(err, errlen, "ept_map: %s", r.err);
+		err_set(err, errlen, "ept_map: %s", r.err);
 		memset(q, 0, sizeof *q);
 		return -1;
 	}
@@ -170,7 +170,7 @@ const struct rpc_epm_entry *rpc_epm_lookup(const struct rpc_epm_map_request *q,
 	struct rpc_epm_tower t;
 
 	if (!q->has_tower) {
-		rpc_fail(err, errlen, "ept_map without a tower");
+		err_set(err, errlen, "ept_map without a tower");
 		return NULL;
 	}
 	if (rpc_epm_tower_parse(q->tower, q->tower_len, &t, err, errlen) != 0)
@@ -178,14 +178,14 @@ const struct rpc_epm_entry *rpc_epm_lookup(const struct rpc_epm_map_request *q,
 	rpc_uuid_format(&t.iface.uuid, uuid);
 	if (!rpc_syntax_eq(&t.xfer, &rpc_syntax_ndr) || t.protocol != RPC_EPM_PROT_NCACN ||
 	    (t.transport != 0 && t.transport != RPC_EPM_PROT_TCP)) {
-		rpc_fail(err, errlen, "%s v%u.%u: only NDR 2.0 over ncacn_ip_tcp is served", uuid,
+		err_set(err, errlen, "%s v%u.%u: only NDR 2.0 over ncacn_ip_tcp is served", uuid,
 		     t.iface.major, t.iface.minor);
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (rpc_iface_compatible(&entries[i].iface, &t.iface))
 			return &entries[i];
-	rpc_fail(err, errlen, "%s v%u.%u is not registered", uuid, t.iface.major, t.iface.minor);
+	err_set(err, errlen, "%s v%u.%u is not registered", uuid, t.iface.major, t.iface.minor);
 	return NULL;
 }
 

@@ -1,5 +1,6 @@
 /* NDR 2.0 reader and writer (ndr.h). */
 #include "firmware/rpc/ndr.h"
+#include "platform/errbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,7 +24,7 @@ int ndr_rd_fail(struct ndr_rd *r, const char *fmt, ...)
 
 	if (!r->failed) {
 		va_start(ap, fmt);
-		vsnprintf(r->err, sizeof r->err, fmt, ap);
+		err_vset(r->err, sizeof r->err, fmt, ap);
 		va_end(ap);
 		r->failed = 1;
 	}

@@ -19,11 +19,11 @@ static int field(const uint8_t *p, size_t len, size_t off, int utf16, struct ntl
 	if (flen == 0)
 		return 0;
 	if (foff > len || flen > len - foff)
-		return rpc_fail(err, errlen, "NTLM %s field (offset %zu, length %zu) outside the "
-				"%zu-octet message", name, foff, flen, len);
+		return err_set(err, errlen, "NTLM %s field (offset %zu, length %zu) outside the "
+			       "%zu-octet message", name, foff, flen, len);
 	if (utf16 && flen % 2 != 0)
-		return rpc_fail(err, errlen, "NTLM %s field has an odd length %zu in UTF-16", name,
-				flen);
+		return err_set(err, errlen, "NTLM %s field has an odd length %zu in UTF-16", name,
+			       flen);
 	f->p = p + foff;
 	f->len = flen;
 	return 0;
@@ -32,7 +32,7 @@ static int field(const uint8_t *p, size_t len, size_t off, int utf16, struct ntl
 static int negotiate(const uint8_t *p, size_t len, struct ntlm_msg *m, char *err, size_t errlen)
 {
 	if (len < 16)
-		return rpc_fail(err, errlen, "NTLM NEGOTIATE of %zu octets is truncated", len);
+		return err_set(err, errlen, "NTLM NEGOTIATE of %zu octets is truncated", len);
 	m->flags = rpc_le32(p + 12);
 	/* The OEM domain and workstation are optional (the fields may be absent
 	 * altogether in old clients' 16-octet messages). */
@@ -49,7 +49,7 @@ static int challenge(const uint8_t *p, size_t len, struct ntlm_msg *m, char *err
 	int u;
 
 	if (len < 32)
-		return rpc_fail(err, errlen, "NTLM CHALLENGE of %zu octets is truncated", len);
+		return err_set(err, errlen, "NTLM CHALLENGE of %zu octets is truncated", len);
 	m->flags = rpc_le32(p + 20);
 	u = (m->flags & NTLMSSP_NEGOTIATE_UNICODE) != 0;
 	memcpy(m->challenge, p + 24, 8);
@@ -66,7 +66,7 @@ static int authenticate(const uint8_t *p, size_t len, struct ntlm_msg *m, char *
 	int u;
 
 	if (len < 64)
-		return rpc_fail(err, errlen, "NTLM AUTHENTICATE of %zu octets is truncated", len);
+		return err_set(err, errlen, "NTLM AUTHENTICATE of %zu octets is truncated", len);
 	m->flags = rpc_le32(p + 60);
 	u = (m->flags & NTLMSSP_NEGOTIATE_UNICODE) != 0;
 	if (field(p, len, 12, 0, &m->lm_response, "LM response", err, errlen) != 0 ||
@@ -77,8 +77,8 @@ static int authenticate(const uint8_t *p, size_t len, struct ntlm_msg *m, char *
 	    field(p, len, 52, 0, &m->session_key, "session key", err, errlen) != 0)
 		return -1;
 	if (m->session_key.len != 0 && m->session_key.len != 16)
-		return rpc_fail(err, errlen, "NTLM encrypted session key of %zu octets (16 or none)",
-				m->session_key.len);
+		return err_set(err, errlen, "NTLM encrypted session key of %zu octets (16 or none)",
+			       m->session_key.len);
 	return 0;
 }
 
@@ -86,10 +86,10 @@ int ntlm_msg_decode(const uint8_t *p, size_t len, struct ntlm_msg *m, char *err,
 {
 	memset(m, 0, sizeof(*m));
 	if (len > NTLM_MSG_MAX)
-		return rpc_fail(err, errlen, "NTLM message of %zu octets (at most %d)", len,
-				NTLM_MSG_MAX);
+		return err_set(err, errlen, "NTLM message of %zu octets (at most %d)", len,
+			       NTLM_MSG_MAX);
 	if (len < 12 || memcmp(p, SIGNATURE, sizeof(SIGNATURE)) != 0)
-		return rpc_fail(err, errlen, "not an NTLMSSP message");
+		return err_set(err, errlen, "not an NTLMSSP message");
 	m->type = rpc_le32(p + 8);
 	switch (m->type) {
 	case NTLM_NEGOTIATE:
@@ -99,7 +99,7 @@ int ntlm_msg_decode(const uint8_t *p, size_t len, struct ntlm_msg *m, char *err,
 	case NTLM_AUTHENTICATE:
 		return authenticate(p, len, m, err, errlen);
 	default:
-		return rpc_fail(err, errlen, "NTLM message type %u", m->type);
+		return err_set(err, errlen, "NTLM message type %u", m->type);
 	}
 }
 

@@ -53,14 +53,14 @@ int ntlm_seal_init(struct ntlm_seal *s, const uint8_t key[NTLM_KEY_LEN], uint32_
 
 	memset(s, 0, sizeof(*s));
 	if (!(flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY))
-		return rpc_fail(err, errlen, "NTLM without extended session security (flags "
-				"%08x): refused", flags);
+		return err_set(err, errlen, "NTLM without extended session security (flags "
+			       "%08x): refused", flags);
 	/* MS-NLMP 3.4.5.3 would cut the sealing key to 7 or 5 octets without
 	 * NEGOTIATE_128 (56 or 40 bits): refused, on both ends (issue 13; ca-auth
 	 * refuses such a logon first, this is the worker's and careq's own line). */
 	if (!(flags & NTLMSSP_NEGOTIATE_128))
-		return rpc_fail(err, errlen, "NTLM without 128-bit keys (flags %08x): refused",
-				flags);
+		return err_set(err, errlen, "NTLM without 128-bit keys (flags %08x): refused",
+			       flags);
 	seal_len = 16;
 	if (role == NTLM_SERVER)
 		rc = dir_init(&s->out, key, seal_len, S2C_SIGN, S2C_SEAL) |
@@ -70,7 +70,7 @@ int ntlm_seal_init(struct ntlm_seal *s, const uint8_t key[NTLM_KEY_LEN], uint32_
 		     dir_init(&s->in, key, seal_len, S2C_SIGN, S2C_SEAL);
 	if (rc != 0) {
 		ntlm_seal_wipe(s);
-		return rpc_fail(err, errlen, "cannot derive the NTLM signing/sealing keys");
+		return err_set(err, errlen, "cannot derive the NTLM signing/sealing keys");
 	}
 	s->privacy = privacy;
 	s->key_exch = (flags & NTLMSSP_NEGOTIATE_KEY_EXCH) != 0;

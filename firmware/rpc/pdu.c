@@ -73,14 +73,14 @@ enum rpc_hdr_status rpc_hdr_decode(const uint8_t *p, size_t len, struct rpc_hdr 
 	h->auth_len = rpc_le16(p + 10);
 	h->call_id = rpc_le32(p + 12);
 	if (h->vers != 5 || h->vers_minor != 0) {
-		rpc_fail(err, errlen, "DCE/RPC version %u.%u (only 5.0 is spoken)", h->vers,
+		err_set(err, errlen, "DCE/RPC version %u.%u (only 5.0 is spoken)", h->vers,
 		     h->vers_minor);
 		return RPC_HDR_VERSION;
 	}
 	/* drep[0]: integer representation in the high nibble, characters in the
 	 * low one; drep[1]: floating point. drep[2..3] are reserved: ignored. */
 	if (h->drep[0] != 0x10 || h->drep[1] != 0) {
-		rpc_fail(err, errlen,
+		err_set(err, errlen,
 		     "data representation %02x %02x (%s integers, %s, %s floats): only "
 		     "little-endian, ASCII, IEEE is accepted",
 		     h->drep[0], h->drep[1], int_rep(h->drep[0]), char_rep(h->drep[0]),
@@ -88,12 +88,12 @@ enum rpc_hdr_status rpc_hdr_decode(const uint8_t *p, size_t len, struct rpc_hdr 
 		return RPC_HDR_DREP;
 	}
 	if (h->frag_len < RPC_HDR_LEN) {
-		rpc_fail(err, errlen, "frag_length %u is shorter than the header", h->frag_len);
+		err_set(err, errlen, "frag_length %u is shorter than the header", h->frag_len);
 		return RPC_HDR_LENGTH;
 	}
 	if (h->auth_len > 0 &&
 	    (size_t)h->frag_len < RPC_HDR_LEN + RPC_SEC_TRAILER_LEN + (size_t)h->auth_len) {
-		rpc_fail(err, errlen, "auth_length %u does not fit in frag_length %u", h->auth_len,
+		err_set(err, errlen, "auth_length %u does not fit in frag_length %u", h->auth_len,
 		     h->frag_len);
 		return RPC_HDR_LENGTH;
 	}
@@ -126,12 +126,12 @@ int rpc_pdu_decode(const uint8_t *p, size_t len, struct rpc_pdu *pdu, char *err,
 	case RPC_HDR_OK:
 		break;
 	case RPC_HDR_SHORT:
-		return rpc_fail(err, errlen, "PDU of %zu octets is shorter than the header", len);
+		return err_set(err, errlen, "PDU of %zu octets is shorter than the header", len);
 	default:
 		return -1;
 	}
 	if (len != h->frag_len)
-		return rpc_fail(err, errlen, "%zu octets for a PDU whose frag_length is %u", len,
+		return err_set(err, errlen, "%zu octets for a PDU whose frag_length is %u", len,
 			    h->frag_len);
 	fixed = fixed_len(h);
 	pdu->pdu = p;
@@ -143,10 +143,10 @@ int rpc_pdu_decode(const uint8_t *p, size_t len, struct rpc_pdu *pdu, char *err,
 	/* rpc_hdr_decode made sure this does not underflow. */
 	toff = len - h->auth_len - RPC_SEC_TRAILER_LEN;
 	if (toff < fixed)
-		return rpc_fail(err, errlen, "%s: the auth verifier (%u octets) overlaps the header",
+		return err_set(err, errlen, "%s: the auth verifier (%u octets) overlaps the header",
 			    rpc_ptype_name(h->ptype), h->auth_len);
 	if (toff % 4 != 0)
-		return rpc_fail(err, errlen, "sec_trailer at offset %zu is not 4-aligned", toff);
+		return err_set(err, errlen, "sec_trailer at offset %zu is not 4-aligned", toff);
 	pdu->has_auth = 1;
 	pdu->auth.t.auth_type = p[toff];
 	pdu->auth.t.auth_level = p[toff + 1];
@@ -157,7 +157,7 @@ int rpc_pdu_decode(const uint8_t *p, size_t len, struct rpc_pdu *pdu, char *err,
 	pdu->auth.value_len = h->auth_len;
 	pdu->body_len = toff - RPC_HDR_LEN;
 	if (pdu->auth.t.auth_pad_len > toff - fixed)
-		return rpc_fail(err, errlen, "auth_pad_length %u but only %zu octets before the "
+		return err_set(err, errlen, "auth_pad_length %u but only %zu octets before the "
 			    "sec_trailer", pdu->auth.t.auth_pad_len, toff - fixed);
 	return 0;
 }
@@ -170,14 +170,14 @@ static int check_ctx(const uint8_t *b, size_t len, size_t *off, unsigned i, char
 	unsigned n;
 
 	if (len - *off < 4 + RPC_SYNTAX_LEN)
-		return rpc_fail(err, errlen, "presentation context %u truncated", i);
+		return err_set(err, errlen, "presentation context %u truncated", i);
 	n = b[*off + 2];
 	if (n == 0)
-		return rpc_fail(err, errlen, "presentation context %u proposes no transfer syntax",
+		return err_set(err, errlen, "presentation context %u proposes no transfer syntax",
 			    rpc_le16(b + *off));
 	need = 4 + RPC_SYNTAX_LEN + (size_t)n * RPC_SYNTAX_LEN;
 	if (len - *off < need)
-		return rpc_fail(err, errlen, "presentation context %u: %u transfer syntaxes, %zu "
+		return err_set(err, errlen, "presentation context %u: %u transfer syntaxes, %zu "
 			    "octets left", rpc_le16(b + *off), n, len - *off - 4 - RPC_SYNTAX_LEN);
 	*off += need;
 	return 0;
@@ -190,16 +190,16 @@ int rpc_bind_decode(const struct rpc_pdu *pdu, struct rpc_bind *b, char *err, si
 
 	memset(b, 0, sizeof *b);
 	if (pdu->hdr.ptype != RPC_PT_BIND && pdu->hdr.ptype != RPC_PT_ALTER_CONTEXT)
-		return rpc_fail(err, errlen, "%s is not a bind", rpc_ptype_name(pdu->hdr.ptype));
+		return err_set(err, errlen, "%s is not a bind", rpc_ptype_name(pdu->hdr.ptype));
 	if (len < 12)
-		return rpc_fail(err, errlen, "%s of %u octets is truncated",
+		return err_set(err, errlen, "%s of %u octets is truncated",
 			    rpc_ptype_name(pdu->hdr.ptype), pdu->hdr.frag_len);
 	b->max_xmit_frag = rpc_le16(body);
 	b->max_recv_frag = rpc_le16(body + 2);
 	b->assoc_group_id = rpc_le32(body + 4);
 	b->n_ctx = body[8];
 	if (b->n_ctx == 0)
-		return rpc_fail(err, errlen, "%s without a presentation context",
+		return err_set(err, errlen, "%s without a presentation context",
 			    rpc_ptype_name(pdu->hdr.ptype));
 	for (unsigned i = 0; i < b->n_ctx; i++)
 		if (check_ctx(body, len, &off, i, err, errlen) != 0)
@@ -208,7 +208,7 @@ int rpc_bind_decode(const struct rpc_pdu *pdu, struct rpc_bind *b, char *err, si
 	 * one) alignment octets some stacks add. Nothing more. */
 	rest = len - off;
 	if (rest > (pdu->has_auth ? pdu->auth.t.auth_pad_len : 7u))
-		return rpc_fail(err, errlen, "%zu unexpected octets after the presentation contexts",
+		return err_set(err, errlen, "%zu unexpected octets after the presentation contexts",
 			    rest);
 	b->ctx = body + 12;
 	b->ctx_len = off - 12;
@@ -243,9 +243,9 @@ int rpc_request_decode(const struct rpc_pdu *pdu, struct rpc_request_pdu *r, cha
 
 	memset(r, 0, sizeof *r);
 	if (pdu->hdr.ptype != RPC_PT_REQUEST)
-		return rpc_fail(err, errlen, "%s is not a request", rpc_ptype_name(pdu->hdr.ptype));
+		return err_set(err, errlen, "%s is not a request", rpc_ptype_name(pdu->hdr.ptype));
 	if (end < fixed)
-		return rpc_fail(err, errlen, "request of %u octets is shorter than its header",
+		return err_set(err, errlen, "request of %u octets is shorter than its header",
 			    pdu->hdr.frag_len);
 	r->alloc_hint = rpc_le32(p + 16);
 	r->ctx_id = rpc_le16(p + 20);
@@ -259,7 +259,7 @@ int rpc_request_decode(const struct rpc_pdu *pdu, struct rpc_request_pdu *r, cha
 	r->stub_len = end - fixed;
 	if (pdu->has_auth) {
 		if (pdu->auth.t.auth_pad_len > r->stub_len)
-			return rpc_fail(err, errlen, "auth_pad_length %u larger than the stub (%zu)",
+			return err_set(err, errlen, "auth_pad_length %u larger than the stub (%zu)",
 				    pdu->auth.t.auth_pad_len, r->stub_len);
 		r->stub_len -= pdu->auth.t.auth_pad_len;
 	}
@@ -269,18 +269,18 @@ int rpc_request_decode(const struct rpc_pdu *pdu, struct rpc_request_pdu *r, cha
 int rpc_auth3_check(const struct rpc_pdu *pdu, char *err, size_t errlen)
 {
 	if (pdu->hdr.ptype != RPC_PT_AUTH3)
-		return rpc_fail(err, errlen, "%s is not auth3", rpc_ptype_name(pdu->hdr.ptype));
+		return err_set(err, errlen, "%s is not auth3", rpc_ptype_name(pdu->hdr.ptype));
 	if (!pdu->has_auth)
-		return rpc_fail(err, errlen, "auth3 without an auth verifier");
+		return err_set(err, errlen, "auth3 without an auth verifier");
 	return 0;
 }
 
 int rpc_cancel_check(const struct rpc_pdu *pdu, char *err, size_t errlen)
 {
 	if (pdu->hdr.ptype != RPC_PT_CO_CANCEL && pdu->hdr.ptype != RPC_PT_ORPHANED)
-		return rpc_fail(err, errlen, "%s is not a cancel", rpc_ptype_name(pdu->hdr.ptype));
+		return err_set(err, errlen, "%s is not a cancel", rpc_ptype_name(pdu->hdr.ptype));
 	if (pdu->body_len > 7)
-		return rpc_fail(err, errlen, "%s with a body of %zu octets",
+		return err_set(err, errlen, "%s with a body of %zu octets",
 			    rpc_ptype_name(pdu->hdr.ptype), pdu->body_len);
 	return 0;
 }

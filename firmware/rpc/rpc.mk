@@ -5,5 +5,4 @@ RPC_SRCS := $(wildcard firmware/rpc/*.c)
 RPC_LIB  := $(LIB)/librpc.a
 
 $(RPC_LIB): $(call objs,$(RPC_SRCS))
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(archive)

@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Formats a message into err (when err is not NULL) and returns -1. */
-int rpc_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Refusals: err_set formats the message into err (when not NULL), returns -1. */
+#include "platform/errbuf.h"
 
 static inline uint16_t rpc_le16(const uint8_t *p)
 {

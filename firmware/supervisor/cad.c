@@ -53,9 +53,8 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "firmware/custodian/admin_proto.h"
-#include "firmware/operator/operator.h"
-#include "firmware/custodian/proto.h"
+#include "firmware/common/datadir.h"
+#include "firmware/custodian/proto.h" /* the control channel (CUST_CTL_WORKER), cad's end */
 #include "firmware/identity/idtoken.h"
 #include "firmware/supervisor/pace.h"
 #include "platform/conf.h"

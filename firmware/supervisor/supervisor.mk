@@ -7,11 +7,11 @@ CAD_LIB       := $(LIB)/libsupervisor.a
 CAD_BIN       := $(BIN)/cad
 
 $(CAD_LIB): $(call objs,$(CAD_SRCS))
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(archive)
 
 $(CAD_BIN): $(call objs,$(CAD_MAIN_SRCS)) $(CAD_LIB) $(PLATFORM_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(call objs,$(CAD_MAIN_SRCS)) $(CAD_LIB) $(PLATFORM_LIB) -lpthread
+$(CAD_BIN): SYSLIBS := $(LIB_PTHREAD)
+$(CAD_BIN):
+	$(link)
 
 ALL_BINS += $(CAD_BIN)

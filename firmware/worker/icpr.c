@@ -147,7 +147,7 @@ static void retrieve(struct worker *w, struct rpc_conn *c, uint32_t id, const st
 	ipc_wbuf_init(&req);
 	cust_retrieve_encode(&req, &(struct cust_retrieve){id, who->wire});
 	if (call_custodian(w, CUST_RETRIEVE, &req, &r) != 0) {
-		refuse(c, id, ICPR_E_UNEXPECTED);
+		refuse(c, id, HR_E_UNEXPECTED);
 		return;
 	}
 	answer(w, c, &r, ICPR_CALL_RETRIEVE, 0);
@@ -171,7 +171,7 @@ static void refuse_recorded(struct worker *w, struct rpc_conn *c,
 
 	if (x509_sigalg_digest(X509_SIG_RSA_SHA256, q->request.pb ? q->request.pb : sha,
 			       q->request.cb, sha, &sha_len) != 0 || sha_len != sizeof(sha)) {
-		refuse(c, 0, ICPR_E_UNEXPECTED);
+		refuse(c, 0, HR_E_UNEXPECTED);
 		return;
 	}
 	ipc_wbuf_init(&req);
@@ -183,7 +183,7 @@ static void refuse_recorded(struct worker *w, struct rpc_conn *c,
 	snprintf(rq.peer, sizeof(rq.peer), "%s", who->peer);
 	cust_refused_encode(&req, &rq);
 	if (call_custodian(w, CUST_REFUSED, &req, &r) != 0) {
-		refuse(c, 0, ICPR_E_UNEXPECTED);
+		refuse(c, 0, HR_E_UNEXPECTED);
 		return;
 	}
 	answer(w, c, &r, ICPR_CALL_SUBMIT, status);
@@ -212,7 +212,7 @@ static void submit(struct worker *w, struct rpc_conn *c, const struct rpc_icpr_r
 	}
 	if ((sub = calloc(1, sizeof(*sub))) == NULL) {
 		icpr_request_free(&rq);
-		refuse(c, 0, ICPR_E_OUTOFMEMORY);
+		refuse(c, 0, HR_E_OUTOFMEMORY);
 		return;
 	}
 	ipc_wbuf_init(&req);
@@ -226,7 +226,7 @@ static void submit(struct worker *w, struct rpc_conn *c, const struct rpc_icpr_r
 	free(sub);
 	icpr_request_free(&rq);
 	if (call_custodian(w, CUST_SUBMIT, &req, &r) != 0) {
-		refuse(c, 0, ICPR_E_UNEXPECTED);
+		refuse(c, 0, HR_E_UNEXPECTED);
 		return;
 	}
 	answer(w, c, &r, ICPR_CALL_SUBMIT, 0);
@@ -283,7 +283,7 @@ void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 	}
 	/* IF_NORPCICERTREQUEST: the interface is off for everyone. */
 	if (w->no_rpc) {
-		refuse(c, q.request_id, ICPR_E_ACCESSDENIED);
+		refuse(c, q.request_id, HR_E_ACCESSDENIED);
 		return;
 	}
 	/* The requester the custodian records is the identity in ca-auth's token;
@@ -303,18 +303,18 @@ void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 		/* A retrieval makes no request to record: the refusal is journaled. */
 		log_info("%s: retrieval of request %u refused: %s", peer, q.request_id, deny);
 		worker_auth_event(w, CUST_LOGON_RETRIEVE_REFUSED, peer, who.display, deny);
-		refuse(c, q.request_id, ICPR_E_ACCESSDENIED);
+		refuse(c, q.request_id, HR_E_ACCESSDENIED);
 		return;
 	}
 	if (deny != NULL) {
 		/* Recorded and failed in the ledger like any refused request. */
 		log_info("%s: request refused: %s", peer, deny);
-		refuse_recorded(w, c, &q, &who, ICPR_E_ACCESSDENIED, deny, ICPR_E_ACCESSDENIED);
+		refuse_recorded(w, c, &q, &who, HR_E_ACCESSDENIED, deny, HR_E_ACCESSDENIED);
 		return;
 	}
 	if (!q.has_authority ||
 	    !icpr_authority_match(q.authority, 2 * q.authority_units, w->ca_name)) {
-		refuse(c, q.request_id, ICPR_E_INVALIDARG);
+		refuse(c, q.request_id, HR_E_INVALIDARG);
 		return;
 	}
 	if (q.request_id != 0 && q.request.cb == 0) {
@@ -322,11 +322,11 @@ void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 		return;
 	}
 	if (q.request_id != 0 || q.request.cb == 0) {
-		refuse(c, q.request_id, ICPR_E_INVALIDARG);
+		refuse(c, q.request_id, HR_E_INVALIDARG);
 		return;
 	}
 	if ((attrs = malloc(sizeof(*attrs))) == NULL) {
-		refuse(c, 0, ICPR_E_OUTOFMEMORY);
+		refuse(c, 0, HR_E_OUTOFMEMORY);
 		return;
 	}
 	rc = icpr_attrs_from_blob(q.attribs.pb, q.attribs.cb, attrs);
@@ -334,10 +334,10 @@ void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 		/* Beyond what the custodian accepts: a refusal, recorded. */
 		snprintf(why, sizeof(why), "the attribute string is beyond the limits (%d lines, "
 			 "%d bytes of UTF-8)", ICPR_ATTR_MAX_COUNT, ICPR_ATTR_TEXT_MAX);
-		refuse_recorded(w, c, &q, &who, ICPR_E_INVALIDARG, why, 0);
+		refuse_recorded(w, c, &q, &who, HR_E_INVALIDARG, why, 0);
 	} else if (rc != ICPR_OK) {
 		/* Malformed (MS-ICPR 3.2.4.1.1): the call's return value, nothing made. */
-		refuse(c, 0, ICPR_E_INVALIDARG);
+		refuse(c, 0, HR_E_INVALIDARG);
 	} else {
 		submit(w, c, &q, attrs->text, &who);
 	}

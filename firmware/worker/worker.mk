@@ -7,15 +7,12 @@ WORKER_LIB  := $(LIB)/libworker.a
 WORKER_BIN  := $(BIN)/ca-worker
 
 $(WORKER_LIB): $(call objs,$(WORKER_SRCS))
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(archive)
 
 $(WORKER_BIN): $(call objs,$(WORKER_MAIN_SRCS)) $(CUST_MSG_OBJ) $(AUTH_MSG_OBJ) $(WORKER_LIB) $(RPC_LIB) \
 		$(ICPR_LIB) $(X509_LIB) $(ASN1_LIB) $(PLATFORM_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(call objs,$(WORKER_MAIN_SRCS)) $(CUST_MSG_OBJ) $(AUTH_MSG_OBJ) \
-		-Wl,--start-group \
-		$(WORKER_LIB) $(RPC_LIB) $(ICPR_LIB) $(X509_LIB) $(ASN1_LIB) $(PLATFORM_LIB) \
-		-Wl,--end-group -lwolfssl -ltasn1 -lseccomp -lpthread
+$(WORKER_BIN): SYSLIBS := $(LIB_WOLFSSL) $(LIB_TASN1) $(LIB_SECCOMP) $(LIB_PTHREAD)
+$(WORKER_BIN):
+	$(link)
 
 ALL_BINS += $(WORKER_BIN)

@@ -67,7 +67,7 @@ int x509i_algid_write(asn1_node node, const char *field, enum x509_sigalg alg, c
 	int rc;
 
 	if (oid == NULL) {
-		x509i_err(err, errlen, "sigalg: unsupported signature algorithm %d", (int)alg);
+		err_set(err, errlen, "sigalg: unsupported signature algorithm %d", (int)alg);
 		return -1;
 	}
 	snprintf(name, sizeof name, "%s%salgorithm", field, *field ? "." : "");
@@ -80,7 +80,7 @@ int x509i_algid_write(asn1_node node, const char *field, enum x509_sigalg alg, c
 			rc = asn1_write_value(node, name, NULL, 0);
 	}
 	if (rc != ASN1_SUCCESS) {
-		x509i_err(err, errlen, "sigalg: cannot write %s", field);
+		err_set(err, errlen, "sigalg: cannot write %s", field);
 		return -1;
 	}
 	return 0;

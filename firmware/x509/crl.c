@@ -21,11 +21,11 @@ static int check_issuer(const struct x509_buf *issuer, char *err, size_t errlen)
 {
 	if (issuer->data == NULL || !der_tlv_ok(issuer->data, issuer->len) ||
 	    issuer->data[0] != DER_SEQUENCE) {
-		x509i_err(err, errlen, "issuer: not a DER Name");
+		err_set(err, errlen, "issuer: not a DER Name");
 		return -1;
 	}
 	if (issuer->len <= 2) {
-		x509i_err(err, errlen, "issuer: empty Name");
+		err_set(err, errlen, "issuer: empty Name");
 		return -1;
 	}
 	return 0;
@@ -36,11 +36,11 @@ static int check_issuer(const struct x509_buf *issuer, char *err, size_t errlen)
 static int check_reason(int reason, int is_delta, size_t i, char *err, size_t errlen)
 {
 	if (reason < -1 || reason > 10 || reason == 7) {
-		x509i_err(err, errlen, "entries[%zu].reason: %d is not a CRLReason", i, reason);
+		err_set(err, errlen, "entries[%zu].reason: %d is not a CRLReason", i, reason);
 		return -1;
 	}
 	if (reason == X509_CRL_REASON_REMOVE_FROM_CRL && !is_delta) {
-		x509i_err(err, errlen, "entries[%zu].reason: removeFromCRL in a base CRL", i);
+		err_set(err, errlen, "entries[%zu].reason: removeFromCRL in a base CRL", i);
 		return -1;
 	}
 	return 0;
@@ -62,7 +62,7 @@ static int check_entry_serial(const struct x509_crl_entry *e, size_t i, char *er
 static int check_entries(const struct x509_crl *c, char *err, size_t errlen)
 {
 	if (c->n_entries > 0 && c->entries == NULL) {
-		x509i_err(err, errlen, "entries: %zu announced, none given", c->n_entries);
+		err_set(err, errlen, "entries: %zu announced, none given", c->n_entries);
 		return -1;
 	}
 	for (size_t i = 0; i < c->n_entries; i++) {
@@ -71,7 +71,7 @@ static int check_entries(const struct x509_crl *c, char *err, size_t errlen)
 		    check_reason(e->reason, c->is_delta, i, err, errlen) != 0)
 			return -1;
 		if (e->invalidity < 0) {
-			x509i_err(err, errlen, "entries[%zu].invalidity: negative", i);
+			err_set(err, errlen, "entries[%zu].invalidity: negative", i);
 			return -1;
 		}
 	}
@@ -81,23 +81,23 @@ static int check_entries(const struct x509_crl *c, char *err, size_t errlen)
 static int check_crl(const struct x509_crl *c, char *err, size_t errlen)
 {
 	if (x509i_sigalg_oid(c->sigalg) == NULL) {
-		x509i_err(err, errlen, "sigalg: unsupported signature algorithm %d", (int)c->sigalg);
+		err_set(err, errlen, "sigalg: unsupported signature algorithm %d", (int)c->sigalg);
 		return -1;
 	}
 	if (check_issuer(&c->issuer, err, errlen) != 0)
 		return -1;
 	if (c->next_update <= c->this_update) {
-		x509i_err(err, errlen, "next_update: must be later than this_update");
+		err_set(err, errlen, "next_update: must be later than this_update");
 		return -1;
 	}
 	/* A delta refers to an earlier base CRL of the same number sequence. */
 	if (c->is_delta && c->base_number >= c->number) {
-		x509i_err(err, errlen, "base_number: must be below number in a delta CRL");
+		err_set(err, errlen, "base_number: must be below number in a delta CRL");
 		return -1;
 	}
 	/* RFC 5280 5.2.6: freshestCRL MUST NOT appear in delta CRLs. */
 	if (c->is_delta && c->freshest_url != NULL && *c->freshest_url) {
-		x509i_err(err, errlen, "freshest_url: not allowed in a delta CRL");
+		err_set(err, errlen, "freshest_url: not allowed in a delta CRL");
 		return -1;
 	}
 	return check_entries(c, err, errlen);
@@ -166,8 +166,8 @@ static void write_entry(struct der *d, const struct x509_crl_entry *e)
 
 static void size_err(const struct der *d, char *err, size_t errlen)
 {
-	x509i_err(err, errlen, "crl: larger than %zu bytes (X509_CRL_MAX_SIZE%s)", d->max,
-		  d->max < X509_CRL_MAX_SIZE ? ", lowered by max_size" : "");
+	err_set(err, errlen, "crl: larger than %zu bytes (X509_CRL_MAX_SIZE%s)", d->max,
+		d->max < X509_CRL_MAX_SIZE ? ", lowered by max_size" : "");
 }
 
 /* The entries; the writer's sticky error is mapped to the size limit or to the
@@ -184,8 +184,8 @@ static int write_entries(struct der *d, const struct x509_crl *c, char *err, siz
 			return -1;
 		}
 		if (d->failed) {
-			x509i_err(err, errlen,
-				  "entries[%zu]: revoked_at/invalidity outside 1950..9999", i);
+			err_set(err, errlen,
+				"entries[%zu]: revoked_at/invalidity outside 1950..9999", i);
 			return -1;
 		}
 	}
@@ -221,7 +221,7 @@ static int write_fields(struct der *d, const struct x509_crl *c, const struct x5
 		return -1;
 	}
 	if (d->failed) {
-		x509i_err(err, errlen, "this_update/next_update: outside 1950..9999");
+		err_set(err, errlen, "this_update/next_update: outside 1950..9999");
 		return -1;
 	}
 	if (write_entries(d, c, err, errlen) != 0)
@@ -256,7 +256,7 @@ int x509_crl_tbs_encode(const struct x509_crl *c, struct x509_buf *out, char *er
 	out->data = NULL;
 	out->len = 0;
 	if (c == NULL) {
-		x509i_err(err, errlen, "crl: missing");
+		err_set(err, errlen, "crl: missing");
 		return -1;
 	}
 	if (check_crl(c, err, errlen) != 0)
@@ -264,7 +264,7 @@ int x509_crl_tbs_encode(const struct x509_crl *c, struct x509_buf *out, char *er
 	if (build_exts(c, &x, err, errlen) != 0 || write_fields(&d, c, &x, err, errlen) != 0)
 		goto out;
 	if (der_finish(&d, &out->data, &out->len) != 0) {
-		x509i_err(err, errlen, "crl: cannot encode (out of memory?)");
+		err_set(err, errlen, "crl: cannot encode (out of memory?)");
 		goto out;
 	}
 	rc = 0;

@@ -104,14 +104,14 @@ static int crl_ext(void *ctx, const char *oid, int critical, const struct x509_b
 	else if (strcmp(oid, OID_FRESHEST) == 0)
 		rc = check_value(v, "PKIX.CRLDistributionPoints"), ci->has_freshest = rc == 0;
 	else if (critical && strcmp(oid, "2.5.29.18") != 0 && strcmp(oid, "1.3.6.1.5.5.7.1.1") != 0) {
-		x509i_err(err, errlen, "crlExtensions: unknown critical extension %s", oid);
+		err_set(err, errlen, "crlExtensions: unknown critical extension %s", oid);
 		return -1;
 	}
 	if (rc != 0)
-		x509i_err(err, errlen, "crlExtensions: %s is malformed", oid);
+		err_set(err, errlen, "crlExtensions: %s is malformed", oid);
 	/* RFC 5280 5.2.4: deltaCRLIndicator is always critical. */
 	if (rc == 0 && strcmp(oid, OID_DELTA) == 0 && !critical) {
-		x509i_err(err, errlen, "crlExtensions: deltaCRLIndicator not critical");
+		err_set(err, errlen, "crlExtensions: deltaCRLIndicator not critical");
 		rc = -1;
 	}
 	return rc;
@@ -219,12 +219,12 @@ static int read_shell(asn1_node n, const struct x509_buf *shell, struct x509_crl
 		 (ci->next_update != 0 && ci->next_update <= ci->this_update))
 		bad = "nextUpdate";
 	if (bad != NULL) {
-		x509i_err(err, errlen, "crl: bad %s", bad);
+		err_set(err, errlen, "crl: bad %s", bad);
 		return -1;
 	}
 	if (ci->version < 2 &&
 	    asn1_number_of_elements(n, "crlExtensions", &(int){0}) == ASN1_SUCCESS) {
-		x509i_err(err, errlen, "crl: extensions in a v1 CRL");
+		err_set(err, errlen, "crl: extensions in a v1 CRL");
 		return -1;
 	}
 	return x509i_exts_walk(n, "crlExtensions", MAX_EXTS, crl_ext, ci, err, errlen);
@@ -234,7 +234,7 @@ static int read_shell(asn1_node n, const struct x509_buf *shell, struct x509_crl
 static int check_delta(const struct x509_crl_info *ci, char *err, size_t errlen)
 {
 	if (ci->is_delta && (!ci->has_number || ci->base_number >= ci->number)) {
-		x509i_err(err, errlen, "crl: deltaCRLIndicator without a larger cRLNumber");
+		err_set(err, errlen, "crl: deltaCRLIndicator without a larger cRLNumber");
 		return -1;
 	}
 	return 0;
@@ -251,14 +251,14 @@ static int decode_tbs(const struct x509_buf *alg, struct x509_crl_info *ci, char
 	int rc = -1;
 
 	if (split_tbs(ci->tbs.data, ci->tbs.len, &shell, &rs, &re) != 0) {
-		x509i_err(err, errlen, "crl: tbsCertList is not a DER SEQUENCE");
+		err_set(err, errlen, "crl: tbsCertList is not a DER SEQUENCE");
 		return -1;
 	}
 	if (asn1_decode("PKIX.TBSCertList", shell.data, shell.len, &n, err, errlen) != 0)
 		goto out;
 	if (alg != NULL && (asn1_der_slice(n, shell.data, shell.len, "signature", &s, &e) != 0 ||
 			    e - s != alg->len || memcmp(shell.data + s, alg->data, alg->len) != 0)) {
-		x509i_err(err, errlen, "crl: signatureAlgorithm differs from tbsCertList.signature");
+		err_set(err, errlen, "crl: signatureAlgorithm differs from tbsCertList.signature");
 		goto out;
 	}
 	if (read_shell(n, &shell, ci, err, errlen) == 0 &&
@@ -284,9 +284,9 @@ static int decode_whole(const uint8_t *der, size_t len, struct x509_crl_info *ci
 	if (x509i_slice_copy(n, der, len, "toBeSigned", &ci->tbs) != 0 ||
 	    x509i_slice_copy(n, der, len, "signatureAlgorithm", &alg) != 0 ||
 	    x509i_read_octet_bits(n, "signature", &ci->sig) != 0)
-		x509i_err(err, errlen, "crl: bad tbsCertList, signatureAlgorithm or signature");
+		err_set(err, errlen, "crl: bad tbsCertList, signatureAlgorithm or signature");
 	else if (ci->tbs.len > X509_CRL_MAX_SIZE)
-		x509i_err(err, errlen, "crl: tbsCertList larger than %zu bytes", X509_CRL_MAX_SIZE);
+		err_set(err, errlen, "crl: tbsCertList larger than %zu bytes", X509_CRL_MAX_SIZE);
 	else
 		rc = decode_tbs(&alg, ci, err, errlen);
 	x509_buf_free(&alg);
@@ -299,7 +299,7 @@ static int decode_whole(const uint8_t *der, size_t len, struct x509_crl_info *ci
 static int check_size(const uint8_t *der, size_t len, size_t max, char *err, size_t errlen)
 {
 	if (der == NULL || len == 0 || len > max) {
-		x509i_err(err, errlen, "crl: empty or larger than %zu bytes", max);
+		err_set(err, errlen, "crl: empty or larger than %zu bytes", max);
 		return -1;
 	}
 	return 0;
@@ -328,7 +328,7 @@ int x509_crl_tbs_decode(const uint8_t *der, size_t len, struct x509_crl_info *ou
 	 * entries that crlent.c frames strictly anyway (split_tbs says how every
 	 * byte is covered). */
 	if (x509i_buf_set(&out->tbs, der, len) != 0) {
-		x509i_err(err, errlen, "crl: out of memory");
+		err_set(err, errlen, "crl: out of memory");
 		return -1;
 	}
 	if (decode_tbs(NULL, out, err, errlen) != 0) {
@@ -344,13 +344,13 @@ int x509_crl_verify_signature(const struct x509_crl_info *crl, const uint8_t *is
 	struct x509i_alg alg;
 
 	if (crl == NULL || crl->tbs.data == NULL || crl->sig.data == NULL) {
-		x509i_err(err, errlen, "crl: not decoded, or a bare TBSCertList");
+		err_set(err, errlen, "crl: not decoded, or a bare TBSCertList");
 		return -1;
 	}
 	alg.hash = x509i_sigalg_hash(crl->sigalg);
 	alg.key = x509i_sigalg_key(crl->sigalg);
 	if (alg.hash == WC_HASH_TYPE_NONE) {
-		x509i_err(err, errlen, "crl: signatureAlgorithm not supported");
+		err_set(err, errlen, "crl: signatureAlgorithm not supported");
 		return -1;
 	}
 	return x509i_verify(&alg, crl->tbs.data, crl->tbs.len, X509_CRL_MAX_SIZE, crl->sig.data,

@@ -81,9 +81,9 @@ static int refuse(const struct entry *e, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof why, fmt, ap);
+	err_vset(why, sizeof why, fmt, ap);
 	va_end(ap);
-	x509i_err(e->err, e->errlen, "entries[%zu]: %s", e->index, why);
+	err_set(e->err, e->errlen, "entries[%zu]: %s", e->index, why);
 	return -1;
 }
 
@@ -300,12 +300,12 @@ int x509i_crl_entries_read(const uint8_t *p, size_t len, struct x509_crl_info *c
 	struct entry e = {ci, 0, err, errlen};
 
 	if (take(&all, DER_SEQUENCE, &list) != 0 || all.p != all.end) {
-		x509i_err(err, errlen, "revokedCertificates: not one DER SEQUENCE");
+		err_set(err, errlen, "revokedCertificates: not one DER SEQUENCE");
 		return -1;
 	}
 	/* RFC 5280 5.1.2.6: absent when empty, never an empty SEQUENCE. */
 	if (list.p == list.end) {
-		x509i_err(err, errlen, "revokedCertificates: present but empty");
+		err_set(err, errlen, "revokedCertificates: present but empty");
 		return -1;
 	}
 	for (; list.p < list.end; e.index++) {

@@ -22,7 +22,7 @@ static int ca_extensions(struct x509_buf *out, char *err, size_t errlen)
 	    x509i_ext_key_usage(&x, X509_KU_KEY_CERT_SIGN | X509_KU_CRL_SIGN, err, errlen) != 0)
 		goto out;
 	if (asn1_new("PKIX.Extensions", &n) != 0) {
-		x509i_err(err, errlen, "csr: ASN.1 definitions unavailable");
+		err_set(err, errlen, "csr: ASN.1 definitions unavailable");
 		goto out;
 	}
 	if (x509i_exts_write(n, "", &x, err, errlen) == 0 &&
@@ -49,7 +49,7 @@ static int write_ext_request(asn1_node n, char *err, size_t errlen)
 		     ASN1_SUCCESS;
 	x509_buf_free(&exts);
 	if (!ok)
-		x509i_err(err, errlen, "csr: cannot write the extensionRequest attribute");
+		err_set(err, errlen, "csr: cannot write the extensionRequest attribute");
 	return ok ? 0 : -1;
 }
 
@@ -62,11 +62,11 @@ int x509_csr_info_encode(const struct x509_buf *subject, const struct x509_buf *
 	out->data = NULL;
 	out->len = 0;
 	if (asn1_new("PKIX.CertificationRequestInfo", &n) != 0) {
-		x509i_err(err, errlen, "csr: ASN.1 definitions unavailable");
+		err_set(err, errlen, "csr: ASN.1 definitions unavailable");
 		return -1;
 	}
 	if (asn1_write_value(n, "version", "v1", 0) != ASN1_SUCCESS) {
-		x509i_err(err, errlen, "csr: cannot write version");
+		err_set(err, errlen, "csr: cannot write version");
 		goto out;
 	}
 	if (x509i_copy_der(n, "subject", "PKIX.Name", subject, "subject", err, errlen) != 0 ||
@@ -92,20 +92,20 @@ static int csr_fields(asn1_node n, const uint8_t *der, size_t len, struct x509_b
 	int version = -1, rc = -1;
 
 	if (x509i_read_uint(n, "certificationRequestInfo.version", &version) != 0 || version != 0) {
-		x509i_err(err, errlen, "csr: version must be v1 (0)");
+		err_set(err, errlen, "csr: version must be v1 (0)");
 		return -1;
 	}
 	if (x509i_algid_read(n, "signatureAlgorithm", &alg) != 0) {
-		x509i_err(err, errlen, "csr: unsupported signatureAlgorithm");
+		err_set(err, errlen, "csr: unsupported signatureAlgorithm");
 		return -1;
 	}
 	if (x509i_slice_copy(n, der, len, "certificationRequestInfo", &info) != 0 ||
 	    x509i_slice_copy(n, der, len, "certificationRequestInfo.subjectPKInfo", &key) != 0) {
-		x509i_err(err, errlen, "csr: cannot locate certificationRequestInfo");
+		err_set(err, errlen, "csr: cannot locate certificationRequestInfo");
 		goto out;
 	}
 	if (x509i_read_octet_bits(n, "signature", &sig) != 0) {
-		x509i_err(err, errlen, "csr: signature is not a whole number of bytes");
+		err_set(err, errlen, "csr: signature is not a whole number of bytes");
 		goto out;
 	}
 	if (x509i_verify(&alg, info.data, info.len, X509I_MAX_DER, sig.data, sig.len, key.data,
@@ -113,7 +113,7 @@ static int csr_fields(asn1_node n, const uint8_t *der, size_t len, struct x509_b
 		goto out;
 	if (subject != NULL &&
 	    x509i_slice_copy(n, der, len, "certificationRequestInfo.subject", subject) != 0) {
-		x509i_err(err, errlen, "csr: cannot locate subject");
+		err_set(err, errlen, "csr: cannot locate subject");
 		goto out;
 	}
 	if (spki != NULL) {
@@ -139,7 +139,7 @@ int x509_csr_verify(const uint8_t *der, size_t len, struct x509_buf *subject,
 	if (spki != NULL)
 		*spki = (struct x509_buf){0};
 	if (der == NULL || len == 0 || len > X509I_MAX_DER) {
-		x509i_err(err, errlen, "csr: empty or larger than %u bytes", X509I_MAX_DER);
+		err_set(err, errlen, "csr: empty or larger than %u bytes", X509I_MAX_DER);
 		return -1;
 	}
 	if (asn1_decode("PKIX.CertificationRequest", der, len, &n, err, errlen) != 0)
@@ -173,7 +173,7 @@ static int shape_ext_request(asn1_node node, const uint8_t *der, size_t len, int
 			 i, v);
 		if (asn1_der_slice(node, der, len, path, &start, &end) != 0 ||
 		    asn1_decode("PKIX.Extensions", der + start, end - start, &e, NULL, 0) != 0) {
-			x509i_err(err, errlen, "csr: an extensionRequest value is not Extensions");
+			err_set(err, errlen, "csr: an extensionRequest value is not Extensions");
 			return -1;
 		}
 		if (asn1_number_of_elements(e, "", &count) != ASN1_SUCCESS)
@@ -201,25 +201,25 @@ int x509_csr_shape(const uint8_t *der, size_t len, struct x509_csr_shape *s, cha
 
 	memset(s, 0, sizeof(*s));
 	if (der == NULL || len == 0 || len > X509I_MAX_DER) {
-		x509i_err(err, errlen, "csr: empty or larger than %u bytes", X509I_MAX_DER);
+		err_set(err, errlen, "csr: empty or larger than %u bytes", X509I_MAX_DER);
 		return -1;
 	}
 	if (asn1_decode("PKIX.CertificationRequest", der, len, &node, err, errlen) != 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		if (asn1_der_slice(node, der, len, need[i], &start, &end) != 0) {
-			x509i_err(err, errlen, "csr: no %s", need[i]);
+			err_set(err, errlen, "csr: no %s", need[i]);
 			goto out;
 		}
 	if (asn1_der_slice(node, der, len, "certificationRequestInfo.subject", &start, &end) != 0) {
-		x509i_err(err, errlen, "csr: no subject");
+		err_set(err, errlen, "csr: no subject");
 		goto out;
 	}
 	s->subject_off = start;
 	s->subject_len = end - start;
 	if (asn1_der_slice(node, der, len, "certificationRequestInfo.subjectPKInfo", &start,
 			   &end) != 0) {
-		x509i_err(err, errlen, "csr: no subjectPKInfo");
+		err_set(err, errlen, "csr: no subjectPKInfo");
 		goto out;
 	}
 	s->spki_off = start;
@@ -259,7 +259,7 @@ static int read_requested(const uint8_t *ext_der, size_t ext_len, struct x509_re
 		int vl = 0;
 
 		if (*n == max) {
-			x509i_err(err, errlen, "csr: more than %zu requested extensions", max);
+			err_set(err, errlen, "csr: more than %zu requested extensions", max);
 			rc = -1;
 			break;
 		}
@@ -267,7 +267,7 @@ static int read_requested(const uint8_t *ext_der, size_t ext_len, struct x509_re
 		memset(x, 0, sizeof(*x));
 		snprintf(path, sizeof(path), "?%d.extnID", i);
 		if (x509i_read_str(e, path, x->oid, sizeof(x->oid)) != 0) {
-			x509i_err(err, errlen, "csr: requested extension %d has no OID", i);
+			err_set(err, errlen, "csr: requested extension %d has no OID", i);
 			rc = -1;
 			break;
 		}
@@ -276,7 +276,7 @@ static int read_requested(const uint8_t *ext_der, size_t ext_len, struct x509_re
 			x->critical = 0;
 		snprintf(path, sizeof(path), "?%d.extnValue", i);
 		if (asn1_read_alloc(e, path, &v, &vl) != 0 || vl <= 0) {
-			x509i_err(err, errlen, "csr: requested extension %s has no value", x->oid);
+			err_set(err, errlen, "csr: requested extension %s has no value", x->oid);
 			rc = -1;
 			break;
 		}
@@ -297,7 +297,7 @@ int x509_csr_requested_extensions(const uint8_t *der, size_t len, struct x509_re
 
 	*n = 0;
 	if (der == NULL || len == 0 || len > X509I_MAX_DER) {
-		x509i_err(err, errlen, "csr: empty or larger than %u bytes", X509I_MAX_DER);
+		err_set(err, errlen, "csr: empty or larger than %u bytes", X509I_MAX_DER);
 		return -1;
 	}
 	if (asn1_decode("PKIX.CertificationRequest", der, len, &node, err, errlen) != 0)
@@ -314,7 +314,7 @@ int x509_csr_requested_extensions(const uint8_t *der, size_t len, struct x509_re
 			continue;
 		snprintf(path, sizeof(path), "certificationRequestInfo.attributes.?%d.values.?1", i);
 		if (x509i_slice_copy(node, der, len, path, &v) != 0) {
-			x509i_err(err, errlen, "csr: extensionRequest without a value");
+			err_set(err, errlen, "csr: extensionRequest without a value");
 			rc = -1;
 			break;
 		}

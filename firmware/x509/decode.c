@@ -106,12 +106,12 @@ static int decode_fields(asn1_node n, const uint8_t *der, size_t len,
 	else if (x509i_read_octet_bits(n, "signature", &ci->sig) != 0)
 		bad = "signature";
 	if (bad != NULL) {
-		x509i_err(err, errlen, "certificate: bad %s", bad);
+		err_set(err, errlen, "certificate: bad %s", bad);
 		return -1;
 	}
 	if (ci->version < 3 && asn1_number_of_elements(n, "tbsCertificate.extensions",
 						       &(int){0}) == ASN1_SUCCESS) {
-		x509i_err(err, errlen, "certificate: extensions in a v%d certificate", ci->version);
+		err_set(err, errlen, "certificate: extensions in a v%d certificate", ci->version);
 		return -1;
 	}
 	return x509i_exts_read(n, "tbsCertificate.extensions", ci, err, errlen);
@@ -126,7 +126,7 @@ int x509_cert_decode(const uint8_t *der, size_t len, struct x509_cert_info *out,
 	memset(out, 0, sizeof *out);
 	out->path_len = -1;
 	if (der == NULL || len == 0 || len > X509I_MAX_DER) {
-		x509i_err(err, errlen, "certificate: empty or larger than %u bytes", X509I_MAX_DER);
+		err_set(err, errlen, "certificate: empty or larger than %u bytes", X509I_MAX_DER);
 		return -1;
 	}
 	if (asn1_decode("PKIX.Certificate", der, len, &n, err, errlen) != 0)

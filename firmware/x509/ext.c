@@ -39,12 +39,12 @@ static int add(struct x509i_exts *x, const char *oid, int critical, struct der *
 
 	if (x->n == X509I_MAX_EXT) {
 		der_free(d);
-		x509i_err(err, errlen, "%s: too many extensions", what);
+		err_set(err, errlen, "%s: too many extensions", what);
 		return -1;
 	}
 	e = &x->e[x->n];
 	if (der_finish(d, &e->value.data, &e->value.len) != 0) {
-		x509i_err(err, errlen, "%s: cannot encode", what);
+		err_set(err, errlen, "%s: cannot encode", what);
 		return -1;
 	}
 	e->oid = oid;
@@ -59,7 +59,7 @@ int x509i_ext_basic_constraints(struct x509i_exts *x, int is_ca, int path_len, c
 	struct der d;
 
 	if (path_len >= 0 && !is_ca) {
-		x509i_err(err, errlen, "basic_constraints: path_len requires is_ca");
+		err_set(err, errlen, "basic_constraints: path_len requires is_ca");
 		return -1;
 	}
 	der_init(&d);
@@ -78,7 +78,7 @@ int x509i_ext_key_usage(struct x509i_exts *x, unsigned ku, char *err, size_t err
 	struct der d;
 
 	if (ku == 0 || ku >= (1u << 7)) {
-		x509i_err(err, errlen, "key_usage: no or unknown bits 0x%x", ku);
+		err_set(err, errlen, "key_usage: no or unknown bits 0x%x", ku);
 		return -1;
 	}
 	der_init(&d);
@@ -93,7 +93,7 @@ int x509i_ext_eku(struct x509i_exts *x, const char *const *oids, size_t n, char 
 
 	for (size_t i = 0; i < n; i++)
 		if (!x509i_oid_valid(oids[i])) {
-			x509i_err(err, errlen, "eku[%zu]: not a dotted OID", i);
+			err_set(err, errlen, "eku[%zu]: not a dotted OID", i);
 			return -1;
 		}
 	der_init(&d);
@@ -110,7 +110,7 @@ int x509i_ext_ski(struct x509i_exts *x, const struct x509_buf *spki, char *err, 
 	uint8_t id[20];
 
 	if (spki == NULL || spki->data == NULL || x509_key_id(spki->data, spki->len, id) != 0) {
-		x509i_err(err, errlen, "ski: spki is not a DER SubjectPublicKeyInfo");
+		err_set(err, errlen, "ski: spki is not a DER SubjectPublicKeyInfo");
 		return -1;
 	}
 	der_init(&d);
@@ -168,7 +168,7 @@ static int add_dps(struct x509i_exts *x, const char *oid, const char *uri, const
 	struct der d;
 
 	if (!uri_ok(uri)) {
-		x509i_err(err, errlen, "%s: not a URI", what);
+		err_set(err, errlen, "%s: not a URI", what);
 		return -1;
 	}
 	der_init(&d);
@@ -196,7 +196,7 @@ int x509i_ext_idp(struct x509i_exts *x, const char *uri, char *err, size_t errle
 	struct der d;
 
 	if (!uri_ok(uri)) {
-		x509i_err(err, errlen, "idp_url: not a URI");
+		err_set(err, errlen, "idp_url: not a URI");
 		return -1;
 	}
 	/* Only distributionPoint: the CRL covers every certificate of this issuer
@@ -241,8 +241,8 @@ int x509i_ext_aia(struct x509i_exts *x, const char *ca_issuers, const char *ocsp
 	int has_ca = ca_issuers && *ca_issuers, has_ocsp = ocsp && *ocsp;
 
 	if ((has_ca && !uri_ok(ca_issuers)) || (has_ocsp && !uri_ok(ocsp))) {
-		x509i_err(err, errlen, "%s: not a URI",
-			  has_ca && !uri_ok(ca_issuers) ? "aia_ca_issuers_url" : "aia_ocsp_url");
+		err_set(err, errlen, "%s: not a URI",
+			has_ca && !uri_ok(ca_issuers) ? "aia_ca_issuers_url" : "aia_ocsp_url");
 		return -1;
 	}
 	der_init(&d);
@@ -289,7 +289,7 @@ int x509i_exts_write(asn1_node node, const char *field, const struct x509i_exts 
 		ok = ok && asn1_write_value(node, name, e->value.data, (int)e->value.len) ==
 				   ASN1_SUCCESS;
 		if (!ok) {
-			x509i_err(err, errlen, "extensions: cannot write %s", e->oid);
+			err_set(err, errlen, "extensions: cannot write %s", e->oid);
 			return -1;
 		}
 	}
@@ -327,25 +327,25 @@ int x509i_ext_given(struct x509i_exts *x, const struct x509_ext_in *in, char *er
 	struct x509i_ext *e;
 
 	if (in->oid == NULL || !x509i_oid_valid(in->oid)) {
-		x509i_err(err, errlen, "extension: not a dotted OID");
+		err_set(err, errlen, "extension: not a dotted OID");
 		return -1;
 	}
 	for (size_t i = 0; i < x->n; i++)
 		if (strcmp(x->e[i].oid, in->oid) == 0) {
-			x509i_err(err, errlen, "extension %s: appears twice", in->oid);
+			err_set(err, errlen, "extension %s: appears twice", in->oid);
 			return -1;
 		}
 	if (!x509_der_one_element(in->value, in->len)) {
-		x509i_err(err, errlen, "extension %s: value is not one DER element", in->oid);
+		err_set(err, errlen, "extension %s: value is not one DER element", in->oid);
 		return -1;
 	}
 	if (x->n == X509I_MAX_EXT) {
-		x509i_err(err, errlen, "extension %s: too many extensions", in->oid);
+		err_set(err, errlen, "extension %s: too many extensions", in->oid);
 		return -1;
 	}
 	e = &x->e[x->n];
 	if (x509i_buf_set(&e->value, in->value, in->len) != 0) {
-		x509i_err(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 		return -1;
 	}
 	e->oid = in->oid;

@@ -139,12 +139,12 @@ static int walk_one(asn1_node n, const char *path, char oids[][X509I_OID_MAX], i
 
 	snprintf(name, sizeof name, "%s.extnID", path);
 	if (x509i_read_str(n, name, oids[idx], X509I_OID_MAX) != 0) {
-		x509i_err(err, errlen, "extensions: unreadable extnID");
+		err_set(err, errlen, "extensions: unreadable extnID");
 		return -1;
 	}
 	for (int i = 0; i < idx; i++)
 		if (strcmp(oids[i], oids[idx]) == 0) {
-			x509i_err(err, errlen, "extensions: %s appears twice", oids[idx]);
+			err_set(err, errlen, "extensions: %s appears twice", oids[idx]);
 			return -1;
 		}
 	snprintf(name, sizeof name, "%s.critical", path);
@@ -153,7 +153,7 @@ static int walk_one(asn1_node n, const char *path, char oids[][X509I_OID_MAX], i
 	snprintf(name, sizeof name, "%s.extnValue", path);
 	if (asn1_read_alloc(n, name, &v.data, &len) != 0 || len <= 0) {
 		free(v.data);
-		x509i_err(err, errlen, "extensions: %s has no value", oids[idx]);
+		err_set(err, errlen, "extensions: %s has no value", oids[idx]);
 		return -1;
 	}
 	v.len = (size_t)len;
@@ -172,12 +172,12 @@ int x509i_exts_walk(asn1_node n, const char *field, int max, x509i_ext_fn fn, vo
 	if (asn1_number_of_elements(n, field, &count) != ASN1_SUCCESS)
 		return 0; /* no extensions */
 	if (count < 1 || count > max) {
-		x509i_err(err, errlen, "extensions: %d entries (1..%d allowed)", count, max);
+		err_set(err, errlen, "extensions: %d entries (1..%d allowed)", count, max);
 		return -1;
 	}
 	oids = calloc((size_t)count, sizeof *oids);
 	if (oids == NULL) {
-		x509i_err(err, errlen, "extensions: out of memory");
+		err_set(err, errlen, "extensions: out of memory");
 		return -1;
 	}
 	for (int i = 0; i < count && rc == 0; i++) {
@@ -215,18 +215,18 @@ static int cert_ext(void *ctx, const char *oid, int critical, const struct x509_
 	struct x509_cert_info *ci = ctx;
 
 	if (keep_ext(ci, oid, critical, v) != 0) {
-		x509i_err(err, errlen, "extensions: out of memory");
+		err_set(err, errlen, "extensions: out of memory");
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof recorded / sizeof recorded[0]; i++)
 		if (strcmp(oid, recorded[i].oid) == 0) {
 			if (recorded[i].read(v, ci) == 0)
 				return 0;
-			x509i_err(err, errlen, "extensions: %s is malformed", oid);
+			err_set(err, errlen, "extensions: %s is malformed", oid);
 			return -1;
 		}
 	if (critical && !is_known(oid)) {
-		x509i_err(err, errlen, "extensions: unknown critical extension %s", oid);
+		err_set(err, errlen, "extensions: unknown critical extension %s", oid);
 		return -1;
 	}
 	return 0;
@@ -251,13 +251,13 @@ int x509_eku_decode(const struct x509_buf *value, char (*oids)[128], size_t max,
 		return -1;
 	if (asn1_number_of_elements(node, "", &count) != ASN1_SUCCESS || count < 1 ||
 	    (size_t)count > max) {
-		x509i_err(err, errlen, "extKeyUsage: %d purposes (1..%zu allowed)", count, max);
+		err_set(err, errlen, "extKeyUsage: %d purposes (1..%zu allowed)", count, max);
 		rc = -1;
 	}
 	for (int i = 1; i <= count && rc == 0; i++) {
 		snprintf(path, sizeof(path), "?%d", i);
 		if (x509i_read_str(node, path, oids[i - 1], 128) != 0) {
-			x509i_err(err, errlen, "extKeyUsage: purpose %d unreadable", i);
+			err_set(err, errlen, "extKeyUsage: purpose %d unreadable", i);
 			rc = -1;
 		}
 	}

@@ -112,6 +112,15 @@ int x509_spki_key(const uint8_t *spki, size_t len, enum x509_key_type *type, uns
 	return rc;
 }
 
+int x509_key_allowed(enum x509_key_type type, unsigned bits)
+{
+	if (type == X509_KEY_RSA)
+		return bits >= X509_RSA_MIN_BITS && bits <= X509_RSA_MAX_BITS;
+	if (type == X509_KEY_EC)
+		return bits == 256 || bits == 384;
+	return 0;
+}
+
 enum x509_sigalg x509_sigalg_for_key(enum x509_key_type type, unsigned bits)
 {
 	if (type == X509_KEY_RSA && bits > 0)

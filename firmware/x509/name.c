@@ -2,6 +2,7 @@
  * written most significant RDN last, as LDAP and Windows do, so the first RDN
  * of the string is the last RDN of the DER. */
 #include "firmware/x509/x509_int.h"
+#include "platform/utf8.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -95,7 +96,7 @@ static int parse_key(struct span k, struct attr *out, char *err, size_t errlen)
 		k.e--;
 	len = (size_t)(k.e - k.s);
 	if (len == 0) {
-		x509i_err(err, errlen, "name: empty attribute type");
+		err_set(err, errlen, "name: empty attribute type");
 		return -1;
 	}
 	a = find_keyword(k.s, len);
@@ -116,8 +117,8 @@ static int parse_key(struct span k, struct attr *out, char *err, size_t errlen)
 			return 0;
 		}
 	}
-	x509i_err(err, errlen, "name: unknown attribute type '%.*s'", (int)(len > 32 ? 32 : len),
-		  k.s);
+	err_set(err, errlen, "name: unknown attribute type '%.*s'", (int)(len > 32 ? 32 : len),
+		k.s);
 	return -1;
 }
 
@@ -131,7 +132,7 @@ static int unescape(struct span v, uint8_t *val, size_t *vlen, const char *kw, c
 	while (v.s < v.e && v.s[0] == ' ')
 		v.s++;
 	if (v.s < v.e && v.s[0] == '#') {
-		x509i_err(err, errlen, "name: %s: hex-encoded (#) values are not supported", kw);
+		err_set(err, errlen, "name: %s: hex-encoded (#) values are not supported", kw);
 		return -1;
 	}
 	for (const char *p = v.s; p < v.e; p++) {
@@ -145,13 +146,13 @@ static int unescape(struct span v, uint8_t *val, size_t *vlen, const char *kw, c
 			} else if (p + 1 < v.e && strchr(" \"#+,;<=>\\", p[1]) != NULL) {
 				c = (unsigned char)*++p;
 			} else {
-				x509i_err(err, errlen, "name: %s: bad escape sequence", kw);
+				err_set(err, errlen, "name: %s: bad escape sequence", kw);
 				return -1;
 			}
 			escaped = 1;
 		}
 		if (c == 0) {
-			x509i_err(err, errlen, "name: %s: NUL character in value", kw);
+			err_set(err, errlen, "name: %s: NUL character in value", kw);
 			return -1;
 		}
 		val[n++] = (uint8_t)c;
@@ -160,47 +161,10 @@ static int unescape(struct span v, uint8_t *val, size_t *vlen, const char *kw, c
 	}
 	*vlen = keep;
 	if (keep == 0) {
-		x509i_err(err, errlen, "name: %s: empty value", kw);
+		err_set(err, errlen, "name: %s: empty value", kw);
 		return -1;
 	}
 	return 0;
-}
-
-/* Characters of a well-formed UTF-8 string, or -1. */
-static long utf8_chars(const uint8_t *s, size_t len)
-{
-	long chars = 0;
-
-	for (size_t i = 0; i < len; chars++) {
-		uint8_t c = s[i];
-		size_t more;
-		uint32_t cp;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			more = 1, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			more = 2, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			more = 3, cp = c & 0x07;
-		else
-			return -1;
-		if (more >= len - i)
-			return -1;
-		for (size_t k = 1; k <= more; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return -1;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		/* Overlong forms, surrogates and beyond U+10FFFF. */
-		if ((more == 2 && cp < 0x800) || (more == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return -1;
-		i += more + 1;
-	}
-	return chars;
 }
 
 static int printable_char(uint8_t c)
@@ -217,29 +181,29 @@ static int check_value(const struct attr *a, const char *kw, const uint8_t *v, s
 	if (a->etype == ASN1_ETYPE_PRINTABLE_STRING) {
 		for (size_t i = 0; i < len; i++)
 			if (!printable_char(v[i])) {
-				x509i_err(err, errlen, "name: %s: not a PrintableString", kw);
+				err_set(err, errlen, "name: %s: not a PrintableString", kw);
 				return -1;
 			}
 	} else if (a->etype == ASN1_ETYPE_IA5_STRING) {
 		for (size_t i = 0; i < len; i++)
 			if (v[i] >= 0x80) {
-				x509i_err(err, errlen, "name: %s: not an IA5String (ASCII)", kw);
+				err_set(err, errlen, "name: %s: not an IA5String (ASCII)", kw);
 				return -1;
 			}
 	} else {
-		chars = utf8_chars(v, len);
+		chars = utf8_count(v, len);
 		if (chars < 0) {
-			x509i_err(err, errlen, "name: %s: not valid UTF-8", kw);
+			err_set(err, errlen, "name: %s: not valid UTF-8", kw);
 			return -1;
 		}
 	}
 	if (strcmp(a->oid ? a->oid : "", "2.5.4.6") == 0 &&
 	    (len != 2 || !isalpha(v[0]) || !isalpha(v[1]))) {
-		x509i_err(err, errlen, "name: C must be a 2-letter country code");
+		err_set(err, errlen, "name: C must be a 2-letter country code");
 		return -1;
 	}
 	if ((size_t)chars > a->max) {
-		x509i_err(err, errlen, "name: %s: value longer than %zu characters", kw, a->max);
+		err_set(err, errlen, "name: %s: value longer than %zu characters", kw, a->max);
 		return -1;
 	}
 	return 0;
@@ -269,7 +233,7 @@ static int write_ava(asn1_node node, const char *oid, unsigned etype, const uint
 	if (rc)
 		return 0;
 fail:
-	x509i_err(err, errlen, "name: cannot encode attribute %s", oid);
+	err_set(err, errlen, "name: cannot encode attribute %s", oid);
 	return -1;
 }
 
@@ -288,7 +252,7 @@ static int parse_ava(asn1_node node, struct span ava, char *err, size_t errlen)
 		if (*p == '=')
 			eq = p;
 	if (eq == NULL) {
-		x509i_err(err, errlen, "name: attribute without '='");
+		err_set(err, errlen, "name: attribute without '='");
 		return -1;
 	}
 	if (parse_key((struct span){ava.s, eq}, &a, err, errlen) != 0)
@@ -309,7 +273,7 @@ static int parse_ava(asn1_node node, struct span ava, char *err, size_t errlen)
 	kw = a.kw ? a.kw : a.oid;
 	val = malloc((size_t)(ava.e - eq) + 1);
 	if (val == NULL) {
-		x509i_err(err, errlen, "name: out of memory");
+		err_set(err, errlen, "name: out of memory");
 		return -1;
 	}
 	rc = unescape((struct span){eq + 1, ava.e}, val, &vlen, kw, err, errlen) == 0 &&
@@ -325,11 +289,11 @@ static int parse_rdn(asn1_node node, struct span rdn, char *err, size_t errlen)
 	size_t n;
 
 	if (split(rdn, '+', avas, DN_MAX_AVAS, &n) != 0) {
-		x509i_err(err, errlen, "name: more than %d values in one RDN", DN_MAX_AVAS);
+		err_set(err, errlen, "name: more than %d values in one RDN", DN_MAX_AVAS);
 		return -1;
 	}
 	if (asn1_write_value(node, "rdnSequence", "NEW", 1) != ASN1_SUCCESS) {
-		x509i_err(err, errlen, "name: cannot add an RDN");
+		err_set(err, errlen, "name: cannot add an RDN");
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -349,17 +313,17 @@ int x509_name_parse(const char *dn, struct x509_buf *der, char *err, size_t errl
 	der->len = 0;
 	len = dn ? strnlen(dn, DN_MAX_STRLEN + 1) : 0;
 	if (len == 0 || len > DN_MAX_STRLEN) {
-		x509i_err(err, errlen, "name: empty or longer than %d characters", DN_MAX_STRLEN);
+		err_set(err, errlen, "name: empty or longer than %d characters", DN_MAX_STRLEN);
 		return -1;
 	}
 	if (split((struct span){dn, dn + len}, ',', rdns, DN_MAX_RDNS, &n) != 0) {
-		x509i_err(err, errlen, "name: more than %d RDNs", DN_MAX_RDNS);
+		err_set(err, errlen, "name: more than %d RDNs", DN_MAX_RDNS);
 		return -1;
 	}
 	if (asn1_new("PKIX.Name", &node) != 0 ||
 	    asn1_write_value(node, "", "rdnSequence", 1) != ASN1_SUCCESS) {
 		asn1_delete_structure(&node);
-		x509i_err(err, errlen, "name: ASN.1 definitions unavailable");
+		err_set(err, errlen, "name: ASN.1 definitions unavailable");
 		return -1;
 	}
 	/* Most significant last in the string, first in the DER. */
@@ -400,30 +364,13 @@ static void put_hexbyte(struct out *o, uint8_t c)
 	put(o, b, 3);
 }
 
-/* Appends a code point as UTF-8. */
+/* Appends a code point as UTF-8 (to_utf8 has refused surrogates and anything
+ * beyond U+10FFFF, for which utf8_put writes nothing). */
 static void put_cp(struct out *o, uint32_t cp)
 {
-	char b[4];
+	uint8_t b[4];
 
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		put(o, b, 1);
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		put(o, b, 2);
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		put(o, b, 3);
-	} else {
-		b[0] = (char)(0xf0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		put(o, b, 4);
-	}
+	put(o, (const char *)b, utf8_put(cp, b));
 }
 
 /* Appends a UTF-8 value with RFC 4514 escaping; bytes that are not well-formed
@@ -433,10 +380,11 @@ static void put_escaped(struct out *o, const uint8_t *s, size_t len)
 	for (size_t i = 0; i < len;) {
 		uint8_t c = s[i];
 		if (c >= 0x80) {
-			size_t more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
-			if (more < len - i && utf8_chars(s + i, more + 1) == 1) {
-				put(o, (const char *)s + i, more + 1);
-				i += more + 1;
+			uint32_t cp;
+			size_t k = utf8_next(s + i, len - i, &cp);
+			if (k > 0) {
+				put(o, (const char *)s + i, k);
+				i += k;
 			} else {
 				put_hexbyte(o, c);
 				i++;

@@ -24,14 +24,14 @@ static int build_exts(const struct x509_tbs *t, struct x509i_exts *x, char *err,
 	size_t n_eku = eku_count(t);
 
 	if (n_eku > X509_MAX_EKU) {
-		x509i_err(err, errlen, "eku: more than %d entries", X509_MAX_EKU);
+		err_set(err, errlen, "eku: more than %d entries", X509_MAX_EKU);
 		return -1;
 	}
 	if (t->basic_constraints &&
 	    x509i_ext_basic_constraints(x, t->is_ca, t->path_len, err, errlen) != 0)
 		return -1;
 	if (!t->basic_constraints && t->is_ca) {
-		x509i_err(err, errlen, "basic_constraints: is_ca set without the extension");
+		err_set(err, errlen, "basic_constraints: is_ca set without the extension");
 		return -1;
 	}
 	if (t->key_usage && x509i_ext_key_usage(x, t->key_usage, err, errlen) != 0)
@@ -49,7 +49,7 @@ static int build_exts(const struct x509_tbs *t, struct x509i_exts *x, char *err,
 	    x509i_ext_aia(x, t->aia_ca_issuers_url, t->aia_ocsp_url, err, errlen) != 0)
 		return -1;
 	if (t->n_extra > X509_MAX_EXTRA_EXT) {
-		x509i_err(err, errlen, "more than %d extra extensions", X509_MAX_EXTRA_EXT);
+		err_set(err, errlen, "more than %d extra extensions", X509_MAX_EXTRA_EXT);
 		return -1;
 	}
 	for (size_t i = 0; i < t->n_extra; i++)
@@ -68,7 +68,7 @@ static int write_fields(struct der *d, const struct x509_tbs *t, const struct x5
 	const char *oid = x509i_sigalg_oid(t->sigalg);
 
 	if (oid == NULL) {
-		x509i_err(err, errlen, "sigalg: unsupported signature algorithm %d", (int)t->sigalg);
+		err_set(err, errlen, "sigalg: unsupported signature algorithm %d", (int)t->sigalg);
 		return -1;
 	}
 	der_begin(d, DER_SEQUENCE);
@@ -80,7 +80,7 @@ static int write_fields(struct der *d, const struct x509_tbs *t, const struct x5
 		der_raw(d, DER_NULL, null, sizeof null);
 	der_end(d);
 	if (t->issuer.data == NULL || !der_tlv_ok(t->issuer.data, t->issuer.len)) {
-		x509i_err(err, errlen, "issuer: not a DER Name");
+		err_set(err, errlen, "issuer: not a DER Name");
 		return -1;
 	}
 	der_raw(d, DER_SEQUENCE, t->issuer.data, t->issuer.len);
@@ -89,16 +89,16 @@ static int write_fields(struct der *d, const struct x509_tbs *t, const struct x5
 	der_time(d, (long long)t->not_after);
 	der_end(d);
 	if (d->failed) {
-		x509i_err(err, errlen, "not_before/not_after: outside 1950..9999");
+		err_set(err, errlen, "not_before/not_after: outside 1950..9999");
 		return -1;
 	}
 	if (t->subject.data == NULL || !der_tlv_ok(t->subject.data, t->subject.len)) {
-		x509i_err(err, errlen, "subject: not a DER Name");
+		err_set(err, errlen, "subject: not a DER Name");
 		return -1;
 	}
 	der_raw(d, DER_SEQUENCE, t->subject.data, t->subject.len);
 	if (t->spki.data == NULL || !der_tlv_ok(t->spki.data, t->spki.len)) {
-		x509i_err(err, errlen, "spki: not a DER SubjectPublicKeyInfo");
+		err_set(err, errlen, "spki: not a DER SubjectPublicKeyInfo");
 		return -1;
 	}
 	der_raw(d, DER_SEQUENCE, t->spki.data, t->spki.len);
@@ -122,19 +122,19 @@ int x509_tbs_encode(const struct x509_tbs *t, struct x509_buf *out, char *err, s
 	out->data = NULL;
 	out->len = 0;
 	if (t == NULL) {
-		x509i_err(err, errlen, "tbs: missing");
+		err_set(err, errlen, "tbs: missing");
 		return -1;
 	}
 	if (x509i_check_serial(t->serial, t->serial_len, "serial", err, errlen) != 0)
 		return -1;
 	if (t->not_after <= t->not_before) {
-		x509i_err(err, errlen, "not_after: must be later than not_before");
+		err_set(err, errlen, "not_after: must be later than not_before");
 		return -1;
 	}
 	if (build_exts(t, &x, err, errlen) != 0 || write_fields(&d, t, &x, err, errlen) != 0)
 		goto out;
 	if (der_finish(&d, &out->data, &out->len) != 0) {
-		x509i_err(err, errlen, "tbs: cannot encode");
+		err_set(err, errlen, "tbs: cannot encode");
 		goto out;
 	}
 	rc = 0;

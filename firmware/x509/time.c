@@ -1,6 +1,7 @@
 /* Validity times (RFC 5280 4.1.2.5): UTCTime for dates through 2049,
  * GeneralizedTime from 2050, always Zulu with seconds. All conversions are in
- * UTC (timegm/gmtime_r): the appliance's local time zone never matters. */
+ * UTC, by the platform's calendar (platform/civil.h): the appliance's local time
+ * zone never matters, and 31 February is an error rather than 3 March. */
 #include "firmware/x509/x509_int.h"
 
 #include <stdio.h>
@@ -21,39 +22,23 @@ static int digits(const uint8_t *s, int n, int *out)
 	return 0;
 }
 
-static int days_in_month(int y, int mo)
-{
-	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-
-	return mo == 2 && leap ? 29 : days[mo - 1];
-}
-
-int x509i_time_check(const uint8_t *s, size_t len, int generalized, struct tm *out)
+int x509i_time_check(const uint8_t *s, size_t len, int generalized, struct civil_time *out)
 {
 	size_t ylen = generalized ? 4 : 2;
-	int y, mo, d, h, mi, sec;
+	struct civil_time c;
 
 	if (len != ylen + 11 || s[ylen + 10] != 'Z')
 		return -1;
-	if (digits(s, (int)ylen, &y) || digits(s + ylen, 2, &mo) || digits(s + ylen + 2, 2, &d) ||
-	    digits(s + ylen + 4, 2, &h) || digits(s + ylen + 6, 2, &mi) ||
-	    digits(s + ylen + 8, 2, &sec))
+	if (digits(s, (int)ylen, &c.year) || digits(s + ylen, 2, &c.month) ||
+	    digits(s + ylen + 2, 2, &c.day) || digits(s + ylen + 4, 2, &c.hour) ||
+	    digits(s + ylen + 6, 2, &c.min) || digits(s + ylen + 8, 2, &c.sec))
 		return -1;
 	if (!generalized)
-		y += y < 50 ? 2000 : 1900;
-	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
-	    sec > 59)
+		c.year += c.year < 50 ? 2000 : 1900;
+	if (!civil_valid(&c))
 		return -1;
-	if (out != NULL) {
-		memset(out, 0, sizeof *out);
-		out->tm_year = y - 1900;
-		out->tm_mon = mo - 1;
-		out->tm_mday = d;
-		out->tm_hour = h;
-		out->tm_min = mi;
-		out->tm_sec = sec;
-	}
+	if (out != NULL)
+		*out = c;
 	return 0;
 }
 
@@ -61,18 +46,11 @@ int x509i_time_check(const uint8_t *s, size_t len, int generalized, struct tm *o
  * nothing else is DER. */
 static int parse_time(const char *s, int generalized, time_t *out)
 {
-	struct tm tm, back;
-	time_t t;
+	struct civil_time c;
 
-	if (x509i_time_check((const uint8_t *)s, strlen(s), generalized, &tm) != 0)
+	if (x509i_time_check((const uint8_t *)s, strlen(s), generalized, &c) != 0)
 		return -1;
-	t = timegm(&tm);
-	/* x509i_time_check refuses 31 February; timegm would have normalised it
-	 * into March: refuse anything that moved all the same. */
-	if (gmtime_r(&t, &back) == NULL || back.tm_mday != tm.tm_mday ||
-	    back.tm_mon != tm.tm_mon || back.tm_year != tm.tm_year)
-		return -1;
-	*out = t;
+	*out = (time_t)civil_to_unix(&c);
 	return 0;
 }
 

@@ -4,7 +4,6 @@
 
 #include <ctype.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,17 +15,6 @@ void x509_buf_free(struct x509_buf *b)
 	free(b->data);
 	b->data = NULL;
 	b->len = 0;
-}
-
-void x509i_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 }
 
 int x509i_buf_set(struct x509_buf *b, const uint8_t *d, size_t len)
@@ -186,11 +174,11 @@ int x509i_copy_der(asn1_node node, const char *field, const char *type,
 	int ok;
 
 	if (der == NULL || der->data == NULL || der->len == 0) {
-		x509i_err(err, errlen, "%s: missing", what);
+		err_set(err, errlen, "%s: missing", what);
 		return -1;
 	}
 	if (asn1_decode(type, der->data, der->len, &tmp, NULL, 0) != 0) {
-		x509i_err(err, errlen, "%s: not a DER %s", what, type);
+		err_set(err, errlen, "%s: not a DER %s", what, type);
 		return -1;
 	}
 	/* asn1_copy_node re-encodes; refusing input that would not come back
@@ -200,13 +188,13 @@ int x509i_copy_der(asn1_node node, const char *field, const char *type,
 	free(re);
 	if (!ok) {
 		asn1_delete_structure(&tmp);
-		x509i_err(err, errlen, "%s: not in canonical DER", what);
+		err_set(err, errlen, "%s: not in canonical DER", what);
 		return -1;
 	}
 	ok = asn1_copy_node(node, field, tmp, "") == ASN1_SUCCESS;
 	asn1_delete_structure(&tmp);
 	if (!ok) {
-		x509i_err(err, errlen, "%s: cannot be copied into the structure", what);
+		err_set(err, errlen, "%s: cannot be copied into the structure", what);
 		return -1;
 	}
 	return 0;
@@ -220,21 +208,21 @@ int x509i_check_serial(const uint8_t *serial, size_t len, const char *field, cha
 	int nonzero = 0;
 
 	if (len < 1 || len > 20) {
-		x509i_err(err, errlen, "%s: length must be 1..20", field);
+		err_set(err, errlen, "%s: length must be 1..20", field);
 		return -1;
 	}
 	if (serial[0] & 0x80) {
-		x509i_err(err, errlen, "%s: must be positive (first byte < 0x80)", field);
+		err_set(err, errlen, "%s: must be positive (first byte < 0x80)", field);
 		return -1;
 	}
 	if (len > 1 && serial[0] == 0 && !(serial[1] & 0x80)) {
-		x509i_err(err, errlen, "%s: redundant leading zero byte", field);
+		err_set(err, errlen, "%s: redundant leading zero byte", field);
 		return -1;
 	}
 	for (size_t i = 0; i < len; i++)
 		nonzero |= serial[i];
 	if (!nonzero) {
-		x509i_err(err, errlen, "%s: must not be zero", field);
+		err_set(err, errlen, "%s: must not be zero", field);
 		return -1;
 	}
 	return 0;

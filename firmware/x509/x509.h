@@ -56,6 +56,13 @@ int x509_name_format(const uint8_t *der, size_t len, char *out, size_t outlen);
 
 /* Key type and size (RSA modulus bits; EC 256/384/521) of a DER SPKI; 0 or -1. */
 int x509_spki_key(const uint8_t *spki, size_t len, enum x509_key_type *type, unsigned *bits);
+/* The CA's one rule for a subject's key (every request path, ISSUE):
+ * RSA of X509_RSA_MIN_BITS..X509_RSA_MAX_BITS bits, EC P-256 or P-384.
+ * X509_KEY_RULE says so in a refusal's message. 1 when allowed, else 0. */
+#define X509_RSA_MIN_BITS 2048u
+#define X509_RSA_MAX_BITS 8192u
+#define X509_KEY_RULE "RSA 2048..8192, EC P-256/P-384"
+int x509_key_allowed(enum x509_key_type type, unsigned bits);
 /* The signature algorithm a CA key of that type and size uses: RSA up to 3072
  * bits and P-256 use SHA-256; RSA-4096 and P-384 use SHA-384. */
 enum x509_sigalg x509_sigalg_for_key(enum x509_key_type type, unsigned bits);

@@ -5,5 +5,4 @@ X509_LIB  := $(LIB)/libx509.a
 $(call objs,$(X509_SRCS)): $(ASN1_TAB)
 
 $(X509_LIB): $(call objs,$(X509_SRCS))
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(archive)

@@ -12,6 +12,8 @@
 
 #include "firmware/asn1/asn1.h"
 #include "firmware/x509/x509.h"
+#include "platform/civil.h"
+#include "platform/errbuf.h"
 
 /* Upper bound on any DER object this layer decodes or assembles except CRLs
  * (X509_CRL_MAX_SIZE): certificates and requests are a few KiB; anything near
@@ -23,8 +25,6 @@
 #define X509I_URI_MAX 1024
 
 /* ---- util.c ---- */
-void x509i_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 /* Copies len bytes into a new buffer (len 0 gives a 1-byte allocation). */
 int x509i_buf_set(struct x509_buf *b, const uint8_t *d, size_t len);
 /* 1 if s is a dotted OID with at least two arcs that libtasn1 can encode. */
@@ -54,7 +54,7 @@ int x509i_copy_der(asn1_node node, const char *field, const char *type,
  * generalized (UTCTime, years 1950..2049), "YYYYMMDDHHMMSSZ" otherwise, a real
  * calendar date; fills out (may be NULL). Pure arithmetic, no libc time call:
  * the CRL entry reader checks a million per lint. 0 or -1. */
-int x509i_time_check(const uint8_t *s, size_t len, int generalized, struct tm *out);
+int x509i_time_check(const uint8_t *s, size_t len, int generalized, struct civil_time *out);
 /* Reads a Time CHOICE (Zulu with seconds, as RFC 5280 requires). */
 int x509i_time_read(asn1_node node, const char *field, time_t *out);
 

@@ -7,20 +7,19 @@ BENCH_P11_OBJ := $(OBJ)/tests/bench/bench_p11.o
 # bench_ledger needs only the ledger's library (event codec) and platform (IPC);
 # it drives ca-ledger, which `make bench` builds with ALL_BINS.
 $(TBIN)/bench_ledger: $(OBJ)/tests/bench/bench_ledger.o $(LEDGER_LIB) $(PLATFORM_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(LEDGER_LIB) $(PLATFORM_LIB) \
-		-Wl,--end-group $(LIBS_DB) -lwolfssl -lpthread
+$(TBIN)/bench_ledger: SYSLIBS := $(LIB_DB) $(LIB_WOLFSSL) $(LIB_PTHREAD)
+$(TBIN)/bench_ledger:
+	$(link)
 
 # bench_enroll is an MS-ICPR client made of careq's objects (all but its main); it
 # drives cad and caadm, which `make bench` builds with ALL_BINS.
 BENCH_CLIENT_OBJS := $(call objs,$(filter-out firmware/client/careq.c,$(CLIENT_SRCS)))
 $(TBIN)/bench_enroll: $(OBJ)/tests/bench/bench_enroll.o $(BENCH_P11_OBJ) $(BENCH_CLIENT_OBJS) \
 		$(PROJECT_LIBS)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(BENCH_P11_OBJ) $(BENCH_CLIENT_OBJS) -Wl,--start-group \
-		$(PROJECT_LIBS) -Wl,--end-group $(SYS_LIBS) -lgssapi_krb5
+$(TBIN)/bench_enroll: SYSLIBS := $(SYS_LIBS) $(LIB_GSSAPI)
+$(TBIN)/bench_enroll:
+	$(link)
 
+$(TBIN)/bench_%: SYSLIBS = $(SYS_LIBS)
 $(TBIN)/bench_%: $(OBJ)/tests/bench/bench_%.o $(BENCH_P11_OBJ) $(PROJECT_LIBS)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(BENCH_P11_OBJ) -Wl,--start-group $(PROJECT_LIBS) \
-		-Wl,--end-group $(SYS_LIBS)
+	$(link)

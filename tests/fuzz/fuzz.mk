@@ -10,8 +10,9 @@
 # clang and -fsanitize=fuzzer,address,undefined into their own tree ($(FUZZ_DIR)), from
 # the project's sources (PLATFORM_SRCS, ASN1_SRCS + ASN1_TAB, X509_SRCS, ICPR_SRCS): the
 # gcc-built archives in $(LIB) carry no coverage instrumentation. The archive names
-# mirror PLATFORM_LIB, ASN1_LIB, X509_LIB and ICPR_LIB. The x509 and icpr targets are
-# built only once firmware/x509/ has sources.
+# mirror PLATFORM_LIB, ASN1_LIB, X509_LIB and ICPR_LIB. Each target links its project
+# libraries in dependency order (FUZZ_LIBS_<target>, dependents first; no link group:
+# the libraries have no cycles).
 
 FUZZ_CC     ?= clang
 FUZZ_DIR    := build/fuzz
@@ -33,7 +34,7 @@ FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
                $(FUZZ_WARN) -I. -I$(BUILD) -I$(GEN) -I/usr/include/p11-kit-1 -MMD -MP
 FUZZ_LDFLAGS := -fsanitize=fuzzer $(FUZZ_SAN)
-FUZZ_SYSLIBS := -lwolfssl -ltasn1 -lp11-kit -ldb-5.3 -lpthread
+FUZZ_SYSLIBS := $(LIB_WOLFSSL) $(LIB_TASN1) $(LIB_P11KIT) $(LIB_DB) $(LIB_PTHREAD)
 
 fuzz_objs = $(patsubst %.c,$(FUZZ_OBJ)/%.o,$(1))
 fuzz_lib  = $(patsubst $(LIB)/%,$(FUZZ_DIR)/lib/%,$(1))
@@ -47,16 +48,16 @@ FUZZ_ICPR_LIB     := $(call fuzz_lib,$(ICPR_LIB))
 FUZZ_IDENTITY_LIB := $(call fuzz_lib,$(IDENTITY_LIB))
 FUZZ_AUTH_LIB     := $(call fuzz_lib,$(AUTH_LIB))
 
-$(FUZZ_OBJ)/%.o: %.c $(CONFIG_H)
+$(FUZZ_OBJ)/%.o: %.c | $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
-$(FUZZ_OBJ)/tests/fuzz/%.o: tests/fuzz/%.c $(CONFIG_H)
+$(FUZZ_OBJ)/tests/fuzz/%.o: tests/fuzz/%.c | $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Werror -c $< -o $@
 
 # The generated PKIX table, as the top Makefile compiles it.
-$(FUZZ_OBJ)/gen/pkix_asn1_tab.o: $(ASN1_TAB) $(CONFIG_H)
+$(FUZZ_OBJ)/gen/pkix_asn1_tab.o: $(ASN1_TAB) | $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-missing-prototypes -c $< -o $@
 
@@ -74,8 +75,7 @@ $(FUZZ_IDENTITY_LIB): $(call fuzz_objs,$(IDENTITY_SRCS))
 $(FUZZ_AUTH_LIB): $(call fuzz_objs,$(AUTH_SRCS))
 $(FUZZ_PLATFORM_LIB) $(FUZZ_ASN1_LIB) $(FUZZ_X509_LIB) $(FUZZ_LEDGER_LIB) $(FUZZ_ICPR_LIB) \
 		$(FUZZ_RPC_LIB) $(FUZZ_IDENTITY_LIB) $(FUZZ_AUTH_LIB):
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(archive)
 
 # Targets and the project libraries each links (dependents first).
 FUZZ_LIBS_fuzz_ipc_frame := $(FUZZ_PLATFORM_LIB)
@@ -91,7 +91,7 @@ FUZZ_LIBS_fuzz_ntlm := $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_LIBS_fuzz_icpr := $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
 # ca-auth's worker channel with gss-ntlmssp behind it (tests/fuzz/fuzz_auth.c)
 FUZZ_LIBS_fuzz_auth := $(FUZZ_AUTH_LIB) $(FUZZ_IDENTITY_LIB) $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
-FUZZ_SYSLIBS_fuzz_auth := -lgssapi_krb5
+FUZZ_SYSLIBS_fuzz_auth := $(LIB_GSSAPI)
 # the custodian's derivation of a raw request (custodian from worker: what SUBMIT carries)
 $(FUZZ_OBJ)/firmware/custodian/derive.o: $(ASN1_TAB)
 FUZZ_LIBS_fuzz_custodian_derive := $(FUZZ_OBJ)/firmware/custodian/derive.o $(FUZZ_ICPR_LIB) \
@@ -100,8 +100,7 @@ FUZZ_LIBS_fuzz_custodian_derive := $(FUZZ_OBJ)/firmware/custodian/derive.o $(FUZ
 FUZZ_CLIENT_LIB := $(FUZZ_DIR)/lib/libclient.a
 $(FUZZ_CLIENT_LIB): $(call fuzz_objs,$(filter-out firmware/client/careq.c \
 		firmware/client/ntlm_init.c,$(CLIENT_SRCS)))
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(archive)
 $(call fuzz_objs,$(CLIENT_SRCS)): $(ASN1_TAB)
 FUZZ_LIBS_fuzz_careq := $(FUZZ_CLIENT_LIB) $(FUZZ_RPC_LIB) $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
 
@@ -119,14 +118,13 @@ FUZZ_LIBS_fuzz_console := $(FUZZ_OBJ)/firmware/custodian/admin_msg.o $(FUZZ_LEDG
 	$(FUZZ_PLATFORM_LIB)
 # identity tokens as the custodian verifies them (what a worker may pass on)
 FUZZ_LIBS_fuzz_idtoken := $(FUZZ_IDENTITY_LIB) $(FUZZ_PLATFORM_LIB)
+# the one UTF-8 decoder (platform/utf8.c) every text from a peer goes through
+FUZZ_LIBS_fuzz_utf8 := $(FUZZ_PLATFORM_LIB)
 
 FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record fuzz_ledger_serve fuzz_rpc fuzz_careq fuzz_ntlm \
-              fuzz_idtoken fuzz_auth fuzz_cust_msg fuzz_ledger_msg \
-              fuzz_console
-ifneq ($(strip $(X509_SRCS)),)
-FUZZ_NAMES += fuzz_x509_cert fuzz_x509_name fuzz_x509_csr fuzz_x509_crl fuzz_icpr \
-	fuzz_custodian_derive
-endif
+              fuzz_idtoken fuzz_auth fuzz_cust_msg fuzz_ledger_msg fuzz_console fuzz_utf8 \
+              fuzz_x509_cert fuzz_x509_name fuzz_x509_csr fuzz_x509_crl fuzz_icpr \
+              fuzz_custodian_derive
 FUZZ_BINS := $(addprefix $(FUZZ_BIN)/,$(FUZZ_NAMES))
 
 # Each binary's libraries as extra prerequisites; the pattern rule links.
@@ -134,14 +132,11 @@ $(foreach t,$(FUZZ_NAMES),$(eval $(FUZZ_BIN)/$(t): $(FUZZ_LIBS_$(t))))
 
 $(FUZZ_BIN)/fuzz_%: $(FUZZ_OBJ)/tests/fuzz/fuzz_%.o
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $< -Wl,--start-group $(FUZZ_LIBS_$(notdir $@)) \
-		-Wl,--end-group $(FUZZ_SYSLIBS_$(notdir $@)) $(FUZZ_SYSLIBS)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $< $(FUZZ_LIBS_$(notdir $@)) \
+		$(FUZZ_SYSLIBS_$(notdir $@)) $(FUZZ_SYSLIBS)
 
 .PHONY: fuzz fuzz-smoke
 fuzz: $(FUZZ_BINS)
-ifeq ($(strip $(X509_SRCS)),)
-	@echo "fuzz: firmware/x509 has no sources yet: only fuzz_ipc_frame was built"
-endif
 
 # Each target runs over a scratch copy of its corpus (libFuzzer writes new inputs
 # into the first directory: the seeds in git stay as they are); crash reproducers

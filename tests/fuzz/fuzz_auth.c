@@ -39,7 +39,7 @@
 #include "firmware/auth/auth.h"
 #include "firmware/auth/msg.h"
 #include "firmware/auth/throttle.h"
-#include "firmware/rpc/ntlm_hash.h"
+#include "firmware/identity/ntlm_hash.h"
 #include "platform/ipc.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -6,16 +6,17 @@
 #                   journal record, drop or swap records, delete an index key) for
 #                   test_ledger_tamper.py; it links libdb only, none of the ledger's code.
 $(TBIN)/ledger_tamper: $(OBJ)/tests/integration/ledger_tamper.o
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< -ldb-5.3
+$(TBIN)/ledger_tamper: SYSLIBS := $(LIB_DB)
+$(TBIN)/ledger_tamper:
+	$(link)
 
 INTEGRATION_TOOLS += $(TBIN)/ledger_tamper
 
 #   ledger_fill     adds N revoked placeholder certificates to a stopped ledger through
 #                   the store's own rules (the CRL scale test and the CRL benchmark).
 $(TBIN)/ledger_fill: $(OBJ)/tests/integration/ledger_fill.o $(LEDGER_LIB) $(PLATFORM_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(LEDGER_LIB) $(PLATFORM_LIB) -Wl,--end-group \
-		$(LIBS_DB) -lwolfssl -lpthread
+$(TBIN)/ledger_fill: SYSLIBS := $(LIB_DB) $(LIB_WOLFSSL) $(LIB_PTHREAD)
+$(TBIN)/ledger_fill:
+	$(link)
 
 INTEGRATION_TOOLS += $(TBIN)/ledger_fill

@@ -333,8 +333,8 @@ static void test_attrs_blob(void **state)
 	assert_int_equal(attrs_blob("Note:Caf\xc3\xa9 \xe6\x9d\xb1", &at), ICPR_OK);
 	assert_string_equal(icpr_attrs_get(&at, "note"), "Caf\xc3\xa9 \xe6\x9d\xb1");
 	/* Every status maps to E_INVALIDARG on the wire. */
-	assert_int_equal(icpr_status_hresult(ICPR_EINVAL), ICPR_E_INVALIDARG);
-	assert_int_equal(icpr_status_hresult(ICPR_ETOOLONG), ICPR_E_INVALIDARG);
+	assert_int_equal(icpr_status_hresult(ICPR_EINVAL), HR_E_INVALIDARG);
+	assert_int_equal(icpr_status_hresult(ICPR_ETOOLONG), HR_E_INVALIDARG);
 }
 
 static int parse(const char *text, struct icpr_attrs *at)
@@ -1042,7 +1042,7 @@ static void test_detect_garbage(void **state)
 	run_ok("cms -encrypt", "%s", cmd);
 	read_file("env.der", &env);
 	expect_unknown(env.data, env.len, ICPR_EFORMAT);
-	assert_int_equal(icpr_status_hresult(ICPR_EFORMAT), ICPR_CRYPT_E_INVALID_MSG_TYPE);
+	assert_int_equal(icpr_status_hresult(ICPR_EFORMAT), HR_CRYPT_E_INVALID_MSG_TYPE);
 	x509_buf_free(&env);
 	x509_buf_free(&cert);
 	x509_buf_free(&csr);
@@ -1215,24 +1215,24 @@ static void test_disposition(void **state)
 		 "Taken Under Submission"},
 		{DISP_PENDING, 0, ICPR_CALL_RETRIEVE, 5, "Taken Under Submission"},
 		{DISP_REVOKED, 0, ICPR_CALL_RETRIEVE, ICPR_DISP_REVOKED, "Revoked"},
-		{DISP_DENIED, ICPR_CERTSRV_E_ADMIN_DENIED_REQUEST, ICPR_CALL_RETRIEVE,
+		{DISP_DENIED, HR_CERTSRV_E_ADMIN_DENIED_REQUEST, ICPR_CALL_RETRIEVE,
 		 ICPR_DISP_DENIED, "Denied by Policy Module"},
 		{DISP_DENIED, 0, ICPR_CALL_RETRIEVE, 2, "Denied by Policy Module"},
 		/* A new request gets only 3, 5 or an HRESULT. */
-		{DISP_DENIED, ICPR_CERTSRV_E_KEY_LENGTH, ICPR_CALL_SUBMIT,
-		 ICPR_CERTSRV_E_KEY_LENGTH, "Denied by Policy Module"},
-		{DISP_DENIED, 0, ICPR_CALL_SUBMIT, ICPR_CERTSRV_E_ADMIN_DENIED_REQUEST,
+		{DISP_DENIED, HR_CERTSRV_E_KEY_LENGTH, ICPR_CALL_SUBMIT,
+		 HR_CERTSRV_E_KEY_LENGTH, "Denied by Policy Module"},
+		{DISP_DENIED, 0, ICPR_CALL_SUBMIT, HR_CERTSRV_E_ADMIN_DENIED_REQUEST,
 		 "Denied by Policy Module"},
-		{DISP_FAILED, ICPR_NTE_BAD_SIGNATURE, ICPR_CALL_SUBMIT, ICPR_NTE_BAD_SIGNATURE,
+		{DISP_FAILED, HR_NTE_BAD_SIGNATURE, ICPR_CALL_SUBMIT, HR_NTE_BAD_SIGNATURE,
 		 "Error Parsing Request"},
-		{DISP_FAILED, ICPR_CRYPT_E_INVALID_MSG_TYPE, ICPR_CALL_RETRIEVE,
-		 ICPR_CRYPT_E_INVALID_MSG_TYPE, "Error Parsing Request"},
+		{DISP_FAILED, HR_CRYPT_E_INVALID_MSG_TYPE, ICPR_CALL_RETRIEVE,
+		 HR_CRYPT_E_INVALID_MSG_TYPE, "Error Parsing Request"},
 		{DISP_FAILED, 0x80090020u, ICPR_CALL_SUBMIT, 0x80090020u,
 		 "Error Constructing or Publishing Certificate"},
-		{DISP_FAILED, 0, ICPR_CALL_SUBMIT, ICPR_E_FAIL,
+		{DISP_FAILED, 0, ICPR_CALL_SUBMIT, HR_E_FAIL,
 		 "Error Constructing or Publishing Certificate"},
-		{0, 0, ICPR_CALL_SUBMIT, ICPR_E_UNEXPECTED, "Error"},
-		{77, 0, ICPR_CALL_RETRIEVE, ICPR_E_UNEXPECTED, "Error"},
+		{0, 0, ICPR_CALL_SUBMIT, HR_E_UNEXPECTED, "Error"},
+		{77, 0, ICPR_CALL_RETRIEVE, HR_E_UNEXPECTED, "Error"},
 	};
 
 	(void)state;
@@ -1245,9 +1245,9 @@ static void test_disposition(void **state)
 	}
 	assert_string_equal(icpr_disposition_message(DISP_DENIED, 0, "Denied by officer bob"),
 			    "Denied by officer bob");
-	assert_int_equal(icpr_status_hresult(ICPR_OK), ICPR_S_OK);
-	assert_int_equal(icpr_status_hresult(ICPR_ENOMEM), ICPR_E_OUTOFMEMORY);
-	assert_int_equal(icpr_status_hresult(42), ICPR_E_UNEXPECTED);
+	assert_int_equal(icpr_status_hresult(ICPR_OK), HR_S_OK);
+	assert_int_equal(icpr_status_hresult(ICPR_ENOMEM), HR_E_OUTOFMEMORY);
+	assert_int_equal(icpr_status_hresult(42), HR_E_UNEXPECTED);
 	/* The message as the wire carries it. */
 	uint8_t w[64];
 	size_t n;

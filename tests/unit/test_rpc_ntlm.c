@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "firmware/rpc/ndr.h"
-#include "firmware/rpc/ntlm_hash.h"
+#include "firmware/identity/ntlm_hash.h"
 #include "firmware/rpc/ntlm_msg.h"
 #include "firmware/rpc/ntlm_seal.h"
 #include "firmware/rpc/pdu.h"

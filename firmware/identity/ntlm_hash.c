@@ -1,5 +1,6 @@
 /* NTLM one-way functions (ntlm_hash.h) with wolfCrypt's MD4 and HMAC-MD5. */
-#include "firmware/rpc/ntlm_hash.h"
+#include "firmware/identity/ntlm_hash.h"
+#include "platform/utf8.h"
 
 #include <string.h>
 
@@ -9,47 +10,37 @@
 
 #define MAX_UNITS 512 /* UTF-16 code units of one converted string */
 
-/* UTF-8 to UTF-16LE with optional ASCII uppercasing; the number of octets, or -1. */
+/* One UTF-16 code unit, little-endian, at unit n of out. */
+static void put_unit(uint8_t *out, size_t n, uint32_t u)
+{
+	out[2 * n] = (uint8_t)u;
+	out[2 * n + 1] = (uint8_t)(u >> 8);
+}
+
+/* UTF-8 to UTF-16LE with optional ASCII uppercasing; the number of octets, or -1
+ * (malformed UTF-8, a NUL, or more than units_max code units). */
 static long utf16le(const char *s, size_t len, int upper, uint8_t *out, size_t units_max)
 {
+	const uint8_t *p = (const uint8_t *)s;
 	size_t i = 0, n = 0;
 
 	while (i < len) {
-		uint32_t c = (uint8_t)s[i];
-		size_t extra = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2
-			      : (c & 0xf8) == 0xf0 ? 3 : 9;
+		uint32_t c;
+		size_t k = utf8_next(p + i, len - i, &c);
 
-		if (extra == 9 || extra > len - i - 1)
+		if (k == 0 || c == 0)
 			return -1;
-		if (extra > 0)
-			c &= 0x3fu >> extra;
-		for (size_t k = 1; k <= extra; k++) {
-			uint8_t b = (uint8_t)s[i + k];
-
-			if ((b & 0xc0) != 0x80)
-				return -1;
-			c = c << 6 | (b & 0x3f);
-		}
-		if (c == 0 || (extra == 1 && c < 0x80) || (extra == 2 && c < 0x800) ||
-		    (extra == 3 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c < 0xe000))
-			return -1;
-		i += extra + 1;
+		i += k;
 		if (upper && c >= 'a' && c <= 'z')
 			c -= 'a' - 'A';
+		if (n + (c >= 0x10000 ? 2 : 1) > units_max)
+			return -1;
 		if (c >= 0x10000) {
-			if (n + 2 > units_max)
-				return -1;
 			c -= 0x10000;
-			out[2 * n] = (uint8_t)(0xd800 | c >> 10);
-			out[2 * n + 1] = (uint8_t)((0xd800 | c >> 10) >> 8);
-			n++;
+			put_unit(out, n++, 0xd800 | c >> 10);
 			c = 0xdc00 | (c & 0x3ff);
 		}
-		if (n + 1 > units_max)
-			return -1;
-		out[2 * n] = (uint8_t)c;
-		out[2 * n + 1] = (uint8_t)(c >> 8);
-		n++;
+		put_unit(out, n++, c);
 	}
 	return (long)(2 * n);
 }

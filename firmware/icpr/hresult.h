@@ -1,0 +1,28 @@
+/* The HRESULTs the CA reports, defined once (MS-WCCE / winerror.h names): what
+ * the worker puts on the wire, what the custodian returns on the enrollment and
+ * console channels, what careq explains. Here, in the lowest layer that speaks
+ * MS-ICPR, so that every process includes the same numbers. */
+#ifndef ICPR_HRESULT_H
+#define ICPR_HRESULT_H
+
+#define HR_S_OK 0x00000000u
+#define HR_E_FAIL 0x80004005u
+#define HR_E_UNEXPECTED 0x8000ffffu              /* e.g. the ledger could not record */
+#define HR_E_ACCESSDENIED 0x80070005u
+#define HR_E_OUTOFMEMORY 0x8007000eu
+#define HR_E_INVALIDARG 0x80070057u
+#define HR_NTE_BAD_SIGNATURE 0x80090006u         /* no proof of possession */
+#define HR_NTE_FAIL 0x80090020u                  /* the HSM failed */
+#define HR_CRYPT_E_INVALID_MSG_TYPE 0x80091004u  /* a format not accepted */
+#define HR_CERTSRV_E_BAD_REQUESTSUBJECT 0x80094001u
+#define HR_CERTSRV_E_PROPERTY_EMPTY 0x80094004u  /* no such request */
+#define HR_CERTSRV_E_ENROLL_DENIED 0x80094011u
+#define HR_CERTSRV_E_TEMPLATE_DENIED 0x80094012u
+#define HR_CERTSRV_E_ADMIN_DENIED_REQUEST 0x80094014u
+#define HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE 0x80094800u
+#define HR_CERTSRV_E_NO_CERT_TYPE 0x80094801u
+#define HR_CERTSRV_E_SUBJECT_ALT_NAME_REQUIRED 0x80094803u
+#define HR_CERTSRV_E_BAD_TEMPLATE_VERSION 0x80094807u
+#define HR_CERTSRV_E_KEY_LENGTH 0x80094811u
+
+#endif

@@ -1,0 +1,26 @@
+/* UTF-8 with one rule for every process: the shortest form only, no surrogate
+ * (U+D800..U+DFFF), nothing beyond U+10FFFF (RFC 3629 section 3). A malformed
+ * sequence is an error, never replaced by U+FFFD, so that what the CA records,
+ * hashes or signs is exactly what it was given. */
+#ifndef PLATFORM_UTF8_H
+#define PLATFORM_UTF8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define UTF8_MAX_CP 0x10ffffu
+
+/* Decodes one sequence at s (len bytes left) into *cp; returns its length 1..4,
+ * or 0 when it is malformed: empty, a continuation byte or C0, C1, F5..FF first,
+ * a byte that should continue and does not, cut short, overlong, a surrogate or
+ * beyond U+10FFFF. U+0000 is a character here: callers that refuse NUL do so. */
+size_t utf8_next(const uint8_t *s, size_t len, uint32_t *cp);
+
+/* The number of characters in s..s+len when all of it is well-formed, else -1. */
+long utf8_count(const uint8_t *s, size_t len);
+
+/* Encodes cp into b; returns its length 1..4, or 0 when cp is not a scalar value
+ * (a surrogate or beyond U+10FFFF: there is no UTF-8 for those). */
+size_t utf8_put(uint32_t cp, uint8_t b[4]);
+
+#endif

@@ -1,0 +1,14 @@
+# tests/coverage/: `make coverage`, line and branch coverage per folder for the unit
+# and integration suites together (tests/coverage/README.md). Not part of make check:
+# it builds everything again under build/cov/ and runs every suite (~25 min here).
+.PHONY: coverage
+coverage: $(DEPS_STAMP)
+	tests/coverage/run.sh build/cov
+
+# The coverage build's programs dump their counters on _exit and on a fatal signal
+# too (gcov_flush.c); the object is a prerequisite, so the link recipe takes it.
+ifeq ($(COVERAGE),1)
+COV_FLUSH_OBJ := $(OBJ)/tests/coverage/gcov_flush.o
+$(ALL_BINS) $(UNIT_TESTS) $(INTEGRATION_TOOLS) $(BENCH_BINS) $(TBIN)/bench_ledger \
+	$(TBIN)/bench_enroll: $(COV_FLUSH_OBJ)
+endif

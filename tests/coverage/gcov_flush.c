@@ -1,0 +1,92 @@
+/* Linked into every program of the coverage build only (make COVERAGE=1; see
+ * tests/coverage/README.md). gcov writes a program's counters from an exit-time
+ * destructor, which two ways of ending skip:
+ * - _exit(): ca-auth ends that way, and forked children do. The build links with
+ *   -Wl,--wrap=_exit (and exit, below), so such a call comes here first.
+ * - the default action of a signal: ca-worker ends on cad's SIGTERM. In ca-worker
+ *   alone (the one daemon that ends that way; cad takes SIGTERM with sigtimedwait,
+ *   the others exit by themselves), SIGTERM, SIGINT and SIGHUP are blocked before
+ *   main() and a thread waits for them: it dumps the counters, then the process
+ *   dies of the same signal, so cad sees the end it would have seen. Not a signal
+ *   handler: dumping allocates and writes files, which no handler may do.
+ * One dump per process, under a lock, so that a SIGTERM that arrives while the
+ * worker is exiting cannot interleave two dumps of one file (a process's own
+ * fcntl locks do not exclude its threads). Only the program's own process dumps
+ * here: a forked or cloned child (a vfork-style clone shares the parent's memory,
+ * its counters and this lock) leaves the counters to its parent. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+extern char *program_invocation_short_name;
+
+void __gcov_dump(void);
+void __real__exit(int status) __attribute__((noreturn));
+void __wrap__exit(int status) __attribute__((noreturn));
+void __real_exit(int status) __attribute__((noreturn));
+void __wrap_exit(int status) __attribute__((noreturn));
+
+static pthread_mutex_t dump_lock = PTHREAD_MUTEX_INITIALIZER;
+static pid_t program_pid; /* the process the program started as */
+
+static void dump_once(void)
+{
+	static int dumped;
+
+	if (getpid() != program_pid)
+		return;
+	pthread_mutex_lock(&dump_lock);
+	if (!dumped) {
+		__gcov_dump();
+		dumped = 1;
+	}
+	pthread_mutex_unlock(&dump_lock);
+}
+
+void __wrap__exit(int status)
+{
+	dump_once();
+	__real__exit(status);
+}
+
+void __wrap_exit(int status)
+{
+	dump_once();
+	__real_exit(status);
+}
+
+static sigset_t ending;
+
+static void *wait_for_the_end(void *arg)
+{
+	int sig;
+
+	(void)arg;
+	while (sigwait(&ending, &sig) != 0)
+		;
+	dump_once();
+	signal(sig, SIG_DFL);
+	pthread_sigmask(SIG_UNBLOCK, &ending, NULL);
+	raise(sig);
+	return NULL;
+}
+
+__attribute__((constructor)) static void dump_on_signals(void)
+{
+	pthread_t t;
+
+	program_pid = getpid();
+	if (strcmp(program_invocation_short_name, "ca-worker") != 0)
+		return;
+	sigemptyset(&ending);
+	sigaddset(&ending, SIGTERM);
+	sigaddset(&ending, SIGINT);
+	sigaddset(&ending, SIGHUP);
+	/* Blocked in every thread (new ones inherit the mask), taken by one. */
+	if (pthread_sigmask(SIG_BLOCK, &ending, NULL) == 0 &&
+	    pthread_create(&t, NULL, wait_for_the_end, NULL) == 0)
+		pthread_detach(t);
+}

@@ -1,0 +1,70 @@
+#!/bin/sh
+# make coverage: builds with gcov counters under BUILD (make COVERAGE=1), runs the
+# unit tests and the integration tests against that build, and prints line and
+# branch coverage per folder (gcovr over every .gcda, summary.py), then checks the
+# floors in tests/coverage/floors.
+#
+#   tests/coverage/run.sh build/cov [pytest arguments...]
+#
+# (pytest arguments: default tests/integration, all of it.)
+#
+# How the counters of daemons that run as other users reach the build tree:
+# - gcov writes each object's counters at exit into BUILD/obj/.../x.gcda, by
+#   absolute path. The daemons run as ca-ledger, ca-custodian, ... and share
+#   objects (platform/ is in all of them), so BUILD/obj gets a default ACL that
+#   lets every user read and write what any of them creates (umask does not apply
+#   under a default ACL). Only this tree is opened up; the product build has none.
+# - The sandboxed daemons would be killed by their seccomp filters for the
+#   openat/fcntl/write gcov makes at exit, so BUILD's config.h adds
+#   CONFIG_SECCOMP_LOG (the filters log instead of killing, as for
+#   platform/seccomp-measure.sh). Tests that expect a forbidden call to kill
+#   fail in this build; they are listed in the report, and the figures stand.
+# - gcov dumps from an exit handler: gcov_flush.c, linked into every program of
+#   this build, dumps on _exit() and on SIGTERM/SIGINT/SIGHUP's default action too.
+# - ca-worker started by cad as root is chrooted to /var/empty: the suite runs in a
+#   mount namespace of its own where the object tree is visible there too (below).
+#   ca-auth is chrooted to each test's DATA/auth, where the build tree does not
+#   exist: its counters from runs under cad as root are lost (gcov says
+#   "profiling: ... cannot open"); runs of ca-auth started by hand count.
+set -u
+[ $# -ge 1 ] || { echo "usage: $0 BUILD [pytest arguments...]" >&2; exit 2; }
+build=$1
+shift
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+make="make COVERAGE=1 BUILD=$build"
+
+# configuration: the product's, with the filters logging (see above)
+$make "$build/config.h" >/dev/null || exit 1
+grep -q CONFIG_SECCOMP_LOG "$build/config.h" ||
+    echo '#define CONFIG_SECCOMP_LOG 1 /* make coverage: gcov writes at exit */' \
+        >> "$build/config.h"
+$make -j2 all $build/tests/ledger_tamper $build/tests/ledger_fill >/dev/null || exit 1
+# counters from earlier runs go: the figures are this run's
+find "$build/obj" -name '*.gcda' -delete
+setfacl -R -m o::rwX "$build/obj" && setfacl -R -d -m u::rwX,g::rwX,o::rwX "$build/obj" ||
+    exit 1
+
+unit_rc=0
+$make -j2 check-unit > "$build/coverage-unit.log" 2>&1 || unit_rc=$?
+integ_rc=0
+[ $# -gt 0 ] || set -- tests/integration
+# The chrooted worker's counters: in a mount namespace of the suite's own,
+# /var/empty (its chroot) is a fresh root-owned tmpfs that holds the object tree at
+# its own path (a bind mount), so gcov's absolute paths resolve from inside the
+# chroot too. Nothing outside the suite's processes sees it.
+unshare --mount --propagation private sh -c '
+    obj=$1 top=$2 build=$3; shift 3
+    mount -t tmpfs -o mode=0555 tmpfs /var/empty && mkdir -p "/var/empty$obj" &&
+        mount --bind "$obj" "/var/empty$obj" || exit 1
+    cd "$top" && CA_BUILD="$build" exec /usr/bin/python3 -m pytest -q "$@"' \
+    sh "$top/$build/obj" "$top" "$top/$build" "$@" \
+    > "$build/coverage-integration.log" 2>&1 || integ_rc=$?
+
+gcovr -r "$top" -f firmware/ -f platform/ -f hsm/ --exclude-unreachable-branches \
+    --json-summary "$build/coverage.json" --json-summary-pretty "$build/obj" >/dev/null ||
+    exit 1
+echo "unit tests: $(grep "unit test programs" "$build/coverage-unit.log") (exit $unit_rc)"
+echo "integration tests: $(tail -1 "$build/coverage-integration.log") (exit $integ_rc)"
+grep -E '^FAILED' "$build/coverage-integration.log" | sed 's/^/  /'
+/usr/bin/python3 tests/coverage/summary.py "$build/coverage.json" tests/coverage/floors
