@@ -25,11 +25,11 @@
  * is well formed, and a 16-octet session key whenever key exchange is on. */
 #include "firmware/auth/check.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "firmware/rpc/ntlm_msg.h"
+#include "platform/errbuf.h"
 
 /* NegotiateFlags (MS-NLMP 2.2.2.5) */
 #define F_UNICODE 0x00000001u
@@ -48,20 +48,8 @@
 #define AV_TIMESTAMP 7
 #define AV_CHANNEL_BINDINGS 10
 
-static int refuse(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int refuse(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
+/* A refusal: the message in err (platform/errbuf.h), -1. */
+#define refuse err_set
 
 static uint16_t le16(const uint8_t *p)
 {
