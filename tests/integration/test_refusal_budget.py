@@ -189,7 +189,7 @@ def test_a_long_burst_is_journaled_at_its_maximum_interval(appliance, root_ca):
                                        ("journal_refusal_rate", "-1")])
 def test_a_bad_budget_setting_stops_the_custodian_at_start(appliance, root_ca, key, value):
     configure(root_ca, **{key: value})
-    a = appliance()
+    a = appliance(start_up=False)  # it never answers a start-up
     assert a.custodian.wait(timeout=30) == 78  # refuse_to_start
     assert f"ca.conf: {key} must be".encode() in a.custodian.stderr.read()
 
