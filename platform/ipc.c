@@ -708,3 +708,18 @@ int ipc_rbuf_done(const struct ipc_rbuf *r)
 {
 	return !r->failed && r->left == 0 ? 0 : -1;
 }
+
+void ipc_decode_begin(struct ipc_rbuf *r, const uint8_t *p, size_t len, void *m, size_t size)
+{
+	memset(m, 0, size);
+	ipc_rbuf_init_mem(r, p, len);
+}
+
+int ipc_decode_end(const struct ipc_rbuf *r, void *m, size_t size, int ok)
+{
+	if (ipc_rbuf_done(r) != 0 || !ok) {
+		explicit_bzero(m, size); /* a console message may hold a passphrase */
+		return -1;
+	}
+	return 0;
+}

@@ -123,4 +123,13 @@ void ipc_get_str(struct ipc_rbuf *r, char *out, size_t outsz);
 /* 0 if nothing failed and every byte was consumed; -1 otherwise. */
 int ipc_rbuf_done(const struct ipc_rbuf *r);
 
+/* The two ends of every channel catalogue's decoder (firmware/custodian/msg.c,
+ * admin_msg.c, firmware/ledger/msg.c, firmware/auth/msg.c): begin zeroes the
+ * message struct m (size bytes) and reads p..p+len; end demands that every byte
+ * was consumed and that ok holds (the decoder's own checks), else wipes m
+ * (explicit_bzero: a console message may hold a passphrase)
+ * and returns -1 (a violation), so a refused message never leaves half a struct. */
+void ipc_decode_begin(struct ipc_rbuf *r, const uint8_t *p, size_t len, void *m, size_t size);
+int ipc_decode_end(const struct ipc_rbuf *r, void *m, size_t size, int ok);
+
 #endif

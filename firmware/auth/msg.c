@@ -6,20 +6,6 @@
 
 /* The message's bytes as a reader; the struct zeroed first, so that a failed
  * decode leaves nothing half-filled. */
-static void begin(struct ipc_rbuf *r, const uint8_t *p, size_t len, void *m, size_t size)
-{
-	memset(m, 0, size);
-	ipc_rbuf_init_mem(r, p, len);
-}
-
-static int end(struct ipc_rbuf *r, void *m, size_t size, int ok)
-{
-	if (ipc_rbuf_done(r) != 0 || !ok) {
-		memset(m, 0, size);
-		return -1;
-	}
-	return 0;
-}
 
 /* ---- AUTH_NEGOTIATE ---- */
 
@@ -32,9 +18,9 @@ int auth_negotiate_decode(const uint8_t *p, size_t len, struct auth_negotiate *m
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	ipc_get_bytes(&r, &m->token, &m->token_len, AUTH_TOKEN_MAX);
-	return end(&r, m, sizeof(*m), m->token_len > 0);
+	return ipc_decode_end(&r, m, sizeof(*m), m->token_len > 0);
 }
 
 /* ---- AUTH_CHALLENGE ---- */
@@ -49,10 +35,10 @@ int auth_challenge_decode(const uint8_t *p, size_t len, struct auth_challenge *m
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->ctx = ipc_get_u32(&r);
 	ipc_get_bytes(&r, &m->token, &m->token_len, AUTH_TOKEN_MAX);
-	return end(&r, m, sizeof(*m), m->token_len > 0);
+	return ipc_decode_end(&r, m, sizeof(*m), m->token_len > 0);
 }
 
 /* ---- AUTH_AUTHENTICATE ---- */
@@ -68,11 +54,11 @@ int auth_authenticate_decode(const uint8_t *p, size_t len, struct auth_authentic
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->ctx = ipc_get_u32(&r);
 	ipc_get_str(&r, m->peer, sizeof(m->peer));
 	ipc_get_bytes(&r, &m->token, &m->token_len, AUTH_TOKEN_MAX);
-	return end(&r, m, sizeof(*m), m->token_len > 0);
+	return ipc_decode_end(&r, m, sizeof(*m), m->token_len > 0);
 }
 
 /* ---- AUTH_OK ---- */
@@ -90,12 +76,12 @@ int auth_ok_decode(const uint8_t *p, size_t len, struct auth_ok *m)
 	struct ipc_rbuf r;
 	size_t key_len = 0;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	ipc_get_str(&r, m->identity, sizeof(m->identity));
 	m->anonymous = ipc_get_u32(&r);
 	ipc_get_bytes(&r, &m->key, &key_len, AUTH_KEY_LEN);
 	ipc_get_bytes(&r, &m->id_token, &m->id_token_len, IDTOKEN_MAX);
-	return end(&r, m, sizeof(*m),
+	return ipc_decode_end(&r, m, sizeof(*m),
 		   m->identity[0] != 0 && m->anonymous <= 1 && key_len == AUTH_KEY_LEN);
 }
 
@@ -110,9 +96,9 @@ int auth_release_decode(const uint8_t *p, size_t len, struct auth_release *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->ctx = ipc_get_u32(&r);
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 int auth_released_decode(const uint8_t *p, size_t len)
@@ -133,8 +119,8 @@ int auth_fail_decode(const uint8_t *p, size_t len, struct auth_fail *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->code = ipc_get_u32(&r);
 	ipc_get_str(&r, m->message, sizeof(m->message));
-	return end(&r, m, sizeof(*m), m->code >= AUTH_E_DENIED && m->code <= AUTH_E_THROTTLED);
+	return ipc_decode_end(&r, m, sizeof(*m), m->code >= AUTH_E_DENIED && m->code <= AUTH_E_THROTTLED);
 }

@@ -43,22 +43,6 @@ const struct ipc_rule *adm_rules(size_t *n)
 
 /* ---- helpers ---- */
 
-static void begin(struct ipc_rbuf *r, const uint8_t *p, size_t len, void *m, size_t size)
-{
-	memset(m, 0, size);
-	ipc_rbuf_init_mem(r, p, len);
-}
-
-/* Every byte consumed and ok, or the struct wiped (it may hold a passphrase). */
-static int end(struct ipc_rbuf *r, void *m, size_t size, int ok)
-{
-	if (ipc_rbuf_done(r) != 0 || !ok) {
-		explicit_bzero(m, size);
-		return -1;
-	}
-	return 0;
-}
-
 static void put_token(struct ipc_wbuf *w, const uint8_t token[ADM_TOKEN_LEN])
 {
 	ipc_put_bytes(w, token, ADM_TOKEN_LEN);
@@ -118,10 +102,10 @@ int adm_login_decode(const uint8_t *p, size_t len, struct adm_login *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	ipc_get_str(&r, m->name, sizeof(m->name));
 	ipc_get_str(&r, m->pass, sizeof(m->pass));
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 void adm_bare_encode(struct ipc_wbuf *w, const struct adm_bare *m)
@@ -133,9 +117,9 @@ int adm_bare_decode(const uint8_t *p, size_t len, struct adm_bare *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	get_token(&r, m->token);
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 void adm_op_add_encode(struct ipc_wbuf *w, const struct adm_op_add *m)
@@ -150,12 +134,12 @@ int adm_op_add_decode(const uint8_t *p, size_t len, struct adm_op_add *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	get_token(&r, m->token);
 	ipc_get_str(&r, m->name, sizeof(m->name));
 	m->roles = ipc_get_u32(&r);
 	ipc_get_str(&r, m->pass, sizeof(m->pass));
-	return end(&r, m, sizeof(*m), (m->roles & ~(uint32_t)ROLE_ALL) == 0);
+	return ipc_decode_end(&r, m, sizeof(*m), (m->roles & ~(uint32_t)ROLE_ALL) == 0);
 }
 
 void adm_op_del_encode(struct ipc_wbuf *w, const struct adm_op_del *m)
@@ -168,10 +152,10 @@ int adm_op_del_decode(const uint8_t *p, size_t len, struct adm_op_del *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	get_token(&r, m->token);
 	ipc_get_str(&r, m->name, sizeof(m->name));
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 void adm_op_passwd_encode(struct ipc_wbuf *w, const struct adm_op_passwd *m)
@@ -185,11 +169,11 @@ int adm_op_passwd_decode(const uint8_t *p, size_t len, struct adm_op_passwd *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	get_token(&r, m->token);
 	ipc_get_str(&r, m->name, sizeof(m->name));
 	ipc_get_str(&r, m->pass, sizeof(m->pass));
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 void adm_view_encode(struct ipc_wbuf *w, const struct adm_view *m)
@@ -204,11 +188,11 @@ int adm_view_decode(const uint8_t *p, size_t len, struct adm_view *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	get_token(&r, m->token);
 	if (!r.failed && view_query_decode(&r, &m->q) != 0)
 		r.failed = 1;
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 void adm_request_id_encode(struct ipc_wbuf *w, const struct adm_request_id *m)
@@ -221,10 +205,10 @@ int adm_request_id_decode(const uint8_t *p, size_t len, struct adm_request_id *m
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	get_token(&r, m->token);
 	m->request_id = ipc_get_u32(&r);
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 void adm_setext_encode(struct ipc_wbuf *w, const struct adm_setext *m)
@@ -240,13 +224,13 @@ int adm_setext_decode(const uint8_t *p, size_t len, struct adm_setext *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	get_token(&r, m->token);
 	m->request_id = ipc_get_u32(&r);
 	ipc_get_str(&r, m->oid, sizeof(m->oid));
 	m->flags = ipc_get_u32(&r);
 	ipc_get_bytes(&r, &m->value, &m->value_len, LEDGER_TEXT_MAX);
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 void adm_revoke_encode(struct ipc_wbuf *w, const struct adm_revoke *m)
@@ -262,13 +246,13 @@ int adm_revoke_decode(const uint8_t *p, size_t len, struct adm_revoke *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	get_token(&r, m->token);
 	get_serial(&r, m);
 	m->reason = ipc_get_u32(&r);
 	m->when = (int64_t)ipc_get_u64(&r);
 	m->invalidity = (int64_t)ipc_get_u64(&r);
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 void adm_unrevoke_encode(struct ipc_wbuf *w, const struct adm_revoke *m)
@@ -281,10 +265,10 @@ int adm_unrevoke_decode(const uint8_t *p, size_t len, struct adm_revoke *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	get_token(&r, m->token);
 	get_serial(&r, m);
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 void adm_crl_encode(struct ipc_wbuf *w, const struct adm_crl *m)
@@ -297,10 +281,10 @@ int adm_crl_decode(const uint8_t *p, size_t len, struct adm_crl *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	get_token(&r, m->token);
 	m->delta = ipc_get_u32(&r);
-	return end(&r, m, sizeof(*m), m->delta <= 1);
+	return ipc_decode_end(&r, m, sizeof(*m), m->delta <= 1);
 }
 
 void adm_getprop_encode(struct ipc_wbuf *w, const struct adm_getprop *m)
@@ -313,10 +297,10 @@ int adm_getprop_decode(const uint8_t *p, size_t len, struct adm_getprop *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	get_token(&r, m->token);
 	ipc_get_str(&r, m->name, sizeof(m->name));
-	return end(&r, m, sizeof(*m), m->name[0] != 0);
+	return ipc_decode_end(&r, m, sizeof(*m), m->name[0] != 0);
 }
 
 void adm_setprop_encode(struct ipc_wbuf *w, const struct adm_setprop *m)
@@ -330,11 +314,11 @@ int adm_setprop_decode(const uint8_t *p, size_t len, struct adm_setprop *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	get_token(&r, m->token);
 	ipc_get_str(&r, m->name, sizeof(m->name));
 	ipc_get_bytes(&r, &m->value, &m->value_len, ADM_PROP_MAX);
-	return end(&r, m, sizeof(*m), m->name[0] != 0);
+	return ipc_decode_end(&r, m, sizeof(*m), m->name[0] != 0);
 }
 
 void adm_audit_encode(struct ipc_wbuf *w, const struct adm_audit *m)
@@ -348,11 +332,11 @@ int adm_audit_decode(const uint8_t *p, size_t len, struct adm_audit *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	get_token(&r, m->token);
 	m->first = ipc_get_u64(&r);
 	m->max = ipc_get_u32(&r);
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 /* ---- the dispatcher's pair ---- */
@@ -450,11 +434,11 @@ int adm_session_decode(const uint8_t *p, size_t len, struct adm_session_is *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	get_token(&r, m->token);
 	m->roles = ipc_get_u32(&r);
 	m->expires = (int64_t)ipc_get_u64(&r);
-	return end(&r, m, sizeof(*m), (m->roles & ~(uint32_t)ROLE_ALL) == 0);
+	return ipc_decode_end(&r, m, sizeof(*m), (m->roles & ~(uint32_t)ROLE_ALL) == 0);
 }
 
 void adm_rows_encode(struct ipc_wbuf *w, const struct lmsg_rows *m)
@@ -522,7 +506,7 @@ int adm_detail_decode(const uint8_t *p, size_t len, struct adm_detail_is *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	ipc_get_str(&r, m->subject, sizeof(m->subject));
 	ipc_get_str(&r, m->attributes, sizeof(m->attributes));
 	ipc_get_str(&r, m->requester, sizeof(m->requester));
@@ -536,7 +520,7 @@ int adm_detail_decode(const uint8_t *p, size_t len, struct adm_detail_is *m)
 	} else {
 		r.failed = 1;
 	}
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 int adm_detail_next(struct lmsg_iter *it, char *oid, uint32_t *flags, const uint8_t **value,
@@ -561,13 +545,13 @@ int adm_result_decode(const uint8_t *p, size_t len, struct adm_result *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->request_id = ipc_get_u32(&r);
 	m->disposition = ipc_get_u32(&r);
 	m->hresult = ipc_get_u32(&r);
 	ipc_get_str(&r, m->message, sizeof(m->message));
 	ipc_get_bytes(&r, &m->cert, &m->cert_len, ADM_CERT_MAX);
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 void adm_prop_encode(struct ipc_wbuf *w, const struct adm_prop *m)
@@ -579,9 +563,9 @@ int adm_prop_decode(const uint8_t *p, size_t len, struct adm_prop *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	ipc_get_bytes(&r, &m->value, &m->len, ADM_MAX_PAYLOAD);
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 void adm_ok_encode(struct ipc_wbuf *w, const struct adm_ok *m)
@@ -593,9 +577,9 @@ int adm_ok_decode(const uint8_t *p, size_t len, struct adm_ok *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	ipc_get_str(&r, m->message, sizeof(m->message));
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 void adm_error_encode(struct ipc_wbuf *w, const struct adm_error *m)
@@ -608,8 +592,8 @@ int adm_error_decode(const uint8_t *p, size_t len, struct adm_error *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->hresult = ipc_get_u32(&r);
 	ipc_get_str(&r, m->message, sizeof(m->message));
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }

@@ -26,20 +26,6 @@ static void get_who(struct ipc_rbuf *r, struct cust_who *who)
 
 /* The message's bytes as a reader; the struct zeroed first, so that a failed
  * decode leaves nothing half-filled. */
-static void begin(struct ipc_rbuf *r, const uint8_t *p, size_t len, void *m, size_t size)
-{
-	memset(m, 0, size);
-	ipc_rbuf_init_mem(r, p, len);
-}
-
-static int end(struct ipc_rbuf *r, void *m, size_t size, int ok)
-{
-	if (ipc_rbuf_done(r) != 0 || !ok) {
-		memset(m, 0, size);
-		return -1;
-	}
-	return 0;
-}
 
 /* ---- CUST_SUBMIT ---- */
 
@@ -55,12 +41,12 @@ int cust_submit_decode(const uint8_t *p, size_t len, struct cust_submit *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->format = ipc_get_u32(&r);
 	get_who(&r, &m->who);
 	ipc_get_str(&r, m->attributes, sizeof(m->attributes));
 	ipc_get_bytes(&r, &m->request, &m->request_len, CUST_REQUEST_MAX);
-	return end(&r, m, sizeof(*m), m->format >= FMT_PKCS10 && m->format <= FMT_CMC);
+	return ipc_decode_end(&r, m, sizeof(*m), m->format >= FMT_PKCS10 && m->format <= FMT_CMC);
 }
 
 /* ---- CUST_REFUSED ---- */
@@ -80,7 +66,7 @@ int cust_refused_decode(const uint8_t *p, size_t len, struct cust_refused *m)
 	struct ipc_rbuf r;
 	size_t sha_len = 0;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->hresult = ipc_get_u32(&r);
 	get_who(&r, &m->who);
 	ipc_get_str(&r, m->message, sizeof(m->message));
@@ -89,7 +75,7 @@ int cust_refused_decode(const uint8_t *p, size_t len, struct cust_refused *m)
 	ipc_get_str(&r, m->peer, sizeof(m->peer));
 	/* A refusal is a failure: an HRESULT with its severity bit; it came from
 	 * somewhere. */
-	return end(&r, m, sizeof(*m),
+	return ipc_decode_end(&r, m, sizeof(*m),
 		   sha_len == CUST_SHA256_LEN && (m->hresult & 0x80000000u) != 0 &&
 			   m->peer[0] != 0);
 }
@@ -106,10 +92,10 @@ int cust_retrieve_decode(const uint8_t *p, size_t len, struct cust_retrieve *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->request_id = ipc_get_u32(&r);
 	get_who(&r, &m->who);
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 /* ---- CUST_AUTH_EVENT ---- */
@@ -126,12 +112,12 @@ int cust_auth_event_decode(const uint8_t *p, size_t len, struct cust_auth_event 
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->what = ipc_get_u32(&r);
 	ipc_get_str(&r, m->peer, sizeof(m->peer));
 	ipc_get_str(&r, m->claimed, sizeof(m->claimed));
 	ipc_get_str(&r, m->detail, sizeof(m->detail));
-	return end(&r, m, sizeof(*m),
+	return ipc_decode_end(&r, m, sizeof(*m),
 		   m->what >= CUST_LOGON_NTLM_REFUSED && m->what <= CUST_LOGON_RETRIEVE_REFUSED &&
 			   m->peer[0] != 0);
 }
@@ -151,13 +137,13 @@ int cust_result_decode(const uint8_t *p, size_t len, struct cust_result *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->request_id = ipc_get_u32(&r);
 	m->disposition = ipc_get_u32(&r);
 	m->hresult = ipc_get_u32(&r);
 	ipc_get_str(&r, m->message, sizeof(m->message));
 	ipc_get_bytes(&r, &m->cert, &m->cert_len, CUST_CERT_MAX);
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 /* ---- CUST_CA_INFO (the answer to the worker's start-up) ---- */
@@ -172,10 +158,10 @@ int cust_ca_info_decode(const uint8_t *p, size_t len, struct cust_ca_info *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	ipc_get_bytes(&r, &m->cert, &m->cert_len, CUST_CERT_MAX);
 	ipc_get_bytes(&r, &m->chain, &m->chain_len, CUST_CHAIN_MAX);
-	return end(&r, m, sizeof(*m), m->cert_len > 0);
+	return ipc_decode_end(&r, m, sizeof(*m), m->cert_len > 0);
 }
 
 /* ---- CUST_ISSUE, CUST_ISSUED (unrecorded issuance) ---- */
@@ -192,12 +178,12 @@ int cust_issue_decode(const uint8_t *p, size_t len, struct cust_issue *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->profile = ipc_get_u32(&r);
 	ipc_get_str(&r, m->subject, sizeof(m->subject));
 	ipc_get_bytes(&r, &m->spki, &m->spki_len, CUST_SPKI_MAX);
 	m->validity_days = ipc_get_u32(&r);
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 void cust_issued_encode(struct ipc_wbuf *w, const struct cust_issued *m)
@@ -209,7 +195,7 @@ int cust_issued_decode(const uint8_t *p, size_t len, struct cust_issued *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	ipc_get_bytes(&r, &m->cert, &m->cert_len, CUST_CERT_MAX);
-	return end(&r, m, sizeof(*m), m->cert_len > 0);
+	return ipc_decode_end(&r, m, sizeof(*m), m->cert_len > 0);
 }

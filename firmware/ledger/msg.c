@@ -11,20 +11,6 @@
 
 /* The message's bytes as a reader; the struct zeroed first, so that a failed
  * decode leaves nothing half-filled. */
-static void begin(struct ipc_rbuf *r, const uint8_t *p, size_t len, void *m, size_t size)
-{
-	memset(m, 0, size);
-	ipc_rbuf_init_mem(r, p, len);
-}
-
-static int end(struct ipc_rbuf *r, void *m, size_t size, int ok)
-{
-	if (ipc_rbuf_done(r) != 0 || !ok) {
-		memset(m, 0, size);
-		return -1;
-	}
-	return 0;
-}
 
 /* A fixed-size byte string (a hash) into out. */
 static void get_fixed(struct ipc_rbuf *r, uint8_t *out, size_t want)
@@ -137,16 +123,16 @@ int lmsg_append_group_decode(const uint8_t *p, size_t len, struct lmsg_append_gr
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->n = ipc_get_u32(&r);
 	if (m->n == 0 || m->n > LEDGER_GROUP_MAX)
-		return end(&r, m, sizeof(*m), 0);
+		return ipc_decode_end(&r, m, sizeof(*m), 0);
 	for (uint32_t i = 0; i < m->n && !r.failed; i++) {
 		ipc_get_bytes(&r, &m->member[i].p, &m->member[i].len, LEDGER_FRAME_MAX);
 		if (m->member[i].len < LEDGER_APPEND_MIN) /* not even an append's header */
 			r.failed = 1;
 	}
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 int lmsg_append_group_encode_events(struct ipc_wbuf *w, struct ledger_event *const *evs,
@@ -185,9 +171,9 @@ int lmsg_request_id_decode(const uint8_t *p, size_t len, struct lmsg_request_id 
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->request_id = ipc_get_u32(&r);
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 void lmsg_get_event_encode(struct ipc_wbuf *w, const struct lmsg_get_event *m)
@@ -199,9 +185,9 @@ int lmsg_get_event_decode(const uint8_t *p, size_t len, struct lmsg_get_event *m
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->seq = ipc_get_u64(&r);
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 void lmsg_serial_encode(struct ipc_wbuf *w, const struct lmsg_serial *m)
@@ -217,18 +203,18 @@ int lmsg_get_cert_decode(const uint8_t *p, size_t len, struct lmsg_serial *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	get_serial(&r, m, 1);
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 int lmsg_revoked_list_decode(const uint8_t *p, size_t len, struct lmsg_serial *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	get_serial(&r, m, 0);
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 void lmsg_view_encode(struct ipc_wbuf *w, const struct view_query *q)
@@ -263,9 +249,9 @@ int lmsg_crl_latest_decode(const uint8_t *p, size_t len, struct lmsg_crl_latest 
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->want_base = ipc_get_u32(&r);
-	return end(&r, m, sizeof(*m), m->want_base <= 1);
+	return ipc_decode_end(&r, m, sizeof(*m), m->want_base <= 1);
 }
 
 void lmsg_get_prop_encode(struct ipc_wbuf *w, const struct lmsg_get_prop *m)
@@ -277,9 +263,9 @@ int lmsg_get_prop_decode(const uint8_t *p, size_t len, struct lmsg_get_prop *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	ipc_get_str(&r, m->name, sizeof(m->name));
-	return end(&r, m, sizeof(*m), m->name[0] != 0);
+	return ipc_decode_end(&r, m, sizeof(*m), m->name[0] != 0);
 }
 
 void lmsg_get_events_encode(struct ipc_wbuf *w, const struct lmsg_get_events *m)
@@ -292,10 +278,10 @@ int lmsg_get_events_decode(const uint8_t *p, size_t len, struct lmsg_get_events 
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->first = ipc_get_u64(&r);
 	m->max = ipc_get_u32(&r);
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 /* ---- LEDGER_APPENDED, LEDGER_APPENDED_GROUP ---- */
@@ -325,9 +311,9 @@ int lmsg_appended_decode(const uint8_t *p, size_t len, struct lmsg_appended *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	get_appended(&r, m);
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 void lmsg_appended_group_encode(struct ipc_wbuf *w, const struct lmsg_appended_group *m)
@@ -341,13 +327,13 @@ int lmsg_appended_group_decode(const uint8_t *p, size_t len, struct lmsg_appende
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->n = ipc_get_u32(&r);
 	if (m->n == 0 || m->n > LEDGER_GROUP_MAX)
-		return end(&r, m, sizeof(*m), 0);
+		return ipc_decode_end(&r, m, sizeof(*m), 0);
 	for (uint32_t i = 0; i < m->n; i++)
 		get_appended(&r, &m->a[i]);
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 /* ---- LEDGER_REQUEST, LEDGER_CERT: rows ---- */
@@ -383,9 +369,9 @@ int lmsg_event_decode(const uint8_t *p, size_t len, struct lmsg_event *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	ipc_get_bytes(&r, &m->rec, &m->len, LEDGER_FRAME_MAX);
-	return end(&r, m, sizeof(*m), m->len > 0);
+	return ipc_decode_end(&r, m, sizeof(*m), m->len > 0);
 }
 
 /* ---- LEDGER_ROWS ---- */
@@ -429,10 +415,10 @@ int lmsg_rows_decode(const uint8_t *p, size_t len, struct lmsg_rows *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	get_list(&r, &m->rows, VIEW_PAGE_MAX, check_row);
 	m->more = ipc_get_u32(&r);
-	return end(&r, m, sizeof(*m), m->more <= 1);
+	return ipc_decode_end(&r, m, sizeof(*m), m->more <= 1);
 }
 
 int lmsg_rows_next(struct lmsg_iter *it, struct ledger_request_row *row)
@@ -455,10 +441,10 @@ int lmsg_head_is_decode(const uint8_t *p, size_t len, struct lmsg_head_is *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->seq = ipc_get_u64(&r);
 	get_fixed(&r, m->hash, LEDGER_HASH_LEN);
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 /* ---- LEDGER_VERIFIED ---- */
@@ -474,11 +460,11 @@ int lmsg_verified_decode(const uint8_t *p, size_t len, struct lmsg_verified *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->ok = ipc_get_u32(&r);
 	m->events = ipc_get_u64(&r);
 	ipc_get_str(&r, m->message, sizeof(m->message));
-	return end(&r, m, sizeof(*m), m->ok <= 1);
+	return ipc_decode_end(&r, m, sizeof(*m), m->ok <= 1);
 }
 
 /* ---- LEDGER_REVOKED_ROWS ---- */
@@ -519,10 +505,10 @@ int lmsg_revoked_rows_decode(const uint8_t *p, size_t len, struct lmsg_revoked_r
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	get_list(&r, &m->rows, LEDGER_REVOKED_PAGE, check_revoked);
 	m->more = ipc_get_u32(&r);
-	return end(&r, m, sizeof(*m), m->more <= 1);
+	return ipc_decode_end(&r, m, sizeof(*m), m->more <= 1);
 }
 
 int lmsg_revoked_next(struct lmsg_iter *it, const uint8_t **serial, size_t *serial_len,
@@ -547,7 +533,7 @@ int lmsg_crl_row_decode(const uint8_t *p, size_t len, struct lmsg_crl_row *m)
 	struct ipc_rbuf r;
 	int ok;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->number = ipc_get_u64(&r);
 	/* The row is the rest of the payload, decoded exactly by row.c. */
 	ok = !r.failed && ledger_crl_row_decode(r.p, r.left, &m->row) == 0;
@@ -588,9 +574,9 @@ int lmsg_events_decode(const uint8_t *p, size_t len, struct lmsg_events *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	get_list(&r, &m->events, UINT32_MAX, check_event);
-	return end(&r, m, sizeof(*m), 1);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
 int lmsg_events_next(struct lmsg_iter *it, const uint8_t **rec, size_t *len)
@@ -613,9 +599,9 @@ int lmsg_error_decode(const uint8_t *p, size_t len, struct lmsg_error *m)
 {
 	struct ipc_rbuf r;
 
-	begin(&r, p, len, m, sizeof(*m));
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->code = ipc_get_u32(&r);
 	ipc_get_str(&r, m->message, sizeof(m->message));
-	return end(&r, m, sizeof(*m),
+	return ipc_decode_end(&r, m, sizeof(*m),
 		   m->code >= LEDGER_ERR_INVALID && m->code <= LEDGER_ERR_STORAGE);
 }
