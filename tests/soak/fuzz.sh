@@ -27,8 +27,13 @@ for t in "$@"; do
         -print_final_stats=1 -artifact_prefix="$art/" "$work" "$corpus" >"$out/$t.log" 2>&1; then
         runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$t.log")
         new=$(sed -n 's/^stat::new_units_added: *//p' "$out/$t.log")
-        "$bin/$t" -merge=1 -rss_limit_mb="$rss" -timeout=20 -max_len=8192 "$corpus" "$work" \
-            >"$out/$t.merge.log" 2>&1 || echo "   $t: merge failed (see $out/$t.merge.log)"
+        "$bin/$t" -merge=1 -rss_limit_mb="$rss" -timeout=20 -max_len=8192 \
+            -artifact_prefix="$art/" "$corpus" "$work" \
+            >"$out/$t.merge.log" 2>&1 || { echo "   $t: merge failed (see $out/$t.merge.log)"; fail="$fail $t"; }
+        if grep -q "deadly signal\|ERROR: " "$out/$t.merge.log"; then
+            echo "   $t: an input crashed while merging (see $out/$t.merge.log)"
+            fail="$fail $t"
+        fi
         printf '%-24s %s s, %s runs, %s new units, corpus %s -> %s\n' "$t" "$time" "$runs" \
             "$new" "$before" "$(ls "$corpus" | wc -l)"
     else
