@@ -23,6 +23,34 @@ static void check_parts(const struct x509_cert_info *ci, const uint8_t *data, si
 		abort();
 	if (ci->ski_len > sizeof(ci->ski) || ci->aki_len > sizeof(ci->aki))
 		abort();
+	/* The extension inventory (what the custodian's lint compares): within the
+	 * input's size, OIDs terminated. */
+	if (ci->n_ext > 0 && ci->ext == NULL)
+		abort();
+	for (size_t i = 0; i < ci->n_ext; i++)
+		if (ci->ext[i].value.len > ci->der.len ||
+		    memchr(ci->ext[i].oid, 0, sizeof(ci->ext[i].oid)) == NULL)
+			abort();
+}
+
+/* Each extKeyUsage value through x509_eku_decode: what it gives back is a count
+ * within its bound and NUL-terminated OIDs. */
+static void check_ekus(const struct x509_cert_info *ci)
+{
+	char oids[X509_MAX_EKU][128];
+	size_t n;
+
+	for (size_t i = 0; i < ci->n_ext; i++) {
+		if (strcmp(ci->ext[i].oid, "2.5.29.37") != 0)
+			continue;
+		if (x509_eku_decode(&ci->ext[i].value, oids, X509_MAX_EKU, &n, NULL, 0) != 0)
+			continue;
+		if (n < 1 || n > X509_MAX_EKU)
+			abort();
+		for (size_t k = 0; k < n; k++)
+			if (memchr(oids[k], 0, sizeof(oids[k])) == NULL)
+				abort();
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -36,6 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (x509_cert_decode(data, size, &ci, err, sizeof(err)) != 0)
 		return 0;
 	check_parts(&ci, data, size);
+	check_ekus(&ci);
 	(void)x509_name_format(ci.issuer.data, ci.issuer.len, name, sizeof(name));
 	(void)x509_name_format(ci.subject.data, ci.subject.len, name, sizeof(name));
 	(void)x509_name_format(ci.subject.data, ci.subject.len, name, 8); /* short buffer */
