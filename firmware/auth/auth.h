@@ -63,9 +63,11 @@ int auth_serve(int fd, struct auth_tokens *tk);
 
 /* The program's (sandbox.c, not in libauth). */
 /* As root: chroot to dir (the account file's directory), then become uid/gid
- * with no supplementary groups and no capability left. Fatal on failure. */
-void auth_jail(const char *dir, uid_t uid, gid_t gid);
-/* no_new_privs and the seccomp allow-list; after acceptor_init and the jail. */
-void auth_sandbox(void);
+ * with no supplementary groups and no capability left. 0, or -1 with the step
+ * that failed in err (the caller, main, must not serve then). */
+int auth_jail(const char *dir, uid_t uid, gid_t gid, char *err, size_t errlen);
+/* no_new_privs and the seccomp allow-list; after acceptor_init and the jail.
+ * 0, or -1 with the reason in err. */
+int auth_sandbox(char *err, size_t errlen);
 
 #endif

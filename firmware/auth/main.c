@@ -174,7 +174,7 @@ static void check_utf16(void)
  * only file ca-auth can see. */
 static void jail(const struct opts *o)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], err[256];
 
 	if (o->user == NULL) {
 		log_warnx("not started with --user (cad is not root): no chroot, ca-auth sees "
@@ -182,7 +182,8 @@ static void jail(const struct opts *o)
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/%s", o->dir, ACCOUNTS_DIR);
-	auth_jail(path, o->uid, o->gid);
+	if (auth_jail(path, o->uid, o->gid, err, sizeof(err)) != 0)
+		fatalx("refusing to serve unconfined: %s", err);
 	if (setenv("NTLM_USER_FILE", "/" ACCOUNTS_NAME, 1) != 0)
 		fatal("setenv");
 	log_info("in %s as %s", path, o->user);
@@ -277,7 +278,8 @@ int main(int argc, char **argv)
 	if (acceptor_init(err, sizeof(err)) != 0 || acceptor_warm_up(err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	jail(&o);
-	auth_sandbox();
+	if (auth_sandbox(err, sizeof(err)) != 0)
+		fatalx("refusing to serve unconfined: %s", err);
 	if (o.selftest_open != NULL)
 		selftest_open(o.selftest_open);
 	rc = auth_serve(o.fd, &tk);

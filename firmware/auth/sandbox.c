@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <string.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -27,7 +28,7 @@
 
 #include "config.h"
 #include "firmware/auth/auth.h"
-#include "platform/log.h"
+#include "platform/errbuf.h"
 
 /* Every capability set empty: effective, permitted, inheritable (both words). */
 static int no_capability(void)
@@ -43,24 +44,28 @@ static int no_capability(void)
 	return 1;
 }
 
-void auth_jail(const char *dir, uid_t uid, gid_t gid)
+int auth_jail(const char *dir, uid_t uid, gid_t gid, char *err, size_t errlen)
 {
 	if (chroot(dir) != 0 || chdir("/") != 0)
-		fatal("cannot chroot to %s", dir);
+		return err_set(err, errlen, "cannot chroot to %s: %s", dir, strerror(errno));
 	/* The bounding set too (while root may still drop it): nothing could ever
 	 * be regained, even by an exec the filter forbids anyway. */
 	for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
-			fatal("cannot drop capability %d from the bounding set", cap);
+			return err_set(err, errlen, "cannot drop capability %d from the bounding "
+				       "set: %s", cap, strerror(errno));
 	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
-		fatal("cannot become uid %d", (int)uid);
+		return err_set(err, errlen, "cannot become uid %d: %s", (int)uid, strerror(errno));
 	/* root must be gone for good, and with it every capability */
 	if (setuid(0) == 0 || getuid() != uid || geteuid() != uid || getgid() != gid)
-		fatalx("still able to become root after dropping to uid %d", (int)uid);
+		return err_set(err, errlen, "still able to become root after dropping to uid %d",
+			       (int)uid);
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
-		fatal("cannot clear the ambient capabilities");
+		return err_set(err, errlen, "cannot clear the ambient capabilities: %s",
+			       strerror(errno));
 	if (!no_capability())
-		fatalx("capabilities left after dropping to uid %d", (int)uid);
+		return err_set(err, errlen, "capabilities left after dropping to uid %d", (int)uid);
+	return 0;
 }
 
 #ifdef CONFIG_SECCOMP
@@ -83,18 +88,19 @@ static const int allowed[] = {
 	SCMP_SYS(sched_getaffinity), SCMP_SYS(sigaltstack),
 };
 
-void auth_sandbox(void)
+int auth_sandbox(char *err, size_t errlen)
 {
 	scmp_filter_ctx ctx;
-	char err[256];
 
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		fatal("no_new_privs");
-	ctx = sandbox_filter_new(allowed, sizeof(allowed) / sizeof(allowed[0]));
+	if (sandbox_filter_create(&ctx, allowed, sizeof(allowed) / sizeof(allowed[0]), err,
+				  errlen) != 0)
+		return -1;
 	/* Threads only (clone with pthread_create's flags, clone3 ENOSYS), and
 	 * tgkill towards this process alone: the shared rule of every daemon. */
-	if (sandbox_allow_threads(ctx, err, sizeof(err)) != 0)
-		fatalx("seccomp: %s", err);
+	if (sandbox_allow_threads(ctx, err, errlen) != 0) {
+		seccomp_release(ctx);
+		return -1;
+	}
 	/* openat and open only read-only: the access mode bits must be O_RDONLY
 	 * (in the jail only the account file is there to open), and openat only by
 	 * path (AT_FDCWD, the 32 bits of an int), never relative to a descriptor. */
@@ -103,14 +109,15 @@ void auth_sandbox(void)
 			     SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY)) != 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
 			     SCMP_A1(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY)) != 0 ||
-	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 0) != 0)
-		fatalx("seccomp: cannot add the open/socket rules");
-	sandbox_filter_load(ctx);
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 0) != 0) {
+		seccomp_release(ctx);
+		return err_set(err, errlen, "seccomp: cannot add the open/socket rules");
+	}
+	return sandbox_filter_install(ctx, err, errlen); /* no_new_privs, then the load */
 }
 #else
-void auth_sandbox(void)
+int auth_sandbox(char *err, size_t errlen)
 {
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		fatal("no_new_privs");
+	return sandbox_no_new_privs(err, errlen);
 }
 #endif
