@@ -5,7 +5,7 @@
 IMAGE_BUILD := build
 IMAGE_DIR   := build/image
 IMAGE_DL    := build/dl
-IMAGE_BINS  := $(addprefix $(IMAGE_BUILD)/bin/,cad ca-ledger ca-custodian ca-worker caadm careq)
+IMAGE_BINS  := $(addprefix $(IMAGE_BUILD)/bin/,cad ca-ledger ca-custodian ca-worker ca-auth caadm careq)
 IMAGE_SRCS  := image/build-image.sh image/initramfs-init.sh image/inittab image/demo.conf \
                image/image.mk platform/image-init.sh hsm/provision-softhsm.sh
 

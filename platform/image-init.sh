@@ -87,12 +87,12 @@ first_boot() {
         say "first_boot: unknown mode '${mode:-$FIRST_BOOT}' (ceremony or wait)"
         return 1 ;;
     esac
-    if [ ! -e $TOKEN/softhsm2.conf ]; then
-        say "first boot: provisioning the SoftHSM token '$TOKEN_LABEL' (DEMO PINs kept in $TOKEN)"
-        rm -rf $TOKEN
-        /usr/lib/ca/provision-softhsm.sh $TOKEN "$TOKEN_LABEL" /usr/bin > /dev/console 2>&1 ||
-            return 1
-    fi
+    # No CA yet, so no token worth keeping: one left by a ceremony that a power cut
+    # interrupted holds keys that no CA uses. A fresh token each time.
+    say "first boot: provisioning the SoftHSM token '$TOKEN_LABEL' (DEMO PINs kept in $TOKEN)"
+    rm -rf $TOKEN
+    /usr/lib/ca/provision-softhsm.sh $TOKEN "$TOKEN_LABEL" /usr/bin > /dev/console 2>&1 ||
+        return 1
     say "first boot: root CA ceremony ($CA_KEY, $CA_SUBJECT)"
     rm -rf $DATA.new
     # DEMO ONLY: the first administrator's passphrase is fixed and published.
@@ -129,6 +129,27 @@ export_ca() {
     sync
 }
 
+# SoftHSM rewrites its token files in place (truncate, then write) each time the
+# custodian logs in; a power cut between the two left an empty token.object and
+# the CA without its key (tests/soak/README.md). Keys are made only by the
+# ceremonies, before cad starts, and signing writes nothing: so while the CA
+# serves, the token directory is a read-only bind mount of itself, and its files
+# are what the ceremony wrote, byte for byte (tests/system/test_powercut.py). It
+# is given to the custodian's user first, which cad cannot do on a read-only mount.
+protect_token() {
+    tokendir=$(sed -n 's/^directories\.tokendir *= *//p' $TOKEN/softhsm2.conf 2>/dev/null)
+    [ -n "$tokendir" ] && [ -d "$tokendir" ] || { say "no token directory in $TOKEN/softhsm2.conf"; return 1; }
+    if awk -v d="$tokendir" '$2 == d && $4 ~ /^ro(,|$)/ { f = 1 } END { exit !f }' /proc/mounts; then
+        return 0 # cad restarted: the mount is still there
+    fi
+    chown -R ca-custodian:ca-custodian "$tokendir" || return 1
+    chmod 0700 "$tokendir" || return 1
+    sync
+    mount --bind "$tokendir" "$tokendir" &&
+        mount -o remount,bind,ro,nosuid,nodev,noexec "$tokendir" "$tokendir" || return 1
+    say "token directory $tokendir mounted read-only"
+}
+
 run_cad() {
     if ! grep -q " /data " /proc/mounts; then
         sleep 3600 # nothing to run: the console says why
@@ -142,6 +163,7 @@ run_cad() {
         first_boot || { say "first boot failed (see above)"; sleep 10; exit 1; }
     fi
     export_ca
+    protect_token || { say "the token cannot be made read-only: cad not started"; sleep 10; exit 1; }
     icpr=$(cmdline ca.icpr_port)
     selftest=
     [ "${SANDBOX_SELFTEST:-1}" = 1 ] && selftest=--sandbox-selftest
@@ -176,6 +198,8 @@ shutdown() {
         while kill -0 $pid 2>/dev/null && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
     fi
     sync
+    tokendir=$(sed -n 's/^directories\.tokendir *= *//p' $TOKEN/softhsm2.conf 2>/dev/null)
+    [ -n "$tokendir" ] && umount "$tokendir" 2>/dev/null
     umount /data 2>/dev/null || mount -o remount,ro /data 2>/dev/null
     say "data disk unmounted"
 }

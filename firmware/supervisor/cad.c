@@ -48,6 +48,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -917,6 +918,14 @@ static void prepare_ledger_user(struct cad *c)
 	check_reach(LEDGER_USER, pw->pw_uid, pw->pw_gid, path, R_OK | W_OK | X_OK);
 }
 
+/* Whether DIR is on a file system mounted read-only. */
+static int token_read_only(const char *dir)
+{
+	struct statvfs sv;
+
+	return statvfs(dir, &sv) == 0 && (sv.f_flag & ST_RDONLY) != 0;
+}
+
 /* As root, the custodian runs as ca-custodian: the SoftHSM token directory named
  * by ca.conf's softhsm2_conf is given to it (the token writes there), and the PIN
  * file, which must stay root's, is opened here and passed as a descriptor. */
@@ -941,10 +950,22 @@ static void prepare_custodian_user(struct cad *c)
 			fatalx("%s", err);
 		if ((tokendir = conf_get(&hsm, "directories.tokendir")) != NULL) {
 			snprintf(path, sizeof(path), "%s", tokendir);
-			chown_tree(path, pw);
-			let_through(dirname(path));
-			check_reach(CUSTODIAN_USER, pw->pw_uid, pw->pw_gid, tokendir,
-				    R_OK | W_OK | X_OK);
+			if (token_read_only(tokendir)) {
+				/* The image mounts the token read-only while the CA
+				 * serves (SoftHSM rewrites its files in place, which
+				 * a power cut can leave empty: image/README.md).
+				 * Signing needs no write; the files were given to the
+				 * custodian before the mount. */
+				log_info("the token directory %s is read-only", tokendir);
+				let_through(dirname(path));
+				check_reach(CUSTODIAN_USER, pw->pw_uid, pw->pw_gid, tokendir,
+					    R_OK | X_OK);
+			} else {
+				chown_tree(path, pw);
+				let_through(dirname(path));
+				check_reach(CUSTODIAN_USER, pw->pw_uid, pw->pw_gid, tokendir,
+					    R_OK | W_OK | X_OK);
+			}
 		}
 		check_reach(CUSTODIAN_USER, pw->pw_uid, pw->pw_gid, v, R_OK);
 	}

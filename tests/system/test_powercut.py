@@ -108,3 +108,51 @@ def test_power_cuts_lose_no_issued_certificate(tmp_path, guests):
     assert g.poweroff() == 0
     print(f"{len(received)} certificates received, {len(issued)} issued in the ledger, "
           f"{CUTS} cuts; cert-issued without the Issued disposition: {unanswered or 'none'}")
+
+
+TOKEN_DIR = "/data/token/tokens"
+
+
+def wait_console(g, text, timeout):
+    deadline = time.monotonic() + timeout
+    while text not in g.console_text():
+        assert g.alive(), "QEMU ended:\n" + g.console_text()
+        assert time.monotonic() < deadline, f"no {text!r} in {timeout} s:\n" + g.console_text()
+        time.sleep(0.05)
+
+
+@pytest.mark.time_limit(900)
+def test_cuts_while_the_custodian_logs_in_leave_the_token_as_the_ceremony_made_it(
+        tmp_path, guests):
+    """SoftHSM rewrites token.object in place at each login: cut between its
+    truncate and its write, the token was empty and the CA lost its key (the
+    50-cut soak, tests/soak/README.md). While cad runs the token directory is a
+    read-only mount, so its files stay those of the ceremony, byte for byte,
+    whatever the moment of the cut."""
+    rnd = random.Random()
+    data = new_data_disk(tmp_path / "data.img")
+    g = guests(tmp_path, data, "ceremony")
+    g.wait_ready(timeout=300)
+    mount = g.check(f"awk '$2 == \"{TOKEN_DIR}\"' /proc/mounts")
+    assert re.search(r"\sro[,\s]", mount), mount
+    rc, out = g.sh(f"touch {TOKEN_DIR}/x")
+    assert rc != 0 and "Read-only" in out, out
+    sums = g.check(f"cd {TOKEN_DIR} && md5sum */*")
+    assert "token.object" in sums, sums
+    g.kill()
+    for cut in range(2):
+        g = guests(tmp_path, data, f"login{cut}")
+        wait_console(g, "starting cad", timeout=120)
+        delay = rnd.uniform(0.0, 3.0)
+        time.sleep(delay)
+        g.kill()
+        print(f"cut {cut}: {delay:.2f} s after 'starting cad'")
+    g = guests(tmp_path, data, "after")
+    g.wait_ready(timeout=120)
+    assert g.check(f"cd {TOKEN_DIR} && md5sum */*") == sums
+    run(BIN / "careq", "new", "-subject", "CN=after-cuts.example", tmp_path / "a.key",
+        tmp_path / "a.req")
+    p = run(BIN / "careq", "submit", "-config", g.config, *g.auth, tmp_path / "a.req",
+            tmp_path / "a.crt", timeout=120)
+    assert "issued" in p.stdout + p.stderr, p.stdout + p.stderr
+    assert g.poweroff() == 0
