@@ -21,6 +21,7 @@ static const struct {
 	{HR_E_UNEXPECTED, "E_UNEXPECTED"},
 	{HR_E_ACCESSDENIED, "E_ACCESSDENIED"},
 	{HR_E_OUTOFMEMORY, "E_OUTOFMEMORY"},
+	{HR_DISK_FULL, "ERROR_DISK_FULL"},
 	{HR_E_INVALIDARG, "E_INVALIDARG"},
 	{HR_NTE_BAD_SIGNATURE, "NTE_BAD_SIGNATURE"},
 	{HR_CRYPT_E_INVALID_MSG_TYPE, "CRYPT_E_INVALID_MSG_TYPE"},
@@ -64,6 +65,9 @@ static const char *status_hint(uint32_t hr)
 	case HR_E_ACCESSDENIED:
 		return ": the CA refuses calls without packet privacy (unauthenticated enrollment "
 		       "is disabled there)";
+	case HR_DISK_FULL:
+		return ": the CA's journal is short of disk space and takes no new requests "
+		       "until an operator frees some; nothing was recorded, try again later";
 	default:
 		return "";
 	}

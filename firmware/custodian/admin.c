@@ -442,7 +442,7 @@ static uint32_t set_prop(struct admin *a, const char *op, const char *name,
 	char text[PROPS_VALUE_MAX];
 	struct props trial;
 	struct ledger_event ev;
-	int refused;
+	int refused, rc;
 
 	if (!props_known(name)) {
 		snprintf(msg, msglen, "%s: not a settable property", name);
@@ -468,8 +468,8 @@ static uint32_t set_prop(struct admin *a, const char *op, const char *name,
 	ev.u.property.name = name;
 	ev.u.property.value.p = value;
 	ev.u.property.value.len = len;
-	if (record_append(a->sub->rec, &ev, &refused, msg, msglen) != 0)
-		return refused ? HR_E_INVALIDARG : HR_E_UNEXPECTED;
+	if ((rc = record_append(a->sub->rec, &ev, &refused, msg, msglen)) != 0)
+		return record_hr(rc, refused, HR_E_INVALIDARG);
 	/* The trial above passed: this cannot fail unless the two disagree. */
 	if (props_set(a->props, name, text, msg, msglen) != 0)
 		fatalx("property %s recorded but not applied: %s", name, msg);

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "firmware/custodian/msg.h"
+#include "firmware/custodian/submit.h"
 #include "firmware/custodian/proto.h"
 #include "platform/log.h"
 
@@ -562,7 +563,7 @@ void handle_auth_event(struct service *s, struct submit_ctx *c, const struct ipc
 	if (record_append(c->rec, &ev, &refused, err, sizeof(err)) != 0) {
 		log_warnx("authentication event not recorded now, counted: %s", err);
 		if (c->bursts == NULL) {
-			service_reply_error(s, CUST_ERROR, m->hdr.id, HR_E_UNEXPECTED, err);
+			cust_reply_error(s, m->hdr.id, HR_E_UNEXPECTED, err);
 			return;
 		}
 		bursts_count(c->bursts, &be);

@@ -209,8 +209,8 @@ static uint32_t publish_locked(struct admin *a, int actor_kind, const char *acto
 	ev.u.crl.next_update = c.next_update;
 	ev.u.crl.crl.p = der.data;
 	ev.u.crl.crl.len = der.len;
-	if (record_append(a->sub->rec, &ev, &refused, msg, msglen) != 0) {
-		hr = refused ? HR_INVALID_STATE : HR_E_UNEXPECTED;
+	if ((rc = record_append(a->sub->rec, &ev, &refused, msg, msglen)) != 0) {
+		hr = record_hr(rc, refused, HR_INVALID_STATE);
 		goto out;
 	}
 	lap(&tm);

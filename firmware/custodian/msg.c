@@ -199,3 +199,21 @@ int cust_issued_decode(const uint8_t *p, size_t len, struct cust_issued *m)
 	ipc_get_bytes(&r, &m->cert, &m->cert_len, CUST_CERT_MAX);
 	return ipc_decode_end(&r, m, sizeof(*m), m->cert_len > 0);
 }
+
+/* ---- CUST_ERROR ---- */
+
+void cust_error_encode(struct ipc_wbuf *w, const struct cust_error *m)
+{
+	ipc_put_u32(w, m->hresult);
+	ipc_put_str(w, m->message);
+}
+
+int cust_error_decode(const uint8_t *p, size_t len, struct cust_error *m)
+{
+	struct ipc_rbuf r;
+
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
+	m->hresult = ipc_get_u32(&r);
+	ipc_get_str(&r, m->message, sizeof(m->message));
+	return ipc_decode_end(&r, m, sizeof(*m), (m->hresult & 0x80000000u) != 0);
+}

@@ -58,6 +58,13 @@ struct cust_result {
 	size_t cert_len; /* 0..CUST_CERT_MAX */
 };
 
+/* CUST_ERROR: the request was not decided (the custodian could not record it, or
+ * refused the message); the worker answers the client with hresult. */
+struct cust_error {
+	uint32_t hresult; /* a failure: the severity bit set */
+	char message[CUST_MESSAGE_MAX + 1];
+};
+
 #define CUST_CERT_MAX (64u * 1024u)
 #define CUST_CHAIN_MAX (1u << 20) /* the CA's chain file, PEM */
 
@@ -92,6 +99,7 @@ void cust_result_encode(struct ipc_wbuf *w, const struct cust_result *m);
 void cust_ca_info_encode(struct ipc_wbuf *w, const struct cust_ca_info *m);
 void cust_issue_encode(struct ipc_wbuf *w, const struct cust_issue *m);
 void cust_issued_encode(struct ipc_wbuf *w, const struct cust_issued *m);
+void cust_error_encode(struct ipc_wbuf *w, const struct cust_error *m);
 
 /* Decoders: 0 with *m filled, or -1 (a violation: the channel should end). */
 int cust_submit_decode(const uint8_t *p, size_t len, struct cust_submit *m);
@@ -102,5 +110,6 @@ int cust_result_decode(const uint8_t *p, size_t len, struct cust_result *m);
 int cust_ca_info_decode(const uint8_t *p, size_t len, struct cust_ca_info *m);
 int cust_issue_decode(const uint8_t *p, size_t len, struct cust_issue *m);
 int cust_issued_decode(const uint8_t *p, size_t len, struct cust_issued *m);
+int cust_error_decode(const uint8_t *p, size_t len, struct cust_error *m);
 
 #endif

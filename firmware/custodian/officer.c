@@ -184,7 +184,7 @@ uint32_t officer_setext(struct admin *a, const char *op, uint32_t id, const char
 	struct ledger_request_row row;
 	struct ledger_event ev;
 	uint32_t hr;
-	int refused;
+	int refused, rc;
 
 	if (!x509_oid_valid(oid)) {
 		snprintf(msg, msglen, "%s: not a dotted OID", oid);
@@ -211,8 +211,8 @@ uint32_t officer_setext(struct admin *a, const char *op, uint32_t id, const char
 	ev.u.extension.flags = flags;
 	ev.u.extension.value.p = (flags & ADM_EXT_DISABLE) ? NULL : value;
 	ev.u.extension.value.len = (flags & ADM_EXT_DISABLE) ? 0 : len;
-	if (record_append(a->sub->rec, &ev, &refused, msg, msglen) != 0)
-		return refused ? HR_INVALID_STATE : HR_E_UNEXPECTED;
+	if ((rc = record_append(a->sub->rec, &ev, &refused, msg, msglen)) != 0)
+		return record_hr(rc, refused, HR_INVALID_STATE);
 	snprintf(msg, msglen, "request %u: extension %s set%s", id, oid,
 		 (flags & ADM_EXT_DISABLE) ? " (disabled)" : (flags & 1) ? " (critical)" : "");
 	return 0;
@@ -268,7 +268,7 @@ uint32_t officer_resubmit(struct admin *a, const char *op, uint32_t id, struct i
 	}
 	if (submit_issue(a->sub, NULL, id, &d.subject, &d.spki, in, n_in, &res) != 0) {
 		snprintf(msg, msglen, "%s", res.message);
-		hr = HR_E_UNEXPECTED;
+		hr = issue_result_hr(&res);
 	} else {
 		put_result(w, id, res.disposition, res.hresult, res.message, &res.cert);
 		log_info("request %u resubmitted by %s: %s", id, op, res.message);
@@ -317,7 +317,7 @@ static uint32_t revocation(struct admin *a, const char *op, uint32_t type,
 	rc = record_append(a->sub->rec, &ev, &refused, msg, msglen);
 	pthread_mutex_unlock(&a->crl_mu);
 	if (rc != 0)
-		return refused ? HR_INVALID_STATE : HR_E_UNEXPECTED;
+		return record_hr(rc, refused, HR_INVALID_STATE);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "firmware/icpr/hresult.h"
 #include "firmware/ledger/msg.h"
 #include "firmware/ledger/proto.h"
 #include "platform/log.h"
@@ -50,6 +51,11 @@ static uint32_t ledger_error(const struct ipc_msg *m, char *err, size_t errlen)
 	}
 	snprintf(err, errlen, "ledger: %s", e.message);
 	return e.code;
+}
+
+uint32_t record_hr(int rc, int refused, uint32_t if_refused)
+{
+	return refused ? if_refused : rc == RECORD_EFULL ? HR_DISK_FULL : HR_E_UNEXPECTED;
 }
 
 /* One event is a group of one: a single code path for every append. */
@@ -153,7 +159,11 @@ int record_append_group(struct record *r, struct ledger_event **evs, size_t n, i
 			snprintf(err, errlen, "malformed answer from the ledger");
 		}
 	} else if (m.hdr.type == LEDGER_ERROR) {
-		*refused = ledger_error(&m, err, errlen) == LEDGER_ERR_INVALID;
+		uint32_t code = ledger_error(&m, err, errlen);
+
+		*refused = code == LEDGER_ERR_INVALID;
+		if (code == LEDGER_ERR_FULL)
+			rc = RECORD_EFULL;
 	} else {
 		snprintf(err, errlen, "unexpected answer %u from the ledger", m.hdr.type);
 	}

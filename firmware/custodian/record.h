@@ -22,10 +22,15 @@ void record_event_init(struct ledger_event *ev, uint32_t type, uint32_t actor_ki
 		       const char *actor);
 void record_stop(struct record *r);
 
+/* What record_append and record_append_group return when the ledger had no room (its
+ * disk full, or ordinary work at its reserve, ledger_reserve_mb): nothing was
+ * recorded, and the caller answers HR_DISK_FULL (record_hr), not E_UNEXPECTED. */
+#define RECORD_EFULL (-2)
+
 /* Appends ev (header fields and body; the ledger sets seq, time and, for a request,
- * its id, which is copied back into ev). 0, or -1 with err; *refused is set when
- * the ledger refused the event on its merits (nothing recorded), clear when the
- * ledger could not record it (storage) or could not be reached. */
+ * its id, which is copied back into ev). 0, RECORD_EFULL, or -1 with err; *refused
+ * is set when the ledger refused the event on its merits (nothing recorded), clear
+ * when the ledger could not record it (storage) or could not be reached. */
 int record_append(struct record *r, struct ledger_event *ev, int *refused, char *err,
 		  size_t errlen);
 
@@ -34,6 +39,11 @@ int record_append(struct record *r, struct ledger_event *ev, int *refused, char 
  * it in its records; the caller's copies keep 0). Returns as record_append. */
 int record_append_group(struct record *r, struct ledger_event **evs, size_t n, int *refused,
 			char *err, size_t errlen);
+
+/* The HRESULT for a failed append that returned rc with *refused: if_refused when
+ * the ledger refused it on its merits, HR_DISK_FULL without room, else
+ * E_UNEXPECTED. */
+uint32_t record_hr(int rc, int refused, uint32_t if_refused);
 
 /* The request row: 0, 1 when there is no such request, -1 with err. */
 int record_get_request(struct record *r, uint32_t id, struct ledger_request_row *row,

@@ -52,7 +52,7 @@ struct server {
 
 static void send_error(struct service *s, uint32_t id, uint32_t code, const char *msg)
 {
-	service_reply_error(s, CUST_ERROR, id, code, msg);
+	cust_reply_error(s, id, code, msg);
 }
 
 /* The answer to the worker's start-up: the CA's certificate and chain. */

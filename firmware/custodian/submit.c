@@ -111,14 +111,40 @@ static void reply_result(struct service *s, uint32_t id, uint32_t request_id,
 	service_reply(s, CUST_RESULT, id, &w);
 }
 
-/* A record that could not be written: nothing more is decided for this request. */
-static void reply_unrecorded(struct service *s, uint32_t id, const char *why)
+void cust_reply_error(struct service *s, uint32_t id, uint32_t hresult, const char *msg)
+{
+	struct cust_error e = {hresult, ""};
+	size_t n = strlen(msg);
+	struct ipc_wbuf w;
+
+	/* Cut to the channel's bound, never inside a UTF-8 sequence. */
+	if (n > CUST_MESSAGE_MAX) {
+		n = CUST_MESSAGE_MAX;
+		while (n > 0 && ((unsigned char)msg[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(e.message, msg, n);
+	e.message[n] = 0;
+	ipc_wbuf_init(&w);
+	cust_error_encode(&w, &e);
+	service_reply(s, CUST_ERROR, id, &w);
+}
+
+/* A record that could not be written: nothing more is decided for this request.
+ * hr: HR_DISK_FULL when the ledger had no room (the client is told to come back
+ * later), else E_UNEXPECTED. */
+static void reply_unrecorded_hr(struct service *s, uint32_t id, uint32_t hr, const char *why)
 {
 	char msg[600];
 
 	log_warnx("not recorded, request refused: %s", why);
 	snprintf(msg, sizeof(msg), "the CA could not record the request: %s", why);
-	service_reply_error(s, CUST_ERROR, id, HR_E_UNEXPECTED, msg);
+	cust_reply_error(s, id, hr, msg);
+}
+
+static void reply_unrecorded(struct service *s, uint32_t id, const char *why)
+{
+	reply_unrecorded_hr(s, id, HR_E_UNEXPECTED, why);
 }
 
 static void ca_event(struct ledger_event *ev, uint32_t type)
@@ -175,14 +201,14 @@ static void decide(struct service *s, struct submit_ctx *c, uint32_t id,
 {
 	struct ledger_event ev;
 	char err[512];
-	int refused;
+	int refused, rc;
 
 	disposition_event(&ev, req != NULL ? 0 : request_id, disp, hresult, message);
-	if (append_after(c, req, &ev, &refused, err, sizeof(err)) != 0) {
+	if ((rc = append_after(c, req, &ev, &refused, err, sizeof(err))) != 0) {
 		if (refused && req != NULL)
-			service_reply_error(s, CUST_ERROR, id, HR_E_INVALIDARG, err);
+			cust_reply_error(s, id, HR_E_INVALIDARG, err);
 		else
-			reply_unrecorded(s, id, err);
+			reply_unrecorded_hr(s, id, record_hr(rc, 0, 0), err);
 		return;
 	}
 	reply_result(s, id, id_of(req, request_id), disp, hresult, message, NULL, 0);
@@ -193,7 +219,7 @@ struct intent {
 	struct ledger_event *req; /* the request, until it is recorded with the intent */
 	uint32_t request_id;
 	const struct x509_tbs *t;
-	int refused;
+	int refused, rc; /* of the append that failed */
 };
 
 /* issue_record_fn: the intent, with the TBS's hash, before the HSM signs it (with
@@ -215,7 +241,7 @@ static int record_intent(void *arg, const struct x509_buf *tbs, char *err, size_
 		snprintf(err, errlen, "cannot hash the certificate");
 		return -1;
 	}
-	if (append_after(in->c, in->req, &ev, &in->refused, err, errlen) != 0)
+	if ((in->rc = append_after(in->c, in->req, &ev, &in->refused, err, errlen)) != 0)
 		return -1;
 	if (in->req != NULL) {
 		in->request_id = in->req->u.request.request_id;
@@ -281,7 +307,7 @@ int submit_issue(struct submit_ctx *c, struct ledger_event *req, uint32_t reques
 	struct ledger_event ev;
 	struct ca_urls urls;
 	struct x509_tbs t;
-	struct intent in = {c, req, request_id, NULL, 0};
+	struct intent in = {c, req, request_id, NULL, 0, 0};
 	char err[512];
 	int refused, rc;
 
@@ -306,6 +332,10 @@ int submit_issue(struct submit_ctx *c, struct ledger_event *req, uint32_t reques
 			out->refused = 1;
 			goto unrecorded;
 		}
+		if (in.req != NULL && in.rc == RECORD_EFULL) { /* no room for it */
+			out->full = 1;
+			goto unrecorded;
+		}
 		/* The intent is recorded: the failure is recorded after it (below),
 		 * so the request never ends at an intent. The HSM layer has
 		 * already begun reconnecting when the HSM went away. */
@@ -316,7 +346,8 @@ int submit_issue(struct submit_ctx *c, struct ledger_event *req, uint32_t reques
 		goto decided;
 	}
 	out->request_id = in.request_id;
-	if (record_issued(c, in.request_id, &t, &out->cert, err, sizeof(err)) != 0) {
+	if ((rc = record_issued(c, in.request_id, &t, &out->cert, err, sizeof(err))) != 0) {
+		out->full = rc == RECORD_EFULL;
 		profile_free(&t);
 		goto unrecorded;
 	}
@@ -327,15 +358,21 @@ int submit_issue(struct submit_ctx *c, struct ledger_event *req, uint32_t reques
 decided:
 	disposition_event(&ev, in.req != NULL ? 0 : in.request_id, out->disposition,
 			  out->hresult, out->message);
-	if (append_after(c, in.req, &ev, &refused, err, sizeof(err)) == 0) {
+	if ((rc = append_after(c, in.req, &ev, &refused, err, sizeof(err))) == 0) {
 		out->request_id = id_of(in.req, in.request_id);
 		return 0;
 	}
 	out->refused = refused && in.req != NULL;
+	out->full = rc == RECORD_EFULL;
 unrecorded:
 	x509_buf_free(&out->cert);
 	snprintf(out->message, sizeof(out->message), "%s", err);
 	return -1;
+}
+
+uint32_t issue_result_hr(const struct issue_result *r)
+{
+	return r->full ? HR_DISK_FULL : HR_E_UNEXPECTED;
 }
 
 /* Builds, records, signs, records, answers, from what derive_request gave. A
@@ -351,9 +388,9 @@ static void issue(struct service *s, struct submit_ctx *c, uint32_t id, struct l
 					     d->asked[i].value.data, d->asked[i].value.len};
 	if (submit_issue(c, req, 0, &d->subject, &d->spki, in, d->n_asked, &r) != 0) {
 		if (r.refused)
-			service_reply_error(s, CUST_ERROR, id, HR_E_INVALIDARG, r.message);
+			cust_reply_error(s, id, HR_E_INVALIDARG, r.message);
 		else
-			reply_unrecorded(s, id, r.message);
+			reply_unrecorded_hr(s, id, issue_result_hr(&r), r.message);
 	} else {
 		reply_result(s, id, r.request_id, r.disposition, r.hresult, r.message, r.cert.data,
 			     r.cert.len);
@@ -474,7 +511,7 @@ void handle_refused(struct service *s, struct submit_ctx *c, const struct ipc_ms
 	struct ledger_event ev, disp;
 	struct burst_event be;
 	uint32_t size;
-	int anonymous, refused;
+	int anonymous, refused, rc;
 
 	if (cust_refused_decode(m->data, m->hdr.len, &q) != 0) {
 		service_violation(s, "malformed REFUSED");
@@ -512,12 +549,12 @@ void handle_refused(struct service *s, struct submit_ctx *c, const struct ipc_ms
 	ev.u.request.since = (int64_t)time(NULL);
 	ev.u.request.peer = q.peer;
 	disposition_event(&disp, 0, DISP_FAILED, q.hresult, q.message);
-	if (append_after(c, &ev, &disp, &refused, err, sizeof(err)) != 0) {
+	if ((rc = append_after(c, &ev, &disp, &refused, err, sizeof(err))) != 0) {
 		/* The refusal is answered whatever the ledger can do now (low on
 		 * space, say): its count waits in the budget for a later summary. */
 		log_warnx("refused request not recorded now, counted: %s", err);
 		if (c->bursts == NULL) {
-			reply_unrecorded(s, m->hdr.id, err);
+			reply_unrecorded_hr(s, m->hdr.id, record_hr(rc, 0, 0), err);
 			return;
 		}
 		bursts_count(c->bursts, &be);

@@ -37,6 +37,7 @@ struct submit_ctx {
 struct issue_result {
 	uint32_t request_id; /* the request's id (assigned when req was recorded) */
 	int refused;         /* the ledger refused the request itself (bad bounds) */
+	int full;            /* the ledger had no room (RECORD_EFULL): nothing more recorded */
 	uint32_t disposition, hresult;
 	char message[512];
 	struct x509_buf cert;
@@ -53,6 +54,14 @@ struct issue_result {
 int submit_issue(struct submit_ctx *c, struct ledger_event *req, uint32_t request_id,
 		 const struct x509_buf *subject, const struct x509_buf *spki,
 		 const struct x509_ext_in *extra, size_t n_extra, struct issue_result *out);
+/* CUST_ERROR to the worker: hresult (a failure) and msg, cut to the channel's
+ * CUST_MESSAGE_MAX at a character boundary. */
+void cust_reply_error(struct service *s, uint32_t id, uint32_t hresult, const char *msg);
+
+/* The HRESULT of a submit_issue that failed without a refusal: HR_DISK_FULL when
+ * the ledger had no room, else E_UNEXPECTED. */
+uint32_t issue_result_hr(const struct issue_result *r);
+
 /* Records a disposition by an actor (the CA, or an operator). 0 or -1 with err. */
 int submit_record_disposition(struct submit_ctx *c, uint32_t request_id, uint32_t disp,
 			      uint32_t hresult, const char *message, uint32_t actor_kind,

@@ -10,6 +10,8 @@
 #define HR_E_UNEXPECTED 0x8000ffffu              /* e.g. the ledger could not record */
 #define HR_E_ACCESSDENIED 0x80070005u
 #define HR_E_OUTOFMEMORY 0x8007000eu
+#define HR_DISK_FULL 0x80070070u                 /* HRESULT_FROM_WIN32(ERROR_DISK_FULL): the
+						  * ledger has no room (its reserve) */
 #define HR_E_INVALIDARG 0x80070057u
 #define HR_NTE_BAD_SIGNATURE 0x80090006u         /* no proof of possession */
 #define HR_NTE_FAIL 0x80090020u                  /* the HSM failed */

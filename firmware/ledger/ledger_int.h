@@ -79,7 +79,7 @@ struct ledger {
 	unsigned long commits;
 };
 
-/* Free space (space.c): LEDGER_OK, or LEDGER_EIO with err when the filesystem is
+/* Free space (space.c): LEDGER_OK, or LEDGER_EFULL with err when the filesystem is
  * below the reserve and the group holds ordinary work (anything but a CRL and an
  * operator's events). Below the low-space threshold it logs and, once per
  * crossing, journals a warning first. */

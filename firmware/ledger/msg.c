@@ -603,5 +603,5 @@ int lmsg_error_decode(const uint8_t *p, size_t len, struct lmsg_error *m)
 	m->code = ipc_get_u32(&r);
 	ipc_get_str(&r, m->message, sizeof(m->message));
 	return ipc_decode_end(&r, m, sizeof(*m),
-		   m->code >= LEDGER_ERR_INVALID && m->code <= LEDGER_ERR_STORAGE);
+		   m->code >= LEDGER_ERR_INVALID && m->code <= LEDGER_ERR_FULL);
 }

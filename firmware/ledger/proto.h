@@ -102,7 +102,9 @@ _Static_assert(IPC_IN_RANGE(LEDGER_ERROR, IPC_RANGE_LEDGER), "LEDGER_ERROR outsi
 enum {
 	LEDGER_ERR_INVALID = 1,  /* the event breaks a rule: nothing recorded */
 	LEDGER_ERR_NOTFOUND = 2,
-	LEDGER_ERR_STORAGE = 3,  /* disk full or I/O error: nothing recorded; retry later */
+	LEDGER_ERR_STORAGE = 3,  /* I/O error: nothing recorded; retry later */
+	LEDGER_ERR_FULL = 4,     /* no room (disk full, or the reserve reached by ordinary
+				  * work): nothing recorded until space is freed */
 };
 
 #define LEDGER_APPEND_MIN 16        /* type, actor kind, actor, the smallest body */

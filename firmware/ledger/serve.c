@@ -36,6 +36,7 @@ static void reply_error(struct service *s, uint32_t id, int rc, const char *msg)
 
 	e.code = rc == LEDGER_EINVAL	  ? LEDGER_ERR_INVALID
 		 : rc == LEDGER_ENOTFOUND ? LEDGER_ERR_NOTFOUND
+		 : rc == LEDGER_EFULL	  ? LEDGER_ERR_FULL
 					  : LEDGER_ERR_STORAGE;
 	snprintf(e.message, sizeof(e.message), "%s", msg);
 	ipc_wbuf_init(&w);
@@ -100,7 +101,7 @@ static void handle_append(struct service *s, struct ledger *l, const struct ipc_
 	if (rc == LEDGER_OK) {
 		err[0] = 0;
 		rc = ledger_append_group(l, evs, g.n, hashes, err, sizeof(err));
-		if (rc == LEDGER_EIO)
+		if (rc == LEDGER_EIO || rc == LEDGER_EFULL)
 			log_warnx("append refused: %s", err);
 	}
 	ipc_wbuf_init(&w);

@@ -141,7 +141,7 @@ int ledger_space_admit(struct ledger *l, struct ledger_event **evs, size_t n, ch
 				 "publication and operator actions; new requests, refusals and "
 				 "logon events are refused until space is freed",
 				 (unsigned long long)(free_b / MIB), s->reserve_mb);
-			return LEDGER_EIO;
+			return LEDGER_EFULL;
 		}
 	return LEDGER_OK;
 }

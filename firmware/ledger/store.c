@@ -533,7 +533,9 @@ static void run_batch(struct ledger *l, struct pending *batch)
 	 * merits gets the store's error. */
 	for (struct pending *p = batch; p != NULL; p = p->next)
 		if (p->rc != LEDGER_EINVAL) {
-			p->rc = LEDGER_EIO;
+			/* The disk's own ENOSPC is the same condition as the
+			 * reserve, for whoever asked: no room. */
+			p->rc = db_rc == ENOSPC ? LEDGER_EFULL : LEDGER_EIO;
 			snprintf(p->err, p->errlen, "%s%s", err,
 				 db_rc == ENOSPC ? " (the ledger's disk is full: nothing of this "
 						   "request was recorded)" : "");

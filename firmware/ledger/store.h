@@ -48,7 +48,9 @@ enum {
 	LEDGER_OK = 0,
 	LEDGER_EINVAL = -1,   /* the event breaks a rule; nothing was written */
 	LEDGER_ENOTFOUND = -2,
-	LEDGER_EIO = -3,      /* the disk refused (full, I/O error): nothing was written */
+	LEDGER_EIO = -3,      /* the disk refused (I/O error): nothing was written */
+	LEDGER_EFULL = -4,    /* no room: the disk is full, or ordinary work reached the
+			       * reserve (ledger_reserve_mb); nothing was written */
 };
 
 struct ledger;
@@ -79,7 +81,7 @@ int ledger_append_group(struct ledger *l, struct ledger_event **evs, size_t n,
 /* Watches the free space of the ledger's filesystem (fstatvfs on a descriptor of
  * dir/ledger opened here, so before a sandbox): below low_mb MiB it logs and, once
  * per crossing, journals a warning (an operator-action "low-disk-space" by the CA
- * actor "ledger"); below reserve_mb MiB it refuses ordinary appends (LEDGER_EIO,
+ * actor "ledger"); below reserve_mb MiB it refuses ordinary appends (LEDGER_EFULL,
  * with a message that says so) and still records CRLs and operators' events.
  * Both 0: nothing watched (the default). 0 or -1 with err. */
 int ledger_space_watch(struct ledger *l, unsigned reserve_mb, unsigned low_mb, char *err,

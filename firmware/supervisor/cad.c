@@ -562,19 +562,28 @@ static void schedule(struct due *d, const char *what, time_t now)
 }
 
 /* The first worker of --sandbox-selftest must die of SIGSYS; anything else means
- * its filter does not hold, and such a worker is never put on the network. 0:
- * passed, the worker restarts now; -1: stop the appliance. */
-static int selftest_verdict(struct cad *c, int st)
+ * its filter does not hold, and such a worker is never put on the network
+ * (pace_selftest_verdict). 0: passed, the worker restarts now; 1: owed by the
+ * next worker (this one followed the core); -1: stop the appliance. */
+static int selftest_verdict(struct cad *c, int worker_st, int auth_st, int core_ended)
 {
-	c->selftest = 0;
-	if (st == -1 || !WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS) {
-		log_warnx("sandbox self-test failed: the worker was not killed by the seccomp "
-			  "filter: stopping");
-		return -1;
+	switch (pace_selftest_verdict(worker_st, auth_st, core_ended)) {
+	case PACE_SELFTEST_OWED:
+		log_info("sandbox self-test not judged: the worker left because the custodian or "
+			 "the ledger ended (above); the next worker takes it");
+		return 1;
+	case PACE_SELFTEST_PASSED:
+		c->selftest = 0;
+		log_info("sandbox self-test passed: a forbidden open() killed the worker "
+			 "(SIGSYS); starting it again");
+		return 0;
+	case PACE_SELFTEST_FAILED:
+		break;
 	}
-	log_info("sandbox self-test passed: a forbidden open() killed the worker (SIGSYS); "
-		 "starting it again");
-	return 0;
+	c->selftest = 0;
+	log_warnx("sandbox self-test failed: the worker was not killed by the seccomp filter: "
+		  "stopping");
+	return -1;
 }
 
 static void log_end(const char *what, pid_t pid, int st)
@@ -630,14 +639,16 @@ static int child_ended(struct cad *c, pid_t pid, int st, struct due *front, stru
 		worker_st = reaped;
 		log_end("worker", worker, reaped); /* reaped here: its end is told too */
 	}
-	if (c->selftest) {
-		if (selftest_verdict(c, worker_st) != 0)
+	int ended = core_ended(c, core->down), rc;
+
+	if (c->selftest && (rc = selftest_verdict(c, worker_st, auth_st, ended)) != 1) {
+		if (rc != 0)
 			return -1;
 		front->down = 1;
 		front->at = now;
 		return 0;
 	}
-	if (pace_front_followed_core(worker_st, auth_st, core_ended(c, core->down))) {
+	if (pace_front_followed_core(worker_st, auth_st, ended)) {
 		log_info("the worker left because the custodian or the ledger ended: it starts "
 			 "again with them");
 		front->down = 1;

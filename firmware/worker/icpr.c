@@ -45,23 +45,28 @@ static int decode_result(const struct ipc_msg *m, struct result *r)
 	return 0;
 }
 
-/* Calls the custodian; 0 with *r, or -1 (the custodian could not record, or the
- * channel failed: the caller answers E_UNEXPECTED). */
+/* Calls the custodian; 0 with *r, or -1 with *hr for the client: the custodian's
+ * own (CUST_ERROR: it could not record the request, ERROR_DISK_FULL when the
+ * ledger has no room), or E_UNEXPECTED when the channel failed. */
 static int call_custodian(struct worker *w, uint32_t type, struct ipc_wbuf *req,
-			  struct result *r)
+			  struct result *r, uint32_t *hr)
 {
+	struct cust_error e;
 	struct ipc_msg m;
 	char err[256];
 	int rc = -1;
 
+	*hr = HR_E_UNEXPECTED;
 	if (ipc_call(&w->custodian, type, req, &m, err, sizeof(err)) != 0) {
 		log_warnx("custodian: %s", err);
 		return -1;
 	}
 	if (m.hdr.type == CUST_RESULT && decode_result(&m, r) == 0)
 		rc = 0;
-	else if (m.hdr.type != CUST_ERROR)
+	else if (m.hdr.type != CUST_ERROR || cust_error_decode(m.data, m.hdr.len, &e) != 0)
 		fatalx("protocol violation: answer %u from the custodian", m.hdr.type);
+	else
+		*hr = e.hresult;
 	ipc_msg_free(&m);
 	return rc;
 }
@@ -143,11 +148,12 @@ static void retrieve(struct worker *w, struct rpc_conn *c, uint32_t id, const st
 {
 	struct ipc_wbuf req;
 	struct result r;
+	uint32_t hr;
 
 	ipc_wbuf_init(&req);
 	cust_retrieve_encode(&req, &(struct cust_retrieve){id, who->wire});
-	if (call_custodian(w, CUST_RETRIEVE, &req, &r) != 0) {
-		refuse(c, id, HR_E_UNEXPECTED);
+	if (call_custodian(w, CUST_RETRIEVE, &req, &r, &hr) != 0) {
+		refuse(c, id, hr);
 		return;
 	}
 	answer(w, c, &r, ICPR_CALL_RETRIEVE, 0);
@@ -168,6 +174,7 @@ static void refuse_recorded(struct worker *w, struct rpc_conn *c,
 	struct cust_refused rq;
 	struct ipc_wbuf req;
 	struct result r;
+	uint32_t fail;
 
 	if (x509_sigalg_digest(X509_SIG_RSA_SHA256, q->request.pb ? q->request.pb : sha,
 			       q->request.cb, sha, &sha_len) != 0 || sha_len != sizeof(sha)) {
@@ -182,8 +189,8 @@ static void refuse_recorded(struct worker *w, struct rpc_conn *c,
 	rq.sha256 = sha;
 	snprintf(rq.peer, sizeof(rq.peer), "%s", who->peer);
 	cust_refused_encode(&req, &rq);
-	if (call_custodian(w, CUST_REFUSED, &req, &r) != 0) {
-		refuse(c, 0, HR_E_UNEXPECTED);
+	if (call_custodian(w, CUST_REFUSED, &req, &r, &fail) != 0) {
+		refuse(c, 0, fail);
 		return;
 	}
 	answer(w, c, &r, ICPR_CALL_SUBMIT, status);
@@ -225,8 +232,8 @@ static void submit(struct worker *w, struct rpc_conn *c, const struct rpc_icpr_r
 	cust_submit_encode(&req, sub);
 	free(sub);
 	icpr_request_free(&rq);
-	if (call_custodian(w, CUST_SUBMIT, &req, &r) != 0) {
-		refuse(c, 0, HR_E_UNEXPECTED);
+	if (call_custodian(w, CUST_SUBMIT, &req, &r, &hr) != 0) {
+		refuse(c, 0, hr);
 		return;
 	}
 	answer(w, c, &r, ICPR_CALL_SUBMIT, 0);

@@ -29,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cust_ca_info info;
 	static struct cust_issue iss;
 	struct cust_issued issued;
+	struct cust_error error;
 	struct ipc_wbuf w;
 	const uint8_t *p = data + 1;
 	size_t n = size - 1;
@@ -36,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	ipc_wbuf_init(&w);
-	switch (data[0] % 8) {
+	switch (data[0] % 9) {
 	case 0:
 		if (cust_submit_decode(p, n, &sub) == 0) {
 			cust_submit_encode(&w, &sub);
@@ -76,6 +77,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 6:
 		if (cust_issue_decode(p, n, &iss) == 0) {
 			cust_issue_encode(&w, &iss);
+			same(&w, p, n);
+		}
+		break;
+	case 7:
+		if (cust_error_decode(p, n, &error) == 0) {
+			cust_error_encode(&w, &error);
 			same(&w, p, n);
 		}
 		break;

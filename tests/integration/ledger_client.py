@@ -54,6 +54,7 @@ LEDGER_ERROR = 0x2FF
 LEDGER_ERR_INVALID = 1
 LEDGER_ERR_NOTFOUND = 2
 LEDGER_ERR_STORAGE = 3
+LEDGER_ERR_FULL = 4  # no room: the disk is full, or ordinary work at the reserve
 ERR_NAMES = {1: "INVALID", 2: "NOTFOUND", 3: "STORAGE"}
 
 IPC_HDR_LEN = 16

@@ -1,6 +1,6 @@
 """A full disk: the ledger runs on a 64 MiB tmpfs that a filler file leaves almost
 full. Appends of ~16 KiB events go on until the ledger refuses one: the refusal must
-be LEDGER_ERR_STORAGE with a clear message, the server must stay up, nothing
+be LEDGER_ERR_FULL with a clear message, the server must stay up, nothing
 acknowledged may be lost, and once space is freed appends resume with the chain
 continuing. Needs root (mount); skipped with the reason otherwise."""
 import os
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import ledger_client as lc
-from ledger_client import (ACTOR_REQUESTER, EV_REQUEST_RECEIVED, LEDGER_ERR_STORAGE, Ledger,
+from ledger_client import (ACTOR_REQUESTER, EV_REQUEST_RECEIVED, LEDGER_ERR_FULL, Ledger,
                            LedgerError, LedgerGone)
 from test_admin import ca  # noqa: F401  (the appliance-level reserve test's CA)
 
@@ -84,7 +84,7 @@ def disk_full_scenario(mnt, leave, verify_while_full=False):
             acked[a.seq] = a.hash
         filler = fill(mnt, leave)
         err = run_until_refused(led, acked)
-        assert err.code == LEDGER_ERR_STORAGE, err
+        assert err.code == LEDGER_ERR_FULL, err
         assert "disk is full" in err.message or "No space left" in err.message, err.message
         last = max(acked)
         head = led.head()
@@ -94,7 +94,7 @@ def disk_full_scenario(mnt, leave, verify_while_full=False):
         # verify_while_full below.)
         with pytest.raises(LedgerError) as ei:
             led.append(*big_request(0))
-        assert ei.value.code == LEDGER_ERR_STORAGE
+        assert ei.value.code == LEDGER_ERR_FULL
         assert led.head() == head
         assert "append refused" in led.stderr()
         if verify_while_full:
@@ -198,7 +198,7 @@ def test_reserve_keeps_room_for_crls_and_operators(tmpfs):
     """`ca-ledger serve --reserve-mb 16 --low-space-mb 32` on a 64 MiB tmpfs. Between
     the threshold and the reserve: appends go on, the warning is logged and
     journaled once. Below the reserve (about 8 MiB left, far from full): a request
-    and a request+disposition group are refused with LEDGER_ERR_STORAGE and a
+    and a request+disposition group are refused with LEDGER_ERR_FULL and a
     message that names the reserve, the head does not move (nothing half
     recorded); a CRL and an operator's event are still recorded. Space freed:
     requests again, and a new crossing journals a new warning."""
@@ -224,13 +224,13 @@ def test_reserve_keeps_room_for_crls_and_operators(tmpfs):
         head = led.head()
         with pytest.raises(LedgerError) as ei:
             led.append(*small_request(9))
-        assert ei.value.code == LEDGER_ERR_STORAGE
+        assert ei.value.code == LEDGER_ERR_FULL
         assert "reserve" in ei.value.message and "ledger_reserve_mb" in ei.value.message
         req = small_request(10)
         disp = (lc.EV_DISPOSITION, lc.ACTOR_CA, "CA", lc.encode_disposition(0, 30, 5, "x"))
         with pytest.raises(LedgerError) as ei:
             append_group(led, [req, disp])
-        assert ei.value.code == LEDGER_ERR_STORAGE
+        assert ei.value.code == LEDGER_ERR_FULL
         assert led.head() == head  # nothing of either was recorded
 
         crl = led.append(*crl_event(1))
@@ -283,8 +283,8 @@ def ca_on_small_ledger_disk(ca):
 def test_appliance_below_the_reserve_refuses_enrollment_but_publishes_crls(
         ca_on_small_ledger_disk):
     """cad with the ledger's filesystem left between the reserve and zero (8 MiB
-    free of 64): an enrollment is refused (E_UNEXPECTED to the client, the reason
-    named in the log) and not recorded at all, while `caadm crl` by the
+    free of 64): an enrollment is refused (ERROR_DISK_FULL to the client, which
+    careq explains, the reason named in the log) and not recorded at all, while `caadm crl` by the
     administrator still publishes a CRL openssl verifies, recorded under the
     operator's name with the login; the low-space warning is journaled once; the ledger
     verifies afterwards."""
@@ -301,8 +301,15 @@ def test_appliance_below_the_reserve_refuses_enrollment_but_publishes_crls(
         filler = fill(led_dir, RESERVE_MB // 2 * MIB)
         assert 0 < free_mib(led_dir) < RESERVE_MB
         rv, rid, disp, _, cert, msg = submit(a, ca["tmp"], "refused.example")
-        assert (rv, cert) == (0x8000FFFF, b""), (hex(rv), hex(disp), msg)  # E_UNEXPECTED
+        # HRESULT_FROM_WIN32(ERROR_DISK_FULL), not E_UNEXPECTED: come back later.
+        assert (rv, cert) == (0x80070070, b""), (hex(rv), hex(disp), msg)
         a.wait_for("below the reserve of 16 MiB (ledger_reserve_mb)")
+        run(BIN / "careq", "new", "-subject", "CN=careq-refused.example",
+            ca["tmp"] / "full.key", ca["tmp"] / "full.req")
+        p = run(BIN / "careq", "submit", "-config", f"127.0.0.1:{a.epm_port}\\{CA_NAME}",
+                ca["tmp"] / "full.req", ca["tmp"] / "full.crt", check=False)
+        assert p.returncode != 0 and "0x80070070 (ERROR_DISK_FULL)" in p.stderr, p.stderr
+        assert "short of disk space" in p.stderr, p.stderr
 
         out = caadm(ca, "admin", "crl").stdout
         assert "CRL" in out, out

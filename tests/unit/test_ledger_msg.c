@@ -289,7 +289,7 @@ static void test_answer_bounds(void **state)
 	lmsg_verified_encode(&w, &v);
 	assert_int_equal(lmsg_verified_decode(w.data, w.len, &v2), -1);
 	ipc_wbuf_free(&w);
-	for (uint32_t code = 0; code <= 4; code += 4) {
+	for (uint32_t code = 0; code <= LEDGER_ERR_FULL + 1; code += LEDGER_ERR_FULL + 1) {
 		e.code = code;
 		ipc_wbuf_init(&w);
 		lmsg_error_encode(&w, &e);
