@@ -155,7 +155,9 @@ $(DEPS_STAMP): platform/install-deps.sh
 
 # ---- tests -----------------------------------------------------------------------
 # make check: every suite on the normal build, then again under ASan/UBSan, then a
-# short run of every fuzz target. make SANITIZE=1 check: the sanitizer build alone.
+# short run of every fuzz target, the coverage floors (make coverage: below a
+# folder's floor in tests/coverage/floors, the check fails) and the image's system
+# tests. make SANITIZE=1 check: the sanitizer build alone.
 ifeq ($(SANITIZE),1)
 check: $(DEPS_STAMP)
 	$(MAKE) SANITIZE=1 check-unit check-integration
@@ -165,6 +167,7 @@ check: $(DEPS_STAMP)
 	$(MAKE) check-unit check-integration
 	$(MAKE) SANITIZE=1 check-unit check-integration
 	$(MAKE) FUZZ_TIME=$(CHECK_FUZZ_TIME) fuzz-smoke
+	$(MAKE) coverage
 	$(MAKE) check-system
 endif
 CHECK_FUZZ_TIME ?= 5
