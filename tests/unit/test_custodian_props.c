@@ -1,0 +1,684 @@
+/* Unit tests of the custodian's CA properties (firmware/custodian/props.c): what
+ * `caadm setprop` may set, how each value is checked, what it reads back as, and
+ * what issuance and CRL publication are given. Driven in process: a struct ca
+ * with only its ca.conf (props never touch the HSM), and for the ledger's
+ * overrides a real ledger (firmware/ledger, Berkeley DB in a temporary
+ * directory) served on a socketpair by ledger_serve, read with the custodian's
+ * own client (record.c). Every refusal is checked by its exact message, and a
+ * refused value must leave the property as it was. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "firmware/custodian/props.h"
+#include "firmware/custodian/record.h"
+#include "firmware/ledger/serve.h"
+#include "firmware/ledger/store.h"
+
+/* Every settable property, as props.h lists them. */
+static const char *const names[] = {"CDPURL",	     "AIAURL",	       "OCSPURL",
+				    "DeltaCRLURL",    "CRLPeriod",      "CRLOverlap",
+				    "CRLDeltaPeriod", "CRLPublishBase", "CRLPublishDelta"};
+#define N_NAMES (sizeof(names) / sizeof(names[0]))
+
+static const char *const url_names[] = {"CDPURL", "AIAURL", "OCSPURL", "DeltaCRLURL"};
+static const char *const duration_names[] = {"CRLPeriod", "CRLOverlap", "CRLDeltaPeriod"};
+static const char *const file_names[] = {"CRLPublishBase", "CRLPublishDelta"};
+
+#define URL_REFUSED ": not a URI (scheme:...; printable ASCII)"
+#define DURATION_REFUSED ": not a duration (N with s, m, h or d)"
+#define FILE_REFUSED ": a file name under DATA/crl, without '/'"
+
+/* A CA whose ca.conf holds only the given "key", "value" pairs (NULL-ended). */
+static void ca_with_conf(struct ca *ca, const char *const *kv)
+{
+	memset(ca, 0, sizeof(*ca));
+	for (; kv != NULL && kv[0] != NULL; kv += 2)
+		assert_int_equal(conf_set(&ca->conf, kv[0], kv[1]), 0);
+}
+
+/* Properties loaded from an empty ca.conf and no ledger: the defaults. */
+static void fresh(struct props *p)
+{
+	struct ca ca;
+	char err[256] = "";
+
+	ca_with_conf(&ca, NULL);
+	if (props_load(p, &ca, NULL, err, sizeof(err)) != 0)
+		fail_msg("props_load: %s", err);
+}
+
+static void expect_get(struct props *p, const char *name, const char *want)
+{
+	char out[PROPS_VALUE_MAX] = "unset";
+
+	assert_int_equal(props_get(p, name, out, sizeof(out)), 0);
+	assert_string_equal(out, want);
+}
+
+static void expect_set(struct props *p, const char *name, const char *value)
+{
+	char err[256] = "";
+
+	if (props_set(p, name, value, err, sizeof(err)) != 0)
+		fail_msg("props_set(%s, '%s'): %s", name, value, err);
+}
+
+/* props_set refuses with exactly "<name><suffix>" and leaves the value as it was. */
+static void expect_refused(struct props *p, const char *name, const char *value,
+			   const char *suffix)
+{
+	char before[PROPS_VALUE_MAX], want[300], err[300] = "";
+
+	assert_int_equal(props_get(p, name, before, sizeof(before)), 0);
+	snprintf(want, sizeof(want), "%s%s", name, suffix);
+	if (props_set(p, name, value, err, sizeof(err)) != -1)
+		fail_msg("props_set(%s, '%s') accepted", name, value);
+	assert_string_equal(err, want);
+	expect_get(p, name, before);
+}
+
+/* A string of n copies of c after prefix, in a static buffer. */
+static const char *long_value(const char *prefix, char c, size_t n)
+{
+	static char buf[1024];
+	size_t k = strlen(prefix);
+
+	assert_true(k + n < sizeof(buf));
+	memcpy(buf, prefix, k);
+	memset(buf + k, c, n);
+	buf[k + n] = 0;
+	return buf;
+}
+
+/* ---- names ---- */
+
+static void the_settable_names_are_known_and_nothing_else(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N_NAMES; i++)
+		assert_int_equal(props_known(names[i]), 1);
+	/* Read-only properties (answered by the admin service), ca.conf's key
+	 * names, other cases and prefixes are not settable. */
+	assert_int_equal(props_known("CACert"), 0);
+	assert_int_equal(props_known("CAChain"), 0);
+	assert_int_equal(props_known("BaseCRL"), 0);
+	assert_int_equal(props_known("DeltaCRL"), 0);
+	assert_int_equal(props_known("cdp_url"), 0);
+	assert_int_equal(props_known("cdpurl"), 0);
+	assert_int_equal(props_known("CDPURL "), 0);
+	assert_int_equal(props_known("CDP"), 0);
+	assert_int_equal(props_known(""), 0);
+}
+
+static void an_unknown_name_is_refused_by_set_and_get(void **state)
+{
+	struct props p;
+	char err[256] = "", out[16] = "untouched";
+
+	(void)state;
+	fresh(&p);
+	assert_int_equal(props_set(&p, "CACert", "x", err, sizeof(err)), -1);
+	assert_string_equal(err, "CACert: no such settable property");
+	assert_int_equal(props_set(&p, "cdp_url", "http://a/b", err, sizeof(err)), -1);
+	assert_string_equal(err, "cdp_url: no such settable property");
+	assert_int_equal(props_get(&p, "Nope", out, sizeof(out)), -1);
+	assert_string_equal(out, "untouched");
+	pthread_mutex_destroy(&p.mu);
+}
+
+/* ---- defaults ---- */
+
+static void defaults_without_conf_or_ledger(void **state)
+{
+	struct props p;
+	struct ca_urls u;
+	struct crl_settings c;
+
+	(void)state;
+	fresh(&p);
+	expect_get(&p, "CDPURL", "");
+	expect_get(&p, "AIAURL", "");
+	expect_get(&p, "OCSPURL", "");
+	expect_get(&p, "DeltaCRLURL", "");
+	expect_get(&p, "CRLPeriod", "7d");
+	expect_get(&p, "CRLOverlap", "12h");
+	expect_get(&p, "CRLDeltaPeriod", "1d");
+	expect_get(&p, "CRLPublishBase", "ca.crl");
+	expect_get(&p, "CRLPublishDelta", "ca-delta.crl");
+	props_urls(&p, &u);
+	assert_string_equal(u.cdp, "");
+	assert_string_equal(u.aia, "");
+	assert_string_equal(u.ocsp, "");
+	props_crl(&p, &c);
+	assert_int_equal(c.period, 7 * 86400);
+	assert_int_equal(c.overlap, 12 * 3600);
+	assert_int_equal(c.delta_period, 86400);
+	assert_string_equal(c.delta_url, "");
+	assert_string_equal(c.idp_url, "");
+	assert_string_equal(c.base_file, "ca.crl");
+	assert_string_equal(c.delta_file, "ca-delta.crl");
+	pthread_mutex_destroy(&p.mu);
+}
+
+/* ---- good values ---- */
+
+static void urls_round_trip_and_reach_issuance_and_crls(void **state)
+{
+	struct props p;
+	struct ca_urls u;
+	struct crl_settings c;
+
+	(void)state;
+	fresh(&p);
+	expect_set(&p, "CDPURL", "http://pki.example/ca.crl");
+	expect_set(&p, "AIAURL", "http://pki.example/ca.crt");
+	expect_set(&p, "OCSPURL", "http://ocsp.example");
+	expect_set(&p, "DeltaCRLURL", "ldap:///CN=Delta,O=Example?deltaRevocationList");
+	expect_get(&p, "CDPURL", "http://pki.example/ca.crl");
+	expect_get(&p, "AIAURL", "http://pki.example/ca.crt");
+	expect_get(&p, "OCSPURL", "http://ocsp.example");
+	expect_get(&p, "DeltaCRLURL", "ldap:///CN=Delta,O=Example?deltaRevocationList");
+	props_urls(&p, &u);
+	assert_string_equal(u.cdp, "http://pki.example/ca.crl");
+	assert_string_equal(u.aia, "http://pki.example/ca.crt");
+	assert_string_equal(u.ocsp, "http://ocsp.example");
+	/* The CDP is also the base CRL's issuingDistributionPoint; the delta's URL
+	 * goes into CRLs only. */
+	props_crl(&p, &c);
+	assert_string_equal(c.idp_url, "http://pki.example/ca.crl");
+	assert_string_equal(c.delta_url, "ldap:///CN=Delta,O=Example?deltaRevocationList");
+
+	/* Empty clears a pointer (none written). */
+	expect_set(&p, "CDPURL", "");
+	expect_get(&p, "CDPURL", "");
+	props_urls(&p, &u);
+	props_crl(&p, &c);
+	assert_string_equal(u.cdp, "");
+	assert_string_equal(c.idp_url, "");
+	assert_string_equal(u.aia, "http://pki.example/ca.crt");
+	pthread_mutex_destroy(&p.mu);
+}
+
+static void url_length_limit_is_511(void **state)
+{
+	struct props p;
+	struct ca_urls u;
+
+	(void)state;
+	fresh(&p);
+	/* 511 characters fit the 512-byte fields with their NUL. */
+	expect_set(&p, "AIAURL", long_value("http://", 'a', 511 - 7));
+	props_urls(&p, &u);
+	assert_int_equal(strlen(u.aia), 511);
+	expect_refused(&p, "AIAURL", long_value("http://", 'a', 512 - 7), URL_REFUSED);
+	pthread_mutex_destroy(&p.mu);
+}
+
+/* Each duration as set, the seconds it means, and how it reads back (the
+ * largest whole unit). */
+static const struct {
+	const char *set;
+	int64_t seconds;
+	const char *get;
+} durations[] = {
+	{"90s", 90, "90s"},	      {"60s", 60, "60s"},
+	{"1m", 60, "60s"},	      {"60m", 3600, "1h"},
+	{"36h", 129600, "36h"},	      {"48h", 172800, "2d"},
+	{"7d", 604800, "7d"},	      {"3650d", 315360000, "3650d"},
+	{"315360000s", 315360000, "3650d"}, {"0090m", 5400, "5400s"},
+};
+
+static void durations_parse_and_read_back(void **state)
+{
+	struct props p;
+	struct crl_settings c;
+	char out[64];
+
+	(void)state;
+	fresh(&p);
+	for (size_t k = 0; k < sizeof(durations) / sizeof(durations[0]); k++) {
+		for (size_t i = 0; i < 3; i++) {
+			expect_set(&p, duration_names[i], durations[k].set);
+			expect_get(&p, duration_names[i], durations[k].get);
+		}
+		props_crl(&p, &c);
+		assert_int_equal(c.period, durations[k].seconds);
+		assert_int_equal(c.overlap, durations[k].seconds);
+		assert_int_equal(c.delta_period, durations[k].seconds);
+		/* What reads back sets the same value again. */
+		assert_int_equal(props_get(&p, "CRLOverlap", out, sizeof(out)), 0);
+		expect_set(&p, "CRLOverlap", out);
+		props_crl(&p, &c);
+		assert_int_equal(c.overlap, durations[k].seconds);
+	}
+	pthread_mutex_destroy(&p.mu);
+}
+
+static void zero_is_allowed_bare_except_for_the_period(void **state)
+{
+	struct props p;
+	struct crl_settings c;
+
+	(void)state;
+	fresh(&p);
+	/* CRLDeltaPeriod 0: no automatic delta. A bare 0 needs no unit. */
+	expect_set(&p, "CRLDeltaPeriod", "0");
+	expect_get(&p, "CRLDeltaPeriod", "0s");
+	expect_set(&p, "CRLOverlap", "0d");
+	expect_get(&p, "CRLOverlap", "0s");
+	props_crl(&p, &c);
+	assert_int_equal(c.delta_period, 0);
+	assert_int_equal(c.overlap, 0);
+	/* The base period is at least a minute. */
+	expect_refused(&p, "CRLPeriod", "0", ": at least 60s");
+	expect_refused(&p, "CRLPeriod", "59s", ": at least 60s");
+	expect_set(&p, "CRLPeriod", "1m");
+	props_crl(&p, &c);
+	assert_int_equal(c.period, 60);
+	pthread_mutex_destroy(&p.mu);
+}
+
+static void file_names_round_trip(void **state)
+{
+	struct props p;
+	struct crl_settings c;
+
+	(void)state;
+	fresh(&p);
+	expect_set(&p, "CRLPublishBase", "issuing-ca-1.crl");
+	expect_set(&p, "CRLPublishDelta", "issuing-ca-1+.crl");
+	expect_get(&p, "CRLPublishBase", "issuing-ca-1.crl");
+	expect_get(&p, "CRLPublishDelta", "issuing-ca-1+.crl");
+	/* A dot inside is fine; 127 characters fit the 128-byte field. */
+	expect_set(&p, "CRLPublishBase", "a..b");
+	expect_set(&p, "CRLPublishDelta", long_value("", 'f', 127));
+	props_crl(&p, &c);
+	assert_string_equal(c.base_file, "a..b");
+	assert_int_equal(strlen(c.delta_file), 127);
+	pthread_mutex_destroy(&p.mu);
+}
+
+/* ---- refusals ---- */
+
+static void bad_urls_are_refused(void **state)
+{
+	static const char *const bad[] = {
+		"no-scheme",		 /* no colon at all */
+		":/no-scheme",		 /* colon first: an empty scheme */
+		"http://a b/crl",	 /* space */
+		"http://a\tb",		 /* control character */
+		"http://a/\x7f",	 /* DEL */
+		"http://caf\xc3\xa9/crl", /* not ASCII */
+		"http://a/crl\n",	 /* a newline (would split ca.conf) */
+	};
+	struct props p;
+
+	(void)state;
+	fresh(&p);
+	for (size_t i = 0; i < 4; i++) {
+		expect_set(&p, url_names[i], "http://before/");
+		for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
+			expect_refused(&p, url_names[i], bad[k], URL_REFUSED);
+		expect_refused(&p, url_names[i], long_value("http://", 'x', 600), URL_REFUSED);
+	}
+	pthread_mutex_destroy(&p.mu);
+}
+
+static void bad_durations_are_refused(void **state)
+{
+	static const char *const bad[] = {
+		"",			/* empty */
+		"5",			/* a number without its unit (only 0 may) */
+		"1x", "1 d", "1dd", "1D", /* unknown, spaced, doubled, upper-case units */
+		"d", "s",		/* a unit without its number */
+		"-1s", "+1s", " 1s",	/* signs and blanks before the number */
+		"1.5h", "0x10s",	/* not decimal integers */
+		"3651d",		/* past ten years (3650 days) */
+		"315360001s",		/* one second past it */
+		"87601h", "5256001m",	/* past it in hours, minutes */
+		"99999999999999999999s", /* beyond long long */
+		"9223372036854775807d", /* overflows n * unit if unchecked */
+	};
+	struct props p;
+
+	(void)state;
+	fresh(&p);
+	for (size_t i = 0; i < 3; i++)
+		for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
+			expect_refused(&p, duration_names[i], bad[k], DURATION_REFUSED);
+	pthread_mutex_destroy(&p.mu);
+}
+
+static void bad_file_names_are_refused(void **state)
+{
+	static const char *const bad[] = {
+		"",		 /* empty */
+		".",  "..",	 /* the directory and its parent */
+		".hidden.crl",	 /* a leading dot */
+		"a/b.crl",	 /* a separator */
+		"/etc/passwd",	 /* absolute */
+		"../ca.conf",	 /* out of DATA/crl */
+		"a b.crl",	 /* space */
+		"a\nb",		 /* control */
+		"a\x7f",	 /* DEL */
+		"\xc3\xa9.crl",	 /* not ASCII */
+	};
+	struct props p;
+
+	(void)state;
+	fresh(&p);
+	for (size_t i = 0; i < 2; i++) {
+		for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
+			expect_refused(&p, file_names[i], bad[k], FILE_REFUSED);
+		expect_refused(&p, file_names[i], long_value("", 'f', 128), FILE_REFUSED);
+	}
+	pthread_mutex_destroy(&p.mu);
+}
+
+/* ---- snapshots and threads ---- */
+
+static void readers_get_snapshots(void **state)
+{
+	struct props p;
+	struct ca_urls u;
+	struct crl_settings c;
+
+	(void)state;
+	fresh(&p);
+	expect_set(&p, "CDPURL", "http://one/ca.crl");
+	props_urls(&p, &u);
+	props_crl(&p, &c);
+	expect_set(&p, "CDPURL", "http://two/ca.crl");
+	expect_set(&p, "CRLPeriod", "1d");
+	/* What was handed out before does not change under its reader. */
+	assert_string_equal(u.cdp, "http://one/ca.crl");
+	assert_string_equal(c.idp_url, "http://one/ca.crl");
+	assert_int_equal(c.period, 7 * 86400);
+	pthread_mutex_destroy(&p.mu);
+}
+
+struct flipper {
+	struct props *p;
+	int rounds;
+};
+
+/* Sets CDPURL to one of two values, over and over. */
+static void *flip(void *arg)
+{
+	struct flipper *f = arg;
+	char err[256];
+
+	for (int i = 0; i < f->rounds; i++)
+		if (props_set(f->p, "CDPURL", i % 2 ? "http://odd.example/crl" :
+						       "http://even.example/a-longer-path/crl",
+			      err, sizeof(err)) != 0)
+			return (void *)1;
+	return NULL;
+}
+
+static void a_snapshot_is_never_torn_by_a_writer(void **state)
+{
+	struct props p;
+	struct flipper f = {&p, 20000};
+	pthread_t th;
+	void *res;
+
+	(void)state;
+	fresh(&p);
+	expect_set(&p, "CDPURL", "http://odd.example/crl");
+	assert_int_equal(pthread_create(&th, NULL, flip, &f), 0);
+	for (int i = 0; i < 20000; i++) {
+		struct ca_urls u;
+
+		props_urls(&p, &u);
+		if (strcmp(u.cdp, "http://odd.example/crl") != 0 &&
+		    strcmp(u.cdp, "http://even.example/a-longer-path/crl") != 0)
+			fail_msg("torn snapshot: '%s'", u.cdp);
+	}
+	assert_int_equal(pthread_join(th, &res), 0);
+	assert_null(res);
+	pthread_mutex_destroy(&p.mu);
+}
+
+/* ---- ca.conf ---- */
+
+static void conf_values_replace_the_defaults(void **state)
+{
+	static const char *const kv[] = {
+		"cdp_url", "http://conf/ca.crl", "aia_url", "http://conf/ca.crt",
+		"ocsp_url", "http://conf/ocsp", "delta_crl_url", "http://conf/delta.crl",
+		"crl_period", "2d", "crl_overlap", "6h", "crl_delta_period", "0",
+		"crl_publish_base", "conf.crl", "crl_publish_delta", "conf-delta.crl",
+		/* Other keys of ca.conf are not properties. */
+		"state", "active", NULL};
+	struct props p;
+	struct ca ca;
+	struct ca_urls u;
+	struct crl_settings c;
+	char err[256] = "";
+
+	(void)state;
+	ca_with_conf(&ca, kv);
+	assert_int_equal(props_load(&p, &ca, NULL, err, sizeof(err)), 0);
+	props_urls(&p, &u);
+	props_crl(&p, &c);
+	assert_string_equal(u.cdp, "http://conf/ca.crl");
+	assert_string_equal(u.aia, "http://conf/ca.crt");
+	assert_string_equal(u.ocsp, "http://conf/ocsp");
+	assert_string_equal(c.idp_url, "http://conf/ca.crl");
+	assert_string_equal(c.delta_url, "http://conf/delta.crl");
+	assert_int_equal(c.period, 2 * 86400);
+	assert_int_equal(c.overlap, 6 * 3600);
+	assert_int_equal(c.delta_period, 0);
+	assert_string_equal(c.base_file, "conf.crl");
+	assert_string_equal(c.delta_file, "conf-delta.crl");
+	pthread_mutex_destroy(&p.mu);
+}
+
+/* A bad value in ca.conf stops the load with the property's own message. */
+static void conf_refused(const char *key, const char *value, const char *want)
+{
+	const char *kv[] = {key, value, NULL};
+	struct props p;
+	struct ca ca;
+	char err[256] = "";
+
+	ca_with_conf(&ca, kv);
+	assert_int_equal(props_load(&p, &ca, NULL, err, sizeof(err)), -1);
+	assert_string_equal(err, want);
+	pthread_mutex_destroy(&p.mu);
+}
+
+static void a_bad_conf_value_stops_the_load(void **state)
+{
+	(void)state;
+	conf_refused("cdp_url", "crl.example/ca.crl", "CDPURL" URL_REFUSED);
+	conf_refused("ocsp_url", "http://a b", "OCSPURL" URL_REFUSED);
+	conf_refused("crl_period", "30s", "CRLPeriod: at least 60s");
+	conf_refused("crl_overlap", "12", "CRLOverlap" DURATION_REFUSED);
+	conf_refused("crl_publish_delta", "../x", "CRLPublishDelta" FILE_REFUSED);
+}
+
+/* ---- the ledger's overrides ---- */
+
+static char ledger_dir[64];
+
+struct served {
+	struct ledger *l;
+	int fd;
+	int rc;
+};
+
+static void *serve_ledger(void *arg)
+{
+	struct served *s = arg;
+
+	s->rc = ledger_serve(s->l, s->fd, "custodian", 1);
+	return NULL;
+}
+
+static void append(struct ledger *l, uint32_t type, const char *name, const void *value,
+		   size_t len)
+{
+	static const uint8_t cert[] = {0x30, 0x03, 0x02, 0x01, 0x01};
+	struct ledger_event ev;
+	char err[256] = "";
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.actor_kind = ACTOR_OPERATOR;
+	ev.actor = "admin";
+	if (type == EV_GENESIS) {
+		ev.actor_kind = ACTOR_CA;
+		ev.actor = "CA";
+		ev.u.genesis.ca_cert.p = cert;
+		ev.u.genesis.ca_cert.len = sizeof(cert);
+	} else {
+		ev.u.property.name = name;
+		ev.u.property.value.p = value;
+		ev.u.property.value.len = len;
+	}
+	if (ledger_append(l, &ev, NULL, err, sizeof(err)) != 0)
+		fail_msg("ledger_append: %s", err);
+}
+
+/* props_load against a real ledger holding the events append_events wrote: its
+ * return, with err and the loaded properties. */
+static int load_with_ledger(void (*append_events)(struct ledger *), const char *const *kv,
+			    struct props *p, char *err, size_t errlen)
+{
+	struct served s = {0};
+	struct record rec;
+	struct ca ca;
+	pthread_t th;
+	int sv[2], rc;
+	char cmd[256];
+
+	snprintf(ledger_dir, sizeof(ledger_dir), "/tmp/test-props-XXXXXX");
+	assert_non_null(mkdtemp(ledger_dir));
+	assert_int_equal(ledger_open(ledger_dir, 0, &s.l, err, errlen), 0);
+	append(s.l, EV_GENESIS, NULL, NULL, 0);
+	append_events(s.l);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	s.fd = sv[0];
+	assert_int_equal(pthread_create(&th, NULL, serve_ledger, &s), 0);
+	assert_int_equal(record_start(&rec, sv[1]), 0);
+	ca_with_conf(&ca, kv);
+	rc = props_load(p, &ca, &rec, err, errlen);
+	record_stop(&rec); /* closes the channel: the server returns 0 */
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(s.rc, 0);
+	close(sv[0]);
+	ledger_close(s.l);
+	/* The ledger's region directory (store.c) goes with its data directory. */
+	snprintf(cmd, sizeof(cmd), "[ -f '%s/ledger/region-id' ] && rm -rf %s/ca-ledger-$(cat "
+		 "'%s/ledger/region-id')", ledger_dir, CONFIG_LEDGER_REGION_DIR, ledger_dir);
+	if (system(cmd) < 0)
+		fail_msg("cannot remove the ledger's region");
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", ledger_dir);
+	assert_int_equal(system(cmd), 0);
+	return rc;
+}
+
+static void set_twice_each(struct ledger *l)
+{
+	append(l, EV_PROPERTY_CHANGED, "CDPURL", "http://first/ca.crl", 19);
+	append(l, EV_PROPERTY_CHANGED, "CRLPeriod", "1d", 2);
+	append(l, EV_PROPERTY_CHANGED, "CDPURL", "http://latest/ca.crl", 20);
+	append(l, EV_PROPERTY_CHANGED, "CRLPublishBase", "ledger.crl", 10);
+	append(l, EV_PROPERTY_CHANGED, "OCSPURL", "", 0);
+}
+
+static void the_ledgers_latest_value_wins_over_conf(void **state)
+{
+	static const char *const kv[] = {"cdp_url", "http://conf/ca.crl", "ocsp_url",
+					 "http://conf/ocsp", "aia_url", "http://conf/ca.crt",
+					 NULL};
+	struct props p;
+	struct ca_urls u;
+	struct crl_settings c;
+	char err[256] = "";
+
+	(void)state;
+	if (load_with_ledger(set_twice_each, kv, &p, err, sizeof(err)) != 0)
+		fail_msg("props_load: %s", err);
+	props_urls(&p, &u);
+	props_crl(&p, &c);
+	assert_string_equal(u.cdp, "http://latest/ca.crl");
+	assert_string_equal(c.idp_url, "http://latest/ca.crl");
+	assert_string_equal(u.ocsp, ""); /* cleared by an operator */
+	assert_string_equal(u.aia, "http://conf/ca.crt"); /* never set: ca.conf's */
+	assert_int_equal(c.period, 86400);
+	assert_int_equal(c.overlap, 12 * 3600); /* default */
+	assert_string_equal(c.base_file, "ledger.crl");
+	pthread_mutex_destroy(&p.mu);
+}
+
+static void a_bad_duration_in_the_ledger(struct ledger *l)
+{
+	append(l, EV_PROPERTY_CHANGED, "CRLOverlap", "12", 2);
+}
+
+static void a_value_with_a_nul(struct ledger *l)
+{
+	append(l, EV_PROPERTY_CHANGED, "AIAURL", "http://a\0b", 10);
+}
+
+static void a_value_too_long(struct ledger *l)
+{
+	append(l, EV_PROPERTY_CHANGED, "DeltaCRLURL", long_value("http://", 'z', 505), 512);
+}
+
+static void a_bad_ledger_value_stops_the_load(void **state)
+{
+	struct props p;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(load_with_ledger(a_bad_duration_in_the_ledger, NULL, &p, err,
+					  sizeof(err)), -1);
+	assert_string_equal(err, "CRLOverlap" DURATION_REFUSED);
+	pthread_mutex_destroy(&p.mu);
+	assert_int_equal(load_with_ledger(a_value_with_a_nul, NULL, &p, err, sizeof(err)), -1);
+	assert_string_equal(err, "property AIAURL in the ledger is not text");
+	pthread_mutex_destroy(&p.mu);
+	assert_int_equal(load_with_ledger(a_value_too_long, NULL, &p, err, sizeof(err)), -1);
+	assert_string_equal(err, "property DeltaCRLURL in the ledger is not text");
+	pthread_mutex_destroy(&p.mu);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(the_settable_names_are_known_and_nothing_else),
+		cmocka_unit_test(an_unknown_name_is_refused_by_set_and_get),
+		cmocka_unit_test(defaults_without_conf_or_ledger),
+		cmocka_unit_test(urls_round_trip_and_reach_issuance_and_crls),
+		cmocka_unit_test(url_length_limit_is_511),
+		cmocka_unit_test(durations_parse_and_read_back),
+		cmocka_unit_test(zero_is_allowed_bare_except_for_the_period),
+		cmocka_unit_test(file_names_round_trip),
+		cmocka_unit_test(bad_urls_are_refused),
+		cmocka_unit_test(bad_durations_are_refused),
+		cmocka_unit_test(bad_file_names_are_refused),
+		cmocka_unit_test(readers_get_snapshots),
+		cmocka_unit_test(a_snapshot_is_never_torn_by_a_writer),
+		cmocka_unit_test(conf_values_replace_the_defaults),
+		cmocka_unit_test(a_bad_conf_value_stops_the_load),
+		cmocka_unit_test(the_ledgers_latest_value_wins_over_conf),
+		cmocka_unit_test(a_bad_ledger_value_stops_the_load),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
