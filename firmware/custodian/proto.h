@@ -100,8 +100,8 @@ enum cust_logon {
 };
 
 enum cust_profile {
-	CUST_PROFILE_CLIENT = 1, /* end entity: digitalSignature|keyEncipherment, clientAuth */
-	CUST_PROFILE_SERVER = 2, /* end entity: digitalSignature|keyEncipherment, serverAuth */
+	CUST_PROFILE_CLIENT = 1, /* end entity: digitalSignature (|keyEncipherment for RSA), clientAuth */
+	CUST_PROFILE_SERVER = 2, /* end entity: digitalSignature (|keyEncipherment for RSA), serverAuth */
 };
 
 /* What the custodian accepts in a request: one definition for the channel. The
