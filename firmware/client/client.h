@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "firmware/client/rpc_client.h"
 #include "firmware/rpc/icpr_stub.h"
@@ -69,7 +70,7 @@ int enroll_call(const struct enroll_target *t, const struct rpc_icpr_request *q,
 
 /* ---- the outcome (report.c) ---- */
 
-/* careq's exit statuses (documented in careq.c's usage). */
+/* careq's exit statuses (documented in cli.c's help text). */
 enum careq_exit {
 	CAREQ_EXIT_OK = 0,      /* issued (CERTOUT written), or `new` done */
 	CAREQ_EXIT_NET = 1,     /* network or protocol error */
@@ -78,13 +79,29 @@ enum careq_exit {
 	CAREQ_EXIT_LOCAL = 4,   /* usage, files, key generation */
 };
 
+#define REPORT_MESSAGE_MAX_UNITS 4096 /* longer disposition messages are cut */
+
 /* "E_INVALIDARG" ... for an HRESULT, or NULL. */
 const char *hresult_name(uint32_t hr);
 
-/* Says what the CA answered (stdout for outcomes, stderr for refusals and
- * errors), writes the certificate to certout as PEM when one was issued, and
- * returns the exit status. expect_id is the id asked for (0 for a new request). */
-int report_outcome(const struct rpc_icpr_response *r, uint32_t expect_id, const char *certout);
+/* "0x80070057 (E_INVALIDARG)", or "0x80000000" for an HRESULT without a name. */
+void hresult_text(uint32_t hr, char *out, size_t len);
+
+/* Why the CA refused a call with this return value (": ..." to append), for
+ * the usual ones; "" for the rest. */
+const char *report_status_hint(uint32_t hr);
+
+/* pctbDispositionMessage as printable UTF-8 (malloc()ed; NULL when out of
+ * memory): up to the first NUL unit, or all of it when there is none (an odd
+ * last octet dropped); cut at REPORT_MESSAGE_MAX_UNITS units; control
+ * characters as '?'; a placeholder when it is not UTF-16. */
+char *report_message_text(const struct rpc_icpr_blob *b);
+
+/* Says what the CA answered (out for outcomes, err for refusals and errors),
+ * writes the certificate to certout as PEM when one was issued, and returns the
+ * exit status. expect_id is the id asked for (0 for a new request). */
+int report_outcome(const struct rpc_icpr_response *r, uint32_t expect_id, const char *certout,
+		   FILE *out, FILE *err);
 
 /* ---- keys and requests (keygen.c) ---- */
 

@@ -11,8 +11,6 @@
 #include "firmware/icpr/icpr.h"
 #include "platform/atomicfile.h"
 
-#define MESSAGE_MAX_UNITS 4096 /* longer disposition messages are cut */
-
 static const struct {
 	uint32_t hr;
 	const char *name;
@@ -45,8 +43,7 @@ const char *hresult_name(uint32_t hr)
 	return NULL;
 }
 
-/* "0x80070057 (E_INVALIDARG)" */
-static void hresult_text(uint32_t hr, char *out, size_t len)
+void hresult_text(uint32_t hr, char *out, size_t len)
 {
 	const char *name = hresult_name(hr);
 
@@ -56,8 +53,7 @@ static void hresult_text(uint32_t hr, char *out, size_t len)
 		snprintf(out, len, "0x%08x", hr);
 }
 
-/* Why a return value is what it is, for the usual ones. */
-static const char *status_hint(uint32_t hr)
+const char *report_status_hint(uint32_t hr)
 {
 	switch (hr) {
 	case HR_E_INVALIDARG:
@@ -80,17 +76,15 @@ static void sanitize(char *s)
 			*s = '?';
 }
 
-/* pctbDispositionMessage as printable UTF-8 (malloc()ed); up to the first NUL
- * unit, cut at MESSAGE_MAX_UNITS, a placeholder when it is not UTF-16. */
-static char *message_text(const struct rpc_icpr_blob *b)
+char *report_message_text(const struct rpc_icpr_blob *b)
 {
 	size_t units = b->cb / 2, cap;
 	char *out;
 
 	if (b->pb != NULL && icpr_utf16_len(b->pb, b->cb & ~(size_t)1, &units) != ICPR_OK)
 		units = b->cb / 2; /* not terminated: take it all */
-	if (units > MESSAGE_MAX_UNITS)
-		units = MESSAGE_MAX_UNITS;
+	if (units > REPORT_MESSAGE_MAX_UNITS)
+		units = REPORT_MESSAGE_MAX_UNITS;
 	cap = units * 3 + 1; /* a unit is at most 3 octets of UTF-8 (a pair is 4 for 2) */
 	if ((out = malloc(cap)) == NULL)
 		return NULL;
@@ -102,24 +96,24 @@ static char *message_text(const struct rpc_icpr_blob *b)
 	return out;
 }
 
-static int write_cert(const struct rpc_icpr_blob *b, const char *certout)
+static int write_cert(const struct rpc_icpr_blob *b, const char *certout, FILE *err)
 {
 	struct x509_cert_info ci;
 	struct x509_buf pem = {0};
-	char err[CLIENT_ERR_LEN];
+	char why[CLIENT_ERR_LEN];
 
 	if (b->cb == 0) {
-		fprintf(stderr, "careq: the CA says issued but sent no certificate\n");
+		fprintf(err, "careq: the CA says issued but sent no certificate\n");
 		return CAREQ_EXIT_NET;
 	}
-	if (x509_cert_decode(b->pb, b->cb, &ci, err, sizeof(err)) != 0) {
-		fprintf(stderr, "careq: the issued certificate does not decode: %s\n", err);
+	if (x509_cert_decode(b->pb, b->cb, &ci, why, sizeof(why)) != 0) {
+		fprintf(err, "careq: the issued certificate does not decode: %s\n", why);
 		return CAREQ_EXIT_NET;
 	}
 	x509_cert_info_free(&ci);
 	if (x509_pem_encode("CERTIFICATE", b->pb, b->cb, &pem) != 0 ||
 	    atomicfile_write(certout, pem.data, pem.len, 0644) != 0) {
-		fprintf(stderr, "careq: cannot write %s: %s\n", certout,
+		fprintf(err, "careq: cannot write %s: %s\n", certout,
 			pem.data ? strerror(errno) : "PEM encoding failed");
 		x509_buf_free(&pem);
 		return CAREQ_EXIT_LOCAL;
@@ -129,7 +123,7 @@ static int write_cert(const struct rpc_icpr_blob *b, const char *certout)
 }
 
 static int say_disposition(const struct rpc_icpr_response *r, const char *msg,
-			   const char *certout)
+			   const char *certout, FILE *out, FILE *err)
 {
 	const char *name;
 	char hr[64];
@@ -137,36 +131,37 @@ static int say_disposition(const struct rpc_icpr_response *r, const char *msg,
 
 	switch (r->disposition) {
 	case ICPR_DISP_ISSUED:
-		if ((rc = write_cert(&r->encoded_cert, certout)) == CAREQ_EXIT_OK)
-			printf("issued: request id %u\n", r->request_id);
+		if ((rc = write_cert(&r->encoded_cert, certout, err)) == CAREQ_EXIT_OK)
+			fprintf(out, "issued: request id %u\n", r->request_id);
 		return rc;
 	case ICPR_DISP_UNDER_SUBMISSION:
-		printf("pending: request id %u (%s)\n", r->request_id,
-		       *msg ? msg : "Taken Under Submission");
+		fprintf(out, "pending: request id %u (%s)\n", r->request_id,
+			*msg ? msg : "Taken Under Submission");
 		return CAREQ_EXIT_PENDING;
 	case ICPR_DISP_DENIED:
-		printf("denied: request id %u: disposition 2 (denied): %s\n", r->request_id, msg);
+		fprintf(out, "denied: request id %u: disposition 2 (denied): %s\n", r->request_id,
+			msg);
 		return CAREQ_EXIT_CA;
 	case ICPR_DISP_REVOKED:
-		printf("revoked: request id %u: %s\n", r->request_id, msg);
+		fprintf(out, "revoked: request id %u: %s\n", r->request_id, msg);
 		return CAREQ_EXIT_CA;
 	case ICPR_DISP_INCOMPLETE:
 	case ICPR_DISP_ERROR:
 	case ICPR_DISP_ISSUED_OUT_OF_BAND:
-		printf("failed: request id %u: disposition %u: %s\n", r->request_id,
-		       r->disposition, msg);
+		fprintf(out, "failed: request id %u: disposition %u: %s\n", r->request_id,
+			r->disposition, msg);
 		return CAREQ_EXIT_CA;
 	}
 	if (!(r->disposition & 0x80000000u)) {
-		fprintf(stderr, "careq: unknown disposition %u\n", r->disposition);
+		fprintf(err, "careq: unknown disposition %u\n", r->disposition);
 		return CAREQ_EXIT_NET;
 	}
 	/* A failure: the HRESULT in pdwDisposition (the request is still recorded). */
 	name = hresult_name(r->disposition);
 	hresult_text(r->disposition, hr, sizeof(hr));
-	printf("%s: request id %u: %s: %s\n",
-	       name != NULL && strstr(name, "DENIED") != NULL ? "denied" : "failed", r->request_id,
-	       hr, msg);
+	fprintf(out, "%s: request id %u: %s: %s\n",
+		name != NULL && strstr(name, "DENIED") != NULL ? "denied" : "failed", r->request_id,
+		hr, msg);
 	return CAREQ_EXIT_CA;
 }
 
@@ -180,27 +175,28 @@ static int id_ok(const struct rpc_icpr_response *r, uint32_t expect_id)
 				      r->disposition != ICPR_DISP_UNDER_SUBMISSION);
 }
 
-int report_outcome(const struct rpc_icpr_response *r, uint32_t expect_id, const char *certout)
+int report_outcome(const struct rpc_icpr_response *r, uint32_t expect_id, const char *certout,
+		   FILE *out, FILE *err)
 {
 	char hr[64], *msg;
 	int rc;
 
 	if (r->status != 0) {
 		hresult_text(r->status, hr, sizeof(hr));
-		fprintf(stderr, "careq: the CA refused the call: %s%s\n", hr,
-			status_hint(r->status));
+		fprintf(err, "careq: the CA refused the call: %s%s\n", hr,
+			report_status_hint(r->status));
 		return CAREQ_EXIT_CA;
 	}
 	if (!id_ok(r, expect_id)) {
-		fprintf(stderr, "careq: the CA answered for request id %u\n", r->request_id);
+		fprintf(err, "careq: the CA answered for request id %u\n", r->request_id);
 		return CAREQ_EXIT_NET;
 	}
-	if ((msg = message_text(&r->disposition_message)) == NULL) {
-		fprintf(stderr, "careq: out of memory\n");
+	if ((msg = report_message_text(&r->disposition_message)) == NULL) {
+		fprintf(err, "careq: out of memory\n");
 		return CAREQ_EXIT_LOCAL;
 	}
-	rc = say_disposition(r, msg, certout);
+	rc = say_disposition(r, msg, certout, out, err);
 	free(msg);
-	fflush(stdout);
+	fflush(out);
 	return rc;
 }

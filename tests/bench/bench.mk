@@ -11,11 +11,9 @@ $(TBIN)/bench_ledger: SYSLIBS := $(LIB_DB) $(LIB_WOLFSSL) $(LIB_PTHREAD)
 $(TBIN)/bench_ledger:
 	$(link)
 
-# bench_enroll is an MS-ICPR client made of careq's objects (all but its main); it
-# drives cad and caadm, which `make bench` builds with ALL_BINS.
-BENCH_CLIENT_OBJS := $(call objs,$(filter-out firmware/client/careq.c,$(CLIENT_SRCS)))
-$(TBIN)/bench_enroll: $(OBJ)/tests/bench/bench_enroll.o $(BENCH_P11_OBJ) $(BENCH_CLIENT_OBJS) \
-		$(PROJECT_LIBS)
+# bench_enroll is an MS-ICPR client made of careq's library (libclient, in
+# PROJECT_LIBS); it drives cad and caadm, which `make bench` builds with ALL_BINS.
+$(TBIN)/bench_enroll: $(OBJ)/tests/bench/bench_enroll.o $(BENCH_P11_OBJ) $(PROJECT_LIBS)
 $(TBIN)/bench_enroll: SYSLIBS := $(SYS_LIBS) $(LIB_GSSAPI)
 $(TBIN)/bench_enroll:
 	$(link)

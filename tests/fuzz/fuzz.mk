@@ -98,6 +98,8 @@ FUZZ_LIBS_fuzz_custodian_derive := $(FUZZ_OBJ)/firmware/custodian/derive.o $(FUZ
 	$(FUZZ_X509_DEPS)
 # careq's decoder of CertServerRequest responses (what a hostile server sends)
 FUZZ_CLIENT_LIB := $(FUZZ_DIR)/lib/libclient.a
+# (libclient's objects without the verbs and the NTLM initiator, which need GSSAPI;
+# CLIENT_SRCS leaves careq's main.c out already)
 $(FUZZ_CLIENT_LIB): $(call fuzz_objs,$(filter-out firmware/client/careq.c \
 		firmware/client/ntlm_init.c,$(CLIENT_SRCS)))
 	$(archive)

@@ -1,7 +1,7 @@
 # tests/unit/: cmocka tests, one binary per tests/unit/test_*.c, linked with every
 # project library (static archives: only what a test uses is pulled in) and the
 # shared test support in tests/unit/support/.
-PROJECT_LIBS := $(CUSTODIAN_LIB) $(CAD_LIB) $(AUTH_LIB) $(WORKER_LIB) $(RPC_LIB) $(ICPR_LIB) $(LEDGER_LIB) $(OPERATOR_LIB) \
+PROJECT_LIBS := $(CUSTODIAN_LIB) $(CAD_LIB) $(AUTH_LIB) $(WORKER_LIB) $(CLIENT_LIB) $(RPC_LIB) $(ICPR_LIB) $(LEDGER_LIB) $(OPERATOR_LIB) \
                 $(IDENTITY_LIB) $(X509_LIB) $(HSM_LIB) $(ASN1_LIB) $(PLATFORM_LIB)
 SYS_LIBS     := $(LIB_P11KIT) $(LIB_WOLFSSL) $(LIB_TASN1) $(LIB_DB) $(LIB_SECCOMP) $(LIB_PTHREAD)
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
@@ -22,3 +22,6 @@ $(TBIN)/test_custodian_derive: $(OBJ)/firmware/custodian/derive.o \
 	$(OBJ)/firmware/custodian/verify_pool.o
 # The console channel's catalogue (both ends link it).
 $(TBIN)/test_admin_msg: $(OBJ)/firmware/custodian/admin_msg.o
+# careq's command line and report (libclient): careq_main pulls in the NTLM
+# initiator, hence gss-ntlmssp's GSSAPI.
+$(TBIN)/test_client_cli: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
