@@ -69,11 +69,25 @@ const char *report_status_hint(uint32_t hr)
 	}
 }
 
+/* Control characters become '?': C0 and DEL, and the C1 controls U+0080..U+009F
+ * (UTF-8 C2 80..C2 9F; U+009B is a CSI to terminals that honour C1), so that the
+ * text of a server, which may be an impostor, cannot drive the user's terminal.
+ * A C1 control's two octets become one '?'. */
 static void sanitize(char *s)
 {
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
+	char *out = s;
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == 0xc2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f) {
+			*out++ = '?';
+			s++;
+		} else {
+			*out++ = c < 0x20 || c == 0x7f ? '?' : (char)c;
+		}
+	}
+	*out = '\0';
 }
 
 char *report_message_text(const struct rpc_icpr_blob *b)

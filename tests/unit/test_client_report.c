@@ -147,9 +147,9 @@ static void test_message_control_characters(void **state)
 	/* ESC, newline, tab and DEL: each control character as '?' (no terminal
 	 * escape from the CA's text) */
 	message_is("\x1b\0[\0\x32\0J\0\n\0\t\0\x7f\0z\0\0\0", 18, "?[2J???z");
-	/* U+0085 (a C1 control) is two UTF-8 octets, neither below 0x20 nor 0x7f:
-	 * kept as it is (what report.c does today) */
-	message_is("\x85\0\0\0", 4, "\xc2\x85");
+	/* C1 controls (U+0080..U+009F; U+009B is a CSI) are two UTF-8 octets, each
+	 * above 0x7f: one '?' each; U+00A0 is not a control and stays */
+	message_is("\x85\0\x9b\0""2\0J\0\xa0\0\0\0", 12, "??2J\xc2\xa0");
 }
 
 static void test_message_not_utf16(void **state)
