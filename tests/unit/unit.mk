@@ -22,3 +22,6 @@ $(TBIN)/test_custodian_derive: $(OBJ)/firmware/custodian/derive.o \
 	$(OBJ)/firmware/custodian/verify_pool.o
 # The console channel's catalogue (both ends link it).
 $(TBIN)/test_admin_msg: $(OBJ)/firmware/custodian/admin_msg.o
+# ca-auth's worker channel with gss-ntlmssp behind it (through MIT GSSAPI) and
+# gss-ntlmssp's initiator as the client.
+$(TBIN)/test_auth_serve: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
