@@ -20,7 +20,6 @@
  *
  * --selftest-open (tests): once sandboxed, open PATH read-only, which must fail,
  * then for writing, which the filter must punish with SIGSYS. */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -30,15 +29,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "firmware/auth/auth.h"
+#include "firmware/auth/settings.h"
 #include "firmware/auth/throttle.h"
 #include "platform/conf.h"
 #include "platform/log.h"
 
-#define ACCOUNTS_DIR "auth"
+#define ACCOUNTS_DIR "auth"   /* = settings.c's: the jail */
 #define ACCOUNTS_NAME "accounts"
 
 struct opts {
@@ -56,103 +55,37 @@ static void __attribute__((noreturn)) usage(void)
 	exit(2);
 }
 
-/* A NetBIOS name: 1..15 characters, no blanks or separators, uppercased. */
-static void netbios(const char *v, char *out, size_t outlen, const char *what)
-{
-	size_t n = 0;
-
-	for (; *v != 0 && n + 1 < outlen && n < 15; v++) {
-		if (!isalnum((unsigned char)*v) && *v != '-' && *v != '_')
-			fatalx("ca.conf: %s '%s': letters, digits, '-' and '_' only", what, v);
-		out[n++] = (char)toupper((unsigned char)*v);
-	}
-	out[n] = 0;
-	if (n == 0)
-		fatalx("ca.conf: %s is empty", what);
-}
-
-/* The account file is password-equivalent: only ca-auth's user may read it. */
-static void check_accounts(const char *path, uid_t owner)
-{
-	struct stat st;
-
-	if (stat(path, &st) != 0) {
-		log_warnx("%s: no account file: every NTLM logon is refused (caadm account add)",
-			  path);
-		return;
-	}
-	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0 || st.st_uid != owner)
-		fatalx("%s must be a regular file of uid %d with mode 0600 (it holds NT hashes, "
-		       "which are password-equivalent)", path, (int)owner);
-}
-
-/* A throttle setting of ca.conf: a whole number from 0 (min 1 where 0 would
- * make no sense) to max, or the default. A bad value stops the appliance with
- * the key named (refuse_to_start) rather than ca-auth in a restart loop. */
-static unsigned conf_number(const struct conf *conf, const char *key, unsigned def, unsigned min,
-			    unsigned max)
-{
-	const char *v = conf_get(conf, key);
-	char *end;
-	unsigned long n;
-
-	if (v == NULL)
-		return def;
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (*v == 0 || *v == '-' || *end != 0 || errno != 0 || n < min || n > max)
-		refuse_to_start("ca.conf: %s must be a number from %u to %u", key, min, max);
-	return (unsigned)n;
-}
-
-/* Online guessing (throttle.h): the defaults unless ca.conf says otherwise. */
-static void setup_throttle(const struct conf *conf)
-{
-	struct throttle_conf t;
-
-	t.account_failures = conf_number(conf, "auth_throttle_account",
-					 THROTTLE_ACCOUNT_FAILURES, 0, 1000000);
-	t.address_failures = conf_number(conf, "auth_throttle_address",
-					 THROTTLE_ADDRESS_FAILURES, 0, 1000000);
-	t.delay_ms = 1000 * conf_number(conf, "auth_throttle_delay", THROTTLE_DELAY_S, 1, 3600);
-	t.max_delay_ms = 1000 * conf_number(conf, "auth_throttle_max_delay",
-					    THROTTLE_MAX_DELAY_S, 1, 86400);
-	if (t.max_delay_ms < t.delay_ms)
-		refuse_to_start("ca.conf: auth_throttle_max_delay is less than "
-				"auth_throttle_delay");
-	throttle_configure(&t);
-	log_info("failed logons throttled after %u per account, %u per address (0: never), "
-		 "%u s doubling to %u s", t.account_failures, t.address_failures,
-		 t.delay_ms / 1000, t.max_delay_ms / 1000);
-}
-
 /* gss-ntlmssp reads its settings from the environment: the account file, the
- * CHALLENGE's names, and level 5 (NTLMv2 only: no LM, no NTLMv1 responses). */
+ * CHALLENGE's names, and level 5 (NTLMv2 only: no LM, no NTLMv1 responses).
+ * The settings are settings.c's; a refusal ends the process here. */
 static void setup_env(const struct opts *o)
 {
-	char path[PATH_MAX], err[256], host[256], comp[16], dom[16];
-	const char *v;
-	struct conf conf;
+	char err[512], host[256];
+	struct auth_settings st;
+	int rc;
 
-	snprintf(path, sizeof(path), "%s/ca.conf", o->dir);
-	if (conf_load(path, &conf, err, sizeof(err)) != 0)
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "CA");
+	host[sizeof(host) - 1] = 0;
+	if ((rc = auth_settings_load(o->dir, host, &st, err, sizeof(err))) == AUTH_SET_REFUSE)
+		refuse_to_start("%s", err);
+	else if (rc != 0)
 		fatalx("%s", err);
-	if ((v = conf_get(&conf, "netbios_computer_name")) == NULL) {
-		if (gethostname(host, sizeof(host)) != 0)
-			snprintf(host, sizeof(host), "CA");
-		host[strcspn(host, ".")] = 0;
-		v = host;
-	}
-	netbios(v, comp, sizeof(comp), "netbios_computer_name");
-	v = conf_get(&conf, "netbios_domain_name");
-	netbios(v != NULL ? v : "WORKGROUP", dom, sizeof(dom), "netbios_domain_name");
-	setup_throttle(&conf);
-	snprintf(path, sizeof(path), "%s/%s/%s", o->dir, ACCOUNTS_DIR, ACCOUNTS_NAME);
-	check_accounts(path, o->uid);
-	if (setenv("NTLM_USER_FILE", path, 1) != 0 || setenv("NETBIOS_COMPUTER_NAME", comp, 1) ||
-	    setenv("NETBIOS_DOMAIN_NAME", dom, 1) != 0 || setenv("LM_COMPAT_LEVEL", "5", 1) != 0)
+	throttle_configure(&st.throttle);
+	log_info("failed logons throttled after %u per account, %u per address (0: never), "
+		 "%u s doubling to %u s", st.throttle.account_failures,
+		 st.throttle.address_failures, st.throttle.delay_ms / 1000,
+		 st.throttle.max_delay_ms / 1000);
+	if ((rc = auth_accounts_check(st.accounts, o->uid, err, sizeof(err))) < 0)
+		fatalx("%s", err);
+	else if (rc > 0)
+		log_warnx("%s", err);
+	if (setenv("NTLM_USER_FILE", st.accounts, 1) != 0 ||
+	    setenv("NETBIOS_COMPUTER_NAME", st.computer, 1) != 0 ||
+	    setenv("NETBIOS_DOMAIN_NAME", st.domain, 1) != 0 ||
+	    setenv("LM_COMPAT_LEVEL", "5", 1) != 0)
 		fatal("setenv");
-	log_info("NetBIOS names %s / %s, accounts in %s", comp, dom, path);
+	log_info("NetBIOS names %s / %s, accounts in %s", st.computer, st.domain, st.accounts);
 }
 
 /* gss-ntlmssp converts names and passwords to UTF-16LE with iconv, which loads
@@ -199,25 +132,6 @@ static void __attribute__((noreturn)) selftest_open(const char *path)
 		 strerror(errno));
 	fd = open(path, O_WRONLY);
 	fatalx("selftest: an open for writing was not killed (fd %d)", fd);
-}
-
-/* The identity-token key cad made for this worker generation, read whole from
- * its pipe, which is then closed: the key lives in this process's memory only. */
-static void read_token_key(int fd, struct auth_tokens *tk)
-{
-	size_t got = 0;
-
-	while (got < sizeof(tk->key)) {
-		ssize_t n = read(fd, tk->key + got, sizeof(tk->key) - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			fatalx("the identity-token key: %zu of %zu bytes", got, sizeof(tk->key));
-		got += (size_t)n;
-	}
-	close(fd);
-	tk->have_key = 1;
 }
 
 static void parse(int argc, char **argv, struct opts *o)
@@ -267,9 +181,12 @@ int main(int argc, char **argv)
 
 	log_init("ca-auth");
 	parse(argc, argv, &o);
-	if (o.key_fd >= 0)
-		read_token_key(o.key_fd, &tk);
-	else
+	/* The identity-token key cad made for this worker generation, read whole
+	 * from its pipe, which is then closed: the key lives in this process only. */
+	if (o.key_fd >= 0) {
+		if (auth_token_key_read(o.key_fd, &tk, err, sizeof(err)) != 0)
+			fatalx("%s", err);
+	} else
 		log_warnx("no --token-key-fd: logons are not vouched for, and the custodian "
 			  "accepts no request as anyone's");
 	tk.lifetime_s = o.token_lifetime_s;

@@ -1,0 +1,929 @@
+/* firmware/auth/serve.c and gss.c: ca-auth's worker channel driven as the
+ * worker drives it, without processes: auth_serve on one end of a socketpair
+ * in a thread, msg.c's encoders and decoders at the other end, gss-ntlmssp's
+ * own initiator as the client (as careq's firmware/client/ntlm_init.c) and the
+ * real gss-ntlmssp acceptor behind ca-auth, against an account file written
+ * here. Every answer is checked exactly: its type, and for a refusal its
+ * AUTH_E_* code and message; a violation is a channel that ends unanswered
+ * with auth_serve returning 1. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+
+#include "firmware/auth/auth.h"
+#include "firmware/auth/msg.h"
+#include "firmware/auth/throttle.h"
+#include "firmware/identity/ntlm_hash.h"
+#include "platform/ipc.h"
+
+const char *__lsan_default_suppressions(void);
+
+/* gss-ntlmssp loads OpenSSL's configuration and providers once and never frees
+ * them (tests/integration/lsan.supp, tests/fuzz/fuzz_auth.c). */
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libcrypto.so\nleak:gssntlmssp.so\n";
+}
+
+#define PEER "192.0.2.1"
+#define ALICE_PW "alice's password"
+#define BOB_PW "bob's password"
+
+/* Accounts: alice in EXAMPLE; bob in two domains (an empty domain is
+ * ambiguous); carol's line is the DOMAIN:USER:PASSWORD form. */
+static char dir[] = "/tmp/test_auth_serve.XXXXXX";
+static char accounts[64];
+
+static gss_OID_desc ntlm_oid = {10, (void *)"\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"};
+
+/* ---- the client: gss-ntlmssp's initiator ---- */
+
+struct client {
+	gss_cred_id_t cred;
+	gss_ctx_id_t ctx;
+	gss_name_t target;
+};
+
+static void client_new(struct client *c, const char *user, const char *password)
+{
+	gss_OID_set_desc mechs = {1, &ntlm_oid};
+	gss_buffer_desc nb = {strlen(user), (void *)user};
+	gss_buffer_desc pw = {strlen(password), (void *)password};
+	gss_buffer_desc tb = {strlen("host@ca"), (void *)"host@ca"};
+	gss_name_t name = GSS_C_NO_NAME;
+	OM_uint32 minor;
+
+	memset(c, 0, sizeof(*c));
+	assert_false(GSS_ERROR(gss_import_name(&minor, &nb, GSS_C_NT_USER_NAME, &name)));
+	assert_false(GSS_ERROR(gss_acquire_cred_with_password(
+		&minor, name, &pw, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE, &c->cred, NULL, NULL)));
+	assert_false(GSS_ERROR(gss_import_name(&minor, &tb, GSS_C_NT_HOSTBASED_SERVICE,
+					       &c->target)));
+	gss_release_name(&minor, &name);
+}
+
+static void client_free(struct client *c)
+{
+	OM_uint32 min;
+
+	if (c->ctx != GSS_C_NO_CONTEXT)
+		gss_delete_sec_context(&min, &c->ctx, GSS_C_NO_BUFFER);
+	gss_release_cred(&min, &c->cred);
+	gss_release_name(&min, &c->target);
+}
+
+/* One initiator step: the NEGOTIATE (in NULL) or the AUTHENTICATE answering
+ * the CHALLENGE in; the token in out (gss_release_buffer). */
+static void client_step(struct client *c, const uint8_t *in, size_t in_len, gss_buffer_desc *out)
+{
+	gss_buffer_desc ib = {in_len, (void *)in};
+	OM_uint32 major, minor;
+
+	major = gss_init_sec_context(&minor, c->cred, &c->ctx, c->target, &ntlm_oid,
+				     GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG, GSS_C_INDEFINITE,
+				     GSS_C_NO_CHANNEL_BINDINGS, in != NULL ? &ib : GSS_C_NO_BUFFER,
+				     NULL, out, NULL, NULL);
+	assert_false(GSS_ERROR(major));
+	assert_true(out->length > 0);
+}
+
+/* The session key the client derived: what AUTH_OK must hand the worker. */
+static void client_key(struct client *c, uint8_t key[AUTH_KEY_LEN])
+{
+	gss_buffer_set_t set = GSS_C_NO_BUFFER_SET;
+	OM_uint32 minor;
+
+	assert_false(GSS_ERROR(gss_inquire_sec_context_by_oid(&minor, c->ctx,
+							      GSS_C_INQ_SSPI_SESSION_KEY, &set)));
+	assert_int_equal(set->elements[0].length, AUTH_KEY_LEN);
+	memcpy(key, set->elements[0].value, AUTH_KEY_LEN);
+	gss_release_buffer_set(&minor, &set);
+}
+
+/* ---- the worker's end of the channel ---- */
+
+struct chan {
+	struct ipc_chan ipc;
+	int fd[2];
+	pthread_t tid;
+	int served; /* auth_serve's return */
+	struct auth_tokens *tk;
+	uint32_t id;
+	struct ipc_msg m; /* the last answer */
+};
+
+static void *serve(void *arg)
+{
+	struct chan *c = arg;
+
+	c->served = auth_serve(c->fd[1], c->tk);
+	close(c->fd[1]);
+	return NULL;
+}
+
+static void open_chan(struct chan *c, struct auth_tokens *tk)
+{
+	memset(c, 0, sizeof(*c));
+	c->m.fd = -1; /* no descriptor: ipc_msg_free closes one */
+	c->tk = tk;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c->fd), 0);
+	ipc_chan_init(&c->ipc, c->fd[0], "ca-auth", AUTH_MAX_PAYLOAD + 1024);
+	assert_int_equal(pthread_create(&c->tid, NULL, serve, c), 0);
+}
+
+/* The worker closes its end; auth_serve's return value. */
+static int close_chan(struct chan *c)
+{
+	shutdown(c->fd[0], SHUT_RDWR);
+	pthread_join(c->tid, NULL);
+	ipc_msg_free(&c->m);
+	ipc_chan_free(&c->ipc);
+	close(c->fd[0]);
+	return c->served;
+}
+
+/* Sends type with payload w (freed) and reads the answer into c->m: 1, or 0
+ * if ca-auth ended the channel instead of answering. */
+static int call(struct chan *c, uint32_t type, struct ipc_wbuf *w)
+{
+	char err[256];
+	int rc;
+
+	ipc_msg_free(&c->m);
+	rc = ipc_send(&c->ipc, type, ++c->id, w->data, w->len, -1);
+	ipc_wbuf_free(w);
+	if (rc != 0) /* ca-auth ended the channel while the frame was on its way */
+		return 0;
+	rc = ipc_recv(&c->ipc, &c->m, err, sizeof(err));
+	if (rc <= 0)
+		return 0;
+	assert_int_equal(c->m.hdr.id, c->id);
+	return 1;
+}
+
+/* What ca-auth logs while f runs on c: stderr into a file meanwhile. */
+static char logged[4096];
+
+static void log_begin(int *saved)
+{
+	FILE *t = tmpfile();
+
+	assert_non_null(t);
+	fflush(stderr);
+	*saved = dup(2);
+	assert_int_equal(dup2(fileno(t), 2), 2);
+	fclose(t); /* fd 2 keeps the file */
+}
+
+static void log_end(int saved)
+{
+	ssize_t n;
+
+	fflush(stderr);
+	n = pread(2, logged, sizeof(logged) - 1, 0);
+	logged[n > 0 ? n : 0] = 0;
+	dup2(saved, 2);
+	close(saved);
+	fputs(logged, stderr);
+}
+
+/* A violation: no answer, the channel ends, auth_serve says it ended it, and
+ * the log names why. */
+static void assert_violation(struct chan *c, uint32_t type, struct ipc_wbuf *w, const char *why)
+{
+	char line[600];
+	int saved;
+
+	log_begin(&saved);
+	assert_int_equal(call(c, type, w), 0);
+	pthread_join(c->tid, NULL);
+	log_end(saved);
+	assert_int_equal(c->served, 1);
+	snprintf(line, sizeof(line), "protocol violation by the worker, channel closed: %s\n", why);
+	if (strstr(logged, line) == NULL)
+		fail_msg("no '%s' in the log:\n%s", line, logged);
+	ipc_msg_free(&c->m);
+	ipc_chan_free(&c->ipc);
+	close(c->fd[0]);
+}
+
+static void expect_fail(struct chan *c, uint32_t code, const char *message)
+{
+	struct auth_fail f;
+
+	assert_int_equal(c->m.hdr.type, AUTH_FAIL);
+	assert_int_equal(auth_fail_decode(c->m.data, c->m.hdr.len, &f), 0);
+	assert_string_equal(f.message, message);
+	assert_int_equal(f.code, code);
+}
+
+/* A refusal whose message starts with prefix (gss-ntlmssp's own status text
+ * follows it). */
+static void expect_fail_prefix(struct chan *c, uint32_t code, const char *prefix)
+{
+	struct auth_fail f;
+
+	assert_int_equal(c->m.hdr.type, AUTH_FAIL);
+	assert_int_equal(auth_fail_decode(c->m.data, c->m.hdr.len, &f), 0);
+	assert_int_equal(f.code, code);
+	if (strncmp(f.message, prefix, strlen(prefix)) != 0)
+		fail_msg("'%s' does not start with '%s'", f.message, prefix);
+}
+
+/* NEGOTIATE -> the CHALLENGE's context and token (into chal, if not NULL). */
+static uint32_t negotiate(struct chan *c, const uint8_t *tok, size_t len, uint8_t *chal,
+			  size_t *chal_len)
+{
+	struct auth_challenge ch;
+	struct ipc_wbuf w;
+
+	ipc_wbuf_init(&w);
+	auth_negotiate_encode(&w, &(struct auth_negotiate){tok, len});
+	assert_int_equal(call(c, AUTH_NEGOTIATE, &w), 1);
+	if (c->m.hdr.type != AUTH_CHALLENGE)
+		return 0;
+	assert_int_equal(auth_challenge_decode(c->m.data, c->m.hdr.len, &ch), 0);
+	if (chal != NULL) {
+		assert_true(ch.token_len <= *chal_len);
+		memcpy(chal, ch.token, ch.token_len);
+		*chal_len = ch.token_len;
+	}
+	return ch.ctx;
+}
+
+static void authenticate(struct chan *c, uint32_t ctx, const char *peer, const uint8_t *tok,
+			 size_t len)
+{
+	struct auth_authenticate a = {.ctx = ctx, .token = tok, .token_len = len};
+	struct ipc_wbuf w;
+
+	snprintf(a.peer, sizeof(a.peer), "%s", peer);
+	ipc_wbuf_init(&w);
+	auth_authenticate_encode(&w, &a);
+	assert_int_equal(call(c, AUTH_AUTHENTICATE, &w), 1);
+}
+
+static void release(struct chan *c, uint32_t ctx)
+{
+	struct ipc_wbuf w;
+
+	ipc_wbuf_init(&w);
+	auth_release_encode(&w, &(struct auth_release){ctx});
+	assert_int_equal(call(c, AUTH_RELEASE, &w), 1);
+	assert_int_equal(c->m.hdr.type, AUTH_RELEASED);
+	assert_int_equal(auth_released_decode(c->m.data, c->m.hdr.len), 0);
+}
+
+/* How a test edits a leg's token before ca-auth sees it. */
+typedef void (*edit_fn)(uint8_t *tok, size_t *len);
+
+/* A whole logon of user with password from peer; edit_neg / edit_auth (NULL:
+ * none) change the NEGOTIATE or the AUTHENTICATE on the way. The answer is in
+ * c->m; *cl keeps the client (for its session key) unless cl is NULL. */
+static void logon_edited(struct chan *c, const char *user, const char *password,
+			 const char *peer, edit_fn edit_neg, edit_fn edit_auth, struct client *cl)
+{
+	struct client own, *k = cl != NULL ? cl : &own;
+	gss_buffer_desc neg = GSS_C_EMPTY_BUFFER, au = GSS_C_EMPTY_BUFFER;
+	uint8_t chal[4096], tok[4096];
+	size_t chal_len = sizeof(chal), len;
+	uint32_t ctx;
+	OM_uint32 min;
+
+	client_new(k, user, password);
+	client_step(k, NULL, 0, &neg);
+	len = neg.length;
+	memcpy(tok, neg.value, len);
+	if (edit_neg != NULL)
+		edit_neg(tok, &len);
+	ctx = negotiate(c, tok, len, chal, &chal_len);
+	if (c->m.hdr.type == AUTH_CHALLENGE) {
+		client_step(k, chal, chal_len, &au);
+		assert_true(au.length <= sizeof(tok));
+		len = au.length;
+		memcpy(tok, au.value, len);
+		if (edit_auth != NULL)
+			edit_auth(tok, &len);
+		authenticate(c, ctx, peer, tok, len);
+	}
+	gss_release_buffer(&min, &neg);
+	gss_release_buffer(&min, &au);
+	if (cl == NULL)
+		client_free(k);
+}
+
+static void logon(struct chan *c, const char *user, const char *password, const char *peer)
+{
+	logon_edited(c, user, password, peer, NULL, NULL, NULL);
+}
+
+/* AUTH_OK naming identity, with no token (no key) or one this key verifies. */
+static void expect_ok(struct chan *c, const char *identity, struct auth_ok *ok)
+{
+	assert_int_equal(c->m.hdr.type, AUTH_OK);
+	assert_int_equal(auth_ok_decode(c->m.data, c->m.hdr.len, ok), 0);
+	assert_string_equal(ok->identity, identity);
+	assert_int_equal(ok->anonymous, 0);
+}
+
+
+/* ---- tests ---- */
+
+/* A client's NEGOTIATE (as gss.c's warm-up): UNICODE, SIGN, SEAL, ESS,
+ * VERSION, 128, KEY_EXCH, 56; no names. */
+static const uint8_t neg40[40] = {
+	'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 1, 0, 0, 0, 0x35, 0x82, 0x08, 0xe2,
+	0, 0, 0, 0, 40, 0, 0, 0, 0, 0, 0, 0, 40, 0, 0, 0, 10, 0, 0x63, 0x45, 0, 0, 0, 15,
+};
+
+static void test_logon_names_the_account_and_hands_its_key(void **state)
+{
+	struct auth_tokens tk = {.key = "0123456789abcdef0123456789abcde", .have_key = 1,
+				 .lifetime_s = 60};
+	uint8_t key[AUTH_KEY_LEN];
+	struct client cl;
+	struct auth_ok ok;
+	struct idtoken t;
+	struct chan c;
+	char err[128];
+	int64_t now = (int64_t)time(NULL);
+
+	(void)state;
+	open_chan(&c, &tk);
+	logon_edited(&c, "EXAMPLE\\alice", ALICE_PW, PEER, NULL, NULL, &cl);
+	expect_ok(&c, "EXAMPLE\\alice", &ok);
+	/* the worker seals with the key the client derived */
+	client_key(&cl, key);
+	assert_memory_equal(ok.key, key, AUTH_KEY_LEN);
+	client_free(&cl);
+	/* the voucher: this key's, naming the account, logon 1, expiring in 60 s */
+	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, now, &t, err,
+					 sizeof(err)), 0);
+	assert_string_equal(t.identity, "EXAMPLE\\alice");
+	assert_int_equal(t.logon, 1);
+	assert_true(t.expires >= now + 60 && t.expires <= now + 62);
+	/* another key does not verify it */
+	tk.key[0] ^= 1;
+	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, now, &t, err,
+					 sizeof(err)), -1);
+	tk.key[0] ^= 1;
+	/* each logon its own serial */
+	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\alice", &ok);
+	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, now, &t, err,
+					 sizeof(err)), 0);
+	assert_int_equal(t.logon, 2);
+	assert_int_equal(tk.next_logon, 2);
+	assert_int_equal(close_chan(&c), 0); /* the worker closed: not a violation */
+}
+
+/* Without a key (or without tokens at all) a logon is answered, unvouched. */
+static void test_no_key_no_token(void **state)
+{
+	struct auth_tokens tk = {.have_key = 0, .lifetime_s = 60};
+	struct auth_ok ok;
+	struct chan c;
+
+	(void)state;
+	open_chan(&c, &tk);
+	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\alice", &ok);
+	assert_int_equal(ok.id_token_len, 0);
+	assert_int_equal(tk.next_logon, 0);
+	assert_int_equal(close_chan(&c), 0);
+	open_chan(&c, NULL);
+	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\alice", &ok);
+	assert_int_equal(ok.id_token_len, 0);
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* One name per account: the file's, whatever the client typed. */
+static void test_canonical_names(void **state)
+{
+	struct auth_ok ok;
+	struct chan c;
+
+	(void)state;
+	open_chan(&c, NULL);
+	logon(&c, "alice", ALICE_PW, PEER); /* empty domain: found wherever it is */
+	expect_ok(&c, "EXAMPLE\\alice", &ok);
+	logon(&c, "EXAMPLE\\ALICE", ALICE_PW, PEER); /* the user in another case */
+	expect_ok(&c, "EXAMPLE\\alice", &ok);
+	logon(&c, "EXAMPLE\\bob", BOB_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\bob", &ok);
+	logon(&c, "OTHER\\bob", BOB_PW, PEER);
+	expect_ok(&c, "OTHER\\bob", &ok);
+	/* bob in two domains: an empty domain names no single account */
+	logon(&c, "bob", BOB_PW, PEER);
+	expect_fail(&c, AUTH_E_DENIED, "'bob' without a domain names 2 accounts: give the domain");
+	/* the DOMAIN:USER:PASSWORD form names its line too */
+	logon(&c, "EXAMPLE\\carol", "carol's password", PEER);
+	expect_ok(&c, "EXAMPLE\\carol", &ok);
+	assert_int_equal(close_chan(&c), 0);
+}
+
+static void test_unknown_account_and_wrong_password(void **state)
+{
+	struct chan c;
+
+	(void)state;
+	open_chan(&c, NULL);
+	logon(&c, "EXAMPLE\\mallory", "guess", PEER);
+	expect_fail(&c, AUTH_E_DENIED, "no account 'EXAMPLE\\mallory'");
+	logon(&c, "mallory", "guess", PEER);
+	expect_fail(&c, AUTH_E_DENIED, "no account 'mallory'");
+	logon(&c, "OTHER\\alice", ALICE_PW, PEER); /* alice, but not in OTHER */
+	expect_fail(&c, AUTH_E_DENIED, "no account 'OTHER\\alice'");
+	logon(&c, "EXAMPLE\\alice", "not alice's password", PEER);
+	expect_fail_prefix(&c, AUTH_E_DENIED, "logon refused: ");
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* The account file unreadable: every logon refused, nothing crashes. */
+static void test_account_file_missing(void **state)
+{
+	struct chan c;
+
+	(void)state;
+	open_chan(&c, NULL);
+	setenv("NTLM_USER_FILE", "/nonexistent/accounts", 1);
+	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
+	expect_fail(&c, AUTH_E_DENIED,
+		    "the account file cannot be read: No such file or directory");
+	unsetenv("NTLM_USER_FILE");
+	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
+	expect_fail(&c, AUTH_E_DENIED, "the account file cannot be read: no NTLM_USER_FILE");
+	setenv("NTLM_USER_FILE", accounts, 1);
+	assert_int_equal(close_chan(&c), 0);
+}
+
+static void clear_128(uint8_t *tok, size_t *len)
+{
+	(void)len;
+	tok[15] &= (uint8_t)~0x20; /* NegotiateFlags' NEGOTIATE_128 */
+}
+
+static void clear_128_authenticate(uint8_t *tok, size_t *len)
+{
+	(void)len;
+	tok[63] &= (uint8_t)~0x20; /* the AUTHENTICATE's NegotiateFlags at 60 */
+}
+
+/* 40- or 56-bit sealing is refused in either leg, before gss-ntlmssp. */
+static void test_without_negotiate_128(void **state)
+{
+	struct chan c;
+
+	(void)state;
+	open_chan(&c, NULL);
+	logon_edited(&c, "EXAMPLE\\alice", ALICE_PW, PEER, clear_128, NULL, NULL);
+	expect_fail(&c, AUTH_E_DENIED, "NTLM without 128-bit keys (the NEGOTIATE offers only "
+				       "56- or 40-bit session keys)");
+	logon_edited(&c, "EXAMPLE\\alice", ALICE_PW, PEER, NULL, clear_128_authenticate, NULL);
+	expect_fail(&c, AUTH_E_DENIED,
+		    "NTLM without 128-bit keys (NEGOTIATE_128 missing in the AUTHENTICATE)");
+	assert_int_equal(close_chan(&c), 0);
+}
+
+static void drop_key(uint8_t *tok, size_t *len)
+{
+	(void)len;
+	tok[52] = tok[53] = 0; /* EncryptedRandomSessionKey: empty (gss-ntlmssp: SIGSEGV) */
+}
+
+static void flip_proof(uint8_t *tok, size_t *len)
+{
+	size_t nt = (size_t)(tok[24] | tok[25] << 8 | tok[26] << 16 | tok[27] << 24);
+
+	(void)len;
+	tok[nt] ^= 1; /* the NTProofStr: a response no password makes */
+}
+
+/* Tokens that would hurt gss-ntlmssp are refused (check.c); a tampered
+ * response is gss-ntlmssp's to refuse. */
+static void test_tampered_authenticate(void **state)
+{
+	struct chan c;
+
+	(void)state;
+	open_chan(&c, NULL);
+	logon_edited(&c, "EXAMPLE\\alice", ALICE_PW, PEER, NULL, drop_key, NULL);
+	expect_fail(&c, AUTH_E_DENIED,
+		    "NTLM KEY_EXCH with an EncryptedRandomSessionKey of 0 octets (16)");
+	logon_edited(&c, "EXAMPLE\\alice", ALICE_PW, PEER, NULL, flip_proof, NULL);
+	expect_fail_prefix(&c, AUTH_E_DENIED, "logon refused: ");
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* NEGOTIATEs refused: by check.c, or by gss-ntlmssp itself. */
+static void test_negotiate_refusals(void **state)
+{
+	uint8_t tok[40];
+	struct chan c;
+
+	(void)state;
+	open_chan(&c, NULL);
+	memcpy(tok, neg40, 40);
+	tok[12] |= 0x40; /* datagram */
+	assert_int_equal(negotiate(&c, tok, 40, NULL, NULL), 0);
+	expect_fail(&c, AUTH_E_DENIED, "connectionless (datagram) NTLM is not offered");
+	memcpy(tok, neg40, 40);
+	tok[12] &= (uint8_t)~0x03; /* neither UNICODE nor OEM */
+	assert_int_equal(negotiate(&c, tok, 40, NULL, NULL), 0);
+	expect_fail(&c, AUTH_E_DENIED, "NTLM NEGOTIATE offers neither UNICODE nor OEM names");
+	memcpy(tok, neg40, 40);
+	tok[8] = 3; /* an AUTHENTICATE's type: decoded as one, too short */
+	assert_int_equal(negotiate(&c, tok, 40, NULL, NULL), 0);
+	expect_fail(&c, AUTH_E_DENIED, "NTLM AUTHENTICATE of 40 octets is truncated");
+	/* 32 octets that say they carry a VERSION: gss-ntlmssp refuses them */
+	memcpy(tok, neg40, 32);
+	tok[20] = tok[28] = 32;
+	assert_int_equal(negotiate(&c, tok, 32, NULL, NULL), 0);
+	expect_fail_prefix(&c, AUTH_E_DENIED, "NEGOTIATE refused: ");
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* A NEGOTIATE without its VERSION (impacket's 32 octets) is answered. */
+static void test_short_negotiate_answered(void **state)
+{
+	uint8_t tok[32];
+	struct chan c;
+	uint32_t ctx;
+
+	(void)state;
+	open_chan(&c, NULL);
+	memcpy(tok, neg40, 32);
+	tok[15] &= (uint8_t)~0x02; /* no NEGOTIATE_VERSION */
+	tok[20] = tok[28] = 32;
+	ctx = negotiate(&c, tok, 32, NULL, NULL);
+	assert_int_equal(c.m.hdr.type, AUTH_CHALLENGE);
+	release(&c, ctx);
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* A real client's AUTHENTICATE sent as a NEGOTIATE is refused, and its own
+ * context is untouched by that: the AUTHENTICATE then logs on. */
+static void authenticate_as_negotiate(struct chan *c)
+{
+	gss_buffer_desc neg = GSS_C_EMPTY_BUFFER, au = GSS_C_EMPTY_BUFFER;
+	uint8_t chal[4096];
+	size_t chal_len = sizeof(chal);
+	struct auth_ok ok;
+	struct client cl;
+	uint32_t ctx;
+	OM_uint32 min;
+
+	client_new(&cl, "EXAMPLE\\alice", ALICE_PW);
+	client_step(&cl, NULL, 0, &neg);
+	ctx = negotiate(c, neg.value, neg.length, chal, &chal_len);
+	client_step(&cl, chal, chal_len, &au);
+	assert_int_equal(negotiate(c, au.value, au.length, NULL, NULL), 0);
+	expect_fail(c, AUTH_E_DENIED, "NTLM message type 3 where a NEGOTIATE belongs");
+	authenticate(c, ctx, PEER, au.value, au.length);
+	expect_ok(c, "EXAMPLE\\alice", &ok);
+	gss_release_buffer(&min, &neg);
+	gss_release_buffer(&min, &au);
+	client_free(&cl);
+}
+
+/* Legs out of order: an AUTHENTICATE without its NEGOTIATE, twice on one
+ * context, after a RELEASE, or a NEGOTIATE where the AUTHENTICATE belongs. */
+static void test_out_of_order(void **state)
+{
+	struct chan c;
+	uint32_t ctx;
+
+	(void)state;
+	open_chan(&c, NULL);
+	authenticate(&c, 7, PEER, neg40, sizeof(neg40)); /* never made */
+	expect_fail(&c, AUTH_E_NOCTX, "no NTLM logon in progress for this connection");
+	ctx = negotiate(&c, neg40, sizeof(neg40), NULL, NULL);
+	assert_int_equal(c.m.hdr.type, AUTH_CHALLENGE);
+	authenticate(&c, ctx ^ 0x100, PEER, neg40, sizeof(neg40)); /* an old generation */
+	expect_fail(&c, AUTH_E_NOCTX, "no NTLM logon in progress for this connection");
+	authenticate(&c, ctx, PEER, neg40, sizeof(neg40));
+	expect_fail(&c, AUTH_E_DENIED, "NTLM message type 1 where an AUTHENTICATE belongs");
+	authenticate(&c, ctx, PEER, neg40, sizeof(neg40)); /* the refusal ended it */
+	expect_fail(&c, AUTH_E_NOCTX, "no NTLM logon in progress for this connection");
+	ctx = negotiate(&c, neg40, sizeof(neg40), NULL, NULL);
+	release(&c, ctx);
+	authenticate(&c, ctx, PEER, neg40, sizeof(neg40));
+	expect_fail(&c, AUTH_E_NOCTX, "no NTLM logon in progress for this connection");
+	release(&c, ctx);        /* gone already: still answered */
+	authenticate_as_negotiate(&c);
+	release(&c, 0xffffffff); /* never made */
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* AUTH_MAX_CONTEXTS in flight; one more is BUSY until one is released. */
+static void test_context_limit(void **state)
+{
+	uint32_t ctx[AUTH_MAX_CONTEXTS];
+	struct chan c;
+
+	(void)state;
+	open_chan(&c, NULL);
+	for (int i = 0; i < AUTH_MAX_CONTEXTS; i++) {
+		ctx[i] = negotiate(&c, neg40, sizeof(neg40), NULL, NULL);
+		assert_int_equal(c.m.hdr.type, AUTH_CHALLENGE);
+	}
+	assert_int_equal(negotiate(&c, neg40, sizeof(neg40), NULL, NULL), 0);
+	expect_fail(&c, AUTH_E_BUSY, "too many NTLM logons in progress");
+	release(&c, ctx[5]);
+	ctx[5] = negotiate(&c, neg40, sizeof(neg40), NULL, NULL);
+	assert_int_equal(c.m.hdr.type, AUTH_CHALLENGE);
+	assert_int_equal(negotiate(&c, neg40, sizeof(neg40), NULL, NULL), 0);
+	expect_fail(&c, AUTH_E_BUSY, "too many NTLM logons in progress");
+	for (int i = 0; i < AUTH_MAX_CONTEXTS; i++)
+		release(&c, ctx[i]);
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* Guessing one account: past the limit its logons are refused unchecked (the
+ * right password too), from any address; other accounts are not locked out. */
+static void test_throttle_per_account(void **state)
+{
+	struct auth_ok ok;
+	struct chan c;
+
+	(void)state;
+	throttle_configure(&(struct throttle_conf){2, 0, 60000, 60000});
+	open_chan(&c, NULL);
+	logon(&c, "EXAMPLE\\alice", "guess 1", "198.51.100.1");
+	expect_fail_prefix(&c, AUTH_E_DENIED, "logon refused: ");
+	logon(&c, "alice", "guess 2", "198.51.100.2"); /* the same account, by another name */
+	expect_fail_prefix(&c, AUTH_E_DENIED, "logon refused: ");
+	logon(&c, "EXAMPLE\\alice", ALICE_PW, "198.51.100.3");
+	expect_fail(&c, AUTH_E_THROTTLED,
+		    "throttled: 2 failed logons of EXAMPLE\\alice, refused for 60.000 s");
+	logon(&c, "EXAMPLE\\bob", BOB_PW, "198.51.100.1"); /* bob, from the guesser too */
+	expect_ok(&c, "EXAMPLE\\bob", &ok);
+	/* a throttled attempt is not counted: the same words again */
+	logon(&c, "EXAMPLE\\ALICE", ALICE_PW, "198.51.100.3");
+	expect_fail(&c, AUTH_E_THROTTLED,
+		    "throttled: 2 failed logons of EXAMPLE\\alice, refused for 60.000 s");
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* Spraying from one address: past its limit every logon from it is refused
+ * unchecked, whatever the account (unknown names count for the address);
+ * the same accounts from elsewhere are not. */
+static void test_throttle_per_address(void **state)
+{
+	struct auth_ok ok;
+	struct chan c;
+
+	(void)state;
+	throttle_configure(&(struct throttle_conf){0, 3, 60000, 60000});
+	open_chan(&c, NULL);
+	logon(&c, "EXAMPLE\\mallory", "x", "203.0.113.9");
+	expect_fail(&c, AUTH_E_DENIED, "no account 'EXAMPLE\\mallory'");
+	logon(&c, "EXAMPLE\\bob", "x", "203.0.113.9");
+	expect_fail_prefix(&c, AUTH_E_DENIED, "logon refused: ");
+	logon_edited(&c, "EXAMPLE\\alice", ALICE_PW, "203.0.113.9", NULL, drop_key, NULL);
+	expect_fail(&c, AUTH_E_DENIED,
+		    "NTLM KEY_EXCH with an EncryptedRandomSessionKey of 0 octets (16)");
+	logon(&c, "EXAMPLE\\alice", ALICE_PW, "203.0.113.9");
+	expect_fail(&c, AUTH_E_THROTTLED,
+		    "throttled: 3 failed logons from 203.0.113.9, refused for 60.000 s");
+	logon(&c, "EXAMPLE\\alice", ALICE_PW, "203.0.113.10");
+	expect_ok(&c, "EXAMPLE\\alice", &ok);
+	/* an address the worker does not know is not throttled as one */
+	logon(&c, "EXAMPLE\\bob", BOB_PW, "");
+	expect_ok(&c, "EXAMPLE\\bob", &ok);
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* A good logon clears its account's count: failures after it start again. */
+static void test_good_logon_clears_the_account(void **state)
+{
+	struct auth_ok ok;
+	struct chan c;
+
+	(void)state;
+	throttle_configure(&(struct throttle_conf){2, 0, 60000, 60000});
+	open_chan(&c, NULL);
+	logon(&c, "EXAMPLE\\alice", "guess", PEER);
+	expect_fail_prefix(&c, AUTH_E_DENIED, "logon refused: ");
+	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\alice", &ok);
+	logon(&c, "EXAMPLE\\alice", "guess", PEER);
+	expect_fail_prefix(&c, AUTH_E_DENIED, "logon refused: ");
+	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\alice", &ok);
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* ---- violations: the channel ends, unanswered ---- */
+
+/* A raw frame of type with payload p (n octets). */
+static void raw(struct ipc_wbuf *w, const void *p, size_t n)
+{
+	ipc_wbuf_init(w);
+	if (n > 0)
+		ipc_put_raw(w, p, n);
+}
+
+/* ca-auth's own answers, or another channel's number, from the worker. */
+static void test_violation_unexpected_types(void **state)
+{
+	static const uint32_t types[] = {AUTH_CHALLENGE, AUTH_OK, AUTH_RELEASED, AUTH_FAIL,
+					 0x4fe, 0x100};
+	struct ipc_wbuf w;
+	struct chan c;
+	char why[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		open_chan(&c, NULL);
+		raw(&w, "\0\0\0\0", 4);
+		snprintf(why, sizeof(why), "unexpected message type %u from worker in state 0",
+			 types[i]);
+		assert_violation(&c, types[i], &w, why);
+	}
+}
+
+/* Payloads the whitelist or the decoders refuse. */
+static void test_violation_malformed(void **state)
+{
+	static const uint8_t neg_trailing[] = {1, 0, 0, 0, 'N', 0};     /* one octet too many */
+	static const uint8_t neg_short[] = {9, 0, 0, 0, 'N'};           /* 9 announced */
+	static const uint8_t neg_empty[] = {0, 0, 0, 0, 0};             /* empty token + 1 */
+	static const uint8_t auth_empty[] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+	static const uint8_t rel_short[] = {1, 0, 0};
+	static const uint8_t rel_long[] = {1, 0, 0, 0, 0};
+	static const struct {
+		uint32_t type;
+		const uint8_t *p;
+		size_t n;
+		const char *why;
+	} cases[] = {
+		{AUTH_NEGOTIATE, neg_trailing, sizeof(neg_trailing), "malformed AUTH_NEGOTIATE"},
+		{AUTH_NEGOTIATE, neg_short, sizeof(neg_short), "malformed AUTH_NEGOTIATE"},
+		{AUTH_NEGOTIATE, neg_empty, sizeof(neg_empty), "malformed AUTH_NEGOTIATE"},
+		{AUTH_NEGOTIATE, neg_empty, 4, /* under the whitelist's least */
+		 "message type 1024 from worker: length 4 outside [5, 8196]"},
+		{AUTH_AUTHENTICATE, auth_empty, sizeof(auth_empty), "malformed AUTH_AUTHENTICATE"},
+		{AUTH_AUTHENTICATE, auth_empty, 8,
+		 "message type 1026 from worker: length 8 outside [13, 8268]"},
+		{AUTH_RELEASE, rel_short, sizeof(rel_short),
+		 "message type 1028 from worker: length 3 outside [4, 4]"},
+		{AUTH_RELEASE, rel_long, sizeof(rel_long),
+		 "message type 1028 from worker: length 5 outside [4, 4]"},
+		{AUTH_RELEASE, NULL, 0, "message type 1028 from worker: length 0 outside [4, 4]"},
+	};
+	struct ipc_wbuf w;
+	struct chan c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		open_chan(&c, NULL);
+		raw(&w, cases[i].p, cases[i].n);
+		assert_violation(&c, cases[i].type, &w, cases[i].why);
+	}
+}
+
+/* Oversized: a token past AUTH_TOKEN_MAX, a peer past AUTH_PEER_MAX. */
+static void test_violation_oversized(void **state)
+{
+	static uint8_t big[AUTH_TOKEN_MAX + 1];
+	char peer[AUTH_PEER_MAX + 2];
+	struct ipc_wbuf w;
+	struct chan c;
+
+	(void)state;
+	memcpy(big, neg40, sizeof(neg40));
+	open_chan(&c, NULL);
+	ipc_wbuf_init(&w);
+	auth_negotiate_encode(&w, &(struct auth_negotiate){big, sizeof(big)});
+	assert_violation(&c, AUTH_NEGOTIATE, &w,
+			 "message type 1024 from worker: length 8197 outside [5, 8196]");
+
+	open_chan(&c, NULL);
+	memset(peer, 'a', sizeof(peer) - 1);
+	peer[sizeof(peer) - 1] = 0;
+	ipc_wbuf_init(&w);
+	ipc_put_u32(&w, 1);
+	ipc_put_str(&w, peer);
+	ipc_put_bytes(&w, neg40, sizeof(neg40));
+	assert_violation(&c, AUTH_AUTHENTICATE, &w, "malformed AUTH_AUTHENTICATE");
+
+	open_chan(&c, NULL);
+	ipc_wbuf_init(&w);
+	auth_authenticate_encode(&w, &(struct auth_authenticate){.ctx = 1, .token = big,
+								 .token_len = sizeof(big)});
+	assert_violation(&c, AUTH_AUTHENTICATE, &w, "malformed AUTH_AUTHENTICATE");
+}
+
+/* A violation ends the channel, not what came before it: a logon answered,
+ * then a bad frame, and nothing more is answered. */
+static void test_violation_after_a_logon(void **state)
+{
+	struct auth_ok ok;
+	struct ipc_wbuf w;
+	struct chan c;
+
+	(void)state;
+	open_chan(&c, NULL);
+	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\alice", &ok);
+	raw(&w, "\0\0\0\0", 4);
+	assert_violation(&c, AUTH_OK, &w, "unexpected message type 1027 from worker in state 0");
+}
+
+/* ---- fixtures ---- */
+
+static void account_line(FILE *f, const char *name, const char *password)
+{
+	uint8_t h[16];
+
+	assert_int_equal(ntlm_nt_hash(password, strlen(password), h), 0);
+	fprintf(f, "%s:0:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:", name);
+	for (int i = 0; i < 16; i++)
+		fprintf(f, "%02X", h[i]);
+	fprintf(f, ":[U          ]:LCT-00000000:\n");
+}
+
+static int setup_all(void **state)
+{
+	char err[512];
+	FILE *f;
+
+	(void)state;
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(accounts, sizeof(accounts), "%s/accounts", dir);
+	if ((f = fopen(accounts, "w")) == NULL)
+		return -1;
+	fprintf(f, "# caadm account\n");
+	account_line(f, "EXAMPLE\\alice", ALICE_PW);
+	account_line(f, "EXAMPLE\\bob", BOB_PW);
+	account_line(f, "OTHER\\bob", BOB_PW);
+	fprintf(f, "EXAMPLE:carol:carol's password\n");
+	fclose(f);
+	setenv("NTLM_USER_FILE", accounts, 1);
+	setenv("NETBIOS_COMPUTER_NAME", "CA", 1);
+	setenv("NETBIOS_DOMAIN_NAME", "EXAMPLE", 1);
+	setenv("LM_COMPAT_LEVEL", "5", 1);
+	if (acceptor_init(err, sizeof(err)) != 0 || acceptor_warm_up(err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown_all(void **state)
+{
+	(void)state;
+	unlink(accounts);
+	rmdir(dir);
+	return 0;
+}
+
+/* Each test: generous limits (no throttling unless the test sets its own). */
+static int setup(void **state)
+{
+	(void)state;
+	throttle_configure(&(struct throttle_conf){100, 100, 60000, 60000});
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_logon_names_the_account_and_hands_its_key, setup),
+		cmocka_unit_test_setup(test_no_key_no_token, setup),
+		cmocka_unit_test_setup(test_canonical_names, setup),
+		cmocka_unit_test_setup(test_unknown_account_and_wrong_password, setup),
+		cmocka_unit_test_setup(test_account_file_missing, setup),
+		cmocka_unit_test_setup(test_without_negotiate_128, setup),
+		cmocka_unit_test_setup(test_tampered_authenticate, setup),
+		cmocka_unit_test_setup(test_negotiate_refusals, setup),
+		cmocka_unit_test_setup(test_short_negotiate_answered, setup),
+		cmocka_unit_test_setup(test_out_of_order, setup),
+		cmocka_unit_test_setup(test_context_limit, setup),
+		cmocka_unit_test_setup(test_throttle_per_account, setup),
+		cmocka_unit_test_setup(test_throttle_per_address, setup),
+		cmocka_unit_test_setup(test_good_logon_clears_the_account, setup),
+		cmocka_unit_test_setup(test_violation_unexpected_types, setup),
+		cmocka_unit_test_setup(test_violation_malformed, setup),
+		cmocka_unit_test_setup(test_violation_oversized, setup),
+		cmocka_unit_test_setup(test_violation_after_a_logon, setup),
+	};
+
+	return cmocka_run_group_tests(tests, setup_all, teardown_all);
+}
