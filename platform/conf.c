@@ -132,7 +132,7 @@ int conf_save(const struct conf *c, const char *path, const char *header, char *
 	return rc;
 }
 
-unsigned conf_arg_uint(const char *s, unsigned max, const char *what)
+int conf_parse_uint(const char *s, unsigned max, unsigned *out)
 {
 	char *end;
 	unsigned long v;
@@ -140,8 +140,18 @@ unsigned conf_arg_uint(const char *s, unsigned max, const char *what)
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (*s == 0 || *s == '-' || *end != 0 || errno != 0 || v == 0 || v > max)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+unsigned conf_arg_uint(const char *s, unsigned max, const char *what)
+{
+	unsigned v;
+
+	if (conf_parse_uint(s, max, &v) != 0)
 		fatalx("%s must be a number from 1 to %u", what, max);
-	return (unsigned)v;
+	return v;
 }
 
 int conf_arg_fd(const char *s)

@@ -29,7 +29,11 @@ int conf_set(struct conf *c, const char *key, const char *val);
 int conf_save(const struct conf *c, const char *path, const char *header, char *err,
 	      size_t errlen);
 
-/* A command-line number from 1 to max; anything else is fatal, naming what. */
+/* A command-line number from 1 to max into *out: 0, or -1 (anything else: empty,
+ * signed, trailing characters, out of range). For parsers that return errors. */
+int conf_parse_uint(const char *s, unsigned max, unsigned *out);
+/* A command-line number from 1 to max; anything else is fatal, naming what
+ * ("WHAT must be a number from 1 to MAX"). */
 unsigned conf_arg_uint(const char *s, unsigned max, const char *what);
 /* A descriptor number given on the command line (1..1048576). */
 int conf_arg_fd(const char *s);

@@ -56,6 +56,23 @@ void log_warnx(const char *fmt, ...)
 	va_end(ap);
 }
 
+void log_fail(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	vlog("fatal: ", fmt, ap, err);
+	va_end(ap);
+}
+
+void log_failx(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog("fatal: ", fmt, ap, 0);
+	va_end(ap);
+}
+
 void fatal(const char *fmt, ...)
 {
 	int err = errno;

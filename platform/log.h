@@ -13,6 +13,11 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* What fatal()/fatalx() print, without ending the process: for library code that
+ * returns its failure to a main() that chooses the exit status, while the
+ * message stays the one the program always printed. */
+void log_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_failx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A daemon that cannot start with what the operator configured (ca.conf, the
  * token's PIN, the CA's files) exits with EXIT_REFUSED (sysexits' EX_CONFIG):

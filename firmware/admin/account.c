@@ -9,8 +9,11 @@
  * echo), never from argv. Only its NT hash is stored (MD4 of the UTF-16LE
  * password): what NTLM needs, and password-equivalent, so the file is 0600 and
  * replaced atomically. The line format is the smbpasswd form gss-ntlmssp reads:
- *     DOMAIN\user:0:<32 X>:<NT hash hex>:[U          ]:LCT-<hex time>: */
-#include "firmware/admin/account.h"
+ *     DOMAIN\user:0:<32 X>:<NT hash hex>:[U          ]:LCT-<hex time>:
+ *
+ * The command line is cli.c's (the name checked there); a failure here is
+ * printed as fatal() printed it and returned as ADM_EXIT_FAILED. */
+#include "firmware/admin/admin.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -22,7 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "firmware/identity/ntlm_hash.h"
 #include "platform/atomicfile.h"
 #include "platform/log.h"
@@ -40,147 +42,144 @@ struct entry {
 	char line[256];
 };
 
-static void __attribute__((noreturn)) usage(void)
-{
-	fprintf(stderr, "usage: caadm account add|passwd [--data DIR] [--password-fd N] DOMAIN\\user\n"
-			"       caadm account del [--data DIR] DOMAIN\\user\n"
-			"       caadm account list [--data DIR]\n");
-	exit(2);
-}
+/* The accounts table: room for MAX_ACCOUNTS (or one, for a first add). */
+struct table {
+	struct entry *e;
+	size_t n;
+};
 
-/* A domain or user name: 1..64 octets of printable ASCII or UTF-8, none of the
- * file's separators (':' '\\'), no '#' first, no blanks at the ends. */
-static int name_ok(const char *s, size_t n)
-{
-	if (n == 0 || n > NAME_MAX_LEN || s[0] == '#' || s[0] == ' ' || s[n - 1] == ' ')
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7f || c == ':' || c == '\\' || c == '/' || c == '@')
-			return 0;
-	}
-	return 1;
-}
-
-/* "DOMAIN\user" checked and copied; fatal on a bad name. */
-static void parse_name(const char *arg, char *out, size_t outlen)
-{
-	const char *bs = strchr(arg, '\\');
-
-	if (bs == NULL || !name_ok(arg, (size_t)(bs - arg)) || !name_ok(bs + 1, strlen(bs + 1)))
-		fatalx("'%s': give the account as DOMAIN\\user (each part 1..%d characters, no "
-		       "':', '\\\\', '/', '@' or control characters)", arg, NAME_MAX_LEN);
-	snprintf(out, outlen, "%s", arg);
-}
-
-static size_t load(const char *path, struct entry **out)
+/* Reads the account file into t (a missing file is an empty table). */
+static int load(const char *path, struct table *t)
 {
 	unsigned char *data;
-	size_t len, n = 0;
+	size_t len;
 	char *p, *save = NULL;
-	struct entry *e;
+	int rc = 0;
 
-	*out = NULL;
+	t->e = NULL;
+	t->n = 0;
 	if (file_read_all(path, FILE_MAX, &data, &len) != 0) {
 		if (errno == ENOENT)
 			return 0;
-		fatal("%s", path);
+		log_fail("%s", path);
+		return ADM_EXIT_FAILED;
 	}
-	if ((e = calloc(MAX_ACCOUNTS, sizeof(*e))) == NULL)
-		fatalx("out of memory");
-	for (p = strtok_r((char *)data, "\n", &save); p != NULL; p = strtok_r(NULL, "\n", &save)) {
+	if ((t->e = calloc(MAX_ACCOUNTS, sizeof(*t->e))) == NULL)
+		rc = adm_failx("out of memory");
+	for (p = strtok_r((char *)data, "\n", &save); rc == 0 && p != NULL;
+	     p = strtok_r(NULL, "\n", &save)) {
 		char *colon = strchr(p, ':');
+		struct entry *e = &t->e[t->n];
 
 		if (p[0] == '#' || p[0] == 0)
 			continue;
-		if (colon == NULL || (size_t)(colon - p) >= sizeof(e[n].name) ||
-		    strlen(p) >= sizeof(e[n].line) || n == MAX_ACCOUNTS)
-			fatalx("%s: a line is not an account entry: fix or remove it", path);
-		memcpy(e[n].name, p, (size_t)(colon - p));
-		snprintf(e[n].line, sizeof(e[n].line), "%s", p);
-		n++;
+		if (colon == NULL || t->n == MAX_ACCOUNTS || (size_t)(colon - p) >= sizeof(e->name) ||
+		    strlen(p) >= sizeof(e->line)) {
+			rc = adm_failx("%s: a line is not an account entry: fix or remove it", path);
+			break;
+		}
+		memcpy(e->name, p, (size_t)(colon - p));
+		snprintf(e->line, sizeof(e->line), "%s", p);
+		t->n++;
 	}
 	explicit_bzero(data, len);
 	free(data);
-	*out = e;
-	return n;
+	return rc;
 }
 
 /* As root, cad gives DATA/auth to ca-auth's user, and ca-auth reads only a file
  * of its own: the new file goes to the directory's owner, so a running ca-auth
  * reads it at the next logon without a restart. */
-static void give_to_auth_owner(const char *auth_dir, const char *path)
+static int give_to_auth_owner(const char *auth_dir, const char *path)
 {
 	struct stat st;
 
 	if (geteuid() != 0 || stat(auth_dir, &st) != 0 || st.st_uid == 0)
-		return;
+		return 0;
 	/* lchown: the directory is that user's, so what path names now is not
 	 * trusted to be the file just written; a link is never followed. */
-	if (lchown(path, st.st_uid, st.st_gid) != 0)
-		fatal("cannot give %s to uid %d", path, (int)st.st_uid);
+	if (lchown(path, st.st_uid, st.st_gid) != 0) {
+		log_fail("cannot give %s to uid %d", path, (int)st.st_uid);
+		return ADM_EXIT_FAILED;
+	}
+	return 0;
 }
 
-static void save(const char *dir, const char *path, const struct entry *e, size_t n)
+/* Writes the table (atomically, 0600) and gives the file to ca-auth's user. */
+static int save(const char *dir, const char *path, const struct table *t)
 {
-	size_t cap = sizeof(HEADER) + n * (sizeof(e->line) + 1), len;
+	size_t cap = sizeof(HEADER) + t->n * (sizeof(t->e->line) + 1), len;
 	char auth_dir[PATH_MAX], *buf = malloc(cap);
+	int rc = 0;
 
 	if (buf == NULL)
-		fatalx("out of memory");
+		return adm_failx("out of memory");
 	snprintf(auth_dir, sizeof(auth_dir), "%s/auth", dir);
-	if (mkdir(auth_dir, 0700) != 0 && errno != EEXIST)
-		fatal("%s", auth_dir);
+	if (mkdir(auth_dir, 0700) != 0 && errno != EEXIST) {
+		log_fail("%s", auth_dir);
+		free(buf);
+		return ADM_EXIT_FAILED;
+	}
 	len = (size_t)snprintf(buf, cap, "%s", HEADER);
-	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(buf + len, cap - len, "%s\n", e[i].line);
-	if (atomicfile_write(path, buf, len, 0600) != 0)
-		fatal("cannot write %s", path);
-	give_to_auth_owner(auth_dir, path);
+	for (size_t i = 0; i < t->n; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s\n", t->e[i].line);
+	if (atomicfile_write(path, buf, len, 0600) != 0) {
+		log_fail("cannot write %s", path);
+		rc = ADM_EXIT_FAILED;
+	} else {
+		rc = give_to_auth_owner(auth_dir, path);
+	}
 	explicit_bzero(buf, cap);
 	free(buf);
+	return rc;
 }
 
-static ssize_t find(const struct entry *e, size_t n, const char *name)
+static ssize_t find(const struct table *t, const char *name)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcasecmp(e[i].name, name) == 0) /* gss-ntlmssp matches without case */
+	for (size_t i = 0; i < t->n; i++)
+		if (strcasecmp(t->e[i].name, name) == 0) /* gss-ntlmssp matches without case */
 			return (ssize_t)i;
 	return -1;
 }
 
-static void read_password(int fd, struct secret *pw)
+/* The password from descriptor fd, or from the terminal twice (the same). */
+static int read_password(int fd, struct secret *pw)
 {
 	struct secret again = {0};
 	char err[256];
 
 	if (fd >= 0) {
 		if (secret_read_fd(fd, pw, err, sizeof(err)) != 0)
-			fatalx("password: %s", err);
-		return;
+			return adm_failx("password: %s", err);
+		return 0;
 	}
 	if (secret_read_tty("Password: ", pw, err, sizeof(err)) != 0 ||
-	    secret_read_tty("Again: ", &again, err, sizeof(err)) != 0)
-		fatalx("password: %s", err);
+	    secret_read_tty("Again: ", &again, err, sizeof(err)) != 0) {
+		secret_wipe(pw);
+		return adm_failx("password: %s", err);
+	}
 	if (again.len != pw->len || memcmp(again.buf, pw->buf, pw->len) != 0) {
 		secret_wipe(&again);
 		secret_wipe(pw);
-		fatalx("the passwords differ");
+		return adm_failx("the passwords differ");
 	}
 	secret_wipe(&again);
+	return 0;
 }
 
-static void make_line(struct entry *e, const char *name, int fd)
+/* The account's line: its name and the NT hash of the password read. */
+static int make_line(struct entry *e, const char *name, int fd)
 {
 	struct secret pw = {0};
 	uint8_t h[16];
 	char hex[33];
+	int rc;
 
-	read_password(fd, &pw);
+	if ((rc = read_password(fd, &pw)) != 0)
+		return rc;
 	if (ntlm_nt_hash((const char *)pw.buf, pw.len, h) != 0) {
 		secret_wipe(&pw);
-		fatalx("the password must be UTF-8 of at most 256 characters");
+		return adm_failx("the password must be UTF-8 of at most 256 characters");
 	}
 	secret_wipe(&pw);
 	for (int i = 0; i < 16; i++)
@@ -190,67 +189,59 @@ static void make_line(struct entry *e, const char *name, int fd)
 	snprintf(e->line, sizeof(e->line), "%s:0:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:%s:[U          ]"
 		 ":LCT-%08lX:", name, hex, (unsigned long)time(NULL));
 	explicit_bzero(hex, sizeof(hex));
+	return 0;
 }
 
-int cmd_account(int argc, char **argv)
+/* add, passwd or del on the loaded table (the name is one cli.c checked). */
+static int change(struct table *t, const struct adm_cmd *cmd)
 {
-	const char *dir = CONFIG_DATA_DIR, *verb, *who = NULL;
-	char path[PATH_MAX], name[2 * NAME_MAX_LEN + 2];
-	struct entry *e;
-	size_t n;
-	ssize_t at;
-	int fd = -1;
+	ssize_t at = find(t, cmd->name);
 
-	if (argc < 2)
-		usage();
-	verb = argv[1];
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
-			dir = argv[++i];
-		else if (strcmp(argv[i], "--password-fd") == 0 && i + 1 < argc)
-			fd = (int)strtol(argv[++i], NULL, 10);
-		else if (argv[i][0] != '-' && who == NULL)
-			who = argv[i];
-		else
-			usage();
+	switch (cmd->sub) {
+	case ADM_SUB_ADD:
+		if (at >= 0)
+			return adm_failx("%s exists (caadm account passwd changes its password)", cmd->name);
+		if (t->e == NULL && (t->e = calloc(1, sizeof(*t->e))) == NULL)
+			return adm_failx("out of memory");
+		if (t->n == MAX_ACCOUNTS)
+			return adm_failx("too many accounts (%d)", MAX_ACCOUNTS);
+		if (make_line(&t->e[t->n], cmd->name, cmd->secret.fd) != 0)
+			return ADM_EXIT_FAILED;
+		t->n++;
+		return 0;
+	case ADM_SUB_PASSWD:
+		if (at < 0)
+			return adm_failx("no account %s", cmd->name);
+		return make_line(&t->e[at], cmd->name, cmd->secret.fd);
+	default: /* ADM_SUB_DEL */
+		if (at < 0)
+			return adm_failx("no account %s", cmd->name);
+		memmove(&t->e[at], &t->e[at + 1], (t->n - (size_t)at - 1) * sizeof(*t->e));
+		t->n--;
+		return 0;
 	}
-	snprintf(path, sizeof(path), "%s/%s", dir, ACCOUNTS);
-	n = load(path, &e);
-	if (strcmp(verb, "list") == 0) {
-		if (who != NULL)
-			usage();
-		for (size_t i = 0; i < n; i++)
-			printf("%s\n", e[i].name);
-	} else if (who == NULL) {
-		usage();
-	} else {
-		parse_name(who, name, sizeof(name));
-		at = find(e, n, name);
-		if (strcmp(verb, "add") == 0) {
-			if (at >= 0)
-				fatalx("%s exists (caadm account passwd changes its password)", name);
-			if (e == NULL && (e = calloc(1, sizeof(*e))) == NULL)
-				fatalx("out of memory");
-			if (n == MAX_ACCOUNTS)
-				fatalx("too many accounts (%d)", MAX_ACCOUNTS);
-			make_line(&e[n++], name, fd);
-		} else if (strcmp(verb, "passwd") == 0) {
-			if (at < 0)
-				fatalx("no account %s", name);
-			make_line(&e[at], name, fd);
-		} else if (strcmp(verb, "del") == 0) {
-			if (at < 0)
-				fatalx("no account %s", name);
-			memmove(&e[at], &e[at + 1], (n - (size_t)at - 1) * sizeof(*e));
-			n--;
-		} else {
-			usage();
-		}
-		save(dir, path, e, n);
-		printf("%s: %s\n", name, strcmp(verb, "del") == 0 ? "deleted" : "stored (NT hash)");
+}
+
+int adm_run_account(const struct adm_cmd *cmd)
+{
+	char path[PATH_MAX];
+	struct table t;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", cmd->dir, ACCOUNTS);
+	if ((rc = load(path, &t)) != 0) {
+		free(t.e);
+		return rc;
 	}
-	if (e != NULL)
-		explicit_bzero(e, (n > 0 ? n : 1) * sizeof(*e));
-	free(e);
-	return 0;
+	if (cmd->sub == ADM_SUB_LIST) {
+		for (size_t i = 0; i < t.n; i++)
+			printf("%s\n", t.e[i].name);
+	} else if ((rc = change(&t, cmd)) == 0 && (rc = save(cmd->dir, path, &t)) == 0) {
+		printf("%s: %s\n", cmd->name,
+		       cmd->sub == ADM_SUB_DEL ? "deleted" : "stored (NT hash)");
+	}
+	if (t.e != NULL)
+		explicit_bzero(t.e, (t.n > 0 ? t.n : 1) * sizeof(*t.e));
+	free(t.e);
+	return rc;
 }

@@ -1,4 +1,6 @@
-/* caadm: the operator's console tool.
+/* caadm's verbs on the data directory, without the running CA: init,
+ * install-cert, check, status, verify, operator-init; and caadm_main(), which
+ * parses the command line (cli.c) and runs the verb.
  *
  *   caadm init --root | --subordinate [options]   the CA key ceremony
  *   caadm install-cert FILE [--chain FILE] [options]
@@ -12,9 +14,16 @@
  *
  * caadm does not link the PKCS#11 layer: every verb that needs the HSM runs
  * ca-custodian (installed next to caadm), which inherits the terminal or the PIN
- * descriptor. Later verbs talk to the running custodian over its admin socket. */
+ * descriptor. Later verbs talk to the running custodian over its admin socket.
+ *
+ * Nothing here exits: a failure is printed as fatal() printed it and returned as
+ * ADM_EXIT_FAILED; main.c exits with what caadm_main() returns. */
+#include "firmware/admin/admin.h"
+
 #include <errno.h>
 #include <limits.h>
+#include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,87 +31,75 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "firmware/admin/account.h"
 #include "firmware/x509/x509.h"
 #include "platform/atomicfile.h"
 #include "platform/conf.h"
 #include "platform/log.h"
 #include "platform/secret.h"
-#include "firmware/admin/console.h"
 #include "firmware/operator/operator.h"
 
-#define MAX_ARGS 64
+extern char **environ;
 
-static void usage(void)
+int adm_failx(const char *fmt, ...)
 {
-	fprintf(stderr,
-		"usage: caadm init --root|--subordinate [--data DIR] [--subject DN]\n"
-		"                  [--key rsa:2048|rsa:3072|rsa:4096|ec:p256|ec:p384] [--days N]\n"
-		"                  [--xchg-days N] [--out REQ.pem] [--module SO] [--token LABEL]\n"
-		"                  [--softhsm-conf FILE] [--cdp URL] [--aia URL] [--ocsp URL]\n"
-		"                  [--pin-fd N | --pin-file FILE] [--admin NAME\n"
-		"                  --admin-passphrase-fd N | --admin-passphrase-file F]\n"
-		"       caadm install-cert FILE [--chain PARENTS.pem] [--data DIR] [PIN]\n"
-		"       caadm check [--data DIR] [--pin-fd N | --pin-file FILE]\n"
-		"       caadm status [--data DIR]\n"
-		"       caadm verify [--data DIR]\n"
-		"       caadm operator-init NAME [--data DIR] [--passphrase-fd N|--passphrase-file F]\n"
-		"       caadm [--data DIR] [--operator NAME ...] login|logout|operator|view|\n"
-		"             setextension|resubmit|deny|revoke|unrevoke|crl|getprop|setprop|audit\n"
-		"             (caadm [--data DIR] help-console for their options)\n"
-		"       caadm account add|del|list|passwd [--data DIR] ... (caadm account)\n"
-		"defaults: --data %s, key and subject from the build configuration\n",
-		CONFIG_DATA_DIR);
-	exit(2);
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_failx("%s", msg);
+	return ADM_EXIT_FAILED;
 }
 
-/* A program installed next to this one. */
-static void tool_path(const char *name, char *out, size_t len)
+/* A program installed next to this one, into out; 0 or ADM_EXIT_FAILED. */
+static int tool_path(const char *name, char *out, size_t len)
 {
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	char *slash;
 
-	if (n <= 0)
-		fatal("cannot find my own path");
+	if (n <= 0) {
+		log_fail("cannot find my own path");
+		return ADM_EXIT_FAILED;
+	}
 	self[n] = 0;
 	slash = strrchr(self, '/');
 	*slash = 0;
-	if (snprintf(out, len, "%s/%s", self, name) >= (int)len)
-		fatalx("path too long");
+	if (snprintf(out, len, "%s/%s", self, name) >= (int)len) {
+		log_failx("path too long");
+		return ADM_EXIT_FAILED;
+	}
+	return 0;
 }
 
-/* Runs a tool with args (args[0] is filled in) and returns its exit status. */
-static int run_tool(const char *name, const char **args, size_t n)
+/* Runs a tool with args[1..n-1] (args[0], its path, is filled in here) and
+ * returns its exit status (128 + the signal that ended it). posix_spawn reports
+ * a failed exec to this process, so no child is left to end itself. */
+static int run_tool(const char *name, const char *const *args, size_t n)
 {
+	const char *argv[ADM_MAX_ARGS + 4];
 	char path[PATH_MAX];
 	pid_t pid;
-	int st;
+	int st, rc;
 
-	tool_path(name, path, sizeof(path));
-	args[0] = path;
-	args[n] = NULL;
+	if ((rc = tool_path(name, path, sizeof(path))) != 0)
+		return rc;
+	memcpy(argv, args, n * sizeof(*argv));
+	argv[0] = path;
+	argv[n] = NULL;
 	fflush(stdout);
-	if ((pid = fork()) < 0)
-		fatal("fork");
-	if (pid == 0) {
-		execv(path, (char *const *)args);
-		fatal("cannot run %s", path);
+	if ((rc = posix_spawn(&pid, path, NULL, NULL, (char *const *)argv, environ)) != 0) {
+		errno = rc;
+		log_fail("cannot run %s", path);
+		return ADM_EXIT_FAILED;
 	}
 	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			fatal("waitpid");
+		if (errno != EINTR) {
+			log_fail("waitpid");
+			return ADM_EXIT_FAILED;
+		}
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-/* The value of --data among args, or the default. */
-static const char *data_dir(int argc, char **argv)
-{
-	for (int i = 1; i + 1 < argc; i++)
-		if (strcmp(argv[i], "--data") == 0)
-			return argv[i + 1];
-	return CONFIG_DATA_DIR;
 }
 
 /* Starts the ledger with its genesis naming DIR/ca.crt; then, when the ceremony
@@ -113,8 +110,10 @@ static int ledger_genesis(const char *dir, const char *admin)
 	size_t n = 6;
 	char cert[PATH_MAX];
 
-	if (snprintf(cert, sizeof(cert), "%s/ca.crt", dir) >= (int)sizeof(cert))
-		fatalx("path too long");
+	if (snprintf(cert, sizeof(cert), "%s/ca.crt", dir) >= (int)sizeof(cert)) {
+		log_failx("path too long");
+		return ADM_EXIT_FAILED;
+	}
 	args[1] = "genesis";
 	args[2] = "--data";
 	args[3] = dir;
@@ -127,102 +126,91 @@ static int ledger_genesis(const char *dir, const char *admin)
 	return run_tool("ca-ledger", args, n);
 }
 
-static int first_admin(const char *dir, const char *name, int fd, const char *file);
-
-static int cmd_init(int argc, char **argv)
+/* A passphrase from its source: descriptor, file, or the terminal with prompt. */
+static int read_secret(const struct adm_secret_src *src, const char *prompt, struct secret *s,
+		       char *err, size_t errlen)
 {
-	const char *args[MAX_ARGS + 4];
-	size_t n = 1;
-	const char *kind = NULL, *admin = NULL, *admin_file = NULL;
-	int rc, admin_fd = -1;
+	if (src->fd >= 0)
+		return secret_read_fd(src->fd, s, err, errlen);
+	if (src->file != NULL)
+		return secret_read_file(src->file, s, err, errlen);
+	return secret_read_tty(prompt, s, err, errlen);
+}
 
-	args[n++] = "ceremony";
-	args[n++] = NULL; /* root or subordinate, filled below */
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--root") == 0 || strcmp(argv[i], "--subordinate") == 0) {
-			if (kind != NULL)
-				usage();
-			kind = argv[i] + 2;
-		} else if (strcmp(argv[i], "--admin") == 0 && i + 1 < argc) {
-			admin = argv[++i];
-		} else if (strcmp(argv[i], "--admin-passphrase-fd") == 0 && i + 1 < argc) {
-			admin_fd = conf_arg_fd(argv[++i]);
-		} else if (strcmp(argv[i], "--admin-passphrase-file") == 0 && i + 1 < argc) {
-			admin_file = argv[++i];
-		} else if (n < MAX_ARGS) {
-			args[n++] = argv[i];
-		} else {
-			usage();
-		}
+/* The first administrator: written directly, only while there is no operator
+ * (the ceremony's trust: root at the console). Later operators are the
+ * custodian's business (caadm operator add). */
+static int first_admin(const char *dir, const char *name, const struct adm_secret_src *src)
+{
+	struct operator_db *db = calloc(1, sizeof(*db));
+	struct secret pass;
+	char err[256];
+	int rc;
+
+	if (db == NULL) {
+		log_failx("out of memory");
+		return ADM_EXIT_FAILED;
 	}
-	if (kind == NULL)
-		usage();
-	args[2] = kind;
-	if ((rc = run_tool("ca-custodian", args, n)) != 0)
+	if (operator_db_load(dir, db, err, sizeof(err)) != 0) {
+		free(db);
+		log_failx("%s", err);
+		return ADM_EXIT_FAILED;
+	}
+	if (db->n != 0) {
+		fprintf(stderr, "caadm: %s/%s already has operators: use caadm operator add\n",
+			dir, OPERATOR_FILE);
+		free(db);
+		return 2;
+	}
+	if (read_secret(src, "Passphrase for the first CA administrator: ", &pass, err,
+			sizeof(err)) != 0) {
+		explicit_bzero(db, sizeof(*db));
+		free(db);
+		log_failx("passphrase: %s", err);
+		return ADM_EXIT_FAILED;
+	}
+	rc = operator_set(db, name, ROLE_ADMIN, (const char *)pass.buf, err, sizeof(err));
+	secret_wipe(&pass);
+	if (rc == 0)
+		rc = operator_db_save(dir, db, err, sizeof(err));
+	explicit_bzero(db, sizeof(*db));
+	free(db);
+	if (rc != 0) {
+		fprintf(stderr, "caadm: %s\n", err);
+		return 2;
+	}
+	printf("first CA administrator: %s\n", name);
+	return 0;
+}
+
+/* The key ceremony (ca-custodian), the first administrator if one was asked
+ * for, and for a root the ledger's genesis. */
+static int run_init(const struct adm_cmd *cmd)
+{
+	int rc;
+
+	if ((rc = run_tool("ca-custodian", cmd->args, cmd->n_args)) != 0)
 		return rc;
-	if (admin != NULL || admin_fd >= 0 || admin_file != NULL) {
-		admin = admin ? admin : "admin";
-		rc = first_admin(data_dir(argc, argv), admin, admin_fd, admin_file);
-	} else {
+	if (cmd->admin != NULL)
+		rc = first_admin(cmd->dir, cmd->admin, &cmd->admin_pass);
+	else
 		printf("no operator yet: caadm operator-init NAME creates the first administrator\n");
-	}
 	if (rc != 0)
 		return rc;
 	/* A subordinate's ledger starts at install-cert; its first administrator's
 	 * creation is not journaled (see README). */
-	return strcmp(kind, "root") == 0 ? ledger_genesis(data_dir(argc, argv), admin) : 0;
+	return strcmp(cmd->kind, "root") == 0 ? ledger_genesis(cmd->dir, cmd->admin) : 0;
 }
 
-static int cmd_install_cert(int argc, char **argv)
+/* A subordinate's certificate (ca-custodian checks and installs it), then the
+ * ledger's genesis. */
+static int run_install_cert(const struct adm_cmd *cmd)
 {
-	const char *args[MAX_ARGS + 4];
-	size_t n = 1;
-	const char *file = NULL;
 	int rc;
 
-	args[n++] = "install-cert";
-	/* Every option takes a value: copy option and value, keep the one operand. */
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] != '-') {
-			if (file != NULL)
-				usage();
-			file = argv[i];
-		} else if (i + 1 < argc && n + 2 < MAX_ARGS) {
-			args[n++] = argv[i];
-			args[n++] = argv[++i];
-		} else {
-			usage();
-		}
-	}
-	if (file == NULL || n + 2 > MAX_ARGS)
-		usage();
-	args[n++] = "--cert";
-	args[n++] = file;
-	if ((rc = run_tool("ca-custodian", args, n)) != 0)
+	if ((rc = run_tool("ca-custodian", cmd->args, cmd->n_args)) != 0)
 		return rc;
-	return ledger_genesis(data_dir(argc, argv), NULL);
-}
-
-static int cmd_check(int argc, char **argv)
-{
-	const char *args[MAX_ARGS + 4];
-	size_t n = 1;
-
-	args[n++] = "check";
-	for (int i = 1; i < argc && n < MAX_ARGS; i++)
-		args[n++] = argv[i];
-	return run_tool("ca-custodian", args, n);
-}
-
-static int cmd_verify(int argc, char **argv)
-{
-	const char *args[MAX_ARGS + 4];
-	size_t n = 1;
-
-	args[n++] = "verify";
-	for (int i = 1; i < argc && n < MAX_ARGS; i++)
-		args[n++] = argv[i];
-	return run_tool("ca-ledger", args, n);
+	return ledger_genesis(cmd->dir, NULL);
 }
 
 static void print_time(const char *label, time_t t)
@@ -235,34 +223,18 @@ static void print_time(const char *label, time_t t)
 	printf("  %-12s %s\n", label, buf);
 }
 
-/* Reads the state file and the certificate without touching the HSM. */
-static int cmd_status(int argc, char **argv)
+/* The certificate's names and validity, when DIR/ca.crt holds one. */
+static void print_cert(const char *dir)
 {
-	const char *dir = CONFIG_DATA_DIR;
 	char path[PATH_MAX], err[512], subj[512];
-	struct conf c;
 	unsigned char *text;
 	size_t len, n;
 	struct x509_buf *certs;
 	struct x509_cert_info ci;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
-			dir = argv[++i];
-		else
-			usage();
-	}
-	snprintf(path, sizeof(path), "%s/ca.conf", dir);
-	if (conf_load(path, &c, err, sizeof(err)) != 0) {
-		log_warnx("no CA in %s: %s", dir, err);
-		return 1;
-	}
-	printf("CA in %s\n  %-12s %s\n  %-12s %s\n  %-12s %s (token '%s')\n", dir, "type",
-	       conf_get(&c, "type"), "state", conf_get(&c, "state"), "signing key",
-	       conf_get(&c, "sign_key_label"), conf_get(&c, "token"));
 	snprintf(path, sizeof(path), "%s/ca.crt", dir);
 	if (file_read_all(path, 1 << 20, &text, &len) != 0)
-		return 0;
+		return;
 	if (x509_pem_decode_all("CERTIFICATE", text, len, &certs, &n) == 0 && n > 0) {
 		if (x509_cert_decode(certs[0].data, certs[0].len, &ci, err, sizeof(err)) == 0) {
 			x509_name_format(ci.subject.data, ci.subject.len, subj, sizeof(subj));
@@ -278,91 +250,57 @@ static int cmd_status(int argc, char **argv)
 		free(certs);
 	}
 	free(text);
+}
+
+/* Reads the state file and the certificate without touching the HSM. */
+static int run_status(const struct adm_cmd *cmd)
+{
+	char path[PATH_MAX], err[512];
+	struct conf c;
+
+	snprintf(path, sizeof(path), "%s/ca.conf", cmd->dir);
+	if (conf_load(path, &c, err, sizeof(err)) != 0) {
+		log_warnx("no CA in %s: %s", cmd->dir, err);
+		return 1;
+	}
+	printf("CA in %s\n  %-12s %s\n  %-12s %s\n  %-12s %s (token '%s')\n", cmd->dir, "type",
+	       conf_get(&c, "type"), "state", conf_get(&c, "state"), "signing key",
+	       conf_get(&c, "sign_key_label"), conf_get(&c, "token"));
+	print_cert(cmd->dir);
 	return 0;
 }
 
-/* The first administrator: written directly, only while there is no operator
- * (the ceremony's trust: root at the console). Later operators are the
- * custodian's business (caadm operator add). */
-static int first_admin(const char *dir, const char *name, int fd, const char *file)
+int adm_run_local(const struct adm_cmd *cmd)
 {
-	struct operator_db *db = calloc(1, sizeof(*db));
-	struct secret pass;
-	char err[256];
+	switch (cmd->verb) {
+	case CMD_INIT: return run_init(cmd);
+	case CMD_INSTALL_CERT: return run_install_cert(cmd);
+	case CMD_CHECK: return run_tool("ca-custodian", cmd->args, cmd->n_args);
+	case CMD_STATUS: return run_status(cmd);
+	case CMD_VERIFY: return run_tool("ca-ledger", cmd->args, cmd->n_args);
+	case CMD_OPERATOR_INIT: return first_admin(cmd->dir, cmd->name, &cmd->secret);
+	case CMD_ACCOUNT: return adm_run_account(cmd);
+	default: return ADM_EXIT_FAILED; /* a console verb: adm_run_console */
+	}
+}
+
+int caadm_main(int argc, char **argv)
+{
+	struct adm_cmd *cmd = malloc(sizeof(*cmd));
+	char err[ADM_ERR_MAX];
 	int rc;
 
-	if (db == NULL)
-		fatalx("out of memory");
-	if (operator_db_load(dir, db, err, sizeof(err)) != 0)
-		fatalx("%s", err);
-	if (db->n != 0) {
-		fprintf(stderr, "caadm: %s/%s already has operators: use caadm operator add\n",
-			dir, OPERATOR_FILE);
-		free(db);
-		return 2;
+	if (cmd == NULL) {
+		log_failx("out of memory");
+		return ADM_EXIT_FAILED;
 	}
-	rc = fd >= 0	       ? secret_read_fd(fd, &pass, err, sizeof(err))
-	     : file != NULL ? secret_read_file(file, &pass, err, sizeof(err))
-			    : secret_read_tty("Passphrase for the first CA administrator: ", &pass,
-					      err, sizeof(err));
-	if (rc != 0)
-		fatalx("passphrase: %s", err);
-	rc = operator_set(db, name, ROLE_ADMIN, (const char *)pass.buf, err, sizeof(err));
-	secret_wipe(&pass);
-	if (rc == 0)
-		rc = operator_db_save(dir, db, err, sizeof(err));
-	explicit_bzero(db, sizeof(*db));
-	free(db);
-	if (rc != 0) {
-		fprintf(stderr, "caadm: %s\n", err);
-		return 2;
-	}
-	printf("first CA administrator: %s\n", name);
-	return 0;
-}
-
-/* caadm operator-init NAME [--data DIR] [--passphrase-fd N | --passphrase-file F] */
-static int cmd_operator_init(int argc, char **argv)
-{
-	const char *dir = data_dir(argc, argv), *name = NULL, *file = NULL;
-	int fd = -1;
-
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
-			i++;
-		else if (strcmp(argv[i], "--passphrase-fd") == 0 && i + 1 < argc)
-			fd = conf_arg_fd(argv[++i]);
-		else if (strcmp(argv[i], "--passphrase-file") == 0 && i + 1 < argc)
-			file = argv[++i];
-		else if (argv[i][0] != '-' && name == NULL)
-			name = argv[i];
-		else
-			usage();
-	}
-	if (name == NULL)
-		usage();
-	return first_admin(dir, name, fd, file);
-}
-
-int main(int argc, char **argv)
-{
-	log_init("caadm");
-	if (argc < 2)
-		usage();
-	if (strcmp(argv[1], "init") == 0)
-		return cmd_init(argc - 1, argv + 1);
-	if (strcmp(argv[1], "install-cert") == 0)
-		return cmd_install_cert(argc - 1, argv + 1);
-	if (strcmp(argv[1], "check") == 0)
-		return cmd_check(argc - 1, argv + 1);
-	if (strcmp(argv[1], "status") == 0)
-		return cmd_status(argc - 1, argv + 1);
-	if (strcmp(argv[1], "verify") == 0)
-		return cmd_verify(argc - 1, argv + 1);
-	if (strcmp(argv[1], "operator-init") == 0)
-		return cmd_operator_init(argc - 1, argv + 1);
-	if (strcmp(argv[1], "account") == 0)
-		return cmd_account(argc - 1, argv + 1);
-	/* Everything else is a console verb for the running CA. */
-	return console_main(data_dir(argc, argv), argc, argv);
+	rc = adm_parse(argc, argv, cmd, err, sizeof(err));
+	if (cmd->console)
+		rc = adm_run_console(cmd, rc, err);
+	else if (rc != 0)
+		fputs(err, stderr);
+	else
+		rc = adm_run_local(cmd);
+	free(cmd);
+	return rc;
 }

@@ -1,7 +1,6 @@
 /* caadm view (MS-CSRA OpenView/EnumView over the ledger's request rows, with the
  * subject, attributes and officer-set extensions of pending requests) and caadm
  * audit (the journal, filtered, and its verification). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +18,8 @@ struct detail {
 	char subject[1024], attrs[LEDGER_TEXT_MAX + 1], exts[1024];
 };
 
-static void get_detail(struct console *c, uint32_t id, struct detail *d)
+/* The subject, attributes and officer-set extensions of pending request id. */
+static int get_detail(struct console *c, uint32_t id, struct detail *d)
 {
 	static struct adm_detail_is det;
 	struct adm_request_id q = {.request_id = id};
@@ -30,13 +30,17 @@ static void get_detail(struct console *c, uint32_t id, struct detail *d)
 	const uint8_t *v;
 	size_t len, used = 0;
 	uint32_t flags;
+	int rc;
 
 	memcpy(q.token, c->token, ADM_TOKEN_LEN);
 	ipc_wbuf_init(&w);
 	adm_request_id_encode(&w, &q);
-	con_call(c, ADM_DETAIL, &w, ADM_DETAIL_IS, &m);
-	if (adm_detail_decode(m.data, m.hdr.len, &det) != 0)
-		fatalx("malformed answer from the CA");
+	if ((rc = con_call(c, ADM_DETAIL, &w, ADM_DETAIL_IS, &m)) != 0)
+		return rc;
+	if (adm_detail_decode(m.data, m.hdr.len, &det) != 0) {
+		ipc_msg_free(&m);
+		return adm_failx("malformed answer from the CA");
+	}
 	snprintf(d->subject, sizeof(d->subject), "%s", det.subject);
 	snprintf(d->attrs, sizeof(d->attrs), "%s", det.attributes);
 	d->exts[0] = 0;
@@ -54,6 +58,7 @@ static void get_detail(struct console *c, uint32_t id, struct detail *d)
 		if (*p == '\n' || *p == '\r')
 			*p = ';';
 	ipc_msg_free(&m);
+	return 0;
 }
 
 static void json_str(const char *s)
@@ -105,93 +110,68 @@ static void print_row(const struct view_query *q, const struct ledger_request_ro
 	*first = 0;
 }
 
-int console_view(struct console *c, int argc, char **argv)
+/* One page of rows from the CA printed (with details when asked); q->after_id
+ * moves past them, *more says whether the CA has more. */
+static int view_page(struct console *c, struct view_query *q, struct adm_view *req, int *first,
+		     uint32_t *more)
 {
-	static const char *const dispositions[] = {"pending", "issued", "denied", "failed",
-						   "revoked"};
-	struct view_query *q = calloc(1, sizeof(*q));
+	struct lmsg_rows page;
+	struct lmsg_iter it;
+	struct ledger_request_row row;
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	int rc = 0, details = c->cmd->details;
+
+	req->q = *q;
+	ipc_wbuf_init(&w);
+	adm_view_encode(&w, req);
+	if ((rc = con_call(c, ADM_VIEW, &w, ADM_ROWS, &m)) != 0)
+		return rc;
+	if (adm_rows_decode(m.data, m.hdr.len, &page) != 0) {
+		ipc_msg_free(&m);
+		return adm_failx("malformed rows from the CA");
+	}
+	lmsg_iter_init(&it, &page.rows);
+	while (rc == 0 && lmsg_rows_next(&it, &row)) {
+		struct detail d;
+
+		if (details && (rc = get_detail(c, row.request_id, &d)) != 0)
+			break;
+		print_row(q, &row, details ? &d : NULL, c->cmd->json, first);
+		q->after_id = row.request_id;
+	}
+	*more = page.more;
+	ipc_msg_free(&m);
+	return rc;
+}
+
+/* view: the rows of the query cli.c parsed, page by page. */
+int console_view(struct console *c)
+{
+	struct view_query *q = malloc(sizeof(*q));
 	struct adm_view *req = calloc(1, sizeof(*req));
-	char err[256], text[64];
-	int json = 0, details = 0, first = 1;
+	int first = 1, rc = 0;
 	uint32_t more = 1;
 
-	if (q == NULL || req == NULL)
-		fatalx("out of memory");
-	for (int i = 1; i < argc; i++) {
-		int matched = 0;
-
-		for (size_t k = 0; k < sizeof(dispositions) / sizeof(dispositions[0]); k++)
-			if (strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i] + 2, dispositions[k]) == 0) {
-				snprintf(text, sizeof(text), "Disposition==%s", dispositions[k]);
-				if (q->n_r == VIEW_MAX_RESTRICTIONS ||
-				    view_parse_restriction(text, &q->r[q->n_r++], err, sizeof(err)) != 0)
-					fatalx("%s", err);
-				details |= k == 0;
-				matched = 1;
-			}
-		if (matched)
-			continue;
-		if (strcmp(argv[i], "--json") == 0) {
-			json = 1;
-		} else if (strcmp(argv[i], "--details") == 0) {
-			details = 1;
-		} else if (strcmp(argv[i], "--restrict") == 0 && i + 1 < argc) {
-			if (q->n_r == VIEW_MAX_RESTRICTIONS ||
-			    view_parse_restriction(argv[++i], &q->r[q->n_r++], err, sizeof(err)) != 0) {
-				fprintf(stderr, "caadm: --restrict: %s\n", err);
-				return 4;
-			}
-		} else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
-			if (view_parse_columns(argv[++i], q, err, sizeof(err)) != 0) {
-				fprintf(stderr, "caadm: --out: %s\n", err);
-				return 4;
-			}
-		} else {
-			con_usage();
-		}
+	if (q == NULL || req == NULL) {
+		free(q);
+		free(req);
+		return adm_failx("out of memory");
 	}
-	if (q->n_columns == 0) {
-		static const uint32_t def[] = {COL_REQUEST_ID, COL_DISPOSITION, COL_REQUESTER,
-					       COL_SUBMITTED, COL_SERIAL, COL_MESSAGE};
-
-		memcpy(q->columns, def, sizeof(def));
-		q->n_columns = sizeof(def) / sizeof(def[0]);
+	*q = c->cmd->query;
+	if ((rc = load_session(c)) == 0) {
+		if (c->cmd->json)
+			printf("[");
+		memcpy(req->token, c->token, ADM_TOKEN_LEN);
+		while (rc == 0 && more)
+			rc = view_page(c, q, req, &first, &more);
+		if (rc == 0 && c->cmd->json)
+			printf("]\n");
 	}
-	q->limit = 1000;
-	load_session(c);
-	if (json)
-		printf("[");
-	memcpy(req->token, c->token, ADM_TOKEN_LEN);
-	while (more) {
-		struct lmsg_rows page;
-		struct lmsg_iter it;
-		struct ledger_request_row row;
-		struct ipc_wbuf w;
-		struct ipc_msg m;
-
-		req->q = *q;
-		ipc_wbuf_init(&w);
-		adm_view_encode(&w, req);
-		con_call(c, ADM_VIEW, &w, ADM_ROWS, &m);
-		if (adm_rows_decode(m.data, m.hdr.len, &page) != 0)
-			fatalx("malformed rows from the CA");
-		lmsg_iter_init(&it, &page.rows);
-		while (lmsg_rows_next(&it, &row)) {
-			struct detail d;
-
-			if (details)
-				get_detail(c, row.request_id, &d);
-			print_row(q, &row, details ? &d : NULL, json, &first);
-			q->after_id = row.request_id;
-		}
-		more = page.more;
-		ipc_msg_free(&m);
-	}
+	explicit_bzero(req, sizeof(*req));
 	free(req);
-	if (json)
-		printf("]\n");
 	free(q);
-	return 0;
+	return rc;
 }
 
 static int audit_verify(struct console *c)
@@ -199,85 +179,70 @@ static int audit_verify(struct console *c)
 	struct ipc_wbuf w;
 
 	con_bare(c, &w);
-	con_simple(c, ADM_VERIFY, &w);
-	return 0;
+	return con_simple(c, ADM_VERIFY, &w);
 }
 
-int console_audit(struct console *c, int argc, char **argv)
+/* One page of the journal from event *next, printed as filtered; *next moves
+ * past it, *n is how many events the page held (0: the end). */
+static int audit_page(struct console *c, uint64_t *next, uint32_t *n, char *strbuf)
 {
-	const char *type = NULL, *actor = NULL;
-	int64_t since = 0;
-	uint64_t next = 1;
-	char *strbuf = malloc(LEDGER_STRBUF), err[256], line[2048];
-	int verify = 0;
+	const struct adm_cmd *cmd = c->cmd;
+	struct adm_audit q = {.first = *next, .max = AUDIT_PAGE};
+	struct lmsg_events page;
+	struct lmsg_iter it;
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	const uint8_t *p;
+	size_t len;
+	char err[256], line[2048];
+	uint32_t type = cmd->event_type ? ledger_type_from_name(cmd->event_type) : 0;
+	int rc;
 
-	if (strbuf == NULL)
-		fatalx("out of memory");
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--verify") == 0)
-			verify = 1;
-		else if (strcmp(argv[i], "--type") == 0 && i + 1 < argc)
-			type = argv[++i];
-		else if (strcmp(argv[i], "--actor") == 0 && i + 1 < argc)
-			actor = argv[++i];
-		else if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
-			struct tm tm;
-			const char *end;
-
-			memset(&tm, 0, sizeof(tm));
-			end = strptime(argv[++i], "%Y-%m-%d", &tm);
-			if (end != NULL && *end == 'T')
-				end = strptime(end + 1, "%H:%M:%S", &tm);
-			if (end == NULL || (*end != 0 && strcmp(end, "Z") != 0))
-				con_usage();
-			since = (int64_t)timegm(&tm);
-		} else
-			con_usage();
-	}
-	if (type != NULL && ledger_type_from_name(type) == 0) {
-		fprintf(stderr, "caadm: %s: not an event type (e.g. operator-action, "
-				"cert-revoked)\n", type);
-		return 4;
-	}
-	load_session(c);
-	if (verify) {
-		free(strbuf);
-		return audit_verify(c);
-	}
-	for (;;) {
-		struct adm_audit q = {.first = next, .max = AUDIT_PAGE};
-		struct lmsg_events page;
-		struct lmsg_iter it;
-		struct ipc_wbuf w;
-		struct ipc_msg m;
-		const uint8_t *p;
-		size_t len;
-		uint32_t n;
-
-		memcpy(q.token, c->token, ADM_TOKEN_LEN);
-		ipc_wbuf_init(&w);
-		adm_audit_encode(&w, &q);
-		con_call(c, ADM_AUDIT, &w, ADM_EVENTS, &m);
-		if (adm_events_decode(m.data, m.hdr.len, &page) != 0)
-			fatalx("malformed events from the CA");
-		n = page.events.n;
-		lmsg_iter_init(&it, &page.events);
-		while (lmsg_events_next(&it, &p, &len)) {
-			struct ledger_event ev;
-
-			if (ledger_record_decode(p, len, &ev, strbuf, LEDGER_STRBUF, err, sizeof(err)) != 0)
-				fatalx("malformed event from the CA: %s", err);
-			next = ev.seq + 1;
-			if ((type && ev.type != ledger_type_from_name(type)) ||
-			    (actor && strcmp(ev.actor, actor) != 0) || ev.time < since)
-				continue;
-			ledger_event_line(&ev, line, sizeof(line));
-			printf("%s\n", line);
-		}
+	memcpy(q.token, c->token, ADM_TOKEN_LEN);
+	ipc_wbuf_init(&w);
+	adm_audit_encode(&w, &q);
+	if ((rc = con_call(c, ADM_AUDIT, &w, ADM_EVENTS, &m)) != 0)
+		return rc;
+	if (adm_events_decode(m.data, m.hdr.len, &page) != 0) {
 		ipc_msg_free(&m);
-		if (n == 0)
-			break;
+		return adm_failx("malformed events from the CA");
 	}
+	*n = page.events.n;
+	lmsg_iter_init(&it, &page.events);
+	while (rc == 0 && lmsg_events_next(&it, &p, &len)) {
+		struct ledger_event ev;
+
+		if (ledger_record_decode(p, len, &ev, strbuf, LEDGER_STRBUF, err, sizeof(err)) != 0) {
+			rc = adm_failx("malformed event from the CA: %s", err);
+			break;
+		}
+		*next = ev.seq + 1;
+		if ((type && ev.type != type) || (cmd->actor && strcmp(ev.actor, cmd->actor) != 0) ||
+		    ev.time < cmd->since)
+			continue;
+		ledger_event_line(&ev, line, sizeof(line));
+		printf("%s\n", line);
+	}
+	ipc_msg_free(&m);
+	return rc;
+}
+
+/* audit: the journal, filtered (or, with --verify, the CA's check of it). */
+int console_audit(struct console *c)
+{
+	char *strbuf;
+	uint64_t next = 1;
+	uint32_t n = 1;
+	int rc;
+
+	if ((rc = load_session(c)) != 0)
+		return rc;
+	if (c->cmd->verify)
+		return audit_verify(c);
+	if ((strbuf = malloc(LEDGER_STRBUF)) == NULL)
+		return adm_failx("out of memory");
+	while (rc == 0 && n != 0)
+		rc = audit_page(c, &next, &n, strbuf);
 	free(strbuf);
-	return 0;
+	return rc;
 }

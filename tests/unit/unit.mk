@@ -1,7 +1,7 @@
 # tests/unit/: cmocka tests, one binary per tests/unit/test_*.c, linked with every
 # project library (static archives: only what a test uses is pulled in) and the
 # shared test support in tests/unit/support/.
-PROJECT_LIBS := $(CUSTODIAN_LIB) $(CAD_LIB) $(AUTH_LIB) $(WORKER_LIB) $(CLIENT_LIB) $(RPC_LIB) $(ICPR_LIB) $(LEDGER_LIB) $(OPERATOR_LIB) \
+PROJECT_LIBS := $(ADMIN_LIB) $(CUSTODIAN_LIB) $(CAD_LIB) $(AUTH_LIB) $(WORKER_LIB) $(CLIENT_LIB) $(RPC_LIB) $(ICPR_LIB) $(LEDGER_LIB) $(OPERATOR_LIB) \
                 $(IDENTITY_LIB) $(X509_LIB) $(HSM_LIB) $(ASN1_LIB) $(PLATFORM_LIB)
 SYS_LIBS     := $(LIB_P11KIT) $(LIB_WOLFSSL) $(LIB_TASN1) $(LIB_DB) $(LIB_SECCOMP) $(LIB_PTHREAD)
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
