@@ -520,15 +520,23 @@ static int core_ended(const struct cad *c, int core_down)
 
 /* The custodian ends when its control channel closes (it finishes what it was
  * doing), the ledger when its only peer, the custodian, is gone. */
-static void stop_core(struct cad *c)
+/* Stops the core. Returns 1 when the custodian or the ledger, reaped here, had
+ * exited EXIT_REFUSED: the end cad was handling was the other's (the ledger
+ * leaves when the refusing custodian closes its channel, and may be reaped
+ * first), and the refusal must not be lost in a restart. */
+static int stop_core(struct cad *c)
 {
+	int cst, lst;
+
 	if (c->control.fd >= 0) {
 		ipc_chan_free(&c->control);
 		close(c->control.fd);
 		c->control.fd = -1;
 	}
-	reap_within(&c->custodian, 10000);
-	reap_within(&c->ledger, 10000);
+	cst = reap_within(&c->custodian, 10000);
+	lst = reap_within(&c->ledger, 10000);
+	return (cst != -1 && WIFEXITED(cst) && WEXITSTATUS(cst) == EXIT_REFUSED) ||
+	       (lst != -1 && WIFEXITED(lst) && WEXITSTATUS(lst) == EXIT_REFUSED);
 }
 
 /* Stops the worker, then the custodian (its control channel closes), then the
@@ -536,7 +544,7 @@ static void stop_core(struct cad *c)
 static int shutdown_all(struct cad *c, int status)
 {
 	stop_front(c, NULL);
-	stop_core(c);
+	(void)stop_core(c);
 	log_info("stopped");
 	if (c->admin_path[0] != 0)
 		(void)unlink(c->admin_path);
@@ -564,13 +572,13 @@ static void schedule(struct due *d, const char *what, time_t now)
 /* The first worker of --sandbox-selftest must die of SIGSYS; anything else means
  * its filter does not hold, and such a worker is never put on the network
  * (pace_selftest_verdict). 0: passed, the worker restarts now; 1: owed by the
- * next worker (this one followed the core); -1: stop the appliance. */
-static int selftest_verdict(struct cad *c, int worker_st, int auth_st, int core_ended)
+ * next worker (this one lost its custodian first); -1: stop the appliance. */
+static int selftest_verdict(struct cad *c, int worker_st)
 {
-	switch (pace_selftest_verdict(worker_st, auth_st, core_ended)) {
+	switch (pace_selftest_verdict(worker_st)) {
 	case PACE_SELFTEST_OWED:
-		log_info("sandbox self-test not judged: the worker left because the custodian or "
-			 "the ledger ended (above); the next worker takes it");
+		log_info("sandbox self-test not judged: the worker lost its channel to the "
+			 "custodian before the test (above); the next worker takes it");
 		return 1;
 	case PACE_SELFTEST_PASSED:
 		c->selftest = 0;
@@ -618,7 +626,11 @@ static int child_ended(struct cad *c, pid_t pid, int st, struct due *front, stru
 		else
 			c->ledger = 0;
 		stop_front(c, NULL);
-		stop_core(c);
+		if (stop_core(c)) {
+			log_warnx("the custodian or the ledger refuses to start with this "
+				  "configuration (above): stopping");
+			return -1;
+		}
 		if (!core->down)
 			schedule(core, "custodian or ledger", now);
 		front->down = 1;
@@ -641,7 +653,7 @@ static int child_ended(struct cad *c, pid_t pid, int st, struct due *front, stru
 	}
 	int ended = core_ended(c, core->down), rc;
 
-	if (c->selftest && (rc = selftest_verdict(c, worker_st, auth_st, ended)) != 1) {
+	if (c->selftest && (rc = selftest_verdict(c, worker_st)) != 1) {
 		if (rc != 0)
 			return -1;
 		front->down = 1;

@@ -32,11 +32,13 @@ int pace_front_followed_core(int worker_st, int auth_st, int core_ended)
 	       !pace_died_alone(auth_st) && core_ended;
 }
 
-enum pace_selftest pace_selftest_verdict(int worker_st, int auth_st, int core_ended)
+enum pace_selftest pace_selftest_verdict(int worker_st)
 {
-	if (pace_front_followed_core(worker_st, auth_st, core_ended))
+	if (worker_st == -1)
+		return PACE_SELFTEST_FAILED;
+	if (WIFEXITED(worker_st) && WEXITSTATUS(worker_st) == EXIT_UPSTREAM)
 		return PACE_SELFTEST_OWED;
-	if (worker_st != -1 && WIFSIGNALED(worker_st) && WTERMSIG(worker_st) == SIGSYS)
+	if (WIFSIGNALED(worker_st) && WTERMSIG(worker_st) == SIGSYS)
 		return PACE_SELFTEST_PASSED;
 	return PACE_SELFTEST_FAILED;
 }

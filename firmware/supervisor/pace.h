@@ -37,13 +37,17 @@ int pace_died_alone(int st);
  * statuses, -1 when unknown. */
 int pace_front_followed_core(int worker_st, int auth_st, int core_ended);
 
-/* The verdict on the first worker of --sandbox-selftest, which must die of its
- * seccomp filter (SIGSYS) at its forbidden open(). A worker that left because
- * the core ended (pace_front_followed_core: a custodian that refuses to start,
- * a token that does not open) never reached that open: no verdict, the next
- * worker owes the test, and the core's own end tells the operator what
- * happened. cad used to call that a failed self-test and hide the cause. */
+/* The verdict on the first worker of --sandbox-selftest (worker_st: its wait
+ * status, -1 when unknown), which must die of its seccomp filter (SIGSYS) at its
+ * forbidden open(), made after its start-up call to the custodian. A worker that
+ * left with EXIT_UPSTREAM lost that channel first (a custodian that refuses to
+ * start, a token that does not open) and never reached the open: no verdict,
+ * the next worker owes the test (and is itself a test worker, never put on the
+ * network), and the core's own end tells the operator what happened. Whether
+ * the core has ended cannot decide this: the worker can see the channel close
+ * and be reaped before the custodian's exit is. cad used to call that a failed
+ * self-test and hide the cause. */
 enum pace_selftest { PACE_SELFTEST_PASSED, PACE_SELFTEST_FAILED, PACE_SELFTEST_OWED };
-enum pace_selftest pace_selftest_verdict(int worker_st, int auth_st, int core_ended);
+enum pace_selftest pace_selftest_verdict(int worker_st);
 
 #endif

@@ -168,7 +168,7 @@ static void load_ca(struct worker *w)
 	 * and no second one). */
 	ipc_wbuf_init(&req);
 	if (ipc_call(&w->custodian, CUST_GET_CA, &req, &m, err, sizeof(err)) != 0)
-		fatalx("custodian: %s", err);
+		upstream_gone("custodian: %s", err); /* a custodian that refused to start, say */
 	if (m.hdr.type != CUST_CA_INFO || cust_ca_info_decode(m.data, m.hdr.len, &info) != 0)
 		fatalx("protocol violation: bad CA_INFO from the custodian");
 	der = info.cert;

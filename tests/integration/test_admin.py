@@ -341,7 +341,7 @@ def test_requested_extensions_follow_the_allow_list(ca, allow):
                 "--epm", "127.0.0.1:0", "--icpr", "127.0.0.1:0", "--sandbox-selftest",
                 check=False, timeout=60)
         assert p.returncode != 0 and "csr_extensions: 2.5.29.19" in p.stderr, p.stderr
-        assert "the custodian refuses to start with this configuration" in p.stderr, p.stderr
+        assert "refuses to start with this configuration (above): stopping" in p.stderr, p.stderr
         assert "self-test failed" not in p.stderr, p.stderr
 
 
