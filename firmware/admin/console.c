@@ -554,18 +554,19 @@ int adm_run_console(const struct adm_cmd *cmd, int parse_rc, const char *err)
 	struct console c;
 	int rc;
 
+	/* A command line that does not parse is answered without the CA: its usage
+	 * (help-console included) must not depend on cad running. */
+	if (parse_rc != 0) {
+		fputs(err, stderr);
+		return parse_rc;
+	}
 	memset(&c, 0, sizeof(c));
 	c.cmd = cmd;
 	if ((rc = con_connect(&c)) != 0)
 		return rc;
-	if (parse_rc != 0) {
-		fputs(err, stderr);
-		rc = parse_rc;
-	} else {
-		rc = run_verb(&c);
-		if (rc == 0 && c.own_session)
-			rc = own_logout(&c);
-	}
+	rc = run_verb(&c);
+	if (rc == 0 && c.own_session)
+		rc = own_logout(&c);
 	explicit_bzero(c.token, sizeof(c.token));
 	ipc_chan_free(&c.chan);
 	close(c.chan.fd);

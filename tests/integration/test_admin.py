@@ -386,3 +386,19 @@ def test_every_accepted_format_pends_and_is_approved(ca, appliance, form):
     key_pub = run("openssl", "pkey", "-in", ca["tmp"] / f"{name}.key", "-pubout").stdout
     cert_pub = run("openssl", "x509", "-in", crt, "-noout", "-pubkey").stdout
     assert key_pub == cert_pub
+
+
+def test_console_usage_needs_no_running_ca(tmp_path):
+    """caadm's top-level usage sends the operator to help-console: that, and a
+    mistyped console verb, are answered without cad (they used to say "cannot
+    reach the CA" when it was down)."""
+    from conftest import BIN, run
+    p = run(BIN / "caadm", "--data", tmp_path, "help-console", check=False)
+    assert p.returncode == 4 and "setextension ID OID FLAGS" in p.stderr, p
+    assert "cannot reach" not in p.stderr, p.stderr
+    p = run(BIN / "caadm", "--data", tmp_path, "resubmitt", "7", check=False)
+    assert p.returncode == 4 and "cannot reach" not in p.stderr, p.stderr
+    assert "usage: caadm" in p.stderr, p.stderr
+    # A good console verb still needs the CA, and says so.
+    p = run(BIN / "caadm", "--data", tmp_path, "view", check=False)
+    assert p.returncode == 1 and "cannot reach the CA" in p.stderr, p.stderr
