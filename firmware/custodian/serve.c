@@ -353,6 +353,11 @@ int custodian_serve_channel(struct custodian *c, int fd, const char *peer, unsig
 	return rc;
 }
 
+struct admin *custodian_admin(struct custodian *c)
+{
+	return c->admin;
+}
+
 void custodian_close(struct custodian *c)
 {
 	if (c == NULL)

@@ -44,6 +44,8 @@ int custodian_open(struct custodian **out, struct ca *ca, int ledger_fd, int adm
  * NULL (then a token is a violation); wiped when the channel ends. */
 int custodian_serve_channel(struct custodian *c, int fd, const char *peer, unsigned nthreads,
 			    const uint8_t *id_key);
+/* The console's state (admin.h) the officer's verbs take; NULL without a ledger. */
+struct admin *custodian_admin(struct custodian *c);
 /* Journals the budget's counts while the ledger is there, stops the console and
  * the threads, frees c (NULL: nothing). Does not close the ledger's descriptor's
  * peer or ca. */
