@@ -167,7 +167,27 @@ static void expect_recorded(uint32_t request_id, const char *requester, uint32_t
 	assert_int_equal(core_ledger_event(&core, row.seq_received, &ev, strbuf, &rec), 0);
 	assert_int_equal(ev.type, EV_REQUEST_RECEIVED);
 	assert_int_equal(ev.u.request.format, format);
-	assert_string_equal(ev.u.request.attributes, "CertificateTemplate:User\n");
+	/* the attributes as sent; a refusal's record keeps none */
+	assert_string_equal(ev.u.request.attributes,
+			    format == FMT_DIGEST ? "" : "CertificateTemplate:User\n");
+	free(rec);
+	free(strbuf);
+}
+
+/* Nothing recorded of the work done on a full ledger: the genesis, then the
+ * ledger's own low-space warning (ledger_low_space_mb, raised to the reserve). */
+static void expect_nothing_recorded(void)
+{
+	char *strbuf = malloc(LEDGER_STRBUF);
+	struct ledger_event ev;
+	uint8_t *rec;
+
+	assert_non_null(strbuf);
+	assert_int_equal(core_ledger_head(&core), 2);
+	assert_int_equal(core_ledger_event(&core, 2, &ev, strbuf, &rec), 0);
+	assert_int_equal(ev.type, EV_OPERATOR_ACTION);
+	assert_string_equal(ev.actor, "ledger");
+	assert_string_equal(ev.u.op.action, "low-disk-space");
 	free(rec);
 	free(strbuf);
 }
@@ -435,6 +455,460 @@ static void test_unknown_bytes(void **state)
 		       "the request is neither PKCS#10, CMS nor CMC", 0);
 }
 
+/* ---- who asks: the identity token or an anonymous address ----------------- */
+
+/* Submits a good request with who; the answer (nothing when the channel ends). */
+static void submit_as(const struct core_who *who, struct core_answer *a)
+{
+	struct x509_buf csr;
+
+	good_csr(&csr);
+	assert_int_equal(core_submit(&core, who, FMT_PKCS10, csr.data, csr.len, a), 0);
+	x509_buf_free(&csr);
+}
+
+static void test_anonymous_refused_when_off(void **state)
+{
+	struct core_who who;
+	struct core_answer a;
+
+	(void)state;
+	core_who(&core, NULL, ANON, &who);
+	submit_as(&who, &a);
+	expect_result(&a, DISP_FAILED, HR_E_ACCESSDENIED,
+		      "no logon, and anonymous enrollment is off (icpr_allow_anonymous)");
+	expect_recorded(a.result.request_id, ANON, FMT_PKCS10, DISP_FAILED, HR_E_ACCESSDENIED);
+	core_answer_free(&a);
+}
+
+static int setup_anonymous(void **state)
+{
+	static const char *const conf[] = {"icpr_allow_anonymous=1", NULL};
+
+	(void)state;
+	if (start(conf, 0) != 0 || core_get_ca(&core) != 0)
+		return -1;
+	return 0;
+}
+
+static void test_anonymous_allowed(void **state)
+{
+	struct core_who who;
+	struct core_answer a;
+
+	(void)state;
+	core_who(&core, NULL, ANON, &who);
+	submit_as(&who, &a);
+	expect_result(&a, DISP_PENDING, 0, "Taken Under Submission");
+	expect_recorded(a.result.request_id, ANON, FMT_PKCS10, DISP_PENDING, 0);
+	core_answer_free(&a);
+}
+
+/* A token minted with another key than this channel's: a forgery. */
+static void test_token_from_another_key(void **state)
+{
+	static const uint8_t other[IDTOKEN_KEY_LEN] = {1, 2, 3};
+	struct core_who who;
+	struct core_answer a;
+
+	(void)state;
+	memset(&who, 0, sizeof(who));
+	core_token(&core, other, ALICE, (int64_t)time(NULL) + 600, who.token, &who.token_len);
+	submit_as(&who, &a);
+	assert_int_equal(a.kind, 0);
+	expect_violation("identity token not made by ca-auth (bad MAC)");
+	assert_int_equal(core_ledger_head(&core), 2); /* nothing in anyone's name */
+}
+
+static void test_token_tampered(void **state)
+{
+	struct core_who who;
+	struct core_answer a;
+
+	(void)state;
+	core_who(&core, ALICE, NULL, &who);
+	who.token[who.token_len - 40] ^= 'a' ^ 'm'; /* inside the identity: "mlice" */
+	submit_as(&who, &a);
+	assert_int_equal(a.kind, 0);
+	expect_violation("identity token not made by ca-auth (bad MAC)");
+}
+
+static void test_token_expired(void **state)
+{
+	struct core_who who;
+	struct core_answer a;
+
+	(void)state;
+	memset(&who, 0, sizeof(who));
+	core_token(&core, NULL, ALICE, (int64_t)time(NULL) - 1, who.token, &who.token_len);
+	submit_as(&who, &a);
+	assert_int_equal(a.kind, 0);
+	expect_violation("identity token expired");
+}
+
+static void test_token_truncated(void **state)
+{
+	struct core_who who;
+	struct core_answer a;
+
+	(void)state;
+	core_who(&core, ALICE, NULL, &who);
+	who.token_len -= 1;
+	submit_as(&who, &a);
+	assert_int_equal(a.kind, 0);
+	expect_violation("malformed identity token");
+}
+
+static void test_named_beside_token(void **state)
+{
+	struct core_who who;
+	struct core_answer a;
+
+	(void)state;
+	core_who(&core, ALICE, BOB, &who);
+	submit_as(&who, &a);
+	assert_int_equal(a.kind, 0);
+	expect_violation("a requester named beside an identity token");
+}
+
+static void test_named_without_token(void **state)
+{
+	struct core_who who;
+	struct core_answer a;
+
+	(void)state;
+	core_who(&core, NULL, BOB, &who); /* a worker naming an account */
+	submit_as(&who, &a);
+	assert_int_equal(a.kind, 0);
+	expect_violation("a requester named without an identity token");
+}
+
+static void test_anonymous_without_address(void **state)
+{
+	struct core_who who;
+	struct core_answer a;
+
+	(void)state;
+	core_who(&core, NULL, "anonymous@", &who);
+	submit_as(&who, &a);
+	assert_int_equal(a.kind, 0);
+	expect_violation("a requester named without an identity token");
+}
+
+static int setup_no_id_key(void **state)
+{
+	struct core_opts o = {.no_id_key = 1};
+
+	(void)state;
+	if (core_start(&core, &ca_template, &o) != 0 || core_get_ca(&core) != 0)
+		return -1;
+	return 0;
+}
+
+static void test_token_on_channel_without_key(void **state)
+{
+	struct core_who who;
+	struct core_answer a;
+
+	(void)state;
+	core_who(&core, ALICE, NULL, &who);
+	submit_as(&who, &a);
+	assert_int_equal(a.kind, 0);
+	expect_violation("an identity token on a channel without a key");
+}
+
+/* ---- retrieval ------------------------------------------------------------------- */
+
+/* A pending request of ALICE's: its id. */
+static uint32_t pending_of_alice(void)
+{
+	struct core_who who;
+	struct core_answer a;
+	uint32_t id;
+
+	core_who(&core, ALICE, NULL, &who);
+	submit_as(&who, &a);
+	expect_result(&a, DISP_PENDING, 0, "Taken Under Submission");
+	id = a.result.request_id;
+	core_answer_free(&a);
+	return id;
+}
+
+static void test_retrieve_nonexistent(void **state)
+{
+	struct core_who who;
+	struct core_answer a;
+
+	(void)state;
+	core_who(&core, ALICE, NULL, &who);
+	assert_int_equal(core_retrieve(&core, &who, 4242, &a), 0);
+	expect_result(&a, 0, HR_CERTSRV_E_PROPERTY_EMPTY, "no such request");
+	assert_int_equal(a.result.request_id, 4242);
+	core_answer_free(&a);
+	assert_int_equal(core_retrieve(&core, &who, 0, &a), 0);
+	expect_result(&a, 0, HR_CERTSRV_E_PROPERTY_EMPTY, "no such request");
+	core_answer_free(&a);
+}
+
+static void test_retrieve_by_another_requester(void **state)
+{
+	struct core_who bob, anon;
+	struct core_answer a;
+	uint32_t id = pending_of_alice();
+
+	(void)state;
+	core_who(&core, BOB, NULL, &bob);
+	assert_int_equal(core_retrieve(&core, &bob, id, &a), 0);
+	expect_result(&a, 0, HR_E_ACCESSDENIED, "the request was made by another requester");
+	assert_int_equal(a.result.cert_len, 0);
+	core_answer_free(&a);
+	core_who(&core, NULL, ANON, &anon);
+	assert_int_equal(core_retrieve(&core, &anon, id, &a), 0);
+	expect_result(&a, 0, HR_E_ACCESSDENIED, "the request was made by another requester");
+	core_answer_free(&a);
+}
+
+static void test_retrieve_failed(void **state)
+{
+	struct x509_buf csr;
+	struct core_who who;
+	struct core_answer a;
+	uint32_t id;
+
+	(void)state;
+	csr_for("CN=host1.example", "rsa1024", "small", "small", &csr);
+	core_who(&core, ALICE, NULL, &who);
+	assert_int_equal(core_submit(&core, &who, FMT_PKCS10, csr.data, csr.len, &a), 0);
+	id = a.result.request_id;
+	core_answer_free(&a);
+	assert_int_equal(core_retrieve(&core, &who, id, &a), 0);
+	expect_result(&a, DISP_FAILED, HR_CERTSRV_E_KEY_LENGTH,
+		      "public key type or size not allowed (" X509_KEY_RULE ")");
+	core_answer_free(&a);
+	x509_buf_free(&csr);
+}
+
+/* ---- the ledger with no room ----------------------------------------------------- */
+
+/* A reserve larger than any disk: ordinary work finds the ledger full. */
+static int setup_full(void **state)
+{
+	static const char *const conf[] = {"policy=issue", NULL};
+
+	(void)state;
+	if (start(conf, 1u << 30) != 0 || core_get_ca(&core) != 0)
+		return -1;
+	return 0;
+}
+
+static void test_full_ledger_submit(void **state)
+{
+	struct core_who who;
+	struct core_answer a;
+
+	(void)state;
+	core_who(&core, ALICE, NULL, &who);
+	submit_as(&who, &a);
+	assert_int_equal(a.kind, CUST_ERROR);
+	assert_int_equal(a.error.hresult, HR_DISK_FULL);
+	assert_int_equal(a.error.hresult, 0x80070070u);
+	expect_prefix(a.error.message, "the CA could not record the request: ledger: the "
+				       "ledger's disk is nearly full: ");
+	core_answer_free(&a);
+	expect_nothing_recorded();
+}
+
+static void test_full_ledger_refusal(void **state)
+{
+	struct core_who who;
+	struct core_answer a;
+
+	(void)state;
+	core_who(&core, ALICE, NULL, &who);
+	{
+		struct x509_buf csr;
+
+		csr_for("CN=host1.example", "rsa1024", "small", "small", &csr);
+		assert_int_equal(core_submit(&core, &who, FMT_PKCS10, csr.data, csr.len, &a), 0);
+		x509_buf_free(&csr);
+	}
+	/* a refusal decided by the custodian is recorded first: no room, no decision */
+	assert_int_equal(a.kind, CUST_ERROR);
+	assert_int_equal(a.error.hresult, HR_DISK_FULL);
+	core_answer_free(&a);
+	expect_nothing_recorded();
+}
+
+/* ---- CUST_REFUSED and the journal budget ---------------------------------------- */
+
+/* The worker's refusal of a request by who from peer. */
+static void refused(const struct core_who *who, const char *peer, struct core_answer *a)
+{
+	static const uint8_t sha[CUST_SHA256_LEN] = {0xab};
+	struct cust_refused q;
+	struct ipc_wbuf w;
+
+	memset(&q, 0, sizeof(q));
+	q.hresult = HR_E_INVALIDARG;
+	q.who.token = who->token;
+	q.who.token_len = who->token_len;
+	if (who->anonymous != NULL)
+		snprintf(q.who.requester, sizeof(q.who.requester), "%s", who->anonymous);
+	snprintf(q.message, sizeof(q.message), "the request is 70000 bytes; at most 65536 are "
+					       "accepted");
+	q.size = 70000;
+	q.sha256 = sha;
+	snprintf(q.peer, sizeof(q.peer), "%s", peer);
+	ipc_wbuf_init(&w);
+	cust_refused_encode(&w, &q);
+	assert_int_equal(core_answer(&core, core_send(&core, CUST_REFUSED, &w), a), 0);
+}
+
+/* A burst from one address: its first three refusals journaled one by one, the
+ * rest counted and journaled as one record when the custodian stops. */
+static void test_refusal_burst_summarised(void **state)
+{
+	char *strbuf = malloc(LEDGER_STRBUF);
+	struct ledger_event ev;
+	struct core_who who;
+	struct core_answer a;
+	uint8_t *rec;
+
+	(void)state;
+	assert_non_null(strbuf);
+	core_who(&core, NULL, ANON, &who);
+	for (int i = 0; i < 7; i++) {
+		refused(&who, "192.0.2.7", &a);
+		expect_result(&a, DISP_FAILED, HR_E_INVALIDARG,
+			      "the request is 70000 bytes; at most 65536 are accepted");
+		if (i < 3)
+			assert_int_equal(a.result.request_id, (uint32_t)i + 1);
+		else
+			assert_int_equal(a.result.request_id, 0); /* counted */
+		core_answer_free(&a);
+	}
+	assert_int_equal(core_ledger_head(&core), 1 + 3 * 2);
+	/* the custodian's stop journals the burst's count */
+	core_end_channel(&core);
+	custodian_close(core.cust);
+	core.cust = NULL;
+	assert_int_equal(core_ledger_head(&core), 1 + 4 * 2);
+	assert_int_equal(core_ledger_event(&core, 8, &ev, strbuf, &rec), 0);
+	assert_int_equal(ev.type, EV_REQUEST_RECEIVED);
+	assert_int_equal(ev.u.request.format, FMT_DIGEST);
+	assert_int_equal(ev.u.request.count, 4);
+	assert_string_equal(ev.u.request.peer, "192.0.2.7");
+	assert_string_equal(ev.u.request.requester, ANON);
+	assert_int_equal(ev.u.request.raw.len, LEDGER_DIGEST_LEN);
+	assert_int_equal(ev.u.request.raw.p[0], 70000 & 0xff); /* u32 size, then the hash */
+	assert_int_equal(ev.u.request.raw.p[4], 0xab);
+	free(rec);
+	free(strbuf);
+}
+
+static void test_refusal_by_account(void **state)
+{
+	struct core_who who;
+	struct core_answer a;
+
+	(void)state;
+	core_who(&core, ALICE, NULL, &who);
+	refused(&who, "198.51.100.1", &a);
+	expect_result(&a, DISP_FAILED, HR_E_INVALIDARG,
+		      "the request is 70000 bytes; at most 65536 are accepted");
+	expect_recorded(a.result.request_id, ALICE, FMT_DIGEST, DISP_FAILED, HR_E_INVALIDARG);
+	core_answer_free(&a);
+}
+
+static void test_refusal_anonymous_elsewhere(void **state)
+{
+	struct core_who who;
+	struct core_answer a;
+
+	(void)state;
+	core_who(&core, NULL, ANON, &who);
+	refused(&who, "192.0.2.8", &a);
+	assert_int_equal(a.kind, 0);
+	expect_violation("an anonymous requester named by another address");
+}
+
+/* With no room, a refusal is still answered (request id 0), counted for later. */
+static void test_refusal_with_full_ledger(void **state)
+{
+	struct core_who who;
+	struct core_answer a;
+
+	(void)state;
+	core_who(&core, NULL, ANON, &who);
+	refused(&who, "192.0.2.7", &a);
+	expect_result(&a, DISP_FAILED, HR_E_INVALIDARG,
+		      "the request is 70000 bytes; at most 65536 are accepted");
+	assert_int_equal(a.result.request_id, 0);
+	core_answer_free(&a);
+	expect_nothing_recorded();
+}
+
+/* ---- CUST_AUTH_EVENT ----------------------------------------------------------- */
+
+static void auth_event(uint32_t what, const char *peer, const char *claimed,
+		       struct core_answer *a)
+{
+	struct cust_auth_event q;
+	struct ipc_wbuf w;
+
+	memset(&q, 0, sizeof(q));
+	q.what = what;
+	snprintf(q.peer, sizeof(q.peer), "%s", peer);
+	snprintf(q.claimed, sizeof(q.claimed), "%s", claimed);
+	snprintf(q.detail, sizeof(q.detail), "wrong password");
+	ipc_wbuf_init(&w);
+	cust_auth_event_encode(&w, &q);
+	assert_int_equal(core_answer(&core, core_send(&core, CUST_AUTH_EVENT, &w), a), 0);
+}
+
+static void test_auth_events(void **state)
+{
+	char *strbuf = malloc(LEDGER_STRBUF);
+	struct ledger_event ev;
+	struct core_answer a;
+	uint8_t *rec;
+
+	(void)state;
+	assert_non_null(strbuf);
+	for (int i = 0; i < 4; i++) {
+		auth_event(CUST_LOGON_NTLM_REFUSED, "192.0.2.9", BOB, &a);
+		expect_result(&a, 0, 0, i < 3 ? "recorded" : "counted");
+		core_answer_free(&a);
+	}
+	assert_int_equal(core_ledger_head(&core), 4);
+	assert_int_equal(core_ledger_event(&core, 2, &ev, strbuf, &rec), 0);
+	assert_int_equal(ev.type, EV_LOGON_REFUSED);
+	assert_string_equal(ev.actor, LOGON_ACTOR);
+	assert_int_equal(ev.u.logon.action, LOGON_NTLM_REFUSED);
+	assert_string_equal(ev.u.logon.peer, "192.0.2.9");
+	assert_string_equal(ev.u.logon.claimed, BOB);
+	assert_string_equal(ev.u.logon.detail, "wrong password");
+	free(rec);
+	free(strbuf);
+	auth_event(CUST_LOGON_RPC_VIOLATION, "203.0.113.1", "", &a);
+	expect_result(&a, 0, 0, "recorded");
+	core_answer_free(&a);
+	auth_event(CUST_LOGON_RETRIEVE_REFUSED, "203.0.113.2", ALICE, &a);
+	expect_result(&a, 0, 0, "recorded");
+	core_answer_free(&a);
+}
+
+static void test_auth_event_with_full_ledger(void **state)
+{
+	struct core_answer a;
+
+	(void)state;
+	auth_event(CUST_LOGON_NTLM_REFUSED, "192.0.2.9", BOB, &a);
+	expect_result(&a, 0, 0, "counted");
+	core_answer_free(&a);
+	expect_nothing_recorded();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -457,6 +931,35 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cms_not_accepted, setup_issue, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_bytes, setup_issue, teardown),
 		cmocka_unit_test_setup_teardown(test_format_not_announced, setup_issue, teardown),
+		cmocka_unit_test_setup_teardown(test_anonymous_refused_when_off, setup_pend,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_anonymous_allowed, setup_anonymous, teardown),
+		cmocka_unit_test_setup_teardown(test_token_from_another_key, setup_pend, teardown),
+		cmocka_unit_test_setup_teardown(test_token_tampered, setup_pend, teardown),
+		cmocka_unit_test_setup_teardown(test_token_expired, setup_pend, teardown),
+		cmocka_unit_test_setup_teardown(test_token_truncated, setup_pend, teardown),
+		cmocka_unit_test_setup_teardown(test_named_beside_token, setup_pend, teardown),
+		cmocka_unit_test_setup_teardown(test_named_without_token, setup_pend, teardown),
+		cmocka_unit_test_setup_teardown(test_anonymous_without_address, setup_pend,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_token_on_channel_without_key, setup_no_id_key,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_retrieve_nonexistent, setup_pend, teardown),
+		cmocka_unit_test_setup_teardown(test_retrieve_by_another_requester, setup_pend,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_retrieve_failed, setup_pend, teardown),
+		cmocka_unit_test_setup_teardown(test_full_ledger_submit, setup_full, teardown),
+		cmocka_unit_test_setup_teardown(test_full_ledger_refusal, setup_full, teardown),
+		cmocka_unit_test_setup_teardown(test_refusal_burst_summarised, setup_pend,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_refusal_by_account, setup_pend, teardown),
+		cmocka_unit_test_setup_teardown(test_refusal_anonymous_elsewhere, setup_pend,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_refusal_with_full_ledger, setup_full,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_auth_events, setup_pend, teardown),
+		cmocka_unit_test_setup_teardown(test_auth_event_with_full_ledger, setup_full,
+						teardown),
 	};
 	int rc;
 
