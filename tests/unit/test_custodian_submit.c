@@ -31,31 +31,11 @@ static char err[512];
 
 /* ---- requests ---------------------------------------------------------------- */
 
-/* A PKCS#10 request for dn over <oracle>/<key>.key's public key (made with kind
- * when new), signed with <oracle>/<signer>.key: another key than the one it
- * names is no proof of possession. */
 static void csr_for(const char *dn, const char *kind, const char *key, const char *signer,
 		    struct x509_buf *csr)
 {
-	struct x509_buf subject = {0}, spki, info, sig, unused;
-	enum x509_sigalg alg = strncmp(kind, "rsa", 3) == 0 ? X509_SIG_RSA_SHA256
-							    : X509_SIG_ECDSA_SHA256;
-
-	assert_int_equal(oracle_genkey(kind, key, &spki), 0);
-	if (strcmp(signer, key) != 0) {
-		assert_int_equal(oracle_genkey(kind, signer, &unused), 0);
-		x509_buf_free(&unused);
-	}
-	if (x509_name_parse(dn, &subject, err, sizeof err) != 0)
-		fail_msg("name: %s", err);
-	if (x509_csr_info_encode(&subject, &spki, 0, &info, err, sizeof err) != 0)
-		fail_msg("info: %s", err);
-	assert_int_equal(oracle_sign(signer, alg, info.data, info.len, &sig), 0);
-	assert_int_equal(x509_csr_assemble(&info, alg, sig.data, sig.len, csr), 0);
-	x509_buf_free(&subject);
-	x509_buf_free(&spki);
-	x509_buf_free(&info);
-	x509_buf_free(&sig);
+	if (core_csr(dn, kind, key, signer, csr) != 0)
+		fail_msg("cannot make a request for %s", dn);
 }
 
 static void good_csr(struct x509_buf *csr)

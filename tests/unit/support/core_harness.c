@@ -14,6 +14,7 @@
 #include "firmware/custodian/ceremony.h"
 #include "firmware/ledger/serve.h"
 #include "platform/secret.h"
+#include "tests/unit/support/x509_oracle.h"
 
 #define CORE_THREADS 4
 
@@ -428,4 +429,34 @@ int core_ledger_event(struct core *c, uint64_t seq, struct ledger_event *ev, cha
 struct admin *core_admin(struct core *c)
 {
 	return custodian_admin(c->cust);
+}
+
+int core_csr(const char *dn, const char *kind, const char *key, const char *signer,
+	     struct x509_buf *csr)
+{
+	struct x509_buf subject = {0}, spki = {0}, info = {0}, sig = {0}, unused = {0};
+	enum x509_sigalg alg = strncmp(kind, "rsa", 3) == 0 ? X509_SIG_RSA_SHA256
+							    : X509_SIG_ECDSA_SHA256;
+	char err[256];
+	int rc = -1;
+
+	if (oracle_genkey(kind, key, &spki) != 0 ||
+	    (strcmp(signer, key) != 0 && oracle_genkey(kind, signer, &unused) != 0))
+		goto out;
+	if (x509_name_parse(dn, &subject, err, sizeof(err)) != 0 ||
+	    x509_csr_info_encode(&subject, &spki, 0, &info, err, sizeof(err)) != 0) {
+		fprintf(stderr, "core_csr: %s\n", err);
+		goto out;
+	}
+	if (oracle_sign(signer, alg, info.data, info.len, &sig) != 0 ||
+	    x509_csr_assemble(&info, alg, sig.data, sig.len, csr) != 0)
+		goto out;
+	rc = 0;
+out:
+	x509_buf_free(&subject);
+	x509_buf_free(&spki);
+	x509_buf_free(&unused);
+	x509_buf_free(&info);
+	x509_buf_free(&sig);
+	return rc;
 }

@@ -128,6 +128,13 @@ uint64_t core_ledger_head(struct core *c);
 int core_ledger_event(struct core *c, uint64_t seq, struct ledger_event *ev, char *strbuf,
 		      uint8_t **rec);
 
+/* A PKCS#10 request for dn over <oracle>/<key>.key's public key (a new key of
+ * kind: "p256", "rsa1024", "rsa2048" ...), signed with <oracle>/<signer>.key (a new
+ * key of the same kind when it is not key: another key than the one the request
+ * names is no proof of possession); support/x509_oracle.h's directory. 0 or -1. */
+int core_csr(const char *dn, const char *kind, const char *key, const char *signer,
+	     struct x509_buf *csr);
+
 /* The console's state inside the custodian (officer.c's verbs take it). */
 struct admin *core_admin(struct core *c);
 
