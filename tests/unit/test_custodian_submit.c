@@ -889,6 +889,132 @@ static void test_auth_event_with_full_ledger(void **state)
 	expect_nothing_recorded();
 }
 
+/* ---- without a ledger: the signing benchmark's unrecorded issuance --------- */
+
+static int setup_unrecorded(void **state)
+{
+	struct core_opts o = {.no_ledger = 1};
+
+	(void)state;
+	if (core_start(&core, &ca_template, &o) != 0 || core_get_ca(&core) != 0)
+		return -1;
+	return 0;
+}
+
+/* CUST_ISSUE of subject over <oracle>/<key>.key's key (kind), for days; the
+ * answer's frame. */
+static void issue(const char *subject, const char *kind, const char *key, uint32_t profile,
+		  uint32_t days, struct ipc_msg *m)
+{
+	struct cust_issue q;
+	struct x509_buf spki;
+	struct ipc_wbuf w;
+	uint32_t id;
+
+	assert_int_equal(oracle_genkey(kind, key, &spki), 0);
+	memset(&q, 0, sizeof(q));
+	q.profile = profile;
+	snprintf(q.subject, sizeof(q.subject), "%s", subject);
+	q.spki = spki.data;
+	q.spki_len = spki.len;
+	q.validity_days = days;
+	ipc_wbuf_init(&w);
+	cust_issue_encode(&w, &q);
+	id = core_send(&core, CUST_ISSUE, &w);
+	assert_int_equal(core_recv(&core, m), 1);
+	assert_int_equal(m->hdr.id, id);
+	x509_buf_free(&spki);
+}
+
+static void expect_issue_error(struct ipc_msg *m, uint32_t hr, const char *message)
+{
+	struct cust_error e;
+
+	assert_int_equal(m->hdr.type, CUST_ERROR);
+	assert_int_equal(cust_error_decode(m->data, m->hdr.len, &e), 0);
+	assert_int_equal(e.hresult, hr);
+	assert_string_equal(e.message, message);
+	ipc_msg_free(m);
+}
+
+static void test_unrecorded_issue(void **state)
+{
+	struct x509_cert_info info;
+	struct cust_issued out;
+	struct ipc_msg m;
+	char dn[256];
+
+	(void)state;
+	issue("CN=bench.example", "p256", "bench", CUST_PROFILE_SERVER, 30, &m);
+	assert_int_equal(m.hdr.type, CUST_ISSUED);
+	assert_int_equal(cust_issued_decode(m.data, m.hdr.len, &out), 0);
+	if (x509_cert_decode(out.cert, out.cert_len, &info, err, sizeof err) != 0)
+		fail_msg("the certificate does not decode: %s", err);
+	x509_name_format(info.subject.data, info.subject.len, dn, sizeof dn);
+	assert_string_equal(dn, "CN=bench.example");
+	assert_int_equal(info.not_after - info.not_before >= 30 * 86400, 1);
+	ipc_msg_free(&m);
+}
+
+static void test_unrecorded_refusals(void **state)
+{
+	struct ipc_msg m;
+
+	(void)state;
+	issue("CN=bench.example", "rsa1024", "small", CUST_PROFILE_CLIENT, 30, &m);
+	expect_issue_error(&m, HR_CERTSRV_E_KEY_LENGTH, "public key type or size not allowed");
+	issue("CN=bench.example", "p256", "k", CUST_PROFILE_CLIENT, 0, &m);
+	expect_issue_error(&m, HR_E_INVALIDARG, "validity must be 1..3650 days");
+	issue("CN=bench.example", "p256", "k", CUST_PROFILE_CLIENT, 3651, &m);
+	expect_issue_error(&m, HR_E_INVALIDARG, "validity must be 1..3650 days");
+	issue("CN=bench.example", "p256", "k", 9, 30, &m);
+	assert_int_equal(m.hdr.type, CUST_ERROR);
+	{
+		struct cust_error e;
+
+		assert_int_equal(cust_error_decode(m.data, m.hdr.len, &e), 0);
+		assert_int_equal(e.hresult, HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE);
+	}
+	ipc_msg_free(&m);
+}
+
+static void test_unrecorded_bad_subject(void **state)
+{
+	struct ipc_msg m;
+	struct cust_error e;
+
+	(void)state;
+	issue("no equals sign", "p256", "k", CUST_PROFILE_CLIENT, 30, &m);
+	assert_int_equal(m.hdr.type, CUST_ERROR);
+	assert_int_equal(cust_error_decode(m.data, m.hdr.len, &e), 0);
+	assert_int_equal(e.hresult, HR_CERTSRV_E_BAD_REQUESTSUBJECT);
+	assert_true(strlen(e.message) > 0);
+	ipc_msg_free(&m);
+}
+
+/* Without a ledger nothing is recorded, so enrollment is not admitted at all. */
+static void test_unrecorded_refuses_submit(void **state)
+{
+	struct core_who who;
+	struct core_answer a;
+	struct x509_buf csr;
+
+	(void)state;
+	good_csr(&csr);
+	core_who(&core, ALICE, NULL, &who);
+	assert_int_equal(core_submit(&core, &who, FMT_PKCS10, csr.data, csr.len, &a), 0);
+	assert_int_equal(a.kind, 0);
+	assert_int_equal(core_end_channel(&core), 1);
+	x509_buf_free(&csr);
+}
+
+static void test_recorded_refuses_issue(void **state)
+{
+	(void)state;
+	send_garbage(CUST_ISSUE, 16);
+	expect_violation("unexpected message type 272 from worker in state 1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -940,6 +1066,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_auth_events, setup_pend, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_event_with_full_ledger, setup_full,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_unrecorded_issue, setup_unrecorded, teardown),
+		cmocka_unit_test_setup_teardown(test_unrecorded_refusals, setup_unrecorded,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unrecorded_bad_subject, setup_unrecorded,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unrecorded_refuses_submit, setup_unrecorded,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_recorded_refuses_issue, setup_pend, teardown),
 	};
 	int rc;
 
