@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "firmware/custodian/admin.h"
 #include "firmware/custodian/ceremony.h"
 #include "firmware/ledger/serve.h"
 #include "platform/secret.h"
@@ -109,7 +111,7 @@ static int copy_ca(struct core *c, const struct core_ca *t)
 		c->dir[0] = 0;
 		return -1;
 	}
-	snprintf(cmd, sizeof(cmd), "cp -p '%s'/* '%s'/", t->dir, c->dir);
+	snprintf(cmd, sizeof(cmd), "cp -a '%s'/. '%s'/", t->dir, c->dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
 
@@ -189,13 +191,39 @@ static void *custodian_main(void *arg)
 	return NULL;
 }
 
+/* DATA/admin.sock's path into sa. */
+static socklen_t console_addr(const struct core *c, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/admin.sock", c->dir);
+	return (socklen_t)sizeof(*sa);
+}
+
+/* The console's listening socket, as cad binds it for the custodian. */
+static int listen_console(struct core *c)
+{
+	struct sockaddr_un sa;
+	socklen_t len = console_addr(c, &sa);
+
+	c->admin_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->admin_fd < 0 || bind(c->admin_fd, (struct sockaddr *)&sa, len) != 0 ||
+	    listen(c->admin_fd, 8) != 0) {
+		fprintf(stderr, "console socket: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* The custodian's service as serve() starts it, minus the sandbox. */
 static int start_custodian(struct core *c, const struct core_opts *o)
 {
 	char err[512];
 
-	if (custodian_open(&c->cust, &c->ca, o->no_ledger ? -1 : c->ledger_fds[1], -1, 0, err,
-			   sizeof(err)) != 0) {
+	if (o->console && listen_console(c) != 0)
+		return -1;
+	if (custodian_open(&c->cust, &c->ca, o->no_ledger ? -1 : c->ledger_fds[1], c->admin_fd, 0,
+			   err, sizeof(err)) != 0) {
 		fprintf(stderr, "custodian_open: %s\n", err);
 		return -1;
 	}
@@ -218,6 +246,7 @@ int core_start(struct core *c, const struct core_ca *t, const struct core_opts *
 
 	memset(c, 0, sizeof(*c));
 	c->ledger_fds[0] = c->ledger_fds[1] = c->worker_fds[0] = c->worker_fds[1] = -1;
+	c->admin_fd = -1;
 	c->next_id = 1;
 	if (o == NULL)
 		o = &none;
@@ -249,6 +278,9 @@ void core_stop(struct core *c)
 	}
 	custodian_close(c->cust); /* shuts the journal channel down: the ledger returns */
 	c->cust = NULL;
+	if (c->admin_fd >= 0)
+		close(c->admin_fd);
+	c->admin_fd = -1;
 	if (c->ledger_running) {
 		shutdown(c->ledger_fds[1], SHUT_RDWR);
 		pthread_join(c->ledger_thread, NULL);
@@ -459,4 +491,85 @@ out:
 	x509_buf_free(&info);
 	x509_buf_free(&sig);
 	return rc;
+}
+
+int core_ca_operator(struct core_ca *t, const char *name, uint32_t roles, const char *pass)
+{
+	struct operator_db *db = calloc(1, sizeof(*db));
+	char err[256];
+	int rc = -1;
+
+	if (db == NULL)
+		return -1;
+	if (operator_db_load(t->dir, db, err, sizeof(err)) != 0 ||
+	    operator_set(db, name, roles, pass, err, sizeof(err)) != 0 ||
+	    operator_db_save(t->dir, db, err, sizeof(err)) != 0)
+		fprintf(stderr, "core_ca_operator: %s\n", err);
+	else
+		rc = 0;
+	explicit_bzero(db, sizeof(*db));
+	free(db);
+	return rc;
+}
+
+int core_console_open(struct core *c, struct core_console *k)
+{
+	struct sockaddr_un sa;
+	socklen_t len = console_addr(c, &sa);
+
+	memset(k, 0, sizeof(*k));
+	k->next_id = 1;
+	k->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (k->fd < 0 || connect(k->fd, (struct sockaddr *)&sa, len) != 0) {
+		fprintf(stderr, "console connect: %s\n", strerror(errno));
+		if (k->fd >= 0)
+			close(k->fd);
+		k->fd = -1;
+		return -1;
+	}
+	ipc_chan_init(&k->chan, k->fd, "custodian", 0);
+	return 0;
+}
+
+int core_console_call(struct core_console *k, uint32_t type, struct ipc_wbuf *w,
+		      struct ipc_msg *reply)
+{
+	uint32_t id = k->next_id++;
+	char err[256];
+	int rc;
+
+	rc = ipc_send(&k->chan, type, id, w != NULL ? w->data : NULL, w != NULL ? w->len : 0,
+		      -1);
+	if (w != NULL)
+		ipc_wbuf_free(w);
+	if (rc != 0)
+		return -1;
+	rc = ipc_recv(&k->chan, reply, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "console: %s\n", err);
+	if (rc == 1 && reply->hdr.id != id) {
+		ipc_msg_free(reply);
+		return -1;
+	}
+	return rc;
+}
+
+void core_console_close(struct core *c, struct core_console *k)
+{
+	struct admin *a = core_admin(c);
+	int left = 1;
+
+	if (k->fd < 0)
+		return;
+	ipc_chan_free(&k->chan);
+	close(k->fd);
+	k->fd = -1;
+	/* The connection's thread ends when it reads the close. */
+	for (int i = 0; i < 5000 && left; i++) {
+		pthread_mutex_lock(&a->mu);
+		left = a->connections;
+		pthread_mutex_unlock(&a->mu);
+		if (left)
+			usleep(1000);
+	}
 }

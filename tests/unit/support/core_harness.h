@@ -46,6 +46,7 @@ struct core_opts {
 	unsigned reserve_mb; /* the ledger's ledger_reserve_mb (0: not watched) */
 	int no_ledger;       /* the custodian without a ledger (CUST_ISSUE only) */
 	int no_id_key;       /* the channel without an identity-token key */
+	int console;         /* the console's socket, DATA/admin.sock (core_console_*) */
 };
 
 struct core {
@@ -63,6 +64,7 @@ struct core {
 	int cust_rc; /* custodian_serve_channel's return: 1 after a violation */
 	uint8_t id_key[IDTOKEN_KEY_LEN];
 	int no_id_key;
+	int admin_fd; /* the console's listening socket, or -1 */
 	struct ipc_chan chan; /* the test's end */
 	uint32_t next_id;
 };
@@ -134,6 +136,29 @@ int core_ledger_event(struct core *c, uint64_t seq, struct ledger_event *ev, cha
  * names is no proof of possession); support/x509_oracle.h's directory. 0 or -1. */
 int core_csr(const char *dn, const char *kind, const char *key, const char *signer,
 	     struct x509_buf *csr);
+
+/* ---- the console (firmware/custodian/admin.c), with core_opts.console ---- */
+
+/* Adds operators to the CA template's DATA/operators/db (each test's data
+ * directory gets a copy): name, roles (ROLE_*), passphrase. 0 or -1. */
+int core_ca_operator(struct core_ca *t, const char *name, uint32_t roles, const char *pass);
+
+/* One console connection, as caadm makes it. */
+struct core_console {
+	int fd;
+	struct ipc_chan chan;
+	uint32_t next_id;
+};
+/* Connects to DATA/admin.sock. 0 or -1. */
+int core_console_open(struct core *c, struct core_console *k);
+/* Sends a request of type (payload w, freed) and waits for its answer: 1 with
+ * *reply (the caller frees it), 0 when the custodian closed the connection, -1 on
+ * an error. */
+int core_console_call(struct core_console *k, uint32_t type, struct ipc_wbuf *w,
+		      struct ipc_msg *reply);
+/* Closes the connection and waits until the custodian's thread for it is gone
+ * (it is detached: the custodian must outlive it). */
+void core_console_close(struct core *c, struct core_console *k);
 
 /* The console's state inside the custodian (officer.c's verbs take it). */
 struct admin *core_admin(struct core *c);
