@@ -170,6 +170,7 @@ static void test_resubmit_issues(void **state)
 		fail_msg("the certificate does not decode: %s", err);
 	x509_name_format(info.subject.data, info.subject.len, dn, sizeof dn);
 	assert_string_equal(dn, "CN=host1.example"); /* derived again from the raw request */
+	x509_cert_info_free(&info);
 	ipc_wbuf_free(&w);
 	expect_retrieved(id, DISP_ISSUED, 0, "Issued");
 	ipc_wbuf_init(&w);
@@ -332,6 +333,7 @@ static void test_revoke_unrevoke_and_crls(void **state)
 	assert_true(info.serial.len <= sizeof serial);
 	serial_len = info.serial.len;
 	memcpy(serial, info.serial.data, serial_len);
+	x509_cert_info_free(&info);
 	ipc_wbuf_free(&w);
 	assert_int_equal(officer_revoke(a, OFFICER, serial, serial_len, 6, 0, 0, msg, sizeof msg),
 			 0);

@@ -279,6 +279,7 @@ static void test_issued_and_retrieved(void **state)
 		fail_msg("the certificate does not decode: %s", err);
 	x509_name_format(info.subject.data, info.subject.len, dn, sizeof dn);
 	assert_string_equal(dn, "CN=host1.example");
+	x509_cert_info_free(&info);
 	expect_recorded(id, ALICE, FMT_PKCS10, DISP_ISSUED, 0);
 	/* request, intent, certificate and disposition after the genesis */
 	assert_int_equal(core_ledger_head(&core), 5);
@@ -953,6 +954,7 @@ static void test_unrecorded_issue(void **state)
 	x509_name_format(info.subject.data, info.subject.len, dn, sizeof dn);
 	assert_string_equal(dn, "CN=bench.example");
 	assert_int_equal(info.not_after - info.not_before >= 30 * 86400, 1);
+	x509_cert_info_free(&info);
 	ipc_msg_free(&m);
 }
 
