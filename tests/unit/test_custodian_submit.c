@@ -1017,6 +1017,180 @@ static void test_recorded_refuses_issue(void **state)
 	expect_violation("unexpected message type 272 from worker in state 1");
 }
 
+/* ---- start-up: the configuration the custodian refuses ------------------- */
+
+/* core_start with one ca.conf setting fails in custodian_open with message. */
+static void expect_start_refused(const char *setting, const char *message)
+{
+	const char *const conf[] = {setting, NULL};
+	struct core_opts o = {.conf = conf};
+
+	assert_int_equal(core_start(&core, &ca_template, &o), -1);
+	assert_int_equal(core.open_rc, CUSTODIAN_EREFUSED);
+	assert_string_equal(core.err, message);
+}
+
+static void test_configuration_refused(void **state)
+{
+	(void)state;
+	expect_start_refused("policy=sometimes", "ca.conf: policy must be 'pend' or 'issue', "
+						 "not 'sometimes'");
+	expect_start_refused("validity_days=0", "ca.conf: validity_days must be 1..3650");
+	expect_start_refused("validity_days=12x", "ca.conf: validity_days must be 1..3650");
+	expect_start_refused("csr_extensions=2.5.29.17,2.5.29.19",
+			     "ca.conf: csr_extensions: 2.5.29.19 is not an OID a request may set "
+			     "(at most 8; never basicConstraints or key identifiers)");
+	expect_start_refused("csr_extensions=subjectAltName",
+			     "ca.conf: csr_extensions: subjectAltName is not an OID a request may "
+			     "set (at most 8; never basicConstraints or key identifiers)");
+	expect_start_refused("journal_burst_quiet=0", "ca.conf: journal_burst_quiet must be "
+						      "1..3600");
+	expect_start_refused("journal_refusal_rate=-1", "ca.conf: journal_refusal_rate must be "
+							"1..10000");
+	expect_start_refused("journal_burst_first=1001", "ca.conf: journal_burst_first must be "
+							 "1..1000");
+	expect_start_refused("crl_period=weekly", "CRLPeriod: not a duration (N with s, m, h or "
+						  "d)");
+	expect_start_refused("cdp_url=not a url", "CDPURL: not a URI (scheme:...; printable "
+						  "ASCII)");
+}
+
+/* A request may ask for the extensions csr_extensions lists: they are issued,
+ * the others dropped. */
+static int setup_san(void **state)
+{
+	static const char *const conf[] = {"policy=issue", "csr_extensions=2.5.29.17",
+					   "validity_days=7", NULL};
+
+	(void)state;
+	if (start(conf, 0) != 0 || core_get_ca(&core) != 0)
+		return -1;
+	return 0;
+}
+
+static void test_allowed_extension_issued(void **state)
+{
+	static const uint8_t san_oid[] = {0x06, 0x03, 0x55, 0x1d, 0x11};
+	static const uint8_t eku_oid[] = {0x06, 0x03, 0x55, 0x1d, 0x25, 0x04};
+	struct x509_cert_info info;
+	struct core_who who;
+	struct core_answer a;
+	struct x509_buf csr;
+	char *out = NULL;
+
+	(void)state;
+	if (oracle_run(&out, "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 "
+			     "-out '%s' && openssl req -new -key '%s' -subj /CN=host1.example "
+			     "-addext subjectAltName=DNS:host1.example "
+			     "-addext extendedKeyUsage=codeSigning -outform DER -out '%s'",
+		       oracle_path("san.key"), oracle_path("san.key"), oracle_path("san.csr")) != 0)
+		fail_msg("openssl req: %s", out);
+	free(out);
+	assert_int_equal(oracle_read(oracle_path("san.csr"), &csr), 0);
+	core_who(&core, ALICE, NULL, &who);
+	assert_int_equal(core_submit(&core, &who, FMT_PKCS10, csr.data, csr.len, &a), 0);
+	expect_result(&a, DISP_ISSUED, 0, "Issued");
+	assert_non_null(memmem(a.result.cert, a.result.cert_len, san_oid, sizeof san_oid));
+	assert_non_null(memmem(a.result.cert, a.result.cert_len, "host1.example", 13));
+	(void)eku_oid; /* the profile's EKU (clientAuth), never the request's codeSigning: */
+	assert_null(memmem(a.result.cert, a.result.cert_len,
+			   "\x2b\x06\x01\x05\x05\x07\x03\x03", 8));
+	assert_int_equal(x509_cert_decode(a.result.cert, a.result.cert_len, &info, err,
+					  sizeof err), 0);
+	assert_true(info.not_after - info.not_before <= 7 * 86400 + 3600);
+	x509_cert_info_free(&info);
+	core_answer_free(&a);
+	x509_buf_free(&csr);
+}
+
+/* ---- the journal budget's clock and rate ------------------------------------- */
+
+static int setup_quick_budget(void **state)
+{
+	static const char *const conf[] = {"journal_burst_first=1", "journal_burst_quiet=1",
+					   "journal_refusal_rate=1", NULL};
+
+	(void)state;
+	if (start(conf, 0) != 0 || core_get_ca(&core) != 0)
+		return -1;
+	return 0;
+}
+
+/* The head once it stops moving (the budget's thread journals within seconds). */
+static uint64_t settled_head(uint64_t want)
+{
+	for (int i = 0; i < 100 && core_ledger_head(&core) < want; i++) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+
+		nanosleep(&ts, NULL);
+	}
+	return core_ledger_head(&core);
+}
+
+/* A burst that goes quiet is journaled by the budget's thread, not at shutdown. */
+static void test_burst_quiet_journaled(void **state)
+{
+	char *strbuf = malloc(LEDGER_STRBUF);
+	struct ledger_event ev;
+	struct core_who who;
+	struct core_answer a;
+	uint8_t *rec;
+
+	(void)state;
+	assert_non_null(strbuf);
+	core_who(&core, ALICE, NULL, &who);
+	for (int i = 0; i < 3; i++) {
+		refused(&who, "192.0.2.7", &a);
+		assert_int_equal(a.result.request_id, i == 0 ? 1 : 0);
+		core_answer_free(&a);
+	}
+	/* quiet for a second: the count of the two counted ones, one record */
+	assert_int_equal(settled_head(1 + 2 * 2), 1 + 2 * 2);
+	assert_int_equal(core_ledger_event(&core, 4, &ev, strbuf, &rec), 0);
+	assert_int_equal(ev.type, EV_REQUEST_RECEIVED);
+	assert_int_equal(ev.u.request.count, 2);
+	assert_string_equal(ev.u.request.requester, ALICE);
+	free(rec);
+	free(strbuf);
+}
+
+/* Beyond the global rate, events from ever new addresses count under "*". */
+static void test_rate_counts_under_star(void **state)
+{
+	char *strbuf = malloc(LEDGER_STRBUF);
+	struct ledger_event ev;
+	struct core_answer a;
+	char peer[32];
+	int journaled = 0;
+
+	(void)state;
+	assert_non_null(strbuf);
+	for (int i = 0; i < 30; i++) {
+		snprintf(peer, sizeof peer, "198.51.100.%d", i + 1);
+		auth_event(CUST_LOGON_NTLM_REFUSED, peer, "", &a);
+		journaled += strcmp(a.result.message, "recorded") == 0;
+		core_answer_free(&a);
+	}
+	/* ten seconds' worth banked at one a second: about ten one by one */
+	assert_true(journaled >= 10 && journaled <= 12);
+	core_end_channel(&core);
+	custodian_close(core.cust);
+	core.cust = NULL;
+	/* the rest in one summary under the overflow key */
+	assert_int_equal(core_ledger_head(&core), 1 + (uint64_t)journaled + 1);
+	{
+		uint8_t *rec;
+
+		assert_int_equal(core_ledger_event(&core, core_ledger_head(&core), &ev, strbuf,
+						   &rec), 0);
+		assert_int_equal(ev.type, EV_LOGON_REFUSED);
+		assert_string_equal(ev.u.logon.peer, "*");
+		assert_int_equal(ev.u.logon.count, 30 - journaled);
+		free(rec);
+	}
+	free(strbuf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1076,6 +1250,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unrecorded_refuses_submit, setup_unrecorded,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_recorded_refuses_issue, setup_pend, teardown),
+		cmocka_unit_test_teardown(test_configuration_refused, teardown),
+		cmocka_unit_test_setup_teardown(test_allowed_extension_issued, setup_san, teardown),
+		cmocka_unit_test_setup_teardown(test_burst_quiet_journaled, setup_quick_budget,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rate_counts_under_star, setup_quick_budget,
+						teardown),
 	};
 	int rc;
 

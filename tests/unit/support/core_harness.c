@@ -218,13 +218,12 @@ static int listen_console(struct core *c)
 /* The custodian's service as serve() starts it, minus the sandbox. */
 static int start_custodian(struct core *c, const struct core_opts *o)
 {
-	char err[512];
-
 	if (o->console && listen_console(c) != 0)
 		return -1;
-	if (custodian_open(&c->cust, &c->ca, o->no_ledger ? -1 : c->ledger_fds[1], c->admin_fd, 0,
-			   err, sizeof(err)) != 0) {
-		fprintf(stderr, "custodian_open: %s\n", err);
+	c->open_rc = custodian_open(&c->cust, &c->ca, o->no_ledger ? -1 : c->ledger_fds[1],
+				    c->admin_fd, 0, c->err, sizeof(c->err));
+	if (c->open_rc != 0) {
+		fprintf(stderr, "custodian_open: %s\n", c->err);
 		return -1;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c->worker_fds) != 0)
@@ -276,6 +275,7 @@ void core_stop(struct core *c)
 		close(c->worker_fds[0]);
 		close(c->worker_fds[1]);
 	}
+	c->worker_fds[0] = c->worker_fds[1] = -1;
 	custodian_close(c->cust); /* shuts the journal channel down: the ledger returns */
 	c->cust = NULL;
 	if (c->admin_fd >= 0)
@@ -288,6 +288,7 @@ void core_stop(struct core *c)
 		close(c->ledger_fds[1]);
 		c->ledger_running = 0;
 	}
+	c->ledger_fds[0] = c->ledger_fds[1] = -1;
 	if (c->ledger != NULL)
 		ledger_close(c->ledger);
 	c->ledger = NULL;

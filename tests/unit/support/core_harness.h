@@ -67,9 +67,12 @@ struct core {
 	int admin_fd; /* the console's listening socket, or -1 */
 	struct ipc_chan chan; /* the test's end */
 	uint32_t next_id;
+	char err[512]; /* why custodian_open refused, when core_start failed there */
+	int open_rc;   /* custodian_open's return */
 };
 
-/* 0, or -1 with a message on stderr. */
+/* 0, or -1 with a message on stderr (and in c->err when the custodian refused to
+ * start: c->open_rc is then CUSTODIAN_EREFUSED or CUSTODIAN_EFAIL). */
 int core_start(struct core *c, const struct core_ca *t, const struct core_opts *o);
 /* Ends the channel (if the custodian did not), stops the custodian (which journals
  * the budget's counts), the ledger, and removes the data directory. */
