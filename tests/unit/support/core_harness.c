@@ -20,9 +20,7 @@
 
 #define CORE_THREADS 4
 
-/* A descriptor that yields the token's user PIN and then EOF: the custodian reads
- * PINs from a descriptor (--pin-fd) and never from argv. -1 on failure. */
-static int pin_fd(void)
+int core_pin_fd(void)
 {
 	int p[2];
 	ssize_t n;
@@ -63,7 +61,7 @@ int core_ca_make(struct core_ca *t, const char *key)
 	o.cdp_url = "http://pki.example/ca.crl";
 	o.aia_url = "";
 	o.ocsp_url = "";
-	o.pin.fd = pin_fd();
+	o.pin.fd = core_pin_fd();
 	o.pin.file = NULL;
 	if (o.pin.fd < 0) {
 		fprintf(stderr, "core_ca_make: no PIN descriptor\n");
@@ -119,7 +117,7 @@ static int copy_ca(struct core *c, const struct core_ca *t)
  * test's settings. */
 static int load_ca(struct core *c, const struct core_opts *o)
 {
-	struct pin_source pin = {pin_fd(), NULL};
+	struct pin_source pin = {core_pin_fd(), NULL};
 	char err[512];
 	int rc;
 

@@ -38,6 +38,11 @@ struct core_ca {
 int core_ca_make(struct core_ca *t, const char *key);
 void core_ca_free(struct core_ca *t);
 
+/* A descriptor that yields the token's user PIN (SOFTHSM_USER_PIN) and then EOF:
+ * the custodian reads PINs from a descriptor (--pin-fd), never from argv. Each
+ * read consumes it: one per use. -1 on failure. */
+int core_pin_fd(void);
+
 /* What a test changes in its core. */
 struct core_opts {
 	/* ca.conf settings for this test, "key=value" each (NULL-terminated; may be
