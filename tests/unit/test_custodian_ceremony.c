@@ -204,6 +204,47 @@ static void test_refusals_then_install(void **state)
 	free(said);
 }
 
+/* ---- the serving custodian's start-up check (ca_load) ------------------------ */
+
+/* ca_load of dir with the PIN pin: its return, and err. */
+static int load(const char *dir, const char *pin, int want_cert, char *err, size_t errlen)
+{
+	struct pin_source src = {-1, NULL};
+	struct ca ca;
+	int p[2], rc;
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], pin, strlen(pin)), (ssize_t)strlen(pin));
+	close(p[1]);
+	src.fd = p[0];
+	rc = ca_load(&ca, dir, &src, want_cert, err, errlen);
+	close(p[0]);
+	if (rc == 0)
+		ca_close(&ca);
+	return rc;
+}
+
+/* Before its certificate is installed (this test runs first). */
+static void test_ca_load_refusals(void **state)
+{
+	char err[512], want[PATH_MAX + 128];
+
+	(void)state;
+	assert_int_not_equal(load(sub_dir, SOFTHSM_USER_PIN, 1, err, sizeof err), 0);
+	snprintf(want, sizeof want, "the CA in %s is not active (state awaiting-cert): install "
+		 "its certificate with `caadm install-cert` first", sub_dir);
+	assert_string_equal(err, want);
+	/* a subordinate waiting for its certificate loads for install-cert */
+	assert_int_equal(load(sub_dir, SOFTHSM_USER_PIN, 0, err, sizeof err), 0);
+	assert_int_not_equal(load(sub_dir, "wrong-pin-0000", 0, err, sizeof err), 0);
+	snprintf(want, sizeof want, "cannot open token '%s' with %s: ", token.label,
+		 SOFTHSM_MODULE);
+	if (strncmp(err, want, strlen(want)) != 0)
+		fail_msg("'%s' does not start with '%s'", err, want);
+	assert_int_not_equal(load("/nonexistent/ca", SOFTHSM_USER_PIN, 0, err, sizeof err), 0);
+	assert_non_null(strstr(err, "/nonexistent/ca/ca.conf"));
+}
+
 /* ---- the root ceremony and the token ----------------------------------------- */
 
 static void test_root_refuses_to_overwrite(void **state)
@@ -265,6 +306,7 @@ static void test_token_init(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ca_load_refusals), /* first: before the installation */
 		cmocka_unit_test(test_refusals_then_install),
 		cmocka_unit_test(test_root_refuses_to_overwrite),
 		cmocka_unit_test(test_root_bad_subject),

@@ -380,6 +380,30 @@ static void test_props(void **state)
 	assert_int_equal(props_get(p, "CDPURL", value, sizeof value), 0);
 	assert_string_equal(value, "http://pki.example/other.crl");
 	assert_int_equal(props_get(p, "NoSuch", value, sizeof value), -1);
+	/* each kind of value, each unit of a duration */
+	assert_int_equal(props_set(p, "CRLDeltaPeriod", "0", err, sizeof err), 0);
+	assert_int_equal(props_get(p, "CRLDeltaPeriod", value, sizeof value), 0);
+	assert_string_equal(value, "0s");
+	assert_int_equal(props_set(p, "CRLDeltaPeriod", "6h", err, sizeof err), 0);
+	assert_int_equal(props_get(p, "CRLDeltaPeriod", value, sizeof value), 0);
+	assert_string_equal(value, "6h");
+	assert_int_equal(props_set(p, "CRLDeltaPeriod", "3651d", err, sizeof err), -1);
+	assert_string_equal(err, "CRLDeltaPeriod: not a duration (N with s, m, h or d)");
+	assert_int_equal(props_set(p, "CRLDeltaPeriod", "-1s", err, sizeof err), -1);
+	assert_int_equal(props_set(p, "CRLDeltaPeriod", "5", err, sizeof err), -1);
+	assert_int_equal(props_set(p, "CRLPublishDelta", ".hidden", err, sizeof err), -1);
+	assert_string_equal(err, "CRLPublishDelta: a file name under DATA/crl, without '/'");
+	assert_int_equal(props_set(p, "CRLPublishDelta", "delta.crl", err, sizeof err), 0);
+	assert_int_equal(props_get(p, "CRLPublishDelta", value, sizeof value), 0);
+	assert_string_equal(value, "delta.crl");
+	assert_int_equal(props_set(p, "OCSPURL", "http://ocsp.example", err, sizeof err), 0);
+	assert_int_equal(props_set(p, "AIAURL", "", err, sizeof err), 0);
+	assert_int_equal(props_get(p, "AIAURL", value, sizeof value), 0);
+	assert_string_equal(value, "");
+	assert_int_equal(props_set(p, "DeltaCRLURL", "nocolon", err, sizeof err), -1);
+	assert_string_equal(err, "DeltaCRLURL: not a URI (scheme:...; printable ASCII)");
+	assert_int_equal(props_set(p, "DeltaCRLURL", "http://pki.example/\x01", err, sizeof err),
+			 -1);
 }
 
 int main(void)
