@@ -1171,8 +1171,9 @@ static void test_rate_counts_under_star(void **state)
 		journaled += strcmp(a.result.message, "recorded") == 0;
 		core_answer_free(&a);
 	}
-	/* ten seconds' worth banked at one a second: about ten one by one */
-	assert_true(journaled >= 10 && journaled <= 12);
+	/* ten seconds' worth banked at one a second: ten one by one, and one more for
+	 * each second the loop took (a slow machine), never all of them */
+	assert_true(journaled >= 10 && journaled <= 20);
 	core_end_channel(&core);
 	custodian_close(core.cust);
 	core.cust = NULL;
