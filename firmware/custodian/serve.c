@@ -245,8 +245,8 @@ static int serve_workers(int control_fd, unsigned nthreads, struct custodian *c)
 			break;
 		}
 		log_info("serving a new worker channel");
+		/* The key is taken (and m.data's copy wiped) before the channel is served. */
 		custodian_serve_channel(c, m.fd, "worker", nthreads, m.data);
-		explicit_bzero(m.data, m.hdr.len);
 		ipc_msg_free(&m); /* closes the worker's channel */
 	}
 	ipc_chan_free(&ctl);
@@ -335,12 +335,14 @@ failed:
 }
 
 int custodian_serve_channel(struct custodian *c, int fd, const char *peer, unsigned nthreads,
-			    const uint8_t *id_key)
+			    uint8_t *id_key)
 {
 	int rc;
 
+	/* One copy of the key while the channel lives: the service's. */
 	if (id_key != NULL) {
 		memcpy(c->srv.submit.id_key, id_key, IDTOKEN_KEY_LEN);
+		explicit_bzero(id_key, IDTOKEN_KEY_LEN);
 		c->srv.submit.have_id_key = 1;
 	}
 	rc = service_run_hooked(fd, peer, c->recorded ? CUST_SUBMIT_MAX : CUST_ISSUE_MAX,
@@ -397,8 +399,13 @@ int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger
 		fatalx("refusing to serve unconfined: %s", err);
 	if (control_fd >= 0)
 		rc = serve_workers(control_fd, nthreads, c);
-	else
-		rc = custodian_serve_channel(c, fd, peer, nthreads, id_key);
+	else {
+		uint8_t key[IDTOKEN_KEY_LEN];
+
+		if (id_key != NULL)
+			memcpy(key, id_key, sizeof(key));
+		rc = custodian_serve_channel(c, fd, peer, nthreads, id_key != NULL ? key : NULL);
+	}
 	custodian_close(c);
 	return rc;
 }

@@ -40,10 +40,11 @@ int custodian_open(struct custodian **out, struct ca *ca, int ledger_fd, int adm
 		   int crl_auto_on, char *err, size_t errlen);
 /* Serves one worker channel fd (the enrollment channel's whitelist, or the
  * unrecorded one without a ledger) until it ends: 0 when the peer closed it, 1
- * after a violation (journaled). id_key: the channel's identity-token key, or
- * NULL (then a token is a violation); wiped when the channel ends. */
+ * after a violation (journaled). id_key: the channel's identity-token key
+ * (IDTOKEN_KEY_LEN bytes, wiped in the caller's buffer once taken), or NULL (then
+ * a token is a violation); the service's copy is wiped when the channel ends. */
 int custodian_serve_channel(struct custodian *c, int fd, const char *peer, unsigned nthreads,
-			    const uint8_t *id_key);
+			    uint8_t *id_key);
 /* The console's state (admin.h) the officer's verbs take; NULL without a ledger. */
 struct admin *custodian_admin(struct custodian *c);
 /* Journals the budget's counts while the ledger is there, stops the console and

@@ -183,9 +183,11 @@ static int start_ledger(struct core *c, const struct core_opts *o)
 static void *custodian_main(void *arg)
 {
 	struct core *c = arg;
+	uint8_t key[IDTOKEN_KEY_LEN]; /* the service wipes what it is given */
 
+	memcpy(key, c->id_key, sizeof(key));
 	c->cust_rc = custodian_serve_channel(c->cust, c->worker_fds[1], "worker", CORE_THREADS,
-					     c->no_id_key ? NULL : c->id_key);
+					     c->no_id_key ? NULL : key);
 	return NULL;
 }
 
