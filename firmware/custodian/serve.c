@@ -44,6 +44,8 @@ static const struct ipc_rule unrecorded_rules[] = {
 	{CUST_ISSUE, 1u << ST_READY, 16, CUST_ISSUE_MAX, 0},
 };
 
+#define RULES_N(r) (sizeof(r) / sizeof((r)[0]))
+
 struct server {
 	struct ca *ca;
 	struct x509_buf chain;
@@ -213,8 +215,7 @@ static void journal_violation(struct service *s, const char *why, void *ctx)
 /* The worker channels cad hands over on the control channel, one after the other
  * (a restarted worker gets a fresh one); 0 when cad closes the control channel,
  * 1 when it breaks. */
-static int serve_workers(int control_fd, const struct ipc_rule *rules, size_t n_rules,
-			 uint32_t max, unsigned nthreads, struct server *srv)
+static int serve_workers(int control_fd, unsigned nthreads, struct custodian *c)
 {
 	/* The worker's channel (the descriptor) and its identity-token key. */
 	static const struct ipc_rule ctl_rules[] = {
@@ -244,14 +245,8 @@ static int serve_workers(int control_fd, const struct ipc_rule *rules, size_t n_
 			break;
 		}
 		log_info("serving a new worker channel");
-		memcpy(srv->submit.id_key, m.data, IDTOKEN_KEY_LEN);
-		srv->submit.have_id_key = 1;
-		explicit_bzero(m.data, m.hdr.len);
-		service_run_hooked(m.fd, "worker", max, rules, n_rules, nthreads, handle, is_inline,
-				   srv, 0, journal_violation);
-		/* That worker's tokens die with its channel. */
-		explicit_bzero(srv->submit.id_key, sizeof(srv->submit.id_key));
-		srv->submit.have_id_key = 0;
+		/* The key is taken (and m.data's copy wiped) before the channel is served. */
+		custodian_serve_channel(c, m.fd, "worker", nthreads, m.data);
 		ipc_msg_free(&m); /* closes the worker's channel */
 	}
 	ipc_chan_free(&ctl);
@@ -273,47 +268,129 @@ static int crl_auto(const struct ca *ca)
 	return v == NULL || strcmp(v, "0") != 0;
 }
 
+/* The custodian's state between start-up and shutdown (serve.h): the policy, the
+ * ledger's channel, the journal budget, the properties and the console. */
+struct custodian {
+	struct server srv;
+	struct record rec;
+	struct props props;
+	struct admin *admin;
+	int recorded; /* with a ledger: rec, the budget and the console are started */
+};
+
+int custodian_open(struct custodian **out, struct ca *ca, int ledger_fd, int admin_fd,
+		   int crl_auto_on, char *err, size_t errlen)
+{
+	struct custodian *c = calloc(1, sizeof(*c));
+
+	*out = NULL;
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return CUSTODIAN_EFAIL;
+	}
+	c->srv.ca = ca;
+	read_chain(ca, &c->srv.chain);
+	if (ledger_fd < 0) {
+		*out = c;
+		return 0;
+	}
+	if (policy_load(ca, &c->srv.submit.policy, err, errlen) != 0)
+		goto refused;
+	if (record_start(&c->rec, ledger_fd) != 0) {
+		snprintf(err, errlen, "cannot start the ledger channel");
+		goto failed;
+	}
+	c->recorded = 1;
+	c->srv.submit.ca = ca;
+	c->srv.submit.rec = &c->rec;
+	/* Requests' signatures on as many threads as CPUs (verify_pool.h). */
+	if (verify_pool_start(cpus()) != 0) {
+		snprintf(err, errlen, "cannot start the verifier threads");
+		goto failed;
+	}
+	/* The journal budget for refusals and failed logons (authlog.h). */
+	if (bursts_start(&c->srv.submit.bursts, &ca->conf, &c->rec, err, errlen) != 0)
+		goto refused;
+	if (props_load(&c->props, ca, &c->rec, err, errlen) != 0)
+		goto refused;
+	c->srv.submit.props = &c->props;
+	if ((c->admin = calloc(1, sizeof(*c->admin))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto failed;
+	}
+	if (admin_start(c->admin, ca, &c->srv.submit, &c->props, &c->srv.chain, admin_fd,
+			crl_auto_on, err, errlen) != 0) {
+		free(c->admin);
+		c->admin = NULL;
+		goto refused;
+	}
+	*out = c;
+	return 0;
+refused:
+	custodian_close(c);
+	return CUSTODIAN_EREFUSED;
+failed:
+	custodian_close(c);
+	return CUSTODIAN_EFAIL;
+}
+
+int custodian_serve_channel(struct custodian *c, int fd, const char *peer, unsigned nthreads,
+			    uint8_t *id_key)
+{
+	int rc;
+
+	/* One copy of the key while the channel lives: the service's. */
+	if (id_key != NULL) {
+		memcpy(c->srv.submit.id_key, id_key, IDTOKEN_KEY_LEN);
+		explicit_bzero(id_key, IDTOKEN_KEY_LEN);
+		c->srv.submit.have_id_key = 1;
+	}
+	rc = service_run_hooked(fd, peer, c->recorded ? CUST_SUBMIT_MAX : CUST_ISSUE_MAX,
+				c->recorded ? recorded_rules : unrecorded_rules,
+				c->recorded ? RULES_N(recorded_rules) : RULES_N(unrecorded_rules),
+				nthreads, handle, is_inline, &c->srv, 0, journal_violation);
+	/* That channel's tokens die with it. */
+	explicit_bzero(c->srv.submit.id_key, sizeof(c->srv.submit.id_key));
+	c->srv.submit.have_id_key = 0;
+	return rc;
+}
+
+struct admin *custodian_admin(struct custodian *c)
+{
+	return c->admin;
+}
+
+void custodian_close(struct custodian *c)
+{
+	if (c == NULL)
+		return;
+	if (c->admin != NULL) {
+		admin_stop(c->admin);
+		free(c->admin);
+	}
+	/* The counts still held are journaled while the ledger is there. */
+	bursts_stop(c->srv.submit.bursts);
+	if (c->recorded)
+		record_stop(&c->rec);
+	x509_buf_free(&c->srv.chain);
+	free(c);
+}
+
 int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger_fd,
 	  int control_fd, int admin_fd, const uint8_t *id_key)
 {
-	struct server srv = {.ca = ca};
-	struct record rec;
-	struct props props;
-	struct admin *admin = NULL;
-	const struct ipc_rule *rules = recorded_rules;
-	size_t n_rules = sizeof(recorded_rules) / sizeof(recorded_rules[0]);
-	uint32_t max = CUST_SUBMIT_MAX;
+	struct custodian *c;
 	char err[256];
 	int rc;
 
-	read_chain(ca, &srv.chain);
-	if (ledger_fd < 0) {
+	if (ledger_fd < 0)
 		log_warnx("no ledger: serving unrecorded issuance only (benchmark mode)");
-		rules = unrecorded_rules;
-		n_rules = sizeof(unrecorded_rules) / sizeof(unrecorded_rules[0]);
-		max = CUST_ISSUE_MAX;
-	} else {
-		if (policy_load(ca, &srv.submit.policy, err, sizeof(err)) != 0)
-			refuse_to_start("%s", err);
-		if (record_start(&rec, ledger_fd) != 0)
-			fatalx("cannot start the ledger channel");
-		/* Requests' signatures on as many threads as CPUs (verify_pool.h). */
-		if (verify_pool_start(cpus()) != 0)
-			fatalx("cannot start the verifier threads");
-		srv.submit.ca = ca;
-		srv.submit.rec = &rec;
-		/* The journal budget for refusals and failed logons (authlog.h). */
-		if (bursts_start(&srv.submit.bursts, &ca->conf, &rec, err, sizeof(err)) != 0)
-			refuse_to_start("%s", err);
-		if (props_load(&props, ca, &rec, err, sizeof(err)) != 0)
-			refuse_to_start("%s", err);
-		srv.submit.props = &props;
-		if ((admin = calloc(1, sizeof(*admin))) == NULL)
-			fatalx("out of memory");
-		if (admin_start(admin, ca, &srv.submit, &props, &srv.chain, admin_fd,
-				control_fd >= 0 && crl_auto(ca), err, sizeof(err)) != 0)
-			refuse_to_start("%s", err);
-	}
+	rc = custodian_open(&c, ca, ledger_fd, admin_fd, control_fd >= 0 && crl_auto(ca), err,
+			    sizeof(err));
+	if (rc == CUSTODIAN_EREFUSED)
+		refuse_to_start("%s", err);
+	if (rc != 0)
+		fatalx("%s", err);
 	/* Start-up is over: the token is logged in, the files read, the peers'
 	 * channels and the console's socket open. From here on the custodian parses
 	 * what peers send (request bytes included) under its own allow-list. */
@@ -321,24 +398,14 @@ int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger
 			      sizeof(err)) != 0)
 		fatalx("refusing to serve unconfined: %s", err);
 	if (control_fd >= 0)
-		rc = serve_workers(control_fd, rules, n_rules, max, nthreads, &srv);
+		rc = serve_workers(control_fd, nthreads, c);
 	else {
-		if (id_key != NULL) {
-			memcpy(srv.submit.id_key, id_key, IDTOKEN_KEY_LEN);
-			srv.submit.have_id_key = 1;
-		}
-		rc = service_run_hooked(fd, peer, max, rules, n_rules, nthreads, handle, is_inline,
-					&srv, 0, journal_violation);
-		explicit_bzero(srv.submit.id_key, sizeof(srv.submit.id_key));
+		uint8_t key[IDTOKEN_KEY_LEN];
+
+		if (id_key != NULL)
+			memcpy(key, id_key, sizeof(key));
+		rc = custodian_serve_channel(c, fd, peer, nthreads, id_key != NULL ? key : NULL);
 	}
-	if (admin != NULL) {
-		admin_stop(admin);
-		free(admin);
-	}
-	/* The counts still held are journaled while the ledger is there. */
-	bursts_stop(srv.submit.bursts);
-	if (ledger_fd >= 0)
-		record_stop(&rec);
-	x509_buf_free(&srv.chain);
+	custodian_close(c);
 	return rc;
 }

@@ -14,7 +14,8 @@
 
 #include "firmware/x509/x509.h"
 
-/* Starts n (1..8) verifier threads and makes derive_request use them. 0 or -1. */
+/* Starts n (1..8) verifier threads and makes derive_request use them. 0 or -1.
+ * Once per process: later calls find them running and return 0. */
 int verify_pool_start(unsigned n);
 
 /* x509_csr_verify, run on a verifier thread (directly when the pool is not

@@ -1,0 +1,517 @@
+/* The console's service in the custodian (firmware/custodian/admin.c): login,
+ * sessions, the role check per verb, the journal of every operator action and
+ * the verbs' answers, over DATA/admin.sock as caadm talks to it, on a core made
+ * by support/core_harness.c (a real SoftHSM token, the ceremony's CA, a real
+ * ledger, the custodian's own service). Each refusal is checked with its exact
+ * HRESULT and message, and what the journal says of it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "firmware/custodian/admin.h"
+#include "firmware/custodian/admin_msg.h"
+#include "firmware/custodian/proto.h"
+#include "firmware/ledger/event.h"
+#include "firmware/ledger/msg.h"
+#include "tests/unit/support/core_harness.h"
+#include "tests/unit/support/x509_oracle.h"
+
+static struct core_ca ca_template;
+static struct core core;
+static struct core_console con;
+
+#define PASS "correct horse battery staple"
+#define ALICE "EXAMPLE\\alice"
+
+static int setup(void **state)
+{
+	struct core_opts o = {.console = 1};
+
+	(void)state;
+	if (core_start(&core, &ca_template, &o) != 0 || core_get_ca(&core) != 0 ||
+	    core_console_open(&core, &con) != 0)
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	core_console_close(&core, &con);
+	core_stop(&core);
+	return 0;
+}
+
+/* ---- calls -------------------------------------------------------------------- */
+
+/* LOGIN: 0 with the session's token, or the ADM_ERROR's HRESULT and message. */
+static uint32_t login(const char *name, const char *pass, uint8_t token[ADM_TOKEN_LEN],
+		      char *msg, size_t msglen)
+{
+	struct adm_login *q = calloc(1, sizeof(*q));
+	struct adm_session_is sess;
+	struct adm_error e;
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	uint32_t hr = 0;
+
+	assert_non_null(q);
+	snprintf(q->name, sizeof(q->name), "%s", name);
+	snprintf(q->pass, sizeof(q->pass), "%s", pass);
+	ipc_wbuf_init(&w);
+	adm_login_encode(&w, q);
+	free(q);
+	assert_int_equal(core_console_call(&con, ADM_LOGIN, &w, &m), 1);
+	if (m.hdr.type == ADM_SESSION) {
+		assert_int_equal(adm_session_decode(m.data, m.hdr.len, &sess), 0);
+		memcpy(token, sess.token, ADM_TOKEN_LEN);
+	} else {
+		assert_int_equal(m.hdr.type, ADM_ERROR);
+		assert_int_equal(adm_error_decode(m.data, m.hdr.len, &e), 0);
+		snprintf(msg, msglen, "%s", e.message);
+		hr = e.hresult;
+	}
+	ipc_msg_free(&m);
+	return hr;
+}
+
+static void login_ok(const char *name, uint8_t token[ADM_TOKEN_LEN])
+{
+	char msg[256];
+
+	if (login(name, PASS, token, msg, sizeof msg) != 0)
+		fail_msg("login %s: %s", name, msg);
+}
+
+/* A verb's answer: its type, and for ADM_OK / ADM_ERROR the HRESULT (0 for OK)
+ * and message; other answers stay in *m for the caller (freed by it). */
+struct answer {
+	uint32_t type, hresult;
+	char message[ADM_MESSAGE_MAX + 1];
+	struct ipc_msg m;
+};
+
+static void call(uint32_t type, struct ipc_wbuf *w, struct answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	assert_int_equal(core_console_call(&con, type, w, &a->m), 1);
+	a->type = a->m.hdr.type;
+	if (a->type == ADM_OK) {
+		struct adm_ok *ok = malloc(sizeof(*ok));
+
+		assert_non_null(ok);
+		assert_int_equal(adm_ok_decode(a->m.data, a->m.hdr.len, ok), 0);
+		snprintf(a->message, sizeof(a->message), "%s", ok->message);
+		free(ok);
+	} else if (a->type == ADM_ERROR) {
+		struct adm_error *e = malloc(sizeof(*e));
+
+		assert_non_null(e);
+		assert_int_equal(adm_error_decode(a->m.data, a->m.hdr.len, e), 0);
+		a->hresult = e->hresult;
+		snprintf(a->message, sizeof(a->message), "%s", e->message);
+		free(e);
+	}
+}
+
+static void expect_error(struct answer *a, uint32_t hr, const char *message)
+{
+	if (a->type != ADM_ERROR)
+		fail_msg("answer %#x, not an error (%s)", a->type, a->message);
+	assert_int_equal(a->hresult, hr);
+	assert_string_equal(a->message, message);
+	ipc_msg_free(&a->m);
+}
+
+static void expect_ok(struct answer *a, const char *message)
+{
+	if (a->type != ADM_OK)
+		fail_msg("answer %#x, not OK: %#x %s", a->type, a->hresult, a->message);
+	assert_string_equal(a->message, message);
+	ipc_msg_free(&a->m);
+}
+
+/* A verb that carries a request id (DETAIL, RESUBMIT, DENY). */
+static void call_id(uint32_t type, const uint8_t *token, uint32_t id, struct answer *a)
+{
+	struct adm_request_id q;
+	struct ipc_wbuf w;
+
+	memcpy(q.token, token, ADM_TOKEN_LEN);
+	q.request_id = id;
+	ipc_wbuf_init(&w);
+	adm_request_id_encode(&w, &q);
+	call(type, &w, a);
+}
+
+static void call_bare(uint32_t type, const uint8_t *token, struct answer *a)
+{
+	struct adm_bare q;
+	struct ipc_wbuf w;
+
+	memcpy(q.token, token, ADM_TOKEN_LEN);
+	ipc_wbuf_init(&w);
+	adm_bare_encode(&w, &q);
+	call(type, &w, a);
+}
+
+static void call_prop(uint32_t type, const uint8_t *token, const char *name, const char *value,
+		      struct answer *a)
+{
+	struct ipc_wbuf w;
+
+	ipc_wbuf_init(&w);
+	if (type == ADM_GETPROP) {
+		struct adm_getprop q;
+
+		memcpy(q.token, token, ADM_TOKEN_LEN);
+		snprintf(q.name, sizeof(q.name), "%s", name);
+		adm_getprop_encode(&w, &q);
+	} else {
+		struct adm_setprop q;
+
+		memcpy(q.token, token, ADM_TOKEN_LEN);
+		snprintf(q.name, sizeof(q.name), "%s", name);
+		q.value = (const uint8_t *)value;
+		q.value_len = strlen(value);
+		adm_setprop_encode(&w, &q);
+	}
+	call(type, &w, a);
+}
+
+/* The journal's latest event: an operator action by actor, allowed or not. */
+static void expect_journaled(const char *actor, const char *action, int allowed,
+			     const char *detail)
+{
+	char *strbuf = malloc(LEDGER_STRBUF);
+	struct ledger_event ev;
+	uint8_t *rec;
+
+	assert_non_null(strbuf);
+	assert_int_equal(core_ledger_event(&core, core_ledger_head(&core), &ev, strbuf, &rec), 0);
+	assert_int_equal(ev.type, EV_OPERATOR_ACTION);
+	assert_string_equal(ev.actor, actor);
+	assert_string_equal(ev.u.op.action, action);
+	assert_int_equal(ev.u.op.allowed, allowed);
+	assert_string_equal(ev.u.op.detail, detail);
+	free(rec);
+	free(strbuf);
+}
+
+/* A pending request of ALICE's, sent as the worker would: its id. */
+static uint32_t pending(void)
+{
+	struct x509_buf csr;
+	struct core_who who;
+	struct core_answer a;
+	uint32_t id;
+
+	assert_int_equal(core_csr("CN=host1.example", "p256", "host1", "host1", &csr), 0);
+	core_who(&core, ALICE, NULL, &who);
+	assert_int_equal(core_submit(&core, &who, FMT_PKCS10, csr.data, csr.len, &a), 0);
+	assert_int_equal(a.result.disposition, DISP_PENDING);
+	id = a.result.request_id;
+	core_answer_free(&a);
+	x509_buf_free(&csr);
+	return id;
+}
+
+/* ---- login and sessions ------------------------------------------------------ */
+
+static void test_login_refused(void **state)
+{
+	uint8_t token[ADM_TOKEN_LEN];
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(login("olivia", "wrong passphrase", token, msg, sizeof msg),
+			 HR_LOGON_FAILURE);
+	assert_string_equal(msg, "login refused: wrong passphrase or no such operator");
+	expect_journaled("olivia", "login", 0, "wrong passphrase or no such operator");
+	assert_int_equal(login("nobody", PASS, token, msg, sizeof msg), HR_LOGON_FAILURE);
+	assert_int_equal(login("bad name!", PASS, token, msg, sizeof msg), HR_E_INVALIDARG);
+	assert_string_equal(msg, "malformed login");
+}
+
+static void test_no_session(void **state)
+{
+	static const uint8_t forged[ADM_TOKEN_LEN] = {0x42};
+	struct answer a;
+
+	(void)state;
+	call_id(ADM_DENY, forged, 1, &a);
+	expect_error(&a, HR_E_ACCESSDENIED, "not logged in, or the session expired: caadm login "
+					    "NAME");
+	expect_journaled("(no session)", "deny", 0, "no valid session");
+}
+
+static void test_logout_ends_session(void **state)
+{
+	uint8_t token[ADM_TOKEN_LEN];
+	struct answer a;
+
+	(void)state;
+	login_ok("olivia", token);
+	call_bare(ADM_LOGOUT, token, &a);
+	expect_ok(&a, "logged out");
+	call_bare(ADM_OP_LIST, token, &a);
+	expect_error(&a, HR_E_ACCESSDENIED, "not logged in, or the session expired: caadm login "
+					    "NAME");
+}
+
+/* ---- roles ------------------------------------------------------------------ */
+
+static void test_roles_refused(void **state)
+{
+	uint8_t auditor[ADM_TOKEN_LEN], officer[ADM_TOKEN_LEN];
+	struct answer a;
+
+	(void)state;
+	login_ok("aude", auditor);
+	call_id(ADM_DENY, auditor, 1, &a);
+	expect_error(&a, HR_E_ACCESSDENIED, "operator aude (auditor) may not deny");
+	expect_journaled("aude", "deny", 0, "operator aude (auditor) may not deny");
+	login_ok("olivia", officer);
+	call_prop(ADM_SETPROP, officer, "CRLPeriod", "2d", &a);
+	expect_error(&a, HR_E_ACCESSDENIED, "operator olivia (officer) may not setprop");
+	call_bare(ADM_VERIFY, officer, &a);
+	expect_error(&a, HR_E_ACCESSDENIED, "operator olivia (officer) may not verify");
+}
+
+/* ---- the officer's verbs through the console ------------------------------------ */
+
+static void test_officer_verbs(void **state)
+{
+	uint8_t token[ADM_TOKEN_LEN];
+	struct adm_detail_is *d = malloc(sizeof(*d));
+	struct adm_result r;
+	struct answer a;
+	uint32_t first = pending(), second = pending();
+
+	(void)state;
+	assert_non_null(d);
+	login_ok("olivia", token);
+	call_id(ADM_DETAIL, token, first, &a);
+	assert_int_equal(a.type, ADM_DETAIL_IS);
+	assert_int_equal(adm_detail_decode(a.m.data, a.m.hdr.len, d), 0);
+	assert_string_equal(d->subject, "CN=host1.example");
+	assert_string_equal(d->requester, ALICE);
+	ipc_msg_free(&a.m);
+	call_id(ADM_RESUBMIT, token, first, &a);
+	assert_int_equal(a.type, ADM_RESULT);
+	assert_int_equal(adm_result_decode(a.m.data, a.m.hdr.len, &r), 0);
+	assert_int_equal(r.disposition, DISP_ISSUED);
+	assert_string_equal(r.message, "Issued");
+	ipc_msg_free(&a.m);
+	call_id(ADM_DENY, token, second, &a);
+	assert_int_equal(a.type, ADM_RESULT);
+	assert_int_equal(adm_result_decode(a.m.data, a.m.hdr.len, &r), 0);
+	assert_int_equal(r.disposition, DISP_DENIED);
+	ipc_msg_free(&a.m);
+	/* a refusal is journaled with the officer's name and the reason */
+	call_id(ADM_DENY, token, second, &a);
+	expect_error(&a, HR_INVALID_STATE, "request 2 is denied, not pending");
+	expect_journaled("olivia", "deny", 0, "request 2 is denied, not pending");
+	call_id(ADM_RESUBMIT, token, 99, &a);
+	expect_error(&a, HR_NOT_FOUND, "no request 99");
+	free(d);
+}
+
+static void test_crl_and_properties(void **state)
+{
+	uint8_t officer[ADM_TOKEN_LEN], admin[ADM_TOKEN_LEN];
+	struct adm_crl q;
+	struct adm_prop p;
+	struct ipc_wbuf w;
+	struct answer a;
+
+	(void)state;
+	login_ok("olivia", officer);
+	login_ok("ada", admin);
+	call_prop(ADM_GETPROP, officer, "BaseCRL", "", &a);
+	expect_error(&a, HR_NOT_FOUND, "no base CRL published yet");
+	call_prop(ADM_GETPROP, officer, "NoSuch", "", &a);
+	expect_error(&a, HR_NOT_FOUND, "NoSuch: no such property (CACert, CAChain, BaseCRL, "
+				       "DeltaCRL, CDPURL, AIAURL, OCSPURL, DeltaCRLURL, CRLPeriod, "
+				       "CRLOverlap, CRLDeltaPeriod, CRLPublishBase, CRLPublishDelta)");
+	call_prop(ADM_GETPROP, officer, "CACert", "", &a);
+	assert_int_equal(a.type, ADM_PROP);
+	assert_int_equal(adm_prop_decode(a.m.data, a.m.hdr.len, &p), 0);
+	assert_int_equal(p.len, core.ca.cert.der.len);
+	assert_memory_equal(p.value, core.ca.cert.der.data, p.len);
+	ipc_msg_free(&a.m);
+	memcpy(q.token, officer, ADM_TOKEN_LEN);
+	q.delta = 0;
+	ipc_wbuf_init(&w);
+	adm_crl_encode(&w, &q);
+	call(ADM_CRL, &w, &a);
+	assert_int_equal(a.type, ADM_OK);
+	ipc_msg_free(&a.m);
+	call_prop(ADM_GETPROP, officer, "BaseCRL", "", &a);
+	assert_int_equal(a.type, ADM_PROP);
+	ipc_msg_free(&a.m);
+	call_prop(ADM_GETPROP, officer, "DeltaCRL", "", &a);
+	expect_error(&a, HR_NOT_FOUND, "no delta CRL published yet");
+	/* properties: the administrator's */
+	call_prop(ADM_SETPROP, admin, "CACert", "x", &a);
+	expect_error(&a, HR_NOT_FOUND, "CACert: not a settable property");
+	call_prop(ADM_SETPROP, admin, "CRLPeriod", "30s", &a);
+	expect_error(&a, HR_E_INVALIDARG, "CRLPeriod: at least 60s");
+	expect_journaled("ada", "setprop", 0, "CRLPeriod: at least 60s");
+	call_prop(ADM_SETPROP, admin, "CRLPeriod", "2d", &a);
+	expect_ok(&a, "CRLPeriod = 2d");
+	call_prop(ADM_GETPROP, officer, "CRLPeriod", "", &a);
+	assert_int_equal(a.type, ADM_PROP);
+	assert_int_equal(adm_prop_decode(a.m.data, a.m.hdr.len, &p), 0);
+	assert_int_equal(p.len, 2);
+	assert_memory_equal(p.value, "2d", 2);
+	ipc_msg_free(&a.m);
+}
+
+/* ---- operators ------------------------------------------------------------------ */
+
+static void op_call(uint32_t type, const uint8_t *token, const char *name, uint32_t roles,
+		    const char *pass, struct answer *a)
+{
+	struct ipc_wbuf w;
+
+	ipc_wbuf_init(&w);
+	if (type == ADM_OP_ADD) {
+		struct adm_op_add *q = calloc(1, sizeof(*q));
+
+		assert_non_null(q);
+		memcpy(q->token, token, ADM_TOKEN_LEN);
+		snprintf(q->name, sizeof(q->name), "%s", name);
+		q->roles = roles;
+		snprintf(q->pass, sizeof(q->pass), "%s", pass);
+		adm_op_add_encode(&w, q);
+		free(q);
+	} else if (type == ADM_OP_DEL) {
+		struct adm_op_del q;
+
+		memcpy(q.token, token, ADM_TOKEN_LEN);
+		snprintf(q.name, sizeof(q.name), "%s", name);
+		adm_op_del_encode(&w, &q);
+	} else {
+		struct adm_op_passwd *q = calloc(1, sizeof(*q));
+
+		assert_non_null(q);
+		memcpy(q->token, token, ADM_TOKEN_LEN);
+		snprintf(q->name, sizeof(q->name), "%s", name);
+		snprintf(q->pass, sizeof(q->pass), "%s", pass);
+		adm_op_passwd_encode(&w, q);
+		free(q);
+	}
+	call(type, &w, a);
+}
+
+static void test_operators(void **state)
+{
+	uint8_t admin[ADM_TOKEN_LEN], officer[ADM_TOKEN_LEN];
+	struct answer a;
+
+	(void)state;
+	login_ok("ada", admin);
+	login_ok("olivia", officer);
+	call_bare(ADM_OP_LIST, admin, &a);
+	expect_ok(&a, "ada admin\nolivia officer\naude auditor\n");
+	op_call(ADM_OP_ADD, admin, "olivia", ROLE_OFFICER, PASS, &a);
+	expect_error(&a, HR_E_INVALIDARG, "operator olivia exists");
+	expect_journaled("ada", "operator-add", 0, "operator olivia exists");
+	op_call(ADM_OP_DEL, admin, "nobody", 0, "", &a);
+	expect_error(&a, HR_NOT_FOUND, "no operator nobody");
+	op_call(ADM_OP_DEL, admin, "ada", 0, "", &a);
+	expect_error(&a, HR_E_INVALIDARG, "an operator cannot delete itself");
+	op_call(ADM_OP_PASSWD, officer, "ada", 0, "another passphrase", &a);
+	expect_error(&a, HR_E_ACCESSDENIED, "only an administrator changes another operator's "
+					    "passphrase");
+	op_call(ADM_OP_DEL, admin, "aude", 0, "", &a);
+	expect_ok(&a, "operator aude deleted");
+	expect_journaled("ada", "operator-del", 1, "operator aude deleted");
+}
+
+/* ---- the auditor ------------------------------------------------------------------ */
+
+static void test_audit_and_verify(void **state)
+{
+	uint8_t token[ADM_TOKEN_LEN];
+	struct adm_audit q;
+	struct lmsg_events *page = malloc(sizeof(*page));
+	struct ipc_wbuf w;
+	struct answer a;
+
+	(void)state;
+	assert_non_null(page);
+	login_ok("aude", token);
+	memcpy(q.token, token, ADM_TOKEN_LEN);
+	q.first = 1;
+	q.max = 10;
+	ipc_wbuf_init(&w);
+	adm_audit_encode(&w, &q);
+	call(ADM_AUDIT, &w, &a);
+	assert_int_equal(a.type, ADM_EVENTS);
+	assert_int_equal(adm_events_decode(a.m.data, a.m.hdr.len, page), 0);
+	ipc_msg_free(&a.m);
+	call_bare(ADM_VERIFY, token, &a);
+	assert_int_equal(a.type, ADM_OK);
+	if (strncmp(a.message, "verified: ", 10) != 0)
+		fail_msg("verify: %s", a.message);
+	ipc_msg_free(&a.m);
+	free(page);
+}
+
+/* ---- a console that breaks the protocol ----------------------------------------- */
+
+static void test_malformed_ends_connection(void **state)
+{
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	char *strbuf = malloc(LEDGER_STRBUF);
+	struct ledger_event ev;
+	uint8_t *rec;
+
+	(void)state;
+	assert_non_null(strbuf);
+	ipc_wbuf_init(&w);
+	ipc_put_u32(&w, 7); /* a DENY's token cut short */
+	assert_int_equal(core_console_call(&con, ADM_DENY, &w, &m), 0);
+	core_console_close(&core, &con);
+	assert_int_equal(core_ledger_event(&core, core_ledger_head(&core), &ev, strbuf, &rec), 0);
+	assert_int_equal(ev.type, EV_OPERATOR_ACTION);
+	assert_string_equal(ev.u.op.action, "channel-violation");
+	assert_string_equal(ev.u.op.target, "console");
+	free(rec);
+	free(strbuf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_login_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_session, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_logout_ends_session, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roles_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_officer_verbs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crl_and_properties, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_operators, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_and_verify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_ends_connection, setup, teardown),
+	};
+	int rc;
+
+	if (core_ca_make(&ca_template, "ec:p256") != 0 ||
+	    core_ca_operator(&ca_template, "ada", ROLE_ADMIN, PASS) != 0 ||
+	    core_ca_operator(&ca_template, "olivia", ROLE_OFFICER, PASS) != 0 ||
+	    core_ca_operator(&ca_template, "aude", ROLE_AUDITOR, PASS) != 0)
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	core_ca_free(&ca_template);
+	oracle_cleanup();
+	return rc;
+}
