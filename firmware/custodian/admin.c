@@ -724,11 +724,16 @@ static void *conn_main(void *arg)
 	rules = adm_rules(&n_rules);
 	service_run_hooked(c->fd, "console", ADM_REQUEST_MAX, rules, n_rules, 1, handle, NULL, a,
 			   SERVICE_LARGE_REPLIES, journal_violation);
-	close(c->fd);
-	free(c);
 	pthread_mutex_lock(&a->mu);
-	a->connections--;
+	/* Forgotten before it is closed: admin_stop never shuts a reused number. */
+	for (int i = 0; i < ADM_CONNECTIONS; i++)
+		if (a->conn_fd[i] == c->fd)
+			a->conn_fd[i] = -1;
+	close(c->fd);
+	if (--a->connections == 0)
+		pthread_cond_broadcast(&a->idle);
 	pthread_mutex_unlock(&a->mu);
+	free(c);
 	return NULL;
 }
 
@@ -762,14 +767,23 @@ static void *accept_main(void *arg)
 		}
 		pthread_mutex_lock(&a->mu);
 		full = a->connections >= ADM_CONNECTIONS;
-		if (!full)
+		if (!full) {
 			a->connections++;
+			for (int i = 0; i < ADM_CONNECTIONS; i++)
+				if (a->conn_fd[i] < 0) {
+					a->conn_fd[i] = fd;
+					break;
+				}
+		}
 		pthread_mutex_unlock(&a->mu);
 		if (full || !peer_allowed(fd)) {
 			log_warnx("console: connection refused (%s)",
 				  full ? "too many connections" : "peer uid not allowed");
 			if (!full) {
 				pthread_mutex_lock(&a->mu);
+				for (int i = 0; i < ADM_CONNECTIONS; i++)
+					if (a->conn_fd[i] == fd)
+						a->conn_fd[i] = -1;
 				a->connections--;
 				pthread_mutex_unlock(&a->mu);
 			}
@@ -800,6 +814,9 @@ int admin_start(struct admin *a, struct ca *ca, struct submit_ctx *sub, struct p
 	a->crl_auto = crl_auto;
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_mutex_init(&a->crl_mu, NULL);
+	pthread_cond_init(&a->idle, NULL);
+	for (int i = 0; i < ADM_CONNECTIONS; i++)
+		a->conn_fd[i] = -1;
 	if (operator_db_load(ca->dir, &a->ops, err, errlen) != 0)
 		return -1;
 	if (a->ops.n == 0 && listen_fd >= 0)
@@ -826,6 +843,16 @@ void admin_stop(struct admin *a)
 		shutdown(a->listen_fd, SHUT_RDWR);
 		pthread_join(a->accept_thread, NULL);
 	}
+	/* The console's threads are detached: each open connection is shut (its
+	 * thread finishes the request it is in, then sees the end), and the state
+	 * they use is kept until the last has left. */
+	pthread_mutex_lock(&a->mu);
+	for (int i = 0; i < ADM_CONNECTIONS; i++)
+		if (a->conn_fd[i] >= 0)
+			shutdown(a->conn_fd[i], SHUT_RDWR);
+	while (a->connections > 0)
+		pthread_cond_wait(&a->idle, &a->mu);
+	pthread_mutex_unlock(&a->mu);
 	if (a->have_crl_thread)
 		pthread_join(a->crl_thread, NULL); /* it looks at stopping every second */
 	explicit_bzero(&a->ops, sizeof(a->ops));

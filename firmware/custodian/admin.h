@@ -45,6 +45,8 @@ struct admin {
 	struct operator_db ops;
 	struct adm_session sessions[ADM_SESSIONS_MAX];
 	int connections;
+	int conn_fd[ADM_CONNECTIONS]; /* the open connections (-1: free), for admin_stop */
+	pthread_cond_t idle;          /* connections fell to 0 */
 
 	pthread_mutex_t crl_mu; /* one CRL at a time (numbers are taken in order), and no
 				 * revocation while one is built (officer.c) */

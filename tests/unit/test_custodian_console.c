@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -40,11 +41,16 @@ static int setup(void **state)
 	return 0;
 }
 
+static int stopped; /* the test stopped the custodian itself */
+
 static int teardown(void **state)
 {
 	(void)state;
-	core_console_close(&core, &con);
-	core_stop(&core);
+	if (!stopped) {
+		core_console_close(&core, &con);
+		core_stop(&core);
+	}
+	stopped = 0;
 	return 0;
 }
 
@@ -490,6 +496,31 @@ static void test_malformed_ends_connection(void **state)
 	free(strbuf);
 }
 
+/* The custodian stops with console connections still open (caadm sessions at a
+ * shutdown): admin_stop shuts them and waits for their detached threads before
+ * the state they use is freed (ASan's use-after-free before; the threads used to
+ * outlive it). Every client then reads the end. */
+static void test_stop_with_connections_open(void **state)
+{
+	struct core_console more[ADM_CONNECTIONS - 1];
+	uint8_t token[ADM_TOKEN_LEN], byte;
+
+	(void)state;
+	for (int i = 0; i < ADM_CONNECTIONS - 1; i++)
+		assert_int_equal(core_console_open(&core, &more[i]), 0);
+	login_ok("olivia", token);
+	core_stop(&core);
+	stopped = 1;
+	assert_int_equal(read(con.fd, &byte, 1), 0);
+	ipc_chan_free(&con.chan);
+	close(con.fd);
+	for (int i = 0; i < ADM_CONNECTIONS - 1; i++) {
+		assert_int_equal(read(more[i].fd, &byte, 1), 0);
+		ipc_chan_free(&more[i].chan);
+		close(more[i].fd);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -502,6 +533,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_operators, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_and_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_ends_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_with_connections_open, setup, teardown),
 	};
 	int rc;
 
