@@ -128,77 +128,18 @@ static void parse(int argc, char **argv, struct opts *o)
 		usage();
 }
 
-/* The CN of an RFC 4514 string ("CN=Issuing CA 1,O=Example"), unescaped. */
-static void common_name(const char *dn, char *out, size_t outlen)
-{
-	const char *p = dn;
-	size_t n = 0;
-
-	out[0] = 0;
-	while (*p != 0) {
-		if (strncmp(p, "CN=", 3) == 0) {
-			for (p += 3; *p != 0 && *p != ',' && n + 1 < outlen; p++) {
-				if (*p == '\\' && p[1] != 0)
-					p++;
-				out[n++] = *p;
-			}
-			out[n] = 0;
-			return;
-		}
-		while (*p != 0 && *p != ',') /* the next RDN */
-			p += (*p == '\\' && p[1] != 0) ? 2 : 1;
-		if (*p == ',')
-			p++;
-	}
-}
-
-/* The CA certificate and its chain from the custodian, before the sandbox. */
+/* The CA certificate and its chain from the custodian, before the sandbox
+ * (worker_load_ca, ca.c): a channel that failed is an upstream gone, anything
+ * else unusable is fatal. */
 static void load_ca(struct worker *w)
 {
-	struct ipc_wbuf req;
-	struct ipc_msg m;
-	struct cust_ca_info info;
-	struct x509_cert_info ci;
-	struct x509_buf *certs = NULL;
-	const uint8_t *der, *pem;
-	size_t der_len, pem_len, n = 0;
-	char err[256], dn[1024];
+	char err[512];
+	int rc = worker_load_ca(w, err, sizeof(err));
 
-	/* The channel's once-only start-up (the custodian admits nothing before it
-	 * and no second one). */
-	ipc_wbuf_init(&req);
-	if (ipc_call(&w->custodian, CUST_GET_CA, &req, &m, err, sizeof(err)) != 0)
-		upstream_gone("custodian: %s", err); /* a custodian that refused to start, say */
-	if (m.hdr.type != CUST_CA_INFO || cust_ca_info_decode(m.data, m.hdr.len, &info) != 0)
-		fatalx("protocol violation: bad CA_INFO from the custodian");
-	der = info.cert;
-	der_len = info.cert_len;
-	pem = info.chain;
-	pem_len = info.chain_len;
-	if (x509_cert_decode(der, der_len, &ci, err, sizeof(err)) != 0)
-		fatalx("the CA certificate does not decode: %s", err);
-	if (x509_name_format(ci.subject.data, ci.subject.len, dn, sizeof(dn)) != 0)
-		fatalx("the CA certificate's subject cannot be formatted");
-	common_name(dn, w->ca_name, sizeof(w->ca_name));
-	if (w->ca_name[0] == 0)
-		fatalx("the CA certificate's subject has no common name: '%s'", dn);
-	x509_cert_info_free(&ci);
-	/* The chain file holds the CA certificate then its parents. */
-	if (pem_len > 0 && x509_pem_decode_all("CERTIFICATE", pem, pem_len, &certs, &n) == 0) {
-		for (size_t i = 0; i < n && w->n_chain < WORKER_MAX_CHAIN; i++)
-			w->chain[w->n_chain++] = certs[i];
-		free(certs);
-	}
-	if (w->n_chain == 0) {
-		w->chain[0].data = malloc(der_len);
-		if (w->chain[0].data == NULL)
-			fatalx("out of memory");
-		memcpy(w->chain[0].data, der, der_len);
-		w->chain[0].len = der_len;
-		w->n_chain = 1;
-	}
-	ipc_msg_free(&m);
-	log_info("serving CA '%s' (chain of %zu)", w->ca_name, w->n_chain);
+	if (rc == WORKER_CA_GONE)
+		upstream_gone("%s", err);
+	if (rc != 0)
+		fatalx("%s", err);
 }
 
 static void *conn_main(void *arg)

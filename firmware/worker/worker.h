@@ -47,6 +47,15 @@ struct worker {
 	unsigned logon_deadline_s, conn_deadline_s;
 };
 
+/* The worker's start-up (ca.c): CUST_GET_CA on w->custodian, then w->ca_name and
+ * w->chain. 0; WORKER_CA_GONE with err when the channel failed (the custodian is
+ * gone or refused to start: main exits through upstream_gone); -1 with err for an
+ * answer that is unusable (a protocol violation or a bad CA certificate). */
+#define WORKER_CA_GONE 1
+int worker_load_ca(struct worker *w, char *err, size_t errlen);
+/* Frees what worker_load_ca kept (the chain). */
+void worker_free_ca(struct worker *w);
+
 /* One accepted connection, served on its own thread (conn.c); ref is its slot. */
 void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const char *peer,
 		       const struct slot_ref *ref);
