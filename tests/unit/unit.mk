@@ -28,3 +28,7 @@ $(TBIN)/test_client_cli: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
 # ca-auth's worker channel with gss-ntlmssp behind it (through MIT GSSAPI) and
 # gss-ntlmssp's initiator as the client.
 $(TBIN)/test_auth_serve: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
+# The worker's calls against the in-process core: libworker's NTLM provider
+# speaks the logon channel's catalogue, which ca-auth and ca-worker link as an
+# object (not in a library).
+$(TBIN)/test_worker_calls: $(AUTH_MSG_OBJ)

@@ -1,0 +1,785 @@
+/* The worker's call handling (firmware/worker: conn.c, icpr.c, epm.c, ca.c)
+ * driven without processes: a real custodian with a real ledger and a SoftHSM
+ * token (support/core_harness.c) on the worker's custodian channel, the
+ * worker's own start-up (worker_load_ca), and worker_serve_conn on one end of a
+ * socketpair in a thread, as main.c's accept path runs it. The test is the
+ * client: PDUs built byte by byte by support/rpc_build.c, the CertServerRequest
+ * stub by careq's encoder (firmware/client), and each answer checked by its exact
+ * return value, disposition and request id, or its fault, and by what the
+ * ledger recorded. */
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "firmware/client/client.h"
+#include "firmware/custodian/proto.h"
+#include "firmware/icpr/hresult.h"
+#include "firmware/icpr/icpr.h"
+#include "firmware/ledger/event.h"
+#include "firmware/rpc/epm.h"
+#include "firmware/rpc/pdu.h"
+#include "firmware/worker/ntlm.h"
+#include "firmware/worker/worker.h"
+#include "tests/unit/support/core_harness.h"
+#include "tests/unit/support/rpc_build.h"
+#include "tests/unit/support/rpc_ref.h"
+#include "tests/unit/support/x509_oracle.h"
+
+#define PEER "192.0.2.7"
+#define ANON "anonymous@" PEER
+#define CA_NAME "Core Harness Root CA" /* core_harness.c's ceremony subject's CN */
+#define ICPR_PORT 5022
+#define IO_TIMEOUT_MS 20000
+
+static struct core_ca ca_template;
+static struct core core;
+static struct worker w;
+static int worker_started;
+
+/* ---- the worker, started against the harness's custodian -------------------------- */
+
+/* The core with conf (NULL-terminated settings) and reserve_mb, and a worker on
+ * its channel with these access settings, after its own start-up. */
+static int start(const char *const *conf, unsigned reserve_mb, int enforce, int anonymous)
+{
+	struct core_opts o = {.conf = conf, .reserve_mb = reserve_mb};
+	struct slots_config sc = {.pool = {WORKER_MAX_EPM_CONNS, WORKER_MAX_CONNS},
+				  .per_address = WORKER_MAX_PER_ADDRESS};
+	char err[512];
+
+	if (core_start(&core, &ca_template, &o) != 0)
+		return -1;
+	memset(&w, 0, sizeof(w));
+	worker_ifaces_init();
+	w.icpr_port = ICPR_PORT;
+	w.epm_port = 135;
+	w.enforce_encryption = enforce;
+	w.allow_anonymous = anonymous;
+	w.logon_deadline_s = WORKER_LOGON_DEADLINE_S;
+	w.conn_deadline_s = WORKER_CONN_DEADLINE_S;
+	if (slots_init(&w.slots, &sc) != 0 ||
+	    ipc_caller_start(&w.custodian, core.worker_fds[0], "custodian", CUST_SUBMIT_MAX) != 0)
+		return -1;
+	worker_started = 1;
+	if (worker_load_ca(&w, err, sizeof(err)) != 0) {
+		fprintf(stderr, "worker_load_ca: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Policy issue; anonymous callers allowed at the custodian and the worker;
+ * packet privacy not required: the harness's enrollment without ca-auth. */
+static int setup_open(void **state)
+{
+	static const char *const conf[] = {"policy=issue", "icpr_allow_anonymous=1", NULL};
+
+	(void)state;
+	return start(conf, 0, 0, 1);
+}
+
+/* The same with policy pend (ca.conf's default). */
+static int setup_pend(void **state)
+{
+	static const char *const conf[] = {"icpr_allow_anonymous=1", NULL};
+
+	(void)state;
+	return start(conf, 0, 0, 1);
+}
+
+/* IF_ENFORCEENCRYPTICERTREQUEST on (the worker's default). */
+static int setup_enforce(void **state)
+{
+	static const char *const conf[] = {"policy=issue", "icpr_allow_anonymous=1", NULL};
+
+	(void)state;
+	return start(conf, 0, 1, 1);
+}
+
+/* Anonymous enrollment off in the worker (its --allow-anonymous not given). */
+static int setup_no_anonymous(void **state)
+{
+	static const char *const conf[] = {"policy=issue", NULL};
+
+	(void)state;
+	return start(conf, 0, 0, 0);
+}
+
+/* A reserve larger than any disk: the ledger is full for the custodian. */
+static int setup_full(void **state)
+{
+	static const char *const conf[] = {"policy=issue", "icpr_allow_anonymous=1", NULL};
+
+	(void)state;
+	return start(conf, 1u << 30, 0, 1);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	if (worker_started)
+		ipc_caller_stop(&w.custodian); /* before the harness closes its descriptor */
+	worker_started = 0;
+	core_stop(&core);
+	worker_free_ca(&w);
+	return 0;
+}
+
+/* ---- one connection --------------------------------------------------------------- */
+
+struct link {
+	int fds[2]; /* [0] the client's (the test's), [1] the worker's */
+	enum worker_port port;
+	struct slot_ref ref;
+	pthread_t thread;
+};
+
+static void *serve_thread(void *arg)
+{
+	struct link *l = arg;
+
+	worker_serve_conn(&w, l->fds[1], l->port, PEER, &l->ref);
+	return NULL;
+}
+
+/* A connection accepted on port, served as main.c's accept path serves it. */
+static void link_open(struct link *l, enum worker_port port)
+{
+	int evicted;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, l->fds), 0);
+	l->port = port;
+	assert_int_equal(slots_admit(&w.slots, port, 0x0700000c, l->fds[1], &l->ref, &evicted),
+			 0);
+	assert_int_equal(evicted, 0);
+	assert_int_equal(pthread_create(&l->thread, NULL, serve_thread, l), 0);
+}
+
+/* The client hangs up; the worker's loop must end on it. */
+static void link_close(struct link *l)
+{
+	shutdown(l->fds[0], SHUT_RDWR);
+	pthread_join(l->thread, NULL);
+	slots_release(&w.slots, &l->ref);
+	close(l->fds[0]);
+	close(l->fds[1]);
+}
+
+static void send_all(int fd, const struct tbuf *b)
+{
+	size_t off = 0;
+
+	while (off < b->len) {
+		ssize_t n = write(fd, b->p + off, b->len - off);
+
+		assert_true(n > 0);
+		off += (size_t)n;
+	}
+}
+
+/* n octets, or fails the test after IO_TIMEOUT_MS without them (a worker that
+ * does not answer must not hang the suite). */
+static void recv_exact(int fd, uint8_t *p, size_t n)
+{
+	struct pollfd pf = {.fd = fd, .events = POLLIN};
+
+	while (n > 0) {
+		ssize_t r;
+
+		if (poll(&pf, 1, IO_TIMEOUT_MS) != 1)
+			fail_msg("no answer from the worker within %d ms", IO_TIMEOUT_MS);
+		r = read(fd, p, n);
+		if (r <= 0)
+			fail_msg("the worker closed the connection");
+		p += r;
+		n -= (size_t)r;
+	}
+}
+
+/* One whole PDU into *b (reset first). */
+static void recv_pdu(int fd, struct tbuf *b)
+{
+	static uint8_t pdu[65536];
+	uint16_t frag_len;
+
+	b->len = 0;
+	recv_exact(fd, pdu, 16);
+	frag_len = rb_le16(pdu + 8);
+	assert_true(frag_len >= 16);
+	recv_exact(fd, pdu + 16, frag_len - 16u);
+	tb_put(b, pdu, frag_len);
+}
+
+/* Binds context 0 to the interface served on l's port, unauthenticated: the
+ * bind_ack must accept it. */
+static void bind_plain(struct link *l)
+{
+	struct rb_ctx ctx = {0, l->port == PORT_EPM ? rb_epm : rb_icpr, rb_ndr, 1};
+	struct tbuf b = {0};
+
+	rb_bind(&b, RPC_PT_BIND, 1, 5840, 5840, 0, &ctx, 1, NULL);
+	send_all(l->fds[0], &b);
+	recv_pdu(l->fds[0], &b);
+	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
+	assert_int_equal(rb_le32(b.p + 12), 1);
+	tb_free(&b);
+}
+
+/* What a call got: the response stub (every fragment's, in order), or a fault. */
+struct reply {
+	int fault;       /* 1: a fault PDU came */
+	uint32_t status; /* the fault's status */
+	struct tbuf stub;
+};
+
+/* Sends opnum with stub as call call_id on context 0 and reads the answer. */
+static void call(struct link *l, uint32_t call_id, uint16_t opnum, const uint8_t *stub,
+		 size_t len, struct reply *r)
+{
+	struct tbuf b = {0};
+
+	memset(r, 0, sizeof(*r));
+	rb_request(&b, call_id, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 0, opnum, NULL, stub,
+		   len, NULL);
+	send_all(l->fds[0], &b);
+	for (;;) {
+		recv_pdu(l->fds[0], &b);
+		assert_int_equal(rb_le32(b.p + 12), call_id);
+		if (b.p[2] == RPC_PT_FAULT) {
+			r->fault = 1;
+			r->status = rb_le32(b.p + 24);
+			break;
+		}
+		assert_int_equal(b.p[2], RPC_PT_RESPONSE);
+		assert_int_equal(rb_le16(b.p + 10), 0); /* no verifier: unauthenticated */
+		tb_put(&r->stub, b.p + 24, b.len - 24);
+		if (b.p[3] & RPC_PFC_LAST_FRAG)
+			break;
+	}
+	tb_free(&b);
+}
+
+/* ---- CertServerRequest ------------------------------------------------------------ */
+
+/* A CertServerRequest for the CA (authority = its CN, as careq sends it). */
+struct csr_call {
+	uint32_t request_id;
+	const uint8_t *request;
+	size_t request_len;
+	const char *attributes; /* ASCII: widened to UTF-16LE, NUL unit included */
+	int unterminated;       /* the attributes without their NUL unit (malformed) */
+	const char *authority;  /* NULL: no authority */
+};
+
+static size_t widen(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = strlen(s);
+
+	assert_true(2 * n <= cap);
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = (uint8_t)s[i];
+		out[2 * i + 1] = 0;
+	}
+	return n;
+}
+
+/* Calls CertServerRequest on l; the decoded answer into *resp (its blobs point
+ * into r->stub: free with tb_free(&r->stub)), or a fault in r. */
+static void cert_server_request(struct link *l, uint32_t call_id, const struct csr_call *in,
+				struct reply *r, struct rpc_icpr_response *resp)
+{
+	uint8_t authority[512], attribs[512];
+	struct rpc_icpr_request q;
+	struct ndr_wr stub;
+	char err[256];
+
+	memset(&q, 0, sizeof(q));
+	if (in->authority != NULL) {
+		q.has_authority = 1;
+		q.authority = authority;
+		q.authority_units = widen(in->authority, authority, sizeof(authority));
+	}
+	q.request_id = in->request_id;
+	if (in->attributes != NULL) {
+		size_t units = widen(in->attributes, attribs, sizeof(attribs) - 2);
+
+		attribs[2 * units] = attribs[2 * units + 1] = 0; /* the NUL unit */
+		q.attribs.cb = (uint32_t)(2 * (units + (in->unterminated ? 0 : 1)));
+		q.attribs.pb = attribs;
+	}
+	q.request.pb = in->request;
+	q.request.cb = (uint32_t)in->request_len;
+	ndr_wr_init(&stub, 1 << 17);
+	assert_int_equal(icprc_encode(&q, &stub), 0);
+	call(l, call_id, RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, stub.buf, stub.len, r);
+	ndr_wr_free(&stub);
+	memset(resp, 0, sizeof(*resp));
+	if (!r->fault && icprc_decode(r->stub.p, r->stub.len, resp, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+}
+
+/* The UTF-16LE disposition message as ASCII (the messages here are ASCII). */
+static void message_of(const struct rpc_icpr_response *resp, char *out, size_t cap)
+{
+	size_t n = resp->disposition_message.cb / 2, k = 0;
+
+	for (size_t i = 0; i < n && k + 1 < cap; i++) {
+		uint8_t c = resp->disposition_message.pb[2 * i];
+
+		if (c == 0)
+			break;
+		out[k++] = (char)c;
+	}
+	out[k] = 0;
+}
+
+/* One call on a fresh ICPR connection: bind, call, hang up. */
+static void one_call(const struct csr_call *in, struct reply *r, struct rpc_icpr_response *resp)
+{
+	struct link l;
+
+	link_open(&l, PORT_ICPR);
+	bind_plain(&l);
+	cert_server_request(&l, 2, in, r, resp);
+	link_close(&l);
+}
+
+static void good_csr(struct x509_buf *csr)
+{
+	if (core_csr("CN=host1.example", "p256", "host1", "host1", csr) != 0)
+		fail_msg("cannot make a request");
+}
+
+/* The ledger's row for request id: requester, disposition, HRESULT. */
+static void expect_row(uint32_t id, const char *requester, uint32_t disp, uint32_t hr)
+{
+	struct ledger_request_row row;
+
+	assert_int_equal(ledger_get_request(core.ledger, id, &row), LEDGER_OK);
+	assert_string_equal(row.requester, requester);
+	assert_int_equal(row.disposition, disp);
+	assert_int_equal(row.hresult, hr);
+}
+
+/* A request submitted anonymously without packet privacy, issued: disposition
+ * 3 with the certificate bare and in a certs-only PKCS#7, the message "Issued",
+ * recorded in the ledger under the caller's address. */
+static void test_issued(void **state)
+{
+	struct x509_buf csr;
+	struct csr_call in = {.attributes = "CertificateTemplate:User\n", .authority = CA_NAME};
+	struct rpc_icpr_response resp;
+	struct reply r;
+	char msg[256];
+
+	(void)state;
+	good_csr(&csr);
+	in.request = csr.data;
+	in.request_len = csr.len;
+	one_call(&in, &r, &resp);
+	assert_false(r.fault);
+	assert_int_equal(resp.status, 0);
+	assert_int_equal(resp.disposition, ICPR_DISP_ISSUED);
+	assert_int_equal(resp.request_id, 1);
+	assert_true(resp.encoded_cert.cb > 0);
+	assert_true(resp.cert.cb > resp.encoded_cert.cb); /* the chain beside it */
+	message_of(&resp, msg, sizeof(msg));
+	assert_string_equal(msg, "Issued");
+	expect_row(1, ANON, DISP_ISSUED, 0);
+	tb_free(&r.stub);
+	x509_buf_free(&csr);
+}
+
+/* The same certificate retrieved by its request id on the same connection:
+ * disposition 3 again, the id echoed, the same certificate. */
+static void test_issued_then_retrieved(void **state)
+{
+	struct x509_buf csr;
+	struct csr_call in = {.attributes = "", .authority = CA_NAME};
+	struct rpc_icpr_response resp, again;
+	struct reply r, r2;
+	struct link l;
+
+	(void)state;
+	good_csr(&csr);
+	in.request = csr.data;
+	in.request_len = csr.len;
+	link_open(&l, PORT_ICPR);
+	bind_plain(&l);
+	cert_server_request(&l, 2, &in, &r, &resp);
+	assert_int_equal(resp.disposition, ICPR_DISP_ISSUED);
+	assert_int_equal(resp.request_id, 1);
+	in = (struct csr_call){.request_id = 1, .authority = CA_NAME};
+	cert_server_request(&l, 3, &in, &r2, &again);
+	link_close(&l);
+	assert_false(r2.fault);
+	assert_int_equal(again.status, 0);
+	assert_int_equal(again.request_id, 1);
+	assert_int_equal(again.disposition, ICPR_DISP_ISSUED);
+	assert_int_equal(again.encoded_cert.cb, resp.encoded_cert.cb);
+	assert_memory_equal(again.encoded_cert.pb, resp.encoded_cert.pb, resp.encoded_cert.cb);
+	tb_free(&r.stub);
+	tb_free(&r2.stub);
+	x509_buf_free(&csr);
+}
+
+/* Policy pend: the submission is taken under submission (5), and so is its
+ * retrieval, with no certificate. */
+static void test_pending_then_retrieved(void **state)
+{
+	struct x509_buf csr;
+	struct csr_call in = {.authority = CA_NAME};
+	struct rpc_icpr_response resp;
+	struct reply r;
+	char msg[256];
+
+	(void)state;
+	good_csr(&csr);
+	in.request = csr.data;
+	in.request_len = csr.len;
+	one_call(&in, &r, &resp);
+	assert_int_equal(resp.status, 0);
+	assert_int_equal(resp.disposition, ICPR_DISP_UNDER_SUBMISSION);
+	assert_int_equal(resp.request_id, 1);
+	tb_free(&r.stub);
+	in = (struct csr_call){.request_id = 1, .authority = CA_NAME};
+	one_call(&in, &r, &resp);
+	assert_false(r.fault);
+	assert_int_equal(resp.status, 0);
+	assert_int_equal(resp.request_id, 1);
+	assert_int_equal(resp.disposition, ICPR_DISP_UNDER_SUBMISSION);
+	assert_int_equal(resp.encoded_cert.cb, 0);
+	assert_int_equal(resp.cert.cb, 0);
+	message_of(&resp, msg, sizeof(msg));
+	assert_string_equal(msg, "Taken Under Submission");
+	expect_row(1, ANON, DISP_PENDING, 0);
+	tb_free(&r.stub);
+	x509_buf_free(&csr);
+}
+
+/* A call refused before the custodian is asked: the return value is hr, the
+ * request id is echoed, nothing is disposed and nothing is recorded. */
+static void expect_unrecorded_refusal(const struct csr_call *in, uint32_t hr)
+{
+	struct rpc_icpr_response resp;
+	struct reply r;
+
+	one_call(in, &r, &resp);
+	assert_false(r.fault);
+	assert_int_equal(resp.status, hr);
+	assert_int_equal(resp.request_id, in->request_id);
+	assert_int_equal(resp.disposition, 0);
+	assert_int_equal(resp.cert.cb, 0);
+	assert_int_equal(resp.encoded_cert.cb, 0);
+	assert_int_equal(resp.disposition_message.cb, 0);
+	assert_int_equal(core_ledger_head(&core), 1); /* the genesis only */
+	tb_free(&r.stub);
+}
+
+/* A request id beside a request, an empty request, and an authority that is
+ * not this CA (or none): E_INVALIDARG (MS-ICPR 3.2.4.1.1). */
+static void test_invalid_args(void **state)
+{
+	struct x509_buf csr;
+	struct csr_call in = {.request_id = 5, .authority = CA_NAME};
+
+	(void)state;
+	good_csr(&csr);
+	in.request = csr.data;
+	in.request_len = csr.len;
+	expect_unrecorded_refusal(&in, HR_E_INVALIDARG);
+	assert_int_equal(HR_E_INVALIDARG, 0x80070057u);
+	expect_unrecorded_refusal(&(struct csr_call){.authority = CA_NAME}, HR_E_INVALIDARG);
+	in.request_id = 0;
+	in.authority = "Another CA";
+	expect_unrecorded_refusal(&in, HR_E_INVALIDARG);
+	in.authority = NULL;
+	expect_unrecorded_refusal(&in, HR_E_INVALIDARG);
+	/* an attribute string without its NUL unit breaks the cb rule: malformed,
+	 * the call's return value, nothing recorded */
+	in.authority = CA_NAME;
+	in.attributes = "CertificateTemplate:User\n";
+	in.unterminated = 1;
+	expect_unrecorded_refusal(&in, HR_E_INVALIDARG);
+	x509_buf_free(&csr);
+}
+
+/* A request refused for access: E_ACCESSDENIED as return value and
+ * disposition, request id 1, recorded as failed by its size and hash only
+ * (FMT_DIGEST: the size as u32, then SHA-256 of the bytes sent). */
+static void expect_access_refusal(const char *message)
+{
+	struct csr_call in = {.authority = CA_NAME};
+	struct rpc_icpr_response resp;
+	struct x509_buf csr;
+	struct ledger_event ev;
+	struct ledger_request_row row;
+	uint8_t sha[CUST_SHA256_LEN], *rec;
+	size_t sha_len = sizeof(sha);
+	char *strbuf = malloc(LEDGER_STRBUF), msg[512];
+	struct reply r;
+
+	assert_non_null(strbuf);
+	good_csr(&csr);
+	in.request = csr.data;
+	in.request_len = csr.len;
+	one_call(&in, &r, &resp);
+	assert_false(r.fault);
+	assert_int_equal(resp.status, HR_E_ACCESSDENIED);
+	assert_int_equal(resp.disposition, HR_E_ACCESSDENIED);
+	assert_int_equal(HR_E_ACCESSDENIED, 0x80070005u);
+	assert_int_equal(resp.request_id, 1);
+	assert_int_equal(resp.encoded_cert.cb, 0);
+	message_of(&resp, msg, sizeof(msg));
+	assert_string_equal(msg, message);
+	expect_row(1, ANON, DISP_FAILED, HR_E_ACCESSDENIED);
+	assert_int_equal(ledger_get_request(core.ledger, 1, &row), LEDGER_OK);
+	assert_int_equal(core_ledger_event(&core, row.seq_received, &ev, strbuf, &rec), 0);
+	assert_int_equal(ev.type, EV_REQUEST_RECEIVED);
+	assert_int_equal(ev.u.request.format, FMT_DIGEST);
+	assert_string_equal(ev.u.request.peer, PEER);
+	assert_int_equal(ev.u.request.raw.len, LEDGER_DIGEST_LEN);
+	assert_int_equal(rb_le32(ev.u.request.raw.p), (uint32_t)csr.len);
+	assert_int_equal(x509_sigalg_digest(X509_SIG_RSA_SHA256, csr.data, csr.len, sha, &sha_len),
+			 0);
+	assert_memory_equal(ev.u.request.raw.p + 4, sha, sizeof(sha));
+	free(rec);
+	free(strbuf);
+	tb_free(&r.stub);
+	x509_buf_free(&csr);
+}
+
+/* IF_ENFORCEENCRYPTICERTREQUEST and an unauthenticated call. */
+static void test_below_packet_privacy(void **state)
+{
+	(void)state;
+	expect_access_refusal("E_ACCESSDENIED: authentication level none (no logon); packet "
+			      "privacy is required (IF_ENFORCEENCRYPTICERTREQUEST)");
+}
+
+/* Anonymous enrollment off in the worker. */
+static void test_anonymous_not_allowed(void **state)
+{
+	(void)state;
+	expect_access_refusal("E_ACCESSDENIED: no NTLM logon (anonymous enrollment is off: "
+			      "icpr_allow_anonymous)");
+}
+
+/* A retrieval refused for access makes no request: E_ACCESSDENIED as return
+ * value, the id echoed, and the refusal journaled (CUST_AUTH_EVENT). */
+static void test_retrieval_below_packet_privacy(void **state)
+{
+	struct csr_call in = {.request_id = 7, .authority = CA_NAME};
+	struct rpc_icpr_response resp;
+	struct ledger_event ev;
+	char *strbuf = malloc(LEDGER_STRBUF);
+	uint8_t *rec;
+	struct reply r;
+
+	(void)state;
+	assert_non_null(strbuf);
+	one_call(&in, &r, &resp);
+	assert_false(r.fault);
+	assert_int_equal(resp.status, HR_E_ACCESSDENIED);
+	assert_int_equal(resp.request_id, 7);
+	assert_int_equal(resp.disposition, 0);
+	assert_int_equal(core_ledger_head(&core), 2);
+	assert_int_equal(core_ledger_event(&core, 2, &ev, strbuf, &rec), 0);
+	assert_int_equal(ev.type, EV_LOGON_REFUSED);
+	assert_int_equal(ev.u.logon.action, LOGON_RETRIEVE_REFUSED);
+	assert_string_equal(ev.u.logon.peer, PEER);
+	free(rec);
+	free(strbuf);
+	tb_free(&r.stub);
+}
+
+/* IF_NORPCICERTREQUEST: every call E_ACCESSDENIED, nothing recorded. */
+static void test_no_rpc(void **state)
+{
+	struct csr_call in = {.request_id = 3, .authority = CA_NAME};
+
+	(void)state;
+	w.no_rpc = 1;
+	expect_unrecorded_refusal(&in, HR_E_ACCESSDENIED);
+}
+
+/* The custodian's CUST_ERROR is the call's return value: a full ledger's
+ * ERROR_DISK_FULL, request id 0, nothing recorded. */
+static void test_disk_full_passed_through(void **state)
+{
+	struct csr_call in = {.authority = CA_NAME};
+	struct rpc_icpr_response resp;
+	struct x509_buf csr;
+	struct reply r;
+
+	(void)state;
+	good_csr(&csr);
+	in.request = csr.data;
+	in.request_len = csr.len;
+	one_call(&in, &r, &resp);
+	assert_false(r.fault);
+	assert_int_equal(resp.status, 0x80070070u); /* HR_DISK_FULL */
+	assert_int_equal(resp.status, HR_DISK_FULL);
+	assert_int_equal(resp.request_id, 0);
+	assert_int_equal(resp.disposition, 0);
+	assert_int_equal(resp.encoded_cert.cb, 0);
+	assert_int_equal(core_ledger_head(&core), 2); /* genesis, low-disk-space warning */
+	tb_free(&r.stub);
+	x509_buf_free(&csr);
+}
+
+/* The custodian's channel gone: E_UNEXPECTED for the call, the connection
+ * still answered. */
+static void test_custodian_gone(void **state)
+{
+	struct csr_call in = {.authority = CA_NAME};
+	struct rpc_icpr_response resp;
+	struct x509_buf csr;
+	struct reply r;
+
+	(void)state;
+	good_csr(&csr);
+	in.request = csr.data;
+	in.request_len = csr.len;
+	assert_int_equal(core_end_channel(&core), 0);
+	one_call(&in, &r, &resp);
+	assert_false(r.fault);
+	assert_int_equal(resp.status, HR_E_UNEXPECTED);
+	assert_int_equal(resp.status, 0x8000ffffu);
+	assert_int_equal(resp.request_id, 0);
+	assert_int_equal(resp.disposition, 0);
+	tb_free(&r.stub);
+	x509_buf_free(&csr);
+}
+
+/* A stub that does not decode: the fault nca_s_fault_ndr; an opnum ICPR does
+ * not have: nca_s_op_rng_error. */
+static void test_faults(void **state)
+{
+	static const uint8_t junk[] = {1, 2, 3};
+	struct reply r;
+	struct link l;
+
+	(void)state;
+	link_open(&l, PORT_ICPR);
+	bind_plain(&l);
+	call(&l, 2, RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, junk, sizeof(junk), &r);
+	assert_true(r.fault);
+	assert_int_equal(r.status, NCA_S_FAULT_NDR);
+	call(&l, 3, 1, junk, sizeof(junk), &r);
+	assert_true(r.fault);
+	assert_int_equal(r.status, NCA_S_OP_RNG_ERROR);
+	link_close(&l);
+	assert_int_equal(core_ledger_head(&core), 1);
+}
+
+/* ---- the endpoint mapper ---------------------------------------------------------- */
+
+/* ept_map's answer (MS-RPCE 2.2.1.2.5 ept_map [out]): the handle (20), num_towers,
+ * the towers' conformant varying array of pointers, each tower, then status. */
+struct map_answer {
+	uint32_t num_towers, status;
+	const uint8_t *tower;
+	uint32_t tower_len;
+};
+
+static void parse_map(const struct tbuf *s, struct map_answer *a)
+{
+	size_t off = 20;
+
+	memset(a, 0, sizeof(*a));
+	assert_true(s->len >= 20 + 4 + 12 + 4);
+	a->num_towers = rb_le32(s->p + off);
+	off += 4 + 12; /* max_count, offset, actual_count */
+	if (a->num_towers == 1) {
+		assert_int_not_equal(rb_le32(s->p + off), 0); /* the referent */
+		off += 4;
+		a->tower_len = rb_le32(s->p + off);
+		assert_int_equal(rb_le32(s->p + off + 4), a->tower_len); /* max_count */
+		a->tower = s->p + off + 8;
+		off += 8 + a->tower_len;
+		off = (off + 3) & ~(size_t)3;
+	} else {
+		off += 4 * (size_t)rb_le32(s->p + 20 + 4 + 8); /* no referents */
+	}
+	assert_int_equal(s->len, off + 4);
+	a->status = rb_le32(s->p + off);
+}
+
+/* ept_map for ICPR (impacket's query): one tower, the ICPR port in its TCP
+ * floor; for an interface not served: no tower, ept_s_not_registered. */
+static void test_epm_map(void **state)
+{
+	static const uint8_t tcp_floor[] = {0x01, 0x00, 0x07, 0x02, 0x00,
+					    ICPR_PORT >> 8, ICPR_PORT & 0xff};
+	struct map_answer a;
+	struct reply r;
+	struct link l;
+	int found = 0;
+
+	(void)state;
+	link_open(&l, PORT_EPM);
+	bind_plain(&l);
+	call(&l, 2, RPC_EPM_OPNUM_MAP, ref_eptmap_icpr, sizeof ref_eptmap_icpr, &r);
+	assert_false(r.fault);
+	parse_map(&r.stub, &a);
+	assert_int_equal(a.status, 0);
+	assert_int_equal(a.num_towers, 1);
+	for (size_t i = 0; a.tower_len >= sizeof(tcp_floor) &&
+			   i + sizeof(tcp_floor) <= a.tower_len; i++)
+		found |= memcmp(a.tower + i, tcp_floor, sizeof(tcp_floor)) == 0;
+	assert_true(found);
+	tb_free(&r.stub);
+	call(&l, 3, RPC_EPM_OPNUM_MAP, ref_eptmap_unknown, sizeof ref_eptmap_unknown, &r);
+	assert_false(r.fault);
+	parse_map(&r.stub, &a);
+	assert_int_equal(a.num_towers, 0);
+	assert_int_equal(a.status, RPC_EPT_S_NOT_REGISTERED);
+	tb_free(&r.stub);
+	/* ept_lookup (opnum 2) is not served: op_rng_error */
+	call(&l, 4, 2, ref_eptmap_icpr, sizeof ref_eptmap_icpr, &r);
+	assert_true(r.fault);
+	assert_int_equal(r.status, NCA_S_OP_RNG_ERROR);
+	link_close(&l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_issued, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_issued_then_retrieved, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_pending_then_retrieved, setup_pend, teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_args, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_below_packet_privacy, setup_enforce,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_anonymous_not_allowed, setup_no_anonymous,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_retrieval_below_packet_privacy, setup_enforce,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_no_rpc, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_full_passed_through, setup_full,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_custodian_gone, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_faults, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_epm_map, setup_open, teardown),
+	};
+	int rc;
+
+	rb_init_syntaxes();
+	if (core_ca_make(&ca_template, "ec:p256") != 0)
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	core_ca_free(&ca_template);
+	oracle_cleanup();
+	return rc;
+}
