@@ -1,7 +1,7 @@
 # tests/coverage/: `make coverage`, line and branch coverage per folder for the unit
 # and integration suites together (tests/coverage/README.md). Part of make check (its
 # floors are what CI checks): it builds everything again under build/cov/ and runs
-# every suite (~25 min here).
+# every suite (~10 min here).
 .PHONY: coverage
 coverage: $(DEPS_STAMP)
 	tests/coverage/run.sh build/cov
