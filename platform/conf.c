@@ -132,6 +132,27 @@ int conf_save(const struct conf *c, const char *path, const char *header, char *
 	return rc;
 }
 
+int conf_get_uint(const struct conf *c, const char *key, unsigned def, unsigned min,
+		  unsigned max, unsigned *out)
+{
+	const char *v = conf_get(c, key);
+	char *end;
+	unsigned long n;
+
+	*out = def;
+	if (v == NULL)
+		return 0;
+	/* Digits only: strtoul would also take a blank, '+' or '-' first. */
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (*end != 0 || errno != 0 || n < min || n > max)
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
+
 int conf_parse_uint(const char *s, unsigned max, unsigned *out)
 {
 	char *end;

@@ -29,6 +29,13 @@ int conf_set(struct conf *c, const char *key, const char *val);
 int conf_save(const struct conf *c, const char *path, const char *header, char *err,
 	      size_t errlen);
 
+/* ca.conf's KEY as a whole number from min to max: 0 with *out (def when the key
+ * is absent), or -1 when it is set to anything else (empty, a sign or a blank
+ * first, trailing characters, out of range); the caller words the message. One
+ * rule for every daemon's numeric settings. */
+int conf_get_uint(const struct conf *c, const char *key, unsigned def, unsigned min,
+		  unsigned max, unsigned *out);
+
 /* A command-line number from 1 to max into *out: 0, or -1 (anything else: empty,
  * signed, trailing characters, out of range). For parsers that return errors. */
 int conf_parse_uint(const char *s, unsigned max, unsigned *out);

@@ -38,20 +38,10 @@ int auth_netbios_name(const char *v, char *out, size_t outlen, const char *what,
 static int conf_number(const struct conf *conf, const char *key, unsigned def, unsigned min,
 		       unsigned max, unsigned *out, char *err, size_t errlen)
 {
-	const char *v = conf_get(conf, key);
-	char *end;
-	unsigned long n;
-
-	*out = def;
-	if (v == NULL)
-		return 0;
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (*v == 0 || *v == '-' || *end != 0 || errno != 0 || n < min || n > max) {
+	if (conf_get_uint(conf, key, def, min, max, out) != 0) {
 		err_set(err, errlen, "ca.conf: %s must be a number from %u to %u", key, min, max);
 		return AUTH_SET_REFUSE;
 	}
-	*out = (unsigned)n;
 	return 0;
 }
 

@@ -82,19 +82,10 @@ static void now_mono(struct timespec *t)
 static int conf_uint(const struct conf *conf, const char *key, unsigned def, unsigned lo,
 		     unsigned hi, unsigned *out, char *err, size_t errlen)
 {
-	const char *v = conf_get(conf, key);
-	char *end;
-	unsigned long n;
-
-	*out = def;
-	if (v == NULL)
-		return 0;
-	n = strtoul(v, &end, 10);
-	if (*v < '0' || *v > '9' || *end != 0 || n < lo || n > hi) {
+	if (conf_get_uint(conf, key, def, lo, hi, out) != 0) {
 		snprintf(err, errlen, "ca.conf: %s must be %u..%u", key, lo, hi);
 		return -1;
 	}
-	*out = (unsigned)n;
 	return 0;
 }
 

@@ -142,19 +142,11 @@ static int find_conf_key(struct ca *ca, const char *idkey, struct hsm_key *key, 
 /* ca.conf hsm_pool_size, 1..64; 0 when absent (the build's default). */
 static int pool_size_of(const struct conf *c, unsigned *out, char *err, size_t errlen)
 {
-	const char *v = conf_get(c, "hsm_pool_size");
-	char *end;
-	unsigned long n;
-
-	*out = 0;
-	if (v == NULL)
-		return 0;
-	n = strtoul(v, &end, 10);
-	if (*v == 0 || *end != 0 || n < 1 || n > 64) {
-		snprintf(err, errlen, "ca.conf: hsm_pool_size must be 1..64, not '%s'", v);
+	if (conf_get_uint(c, "hsm_pool_size", 0, 1, 64, out) != 0) {
+		snprintf(err, errlen, "ca.conf: hsm_pool_size must be 1..64, not '%s'",
+			 conf_get(c, "hsm_pool_size"));
 		return -1;
 	}
-	*out = (unsigned)n;
 	return 0;
 }
 

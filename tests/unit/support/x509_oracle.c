@@ -180,3 +180,24 @@ int oracle_write_pem(const char *path, const char *label, const struct x509_buf 
 	x509_buf_free(&pem);
 	return rc;
 }
+
+int oracle_cms_signed(struct x509_buf *cms)
+{
+	char *out = NULL;
+	int rc;
+
+	rc = oracle_run(&out, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+			      "-nodes -keyout '%s' -subj /CN=signer -days 1 -out '%s' && "
+			      "echo hello > '%s' && openssl cms -sign -binary -nodetach -in '%s' "
+			      "-signer '%s' -inkey '%s' -outform DER -out '%s'",
+			oracle_path("s.key"), oracle_path("s.pem"), oracle_path("msg"),
+			oracle_path("msg"), oracle_path("s.pem"), oracle_path("s.key"),
+			oracle_path("cms.der"));
+	if (rc != 0) {
+		fprintf(stderr, "openssl cms: %s\n", out != NULL ? out : "");
+		free(out);
+		return -1;
+	}
+	free(out);
+	return oracle_read(oracle_path("cms.der"), cms);
+}

@@ -29,5 +29,10 @@ int oracle_sign(const char *name, enum x509_sigalg alg, const uint8_t *data, siz
 		struct x509_buf *sig);
 /* Writes der as PEM with the label to path. */
 int oracle_write_pem(const char *path, const char *label, const struct x509_buf *der);
+/* A CMS SignedData (DER) made by openssl cms over "hello", signed by a fresh
+ * self-signed P-256 certificate (files s.key, s.pem, msg, cms.der in the oracle's
+ * directory): what a CMS request looks like to a decoder that does not take them.
+ * 0, or -1 with openssl's output on stderr. */
+int oracle_cms_signed(struct x509_buf *cms);
 
 #endif
