@@ -60,7 +60,14 @@ enum adm_verb {
 };
 
 /* The sub-verbs of `account` and `operator`. */
-enum adm_sub { ADM_SUB_NONE = 0, ADM_SUB_ADD, ADM_SUB_DEL, ADM_SUB_LIST, ADM_SUB_PASSWD };
+enum adm_sub {
+	ADM_SUB_NONE = 0,
+	ADM_SUB_ADD,
+	ADM_SUB_DEL,
+	ADM_SUB_LIST,
+	ADM_SUB_PASSWD,
+	ADM_SUB_ROLES, /* operator roles NAME --role ROLE */
+};
 
 /* Where a secret comes from: descriptor fd (>= 0), else file (not NULL), else
  * the terminal. */
@@ -94,7 +101,7 @@ struct adm_cmd {
 	/* operator-init: the passphrase; account add/passwd: the password (only
 	 * fd is used, -1: the terminal); operator add/passwd: the new passphrase */
 	struct adm_secret_src secret;
-	uint32_t roles; /* operator add */
+	uint32_t roles; /* operator add, operator roles */
 	/* the console's global options: log in for this verb as operator */
 	const char *operator_name;
 	struct adm_secret_src operator_pass;

@@ -44,8 +44,8 @@ const char adm_usage_text[] =
 const char adm_console_usage_text[] =
 	"usage: caadm [--data DIR] [--operator NAME [--passphrase-fd N | --passphrase-file F]] VERB\n"
 	"  login NAME | logout\n"
-	"  operator add NAME --role admin|officer|auditor[,..] [NEWPASS] | del NAME |\n"
-	"           passwd NAME [NEWPASS] | list\n"
+	"  operator add NAME --role admin|officer|auditor [NEWPASS] | del NAME |\n"
+	"           passwd NAME [NEWPASS] | roles NAME --role admin|officer|auditor | list\n"
 	"     NEWPASS: --new-passphrase-fd N | --new-passphrase-file F (default: prompt)\n"
 	"  view [--pending|--issued|--denied|--failed|--revoked] [--restrict COL<op>VAL]...\n"
 	"       [--out COL,COL..] [--json]\n"
@@ -340,7 +340,8 @@ static int parse_new_passphrase(struct parse *p, int argc, char **argv, int from
 	return con_usage(p);
 }
 
-/* operator list | del NAME | add NAME --role ROLES [NEWPASS] | passwd NAME [NEWPASS] */
+/* operator list | del NAME | add NAME --role ROLES [NEWPASS] | passwd NAME [NEWPASS] |
+ * roles NAME --role ROLE (the CA checks that there is one role) */
 static int parse_operator(struct parse *p, int argc, char **argv)
 {
 	struct adm_cmd *cmd = p->cmd;
@@ -356,6 +357,13 @@ static int parse_operator(struct parse *p, int argc, char **argv)
 		return con_usage(p);
 	if (strcmp(argv[1], "del") == 0 && argc == 3) {
 		cmd->sub = ADM_SUB_DEL;
+		return op_name(p, argv[2]);
+	}
+	if (strcmp(argv[1], "roles") == 0) {
+		cmd->sub = ADM_SUB_ROLES;
+		if (argc != 5 || strcmp(argv[3], "--role") != 0 ||
+		    operator_roles_parse(argv[4], &cmd->roles) != 0)
+			return con_usage(p);
 		return op_name(p, argv[2]);
 	}
 	if (strcmp(argv[1], "add") == 0) {

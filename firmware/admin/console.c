@@ -327,6 +327,20 @@ static int v_operator_set(struct console *c)
 	return con_simple(c, c->cmd->sub == ADM_SUB_ADD ? ADM_OP_ADD : ADM_OP_PASSWD, &w);
 }
 
+/* operator roles NAME --role ROLE */
+static int v_operator_roles(struct console *c)
+{
+	struct adm_op_roles r = {.roles = c->cmd->roles};
+	struct ipc_wbuf w;
+
+	snprintf(r.name, sizeof(r.name), "%s", c->cmd->name);
+	memcpy(r.token, c->token, ADM_TOKEN_LEN);
+	ipc_wbuf_init(&w);
+	adm_op_roles_encode(&w, &r);
+	explicit_bzero(&r, sizeof(r));
+	return con_simple(c, ADM_OP_ROLES, &w);
+}
+
 static int v_operator(struct console *c)
 {
 	struct ipc_wbuf w;
@@ -341,6 +355,8 @@ static int v_operator(struct console *c)
 		con_bare(c, &w);
 		return con_simple(c, ADM_OP_LIST, &w);
 	}
+	if (c->cmd->sub == ADM_SUB_ROLES)
+		return v_operator_roles(c);
 	snprintf(del.name, sizeof(del.name), "%s", c->cmd->name);
 	memcpy(del.token, c->token, ADM_TOKEN_LEN);
 	ipc_wbuf_init(&w);

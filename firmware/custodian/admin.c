@@ -25,6 +25,7 @@ static const struct {
 	{ADM_OP_DEL, ROLE_ADMIN, "operator-del"},
 	{ADM_OP_PASSWD, ROLE_ALL, "operator-passwd"}, /* oneself; others: admin (below) */
 	{ADM_OP_LIST, ROLE_ADMIN, "operator-list"},
+	{ADM_OP_ROLES, ROLE_ADMIN, "operator-roles"},
 	{ADM_VIEW, ROLE_ALL, "view"},
 	{ADM_DETAIL, ROLE_ALL, "view-detail"},
 	{ADM_SETEXT, ROLE_OFFICER, "setextension"},
@@ -114,7 +115,7 @@ static int session_find(struct admin *a, const uint8_t *token, struct adm_sessio
 	return rc;
 }
 
-static int session_new(struct admin *a, const char *name, uint32_t roles,
+static int session_new(struct admin *a, const char *name, uint32_t roles, uint32_t flags,
 		       struct adm_session *out)
 {
 	time_t now = time(NULL);
@@ -133,6 +134,7 @@ static int session_new(struct admin *a, const char *name, uint32_t roles,
 		slot->used = 1;
 		snprintf(slot->name, sizeof(slot->name), "%s", name);
 		slot->roles = roles;
+		slot->flags = flags;
 		slot->expires = now + ADM_SESSION_LIFETIME;
 		slot->idle_until = now + ADM_SESSION_IDLE;
 		*out = *slot;
@@ -162,6 +164,27 @@ static void sessions_drop(struct admin *a, const char *name)
 
 /* ---- login ---- */
 
+/* The connected console's uid (SO_PEERCRED), for the journal; -1 if unknown. */
+static long peer_uid(const struct service *s)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(s->chan.fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+		return -1;
+	return (long)cred.uid;
+}
+
+/* The login's journal detail: the peer's uid, and what the operator must do
+ * before it may act. */
+static void login_detail(int ok, long uid, uint32_t flags, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%speer uid %ld%s%s", ok ? "" : "wrong passphrase or no such "
+							       "operator; ",
+		 uid, (flags & OPERATOR_MUST_CHANGE) ? "; passphrase reset: must be changed" : "",
+		 (flags & OPERATOR_SPLIT_NEEDED) ? "; holds admin,officer: must be split" : "");
+}
+
 /* LOGIN (decoded by the dispatcher; the passphrase is wiped here). */
 static void handle_login(struct service *s, struct admin *a, const struct ipc_msg *m,
 			 struct adm_login *req)
@@ -171,7 +194,8 @@ static void handle_login(struct service *s, struct admin *a, const struct ipc_ms
 	struct adm_session sess;
 	struct ipc_wbuf w;
 	struct operator_db *snapshot;
-	uint32_t roles = 0;
+	uint32_t roles = 0, flags = 0;
+	char detail[192];
 	int ok;
 
 	if (!operator_name_ok(req->name)) {
@@ -189,11 +213,13 @@ static void handle_login(struct service *s, struct admin *a, const struct ipc_ms
 	*snapshot = a->ops;
 	pthread_mutex_unlock(&a->mu);
 	ok = operator_check(snapshot, req->name, req->pass, &roles);
+	if (ok)
+		flags = operator_find(snapshot, req->name)->flags;
 	explicit_bzero(req->pass, sizeof(req->pass));
 	explicit_bzero(snapshot, sizeof(*snapshot));
 	free(snapshot);
-	if (admin_journal(a, req->name, "login", req->name, ok,
-			  ok ? "" : "wrong passphrase or no such operator", err, sizeof(err)) != 0) {
+	login_detail(ok, peer_uid(s), flags, detail, sizeof(detail));
+	if (admin_journal(a, req->name, "login", req->name, ok, detail, err, sizeof(err)) != 0) {
 		reply_error(s, m->hdr.id, HR_E_UNEXPECTED, err);
 		return;
 	}
@@ -203,7 +229,11 @@ static void handle_login(struct service *s, struct admin *a, const struct ipc_ms
 							   "no such operator");
 		return;
 	}
-	if (session_new(a, req->name, roles, &sess) != 0) {
+	if (flags & (OPERATOR_MUST_CHANGE | OPERATOR_SPLIT_NEEDED))
+		log_warnx("console: %s logged in %s", req->name,
+			  (flags & OPERATOR_MUST_CHANGE) ? "with a reset passphrase"
+							 : "holding admin,officer");
+	if (session_new(a, req->name, roles, flags, &sess) != 0) {
 		reply_error(s, m->hdr.id, HR_E_UNEXPECTED, "too many open sessions");
 		return;
 	}
@@ -252,6 +282,10 @@ static uint32_t op_change(struct admin *a, uint32_t type, const struct adm_sessi
 		operator_del(next, name);
 	} else if (operator_set(next, name, roles, pass, msg, msglen) != 0) {
 		hr = HR_E_INVALIDARG;
+	} else if (type == ADM_OP_PASSWD && strcmp(name, who->name) != 0) {
+		/* A reset: whoever set it knows it, so its operator must replace it
+		 * before doing anything else (handle()). */
+		operator_mark_reset(next, name);
 	}
 	if (hr == 0 && operator_db_save(a->ca->dir, next, msg, msglen) != 0)
 		hr = HR_E_UNEXPECTED;
@@ -259,14 +293,73 @@ static uint32_t op_change(struct admin *a, uint32_t type, const struct adm_sessi
 		a->ops = *next;
 		if (type != ADM_OP_ADD)
 			sessions_drop(a, name);
-		snprintf(msg, msglen, "operator %s %s", name,
-			 type == ADM_OP_ADD ? "added" : type == ADM_OP_DEL ? "deleted"
-									   : "passphrase changed");
+		if (type == ADM_OP_PASSWD && strcmp(name, who->name) != 0)
+			snprintf(msg, msglen, "operator %s passphrase reset by %s: %s must change "
+					      "it at the next login", name, who->name, name);
+		else
+			snprintf(msg, msglen, "operator %s %s", name,
+				 type == ADM_OP_ADD ? "added" : type == ADM_OP_DEL ? "deleted"
+										   : "passphrase changed");
 	}
 	pthread_mutex_unlock(&a->mu);
 	explicit_bzero(next, sizeof(*next));
 	free(next);
 	explicit_bzero(pass, pass_size);
+	return hr;
+}
+
+/* Whether an operator other than name holds the admin role (the last one may not
+ * give it up: nobody could manage the operators after). Under a->mu. */
+static int other_admin(const struct operator_db *db, const char *name)
+{
+	for (size_t i = 0; i < db->n; i++)
+		if ((db->e[i].roles & ROLE_ADMIN) && strcmp(db->e[i].name, name) != 0)
+			return 1;
+	return 0;
+}
+
+/* OP_ROLES: name gets exactly one role. An administrator may not change its own
+ * roles except to split a legacy pair (keeping one of the two): otherwise one
+ * could leave the admin role for the officer's, having made the operators first. */
+static uint32_t op_roles(struct admin *a, const struct adm_session *who, const char *name,
+			 uint32_t roles, char *target, size_t target_len, char *msg,
+			 size_t msglen)
+{
+	struct operator_db *next;
+	struct operator_entry *e;
+	uint32_t hr = 0;
+	char text[64];
+
+	snprintf(target, target_len, "%s", name);
+	if ((next = malloc(sizeof(*next))) == NULL)
+		fatalx("out of memory");
+	pthread_mutex_lock(&a->mu);
+	*next = a->ops;
+	if ((e = operator_find(next, name)) == NULL) {
+		snprintf(msg, msglen, "no operator %s", name);
+		hr = HR_NOT_FOUND;
+	} else if (strcmp(name, who->name) == 0 &&
+		   (!(e->flags & OPERATOR_SPLIT_NEEDED) || (roles & ~e->roles) != 0)) {
+		snprintf(msg, msglen, "an operator cannot change its own roles (except to split "
+				      "admin,officer into one of them)");
+		hr = HR_E_ACCESSDENIED;
+	} else if ((e->roles & ROLE_ADMIN) && !(roles & ROLE_ADMIN) && !other_admin(next, name)) {
+		snprintf(msg, msglen, "%s is the last administrator", name);
+		hr = HR_E_INVALIDARG;
+	} else if (operator_set_roles(next, name, roles, msg, msglen) != 0) {
+		hr = HR_E_INVALIDARG;
+	} else if (operator_db_save(a->ca->dir, next, msg, msglen) != 0) {
+		hr = HR_E_UNEXPECTED;
+	}
+	if (hr == 0) {
+		a->ops = *next;
+		sessions_drop(a, name); /* its sessions held the old roles */
+		operator_roles_format(roles, text, sizeof(text));
+		snprintf(msg, msglen, "operator %s now holds the role %s", name, text);
+	}
+	pthread_mutex_unlock(&a->mu);
+	explicit_bzero(next, sizeof(*next));
+	free(next);
 	return hr;
 }
 
@@ -281,7 +374,10 @@ static void op_list(struct admin *a, char *out, size_t outlen)
 		int n;
 
 		operator_roles_format(a->ops.e[i].roles, roles, sizeof(roles));
-		n = snprintf(out + used, outlen - used, "%s %s\n", a->ops.e[i].name, roles);
+		n = snprintf(out + used, outlen - used, "%s %s%s%s\n", a->ops.e[i].name, roles,
+			     (a->ops.e[i].flags & OPERATOR_MUST_CHANGE) ? " (passphrase reset)" : "",
+			     (a->ops.e[i].flags & OPERATOR_SPLIT_NEEDED) ? " (roles must be split)"
+									 : "");
 		if (n > 0)
 			used += (size_t)n;
 	}
@@ -517,6 +613,9 @@ static uint32_t run_verb(struct service *s, struct admin *a, const struct ipc_ms
 	case ADM_OP_LIST:
 		op_list(a, msg, msglen);
 		return 0;
+	case ADM_OP_ROLES:
+		return op_roles(a, who, req->op_roles.name, req->op_roles.roles, target, target_len,
+				msg, msglen);
 	case ADM_VIEW:
 		*answered = 1;
 		return relay_view(s, a, m->hdr.id, &req->view.q, msg, msglen);
@@ -608,6 +707,46 @@ static int journaled_by_state(uint32_t type)
 	       type == ADM_UNREVOKE || type == ADM_CRL || type == ADM_SETPROP;
 }
 
+/* Operator changes: journaled once, with their outcome. */
+static int is_operator_change(uint32_t type)
+{
+	return type == ADM_OP_ADD || type == ADM_OP_DEL || type == ADM_OP_PASSWD ||
+	       type == ADM_OP_ROLES;
+}
+
+/* What a session may do before its operator has put things right: after a reset,
+ * change its own passphrase (or log out); holding a legacy admin,officer pair,
+ * manage operators (split itself or be split). 0 when the verb may go on to the
+ * role check, or -1 with why. */
+static int session_restricted(const struct adm_session *who, uint32_t type,
+			      const union adm_request *req, char *msg, size_t msglen)
+{
+	char roles[64];
+
+	if (type == ADM_LOGOUT)
+		return 0;
+	if (who->flags & OPERATOR_MUST_CHANGE) {
+		if (type == ADM_OP_PASSWD && strcmp(req->op_passwd.name, who->name) == 0)
+			return 0;
+		snprintf(msg, msglen, "the passphrase of %s was reset by an administrator: "
+				      "change it first (caadm operator passwd %s)", who->name,
+			 who->name);
+		return -1;
+	}
+	if (who->flags & OPERATOR_SPLIT_NEEDED) {
+		if (type == ADM_OP_ADD || type == ADM_OP_DEL || type == ADM_OP_LIST ||
+		    type == ADM_OP_ROLES || type == ADM_OP_PASSWD)
+			return 0;
+		operator_roles_format(who->roles, roles, sizeof(roles));
+		snprintf(msg, msglen, "operator %s holds %s, which may no longer be held "
+				      "together: an administrator must give it one role first "
+				      "(caadm operator roles %s --role admin|officer)", who->name,
+			 roles, who->name);
+		return -1;
+	}
+	return 0;
+}
+
 /* One checked frame from a console: decoded whole first (a payload that does not
  * decode is a violation: the connection ends and it is journaled), then the
  * session, the operator's roles for the verb, the journal, the verb. */
@@ -640,6 +779,12 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 							    "expired: caadm login NAME");
 		goto out;
 	}
+	if (session_restricted(&who, m->hdr.type, req, msg, sizeof(msg)) != 0) {
+		if (admin_journal(a, who.name, grants[g].action, "", 0, msg, err, sizeof(err)) != 0)
+			log_warnx("console: refusal not journaled: %s", err);
+		reply_error(s, m->hdr.id, HR_E_ACCESSDENIED, msg);
+		goto out;
+	}
 	if (!(who.roles & grants[g].roles)) {
 		operator_roles_format(who.roles, roles, sizeof(roles));
 		snprintf(msg, sizeof(msg), "operator %s (%s) may not %s", who.name, roles,
@@ -654,8 +799,7 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 	 * be the next page). */
 	if (!journaled_by_state(m->hdr.type) && m->hdr.type != ADM_RESUBMIT &&
 	    !(m->hdr.type == ADM_AUDIT && req->audit.first > 1) &&
-	    m->hdr.type != ADM_OP_ADD && m->hdr.type != ADM_OP_DEL &&
-	    m->hdr.type != ADM_OP_PASSWD &&
+	    !is_operator_change(m->hdr.type) &&
 	    admin_journal(a, who.name, grants[g].action, "", 1, "", err, sizeof(err)) != 0) {
 		reply_error(s, m->hdr.id, HR_E_UNEXPECTED, err);
 		goto out;
@@ -673,8 +817,7 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 	if (m->hdr.type == ADM_LOGOUT && hr == 0)
 		session_end(a, req->bare.token);
 	/* Operator changes are journaled with their outcome; refusals of every verb too. */
-	if ((hr != 0 || m->hdr.type == ADM_OP_ADD || m->hdr.type == ADM_OP_DEL ||
-	     m->hdr.type == ADM_OP_PASSWD) &&
+	if ((hr != 0 || is_operator_change(m->hdr.type)) &&
 	    admin_journal(a, who.name, grants[g].action, target, hr == 0, msg, err,
 			  sizeof(err)) != 0)
 		log_warnx("console: action not journaled: %s", err);
@@ -737,15 +880,48 @@ static void *conn_main(void *arg)
 	return NULL;
 }
 
-/* Only root (the console) or our own uid may talk to the custodian. */
-static int peer_allowed(int fd)
+/* The operators' group (admin_allow_group), or -1: none. Set before the accept
+ * thread starts, read only after. */
+static long operators_gid = -1;
+
+void admin_allow_group(gid_t gid)
+{
+	operators_gid = (long)gid;
+}
+
+/* Whether the peer is in the operators' group: its primary group, or one of its
+ * supplementary groups as they were when it connected (SO_PEERGROUPS). */
+static int peer_in_group(int fd, gid_t primary)
+{
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+
+	if (operators_gid < 0)
+		return 0;
+	if ((long)primary == operators_gid)
+		return 1;
+	/* More groups than fit (ERANGE) is refused: the group is not searched. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0)
+		return 0;
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		if ((long)groups[i] == operators_gid)
+			return 1;
+	return 0;
+}
+
+/* Who may talk to the custodian: root, our own uid, or a member of the
+ * operators' group. The socket's group and mode (cad) already say so; this is
+ * the same check made again, by the process that holds the keys. */
+static int peer_allowed(int fd, long *uid)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 
+	*uid = -1;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
 		return 0;
-	return cred.uid == 0 || cred.uid == getuid();
+	*uid = (long)cred.uid;
+	return cred.uid == 0 || cred.uid == getuid() || peer_in_group(fd, cred.gid);
 }
 
 static void *accept_main(void *arg)
@@ -756,6 +932,7 @@ static void *accept_main(void *arg)
 		int fd = accept4(a->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		struct conn *c;
 		pthread_t t;
+		long uid = -1;
 		int full;
 
 		if (fd < 0) {
@@ -776,9 +953,10 @@ static void *accept_main(void *arg)
 				}
 		}
 		pthread_mutex_unlock(&a->mu);
-		if (full || !peer_allowed(fd)) {
-			log_warnx("console: connection refused (%s)",
-				  full ? "too many connections" : "peer uid not allowed");
+		if (full || !peer_allowed(fd, &uid)) {
+			log_warnx("console: connection refused (%s %ld)",
+				  full ? "too many connections; uid" : "peer not allowed: uid",
+				  uid);
 			if (!full) {
 				pthread_mutex_lock(&a->mu);
 				for (int i = 0; i < ADM_CONNECTIONS; i++)

@@ -2,16 +2,25 @@
  * passphrase, get a session token, and each verb is checked against their roles
  * and journaled with their name, refusals included.
  *
- * cad binds DATA/admin.sock and hands the listening socket to the custodian
- * (--admin-fd); connections are accepted on a thread of their own, from uid 0 or
- * the custodian's own uid only (SO_PEERCRED), at most ADM_CONNECTIONS at once,
- * each served by one thread. A malformed frame from the console ends that
+ * cad binds DATA/admin.sock (group operators_group, default ca-operators, mode
+ * 0660) and hands the listening socket to the custodian (--admin-fd,
+ * --operators-gid); connections are accepted on a thread of their own, from uid
+ * 0, the custodian's own uid, or a member of that group only (SO_PEERCRED and
+ * SO_PEERGROUPS: the check the socket's mode already makes, made again here), at
+ * most ADM_CONNECTIONS at once, each served by one thread. The peer's uid is
+ * journaled with each login.
+ *
+ * Separation of duties: an operator holds one role (operator.h). A passphrase
+ * reset by an administrator must be changed by its operator before any other
+ * verb (OPERATOR_MUST_CHANGE); a legacy admin,officer operator may only manage
+ * operators until it is split (OPERATOR_SPLIT_NEEDED). A malformed frame from the console ends that
  * connection, never the custodian. */
 #ifndef CUSTODIAN_ADMIN_H
 #define CUSTODIAN_ADMIN_H
 
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "firmware/custodian/admin_msg.h"
@@ -32,6 +41,7 @@ struct adm_session {
 	uint8_t token[ADM_TOKEN_LEN];
 	char name[OPERATOR_NAME_MAX + 1];
 	uint32_t roles;
+	uint32_t flags; /* the operator's at login: OPERATOR_MUST_CHANGE, _SPLIT_NEEDED */
 	time_t expires, idle_until;
 };
 
@@ -56,6 +66,10 @@ struct admin {
 	int have_crl_thread;
 	volatile int stopping;
 };
+
+/* Lets members of gid (primary or supplementary) connect to the console, besides
+ * root and the custodian's own user. Called once, before admin_start. */
+void admin_allow_group(gid_t gid);
 
 /* Loads the operators and the properties, starts accepting on listen_fd (-1: no
  * console) and, when crl_auto, the automatic CRL publication. 0 or -1 with err. */

@@ -21,6 +21,7 @@ static const struct ipc_rule rules[] = {
 	{ADM_OP_PASSWD, IPC_STATES_ALL, TOK + 8,
 	 TOK + STR(OPERATOR_NAME_MAX) + STR(OPERATOR_PASS_MAX), 0},
 	{ADM_OP_LIST, IPC_STATES_ALL, TOK, TOK, 0},
+	{ADM_OP_ROLES, IPC_STATES_ALL, TOK + 8, TOK + STR(OPERATOR_NAME_MAX) + 4, 0},
 	{ADM_VIEW, IPC_STATES_ALL, TOK + 16, ADM_REQUEST_MAX, 0},
 	{ADM_DETAIL, IPC_STATES_ALL, TOK + 4, TOK + 4, 0},
 	{ADM_SETEXT, IPC_STATES_ALL, TOK + 16, ADM_REQUEST_MAX, 0},
@@ -339,6 +340,25 @@ int adm_audit_decode(const uint8_t *p, size_t len, struct adm_audit *m)
 	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
+void adm_op_roles_encode(struct ipc_wbuf *w, const struct adm_op_roles *m)
+{
+	put_token(w, m->token);
+	ipc_put_str(w, m->name);
+	ipc_put_u32(w, m->roles);
+}
+
+int adm_op_roles_decode(const uint8_t *p, size_t len, struct adm_op_roles *m)
+{
+	struct ipc_rbuf r;
+
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
+	get_token(&r, m->token);
+	ipc_get_str(&r, m->name, sizeof(m->name));
+	m->roles = ipc_get_u32(&r);
+	return ipc_decode_end(&r, m, sizeof(*m),
+			      m->roles != 0 && (m->roles & ~(uint32_t)ROLE_ALL) == 0);
+}
+
 /* ---- the dispatcher's pair ---- */
 
 /* Every message of admin_proto.h is named (an error under -Wswitch-enum): a new
@@ -361,6 +381,8 @@ int adm_request_decode(uint32_t type, const uint8_t *p, size_t len, union adm_re
 		return adm_op_del_decode(p, len, &req->op_del);
 	case ADM_OP_PASSWD:
 		return adm_op_passwd_decode(p, len, &req->op_passwd);
+	case ADM_OP_ROLES:
+		return adm_op_roles_decode(p, len, &req->op_roles);
 	case ADM_VIEW:
 		return adm_view_decode(p, len, &req->view);
 	case ADM_DETAIL:
@@ -406,6 +428,7 @@ void adm_request_encode(uint32_t type, struct ipc_wbuf *w, const union adm_reque
 	case ADM_OP_ADD: adm_op_add_encode(w, &req->op_add); break;
 	case ADM_OP_DEL: adm_op_del_encode(w, &req->op_del); break;
 	case ADM_OP_PASSWD: adm_op_passwd_encode(w, &req->op_passwd); break;
+	case ADM_OP_ROLES: adm_op_roles_encode(w, &req->op_roles); break;
 	case ADM_VIEW: adm_view_encode(w, &req->view); break;
 	case ADM_DETAIL:
 	case ADM_RESUBMIT:

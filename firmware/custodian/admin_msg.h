@@ -49,6 +49,12 @@ struct adm_op_del {
 	uint8_t token[ADM_TOKEN_LEN];
 	char name[OPERATOR_NAME_MAX + 1];
 };
+/* OP_ROLES: name and its one new role. */
+struct adm_op_roles {
+	uint8_t token[ADM_TOKEN_LEN];
+	char name[OPERATOR_NAME_MAX + 1];
+	uint32_t roles;
+};
 struct adm_op_passwd {
 	uint8_t token[ADM_TOKEN_LEN];
 	char name[OPERATOR_NAME_MAX + 1];
@@ -111,6 +117,8 @@ void adm_op_del_encode(struct ipc_wbuf *w, const struct adm_op_del *m);
 int adm_op_del_decode(const uint8_t *p, size_t len, struct adm_op_del *m);
 void adm_op_passwd_encode(struct ipc_wbuf *w, const struct adm_op_passwd *m);
 int adm_op_passwd_decode(const uint8_t *p, size_t len, struct adm_op_passwd *m);
+void adm_op_roles_encode(struct ipc_wbuf *w, const struct adm_op_roles *m);
+int adm_op_roles_decode(const uint8_t *p, size_t len, struct adm_op_roles *m);
 void adm_view_encode(struct ipc_wbuf *w, const struct adm_view *m);
 int adm_view_decode(const uint8_t *p, size_t len, struct adm_view *m);
 void adm_request_id_encode(struct ipc_wbuf *w, const struct adm_request_id *m);
@@ -137,6 +145,7 @@ union adm_request {
 	struct adm_op_add op_add;
 	struct adm_op_del op_del;
 	struct adm_op_passwd op_passwd;
+	struct adm_op_roles op_roles;
 	struct adm_view view;
 	struct adm_request_id id;
 	struct adm_setext setext;

@@ -13,7 +13,10 @@
  *   ADM_LOGOUT       token                              -> ADM_OK
  *   ADM_OP_ADD       token | str name | u32 roles | str passphrase   (admin)
  *   ADM_OP_DEL       token | str name                   (admin)
- *   ADM_OP_PASSWD    token | str name | str passphrase  (admin, or oneself)
+ *   ADM_OP_PASSWD    token | str name | str passphrase  (admin, or oneself; another's
+ *                    is a reset: that operator must change it at its next login)
+ *   ADM_OP_ROLES     token | str name | u32 roles       (admin; exactly one role:
+ *                    splits a legacy admin,officer operator)
  *   ADM_OP_LIST      token                              -> ADM_OK (one line each)
  *   ADM_VIEW         token | view query (ledger view.h) -> ADM_ROWS (LEDGER_ROWS
  *                    payload)                           (any role)
@@ -58,6 +61,7 @@ enum adm_msg {
 	ADM_OP_DEL = 0x311,
 	ADM_OP_PASSWD = 0x312,
 	ADM_OP_LIST = 0x313,
+	ADM_OP_ROLES = 0x314,
 	ADM_VIEW = 0x320,
 	ADM_ROWS = 0x321,
 	ADM_DETAIL = 0x322,
@@ -85,6 +89,7 @@ _Static_assert(IPC_IN_RANGE(ADM_OP_ADD, IPC_RANGE_ADMIN), "ADM_OP_ADD outside it
 _Static_assert(IPC_IN_RANGE(ADM_OP_DEL, IPC_RANGE_ADMIN), "ADM_OP_DEL outside its channel's range");
 _Static_assert(IPC_IN_RANGE(ADM_OP_PASSWD, IPC_RANGE_ADMIN), "ADM_OP_PASSWD outside its channel's range");
 _Static_assert(IPC_IN_RANGE(ADM_OP_LIST, IPC_RANGE_ADMIN), "ADM_OP_LIST outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_OP_ROLES, IPC_RANGE_ADMIN), "ADM_OP_ROLES outside its channel's range");
 _Static_assert(IPC_IN_RANGE(ADM_VIEW, IPC_RANGE_ADMIN), "ADM_VIEW outside its channel's range");
 _Static_assert(IPC_IN_RANGE(ADM_ROWS, IPC_RANGE_ADMIN), "ADM_ROWS outside its channel's range");
 _Static_assert(IPC_IN_RANGE(ADM_DETAIL, IPC_RANGE_ADMIN), "ADM_DETAIL outside its channel's range");

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "firmware/custodian/admin.h"
 #include "firmware/custodian/ceremony.h"
 #include "firmware/custodian/serve.h"
 #include "firmware/identity/idtoken.h"
@@ -37,7 +38,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: ca-custodian serve --data DIR --fd N|--control-fd N [--ledger-fd N]\n"
-		"                [--admin-fd N] [--threads N] [--id-key-fd N] [PIN]\n"
+		"                [--admin-fd N] [--operators-gid GID] [--threads N]\n"
+		"                [--id-key-fd N] [PIN]\n"
 		"       ca-custodian check --data DIR [PIN]\n"
 		"       ca-custodian ceremony root|subordinate --data DIR [--subject DN]\n"
 		"                [--key rsa:2048|rsa:3072|rsa:4096|ec:p256|ec:p384] [--days N]\n"
@@ -106,7 +108,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{"so-pin-file", 1, 0, 'Q'}, {"cert", 1, 0, 'c'}, {"chain", 1, 0, 'h'},
 		{"fd", 1, 0, 'f'}, {"threads", 1, 0, 'T'}, {"ledger-fd", 1, 0, 'L'}, {"control-fd", 1, 0, 'K'},
 		{"id-key-fd", 1, 0, 'I'},
-		{"admin-fd", 1, 0, 'a'},
+		{"admin-fd", 1, 0, 'a'}, {"operators-gid", 1, 0, 'G'},
 		{0, 0, 0, 0},
 	};
 	int ch;
@@ -141,6 +143,9 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'L': o->ledger_fd = conf_arg_fd(optarg); break;
 		case 'K': o->control_fd = conf_arg_fd(optarg); break;
 		case 'a': o->admin_fd = conf_arg_fd(optarg); break;
+		/* The console's group (cad's operators_group): its members may connect. */
+		case 'G': admin_allow_group((gid_t)conf_arg_uint(optarg, 0x7fffffffu,
+								   "--operators-gid")); break;
 		case 'I': o->id_key_fd = conf_arg_fd(optarg); break;
 		default: usage();
 		}

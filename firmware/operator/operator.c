@@ -51,7 +51,20 @@ int operator_roles_ok(uint32_t roles, char *err, size_t errlen)
 		snprintf(err, errlen, "the auditor role cannot be held with another role");
 		return -1;
 	}
+	/* Separation of duties binds administrators too: one who could also approve
+	 * could make the operator that approves. */
+	if (roles != ROLE_ADMIN && roles != ROLE_OFFICER && roles != ROLE_AUDITOR) {
+		snprintf(err, errlen, "the admin and officer roles cannot be held together");
+		return -1;
+	}
 	return 0;
+}
+
+/* The one combination a database written before the roles were exclusive may
+ * hold (operator.h, "Migration"). */
+static int roles_legacy(uint32_t roles)
+{
+	return roles == (ROLE_ADMIN | ROLE_OFFICER);
 }
 
 int operator_roles_parse(const char *text, uint32_t *roles)
@@ -98,17 +111,29 @@ static int hex_exact(const char *hex, uint8_t *out, size_t len)
 	return hex_decode(hex, out, len, &n) == 0 && n == len ? 0 : -1;
 }
 
+/* The optional sixth field: a comma list of known flags. */
+static int parse_flags(const char *text, uint32_t *flags)
+{
+	if (strcmp(text, "must-change") != 0)
+		return -1;
+	*flags = OPERATOR_MUST_CHANGE;
+	return 0;
+}
+
 static int parse_line(char *line, struct operator_entry *e)
 {
-	char *f[6], *save = NULL;
+	char *f[7], *save = NULL;
 	size_t n = 0;
 	unsigned long it;
 	char *end;
 
-	for (char *t = strtok_r(line, " \t", &save); t != NULL && n < 6;
+	for (char *t = strtok_r(line, " \t", &save); t != NULL && n < 7;
 	     t = strtok_r(NULL, " \t", &save))
 		f[n++] = t;
-	if (n != 5 || !operator_name_ok(f[0]) || strlen(f[0]) > OPERATOR_NAME_MAX)
+	if ((n != 5 && n != 6) || !operator_name_ok(f[0]) || strlen(f[0]) > OPERATOR_NAME_MAX)
+		return -1;
+	e->flags = 0;
+	if (n == 6 && parse_flags(f[5], &e->flags) != 0)
 		return -1;
 	strcpy(e->name, f[0]);
 	if (operator_roles_parse(f[1], &e->roles) != 0)
@@ -120,6 +145,15 @@ static int parse_line(char *line, struct operator_entry *e)
 	if (hex_exact(f[3], e->salt, OPERATOR_SALT_LEN) != 0 ||
 	    hex_exact(f[4], e->hash, OPERATOR_HASH_LEN) != 0)
 		return -1;
+	return 0;
+}
+
+/* Whether an entry before the last (the one being loaded) has name. */
+static int operator_name_taken(const struct operator_db *db, const char *name)
+{
+	for (size_t i = 0; i < db->n; i++)
+		if (strcmp(db->e[i].name, name) == 0)
+			return 1;
 	return 0;
 }
 
@@ -148,12 +182,17 @@ int operator_db_load(const char *dir, struct operator_db *db, char *err, size_t 
 		if (line[0] == '#' || line[0] == 0)
 			continue;
 		if (db->n == OPERATOR_MAX || parse_line(line, &db->e[db->n]) != 0 ||
-		    operator_roles_ok(db->e[db->n].roles, err, errlen) != 0) {
+		    operator_name_taken(db, db->e[db->n].name) ||
+		    (operator_roles_ok(db->e[db->n].roles, err, errlen) != 0 &&
+		     !roles_legacy(db->e[db->n].roles))) {
 			snprintf(err, errlen, "%s:%zu: not an operator line", path, lineno);
 			explicit_bzero(data, len);
 			free(data);
+			explicit_bzero(db, sizeof(*db));
 			return -1;
 		}
+		if (roles_legacy(db->e[db->n].roles))
+			db->e[db->n].flags |= OPERATOR_SPLIT_NEEDED;
 		db->n++;
 	}
 	explicit_bzero(data, len);
@@ -182,8 +221,10 @@ int operator_db_save(const char *dir, const struct operator_db *db, char *err, s
 		operator_roles_format(db->e[i].roles, roles, sizeof(roles));
 		hex_encode(db->e[i].salt, OPERATOR_SALT_LEN, salt);
 		hex_encode(db->e[i].hash, OPERATOR_HASH_LEN, hash);
-		used += (size_t)snprintf(text + used, cap - used, "%s %s %u %s %s\n", db->e[i].name,
-					 roles, db->e[i].iterations, salt, hash);
+		used += (size_t)snprintf(text + used, cap - used, "%s %s %u %s %s%s\n",
+					 db->e[i].name, roles, db->e[i].iterations, salt, hash,
+					 (db->e[i].flags & OPERATOR_MUST_CHANGE) ? " must-change"
+										  : "");
 	}
 	rc = atomicfile_write(path, text, used, 0600);
 	explicit_bzero(text, cap);
@@ -249,8 +290,13 @@ int operator_set(struct operator_db *db, const char *name, uint32_t roles,
 	memset(&fresh, 0, sizeof(fresh));
 	strcpy(fresh.name, name);
 	fresh.roles = roles != 0 ? roles : (e != NULL ? e->roles : 0);
-	if (operator_roles_ok(fresh.roles, err, errlen) != 0)
+	/* An existing entry keeps its roles as they are, a legacy pair included (it
+	 * may change its passphrase before it is split); new roles are checked. */
+	if ((roles != 0 || e == NULL) && operator_roles_ok(fresh.roles, err, errlen) != 0)
 		return -1;
+	/* A new passphrase: no change pending; a legacy pair stays marked. */
+	if (e != NULL && roles == 0)
+		fresh.flags = e->flags & OPERATOR_SPLIT_NEEDED;
 	fresh.iterations = OPERATOR_ITERATIONS;
 	if (getrandom(fresh.salt, sizeof(fresh.salt), 0) != (ssize_t)sizeof(fresh.salt) ||
 	    derive(passphrase, fresh.salt, fresh.iterations, fresh.hash) != 0) {
@@ -261,6 +307,32 @@ int operator_set(struct operator_db *db, const char *name, uint32_t roles,
 		e = &db->e[db->n++];
 	*e = fresh;
 	explicit_bzero(&fresh, sizeof(fresh));
+	return 0;
+}
+
+int operator_mark_reset(struct operator_db *db, const char *name)
+{
+	struct operator_entry *e = operator_find(db, name);
+
+	if (e == NULL)
+		return -1;
+	e->flags |= OPERATOR_MUST_CHANGE;
+	return 0;
+}
+
+int operator_set_roles(struct operator_db *db, const char *name, uint32_t roles, char *err,
+		       size_t errlen)
+{
+	struct operator_entry *e = operator_find(db, name);
+
+	if (e == NULL) {
+		snprintf(err, errlen, "no operator %s", name);
+		return -1;
+	}
+	if (operator_roles_ok(roles, err, errlen) != 0)
+		return -1;
+	e->roles = roles;
+	e->flags &= ~OPERATOR_SPLIT_NEEDED;
 	return 0;
 }
 

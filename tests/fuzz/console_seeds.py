@@ -18,7 +18,7 @@ W = lc.W
 TYPES = ["login", "session", "logout", "op-add", "op-del", "op-passwd", "op-list", "view",
          "rows", "detail", "detail-is", "setext", "resubmit", "deny", "result", "revoke",
          "unrevoke", "crl", "getprop", "prop", "setprop", "audit", "events", "verify", "ok",
-         "error", "unknown"]
+         "error", "op-roles", "unknown"]
 TOKEN = bytes(range(32))
 
 
@@ -62,6 +62,7 @@ def main(out):
         "verify": tok().done(),
         "ok": W().str("operator officer added").done(),
         "error": W().u32(0x80070005).str("not logged in").done(),
+        "op-roles": tok().str("officer").u32(1).done(),
     }
     for name, payload in seeds.items():
         (out / name).write_bytes(bytes([TYPES.index(name)]) + payload)

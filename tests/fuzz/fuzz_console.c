@@ -25,7 +25,7 @@ static const uint32_t types[] = {
 	ADM_OP_LIST,  ADM_VIEW,	   ADM_ROWS,	 ADM_DETAIL,	ADM_DETAIL_IS, ADM_SETEXT,
 	ADM_RESUBMIT, ADM_DENY,	   ADM_RESULT,	 ADM_REVOKE,	ADM_UNREVOKE, ADM_CRL,
 	ADM_GETPROP,  ADM_PROP,	   ADM_SETPROP,	 ADM_AUDIT,	ADM_EVENTS,   ADM_VERIFY,
-	ADM_OK,	      ADM_ERROR,   0x3ee, /* unknown */
+	ADM_OK,	      ADM_ERROR,   ADM_OP_ROLES, 0x3ee, /* unknown */
 };
 
 static void same(struct ipc_wbuf *w, const uint8_t *p, size_t n)

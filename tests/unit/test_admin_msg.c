@@ -119,6 +119,26 @@ static void test_every_request_round_trips(void **state)
 	round_trip(ADM_OP_PASSWD);
 
 	memset(&req, 0, sizeof(req));
+	token_of(req.op_roles.token);
+	snprintf(req.op_roles.name, sizeof(req.op_roles.name), "carol");
+	req.op_roles.roles = ROLE_ADMIN;
+	round_trip(ADM_OP_ROLES);
+	assert_int_equal(got.op_roles.roles, ROLE_ADMIN);
+	assert_string_equal(got.op_roles.name, "carol");
+	/* No role, or a bit no role has, does not decode (the CA checks there is one). */
+	{
+		struct ipc_wbuf bad;
+
+		for (uint32_t roles = 0; roles < 2; roles++) {
+			req.op_roles.roles = roles == 0 ? 0 : 0x8;
+			ipc_wbuf_init(&bad);
+			adm_op_roles_encode(&bad, &req.op_roles);
+			assert_int_equal(adm_request_decode(ADM_OP_ROLES, bad.data, bad.len, &got), -1);
+			ipc_wbuf_free(&bad);
+		}
+	}
+
+	memset(&req, 0, sizeof(req));
 	token_of(req.view.token);
 	assert_int_equal(view_parse_restriction("Disposition==pending", &req.view.q.r[0], err,
 						sizeof(err)),

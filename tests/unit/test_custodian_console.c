@@ -239,7 +239,10 @@ static void test_login_refused(void **state)
 	assert_int_equal(login("olivia", "wrong passphrase", token, msg, sizeof msg),
 			 HR_LOGON_FAILURE);
 	assert_string_equal(msg, "login refused: wrong passphrase or no such operator");
-	expect_journaled("olivia", "login", 0, "wrong passphrase or no such operator");
+	/* The console's uid is journaled with each logon (this test's own). */
+	snprintf(msg, sizeof msg, "wrong passphrase or no such operator; peer uid %ld",
+		 (long)getuid());
+	expect_journaled("olivia", "login", 0, msg);
 	assert_int_equal(login("nobody", PASS, token, msg, sizeof msg), HR_LOGON_FAILURE);
 	assert_int_equal(login("bad name!", PASS, token, msg, sizeof msg), HR_E_INVALIDARG);
 	assert_string_equal(msg, "malformed login");
@@ -404,6 +407,13 @@ static void op_call(uint32_t type, const uint8_t *token, const char *name, uint3
 		memcpy(q.token, token, ADM_TOKEN_LEN);
 		snprintf(q.name, sizeof(q.name), "%s", name);
 		adm_op_del_encode(&w, &q);
+	} else if (type == ADM_OP_ROLES) {
+		struct adm_op_roles q;
+
+		memcpy(q.token, token, ADM_TOKEN_LEN);
+		snprintf(q.name, sizeof(q.name), "%s", name);
+		q.roles = roles;
+		adm_op_roles_encode(&w, &q);
 	} else {
 		struct adm_op_passwd *q = calloc(1, sizeof(*q));
 
@@ -440,6 +450,96 @@ static void test_operators(void **state)
 	op_call(ADM_OP_DEL, admin, "aude", 0, "", &a);
 	expect_ok(&a, "operator aude deleted");
 	expect_journaled("ada", "operator-del", 1, "operator aude deleted");
+}
+
+/* Separation of duties binds the administrator: no operator gets admin and officer,
+ * none changes its own roles, the last administrator stays one. */
+static void test_roles_exclusive(void **state)
+{
+	uint8_t admin[ADM_TOKEN_LEN], officer[ADM_TOKEN_LEN];
+	struct answer a;
+
+	(void)state;
+	login_ok("ada", admin);
+	op_call(ADM_OP_ADD, admin, "both", ROLE_ADMIN | ROLE_OFFICER, PASS, &a);
+	expect_error(&a, HR_E_INVALIDARG, "the admin and officer roles cannot be held together");
+	expect_journaled("ada", "operator-add", 0,
+			 "the admin and officer roles cannot be held together");
+	op_call(ADM_OP_ROLES, admin, "olivia", ROLE_ADMIN | ROLE_OFFICER, "", &a);
+	expect_error(&a, HR_E_INVALIDARG, "the admin and officer roles cannot be held together");
+	op_call(ADM_OP_ROLES, admin, "ada", ROLE_OFFICER, "", &a);
+	expect_error(&a, HR_E_ACCESSDENIED, "an operator cannot change its own roles (except to "
+					    "split admin,officer into one of them)");
+	expect_journaled("ada", "operator-roles", 0, "an operator cannot change its own roles "
+						     "(except to split admin,officer into one "
+						     "of them)");
+	op_call(ADM_OP_ROLES, admin, "nobody", ROLE_OFFICER, "", &a);
+	expect_error(&a, HR_NOT_FOUND, "no operator nobody");
+	/* An officer may not hand out roles. */
+	login_ok("olivia", officer);
+	op_call(ADM_OP_ROLES, officer, "olivia", ROLE_ADMIN, "", &a);
+	expect_error(&a, HR_E_ACCESSDENIED, "operator olivia (officer) may not operator-roles");
+	/* An administrator moves another operator to one other role: its sessions end. */
+	op_call(ADM_OP_ROLES, admin, "aude", ROLE_OFFICER, "", &a);
+	expect_ok(&a, "operator aude now holds the role officer");
+	expect_journaled("ada", "operator-roles", 1, "operator aude now holds the role officer");
+	call_bare(ADM_OP_LIST, admin, &a);
+	expect_ok(&a, "ada admin\nolivia officer\naude officer\n");
+}
+
+/* A passphrase an administrator set for someone else is the administrator's
+ * knowledge: that operator must replace it before any other verb, and the reset
+ * is journaled with both names. */
+static void test_reset_must_change(void **state)
+{
+	uint8_t admin[ADM_TOKEN_LEN], officer[ADM_TOKEN_LEN];
+	uint32_t id = pending();
+	char msg[256];
+	struct answer a;
+
+	(void)state;
+	login_ok("ada", admin);
+	login_ok("olivia", officer);
+	op_call(ADM_OP_PASSWD, admin, "olivia", 0, "the admin knows this", &a);
+	expect_ok(&a, "operator olivia passphrase reset by ada: olivia must change it at the next "
+		      "login");
+	expect_journaled("ada", "operator-passwd", 1, "operator olivia passphrase reset by ada: "
+						      "olivia must change it at the next login");
+	/* Her open session ended with the reset. */
+	call_id(ADM_RESUBMIT, officer, id, &a);
+	expect_error(&a, HR_E_ACCESSDENIED, "not logged in, or the session expired: caadm login "
+					    "NAME");
+	call_bare(ADM_OP_LIST, admin, &a);
+	expect_ok(&a, "ada admin\nolivia officer (passphrase reset)\naude auditor\n");
+	/* Whoever logs in with the reset passphrase can do nothing but change it. */
+	assert_int_equal(login("olivia", "the admin knows this", officer, msg, sizeof msg), 0);
+	snprintf(msg, sizeof msg, "peer uid %ld; passphrase reset: must be changed",
+		 (long)getuid());
+	expect_journaled("olivia", "login", 1, msg);
+	call_id(ADM_RESUBMIT, officer, id, &a);
+	expect_error(&a, HR_E_ACCESSDENIED, "the passphrase of olivia was reset by an "
+					    "administrator: change it first (caadm operator "
+					    "passwd olivia)");
+	expect_journaled("olivia", "resubmit", 0, "the passphrase of olivia was reset by an "
+						  "administrator: change it first (caadm operator "
+						  "passwd olivia)");
+	call_id(ADM_DETAIL, officer, id, &a);
+	assert_int_equal(a.type, ADM_ERROR);
+	ipc_msg_free(&a.m);
+	op_call(ADM_OP_PASSWD, officer, "ada", 0, "not hers to set", &a);
+	assert_int_equal(a.type, ADM_ERROR);
+	assert_int_equal(a.hresult, HR_E_ACCESSDENIED);
+	ipc_msg_free(&a.m);
+	op_call(ADM_OP_PASSWD, officer, "olivia", 0, PASS " again", &a);
+	expect_ok(&a, "operator olivia passphrase changed");
+	expect_journaled("olivia", "operator-passwd", 1, "operator olivia passphrase changed");
+	/* With her own passphrase, she approves. */
+	assert_int_equal(login("olivia", "the admin knows this", officer, msg, sizeof msg),
+			 HR_LOGON_FAILURE);
+	assert_int_equal(login("olivia", PASS " again", officer, msg, sizeof msg), 0);
+	call_id(ADM_RESUBMIT, officer, id, &a);
+	assert_int_equal(a.type, ADM_RESULT);
+	ipc_msg_free(&a.m);
 }
 
 /* ---- the auditor ------------------------------------------------------------------ */
@@ -531,6 +631,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_officer_verbs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crl_and_properties, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_operators, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roles_exclusive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_must_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_and_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_ends_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_with_connections_open, setup, teardown),
