@@ -266,9 +266,20 @@ static enum adm_sub account_sub(const char *verb)
 					     : ADM_SUB_NONE;
 }
 
+/* --password-fd N: 0 (standard input, as the tests and scripts pipe it) to
+ * FD_MAX; anything else, a non-number included, is refused (strtol read one as
+ * descriptor 0: the password came from wherever standard input was). */
+static int parse_account_fd(struct parse *p, const char *s, int *fd)
+{
+	if (strcmp(s, "0") == 0) {
+		*fd = 0;
+		return 0;
+	}
+	return parse_fd(p, s, fd);
+}
+
 /* account add|del|list|passwd [--data DIR] [--password-fd N] [DOMAIN\user]. The
- * name is checked before the sub-verb, as caadm always did. --password-fd is
- * read as strtol reads it (a non-number is descriptor 0). */
+ * name is checked before the sub-verb, as caadm always did. */
 static int parse_account(struct parse *p, int argc, char **argv)
 {
 	struct adm_cmd *cmd = p->cmd;
@@ -276,11 +287,14 @@ static int parse_account(struct parse *p, int argc, char **argv)
 	if (argc < 2)
 		return account_usage(p);
 	for (int i = 2; i < argc; i++) {
+		int rc;
+
 		if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
 			cmd->dir = argv[++i];
-		else if (strcmp(argv[i], "--password-fd") == 0 && i + 1 < argc)
-			cmd->secret.fd = (int)strtol(argv[++i], NULL, 10);
-		else if (argv[i][0] != '-' && cmd->name == NULL)
+		else if (strcmp(argv[i], "--password-fd") == 0 && i + 1 < argc) {
+			if ((rc = parse_account_fd(p, argv[++i], &cmd->secret.fd)) != 0)
+				return rc;
+		} else if (argv[i][0] != '-' && cmd->name == NULL)
 			cmd->name = argv[i];
 		else
 			return account_usage(p);

@@ -4,17 +4,22 @@
  * lines are parsed by cli.c; this file runs them.
  *
  * Authentication: `caadm login NAME` keeps the session token in $CAADM_SESSION
- * (default ~/.caadm-session, mode 0600) for the verbs that follow; or a verb
+ * (default .caadm-session in the home directory of the user caadm runs as, from
+ * the password database, mode 0600) for the verbs that follow; a session file
+ * owned by another user, or that others may read or write, is refused. Or a verb
  * given `--operator NAME` logs in for itself (passphrase from --passphrase-fd N,
- * --passphrase-file F, or the terminal) and logs out after. */
+ * --passphrase-file F, or the terminal) and logs out after, failed or not. */
 #include "firmware/admin/console.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -98,14 +103,40 @@ void con_bare(struct console *c, struct ipc_wbuf *w)
 
 /* ---- sessions ---- */
 
+/* $CAADM_SESSION, or .caadm-session in the home of the user caadm runs as: each
+ * operator's own (a $HOME left from another user, as su and setpriv keep it,
+ * would name that user's). */
 static void session_path(char *out, size_t len)
 {
-	const char *p = getenv("CAADM_SESSION"), *home = getenv("HOME");
+	const char *p = getenv("CAADM_SESSION"), *home = NULL;
+	struct passwd *pw = getpwuid(getuid());
 
+	if (pw != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/')
+		home = pw->pw_dir;
+	else
+		home = getenv("HOME");
 	if (p != NULL && *p)
 		snprintf(out, len, "%s", p);
 	else
-		snprintf(out, len, "%s/.caadm-session", home ? home : "/root");
+		snprintf(out, len, "%s/.caadm-session", home ? home : "/nonexistent");
+}
+
+/* A session file is its user's alone: a regular file (not a link), owned by the
+ * user caadm runs as, that nobody else may read or write. Another's file would
+ * be another's session (or one planted to be used). 0, or -1 with why. */
+static int session_file_ok(const struct stat *st, char *why, size_t whylen)
+{
+	if (!S_ISREG(st->st_mode))
+		snprintf(why, whylen, "not a regular file");
+	else if (st->st_uid != getuid())
+		snprintf(why, whylen, "owned by uid %ld, not by this user (uid %ld)",
+			 (long)st->st_uid, (long)getuid());
+	else if ((st->st_mode & 077) != 0)
+		snprintf(why, whylen, "others may read or write it (mode %04o; 0600 expected)",
+			 (unsigned)(st->st_mode & 07777));
+	else
+		return 0;
+	return -1;
 }
 
 /* A passphrase from its source: descriptor, file, or the terminal. */
@@ -168,14 +199,26 @@ static int login(struct console *c, const char *name)
 /* The token `caadm login` kept in the session file. */
 static int read_session(struct console *c)
 {
-	char path[PATH_MAX], hex[2 * ADM_TOKEN_LEN + 2];
-	FILE *f;
-	int rc = 0;
+	char path[PATH_MAX], hex[2 * ADM_TOKEN_LEN + 2], why[128];
+	struct stat st;
+	FILE *f = NULL;
+	int fd, rc = 0;
 
 	session_path(path, sizeof(path));
-	if ((f = fopen(path, "r")) == NULL || fgets(hex, sizeof(hex), f) == NULL) {
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) >= 0) {
+		if (fstat(fd, &st) != 0 || session_file_ok(&st, why, sizeof(why)) != 0) {
+			close(fd);
+			return adm_failx("%s: refused as a session file: %s", path, why);
+		}
+		f = fdopen(fd, "r");
+	} else if (errno == ELOOP) {
+		return adm_failx("%s: refused as a session file: a symbolic link", path);
+	}
+	if (f == NULL || fgets(hex, sizeof(hex), f) == NULL) {
 		if (f != NULL)
 			fclose(f);
+		else if (fd >= 0)
+			close(fd);
 		fprintf(stderr, "caadm: not logged in: caadm login NAME (or --operator NAME)\n");
 		return ADM_EXIT_DENIED;
 	}
@@ -225,15 +268,21 @@ int con_simple(struct console *c, uint32_t type, struct ipc_wbuf *w)
 /* login NAME: the session's token into the session file. */
 static int v_login(struct console *c)
 {
-	char path[PATH_MAX], hex[2 * ADM_TOKEN_LEN + 2];
+	char path[PATH_MAX], hex[2 * ADM_TOKEN_LEN + 2], why[128];
+	struct stat st;
 	int rc;
 
+	/* Not over a file that is not ours (the rename would replace it): the same
+	 * rule as for reading one, checked before a session is opened. */
+	session_path(path, sizeof(path));
+	if (lstat(path, &st) == 0 && session_file_ok(&st, why, sizeof(why)) != 0 &&
+	    (!S_ISREG(st.st_mode) || st.st_uid != getuid()))
+		return adm_failx("%s: refused as a session file: %s", path, why);
 	if ((rc = login(c, c->cmd->name)) != 0)
 		return rc;
 	for (size_t i = 0; i < ADM_TOKEN_LEN; i++)
 		snprintf(hex + 2 * i, 3, "%02x", c->token[i]);
 	hex[2 * ADM_TOKEN_LEN] = '\n';
-	session_path(path, sizeof(path));
 	rc = atomicfile_write(path, hex, 2 * ADM_TOKEN_LEN + 1, 0600);
 	explicit_bzero(hex, sizeof(hex));
 	if (rc != 0)
@@ -309,6 +358,14 @@ static int operator_set_request(struct console *c, const struct secret *pass,
 	return rc;
 }
 
+/* Whether the verb's operator is the session's own (a change to it ends every
+ * session it has, this one included: nothing is left to log out). */
+static int is_self(const struct console *c)
+{
+	return c->own_session && c->cmd->operator_name != NULL &&
+	       strcmp(c->cmd->operator_name, c->cmd->name) == 0;
+}
+
 /* operator add NAME / passwd NAME: the new passphrase is read before the
  * session (a login may prompt too), as caadm always did. */
 static int v_operator_set(struct console *c)
@@ -324,7 +381,10 @@ static int v_operator_set(struct console *c)
 	secret_wipe(&pass);
 	if (rc != 0)
 		return rc;
-	return con_simple(c, c->cmd->sub == ADM_SUB_ADD ? ADM_OP_ADD : ADM_OP_PASSWD, &w);
+	rc = con_simple(c, c->cmd->sub == ADM_SUB_ADD ? ADM_OP_ADD : ADM_OP_PASSWD, &w);
+	if (rc == 0 && c->cmd->sub == ADM_SUB_PASSWD && is_self(c))
+		c->own_session = 0;
+	return rc;
 }
 
 /* operator roles NAME --role ROLE */
@@ -332,13 +392,17 @@ static int v_operator_roles(struct console *c)
 {
 	struct adm_op_roles r = {.roles = c->cmd->roles};
 	struct ipc_wbuf w;
+	int rc;
 
 	snprintf(r.name, sizeof(r.name), "%s", c->cmd->name);
 	memcpy(r.token, c->token, ADM_TOKEN_LEN);
 	ipc_wbuf_init(&w);
 	adm_op_roles_encode(&w, &r);
 	explicit_bzero(&r, sizeof(r));
-	return con_simple(c, ADM_OP_ROLES, &w);
+	rc = con_simple(c, ADM_OP_ROLES, &w);
+	if (rc == 0 && is_self(c))
+		c->own_session = 0;
+	return rc;
 }
 
 static int v_operator(struct console *c)
@@ -551,18 +615,30 @@ static int run_verb(struct console *c)
 	}
 }
 
-/* A session this verb opened is closed once the verb is done. After a failure
- * it is left to expire, as caadm always did. */
-static int own_logout(struct console *c)
+/* A session this verb opened is closed once the verb is done, whether it
+ * succeeded or not (a session left open after a failure was a live token for
+ * fifteen minutes). After a failure the verb's own message is the one that
+ * counts: the logout is tried quietly (the connection may be gone: a refused
+ * frame ends it), and the verb's status is kept. */
+static int own_logout(struct console *c, int quiet)
 {
 	struct ipc_wbuf w;
 	struct ipc_msg m;
+	char err[256];
 	int rc;
 
 	con_bare(c, &w);
-	if ((rc = con_call(c, ADM_LOGOUT, &w, ADM_OK, &m)) == 0)
+	if (!quiet) {
+		if ((rc = con_call(c, ADM_LOGOUT, &w, ADM_OK, &m)) == 0)
+			ipc_msg_free(&m);
+		return rc;
+	}
+	if (!w.failed && ipc_send(&c->chan, ADM_LOGOUT, ++c->next_id, w.data, (uint32_t)w.len,
+				  -1) == 0 &&
+	    ipc_recv(&c->chan, &m, err, sizeof(err)) > 0)
 		ipc_msg_free(&m);
-	return rc;
+	ipc_wbuf_free(&w);
+	return 0;
 }
 
 int adm_run_console(const struct adm_cmd *cmd, int parse_rc, const char *err)
@@ -581,8 +657,12 @@ int adm_run_console(const struct adm_cmd *cmd, int parse_rc, const char *err)
 	if ((rc = con_connect(&c)) != 0)
 		return rc;
 	rc = run_verb(&c);
-	if (rc == 0 && c.own_session)
-		rc = own_logout(&c);
+	if (c.own_session) {
+		int lrc = own_logout(&c, rc != 0);
+
+		if (rc == 0)
+			rc = lrc;
+	}
 	explicit_bzero(c.token, sizeof(c.token));
 	ipc_chan_free(&c.chan);
 	close(c.chan.fd);

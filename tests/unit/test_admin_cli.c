@@ -232,6 +232,12 @@ static void test_account_refused(void **state)
 	assert_refused(PARSE("account", "add"), 2, adm_account_usage_text);
 	assert_refused(PARSE("account", "add", "D\\u", "E\\v"), 2, adm_account_usage_text);
 	assert_refused(PARSE("account", "add", "D\\u", "--password-fd"), 2, adm_account_usage_text);
+	/* A descriptor that is not a number is refused, not read as 0 (standard input). */
+	assert_refused(PARSE("account", "add", "--password-fd", "x", "D\\u"), 1, bad_fd);
+	assert_refused(PARSE("account", "add", "--password-fd", "3x", "D\\u"), 1, bad_fd);
+	assert_refused(PARSE("account", "add", "--password-fd", "-1", "D\\u"), 1, bad_fd);
+	assert_refused(PARSE("account", "add", "--password-fd", "", "D\\u"), 1, bad_fd);
+	assert_ok(PARSE("account", "add", "--password-fd", "0", "D\\u"));
 	assert_refused(PARSE("account", "list", "--bogus"), 2, adm_account_usage_text);
 	assert_refused(PARSE("account", "frob", "D\\u"), 2, adm_account_usage_text);
 	assert_refused(PARSE("account", "frob"), 2, adm_account_usage_text);
