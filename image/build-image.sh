@@ -92,13 +92,32 @@ cp "$top/hsm/provision-softhsm.sh" usr/lib/ca/provision-softhsm.sh
 chmod 0755 usr/lib/ca/*.sh
 cp "$top/image/inittab" etc/inittab
 cp "$top/image/demo.conf" etc/ca/image.conf
+# Operators are ordinary users in the group ca-operators (the console socket's,
+# cad's default operators_group), never root. /etc is read-only on the image, so
+# they are named when it is built: IMAGE_OPERATORS="alice:1001 bob:1002" (name:uid,
+# uid 1000..59999); each gets its own group, a shell, and a home on the data disk
+# (/data/home/NAME, made 0700 at boot by image-init.sh) for its caadm session file.
+ops_passwd= ops_group= ops_members=
+for op in ${IMAGE_OPERATORS:-}; do
+    name=${op%%:*} uid=${op#*:}
+    case "$name" in '' | *[!a-z0-9_-]* | -*) echo "build-image: IMAGE_OPERATORS: bad name '$name'" >&2; exit 1 ;; esac
+    case "$uid" in '' | *[!0-9]*) echo "build-image: IMAGE_OPERATORS: bad uid '$uid'" >&2; exit 1 ;; esac
+    if [ "$uid" -lt 1000 ] || [ "$uid" -gt 59999 ]; then
+        echo "build-image: IMAGE_OPERATORS: uid $uid outside 1000..59999" >&2; exit 1
+    fi
+    ops_passwd="$ops_passwd$name:x:$uid:$uid:CA operator:/data/home/$name:/bin/sh
+"
+    ops_group="$ops_group$name:x:$uid:
+"
+    ops_members="${ops_members:+$ops_members,}$name"
+done
 cat > etc/passwd <<PW
 root:x:0:0:root:/root:/bin/sh
 ca-ledger:x:101:101:CA ledger:/var/empty:/sbin/nologin
 ca-custodian:x:102:102:CA key custodian:/var/empty:/sbin/nologin
 ca-worker:x:103:103:CA network worker:/var/empty:/sbin/nologin
 ca-auth:x:104:104:CA credential checker:/var/empty:/sbin/nologin
-nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin
+${ops_passwd}nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin
 PW
 cat > etc/group <<GR
 root:x:0:
@@ -106,7 +125,8 @@ ca-ledger:x:101:
 ca-custodian:x:102:
 ca-worker:x:103:
 ca-auth:x:104:
-nogroup:x:65534:
+ca-operators:x:105:$ops_members
+${ops_group}nogroup:x:65534:
 GR
 echo "ca-appliance" > etc/hostname
 cat > etc/profile <<'PROFILE'

@@ -29,6 +29,18 @@ cmdline() { # the value of kernel argument $1=, or nothing
     done
 }
 
+# Each operator user of the image (IMAGE_OPERATORS at build time: members of
+# ca-operators, home /data/home/NAME) gets its home on the data disk, its own
+# alone (0700): caadm keeps the session there (~/.caadm-session, 0600).
+operator_homes() {
+    mkdir -p /data/home && chmod 0755 /data/home
+    awk -F: '$6 ~ "^/data/home/[a-z0-9_-]+$" { print $1, $3, $4, $6 }' /etc/passwd |
+        while read -r name uid gid home; do
+            mkdir -p "$home" && chown "$uid:$gid" "$home" && chmod 0700 "$home" ||
+                say "cannot make the home $home of the operator $name"
+        done
+}
+
 boot() {
     mount -t proc -o nosuid,nodev,noexec proc /proc
     mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
@@ -61,6 +73,7 @@ boot() {
     fi
     chmod 0755 /data
     mkdir -p /data/crl
+    operator_homes
 }
 
 # The operator's ceremony is complete when ca.conf says the CA is active (a

@@ -68,6 +68,8 @@
 #define CUSTODIAN_USER "ca-custodian"
 #define AUTH_USER "ca-auth"
 #define AUTH_DIR "auth" /* DATA/auth: the account file, ca-auth's chroot */
+#define OPERATORS_GROUP "ca-operators" /* ca.conf operators_group's default */
+#define GROUP_NAME_MAX 32
 
 /* The programs cad starts, opened once at start-up (open_binaries()). */
 enum child { CHILD_LEDGER, CHILD_CUSTODIAN, CHILD_WORKER, CHILD_AUTH, CHILD_COUNT };
@@ -98,6 +100,10 @@ struct cad {
 	struct ipc_chan control; /* to the custodian */
 	pid_t ledger, custodian, worker, auth;
 	char admin_path[PATH_MAX]; /* the console's socket, removed at the end */
+	char ops_group[GROUP_NAME_MAX + 1]; /* ca.conf operators_group: the console's */
+	int have_ops_gid;                   /* as root: the group exists, ops_gid is it */
+	gid_t ops_gid;
+	char ops_gid_arg[24];               /* the custodian's --operators-gid */
 	uint8_t id_key[IDTOKEN_KEY_LEN]; /* the current worker's token key (start_worker) */
 };
 
@@ -381,9 +387,13 @@ static void start_worker(struct cad *c)
 	log_info("worker started (pid %d)", (int)c->worker);
 }
 
-/* DATA/admin.sock, the console's socket (custodian/admin.h), mode 0600: only root
- * and cad's user reach it; the custodian checks the peer's uid again and then
- * the operator's passphrase. A stale socket from an earlier run is replaced. */
+/* DATA/admin.sock, the console's socket (custodian/admin.h). As root it belongs to
+ * root and the operators' group, mode 0660: operators are ordinary users in that
+ * group, never root; otherwise (cad as an ordinary user) mode 0600, cad's user
+ * only. The custodian checks the peer's uid and groups again (SO_PEERCRED) and
+ * then the operator's passphrase. A stale socket from an earlier run is
+ * replaced. It is bound 0600 and only then opened to the group: never wider than
+ * meant, even for a moment. */
 static int listen_admin(struct cad *c)
 {
 	struct sockaddr_un sa;
@@ -399,10 +409,18 @@ static int listen_admin(struct cad *c)
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
 		fatal("%s", sa.sun_path);
 	umask(old);
+	if (c->have_ops_gid &&
+	    (chown(sa.sun_path, 0, c->ops_gid) != 0 || chmod(sa.sun_path, 0660) != 0))
+		fatal("cannot give %s to the group %s", sa.sun_path, c->ops_group);
 	if (listen(fd, 8) != 0)
 		fatal("listen %s", sa.sun_path);
 	return fd;
 }
+
+/* The custodian's last arguments: "--operators-gid GID" when the console has an
+ * operators' group, then the end (without one, the list ends at the first NULL). */
+#define OPS_GID_ARGS(c)                                                                    \
+	(c)->have_ops_gid ? "--operators-gid" : NULL, (c)->ops_gid_arg, NULL
 
 /* Starts the ledger and the custodian with their channels (the core: the HSM
  * session and the database). */
@@ -422,7 +440,7 @@ static void start_core(struct cad *c)
 		c->custodian = spawn(c, CHILD_CUSTODIAN,
 				     (char *[]){"ca-custodian", "serve", "--data", (char *)c->dir,
 						"--ledger-fd", "3", "--control-fd", "4",
-						"--admin-fd", "5", "--pin-fd", "6", NULL},
+						"--admin-fd", "5", "--pin-fd", "6", OPS_GID_ARGS(c)},
 				     (int[]){lpair[1], cpair[1], afd, c->pin_fd}, 4, c->cust_uid,
 				     c->cust_gid);
 	else if (c->pin_file != NULL)
@@ -430,13 +448,13 @@ static void start_core(struct cad *c)
 				     (char *[]){"ca-custodian", "serve", "--data", (char *)c->dir,
 						"--ledger-fd", "3", "--control-fd", "4",
 						"--admin-fd", "5", "--pin-file", (char *)c->pin_file,
-						NULL},
+						OPS_GID_ARGS(c)},
 				     (int[]){lpair[1], cpair[1], afd}, 3, c->cust_uid, c->cust_gid);
 	else /* the PIN from the terminal cad runs on */
 		c->custodian = spawn(c, CHILD_CUSTODIAN,
 				     (char *[]){"ca-custodian", "serve", "--data", (char *)c->dir,
 						"--ledger-fd", "3", "--control-fd", "4",
-						"--admin-fd", "5", NULL},
+						"--admin-fd", "5", OPS_GID_ARGS(c)},
 				     (int[]){lpair[1], cpair[1], afd}, 3, c->cust_uid, c->cust_gid);
 	close(lpair[0]);
 	close(lpair[1]);
@@ -769,6 +787,23 @@ static void read_ledger_space(struct cad *c, const struct conf *conf)
 	snprintf(c->ledger_low, sizeof(c->ledger_low), "%u", low);
 }
 
+/* ca.conf operators_group (default ca-operators): the group whose members may
+ * use the console. A name as useradd and groupadd take them. */
+static void read_operators_group(struct cad *c, const struct conf *conf)
+{
+	const char *v = conf_get(conf, "operators_group");
+	size_t n;
+
+	if (v == NULL)
+		v = OPERATORS_GROUP;
+	n = strlen(v);
+	if (n == 0 || n > GROUP_NAME_MAX || v[0] == '-' ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n)
+		fatalx("ca.conf operators_group: '%s' is not a group name (1..%d of a-z 0-9 _ -, "
+		       "not starting with -)", v, GROUP_NAME_MAX);
+	snprintf(c->ops_group, sizeof(c->ops_group), "%s", v);
+}
+
 /* What cad itself needs from DATA/ca.conf (the operator's file). */
 static void read_config(struct cad *c)
 {
@@ -792,6 +827,7 @@ static void read_config(struct cad *c)
 	c->no_rpc = v != NULL && strcmp(v, "1") == 0;
 	read_worker_limits(c, &conf);
 	read_ledger_space(c, &conf);
+	read_operators_group(c, &conf);
 #ifdef CONFIG_SECCOMP_LOG
 	log_warnx("built with CONFIG_SECCOMP_LOG: the seccomp filters log forbidden calls "
 		  "instead of killing (for measuring an allow-list, never for an appliance)");
@@ -1029,6 +1065,35 @@ static void open_pin(struct cad *c)
 		       c->pin_file);
 }
 
+/* As root, the console's group (ca.conf operators_group), made a system group
+ * when missing as the service users are; on the image it is in /etc/group
+ * already. Its members are the operators (usermod -aG GROUP USER). */
+static void prepare_operators_group(struct cad *c)
+{
+	struct group *gr;
+	pid_t pid;
+	int status;
+
+	if ((gr = getgrnam(c->ops_group)) == NULL) {
+		if ((pid = fork()) == 0) {
+			execl("/usr/sbin/groupadd", "groupadd", "--system", c->ops_group,
+			      (char *)NULL);
+			_exit(127);
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0 || (gr = getgrnam(c->ops_group)) == NULL)
+			fatalx("cannot create the group %s (ca.conf operators_group)", c->ops_group);
+		log_info("created the system group %s: add operators with usermod -aG %s USER",
+			 c->ops_group, c->ops_group);
+	}
+	if (gr->gr_gid == 0)
+		fatalx("ca.conf operators_group %s is root's group: operators are not root",
+		       c->ops_group);
+	c->ops_gid = gr->gr_gid;
+	c->have_ops_gid = 1;
+	snprintf(c->ops_gid_arg, sizeof(c->ops_gid_arg), "%lu", (unsigned long)gr->gr_gid);
+}
+
 /* As root, ca-auth runs as ca-auth, owner of DATA/auth (made here when missing),
  * the directory it is chrooted to: the account file there must be its own,
  * mode 0600 (caadm account writes it so). ca-auth is still root when it enters
@@ -1098,6 +1163,7 @@ int main(int argc, char **argv)
 		prepare_ledger_user(&c);
 		prepare_custodian_user(&c);
 		prepare_auth_user(&c);
+		prepare_operators_group(&c);
 	}
 	if (c.selftest)
 		selftest_auth(&c);
