@@ -921,7 +921,9 @@ static int peer_allowed(int fd, long *uid)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
 		return 0;
 	*uid = (long)cred.uid;
-	return cred.uid == 0 || cred.uid == getuid() || peer_in_group(fd, cred.gid);
+	/* geteuid: the sandbox allows it, not getuid (a non-root peer reached the
+	 * call and the filter killed the custodian) */
+	return cred.uid == 0 || cred.uid == geteuid() || peer_in_group(fd, cred.gid);
 }
 
 static void *accept_main(void *arg)
@@ -997,6 +999,13 @@ int admin_start(struct admin *a, struct ca *ca, struct submit_ctx *sub, struct p
 		a->conn_fd[i] = -1;
 	if (operator_db_load(ca->dir, &a->ops, err, errlen) != 0)
 		return -1;
+	/* The migration (operator.h): named at every start until they are split. */
+	for (size_t i = 0; i < a->ops.n; i++)
+		if (a->ops.e[i].flags & OPERATOR_SPLIT_NEEDED)
+			log_warnx("operator %s holds admin,officer, which may no longer be held "
+				  "together: it may only manage operators until an administrator "
+				  "gives it one role (caadm operator roles %s --role admin|officer)",
+				  a->ops.e[i].name, a->ops.e[i].name);
 	if (a->ops.n == 0 && listen_fd >= 0)
 		log_warnx("no operators in %s/%s: the console is locked (caadm init creates the "
 			  "first administrator)", ca->dir, OPERATOR_FILE);

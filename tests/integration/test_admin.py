@@ -234,6 +234,7 @@ def test_sessions_login_logout(ca, appliance, tmp_path):
                env=env).stdout.strip() == "2d"
     run(BIN / "caadm", "--data", ca["data"], "logout", env=env)
     (tmp_path / "session").write_text("00" * 32 + "\n")
+    os.chmod(tmp_path / "session", 0o600)  # session files are 0600 (others' refused)
     p = run(BIN / "caadm", "--data", ca["data"], "view", env=env, check=False)
     assert p.returncode == 3 and "not logged in" in p.stderr
 
