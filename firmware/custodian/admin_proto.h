@@ -1,5 +1,6 @@
 /* The console's protocol: caadm <-> the custodian over the admin socket (a local
- * stream socket cad binds at DATA/admin.sock, mode 0600, and hands to the
+ * stream socket cad binds at DATA/admin.sock, root:ca-operators 0660 as root,
+ * 0600 otherwise, and hands to the
  * custodian). Same framing and codec as proto.h; the structs and encode/decode
  * pairs of these layouts, and the channel's whitelist, are admin_msg.h's (linked
  * by both ends). Every request but LOGIN starts with the 32-byte session token
