@@ -116,7 +116,7 @@ static int session_find(struct admin *a, const uint8_t *token, struct adm_sessio
 }
 
 static int session_new(struct admin *a, const char *name, uint32_t roles, uint32_t flags,
-		       struct adm_session *out)
+		       long uid, struct adm_session *out)
 {
 	time_t now = time(NULL);
 	struct adm_session *slot = NULL;
@@ -135,6 +135,7 @@ static int session_new(struct admin *a, const char *name, uint32_t roles, uint32
 		snprintf(slot->name, sizeof(slot->name), "%s", name);
 		slot->roles = roles;
 		slot->flags = flags;
+		slot->uid = uid;
 		slot->expires = now + ADM_SESSION_LIFETIME;
 		slot->idle_until = now + ADM_SESSION_IDLE;
 		*out = *slot;
@@ -196,6 +197,7 @@ static void handle_login(struct service *s, struct admin *a, const struct ipc_ms
 	struct operator_db *snapshot;
 	uint32_t roles = 0, flags = 0;
 	char detail[192];
+	long uid;
 	int ok;
 
 	if (!operator_name_ok(req->name)) {
@@ -218,7 +220,8 @@ static void handle_login(struct service *s, struct admin *a, const struct ipc_ms
 	explicit_bzero(req->pass, sizeof(req->pass));
 	explicit_bzero(snapshot, sizeof(*snapshot));
 	free(snapshot);
-	login_detail(ok, peer_uid(s), flags, detail, sizeof(detail));
+	uid = peer_uid(s);
+	login_detail(ok, uid, flags, detail, sizeof(detail));
 	if (admin_journal(a, req->name, "login", req->name, ok, detail, err, sizeof(err)) != 0) {
 		reply_error(s, m->hdr.id, HR_E_UNEXPECTED, err);
 		return;
@@ -233,7 +236,7 @@ static void handle_login(struct service *s, struct admin *a, const struct ipc_ms
 		log_warnx("console: %s logged in %s", req->name,
 			  (flags & OPERATOR_MUST_CHANGE) ? "with a reset passphrase"
 							 : "holding admin,officer");
-	if (session_new(a, req->name, roles, flags, &sess) != 0) {
+	if (session_new(a, req->name, roles, flags, uid, &sess) != 0) {
 		reply_error(s, m->hdr.id, HR_E_UNEXPECTED, "too many open sessions");
 		return;
 	}
@@ -777,6 +780,16 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 			log_warnx("console: refusal not journaled: %s", err);
 		reply_error(s, m->hdr.id, HR_E_ACCESSDENIED, "not logged in, or the session "
 							    "expired: caadm login NAME");
+		goto out;
+	}
+	/* A token is good only from the user that logged in: one read from another's
+	 * session file (or memory) is refused, and the attempt journaled. */
+	if (who.uid != peer_uid(s)) {
+		snprintf(msg, sizeof(msg), "the session of %s was opened by uid %ld, not by "
+					   "uid %ld", who.name, who.uid, peer_uid(s));
+		if (admin_journal(a, who.name, grants[g].action, "", 0, msg, err, sizeof(err)) != 0)
+			log_warnx("console: refusal not journaled: %s", err);
+		reply_error(s, m->hdr.id, HR_E_ACCESSDENIED, msg);
 		goto out;
 	}
 	if (session_restricted(&who, m->hdr.type, req, msg, sizeof(msg)) != 0) {

@@ -8,7 +8,7 @@
  * 0, the custodian's own uid, or a member of that group only (SO_PEERCRED and
  * SO_PEERGROUPS: the check the socket's mode already makes, made again here), at
  * most ADM_CONNECTIONS at once, each served by one thread. The peer's uid is
- * journaled with each login.
+ * journaled with each login, and a session is good from that uid only.
  *
  * Separation of duties: an operator holds one role (operator.h). A passphrase
  * reset by an administrator must be changed by its operator before any other
@@ -42,6 +42,7 @@ struct adm_session {
 	char name[OPERATOR_NAME_MAX + 1];
 	uint32_t roles;
 	uint32_t flags; /* the operator's at login: OPERATOR_MUST_CHANGE, _SPLIT_NEEDED */
+	long uid;       /* the console's uid at login: the token is good from it only */
 	time_t expires, idle_until;
 };
 

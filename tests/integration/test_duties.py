@@ -286,6 +286,18 @@ def test_nonroot_operators_use_console(ca, appliance, users):
             env=dict(os.environ, CAADM_SESSION=str(alice["home"] / ".caadm-session")),
             check=False)
     assert p.returncode == 1 and f"owned by uid {alice['uid']}, not by this user" in p.stderr
+    # Her token copied into a file of root's own is still hers: the custodian
+    # takes it only from her uid, and journals the attempt.
+    stolen = ca["tmp"] / "stolen-session"
+    stolen.write_text(sessions[alice["name"]])
+    os.chmod(stolen, 0o600)
+    p = run(BIN / "caadm", "--data", ca["data"], "setprop", "CRLPeriod", "5d",
+            env=dict(os.environ, CAADM_SESSION=str(stolen)), check=False)
+    assert p.returncode == 3 and \
+        f"the session of admin was opened by uid {alice['uid']}, not by uid 0" in p.stderr
+    assert re.search(rf'admin action=setprop target="" REFUSED detail="the session of admin '
+                     rf'was opened by uid {alice["uid"]}, not by uid 0"', audit(ca))
+    assert caadm(ca, "admin", "getprop", "CRLPeriod").stdout.strip() == "3d"
     # A session file others may read is refused, even the user's own.
     os.chmod(bob["home"] / ".caadm-session", 0o644)
     p = as_user(bob, ca, "view")
