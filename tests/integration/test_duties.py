@@ -246,6 +246,14 @@ def as_user(u, ca, *args, passphrase=None, env_extra=None):
             os.close(r)
 
 
+def as_shell(u, ca, command):
+    """A shell command as user u, with the console's group (a member's rights)."""
+    ops = int(run("getent", "group", ca["group"]).stdout.split(":")[2])
+    return subprocess.run(["setpriv", f"--reuid={u['uid']}", "--regid=65534",
+                           f"--groups=65534,{ops}", "sh", "-c", command],
+                          capture_output=True)
+
+
 def test_nonroot_operators_use_console(ca, appliance, users):
     add_operators(ca)
     sock = ca["data"] / "admin.sock"
@@ -318,6 +326,16 @@ def test_nonroot_operators_use_console(ca, appliance, users):
         r = subprocess.run(["setpriv", f"--reuid={u['uid']}", "--regid=65534",
                             "--clear-groups", "cat", str(pin)], capture_output=True)
         assert r.returncode != 0 and r.stdout == b""
+    # Nor the operators' database, the ledger or the accounts; nor may they edit
+    # ca.conf (their changes go through the custodian, journaled).
+    conf_before = (ca["data"] / "ca.conf").read_bytes()
+    for command in ("cat operators/db", "ls ledger", "ls auth"):
+        r = as_shell(alice, ca, f"cd {ca['data']} && {command}")
+        assert r.returncode != 0 and r.stdout == b"" and b"Permission denied" in r.stderr, \
+            (command, r.stderr)
+    r = as_shell(alice, ca, f"echo 'policy = issue' >> {ca['data'] / 'ca.conf'}")
+    assert r.returncode != 0 and b"Permission denied" in r.stderr
+    assert (ca["data"] / "ca.conf").read_bytes() == conf_before
 
 
 def test_nonmember_refused(ca, appliance, users):
