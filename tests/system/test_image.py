@@ -125,6 +125,19 @@ def test_enroll_sandbox_poweroff_and_second_boot(tmp_path, guests):
     assert f"RequestID={rid1} " in view and f"RequesterName={DEMO_DOMAIN}\\{DEMO_USER}" in view, view
     assert "base CRL" in g.check(f"{adm} crl")
     g.check("test -s /data/ca/crl/ca.crl")
+    # Operators need not be root: the demo's operator user (IMAGE_OPERATORS, a
+    # member of ca-operators) logs in with a session file in its own home and
+    # views; the socket is the group's, the PIN file stays root's.
+    assert g.check("stat -c '%a %U %G' /data/ca/admin.sock").split() == \
+        ["660", "root", "ca-operators"]
+    g.check("su operator -c 'caadm --data /data/ca --passphrase-fd 3 login admin 3<&0' "
+            "< /data/token/admin.passphrase")
+    assert g.check("stat -c '%a %U' /data/home/operator/.caadm-session").split() == \
+        ["600", "operator"]
+    assert f"RequestID={rid1} " in g.check("su operator -c 'caadm --data /data/ca view'")
+    rc, out = g.sh("su operator -c 'cat /data/token/user.pin'")
+    assert rc != 0 and "Permission denied" in out
+    g.check("su operator -c 'caadm --data /data/ca logout'")
 
     assert g.poweroff() == 0
     console = g.console_text()
