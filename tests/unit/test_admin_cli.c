@@ -370,6 +370,11 @@ static void test_operator(void **state)
 	assert_ok(PARSE("operator", "passwd", "bob"));
 	assert_int_equal(cmd.secret.fd, -1);
 	assert_null(cmd.secret.file);
+	/* roles: one role, which the CA checks (a pair parses and is refused there) */
+	assert_ok(PARSE("operator", "roles", "carol", "--role", "officer"));
+	assert_int_equal(cmd.sub, ADM_SUB_ROLES);
+	assert_string_equal(cmd.name, "carol");
+	assert_int_equal(cmd.roles, ROLE_OFFICER);
 }
 
 static void test_operator_refused(void **state)
@@ -398,6 +403,15 @@ static void test_operator_refused(void **state)
 	assert_refused(PARSE("operator", "del", name), 4, long_name);
 	assert_refused(PARSE("operator", "add", name, "--role", "admin"), 4, long_name);
 	assert_refused(PARSE("operator", "passwd", name), 4, long_name);
+	assert_refused(PARSE("operator", "roles", "carol"), 4, adm_console_usage_text);
+	assert_refused(PARSE("operator", "roles", "carol", "--role"), 4, adm_console_usage_text);
+	assert_refused(PARSE("operator", "roles", "carol", "--role", "king"), 4,
+		       adm_console_usage_text);
+	assert_refused(PARSE("operator", "roles", "carol", "--role", "admin", "x"), 4,
+		       adm_console_usage_text);
+	assert_refused(PARSE("operator", "roles", "carol", "--new-passphrase-fd", "3"), 4,
+		       adm_console_usage_text);
+	assert_refused(PARSE("operator", "roles", name, "--role", "admin"), 4, long_name);
 }
 
 static void test_view(void **state)
