@@ -35,7 +35,7 @@ static const char *const url_names[] = {"CDPURL", "AIAURL", "OCSPURL", "DeltaCRL
 static const char *const duration_names[] = {"CRLPeriod", "CRLOverlap", "CRLDeltaPeriod"};
 static const char *const file_names[] = {"CRLPublishBase", "CRLPublishDelta"};
 
-#define URL_REFUSED ": not a URI (scheme:...; printable ASCII)"
+#define URL_REFUSED ": not a URI (http://, https://, ldap://, ldaps:// or file://; printable ASCII)"
 #define DURATION_REFUSED ": not a duration (N with s, m, h or d)"
 #define FILE_REFUSED ": a file name under DATA/crl, without '/'"
 
@@ -248,14 +248,24 @@ static void durations_parse_and_read_back(void **state)
 	(void)state;
 	fresh(&p);
 	for (size_t k = 0; k < sizeof(durations) / sizeof(durations[0]); k++) {
-		for (size_t i = 0; i < 3; i++) {
+		/* The period and the delta's take every value; the overlap must stay
+		 * below the period (set to the longest meanwhile). */
+		expect_set(&p, "CRLOverlap", "0");
+		for (size_t i = 0; i < 3; i += 2) {
 			expect_set(&p, duration_names[i], durations[k].set);
 			expect_get(&p, duration_names[i], durations[k].get);
 		}
 		props_crl(&p, &c);
 		assert_int_equal(c.period, durations[k].seconds);
-		assert_int_equal(c.overlap, durations[k].seconds);
 		assert_int_equal(c.delta_period, durations[k].seconds);
+		expect_set(&p, "CRLPeriod", "3650d");
+		if (durations[k].seconds == 3650LL * 86400) {
+			expect_refused(&p, "CRLOverlap", durations[k].set,
+				       " (3650d) must be shorter than CRLPeriod (3650d)");
+			continue;
+		}
+		expect_set(&p, "CRLOverlap", durations[k].set);
+		expect_get(&p, "CRLOverlap", durations[k].get);
 		/* What reads back sets the same value again. */
 		assert_int_equal(props_get(&p, "CRLOverlap", out, sizeof(out)), 0);
 		expect_set(&p, "CRLOverlap", out);
@@ -486,7 +496,7 @@ static void conf_values_replace_the_defaults(void **state)
 	pthread_mutex_destroy(&p.mu);
 }
 
-/* A bad value in ca.conf stops the load with the property's own message. */
+/* A bad value in ca.conf stops the load, named by its ca.conf key. */
 static void conf_refused(const char *key, const char *value, const char *want)
 {
 	const char *kv[] = {key, value, NULL};
@@ -503,11 +513,20 @@ static void conf_refused(const char *key, const char *value, const char *want)
 static void a_bad_conf_value_stops_the_load(void **state)
 {
 	(void)state;
-	conf_refused("cdp_url", "crl.example/ca.crl", "CDPURL" URL_REFUSED);
-	conf_refused("ocsp_url", "http://a b", "OCSPURL" URL_REFUSED);
-	conf_refused("crl_period", "30s", "CRLPeriod: at least 60s");
-	conf_refused("crl_overlap", "12", "CRLOverlap" DURATION_REFUSED);
-	conf_refused("crl_publish_delta", "../x", "CRLPublishDelta" FILE_REFUSED);
+	conf_refused("cdp_url", "crl.example/ca.crl", "ca.conf: cdp_url" URL_REFUSED);
+	conf_refused("ocsp_url", "http://a b", "ca.conf: ocsp_url" URL_REFUSED);
+	conf_refused("crl_period", "30s", "ca.conf: crl_period: at least 60s");
+	conf_refused("crl_overlap", "12", "ca.conf: crl_overlap" DURATION_REFUSED);
+	conf_refused("crl_publish_delta", "../x", "ca.conf: crl_publish_delta" FILE_REFUSED);
+	conf_refused("crl_delta_period", "1s", "ca.conf: crl_delta_period: 0 (none) or at "
+			 "least 60s");
+	conf_refused("policy", "always", "ca.conf: policy must be 'pend' or 'issue', not "
+			 "'always'");
+	conf_refused("icpr_allow_anonymous", "yes", "ca.conf: icpr_allow_anonymous must be 0 "
+			 "or 1, not 'yes'");
+	/* The rules across properties, once every value is read. */
+	conf_refused("crl_overlap", "7d", "ca.conf: CRLOverlap (7d) must be shorter than "
+			 "CRLPeriod (7d)");
 }
 
 /* ---- the ledger's overrides ---- */
@@ -648,7 +667,7 @@ static void a_bad_ledger_value_stops_the_load(void **state)
 	(void)state;
 	assert_int_equal(load_with_ledger(a_bad_duration_in_the_ledger, NULL, &p, err,
 					  sizeof(err)), -1);
-	assert_string_equal(err, "CRLOverlap" DURATION_REFUSED);
+	assert_string_equal(err, "the journal's CRLOverlap" DURATION_REFUSED);
 	pthread_mutex_destroy(&p.mu);
 	assert_int_equal(load_with_ledger(a_value_with_a_nul, NULL, &p, err, sizeof(err)), -1);
 	assert_string_equal(err, "property AIAURL in the ledger is not text");

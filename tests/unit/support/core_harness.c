@@ -226,6 +226,13 @@ static int start_custodian(struct core *c, const struct core_opts *o)
 		fprintf(stderr, "custodian_open: %s\n", c->err);
 		return -1;
 	}
+	c->start_events = 0;
+	if (!o->no_ledger) {
+		uint64_t head = 0;
+
+		ledger_head(c->ledger, &head, NULL);
+		c->start_events = head > 1 ? head - 1 : 0;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c->worker_fds) != 0)
 		return -1;
 	ipc_chan_init(&c->chan, c->worker_fds[0], "custodian", 0);
@@ -440,7 +447,12 @@ uint64_t core_ledger_head(struct core *c)
 	uint64_t seq = 0;
 
 	ledger_head(c->ledger, &seq, NULL);
-	return seq;
+	return seq > c->start_events ? seq - c->start_events : seq;
+}
+
+uint64_t core_ledger_relative(const struct core *c, uint64_t seq)
+{
+	return seq > 1 + c->start_events ? seq - c->start_events : seq;
 }
 
 int core_ledger_event(struct core *c, uint64_t seq, struct ledger_event *ev, char *strbuf,
@@ -450,6 +462,8 @@ int core_ledger_event(struct core *c, uint64_t seq, struct ledger_event *ev, cha
 	size_t len;
 
 	*rec = NULL;
+	if (seq > 1)
+		seq += c->start_events;
 	if (ledger_get_record(c->ledger, seq, rec, &len) != LEDGER_OK)
 		return -1;
 	if (ledger_record_decode(*rec, len, ev, strbuf, LEDGER_STRBUF, err, sizeof(err)) != 0) {
