@@ -353,7 +353,8 @@ static int ledger_value(struct record *rec, const char *name, char *out, size_t 
 	return 1;
 }
 
-/* A property-changed event by the CA itself, as actor (ca.conf's import). */
+/* A property-changed event by the CA itself, as actor (ca.conf's import): 0,
+ * RECORD_EFULL or -1, as record_append. */
 static int journal_prop(struct record *rec, const char *actor, const char *name,
 			const char *value, char *err, size_t errlen)
 {
@@ -364,7 +365,7 @@ static int journal_prop(struct record *rec, const char *actor, const char *name,
 	ev.u.property.name = name;
 	ev.u.property.value.p = (const uint8_t *)value;
 	ev.u.property.value.len = strlen(value);
-	return record_append(rec, &ev, &refused, err, errlen) == 0 ? 0 : -1;
+	return record_append(rec, &ev, &refused, err, errlen);
 }
 
 /* Property i from ca.conf (c, may be NULL) and the journal; *import set when
@@ -414,9 +415,19 @@ static int import_all(const struct ca *ca, struct record *rec, const int *import
 	for (size_t i = 0; i < n_all(); i++) {
 		const char *c = conf_get(&ca->conf, conf_key_of((int)i));
 
+		int rc;
+
 		if (!import[i])
 			continue;
-		if (journal_prop(rec, "ca.conf", name_of((int)i), c, why, sizeof(why)) != 0) {
+		/* Below the ledger's reserve the CA still starts (with ca.conf's value,
+		 * in force now): the import is tried again at the next start. */
+		if ((rc = journal_prop(rec, "ca.conf", name_of((int)i), c, why, sizeof(why))) ==
+		    RECORD_EFULL) {
+			log_warnx("ca.conf: %s not imported into the journal now: %s",
+				  conf_key_of((int)i), why);
+			continue;
+		}
+		if (rc != 0) {
 			snprintf(err, errlen, "ca.conf: %s not journaled: %s", conf_key_of((int)i),
 				 why);
 			return -1;
@@ -622,6 +633,11 @@ int props_conf_audit(const struct ca *ca, struct record *rec, int *changed, char
 	rc = record_append_group(rec, evs, rc == 0 ? 2 : 1, &refused, err, errlen);
 	free(old);
 	free(text);
+	if (rc == RECORD_EFULL) {
+		/* The CA starts below the ledger's reserve: compared again next start. */
+		log_warnx("ca.conf's hash not journaled now: %s", err);
+		return 0;
+	}
 	return rc == 0 ? 0 : -1;
 }
 
