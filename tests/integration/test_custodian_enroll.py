@@ -441,6 +441,24 @@ def test_anonymous_needs_the_custodians_consent_too(appliance, root_ca, tmp_path
     assert disp == DISP_ISSUED, msg
 
 
+def test_the_custodian_enforces_the_interface_flags_itself(appliance, root_ca, tmp_path):
+    """A worker that skips its own checks (this test speaks for it on the
+    custodian's channel) still meets the custodian's: anonymous enrollment on but
+    packet privacy required (an anonymous call has none), then MS-ICPR off."""
+    conf = root_ca["data"] / "ca.conf"
+    conf.write_text(conf.read_text() + "icpr_allow_anonymous = 1\n")
+    a = appliance("issue")
+    rid, disp, hr, msg, cert = a.submit(make_csr(tmp_path), requester="anonymous@192.0.2.9")
+    assert (disp, hr, cert) == (DISP_FAILED, 0x80070005, b""), msg
+    assert msg == "no logon, and packet privacy is required (icpr_enforce_encryption)", msg
+    a.stop()
+    conf.write_text(conf.read_text() + "icpr_no_rpc = 1\n")
+    a = appliance()
+    rid, disp, hr, msg, cert = a.submit(make_csr(tmp_path, "c2"))
+    assert (disp, hr, msg, cert) == (DISP_FAILED, 0x80070005, "MS-ICPR is off (icpr_no_rpc)",
+                                     b""), msg
+
+
 def test_a_second_get_ca_ends_the_channel_and_is_journaled(appliance, root_ca, tmp_path):
     """GET_CA is the worker's once-only start-up (Appliance sent it): a second one
     is a violation of the channel's state. The channel ends, the custodian returns
