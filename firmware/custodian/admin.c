@@ -525,22 +525,43 @@ static uint32_t get_prop(struct admin *a, const char *name, struct ipc_wbuf *w, 
 			snprintf(msg, msglen, "no %s CRL published yet", base ? "base" : "delta");
 		return rc == 0 ? 0 : rc == 1 ? HR_NOT_FOUND : HR_E_UNEXPECTED;
 	}
+	if (strcmp(name, PROPS_CONF_NAME) == 0) {
+		/* ca.conf as last journaled: its SHA-256, then its settings. */
+		rc = record_get_prop(a->sub->rec, name, &v, &len, msg, msglen);
+		if (rc == 0) {
+			put_prop(w, v, len);
+			free(v);
+			return 0;
+		}
+		if (rc == 1)
+			snprintf(msg, msglen, "ca.conf is not journaled yet");
+		return rc == 1 ? HR_NOT_FOUND : HR_E_UNEXPECTED;
+	}
 	if (props_get(a->props, name, value, sizeof(value)) != 0) {
 		snprintf(msg, msglen, "%s: no such property (CACert, CAChain, BaseCRL, DeltaCRL, "
-				      "CDPURL, AIAURL, OCSPURL, DeltaCRLURL, CRLPeriod, CRLOverlap, "
-				      "CRLDeltaPeriod, CRLPublishBase, CRLPublishDelta)", name);
+				      "ca.conf, CDPURL, AIAURL, OCSPURL, DeltaCRLURL, CRLPeriod, "
+				      "CRLOverlap, CRLDeltaPeriod, CRLPublishBase, CRLPublishDelta, "
+				      "policy, validity_days, csr_extensions, icpr_enforce_encryption, "
+				      "icpr_allow_anonymous, icpr_no_rpc)", name);
 		return HR_NOT_FOUND;
 	}
 	put_prop(w, (const uint8_t *)value, strlen(value));
 	return 0;
 }
 
+/* One setprop at a time: its check, record and application see the same state. */
+static pthread_mutex_t setprop_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Records name = value (checked first: nothing is recorded that would not apply)
+ * with the operator's action carrying the old and the new value, in one commit,
+ * then applies it at once. A changed interface flag also ends the worker's
+ * channel: cad starts a worker that asks for the flags again. */
 static uint32_t set_prop(struct admin *a, const char *op, const char *name,
 			 const uint8_t *value, size_t len, char *msg, size_t msglen)
 {
-	char text[PROPS_VALUE_MAX];
-	struct props trial;
-	struct ledger_event ev;
+	char text[PROPS_VALUE_MAX], old[PROPS_VALUE_MAX], detail[2 * PROPS_VALUE_MAX + 64];
+	struct ledger_event ev, act;
+	struct ledger_event *evs[2] = {&ev, &act};
 	int refused, rc;
 
 	if (!props_known(name)) {
@@ -554,24 +575,38 @@ static uint32_t set_prop(struct admin *a, const char *op, const char *name,
 	}
 	memcpy(text, value, len);
 	text[len] = 0;
-	/* Checked on a copy first: nothing is recorded that would not apply. */
-	props_crl(a->props, &trial.crl);
-	props_urls(a->props, &trial.urls);
-	pthread_mutex_init(&trial.mu, NULL);
-	if (props_set(&trial, name, text, msg, msglen) != 0) {
-		pthread_mutex_destroy(&trial.mu);
+	pthread_mutex_lock(&setprop_mu);
+	if (props_try(a->props, name, text, msg, msglen) != 0) {
+		pthread_mutex_unlock(&setprop_mu);
 		return HR_E_INVALIDARG;
 	}
-	pthread_mutex_destroy(&trial.mu);
+	props_get(a->props, name, old, sizeof(old));
+	snprintf(detail, sizeof(detail), "old '%s', new '%s'", old, text);
 	record_event_init(&ev, EV_PROPERTY_CHANGED, ACTOR_OPERATOR, op);
 	ev.u.property.name = name;
 	ev.u.property.value.p = value;
 	ev.u.property.value.len = len;
-	if ((rc = record_append(a->sub->rec, &ev, &refused, msg, msglen)) != 0)
+	record_event_init(&act, EV_OPERATOR_ACTION, ACTOR_OPERATOR, op);
+	act.u.op.action = "setprop";
+	act.u.op.target = name;
+	act.u.op.allowed = 1;
+	act.u.op.detail = detail;
+	if ((rc = record_append_group(a->sub->rec, evs, 2, &refused, msg, msglen)) != 0) {
+		pthread_mutex_unlock(&setprop_mu);
 		return record_hr(rc, refused, HR_E_INVALIDARG);
-	/* The trial above passed: this cannot fail unless the two disagree. */
+	}
+	/* The trial above passed under the same lock: this cannot fail unless the two
+	 * disagree. */
 	if (props_set(a->props, name, text, msg, msglen) != 0)
 		fatalx("property %s recorded but not applied: %s", name, msg);
+	pthread_mutex_unlock(&setprop_mu);
+	log_info("%s set %s: %s", op, name, detail);
+	if (policy_setting_find(name) >= 0)
+		props_log_policy(a->props);
+	if (policy_setting_iface(name) && strcmp(old, text) != 0 &&
+	    submit_restart_worker(a->sub))
+		log_info("%s changed: the worker's channel is ended, so that cad starts a worker "
+			 "with the new setting", name);
 	snprintf(msg, msglen, "%s = %s", name, text);
 	return 0;
 }

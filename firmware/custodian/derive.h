@@ -11,11 +11,16 @@
 #include "firmware/icpr/icpr.h"
 #include "firmware/x509/x509.h"
 
-/* The standalone policy (DATA/ca.conf): policy = pend (every request waits for a
- * certificate manager: the default, as for an offline CA) or issue; validity_days. */
+/* The standalone policy: CA properties (caadm setprop; ca.conf's value imported
+ * once), the table of firmware/custodian/submit.c. policy = pend (every request
+ * waits for a certificate manager: the default, as for an offline CA) or issue;
+ * validity_days; the interface flags, which the worker enforces first and the
+ * custodian again. */
 struct policy {
 	int auto_issue;
-	int allow_anonymous; /* ca.conf icpr_allow_anonymous = 1: requests without a logon */
+	int allow_anonymous;    /* icpr_allow_anonymous = 1: requests without a logon */
+	int enforce_encryption; /* icpr_enforce_encryption (default 1): packet privacy */
+	int no_rpc;             /* icpr_no_rpc = 1: IF_NORPCICERTREQUEST, MS-ICPR off */
 	unsigned days;
 	/* csr_extensions = OID,OID...: the extensions a request may ask for and get
 	 * (its extensionRequest); all others are dropped. Empty by default. */

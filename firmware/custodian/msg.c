@@ -152,6 +152,7 @@ void cust_ca_info_encode(struct ipc_wbuf *w, const struct cust_ca_info *m)
 {
 	ipc_put_bytes(w, m->cert, m->cert_len);
 	ipc_put_bytes(w, m->chain, m->chain_len);
+	ipc_put_u32(w, m->flags);
 }
 
 int cust_ca_info_decode(const uint8_t *p, size_t len, struct cust_ca_info *m)
@@ -161,7 +162,8 @@ int cust_ca_info_decode(const uint8_t *p, size_t len, struct cust_ca_info *m)
 	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	ipc_get_bytes(&r, &m->cert, &m->cert_len, CUST_CERT_MAX);
 	ipc_get_bytes(&r, &m->chain, &m->chain_len, CUST_CHAIN_MAX);
-	return ipc_decode_end(&r, m, sizeof(*m), m->cert_len > 0);
+	m->flags = ipc_get_u32(&r);
+	return ipc_decode_end(&r, m, sizeof(*m), m->cert_len > 0 && (m->flags & ~CUST_IF_ALL) == 0);
 }
 
 /* ---- CUST_ISSUE, CUST_ISSUED (unrecorded issuance) ---- */

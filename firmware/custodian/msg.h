@@ -68,13 +68,23 @@ struct cust_error {
 #define CUST_CERT_MAX (64u * 1024u)
 #define CUST_CHAIN_MAX (1u << 20) /* the CA's chain file, PEM */
 
-/* CUST_GET_CA's answer: the CA's certificate (DER) and its chain file (PEM, may
- * be empty). */
+/* The interface flags in CUST_CA_INFO: the CA properties icpr_enforce_encryption,
+ * icpr_allow_anonymous, icpr_no_rpc as they are when the worker starts (the
+ * custodian ends the worker's channel when one changes, so that cad starts a
+ * worker that asks again). */
+#define CUST_IF_ENFORCE_ENCRYPTION 1u
+#define CUST_IF_ALLOW_ANONYMOUS 2u
+#define CUST_IF_NO_RPC 4u
+#define CUST_IF_ALL 7u
+
+/* CUST_GET_CA's answer: the CA's certificate (DER), its chain file (PEM, may
+ * be empty) and the interface flags (CUST_IF_*, no other bit). */
 struct cust_ca_info {
 	const uint8_t *cert;
 	size_t cert_len; /* 1..CUST_CERT_MAX */
 	const uint8_t *chain;
 	size_t chain_len; /* 0..CUST_CHAIN_MAX */
+	uint32_t flags;
 };
 
 /* CUST_ISSUE (the unrecorded path of the signing benchmark) and its answer. */

@@ -66,9 +66,17 @@ static uint32_t request_parts(struct admin *a, const struct ledger_request_row *
 		snprintf(msg, msglen, "request %u was refused on arrival: only its size and hash "
 			 "were kept", row->request_id);
 		hr = HR_E_INVALIDARG;
-	} else if ((hr = derive_request(&a->sub->policy, ev.u.request.raw.p, ev.u.request.raw.len,
-					d, msg, msglen)) == 0 && attrs != NULL) {
-		snprintf(attrs, attrs_len, "%s", ev.u.request.attributes);
+	} else {
+		struct policy *pol = malloc(sizeof(*pol));
+
+		if (pol == NULL)
+			fatalx("out of memory");
+		/* The policy in force now (csr_extensions as set when it is read). */
+		submit_policy(a->sub, pol);
+		hr = derive_request(pol, ev.u.request.raw.p, ev.u.request.raw.len, d, msg, msglen);
+		free(pol);
+		if (hr == 0 && attrs != NULL)
+			snprintf(attrs, attrs_len, "%s", ev.u.request.attributes);
 	}
 	free(rec);
 	free(strbuf);

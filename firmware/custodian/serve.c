@@ -57,14 +57,25 @@ static void send_error(struct service *s, uint32_t id, uint32_t code, const char
 	cust_reply_error(s, id, code, msg);
 }
 
-/* The answer to the worker's start-up: the CA's certificate and chain. */
+/* The answer to the worker's start-up: the CA's certificate and chain, and the
+ * interface flags in force now (the worker enforces them first; a change ends
+ * its channel: submit_restart_worker). */
 static void send_ca_info(struct service *s, struct server *srv, uint32_t id)
 {
 	struct cust_ca_info ci = {.cert = srv->ca->cert.der.data,
 				  .cert_len = srv->ca->cert.der.len,
 				  .chain = srv->chain.data,
 				  .chain_len = srv->chain.len};
+	struct policy *p = malloc(sizeof(*p));
 	struct ipc_wbuf w;
+
+	if (p == NULL)
+		fatalx("out of memory");
+	submit_policy(&srv->submit, p);
+	ci.flags = (p->enforce_encryption ? CUST_IF_ENFORCE_ENCRYPTION : 0) |
+		   (p->allow_anonymous ? CUST_IF_ALLOW_ANONYMOUS : 0) |
+		   (p->no_rpc ? CUST_IF_NO_RPC : 0);
+	free(p);
 
 	ipc_wbuf_init(&w);
 	cust_ca_info_encode(&w, &ci);
@@ -289,13 +300,17 @@ int custodian_open(struct custodian **out, struct ca *ca, int ledger_fd, int adm
 		return CUSTODIAN_EFAIL;
 	}
 	c->srv.ca = ca;
+	c->srv.submit.worker_fd = -1;
 	read_chain(ca, &c->srv.chain);
 	if (ledger_fd < 0) {
+		/* Without a ledger nothing is journaled: ca.conf's policy alone. */
+		if (policy_load(ca, &c->srv.submit.policy, err, errlen) != 0) {
+			custodian_close(c);
+			return CUSTODIAN_EREFUSED;
+		}
 		*out = c;
 		return 0;
 	}
-	if (policy_load(ca, &c->srv.submit.policy, err, errlen) != 0)
-		goto refused;
 	if (record_start(&c->rec, ledger_fd) != 0) {
 		snprintf(err, errlen, "cannot start the ledger channel");
 		goto failed;
@@ -311,8 +326,14 @@ int custodian_open(struct custodian **out, struct ca *ca, int ledger_fd, int adm
 	/* The journal budget for refusals and failed logons (authlog.h). */
 	if (bursts_start(&c->srv.submit.bursts, &ca->conf, &c->rec, err, errlen) != 0)
 		goto refused;
+	/* A hand edit of ca.conf is journaled first, then the settings are read:
+	 * the journal's value of each wins, ca.conf's is imported when it has none
+	 * (props.h). */
+	if (props_conf_audit(ca, &c->rec, NULL, err, errlen) != 0)
+		goto failed;
 	if (props_load(&c->props, ca, &c->rec, err, errlen) != 0)
 		goto refused;
+	props_log_policy(&c->props);
 	c->srv.submit.props = &c->props;
 	if ((c->admin = calloc(1, sizeof(*c->admin))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -345,10 +366,12 @@ int custodian_serve_channel(struct custodian *c, int fd, const char *peer, unsig
 		explicit_bzero(id_key, IDTOKEN_KEY_LEN);
 		c->srv.submit.have_id_key = 1;
 	}
+	submit_set_worker(&c->srv.submit, fd);
 	rc = service_run_hooked(fd, peer, c->recorded ? CUST_SUBMIT_MAX : CUST_ISSUE_MAX,
 				c->recorded ? recorded_rules : unrecorded_rules,
 				c->recorded ? RULES_N(recorded_rules) : RULES_N(unrecorded_rules),
 				nthreads, handle, is_inline, &c->srv, 0, journal_violation);
+	submit_set_worker(&c->srv.submit, -1);
 	/* That channel's tokens die with it. */
 	explicit_bzero(c->srv.submit.id_key, sizeof(c->srv.submit.id_key));
 	c->srv.submit.have_id_key = 0;

@@ -4,10 +4,13 @@
 #include "firmware/custodian/submit.h"
 #include "firmware/custodian/msg.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
+#include <sys/socket.h>
 
 #include "firmware/custodian/authlog.h"
 #include "firmware/custodian/issue.h"
@@ -35,61 +38,250 @@ int ext_reserved(const char *oid)
 	return 0;
 }
 
-static int load_allow_list(const char *list, struct policy *p, char *err, size_t errlen)
+/* ---- the standalone policy's settings ----
+ *
+ * One row per setting: its name is both its ca.conf key and the CA property
+ * `caadm setprop` changes (props.c takes every row of this table). parse checks a
+ * value and sets it in p, with a message that starts with the key; format reads
+ * it back as parse takes it. A new setting is a new row. */
+
+struct policy_setting {
+	const char *key;
+	int (*parse)(const struct policy_setting *s, struct policy *p, const char *v, char *err,
+		     size_t errlen);
+	void (*format)(const struct policy_setting *s, const struct policy *p, char *out,
+		       size_t outlen);
+	size_t flag; /* offsetof the int of a 0/1 setting */
+};
+
+static int parse_mode(const struct policy_setting *s, struct policy *p, const char *v,
+		      char *err, size_t errlen)
+{
+	(void)s;
+	if (strcmp(v, "issue") != 0 && strcmp(v, "pend") != 0) {
+		snprintf(err, errlen, "policy must be 'pend' or 'issue', not '%s'", v);
+		return -1;
+	}
+	p->auto_issue = v[0] == 'i';
+	return 0;
+}
+
+static void format_mode(const struct policy_setting *s, const struct policy *p, char *out,
+			size_t outlen)
+{
+	(void)s;
+	snprintf(out, outlen, "%s", p->auto_issue ? "issue" : "pend");
+}
+
+static int parse_days(const struct policy_setting *s, struct policy *p, const char *v,
+		      char *err, size_t errlen)
+{
+	unsigned d;
+
+	(void)s;
+	/* Digits only: conf_parse_uint (strtoul) would take "+5" and " 5". */
+	if (v[strspn(v, "0123456789")] != 0 || conf_parse_uint(v, MAX_DAYS, &d) != 0) {
+		snprintf(err, errlen, "validity_days must be 1..%d", MAX_DAYS);
+		return -1;
+	}
+	p->days = d;
+	return 0;
+}
+
+static void format_days(const struct policy_setting *s, const struct policy *p, char *out,
+			size_t outlen)
+{
+	(void)s;
+	snprintf(out, outlen, "%u", p->days);
+}
+
+/* csr_extensions = OID,OID... (commas or blanks between; empty: none). */
+static int parse_allow_list(const struct policy_setting *s, struct policy *p, const char *list,
+			    char *err, size_t errlen)
 {
 	char buf[1024], *save = NULL;
+	size_t n = 0;
+	char allow[X509_MAX_EXTRA_EXT][128];
 
+	(void)s;
 	if (strlen(list) >= sizeof(buf)) {
-		snprintf(err, errlen, "ca.conf: csr_extensions is too long");
+		snprintf(err, errlen, "csr_extensions is too long");
 		return -1;
 	}
 	strcpy(buf, list);
 	for (char *t = strtok_r(buf, ", ", &save); t != NULL; t = strtok_r(NULL, ", ", &save)) {
-		if (p->n_allow == X509_MAX_EXTRA_EXT || strlen(t) >= sizeof(p->allow[0]) ||
+		if (n == X509_MAX_EXTRA_EXT || strlen(t) >= sizeof(allow[0]) ||
 		    strspn(t, "0123456789.") != strlen(t) || ext_reserved(t)) {
-			snprintf(err, errlen, "ca.conf: csr_extensions: %s is not an OID a request "
+			snprintf(err, errlen, "csr_extensions: %s is not an OID a request "
 				 "may set (at most %d; never basicConstraints or key identifiers)",
 				 t, X509_MAX_EXTRA_EXT);
 			return -1;
 		}
-		strcpy(p->allow[p->n_allow++], t);
+		strcpy(allow[n++], t);
 	}
+	/* Only a whole list that passed replaces the old one. */
+	memcpy(p->allow, allow, n * sizeof(allow[0]));
+	p->n_allow = n;
+	return 0;
+}
+
+static void format_allow_list(const struct policy_setting *s, const struct policy *p,
+			      char *out, size_t outlen)
+{
+	size_t used = 0;
+
+	(void)s;
+	out[0] = 0;
+	for (size_t i = 0; i < p->n_allow && used < outlen; i++)
+		used += (size_t)snprintf(out + used, outlen - used, "%s%s", i ? "," : "",
+					 p->allow[i]);
+}
+
+/* A 0/1 switch: exactly "0" or "1" (a typo is refused, never read as either). */
+static int parse_flag(const struct policy_setting *s, struct policy *p, const char *v,
+		      char *err, size_t errlen)
+{
+	if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+		snprintf(err, errlen, "%s must be 0 or 1, not '%s'", s->key, v);
+		return -1;
+	}
+	*(int *)((char *)p + s->flag) = v[0] == '1';
+	return 0;
+}
+
+static void format_flag(const struct policy_setting *s, const struct policy *p, char *out,
+			size_t outlen)
+{
+	snprintf(out, outlen, "%d", *(const int *)((const char *)p + s->flag));
+}
+
+static const struct policy_setting settings[] = {
+	{"policy", parse_mode, format_mode, 0},
+	{"validity_days", parse_days, format_days, 0},
+	{"csr_extensions", parse_allow_list, format_allow_list, 0},
+	{"icpr_enforce_encryption", parse_flag, format_flag,
+	 offsetof(struct policy, enforce_encryption)},
+	{"icpr_allow_anonymous", parse_flag, format_flag, offsetof(struct policy, allow_anonymous)},
+	{"icpr_no_rpc", parse_flag, format_flag, offsetof(struct policy, no_rpc)},
+};
+#define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+size_t policy_n_settings(void)
+{
+	return N_SETTINGS;
+}
+
+const char *policy_setting_name(size_t i)
+{
+	return i < N_SETTINGS ? settings[i].key : NULL;
+}
+
+int policy_setting_find(const char *key)
+{
+	for (size_t i = 0; i < N_SETTINGS; i++)
+		if (strcmp(settings[i].key, key) == 0)
+			return (int)i;
+	return -1;
+}
+
+int policy_setting_iface(const char *key)
+{
+	return strncmp(key, "icpr_", 5) == 0 && policy_setting_find(key) >= 0;
+}
+
+void policy_defaults(struct policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->days = DEFAULT_DAYS;
+	p->enforce_encryption = 1;
+}
+
+int policy_set(struct policy *p, const char *key, const char *value, char *err, size_t errlen)
+{
+	int i = policy_setting_find(key);
+
+	if (i < 0) {
+		snprintf(err, errlen, "%s: no such policy setting", key);
+		return -1;
+	}
+	return settings[i].parse(&settings[i], p, value, err, errlen);
+}
+
+int policy_get(const struct policy *p, const char *key, char *out, size_t outlen)
+{
+	int i = policy_setting_find(key);
+
+	if (i < 0)
+		return -1;
+	settings[i].format(&settings[i], p, out, outlen);
+	return 0;
+}
+
+int policy_check(const struct policy *p, char *err, size_t errlen)
+{
+	/* A requester-chosen subjectAltName (a UPN, say) or extendedKeyUsage (a
+	 * certificate request agent) is an identity claim: only an officer who reads
+	 * the request may let it through (ESC1). */
+	for (size_t i = 0; p->auto_issue && i < p->n_allow; i++)
+		if (strcmp(p->allow[i], "2.5.29.17") == 0 || strcmp(p->allow[i], "2.5.29.37") == 0) {
+			snprintf(err, errlen, "csr_extensions lists %s (%s), which only policy = "
+				 "pend allows: an officer approves each such request", p->allow[i],
+				 strcmp(p->allow[i], "2.5.29.17") == 0 ? "subjectAltName"
+								      : "extendedKeyUsage");
+			return -1;
+		}
 	return 0;
 }
 
 int policy_load(const struct ca *ca, struct policy *p, char *err, size_t errlen)
 {
-	const char *allow = conf_get(&ca->conf, "csr_extensions");
+	char why[512];
 
-	const char *mode = conf_get(&ca->conf, "policy");
-	const char *days = conf_get(&ca->conf, "validity_days");
-	const char *anon = conf_get(&ca->conf, "icpr_allow_anonymous");
-	char *end;
-	unsigned long d;
+	policy_defaults(p);
+	for (size_t i = 0; i < N_SETTINGS; i++) {
+		const char *v = conf_get(&ca->conf, settings[i].key);
 
-	/* The worker refuses anonymous calls too; this is the custodian's own rule,
-	 * which a compromised worker cannot skip. */
-	p->allow_anonymous = anon != NULL && strcmp(anon, "1") == 0;
-	p->auto_issue = 0;
-	p->days = DEFAULT_DAYS;
-	p->n_allow = 0;
-	if (allow != NULL && load_allow_list(allow, p, err, errlen) != 0)
-		return -1;
-	if (mode != NULL && strcmp(mode, "issue") == 0)
-		p->auto_issue = 1;
-	else if (mode != NULL && strcmp(mode, "pend") != 0) {
-		snprintf(err, errlen, "ca.conf: policy must be 'pend' or 'issue', not '%s'", mode);
-		return -1;
-	}
-	if (days != NULL) {
-		d = strtoul(days, &end, 10);
-		if (*days == 0 || *end != 0 || d < 1 || d > MAX_DAYS) {
-			snprintf(err, errlen, "ca.conf: validity_days must be 1..%d", MAX_DAYS);
+		if (v != NULL && settings[i].parse(&settings[i], p, v, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "ca.conf: %s", why);
 			return -1;
 		}
-		p->days = (unsigned)d;
+	}
+	if (policy_check(p, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "ca.conf: %s", why);
+		return -1;
 	}
 	return 0;
+}
+
+static pthread_mutex_t worker_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void submit_set_worker(struct submit_ctx *c, int fd)
+{
+	pthread_mutex_lock(&worker_mu);
+	c->worker_fd = fd;
+	pthread_mutex_unlock(&worker_mu);
+}
+
+int submit_restart_worker(struct submit_ctx *c)
+{
+	int ended = 0;
+
+	pthread_mutex_lock(&worker_mu);
+	/* The service's reader sees the end (0) and returns; the worker sees its
+	 * custodian gone and exits (EXIT_UPSTREAM). The descriptor stays the
+	 * service's to close. */
+	if (c->worker_fd >= 0 && shutdown(c->worker_fd, SHUT_RDWR) == 0)
+		ended = 1;
+	pthread_mutex_unlock(&worker_mu);
+	return ended;
+}
+
+void submit_policy(const struct submit_ctx *c, struct policy *out)
+{
+	if (c->props != NULL)
+		props_policy(c->props, out);
+	else
+		*out = c->policy;
 }
 
 static void reply_result(struct service *s, uint32_t id, uint32_t request_id,
@@ -309,14 +501,23 @@ int submit_issue(struct submit_ctx *c, struct ledger_event *req, uint32_t reques
 	struct x509_tbs t;
 	struct intent in = {c, req, request_id, NULL, 0, 0};
 	char err[512];
+	struct policy *pol = malloc(sizeof(*pol));
+	unsigned days;
 	int refused, rc;
 
 	memset(out, 0, sizeof(*out));
+	if (pol == NULL) {
+		snprintf(out->message, sizeof(out->message), "out of memory");
+		return -1;
+	}
+	submit_policy(c, pol);
+	days = pol->days;
+	free(pol);
 	if (c->props != NULL)
 		props_urls(c->props, &urls);
 	/* With the HSM away this fails already (the serial comes from its RNG): the
 	 * request is recorded as failed with NTE_FAIL, and nothing else. */
-	if ((rc = profile_end_entity(c->ca, CUST_PROFILE_CLIENT, subject, spki, c->policy.days,
+	if ((rc = profile_end_entity(c->ca, CUST_PROFILE_CLIENT, subject, spki, days,
 				     c->props != NULL ? &urls : NULL, &t, err, sizeof(err))) != 0) {
 		out->disposition = DISP_FAILED;
 		out->hresult = rc == CA_EHSM ? HR_NTE_FAIL : HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE;
@@ -437,10 +638,35 @@ static int requester_of(struct service *s, struct submit_ctx *c, const uint8_t *
 	return 0;
 }
 
+/* The interface flags, checked here again whatever the worker did (a compromised
+ * worker skips its own checks): E_ACCESSDENIED with msg, or 0. An anonymous call
+ * (no identity token) is never at packet privacy: it has no session key. A call
+ * with a token was made over ca-auth's logon; its DCE/RPC level is the worker's
+ * to check, which the custodian cannot see (README). */
+static uint32_t access_refused(const struct policy *p, int anonymous, char *msg, size_t msglen)
+{
+	if (p->no_rpc) {
+		snprintf(msg, msglen, "MS-ICPR is off (icpr_no_rpc)");
+		return HR_E_ACCESSDENIED;
+	}
+	if (anonymous && !p->allow_anonymous) {
+		snprintf(msg, msglen, "no logon, and anonymous enrollment is off "
+			 "(icpr_allow_anonymous)");
+		return HR_E_ACCESSDENIED;
+	}
+	if (anonymous && p->enforce_encryption) {
+		snprintf(msg, msglen, "no logon, and packet privacy is required "
+			 "(icpr_enforce_encryption)");
+		return HR_E_ACCESSDENIED;
+	}
+	return 0;
+}
+
 void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg *m)
 {
 	char requester[CUST_REQUESTER_MAX + 1], msg[CUST_MESSAGE_MAX + 1];
 	struct cust_submit *q = malloc(sizeof(*q));
+	struct policy *pol = malloc(sizeof(*pol));
 	const uint8_t *raw;
 	size_t raw_len;
 	struct ledger_event ev;
@@ -448,32 +674,30 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 	uint32_t format, hr;
 	int anonymous;
 
-	if (q == NULL) {
+	if (q == NULL || pol == NULL) {
 		reply_unrecorded(s, m->hdr.id, "out of memory");
-		return;
+		goto out;
 	}
 	if (cust_submit_decode(m->data, m->hdr.len, q) != 0) {
 		service_violation(s, "malformed SUBMIT");
-		free(q);
-		return;
+		goto out;
 	}
 	if (requester_of(s, c, q->who.token, q->who.token_len, q->who.requester, requester,
-			 sizeof(requester), &anonymous) != 0) {
-		free(q);
-		return;
-	}
+			 sizeof(requester), &anonymous) != 0)
+		goto out;
+	/* One snapshot of the policy decides this request, whatever setprop does
+	 * meanwhile. */
+	submit_policy(c, pol);
 	format = q->format;
 	raw = q->request;
 	raw_len = q->request_len;
 
 	/* Everything below comes from the raw bytes alone: the worker's format is
 	 * only compared with what the custodian detects. */
-	hr = derive_request(&c->policy, raw, raw_len, &d, msg, sizeof(msg));
-	if (hr == 0 && anonymous && !c->policy.allow_anonymous) {
-		snprintf(msg, sizeof(msg), "no logon, and anonymous enrollment is off "
-			 "(icpr_allow_anonymous)");
-		hr = HR_E_ACCESSDENIED;
-	} else if (hr == 0 && d.format != format) {
+	hr = derive_request(pol, raw, raw_len, &d, msg, sizeof(msg));
+	if (hr == 0)
+		hr = access_refused(pol, anonymous, msg, sizeof(msg));
+	if (hr == 0 && d.format != format) {
 		log_warnx("the worker called a request format %u, it is %u", format, d.format);
 		snprintf(msg, sizeof(msg), "the request's format is not the one announced");
 		hr = HR_CRYPT_E_INVALID_MSG_TYPE;
@@ -488,11 +712,13 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 	 * policy issues): one commit, so no request is ever left without its fate. */
 	if (hr != 0)
 		decide(s, c, m->hdr.id, &ev, 0, DISP_FAILED, hr, msg);
-	else if (!c->policy.auto_issue)
+	else if (!pol->auto_issue)
 		decide(s, c, m->hdr.id, &ev, 0, DISP_PENDING, 0, "Taken Under Submission");
 	else
 		issue(s, c, m->hdr.id, &ev, &d);
 	derived_free(&d);
+out:
+	free(pol);
 	free(q);
 }
 
@@ -573,6 +799,8 @@ void handle_retrieve(struct service *s, struct submit_ctx *c, const struct ipc_m
 	size_t cert_len = 0;
 	uint32_t id;
 	char err[512], requester[CUST_REQUESTER_MAX + 1];
+	struct policy *pol;
+	uint32_t hr;
 	int rc, anonymous;
 
 	if (cust_retrieve_decode(m->data, m->hdr.len, &q) != 0) {
@@ -582,6 +810,17 @@ void handle_retrieve(struct service *s, struct submit_ctx *c, const struct ipc_m
 	if (requester_of(s, c, q.who.token, q.who.token_len, q.who.requester, requester,
 			 sizeof(requester), &anonymous) != 0)
 		return;
+	if ((pol = malloc(sizeof(*pol))) == NULL) {
+		reply_unrecorded(s, m->hdr.id, "out of memory");
+		return;
+	}
+	submit_policy(c, pol);
+	hr = access_refused(pol, anonymous, err, sizeof(err));
+	free(pol);
+	if (hr != 0) {
+		reply_result(s, m->hdr.id, q.request_id, 0, hr, err, NULL, 0);
+		return;
+	}
 	id = q.request_id;
 	rc = id == 0 ? 1 : record_get_request(c->rec, id, &row, err, sizeof(err));
 	if (rc == 1) {

@@ -30,7 +30,17 @@ struct submit_ctx {
 	 * channel; wiped when that channel ends. */
 	uint8_t id_key[IDTOKEN_KEY_LEN];
 	int have_id_key;
+	/* The worker channel being served (-1: none), which a change of an
+	 * interface flag ends (submit_restart_worker). */
+	int worker_fd;
 };
+
+/* The worker channel served now (-1 when it ends). */
+void submit_set_worker(struct submit_ctx *c, int fd);
+/* Ends the worker channel being served, so that its worker exits and cad starts
+ * one that asks for the CA's settings again (CUST_GET_CA): how a worker learns a
+ * changed interface flag. 1 when a channel was ended, 0 when none was served. */
+int submit_restart_worker(struct submit_ctx *c);
 
 /* What an issuance decided: the disposition recorded, and the certificate when
  * issued (the caller frees cert). */
@@ -67,8 +77,30 @@ int submit_record_disposition(struct submit_ctx *c, uint32_t request_id, uint32_
 			      uint32_t hresult, const char *message, uint32_t actor_kind,
 			      const char *actor, char *err, size_t errlen);
 
-/* Reads the policy from the CA's configuration; -1 with err on a bad value. */
+/* The policy's settings (one table in submit.c): each is a ca.conf key and the
+ * CA property of the same name (props.c). */
+size_t policy_n_settings(void);
+const char *policy_setting_name(size_t i); /* NULL past the end */
+int policy_setting_find(const char *key);  /* its index, or -1 */
+/* 1 for the interface flags (icpr_*), which the worker enforces too. */
+int policy_setting_iface(const char *key);
+/* The defaults: pend, 365 days, no extension, packet privacy required, no
+ * anonymous call, MS-ICPR on. */
+void policy_defaults(struct policy *p);
+/* Checks value and sets key in p: 0, or -1 with err (starting with the key);
+ * p unchanged then. */
+int policy_set(struct policy *p, const char *key, const char *value, char *err, size_t errlen);
+/* key's value as policy_set takes it: 0, or -1 (no such key). */
+int policy_get(const struct policy *p, const char *key, char *out, size_t outlen);
+/* The rules across settings: SAN (2.5.29.17) and EKU (2.5.29.37) in
+ * csr_extensions only with policy = pend. 0, or -1 with err. */
+int policy_check(const struct policy *p, char *err, size_t errlen);
+/* The defaults, then ca.conf's value of each setting, checked ("ca.conf: ..."
+ * errors). 0 or -1 with err. */
 int policy_load(const struct ca *ca, struct policy *p, char *err, size_t errlen);
+/* The policy in force now: a snapshot of the properties' (props_policy), or
+ * c->policy without them. */
+void submit_policy(const struct submit_ctx *c, struct policy *out);
 
 void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg *m);
 void handle_refused(struct service *s, struct submit_ctx *c, const struct ipc_msg *m);

@@ -81,8 +81,6 @@ struct cad {
 	char bindir[PATH_MAX];
 	int exe_fd[CHILD_COUNT]; /* each child's binary, opened by cad (see open_binaries) */
 	int epm_fd, icpr_fd, icpr_port, epm_port;
-	int enforce_encryption; /* ca.conf icpr_enforce_encryption (default 1) */
-	int allow_anonymous, no_rpc; /* ca.conf icpr_allow_anonymous, icpr_no_rpc (default 0) */
 	/* ca.conf's worker limits, passed on as "--option value" pairs (worker.h has
 	 * the defaults and the worker checks the values). */
 	char worker_limits[5][2][24];
@@ -357,12 +355,8 @@ static void start_worker(struct cad *c)
 	argv[n++] = eport;
 	argv[n++] = "--auth-fd";
 	argv[n++] = "6";
-	if (!c->enforce_encryption)
-		argv[n++] = "--no-enforce-encryption";
-	if (c->allow_anonymous)
-		argv[n++] = "--allow-anonymous";
-	if (c->no_rpc)
-		argv[n++] = "--no-rpc";
+	/* The interface flags (icpr_*) are CA properties: the worker gets them from
+	 * the custodian at its start (CUST_CA_INFO). */
 	for (int i = 0; i < c->n_worker_limits; i++) {
 		argv[n++] = c->worker_limits[i][0];
 		argv[n++] = c->worker_limits[i][1];
@@ -809,22 +803,10 @@ static void read_config(struct cad *c)
 {
 	struct conf conf;
 	char path[PATH_MAX], err[256];
-	const char *v;
 
 	snprintf(path, sizeof(path), "%s/ca.conf", c->dir);
 	if (conf_load(path, &conf, err, sizeof(err)) != 0)
 		fatalx("%s (run caadm init first)", err);
-	v = conf_get(&conf, "icpr_enforce_encryption");
-	c->enforce_encryption = v == NULL || strcmp(v, "0") != 0;
-	if (!c->enforce_encryption)
-		log_warnx("IF_ENFORCEENCRYPTICERTREQUEST is off: calls below packet privacy are "
-			  "accepted (icpr_enforce_encryption = 0 in ca.conf)");
-	v = conf_get(&conf, "icpr_allow_anonymous");
-	c->allow_anonymous = v != NULL && strcmp(v, "1") == 0;
-	if (c->allow_anonymous)
-		log_warnx("anonymous enrollment is allowed (icpr_allow_anonymous = 1 in ca.conf)");
-	v = conf_get(&conf, "icpr_no_rpc");
-	c->no_rpc = v != NULL && strcmp(v, "1") == 0;
 	read_worker_limits(c, &conf);
 	read_ledger_space(c, &conf);
 	read_operators_group(c, &conf);

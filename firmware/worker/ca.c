@@ -107,9 +107,17 @@ int worker_load_ca(struct worker *w, char *err, size_t errlen)
 	rc = name_from_cert(w, info.cert, info.cert_len, err, errlen);
 	if (rc == 0)
 		rc = chain_from_info(w, &info, err, errlen);
+	/* The interface flags are CA properties the custodian keeps (caadm setprop):
+	 * the ones in force at this start. A change ends this worker. */
+	w->enforce_encryption = (info.flags & CUST_IF_ENFORCE_ENCRYPTION) != 0;
+	w->allow_anonymous = (info.flags & CUST_IF_ALLOW_ANONYMOUS) != 0;
+	w->no_rpc = (info.flags & CUST_IF_NO_RPC) != 0;
 	ipc_msg_free(&m);
 	if (rc == 0)
-		log_info("serving CA '%s' (chain of %zu)", w->ca_name, w->n_chain);
+		log_info("serving CA '%s' (chain of %zu); packet privacy %s, anonymous calls "
+			 "%s, MS-ICPR %s", w->ca_name, w->n_chain,
+			 w->enforce_encryption ? "required" : "NOT required",
+			 w->allow_anonymous ? "ALLOWED" : "refused", w->no_rpc ? "OFF" : "on");
 	return rc;
 }
 

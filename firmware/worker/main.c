@@ -3,16 +3,17 @@
  *
  *   ca-worker --fd N --epm-fd N --icpr-fd N --icpr-port P [--epm-port P]
  *             [--auth-fd N] [--user U --chroot DIR]
- *             [--no-enforce-encryption] [--allow-anonymous] [--no-rpc]
  *             [--max-conns-icpr N] [--max-conns-epm N] [--max-conns-per-address N]
  *             [--logon-deadline S] [--connection-deadline S]
  *             [--selftest-open PATH] [--selftest-clone fork|newuser|clone3|thread]
  *
  * --auth-fd is the channel to ca-auth (NTLM logons); without it NTLM binds are
- * refused. --allow-anonymous accepts calls without a logon (icpr_allow_anonymous);
- * --no-rpc refuses every CertServerRequest (IF_NORPCICERTREQUEST).
+ * refused.
  *
- * It asks the custodian for the CA certificate and chain, enters the sandbox, and
+ * It asks the custodian for the CA certificate and chain and the interface flags
+ * (the CA properties icpr_enforce_encryption, icpr_allow_anonymous, icpr_no_rpc:
+ * caadm setprop; the custodian ends this worker's channel when one changes, and
+ * cad starts another), enters the sandbox, and
  * serves each connection on its own thread, within the pools of slots.h (MS-ICPR
  * and the endpoint mapper apart, a share per client address, the oldest
  * connection without a logon evicted when full).
@@ -51,7 +52,6 @@ struct opts {
 	int fd, epm_fd, icpr_fd, auth_fd;
 	unsigned icpr_port, epm_port;
 	const char *user, *chroot_dir, *selftest_open, *selftest_clone;
-	int enforce, allow_anonymous, no_rpc;
 	struct slots_config slots;
 	unsigned logon_deadline_s, conn_deadline_s;
 };
@@ -67,8 +67,7 @@ struct job {
 static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr, "usage: ca-worker --fd N --epm-fd N --icpr-fd N --icpr-port P "
-			"[--auth-fd N] [--user U --chroot DIR] [--no-enforce-encryption] "
-			"[--allow-anonymous] [--no-rpc]\n");
+			"[--auth-fd N] [--user U --chroot DIR]\n");
 	exit(2);
 }
 
@@ -78,9 +77,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		{"fd", 1, 0, 'f'}, {"epm-fd", 1, 0, 'e'}, {"icpr-fd", 1, 0, 'i'},
 		{"icpr-port", 1, 0, 'p'}, {"epm-port", 1, 0, 'P'}, {"user", 1, 0, 'u'},
 		{"chroot", 1, 0, 'c'},
-		{"no-enforce-encryption", 0, 0, 'n'}, {"selftest-open", 1, 0, 's'},
+		{"selftest-open", 1, 0, 's'},
 		{"selftest-clone", 1, 0, 'C'}, {"auth-fd", 1, 0, 'a'},
-		{"allow-anonymous", 0, 0, 'A'}, {"no-rpc", 0, 0, 'R'},
 		{"max-conns-icpr", 1, 0, 'I'}, {"max-conns-epm", 1, 0, 'E'},
 		{"max-conns-per-address", 1, 0, 'M'}, {"logon-deadline", 1, 0, 'L'},
 		{"connection-deadline", 1, 0, 'D'}, {0, 0, 0, 0},
@@ -89,7 +87,6 @@ static void parse(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->fd = o->epm_fd = o->icpr_fd = o->auth_fd = -1;
-	o->enforce = 1;
 	o->slots.pool[PORT_EPM] = WORKER_MAX_EPM_CONNS;
 	o->slots.pool[PORT_ICPR] = WORKER_MAX_CONNS;
 	o->slots.per_address = WORKER_MAX_PER_ADDRESS;
@@ -104,12 +101,9 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'P': o->epm_port = conf_arg_uint(optarg, 65535, "--epm-port"); break;
 		case 'u': o->user = optarg; break;
 		case 'c': o->chroot_dir = optarg; break;
-		case 'n': o->enforce = 0; break;
 		case 's': o->selftest_open = optarg; break;
 		case 'C': o->selftest_clone = optarg; break;
 		case 'a': o->auth_fd = conf_arg_fd(optarg); break;
-		case 'A': o->allow_anonymous = 1; break;
-		case 'R': o->no_rpc = 1; break;
 		/* MS-ICPR's pool stays within ca-auth's contexts: one per connection. */
 		case 'I': o->slots.pool[PORT_ICPR] = conf_arg_uint(optarg, AUTH_MAX_CONTEXTS,
 								   "--max-conns-icpr"); break;
@@ -260,9 +254,9 @@ int main(int argc, char **argv)
 	worker_ifaces_init();
 	w.icpr_port = (uint16_t)o.icpr_port;
 	w.epm_port = (uint16_t)(o.epm_port != 0 ? o.epm_port : 135);
-	w.enforce_encryption = o.enforce;
-	w.allow_anonymous = o.allow_anonymous;
-	w.no_rpc = o.no_rpc;
+	/* Until the custodian says otherwise (load_ca): the strictest. */
+	w.enforce_encryption = 1;
+	w.no_rpc = 1;
 	w.logon_deadline_s = o.logon_deadline_s;
 	w.conn_deadline_s = o.conn_deadline_s;
 	if (slots_init(&w.slots, &o.slots) != 0)

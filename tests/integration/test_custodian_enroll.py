@@ -165,7 +165,11 @@ def verify_with_openssl(root_ca, tmp_path, cert_der):
 
 
 def journal(root_ca):
-    return run(BIN / "ca-ledger", "show", "--data", root_ca["data"]).stdout.splitlines()
+    """The journal's lines, less those the custodian writes from ca.conf at each
+    start (its snapshot, the settings it imports: actor ca.conf), which
+    test_settings.py checks."""
+    lines = run(BIN / "ca-ledger", "show", "--data", root_ca["data"]).stdout.splitlines()
+    return [line for line in lines if line.split()[3:4] != ["ca.conf"]]
 
 
 def test_auto_issue_is_recorded_then_signed(appliance, root_ca, tmp_path):
@@ -429,11 +433,30 @@ def test_anonymous_needs_the_custodians_consent_too(appliance, root_ca, tmp_path
     assert (disp, hr, cert) == (DISP_FAILED, 0x80070005, b""), msg
     a.stop()
     conf = root_ca["data"] / "ca.conf"
-    conf.write_text(conf.read_text() + "icpr_allow_anonymous = 1\n")
+    # The custodian's rule too: an anonymous call has no packet privacy.
+    conf.write_text(conf.read_text() + "icpr_allow_anonymous = 1\nicpr_enforce_encryption = 0\n")
     a = appliance()
     rid, disp, hr, msg, cert = a.submit(make_csr(tmp_path, "c2"),
                                         requester="anonymous@192.0.2.9")
     assert disp == DISP_ISSUED, msg
+
+
+def test_the_custodian_enforces_the_interface_flags_itself(appliance, root_ca, tmp_path):
+    """A worker that skips its own checks (this test speaks for it on the
+    custodian's channel) still meets the custodian's: anonymous enrollment on but
+    packet privacy required (an anonymous call has none), then MS-ICPR off."""
+    conf = root_ca["data"] / "ca.conf"
+    conf.write_text(conf.read_text() + "icpr_allow_anonymous = 1\n")
+    a = appliance("issue")
+    rid, disp, hr, msg, cert = a.submit(make_csr(tmp_path), requester="anonymous@192.0.2.9")
+    assert (disp, hr, cert) == (DISP_FAILED, 0x80070005, b""), msg
+    assert msg == "no logon, and packet privacy is required (icpr_enforce_encryption)", msg
+    a.stop()
+    conf.write_text(conf.read_text() + "icpr_no_rpc = 1\n")
+    a = appliance()
+    rid, disp, hr, msg, cert = a.submit(make_csr(tmp_path, "c2"))
+    assert (disp, hr, msg, cert) == (DISP_FAILED, 0x80070005, "MS-ICPR is off (icpr_no_rpc)",
+                                     b""), msg
 
 
 def test_a_second_get_ca_ends_the_channel_and_is_journaled(appliance, root_ca, tmp_path):

@@ -347,8 +347,10 @@ static void test_crl_and_properties(void **state)
 	expect_error(&a, HR_NOT_FOUND, "no base CRL published yet");
 	call_prop(ADM_GETPROP, officer, "NoSuch", "", &a);
 	expect_error(&a, HR_NOT_FOUND, "NoSuch: no such property (CACert, CAChain, BaseCRL, "
-				       "DeltaCRL, CDPURL, AIAURL, OCSPURL, DeltaCRLURL, CRLPeriod, "
-				       "CRLOverlap, CRLDeltaPeriod, CRLPublishBase, CRLPublishDelta)");
+				       "DeltaCRL, ca.conf, CDPURL, AIAURL, OCSPURL, DeltaCRLURL, "
+				       "CRLPeriod, CRLOverlap, CRLDeltaPeriod, CRLPublishBase, "
+				       "CRLPublishDelta, policy, validity_days, csr_extensions, "
+				       "icpr_enforce_encryption, icpr_allow_anonymous, icpr_no_rpc)");
 	call_prop(ADM_GETPROP, officer, "CACert", "", &a);
 	assert_int_equal(a.type, ADM_PROP);
 	assert_int_equal(adm_prop_decode(a.m.data, a.m.hdr.len, &p), 0);
@@ -621,6 +623,209 @@ static void test_stop_with_connections_open(void **state)
 	}
 }
 
+
+/* ---- the policy's settings as CA properties ------------------------------------ */
+
+/* A request of ALICE's for dn: its disposition (the answer's). */
+static uint32_t submit_disposition(const char *dn, uint32_t *hr, char *msg, size_t msglen)
+{
+	struct x509_buf csr;
+	struct core_who who;
+	struct core_answer a;
+	uint32_t disp;
+
+	assert_int_equal(core_csr(dn, "p256", "live", "live", &csr), 0);
+	core_who(&core, ALICE, NULL, &who);
+	assert_int_equal(core_submit(&core, &who, FMT_PKCS10, csr.data, csr.len, &a), 0);
+	assert_int_equal(a.kind, CUST_RESULT);
+	disp = a.result.disposition;
+	if (hr != NULL)
+		*hr = a.result.hresult;
+	if (msg != NULL)
+		snprintf(msg, msglen, "%s", a.result.message);
+	core_answer_free(&a);
+	x509_buf_free(&csr);
+	return disp;
+}
+
+/* The event before the journal's latest: the property-changed event recorded
+ * with a setprop's operator action (one commit). */
+static void expect_property_recorded(const char *actor, const char *name, const char *value)
+{
+	char *strbuf = malloc(LEDGER_STRBUF);
+	struct ledger_event ev;
+	uint8_t *rec;
+
+	assert_non_null(strbuf);
+	assert_int_equal(core_ledger_event(&core, core_ledger_head(&core) - 1, &ev, strbuf, &rec),
+			 0);
+	assert_int_equal(ev.type, EV_PROPERTY_CHANGED);
+	assert_int_equal(ev.actor_kind, ACTOR_OPERATOR);
+	assert_string_equal(ev.actor, actor);
+	assert_string_equal(ev.u.property.name, name);
+	assert_int_equal(ev.u.property.value.len, strlen(value));
+	assert_memory_equal(ev.u.property.value.p, value, strlen(value));
+	free(rec);
+	free(strbuf);
+}
+
+/* setprop policy: applied to the next request without a restart, journaled with
+ * the old and the new value and the operator; an officer may not. */
+static void test_policy_set_live(void **state)
+{
+	uint8_t admin[ADM_TOKEN_LEN], officer[ADM_TOKEN_LEN];
+	struct answer a;
+	uint64_t head;
+
+	(void)state;
+	login_ok("ada", admin);
+	login_ok("olivia", officer);
+	assert_int_equal(submit_disposition("CN=one.example", NULL, NULL, 0), DISP_PENDING);
+	call_prop(ADM_SETPROP, admin, "policy", "issue", &a);
+	expect_ok(&a, "policy = issue");
+	expect_journaled("ada", "setprop", 1, "old 'pend', new 'issue'");
+	expect_property_recorded("ada", "policy", "issue");
+	assert_int_equal(submit_disposition("CN=two.example", NULL, NULL, 0), DISP_ISSUED);
+	call_prop(ADM_SETPROP, admin, "validity_days", "30", &a);
+	expect_ok(&a, "validity_days = 30");
+	expect_journaled("ada", "setprop", 1, "old '365', new '30'");
+	call_prop(ADM_SETPROP, admin, "policy", "pend", &a);
+	expect_ok(&a, "policy = pend");
+	expect_journaled("ada", "setprop", 1, "old 'issue', new 'pend'");
+	assert_int_equal(submit_disposition("CN=three.example", NULL, NULL, 0), DISP_PENDING);
+	call_prop(ADM_GETPROP, officer, "policy", "", &a);
+	assert_int_equal(a.type, ADM_PROP);
+	ipc_msg_free(&a.m);
+	/* An officer is refused, and nothing changes. */
+	head = core_ledger_head(&core);
+	call_prop(ADM_SETPROP, officer, "policy", "issue", &a);
+	expect_error(&a, HR_E_ACCESSDENIED, "operator olivia (officer) may not setprop");
+	expect_journaled("olivia", "setprop", 0, "operator olivia (officer) may not setprop");
+	assert_int_equal(core_ledger_head(&core), head + 1);
+	assert_int_equal(submit_disposition("CN=four.example", NULL, NULL, 0), DISP_PENDING);
+}
+
+/* Each bad value refused with its message, journaled as refused, nothing set. */
+static void test_policy_bad_values(void **state)
+{
+	static const struct {
+		const char *name, *value, *message;
+	} bad[] = {
+		{"policy", "always", "policy must be 'pend' or 'issue', not 'always'"},
+		{"policy", "", "policy must be 'pend' or 'issue', not ''"},
+		{"validity_days", "0", "validity_days must be 1..3650"},
+		{"validity_days", "3651", "validity_days must be 1..3650"},
+		{"validity_days", "-1", "validity_days must be 1..3650"},
+		{"validity_days", "30d", "validity_days must be 1..3650"},
+		{"csr_extensions", "2.5.29.19", "csr_extensions: 2.5.29.19 is not an OID a request "
+		 "may set (at most 8; never basicConstraints or key identifiers)"},
+		{"csr_extensions", "subjectAltName", "csr_extensions: subjectAltName is not an OID "
+		 "a request may set (at most 8; never basicConstraints or key identifiers)"},
+		{"icpr_enforce_encryption", "off", "icpr_enforce_encryption must be 0 or 1, not "
+		 "'off'"},
+		{"icpr_allow_anonymous", "2", "icpr_allow_anonymous must be 0 or 1, not '2'"},
+		{"icpr_no_rpc", " 1", "icpr_no_rpc must be 0 or 1, not ' 1'"},
+		{"CRLDeltaPeriod", "1s", "CRLDeltaPeriod: 0 (none) or at least 60s"},
+		{"CRLOverlap", "7d", "CRLOverlap (7d) must be shorter than CRLPeriod (7d)"},
+		{"CRLPeriod", "12h", "CRLOverlap (12h) must be shorter than CRLPeriod (12h)"},
+		{"CDPURL", "C:\\crl", "CDPURL: not a URI (http://, https://, ldap://, ldaps:// or "
+		 "file://; printable ASCII)"},
+	};
+	uint8_t admin[ADM_TOKEN_LEN];
+	struct answer a;
+	char before[64];
+
+	(void)state;
+	login_ok("ada", admin);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		props_get(core_admin(&core)->props, bad[i].name, before, sizeof(before));
+		call_prop(ADM_SETPROP, admin, bad[i].name, bad[i].value, &a);
+		expect_error(&a, HR_E_INVALIDARG, bad[i].message);
+		expect_journaled("ada", "setprop", 0, bad[i].message);
+		call_prop(ADM_GETPROP, admin, bad[i].name, "", &a);
+		assert_int_equal(a.type, ADM_PROP);
+		{
+			struct adm_prop p;
+
+			assert_int_equal(adm_prop_decode(a.m.data, a.m.hdr.len, &p), 0);
+			assert_int_equal(p.len, strlen(before));
+			assert_memory_equal(p.value, before, p.len);
+		}
+		ipc_msg_free(&a.m);
+	}
+}
+
+/* SAN and EKU in csr_extensions only with policy = pend: setprop refuses the
+ * list under issue, and issue while they are listed. */
+static void test_csr_extensions_guard(void **state)
+{
+	static const char *const san_msg =
+		"csr_extensions lists 2.5.29.17 (subjectAltName), which only policy = pend "
+		"allows: an officer approves each such request";
+	static const char *const eku_msg =
+		"csr_extensions lists 2.5.29.37 (extendedKeyUsage), which only policy = pend "
+		"allows: an officer approves each such request";
+	uint8_t admin[ADM_TOKEN_LEN];
+	struct answer a;
+
+	(void)state;
+	login_ok("ada", admin);
+	call_prop(ADM_SETPROP, admin, "csr_extensions", "1.2.3.4,2.5.29.17", &a);
+	expect_ok(&a, "csr_extensions = 1.2.3.4,2.5.29.17"); /* pend: an officer reads it */
+	call_prop(ADM_SETPROP, admin, "policy", "issue", &a);
+	expect_error(&a, HR_E_INVALIDARG, san_msg);
+	expect_journaled("ada", "setprop", 0, san_msg);
+	call_prop(ADM_SETPROP, admin, "csr_extensions", "2.5.29.37", &a);
+	expect_ok(&a, "csr_extensions = 2.5.29.37");
+	call_prop(ADM_SETPROP, admin, "policy", "issue", &a);
+	expect_error(&a, HR_E_INVALIDARG, eku_msg);
+	call_prop(ADM_SETPROP, admin, "csr_extensions", "", &a);
+	expect_ok(&a, "csr_extensions = ");
+	call_prop(ADM_SETPROP, admin, "policy", "issue", &a);
+	expect_ok(&a, "policy = issue");
+	call_prop(ADM_SETPROP, admin, "csr_extensions", "2.5.29.17", &a);
+	expect_error(&a, HR_E_INVALIDARG, san_msg);
+	call_prop(ADM_SETPROP, admin, "csr_extensions", "1.2.3.4 2.5.29.37", &a);
+	expect_error(&a, HR_E_INVALIDARG, eku_msg);
+	assert_int_equal(submit_disposition("CN=five.example", NULL, NULL, 0), DISP_ISSUED);
+}
+
+/* An interface flag: the custodian applies it to the next call itself, and ends
+ * the worker's channel so that a new worker asks for the flags again. */
+static void test_interface_flag_ends_worker(void **state)
+{
+	uint8_t admin[ADM_TOKEN_LEN];
+	struct answer a;
+
+	(void)state;
+	login_ok("ada", admin);
+	call_prop(ADM_SETPROP, admin, "icpr_no_rpc", "1", &a);
+	expect_ok(&a, "icpr_no_rpc = 1");
+	expect_journaled("ada", "setprop", 1, "old '0', new '1'");
+	/* The worker's channel was ended by the custodian (not a violation). */
+	assert_int_equal(core_end_channel(&core), 0);
+}
+
+/* The custodian's own check of an interface flag, with a worker that skips its
+ * own (a compromised one): no_rpc set, a submission refused. */
+static void test_interface_flag_checked_by_custodian(void **state)
+{
+	uint8_t admin[ADM_TOKEN_LEN];
+	struct answer a;
+	uint32_t hr;
+	char msg[256];
+
+	(void)state;
+	login_ok("ada", admin);
+	/* Set while no worker channel is served: nothing to end. */
+	submit_set_worker(core_admin(&core)->sub, -1);
+	call_prop(ADM_SETPROP, admin, "icpr_no_rpc", "1", &a);
+	expect_ok(&a, "icpr_no_rpc = 1");
+	assert_int_equal(submit_disposition("CN=six.example", &hr, msg, sizeof(msg)), DISP_FAILED);
+	assert_int_equal(hr, HR_E_ACCESSDENIED);
+	assert_string_equal(msg, "MS-ICPR is off (icpr_no_rpc)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -636,6 +841,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_audit_and_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_ends_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_with_connections_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_set_live, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_bad_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_csr_extensions_guard, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interface_flag_ends_worker, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interface_flag_checked_by_custodian, setup,
+						teardown),
 	};
 	int rc;
 

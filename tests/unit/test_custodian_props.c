@@ -35,7 +35,7 @@ static const char *const url_names[] = {"CDPURL", "AIAURL", "OCSPURL", "DeltaCRL
 static const char *const duration_names[] = {"CRLPeriod", "CRLOverlap", "CRLDeltaPeriod"};
 static const char *const file_names[] = {"CRLPublishBase", "CRLPublishDelta"};
 
-#define URL_REFUSED ": not a URI (scheme:...; printable ASCII)"
+#define URL_REFUSED ": not a URI (http://, https://, ldap://, ldaps:// or file://; printable ASCII)"
 #define DURATION_REFUSED ": not a duration (N with s, m, h or d)"
 #define FILE_REFUSED ": a file name under DATA/crl, without '/'"
 
@@ -248,14 +248,24 @@ static void durations_parse_and_read_back(void **state)
 	(void)state;
 	fresh(&p);
 	for (size_t k = 0; k < sizeof(durations) / sizeof(durations[0]); k++) {
-		for (size_t i = 0; i < 3; i++) {
+		/* The period and the delta's take every value; the overlap must stay
+		 * below the period (set to the longest meanwhile). */
+		expect_set(&p, "CRLOverlap", "0");
+		for (size_t i = 0; i < 3; i += 2) {
 			expect_set(&p, duration_names[i], durations[k].set);
 			expect_get(&p, duration_names[i], durations[k].get);
 		}
 		props_crl(&p, &c);
 		assert_int_equal(c.period, durations[k].seconds);
-		assert_int_equal(c.overlap, durations[k].seconds);
 		assert_int_equal(c.delta_period, durations[k].seconds);
+		expect_set(&p, "CRLPeriod", "3650d");
+		if (durations[k].seconds == 3650LL * 86400) {
+			expect_refused(&p, "CRLOverlap", durations[k].set,
+				       " (3650d) must be shorter than CRLPeriod (3650d)");
+			continue;
+		}
+		expect_set(&p, "CRLOverlap", durations[k].set);
+		expect_get(&p, "CRLOverlap", durations[k].get);
 		/* What reads back sets the same value again. */
 		assert_int_equal(props_get(&p, "CRLOverlap", out, sizeof(out)), 0);
 		expect_set(&p, "CRLOverlap", out);
@@ -486,7 +496,7 @@ static void conf_values_replace_the_defaults(void **state)
 	pthread_mutex_destroy(&p.mu);
 }
 
-/* A bad value in ca.conf stops the load with the property's own message. */
+/* A bad value in ca.conf stops the load, named by its ca.conf key. */
 static void conf_refused(const char *key, const char *value, const char *want)
 {
 	const char *kv[] = {key, value, NULL};
@@ -503,11 +513,153 @@ static void conf_refused(const char *key, const char *value, const char *want)
 static void a_bad_conf_value_stops_the_load(void **state)
 {
 	(void)state;
-	conf_refused("cdp_url", "crl.example/ca.crl", "CDPURL" URL_REFUSED);
-	conf_refused("ocsp_url", "http://a b", "OCSPURL" URL_REFUSED);
-	conf_refused("crl_period", "30s", "CRLPeriod: at least 60s");
-	conf_refused("crl_overlap", "12", "CRLOverlap" DURATION_REFUSED);
-	conf_refused("crl_publish_delta", "../x", "CRLPublishDelta" FILE_REFUSED);
+	conf_refused("cdp_url", "crl.example/ca.crl", "ca.conf: cdp_url" URL_REFUSED);
+	conf_refused("ocsp_url", "http://a b", "ca.conf: ocsp_url" URL_REFUSED);
+	conf_refused("crl_period", "30s", "ca.conf: crl_period: at least 60s");
+	conf_refused("crl_overlap", "12", "ca.conf: crl_overlap" DURATION_REFUSED);
+	conf_refused("crl_publish_delta", "../x", "ca.conf: crl_publish_delta" FILE_REFUSED);
+	conf_refused("crl_delta_period", "1s", "ca.conf: crl_delta_period: 0 (none) or at "
+			 "least 60s");
+	conf_refused("policy", "always", "ca.conf: policy must be 'pend' or 'issue', not "
+			 "'always'");
+	conf_refused("icpr_allow_anonymous", "yes", "ca.conf: icpr_allow_anonymous must be 0 "
+			 "or 1, not 'yes'");
+	/* The rules across properties, once every value is read. */
+	conf_refused("crl_overlap", "7d", "ca.conf: CRLOverlap (7d) must be shorter than "
+			 "CRLPeriod (7d)");
+}
+
+
+/* ---- the policy's settings ---- */
+
+static void policy_settings_round_trip_and_reach_the_snapshot(void **state)
+{
+	struct props p;
+	struct policy pol;
+
+	(void)state;
+	fresh(&p);
+	/* The defaults: pend, a year, no extension, packet privacy, no anonymous. */
+	expect_get(&p, "policy", "pend");
+	expect_get(&p, "validity_days", "365");
+	expect_get(&p, "csr_extensions", "");
+	expect_get(&p, "icpr_enforce_encryption", "1");
+	expect_get(&p, "icpr_allow_anonymous", "0");
+	expect_get(&p, "icpr_no_rpc", "0");
+	expect_set(&p, "policy", "issue");
+	expect_set(&p, "validity_days", "3650");
+	/* Blanks or commas between OIDs; read back with commas. */
+	expect_set(&p, "csr_extensions", "1.2.3.4 2.5.29.32,1.3.6.1.4.1.311.20.2");
+	expect_get(&p, "csr_extensions", "1.2.3.4,2.5.29.32,1.3.6.1.4.1.311.20.2");
+	expect_set(&p, "icpr_enforce_encryption", "0");
+	expect_set(&p, "icpr_allow_anonymous", "1");
+	expect_set(&p, "icpr_no_rpc", "1");
+	props_policy(&p, &pol);
+	assert_int_equal(pol.auto_issue, 1);
+	assert_int_equal(pol.days, 3650);
+	assert_int_equal(pol.n_allow, 3);
+	assert_string_equal(pol.allow[1], "2.5.29.32");
+	assert_int_equal(pol.enforce_encryption, 0);
+	assert_int_equal(pol.allow_anonymous, 1);
+	assert_int_equal(pol.no_rpc, 1);
+	expect_set(&p, "csr_extensions", "");
+	props_policy(&p, &pol);
+	assert_int_equal(pol.n_allow, 0);
+	pthread_mutex_destroy(&p.mu);
+}
+
+static void bad_policy_values_are_refused(void **state)
+{
+	struct props p;
+
+	(void)state;
+	fresh(&p);
+	expect_refused(&p, "policy", "Issue", " must be 'pend' or 'issue', not 'Issue'");
+	expect_refused(&p, "validity_days", "0", " must be 1..3650");
+	expect_refused(&p, "validity_days", "3651", " must be 1..3650");
+	expect_refused(&p, "validity_days", "+5", " must be 1..3650");
+	expect_refused(&p, "csr_extensions", "2.5.29.14", ": 2.5.29.14 is not an OID a request "
+		       "may set (at most 8; never basicConstraints or key identifiers)");
+	/* Nine OIDs: one past the limit; the list in force stays whole. */
+	expect_set(&p, "csr_extensions", "1.2.3");
+	expect_refused(&p, "csr_extensions", "1.1 1.2 1.3 1.4 1.5 1.6 1.7 1.8 1.9",
+		       ": 1.9 is not an OID a request may set (at most 8; never basicConstraints "
+		       "or key identifiers)");
+	expect_refused(&p, "icpr_allow_anonymous", "true", " must be 0 or 1, not 'true'");
+	expect_refused(&p, "icpr_enforce_encryption", "", " must be 0 or 1, not ''");
+	expect_refused(&p, "icpr_no_rpc", "01", " must be 0 or 1, not '01'");
+	pthread_mutex_destroy(&p.mu);
+}
+
+static void san_and_eku_only_with_pend(void **state)
+{
+	struct props p;
+	char err[300] = "";
+
+	(void)state;
+	fresh(&p);
+	expect_set(&p, "csr_extensions", "2.5.29.17,2.5.29.37");
+	assert_int_equal(props_set(&p, "policy", "issue", err, sizeof(err)), -1);
+	assert_string_equal(err, "csr_extensions lists 2.5.29.17 (subjectAltName), which only "
+				 "policy = pend allows: an officer approves each such request");
+	expect_get(&p, "policy", "pend");
+	expect_set(&p, "csr_extensions", "1.2.3.4");
+	expect_set(&p, "policy", "issue");
+	assert_int_equal(props_set(&p, "csr_extensions", "1.2.3.4,2.5.29.37", err, sizeof(err)),
+			 -1);
+	assert_string_equal(err, "csr_extensions lists 2.5.29.37 (extendedKeyUsage), which only "
+				 "policy = pend allows: an officer approves each such request");
+	expect_get(&p, "csr_extensions", "1.2.3.4");
+	/* props_try checks without applying. */
+	assert_int_equal(props_try(&p, "policy", "pend", err, sizeof(err)), 0);
+	expect_get(&p, "policy", "issue");
+	pthread_mutex_destroy(&p.mu);
+}
+
+static void the_rules_across_properties(void **state)
+{
+	struct props p;
+	char err[300] = "";
+
+	(void)state;
+	fresh(&p);
+	/* The overlap stays shorter than the period, whichever is set. */
+	assert_int_equal(props_set(&p, "CRLPeriod", "12h", err, sizeof(err)), -1);
+	assert_string_equal(err, "CRLOverlap (12h) must be shorter than CRLPeriod (12h)");
+	expect_refused(&p, "CRLOverlap", "8d", " (8d) must be shorter than CRLPeriod (7d)");
+	expect_set(&p, "CRLOverlap", "1h");
+	expect_set(&p, "CRLPeriod", "2h");
+	/* The delta: none, or at least a minute. */
+	expect_refused(&p, "CRLDeltaPeriod", "1s", ": 0 (none) or at least 60s");
+	expect_refused(&p, "CRLDeltaPeriod", "59s", ": 0 (none) or at least 60s");
+	expect_set(&p, "CRLDeltaPeriod", "60s");
+	expect_set(&p, "CRLDeltaPeriod", "0");
+	/* URLs: a scheme a relying party fetches with, never a path. */
+	expect_refused(&p, "CDPURL", "C:\\crl", URL_REFUSED);
+	expect_refused(&p, "CDPURL", "urn:x", URL_REFUSED);
+	expect_refused(&p, "CDPURL", "http:/x", URL_REFUSED);
+	expect_refused(&p, "CDPURL", "http://a\\b", URL_REFUSED);
+	expect_set(&p, "CDPURL", "file:///srv/crl/ca.crl");
+	expect_set(&p, "CDPURL", "https://pki.example/ca.crl");
+	expect_set(&p, "AIAURL", "ldaps://dc.example/CN=CA?cACertificate");
+	pthread_mutex_destroy(&p.mu);
+}
+
+static void a_policy_conflict_in_conf_stops_the_load(void **state)
+{
+	static const char *const kv[] = {"policy", "issue", "csr_extensions", "1.2,2.5.29.37",
+					 NULL};
+	struct props p;
+	struct ca ca;
+	char err[300] = "";
+
+	(void)state;
+	ca_with_conf(&ca, kv);
+	assert_int_equal(props_load(&p, &ca, NULL, err, sizeof(err)), -1);
+	assert_string_equal(err, "ca.conf: csr_extensions lists 2.5.29.37 (extendedKeyUsage), "
+				 "which only policy = pend allows: an officer approves each such "
+				 "request");
+	pthread_mutex_destroy(&p.mu);
 }
 
 /* ---- the ledger's overrides ---- */
@@ -553,6 +705,10 @@ static void append(struct ledger *l, uint32_t type, const char *name, const void
 		fail_msg("ledger_append: %s", err);
 }
 
+/* Run after props_load while the ledger is served (NULL: nothing), with the
+ * custodian's client and the CA. */
+static void (*after_load)(struct record *rec, struct ca *ca);
+
 /* props_load against a real ledger holding the events append_events wrote: its
  * return, with err and the loaded properties. */
 static int load_with_ledger(void (*append_events)(struct ledger *), const char *const *kv,
@@ -575,7 +731,11 @@ static int load_with_ledger(void (*append_events)(struct ledger *), const char *
 	assert_int_equal(pthread_create(&th, NULL, serve_ledger, &s), 0);
 	assert_int_equal(record_start(&rec, sv[1]), 0);
 	ca_with_conf(&ca, kv);
+	snprintf(ca.dir, sizeof(ca.dir), "%s", ledger_dir);
 	rc = props_load(p, &ca, &rec, err, errlen);
+	if (after_load != NULL)
+		after_load(&rec, &ca);
+	after_load = NULL;
 	record_stop(&rec); /* closes the channel: the server returns 0 */
 	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_int_equal(s.rc, 0);
@@ -648,13 +808,172 @@ static void a_bad_ledger_value_stops_the_load(void **state)
 	(void)state;
 	assert_int_equal(load_with_ledger(a_bad_duration_in_the_ledger, NULL, &p, err,
 					  sizeof(err)), -1);
-	assert_string_equal(err, "CRLOverlap" DURATION_REFUSED);
+	assert_string_equal(err, "the journal's CRLOverlap" DURATION_REFUSED);
 	pthread_mutex_destroy(&p.mu);
 	assert_int_equal(load_with_ledger(a_value_with_a_nul, NULL, &p, err, sizeof(err)), -1);
 	assert_string_equal(err, "property AIAURL in the ledger is not text");
 	pthread_mutex_destroy(&p.mu);
 	assert_int_equal(load_with_ledger(a_value_too_long, NULL, &p, err, sizeof(err)), -1);
 	assert_string_equal(err, "property DeltaCRLURL in the ledger is not text");
+	pthread_mutex_destroy(&p.mu);
+}
+
+
+/* The journal's latest value of name, as text ("" when never set: *found 0). */
+static void journal_value(struct record *rec, const char *name, char *out, size_t outlen,
+			  int *found)
+{
+	uint8_t *v = NULL;
+	size_t len = 0;
+	char err[256];
+	int rc = record_get_prop(rec, name, &v, &len, err, sizeof(err));
+
+	assert_true(rc == 0 || rc == 1);
+	*found = rc == 0;
+	assert_true(len < outlen);
+	memcpy(out, v != NULL ? (const char *)v : "", len);
+	out[len] = 0;
+	free(v);
+}
+
+static void policy_pend_journaled(struct ledger *l)
+{
+	append(l, EV_PROPERTY_CHANGED, "policy", "pend", 4);
+	append(l, EV_PROPERTY_CHANGED, "validity_days", "30", 2);
+}
+
+static void after_import(struct record *rec, struct ca *ca)
+{
+	char v[PROPS_VALUE_MAX];
+	int found;
+
+	(void)ca;
+	/* The journal's values stay; ca.conf's for what it lacked are imported. */
+	journal_value(rec, "policy", v, sizeof(v), &found);
+	assert_true(found);
+	assert_string_equal(v, "pend");
+	journal_value(rec, "icpr_allow_anonymous", v, sizeof(v), &found);
+	assert_true(found);
+	assert_string_equal(v, "1");
+	journal_value(rec, "CDPURL", v, sizeof(v), &found);
+	assert_true(found);
+	assert_string_equal(v, "http://conf/ca.crl");
+	journal_value(rec, "icpr_no_rpc", v, sizeof(v), &found);
+	assert_false(found); /* in neither */
+}
+
+/* The journal wins over ca.conf; ca.conf's value of a property the journal never
+ * held is imported once (journaled from "ca.conf"). */
+static void the_journal_wins_and_conf_is_imported_once(void **state)
+{
+	static const char *const kv[] = {"policy", "issue", "validity_days", "90",
+					 "icpr_allow_anonymous", "1", "cdp_url",
+					 "http://conf/ca.crl", NULL};
+	struct props p;
+	struct policy pol;
+	char err[256] = "";
+
+	(void)state;
+	after_load = after_import;
+	if (load_with_ledger(policy_pend_journaled, kv, &p, err, sizeof(err)) != 0)
+		fail_msg("props_load: %s", err);
+	props_policy(&p, &pol);
+	assert_int_equal(pol.auto_issue, 0);
+	assert_int_equal(pol.days, 30);
+	assert_int_equal(pol.allow_anonymous, 1);
+	pthread_mutex_destroy(&p.mu);
+}
+
+static void policy_issue_with_san(struct ledger *l)
+{
+	append(l, EV_PROPERTY_CHANGED, "policy", "issue", 5);
+}
+
+static void after_refusal(struct record *rec, struct ca *ca)
+{
+	char v[PROPS_VALUE_MAX];
+	int found;
+
+	(void)ca;
+	/* A refused start imports nothing. */
+	journal_value(rec, "csr_extensions", v, sizeof(v), &found);
+	assert_false(found);
+}
+
+/* The rule across settings holds over the journal's and ca.conf's together. */
+static void a_conflict_between_journal_and_conf_stops_the_load(void **state)
+{
+	static const char *const kv[] = {"csr_extensions", "2.5.29.17", NULL};
+	struct props p;
+	char err[300] = "";
+
+	(void)state;
+	after_load = after_refusal;
+	assert_int_equal(load_with_ledger(policy_issue_with_san, kv, &p, err, sizeof(err)), -1);
+	assert_string_equal(err, "the CA's settings (journal, then ca.conf): csr_extensions lists "
+				 "2.5.29.17 (subjectAltName), which only policy = pend allows: an "
+				 "officer approves each such request");
+	pthread_mutex_destroy(&p.mu);
+}
+
+static void nothing_journaled(struct ledger *l)
+{
+	(void)l;
+}
+
+/* Writes DIR/ca.conf (dir: the CA's) with text and reloads ca's conf from it. */
+static void write_conf(struct ca *ca, const char *text)
+{
+	char path[PATH_MAX + 16], err[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/ca.conf", ca->dir);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	if (conf_load(path, &ca->conf, err, sizeof(err)) != 0)
+		fail_msg("conf_load: %s", err);
+}
+
+static void after_conf_edits(struct record *rec, struct ca *ca)
+{
+	char v[8192], err[256];
+	int found, changed = -1;
+
+	/* First start: recorded, nothing to compare with. */
+	write_conf(ca, "token = ca\npolicy = pend\ncrl_auto = 0\n");
+	assert_int_equal(props_conf_audit(ca, rec, &changed, err, sizeof(err)), 0);
+	assert_int_equal(changed, 0);
+	journal_value(rec, PROPS_CONF_NAME, v, sizeof(v), &found);
+	assert_true(found);
+	assert_non_null(strstr(v, "\ntoken = ca\npolicy = pend\ncrl_auto = 0\n"));
+	assert_int_equal(strncmp(v, "sha256=", 7), 0);
+	/* The same file again: nothing new. */
+	assert_int_equal(props_conf_audit(ca, rec, &changed, err, sizeof(err)), 0);
+	assert_int_equal(changed, 0);
+	/* A comment alone changes the hash: noticed, no key named. */
+	write_conf(ca, "# hello\ntoken = ca\npolicy = pend\ncrl_auto = 0\n");
+	assert_int_equal(props_conf_audit(ca, rec, &changed, err, sizeof(err)), 0);
+	assert_int_equal(changed, 1);
+	/* A hand edit: policy changed, crl_auto removed, cdp_url added. */
+	write_conf(ca, "token = ca\npolicy = issue\ncdp_url = http://x/ca.crl\n");
+	assert_int_equal(props_conf_audit(ca, rec, &changed, err, sizeof(err)), 0);
+	assert_int_equal(changed, 1);
+	journal_value(rec, PROPS_CONF_NAME, v, sizeof(v), &found);
+	assert_non_null(strstr(v, "\npolicy = issue\n"));
+}
+
+/* A ca.conf edited by hand is noticed: its hash against the journal's. (The
+ * operator action's detail is checked by the integration test, test_settings.py.) */
+static void a_hand_edit_of_conf_is_journaled(void **state)
+{
+	struct props p;
+	char err[256] = "";
+
+	(void)state;
+	after_load = after_conf_edits;
+	if (load_with_ledger(nothing_journaled, NULL, &p, err, sizeof(err)) != 0)
+		fail_msg("props_load: %s", err);
 	pthread_mutex_destroy(&p.mu);
 }
 
@@ -678,6 +997,14 @@ int main(void)
 		cmocka_unit_test(a_bad_conf_value_stops_the_load),
 		cmocka_unit_test(the_ledgers_latest_value_wins_over_conf),
 		cmocka_unit_test(a_bad_ledger_value_stops_the_load),
+		cmocka_unit_test(policy_settings_round_trip_and_reach_the_snapshot),
+		cmocka_unit_test(bad_policy_values_are_refused),
+		cmocka_unit_test(san_and_eku_only_with_pend),
+		cmocka_unit_test(the_rules_across_properties),
+		cmocka_unit_test(a_policy_conflict_in_conf_stops_the_load),
+		cmocka_unit_test(the_journal_wins_and_conf_is_imported_once),
+		cmocka_unit_test(a_conflict_between_journal_and_conf_stops_the_load),
+		cmocka_unit_test(a_hand_edit_of_conf_is_journaled),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -144,7 +144,7 @@ static void expect_recorded(uint32_t request_id, const char *requester, uint32_t
 	assert_string_equal(row.requester, requester);
 	assert_int_equal(row.disposition, disp);
 	assert_int_equal(row.hresult, hr);
-	assert_int_equal(core_ledger_event(&core, row.seq_received, &ev, strbuf, &rec), 0);
+	assert_int_equal(core_ledger_event(&core, core_ledger_relative(&core, row.seq_received), &ev, strbuf, &rec), 0);
 	assert_int_equal(ev.type, EV_REQUEST_RECEIVED);
 	assert_int_equal(ev.u.request.format, format);
 	/* the attributes as sent; a refusal's record keeps none */
@@ -454,7 +454,8 @@ static void test_anonymous_refused_when_off(void **state)
 
 static int setup_anonymous(void **state)
 {
-	static const char *const conf[] = {"icpr_allow_anonymous=1", NULL};
+	static const char *const conf[] = {"icpr_allow_anonymous=1", "icpr_enforce_encryption=0",
+					   NULL};
 
 	(void)state;
 	if (start(conf, 0) != 0 || core_get_ca(&core) != 0)
@@ -472,6 +473,65 @@ static void test_anonymous_allowed(void **state)
 	submit_as(&who, &a);
 	expect_result(&a, DISP_PENDING, 0, "Taken Under Submission");
 	expect_recorded(a.result.request_id, ANON, FMT_PKCS10, DISP_PENDING, 0);
+	core_answer_free(&a);
+}
+
+/* Anonymous enrollment on, packet privacy still required (the default): the
+ * custodian refuses a call without a logon itself, whatever the worker let by
+ * (an anonymous call has no session key, so no packet privacy). */
+static int setup_anonymous_enforced(void **state)
+{
+	static const char *const conf[] = {"icpr_allow_anonymous=1", NULL};
+
+	(void)state;
+	if (start(conf, 0) != 0 || core_get_ca(&core) != 0)
+		return -1;
+	return 0;
+}
+
+static void test_anonymous_refused_when_privacy_required(void **state)
+{
+	struct core_who who;
+	struct core_answer a;
+
+	(void)state;
+	core_who(&core, NULL, ANON, &who);
+	submit_as(&who, &a);
+	expect_result(&a, DISP_FAILED, HR_E_ACCESSDENIED,
+		      "no logon, and packet privacy is required (icpr_enforce_encryption)");
+	expect_recorded(a.result.request_id, ANON, FMT_PKCS10, DISP_FAILED, HR_E_ACCESSDENIED);
+	core_answer_free(&a);
+	core_retrieve(&core, &who, 1, &a);
+	expect_result(&a, 0, HR_E_ACCESSDENIED,
+		      "no logon, and packet privacy is required (icpr_enforce_encryption)");
+	core_answer_free(&a);
+}
+
+/* IF_NORPCICERTREQUEST at the custodian: a worker that skips its own check still
+ * gets every submission and retrieval refused. */
+static int setup_no_rpc(void **state)
+{
+	static const char *const conf[] = {"policy=issue", "icpr_no_rpc=1", NULL};
+
+	(void)state;
+	if (start(conf, 0) != 0 || core_get_ca(&core) != 0)
+		return -1;
+	return 0;
+}
+
+static void test_no_rpc_refused_by_custodian(void **state)
+{
+	struct core_who who;
+	struct core_answer a;
+
+	(void)state;
+	core_who(&core, ALICE, NULL, &who);
+	submit_as(&who, &a);
+	expect_result(&a, DISP_FAILED, HR_E_ACCESSDENIED, "MS-ICPR is off (icpr_no_rpc)");
+	assert_int_equal(a.result.cert_len, 0);
+	core_answer_free(&a);
+	core_retrieve(&core, &who, 1, &a);
+	expect_result(&a, 0, HR_E_ACCESSDENIED, "MS-ICPR is off (icpr_no_rpc)");
 	core_answer_free(&a);
 }
 
@@ -633,9 +693,12 @@ static void test_retrieve_by_another_requester(void **state)
 	expect_result(&a, 0, HR_E_ACCESSDENIED, "the request was made by another requester");
 	assert_int_equal(a.result.cert_len, 0);
 	core_answer_free(&a);
+	/* Anonymous calls are off (setup_pend): the custodian's own access check
+	 * refuses before it looks at the request. */
 	core_who(&core, NULL, ANON, &anon);
 	assert_int_equal(core_retrieve(&core, &anon, id, &a), 0);
-	expect_result(&a, 0, HR_E_ACCESSDENIED, "the request was made by another requester");
+	expect_result(&a, 0, HR_E_ACCESSDENIED,
+		      "no logon, and anonymous enrollment is off (icpr_allow_anonymous)");
 	core_answer_free(&a);
 }
 
@@ -1020,9 +1083,58 @@ static void expect_start_refused(const char *setting, const char *message)
 	assert_string_equal(core.err, message);
 }
 
+/* CUST_CA_INFO's interface flags: the three known bits round-trip, any other is a
+ * custodian that is not ours (the worker's decoder refuses it). */
+static void test_ca_info_flags(void **state)
+{
+	static const uint8_t cert[] = {0x30, 0x00};
+	struct cust_ca_info in = {cert, sizeof(cert), NULL, 0, CUST_IF_ALL}, out;
+	struct ipc_wbuf w;
+
+	(void)state;
+	ipc_wbuf_init(&w);
+	cust_ca_info_encode(&w, &in);
+	assert_int_equal(cust_ca_info_decode(w.data, w.len, &out), 0);
+	assert_int_equal(out.flags, CUST_IF_ENFORCE_ENCRYPTION | CUST_IF_ALLOW_ANONYMOUS |
+					    CUST_IF_NO_RPC);
+	ipc_wbuf_free(&w);
+	in.flags = 8;
+	ipc_wbuf_init(&w);
+	cust_ca_info_encode(&w, &in);
+	assert_int_equal(cust_ca_info_decode(w.data, w.len, &out), -1);
+	/* Without the flags (an older custodian's answer): refused too. */
+	assert_int_equal(cust_ca_info_decode(w.data, w.len - 4, &out), -1);
+	ipc_wbuf_free(&w);
+}
+
+/* SAN or EKU among csr_extensions with policy = issue: refused at start, and
+ * nothing of ca.conf imported into the journal. */
+static void test_san_needs_pend(void **state)
+{
+	static const char *const san[] = {"policy=issue", "csr_extensions=2.5.29.17", NULL};
+	static const char *const eku[] = {"csr_extensions=1.2.3,2.5.29.37", "policy=issue", NULL};
+	struct core_opts o = {.conf = san};
+
+	(void)state;
+	assert_int_equal(core_start(&core, &ca_template, &o), -1);
+	assert_int_equal(core.open_rc, CUSTODIAN_EREFUSED);
+	assert_string_equal(core.err, "the CA's settings (journal, then ca.conf): csr_extensions "
+				      "lists 2.5.29.17 (subjectAltName), which only policy = pend "
+				      "allows: an officer approves each such request");
+	o.conf = eku;
+	assert_int_equal(core_start(&core, &ca_template, &o), -1);
+	assert_string_equal(core.err, "the CA's settings (journal, then ca.conf): csr_extensions "
+				      "lists 2.5.29.37 (extendedKeyUsage), which only policy = pend "
+				      "allows: an officer approves each such request");
+}
+
 static void test_configuration_refused(void **state)
 {
 	(void)state;
+	expect_start_refused("icpr_allow_anonymous=yes", "ca.conf: icpr_allow_anonymous must be "
+							 "0 or 1, not 'yes'");
+	expect_start_refused("crl_delta_period=1s", "ca.conf: crl_delta_period: 0 (none) or at "
+						    "least 60s");
 	expect_start_refused("policy=sometimes", "ca.conf: policy must be 'pend' or 'issue', "
 						 "not 'sometimes'");
 	expect_start_refused("validity_days=0", "ca.conf: validity_days must be 1..3650");
@@ -1039,17 +1151,19 @@ static void test_configuration_refused(void **state)
 							"1..10000");
 	expect_start_refused("journal_burst_first=1001", "ca.conf: journal_burst_first must be "
 							 "1..1000");
-	expect_start_refused("crl_period=weekly", "CRLPeriod: not a duration (N with s, m, h or "
-						  "d)");
-	expect_start_refused("cdp_url=not a url", "CDPURL: not a URI (scheme:...; printable "
+	expect_start_refused("crl_period=weekly", "ca.conf: crl_period: not a duration (N with "
+						  "s, m, h or d)");
+	expect_start_refused("cdp_url=not a url", "ca.conf: cdp_url: not a URI (http://, "
+						  "https://, ldap://, ldaps:// or file://; printable "
 						  "ASCII)");
 }
 
 /* A request may ask for the extensions csr_extensions lists: they are issued,
- * the others dropped. */
+ * the others dropped. (With policy = issue, SAN and EKU may not be listed:
+ * test_san_needs_pend.) */
 static int setup_san(void **state)
 {
-	static const char *const conf[] = {"policy=issue", "csr_extensions=2.5.29.17",
+	static const char *const conf[] = {"policy=issue", "csr_extensions=2.5.29.32",
 					   "validity_days=7", NULL};
 
 	(void)state;
@@ -1061,6 +1175,8 @@ static int setup_san(void **state)
 static void test_allowed_extension_issued(void **state)
 {
 	static const uint8_t san_oid[] = {0x06, 0x03, 0x55, 0x1d, 0x11};
+	static const uint8_t cp_oid[] = {0x06, 0x03, 0x55, 0x1d, 0x20};
+	static const uint8_t policy_oid[] = {0x06, 0x03, 0x2a, 0x03, 0x04}; /* 1.2.3.4 */
 	static const uint8_t eku_oid[] = {0x06, 0x03, 0x55, 0x1d, 0x25, 0x04};
 	struct x509_cert_info info;
 	struct core_who who;
@@ -1072,7 +1188,8 @@ static void test_allowed_extension_issued(void **state)
 	if (oracle_run(&out, "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 "
 			     "-out '%s' && openssl req -new -key '%s' -subj /CN=host1.example "
 			     "-addext subjectAltName=DNS:host1.example "
-			     "-addext extendedKeyUsage=codeSigning -outform DER -out '%s'",
+			     "-addext extendedKeyUsage=codeSigning "
+			     "-addext certificatePolicies=1.2.3.4 -outform DER -out '%s'",
 		       oracle_path("san.key"), oracle_path("san.key"), oracle_path("san.csr")) != 0)
 		fail_msg("openssl req: %s", out);
 	free(out);
@@ -1080,8 +1197,10 @@ static void test_allowed_extension_issued(void **state)
 	core_who(&core, ALICE, NULL, &who);
 	assert_int_equal(core_submit(&core, &who, FMT_PKCS10, csr.data, csr.len, &a), 0);
 	expect_result(&a, DISP_ISSUED, 0, "Issued");
-	assert_non_null(memmem(a.result.cert, a.result.cert_len, san_oid, sizeof san_oid));
-	assert_non_null(memmem(a.result.cert, a.result.cert_len, "host1.example", 13));
+	assert_non_null(memmem(a.result.cert, a.result.cert_len, cp_oid, sizeof cp_oid));
+	assert_non_null(memmem(a.result.cert, a.result.cert_len, policy_oid, sizeof policy_oid));
+	/* The SAN it asked for is not listed: dropped. */
+	assert_null(memmem(a.result.cert, a.result.cert_len, san_oid, sizeof san_oid));
 	(void)eku_oid; /* the profile's EKU (clientAuth), never the request's codeSigning: */
 	assert_null(memmem(a.result.cert, a.result.cert_len,
 			   "\x2b\x06\x01\x05\x05\x07\x03\x03", 8));
@@ -1207,6 +1326,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_anonymous_refused_when_off, setup_pend,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_anonymous_allowed, setup_anonymous, teardown),
+		cmocka_unit_test_setup_teardown(test_anonymous_refused_when_privacy_required,
+						setup_anonymous_enforced, teardown),
+		cmocka_unit_test_setup_teardown(test_no_rpc_refused_by_custodian, setup_no_rpc,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_token_from_another_key, setup_pend, teardown),
 		cmocka_unit_test_setup_teardown(test_token_tampered, setup_pend, teardown),
 		cmocka_unit_test_setup_teardown(test_token_expired, setup_pend, teardown),
@@ -1242,6 +1365,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_recorded_refuses_issue, setup_pend, teardown),
 		cmocka_unit_test_teardown(test_configuration_refused, teardown),
+		cmocka_unit_test_teardown(test_san_needs_pend, teardown),
+		cmocka_unit_test(test_ca_info_flags),
 		cmocka_unit_test_setup_teardown(test_allowed_extension_issued, setup_san, teardown),
 		cmocka_unit_test_setup_teardown(test_burst_quiet_journaled, setup_quick_budget,
 						teardown),

@@ -49,8 +49,9 @@ static int worker_started;
 /* ---- the worker, started against the harness's custodian -------------------------- */
 
 /* The core with conf (NULL-terminated settings) and reserve_mb, and a worker on
- * its channel with these access settings, after its own start-up. */
-static int start(const char *const *conf, unsigned reserve_mb, int enforce, int anonymous)
+ * its channel after its own start-up, which gives it the interface flags the
+ * custodian holds (icpr_* in conf: CUST_CA_INFO). */
+static int start(const char *const *conf, unsigned reserve_mb)
 {
 	struct core_opts o = {.conf = conf, .reserve_mb = reserve_mb};
 	struct slots_config sc = {.pool = {WORKER_MAX_EPM_CONNS, WORKER_MAX_CONNS},
@@ -63,8 +64,9 @@ static int start(const char *const *conf, unsigned reserve_mb, int enforce, int 
 	worker_ifaces_init();
 	w.icpr_port = ICPR_PORT;
 	w.epm_port = 135;
-	w.enforce_encryption = enforce;
-	w.allow_anonymous = anonymous;
+	/* What main() sets before the custodian answers: the strictest. */
+	w.enforce_encryption = 1;
+	w.no_rpc = 1;
 	w.logon_deadline_s = WORKER_LOGON_DEADLINE_S;
 	w.conn_deadline_s = WORKER_CONN_DEADLINE_S;
 	if (slots_init(&w.slots, &sc) != 0 ||
@@ -78,50 +80,59 @@ static int start(const char *const *conf, unsigned reserve_mb, int enforce, int 
 	return 0;
 }
 
-/* Policy issue; anonymous callers allowed at the custodian and the worker;
- * packet privacy not required: the harness's enrollment without ca-auth. */
+/* Policy issue; anonymous callers allowed, packet privacy not required (at the
+ * custodian and so the worker): the harness's enrollment without ca-auth. */
 static int setup_open(void **state)
 {
-	static const char *const conf[] = {"policy=issue", "icpr_allow_anonymous=1", NULL};
+	static const char *const conf[] = {"policy=issue", "icpr_allow_anonymous=1",
+					   "icpr_enforce_encryption=0", NULL};
 
 	(void)state;
-	return start(conf, 0, 0, 1);
+	return start(conf, 0);
 }
 
-/* The same with policy pend (ca.conf's default). */
+/* The same with policy pend (the default). */
 static int setup_pend(void **state)
 {
-	static const char *const conf[] = {"icpr_allow_anonymous=1", NULL};
+	static const char *const conf[] = {"icpr_allow_anonymous=1", "icpr_enforce_encryption=0",
+					   NULL};
 
 	(void)state;
-	return start(conf, 0, 0, 1);
+	return start(conf, 0);
 }
 
-/* IF_ENFORCEENCRYPTICERTREQUEST on (the worker's default). */
+/* IF_ENFORCEENCRYPTICERTREQUEST on (the default). */
 static int setup_enforce(void **state)
 {
 	static const char *const conf[] = {"policy=issue", "icpr_allow_anonymous=1", NULL};
 
 	(void)state;
-	return start(conf, 0, 1, 1);
+	if (start(conf, 0) != 0)
+		return -1;
+	assert_int_equal(w.enforce_encryption, 1);
+	return 0;
 }
 
-/* Anonymous enrollment off in the worker (its --allow-anonymous not given). */
+/* Anonymous enrollment off (the default), enforcement off. */
 static int setup_no_anonymous(void **state)
 {
-	static const char *const conf[] = {"policy=issue", NULL};
+	static const char *const conf[] = {"policy=issue", "icpr_enforce_encryption=0", NULL};
 
 	(void)state;
-	return start(conf, 0, 0, 0);
+	if (start(conf, 0) != 0)
+		return -1;
+	assert_int_equal(w.allow_anonymous, 0);
+	return 0;
 }
 
 /* A reserve larger than any disk: the ledger is full for the custodian. */
 static int setup_full(void **state)
 {
-	static const char *const conf[] = {"policy=issue", "icpr_allow_anonymous=1", NULL};
+	static const char *const conf[] = {"policy=issue", "icpr_allow_anonymous=1",
+					   "icpr_enforce_encryption=0", NULL};
 
 	(void)state;
-	return start(conf, 1u << 30, 0, 1);
+	return start(conf, 1u << 30);
 }
 
 static int teardown(void **state)
@@ -544,7 +555,7 @@ static void expect_access_refusal(const char *message)
 	assert_string_equal(msg, message);
 	expect_row(1, ANON, DISP_FAILED, HR_E_ACCESSDENIED);
 	assert_int_equal(ledger_get_request(core.ledger, 1, &row), LEDGER_OK);
-	assert_int_equal(core_ledger_event(&core, row.seq_received, &ev, strbuf, &rec), 0);
+	assert_int_equal(core_ledger_event(&core, core_ledger_relative(&core, row.seq_received), &ev, strbuf, &rec), 0);
 	assert_int_equal(ev.type, EV_REQUEST_RECEIVED);
 	assert_int_equal(ev.u.request.format, FMT_DIGEST);
 	assert_string_equal(ev.u.request.peer, PEER);
@@ -609,8 +620,18 @@ static void test_no_rpc(void **state)
 	struct csr_call in = {.request_id = 3, .authority = CA_NAME};
 
 	(void)state;
-	w.no_rpc = 1;
+	assert_int_equal(w.no_rpc, 1); /* from the custodian's CA_INFO */
 	expect_unrecorded_refusal(&in, HR_E_ACCESSDENIED);
+}
+
+/* icpr_no_rpc = 1 with everything else open. */
+static int setup_no_rpc(void **state)
+{
+	static const char *const conf[] = {"policy=issue", "icpr_allow_anonymous=1",
+					   "icpr_enforce_encryption=0", "icpr_no_rpc=1", NULL};
+
+	(void)state;
+	return start(conf, 0);
 }
 
 /* The custodian's CUST_ERROR is the call's return value: a full ledger's
@@ -766,7 +787,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_retrieval_below_packet_privacy, setup_enforce,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_no_rpc, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_no_rpc, setup_no_rpc, teardown),
 		cmocka_unit_test_setup_teardown(test_disk_full_passed_through, setup_full,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_custodian_gone, setup_open, teardown),

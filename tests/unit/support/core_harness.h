@@ -74,6 +74,10 @@ struct core {
 	uint32_t next_id;
 	char err[512]; /* why custodian_open refused, when core_start failed there */
 	int open_rc;   /* custodian_open's return */
+	/* The events custodian_open journaled itself (ca.conf's snapshot, settings
+	 * imported from ca.conf: props.h): core_ledger_head and core_ledger_event
+	 * count from the genesis as if they were not there. */
+	uint64_t start_events;
 };
 
 /* 0, or -1 with a message on stderr (and in c->err when the custodian refused to
@@ -131,12 +135,16 @@ int core_submit(struct core *c, const struct core_who *who, uint32_t format,
 int core_retrieve(struct core *c, const struct core_who *who, uint32_t request_id,
 		  struct core_answer *a);
 
-/* The ledger's journal: the number of events (the head's seq). */
+/* The ledger's journal: the number of events (the head's seq), less the
+ * start-up's own (start_events). */
 uint64_t core_ledger_head(struct core *c);
 /* Event seq of the journal decoded into *ev (strings in strbuf, LEDGER_STRBUF
- * bytes); 0 or -1. The record's bytes are kept in *rec (free after use). */
+ * bytes); 0 or -1. The record's bytes are kept in *rec (free after use). seq 1
+ * is the genesis, 2 the first event after the start-up's own (start_events). */
 int core_ledger_event(struct core *c, uint64_t seq, struct ledger_event *ev, char *strbuf,
 		      uint8_t **rec);
+/* The ledger's own seq (an index row's) as core_ledger_event counts. */
+uint64_t core_ledger_relative(const struct core *c, uint64_t seq);
 
 /* A PKCS#10 request for dn over <oracle>/<key>.key's public key (a new key of
  * kind: "p256", "rsa1024", "rsa2048" ...), signed with <oracle>/<signer>.key (a new
