@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -124,9 +125,12 @@ static int setup_full(void **state)
 	return start(conf, 1u << 30, 0, 1);
 }
 
+static void log_end(void);
+
 static int teardown(void **state)
 {
 	(void)state;
+	log_end();
 	if (worker_started)
 		ipc_caller_stop(&w.custodian); /* before the harness closes its descriptor */
 	worker_started = 0;
@@ -149,6 +153,8 @@ static void *serve_thread(void *arg)
 	struct link *l = arg;
 
 	worker_serve_conn(&w, l->fds[1], l->port, PEER, &l->ref);
+	/* main.c closes the connection here: the client sees its end */
+	shutdown(l->fds[1], SHUT_RDWR);
 	return NULL;
 }
 
@@ -753,6 +759,265 @@ static void test_epm_map(void **state)
 	link_close(&l);
 }
 
+/* ---- deadlines ---------------------------------------------------------------------- */
+
+/* What the worker logs while a test runs (stderr into a file meanwhile). */
+static char logged[16384];
+static int saved_stderr = -1;
+
+static void log_begin(void)
+{
+	FILE *t = tmpfile();
+
+	assert_non_null(t);
+	fflush(stderr);
+	saved_stderr = dup(2);
+	assert_int_equal(dup2(fileno(t), 2), 2);
+	fclose(t); /* fd 2 keeps the file */
+}
+
+static void log_end(void)
+{
+	ssize_t n;
+
+	if (saved_stderr < 0)
+		return;
+	fflush(stderr);
+	n = pread(2, logged, sizeof(logged) - 1, 0);
+	logged[n > 0 ? n : 0] = 0;
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	saved_stderr = -1;
+	fputs(logged, stderr);
+}
+
+static void assert_logged(const char *line)
+{
+	if (strstr(logged, line) == NULL)
+		fail_msg("no '%s' in the log:\n%s", line, logged);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads (and drops) what the worker sends until it closes the connection;
+ * fails after IO_TIMEOUT_MS of silence. The time of the end. */
+static int64_t wait_closed(struct link *l)
+{
+	struct pollfd pf = {.fd = l->fds[0], .events = POLLIN};
+	uint8_t buf[4096];
+
+	for (;;) {
+		if (poll(&pf, 1, IO_TIMEOUT_MS) != 1)
+			fail_msg("the worker did not close within %d ms", IO_TIMEOUT_MS);
+		if (read(l->fds[0], buf, sizeof(buf)) <= 0)
+			return mono_ms();
+	}
+}
+
+/* An ept_map request PDU (call call_id) into *b. */
+static void map_request(struct tbuf *b, uint32_t call_id)
+{
+	b->len = 0;
+	rb_request(b, call_id, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 0, RPC_EPM_OPNUM_MAP, NULL,
+		   ref_eptmap_icpr, sizeof ref_eptmap_icpr, NULL);
+}
+
+/* Nothing between calls for longer than the idle timeout: the connection ends. */
+static void test_idle_timeout(void **state)
+{
+	struct link l;
+	int64_t t0, t;
+
+	(void)state;
+	w.idle_timeout_ms = 300;
+	link_open(&l, PORT_EPM);
+	bind_plain(&l);
+	t0 = mono_ms();
+	log_begin();
+	t = wait_closed(&l);
+	link_close(&l);
+	log_end();
+	assert_true(t - t0 >= 250);
+	assert_logged(PEER ": timed out (idle)\n");
+}
+
+/* A PDU begun and not finished within the read timeout: the connection ends. */
+static void test_incomplete_pdu(void **state)
+{
+	struct tbuf b = {0};
+	struct link l;
+	int64_t t0, t;
+
+	(void)state;
+	w.read_timeout_ms = 300;
+	link_open(&l, PORT_EPM);
+	bind_plain(&l);
+	map_request(&b, 2);
+	assert_int_equal(write(l.fds[0], b.p, 20), 20);
+	t0 = mono_ms();
+	log_begin();
+	t = wait_closed(&l);
+	link_close(&l);
+	log_end();
+	assert_true(t - t0 >= 250);
+	assert_logged(PEER ": timed out (incomplete PDU)\n");
+	tb_free(&b);
+}
+
+/* A client trickling a PDU a byte at a time, each byte within the read timeout:
+ * the PDU's own deadline (from its first byte) still ends the connection. */
+static void test_trickled_pdu(void **state)
+{
+	struct pollfd pf;
+	struct tbuf b = {0};
+	struct link l;
+	size_t sent = 0;
+	int64_t t0, t;
+
+	(void)state;
+	w.read_timeout_ms = 500;
+	link_open(&l, PORT_EPM);
+	bind_plain(&l);
+	map_request(&b, 2);
+	log_begin();
+	t0 = mono_ms();
+	pf = (struct pollfd){.fd = l.fds[0], .events = POLLIN};
+	while (sent < b.len && poll(&pf, 1, 100) == 0) /* a byte every 100 ms */
+		if (send(l.fds[0], b.p + sent, 1, MSG_NOSIGNAL) == 1)
+			sent++;
+	t = wait_closed(&l);
+	link_close(&l);
+	log_end();
+	assert_true(sent < b.len);
+	assert_true(t - t0 >= 450 && t - t0 < 5000);
+	assert_logged(PEER ": timed out (PDU deadline)\n");
+	tb_free(&b);
+}
+
+/* Where a call needs a logon, a connection that makes none within the logon
+ * deadline ends, bound or not. */
+static void test_logon_deadline(void **state)
+{
+	struct link l;
+	int64_t t0, t;
+
+	(void)state;
+	w.logon_deadline_s = 1;
+	t0 = mono_ms();
+	link_open(&l, PORT_ICPR);
+	bind_plain(&l);
+	log_begin();
+	t = wait_closed(&l);
+	link_close(&l);
+	log_end();
+	assert_true(t - t0 >= 900 && t - t0 < 5000);
+	assert_logged(PEER ": timed out (no logon within the logon deadline)\n");
+}
+
+/* The client's side of test_connection_deadline: requests sent back to back,
+ * as long as the worker takes them (at most 6 s). */
+struct flood {
+	struct link *l;
+	int64_t until;
+	unsigned sent;
+};
+
+static void *flood_thread(void *arg)
+{
+	struct flood *f = arg;
+	struct tbuf b = {0};
+
+	/* a batch of 64 requests per write: the worker never finds the socket
+	 * empty (a client that pipelines keeps it so) */
+	for (uint32_t i = 0; i < 64; i++) {
+		struct tbuf one = {0};
+
+		map_request(&one, 2 + i);
+		tb_put(&b, one.p, one.len);
+		tb_free(&one);
+	}
+	while (mono_ms() < f->until) {
+		size_t off = 0;
+
+		while (off < b.len) {
+			ssize_t n = send(f->l->fds[0], b.p + off, b.len - off, MSG_NOSIGNAL);
+
+			if (n <= 0)
+				goto out;
+			off += (size_t)n;
+		}
+		f->sent += 64;
+	}
+out:
+	tb_free(&b);
+	return NULL;
+}
+
+/* The connection deadline holds against a client that always has its next
+ * request queued: the worker must not keep serving it because input is
+ * waiting each time it looks. (Before the fix, poll with the deadline's
+ * remaining 0 ms reported the socket readable, and the connection lived as
+ * long as the flood: 6 s here, for a deadline of 1 s.) */
+static void test_connection_deadline(void **state)
+{
+	struct flood f;
+	pthread_t th;
+	struct link l;
+	int64_t t0, t;
+
+	(void)state;
+	w.conn_deadline_s = 1;
+	t0 = mono_ms();
+	link_open(&l, PORT_EPM);
+	bind_plain(&l);
+	f = (struct flood){&l, t0 + 6000, 0};
+	log_begin();
+	assert_int_equal(pthread_create(&th, NULL, flood_thread, &f), 0);
+	t = wait_closed(&l);
+	pthread_join(th, NULL);
+	link_close(&l);
+	log_end();
+	assert_true(f.sent > 10); /* the worker did serve calls meanwhile */
+	assert_true(t - t0 >= 900);
+	if (t - t0 > 3000)
+		fail_msg("the connection lived %lld ms past a deadline of 1 s",
+			 (long long)(t - t0));
+	assert_logged(PEER ": timed out (connection deadline)\n");
+}
+
+/* A client that sends requests and never reads the answers: once the socket's
+ * buffer is full, the worker waits at most the write timeout, then closes. */
+static void test_answers_not_read(void **state)
+{
+	struct flood f;
+	pthread_t th;
+	struct link l;
+	int small = 4096;
+	int64_t t0;
+
+	(void)state;
+	w.write_timeout_ms = 300;
+	link_open(&l, PORT_EPM);
+	bind_plain(&l);
+	assert_int_equal(setsockopt(l.fds[1], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
+	assert_int_equal(setsockopt(l.fds[0], SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+	t0 = mono_ms();
+	f = (struct flood){&l, t0 + 10000, 0};
+	log_begin();
+	assert_int_equal(pthread_create(&th, NULL, flood_thread, &f), 0);
+	pthread_join(th, NULL); /* ends when the worker shuts the connection down */
+	link_close(&l);
+	log_end();
+	assert_true(mono_ms() - t0 < 9000);
+	assert_logged(PEER ": the answer could not be written in time: closing\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -772,6 +1037,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_custodian_gone, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_faults, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_epm_map, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_timeout, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_incomplete_pdu, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_trickled_pdu, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_logon_deadline, setup_enforce, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_deadline, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_answers_not_read, setup_open, teardown),
 	};
 	int rc;
 
