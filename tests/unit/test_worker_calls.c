@@ -689,6 +689,99 @@ static void test_faults(void **state)
 	assert_int_equal(core_ledger_head(&core), 1);
 }
 
+/* A request the worker's shape check refuses (neither PKCS#10, CMS nor CMC):
+ * refused where it entered, recorded as failed by its size and hash only, the
+ * HRESULT as disposition; the call itself succeeded. */
+static void test_not_a_request(void **state)
+{
+	static const uint8_t junk[] = "this is not a certificate request";
+	struct csr_call in = {.authority = CA_NAME, .request = junk, .request_len = sizeof(junk)};
+	struct rpc_icpr_response resp;
+	struct ledger_request_row row;
+	struct ledger_event ev;
+	char *strbuf = malloc(LEDGER_STRBUF), msg[256];
+	uint8_t *rec;
+	struct reply r;
+
+	(void)state;
+	assert_non_null(strbuf);
+	one_call(&in, &r, &resp);
+	assert_false(r.fault);
+	assert_int_equal(resp.status, 0);
+	assert_int_equal(resp.disposition, HR_CRYPT_E_INVALID_MSG_TYPE);
+	assert_int_equal(resp.request_id, 1);
+	assert_int_equal(resp.encoded_cert.cb, 0);
+	message_of(&resp, msg, sizeof(msg));
+	assert_string_equal(msg, "the request is neither PKCS#10, CMS nor CMC");
+	expect_row(1, ANON, DISP_FAILED, HR_CRYPT_E_INVALID_MSG_TYPE);
+	assert_int_equal(ledger_get_request(core.ledger, 1, &row), LEDGER_OK);
+	assert_int_equal(core_ledger_event(&core, row.seq_received, &ev, strbuf, &rec), 0);
+	assert_int_equal(ev.u.request.format, FMT_DIGEST);
+	assert_int_equal(rb_le32(ev.u.request.raw.p), (uint32_t)sizeof(junk));
+	free(rec);
+	free(strbuf);
+	tb_free(&r.stub);
+}
+
+/* An attribute string beyond the limits (33 lines, one more than the
+ * custodian takes): E_INVALIDARG as
+ * disposition, recorded as failed with the reason. */
+static void test_attributes_beyond_the_limits(void **state)
+{
+	struct csr_call in = {.authority = CA_NAME};
+	struct rpc_icpr_response resp;
+	struct x509_buf csr;
+	char attrs[250] = "", msg[256];
+	struct reply r;
+
+	(void)state;
+	for (int i = 0; i < ICPR_ATTR_MAX_COUNT + 1; i++) /* distinct names: n00 ... n32 */
+		snprintf(attrs + strlen(attrs), sizeof(attrs) - strlen(attrs), "n%02d:v\n", i);
+	good_csr(&csr);
+	in.request = csr.data;
+	in.request_len = csr.len;
+	in.attributes = attrs;
+	one_call(&in, &r, &resp);
+	assert_false(r.fault);
+	assert_int_equal(resp.status, 0);
+	assert_int_equal(resp.disposition, HR_E_INVALIDARG);
+	assert_int_equal(resp.request_id, 1);
+	message_of(&resp, msg, sizeof(msg));
+	assert_string_equal(msg, "the attribute string is beyond the limits (32 lines, 4096 "
+				 "bytes of UTF-8)");
+	expect_row(1, ANON, DISP_FAILED, HR_E_INVALIDARG);
+	tb_free(&r.stub);
+	x509_buf_free(&csr);
+}
+
+/* The custodian's channel gone: a retrieval gets E_UNEXPECTED with its id
+ * echoed; a refusal that cannot be recorded, E_UNEXPECTED with id 0. */
+static void test_custodian_gone_retrieval_and_refusal(void **state)
+{
+	struct csr_call in = {.request_id = 4, .authority = CA_NAME};
+	struct rpc_icpr_response resp;
+	struct x509_buf csr;
+	struct reply r;
+
+	(void)state;
+	assert_int_equal(core_end_channel(&core), 0);
+	one_call(&in, &r, &resp);
+	assert_false(r.fault);
+	assert_int_equal(resp.status, HR_E_UNEXPECTED);
+	assert_int_equal(resp.request_id, 4);
+	tb_free(&r.stub);
+	w.enforce_encryption = 1; /* an unauthenticated request is refused, recorded */
+	good_csr(&csr);
+	in = (struct csr_call){.authority = CA_NAME, .request = csr.data, .request_len = csr.len};
+	one_call(&in, &r, &resp);
+	assert_false(r.fault);
+	assert_int_equal(resp.status, HR_E_UNEXPECTED);
+	assert_int_equal(resp.request_id, 0);
+	assert_int_equal(resp.disposition, 0);
+	tb_free(&r.stub);
+	x509_buf_free(&csr);
+}
+
 /* ---- the endpoint mapper ---------------------------------------------------------- */
 
 /* ept_map's answer (MS-RPCE 2.2.1.2.5 ept_map [out]): the handle (20), num_towers,
@@ -1037,6 +1130,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_custodian_gone, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_faults, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_epm_map, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_not_a_request, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_attributes_beyond_the_limits, setup_open,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_custodian_gone_retrieval_and_refusal,
+						setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_incomplete_pdu, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_trickled_pdu, setup_open, teardown),

@@ -990,6 +990,240 @@ static void test_contexts_released(void **state)
 	initiator_free(&i);
 }
 
+/* A NEGOTIATE without NEGOTIATE_128: ca-auth refuses the first leg, the bind is
+ * refused, and the refusal is journaled naming no one, with ca-auth's reason. */
+static void test_negotiate_refused_by_ca_auth(void **state)
+{
+	static const char why[] = "NTLM without 128-bit keys (the NEGOTIATE offers only 56- "
+				  "or 40-bit session keys)";
+	struct initiator i;
+	struct rb_auth a;
+	struct tbuf b = {0};
+	struct link l;
+
+	(void)state;
+	initiator_new(&i, ALICE, ALICE_PW);
+	i.tok.buf[15] &= (uint8_t)~0x20; /* NegotiateFlags' NEGOTIATE_128 */
+	log_begin();
+	link_open(&l);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_PKT_PRIVACY, i.tok.buf, i.tok.len);
+	send_bind(&l, RPC_PT_BIND, 1, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_BIND_NAK);
+	assert_int_equal(rb_le16(b.p + 16), 0);
+	link_close(&l);
+	log_end();
+	assert_logged(PEER ": NTLM NEGOTIATE refused: NTLM without 128-bit keys");
+	expect_journal(0, (const struct want[]){
+		{LOGON_NTLM_REFUSED, "", why, 0},
+		{LOGON_RPC_VIOLATION, "", "bind (call 1): authentication type 10 refused", 0}}, 2);
+	tb_free(&b);
+	initiator_free(&i);
+}
+
+/* A second NEGOTIATE while the first's context is open (in an alter_context):
+ * one logon per connection, refused; the first context is still released when
+ * the connection ends. */
+static void test_second_negotiate(void **state)
+{
+	struct initiator i;
+	struct rb_auth a;
+	struct tbuf b = {0};
+	struct link l;
+
+	(void)state;
+	initiator_new(&i, ALICE, ALICE_PW);
+	link_open(&l);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+	send_bind(&l, RPC_PT_BIND, 1, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
+	send_bind(&l, RPC_PT_ALTER_CONTEXT, 2, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	link_close(&l);
+	expect_journal(0, (const struct want[]){
+		{LOGON_RPC_VIOLATION, "", "alter_context (call 2): security leg refused", 0}}, 1);
+	tb_free(&b);
+	initiator_free(&i);
+}
+
+/* After a logon: another auth3 (a replayed AUTHENTICATE) marks the logon
+ * refused, and the next call gets access_denied; an AUTHENTICATE in an
+ * alter_context is refused outright. */
+static void test_legs_after_logon(void **state)
+{
+	struct initiator i;
+	struct rb_auth a;
+	struct tbuf b = {0};
+	struct link l;
+	uint8_t auth_tok[4096];
+	size_t auth_len;
+
+	(void)state;
+	/* the logon: bind with the NEGOTIATE, auth3 with the AUTHENTICATE */
+	initiator_new(&i, ALICE, ALICE_PW);
+	link_open(&l);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+	send_bind(&l, RPC_PT_BIND, 1, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	initiator_finish(&i, &b);
+	auth_len = i.tok.len;
+	memcpy(auth_tok, i.tok.buf, auth_len);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, auth_tok, auth_len);
+	b.len = 0;
+	rb_auth3(&b, 2, &a);
+	send_all(l.fds[0], &b);
+	send_csr(&l, 3, &b);
+	assert_int_equal(b.p[2], RPC_PT_RESPONSE);
+	expect_row(1, ALICE, DISP_ISSUED, 0);
+	/* the AUTHENTICATE again in an alter_context: refused */
+	send_bind(&l, RPC_PT_ALTER_CONTEXT, 4, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	link_close(&l);
+	expect_logon_event_exact(core_ledger_head(&core), LOGON_RPC_VIOLATION, ALICE,
+				 "alter_context (call 4): security leg refused");
+	initiator_free(&i);
+	/* again, with a second auth3 instead: the next call is refused */
+	initiator_new(&i, ALICE, ALICE_PW);
+	link_open(&l);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+	send_bind(&l, RPC_PT_BIND, 1, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	initiator_finish(&i, &b);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+	b.len = 0;
+	rb_auth3(&b, 2, &a);
+	send_all(l.fds[0], &b);
+	b.len = 0;
+	rb_auth3(&b, 3, &a);
+	send_all(l.fds[0], &b);
+	send_csr(&l, 4, &b);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	link_close(&l);
+	expect_logon_event_exact(core_ledger_head(&core), LOGON_RPC_VIOLATION, ALICE,
+				 "request (call 4) after a refused logon");
+	tb_free(&b);
+	initiator_free(&i);
+}
+
+/* An auth3 whose token is not an NTLM message: logged with the decoder's
+ * reason, journaled as a malformed AUTHENTICATE. */
+static void test_auth3_not_ntlm(void **state)
+{
+	static const uint8_t junk[] = "not NTLM at all";
+	struct initiator i;
+	struct rb_auth a;
+	struct tbuf b = {0};
+	struct link l;
+
+	(void)state;
+	initiator_new(&i, ALICE, ALICE_PW);
+	link_open(&l);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+	send_bind(&l, RPC_PT_BIND, 1, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	log_begin();
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, junk, sizeof(junk));
+	b.len = 0;
+	rb_auth3(&b, 2, &a);
+	send_all(l.fds[0], &b);
+	send_csr(&l, 3, &b);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	link_close(&l);
+	log_end();
+	assert_logged(PEER ": auth3: not an NTLMSSP message\n");
+	expect_journal(0, (const struct want[]){
+		{LOGON_NTLM_REFUSED, "", "malformed AUTHENTICATE", 0},
+		{LOGON_RPC_VIOLATION, "", "request (call 3) after a refused logon", 0}}, 2);
+	tb_free(&b);
+	initiator_free(&i);
+}
+
+/* ca-auth gone between the legs: the AUTHENTICATE cannot be checked (journaled:
+ * "the credential process is not available"), the call is refused; and a
+ * context left open when ca-auth is gone cannot be released: logged, the
+ * connection still ends. */
+static void test_credential_process_gone_between_legs(void **state)
+{
+	struct initiator i;
+	struct rb_auth a;
+	struct tbuf b = {0};
+	struct link l, l2;
+
+	(void)state;
+	initiator_new(&i, ALICE, ALICE_PW);
+	link_open(&l);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+	send_bind(&l, RPC_PT_BIND, 1, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	initiator_finish(&i, &b);
+	/* a second connection holds a context too */
+	{
+		struct initiator j;
+
+		initiator_new(&j, ALICE, ALICE_PW);
+		link_open(&l2);
+		a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, j.tok.buf, j.tok.len);
+		send_bind(&l2, RPC_PT_BIND, 1, &a);
+		assert_int_equal(recv_pdu(l2.fds[0], &b), 1);
+		assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
+		initiator_free(&j);
+	}
+	shutdown(auth.fds[1], SHUT_RDWR); /* ca-auth ends */
+	pthread_join(auth.thread, NULL);
+	log_begin();
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+	b.len = 0;
+	rb_auth3(&b, 2, &a);
+	send_all(l.fds[0], &b);
+	send_csr(&l, 3, &b);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	link_close(&l);
+	link_close(&l2);
+	log_end();
+	assert_logged(PEER ": NTLM logon of '" ALICE "' refused: the credential process is not "
+		      "available\n");
+	assert_logged(PEER ": ca-auth: channel to the ca-auth closed\n");
+	expect_journal(0, (const struct want[]){
+		{LOGON_NTLM_REFUSED, ALICE, "the credential process is not available", 0},
+		{LOGON_RPC_VIOLATION, ALICE, "request (call 3) after a refused logon", 0}}, 2);
+	ipc_caller_stop(&w.auth);
+	close(auth.fds[0]);
+	close(auth.fds[1]);
+	auth.running = 0;
+	tb_free(&b);
+	initiator_free(&i);
+}
+
+/* Connect level where privacy is required: E_ACCESSDENIED naming the level. */
+static void test_connect_refused_where_privacy_required(void **state)
+{
+	struct rpc_icpr_response resp;
+	struct ndr_wr out;
+	struct rpcc c;
+	char msg[256];
+	int bind_rc, call_rc;
+
+	(void)state;
+	logon_and_enroll(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_CONNECT, &bind_rc, &call_rc, &c, &out,
+			 &resp);
+	assert_int_equal(bind_rc, RPCC_OK);
+	assert_int_equal(call_rc, RPCC_OK);
+	assert_int_equal(resp.status, HR_E_ACCESSDENIED);
+	message_of(&resp, msg, sizeof(msg));
+	assert_string_equal(msg, "E_ACCESSDENIED: authentication level connect; packet privacy "
+				 "is required (IF_ENFORCEENCRYPTICERTREQUEST)");
+	expect_row(1, ALICE, DISP_FAILED, HR_E_ACCESSDENIED);
+	ndr_wr_free(&out);
+}
+
 /* ---- fixtures of the program ------------------------------------------------------- */
 
 static void account_line(FILE *f, const char *name, const char *password)
@@ -1045,6 +1279,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed_legs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_verifier, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contexts_released, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_negotiate_refused_by_ca_auth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_negotiate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_legs_after_logon, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auth3_not_ntlm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_credential_process_gone_between_legs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_connect_refused_where_privacy_required,
+						setup_enforce, teardown),
 	};
 	int rc;
 
