@@ -1111,6 +1111,123 @@ static void test_answers_not_read(void **state)
 	assert_logged(PEER ": the answer could not be written in time: closing\n");
 }
 
+/* A fragment longer than the max_recv_frag the bind settled (5840): the fault
+ * nca_s_proto_error for its call, the connection closed, the reason logged. */
+static void test_fragment_over_max_recv(void **state)
+{
+	static uint8_t stub[6000];
+	struct tbuf b = {0};
+	struct link l;
+
+	(void)state;
+	link_open(&l, PORT_ICPR);
+	bind_plain(&l);
+	log_begin();
+	rb_request(&b, 2, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 0,
+		   RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, NULL, stub, sizeof(stub), NULL);
+	send_all(l.fds[0], &b);
+	recv_pdu(l.fds[0], &b);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 12), 2);
+	assert_int_equal(rb_le32(b.p + 24), NCA_S_PROTO_ERROR);
+	wait_closed(&l);
+	link_close(&l);
+	log_end();
+	assert_logged(PEER ": closed: request (call 2): frag_length 6024 over max_recv_frag "
+		      "5840\n");
+	assert_int_equal(core_ledger_head(&core), 1);
+	tb_free(&b);
+}
+
+/* A call whose fragments add up to more than the stub cap (1 MiB): the fault
+ * nca_s_proto_error, the connection closed, the reason logged; nothing reaches
+ * the custodian. */
+static void test_call_over_max_stub(void **state)
+{
+	static uint8_t stub[5800];
+	struct tbuf b = {0};
+	struct link l;
+	size_t sent = 0;
+
+	(void)state;
+	link_open(&l, PORT_ICPR);
+	bind_plain(&l);
+	log_begin();
+	for (uint8_t flags = RPC_PFC_FIRST_FRAG; sent <= (1u << 20); flags = 0) {
+		b.len = 0;
+		rb_request(&b, 2, flags, 0, RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, NULL, stub,
+			   sizeof(stub), NULL);
+		send_all(l.fds[0], &b);
+		sent += sizeof(stub);
+	}
+	recv_pdu(l.fds[0], &b);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 12), 2);
+	assert_int_equal(rb_le32(b.p + 24), NCA_S_PROTO_ERROR);
+	wait_closed(&l);
+	link_close(&l);
+	log_end();
+	assert_logged(PEER ": closed: request (call 2): call over 1048576 octets of stub\n");
+	assert_int_equal(core_ledger_head(&core), 1);
+	tb_free(&b);
+}
+
+/* The result of presentation context i in an alter_context_resp (no secondary
+ * address): result and reason. */
+static void alter_result(const struct tbuf *b, unsigned i, uint16_t *result, uint16_t *reason)
+{
+	assert_int_equal(b->p[2], RPC_PT_ALTER_CONTEXT_RESP);
+	assert_int_equal(rb_le16(b->p + 24), 0); /* no secondary address */
+	assert_true(i < b->p[28]);
+	*result = rb_le16(b->p + 32 + 24 * i);
+	*reason = rb_le16(b->p + 32 + 24 * i + 2);
+}
+
+/* alter_context on the ICPR port: the endpoint mapper's interface is rejected
+ * (abstract syntax not supported) and a call on that context gets
+ * nca_s_unk_if; ICPR on a new context is accepted and answers there. */
+static void test_alter_context(void **state)
+{
+	static const uint8_t junk[] = {1, 2, 3};
+	struct rb_ctx epm = {1, rb_epm, rb_ndr, 1}, icpr = {2, rb_icpr, rb_ndr, 1};
+	struct tbuf b = {0};
+	struct link l;
+	uint16_t result, reason;
+
+	(void)state;
+	link_open(&l, PORT_ICPR);
+	bind_plain(&l);
+	rb_bind(&b, RPC_PT_ALTER_CONTEXT, 2, 5840, 5840, 0, &epm, 1, NULL);
+	send_all(l.fds[0], &b);
+	recv_pdu(l.fds[0], &b);
+	alter_result(&b, 0, &result, &reason);
+	assert_int_equal(result, RPC_RESULT_PROVIDER_REJECTION);
+	assert_int_equal(reason, RPC_REASON_ABSTRACT_SYNTAX_NOT_SUPPORTED);
+	b.len = 0;
+	rb_request(&b, 3, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 1, RPC_EPM_OPNUM_MAP, NULL,
+		   ref_eptmap_icpr, sizeof ref_eptmap_icpr, NULL);
+	send_all(l.fds[0], &b);
+	recv_pdu(l.fds[0], &b);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 24), NCA_S_UNK_IF);
+	b.len = 0;
+	rb_bind(&b, RPC_PT_ALTER_CONTEXT, 4, 5840, 5840, 0, &icpr, 1, NULL);
+	send_all(l.fds[0], &b);
+	recv_pdu(l.fds[0], &b);
+	alter_result(&b, 0, &result, &reason);
+	assert_int_equal(result, RPC_RESULT_ACCEPTANCE);
+	b.len = 0;
+	rb_request(&b, 5, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 2,
+		   RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, NULL, junk, sizeof(junk), NULL);
+	send_all(l.fds[0], &b);
+	recv_pdu(l.fds[0], &b);
+	assert_int_equal(b.p[2], RPC_PT_FAULT); /* answered by ICPR: the stub does not decode */
+	assert_int_equal(rb_le32(b.p + 12), 5);
+	assert_int_equal(rb_le32(b.p + 24), NCA_S_FAULT_NDR);
+	link_close(&l);
+	tb_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1135,6 +1252,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_custodian_gone_retrieval_and_refusal,
 						setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_fragment_over_max_recv, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_call_over_max_stub, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_alter_context, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_incomplete_pdu, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_trickled_pdu, setup_open, teardown),
