@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -122,11 +123,13 @@ static void assert_logged(const char *line)
 
 /* The core (policy issue), ca-auth with the custodian's token key, and the
  * worker: anonymous enrollment off, packet privacy required when enforce. */
-static int start(int enforce, int have_auth)
+static int start(int enforce, int have_auth, int anonymous)
 {
 	/* every refusal journaled one by one (authlog.h's bursts: 3 by default) */
 	static const char *const conf[] = {"policy=issue", "journal_burst_first=100", NULL};
-	struct core_opts o = {.conf = conf};
+	static const char *const conf_anon[] = {"policy=issue", "journal_burst_first=100",
+						"icpr_allow_anonymous=1", NULL};
+	struct core_opts o = {.conf = anonymous ? conf_anon : conf};
 	struct slots_config sc = {.pool = {WORKER_MAX_EPM_CONNS, WORKER_MAX_CONNS},
 				  .per_address = WORKER_MAX_PER_ADDRESS};
 	char err[512];
@@ -166,19 +169,27 @@ static int start(int enforce, int have_auth)
 static int setup(void **state)
 {
 	(void)state;
-	return start(0, 1);
+	return start(0, 1, 0);
 }
 
 static int setup_enforce(void **state)
 {
 	(void)state;
-	return start(1, 1);
+	return start(1, 1, 0);
+}
+
+/* Anonymous enrollment allowed at the custodian (the worker's flag is the
+ * test's to set). */
+static int setup_anonymous(void **state)
+{
+	(void)state;
+	return start(0, 1, 1);
 }
 
 static int setup_no_auth(void **state)
 {
 	(void)state;
-	return start(0, 0);
+	return start(0, 0, 0);
 }
 
 /* ca-auth's end: the worker's channel closed first, as at the worker's exit. */
@@ -1224,6 +1235,308 @@ static void test_connect_refused_where_privacy_required(void **state)
 	ndr_wr_free(&out);
 }
 
+/* ---- a ca-auth that breaks its side of the channel --------------------------------- */
+
+/* How the scripted ca-auth answers a leg: the real acceptor's answer, an
+ * anonymous AUTH_OK, a payload that does not decode under the right type, an
+ * answer of another type, or an AUTH_FAIL (whole or not decoding). */
+enum script { S_REAL, S_OK_ANON, S_BAD_PAYLOAD, S_WRONG_TYPE, S_FAIL, S_FAIL_BAD };
+
+struct fake_auth {
+	int fd;
+	enum script neg, au, rel;
+	pthread_t th;
+};
+
+static void fake_reply(struct ipc_chan *ch, uint32_t id, enum script s, uint32_t type,
+		       struct ipc_wbuf *ans)
+{
+	static const uint8_t x = 'x';
+
+	switch (s) {
+	case S_BAD_PAYLOAD:
+		ipc_wbuf_free(ans);
+		ipc_send(ch, type, id, &x, 1, -1);
+		return;
+	case S_WRONG_TYPE:
+		ipc_wbuf_free(ans);
+		ipc_send(ch, AUTH_OK, id, NULL, 0, -1);
+		return;
+	case S_FAIL_BAD:
+		ipc_wbuf_free(ans);
+		ipc_send(ch, AUTH_FAIL, id, &x, 1, -1);
+		return;
+	case S_FAIL:
+		ipc_wbuf_free(ans);
+		ipc_wbuf_init(ans);
+		auth_fail_encode(ans, &(struct auth_fail){AUTH_E_DENIED, "scripted refusal"});
+		type = AUTH_FAIL;
+		break;
+	case S_REAL:
+	case S_OK_ANON:
+		break;
+	}
+	ipc_send(ch, type, id, ans->data, ans->len, -1);
+	ipc_wbuf_free(ans);
+}
+
+static void *fake_auth_thread(void *arg)
+{
+	static const uint8_t key[AUTH_KEY_LEN];
+	struct fake_auth *f = arg;
+	struct ipc_chan ch;
+	char e[256];
+
+	ipc_chan_init(&ch, f->fd, "worker", AUTH_MAX_PAYLOAD + 1024);
+	for (;;) {
+		struct auth_negotiate q;
+		struct auth_authenticate au;
+		struct auth_release rq;
+		struct leg_result r;
+		struct ipc_wbuf ans;
+		struct ipc_msg m;
+
+		if (ipc_recv(&ch, &m, e, sizeof(e)) != 1)
+			break;
+		ipc_wbuf_init(&ans);
+		switch (m.hdr.type) {
+		case AUTH_NEGOTIATE: /* the real acceptor's CHALLENGE */
+			if (auth_negotiate_decode(m.data, m.hdr.len, &q) != 0)
+				break;
+			acceptor_negotiate(q.token, q.token_len, &r);
+			auth_challenge_encode(&ans, &(struct auth_challenge){r.ctx, r.token,
+									   r.token_len});
+			if (f->neg != S_REAL) /* the worker will never end this one */
+				acceptor_release(r.ctx);
+			leg_result_free(&r);
+			fake_reply(&ch, m.hdr.id, f->neg, AUTH_CHALLENGE, &ans);
+			break;
+		case AUTH_AUTHENTICATE: /* anonymous, whatever the token says */
+			if (auth_authenticate_decode(m.data, m.hdr.len, &au) != 0)
+				break;
+			acceptor_release(au.ctx);
+			auth_ok_encode(&ans, &(struct auth_ok){"NT AUTHORITY\\ANONYMOUS LOGON", 1, key,
+							   NULL, 0});
+			fake_reply(&ch, m.hdr.id, f->au, AUTH_OK, &ans);
+			break;
+		case AUTH_RELEASE:
+			if (auth_release_decode(m.data, m.hdr.len, &rq) == 0)
+				acceptor_release(rq.ctx);
+			fake_reply(&ch, m.hdr.id, f->rel, AUTH_RELEASED, &ans);
+			break;
+		default:
+			ipc_wbuf_free(&ans);
+			break;
+		}
+		ipc_msg_free(&m);
+	}
+	ipc_chan_free(&ch);
+	return NULL;
+}
+
+/* The worker's logon channel to a scripted ca-auth instead of auth_serve. */
+static void fake_auth_start(struct fake_auth *f, enum script neg, enum script au,
+			    enum script rel)
+{
+	auth_stop();
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, auth.fds), 0);
+	*f = (struct fake_auth){auth.fds[1], neg, au, rel, 0};
+	assert_int_equal(pthread_create(&f->th, NULL, fake_auth_thread, f), 0);
+	assert_int_equal(ipc_caller_start(&w.auth, auth.fds[0], "ca-auth", AUTH_MAX_PAYLOAD), 0);
+	w.have_auth = 1;
+}
+
+static void fake_auth_stop(struct fake_auth *f)
+{
+	ipc_caller_stop(&w.auth);
+	pthread_join(f->th, NULL);
+	close(auth.fds[0]);
+	close(auth.fds[1]);
+}
+
+/* bind (NEGOTIATE), then auth3 (AUTHENTICATE) on l at connect level. */
+static void logon_raw(struct link *l, struct initiator *i, struct tbuf *b)
+{
+	struct rb_auth a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i->tok.buf, i->tok.len);
+
+	send_bind(l, RPC_PT_BIND, 1, &a);
+	assert_int_equal(recv_pdu(l->fds[0], b), 1);
+	assert_int_equal(b->p[2], RPC_PT_BIND_ACK);
+	initiator_finish(i, b);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i->tok.buf, i->tok.len);
+	b->len = 0;
+	rb_auth3(b, 2, &a);
+	send_all(l->fds[0], b);
+}
+
+/* ca-auth says the logon was anonymous while the worker does not allow
+ * anonymous enrollment: refused with that reason, journaled with the name the
+ * token claimed. */
+static void test_anonymous_logon_refused(void **state)
+{
+	struct fake_auth f;
+	struct initiator i;
+	struct tbuf b = {0};
+	struct link l;
+
+	(void)state;
+	fake_auth_start(&f, S_REAL, S_OK_ANON, S_REAL);
+	initiator_new(&i, ALICE, ALICE_PW);
+	link_open(&l);
+	logon_raw(&l, &i, &b);
+	send_csr(&l, 3, &b);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	link_close(&l);
+	fake_auth_stop(&f);
+	expect_journal(0, (const struct want[]){
+		{LOGON_NTLM_REFUSED, ALICE, "anonymous NTLM logon (icpr_allow_anonymous is off)", 0},
+		{LOGON_RPC_VIOLATION, ALICE, "request (call 3) after a refused logon", 0}}, 2);
+	tb_free(&b);
+	initiator_free(&i);
+}
+
+/* Where anonymous enrollment is allowed, an anonymous NTLM logon stands, and
+ * its request is recorded under the caller's address (no one is vouched for). */
+static void test_anonymous_logon_allowed(void **state)
+{
+	struct fake_auth f;
+	struct initiator i;
+	struct tbuf b = {0};
+	struct link l;
+
+	(void)state;
+	w.allow_anonymous = 1;
+	fake_auth_start(&f, S_REAL, S_OK_ANON, S_REAL);
+	initiator_new(&i, ALICE, ALICE_PW);
+	log_begin();
+	link_open(&l);
+	logon_raw(&l, &i, &b);
+	send_csr(&l, 3, &b);
+	assert_int_equal(b.p[2], RPC_PT_RESPONSE);
+	link_close(&l);
+	log_end();
+	fake_auth_stop(&f);
+	assert_logged(PEER ": NTLM logon of NT AUTHORITY\\ANONYMOUS LOGON at connect\n");
+	expect_row(1, "anonymous@" PEER, DISP_ISSUED, 0);
+	tb_free(&b);
+	initiator_free(&i);
+}
+
+/* The worker served in a child process against a scripted ca-auth: the
+ * child's exit status and what it logged. what: 0 the bind alone, 1 the bind
+ * and the auth3 and a call, 2 the bind then the client hangs up. */
+static int child_run(enum script neg, enum script au, enum script rel, int what)
+{
+	int conn[2], cust[2], status;
+	struct fake_auth f;
+	struct initiator i;
+	struct tbuf b = {0};
+	pid_t pid;
+
+	initiator_new(&i, ALICE, ALICE_PW);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, conn), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cust), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, auth.fds), 0);
+	log_begin();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) { /* the worker, as ca-worker's accept path serves a connection */
+		struct slots_config sc = {.pool = {4, 4}, .per_address = 4};
+		static struct worker cw;
+		struct slot_ref ref = {0, 0};
+
+		worker_ifaces_init();
+		cw.icpr_port = 5022;
+		cw.logon_deadline_s = WORKER_LOGON_DEADLINE_S;
+		cw.conn_deadline_s = WORKER_CONN_DEADLINE_S;
+		cw.have_auth = 1;
+		if (slots_init(&cw.slots, &sc) != 0 ||
+		    ipc_caller_start(&cw.custodian, cust[0], "custodian", CUST_SUBMIT_MAX) != 0 ||
+		    ipc_caller_start(&cw.auth, auth.fds[0], "ca-auth", AUTH_MAX_PAYLOAD) != 0)
+			_exit(99);
+		worker_serve_conn(&cw, conn[1], PORT_ICPR, PEER, &ref);
+		exit(0);
+	}
+	close(conn[1]);
+	close(auth.fds[0]);
+	close(cust[0]);
+	f = (struct fake_auth){auth.fds[1], neg, au, rel, 0};
+	assert_int_equal(pthread_create(&f.th, NULL, fake_auth_thread, &f), 0);
+	{
+		struct link l = {.fds = {conn[0], -1}};
+		struct rb_auth a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+
+		send_bind(&l, RPC_PT_BIND, 1, &a);
+		if (recv_pdu(l.fds[0], &b) == 1 && what == 1) {
+			initiator_finish(&i, &b);
+			a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+			b.len = 0;
+			rb_auth3(&b, 2, &a);
+			send_all(l.fds[0], &b);
+			b.len = 0;
+			rb_request(&b, 3, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 0,
+				   RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, NULL, (const uint8_t *)"x", 1,
+				   NULL);
+			send_all(l.fds[0], &b);
+			(void)recv_pdu(l.fds[0], &b);
+		}
+	}
+	shutdown(conn[0], SHUT_RDWR);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	log_end();
+	shutdown(auth.fds[1], SHUT_RDWR);
+	pthread_join(f.th, NULL);
+	close(conn[0]);
+	close(auth.fds[1]);
+	close(cust[1]);
+	tb_free(&b);
+	initiator_free(&i);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* Each answer a broken or compromised ca-auth could give is a protocol
+ * violation: the worker exits at once (cad restarts it with ca-auth), saying
+ * which. A whole AUTH_FAIL to a release is one too; an ordinary run exits 0. */
+static void test_ca_auth_violations(void **state)
+{
+	static const struct {
+		enum script neg, au, rel;
+		int what;
+		const char *line;
+	} cases[] = {
+		{S_WRONG_TYPE, S_REAL, S_REAL, 0,
+		 "fatal: protocol violation: answer 0x403 from ca-auth to 0x400\n"},
+		{S_BAD_PAYLOAD, S_REAL, S_REAL, 0,
+		 "fatal: protocol violation: malformed AUTH_CHALLENGE from ca-auth\n"},
+		{S_FAIL_BAD, S_REAL, S_REAL, 0,
+		 "fatal: protocol violation: AUTH_FAIL from ca-auth to 0x400\n"},
+		{S_REAL, S_BAD_PAYLOAD, S_REAL, 1,
+		 "fatal: protocol violation: malformed AUTH_OK from ca-auth\n"},
+		{S_REAL, S_REAL, S_FAIL, 2,
+		 "fatal: protocol violation: AUTH_FAIL from ca-auth to 0x404\n"},
+		{S_REAL, S_REAL, S_BAD_PAYLOAD, 2,
+		 "fatal: protocol violation: malformed AUTH_RELEASED from ca-auth\n"},
+	};
+
+	(void)state;
+#ifdef __SANITIZE_ADDRESS__
+	/* LeakSanitizer's check at the child's exit takes what the parent's other
+	 * threads hold (the core's) for leaks and changes the exit status: the
+	 * normal and coverage builds run this test. */
+	skip();
+#endif
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		assert_int_equal(child_run(cases[k].neg, cases[k].au, cases[k].rel, cases[k].what),
+				 1);
+		assert_logged(cases[k].line);
+	}
+	/* the same hang-up with an honest release: a clean end */
+	assert_int_equal(child_run(S_REAL, S_REAL, S_REAL, 2), 0);
+	assert_null(strstr(logged, "fatal"));
+}
+
 /* ---- fixtures of the program ------------------------------------------------------- */
 
 static void account_line(FILE *f, const char *name, const char *password)
@@ -1287,6 +1600,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_connect_refused_where_privacy_required,
 						setup_enforce, teardown),
+		cmocka_unit_test_setup_teardown(test_anonymous_logon_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_anonymous_logon_allowed, setup_anonymous,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ca_auth_violations, setup, teardown),
 	};
 	int rc;
 
