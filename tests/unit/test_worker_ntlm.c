@@ -1235,6 +1235,30 @@ static void test_connect_refused_where_privacy_required(void **state)
 	ndr_wr_free(&out);
 }
 
+/* A refused logon the custodian cannot journal (its channel gone): the worker
+ * says so in its log, and the client's answer is the same as ever. (A full
+ * ledger is no such case: the custodian counts the event for later.) */
+static void test_refusal_not_journaled(void **state)
+{
+	struct rpc_icpr_response resp;
+	struct ndr_wr out;
+	struct rpcc c;
+	int bind_rc, call_rc;
+
+	(void)state;
+	assert_int_equal(core_end_channel(&core), 0);
+	log_begin();
+	logon_and_enroll(ALICE, "not alice's password", RPC_AUTHN_LEVEL_PKT_PRIVACY, &bind_rc,
+			 &call_rc, &c, &out, &resp);
+	log_end();
+	assert_int_equal(bind_rc, RPCC_OK);
+	assert_int_equal(call_rc, RPCC_EFAULT);
+	assert_int_equal(c.fault, RPC_S_ACCESS_DENIED);
+	assert_logged("custodian: channel to the custodian closed\n");
+	assert_logged(PEER ": closed: request (call 2) after a refused logon\n");
+	ndr_wr_free(&out);
+}
+
 /* ---- a ca-auth that breaks its side of the channel --------------------------------- */
 
 /* How the scripted ca-auth answers a leg: the real acceptor's answer, an
@@ -1604,6 +1628,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_anonymous_logon_allowed, setup_anonymous,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ca_auth_violations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusal_not_journaled, setup, teardown),
 	};
 	int rc;
 
