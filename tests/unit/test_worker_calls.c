@@ -1228,6 +1228,30 @@ static void test_alter_context(void **state)
 	tb_free(&b);
 }
 
+/* ept_map with a stub that does not decode: the fault nca_s_fault_ndr, the
+ * decoder's reason logged, the connection still answering. */
+static void test_epm_bad_stub(void **state)
+{
+	static const uint8_t junk[] = {1, 2, 3};
+	struct reply r;
+	struct link l;
+
+	(void)state;
+	link_open(&l, PORT_EPM);
+	bind_plain(&l);
+	log_begin();
+	call(&l, 2, RPC_EPM_OPNUM_MAP, junk, sizeof(junk), &r);
+	log_end();
+	assert_true(r.fault);
+	assert_int_equal(r.status, NCA_S_FAULT_NDR);
+	/* (the decoder names ept_map itself, and the line no peer: as logged) */
+	assert_logged("ept_map: ept_map: stub truncated at offset 0: 4 octets needed, 3 left\n");
+	call(&l, 3, RPC_EPM_OPNUM_MAP, ref_eptmap_icpr, sizeof ref_eptmap_icpr, &r);
+	assert_false(r.fault);
+	tb_free(&r.stub);
+	link_close(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1255,6 +1279,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fragment_over_max_recv, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_call_over_max_stub, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_alter_context, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_epm_bad_stub, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_incomplete_pdu, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_trickled_pdu, setup_open, teardown),
