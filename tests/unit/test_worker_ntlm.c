@@ -1335,12 +1335,15 @@ static void *fake_auth_thread(void *arg)
 			leg_result_free(&r);
 			fake_reply(&ch, m.hdr.id, f->neg, AUTH_CHALLENGE, &ans);
 			break;
-		case AUTH_AUTHENTICATE: /* anonymous, whatever the token says */
+		case AUTH_AUTHENTICATE: /* whatever the token says */
 			if (auth_authenticate_decode(m.data, m.hdr.len, &au) != 0)
 				break;
 			acceptor_release(au.ctx);
-			auth_ok_encode(&ans, &(struct auth_ok){"NT AUTHORITY\\ANONYMOUS LOGON", 1, key,
-							   NULL, 0});
+			if (f->au == S_OK_ANON)
+				auth_ok_encode(&ans, &(struct auth_ok){"NT AUTHORITY\\ANONYMOUS LOGON",
+								   1, key, NULL, 0});
+			else
+				auth_ok_encode(&ans, &(struct auth_ok){ALICE, 0, key, NULL, 0});
 			fake_reply(&ch, m.hdr.id, f->au, AUTH_OK, &ans);
 			break;
 		case AUTH_RELEASE:
@@ -1443,6 +1446,44 @@ static void test_anonymous_logon_allowed(void **state)
 	fake_auth_stop(&f);
 	assert_logged(PEER ": NTLM logon of NT AUTHORITY\\ANONYMOUS LOGON at connect\n");
 	expect_row(1, "anonymous@" PEER, DISP_ISSUED, 0);
+	tb_free(&b);
+	initiator_free(&i);
+}
+
+/* A logon at packet integrity whose AUTHENTICATE does not negotiate extended
+ * session security (ca-auth, scripted, accepts it): the worker cannot sign
+ * with it, refuses the logon with the reason, and the call is refused. */
+static void test_logon_without_ess(void **state)
+{
+	struct fake_auth f;
+	struct initiator i;
+	struct rb_auth a;
+	struct tbuf b = {0};
+	struct link l;
+
+	(void)state;
+	fake_auth_start(&f, S_REAL, S_REAL, S_REAL);
+	initiator_new(&i, ALICE, ALICE_PW);
+	link_open(&l);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_PKT_INTEGRITY, i.tok.buf, i.tok.len);
+	send_bind(&l, RPC_PT_BIND, 1, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
+	initiator_finish(&i, &b);
+	assert_true(i.tok.len > 64);
+	i.tok.buf[62] &= (uint8_t)~0x08; /* NegotiateFlags: EXTENDED_SESSIONSECURITY */
+	a = ntlm_auth(RPC_AUTHN_LEVEL_PKT_INTEGRITY, i.tok.buf, i.tok.len);
+	b.len = 0;
+	rb_auth3(&b, 2, &a);
+	send_all(l.fds[0], &b);
+	send_csr(&l, 3, &b);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	link_close(&l);
+	fake_auth_stop(&f);
+	expect_journal(0, (const struct want[]){
+		{LOGON_NTLM_REFUSED, ALICE, "NTLM without extended session security", 1},
+		{LOGON_RPC_VIOLATION, ALICE, "request (call 3) after a refused logon", 0}}, 2);
 	tb_free(&b);
 	initiator_free(&i);
 }
@@ -1628,6 +1669,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_anonymous_logon_allowed, setup_anonymous,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ca_auth_violations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_logon_without_ess, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusal_not_journaled, setup, teardown),
 	};
 	int rc;
