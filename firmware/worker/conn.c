@@ -46,18 +46,20 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A connection's clocks: absolute CLOCK_MONOTONIC milliseconds, 0 for none. */
+/* A connection's clocks: absolute CLOCK_MONOTONIC milliseconds, 0 for none;
+ * and the timeouts (worker.h's, or the struct worker's where set). */
 struct deadlines {
 	int64_t conn;  /* the whole connection */
 	int64_t logon; /* a logon, while one is required and not made */
 	int64_t pdu;   /* the PDU or call in progress, from its first byte */
+	int read_ms, idle_ms, write_ms;
 };
 
 /* Milliseconds until the earliest deadline that applies (at least 0), the idle
  * timeout between calls included; why names it. */
 static int remaining(const struct deadlines *d, int mid_call, int64_t now, const char **why)
 {
-	int64_t next = now + (mid_call ? WORKER_READ_TIMEOUT_MS : WORKER_IDLE_TIMEOUT_MS);
+	int64_t next = now + (mid_call ? d->read_ms : d->idle_ms);
 
 	*why = mid_call ? "incomplete PDU" : "idle";
 	if (mid_call && d->pdu != 0 && d->pdu < next) {
@@ -80,23 +82,27 @@ static int remaining(const struct deadlines *d, int mid_call, int64_t now, const
 static int wait_input(int fd, const struct rpc_conn *c, struct deadlines *d, const char **why)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
-	int mid = rpc_conn_mid_call(c), rc;
+	int mid = rpc_conn_mid_call(c), rc = 0, left;
 	int64_t now = now_ms();
 
 	/* A PDU's clock starts with its first byte and runs until the call is whole. */
 	if (!mid)
 		d->pdu = 0;
 	else if (d->pdu == 0)
-		d->pdu = now + WORKER_READ_TIMEOUT_MS;
-	while ((rc = poll(&p, 1, remaining(d, mid, now, why))) < 0 && errno == EINTR)
+		d->pdu = now + d->read_ms;
+	/* A deadline that has passed ends the connection even when input is
+	 * waiting: poll with a timeout of 0 would report it readable, and a client
+	 * that always has the next request queued would never meet its deadline. */
+	while ((left = remaining(d, mid, now, why)) > 0 &&
+	       (rc = poll(&p, 1, left)) < 0 && errno == EINTR)
 		now = now_ms();
-	return rc > 0;
+	return left > 0 && rc > 0;
 }
 
 /* Writes what the state machine has to send without ever blocking past the
  * write deadline: bytes sent (> 0), or -1 (an error, or a client that does not
  * read). */
-static ssize_t send_some(int fd, const uint8_t *p, size_t len)
+static ssize_t send_some(int fd, const uint8_t *p, size_t len, int timeout_ms)
 {
 	struct pollfd pf = {.fd = fd, .events = POLLOUT};
 
@@ -109,7 +115,7 @@ static ssize_t send_some(int fd, const uint8_t *p, size_t len)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
-		int rc = poll(&pf, 1, WORKER_WRITE_TIMEOUT_MS);
+		int rc = poll(&pf, 1, timeout_ms);
 		if (rc == 0)
 			return -1;
 		if (rc < 0 && errno != EINTR)
@@ -142,6 +148,9 @@ void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const ch
 	if (rpc_conn_init(&c, &cfg) != 0)
 		fatalx("bad DCE/RPC configuration");
 	d.conn = start + (int64_t)w->conn_deadline_s * 1000;
+	d.read_ms = w->read_timeout_ms ? (int)w->read_timeout_ms : WORKER_READ_TIMEOUT_MS;
+	d.idle_ms = w->idle_timeout_ms ? (int)w->idle_timeout_ms : WORKER_IDLE_TIMEOUT_MS;
+	d.write_ms = w->write_timeout_ms ? (int)w->write_timeout_ms : WORKER_WRITE_TIMEOUT_MS;
 	/* Where a call needs a logon, a connection without one is only a place
 	 * held: it gets the logon deadline. */
 	if (port == PORT_ICPR && (w->enforce_encryption || !w->allow_anonymous))
@@ -157,7 +166,7 @@ void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const ch
 		}
 		switch (rpc_conn_next(&c, &ev)) {
 		case RPC_EV_SEND:
-			if ((n = send_some(fd, ev.data, ev.len)) < 0) {
+			if ((n = send_some(fd, ev.data, ev.len, d.write_ms)) < 0) {
 				log_info("%s: the answer could not be written in time: closing", peer);
 				goto done;
 			}

@@ -213,13 +213,14 @@ static int op_auth3(void *arg, const struct rpc_auth *in)
 	struct worker_ntlm *a = arg;
 	struct ntlm_msg msg;
 	char err[160];
+	int bad;
 
 	if (a->established)
 		return -1;
-	if (ntlm_msg_decode(in->value, in->value_len, &msg, err, sizeof(err)) != 0 ||
-	    msg.type != NTLM_AUTHENTICATE) {
-		log_info("%s: auth3: %s", a->peer, msg.type != NTLM_AUTHENTICATE ? "not an "
-			 "AUTHENTICATE" : err);
+	bad = ntlm_msg_decode(in->value, in->value_len, &msg, err, sizeof(err)) != 0;
+	if (bad || msg.type != NTLM_AUTHENTICATE) {
+		/* The decoder's reason first: a token it refused has no type. */
+		log_info("%s: auth3: %s", a->peer, bad ? err : "not an AUTHENTICATE");
 		worker_auth_event(a->w, CUST_LOGON_NTLM_REFUSED, a->peer, "", "malformed AUTHENTICATE");
 		return -1;
 	}

@@ -45,6 +45,9 @@ struct worker {
 	int allow_anonymous;                   /* icpr_allow_anonymous: no logon needed */
 	struct slots slots;                    /* connection pools (slots.h) */
 	unsigned logon_deadline_s, conn_deadline_s;
+	/* 0: WORKER_READ_TIMEOUT_MS, _IDLE_ and _WRITE_ (main.c leaves them so;
+	 * the unit tests shorten them to test the deadlines in milliseconds). */
+	unsigned read_timeout_ms, idle_timeout_ms, write_timeout_ms;
 };
 
 /* The worker's start-up (ca.c): CUST_GET_CA on w->custodian, then w->ca_name and

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -135,9 +136,12 @@ static int setup_full(void **state)
 	return start(conf, 1u << 30);
 }
 
+static void log_end(void);
+
 static int teardown(void **state)
 {
 	(void)state;
+	log_end();
 	if (worker_started)
 		ipc_caller_stop(&w.custodian); /* before the harness closes its descriptor */
 	worker_started = 0;
@@ -160,6 +164,8 @@ static void *serve_thread(void *arg)
 	struct link *l = arg;
 
 	worker_serve_conn(&w, l->fds[1], l->port, PEER, &l->ref);
+	/* main.c closes the connection here: the client sees its end */
+	shutdown(l->fds[1], SHUT_RDWR);
 	return NULL;
 }
 
@@ -704,6 +710,99 @@ static void test_faults(void **state)
 	assert_int_equal(core_ledger_head(&core), 1);
 }
 
+/* A request the worker's shape check refuses (neither PKCS#10, CMS nor CMC):
+ * refused where it entered, recorded as failed by its size and hash only, the
+ * HRESULT as disposition; the call itself succeeded. */
+static void test_not_a_request(void **state)
+{
+	static const uint8_t junk[] = "this is not a certificate request";
+	struct csr_call in = {.authority = CA_NAME, .request = junk, .request_len = sizeof(junk)};
+	struct rpc_icpr_response resp;
+	struct ledger_request_row row;
+	struct ledger_event ev;
+	char *strbuf = malloc(LEDGER_STRBUF), msg[256];
+	uint8_t *rec;
+	struct reply r;
+
+	(void)state;
+	assert_non_null(strbuf);
+	one_call(&in, &r, &resp);
+	assert_false(r.fault);
+	assert_int_equal(resp.status, 0);
+	assert_int_equal(resp.disposition, HR_CRYPT_E_INVALID_MSG_TYPE);
+	assert_int_equal(resp.request_id, 1);
+	assert_int_equal(resp.encoded_cert.cb, 0);
+	message_of(&resp, msg, sizeof(msg));
+	assert_string_equal(msg, "the request is neither PKCS#10, CMS nor CMC");
+	expect_row(1, ANON, DISP_FAILED, HR_CRYPT_E_INVALID_MSG_TYPE);
+	assert_int_equal(ledger_get_request(core.ledger, 1, &row), LEDGER_OK);
+	assert_int_equal(core_ledger_event(&core, row.seq_received, &ev, strbuf, &rec), 0);
+	assert_int_equal(ev.u.request.format, FMT_DIGEST);
+	assert_int_equal(rb_le32(ev.u.request.raw.p), (uint32_t)sizeof(junk));
+	free(rec);
+	free(strbuf);
+	tb_free(&r.stub);
+}
+
+/* An attribute string beyond the limits (33 lines, one more than the
+ * custodian takes): E_INVALIDARG as
+ * disposition, recorded as failed with the reason. */
+static void test_attributes_beyond_the_limits(void **state)
+{
+	struct csr_call in = {.authority = CA_NAME};
+	struct rpc_icpr_response resp;
+	struct x509_buf csr;
+	char attrs[250] = "", msg[256];
+	struct reply r;
+
+	(void)state;
+	for (int i = 0; i < ICPR_ATTR_MAX_COUNT + 1; i++) /* distinct names: n00 ... n32 */
+		snprintf(attrs + strlen(attrs), sizeof(attrs) - strlen(attrs), "n%02d:v\n", i);
+	good_csr(&csr);
+	in.request = csr.data;
+	in.request_len = csr.len;
+	in.attributes = attrs;
+	one_call(&in, &r, &resp);
+	assert_false(r.fault);
+	assert_int_equal(resp.status, 0);
+	assert_int_equal(resp.disposition, HR_E_INVALIDARG);
+	assert_int_equal(resp.request_id, 1);
+	message_of(&resp, msg, sizeof(msg));
+	assert_string_equal(msg, "the attribute string is beyond the limits (32 lines, 4096 "
+				 "bytes of UTF-8)");
+	expect_row(1, ANON, DISP_FAILED, HR_E_INVALIDARG);
+	tb_free(&r.stub);
+	x509_buf_free(&csr);
+}
+
+/* The custodian's channel gone: a retrieval gets E_UNEXPECTED with its id
+ * echoed; a refusal that cannot be recorded, E_UNEXPECTED with id 0. */
+static void test_custodian_gone_retrieval_and_refusal(void **state)
+{
+	struct csr_call in = {.request_id = 4, .authority = CA_NAME};
+	struct rpc_icpr_response resp;
+	struct x509_buf csr;
+	struct reply r;
+
+	(void)state;
+	assert_int_equal(core_end_channel(&core), 0);
+	one_call(&in, &r, &resp);
+	assert_false(r.fault);
+	assert_int_equal(resp.status, HR_E_UNEXPECTED);
+	assert_int_equal(resp.request_id, 4);
+	tb_free(&r.stub);
+	w.enforce_encryption = 1; /* an unauthenticated request is refused, recorded */
+	good_csr(&csr);
+	in = (struct csr_call){.authority = CA_NAME, .request = csr.data, .request_len = csr.len};
+	one_call(&in, &r, &resp);
+	assert_false(r.fault);
+	assert_int_equal(resp.status, HR_E_UNEXPECTED);
+	assert_int_equal(resp.request_id, 0);
+	assert_int_equal(resp.disposition, 0);
+	tb_free(&r.stub);
+	x509_buf_free(&csr);
+}
+
 /* ---- the endpoint mapper ---------------------------------------------------------- */
 
 /* ept_map's answer (MS-RPCE 2.2.1.2.5 ept_map [out]): the handle (20), num_towers,
@@ -774,6 +873,406 @@ static void test_epm_map(void **state)
 	link_close(&l);
 }
 
+/* ---- deadlines ---------------------------------------------------------------------- */
+
+/* What the worker logs while a test runs (stderr into a file meanwhile). */
+static char logged[16384];
+static int saved_stderr = -1;
+
+static void log_begin(void)
+{
+	FILE *t = tmpfile();
+
+	assert_non_null(t);
+	fflush(stderr);
+	saved_stderr = dup(2);
+	assert_int_equal(dup2(fileno(t), 2), 2);
+	fclose(t); /* fd 2 keeps the file */
+}
+
+static void log_end(void)
+{
+	ssize_t n;
+
+	if (saved_stderr < 0)
+		return;
+	fflush(stderr);
+	n = pread(2, logged, sizeof(logged) - 1, 0);
+	logged[n > 0 ? n : 0] = 0;
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	saved_stderr = -1;
+	fputs(logged, stderr);
+}
+
+static void assert_logged(const char *line)
+{
+	if (strstr(logged, line) == NULL)
+		fail_msg("no '%s' in the log:\n%s", line, logged);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads (and drops) what the worker sends until it closes the connection;
+ * fails after IO_TIMEOUT_MS of silence. The time of the end. */
+static int64_t wait_closed(struct link *l)
+{
+	struct pollfd pf = {.fd = l->fds[0], .events = POLLIN};
+	uint8_t buf[4096];
+
+	for (;;) {
+		if (poll(&pf, 1, IO_TIMEOUT_MS) != 1)
+			fail_msg("the worker did not close within %d ms", IO_TIMEOUT_MS);
+		if (read(l->fds[0], buf, sizeof(buf)) <= 0)
+			return mono_ms();
+	}
+}
+
+/* An ept_map request PDU (call call_id) into *b. */
+static void map_request(struct tbuf *b, uint32_t call_id)
+{
+	b->len = 0;
+	rb_request(b, call_id, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 0, RPC_EPM_OPNUM_MAP, NULL,
+		   ref_eptmap_icpr, sizeof ref_eptmap_icpr, NULL);
+}
+
+/* Nothing between calls for longer than the idle timeout: the connection ends. */
+static void test_idle_timeout(void **state)
+{
+	struct link l;
+	int64_t t0, t;
+
+	(void)state;
+	w.idle_timeout_ms = 300;
+	link_open(&l, PORT_EPM);
+	bind_plain(&l);
+	t0 = mono_ms();
+	log_begin();
+	t = wait_closed(&l);
+	link_close(&l);
+	log_end();
+	assert_true(t - t0 >= 250);
+	assert_logged(PEER ": timed out (idle)\n");
+}
+
+/* A PDU begun and not finished within the read timeout: the connection ends. */
+static void test_incomplete_pdu(void **state)
+{
+	struct tbuf b = {0};
+	struct link l;
+	int64_t t0, t;
+
+	(void)state;
+	w.read_timeout_ms = 300;
+	link_open(&l, PORT_EPM);
+	bind_plain(&l);
+	map_request(&b, 2);
+	assert_int_equal(write(l.fds[0], b.p, 20), 20);
+	t0 = mono_ms();
+	log_begin();
+	t = wait_closed(&l);
+	link_close(&l);
+	log_end();
+	assert_true(t - t0 >= 250);
+	assert_logged(PEER ": timed out (incomplete PDU)\n");
+	tb_free(&b);
+}
+
+/* A client trickling a PDU a byte at a time, each byte within the read timeout:
+ * the PDU's own deadline (from its first byte) still ends the connection. */
+static void test_trickled_pdu(void **state)
+{
+	struct pollfd pf;
+	struct tbuf b = {0};
+	struct link l;
+	size_t sent = 0;
+	int64_t t0, t;
+
+	(void)state;
+	w.read_timeout_ms = 500;
+	link_open(&l, PORT_EPM);
+	bind_plain(&l);
+	map_request(&b, 2);
+	log_begin();
+	t0 = mono_ms();
+	pf = (struct pollfd){.fd = l.fds[0], .events = POLLIN};
+	while (sent < b.len && poll(&pf, 1, 100) == 0) /* a byte every 100 ms */
+		if (send(l.fds[0], b.p + sent, 1, MSG_NOSIGNAL) == 1)
+			sent++;
+	t = wait_closed(&l);
+	link_close(&l);
+	log_end();
+	assert_true(sent < b.len);
+	assert_true(t - t0 >= 450 && t - t0 < 5000);
+	assert_logged(PEER ": timed out (PDU deadline)\n");
+	tb_free(&b);
+}
+
+/* Where a call needs a logon, a connection that makes none within the logon
+ * deadline ends, bound or not. */
+static void test_logon_deadline(void **state)
+{
+	struct link l;
+	int64_t t0, t;
+
+	(void)state;
+	w.logon_deadline_s = 1;
+	t0 = mono_ms();
+	link_open(&l, PORT_ICPR);
+	bind_plain(&l);
+	log_begin();
+	t = wait_closed(&l);
+	link_close(&l);
+	log_end();
+	assert_true(t - t0 >= 900 && t - t0 < 5000);
+	assert_logged(PEER ": timed out (no logon within the logon deadline)\n");
+}
+
+/* The client's side of test_connection_deadline: requests sent back to back,
+ * as long as the worker takes them (at most 6 s). */
+struct flood {
+	struct link *l;
+	int64_t until;
+	unsigned sent;
+};
+
+static void *flood_thread(void *arg)
+{
+	struct flood *f = arg;
+	struct tbuf b = {0};
+
+	/* a batch of 64 requests per write: the worker never finds the socket
+	 * empty (a client that pipelines keeps it so) */
+	for (uint32_t i = 0; i < 64; i++) {
+		struct tbuf one = {0};
+
+		map_request(&one, 2 + i);
+		tb_put(&b, one.p, one.len);
+		tb_free(&one);
+	}
+	while (mono_ms() < f->until) {
+		size_t off = 0;
+
+		while (off < b.len) {
+			ssize_t n = send(f->l->fds[0], b.p + off, b.len - off, MSG_NOSIGNAL);
+
+			if (n <= 0)
+				goto out;
+			off += (size_t)n;
+		}
+		f->sent += 64;
+	}
+out:
+	tb_free(&b);
+	return NULL;
+}
+
+/* The connection deadline holds against a client that always has its next
+ * request queued: the worker must not keep serving it because input is
+ * waiting each time it looks. (Before the fix, poll with the deadline's
+ * remaining 0 ms reported the socket readable, and the connection lived as
+ * long as the flood: 6 s here, for a deadline of 1 s.) */
+static void test_connection_deadline(void **state)
+{
+	struct flood f;
+	pthread_t th;
+	struct link l;
+	int64_t t0, t;
+
+	(void)state;
+	w.conn_deadline_s = 1;
+	t0 = mono_ms();
+	link_open(&l, PORT_EPM);
+	bind_plain(&l);
+	f = (struct flood){&l, t0 + 6000, 0};
+	log_begin();
+	assert_int_equal(pthread_create(&th, NULL, flood_thread, &f), 0);
+	t = wait_closed(&l);
+	pthread_join(th, NULL);
+	link_close(&l);
+	log_end();
+	assert_true(f.sent > 10); /* the worker did serve calls meanwhile */
+	assert_true(t - t0 >= 900);
+	if (t - t0 > 3000)
+		fail_msg("the connection lived %lld ms past a deadline of 1 s",
+			 (long long)(t - t0));
+	assert_logged(PEER ": timed out (connection deadline)\n");
+}
+
+/* A client that sends requests and never reads the answers: once the socket's
+ * buffer is full, the worker waits at most the write timeout, then closes. */
+static void test_answers_not_read(void **state)
+{
+	struct flood f;
+	pthread_t th;
+	struct link l;
+	int small = 4096;
+	int64_t t0;
+
+	(void)state;
+	w.write_timeout_ms = 300;
+	link_open(&l, PORT_EPM);
+	bind_plain(&l);
+	assert_int_equal(setsockopt(l.fds[1], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
+	assert_int_equal(setsockopt(l.fds[0], SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+	t0 = mono_ms();
+	f = (struct flood){&l, t0 + 10000, 0};
+	log_begin();
+	assert_int_equal(pthread_create(&th, NULL, flood_thread, &f), 0);
+	pthread_join(th, NULL); /* ends when the worker shuts the connection down */
+	link_close(&l);
+	log_end();
+	assert_true(mono_ms() - t0 < 9000);
+	assert_logged(PEER ": the answer could not be written in time: closing\n");
+}
+
+/* A fragment longer than the max_recv_frag the bind settled (5840): the fault
+ * nca_s_proto_error for its call, the connection closed, the reason logged. */
+static void test_fragment_over_max_recv(void **state)
+{
+	static uint8_t stub[6000];
+	struct tbuf b = {0};
+	struct link l;
+
+	(void)state;
+	link_open(&l, PORT_ICPR);
+	bind_plain(&l);
+	log_begin();
+	rb_request(&b, 2, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 0,
+		   RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, NULL, stub, sizeof(stub), NULL);
+	send_all(l.fds[0], &b);
+	recv_pdu(l.fds[0], &b);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 12), 2);
+	assert_int_equal(rb_le32(b.p + 24), NCA_S_PROTO_ERROR);
+	wait_closed(&l);
+	link_close(&l);
+	log_end();
+	assert_logged(PEER ": closed: request (call 2): frag_length 6024 over max_recv_frag "
+		      "5840\n");
+	assert_int_equal(core_ledger_head(&core), 1);
+	tb_free(&b);
+}
+
+/* A call whose fragments add up to more than the stub cap (1 MiB): the fault
+ * nca_s_proto_error, the connection closed, the reason logged; nothing reaches
+ * the custodian. */
+static void test_call_over_max_stub(void **state)
+{
+	static uint8_t stub[5800];
+	struct tbuf b = {0};
+	struct link l;
+	size_t sent = 0;
+
+	(void)state;
+	link_open(&l, PORT_ICPR);
+	bind_plain(&l);
+	log_begin();
+	for (uint8_t flags = RPC_PFC_FIRST_FRAG; sent <= (1u << 20); flags = 0) {
+		b.len = 0;
+		rb_request(&b, 2, flags, 0, RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, NULL, stub,
+			   sizeof(stub), NULL);
+		send_all(l.fds[0], &b);
+		sent += sizeof(stub);
+	}
+	recv_pdu(l.fds[0], &b);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 12), 2);
+	assert_int_equal(rb_le32(b.p + 24), NCA_S_PROTO_ERROR);
+	wait_closed(&l);
+	link_close(&l);
+	log_end();
+	assert_logged(PEER ": closed: request (call 2): call over 1048576 octets of stub\n");
+	assert_int_equal(core_ledger_head(&core), 1);
+	tb_free(&b);
+}
+
+/* The result of presentation context i in an alter_context_resp (no secondary
+ * address): result and reason. */
+static void alter_result(const struct tbuf *b, unsigned i, uint16_t *result, uint16_t *reason)
+{
+	assert_int_equal(b->p[2], RPC_PT_ALTER_CONTEXT_RESP);
+	assert_int_equal(rb_le16(b->p + 24), 0); /* no secondary address */
+	assert_true(i < b->p[28]);
+	*result = rb_le16(b->p + 32 + 24 * i);
+	*reason = rb_le16(b->p + 32 + 24 * i + 2);
+}
+
+/* alter_context on the ICPR port: the endpoint mapper's interface is rejected
+ * (abstract syntax not supported) and a call on that context gets
+ * nca_s_unk_if; ICPR on a new context is accepted and answers there. */
+static void test_alter_context(void **state)
+{
+	static const uint8_t junk[] = {1, 2, 3};
+	struct rb_ctx epm = {1, rb_epm, rb_ndr, 1}, icpr = {2, rb_icpr, rb_ndr, 1};
+	struct tbuf b = {0};
+	struct link l;
+	uint16_t result, reason;
+
+	(void)state;
+	link_open(&l, PORT_ICPR);
+	bind_plain(&l);
+	rb_bind(&b, RPC_PT_ALTER_CONTEXT, 2, 5840, 5840, 0, &epm, 1, NULL);
+	send_all(l.fds[0], &b);
+	recv_pdu(l.fds[0], &b);
+	alter_result(&b, 0, &result, &reason);
+	assert_int_equal(result, RPC_RESULT_PROVIDER_REJECTION);
+	assert_int_equal(reason, RPC_REASON_ABSTRACT_SYNTAX_NOT_SUPPORTED);
+	b.len = 0;
+	rb_request(&b, 3, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 1, RPC_EPM_OPNUM_MAP, NULL,
+		   ref_eptmap_icpr, sizeof ref_eptmap_icpr, NULL);
+	send_all(l.fds[0], &b);
+	recv_pdu(l.fds[0], &b);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 24), NCA_S_UNK_IF);
+	b.len = 0;
+	rb_bind(&b, RPC_PT_ALTER_CONTEXT, 4, 5840, 5840, 0, &icpr, 1, NULL);
+	send_all(l.fds[0], &b);
+	recv_pdu(l.fds[0], &b);
+	alter_result(&b, 0, &result, &reason);
+	assert_int_equal(result, RPC_RESULT_ACCEPTANCE);
+	b.len = 0;
+	rb_request(&b, 5, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 2,
+		   RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, NULL, junk, sizeof(junk), NULL);
+	send_all(l.fds[0], &b);
+	recv_pdu(l.fds[0], &b);
+	assert_int_equal(b.p[2], RPC_PT_FAULT); /* answered by ICPR: the stub does not decode */
+	assert_int_equal(rb_le32(b.p + 12), 5);
+	assert_int_equal(rb_le32(b.p + 24), NCA_S_FAULT_NDR);
+	link_close(&l);
+	tb_free(&b);
+}
+
+/* ept_map with a stub that does not decode: the fault nca_s_fault_ndr, the
+ * decoder's reason logged, the connection still answering. */
+static void test_epm_bad_stub(void **state)
+{
+	static const uint8_t junk[] = {1, 2, 3};
+	struct reply r;
+	struct link l;
+
+	(void)state;
+	link_open(&l, PORT_EPM);
+	bind_plain(&l);
+	log_begin();
+	call(&l, 2, RPC_EPM_OPNUM_MAP, junk, sizeof(junk), &r);
+	log_end();
+	assert_true(r.fault);
+	assert_int_equal(r.status, NCA_S_FAULT_NDR);
+	/* (the decoder names ept_map itself, and the line no peer: as logged) */
+	assert_logged("ept_map: ept_map: stub truncated at offset 0: 4 octets needed, 3 left\n");
+	call(&l, 3, RPC_EPM_OPNUM_MAP, ref_eptmap_icpr, sizeof ref_eptmap_icpr, &r);
+	assert_false(r.fault);
+	tb_free(&r.stub);
+	link_close(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -793,6 +1292,21 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_custodian_gone, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_faults, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_epm_map, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_not_a_request, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_attributes_beyond_the_limits, setup_open,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_custodian_gone_retrieval_and_refusal,
+						setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_fragment_over_max_recv, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_call_over_max_stub, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_alter_context, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_epm_bad_stub, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_timeout, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_incomplete_pdu, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_trickled_pdu, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_logon_deadline, setup_enforce, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_deadline, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_answers_not_read, setup_open, teardown),
 	};
 	int rc;
 

@@ -162,6 +162,58 @@ static void test_share_full_of_logons_refuses(void **state)
 		conn_close(&a[i]);
 }
 
+/* A port that is neither pool, and the second pool or a cap of zero: refused,
+ * nothing taken. Refs out of the table's range do nothing. */
+static void test_bad_port_and_refs(void **state)
+{
+	struct slots_config icpr_zero = {{4, 0}, 4};
+	struct slot_ref below = {-1, 1}, beyond = {SLOTS_MAX, 1};
+	struct conn c;
+	int ev = -1;
+
+	(void)state;
+	assert_int_equal(slots_init(&s, &icpr_zero), -1);
+	setup(1, 1, 1);
+	assert_int_equal(admit(&c, 2, A, &ev), -1);
+	assert_int_equal(ev, 0);
+	conn_close(&c);
+	assert_int_equal(admit(&c, -1, A, &ev), -1);
+	conn_close(&c);
+	slots_authenticated(&s, &below);
+	slots_release(&s, &below);
+	slots_authenticated(&s, &beyond);
+	slots_release(&s, &beyond);
+	/* the pools' single places are still free */
+	assert_int_equal(admit(&c, ICPR, A, &ev), 0);
+	assert_int_equal(ev, 0);
+	assert_int_equal(s.slot[c.ref.i].authenticated, 0);
+	conn_close(&c);
+	assert_int_equal(admit(&c, EPM, A, &ev), 0);
+	assert_int_equal(ev, 0);
+	conn_close(&c);
+}
+
+/* Every slot of the table taken (the pools at SLOTS_MAX together): a pool
+ * whose cap was raised past the table gets no slot, and nothing is evicted. */
+static void test_table_full(void **state)
+{
+	struct slot_ref ref;
+	int ev = -1;
+
+	(void)state;
+	setup(SLOTS_MAX - 1, 1, SLOTS_MAX);
+	for (int i = 0; i < SLOTS_MAX - 1; i++)
+		assert_int_equal(slots_admit(&s, EPM, A, -1, &ref, &ev), 0);
+	assert_int_equal(slots_admit(&s, ICPR, A, -1, &ref, &ev), 0);
+	slots_authenticated(&s, &ref);
+	assert_int_equal(slots_admit(&s, ICPR, B, -1, &ref, &ev), -1);
+	assert_int_equal(ev, 0);
+	s.cfg.pool[ICPR] = 2; /* room in the pool, none in the table */
+	assert_int_equal(slots_admit(&s, ICPR, B, -1, &ref, &ev), -1);
+	assert_int_equal(ev, 0);
+	assert_int_equal(s.evictions, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +221,8 @@ int main(void)
 		cmocka_unit_test(test_full_pool_evicts_the_oldest_without_a_logon),
 		cmocka_unit_test(test_per_address_share),
 		cmocka_unit_test(test_share_full_of_logons_refuses),
+		cmocka_unit_test(test_bad_port_and_refs),
+		cmocka_unit_test(test_table_full),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

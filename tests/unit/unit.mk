@@ -32,3 +32,7 @@ $(TBIN)/test_auth_serve: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
 # speaks the logon channel's catalogue, which ca-auth and ca-worker link as an
 # object (not in a library).
 $(TBIN)/test_worker_calls: $(AUTH_MSG_OBJ)
+# The worker's NTLM logons against ca-auth's auth_serve in-process (gss-ntlmssp's
+# acceptor, careq's initiator): libauth, the logon channel's catalogue, GSSAPI.
+$(TBIN)/test_worker_ntlm: $(AUTH_MSG_OBJ)
+$(TBIN)/test_worker_ntlm: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka

@@ -1,0 +1,645 @@
+/* ca-ledger's service (firmware/ledger/serve.c) driven as the custodian drives
+ * it, without processes: a real ledger (store.c, in a temporary directory) served
+ * by ledger_serve on one end of a socketpair in a thread, the test at the other
+ * end with the catalogue's encoders and decoders (msg.c). Every request type is
+ * answered on an empty ledger (each "not found" with its code and message) and
+ * after appends (what comes back is what the store holds, compared with the
+ * store's own reads); appends refused on their merits (LEDGER_ERR_INVALID, the
+ * group all or nothing) and for room (LEDGER_ERR_FULL) leave the journal as it
+ * was; and each payload the whitelist admits but the decoder refuses is a
+ * violation: no answer, the channel ended, ledger_serve returning 1, the log
+ * line naming it. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "firmware/ledger/msg.h"
+#include "firmware/ledger/proto.h"
+#include "firmware/ledger/serve.h"
+#include "firmware/ledger/store.h"
+#include "firmware/ledger/view.h"
+#include "platform/ipc.h"
+
+static char dir[64];
+static char err[512];
+static struct ledger *led;
+
+/* The channel: [0] the custodian's (the test's) end, [1] the ledger's. */
+static struct {
+	int fds[2];
+	pthread_t thread;
+	int served; /* ledger_serve's return */
+	struct ipc_chan ipc;
+	uint32_t id;
+	struct ipc_msg m; /* the last answer */
+} ch;
+
+static void *serve_thread(void *arg)
+{
+	(void)arg;
+	ch.served = ledger_serve(led, ch.fds[1], "custodian", 2);
+	return NULL;
+}
+
+static void chan_open(void)
+{
+	memset(&ch, 0, sizeof(ch));
+	ch.m.fd = -1;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch.fds), 0);
+	ipc_chan_init(&ch.ipc, ch.fds[0], "ca-ledger", LEDGER_FRAME_MAX);
+	assert_int_equal(pthread_create(&ch.thread, NULL, serve_thread, NULL), 0);
+}
+
+/* The custodian closes its end: ledger_serve's return. */
+static int chan_close(void)
+{
+	shutdown(ch.fds[0], SHUT_RDWR);
+	pthread_join(ch.thread, NULL);
+	ipc_msg_free(&ch.m);
+	ipc_chan_free(&ch.ipc);
+	close(ch.fds[0]);
+	close(ch.fds[1]);
+	return ch.served;
+}
+
+static void base(struct ledger_event *ev, uint32_t type)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->actor_kind = ACTOR_CA;
+	ev->actor = "CA";
+}
+
+static int setup(void **state)
+{
+	static const uint8_t cert[] = {0x30, 0x03, 0x02, 0x01, 0x01};
+	struct ledger_event ev;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test-ledger-serve-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(ledger_open(dir, LEDGER_NOSYNC, &led, err, sizeof(err)), 0);
+	base(&ev, EV_GENESIS);
+	ev.u.genesis.ca_cert.p = cert;
+	ev.u.genesis.ca_cert.len = sizeof(cert);
+	assert_int_equal(ledger_append(led, &ev, NULL, err, sizeof(err)), LEDGER_OK);
+	chan_open();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[256];
+
+	(void)state;
+	if (ch.thread != 0)
+		assert_int_equal(chan_close(), 0);
+	ledger_close(led);
+	snprintf(cmd, sizeof(cmd), "[ -f '%s/ledger/region-id' ] && rm -rf %s/ca-ledger-$(cat "
+		 "'%s/ledger/region-id')", dir, CONFIG_LEDGER_REGION_DIR, dir);
+	if (system(cmd) < 0)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Sends type with w's payload (freed; NULL: empty) and reads the answer into
+ * ch.m: 1, or 0 when the ledger ended the channel instead. */
+static int ask(uint32_t type, struct ipc_wbuf *w)
+{
+	char e[256];
+	int rc;
+
+	ipc_msg_free(&ch.m);
+	rc = ipc_send(&ch.ipc, type, ++ch.id, w != NULL ? w->data : NULL, w != NULL ? w->len : 0,
+		      -1);
+	if (w != NULL)
+		ipc_wbuf_free(w);
+	if (rc != 0)
+		return 0;
+	if (ipc_recv(&ch.ipc, &ch.m, e, sizeof(e)) <= 0)
+		return 0;
+	assert_int_equal(ch.m.hdr.id, ch.id);
+	return 1;
+}
+
+static void expect_error(uint32_t code, const char *message)
+{
+	struct lmsg_error e;
+
+	assert_int_equal(ch.m.hdr.type, LEDGER_ERROR);
+	assert_int_equal(lmsg_error_decode(ch.m.data, ch.m.hdr.len, &e), 0);
+	assert_string_equal(e.message, message);
+	assert_int_equal(e.code, code);
+}
+
+/* ---- what was logged ---- */
+
+static char logged[8192];
+static int saved = -1;
+
+static void log_begin(void)
+{
+	FILE *t = tmpfile();
+
+	assert_non_null(t);
+	fflush(stderr);
+	saved = dup(2);
+	assert_int_equal(dup2(fileno(t), 2), 2);
+	fclose(t);
+}
+
+static void log_end(void)
+{
+	ssize_t n;
+
+	fflush(stderr);
+	n = pread(2, logged, sizeof(logged) - 1, 0);
+	logged[n > 0 ? n : 0] = 0;
+	dup2(saved, 2);
+	close(saved);
+	fputs(logged, stderr);
+}
+
+static void assert_logged(const char *line)
+{
+	if (strstr(logged, line) == NULL)
+		fail_msg("no '%s' in the log:\n%s", line, logged);
+}
+
+/* type with payload p (n octets) ends the channel unanswered, logged with why;
+ * the channel is opened again for the test's next step. */
+static void expect_violation(uint32_t type, const void *p, size_t n, const char *why)
+{
+	struct ipc_wbuf w;
+	char line[600];
+	uint64_t seq, seq2;
+	uint8_t h[LEDGER_HASH_LEN];
+
+	ledger_head(led, &seq, h);
+	ipc_wbuf_init(&w);
+	ipc_put_raw(&w, p, n);
+	log_begin();
+	assert_int_equal(ask(type, &w), 0);
+	pthread_join(ch.thread, NULL);
+	log_end();
+	assert_int_equal(ch.served, 1);
+	snprintf(line, sizeof(line), "protocol violation by the custodian, channel closed: %s\n",
+		 why);
+	assert_logged(line);
+	ipc_msg_free(&ch.m);
+	ipc_chan_free(&ch.ipc);
+	close(ch.fds[0]);
+	close(ch.fds[1]);
+	ledger_head(led, &seq2, h);
+	assert_int_equal(seq2, seq); /* nothing recorded */
+	chan_open();
+}
+
+/* ---- answers on an empty ledger ---- */
+
+static void put_u32(uint32_t type, uint32_t v)
+{
+	struct ipc_wbuf w;
+
+	ipc_wbuf_init(&w);
+	ipc_put_u32(&w, v);
+	assert_int_equal(ask(type, &w), 1);
+}
+
+static void test_empty_ledger(void **state)
+{
+	struct lmsg_head_is head;
+	struct lmsg_verified v;
+	struct lmsg_events evs;
+	struct lmsg_rows rows;
+	struct lmsg_revoked_rows rev;
+	struct lmsg_iter it;
+	struct view_query q = {.limit = 10};
+	struct ipc_wbuf w;
+	uint8_t h[LEDGER_HASH_LEN], *rec;
+	const uint8_t *p;
+	size_t len, rlen;
+	uint64_t seq;
+
+	(void)state;
+	/* the head: the genesis */
+	assert_int_equal(ask(LEDGER_HEAD, NULL), 1);
+	assert_int_equal(ch.m.hdr.type, LEDGER_HEAD_IS);
+	assert_int_equal(lmsg_head_is_decode(ch.m.data, ch.m.hdr.len, &head), 0);
+	ledger_head(led, &seq, h);
+	assert_int_equal(head.seq, 1);
+	assert_memory_equal(head.hash, h, LEDGER_HASH_LEN);
+	/* the replay */
+	assert_int_equal(ask(LEDGER_VERIFY, NULL), 1);
+	assert_int_equal(ch.m.hdr.type, LEDGER_VERIFIED);
+	assert_int_equal(lmsg_verified_decode(ch.m.data, ch.m.hdr.len, &v), 0);
+	assert_int_equal(v.ok, 1);
+	assert_int_equal(v.events, 1);
+	assert_string_equal(v.message, "the chain holds and every index matches its rebuild");
+	/* the journal from 1: the genesis's record; from 2: nothing */
+	ipc_wbuf_init(&w);
+	lmsg_get_events_encode(&w, &(struct lmsg_get_events){1, 10});
+	assert_int_equal(ask(LEDGER_GET_EVENTS, &w), 1);
+	assert_int_equal(ch.m.hdr.type, LEDGER_EVENTS);
+	assert_int_equal(lmsg_events_decode(ch.m.data, ch.m.hdr.len, &evs), 0);
+	assert_int_equal(evs.events.n, 1);
+	lmsg_iter_init(&it, &evs.events);
+	assert_int_equal(lmsg_events_next(&it, &p, &len), 1);
+	assert_int_equal(ledger_get_record(led, 1, &rec, &rlen), LEDGER_OK);
+	assert_int_equal(len, rlen);
+	assert_memory_equal(p, rec, rlen);
+	free(rec);
+	ipc_wbuf_init(&w);
+	lmsg_get_events_encode(&w, &(struct lmsg_get_events){2, 10});
+	assert_int_equal(ask(LEDGER_GET_EVENTS, &w), 1);
+	assert_int_equal(lmsg_events_decode(ch.m.data, ch.m.hdr.len, &evs), 0);
+	assert_int_equal(evs.events.n, 0);
+	/* each lookup of what is not there */
+	put_u32(LEDGER_GET_REQUEST, 7);
+	expect_error(LEDGER_ERR_NOTFOUND, "no such request");
+	ipc_wbuf_init(&w);
+	lmsg_get_event_encode(&w, &(struct lmsg_get_event){9});
+	assert_int_equal(ask(LEDGER_GET_EVENT, &w), 1);
+	expect_error(LEDGER_ERR_NOTFOUND, "no such event");
+	ipc_wbuf_init(&w);
+	lmsg_serial_encode(&w, &(struct lmsg_serial){{0x01, 0x02}, 2});
+	assert_int_equal(ask(LEDGER_GET_CERT, &w), 1);
+	expect_error(LEDGER_ERR_NOTFOUND, "no such certificate");
+	put_u32(LEDGER_CRL_LATEST, 0);
+	expect_error(LEDGER_ERR_NOTFOUND, "no CRL published yet");
+	ipc_wbuf_init(&w);
+	lmsg_get_prop_encode(&w, &(struct lmsg_get_prop){"crl_period"});
+	assert_int_equal(ask(LEDGER_GET_PROP, &w), 1);
+	expect_error(LEDGER_ERR_NOTFOUND, "property not set");
+	/* lists that are empty */
+	put_u32(LEDGER_GET_EXTENSIONS, 1);
+	assert_int_equal(ch.m.hdr.type, LEDGER_EVENTS);
+	assert_int_equal(lmsg_events_decode(ch.m.data, ch.m.hdr.len, &evs), 0);
+	assert_int_equal(evs.events.n, 0);
+	ipc_wbuf_init(&w);
+	lmsg_serial_encode(&w, &(struct lmsg_serial){{0}, 0});
+	assert_int_equal(ask(LEDGER_REVOKED_LIST, &w), 1);
+	assert_int_equal(ch.m.hdr.type, LEDGER_REVOKED_ROWS);
+	assert_int_equal(lmsg_revoked_rows_decode(ch.m.data, ch.m.hdr.len, &rev), 0);
+	assert_int_equal(rev.rows.n, 0);
+	assert_int_equal(rev.more, 0);
+	ipc_wbuf_init(&w);
+	lmsg_view_encode(&w, &q);
+	assert_int_equal(ask(LEDGER_VIEW, &w), 1);
+	assert_int_equal(ch.m.hdr.type, LEDGER_ROWS);
+	assert_int_equal(lmsg_rows_decode(ch.m.data, ch.m.hdr.len, &rows), 0);
+	assert_int_equal(rows.rows.n, 0);
+	assert_int_equal(rows.more, 0);
+}
+
+/* ---- appends ---- */
+
+static void append(struct ledger_event *ev, struct lmsg_appended *a)
+{
+	struct ipc_wbuf w;
+
+	ipc_wbuf_init(&w);
+	assert_int_equal(lmsg_append_encode(&w, ev, err, sizeof(err)), 0);
+	assert_int_equal(ask(LEDGER_APPEND, &w), 1);
+	if (ch.m.hdr.type == LEDGER_ERROR) {
+		struct lmsg_error why;
+
+		assert_int_equal(lmsg_error_decode(ch.m.data, ch.m.hdr.len, &why), 0);
+		fail_msg("append of a type %u event refused: %u %s", ev->type, why.code,
+			 why.message);
+	}
+	assert_int_equal(ch.m.hdr.type, LEDGER_APPENDED);
+	assert_int_equal(lmsg_appended_decode(ch.m.data, ch.m.hdr.len, a), 0);
+}
+
+static void request_event(struct ledger_event *ev, const char *who)
+{
+	static const uint8_t raw[] = "not really a CSR";
+
+	base(ev, EV_REQUEST_RECEIVED);
+	ev->actor_kind = ACTOR_REQUESTER;
+	ev->actor = who;
+	ev->u.request.format = FMT_PKCS10;
+	ev->u.request.requester = who;
+	ev->u.request.raw.p = raw;
+	ev->u.request.raw.len = sizeof(raw);
+	ev->u.request.attributes = "";
+}
+
+/* Requests, their rows and events, a group, a certificate, its revocation, a
+ * CRL, an extension and a property: each answer is what the store holds. */
+static void test_appends_read_back(void **state)
+{
+	static const uint8_t serial[] = {0x4a, 0x01}, der[] = {0x30, 0x00}, crl[] = {0x30, 0x00};
+	struct ledger_event ev, ev2, *evs[2];
+	struct lmsg_appended a;
+	struct lmsg_appended_group ag;
+	struct ledger_request_row row;
+	struct ledger_cert_row cert;
+	struct lmsg_crl_row cr;
+	struct lmsg_event e;
+	struct lmsg_events list;
+	struct lmsg_rows rows;
+	struct lmsg_revoked_rows rev;
+	struct lmsg_iter it;
+	struct view_query q = {.limit = 1};
+	struct ipc_wbuf w;
+	uint8_t h[LEDGER_HASH_LEN], *rec;
+	const uint8_t *sp;
+	size_t rlen, slen;
+	uint64_t seq;
+
+	(void)state;
+	request_event(&ev, "alice");
+	append(&ev, &a);
+	ledger_head(led, &seq, h);
+	assert_int_equal(a.seq, 2);
+	assert_int_equal(a.request_id, 1);
+	assert_memory_equal(a.hash, h, LEDGER_HASH_LEN);
+	put_u32(LEDGER_GET_REQUEST, 1);
+	assert_int_equal(ch.m.hdr.type, LEDGER_REQUEST);
+	assert_int_equal(lmsg_request_decode(ch.m.data, ch.m.hdr.len, &row), 0);
+	assert_string_equal(row.requester, "alice");
+	assert_int_equal(row.seq_received, 2);
+	ipc_wbuf_init(&w);
+	lmsg_get_event_encode(&w, &(struct lmsg_get_event){2});
+	assert_int_equal(ask(LEDGER_GET_EVENT, &w), 1);
+	assert_int_equal(ch.m.hdr.type, LEDGER_EVENT);
+	assert_int_equal(lmsg_event_decode(ch.m.data, ch.m.hdr.len, &e), 0);
+	assert_int_equal(ledger_get_record(led, 2, &rec, &rlen), LEDGER_OK);
+	assert_int_equal(e.len, rlen);
+	assert_memory_equal(e.rec, rec, rlen);
+	free(rec);
+	/* a group (a request, then request 1's disposition): two answers, in order */
+	request_event(&ev, "bob");
+	base(&ev2, EV_DISPOSITION);
+	ev2.u.disposition.request_id = 1;
+	ev2.u.disposition.disposition = DISP_PENDING;
+	ev2.u.disposition.message = "by test";
+	evs[0] = &ev;
+	evs[1] = &ev2;
+	ipc_wbuf_init(&w);
+	assert_int_equal(lmsg_append_group_encode_events(&w, evs, 2, err, sizeof(err)), 0);
+	assert_int_equal(ask(LEDGER_APPEND_GROUP, &w), 1);
+	if (ch.m.hdr.type == LEDGER_ERROR) {
+		struct lmsg_error why;
+
+		assert_int_equal(lmsg_error_decode(ch.m.data, ch.m.hdr.len, &why), 0);
+		fail_msg("group refused: %u %s", why.code, why.message);
+	}
+	assert_int_equal(ch.m.hdr.type, LEDGER_APPENDED_GROUP);
+	assert_int_equal(lmsg_appended_group_decode(ch.m.data, ch.m.hdr.len, &ag), 0);
+	assert_int_equal(ag.n, 2);
+	assert_int_equal(ag.a[0].seq, 3);
+	assert_int_equal(ag.a[0].request_id, 2);
+	assert_int_equal(ag.a[1].seq, 4);
+	assert_int_equal(ag.a[1].request_id, 0);
+	/* the view pages one row at a time */
+	ipc_wbuf_init(&w);
+	lmsg_view_encode(&w, &q);
+	assert_int_equal(ask(LEDGER_VIEW, &w), 1);
+	assert_int_equal(lmsg_rows_decode(ch.m.data, ch.m.hdr.len, &rows), 0);
+	assert_int_equal(rows.rows.n, 1);
+	assert_int_equal(rows.more, 1);
+	lmsg_iter_init(&it, &rows.rows);
+	assert_int_equal(lmsg_rows_next(&it, &row), 1);
+	assert_int_equal(row.request_id, 1);
+	/* an extension set on request 1 while it is pending */
+	base(&ev, EV_EXTENSION_SET);
+	ev.u.extension.request_id = 1; /* pending since the group */
+	ev.u.extension.oid = "2.5.29.17";
+	ev.u.extension.value.p = der;
+	ev.u.extension.value.len = sizeof(der);
+	append(&ev, &a);
+	put_u32(LEDGER_GET_EXTENSIONS, 1);
+	assert_int_equal(ch.m.hdr.type, LEDGER_EVENTS);
+	assert_int_equal(lmsg_events_decode(ch.m.data, ch.m.hdr.len, &list), 0);
+	assert_int_equal(list.events.n, 1);
+	/* a certificate for request 1, revoked; a CRL; a property */
+	base(&ev, EV_CERT_INTENT);
+	ev.u.intent.request_id = 1;
+	ev.u.intent.serial.p = serial;
+	ev.u.intent.serial.len = sizeof(serial);
+	ev.u.intent.not_before = 1000;
+	ev.u.intent.not_after = 2000;
+	append(&ev, &a);
+	base(&ev, EV_CERT_ISSUED);
+	ev.u.issued.request_id = 1;
+	ev.u.issued.serial.p = serial;
+	ev.u.issued.serial.len = sizeof(serial);
+	ev.u.issued.not_before = 1000;
+	ev.u.issued.not_after = 2000;
+	ev.u.issued.cert.p = der;
+	ev.u.issued.cert.len = sizeof(der);
+	append(&ev, &a);
+	ipc_wbuf_init(&w);
+	lmsg_serial_encode(&w, &(struct lmsg_serial){{0x4a, 0x01}, 2});
+	assert_int_equal(ask(LEDGER_GET_CERT, &w), 1);
+	assert_int_equal(ch.m.hdr.type, LEDGER_CERT);
+	assert_int_equal(lmsg_cert_decode(ch.m.data, ch.m.hdr.len, &cert), 0);
+	assert_int_equal(cert.request_id, 1);
+	base(&ev, EV_CERT_REVOKED);
+	ev.u.revocation.serial.p = serial;
+	ev.u.revocation.serial.len = sizeof(serial);
+	ev.u.revocation.reason = 1;
+	ev.u.revocation.revoked_at = 1500;
+	append(&ev, &a);
+	ipc_wbuf_init(&w);
+	lmsg_serial_encode(&w, &(struct lmsg_serial){{0}, 0});
+	assert_int_equal(ask(LEDGER_REVOKED_LIST, &w), 1);
+	assert_int_equal(lmsg_revoked_rows_decode(ch.m.data, ch.m.hdr.len, &rev), 0);
+	assert_int_equal(rev.rows.n, 1);
+	lmsg_iter_init(&it, &rev.rows);
+	{
+		struct ledger_revoked_row rr;
+
+		assert_int_equal(lmsg_revoked_next(&it, &sp, &slen, &rr), 1);
+		assert_int_equal(slen, sizeof(serial));
+		assert_memory_equal(sp, serial, slen);
+		assert_int_equal(rr.reason, 1);
+		assert_int_equal(rr.revoked_at, 1500);
+		assert_int_equal(rr.seq, a.seq);
+	}
+	base(&ev, EV_CRL_PUBLISHED);
+	ev.u.crl.number = 1;
+	ev.u.crl.this_update = 1000;
+	ev.u.crl.next_update = 2000;
+	ev.u.crl.crl.p = crl;
+	ev.u.crl.crl.len = sizeof(crl);
+	append(&ev, &a);
+	put_u32(LEDGER_CRL_LATEST, 1);
+	assert_int_equal(ch.m.hdr.type, LEDGER_CRL_ROW);
+	assert_int_equal(lmsg_crl_row_decode(ch.m.data, ch.m.hdr.len, &cr), 0);
+	assert_int_equal(cr.number, 1);
+	assert_int_equal(cr.row.is_delta, 0);
+	base(&ev, EV_PROPERTY_CHANGED);
+	ev.u.property.name = "crl_period";
+	ev.u.property.value.p = (const uint8_t *)"1 week";
+	ev.u.property.value.len = 6;
+	append(&ev, &a);
+	ipc_wbuf_init(&w);
+	lmsg_get_prop_encode(&w, &(struct lmsg_get_prop){"crl_period"});
+	assert_int_equal(ask(LEDGER_GET_PROP, &w), 1);
+	assert_int_equal(ch.m.hdr.type, LEDGER_EVENT);
+	assert_int_equal(lmsg_event_decode(ch.m.data, ch.m.hdr.len, &e), 0);
+	assert_int_equal(ledger_get_record(led, a.seq, &rec, &rlen), LEDGER_OK);
+	assert_int_equal(e.len, rlen);
+	assert_memory_equal(e.rec, rec, rlen);
+	free(rec);
+	/* the whole journal in pages of at most 3 */
+	ipc_wbuf_init(&w);
+	lmsg_get_events_encode(&w, &(struct lmsg_get_events){1, 3});
+	assert_int_equal(ask(LEDGER_GET_EVENTS, &w), 1);
+	assert_int_equal(lmsg_events_decode(ch.m.data, ch.m.hdr.len, &list), 0);
+	assert_int_equal(list.events.n, 3);
+}
+
+/* An append whose body breaks its event's rules (a disposition of a request that
+ * does not exist; a body cut short), alone or in a group: LEDGER_ERR_INVALID
+ * with the store's or the decoder's reason, nothing recorded, the channel
+ * stays. */
+static void test_appends_refused(void **state)
+{
+	struct ledger_event ev, ev2, *evs[2];
+	struct ipc_wbuf w, one;
+	struct lmsg_error e;
+	uint8_t h[LEDGER_HASH_LEN];
+	uint64_t seq;
+
+	(void)state;
+	base(&ev, EV_DISPOSITION);
+	ev.u.disposition.request_id = 42;
+	ev.u.disposition.disposition = DISP_ISSUED;
+	ev.u.disposition.message = "by test";
+	ipc_wbuf_init(&w);
+	assert_int_equal(lmsg_append_encode(&w, &ev, err, sizeof(err)), 0);
+	assert_int_equal(ask(LEDGER_APPEND, &w), 1);
+	assert_int_equal(ch.m.hdr.type, LEDGER_ERROR);
+	assert_int_equal(lmsg_error_decode(ch.m.data, ch.m.hdr.len, &e), 0);
+	assert_int_equal(e.code, LEDGER_ERR_INVALID);
+	assert_true(e.message[0] != 0);
+	/* the same rule broken by the second of a group: neither is recorded */
+	request_event(&ev2, "alice");
+	evs[0] = &ev2;
+	evs[1] = &ev;
+	ipc_wbuf_init(&w);
+	assert_int_equal(lmsg_append_group_encode_events(&w, evs, 2, err, sizeof(err)), 0);
+	assert_int_equal(ask(LEDGER_APPEND_GROUP, &w), 1);
+	expect_error(LEDGER_ERR_INVALID, e.message);
+	/* a body cut short: the decoder's reason */
+	ipc_wbuf_init(&one);
+	assert_int_equal(lmsg_append_encode(&one, &ev2, err, sizeof(err)), 0);
+	ipc_wbuf_init(&w);
+	ipc_put_raw(&w, one.data, one.len - 1);
+	ipc_wbuf_free(&one);
+	assert_int_equal(ask(LEDGER_APPEND, &w), 1);
+	assert_int_equal(ch.m.hdr.type, LEDGER_ERROR);
+	assert_int_equal(lmsg_error_decode(ch.m.data, ch.m.hdr.len, &e), 0);
+	assert_int_equal(e.code, LEDGER_ERR_INVALID);
+	assert_true(e.message[0] != 0);
+	ledger_head(led, &seq, h);
+	assert_int_equal(seq, 1);
+	/* the channel still answers */
+	assert_int_equal(ask(LEDGER_HEAD, NULL), 1);
+	assert_int_equal(ch.m.hdr.type, LEDGER_HEAD_IS);
+}
+
+/* A reserve larger than the disk: an ordinary append is refused for room
+ * (LEDGER_ERR_FULL), logged, nothing recorded. */
+static void test_append_full(void **state)
+{
+	struct ledger_event ev;
+	struct ipc_wbuf w;
+	struct lmsg_error e;
+	uint8_t h[LEDGER_HASH_LEN];
+	uint64_t seq;
+
+	(void)state;
+	assert_int_equal(ledger_space_watch(led, 1u << 30, 0, err, sizeof(err)), 0);
+	request_event(&ev, "alice");
+	ipc_wbuf_init(&w);
+	assert_int_equal(lmsg_append_encode(&w, &ev, err, sizeof(err)), 0);
+	log_begin();
+	assert_int_equal(ask(LEDGER_APPEND, &w), 1);
+	log_end();
+	assert_int_equal(ch.m.hdr.type, LEDGER_ERROR);
+	assert_int_equal(lmsg_error_decode(ch.m.data, ch.m.hdr.len, &e), 0);
+	assert_int_equal(e.code, LEDGER_ERR_FULL);
+	{
+		char line[600];
+
+		snprintf(line, sizeof(line), "append refused: %s\n", e.message);
+		assert_logged(line);
+	}
+	/* the genesis, then the watch's own low-disk-space warning; no request */
+	ledger_head(led, &seq, h);
+	assert_int_equal(seq, 2);
+	{
+		struct ledger_request_row row;
+
+		assert_int_equal(ledger_get_request(led, 1, &row), LEDGER_ENOTFOUND);
+	}
+}
+
+/* Payloads the whitelist admits by length but the decoders refuse: each a
+ * violation named by its message; and frames the whitelist refuses. */
+static void test_violations(void **state)
+{
+	static const uint8_t zero4[4], two[4] = {2, 0, 0, 0}, len9[5] = {9, 0, 0, 0, 1};
+	uint8_t group[8 + LEDGER_APPEND_MIN] = {0}, app[LEDGER_APPEND_MIN];
+	uint8_t view[16];
+	char why[128];
+
+	(void)state;
+	/* a group of 0 members */
+	expect_violation(LEDGER_APPEND_GROUP, group, sizeof(group), "malformed append-group");
+	/* an append whose header (type, actor kind, actor) does not decode: the actor's
+	 * length beyond the payload */
+	memset(app, 0xff, sizeof(app));
+	expect_violation(LEDGER_APPEND, app, sizeof(app), "malformed append");
+	/* a serial whose length says 9 where 1 octet follows */
+	expect_violation(LEDGER_GET_CERT, len9, sizeof(len9), "malformed get-cert");
+	expect_violation(LEDGER_REVOKED_LIST, len9, sizeof(len9), "malformed revoked-list");
+	/* want_base beyond 1 */
+	expect_violation(LEDGER_CRL_LATEST, two, sizeof(two), "malformed crl-latest");
+	/* an empty property name */
+	{
+		uint8_t empty[5] = {0, 0, 0, 0, 'x'};
+
+		expect_violation(LEDGER_GET_PROP, empty, sizeof(empty), "malformed get-prop");
+	}
+	/* a view query of zeros: a limit of 0 */
+	memset(view, 0, sizeof(view));
+	expect_violation(LEDGER_VIEW, view, sizeof(view), "malformed view");
+	/* the whitelist: an answer type from the custodian, a payload too short */
+	snprintf(why, sizeof(why), "unexpected message type %u from custodian in state 0",
+		 (unsigned)LEDGER_APPENDED);
+	expect_violation(LEDGER_APPENDED, zero4, sizeof(zero4), why);
+	snprintf(why, sizeof(why), "message type %u from custodian: length 3 outside [4, 4]",
+		 (unsigned)LEDGER_GET_REQUEST);
+	expect_violation(LEDGER_GET_REQUEST, zero4, 3, why);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_empty_ledger, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_appends_read_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_appends_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_append_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_violations, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1686 @@
+/* The worker's NTLM logons (firmware/worker/ntlm.c, conn.c) driven without
+ * processes, with everything real behind them: worker_serve_conn on a
+ * socketpair in a thread, ca-auth's auth_serve (firmware/auth, gss-ntlmssp's
+ * acceptor against an account file made here) on the worker's logon channel in
+ * another, and the core (support/core_harness.c: the custodian, the ledger, a
+ * SoftHSM token) on its custodian channel. The client is careq's own: rpc_client.c
+ * with ntlm_init.c (gss-ntlmssp's initiator), or PDUs built byte by byte
+ * (support/rpc_build.c) carrying the initiator's tokens where a hostile client
+ * would break the order of the legs or forge a verifier. Each outcome is checked
+ * exactly: the call's HRESULT and disposition, the fault status or the bind_nak
+ * reason, the ledger's row (its requester: the account ca-auth vouched for) or
+ * its logon-refused event (action, peer, claimed name, detail), and the
+ * worker's log line. */
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "firmware/auth/auth.h"
+#include "firmware/auth/msg.h"
+#include "firmware/auth/throttle.h"
+#include "firmware/client/client.h"
+#include "firmware/client/ntlm_init.h"
+#include "firmware/client/rpc_client.h"
+#include "firmware/custodian/proto.h"
+#include "firmware/icpr/hresult.h"
+#include "firmware/icpr/icpr.h"
+#include "firmware/identity/ntlm_hash.h"
+#include "firmware/ledger/event.h"
+#include "firmware/rpc/pdu.h"
+#include "firmware/worker/ntlm.h"
+#include "firmware/worker/worker.h"
+#include "tests/unit/support/core_harness.h"
+#include "tests/unit/support/rpc_build.h"
+#include "tests/unit/support/x509_oracle.h"
+
+const char *__lsan_default_suppressions(void);
+
+/* gss-ntlmssp loads OpenSSL's configuration once and never frees it
+ * (test_auth_serve.c). */
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libcrypto.so\nleak:gssntlmssp.so\n";
+}
+
+#define PEER "192.0.2.7"
+#define CA_NAME "Core Harness Root CA"
+#define ALICE "EXAMPLE\\alice"
+#define ALICE_PW "alice's password"
+#define IO_TIMEOUT_MS 20000
+#define AUTH_CTX 79231 /* the client's auth_context_id in hand-built PDUs */
+
+static char dir[] = "/tmp/test_worker_ntlm.XXXXXX";
+static char accounts[64];
+static struct core_ca ca_template;
+static struct core core;
+static struct worker w;
+static int worker_started;
+
+/* ca-auth on the worker's logon channel. */
+static struct {
+	int fds[2]; /* [0] the worker's end, [1] ca-auth's */
+	pthread_t thread;
+	struct auth_tokens tk;
+	int running, served;
+} auth;
+
+static void *auth_thread(void *arg)
+{
+	(void)arg;
+	auth.served = auth_serve(auth.fds[1], &auth.tk);
+	return NULL;
+}
+
+/* ---- what was logged --------------------------------------------------------------- */
+
+static char logged[16384];
+static int saved_stderr = -1;
+
+static void log_begin(void)
+{
+	FILE *t = tmpfile();
+
+	assert_non_null(t);
+	fflush(stderr);
+	saved_stderr = dup(2);
+	assert_int_equal(dup2(fileno(t), 2), 2);
+	fclose(t); /* fd 2 keeps the file */
+}
+
+static void log_end(void)
+{
+	ssize_t n;
+
+	if (saved_stderr < 0)
+		return;
+	fflush(stderr);
+	n = pread(2, logged, sizeof(logged) - 1, 0);
+	logged[n > 0 ? n : 0] = 0;
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	saved_stderr = -1;
+	fputs(logged, stderr);
+}
+
+static void assert_logged(const char *line)
+{
+	if (strstr(logged, line) == NULL)
+		fail_msg("no '%s' in the log:\n%s", line, logged);
+}
+
+/* ---- fixtures ---------------------------------------------------------------------- */
+
+/* The core (policy issue), ca-auth with the custodian's token key, and the
+ * worker: anonymous enrollment off, packet privacy required when enforce. */
+static int start(int enforce, int have_auth, int anonymous)
+{
+	/* every refusal journaled one by one (authlog.h's bursts: 3 by default) */
+	static const char *const conf[] = {"policy=issue", "journal_burst_first=100", NULL};
+	static const char *const conf_anon[] = {"policy=issue", "journal_burst_first=100",
+						"icpr_allow_anonymous=1", NULL};
+	struct core_opts o = {.conf = anonymous ? conf_anon : conf};
+	struct slots_config sc = {.pool = {WORKER_MAX_EPM_CONNS, WORKER_MAX_CONNS},
+				  .per_address = WORKER_MAX_PER_ADDRESS};
+	char err[512];
+
+	throttle_configure(&(struct throttle_conf){100, 100, 60000, 60000});
+	if (core_start(&core, &ca_template, &o) != 0)
+		return -1;
+	memset(&w, 0, sizeof(w));
+	worker_ifaces_init();
+	w.icpr_port = 5022;
+	w.epm_port = 135;
+	w.enforce_encryption = enforce;
+	w.logon_deadline_s = WORKER_LOGON_DEADLINE_S;
+	w.conn_deadline_s = WORKER_CONN_DEADLINE_S;
+	if (slots_init(&w.slots, &sc) != 0 ||
+	    ipc_caller_start(&w.custodian, core.worker_fds[0], "custodian", CUST_SUBMIT_MAX) != 0)
+		return -1;
+	worker_started = 1;
+	if (worker_load_ca(&w, err, sizeof(err)) != 0) {
+		fprintf(stderr, "worker_load_ca: %s\n", err);
+		return -1;
+	}
+	memset(&auth, 0, sizeof(auth));
+	memcpy(auth.tk.key, core.id_key, sizeof(auth.tk.key));
+	auth.tk.have_key = 1;
+	auth.tk.lifetime_s = 60;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, auth.fds) != 0 ||
+	    pthread_create(&auth.thread, NULL, auth_thread, NULL) != 0)
+		return -1;
+	auth.running = 1;
+	if (ipc_caller_start(&w.auth, auth.fds[0], "ca-auth", AUTH_MAX_PAYLOAD) != 0)
+		return -1;
+	w.have_auth = have_auth;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return start(0, 1, 0);
+}
+
+static int setup_enforce(void **state)
+{
+	(void)state;
+	return start(1, 1, 0);
+}
+
+/* Anonymous enrollment allowed at the custodian (the worker's flag is the
+ * test's to set). */
+static int setup_anonymous(void **state)
+{
+	(void)state;
+	return start(0, 1, 1);
+}
+
+static int setup_no_auth(void **state)
+{
+	(void)state;
+	return start(0, 0, 0);
+}
+
+/* ca-auth's end: the worker's channel closed first, as at the worker's exit. */
+static void auth_stop(void)
+{
+	if (!auth.running)
+		return;
+	ipc_caller_stop(&w.auth);
+	pthread_join(auth.thread, NULL);
+	close(auth.fds[0]);
+	close(auth.fds[1]);
+	auth.running = 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	log_end();
+	auth_stop();
+	if (worker_started)
+		ipc_caller_stop(&w.custodian);
+	worker_started = 0;
+	core_stop(&core);
+	worker_free_ca(&w);
+	pthread_mutex_destroy(&w.slots.mu);
+	return 0;
+}
+
+/* ---- one connection ---------------------------------------------------------------- */
+
+struct link {
+	int fds[2]; /* [0] the client's, [1] the worker's */
+	struct slot_ref ref;
+	pthread_t thread;
+};
+
+static void *serve_thread(void *arg)
+{
+	struct link *l = arg;
+
+	worker_serve_conn(&w, l->fds[1], PORT_ICPR, PEER, &l->ref);
+	shutdown(l->fds[1], SHUT_RDWR); /* main.c closes it: the client sees the end */
+	return NULL;
+}
+
+static void link_open(struct link *l)
+{
+	int evicted;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, l->fds), 0);
+	assert_int_equal(slots_admit(&w.slots, PORT_ICPR, 0x0700000c, l->fds[1], &l->ref,
+				     &evicted), 0);
+	assert_int_equal(pthread_create(&l->thread, NULL, serve_thread, l), 0);
+}
+
+/* The client hangs up (if it has not); the worker's loop must end. */
+static void link_close(struct link *l)
+{
+	shutdown(l->fds[0], SHUT_RDWR);
+	pthread_join(l->thread, NULL);
+	slots_release(&w.slots, &l->ref);
+	close(l->fds[0]);
+	close(l->fds[1]);
+}
+
+/* careq's client on the link's end (rpcc_connect without the TCP connect). */
+static void client_on(struct rpcc *c, struct link *l)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = l->fds[0];
+	c->timeout_ms = IO_TIMEOUT_MS;
+	c->max_recv = RPCC_MAX_FRAG;
+}
+
+/* ---- CertServerRequest ------------------------------------------------------------- */
+
+static size_t widen(const char *s, uint8_t *out)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = (uint8_t)s[i];
+		out[2 * i + 1] = 0;
+	}
+	return n;
+}
+
+/* The stub of a CertServerRequest for a fresh key's request to this CA. */
+static void csr_stub(struct ndr_wr *stub, struct x509_buf *csr)
+{
+	struct rpc_icpr_request q;
+	uint8_t authority[128], attribs[4] = {0};
+
+	if (core_csr("CN=host1.example", "p256", "host1", "host1", csr) != 0)
+		fail_msg("cannot make a request");
+	memset(&q, 0, sizeof(q));
+	q.has_authority = 1;
+	q.authority = authority;
+	q.authority_units = widen(CA_NAME, authority);
+	q.attribs.cb = 2;
+	q.attribs.pb = attribs;
+	q.request.pb = csr->data;
+	q.request.cb = (uint32_t)csr->len;
+	ndr_wr_init(stub, 1 << 17);
+	assert_int_equal(icprc_encode(&q, stub), 0);
+}
+
+/* CertServerRequest through careq's client: rpcc_call's return, the decoded
+ * answer in *resp (its blobs in *out: free it). */
+static int enroll(struct rpcc *c, struct ndr_wr *out, struct rpc_icpr_response *resp)
+{
+	struct x509_buf csr;
+	struct ndr_wr stub;
+	char err[256];
+	int rc;
+
+	csr_stub(&stub, &csr);
+	ndr_wr_init(out, RPCC_MAX_STUB);
+	rc = rpcc_call(c, RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, stub.buf, stub.len, out);
+	memset(resp, 0, sizeof(*resp));
+	if (rc == RPCC_OK && icprc_decode(out->buf, out->len, resp, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	ndr_wr_free(&stub);
+	x509_buf_free(&csr);
+	return rc;
+}
+
+static void message_of(const struct rpc_icpr_response *resp, char *out, size_t cap)
+{
+	size_t n = resp->disposition_message.cb / 2, k = 0;
+
+	for (size_t i = 0; i < n && k + 1 < cap && resp->disposition_message.pb[2 * i]; i++)
+		out[k++] = (char)resp->disposition_message.pb[2 * i];
+	out[k] = 0;
+}
+
+/* On a failure: what the journal holds (for the reader of the test's output). */
+static void dump_journal(void)
+{
+	uint64_t head = core_ledger_head(&core);
+	char *strbuf = malloc(LEDGER_STRBUF);
+
+	assert_non_null(strbuf);
+	for (uint64_t s = 1; s <= head; s++) {
+		struct ledger_event ev;
+		uint8_t *rec;
+
+		if (core_ledger_event(&core, s, &ev, strbuf, &rec) != 0)
+			continue;
+		fprintf(stderr, "journal %llu: %s", (unsigned long long)s,
+			ledger_type_name(ev.type));
+		if (ev.type == EV_LOGON_REFUSED)
+			fprintf(stderr, " %s peer '%s' claimed '%s' detail '%s'",
+				ledger_logon_action_name(ev.u.logon.action), ev.u.logon.peer,
+				ev.u.logon.claimed, ev.u.logon.detail);
+		fputc('\n', stderr);
+		free(rec);
+	}
+	free(strbuf);
+}
+
+static void expect_head(uint64_t n)
+{
+	if (core_ledger_head(&core) != n) {
+		dump_journal();
+		fail_msg("%llu events in the journal, not %llu",
+			 (unsigned long long)core_ledger_head(&core), (unsigned long long)n);
+	}
+}
+
+static void expect_row(uint32_t id, const char *requester, uint32_t disp, uint32_t hr)
+{
+	struct ledger_request_row row;
+
+	assert_int_equal(ledger_get_request(core.ledger, id, &row), LEDGER_OK);
+	assert_string_equal(row.requester, requester);
+	assert_int_equal(row.disposition, disp);
+	assert_int_equal(row.hresult, hr);
+}
+
+static void expect_logon_event_exact(uint64_t seq, uint32_t action, const char *claimed,
+				     const char *detail);
+
+/* The journal's event seq is a logon refusal: action, peer, claimed, detail
+ * (detail_prefix: the detail starts with it). */
+static void expect_logon_event(uint64_t seq, uint32_t action, const char *claimed,
+			       const char *detail_prefix)
+{
+	struct ledger_event ev;
+	char *strbuf = malloc(LEDGER_STRBUF);
+	uint8_t *rec;
+
+	assert_non_null(strbuf);
+	assert_int_equal(core_ledger_event(&core, seq, &ev, strbuf, &rec), 0);
+	assert_int_equal(ev.type, EV_LOGON_REFUSED);
+	assert_int_equal(ev.u.logon.action, action);
+	assert_string_equal(ev.u.logon.peer, PEER);
+	assert_string_equal(ev.u.logon.claimed, claimed);
+	if (strncmp(ev.u.logon.detail, detail_prefix, strlen(detail_prefix)) != 0)
+		fail_msg("detail '%s' does not start with '%s'", ev.u.logon.detail, detail_prefix);
+	free(rec);
+	free(strbuf);
+}
+
+static void expect_logon_event_exact(uint64_t seq, uint32_t action, const char *claimed,
+				     const char *detail)
+{
+	struct ledger_event ev;
+	char *strbuf = malloc(LEDGER_STRBUF);
+	uint8_t *rec;
+
+	assert_non_null(strbuf);
+	expect_logon_event(seq, action, claimed, detail);
+	assert_int_equal(core_ledger_event(&core, seq, &ev, strbuf, &rec), 0);
+	assert_string_equal(ev.u.logon.detail, detail);
+	free(rec);
+	free(strbuf);
+}
+
+/* One logon refusal the journal must hold: its action, the claimed name, and
+ * its detail (exact, or its start when prefix). */
+struct want {
+	uint32_t action;
+	const char *claimed;
+	const char *detail;
+	int prefix;
+};
+
+/* The journal after the genesis (and after `skip` more events) is exactly
+ * these refusals, in order. */
+static void expect_journal(uint64_t skip, const struct want *want, size_t n)
+{
+	expect_head(1 + skip + n);
+	for (size_t i = 0; i < n; i++) {
+		if (want[i].prefix)
+			expect_logon_event(2 + skip + i, want[i].action, want[i].claimed,
+					   want[i].detail);
+		else
+			expect_logon_event_exact(2 + skip + i, want[i].action, want[i].claimed,
+						 want[i].detail);
+	}
+}
+
+/* ---- careq's client ---------------------------------------------------------------- */
+
+/* A logon of user at level with careq's client, then one CertServerRequest:
+ * rpcc_bind_auth's and rpcc_call's returns. */
+static void logon_and_enroll(const char *user, const char *password, uint8_t level,
+			     int *bind_rc, int *call_rc, struct rpcc *c, struct ndr_wr *out,
+			     struct rpc_icpr_response *resp)
+{
+	struct rpcc_auth a;
+	struct ntlmc *n;
+	char err[256];
+	struct link l;
+
+	n = ntlmc_new(user, password, err, sizeof(err));
+	if (n == NULL)
+		fail_msg("%s", err);
+	ntlmc_auth(n, level, &a);
+	link_open(&l);
+	client_on(c, &l);
+	*bind_rc = rpcc_bind_auth(c, &worker_icpr_iface.syntax, &a);
+	*call_rc = *bind_rc == RPCC_OK ? enroll(c, out, resp) : RPCC_ENET;
+	if (*bind_rc != RPCC_OK)
+		ndr_wr_init(out, 16);
+	ntlm_seal_wipe(&c->seal);
+	link_close(&l);
+	ntlmc_free(n);
+}
+
+/* A logon at packet privacy, then CertServerRequest: issued, recorded under the
+ * account ca-auth vouched for (its identity token, checked by the custodian),
+ * the response's verifier checked by the client; the worker logs the logon. */
+static void test_privacy_logon_enrolls_as_the_account(void **state)
+{
+	struct rpc_icpr_response resp;
+	struct ndr_wr out;
+	struct rpcc c;
+	char msg[128];
+	int bind_rc, call_rc;
+
+	(void)state;
+	log_begin();
+	logon_and_enroll(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_PRIVACY, &bind_rc, &call_rc, &c,
+			 &out, &resp);
+	log_end();
+	assert_int_equal(bind_rc, RPCC_OK);
+	assert_int_equal(call_rc, RPCC_OK);
+	assert_int_equal(resp.status, 0);
+	assert_int_equal(resp.disposition, ICPR_DISP_ISSUED);
+	assert_int_equal(resp.request_id, 1);
+	message_of(&resp, msg, sizeof(msg));
+	assert_string_equal(msg, "Issued");
+	expect_row(1, ALICE, DISP_ISSUED, 0);
+	assert_logged(PEER ": NTLM logon of " ALICE " at pkt_privacy\n");
+	ndr_wr_free(&out);
+}
+
+/* Packet integrity (signed, not sealed) where privacy is required: the logon
+ * stands, the call is refused E_ACCESSDENIED naming the level, recorded as
+ * failed under the account. */
+static void test_integrity_refused_where_privacy_required(void **state)
+{
+	struct rpc_icpr_response resp;
+	struct ndr_wr out;
+	struct rpcc c;
+	char msg[256];
+	int bind_rc, call_rc;
+
+	(void)state;
+	logon_and_enroll(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_INTEGRITY, &bind_rc, &call_rc, &c,
+			 &out, &resp);
+	assert_int_equal(bind_rc, RPCC_OK);
+	assert_int_equal(call_rc, RPCC_OK);
+	assert_int_equal(resp.status, HR_E_ACCESSDENIED);
+	assert_int_equal(resp.disposition, HR_E_ACCESSDENIED);
+	assert_int_equal(resp.request_id, 1);
+	message_of(&resp, msg, sizeof(msg));
+	assert_string_equal(msg, "E_ACCESSDENIED: authentication level packet integrity; packet "
+				 "privacy is required (IF_ENFORCEENCRYPTICERTREQUEST)");
+	expect_row(1, ALICE, DISP_FAILED, HR_E_ACCESSDENIED);
+	ndr_wr_free(&out);
+}
+
+/* Connect level (no verifier on calls) where privacy is not required: issued
+ * under the account. */
+static void test_connect_level_enrolls(void **state)
+{
+	struct rpc_icpr_response resp;
+	struct ndr_wr out;
+	struct rpcc c;
+	int bind_rc, call_rc;
+
+	(void)state;
+	logon_and_enroll(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_CONNECT, &bind_rc, &call_rc, &c, &out,
+			 &resp);
+	assert_int_equal(bind_rc, RPCC_OK);
+	assert_int_equal(call_rc, RPCC_OK);
+	assert_int_equal(resp.disposition, ICPR_DISP_ISSUED);
+	expect_row(1, ALICE, DISP_ISSUED, 0);
+	ndr_wr_free(&out);
+}
+
+/* A wrong password: the auth3 gets no answer (MS-RPCE), the first call the
+ * fault rpc_s_access_denied, and the refusal is journaled with the name the
+ * client claimed and ca-auth's reason; no request is recorded. */
+static void test_wrong_password(void **state)
+{
+	struct rpc_icpr_response resp;
+	struct ndr_wr out;
+	struct rpcc c;
+	int bind_rc, call_rc;
+
+	(void)state;
+	log_begin();
+	logon_and_enroll(ALICE, "not alice's password", RPC_AUTHN_LEVEL_PKT_PRIVACY, &bind_rc,
+			 &call_rc, &c, &out, &resp);
+	log_end();
+	assert_int_equal(bind_rc, RPCC_OK);
+	assert_int_equal(call_rc, RPCC_EFAULT);
+	assert_int_equal(c.fault, RPC_S_ACCESS_DENIED);
+	/* the refused logon, then the call after it (conn.c's close for security) */
+	expect_journal(0, (const struct want[]){
+		{LOGON_NTLM_REFUSED, ALICE, "logon refused: ", 1},
+		{LOGON_RPC_VIOLATION, ALICE, "request (call 2) after a refused logon", 0}}, 2);
+	assert_logged(PEER ": NTLM logon of '" ALICE "' refused: logon refused: ");
+	assert_logged(PEER ": closed: request (call 2) after a refused logon\n");
+	ndr_wr_free(&out);
+}
+
+/* An account that does not exist: the same, with ca-auth's message. */
+static void test_unknown_account(void **state)
+{
+	struct rpc_icpr_response resp;
+	struct ndr_wr out;
+	struct rpcc c;
+	int bind_rc, call_rc;
+
+	(void)state;
+	logon_and_enroll("EXAMPLE\\mallory", "x", RPC_AUTHN_LEVEL_PKT_PRIVACY, &bind_rc,
+			 &call_rc, &c, &out, &resp);
+	assert_int_equal(bind_rc, RPCC_OK);
+	assert_int_equal(call_rc, RPCC_EFAULT);
+	assert_int_equal(c.fault, RPC_S_ACCESS_DENIED);
+	expect_journal(0, (const struct want[]){
+		{LOGON_NTLM_REFUSED, "EXAMPLE\\mallory", "no account 'EXAMPLE\\mallory'", 0},
+		{LOGON_RPC_VIOLATION, "EXAMPLE\\mallory", "request (call 2) after a refused logon",
+		 0}}, 2);
+	ndr_wr_free(&out);
+}
+
+/* Without ca-auth (the worker started without it): NTLM binds are refused with
+ * bind_nak "authentication type not recognized". */
+static void test_no_credential_process(void **state)
+{
+	struct rpc_icpr_response resp;
+	struct ndr_wr out;
+	struct rpcc c;
+	int bind_rc, call_rc;
+
+	(void)state;
+	logon_and_enroll(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_PRIVACY, &bind_rc, &call_rc, &c,
+			 &out, &resp);
+	assert_int_equal(bind_rc, RPCC_EREFUSED);
+	assert_string_equal(c.err, "the server refused the bind: authentication type not "
+				   "recognized (8)");
+	/* conn.c journals every close for security, a refused bind included */
+	expect_journal(0, (const struct want[]){
+		{LOGON_RPC_VIOLATION, "", "bind (call 1): authentication type 10 refused", 0}}, 1);
+	ndr_wr_free(&out);
+}
+
+/* ca-auth gone (its channel ended): the NEGOTIATE cannot be answered, the bind
+ * is refused, and the worker says why. */
+static void test_credential_process_gone(void **state)
+{
+	struct rpc_icpr_response resp;
+	struct ndr_wr out;
+	struct rpcc c;
+	int bind_rc, call_rc;
+
+	(void)state;
+	shutdown(auth.fds[1], SHUT_RDWR); /* ca-auth's end of the channel */
+	pthread_join(auth.thread, NULL);
+	assert_int_equal(auth.served, 0);
+	log_begin();
+	logon_and_enroll(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_PRIVACY, &bind_rc, &call_rc, &c,
+			 &out, &resp);
+	log_end();
+	assert_int_equal(bind_rc, RPCC_EREFUSED);
+	assert_string_equal(c.err, "the server refused the bind: reason not specified (0)");
+	assert_logged(PEER ": ca-auth: ");
+	assert_logged(PEER ": closed: bind (call 1): authentication type 10 refused\n");
+	expect_journal(0, (const struct want[]){
+		{LOGON_RPC_VIOLATION, "", "bind (call 1): authentication type 10 refused", 0}}, 1);
+	ipc_caller_stop(&w.auth);
+	close(auth.fds[0]);
+	close(auth.fds[1]);
+	auth.running = 0;
+	ndr_wr_free(&out);
+}
+
+/* ---- hand-built PDUs with the initiator's tokens ----------------------------------- */
+
+static void send_all(int fd, const struct tbuf *b)
+{
+	size_t off = 0;
+
+	while (off < b->len) {
+		ssize_t n = write(fd, b->p + off, b->len - off);
+
+		assert_true(n > 0);
+		off += (size_t)n;
+	}
+}
+
+/* n octets: 1, or 0 at the end of the stream; fails after IO_TIMEOUT_MS. */
+static int recv_exact(int fd, uint8_t *p, size_t n)
+{
+	struct pollfd pf = {.fd = fd, .events = POLLIN};
+
+	while (n > 0) {
+		ssize_t r;
+
+		if (poll(&pf, 1, IO_TIMEOUT_MS) != 1)
+			fail_msg("no answer from the worker within %d ms", IO_TIMEOUT_MS);
+		r = read(fd, p, n);
+		if (r <= 0)
+			return 0;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 1;
+}
+
+/* The next PDU into *b: 1, or 0 when the worker closed the connection. */
+static int recv_pdu(int fd, struct tbuf *b)
+{
+	static uint8_t pdu[65536];
+	uint16_t frag_len;
+
+	b->len = 0;
+	if (!recv_exact(fd, pdu, 16))
+		return 0;
+	frag_len = rb_le16(pdu + 8);
+	assert_true(frag_len >= 16);
+	if (!recv_exact(fd, pdu + 16, frag_len - 16u))
+		return 0;
+	tb_put(b, pdu, frag_len);
+	return 1;
+}
+
+/* gss-ntlmssp's initiator for a hand-built logon. */
+struct initiator {
+	struct ntlmc *n;
+	struct rpcc_auth a;
+	struct ndr_wr tok;
+};
+
+static void initiator_new(struct initiator *i, const char *user, const char *password)
+{
+	char err[256];
+
+	i->n = ntlmc_new(user, password, err, sizeof(err));
+	if (i->n == NULL)
+		fail_msg("%s", err);
+	ntlmc_auth(i->n, RPC_AUTHN_LEVEL_CONNECT, &i->a);
+	ndr_wr_init(&i->tok, 4096);
+	assert_int_equal(i->a.start(i->a.arg, &i->tok, err, sizeof(err)), 0);
+}
+
+/* The AUTHENTICATE answering the CHALLENGE in the ack b (its auth value: the
+ * last auth_length octets), into i->tok. */
+static void initiator_finish(struct initiator *i, const struct tbuf *b)
+{
+	uint16_t auth_len = rb_le16(b->p + 10);
+	uint8_t key[NTLM_KEY_LEN];
+	char err[256];
+
+	assert_true(auth_len > 0 && auth_len <= b->len);
+	ndr_wr_reset(&i->tok);
+	assert_int_equal(i->a.finish(i->a.arg, b->p + b->len - auth_len, auth_len, &i->tok, key,
+				     err, sizeof(err)), 0);
+	explicit_bzero(key, sizeof(key));
+}
+
+static void initiator_free(struct initiator *i)
+{
+	ndr_wr_free(&i->tok);
+	ntlmc_free(i->n);
+}
+
+static struct rb_auth ntlm_auth(uint8_t level, const uint8_t *tok, size_t len)
+{
+	return (struct rb_auth){RPC_AUTHN_WINNT, level, 0, AUTH_CTX, tok, len};
+}
+
+/* A bind (or alter_context) of ICPR on context 0 carrying auth. */
+static void send_bind(struct link *l, uint8_t ptype, uint32_t call_id, const struct rb_auth *a)
+{
+	struct rb_ctx ctx = {0, rb_icpr, rb_ndr, 1};
+	struct tbuf b = {0};
+
+	rb_bind(&b, ptype, call_id, 5840, 5840, 0, &ctx, 1, a);
+	send_all(l->fds[0], &b);
+	tb_free(&b);
+}
+
+/* An unauthenticated CertServerRequest as call call_id: its answer in *b. */
+static void send_csr(struct link *l, uint32_t call_id, struct tbuf *b)
+{
+	struct x509_buf csr;
+	struct ndr_wr stub;
+
+	csr_stub(&stub, &csr);
+	b->len = 0;
+	rb_request(b, call_id, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 0,
+		   RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, NULL, stub.buf, stub.len, NULL);
+	send_all(l->fds[0], b);
+	ndr_wr_free(&stub);
+	x509_buf_free(&csr);
+	assert_int_equal(recv_pdu(l->fds[0], b), 1);
+}
+
+/* Some clients finish the logon with a third leg in an alter_context instead
+ * of an auth3: accepted (an alter_context_resp), the call then runs as the
+ * account. A NEGOTIATE after the logon (a second logon on the connection) is
+ * refused: the fault access_denied, the connection closed. */
+static void test_alter_context_logon(void **state)
+{
+	struct initiator i;
+	struct rb_auth a;
+	struct tbuf b = {0};
+	struct link l;
+	char neg[4096];
+	size_t neg_len;
+
+	(void)state;
+	initiator_new(&i, ALICE, ALICE_PW);
+	neg_len = i.tok.len;
+	memcpy(neg, i.tok.buf, neg_len);
+	link_open(&l);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+	send_bind(&l, RPC_PT_BIND, 1, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
+	initiator_finish(&i, &b);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+	send_bind(&l, RPC_PT_ALTER_CONTEXT, 2, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_ALTER_CONTEXT_RESP);
+	send_csr(&l, 3, &b);
+	assert_int_equal(b.p[2], RPC_PT_RESPONSE);
+	expect_row(1, ALICE, DISP_ISSUED, 0);
+	log_begin();
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, (const uint8_t *)neg, neg_len);
+	send_bind(&l, RPC_PT_ALTER_CONTEXT, 4, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 0);
+	link_close(&l);
+	log_end();
+	assert_logged(PEER ": closed: alter_context (call 4): security leg refused\n");
+	expect_logon_event_exact(core_ledger_head(&core), LOGON_RPC_VIOLATION, ALICE,
+				 "alter_context (call 4): security leg refused");
+	tb_free(&b);
+	initiator_free(&i);
+}
+
+/* An AUTHENTICATE in an alter_context with no NEGOTIATE before it (the bind
+ * carried none): refused, journaled with the name the token claims. */
+static void test_authenticate_without_negotiate(void **state)
+{
+	struct initiator other;
+	struct rb_auth a;
+	struct tbuf b = {0};
+	struct link l;
+
+	(void)state;
+	/* an AUTHENTICATE made for another connection's CHALLENGE */
+	initiator_new(&other, ALICE, ALICE_PW);
+	{
+		struct link l0;
+
+		link_open(&l0);
+		a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, other.tok.buf, other.tok.len);
+		send_bind(&l0, RPC_PT_BIND, 1, &a);
+		assert_int_equal(recv_pdu(l0.fds[0], &b), 1);
+		initiator_finish(&other, &b);
+		link_close(&l0);
+	}
+	link_open(&l);
+	{
+		struct rb_ctx ctx = {0, rb_icpr, rb_ndr, 1};
+
+		b.len = 0;
+		rb_bind(&b, RPC_PT_BIND, 1, 5840, 5840, 0, &ctx, 1, NULL);
+		send_all(l.fds[0], &b);
+		b.len = 0;
+	}
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
+	log_begin();
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, other.tok.buf, other.tok.len);
+	send_bind(&l, RPC_PT_ALTER_CONTEXT, 2, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	link_close(&l);
+	log_end();
+	assert_logged(PEER ": NTLM logon of '" ALICE "' refused: AUTHENTICATE without a "
+		      "NEGOTIATE\n");
+	expect_journal(0, (const struct want[]){
+		{LOGON_NTLM_REFUSED, ALICE, "AUTHENTICATE without a NEGOTIATE", 0},
+		{LOGON_RPC_VIOLATION, ALICE, "alter_context (call 2): security leg refused", 0}}, 2);
+	tb_free(&b);
+	initiator_free(&other);
+}
+
+/* Legs that do not decode or come at the wrong level: a bind whose token is not
+ * NTLM (logged, bind_nak), an authentication level beyond privacy (bind_nak),
+ * another auth type (bind_nak "authentication type not recognized"), and an
+ * auth3 that carries a NEGOTIATE (journaled as a malformed AUTHENTICATE; the
+ * next call gets access_denied). */
+static void test_malformed_legs(void **state)
+{
+	static const uint8_t junk[] = "NTLMSSP\0\x07\0\0\0 not a message";
+	struct initiator i;
+	struct rb_auth a;
+	struct tbuf b = {0};
+	struct link l;
+
+	(void)state;
+	initiator_new(&i, ALICE, ALICE_PW);
+	log_begin();
+	/* not an NTLM message */
+	link_open(&l);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, junk, sizeof(junk));
+	send_bind(&l, RPC_PT_BIND, 1, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_BIND_NAK);
+	assert_int_equal(rb_le16(b.p + 16), 0); /* reason not specified */
+	link_close(&l);
+	/* level 7 */
+	link_open(&l);
+	a = ntlm_auth(7, i.tok.buf, i.tok.len);
+	send_bind(&l, RPC_PT_BIND, 1, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_BIND_NAK);
+	assert_int_equal(rb_le16(b.p + 16), 0);
+	link_close(&l);
+	/* Kerberos (auth type 16) */
+	link_open(&l);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+	a.type = 16;
+	send_bind(&l, RPC_PT_BIND, 1, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_BIND_NAK);
+	assert_int_equal(rb_le16(b.p + 16), RPC_NAK_AUTHENTICATION_TYPE_NOT_RECOGNIZED);
+	link_close(&l);
+	/* an auth3 carrying the NEGOTIATE again */
+	link_open(&l);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+	send_bind(&l, RPC_PT_BIND, 1, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
+	b.len = 0;
+	rb_auth3(&b, 2, &a);
+	send_all(l.fds[0], &b);
+	send_csr(&l, 3, &b);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	link_close(&l);
+	log_end();
+	assert_logged(PEER ": bind: ");
+	assert_logged(PEER ": auth3: not an AUTHENTICATE\n");
+	expect_journal(0, (const struct want[]){
+		{LOGON_RPC_VIOLATION, "", "bind (call 1): authentication type 10 refused", 0},
+		{LOGON_RPC_VIOLATION, "", "bind (call 1): authentication type 10 refused", 0},
+		{LOGON_RPC_VIOLATION, "", "bind (call 1): authentication type 16 refused", 0},
+		{LOGON_NTLM_REFUSED, "", "malformed AUTHENTICATE", 0},
+		{LOGON_RPC_VIOLATION, "", "request (call 3) after a refused logon", 0}}, 5);
+	tb_free(&b);
+	initiator_free(&i);
+}
+
+/* A signed logon, then a request whose verifier is forged (zeros): the fault
+ * rpc_s_sec_pkg_error, the connection closed, and the violation journaled under
+ * the account that logged on. */
+static void test_forged_verifier(void **state)
+{
+	static const uint8_t zeros[NTLM_VERIFIER_LEN];
+	struct rpc_icpr_response resp;
+	struct rpcc_auth ra;
+	struct ntlmc *n;
+	struct rb_auth a = {RPC_AUTHN_WINNT, RPC_AUTHN_LEVEL_PKT_INTEGRITY, 0, 1, zeros,
+			    sizeof(zeros)};
+	struct tbuf b = {0};
+	struct ndr_wr out;
+	struct rpcc c;
+	struct link l;
+	char err[256];
+
+	(void)state;
+	n = ntlmc_new(ALICE, ALICE_PW, err, sizeof(err));
+	assert_non_null(n);
+	ntlmc_auth(n, RPC_AUTHN_LEVEL_PKT_INTEGRITY, &ra);
+	link_open(&l);
+	client_on(&c, &l);
+	assert_int_equal(rpcc_bind_auth(&c, &worker_icpr_iface.syntax, &ra), RPCC_OK);
+	/* one good signed call first: the logon holds */
+	assert_int_equal(enroll(&c, &out, &resp), RPCC_OK);
+	assert_int_equal(resp.disposition, ICPR_DISP_ISSUED);
+	ndr_wr_free(&out);
+	a.ctx_id = c.auth_ctx_id;
+	log_begin();
+	rb_request(&b, 9, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 0, 0,
+		   NULL, (const uint8_t *)"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16, &a);
+	send_all(l.fds[0], &b);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 24), RPC_S_SEC_PKG_ERROR);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 0);
+	link_close(&l);
+	log_end();
+	assert_logged(PEER ": closed: request (call 9): verifier refused\n");
+	/* genesis, request 1's events, then the violation */
+	expect_logon_event_exact(core_ledger_head(&core), LOGON_RPC_VIOLATION, ALICE,
+				 "request (call 9): verifier refused");
+	ntlm_seal_wipe(&c.seal);
+	ntlmc_free(n);
+	tb_free(&b);
+}
+
+/* A NEGOTIATE whose connection ends before its AUTHENTICATE: the worker
+ * releases ca-auth's context. ca-auth holds at most 64 at once, so after 70
+ * such connections a logon still succeeds only if each was released. */
+static void test_contexts_released(void **state)
+{
+	struct rpc_icpr_response resp;
+	struct initiator i;
+	struct rb_auth a;
+	struct tbuf b = {0};
+	struct ndr_wr out;
+	struct rpcc c;
+	struct link l;
+	int bind_rc, call_rc;
+
+	(void)state;
+	initiator_new(&i, ALICE, ALICE_PW);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+	for (int k = 0; k < 70; k++) {
+		link_open(&l);
+		send_bind(&l, RPC_PT_BIND, 1, &a);
+		assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+		assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
+		assert_true(rb_le16(b.p + 10) > 0); /* a CHALLENGE: ca-auth took a context */
+		link_close(&l);
+	}
+	logon_and_enroll(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_PRIVACY, &bind_rc, &call_rc, &c,
+			 &out, &resp);
+	assert_int_equal(bind_rc, RPCC_OK);
+	assert_int_equal(call_rc, RPCC_OK);
+	assert_int_equal(resp.disposition, ICPR_DISP_ISSUED);
+	ndr_wr_free(&out);
+	tb_free(&b);
+	initiator_free(&i);
+}
+
+/* A NEGOTIATE without NEGOTIATE_128: ca-auth refuses the first leg, the bind is
+ * refused, and the refusal is journaled naming no one, with ca-auth's reason. */
+static void test_negotiate_refused_by_ca_auth(void **state)
+{
+	static const char why[] = "NTLM without 128-bit keys (the NEGOTIATE offers only 56- "
+				  "or 40-bit session keys)";
+	struct initiator i;
+	struct rb_auth a;
+	struct tbuf b = {0};
+	struct link l;
+
+	(void)state;
+	initiator_new(&i, ALICE, ALICE_PW);
+	i.tok.buf[15] &= (uint8_t)~0x20; /* NegotiateFlags' NEGOTIATE_128 */
+	log_begin();
+	link_open(&l);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_PKT_PRIVACY, i.tok.buf, i.tok.len);
+	send_bind(&l, RPC_PT_BIND, 1, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_BIND_NAK);
+	assert_int_equal(rb_le16(b.p + 16), 0);
+	link_close(&l);
+	log_end();
+	assert_logged(PEER ": NTLM NEGOTIATE refused: NTLM without 128-bit keys");
+	expect_journal(0, (const struct want[]){
+		{LOGON_NTLM_REFUSED, "", why, 0},
+		{LOGON_RPC_VIOLATION, "", "bind (call 1): authentication type 10 refused", 0}}, 2);
+	tb_free(&b);
+	initiator_free(&i);
+}
+
+/* A second NEGOTIATE while the first's context is open (in an alter_context):
+ * one logon per connection, refused; the first context is still released when
+ * the connection ends. */
+static void test_second_negotiate(void **state)
+{
+	struct initiator i;
+	struct rb_auth a;
+	struct tbuf b = {0};
+	struct link l;
+
+	(void)state;
+	initiator_new(&i, ALICE, ALICE_PW);
+	link_open(&l);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+	send_bind(&l, RPC_PT_BIND, 1, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
+	send_bind(&l, RPC_PT_ALTER_CONTEXT, 2, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	link_close(&l);
+	expect_journal(0, (const struct want[]){
+		{LOGON_RPC_VIOLATION, "", "alter_context (call 2): security leg refused", 0}}, 1);
+	tb_free(&b);
+	initiator_free(&i);
+}
+
+/* After a logon: another auth3 (a replayed AUTHENTICATE) marks the logon
+ * refused, and the next call gets access_denied; an AUTHENTICATE in an
+ * alter_context is refused outright. */
+static void test_legs_after_logon(void **state)
+{
+	struct initiator i;
+	struct rb_auth a;
+	struct tbuf b = {0};
+	struct link l;
+	uint8_t auth_tok[4096];
+	size_t auth_len;
+
+	(void)state;
+	/* the logon: bind with the NEGOTIATE, auth3 with the AUTHENTICATE */
+	initiator_new(&i, ALICE, ALICE_PW);
+	link_open(&l);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+	send_bind(&l, RPC_PT_BIND, 1, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	initiator_finish(&i, &b);
+	auth_len = i.tok.len;
+	memcpy(auth_tok, i.tok.buf, auth_len);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, auth_tok, auth_len);
+	b.len = 0;
+	rb_auth3(&b, 2, &a);
+	send_all(l.fds[0], &b);
+	send_csr(&l, 3, &b);
+	assert_int_equal(b.p[2], RPC_PT_RESPONSE);
+	expect_row(1, ALICE, DISP_ISSUED, 0);
+	/* the AUTHENTICATE again in an alter_context: refused */
+	send_bind(&l, RPC_PT_ALTER_CONTEXT, 4, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	link_close(&l);
+	expect_logon_event_exact(core_ledger_head(&core), LOGON_RPC_VIOLATION, ALICE,
+				 "alter_context (call 4): security leg refused");
+	initiator_free(&i);
+	/* again, with a second auth3 instead: the next call is refused */
+	initiator_new(&i, ALICE, ALICE_PW);
+	link_open(&l);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+	send_bind(&l, RPC_PT_BIND, 1, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	initiator_finish(&i, &b);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+	b.len = 0;
+	rb_auth3(&b, 2, &a);
+	send_all(l.fds[0], &b);
+	b.len = 0;
+	rb_auth3(&b, 3, &a);
+	send_all(l.fds[0], &b);
+	send_csr(&l, 4, &b);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	link_close(&l);
+	expect_logon_event_exact(core_ledger_head(&core), LOGON_RPC_VIOLATION, ALICE,
+				 "request (call 4) after a refused logon");
+	tb_free(&b);
+	initiator_free(&i);
+}
+
+/* An auth3 whose token is not an NTLM message: logged with the decoder's
+ * reason, journaled as a malformed AUTHENTICATE. */
+static void test_auth3_not_ntlm(void **state)
+{
+	static const uint8_t junk[] = "not NTLM at all";
+	struct initiator i;
+	struct rb_auth a;
+	struct tbuf b = {0};
+	struct link l;
+
+	(void)state;
+	initiator_new(&i, ALICE, ALICE_PW);
+	link_open(&l);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+	send_bind(&l, RPC_PT_BIND, 1, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	log_begin();
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, junk, sizeof(junk));
+	b.len = 0;
+	rb_auth3(&b, 2, &a);
+	send_all(l.fds[0], &b);
+	send_csr(&l, 3, &b);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	link_close(&l);
+	log_end();
+	assert_logged(PEER ": auth3: not an NTLMSSP message\n");
+	expect_journal(0, (const struct want[]){
+		{LOGON_NTLM_REFUSED, "", "malformed AUTHENTICATE", 0},
+		{LOGON_RPC_VIOLATION, "", "request (call 3) after a refused logon", 0}}, 2);
+	tb_free(&b);
+	initiator_free(&i);
+}
+
+/* ca-auth gone between the legs: the AUTHENTICATE cannot be checked (journaled:
+ * "the credential process is not available"), the call is refused; and a
+ * context left open when ca-auth is gone cannot be released: logged, the
+ * connection still ends. */
+static void test_credential_process_gone_between_legs(void **state)
+{
+	struct initiator i;
+	struct rb_auth a;
+	struct tbuf b = {0};
+	struct link l, l2;
+
+	(void)state;
+	initiator_new(&i, ALICE, ALICE_PW);
+	link_open(&l);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+	send_bind(&l, RPC_PT_BIND, 1, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	initiator_finish(&i, &b);
+	/* a second connection holds a context too */
+	{
+		struct initiator j;
+
+		initiator_new(&j, ALICE, ALICE_PW);
+		link_open(&l2);
+		a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, j.tok.buf, j.tok.len);
+		send_bind(&l2, RPC_PT_BIND, 1, &a);
+		assert_int_equal(recv_pdu(l2.fds[0], &b), 1);
+		assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
+		initiator_free(&j);
+	}
+	shutdown(auth.fds[1], SHUT_RDWR); /* ca-auth ends */
+	pthread_join(auth.thread, NULL);
+	log_begin();
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+	b.len = 0;
+	rb_auth3(&b, 2, &a);
+	send_all(l.fds[0], &b);
+	send_csr(&l, 3, &b);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	link_close(&l);
+	link_close(&l2);
+	log_end();
+	assert_logged(PEER ": NTLM logon of '" ALICE "' refused: the credential process is not "
+		      "available\n");
+	assert_logged(PEER ": ca-auth: channel to the ca-auth closed\n");
+	expect_journal(0, (const struct want[]){
+		{LOGON_NTLM_REFUSED, ALICE, "the credential process is not available", 0},
+		{LOGON_RPC_VIOLATION, ALICE, "request (call 3) after a refused logon", 0}}, 2);
+	ipc_caller_stop(&w.auth);
+	close(auth.fds[0]);
+	close(auth.fds[1]);
+	auth.running = 0;
+	tb_free(&b);
+	initiator_free(&i);
+}
+
+/* Connect level where privacy is required: E_ACCESSDENIED naming the level. */
+static void test_connect_refused_where_privacy_required(void **state)
+{
+	struct rpc_icpr_response resp;
+	struct ndr_wr out;
+	struct rpcc c;
+	char msg[256];
+	int bind_rc, call_rc;
+
+	(void)state;
+	logon_and_enroll(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_CONNECT, &bind_rc, &call_rc, &c, &out,
+			 &resp);
+	assert_int_equal(bind_rc, RPCC_OK);
+	assert_int_equal(call_rc, RPCC_OK);
+	assert_int_equal(resp.status, HR_E_ACCESSDENIED);
+	message_of(&resp, msg, sizeof(msg));
+	assert_string_equal(msg, "E_ACCESSDENIED: authentication level connect; packet privacy "
+				 "is required (IF_ENFORCEENCRYPTICERTREQUEST)");
+	expect_row(1, ALICE, DISP_FAILED, HR_E_ACCESSDENIED);
+	ndr_wr_free(&out);
+}
+
+/* A refused logon the custodian cannot journal (its channel gone): the worker
+ * says so in its log, and the client's answer is the same as ever. (A full
+ * ledger is no such case: the custodian counts the event for later.) */
+static void test_refusal_not_journaled(void **state)
+{
+	struct rpc_icpr_response resp;
+	struct ndr_wr out;
+	struct rpcc c;
+	int bind_rc, call_rc;
+
+	(void)state;
+	assert_int_equal(core_end_channel(&core), 0);
+	log_begin();
+	logon_and_enroll(ALICE, "not alice's password", RPC_AUTHN_LEVEL_PKT_PRIVACY, &bind_rc,
+			 &call_rc, &c, &out, &resp);
+	log_end();
+	assert_int_equal(bind_rc, RPCC_OK);
+	assert_int_equal(call_rc, RPCC_EFAULT);
+	assert_int_equal(c.fault, RPC_S_ACCESS_DENIED);
+	assert_logged("custodian: channel to the custodian closed\n");
+	assert_logged(PEER ": closed: request (call 2) after a refused logon\n");
+	ndr_wr_free(&out);
+}
+
+/* ---- a ca-auth that breaks its side of the channel --------------------------------- */
+
+/* How the scripted ca-auth answers a leg: the real acceptor's answer, an
+ * anonymous AUTH_OK, a payload that does not decode under the right type, an
+ * answer of another type, or an AUTH_FAIL (whole or not decoding). */
+enum script { S_REAL, S_OK_ANON, S_BAD_PAYLOAD, S_WRONG_TYPE, S_FAIL, S_FAIL_BAD };
+
+struct fake_auth {
+	int fd;
+	enum script neg, au, rel;
+	pthread_t th;
+};
+
+static void fake_reply(struct ipc_chan *ch, uint32_t id, enum script s, uint32_t type,
+		       struct ipc_wbuf *ans)
+{
+	static const uint8_t x = 'x';
+
+	switch (s) {
+	case S_BAD_PAYLOAD:
+		ipc_wbuf_free(ans);
+		ipc_send(ch, type, id, &x, 1, -1);
+		return;
+	case S_WRONG_TYPE:
+		ipc_wbuf_free(ans);
+		ipc_send(ch, AUTH_OK, id, NULL, 0, -1);
+		return;
+	case S_FAIL_BAD:
+		ipc_wbuf_free(ans);
+		ipc_send(ch, AUTH_FAIL, id, &x, 1, -1);
+		return;
+	case S_FAIL:
+		ipc_wbuf_free(ans);
+		ipc_wbuf_init(ans);
+		auth_fail_encode(ans, &(struct auth_fail){AUTH_E_DENIED, "scripted refusal"});
+		type = AUTH_FAIL;
+		break;
+	case S_REAL:
+	case S_OK_ANON:
+		break;
+	}
+	ipc_send(ch, type, id, ans->data, ans->len, -1);
+	ipc_wbuf_free(ans);
+}
+
+static void *fake_auth_thread(void *arg)
+{
+	static const uint8_t key[AUTH_KEY_LEN];
+	struct fake_auth *f = arg;
+	struct ipc_chan ch;
+	char e[256];
+
+	ipc_chan_init(&ch, f->fd, "worker", AUTH_MAX_PAYLOAD + 1024);
+	for (;;) {
+		struct auth_negotiate q;
+		struct auth_authenticate au;
+		struct auth_release rq;
+		struct leg_result r;
+		struct ipc_wbuf ans;
+		struct ipc_msg m;
+
+		if (ipc_recv(&ch, &m, e, sizeof(e)) != 1)
+			break;
+		ipc_wbuf_init(&ans);
+		switch (m.hdr.type) {
+		case AUTH_NEGOTIATE: /* the real acceptor's CHALLENGE */
+			if (auth_negotiate_decode(m.data, m.hdr.len, &q) != 0)
+				break;
+			acceptor_negotiate(q.token, q.token_len, &r);
+			auth_challenge_encode(&ans, &(struct auth_challenge){r.ctx, r.token,
+									   r.token_len});
+			if (f->neg != S_REAL) /* the worker will never end this one */
+				acceptor_release(r.ctx);
+			leg_result_free(&r);
+			fake_reply(&ch, m.hdr.id, f->neg, AUTH_CHALLENGE, &ans);
+			break;
+		case AUTH_AUTHENTICATE: /* whatever the token says */
+			if (auth_authenticate_decode(m.data, m.hdr.len, &au) != 0)
+				break;
+			acceptor_release(au.ctx);
+			if (f->au == S_OK_ANON)
+				auth_ok_encode(&ans, &(struct auth_ok){"NT AUTHORITY\\ANONYMOUS LOGON",
+								   1, key, NULL, 0});
+			else
+				auth_ok_encode(&ans, &(struct auth_ok){ALICE, 0, key, NULL, 0});
+			fake_reply(&ch, m.hdr.id, f->au, AUTH_OK, &ans);
+			break;
+		case AUTH_RELEASE:
+			if (auth_release_decode(m.data, m.hdr.len, &rq) == 0)
+				acceptor_release(rq.ctx);
+			fake_reply(&ch, m.hdr.id, f->rel, AUTH_RELEASED, &ans);
+			break;
+		default:
+			ipc_wbuf_free(&ans);
+			break;
+		}
+		ipc_msg_free(&m);
+	}
+	ipc_chan_free(&ch);
+	return NULL;
+}
+
+/* The worker's logon channel to a scripted ca-auth instead of auth_serve. */
+static void fake_auth_start(struct fake_auth *f, enum script neg, enum script au,
+			    enum script rel)
+{
+	auth_stop();
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, auth.fds), 0);
+	*f = (struct fake_auth){auth.fds[1], neg, au, rel, 0};
+	assert_int_equal(pthread_create(&f->th, NULL, fake_auth_thread, f), 0);
+	assert_int_equal(ipc_caller_start(&w.auth, auth.fds[0], "ca-auth", AUTH_MAX_PAYLOAD), 0);
+	w.have_auth = 1;
+}
+
+static void fake_auth_stop(struct fake_auth *f)
+{
+	ipc_caller_stop(&w.auth);
+	pthread_join(f->th, NULL);
+	close(auth.fds[0]);
+	close(auth.fds[1]);
+}
+
+/* bind (NEGOTIATE), then auth3 (AUTHENTICATE) on l at connect level. */
+static void logon_raw(struct link *l, struct initiator *i, struct tbuf *b)
+{
+	struct rb_auth a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i->tok.buf, i->tok.len);
+
+	send_bind(l, RPC_PT_BIND, 1, &a);
+	assert_int_equal(recv_pdu(l->fds[0], b), 1);
+	assert_int_equal(b->p[2], RPC_PT_BIND_ACK);
+	initiator_finish(i, b);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i->tok.buf, i->tok.len);
+	b->len = 0;
+	rb_auth3(b, 2, &a);
+	send_all(l->fds[0], b);
+}
+
+/* ca-auth says the logon was anonymous while the worker does not allow
+ * anonymous enrollment: refused with that reason, journaled with the name the
+ * token claimed. */
+static void test_anonymous_logon_refused(void **state)
+{
+	struct fake_auth f;
+	struct initiator i;
+	struct tbuf b = {0};
+	struct link l;
+
+	(void)state;
+	fake_auth_start(&f, S_REAL, S_OK_ANON, S_REAL);
+	initiator_new(&i, ALICE, ALICE_PW);
+	link_open(&l);
+	logon_raw(&l, &i, &b);
+	send_csr(&l, 3, &b);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	link_close(&l);
+	fake_auth_stop(&f);
+	expect_journal(0, (const struct want[]){
+		{LOGON_NTLM_REFUSED, ALICE, "anonymous NTLM logon (icpr_allow_anonymous is off)", 0},
+		{LOGON_RPC_VIOLATION, ALICE, "request (call 3) after a refused logon", 0}}, 2);
+	tb_free(&b);
+	initiator_free(&i);
+}
+
+/* Where anonymous enrollment is allowed, an anonymous NTLM logon stands, and
+ * its request is recorded under the caller's address (no one is vouched for). */
+static void test_anonymous_logon_allowed(void **state)
+{
+	struct fake_auth f;
+	struct initiator i;
+	struct tbuf b = {0};
+	struct link l;
+
+	(void)state;
+	w.allow_anonymous = 1;
+	fake_auth_start(&f, S_REAL, S_OK_ANON, S_REAL);
+	initiator_new(&i, ALICE, ALICE_PW);
+	log_begin();
+	link_open(&l);
+	logon_raw(&l, &i, &b);
+	send_csr(&l, 3, &b);
+	assert_int_equal(b.p[2], RPC_PT_RESPONSE);
+	link_close(&l);
+	log_end();
+	fake_auth_stop(&f);
+	assert_logged(PEER ": NTLM logon of NT AUTHORITY\\ANONYMOUS LOGON at connect\n");
+	expect_row(1, "anonymous@" PEER, DISP_ISSUED, 0);
+	tb_free(&b);
+	initiator_free(&i);
+}
+
+/* A logon at packet integrity whose AUTHENTICATE does not negotiate extended
+ * session security (ca-auth, scripted, accepts it): the worker cannot sign
+ * with it, refuses the logon with the reason, and the call is refused. */
+static void test_logon_without_ess(void **state)
+{
+	struct fake_auth f;
+	struct initiator i;
+	struct rb_auth a;
+	struct tbuf b = {0};
+	struct link l;
+
+	(void)state;
+	fake_auth_start(&f, S_REAL, S_REAL, S_REAL);
+	initiator_new(&i, ALICE, ALICE_PW);
+	link_open(&l);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_PKT_INTEGRITY, i.tok.buf, i.tok.len);
+	send_bind(&l, RPC_PT_BIND, 1, &a);
+	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
+	initiator_finish(&i, &b);
+	assert_true(i.tok.len > 64);
+	i.tok.buf[62] &= (uint8_t)~0x08; /* NegotiateFlags: EXTENDED_SESSIONSECURITY */
+	a = ntlm_auth(RPC_AUTHN_LEVEL_PKT_INTEGRITY, i.tok.buf, i.tok.len);
+	b.len = 0;
+	rb_auth3(&b, 2, &a);
+	send_all(l.fds[0], &b);
+	send_csr(&l, 3, &b);
+	assert_int_equal(b.p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	link_close(&l);
+	fake_auth_stop(&f);
+	expect_journal(0, (const struct want[]){
+		{LOGON_NTLM_REFUSED, ALICE, "NTLM without extended session security", 1},
+		{LOGON_RPC_VIOLATION, ALICE, "request (call 3) after a refused logon", 0}}, 2);
+	tb_free(&b);
+	initiator_free(&i);
+}
+
+/* The worker served in a child process against a scripted ca-auth: the
+ * child's exit status and what it logged. what: 0 the bind alone, 1 the bind
+ * and the auth3 and a call, 2 the bind then the client hangs up. */
+static int child_run(enum script neg, enum script au, enum script rel, int what)
+{
+	int conn[2], cust[2], status;
+	struct fake_auth f;
+	struct initiator i;
+	struct tbuf b = {0};
+	pid_t pid;
+
+	initiator_new(&i, ALICE, ALICE_PW);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, conn), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cust), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, auth.fds), 0);
+	log_begin();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) { /* the worker, as ca-worker's accept path serves a connection */
+		struct slots_config sc = {.pool = {4, 4}, .per_address = 4};
+		static struct worker cw;
+		struct slot_ref ref = {0, 0};
+
+		worker_ifaces_init();
+		cw.icpr_port = 5022;
+		cw.logon_deadline_s = WORKER_LOGON_DEADLINE_S;
+		cw.conn_deadline_s = WORKER_CONN_DEADLINE_S;
+		cw.have_auth = 1;
+		if (slots_init(&cw.slots, &sc) != 0 ||
+		    ipc_caller_start(&cw.custodian, cust[0], "custodian", CUST_SUBMIT_MAX) != 0 ||
+		    ipc_caller_start(&cw.auth, auth.fds[0], "ca-auth", AUTH_MAX_PAYLOAD) != 0)
+			_exit(99);
+		worker_serve_conn(&cw, conn[1], PORT_ICPR, PEER, &ref);
+		exit(0);
+	}
+	close(conn[1]);
+	close(auth.fds[0]);
+	close(cust[0]);
+	f = (struct fake_auth){auth.fds[1], neg, au, rel, 0};
+	assert_int_equal(pthread_create(&f.th, NULL, fake_auth_thread, &f), 0);
+	{
+		struct link l = {.fds = {conn[0], -1}};
+		struct rb_auth a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+
+		send_bind(&l, RPC_PT_BIND, 1, &a);
+		if (recv_pdu(l.fds[0], &b) == 1 && what == 1) {
+			initiator_finish(&i, &b);
+			a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
+			b.len = 0;
+			rb_auth3(&b, 2, &a);
+			send_all(l.fds[0], &b);
+			b.len = 0;
+			rb_request(&b, 3, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 0,
+				   RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, NULL, (const uint8_t *)"x", 1,
+				   NULL);
+			send_all(l.fds[0], &b);
+			(void)recv_pdu(l.fds[0], &b);
+		}
+	}
+	shutdown(conn[0], SHUT_RDWR);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	log_end();
+	shutdown(auth.fds[1], SHUT_RDWR);
+	pthread_join(f.th, NULL);
+	close(conn[0]);
+	close(auth.fds[1]);
+	close(cust[1]);
+	tb_free(&b);
+	initiator_free(&i);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* Each answer a broken or compromised ca-auth could give is a protocol
+ * violation: the worker exits at once (cad restarts it with ca-auth), saying
+ * which. A whole AUTH_FAIL to a release is one too; an ordinary run exits 0. */
+static void test_ca_auth_violations(void **state)
+{
+	static const struct {
+		enum script neg, au, rel;
+		int what;
+		const char *line;
+	} cases[] = {
+		{S_WRONG_TYPE, S_REAL, S_REAL, 0,
+		 "fatal: protocol violation: answer 0x403 from ca-auth to 0x400\n"},
+		{S_BAD_PAYLOAD, S_REAL, S_REAL, 0,
+		 "fatal: protocol violation: malformed AUTH_CHALLENGE from ca-auth\n"},
+		{S_FAIL_BAD, S_REAL, S_REAL, 0,
+		 "fatal: protocol violation: AUTH_FAIL from ca-auth to 0x400\n"},
+		{S_REAL, S_BAD_PAYLOAD, S_REAL, 1,
+		 "fatal: protocol violation: malformed AUTH_OK from ca-auth\n"},
+		{S_REAL, S_REAL, S_FAIL, 2,
+		 "fatal: protocol violation: AUTH_FAIL from ca-auth to 0x404\n"},
+		{S_REAL, S_REAL, S_BAD_PAYLOAD, 2,
+		 "fatal: protocol violation: malformed AUTH_RELEASED from ca-auth\n"},
+	};
+
+	(void)state;
+#ifdef __SANITIZE_ADDRESS__
+	/* LeakSanitizer's check at the child's exit takes what the parent's other
+	 * threads hold (the core's) for leaks and changes the exit status: the
+	 * normal and coverage builds run this test. */
+	skip();
+#endif
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		assert_int_equal(child_run(cases[k].neg, cases[k].au, cases[k].rel, cases[k].what),
+				 1);
+		assert_logged(cases[k].line);
+	}
+	/* the same hang-up with an honest release: a clean end */
+	assert_int_equal(child_run(S_REAL, S_REAL, S_REAL, 2), 0);
+	assert_null(strstr(logged, "fatal"));
+}
+
+/* ---- fixtures of the program ------------------------------------------------------- */
+
+static void account_line(FILE *f, const char *name, const char *password)
+{
+	uint8_t h[16];
+
+	assert_int_equal(ntlm_nt_hash(password, strlen(password), h), 0);
+	fprintf(f, "%s:0:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:", name);
+	for (int i = 0; i < 16; i++)
+		fprintf(f, "%02X", h[i]);
+	fprintf(f, ":[U          ]:LCT-00000000:\n");
+}
+
+static int accounts_make(void)
+{
+	char err[512];
+	FILE *f;
+
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(accounts, sizeof(accounts), "%s/accounts", dir);
+	if ((f = fopen(accounts, "w")) == NULL)
+		return -1;
+	account_line(f, ALICE, ALICE_PW);
+	fclose(f);
+	setenv("NTLM_USER_FILE", accounts, 1);
+	setenv("NETBIOS_COMPUTER_NAME", "CA", 1);
+	setenv("NETBIOS_DOMAIN_NAME", "EXAMPLE", 1);
+	setenv("LM_COMPAT_LEVEL", "5", 1);
+	if (acceptor_init(err, sizeof(err)) != 0 || acceptor_warm_up(err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_privacy_logon_enrolls_as_the_account, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_integrity_refused_where_privacy_required,
+						setup_enforce, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_level_enrolls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_password, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_account, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_credential_process, setup_no_auth,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_credential_process_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alter_context_logon, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_authenticate_without_negotiate, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_legs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_verifier, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_contexts_released, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_negotiate_refused_by_ca_auth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_negotiate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_legs_after_logon, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auth3_not_ntlm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_credential_process_gone_between_legs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_connect_refused_where_privacy_required,
+						setup_enforce, teardown),
+		cmocka_unit_test_setup_teardown(test_anonymous_logon_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_anonymous_logon_allowed, setup_anonymous,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ca_auth_violations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_logon_without_ess, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusal_not_journaled, setup, teardown),
+	};
+	int rc;
+
+	rb_init_syntaxes();
+	if (accounts_make() != 0 || core_ca_make(&ca_template, "ec:p256") != 0)
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	core_ca_free(&ca_template);
+	oracle_cleanup();
+	unlink(accounts);
+	rmdir(dir);
+	return rc;
+}
