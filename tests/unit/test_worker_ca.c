@@ -101,7 +101,7 @@ static void make_cert(const char *name, const char *subj, struct x509_buf *der)
 /* f.body: a CA_INFO with cert and the chain text. */
 static void ca_info(const struct x509_buf *cert, const char *chain, size_t chain_len)
 {
-	struct cust_ca_info info = {cert->data, cert->len, (const uint8_t *)chain, chain_len};
+	struct cust_ca_info info = {cert->data, cert->len, (const uint8_t *)chain, chain_len, 0};
 
 	ipc_wbuf_init(&f.body);
 	cust_ca_info_encode(&f.body, &info);

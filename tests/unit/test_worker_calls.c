@@ -736,7 +736,7 @@ static void test_not_a_request(void **state)
 	assert_string_equal(msg, "the request is neither PKCS#10, CMS nor CMC");
 	expect_row(1, ANON, DISP_FAILED, HR_CRYPT_E_INVALID_MSG_TYPE);
 	assert_int_equal(ledger_get_request(core.ledger, 1, &row), LEDGER_OK);
-	assert_int_equal(core_ledger_event(&core, row.seq_received, &ev, strbuf, &rec), 0);
+	assert_int_equal(core_ledger_event(&core, core_ledger_relative(&core, row.seq_received), &ev, strbuf, &rec), 0);
 	assert_int_equal(ev.u.request.format, FMT_DIGEST);
 	assert_int_equal(rb_le32(ev.u.request.raw.p), (uint32_t)sizeof(junk));
 	free(rec);

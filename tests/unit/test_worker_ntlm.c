@@ -126,14 +126,19 @@ static void assert_logged(const char *line)
 static int start(int enforce, int have_auth, int anonymous)
 {
 	/* every refusal journaled one by one (authlog.h's bursts: 3 by default) */
-	static const char *const conf[] = {"policy=issue", "journal_burst_first=100", NULL};
-	static const char *const conf_anon[] = {"policy=issue", "journal_burst_first=100",
-						"icpr_allow_anonymous=1", NULL};
-	struct core_opts o = {.conf = anonymous ? conf_anon : conf};
+	/* The interface flags are the custodian's properties: the worker takes them
+	 * from its start-up answer (worker_load_ca), so they go in the core's conf. */
+	const char *conf[] = {"policy=issue", "journal_burst_first=100", NULL, NULL, NULL};
+	size_t n = 2;
+	struct core_opts o = {.conf = conf};
 	struct slots_config sc = {.pool = {WORKER_MAX_EPM_CONNS, WORKER_MAX_CONNS},
 				  .per_address = WORKER_MAX_PER_ADDRESS};
 	char err[512];
 
+	if (!enforce)
+		conf[n++] = "icpr_enforce_encryption=0";
+	if (anonymous)
+		conf[n++] = "icpr_allow_anonymous=1";
 	throttle_configure(&(struct throttle_conf){100, 100, 60000, 60000});
 	if (core_start(&core, &ca_template, &o) != 0)
 		return -1;
