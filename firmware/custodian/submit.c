@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "firmware/custodian/authlog.h"
+#include "firmware/custodian/guard.h"
 #include "firmware/custodian/issue.h"
 #include "firmware/custodian/proto.h"
 #include "platform/log.h"
@@ -64,6 +65,7 @@ int policy_load(const struct ca *ca, struct policy *p, char *err, size_t errlen)
 	const char *mode = conf_get(&ca->conf, "policy");
 	const char *days = conf_get(&ca->conf, "validity_days");
 	const char *anon = conf_get(&ca->conf, "icpr_allow_anonymous");
+	const char *rule = conf_get(&ca->conf, "subject_rule");
 	char *end;
 	unsigned long d;
 
@@ -81,6 +83,22 @@ int policy_load(const struct ca *ca, struct policy *p, char *err, size_t errlen)
 		snprintf(err, errlen, "ca.conf: policy must be 'pend' or 'issue', not '%s'", mode);
 		return -1;
 	}
+	/* Whose subject policy = issue accepts (guard.h); the CA's own name is never
+	 * one (guard_subject). */
+	p->subject_rule = SUBJECT_RULE_ACCOUNT;
+	p->ca_name = ca->have_cert ? ca->cert.subject.data : NULL;
+	p->ca_name_len = ca->have_cert ? ca->cert.subject.len : 0;
+	if (rule != NULL && strcmp(rule, "request") == 0) {
+		p->subject_rule = SUBJECT_RULE_REQUEST;
+	} else if (rule != NULL && strcmp(rule, "account") != 0) {
+		snprintf(err, errlen, "ca.conf: subject_rule must be 'account' or 'request', "
+			 "not '%s'", rule);
+		return -1;
+	}
+	if (p->auto_issue && p->subject_rule == SUBJECT_RULE_REQUEST)
+		log_warnx("policy = issue with subject_rule = request: every admitted "
+			  "requester is issued the subject it asks for (labs, or when every "
+			  "requester is trusted)");
 	if (days != NULL) {
 		d = strtoul(days, &end, 10);
 		if (*days == 0 || *end != 0 || d < 1 || d > MAX_DAYS) {
@@ -325,9 +343,15 @@ int submit_issue(struct submit_ctx *c, struct ledger_event *req, uint32_t reques
 	}
 	apply_extra(&t, extra, n_extra, kept);
 	in.t = &t;
-	if (issue_sign_recorded(c->ca, &c->ca->sign_key, &c->ca->spki, &t, record_intent, &in,
-				&out->cert, err, sizeof(err)) != 0) {
+	if ((rc = issue_sign_recorded(c->ca, &c->ca->sign_key, &c->ca->spki, &t, record_intent,
+				      &in, &out->cert, err, sizeof(err))) != 0) {
 		profile_free(&t);
+		if (rc == ISSUE_EREFUSED) { /* lint, before the intent: the request's fault */
+			out->disposition = DISP_FAILED;
+			out->hresult = HR_CERT_E_WRONG_USAGE;
+			snprintf(out->message, sizeof(out->message), "%s", err);
+			goto decided;
+		}
 		if (in.req != NULL && in.refused) { /* the request itself was refused */
 			out->refused = 1;
 			goto unrecorded;
@@ -385,7 +409,8 @@ static void issue(struct service *s, struct submit_ctx *c, uint32_t id, struct l
 
 	for (size_t i = 0; i < d->n_asked; i++)
 		in[i] = (struct x509_ext_in){d->asked[i].oid, d->asked[i].critical,
-					     d->asked[i].value.data, d->asked[i].value.len};
+					     d->asked[i].value.data, d->asked[i].value.len,
+					     0 /* the request's */};
 	if (submit_issue(c, req, 0, &d->subject, &d->spki, in, d->n_asked, &r) != 0) {
 		if (r.refused)
 			cust_reply_error(s, id, HR_E_INVALIDARG, r.message);
@@ -477,6 +502,10 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 		log_warnx("the worker called a request format %u, it is %u", format, d.format);
 		snprintf(msg, sizeof(msg), "the request's format is not the one announced");
 		hr = HR_CRYPT_E_INVALID_MSG_TYPE;
+	} else if (hr == 0 && c->policy.auto_issue) {
+		/* policy = pend: an officer decides whose subject it is. */
+		hr = guard_subject_rule(&c->policy, &d.subject, requester, anonymous, msg,
+					sizeof(msg));
 	}
 	record_event_init(&ev, EV_REQUEST_RECEIVED, ACTOR_REQUESTER, requester);
 	ev.u.request.format = d.format != 0 ? d.format : format;

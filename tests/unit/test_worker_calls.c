@@ -82,7 +82,8 @@ static int start(const char *const *conf, unsigned reserve_mb, int enforce, int 
  * packet privacy not required: the harness's enrollment without ca-auth. */
 static int setup_open(void **state)
 {
-	static const char *const conf[] = {"policy=issue", "icpr_allow_anonymous=1", NULL};
+	static const char *const conf[] = {"policy=issue", "subject_rule=request",
+					   "icpr_allow_anonymous=1", NULL};
 
 	(void)state;
 	return start(conf, 0, 0, 1);
@@ -100,7 +101,8 @@ static int setup_pend(void **state)
 /* IF_ENFORCEENCRYPTICERTREQUEST on (the worker's default). */
 static int setup_enforce(void **state)
 {
-	static const char *const conf[] = {"policy=issue", "icpr_allow_anonymous=1", NULL};
+	static const char *const conf[] = {"policy=issue", "subject_rule=request",
+					   "icpr_allow_anonymous=1", NULL};
 
 	(void)state;
 	return start(conf, 0, 1, 1);
@@ -109,7 +111,7 @@ static int setup_enforce(void **state)
 /* Anonymous enrollment off in the worker (its --allow-anonymous not given). */
 static int setup_no_anonymous(void **state)
 {
-	static const char *const conf[] = {"policy=issue", NULL};
+	static const char *const conf[] = {"policy=issue", "subject_rule=request", NULL};
 
 	(void)state;
 	return start(conf, 0, 0, 0);
@@ -118,7 +120,8 @@ static int setup_no_anonymous(void **state)
 /* A reserve larger than any disk: the ledger is full for the custodian. */
 static int setup_full(void **state)
 {
-	static const char *const conf[] = {"policy=issue", "icpr_allow_anonymous=1", NULL};
+	static const char *const conf[] = {"policy=issue", "subject_rule=request",
+					   "icpr_allow_anonymous=1", NULL};
 
 	(void)state;
 	return start(conf, 1u << 30, 0, 1);
