@@ -1,7 +1,8 @@
 """Issue 14's guard rails for automatic issuance, end to end through cad, ca-auth,
 the sandboxed worker, the custodian and the ledger. Requests are made by careq, by
 openssl, or byte by byte here (a tiny DER writer; python3-cryptography signs, and
-`openssl req -verify` confirms each is a well-signed PKCS#10, so a refusal is
+`openssl req -verify` confirms each is a well-signed PKCS#10, or, for the strings
+openssl will not load, python3-cryptography checks the signature: a refusal is
 never a bad signature in disguise). They are sent by careq and by impacket, as the
 account EXAMPLE\\alice at packet privacy or anonymously; certificates are read with
 openssl and python3-cryptography; the journal with `ca-ledger show`.
@@ -100,7 +101,12 @@ def make_csr(tmp, subject, exts=()):
     path = tmp / f"raw{len(list(tmp.glob('raw*.der')))}.der"
     path.write_bytes(der)
     p = run("openssl", "req", "-inform", "DER", "-in", path, "-noout", "-verify", check=False)
-    assert p.returncode == 0 and "verify OK" in (p.stdout + p.stderr), p.stderr
+    if "illegal characters" in p.stderr or "invalid utf8string" in p.stderr:
+        # openssl will not even load a name with invalid strings: the signature
+        # over the bytes is checked with python3-cryptography instead.
+        key.public_key().verify(sig, info, ec.ECDSA(hashes.SHA256()))
+    else:
+        assert p.returncode == 0 and "verify OK" in (p.stdout + p.stderr), p.stderr
     return der
 
 
@@ -116,7 +122,7 @@ def secret_file(tmp, who, text):
 
 @pytest.fixture
 def ca(tmp_path, token):
-    """A root CA with an administrator, an officer and the account EXAMPLE\\alice."""
+    """A root CA with an administrator and the account EXAMPLE\\alice."""
     data = tmp_path / "ca"
     run(BIN / "caadm", "init", "--root", "--data", data, "--key", "ec:p256", "--subject",
         f"CN={CA_NAME},O=Example", *token.opts(), "--admin", "admin",
@@ -125,10 +131,13 @@ def ca(tmp_path, token):
                         "--password-fd", "0", ACCOUNT], input=nc.PASSWORD + "\n", text=True,
                        capture_output=True)
     assert p.returncode == 0, p.stderr
-    c = {"data": data, "token": token, "tmp": tmp_path}
-    caadm(c, "admin", "operator", "add", "officer", "--role", "officer",
-          "--new-passphrase-file", secret_file(tmp_path, "new-officer", PASS["officer"]))
-    return c
+    return {"data": data, "token": token, "tmp": tmp_path}
+
+
+def add_officer(ca):
+    """The administrator makes an officer (through the console: cad runs)."""
+    caadm(ca, "admin", "operator", "add", "officer", "--role", "officer",
+          "--new-passphrase-file", secret_file(ca["tmp"], "new-officer", PASS["officer"]))
 
 
 def caadm(ca, who, *args, check=True):
@@ -245,8 +254,8 @@ def test_pend_unchanged(appliance, ca):
     utf8_cn(CA_NAME.lower().encode(), o=b"EXAMPLE"),
     utf8_cn(b"  Test   Issuing CA ", o=b"Example"),
     name(("O", 0x13, b"Example"), ("CN", 0x1e, CA_NAME.upper().encode("utf-16-be"))),
-    utf8_cn(b"Test\xc2\xa0Issuing\tCA\xe2\x80\x8b", o=b"Example"),
-], ids=["exact", "case", "spacing", "printable-bmp", "nbsp-tab-zwsp"])
+    utf8_cn(b"Test\xc2\xa0Issuing CA\xe2\x80\x8b", o=b"Example"),
+], ids=["exact", "case", "spacing", "printable-bmp", "nbsp-zwsp"])
 @pytest.mark.parametrize("policy", ["issue", "pend"])
 def test_ca_name_refused(appliance, ca, subject, policy):
     a = appliance(policy=policy, subject_rule="request")
@@ -354,6 +363,7 @@ def test_agent_purposes_need_the_officer(appliance, ca, which):
     """policy = pend: the request's agent purpose fails at resubmit; the same
     purpose set by the officer (setextension) is issued, and openssl verifies it."""
     a = appliance(csr_extensions="2.5.29.37")
+    add_officer(ca)
     der = make_csr(ca["tmp"], utf8_cn(b"agent.example"), [eku(which)])
     ids = []
     for _ in range(2):
