@@ -166,7 +166,8 @@ def test_guessing_one_account_throttled(appliance, ca):
     on meanwhile from the same address (the per-address limit is off here); after
     the window alice logs on. The refusals are journaled as refused logons."""
     add_account(ca["data"], f"{nc.DOMAIN}\\{BOB[0]}", BOB[1])
-    a = appliance(policy="issue", subject_rule="request", auth_throttle_account=3, auth_throttle_address=0, **THROTTLE)
+    a = appliance(policy="issue", subject_rule="request", auth_throttle_account=3,
+                  auth_throttle_address=0, **THROTTLE)
     a.wait_for("failed logons throttled after 3 per account, 0 per address")
     der = csr(ca["tmp"])
     for _ in range(3):
@@ -196,7 +197,8 @@ def test_spraying_from_one_address_throttled(appliance, ca):
     past 3 (configured) that address is refused for every account, bob included;
     bob from another address logs on; alice's own count is untouched."""
     add_account(ca["data"], f"{nc.DOMAIN}\\{BOB[0]}", BOB[1])
-    a = appliance(policy="issue", subject_rule="request", auth_throttle_account=0, auth_throttle_address=3, **THROTTLE)
+    a = appliance(policy="issue", subject_rule="request", auth_throttle_account=0,
+                  auth_throttle_address=3, **THROTTLE)
     der = csr(ca["tmp"])
     for user in ("alice", "bob", "nobody"):
         assert not _logon(a, der, user=user, password="wrong")
@@ -290,7 +292,8 @@ def test_ca_auth_cannot_open_outside_its_directory(appliance, ca, token, target)
     """Once jailed and filtered, a read-only open of anything but the account file
     finds nothing (ENOENT: not in its file system), and an open for writing is
     killed by the filter (SIGSYS)."""
-    appliance(policy="issue", subject_rule="request").stop()  # cad made the user and gave it DATA/auth
+    # cad made the user and gave it DATA/auth
+    appliance(policy="issue", subject_rule="request").stop()
     path = {"pin": str(token.pin_file), "token": str(token.path)}.get(target, target)
     ours, theirs = socket.socketpair()
     p = subprocess.run([str(BIN / "ca-auth"), "--fd", str(theirs.fileno()), "--data",

@@ -310,9 +310,12 @@ SAN_MSG = "the request's subjectAltName: SAN "
     (upn("administrator\u202e@corp".encode()),
      "otherName UPN holds a bidirectional control character (U+202E), refused in any name"),
     (upn(b"admin\xc0\x80@corp"), "otherName UPN is not valid UTF-8"),
+    (upn("admin\u0085@corp".encode()),
+     "otherName UPN holds a control character (U+0085), refused in any name"),
     (tlv(0xa4, utf8_cn(b"x\x9b")),
      "directoryName CN is not valid UTF-8"),
-], ids=["dNS-ESC", "dNS-NUL", "rfc822-C1", "UPN-RLO", "UPN-overlong", "dirName-bad-UTF-8"])
+], ids=["dNS-ESC", "dNS-NUL", "rfc822-C1", "UPN-RLO", "UPN-overlong", "UPN-C1",
+      "dirName-bad-UTF-8"])
 @pytest.mark.parametrize("allowed", [True, False], ids=["allowed", "dropped"])
 def test_san_strings_refused(appliance, ca, entry, msg, allowed):
     """Whether csr_extensions lets the SAN through or not, the request is refused."""

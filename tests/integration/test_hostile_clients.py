@@ -129,7 +129,8 @@ def test_a_client_that_never_reads_cannot_hold_a_thread(appliance, ca):
     """Calls pipelined and their answers never read: the worker's send buffer
     fills, and the write deadline (10 s) ends the connection. (Anonymous calls
     allowed here, so that each retrieval answers a certificate and its chain.)"""
-    a = appliance(policy="issue", subject_rule="request", icpr_enforce_encryption=0, icpr_allow_anonymous=1)
+    a = appliance(policy="issue", subject_rule="request", icpr_enforce_encryption=0,
+                  icpr_allow_anonymous=1)
     dce = ic.connect(binding(a))
     rv, rid, disp, _, _, msg = ic.cert_server_request(dce, CA_NAME, csr(ca["tmp"]))
     assert (rv, disp) == (0, ic.DISP_ISSUED), msg
