@@ -117,6 +117,7 @@ first_boot() {
     cat >> $DATA.new/ca.conf <<CONF
 # From image.conf (DEMO ONLY: the policy issues without an officer)
 policy = $DEMO_POLICY
+subject_rule = ${DEMO_SUBJECT_RULE:-account}
 icpr_enforce_encryption = $DEMO_ENFORCE_ENCRYPTION
 icpr_allow_anonymous = $DEMO_ALLOW_ANONYMOUS
 netbios_domain_name = $NETBIOS_DOMAIN

@@ -42,8 +42,9 @@ if [ ! -e "$demo/ca/ca.conf" ]; then
     "$build/bin/caadm" init --root --data "$demo/ca" --token "$label" \
         --softhsm-conf "$demo/token/softhsm2.conf" --pin-file "$demo/token/user.pin"
     cat >> "$demo/ca/ca.conf" <<CONF
-# DEMO ONLY: issue without an officer
+# DEMO ONLY: issue without an officer, any subject the enrollee asks for
 policy = issue
+subject_rule = request
 netbios_domain_name = DEMO
 CONF
 fi

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "firmware/custodian/guard.h"
 #include "firmware/custodian/proto.h"
 
 _Static_assert(CUST_REQUEST_MAX <= ICPR_REQUEST_MAX, "the detector reads every request");
@@ -43,6 +44,21 @@ static uint32_t check_subject(const struct x509_buf *subject, char *msg, size_t 
 	return 0;
 }
 
+/* Every name a requested subjectAltName holds is checked (guard_san), whether
+ * csr_extensions lets it through or not: a request naming a refused character is
+ * refused whole. */
+static uint32_t check_sans(const struct x509_req_ext *all, size_t got, char *msg,
+			   size_t msglen)
+{
+	uint32_t hr;
+
+	for (size_t i = 0; i < got; i++)
+		if (strcmp(all[i].oid, "2.5.29.17") == 0 &&
+		    (hr = guard_san(&all[i].value, msg, msglen)) != 0)
+			return hr;
+	return 0;
+}
+
 /* The extensions the request asks for that the policy allows, into d. */
 static uint32_t allowed_extensions(const struct policy *p, struct derived *d, char *msg,
 				   size_t msglen)
@@ -50,16 +66,23 @@ static uint32_t allowed_extensions(const struct policy *p, struct derived *d, ch
 	struct x509_req_ext all[CUST_REQ_EXT_MAX];
 	size_t got = 0;
 	char err[256];
+	uint32_t hr;
 
 	d->n_asked = 0;
-	if (p->n_allow == 0)
-		return 0; /* nothing allowed: nothing to read */
+	if (p->n_allow == 0 && d->rq.shape.n_ext == 0)
+		return 0; /* nothing asked, nothing allowed: nothing to read */
 	if (x509_csr_requested_extensions(d->rq.der.data, d->rq.der.len, all, CUST_REQ_EXT_MAX,
 					  &got, err, sizeof(err)) != 0) {
+		if (p->n_allow == 0)
+			return 0; /* as before the guard: unread, every one is dropped */
 		snprintf(msg, msglen, "the request's extensions cannot be read: %s", err);
 		return HR_E_INVALIDARG;
 	}
-	for (size_t i = 0; i < got; i++) {
+	if ((hr = check_sans(all, got, msg, msglen)) != 0) {
+		x509_req_exts_free(all, got);
+		return hr;
+	}
+	for (size_t i = 0; i < got && p->n_allow > 0; i++) {
 		int keep = 0;
 
 		for (size_t k = 0; k < p->n_allow && !keep; k++)
@@ -107,7 +130,10 @@ static uint32_t derive_pkcs10(const struct policy *p, struct derived *d, char *m
 	}
 	d->subject = subject;
 	d->spki = spki;
-	if ((hr = check_subject(&d->subject, msg, msglen)) != 0)
+	/* The guard first: its refusal names the attribute (an unpaired surrogate
+	 * makes the whole name unreadable to check_subject). */
+	if ((hr = guard_subject(p, &d->subject, msg, msglen)) != 0 ||
+	    (hr = check_subject(&d->subject, msg, msglen)) != 0)
 		return hr;
 	return allowed_extensions(p, d, msg, msglen);
 }

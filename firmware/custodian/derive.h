@@ -11,13 +11,25 @@
 #include "firmware/icpr/icpr.h"
 #include "firmware/x509/x509.h"
 
+/* subject_rule: whose subject policy = issue accepts (guard.h). */
+enum subject_rule {
+	SUBJECT_RULE_ACCOUNT = 0, /* the default: CN = the account's name, alone */
+	SUBJECT_RULE_REQUEST,     /* the requester's, whatever it is (labs) */
+};
+
 /* The standalone policy: CA properties (caadm setprop; ca.conf's value imported
  * once), the table of firmware/custodian/submit.c. policy = pend (every request
  * waits for a certificate manager: the default, as for an offline CA) or issue;
- * validity_days; the interface flags, which the worker enforces first and the
- * custodian again. */
+ * subject_rule; validity_days; the interface flags, which the worker enforces
+ * first and the custodian again. */
 struct policy {
 	int auto_issue;
+	enum subject_rule subject_rule;
+	/* The CA's own subject (DER Name, the CA's: it outlives the policy), which
+	 * no request may name; NULL: none known. Not a setting: submit_policy binds
+	 * it to every snapshot. */
+	const uint8_t *ca_name;
+	size_t ca_name_len;
 	int allow_anonymous;    /* icpr_allow_anonymous = 1: requests without a logon */
 	int enforce_encryption; /* icpr_enforce_encryption (default 1): packet privacy */
 	int no_rpc;             /* icpr_no_rpc = 1: IF_NORPCICERTREQUEST, MS-ICPR off */
@@ -51,7 +63,12 @@ struct derived {
  *     EC P-256/P-384                       CERTSRV_E_KEY_LENGTH
  *   the signature (proof of possession)    NTE_BAD_SIGNATURE
  *   an empty or unreadable subject         CERTSRV_E_BAD_REQUESTSUBJECT
- *   an unreadable extensionRequest         E_INVALIDARG
+ *   a subject attribute that is not a valid string, or holds a control or
+ *     bidi character; the CA's own name     CERTSRV_E_BAD_REQUESTSUBJECT (guard.h)
+ *   an unreadable extensionRequest (when
+ *     csr_extensions allows any)           E_INVALIDARG
+ *   a requested subjectAltName with such
+ *     a name, allowed or not               CERTSRV_E_BAD_REQUESTSUBJECT (guard.h)
  * 0 with *d filled (derived_free), or that HRESULT with msg; d->format is set as
  * soon as the format is known, and nothing else is left to free. */
 /* The signature check derive_request uses: x509_csr_verify unless a process

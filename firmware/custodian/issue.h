@@ -30,13 +30,27 @@ int profile_end_entity(struct ca *ca, unsigned profile, const struct x509_buf *s
 /* Frees what a profile allocated in t (issuer, subject, spki copies). */
 void profile_free(struct x509_tbs *t);
 
+/* lint_tbs, issue_sign: the intent asks for what the CA grants only through a
+ * certificate manager (an agent purpose from the request): a refusal of the
+ * request, not an encoder bug. */
+#define ISSUE_EREFUSED (-3)
+
+/* The purposes (extKeyUsage) only a certificate manager may grant: 1 for
+ * anyExtendedKeyUsage (2.5.29.37.0), the Certificate Request Agent
+ * (1.3.6.1.4.1.311.20.2.1) and the key recovery agent (1.3.6.1.4.1.311.21.6). */
+int lint_officer_only_eku(const char *oid);
+
 /* Checks the encoded TBS says exactly what the intent says, and that the intent
- * is sane (validity order, serial, CA flags, key sizes). */
+ * is sane (validity order, serial, CA flags, key sizes), and that an
+ * extKeyUsage among t->extra names none of lint_officer_only_eku's purposes
+ * unless an officer set it (x509_ext_in.officer). 0, -1 with err, or
+ * ISSUE_EREFUSED with err when only the agent purposes stand in the way. */
 int lint_tbs(const struct x509_tbs *intent, const struct x509_buf *tbs, char *err,
 	     size_t errlen);
 
 /* Encode, lint, sign with key, assemble, verify with signer_spki. CA_EHSM when
- * the HSM failed to sign (err then starts "HSM unavailable: " if it is away). */
+ * the HSM failed to sign (err then starts "HSM unavailable: " if it is away),
+ * ISSUE_EREFUSED when lint refused a requested agent purpose. */
 int issue_sign(struct ca *ca, const struct hsm_key *key, const struct x509_buf *signer_spki,
 	       const struct x509_tbs *t, struct x509_buf *cert, char *err, size_t errlen);
 

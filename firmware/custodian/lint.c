@@ -51,6 +51,60 @@ static int lint_intent(const struct x509_tbs *t, char *err, size_t errlen)
 	return 0;
 }
 
+int lint_officer_only_eku(const char *oid)
+{
+	return strcmp(oid, "2.5.29.37.0") == 0 || strcmp(oid, "1.3.6.1.4.1.311.20.2.1") == 0 ||
+	       strcmp(oid, "1.3.6.1.4.1.311.21.6") == 0;
+}
+
+static const char *eku_name(const char *oid)
+{
+	return strcmp(oid, "2.5.29.37.0") == 0		  ? "anyExtendedKeyUsage"
+	       : strcmp(oid, "1.3.6.1.4.1.311.20.2.1") == 0 ? "Certificate Request Agent"
+							    : "Key Recovery Agent";
+}
+
+/* The purposes that let a holder act for anything, enroll on behalf of others
+ * or recover their archived keys are a certificate manager's to grant: never
+ * from a request (its extensionRequest, however csr_extensions is set), and
+ * never from a profile (that would be a bug). */
+static int lint_purposes(const struct x509_tbs *t, char *err, size_t errlen)
+{
+	char got[32][128];
+	size_t n_eku = t->n_eku;
+
+	if (n_eku == 0)
+		while (n_eku < X509_MAX_EKU && t->eku[n_eku] != NULL)
+			n_eku++;
+	for (size_t i = 0; i < n_eku && i < X509_MAX_EKU; i++)
+		if (lint_officer_only_eku(t->eku[i])) {
+			snprintf(err, errlen, "lint: the profile names %s", t->eku[i]);
+			return -1;
+		}
+	for (size_t i = 0; i < t->n_extra && i < X509_MAX_EXTRA_EXT; i++) {
+		const struct x509_ext_in *e = &t->extra[i];
+		struct x509_buf v = {(uint8_t *)e->value, e->len};
+		size_t n = 0;
+
+		if (strcmp(e->oid, "2.5.29.37") != 0 || e->value == NULL || e->officer)
+			continue;
+		if (x509_eku_decode(&v, got, sizeof(got) / sizeof(got[0]), &n, NULL, 0) != 0) {
+			snprintf(err, errlen, "the requested extKeyUsage cannot be read (at most "
+				 "%zu purposes)", sizeof(got) / sizeof(got[0]));
+			return ISSUE_EREFUSED;
+		}
+		for (size_t k = 0; k < n; k++)
+			if (lint_officer_only_eku(got[k])) {
+				snprintf(err, errlen, "the request asks for the %s purpose (%s): "
+					 "only a certificate manager grants it (setextension "
+					 "2.5.29.37 on a pending request)", eku_name(got[k]),
+					 got[k]);
+				return ISSUE_EREFUSED;
+			}
+	}
+	return 0;
+}
+
 /* One extension the intent asks for: its OID, criticality and, for an extension
  * given whole (x509_tbs.extra), its exact value. */
 struct want {
@@ -127,7 +181,10 @@ static int lint_extensions(const struct x509_tbs *t, const struct x509_cert_info
 			snprintf(err, errlen, "lint: extension %s differs from the intent", w[i].oid);
 			return -1;
 		}
-		if (strcmp(w[i].oid, "2.5.29.37") == 0 && !same_ekus(t, &e->value)) {
+		/* The profile's purposes (an extKeyUsage given whole, from an officer
+		 * or the request, was compared byte for byte above). */
+		if (strcmp(w[i].oid, "2.5.29.37") == 0 && w[i].value == NULL &&
+		    !same_ekus(t, &e->value)) {
 			snprintf(err, errlen, "lint: extKeyUsage differs from the intent");
 			return -1;
 		}
@@ -157,6 +214,9 @@ int lint_tbs(const struct x509_tbs *t, const struct x509_buf *tbs, char *err, si
 
 	if (lint_intent(t, err, errlen) != 0)
 		return -1;
+	if ((rc = lint_purposes(t, err, errlen)) != 0)
+		return rc;
+	rc = -1;
 	if (x509_cert_assemble(tbs, t->sigalg, placeholder, sizeof(placeholder), &cert) != 0) {
 		snprintf(err, errlen, "lint: cannot assemble the certificate");
 		return -1;
@@ -208,8 +268,10 @@ int issue_sign_recorded(struct ca *ca, const struct hsm_key *key,
 		snprintf(err, errlen, "cannot encode the certificate: %s", derr);
 		return -1;
 	}
-	if (lint_tbs(t, &tbs, err, errlen) != 0 ||
-	    (record != NULL && record(ctx, &tbs, err, errlen) != 0))
+	if ((rc = lint_tbs(t, &tbs, err, errlen)) != 0)
+		goto out; /* rc: -1, or ISSUE_EREFUSED */
+	rc = -1;
+	if (record != NULL && record(ctx, &tbs, err, errlen) != 0)
 		goto out;
 	if ((rc = ca_sign(ca, key, t->sigalg, &tbs, sig, &sig_len, err, errlen)) != 0)
 		goto out; /* rc: -1, or CA_EHSM when the HSM failed */

@@ -262,6 +262,7 @@ uint32_t officer_resubmit(struct admin *a, const char *op, uint32_t id, struct i
 		in[i].critical = (x.flags[i] & ADM_EXT_CRITICAL) != 0;
 		in[i].value = (x.flags[i] & ADM_EXT_DISABLE) ? NULL : x.value[i];
 		in[i].len = x.len[i];
+		in[i].officer = 1; /* lint grants the agent purposes to these alone */
 	}
 	n_in = x.n;
 	for (size_t i = 0; i < d.n_asked && n_in < X509_MAX_EXTRA_EXT; i++) {
@@ -272,7 +273,7 @@ uint32_t officer_resubmit(struct admin *a, const char *op, uint32_t id, struct i
 		if (!dup)
 			in[n_in++] = (struct x509_ext_in){d.asked[i].oid, d.asked[i].critical,
 							  d.asked[i].value.data,
-							  d.asked[i].value.len};
+							  d.asked[i].value.len, 0};
 	}
 	if (submit_issue(a->sub, NULL, id, &d.subject, &d.spki, in, n_in, &res) != 0) {
 		snprintf(msg, msglen, "%s", res.message);

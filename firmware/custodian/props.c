@@ -659,5 +659,9 @@ void props_log_policy(struct props *p)
 		log_warnx("anonymous enrollment is allowed (icpr_allow_anonymous = 1)");
 	if (pol->no_rpc)
 		log_warnx("MS-ICPR is off (icpr_no_rpc = 1)");
+	if (pol->auto_issue && pol->subject_rule == SUBJECT_RULE_REQUEST)
+		log_warnx("policy = issue with subject_rule = request: every admitted requester "
+			  "is issued the subject it asks for (labs, or when every requester is "
+			  "trusted)");
 	free(pol);
 }

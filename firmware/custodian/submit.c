@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "firmware/custodian/authlog.h"
+#include "firmware/custodian/guard.h"
 #include "firmware/custodian/issue.h"
 #include "firmware/custodian/proto.h"
 #include "platform/log.h"
@@ -155,8 +156,30 @@ static void format_flag(const struct policy_setting *s, const struct policy *p, 
 	snprintf(out, outlen, "%d", *(const int *)((const char *)p + s->flag));
 }
 
+/* subject_rule = account | request (guard.h): whose subject policy = issue
+ * accepts. */
+static int parse_rule(const struct policy_setting *s, struct policy *p, const char *v,
+		      char *err, size_t errlen)
+{
+	(void)s;
+	if (strcmp(v, "account") != 0 && strcmp(v, "request") != 0) {
+		snprintf(err, errlen, "subject_rule must be 'account' or 'request', not '%s'", v);
+		return -1;
+	}
+	p->subject_rule = v[0] == 'r' ? SUBJECT_RULE_REQUEST : SUBJECT_RULE_ACCOUNT;
+	return 0;
+}
+
+static void format_rule(const struct policy_setting *s, const struct policy *p, char *out,
+			size_t outlen)
+{
+	(void)s;
+	snprintf(out, outlen, "%s", p->subject_rule == SUBJECT_RULE_REQUEST ? "request" : "account");
+}
+
 static const struct policy_setting settings[] = {
 	{"policy", parse_mode, format_mode, 0},
+	{"subject_rule", parse_rule, format_rule, 0},
 	{"validity_days", parse_days, format_days, 0},
 	{"csr_extensions", parse_allow_list, format_allow_list, 0},
 	{"icpr_enforce_encryption", parse_flag, format_flag,
@@ -238,6 +261,7 @@ int policy_load(const struct ca *ca, struct policy *p, char *err, size_t errlen)
 	char why[512];
 
 	policy_defaults(p);
+	policy_bind_ca(p, ca);
 	for (size_t i = 0; i < N_SETTINGS; i++) {
 		const char *v = conf_get(&ca->conf, settings[i].key);
 
@@ -276,12 +300,21 @@ int submit_restart_worker(struct submit_ctx *c)
 	return ended;
 }
 
+void policy_bind_ca(struct policy *p, const struct ca *ca)
+{
+	p->ca_name = ca != NULL && ca->have_cert ? ca->cert.subject.data : NULL;
+	p->ca_name_len = ca != NULL && ca->have_cert ? ca->cert.subject.len : 0;
+}
+
 void submit_policy(const struct submit_ctx *c, struct policy *out)
 {
-	if (c->props != NULL)
+	if (c->props != NULL) {
 		props_policy(c->props, out);
-	else
+		/* The CA's own name is no setting: bound to every snapshot. */
+		policy_bind_ca(out, c->ca);
+	} else {
 		*out = c->policy;
+	}
 }
 
 static void reply_result(struct service *s, uint32_t id, uint32_t request_id,
@@ -526,9 +559,15 @@ int submit_issue(struct submit_ctx *c, struct ledger_event *req, uint32_t reques
 	}
 	apply_extra(&t, extra, n_extra, kept);
 	in.t = &t;
-	if (issue_sign_recorded(c->ca, &c->ca->sign_key, &c->ca->spki, &t, record_intent, &in,
-				&out->cert, err, sizeof(err)) != 0) {
+	if ((rc = issue_sign_recorded(c->ca, &c->ca->sign_key, &c->ca->spki, &t, record_intent,
+				      &in, &out->cert, err, sizeof(err))) != 0) {
 		profile_free(&t);
+		if (rc == ISSUE_EREFUSED) { /* lint, before the intent: the request's fault */
+			out->disposition = DISP_FAILED;
+			out->hresult = HR_CERT_E_WRONG_USAGE;
+			snprintf(out->message, sizeof(out->message), "%s", err);
+			goto decided;
+		}
 		if (in.req != NULL && in.refused) { /* the request itself was refused */
 			out->refused = 1;
 			goto unrecorded;
@@ -586,7 +625,8 @@ static void issue(struct service *s, struct submit_ctx *c, uint32_t id, struct l
 
 	for (size_t i = 0; i < d->n_asked; i++)
 		in[i] = (struct x509_ext_in){d->asked[i].oid, d->asked[i].critical,
-					     d->asked[i].value.data, d->asked[i].value.len};
+					     d->asked[i].value.data, d->asked[i].value.len,
+					     0 /* the request's */};
 	if (submit_issue(c, req, 0, &d->subject, &d->spki, in, d->n_asked, &r) != 0) {
 		if (r.refused)
 			cust_reply_error(s, id, HR_E_INVALIDARG, r.message);
@@ -701,6 +741,9 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 		log_warnx("the worker called a request format %u, it is %u", format, d.format);
 		snprintf(msg, sizeof(msg), "the request's format is not the one announced");
 		hr = HR_CRYPT_E_INVALID_MSG_TYPE;
+	} else if (hr == 0 && pol->auto_issue) {
+		/* policy = pend: an officer decides whose subject it is. */
+		hr = guard_subject_rule(pol, &d.subject, requester, anonymous, msg, sizeof(msg));
 	}
 	record_event_init(&ev, EV_REQUEST_RECEIVED, ACTOR_REQUESTER, requester);
 	ev.u.request.format = d.format != 0 ? d.format : format;

@@ -101,6 +101,8 @@ int policy_load(const struct ca *ca, struct policy *p, char *err, size_t errlen)
 /* The policy in force now: a snapshot of the properties' (props_policy), or
  * c->policy without them. */
 void submit_policy(const struct submit_ctx *c, struct policy *out);
+/* Binds the CA's own subject (no request may name it: guard.h) to p. */
+void policy_bind_ca(struct policy *p, const struct ca *ca);
 
 void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg *m);
 void handle_refused(struct service *s, struct submit_ctx *c, const struct ipc_msg *m);

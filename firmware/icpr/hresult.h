@@ -26,5 +26,6 @@
 #define HR_CERTSRV_E_SUBJECT_ALT_NAME_REQUIRED 0x80094803u
 #define HR_CERTSRV_E_BAD_TEMPLATE_VERSION 0x80094807u
 #define HR_CERTSRV_E_KEY_LENGTH 0x80094811u
+#define HR_CERT_E_WRONG_USAGE 0x800b0110u          /* a purpose the requester may not ask for */
 
 #endif

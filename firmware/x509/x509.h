@@ -52,6 +52,45 @@ int x509_name_parse(const char *dn, struct x509_buf *der, char *err, size_t errl
 /* The RFC 4514 string of a DER Name (most significant last); 0 or -1. */
 int x509_name_format(const uint8_t *der, size_t len, char *out, size_t outlen);
 
+/* ---- the strings of names (what a policy checks) ---- */
+
+/* One string of a name, as characters. */
+struct x509_text {
+	size_t entry;       /* in a subjectAltName, the entry's index; 0 in a Name */
+	size_t rdn;         /* a Name's RDN, 0 the first in DER (most significant);
+			     * 0 for a SAN entry that is not a directoryName */
+	size_t n_rdn;       /* RDNs in the Name (0 for a SAN entry not a Name) */
+	size_t n_in_rdn;    /* attributes in this RDN (1 for a SAN entry not a Name) */
+	const char *oid;    /* the attribute type, or otherName's type-id; "" else */
+	const char *what;   /* for messages: "CN", "2.5.4.97", "SAN dNSName",
+			     * "SAN otherName UPN", "SAN directoryName O" */
+	const uint32_t *cp; /* its code points (n), NULL when bad */
+	size_t n;
+	const char *bad;    /* NULL, or why it is not a valid string of its type:
+			     * invalid UTF-8 (platform/utf8: overlong, surrogate...),
+			     * an unpaired BMP surrogate, a UniversalString beyond
+			     * U+10FFFF, outside Printable/IA5/Visible/Numeric's
+			     * repertoire, or not a string at all */
+};
+/* Called for each string; 0 goes on, anything else stops the walk with it. */
+typedef int (*x509_text_fn)(void *ctx, const struct x509_text *t);
+/* Every attribute value of a DER Name, in DER order. 0, fn's non-zero, or -1 when
+ * it does not decode. */
+int x509_name_texts(const uint8_t *der, size_t len, x509_text_fn fn, void *ctx);
+/* Every name of a subjectAltName's value (GeneralNames): rfc822Name, dNSName and
+ * URI (IA5String), an otherName whose value is a string (the UPN), each attribute
+ * of a directoryName; x400Address and ediPartyName come with bad set; iPAddress,
+ * registeredID and non-string otherNames hold no text and are skipped. */
+int x509_san_texts(const uint8_t *value, size_t len, x509_text_fn fn, void *ctx);
+
+/* RFC 5280 7.1 name matching: the same RDNs in the same order, each with the
+ * same set of attributes, string values compared after RFC 4518 preparation
+ * (invisible characters removed, space characters mapped, insignificant spaces
+ * dropped, case folded: ASCII, Latin-1, Greek, Cyrillic; no NFKC), other values
+ * byte for byte; whatever string type each side used. 1 match, 0 not, -1 when
+ * either does not decode. */
+int x509_name_match(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+
 /* ---- keys and algorithms ---- */
 
 /* Key type and size (RSA modulus bits; EC 256/384/521) of a DER SPKI; 0 or -1. */
@@ -84,6 +123,10 @@ struct x509_ext_in {
 	int critical;
 	const uint8_t *value;
 	size_t len;
+	/* 1: a certificate manager set it (setextension); 0: it came from the request.
+	 * The encoder ignores it; the custodian's lint grants the agent purposes
+	 * only when it is 1 (firmware/custodian/lint.c). */
+	int officer;
 };
 #define X509_MAX_EXTRA_EXT 8
 /* 1 when p is exactly one DER element (low-form tag, definite length, nothing

@@ -7,7 +7,8 @@
  *                [--reconnect] [--arena-max N] [--ntlm DOMAIN\user --password-file F]
  *                [--client-key ec:p256|rsa:2048|...]
  *
- * DIR is a CA made by `caadm init` whose ca.conf says `policy = issue` and
+ * DIR is a CA made by `caadm init` whose ca.conf says `policy = issue`,
+ * `subject_rule = request` (its requesters choose their subjects) and
  * `icpr_enforce_encryption = 0`. The bench makes N PKCS#10 requests (P-256 client
  * keys, careq's keygen) before anything is timed (N: 1024 for EC client keys, 64
  * for RSA). Connection k sends requests k, k+C, k+2C ...: with EC keys each
@@ -326,8 +327,10 @@ static void load_ca(struct bench *b, const char *ca_name)
 	if (conf_load(path, &b->conf, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if ((v = conf_get(&b->conf, "policy")) == NULL || strcmp(v, "issue") != 0 ||
+	    (v = conf_get(&b->conf, "subject_rule")) == NULL || strcmp(v, "request") != 0 ||
 	    (v = conf_get(&b->conf, "icpr_enforce_encryption")) == NULL || strcmp(v, "0") != 0)
-		fatalx("%s: needs 'policy = issue' and 'icpr_enforce_encryption = 0'", path);
+		fatalx("%s: needs 'policy = issue', 'subject_rule = request' and "
+		       "'icpr_enforce_encryption = 0'", path);
 	if (ca_name != NULL)
 		snprintf(b->ca_name, sizeof(b->ca_name), "%s", ca_name);
 	else if ((v = conf_get(&b->conf, "subject")) == NULL ||

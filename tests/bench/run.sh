@@ -118,6 +118,9 @@ if [ "$what" = all ] || [ "$what" = enroll ]; then
         if ! grep -q '^policy = issue$' "$d/ca.conf"; then
             printf 'policy = issue\nicpr_enforce_encryption = 0\nicpr_allow_anonymous = 1\n' >> "$d/ca.conf"
         fi
+        # Anonymous requesters with subjects of their own (issue 14's subject_rule).
+        grep -q '^subject_rule = request$' "$d/ca.conf" ||
+            printf 'subject_rule = request\n' >> "$d/ca.conf"
         ntlm=
         if [ "${BENCH_NTLM:-1}" = 1 ]; then
             # A throw-away account for the NTLM half of each measurement.

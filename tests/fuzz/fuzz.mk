@@ -84,6 +84,8 @@ FUZZ_LIBS_fuzz_x509_cert := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_x509_name := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_x509_csr  := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_x509_crl  := $(FUZZ_X509_DEPS)
+# the strings of names as characters and name matching (firmware/x509/nametext.c)
+FUZZ_LIBS_fuzz_x509_nametext := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_ledger_record := $(FUZZ_LEDGER_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_LIBS_fuzz_rpc := $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
 # NTLM tokens (firmware/rpc/ntlm_msg.c) and the sealing layer's unwrap
@@ -93,9 +95,10 @@ FUZZ_LIBS_fuzz_icpr := $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_auth := $(FUZZ_AUTH_LIB) $(FUZZ_IDENTITY_LIB) $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_SYSLIBS_fuzz_auth := $(LIB_GSSAPI)
 # the custodian's derivation of a raw request (custodian from worker: what SUBMIT carries)
-$(FUZZ_OBJ)/firmware/custodian/derive.o: $(ASN1_TAB)
-FUZZ_LIBS_fuzz_custodian_derive := $(FUZZ_OBJ)/firmware/custodian/derive.o $(FUZZ_ICPR_LIB) \
-	$(FUZZ_X509_DEPS)
+# (with guard.o: the names a request may carry, which derive checks)
+$(FUZZ_OBJ)/firmware/custodian/derive.o $(FUZZ_OBJ)/firmware/custodian/guard.o: $(ASN1_TAB)
+FUZZ_LIBS_fuzz_custodian_derive := $(FUZZ_OBJ)/firmware/custodian/derive.o \
+	$(FUZZ_OBJ)/firmware/custodian/guard.o $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
 # careq's decoder of CertServerRequest responses (what a hostile server sends)
 FUZZ_CLIENT_LIB := $(FUZZ_DIR)/lib/libclient.a
 # (libclient's objects without the verbs and the NTLM initiator, which need GSSAPI;
@@ -126,7 +129,7 @@ FUZZ_LIBS_fuzz_utf8 := $(FUZZ_PLATFORM_LIB)
 FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record fuzz_ledger_serve fuzz_rpc fuzz_careq fuzz_ntlm \
               fuzz_idtoken fuzz_auth fuzz_cust_msg fuzz_ledger_msg fuzz_console fuzz_utf8 \
               fuzz_x509_cert fuzz_x509_name fuzz_x509_csr fuzz_x509_crl fuzz_icpr \
-              fuzz_custodian_derive
+              fuzz_custodian_derive fuzz_x509_nametext
 FUZZ_BINS := $(addprefix $(FUZZ_BIN)/,$(FUZZ_NAMES))
 
 # Each binary's libraries as extra prerequisites; the pattern rule links.

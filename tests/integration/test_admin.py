@@ -316,7 +316,8 @@ def test_requested_extensions_follow_the_allow_list(ca, allow):
     """Extensions a request asks for are dropped unless ca.conf's csr_extensions
     lists them; basicConstraints can never be listed, and SAN only with policy = pend."""
     conf = ca["data"] / "ca.conf"
-    base_conf = conf.read_text().replace("policy = pend\n", "policy = issue\n")
+    base_conf = conf.read_text().replace("policy = pend\n",
+                                         "policy = issue\nsubject_rule = request\n")
     conf.write_text(base_conf + (f"csr_extensions = {allow}\n" if allow else ""))
     if allow:
         # With policy = issue a requester's SAN cannot be allowed (an officer must

@@ -43,7 +43,7 @@ def enrolls_within(a, ca, seconds):
 def test_key_exch_without_session_key_twelve_times(appliance, ca):
     """gss-ntlmssp 1.2 copies 16 octets from an empty EncryptedRandomSessionKey
     (SIGSEGV in ca-auth); eleven crashes in a minute used to stop the appliance."""
-    a = appliance(policy="issue")
+    a = appliance(policy="issue", subject_rule="request")
     (auth,) = a.pids("ca-auth")
     der = csr(ca["tmp"], "victim")
     for _ in range(12):
@@ -91,7 +91,7 @@ def _no_eol(t):
     (_no_eol, "no MsvAvEOL"),
 ])
 def test_malformed_authenticate_refused_before_gss(appliance, ca, tamper, why):
-    a = appliance(policy="issue")
+    a = appliance(policy="issue", subject_rule="request")
     (auth,) = a.pids("ca-auth")
     refused(a, csr(ca["tmp"], "victim"), tamper)
     a.wait_for(why)
@@ -111,7 +111,7 @@ def test_ntlm_without_128_bit_keys_refused_and_journaled(appliance, ca):
     drops it after a 128-bit NEGOTIATE is refused too (access denied). Both are
     journaled as refused logons; a normal logon right after enrolls."""
     from impacket import ntlm
-    a = appliance(policy="issue")
+    a = appliance(policy="issue", subject_rule="request")
     (auth,) = a.pids("ca-auth")
     for clear in (ntlm.NTLMSSP_NEGOTIATE_128,  # 56-bit
                   ntlm.NTLMSSP_NEGOTIATE_128 | ntlm.NTLMSSP_NEGOTIATE_56):  # 40-bit
@@ -166,7 +166,8 @@ def test_guessing_one_account_throttled(appliance, ca):
     on meanwhile from the same address (the per-address limit is off here); after
     the window alice logs on. The refusals are journaled as refused logons."""
     add_account(ca["data"], f"{nc.DOMAIN}\\{BOB[0]}", BOB[1])
-    a = appliance(policy="issue", auth_throttle_account=3, auth_throttle_address=0, **THROTTLE)
+    a = appliance(policy="issue", subject_rule="request", auth_throttle_account=3,
+                  auth_throttle_address=0, **THROTTLE)
     a.wait_for("failed logons throttled after 3 per account, 0 per address")
     der = csr(ca["tmp"])
     for _ in range(3):
@@ -196,7 +197,8 @@ def test_spraying_from_one_address_throttled(appliance, ca):
     past 3 (configured) that address is refused for every account, bob included;
     bob from another address logs on; alice's own count is untouched."""
     add_account(ca["data"], f"{nc.DOMAIN}\\{BOB[0]}", BOB[1])
-    a = appliance(policy="issue", auth_throttle_account=0, auth_throttle_address=3, **THROTTLE)
+    a = appliance(policy="issue", subject_rule="request", auth_throttle_account=0,
+                  auth_throttle_address=3, **THROTTLE)
     der = csr(ca["tmp"])
     for user in ("alice", "bob", "nobody"):
         assert not _logon(a, der, user=user, password="wrong")
@@ -227,7 +229,7 @@ def test_guess_rate_measured(appliance, ca, throttled, capsys):
     the defaults (5 per account, then 1 s doubling): the issue measured 83 a
     second without one. Printed for the report (pytest -s)."""
     settings = {} if throttled else dict(auth_throttle_account=0, auth_throttle_address=0)
-    a = appliance(policy="issue", **settings)
+    a = appliance(policy="issue", subject_rule="request", **settings)
     der = csr(ca["tmp"])
     dt, tried, checked = _guesses(a, der, 4.0)
     with capsys.disabled():
@@ -255,7 +257,7 @@ def test_ca_auth_unprivileged_sandboxed_jailed(appliance, ca, monkeypatch, token
     # What cad's environment may hold must not reach ca-auth.
     monkeypatch.setenv("SOFTHSM2_CONF", str(token.conf))
     monkeypatch.setenv("CA_TEST_PIN_FILE", str(token.pin_file))
-    a = appliance(policy="issue")
+    a = appliance(policy="issue", subject_rule="request")
     (auth,) = a.pids("ca-auth")
     user = pwd.getpwnam("ca-auth")
     st = _status(auth)
@@ -290,7 +292,8 @@ def test_ca_auth_cannot_open_outside_its_directory(appliance, ca, token, target)
     """Once jailed and filtered, a read-only open of anything but the account file
     finds nothing (ENOENT: not in its file system), and an open for writing is
     killed by the filter (SIGSYS)."""
-    appliance(policy="issue").stop()  # cad made the user and gave it DATA/auth
+    # cad made the user and gave it DATA/auth
+    appliance(policy="issue", subject_rule="request").stop()
     path = {"pin": str(token.pin_file), "token": str(token.path)}.get(target, target)
     ours, theirs = socket.socketpair()
     p = subprocess.run([str(BIN / "ca-auth"), "--fd", str(theirs.fileno()), "--data",

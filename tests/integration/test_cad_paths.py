@@ -15,7 +15,8 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0,
                                 reason="the service users exist only when cad runs as root")
 
 CA_NAME = "Test Issuing CA"
-OPEN = {"policy": "issue", "icpr_enforce_encryption": 0, "icpr_allow_anonymous": 1}
+OPEN = {"policy": "issue", "subject_rule": "request", "icpr_enforce_encryption": 0,
+        "icpr_allow_anonymous": 1}
 
 
 @pytest.fixture

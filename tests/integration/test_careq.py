@@ -9,7 +9,8 @@ import pytest
 from conftest import BIN, issuing_ca, run
 
 CA_NAME = "Test Issuing CA"
-OPEN = {"policy": "issue", "icpr_enforce_encryption": 0, "icpr_allow_anonymous": 1}
+OPEN = {"policy": "issue", "subject_rule": "request", "icpr_enforce_encryption": 0,
+        "icpr_allow_anonymous": 1}
 
 
 @pytest.fixture
@@ -121,7 +122,8 @@ def test_refusals_and_failures(appliance, ca):
 
 
 def test_enforcement_refuses_with_access_denied(appliance, ca):
-    a = appliance(policy="issue")  # IF_ENFORCEENCRYPTICERTREQUEST on: the default
+    # IF_ENFORCEENCRYPTICERTREQUEST on: the default
+    a = appliance(policy="issue", subject_rule="request")
     _, req = new_request(ca["tmp"])
     p = careq("submit", "-config", config(a), req, ca["tmp"] / "x.crt")
     assert p.returncode == 2 and "0x80070005 (E_ACCESSDENIED)" in p.stderr

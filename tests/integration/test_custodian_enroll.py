@@ -129,7 +129,9 @@ class Appliance:
 
 def set_policy(ca, mode):
     conf = ca["data"] / "ca.conf"
-    conf.write_text(conf.read_text() + f"policy = {mode}\n")
+    # Issue 14: these tests' requesters choose their subjects (subject_rule).
+    rule = "subject_rule = request\n" if mode == "issue" else ""
+    conf.write_text(conf.read_text() + f"policy = {mode}\n" + rule)
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ E_INVALIDARG = 0x80070057
 def appliance(ca):  # noqa: F811
     # Issue without an officer, so that "a normal enrollment" is one call.
     conf = ca["data"] / "ca.conf"
-    conf.write_text(conf.read_text().replace("policy = pend", "policy = issue"))
+    conf.write_text(conf.read_text().replace("policy = pend",
+                                              "policy = issue\nsubject_rule = request"))
     a = ic.Appliance(ca["data"], ca["token"].pin_file)
     yield a
     assert a.stop() == 0, a.text()

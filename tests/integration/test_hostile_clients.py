@@ -68,7 +68,7 @@ class Trickler:
 
 
 def test_trickling_connections_do_not_lock_out_an_enrollee(appliance, ca):
-    a = appliance(policy="issue")
+    a = appliance(policy="issue", subject_rule="request")
     icpr_port = int(binding(a).split("[")[1].rstrip("]"))
     # 140 connections held open: more than both pools together (64 + 32).
     t = Trickler(icpr_port, 100)
@@ -94,7 +94,7 @@ def test_trickling_connections_do_not_lock_out_an_enrollee(appliance, ca):
 def test_a_trickled_pdu_meets_its_deadline(appliance, ca):
     """A byte every 2 s never finishes a PDU: the PDU deadline (10 s from its
     first byte) ends it, although no single wait between bytes is long."""
-    a = appliance(policy="issue")
+    a = appliance(policy="issue", subject_rule="request")
     t = Trickler(a.epm_port, 1, period=2.0)
     try:
         deadline = time.time() + 20
@@ -110,7 +110,7 @@ def test_a_trickled_pdu_meets_its_deadline(appliance, ca):
 def test_no_logon_within_the_deadline_ends_the_connection(appliance, ca):
     """With enforcement on, an MS-ICPR connection without a logon is only a place
     held: it is closed at the logon deadline (set to 2 s here in ca.conf)."""
-    a = appliance(policy="issue", worker_logon_deadline=2)
+    a = appliance(policy="issue", subject_rule="request", worker_logon_deadline=2)
     icpr_port = int(binding(a).split("[")[1].rstrip("]"))
     s = socket.create_connection(("127.0.0.1", icpr_port))
     s.settimeout(10)
@@ -129,7 +129,8 @@ def test_a_client_that_never_reads_cannot_hold_a_thread(appliance, ca):
     """Calls pipelined and their answers never read: the worker's send buffer
     fills, and the write deadline (10 s) ends the connection. (Anonymous calls
     allowed here, so that each retrieval answers a certificate and its chain.)"""
-    a = appliance(policy="issue", icpr_enforce_encryption=0, icpr_allow_anonymous=1)
+    a = appliance(policy="issue", subject_rule="request", icpr_enforce_encryption=0,
+                  icpr_allow_anonymous=1)
     dce = ic.connect(binding(a))
     rv, rid, disp, _, _, msg = ic.cert_server_request(dce, CA_NAME, csr(ca["tmp"]))
     assert (rv, disp) == (0, ic.DISP_ISSUED), msg

@@ -26,7 +26,8 @@ from conftest import BIN, MODULE, issuing_ca, run
 CLIENT_MODULE = "/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so"
 CA_NAME = "Test Issuing CA"
 NTE_FAIL = 0x80090020
-OPEN = {"policy": "issue", "icpr_enforce_encryption": 0, "icpr_allow_anonymous": 1}
+OPEN = {"policy": "issue", "subject_rule": "request", "icpr_enforce_encryption": 0,
+        "icpr_allow_anonymous": 1}
 CLIENTS = 6
 BOUND = 15.0  # seconds: no answer may take longer, HSM or not
 

@@ -41,7 +41,8 @@ def enroll_dce(a):
     return ic.connect(ic.lookup(a.epm_port))
 
 
-OPEN = {"policy": "issue", "icpr_enforce_encryption": 0, "icpr_allow_anonymous": 1}
+OPEN = {"policy": "issue", "subject_rule": "request", "icpr_enforce_encryption": 0,
+        "icpr_allow_anonymous": 1}
 
 
 def test_issue_automatically(appliance, ca):
@@ -125,7 +126,8 @@ def test_unknown_opnum_gets_the_fault(appliance, ca):
 
 
 def test_enforcement_refuses_unauthenticated_calls(appliance, ca):
-    a = appliance(policy="issue")  # IF_ENFORCEENCRYPTICERTREQUEST on: the default
+    # IF_ENFORCEENCRYPTICERTREQUEST on: the default
+    a = appliance(policy="issue", subject_rule="request")
     dce = enroll_dce(a)
     rv, rid, disp, p7, cert, msg = ic.cert_server_request(dce, CA_NAME, csr(ca["tmp"]))
     assert (rv, cert) == (ic.E_ACCESSDENIED, b"")

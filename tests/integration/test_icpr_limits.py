@@ -135,7 +135,7 @@ def test_refused_call_records_no_payload(appliance, ca):
     import ntlm_client as nc
     from test_ntlm import add_account
     add_account(ca["data"], f"{nc.DOMAIN}\\{nc.USER}", nc.PASSWORD)
-    a = appliance(policy="issue")
+    a = appliance(policy="issue", subject_rule="request")
     blob = b"\x42" * (100 * 1024)
     refused_and_recorded(a, ca, blob, ic.E_ACCESSDENIED, status=ic.E_ACCESSDENIED)
     der_req = csr(ca["tmp"], "ntlm.example")

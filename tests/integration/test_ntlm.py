@@ -72,7 +72,7 @@ def still_serving(a, ca, killed_ok=False):
 
 
 def test_privacy_enroll_issued_and_journaled(appliance, ca):
-    a = appliance(policy="issue")
+    a = appliance(policy="issue", subject_rule="request")
     dce = nc.connect(binding(a))
     rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, csr(ca["tmp"]))
     assert (rv, disp, msg) == (0, ic.DISP_ISSUED, "Issued")
@@ -103,7 +103,7 @@ def test_only_the_requester_retrieves_and_the_ledger_names_the_logon(appliance, 
     (the worker passes it on, it cannot write one); another account, logged on
     properly, cannot retrieve the request: E_ACCESSDENIED from the custodian."""
     add_account(ca["data"], f"{nc.DOMAIN}\\bob", "bob's password 2")
-    a = appliance(policy="issue")
+    a = appliance(policy="issue", subject_rule="request")
     dce = nc.connect(binding(a))
     rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, csr(ca["tmp"]))
     assert (rv, disp) == (0, ic.DISP_ISSUED)
@@ -119,7 +119,7 @@ def test_only_the_requester_retrieves_and_the_ledger_names_the_logon(appliance, 
 
 
 def test_large_response_in_many_sealed_fragments(appliance, ca):
-    a = appliance(policy="issue")
+    a = appliance(policy="issue", subject_rule="request")
     dce = nc.connect(binding(a), max_recv_frag=300)
     der = csr(ca["tmp"], "a-long-name-" + "x" * 40 + ".example")
     rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, der)
@@ -131,7 +131,7 @@ def test_large_response_in_many_sealed_fragments(appliance, ca):
 
 @pytest.mark.parametrize("level", ["connect", "integrity"])
 def test_below_privacy_refused_and_journaled(appliance, ca, level):
-    a = appliance(policy="issue")
+    a = appliance(policy="issue", subject_rule="request")
     dce = nc.connect(binding(a), level=level)
     rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, csr(ca["tmp"]))
     assert (rv, disp, cert, p7) == (ic.E_ACCESSDENIED, ic.E_ACCESSDENIED, b"", b"")
@@ -145,7 +145,7 @@ def test_below_privacy_refused_and_journaled(appliance, ca, level):
 
 
 def test_without_credentials_refused(appliance, ca):
-    a = appliance(policy="issue")
+    a = appliance(policy="issue", subject_rule="request")
     dce = ic.connect(binding(a))
     rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, csr(ca["tmp"]))
     assert (rv, cert) == (ic.E_ACCESSDENIED, b"")
@@ -155,7 +155,7 @@ def test_without_credentials_refused(appliance, ca):
 
 def test_anonymous_needs_explicit_permission(appliance, ca):
     """Enforcement off is not enough: anonymous enrollment needs icpr_allow_anonymous."""
-    a = appliance(policy="issue", icpr_enforce_encryption=0)
+    a = appliance(policy="issue", subject_rule="request", icpr_enforce_encryption=0)
     dce = ic.connect(binding(a))
     rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, csr(ca["tmp"]))
     assert (rv, cert) == (ic.E_ACCESSDENIED, b"")
@@ -168,7 +168,7 @@ def test_anonymous_needs_explicit_permission(appliance, ca):
 
 
 def test_no_rpc_turns_icpr_off(appliance, ca):
-    a = appliance(policy="issue", icpr_no_rpc=1)
+    a = appliance(policy="issue", subject_rule="request", icpr_no_rpc=1)
     dce = nc.connect(binding(a))
     rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, csr(ca["tmp"]))
     assert (rv, cert) == (ic.E_ACCESSDENIED, b"")
@@ -178,7 +178,7 @@ def test_no_rpc_turns_icpr_off(appliance, ca):
 @pytest.mark.parametrize("user,password", [(nc.USER, "wrong password"),
                                            ("mallory", nc.PASSWORD)])
 def test_bad_logon_dropped_and_journaled(appliance, ca, user, password):
-    a = appliance(policy="issue")
+    a = appliance(policy="issue", subject_rule="request")
     dce = nc.connect(binding(a), user=user, password=password)
     with pytest.raises(DCERPCException) as ei:
         nc.request(dce, CA_NAME, csr(ca["tmp"]))
@@ -199,7 +199,7 @@ def test_bad_logon_dropped_and_journaled(appliance, ca, user, password):
     (-16, "00000721", "verifier refused"),  # the verifier's version
 ])
 def test_tampered_sealed_stub_dropped_and_journaled(appliance, ca, where, fault, log):
-    a = appliance(policy="issue")
+    a = appliance(policy="issue", subject_rule="request")
     dce = nc.connect(binding(a))
     wire = nc.Wire(dce)
     wire.flip_at = where
@@ -215,7 +215,7 @@ def test_tampered_sealed_stub_dropped_and_journaled(appliance, ca, where, fault,
 
 
 def test_replayed_pdu_dropped_and_journaled(appliance, ca):
-    a = appliance(policy="issue")
+    a = appliance(policy="issue", subject_rule="request")
     dce = nc.connect(binding(a))
     wire = nc.Wire(dce)
     assert nc.request(dce, CA_NAME, csr(ca["tmp"]))[2] == ic.DISP_ISSUED
@@ -234,7 +234,7 @@ def test_relay_reaches_only_connect_level(appliance, ca):
     """ESC11: a relay completes NTLM with the victim's AUTHENTICATE but without
     its session key. At CONNECT level it is refused by enforcement; claiming
     packet privacy it cannot seal, and is dropped. No certificate either way."""
-    a = appliance(policy="issue")
+    a = appliance(policy="issue", subject_rule="request")
     dce = nc.relay_connect(binding(a), "connect")
     rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, csr(ca["tmp"]))
     assert (rv, cert) == (ic.E_ACCESSDENIED, b"")
@@ -248,7 +248,7 @@ def test_relay_reaches_only_connect_level(appliance, ca):
 
 
 def test_many_authenticated_clients_at_once(appliance, ca):
-    a = appliance(policy="issue")
+    a = appliance(policy="issue", subject_rule="request")
     der = csr(ca["tmp"])
     b = binding(a)
     results, errors = [], []
@@ -273,7 +273,7 @@ def test_many_authenticated_clients_at_once(appliance, ca):
 def test_ca_auth_restarted_with_the_worker(appliance, ca):
     import os
     import signal
-    a = appliance(policy="issue")
+    a = appliance(policy="issue", subject_rule="request")
     (auth,) = a.pids("ca-auth")
     os.kill(auth, signal.SIGKILL)
     a.wait_for("worker started", count=2)
@@ -287,7 +287,7 @@ def careq(*args, check=True):
 
 
 def test_careq_with_credentials(appliance, ca):
-    a = appliance(policy="issue")
+    a = appliance(policy="issue", subject_rule="request")
     tmp = ca["tmp"]
     careq("new", "-subject", "CN=careq-ntlm.example", "-key", "ec:p256", tmp / "k.pem",
           tmp / "r.pem")
@@ -362,7 +362,7 @@ def test_user_without_domain_in_two_domains_refused(appliance, ca):
     """gss-ntlmssp checks an empty domain's logon against the first account of
     that user name in any domain: with two, ca-auth refuses rather than guess."""
     add_account(ca["data"], "OTHER\\alice", "other alice's password")
-    a = appliance(policy="issue")
+    a = appliance(policy="issue", subject_rule="request")
     dce = nc.connect(binding(a), user="alice", domain="")
     with pytest.raises(DCERPCException):
         nc.request(dce, CA_NAME, csr(ca["tmp"]))

@@ -78,7 +78,8 @@ def ca(tmp_path_factory):
 @pytest.fixture(scope="module")
 def appliance(ca):
     conf = ca["data"] / "ca.conf"
-    conf.write_text(conf.read_text() + "policy = issue\nicpr_enforce_encryption = 0\n"
+    conf.write_text(conf.read_text() + "policy = issue\nsubject_rule = request\n"
+                    "icpr_enforce_encryption = 0\n"
                     "icpr_allow_anonymous = 1\ncrl_auto = 0\n")
     a = ic.Appliance(ca["data"], ca["token"].pin_file)
     yield a

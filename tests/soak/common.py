@@ -35,7 +35,7 @@ def make_ca(build, extra_conf="", accounts=()):
     conftest.caadm("init", "--root", "--data", data, "--key", "ec:p256", "--subject",
                    f"CN={CA_NAME}", *token.opts())
     conf = data / "ca.conf"
-    conf.write_text(conf.read_text() + "policy = issue\n" + extra_conf)
+    conf.write_text(conf.read_text() + "policy = issue\nsubject_rule = request\n" + extra_conf)
     for name, password in ((f"{nc.DOMAIN}\\{nc.USER}", nc.PASSWORD), *accounts):
         subprocess.run([str(conftest.BIN / "caadm"), "account", "add", "--data", str(data),
                         "--password-fd", "0", name], input=password + "\n", text=True,

@@ -685,6 +685,12 @@ static void test_policy_set_live(void **state)
 	expect_ok(&a, "policy = issue");
 	expect_journaled("ada", "setprop", 1, "old 'pend', new 'issue'");
 	expect_property_recorded("ada", "policy", "issue");
+	/* subject_rule = account (the default): CN=two.example is no account's. */
+	assert_int_equal(submit_disposition("CN=two.example", NULL, NULL, 0), DISP_FAILED);
+	call_prop(ADM_SETPROP, admin, "subject_rule", "request", &a);
+	expect_ok(&a, "subject_rule = request");
+	expect_journaled("ada", "setprop", 1, "old 'account', new 'request'");
+	expect_property_recorded("ada", "subject_rule", "request");
 	assert_int_equal(submit_disposition("CN=two.example", NULL, NULL, 0), DISP_ISSUED);
 	call_prop(ADM_SETPROP, admin, "validity_days", "30", &a);
 	expect_ok(&a, "validity_days = 30");
@@ -787,6 +793,8 @@ static void test_csr_extensions_guard(void **state)
 	expect_error(&a, HR_E_INVALIDARG, san_msg);
 	call_prop(ADM_SETPROP, admin, "csr_extensions", "1.2.3.4 2.5.29.37", &a);
 	expect_error(&a, HR_E_INVALIDARG, eku_msg);
+	call_prop(ADM_SETPROP, admin, "subject_rule", "request", &a);
+	expect_ok(&a, "subject_rule = request");
 	assert_int_equal(submit_disposition("CN=five.example", NULL, NULL, 0), DISP_ISSUED);
 }
 

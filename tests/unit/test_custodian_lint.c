@@ -24,7 +24,7 @@ static const uint8_t sans[] = {0x30, 0x0b, 0x82, 0x09, 'a', '.', 'e', 'x', 'a', 
 			       'e'};
 static const uint8_t sans2[] = {0x30, 0x0b, 0x82, 0x09, 'b', '.', 'e', 'x', 'a', 'm', 'p',
 				'l', 'e'};
-static const struct x509_ext_in san = {"2.5.29.17", 0, sans, sizeof(sans)};
+static const struct x509_ext_in san = {"2.5.29.17", 0, sans, sizeof(sans), 0};
 
 static int setup(void **state)
 {
@@ -161,8 +161,8 @@ static void constraints_usage_and_identifiers_are_compared(void **state)
 static void every_extension_is_one_the_intent_asked_for(void **state)
 {
 	struct x509_tbs t, e;
-	struct x509_ext_in san2 = {"2.5.29.17", 0, sans2, sizeof(sans2)};
-	struct x509_ext_in san_critical = {"2.5.29.17", 1, sans, sizeof(sans)};
+	struct x509_ext_in san2 = {"2.5.29.17", 0, sans2, sizeof(sans2), 0};
+	struct x509_ext_in san_critical = {"2.5.29.17", 1, sans, sizeof(sans), 0};
 
 	(void)state;
 	leaf(&t);
@@ -209,6 +209,63 @@ static void intents_no_profile_may_ask_for_are_refused(void **state)
 	refused(&e, &t, "CA certificate without BasicConstraints/keyCertSign");
 }
 
+/* The agent purposes (issue 14): from the request (officer 0) they are a refusal
+ * of the request, ISSUE_EREFUSED; set by an officer they are signed; in a
+ * profile's own list they are a bug. An EKU given whole is compared byte for
+ * byte, and the profile's purposes it replaces are not looked for. */
+static void agent_purposes_need_an_officer(void **state)
+{
+	static const uint8_t any[] = {0x30, 0x06, 0x06, 0x04, 0x55, 0x1d, 0x25, 0x00};
+	static const uint8_t agent[] = {0x30, 0x0c, 0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01,
+					0x82, 0x37, 0x14, 0x02, 0x01};
+	static const uint8_t kra[] = {0x30, 0x0b, 0x06, 0x09, 0x2b, 0x06, 0x01, 0x04, 0x01,
+				      0x82, 0x37, 0x15, 0x06};
+	static const uint8_t cs[] = {0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05,
+				     0x07, 0x03, 0x03};
+	static const uint8_t bad[] = {0x30, 0x03, 0x02, 0x01, 0x00}; /* an INTEGER */
+	const uint8_t *const vals[] = {any, agent, kra};
+	const size_t lens[] = {sizeof(any), sizeof(agent), sizeof(kra)};
+	const char *const names[] = {"anyExtendedKeyUsage purpose (2.5.29.37.0)",
+				     "Certificate Request Agent purpose (1.3.6.1.4.1.311.20.2.1)",
+				     "Key Recovery Agent purpose (1.3.6.1.4.1.311.21.6)"};
+	struct x509_ext_in e;
+	struct x509_tbs t;
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		leaf(&t);
+		t.eku[0] = NULL; /* replaced by the extension given whole */
+		e = (struct x509_ext_in){"2.5.29.37", 0, vals[i], lens[i], 0};
+		t.extra = &e;
+		t.n_extra = 1;
+		err[0] = 0;
+		assert_int_equal(lint_against(&t, &t, err, sizeof(err)), ISSUE_EREFUSED);
+		if (strstr(err, names[i]) == NULL || strstr(err, "setextension") == NULL)
+			fail_msg("'%s' does not name %s", err, names[i]);
+		e.officer = 1;
+		assert_int_equal(lint_against(&t, &t, err, sizeof(err)), 0);
+		assert_true(lint_officer_only_eku(i == 0 ? "2.5.29.37.0"
+						  : i == 1 ? "1.3.6.1.4.1.311.20.2.1"
+							   : "1.3.6.1.4.1.311.21.6"));
+	}
+	/* Other purposes are the request's to ask for; a value that does not decode
+	 * is refused too. */
+	leaf(&t);
+	t.eku[0] = NULL;
+	e = (struct x509_ext_in){"2.5.29.37", 0, cs, sizeof(cs), 0};
+	t.extra = &e;
+	t.n_extra = 1;
+	assert_int_equal(lint_against(&t, &t, err, sizeof(err)), 0);
+	assert_false(lint_officer_only_eku("1.3.6.1.5.5.7.3.3"));
+	e = (struct x509_ext_in){"2.5.29.37", 0, bad, sizeof(bad), 0};
+	assert_int_equal(lint_against(&t, &t, err, sizeof(err)), ISSUE_EREFUSED);
+	/* A profile naming one is a bug, whoever asked. */
+	leaf(&t);
+	t.eku[0] = "2.5.29.37.0";
+	refused(&t, &t, "lint: the profile names 2.5.29.37.0");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +274,7 @@ int main(void)
 		cmocka_unit_test(constraints_usage_and_identifiers_are_compared),
 		cmocka_unit_test(every_extension_is_one_the_intent_asked_for),
 		cmocka_unit_test(intents_no_profile_may_ask_for_are_refused),
+		cmocka_unit_test(agent_purposes_need_an_officer),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

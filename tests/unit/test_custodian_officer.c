@@ -408,6 +408,89 @@ static void test_props(void **state)
 			 -1);
 }
 
+/* ---- the agent purposes (issue 14) ---------------------------------------------- */
+
+/* policy pend, and the request's EKU let through to the officer. */
+static int setup_eku(void **state)
+{
+	static const char *const conf[] = {"csr_extensions=2.5.29.37", NULL};
+	struct core_opts o = {.conf = conf};
+
+	(void)state;
+	if (core_start(&core, &ca_template, &o) != 0 || core_get_ca(&core) != 0)
+		return -1;
+	return 0;
+}
+
+/* A pending request of ALICE's whose extensionRequest asks for anyExtendedKeyUsage. */
+static uint32_t pending_any_eku(void)
+{
+	static const uint8_t subject[] = {0x30, 0x10, 0x31, 0x0e, 0x30, 0x0c, 0x06, 0x03, 0x55,
+					  0x04, 0x03, 0x0c, 0x05, 'a', 'g', 'e', 'n', 't'};
+	/* Extensions { extKeyUsage OCTET STRING { SEQUENCE { 2.5.29.37.0 } } } */
+	static const uint8_t exts[] = {0x30, 0x11, 0x30, 0x0f, 0x06, 0x03, 0x55, 0x1d, 0x25,
+				       0x04, 0x08, 0x30, 0x06, 0x06, 0x04, 0x55, 0x1d, 0x25, 0x00};
+	struct x509_buf name = {(uint8_t *)subject, sizeof(subject)}, csr;
+	struct core_who who;
+	struct core_answer a;
+	uint32_t id;
+
+	assert_int_equal(core_csr_raw(&name, exts, sizeof(exts), "p256", "agent", &csr), 0);
+	core_who(&core, ALICE, NULL, &who);
+	assert_int_equal(core_submit(&core, &who, FMT_PKCS10, csr.data, csr.len, &a), 0);
+	assert_int_equal(a.kind, CUST_RESULT);
+	assert_int_equal(a.result.disposition, DISP_PENDING);
+	id = a.result.request_id;
+	core_answer_free(&a);
+	x509_buf_free(&csr);
+	return id;
+}
+
+/* Resubmitted as asked, the request's anyExtendedKeyUsage fails (recorded, the
+ * requester told why); set by the officer, the same purpose is issued. */
+static void test_agent_purpose_needs_officer(void **state)
+{
+	static const uint8_t any_eku[] = {0x30, 0x06, 0x06, 0x04, 0x55, 0x1d, 0x25, 0x00};
+	static const char why[] = "the request asks for the anyExtendedKeyUsage purpose "
+				  "(2.5.29.37.0): only a certificate manager grants it "
+				  "(setextension 2.5.29.37 on a pending request)";
+	struct admin *a = core_admin(&core);
+	uint32_t asked = pending_any_eku(), set = pending_any_eku();
+	struct x509_cert_info info;
+	struct adm_result r;
+	struct ipc_wbuf w;
+	char err[256], oids[4][128];
+	size_t n = 0;
+
+	(void)state;
+	ipc_wbuf_init(&w);
+	assert_int_equal(officer_resubmit(a, OFFICER, asked, &w, msg, sizeof msg), 0);
+	decode_result(&w, &r);
+	assert_int_equal(r.disposition, DISP_FAILED);
+	assert_int_equal(r.hresult, HR_CERT_E_WRONG_USAGE);
+	assert_string_equal(r.message, why);
+	assert_int_equal(r.cert_len, 0);
+	ipc_wbuf_free(&w);
+	expect_retrieved(asked, DISP_FAILED, HR_CERT_E_WRONG_USAGE, why);
+
+	assert_int_equal(officer_setext(a, OFFICER, set, "2.5.29.37", 0, any_eku,
+					sizeof(any_eku), msg, sizeof msg), 0);
+	ipc_wbuf_init(&w);
+	assert_int_equal(officer_resubmit(a, OFFICER, set, &w, msg, sizeof msg), 0);
+	decode_result(&w, &r);
+	assert_int_equal(r.disposition, DISP_ISSUED);
+	if (x509_cert_decode(r.cert, r.cert_len, &info, err, sizeof err) != 0)
+		fail_msg("the certificate does not decode: %s", err);
+	for (size_t i = 0; i < info.n_ext; i++)
+		if (strcmp(info.ext[i].oid, "2.5.29.37") == 0)
+			assert_int_equal(x509_eku_decode(&info.ext[i].value, oids, 4, &n, err,
+							 sizeof err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(oids[0], "2.5.29.37.0");
+	x509_cert_info_free(&info);
+	ipc_wbuf_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +500,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resubmit_failed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_setext_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_setext_then_resubmit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agent_purpose_needs_officer, setup_eku,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_revoke_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoke_unrevoke_and_crls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_props, setup, teardown),

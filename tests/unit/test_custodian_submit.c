@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "firmware/custodian/admin.h"
+#include "firmware/custodian/admin_msg.h"
 #include "firmware/custodian/msg.h"
 #include "firmware/custodian/proto.h"
 #include "firmware/ledger/event.h"
@@ -64,7 +66,7 @@ static int setup_pend(void **state)
 
 static int setup_issue(void **state)
 {
-	static const char *const conf[] = {"policy=issue", NULL};
+	static const char *const conf[] = {"policy=issue", "subject_rule=request", NULL};
 
 	(void)state;
 	if (start(conf, 0) != 0 || core_get_ca(&core) != 0)
@@ -727,7 +729,7 @@ static void test_retrieve_failed(void **state)
 /* A reserve larger than any disk: ordinary work finds the ledger full. */
 static int setup_full(void **state)
 {
-	static const char *const conf[] = {"policy=issue", NULL};
+	static const char *const conf[] = {"policy=issue", "subject_rule=request", NULL};
 
 	(void)state;
 	if (start(conf, 1u << 30) != 0 || core_get_ca(&core) != 0)
@@ -1137,6 +1139,8 @@ static void test_configuration_refused(void **state)
 						    "least 60s");
 	expect_start_refused("policy=sometimes", "ca.conf: policy must be 'pend' or 'issue', "
 						 "not 'sometimes'");
+	expect_start_refused("subject_rule=anyone", "ca.conf: subject_rule must be 'account' "
+						    "or 'request', not 'anyone'");
 	expect_start_refused("validity_days=0", "ca.conf: validity_days must be 1..3650");
 	expect_start_refused("validity_days=12x", "ca.conf: validity_days must be 1..3650");
 	expect_start_refused("csr_extensions=2.5.29.17,2.5.29.19",
@@ -1163,8 +1167,8 @@ static void test_configuration_refused(void **state)
  * test_san_needs_pend.) */
 static int setup_san(void **state)
 {
-	static const char *const conf[] = {"policy=issue", "csr_extensions=2.5.29.32",
-					   "validity_days=7", NULL};
+	static const char *const conf[] = {"policy=issue", "subject_rule=request",
+					   "csr_extensions=2.5.29.32", "validity_days=7", NULL};
 
 	(void)state;
 	if (start(conf, 0) != 0 || core_get_ca(&core) != 0)
@@ -1301,6 +1305,405 @@ static void test_rate_counts_under_star(void **state)
 	free(strbuf);
 }
 
+/* ---- guard rails of automatic issuance (issue 14) ------------------------------ */
+
+#define BAD_SUBJECT HR_CERTSRV_E_BAD_REQUESTSUBJECT
+#define CA_DN "CN=Core Harness Root CA,O=Example" /* core_harness.c's ceremony */
+
+/* policy = issue with the default subject rule (account). */
+static int setup_issue_account(void **state)
+{
+	static const char *const conf[] = {"policy=issue", NULL};
+
+	(void)state;
+	if (start(conf, 0) != 0 || core_get_ca(&core) != 0)
+		return -1;
+	return 0;
+}
+
+static int setup_issue_account_anonymous(void **state)
+{
+	/* Anonymous calls need enforcement off too (policy_check). */
+	static const char *const conf[] = {"policy=issue", "icpr_allow_anonymous=1",
+					   "icpr_enforce_encryption=0", NULL};
+
+	(void)state;
+	if (start(conf, 0) != 0 || core_get_ca(&core) != 0)
+		return -1;
+	return 0;
+}
+
+/* Submits a request for dn (RFC 4514) as identity (NULL: anonymous ANON). */
+static void submit_dn(const char *identity, const char *dn, struct core_answer *a)
+{
+	struct core_who who;
+	struct x509_buf csr;
+
+	csr_for(dn, "p256", "guard", "guard", &csr);
+	core_who(&core, identity, identity == NULL ? ANON : NULL, &who);
+	assert_int_equal(core_submit(&core, &who, FMT_PKCS10, csr.data, csr.len, a), 0);
+	x509_buf_free(&csr);
+}
+
+/* Submits a request with a subject given as DER bytes and, when exts is not NULL,
+ * an extensionRequest of exts (DER Extensions), as alice. */
+static void submit_raw(const uint8_t *subject, size_t len, const uint8_t *exts,
+		       size_t exts_len, struct core_answer *a)
+{
+	struct x509_buf name = {(uint8_t *)subject, len}, csr;
+	struct core_who who;
+
+	if (core_csr_raw(&name, exts, exts_len, "p256", "guard", &csr) != 0)
+		fail_msg("cannot make a raw request");
+	core_who(&core, ALICE, NULL, &who);
+	assert_int_equal(core_submit(&core, &who, FMT_PKCS10, csr.data, csr.len, a), 0);
+	x509_buf_free(&csr);
+}
+
+/* A refusal of the request's names: Failed, CERTSRV_E_BAD_REQUESTSUBJECT, message,
+ * recorded with its decision and nothing issued. */
+static void expect_bad_subject(struct core_answer *a, const char *requester, const char *msg)
+{
+	expect_result(a, DISP_FAILED, BAD_SUBJECT, msg);
+	assert_int_equal(a->result.cert_len, 0);
+	expect_recorded(a->result.request_id, requester, FMT_PKCS10, DISP_FAILED, BAD_SUBJECT);
+	core_answer_free(a);
+}
+
+static const char account_alice[] = "subject_rule = account: the subject must be CN=alice "
+				    "(the account's name) and nothing else";
+
+/* alice asks for CN=Administrator, for her name with more beside it, or in a
+ * multi-valued RDN: refused, recorded as refused. */
+static void test_account_rule_refuses_other_subjects(void **state)
+{
+	static const char *const dns[] = {"CN=Administrator", "CN=alice,O=Example",
+					  "CN=alice+O=Example", "CN=alicex", "O=alice",
+					  "CN=alice\\20x"};
+	struct core_answer a;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(dns) / sizeof(dns[0]); i++) {
+		submit_dn(ALICE, dns[i], &a);
+		expect_bad_subject(&a, ALICE, account_alice);
+	}
+}
+
+/* CN=alice from alice is issued, in any ASCII case; the certificate's subject is
+ * the request's. */
+static void test_account_rule_issues_own_name(void **state)
+{
+	struct x509_cert_info info;
+	struct x509_buf want;
+	struct core_answer a;
+
+	(void)state;
+	submit_dn(ALICE, "CN=ALICE", &a);
+	expect_result(&a, DISP_ISSUED, 0, "Issued");
+	assert_int_equal(x509_cert_decode(a.result.cert, a.result.cert_len, &info, err,
+					  sizeof err), 0);
+	assert_int_equal(x509_name_parse("CN=ALICE", &want, err, sizeof err), 0);
+	assert_int_equal(info.subject.len, want.len);
+	assert_memory_equal(info.subject.data, want.data, want.len);
+	x509_cert_info_free(&info);
+	x509_buf_free(&want);
+	core_answer_free(&a);
+	/* bob is not alice */
+	submit_dn(BOB, "CN=alice", &a);
+	expect_bad_subject(&a, BOB, "subject_rule = account: the subject must be CN=bob "
+				    "(the account's name) and nothing else");
+}
+
+/* An anonymous requester has no account: nothing of its choosing is issued. */
+static void test_account_rule_refuses_anonymous(void **state)
+{
+	struct core_answer a;
+
+	(void)state;
+	submit_dn(NULL, "CN=anonymous", &a);
+	expect_bad_subject(&a, ANON, "subject_rule = account: an anonymous requester has no "
+				     "account, so no subject of its choosing is issued");
+}
+
+/* Under policy = pend the rule does not apply: an officer decides. */
+static void test_pend_keeps_any_subject(void **state)
+{
+	struct core_answer a;
+
+	(void)state;
+	submit_dn(ALICE, "CN=Administrator", &a);
+	expect_result(&a, DISP_PENDING, 0, "Taken Under Submission");
+	core_answer_free(&a);
+}
+
+static const char ca_name_msg[] = "the request's subject is the CA's own name: a "
+				  "certificate's subject may never be its issuer's";
+
+/* The CA's own name, however written, under every policy and rule. */
+static void test_ca_name_refused(void **state)
+{
+	static const char *const dns[] = {CA_DN, "cn=core harness root ca,o=EXAMPLE",
+					  "CN=  Core   Harness Root CA ,O=Example",
+					  "CN=Core\\C2\\A0Harness Root CA,O=Example"};
+	struct core_answer a;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(dns) / sizeof(dns[0]); i++) {
+		submit_dn(ALICE, dns[i], &a);
+		expect_bad_subject(&a, ALICE, ca_name_msg);
+	}
+	/* Another name of the same words is not the CA's. */
+	submit_dn(ALICE, "CN=Core Harness Root CA", &a);
+	assert_int_not_equal(a.result.hresult, BAD_SUBJECT);
+	core_answer_free(&a);
+}
+
+/* Control and bidi characters in the subject, under every policy. */
+static void test_subject_characters_refused(void **state)
+{
+	static const struct {
+		const char *dn, *msg;
+	} cases[] = {
+		{"CN=a\\1Bb", "the request's subject: CN holds a control character (U+001B), "
+			      "refused in any name"},
+		{"CN=a\\7Fb", "the request's subject: CN holds a control character (U+007F), "
+			      "refused in any name"},
+		{"CN=a\\C2\\85b", "the request's subject: CN holds a control character (U+0085), "
+				  "refused in any name"},
+		{"CN=x,O=\\E2\\80\\AEevil", "the request's subject: O holds a bidirectional "
+					    "control character (U+202E), refused in any name"},
+		{"CN=\\E2\\81\\A6x", "the request's subject: CN holds a bidirectional control "
+				     "character (U+2066), refused in any name"},
+		{"CN=a\\09b", "the request's subject: CN holds a control character (U+0009), "
+			      "refused in any name"},
+	};
+	struct core_answer a;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		submit_dn(ALICE, cases[i].dn, &a);
+		expect_bad_subject(&a, ALICE, cases[i].msg);
+	}
+}
+
+/* Strings the name parser would never write: NUL, invalid UTF-8, an unpaired
+ * BMP surrogate, a PrintableString out of its repertoire. */
+static void test_subject_invalid_strings_refused(void **state)
+{
+	static const struct {
+		uint8_t der[16];
+		size_t len;
+		const char *msg;
+	} cases[] = {
+		/* CN UTF8String "a\0b" */
+		{{0x30, 0x0e, 0x31, 0x0c, 0x30, 0x0a, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, 0x03,
+		  'a', 0x00, 'b'}, 16,
+		 "the request's subject: CN holds a control character (U+0000), refused in any "
+		 "name"},
+		/* CN UTF8String C0 AF (overlong "/") */
+		{{0x30, 0x0d, 0x31, 0x0b, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, 0x02,
+		  0xc0, 0xaf}, 15,
+		 "the request's subject: CN is not valid UTF-8"},
+		/* CN UTF8String ED A0 80 (a surrogate) */
+		{{0x30, 0x0e, 0x31, 0x0c, 0x30, 0x0a, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, 0x03,
+		  0xed, 0xa0, 0x80}, 16,
+		 "the request's subject: CN is not valid UTF-8"},
+		/* CN BMPString D8 00 (a lone high surrogate) */
+		{{0x30, 0x0d, 0x31, 0x0b, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04, 0x03, 0x1e, 0x02,
+		  0xd8, 0x00}, 15,
+		 "the request's subject: CN is not a valid BMPString (unpaired surrogate)"},
+		/* O PrintableString "a\x1b" */
+		{{0x30, 0x0d, 0x31, 0x0b, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04, 0x0a, 0x13, 0x02,
+		  'a', 0x1b}, 15,
+		 "the request's subject: O is not a PrintableString"},
+		/* CN TeletexString "a\x9b" (C1 CSI, read as Latin-1) */
+		{{0x30, 0x0d, 0x31, 0x0b, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04, 0x03, 0x14, 0x02,
+		  'a', 0x9b}, 15,
+		 "the request's subject: CN holds a control character (U+009B), refused in any "
+		 "name"},
+	};
+	struct core_answer a;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		submit_raw(cases[i].der, cases[i].len, NULL, 0, &a);
+		expect_bad_subject(&a, ALICE, cases[i].msg);
+	}
+}
+
+/* Extensions ::= SEQUENCE { Extension { extnID, extnValue OCTET STRING { v } } }
+ * with one extension; v up to 100 bytes. */
+static size_t one_ext(uint8_t *out, const uint8_t *oid, size_t oid_len, const uint8_t *v,
+		      size_t vlen)
+{
+	size_t ext = 2 + oid_len + 2 + vlen, n = 0;
+
+	assert_true(vlen < 100);
+	out[n++] = 0x30;
+	out[n++] = (uint8_t)(2 + ext);
+	out[n++] = 0x30;
+	out[n++] = (uint8_t)ext;
+	out[n++] = 0x06;
+	out[n++] = (uint8_t)oid_len;
+	memcpy(out + n, oid, oid_len);
+	n += oid_len;
+	out[n++] = 0x04;
+	out[n++] = (uint8_t)vlen;
+	memcpy(out + n, v, vlen);
+	return n + vlen;
+}
+
+static const uint8_t SAN_OID[] = {0x55, 0x1d, 0x11};
+static const uint8_t EKU_OID[] = {0x55, 0x1d, 0x25};
+static const uint8_t HOST_SUBJECT[] = {0x30, 0x18, 0x31, 0x16, 0x30, 0x14, 0x06, 0x03, 0x55,
+				       0x04, 0x03, 0x0c, 0x0d, 'h', 'o', 's', 't', '1', '.',
+				       'e', 'x', 'a', 'm', 'p', 'l', 'e'};
+
+/* A subjectAltName's names are checked whether csr_extensions lets it through
+ * (setup_san) or not (setup_pend): the request is refused whole. */
+static void test_san_characters_refused(void **state)
+{
+	static const struct {
+		uint8_t san[40];
+		size_t len;
+		const char *msg;
+	} cases[] = {
+		/* dNSName "host\x1b" */
+		{{0x30, 0x07, 0x82, 0x05, 'h', 'o', 's', 't', 0x1b}, 9,
+		 "the request's subjectAltName: SAN dNSName holds a control character (U+001B), "
+		 "refused in any name"},
+		/* dNSName "ho\0st" */
+		{{0x30, 0x07, 0x82, 0x05, 'h', 'o', 0x00, 's', 't'}, 9,
+		 "the request's subjectAltName: SAN dNSName holds a control character (U+0000), "
+		 "refused in any name"},
+		/* UPN "adm" RLO "in" */
+		{{0x30, 0x1c, 0xa0, 0x1a, 0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37,
+		  0x14, 0x02, 0x03, 0xa0, 0x0c, 0x0c, 0x0a, 'a', 'd', 'm', 0xe2, 0x80, 0xae, 'i',
+		  'n', '@', 'c'}, 30,
+		 "the request's subjectAltName: SAN otherName UPN holds a bidirectional control "
+		 "character (U+202E), refused in any name"},
+		/* UPN with invalid UTF-8 */
+		{{0x30, 0x17, 0xa0, 0x15, 0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37,
+		  0x14, 0x02, 0x03, 0xa0, 0x07, 0x0c, 0x05, 'a', 0xff, 'm', '@', 'c'}, 25,
+		 "the request's subjectAltName: SAN otherName UPN is not valid UTF-8"},
+		/* rfc822Name with C1 in an IA5String: not ASCII */
+		{{0x30, 0x06, 0x81, 0x04, 'a', 0xc2, 0x85, 'b'}, 8,
+		 "the request's subjectAltName: SAN rfc822Name is not an IA5String (ASCII)"},
+	};
+	uint8_t exts[128];
+	struct core_answer a;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = one_ext(exts, SAN_OID, sizeof(SAN_OID), cases[i].san, cases[i].len);
+
+		submit_raw(HOST_SUBJECT, sizeof(HOST_SUBJECT), exts, n, &a);
+		expect_bad_subject(&a, ALICE, cases[i].msg);
+	}
+	/* A clean SAN passes (pending or issued, by the policy). */
+	{
+		static const uint8_t ok[] = {0x30, 0x07, 0x82, 0x05, 'h', 'o', 's', 't', '1'};
+		size_t n = one_ext(exts, SAN_OID, sizeof(SAN_OID), ok, sizeof(ok));
+
+		submit_raw(HOST_SUBJECT, sizeof(HOST_SUBJECT), exts, n, &a);
+		assert_int_equal(a.kind, CUST_RESULT);
+		assert_int_equal(a.result.hresult, 0);
+		core_answer_free(&a);
+	}
+}
+
+/* policy = issue, any subject, and the requested EKU let through (what the
+ * settings branch will forbid unless policy = pend): lint still refuses the
+ * agent purposes. */
+static int setup_eku(void **state)
+{
+	/* EKU in csr_extensions needs policy = pend (policy_check): the lint's
+	 * refusal is met when the officer resubmits the request as asked. */
+	static const char *const conf[] = {"csr_extensions=2.5.29.37", NULL};
+
+	(void)state;
+	if (start(conf, 0) != 0 || core_get_ca(&core) != 0)
+		return -1;
+	return 0;
+}
+
+/* The request's id pending; resubmitted as asked by an officer, *r its result
+ * (r->message and r->cert point into *w, freed by the caller). */
+static void resubmit_as_asked(const uint8_t *exts, size_t n, struct ipc_wbuf *w,
+			      struct adm_result *r, uint32_t *id)
+{
+	struct core_answer a;
+	char msg[512];
+
+	submit_raw(HOST_SUBJECT, sizeof(HOST_SUBJECT), exts, n, &a);
+	expect_result(&a, DISP_PENDING, 0, "Taken Under Submission");
+	*id = a.result.request_id;
+	core_answer_free(&a);
+	ipc_wbuf_init(w);
+	assert_int_equal(officer_resubmit(core_admin(&core), "olivia", *id, w, msg, sizeof msg),
+			 0);
+	assert_false(w->failed);
+	assert_int_equal(adm_result_decode(w->data, w->len, r), 0);
+}
+
+static void test_agent_ekus_from_request_refused(void **state)
+{
+	static const struct {
+		uint8_t eku[24];
+		size_t len;
+		const char *msg;
+	} cases[] = {
+		{{0x30, 0x06, 0x06, 0x04, 0x55, 0x1d, 0x25, 0x00}, 8,
+		 "the request asks for the anyExtendedKeyUsage purpose (2.5.29.37.0): only a "
+		 "certificate manager grants it (setextension 2.5.29.37 on a pending request)"},
+		/* codeSigning, then the Certificate Request Agent */
+		{{0x30, 0x16, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x03, 0x06,
+		  0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x14, 0x02, 0x01}, 24,
+		 "the request asks for the Certificate Request Agent purpose "
+		 "(1.3.6.1.4.1.311.20.2.1): only a certificate manager grants it (setextension "
+		 "2.5.29.37 on a pending request)"},
+		{{0x30, 0x0b, 0x06, 0x09, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x15, 0x06},
+		 13,
+		 "the request asks for the Key Recovery Agent purpose (1.3.6.1.4.1.311.21.6): "
+		 "only a certificate manager grants it (setextension 2.5.29.37 on a pending "
+		 "request)"},
+	};
+	uint8_t exts[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = one_ext(exts, EKU_OID, sizeof(EKU_OID), cases[i].eku, cases[i].len);
+
+		struct adm_result r;
+		struct ipc_wbuf w;
+		uint32_t id;
+
+		resubmit_as_asked(exts, n, &w, &r, &id);
+		assert_int_equal(r.disposition, DISP_FAILED);
+		assert_int_equal(r.hresult, HR_CERT_E_WRONG_USAGE);
+		assert_string_equal(r.message, cases[i].msg);
+		assert_int_equal(r.cert_len, 0);
+		ipc_wbuf_free(&w);
+		expect_recorded(id, ALICE, FMT_PKCS10, DISP_FAILED, HR_CERT_E_WRONG_USAGE);
+	}
+	/* codeSigning alone is the request's to ask for here. */
+	{
+		static const uint8_t cs[] = {0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05,
+					     0x05, 0x07, 0x03, 0x03};
+		size_t n = one_ext(exts, EKU_OID, sizeof(EKU_OID), cs, sizeof(cs));
+
+		struct adm_result r;
+		struct ipc_wbuf w;
+		uint32_t id;
+
+		resubmit_as_asked(exts, n, &w, &r, &id);
+		assert_int_equal(r.disposition, DISP_ISSUED);
+		assert_non_null(memmem(r.cert, r.cert_len, cs + 4, 8));
+		ipc_wbuf_free(&w);
+	}
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1371,6 +1774,25 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_burst_quiet_journaled, setup_quick_budget,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rate_counts_under_star, setup_quick_budget,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_account_rule_refuses_other_subjects,
+						setup_issue_account, teardown),
+		cmocka_unit_test_setup_teardown(test_account_rule_issues_own_name,
+						setup_issue_account, teardown),
+		cmocka_unit_test_setup_teardown(test_account_rule_refuses_anonymous,
+						setup_issue_account_anonymous, teardown),
+		cmocka_unit_test_setup_teardown(test_pend_keeps_any_subject, setup_pend, teardown),
+		cmocka_unit_test_setup_teardown(test_ca_name_refused, setup_pend, teardown),
+		cmocka_unit_test_setup_teardown(test_ca_name_refused, setup_issue, teardown),
+		cmocka_unit_test_setup_teardown(test_subject_characters_refused, setup_issue,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_subject_characters_refused, setup_pend,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_subject_invalid_strings_refused, setup_issue,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_san_characters_refused, setup_san, teardown),
+		cmocka_unit_test_setup_teardown(test_san_characters_refused, setup_pend, teardown),
+		cmocka_unit_test_setup_teardown(test_agent_ekus_from_request_refused, setup_eku,
 						teardown),
 	};
 	int rc;

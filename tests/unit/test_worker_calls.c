@@ -85,8 +85,9 @@ static int start(const char *const *conf, unsigned reserve_mb)
  * custodian and so the worker): the harness's enrollment without ca-auth. */
 static int setup_open(void **state)
 {
-	static const char *const conf[] = {"policy=issue", "icpr_allow_anonymous=1",
-					   "icpr_enforce_encryption=0", NULL};
+	static const char *const conf[] = {"policy=issue", "subject_rule=request",
+					   "icpr_allow_anonymous=1", "icpr_enforce_encryption=0",
+					   NULL};
 
 	(void)state;
 	return start(conf, 0);
@@ -105,7 +106,8 @@ static int setup_pend(void **state)
 /* IF_ENFORCEENCRYPTICERTREQUEST on (the default). */
 static int setup_enforce(void **state)
 {
-	static const char *const conf[] = {"policy=issue", "icpr_allow_anonymous=1", NULL};
+	static const char *const conf[] = {"policy=issue", "subject_rule=request",
+					   "icpr_allow_anonymous=1", NULL};
 
 	(void)state;
 	if (start(conf, 0) != 0)
@@ -117,7 +119,8 @@ static int setup_enforce(void **state)
 /* Anonymous enrollment off (the default), enforcement off. */
 static int setup_no_anonymous(void **state)
 {
-	static const char *const conf[] = {"policy=issue", "icpr_enforce_encryption=0", NULL};
+	static const char *const conf[] = {"policy=issue", "subject_rule=request",
+					   "icpr_enforce_encryption=0", NULL};
 
 	(void)state;
 	if (start(conf, 0) != 0)
@@ -129,8 +132,9 @@ static int setup_no_anonymous(void **state)
 /* A reserve larger than any disk: the ledger is full for the custodian. */
 static int setup_full(void **state)
 {
-	static const char *const conf[] = {"policy=issue", "icpr_allow_anonymous=1",
-					   "icpr_enforce_encryption=0", NULL};
+	static const char *const conf[] = {"policy=issue", "subject_rule=request",
+					   "icpr_allow_anonymous=1", "icpr_enforce_encryption=0",
+					   NULL};
 
 	(void)state;
 	return start(conf, 1u << 30);

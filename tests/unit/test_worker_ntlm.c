@@ -128,8 +128,9 @@ static int start(int enforce, int have_auth, int anonymous)
 	/* every refusal journaled one by one (authlog.h's bursts: 3 by default) */
 	/* The interface flags are the custodian's properties: the worker takes them
 	 * from its start-up answer (worker_load_ca), so they go in the core's conf. */
-	const char *conf[] = {"policy=issue", "journal_burst_first=100", NULL, NULL, NULL};
-	size_t n = 2;
+	const char *conf[] = {"policy=issue", "subject_rule=request", "journal_burst_first=100",
+			      NULL, NULL, NULL};
+	size_t n = 3;
 	struct core_opts o = {.conf = conf};
 	struct slots_config sc = {.pool = {WORKER_MAX_EPM_CONNS, WORKER_MAX_CONNS},
 				  .per_address = WORKER_MAX_PER_ADDRESS};

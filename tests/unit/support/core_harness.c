@@ -534,6 +534,91 @@ out:
 	return rc;
 }
 
+/* Appends len bytes to a growing buffer. */
+static int buf_cat(struct x509_buf *b, const uint8_t *c, size_t len)
+{
+	uint8_t *p = realloc(b->data, b->len + len + 1);
+
+	if (p == NULL)
+		return -1;
+	b->data = p;
+	if (len > 0)
+		memcpy(p + b->len, c, len);
+	b->len += len;
+	return 0;
+}
+
+/* Appends a DER TLV (tag, definite length, content) to a growing buffer. */
+static int put_tlv(struct x509_buf *b, uint8_t tag, const uint8_t *c, size_t len)
+{
+	uint8_t hdr[6];
+	size_t h = 0;
+	uint8_t *p;
+
+	hdr[h++] = tag;
+	if (len < 0x80) {
+		hdr[h++] = (uint8_t)len;
+	} else if (len < 0x100) {
+		hdr[h++] = 0x81;
+		hdr[h++] = (uint8_t)len;
+	} else if (len < 0x10000) {
+		hdr[h++] = 0x82;
+		hdr[h++] = (uint8_t)(len >> 8);
+		hdr[h++] = (uint8_t)len;
+	} else {
+		return -1;
+	}
+	if ((p = realloc(b->data, b->len + h + len + 1)) == NULL)
+		return -1;
+	b->data = p;
+	memcpy(p + b->len, hdr, h);
+	if (len > 0)
+		memcpy(p + b->len + h, c, len);
+	b->len += h + len;
+	return 0;
+}
+
+int core_csr_raw(const struct x509_buf *subject, const uint8_t *exts, size_t exts_len,
+		 const char *kind, const char *key, struct x509_buf *csr)
+{
+	static const uint8_t version[] = {0x02, 0x01, 0x00};
+	static const uint8_t ext_req[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
+					  0x0d, 0x01, 0x09, 0x0e}; /* 1.2.840.113549.1.9.14 */
+	enum x509_sigalg alg = strncmp(kind, "rsa", 3) == 0 ? X509_SIG_RSA_SHA256
+							    : X509_SIG_ECDSA_SHA256;
+	struct x509_buf spki = {0}, set = {0}, attr = {0}, attrs = {0}, body = {0}, info = {0},
+			sig = {0};
+	int rc = -1;
+
+	if (oracle_genkey(kind, key, &spki) != 0)
+		goto out;
+	if (exts != NULL &&
+	    (put_tlv(&set, 0x31, exts, exts_len) != 0 ||
+	     buf_cat(&attr, ext_req, sizeof(ext_req)) != 0 ||
+	     buf_cat(&attr, set.data, set.len) != 0 ||
+	     put_tlv(&attrs, 0x30, attr.data, attr.len) != 0))
+		goto out;
+	if (buf_cat(&body, version, sizeof(version)) != 0 ||
+	    buf_cat(&body, subject->data, subject->len) != 0 ||
+	    buf_cat(&body, spki.data, spki.len) != 0 ||
+	    put_tlv(&body, 0xa0, attrs.data, attrs.len) != 0 ||
+	    put_tlv(&info, 0x30, body.data, body.len) != 0)
+		goto out;
+	if (oracle_sign(key, alg, info.data, info.len, &sig) != 0 ||
+	    x509_csr_assemble(&info, alg, sig.data, sig.len, csr) != 0)
+		goto out;
+	rc = 0;
+out:
+	x509_buf_free(&spki);
+	x509_buf_free(&set);
+	x509_buf_free(&attr);
+	x509_buf_free(&attrs);
+	x509_buf_free(&body);
+	x509_buf_free(&info);
+	x509_buf_free(&sig);
+	return rc;
+}
+
 int core_ca_operator(struct core_ca *t, const char *name, uint32_t roles, const char *pass)
 {
 	struct operator_db *db = calloc(1, sizeof(*db));

@@ -152,6 +152,13 @@ uint64_t core_ledger_relative(const struct core *c, uint64_t seq);
  * names is no proof of possession); support/x509_oracle.h's directory. 0 or -1. */
 int core_csr(const char *dn, const char *kind, const char *key, const char *signer,
 	     struct x509_buf *csr);
+/* A PKCS#10 request whose subject is the DER Name given as is (any string type,
+ * any bytes: what a hostile requester sends and x509_name_parse would refuse) and,
+ * when exts is not NULL, an extensionRequest holding exts (a DER Extensions,
+ * SEQUENCE OF Extension), signed with <oracle>/<key>.key of kind. The
+ * CertificationRequestInfo is written byte by byte here. 0 or -1. */
+int core_csr_raw(const struct x509_buf *subject, const uint8_t *exts, size_t exts_len,
+		 const char *kind, const char *key, struct x509_buf *csr);
 
 /* ---- the console (firmware/custodian/admin.c), with core_opts.console ---- */
 
