@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "firmware/custodian/checkpoint.h"
 #include "firmware/custodian/admin.h"
 #include "firmware/custodian/proto.h"
 #include "platform/atomicfile.h"
@@ -231,6 +232,15 @@ static uint32_t publish_locked(struct admin *a, int actor_kind, const char *acto
 		 delta ? "delta" : "base", (unsigned long long)c.number, x.n, path);
 	log_info("%s", msg);
 	hr = 0;
+	/* Every CRL is followed by a checkpoint covering it (checkpoint.h); a
+	 * failure is logged, and the next one on schedule covers it. */
+	if (a->sub->checkpoints != NULL) {
+		char cerr[512];
+
+		if (checkpoint_take(a->sub->checkpoints, 1, cerr, sizeof(cerr)) < 0)
+			log_warnx("checkpoint after CRL %llu not taken: %s",
+				  (unsigned long long)c.number, cerr);
+	}
 out:
 	x509_buf_free(&der);
 	free(x.e);

@@ -6,6 +6,9 @@
  *   ceremony     root | subordinate (run by `caadm init`)
  *   install-cert a subordinate CA's certificate (run by `caadm install-cert`)
  *   token-init   initialise a token (run by hsm/provision-softhsm.sh)
+ *   anchor       the ledger's anchor: the newest valid checkpoint on the token,
+ *                as PEM "LEDGER CHECKPOINT" (run by `caadm checkpoint`, `caadm
+ *                verify` with a PIN)
  *
  * PINs come from --pin-fd N, --pin-file FILE (root-only) or the terminal;
  * never from argv or the environment. */
@@ -20,6 +23,8 @@
 
 #include "config.h"
 #include "firmware/custodian/ceremony.h"
+#include "firmware/custodian/checkpoint.h"
+#include "firmware/ledger/anchor.h"
 #include "firmware/custodian/serve.h"
 #include "firmware/identity/idtoken.h"
 #include "platform/conf.h"
@@ -39,6 +44,7 @@ static void usage(void)
 		"usage: ca-custodian serve --data DIR --fd N|--control-fd N [--ledger-fd N]\n"
 		"                [--admin-fd N] [--threads N] [--id-key-fd N] [PIN]\n"
 		"       ca-custodian check --data DIR [PIN]\n"
+		"       ca-custodian anchor --data DIR [--out FILE] [PIN]\n"
 		"       ca-custodian ceremony root|subordinate --data DIR [--subject DN]\n"
 		"                [--key rsa:2048|rsa:3072|rsa:4096|ec:p256|ec:p384] [--days N]\n"
 		"                [--xchg-days N] [--out REQ] [--module SO] [--token LABEL]\n"
@@ -195,6 +201,59 @@ static int cmd_check(struct opts *o)
 	return 0;
 }
 
+/* The newest valid anchor on the token, as PEM, to --out or stdout; what each
+ * slot holds on stderr. */
+static int cmd_anchor(struct opts *o)
+{
+	struct anchor_slot slots[2];
+	struct x509_buf pem = {0};
+	struct ca ca;
+	char err[512], when[32];
+	int best, rc;
+
+	if (ca_load(&ca, o->c.dir, &o->c.pin, 1, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	rc = anchor_read(&ca, slots, &best, err, sizeof(err));
+	ca_close(&ca);
+	if (rc < 0) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (slots[i].valid) {
+			ledger_time_text(slots[i].cp.time, when, sizeof(when));
+			fprintf(stderr, "%s: checkpoint of %s, seq %llu, CRL number %llu%s\n",
+				slots[i].label, when, (unsigned long long)slots[i].cp.seq,
+				(unsigned long long)slots[i].cp.crl_number,
+				i == best ? " (the anchor)" : "");
+		} else {
+			fprintf(stderr, "%s: %s\n", slots[i].label, slots[i].why);
+		}
+	}
+	if (rc == 1) {
+		log_warnx("no valid ledger anchor on the token");
+		anchor_slots_free(slots);
+		return 3; /* caadm verify tells this apart from a failure */
+	}
+	if (o->c.req_out != NULL)
+		rc = write_pem(o->c.req_out, "LEDGER CHECKPOINT", &slots[best].der, err, sizeof(err));
+	else if ((rc = x509_pem_encode("LEDGER CHECKPOINT", slots[best].der.data,
+				       slots[best].der.len, &pem)) == 0) {
+		fwrite(pem.data, 1, pem.len, stdout);
+		x509_buf_free(&pem);
+	} else {
+		snprintf(err, sizeof(err), "cannot PEM-encode the checkpoint");
+	}
+	anchor_slots_free(slots);
+	if (rc != 0) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	return 0;
+}
+
 static int cmd_serve(struct opts *o)
 {
 	uint8_t id_key[IDTOKEN_KEY_LEN];
@@ -255,6 +314,8 @@ int main(int argc, char **argv)
 		return cmd_serve(&o);
 	if (strcmp(verb, "check") == 0)
 		return cmd_check(&o);
+	if (strcmp(verb, "anchor") == 0)
+		return cmd_anchor(&o);
 	if (strcmp(verb, "install-cert") == 0) {
 		if (o.cert == NULL)
 			usage();

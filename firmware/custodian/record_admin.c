@@ -43,6 +43,28 @@ int record_get_record(struct record *r, uint64_t seq, uint8_t **rec, size_t *len
 	return event_bytes(&m, rec, len, err, errlen);
 }
 
+int record_head(struct record *r, uint64_t *seq, uint8_t hash[LEDGER_HASH_LEN], char *err,
+		size_t errlen)
+{
+	struct lmsg_head_is h;
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	int rc;
+
+	ipc_wbuf_init(&w);
+	if ((rc = record_call(r, LEDGER_HEAD, &w, LEDGER_HEAD_IS, &m, err, errlen)) != 0)
+		return -1;
+	rc = lmsg_head_is_decode(m.data, m.hdr.len, &h);
+	ipc_msg_free(&m);
+	if (rc != 0) {
+		snprintf(err, errlen, "malformed answer from the ledger");
+		return -1;
+	}
+	*seq = h.seq;
+	memcpy(hash, h.hash, LEDGER_HASH_LEN);
+	return 0;
+}
+
 int record_get_prop(struct record *r, const char *name, uint8_t **value, size_t *len,
 		    char *err, size_t errlen)
 {

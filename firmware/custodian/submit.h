@@ -17,6 +17,8 @@ int ext_reserved(const char *oid);
 struct props;
 struct bursts;
 
+struct checkpointer;
+
 struct submit_ctx {
 	struct ca *ca;
 	struct record *rec;
@@ -30,6 +32,8 @@ struct submit_ctx {
 	 * channel; wiped when that channel ends. */
 	uint8_t id_key[IDTOKEN_KEY_LEN];
 	int have_id_key;
+	/* The ledger's checkpoints (checkpoint.h): one at every CRL. NULL: none. */
+	struct checkpointer *checkpoints;
 };
 
 /* What an issuance decided: the disposition recorded, and the certificate when
