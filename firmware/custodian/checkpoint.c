@@ -186,7 +186,8 @@ static int sign_checkpoint(struct checkpointer *cp, const struct x509_checkpoint
 	return rc;
 }
 
-static int take_locked(struct checkpointer *cp, int force, char *msg, size_t msglen)
+static int take_locked(struct checkpointer *cp, int force, struct x509_buf *out, char *msg,
+		       size_t msglen)
 {
 	struct x509_checkpoint c;
 	struct x509_buf der = {0};
@@ -224,7 +225,10 @@ static int take_locked(struct checkpointer *cp, int force, char *msg, size_t msg
 	cp->last_time = c.time;
 	/* The older slot is overwritten: a write cut short leaves the newer. */
 	rc = hsm_data_write(cp->ca->hsm, labels[cp->next_slot], der.data, der.len, &herr);
-	x509_buf_free(&der);
+	if (out != NULL)
+		*out = der; /* journaled: the caller's to carry (a CRL) */
+	else
+		x509_buf_free(&der);
 	if (rc != HSM_OK) {
 		ca_hsm_error(rc, &herr, "writing the ledger's anchor", msg, msglen);
 		return -1;
@@ -235,12 +239,15 @@ static int take_locked(struct checkpointer *cp, int force, char *msg, size_t msg
 	return 0;
 }
 
-int checkpoint_take(struct checkpointer *cp, int force, char *msg, size_t msglen)
+int checkpoint_take(struct checkpointer *cp, int force, struct x509_buf *der, char *msg,
+		    size_t msglen)
 {
 	int rc;
 
+	if (der != NULL)
+		*der = (struct x509_buf){0};
 	pthread_mutex_lock(&cp->mu);
-	rc = take_locked(cp, force, msg, msglen);
+	rc = take_locked(cp, force, der, msg, msglen);
 	pthread_mutex_unlock(&cp->mu);
 	return rc;
 }
@@ -277,7 +284,7 @@ static void *schedule(void *arg)
 		if (cp->stopping)
 			break;
 		pthread_mutex_unlock(&cp->wait_mu);
-		if (due(cp) && checkpoint_take(cp, 0, msg, sizeof(msg)) < 0)
+		if (due(cp) && checkpoint_take(cp, 0, NULL, msg, sizeof(msg)) < 0)
 			log_warnx("checkpoint not taken: %s", msg);
 		pthread_mutex_lock(&cp->wait_mu);
 	}

@@ -74,7 +74,10 @@ int checkpoint_start(struct checkpointer *cp);
 void checkpoint_close(struct checkpointer *cp);
 /* Takes a checkpoint now (force: even if nothing was journaled since the last;
  * at every CRL): signs it on the HSM, journals it, writes the older anchor. 0,
- * 1 when nothing was new, -1 with msg. */
-int checkpoint_take(struct checkpointer *cp, int force, char *msg, size_t msglen);
+ * 1 when nothing was new, -1 with msg. With der (may be NULL), a copy of the
+ * signed checkpoint when one was journaled (the caller frees it; it is kept even
+ * when only the token's write failed, since the ledger holds it). */
+int checkpoint_take(struct checkpointer *cp, int force, struct x509_buf *der, char *msg,
+		    size_t msglen);
 
 #endif

@@ -160,6 +160,15 @@ def test_each_crl_is_followed_by_a_signed_checkpoint_and_the_anchors_alternate(c
         assert cp["alg"] == "1.2.840.10045.4.3.2"  # ecdsa-with-SHA256, the CA's
         assert re.fullmatch(r"\d{14}Z", cp["time"])
         assert openssl_verifies(ca, cp)
+    # The last CRL is published with the checkpoint that covers it, next to it.
+    side = ca["data"] / "crl" / "ca.crl.checkpoint"
+    der = subprocess.run(["openssl", "base64", "-d", "-in", str(side)], capture_output=True,
+                         check=True).stdout
+    cp = decode_checkpoint(der)
+    assert cp["seq"] == lines[2][1] and cp["crl"] == 3 and openssl_verifies(ca, cp, "side")
+    text = run("openssl", "crl", "-inform", "DER", "-in", ca["data"] / "crl" / "ca.crl", "-noout",
+               "-crlnumber").stdout
+    assert text.strip() == "crlNumber=0x03", text
     # The ledger's own replay checks every checkpoint's head against its record.
     p = run(BIN / "caadm", "verify", "--data", ca["data"], "--pin-file",
             ca["token"].pin_file)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,6 +84,32 @@ static void last_is_checkpoint(uint64_t crl_number, struct x509_checkpoint *sign
 	free(prec);
 }
 
+/* DATA/crl/ca.crl.checkpoint: the PEM checkpoint published with the CRL. */
+static void sidecar_is(const struct x509_checkpoint *want)
+{
+	char path[PATH_MAX + 32], err[256];
+	struct x509_buf *blocks = NULL;
+	struct x509_checkpoint got;
+	unsigned char *text = NULL;
+	size_t len = 0, n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/crl/ca.crl.checkpoint", core.dir);
+	assert_non_null(f = fopen(path, "r"));
+	text = malloc(8192);
+	len = fread(text, 1, 8192, f);
+	fclose(f);
+	assert_int_equal(x509_pem_decode_all("LEDGER CHECKPOINT", text, len, &blocks, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(x509_checkpoint_verify(blocks[0].data, blocks[0].len, core.ca.spki.data,
+						core.ca.spki.len, &got, err, sizeof err), 0);
+	assert_true(got.seq == want->seq && got.crl_number == want->crl_number);
+	assert_memory_equal(got.head, want->head, sizeof got.head);
+	x509_buf_free(&blocks[0]);
+	free(blocks);
+	free(text);
+}
+
 static void test_crls_checkpoint_alternately(void **state)
 {
 	struct x509_checkpoint j1, j2, j3, a, b;
@@ -92,11 +119,13 @@ static void test_crls_checkpoint_alternately(void **state)
 	assert_int_equal(anchor_of(CHECKPOINT_LABEL_A, &a), -1); /* none yet */
 	publish_crl();
 	last_is_checkpoint(1, &j1);
+	sidecar_is(&j1);
 	assert_int_equal(anchor_of(CHECKPOINT_LABEL_A, &a), 0);
 	assert_true(a.seq == j1.seq);
 	assert_int_equal(anchor_of(CHECKPOINT_LABEL_B, &b), -1);
 	publish_crl();
 	last_is_checkpoint(2, &j2);
+	sidecar_is(&j2);
 	assert_int_equal(anchor_of(CHECKPOINT_LABEL_B, &b), 0);
 	assert_true(b.seq == j2.seq && b.crl_number == 2);
 	assert_int_equal(anchor_of(CHECKPOINT_LABEL_A, &a), 0);
