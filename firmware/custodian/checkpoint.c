@@ -260,12 +260,20 @@ static int due(struct checkpointer *cp)
 	uint64_t seq;
 	char err[256];
 
+	uint64_t last_seq;
+	int64_t last_time;
+
 	if (record_head(cp->rec, &seq, head, err, sizeof(err)) != 0)
 		return 0;
-	if (seq <= cp->last_event_seq)
+	/* What the last checkpoint (maybe a CRL's, on another thread) left. */
+	pthread_mutex_lock(&cp->mu);
+	last_seq = cp->last_event_seq;
+	last_time = cp->last_time;
+	pthread_mutex_unlock(&cp->mu);
+	if (seq <= last_seq)
 		return 0;
-	return seq - cp->last_event_seq >= cp->every_events ||
-	       (int64_t)time(NULL) - cp->last_time >= (int64_t)cp->interval;
+	return seq - last_seq >= cp->every_events ||
+	       (int64_t)time(NULL) - last_time >= (int64_t)cp->interval;
 }
 
 static void *schedule(void *arg)

@@ -154,6 +154,22 @@ static void test_older_ledger_refused(void **state)
 				"ledger was restored from an older copy"));
 }
 
+/* A ledger as long as the anchor says, but with another history: rewritten. */
+static void test_rewritten_ledger_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(core_start(&core, &ca_template, &(struct core_opts){.console = 1}), 0);
+	publish_crl(); /* genesis, CRL 1, its checkpoint at seq 3: the anchor covers 2 */
+	core_stop(&core);
+	assert_int_equal(core_start(&core, &ca_template,
+				    &(struct core_opts){.keep_anchors = 1, .pad_events = 5}), -1);
+	assert_int_equal(core.open_rc, CUSTODIAN_EREFUSED);
+	assert_non_null(strstr(core.err, "the ledger's record 2 is not the one the HSM's "
+				"checkpoint of "));
+	assert_non_null(strstr(core.err, "the ledger up to seq 2 was rewritten or restored from "
+				"another copy"));
+}
+
 /* A forged anchor (another key), a torn one, duplicates: none is believed, and
  * none keeps the CA from starting; the next checkpoint writes a valid one. */
 static void test_forged_anchor_not_believed(void **state)
@@ -214,6 +230,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_crls_checkpoint_alternately, teardown),
 		cmocka_unit_test_teardown(test_older_ledger_refused, teardown),
+		cmocka_unit_test_teardown(test_rewritten_ledger_refused, teardown),
 		cmocka_unit_test_teardown(test_forged_anchor_not_believed, teardown),
 		cmocka_unit_test_teardown(test_bad_schedule_refused, teardown),
 	};

@@ -182,6 +182,21 @@ static int start_ledger(struct core *c, const struct core_opts *o)
 		fprintf(stderr, "ledger: %s\n", err);
 		return -1;
 	}
+	/* A ledger of another history (the test's pad_events operator actions). */
+	for (unsigned i = 0; i < o->pad_events; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.type = EV_OPERATOR_ACTION;
+		ev.actor_kind = ACTOR_OPERATOR;
+		ev.actor = "mallory";
+		ev.u.op.action = "pad";
+		ev.u.op.target = "";
+		ev.u.op.allowed = 1;
+		ev.u.op.detail = "";
+		if (ledger_append(c->ledger, &ev, NULL, err, sizeof(err)) != LEDGER_OK) {
+			fprintf(stderr, "ledger: %s\n", err);
+			return -1;
+		}
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c->ledger_fds) != 0 ||
 	    pthread_create(&c->ledger_thread, NULL, ledger_main, c) != 0)
 		return -1;

@@ -55,6 +55,8 @@ struct core_opts {
 	/* Keep the ledger anchors earlier tests' checkpoints left on the token (by
 	 * default they are removed: each test's ledger is new). */
 	int keep_anchors;
+	unsigned pad_events; /* operator actions journaled after the genesis, before
+			      * the custodian starts (a ledger of another history) */
 };
 
 struct core {
