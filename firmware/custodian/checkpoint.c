@@ -198,14 +198,17 @@ static int take_locked(struct checkpointer *cp, int force, struct x509_buf *out,
 	int rc, refused;
 
 	memset(&c, 0, sizeof(c));
-	if (record_head(cp->rec, &c.seq, c.head, msg, msglen) != 0)
-		return -1;
-	if (c.seq == 0 || (!force && c.seq <= cp->last_event_seq))
-		return 1;
+	/* The CRL number before the head: that CRL is at or before seq (one
+	 * published in between is covered by seq but not named: the number is the
+	 * latest the checkpoint vouches for). */
 	rc = record_crl_latest(cp->rec, 0, &number, &row, msg, msglen);
 	if (rc < 0)
 		return -1;
 	c.crl_number = rc == 1 ? 0 : number;
+	if (record_head(cp->rec, &c.seq, c.head, msg, msglen) != 0)
+		return -1;
+	if (c.seq == 0 || (!force && c.seq <= cp->last_event_seq))
+		return 1;
 	c.time = (int64_t)time(NULL);
 	if (sign_checkpoint(cp, &c, &der, msg, msglen) != 0)
 		return -1;
