@@ -429,6 +429,53 @@ static int run_verify(const struct adm_cmd *cmd)
 	return rc;
 }
 
+/* checkpoint: the HSM's anchor exported (ca-custodian anchor); with --reanchor,
+ * the ledger verified (ca-ledger verify, which hands back its head on a
+ * descriptor) and then anchored as it stands (ca-custodian anchor --reanchor):
+ * after the anchors were lost, or a ledger restored from a backup on purpose. */
+static int run_checkpoint(const struct adm_cmd *cmd)
+{
+	const char *args[ADM_MAX_ARGS + 8];
+	const char *dir = CONFIG_DATA_DIR;
+	char tmp[] = "/tmp/caadm-head-XXXXXX", fdarg[16], head[160];
+	size_t n = 0;
+	ssize_t got;
+	int reanchor = 0, fd, rc;
+
+	for (size_t i = 0; i < cmd->n_args; i++) {
+		if (i >= 2 && strcmp(cmd->args[i], "--reanchor") == 0) {
+			reanchor = 1;
+			continue;
+		}
+		if (i >= 2 && strcmp(cmd->args[i], "--data") == 0 && i + 1 < cmd->n_args)
+			dir = cmd->args[i + 1];
+		args[n++] = cmd->args[i];
+	}
+	if (!reanchor)
+		return run_tool("ca-custodian", args, n);
+	if ((fd = mkstemp(tmp)) < 0) {
+		log_fail("mkstemp");
+		return ADM_EXIT_FAILED;
+	}
+	unlink(tmp);
+	snprintf(fdarg, sizeof(fdarg), "%d", fd);
+	{
+		const char *largs[] = {NULL, "verify", "--data", dir, "--head-fd", fdarg};
+
+		rc = run_tool("ca-ledger", largs, 6);
+	}
+	got = rc == 0 ? pread(fd, head, sizeof(head) - 1, 0) : -1;
+	close(fd);
+	if (rc != 0)
+		return adm_failx("the ledger does not verify: it is not anchored");
+	if (got <= 1 || head[got - 1] != '\n')
+		return adm_failx("no head from ca-ledger verify");
+	head[got - 1] = 0;
+	args[n++] = "--reanchor";
+	args[n++] = head;
+	return run_tool("ca-custodian", args, n);
+}
+
 int adm_run_local(const struct adm_cmd *cmd)
 {
 	switch (cmd->verb) {
@@ -437,7 +484,7 @@ int adm_run_local(const struct adm_cmd *cmd)
 	case CMD_CHECK: return run_tool("ca-custodian", cmd->args, cmd->n_args);
 	case CMD_STATUS: return run_status(cmd);
 	case CMD_VERIFY: return run_verify(cmd);
-	case CMD_CHECKPOINT: return run_tool("ca-custodian", cmd->args, cmd->n_args);
+	case CMD_CHECKPOINT: return run_checkpoint(cmd);
 	case CMD_OPERATOR_INIT: return first_admin(cmd->dir, cmd->name, &cmd->secret);
 	case CMD_ACCOUNT: return adm_run_account(cmd);
 	default: return ADM_EXIT_FAILED; /* a console verb: adm_run_console */

@@ -139,6 +139,27 @@ int checkpoint_open(struct checkpointer *cp, struct ca *ca, struct record *rec, 
 			log_warnx("ledger anchor %s on the token is not believed: %s", slots[i].label,
 				  slots[i].why);
 	if (rc == 1) {
+		uint64_t first;
+
+		/* None on the token, yet the ledger was anchored before: the anchors
+		 * were removed (or the token replaced). Refused, or deleting two
+		 * files would undo the whole check. */
+		rc = record_first_of_type(rec, EV_CHECKPOINT, &first, msg, msglen);
+		if (rc < 0) {
+			anchor_slots_free(slots);
+			return -1;
+		}
+		if (rc == 0) {
+			snprintf(msg, msglen, "the token holds no valid ledger anchor (A %s, B %s) "
+				 "but the ledger was anchored (a checkpoint at seq %" PRIu64 "): "
+				 "the anchors were removed or damaged; if that is known, `caadm "
+				 "checkpoint --reanchor`",
+				 strcmp(slots[0].why, "absent") == 0 ? "absent" : "not believed",
+				 strcmp(slots[1].why, "absent") == 0 ? "absent" : "not believed",
+				 first);
+			anchor_slots_free(slots);
+			return 1;
+		}
 		log_warnx("no ledger anchor on the token yet: the ledger (%" PRIu64 " events) is "
 			  "not compared with one; the first checkpoint makes it", head_seq);
 		cp->next_slot = 0;
@@ -166,8 +187,8 @@ int checkpoint_open(struct checkpointer *cp, struct ca *ca, struct record *rec, 
 }
 
 /* Signs c on the HSM: the DER SignedLedgerCheckpoint into out. */
-static int sign_checkpoint(struct checkpointer *cp, const struct x509_checkpoint *c,
-			   struct x509_buf *out, char *msg, size_t msglen)
+static int sign_with(struct ca *ca, const struct x509_checkpoint *c, struct x509_buf *out,
+		     char *msg, size_t msglen)
 {
 	struct x509_buf tbs = {0};
 	uint8_t sig[HSM_SIG_MAX];
@@ -175,9 +196,8 @@ static int sign_checkpoint(struct checkpointer *cp, const struct x509_checkpoint
 	int rc = -1;
 
 	if (x509_checkpoint_tbs_encode(c, &tbs, msg, msglen) == 0 &&
-	    ca_sign(cp->ca, &cp->ca->sign_key, cp->ca->sigalg, &tbs, sig, &sig_len, msg,
-		    msglen) == 0) {
-		if (x509_checkpoint_assemble(&tbs, cp->ca->sigalg, sig, sig_len, out) == 0)
+	    ca_sign(ca, &ca->sign_key, ca->sigalg, &tbs, sig, &sig_len, msg, msglen) == 0) {
+		if (x509_checkpoint_assemble(&tbs, ca->sigalg, sig, sig_len, out) == 0)
 			rc = 0;
 		else
 			snprintf(msg, msglen, "cannot assemble the checkpoint");
@@ -210,7 +230,7 @@ static int take_locked(struct checkpointer *cp, int force, struct x509_buf *out,
 	if (c.seq == 0 || (!force && c.seq <= cp->last_event_seq))
 		return 1;
 	c.time = (int64_t)time(NULL);
-	if (sign_checkpoint(cp, &c, &der, msg, msglen) != 0)
+	if (sign_with(cp->ca, &c, &der, msg, msglen) != 0)
 		return -1;
 	record_event_init(&ev, EV_CHECKPOINT, ACTOR_CA, "CA");
 	ev.u.checkpoint.seq = c.seq;
@@ -321,4 +341,24 @@ void checkpoint_close(struct checkpointer *cp)
 		pthread_join(cp->thread, NULL);
 		cp->have_thread = 0;
 	}
+}
+
+int anchor_reset(struct ca *ca, const struct x509_checkpoint *c, struct x509_buf *der,
+		 char *err, size_t errlen)
+{
+	struct hsm_err herr;
+	int rc;
+
+	*der = (struct x509_buf){0};
+	if (sign_with(ca, c, der, err, errlen) != 0)
+		return -1;
+	/* Both slots: nothing older, torn or foreign is left beside it. */
+	for (int i = 0; i < 2; i++)
+		if ((rc = hsm_data_write(ca->hsm, labels[i], der->data, der->len, &herr)) !=
+		    HSM_OK) {
+			ca_hsm_error(rc, &herr, "writing the ledger's anchor", err, errlen);
+			x509_buf_free(der);
+			return -1;
+		}
+	return 0;
 }

@@ -46,6 +46,15 @@ struct anchor_slot {
 int anchor_read(struct ca *ca, struct anchor_slot slots[2], int *best, char *err, size_t errlen);
 void anchor_slots_free(struct anchor_slot slots[2]);
 
+/* Anchors the ledger as an operator says it stands (c: its head, CRL number and
+ * the time), with the custodian offline: signs c and writes it to both slots
+ * (`caadm checkpoint --reanchor`: after the anchors were lost, or a ledger
+ * restored from a backup on purpose). The signed checkpoint into der (the
+ * caller frees it). 0 or -1 with err. Not journaled here: the ledger is not
+ * served; the next checkpoint after the start is. */
+int anchor_reset(struct ca *ca, const struct x509_checkpoint *c, struct x509_buf *der,
+		 char *err, size_t errlen);
+
 struct checkpointer {
 	struct ca *ca;
 	struct record *rec;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -28,11 +29,13 @@
 #include "firmware/custodian/serve.h"
 #include "firmware/identity/idtoken.h"
 #include "platform/conf.h"
+#include "platform/hex.h"
 #include "platform/log.h"
 
 struct opts {
 	struct ceremony_opts c;
 	const char *cert, *chain, *label;
+	const char *reanchor; /* anchor --reanchor SEQ,HEAD,CRL */
 	struct pin_source so_pin;
 	int fd, ledger_fd, control_fd, admin_fd, id_key_fd;
 	unsigned threads;
@@ -44,7 +47,7 @@ static void usage(void)
 		"usage: ca-custodian serve --data DIR --fd N|--control-fd N [--ledger-fd N]\n"
 		"                [--admin-fd N] [--threads N] [--id-key-fd N] [PIN]\n"
 		"       ca-custodian check --data DIR [PIN]\n"
-		"       ca-custodian anchor --data DIR [--out FILE] [PIN]\n"
+		"       ca-custodian anchor --data DIR [--out FILE] [--reanchor SEQ,HEAD,CRL] [PIN]\n"
 		"       ca-custodian ceremony root|subordinate --data DIR [--subject DN]\n"
 		"                [--key rsa:2048|rsa:3072|rsa:4096|ec:p256|ec:p384] [--days N]\n"
 		"                [--xchg-days N] [--out REQ] [--module SO] [--token LABEL]\n"
@@ -113,6 +116,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{"fd", 1, 0, 'f'}, {"threads", 1, 0, 'T'}, {"ledger-fd", 1, 0, 'L'}, {"control-fd", 1, 0, 'K'},
 		{"id-key-fd", 1, 0, 'I'},
 		{"admin-fd", 1, 0, 'a'},
+		{"reanchor", 1, 0, 'R'},
 		{0, 0, 0, 0},
 	};
 	int ch;
@@ -148,6 +152,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'K': o->control_fd = conf_arg_fd(optarg); break;
 		case 'a': o->admin_fd = conf_arg_fd(optarg); break;
 		case 'I': o->id_key_fd = conf_arg_fd(optarg); break;
+		case 'R': o->reanchor = optarg; break;
 		default: usage();
 		}
 	}
@@ -199,6 +204,49 @@ static int cmd_check(struct opts *o)
 	printf("ready.\n");
 	ca_close(&ca);
 	return 0;
+}
+
+/* --reanchor SEQ,HEAD,CRL (what `ca-ledger verify --head-fd` wrote for caadm):
+ * the ledger's head as an operator accepts it, signed now and written to both
+ * anchor slots. */
+static int reanchor(struct opts *o)
+{
+	char hex[2 * X509_CHECKPOINT_HASH_LEN + 1], err[512];
+	struct x509_checkpoint c;
+	struct x509_buf der = {0};
+	unsigned long long seq, crl;
+	struct ca ca;
+	size_t n;
+	int used = 0, rc;
+
+	memset(&c, 0, sizeof(c));
+	if (sscanf(o->reanchor, "%llu,%64[0-9a-f],%llu%n", &seq, hex, &crl, &used) != 3 ||
+	    o->reanchor[used] != 0 || seq == 0 ||
+	    hex_decode(hex, c.head, sizeof(c.head), &n) != 0 || n != sizeof(c.head)) {
+		log_warnx("--reanchor: want SEQ,HEAD(64 hex digits),CRL");
+		return 2;
+	}
+	c.seq = seq;
+	c.crl_number = crl;
+	c.time = (int64_t)time(NULL);
+	if (ca_load(&ca, o->c.dir, &o->c.pin, 1, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	rc = anchor_reset(&ca, &c, &der, err, sizeof(err));
+	ca_close(&ca);
+	if (rc != 0) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	printf("the ledger is anchored as it stands: seq %llu, CRL number %llu (%s and %s)\n",
+	       seq, crl, CHECKPOINT_LABEL_A, CHECKPOINT_LABEL_B);
+	rc = o->c.req_out != NULL &&
+	     write_pem(o->c.req_out, "LEDGER CHECKPOINT", &der, err, sizeof(err)) != 0;
+	if (rc)
+		log_warnx("%s", err);
+	x509_buf_free(&der);
+	return rc;
 }
 
 /* The newest valid anchor on the token, as PEM, to --out or stdout; what each
@@ -315,7 +363,7 @@ int main(int argc, char **argv)
 	if (strcmp(verb, "check") == 0)
 		return cmd_check(&o);
 	if (strcmp(verb, "anchor") == 0)
-		return cmd_anchor(&o);
+		return o.reanchor != NULL ? reanchor(&o) : cmd_anchor(&o);
 	if (strcmp(verb, "install-cert") == 0) {
 		if (o.cert == NULL)
 			usage();

@@ -402,7 +402,7 @@ int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger
 	  int control_fd, int admin_fd, const uint8_t *id_key)
 {
 	struct custodian *c;
-	char err[256];
+	char err[512];
 	int rc;
 
 	if (ledger_fd < 0)

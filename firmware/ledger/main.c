@@ -42,6 +42,7 @@ struct opts {
 	unsigned threads;
 	unsigned reserve_mb, low_mb; /* serve: free space watched (space.c); 0: not */
 	const char *anchor, *anchor_source; /* verify: SEQ,HEAD,TIME,CRL (anchor.h) */
+	int head_fd; /* verify: where "SEQ,HEAD,CRL" of a verified ledger goes (-1: no) */
 };
 
 static void __attribute__((noreturn)) usage(void)
@@ -51,6 +52,7 @@ static void __attribute__((noreturn)) usage(void)
 		"                       [--reserve-mb N] [--low-space-mb N]\n"
 		"       ca-ledger genesis --data DIR --cert FILE [--first-admin NAME]\n"
 		"       ca-ledger verify --data DIR [--anchor SEQ,HEAD,TIME,CRL [--anchor-source TEXT]]\n"
+		"                        [--head-fd N]\n"
 		"       ca-ledger show --data DIR\n");
 	exit(2);
 }
@@ -65,6 +67,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{"low-space-mb", required_argument, NULL, 'l'},
 		{"anchor", required_argument, NULL, 'A'},
 		{"anchor-source", required_argument, NULL, 'S'},
+		{"head-fd", required_argument, NULL, 'H'},
 		{NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -72,6 +75,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->dir = CONFIG_DATA_DIR;
 	o->fd = -1;
+	o->head_fd = -1;
 	o->threads = 16;
 #ifdef CONFIG_LEDGER_SYNC_NOSYNC
 	o->flags = LEDGER_NOSYNC;
@@ -88,6 +92,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'l': o->low_mb = conf_arg_uint(optarg, 1u << 20, "--low-space-mb"); break;
 		case 'A': o->anchor = optarg; break;
 		case 'S': o->anchor_source = optarg; break;
+		case 'H': o->head_fd = conf_arg_fd(optarg); break;
 		default: usage();
 		}
 	}
@@ -214,6 +219,28 @@ static int compare_anchor(struct ledger *l, const struct ledger_anchor *a, const
 	return ledger_anchor_compare(a, source, seq, have ? at : NULL, msg, msglen);
 }
 
+/* A verified ledger's head for `caadm checkpoint --reanchor`: "SEQ,HEAD,CRL\n"
+ * (the latest CRL's number, 0 for none) on fd. 0 or -1. */
+static int write_head(struct ledger *l, int fd)
+{
+	uint8_t head[LEDGER_HASH_LEN];
+	char hex[2 * LEDGER_HASH_LEN + 1], line[160];
+	struct ledger_crl_row row;
+	uint64_t seq, number = 0;
+	int n, rc;
+
+	ledger_head(l, &seq, head);
+	rc = ledger_crl_latest(l, 0, &number, &row);
+	if (rc == LEDGER_ENOTFOUND)
+		number = 0;
+	else if (rc != LEDGER_OK)
+		return -1;
+	hex_encode(head, LEDGER_HASH_LEN, hex);
+	n = snprintf(line, sizeof(line), "%llu,%s,%llu\n", (unsigned long long)seq, hex,
+		     (unsigned long long)number);
+	return write(fd, line, (size_t)n) == n ? 0 : -1;
+}
+
 static int cmd_verify(struct opts *o)
 {
 	struct ledger_anchor a;
@@ -230,6 +257,8 @@ static int cmd_verify(struct opts *o)
 	if (rc == 0 && o->anchor != NULL)
 		rc = compare_anchor(l, &a, o->anchor_source ? o->anchor_source : "the checkpoint",
 				    err, sizeof(err));
+	if (rc == 0 && o->head_fd >= 0 && write_head(l, o->head_fd) != 0)
+		fatal("--head-fd");
 	ledger_close(l);
 	if (rc != 0) {
 		printf("ledger verification FAILED: %s\n", err);

@@ -14,6 +14,7 @@ import pytest
 from pyasn1.codec.der import decoder as der_decoder
 
 import icpr_client as ic
+import ledger_client as lc
 from conftest import BIN, run
 
 CA_NAME = "Anchor Test CA"
@@ -276,18 +277,85 @@ def test_a_forged_or_torn_anchor_is_not_believed(ca):
     assert p.returncode == 3, p.stderr
     assert f"{LABELS[0]}: not a checkpoint signed by this CA" in p.stderr
     assert f"{LABELS[1]}: not a checkpoint signed by this CA" in p.stderr
-    # cad starts (neither is believed, so neither can block it) and says why.
+    # Neither is believed; and since the ledger was anchored, a token without a
+    # valid anchor is refused too (else destroying two objects would undo it all).
+    rc, log = start_refused(ca)
+    assert rc != 0
+    assert f"ledger anchor {LABELS[1]} on the token is not believed" in log, log
+    assert ("the token holds no valid ledger anchor (A not believed, B not believed) but the "
+            "ledger was anchored (a checkpoint at seq " in log), log
+    assert "caadm checkpoint --reanchor" in log
+    reanchor_and_serve(ca)
+
+
+def reanchor_and_serve(ca):
+    """The operator anchors the ledger as it stands; the CA then starts and serves,
+    and the next checkpoint is journaled and anchored as usual."""
+    p = run(BIN / "caadm", "checkpoint", "--reanchor", "--data", ca["data"], "--pin-file",
+            ca["token"].pin_file)
+    assert "the ledger is anchored as it stands: seq " in p.stdout, p.stdout
+    for label in LABELS:  # both slots hold it
+        assert decode_checkpoint(read_anchor(ca, label))["seq"] > 0
     a = ic.Appliance(ca["data"], ca["token"].pin_file)
     try:
-        a.wait_for(f"ledger anchor {LABELS[1]} on the token is not believed")
-        a.wait_for("no ledger anchor on the token yet")
+        a.wait_for("holds the HSM's checkpoint of")
         crl(ca)
-        # The next checkpoint replaces the invalid objects with valid ones.
-        p = run(BIN / "caadm", "checkpoint", "--data", ca["data"], "--pin-file",
-                ca["token"].pin_file)
-        assert "(the anchor)" in p.stderr
     finally:
         a.stop()
+    run(BIN / "caadm", "verify", "--data", ca["data"], "--pin-file", ca["token"].pin_file)
+
+
+def test_deleted_anchors_are_refused_until_an_operator_reanchors(ca):
+    a = ic.Appliance(ca["data"], ca["token"].pin_file)
+    crl(ca)
+    a.stop()
+    for label in LABELS:
+        ca["token"].pkcs11_tool("--delete-object", "--type", "data", "--label", label,
+                                check=False)
+    assert read_anchor(ca, LABELS[0]) is None and read_anchor(ca, LABELS[1]) is None
+    rc, log = start_refused(ca)
+    assert rc != 0
+    first = checkpoint_lines(ca)[0][0]
+    assert ("the token holds no valid ledger anchor (A absent, B absent) but the ledger was "
+            f"anchored (a checkpoint at seq {first}): the anchors were removed or damaged; if "
+            "that is known, `caadm checkpoint --reanchor`" in log), log
+    # Without the PIN nothing can be re-anchored; with it, the operator decides.
+    p = run(BIN / "caadm", "checkpoint", "--reanchor", "--data", ca["data"], "--pin-file",
+            ca["tmp"] / "no-such-pin", check=False)
+    assert p.returncode != 0 and read_anchor(ca, LABELS[0]) is None
+    reanchor_and_serve(ca)
+
+
+def test_a_backup_restored_on_purpose_is_reanchored(ca):
+    """Disaster recovery: the ledger put back from a backup is refused (it is
+    older than the anchor) until the operator anchors it as it stands."""
+    a = ic.Appliance(ca["data"], ca["token"].pin_file)
+    crl(ca)
+    a.stop()
+    old = backup(ca, "ledger-backup")
+    a = ic.Appliance(ca["data"], ca["token"].pin_file)
+    crl(ca)
+    a.stop()
+    restore(ca, old)
+    rc, log = start_refused(ca)
+    assert rc != 0 and "records are missing" in log, log
+    reanchor_and_serve(ca)
+
+
+def test_a_ledger_that_does_not_verify_is_not_reanchored(ca):
+    a = ic.Appliance(ca["data"], ca["token"].pin_file)
+    crl(ca)
+    a.stop()
+    before = read_anchor(ca, LABELS[0])
+    # Event 2 (the CRL) altered in place: the chain breaks at 3.
+    p = lc.tamper("flip", ca["data"], 2, 40)
+    assert p.returncode == 0, p.stdout + p.stderr
+    p = run(BIN / "caadm", "checkpoint", "--reanchor", "--data", ca["data"], "--pin-file",
+            ca["token"].pin_file, check=False)
+    assert p.returncode != 0
+    assert "ledger verification FAILED" in p.stdout, p.stdout
+    assert "the ledger does not verify: it is not anchored" in p.stderr, p.stderr
+    assert read_anchor(ca, LABELS[0]) == before
 
 
 def test_checkpoints_follow_the_schedule(ca):
