@@ -162,6 +162,23 @@ int hsm_random(struct hsm *h, uint8_t *buf, size_t len, struct hsm_err *err);
 int hsm_key_attrs(struct hsm *h, const struct hsm_key *key, struct hsm_key_attrs *out,
 		  struct hsm_err *err);
 
+/* Data objects (data.c): private token objects of class CKO_DATA, found by
+ * CKA_LABEL (application "ca-appliance"). hsm_data_read hands out CKA_VALUE
+ * (malloc()ed): HSM_ENOKEY when there is none, HSM_EAMBIG when several share the
+ * label. hsm_data_write destroys the objects with that label and creates one
+ * with the value (SoftHSM 2.6 refuses C_SetAttributeValue on a data object's
+ * CKA_VALUE). A write is not atomic (between the two calls there is no object,
+ * and SoftHSM writes an object's file in place): a value that must survive a
+ * power cut is kept in two objects written in turn, as the custodian keeps the
+ * ledger's anchors. */
+#define HSM_DATA_MAX 65536
+int hsm_data_read(struct hsm *h, const char *label, uint8_t **val, size_t *len,
+		  struct hsm_err *err);
+int hsm_data_write(struct hsm *h, const char *label, const uint8_t *val, size_t len,
+		   struct hsm_err *err);
+/* Destroys every data object labelled label (none: HSM_OK). For tests, which
+ * give one token a fresh ledger each time. */
+int hsm_data_destroy(struct hsm *h, const char *label, struct hsm_err *err);
 /* "CKR_PIN_INCORRECT" etc.; "CKR_0x..." for unknown values (static buffer per thread). */
 const char *hsm_rv_name(CK_RV rv);
 

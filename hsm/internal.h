@@ -116,6 +116,10 @@ int hsm_get_attr(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
 int hsm_find_objects(struct hsm *h, CK_SESSION_HANDLE s, CK_ATTRIBUTE *tmpl,
 		     CK_ULONG n, CK_OBJECT_HANDLE *found, CK_ULONG max, CK_ULONG *count,
 		     struct hsm_err *err);
+/* HSM_OK when session s is logged in, else an error with CKR_USER_NOT_LOGGED_IN
+ * (so that hsm_run recovers): an empty search of private objects on a session
+ * logged out behind our back must not read as "none". */
+int hsm_check_logged_in(struct hsm *h, CK_SESSION_HANDLE s, struct hsm_err *err);
 int hsm_key_handles(struct hsm *h, const struct hsm_sess *s, const struct hsm_key *key,
 		    CK_OBJECT_HANDLE *priv, CK_OBJECT_HANDLE *pub, struct hsm_err *err);
 int hsm_find_key_on(struct hsm *h, const struct hsm_sess *s, const char *label,

@@ -102,6 +102,11 @@ static int check_logged_in(struct hsm *h, CK_SESSION_HANDLE s, struct hsm_err *e
 			   CKR_USER_NOT_LOGGED_IN);
 }
 
+int hsm_check_logged_in(struct hsm *h, CK_SESSION_HANDLE s, struct hsm_err *err)
+{
+	return check_logged_in(h, s, err);
+}
+
 /* SoftHSM drops the handles of private objects at logout: a call on a cached
  * key handle then fails with CKR_OBJECT_HANDLE_INVALID, not with
  * CKR_USER_NOT_LOGGED_IN; and a C_SignInit racing with the logout (another

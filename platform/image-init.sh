@@ -147,21 +147,45 @@ export_ca() {
 # custodian logs in; a power cut between the two left an empty token.object and
 # the CA without its key (tests/soak/README.md). Keys are made only by the
 # ceremonies, before cad starts, and signing writes nothing: so while the CA
-# serves, the token directory is a read-only bind mount of itself, and its files
-# are what the ceremony wrote, byte for byte (tests/system/test_powercut.py). It
-# is given to the custodian's user first, which cad cannot do on a read-only mount.
+# serves, the ceremony's files (token.object and each key's object file) are
+# read-only bind mounts of themselves, and stay what the ceremony wrote, byte for
+# byte (tests/system/test_powercut.py). The directory itself stays writable: the
+# custodian keeps the ledger's anchors there (two data objects it destroys and
+# creates in turn, firmware/custodian/README.md), which SoftHSM writes as a new
+# <uuid>.object and .lock and an update of the generation file (measured with
+# strace on C_CreateObject / C_DestroyObject; token.object is not written then).
+# Which files are the ceremony's is written down once, before cad first runs:
+# every object file present then ($TOKEN/ceremony.files; the anchors appear only
+# once cad runs). The files are given to the custodian's user first, which cad
+# cannot do through a read-only mount.
+CEREMONY_FILES=$TOKEN/ceremony.files
+
+token_mounts() {
+    awk -v d="$1/" 'index($2, d) == 1 { print $2 }' /proc/mounts
+}
+
 protect_token() {
     tokendir=$(sed -n 's/^directories\.tokendir *= *//p' $TOKEN/softhsm2.conf 2>/dev/null)
     [ -n "$tokendir" ] && [ -d "$tokendir" ] || { say "no token directory in $TOKEN/softhsm2.conf"; return 1; }
-    if awk -v d="$tokendir" '$2 == d && $4 ~ /^ro(,|$)/ { f = 1 } END { exit !f }' /proc/mounts; then
-        return 0 # cad restarted: the mount is still there
+    if [ -n "$(token_mounts "$tokendir")" ]; then
+        return 0 # cad restarted: the mounts are still there
     fi
     chown -R ca-custodian:ca-custodian "$tokendir" || return 1
     chmod 0700 "$tokendir" || return 1
+    if [ ! -s $CEREMONY_FILES ]; then
+        ls "$tokendir"/*/*.object > $CEREMONY_FILES.tmp 2>/dev/null &&
+            grep -q '/token\.object$' $CEREMONY_FILES.tmp &&
+            mv $CEREMONY_FILES.tmp $CEREMONY_FILES || { say "no token files in $tokendir"; return 1; }
+    fi
     sync
-    mount --bind "$tokendir" "$tokendir" &&
-        mount -o remount,bind,ro,nosuid,nodev,noexec "$tokendir" "$tokendir" || return 1
-    say "token directory $tokendir mounted read-only"
+    n=0
+    while IFS= read -r f; do
+        [ -f "$f" ] || { say "the ceremony's token file $f is missing"; return 1; }
+        mount --bind "$f" "$f" &&
+            mount -o remount,bind,ro,nosuid,nodev,noexec "$f" "$f" || return 1
+        n=$((n + 1))
+    done < $CEREMONY_FILES
+    say "token: the ceremony's $n files in $tokendir mounted read-only"
 }
 
 run_cad() {
@@ -177,7 +201,7 @@ run_cad() {
         first_boot || { say "first boot failed (see above)"; sleep 10; exit 1; }
     fi
     export_ca
-    protect_token || { say "the token cannot be made read-only: cad not started"; sleep 10; exit 1; }
+    protect_token || { say "the token's files cannot be made read-only: cad not started"; sleep 10; exit 1; }
     icpr=$(cmdline ca.icpr_port)
     selftest=
     [ "${SANDBOX_SELFTEST:-1}" = 1 ] && selftest=--sandbox-selftest
@@ -213,7 +237,7 @@ shutdown() {
     fi
     sync
     tokendir=$(sed -n 's/^directories\.tokendir *= *//p' $TOKEN/softhsm2.conf 2>/dev/null)
-    [ -n "$tokendir" ] && umount "$tokendir" 2>/dev/null
+    [ -n "$tokendir" ] && for m in $(token_mounts "$tokendir"); do umount "$m" 2>/dev/null; done
     umount /data 2>/dev/null || mount -o remount,ro /data 2>/dev/null
     say "data disk unmounted"
 }

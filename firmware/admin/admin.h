@@ -41,6 +41,7 @@ enum adm_verb {
 	CMD_CHECK,
 	CMD_STATUS,
 	CMD_VERIFY,
+	CMD_CHECKPOINT,
 	CMD_OPERATOR_INIT,
 	CMD_ACCOUNT, /* account.c */
 	/* for the running CA (console.c, console_view.c) */

@@ -6,7 +6,11 @@
  *   caadm install-cert FILE [--chain FILE] [options]
  *   caadm check [--data DIR] [PIN]                the custodian's start-up check
  *   caadm status [--data DIR]                     what the data directory holds
- *   caadm verify [--data DIR]                     replay and check the ledger
+ *   caadm verify [--data DIR] [--checkpoint FILE [--ca-cert FILE] | PIN]
+ *                                                 replay and check the ledger, and
+ *                                                 compare it with a checkpoint: the
+ *                                                 HSM's anchor (with a PIN) or a file
+ *   caadm checkpoint [--data DIR] [--out FILE] [PIN] export the HSM's anchor
  *   caadm account add|del|list|passwd ...         enrollee accounts (account.c)
  *
  * Once the CA certificate exists (root ceremony, or install-cert for a
@@ -31,9 +35,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "firmware/x509/x509.h"
 #include "platform/atomicfile.h"
 #include "platform/conf.h"
+#include "platform/hex.h"
 #include "platform/log.h"
 #include "platform/secret.h"
 #include "firmware/operator/operator.h"
@@ -270,6 +276,206 @@ static int run_status(const struct adm_cmd *cmd)
 	return 0;
 }
 
+/* A signed checkpoint from a file (PEM "LEDGER CHECKPOINT" or DER), checked
+ * with the CA certificate (cert_path: PEM or DER); *a filled. 0 or
+ * ADM_EXIT_FAILED with the reason printed. */
+static int load_checkpoint(const char *path, const char *cert_path, struct x509_checkpoint *a)
+{
+	unsigned char *text = NULL, *ctext = NULL;
+	struct x509_buf *blocks = NULL, *certs = NULL;
+	struct x509_cert_info ci;
+	size_t len, clen, nb = 0, nc = 0;
+	const uint8_t *der, *cder;
+	size_t der_len, cder_len;
+	char err[512];
+	int rc = ADM_EXIT_FAILED;
+
+	if (file_read_all(path, 1 << 20, &text, &len) != 0) {
+		log_fail("%s", path);
+		return rc;
+	}
+	if (file_read_all(cert_path, 1 << 20, &ctext, &clen) != 0) {
+		log_fail("%s", cert_path);
+		free(text);
+		return rc;
+	}
+	der = text;
+	der_len = len;
+	if (x509_pem_decode_all("LEDGER CHECKPOINT", text, len, &blocks, &nb) == 0 && nb == 1) {
+		der = blocks[0].data;
+		der_len = blocks[0].len;
+	}
+	cder = ctext;
+	cder_len = clen;
+	if (x509_pem_decode_all("CERTIFICATE", ctext, clen, &certs, &nc) == 0 && nc >= 1) {
+		cder = certs[0].data;
+		cder_len = certs[0].len;
+	}
+	if (x509_cert_decode(cder, cder_len, &ci, err, sizeof(err)) != 0) {
+		log_failx("%s: %s", cert_path, err);
+	} else {
+		if (x509_checkpoint_verify(der, der_len, ci.spki.data, ci.spki.len, a, err,
+					   sizeof(err)) != 0)
+			log_failx("%s is not a checkpoint signed by the CA of %s: %s", path,
+				  cert_path, err);
+		else
+			rc = 0;
+		x509_cert_info_free(&ci);
+	}
+	for (size_t i = 0; i < nb; i++)
+		x509_buf_free(&blocks[i]);
+	for (size_t i = 0; i < nc; i++)
+		x509_buf_free(&certs[i]);
+	free(blocks);
+	free(certs);
+	free(text);
+	free(ctext);
+	return rc;
+}
+
+/* The HSM's anchor into dir/anchor.pem (ca-custodian anchor): 0, 3 when the
+ * token holds none, or the tool's failure. */
+static int fetch_anchor(const char *data, const char *pin_opt, const char *pin_val,
+			const char *out)
+{
+	const char *args[10] = {NULL, "anchor", "--data", data, "--out", out, pin_opt, pin_val};
+
+	return run_tool("ca-custodian", args, 8);
+}
+
+/* verify: ca-ledger verify, given the anchor to compare with when there is one:
+ * --checkpoint FILE (checked with DATA/ca.crt, or --ca-cert FILE: a copy kept
+ * apart from the data directory), or the HSM's (with --pin-fd/--pin-file, read
+ * by ca-custodian). Other arguments go to ca-ledger, which judges them. */
+static int run_verify(const struct adm_cmd *cmd)
+{
+	const char *largs[ADM_MAX_ARGS + 8];
+	const char *dir = CONFIG_DATA_DIR, *cpfile = NULL, *cacert = NULL;
+	const char *pin_opt = NULL, *pin_val = NULL, *source = NULL;
+	char certpath[PATH_MAX], tmpdir[] = "/tmp/caadm-anchor-XXXXXX", fetched[PATH_MAX];
+	char anchor[160], src[PATH_MAX + 32];
+	struct x509_checkpoint cp;
+	size_t n = 1;
+	int rc, have = 0;
+
+	largs[n++] = "verify";
+	for (size_t i = 2; i < cmd->n_args; i++) {
+		const char *a = cmd->args[i];
+		int has_value = i + 1 < cmd->n_args;
+
+		if (strcmp(a, "--checkpoint") == 0 && has_value)
+			cpfile = cmd->args[++i];
+		else if (strcmp(a, "--ca-cert") == 0 && has_value)
+			cacert = cmd->args[++i];
+		else if ((strcmp(a, "--pin-file") == 0 || strcmp(a, "--pin-fd") == 0) && has_value) {
+			pin_opt = a;
+			pin_val = cmd->args[++i];
+		} else {
+			if (strcmp(a, "--data") == 0 && has_value)
+				dir = cmd->args[i + 1];
+			largs[n++] = a;
+		}
+	}
+	if (cpfile != NULL && pin_opt != NULL)
+		return adm_failx("verify: --checkpoint FILE or a PIN for the HSM's anchor, not both");
+	if (cacert == NULL) {
+		if (snprintf(certpath, sizeof(certpath), "%s/%s", dir, "ca.crt") >=
+		    (int)sizeof(certpath))
+			return adm_failx("path too long");
+		cacert = certpath;
+	}
+	if (cpfile != NULL) {
+		if ((rc = load_checkpoint(cpfile, cacert, &cp)) != 0)
+			return rc;
+		snprintf(src, sizeof(src), "the checkpoint in %s", cpfile);
+		source = src;
+		have = 1;
+	} else if (pin_opt != NULL) {
+		if (mkdtemp(tmpdir) == NULL) {
+			log_fail("mkdtemp");
+			return ADM_EXIT_FAILED;
+		}
+		snprintf(fetched, sizeof(fetched), "%s/anchor.pem", tmpdir);
+		rc = fetch_anchor(dir, pin_opt, pin_val, fetched);
+		if (rc == 0) {
+			rc = load_checkpoint(fetched, cacert, &cp);
+			have = rc == 0;
+			source = "the HSM's checkpoint";
+		} else if (rc == 3) {
+			printf("no ledger anchor on the token yet: the ledger is not compared with "
+			       "one\n");
+			rc = 0;
+		}
+		unlink(fetched);
+		rmdir(tmpdir);
+		if (rc != 0)
+			return rc;
+	}
+	if (have) {
+		char head[2 * X509_CHECKPOINT_HASH_LEN + 1];
+
+		hex_encode(cp.head, sizeof(cp.head), head);
+		snprintf(anchor, sizeof(anchor), "%llu,%s,%lld,%llu", (unsigned long long)cp.seq,
+			 head, (long long)cp.time, (unsigned long long)cp.crl_number);
+		largs[n++] = "--anchor";
+		largs[n++] = anchor;
+		largs[n++] = "--anchor-source";
+		largs[n++] = source;
+	}
+	rc = run_tool("ca-ledger", largs, n);
+	if (rc == 0 && !have && pin_opt == NULL)
+		printf("not compared with the HSM's anchor: give --pin-fd N or --pin-file FILE, "
+		       "or --checkpoint FILE (caadm checkpoint exports one)\n");
+	return rc;
+}
+
+/* checkpoint: the HSM's anchor exported (ca-custodian anchor); with --reanchor,
+ * the ledger verified (ca-ledger verify, which hands back its head on a
+ * descriptor) and then anchored as it stands (ca-custodian anchor --reanchor):
+ * after the anchors were lost, or a ledger restored from a backup on purpose. */
+static int run_checkpoint(const struct adm_cmd *cmd)
+{
+	const char *args[ADM_MAX_ARGS + 8];
+	const char *dir = CONFIG_DATA_DIR;
+	char tmp[] = "/tmp/caadm-head-XXXXXX", fdarg[16], head[160];
+	size_t n = 0;
+	ssize_t got;
+	int reanchor = 0, fd, rc;
+
+	for (size_t i = 0; i < cmd->n_args; i++) {
+		if (i >= 2 && strcmp(cmd->args[i], "--reanchor") == 0) {
+			reanchor = 1;
+			continue;
+		}
+		if (i >= 2 && strcmp(cmd->args[i], "--data") == 0 && i + 1 < cmd->n_args)
+			dir = cmd->args[i + 1];
+		args[n++] = cmd->args[i];
+	}
+	if (!reanchor)
+		return run_tool("ca-custodian", args, n);
+	if ((fd = mkstemp(tmp)) < 0) {
+		log_fail("mkstemp");
+		return ADM_EXIT_FAILED;
+	}
+	unlink(tmp);
+	snprintf(fdarg, sizeof(fdarg), "%d", fd);
+	{
+		const char *largs[] = {NULL, "verify", "--data", dir, "--head-fd", fdarg};
+
+		rc = run_tool("ca-ledger", largs, 6);
+	}
+	got = rc == 0 ? pread(fd, head, sizeof(head) - 1, 0) : -1;
+	close(fd);
+	if (rc != 0)
+		return adm_failx("the ledger does not verify: it is not anchored");
+	if (got <= 1 || head[got - 1] != '\n')
+		return adm_failx("no head from ca-ledger verify");
+	head[got - 1] = 0;
+	args[n++] = "--reanchor";
+	args[n++] = head;
+	return run_tool("ca-custodian", args, n);
+}
+
 int adm_run_local(const struct adm_cmd *cmd)
 {
 	switch (cmd->verb) {
@@ -277,7 +483,8 @@ int adm_run_local(const struct adm_cmd *cmd)
 	case CMD_INSTALL_CERT: return run_install_cert(cmd);
 	case CMD_CHECK: return run_tool("ca-custodian", cmd->args, cmd->n_args);
 	case CMD_STATUS: return run_status(cmd);
-	case CMD_VERIFY: return run_tool("ca-ledger", cmd->args, cmd->n_args);
+	case CMD_VERIFY: return run_verify(cmd);
+	case CMD_CHECKPOINT: return run_checkpoint(cmd);
 	case CMD_OPERATOR_INIT: return first_admin(cmd->dir, cmd->name, &cmd->secret);
 	case CMD_ACCOUNT: return adm_run_account(cmd);
 	default: return ADM_EXIT_FAILED; /* a console verb: adm_run_console */

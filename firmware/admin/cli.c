@@ -33,7 +33,10 @@ const char adm_usage_text[] =
 	"       caadm install-cert FILE [--chain PARENTS.pem] [--data DIR] [PIN]\n"
 	"       caadm check [--data DIR] [--pin-fd N | --pin-file FILE]\n"
 	"       caadm status [--data DIR]\n"
-	"       caadm verify [--data DIR]\n"
+	"       caadm verify [--data DIR] [--checkpoint FILE [--ca-cert FILE] |\n"
+	"                    --pin-fd N | --pin-file FILE]\n"
+	"       caadm checkpoint [--data DIR] [--out FILE] [--reanchor]\n"
+	"                        [--pin-fd N | --pin-file FILE]\n"
 	"       caadm operator-init NAME [--data DIR] [--passphrase-fd N|--passphrase-file F]\n"
 	"       caadm [--data DIR] [--operator NAME ...] login|logout|operator|view|\n"
 	"             setextension|resubmit|deny|revoke|unrevoke|crl|getprop|setprop|audit\n"
@@ -863,7 +866,7 @@ static const struct {
 } local_verbs[] = {
 	{"init", CMD_INIT},	    {"install-cert", CMD_INSTALL_CERT}, {"check", CMD_CHECK},
 	{"status", CMD_STATUS},	    {"verify", CMD_VERIFY},		{"operator-init", CMD_OPERATOR_INIT},
-	{"account", CMD_ACCOUNT},
+	{"account", CMD_ACCOUNT},	    {"checkpoint", CMD_CHECKPOINT},
 };
 
 /* A data-directory verb and its arguments (argv[0] is the verb). */
@@ -875,6 +878,7 @@ static int parse_local_verb(struct parse *p, int argc, char **argv)
 	case CMD_CHECK: return parse_pass_through(p, "check", argc, argv);
 	case CMD_STATUS: return parse_status(p, argc, argv);
 	case CMD_VERIFY: return parse_pass_through(p, "verify", argc, argv);
+	case CMD_CHECKPOINT: return parse_pass_through(p, "anchor", argc, argv);
 	case CMD_OPERATOR_INIT: return parse_operator_init(p, argc, argv);
 	default: return parse_account(p, argc, argv);
 	}

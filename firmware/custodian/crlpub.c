@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "firmware/custodian/checkpoint.h"
 #include "firmware/custodian/admin.h"
 #include "firmware/custodian/proto.h"
 #include "platform/atomicfile.h"
@@ -116,6 +117,33 @@ static int build_and_sign(struct admin *a, const struct x509_crl *c, struct x509
 out:
 	x509_buf_free(&tbs);
 	return rc;
+}
+
+/* Every CRL is followed by a checkpoint covering it (checkpoint.h), published
+ * next to it as PATH.checkpoint (PEM "LEDGER CHECKPOINT", signed with the CA
+ * key): whoever fetches the CRL can keep the ledger's head with it, a witness
+ * outside the appliance. A failure is logged; the next checkpoint on schedule
+ * covers the CRL, and the next CRL's sidecar replaces this one. Why a sidecar
+ * and not a CRL extension under 2.25.<UUID>: libtasn1 4.19 refuses an OID arc
+ * above 64 bits (DER_ERROR), so the CA's own CRL decoder, and any libtasn1
+ * reader, would refuse such a CRL (README "The ledger's anchor"). */
+static void publish_checkpoint(struct admin *a, const char *crl_path, uint64_t number)
+{
+	struct x509_buf der = {0};
+	char path[PATH_MAX], err[512];
+
+	if (checkpoint_take(a->sub->checkpoints, 1, &der, err, sizeof(err)) < 0) {
+		log_warnx("checkpoint after CRL %llu: %s", (unsigned long long)number, err);
+		if (der.data == NULL) /* not journaled: nothing to publish */
+			return;
+	}
+	if (snprintf(path, sizeof(path), "%s.checkpoint", crl_path) >= (int)sizeof(path))
+		log_warnx("checkpoint after CRL %llu not published: path too long",
+			  (unsigned long long)number);
+	else if (write_pem(path, "LEDGER CHECKPOINT", &der, err, sizeof(err)) != 0)
+		log_warnx("checkpoint after CRL %llu not published: %s",
+			  (unsigned long long)number, err);
+	x509_buf_free(&der);
 }
 
 static int write_crl(struct admin *a, const char *file, const struct x509_buf *der, char *path,
@@ -231,6 +259,10 @@ static uint32_t publish_locked(struct admin *a, int actor_kind, const char *acto
 		 delta ? "delta" : "base", (unsigned long long)c.number, x.n, path);
 	log_info("%s", msg);
 	hr = 0;
+	/* Every CRL is followed by a checkpoint covering it (checkpoint.h); a
+	 * failure is logged, and the next one on schedule covers it. */
+	if (a->sub->checkpoints != NULL)
+		publish_checkpoint(a, path, c.number);
 out:
 	x509_buf_free(&der);
 	free(x.e);

@@ -6,6 +6,9 @@
  *   ceremony     root | subordinate (run by `caadm init`)
  *   install-cert a subordinate CA's certificate (run by `caadm install-cert`)
  *   token-init   initialise a token (run by hsm/provision-softhsm.sh)
+ *   anchor       the ledger's anchor: the newest valid checkpoint on the token,
+ *                as PEM "LEDGER CHECKPOINT" (run by `caadm checkpoint`, `caadm
+ *                verify` with a PIN)
  *
  * PINs come from --pin-fd N, --pin-file FILE (root-only) or the terminal;
  * never from argv or the environment. */
@@ -16,19 +19,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "firmware/custodian/admin.h"
 #include "firmware/custodian/ceremony.h"
+#include "firmware/custodian/checkpoint.h"
+#include "firmware/ledger/anchor.h"
 #include "firmware/custodian/serve.h"
 #include "firmware/identity/idtoken.h"
 #include "platform/conf.h"
+#include "platform/hex.h"
 #include "platform/log.h"
 
 struct opts {
 	struct ceremony_opts c;
 	const char *cert, *chain, *label;
+	const char *reanchor; /* anchor --reanchor SEQ,HEAD,CRL */
 	struct pin_source so_pin;
 	int fd, ledger_fd, control_fd, admin_fd, id_key_fd;
 	unsigned threads;
@@ -41,6 +49,7 @@ static void usage(void)
 		"                [--admin-fd N] [--operators-gid GID] [--threads N]\n"
 		"                [--id-key-fd N] [PIN]\n"
 		"       ca-custodian check --data DIR [PIN]\n"
+		"       ca-custodian anchor --data DIR [--out FILE] [--reanchor SEQ,HEAD,CRL] [PIN]\n"
 		"       ca-custodian ceremony root|subordinate --data DIR [--subject DN]\n"
 		"                [--key rsa:2048|rsa:3072|rsa:4096|ec:p256|ec:p384] [--days N]\n"
 		"                [--xchg-days N] [--out REQ] [--module SO] [--token LABEL]\n"
@@ -109,6 +118,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{"fd", 1, 0, 'f'}, {"threads", 1, 0, 'T'}, {"ledger-fd", 1, 0, 'L'}, {"control-fd", 1, 0, 'K'},
 		{"id-key-fd", 1, 0, 'I'},
 		{"admin-fd", 1, 0, 'a'}, {"operators-gid", 1, 0, 'G'},
+		{"reanchor", 1, 0, 'R'},
 		{0, 0, 0, 0},
 	};
 	int ch;
@@ -147,6 +157,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'G': admin_allow_group((gid_t)conf_arg_uint(optarg, 0x7fffffffu,
 								   "--operators-gid")); break;
 		case 'I': o->id_key_fd = conf_arg_fd(optarg); break;
+		case 'R': o->reanchor = optarg; break;
 		default: usage();
 		}
 	}
@@ -197,6 +208,102 @@ static int cmd_check(struct opts *o)
 	}
 	printf("ready.\n");
 	ca_close(&ca);
+	return 0;
+}
+
+/* --reanchor SEQ,HEAD,CRL (what `ca-ledger verify --head-fd` wrote for caadm):
+ * the ledger's head as an operator accepts it, signed now and written to both
+ * anchor slots. */
+static int reanchor(struct opts *o)
+{
+	char hex[2 * X509_CHECKPOINT_HASH_LEN + 1], err[512];
+	struct x509_checkpoint c;
+	struct x509_buf der = {0};
+	unsigned long long seq, crl;
+	struct ca ca;
+	size_t n;
+	int used = 0, rc;
+
+	memset(&c, 0, sizeof(c));
+	if (sscanf(o->reanchor, "%llu,%64[0-9a-f],%llu%n", &seq, hex, &crl, &used) != 3 ||
+	    o->reanchor[used] != 0 || seq == 0 ||
+	    hex_decode(hex, c.head, sizeof(c.head), &n) != 0 || n != sizeof(c.head)) {
+		log_warnx("--reanchor: want SEQ,HEAD(64 hex digits),CRL");
+		return 2;
+	}
+	c.seq = seq;
+	c.crl_number = crl;
+	c.time = (int64_t)time(NULL);
+	if (ca_load(&ca, o->c.dir, &o->c.pin, 1, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	rc = anchor_reset(&ca, &c, &der, err, sizeof(err));
+	ca_close(&ca);
+	if (rc != 0) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	printf("the ledger is anchored as it stands: seq %llu, CRL number %llu (%s and %s)\n",
+	       seq, crl, CHECKPOINT_LABEL_A, CHECKPOINT_LABEL_B);
+	rc = o->c.req_out != NULL &&
+	     write_pem(o->c.req_out, "LEDGER CHECKPOINT", &der, err, sizeof(err)) != 0;
+	if (rc)
+		log_warnx("%s", err);
+	x509_buf_free(&der);
+	return rc;
+}
+
+/* The newest valid anchor on the token, as PEM, to --out or stdout; what each
+ * slot holds on stderr. */
+static int cmd_anchor(struct opts *o)
+{
+	struct anchor_slot slots[2];
+	struct x509_buf pem = {0};
+	struct ca ca;
+	char err[512], when[32];
+	int best, rc;
+
+	if (ca_load(&ca, o->c.dir, &o->c.pin, 1, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	rc = anchor_read(&ca, slots, &best, err, sizeof(err));
+	ca_close(&ca);
+	if (rc < 0) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (slots[i].valid) {
+			ledger_time_text(slots[i].cp.time, when, sizeof(when));
+			fprintf(stderr, "%s: checkpoint of %s, seq %llu, CRL number %llu%s\n",
+				slots[i].label, when, (unsigned long long)slots[i].cp.seq,
+				(unsigned long long)slots[i].cp.crl_number,
+				i == best ? " (the anchor)" : "");
+		} else {
+			fprintf(stderr, "%s: %s\n", slots[i].label, slots[i].why);
+		}
+	}
+	if (rc == 1) {
+		log_warnx("no valid ledger anchor on the token");
+		anchor_slots_free(slots);
+		return 3; /* caadm verify tells this apart from a failure */
+	}
+	if (o->c.req_out != NULL)
+		rc = write_pem(o->c.req_out, "LEDGER CHECKPOINT", &slots[best].der, err, sizeof(err));
+	else if ((rc = x509_pem_encode("LEDGER CHECKPOINT", slots[best].der.data,
+				       slots[best].der.len, &pem)) == 0) {
+		fwrite(pem.data, 1, pem.len, stdout);
+		x509_buf_free(&pem);
+	} else {
+		snprintf(err, sizeof(err), "cannot PEM-encode the checkpoint");
+	}
+	anchor_slots_free(slots);
+	if (rc != 0) {
+		log_warnx("%s", err);
+		return 1;
+	}
 	return 0;
 }
 
@@ -260,6 +367,8 @@ int main(int argc, char **argv)
 		return cmd_serve(&o);
 	if (strcmp(verb, "check") == 0)
 		return cmd_check(&o);
+	if (strcmp(verb, "anchor") == 0)
+		return o.reanchor != NULL ? reanchor(&o) : cmd_anchor(&o);
 	if (strcmp(verb, "install-cert") == 0) {
 		if (o.cert == NULL)
 			usage();

@@ -62,6 +62,13 @@ int record_call(struct record *r, uint32_t type, struct ipc_wbuf *w, uint32_t ex
 /* Record seq's bytes (malloc()ed). 0, 1 (no such event) or -1. */
 int record_get_record(struct record *r, uint64_t seq, uint8_t **rec, size_t *len, char *err,
 		      size_t errlen);
+/* The first event of type in the journal, paging through it from seq 1: 0 with
+ * *seq, 1 when there is none, -1 with err. */
+int record_first_of_type(struct record *r, uint32_t type, uint64_t *seq, char *err,
+			 size_t errlen);
+/* The ledger's head: its last seq and that record's hash. 0 or -1. */
+int record_head(struct record *r, uint64_t *seq, uint8_t hash[LEDGER_HASH_LEN], char *err,
+		size_t errlen);
 /* The latest value of a property (malloc()ed). 0, 1 (never set) or -1. */
 int record_get_prop(struct record *r, const char *name, uint8_t **value, size_t *len,
 		    char *err, size_t errlen);

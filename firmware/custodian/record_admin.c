@@ -43,6 +43,82 @@ int record_get_record(struct record *r, uint64_t seq, uint8_t **rec, size_t *len
 	return event_bytes(&m, rec, len, err, errlen);
 }
 
+int record_first_of_type(struct record *r, uint32_t type, uint64_t *seq, char *err,
+			 size_t errlen)
+{
+	struct lmsg_get_events q = {.first = 1, .max = 4096};
+	char *strbuf = malloc(LEDGER_STRBUF);
+	int rc = 1;
+
+	if (strbuf == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	while (rc == 1) {
+		struct lmsg_events page;
+		struct lmsg_iter it;
+		struct ledger_event ev;
+		struct ipc_wbuf w;
+		struct ipc_msg m;
+		const uint8_t *p;
+		size_t len;
+		uint32_t n = 0;
+
+		ipc_wbuf_init(&w);
+		lmsg_get_events_encode(&w, &q);
+		if (record_call(r, LEDGER_GET_EVENTS, &w, LEDGER_EVENTS, &m, err, errlen) != 0) {
+			rc = -1;
+			break;
+		}
+		if (lmsg_events_decode(m.data, m.hdr.len, &page) != 0) {
+			snprintf(err, errlen, "malformed events from the ledger");
+			ipc_msg_free(&m);
+			rc = -1;
+			break;
+		}
+		lmsg_iter_init(&it, &page.events);
+		while (rc == 1 && lmsg_events_next(&it, &p, &len)) {
+			if (ledger_record_decode(p, len, &ev, strbuf, LEDGER_STRBUF, err, errlen) != 0) {
+				rc = -1;
+				break;
+			}
+			n++;
+			if (ev.type == type) {
+				*seq = ev.seq;
+				rc = 0;
+			}
+		}
+		ipc_msg_free(&m);
+		if (n == 0) /* past the head */
+			break;
+		q.first += n;
+	}
+	free(strbuf);
+	return rc;
+}
+
+int record_head(struct record *r, uint64_t *seq, uint8_t hash[LEDGER_HASH_LEN], char *err,
+		size_t errlen)
+{
+	struct lmsg_head_is h;
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	int rc;
+
+	ipc_wbuf_init(&w);
+	if ((rc = record_call(r, LEDGER_HEAD, &w, LEDGER_HEAD_IS, &m, err, errlen)) != 0)
+		return -1;
+	rc = lmsg_head_is_decode(m.data, m.hdr.len, &h);
+	ipc_msg_free(&m);
+	if (rc != 0) {
+		snprintf(err, errlen, "malformed answer from the ledger");
+		return -1;
+	}
+	*seq = h.seq;
+	memcpy(hash, h.hash, LEDGER_HASH_LEN);
+	return 0;
+}
+
 int record_get_prop(struct record *r, const char *name, uint8_t **value, size_t *len,
 		    char *err, size_t errlen)
 {

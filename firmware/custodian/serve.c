@@ -12,6 +12,7 @@
 
 #include "firmware/custodian/admin.h"
 #include "firmware/custodian/authlog.h"
+#include "firmware/custodian/checkpoint.h"
 #include "firmware/custodian/issue.h"
 #include "firmware/custodian/msg.h"
 #include "firmware/custodian/proto.h"
@@ -286,6 +287,8 @@ struct custodian {
 	struct record rec;
 	struct props props;
 	struct admin *admin;
+	struct checkpointer cp; /* the ledger's checkpoints and anchor (checkpoint.h) */
+	int have_cp;
 	int recorded; /* with a ledger: rec, the budget and the console are started */
 };
 
@@ -316,6 +319,19 @@ int custodian_open(struct custodian **out, struct ca *ca, int ledger_fd, int adm
 		goto failed;
 	}
 	c->recorded = 1;
+	/* The ledger against the HSM's anchor before anything is served: a ledger
+	 * restored from an older copy would hand out request ids and CRL numbers
+	 * again. */
+	switch (checkpoint_open(&c->cp, ca, &c->rec, err, errlen)) {
+	case 0:
+		break;
+	case 1:
+		goto refused;
+	default:
+		goto failed;
+	}
+	c->have_cp = 1;
+	c->srv.submit.checkpoints = &c->cp;
 	c->srv.submit.ca = ca;
 	c->srv.submit.rec = &c->rec;
 	/* Requests' signatures on as many threads as CPUs (verify_pool.h). */
@@ -344,6 +360,10 @@ int custodian_open(struct custodian **out, struct ca *ca, int ledger_fd, int adm
 		free(c->admin);
 		c->admin = NULL;
 		goto refused;
+	}
+	if (checkpoint_start(&c->cp) != 0) {
+		snprintf(err, errlen, "cannot start the checkpoint thread");
+		goto failed;
 	}
 	*out = c;
 	return 0;
@@ -391,6 +411,8 @@ void custodian_close(struct custodian *c)
 		admin_stop(c->admin);
 		free(c->admin);
 	}
+	if (c->have_cp)
+		checkpoint_close(&c->cp);
 	/* The counts still held are journaled while the ledger is there. */
 	bursts_stop(c->srv.submit.bursts);
 	if (c->recorded)
@@ -403,7 +425,7 @@ int serve(struct ca *ca, int fd, const char *peer, unsigned nthreads, int ledger
 	  int control_fd, int admin_fd, const uint8_t *id_key)
 {
 	struct custodian *c;
-	char err[256];
+	char err[512];
 	int rc;
 
 	if (ledger_fd < 0)

@@ -17,6 +17,8 @@ int ext_reserved(const char *oid);
 struct props;
 struct bursts;
 
+struct checkpointer;
+
 struct submit_ctx {
 	struct ca *ca;
 	struct record *rec;
@@ -33,6 +35,8 @@ struct submit_ctx {
 	/* The worker channel being served (-1: none), which a change of an
 	 * interface flag ends (submit_restart_worker). */
 	int worker_fd;
+	/* The ledger's checkpoints (checkpoint.h): one at every CRL. NULL: none. */
+	struct checkpointer *checkpoints;
 };
 
 /* The worker channel served now (-1 when it ends). */

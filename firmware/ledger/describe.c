@@ -101,6 +101,17 @@ void ledger_event_line(const struct ledger_event *ev, char *out, size_t outlen)
 		snprintf(out, outlen, " action=%s target=\"%s\" %s detail=\"%s\"", ev->u.op.action,
 			 ev->u.op.target, ev->u.op.allowed ? "allowed" : "REFUSED", ev->u.op.detail);
 		break;
+	case EV_CHECKPOINT:
+		{
+			char head[2 * LEDGER_HASH_LEN + 1];
+
+			hex_encode(ev->u.checkpoint.head, LEDGER_HASH_LEN, head);
+			snprintf(out, outlen, " covers=%llu head=%s crl=%llu signed=%zu",
+				 (unsigned long long)ev->u.checkpoint.seq, head,
+				 (unsigned long long)ev->u.checkpoint.crl_number,
+				 ev->u.checkpoint.signed_der.len);
+		}
+		break;
 	case EV_LOGON_REFUSED:
 		snprintf(out, outlen, " action=%s peer=%s claimed=\"%s\" detail=\"%s\"",
 			 ledger_logon_action_name(ev->u.logon.action), ev->u.logon.peer,

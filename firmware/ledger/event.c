@@ -40,6 +40,7 @@ static const char *const type_names[EV_TYPE_MAX + 1] = {
 	[EV_PROPERTY_CHANGED] = "property-changed",
 	[EV_OPERATOR_ACTION] = "operator-action",
 	[EV_LOGON_REFUSED] = "logon-refused",
+	[EV_CHECKPOINT] = "checkpoint",
 };
 
 static const char *const logon_action_names[LOGON_ACTION_MAX + 1] = {
@@ -221,6 +222,14 @@ static const struct field logon_fields[] = {
 	LEN("detail", F_STR, logon.detail, 0, LEDGER_TEXT_MAX),
 };
 
+static const struct field checkpoint_fields[] = {
+	FLD("seq", F_SEQ, checkpoint.seq),
+	FLD("head", F_HASH, checkpoint.head),
+	FLD("time", F_I64, checkpoint.time),
+	FLD("crl_number", F_U64, checkpoint.crl_number),
+	LEN("signed", F_BYTES, checkpoint.signed_der, 1, LEDGER_CHECKPOINT_MAX),
+};
+
 /* The optional tails (event.h, LEDGER_TAIL): the first field is the count that
  * says whether the tail is there. */
 static const struct field request_tail[] = {
@@ -257,6 +266,7 @@ static const struct layout layouts[EV_TYPE_MAX + 1] = {
 	LAYOUT(EV_PROPERTY_CHANGED, property_fields),
 	LAYOUT(EV_OPERATOR_ACTION, operator_fields),
 	LAYOUT_TAIL(EV_LOGON_REFUSED, logon_fields, logon_tail),
+	LAYOUT(EV_CHECKPOINT, checkpoint_fields),
 };
 
 static const struct layout *layout_of(uint32_t type)

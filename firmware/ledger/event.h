@@ -48,7 +48,8 @@ enum ledger_type {
 	EV_PROPERTY_CHANGED = 11,
 	EV_OPERATOR_ACTION = 12, /* logins, role changes, refused actions ... */
 	EV_LOGON_REFUSED = 13,   /* a network peer's refused logon or protected call */
-	EV_TYPE_MAX = 13,
+	EV_CHECKPOINT = 14,      /* the custodian's signed checkpoint of an earlier record */
+	EV_TYPE_MAX = 14,
 };
 
 enum ledger_actor {
@@ -206,6 +207,22 @@ struct ev_logon {
 	int64_t since;
 };
 
+/* checkpoint: u64 seq (1.., below this event's own) | 32 bytes head (the SHA-256
+ * of record seq) | i64 time | u64 crl_number (0: no CRL yet) | bytes signed (the
+ * DER SignedLedgerCheckpoint of these four, 1..CHECKPOINT_MAX). The custodian
+ * signs it with the CA key in the HSM and keeps the newest on the token as the
+ * ledger's anchor (firmware/custodian/checkpoint.c). The ledger does not parse
+ * the signed form (it never links X.509); index.c demands an earlier seq and
+ * the CA as actor, verify.c that head is record seq's hash. */
+#define LEDGER_CHECKPOINT_MAX 4096
+struct ev_checkpoint {
+	uint64_t seq;
+	uint8_t head[LEDGER_HASH_LEN];
+	int64_t time;
+	uint64_t crl_number;
+	struct ledger_bytes signed_der;
+};
+
 /* LEDGER_TAIL. Fields added to a body after its type was first defined are an
  * optional tail: present in a record exactly when its first field, a count, is
  * not 0. A record written before the tail existed ends before it and decodes
@@ -238,6 +255,7 @@ struct ledger_event {
 		struct ev_property property;
 		struct ev_operator op;
 		struct ev_logon logon;
+		struct ev_checkpoint checkpoint;
 	} u;
 };
 

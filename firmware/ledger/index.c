@@ -407,6 +407,15 @@ int ledger_ix_check(struct ledger_ix *ix, DB_TXN *txn, const struct ledger_headr
 	case EV_PROPERTY_CHANGED:
 	case EV_OPERATOR_ACTION:
 		return LEDGER_OK;
+	case EV_CHECKPOINT:
+		/* The CA's own, of a record already in the journal (verify.c checks
+		 * that head is that record's hash). */
+		if (ev->actor_kind != ACTOR_CA)
+			return einval(err, errlen, "checkpoint: the actor must be the CA");
+		if (ev->u.checkpoint.seq >= ev->seq)
+			return einval(err, errlen, "checkpoint: seq %llu is not an earlier record",
+				      (unsigned long long)ev->u.checkpoint.seq);
+		return LEDGER_OK;
 	case EV_LOGON_REFUSED:
 		/* Never under a name: the claimed one is a claim (event.h). */
 		if (ev->actor_kind != ACTOR_REQUESTER || strcmp(ev->actor, LOGON_ACTOR) != 0)

@@ -28,10 +28,12 @@
 #include <wolfssl/wolfcrypt/asn_public.h>
 
 #include "config.h"
+#include "firmware/ledger/anchor.h"
 #include "firmware/ledger/sandbox.h"
 #include "firmware/ledger/serve.h"
 #include "platform/atomicfile.h"
 #include "platform/conf.h"
+#include "platform/hex.h"
 #include "platform/log.h"
 
 struct opts {
@@ -39,6 +41,8 @@ struct opts {
 	int fd, flags;
 	unsigned threads;
 	unsigned reserve_mb, low_mb; /* serve: free space watched (space.c); 0: not */
+	const char *anchor, *anchor_source; /* verify: SEQ,HEAD,TIME,CRL (anchor.h) */
+	int head_fd; /* verify: where "SEQ,HEAD,CRL" of a verified ledger goes (-1: no) */
 };
 
 static void __attribute__((noreturn)) usage(void)
@@ -47,7 +51,8 @@ static void __attribute__((noreturn)) usage(void)
 		"usage: ca-ledger serve --data DIR --fd N [--threads N] [--nosync]\n"
 		"                       [--reserve-mb N] [--low-space-mb N]\n"
 		"       ca-ledger genesis --data DIR --cert FILE [--first-admin NAME]\n"
-		"       ca-ledger verify --data DIR\n"
+		"       ca-ledger verify --data DIR [--anchor SEQ,HEAD,TIME,CRL [--anchor-source TEXT]]\n"
+		"                        [--head-fd N]\n"
 		"       ca-ledger show --data DIR\n");
 	exit(2);
 }
@@ -60,6 +65,9 @@ static void parse(int argc, char **argv, struct opts *o)
 		{"cert", required_argument, NULL, 'c'},  {"first-admin", required_argument, NULL, 'a'},
 		{"reserve-mb", required_argument, NULL, 'r'},
 		{"low-space-mb", required_argument, NULL, 'l'},
+		{"anchor", required_argument, NULL, 'A'},
+		{"anchor-source", required_argument, NULL, 'S'},
+		{"head-fd", required_argument, NULL, 'H'},
 		{NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -67,6 +75,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->dir = CONFIG_DATA_DIR;
 	o->fd = -1;
+	o->head_fd = -1;
 	o->threads = 16;
 #ifdef CONFIG_LEDGER_SYNC_NOSYNC
 	o->flags = LEDGER_NOSYNC;
@@ -81,6 +90,9 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'a': o->first_admin = optarg; break;
 		case 'r': o->reserve_mb = conf_arg_uint(optarg, 1u << 20, "--reserve-mb"); break;
 		case 'l': o->low_mb = conf_arg_uint(optarg, 1u << 20, "--low-space-mb"); break;
+		case 'A': o->anchor = optarg; break;
+		case 'S': o->anchor_source = optarg; break;
+		case 'H': o->head_fd = conf_arg_fd(optarg); break;
 		default: usage();
 		}
 	}
@@ -169,16 +181,84 @@ static int cmd_genesis(const struct opts *o)
 	return 0;
 }
 
+/* --anchor SEQ,HEAD,TIME,CRL: decimal seq, 64 hex digits, unix time, decimal CRL
+ * number (caadm writes it from a checkpoint whose signature it checked). */
+static void parse_anchor(const char *s, struct ledger_anchor *a)
+{
+	char head[2 * LEDGER_HASH_LEN + 1];
+	unsigned long long seq, crl;
+	long long t;
+	size_t n;
+	int used = 0;
+
+	if (sscanf(s, "%llu,%64[0-9a-fA-F],%lld,%llu%n", &seq, head, &t, &crl, &used) != 4 ||
+	    s[used] != 0 || seq == 0 || hex_decode(head, a->head, LEDGER_HASH_LEN, &n) != 0 ||
+	    n != LEDGER_HASH_LEN)
+		fatalx("--anchor: want SEQ,HEAD(64 hex digits),TIME,CRL");
+	a->seq = seq;
+	a->time = t;
+	a->crl_number = crl;
+}
+
+/* The ledger against an anchor: 0 or -1 with msg (anchor.h). */
+static int compare_anchor(struct ledger *l, const struct ledger_anchor *a, const char *source,
+			  char *msg, size_t msglen)
+{
+	uint8_t head[LEDGER_HASH_LEN], at[LEDGER_HASH_LEN];
+	uint64_t seq;
+	uint8_t *rec = NULL;
+	size_t len;
+	int have = 0;
+
+	ledger_head(l, &seq, head);
+	if (seq >= a->seq && ledger_get_record(l, a->seq, &rec, &len) == LEDGER_OK) {
+		ledger_record_hash(rec, len, at);
+		have = 1;
+	}
+	free(rec);
+	return ledger_anchor_compare(a, source, seq, have ? at : NULL, msg, msglen);
+}
+
+/* A verified ledger's head for `caadm checkpoint --reanchor`: "SEQ,HEAD,CRL\n"
+ * (the latest CRL's number, 0 for none) on fd. 0 or -1. */
+static int write_head(struct ledger *l, int fd)
+{
+	uint8_t head[LEDGER_HASH_LEN];
+	char hex[2 * LEDGER_HASH_LEN + 1], line[160];
+	struct ledger_crl_row row;
+	uint64_t seq, number = 0;
+	int n, rc;
+
+	ledger_head(l, &seq, head);
+	rc = ledger_crl_latest(l, 0, &number, &row);
+	if (rc == LEDGER_ENOTFOUND)
+		number = 0;
+	else if (rc != LEDGER_OK)
+		return -1;
+	hex_encode(head, LEDGER_HASH_LEN, hex);
+	n = snprintf(line, sizeof(line), "%llu,%s,%llu\n", (unsigned long long)seq, hex,
+		     (unsigned long long)number);
+	return write(fd, line, (size_t)n) == n ? 0 : -1;
+}
+
 static int cmd_verify(struct opts *o)
 {
+	struct ledger_anchor a;
 	struct ledger *l;
 	uint64_t n;
-	char err[512];
+	char err[512], when[32];
 	int rc;
 
+	if (o->anchor != NULL)
+		parse_anchor(o->anchor, &a);
 	o->flags |= LEDGER_AUDIT;
 	l = open_or_die(o);
 	rc = ledger_verify(l, &n, err, sizeof(err));
+	if (rc == 0 && o->anchor != NULL)
+		rc = compare_anchor(l, &a, o->anchor_source ? o->anchor_source : "the checkpoint",
+				    err, sizeof(err));
+	if (rc == 0 && o->head_fd >= 0 && write_head(l, o->head_fd) != 0)
+		fatal("--head-fd");
 	ledger_close(l);
 	if (rc != 0) {
 		printf("ledger verification FAILED: %s\n", err);
@@ -186,6 +266,12 @@ static int cmd_verify(struct opts *o)
 	}
 	printf("ledger verified: %llu events, the hash chain holds from genesis, every index "
 	       "matches its rebuild\n", (unsigned long long)n);
+	if (o->anchor != NULL) {
+		ledger_time_text(a.time, when, sizeof(when));
+		printf("ledger matches %s of %s: record %llu, CRL number %llu\n",
+		       o->anchor_source ? o->anchor_source : "the checkpoint", when,
+		       (unsigned long long)a.seq, (unsigned long long)a.crl_number);
+	}
 	return 0;
 }
 

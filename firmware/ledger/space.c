@@ -67,11 +67,13 @@ void ledger_space_free(struct ledger *l)
 }
 
 /* What may still be recorded below the reserve: a CRL (whoever publishes it:
- * the automatic publication is the CA's) and what an operator does at the
- * console. Everything else is ordinary work. */
+ * the automatic publication is the CA's), the checkpoint that follows it
+ * (a few hundred bytes that keep the ledger anchored) and what an operator does
+ * at the console. Everything else is ordinary work. */
 static int reserved(const struct ledger_event *ev)
 {
-	return ev->type == EV_CRL_PUBLISHED || ev->actor_kind == ACTOR_OPERATOR;
+	return ev->type == EV_CRL_PUBLISHED || ev->type == EV_CHECKPOINT ||
+	       ev->actor_kind == ACTOR_OPERATOR;
 }
 
 /* The ledger's own warning, once per crossing of the threshold. Its failure is

@@ -42,6 +42,44 @@ static void hexkey(const DBT *k, char *out, size_t outlen)
 		snprintf(out + n, outlen - n, "...");
 }
 
+/* A checkpoint event's head must be the hash of the record it names (an earlier
+ * one: index.c). 0, or -1 with err. */
+static int checkpoint_holds(DB *journal, const struct ledger_event *ev, char *err,
+			    size_t errlen)
+{
+	db_recno_t recno = (db_recno_t)ev->u.checkpoint.seq;
+	uint8_t hash[LEDGER_HASH_LEN];
+	DBT k, v;
+	int rc;
+
+	if (ev->u.checkpoint.seq > UINT32_MAX) {
+		snprintf(err, errlen, "event %llu: its checkpoint names record %llu, beyond the "
+			 "journal", (unsigned long long)ev->seq,
+			 (unsigned long long)ev->u.checkpoint.seq);
+		return -1;
+	}
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	k.data = &recno;
+	k.size = sizeof(recno);
+	v.flags = DB_DBT_MALLOC;
+	if ((rc = journal->get(journal, NULL, &k, &v, 0)) != 0) {
+		snprintf(err, errlen, "event %llu: its checkpoint's record %llu cannot be read: %s",
+			 (unsigned long long)ev->seq, (unsigned long long)ev->u.checkpoint.seq,
+			 db_strerror(rc));
+		return -1;
+	}
+	ledger_record_hash(v.data, v.size, hash);
+	free(v.data);
+	if (memcmp(hash, ev->u.checkpoint.head, LEDGER_HASH_LEN) != 0) {
+		snprintf(err, errlen, "event %llu: the checkpoint's head is not the hash of record "
+			 "%llu: the checkpoint or that record was altered",
+			 (unsigned long long)ev->seq, (unsigned long long)ev->u.checkpoint.seq);
+		return -1;
+	}
+	return 0;
+}
+
 /* Replays the journal into the in-memory indexes; h ends as the rebuilt head. */
 static int replay(DB *journal, struct ledger_ix *m, struct ledger_headrec *h, char *err,
 		  size_t errlen)
@@ -101,6 +139,8 @@ static int replay(DB *journal, struct ledger_ix *m, struct ledger_headrec *h, ch
 				 (unsigned long long)want, derr);
 			break;
 		}
+		if (ev.type == EV_CHECKPOINT && checkpoint_holds(journal, &ev, err, errlen) != 0)
+			break;
 		h->seq = want;
 		ledger_record_hash(v.data, v.size, h->hash);
 		rc = 0;

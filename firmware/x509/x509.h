@@ -370,4 +370,31 @@ int x509_pem_encode(const char *label, const uint8_t *der, size_t len, struct x5
 int x509_pem_decode_all(const char *label, const uint8_t *text, size_t len,
 			struct x509_buf **out, size_t *n);
 
+
+/* ---- ledger checkpoints (checkpoint.c; pkix.asn LedgerCheckpoint) ----
+ * The custodian signs the ledger's head with the CA key (firmware/custodian/
+ * checkpoint.c); anyone with the CA certificate can check it. */
+#define X509_CHECKPOINT_HASH_LEN 32
+#define X509_CHECKPOINT_MAX 4096 /* a signed checkpoint is ~100 bytes + a signature */
+struct x509_checkpoint {
+	uint64_t seq;                          /* the ledger record covered, >= 1 */
+	uint8_t head[X509_CHECKPOINT_HASH_LEN]; /* SHA-256 of record seq */
+	int64_t time;                          /* when it was taken (unix seconds) */
+	uint64_t crl_number;                   /* the latest CRL's number, 0: none */
+	enum x509_sigalg sigalg;               /* set by the decoders */
+};
+/* The DER LedgerCheckpoint to be signed. 0 or -1 with err. */
+int x509_checkpoint_tbs_encode(const struct x509_checkpoint *c, struct x509_buf *out,
+			       char *err, size_t errlen);
+/* SignedLedgerCheckpoint around the body's bytes verbatim. 0 or -1. */
+int x509_checkpoint_assemble(const struct x509_buf *tbs, enum x509_sigalg alg,
+			     const uint8_t *sig, size_t sig_len, struct x509_buf *out);
+/* Strict DER decode of a SignedLedgerCheckpoint (no signature check: for
+ * display). 0, or -1 with err and c zeroed. */
+int x509_checkpoint_decode(const uint8_t *der, size_t len, struct x509_checkpoint *c,
+			   char *err, size_t errlen);
+/* The same, and its signature verified with the DER SPKI (the CA key's). */
+int x509_checkpoint_verify(const uint8_t *der, size_t len, const uint8_t *spki,
+			   size_t spki_len, struct x509_checkpoint *c, char *err, size_t errlen);
+
 #endif

@@ -86,6 +86,8 @@ FUZZ_LIBS_fuzz_x509_csr  := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_x509_crl  := $(FUZZ_X509_DEPS)
 # the strings of names as characters and name matching (firmware/x509/nametext.c)
 FUZZ_LIBS_fuzz_x509_nametext := $(FUZZ_X509_DEPS)
+# the ledger checkpoints read back from the token's anchors and from files
+FUZZ_LIBS_fuzz_checkpoint := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_ledger_record := $(FUZZ_LEDGER_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_LIBS_fuzz_rpc := $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
 # NTLM tokens (firmware/rpc/ntlm_msg.c) and the sealing layer's unwrap
@@ -129,7 +131,7 @@ FUZZ_LIBS_fuzz_utf8 := $(FUZZ_PLATFORM_LIB)
 FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record fuzz_ledger_serve fuzz_rpc fuzz_careq fuzz_ntlm \
               fuzz_idtoken fuzz_auth fuzz_cust_msg fuzz_ledger_msg fuzz_console fuzz_utf8 \
               fuzz_x509_cert fuzz_x509_name fuzz_x509_csr fuzz_x509_crl fuzz_icpr \
-              fuzz_custodian_derive fuzz_x509_nametext
+              fuzz_custodian_derive fuzz_x509_nametext fuzz_checkpoint
 FUZZ_BINS := $(addprefix $(FUZZ_BIN)/,$(FUZZ_NAMES))
 
 # Each binary's libraries as extra prerequisites; the pattern rule links.

@@ -81,6 +81,7 @@ EV_KEY_ARCHIVED = 10
 EV_PROPERTY_CHANGED = 11
 EV_OPERATOR_ACTION = 12
 EV_LOGON_REFUSED = 13
+EV_CHECKPOINT = 14
 
 TYPE_NAMES = {
     EV_GENESIS: "genesis", EV_REQUEST_RECEIVED: "request-received",
@@ -89,7 +90,7 @@ TYPE_NAMES = {
     EV_CERT_REVOKED: "cert-revoked", EV_CERT_UNREVOKED: "cert-unrevoked",
     EV_CRL_PUBLISHED: "crl-published", EV_KEY_ARCHIVED: "key-archived",
     EV_PROPERTY_CHANGED: "property-changed", EV_OPERATOR_ACTION: "operator-action",
-    EV_LOGON_REFUSED: "logon-refused",
+    EV_LOGON_REFUSED: "logon-refused", EV_CHECKPOINT: "checkpoint",
 }
 
 ACTOR_CA = 1
@@ -295,6 +296,11 @@ def encode_operator(action, target="", allowed=1, detail=""):
     return W().str(action).str(target).u32(allowed).str(detail).done()
 
 
+def encode_checkpoint(seq, head, t, crl_number, signed):
+    """u64 seq | 32 bytes head | i64 time | u64 crl_number | bytes signed (event.h)."""
+    return W().u64(seq).raw(head).i64(t).u64(crl_number).bytes(signed).done()
+
+
 # Body layouts for decoding: (name, kind) in encoding order.
 BODY_LAYOUTS = {
     EV_GENESIS: [("ca_cert", "bytes")],
@@ -319,6 +325,8 @@ BODY_LAYOUTS = {
                          ("detail", "str")],
     EV_LOGON_REFUSED: [("action", "u32"), ("peer", "str"), ("claimed", "str"),
                        ("detail", "str")],
+    EV_CHECKPOINT: [("seq", "u64"), ("head", "hash"), ("time", "i64"), ("crl_number", "u64"),
+                    ("signed", "bytes")],
 }
 
 

@@ -111,6 +111,7 @@ def test_power_cuts_lose_no_issued_certificate(tmp_path, guests):
 
 
 TOKEN_DIR = "/data/token/tokens"
+CEREMONY_FILES = "/data/token/ceremony.files"
 
 
 def wait_console(g, text, timeout):
@@ -126,18 +127,32 @@ def test_cuts_while_the_custodian_logs_in_leave_the_token_as_the_ceremony_made_i
         tmp_path, guests):
     """SoftHSM rewrites token.object in place at each login: cut between its
     truncate and its write, the token was empty and the CA lost its key (the
-    50-cut soak, tests/soak/README.md). While cad runs the token directory is a
-    read-only mount, so its files stay those of the ceremony, byte for byte,
-    whatever the moment of the cut."""
+    50-cut soak, tests/soak/README.md). While cad runs the ceremony's files
+    (token.object and the keys' objects) are read-only mounts, so they stay those
+    of the ceremony, byte for byte, whatever the moment of the cut; the directory
+    stays writable for the ledger's anchors, which the custodian writes there (two
+    data objects, after each CRL: the first one at start, the base CRL)."""
     rnd = random.Random()
     data = new_data_disk(tmp_path / "data.img")
     g = guests(tmp_path, data, "ceremony")
     g.wait_ready(timeout=300)
-    mount = g.check(f"awk '$2 == \"{TOKEN_DIR}\"' /proc/mounts")
-    assert re.search(r"\sro[,\s]", mount), mount
-    rc, out = g.sh(f"touch {TOKEN_DIR}/x")
+    files = g.check(f"cat {CEREMONY_FILES}").split()
+    assert any(f.endswith("/token.object") for f in files) and len(files) >= 5, files
+    mounts = g.check(f"awk 'index($2, \"{TOKEN_DIR}/\") == 1' /proc/mounts")
+    for f in files:
+        assert re.search(rf"\s{re.escape(f)}\s\S+\sro[,\s]", mounts), (f, mounts)
+    token_object = next(f for f in files if f.endswith("/token.object"))
+    rc, out = g.sh(f"echo x >> {token_object}")
     assert rc != 0 and "Read-only" in out, out
-    sums = g.check(f"cd {TOKEN_DIR} && md5sum */*")
+    # The anchors: written by the running custodian next to the ceremony's files.
+    deadline = time.monotonic() + 120
+    while True:
+        objects = g.check(f"ls {TOKEN_DIR}/*/*.object").split()
+        if len(objects) > len(files):
+            break
+        assert time.monotonic() < deadline, (objects, g.console_text())
+        time.sleep(1)
+    sums = g.check(f"md5sum $(cat {CEREMONY_FILES})")
     assert "token.object" in sums, sums
     g.kill()
     for cut in range(2):
@@ -149,7 +164,7 @@ def test_cuts_while_the_custodian_logs_in_leave_the_token_as_the_ceremony_made_i
         print(f"cut {cut}: {delay:.2f} s after 'starting cad'")
     g = guests(tmp_path, data, "after")
     g.wait_ready(timeout=120)
-    assert g.check(f"cd {TOKEN_DIR} && md5sum */*") == sums
+    assert g.check(f"md5sum $(cat {CEREMONY_FILES})") == sums
     run(BIN / "careq", "new", "-subject", "CN=after-cuts.example", tmp_path / "a.key",
         tmp_path / "a.req")
     p = run(BIN / "careq", "submit", "-config", g.config, *g.auth, tmp_path / "a.req",

@@ -161,6 +161,13 @@ static void t_body(struct tbuf *t, const struct ledger_event *ev)
 		t_str(t, ev->u.logon.claimed);
 		t_str(t, ev->u.logon.detail);
 		break;
+	case EV_CHECKPOINT:
+		t_u64(t, ev->u.checkpoint.seq);
+		t_raw(t, ev->u.checkpoint.head, LEDGER_HASH_LEN);
+		t_u64(t, (uint64_t)ev->u.checkpoint.time);
+		t_u64(t, ev->u.checkpoint.crl_number);
+		t_lb(t, &ev->u.checkpoint.signed_der);
+		break;
 	default:
 		break; /* an unknown type has no body */
 	}
@@ -291,6 +298,13 @@ static void sample(uint32_t type, struct ledger_event *ev)
 		ev->u.logon = (struct ev_logon){LOGON_NTLM_REFUSED, "127.0.0.1:49152",
 						"EXAMPLE\\alice", "wrong password", 0, 0};
 		break;
+	case EV_CHECKPOINT:
+		ev->u.checkpoint.seq = 0x0102030405060708ull;
+		memset(ev->u.checkpoint.head, 0x5a, LEDGER_HASH_LEN);
+		ev->u.checkpoint.time = 1790000000;
+		ev->u.checkpoint.crl_number = UINT64_MAX;
+		ev->u.checkpoint.signed_der = LB(crl_der);
+		break;
 	}
 }
 
@@ -384,6 +398,13 @@ static void assert_body_eq(uint32_t type, const struct ledger_event *a,
 		assert_str_eq(a->u.logon.claimed, b->u.logon.claimed);
 		assert_str_eq(a->u.logon.detail, b->u.logon.detail);
 		break;
+	case EV_CHECKPOINT:
+		assert_true(a->u.checkpoint.seq == b->u.checkpoint.seq);
+		assert_memory_equal(a->u.checkpoint.head, b->u.checkpoint.head, LEDGER_HASH_LEN);
+		assert_true(a->u.checkpoint.time == b->u.checkpoint.time);
+		assert_true(a->u.checkpoint.crl_number == b->u.checkpoint.crl_number);
+		assert_lb_eq(&a->u.checkpoint.signed_der, &b->u.checkpoint.signed_der);
+		break;
 	default:
 		fail_msg("no such type %u", type);
 	}
@@ -466,7 +487,7 @@ static void test_names(void **state)
 		NULL, "genesis", "request-received", "disposition", "extension-set",
 		"cert-intent", "cert-issued", "cert-revoked", "cert-unrevoked",
 		"crl-published", "key-archived", "property-changed", "operator-action",
-		"logon-refused",
+		"logon-refused", "checkpoint",
 	};
 
 	(void)state;

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "firmware/custodian/admin.h"
 #include "firmware/custodian/ceremony.h"
+#include "firmware/custodian/checkpoint.h"
 #include "firmware/ledger/serve.h"
 #include "platform/secret.h"
 #include "tests/unit/support/x509_oracle.h"
@@ -130,6 +131,14 @@ static int load_ca(struct core *c, const struct core_opts *o)
 		return -1;
 	}
 	c->ca_loaded = 1;
+	/* Each test gets a fresh ledger on the template's one token: the anchors a
+	 * previous test's checkpoints left there would (rightly) refuse it. */
+	if (!o->keep_anchors &&
+	    (hsm_data_destroy(c->ca.hsm, CHECKPOINT_LABEL_A, NULL) != HSM_OK ||
+	     hsm_data_destroy(c->ca.hsm, CHECKPOINT_LABEL_B, NULL) != HSM_OK)) {
+		fprintf(stderr, "cannot remove the ledger anchors from the token\n");
+		return -1;
+	}
 	for (size_t i = 0; o->conf != NULL && o->conf[i] != NULL; i++) {
 		char key[CONF_KEY_MAX];
 		const char *eq = strchr(o->conf[i], '=');
@@ -172,6 +181,21 @@ static int start_ledger(struct core *c, const struct core_opts *o)
 	    ledger_space_watch(c->ledger, o->reserve_mb, 0, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ledger: %s\n", err);
 		return -1;
+	}
+	/* A ledger of another history (the test's pad_events operator actions). */
+	for (unsigned i = 0; i < o->pad_events; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.type = EV_OPERATOR_ACTION;
+		ev.actor_kind = ACTOR_OPERATOR;
+		ev.actor = "mallory";
+		ev.u.op.action = "pad";
+		ev.u.op.target = "";
+		ev.u.op.allowed = 1;
+		ev.u.op.detail = "";
+		if (ledger_append(c->ledger, &ev, NULL, err, sizeof(err)) != LEDGER_OK) {
+			fprintf(stderr, "ledger: %s\n", err);
+			return -1;
+		}
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c->ledger_fds) != 0 ||
 	    pthread_create(&c->ledger_thread, NULL, ledger_main, c) != 0)

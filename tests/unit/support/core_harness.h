@@ -52,6 +52,11 @@ struct core_opts {
 	int no_ledger;       /* the custodian without a ledger (CUST_ISSUE only) */
 	int no_id_key;       /* the channel without an identity-token key */
 	int console;         /* the console's socket, DATA/admin.sock (core_console_*) */
+	/* Keep the ledger anchors earlier tests' checkpoints left on the token (by
+	 * default they are removed: each test's ledger is new). */
+	int keep_anchors;
+	unsigned pad_events; /* operator actions journaled after the genesis, before
+			      * the custodian starts (a ledger of another history) */
 };
 
 struct core {

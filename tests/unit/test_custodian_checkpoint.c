@@ -1,0 +1,245 @@
+/* The custodian's checkpoints and the ledger's anchor (firmware/custodian/
+ * checkpoint.c), in one process (support/core_harness.c: a real SoftHSM token,
+ * the ceremony's CA, a real ledger): a CRL is followed by a checkpoint, signed
+ * with the CA key and journaled, which lands in anchor A then B in turn; a
+ * custodian started on a ledger older than the anchor is refused with the
+ * message naming what is missing; an anchor that does not verify is not
+ * believed (and blocks nothing); a bad schedule in ca.conf is refused. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "firmware/custodian/admin.h"
+#include "firmware/custodian/checkpoint.h"
+#include "firmware/custodian/serve.h"
+#include "firmware/ledger/event.h"
+#include "tests/unit/support/core_harness.h"
+#include "tests/unit/support/x509_oracle.h"
+
+static struct core_ca ca_template;
+static struct core core;
+
+static int teardown(void **state)
+{
+	(void)state;
+	core_stop(&core);
+	return 0;
+}
+
+/* The DER in the token's object label, verified with the CA key; 0 or -1. */
+static int anchor_of(const char *label, struct x509_checkpoint *cp)
+{
+	struct hsm_err herr;
+	uint8_t *v = NULL;
+	size_t len = 0;
+	char err[256];
+	int rc;
+
+	if (hsm_data_read(core.ca.hsm, label, &v, &len, &herr) != HSM_OK)
+		return -1;
+	rc = x509_checkpoint_verify(v, len, core.ca.spki.data, core.ca.spki.len, cp, err,
+				    sizeof err);
+	free(v);
+	return rc;
+}
+
+static void publish_crl(void)
+{
+	char msg[512];
+
+	assert_int_equal(crl_publish(core_admin(&core), ACTOR_CA, "CA", 0, msg, sizeof msg), 0);
+}
+
+/* The journal's last event: a checkpoint of the one before it, as signed. */
+static void last_is_checkpoint(uint64_t crl_number, struct x509_checkpoint *signed_cp)
+{
+	static char strbuf[LEDGER_STRBUF];
+	struct ledger_event ev, prev;
+	uint64_t head = core_ledger_head(&core);
+	uint8_t *rec = NULL, *prec = NULL;
+	char err[256];
+
+	assert_int_equal(core_ledger_event(&core, head - 1, &prev, strbuf, &prec), 0);
+	assert_int_equal(prev.type, EV_CRL_PUBLISHED);
+	assert_int_equal(core_ledger_event(&core, head, &ev, strbuf, &rec), 0);
+	assert_int_equal(ev.type, EV_CHECKPOINT);
+	assert_int_equal(ev.actor_kind, ACTOR_CA);
+	assert_true(ev.u.checkpoint.seq == head - 1);
+	assert_true(ev.u.checkpoint.crl_number == crl_number);
+	/* head is the hash of the record it covers: the next one's prev */
+	assert_memory_equal(ev.u.checkpoint.head, ev.prev, LEDGER_HASH_LEN);
+	assert_int_equal(x509_checkpoint_verify(ev.u.checkpoint.signed_der.p,
+						ev.u.checkpoint.signed_der.len, core.ca.spki.data,
+						core.ca.spki.len, signed_cp, err, sizeof err), 0);
+	assert_true(signed_cp->seq == head - 1 && signed_cp->crl_number == crl_number);
+	assert_memory_equal(signed_cp->head, ev.prev, LEDGER_HASH_LEN);
+	free(rec);
+	free(prec);
+}
+
+/* DATA/crl/ca.crl.checkpoint: the PEM checkpoint published with the CRL. */
+static void sidecar_is(const struct x509_checkpoint *want)
+{
+	char path[PATH_MAX + 32], err[256];
+	struct x509_buf *blocks = NULL;
+	struct x509_checkpoint got;
+	unsigned char *text = NULL;
+	size_t len = 0, n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/crl/ca.crl.checkpoint", core.dir);
+	assert_non_null(f = fopen(path, "r"));
+	text = malloc(8192);
+	len = fread(text, 1, 8192, f);
+	fclose(f);
+	assert_int_equal(x509_pem_decode_all("LEDGER CHECKPOINT", text, len, &blocks, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(x509_checkpoint_verify(blocks[0].data, blocks[0].len, core.ca.spki.data,
+						core.ca.spki.len, &got, err, sizeof err), 0);
+	assert_true(got.seq == want->seq && got.crl_number == want->crl_number);
+	assert_memory_equal(got.head, want->head, sizeof got.head);
+	x509_buf_free(&blocks[0]);
+	free(blocks);
+	free(text);
+}
+
+static void test_crls_checkpoint_alternately(void **state)
+{
+	struct x509_checkpoint j1, j2, j3, a, b;
+
+	(void)state;
+	assert_int_equal(core_start(&core, &ca_template, &(struct core_opts){.console = 1}), 0);
+	assert_int_equal(anchor_of(CHECKPOINT_LABEL_A, &a), -1); /* none yet */
+	publish_crl();
+	last_is_checkpoint(1, &j1);
+	sidecar_is(&j1);
+	assert_int_equal(anchor_of(CHECKPOINT_LABEL_A, &a), 0);
+	assert_true(a.seq == j1.seq);
+	assert_int_equal(anchor_of(CHECKPOINT_LABEL_B, &b), -1);
+	publish_crl();
+	last_is_checkpoint(2, &j2);
+	sidecar_is(&j2);
+	assert_int_equal(anchor_of(CHECKPOINT_LABEL_B, &b), 0);
+	assert_true(b.seq == j2.seq && b.crl_number == 2);
+	assert_int_equal(anchor_of(CHECKPOINT_LABEL_A, &a), 0);
+	assert_true(a.seq == j1.seq); /* untouched */
+	publish_crl();
+	last_is_checkpoint(3, &j3);
+	assert_int_equal(anchor_of(CHECKPOINT_LABEL_A, &a), 0);
+	assert_true(a.seq == j3.seq && a.crl_number == 3); /* the older one replaced */
+	assert_int_equal(anchor_of(CHECKPOINT_LABEL_B, &b), 0);
+	assert_true(b.seq == j2.seq);
+}
+
+/* A fresh ledger (1 event) against the anchors left by a CA that journaled
+ * more: what a ledger restored from an early copy looks like. */
+static void test_older_ledger_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(core_start(&core, &ca_template, &(struct core_opts){.console = 1}), 0);
+	publish_crl();
+	core_stop(&core);
+	assert_int_equal(core_start(&core, &ca_template,
+				    &(struct core_opts){.console = 1, .keep_anchors = 1}), -1);
+	assert_int_equal(core.open_rc, CUSTODIAN_EREFUSED);
+	assert_non_null(strstr(core.err, "the ledger ends at seq 1 but the HSM's checkpoint of "));
+	assert_non_null(strstr(core.err, "covers seq 2 (CRL number 1): 1 record is missing; the "
+				"ledger was restored from an older copy"));
+}
+
+/* A ledger as long as the anchor says, but with another history: rewritten. */
+static void test_rewritten_ledger_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(core_start(&core, &ca_template, &(struct core_opts){.console = 1}), 0);
+	publish_crl(); /* genesis, CRL 1, its checkpoint at seq 3: the anchor covers 2 */
+	core_stop(&core);
+	assert_int_equal(core_start(&core, &ca_template,
+				    &(struct core_opts){.keep_anchors = 1, .pad_events = 5}), -1);
+	assert_int_equal(core.open_rc, CUSTODIAN_EREFUSED);
+	assert_non_null(strstr(core.err, "the ledger's record 2 is not the one the HSM's "
+				"checkpoint of "));
+	assert_non_null(strstr(core.err, "the ledger up to seq 2 was rewritten or restored from "
+				"another copy"));
+}
+
+/* A forged anchor (another key), a torn one, duplicates: none is believed, and
+ * none keeps the CA from starting; the next checkpoint writes a valid one. */
+static void test_forged_anchor_not_believed(void **state)
+{
+	static const uint8_t junk[] = {0x30, 0x03, 0x02, 0x01, 0x01};
+	struct x509_checkpoint fake, a;
+	struct x509_buf spki = {0}, tbs = {0}, sig = {0}, der = {0};
+	struct hsm_err herr;
+	char err[256];
+
+	(void)state;
+	/* a checkpoint claiming seq 1000000, signed by a key of the intruder's */
+	memset(&fake, 0, sizeof fake);
+	fake.seq = 1000000;
+	fake.time = 1796000000;
+	assert_int_equal(oracle_genkey("p256", "intruder", &spki), 0);
+	assert_int_equal(x509_checkpoint_tbs_encode(&fake, &tbs, err, sizeof err), 0);
+	assert_int_equal(oracle_sign("intruder", X509_SIG_ECDSA_SHA256, tbs.data, tbs.len, &sig), 0);
+	assert_int_equal(x509_checkpoint_assemble(&tbs, X509_SIG_ECDSA_SHA256, sig.data, sig.len,
+						  &der), 0);
+	assert_int_equal(core_start(&core, &ca_template, &(struct core_opts){.console = 1}), 0);
+	assert_int_equal(hsm_data_write(core.ca.hsm, CHECKPOINT_LABEL_A, der.data, der.len, &herr),
+			 HSM_OK);
+	assert_int_equal(hsm_data_write(core.ca.hsm, CHECKPOINT_LABEL_B, junk, sizeof junk, &herr),
+			 HSM_OK);
+	core_stop(&core);
+	assert_int_equal(core_start(&core, &ca_template,
+				    &(struct core_opts){.console = 1, .keep_anchors = 1}), 0);
+	/* the first checkpoint goes to A (no valid anchor) and is the anchor */
+	publish_crl();
+	assert_int_equal(anchor_of(CHECKPOINT_LABEL_A, &a), 0);
+	assert_true(a.seq == core_ledger_head(&core) - 1);
+	assert_int_equal(anchor_of(CHECKPOINT_LABEL_B, &a), -1);
+	x509_buf_free(&spki);
+	x509_buf_free(&tbs);
+	x509_buf_free(&sig);
+	x509_buf_free(&der);
+}
+
+static void test_bad_schedule_refused(void **state)
+{
+	static const char *const bad_events[] = {"checkpoint_events=0", NULL};
+	static const char *const bad_interval[] = {"checkpoint_interval=1x", NULL};
+
+	(void)state;
+	assert_int_equal(core_start(&core, &ca_template, &(struct core_opts){.conf = bad_events}),
+			 -1);
+	assert_int_equal(core.open_rc, CUSTODIAN_EREFUSED);
+	assert_non_null(strstr(core.err, "checkpoint_events must be 1..100000000"));
+	core_stop(&core);
+	assert_int_equal(core_start(&core, &ca_template,
+				    &(struct core_opts){.conf = bad_interval}), -1);
+	assert_int_equal(core.open_rc, CUSTODIAN_EREFUSED);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_crls_checkpoint_alternately, teardown),
+		cmocka_unit_test_teardown(test_older_ledger_refused, teardown),
+		cmocka_unit_test_teardown(test_rewritten_ledger_refused, teardown),
+		cmocka_unit_test_teardown(test_forged_anchor_not_believed, teardown),
+		cmocka_unit_test_teardown(test_bad_schedule_refused, teardown),
+	};
+	int rc;
+
+	if (core_ca_make(&ca_template, "ec:p256") != 0)
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	core_ca_free(&ca_template);
+	oracle_cleanup();
+	return rc;
+}
