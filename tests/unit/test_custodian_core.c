@@ -1,0 +1,612 @@
+/* The custodian's paths the channel's own suite (test_custodian_submit) does not
+ * reach, on the in-process core (support/core_harness.c: a real SoftHSM token, the
+ * ceremony's CA, a real ledger, the custodian's service):
+ * - ca.c: the HSM's sessions lost and reopened, the token away and back (the
+ *   requester's answer, what the log says), and every refusal of ca_load with its
+ *   exact message;
+ * - authlog.c: the budget's table full, the least recently seen burst giving way
+ *   with its count journaled;
+ * - submit.c: cust_reply_error's cut of a long message at a UTF-8 boundary. */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "firmware/custodian/ca.h"
+#include "firmware/custodian/proto.h"
+#include "firmware/custodian/submit.h"
+#include "firmware/ledger/event.h"
+#include "hsm/hsm.h"
+#include "hsm/internal.h"
+#include "platform/service.h"
+#include "tests/unit/support/core_harness.h"
+#include "tests/unit/support/x509_oracle.h"
+
+static struct core_ca ca_template;
+static struct core core;
+
+#define ALICE "EXAMPLE\\alice"
+
+static int start(const char *const *conf)
+{
+	struct core_opts o = {.conf = conf};
+
+	return core_start(&core, &ca_template, &o) != 0 || core_get_ca(&core) != 0 ? -1 : 0;
+}
+
+static int setup_issue(void **state)
+{
+	static const char *const conf[] = {"policy=issue", NULL};
+
+	(void)state;
+	return start(conf);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	core_stop(&core);
+	return 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* ---- stderr, where the custodian logs -------------------------------------- */
+
+struct captured {
+	int saved, fd;
+	char path[64];
+};
+
+static void capture_start(struct captured *c)
+{
+	snprintf(c->path, sizeof(c->path), "/tmp/custodian-core-log-XXXXXX");
+	c->fd = mkstemp(c->path);
+	assert_true(c->fd >= 0);
+	fflush(stderr);
+	c->saved = dup(2);
+	assert_true(c->saved >= 0);
+	assert_int_equal(dup2(c->fd, 2), 2);
+}
+
+/* What was logged meanwhile (the caller frees it); stderr is restored. */
+static char *capture_end(struct captured *c)
+{
+	char *text = calloc(1, 65536);
+	ssize_t n;
+
+	fflush(stderr);
+	dup2(c->saved, 2);
+	close(c->saved);
+	assert_non_null(text);
+	n = pread(c->fd, text, 65535, 0);
+	assert_true(n >= 0);
+	close(c->fd);
+	unlink(c->path);
+	fputs(text, stderr); /* still shown */
+	return text;
+}
+
+static void expect_line(const char *log, const char *prefix)
+{
+	if (strstr(log, prefix) == NULL)
+		fail_msg("no log line '%s' in:\n%s", prefix, log);
+}
+
+/* ---- the HSM: sessions lost, the token away and back ------------------------ */
+
+/* A request for a client certificate, submitted by ALICE: the answer in *a. */
+static void submit_one(struct core_answer *a)
+{
+	struct x509_buf csr;
+	struct core_who who;
+
+	assert_int_equal(core_csr("CN=host1.example", "p256", "host1", "host1", &csr), 0);
+	core_who(&core, ALICE, NULL, &who);
+	assert_int_equal(core_submit(&core, &who, FMT_PKCS10, csr.data, csr.len, a), 0);
+	x509_buf_free(&csr);
+}
+
+static void expect_issued(void)
+{
+	struct core_answer a;
+
+	submit_one(&a);
+	assert_int_equal(a.kind, CUST_RESULT);
+	assert_int_equal(a.result.disposition, DISP_ISSUED);
+	assert_int_equal(a.result.hresult, 0);
+	assert_int_not_equal(a.result.cert_len, 0);
+	core_answer_free(&a);
+}
+
+/* Every session closed behind the layer's back (a network HSM restarted): the
+ * next request is issued all the same, and the log says the sessions were
+ * reopened and logged in again. */
+static void test_sessions_lost_are_reopened(void **state)
+{
+	CK_FUNCTION_LIST *f = hsm_test_functions(core.ca.hsm);
+	CK_SLOT_ID slot;
+	CK_SESSION_INFO info;
+	struct captured cap;
+	char *log;
+
+	(void)state;
+	assert_int_equal(f->C_GetSessionInfo(hsm_test_session(core.ca.hsm, 0), &info), CKR_OK);
+	slot = info.slotID;
+	assert_int_equal(f->C_CloseAllSessions(slot), CKR_OK);
+	capture_start(&cap);
+	expect_issued();
+	log = capture_end(&cap);
+	expect_line(log, "ca: HSM sessions reopened and logged in again after ");
+	free(log);
+}
+
+/* The token's files gone and a device error seen: the recovery fails, the log
+ * says the HSM is unavailable; a request meanwhile is answered at once, recorded
+ * failed with NTE_FAIL ("HSM unavailable: ..."); once the token is back, the next
+ * request past the back-off is issued and the log says the HSM is back. */
+static void test_hsm_away_then_back(void **state)
+{
+	char dir[PATH_MAX], away[PATH_MAX];
+	struct hsm_err herr;
+	struct core_answer a;
+	struct captured cap;
+	char *log;
+
+	(void)state;
+	softhsm_token_path(&ca_template.token, "tokens", dir, sizeof(dir));
+	softhsm_token_path(&ca_template.token, "tokens.away", away, sizeof(away));
+	assert_int_equal(rename(dir, away), 0);
+	capture_start(&cap);
+	assert_int_equal(hsm_pool_recover(core.ca.hsm, core.ca.hsm->generation, CKR_DEVICE_ERROR,
+					  &herr),
+			 HSM_EUNAVAIL);
+	submit_one(&a);
+	assert_int_equal(rename(away, dir), 0);
+	assert_int_equal(a.kind, CUST_RESULT);
+	assert_int_equal(a.result.disposition, DISP_FAILED);
+	assert_int_equal(a.result.hresult, HR_NTE_FAIL);
+	if (strncmp(a.result.message, "HSM unavailable: ", 17) != 0)
+		fail_msg("message: %s", a.result.message);
+	assert_int_equal(a.result.cert_len, 0);
+	core_answer_free(&a);
+
+	sleep_ms(300); /* past the first back-off (100 ms) */
+	expect_issued();
+	/* (the log kept all along: another thread of the custodian may be the one
+	 * that finds the HSM back) */
+	log = capture_end(&cap);
+	expect_line(log, "ca: warning: HSM unavailable (1 failed reconnection): ");
+	expect_line(log, "; requests fail with NTE_FAIL until it is back");
+	/* one failed reconnection, or two when the request came after the first
+	 * back-off on a busy machine */
+	{
+		const char *line = strstr(log, "ca: HSM back after ");
+		unsigned n = 0;
+		char tail[128] = "";
+
+		assert_non_null(line);
+		assert_int_equal(sscanf(line, "ca: HSM back after %u failed %127[^\n]", &n, tail),
+				 2);
+		assert_true(n == 1 || n == 2);
+		assert_string_equal(tail, n == 1 ? "reconnection: sessions reopened, logged in again"
+						 : "reconnections: sessions reopened, logged in "
+						   "again");
+	}
+	free(log);
+}
+
+/* ---- ca_load's refusals --------------------------------------------------- */
+
+static char load_dir[PATH_MAX];
+static char conf_text[4096];
+
+/* A copy of the template's data directory (its files only: ca_load reads
+ * ca.conf, the token through it, and ca.crt). */
+static int setup_load(void **state)
+{
+	char cmd[2 * PATH_MAX + 32], path[PATH_MAX + 16];
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	snprintf(load_dir, sizeof(load_dir), "/tmp/custodian-load-XXXXXX");
+	if (mkdtemp(load_dir) == NULL)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "cp -a '%s'/. '%s'/", ca_template.dir, load_dir);
+	if (system(cmd) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/ca.conf", load_dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(conf_text, 1, sizeof(conf_text) - 1, f);
+	conf_text[n] = 0;
+	fclose(f);
+	return 0;
+}
+
+static int teardown_load(void **state)
+{
+	char cmd[PATH_MAX + 16];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", load_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* ca.conf as the template's, with key's line dropped, and each "key=value" of
+ * add appended (NULL-terminated). */
+static void write_conf(const char *drop, const char *const *add)
+{
+	char path[PATH_MAX + 16], line[1024];
+	const char *p = conf_text;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/ca.conf", load_dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, p);
+		if (drop == NULL || strncmp(line, drop, strlen(drop)) != 0 ||
+		    strchr(" =", line[strlen(drop)]) == NULL)
+			fprintf(f, "%s\n", line);
+		p += n + (p[n] == '\n');
+	}
+	for (size_t i = 0; add != NULL && add[i] != NULL; i++)
+		fprintf(f, "%s\n", add[i]);
+	fclose(f);
+}
+
+/* ca_load of load_dir: rc, and its message in err. */
+static int load(int want_cert, char *err, size_t errlen)
+{
+	struct ca ca;
+	struct pin_source pin = {.fd = core_pin_fd(), .file = NULL};
+	int rc;
+
+	assert_true(pin.fd >= 0);
+	err[0] = 0;
+	rc = ca_load(&ca, load_dir, &pin, want_cert, err, errlen);
+	close(pin.fd);
+	if (rc == 0)
+		ca_close(&ca);
+	return rc;
+}
+
+static void expect_refused(int want_cert, const char *want)
+{
+	char err[1024];
+
+	assert_int_equal(load(want_cert, err, sizeof(err)), -1);
+	assert_string_equal(err, want);
+}
+
+static void expect_refused_prefix(int want_cert, const char *want)
+{
+	char err[1024];
+
+	assert_int_equal(load(want_cert, err, sizeof(err)), -1);
+	if (strncmp(err, want, strlen(want)) != 0)
+		fail_msg("err: '%s', not starting with '%s'", err, want);
+}
+
+/* The template as it is loads; so does a pool size in range. */
+static void test_load_accepts(void **state)
+{
+	static const char *const pool[] = {"hsm_pool_size=2", NULL};
+	char err[1024];
+
+	(void)state;
+	write_conf(NULL, NULL);
+	assert_int_equal(load(1, err, sizeof(err)), 0);
+	write_conf("hsm_pool_size", pool);
+	assert_int_equal(load(1, err, sizeof(err)), 0);
+}
+
+static void test_load_conf_refusals(void **state)
+{
+	static const char *const pool0[] = {"hsm_pool_size=0", NULL};
+	static const char *const pool65[] = {"hsm_pool_size=65", NULL};
+	static const char *const pending[] = {"state=pending", NULL};
+	char want[PATH_MAX + 128], dir[PATH_MAX + 8];
+	struct ca ca;
+	struct pin_source nopin = {.fd = -1, .file = NULL};
+
+	(void)state;
+	/* a data directory whose path does not fit */
+	memset(dir, 'd', sizeof(dir) - 1);
+	dir[0] = '/';
+	dir[sizeof(dir) - 1] = 0;
+	assert_int_equal(ca_load(&ca, dir, &nopin, 1, want, sizeof(want)), -1);
+	assert_string_equal(want, "data directory path too long");
+
+	snprintf(want, sizeof(want), "%s/ca.conf lacks state, module or token", load_dir);
+	write_conf("state", NULL);
+	expect_refused(1, want);
+	write_conf("module", NULL);
+	expect_refused(1, want);
+	write_conf("token", NULL);
+	expect_refused(1, want);
+
+	write_conf("state", pending);
+	snprintf(want, sizeof(want), "the CA in %s is not active (state pending): install its "
+		 "certificate with `caadm install-cert` first", load_dir);
+	expect_refused(1, want);
+
+	write_conf("hsm_pool_size", pool0);
+	expect_refused(1, "ca.conf: hsm_pool_size must be 1..64, not '0'");
+	write_conf("hsm_pool_size", pool65);
+	expect_refused(1, "ca.conf: hsm_pool_size must be 1..64, not '65'");
+}
+
+static void test_load_key_refusals(void **state)
+{
+	static const char *const bad_hex[] = {"sign_key_id=zz", NULL};
+	static const char *const absent[] = {"sign_key_id=0102", NULL};
+	static const char *const xchg_absent[] = {"xchg_key_id=0a0b", NULL};
+	static const char *const token[] = {"token=no-such-token", NULL};
+	char want[PATH_MAX + 256];
+
+	(void)state;
+	write_conf("sign_key_id", NULL);
+	snprintf(want, sizeof(want), "%s/ca.conf: missing or invalid sign_key_id", load_dir);
+	expect_refused(1, want);
+	write_conf("sign_key_id", bad_hex);
+	expect_refused(1, want);
+	write_conf("sign_key_id", absent);
+	snprintf(want, sizeof(want), "the key sign_key_id=0102 named in %s/ca.conf is not on "
+		 "the token: ", load_dir);
+	expect_refused_prefix(1, want);
+	write_conf("xchg_key_id", xchg_absent);
+	snprintf(want, sizeof(want), "the key xchg_key_id=0a0b named in %s/ca.conf is not on "
+		 "the token: ", load_dir);
+	expect_refused_prefix(1, want);
+	write_conf("token", token);
+	expect_refused_prefix(1, "cannot open token 'no-such-token' with ");
+}
+
+static void write_file(const char *name, const void *data, size_t len)
+{
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/%s", load_dir, name);
+	assert_int_equal(oracle_write(path, data, len), 0);
+}
+
+/* The CA certificate missing, not a certificate, or another key's. */
+static void test_load_cert_refusals(void **state)
+{
+	static const char junk[] = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+	char want[PATH_MAX + 256], path[PATH_MAX + 16], *out = NULL;
+
+	(void)state;
+	write_conf(NULL, NULL);
+	snprintf(path, sizeof(path), "%s/ca.crt", load_dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(want, sizeof(want), "cannot read %s: No such file or directory", path);
+	expect_refused(1, want);
+	/* a CA still pending has no certificate to check */
+	{
+		static const char *const pending[] = {"state=pending", NULL};
+		char err[1024];
+
+		write_conf("state", pending);
+		assert_int_equal(load(0, err, sizeof(err)), 0);
+		write_conf(NULL, NULL);
+	}
+	write_file("ca.crt", "not PEM\n", 8);
+	snprintf(want, sizeof(want), "%s holds no certificate (PEM or DER expected)", path);
+	expect_refused(1, want);
+	write_file("ca.crt", junk, sizeof(junk) - 1);
+	snprintf(want, sizeof(want), "%s is not a valid certificate: PKIX.Certificate: not DER "
+		 "(indefinite or non-minimal length)", path);
+	expect_refused(1, want);
+	/* a certificate of another key (openssl's) */
+	assert_int_equal(oracle_run(&out, "openssl req -x509 -newkey ec -pkeyopt "
+				    "ec_paramgen_curve:P-256 -nodes -keyout %s/other.key -out %s "
+				    "-subj /CN=Other -days 1 2>&1", oracle_dir(), path), 0);
+	free(out);
+	expect_refused_prefix(1, "the CA certificate ");
+	{
+		char err[1024];
+
+		assert_int_equal(load(1, err, sizeof(err)), -1);
+		if (strstr(err, "does not match the HSM signing key (its public key is not the "
+				"token's key ") == NULL ||
+		    strstr(err, "); refusing to start") == NULL)
+			fail_msg("err: %s", err);
+	}
+}
+
+/* ---- the journal budget's table ------------------------------------------- */
+
+static int setup_budget(void **state)
+{
+	/* one refusal a burst one by one, tokens for all, nothing quiet in the
+	 * test's time: only eviction journals a count */
+	static const char *const conf[] = {"icpr_allow_anonymous=1", "journal_burst_first=1",
+					   "journal_refusal_rate=10000",
+					   "journal_burst_quiet=3600", NULL};
+
+	(void)state;
+	return start(conf);
+}
+
+static void refused_from(const char *peer, struct core_answer *a)
+{
+	static const uint8_t sha[CUST_SHA256_LEN] = {0xcd};
+	struct cust_refused q;
+	struct ipc_wbuf w;
+
+	memset(&q, 0, sizeof(q));
+	q.hresult = HR_E_INVALIDARG;
+	snprintf(q.who.requester, sizeof(q.who.requester), "anonymous@%s", peer);
+	snprintf(q.message, sizeof(q.message), "too big");
+	q.size = 70000;
+	q.sha256 = sha;
+	snprintf(q.peer, sizeof(q.peer), "%s", peer);
+	ipc_wbuf_init(&w);
+	cust_refused_encode(&w, &q);
+	assert_int_equal(core_answer(&core, core_send(&core, CUST_REFUSED, &w), a), 0);
+	assert_int_equal(a->kind, CUST_RESULT);
+	assert_int_equal(a->result.disposition, DISP_FAILED);
+	assert_int_equal(a->result.hresult, HR_E_INVALIDARG);
+	assert_string_equal(a->result.message, "too big");
+}
+
+/* The table holds 256 bursts: the 257th address takes the slot of the least
+ * recently seen one, whose count (one refusal counted, not journaled) is
+ * journaled then, before the custodian stops. */
+static void test_budget_table_full_evicts(void **state)
+{
+	char *strbuf = malloc(LEDGER_STRBUF);
+	char peer[32];
+	struct core_answer a;
+	struct ledger_event ev;
+	uint8_t *rec;
+	uint64_t head, seq;
+	int found = 0;
+
+	(void)state;
+	assert_non_null(strbuf);
+	refused_from("10.0.0.1", &a); /* journaled one by one */
+	assert_int_not_equal(a.result.request_id, 0);
+	core_answer_free(&a);
+	refused_from("10.0.0.1", &a); /* counted */
+	assert_int_equal(a.result.request_id, 0);
+	core_answer_free(&a);
+	for (int i = 1; i < 256; i++) { /* the table full */
+		snprintf(peer, sizeof(peer), "10.0.%d.%d", 1 + i / 200, i % 200);
+		refused_from(peer, &a);
+		assert_int_not_equal(a.result.request_id, 0);
+		core_answer_free(&a);
+	}
+	head = core_ledger_head(&core);
+	refused_from("10.9.9.9", &a); /* the 257th: 10.0.0.1's burst gives way */
+	assert_int_not_equal(a.result.request_id, 0);
+	core_answer_free(&a);
+	/* its own two records and the summary's two */
+	assert_int_equal(core_ledger_head(&core), head + 4);
+	for (seq = head + 1; seq <= head + 4; seq++) {
+		assert_int_equal(core_ledger_event(&core, seq, &ev, strbuf, &rec), 0);
+		if (ev.type == EV_REQUEST_RECEIVED && strcmp(ev.u.request.peer, "10.0.0.1") == 0) {
+			found = 1;
+			assert_int_equal(ev.u.request.format, FMT_DIGEST);
+			assert_int_equal(ev.u.request.count, 1);
+			assert_string_equal(ev.u.request.requester, "anonymous@10.0.0.1");
+		}
+		free(rec);
+	}
+	assert_true(found);
+	free(strbuf);
+}
+
+/* ---- cust_reply_error's cut ------------------------------------------------- */
+
+/* cust_reply_error on one end of a socketpair; the CUST_ERROR read on the other
+ * end, its message into out. */
+static void reply_error(const char *msg, struct cust_error *out)
+{
+	struct service s;
+	struct ipc_chan peer;
+	struct ipc_msg m;
+	char err[256];
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	memset(&s, 0, sizeof(s));
+	ipc_chan_init(&s.chan, sv[0], "worker", IPC_MAX_PAYLOAD);
+	ipc_chan_init(&peer, sv[1], "custodian", IPC_MAX_PAYLOAD);
+	pthread_mutex_init(&s.lock, NULL);
+	cust_reply_error(&s, 7, HR_E_UNEXPECTED, msg);
+	assert_int_equal(ipc_recv(&peer, &m, err, sizeof(err)), 1);
+	assert_int_equal(m.hdr.type, CUST_ERROR);
+	assert_int_equal(m.hdr.id, 7);
+	assert_int_equal(cust_error_decode(m.data, m.hdr.len, out), 0);
+	assert_int_equal(out->hresult, HR_E_UNEXPECTED);
+	ipc_msg_free(&m);
+	pthread_mutex_destroy(&s.lock);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void test_reply_error_cut_at_utf8_boundary(void **state)
+{
+	char msg[CUST_MESSAGE_MAX + 16], want[CUST_MESSAGE_MAX + 1];
+	struct cust_error e;
+
+	(void)state;
+	/* exactly the bound: whole */
+	memset(msg, 'a', CUST_MESSAGE_MAX);
+	msg[CUST_MESSAGE_MAX] = 0;
+	reply_error(msg, &e);
+	assert_string_equal(e.message, msg);
+	/* one ASCII byte over: cut at the bound */
+	memset(msg, 'a', CUST_MESSAGE_MAX + 1);
+	msg[CUST_MESSAGE_MAX + 1] = 0;
+	memset(want, 'a', CUST_MESSAGE_MAX);
+	want[CUST_MESSAGE_MAX] = 0;
+	reply_error(msg, &e);
+	assert_string_equal(e.message, want);
+	/* a two-byte character across the bound: left out whole */
+	memset(msg, 'a', CUST_MESSAGE_MAX - 1);
+	strcpy(msg + CUST_MESSAGE_MAX - 1, "\xc3\xa9tail");
+	memset(want, 'a', CUST_MESSAGE_MAX - 1);
+	want[CUST_MESSAGE_MAX - 1] = 0;
+	reply_error(msg, &e);
+	assert_string_equal(e.message, want);
+	/* a three-byte character whose last byte is past the bound */
+	memset(msg, 'a', CUST_MESSAGE_MAX - 2);
+	strcpy(msg + CUST_MESSAGE_MAX - 2, "\xe2\x82\xac!");
+	memset(want, 'a', CUST_MESSAGE_MAX - 2);
+	want[CUST_MESSAGE_MAX - 2] = 0;
+	reply_error(msg, &e);
+	assert_string_equal(e.message, want);
+	/* a two-byte character ending at the bound: kept */
+	memset(msg, 'a', CUST_MESSAGE_MAX - 2);
+	strcpy(msg + CUST_MESSAGE_MAX - 2, "\xc3\xa9zz");
+	memcpy(want, msg, CUST_MESSAGE_MAX);
+	want[CUST_MESSAGE_MAX] = 0;
+	reply_error(msg, &e);
+	assert_string_equal(e.message, want);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_sessions_lost_are_reopened, setup_issue,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_hsm_away_then_back, setup_issue, teardown),
+		cmocka_unit_test_setup_teardown(test_load_accepts, setup_load, teardown_load),
+		cmocka_unit_test_setup_teardown(test_load_conf_refusals, setup_load, teardown_load),
+		cmocka_unit_test_setup_teardown(test_load_key_refusals, setup_load, teardown_load),
+		cmocka_unit_test_setup_teardown(test_load_cert_refusals, setup_load, teardown_load),
+		cmocka_unit_test_setup_teardown(test_budget_table_full_evicts, setup_budget,
+						teardown),
+		cmocka_unit_test(test_reply_error_cut_at_utf8_boundary),
+	};
+	int rc;
+
+	if (core_ca_make(&ca_template, "ec:p256") != 0)
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	core_ca_free(&ca_template);
+	oracle_cleanup();
+	return rc;
+}
