@@ -517,6 +517,121 @@ static void test_budget_table_full_evicts(void **state)
 	free(strbuf);
 }
 
+/* ---- the automatic CRL publication (crlpub.c's thread) ------------------------ */
+
+static int setup_crl_auto(void **state)
+{
+	/* deltas every two seconds: the thread's second round publishes one */
+	static const char *const conf[] = {"crl_delta_period=2s", NULL};
+	struct core_opts o = {.conf = conf, .crl_auto = 1};
+
+	(void)state;
+	return core_start(&core, &ca_template, &o) != 0 || core_get_ca(&core) != 0 ? -1 : 0;
+}
+
+/* The CRLs the ledger holds (EV_CRL_PUBLISHED), in order: up to max into n[],
+ * delta[], base[], actor kinds; their count. */
+static size_t crls_recorded(uint64_t *number, uint32_t *is_delta, uint64_t *base,
+			    size_t max)
+{
+	char *strbuf = malloc(LEDGER_STRBUF);
+	uint64_t head = core_ledger_head(&core);
+	struct ledger_event ev;
+	uint8_t *rec;
+	size_t n = 0;
+
+	assert_non_null(strbuf);
+	for (uint64_t seq = 1; seq <= head; seq++) {
+		assert_int_equal(core_ledger_event(&core, seq, &ev, strbuf, &rec), 0);
+		if (ev.type == EV_CRL_PUBLISHED && n < max) {
+			assert_int_equal(ev.actor_kind, ACTOR_CA);
+			assert_string_equal(ev.actor, "CA");
+			number[n] = ev.u.crl.number;
+			is_delta[n] = ev.u.crl.is_delta;
+			base[n] = ev.u.crl.base_number;
+			n++;
+		}
+		free(rec);
+	}
+	free(strbuf);
+	return n;
+}
+
+/* With no CRL yet, the thread publishes a base CRL at once; a delta once the
+ * delta period has passed since; both recorded by the CA and written where the
+ * properties say, and openssl reads them. */
+static void test_crl_auto_publishes(void **state)
+{
+	uint64_t number[4], base[4];
+	uint32_t is_delta[4];
+	size_t n = 0;
+	char path[PATH_MAX + 32], *out = NULL;
+
+	(void)state;
+	for (int i = 0; i < 150 && (n = crls_recorded(number, is_delta, base, 4)) < 2; i++)
+		sleep_ms(100);
+	assert_true(n >= 2);
+	assert_int_equal(number[0], 1);
+	assert_int_equal(is_delta[0], 0);
+	assert_int_equal(base[0], 0);
+	assert_int_equal(number[1], 2);
+	assert_int_equal(is_delta[1], 1);
+	assert_int_equal(base[1], 1);
+	snprintf(path, sizeof(path), "%s/crl/ca.crl", core.dir);
+	assert_int_equal(oracle_run(&out, "openssl crl -inform DER -in %s -noout -crlnumber",
+				    path), 0);
+	if (strstr(out, "crlNumber=0x01") == NULL)
+		fail_msg("openssl: %s", out);
+	free(out);
+	snprintf(path, sizeof(path), "%s/crl/ca-delta.crl", core.dir);
+	assert_int_equal(oracle_run(&out, "openssl crl -inform DER -in %s -noout -crlnumber",
+				    path), 0);
+	if (strstr(out, "crlNumber=0x02") == NULL)
+		fail_msg("openssl: %s", out);
+	free(out);
+}
+
+/* A CRL recorded but not written (DATA/crl is a file, not the directory): the
+ * thread logs why, and the CRL stays recorded (the next round writes again). */
+static void test_crl_auto_failure_logged(void **state)
+{
+	struct core_opts o = {.crl_auto = 1};
+	uint64_t number[1], base[1];
+	uint32_t is_delta[1];
+	struct captured cap;
+	char path[PATH_MAX + 32], want[PATH_MAX + 128], *log;
+	int rc;
+
+	(void)state;
+	/* in the template only while this test's data directory is copied from it */
+	snprintf(path, sizeof(path), "%s/crl", ca_template.dir);
+	assert_int_equal(oracle_write(path, "", 0), 0);
+	capture_start(&cap);
+	rc = core_start(&core, &ca_template, &o);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rc, 0);
+	for (int i = 0; i < 50; i++) {
+		char buf[8192] = "";
+
+		sleep_ms(100);
+		fflush(stderr);
+		if (pread(cap.fd, buf, sizeof(buf) - 1, 0) > 0 &&
+		    strstr(buf, "automatic CRL publication: ") != NULL)
+			break;
+	}
+	log = capture_end(&cap);
+	snprintf(want, sizeof(want), "ca: warning: CRL 1 recorded but not written: %s/crl/ca.crl: "
+		 "cannot write\n", core.dir);
+	expect_line(log, want);
+	snprintf(want, sizeof(want), "ca: warning: automatic CRL publication: %s/crl/ca.crl: "
+		 "cannot write\n", core.dir);
+	expect_line(log, want);
+	free(log);
+	assert_int_equal(crls_recorded(number, is_delta, base, 1), 1);
+	assert_int_equal(number[0], 1);
+	assert_int_equal(is_delta[0], 0);
+}
+
 /* ---- cust_reply_error's cut ------------------------------------------------- */
 
 /* cust_reply_error on one end of a socketpair; the CUST_ERROR read on the other
@@ -599,6 +714,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_cert_refusals, setup_load, teardown_load),
 		cmocka_unit_test_setup_teardown(test_budget_table_full_evicts, setup_budget,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_crl_auto_publishes, setup_crl_auto, teardown),
+		cmocka_unit_test_setup_teardown(test_crl_auto_failure_logged, NULL, teardown),
 		cmocka_unit_test(test_reply_error_cut_at_utf8_boundary),
 	};
 	int rc;

@@ -221,7 +221,7 @@ static int start_custodian(struct core *c, const struct core_opts *o)
 	if (o->console && listen_console(c) != 0)
 		return -1;
 	c->open_rc = custodian_open(&c->cust, &c->ca, o->no_ledger ? -1 : c->ledger_fds[1],
-				    c->admin_fd, 0, c->err, sizeof(c->err));
+				    c->admin_fd, o->crl_auto, c->err, sizeof(c->err));
 	if (c->open_rc != 0) {
 		fprintf(stderr, "custodian_open: %s\n", c->err);
 		return -1;

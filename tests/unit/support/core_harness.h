@@ -52,6 +52,8 @@ struct core_opts {
 	int no_ledger;       /* the custodian without a ledger (CUST_ISSUE only) */
 	int no_id_key;       /* the channel without an identity-token key */
 	int console;         /* the console's socket, DATA/admin.sock (core_console_*) */
+	int crl_auto;        /* the automatic CRL publication thread (crlpub.c), as
+			      * serve() starts it with cad's control channel */
 };
 
 struct core {
