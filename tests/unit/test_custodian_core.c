@@ -6,6 +6,9 @@
  *   exact message;
  * - authlog.c: the budget's table full, the least recently seen burst giving way
  *   with its count journaled;
+ * - crlpub.c: the automatic publication thread;
+ * - officer.c: requested and officer's extensions merged, too many extensions,
+ *   a refused request's details, revocation's refusals;
  * - submit.c: cust_reply_error's cut of a long message at a UTF-8 boundary. */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -21,6 +24,8 @@
 
 #include <cmocka.h>
 
+#include "firmware/custodian/admin.h"
+#include "firmware/custodian/admin_msg.h"
 #include "firmware/custodian/ca.h"
 #include "firmware/custodian/proto.h"
 #include "firmware/custodian/submit.h"
@@ -632,6 +637,243 @@ static void test_crl_auto_failure_logged(void **state)
 	assert_int_equal(is_delta[0], 0);
 }
 
+/* ---- the officer's verbs: what test_custodian_officer does not reach -------- */
+
+#define OFFICER "olivia"
+#define EXT_OID "1.3.6.1.4.1.99999.1"
+
+static int setup_pend_san(void **state)
+{
+	static const char *const conf[] = {"csr_extensions=2.5.29.17", NULL};
+
+	(void)state;
+	return start(conf);
+}
+
+/* A PKCS#10 request of ALICE's for CN=san.example asking for subjectAltName
+ * DNS:asked.example (openssl's), submitted: pending, its id. */
+static uint32_t pending_with_san(void)
+{
+	struct x509_buf spki, csr;
+	struct core_who who;
+	struct core_answer a;
+	char *out = NULL;
+	uint32_t id;
+
+	assert_int_equal(oracle_genkey("p256", "san", &spki), 0);
+	x509_buf_free(&spki);
+	if (oracle_run(&out, "openssl req -new -key %s/san.key -subj /CN=san.example -addext "
+			     "subjectAltName=DNS:asked.example -outform DER -out %s/san.der 2>&1",
+		       oracle_dir(), oracle_dir()) != 0)
+		fail_msg("%s", out);
+	free(out);
+	assert_int_equal(oracle_read(oracle_path("san.der"), &csr), 0);
+	core_who(&core, ALICE, NULL, &who);
+	assert_int_equal(core_submit(&core, &who, FMT_PKCS10, csr.data, csr.len, &a), 0);
+	assert_int_equal(a.kind, CUST_RESULT);
+	assert_int_equal(a.result.disposition, DISP_PENDING);
+	id = a.result.request_id;
+	core_answer_free(&a);
+	x509_buf_free(&csr);
+	return id;
+}
+
+/* officer_resubmit of id, issued: the certificate decoded into ci. */
+static void resubmit_issued(uint32_t id, struct x509_cert_info *ci)
+{
+	struct ipc_wbuf w;
+	struct adm_result r;
+	char msg[512], derr[256];
+
+	ipc_wbuf_init(&w);
+	assert_int_equal(officer_resubmit(core_admin(&core), OFFICER, id, &w, msg, sizeof msg), 0);
+	assert_false(w.failed);
+	assert_int_equal(adm_result_decode(w.data, w.len, &r), 0);
+	assert_string_equal(r.message, "Issued");
+	assert_int_equal(r.disposition, DISP_ISSUED);
+	assert_int_equal(x509_cert_decode(r.cert, r.cert_len, ci, derr, sizeof derr), 0);
+	ipc_wbuf_free(&w);
+}
+
+/* The extension oid of ci: its value, or NULL. */
+static const struct x509_buf *ext_of(const struct x509_cert_info *ci, const char *oid,
+				     int *critical)
+{
+	const struct x509_buf *v = NULL;
+
+	for (size_t i = 0; i < ci->n_ext; i++)
+		if (strcmp(ci->ext[i].oid, oid) == 0) {
+			assert_null(v); /* once */
+			v = &ci->ext[i].value;
+			*critical = ci->ext[i].critical;
+		}
+	return v;
+}
+
+/* The request's own allowed extension is issued with it; an officer's value for
+ * the same OID replaces it. */
+static void test_resubmit_merges_requested_extensions(void **state)
+{
+	/* GeneralNames: dNSName "asked.example", "set.example" */
+	static const uint8_t asked[] = {0x30, 0x0f, 0x82, 0x0d, 'a', 's', 'k', 'e', 'd', '.',
+					'e', 'x', 'a', 'm', 'p', 'l', 'e'};
+	static const uint8_t set[] = {0x30, 0x0d, 0x82, 0x0b, 's', 'e', 't', '.',
+				      'e', 'x', 'a', 'm', 'p', 'l', 'e'};
+	static const uint8_t null_der[] = {0x05, 0x00};
+	struct x509_cert_info ci;
+	const struct x509_buf *v;
+	char msg[512];
+	int critical = -1;
+	uint32_t id;
+
+	(void)state;
+	/* the officer sets another OID: the request's SAN is kept beside it */
+	id = pending_with_san();
+	assert_int_equal(officer_setext(core_admin(&core), OFFICER, id, EXT_OID, 0, null_der, 2,
+					msg, sizeof msg),
+			 0);
+	resubmit_issued(id, &ci);
+	assert_non_null(v = ext_of(&ci, "2.5.29.17", &critical));
+	assert_int_equal(v->len, sizeof asked);
+	assert_memory_equal(v->data, asked, sizeof asked);
+	assert_non_null(ext_of(&ci, EXT_OID, &critical));
+	x509_cert_info_free(&ci);
+	/* the officer sets the SAN: the officer's, once */
+	id = pending_with_san();
+	assert_int_equal(officer_setext(core_admin(&core), OFFICER, id, "2.5.29.17", 0, set,
+					sizeof set, msg, sizeof msg),
+			 0);
+	resubmit_issued(id, &ci);
+	assert_non_null(v = ext_of(&ci, "2.5.29.17", &critical));
+	assert_int_equal(v->len, sizeof set);
+	assert_memory_equal(v->data, set, sizeof set);
+	assert_false(critical);
+	x509_cert_info_free(&ci);
+}
+
+/* The officer's CRL distribution point and AIA replace the CA's. */
+static void test_resubmit_officer_replaces_pointers(void **state)
+{
+	/* CRLDistributionPoints: one fullName URI "http://x/c" */
+	static const uint8_t cdp[] = {0x30, 0x12, 0x30, 0x10, 0xa0, 0x0e, 0xa0, 0x0c, 0x86, 0x0a,
+				      'h', 't', 't', 'p', ':', '/', '/', 'x', '/', 'c'};
+	/* AuthorityInfoAccess: caIssuers URI "http://x/a" */
+	static const uint8_t aia[] = {0x30, 0x16, 0x30, 0x14, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05,
+				      0x05, 0x07, 0x30, 0x02, 0x86, 0x08, 'h', 't', 't', 'p',
+				      ':', '/', '/', 'x'};
+	struct x509_cert_info ci;
+	const struct x509_buf *v;
+	char msg[512];
+	int critical;
+	uint32_t id = pending_with_san();
+
+	(void)state;
+	assert_int_equal(officer_setext(core_admin(&core), OFFICER, id, "2.5.29.31", 0, cdp,
+					sizeof cdp, msg, sizeof msg),
+			 0);
+	assert_int_equal(officer_setext(core_admin(&core), OFFICER, id, "1.3.6.1.5.5.7.1.1", 0,
+					aia, sizeof aia, msg, sizeof msg),
+			 0);
+	resubmit_issued(id, &ci);
+	assert_non_null(v = ext_of(&ci, "2.5.29.31", &critical));
+	assert_int_equal(v->len, sizeof cdp);
+	assert_memory_equal(v->data, cdp, sizeof cdp);
+	assert_non_null(v = ext_of(&ci, "1.3.6.1.5.5.7.1.1", &critical));
+	assert_int_equal(v->len, sizeof aia);
+	assert_memory_equal(v->data, aia, sizeof aia);
+	x509_cert_info_free(&ci);
+}
+
+/* More extensions set than a certificate takes: detail and resubmit refuse with
+ * HR_E_INVALIDARG and the request stays pending. */
+static void test_too_many_extensions(void **state)
+{
+	static const uint8_t null_der[] = {0x05, 0x00};
+	struct admin *a = core_admin(&core);
+	struct ipc_wbuf w;
+	char msg[512], oid[64];
+	uint32_t id = pending_with_san();
+
+	(void)state;
+	for (int i = 1; i <= X509_MAX_EXTRA_EXT + 1; i++) {
+		snprintf(oid, sizeof oid, "1.3.6.1.4.1.99999.%d", i);
+		assert_int_equal(officer_setext(a, OFFICER, id, oid, 0, null_der, 2, msg, sizeof msg),
+				 0);
+	}
+	ipc_wbuf_init(&w);
+	assert_int_equal(officer_detail(a, id, &w, msg, sizeof msg), HR_E_INVALIDARG);
+	assert_string_equal(msg, "request 1 has more than 8 extensions set");
+	ipc_wbuf_free(&w);
+	ipc_wbuf_init(&w);
+	assert_int_equal(officer_resubmit(a, OFFICER, id, &w, msg, sizeof msg), HR_E_INVALIDARG);
+	assert_string_equal(msg, "request 1 has more than 8 extensions set");
+	ipc_wbuf_free(&w);
+	ipc_wbuf_init(&w);
+	assert_int_equal(officer_deny(a, OFFICER, id, &w, msg, sizeof msg), 0); /* was pending */
+	ipc_wbuf_free(&w);
+}
+
+/* The details of a request refused on arrival (only its size and hash kept):
+ * no subject, the requester. */
+static void test_detail_of_a_refused_request(void **state)
+{
+	struct adm_detail_is *d = malloc(sizeof(*d));
+	struct core_answer a;
+	struct ipc_wbuf w;
+	char msg[512];
+
+	(void)state;
+	assert_non_null(d);
+	refused_from("192.0.2.44", &a);
+	assert_int_equal(a.result.request_id, 1);
+	core_answer_free(&a);
+	ipc_wbuf_init(&w);
+	assert_int_equal(officer_detail(core_admin(&core), 1, &w, msg, sizeof msg), 0);
+	assert_int_equal(adm_detail_decode(w.data, w.len, d), 0);
+	assert_string_equal(d->subject, "");
+	assert_string_equal(d->attributes, "");
+	assert_string_equal(d->requester, "anonymous@192.0.2.44");
+	assert_int_equal(d->exts.n, 0);
+	ipc_wbuf_free(&w);
+	free(d);
+}
+
+/* Revocation's refusals, each with its message; a release of a serial never
+ * held is the ledger's to refuse. Nothing recorded. */
+static void test_revoke_refusals_all(void **state)
+{
+	static const uint8_t serial[] = {0x01, 0x02};
+	struct admin *a = core_admin(&core);
+	int64_t now = (int64_t)time(NULL);
+	uint64_t head = core_ledger_head(&core);
+	char msg[512];
+	static const uint32_t bad[] = {7, 8, 11, 0xffffffffu};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(officer_revoke(a, OFFICER, serial, sizeof serial, bad[i], 0, 0, msg,
+						sizeof msg),
+				 HR_E_INVALIDARG);
+		snprintf(msg + 256, 256, "reason %u: RFC 5280 reasons are 0..10 except 7 and 8",
+			 bad[i]);
+		assert_string_equal(msg, msg + 256);
+	}
+	assert_int_equal(officer_revoke(a, OFFICER, serial, sizeof serial, 1, now + 3600, 0, msg,
+					sizeof msg),
+			 HR_E_INVALIDARG);
+	assert_string_equal(msg, "revocation and invalidity dates cannot be in the future");
+	assert_int_equal(officer_revoke(a, OFFICER, serial, sizeof serial, 1, now - 60, now + 3600,
+					msg, sizeof msg),
+			 HR_E_INVALIDARG);
+	assert_string_equal(msg, "revocation and invalidity dates cannot be in the future");
+	msg[0] = 0;
+	assert_int_not_equal(officer_unrevoke(a, OFFICER, serial, sizeof serial, msg, sizeof msg),
+			     0);
+	assert_int_not_equal(strlen(msg), 0);
+	assert_null(strstr(msg, "hold released"));
+	assert_int_equal(core_ledger_head(&core), head);
+}
+
 /* ---- cust_reply_error's cut ------------------------------------------------- */
 
 /* cust_reply_error on one end of a socketpair; the CUST_ERROR read on the other
@@ -716,6 +958,14 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_crl_auto_publishes, setup_crl_auto, teardown),
 		cmocka_unit_test_setup_teardown(test_crl_auto_failure_logged, NULL, teardown),
+		cmocka_unit_test_setup_teardown(test_resubmit_merges_requested_extensions,
+						setup_pend_san, teardown),
+		cmocka_unit_test_setup_teardown(test_resubmit_officer_replaces_pointers,
+						setup_pend_san, teardown),
+		cmocka_unit_test_setup_teardown(test_too_many_extensions, setup_pend_san, teardown),
+		cmocka_unit_test_setup_teardown(test_detail_of_a_refused_request, setup_budget,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_revoke_refusals_all, setup_pend_san, teardown),
 		cmocka_unit_test(test_reply_error_cut_at_utf8_boundary),
 	};
 	int rc;
