@@ -54,6 +54,8 @@ struct core_opts {
 	int console;         /* the console's socket, DATA/admin.sock (core_console_*) */
 	int crl_auto;        /* the automatic CRL publication thread (crlpub.c), as
 			      * serve() starts it with cad's control channel */
+	int ledger_proxy;    /* the journal channel through a relay in a thread, which
+			      * forges the ledger's answer when told (core_ledger_forge) */
 };
 
 struct core {
@@ -74,6 +76,18 @@ struct core {
 	int admin_fd; /* the console's listening socket, or -1 */
 	struct ipc_chan chan; /* the test's end */
 	uint32_t next_id;
+	int proxy_fds[2]; /* with ledger_proxy: [0] the relay's, [1] the custodian's */
+	pthread_t proxy_thread;
+	int proxy_running;
+	pthread_mutex_t forge_mu;
+	struct {
+		int active;
+		uint32_t type, answer_type;
+		unsigned nth, seen;
+		uint8_t *payload;
+		size_t len;
+	} forge;
+	unsigned forged; /* answers forged so far (under forge_mu) */
 	char err[512]; /* why custodian_open refused, when core_start failed there */
 	int open_rc;   /* custodian_open's return */
 };
@@ -146,6 +160,15 @@ int core_ledger_event(struct core *c, uint64_t seq, struct ledger_event *ev, cha
  * names is no proof of possession); support/x509_oracle.h's directory. 0 or -1. */
 int core_csr(const char *dn, const char *kind, const char *key, const char *signer,
 	     struct x509_buf *csr);
+
+/* With core_opts.ledger_proxy: the nth (1-based) frame of type type the custodian
+ * sends its ledger from now on is not relayed; the relay answers it with a frame
+ * of answer_type carrying payload (copied; NULL: empty), as a faulty or hostile
+ * ledger would. One rule at a time: a new one replaces the last. */
+void core_ledger_forge(struct core *c, uint32_t type, unsigned nth, uint32_t answer_type,
+		       const void *payload, size_t len);
+/* How many answers were forged so far. */
+unsigned core_ledger_forged(struct core *c);
 
 /* ---- the console (firmware/custodian/admin.c), with core_opts.console ---- */
 

@@ -1,0 +1,503 @@
+/* The custodian facing a faulty or hostile ledger: on the in-process core
+ * (support/core_harness.c) with the journal channel through a relay
+ * (core_opts.ledger_proxy) that answers one chosen frame itself
+ * (core_ledger_forge): an error of each kind, an answer that does not decode, an
+ * answer of another type, a record of another event. For each, the custodian's
+ * exact answer (the worker's HRESULT and message, the officer's, the CRL
+ * publication's) and what the real ledger holds afterwards: record.c,
+ * record_admin.c, and the paths of submit.c, officer.c, crlpub.c and authlog.c
+ * that only a ledger's failure reaches. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "firmware/custodian/admin.h"
+#include "firmware/custodian/admin_msg.h"
+#include "firmware/custodian/proto.h"
+#include "firmware/ledger/event.h"
+#include "firmware/ledger/msg.h"
+#include "firmware/ledger/proto.h"
+#include "tests/unit/support/core_harness.h"
+#include "tests/unit/support/x509_oracle.h"
+
+static struct core_ca ca_template;
+static struct core core;
+static char msg[1024];
+
+#define ALICE "EXAMPLE\\alice"
+#define OFFICER "olivia"
+#define UNRECORDED "the CA could not record the request: "
+
+static int start(const char *const *conf)
+{
+	struct core_opts o = {.conf = conf, .ledger_proxy = 1};
+
+	return core_start(&core, &ca_template, &o) != 0 || core_get_ca(&core) != 0 ? -1 : 0;
+}
+
+static int setup_issue(void **state)
+{
+	static const char *const conf[] = {"policy=issue", NULL};
+
+	(void)state;
+	return start(conf);
+}
+
+static int setup_pend(void **state)
+{
+	(void)state;
+	return start(NULL);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	core_stop(&core);
+	return 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* ---- forged answers ------------------------------------------------------------ */
+
+/* The nth frame of type is answered LEDGER_ERROR {code, text}. */
+static void forge_error(uint32_t type, unsigned nth, uint32_t code, const char *text)
+{
+	struct lmsg_error e = {.code = code};
+	struct ipc_wbuf w;
+
+	snprintf(e.message, sizeof(e.message), "%s", text);
+	ipc_wbuf_init(&w);
+	lmsg_error_encode(&w, &e);
+	assert_false(w.failed);
+	core_ledger_forge(&core, type, nth, LEDGER_ERROR, w.data, w.len);
+	ipc_wbuf_free(&w);
+}
+
+static const uint8_t garbage[] = {0x01};
+
+/* The nth frame of type is answered with answer and one byte that decodes as
+ * nothing. */
+static void forge_garbage(uint32_t type, unsigned nth, uint32_t answer)
+{
+	core_ledger_forge(&core, type, nth, answer, garbage, sizeof garbage);
+}
+
+/* The nth frame of type is answered LEDGER_EVENT carrying the genesis record (a
+ * real record of another event). */
+static void forge_genesis_event(uint32_t type, unsigned nth)
+{
+	struct lmsg_event le;
+	struct ipc_wbuf w;
+	uint8_t *rec;
+	size_t len;
+
+	assert_int_equal(ledger_get_record(core.ledger, 1, &rec, &len), LEDGER_OK);
+	le.rec = rec;
+	le.len = len;
+	ipc_wbuf_init(&w);
+	lmsg_event_encode(&w, &le);
+	core_ledger_forge(&core, type, nth, LEDGER_EVENT, w.data, w.len);
+	ipc_wbuf_free(&w);
+	free(rec);
+}
+
+/* ---- the worker's channel -------------------------------------------------------- */
+
+static void csr_for(const char *kind, struct x509_buf *csr)
+{
+	assert_int_equal(core_csr("CN=host1.example", kind, "host1", "host1", csr), 0);
+}
+
+/* A submission by ALICE of a request for a key of kind: its answer. */
+static void submit(const char *kind, struct core_answer *a)
+{
+	struct x509_buf csr;
+	struct core_who who;
+
+	csr_for(kind, &csr);
+	core_who(&core, ALICE, NULL, &who);
+	assert_int_equal(core_submit(&core, &who, FMT_PKCS10, csr.data, csr.len, a), 0);
+	x509_buf_free(&csr);
+}
+
+static void expect_error(struct core_answer *a, uint32_t hr, const char *message)
+{
+	if (a->kind != CUST_ERROR)
+		fail_msg("answer %#x (disposition %u: %s), not an error", a->kind,
+			 a->result.disposition, a->result.message);
+	assert_int_equal(a->error.hresult, hr);
+	assert_string_equal(a->error.message, message);
+	core_answer_free(a);
+}
+
+/* The request and its intent refused by the ledger's rules: E_INVALIDARG with the
+ * ledger's reason, nothing recorded, nothing signed. */
+static void test_submit_intent_refused(void **state)
+{
+	uint64_t head = core_ledger_head(&core);
+	struct core_answer a;
+
+	(void)state;
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_INVALID, "rule broken");
+	submit("p256", &a);
+	expect_error(&a, HR_E_INVALIDARG, "ledger: rule broken");
+	assert_int_equal(core_ledger_forged(&core), 1);
+	assert_int_equal(core_ledger_head(&core), head);
+}
+
+/* The ledger's answer to the request and its intent does not decode, is of
+ * another type or an error that does not decode: not a refusal of the request,
+ * and not known to be recorded; the request is recorded failed (NTE_FAIL, the
+ * reason), nothing signed. */
+static void expect_failed_recorded(const char *message, uint64_t head)
+{
+	struct core_answer a;
+
+	submit("p256", &a);
+	if (a.kind != CUST_RESULT)
+		fail_msg("answer %#x (%#x: %s), not a result", a.kind, a.error.hresult,
+			 a.error.message);
+	assert_int_equal(a.result.disposition, DISP_FAILED);
+	assert_int_equal(a.result.hresult, HR_NTE_FAIL);
+	assert_string_equal(a.result.message, message);
+	assert_int_equal(a.result.cert_len, 0);
+	core_answer_free(&a);
+	assert_int_equal(core_ledger_head(&core), head + 2); /* request + disposition */
+}
+
+static void test_submit_answer_malformed(void **state)
+{
+	(void)state;
+	forge_garbage(LEDGER_APPEND_GROUP, 1, LEDGER_APPENDED_GROUP);
+	expect_failed_recorded("malformed answer from the ledger", 1);
+	forge_garbage(LEDGER_APPEND_GROUP, 1, LEDGER_CRL_ROW);
+	expect_failed_recorded("unexpected answer 579 from the ledger", 3);
+	forge_garbage(LEDGER_APPEND_GROUP, 1, LEDGER_ERROR);
+	expect_failed_recorded("ledger: malformed error", 5);
+}
+
+/* Signed, but the ledger does not take the certificate: it is never released;
+ * E_UNEXPECTED (HR_DISK_FULL when the ledger has no room), and the ledger keeps
+ * the request and its intent. */
+static void test_submit_signed_not_recorded(void **state)
+{
+	uint64_t head = core_ledger_head(&core);
+	struct core_answer a;
+
+	(void)state;
+	forge_error(LEDGER_APPEND_GROUP, 2, LEDGER_ERR_STORAGE, "disk on fire");
+	submit("p256", &a);
+	expect_error(&a, HR_E_UNEXPECTED, UNRECORDED "ledger: disk on fire");
+	assert_int_equal(core_ledger_head(&core), head + 2); /* request + intent */
+	forge_error(LEDGER_APPEND_GROUP, 2, LEDGER_ERR_FULL, "no room");
+	submit("p256", &a);
+	expect_error(&a, HR_DISK_FULL, UNRECORDED "ledger: no room");
+	assert_int_equal(core_ledger_head(&core), head + 4);
+	/* and then issued again as usual */
+	submit("p256", &a);
+	assert_int_equal(a.kind, CUST_RESULT);
+	assert_int_equal(a.result.disposition, DISP_ISSUED);
+	core_answer_free(&a);
+}
+
+/* A refusal (a weak key) whose record the ledger refuses: E_INVALIDARG with the
+ * ledger's reason; one it cannot store: E_UNEXPECTED. */
+static void test_decision_not_recorded(void **state)
+{
+	struct core_answer a;
+
+	(void)state;
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_INVALID, "rule broken");
+	submit("rsa1024", &a);
+	expect_error(&a, HR_E_INVALIDARG, "ledger: rule broken");
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_STORAGE, "disk on fire");
+	submit("rsa1024", &a);
+	expect_error(&a, HR_E_UNEXPECTED, UNRECORDED "ledger: disk on fire");
+	assert_int_equal(core_ledger_head(&core), 1);
+}
+
+/* Retrieval when the ledger fails: the row or the certificate unreadable. */
+static void test_retrieve_faults(void **state)
+{
+	struct core_answer a;
+	struct core_who who;
+	uint32_t id;
+
+	(void)state;
+	submit("p256", &a);
+	assert_int_equal(a.kind, CUST_RESULT);
+	id = a.result.request_id;
+	core_answer_free(&a);
+	core_who(&core, ALICE, NULL, &who);
+
+	forge_garbage(LEDGER_GET_REQUEST, 1, LEDGER_REQUEST);
+	assert_int_equal(core_retrieve(&core, &who, id, &a), 0);
+	expect_error(&a, HR_E_UNEXPECTED, UNRECORDED "malformed request row from the ledger");
+	forge_error(LEDGER_GET_REQUEST, 1, LEDGER_ERR_STORAGE, "disk on fire");
+	assert_int_equal(core_retrieve(&core, &who, id, &a), 0);
+	expect_error(&a, HR_E_UNEXPECTED, UNRECORDED "ledger: disk on fire");
+	forge_garbage(LEDGER_GET_EVENT, 1, LEDGER_EVENT);
+	assert_int_equal(core_retrieve(&core, &who, id, &a), 0);
+	expect_error(&a, HR_E_UNEXPECTED, UNRECORDED "malformed answer from the ledger");
+	forge_genesis_event(LEDGER_GET_EVENT, 1);
+	assert_int_equal(core_retrieve(&core, &who, id, &a), 0);
+	snprintf(msg, sizeof msg, UNRECORDED "event %llu is not a certificate",
+		 (unsigned long long)(core_ledger_head(&core) - 1));
+	expect_error(&a, HR_E_UNEXPECTED, msg);
+	/* and as usual again */
+	assert_int_equal(core_retrieve(&core, &who, id, &a), 0);
+	assert_int_equal(a.kind, CUST_RESULT);
+	assert_int_equal(a.result.disposition, DISP_ISSUED);
+	assert_int_not_equal(a.result.cert_len, 0);
+	core_answer_free(&a);
+}
+
+/* ---- the officer's verbs ------------------------------------------------------- */
+
+static uint32_t pending(void)
+{
+	struct core_answer a;
+	uint32_t id;
+
+	submit("p256", &a);
+	assert_int_equal(a.kind, CUST_RESULT);
+	assert_int_equal(a.result.disposition, DISP_PENDING);
+	id = a.result.request_id;
+	core_answer_free(&a);
+	return id;
+}
+
+static void test_officer_faults(void **state)
+{
+	static const uint8_t null_der[] = {0x05, 0x00};
+	struct admin *ad = core_admin(&core);
+	struct adm_detail_is *d = malloc(sizeof(*d));
+	struct ipc_wbuf w, list;
+	struct lmsg_events evs;
+	uint32_t id = pending();
+
+	(void)state;
+	assert_non_null(d);
+	/* the row unreadable */
+	forge_error(LEDGER_GET_REQUEST, 1, LEDGER_ERR_STORAGE, "disk on fire");
+	ipc_wbuf_init(&w);
+	assert_int_equal(officer_resubmit(ad, OFFICER, id, &w, msg, sizeof msg), HR_E_UNEXPECTED);
+	assert_string_equal(msg, "ledger: disk on fire");
+	/* the raw request unreadable, or another event's */
+	forge_garbage(LEDGER_GET_EVENT, 1, LEDGER_EVENT);
+	assert_int_equal(officer_resubmit(ad, OFFICER, id, &w, msg, sizeof msg), HR_E_UNEXPECTED);
+	assert_string_equal(msg, "malformed answer from the ledger");
+	forge_genesis_event(LEDGER_GET_EVENT, 1);
+	assert_int_equal(officer_resubmit(ad, OFFICER, id, &w, msg, sizeof msg), HR_E_UNEXPECTED);
+	assert_string_equal(msg, "request 1: the ledger's event does not match");
+	/* the details then have no subject, but the rest */
+	forge_genesis_event(LEDGER_GET_EVENT, 1);
+	assert_int_equal(officer_detail(ad, id, &w, msg, sizeof msg), 0);
+	assert_int_equal(adm_detail_decode(w.data, w.len, d), 0);
+	assert_string_equal(d->subject, "");
+	assert_string_equal(d->requester, ALICE);
+	ipc_wbuf_free(&w);
+	/* the extensions unreadable, or not extensions */
+	forge_garbage(LEDGER_GET_EXTENSIONS, 1, LEDGER_EVENTS);
+	ipc_wbuf_init(&w);
+	assert_int_equal(officer_detail(ad, id, &w, msg, sizeof msg), HR_E_UNEXPECTED);
+	assert_string_equal(msg, "malformed extension list from the ledger");
+	{
+		uint8_t *rec;
+		size_t len;
+
+		assert_int_equal(ledger_get_record(core.ledger, 1, &rec, &len), LEDGER_OK);
+		ipc_wbuf_init(&list);
+		lmsg_events_add(&list, rec, len);
+		evs.events.n = 1;
+		evs.events.p = list.data;
+		evs.events.len = list.len;
+		ipc_wbuf_free(&w);
+		ipc_wbuf_init(&w);
+		lmsg_events_encode(&w, &evs);
+		core_ledger_forge(&core, LEDGER_GET_EXTENSIONS, 1, LEDGER_EVENTS, w.data, w.len);
+		ipc_wbuf_free(&w);
+		ipc_wbuf_free(&list);
+		free(rec);
+	}
+	ipc_wbuf_init(&w);
+	assert_int_equal(officer_resubmit(ad, OFFICER, id, &w, msg, sizeof msg), HR_E_UNEXPECTED);
+	assert_string_equal(msg, "malformed extension event from the ledger");
+	/* an extension, a denial the ledger refuses or cannot store */
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_INVALID, "rule broken");
+	assert_int_equal(officer_setext(ad, OFFICER, id, "1.2.3.4", 0, null_der, 2, msg,
+					sizeof msg),
+			 HR_INVALID_STATE);
+	assert_string_equal(msg, "ledger: rule broken");
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_FULL, "no room");
+	assert_int_equal(officer_setext(ad, OFFICER, id, "1.2.3.4", 0, null_der, 2, msg,
+					sizeof msg),
+			 HR_DISK_FULL);
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_STORAGE, "disk on fire");
+	assert_int_equal(officer_deny(ad, OFFICER, id, &w, msg, sizeof msg), HR_E_UNEXPECTED);
+	assert_string_equal(msg, "ledger: disk on fire");
+	ipc_wbuf_free(&w);
+	/* still pending: the resubmission whose certificate the ledger does not take */
+	forge_error(LEDGER_APPEND_GROUP, 2, LEDGER_ERR_FULL, "no room");
+	ipc_wbuf_init(&w);
+	assert_int_equal(officer_resubmit(ad, OFFICER, id, &w, msg, sizeof msg), HR_DISK_FULL);
+	assert_string_equal(msg, "ledger: no room");
+	ipc_wbuf_free(&w);
+	free(d);
+}
+
+/* ---- CRL publication ------------------------------------------------------------ */
+
+static void test_crl_faults(void **state)
+{
+	struct admin *ad = core_admin(&core);
+	struct lmsg_revoked_rows page = {.rows = {0, NULL, 0}, .more = 1};
+	struct ipc_wbuf w;
+	uint64_t head = core_ledger_head(&core);
+
+	(void)state;
+	assert_int_equal(crl_publish(ad, ACTOR_OPERATOR, OFFICER, 1, msg, sizeof msg),
+			 HR_INVALID_STATE);
+	assert_string_equal(msg, "no base CRL yet: publish one first");
+	forge_garbage(LEDGER_CRL_LATEST, 1, LEDGER_CRL_ROW);
+	assert_int_equal(crl_publish(ad, ACTOR_OPERATOR, OFFICER, 0, msg, sizeof msg),
+			 HR_E_UNEXPECTED);
+	assert_string_equal(msg, "malformed CRL row from the ledger");
+	forge_garbage(LEDGER_REVOKED_LIST, 1, LEDGER_REVOKED_ROWS);
+	assert_int_equal(crl_publish(ad, ACTOR_OPERATOR, OFFICER, 0, msg, sizeof msg),
+			 HR_E_UNEXPECTED);
+	assert_string_equal(msg, "malformed revoked set from the ledger");
+	forge_error(LEDGER_REVOKED_LIST, 1, LEDGER_ERR_STORAGE, "disk on fire");
+	assert_int_equal(crl_publish(ad, ACTOR_OPERATOR, OFFICER, 0, msg, sizeof msg),
+			 HR_E_UNEXPECTED);
+	assert_string_equal(msg, "ledger: disk on fire");
+	/* a page that says more but gives nothing would repeat forever */
+	ipc_wbuf_init(&w);
+	lmsg_revoked_rows_encode(&w, &page);
+	core_ledger_forge(&core, LEDGER_REVOKED_LIST, 1, LEDGER_REVOKED_ROWS, w.data, w.len);
+	ipc_wbuf_free(&w);
+	assert_int_equal(crl_publish(ad, ACTOR_OPERATOR, OFFICER, 0, msg, sizeof msg),
+			 HR_E_UNEXPECTED);
+	assert_string_equal(msg, "the ledger's revoked set does not advance");
+	/* the CRL refused by the ledger's rules, or without room */
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_INVALID, "rule broken");
+	assert_int_equal(crl_publish(ad, ACTOR_OPERATOR, OFFICER, 0, msg, sizeof msg),
+			 HR_INVALID_STATE);
+	assert_string_equal(msg, "ledger: rule broken");
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_FULL, "no room");
+	assert_int_equal(crl_publish(ad, ACTOR_OPERATOR, OFFICER, 0, msg, sizeof msg),
+			 HR_DISK_FULL);
+	assert_int_equal(core_ledger_head(&core), head); /* nothing recorded */
+	/* a base CRL, then a delta whose base cannot be read */
+	assert_int_equal(crl_publish(ad, ACTOR_OPERATOR, OFFICER, 0, msg, sizeof msg), 0);
+	forge_error(LEDGER_CRL_LATEST, 2, LEDGER_ERR_STORAGE, "disk on fire");
+	assert_int_equal(crl_publish(ad, ACTOR_OPERATOR, OFFICER, 1, msg, sizeof msg),
+			 HR_E_UNEXPECTED);
+	assert_string_equal(msg, "ledger: disk on fire");
+	assert_int_equal(core_ledger_head(&core), head + 1);
+}
+
+/* ---- the journal budget ------------------------------------------------------- */
+
+static int setup_budget(void **state)
+{
+	static const char *const conf[] = {"icpr_allow_anonymous=1", "journal_burst_first=1",
+					   "journal_burst_quiet=1", NULL};
+
+	(void)state;
+	return start(conf);
+}
+
+static void refused_from(const char *peer, struct core_answer *a)
+{
+	static const uint8_t sha[CUST_SHA256_LEN] = {0xcd};
+	struct cust_refused q;
+	struct ipc_wbuf w;
+
+	memset(&q, 0, sizeof(q));
+	q.hresult = HR_E_INVALIDARG;
+	snprintf(q.who.requester, sizeof(q.who.requester), "anonymous@%s", peer);
+	snprintf(q.message, sizeof(q.message), "too big");
+	q.size = 70000;
+	q.sha256 = sha;
+	snprintf(q.peer, sizeof(q.peer), "%s", peer);
+	ipc_wbuf_init(&w);
+	cust_refused_encode(&w, &q);
+	assert_int_equal(core_answer(&core, core_send(&core, CUST_REFUSED, &w), a), 0);
+	assert_int_equal(a->kind, CUST_RESULT);
+}
+
+/* A burst's summary the ledger cannot take is kept (put back in the table) and
+ * journaled later, here when the custodian stops: the count is not lost. */
+static void test_budget_summary_kept(void **state)
+{
+	char *strbuf = malloc(LEDGER_STRBUF);
+	struct ledger_event ev;
+	struct core_answer a;
+	uint8_t *rec;
+	uint64_t head;
+
+	(void)state;
+	assert_non_null(strbuf);
+	for (int i = 0; i < 3; i++) {
+		refused_from("192.0.2.7", &a); /* one journaled, two counted */
+		core_answer_free(&a);
+	}
+	head = core_ledger_head(&core);
+	assert_int_equal(head, 1 + 2);
+	/* the quiet burst's summary: refused by the ledger once */
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_STORAGE, "disk on fire");
+	for (int i = 0; i < 50 && core_ledger_forged(&core) == 0; i++)
+		sleep_ms(100);
+	assert_int_equal(core_ledger_forged(&core), 1);
+	assert_int_equal(core_ledger_head(&core), head);
+	/* the stop journals what was kept */
+	core_end_channel(&core);
+	custodian_close(core.cust);
+	core.cust = NULL;
+	assert_int_equal(core_ledger_head(&core), head + 2);
+	assert_int_equal(core_ledger_event(&core, head + 1, &ev, strbuf, &rec), 0);
+	assert_int_equal(ev.type, EV_REQUEST_RECEIVED);
+	assert_int_equal(ev.u.request.count, 2);
+	assert_string_equal(ev.u.request.peer, "192.0.2.7");
+	free(rec);
+	free(strbuf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_submit_intent_refused, setup_issue, teardown),
+		cmocka_unit_test_setup_teardown(test_submit_answer_malformed, setup_issue,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_submit_signed_not_recorded, setup_issue,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_decision_not_recorded, setup_issue, teardown),
+		cmocka_unit_test_setup_teardown(test_retrieve_faults, setup_issue, teardown),
+		cmocka_unit_test_setup_teardown(test_officer_faults, setup_pend, teardown),
+		cmocka_unit_test_setup_teardown(test_crl_faults, setup_pend, teardown),
+		cmocka_unit_test_setup_teardown(test_budget_summary_kept, setup_budget, teardown),
+	};
+	int rc;
+
+	if (core_ca_make(&ca_template, "ec:p256") != 0)
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	core_ca_free(&ca_template);
+	oracle_cleanup();
+	return rc;
+}
