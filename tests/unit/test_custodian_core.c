@@ -874,6 +874,142 @@ static void test_revoke_refusals_all(void **state)
 	assert_int_equal(core_ledger_head(&core), head);
 }
 
+/* ---- the worker's messages out of their bounds --------------------------------- */
+
+/* No answer: the channel ended as a violation, journaled with why. */
+static void expect_violation(const char *why)
+{
+	char *strbuf = malloc(LEDGER_STRBUF);
+	struct ledger_event ev;
+	struct ipc_msg m;
+	uint8_t *rec;
+
+	assert_non_null(strbuf);
+	assert_int_equal(core_recv(&core, &m), 0);
+	assert_int_equal(core_end_channel(&core), 1);
+	assert_int_equal(core_ledger_event(&core, core_ledger_head(&core), &ev, strbuf, &rec), 0);
+	assert_int_equal(ev.type, EV_OPERATOR_ACTION);
+	assert_string_equal(ev.u.op.action, "channel-violation");
+	assert_string_equal(ev.u.op.detail, why);
+	free(rec);
+	free(strbuf);
+}
+
+static void send_refused(uint32_t hresult, const char *peer)
+{
+	static const uint8_t sha[CUST_SHA256_LEN] = {0xcd};
+	struct cust_refused q;
+	struct ipc_wbuf w;
+
+	memset(&q, 0, sizeof(q));
+	q.hresult = hresult;
+	snprintf(q.who.requester, sizeof(q.who.requester), "anonymous@%s", peer);
+	snprintf(q.message, sizeof(q.message), "too big");
+	q.size = 70000;
+	q.sha256 = sha;
+	snprintf(q.peer, sizeof(q.peer), "%s", peer);
+	ipc_wbuf_init(&w);
+	cust_refused_encode(&w, &q);
+	core_send(&core, CUST_REFUSED, &w);
+}
+
+/* A refusal whose HRESULT is not an error, or without the client's address. */
+static void test_refused_out_of_bounds(void **state)
+{
+	(void)state;
+	send_refused(0x00000001, "192.0.2.7");
+	expect_violation("malformed REFUSED");
+}
+
+static void test_refused_without_peer(void **state)
+{
+	(void)state;
+	send_refused(HR_E_INVALIDARG, "");
+	expect_violation("malformed REFUSED");
+}
+
+static void send_auth_event(uint32_t what, const char *peer)
+{
+	struct cust_auth_event q;
+	struct ipc_wbuf w;
+
+	memset(&q, 0, sizeof(q));
+	q.what = what;
+	snprintf(q.peer, sizeof(q.peer), "%s", peer);
+	snprintf(q.claimed, sizeof(q.claimed), "%s", ALICE);
+	snprintf(q.detail, sizeof(q.detail), "bad password");
+	ipc_wbuf_init(&w);
+	cust_auth_event_encode(&w, &q);
+	core_send(&core, CUST_AUTH_EVENT, &w);
+}
+
+static void test_auth_event_unknown_kind(void **state)
+{
+	(void)state;
+	send_auth_event(CUST_LOGON_RETRIEVE_REFUSED + 1, "192.0.2.7");
+	expect_violation("malformed AUTH_EVENT");
+}
+
+static void test_auth_event_without_peer(void **state)
+{
+	(void)state;
+	send_auth_event(CUST_LOGON_NTLM_REFUSED, "");
+	expect_violation("malformed AUTH_EVENT");
+}
+
+/* A submission in a format the catalogue does not name. */
+static void test_submit_unknown_format(void **state)
+{
+	static const uint8_t raw[] = {0x30, 0x00};
+	struct cust_submit q;
+	struct ipc_wbuf w;
+
+	(void)state;
+	memset(&q, 0, sizeof(q));
+	q.format = FMT_CMC + 1;
+	snprintf(q.who.requester, sizeof(q.who.requester), "anonymous@192.0.2.7");
+	q.request = raw;
+	q.request_len = sizeof raw;
+	ipc_wbuf_init(&w);
+	cust_submit_encode(&w, &q);
+	core_send(&core, CUST_SUBMIT, &w);
+	expect_violation("malformed SUBMIT");
+}
+
+/* ---- a CA whose key is RSA ------------------------------------------------------- */
+
+static struct core_ca rsa_template;
+
+/* Issued by an RSA CA: its signature checked before release (lint.c), and
+ * openssl verifies the chain. */
+static void test_rsa_ca_issues(void **state)
+{
+	static const char *const conf[] = {"policy=issue", NULL};
+	struct core_opts o = {.conf = conf};
+	struct core_answer a;
+	char path[PATH_MAX + 32], *out = NULL;
+	struct x509_buf cert;
+
+	(void)state;
+	assert_int_equal(core_ca_make(&rsa_template, "rsa:2048"), 0);
+	assert_int_equal(core_start(&core, &rsa_template, &o), 0);
+	assert_int_equal(core_get_ca(&core), 0);
+	submit_one(&a);
+	assert_int_equal(a.kind, CUST_RESULT);
+	assert_int_equal(a.result.disposition, DISP_ISSUED);
+	cert.data = (uint8_t *)a.result.cert;
+	cert.len = a.result.cert_len;
+	snprintf(path, sizeof path, "%s", oracle_path("rsa-issued.pem"));
+	assert_int_equal(oracle_write_pem(path, "CERTIFICATE", &cert), 0);
+	core_answer_free(&a);
+	if (oracle_run(&out, "openssl verify -x509_strict -CAfile %s/ca.crt %s 2>&1", core.dir,
+		       path) != 0)
+		fail_msg("%s", out);
+	free(out);
+	core_stop(&core);
+	core_ca_free(&rsa_template);
+}
+
 /* ---- cust_reply_error's cut ------------------------------------------------- */
 
 /* cust_reply_error on one end of a socketpair; the CUST_ERROR read on the other
@@ -966,6 +1102,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_detail_of_a_refused_request, setup_budget,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_revoke_refusals_all, setup_pend_san, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_out_of_bounds, setup_budget, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_without_peer, setup_budget, teardown),
+		cmocka_unit_test_setup_teardown(test_auth_event_unknown_kind, setup_issue,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_auth_event_without_peer, setup_issue,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_submit_unknown_format, setup_budget, teardown),
+		cmocka_unit_test(test_rsa_ca_issues),
 		cmocka_unit_test(test_reply_error_cut_at_utf8_boundary),
 	};
 	int rc;
