@@ -1010,6 +1010,198 @@ static void test_rsa_ca_issues(void **state)
 	core_ca_free(&rsa_template);
 }
 
+/* ---- the console: its connection limit and the officer's verbs over it ------- */
+
+#define PASS "correct horse battery staple"
+
+static struct core_console con;
+
+static int setup_console(void **state)
+{
+	static const char *const conf[] = {"policy=issue", NULL};
+	struct core_opts o = {.conf = conf, .console = 1};
+
+	(void)state;
+	return core_start(&core, &ca_template, &o) != 0 || core_get_ca(&core) != 0 ||
+			       core_console_open(&core, &con) != 0
+		       ? -1
+		       : 0;
+}
+
+static int teardown_console(void **state)
+{
+	(void)state;
+	core_console_close(&core, &con);
+	core_stop(&core);
+	return 0;
+}
+
+static void console_login(struct core_console *k, const char *name,
+			  uint8_t token[ADM_TOKEN_LEN])
+{
+	struct adm_login *q = calloc(1, sizeof(*q));
+	struct adm_session_is sess;
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+
+	assert_non_null(q);
+	snprintf(q->name, sizeof(q->name), "%s", name);
+	snprintf(q->pass, sizeof(q->pass), "%s", PASS);
+	ipc_wbuf_init(&w);
+	adm_login_encode(&w, q);
+	free(q);
+	assert_int_equal(core_console_call(k, ADM_LOGIN, &w, &m), 1);
+	assert_int_equal(m.hdr.type, ADM_SESSION);
+	assert_int_equal(adm_session_decode(m.data, m.hdr.len, &sess), 0);
+	memcpy(token, sess.token, ADM_TOKEN_LEN);
+	ipc_msg_free(&m);
+}
+
+/* A verb's answer: ADM_OK's message with 0, or ADM_ERROR's HRESULT and message. */
+static uint32_t console_call(uint32_t type, struct ipc_wbuf *w, char *text, size_t textlen)
+{
+	struct adm_error *e = malloc(sizeof(*e));
+	struct adm_ok *ok = malloc(sizeof(*ok));
+	struct ipc_msg m;
+	uint32_t hr = 0;
+
+	assert_non_null(e);
+	assert_non_null(ok);
+	assert_int_equal(core_console_call(&con, type, w, &m), 1);
+	if (m.hdr.type == ADM_ERROR) {
+		assert_int_equal(adm_error_decode(m.data, m.hdr.len, e), 0);
+		hr = e->hresult;
+		snprintf(text, textlen, "%s", e->message);
+	} else {
+		assert_int_equal(m.hdr.type, ADM_OK);
+		assert_int_equal(adm_ok_decode(m.data, m.hdr.len, ok), 0);
+		snprintf(text, textlen, "%s", ok->message);
+	}
+	ipc_msg_free(&m);
+	free(e);
+	free(ok);
+	return hr;
+}
+
+/* Four connections at most: a fifth is closed at once (and logged); once one
+ * closes, another is taken. */
+static void test_console_connection_limit(void **state)
+{
+	struct core_console more[4];
+	struct captured cap;
+	struct ipc_msg m;
+	struct adm_bare q;
+	struct ipc_wbuf w;
+	uint8_t token[ADM_TOKEN_LEN];
+	char *log;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(core_console_open(&core, &more[i]), 0);
+	console_login(&more[2], "olivia", token); /* the four are served */
+	capture_start(&cap);
+	assert_int_equal(core_console_open(&core, &more[3]), 0);
+	memset(&q, 0, sizeof(q));
+	ipc_wbuf_init(&w);
+	adm_bare_encode(&w, &q);
+	assert_int_equal(core_console_call(&more[3], ADM_LOGOUT, &w, &m), 0); /* closed */
+	log = capture_end(&cap);
+	expect_line(log, "ca: warning: console: connection refused (too many connections)");
+	free(log);
+	core_console_close(&core, &more[3]);
+	core_console_close(&core, &more[0]);
+	assert_int_equal(core_console_open(&core, &more[3]), 0);
+	console_login(&more[3], "olivia", token);
+	core_console_close(&core, &more[3]);
+	core_console_close(&core, &more[1]);
+	core_console_close(&core, &more[2]);
+}
+
+/* An issued certificate's serial (the request's id in *id). */
+static void issued_serial(uint8_t *serial, size_t *len)
+{
+	struct x509_cert_info ci;
+	struct core_answer a;
+	char derr[256];
+
+	submit_one(&a);
+	assert_int_equal(a.kind, CUST_RESULT);
+	assert_int_equal(a.result.disposition, DISP_ISSUED);
+	assert_int_equal(x509_cert_decode(a.result.cert, a.result.cert_len, &ci, derr,
+					  sizeof derr),
+			 0);
+	memcpy(serial, ci.serial.data, ci.serial.len);
+	*len = ci.serial.len;
+	x509_cert_info_free(&ci);
+	core_answer_free(&a);
+}
+
+/* The officer's setextension, revoke, unrevoke and CRL over the console: each
+ * answer's exact text; the refusal of an unknown critical extension reaches the
+ * console as E_INVALIDARG with its reason. */
+static void test_console_officer_verbs(void **state)
+{
+	static const uint8_t null_der[] = {0x05, 0x00};
+	uint8_t token[ADM_TOKEN_LEN], serial[20];
+	struct adm_setext se;
+	struct adm_revoke rv;
+	struct adm_crl crl;
+	struct ipc_wbuf w;
+	char text[600], want[200];
+	size_t len;
+
+	(void)state;
+	console_login(&con, "olivia", token);
+	issued_serial(serial, &len);
+	/* setextension on an issued request: refused, the critical one first */
+	memset(&se, 0, sizeof(se));
+	memcpy(se.token, token, ADM_TOKEN_LEN);
+	se.request_id = 1;
+	snprintf(se.oid, sizeof(se.oid), "1.2.3.4");
+	se.flags = ADM_EXT_CRITICAL;
+	se.value = null_der;
+	se.value_len = sizeof null_der;
+	ipc_wbuf_init(&w);
+	adm_setext_encode(&w, &se);
+	assert_int_equal(console_call(ADM_SETEXT, &w, text, sizeof text), HR_E_INVALIDARG);
+	assert_string_equal(text, "extension 1.2.3.4 is not one the CA knows: it cannot be "
+				  "critical (set it with flags 0)");
+	se.flags = 0;
+	ipc_wbuf_init(&w);
+	adm_setext_encode(&w, &se);
+	assert_int_equal(console_call(ADM_SETEXT, &w, text, sizeof text), HR_INVALID_STATE);
+	assert_string_equal(text, "request 1 is issued, not pending");
+	/* on hold, released, then a delta CRL after a base */
+	memset(&rv, 0, sizeof(rv));
+	memcpy(rv.token, token, ADM_TOKEN_LEN);
+	memcpy(rv.serial, serial, len);
+	rv.serial_len = len;
+	rv.reason = 6;
+	ipc_wbuf_init(&w);
+	adm_revoke_encode(&w, &rv);
+	assert_int_equal(console_call(ADM_REVOKE, &w, text, sizeof text), 0);
+	assert_string_equal(text, "revoked (reason 6); it appears in the next CRL");
+	memset(&crl, 0, sizeof(crl));
+	memcpy(crl.token, token, ADM_TOKEN_LEN);
+	ipc_wbuf_init(&w);
+	adm_crl_encode(&w, &crl);
+	assert_int_equal(console_call(ADM_CRL, &w, text, sizeof text), 0);
+	snprintf(want, sizeof want, "base CRL 1 (1 entries) published to %s/crl/ca.crl",
+		 core.dir);
+	assert_string_equal(text, want);
+	ipc_wbuf_init(&w);
+	adm_unrevoke_encode(&w, &rv);
+	assert_int_equal(console_call(ADM_UNREVOKE, &w, text, sizeof text), 0);
+	assert_string_equal(text, "hold released; the next delta CRL says removeFromCRL");
+	crl.delta = 1;
+	ipc_wbuf_init(&w);
+	adm_crl_encode(&w, &crl);
+	assert_int_equal(console_call(ADM_CRL, &w, text, sizeof text), 0);
+	snprintf(want, sizeof want, "delta CRL 2 (1 entries) published to %s/crl/ca-delta.crl",
+		 core.dir);
+	assert_string_equal(text, want);
+}
+
 /* ---- cust_reply_error's cut ------------------------------------------------- */
 
 /* cust_reply_error on one end of a socketpair; the CUST_ERROR read on the other
@@ -1110,11 +1302,16 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_submit_unknown_format, setup_budget, teardown),
 		cmocka_unit_test(test_rsa_ca_issues),
+		cmocka_unit_test_setup_teardown(test_console_connection_limit, setup_console,
+						teardown_console),
+		cmocka_unit_test_setup_teardown(test_console_officer_verbs, setup_console,
+						teardown_console),
 		cmocka_unit_test(test_reply_error_cut_at_utf8_boundary),
 	};
 	int rc;
 
-	if (core_ca_make(&ca_template, "ec:p256") != 0)
+	if (core_ca_make(&ca_template, "ec:p256") != 0 ||
+	    core_ca_operator(&ca_template, "olivia", ROLE_OFFICER, PASS) != 0)
 		return 1;
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	core_ca_free(&ca_template);
