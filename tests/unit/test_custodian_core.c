@@ -1094,18 +1094,25 @@ static void test_console_connection_limit(void **state)
 	struct ipc_wbuf w;
 	uint8_t token[ADM_TOKEN_LEN];
 	char *log;
+	int rc;
 
 	(void)state;
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(core_console_open(&core, &more[i]), 0);
 	console_login(&more[2], "olivia", token); /* the four are served */
 	capture_start(&cap);
-	assert_int_equal(core_console_open(&core, &more[3]), 0);
-	memset(&q, 0, sizeof(q));
-	ipc_wbuf_init(&w);
-	adm_bare_encode(&w, &q);
-	assert_int_equal(core_console_call(&more[3], ADM_LOGOUT, &w, &m), 0); /* closed */
+	rc = core_console_open(&core, &more[3]);
+	if (rc == 0) {
+		memset(&q, 0, sizeof(q));
+		ipc_wbuf_init(&w);
+		adm_bare_encode(&w, &q);
+		/* no answer: closed (EOF, or a reset when the request came after) */
+		rc = core_console_call(&more[3], ADM_LOGOUT, &w, &m) > 0;
+		if (rc)
+			ipc_msg_free(&m);
+	}
 	log = capture_end(&cap);
+	assert_int_equal(rc, 0);
 	expect_line(log, "ca: warning: console: connection refused (too many connections)");
 	free(log);
 	core_console_close(&core, &more[3]);
