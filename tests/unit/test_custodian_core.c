@@ -976,6 +976,59 @@ static void test_submit_unknown_format(void **state)
 	expect_violation("malformed SUBMIT");
 }
 
+/* ---- CUST_ISSUE (the unrecorded issuance, without a ledger) ------------------- */
+
+static int setup_no_ledger(void **state)
+{
+	struct core_opts o = {.no_ledger = 1};
+
+	(void)state;
+	return core_start(&core, &ca_template, &o) != 0 || core_get_ca(&core) != 0 ? -1 : 0;
+}
+
+static void issue_error(uint32_t profile, uint32_t hr, const char *prefix)
+{
+	struct x509_buf spki;
+	struct cust_issue q;
+	struct core_answer a;
+	struct ipc_wbuf w;
+
+	assert_int_equal(oracle_genkey("p256", "issue", &spki), 0);
+	memset(&q, 0, sizeof(q));
+	q.profile = profile;
+	snprintf(q.subject, sizeof(q.subject), "CN=issue.example");
+	q.spki = spki.data;
+	q.spki_len = spki.len;
+	q.validity_days = 30;
+	ipc_wbuf_init(&w);
+	cust_issue_encode(&w, &q);
+	assert_int_equal(core_answer(&core, core_send(&core, CUST_ISSUE, &w), &a), 0);
+	x509_buf_free(&spki);
+	assert_int_equal(a.kind, CUST_ERROR);
+	assert_int_equal(a.error.hresult, hr);
+	if (strncmp(a.error.message, prefix, strlen(prefix)) != 0)
+		fail_msg("message '%s', not starting with '%s'", a.error.message, prefix);
+	core_answer_free(&a);
+}
+
+/* A profile the custodian does not know; the HSM away (NTE_FAIL). */
+static void test_issue_refusals(void **state)
+{
+	char dir[PATH_MAX], away[PATH_MAX];
+	struct hsm_err herr;
+
+	(void)state;
+	issue_error(99, HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE, "unknown certificate profile 99");
+	softhsm_token_path(&ca_template.token, "tokens", dir, sizeof(dir));
+	softhsm_token_path(&ca_template.token, "tokens.away", away, sizeof(away));
+	assert_int_equal(rename(dir, away), 0);
+	assert_int_equal(hsm_pool_recover(core.ca.hsm, core.ca.hsm->generation, CKR_DEVICE_ERROR,
+					  &herr),
+			 HSM_EUNAVAIL);
+	issue_error(CUST_PROFILE_CLIENT, HR_NTE_FAIL, "HSM unavailable: ");
+	assert_int_equal(rename(away, dir), 0);
+}
+
 /* ---- a CA whose key is RSA ------------------------------------------------------- */
 
 static struct core_ca rsa_template;
@@ -1308,6 +1361,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_auth_event_without_peer, setup_issue,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_submit_unknown_format, setup_budget, teardown),
+		cmocka_unit_test_setup_teardown(test_issue_refusals, setup_no_ledger, teardown),
 		cmocka_unit_test(test_rsa_ca_issues),
 		cmocka_unit_test_setup_teardown(test_console_connection_limit, setup_console,
 						teardown_console),

@@ -266,6 +266,25 @@ static void test_retrieve_faults(void **state)
 	core_answer_free(&a);
 }
 
+/* A violation the ledger does not take: logged, the channel ends all the same. */
+static void test_violation_not_journaled(void **state)
+{
+	static const uint8_t junk[40] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	uint64_t head = core_ledger_head(&core);
+
+	(void)state;
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_STORAGE, "disk on fire");
+	ipc_wbuf_init(&w);
+	ipc_put_raw(&w, junk, sizeof junk);
+	core_send(&core, CUST_RETRIEVE, &w);
+	assert_int_equal(core_recv(&core, &m), 0); /* no answer: the channel ended */
+	assert_int_equal(core_end_channel(&core), 1);
+	assert_int_equal(core_ledger_forged(&core), 1);
+	assert_int_equal(core_ledger_head(&core), head);
+}
+
 /* ---- the officer's verbs ------------------------------------------------------- */
 
 static uint32_t pending(void)
@@ -681,6 +700,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_decision_not_recorded, setup_issue, teardown),
 		cmocka_unit_test_setup_teardown(test_retrieve_faults, setup_issue, teardown),
+		cmocka_unit_test_setup_teardown(test_violation_not_journaled, setup_issue, teardown),
 		cmocka_unit_test_setup_teardown(test_officer_faults, setup_pend, teardown),
 		cmocka_unit_test_setup_teardown(test_crl_faults, setup_pend, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_summary_kept, setup_budget, teardown),
