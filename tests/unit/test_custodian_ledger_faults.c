@@ -497,6 +497,54 @@ static void test_budget_summary_kept(void **state)
 	free(strbuf);
 }
 
+/* ---- the properties read at start-up ---------------------------------------- */
+
+/* custodian_open with the first property read answered (answer, payload): it
+ * refuses to start with message. */
+static void expect_start_refused(uint32_t answer, const void *payload, size_t len,
+				 const char *message)
+{
+	struct core_opts o = {.ledger_proxy = 1, .forge_type = LEDGER_GET_PROP, .forge_nth = 1,
+			      .forge_answer = answer, .forge_payload = payload,
+			      .forge_len = len};
+
+	assert_int_equal(core_start(&core, &ca_template, &o), -1);
+	assert_int_equal(core.open_rc, CUSTODIAN_EREFUSED);
+	assert_string_equal(core.err, message);
+}
+
+static void test_props_unreadable_at_start(void **state)
+{
+	struct lmsg_error e = {.code = LEDGER_ERR_STORAGE, .message = "disk on fire"};
+	struct lmsg_event le;
+	struct ipc_wbuf w;
+
+	(void)state;
+	expect_start_refused(LEDGER_EVENT, garbage, sizeof garbage,
+			     "malformed answer from the ledger");
+	ipc_wbuf_init(&w);
+	lmsg_error_encode(&w, &e);
+	expect_start_refused(LEDGER_ERROR, w.data, w.len, "ledger: disk on fire");
+	ipc_wbuf_free(&w);
+	/* a record of another event: a genesis, taken from a ledger made for this */
+	{
+		uint8_t *r;
+		size_t len;
+
+		assert_int_equal(core_start(&core, &ca_template, NULL), 0);
+		assert_int_equal(ledger_get_record(core.ledger, 1, &r, &len), LEDGER_OK);
+		core_stop(&core);
+		le.rec = r;
+		le.len = len;
+		ipc_wbuf_init(&w);
+		lmsg_event_encode(&w, &le);
+		expect_start_refused(LEDGER_EVENT, w.data, w.len,
+				     "property CDPURL: the ledger's event does not match");
+		ipc_wbuf_free(&w);
+		free(r);
+	}
+}
+
 /* ---- the console's reads relayed from the ledger -------------------------------- */
 
 #define PASS "correct horse battery staple"
@@ -705,6 +753,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_crl_faults, setup_pend, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_summary_kept, setup_budget, teardown),
 		cmocka_unit_test_setup_teardown(test_console_faults, setup_console, teardown_console),
+		cmocka_unit_test(test_props_unreadable_at_start),
 	};
 	int rc;
 

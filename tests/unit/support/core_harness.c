@@ -184,6 +184,9 @@ static int start_ledger(struct core *c, const struct core_opts *o)
 		    pthread_create(&c->proxy_thread, NULL, proxy_main, c) != 0)
 			return -1;
 		c->proxy_running = 1;
+		if (o->forge_type != 0)
+			core_ledger_forge(c, o->forge_type, o->forge_nth, o->forge_answer,
+					  o->forge_payload, o->forge_len);
 	}
 	return 0;
 }

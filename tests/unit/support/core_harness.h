@@ -56,6 +56,12 @@ struct core_opts {
 			      * serve() starts it with cad's control channel */
 	int ledger_proxy;    /* the journal channel through a relay in a thread, which
 			      * forges the ledger's answer when told (core_ledger_forge) */
+	/* with ledger_proxy, a forge rule in place before the custodian starts (its
+	 * start-up reads: the properties): core_ledger_forge's arguments */
+	uint32_t forge_type, forge_answer;
+	unsigned forge_nth;
+	const void *forge_payload;
+	size_t forge_len;
 };
 
 struct core {
