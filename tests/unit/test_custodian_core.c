@@ -1029,6 +1029,48 @@ static void test_issue_refusals(void **state)
 	assert_int_equal(rename(away, dir), 0);
 }
 
+/* ---- ca.conf's policy settings refused at start ---------------------------------- */
+
+static void expect_start_refused(const char *setting, const char *message)
+{
+	const char *const conf[] = {setting, NULL};
+	struct core_opts o = {.conf = conf};
+
+	if (core_start(&core, &ca_template, &o) != -1)
+		fail_msg("started with %.40s...", setting);
+	assert_int_equal(core.open_rc, CUSTODIAN_EREFUSED);
+	assert_string_equal(core.err, message);
+}
+
+static void test_policy_settings_refused(void **state)
+{
+	char setting[1200];
+	size_t n;
+
+	(void)state;
+	/* (a list longer than load_allow_list's buffer cannot come from ca.conf, whose
+	 * values are shorter: CONF_VAL_MAX) */
+	/* more OIDs than a certificate takes */
+	expect_start_refused("csr_extensions=1.2.3.1,1.2.3.2,1.2.3.3,1.2.3.4,1.2.3.5,1.2.3.6,"
+			     "1.2.3.7,1.2.3.8,1.2.3.9",
+			     "ca.conf: csr_extensions: 1.2.3.9 is not an OID a request may set (at "
+			     "most 8; never basicConstraints or key identifiers)");
+	/* one longer than an OID may be */
+	{
+		char want[600];
+
+		n = (size_t)snprintf(setting, sizeof setting, "csr_extensions=1.2");
+		while (n < 200)
+			n += (size_t)snprintf(setting + n, sizeof setting - n, ".1");
+		snprintf(want, sizeof want, "ca.conf: csr_extensions: %s is not an OID a request "
+			 "may set (at most 8; never basicConstraints or key identifiers)",
+			 setting + strlen("csr_extensions="));
+		expect_start_refused(setting, want);
+	}
+	expect_start_refused("validity_days=3651", "ca.conf: validity_days must be 1..3650");
+	expect_start_refused("validity_days=", "ca.conf: validity_days must be 1..3650");
+}
+
 /* ---- a CA whose key is RSA ------------------------------------------------------- */
 
 static struct core_ca rsa_template;
@@ -1362,6 +1404,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_submit_unknown_format, setup_budget, teardown),
 		cmocka_unit_test_setup_teardown(test_issue_refusals, setup_no_ledger, teardown),
+		cmocka_unit_test(test_policy_settings_refused),
 		cmocka_unit_test(test_rsa_ca_issues),
 		cmocka_unit_test_setup_teardown(test_console_connection_limit, setup_console,
 						teardown_console),

@@ -25,6 +25,8 @@
 #include "firmware/ledger/event.h"
 #include "firmware/ledger/msg.h"
 #include "firmware/ledger/proto.h"
+#include "hsm/hsm.h"
+#include "hsm/internal.h"
 #include "tests/unit/support/core_harness.h"
 #include "tests/unit/support/x509_oracle.h"
 
@@ -227,6 +229,31 @@ static void test_decision_not_recorded(void **state)
 	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_STORAGE, "disk on fire");
 	submit("rsa1024", &a);
 	expect_error(&a, HR_E_UNEXPECTED, UNRECORDED "ledger: disk on fire");
+	assert_int_equal(core_ledger_head(&core), 1);
+}
+
+/* The HSM away (no serial: the request is failed with NTE_FAIL), and the
+ * ledger refusing that decision, or unable to store it. */
+static void test_failure_not_recorded(void **state)
+{
+	char dir[PATH_MAX], away[PATH_MAX];
+	struct hsm_err herr;
+	struct core_answer a;
+
+	(void)state;
+	softhsm_token_path(&ca_template.token, "tokens", dir, sizeof(dir));
+	softhsm_token_path(&ca_template.token, "tokens.away", away, sizeof(away));
+	assert_int_equal(rename(dir, away), 0);
+	assert_int_equal(hsm_pool_recover(core.ca.hsm, core.ca.hsm->generation, CKR_DEVICE_ERROR,
+					  &herr),
+			 HSM_EUNAVAIL);
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_INVALID, "rule broken");
+	submit("p256", &a);
+	expect_error(&a, HR_E_INVALIDARG, "ledger: rule broken");
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_FULL, "no room");
+	submit("p256", &a);
+	expect_error(&a, HR_DISK_FULL, UNRECORDED "ledger: no room");
+	assert_int_equal(rename(away, dir), 0);
 	assert_int_equal(core_ledger_head(&core), 1);
 }
 
@@ -747,6 +774,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_submit_signed_not_recorded, setup_issue,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_decision_not_recorded, setup_issue, teardown),
+		cmocka_unit_test_setup_teardown(test_failure_not_recorded, setup_issue, teardown),
 		cmocka_unit_test_setup_teardown(test_retrieve_faults, setup_issue, teardown),
 		cmocka_unit_test_setup_teardown(test_violation_not_journaled, setup_issue, teardown),
 		cmocka_unit_test_setup_teardown(test_officer_faults, setup_pend, teardown),
