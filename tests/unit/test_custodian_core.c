@@ -1304,6 +1304,48 @@ static void test_console_officer_verbs(void **state)
 	assert_string_equal(text, want);
 }
 
+/* ---- CRLs: many entries, a hold released ------------------------------------------ */
+
+/* 66 certificates revoked (one without a reason, one on hold): the base CRL
+ * lists them all; the hold released, the delta lists only it (removeFromCRL) and
+ * the next base leaves it out. openssl counts the entries. */
+static void test_crl_entries_and_released_hold(void **state)
+{
+	struct admin *ad = core_admin(&core);
+	uint8_t serial[66][20];
+	size_t len[66];
+	char msg[512], want[PATH_MAX + 128], *out = NULL;
+	int n;
+
+	(void)state;
+	for (int i = 0; i < 66; i++) {
+		issued_serial(serial[i], &len[i]);
+		assert_int_equal(officer_revoke(ad, OFFICER, serial[i], len[i],
+						i == 0 ? 0 : i == 1 ? 6 : 1, 0, 0, msg, sizeof msg),
+				 0);
+	}
+	assert_int_equal(crl_publish(ad, ACTOR_OPERATOR, OFFICER, 0, msg, sizeof msg), 0);
+	snprintf(want, sizeof want, "base CRL 1 (66 entries) published to %s/crl/ca.crl", core.dir);
+	assert_string_equal(msg, want);
+	assert_int_equal(oracle_run(&out, "openssl crl -inform DER -in %s/crl/ca.crl -noout -text "
+				    "| grep -c 'Serial Number'", core.dir), 0);
+	assert_int_equal(sscanf(out, "%d", &n), 1);
+	assert_int_equal(n, 66);
+	free(out);
+	assert_int_equal(officer_unrevoke(ad, OFFICER, serial[1], len[1], msg, sizeof msg), 0);
+	assert_int_equal(crl_publish(ad, ACTOR_OPERATOR, OFFICER, 1, msg, sizeof msg), 0);
+	snprintf(want, sizeof want, "delta CRL 2 (1 entries) published to %s/crl/ca-delta.crl",
+		 core.dir);
+	assert_string_equal(msg, want);
+	assert_int_equal(oracle_run(&out, "openssl crl -inform DER -in %s/crl/ca-delta.crl -noout "
+				    "-text", core.dir), 0);
+	assert_non_null(strstr(out, "Remove From CRL"));
+	free(out);
+	assert_int_equal(crl_publish(ad, ACTOR_OPERATOR, OFFICER, 0, msg, sizeof msg), 0);
+	snprintf(want, sizeof want, "base CRL 3 (65 entries) published to %s/crl/ca.crl", core.dir);
+	assert_string_equal(msg, want);
+}
+
 /* ---- cust_reply_error's cut ------------------------------------------------- */
 
 /* cust_reply_error on one end of a socketpair; the CUST_ERROR read on the other
@@ -1410,6 +1452,8 @@ int main(void)
 						teardown_console),
 		cmocka_unit_test_setup_teardown(test_console_officer_verbs, setup_console,
 						teardown_console),
+		cmocka_unit_test_setup_teardown(test_crl_entries_and_released_hold, setup_issue,
+						teardown),
 		cmocka_unit_test(test_reply_error_cut_at_utf8_boundary),
 	};
 	int rc;
