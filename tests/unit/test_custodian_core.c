@@ -1371,6 +1371,8 @@ static void reply_error(const char *msg, struct cust_error *out)
 	assert_int_equal(out->hresult, HR_E_UNEXPECTED);
 	ipc_msg_free(&m);
 	pthread_mutex_destroy(&s.lock);
+	ipc_chan_free(&s.chan);
+	ipc_chan_free(&peer);
 	close(sv[0]);
 	close(sv[1]);
 }
