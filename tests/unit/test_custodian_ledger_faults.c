@@ -183,13 +183,22 @@ static void expect_failed_recorded(const char *message, uint64_t head)
 
 static void test_submit_answer_malformed(void **state)
 {
+	struct lmsg_appended_group ag = {.n = 1};
+	struct ipc_wbuf w;
+
 	(void)state;
-	forge_garbage(LEDGER_APPEND_GROUP, 1, LEDGER_APPENDED_GROUP);
+	/* well-formed, but for one event where two were sent */
+	ipc_wbuf_init(&w);
+	lmsg_appended_group_encode(&w, &ag);
+	core_ledger_forge(&core, LEDGER_APPEND_GROUP, 1, LEDGER_APPENDED_GROUP, w.data, w.len);
+	ipc_wbuf_free(&w);
 	expect_failed_recorded("malformed answer from the ledger", 1);
+	forge_garbage(LEDGER_APPEND_GROUP, 1, LEDGER_APPENDED_GROUP);
+	expect_failed_recorded("malformed answer from the ledger", 3);
 	forge_garbage(LEDGER_APPEND_GROUP, 1, LEDGER_CRL_ROW);
-	expect_failed_recorded("unexpected answer 579 from the ledger", 3);
+	expect_failed_recorded("unexpected answer 579 from the ledger", 5);
 	forge_garbage(LEDGER_APPEND_GROUP, 1, LEDGER_ERROR);
-	expect_failed_recorded("ledger: malformed error", 5);
+	expect_failed_recorded("ledger: malformed error", 7);
 }
 
 /* Signed, but the ledger does not take the certificate: it is never released;
@@ -280,6 +289,28 @@ static void test_retrieve_faults(void **state)
 	forge_garbage(LEDGER_GET_EVENT, 1, LEDGER_EVENT);
 	assert_int_equal(core_retrieve(&core, &who, id, &a), 0);
 	expect_error(&a, HR_E_UNEXPECTED, UNRECORDED "malformed answer from the ledger");
+	forge_garbage(LEDGER_GET_REQUEST, 1, LEDGER_CRL_ROW);
+	assert_int_equal(core_retrieve(&core, &who, id, &a), 0);
+	expect_error(&a, HR_E_UNEXPECTED, UNRECORDED "unexpected answer 579 from the ledger");
+	{
+		/* an event whose record does not decode: the decoder's reason */
+		static const uint8_t junk[8] = {'L', 'E', 'V', '1'};
+		struct lmsg_event le = {junk, sizeof junk};
+		struct ipc_wbuf w;
+
+		ipc_wbuf_init(&w);
+		lmsg_event_encode(&w, &le);
+		core_ledger_forge(&core, LEDGER_GET_EVENT, 1, LEDGER_EVENT, w.data, w.len);
+		ipc_wbuf_free(&w);
+		assert_int_equal(core_retrieve(&core, &who, id, &a), 0);
+		assert_int_equal(a.kind, CUST_ERROR);
+		assert_int_equal(a.error.hresult, HR_E_UNEXPECTED);
+		if (strncmp(a.error.message, UNRECORDED, strlen(UNRECORDED)) != 0 ||
+		    strstr(a.error.message, "not a certificate") != NULL ||
+		    strlen(a.error.message) == strlen(UNRECORDED))
+			fail_msg("message: %s", a.error.message);
+		core_answer_free(&a);
+	}
 	forge_genesis_event(LEDGER_GET_EVENT, 1);
 	assert_int_equal(core_retrieve(&core, &who, id, &a), 0);
 	snprintf(msg, sizeof msg, UNRECORDED "event %llu is not a certificate",
@@ -502,25 +533,32 @@ static void test_budget_summary_kept(void **state)
 	for (int i = 0; i < 3; i++) {
 		refused_from("192.0.2.7", &a); /* one journaled, two counted */
 		core_answer_free(&a);
+		refused_from("192.0.2.8", &a); /* and from another address */
+		core_answer_free(&a);
 	}
 	head = core_ledger_head(&core);
-	assert_int_equal(head, 1 + 2);
+	assert_int_equal(head, 1 + 2 * 2);
 	/* the quiet burst's summary: refused by the ledger once */
 	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_STORAGE, "disk on fire");
 	for (int i = 0; i < 50 && core_ledger_forged(&core) == 0; i++)
 		sleep_ms(100);
 	assert_int_equal(core_ledger_forged(&core), 1);
 	assert_int_equal(core_ledger_head(&core), head);
-	/* the stop journals what was kept */
+	/* the other summary of that round went back untried; the stop journals both */
 	core_end_channel(&core);
 	custodian_close(core.cust);
 	core.cust = NULL;
-	assert_int_equal(core_ledger_head(&core), head + 2);
-	assert_int_equal(core_ledger_event(&core, head + 1, &ev, strbuf, &rec), 0);
-	assert_int_equal(ev.type, EV_REQUEST_RECEIVED);
-	assert_int_equal(ev.u.request.count, 2);
-	assert_string_equal(ev.u.request.peer, "192.0.2.7");
-	free(rec);
+	assert_int_equal(core_ledger_head(&core), head + 2 * 2);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(core_ledger_event(&core, head + 1 + 2 * (uint64_t)i, &ev, strbuf,
+						   &rec),
+				 0);
+		assert_int_equal(ev.type, EV_REQUEST_RECEIVED);
+		assert_int_equal(ev.u.request.count, 2);
+		assert_true(strcmp(ev.u.request.peer, "192.0.2.7") == 0 ||
+			    strcmp(ev.u.request.peer, "192.0.2.8") == 0);
+		free(rec);
+	}
 	free(strbuf);
 }
 
