@@ -11,10 +11,11 @@
 #define ISSUE_CLOCK_SKEW 600
 
 /* Self-signed root: BasicConstraints cA (critical), KeyUsage keyCertSign|cRLSign
- * (critical), SKI, AKI = SKI. */
+ * (critical), SKI, AKI = SKI. -1, or CA_EHSM when the HSM failed (the serial). */
 int profile_root(struct ca *ca, const struct x509_buf *subject, unsigned days,
 		 struct x509_tbs *t, char *err, size_t errlen);
-/* The CA exchange certificate: KeyUsage keyEncipherment, EKU 1.3.6.1.4.1.311.21.5. */
+/* The CA exchange certificate: KeyUsage keyEncipherment, EKU 1.3.6.1.4.1.311.21.5.
+ * -1, or CA_EHSM when the HSM failed (the serial). */
 int profile_xchg(struct ca *ca, const struct x509_buf *subject, const struct x509_buf *spki,
 		 unsigned days, struct x509_tbs *t, char *err, size_t errlen);
 /* The CDP/AIA pointers issued certificates carry (the CA's properties). */

@@ -206,6 +206,15 @@ uint32_t officer_setext(struct admin *a, const char *op, uint32_t id, const char
 		snprintf(msg, msglen, "flags: 0, 1 (critical) or 2 (disabled)");
 		return HR_E_INVALIDARG;
 	}
+	/* The certificate decoder (the lint's, and relying parties') refuses an
+	 * unknown critical extension: set, it would only make the resubmission fail
+	 * and end the request Failed, beyond correction. */
+	if ((flags & ADM_EXT_CRITICAL) && !(flags & ADM_EXT_DISABLE) &&
+	    !x509_ext_may_be_critical(oid)) {
+		snprintf(msg, msglen, "extension %s is not one the CA knows: it cannot be "
+			 "critical (set it with flags 0)", oid);
+		return HR_E_INVALIDARG;
+	}
 	/* Checked before it is recorded; the TBS builder checks it again. */
 	if (!(flags & ADM_EXT_DISABLE) && !x509_der_one_element(value, len)) {
 		snprintf(msg, msglen, "the value is not one DER element");

@@ -82,8 +82,10 @@ static int profile_base(struct ca *ca, const struct x509_buf *issuer,
 int profile_root(struct ca *ca, const struct x509_buf *subject, unsigned days,
 		 struct x509_tbs *t, char *err, size_t errlen)
 {
-	if (profile_base(ca, subject, subject, &ca->spki, days, t, err, errlen) != 0)
-		return -1;
+	int rc = profile_base(ca, subject, subject, &ca->spki, days, t, err, errlen);
+
+	if (rc != 0)
+		return rc; /* -1, or CA_EHSM: the caller tells the HSM's failure apart */
 	t->basic_constraints = 1;
 	t->is_ca = 1;
 	t->key_usage = X509_KU_KEY_CERT_SIGN | X509_KU_CRL_SIGN;
@@ -115,8 +117,10 @@ static void cap_validity(struct ca *ca, struct x509_tbs *t)
 int profile_xchg(struct ca *ca, const struct x509_buf *subject, const struct x509_buf *spki,
 		 unsigned days, struct x509_tbs *t, char *err, size_t errlen)
 {
-	if (profile_base(ca, &ca->cert.subject, subject, spki, days, t, err, errlen) != 0)
-		return -1;
+	int rc = profile_base(ca, &ca->cert.subject, subject, spki, days, t, err, errlen);
+
+	if (rc != 0)
+		return rc; /* -1, or CA_EHSM */
 	cap_validity(ca, t);
 	set_pointers(ca, NULL, t);
 	t->key_usage = X509_KU_KEY_ENCIPHERMENT;

@@ -129,6 +129,14 @@ static int is_known(const char *oid)
 	return 0;
 }
 
+int x509_ext_may_be_critical(const char *oid)
+{
+	for (size_t i = 0; i < sizeof recorded / sizeof recorded[0]; i++)
+		if (strcmp(oid, recorded[i].oid) == 0)
+			return 1;
+	return is_known(oid);
+}
+
 /* One Extension at path; oids collects the OIDs seen for the duplicate check. */
 static int walk_one(asn1_node n, const char *path, char oids[][X509I_OID_MAX], int idx,
 		    x509i_ext_fn fn, void *ctx, char *err, size_t errlen)

@@ -134,6 +134,10 @@ struct x509_ext_in {
 int x509_der_one_element(const uint8_t *p, size_t len);
 /* 1 for a dotted OID the encoder accepts (arcs, first arc 0..2, length). */
 int x509_oid_valid(const char *oid);
+/* 1 for an extension OID x509_cert_decode accepts marked critical (the ones it
+ * reads, and the RFC 5280 ones it knows); it refuses a certificate with any other
+ * critical extension, so neither may the CA sign one. */
+int x509_ext_may_be_critical(const char *oid);
 
 struct x509_tbs {
 	uint8_t serial[20];

@@ -256,6 +256,14 @@ def test_bad_inputs_change_nothing(ca, appliance):
     p = caadm(ca, "officer", "setextension", str(pend), "1.2.3.4", "0", "hex:0c05",
               check=False)
     assert p.returncode == 2 and "DER" in p.stderr
+    # An unknown extension cannot be critical: refused when set, not at resubmit
+    # (where the lint would fail the request for good); the request stays pending.
+    p = caadm(ca, "officer", "setextension", str(pend), "1.2.3.4", "1", "hex:0500",
+              check=False)
+    assert p.returncode == 2, p
+    assert ("extension 1.2.3.4 is not one the CA knows: it cannot be critical "
+            "(set it with flags 0)") in p.stderr, p.stderr
+    assert f"RequestID={pend} " in caadm(ca, "officer", "view", "--pending").stdout
     p = caadm(ca, "admin", "setprop", "CRLPublishBase", "../operators", check=False)
     assert p.returncode == 2
     # A malformed frame on the console socket ends that connection only.

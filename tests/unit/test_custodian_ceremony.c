@@ -204,6 +204,44 @@ static void test_refusals_then_install(void **state)
 	free(said);
 }
 
+/* A certificate named CN=Parent Root on root's key but not a CA (<name>.pem). */
+static void parent_not_ca(const char *name)
+{
+	char *out = NULL;
+
+	if (oracle_run(&out, "openssl req -x509 -new -key '%s.key' -subj '/CN=Parent Root' "
+			     "-days 30 -addext basicConstraints=critical,CA:FALSE -out '%s.pem' 2>&1",
+		       oracle_path("root"), oracle_path(name)) != 0)
+		fail_msg("%s", out);
+	free(out);
+}
+
+/* install-cert's refusals of the chain file: missing, not a certificate, a
+ * parent that is no CA; nothing installed (runs before the installation). */
+static void test_install_chain_refusals(void **state)
+{
+	static const char junk[] = "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n";
+	char *said, want[PATH_MAX + 64];
+
+	(void)state;
+	parent_root("root");
+	sign_request("root", "sub", 1);
+	assert_int_equal(install("sub", "no-such-chain", &said), -1);
+	snprintf(want, sizeof want, "install-cert failed: cannot read %s.pem: No such file or "
+		 "directory", oracle_path("no-such-chain"));
+	expect_said(said, want);
+	free(said);
+	assert_int_equal(oracle_write(oracle_path("junk.pem"), junk, sizeof junk - 1), 0);
+	assert_int_equal(install("sub", "junk", &said), -1);
+	expect_said(said, "install-cert failed: chain certificate 1 does not decode: ");
+	free(said);
+	parent_not_ca("notca");
+	assert_int_equal(install("sub", "notca", &said), -1);
+	expect_said(said, "install-cert failed: the parent 'CN=Parent Root' is not a valid CA "
+			  "certificate now");
+	free(said);
+}
+
 /* ---- the serving custodian's start-up check (ca_load) ------------------------ */
 
 /* ca_load of dir with the PIN pin: its return, and err. */
@@ -287,6 +325,125 @@ static void test_root_bad_subject(void **state)
 	free(said);
 }
 
+/* The data directory: a path too long, or one that cannot be created. */
+static void test_root_dir_refusals(void **state)
+{
+	struct ceremony_opts o;
+	char dir[PATH_MAX + 8];
+	char *said;
+	int rc;
+
+	(void)state;
+	memset(dir, 'd', sizeof dir - 1);
+	dir[0] = '/';
+	dir[sizeof dir - 1] = 0;
+	opts(&o, dir);
+	capture_begin();
+	rc = ceremony_root(&o);
+	said = capture_end();
+	assert_int_equal(rc, -1);
+	expect_said(said, "root ceremony failed: data directory path too long");
+	free(said);
+	opts(&o, "/nonexistent/parent/ca");
+	capture_begin();
+	rc = ceremony_root(&o);
+	said = capture_end();
+	assert_int_equal(rc, -1);
+	expect_said(said, "root ceremony failed: cannot create /nonexistent/parent/ca: No such "
+			  "file or directory");
+	free(said);
+}
+
+/* A root whose subject does not start with CN: the exchange certificate is
+ * "CN=CA Exchange,<subject>"; one whose CN holds an escaped comma keeps it whole
+ * ("<CN>-Xchg"). The pointers given are in ca.conf. */
+static void check_xchg_subject(const char *dir, const char *want)
+{
+	char *out = NULL;
+
+	if (oracle_run(&out, "openssl x509 -in '%s/xchg.crt' -noout -subject -nameopt RFC2253 "
+			     "2>&1", dir) != 0)
+		fail_msg("%s", out);
+	if (strstr(out, want) == NULL)
+		fail_msg("subject '%s' not in: %s", want, out);
+	free(out);
+}
+
+static void test_root_xchg_names_and_pointers(void **state)
+{
+	struct ceremony_opts o;
+	struct conf conf;
+	char dir[PATH_MAX], path[PATH_MAX + 16], err[256];
+	char *said;
+	int rc;
+
+	(void)state;
+	softhsm_token_path(&token, "root3", dir, sizeof dir);
+	opts(&o, dir);
+	o.subject = "O=Example,CN=Odd Root";
+	o.aia_url = "http://pki.example/ca.crt";
+	o.ocsp_url = "http://ocsp.example/";
+	o.pin.fd = core_pin_fd();
+	capture_begin();
+	rc = ceremony_root(&o);
+	said = capture_end();
+	close(o.pin.fd);
+	if (rc != 0)
+		fail_msg("%s", said);
+	free(said);
+	check_xchg_subject(dir, "subject=CN=CA Exchange,O=Example,CN=Odd Root");
+	snprintf(path, sizeof path, "%s/%s", dir, CA_CONF);
+	assert_int_equal(conf_load(path, &conf, err, sizeof err), 0);
+	assert_string_equal(conf_get(&conf, "aia_url"), "http://pki.example/ca.crt");
+	assert_string_equal(conf_get(&conf, "ocsp_url"), "http://ocsp.example/");
+	assert_null(conf_get(&conf, "cdp_url")); /* empty: not written */
+
+	softhsm_token_path(&token, "root4", dir, sizeof dir);
+	opts(&o, dir);
+	o.subject = "CN=Root\\, Escaped,O=Example";
+	o.pin.fd = core_pin_fd();
+	capture_begin();
+	rc = ceremony_root(&o);
+	said = capture_end();
+	close(o.pin.fd);
+	if (rc != 0)
+		fail_msg("%s", said);
+	free(said);
+	check_xchg_subject(dir, "subject=CN=Root\\, Escaped-Xchg,O=Example");
+}
+
+/* token-init: no SO PIN to read, or a module that cannot be loaded: the log
+ * says why, and it fails. */
+static void test_token_init_refusals(void **state)
+{
+	struct pin_source so = {-1, oracle_path("no-such-pin-file")}, user = {core_pin_fd(), NULL};
+	char *said;
+	int rc;
+
+	(void)state;
+	capture_begin();
+	rc = ceremony_token_init(SOFTHSM_MODULE, "third", conf_path, &so, &user);
+	said = capture_end();
+	close(user.fd);
+	assert_int_equal(rc, -1);
+	expect_said(said, "token-init: ");
+	expect_said(said, "no-such-pin-file");
+	free(said);
+
+	so.file = NULL;
+	so.fd = core_pin_fd();
+	user.fd = core_pin_fd();
+	capture_begin();
+	rc = ceremony_token_init("/nonexistent/module.so", "third", NULL, &so, &user);
+	said = capture_end();
+	close(so.fd);
+	close(user.fd);
+	assert_int_equal(rc, -1);
+	expect_said(said, "token-init: ");
+	expect_said(said, "/nonexistent/module.so");
+	free(said);
+}
+
 static void test_token_init(void **state)
 {
 	struct pin_source so = {-1, NULL}, user = {core_pin_fd(), NULL};
@@ -307,9 +464,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ca_load_refusals), /* first: before the installation */
+		cmocka_unit_test(test_install_chain_refusals), /* before the installation */
 		cmocka_unit_test(test_refusals_then_install),
 		cmocka_unit_test(test_root_refuses_to_overwrite),
 		cmocka_unit_test(test_root_bad_subject),
+		cmocka_unit_test(test_root_dir_refusals),
+		cmocka_unit_test(test_root_xchg_names_and_pointers),
+		cmocka_unit_test(test_token_init_refusals),
 		cmocka_unit_test(test_token_init),
 	};
 

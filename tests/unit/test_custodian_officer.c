@@ -230,7 +230,71 @@ static void test_setext_refusals(void **state)
 					sizeof msg),
 			 HR_E_INVALIDARG);
 	assert_string_equal(msg, "the value is not one DER element");
+	/* An unknown extension cannot be critical: the certificate decoder (the
+	 * lint's) refuses such a certificate, so the resubmission would fail the
+	 * request for good. Refused here, with or without a value's fault. */
+	assert_int_equal(officer_setext(a, OFFICER, id, EXT_OID, ADM_EXT_CRITICAL, null_der, 2,
+					msg, sizeof msg),
+			 HR_E_INVALIDARG);
+	assert_string_equal(msg, "extension " EXT_OID " is not one the CA knows: it cannot be "
+				 "critical (set it with flags 0)");
 	assert_int_equal(core_ledger_head(&core), head); /* nothing recorded */
+	/* still pending, and resubmitted it issues (nothing was set) */
+	{
+		struct ipc_wbuf w;
+		struct adm_result r;
+
+		ipc_wbuf_init(&w);
+		assert_int_equal(officer_resubmit(a, OFFICER, id, &w, msg, sizeof msg), 0);
+		decode_result(&w, &r);
+		assert_int_equal(r.disposition, DISP_ISSUED);
+		ipc_wbuf_free(&w);
+	}
+}
+
+/* An extension the decoder knows may be critical: set so, it is in the
+ * certificate marked critical; disabled, criticality does not matter. */
+static void test_setext_critical_known(void **state)
+{
+	/* certificatePolicies: anyPolicy */
+	static const uint8_t any_policy[] = {0x30, 0x08, 0x30, 0x06, 0x06, 0x04,
+					     0x55, 0x1d, 0x20, 0x00};
+	struct admin *a = core_admin(&core);
+	struct x509_cert_info ci;
+	struct adm_result r;
+	struct ipc_wbuf w;
+	char derr[256];
+	uint32_t id = pending();
+	int found = 0;
+
+	(void)state;
+	assert_int_equal(officer_setext(a, OFFICER, id, "2.5.29.32", ADM_EXT_CRITICAL, any_policy,
+					sizeof any_policy, msg, sizeof msg),
+			 0);
+	assert_string_equal(msg, "request 1: extension 2.5.29.32 set (critical)");
+	assert_int_equal(officer_setext(a, OFFICER, id, EXT_OID,
+					ADM_EXT_CRITICAL | ADM_EXT_DISABLE, NULL, 0, msg,
+					sizeof msg),
+			 0);
+	assert_string_equal(msg, "request 1: extension " EXT_OID " set (disabled)");
+	ipc_wbuf_init(&w);
+	assert_int_equal(officer_resubmit(a, OFFICER, id, &w, msg, sizeof msg), 0);
+	decode_result(&w, &r);
+	assert_int_equal(r.disposition, DISP_ISSUED);
+	assert_string_equal(r.message, "Issued");
+	assert_int_equal(x509_cert_decode(r.cert, r.cert_len, &ci, derr, sizeof derr), 0);
+	for (size_t i = 0; i < ci.n_ext; i++)
+		if (strcmp(ci.ext[i].oid, "2.5.29.32") == 0) {
+			found = 1;
+			assert_true(ci.ext[i].critical);
+			assert_int_equal(ci.ext[i].value.len, sizeof any_policy);
+			assert_memory_equal(ci.ext[i].value.data, any_policy, sizeof any_policy);
+		} else {
+			assert_string_not_equal(ci.ext[i].oid, EXT_OID);
+		}
+	assert_true(found);
+	x509_cert_info_free(&ci);
+	ipc_wbuf_free(&w);
 }
 
 static void test_setext_then_resubmit(void **state)
@@ -244,11 +308,13 @@ static void test_setext_then_resubmit(void **state)
 
 	(void)state;
 	assert_non_null(d);
-	assert_int_equal(officer_setext(a, OFFICER, id, EXT_OID, 1, null_der, 2, msg, sizeof msg),
+	assert_int_equal(officer_setext(a, OFFICER, id, EXT_OID, 0, null_der, 2, msg, sizeof msg),
 			 0);
-	assert_string_equal(msg, "request 1: extension " EXT_OID " set (critical)");
-	/* set again, not critical: the latest per OID counts (wolfSSL, in the lint,
-	 * refuses a certificate with an unknown critical extension) */
+	assert_string_equal(msg, "request 1: extension " EXT_OID " set");
+	/* set again: the latest per OID counts (an unknown extension cannot be
+	 * critical: refused, the set one stays) */
+	assert_int_equal(officer_setext(a, OFFICER, id, EXT_OID, 1, null_der, 2, msg, sizeof msg),
+			 HR_E_INVALIDARG);
 	assert_int_equal(officer_setext(a, OFFICER, id, EXT_OID, 0, null_der, 2, msg, sizeof msg),
 			 0);
 	assert_string_equal(msg, "request 1: extension " EXT_OID " set");
@@ -502,6 +568,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_setext_then_resubmit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_agent_purpose_needs_officer, setup_eku,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_setext_critical_known, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoke_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoke_unrevoke_and_crls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_props, setup, teardown),

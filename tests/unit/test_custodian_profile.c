@@ -651,6 +651,19 @@ static void the_hsm_away_is_ca_ehsm(void **state)
 		assert_null(t.subject.data);
 		assert_null(t.spki.data);
 	}
+	/* The CA's own profiles pass the HSM's failure on as well (the ceremony's
+	 * root and exchange certificates), not a plain -1. */
+	err[0] = 0;
+	assert_int_equal(profile_root(&ca, &subject, 365, &t, err, sizeof(err)), CA_EHSM);
+	if (strncmp(err, "HSM unavailable: ", 17) != 0)
+		fail_msg("profile_root err: %s", err);
+	assert_null(t.subject.data);
+	err[0] = 0;
+	assert_int_equal(profile_xchg(&ca, &subject, &key_rsa, 365, &t, err, sizeof(err)),
+			 CA_EHSM);
+	if (strncmp(err, "HSM unavailable: ", 17) != 0)
+		fail_msg("profile_xchg err: %s", err);
+	assert_null(t.spki.data);
 
 	assert_int_equal(rename(away, dir), 0);
 	usleep(100 * 1000); /* past retry_max_ms */

@@ -564,6 +564,26 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* The OIDs x509_cert_decode accepts critical: the ones it reads and the RFC 5280
+ * ones it knows, no other (the custodian's setextension refuses the rest). */
+static void test_ext_may_be_critical(void **state)
+{
+	static const char *const yes[] = {"2.5.29.19", "2.5.29.15", "2.5.29.14", "2.5.29.35",
+					  "2.5.29.37", "2.5.29.17", "2.5.29.18", "2.5.29.31",
+					  "2.5.29.32", "2.5.29.30", "2.5.29.36", "2.5.29.33",
+					  "2.5.29.54", "1.3.6.1.5.5.7.1.1"};
+	static const char *const no[] = {"1.2.3.4", "2.5.29.1", "2.5.29.3", "2.5.29.190",
+					 "1.3.6.1.5.5.7.1.11", "1.3.6.1.4.1.311.20.2", ""};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+		if (!x509_ext_may_be_critical(yes[i]))
+			fail_msg("%s refused", yes[i]);
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+		if (x509_ext_may_be_critical(no[i]))
+			fail_msg("%s accepted", no[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -580,6 +600,7 @@ int main(void)
 		cmocka_unit_test(test_openssl_certs),
 		cmocka_unit_test(test_tbs_refusals),
 		cmocka_unit_test(test_key_helpers),
+		cmocka_unit_test(test_ext_may_be_critical),
 	};
 	srand((unsigned)time(NULL));
 	return cmocka_run_group_tests(tests, NULL, teardown);

@@ -160,6 +160,8 @@ static void *ledger_main(void *arg)
 	return NULL;
 }
 
+static void *proxy_main(void *arg);
+
 /* The ledger as `ca-ledger genesis` then `ca-ledger serve` make it: the genesis
  * naming the CA certificate, the free space watched, served on a socketpair. */
 static int start_ledger(struct core *c, const struct core_opts *o)
@@ -201,7 +203,88 @@ static int start_ledger(struct core *c, const struct core_opts *o)
 	    pthread_create(&c->ledger_thread, NULL, ledger_main, c) != 0)
 		return -1;
 	c->ledger_running = 1;
+	if (o->ledger_proxy) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c->proxy_fds) != 0 ||
+		    pthread_create(&c->proxy_thread, NULL, proxy_main, c) != 0)
+			return -1;
+		c->proxy_running = 1;
+		if (o->forge_type != 0)
+			core_ledger_forge(c, o->forge_type, o->forge_nth, o->forge_answer,
+					  o->forge_payload, o->forge_len);
+	}
 	return 0;
+}
+
+/* The relay between the custodian and its ledger (core_opts.ledger_proxy): each
+ * frame the custodian sends goes to the ledger and its answer back, one at a
+ * time, unless the forge rule matches it. It ends when the custodian's end
+ * closes (custodian_close); a relay that ended first would make the custodian
+ * exit (record.c: the ledger gone). */
+static void *proxy_main(void *arg)
+{
+	struct core *c = arg;
+	struct ipc_chan up, down;
+	char err[256];
+
+	ipc_chan_init(&up, c->proxy_fds[0], "custodian", LEDGER_FRAME_MAX);
+	ipc_chan_init(&down, c->ledger_fds[1], "ledger", LEDGER_FRAME_MAX);
+	for (;;) {
+		struct ipc_msg m, a;
+		int forge;
+
+		if (ipc_recv(&up, &m, err, sizeof(err)) != 1)
+			break;
+		pthread_mutex_lock(&c->forge_mu);
+		forge = c->forge.active && m.hdr.type == c->forge.type &&
+			++c->forge.seen == c->forge.nth;
+		if (forge) {
+			c->forge.active = 0;
+			c->forged++;
+			ipc_send(&up, c->forge.answer_type, m.hdr.id, c->forge.payload,
+				 c->forge.len, -1);
+		}
+		pthread_mutex_unlock(&c->forge_mu);
+		if (!forge && (ipc_send(&down, m.hdr.type, m.hdr.id, m.data, m.hdr.len, -1) != 0 ||
+			       ipc_recv(&down, &a, err, sizeof(err)) != 1)) {
+			ipc_msg_free(&m);
+			break;
+		}
+		ipc_msg_free(&m);
+		if (!forge) {
+			ipc_send(&up, a.hdr.type, a.hdr.id, a.data, a.hdr.len, -1);
+			ipc_msg_free(&a);
+		}
+	}
+	ipc_chan_free(&up);
+	ipc_chan_free(&down);
+	return NULL;
+}
+
+void core_ledger_forge(struct core *c, uint32_t type, unsigned nth, uint32_t answer_type,
+		       const void *payload, size_t len)
+{
+	pthread_mutex_lock(&c->forge_mu);
+	free(c->forge.payload);
+	c->forge.payload = malloc(len ? len : 1);
+	if (c->forge.payload != NULL && len)
+		memcpy(c->forge.payload, payload, len);
+	c->forge.len = payload != NULL ? len : 0;
+	c->forge.type = type;
+	c->forge.nth = nth;
+	c->forge.seen = 0;
+	c->forge.answer_type = answer_type;
+	c->forge.active = c->forge.payload != NULL;
+	pthread_mutex_unlock(&c->forge_mu);
+}
+
+unsigned core_ledger_forged(struct core *c)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&c->forge_mu);
+	n = c->forged;
+	pthread_mutex_unlock(&c->forge_mu);
+	return n;
 }
 
 static void *custodian_main(void *arg)
@@ -276,8 +359,11 @@ static int start_custodian(struct core *c, const struct core_opts *o)
 {
 	if (o->console && listen_console(c) != 0)
 		return -1;
-	c->open_rc = custodian_open(&c->cust, &c->ca, o->no_ledger ? -1 : c->ledger_fds[1],
-				    c->admin_fd, 0, c->err, sizeof(c->err));
+	c->open_rc = custodian_open(&c->cust, &c->ca,
+				    o->no_ledger	 ? -1
+				    : o->ledger_proxy ? c->proxy_fds[1]
+						      : c->ledger_fds[1],
+				    c->admin_fd, o->crl_auto, c->err, sizeof(c->err));
 	if (c->open_rc != 0) {
 		fprintf(stderr, "custodian_open: %s\n", c->err);
 		return -1;
@@ -302,6 +388,8 @@ int core_start(struct core *c, const struct core_ca *t, const struct core_opts *
 
 	memset(c, 0, sizeof(*c));
 	c->ledger_fds[0] = c->ledger_fds[1] = c->worker_fds[0] = c->worker_fds[1] = -1;
+	c->proxy_fds[0] = c->proxy_fds[1] = -1;
+	pthread_mutex_init(&c->forge_mu, NULL);
 	c->admin_fd = -1;
 	c->next_id = 1;
 	if (o == NULL)
@@ -338,6 +426,19 @@ void core_stop(struct core *c)
 	if (c->admin_fd >= 0)
 		close(c->admin_fd);
 	c->admin_fd = -1;
+	if (c->proxy_running) {
+		shutdown(c->proxy_fds[1], SHUT_RDWR); /* when the custodian never opened */
+		pthread_join(c->proxy_thread, NULL);
+		c->proxy_running = 0;
+	}
+	if (c->proxy_fds[0] >= 0) {
+		close(c->proxy_fds[0]);
+		close(c->proxy_fds[1]);
+	}
+	c->proxy_fds[0] = c->proxy_fds[1] = -1;
+	free(c->forge.payload);
+	c->forge.payload = NULL;
+	c->forge.active = 0;
 	if (c->ledger_running) {
 		shutdown(c->ledger_fds[1], SHUT_RDWR);
 		pthread_join(c->ledger_thread, NULL);

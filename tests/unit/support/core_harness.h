@@ -57,6 +57,16 @@ struct core_opts {
 	int keep_anchors;
 	unsigned pad_events; /* operator actions journaled after the genesis, before
 			      * the custodian starts (a ledger of another history) */
+	int crl_auto;        /* the automatic CRL publication thread (crlpub.c), as
+			      * serve() starts it with cad's control channel */
+	int ledger_proxy;    /* the journal channel through a relay in a thread, which
+			      * forges the ledger's answer when told (core_ledger_forge) */
+	/* with ledger_proxy, a forge rule in place before the custodian starts (its
+	 * start-up reads: the properties): core_ledger_forge's arguments */
+	uint32_t forge_type, forge_answer;
+	unsigned forge_nth;
+	const void *forge_payload;
+	size_t forge_len;
 };
 
 struct core {
@@ -77,6 +87,18 @@ struct core {
 	int admin_fd; /* the console's listening socket, or -1 */
 	struct ipc_chan chan; /* the test's end */
 	uint32_t next_id;
+	int proxy_fds[2]; /* with ledger_proxy: [0] the relay's, [1] the custodian's */
+	pthread_t proxy_thread;
+	int proxy_running;
+	pthread_mutex_t forge_mu;
+	struct {
+		int active;
+		uint32_t type, answer_type;
+		unsigned nth, seen;
+		uint8_t *payload;
+		size_t len;
+	} forge;
+	unsigned forged; /* answers forged so far (under forge_mu) */
 	char err[512]; /* why custodian_open refused, when core_start failed there */
 	int open_rc;   /* custodian_open's return */
 	/* The events custodian_open journaled itself (ca.conf's snapshot, settings
@@ -164,6 +186,15 @@ int core_csr(const char *dn, const char *kind, const char *key, const char *sign
  * CertificationRequestInfo is written byte by byte here. 0 or -1. */
 int core_csr_raw(const struct x509_buf *subject, const uint8_t *exts, size_t exts_len,
 		 const char *kind, const char *key, struct x509_buf *csr);
+
+/* With core_opts.ledger_proxy: the nth (1-based) frame of type type the custodian
+ * sends its ledger from now on is not relayed; the relay answers it with a frame
+ * of answer_type carrying payload (copied; NULL: empty), as a faulty or hostile
+ * ledger would. One rule at a time: a new one replaces the last. */
+void core_ledger_forge(struct core *c, uint32_t type, unsigned nth, uint32_t answer_type,
+		       const void *payload, size_t len);
+/* How many answers were forged so far. */
+unsigned core_ledger_forged(struct core *c);
 
 /* ---- the console (firmware/custodian/admin.c), with core_opts.console ---- */
 
