@@ -38,7 +38,7 @@ const char adm_usage_text[] =
 	"       caadm [--data DIR] [--operator NAME ...] login|logout|operator|view|\n"
 	"             setextension|resubmit|deny|revoke|unrevoke|crl|getprop|setprop|audit\n"
 	"             (caadm [--data DIR] help-console for their options)\n"
-	"       caadm account add|del|list|passwd [--data DIR] ... (caadm account)\n"
+	"       caadm account add|del|list|passwd|disable|enable [--data DIR] ... (caadm account)\n"
 	"defaults: --data " CONFIG_DATA_DIR ", key and subject from the build configuration\n";
 
 const char adm_console_usage_text[] =
@@ -56,7 +56,7 @@ const char adm_console_usage_text[] =
 
 const char adm_account_usage_text[] =
 	"usage: caadm account add|passwd [--data DIR] [--password-fd N] DOMAIN\\user\n"
-	"       caadm account del [--data DIR] DOMAIN\\user\n"
+	"       caadm account del|disable|enable [--data DIR] DOMAIN\\user\n"
 	"       caadm account list [--data DIR]\n";
 
 /* The parser's output buffer and the command being filled. */
@@ -263,10 +263,13 @@ static enum adm_sub account_sub(const char *verb)
 	       : strcmp(verb, "del") == 0    ? ADM_SUB_DEL
 	       : strcmp(verb, "list") == 0   ? ADM_SUB_LIST
 	       : strcmp(verb, "passwd") == 0 ? ADM_SUB_PASSWD
-					     : ADM_SUB_NONE;
+	       : strcmp(verb, "disable") == 0 ? ADM_SUB_DISABLE
+	       : strcmp(verb, "enable") == 0  ? ADM_SUB_ENABLE
+					      : ADM_SUB_NONE;
 }
 
-/* account add|del|list|passwd [--data DIR] [--password-fd N] [DOMAIN\user]. The
+/* account add|del|list|passwd|disable|enable [--data DIR] [--password-fd N]
+ * [DOMAIN\user]. The
  * name is checked before the sub-verb, as caadm always did. --password-fd is
  * read as strtol reads it (a non-number is descriptor 0). */
 static int parse_account(struct parse *p, int argc, char **argv)
