@@ -78,9 +78,14 @@ int sup_check_reach(const char *user, uid_t uid, gid_t gid, const char *path, in
 
 	/* A relative path is walked from / too: the cwd's directories count. */
 	if (path[0] != '/') {
-		if (getcwd(prefix, sizeof(prefix)) == NULL ||
-		    snprintf(abs, sizeof(abs), "%s/%s", prefix, path) >= (int)sizeof(abs)) {
-			log_failx("%s: path too long", path);
+		if (getcwd(prefix, sizeof(prefix)) == NULL) {
+			log_fail("cannot check %s for %s: getcwd", path, user);
+			return -1;
+		}
+		if (snprintf(abs, sizeof(abs), "%s/%s", prefix, path) >= (int)sizeof(abs)) {
+			/* The reason first: a log line is cut at its buffer. */
+			log_failx("path too long (%zu octets from %s): %.64s...", strlen(path),
+				  prefix, path);
 			return -1;
 		}
 		path = abs;

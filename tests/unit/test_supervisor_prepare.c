@@ -19,6 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -456,6 +459,94 @@ static void the_custodian_must_reach_what_ca_conf_names(void **state)
 	assert_said("ca.conf");
 }
 
+/* The image mounts the token read-only while the CA serves: nothing is given
+ * to the custodian then, it must only read. A mount namespace of the test's own
+ * holds the read-only mount. */
+static void a_read_only_token_is_only_read(void **state)
+{
+	uid_t uid;
+	gid_t gid;
+
+	(void)state;
+	need_root();
+	custodian_data("");
+	write_file(at("tokens/t"), "x", 0644);
+	chmod(at("tokens"), 0755);
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		skip();
+	assert_int_equal(mount(at("tokens"), at("tokens"), NULL, MS_BIND, NULL), 0);
+	assert_int_equal(mount(NULL, at("tokens"), NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL),
+			 0);
+	capture_start();
+	int rc = sup_prepare_custodian(at("data"), &uid, &gid);
+	capture_stop();
+	assert_int_equal(rc, 0);
+	char want[256];
+	snprintf(want, sizeof(want), "the token directory %s is read-only", at("tokens"));
+	assert_said(want);
+	assert_int_equal(owner_of(at("tokens/t")), 0); /* not given */
+	/* One the custodian cannot read: refused. */
+	umount(at("tokens"));
+	chmod(at("tokens"), 0700);
+	assert_int_equal(mount(at("tokens"), at("tokens"), NULL, MS_BIND, NULL), 0);
+	assert_int_equal(mount(NULL, at("tokens"), NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL),
+			 0);
+	capture_start();
+	rc = sup_prepare_custodian(at("data"), &uid, &gid);
+	capture_stop();
+	umount(at("tokens"));
+	assert_int_equal(rc, -1);
+	snprintf(want, sizeof(want), "the user ca-custodian cannot reach %s", at("tokens"));
+	assert_said(want);
+}
+
+/* What ca.conf may leave out, and what else it may name. */
+static void ca_conf_variants(void **state)
+{
+	uid_t uid;
+	gid_t gid;
+
+	(void)state;
+	need_root();
+	/* No module, no SoftHSM: nothing but DATA to check. */
+	mkdir(at("data"), 0700);
+	write_file(at("data/ca.conf"), "token = x\n", 0644);
+	assert_int_equal(sup_prepare_custodian(at("data"), &uid, &gid), 0);
+	/* A SoftHSM configuration without a token directory; a p11-kit server
+	 * that is no unix socket; one that is there and writable. */
+	write_file(at("softhsm2.conf"), "log.level = ERROR\n", 0644);
+	write_file(at("sock"), "", 0666);
+	char conf[512];
+	snprintf(conf, sizeof(conf), "softhsm2_conf = %s\np11_kit_server_address = tcp:1\n",
+		 at("softhsm2.conf"));
+	write_file(at("data/ca.conf"), conf, 0644);
+	assert_int_equal(sup_prepare_custodian(at("data"), &uid, &gid), 0);
+	snprintf(conf, sizeof(conf), "p11_kit_server_address = unix:path=%s\n", at("sock"));
+	write_file(at("data/ca.conf"), conf, 0644);
+	assert_int_equal(sup_prepare_custodian(at("data"), &uid, &gid), 0);
+	/* ca.conf the custodian cannot read. */
+	chmod(at("data/ca.conf"), 0600);
+	capture_start();
+	assert_int_equal(sup_prepare_custodian(at("data"), &uid, &gid), -1);
+	capture_stop();
+	char want[256];
+	snprintf(want, sizeof(want), "the user ca-custodian cannot reach %s", at("data/ca.conf"));
+	assert_said(want);
+}
+
+static void a_relative_path_too_long(void **state)
+{
+	char path[PATH_MAX];
+
+	(void)state;
+	memset(path, 'a', sizeof(path) - 1);
+	path[sizeof(path) - 1] = 0;
+	capture_start();
+	assert_int_equal(sup_check_reach("ca-test", getuid(), getgid(), path, R_OK), -1);
+	capture_stop();
+	assert_said("cad: fatal: path too long (4095 octets from ");
+}
+
 static void ca_auth_gets_a_closed_directory(void **state)
 {
 	(void)state;
@@ -565,6 +656,9 @@ int main(void)
 		T(the_ledger_gets_its_directory),
 		T(the_custodian_gets_its_token_and_directories),
 		T(the_custodian_must_reach_what_ca_conf_names),
+		T(a_read_only_token_is_only_read),
+		T(ca_conf_variants),
+		T(a_relative_path_too_long),
 		T(ca_auth_gets_a_closed_directory),
 		T(spawn_gives_exactly_the_descriptors_environment_and_user),
 	};

@@ -37,7 +37,8 @@ struct fake {
 	int cust_exit;     /* the custodian's exit status once its channel closes */
 	int cust_now;      /* >= 0: the custodian exits with this at once */
 	int worker_now;    /* >= 0: the worker exits with this at once */
-	int worker_kill;   /* > 0: the worker's second start signals the test (SIGTERM) */
+	int worker_kill;   /* > 0: the worker's start of that number signals the test */
+	int kill_sig;      /* with which: SIGTERM or SIGINT */
 	int fail_core, fail_front;
 	int core_starts, front_starts, closes;
 	int front_up_at_close; /* a worker or ca-auth still in the table at the close */
@@ -163,7 +164,7 @@ static int fake_start_front(struct sup *s, void *ctx)
 	s->pid[SUP_AUTH] = front_child(-1);
 	if (f->worker_kill > 0 && f->front_starts == f->worker_kill) {
 		if ((s->pid[SUP_WORKER] = fork_keeping(-1, -1)) == 0) {
-			kill(getppid(), SIGTERM);
+			kill(getppid(), f->kill_sig);
 			for (;;)
 				pause();
 		}
@@ -608,6 +609,7 @@ static void the_loop_restarts_then_stops_in_order_on_sigterm(void **state)
 	S.pid[SUP_AUTH] = front_child(-1);
 	S.pid[SUP_WORKER] = front_child(3);
 	F.worker_kill = 1;
+	F.kill_sig = SIGTERM;
 	assert_int_equal(run_loop(), 0);
 	assert_int_equal(F.front_starts, 1);
 	assert_int_equal(F.core_starts, 0);
@@ -618,6 +620,55 @@ static void the_loop_restarts_then_stops_in_order_on_sigterm(void **state)
 	assert_int_equal(F.front_up_at_close, 0);
 	for (int i = 0; i < SUP_NCHILD; i++)
 		assert_int_equal(S.pid[i], 0);
+}
+
+static void the_loop_stops_on_sigint_too(void **state)
+{
+	(void)state;
+	/* The front is due at once: its start signals SIGINT (a terminal's ^C). */
+	sup_stop_front(&S, NULL);
+	S.front.down = 1;
+	S.front.at = F.now;
+	F.worker_kill = 1;
+	F.kill_sig = SIGINT;
+	assert_int_equal(run_loop(), 0);
+	assert_int_equal(F.front_starts, 1);
+	assert_int_equal(F.closes, 1);
+	for (int i = 0; i < SUP_NCHILD; i++)
+		assert_int_equal(S.pid[i], 0);
+}
+
+/* Ends the table cannot hold: no pid, a core that is not there. */
+static void edges_of_the_table(void **state)
+{
+	struct sup bare;
+	static const struct sup_ops no_close = {fake_now, fake_start_core, fake_start_front, NULL};
+
+	(void)state;
+	struct sup before = S;
+	assert_int_equal(sup_child_ended(&S, 0, exit_status(0)), 0);
+	assert_memory_equal(&before, &S, sizeof(S));
+	/* No core running and none known down: it has not ended. */
+	sup_init(&bare, &no_close, &F);
+	assert_false(sup_core_ended(&bare, 0));
+	/* A stop without close_control still reaps; a custodian that does not
+	 * end is killed after the wait, and that is no refusal. */
+	bare.core_ms = 100;
+	bare.pid[SUP_CUSTODIAN] = front_child(-1);
+	assert_int_equal(sup_stop_core(&bare), 0);
+	assert_int_equal(bare.pid[SUP_CUSTODIAN], 0);
+	/* More or fewer descriptors than a child takes. */
+	assert_int_equal(sup_spawn(0, "/bin", "sh", (char *[]){NULL}, (char *[]){NULL},
+				   (int[]){0}, -1, 0, 0),
+			 -1);
+	/* ca-auth ends after its worker was reaped elsewhere: no worker status
+	 * to tell, and the front is counted. */
+	kill(S.pid[SUP_WORKER], SIGKILL);
+	waitpid(S.pid[SUP_WORKER], NULL, 0);
+	S.pid[SUP_WORKER] = 0;
+	int st = end_with(SUP_AUTH, SIGKILL);
+	assert_int_equal(sup_child_ended(&S, S.pid[SUP_AUTH], st), 0);
+	assert_int_equal(S.front.pace.count, 1);
 }
 
 static void the_loop_stops_with_1_on_a_refusal(void **state)
@@ -663,6 +714,8 @@ int main(void)
 		T(start_failures_stop),
 		T(reap_hands_each_end_to_child_ended),
 		T(the_loop_restarts_then_stops_in_order_on_sigterm),
+		T(the_loop_stops_on_sigint_too),
+		T(edges_of_the_table),
 		T(the_loop_stops_with_1_on_a_refusal),
 	};
 	log_init("test_supervisor_sup");
