@@ -158,9 +158,12 @@ int conf_parse_uint(const char *s, unsigned max, unsigned *out)
 	char *end;
 	unsigned long v;
 
+	/* Digits only: strtoul would also take a blank, '+' or '-' first. */
+	if (*s < '0' || *s > '9')
+		return -1;
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (*s == 0 || *s == '-' || *end != 0 || errno != 0 || v == 0 || v > max)
+	if (*end != 0 || errno != 0 || v == 0 || v > max)
 		return -1;
 	*out = (unsigned)v;
 	return 0;

@@ -37,7 +37,8 @@ int conf_get_uint(const struct conf *c, const char *key, unsigned def, unsigned 
 		  unsigned max, unsigned *out);
 
 /* A command-line number from 1 to max into *out: 0, or -1 (anything else: empty,
- * signed, trailing characters, out of range). For parsers that return errors. */
+ * a sign or a blank first, trailing characters, out of range). Digits only, as
+ * conf_get_uint. For parsers that return errors. */
 int conf_parse_uint(const char *s, unsigned max, unsigned *out);
 /* A command-line number from 1 to max; anything else is fatal, naming what
  * ("WHAT must be a number from 1 to MAX"). */

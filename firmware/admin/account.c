@@ -3,6 +3,7 @@
  *   caadm account add    [--data DIR] [--password-fd N] DOMAIN\user
  *   caadm account passwd [--data DIR] [--password-fd N] DOMAIN\user
  *   caadm account del    [--data DIR] DOMAIN\user
+ *   caadm account disable|enable [--data DIR] DOMAIN\user
  *   caadm account list   [--data DIR]
  *
  * The password comes from descriptor N or from the terminal (asked twice, no
@@ -10,6 +11,9 @@
  * password): what NTLM needs, and password-equivalent, so the file is 0600 and
  * replaced atomically. The line format is the smbpasswd form gss-ntlmssp reads:
  *     DOMAIN\user:0:<32 X>:<NT hash hex>:[U          ]:LCT-<hex time>:
+ * A disabled account has D among the flags, "[DU         ]", as Samba writes it:
+ * gss-ntlmssp ignores the flags, ca-auth refuses such an account's logons
+ * (firmware/auth/account.c) before a password is checked.
  *
  * The command line is cli.c's (the name checked there); a failure here is
  * printed as fatal() printed it and returned as ADM_EXIT_FAILED. */
@@ -167,6 +171,52 @@ static int read_password(int fd, struct secret *pw)
 	return 0;
 }
 
+/* Where a line's flags are: the text after "[" of its fifth field, up to "]";
+ * NULL for a line without them (gss-ntlmssp's DOMAIN:USER:PASSWORD form). */
+static char *flags_of(char *line, char **end)
+{
+	char *p = line;
+
+	for (int i = 0; i < 4; i++)
+		if ((p = strchr(p, ':')) == NULL)
+			return NULL;
+		else
+			p++;
+	if (*p != '[' || (*end = strchr(p, ']')) == NULL || *end - p != 12)
+		return NULL;
+	return p + 1;
+}
+
+static int line_disabled(const struct entry *e)
+{
+	char copy[sizeof(e->line)], *end, *f;
+
+	snprintf(copy, sizeof(copy), "%s", e->line);
+	f = flags_of(copy, &end);
+	return f != NULL && memchr(f, 'D', (size_t)(end - f)) != NULL;
+}
+
+/* Sets (disable) or clears the D flag, the other flags kept in their order,
+ * D first as Samba writes it; the field keeps its 11 characters. */
+static int set_disabled(struct entry *e, int disable)
+{
+	char *end, *f = flags_of(e->line, &end), kept[12];
+	size_t n = 0;
+
+	if (f == NULL)
+		return adm_failx("%s: its line has no account flags (not written by caadm "
+				 "account): set its password with caadm account passwd first",
+				 e->name);
+	if (disable)
+		kept[n++] = 'D';
+	for (char *p = f; p < end; p++)
+		if (*p != 'D' && *p != ' ' && n < 11)
+			kept[n++] = *p;
+	memset(kept + n, ' ', 11 - n);
+	memcpy(f, kept, 11);
+	return 0;
+}
+
 /* The account's line: its name and the NT hash of the password read. */
 static int make_line(struct entry *e, const char *name, int fd)
 {
@@ -209,10 +259,20 @@ static int change(struct table *t, const struct adm_cmd *cmd)
 			return ADM_EXIT_FAILED;
 		t->n++;
 		return 0;
-	case ADM_SUB_PASSWD:
+	case ADM_SUB_PASSWD: {
 		if (at < 0)
 			return adm_failx("no account %s", cmd->name);
-		return make_line(&t->e[at], cmd->name, cmd->secret.fd);
+		/* A new password does not enable a disabled account. */
+		int was_disabled = line_disabled(&t->e[at]);
+		if (make_line(&t->e[at], cmd->name, cmd->secret.fd) != 0)
+			return ADM_EXIT_FAILED;
+		return was_disabled ? set_disabled(&t->e[at], 1) : 0;
+	}
+	case ADM_SUB_DISABLE:
+	case ADM_SUB_ENABLE:
+		if (at < 0)
+			return adm_failx("no account %s", cmd->name);
+		return set_disabled(&t->e[at], cmd->sub == ADM_SUB_DISABLE);
 	default: /* ADM_SUB_DEL */
 		if (at < 0)
 			return adm_failx("no account %s", cmd->name);
@@ -235,10 +295,13 @@ int adm_run_account(const struct adm_cmd *cmd)
 	}
 	if (cmd->sub == ADM_SUB_LIST) {
 		for (size_t i = 0; i < t.n; i++)
-			printf("%s\n", t.e[i].name);
+			printf("%s%s\n", t.e[i].name, line_disabled(&t.e[i]) ? " (disabled)" : "");
 	} else if ((rc = change(&t, cmd)) == 0 && (rc = save(cmd->dir, path, &t)) == 0) {
 		printf("%s: %s\n", cmd->name,
-		       cmd->sub == ADM_SUB_DEL ? "deleted" : "stored (NT hash)");
+		       cmd->sub == ADM_SUB_DEL       ? "deleted"
+		       : cmd->sub == ADM_SUB_DISABLE ? "disabled (ca-auth refuses its logons)"
+		       : cmd->sub == ADM_SUB_ENABLE  ? "enabled"
+						     : "stored (NT hash)");
 	}
 	if (t.e != NULL)
 		explicit_bzero(t.e, (t.n > 0 ? t.n : 1) * sizeof(*t.e));

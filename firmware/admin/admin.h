@@ -61,6 +61,7 @@ enum adm_verb {
 };
 
 /* The sub-verbs of `account` and `operator`. */
+/* account disable|enable set or clear the account's D flag (ca-auth refuses it) */
 enum adm_sub {
 	ADM_SUB_NONE = 0,
 	ADM_SUB_ADD,
@@ -68,6 +69,8 @@ enum adm_sub {
 	ADM_SUB_LIST,
 	ADM_SUB_PASSWD,
 	ADM_SUB_ROLES, /* operator roles NAME --role ROLE */
+	ADM_SUB_DISABLE,
+	ADM_SUB_ENABLE,
 };
 
 /* Where a secret comes from: descriptor fd (>= 0), else file (not NULL), else

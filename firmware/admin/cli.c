@@ -41,7 +41,7 @@ const char adm_usage_text[] =
 	"       caadm [--data DIR] [--operator NAME ...] login|logout|operator|view|\n"
 	"             setextension|resubmit|deny|revoke|unrevoke|crl|getprop|setprop|audit\n"
 	"             (caadm [--data DIR] help-console for their options)\n"
-	"       caadm account add|del|list|passwd [--data DIR] ... (caadm account)\n"
+	"       caadm account add|del|list|passwd|disable|enable [--data DIR] ... (caadm account)\n"
 	"defaults: --data " CONFIG_DATA_DIR ", key and subject from the build configuration\n";
 
 const char adm_console_usage_text[] =
@@ -59,7 +59,7 @@ const char adm_console_usage_text[] =
 
 const char adm_account_usage_text[] =
 	"usage: caadm account add|passwd [--data DIR] [--password-fd N] DOMAIN\\user\n"
-	"       caadm account del [--data DIR] DOMAIN\\user\n"
+	"       caadm account del|disable|enable [--data DIR] DOMAIN\\user\n"
 	"       caadm account list [--data DIR]\n";
 
 /* The parser's output buffer and the command being filled. */
@@ -266,7 +266,9 @@ static enum adm_sub account_sub(const char *verb)
 	       : strcmp(verb, "del") == 0    ? ADM_SUB_DEL
 	       : strcmp(verb, "list") == 0   ? ADM_SUB_LIST
 	       : strcmp(verb, "passwd") == 0 ? ADM_SUB_PASSWD
-					     : ADM_SUB_NONE;
+	       : strcmp(verb, "disable") == 0 ? ADM_SUB_DISABLE
+	       : strcmp(verb, "enable") == 0  ? ADM_SUB_ENABLE
+					      : ADM_SUB_NONE;
 }
 
 /* --password-fd N: 0 (standard input, as the tests and scripts pipe it) to
@@ -281,7 +283,7 @@ static int parse_account_fd(struct parse *p, const char *s, int *fd)
 	return parse_fd(p, s, fd);
 }
 
-/* account add|del|list|passwd [--data DIR] [--password-fd N] [DOMAIN\user]. The
+/* account add|del|list|passwd|disable|enable [--data DIR] [--password-fd N] [DOMAIN\user]. The
  * name is checked before the sub-verb, as caadm always did. */
 static int parse_account(struct parse *p, int argc, char **argv)
 {

@@ -25,14 +25,29 @@ static int refuse(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+/* Whether smbpasswd's account flags (the field after the NT hash, "[U   ]")
+ * hold D, the disabled flag (Samba's ACB_DISABLED). rest is the line after its
+ * second ':' (LM hash:NT hash:[flags]:...). gss-ntlmssp does not read the flags:
+ * ca-auth honours them before gss-ntlmssp checks a password. */
+int account_flags_disabled(const char *rest)
+{
+	const char *p = strchr(rest, ':'), *end;
+
+	if (p == NULL || (p = strchr(p + 1, ':')) == NULL || *++p != '[' ||
+	    (end = strchr(p, ']')) == NULL)
+		return 0;
+	return memchr(p, 'D', (size_t)(end - p)) != NULL;
+}
+
 /* One line's domain (NULL: none) and user, cut in place as gss-ntlmssp 1.2's
  * get_user_file_creds cuts them: three ':'-separated fields are DOMAIN:USER:
- * PASSWORD, four or more are smbpasswd with NAME = [DOMAIN\]USER first. 0, or
- * -1 for a line it skips. */
-static int split(char *line, char **dom, char **usr)
+ * PASSWORD, four or more are smbpasswd with NAME = [DOMAIN\]USER first; for
+ * those, *disabled tells smbpasswd's D flag. 0, or -1 for a line it skips. */
+static int split(char *line, char **dom, char **usr, int *disabled)
 {
 	char *f2, *f3, *p;
 
+	*disabled = 0;
 	if (line[0] == '#' || (p = strchr(line, ':')) == NULL)
 		return -1;
 	*p = 0;
@@ -46,6 +61,7 @@ static int split(char *line, char **dom, char **usr)
 		*usr = f2;
 		return 0;
 	}
+	*disabled = account_flags_disabled(f3);
 	*dom = NULL;
 	*usr = line;
 	if ((p = strchr(line, '\\')) != NULL) {
@@ -60,7 +76,7 @@ int account_find(const char *path, const char *domain, const char *user, char *n
 		 size_t namelen, char *err, size_t errlen)
 {
 	char line[LINE_MAX_LEN], *dom, *usr;
-	int found = 0, any_domain = domain[0] == 0;
+	int found = 0, any_domain = domain[0] == 0, disabled, first_disabled = 0;
 	FILE *f;
 
 	if (path == NULL || (f = fopen(path, "re")) == NULL)
@@ -68,12 +84,13 @@ int account_find(const char *path, const char *domain, const char *user, char *n
 			      path == NULL ? "no NTLM_USER_FILE" : strerror(errno));
 	while (fgets(line, sizeof(line), f) != NULL) {
 		line[strcspn(line, "\r\n")] = 0;
-		if (split(line, &dom, &usr) != 0)
+		if (split(line, &dom, &usr, &disabled) != 0)
 			continue;
 		if (strcasecmp(usr, user) != 0 ||
 		    (!any_domain && dom != NULL && strcasecmp(dom, domain) != 0))
 			continue;
 		if (found++ == 0) {
+			first_disabled = disabled;
 			if ((size_t)snprintf(name, namelen, "%s%s%s", dom != NULL ? dom : "",
 					     dom != NULL ? "\\" : "", usr) >= namelen)
 				found = -1000; /* too long to name: refused below */
@@ -94,6 +111,8 @@ int account_find(const char *path, const char *domain, const char *user, char *n
 	if (found > 1)
 		return refuse(err, errlen, "'%s' without a domain names %d accounts: give the "
 			      "domain", user, found);
+	if (first_disabled)
+		return refuse(err, errlen, "the account '%s' is disabled", name);
 	return 0;
 }
 

@@ -19,10 +19,17 @@
  * case, an empty domain (or a line without one) matching any. The first match
  * counts; with an empty domain, a user name that two lines match is refused as
  * ambiguous (gss-ntlmssp would check the first one's hash and the client would
- * not know which account it logged on to). 0 with name ("DOMAIN\user" as the
- * line writes it), or -1 with a message. */
+ * not know which account it logged on to). An account whose smbpasswd flags
+ * hold D (`caadm account disable`) is refused ("the account 'NAME' is
+ * disabled"): gss-ntlmssp ignores the flags, so ca-auth asks this before
+ * gss-ntlmssp checks a password. 0 with name ("DOMAIN\user" as the line
+ * writes it), or -1 with a message. */
 int account_find(const char *path, const char *domain, const char *user, char *name,
 		 size_t namelen, char *err, size_t errlen);
+
+/* Whether an smbpasswd line's part after its second ':' (LM hash:NT hash:
+ * [flags]:...) has D among its account flags. */
+int account_flags_disabled(const char *rest);
 
 /* An NTLM name field in the negotiated encoding to UTF-8: UTF-16LE (surrogates
  * paired, as check.c demands) when unicode, else the octets as they are. 0, or

@@ -13,6 +13,7 @@
 #include "firmware/client/careq.h"
 #include "firmware/icpr/icpr.h"
 #include "firmware/rpc/conn.h"
+#include "platform/conf.h"
 
 /* Usage messages were always cut to this (a long option name or value stays
  * readable and the synopsis follows it). */
@@ -70,15 +71,17 @@ static int local_fail(char *err, size_t errlen, const char *msg)
 	return CAREQ_ARGS_LOCAL;
 }
 
-/* A decimal number from min to max; no sign, no suffix. */
+/* A decimal number from min to max: digits only (platform's rule; strtoul alone
+ * would take "+5" and " 5"), no sign, no blank, no suffix. */
 static int number(const char *s, unsigned long min, unsigned long max, const char *what,
 		  unsigned long *v, char *err, size_t errlen)
 {
-	char *end;
+	unsigned u;
 
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || *v < min || *v > max)
+	*v = 0;
+	if (conf_parse_uint(s, (unsigned)max, &u) == 0)
+		*v = u;
+	if (*v == 0 || *v < min)
 		return usage_fail(err, errlen, "%s: \"%s\" is not a number from %lu to %lu", what,
 				  s, min, max);
 	return CAREQ_ARGS_OK;

@@ -1,6 +1,7 @@
 # firmware/supervisor/: cad, the supervisor of ledger, custodian and worker.
-# libsupervisor holds what unit tests reach (the restart policy, pace.c); cad.c
-# is the process handling and main.
+# libsupervisor holds what unit tests reach: the process handling (sup.c), the
+# start-up checks (prepare.c), the restart policy (pace.c); cad.c is main and
+# what a start is (the daemons' arguments and channels).
 CAD_MAIN_SRCS := firmware/supervisor/cad.c
 CAD_SRCS      := $(filter-out $(CAD_MAIN_SRCS),$(wildcard firmware/supervisor/*.c))
 CAD_LIB       := $(LIB)/libsupervisor.a

@@ -13,12 +13,20 @@
  * worker is exiting cannot interleave two dumps of one file (a process's own
  * fcntl locks do not exclude its threads). Only the program's own process dumps
  * here: a forked or cloned child (a vfork-style clone shares the parent's memory,
- * its counters and this lock) leaves the counters to its parent. */
+ * its counters and this lock) leaves the counters to its parent.
+ *
+ * A process that chrooted where the object tree is not (ca-auth, which cad jails
+ * in DATA/auth) writes its counters under /gcov of its jail instead
+ * (GCOV_PREFIX, read by gcov at each dump): the object tree's path below it, and
+ * run.sh merges them into the tree after the suite. The product's jail is not
+ * changed, and nothing reaches outside it. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 extern char *program_invocation_short_name;
@@ -32,6 +40,25 @@ void __wrap_exit(int status) __attribute__((noreturn));
 static pthread_mutex_t dump_lock = PTHREAD_MUTEX_INITIALIZER;
 static pid_t program_pid; /* the process the program started as */
 
+static struct stat root_at_start; /* "/" before main(): a chroot changes it */
+
+/* In a chroot without the object tree (COV_OBJ_DIR, coverage.mk): the jail's
+ * /gcov, which run.sh gathers. A worker chrooted to /var/empty sees the tree
+ * there (run.sh binds it) and writes in place. */
+static void prefix_in_jail(void)
+{
+#ifdef COV_OBJ_DIR
+	struct stat st;
+
+	if (stat("/", &st) == 0 &&
+	    (st.st_dev != root_at_start.st_dev || st.st_ino != root_at_start.st_ino) &&
+	    access(COV_OBJ_DIR, F_OK) != 0) {
+		setenv("GCOV_PREFIX", "/gcov", 1);
+		setenv("GCOV_PREFIX_STRIP", "0", 1);
+	}
+#endif
+}
+
 static void dump_once(void)
 {
 	static int dumped;
@@ -40,6 +67,7 @@ static void dump_once(void)
 		return;
 	pthread_mutex_lock(&dump_lock);
 	if (!dumped) {
+		prefix_in_jail();
 		__gcov_dump();
 		dumped = 1;
 	}
@@ -79,6 +107,7 @@ __attribute__((constructor)) static void dump_on_signals(void)
 	pthread_t t;
 
 	program_pid = getpid();
+	(void)stat("/", &root_at_start);
 	if (strcmp(program_invocation_short_name, "ca-worker") != 0)
 		return;
 	sigemptyset(&ending);

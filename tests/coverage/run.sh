@@ -23,9 +23,11 @@
 #   this build, dumps on _exit() and on SIGTERM/SIGINT/SIGHUP's default action too.
 # - ca-worker started by cad as root is chrooted to /var/empty: the suite runs in a
 #   mount namespace of its own where the object tree is visible there too (below).
-#   ca-auth is chrooted to each test's DATA/auth, where the build tree does not
-#   exist: its counters from runs under cad as root are lost (gcov says
-#   "profiling: ... cannot open"); runs of ca-auth started by hand count.
+# - ca-auth is chrooted to each test's DATA/auth, where the build tree does not
+#   exist: there gcov_flush.c writes its counters under the jail's /gcov (the
+#   tree's path below it). The suite's temporary directories are kept in one
+#   place (pytest --basetemp) and each jail's counters are merged into the tree
+#   (gcov-tool, GCC's) before gcovr reads it. The product's jail is not changed.
 set -u
 [ $# -ge 1 ] || { echo "usage: $0 BUILD [pytest arguments...]" >&2; exit 2; }
 build=$1
@@ -49,6 +51,11 @@ unit_rc=0
 $make -j2 check-unit > "$build/coverage-unit.log" 2>&1 || unit_rc=$?
 integ_rc=0
 [ $# -gt 0 ] || set -- tests/integration
+# The suite's temporary directories (each test's DATA, ca-auth's jail within),
+# under /tmp (conftest lets the service users through up to /tmp), kept until
+# ca-auth's counters are gathered from them.
+jails=$(mktemp -d /tmp/ca-coverage.XXXXXX) || exit 1
+set -- --basetemp "$jails/t" "$@"
 # The chrooted worker's counters: in a mount namespace of the suite's own,
 # /var/empty (its chroot) is a fresh root-owned tmpfs that holds the object tree at
 # its own path (a bind mount), so gcov's absolute paths resolve from inside the
@@ -60,6 +67,37 @@ unshare --mount --propagation private sh -c '
     cd "$top" && CA_BUILD="$build" exec /usr/bin/python3 -m pytest -q "$@"' \
     sh "$top/$build/obj" "$top" "$top/$build" "$@" \
     > "$build/coverage-integration.log" 2>&1 || integ_rc=$?
+
+# ca-auth's counters from its jails: DATA/auth/gcov/<the tree's path>, merged
+# first among themselves, then with the tree's counterparts of the same files.
+# A file without gcov's magic (a ca-auth killed while it wrote) is dropped first:
+# gcov-tool would only complain of it.
+bad=0
+for f in $(find "$jails/t" -path "*/auth/gcov/*" -name '*.gcda' 2>/dev/null); do
+    [ "$(head -c 4 "$f")" = adcg ] || { rm -f "$f"; bad=$((bad + 1)); }
+done
+acc=
+n=0
+for g in $(find "$jails/t" -type d -path "*/auth/gcov$top/$build/obj" -prune 2>/dev/null); do
+    n=$((n + 1))
+    if [ -z "$acc" ]; then
+        cp -r "$g" "$jails/acc$n"
+    else
+        gcov-tool merge -o "$jails/acc$n" "$g" "$acc" >/dev/null || exit 1
+    fi
+    acc=$jails/acc$n
+done
+if [ -n "$acc" ]; then
+    (cd "$acc" && find . -name '*.gcda') | while read -r f; do
+        [ -f "$build/obj/$f" ] && mkdir -p "$jails/tree/$(dirname "$f")" &&
+            cp "$build/obj/$f" "$jails/tree/$f"
+    done
+    mkdir -p "$jails/tree"
+    gcov-tool merge -o "$jails/merged" "$acc" "$jails/tree" >/dev/null &&
+        cp -r "$jails/merged/." "$build/obj/" || exit 1
+fi
+echo "ca-auth's jails gathered: $n ($bad unreadable counter files dropped)"
+rm -rf "$jails"
 
 gcovr -r "$top" -f firmware/ -f platform/ -f hsm/ --exclude-unreachable-branches \
     --json-summary "$build/coverage.json" --json-summary-pretty "$build/obj" >/dev/null ||

@@ -14,7 +14,7 @@ import pytest
 from impacket.dcerpc.v5.rpcrt import DCERPCException
 
 import ntlm_client as nc
-from conftest import BIN
+from conftest import BIN, run
 import icpr_client as ic
 from test_ntlm import (ACCOUNT, CA_NAME, add_account, assert_dropped, binding, ca,  # noqa: F401
                        csr, still_serving)
@@ -190,6 +190,48 @@ def test_guessing_one_account_throttled(appliance, ca):
     assert len({ln.split(" peer=")[1].split(" claimed=")[1] for ln in throttled}) == 1, throttled
     assert "refused for 2.000 s" in throttled[0]
     assert show.count(" issued hresult=0x00000000") == 2
+
+
+def test_disabled_account_refused_and_journaled(appliance, ca):
+    """caadm account disable (smbpasswd's D flag): while the CA serves, ca-auth
+    refuses the account's logons with their own reason before gss-ntlmssp checks
+    a password (the right one and a wrong one alike), and they are journaled as
+    refused logons; another account logs on meanwhile; a new password keeps it
+    disabled; caadm account enable lets it log on again. The account file, not
+    ca-auth's memory, is the oracle: `caadm account list` and the line itself."""
+    add_account(ca["data"], f"{nc.DOMAIN}\\{BOB[0]}", BOB[1])
+    a = appliance(policy="issue")
+    der = csr(ca["tmp"])
+    assert _logon(a, der)
+
+    def account(*args):
+        return run(BIN / "caadm", "account", *args, "--data", ca["data"]).stdout
+
+    assert account("disable", ACCOUNT) == f"{ACCOUNT}: disabled (ca-auth refuses its logons)\n"
+    assert f"{ACCOUNT} (disabled)\n" in account("list")
+    line = [ln for ln in (ca["data"] / "auth" / "accounts").read_text().splitlines()
+            if ln.startswith(ACCOUNT + ":")]
+    assert len(line) == 1 and line[0].split(":")[4] == "[DU         ]", line
+    assert not _logon(a, der)
+    assert not _logon(a, der, password="wrong")
+    assert _logon(a, der, *BOB)
+    # a new password does not enable it
+    p = subprocess.run([str(BIN / "caadm"), "account", "passwd", "--data", str(ca["data"]),
+                        "--password-fd", "0", ACCOUNT], input=nc.PASSWORD + "\n", text=True,
+                       capture_output=True)
+    assert p.returncode == 0, p.stderr
+    assert not _logon(a, der)
+    log = a.text()
+    assert log.count(f"ca-auth: logon refused: the account '{ACCOUNT}' is disabled") == 3, log
+    assert "ca-auth: logon refused: logon refused" not in log  # gss-ntlmssp never judged it
+    assert account("enable", ACCOUNT) == f"{ACCOUNT}: enabled\n"
+    assert f"{ACCOUNT}\n" in account("list")
+    assert _logon(a, der)
+    show = _journal_text(ca)
+    disabled = [ln for ln in show.splitlines() if "is disabled" in ln]
+    assert disabled and all("logon-refused unauthenticated action=ntlm-refused" in ln and
+                            f'claimed="{ACCOUNT}"' in ln for ln in disabled), show
+    assert show.count(" issued hresult=0x00000000") == 3
 
 
 def test_spraying_from_one_address_throttled(appliance, ca):

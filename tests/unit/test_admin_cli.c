@@ -219,6 +219,11 @@ static void test_account(void **state)
 	assert_int_equal(cmd.secret.fd, -1);
 	assert_ok(PARSE("account", "del", "D\\u"));
 	assert_int_equal(cmd.sub, ADM_SUB_DEL);
+	assert_ok(PARSE("account", "disable", "--data", "/d", "D\\u"));
+	assert_int_equal(cmd.sub, ADM_SUB_DISABLE);
+	assert_string_equal(cmd.name, "D\\u");
+	assert_ok(PARSE("account", "enable", "D\\u"));
+	assert_int_equal(cmd.sub, ADM_SUB_ENABLE);
 	/* UTF-8 is a name's; 64 octets a part's most */
 	assert_ok(PARSE("account", "add", "DOMÄIN\\jürgen"));
 	assert_ok(PARSE("account", "add", "D\\uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu"));
@@ -241,6 +246,10 @@ static void test_account_refused(void **state)
 	assert_refused(PARSE("account", "list", "--bogus"), 2, adm_account_usage_text);
 	assert_refused(PARSE("account", "frob", "D\\u"), 2, adm_account_usage_text);
 	assert_refused(PARSE("account", "frob"), 2, adm_account_usage_text);
+	assert_refused(PARSE("account", "disable"), 2, adm_account_usage_text);
+	assert_refused(PARSE("account", "enable", "D\\u", "E\\v"), 2, adm_account_usage_text);
+	assert_refused(PARSE("account", "Disable", "D\\u"), 2, adm_account_usage_text);
+	assert_bad_account(PARSE("account", "disable", "nobackslash"), "nobackslash");
 	/* the name is judged before the sub-verb */
 	assert_bad_account(PARSE("account", "frob", "bad"), "bad");
 	assert_bad_account(PARSE("account", "add", "nobackslash"), "nobackslash");

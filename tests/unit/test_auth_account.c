@@ -72,6 +72,44 @@ static void test_named_as_stored(void **state)
 	unlink(path);
 }
 
+#define HASH_D "0:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:8846F7EAEE8FB117AD06BDD830B7586C:[DU         ]:LCT-00000000:"
+
+/* smbpasswd's D flag (caadm account disable): the account is refused with its
+ * own reason, whichever flags stand beside it; D outside the flags field (a
+ * name, a hash, the time) is no flag, and gss-ntlmssp's three-field form has
+ * none. */
+static void test_disabled_refused(void **state)
+{
+	(void)state;
+	write_file("EXAMPLE\\alice:" HASH_D "\n"
+		   "EXAMPLE\\bob:" HASH "\n"
+		   "EXAMPLE\\carol:0:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:8846F7EAEE8FB117AD06BDD830B7586C:"
+		   "[UXD        ]:LCT-00000000:\n"
+		   "EXAMPLE\\Dave:0:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:DDDDF7EAEE8FB117AD06BDD830B7586C:"
+		   "[U          ]:LCT-DDDDDDDD:\n"
+		   "EXAMPLE\\erin:0:X:D:U:D\n"
+		   "HEIM:D:a password D\n");
+	refused("EXAMPLE", "alice", "the account 'EXAMPLE\\alice' is disabled");
+	refused("", "ALICE", "the account 'EXAMPLE\\alice' is disabled");
+	refused("example", "carol", "the account 'EXAMPLE\\carol' is disabled");
+	found("EXAMPLE", "bob", "EXAMPLE\\bob");
+	found("EXAMPLE", "dave", "EXAMPLE\\Dave");
+	found("EXAMPLE", "erin", "EXAMPLE\\erin"); /* no "[...]" field: no flags */
+	found("HEIM", "D", "HEIM\\D");
+	unlink(path);
+	/* A domain names the first line: a disabled one is not skipped for the
+	 * next (gss-ntlmssp would check the first line's hash). */
+	write_file("EXAMPLE\\alice:" HASH_D "\nEXAMPLE\\alice:" HASH "\n");
+	refused("EXAMPLE", "alice", "is disabled");
+	unlink(path);
+	assert_true(account_flags_disabled("X:H:[D]:"));
+	assert_false(account_flags_disabled("X:H:[U]D:"));
+	assert_false(account_flags_disabled("X:H:U D:"));
+	assert_false(account_flags_disabled("X:H:[DU"));
+	assert_false(account_flags_disabled("X:H"));
+	assert_false(account_flags_disabled("XD"));
+}
+
 static void test_empty_domain_two_accounts(void **state)
 {
 	(void)state;
@@ -139,6 +177,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_named_as_stored),
+		cmocka_unit_test(test_disabled_refused),
 		cmocka_unit_test(test_empty_domain_two_accounts),
 		cmocka_unit_test(test_unreadable_or_too_long),
 		cmocka_unit_test(test_utf16_names),

@@ -373,6 +373,21 @@ static void test_number_refusals(void **state)
 		"-frag: \"255\" is not a number from 256 to 5840");
 	refused(ARGS("retrieve", "-frag", "5841", "1", "c"), CAREQ_ARGS_USAGE,
 		"-frag: \"5841\" is not a number from 256 to 5840");
+	/* Digits only: strtoul alone would take a sign or blanks first. */
+	refused(ARGS("submit", "-timeout", "+5", "r", "c"), CAREQ_ARGS_USAGE,
+		"-timeout: \"+5\" is not a number from 1 to 3600");
+	refused(ARGS("submit", "-timeout", " 5", "r", "c"), CAREQ_ARGS_USAGE,
+		"-timeout: \" 5\" is not a number from 1 to 3600");
+	refused(ARGS("submit", "-timeout", "\t5", "r", "c"), CAREQ_ARGS_USAGE,
+		"-timeout: \"\t5\" is not a number from 1 to 3600");
+	refused(ARGS("submit", "-timeout", "5 ", "r", "c"), CAREQ_ARGS_USAGE,
+		"-timeout: \"5 \" is not a number from 1 to 3600");
+	refused(ARGS("retrieve", "-frag", "+300", "1", "c"), CAREQ_ARGS_USAGE,
+		"-frag: \"+300\" is not a number from 256 to 5840");
+	refused(ARGS("retrieve", "-frag", " 300", "1", "c"), CAREQ_ARGS_USAGE,
+		"-frag: \" 300\" is not a number from 256 to 5840");
+	refused(ARGS("retrieve", "-config", "h\\CA", "+1", "c"), CAREQ_ARGS_USAGE,
+		"ID: \"+1\" is not a number from 1 to 4294967295");
 	refused(ARGS("retrieve", "-config", "h\\CA", "0", "c"), CAREQ_ARGS_USAGE,
 		"ID: \"0\" is not a number from 1 to 4294967295");
 	refused(ARGS("retrieve", "-config", "h\\CA", "4294967296", "c"), CAREQ_ARGS_USAGE,
