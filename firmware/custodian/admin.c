@@ -983,7 +983,7 @@ static void *accept_main(void *arg)
 		struct conn *c;
 		pthread_t t;
 		long uid = -1;
-		int full;
+		int full, allowed;
 
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -1003,7 +1003,9 @@ static void *accept_main(void *arg)
 				}
 		}
 		pthread_mutex_unlock(&a->mu);
-		if (full || !peer_allowed(fd, &uid)) {
+		/* The peer's uid read first: the refusal names it when full too. */
+		allowed = peer_allowed(fd, &uid);
+		if (full || !allowed) {
 			log_warnx("console: connection refused (%s %ld)",
 				  full ? "too many connections; uid" : "peer not allowed: uid",
 				  uid);
