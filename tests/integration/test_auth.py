@@ -200,7 +200,7 @@ def test_disabled_account_refused_and_journaled(appliance, ca):
     disabled; caadm account enable lets it log on again. The account file, not
     ca-auth's memory, is the oracle: `caadm account list` and the line itself."""
     add_account(ca["data"], f"{nc.DOMAIN}\\{BOB[0]}", BOB[1])
-    a = appliance(policy="issue")
+    a = appliance(policy="issue", subject_rule="request")
     der = csr(ca["tmp"])
     assert _logon(a, der)
 

@@ -61,6 +61,11 @@ def test_setprop_policy_applies_live_and_is_journaled(ca, appliance):
     assert submit(appliance, ca["tmp"], "one")[1] == DISP_PENDING
     p = caadm(ca, "admin", "setprop", "policy", "issue")
     assert "policy = issue" in p.stdout + p.stderr
+    # subject_rule = account (the default): an anonymous requester has no
+    # account, so its subject is refused (CERTSRV_E_BAD_REQUESTSUBJECT).
+    assert submit(appliance, ca["tmp"], "two")[1] == 0x80094001
+    p = caadm(ca, "admin", "setprop", "subject_rule", "request")
+    assert "subject_rule = request" in p.stdout + p.stderr
     # The next request, on the same running CA, is issued: no restart.
     assert submit(appliance, ca["tmp"], "two")[1] == DISP_ISSUED
     assert caadm(ca, "officer", "getprop", "policy").stdout.strip() == "issue"
@@ -69,6 +74,7 @@ def test_setprop_policy_applies_live_and_is_journaled(ca, appliance):
     assert submit(appliance, ca["tmp"], "three")[1] == DISP_PENDING
     log = audit(ca)
     assert re.search(r"setprop.*policy.*old 'pend', new 'issue'", log), log
+    assert re.search(r"setprop.*subject_rule.*old 'account', new 'request'", log), log
     assert re.search(r"setprop.*validity_days.*old '365', new '30'", log), log
     assert re.search(r"setprop.*policy.*old 'issue', new 'pend'", log), log
     assert re.search(r"admin.*setprop", log), log
