@@ -34,13 +34,13 @@
 #include "tests/unit/support/core_harness.h"
 #include "tests/unit/support/rpc_build.h"
 #include "tests/unit/support/rpc_ref.h"
+#include "tests/unit/support/stderr_capture.h"
+#include "tests/unit/support/worker_link.h"
 #include "tests/unit/support/x509_oracle.h"
 
-#define PEER "192.0.2.7"
 #define ANON "anonymous@" PEER
 #define CA_NAME "Core Harness Root CA" /* core_harness.c's ceremony subject's CN */
 #define ICPR_PORT 5022
-#define IO_TIMEOUT_MS 20000
 
 static struct core_ca ca_template;
 static struct core core;
@@ -140,7 +140,6 @@ static int setup_full(void **state)
 	return start(conf, 1u << 30);
 }
 
-static void log_end(void);
 
 static int teardown(void **state)
 {
@@ -156,91 +155,6 @@ static int teardown(void **state)
 
 /* ---- one connection --------------------------------------------------------------- */
 
-struct link {
-	int fds[2]; /* [0] the client's (the test's), [1] the worker's */
-	enum worker_port port;
-	struct slot_ref ref;
-	pthread_t thread;
-};
-
-static void *serve_thread(void *arg)
-{
-	struct link *l = arg;
-
-	worker_serve_conn(&w, l->fds[1], l->port, PEER, &l->ref);
-	/* main.c closes the connection here: the client sees its end */
-	shutdown(l->fds[1], SHUT_RDWR);
-	return NULL;
-}
-
-/* A connection accepted on port, served as main.c's accept path serves it. */
-static void link_open(struct link *l, enum worker_port port)
-{
-	int evicted;
-
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, l->fds), 0);
-	l->port = port;
-	assert_int_equal(slots_admit(&w.slots, port, 0x0700000c, l->fds[1], &l->ref, &evicted),
-			 0);
-	assert_int_equal(evicted, 0);
-	assert_int_equal(pthread_create(&l->thread, NULL, serve_thread, l), 0);
-}
-
-/* The client hangs up; the worker's loop must end on it. */
-static void link_close(struct link *l)
-{
-	shutdown(l->fds[0], SHUT_RDWR);
-	pthread_join(l->thread, NULL);
-	slots_release(&w.slots, &l->ref);
-	close(l->fds[0]);
-	close(l->fds[1]);
-}
-
-static void send_all(int fd, const struct tbuf *b)
-{
-	size_t off = 0;
-
-	while (off < b->len) {
-		ssize_t n = write(fd, b->p + off, b->len - off);
-
-		assert_true(n > 0);
-		off += (size_t)n;
-	}
-}
-
-/* n octets, or fails the test after IO_TIMEOUT_MS without them (a worker that
- * does not answer must not hang the suite). */
-static void recv_exact(int fd, uint8_t *p, size_t n)
-{
-	struct pollfd pf = {.fd = fd, .events = POLLIN};
-
-	while (n > 0) {
-		ssize_t r;
-
-		if (poll(&pf, 1, IO_TIMEOUT_MS) != 1)
-			fail_msg("no answer from the worker within %d ms", IO_TIMEOUT_MS);
-		r = read(fd, p, n);
-		if (r <= 0)
-			fail_msg("the worker closed the connection");
-		p += r;
-		n -= (size_t)r;
-	}
-}
-
-/* One whole PDU into *b (reset first). */
-static void recv_pdu(int fd, struct tbuf *b)
-{
-	static uint8_t pdu[65536];
-	uint16_t frag_len;
-
-	b->len = 0;
-	recv_exact(fd, pdu, 16);
-	frag_len = rb_le16(pdu + 8);
-	assert_true(frag_len >= 16);
-	recv_exact(fd, pdu + 16, frag_len - 16u);
-	tb_put(b, pdu, frag_len);
-}
-
 /* Binds context 0 to the interface served on l's port, unauthenticated: the
  * bind_ack must accept it. */
 static void bind_plain(struct link *l)
@@ -249,8 +163,8 @@ static void bind_plain(struct link *l)
 	struct tbuf b = {0};
 
 	rb_bind(&b, RPC_PT_BIND, 1, 5840, 5840, 0, &ctx, 1, NULL);
-	send_all(l->fds[0], &b);
-	recv_pdu(l->fds[0], &b);
+	link_send_all(l->fds[0], &b);
+	link_expect_pdu(l->fds[0], &b);
 	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
 	assert_int_equal(rb_le32(b.p + 12), 1);
 	tb_free(&b);
@@ -272,9 +186,9 @@ static void call(struct link *l, uint32_t call_id, uint16_t opnum, const uint8_t
 	memset(r, 0, sizeof(*r));
 	rb_request(&b, call_id, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 0, opnum, NULL, stub,
 		   len, NULL);
-	send_all(l->fds[0], &b);
+	link_send_all(l->fds[0], &b);
 	for (;;) {
-		recv_pdu(l->fds[0], &b);
+		link_expect_pdu(l->fds[0], &b);
 		assert_int_equal(rb_le32(b.p + 12), call_id);
 		if (b.p[2] == RPC_PT_FAULT) {
 			r->fault = 1;
@@ -369,7 +283,7 @@ static void one_call(const struct csr_call *in, struct reply *r, struct rpc_icpr
 {
 	struct link l;
 
-	link_open(&l, PORT_ICPR);
+	link_open(&l, &w, PORT_ICPR);
 	bind_plain(&l);
 	cert_server_request(&l, 2, in, r, resp);
 	link_close(&l);
@@ -435,7 +349,7 @@ static void test_issued_then_retrieved(void **state)
 	good_csr(&csr);
 	in.request = csr.data;
 	in.request_len = csr.len;
-	link_open(&l, PORT_ICPR);
+	link_open(&l, &w, PORT_ICPR);
 	bind_plain(&l);
 	cert_server_request(&l, 2, &in, &r, &resp);
 	assert_int_equal(resp.disposition, ICPR_DISP_ISSUED);
@@ -702,7 +616,7 @@ static void test_faults(void **state)
 	struct link l;
 
 	(void)state;
-	link_open(&l, PORT_ICPR);
+	link_open(&l, &w, PORT_ICPR);
 	bind_plain(&l);
 	call(&l, 2, RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, junk, sizeof(junk), &r);
 	assert_true(r.fault);
@@ -852,7 +766,7 @@ static void test_epm_map(void **state)
 	int found = 0;
 
 	(void)state;
-	link_open(&l, PORT_EPM);
+	link_open(&l, &w, PORT_EPM);
 	bind_plain(&l);
 	call(&l, 2, RPC_EPM_OPNUM_MAP, ref_eptmap_icpr, sizeof ref_eptmap_icpr, &r);
 	assert_false(r.fault);
@@ -878,42 +792,6 @@ static void test_epm_map(void **state)
 }
 
 /* ---- deadlines ---------------------------------------------------------------------- */
-
-/* What the worker logs while a test runs (stderr into a file meanwhile). */
-static char logged[16384];
-static int saved_stderr = -1;
-
-static void log_begin(void)
-{
-	FILE *t = tmpfile();
-
-	assert_non_null(t);
-	fflush(stderr);
-	saved_stderr = dup(2);
-	assert_int_equal(dup2(fileno(t), 2), 2);
-	fclose(t); /* fd 2 keeps the file */
-}
-
-static void log_end(void)
-{
-	ssize_t n;
-
-	if (saved_stderr < 0)
-		return;
-	fflush(stderr);
-	n = pread(2, logged, sizeof(logged) - 1, 0);
-	logged[n > 0 ? n : 0] = 0;
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	saved_stderr = -1;
-	fputs(logged, stderr);
-}
-
-static void assert_logged(const char *line)
-{
-	if (strstr(logged, line) == NULL)
-		fail_msg("no '%s' in the log:\n%s", line, logged);
-}
 
 static int64_t mono_ms(void)
 {
@@ -954,7 +832,7 @@ static void test_idle_timeout(void **state)
 
 	(void)state;
 	w.idle_timeout_ms = 300;
-	link_open(&l, PORT_EPM);
+	link_open(&l, &w, PORT_EPM);
 	bind_plain(&l);
 	t0 = mono_ms();
 	log_begin();
@@ -974,7 +852,7 @@ static void test_incomplete_pdu(void **state)
 
 	(void)state;
 	w.read_timeout_ms = 300;
-	link_open(&l, PORT_EPM);
+	link_open(&l, &w, PORT_EPM);
 	bind_plain(&l);
 	map_request(&b, 2);
 	assert_int_equal(write(l.fds[0], b.p, 20), 20);
@@ -1000,7 +878,7 @@ static void test_trickled_pdu(void **state)
 
 	(void)state;
 	w.read_timeout_ms = 500;
-	link_open(&l, PORT_EPM);
+	link_open(&l, &w, PORT_EPM);
 	bind_plain(&l);
 	map_request(&b, 2);
 	log_begin();
@@ -1028,7 +906,7 @@ static void test_logon_deadline(void **state)
 	(void)state;
 	w.logon_deadline_s = 1;
 	t0 = mono_ms();
-	link_open(&l, PORT_ICPR);
+	link_open(&l, &w, PORT_ICPR);
 	bind_plain(&l);
 	log_begin();
 	t = wait_closed(&l);
@@ -1092,7 +970,7 @@ static void test_connection_deadline(void **state)
 	(void)state;
 	w.conn_deadline_s = 1;
 	t0 = mono_ms();
-	link_open(&l, PORT_EPM);
+	link_open(&l, &w, PORT_EPM);
 	bind_plain(&l);
 	f = (struct flood){&l, t0 + 6000, 0};
 	log_begin();
@@ -1121,7 +999,7 @@ static void test_answers_not_read(void **state)
 
 	(void)state;
 	w.write_timeout_ms = 300;
-	link_open(&l, PORT_EPM);
+	link_open(&l, &w, PORT_EPM);
 	bind_plain(&l);
 	assert_int_equal(setsockopt(l.fds[1], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
 	assert_int_equal(setsockopt(l.fds[0], SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
@@ -1145,13 +1023,13 @@ static void test_fragment_over_max_recv(void **state)
 	struct link l;
 
 	(void)state;
-	link_open(&l, PORT_ICPR);
+	link_open(&l, &w, PORT_ICPR);
 	bind_plain(&l);
 	log_begin();
 	rb_request(&b, 2, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 0,
 		   RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, NULL, stub, sizeof(stub), NULL);
-	send_all(l.fds[0], &b);
-	recv_pdu(l.fds[0], &b);
+	link_send_all(l.fds[0], &b);
+	link_expect_pdu(l.fds[0], &b);
 	assert_int_equal(b.p[2], RPC_PT_FAULT);
 	assert_int_equal(rb_le32(b.p + 12), 2);
 	assert_int_equal(rb_le32(b.p + 24), NCA_S_PROTO_ERROR);
@@ -1175,17 +1053,17 @@ static void test_call_over_max_stub(void **state)
 	size_t sent = 0;
 
 	(void)state;
-	link_open(&l, PORT_ICPR);
+	link_open(&l, &w, PORT_ICPR);
 	bind_plain(&l);
 	log_begin();
 	for (uint8_t flags = RPC_PFC_FIRST_FRAG; sent <= (1u << 20); flags = 0) {
 		b.len = 0;
 		rb_request(&b, 2, flags, 0, RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, NULL, stub,
 			   sizeof(stub), NULL);
-		send_all(l.fds[0], &b);
+		link_send_all(l.fds[0], &b);
 		sent += sizeof(stub);
 	}
-	recv_pdu(l.fds[0], &b);
+	link_expect_pdu(l.fds[0], &b);
 	assert_int_equal(b.p[2], RPC_PT_FAULT);
 	assert_int_equal(rb_le32(b.p + 12), 2);
 	assert_int_equal(rb_le32(b.p + 24), NCA_S_PROTO_ERROR);
@@ -1220,32 +1098,32 @@ static void test_alter_context(void **state)
 	uint16_t result, reason;
 
 	(void)state;
-	link_open(&l, PORT_ICPR);
+	link_open(&l, &w, PORT_ICPR);
 	bind_plain(&l);
 	rb_bind(&b, RPC_PT_ALTER_CONTEXT, 2, 5840, 5840, 0, &epm, 1, NULL);
-	send_all(l.fds[0], &b);
-	recv_pdu(l.fds[0], &b);
+	link_send_all(l.fds[0], &b);
+	link_expect_pdu(l.fds[0], &b);
 	alter_result(&b, 0, &result, &reason);
 	assert_int_equal(result, RPC_RESULT_PROVIDER_REJECTION);
 	assert_int_equal(reason, RPC_REASON_ABSTRACT_SYNTAX_NOT_SUPPORTED);
 	b.len = 0;
 	rb_request(&b, 3, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 1, RPC_EPM_OPNUM_MAP, NULL,
 		   ref_eptmap_icpr, sizeof ref_eptmap_icpr, NULL);
-	send_all(l.fds[0], &b);
-	recv_pdu(l.fds[0], &b);
+	link_send_all(l.fds[0], &b);
+	link_expect_pdu(l.fds[0], &b);
 	assert_int_equal(b.p[2], RPC_PT_FAULT);
 	assert_int_equal(rb_le32(b.p + 24), NCA_S_UNK_IF);
 	b.len = 0;
 	rb_bind(&b, RPC_PT_ALTER_CONTEXT, 4, 5840, 5840, 0, &icpr, 1, NULL);
-	send_all(l.fds[0], &b);
-	recv_pdu(l.fds[0], &b);
+	link_send_all(l.fds[0], &b);
+	link_expect_pdu(l.fds[0], &b);
 	alter_result(&b, 0, &result, &reason);
 	assert_int_equal(result, RPC_RESULT_ACCEPTANCE);
 	b.len = 0;
 	rb_request(&b, 5, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 2,
 		   RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, NULL, junk, sizeof(junk), NULL);
-	send_all(l.fds[0], &b);
-	recv_pdu(l.fds[0], &b);
+	link_send_all(l.fds[0], &b);
+	link_expect_pdu(l.fds[0], &b);
 	assert_int_equal(b.p[2], RPC_PT_FAULT); /* answered by ICPR: the stub does not decode */
 	assert_int_equal(rb_le32(b.p + 12), 5);
 	assert_int_equal(rb_le32(b.p + 24), NCA_S_FAULT_NDR);
@@ -1262,7 +1140,7 @@ static void test_epm_bad_stub(void **state)
 	struct link l;
 
 	(void)state;
-	link_open(&l, PORT_EPM);
+	link_open(&l, &w, PORT_EPM);
 	bind_plain(&l);
 	log_begin();
 	call(&l, 2, RPC_EPM_OPNUM_MAP, junk, sizeof(junk), &r);

@@ -42,6 +42,8 @@
 #include "firmware/worker/worker.h"
 #include "tests/unit/support/core_harness.h"
 #include "tests/unit/support/rpc_build.h"
+#include "tests/unit/support/stderr_capture.h"
+#include "tests/unit/support/worker_link.h"
 #include "tests/unit/support/x509_oracle.h"
 
 const char *__lsan_default_suppressions(void);
@@ -53,11 +55,9 @@ const char *__lsan_default_suppressions(void)
 	return "leak:libcrypto.so\nleak:gssntlmssp.so\n";
 }
 
-#define PEER "192.0.2.7"
 #define CA_NAME "Core Harness Root CA"
 #define ALICE "EXAMPLE\\alice"
 #define ALICE_PW "alice's password"
-#define IO_TIMEOUT_MS 20000
 #define AUTH_CTX 79231 /* the client's auth_context_id in hand-built PDUs */
 
 static char dir[] = "/tmp/test_worker_ntlm.XXXXXX";
@@ -80,43 +80,6 @@ static void *auth_thread(void *arg)
 	(void)arg;
 	auth.served = auth_serve(auth.fds[1], &auth.tk);
 	return NULL;
-}
-
-/* ---- what was logged --------------------------------------------------------------- */
-
-static char logged[16384];
-static int saved_stderr = -1;
-
-static void log_begin(void)
-{
-	FILE *t = tmpfile();
-
-	assert_non_null(t);
-	fflush(stderr);
-	saved_stderr = dup(2);
-	assert_int_equal(dup2(fileno(t), 2), 2);
-	fclose(t); /* fd 2 keeps the file */
-}
-
-static void log_end(void)
-{
-	ssize_t n;
-
-	if (saved_stderr < 0)
-		return;
-	fflush(stderr);
-	n = pread(2, logged, sizeof(logged) - 1, 0);
-	logged[n > 0 ? n : 0] = 0;
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	saved_stderr = -1;
-	fputs(logged, stderr);
-}
-
-static void assert_logged(const char *line)
-{
-	if (strstr(logged, line) == NULL)
-		fail_msg("no '%s' in the log:\n%s", line, logged);
 }
 
 /* ---- fixtures ---------------------------------------------------------------------- */
@@ -225,41 +188,6 @@ static int teardown(void **state)
 }
 
 /* ---- one connection ---------------------------------------------------------------- */
-
-struct link {
-	int fds[2]; /* [0] the client's, [1] the worker's */
-	struct slot_ref ref;
-	pthread_t thread;
-};
-
-static void *serve_thread(void *arg)
-{
-	struct link *l = arg;
-
-	worker_serve_conn(&w, l->fds[1], PORT_ICPR, PEER, &l->ref);
-	shutdown(l->fds[1], SHUT_RDWR); /* main.c closes it: the client sees the end */
-	return NULL;
-}
-
-static void link_open(struct link *l)
-{
-	int evicted;
-
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, l->fds), 0);
-	assert_int_equal(slots_admit(&w.slots, PORT_ICPR, 0x0700000c, l->fds[1], &l->ref,
-				     &evicted), 0);
-	assert_int_equal(pthread_create(&l->thread, NULL, serve_thread, l), 0);
-}
-
-/* The client hangs up (if it has not); the worker's loop must end. */
-static void link_close(struct link *l)
-{
-	shutdown(l->fds[0], SHUT_RDWR);
-	pthread_join(l->thread, NULL);
-	slots_release(&w.slots, &l->ref);
-	close(l->fds[0]);
-	close(l->fds[1]);
-}
 
 /* careq's client on the link's end (rpcc_connect without the TCP connect). */
 static void client_on(struct rpcc *c, struct link *l)
@@ -456,7 +384,7 @@ static void logon_and_enroll(const char *user, const char *password, uint8_t lev
 	if (n == NULL)
 		fail_msg("%s", err);
 	ntlmc_auth(n, level, &a);
-	link_open(&l);
+	link_open(&l, &w, PORT_ICPR);
 	client_on(c, &l);
 	*bind_rc = rpcc_bind_auth(c, &worker_icpr_iface.syntax, &a);
 	*call_rc = *bind_rc == RPCC_OK ? enroll(c, out, resp) : RPCC_ENET;
@@ -641,54 +569,6 @@ static void test_credential_process_gone(void **state)
 
 /* ---- hand-built PDUs with the initiator's tokens ----------------------------------- */
 
-static void send_all(int fd, const struct tbuf *b)
-{
-	size_t off = 0;
-
-	while (off < b->len) {
-		ssize_t n = write(fd, b->p + off, b->len - off);
-
-		assert_true(n > 0);
-		off += (size_t)n;
-	}
-}
-
-/* n octets: 1, or 0 at the end of the stream; fails after IO_TIMEOUT_MS. */
-static int recv_exact(int fd, uint8_t *p, size_t n)
-{
-	struct pollfd pf = {.fd = fd, .events = POLLIN};
-
-	while (n > 0) {
-		ssize_t r;
-
-		if (poll(&pf, 1, IO_TIMEOUT_MS) != 1)
-			fail_msg("no answer from the worker within %d ms", IO_TIMEOUT_MS);
-		r = read(fd, p, n);
-		if (r <= 0)
-			return 0;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 1;
-}
-
-/* The next PDU into *b: 1, or 0 when the worker closed the connection. */
-static int recv_pdu(int fd, struct tbuf *b)
-{
-	static uint8_t pdu[65536];
-	uint16_t frag_len;
-
-	b->len = 0;
-	if (!recv_exact(fd, pdu, 16))
-		return 0;
-	frag_len = rb_le16(pdu + 8);
-	assert_true(frag_len >= 16);
-	if (!recv_exact(fd, pdu + 16, frag_len - 16u))
-		return 0;
-	tb_put(b, pdu, frag_len);
-	return 1;
-}
-
 /* gss-ntlmssp's initiator for a hand-built logon. */
 struct initiator {
 	struct ntlmc *n;
@@ -741,7 +621,7 @@ static void send_bind(struct link *l, uint8_t ptype, uint32_t call_id, const str
 	struct tbuf b = {0};
 
 	rb_bind(&b, ptype, call_id, 5840, 5840, 0, &ctx, 1, a);
-	send_all(l->fds[0], &b);
+	link_send_all(l->fds[0], &b);
 	tb_free(&b);
 }
 
@@ -755,10 +635,10 @@ static void send_csr(struct link *l, uint32_t call_id, struct tbuf *b)
 	b->len = 0;
 	rb_request(b, call_id, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 0,
 		   RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, NULL, stub.buf, stub.len, NULL);
-	send_all(l->fds[0], b);
+	link_send_all(l->fds[0], b);
 	ndr_wr_free(&stub);
 	x509_buf_free(&csr);
-	assert_int_equal(recv_pdu(l->fds[0], b), 1);
+	assert_int_equal(link_recv_pdu(l->fds[0], b), 1);
 }
 
 /* Some clients finish the logon with a third leg in an alter_context instead
@@ -778,15 +658,15 @@ static void test_alter_context_logon(void **state)
 	initiator_new(&i, ALICE, ALICE_PW);
 	neg_len = i.tok.len;
 	memcpy(neg, i.tok.buf, neg_len);
-	link_open(&l);
+	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
 	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
 	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
 	initiator_finish(&i, &b);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
 	send_bind(&l, RPC_PT_ALTER_CONTEXT, 2, &a);
-	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
 	assert_int_equal(b.p[2], RPC_PT_ALTER_CONTEXT_RESP);
 	send_csr(&l, 3, &b);
 	assert_int_equal(b.p[2], RPC_PT_RESPONSE);
@@ -794,10 +674,10 @@ static void test_alter_context_logon(void **state)
 	log_begin();
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, (const uint8_t *)neg, neg_len);
 	send_bind(&l, RPC_PT_ALTER_CONTEXT, 4, &a);
-	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
 	assert_int_equal(b.p[2], RPC_PT_FAULT);
 	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
-	assert_int_equal(recv_pdu(l.fds[0], &b), 0);
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 0);
 	link_close(&l);
 	log_end();
 	assert_logged(PEER ": closed: alter_context (call 4): security leg refused\n");
@@ -822,28 +702,28 @@ static void test_authenticate_without_negotiate(void **state)
 	{
 		struct link l0;
 
-		link_open(&l0);
+		link_open(&l0, &w, PORT_ICPR);
 		a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, other.tok.buf, other.tok.len);
 		send_bind(&l0, RPC_PT_BIND, 1, &a);
-		assert_int_equal(recv_pdu(l0.fds[0], &b), 1);
+		assert_int_equal(link_recv_pdu(l0.fds[0], &b), 1);
 		initiator_finish(&other, &b);
 		link_close(&l0);
 	}
-	link_open(&l);
+	link_open(&l, &w, PORT_ICPR);
 	{
 		struct rb_ctx ctx = {0, rb_icpr, rb_ndr, 1};
 
 		b.len = 0;
 		rb_bind(&b, RPC_PT_BIND, 1, 5840, 5840, 0, &ctx, 1, NULL);
-		send_all(l.fds[0], &b);
+		link_send_all(l.fds[0], &b);
 		b.len = 0;
 	}
-	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
 	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
 	log_begin();
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, other.tok.buf, other.tok.len);
 	send_bind(&l, RPC_PT_ALTER_CONTEXT, 2, &a);
-	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
 	assert_int_equal(b.p[2], RPC_PT_FAULT);
 	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
 	link_close(&l);
@@ -874,39 +754,39 @@ static void test_malformed_legs(void **state)
 	initiator_new(&i, ALICE, ALICE_PW);
 	log_begin();
 	/* not an NTLM message */
-	link_open(&l);
+	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, junk, sizeof(junk));
 	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
 	assert_int_equal(b.p[2], RPC_PT_BIND_NAK);
 	assert_int_equal(rb_le16(b.p + 16), 0); /* reason not specified */
 	link_close(&l);
 	/* level 7 */
-	link_open(&l);
+	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(7, i.tok.buf, i.tok.len);
 	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
 	assert_int_equal(b.p[2], RPC_PT_BIND_NAK);
 	assert_int_equal(rb_le16(b.p + 16), 0);
 	link_close(&l);
 	/* Kerberos (auth type 16) */
-	link_open(&l);
+	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
 	a.type = 16;
 	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
 	assert_int_equal(b.p[2], RPC_PT_BIND_NAK);
 	assert_int_equal(rb_le16(b.p + 16), RPC_NAK_AUTHENTICATION_TYPE_NOT_RECOGNIZED);
 	link_close(&l);
 	/* an auth3 carrying the NEGOTIATE again */
-	link_open(&l);
+	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
 	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
 	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
 	b.len = 0;
 	rb_auth3(&b, 2, &a);
-	send_all(l.fds[0], &b);
+	link_send_all(l.fds[0], &b);
 	send_csr(&l, 3, &b);
 	assert_int_equal(b.p[2], RPC_PT_FAULT);
 	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
@@ -945,7 +825,7 @@ static void test_forged_verifier(void **state)
 	n = ntlmc_new(ALICE, ALICE_PW, err, sizeof(err));
 	assert_non_null(n);
 	ntlmc_auth(n, RPC_AUTHN_LEVEL_PKT_INTEGRITY, &ra);
-	link_open(&l);
+	link_open(&l, &w, PORT_ICPR);
 	client_on(&c, &l);
 	assert_int_equal(rpcc_bind_auth(&c, &worker_icpr_iface.syntax, &ra), RPCC_OK);
 	/* one good signed call first: the logon holds */
@@ -956,11 +836,11 @@ static void test_forged_verifier(void **state)
 	log_begin();
 	rb_request(&b, 9, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 0, 0,
 		   NULL, (const uint8_t *)"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16, &a);
-	send_all(l.fds[0], &b);
-	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	link_send_all(l.fds[0], &b);
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
 	assert_int_equal(b.p[2], RPC_PT_FAULT);
 	assert_int_equal(rb_le32(b.p + 24), RPC_S_SEC_PKG_ERROR);
-	assert_int_equal(recv_pdu(l.fds[0], &b), 0);
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 0);
 	link_close(&l);
 	log_end();
 	assert_logged(PEER ": closed: request (call 9): verifier refused\n");
@@ -990,9 +870,9 @@ static void test_contexts_released(void **state)
 	initiator_new(&i, ALICE, ALICE_PW);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
 	for (int k = 0; k < 70; k++) {
-		link_open(&l);
+		link_open(&l, &w, PORT_ICPR);
 		send_bind(&l, RPC_PT_BIND, 1, &a);
-		assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+		assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
 		assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
 		assert_true(rb_le16(b.p + 10) > 0); /* a CHALLENGE: ca-auth took a context */
 		link_close(&l);
@@ -1022,10 +902,10 @@ static void test_negotiate_refused_by_ca_auth(void **state)
 	initiator_new(&i, ALICE, ALICE_PW);
 	i.tok.buf[15] &= (uint8_t)~0x20; /* NegotiateFlags' NEGOTIATE_128 */
 	log_begin();
-	link_open(&l);
+	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_PKT_PRIVACY, i.tok.buf, i.tok.len);
 	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
 	assert_int_equal(b.p[2], RPC_PT_BIND_NAK);
 	assert_int_equal(rb_le16(b.p + 16), 0);
 	link_close(&l);
@@ -1050,13 +930,13 @@ static void test_second_negotiate(void **state)
 
 	(void)state;
 	initiator_new(&i, ALICE, ALICE_PW);
-	link_open(&l);
+	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
 	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
 	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
 	send_bind(&l, RPC_PT_ALTER_CONTEXT, 2, &a);
-	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
 	assert_int_equal(b.p[2], RPC_PT_FAULT);
 	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
 	link_close(&l);
@@ -1081,23 +961,23 @@ static void test_legs_after_logon(void **state)
 	(void)state;
 	/* the logon: bind with the NEGOTIATE, auth3 with the AUTHENTICATE */
 	initiator_new(&i, ALICE, ALICE_PW);
-	link_open(&l);
+	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
 	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
 	initiator_finish(&i, &b);
 	auth_len = i.tok.len;
 	memcpy(auth_tok, i.tok.buf, auth_len);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, auth_tok, auth_len);
 	b.len = 0;
 	rb_auth3(&b, 2, &a);
-	send_all(l.fds[0], &b);
+	link_send_all(l.fds[0], &b);
 	send_csr(&l, 3, &b);
 	assert_int_equal(b.p[2], RPC_PT_RESPONSE);
 	expect_row(1, ALICE, DISP_ISSUED, 0);
 	/* the AUTHENTICATE again in an alter_context: refused */
 	send_bind(&l, RPC_PT_ALTER_CONTEXT, 4, &a);
-	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
 	assert_int_equal(b.p[2], RPC_PT_FAULT);
 	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
 	link_close(&l);
@@ -1106,18 +986,18 @@ static void test_legs_after_logon(void **state)
 	initiator_free(&i);
 	/* again, with a second auth3 instead: the next call is refused */
 	initiator_new(&i, ALICE, ALICE_PW);
-	link_open(&l);
+	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
 	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
 	initiator_finish(&i, &b);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
 	b.len = 0;
 	rb_auth3(&b, 2, &a);
-	send_all(l.fds[0], &b);
+	link_send_all(l.fds[0], &b);
 	b.len = 0;
 	rb_auth3(&b, 3, &a);
-	send_all(l.fds[0], &b);
+	link_send_all(l.fds[0], &b);
 	send_csr(&l, 4, &b);
 	assert_int_equal(b.p[2], RPC_PT_FAULT);
 	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
@@ -1140,15 +1020,15 @@ static void test_auth3_not_ntlm(void **state)
 
 	(void)state;
 	initiator_new(&i, ALICE, ALICE_PW);
-	link_open(&l);
+	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
 	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
 	log_begin();
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, junk, sizeof(junk));
 	b.len = 0;
 	rb_auth3(&b, 2, &a);
-	send_all(l.fds[0], &b);
+	link_send_all(l.fds[0], &b);
 	send_csr(&l, 3, &b);
 	assert_int_equal(b.p[2], RPC_PT_FAULT);
 	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
@@ -1175,20 +1055,20 @@ static void test_credential_process_gone_between_legs(void **state)
 
 	(void)state;
 	initiator_new(&i, ALICE, ALICE_PW);
-	link_open(&l);
+	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
 	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
 	initiator_finish(&i, &b);
 	/* a second connection holds a context too */
 	{
 		struct initiator j;
 
 		initiator_new(&j, ALICE, ALICE_PW);
-		link_open(&l2);
+		link_open(&l2, &w, PORT_ICPR);
 		a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, j.tok.buf, j.tok.len);
 		send_bind(&l2, RPC_PT_BIND, 1, &a);
-		assert_int_equal(recv_pdu(l2.fds[0], &b), 1);
+		assert_int_equal(link_recv_pdu(l2.fds[0], &b), 1);
 		assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
 		initiator_free(&j);
 	}
@@ -1198,7 +1078,7 @@ static void test_credential_process_gone_between_legs(void **state)
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
 	b.len = 0;
 	rb_auth3(&b, 2, &a);
-	send_all(l.fds[0], &b);
+	link_send_all(l.fds[0], &b);
 	send_csr(&l, 3, &b);
 	assert_int_equal(b.p[2], RPC_PT_FAULT);
 	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
@@ -1393,13 +1273,13 @@ static void logon_raw(struct link *l, struct initiator *i, struct tbuf *b)
 	struct rb_auth a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i->tok.buf, i->tok.len);
 
 	send_bind(l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(recv_pdu(l->fds[0], b), 1);
+	assert_int_equal(link_recv_pdu(l->fds[0], b), 1);
 	assert_int_equal(b->p[2], RPC_PT_BIND_ACK);
 	initiator_finish(i, b);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i->tok.buf, i->tok.len);
 	b->len = 0;
 	rb_auth3(b, 2, &a);
-	send_all(l->fds[0], b);
+	link_send_all(l->fds[0], b);
 }
 
 /* ca-auth says the logon was anonymous while the worker does not allow
@@ -1415,7 +1295,7 @@ static void test_anonymous_logon_refused(void **state)
 	(void)state;
 	fake_auth_start(&f, S_REAL, S_OK_ANON, S_REAL);
 	initiator_new(&i, ALICE, ALICE_PW);
-	link_open(&l);
+	link_open(&l, &w, PORT_ICPR);
 	logon_raw(&l, &i, &b);
 	send_csr(&l, 3, &b);
 	assert_int_equal(b.p[2], RPC_PT_FAULT);
@@ -1443,7 +1323,7 @@ static void test_anonymous_logon_allowed(void **state)
 	fake_auth_start(&f, S_REAL, S_OK_ANON, S_REAL);
 	initiator_new(&i, ALICE, ALICE_PW);
 	log_begin();
-	link_open(&l);
+	link_open(&l, &w, PORT_ICPR);
 	logon_raw(&l, &i, &b);
 	send_csr(&l, 3, &b);
 	assert_int_equal(b.p[2], RPC_PT_RESPONSE);
@@ -1470,10 +1350,10 @@ static void test_logon_without_ess(void **state)
 	(void)state;
 	fake_auth_start(&f, S_REAL, S_REAL, S_REAL);
 	initiator_new(&i, ALICE, ALICE_PW);
-	link_open(&l);
+	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_PKT_INTEGRITY, i.tok.buf, i.tok.len);
 	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
 	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
 	initiator_finish(&i, &b);
 	assert_true(i.tok.len > 64);
@@ -1481,7 +1361,7 @@ static void test_logon_without_ess(void **state)
 	a = ntlm_auth(RPC_AUTHN_LEVEL_PKT_INTEGRITY, i.tok.buf, i.tok.len);
 	b.len = 0;
 	rb_auth3(&b, 2, &a);
-	send_all(l.fds[0], &b);
+	link_send_all(l.fds[0], &b);
 	send_csr(&l, 3, &b);
 	assert_int_equal(b.p[2], RPC_PT_FAULT);
 	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
@@ -1539,18 +1419,18 @@ static int child_run(enum script neg, enum script au, enum script rel, int what)
 		struct rb_auth a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
 
 		send_bind(&l, RPC_PT_BIND, 1, &a);
-		if (recv_pdu(l.fds[0], &b) == 1 && what == 1) {
+		if (link_recv_pdu(l.fds[0], &b) == 1 && what == 1) {
 			initiator_finish(&i, &b);
 			a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
 			b.len = 0;
 			rb_auth3(&b, 2, &a);
-			send_all(l.fds[0], &b);
+			link_send_all(l.fds[0], &b);
 			b.len = 0;
 			rb_request(&b, 3, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 0,
 				   RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, NULL, (const uint8_t *)"x", 1,
 				   NULL);
-			send_all(l.fds[0], &b);
-			(void)recv_pdu(l.fds[0], &b);
+			link_send_all(l.fds[0], &b);
+			(void)link_recv_pdu(l.fds[0], &b);
 		}
 	}
 	shutdown(conn[0], SHUT_RDWR);

@@ -6,7 +6,11 @@ PROJECT_LIBS := $(ADMIN_LIB) $(CUSTODIAN_LIB) $(CAD_LIB) $(AUTH_LIB) $(WORKER_LI
 SYS_LIBS     := $(LIB_P11KIT) $(LIB_WOLFSSL) $(LIB_TASN1) $(LIB_DB) $(LIB_SECCOMP) $(LIB_PTHREAD)
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(TBIN)/%,$(UNIT_SRCS))
-TSUPPORT_OBJS := $(call objs,$(wildcard tests/unit/support/*.c))
+TSUPPORT_OBJS := $(call objs,$(filter-out tests/unit/support/worker_link.c,$(wildcard tests/unit/support/*.c)))
+# support/worker_link.c drives libworker's connection loop, whose NTLM provider
+# needs the logon channel's catalogue ($(AUTH_MSG_OBJ)): only the worker's tests
+# link it (below).
+WORKER_LINK_OBJ := $(call objs,tests/unit/support/worker_link.c)
 
 # A test of a daemon's pure code names its objects as extra prerequisites below;
 # the link recipe puts every object before the libraries.
@@ -31,8 +35,8 @@ $(TBIN)/test_auth_serve: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
 # The worker's calls against the in-process core: libworker's NTLM provider
 # speaks the logon channel's catalogue, which ca-auth and ca-worker link as an
 # object (not in a library).
-$(TBIN)/test_worker_calls: $(AUTH_MSG_OBJ)
+$(TBIN)/test_worker_calls: $(AUTH_MSG_OBJ) $(WORKER_LINK_OBJ)
 # The worker's NTLM logons against ca-auth's auth_serve in-process (gss-ntlmssp's
 # acceptor, careq's initiator): libauth, the logon channel's catalogue, GSSAPI.
-$(TBIN)/test_worker_ntlm: $(AUTH_MSG_OBJ)
+$(TBIN)/test_worker_ntlm: $(AUTH_MSG_OBJ) $(WORKER_LINK_OBJ)
 $(TBIN)/test_worker_ntlm: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka

@@ -1,0 +1,47 @@
+/* Test support: stderr captured into a temporary file (stderr_capture.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tests/unit/support/stderr_capture.h"
+
+char logged[16384];
+static int saved_stderr = -1;
+
+void log_begin(void)
+{
+	FILE *t = tmpfile();
+
+	assert_non_null(t);
+	fflush(stderr);
+	saved_stderr = dup(2);
+	assert_int_equal(dup2(fileno(t), 2), 2);
+	fclose(t); /* fd 2 keeps the file */
+}
+
+void log_end(void)
+{
+	ssize_t n;
+
+	if (saved_stderr < 0)
+		return;
+	fflush(stderr);
+	n = pread(2, logged, sizeof(logged) - 1, 0);
+	logged[n > 0 ? n : 0] = 0;
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	saved_stderr = -1;
+	fputs(logged, stderr);
+}
+
+void assert_logged(const char *line)
+{
+	if (strstr(logged, line) == NULL)
+		fail_msg("no '%s' in the log:\n%s", line, logged);
+}
