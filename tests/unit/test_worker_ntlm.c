@@ -395,6 +395,18 @@ static void logon_and_enroll(const char *user, const char *password, uint8_t lev
 	ntlmc_free(n);
 }
 
+/* logon_and_enroll whose bind must return bind_want and whose call call_want. */
+static void logon_and_enroll_expect(const char *user, const char *password, uint8_t level,
+				    int bind_want, int call_want, struct rpcc *c,
+				    struct ndr_wr *out, struct rpc_icpr_response *resp)
+{
+	int bind_rc, call_rc;
+
+	logon_and_enroll(user, password, level, &bind_rc, &call_rc, c, out, resp);
+	assert_int_equal(bind_rc, bind_want);
+	assert_int_equal(call_rc, call_want);
+}
+
 /* A logon at packet privacy, then CertServerRequest: issued, recorded under the
  * account ca-auth vouched for (its identity token, checked by the custodian),
  * the response's verifier checked by the client; the worker logs the logon. */
@@ -432,13 +444,10 @@ static void test_integrity_refused_where_privacy_required(void **state)
 	struct ndr_wr out;
 	struct rpcc c;
 	char msg[256];
-	int bind_rc, call_rc;
 
 	(void)state;
-	logon_and_enroll(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_INTEGRITY, &bind_rc, &call_rc, &c,
-			 &out, &resp);
-	assert_int_equal(bind_rc, RPCC_OK);
-	assert_int_equal(call_rc, RPCC_OK);
+	logon_and_enroll_expect(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_INTEGRITY, RPCC_OK, RPCC_OK,
+				&c, &out, &resp);
 	assert_int_equal(resp.status, HR_E_ACCESSDENIED);
 	assert_int_equal(resp.disposition, HR_E_ACCESSDENIED);
 	assert_int_equal(resp.request_id, 1);
@@ -456,13 +465,10 @@ static void test_connect_level_enrolls(void **state)
 	struct rpc_icpr_response resp;
 	struct ndr_wr out;
 	struct rpcc c;
-	int bind_rc, call_rc;
 
 	(void)state;
-	logon_and_enroll(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_CONNECT, &bind_rc, &call_rc, &c, &out,
-			 &resp);
-	assert_int_equal(bind_rc, RPCC_OK);
-	assert_int_equal(call_rc, RPCC_OK);
+	logon_and_enroll_expect(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_CONNECT, RPCC_OK, RPCC_OK, &c,
+				&out, &resp);
 	assert_int_equal(resp.disposition, ICPR_DISP_ISSUED);
 	expect_row(1, ALICE, DISP_ISSUED, 0);
 	ndr_wr_free(&out);
@@ -501,13 +507,10 @@ static void test_unknown_account(void **state)
 	struct rpc_icpr_response resp;
 	struct ndr_wr out;
 	struct rpcc c;
-	int bind_rc, call_rc;
 
 	(void)state;
-	logon_and_enroll("EXAMPLE\\mallory", "x", RPC_AUTHN_LEVEL_PKT_PRIVACY, &bind_rc,
-			 &call_rc, &c, &out, &resp);
-	assert_int_equal(bind_rc, RPCC_OK);
-	assert_int_equal(call_rc, RPCC_EFAULT);
+	logon_and_enroll_expect("EXAMPLE\\mallory", "x", RPC_AUTHN_LEVEL_PKT_PRIVACY, RPCC_OK,
+				RPCC_EFAULT, &c, &out, &resp);
 	assert_int_equal(c.fault, RPC_S_ACCESS_DENIED);
 	expect_journal(0, (const struct want[]){
 		{LOGON_NTLM_REFUSED, "EXAMPLE\\mallory", "no account 'EXAMPLE\\mallory'", 0},
@@ -641,6 +644,54 @@ static void send_csr(struct link *l, uint32_t call_id, struct tbuf *b)
 	assert_int_equal(link_recv_pdu(l->fds[0], b), 1);
 }
 
+/* A bind or alter_context leg carrying a as call call_id: its answer (a PDU
+ * must come) in *b. */
+static void leg(struct link *l, uint8_t ptype, uint32_t call_id, const struct rb_auth *a,
+		struct tbuf *b)
+{
+	send_bind(l, ptype, call_id, a);
+	assert_int_equal(link_recv_pdu(l->fds[0], b), 1);
+}
+
+/* A new connection whose first PDU is the bind (call 1) carrying a: the answer
+ * in *b. */
+static void first_leg(struct link *l, const struct rb_auth *a, struct tbuf *b)
+{
+	link_open(l, &w, PORT_ICPR);
+	leg(l, RPC_PT_BIND, 1, a, b);
+}
+
+/* An auth3 carrying a as call call_id (no answer comes to an auth3). */
+static void send_auth3(struct link *l, uint32_t call_id, const struct rb_auth *a,
+		       struct tbuf *b)
+{
+	b->len = 0;
+	rb_auth3(b, call_id, a);
+	link_send_all(l->fds[0], b);
+}
+
+/* b is a fault with this status. */
+static void expect_fault(const struct tbuf *b, uint32_t status)
+{
+	assert_int_equal(b->p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b->p + 24), status);
+}
+
+/* b is a bind_nak with this reason. */
+static void expect_nak(const struct tbuf *b, uint16_t reason)
+{
+	assert_int_equal(b->p[2], RPC_PT_BIND_NAK);
+	assert_int_equal(rb_le16(b->p + 16), reason);
+}
+
+/* A CertServerRequest as call call_id after a refused or broken logon: the
+ * fault access_denied. */
+static void csr_refused(struct link *l, uint32_t call_id, struct tbuf *b)
+{
+	send_csr(l, call_id, b);
+	expect_fault(b, RPC_S_ACCESS_DENIED);
+}
+
 /* Some clients finish the logon with a third leg in an alter_context instead
  * of an auth3: accepted (an alter_context_resp), the call then runs as the
  * account. A NEGOTIATE after the logon (a second logon on the connection) is
@@ -658,25 +709,20 @@ static void test_alter_context_logon(void **state)
 	initiator_new(&i, ALICE, ALICE_PW);
 	neg_len = i.tok.len;
 	memcpy(neg, i.tok.buf, neg_len);
-	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
-	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
+	first_leg(&l, &a, &b);
 	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
 	initiator_finish(&i, &b);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
-	send_bind(&l, RPC_PT_ALTER_CONTEXT, 2, &a);
-	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
+	leg(&l, RPC_PT_ALTER_CONTEXT, 2, &a, &b);
 	assert_int_equal(b.p[2], RPC_PT_ALTER_CONTEXT_RESP);
 	send_csr(&l, 3, &b);
 	assert_int_equal(b.p[2], RPC_PT_RESPONSE);
 	expect_row(1, ALICE, DISP_ISSUED, 0);
 	log_begin();
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, (const uint8_t *)neg, neg_len);
-	send_bind(&l, RPC_PT_ALTER_CONTEXT, 4, &a);
-	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
-	assert_int_equal(b.p[2], RPC_PT_FAULT);
-	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	leg(&l, RPC_PT_ALTER_CONTEXT, 4, &a, &b);
+	expect_fault(&b, RPC_S_ACCESS_DENIED);
 	assert_int_equal(link_recv_pdu(l.fds[0], &b), 0);
 	link_close(&l);
 	log_end();
@@ -702,10 +748,8 @@ static void test_authenticate_without_negotiate(void **state)
 	{
 		struct link l0;
 
-		link_open(&l0, &w, PORT_ICPR);
 		a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, other.tok.buf, other.tok.len);
-		send_bind(&l0, RPC_PT_BIND, 1, &a);
-		assert_int_equal(link_recv_pdu(l0.fds[0], &b), 1);
+		first_leg(&l0, &a, &b);
 		initiator_finish(&other, &b);
 		link_close(&l0);
 	}
@@ -722,10 +766,8 @@ static void test_authenticate_without_negotiate(void **state)
 	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
 	log_begin();
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, other.tok.buf, other.tok.len);
-	send_bind(&l, RPC_PT_ALTER_CONTEXT, 2, &a);
-	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
-	assert_int_equal(b.p[2], RPC_PT_FAULT);
-	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	leg(&l, RPC_PT_ALTER_CONTEXT, 2, &a, &b);
+	expect_fault(&b, RPC_S_ACCESS_DENIED);
 	link_close(&l);
 	log_end();
 	assert_logged(PEER ": NTLM logon of '" ALICE "' refused: AUTHENTICATE without a "
@@ -754,42 +796,28 @@ static void test_malformed_legs(void **state)
 	initiator_new(&i, ALICE, ALICE_PW);
 	log_begin();
 	/* not an NTLM message */
-	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, junk, sizeof(junk));
-	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
-	assert_int_equal(b.p[2], RPC_PT_BIND_NAK);
-	assert_int_equal(rb_le16(b.p + 16), 0); /* reason not specified */
+	first_leg(&l, &a, &b);
+	expect_nak(&b, 0); /* reason not specified */
 	link_close(&l);
 	/* level 7 */
-	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(7, i.tok.buf, i.tok.len);
-	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
-	assert_int_equal(b.p[2], RPC_PT_BIND_NAK);
-	assert_int_equal(rb_le16(b.p + 16), 0);
+	first_leg(&l, &a, &b);
+	expect_nak(&b, 0);
 	link_close(&l);
 	/* Kerberos (auth type 16) */
 	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
 	a.type = 16;
-	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
-	assert_int_equal(b.p[2], RPC_PT_BIND_NAK);
-	assert_int_equal(rb_le16(b.p + 16), RPC_NAK_AUTHENTICATION_TYPE_NOT_RECOGNIZED);
+	leg(&l, RPC_PT_BIND, 1, &a, &b);
+	expect_nak(&b, RPC_NAK_AUTHENTICATION_TYPE_NOT_RECOGNIZED);
 	link_close(&l);
 	/* an auth3 carrying the NEGOTIATE again */
-	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
-	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
+	first_leg(&l, &a, &b);
 	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
-	b.len = 0;
-	rb_auth3(&b, 2, &a);
-	link_send_all(l.fds[0], &b);
-	send_csr(&l, 3, &b);
-	assert_int_equal(b.p[2], RPC_PT_FAULT);
-	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	send_auth3(&l, 2, &a, &b);
+	csr_refused(&l, 3, &b);
 	link_close(&l);
 	log_end();
 	assert_logged(PEER ": bind: ");
@@ -838,8 +866,7 @@ static void test_forged_verifier(void **state)
 		   NULL, (const uint8_t *)"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16, &a);
 	link_send_all(l.fds[0], &b);
 	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
-	assert_int_equal(b.p[2], RPC_PT_FAULT);
-	assert_int_equal(rb_le32(b.p + 24), RPC_S_SEC_PKG_ERROR);
+	expect_fault(&b, RPC_S_SEC_PKG_ERROR);
 	assert_int_equal(link_recv_pdu(l.fds[0], &b), 0);
 	link_close(&l);
 	log_end();
@@ -864,23 +891,19 @@ static void test_contexts_released(void **state)
 	struct ndr_wr out;
 	struct rpcc c;
 	struct link l;
-	int bind_rc, call_rc;
 
 	(void)state;
 	initiator_new(&i, ALICE, ALICE_PW);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
 	for (int k = 0; k < 70; k++) {
 		link_open(&l, &w, PORT_ICPR);
-		send_bind(&l, RPC_PT_BIND, 1, &a);
-		assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
+		leg(&l, RPC_PT_BIND, 1, &a, &b);
 		assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
 		assert_true(rb_le16(b.p + 10) > 0); /* a CHALLENGE: ca-auth took a context */
 		link_close(&l);
 	}
-	logon_and_enroll(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_PRIVACY, &bind_rc, &call_rc, &c,
-			 &out, &resp);
-	assert_int_equal(bind_rc, RPCC_OK);
-	assert_int_equal(call_rc, RPCC_OK);
+	logon_and_enroll_expect(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_PRIVACY, RPCC_OK, RPCC_OK,
+				&c, &out, &resp);
 	assert_int_equal(resp.disposition, ICPR_DISP_ISSUED);
 	ndr_wr_free(&out);
 	tb_free(&b);
@@ -902,12 +925,9 @@ static void test_negotiate_refused_by_ca_auth(void **state)
 	initiator_new(&i, ALICE, ALICE_PW);
 	i.tok.buf[15] &= (uint8_t)~0x20; /* NegotiateFlags' NEGOTIATE_128 */
 	log_begin();
-	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_PKT_PRIVACY, i.tok.buf, i.tok.len);
-	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
-	assert_int_equal(b.p[2], RPC_PT_BIND_NAK);
-	assert_int_equal(rb_le16(b.p + 16), 0);
+	first_leg(&l, &a, &b);
+	expect_nak(&b, 0);
 	link_close(&l);
 	log_end();
 	assert_logged(PEER ": NTLM NEGOTIATE refused: NTLM without 128-bit keys");
@@ -930,15 +950,11 @@ static void test_second_negotiate(void **state)
 
 	(void)state;
 	initiator_new(&i, ALICE, ALICE_PW);
-	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
-	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
+	first_leg(&l, &a, &b);
 	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
-	send_bind(&l, RPC_PT_ALTER_CONTEXT, 2, &a);
-	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
-	assert_int_equal(b.p[2], RPC_PT_FAULT);
-	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	leg(&l, RPC_PT_ALTER_CONTEXT, 2, &a, &b);
+	expect_fault(&b, RPC_S_ACCESS_DENIED);
 	link_close(&l);
 	expect_journal(0, (const struct want[]){
 		{LOGON_RPC_VIOLATION, "", "alter_context (call 2): security leg refused", 0}}, 1);
@@ -961,46 +977,32 @@ static void test_legs_after_logon(void **state)
 	(void)state;
 	/* the logon: bind with the NEGOTIATE, auth3 with the AUTHENTICATE */
 	initiator_new(&i, ALICE, ALICE_PW);
-	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
-	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
+	first_leg(&l, &a, &b);
 	initiator_finish(&i, &b);
 	auth_len = i.tok.len;
 	memcpy(auth_tok, i.tok.buf, auth_len);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, auth_tok, auth_len);
-	b.len = 0;
-	rb_auth3(&b, 2, &a);
-	link_send_all(l.fds[0], &b);
+	send_auth3(&l, 2, &a, &b);
 	send_csr(&l, 3, &b);
 	assert_int_equal(b.p[2], RPC_PT_RESPONSE);
 	expect_row(1, ALICE, DISP_ISSUED, 0);
 	/* the AUTHENTICATE again in an alter_context: refused */
-	send_bind(&l, RPC_PT_ALTER_CONTEXT, 4, &a);
-	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
-	assert_int_equal(b.p[2], RPC_PT_FAULT);
-	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	leg(&l, RPC_PT_ALTER_CONTEXT, 4, &a, &b);
+	expect_fault(&b, RPC_S_ACCESS_DENIED);
 	link_close(&l);
 	expect_logon_event_exact(core_ledger_head(&core), LOGON_RPC_VIOLATION, ALICE,
 				 "alter_context (call 4): security leg refused");
 	initiator_free(&i);
 	/* again, with a second auth3 instead: the next call is refused */
 	initiator_new(&i, ALICE, ALICE_PW);
-	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
-	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
+	first_leg(&l, &a, &b);
 	initiator_finish(&i, &b);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
-	b.len = 0;
-	rb_auth3(&b, 2, &a);
-	link_send_all(l.fds[0], &b);
-	b.len = 0;
-	rb_auth3(&b, 3, &a);
-	link_send_all(l.fds[0], &b);
-	send_csr(&l, 4, &b);
-	assert_int_equal(b.p[2], RPC_PT_FAULT);
-	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	send_auth3(&l, 2, &a, &b);
+	send_auth3(&l, 3, &a, &b);
+	csr_refused(&l, 4, &b);
 	link_close(&l);
 	expect_logon_event_exact(core_ledger_head(&core), LOGON_RPC_VIOLATION, ALICE,
 				 "request (call 4) after a refused logon");
@@ -1020,18 +1022,12 @@ static void test_auth3_not_ntlm(void **state)
 
 	(void)state;
 	initiator_new(&i, ALICE, ALICE_PW);
-	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
-	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
+	first_leg(&l, &a, &b);
 	log_begin();
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, junk, sizeof(junk));
-	b.len = 0;
-	rb_auth3(&b, 2, &a);
-	link_send_all(l.fds[0], &b);
-	send_csr(&l, 3, &b);
-	assert_int_equal(b.p[2], RPC_PT_FAULT);
-	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	send_auth3(&l, 2, &a, &b);
+	csr_refused(&l, 3, &b);
 	link_close(&l);
 	log_end();
 	assert_logged(PEER ": auth3: not an NTLMSSP message\n");
@@ -1055,20 +1051,16 @@ static void test_credential_process_gone_between_legs(void **state)
 
 	(void)state;
 	initiator_new(&i, ALICE, ALICE_PW);
-	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
-	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
+	first_leg(&l, &a, &b);
 	initiator_finish(&i, &b);
 	/* a second connection holds a context too */
 	{
 		struct initiator j;
 
 		initiator_new(&j, ALICE, ALICE_PW);
-		link_open(&l2, &w, PORT_ICPR);
 		a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, j.tok.buf, j.tok.len);
-		send_bind(&l2, RPC_PT_BIND, 1, &a);
-		assert_int_equal(link_recv_pdu(l2.fds[0], &b), 1);
+		first_leg(&l2, &a, &b);
 		assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
 		initiator_free(&j);
 	}
@@ -1076,12 +1068,8 @@ static void test_credential_process_gone_between_legs(void **state)
 	pthread_join(auth.thread, NULL);
 	log_begin();
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
-	b.len = 0;
-	rb_auth3(&b, 2, &a);
-	link_send_all(l.fds[0], &b);
-	send_csr(&l, 3, &b);
-	assert_int_equal(b.p[2], RPC_PT_FAULT);
-	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	send_auth3(&l, 2, &a, &b);
+	csr_refused(&l, 3, &b);
 	link_close(&l);
 	link_close(&l2);
 	log_end();
@@ -1106,13 +1094,10 @@ static void test_connect_refused_where_privacy_required(void **state)
 	struct ndr_wr out;
 	struct rpcc c;
 	char msg[256];
-	int bind_rc, call_rc;
 
 	(void)state;
-	logon_and_enroll(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_CONNECT, &bind_rc, &call_rc, &c, &out,
-			 &resp);
-	assert_int_equal(bind_rc, RPCC_OK);
-	assert_int_equal(call_rc, RPCC_OK);
+	logon_and_enroll_expect(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_CONNECT, RPCC_OK, RPCC_OK, &c,
+				&out, &resp);
 	assert_int_equal(resp.status, HR_E_ACCESSDENIED);
 	message_of(&resp, msg, sizeof(msg));
 	assert_string_equal(msg, "E_ACCESSDENIED: authentication level connect; packet privacy "
@@ -1272,14 +1257,11 @@ static void logon_raw(struct link *l, struct initiator *i, struct tbuf *b)
 {
 	struct rb_auth a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i->tok.buf, i->tok.len);
 
-	send_bind(l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(link_recv_pdu(l->fds[0], b), 1);
+	leg(l, RPC_PT_BIND, 1, &a, b);
 	assert_int_equal(b->p[2], RPC_PT_BIND_ACK);
 	initiator_finish(i, b);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i->tok.buf, i->tok.len);
-	b->len = 0;
-	rb_auth3(b, 2, &a);
-	link_send_all(l->fds[0], b);
+	send_auth3(l, 2, &a, b);
 }
 
 /* ca-auth says the logon was anonymous while the worker does not allow
@@ -1297,9 +1279,7 @@ static void test_anonymous_logon_refused(void **state)
 	initiator_new(&i, ALICE, ALICE_PW);
 	link_open(&l, &w, PORT_ICPR);
 	logon_raw(&l, &i, &b);
-	send_csr(&l, 3, &b);
-	assert_int_equal(b.p[2], RPC_PT_FAULT);
-	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	csr_refused(&l, 3, &b);
 	link_close(&l);
 	fake_auth_stop(&f);
 	expect_journal(0, (const struct want[]){
@@ -1350,21 +1330,15 @@ static void test_logon_without_ess(void **state)
 	(void)state;
 	fake_auth_start(&f, S_REAL, S_REAL, S_REAL);
 	initiator_new(&i, ALICE, ALICE_PW);
-	link_open(&l, &w, PORT_ICPR);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_PKT_INTEGRITY, i.tok.buf, i.tok.len);
-	send_bind(&l, RPC_PT_BIND, 1, &a);
-	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
+	first_leg(&l, &a, &b);
 	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
 	initiator_finish(&i, &b);
 	assert_true(i.tok.len > 64);
 	i.tok.buf[62] &= (uint8_t)~0x08; /* NegotiateFlags: EXTENDED_SESSIONSECURITY */
 	a = ntlm_auth(RPC_AUTHN_LEVEL_PKT_INTEGRITY, i.tok.buf, i.tok.len);
-	b.len = 0;
-	rb_auth3(&b, 2, &a);
-	link_send_all(l.fds[0], &b);
-	send_csr(&l, 3, &b);
-	assert_int_equal(b.p[2], RPC_PT_FAULT);
-	assert_int_equal(rb_le32(b.p + 24), RPC_S_ACCESS_DENIED);
+	send_auth3(&l, 2, &a, &b);
+	csr_refused(&l, 3, &b);
 	link_close(&l);
 	fake_auth_stop(&f);
 	expect_journal(0, (const struct want[]){
@@ -1422,9 +1396,7 @@ static int child_run(enum script neg, enum script au, enum script rel, int what)
 		if (link_recv_pdu(l.fds[0], &b) == 1 && what == 1) {
 			initiator_finish(&i, &b);
 			a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
-			b.len = 0;
-			rb_auth3(&b, 2, &a);
-			link_send_all(l.fds[0], &b);
+			send_auth3(&l, 2, &a, &b);
 			b.len = 0;
 			rb_request(&b, 3, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 0,
 				   RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, NULL, (const uint8_t *)"x", 1,
