@@ -20,45 +20,11 @@
 #include "firmware/custodian/ceremony.h"
 #include "tests/unit/support/core_harness.h"
 #include "tests/unit/support/softhsm_token.h"
+#include "tests/unit/support/stderr_capture.h"
 #include "tests/unit/support/x509_oracle.h"
 
 static struct softhsm_token token;
 static char sub_dir[PATH_MAX], conf_path[PATH_MAX];
-
-/* ---- stderr, where the ceremony says why it failed ----------------------------- */
-
-static int saved_stderr = -1;
-
-static void capture_begin(void)
-{
-	int fd = open(oracle_path("stderr.txt"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-	assert_true(fd >= 0);
-	fflush(stderr);
-	saved_stderr = dup(2);
-	assert_true(saved_stderr >= 0);
-	assert_int_equal(dup2(fd, 2), 2);
-	close(fd);
-}
-
-/* What was written to stderr since capture_begin (malloc()ed, NUL-terminated). */
-static char *capture_end(void)
-{
-	struct x509_buf b;
-
-	fflush(stderr);
-	assert_int_equal(dup2(saved_stderr, 2), 2);
-	close(saved_stderr);
-	saved_stderr = -1;
-	assert_int_equal(oracle_read(oracle_path("stderr.txt"), &b), 0);
-	return (char *)b.data;
-}
-
-static void expect_said(const char *said, const char *message)
-{
-	if (strstr(said, message) == NULL)
-		fail_msg("'%s' not in: %s", message, said);
-}
 
 /* ---- the parent (openssl) ------------------------------------------------------- */
 
@@ -101,9 +67,9 @@ static void sign_request(const char *parent, const char *out, int as_ca)
 	free(log);
 }
 
-/* install-cert of <cert>.pem with <chain>.pem (NULL: none); its return and what
- * it said. */
-static int install(const char *cert, const char *chain, char **said)
+/* install-cert of <cert>.pem with <chain>.pem (NULL: none): its return; what it
+ * said in logged[]. */
+static int install(const char *cert, const char *chain)
 {
 	struct pin_source pin = {core_pin_fd(), NULL};
 	char cert_path[PATH_MAX], chain_path[PATH_MAX];
@@ -112,9 +78,9 @@ static int install(const char *cert, const char *chain, char **said)
 	snprintf(cert_path, sizeof cert_path, "%s.pem", oracle_path(cert));
 	if (chain != NULL)
 		snprintf(chain_path, sizeof chain_path, "%s.pem", oracle_path(chain));
-	capture_begin();
+	log_begin();
 	rc = ceremony_install_cert(sub_dir, cert_path, chain != NULL ? chain_path : NULL, 14, &pin);
-	*said = capture_end();
+	log_end_quiet();
 	close(pin.fd);
 	return rc;
 }
@@ -166,7 +132,7 @@ static int group_teardown(void **state)
 
 static void test_refusals_then_install(void **state)
 {
-	char *said, path[PATH_MAX + 16];
+	char path[PATH_MAX + 16];
 	struct conf conf;
 	char err[256];
 
@@ -174,34 +140,28 @@ static void test_refusals_then_install(void **state)
 	parent_root("root");
 	parent_root("impostor"); /* the same name, another key */
 	/* the parent's own certificate: another key than the HSM's */
-	assert_int_equal(install("root", NULL, &said), -1);
-	expect_said(said, "install-cert failed: the certificate does not match the HSM signing "
+	assert_int_equal(install("root", NULL), -1);
+	assert_logged("install-cert failed: the certificate does not match the HSM signing "
 			  "key (different public key); not installed");
-	free(said);
 	sign_request("root", "leaf", 0);
-	assert_int_equal(install("leaf", "root", &said), -1);
-	expect_said(said, "install-cert failed: the certificate is not a CA certificate valid now "
+	assert_int_equal(install("leaf", "root"), -1);
+	assert_logged("install-cert failed: the certificate is not a CA certificate valid now "
 			  "(cA, keyCertSign and validity are required)");
-	free(said);
 	sign_request("root", "sub", 1);
-	assert_int_equal(install("sub", NULL, &said), -1);
-	expect_said(said, "install-cert failed: the chain has no certificate for the issuer "
+	assert_int_equal(install("sub", NULL), -1);
+	assert_logged("install-cert failed: the chain has no certificate for the issuer "
 			  "'CN=Parent Root'");
-	free(said);
-	assert_int_equal(install("sub", "impostor", &said), -1);
-	expect_said(said, "install-cert failed: a signature in the chain does not verify: ");
-	free(said);
+	assert_int_equal(install("sub", "impostor"), -1);
+	assert_logged("install-cert failed: a signature in the chain does not verify: ");
 	/* the real parent: installed, the CA active */
-	assert_int_equal(install("sub", "root", &said), 0);
-	free(said);
+	assert_int_equal(install("sub", "root"), 0);
 	snprintf(path, sizeof path, "%s/%s", sub_dir, CA_CONF);
 	assert_int_equal(conf_load(path, &conf, err, sizeof err), 0);
 	assert_string_equal(conf_get(&conf, "state"), "active");
 	assert_string_equal(conf_get(&conf, "type"), "subordinate");
 	/* and only once */
-	assert_int_equal(install("sub", "root", &said), -1);
-	expect_said(said, "is not waiting for a certificate");
-	free(said);
+	assert_int_equal(install("sub", "root"), -1);
+	assert_logged("is not waiting for a certificate");
 }
 
 /* A certificate named CN=Parent Root on root's key but not a CA (<name>.pem). */
@@ -221,25 +181,22 @@ static void parent_not_ca(const char *name)
 static void test_install_chain_refusals(void **state)
 {
 	static const char junk[] = "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n";
-	char *said, want[PATH_MAX + 64];
+	char want[PATH_MAX + 64];
 
 	(void)state;
 	parent_root("root");
 	sign_request("root", "sub", 1);
-	assert_int_equal(install("sub", "no-such-chain", &said), -1);
+	assert_int_equal(install("sub", "no-such-chain"), -1);
 	snprintf(want, sizeof want, "install-cert failed: cannot read %s.pem: No such file or "
 		 "directory", oracle_path("no-such-chain"));
-	expect_said(said, want);
-	free(said);
+	assert_logged(want);
 	assert_int_equal(oracle_write(oracle_path("junk.pem"), junk, sizeof junk - 1), 0);
-	assert_int_equal(install("sub", "junk", &said), -1);
-	expect_said(said, "install-cert failed: chain certificate 1 does not decode: ");
-	free(said);
+	assert_int_equal(install("sub", "junk"), -1);
+	assert_logged("install-cert failed: chain certificate 1 does not decode: ");
 	parent_not_ca("notca");
-	assert_int_equal(install("sub", "notca", &said), -1);
-	expect_said(said, "install-cert failed: the parent 'CN=Parent Root' is not a valid CA "
+	assert_int_equal(install("sub", "notca"), -1);
+	assert_logged("install-cert failed: the parent 'CN=Parent Root' is not a valid CA "
 			  "certificate now");
-	free(said);
 }
 
 /* ---- the serving custodian's start-up check (ca_load) ------------------------ */
@@ -288,27 +245,24 @@ static void test_ca_load_refusals(void **state)
 static void test_root_refuses_to_overwrite(void **state)
 {
 	struct ceremony_opts o;
-	char *said;
 	int rc;
 
 	(void)state;
 	opts(&o, sub_dir);
 	o.pin.fd = core_pin_fd();
-	capture_begin();
+	log_begin();
 	rc = ceremony_root(&o);
-	said = capture_end();
+	log_end_quiet();
 	close(o.pin.fd);
 	assert_int_equal(rc, -1);
-	expect_said(said, "root ceremony failed: a CA already exists in ");
-	expect_said(said, "; refusing to overwrite it");
-	free(said);
+	assert_logged("root ceremony failed: a CA already exists in ");
+	assert_logged("; refusing to overwrite it");
 }
 
 static void test_root_bad_subject(void **state)
 {
 	struct ceremony_opts o;
 	char dir[PATH_MAX];
-	char *said;
 	int rc;
 
 	(void)state;
@@ -316,13 +270,12 @@ static void test_root_bad_subject(void **state)
 	opts(&o, dir);
 	o.subject = "no equals sign";
 	o.pin.fd = core_pin_fd();
-	capture_begin();
+	log_begin();
 	rc = ceremony_root(&o);
-	said = capture_end();
+	log_end_quiet();
 	close(o.pin.fd);
 	assert_int_equal(rc, -1);
-	expect_said(said, "root ceremony failed: ");
-	free(said);
+	assert_logged("root ceremony failed: ");
 }
 
 /* The data directory: a path too long, or one that cannot be created. */
@@ -330,7 +283,6 @@ static void test_root_dir_refusals(void **state)
 {
 	struct ceremony_opts o;
 	char dir[PATH_MAX + 8];
-	char *said;
 	int rc;
 
 	(void)state;
@@ -338,20 +290,18 @@ static void test_root_dir_refusals(void **state)
 	dir[0] = '/';
 	dir[sizeof dir - 1] = 0;
 	opts(&o, dir);
-	capture_begin();
+	log_begin();
 	rc = ceremony_root(&o);
-	said = capture_end();
+	log_end_quiet();
 	assert_int_equal(rc, -1);
-	expect_said(said, "root ceremony failed: data directory path too long");
-	free(said);
+	assert_logged("root ceremony failed: data directory path too long");
 	opts(&o, "/nonexistent/parent/ca");
-	capture_begin();
+	log_begin();
 	rc = ceremony_root(&o);
-	said = capture_end();
+	log_end_quiet();
 	assert_int_equal(rc, -1);
-	expect_said(said, "root ceremony failed: cannot create /nonexistent/parent/ca: No such "
+	assert_logged("root ceremony failed: cannot create /nonexistent/parent/ca: No such "
 			  "file or directory");
-	free(said);
 }
 
 /* A root whose subject does not start with CN: the exchange certificate is
@@ -374,7 +324,6 @@ static void test_root_xchg_names_and_pointers(void **state)
 	struct ceremony_opts o;
 	struct conf conf;
 	char dir[PATH_MAX], path[PATH_MAX + 16], err[256];
-	char *said;
 	int rc;
 
 	(void)state;
@@ -384,13 +333,12 @@ static void test_root_xchg_names_and_pointers(void **state)
 	o.aia_url = "http://pki.example/ca.crt";
 	o.ocsp_url = "http://ocsp.example/";
 	o.pin.fd = core_pin_fd();
-	capture_begin();
+	log_begin();
 	rc = ceremony_root(&o);
-	said = capture_end();
+	log_end_quiet();
 	close(o.pin.fd);
 	if (rc != 0)
-		fail_msg("%s", said);
-	free(said);
+		fail_msg("%s", logged);
 	check_xchg_subject(dir, "subject=CN=CA Exchange,O=Example,CN=Odd Root");
 	snprintf(path, sizeof path, "%s/%s", dir, CA_CONF);
 	assert_int_equal(conf_load(path, &conf, err, sizeof err), 0);
@@ -402,13 +350,12 @@ static void test_root_xchg_names_and_pointers(void **state)
 	opts(&o, dir);
 	o.subject = "CN=Root\\, Escaped,O=Example";
 	o.pin.fd = core_pin_fd();
-	capture_begin();
+	log_begin();
 	rc = ceremony_root(&o);
-	said = capture_end();
+	log_end_quiet();
 	close(o.pin.fd);
 	if (rc != 0)
-		fail_msg("%s", said);
-	free(said);
+		fail_msg("%s", logged);
 	check_xchg_subject(dir, "subject=CN=Root\\, Escaped-Xchg,O=Example");
 }
 
@@ -417,31 +364,28 @@ static void test_root_xchg_names_and_pointers(void **state)
 static void test_token_init_refusals(void **state)
 {
 	struct pin_source so = {-1, oracle_path("no-such-pin-file")}, user = {core_pin_fd(), NULL};
-	char *said;
 	int rc;
 
 	(void)state;
-	capture_begin();
+	log_begin();
 	rc = ceremony_token_init(SOFTHSM_MODULE, "third", conf_path, &so, &user);
-	said = capture_end();
+	log_end_quiet();
 	close(user.fd);
 	assert_int_equal(rc, -1);
-	expect_said(said, "token-init: ");
-	expect_said(said, "no-such-pin-file");
-	free(said);
+	assert_logged("token-init: ");
+	assert_logged("no-such-pin-file");
 
 	so.file = NULL;
 	so.fd = core_pin_fd();
 	user.fd = core_pin_fd();
-	capture_begin();
+	log_begin();
 	rc = ceremony_token_init("/nonexistent/module.so", "third", NULL, &so, &user);
-	said = capture_end();
+	log_end_quiet();
 	close(so.fd);
 	close(user.fd);
 	assert_int_equal(rc, -1);
-	expect_said(said, "token-init: ");
-	expect_said(said, "/nonexistent/module.so");
-	free(said);
+	assert_logged("token-init: ");
+	assert_logged("/nonexistent/module.so");
 }
 
 static void test_token_init(void **state)

@@ -31,42 +31,11 @@
 #include "firmware/supervisor/prepare.h"
 #include "firmware/supervisor/sup.h"
 #include "platform/log.h"
+#include "tests/unit/support/stderr_capture.h"
 
 #define NOBODY 65534
 
 static char dir[64];
-static char msg[4096]; /* what the last captured call printed */
-static int saved_stderr = -1;
-static FILE *capture;
-
-static void capture_start(void)
-{
-	fflush(stderr);
-	capture = tmpfile();
-	assert_non_null(capture);
-	saved_stderr = dup(2);
-	dup2(fileno(capture), 2);
-}
-
-static void capture_stop(void)
-{
-	size_t n;
-
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	rewind(capture);
-	n = fread(msg, 1, sizeof(msg) - 1, capture);
-	msg[n] = 0;
-	fclose(capture);
-}
-
-#define assert_said(s)                                                                     \
-	do {                                                                               \
-		if (strstr(msg, (s)) == NULL)                                              \
-			fail_msg("expected \"%s\" in \"%s\"", (s), msg);                   \
-	} while (0)
-
 static const char *at(const char *name)
 {
 	static char path[8][256];
@@ -144,24 +113,24 @@ static void binaries_must_be_executable_files(void **state)
 	}
 	/* Not executable. */
 	chmod(at("ca-worker"), 0644);
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_open_binaries(dir, fd), -1);
-	capture_stop();
-	assert_said("ca-worker: not an executable file");
+	log_end_quiet();
+	assert_logged("ca-worker: not an executable file");
 	/* A directory. */
 	unlink(at("ca-worker"));
 	mkdir(at("ca-worker"), 0755);
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_open_binaries(dir, fd), -1);
-	capture_stop();
-	assert_said("ca-worker: not an executable file");
+	log_end_quiet();
+	assert_logged("ca-worker: not an executable file");
 	/* Missing. */
 	rmdir(at("ca-worker"));
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_open_binaries(dir, fd), -1);
-	capture_stop();
-	assert_said("cannot open ");
-	assert_said("/ca-worker: No such file or directory");
+	log_end_quiet();
+	assert_logged("cannot open ");
+	assert_logged("/ca-worker: No such file or directory");
 }
 
 static void reach_names_the_directory_a_user_cannot_pass(void **state)
@@ -173,40 +142,40 @@ static void reach_names_the_directory_a_user_cannot_pass(void **state)
 	write_file(at("a/b/file"), "x", 0644);
 	/* root passes anywhere. */
 	assert_int_equal(sup_check_reach("root", 0, 0, at("a/b/file"), R_OK | W_OK), 0);
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_check_reach("ca-test", NOBODY, NOBODY, at("a/b/file"), R_OK), -1);
-	capture_stop();
+	log_end_quiet();
 	char want[512];
 	snprintf(want, sizeof(want),
 		 "the user ca-test cannot pass through %s, above %s: give it search permission "
 		 "on every directory above (chmod o+x), or move the data where it can",
 		 at("a"), at("a/b/file"));
-	assert_said(want);
+	assert_logged(want);
 	/* Let through: now the file itself is what it cannot write. */
 	chmod(at("a"), 0711);
 	assert_int_equal(sup_check_reach("ca-test", NOBODY, NOBODY, at("a/b/file"), R_OK), 0);
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_check_reach("ca-test", NOBODY, NOBODY, at("a/b/file"), W_OK), -1);
-	capture_stop();
+	log_end_quiet();
 	snprintf(want, sizeof(want), "the user ca-test cannot reach %s: ", at("a/b/file"));
-	assert_said(want);
+	assert_logged(want);
 	/* A relative path is walked from / through the cwd. */
 	char cwd[256];
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	assert_int_equal(chdir(at("a")), 0);
 	chmod(at("a"), 0700);
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_check_reach("ca-test", NOBODY, NOBODY, "b/file", R_OK), -1);
-	capture_stop();
+	log_end_quiet();
 	assert_int_equal(chdir(cwd), 0);
 	snprintf(want, sizeof(want), "cannot pass through %s, above %s/b/file", at("a"),
 		 at("a"));
-	assert_said(want);
+	assert_logged(want);
 	/* Missing. */
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_check_reach("ca-test", NOBODY, NOBODY, at("none"), R_OK), -1);
-	capture_stop();
-	assert_said("cannot reach ");
+	log_end_quiet();
+	assert_logged("cannot reach ");
 }
 
 static void let_through_adds_search_and_never_listing(void **state)
@@ -222,11 +191,11 @@ static void let_through_adds_search_and_never_listing(void **state)
 	assert_int_equal(sup_let_through(at("e")), 0); /* already: unchanged */
 	assert_int_equal(mode_of(at("e")), 02751);
 	write_file(at("f"), "", 0600);
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_let_through(at("f")), -1);
 	assert_int_equal(sup_let_through(at("none")), -1);
-	capture_stop();
-	assert_said(at("none"));
+	log_end_quiet();
+	assert_logged(at("none"));
 	assert_int_equal(mode_of(at("f")), 0600);
 }
 
@@ -245,11 +214,11 @@ static void chown_tree_gives_everything_and_follows_no_link(void **state)
 	assert_int_equal(owner_of(at("t/sub/x")), NOBODY);
 	assert_int_equal(owner_of(at("t/link")), NOBODY); /* the link itself */
 	assert_int_equal(owner_of(at("outside")), 0);     /* not what it names */
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_chown_tree(at("none"), NOBODY, NOBODY, "nobody"), -1);
-	capture_stop();
-	assert_said("cannot give ");
-	assert_said(" to nobody");
+	log_end_quiet();
+	assert_logged("cannot give ");
+	assert_logged(" to nobody");
 }
 
 static void make_dir_keeps_what_is_there(void **state)
@@ -261,10 +230,10 @@ static void make_dir_keeps_what_is_there(void **state)
 	chmod(at("m"), 0750);
 	assert_int_equal(sup_make_dir(at("m"), 0700), 0);
 	assert_int_equal(mode_of(at("m")), 0750);
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_make_dir(at("no/such"), 0700), -1);
-	capture_stop();
-	assert_said("no/such: No such file or directory");
+	log_end_quiet();
+	assert_logged("no/such: No such file or directory");
 }
 
 static void system_user_finds_or_refuses(void **state)
@@ -277,10 +246,10 @@ static void system_user_finds_or_refuses(void **state)
 	assert_int_equal(pw->pw_uid, 0);
 	need_root();
 	/* A name useradd refuses: no user is made, and cad says so. */
-	capture_start();
+	log_begin();
 	assert_null(sup_system_user("bad:name", "/var/empty"));
-	capture_stop();
-	assert_said("cannot create the user bad:name");
+	log_end_quiet();
+	assert_logged("cannot create the user bad:name");
 	assert_null(getpwnam("bad:name"));
 }
 
@@ -291,19 +260,19 @@ static void the_worker_chroot_must_be_roots_and_closed(void **state)
 	assert_int_equal(sup_worker_chroot(at("empty")), 0);
 	assert_int_equal(mode_of(at("empty")) & 0222, 0);
 	chmod(at("empty"), 0777);
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_worker_chroot(at("empty")), -1);
-	capture_stop();
-	assert_said("must be owned by root and not writable by others");
+	log_end_quiet();
+	assert_logged("must be owned by root and not writable by others");
 	chmod(at("empty"), 0555);
 	assert_int_equal(chown(at("empty"), NOBODY, NOBODY), 0);
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_worker_chroot(at("empty")), -1);
-	capture_stop();
-	assert_said("must be owned by root");
-	capture_start();
+	log_end_quiet();
+	assert_logged("must be owned by root");
+	log_begin();
 	assert_int_equal(sup_worker_chroot(at("no/such")), -1);
-	capture_stop();
+	log_end_quiet();
 }
 
 static void the_pin_file_must_be_roots_0600_and_no_link(void **state)
@@ -321,28 +290,28 @@ static void the_pin_file_must_be_roots_0600_and_no_link(void **state)
 	static const mode_t bad[] = {0640, 0604, 0610};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		chmod(at("pin"), bad[i]);
-		capture_start();
+		log_begin();
 		assert_int_equal(sup_open_pin(at("pin")), -1);
-		capture_stop();
-		assert_said(": the PIN file must be a regular file of root's, mode 0600 or 0400");
+		log_end_quiet();
+		assert_logged(": the PIN file must be a regular file of root's, mode 0600 or 0400");
 	}
 	chmod(at("pin"), 0600);
 	assert_int_equal(chown(at("pin"), NOBODY, 0), 0);
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_open_pin(at("pin")), -1);
-	capture_stop();
-	assert_said("must be a regular file of root's");
+	log_end_quiet();
+	assert_logged("must be a regular file of root's");
 	/* A link to a good one, a directory, nothing. */
 	write_file(at("good"), "1234", 0600);
 	assert_int_equal(symlink(at("good"), at("link")), 0);
 	mkdir(at("dir"), 0700);
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_open_pin(at("link")), -1);
 	assert_int_equal(sup_open_pin(at("dir")), -1);
 	assert_int_equal(sup_open_pin(at("none")), -1);
-	capture_stop();
-	assert_said("link: Too many levels of symbolic links");
-	assert_said("none: No such file or directory");
+	log_end_quiet();
+	assert_logged("link: Too many levels of symbolic links");
+	assert_logged("none: No such file or directory");
 }
 
 static struct passwd *user(const char *name)
@@ -365,16 +334,16 @@ static void the_ledger_gets_its_directory(void **state)
 	/* Data below a directory the user cannot pass. */
 	mkdir(at("locked"), 0700);
 	mkdir(at("locked/data"), 0700);
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_prepare_ledger(at("locked/data")), -1);
-	capture_stop();
+	log_end_quiet();
 	char want[256];
 	snprintf(want, sizeof(want), "the user ca-ledger cannot pass through %s, above",
 		 at("locked"));
-	assert_said(want);
-	capture_start();
+	assert_logged(want);
+	log_begin();
 	assert_int_equal(sup_prepare_ledger(at("none")), -1);
-	capture_stop();
+	log_end_quiet();
 }
 
 /* DATA with ca.conf naming a module and a SoftHSM configuration. */
@@ -401,10 +370,10 @@ static void the_custodian_gets_its_token_and_directories(void **state)
 	need_root();
 	custodian_data("p11_kit_server_address = unix:path=/nonexistent/socket\n");
 	write_file(at("tokens/t"), "x", 0600);
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_prepare_custodian(at("data"), &uid, &gid), 0);
-	capture_stop();
-	assert_said("the HSM's socket /nonexistent/socket is not there (yet)");
+	log_end_quiet();
+	assert_logged("the HSM's socket /nonexistent/socket is not there (yet)");
 	struct passwd *pw = user(SUP_CUSTODIAN_USER);
 	assert_int_equal(uid, pw->pw_uid);
 	assert_int_equal(gid, pw->pw_gid);
@@ -427,36 +396,36 @@ static void the_custodian_must_reach_what_ca_conf_names(void **state)
 	/* A module it cannot read. */
 	custodian_data("");
 	chmod(at("module.so"), 0600);
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_prepare_custodian(at("data"), &uid, &gid), -1);
-	capture_stop();
+	log_end_quiet();
 	char want[256];
 	snprintf(want, sizeof(want), "the user ca-custodian cannot reach %s", at("module.so"));
-	assert_said(want);
+	assert_logged(want);
 	/* A SoftHSM configuration that is not there. */
 	chmod(at("module.so"), 0644);
 	unlink(at("softhsm2.conf"));
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_prepare_custodian(at("data"), &uid, &gid), -1);
-	capture_stop();
-	assert_said("softhsm2.conf");
+	log_end_quiet();
+	assert_logged("softhsm2.conf");
 	/* A p11-kit server's socket that is there but not writable. */
 	custodian_data("");
 	write_file(at("sock"), "", 0600);
 	char extra[256];
 	snprintf(extra, sizeof(extra), "p11_kit_server_address = unix:path=%s\n", at("sock"));
 	custodian_data(extra);
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_prepare_custodian(at("data"), &uid, &gid), -1);
-	capture_stop();
+	log_end_quiet();
 	snprintf(want, sizeof(want), "the user ca-custodian cannot reach %s", at("sock"));
-	assert_said(want);
+	assert_logged(want);
 	/* No ca.conf. */
 	unlink(at("data/ca.conf"));
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_prepare_custodian(at("data"), &uid, &gid), -1);
-	capture_stop();
-	assert_said("ca.conf");
+	log_end_quiet();
+	assert_logged("ca.conf");
 }
 
 /* The image mounts the token read-only while the CA serves: nothing is given
@@ -477,13 +446,13 @@ static void a_read_only_token_is_only_read(void **state)
 	assert_int_equal(mount(at("tokens"), at("tokens"), NULL, MS_BIND, NULL), 0);
 	assert_int_equal(mount(NULL, at("tokens"), NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL),
 			 0);
-	capture_start();
+	log_begin();
 	int rc = sup_prepare_custodian(at("data"), &uid, &gid);
-	capture_stop();
+	log_end_quiet();
 	assert_int_equal(rc, 0);
 	char want[256];
 	snprintf(want, sizeof(want), "the token directory %s is read-only", at("tokens"));
-	assert_said(want);
+	assert_logged(want);
 	assert_int_equal(owner_of(at("tokens/t")), 0); /* not given */
 	/* One the custodian cannot read: refused. */
 	umount(at("tokens"));
@@ -491,13 +460,13 @@ static void a_read_only_token_is_only_read(void **state)
 	assert_int_equal(mount(at("tokens"), at("tokens"), NULL, MS_BIND, NULL), 0);
 	assert_int_equal(mount(NULL, at("tokens"), NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL),
 			 0);
-	capture_start();
+	log_begin();
 	rc = sup_prepare_custodian(at("data"), &uid, &gid);
-	capture_stop();
+	log_end_quiet();
 	umount(at("tokens"));
 	assert_int_equal(rc, -1);
 	snprintf(want, sizeof(want), "the user ca-custodian cannot reach %s", at("tokens"));
-	assert_said(want);
+	assert_logged(want);
 }
 
 /* What ca.conf may leave out, and what else it may name. */
@@ -526,12 +495,12 @@ static void ca_conf_variants(void **state)
 	assert_int_equal(sup_prepare_custodian(at("data"), &uid, &gid), 0);
 	/* ca.conf the custodian cannot read. */
 	chmod(at("data/ca.conf"), 0600);
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_prepare_custodian(at("data"), &uid, &gid), -1);
-	capture_stop();
+	log_end_quiet();
 	char want[256];
 	snprintf(want, sizeof(want), "the user ca-custodian cannot reach %s", at("data/ca.conf"));
-	assert_said(want);
+	assert_logged(want);
 }
 
 static void a_relative_path_too_long(void **state)
@@ -541,10 +510,10 @@ static void a_relative_path_too_long(void **state)
 	(void)state;
 	memset(path, 'a', sizeof(path) - 1);
 	path[sizeof(path) - 1] = 0;
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_check_reach("ca-test", getuid(), getgid(), path, R_OK), -1);
-	capture_stop();
-	assert_said("cad: fatal: path too long (4095 octets from ");
+	log_end_quiet();
+	assert_logged("cad: fatal: path too long (4095 octets from ");
 }
 
 static void ca_auth_gets_a_closed_directory(void **state)
@@ -559,9 +528,9 @@ static void ca_auth_gets_a_closed_directory(void **state)
 	assert_int_equal(mode_of(at("data/auth")), 0700);
 	assert_int_equal(owner_of(at("data/auth")), uid);
 	assert_int_equal(owner_of(at("data/auth/accounts")), uid);
-	capture_start();
+	log_begin();
 	assert_int_equal(sup_prepare_auth(at("none")), -1);
-	capture_stop();
+	log_end_quiet();
 }
 
 /* sup_spawn runs /bin/sh from a descriptor with script; returns its wait status
@@ -628,12 +597,12 @@ static void spawn_gives_exactly_the_descriptors_environment_and_user(void **stat
 	/* A descriptor that is no program: 127, with the reason. */
 	int bad = open("/etc/passwd", O_PATH | O_CLOEXEC);
 	assert_true(bad >= 0);
-	capture_start();
+	log_begin();
 	st = spawn_sh("exit 0", (char *[]){NULL}, 0, out, sizeof(out), bad);
-	capture_stop();
+	log_end_quiet();
 	close(bad);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 127);
-	assert_said("cad: cannot run /bin/sh as uid 0: Permission denied");
+	assert_logged("cad: cannot run /bin/sh as uid 0: Permission denied");
 	/* More descriptors than a child takes. */
 	int fds[9] = {0};
 	assert_int_equal(sup_spawn(0, "/bin", "sh", (char *[]){NULL}, (char *[]){NULL}, fds, 9,

@@ -25,7 +25,8 @@ void log_begin(void)
 	fclose(t); /* fd 2 keeps the file */
 }
 
-void log_end(void)
+/* logged[] from fd 2's file, fd 2 put back; echo: written there too. */
+static void take(int echo)
 {
 	ssize_t n;
 
@@ -37,7 +38,18 @@ void log_end(void)
 	dup2(saved_stderr, 2);
 	close(saved_stderr);
 	saved_stderr = -1;
-	fputs(logged, stderr);
+	if (echo)
+		fputs(logged, stderr);
+}
+
+void log_end(void)
+{
+	take(1);
+}
+
+void log_end_quiet(void)
+{
+	take(0);
 }
 
 void assert_logged(const char *line)

@@ -1,7 +1,8 @@
 /* Test support: what the code under test writes to stderr while a test runs
  * (the worker's and the custodian's log lines), captured into a temporary file
- * and kept in logged[] for assertions. Shared by test_worker_calls and
- * test_worker_ntlm. Failures fail the running cmocka test. */
+ * and kept in logged[] for assertions. Shared by test_worker_calls,
+ * test_worker_ntlm, test_supervisor_prepare and test_custodian_ceremony.
+ * Failures fail the running cmocka test. */
 #ifndef TESTS_STDERR_CAPTURE_H
 #define TESTS_STDERR_CAPTURE_H
 
@@ -15,6 +16,9 @@ void log_begin(void);
  * failing test's log is still seen). Without a log_begin: nothing (a teardown
  * may call it unconditionally). */
 void log_end(void);
+/* The same without the echo (where what is said is the test's to check and the
+ * output of a passing run stays clean). */
+void log_end_quiet(void);
 /* Fails the test unless line occurs in logged[] (which it prints). */
 void assert_logged(const char *line);
 
