@@ -661,6 +661,14 @@ static void first_leg(struct link *l, const struct rb_auth *a, struct tbuf *b)
 	leg(l, RPC_PT_BIND, 1, a, b);
 }
 
+/* first_leg with i's NEGOTIATE at level, which *a holds afterwards. */
+static void negotiate(struct link *l, const struct initiator *i, uint8_t level,
+		      struct rb_auth *a, struct tbuf *b)
+{
+	*a = ntlm_auth(level, i->tok.buf, i->tok.len);
+	first_leg(l, a, b);
+}
+
 /* An auth3 carrying a as call call_id (no answer comes to an auth3). */
 static void send_auth3(struct link *l, uint32_t call_id, const struct rb_auth *a,
 		       struct tbuf *b)
@@ -709,8 +717,7 @@ static void test_alter_context_logon(void **state)
 	initiator_new(&i, ALICE, ALICE_PW);
 	neg_len = i.tok.len;
 	memcpy(neg, i.tok.buf, neg_len);
-	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
-	first_leg(&l, &a, &b);
+	negotiate(&l, &i, RPC_AUTHN_LEVEL_CONNECT, &a, &b);
 	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
 	initiator_finish(&i, &b);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
@@ -748,8 +755,7 @@ static void test_authenticate_without_negotiate(void **state)
 	{
 		struct link l0;
 
-		a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, other.tok.buf, other.tok.len);
-		first_leg(&l0, &a, &b);
+		negotiate(&l0, &other, RPC_AUTHN_LEVEL_CONNECT, &a, &b);
 		initiator_finish(&other, &b);
 		link_close(&l0);
 	}
@@ -801,8 +807,7 @@ static void test_malformed_legs(void **state)
 	expect_nak(&b, 0); /* reason not specified */
 	link_close(&l);
 	/* level 7 */
-	a = ntlm_auth(7, i.tok.buf, i.tok.len);
-	first_leg(&l, &a, &b);
+	negotiate(&l, &i, 7, &a, &b);
 	expect_nak(&b, 0);
 	link_close(&l);
 	/* Kerberos (auth type 16) */
@@ -813,8 +818,7 @@ static void test_malformed_legs(void **state)
 	expect_nak(&b, RPC_NAK_AUTHENTICATION_TYPE_NOT_RECOGNIZED);
 	link_close(&l);
 	/* an auth3 carrying the NEGOTIATE again */
-	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
-	first_leg(&l, &a, &b);
+	negotiate(&l, &i, RPC_AUTHN_LEVEL_CONNECT, &a, &b);
 	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
 	send_auth3(&l, 2, &a, &b);
 	csr_refused(&l, 3, &b);
@@ -925,8 +929,7 @@ static void test_negotiate_refused_by_ca_auth(void **state)
 	initiator_new(&i, ALICE, ALICE_PW);
 	i.tok.buf[15] &= (uint8_t)~0x20; /* NegotiateFlags' NEGOTIATE_128 */
 	log_begin();
-	a = ntlm_auth(RPC_AUTHN_LEVEL_PKT_PRIVACY, i.tok.buf, i.tok.len);
-	first_leg(&l, &a, &b);
+	negotiate(&l, &i, RPC_AUTHN_LEVEL_PKT_PRIVACY, &a, &b);
 	expect_nak(&b, 0);
 	link_close(&l);
 	log_end();
@@ -950,8 +953,7 @@ static void test_second_negotiate(void **state)
 
 	(void)state;
 	initiator_new(&i, ALICE, ALICE_PW);
-	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
-	first_leg(&l, &a, &b);
+	negotiate(&l, &i, RPC_AUTHN_LEVEL_CONNECT, &a, &b);
 	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
 	leg(&l, RPC_PT_ALTER_CONTEXT, 2, &a, &b);
 	expect_fault(&b, RPC_S_ACCESS_DENIED);
@@ -977,8 +979,7 @@ static void test_legs_after_logon(void **state)
 	(void)state;
 	/* the logon: bind with the NEGOTIATE, auth3 with the AUTHENTICATE */
 	initiator_new(&i, ALICE, ALICE_PW);
-	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
-	first_leg(&l, &a, &b);
+	negotiate(&l, &i, RPC_AUTHN_LEVEL_CONNECT, &a, &b);
 	initiator_finish(&i, &b);
 	auth_len = i.tok.len;
 	memcpy(auth_tok, i.tok.buf, auth_len);
@@ -996,8 +997,7 @@ static void test_legs_after_logon(void **state)
 	initiator_free(&i);
 	/* again, with a second auth3 instead: the next call is refused */
 	initiator_new(&i, ALICE, ALICE_PW);
-	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
-	first_leg(&l, &a, &b);
+	negotiate(&l, &i, RPC_AUTHN_LEVEL_CONNECT, &a, &b);
 	initiator_finish(&i, &b);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
 	send_auth3(&l, 2, &a, &b);
@@ -1022,8 +1022,7 @@ static void test_auth3_not_ntlm(void **state)
 
 	(void)state;
 	initiator_new(&i, ALICE, ALICE_PW);
-	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
-	first_leg(&l, &a, &b);
+	negotiate(&l, &i, RPC_AUTHN_LEVEL_CONNECT, &a, &b);
 	log_begin();
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, junk, sizeof(junk));
 	send_auth3(&l, 2, &a, &b);
@@ -1051,16 +1050,14 @@ static void test_credential_process_gone_between_legs(void **state)
 
 	(void)state;
 	initiator_new(&i, ALICE, ALICE_PW);
-	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
-	first_leg(&l, &a, &b);
+	negotiate(&l, &i, RPC_AUTHN_LEVEL_CONNECT, &a, &b);
 	initiator_finish(&i, &b);
 	/* a second connection holds a context too */
 	{
 		struct initiator j;
 
 		initiator_new(&j, ALICE, ALICE_PW);
-		a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, j.tok.buf, j.tok.len);
-		first_leg(&l2, &a, &b);
+		negotiate(&l2, &j, RPC_AUTHN_LEVEL_CONNECT, &a, &b);
 		assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
 		initiator_free(&j);
 	}
@@ -1330,8 +1327,7 @@ static void test_logon_without_ess(void **state)
 	(void)state;
 	fake_auth_start(&f, S_REAL, S_REAL, S_REAL);
 	initiator_new(&i, ALICE, ALICE_PW);
-	a = ntlm_auth(RPC_AUTHN_LEVEL_PKT_INTEGRITY, i.tok.buf, i.tok.len);
-	first_leg(&l, &a, &b);
+	negotiate(&l, &i, RPC_AUTHN_LEVEL_PKT_INTEGRITY, &a, &b);
 	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
 	initiator_finish(&i, &b);
 	assert_true(i.tok.len > 64);
