@@ -33,42 +33,11 @@
 #include "hsm/hsm.h"
 #include "hsm/internal.h"
 #include "platform/service.h"
+#include "tests/unit/support/core_fixture.h"
 #include "tests/unit/support/core_harness.h"
 #include "tests/unit/support/x509_oracle.h"
 
-static struct core_ca ca_template;
-static struct core core;
-
 #define ALICE "EXAMPLE\\alice"
-
-static int start(const char *const *conf)
-{
-	struct core_opts o = {.conf = conf};
-
-	return core_start(&core, &ca_template, &o) != 0 || core_get_ca(&core) != 0 ? -1 : 0;
-}
-
-static int setup_issue(void **state)
-{
-	static const char *const conf[] = {"policy=issue", "subject_rule=request", NULL};
-
-	(void)state;
-	return start(conf);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	core_stop(&core);
-	return 0;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
 
 /* ---- stderr, where the custodian logs -------------------------------------- */
 
@@ -450,26 +419,13 @@ static int setup_budget(void **state)
 					   "journal_burst_quiet=3600", NULL};
 
 	(void)state;
-	return start(conf);
+	return core_fixture_start(conf);
 }
 
-static void refused_from(const char *peer, struct core_answer *a)
+/* refused_from, answered as failed with the worker's HRESULT and message. */
+static void refused_failed(const char *peer, struct core_answer *a)
 {
-	static const uint8_t sha[CUST_SHA256_LEN] = {0xcd};
-	struct cust_refused q;
-	struct ipc_wbuf w;
-
-	memset(&q, 0, sizeof(q));
-	q.hresult = HR_E_INVALIDARG;
-	snprintf(q.who.requester, sizeof(q.who.requester), "anonymous@%s", peer);
-	snprintf(q.message, sizeof(q.message), "too big");
-	q.size = 70000;
-	q.sha256 = sha;
-	snprintf(q.peer, sizeof(q.peer), "%s", peer);
-	ipc_wbuf_init(&w);
-	cust_refused_encode(&w, &q);
-	assert_int_equal(core_answer(&core, core_send(&core, CUST_REFUSED, &w), a), 0);
-	assert_int_equal(a->kind, CUST_RESULT);
+	refused_from(peer, a);
 	assert_int_equal(a->result.disposition, DISP_FAILED);
 	assert_int_equal(a->result.hresult, HR_E_INVALIDARG);
 	assert_string_equal(a->result.message, "too big");
@@ -490,20 +446,20 @@ static void test_budget_table_full_evicts(void **state)
 
 	(void)state;
 	assert_non_null(strbuf);
-	refused_from("10.0.0.1", &a); /* journaled one by one */
+	refused_failed("10.0.0.1", &a); /* journaled one by one */
 	assert_int_not_equal(a.result.request_id, 0);
 	core_answer_free(&a);
-	refused_from("10.0.0.1", &a); /* counted */
+	refused_failed("10.0.0.1", &a); /* counted */
 	assert_int_equal(a.result.request_id, 0);
 	core_answer_free(&a);
 	for (int i = 1; i < 256; i++) { /* the table full */
 		snprintf(peer, sizeof(peer), "10.0.%d.%d", 1 + i / 200, i % 200);
-		refused_from(peer, &a);
+		refused_failed(peer, &a);
 		assert_int_not_equal(a.result.request_id, 0);
 		core_answer_free(&a);
 	}
 	head = core_ledger_head(&core);
-	refused_from("10.9.9.9", &a); /* the 257th: 10.0.0.1's burst gives way */
+	refused_failed("10.9.9.9", &a); /* the 257th: 10.0.0.1's burst gives way */
 	assert_int_not_equal(a.result.request_id, 0);
 	core_answer_free(&a);
 	/* its own two records and the summary's two */
@@ -649,7 +605,7 @@ static int setup_pend_san(void **state)
 	static const char *const conf[] = {"csr_extensions=2.5.29.17", NULL};
 
 	(void)state;
-	return start(conf);
+	return core_fixture_start(conf);
 }
 
 /* A PKCS#10 request of ALICE's for CN=san.example asking for subjectAltName
@@ -826,7 +782,7 @@ static void test_detail_of_a_refused_request(void **state)
 
 	(void)state;
 	assert_non_null(d);
-	refused_from("192.0.2.44", &a);
+	refused_failed("192.0.2.44", &a);
 	assert_int_equal(a.result.request_id, 1);
 	core_answer_free(&a);
 	ipc_wbuf_init(&w);
@@ -895,24 +851,6 @@ static void expect_violation(const char *why)
 	assert_string_equal(ev.u.op.detail, why);
 	free(rec);
 	free(strbuf);
-}
-
-static void send_refused(uint32_t hresult, const char *peer)
-{
-	static const uint8_t sha[CUST_SHA256_LEN] = {0xcd};
-	struct cust_refused q;
-	struct ipc_wbuf w;
-
-	memset(&q, 0, sizeof(q));
-	q.hresult = hresult;
-	snprintf(q.who.requester, sizeof(q.who.requester), "anonymous@%s", peer);
-	snprintf(q.message, sizeof(q.message), "too big");
-	q.size = 70000;
-	q.sha256 = sha;
-	snprintf(q.peer, sizeof(q.peer), "%s", peer);
-	ipc_wbuf_init(&w);
-	cust_refused_encode(&w, &q);
-	core_send(&core, CUST_REFUSED, &w);
 }
 
 /* A refusal whose HRESULT is not an error, or without the client's address. */
@@ -1109,49 +1047,12 @@ static void test_rsa_ca_issues(void **state)
 
 /* ---- the console: its connection limit and the officer's verbs over it ------- */
 
-#define PASS "correct horse battery staple"
-
-static struct core_console con;
-
 static int setup_console(void **state)
 {
 	static const char *const conf[] = {"policy=issue", "subject_rule=request", NULL};
-	struct core_opts o = {.conf = conf, .console = 1};
 
 	(void)state;
-	return core_start(&core, &ca_template, &o) != 0 || core_get_ca(&core) != 0 ||
-			       core_console_open(&core, &con) != 0
-		       ? -1
-		       : 0;
-}
-
-static int teardown_console(void **state)
-{
-	(void)state;
-	core_console_close(&core, &con);
-	core_stop(&core);
-	return 0;
-}
-
-static void console_login(struct core_console *k, const char *name,
-			  uint8_t token[ADM_TOKEN_LEN])
-{
-	struct adm_login *q = calloc(1, sizeof(*q));
-	struct adm_session_is sess;
-	struct ipc_wbuf w;
-	struct ipc_msg m;
-
-	assert_non_null(q);
-	snprintf(q->name, sizeof(q->name), "%s", name);
-	snprintf(q->pass, sizeof(q->pass), "%s", PASS);
-	ipc_wbuf_init(&w);
-	adm_login_encode(&w, q);
-	free(q);
-	assert_int_equal(core_console_call(k, ADM_LOGIN, &w, &m), 1);
-	assert_int_equal(m.hdr.type, ADM_SESSION);
-	assert_int_equal(adm_session_decode(m.data, m.hdr.len, &sess), 0);
-	memcpy(token, sess.token, ADM_TOKEN_LEN);
-	ipc_msg_free(&m);
+	return core_fixture_console(conf);
 }
 
 /* A verb's answer: ADM_OK's message with 0, or ADM_ERROR's HRESULT and message. */

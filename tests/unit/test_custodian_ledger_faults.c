@@ -27,50 +27,20 @@
 #include "firmware/ledger/proto.h"
 #include "hsm/hsm.h"
 #include "hsm/internal.h"
+#include "tests/unit/support/core_fixture.h"
 #include "tests/unit/support/core_harness.h"
 #include "tests/unit/support/x509_oracle.h"
 
-static struct core_ca ca_template;
-static struct core core;
 static char msg[1024];
 
 #define ALICE "EXAMPLE\\alice"
 #define OFFICER "olivia"
 #define UNRECORDED "the CA could not record the request: "
 
-static int start(const char *const *conf)
-{
-	struct core_opts o = {.conf = conf, .ledger_proxy = 1};
-
-	return core_start(&core, &ca_template, &o) != 0 || core_get_ca(&core) != 0 ? -1 : 0;
-}
-
-static int setup_issue(void **state)
-{
-	static const char *const conf[] = {"policy=issue", "subject_rule=request", NULL};
-
-	(void)state;
-	return start(conf);
-}
-
 static int setup_pend(void **state)
 {
 	(void)state;
-	return start(NULL);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	core_stop(&core);
-	return 0;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
+	return core_fixture_start(NULL);
 }
 
 /* ---- forged answers ------------------------------------------------------------ */
@@ -513,26 +483,7 @@ static int setup_budget(void **state)
 					   "journal_burst_quiet=1", NULL};
 
 	(void)state;
-	return start(conf);
-}
-
-static void refused_from(const char *peer, struct core_answer *a)
-{
-	static const uint8_t sha[CUST_SHA256_LEN] = {0xcd};
-	struct cust_refused q;
-	struct ipc_wbuf w;
-
-	memset(&q, 0, sizeof(q));
-	q.hresult = HR_E_INVALIDARG;
-	snprintf(q.who.requester, sizeof(q.who.requester), "anonymous@%s", peer);
-	snprintf(q.message, sizeof(q.message), "too big");
-	q.size = 70000;
-	q.sha256 = sha;
-	snprintf(q.peer, sizeof(q.peer), "%s", peer);
-	ipc_wbuf_init(&w);
-	cust_refused_encode(&w, &q);
-	assert_int_equal(core_answer(&core, core_send(&core, CUST_REFUSED, &w), a), 0);
-	assert_int_equal(a->kind, CUST_RESULT);
+	return core_fixture_start(conf);
 }
 
 /* A burst's summary the ledger cannot take is kept (put back in the table) and
@@ -648,47 +599,10 @@ static void test_props_unreadable_at_start(void **state)
 
 /* ---- the console's reads relayed from the ledger -------------------------------- */
 
-#define PASS "correct horse battery staple"
-
-static struct core_console con;
-
 static int setup_console(void **state)
 {
-	struct core_opts o = {.ledger_proxy = 1, .console = 1};
-
 	(void)state;
-	return core_start(&core, &ca_template, &o) != 0 || core_get_ca(&core) != 0 ||
-			       core_console_open(&core, &con) != 0
-		       ? -1
-		       : 0;
-}
-
-static int teardown_console(void **state)
-{
-	(void)state;
-	core_console_close(&core, &con);
-	core_stop(&core);
-	return 0;
-}
-
-static void login(const char *name, uint8_t token[ADM_TOKEN_LEN])
-{
-	struct adm_login *q = calloc(1, sizeof(*q));
-	struct adm_session_is sess;
-	struct ipc_wbuf w;
-	struct ipc_msg m;
-
-	assert_non_null(q);
-	snprintf(q->name, sizeof(q->name), "%s", name);
-	snprintf(q->pass, sizeof(q->pass), "%s", PASS);
-	ipc_wbuf_init(&w);
-	adm_login_encode(&w, q);
-	free(q);
-	assert_int_equal(core_console_call(&con, ADM_LOGIN, &w, &m), 1);
-	assert_int_equal(m.hdr.type, ADM_SESSION);
-	assert_int_equal(adm_session_decode(m.data, m.hdr.len, &sess), 0);
-	memcpy(token, sess.token, ADM_TOKEN_LEN);
-	ipc_msg_free(&m);
+	return core_fixture_console(NULL);
 }
 
 /* The console's answer to type with payload w: ADM_ERROR's HRESULT and message
@@ -780,9 +694,9 @@ static void test_console_faults(void **state)
 	uint32_t answer;
 
 	(void)state;
-	login("olivia", officer);
-	login("aude", auditor);
-	login("ada", admin);
+	console_login(&con, "olivia", officer);
+	console_login(&con, "aude", auditor);
+	console_login(&con, "ada", admin);
 	/* view: the ledger's error, a page that does not decode, and as usual */
 	forge_error(LEDGER_VIEW, 1, LEDGER_ERR_STORAGE, "disk on fire");
 	assert_int_equal(view(officer, &answer), HR_E_UNEXPECTED);
@@ -859,6 +773,8 @@ int main(void)
 	};
 	int rc;
 
+	/* every core of this program answers through the relay that forges */
+	core_fixture_opts.ledger_proxy = 1;
 	if (core_ca_make(&ca_template, "ec:p256") != 0 ||
 	    core_ca_operator(&ca_template, "ada", ROLE_ADMIN, PASS) != 0 ||
 	    core_ca_operator(&ca_template, "olivia", ROLE_OFFICER, PASS) != 0 ||

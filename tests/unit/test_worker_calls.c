@@ -40,7 +40,6 @@
 
 #define ANON "anonymous@" PEER
 #define CA_NAME "Core Harness Root CA" /* core_harness.c's ceremony subject's CN */
-#define ICPR_PORT 5022
 
 static struct core_ca ca_template;
 static struct core core;
@@ -55,30 +54,11 @@ static int worker_started;
 static int start(const char *const *conf, unsigned reserve_mb)
 {
 	struct core_opts o = {.conf = conf, .reserve_mb = reserve_mb};
-	struct slots_config sc = {.pool = {WORKER_MAX_EPM_CONNS, WORKER_MAX_CONNS},
-				  .per_address = WORKER_MAX_PER_ADDRESS};
-	char err[512];
 
 	if (core_start(&core, &ca_template, &o) != 0)
 		return -1;
-	memset(&w, 0, sizeof(w));
-	worker_ifaces_init();
-	w.icpr_port = ICPR_PORT;
-	w.epm_port = 135;
 	/* What main() sets before the custodian answers: the strictest. */
-	w.enforce_encryption = 1;
-	w.no_rpc = 1;
-	w.logon_deadline_s = WORKER_LOGON_DEADLINE_S;
-	w.conn_deadline_s = WORKER_CONN_DEADLINE_S;
-	if (slots_init(&w.slots, &sc) != 0 ||
-	    ipc_caller_start(&w.custodian, core.worker_fds[0], "custodian", CUST_SUBMIT_MAX) != 0)
-		return -1;
-	worker_started = 1;
-	if (worker_load_ca(&w, err, sizeof(err)) != 0) {
-		fprintf(stderr, "worker_load_ca: %s\n", err);
-		return -1;
-	}
-	return 0;
+	return worker_test_start(&w, &core, 1, 1, &worker_started);
 }
 
 /* Policy issue; anonymous callers allowed, packet privacy not required (at the
@@ -263,21 +243,6 @@ static void cert_server_request(struct link *l, uint32_t call_id, const struct c
 		fail_msg("%s", err);
 }
 
-/* The UTF-16LE disposition message as ASCII (the messages here are ASCII). */
-static void message_of(const struct rpc_icpr_response *resp, char *out, size_t cap)
-{
-	size_t n = resp->disposition_message.cb / 2, k = 0;
-
-	for (size_t i = 0; i < n && k + 1 < cap; i++) {
-		uint8_t c = resp->disposition_message.pb[2 * i];
-
-		if (c == 0)
-			break;
-		out[k++] = (char)c;
-	}
-	out[k] = 0;
-}
-
 /* One call on a fresh ICPR connection: bind, call, hang up. */
 static void one_call(const struct csr_call *in, struct reply *r, struct rpc_icpr_response *resp)
 {
@@ -295,17 +260,6 @@ static void good_csr(struct x509_buf *csr)
 		fail_msg("cannot make a request");
 }
 
-/* The ledger's row for request id: requester, disposition, HRESULT. */
-static void expect_row(uint32_t id, const char *requester, uint32_t disp, uint32_t hr)
-{
-	struct ledger_request_row row;
-
-	assert_int_equal(ledger_get_request(core.ledger, id, &row), LEDGER_OK);
-	assert_string_equal(row.requester, requester);
-	assert_int_equal(row.disposition, disp);
-	assert_int_equal(row.hresult, hr);
-}
-
 /* A request submitted anonymously without packet privacy, issued: disposition
  * 3 with the certificate bare and in a certs-only PKCS#7, the message "Issued",
  * recorded in the ledger under the caller's address. */
@@ -315,7 +269,6 @@ static void test_issued(void **state)
 	struct csr_call in = {.attributes = "CertificateTemplate:User\n", .authority = CA_NAME};
 	struct rpc_icpr_response resp;
 	struct reply r;
-	char msg[256];
 
 	(void)state;
 	good_csr(&csr);
@@ -328,9 +281,8 @@ static void test_issued(void **state)
 	assert_int_equal(resp.request_id, 1);
 	assert_true(resp.encoded_cert.cb > 0);
 	assert_true(resp.cert.cb > resp.encoded_cert.cb); /* the chain beside it */
-	message_of(&resp, msg, sizeof(msg));
-	assert_string_equal(msg, "Issued");
-	expect_row(1, ANON, DISP_ISSUED, 0);
+	expect_message(&resp, "Issued");
+	expect_row(&core, 1, ANON, DISP_ISSUED, 0);
 	tb_free(&r.stub);
 	x509_buf_free(&csr);
 }
@@ -376,7 +328,6 @@ static void test_pending_then_retrieved(void **state)
 	struct csr_call in = {.authority = CA_NAME};
 	struct rpc_icpr_response resp;
 	struct reply r;
-	char msg[256];
 
 	(void)state;
 	good_csr(&csr);
@@ -395,9 +346,8 @@ static void test_pending_then_retrieved(void **state)
 	assert_int_equal(resp.disposition, ICPR_DISP_UNDER_SUBMISSION);
 	assert_int_equal(resp.encoded_cert.cb, 0);
 	assert_int_equal(resp.cert.cb, 0);
-	message_of(&resp, msg, sizeof(msg));
-	assert_string_equal(msg, "Taken Under Submission");
-	expect_row(1, ANON, DISP_PENDING, 0);
+	expect_message(&resp, "Taken Under Submission");
+	expect_row(&core, 1, ANON, DISP_PENDING, 0);
 	tb_free(&r.stub);
 	x509_buf_free(&csr);
 }
@@ -461,7 +411,7 @@ static void expect_access_refusal(const char *message)
 	struct ledger_request_row row;
 	uint8_t sha[CUST_SHA256_LEN], *rec;
 	size_t sha_len = sizeof(sha);
-	char *strbuf = malloc(LEDGER_STRBUF), msg[512];
+	char *strbuf = malloc(LEDGER_STRBUF);
 	struct reply r;
 
 	assert_non_null(strbuf);
@@ -475,9 +425,8 @@ static void expect_access_refusal(const char *message)
 	assert_int_equal(HR_E_ACCESSDENIED, 0x80070005u);
 	assert_int_equal(resp.request_id, 1);
 	assert_int_equal(resp.encoded_cert.cb, 0);
-	message_of(&resp, msg, sizeof(msg));
-	assert_string_equal(msg, message);
-	expect_row(1, ANON, DISP_FAILED, HR_E_ACCESSDENIED);
+	expect_message(&resp, message);
+	expect_row(&core, 1, ANON, DISP_FAILED, HR_E_ACCESSDENIED);
 	assert_int_equal(ledger_get_request(core.ledger, 1, &row), LEDGER_OK);
 	assert_int_equal(core_ledger_event(&core, core_ledger_relative(&core, row.seq_received), &ev, strbuf, &rec), 0);
 	assert_int_equal(ev.type, EV_REQUEST_RECEIVED);
@@ -638,7 +587,7 @@ static void test_not_a_request(void **state)
 	struct rpc_icpr_response resp;
 	struct ledger_request_row row;
 	struct ledger_event ev;
-	char *strbuf = malloc(LEDGER_STRBUF), msg[256];
+	char *strbuf = malloc(LEDGER_STRBUF);
 	uint8_t *rec;
 	struct reply r;
 
@@ -650,9 +599,8 @@ static void test_not_a_request(void **state)
 	assert_int_equal(resp.disposition, HR_CRYPT_E_INVALID_MSG_TYPE);
 	assert_int_equal(resp.request_id, 1);
 	assert_int_equal(resp.encoded_cert.cb, 0);
-	message_of(&resp, msg, sizeof(msg));
-	assert_string_equal(msg, "the request is neither PKCS#10, CMS nor CMC");
-	expect_row(1, ANON, DISP_FAILED, HR_CRYPT_E_INVALID_MSG_TYPE);
+	expect_message(&resp, "the request is neither PKCS#10, CMS nor CMC");
+	expect_row(&core, 1, ANON, DISP_FAILED, HR_CRYPT_E_INVALID_MSG_TYPE);
 	assert_int_equal(ledger_get_request(core.ledger, 1, &row), LEDGER_OK);
 	assert_int_equal(core_ledger_event(&core, core_ledger_relative(&core, row.seq_received), &ev, strbuf, &rec), 0);
 	assert_int_equal(ev.u.request.format, FMT_DIGEST);
@@ -670,7 +618,7 @@ static void test_attributes_beyond_the_limits(void **state)
 	struct csr_call in = {.authority = CA_NAME};
 	struct rpc_icpr_response resp;
 	struct x509_buf csr;
-	char attrs[250] = "", msg[256];
+	char attrs[250] = "";
 	struct reply r;
 
 	(void)state;
@@ -685,10 +633,9 @@ static void test_attributes_beyond_the_limits(void **state)
 	assert_int_equal(resp.status, 0);
 	assert_int_equal(resp.disposition, HR_E_INVALIDARG);
 	assert_int_equal(resp.request_id, 1);
-	message_of(&resp, msg, sizeof(msg));
-	assert_string_equal(msg, "the attribute string is beyond the limits (32 lines, 4096 "
-				 "bytes of UTF-8)");
-	expect_row(1, ANON, DISP_FAILED, HR_E_INVALIDARG);
+	expect_message(&resp, "the attribute string is beyond the limits (32 lines, 4096 "
+			      "bytes of UTF-8)");
+	expect_row(&core, 1, ANON, DISP_FAILED, HR_E_INVALIDARG);
 	tb_free(&r.stub);
 	x509_buf_free(&csr);
 }

@@ -95,9 +95,6 @@ static int start(int enforce, int have_auth, int anonymous)
 			      NULL, NULL, NULL};
 	size_t n = 3;
 	struct core_opts o = {.conf = conf};
-	struct slots_config sc = {.pool = {WORKER_MAX_EPM_CONNS, WORKER_MAX_CONNS},
-				  .per_address = WORKER_MAX_PER_ADDRESS};
-	char err[512];
 
 	if (!enforce)
 		conf[n++] = "icpr_enforce_encryption=0";
@@ -106,21 +103,8 @@ static int start(int enforce, int have_auth, int anonymous)
 	throttle_configure(&(struct throttle_conf){100, 100, 60000, 60000});
 	if (core_start(&core, &ca_template, &o) != 0)
 		return -1;
-	memset(&w, 0, sizeof(w));
-	worker_ifaces_init();
-	w.icpr_port = 5022;
-	w.epm_port = 135;
-	w.enforce_encryption = enforce;
-	w.logon_deadline_s = WORKER_LOGON_DEADLINE_S;
-	w.conn_deadline_s = WORKER_CONN_DEADLINE_S;
-	if (slots_init(&w.slots, &sc) != 0 ||
-	    ipc_caller_start(&w.custodian, core.worker_fds[0], "custodian", CUST_SUBMIT_MAX) != 0)
+	if (worker_test_start(&w, &core, enforce, 0, &worker_started) != 0)
 		return -1;
-	worker_started = 1;
-	if (worker_load_ca(&w, err, sizeof(err)) != 0) {
-		fprintf(stderr, "worker_load_ca: %s\n", err);
-		return -1;
-	}
 	memset(&auth, 0, sizeof(auth));
 	memcpy(auth.tk.key, core.id_key, sizeof(auth.tk.key));
 	auth.tk.have_key = 1;
@@ -251,15 +235,6 @@ static int enroll(struct rpcc *c, struct ndr_wr *out, struct rpc_icpr_response *
 	return rc;
 }
 
-static void message_of(const struct rpc_icpr_response *resp, char *out, size_t cap)
-{
-	size_t n = resp->disposition_message.cb / 2, k = 0;
-
-	for (size_t i = 0; i < n && k + 1 < cap && resp->disposition_message.pb[2 * i]; i++)
-		out[k++] = (char)resp->disposition_message.pb[2 * i];
-	out[k] = 0;
-}
-
 /* On a failure: what the journal holds (for the reader of the test's output). */
 static void dump_journal(void)
 {
@@ -292,16 +267,6 @@ static void expect_head(uint64_t n)
 		fail_msg("%llu events in the journal, not %llu",
 			 (unsigned long long)core_ledger_head(&core), (unsigned long long)n);
 	}
-}
-
-static void expect_row(uint32_t id, const char *requester, uint32_t disp, uint32_t hr)
-{
-	struct ledger_request_row row;
-
-	assert_int_equal(ledger_get_request(core.ledger, id, &row), LEDGER_OK);
-	assert_string_equal(row.requester, requester);
-	assert_int_equal(row.disposition, disp);
-	assert_int_equal(row.hresult, hr);
 }
 
 static void expect_logon_event_exact(uint64_t seq, uint32_t action, const char *claimed,
@@ -407,6 +372,42 @@ static void logon_and_enroll_expect(const char *user, const char *password, uint
 	assert_int_equal(call_rc, call_want);
 }
 
+/* A logon at packet privacy that ca-auth refuses, then the call (capture:
+ * what the worker says meanwhile in logged[]): the bind stands, the call gets
+ * the fault access_denied. */
+static void refused_logon(const char *user, const char *password, int capture, struct rpcc *c,
+			  struct ndr_wr *out, struct rpc_icpr_response *resp)
+{
+	int bind_rc, call_rc;
+
+	if (capture)
+		log_begin();
+	logon_and_enroll(user, password, RPC_AUTHN_LEVEL_PKT_PRIVACY, &bind_rc, &call_rc, c, out,
+			 resp);
+	if (capture)
+		log_end();
+	assert_int_equal(bind_rc, RPCC_OK);
+	assert_int_equal(call_rc, RPCC_EFAULT);
+	assert_int_equal(c->fault, RPC_S_ACCESS_DENIED);
+}
+
+/* ALICE's logon at packet privacy whose bind is refused (capture: what the
+ * worker says meanwhile in logged[]): careq's error is err. */
+static void refused_bind(int capture, const char *err, struct rpcc *c, struct ndr_wr *out,
+			 struct rpc_icpr_response *resp)
+{
+	int bind_rc, call_rc;
+
+	if (capture)
+		log_begin();
+	logon_and_enroll(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_PRIVACY, &bind_rc, &call_rc, c, out,
+			 resp);
+	if (capture)
+		log_end();
+	assert_int_equal(bind_rc, RPCC_EREFUSED);
+	assert_string_equal(c->err, err);
+}
+
 /* A logon at packet privacy, then CertServerRequest: issued, recorded under the
  * account ca-auth vouched for (its identity token, checked by the custodian),
  * the response's verifier checked by the client; the worker logs the logon. */
@@ -415,7 +416,6 @@ static void test_privacy_logon_enrolls_as_the_account(void **state)
 	struct rpc_icpr_response resp;
 	struct ndr_wr out;
 	struct rpcc c;
-	char msg[128];
 	int bind_rc, call_rc;
 
 	(void)state;
@@ -428,9 +428,8 @@ static void test_privacy_logon_enrolls_as_the_account(void **state)
 	assert_int_equal(resp.status, 0);
 	assert_int_equal(resp.disposition, ICPR_DISP_ISSUED);
 	assert_int_equal(resp.request_id, 1);
-	message_of(&resp, msg, sizeof(msg));
-	assert_string_equal(msg, "Issued");
-	expect_row(1, ALICE, DISP_ISSUED, 0);
+	expect_message(&resp, "Issued");
+	expect_row(&core, 1, ALICE, DISP_ISSUED, 0);
 	assert_logged(PEER ": NTLM logon of " ALICE " at pkt_privacy\n");
 	ndr_wr_free(&out);
 }
@@ -443,7 +442,6 @@ static void test_integrity_refused_where_privacy_required(void **state)
 	struct rpc_icpr_response resp;
 	struct ndr_wr out;
 	struct rpcc c;
-	char msg[256];
 
 	(void)state;
 	logon_and_enroll_expect(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_INTEGRITY, RPCC_OK, RPCC_OK,
@@ -451,10 +449,9 @@ static void test_integrity_refused_where_privacy_required(void **state)
 	assert_int_equal(resp.status, HR_E_ACCESSDENIED);
 	assert_int_equal(resp.disposition, HR_E_ACCESSDENIED);
 	assert_int_equal(resp.request_id, 1);
-	message_of(&resp, msg, sizeof(msg));
-	assert_string_equal(msg, "E_ACCESSDENIED: authentication level packet integrity; packet "
-				 "privacy is required (IF_ENFORCEENCRYPTICERTREQUEST)");
-	expect_row(1, ALICE, DISP_FAILED, HR_E_ACCESSDENIED);
+	expect_message(&resp, "E_ACCESSDENIED: authentication level packet integrity; packet "
+			      "privacy is required (IF_ENFORCEENCRYPTICERTREQUEST)");
+	expect_row(&core, 1, ALICE, DISP_FAILED, HR_E_ACCESSDENIED);
 	ndr_wr_free(&out);
 }
 
@@ -470,7 +467,7 @@ static void test_connect_level_enrolls(void **state)
 	logon_and_enroll_expect(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_CONNECT, RPCC_OK, RPCC_OK, &c,
 				&out, &resp);
 	assert_int_equal(resp.disposition, ICPR_DISP_ISSUED);
-	expect_row(1, ALICE, DISP_ISSUED, 0);
+	expect_row(&core, 1, ALICE, DISP_ISSUED, 0);
 	ndr_wr_free(&out);
 }
 
@@ -482,16 +479,9 @@ static void test_wrong_password(void **state)
 	struct rpc_icpr_response resp;
 	struct ndr_wr out;
 	struct rpcc c;
-	int bind_rc, call_rc;
 
 	(void)state;
-	log_begin();
-	logon_and_enroll(ALICE, "not alice's password", RPC_AUTHN_LEVEL_PKT_PRIVACY, &bind_rc,
-			 &call_rc, &c, &out, &resp);
-	log_end();
-	assert_int_equal(bind_rc, RPCC_OK);
-	assert_int_equal(call_rc, RPCC_EFAULT);
-	assert_int_equal(c.fault, RPC_S_ACCESS_DENIED);
+	refused_logon(ALICE, "not alice's password", 1, &c, &out, &resp);
 	/* the refused logon, then the call after it (conn.c's close for security) */
 	expect_journal(0, (const struct want[]){
 		{LOGON_NTLM_REFUSED, ALICE, "logon refused: ", 1},
@@ -509,9 +499,7 @@ static void test_unknown_account(void **state)
 	struct rpcc c;
 
 	(void)state;
-	logon_and_enroll_expect("EXAMPLE\\mallory", "x", RPC_AUTHN_LEVEL_PKT_PRIVACY, RPCC_OK,
-				RPCC_EFAULT, &c, &out, &resp);
-	assert_int_equal(c.fault, RPC_S_ACCESS_DENIED);
+	refused_logon("EXAMPLE\\mallory", "x", 0, &c, &out, &resp);
 	expect_journal(0, (const struct want[]){
 		{LOGON_NTLM_REFUSED, "EXAMPLE\\mallory", "no account 'EXAMPLE\\mallory'", 0},
 		{LOGON_RPC_VIOLATION, "EXAMPLE\\mallory", "request (call 2) after a refused logon",
@@ -526,14 +514,10 @@ static void test_no_credential_process(void **state)
 	struct rpc_icpr_response resp;
 	struct ndr_wr out;
 	struct rpcc c;
-	int bind_rc, call_rc;
 
 	(void)state;
-	logon_and_enroll(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_PRIVACY, &bind_rc, &call_rc, &c,
-			 &out, &resp);
-	assert_int_equal(bind_rc, RPCC_EREFUSED);
-	assert_string_equal(c.err, "the server refused the bind: authentication type not "
-				   "recognized (8)");
+	refused_bind(0, "the server refused the bind: authentication type not recognized (8)", &c,
+		     &out, &resp);
 	/* conn.c journals every close for security, a refused bind included */
 	expect_journal(0, (const struct want[]){
 		{LOGON_RPC_VIOLATION, "", "bind (call 1): authentication type 10 refused", 0}}, 1);
@@ -547,18 +531,12 @@ static void test_credential_process_gone(void **state)
 	struct rpc_icpr_response resp;
 	struct ndr_wr out;
 	struct rpcc c;
-	int bind_rc, call_rc;
 
 	(void)state;
 	shutdown(auth.fds[1], SHUT_RDWR); /* ca-auth's end of the channel */
 	pthread_join(auth.thread, NULL);
 	assert_int_equal(auth.served, 0);
-	log_begin();
-	logon_and_enroll(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_PRIVACY, &bind_rc, &call_rc, &c,
-			 &out, &resp);
-	log_end();
-	assert_int_equal(bind_rc, RPCC_EREFUSED);
-	assert_string_equal(c.err, "the server refused the bind: reason not specified (0)");
+	refused_bind(1, "the server refused the bind: reason not specified (0)", &c, &out, &resp);
 	assert_logged(PEER ": ca-auth: ");
 	assert_logged(PEER ": closed: bind (call 1): authentication type 10 refused\n");
 	expect_journal(0, (const struct want[]){
@@ -725,7 +703,7 @@ static void test_alter_context_logon(void **state)
 	assert_int_equal(b.p[2], RPC_PT_ALTER_CONTEXT_RESP);
 	send_csr(&l, 3, &b);
 	assert_int_equal(b.p[2], RPC_PT_RESPONSE);
-	expect_row(1, ALICE, DISP_ISSUED, 0);
+	expect_row(&core, 1, ALICE, DISP_ISSUED, 0);
 	log_begin();
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, (const uint8_t *)neg, neg_len);
 	leg(&l, RPC_PT_ALTER_CONTEXT, 4, &a, &b);
@@ -987,7 +965,7 @@ static void test_legs_after_logon(void **state)
 	send_auth3(&l, 2, &a, &b);
 	send_csr(&l, 3, &b);
 	assert_int_equal(b.p[2], RPC_PT_RESPONSE);
-	expect_row(1, ALICE, DISP_ISSUED, 0);
+	expect_row(&core, 1, ALICE, DISP_ISSUED, 0);
 	/* the AUTHENTICATE again in an alter_context: refused */
 	leg(&l, RPC_PT_ALTER_CONTEXT, 4, &a, &b);
 	expect_fault(&b, RPC_S_ACCESS_DENIED);
@@ -1090,16 +1068,14 @@ static void test_connect_refused_where_privacy_required(void **state)
 	struct rpc_icpr_response resp;
 	struct ndr_wr out;
 	struct rpcc c;
-	char msg[256];
 
 	(void)state;
 	logon_and_enroll_expect(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_CONNECT, RPCC_OK, RPCC_OK, &c,
 				&out, &resp);
 	assert_int_equal(resp.status, HR_E_ACCESSDENIED);
-	message_of(&resp, msg, sizeof(msg));
-	assert_string_equal(msg, "E_ACCESSDENIED: authentication level connect; packet privacy "
-				 "is required (IF_ENFORCEENCRYPTICERTREQUEST)");
-	expect_row(1, ALICE, DISP_FAILED, HR_E_ACCESSDENIED);
+	expect_message(&resp, "E_ACCESSDENIED: authentication level connect; packet privacy "
+			      "is required (IF_ENFORCEENCRYPTICERTREQUEST)");
+	expect_row(&core, 1, ALICE, DISP_FAILED, HR_E_ACCESSDENIED);
 	ndr_wr_free(&out);
 }
 
@@ -1111,17 +1087,10 @@ static void test_refusal_not_journaled(void **state)
 	struct rpc_icpr_response resp;
 	struct ndr_wr out;
 	struct rpcc c;
-	int bind_rc, call_rc;
 
 	(void)state;
 	assert_int_equal(core_end_channel(&core), 0);
-	log_begin();
-	logon_and_enroll(ALICE, "not alice's password", RPC_AUTHN_LEVEL_PKT_PRIVACY, &bind_rc,
-			 &call_rc, &c, &out, &resp);
-	log_end();
-	assert_int_equal(bind_rc, RPCC_OK);
-	assert_int_equal(call_rc, RPCC_EFAULT);
-	assert_int_equal(c.fault, RPC_S_ACCESS_DENIED);
+	refused_logon(ALICE, "not alice's password", 1, &c, &out, &resp);
 	assert_logged("custodian: channel to the custodian closed\n");
 	assert_logged(PEER ": closed: request (call 2) after a refused logon\n");
 	ndr_wr_free(&out);
@@ -1308,7 +1277,7 @@ static void test_anonymous_logon_allowed(void **state)
 	log_end();
 	fake_auth_stop(&f);
 	assert_logged(PEER ": NTLM logon of NT AUTHORITY\\ANONYMOUS LOGON at connect\n");
-	expect_row(1, "anonymous@" PEER, DISP_ISSUED, 0);
+	expect_row(&core, 1, "anonymous@" PEER, DISP_ISSUED, 0);
 	tb_free(&b);
 	initiator_free(&i);
 }

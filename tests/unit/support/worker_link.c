@@ -5,12 +5,75 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "firmware/custodian/proto.h"
+#include "firmware/ledger/store.h"
 #include "tests/unit/support/worker_link.h"
+
+int worker_test_start(struct worker *w, struct core *c, int enforce, int no_rpc, int *started)
+{
+	struct slots_config sc = {.pool = {WORKER_MAX_EPM_CONNS, WORKER_MAX_CONNS},
+				  .per_address = WORKER_MAX_PER_ADDRESS};
+	char err[512];
+
+	memset(w, 0, sizeof(*w));
+	worker_ifaces_init();
+	w->icpr_port = ICPR_PORT;
+	w->epm_port = 135;
+	w->enforce_encryption = enforce;
+	w->no_rpc = no_rpc;
+	w->logon_deadline_s = WORKER_LOGON_DEADLINE_S;
+	w->conn_deadline_s = WORKER_CONN_DEADLINE_S;
+	if (slots_init(&w->slots, &sc) != 0 ||
+	    ipc_caller_start(&w->custodian, c->worker_fds[0], "custodian", CUST_SUBMIT_MAX) != 0)
+		return -1;
+	*started = 1;
+	if (worker_load_ca(w, err, sizeof(err)) != 0) {
+		fprintf(stderr, "worker_load_ca: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+void expect_row(struct core *c, uint32_t id, const char *requester, uint32_t disp,
+		uint32_t hr)
+{
+	struct ledger_request_row row;
+
+	assert_int_equal(ledger_get_request(c->ledger, id, &row), LEDGER_OK);
+	assert_string_equal(row.requester, requester);
+	assert_int_equal(row.disposition, disp);
+	assert_int_equal(row.hresult, hr);
+}
+
+/* The disposition message as ASCII, cut at cap - 1 octets. */
+static void message_of(const struct rpc_icpr_response *resp, char *out, size_t cap)
+{
+	size_t n = resp->disposition_message.cb / 2, k = 0;
+
+	for (size_t i = 0; i < n && k + 1 < cap; i++) {
+		uint8_t ch = resp->disposition_message.pb[2 * i];
+
+		if (ch == 0)
+			break;
+		out[k++] = (char)ch;
+	}
+	out[k] = 0;
+}
+
+void expect_message(const struct rpc_icpr_response *resp, const char *want)
+{
+	char msg[512];
+
+	message_of(resp, msg, sizeof(msg));
+	assert_string_equal(msg, want);
+}
 
 static void *serve_thread(void *arg)
 {
