@@ -335,8 +335,9 @@ static void expect_journal(uint64_t skip, const struct want *want, size_t n)
 /* ---- careq's client ---------------------------------------------------------------- */
 
 /* A logon of user at level with careq's client, then one CertServerRequest:
- * rpcc_bind_auth's and rpcc_call's returns. */
-static void logon_and_enroll(const char *user, const char *password, uint8_t level,
+ * rpcc_bind_auth's and rpcc_call's returns (capture: what the worker says
+ * meanwhile in logged[]). */
+static void logon_and_enroll(const char *user, const char *password, uint8_t level, int capture,
 			     int *bind_rc, int *call_rc, struct rpcc *c, struct ndr_wr *out,
 			     struct rpc_icpr_response *resp)
 {
@@ -345,6 +346,8 @@ static void logon_and_enroll(const char *user, const char *password, uint8_t lev
 	char err[256];
 	struct link l;
 
+	if (capture)
+		log_begin();
 	n = ntlmc_new(user, password, err, sizeof(err));
 	if (n == NULL)
 		fail_msg("%s", err);
@@ -358,16 +361,18 @@ static void logon_and_enroll(const char *user, const char *password, uint8_t lev
 	ntlm_seal_wipe(&c->seal);
 	link_close(&l);
 	ntlmc_free(n);
+	if (capture)
+		log_end();
 }
 
 /* logon_and_enroll whose bind must return bind_want and whose call call_want. */
 static void logon_and_enroll_expect(const char *user, const char *password, uint8_t level,
-				    int bind_want, int call_want, struct rpcc *c,
+				    int capture, int bind_want, int call_want, struct rpcc *c,
 				    struct ndr_wr *out, struct rpc_icpr_response *resp)
 {
 	int bind_rc, call_rc;
 
-	logon_and_enroll(user, password, level, &bind_rc, &call_rc, c, out, resp);
+	logon_and_enroll(user, password, level, capture, &bind_rc, &call_rc, c, out, resp);
 	assert_int_equal(bind_rc, bind_want);
 	assert_int_equal(call_rc, call_want);
 }
@@ -378,16 +383,8 @@ static void logon_and_enroll_expect(const char *user, const char *password, uint
 static void refused_logon(const char *user, const char *password, int capture, struct rpcc *c,
 			  struct ndr_wr *out, struct rpc_icpr_response *resp)
 {
-	int bind_rc, call_rc;
-
-	if (capture)
-		log_begin();
-	logon_and_enroll(user, password, RPC_AUTHN_LEVEL_PKT_PRIVACY, &bind_rc, &call_rc, c, out,
-			 resp);
-	if (capture)
-		log_end();
-	assert_int_equal(bind_rc, RPCC_OK);
-	assert_int_equal(call_rc, RPCC_EFAULT);
+	logon_and_enroll_expect(user, password, RPC_AUTHN_LEVEL_PKT_PRIVACY, capture, RPCC_OK,
+				RPCC_EFAULT, c, out, resp);
 	assert_int_equal(c->fault, RPC_S_ACCESS_DENIED);
 }
 
@@ -398,12 +395,8 @@ static void refused_bind(int capture, const char *err, struct rpcc *c, struct nd
 {
 	int bind_rc, call_rc;
 
-	if (capture)
-		log_begin();
-	logon_and_enroll(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_PRIVACY, &bind_rc, &call_rc, c, out,
-			 resp);
-	if (capture)
-		log_end();
+	logon_and_enroll(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_PRIVACY, capture, &bind_rc, &call_rc,
+			 c, out, resp);
 	assert_int_equal(bind_rc, RPCC_EREFUSED);
 	assert_string_equal(c->err, err);
 }
@@ -416,15 +409,10 @@ static void test_privacy_logon_enrolls_as_the_account(void **state)
 	struct rpc_icpr_response resp;
 	struct ndr_wr out;
 	struct rpcc c;
-	int bind_rc, call_rc;
 
 	(void)state;
-	log_begin();
-	logon_and_enroll(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_PRIVACY, &bind_rc, &call_rc, &c,
-			 &out, &resp);
-	log_end();
-	assert_int_equal(bind_rc, RPCC_OK);
-	assert_int_equal(call_rc, RPCC_OK);
+	logon_and_enroll_expect(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_PRIVACY, 1, RPCC_OK, RPCC_OK,
+				&c, &out, &resp);
 	assert_int_equal(resp.status, 0);
 	assert_int_equal(resp.disposition, ICPR_DISP_ISSUED);
 	assert_int_equal(resp.request_id, 1);
@@ -444,7 +432,7 @@ static void test_integrity_refused_where_privacy_required(void **state)
 	struct rpcc c;
 
 	(void)state;
-	logon_and_enroll_expect(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_INTEGRITY, RPCC_OK, RPCC_OK,
+	logon_and_enroll_expect(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_INTEGRITY, 0, RPCC_OK, RPCC_OK,
 				&c, &out, &resp);
 	assert_int_equal(resp.status, HR_E_ACCESSDENIED);
 	assert_int_equal(resp.disposition, HR_E_ACCESSDENIED);
@@ -464,7 +452,7 @@ static void test_connect_level_enrolls(void **state)
 	struct rpcc c;
 
 	(void)state;
-	logon_and_enroll_expect(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_CONNECT, RPCC_OK, RPCC_OK, &c,
+	logon_and_enroll_expect(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_CONNECT, 0, RPCC_OK, RPCC_OK, &c,
 				&out, &resp);
 	assert_int_equal(resp.disposition, ICPR_DISP_ISSUED);
 	expect_row(&core, 1, ALICE, DISP_ISSUED, 0);
@@ -884,7 +872,7 @@ static void test_contexts_released(void **state)
 		assert_true(rb_le16(b.p + 10) > 0); /* a CHALLENGE: ca-auth took a context */
 		link_close(&l);
 	}
-	logon_and_enroll_expect(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_PRIVACY, RPCC_OK, RPCC_OK,
+	logon_and_enroll_expect(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_PRIVACY, 0, RPCC_OK, RPCC_OK,
 				&c, &out, &resp);
 	assert_int_equal(resp.disposition, ICPR_DISP_ISSUED);
 	ndr_wr_free(&out);
@@ -1070,7 +1058,7 @@ static void test_connect_refused_where_privacy_required(void **state)
 	struct rpcc c;
 
 	(void)state;
-	logon_and_enroll_expect(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_CONNECT, RPCC_OK, RPCC_OK, &c,
+	logon_and_enroll_expect(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_CONNECT, 0, RPCC_OK, RPCC_OK, &c,
 				&out, &resp);
 	assert_int_equal(resp.status, HR_E_ACCESSDENIED);
 	expect_message(&resp, "E_ACCESSDENIED: authentication level connect; packet privacy "
