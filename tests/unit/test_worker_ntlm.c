@@ -157,6 +157,22 @@ static void auth_stop(void)
 	auth.running = 0;
 }
 
+/* ca-auth ends on its own (its side of the channel shut), its thread joined. */
+static void auth_gone(void)
+{
+	shutdown(auth.fds[1], SHUT_RDWR);
+	pthread_join(auth.thread, NULL);
+}
+
+/* After auth_gone: the worker's channel to it stopped, both ends closed. */
+static void auth_reap(void)
+{
+	ipc_caller_stop(&w.auth);
+	close(auth.fds[0]);
+	close(auth.fds[1]);
+	auth.running = 0;
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -521,18 +537,14 @@ static void test_credential_process_gone(void **state)
 	struct rpcc c;
 
 	(void)state;
-	shutdown(auth.fds[1], SHUT_RDWR); /* ca-auth's end of the channel */
-	pthread_join(auth.thread, NULL);
+	auth_gone();
 	assert_int_equal(auth.served, 0);
 	refused_bind(1, "the server refused the bind: reason not specified (0)", &c, &out, &resp);
 	assert_logged(PEER ": ca-auth: ");
 	assert_logged(PEER ": closed: bind (call 1): authentication type 10 refused\n");
 	expect_journal(0, (const struct want[]){
 		{LOGON_RPC_VIOLATION, "", "bind (call 1): authentication type 10 refused", 0}}, 1);
-	ipc_caller_stop(&w.auth);
-	close(auth.fds[0]);
-	close(auth.fds[1]);
-	auth.running = 0;
+	auth_reap();
 	ndr_wr_free(&out);
 }
 
@@ -1027,8 +1039,7 @@ static void test_credential_process_gone_between_legs(void **state)
 		assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
 		initiator_free(&j);
 	}
-	shutdown(auth.fds[1], SHUT_RDWR); /* ca-auth ends */
-	pthread_join(auth.thread, NULL);
+	auth_gone();
 	log_begin();
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
 	send_auth3(&l, 2, &a, &b);
@@ -1042,10 +1053,7 @@ static void test_credential_process_gone_between_legs(void **state)
 	expect_journal(0, (const struct want[]){
 		{LOGON_NTLM_REFUSED, ALICE, "the credential process is not available", 0},
 		{LOGON_RPC_VIOLATION, ALICE, "request (call 3) after a refused logon", 0}}, 2);
-	ipc_caller_stop(&w.auth);
-	close(auth.fds[0]);
-	close(auth.fds[1]);
-	auth.running = 0;
+	auth_reap();
 	tb_free(&b);
 	initiator_free(&i);
 }
