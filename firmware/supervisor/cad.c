@@ -35,7 +35,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <grp.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -531,35 +530,6 @@ static void read_config(struct cad *c)
 #endif
 }
 
-/* As root, the console's group (ca.conf operators_group), made a system group
- * when missing as the service users are; on the image it is in /etc/group
- * already. Its members are the operators (usermod -aG GROUP USER). */
-static void prepare_operators_group(struct cad *c)
-{
-	struct group *gr;
-	pid_t pid;
-	int status;
-
-	if ((gr = getgrnam(c->ops_group)) == NULL) {
-		if ((pid = fork()) == 0) {
-			execl("/usr/sbin/groupadd", "groupadd", "--system", c->ops_group,
-			      (char *)NULL);
-			_exit(127);
-		}
-		if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-		    WEXITSTATUS(status) != 0 || (gr = getgrnam(c->ops_group)) == NULL)
-			fatalx("cannot create the group %s (ca.conf operators_group)", c->ops_group);
-		log_info("created the system group %s: add operators with usermod -aG %s USER",
-			 c->ops_group, c->ops_group);
-	}
-	if (gr->gr_gid == 0)
-		fatalx("ca.conf operators_group %s is root's group: operators are not root",
-		       c->ops_group);
-	c->ops_gid = gr->gr_gid;
-	c->have_ops_gid = 1;
-	snprintf(c->ops_gid_arg, sizeof(c->ops_gid_arg), "%lu", (unsigned long)gr->gr_gid);
-}
-
 static void my_bindir(char *out, size_t len)
 {
 	ssize_t n = readlink("/proc/self/exe", out, len - 1);
@@ -620,7 +590,10 @@ int main(int argc, char **argv)
 		    sup_prepare_auth(c.dir) != 0)
 			exit(1);
 		c.auth_jailed = 1;
-		prepare_operators_group(&c);
+		if (sup_operators_group(c.ops_group, &c.ops_gid) != 0)
+			exit(1);
+		c.have_ops_gid = 1;
+		snprintf(c.ops_gid_arg, sizeof(c.ops_gid_arg), "%lu", (unsigned long)c.ops_gid);
 	}
 	if (c.sup.selftest)
 		selftest_auth(&c);

@@ -178,26 +178,61 @@ int sup_make_dir(const char *path, mode_t mode)
 	return 0;
 }
 
-struct passwd *sup_system_user(const char *name, const char *home)
+/* Runs /usr/sbin/TOOL with argv (useradd, groupadd: the shadow tools keep
+ * /etc/passwd, /etc/group and their locks right); 0 when it exited 0. */
+static int run_tool(const char *path, char *const argv[])
 {
-	struct passwd *pw;
 	pid_t pid;
 	int status;
 
-	if ((pw = getpwnam(name)) != NULL)
-		return pw;
 	if ((pid = fork()) == 0) {
-		execl("/usr/sbin/useradd", "useradd", "--system", "--no-create-home", "--home-dir",
-		      home, "--shell", "/usr/sbin/nologin", name, (char *)NULL);
+		execv(path, argv);
 		_exit(127);
 	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0 || (pw = getpwnam(name)) == NULL) {
+	return pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+			       WEXITSTATUS(status) != 0
+		       ? -1
+		       : 0;
+}
+
+struct passwd *sup_system_user(const char *name, const char *home)
+{
+	struct passwd *pw;
+
+	if ((pw = getpwnam(name)) != NULL)
+		return pw;
+	if (run_tool("/usr/sbin/useradd",
+		     (char *[]){"useradd", "--system", "--no-create-home", "--home-dir", (char *)home,
+				"--shell", "/usr/sbin/nologin", (char *)name, NULL}) != 0 ||
+	    (pw = getpwnam(name)) == NULL) {
 		log_failx("cannot create the user %s", name);
 		return NULL;
 	}
 	log_info("created the system user %s", name);
 	return pw;
+}
+
+int sup_operators_group(const char *name, gid_t *gid)
+{
+	struct group *gr;
+
+	if ((gr = getgrnam(name)) == NULL) {
+		if (run_tool("/usr/sbin/groupadd",
+			     (char *[]){"groupadd", "--system", (char *)name, NULL}) != 0 ||
+		    (gr = getgrnam(name)) == NULL) {
+			log_failx("cannot create the group %s (ca.conf operators_group)", name);
+			return -1;
+		}
+		log_info("created the system group %s: add operators with usermod -aG %s USER",
+			 name, name);
+	}
+	if (gr->gr_gid == 0) {
+		log_failx("ca.conf operators_group %s is root's group: operators are not root",
+			  name);
+		return -1;
+	}
+	*gid = gr->gr_gid;
+	return 0;
 }
 
 int sup_worker_chroot(const char *dir)

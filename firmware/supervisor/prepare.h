@@ -47,6 +47,12 @@ int sup_make_dir(const char *path, mode_t mode);
  * missing; NULL after the message when that fails. */
 struct passwd *sup_system_user(const char *name, const char *home);
 
+/* As root, the console's group name (ca.conf operators_group), made a system
+ * group with groupadd when missing (on the image it is in /etc/group already);
+ * its members are the operators. *gid, or -1 after the message (also for
+ * root's group: operators are not root). */
+int sup_operators_group(const char *name, gid_t *gid);
+
 /* The worker's chroot dir, made 0555 when missing: it must be root's and not
  * writable by group or others. */
 int sup_worker_chroot(const char *dir);

@@ -10,6 +10,7 @@
  * skipped otherwise. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -251,6 +252,29 @@ static void system_user_finds_or_refuses(void **state)
 	log_end_quiet();
 	assert_logged("cannot create the user bad:name");
 	assert_null(getpwnam("bad:name"));
+}
+
+/* The console's group: an existing one gives its gid; root's group is refused
+ * (operators are not root); a name groupadd refuses makes no group. */
+static void operators_group_finds_or_refuses(void **state)
+{
+	struct group *daemon_gr = getgrnam("daemon");
+	gid_t gid = 12345;
+
+	(void)state;
+	assert_non_null(daemon_gr);
+	assert_int_equal(sup_operators_group("daemon", &gid), 0);
+	assert_int_equal(gid, daemon_gr->gr_gid);
+	log_begin();
+	assert_int_equal(sup_operators_group("root", &gid), -1);
+	log_end_quiet();
+	assert_logged("ca.conf operators_group root is root's group: operators are not root");
+	need_root();
+	log_begin();
+	assert_int_equal(sup_operators_group("bad:name", &gid), -1);
+	log_end_quiet();
+	assert_logged("cannot create the group bad:name (ca.conf operators_group)");
+	assert_null(getgrnam("bad:name"));
 }
 
 static void the_worker_chroot_must_be_roots_and_closed(void **state)
@@ -620,6 +644,7 @@ int main(void)
 		T(chown_tree_gives_everything_and_follows_no_link),
 		T(make_dir_keeps_what_is_there),
 		T(system_user_finds_or_refuses),
+		T(operators_group_finds_or_refuses),
 		T(the_worker_chroot_must_be_roots_and_closed),
 		T(the_pin_file_must_be_roots_0600_and_no_link),
 		T(the_ledger_gets_its_directory),
