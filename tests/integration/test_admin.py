@@ -25,16 +25,23 @@ def secret_file(tmp, name, text):
     return p
 
 
-@pytest.fixture
-def ca(tmp_path, token):
+def init_root(tmp_path, token, conf_extra=""):
+    """A root CA (P-256) in tmp_path/ca with the administrator "admin", pending
+    every request, anonymous calls allowed, no automatic CRL, then conf_extra
+    appended to its ca.conf: the `ca` of this file, test_settings and test_duties."""
     data = tmp_path / "ca"
     run(BIN / "caadm", "init", "--root", "--data", data, "--key", "ec:p256", "--subject",
         f"CN={CA_NAME},O=Example", *token.opts(), "--admin", "admin",
         "--admin-passphrase-file", secret_file(tmp_path, "admin", PASS["admin"]))
     conf = data / "ca.conf"
-    conf.write_text(conf.read_text() + "policy = pend\nicpr_enforce_encryption = 0\nicpr_allow_anonymous = 1\n"
-                    "crl_auto = 0\ncdp_url = http://pki.example/ca.crl\n")
+    conf.write_text(conf.read_text() + "policy = pend\nicpr_enforce_encryption = 0\n"
+                    "icpr_allow_anonymous = 1\ncrl_auto = 0\n" + conf_extra)
     return {"data": data, "token": token, "tmp": tmp_path}
+
+
+@pytest.fixture
+def ca(tmp_path, token):
+    return init_root(tmp_path, token, "cdp_url = http://pki.example/ca.crl\n")
 
 
 @pytest.fixture

@@ -18,24 +18,15 @@ import pytest
 
 import icpr_client as ic
 from conftest import BIN, run
-from test_admin import PASS, add_operators, caadm, secret_file, submit
+from test_admin import PASS, add_operators, caadm, init_root, secret_file, submit
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (cad, useradd)")
 
 
 @pytest.fixture
 def ca(tmp_path, token):
-    from test_admin import CA_NAME
-    data = tmp_path / "ca"
-    run(BIN / "caadm", "init", "--root", "--data", data, "--key", "ec:p256", "--subject",
-        f"CN={CA_NAME},O=Example", *token.opts(), "--admin", "admin",
-        "--admin-passphrase-file", secret_file(tmp_path, "admin", PASS["admin"]))
     group = "catest-" + secrets.token_hex(4)
-    conf = data / "ca.conf"
-    conf.write_text(conf.read_text() + "policy = pend\nicpr_enforce_encryption = 0\n"
-                    "icpr_allow_anonymous = 1\ncrl_auto = 0\n"
-                    f"operators_group = {group}\n")
-    yield {"data": data, "token": token, "tmp": tmp_path, "group": group}
+    yield {**init_root(tmp_path, token, f"operators_group = {group}\n"), "group": group}
     subprocess.run(["groupdel", group], capture_output=True)
 
 
@@ -260,7 +251,7 @@ def test_nonroot_operators_use_console(ca, appliance, users):
     st = os.stat(sock)
     assert stat.S_IMODE(st.st_mode) == 0o660 and st.st_uid == 0
     assert st.st_gid == int(run("getent", "group", ca["group"]).stdout.split(":")[2])
-    alice, bob, mallory = users["alice"], users["bob"], users["mallory"]
+    alice, bob = users["alice"], users["bob"]
 
     # Two members log in as two operators: each session in its own home, 0600.
     p = as_user(alice, ca, "login", "admin", passphrase=PASS["admin"])

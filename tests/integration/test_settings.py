@@ -7,13 +7,12 @@ csr_extensions only with policy = pend. The appliance runs as cad runs it;
 impacket is the ICPR client, caadm's audit and ca-ledger show the journal."""
 import hashlib
 import re
-import time
 
 import pytest
 
 import icpr_client as ic
 from conftest import BIN, run
-from test_admin import CA_NAME, PASS, add_operators, caadm, csr, secret_file
+from test_admin import CA_NAME, add_operators, caadm, csr, init_root
 
 DISP_ISSUED, DISP_PENDING = 3, 5
 E_ACCESSDENIED = 0x80070005
@@ -21,14 +20,7 @@ E_ACCESSDENIED = 0x80070005
 
 @pytest.fixture
 def ca(tmp_path, token):
-    data = tmp_path / "ca"
-    run(BIN / "caadm", "init", "--root", "--data", data, "--key", "ec:p256", "--subject",
-        f"CN={CA_NAME},O=Example", *token.opts(), "--admin", "admin",
-        "--admin-passphrase-file", secret_file(tmp_path, "admin", PASS["admin"]))
-    conf = data / "ca.conf"
-    conf.write_text(conf.read_text() + "policy = pend\nicpr_enforce_encryption = 0\n"
-                    "icpr_allow_anonymous = 1\ncrl_auto = 0\n")
-    return {"data": data, "token": token, "tmp": tmp_path}
+    return init_root(tmp_path, token)
 
 
 @pytest.fixture
