@@ -236,7 +236,9 @@ static void handle_login(struct service *s, struct admin *a, const struct ipc_ms
 		log_warnx("console: %s logged in %s", req->name,
 			  (flags & OPERATOR_MUST_CHANGE) ? "with a reset passphrase"
 							 : "holding admin,officer");
-	if (session_new(a, req->name, roles, flags, uid, &sess) != 0) {
+	/* A session is bound to its uid: without one (SO_PEERCRED failed) none opens,
+	 * since -1 would match any other peer whose uid cannot be read either. */
+	if (uid < 0 || session_new(a, req->name, roles, flags, uid, &sess) != 0) {
 		reply_error(s, m->hdr.id, HR_E_UNEXPECTED, "too many open sessions");
 		return;
 	}
@@ -792,6 +794,7 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 {
 	struct admin *a = ctx;
 	struct adm_session who;
+	long uid;
 	union adm_request *req = malloc(sizeof(*req));
 	char msg[4096] = "", target[LEDGER_NAME_MAX + 1] = "", err[256], roles[64];
 	int g = find_grant(m->hdr.type), answered = 0;
@@ -819,9 +822,9 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 	}
 	/* A token is good only from the user that logged in: one read from another's
 	 * session file (or memory) is refused, and the attempt journaled. */
-	if (who.uid != peer_uid(s)) {
+	if ((uid = peer_uid(s)) < 0 || who.uid != uid) {
 		snprintf(msg, sizeof(msg), "the session of %s was opened by uid %ld, not by "
-					   "uid %ld", who.name, who.uid, peer_uid(s));
+					   "uid %ld", who.name, who.uid, uid);
 		if (admin_journal(a, who.name, grants[g].action, "", 0, msg, err, sizeof(err)) != 0)
 			log_warnx("console: refusal not journaled: %s", err);
 		reply_error(s, m->hdr.id, HR_E_ACCESSDENIED, msg);

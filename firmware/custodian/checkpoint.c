@@ -62,6 +62,8 @@ static int read_slot(struct ca *ca, int i, struct anchor_slot *s, char *err, siz
 
 int anchor_read(struct ca *ca, struct anchor_slot slots[2], int *best, char *err, size_t errlen)
 {
+	/* Both slots empty first: a failure reading slot 0 frees slot 1 too. */
+	memset(slots, 0, 2 * sizeof(*slots));
 	*best = -1;
 	for (int i = 0; i < 2; i++) {
 		if (read_slot(ca, i, &slots[i], err, errlen) != 0) {

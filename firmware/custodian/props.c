@@ -479,7 +479,7 @@ fail:
 static int conf_snapshot(const struct ca *ca, char hex[65], char **text, char *err,
 			 size_t errlen)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX] = "DATA/ca.conf";
 	unsigned char *d;
 	uint8_t h[32];
 	size_t len, hl = sizeof(h), cap, used;

@@ -256,6 +256,7 @@ static void start_worker(struct cad *c)
 	rc = ipc_send(&c->control, CUST_CTL_WORKER, 0, c->id_key, sizeof(c->id_key), pair[1]);
 	if (rc != 0) {
 		log_warn("cannot hand the worker's channel to the custodian");
+		explicit_bzero(c->id_key, sizeof(c->id_key));
 		close(pair[0]);
 		close(pair[1]);
 		return;

@@ -22,6 +22,10 @@ static int printable(uint32_t c)
 
 /* The content of a string of universal tag `tag` as code points into a new array
  * (*cp, *n). NULL, or why it is not a valid string of that type (*cp NULL then). */
+/* The one "out of memory" of this file, told apart by its address from the
+ * reasons a string is invalid (value_match). */
+static const char OOM[] = "out of memory";
+
 static const char *string_cps(uint8_t tag, const uint8_t *s, size_t len, uint32_t **cp,
 			      size_t *n)
 {
@@ -32,7 +36,7 @@ static const char *string_cps(uint8_t tag, const uint8_t *s, size_t len, uint32_
 	*cp = NULL;
 	*n = 0;
 	if (out == NULL)
-		return "out of memory";
+		return OOM;
 	for (size_t i = 0; i < len && bad == NULL;) {
 		uint32_t c = s[i];
 		size_t step = 1;
@@ -433,8 +437,16 @@ static int value_match(const struct ava *a, const struct ava *b)
 	size_t na = 0, nb = 0, la, lb;
 	int rc;
 
-	if (tlv_cps(a->tlv, (size_t)a->len, &ca, &na) != NULL ||
-	    tlv_cps(b->tlv, (size_t)b->len, &cb, &nb) != NULL) {
+	const char *ea = tlv_cps(a->tlv, (size_t)a->len, &ca, &na);
+	const char *eb = ea != NULL ? NULL : tlv_cps(b->tlv, (size_t)b->len, &cb, &nb);
+
+	/* Out of memory is an error, never "no match": a caller guarding against
+	 * the CA's own name must refuse then, not let the name through. */
+	if (ea == OOM || eb == OOM) {
+		rc = -1;
+		goto out;
+	}
+	if (ea != NULL || eb != NULL) {
 		rc = a->len == b->len && memcmp(a->tlv, b->tlv, (size_t)a->len) == 0;
 		goto out;
 	}
