@@ -104,34 +104,6 @@ static int create(struct hsm *h, CK_SESSION_HANDLE s, const struct write_arg *a,
 	return HSM_OK;
 }
 
-static int write_op(struct hsm *h, const struct hsm_sess *s, void *arg, struct hsm_err *err)
-{
-	struct write_arg *a = arg;
-	CK_OBJECT_HANDLE o[DATA_FIND_MAX];
-	CK_ULONG n;
-	CK_RV rv;
-	int rc;
-
-	if ((rc = find_data(h, s->h, a->label, o, &n, err)) != HSM_OK)
-		return rc;
-	/* Every object under the label goes (several were not made by this
-	 * layer: none of them is trusted), then one is made afresh. */
-	for (CK_ULONG i = 0; i < n; i++)
-		if ((rv = h->f->C_DestroyObject(s->h, o[i])) != CKR_OK)
-			return hsm_err_p11(err, "C_DestroyObject", rv);
-	return create(h, s->h, a, err);
-}
-
-int hsm_data_write(struct hsm *h, const char *label, const uint8_t *val, size_t len,
-		   struct hsm_err *err)
-{
-	struct write_arg a = {label, val, len};
-
-	if (!label_ok(label) || val == NULL || len == 0 || len > HSM_DATA_MAX)
-		return hsm_err_set(err, HSM_EARG, "hsm_data_write: bad argument");
-	return hsm_run(h, write_op, &a, err);
-}
-
 static int destroy_op(struct hsm *h, const struct hsm_sess *s, void *arg, struct hsm_err *err)
 {
 	const char *label = arg;
@@ -147,6 +119,29 @@ static int destroy_op(struct hsm *h, const struct hsm_sess *s, void *arg, struct
 			return hsm_err_p11(err, "C_DestroyObject", rv);
 	return HSM_OK;
 }
+
+static int write_op(struct hsm *h, const struct hsm_sess *s, void *arg, struct hsm_err *err)
+{
+	struct write_arg *a = arg;
+	int rc;
+
+	/* Every object under the label goes (several were not made by this
+	 * layer: none of them is trusted), then one is made afresh. */
+	if ((rc = destroy_op(h, s, (void *)a->label, err)) != HSM_OK)
+		return rc;
+	return create(h, s->h, a, err);
+}
+
+int hsm_data_write(struct hsm *h, const char *label, const uint8_t *val, size_t len,
+		   struct hsm_err *err)
+{
+	struct write_arg a = {label, val, len};
+
+	if (!label_ok(label) || val == NULL || len == 0 || len > HSM_DATA_MAX)
+		return hsm_err_set(err, HSM_EARG, "hsm_data_write: bad argument");
+	return hsm_run(h, write_op, &a, err);
+}
+
 
 int hsm_data_destroy(struct hsm *h, const char *label, struct hsm_err *err)
 {

@@ -132,41 +132,35 @@ int conf_save(const struct conf *c, const char *path, const char *header, char *
 	return rc;
 }
 
-int conf_get_uint(const struct conf *c, const char *key, unsigned def, unsigned min,
-		  unsigned max, unsigned *out)
+/* s as a number in min..max: digits only (strtoul would also take a blank, '+'
+ * or '-' first); 0 or -1. */
+static int parse_range(const char *s, unsigned min, unsigned max, unsigned *out)
 {
-	const char *v = conf_get(c, key);
 	char *end;
 	unsigned long n;
 
-	*out = def;
-	if (v == NULL)
-		return 0;
-	/* Digits only: strtoul would also take a blank, '+' or '-' first. */
-	if (*v < '0' || *v > '9')
+	if (*s < '0' || *s > '9')
 		return -1;
 	errno = 0;
-	n = strtoul(v, &end, 10);
+	n = strtoul(s, &end, 10);
 	if (*end != 0 || errno != 0 || n < min || n > max)
 		return -1;
 	*out = (unsigned)n;
 	return 0;
 }
 
+int conf_get_uint(const struct conf *c, const char *key, unsigned def, unsigned min,
+		  unsigned max, unsigned *out)
+{
+	const char *v = conf_get(c, key);
+
+	*out = def;
+	return v == NULL ? 0 : parse_range(v, min, max, out);
+}
+
 int conf_parse_uint(const char *s, unsigned max, unsigned *out)
 {
-	char *end;
-	unsigned long v;
-
-	/* Digits only: strtoul would also take a blank, '+' or '-' first. */
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*end != 0 || errno != 0 || v == 0 || v > max)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
+	return parse_range(s, 1, max, out);
 }
 
 unsigned conf_arg_uint(const char *s, unsigned max, const char *what)

@@ -80,8 +80,8 @@ static int parse_days(const struct policy_setting *s, struct policy *p, const ch
 	unsigned d;
 
 	(void)s;
-	/* Digits only: conf_parse_uint (strtoul) would take "+5" and " 5". */
-	if (v[strspn(v, "0123456789")] != 0 || conf_parse_uint(v, MAX_DAYS, &d) != 0) {
+	/* conf_parse_uint: digits only, 1..MAX_DAYS. */
+	if (conf_parse_uint(v, MAX_DAYS, &d) != 0) {
 		snprintf(err, errlen, "validity_days must be 1..%d", MAX_DAYS);
 		return -1;
 	}

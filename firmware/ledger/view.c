@@ -30,6 +30,7 @@
  *   file is the renderer's job.
  */
 #include "firmware/ledger/view.h"
+#include "firmware/ledger/anchor.h"
 #include "platform/civil.h"
 #include "platform/errbuf.h"
 #include "platform/hex.h"
@@ -624,17 +625,14 @@ int view_match(const struct view_query *q, const struct ledger_request_row *row)
 
 /* ======================= formatting ======================= */
 
+/* ledger_time_text (anchor.h), or nothing for 0 (no time recorded). */
 static void format_time(int64_t t, char *out, size_t outlen)
 {
-	struct civil_time c;
-
 	if (t == 0) {
 		out[0] = '\0';
 		return;
 	}
-	civil_from_unix(t, &c);
-	snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour,
-		 c.min, c.sec);
+	ledger_time_text(t, out, outlen);
 }
 
 static void format_serial(const struct ledger_request_row *row, char *out, size_t outlen)

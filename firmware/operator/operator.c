@@ -111,7 +111,7 @@ static int hex_exact(const char *hex, uint8_t *out, size_t len)
 	return hex_decode(hex, out, len, &n) == 0 && n == len ? 0 : -1;
 }
 
-/* The optional sixth field: a comma list of known flags. */
+/* The optional sixth field: the one flag there is, must-change. */
 static int parse_flags(const char *text, uint32_t *flags)
 {
 	if (strcmp(text, "must-change") != 0)

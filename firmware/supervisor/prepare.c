@@ -313,10 +313,11 @@ static int prepare_token(const char *hsm_conf, const struct passwd *pw)
 	if ((tokendir = conf_get(&hsm, "directories.tokendir")) != NULL) {
 		snprintf(path, sizeof(path), "%s", tokendir);
 		if (read_only(tokendir)) {
-			/* The image mounts the token read-only while the CA serves
-			 * (SoftHSM rewrites its files in place, which a power cut can
-			 * leave empty: image/README.md). Signing needs no write; the
-			 * files were given to the custodian before the mount. */
+			/* A token directory mounted read-only (an operator's choice;
+			 * the image now mounts only the ceremony's files read-only and
+			 * keeps the directory writable for the ledger's anchors:
+			 * image/README.md). Signing needs no write; the files were
+			 * given to the custodian before the mount. */
 			log_info("the token directory %s is read-only", tokendir);
 			if (sup_let_through(dirname(path)) != 0 ||
 			    sup_check_reach(SUP_CUSTODIAN_USER, pw->pw_uid, pw->pw_gid, tokendir,

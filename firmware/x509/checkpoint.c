@@ -53,24 +53,6 @@ int x509_checkpoint_assemble(const struct x509_buf *tbs, enum x509_sigalg alg,
 	return x509i_envelope(tbs, X509I_MAX_DER, alg, sig, sig_len, out);
 }
 
-/* A non-negative INTEGER of at most 64 bits at field, in its minimal form. */
-static int read_u64(asn1_node n, const char *field, uint64_t *out)
-{
-	uint8_t b[10];
-	int len = sizeof b;
-
-	/* libtasn1's strict DER lets a non-minimal INTEGER through (00 01): refused
-	 * here, so that one checkpoint has one encoding. */
-	if (asn1_read_value(n, field, b, &len) != ASN1_SUCCESS || len < 1 || len > 9 ||
-	    (b[0] & 0x80) || (len == 9 && b[0] != 0) ||
-	    (len > 1 && b[0] == 0 && !(b[1] & 0x80)))
-		return -1;
-	*out = 0;
-	for (int i = 0; i < len; i++)
-		*out = (*out << 8) | b[i];
-	return 0;
-}
-
 static int read_fields(asn1_node n, struct x509_checkpoint *c, char *err, size_t errlen)
 {
 	uint64_t version;
@@ -78,9 +60,9 @@ static int read_fields(asn1_node n, struct x509_checkpoint *c, char *err, size_t
 	int len = X509_CHECKPOINT_HASH_LEN;
 	struct civil_time ct;
 
-	if (read_u64(n, "checkpoint.version", &version) != 0 || version != CHECKPOINT_VERSION)
+	if (x509i_read_u64(n, "checkpoint.version", 1, &version) != 0 || version != CHECKPOINT_VERSION)
 		return err_set(err, errlen, "checkpoint: version is not 1");
-	if (read_u64(n, "checkpoint.seq", &c->seq) != 0 || c->seq == 0)
+	if (x509i_read_u64(n, "checkpoint.seq", 1, &c->seq) != 0 || c->seq == 0)
 		return err_set(err, errlen, "checkpoint: bad seq");
 	/* Exactly 32 bytes: asn1_read_value refuses a longer value (buffer too
 	 * small) and a shorter one is caught by len. */
@@ -91,7 +73,7 @@ static int read_fields(asn1_node n, struct x509_checkpoint *c, char *err, size_t
 	    x509i_time_check((const uint8_t *)t, strlen(t), 1, &ct) != 0)
 		return err_set(err, errlen, "checkpoint: bad time");
 	c->time = civil_to_unix(&ct);
-	if (read_u64(n, "checkpoint.crlNumber", &c->crl_number) != 0)
+	if (x509i_read_u64(n, "checkpoint.crlNumber", 1, &c->crl_number) != 0)
 		return err_set(err, errlen, "checkpoint: bad crlNumber");
 	return 0;
 }

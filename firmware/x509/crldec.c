@@ -41,18 +41,11 @@ static int decode_value(const struct x509_buf *v, const char *type, asn1_node *o
 static int read_u64(const struct x509_buf *v, const char *type, uint64_t *out)
 {
 	asn1_node n = NULL;
-	uint8_t b[10];
-	int len = sizeof b, rc = -1;
+	int rc;
 
 	if (decode_value(v, type, &n) != 0)
 		return -1;
-	if (asn1_read_value(n, "", b, &len) == ASN1_SUCCESS && len >= 1 && len <= 9 &&
-	    !(b[0] & 0x80) && (len < 9 || b[0] == 0)) {
-		*out = 0;
-		for (int i = 0; i < len; i++)
-			*out = (*out << 8) | b[i];
-		rc = 0;
-	}
+	rc = x509i_read_u64(n, "", 0, out);
 	asn1_delete_structure(&n);
 	return rc;
 }

@@ -117,6 +117,21 @@ int x509i_read_bool(asn1_node node, const char *name, int *out)
 	return 0;
 }
 
+int x509i_read_u64(asn1_node node, const char *name, int minimal, uint64_t *out)
+{
+	uint8_t b[10];
+	int len = sizeof b;
+
+	if (asn1_read_value(node, name, b, &len) != ASN1_SUCCESS || len < 1 || len > 9 ||
+	    (b[0] & 0x80) || (len == 9 && b[0] != 0) ||
+	    (minimal && len > 1 && b[0] == 0 && !(b[1] & 0x80)))
+		return -1;
+	*out = 0;
+	for (int k = 0; k < len; k++)
+		*out = (*out << 8) | b[k];
+	return 0;
+}
+
 int x509i_read_uint(asn1_node node, const char *name, int *out)
 {
 	uint8_t v[8];

@@ -35,6 +35,9 @@ int x509i_read_str(asn1_node node, const char *name, char *buf, size_t bufsz);
 int x509i_read_bool(asn1_node node, const char *name, int *out);
 /* Reads a non-negative INTEGER that fits in an int. */
 int x509i_read_uint(asn1_node node, const char *name, int *out);
+/* A non-negative INTEGER of at most 64 bits at name; with minimal, only in its
+ * minimal form (libtasn1's strict DER lets 00 01 through). 0 or -1. */
+int x509i_read_u64(asn1_node node, const char *name, int minimal, uint64_t *out);
 /* Reads a BIT STRING that must be whole bytes (signatures, keys). */
 int x509i_read_octet_bits(asn1_node node, const char *name, struct x509_buf *out);
 /* Copies the DER bytes of a decoded sub-element into out. */

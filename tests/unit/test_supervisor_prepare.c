@@ -452,8 +452,8 @@ static void the_custodian_must_reach_what_ca_conf_names(void **state)
 	assert_logged("ca.conf");
 }
 
-/* The image mounts the token read-only while the CA serves: nothing is given
- * to the custodian then, it must only read. A mount namespace of the test's own
+/* A token directory mounted read-only while the CA serves: nothing is given to
+ * the custodian then, it must only read. A mount namespace of the test's own
  * holds the read-only mount. */
 static void a_read_only_token_is_only_read(void **state)
 {
