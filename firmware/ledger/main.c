@@ -43,6 +43,8 @@ struct opts {
 	unsigned reserve_mb, low_mb; /* serve: free space watched (space.c); 0: not */
 	const char *anchor, *anchor_source; /* verify: SEQ,HEAD,TIME,CRL (anchor.h) */
 	int head_fd; /* verify: where "SEQ,HEAD,CRL" of a verified ledger goes (-1: no) */
+	int unanchored; /* verify: the HSM holds no anchor (the ledger must hold no
+			 * checkpoint either, as the custodian's start requires) */
 };
 
 static void __attribute__((noreturn)) usage(void)
@@ -52,6 +54,7 @@ static void __attribute__((noreturn)) usage(void)
 		"                       [--reserve-mb N] [--low-space-mb N]\n"
 		"       ca-ledger genesis --data DIR --cert FILE [--first-admin NAME]\n"
 		"       ca-ledger verify --data DIR [--anchor SEQ,HEAD,TIME,CRL [--anchor-source TEXT]]\n"
+		"                        [--unanchored]\n"
 		"                        [--head-fd N]\n"
 		"       ca-ledger show --data DIR\n");
 	exit(2);
@@ -68,6 +71,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{"anchor", required_argument, NULL, 'A'},
 		{"anchor-source", required_argument, NULL, 'S'},
 		{"head-fd", required_argument, NULL, 'H'},
+		{"unanchored", no_argument, NULL, 'U'},
 		{NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -93,6 +97,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'A': o->anchor = optarg; break;
 		case 'S': o->anchor_source = optarg; break;
 		case 'H': o->head_fd = conf_arg_fd(optarg); break;
+		case 'U': o->unanchored = 1; break;
 		default: usage();
 		}
 	}
@@ -241,6 +246,55 @@ static int write_head(struct ledger *l, int fd)
 	return write(fd, line, (size_t)n) == n ? 0 : -1;
 }
 
+/* The newest checkpoint event's seq into *seq (0: the ledger holds none),
+ * searched from the head back; 0, or -1 with err. */
+static int newest_checkpoint(struct ledger *l, uint64_t *seq, char *err, size_t errlen)
+{
+	static char strbuf[LEDGER_STRBUF];
+	uint8_t hash[LEDGER_HASH_LEN];
+	uint64_t head;
+
+	*seq = 0;
+	ledger_head(l, &head, hash);
+	for (uint64_t s = head; s >= 1; s--) {
+		struct ledger_event ev;
+		uint8_t *rec;
+		size_t len;
+		int bad;
+
+		if (ledger_get_record(l, s, &rec, &len) != LEDGER_OK) {
+			snprintf(err, errlen, "record %llu cannot be read", (unsigned long long)s);
+			return -1;
+		}
+		bad = ledger_record_decode(rec, len, &ev, strbuf, sizeof(strbuf), err, errlen);
+		free(rec);
+		if (bad != 0)
+			return -1;
+		if (ev.type == EV_CHECKPOINT) {
+			*seq = s;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* --unanchored: the token holds no valid anchor. A ledger that was anchored
+ * (it holds a checkpoint) is refused, as the custodian refuses to start with
+ * it: otherwise deleting two token objects would undo the comparison. */
+static int check_unanchored(struct ledger *l, char *err, size_t errlen)
+{
+	uint64_t seq;
+
+	if (newest_checkpoint(l, &seq, err, errlen) != 0)
+		return -1;
+	if (seq == 0)
+		return 0;
+	snprintf(err, errlen, "the HSM holds no valid ledger anchor but the ledger was anchored "
+		 "(a checkpoint at seq %llu): the anchors were removed or damaged; if that is "
+		 "known, `caadm checkpoint --reanchor`", (unsigned long long)seq);
+	return -1;
+}
+
 static int cmd_verify(struct opts *o)
 {
 	struct ledger_anchor a;
@@ -257,6 +311,8 @@ static int cmd_verify(struct opts *o)
 	if (rc == 0 && o->anchor != NULL)
 		rc = compare_anchor(l, &a, o->anchor_source ? o->anchor_source : "the checkpoint",
 				    err, sizeof(err));
+	if (rc == 0 && o->unanchored)
+		rc = check_unanchored(l, err, sizeof(err));
 	if (rc == 0 && o->head_fd >= 0 && write_head(l, o->head_fd) != 0)
 		fatal("--head-fd");
 	ledger_close(l);

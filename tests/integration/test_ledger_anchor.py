@@ -305,6 +305,14 @@ def reanchor_and_serve(ca):
     run(BIN / "caadm", "verify", "--data", ca["data"], "--pin-file", ca["token"].pin_file)
 
 
+def test_a_ledger_never_anchored_verifies_without_an_anchor(ca):
+    """A new CA: no checkpoint yet, no anchor on the token: caadm verify with the
+    PIN says so and passes (the case --unanchored must not refuse)."""
+    p = run(BIN / "caadm", "verify", "--data", ca["data"], "--pin-file", ca["token"].pin_file)
+    assert "no ledger anchor on the token yet" in p.stdout, p.stdout
+    assert "ledger verified" in p.stdout, p.stdout
+
+
 def test_deleted_anchors_are_refused_until_an_operator_reanchors(ca):
     a = ic.Appliance(ca["data"], ca["token"].pin_file)
     crl(ca)
@@ -319,6 +327,13 @@ def test_deleted_anchors_are_refused_until_an_operator_reanchors(ca):
     assert ("the token holds no valid ledger anchor (A absent, B absent) but the ledger was "
             f"anchored (a checkpoint at seq {first}): the anchors were removed or damaged; if "
             "that is known, `caadm checkpoint --reanchor`" in log), log
+    # caadm verify with the PIN refuses the same ledger: no anchor is not "not
+    # anchored yet" once the ledger holds a checkpoint.
+    p = run(BIN / "caadm", "verify", "--data", ca["data"], "--pin-file",
+            ca["token"].pin_file, check=False)
+    assert p.returncode != 0, p.stdout
+    assert ("the HSM holds no valid ledger anchor but the ledger was anchored (a checkpoint "
+            "at seq " in p.stdout + p.stderr), p.stdout + p.stderr
     # Without the PIN nothing can be re-anchored; with it, the operator decides.
     p = run(BIN / "caadm", "checkpoint", "--reanchor", "--data", ca["data"], "--pin-file",
             ca["tmp"] / "no-such-pin", check=False)
