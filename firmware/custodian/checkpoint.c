@@ -282,14 +282,16 @@ int checkpoint_take(struct checkpointer *cp, int force, struct x509_buf *der, ch
 static int due(struct checkpointer *cp)
 {
 	uint8_t head[LEDGER_HASH_LEN];
-	uint64_t seq;
+	uint64_t seq, last_seq;
+	int64_t last_time;
 	char err[256];
 
-	uint64_t last_seq;
-	int64_t last_time;
-
-	if (record_head(cp->rec, &seq, head, err, sizeof(err)) != 0)
+	/* Said, not swallowed: while the ledger cannot answer, no checkpoint is
+	 * taken (the next tick asks again). */
+	if (record_head(cp->rec, &seq, head, err, sizeof(err)) != 0) {
+		log_warnx("checkpoint schedule: the ledger's head: %s", err);
 		return 0;
+	}
 	/* What the last checkpoint (maybe a CRL's, on another thread) left. */
 	pthread_mutex_lock(&cp->mu);
 	last_seq = cp->last_event_seq;

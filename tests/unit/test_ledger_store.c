@@ -393,6 +393,59 @@ static void test_crl_numbers(void **state)
 	ledger_close(l);
 }
 
+/* A checkpoint event: the CA's own, of an earlier record (index.c), whose head
+ * verify compares with that record's hash (verify.c). */
+static int checkpoint(struct ledger *l, const char *actor, uint64_t seq,
+		      const uint8_t head[LEDGER_HASH_LEN])
+{
+	static const uint8_t der[] = {0x30, 0x00};
+	struct ledger_event ev;
+
+	base(&ev, EV_CHECKPOINT);
+	if (actor != NULL) {
+		ev.actor_kind = ACTOR_OPERATOR;
+		ev.actor = actor;
+	}
+	ev.u.checkpoint.seq = seq;
+	memcpy(ev.u.checkpoint.head, head, LEDGER_HASH_LEN);
+	ev.u.checkpoint.time = 100;
+	ev.u.checkpoint.crl_number = 0;
+	ev.u.checkpoint.signed_der.p = der;
+	ev.u.checkpoint.signed_der.len = sizeof(der);
+	return ledger_append(l, &ev, NULL, err, sizeof(err));
+}
+
+static void test_checkpoint_rules(void **state)
+{
+	struct ledger *l = open_ledger(0);
+	uint8_t head[LEDGER_HASH_LEN], wrong[LEDGER_HASH_LEN];
+	uint64_t seq, n;
+
+	(void)state;
+	assert_int_equal(genesis(l), LEDGER_OK);
+	(void)request(l, "alice");
+	ledger_head(l, &seq, head);
+	assert_int_equal(seq, 2);
+	/* Refused, nothing appended: an operator's checkpoint, one of itself. */
+	assert_int_equal(checkpoint(l, "ada", 2, head), LEDGER_EINVAL);
+	assert_non_null(strstr(err, "checkpoint: the actor must be the CA"));
+	assert_int_equal(checkpoint(l, NULL, 3, head), LEDGER_EINVAL);
+	assert_non_null(strstr(err, "checkpoint: seq 3 is not an earlier record"));
+	ledger_head(l, &seq, wrong);
+	assert_int_equal(seq, 2);
+	/* The CA's, of record 2 with its hash: verify holds. */
+	assert_int_equal(checkpoint(l, NULL, 2, head), LEDGER_OK);
+	expect_verified(l, 3);
+	/* One whose head is not record 1's hash: appended (an append checks the
+	 * seq only; the head is verify's to compare), and verify names it. */
+	memcpy(wrong, head, sizeof(wrong));
+	wrong[0] ^= 1;
+	assert_int_equal(checkpoint(l, NULL, 1, wrong), LEDGER_OK);
+	assert_int_not_equal(ledger_verify(l, &n, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "event 4: the checkpoint's head is not the hash of record 1"));
+	ledger_close(l);
+}
+
 /* ---- shared commits: concurrent appenders ---- */
 
 #define THREADS 8
@@ -526,6 +579,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_groups_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoked_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crl_numbers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_appends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_sees_index_tampering, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_sees_journal_tampering, setup, teardown),
