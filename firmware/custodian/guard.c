@@ -48,21 +48,33 @@ uint32_t guard_subject(const struct policy *p, const struct x509_buf *subject, c
 		       size_t msglen)
 {
 	struct check c = {"subject", msg, msglen};
-	int rc = x509_name_texts(subject->data, subject->len, check_text, &c);
+	struct x509_name *nm = NULL, *ca = NULL;
+	uint32_t hr = HR_CERTSRV_E_BAD_REQUESTSUBJECT;
+	int rc;
 
-	if (rc < 0)
+	/* Decoded once for both questions: libtasn1's decode is most of their cost. */
+	if (x509_name_open(subject->data, subject->len, &nm) != 0) {
 		snprintf(msg, msglen, "the request's subject is not a valid name");
+		return hr;
+	}
+	if ((rc = x509_name_walk(nm, check_text, &c)) != 0)
+		goto out;
+	if (p->ca_name == NULL) {
+		hr = 0;
+		goto out;
+	}
+	/* -1 (not compared: the CA's name does not decode, out of memory): not
+	 * accepted either. */
+	rc = x509_name_open(p->ca_name, p->ca_name_len, &ca) != 0 ? -1 : x509_name_same(nm, ca);
 	if (rc != 0)
-		return HR_CERTSRV_E_BAD_REQUESTSUBJECT;
-	if (p->ca_name == NULL)
-		return 0;
-	rc = x509_name_match(subject->data, subject->len, p->ca_name, p->ca_name_len);
-	if (rc != 0) { /* -1: not compared, so not accepted */
 		snprintf(msg, msglen, "the request's subject is the CA's own name: "
 			 "a certificate's subject may never be its issuer's");
-		return HR_CERTSRV_E_BAD_REQUESTSUBJECT;
-	}
-	return 0;
+	else
+		hr = 0;
+out:
+	x509_name_free(nm);
+	x509_name_free(ca);
+	return hr;
 }
 
 uint32_t guard_san(const struct x509_buf *value, char *msg, size_t msglen)

@@ -158,6 +158,31 @@ static void avas_free(struct ava *a, size_t n)
 	free(a);
 }
 
+/* x509.h's decoded Name: its attributes in DER order. */
+struct x509_name {
+	struct ava *a;
+	size_t n, n_rdn;
+};
+
+/* How many AttributeTypeAndValues the decoded Name's nrdn RDNs hold; -1 when an
+ * RDN is empty or they are more than NAME_MAX_AVAS. */
+static int name_count_avas(asn1_node node, int nrdn)
+{
+	int total = 0;
+
+	for (int i = 1; i <= nrdn; i++) {
+		char rdn[48];
+		int nava = 0;
+
+		snprintf(rdn, sizeof(rdn), "rdnSequence.?%d", i);
+		if (asn1_number_of_elements(node, rdn, &nava) != ASN1_SUCCESS || nava < 1 ||
+		    nava > NAME_MAX_AVAS - total)
+			return -1;
+		total += nava;
+	}
+	return total;
+}
+
 /* Every AttributeTypeAndValue of a DER Name, RDN by RDN in DER order (the most
  * significant first). 0, or -1 when it does not decode. */
 static int name_avas(const uint8_t *der, size_t len, struct ava **out, size_t *n,
@@ -165,7 +190,7 @@ static int name_avas(const uint8_t *der, size_t len, struct ava **out, size_t *n
 {
 	asn1_node node = NULL;
 	struct ava *a = NULL;
-	int nrdn = 0, rc = -1;
+	int nrdn = 0, total, rc = -1;
 	size_t k = 0;
 
 	*out = NULL;
@@ -175,7 +200,11 @@ static int name_avas(const uint8_t *der, size_t len, struct ava **out, size_t *n
 		return -1;
 	if (asn1_number_of_elements(node, "rdnSequence", &nrdn) != ASN1_SUCCESS)
 		nrdn = 0; /* the empty Name */
-	if ((a = calloc(NAME_MAX_AVAS, sizeof(*a))) == NULL)
+	/* As many entries as the Name holds, counted first: a table sized for the
+	 * most a Name may hold (160 KiB, zeroed) cost every request a fresh mapping
+	 * of its own, four times over in the guard rails. */
+	if ((total = name_count_avas(node, nrdn)) < 0 ||
+	    (a = calloc(total > 0 ? (size_t)total : 1, sizeof(*a))) == NULL)
 		goto out;
 	for (int i = 1; i <= nrdn; i++) {
 		char rdn[48], f[96];
@@ -185,7 +214,7 @@ static int name_avas(const uint8_t *der, size_t len, struct ava **out, size_t *n
 		if (asn1_number_of_elements(node, rdn, &nava) != ASN1_SUCCESS || nava < 1)
 			goto out;
 		for (int j = 1; j <= nava; j++) {
-			if (k == NAME_MAX_AVAS)
+			if (k == (size_t)total)
 				goto out;
 			a[k].rdn = (size_t)(i - 1);
 			a[k].n_in_rdn = (size_t)nava;
@@ -211,16 +240,37 @@ out:
 	return 0;
 }
 
-/* Hands each attribute of a Name to fn, what prefixed by prefix. */
-static int name_walk(const uint8_t *der, size_t len, const char *prefix, x509_text_fn fn,
+int x509_name_open(const uint8_t *der, size_t len, struct x509_name **out)
+{
+	struct x509_name *nm = calloc(1, sizeof(*nm));
+
+	*out = NULL;
+	if (nm == NULL)
+		return -1;
+	if (name_avas(der, len, &nm->a, &nm->n, &nm->n_rdn) != 0) {
+		free(nm);
+		return -1;
+	}
+	*out = nm;
+	return 0;
+}
+
+void x509_name_free(struct x509_name *nm)
+{
+	if (nm != NULL) {
+		avas_free(nm->a, nm->n);
+		free(nm);
+	}
+}
+
+/* Hands each attribute of a decoded Name to fn, what prefixed by prefix. */
+static int avas_walk(const struct x509_name *nm, const char *prefix, x509_text_fn fn,
 		     void *ctx)
 {
-	struct ava *a;
-	size_t n, n_rdn;
+	const struct ava *a = nm->a;
+	size_t n = nm->n, n_rdn = nm->n_rdn;
 	int rc = 0;
 
-	if (name_avas(der, len, &a, &n, &n_rdn) != 0)
-		return -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char what[160];
 		uint32_t *cp;
@@ -233,13 +283,31 @@ static int name_walk(const uint8_t *der, size_t len, const char *prefix, x509_te
 		rc = fn(ctx, &t);
 		free(cp);
 	}
-	avas_free(a, n);
+	return rc;
+}
+
+/* Hands each attribute of a DER Name to fn, what prefixed by prefix. */
+static int name_walk(const uint8_t *der, size_t len, const char *prefix, x509_text_fn fn,
+		     void *ctx)
+{
+	struct x509_name *nm;
+	int rc;
+
+	if (x509_name_open(der, len, &nm) != 0)
+		return -1;
+	rc = avas_walk(nm, prefix, fn, ctx);
+	x509_name_free(nm);
 	return rc;
 }
 
 int x509_name_texts(const uint8_t *der, size_t len, x509_text_fn fn, void *ctx)
 {
 	return name_walk(der, len, "", fn, ctx);
+}
+
+int x509_name_walk(const struct x509_name *nm, x509_text_fn fn, void *ctx)
+{
+	return avas_walk(nm, "", fn, ctx);
 }
 
 /* ---- GeneralNames (subjectAltName) ---- */
@@ -467,15 +535,12 @@ out:
 	return rc;
 }
 
-int x509_name_match(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+int x509_name_same(const struct x509_name *a, const struct x509_name *b)
 {
-	struct ava *x = NULL, *y = NULL;
-	size_t nx, ny, rx, ry;
-	int rc = -1;
+	const struct ava *x = a->a, *y = b->a;
+	size_t nx = a->n, ny = b->n;
+	int rc = nx == ny && a->n_rdn == b->n_rdn;
 
-	if (name_avas(a, alen, &x, &nx, &rx) != 0 || name_avas(b, blen, &y, &ny, &ry) != 0)
-		goto out;
-	rc = nx == ny && rx == ry;
 	/* RDN by RDN in order; within an RDN (a set) each AVA of a has a match of
 	 * the same RDN in b, and the RDNs have as many AVAs. */
 	for (size_t i = 0; i < nx && rc == 1; i++) {
@@ -494,8 +559,17 @@ int x509_name_match(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen
 		if (rc == 1 && !found)
 			rc = 0;
 	}
-out:
-	avas_free(x, x != NULL ? nx : 0);
-	avas_free(y, y != NULL ? ny : 0);
+	return rc;
+}
+
+int x509_name_match(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	struct x509_name *x = NULL, *y = NULL;
+	int rc = -1;
+
+	if (x509_name_open(a, alen, &x) == 0 && x509_name_open(b, blen, &y) == 0)
+		rc = x509_name_same(x, y);
+	x509_name_free(x);
+	x509_name_free(y);
 	return rc;
 }

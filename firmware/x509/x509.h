@@ -91,6 +91,17 @@ int x509_san_texts(const uint8_t *value, size_t len, x509_text_fn fn, void *ctx)
  * either does not decode. */
 int x509_name_match(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 
+/* A Name decoded once, for a caller that reads it more than once (the guard
+ * rails read a request's subject as strings, then match it with the CA's own
+ * name, decoded once at start): x509_name_texts and x509_name_match without a
+ * decode each. x509_name_open: 0, or -1 when der does not decode (or out of
+ * memory); free with x509_name_free (NULL is fine). */
+struct x509_name;
+int x509_name_open(const uint8_t *der, size_t len, struct x509_name **out);
+void x509_name_free(struct x509_name *nm);
+int x509_name_walk(const struct x509_name *nm, x509_text_fn fn, void *ctx);
+int x509_name_same(const struct x509_name *a, const struct x509_name *b);
+
 /* ---- keys and algorithms ---- */
 
 /* Key type and size (RSA modulus bits; EC 256/384/521) of a DER SPKI; 0 or -1. */

@@ -405,6 +405,86 @@ static void test_match_parsed(void **state)
 	x509_buf_free(&q);
 }
 
+/* A Name of n RDNs, each O= with an empty UTF8String (11 bytes an RDN). */
+static uint8_t *many_rdns(size_t n, size_t *len)
+{
+	static const uint8_t one[] = {0x31, 0x09, 0x30, 0x07, 0x06, 0x03, 0x55,
+				      0x04, 0x0a, 0x0c, 0x00};
+	size_t body = n * sizeof(one);
+	uint8_t *der = malloc(body + 4);
+
+	assert_non_null(der);
+	assert_true(body < 0x10000);
+	der[0] = 0x30;
+	der[1] = 0x82;
+	der[2] = (uint8_t)(body >> 8);
+	der[3] = (uint8_t)body;
+	for (size_t i = 0; i < n; i++)
+		memcpy(der + 4 + i * sizeof(one), one, sizeof(one));
+	*len = body + 4;
+	return der;
+}
+
+static int count(void *ctx, const struct x509_text *t)
+{
+	(void)t;
+	++*(size_t *)ctx;
+	return 0;
+}
+
+/* The most attributes a Name may hold (1024) are read, one more is refused: by
+ * the walker, the matcher and x509_name_open alike. */
+static void test_texts_attribute_bound(void **state)
+{
+	size_t len, n = 0;
+	uint8_t *der = many_rdns(1024, &len);
+	struct x509_name *nm = NULL;
+
+	(void)state;
+	assert_int_equal(x509_name_texts(der, len, count, &n), 0);
+	assert_int_equal(n, 1024);
+	assert_int_equal(x509_name_match(der, len, der, len), 1);
+	free(der);
+	der = many_rdns(1025, &len);
+	n = 0;
+	assert_int_equal(x509_name_texts(der, len, count, &n), -1);
+	assert_int_equal(n, 0);
+	assert_int_equal(x509_name_match(der, len, der, len), -1);
+	assert_int_equal(x509_name_open(der, len, &nm), -1);
+	assert_null(nm);
+	free(der);
+}
+
+/* A Name decoded once (x509_name_open) answers as the DER functions do. */
+static void test_name_decoded_once(void **state)
+{
+	struct blob a, b, c;
+	struct x509_name *na, *nb, *nc;
+	struct seen s = {0};
+
+	(void)state;
+	name_o_cn(&a, 0x0c, "Example", 0x0c, "Issuing CA");
+	name_o_cn(&b, 0x13, "EXAMPLE", 0x13, "issuing  ca");
+	name_o_cn(&c, 0x0c, "Example", 0x0c, "Other");
+	assert_int_equal(x509_name_open(a.b, a.n, &na), 0);
+	assert_int_equal(x509_name_open(b.b, b.n, &nb), 0);
+	assert_int_equal(x509_name_open(c.b, c.n, &nc), 0);
+	assert_int_equal(x509_name_same(na, nb), x509_name_match(a.b, a.n, b.b, b.n));
+	assert_int_equal(x509_name_same(na, nb), 1);
+	assert_int_equal(x509_name_same(na, nc), 0);
+	assert_int_equal(x509_name_walk(na, collect, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.what[0], "O");
+	assert_string_equal(s.what[1], "CN");
+	assert_int_equal(s.n_rdn[1], 2);
+	x509_name_free(nc);
+	assert_int_equal(x509_name_open(a.b, a.n - 1, &nc), -1);
+	assert_null(nc);
+	x509_name_free(na);
+	x509_name_free(nb);
+	x509_name_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,6 +495,8 @@ int main(void)
 		cmocka_unit_test(test_match_rfc5280),
 		cmocka_unit_test(test_match_multivalued_and_raw),
 		cmocka_unit_test(test_match_parsed),
+		cmocka_unit_test(test_texts_attribute_bound),
+		cmocka_unit_test(test_name_decoded_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
