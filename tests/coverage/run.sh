@@ -37,15 +37,16 @@ cd "$top"
 make="make COVERAGE=1 BUILD=$build"
 
 # configuration: the product's, with the filters logging (see above)
-$make "$build/config.h" >/dev/null || exit 1
+$make "$build/config.h" >/dev/null || { echo "coverage: cannot configure $build" >&2; exit 1; }
 grep -q CONFIG_SECCOMP_LOG "$build/config.h" ||
     echo '#define CONFIG_SECCOMP_LOG 1 /* make coverage: gcov writes at exit */' \
         >> "$build/config.h"
-$make -j2 all $build/tests/ledger_tamper $build/tests/ledger_fill >/dev/null || exit 1
+$make -j2 all $build/tests/ledger_tamper $build/tests/ledger_fill >/dev/null ||
+    { echo "coverage: the build under $build failed" >&2; exit 1; }
 # counters from earlier runs go: the figures are this run's
 find "$build/obj" -name '*.gcda' -delete
 setfacl -R -m o::rwX "$build/obj" && setfacl -R -d -m u::rwX,g::rwX,o::rwX "$build/obj" ||
-    exit 1
+    { echo "coverage: cannot open $build/obj to the daemons' users (setfacl)" >&2; exit 1; }
 
 unit_rc=0
 $make -j2 check-unit > "$build/coverage-unit.log" 2>&1 || unit_rc=$?
@@ -54,7 +55,7 @@ integ_rc=0
 # The suite's temporary directories (each test's DATA, ca-auth's jail within),
 # under /tmp (conftest lets the service users through up to /tmp), kept until
 # ca-auth's counters are gathered from them.
-jails=$(mktemp -d /tmp/ca-coverage.XXXXXX) || exit 1
+jails=$(mktemp -d /tmp/ca-coverage.XXXXXX) || { echo "coverage: mktemp failed" >&2; exit 1; }
 set -- --basetemp "$jails/t" "$@"
 # The chrooted worker's counters: in a mount namespace of the suite's own,
 # /var/empty (its chroot) is a fresh root-owned tmpfs that holds the object tree at
@@ -76,15 +77,25 @@ bad=0
 for f in $(find "$jails/t" -path "*/auth/gcov/*" -name '*.gcda' 2>/dev/null); do
     [ "$(head -c 4 "$f")" = adcg ] || { rm -f "$f"; bad=$((bad + 1)); }
 done
+# A jail whose counters gcov-tool cannot merge (a file cut short past its magic
+# by a ca-auth killed while it wrote, which happens under load) is left out and
+# counted, with gcov-tool's words: the figures lose one test's ca-auth, the run
+# does not fail for it. gcov-tool reports on stdout, so its output is kept.
 acc=
 n=0
+dropped=0
 for g in $(find "$jails/t" -type d -path "*/auth/gcov$top/$build/obj" -prune 2>/dev/null); do
     n=$((n + 1))
-    if [ -z "$acc" ]; then
-        cp -r "$g" "$jails/acc$n"
-    else
-        gcov-tool merge -o "$jails/acc$n" "$g" "$acc" >/dev/null || exit 1
+    # A jail is read first on its own (merged with itself: gcov-tool has no
+    # check verb), so that a bad one is never the accumulator the others fail on.
+    if ! gcov-tool merge -o "$jails/check$n" "$g" "$g" > "$jails/merge.log" 2>&1 || {
+        [ -n "$acc" ] && ! gcov-tool merge -o "$jails/acc$n" "$g" "$acc" > "$jails/merge.log" 2>&1; }; then
+        dropped=$((dropped + 1))
+        echo "coverage: ca-auth's counters in $g left out: $(head -c 300 "$jails/merge.log")"
+        continue
     fi
+    rm -rf "$jails/check$n"
+    [ -n "$acc" ] || cp -r "$g" "$jails/acc$n" || { echo "coverage: cannot copy $g" >&2; exit 1; }
     acc=$jails/acc$n
 done
 if [ -n "$acc" ]; then
@@ -93,15 +104,22 @@ if [ -n "$acc" ]; then
             cp "$build/obj/$f" "$jails/tree/$f"
     done
     mkdir -p "$jails/tree"
-    gcov-tool merge -o "$jails/merged" "$acc" "$jails/tree" >/dev/null &&
-        cp -r "$jails/merged/." "$build/obj/" || exit 1
+    # Failing here leaves the tree as the suites wrote it (ca-auth's jailed
+    # runs missing from the figures, which the floors then judge), with why.
+    if ! gcov-tool merge -o "$jails/merged" "$acc" "$jails/tree" > "$jails/merge.log" 2>&1; then
+        echo "coverage: ca-auth's jailed counters not merged into the tree:" \
+            "$(head -c 300 "$jails/merge.log")"
+    else
+        cp -r "$jails/merged/." "$build/obj/" ||
+            { echo "coverage: cannot copy the merged counters into $build/obj" >&2; exit 1; }
+    fi
 fi
-echo "ca-auth's jails gathered: $n ($bad unreadable counter files dropped)"
+echo "ca-auth's jails gathered: $n ($bad unreadable counter files dropped, $dropped jails left out)"
 rm -rf "$jails"
 
 gcovr -r "$top" -f firmware/ -f platform/ -f hsm/ --exclude-unreachable-branches \
     --json-summary "$build/coverage.json" --json-summary-pretty "$build/obj" >/dev/null ||
-    exit 1
+    { echo "coverage: gcovr failed" >&2; exit 1; }
 echo "unit tests: $(grep "unit test programs" "$build/coverage-unit.log") (exit $unit_rc)"
 echo "integration tests: $(tail -1 "$build/coverage-integration.log") (exit $integ_rc)"
 grep -E '^FAILED' "$build/coverage-integration.log" | sed 's/^/  /'
