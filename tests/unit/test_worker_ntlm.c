@@ -833,6 +833,27 @@ static void test_malformed_legs(void **state)
 	initiator_free(&i);
 }
 
+/* An NTLM bind below the connect level (level 1, "none", which asks for no
+ * authentication while carrying a token): refused with a bind_nak, ca-auth never
+ * asked, the refusal journaled as the level-7 one is. */
+static void test_level_none_refused(void **state)
+{
+	struct initiator i;
+	struct rb_auth a;
+	struct tbuf b = {0};
+	struct link l;
+
+	(void)state;
+	initiator_new(&i, ALICE, ALICE_PW);
+	negotiate(&l, &i, RPC_AUTHN_LEVEL_NONE, &a, &b);
+	expect_nak(&b, 0);
+	link_close(&l);
+	expect_journal(0, (const struct want[]){
+		{LOGON_RPC_VIOLATION, "", "bind (call 1): authentication type 10 refused", 0}}, 1);
+	tb_free(&b);
+	initiator_free(&i);
+}
+
 /* A signed logon, then a request whose verifier is forged (zeros): the fault
  * rpc_s_sec_pkg_error, the connection closed, and the violation journaled under
  * the account that logged on. */
@@ -1494,6 +1515,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_authenticate_without_negotiate, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_legs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_level_none_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_verifier, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contexts_released, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_negotiate_refused_by_ca_auth, setup, teardown),
