@@ -1217,6 +1217,36 @@ static void test_client_stops_reading(void **state)
 	tb_free(&b);
 }
 
+/* An endpoint-mapper bind that carries an NTLM auth trailer: the endpoint
+ * mapper has no security provider (conn.c gives it none), so the trailer is
+ * recorded only, never reaches ca-auth, and ept_map is answered as to anyone;
+ * nothing is journaled. */
+static void test_epm_auth_trailer(void **state)
+{
+	static const uint8_t token[] = "NTLMSSP";
+	struct rb_auth a = {RPC_AUTHN_WINNT, RPC_AUTHN_LEVEL_PKT_INTEGRITY, 0, 0, token,
+			    sizeof(token)};
+	struct rb_ctx ctx = {0, rb_epm, rb_ndr, 1};
+	struct tbuf b = {0};
+	uint64_t head = core_ledger_head(&core);
+	struct link l;
+
+	(void)state;
+	link_open(&l, &w, PORT_EPM);
+	rb_bind(&b, RPC_PT_BIND, 1, 5840, 5840, 0, &ctx, 1, &a);
+	link_send_all(l.fds[0], &b);
+	link_expect_pdu(l.fds[0], &b);
+	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
+	assert_int_equal(rb_le16(b.p + 10), 0); /* no token back */
+	map_request(&b, 2);
+	link_send_all(l.fds[0], &b);
+	link_expect_pdu(l.fds[0], &b);
+	assert_int_equal(b.p[2], RPC_PT_RESPONSE);
+	link_close(&l);
+	assert_int_equal(core_ledger_head(&core), head);
+	tb_free(&b);
+}
+
 /* ---- a custodian that answers badly (broken or compromised) -------------------------- */
 
 /* The custodian's end of the worker's channel, played by the test: every request
@@ -1547,6 +1577,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_idle_before_the_logon_deadline, setup_enforce,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_client_stops_reading, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_epm_auth_trailer, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_custodian_result_without_disposition,
 						setup_fake, teardown_fake),
 		cmocka_unit_test_setup_teardown(test_custodian_cert_not_der, setup_fake,

@@ -457,6 +457,14 @@ static void test_privacy_logon_enrolls_as_the_account(void **state)
 	ndr_wr_free(&out);
 }
 
+/* The same where packet privacy is required (IF_ENFORCEENCRYPTICERTREQUEST): a
+ * sealed call passes the worker's check and is issued. */
+static void test_privacy_logon_where_required(void **state)
+{
+	assert_int_equal(w.enforce_encryption, 1);
+	test_privacy_logon_enrolls_as_the_account(state);
+}
+
 /* Packet integrity (signed, not sealed) where privacy is required: the logon
  * stands, the call is refused E_ACCESSDENIED naming the level, recorded as
  * failed under the account. */
@@ -1516,6 +1524,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_legs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_level_none_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_privacy_logon_where_required, setup_enforce,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_forged_verifier, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contexts_released, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_negotiate_refused_by_ca_auth, setup, teardown),

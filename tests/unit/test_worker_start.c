@@ -24,7 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -551,6 +554,73 @@ static void test_listen_once(void **state)
 	expect_closed(i);
 }
 
+/* A connection from another family (a Unix socket): admitted under address 0,
+ * named "unknown" in the log. */
+static void test_accept_unix_peer(void **state)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char dir[] = "/tmp/worker-unix-XXXXXX", err[256];
+	int ufd, c;
+
+	(void)state;
+	accept_worker(4, 4, 4);
+	assert_non_null(mkdtemp(dir));
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/s", dir);
+	ufd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(ufd >= 0);
+	assert_int_equal(bind(ufd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(ufd, 1), 0);
+	c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(c, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(worker_accept(&w, ufd, PORT_EPM, err, sizeof(err)), 1);
+	pthread_mutex_lock(&w.slots.mu);
+	for (unsigned k = 0; k < SLOTS_MAX; k++)
+		if (w.slots.slot[k].used)
+			assert_int_equal(w.slots.slot[k].addr, 0);
+	pthread_mutex_unlock(&w.slots.mu);
+	expect_closed(c);
+	wait_slots(0);
+	log_end_quiet();
+	assert_logged("ca-worker: unknown: timed out (idle)\n");
+	close(ufd);
+	unlink(sun.sun_path);
+	rmdir(dir);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* The step's wait interrupted by a signal: 0, nothing served (the loop waits
+ * again). A wait that fails: -1 with poll's reason (here nfds beyond
+ * RLIMIT_NOFILE, EINVAL), which ca-worker ends with. */
+static void test_listen_interrupted_and_failing(void **state)
+{
+	struct sigaction sa = {.sa_handler = on_alarm}, old;
+	struct itimerval it = {.it_value = {0, 50000}};
+	struct rlimit rl, one;
+	char err[256];
+	int rc;
+
+	(void)state;
+	accept_worker(4, 4, 4);
+	assert_int_equal(sigaction(SIGALRM, &sa, &old), 0); /* no SA_RESTART */
+	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
+	assert_int_equal(worker_listen_once(&w, lfd[PORT_EPM], lfd[PORT_ICPR], 5000, err,
+					    sizeof(err)), 0);
+	assert_int_equal(sigaction(SIGALRM, &old, NULL), 0);
+	assert_int_equal(used_slots(), 0);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	one = rl;
+	one.rlim_cur = 1;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &one), 0);
+	rc = worker_listen_once(&w, lfd[PORT_EPM], lfd[PORT_ICPR], 0, err, sizeof(err));
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	assert_int_equal(rc, -1);
+	assert_string_equal(err, "poll: Invalid argument");
+}
+
 /* ---- the self-tests' lines ------------------------------------------------------ */
 
 static void test_selftest_open(void **state)
@@ -597,6 +667,23 @@ static void test_selftest_clone_unsandboxed(void **state)
 	assert_string_equal(msg, want);
 	assert_int_equal(waitpid((pid_t)pid, &st, 0), pid);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* a clone into a new user namespace: made (root, one thread), or refused by
+	 * the kernel with its reason; either way the line says so */
+	fflush(NULL);
+	rc = worker_selftest_clone("newuser", msg, sizeof(msg));
+	if (rc == WORKER_SELFTEST_CHILD)
+		_exit(0);
+	assert_int_equal(rc, 0);
+	assert_int_equal(sscanf(msg, "selftest: newuser after the sandbox returned %ld", &pid), 1);
+	if (pid > 0) {
+		snprintf(want, sizeof(want), "selftest: newuser after the sandbox returned %ld "
+			 "(the sandbox is not enforcing)", pid);
+		assert_string_equal(msg, want);
+		assert_int_equal(waitpid((pid_t)pid, &st, 0), pid);
+	} else {
+		assert_int_equal(pid, -1);
+		assert_non_null(strstr(msg, "returned -1 ("));
+	}
 }
 
 /* ---- the sandbox ---------------------------------------------------------------- */
@@ -637,8 +724,10 @@ static void say(int pfd, const char *s)
  * call came back (no killing filter), or death by SIGSYS. Checks use only
  * listed calls (stat is; getuid is not). In a chroot the coverage build's
  * counters cannot reach the object tree: that child ends with _exit. */
-static void sandboxed_child(const char *user, const char *dir, int pfd)
+static void sandboxed_child(const char *user, const char *dir, const char *shut, int pfd)
 {
+	int jailed = dir != NULL && strcmp(dir, "/") != 0;
+
 	char err[256], msg[256];
 	struct stat st;
 
@@ -647,9 +736,9 @@ static void sandboxed_child(const char *user, const char *dir, int pfd)
 		_exit(S_SANDBOX);
 	}
 	/* In the jail as its root; the user's ids: a root-only directory is shut. */
-	if (user != NULL && stat("/marker", &st) != 0)
+	if (jailed && stat("/marker", &st) != 0)
 		_exit(S_JAIL);
-	if (user != NULL && (stat("/private/x", &st) == 0 || errno != EACCES))
+	if (user != NULL && (stat(shut, &st) == 0 || errno != EACCES))
 		_exit(S_UID);
 #ifdef CONFIG_SECCOMP
 	/* clone3 fails with ENOSYS (glibc then falls back to clone) in both modes. */
@@ -667,13 +756,14 @@ static void sandboxed_child(const char *user, const char *dir, int pfd)
 	}
 	/* socket(2) is on no list of the worker's. */
 	(void)socket(AF_INET, SOCK_DGRAM, 0);
-	if (user != NULL)
+	if (jailed)
 		_exit(S_UNLISTED);
 	CHILD_EXIT(S_UNLISTED);
 }
 
 /* Forks a child into the sandbox; its wait status, and what it wrote in why. */
-static int run_sandboxed(const char *user, const char *dir, char *why, size_t whylen)
+static int run_sandboxed(const char *user, const char *dir, const char *shut, char *why,
+			 size_t whylen)
 {
 	int p[2], st;
 	ssize_t n;
@@ -685,7 +775,7 @@ static int run_sandboxed(const char *user, const char *dir, char *why, size_t wh
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(p[0]);
-		sandboxed_child(user, dir, p[1]);
+		sandboxed_child(user, dir, shut, p[1]);
 	}
 	close(p[1]);
 	n = read(p[0], why, whylen - 1);
@@ -715,7 +805,7 @@ static void test_sandbox_filter(void **state)
 	char why[256];
 
 	(void)state;
-	expect_unlisted_refused(run_sandboxed(NULL, NULL, why, sizeof(why)), why);
+	expect_unlisted_refused(run_sandboxed(NULL, NULL, NULL, why, sizeof(why)), why);
 }
 
 /* As root: the drop to a user (its ids, its group alone, no way back) in the
@@ -738,12 +828,32 @@ static void test_sandbox_drop_to_user(void **state)
 	snprintf(path, sizeof(path), "%s/marker", dir);
 	assert_true((fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)) >= 0);
 	close(fd);
-	expect_unlisted_refused(run_sandboxed("nobody", dir, why, sizeof(why)), why);
+	expect_unlisted_refused(run_sandboxed("nobody", dir, "/private/x", why, sizeof(why)), why);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/private/x", dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/private", dir);
 	rmdir(path);
+	rmdir(dir);
+}
+
+/* The drop with "/" as the chroot (the jail is the test above's): the child can
+ * end with exit(), so that the coverage build counts the drop's own lines (its
+ * object tree lets every user write counters). */
+static void test_sandbox_drop_in_place(void **state)
+{
+	char dir[] = "/tmp/worker-shut-XXXXXX", path[96], why[256];
+	int fd;
+
+	(void)state;
+	if (geteuid() != 0 || getpwnam("nobody") == NULL)
+		skip();
+	assert_non_null(mkdtemp(dir)); /* 0700, root's */
+	snprintf(path, sizeof(path), "%s/x", dir);
+	assert_true((fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) >= 0);
+	close(fd);
+	expect_unlisted_refused(run_sandboxed("nobody", "/", path, why, sizeof(why)), why);
+	unlink(path);
 	rmdir(dir);
 }
 
@@ -762,11 +872,14 @@ int main(void)
 		cmocka_unit_test_teardown(test_accept_evicts, teardown_accept),
 		cmocka_unit_test_teardown(test_accept_refuses_when_all_logged_on, teardown_accept),
 		cmocka_unit_test_teardown(test_listen_once, teardown_accept),
+		cmocka_unit_test_teardown(test_accept_unix_peer, teardown_accept),
+		cmocka_unit_test_teardown(test_listen_interrupted_and_failing, teardown_accept),
 		cmocka_unit_test(test_selftest_open),
 		cmocka_unit_test(test_selftest_clone_unsandboxed),
 		cmocka_unit_test(test_sandbox_refusals),
 		cmocka_unit_test(test_sandbox_filter),
 		cmocka_unit_test(test_sandbox_drop_to_user),
+		cmocka_unit_test(test_sandbox_drop_in_place),
 	};
 
 	log_init("ca-worker"); /* the lines as the process prints them */
