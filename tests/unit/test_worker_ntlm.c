@@ -862,6 +862,67 @@ static void test_level_none_refused(void **state)
 	initiator_free(&i);
 }
 
+/* Tokens a hostile client crafts from real ones: the server's own CHALLENGE sent
+ * back as a bind's token (neither leg a client may start with: bind_nak), and an
+ * AUTHENTICATE whose domain field was emptied (the claimed name is the bare
+ * user, journaled as such, no "\\" before it). */
+static void test_hostile_tokens(void **state)
+{
+	struct initiator i;
+	struct rb_auth a;
+	struct tbuf b = {0};
+	struct link l;
+	uint8_t chal[1024], auth_tok[4096];
+	size_t chal_len, auth_len;
+	uint16_t n;
+
+	(void)state;
+	initiator_new(&i, ALICE, ALICE_PW);
+	negotiate(&l, &i, RPC_AUTHN_LEVEL_CONNECT, &a, &b);
+	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
+	n = rb_le16(b.p + 10);
+	assert_true(n > 0 && n <= sizeof(chal));
+	chal_len = n;
+	memcpy(chal, b.p + b.len - n, chal_len);
+	assert_int_equal(rb_le32(chal + 8), 2); /* NTLM CHALLENGE */
+	initiator_finish(&i, &b);
+	auth_len = i.tok.len;
+	memcpy(auth_tok, i.tok.buf, auth_len);
+	link_close(&l);
+	/* the CHALLENGE as a client's first leg */
+	log_begin();
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, chal, chal_len);
+	first_leg(&l, &a, &b);
+	expect_nak(&b, 0);
+	link_close(&l);
+	/* the AUTHENTICATE with DomainNameFields' length and maximum zeroed */
+	assert_int_equal(rb_le32(auth_tok + 8), 3);
+	memset(auth_tok + 28, 0, 4);
+	link_open(&l, &w, PORT_ICPR);
+	{
+		struct rb_ctx ctx = {0, rb_icpr, rb_ndr, 1};
+
+		b.len = 0;
+		rb_bind(&b, RPC_PT_BIND, 1, 5840, 5840, 0, &ctx, 1, NULL);
+		link_send_all(l.fds[0], &b);
+	}
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, auth_tok, auth_len);
+	leg(&l, RPC_PT_ALTER_CONTEXT, 2, &a, &b);
+	expect_fault(&b, RPC_S_ACCESS_DENIED);
+	link_close(&l);
+	log_end();
+	assert_logged(PEER ": NTLM logon of 'alice' refused: AUTHENTICATE without a NEGOTIATE\n");
+	expect_journal(0, (const struct want[]){
+		{LOGON_RPC_VIOLATION, "", "bind (call 1): authentication type 10 refused", 0},
+		{LOGON_NTLM_REFUSED, "alice", "AUTHENTICATE without a NEGOTIATE", 0},
+		{LOGON_RPC_VIOLATION, "alice", "alter_context (call 2): security leg refused", 0}},
+		3);
+	tb_free(&b);
+	initiator_free(&i);
+}
+
 /* A signed logon, then a request whose verifier is forged (zeros): the fault
  * rpc_s_sec_pkg_error, the connection closed, and the violation journaled under
  * the account that logged on. */
@@ -1524,6 +1585,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_legs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_level_none_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_privacy_logon_where_required, setup_enforce,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_forged_verifier, setup, teardown),
