@@ -1205,8 +1205,9 @@ static void test_refusal_not_journaled(void **state)
 
 /* How the scripted ca-auth answers a leg: the real acceptor's answer, an
  * anonymous AUTH_OK, a payload that does not decode under the right type, an
- * answer of another type, or an AUTH_FAIL (whole or not decoding). */
-enum script { S_REAL, S_OK_ANON, S_BAD_PAYLOAD, S_WRONG_TYPE, S_FAIL, S_FAIL_BAD };
+ * answer of another type, or an AUTH_FAIL (whole or not decoding), or the
+ * worker's own request type sent back (S_ECHO: a request is never an answer). */
+enum script { S_REAL, S_OK_ANON, S_BAD_PAYLOAD, S_WRONG_TYPE, S_FAIL, S_FAIL_BAD, S_ECHO };
 
 struct fake_auth {
 	int fd;
@@ -1231,6 +1232,10 @@ static void fake_reply(struct ipc_chan *ch, uint32_t id, enum script s, uint32_t
 	case S_FAIL_BAD:
 		ipc_wbuf_free(ans);
 		ipc_send(ch, AUTH_FAIL, id, &x, 1, -1);
+		return;
+	case S_ECHO:
+		ipc_wbuf_free(ans);
+		ipc_send(ch, AUTH_NEGOTIATE, id, NULL, 0, -1);
 		return;
 	case S_FAIL:
 		ipc_wbuf_free(ans);
@@ -1502,6 +1507,8 @@ static void test_ca_auth_violations(void **state)
 	} cases[] = {
 		{S_WRONG_TYPE, S_REAL, S_REAL, 0,
 		 "fatal: protocol violation: answer 0x403 from ca-auth to 0x400\n"},
+		{S_ECHO, S_REAL, S_REAL, 0,
+		 "fatal: protocol violation: answer 0x400 from ca-auth to 0x400\n"},
 		{S_BAD_PAYLOAD, S_REAL, S_REAL, 0,
 		 "fatal: protocol violation: malformed AUTH_CHALLENGE from ca-auth\n"},
 		{S_FAIL_BAD, S_REAL, S_REAL, 0,
