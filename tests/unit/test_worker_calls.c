@@ -6,7 +6,9 @@
  * client: PDUs built byte by byte by support/rpc_build.c, the CertServerRequest
  * stub by careq's encoder (firmware/client), and each answer checked by its exact
  * return value, disposition and request id, or its fault, and by what the
- * ledger recorded. */
+ * ledger recorded. Where the custodian must answer what the real one never does
+ * (a broken or compromised one), the test plays it on the worker's channel
+ * (fake_cust), and a worker that must exit is served in a forked child. */
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
