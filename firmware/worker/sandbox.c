@@ -8,12 +8,14 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "firmware/worker/worker.h"
-#include "platform/log.h"
+#include "platform/errbuf.h"
 #include "platform/sandbox.h"
 
 #ifdef CONFIG_SECCOMP
@@ -37,45 +39,50 @@ static const int allowed[] = {
 	SCMP_SYS(sched_getaffinity), SCMP_SYS(sigaltstack),
 };
 
-static void load_filter(void)
+/* The allow-list, then the threads' rule, loaded: 0, or -1 with err. */
+static int load_filter(char *err, size_t errlen)
 {
 	scmp_filter_ctx ctx;
-	char err[256];
 
 	if (sandbox_filter_create(&ctx, allowed, sizeof(allowed) / sizeof(allowed[0]), err,
-				  sizeof(err)) != 0)
-		fatalx("%s", err);
-	if (sandbox_allow_threads(ctx, err, sizeof(err)) != 0 ||
-	    sandbox_filter_install(ctx, err, sizeof(err)) != 0)
-		fatalx("%s", err);
+				  errlen) != 0)
+		return -1;
+	if (sandbox_allow_threads(ctx, err, errlen) != 0)
+		return -1;
+	return sandbox_filter_install(ctx, err, errlen);
 }
 #endif
 
-static void drop_to(const char *user, const char *dir)
+/* user's uid and gid, its group alone, in the chroot dir: 0, or -1 with the
+ * message ca-worker has always ended with (fatal's strerror included). */
+static int drop_to(const char *user, const char *dir, char *err, size_t errlen)
 {
 	struct passwd *pw = getpwnam(user);
 
 	if (pw == NULL)
-		fatalx("no user %s: create it (cad does so when run as root)", user);
+		return err_set(err, errlen, "no user %s: create it (cad does so when run as root)",
+			       user);
 	if (chroot(dir) != 0 || chdir("/") != 0)
-		fatal("chroot %s", dir);
+		return err_set(err, errlen, "chroot %s: %s", dir, strerror(errno));
 	if (setgroups(1, &pw->pw_gid) != 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0)
-		fatal("cannot drop privileges to %s", user);
+		return err_set(err, errlen, "cannot drop privileges to %s: %s", user,
+			       strerror(errno));
 	if (setuid(0) == 0)
-		fatalx("privileges could be regained after dropping them");
+		return err_set(err, errlen, "privileges could be regained after dropping them");
+	return 0;
 }
 
-void worker_sandbox(const char *user, const char *chroot_dir)
+int worker_sandbox(const char *user, const char *chroot_dir, char *err, size_t errlen)
 {
-	char err[256];
-
-	if (user != NULL)
-		drop_to(user, chroot_dir != NULL ? chroot_dir : "/var/empty");
-
-	if (sandbox_no_new_privs(err, sizeof(err)) != 0)
-		fatalx("%s", err);
+	if (user != NULL &&
+	    drop_to(user, chroot_dir != NULL ? chroot_dir : "/var/empty", err, errlen) != 0)
+		return -1;
+	if (sandbox_no_new_privs(err, errlen) != 0)
+		return -1;
 #ifdef CONFIG_SECCOMP
-	load_filter();
+	if (load_filter(err, errlen) != 0)
+		return -1;
 #endif
+	return 0;
 }

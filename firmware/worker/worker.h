@@ -74,8 +74,10 @@ void worker_epm_call(struct worker *w, struct rpc_conn *c, const struct rpc_requ
 extern struct rpc_iface worker_icpr_iface, worker_epm_iface;
 void worker_ifaces_init(void);
 
-/* Drops to user in the empty chroot dir (when user is set), sets no_new_privs,
- * and loads the seccomp allow-list (CONFIG_SECCOMP): anything else kills. */
-void worker_sandbox(const char *user, const char *chroot_dir);
+/* Drops to user in the empty chroot dir (/var/empty when NULL; when user is
+ * set), sets no_new_privs, and loads the seccomp allow-list (CONFIG_SECCOMP):
+ * anything else kills (CONFIG_SECCOMP_LOG: is logged). 0, or -1 with err (main
+ * ends the process with it). Irreversible: the tests call it in a child. */
+int worker_sandbox(const char *user, const char *chroot_dir, char *err, size_t errlen);
 
 #endif

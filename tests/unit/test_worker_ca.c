@@ -199,6 +199,14 @@ static void test_names(void **state)
 	assert_int_equal(w.n_chain, 0);
 	assert_string_equal(w.ca_name, "");
 	x509_buf_free(&cert);
+	/* An escaped comma in an RDN before the CN ("OU=x\,CN=Fake,CN=Real CA"):
+	 * skipped whole, so that text inside a value is never taken for a CN. */
+	make_cert("esc2.der", "/CN=Real CA/OU=x\\,CN=Fake", &cert);
+	ca_info(&cert, "", 0);
+	assert_int_equal(load(CUST_CA_INFO, err, sizeof(err)), 0);
+	assert_string_equal(w.ca_name, "Real CA");
+	worker_free_ca(&w);
+	x509_buf_free(&cert);
 }
 
 /* A chain of PEM certificates: kept in order up to WORKER_MAX_CHAIN; a chain

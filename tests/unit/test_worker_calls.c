@@ -6,7 +6,9 @@
  * client: PDUs built byte by byte by support/rpc_build.c, the CertServerRequest
  * stub by careq's encoder (firmware/client), and each answer checked by its exact
  * return value, disposition and request id, or its fault, and by what the
- * ledger recorded. */
+ * ledger recorded. Where the custodian must answer what the real one never does
+ * (a broken or compromised one), the test plays it on the worker's channel
+ * (fake_cust), and a worker that must exit is served in a forked child. */
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -17,12 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "firmware/client/client.h"
+#include "firmware/custodian/msg.h"
 #include "firmware/custodian/proto.h"
 #include "firmware/icpr/hresult.h"
 #include "firmware/icpr/icpr.h"
@@ -1102,6 +1106,438 @@ static void test_epm_bad_stub(void **state)
 	link_close(&l);
 }
 
+/* ---- hostile clients ---------------------------------------------------------------- */
+
+/* A submission with no request bytes from a caller without the access it needs:
+ * recorded like any refused request, by its size (0) and the SHA-256 of nothing,
+ * E_ACCESSDENIED as return value and disposition. */
+static void test_empty_submission_refused_for_access(void **state)
+{
+	static const uint8_t empty_sha[CUST_SHA256_LEN] = {
+		0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4,
+		0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b,
+		0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55};
+	struct csr_call in = {.authority = CA_NAME};
+	struct rpc_icpr_response resp;
+	struct ledger_request_row row;
+	struct ledger_event ev;
+	char *strbuf = malloc(LEDGER_STRBUF);
+	uint8_t *rec;
+	struct reply r;
+
+	(void)state;
+	assert_non_null(strbuf);
+	log_begin();
+	one_call(&in, &r, &resp);
+	log_end();
+	assert_false(r.fault);
+	assert_int_equal(resp.status, HR_E_ACCESSDENIED);
+	assert_int_equal(resp.disposition, HR_E_ACCESSDENIED);
+	assert_int_equal(resp.request_id, 1);
+	expect_message(&resp, "E_ACCESSDENIED: no NTLM logon (anonymous enrollment is off: "
+			      "icpr_allow_anonymous)");
+	assert_logged(PEER ": request refused: E_ACCESSDENIED: no NTLM logon");
+	expect_row(&core, 1, ANON, DISP_FAILED, HR_E_ACCESSDENIED);
+	assert_int_equal(ledger_get_request(core.ledger, 1, &row), LEDGER_OK);
+	assert_int_equal(core_ledger_event(&core, core_ledger_relative(&core, row.seq_received),
+					   &ev, strbuf, &rec), 0);
+	assert_int_equal(ev.u.request.format, FMT_DIGEST);
+	assert_int_equal(rb_le32(ev.u.request.raw.p), 0);
+	assert_memory_equal(ev.u.request.raw.p + 4, empty_sha, sizeof(empty_sha));
+	free(rec);
+	free(strbuf);
+	tb_free(&r.stub);
+}
+
+/* A request id and request bytes together, without access: not a retrieval to
+ * journal but a submission to record (refused, its bytes' size and hash). */
+static void test_retrieval_with_bytes_refused_for_access(void **state)
+{
+	struct csr_call in = {.request_id = 9, .authority = CA_NAME};
+	struct rpc_icpr_response resp;
+	struct x509_buf csr;
+	struct reply r;
+
+	(void)state;
+	good_csr(&csr);
+	in.request = csr.data;
+	in.request_len = csr.len;
+	log_begin();
+	one_call(&in, &r, &resp);
+	log_end();
+	assert_false(r.fault);
+	assert_int_equal(resp.status, HR_E_ACCESSDENIED);
+	assert_int_equal(resp.disposition, HR_E_ACCESSDENIED);
+	assert_int_equal(resp.request_id, 1);
+	assert_logged(PEER ": request refused: E_ACCESSDENIED: no NTLM logon");
+	assert_null(strstr(logged, "retrieval of request 9"));
+	expect_row(&core, 1, ANON, DISP_FAILED, HR_E_ACCESSDENIED);
+	tb_free(&r.stub);
+	x509_buf_free(&csr);
+}
+
+/* Where a logon is required, the idle timeout still ends a silent connection
+ * before a longer logon deadline does, and says which. */
+static void test_idle_before_the_logon_deadline(void **state)
+{
+	struct link l;
+	int64_t t;
+
+	(void)state;
+	w.idle_timeout_ms = 150;
+	assert_int_equal(w.logon_deadline_s, WORKER_LOGON_DEADLINE_S);
+	log_begin();
+	t = mono_ms();
+	link_open(&l, &w, PORT_ICPR);
+	t = wait_closed(&l) - t;
+	link_close(&l);
+	log_end();
+	assert_true(t < 5000);
+	assert_logged(PEER ": timed out (idle)\n");
+}
+
+/* A client that shut its reading side: the answer cannot be written, and the
+ * worker ends the connection at once instead of waiting for the deadline. */
+static void test_client_stops_reading(void **state)
+{
+	struct rb_ctx ctx = {0, rb_icpr, rb_ndr, 1};
+	struct tbuf b = {0};
+	struct link l;
+
+	(void)state;
+	log_begin();
+	link_open(&l, &w, PORT_ICPR);
+	assert_int_equal(shutdown(l.fds[0], SHUT_RD), 0);
+	rb_bind(&b, RPC_PT_BIND, 1, 5840, 5840, 0, &ctx, 1, NULL);
+	link_send_all(l.fds[0], &b);
+	pthread_join(l.thread, NULL);
+	log_end();
+	assert_logged(PEER ": the answer could not be written in time: closing\n");
+	slots_release(&w.slots, &l.ref);
+	close(l.fds[0]);
+	close(l.fds[1]);
+	tb_free(&b);
+}
+
+/* An endpoint-mapper bind that carries an NTLM auth trailer: the endpoint
+ * mapper has no security provider (conn.c gives it none), so the trailer is
+ * recorded only, never reaches ca-auth, and ept_map is answered as to anyone;
+ * nothing is journaled. */
+static void test_epm_auth_trailer(void **state)
+{
+	static const uint8_t token[] = "NTLMSSP";
+	struct rb_auth a = {RPC_AUTHN_WINNT, RPC_AUTHN_LEVEL_PKT_INTEGRITY, 0, 0, token,
+			    sizeof(token)};
+	struct rb_ctx ctx = {0, rb_epm, rb_ndr, 1};
+	struct tbuf b = {0};
+	uint64_t head = core_ledger_head(&core);
+	struct link l;
+
+	(void)state;
+	link_open(&l, &w, PORT_EPM);
+	rb_bind(&b, RPC_PT_BIND, 1, 5840, 5840, 0, &ctx, 1, &a);
+	link_send_all(l.fds[0], &b);
+	link_expect_pdu(l.fds[0], &b);
+	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
+	assert_int_equal(rb_le16(b.p + 10), 0); /* no token back */
+	map_request(&b, 2);
+	link_send_all(l.fds[0], &b);
+	link_expect_pdu(l.fds[0], &b);
+	assert_int_equal(b.p[2], RPC_PT_RESPONSE);
+	link_close(&l);
+	assert_int_equal(core_ledger_head(&core), head);
+	tb_free(&b);
+}
+
+/* ---- a custodian that answers badly (broken or compromised) -------------------------- */
+
+/* The custodian's end of the worker's channel, played by the test: every request
+ * is answered with type and body; the types it got are kept. */
+struct fake_cust {
+	int fds[2]; /* [0] the worker's, [1] the fake's */
+	pthread_t thread;
+	uint32_t type;
+	struct ipc_wbuf body;
+	uint32_t got[8];
+	unsigned n_got;
+};
+
+static struct fake_cust fc;
+
+static void *fake_cust_thread(void *arg)
+{
+	struct fake_cust *f = arg;
+	struct ipc_chan ch;
+	struct ipc_msg m;
+	char err[256];
+
+	ipc_chan_init(&ch, f->fds[1], "worker", CUST_SUBMIT_MAX);
+	while (ipc_recv(&ch, &m, err, sizeof(err)) == 1) {
+		if (f->n_got < 8)
+			f->got[f->n_got++] = m.hdr.type;
+		ipc_send(&ch, f->type, m.hdr.id, f->body.data, f->body.len, -1);
+		ipc_msg_free(&m);
+	}
+	ipc_chan_free(&ch);
+	return NULL;
+}
+
+/* fc's answer: a CUST_RESULT. */
+static void fake_result(uint32_t id, uint32_t disp, uint32_t hr, const char *message,
+			const void *cert, size_t cert_len)
+{
+	struct cust_result q = {.request_id = id, .disposition = disp, .hresult = hr,
+				.cert = cert, .cert_len = cert_len};
+
+	snprintf(q.message, sizeof(q.message), "%s", message);
+	fc.type = CUST_RESULT;
+	ipc_wbuf_init(&fc.body);
+	cust_result_encode(&fc.body, &q);
+}
+
+/* fc's answer: a type with raw bytes. */
+static void fake_raw(uint32_t type, const void *p, size_t n)
+{
+	fc.type = type;
+	ipc_wbuf_init(&fc.body);
+	ipc_put_raw(&fc.body, p, n);
+}
+
+/* The worker w on fc's channel, set as the custodian's start-up would have left
+ * it (CA name CA_NAME, no chain), MS-ICPR open to anonymous calls. */
+static void fake_worker(struct worker *fw, int allow_anonymous)
+{
+	struct slots_config sc = {.pool = {4, 4}, .per_address = 4};
+
+	memset(fw, 0, sizeof(*fw));
+	worker_ifaces_init();
+	fw->icpr_port = ICPR_PORT;
+	fw->epm_port = 135;
+	fw->allow_anonymous = allow_anonymous;
+	fw->logon_deadline_s = WORKER_LOGON_DEADLINE_S;
+	fw->conn_deadline_s = WORKER_CONN_DEADLINE_S;
+	snprintf(fw->ca_name, sizeof(fw->ca_name), "%s", CA_NAME);
+	assert_int_equal(slots_init(&fw->slots, &sc), 0);
+}
+
+static int setup_fake(void **state)
+{
+	(void)state;
+	memset(&fc, 0, sizeof(fc));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fc.fds), 0);
+	fake_worker(&w, 1);
+	assert_int_equal(ipc_caller_start(&w.custodian, fc.fds[0], "custodian",
+					  CUST_SUBMIT_MAX), 0);
+	assert_int_equal(pthread_create(&fc.thread, NULL, fake_cust_thread, &fc), 0);
+	return 0;
+}
+
+static int teardown_fake(void **state)
+{
+	(void)state;
+	log_end();
+	ipc_caller_stop(&w.custodian);
+	pthread_join(fc.thread, NULL);
+	close(fc.fds[0]);
+	close(fc.fds[1]);
+	ipc_wbuf_free(&fc.body);
+	memset(&w, 0, sizeof(w));
+	return 0;
+}
+
+/* A retrieval of request 7 on a fresh connection, answered from fc. */
+static void fake_retrieval(struct reply *r, struct rpc_icpr_response *resp)
+{
+	struct csr_call in = {.request_id = 7, .authority = CA_NAME};
+
+	one_call(&in, r, resp);
+	assert_false(r->fault);
+	assert_int_equal(fc.got[0], CUST_RETRIEVE);
+}
+
+/* A result without a ledger disposition: the HRESULT is the disposition and the
+ * custodian's message goes out as it is. */
+static void test_custodian_result_without_disposition(void **state)
+{
+	struct rpc_icpr_response resp;
+	struct reply r;
+
+	(void)state;
+	fake_result(7, 0, 0x80094004u, "as the custodian said", NULL, 0);
+	fake_retrieval(&r, &resp);
+	assert_int_equal(resp.status, 0);
+	assert_int_equal(resp.request_id, 7);
+	assert_int_equal(resp.disposition, 0x80094004u);
+	expect_message(&resp, "as the custodian said");
+	assert_int_equal(resp.encoded_cert.cb, 0);
+	tb_free(&r.stub);
+}
+
+/* A "certificate" that is no DER: no PKCS#7 is built (logged), the bytes still
+ * go out as the bare certificate. */
+static void test_custodian_cert_not_der(void **state)
+{
+	static const char junk[] = "not a certificate";
+	struct rpc_icpr_response resp;
+	struct reply r;
+
+	(void)state;
+	fake_result(7, DISP_ISSUED, 0, "", junk, sizeof(junk) - 1);
+	log_begin();
+	fake_retrieval(&r, &resp);
+	log_end();
+	assert_logged("request 7: cannot build the PKCS#7 chain\n");
+	assert_int_equal(resp.status, 0);
+	assert_int_equal(resp.disposition, ICPR_DISP_ISSUED);
+	assert_int_equal(resp.cert.cb, 0);
+	assert_int_equal(resp.encoded_cert.cb, sizeof(junk) - 1);
+	assert_memory_equal(resp.encoded_cert.pb, junk, sizeof(junk) - 1);
+	tb_free(&r.stub);
+}
+
+/* A message that is not UTF-8: the answer goes without a message rather than
+ * with bytes the client would misread. */
+static void test_custodian_message_not_utf8(void **state)
+{
+	struct rpc_icpr_response resp;
+	struct reply r;
+
+	(void)state;
+	fake_result(7, 0, 0x80094004u, "bad \xff\xfe text", NULL, 0);
+	fake_retrieval(&r, &resp);
+	assert_int_equal(resp.disposition, 0x80094004u);
+	assert_int_equal(resp.disposition_message.cb, 0);
+	tb_free(&r.stub);
+}
+
+/* The custodian refuses to journal a refused retrieval: logged, and the caller
+ * still gets E_ACCESSDENIED. */
+static void test_auth_event_not_journaled(void **state)
+{
+	struct cust_error e = {.hresult = HR_E_UNEXPECTED};
+	struct csr_call in = {.request_id = 7, .authority = CA_NAME};
+	struct ipc_wbuf b;
+	struct rpc_icpr_response resp;
+	struct reply r;
+
+	(void)state;
+	w.allow_anonymous = 0;
+	snprintf(e.message, sizeof(e.message), "journal unavailable");
+	ipc_wbuf_init(&b);
+	cust_error_encode(&b, &e);
+	fake_raw(CUST_ERROR, b.data, b.len);
+	ipc_wbuf_free(&b);
+	log_begin();
+	one_call(&in, &r, &resp);
+	log_end();
+	assert_false(r.fault);
+	assert_int_equal(fc.got[0], CUST_AUTH_EVENT);
+	assert_int_equal(resp.status, HR_E_ACCESSDENIED);
+	assert_int_equal(resp.request_id, 7);
+	assert_logged(PEER ": the authentication event could not be journaled\n");
+	tb_free(&r.stub);
+}
+
+/* Forks a worker serving one connection on fc's channel (allow_anonymous as
+ * given), sends a retrieval of request 7 as the client, and returns the child's
+ * exit status; the worker must close the connection without answering. */
+static int violation_child(int allow_anonymous)
+{
+	struct csr_call in = {.request_id = 7, .authority = CA_NAME};
+	struct rpc_icpr_request q;
+	uint8_t authority[128];
+	struct ndr_wr stub;
+	struct tbuf b = {0};
+	struct link l;
+	int conn[2], st;
+	pid_t pid;
+
+	fc.n_got = 0;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, conn), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fc.fds), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) { /* the worker, as ca-worker's accept path serves a connection */
+		static struct worker cw;
+		struct slot_ref ref = {0, 0};
+
+		close(conn[0]);
+		close(fc.fds[1]);
+		fake_worker(&cw, allow_anonymous);
+		if (ipc_caller_start(&cw.custodian, fc.fds[0], "custodian", CUST_SUBMIT_MAX) != 0)
+			_exit(99);
+		worker_serve_conn(&cw, conn[1], PORT_ICPR, PEER, &ref);
+		fflush(NULL);
+		_exit(0);
+	}
+	close(conn[1]);
+	close(fc.fds[0]);
+	fc.fds[0] = -1;
+	assert_int_equal(pthread_create(&fc.thread, NULL, fake_cust_thread, &fc), 0);
+	l = (struct link){.fds = {conn[0], -1}, .port = PORT_ICPR};
+	bind_plain(&l);
+	memset(&q, 0, sizeof(q));
+	q.has_authority = 1;
+	q.authority = authority;
+	q.authority_units = widen(in.authority, authority, sizeof(authority));
+	q.request_id = in.request_id;
+	ndr_wr_init(&stub, 4096);
+	assert_int_equal(icprc_encode(&q, &stub), 0);
+	rb_request(&b, 2, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 0,
+		   RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, NULL, stub.buf, stub.len, NULL);
+	ndr_wr_free(&stub);
+	link_send_all(conn[0], &b);
+	assert_int_equal(link_recv_pdu(conn[0], &b), 0); /* closed, unanswered */
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	pthread_join(fc.thread, NULL);
+	close(conn[0]);
+	close(fc.fds[1]);
+	ipc_wbuf_free(&fc.body);
+	tb_free(&b);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+/* Every answer the custodian's protocol does not allow is a violation: the
+ * worker exits at once saying which (cad restarts it with the custodian), for a
+ * call's answer (icpr.c) and for an authentication event's (ntlm.c). */
+static void test_custodian_violations(void **state)
+{
+	static const uint8_t one = 1;
+	static const struct {
+		uint32_t type;
+		int allow_anonymous;
+		uint32_t asked;
+		const char *line;
+	} cases[] = {
+		{CUST_CA_INFO, 1, CUST_RETRIEVE,
+		 "fatal: protocol violation: answer 257 from the custodian\n"},
+		{CUST_RESULT, 1, CUST_RETRIEVE,
+		 "fatal: protocol violation: answer 289 from the custodian\n"},
+		{CUST_ERROR, 1, CUST_RETRIEVE,
+		 "fatal: protocol violation: answer 511 from the custodian\n"},
+		{CUST_CA_INFO, 0, CUST_AUTH_EVENT,
+		 "fatal: protocol violation: answer 257 from the custodian\n"},
+	};
+
+	(void)state;
+#ifdef __SANITIZE_ADDRESS__
+	/* LeakSanitizer's check at the child's exit (fatalx: exit) takes the
+	 * worker's live allocations for leaks and changes the exit status. */
+	skip();
+#endif
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		memset(&fc, 0, sizeof(fc));
+		fake_raw(cases[k].type, &one, 1);
+		log_begin();
+		assert_int_equal(violation_child(cases[k].allow_anonymous), 1);
+		log_end();
+		assert_int_equal(fc.got[0], cases[k].asked);
+		assert_logged(cases[k].line);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1136,6 +1572,23 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_logon_deadline, setup_enforce, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_deadline, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_answers_not_read, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_submission_refused_for_access,
+						setup_no_anonymous, teardown),
+		cmocka_unit_test_setup_teardown(test_retrieval_with_bytes_refused_for_access,
+						setup_no_anonymous, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_before_the_logon_deadline, setup_enforce,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_client_stops_reading, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_epm_auth_trailer, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_custodian_result_without_disposition,
+						setup_fake, teardown_fake),
+		cmocka_unit_test_setup_teardown(test_custodian_cert_not_der, setup_fake,
+						teardown_fake),
+		cmocka_unit_test_setup_teardown(test_custodian_message_not_utf8, setup_fake,
+						teardown_fake),
+		cmocka_unit_test_setup_teardown(test_auth_event_not_journaled, setup_fake,
+						teardown_fake),
+		cmocka_unit_test(test_custodian_violations),
 	};
 	int rc;
 

@@ -457,6 +457,14 @@ static void test_privacy_logon_enrolls_as_the_account(void **state)
 	ndr_wr_free(&out);
 }
 
+/* The same where packet privacy is required (IF_ENFORCEENCRYPTICERTREQUEST): a
+ * sealed call passes the worker's check and is issued. */
+static void test_privacy_logon_where_required(void **state)
+{
+	assert_int_equal(w.enforce_encryption, 1);
+	test_privacy_logon_enrolls_as_the_account(state);
+}
+
 /* Packet integrity (signed, not sealed) where privacy is required: the logon
  * stands, the call is refused E_ACCESSDENIED naming the level, recorded as
  * failed under the account. */
@@ -833,6 +841,88 @@ static void test_malformed_legs(void **state)
 	initiator_free(&i);
 }
 
+/* An NTLM bind below the connect level (level 1, "none", which asks for no
+ * authentication while carrying a token): refused with a bind_nak, ca-auth never
+ * asked, the refusal journaled as the level-7 one is. */
+static void test_level_none_refused(void **state)
+{
+	struct initiator i;
+	struct rb_auth a;
+	struct tbuf b = {0};
+	struct link l;
+
+	(void)state;
+	initiator_new(&i, ALICE, ALICE_PW);
+	negotiate(&l, &i, RPC_AUTHN_LEVEL_NONE, &a, &b);
+	expect_nak(&b, 0);
+	link_close(&l);
+	expect_journal(0, (const struct want[]){
+		{LOGON_RPC_VIOLATION, "", "bind (call 1): authentication type 10 refused", 0}}, 1);
+	tb_free(&b);
+	initiator_free(&i);
+}
+
+/* Tokens a hostile client crafts from real ones: the server's own CHALLENGE sent
+ * back as a bind's token (neither leg a client may start with: bind_nak), and an
+ * AUTHENTICATE whose domain field was emptied (the claimed name is the bare
+ * user, journaled as such, no "\\" before it). */
+static void test_hostile_tokens(void **state)
+{
+	struct initiator i;
+	struct rb_auth a;
+	struct tbuf b = {0};
+	struct link l;
+	uint8_t chal[1024], auth_tok[4096];
+	size_t chal_len, auth_len;
+	uint16_t n;
+
+	(void)state;
+	initiator_new(&i, ALICE, ALICE_PW);
+	negotiate(&l, &i, RPC_AUTHN_LEVEL_CONNECT, &a, &b);
+	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
+	n = rb_le16(b.p + 10);
+	assert_true(n > 0 && n <= sizeof(chal));
+	chal_len = n;
+	memcpy(chal, b.p + b.len - n, chal_len);
+	assert_int_equal(rb_le32(chal + 8), 2); /* NTLM CHALLENGE */
+	initiator_finish(&i, &b);
+	auth_len = i.tok.len;
+	memcpy(auth_tok, i.tok.buf, auth_len);
+	link_close(&l);
+	/* the CHALLENGE as a client's first leg */
+	log_begin();
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, chal, chal_len);
+	first_leg(&l, &a, &b);
+	expect_nak(&b, 0);
+	link_close(&l);
+	/* the AUTHENTICATE with DomainNameFields' length and maximum zeroed */
+	assert_int_equal(rb_le32(auth_tok + 8), 3);
+	memset(auth_tok + 28, 0, 4);
+	link_open(&l, &w, PORT_ICPR);
+	{
+		struct rb_ctx ctx = {0, rb_icpr, rb_ndr, 1};
+
+		b.len = 0;
+		rb_bind(&b, RPC_PT_BIND, 1, 5840, 5840, 0, &ctx, 1, NULL);
+		link_send_all(l.fds[0], &b);
+	}
+	assert_int_equal(link_recv_pdu(l.fds[0], &b), 1);
+	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
+	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, auth_tok, auth_len);
+	leg(&l, RPC_PT_ALTER_CONTEXT, 2, &a, &b);
+	expect_fault(&b, RPC_S_ACCESS_DENIED);
+	link_close(&l);
+	log_end();
+	assert_logged(PEER ": NTLM logon of 'alice' refused: AUTHENTICATE without a NEGOTIATE\n");
+	expect_journal(0, (const struct want[]){
+		{LOGON_RPC_VIOLATION, "", "bind (call 1): authentication type 10 refused", 0},
+		{LOGON_NTLM_REFUSED, "alice", "AUTHENTICATE without a NEGOTIATE", 0},
+		{LOGON_RPC_VIOLATION, "alice", "alter_context (call 2): security leg refused", 0}},
+		3);
+	tb_free(&b);
+	initiator_free(&i);
+}
+
 /* A signed logon, then a request whose verifier is forged (zeros): the fault
  * rpc_s_sec_pkg_error, the connection closed, and the violation journaled under
  * the account that logged on. */
@@ -1115,8 +1205,9 @@ static void test_refusal_not_journaled(void **state)
 
 /* How the scripted ca-auth answers a leg: the real acceptor's answer, an
  * anonymous AUTH_OK, a payload that does not decode under the right type, an
- * answer of another type, or an AUTH_FAIL (whole or not decoding). */
-enum script { S_REAL, S_OK_ANON, S_BAD_PAYLOAD, S_WRONG_TYPE, S_FAIL, S_FAIL_BAD };
+ * answer of another type, or an AUTH_FAIL (whole or not decoding), or the
+ * worker's own request type sent back (S_ECHO: a request is never an answer). */
+enum script { S_REAL, S_OK_ANON, S_BAD_PAYLOAD, S_WRONG_TYPE, S_FAIL, S_FAIL_BAD, S_ECHO };
 
 struct fake_auth {
 	int fd;
@@ -1141,6 +1232,10 @@ static void fake_reply(struct ipc_chan *ch, uint32_t id, enum script s, uint32_t
 	case S_FAIL_BAD:
 		ipc_wbuf_free(ans);
 		ipc_send(ch, AUTH_FAIL, id, &x, 1, -1);
+		return;
+	case S_ECHO:
+		ipc_wbuf_free(ans);
+		ipc_send(ch, AUTH_NEGOTIATE, id, NULL, 0, -1);
 		return;
 	case S_FAIL:
 		ipc_wbuf_free(ans);
@@ -1412,6 +1507,8 @@ static void test_ca_auth_violations(void **state)
 	} cases[] = {
 		{S_WRONG_TYPE, S_REAL, S_REAL, 0,
 		 "fatal: protocol violation: answer 0x403 from ca-auth to 0x400\n"},
+		{S_ECHO, S_REAL, S_REAL, 0,
+		 "fatal: protocol violation: answer 0x400 from ca-auth to 0x400\n"},
 		{S_BAD_PAYLOAD, S_REAL, S_REAL, 0,
 		 "fatal: protocol violation: malformed AUTH_CHALLENGE from ca-auth\n"},
 		{S_FAIL_BAD, S_REAL, S_REAL, 0,
@@ -1494,6 +1591,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_authenticate_without_negotiate, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_legs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_level_none_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_privacy_logon_where_required, setup_enforce,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_forged_verifier, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contexts_released, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_negotiate_refused_by_ca_auth, setup, teardown),
