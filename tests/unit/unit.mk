@@ -40,3 +40,6 @@ $(TBIN)/test_worker_calls: $(AUTH_MSG_OBJ) $(WORKER_LINK_OBJ)
 # acceptor, careq's initiator): libauth, the logon channel's catalogue, GSSAPI.
 $(TBIN)/test_worker_ntlm: $(AUTH_MSG_OBJ) $(WORKER_LINK_OBJ)
 $(TBIN)/test_worker_ntlm: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
+# ca-auth's start-up (start.c): auth_start in a forked child loads gss-ntlmssp's
+# acceptor (GSSAPI) before it jails and filters itself.
+$(TBIN)/test_auth_start: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
