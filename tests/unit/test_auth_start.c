@@ -323,10 +323,8 @@ static void test_jail_refused(void **state)
 	/* a data directory without auth/ */
 	o.dir = "/nonexistent";
 	assert_int_equal(auth_enter_jail(&o, err, sizeof(err)), -1);
-	assert_string_equal(err, euid == 0 ? "refusing to serve unconfined: cannot chroot to "
-					      "/nonexistent/auth: No such file or directory"
-					    : "refusing to serve unconfined: cannot chroot to "
-					      "/nonexistent/auth: Operation not permitted");
+	assert_string_equal(err, "refusing to serve unconfined: cannot chroot to /nonexistent/auth: "
+				 "No such file or directory"); /* the path is looked up first */
 	/* a path past PATH_MAX */
 	memset(longdir, 'a', sizeof(longdir) - 1);
 	longdir[0] = '/';
@@ -501,7 +499,9 @@ static void test_selftest_open(void **state)
 #endif
 }
 
-/* The probe in an unconfined process: a readable path fails it at once. */
+/* The probe in an unconfined process: a readable path fails it at once; a
+ * path that is nowhere goes on to the write-open, which nothing kills here
+ * (no O_CREAT: nothing is made). */
 static void test_selftest_open_unconfined(void **state)
 {
 	char want[PATH_MAX + 64];
@@ -511,6 +511,44 @@ static void test_selftest_open_unconfined(void **state)
 	assert_int_equal(auth_selftest_open(accounts, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "selftest: %s was opened inside the sandbox", accounts);
 	assert_string_equal(err, want);
+	log_begin();
+	assert_int_equal(auth_selftest_open("/nonexistent/x", err, sizeof(err)), -1);
+	log_end_quiet();
+	assert_logged("selftest: /nonexistent/x cannot be opened: No such file or directory; "
+		      "opening it for writing");
+	assert_string_equal(err, "selftest: an open for writing was not killed (fd -1)");
+	assert_int_equal(access("/nonexistent/x", F_OK), -1);
+}
+
+/* auth_start up to the jail, which is refused (a data directory without
+ * auth/): the acceptor is loaded and warmed up, then ca-auth does not serve.
+ * Nothing irreversible happened, so this runs in the test's own process. */
+static void test_start_jail_refused(void **state)
+{
+	static char other[] = "/tmp/test_auth_start.noauth.XXXXXX";
+	struct auth_tokens tk;
+	struct auth_opts o = opts(65534);
+	char path[PATH_MAX], want[PATH_MAX + 128];
+	uid_t euid = geteuid();
+
+	(void)state;
+	memset(&tk, 0, sizeof(tk));
+	assert_non_null(mkdtemp(other));
+	snprintf(path, sizeof(path), "%s/ca.conf", other);
+	write_file(path, "netbios_computer_name = ca\n", 0644);
+	o.dir = other;
+	o.user = "nobody";
+	log_begin();
+	assert_int_equal(auth_start(&o, &tk, err, sizeof(err)), AUTH_SET_FATAL);
+	log_end_quiet();
+	snprintf(want, sizeof(want), "refusing to serve unconfined: cannot chroot to %s/auth: No "
+		 "such file or directory", other);
+	assert_string_equal(err, want);
+	snprintf(want, sizeof(want), "%s/auth/accounts: no account file", other);
+	assert_logged(want);
+	assert_int_equal(geteuid(), euid); /* still who it was */
+	unlink(path);
+	rmdir(other);
 }
 
 static int setup_all(void **state)
@@ -558,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_started_filtered),
 		cmocka_unit_test(test_selftest_open),
 		cmocka_unit_test(test_selftest_open_unconfined),
+		cmocka_unit_test(test_start_jail_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
