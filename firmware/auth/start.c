@@ -163,21 +163,12 @@ int auth_enter_jail(const struct auth_opts *o, char *err, size_t errlen)
 	return 0;
 }
 
-int auth_start(const struct auth_opts *o, struct auth_tokens *tk, char *err, size_t errlen)
+/* auth_start's steps after the token key. */
+static int start_after_key(const struct auth_opts *o, char *err, size_t errlen)
 {
 	char host[256], why[512];
 	int rc;
 
-	/* The identity-token key cad made for this worker generation, read whole
-	 * from its pipe, which is then closed: the key lives in this process only. */
-	if (o->key_fd >= 0) {
-		if (auth_token_key_read(o->key_fd, tk, err, errlen) != 0)
-			return AUTH_SET_FATAL;
-	} else {
-		log_warnx("no --token-key-fd: logons are not vouched for, and the custodian "
-			  "accepts no request as anyone's");
-	}
-	tk->lifetime_s = o->token_lifetime_s;
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "CA");
 	host[sizeof(host) - 1] = 0;
@@ -191,6 +182,28 @@ int auth_start(const struct auth_opts *o, struct auth_tokens *tk, char *err, siz
 		return AUTH_SET_FATAL;
 	}
 	return 0;
+}
+
+int auth_start(const struct auth_opts *o, struct auth_tokens *tk, char *err, size_t errlen)
+{
+	int rc;
+
+	/* The identity-token key cad made for this worker generation, read whole
+	 * from its pipe, which is then closed: the key lives in this process only. */
+	if (o->key_fd >= 0) {
+		if (auth_token_key_read(o->key_fd, tk, err, errlen) != 0)
+			return AUTH_SET_FATAL;
+	} else {
+		log_warnx("no --token-key-fd: logons are not vouched for, and the custodian "
+			  "accepts no request as anyone's");
+	}
+	tk->lifetime_s = o->token_lifetime_s;
+	if ((rc = start_after_key(o, err, errlen)) != 0) {
+		/* not serving: the key has no use left */
+		explicit_bzero(tk->key, sizeof(tk->key));
+		tk->have_key = 0;
+	}
+	return rc;
 }
 
 int auth_selftest_open(const char *path, char *err, size_t errlen)

@@ -57,8 +57,8 @@ int auth_enter_jail(const struct auth_opts *o, char *err, size_t errlen);
  * identity-token key from o->key_fd into tk (its lifetime too), the
  * environment, UTF-16, gss-ntlmssp's acceptor and its warm-up, the jail, the
  * filter (auth_sandbox). 0 (then only auth_serve is left to do), or
- * AUTH_SET_REFUSE / AUTH_SET_FATAL with err; once the jail is entered a
- * failure is still returned, never served past. */
+ * AUTH_SET_REFUSE / AUTH_SET_FATAL with err and the key wiped; once the jail
+ * is entered a failure is still returned, never served past. */
 int auth_start(const struct auth_opts *o, struct auth_tokens *tk, char *err, size_t errlen);
 
 /* --selftest-open (tests, cad --sandbox-selftest): once sandboxed, opens path

@@ -367,7 +367,16 @@ static void test_start_refused(void **state)
 	assert_string_equal(err, "the identity-token key: 3 of 32 bytes");
 	assert_int_equal(tk.have_key, 0);
 	assert_int_equal(fcntl(p[0], F_GETFD), -1); /* closed either way */
-	/* a setting the operator must change */
+	/* a good key, then a setting the operator must change: the key wiped */
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "0123456789abcdef0123456789abcdef", 32), 32);
+	close(p[1]);
+	o.key_fd = p[0];
+	ca_conf("auth_throttle_account = x\n");
+	assert_int_equal(auth_start(&o, &tk, err, sizeof(err)), AUTH_SET_REFUSE);
+	assert_int_equal(tk.have_key, 0);
+	for (size_t i = 0; i < sizeof(tk.key); i++)
+		assert_int_equal(tk.key[i], 0);
 	o.key_fd = -1;
 	ca_conf("auth_throttle_account = x\n");
 	log_begin();
