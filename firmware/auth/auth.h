@@ -1,7 +1,8 @@
 /* ca-auth's library (libauth): the NTLM acceptor over gss-ntlmssp (gss.c), the
- * checks a token passes before gss-ntlmssp sees it (check.c) and the IPC service
- * that answers the worker (serve.c). The program around it is main.c and
- * sandbox.c. Functions here return errors; none exits. */
+ * checks a token passes before gss-ntlmssp sees it (check.c), the IPC service
+ * that answers the worker (serve.c), the jail and the filter (sandbox.c) and
+ * the start-up around them (start.h). The program is main.c alone. Functions
+ * here return errors; none exits. */
 #ifndef AUTH_AUTH_H
 #define AUTH_AUTH_H
 
@@ -61,10 +62,10 @@ struct auth_tokens {
  * tk may be NULL (no tokens: the fuzz target, tests). */
 int auth_serve(int fd, struct auth_tokens *tk);
 
-/* The program's (sandbox.c, not in libauth). */
+/* The jail and the filter (sandbox.c; start.c's auth_start calls them). */
 /* As root: chroot to dir (the account file's directory), then become uid/gid
  * with no supplementary groups and no capability left. 0, or -1 with the step
- * that failed in err (the caller, main, must not serve then). */
+ * that failed in err (the caller must not serve then). */
 int auth_jail(const char *dir, uid_t uid, gid_t gid, char *err, size_t errlen);
 /* no_new_privs and the seccomp allow-list; after acceptor_init and the jail.
  * 0, or -1 with the reason in err. */

@@ -1,9 +1,10 @@
 # firmware/auth/: ca-auth, the credential process (NTLM accept with gss-ntlmssp
 # through MIT GSSAPI against the account file), and libauth (the acceptor, the
-# token checks, the worker channel's service), which the fuzz target links too.
+# token checks, the worker channel's service, the start-up, the jail and the
+# filter: everything but main.c), which the fuzz target links too.
 # It uses firmware/rpc's NTLM message decoder (ntlm_msg.c). msg.c is linked by
 # ca-worker too (AUTH_MSG_OBJ).
-AUTH_MAIN_SRCS := firmware/auth/main.c firmware/auth/sandbox.c
+AUTH_MAIN_SRCS := firmware/auth/main.c
 AUTH_SRCS := $(filter-out $(AUTH_MAIN_SRCS),$(wildcard firmware/auth/*.c))
 AUTH_LIB  := $(LIB)/libauth.a
 AUTH_BIN  := $(BIN)/ca-auth

@@ -173,6 +173,39 @@ static void test_utf16_names(void **state)
 	assert_string_equal(out, "");
 }
 
+/* UTF-16 past the surrogates, and the surrogates gss-ntlmssp's iconv would
+ * refuse: a high one last, or before anything but a low one; no room at all. */
+static void test_utf16_edges(void **state)
+{
+	static const uint8_t fullwidth[] = {0x21, 0xff};          /* U+FF21 */
+	static const uint8_t hi_last[] = {'a', 0, 0x3d, 0xd8};
+	static const uint8_t hi_then_high[] = {0x3d, 0xd8, 0x21, 0xff};
+	char out[16];
+
+	(void)state;
+	assert_int_equal(account_name_utf8(fullwidth, 2, 1, out, sizeof(out)), 0);
+	assert_string_equal(out, "\xef\xbc\xa1");
+	assert_int_equal(account_name_utf8(hi_last, 4, 1, out, sizeof(out)), -1);
+	assert_int_equal(account_name_utf8(hi_then_high, 4, 1, out, sizeof(out)), -1);
+	assert_int_equal(account_name_utf8(fullwidth, 2, 1, out, 0), -1);
+	assert_int_equal(account_name_utf8(fullwidth, 2, 1, out, 3), -1); /* 3 octets + NUL */
+}
+
+/* Lines gss-ntlmssp skips are skipped (one ':' or none); a caller that wants
+ * no message passes no buffer. */
+static void test_skipped_lines_and_no_message(void **state)
+{
+	(void)state;
+	write_file("alice\n"
+		   "EXAMPLE\\alice:0\n"
+		   "EXAMPLE\\bob:" HASH "\n");
+	refused("EXAMPLE", "alice", "no account 'EXAMPLE\\alice'");
+	found("", "bob", "EXAMPLE\\bob");
+	assert_int_equal(account_find(path, "", "alice", name, sizeof(name), NULL, 0), -1);
+	assert_int_equal(account_find(path, "", "alice", name, sizeof(name), err, 0), -1);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +214,8 @@ int main(void)
 		cmocka_unit_test(test_empty_domain_two_accounts),
 		cmocka_unit_test(test_unreadable_or_too_long),
 		cmocka_unit_test(test_utf16_names),
+		cmocka_unit_test(test_utf16_edges),
+		cmocka_unit_test(test_skipped_lines_and_no_message),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

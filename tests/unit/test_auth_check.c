@@ -320,6 +320,141 @@ static void test_challenge_flags(void **state)
 	assert_int_equal(ntlm_challenge_flags(chal, sizeof(chal), &flags, err, sizeof(err)), -1);
 }
 
+/* The same refusals, each with its exact words (what the worker journals). */
+static void refused_exactly(const struct auth *a, uint32_t negotiated, const char *why)
+{
+	assert_int_equal(check(a, negotiated), -1);
+	assert_string_equal(err, why);
+}
+
+/* Each field of the AUTHENTICATE pointed into the fixed part, in the order
+ * they are checked. */
+static void test_every_field_inside_the_header(void **state)
+{
+	static const struct {
+		size_t desc;
+		const char *why;
+	} cases[] = {
+		{12, "NTLM LM response field at offset 40, inside the fixed part"},
+		{20, "NTLM NT response field at offset 40, inside the fixed part"},
+		{28, "NTLM domain field at offset 40, inside the fixed part"},
+		{36, "NTLM user field at offset 40, inside the fixed part"},
+		{44, "NTLM workstation field at offset 40, inside the fixed part"},
+		{52, "NTLM session key field at offset 40, inside the fixed part"},
+	};
+	struct auth a = good();
+	uint8_t msg[1024];
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		len = build(&a, msg);
+		put32(msg + cases[i].desc + 4, 40);
+		assert_int_equal(ntlm_check_authenticate(msg, len, CLIENT_FLAGS, err, sizeof(err)),
+				 -1);
+		assert_string_equal(err, cases[i].why);
+	}
+	/* an empty field may point anywhere: nothing is read there */
+	a.ws.len = 0;
+	len = build(&a, msg);
+	put32(msg + 44 + 4, 8);
+	assert_int_equal(ntlm_check_authenticate(msg, len, CLIENT_FLAGS, err, sizeof(err)), 0);
+}
+
+/* An AUTHENTICATE that decodes (64 octets, every field empty) but lacks the
+ * Version gss-ntlmssp reads. */
+static void test_authenticate_without_version(void **state)
+{
+	uint8_t msg[72];
+
+	(void)state;
+	memset(msg, 0, sizeof(msg));
+	memcpy(msg, "NTLMSSP\0\3\0\0\0", 12);
+	put32(msg + 60, CLIENT_FLAGS);
+	for (size_t desc = 12; desc <= 52; desc += 8)
+		put32(msg + desc + 4, 64);
+	assert_int_equal(ntlm_check_authenticate(msg, 64, CLIENT_FLAGS, err, sizeof(err)), -1);
+	assert_string_equal(err, "NTLM AUTHENTICATE of 64 octets (at least 72)");
+	assert_int_equal(ntlm_check_authenticate(msg, 71, CLIENT_FLAGS, err, sizeof(err)), -1);
+	assert_string_equal(err, "NTLM AUTHENTICATE of 71 octets (at least 72)");
+}
+
+/* UTF-16 names: characters past the surrogates pass, a high surrogate at the
+ * end or before anything but a low one does not. */
+static void test_names_surrogates(void **state)
+{
+	static const uint8_t fullwidth[] = {0x21, 0xff, 'b', 0};   /* U+FF21 */
+	static const uint8_t hi_last[] = {'a', 0, 0x00, 0xd8};      /* nothing after it */
+	static const uint8_t hi_high[] = {0x00, 0xd8, 0x21, 0xff};  /* then U+FF21 */
+	struct auth a = good();
+
+	(void)state;
+	a.user = (struct field){fullwidth, sizeof(fullwidth)};
+	assert_int_equal(check(&a, CLIENT_FLAGS), 0);
+	a.user = (struct field){hi_last, sizeof(hi_last)};
+	refused_exactly(&a, CLIENT_FLAGS, "NTLM user name: a lone UTF-16 surrogate");
+	a = good();
+	a.domain = (struct field){hi_high, sizeof(hi_high)};
+	refused_exactly(&a, CLIENT_FLAGS, "NTLM domain name: a lone UTF-16 surrogate");
+}
+
+/* An NTLMv2 response: NTProofStr and the client challenge (44 octets), then
+ * the AV pairs given. */
+static size_t nt_with(uint8_t *nt, const uint8_t *pairs, size_t n)
+{
+	memcpy(nt, nt_v2, 44);
+	memcpy(nt + 44, pairs, n);
+	return 44 + n;
+}
+
+/* The AV pairs gss-ntlmssp reads by size, with their sizes checked; RespType
+ * and HiRespType; MsvAvEOL with a length. */
+static void test_av_pairs(void **state)
+{
+	static const uint8_t flags_and_bindings[] = {
+		6, 0, 4, 0, 2, 0, 0, 0,                     /* MsvAvFlags: 4 */
+		10, 0, 16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+		0, 0, 0, 0,
+	};
+	static const uint8_t short_time[] = {7, 0, 4, 0, 1, 2, 3, 4, 0, 0, 0, 0};
+	static const uint8_t short_bindings[] = {10, 0, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0};
+	static const uint8_t long_flags[] = {6, 0, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0};
+	static const uint8_t eol_len[] = {0, 0, 4, 0, 1, 2, 3, 4};
+	uint8_t nt[128];
+	struct auth a = good();
+
+	(void)state;
+	a.nt.p = nt;
+	a.nt.len = nt_with(nt, flags_and_bindings, sizeof(flags_and_bindings));
+	assert_int_equal(check(&a, CLIENT_FLAGS), 0);
+	a.nt.len = nt_with(nt, short_time, sizeof(short_time));
+	refused_exactly(&a, CLIENT_FLAGS, "NTLMv2 response: AV_PAIR 7 of 4 octets");
+	a.nt.len = nt_with(nt, short_bindings, sizeof(short_bindings));
+	refused_exactly(&a, CLIENT_FLAGS, "NTLMv2 response: AV_PAIR 10 of 8 octets");
+	a.nt.len = nt_with(nt, long_flags, sizeof(long_flags));
+	refused_exactly(&a, CLIENT_FLAGS, "NTLMv2 response: AV_PAIR 6 of 8 octets");
+	a.nt.len = nt_with(nt, eol_len, sizeof(eol_len));
+	refused_exactly(&a, CLIENT_FLAGS, "NTLMv2 response: MsvAvEOL of length 4");
+	a.nt.len = nt_with(nt, flags_and_bindings, sizeof(flags_and_bindings));
+	nt[17] = 2;
+	refused_exactly(&a, CLIENT_FLAGS, "NTLMv2 response of type 1.2 (1.1)");
+}
+
+/* A CHALLENGE gss-ntlmssp could not have made: too short to decode. */
+static void test_challenge_truncated(void **state)
+{
+	uint8_t chal[48] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 2, 0, 0, 0};
+	uint32_t flags = 7;
+
+	(void)state;
+	assert_int_equal(ntlm_challenge_flags(chal, 20, &flags, err, sizeof(err)), -1);
+	assert_string_equal(err, "NTLM CHALLENGE of 20 octets is truncated");
+	assert_int_equal(flags, 7); /* untouched */
+	chal[8] = 3;
+	assert_int_equal(ntlm_challenge_flags(chal, 48, &flags, err, sizeof(err)), -1);
+	assert_int_equal(flags, 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +466,11 @@ int main(void)
 		cmocka_unit_test(test_negotiate),
 		cmocka_unit_test(test_128_bit_keys_required),
 		cmocka_unit_test(test_challenge_flags),
+		cmocka_unit_test(test_every_field_inside_the_header),
+		cmocka_unit_test(test_authenticate_without_version),
+		cmocka_unit_test(test_names_surrogates),
+		cmocka_unit_test(test_av_pairs),
+		cmocka_unit_test(test_challenge_truncated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

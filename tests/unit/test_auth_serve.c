@@ -7,6 +7,8 @@
  * AUTH_E_* code and message; a violation is a channel that ends unanswered
  * with auth_serve returning 1. */
 #include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,16 +17,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "config.h"
 
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
 
 #include "firmware/auth/auth.h"
 #include "firmware/auth/msg.h"
+#include "firmware/auth/start.h"
 #include "firmware/auth/throttle.h"
 #include "firmware/identity/ntlm_hash.h"
 #include "platform/ipc.h"
@@ -43,9 +50,11 @@ const char *__lsan_default_suppressions(void)
 #define BOB_PW "bob's password"
 
 /* Accounts: alice in EXAMPLE; bob in two domains (an empty domain is
- * ambiguous); carol's line is the DOMAIN:USER:PASSWORD form. */
+ * ambiguous); carol's line is the DOMAIN:USER:PASSWORD form; dave is disabled.
+ * DIR is laid out as ca-auth's data directory (DIR/ca.conf, the account file
+ * DIR/auth/accounts) for the test that starts ca-auth as it runs. */
 static char dir[] = "/tmp/test_auth_serve.XXXXXX";
-static char accounts[64];
+static char accounts[96];
 
 static gss_OID_desc ntlm_oid = {10, (void *)"\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"};
 
@@ -123,6 +132,7 @@ struct chan {
 	struct auth_tokens *tk;
 	uint32_t id;
 	struct ipc_msg m; /* the last answer */
+	pid_t pid;        /* ca-auth started in a child (open_chan_started), or 0 */
 };
 
 static void *serve(void *arg)
@@ -142,6 +152,44 @@ static void open_chan(struct chan *c, struct auth_tokens *tk)
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c->fd), 0);
 	ipc_chan_init(&c->ipc, c->fd[0], "ca-auth", AUTH_MAX_PAYLOAD + 1024);
 	assert_int_equal(pthread_create(&c->tid, NULL, serve, c), 0);
+}
+
+/* ca-auth as it runs, in a forked child: auth_start as main.c calls it
+ * (o), then auth_serve on its end of the channel; the child's exit status is
+ * auth_serve's return, 2 if auth_start refused. */
+static void open_chan_started(struct chan *c, const struct auth_opts *o,
+			      struct auth_tokens *tk)
+{
+	memset(c, 0, sizeof(*c));
+	c->m.fd = -1;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c->fd), 0);
+	c->pid = fork();
+	assert_true(c->pid >= 0);
+	if (c->pid == 0) {
+		char err[512];
+
+		close(c->fd[0]);
+		if (auth_start(o, tk, err, sizeof(err)) != 0) {
+			fprintf(stderr, "auth_start: %s\n", err);
+			_exit(2);
+		}
+		_exit(auth_serve(c->fd[1], tk) != 0 ? 1 : 0);
+	}
+	close(c->fd[1]);
+	ipc_chan_init(&c->ipc, c->fd[0], "ca-auth", AUTH_MAX_PAYLOAD + 1024);
+}
+
+/* The worker closes its end; the child's wait status. */
+static int close_chan_started(struct chan *c)
+{
+	int st;
+
+	shutdown(c->fd[0], SHUT_RDWR);
+	assert_int_equal(waitpid(c->pid, &st, 0), c->pid);
+	ipc_msg_free(&c->m);
+	ipc_chan_free(&c->ipc);
+	close(c->fd[0]);
+	return st;
 }
 
 /* The worker closes its end; auth_serve's return value. */
@@ -633,6 +681,7 @@ static void test_out_of_order(void **state)
 static void test_context_limit(void **state)
 {
 	uint32_t ctx[AUTH_MAX_CONTEXTS];
+	char err[256];
 	struct chan c;
 
 	(void)state;
@@ -643,6 +692,11 @@ static void test_context_limit(void **state)
 	}
 	assert_int_equal(negotiate(&c, neg40, sizeof(neg40), NULL, NULL), 0);
 	expect_fail(&c, AUTH_E_BUSY, "too many NTLM logons in progress");
+	/* start-up's warm-up would find no room either (auth_serve waits for the
+	 * next frame meanwhile: the table is not touched by two threads at once) */
+	assert_int_equal(acceptor_warm_up(err, sizeof(err)), -1);
+	assert_string_equal(err, "gss-ntlmssp cannot answer a NEGOTIATE: too many NTLM logons "
+				 "in progress");
 	release(&c, ctx[5]);
 	ctx[5] = negotiate(&c, neg40, sizeof(neg40), NULL, NULL);
 	assert_int_equal(c.m.hdr.type, AUTH_CHALLENGE);
@@ -726,6 +780,195 @@ static void test_good_logon_clears_the_account(void **state)
 	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
 	expect_ok(&c, "EXAMPLE\\alice", &ok);
 	assert_int_equal(close_chan(&c), 0);
+}
+
+
+/* The AUTHENTICATE's field at descriptor desc (MS-NLMP 2.2.1.3): its length
+ * and offset. */
+static size_t field_len(const uint8_t *tok, size_t desc)
+{
+	return (size_t)(tok[desc] | tok[desc + 1] << 8);
+}
+
+static size_t field_off(const uint8_t *tok, size_t desc)
+{
+	return (size_t)(tok[desc + 4] | tok[desc + 5] << 8 | tok[desc + 6] << 16 |
+			tok[desc + 7] << 24);
+}
+
+static void user_lone_surrogate(uint8_t *tok, size_t *len)
+{
+	(void)len;
+	tok[field_off(tok, 36)] = 0x00; /* the user name's first UTF-16 unit: U+DC00 */
+	tok[field_off(tok, 36) + 1] = 0xdc;
+}
+
+static void user_nul(uint8_t *tok, size_t *len)
+{
+	(void)len;
+	tok[field_off(tok, 36) + 2] = tok[field_off(tok, 36) + 3] = 0;
+}
+
+static void user_empty(uint8_t *tok, size_t *len)
+{
+	(void)len;
+	tok[36] = tok[37] = tok[38] = tok[39] = 0;
+}
+
+static void nt_ntlmv1(uint8_t *tok, size_t *len)
+{
+	(void)len;
+	tok[20] = tok[22] = 24; /* an NTLMv1 response's length */
+	tok[21] = tok[23] = 0;
+}
+
+static void nt_type_2(uint8_t *tok, size_t *len)
+{
+	(void)len;
+	tok[field_off(tok, 20) + 16] = 2; /* RespType */
+}
+
+static void lm_8(uint8_t *tok, size_t *len)
+{
+	(void)len;
+	memcpy(tok + 16, tok + 24, 4); /* 8 octets where the NT response starts */
+	assert_true(field_len(tok, 20) >= 8);
+	tok[12] = tok[14] = 8;
+	tok[13] = tok[15] = 0;
+}
+
+static void user_in_header(uint8_t *tok, size_t *len)
+{
+	(void)len;
+	tok[40] = 40; /* the user name's offset, into the fixed part */
+	tok[41] = tok[42] = tok[43] = 0;
+}
+
+static void truncated(uint8_t *tok, size_t *len)
+{
+	(void)tok;
+	*len = 60;
+}
+
+/* Real clients' AUTHENTICATEs with one defect each: AUTH_FAIL AUTH_E_DENIED
+ * with check.c's words, gss-ntlmssp never asked, the context ended; each is
+ * counted against the address (the fourth from one address is throttled). */
+static void test_authenticate_defects_refused(void **state)
+{
+	static const struct {
+		edit_fn edit;
+		const char *why;
+	} cases[] = {
+		{user_lone_surrogate, "NTLM user name: a lone UTF-16 surrogate"},
+		{user_nul, "NTLM user name holds a NUL"},
+		{user_empty, "NTLM AUTHENTICATE without a user name (anonymous NTLM is not "
+			     "accepted)"},
+		{nt_ntlmv1, "an NTLMv1 response (only NTLMv2 is accepted)"},
+		{nt_type_2, "NTLMv2 response of type 2.1 (1.1)"},
+		{lm_8, "NTLM LM response of 8 octets"},
+		{user_in_header, "NTLM user field at offset 40, inside the fixed part"},
+		{truncated, "NTLM AUTHENTICATE of 60 octets is truncated"},
+	};
+	char peer[32];
+	struct auth_ok ok;
+	struct chan c;
+
+	(void)state;
+	open_chan(&c, NULL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(peer, sizeof(peer), "198.51.100.%zu", 10 + i);
+		logon_edited(&c, "EXAMPLE\\alice", ALICE_PW, peer, NULL, cases[i].edit, NULL);
+		expect_fail(&c, AUTH_E_DENIED, cases[i].why);
+	}
+	/* none counted against alice: her next logon is good */
+	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\alice", &ok);
+	assert_int_equal(close_chan(&c), 0);
+	/* counted against their address */
+	throttle_configure(&(struct throttle_conf){100, 2, 60000, 60000});
+	open_chan(&c, NULL);
+	logon_edited(&c, "EXAMPLE\\alice", ALICE_PW, "203.0.113.50", NULL, nt_ntlmv1, NULL);
+	logon_edited(&c, "EXAMPLE\\alice", ALICE_PW, "203.0.113.50", NULL, user_nul, NULL);
+	logon(&c, "EXAMPLE\\alice", ALICE_PW, "203.0.113.50");
+	expect_fail(&c, AUTH_E_THROTTLED,
+		    "throttled: 2 failed logons from 203.0.113.50, refused for 60.000 s");
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* A disabled account (caadm account disable): refused before gss-ntlmssp with
+ * the account's name, the right password too. */
+static void test_disabled_account(void **state)
+{
+	struct chan c;
+
+	(void)state;
+	open_chan(&c, NULL);
+	logon(&c, "EXAMPLE\\dave", "dave's password", PEER);
+	expect_fail(&c, AUTH_E_DENIED, "the account 'EXAMPLE\\dave' is disabled");
+	logon(&c, "dave", "dave's password", PEER);
+	expect_fail(&c, AUTH_E_DENIED, "the account 'EXAMPLE\\dave' is disabled");
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* ca-auth as it runs (auth_start: as nobody, chrooted to DIR/auth, under its
+ * seccomp filter) answers logons: good, refused by gss-ntlmssp, refused by
+ * check.c, a NEGOTIATE refused, a RELEASE; a call off its allow-list would
+ * have killed it (SIGSYS: the channel ends unanswered). The identity token
+ * is the key's cad gave on the pipe. As root only (the jail). */
+static void test_logons_jailed_and_filtered(void **state)
+{
+	static const char key[] = "0123456789abcdef0123456789abcdef";
+	struct passwd *pw = getpwnam("nobody");
+	struct auth_tokens tk, none;
+	struct auth_opts o;
+	struct auth_ok ok;
+	struct idtoken t;
+	struct chan c;
+	char err[128];
+	uint32_t ctx;
+	int p[2], st;
+
+	(void)state;
+	if (geteuid() != 0 || pw == NULL)
+		skip();
+	memset(&o, 0, sizeof(o));
+	memset(&tk, 0, sizeof(tk));
+	memset(&none, 0, sizeof(none));
+	o.dir = dir;
+	o.user = "nobody";
+	o.uid = pw->pw_uid;
+	o.gid = pw->pw_gid;
+	o.token_lifetime_s = 60;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], key, 32), 32);
+	close(p[1]);
+	o.key_fd = p[0];
+	assert_int_equal(chown(accounts, pw->pw_uid, pw->pw_gid), 0);
+	open_chan_started(&c, &o, &tk);
+	close(p[0]);
+	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\alice", &ok);
+	memcpy(none.key, key, 32);
+	assert_int_equal(idtoken_verify(none.key, ok.id_token, ok.id_token_len,
+					 (int64_t)time(NULL), &t, err, sizeof(err)), 0);
+	assert_string_equal(t.identity, "EXAMPLE\\alice");
+	logon(&c, "EXAMPLE\\bob", "not bob's password", PEER);
+	expect_fail_prefix(&c, AUTH_E_DENIED, "logon refused: ");
+	logon(&c, "EXAMPLE\\mallory", "guess", PEER);
+	expect_fail(&c, AUTH_E_DENIED, "no account 'EXAMPLE\\mallory'");
+	logon_edited(&c, "EXAMPLE\\alice", ALICE_PW, PEER, clear_128, NULL, NULL);
+	expect_fail(&c, AUTH_E_DENIED, "NTLM without 128-bit keys (the NEGOTIATE offers only "
+				       "56- or 40-bit session keys)");
+	ctx = negotiate(&c, neg40, sizeof(neg40), NULL, NULL);
+	assert_int_equal(c.m.hdr.type, AUTH_CHALLENGE);
+	release(&c, ctx);
+	logon(&c, "OTHER\\bob", BOB_PW, PEER);
+	expect_ok(&c, "OTHER\\bob", &ok);
+	st = close_chan_started(&c);
+	assert_int_equal(chown(accounts, geteuid(), getegid()), 0);
+	if (WIFSIGNALED(st))
+		fail_msg("ca-auth died of signal %d (31: a call off its list)", WTERMSIG(st));
+	assert_int_equal(WEXITSTATUS(st), 0); /* the worker closed: not a violation */
 }
 
 /* ---- violations: the channel ends, unanswered ---- */
@@ -847,7 +1090,9 @@ static void test_violation_after_a_logon(void **state)
 
 /* ---- fixtures ---- */
 
-static void account_line(FILE *f, const char *name, const char *password)
+/* An smbpasswd line as caadm account writes it, with these account flags. */
+static void account_line_flags(FILE *f, const char *name, const char *password,
+			       const char *flags)
 {
 	uint8_t h[16];
 
@@ -855,7 +1100,12 @@ static void account_line(FILE *f, const char *name, const char *password)
 	fprintf(f, "%s:0:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:", name);
 	for (int i = 0; i < 16; i++)
 		fprintf(f, "%02X", h[i]);
-	fprintf(f, ":[U          ]:LCT-00000000:\n");
+	fprintf(f, ":%s:LCT-00000000:\n", flags);
+}
+
+static void account_line(FILE *f, const char *name, const char *password)
+{
+	account_line_flags(f, name, password, "[U          ]");
 }
 
 static int setup_all(void **state)
@@ -864,16 +1114,25 @@ static int setup_all(void **state)
 	FILE *f;
 
 	(void)state;
-	if (mkdtemp(dir) == NULL)
+	if (mkdtemp(dir) == NULL || chmod(dir, 0755) != 0)
 		return -1;
-	snprintf(accounts, sizeof(accounts), "%s/accounts", dir);
+	snprintf(accounts, sizeof(accounts), "%s/ca.conf", dir);
 	if ((f = fopen(accounts, "w")) == NULL)
+		return -1;
+	fprintf(f, "netbios_computer_name = CA\nnetbios_domain_name = EXAMPLE\n");
+	fclose(f);
+	snprintf(accounts, sizeof(accounts), "%s/auth", dir);
+	if (mkdir(accounts, 0755) != 0)
+		return -1;
+	snprintf(accounts, sizeof(accounts), "%s/auth/accounts", dir);
+	if ((f = fopen(accounts, "w")) == NULL || fchmod(fileno(f), 0600) != 0)
 		return -1;
 	fprintf(f, "# caadm account\n");
 	account_line(f, "EXAMPLE\\alice", ALICE_PW);
 	account_line(f, "EXAMPLE\\bob", BOB_PW);
 	account_line(f, "OTHER\\bob", BOB_PW);
 	fprintf(f, "EXAMPLE:carol:carol's password\n");
+	account_line_flags(f, "EXAMPLE\\dave", "dave's password", "[DU         ]");
 	fclose(f);
 	setenv("NTLM_USER_FILE", accounts, 1);
 	setenv("NETBIOS_COMPUTER_NAME", "CA", 1);
@@ -888,8 +1147,14 @@ static int setup_all(void **state)
 
 static int teardown_all(void **state)
 {
+	char path[sizeof(accounts)];
+
 	(void)state;
 	unlink(accounts);
+	snprintf(path, sizeof(path), "%s/auth", dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/ca.conf", dir);
+	unlink(path);
 	rmdir(dir);
 	return 0;
 }
@@ -919,6 +1184,9 @@ int main(void)
 		cmocka_unit_test_setup(test_throttle_per_account, setup),
 		cmocka_unit_test_setup(test_throttle_per_address, setup),
 		cmocka_unit_test_setup(test_good_logon_clears_the_account, setup),
+		cmocka_unit_test_setup(test_authenticate_defects_refused, setup),
+		cmocka_unit_test_setup(test_disabled_account, setup),
+		cmocka_unit_test_setup(test_logons_jailed_and_filtered, setup),
 		cmocka_unit_test_setup(test_violation_unexpected_types, setup),
 		cmocka_unit_test_setup(test_violation_malformed, setup),
 		cmocka_unit_test_setup(test_violation_oversized, setup),

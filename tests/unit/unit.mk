@@ -43,3 +43,7 @@ $(TBIN)/test_worker_ntlm: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
 # ca-worker's process logic (start.c, sandbox.c): libworker's connection loop
 # speaks the logon channel's catalogue.
 $(TBIN)/test_worker_start: $(AUTH_MSG_OBJ)
+
+# ca-auth's start-up (start.c): auth_start in a forked child loads gss-ntlmssp's
+# acceptor (GSSAPI) before it jails and filters itself.
+$(TBIN)/test_auth_start: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
