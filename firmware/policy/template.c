@@ -105,15 +105,21 @@ static char *trim(char *s)
 	return s;
 }
 
+/* The longest list a key may hold (every caller's max is at most this). */
+#define LIST_MAX 32
+_Static_assert(TEMPLATE_MAX_EKU <= LIST_MAX && TEMPLATE_MAX_ACCOUNTS <= LIST_MAX &&
+		       TEMPLATE_MAX_GROUPS <= LIST_MAX && TEMPLATE_MAX_SUPERSEDED <= LIST_MAX,
+	       "a list's entries must fit parse_list's table");
+
 typedef int (*item_fn)(struct template *t, size_t i, const char *item, char *err,
 		       size_t errlen);
 
 /* Splits v (modified) on ',' and hands each item to fn with its index; at most
- * max items; same(a, b) says when two items are one. */
+ * max (<= LIST_MAX) items; same(a, b) says when two items are one. */
 static int parse_list(char *v, size_t max, struct template *t, item_fn fn,
 		      int (*same)(const char *, const char *), char *err, size_t errlen)
 {
-	char *items[64];
+	char *items[LIST_MAX];
 	size_t n = 0;
 
 	for (char *p = v;;) {
@@ -121,7 +127,7 @@ static int parse_list(char *v, size_t max, struct template *t, item_fn fn,
 
 		if (comma != NULL)
 			*comma = 0;
-		if (n == max || n == sizeof(items) / sizeof(items[0]))
+		if (n == max)
 			return err_set(err, errlen, "more than %zu entries", max);
 		items[n] = trim(p);
 		if (*items[n] == 0)

@@ -239,6 +239,8 @@ static void test_refused_lines(void **state)
 	refused(with("pend_all", NULL), "missing key \"pend_all\"");
 	refused(with("name", NULL), "missing key \"name\"");
 	refused("", "missing key \"name\"");
+	refused_len(NULL, 0, "missing key \"name\"");
+	refused_len(NULL, 1, "no text");
 	refused("# nothing but a comment\n", "missing key \"name\"");
 
 	/* a line of 8193 bytes; a text of 32769 */
@@ -589,10 +591,68 @@ static void test_format_refuses(void **state)
 	snprintf(out, sizeof(out), "template cannot be written: more than %zu bytes",
 		 strlen(BASE) - 1);
 	assert_string_equal(err, out);
+	assert_int_equal(template_format(&base, out, 10, err, sizeof(err)), -1);
+	assert_string_equal(err, "template cannot be written: more than 9 bytes");
+	assert_string_equal(out, "");
 	assert_int_equal(template_format(&base, out, 0, err, sizeof(err)), -1);
 	assert_string_equal(err, "no buffer");
 	assert_int_equal(template_format(&base, out, strlen(BASE) + 1, err, sizeof(err)),
 			 (long)strlen(BASE));
+}
+
+/* template_equal sees a change to any one field, and no more than the counts
+ * cover (what lies past n_eku is not the template's). */
+static void test_equal(void **state)
+{
+	struct template a, b;
+
+	(void)state;
+	parse_ok(BASE, &a);
+	b = a;
+	assert_true(template_equal(&a, &b));
+	strcpy(b.eku[5], "1.2.3"); /* past n_eku */
+	assert_true(template_equal(&a, &b));
+#define DIFFERS(change)                                                  \
+	do {                                                             \
+		b = a;                                                   \
+		change;                                                  \
+		assert_false(template_equal(&a, &b));                    \
+		assert_false(template_equal(&b, &a));                    \
+	} while (0)
+	DIFFERS(b.name[0] = 'b');
+	DIFFERS(b.display_name[4] = '_');
+	DIFFERS(strcpy(b.oid, "1.3.6.1.4.1.311.21.8.9.8"));
+	DIFFERS(b.major_version++);
+	DIFFERS(b.minor_version++);
+	DIFFERS(b.validity_days++);
+	DIFFERS(b.renewal_days++);
+	DIFFERS(b.n_eku--);
+	DIFFERS(b.eku[1][0] = '2');
+	DIFFERS(b.n_eku = TEMPLATE_MAX_EKU + 1);
+	DIFFERS(b.key_usage ^= X509_KU_KEY_AGREEMENT);
+	DIFFERS(b.ca = 1);
+	DIFFERS(b.path_length = 0);
+	DIFFERS(b.key_algorithms = TEMPLATE_KEY_EC);
+	DIFFERS(b.rsa_min_bits = 3072);
+	DIFFERS(b.ec_min_bits = 256);
+	DIFFERS(b.subject = TEMPLATE_SUBJECT_REQUEST);
+	DIFFERS(b.san = TEMPLATE_SAN_REQUEST);
+	DIFFERS(b.san_account = TEMPLATE_SAN_DNS);
+	DIFFERS(b.allow_request_san = 1);
+	DIFFERS(b.pend_all = 1);
+	DIFFERS(b.agent_signatures = 2);
+	DIFFERS(b.agent_policy[0] = 0);
+	DIFFERS(b.renew_without_approval = 0);
+	DIFFERS(b.n_accounts = 1);
+	DIFFERS(b.accounts[1][5] = 'B');
+	DIFFERS(b.n_accounts = TEMPLATE_MAX_ACCOUNTS + 1);
+	DIFFERS(b.n_groups = 0);
+	DIFFERS(b.groups[0][0] = 'd');
+	DIFFERS(b.n_groups = TEMPLATE_MAX_GROUPS + 1);
+	DIFFERS(b.n_superseded = 1);
+	DIFFERS(b.superseded[1][0] = 'o');
+	DIFFERS(b.n_superseded = TEMPLATE_MAX_SUPERSEDED + 1);
+#undef DIFFERS
 }
 
 /* template_check on BASE changed by one field: the message of each rule. */
@@ -898,6 +958,7 @@ int main(void)
 		cmocka_unit_test(test_refused_counts),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_format_refuses),
+		cmocka_unit_test(test_equal),
 		cmocka_unit_test(test_check_rules),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_user_text),
