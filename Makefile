@@ -118,6 +118,7 @@ endef
 include platform/platform.mk
 include firmware/asn1/asn1.mk
 include firmware/x509/x509.mk
+include firmware/policy/policy.mk
 include firmware/rpc/rpc.mk
 include firmware/icpr/icpr.mk
 include hsm/hsm.mk

@@ -163,6 +163,11 @@ int conf_parse_uint(const char *s, unsigned max, unsigned *out)
 	return parse_range(s, 1, max, out);
 }
 
+int conf_parse_range(const char *s, unsigned min, unsigned max, unsigned *out)
+{
+	return parse_range(s, min, max, out);
+}
+
 unsigned conf_arg_uint(const char *s, unsigned max, const char *what)
 {
 	unsigned v;

@@ -40,6 +40,9 @@ int conf_get_uint(const struct conf *c, const char *key, unsigned def, unsigned 
  * a sign or a blank first, trailing characters, out of range). Digits only, as
  * conf_get_uint. For parsers that return errors. */
 int conf_parse_uint(const char *s, unsigned max, unsigned *out);
+/* The same rule from min to max (min may be 0): 0 with *out, or -1. For file
+ * formats whose numbers may be 0 (firmware/policy's templates). */
+int conf_parse_range(const char *s, unsigned min, unsigned max, unsigned *out);
 /* A command-line number from 1 to max; anything else is fatal, naming what
  * ("WHAT must be a number from 1 to MAX"). */
 unsigned conf_arg_uint(const char *s, unsigned max, const char *what);

@@ -127,11 +127,17 @@ FUZZ_LIBS_fuzz_console := $(FUZZ_OBJ)/firmware/custodian/admin_msg.o $(FUZZ_LEDG
 FUZZ_LIBS_fuzz_idtoken := $(FUZZ_IDENTITY_LIB) $(FUZZ_PLATFORM_LIB)
 # the one UTF-8 decoder (platform/utf8.c) every text from a peer goes through
 FUZZ_LIBS_fuzz_utf8 := $(FUZZ_PLATFORM_LIB)
+# certificate templates' text form (firmware/policy/template.c: what caadm reads)
+FUZZ_POLICY_LIB := $(FUZZ_DIR)/lib/libpolicy.a
+$(FUZZ_POLICY_LIB): $(call fuzz_objs,$(POLICY_SRCS))
+	$(archive)
+FUZZ_LIBS_fuzz_policy_template := $(FUZZ_POLICY_LIB) $(FUZZ_X509_DEPS)
 
 FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record fuzz_ledger_serve fuzz_rpc fuzz_careq fuzz_ntlm \
               fuzz_idtoken fuzz_auth fuzz_cust_msg fuzz_ledger_msg fuzz_console fuzz_utf8 \
               fuzz_x509_cert fuzz_x509_name fuzz_x509_csr fuzz_x509_crl fuzz_icpr \
               fuzz_custodian_derive fuzz_x509_nametext fuzz_checkpoint
+FUZZ_NAMES += fuzz_policy_template
 FUZZ_BINS := $(addprefix $(FUZZ_BIN)/,$(FUZZ_NAMES))
 
 # Each binary's libraries as extra prerequisites; the pattern rule links.
