@@ -40,3 +40,9 @@ $(TBIN)/test_worker_calls: $(AUTH_MSG_OBJ) $(WORKER_LINK_OBJ)
 # acceptor, careq's initiator): libauth, the logon channel's catalogue, GSSAPI.
 $(TBIN)/test_worker_ntlm: $(AUTH_MSG_OBJ) $(WORKER_LINK_OBJ)
 $(TBIN)/test_worker_ntlm: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
+# ca-ledger's service with the store's failures injected at its interface (the
+# test's __wrap_ledger_* pass through unless told to fail).
+$(TBIN)/test_ledger_serve: LDFLAGS += -Wl,--wrap=ledger_get_record,--wrap=ledger_get_request \
+	-Wl,--wrap=ledger_get_cert,--wrap=ledger_revoked_page,--wrap=ledger_crl_latest \
+	-Wl,--wrap=ledger_extension_seqs,--wrap=ledger_prop_seq,--wrap=ledger_view \
+	-Wl,--wrap=ledger_verify,--wrap=ledger_append_group
