@@ -1,0 +1,356 @@
+/* What a start is (firmware/supervisor/start.c), without processes: ca.conf's
+ * settings for the children (each key's range, its exact refusal, the defaults,
+ * the token lifetime derived from the connection deadline, the warning of a
+ * threshold below the reserve, the operators' group name's rules), the
+ * listening addresses, ca-auth's environment (nothing of cad's but the
+ * sanitizers' options), each daemon's argv as the daemons' option parsers read
+ * it, and the verdict of ca-auth's sandbox self-test from a real child's wait
+ * status (killed by SIGSYS, by another signal, or exiting). */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "firmware/supervisor/start.h"
+#include "tests/unit/support/stderr_capture.h"
+
+static char err[256];
+
+static void conf_of(struct conf *c, const char *const kv[], size_t n)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i + 1 < n; i += 2)
+		assert_int_equal(conf_set(c, kv[i], kv[i + 1]), 0);
+}
+
+static void assert_argv(char *const argv[], int argc, const char *const want[])
+{
+	int n = 0;
+
+	while (want[n] != NULL)
+		n++;
+	assert_int_equal(argc, n);
+	for (int i = 0; i < n; i++)
+		if (argv[i] == NULL || strcmp(argv[i], want[i]) != 0)
+			fail_msg("argv[%d] is '%s', not '%s'", i, argv[i] ? argv[i] : "(null)",
+				 want[i]);
+	assert_null(argv[n]);
+}
+
+/* An empty ca.conf: no worker limits, ca-auth's own token lifetime, the
+ * ledger's defaults (16 and 64 MiB), the group ca-operators. */
+static void test_settings_defaults(void **state)
+{
+	struct cad_settings s;
+	struct conf c;
+
+	(void)state;
+	conf_of(&c, NULL, 0);
+	assert_int_equal(cad_settings_read(&c, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.n_worker_limits, 0);
+	assert_string_equal(s.token_lifetime, "");
+	assert_string_equal(s.ledger_reserve, "16");
+	assert_string_equal(s.ledger_low, "64");
+	assert_string_equal(s.ops_group, "ca-operators");
+}
+
+/* Every key set: the worker's pairs in a fixed order, the token lifetime a
+ * minute past the connection deadline, the ledger's values, the group. */
+static void test_settings_all(void **state)
+{
+	static const char *const kv[] = {
+		"worker_connection_deadline", "600", "worker_max_conns_icpr", "64",
+		"worker_max_conns_epm", "1", "worker_max_conns_per_address", "1024",
+		"worker_logon_deadline", "3600", "ledger_reserve_mb", "1048576",
+		"ledger_low_space_mb", "1048576", "operators_group", "pki_ops-2",
+	};
+	static const char *const want[][2] = {
+		{"--max-conns-icpr", "64"},    {"--max-conns-epm", "1"},
+		{"--max-conns-per-address", "1024"}, {"--logon-deadline", "3600"},
+		{"--connection-deadline", "600"},
+	};
+	struct cad_settings s;
+	struct conf c;
+
+	(void)state;
+	conf_of(&c, kv, sizeof(kv) / sizeof(kv[0]));
+	assert_int_equal(cad_settings_read(&c, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.n_worker_limits, 5);
+	for (int i = 0; i < 5; i++) {
+		assert_string_equal(s.worker_limits[i][0], want[i][0]);
+		assert_string_equal(s.worker_limits[i][1], want[i][1]);
+	}
+	assert_string_equal(s.token_lifetime, "660");
+	assert_string_equal(s.ledger_reserve, "1048576");
+	assert_string_equal(s.ledger_low, "1048576");
+	assert_string_equal(s.ops_group, "pki_ops-2");
+}
+
+/* Each key out of its range or not a number: refused with the key and the
+ * range named, as cad says it before starting anything. */
+static void test_settings_refused(void **state)
+{
+	static const struct {
+		const char *key, *val, *why;
+	} bad[] = {
+		{"worker_max_conns_icpr", "65", "ca.conf worker_max_conns_icpr must be a number from 1 to 64"},
+		{"worker_max_conns_icpr", "0", "ca.conf worker_max_conns_icpr must be a number from 1 to 64"},
+		{"worker_max_conns_epm", "513", "ca.conf worker_max_conns_epm must be a number from 1 to 512"},
+		{"worker_max_conns_per_address", "-1", "ca.conf worker_max_conns_per_address must be a number from 1 to 1024"},
+		{"worker_logon_deadline", "1h", "ca.conf worker_logon_deadline must be a number from 1 to 3600"},
+		{"worker_connection_deadline", "86401", "ca.conf worker_connection_deadline must be a number from 1 to 86400"},
+		{"ledger_reserve_mb", "", "ca.conf ledger_reserve_mb must be a number from 1 to 1048576"},
+		{"ledger_low_space_mb", "1048577", "ca.conf ledger_low_space_mb must be a number from 1 to 1048576"},
+		{"operators_group", "Ops", "ca.conf operators_group: 'Ops' is not a group name (1..32 of a-z 0-9 _ -, not starting with -)"},
+		{"operators_group", "-ops", "ca.conf operators_group: '-ops' is not a group name (1..32 of a-z 0-9 _ -, not starting with -)"},
+		{"operators_group", "ops group", "ca.conf operators_group: 'ops group' is not a group name (1..32 of a-z 0-9 _ -, not starting with -)"},
+		{"operators_group", "", "ca.conf operators_group: '' is not a group name (1..32 of a-z 0-9 _ -, not starting with -)"},
+		{"operators_group", "abcdefghijklmnopqrstuvwxyz0123456", "ca.conf operators_group: 'abcdefghijklmnopqrstuvwxyz0123456' is not a group name (1..32 of a-z 0-9 _ -, not starting with -)"},
+	};
+	struct cad_settings s;
+	struct conf c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *kv[] = {bad[i].key, bad[i].val};
+
+		conf_of(&c, kv, 2);
+		err[0] = 0;
+		assert_int_equal(cad_settings_read(&c, &s, err, sizeof(err)), -1);
+		assert_string_equal(err, bad[i].why);
+	}
+	/* 32 characters are a name */
+	{
+		const char *kv[] = {"operators_group", "abcdefghijklmnopqrstuvwxyz012345"};
+
+		conf_of(&c, kv, 2);
+		assert_int_equal(cad_settings_read(&c, &s, err, sizeof(err)), 0);
+	}
+}
+
+/* A warning threshold below the reserve is taken, with a warning that the
+ * warning comes at the reserve; at or above it, nothing is said. */
+static void test_settings_low_below_reserve(void **state)
+{
+	static const char *const kv[] = {"ledger_reserve_mb", "100", "ledger_low_space_mb", "50"};
+	static const char *const ok[] = {"ledger_reserve_mb", "100", "ledger_low_space_mb", "100"};
+	struct cad_settings s;
+	struct conf c;
+
+	(void)state;
+	conf_of(&c, kv, 4);
+	log_begin();
+	assert_int_equal(cad_settings_read(&c, &s, err, sizeof(err)), 0);
+	log_end();
+	assert_logged("ca.conf: ledger_low_space_mb (50) is below ledger_reserve_mb (100): the "
+		      "warning comes at the reserve");
+	assert_string_equal(s.ledger_reserve, "100");
+	assert_string_equal(s.ledger_low, "50");
+	conf_of(&c, ok, 4);
+	log_begin();
+	assert_int_equal(cad_settings_read(&c, &s, err, sizeof(err)), 0);
+	log_end();
+	assert_null(strstr(logged, "below"));
+}
+
+/* ADDR:PORT: an IPv4 address and a port from 1 to 65535, or 0 for the
+ * kernel's choice; anything else refused with what it is not. */
+static void test_parse_listen(void **state)
+{
+	static const struct {
+		const char *spec, *why;
+	} bad[] = {
+		{"127.0.0.1", "127.0.0.1: not ADDR:PORT"},
+		{"127.0.0.1:", "a port must be a number from 1 to 65535"},
+		{"127.0.0.1:65536", "a port must be a number from 1 to 65535"},
+		{"127.0.0.1:-1", "a port must be a number from 1 to 65535"},
+		{"127.0.0.1:80x", "a port must be a number from 1 to 65535"},
+		{"localhost:135", "localhost: not an IPv4 address"},
+		{"::1:135", "::1: not an IPv4 address"},
+		{":135", ": not an IPv4 address"},
+		{"1234567890123456789012345678901234567890123456789012345678901234:1",
+		 "1234567890123456789012345678901234567890123456789012345678901234:1: not ADDR:PORT"},
+	};
+	struct sockaddr_in sa;
+	char a[INET_ADDRSTRLEN];
+
+	(void)state;
+	assert_int_equal(cad_parse_listen("10.1.2.3:135", &sa, err, sizeof(err)), 0);
+	assert_int_equal(sa.sin_family, AF_INET);
+	assert_int_equal(ntohs(sa.sin_port), 135);
+	assert_non_null(inet_ntop(AF_INET, &sa.sin_addr, a, sizeof(a)));
+	assert_string_equal(a, "10.1.2.3");
+	assert_int_equal(cad_parse_listen("0.0.0.0:0", &sa, err, sizeof(err)), 0);
+	assert_int_equal(ntohs(sa.sin_port), 0);
+	assert_int_equal(cad_parse_listen("127.0.0.1:65535", &sa, err, sizeof(err)), 0);
+	assert_int_equal(ntohs(sa.sin_port), 65535);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = 0;
+		assert_int_equal(cad_parse_listen(bad[i].spec, &sa, err, sizeof(err)), -1);
+		assert_string_equal(err, bad[i].why);
+	}
+}
+
+/* ca-auth's environment: the first of each sanitizer option, nothing else (the
+ * PIN file's path, SoftHSM's configuration, a look-alike key). */
+static void test_auth_environment(void **state)
+{
+	char *env[] = {"SOFTHSM2_CONF=/secret/softhsm2.conf", "CA_PIN_FILE=/root/pin",
+		       "UBSAN_OPTIONS=print_stacktrace=1", "XASAN_OPTIONS=no",
+		       "ASAN_OPTIONS=detect_leaks=0", "ASAN_OPTIONS=second", "PATH=/usr/bin",
+		       NULL};
+	char *none[] = {"PATH=/usr/bin", NULL};
+	char *out[CAD_AUTH_ENV_MAX + 1];
+
+	(void)state;
+	assert_int_equal(cad_auth_environment(env, out), 2);
+	assert_string_equal(out[0], "ASAN_OPTIONS=detect_leaks=0");
+	assert_string_equal(out[1], "UBSAN_OPTIONS=print_stacktrace=1");
+	assert_null(out[2]);
+	assert_int_equal(cad_auth_environment(none, out), 0);
+	assert_null(out[0]);
+	assert_int_equal(cad_auth_environment(NULL, out), 0);
+	assert_null(out[0]);
+}
+
+/* Each daemon's argv, as cad started them before these moved out of cad.c. */
+static void test_argv(void **state)
+{
+	static const char *const kv[] = {"worker_max_conns_icpr", "8", "worker_connection_deadline",
+					 "120", "ledger_reserve_mb", "32"};
+	struct cad_settings s, none;
+	struct conf c;
+	char *argv[CAD_ARGV_MAX];
+	int n;
+
+	(void)state;
+	conf_of(&c, kv, 6);
+	assert_int_equal(cad_settings_read(&c, &s, err, sizeof(err)), 0);
+	conf_of(&c, NULL, 0);
+	assert_int_equal(cad_settings_read(&c, &none, err, sizeof(err)), 0);
+	/* ca-auth: plain; jailed with a key and ca.conf's lifetime; the self-test */
+	n = cad_auth_argv(&none, "/data", 0, NULL, 1, argv);
+	assert_argv(argv, n, (const char *const[]){"ca-auth", "--fd", "3", "--data", "/data",
+						  "--token-key-fd", "4", NULL});
+	n = cad_auth_argv(&s, "/data", 1, NULL, 1, argv);
+	assert_argv(argv, n, (const char *const[]){"ca-auth", "--fd", "3", "--data", "/data",
+						  "--user", "ca-auth", "--token-key-fd", "4",
+						  "--token-lifetime", "180", NULL});
+	n = cad_auth_argv(&s, "/data", 1, "/root/pin", 0, argv);
+	assert_argv(argv, n, (const char *const[]){"ca-auth", "--fd", "3", "--data", "/data",
+						  "--user", "ca-auth", "--selftest-open",
+						  "/root/pin", NULL});
+	/* the worker: as an ordinary user; as root in the self-test with limits */
+	n = cad_worker_argv(&none, "1234", "135", 0, 0, argv);
+	assert_argv(argv, n, (const char *const[]){"ca-worker", "--fd", "3", "--epm-fd", "4",
+						  "--icpr-fd", "5", "--icpr-port", "1234",
+						  "--epm-port", "135", "--auth-fd", "6", NULL});
+	n = cad_worker_argv(&s, "1234", "135", 1, 1, argv);
+	assert_argv(argv, n, (const char *const[]){"ca-worker", "--fd", "3", "--epm-fd", "4",
+						  "--icpr-fd", "5", "--icpr-port", "1234",
+						  "--epm-port", "135", "--auth-fd", "6",
+						  "--max-conns-icpr", "8", "--connection-deadline",
+						  "120", "--selftest-open", "/", "--user",
+						  "ca-worker", "--chroot", "/var/empty", NULL});
+	/* the ledger */
+	n = cad_ledger_argv(&s, "/data", argv);
+	assert_argv(argv, n, (const char *const[]){"ca-ledger", "serve", "--data", "/data",
+						  "--fd", "3", "--reserve-mb", "32",
+						  "--low-space-mb", "64", NULL});
+	/* the custodian, for each way of getting its PIN, with and without the
+	 * operators' group */
+	n = cad_custodian_argv("/data", CAD_PIN_FD, "/root/pin", "998", argv);
+	assert_argv(argv, n, (const char *const[]){"ca-custodian", "serve", "--data", "/data",
+						  "--ledger-fd", "3", "--control-fd", "4",
+						  "--admin-fd", "5", "--pin-fd", "6",
+						  "--operators-gid", "998", NULL});
+	n = cad_custodian_argv("/data", CAD_PIN_FILE, "/etc/ca/pin", NULL, argv);
+	assert_argv(argv, n, (const char *const[]){"ca-custodian", "serve", "--data", "/data",
+						  "--ledger-fd", "3", "--control-fd", "4",
+						  "--admin-fd", "5", "--pin-file", "/etc/ca/pin",
+						  NULL});
+	n = cad_custodian_argv("/data", CAD_PIN_TERMINAL, NULL, NULL, argv);
+	assert_argv(argv, n, (const char *const[]){"ca-custodian", "serve", "--data", "/data",
+						  "--ledger-fd", "3", "--control-fd", "4",
+						  "--admin-fd", "5", NULL});
+}
+
+/* The longest worker argv (every limit, the self-test, root) fits. */
+static void test_worker_argv_fits(void **state)
+{
+	static const char *const kv[] = {
+		"worker_max_conns_icpr", "1", "worker_max_conns_epm", "1",
+		"worker_max_conns_per_address", "1", "worker_logon_deadline", "1",
+		"worker_connection_deadline", "1",
+	};
+	struct cad_settings s;
+	struct conf c;
+	char *argv[CAD_ARGV_MAX];
+
+	(void)state;
+	conf_of(&c, kv, 10);
+	assert_int_equal(cad_settings_read(&c, &s, err, sizeof(err)), 0);
+	assert_int_equal(cad_worker_argv(&s, "1", "2", 1, 1, argv), 13 + 10 + 2 + 4);
+	assert_true(13 + 10 + 2 + 4 < CAD_ARGV_MAX);
+}
+
+/* A real child's wait status: killed by signal how (> 0), or exited -how. */
+static int wait_status(int how)
+{
+	int st;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (how > 0) { /* cmocka's handlers are inherited: the default's death */
+			signal(how, SIG_DFL);
+			raise(how);
+		}
+		_exit(-how);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return st;
+}
+
+static void test_selftest_verdict(void **state)
+{
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(cad_auth_selftest_verdict(wait_status(SIGSYS), msg, sizeof(msg)), 0);
+	assert_int_equal(cad_auth_selftest_verdict(wait_status(SIGKILL), msg, sizeof(msg)), -1);
+	assert_string_equal(msg, "sandbox self-test of ca-auth failed: it was not killed by its "
+				 "seccomp filter (signal 9): not starting");
+	assert_int_equal(cad_auth_selftest_verdict(wait_status(0), msg, sizeof(msg)), -1);
+	assert_string_equal(msg, "sandbox self-test of ca-auth failed: it was not killed by its "
+				 "seccomp filter (status 0): not starting");
+	assert_int_equal(cad_auth_selftest_verdict(wait_status(-3), msg, sizeof(msg)), -1);
+	assert_string_equal(msg, "sandbox self-test of ca-auth failed: it was not killed by its "
+				 "seccomp filter (status 3): not starting");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_settings_defaults),
+		cmocka_unit_test(test_settings_all),
+		cmocka_unit_test(test_settings_refused),
+		cmocka_unit_test(test_settings_low_below_reserve),
+		cmocka_unit_test(test_parse_listen),
+		cmocka_unit_test(test_auth_environment),
+		cmocka_unit_test(test_argv),
+		cmocka_unit_test(test_worker_argv_fits),
+		cmocka_unit_test(test_selftest_verdict),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
