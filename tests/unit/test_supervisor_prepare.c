@@ -634,6 +634,101 @@ static void spawn_gives_exactly_the_descriptors_environment_and_user(void **stat
 			 -1);
 }
 
+/* A child that cannot take the descriptors it is given, nor its binary's, nor
+ * the credentials it is told: 127, and never the program. */
+static void spawn_refuses_what_the_child_cannot_take(void **state)
+{
+	int exe = open("/bin/sh", O_PATH | O_CLOEXEC), st, p[2];
+	char *argv[] = {"sh", "-c", "echo ran >&3", NULL};
+	char out[16];
+	pid_t pid;
+
+	(void)state;
+	assert_true(exe >= 0);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	/* a channel that is no descriptor */
+	pid = sup_spawn(exe, "/bin", "sh", argv, (char *[]){NULL}, (int[]){-1}, 1, 0, 0);
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 127);
+	/* a binary that is no descriptor */
+	pid = sup_spawn(-1, "/bin", "sh", argv, (char *[]){NULL}, (int[]){p[1]}, 1, 0, 0);
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 127);
+	if (geteuid() == 0) {
+		/* a group that cannot be taken: named, not run */
+		log_begin();
+		pid = sup_spawn(exe, "/bin", "sh", argv, (char *[]){NULL}, (int[]){p[1]}, 1, NOBODY,
+				(gid_t)-1);
+		assert_true(pid > 0);
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		log_end_quiet();
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 127);
+		assert_logged("cad: cannot become uid 65534 for sh\n");
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], out, sizeof(out)), 0); /* nothing ran */
+	close(p[0]);
+	close(exe);
+}
+
+/* The reach check itself failing (credentials the child cannot take, an
+ * absolute path longer than PATH_MAX): refused, naming the path. */
+static void reach_refuses_when_it_cannot_check(void **state)
+{
+	static char path[PATH_MAX + 64];
+	char want[300];
+
+	(void)state;
+	need_root();
+	log_begin();
+	assert_int_equal(sup_check_reach("ca-test", NOBODY, (gid_t)-1, dir, R_OK), -1);
+	log_end_quiet();
+	snprintf(want, sizeof(want), "the user ca-test cannot reach %s: give it search", dir);
+	assert_logged(want);
+	/* every directory above is passable ("/" repeated), the path too long */
+	for (size_t i = 0; i < sizeof(path) - 1; i++)
+		path[i] = '/';
+	path[sizeof(path) - 1] = 0;
+	log_begin();
+	assert_int_equal(sup_check_reach("ca-test", NOBODY, NOBODY, path, R_OK), -1);
+	log_end_quiet();
+	assert_logged("the user ca-test cannot reach ");
+}
+
+/* What cad gives a user must be a directory it can use: a file where DATA/ledger
+ * or DATA/crl goes is refused, naming it. */
+static void a_file_where_a_directory_goes_is_refused(void **state)
+{
+	uid_t uid;
+	gid_t gid;
+	char want[256];
+
+	(void)state;
+	need_root();
+	mkdir(at("data"), 0700);
+	write_file(at("data/ledger"), "", 0600);
+	log_begin();
+	assert_int_equal(sup_prepare_ledger(at("data")), -1);
+	log_end_quiet();
+	snprintf(want, sizeof(want), "the user ca-ledger cannot reach %s", at("data/ledger"));
+	assert_logged(want);
+	custodian_data("");
+	write_file(at("data/crl"), "", 0644);
+	log_begin();
+	assert_int_equal(sup_prepare_custodian(at("data"), &uid, &gid), -1);
+	log_end_quiet();
+	snprintf(want, sizeof(want), "the user ca-custodian cannot reach %s", at("data/crl"));
+	assert_logged(want);
+	/* DATA that is not there: refused before anything is made */
+	log_begin();
+	assert_int_equal(sup_prepare_custodian(at("none"), &uid, &gid), -1);
+	log_end_quiet();
+	assert_logged(at("none"));
+	assert_int_equal(access(at("none"), F_OK), -1);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -655,6 +750,9 @@ int main(void)
 		T(a_relative_path_too_long),
 		T(ca_auth_gets_a_closed_directory),
 		T(spawn_gives_exactly_the_descriptors_environment_and_user),
+		T(spawn_refuses_what_the_child_cannot_take),
+		T(reach_refuses_when_it_cannot_check),
+		T(a_file_where_a_directory_goes_is_refused),
 	};
 	log_init("cad");
 	setvbuf(stdout, NULL, _IONBF, 0);
