@@ -89,27 +89,6 @@ static void __attribute__((noreturn)) usage(void)
 	exit(2);
 }
 
-/* ADDR:PORT (IPv4) to a bound, listening socket. */
-static int listen_on(const char *spec, int *port_out)
-{
-	struct sockaddr_in sa;
-	char err[160];
-	int fd, one = 1;
-
-	if (cad_parse_listen(spec, &sa, err, sizeof(err)) != 0)
-		fatalx("%s", err);
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 128) != 0)
-		fatal("cannot listen on %s", spec);
-	/* Port 0 lets the kernel choose (tests): report the one it chose. */
-	socklen_t sl = sizeof(sa);
-	if (getsockname(fd, (struct sockaddr *)&sa, &sl) != 0)
-		fatal("getsockname");
-	*port_out = ntohs(sa.sin_port);
-	return fd;
-}
-
 /* Starts child prog with argv and cad's environ (sup_spawn); fds[i] becomes
  * descriptor 3 + i. With uid != 0 (cad is root) the child becomes uid/gid
  * before exec. */
@@ -223,46 +202,22 @@ static void start_worker(struct cad *c)
 	log_info("worker started (pid %d)", (int)c->sup.pid[SUP_WORKER]);
 }
 
-/* DATA/admin.sock, the console's socket (custodian/admin.h). As root it belongs to
- * root and the operators' group, mode 0660: operators are ordinary users in that
- * group, never root; otherwise (cad as an ordinary user) mode 0600, cad's user
- * only. The custodian checks the peer's uid and groups again (SO_PEERCRED) and
- * then the operator's passphrase. A stale socket from an earlier run is
- * replaced. It is bound 0600 and only then opened to the group: never wider than
- * meant, even for a moment. */
-static int listen_admin(struct cad *c)
-{
-	struct sockaddr_un sa;
-	int fd;
-
-	if (adm_socket_address(c->dir, &sa) != 0)
-		fatalx("%s/%s: path too long for a socket", c->dir, ADM_SOCKET);
-	snprintf(c->admin_path, sizeof(c->admin_path), "%s", sa.sun_path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		fatal("socket");
-	(void)unlink(sa.sun_path);
-	mode_t old = umask(077);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
-		fatal("%s", sa.sun_path);
-	umask(old);
-	if (c->have_ops_gid &&
-	    (chown(sa.sun_path, 0, c->ops_gid) != 0 || chmod(sa.sun_path, 0660) != 0))
-		fatal("cannot give %s to the group %s", sa.sun_path, c->set.ops_group);
-	if (listen(fd, 8) != 0)
-		fatal("listen %s", sa.sun_path);
-	return fd;
-}
-
 /* Starts the ledger and the custodian with their channels (the core: the HSM
  * session and the database). */
 static void start_core(struct cad *c)
 {
-	int lpair[2], cpair[2], afd = listen_admin(c);
+	int lpair[2], cpair[2];
+	/* The console's socket (start.h): root's and the operators' group's, 0660,
+	 * as root; 0600, cad's user's, otherwise. */
+	int afd = cad_listen_admin(c->dir, c->have_ops_gid, c->ops_gid, c->set.ops_group,
+				   c->admin_path, sizeof(c->admin_path));
 	enum cad_pin pin = c->pin_fd >= 0	  ? CAD_PIN_FD
 			   : c->pin_file != NULL ? CAD_PIN_FILE
 						 : CAD_PIN_TERMINAL;
 	char *argv[CAD_ARGV_MAX];
 
+	if (afd < 0)
+		exit(1);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, lpair) != 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cpair) != 0)
 		fatal("socketpair");
@@ -358,36 +313,21 @@ static void my_bindir(char *out, size_t len)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{"data", 1, 0, 'd'}, {"pin-file", 1, 0, 'p'}, {"epm", 1, 0, 'e'},
-		{"icpr", 1, 0, 'i'}, {"sandbox-selftest", 0, 0, 's'}, {0, 0, 0, 0},
-	};
-	static char epm_default[32], icpr_default[32];
+	static struct cad_args args;
 	struct cad c;
 	sigset_t sigs;
-	int ch;
 
 	log_init("cad");
 	memset(&c, 0, sizeof(c));
 	sup_init(&c.sup, &cad_ops, &c);
 	c.control.fd = -1;
-	snprintf(epm_default, sizeof(epm_default), "127.0.0.1:%d", CONFIG_EPM_PORT);
-	snprintf(icpr_default, sizeof(icpr_default), "127.0.0.1:%d", CONFIG_ICPR_PORT);
-	c.dir = CONFIG_DATA_DIR;
-	c.epm = epm_default;
-	c.icpr = icpr_default;
-	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		switch (ch) {
-		case 'd': c.dir = optarg; break;
-		case 'p': c.pin_file = optarg; break;
-		case 'e': c.epm = optarg; break;
-		case 'i': c.icpr = optarg; break;
-		case 's': c.sup.selftest = 1; break;
-		default: usage();
-		}
-	}
-	if (optind != argc)
+	if (cad_parse_args(argc, argv, &args) != 0)
 		usage();
+	c.dir = args.dir;
+	c.pin_file = args.pin_file;
+	c.epm = args.epm;
+	c.icpr = args.icpr;
+	c.sup.selftest = args.selftest;
 	my_bindir(c.bindir, sizeof(c.bindir));
 	if (sup_open_binaries(c.bindir, c.exe_fd) != 0)
 		exit(1);
@@ -411,8 +351,9 @@ int main(int argc, char **argv)
 	}
 	if (c.sup.selftest)
 		selftest_auth(&c);
-	c.epm_fd = listen_on(c.epm, &c.epm_port);
-	c.icpr_fd = listen_on(c.icpr, &c.icpr_port);
+	if ((c.epm_fd = cad_listen(c.epm, &c.epm_port)) < 0 ||
+	    (c.icpr_fd = cad_listen(c.icpr, &c.icpr_port)) < 0)
+		exit(1);
 	/* Signals are taken synchronously by supervise() (sigtimedwait); children
 	 * get an empty mask back in spawn(). */
 	sigemptyset(&sigs);

@@ -2,11 +2,18 @@
  * gives each daemon, out of cad.c so that unit tests reach them. Everything
  * here returns errors; cad.c turns them into its fatal messages. */
 #include <arpa/inet.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include "config.h"
+#include "firmware/common/datadir.h"
 #include "firmware/supervisor/prepare.h"
 #include "firmware/supervisor/start.h"
 #include "platform/log.h"
@@ -109,6 +116,34 @@ int cad_settings_read(const struct conf *conf, struct cad_settings *s, char *err
 	return 0;
 }
 
+int cad_parse_args(int argc, char **argv, struct cad_args *a)
+{
+	static const struct option lo[] = {
+		{"data", 1, 0, 'd'}, {"pin-file", 1, 0, 'p'}, {"epm", 1, 0, 'e'},
+		{"icpr", 1, 0, 'i'}, {"sandbox-selftest", 0, 0, 's'}, {0, 0, 0, 0},
+	};
+	int ch;
+
+	memset(a, 0, sizeof(*a));
+	snprintf(a->epm_default, sizeof(a->epm_default), "127.0.0.1:%d", CONFIG_EPM_PORT);
+	snprintf(a->icpr_default, sizeof(a->icpr_default), "127.0.0.1:%d", CONFIG_ICPR_PORT);
+	a->dir = CONFIG_DATA_DIR;
+	a->epm = a->epm_default;
+	a->icpr = a->icpr_default;
+	optind = 0; /* glibc: a full reset, so that a second call parses afresh */
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'd': a->dir = optarg; break;
+		case 'p': a->pin_file = optarg; break;
+		case 'e': a->epm = optarg; break;
+		case 'i': a->icpr = optarg; break;
+		case 's': a->selftest = 1; break;
+		default: return -1;
+		}
+	}
+	return optind == argc ? 0 : -1;
+}
+
 int cad_parse_listen(const char *spec, struct sockaddr_in *sa, char *err, size_t errlen)
 {
 	const char *colon = strrchr(spec, ':');
@@ -134,6 +169,71 @@ int cad_parse_listen(const char *spec, struct sockaddr_in *sa, char *err, size_t
 		return -1;
 	}
 	return 0;
+}
+
+int cad_listen(const char *spec, int *port)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	char err[160];
+	int fd, one = 1;
+
+	if (cad_parse_listen(spec, &sa, err, sizeof(err)) != 0) {
+		log_failx("%s", err);
+		return -1;
+	}
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		log_fail("cannot listen on %s", spec);
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 128) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) != 0) {
+		log_fail("cannot listen on %s", spec);
+		close(fd);
+		return -1;
+	}
+	/* Port 0 lets the kernel choose (tests): report the one it chose. */
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+int cad_listen_admin(const char *dir, int have_gid, gid_t gid, const char *group, char *path,
+		     size_t pathlen)
+{
+	struct sockaddr_un sa;
+	mode_t old;
+	int fd;
+
+	if (adm_socket_address(dir, &sa) != 0) {
+		log_failx("%s/%s: path too long for a socket", dir, ADM_SOCKET);
+		return -1;
+	}
+	snprintf(path, pathlen, "%s", sa.sun_path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		log_fail("socket");
+		return -1;
+	}
+	(void)unlink(sa.sun_path);
+	old = umask(077);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		log_fail("%s", sa.sun_path);
+		umask(old);
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	if (have_gid && (chown(sa.sun_path, 0, gid) != 0 || chmod(sa.sun_path, 0660) != 0)) {
+		log_fail("cannot give %s to the group %s", sa.sun_path, group);
+		close(fd);
+		return -1;
+	}
+	if (listen(fd, 8) != 0) {
+		log_fail("listen %s", sa.sun_path);
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 size_t cad_auth_environment(char *const *env, char *out[CAD_AUTH_ENV_MAX + 1])

@@ -8,6 +8,7 @@
 
 #include <netinet/in.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "platform/conf.h"
 
@@ -38,8 +39,34 @@ struct cad_settings {
 int cad_settings_read(const struct conf *conf, struct cad_settings *s, char *err,
 		      size_t errlen);
 
+/* cad's command line:
+ *   cad --data DIR [--pin-file FILE] [--epm ADDR:PORT] [--icpr ADDR:PORT]
+ *       [--sandbox-selftest]
+ * The defaults: CONFIG_DATA_DIR, no PIN file (the terminal's), 127.0.0.1 on
+ * CONFIG_EPM_PORT and CONFIG_ICPR_PORT. */
+struct cad_args {
+	const char *dir, *pin_file, *epm, *icpr; /* into argv or the defaults below */
+	int selftest;
+	char epm_default[32], icpr_default[32];
+};
+/* 0, or -1 (an unknown option, a missing value, an operand): cad prints its
+ * usage. getopt's state is reset first, so it may be called again. */
+int cad_parse_args(int argc, char **argv, struct cad_args *a);
+
 /* ADDR:PORT (IPv4; port 0: the kernel's choice) into *sa. 0, or -1 with err. */
 int cad_parse_listen(const char *spec, struct sockaddr_in *sa, char *err, size_t errlen);
+
+/* A listening TCP socket (close-on-exec, SO_REUSEADDR, backlog 128) on spec,
+ * the port it got in *port. The descriptor, or -1 after the message (as
+ * prepare.h's: "cad: fatal: ..."). */
+int cad_listen(const char *spec, int *port);
+
+/* DATA/admin.sock, the console's socket, listening (a stale one replaced). It
+ * is bound 0600 and only then, with a group (have_gid: gid, named group in the
+ * message), given to root and that group, mode 0660: never wider than meant,
+ * even for a moment. Its path in path. The descriptor, or -1 after the message. */
+int cad_listen_admin(const char *dir, int have_gid, gid_t gid, const char *group, char *path,
+		     size_t pathlen);
 
 /* ca-auth's environment: of env, only the sanitizers' options (ASAN_OPTIONS=,
  * LSAN_OPTIONS=, UBSAN_OPTIONS=, the first of each), never cad's PIN path or

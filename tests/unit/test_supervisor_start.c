@@ -7,6 +7,7 @@
  * it, and the verdict of ca-auth's sandbox self-test from a real child's wait
  * status (killed by SIGSYS, by another signal, or exiting). */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -15,12 +16,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "config.h"
 #include "firmware/supervisor/start.h"
+#include "platform/log.h"
 #include "tests/unit/support/stderr_capture.h"
 
 static char err[256];
@@ -338,6 +344,157 @@ static void test_selftest_verdict(void **state)
 				 "seccomp filter (status 3): not starting");
 }
 
+/* cad's command line: the defaults, each option, and what is refused. */
+static void test_parse_args(void **state)
+{
+	char epm[32], icpr[32];
+	struct cad_args a;
+
+	(void)state;
+	snprintf(epm, sizeof(epm), "127.0.0.1:%d", CONFIG_EPM_PORT);
+	snprintf(icpr, sizeof(icpr), "127.0.0.1:%d", CONFIG_ICPR_PORT);
+	assert_int_equal(cad_parse_args(1, (char *[]){"cad", NULL}, &a), 0);
+	assert_string_equal(a.dir, CONFIG_DATA_DIR);
+	assert_null(a.pin_file);
+	assert_string_equal(a.epm, epm);
+	assert_string_equal(a.icpr, icpr);
+	assert_int_equal(a.selftest, 0);
+	assert_int_equal(cad_parse_args(10,
+					(char *[]){"cad", "--data", "/d", "--pin-file", "/p",
+						   "--epm=0.0.0.0:1135", "--icpr", "0.0.0.0:0",
+						   "--sandbox-selftest", "--data=/e", NULL},
+					&a),
+			 0);
+	assert_string_equal(a.dir, "/e"); /* the last one given */
+	assert_string_equal(a.pin_file, "/p");
+	assert_string_equal(a.epm, "0.0.0.0:1135");
+	assert_string_equal(a.icpr, "0.0.0.0:0");
+	assert_int_equal(a.selftest, 1);
+	/* an unknown option, a value missing, an operand, a short option */
+	log_begin();
+	assert_int_equal(cad_parse_args(2, (char *[]){"cad", "--pin", NULL}, &a), -1);
+	assert_int_equal(cad_parse_args(2, (char *[]){"cad", "--daemon", NULL}, &a), -1);
+	assert_int_equal(cad_parse_args(2, (char *[]){"cad", "--data", NULL}, &a), -1);
+	assert_int_equal(cad_parse_args(4, (char *[]){"cad", "--data", "/d", "x", NULL}, &a), -1);
+	assert_int_equal(cad_parse_args(2, (char *[]){"cad", "-d", NULL}, &a), -1);
+	assert_int_equal(cad_parse_args(2, (char *[]){"cad", "--sandbox-selftest=1", NULL}, &a),
+			 -1);
+	log_end_quiet();
+	/* getopt's own words, on stderr as before */
+	assert_logged("option '--pin-file' requires an argument");
+	assert_logged("unrecognized option '--daemon'");
+}
+
+/* A listening socket on the address given: the kernel's port for 0, a port
+ * taken refused naming the address; a bad address refused before a socket. */
+static void test_listen(void **state)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	char spec[64];
+	int fd, fd2, port = -1, port2 = -1;
+
+	(void)state;
+	assert_true((fd = cad_listen("127.0.0.1:0", &port)) >= 0);
+	assert_true(port > 0);
+	assert_int_equal(fcntl(fd, F_GETFD), FD_CLOEXEC);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	assert_int_equal(ntohs(sa.sin_port), port);
+	/* it listens: a client connects */
+	{
+		int c = socket(AF_INET, SOCK_STREAM, 0);
+
+		assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		close(c);
+	}
+	/* the same port again while it listens */
+	snprintf(spec, sizeof(spec), "127.0.0.1:%d", port);
+	log_begin();
+	assert_int_equal(fd2 = cad_listen(spec, &port2), -1);
+	log_end_quiet();
+	{
+		char want[128];
+
+		snprintf(want, sizeof(want), "cad: fatal: cannot listen on %s: Address already in use",
+			 spec);
+		assert_logged(want);
+	}
+	assert_int_equal(port2, -1);
+	close(fd);
+	log_begin();
+	assert_int_equal(cad_listen("127.0.0.256:0", &port2), -1);
+	assert_int_equal(cad_listen("nowhere", &port2), -1);
+	log_end_quiet();
+	assert_logged("cad: fatal: 127.0.0.256: not an IPv4 address");
+	assert_logged("cad: fatal: nowhere: not ADDR:PORT");
+}
+
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(path, &st), 0);
+	return st.st_mode;
+}
+
+/* The console's socket: its owner's alone without a group, root's and the group's 0660
+ * with one (as root), a stale one replaced, a data directory whose socket path
+ * is too long or that is not there refused. */
+static void test_listen_admin(void **state)
+{
+	char dir[64], path[256], want[256], longdir[200];
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
+	int fd, c;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test-cad-start-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	umask(022);
+	assert_true((fd = cad_listen_admin(dir, 0, 0, "ca-operators", path, sizeof(path))) >= 0);
+	snprintf(want, sizeof(want), "%s/admin.sock", dir);
+	assert_string_equal(path, want);
+	assert_true(S_ISSOCK(mode_of(path)));
+	/* bound under umask 077: its owner's alone (srwx------; a socket's x bit
+	 * means nothing) */
+	assert_int_equal(mode_of(path) & 077, 0);
+	assert_int_equal(mode_of(path) & 0600, 0600);
+	assert_int_equal(umask(022), 022); /* cad's umask given back */
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(c);
+	close(fd);
+	/* the stale socket is replaced; with a group (root only: chown) */
+	if (geteuid() == 0) {
+		assert_true((fd = cad_listen_admin(dir, 1, 4242, "ca-operators", path,
+						   sizeof(path))) >= 0);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0660);
+		assert_int_equal(st.st_uid, 0);
+		assert_int_equal(st.st_gid, 4242);
+		close(fd);
+	}
+	/* a directory that is not there */
+	snprintf(longdir, sizeof(longdir), "%s/none", dir);
+	log_begin();
+	assert_int_equal(cad_listen_admin(longdir, 0, 0, "g", path, sizeof(path)), -1);
+	log_end_quiet();
+	snprintf(want, sizeof(want), "cad: fatal: %s/none/admin.sock: No such file or directory",
+		 dir);
+	assert_logged(want);
+	/* a path longer than a socket's */
+	memset(longdir, 'd', sizeof(longdir) - 1);
+	longdir[0] = '/';
+	longdir[sizeof(longdir) - 1] = 0;
+	log_begin();
+	assert_int_equal(cad_listen_admin(longdir, 0, 0, "g", path, sizeof(path)), -1);
+	log_end_quiet();
+	assert_logged(": path too long for a socket");
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,7 +507,11 @@ int main(void)
 		cmocka_unit_test(test_argv),
 		cmocka_unit_test(test_worker_argv_fits),
 		cmocka_unit_test(test_selftest_verdict),
+		cmocka_unit_test(test_parse_args),
+		cmocka_unit_test(test_listen),
+		cmocka_unit_test(test_listen_admin),
 	};
 
+	log_init("cad");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
