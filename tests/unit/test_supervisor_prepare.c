@@ -36,6 +36,66 @@
 
 #define NOBODY 65534
 
+/* ---- the system refusing (unit.mk links this test with --wrap=pipe2,fork,
+ * waitpid,chmod,lchown) ----
+ * fault.fn names the call that fails with fault.err after `after` calls that go
+ * through; every other call passes to the real one. */
+static struct {
+	const char *fn;
+	int err, after;
+} fault;
+
+static int faulty(const char *fn)
+{
+	if (fault.fn == NULL || strcmp(fault.fn, fn) != 0 || fault.after-- > 0)
+		return 0;
+	fault.fn = NULL;
+	errno = fault.err;
+	return 1;
+}
+
+static void fail_next(const char *fn, int err, int after)
+{
+	fault.fn = fn;
+	fault.err = err;
+	fault.after = after;
+}
+
+int __real_pipe2(int fds[2], int flags);
+int __wrap_pipe2(int fds[2], int flags);
+int __wrap_pipe2(int fds[2], int flags)
+{
+	return faulty("pipe2") ? -1 : __real_pipe2(fds, flags);
+}
+
+pid_t __real_fork(void);
+pid_t __wrap_fork(void);
+pid_t __wrap_fork(void)
+{
+	return faulty("fork") ? -1 : __real_fork();
+}
+
+pid_t __real_waitpid(pid_t pid, int *st, int options);
+pid_t __wrap_waitpid(pid_t pid, int *st, int options);
+pid_t __wrap_waitpid(pid_t pid, int *st, int options)
+{
+	return faulty("waitpid") ? -1 : __real_waitpid(pid, st, options);
+}
+
+int __real_chmod(const char *path, mode_t mode);
+int __wrap_chmod(const char *path, mode_t mode);
+int __wrap_chmod(const char *path, mode_t mode)
+{
+	return faulty("chmod") ? -1 : __real_chmod(path, mode);
+}
+
+int __real_lchown(const char *path, uid_t uid, gid_t gid);
+int __wrap_lchown(const char *path, uid_t uid, gid_t gid);
+int __wrap_lchown(const char *path, uid_t uid, gid_t gid)
+{
+	return faulty("lchown") ? -1 : __real_lchown(path, uid, gid);
+}
+
 static char dir[64];
 static const char *at(const char *name)
 {
@@ -76,6 +136,7 @@ static uid_t owner_of(const char *path)
 static int setup(void **state)
 {
 	(void)state;
+	memset(&fault, 0, sizeof(fault));
 	snprintf(dir, sizeof(dir), "/tmp/test_prepare.XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	/* The users must pass through the test's directory. */
@@ -729,6 +790,123 @@ static void a_file_where_a_directory_goes_is_refused(void **state)
 	assert_int_equal(access(at("none"), F_OK), -1);
 }
 
+/* Open descriptors of the test's process. */
+static int open_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+/* The reach check when the system refuses it a pipe, a child or the child's
+ * status: refused, naming the path and the user, no descriptor left behind; a
+ * wait interrupted is waited again. */
+static void reach_when_the_system_refuses(void **state)
+{
+	int before = open_fds();
+	char want[300];
+
+	(void)state;
+	fail_next("pipe2", EMFILE, 0);
+	log_begin();
+	assert_int_equal(sup_check_reach("ca-test", getuid(), getgid(), dir, R_OK), -1);
+	log_end_quiet();
+	snprintf(want, sizeof(want), "cad: fatal: cannot check %s for ca-test: Too many open files",
+		 dir);
+	assert_logged(want);
+	fail_next("fork", EAGAIN, 0);
+	log_begin();
+	assert_int_equal(sup_check_reach("ca-test", getuid(), getgid(), dir, R_OK), -1);
+	log_end_quiet();
+	snprintf(want, sizeof(want),
+		 "cad: fatal: cannot check %s for ca-test: Resource temporarily unavailable", dir);
+	assert_logged(want);
+	assert_int_equal(open_fds(), before);
+	/* interrupted once: waited again, the answer as ever */
+	fail_next("waitpid", EINTR, 0);
+	assert_int_equal(sup_check_reach("ca-test", getuid(), getgid(), dir, R_OK), 0);
+	/* the child's status lost: refused (the child reaped here after) */
+	fail_next("waitpid", ECHILD, 0);
+	log_begin();
+	assert_int_equal(sup_check_reach("ca-test", getuid(), getgid(), dir, R_OK), -1);
+	log_end_quiet();
+	assert_logged("cad: fatal: waitpid: No child processes");
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+	assert_int_equal(open_fds(), before);
+}
+
+/* useradd and groupadd that cannot be run (no child, or its status lost): no
+ * user, no group, and cad says so. */
+static void tools_that_cannot_run_refuse(void **state)
+{
+	gid_t gid;
+
+	(void)state;
+	assert_null(getpwnam("ca-test-nouser"));
+	fail_next("fork", EAGAIN, 0);
+	log_begin();
+	assert_null(sup_system_user("ca-test-nouser", "/var/empty"));
+	log_end_quiet();
+	assert_logged("cad: fatal: cannot create the user ca-test-nouser");
+	assert_null(getgrnam("ca-test-nogroup"));
+	fail_next("fork", EAGAIN, 0);
+	log_begin();
+	assert_int_equal(sup_operators_group("ca-test-nogroup", &gid), -1);
+	log_end_quiet();
+	assert_logged("cad: fatal: cannot create the group ca-test-nogroup (ca.conf "
+		      "operators_group)");
+	/* a tool whose end cad cannot learn: refused (a name that it would refuse
+	 * anyway, so that nothing is made) */
+	fail_next("waitpid", ECHILD, 0);
+	log_begin();
+	assert_null(sup_system_user("bad:name", "/var/empty"));
+	log_end_quiet();
+	assert_logged("cannot create the user bad:name");
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+	assert_null(getpwnam("ca-test-nouser"));
+	assert_null(getgrnam("ca-test-nogroup"));
+}
+
+/* Permissions and owners the system refuses to change: refused with the path. */
+static void changes_the_system_refuses(void **state)
+{
+	char want[300];
+
+	(void)state;
+	mkdir(at("closed"), 0700);
+	fail_next("chmod", EPERM, 0);
+	log_begin();
+	assert_int_equal(sup_let_through(at("closed")), -1);
+	log_end_quiet();
+	snprintf(want, sizeof(want), "cad: fatal: chmod %s: Operation not permitted",
+		 at("closed"));
+	assert_logged(want);
+	assert_int_equal(mode_of(at("closed")), 0700);
+	need_root();
+	write_file(at("closed/f"), "", 0600);
+	fail_next("lchown", EPERM, 1); /* the directory given, its file refused */
+	log_begin();
+	assert_int_equal(sup_chown_tree(at("closed"), NOBODY, NOBODY, "nobody"), -1);
+	log_end_quiet();
+	snprintf(want, sizeof(want), "cannot give %s", at("closed"));
+	assert_logged(want);
+	assert_logged(": Operation not permitted");
+	/* ca-auth's directory given but not closed */
+	mkdir(at("data"), 0700);
+	fail_next("chmod", EPERM, 0);
+	log_begin();
+	assert_int_equal(sup_prepare_auth(at("data")), -1);
+	log_end_quiet();
+	snprintf(want, sizeof(want), "cad: fatal: chmod %s: Operation not permitted",
+		 at("data/auth"));
+	assert_logged(want);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -753,6 +931,9 @@ int main(void)
 		T(spawn_refuses_what_the_child_cannot_take),
 		T(reach_refuses_when_it_cannot_check),
 		T(a_file_where_a_directory_goes_is_refused),
+		T(reach_when_the_system_refuses),
+		T(tools_that_cannot_run_refuse),
+		T(changes_the_system_refuses),
 	};
 	log_init("cad");
 	setvbuf(stdout, NULL, _IONBF, 0);
