@@ -30,32 +30,21 @@
  * become ca-auth, the owner cad gives DATA/auth, in a chroot there once its
  * libraries are loaded, with an environment of nothing of cad's
  * (spawn_auth()); run as an ordinary user everything keeps that user. */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
-#include "firmware/common/datadir.h"
-#include "firmware/custodian/proto.h" /* the control channel (CUST_CTL_WORKER), cad's end */
-#include "firmware/identity/idtoken.h"
 #include "firmware/supervisor/prepare.h"
 #include "firmware/supervisor/start.h"
 #include "firmware/supervisor/sup.h"
-#include "platform/conf.h"
 #include "platform/ipc.h"
 #include "platform/log.h"
 
@@ -79,7 +68,6 @@ struct cad {
 	int have_ops_gid;                   /* as root: the group exists, ops_gid is it */
 	gid_t ops_gid;
 	char ops_gid_arg[24];               /* the custodian's --operators-gid */
-	uint8_t id_key[IDTOKEN_KEY_LEN]; /* the current worker's token key (start_worker) */
 };
 
 static void __attribute__((noreturn)) usage(void)
@@ -158,46 +146,30 @@ static void selftest_auth(struct cad *c)
 static void start_worker(struct cad *c)
 {
 	char port[16], eport[16];
-	int pair[2], apair[2], kpipe[2];
+	int worker, key_r, apair[2], rc;
 	char *argv[CAD_ARGV_MAX];
-	int rc;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
-		fatal("socketpair");
-	/* The custodian's end first: it serves the worker from its first frame. With
-	 * it goes the key of this worker's identity tokens (firmware/identity), new
-	 * for each start: tokens a worker saw die with it. A custodian that is gone
-	 * will be reaped and restarted, the worker with it. */
-	if (getrandom(c->id_key, sizeof(c->id_key), 0) != (ssize_t)sizeof(c->id_key))
-		fatal("getrandom");
-	rc = ipc_send(&c->control, CUST_CTL_WORKER, 0, c->id_key, sizeof(c->id_key), pair[1]);
-	if (rc != 0) {
-		log_warn("cannot hand the worker's channel to the custodian");
-		explicit_bzero(c->id_key, sizeof(c->id_key));
-		close(pair[0]);
-		close(pair[1]);
+	/* The custodian's end of the worker's channel and this worker's key
+	 * (start.h). A custodian that is gone will be reaped and restarted, the
+	 * worker with it. */
+	rc = cad_hand_worker_key(&c->control, &worker, &key_r);
+	if (rc == -2)
+		exit(1);
+	if (rc != 0)
 		return;
-	}
-	close(pair[1]);
-	/* ca-auth's channel: its end on descriptor 3, the worker's on 6. The same
-	 * key reaches ca-auth through a pipe (never argv or the environment), which
-	 * holds it until ca-auth reads it; cad wipes its copy. */
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, apair) != 0 ||
-	    pipe2(kpipe, O_CLOEXEC) != 0)
+	/* ca-auth's channel: its end on descriptor 3, the worker's on 6; the key
+	 * reaches ca-auth through the pipe. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, apair) != 0)
 		fatal("socketpair");
-	if (write(kpipe[1], c->id_key, sizeof(c->id_key)) != (ssize_t)sizeof(c->id_key))
-		fatal("cannot hand ca-auth its key");
-	close(kpipe[1]);
-	explicit_bzero(c->id_key, sizeof(c->id_key));
-	c->sup.pid[SUP_AUTH] = spawn_auth(c, apair[1], kpipe[0], NULL);
+	c->sup.pid[SUP_AUTH] = spawn_auth(c, apair[1], key_r, NULL);
 	close(apair[1]);
-	close(kpipe[0]);
+	close(key_r);
 	snprintf(port, sizeof(port), "%d", c->icpr_port);
 	snprintf(eport, sizeof(eport), "%d", c->epm_port);
 	cad_worker_argv(&c->set, port, eport, c->sup.selftest, geteuid() == 0, argv);
 	c->sup.pid[SUP_WORKER] = spawn(c, SUP_WORKER, argv,
-			  (int[]){pair[0], c->epm_fd, c->icpr_fd, apair[0]}, 4, 0, 0);
-	close(pair[0]);
+			  (int[]){worker, c->epm_fd, c->icpr_fd, apair[0]}, 4, 0, 0);
+	close(worker);
 	close(apair[0]);
 	log_info("worker started (pid %d)", (int)c->sup.pid[SUP_WORKER]);
 }
@@ -208,7 +180,7 @@ static void start_core(struct cad *c)
 {
 	int lpair[2], cpair[2];
 	/* The console's socket (start.h): root's and the operators' group's, 0660,
-	 * as root; 0600, cad's user's, otherwise. */
+	 * as root; cad's user's alone otherwise. */
 	int afd = cad_listen_admin(c->dir, c->have_ops_gid, c->ops_gid, c->set.ops_group,
 				   c->admin_path, sizeof(c->admin_path));
 	enum cad_pin pin = c->pin_fd >= 0	  ? CAD_PIN_FD

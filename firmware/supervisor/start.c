@@ -4,8 +4,10 @@
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <signal.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -14,6 +16,8 @@
 
 #include "config.h"
 #include "firmware/common/datadir.h"
+#include "firmware/custodian/proto.h" /* the control channel (CUST_CTL_WORKER), cad's end */
+#include "firmware/identity/idtoken.h"
 #include "firmware/supervisor/prepare.h"
 #include "firmware/supervisor/start.h"
 #include "platform/log.h"
@@ -367,6 +371,45 @@ int cad_custodian_argv(const char *dir, enum cad_pin pin, const char *pin_file,
 	}
 	argv[n] = NULL;
 	return n;
+}
+
+int cad_hand_worker_key(struct ipc_chan *control, int *worker, int *key_r)
+{
+	uint8_t key[IDTOKEN_KEY_LEN];
+	int pair[2], kpipe[2], rc = 0;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+		log_fail("socketpair");
+		return -2;
+	}
+	/* The custodian's end first: it serves the worker from its first frame. With
+	 * it goes the key of this worker's identity tokens (firmware/identity), new
+	 * for each start: tokens a worker saw die with it. */
+	if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key)) {
+		log_fail("getrandom");
+		rc = -2;
+	} else if (ipc_send(control, CUST_CTL_WORKER, 0, key, sizeof(key), pair[1]) != 0) {
+		log_warn("cannot hand the worker's channel to the custodian");
+		rc = -1;
+	} else if (pipe2(kpipe, O_CLOEXEC) != 0) {
+		log_fail("pipe");
+		rc = -2;
+	} else if (write(kpipe[1], key, sizeof(key)) != (ssize_t)sizeof(key)) {
+		/* The pipe holds the key until ca-auth reads it. */
+		log_fail("cannot hand ca-auth its key");
+		close(kpipe[0]);
+		rc = -2;
+	}
+	explicit_bzero(key, sizeof(key));
+	close(pair[1]);
+	if (rc != 0) {
+		close(pair[0]);
+		return rc;
+	}
+	close(kpipe[1]);
+	*worker = pair[0];
+	*key_r = kpipe[0];
+	return 0;
 }
 
 int cad_auth_selftest_verdict(int st, char *msg, size_t msglen)

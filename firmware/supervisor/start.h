@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "platform/conf.h"
+#include "platform/ipc.h"
 
 #define CAD_OPERATORS_GROUP "ca-operators" /* ca.conf operators_group's default */
 #define CAD_GROUP_NAME_MAX 32
@@ -102,6 +103,16 @@ enum cad_pin { CAD_PIN_FD, CAD_PIN_FILE, CAD_PIN_TERMINAL };
  * Returns argc; its descriptors are 3 + (pin == CAD_PIN_FD). */
 int cad_custodian_argv(const char *dir, enum cad_pin pin, const char *pin_file,
 		       const char *ops_gid, char *argv[CAD_ARGV_MAX]);
+
+/* A worker's start, cad's part before the spawns: a new worker channel whose
+ * custodian's end goes over control (CUST_CTL_WORKER, the descriptor attached)
+ * with a fresh identity-token key (IDTOKEN_KEY_LEN random octets), and the same
+ * key written into a pipe for ca-auth (never argv or the environment); cad's
+ * copy is wiped. 0 with *worker (the worker's end of its channel) and *key_r
+ * (the pipe's read end, holding the key); -1 when the custodian cannot be told
+ * (logged; nothing left open: it is gone and will be restarted, the worker with
+ * it); -2 after the message when the system refuses (cad stops). */
+int cad_hand_worker_key(struct ipc_chan *control, int *worker, int *key_r);
 
 /* ca-auth's sandbox self-test, judged from its wait status: 0 when it was killed
  * by SIGSYS (its filter held), or -1 with msg saying how it ended instead. */

@@ -7,6 +7,7 @@
  * it, and the verdict of ca-auth's sandbox self-test from a real child's wait
  * status (killed by SIGSYS, by another signal, or exiting). */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -25,11 +26,27 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "firmware/custodian/proto.h"
+#include "firmware/identity/idtoken.h"
 #include "firmware/supervisor/start.h"
 #include "platform/log.h"
 #include "tests/unit/support/stderr_capture.h"
 
 static char err[256];
+
+/* pipe2 refused when armed (unit.mk: --wrap=pipe2), else the real one. */
+static int pipe2_fails;
+int __real_pipe2(int fds[2], int flags);
+int __wrap_pipe2(int fds[2], int flags);
+int __wrap_pipe2(int fds[2], int flags)
+{
+	if (pipe2_fails) {
+		pipe2_fails = 0;
+		errno = EMFILE;
+		return -1;
+	}
+	return __real_pipe2(fds, flags);
+}
 
 static void conf_of(struct conf *c, const char *const kv[], size_t n)
 {
@@ -495,6 +512,78 @@ static void test_listen_admin(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+static int open_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+/* A worker's channel and key: the custodian gets CUST_CTL_WORKER with the key
+ * and its end of the worker's channel, ca-auth's pipe holds the same key, each
+ * start a new one; a custodian that is gone is logged and nothing stays open;
+ * a pipe refused stops cad. */
+static void test_hand_worker_key(void **state)
+{
+	uint8_t first[IDTOKEN_KEY_LEN], got[64];
+	struct ipc_chan ctl, cust;
+	struct ipc_msg m = {.fd = -1};
+	char e[128], b = 0;
+	int sv[2], worker = -1, key_r = -1, before;
+
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	ipc_chan_init(&ctl, sv[0], "custodian", 64);
+	ipc_chan_init(&cust, sv[1], "cad", 64);
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(cad_hand_worker_key(&ctl, &worker, &key_r), 0);
+		assert_int_equal(ipc_recv(&cust, &m, e, sizeof(e)), 1);
+		assert_int_equal(m.hdr.type, CUST_CTL_WORKER);
+		assert_int_equal(m.hdr.len, IDTOKEN_KEY_LEN);
+		assert_true(m.fd >= 0);
+		/* the pipe holds the key the custodian got, and only it */
+		assert_int_equal(read(key_r, got, sizeof(got)), IDTOKEN_KEY_LEN);
+		assert_memory_equal(got, m.data, IDTOKEN_KEY_LEN);
+		assert_int_equal(fcntl(key_r, F_GETFD), FD_CLOEXEC);
+		if (round == 0)
+			memcpy(first, m.data, IDTOKEN_KEY_LEN);
+		else
+			assert_memory_not_equal(first, m.data, IDTOKEN_KEY_LEN);
+		/* the descriptor sent is the custodian's end of the worker's */
+		assert_int_equal(write(worker, "w", 1), 1);
+		assert_int_equal(read(m.fd, &b, 1), 1);
+		assert_int_equal(b, 'w');
+		close(worker);
+		close(key_r);
+		ipc_msg_free(&m);
+	}
+	/* the system refuses the key's pipe: cad stops (-2), nothing of it open */
+	before = open_fds();
+	pipe2_fails = 1;
+	log_begin();
+	assert_int_equal(cad_hand_worker_key(&ctl, &worker, &key_r), -2);
+	log_end_quiet();
+	assert_logged("cad: fatal: pipe: Too many open files");
+	assert_int_equal(ipc_recv(&cust, &m, e, sizeof(e)), 1); /* it was sent first */
+	ipc_msg_free(&m);
+	assert_int_equal(open_fds(), before);
+	/* the custodian gone */
+	ipc_chan_free(&cust);
+	close(sv[1]);
+	before = open_fds();
+	log_begin();
+	assert_int_equal(cad_hand_worker_key(&ctl, &worker, &key_r), -1);
+	log_end_quiet();
+	assert_logged("cad: warning: cannot hand the worker's channel to the custodian");
+	assert_int_equal(open_fds(), before);
+	ipc_chan_free(&ctl);
+	close(sv[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -510,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_parse_args),
 		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_listen_admin),
+		cmocka_unit_test(test_hand_worker_key),
 	};
 
 	log_init("cad");
