@@ -896,6 +896,30 @@ static void changes_the_system_refuses(void **state)
 	snprintf(want, sizeof(want), "cannot give %s", at("closed"));
 	assert_logged(want);
 	assert_logged(": Operation not permitted");
+	/* an entry whose owner is right but whose group is not: given too */
+	assert_int_equal(lchown(at("closed/f"), NOBODY, 0), 0);
+	assert_int_equal(lchown(at("closed"), NOBODY, NOBODY), 0);
+	assert_int_equal(sup_chown_tree(at("closed"), NOBODY, NOBODY, "nobody"), 0);
+	{
+		struct stat st;
+
+		assert_int_equal(lstat(at("closed/f"), &st), 0);
+		assert_int_equal(st.st_gid, NOBODY);
+	}
+	/* the token directory the custodian cannot be given */
+	{
+		uid_t uid;
+		gid_t gid;
+
+		custodian_data("");
+		fail_next("lchown", EPERM, 0);
+		log_begin();
+		assert_int_equal(sup_prepare_custodian(at("data"), &uid, &gid), -1);
+		log_end_quiet();
+		snprintf(want, sizeof(want), "cannot give %s to uid", at("tokens"));
+		assert_logged(want);
+		assert_int_equal(owner_of(at("tokens")), 0);
+	}
 	/* ca-auth's directory given but not closed */
 	mkdir(at("data"), 0700);
 	fail_next("chmod", EPERM, 0);

@@ -34,18 +34,72 @@
 
 static char err[256];
 
-/* pipe2 refused when armed (unit.mk: --wrap=pipe2), else the real one. */
-static int pipe2_fails;
+/* ---- the system refusing (unit.mk: --wrap=pipe2,socket,listen,chown,getrandom)
+ * fault.fn names the call that fails once with fault.err; every other call
+ * passes to the real one. */
+static struct {
+	const char *fn;
+	int err;
+} fault;
+
+static int faulty(const char *fn)
+{
+	if (fault.fn == NULL || strcmp(fault.fn, fn) != 0)
+		return 0;
+	fault.fn = NULL;
+	errno = fault.err;
+	return 1;
+}
+
+static void fail_next(const char *fn, int why)
+{
+	fault.fn = fn;
+	fault.err = why;
+}
+
 int __real_pipe2(int fds[2], int flags);
 int __wrap_pipe2(int fds[2], int flags);
 int __wrap_pipe2(int fds[2], int flags)
 {
-	if (pipe2_fails) {
-		pipe2_fails = 0;
-		errno = EMFILE;
-		return -1;
-	}
-	return __real_pipe2(fds, flags);
+	return faulty("pipe2") ? -1 : __real_pipe2(fds, flags);
+}
+
+int __real_socket(int domain, int type, int protocol);
+int __wrap_socket(int domain, int type, int protocol);
+int __wrap_socket(int domain, int type, int protocol)
+{
+	return faulty("socket") ? -1 : __real_socket(domain, type, protocol);
+}
+
+int __real_listen(int fd, int backlog);
+int __wrap_listen(int fd, int backlog);
+int __wrap_listen(int fd, int backlog)
+{
+	return faulty("listen") ? -1 : __real_listen(fd, backlog);
+}
+
+int __real_chown(const char *path, uid_t uid, gid_t gid);
+int __wrap_chown(const char *path, uid_t uid, gid_t gid);
+int __wrap_chown(const char *path, uid_t uid, gid_t gid)
+{
+	return faulty("chown") ? -1 : __real_chown(path, uid, gid);
+}
+
+ssize_t __real_getrandom(void *buf, size_t len, unsigned flags);
+ssize_t __wrap_getrandom(void *buf, size_t len, unsigned flags);
+ssize_t __wrap_getrandom(void *buf, size_t len, unsigned flags)
+{
+	return faulty("getrandom") ? -1 : __real_getrandom(buf, len, flags);
+}
+
+static int open_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
 }
 
 static void conf_of(struct conf *c, const char *const kv[], size_t n)
@@ -444,6 +498,19 @@ static void test_listen(void **state)
 	log_end_quiet();
 	assert_logged("cad: fatal: 127.0.0.256: not an IPv4 address");
 	assert_logged("cad: fatal: nowhere: not ADDR:PORT");
+	/* no socket, or one that cannot listen: refused, nothing left open */
+	fd = open_fds();
+	fail_next("socket", EMFILE);
+	log_begin();
+	assert_int_equal(cad_listen("127.0.0.1:0", &port2), -1);
+	log_end_quiet();
+	assert_logged("cad: fatal: cannot listen on 127.0.0.1:0: Too many open files");
+	fail_next("listen", EADDRINUSE);
+	log_begin();
+	assert_int_equal(cad_listen("127.0.0.1:0", &port2), -1);
+	log_end_quiet();
+	assert_logged("cad: fatal: cannot listen on 127.0.0.1:0: Address already in use");
+	assert_int_equal(open_fds(), fd);
 }
 
 static mode_t mode_of(const char *path)
@@ -492,6 +559,32 @@ static void test_listen_admin(void **state)
 		assert_int_equal(st.st_gid, 4242);
 		close(fd);
 	}
+	/* no socket; one that cannot listen; a group it cannot be given (root) */
+	fd = open_fds();
+	fail_next("socket", EMFILE);
+	log_begin();
+	assert_int_equal(cad_listen_admin(dir, 0, 0, "g", path, sizeof(path)), -1);
+	log_end_quiet();
+	assert_logged("cad: fatal: socket: Too many open files");
+	fail_next("listen", EADDRINUSE);
+	log_begin();
+	assert_int_equal(cad_listen_admin(dir, 0, 0, "g", path, sizeof(path)), -1);
+	log_end_quiet();
+	snprintf(want, sizeof(want), "cad: fatal: listen %s: Address already in use", path);
+	assert_logged(want);
+	if (geteuid() == 0) {
+		fail_next("chown", EPERM);
+		log_begin();
+		assert_int_equal(cad_listen_admin(dir, 1, 4242, "ca-operators", path,
+						  sizeof(path)), -1);
+		log_end_quiet();
+		snprintf(want, sizeof(want), "cad: fatal: cannot give %s to the group "
+			 "ca-operators: Operation not permitted", path);
+		assert_logged(want);
+		/* never opened to the group */
+		assert_int_equal(mode_of(path) & 077, 0);
+	}
+	assert_int_equal(open_fds(), fd);
 	/* a directory that is not there */
 	snprintf(longdir, sizeof(longdir), "%s/none", dir);
 	log_begin();
@@ -510,16 +603,6 @@ static void test_listen_admin(void **state)
 	assert_logged(": path too long for a socket");
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	assert_int_equal(system(path), 0);
-}
-
-static int open_fds(void)
-{
-	int n = 0;
-
-	for (int fd = 0; fd < 1024; fd++)
-		if (fcntl(fd, F_GETFD) >= 0)
-			n++;
-	return n;
 }
 
 /* A worker's channel and key: the custodian gets CUST_CTL_WORKER with the key
@@ -563,7 +646,7 @@ static void test_hand_worker_key(void **state)
 	}
 	/* the system refuses the key's pipe: cad stops (-2), nothing of it open */
 	before = open_fds();
-	pipe2_fails = 1;
+	fail_next("pipe2", EMFILE);
 	log_begin();
 	assert_int_equal(cad_hand_worker_key(&ctl, &worker, &key_r), -2);
 	log_end_quiet();
@@ -571,6 +654,19 @@ static void test_hand_worker_key(void **state)
 	assert_int_equal(ipc_recv(&cust, &m, e, sizeof(e)), 1); /* it was sent first */
 	ipc_msg_free(&m);
 	assert_int_equal(open_fds(), before);
+	/* no randomness, no channel: cad stops, the custodian told nothing */
+	fail_next("getrandom", EIO);
+	log_begin();
+	assert_int_equal(cad_hand_worker_key(&ctl, &worker, &key_r), -2);
+	log_end_quiet();
+	assert_logged("cad: fatal: getrandom: Input/output error");
+	assert_int_equal(open_fds(), before);
+	{
+		char c;
+
+		assert_int_equal(recv(sv[1], &c, 1, MSG_DONTWAIT), -1);
+		assert_int_equal(errno, EAGAIN);
+	}
 	/* the custodian gone */
 	ipc_chan_free(&cust);
 	close(sv[1]);

@@ -53,5 +53,6 @@ $(TBIN)/test_ledger_audit: LDFLAGS += -Wl,--wrap=ledger_get_record
 # chmod, a chown): the test's __wrap_ functions pass through unless armed.
 $(TBIN)/test_supervisor_prepare: LDFLAGS += -Wl,--wrap=pipe2,--wrap=fork,--wrap=waitpid \
 	-Wl,--wrap=chmod,--wrap=lchown
-# What a start is (start.c), with a pipe the system refuses.
-$(TBIN)/test_supervisor_start: LDFLAGS += -Wl,--wrap=pipe2
+# What a start is (start.c), with a pipe, a socket, a listen, a chown and
+# randomness the system refuses (the wrappers pass through unless armed).
+$(TBIN)/test_supervisor_start: LDFLAGS += -Wl,--wrap=pipe2,--wrap=socket,--wrap=listen,--wrap=chown,--wrap=getrandom
