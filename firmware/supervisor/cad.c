@@ -49,8 +49,10 @@
 #include "platform/log.h"
 
 /* The process handling (the child table, what each end means, restarts and
- * shutdown) and the start-up checks are libsupervisor's (sup.h, prepare.h);
- * this file is what a start is: the daemons' arguments and channels. */
+ * shutdown), the start-up checks and what a start is (the command line,
+ * ca.conf's settings, the sockets, each daemon's argv and environment, a
+ * worker's key) are libsupervisor's (sup.h, prepare.h, start.h); this file
+ * wires them: the channels, the spawns, the order of the steps. */
 
 struct cad {
 	const char *dir, *pin_file, *epm, *icpr;
