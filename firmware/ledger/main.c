@@ -28,12 +28,11 @@
 #include <wolfssl/wolfcrypt/asn_public.h>
 
 #include "config.h"
-#include "firmware/ledger/anchor.h"
+#include "firmware/ledger/audit.h"
 #include "firmware/ledger/sandbox.h"
 #include "firmware/ledger/serve.h"
 #include "platform/atomicfile.h"
 #include "platform/conf.h"
-#include "platform/hex.h"
 #include "platform/log.h"
 
 struct opts {
@@ -132,23 +131,6 @@ static void pem_to_der(const char *path, unsigned char **buf, size_t *len)
 	*len = (size_t)n;
 }
 
-/* The ceremony made the first administrator before the ledger existed: its
- * creation is the journal's first operator action, right after the genesis. */
-static int journal_first_admin(struct ledger *l, const char *name, char *err, size_t errlen)
-{
-	struct ledger_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_OPERATOR_ACTION;
-	ev.actor_kind = ACTOR_OPERATOR;
-	ev.actor = name;
-	ev.u.op.action = "operator-init";
-	ev.u.op.target = name;
-	ev.u.op.allowed = 1;
-	ev.u.op.detail = "the first administrator (role admin), made at the key ceremony";
-	return ledger_append(l, &ev, NULL, err, errlen);
-}
-
 static int cmd_genesis(const struct opts *o)
 {
 	struct ledger_event ev;
@@ -173,7 +155,7 @@ static int cmd_genesis(const struct opts *o)
 	l = open_or_die(o);
 	rc = ledger_append(l, &ev, NULL, err, sizeof(err));
 	if (rc == LEDGER_OK && o->first_admin != NULL)
-		rc = journal_first_admin(l, o->first_admin, err, sizeof(err));
+		rc = ledger_journal_first_admin(l, o->first_admin, err, sizeof(err));
 	ledger_close(l);
 	free(der);
 	if (rc != LEDGER_OK) {
@@ -186,113 +168,13 @@ static int cmd_genesis(const struct opts *o)
 	return 0;
 }
 
-/* --anchor SEQ,HEAD,TIME,CRL: decimal seq, 64 hex digits, unix time, decimal CRL
- * number (caadm writes it from a checkpoint whose signature it checked). */
-static void parse_anchor(const char *s, struct ledger_anchor *a)
-{
-	char head[2 * LEDGER_HASH_LEN + 1];
-	unsigned long long seq, crl;
-	long long t;
-	size_t n;
-	int used = 0;
-
-	if (sscanf(s, "%llu,%64[0-9a-fA-F],%lld,%llu%n", &seq, head, &t, &crl, &used) != 4 ||
-	    s[used] != 0 || seq == 0 || hex_decode(head, a->head, LEDGER_HASH_LEN, &n) != 0 ||
-	    n != LEDGER_HASH_LEN)
-		fatalx("--anchor: want SEQ,HEAD(64 hex digits),TIME,CRL");
-	a->seq = seq;
-	a->time = t;
-	a->crl_number = crl;
-}
-
-/* The ledger against an anchor: 0 or -1 with msg (anchor.h). */
-static int compare_anchor(struct ledger *l, const struct ledger_anchor *a, const char *source,
-			  char *msg, size_t msglen)
-{
-	uint8_t head[LEDGER_HASH_LEN], at[LEDGER_HASH_LEN];
-	uint64_t seq;
-	uint8_t *rec = NULL;
-	size_t len;
-	int have = 0;
-
-	ledger_head(l, &seq, head);
-	if (seq >= a->seq && ledger_get_record(l, a->seq, &rec, &len) == LEDGER_OK) {
-		ledger_record_hash(rec, len, at);
-		have = 1;
-	}
-	free(rec);
-	return ledger_anchor_compare(a, source, seq, have ? at : NULL, msg, msglen);
-}
-
-/* A verified ledger's head for `caadm checkpoint --reanchor`: "SEQ,HEAD,CRL\n"
- * (the latest CRL's number, 0 for none) on fd. 0 or -1. */
+/* `verify --head-fd N`: the head line (audit.h) on N. 0 or -1. */
 static int write_head(struct ledger *l, int fd)
 {
-	uint8_t head[LEDGER_HASH_LEN];
-	char hex[2 * LEDGER_HASH_LEN + 1], line[160];
-	struct ledger_crl_row row;
-	uint64_t seq, number = 0;
-	int n, rc;
+	char line[160];
+	int n = ledger_head_line(l, line, sizeof(line));
 
-	ledger_head(l, &seq, head);
-	rc = ledger_crl_latest(l, 0, &number, &row);
-	if (rc == LEDGER_ENOTFOUND)
-		number = 0;
-	else if (rc != LEDGER_OK)
-		return -1;
-	hex_encode(head, LEDGER_HASH_LEN, hex);
-	n = snprintf(line, sizeof(line), "%llu,%s,%llu\n", (unsigned long long)seq, hex,
-		     (unsigned long long)number);
-	return write(fd, line, (size_t)n) == n ? 0 : -1;
-}
-
-/* The newest checkpoint event's seq into *seq (0: the ledger holds none),
- * searched from the head back; 0, or -1 with err. */
-static int newest_checkpoint(struct ledger *l, uint64_t *seq, char *err, size_t errlen)
-{
-	static char strbuf[LEDGER_STRBUF];
-	uint8_t hash[LEDGER_HASH_LEN];
-	uint64_t head;
-
-	*seq = 0;
-	ledger_head(l, &head, hash);
-	for (uint64_t s = head; s >= 1; s--) {
-		struct ledger_event ev;
-		uint8_t *rec;
-		size_t len;
-		int bad;
-
-		if (ledger_get_record(l, s, &rec, &len) != LEDGER_OK) {
-			snprintf(err, errlen, "record %llu cannot be read", (unsigned long long)s);
-			return -1;
-		}
-		bad = ledger_record_decode(rec, len, &ev, strbuf, sizeof(strbuf), err, errlen);
-		free(rec);
-		if (bad != 0)
-			return -1;
-		if (ev.type == EV_CHECKPOINT) {
-			*seq = s;
-			return 0;
-		}
-	}
-	return 0;
-}
-
-/* --unanchored: the token holds no valid anchor. A ledger that was anchored
- * (it holds a checkpoint) is refused, as the custodian refuses to start with
- * it: otherwise deleting two token objects would undo the comparison. */
-static int check_unanchored(struct ledger *l, char *err, size_t errlen)
-{
-	uint64_t seq;
-
-	if (newest_checkpoint(l, &seq, err, errlen) != 0)
-		return -1;
-	if (seq == 0)
-		return 0;
-	snprintf(err, errlen, "the HSM holds no valid ledger anchor but the ledger was anchored "
-		 "(a checkpoint at seq %llu): the anchors were removed or damaged; if that is "
-		 "known, `caadm checkpoint --reanchor`", (unsigned long long)seq);
-	return -1;
+	return n > 0 && write(fd, line, (size_t)n) == n ? 0 : -1;
 }
 
 static int cmd_verify(struct opts *o)
@@ -303,16 +185,16 @@ static int cmd_verify(struct opts *o)
 	char err[512], when[32];
 	int rc;
 
-	if (o->anchor != NULL)
-		parse_anchor(o->anchor, &a);
+	if (o->anchor != NULL && ledger_anchor_parse(o->anchor, &a) != 0)
+		fatalx("--anchor: want SEQ,HEAD(64 hex digits),TIME,CRL");
 	o->flags |= LEDGER_AUDIT;
 	l = open_or_die(o);
 	rc = ledger_verify(l, &n, err, sizeof(err));
 	if (rc == 0 && o->anchor != NULL)
-		rc = compare_anchor(l, &a, o->anchor_source ? o->anchor_source : "the checkpoint",
+		rc = ledger_anchor_check(l, &a, o->anchor_source ? o->anchor_source : "the checkpoint",
 				    err, sizeof(err));
 	if (rc == 0 && o->unanchored)
-		rc = check_unanchored(l, err, sizeof(err));
+		rc = ledger_check_unanchored(l, err, sizeof(err));
 	if (rc == 0 && o->head_fd >= 0 && write_head(l, o->head_fd) != 0)
 		fatal("--head-fd");
 	ledger_close(l);
@@ -331,38 +213,11 @@ static int cmd_verify(struct opts *o)
 	return 0;
 }
 
-static void show_event(const struct ledger_event *ev)
-{
-	char line[1024];
-
-	ledger_event_line(ev, line, sizeof(line));
-	printf("%s\n", line);
-}
-
 static int cmd_show(const struct opts *o)
 {
-	static char strbuf[LEDGER_STRBUF];
 	struct ledger *l = open_or_die(o);
-	uint64_t head;
-	char err[256];
 
-	ledger_head(l, &head, NULL);
-	for (uint64_t seq = 1; seq <= head; seq++) {
-		struct ledger_event ev;
-		uint8_t *rec;
-		size_t len;
-
-		if (ledger_get_record(l, seq, &rec, &len) != LEDGER_OK) {
-			printf("%llu (missing)\n", (unsigned long long)seq);
-			continue;
-		}
-		if (ledger_record_decode(rec, len, &ev, strbuf, sizeof(strbuf), err,
-					 sizeof(err)) != 0)
-			printf("%llu (does not decode: %s)\n", (unsigned long long)seq, err);
-		else
-			show_event(&ev);
-		free(rec);
-	}
+	ledger_show(l, stdout);
 	ledger_close(l);
 	return 0;
 }

@@ -30,55 +30,36 @@
  * become ca-auth, the owner cad gives DATA/auth, in a chroot there once its
  * libraries are loaded, with an environment of nothing of cad's
  * (spawn_auth()); run as an ordinary user everything keeps that user. */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
-#include "firmware/common/datadir.h"
-#include "firmware/custodian/proto.h" /* the control channel (CUST_CTL_WORKER), cad's end */
-#include "firmware/identity/idtoken.h"
 #include "firmware/supervisor/prepare.h"
+#include "firmware/supervisor/start.h"
 #include "firmware/supervisor/sup.h"
-#include "platform/conf.h"
 #include "platform/ipc.h"
 #include "platform/log.h"
 
 /* The process handling (the child table, what each end means, restarts and
- * shutdown) and the start-up checks are libsupervisor's (sup.h, prepare.h);
- * this file is what a start is: the daemons' arguments and channels. */
-
-#define OPERATORS_GROUP "ca-operators" /* ca.conf operators_group's default */
-#define GROUP_NAME_MAX 32
+ * shutdown), the start-up checks and what a start is (the command line,
+ * ca.conf's settings, the sockets, each daemon's argv and environment, a
+ * worker's key) are libsupervisor's (sup.h, prepare.h, start.h); this file
+ * wires them: the channels, the spawns, the order of the steps. */
 
 struct cad {
 	const char *dir, *pin_file, *epm, *icpr;
 	char bindir[PATH_MAX];
 	int exe_fd[SUP_NCHILD]; /* each child's binary, opened by cad (sup_open_binaries) */
 	int epm_fd, icpr_fd, icpr_port, epm_port;
-	/* ca.conf's worker limits, passed on as "--option value" pairs (worker.h has
-	 * the defaults and the worker checks the values). */
-	char worker_limits[5][2][24];
-	int n_worker_limits;
-	/* ca.conf ledger_reserve_mb, ledger_low_space_mb (defaults below): the
-	 * ledger's --reserve-mb and --low-space-mb. */
-	char ledger_reserve[24], ledger_low[24];
-	char token_lifetime[24]; /* ca-auth's --token-lifetime: the connection deadline
-				  * and a minute (empty: ca-auth's default) */
+	struct cad_settings set;  /* ca.conf's settings for the children (start.h) */
 	int pin_fd;              /* as root: the PIN file, opened before the custodian drops */
 	uid_t cust_uid;          /* as root: the custodian's user and group */
 	gid_t cust_gid;
@@ -86,11 +67,9 @@ struct cad {
 	struct ipc_chan control; /* to the custodian */
 	struct sup sup;          /* the children (sup.h) */
 	char admin_path[PATH_MAX]; /* the console's socket, removed at the end */
-	char ops_group[GROUP_NAME_MAX + 1]; /* ca.conf operators_group: the console's */
 	int have_ops_gid;                   /* as root: the group exists, ops_gid is it */
 	gid_t ops_gid;
 	char ops_gid_arg[24];               /* the custodian's --operators-gid */
-	uint8_t id_key[IDTOKEN_KEY_LEN]; /* the current worker's token key (start_worker) */
 };
 
 static void __attribute__((noreturn)) usage(void)
@@ -98,38 +77,6 @@ static void __attribute__((noreturn)) usage(void)
 	fprintf(stderr, "usage: cad --data DIR [--pin-file FILE] [--epm ADDR:PORT] "
 			"[--icpr ADDR:PORT] [--sandbox-selftest]\n");
 	exit(2);
-}
-
-/* ADDR:PORT (IPv4) to a bound, listening socket. */
-static int listen_on(const char *spec, int *port_out)
-{
-	struct sockaddr_in sa;
-	char addr[64];
-	const char *colon = strrchr(spec, ':');
-	int fd, one = 1;
-
-	if (colon == NULL || (size_t)(colon - spec) >= sizeof(addr))
-		fatalx("%s: not ADDR:PORT", spec);
-	memcpy(addr, spec, (size_t)(colon - spec));
-	addr[colon - spec] = 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	/* Port 0: the kernel chooses (the tests run several appliances at once). */
-	sa.sin_port = strcmp(colon + 1, "0") == 0
-			      ? 0
-			      : htons((uint16_t)conf_arg_uint(colon + 1, 65535, "a port"));
-	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
-		fatalx("%s: not an IPv4 address", addr);
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 128) != 0)
-		fatal("cannot listen on %s", spec);
-	/* Port 0 lets the kernel choose (tests): report the one it chose. */
-	socklen_t sl = sizeof(sa);
-	if (getsockname(fd, (struct sockaddr *)&sa, &sl) != 0)
-		fatal("getsockname");
-	*port_out = ntohs(sa.sin_port);
-	return fd;
 }
 
 /* Starts child prog with argv and cad's environ (sup_spawn); fds[i] becomes
@@ -146,27 +93,6 @@ static pid_t spawn(struct cad *c, enum sup_child prog, char *const argv[], const
 	return pid;
 }
 
-/* ca-auth's environment: nothing of cad's (which may name the PIN file or the
- * token), only the sanitizers' options, which are no secret (the tests set
- * them). gss-ntlmssp's settings ca-auth sets itself from DATA/ca.conf. */
-static char **auth_environment(void)
-{
-#define AUTH_ENV_KEPT 3
-	static const char *const keep[AUTH_ENV_KEPT] = {"ASAN_OPTIONS=", "LSAN_OPTIONS=",
-							"UBSAN_OPTIONS="};
-	static char *env[AUTH_ENV_KEPT + 1];
-	size_t n = 0;
-
-	for (size_t k = 0; k < AUTH_ENV_KEPT; k++)
-		for (char **e = environ; *e != NULL; e++)
-			if (strncmp(*e, keep[k], strlen(keep[k])) == 0) {
-				env[n++] = *e;
-				break;
-			}
-	env[n] = NULL;
-	return env;
-}
-
 /* ca-auth with its end of the worker's channel on descriptor 3. As root it is
  * started as root and told its user: it chroots to DATA/auth once gss-ntlmssp
  * is loaded (the loader and the libraries are outside) and then drops to
@@ -174,33 +100,15 @@ static char **auth_environment(void)
  * for ca-auth it is swapped for the minimal one around the fork. */
 static pid_t spawn_auth(struct cad *c, int fd, int key_fd, const char *selftest_open)
 {
-	char **saved = environ, *argv[16];
+	static char *env[CAD_AUTH_ENV_MAX + 1];
+	char **saved = environ, *argv[CAD_ARGV_MAX];
 	pid_t pid;
-	int n = 0;
 
-	argv[n++] = "ca-auth";
-	argv[n++] = "--fd";
-	argv[n++] = "3";
-	argv[n++] = "--data";
-	argv[n++] = (char *)c->dir;
-	if (c->auth_jailed) {
-		argv[n++] = "--user";
-		argv[n++] = SUP_AUTH_USER;
-	}
-	if (selftest_open != NULL) {
-		argv[n++] = "--selftest-open";
-		argv[n++] = (char *)selftest_open;
-	}
-	if (key_fd >= 0) { /* the identity-token key, on descriptor 4 */
-		argv[n++] = "--token-key-fd";
-		argv[n++] = "4";
-		if (c->token_lifetime[0] != 0) {
-			argv[n++] = "--token-lifetime";
-			argv[n++] = c->token_lifetime;
-		}
-	}
-	argv[n] = NULL;
-	environ = auth_environment();
+	cad_auth_argv(&c->set, c->dir, c->auth_jailed, selftest_open, key_fd >= 0, argv);
+	/* ca-auth's environment: nothing of cad's (which may name the PIN file or
+	 * the token), only the sanitizers' options (start.h). */
+	cad_auth_environment(environ, env);
+	environ = env;
 	pid = spawn(c, SUP_AUTH, argv, (int[]){fd, key_fd}, key_fd >= 0 ? 2 : 1, 0, 0);
 	environ = saved;
 	return pid;
@@ -215,6 +123,7 @@ static void selftest_auth(struct cad *c)
 {
 	const char *path = c->pin_file != NULL ? c->pin_file : "/etc/shadow";
 	int pair[2], st;
+	char msg[256];
 	pid_t pid;
 
 	if (!c->auth_jailed) {
@@ -230,10 +139,8 @@ static void selftest_auth(struct cad *c)
 		if (errno != EINTR)
 			fatal("waitpid");
 	close(pair[0]);
-	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS)
-		fatalx("sandbox self-test of ca-auth failed: it was not killed by its seccomp "
-		       "filter (%s %d): not starting", WIFSIGNALED(st) ? "signal" : "status",
-		       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	if (cad_auth_selftest_verdict(st, msg, sizeof(msg)) != 0)
+		fatalx("%s", msg);
 	log_info("sandbox self-test of ca-auth passed: %s was not found in its jail and "
 		 "an open for writing killed it (SIGSYS)", path);
 }
@@ -241,150 +148,60 @@ static void selftest_auth(struct cad *c)
 static void start_worker(struct cad *c)
 {
 	char port[16], eport[16];
-	int pair[2], apair[2], kpipe[2];
-	char *argv[40];
-	int n = 0, rc;
+	int worker, key_r, apair[2], rc;
+	char *argv[CAD_ARGV_MAX];
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
-		fatal("socketpair");
-	/* The custodian's end first: it serves the worker from its first frame. With
-	 * it goes the key of this worker's identity tokens (firmware/identity), new
-	 * for each start: tokens a worker saw die with it. A custodian that is gone
-	 * will be reaped and restarted, the worker with it. */
-	if (getrandom(c->id_key, sizeof(c->id_key), 0) != (ssize_t)sizeof(c->id_key))
-		fatal("getrandom");
-	rc = ipc_send(&c->control, CUST_CTL_WORKER, 0, c->id_key, sizeof(c->id_key), pair[1]);
-	if (rc != 0) {
-		log_warn("cannot hand the worker's channel to the custodian");
-		explicit_bzero(c->id_key, sizeof(c->id_key));
-		close(pair[0]);
-		close(pair[1]);
+	/* The custodian's end of the worker's channel and this worker's key
+	 * (start.h). A custodian that is gone will be reaped and restarted, the
+	 * worker with it. */
+	rc = cad_hand_worker_key(&c->control, &worker, &key_r);
+	if (rc == -2)
+		exit(1);
+	if (rc != 0)
 		return;
-	}
-	close(pair[1]);
-	/* ca-auth's channel: its end on descriptor 3, the worker's on 6. The same
-	 * key reaches ca-auth through a pipe (never argv or the environment), which
-	 * holds it until ca-auth reads it; cad wipes its copy. */
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, apair) != 0 ||
-	    pipe2(kpipe, O_CLOEXEC) != 0)
+	/* ca-auth's channel: its end on descriptor 3, the worker's on 6; the key
+	 * reaches ca-auth through the pipe. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, apair) != 0)
 		fatal("socketpair");
-	if (write(kpipe[1], c->id_key, sizeof(c->id_key)) != (ssize_t)sizeof(c->id_key))
-		fatal("cannot hand ca-auth its key");
-	close(kpipe[1]);
-	explicit_bzero(c->id_key, sizeof(c->id_key));
-	c->sup.pid[SUP_AUTH] = spawn_auth(c, apair[1], kpipe[0], NULL);
+	c->sup.pid[SUP_AUTH] = spawn_auth(c, apair[1], key_r, NULL);
 	close(apair[1]);
-	close(kpipe[0]);
+	close(key_r);
 	snprintf(port, sizeof(port), "%d", c->icpr_port);
 	snprintf(eport, sizeof(eport), "%d", c->epm_port);
-	argv[n++] = "ca-worker";
-	argv[n++] = "--fd";
-	argv[n++] = "3";
-	argv[n++] = "--epm-fd";
-	argv[n++] = "4";
-	argv[n++] = "--icpr-fd";
-	argv[n++] = "5";
-	argv[n++] = "--icpr-port";
-	argv[n++] = port;
-	argv[n++] = "--epm-port";
-	argv[n++] = eport;
-	argv[n++] = "--auth-fd";
-	argv[n++] = "6";
-	/* The interface flags (icpr_*) are CA properties: the worker gets them from
-	 * the custodian at its start (CUST_CA_INFO). */
-	for (int i = 0; i < c->n_worker_limits; i++) {
-		argv[n++] = c->worker_limits[i][0];
-		argv[n++] = c->worker_limits[i][1];
-	}
-	if (c->sup.selftest) {
-		argv[n++] = "--selftest-open";
-		argv[n++] = "/";
-	}
-	if (geteuid() == 0) {
-		argv[n++] = "--user";
-		argv[n++] = SUP_WORKER_USER;
-		argv[n++] = "--chroot";
-		argv[n++] = SUP_WORKER_CHROOT;
-	}
-	if ((size_t)n >= sizeof(argv) / sizeof(argv[0]))
-		fatalx("internal error: too many worker arguments");
-	argv[n] = NULL;
+	cad_worker_argv(&c->set, port, eport, c->sup.selftest, geteuid() == 0, argv);
 	c->sup.pid[SUP_WORKER] = spawn(c, SUP_WORKER, argv,
-			  (int[]){pair[0], c->epm_fd, c->icpr_fd, apair[0]}, 4, 0, 0);
-	close(pair[0]);
+			  (int[]){worker, c->epm_fd, c->icpr_fd, apair[0]}, 4, 0, 0);
+	close(worker);
 	close(apair[0]);
 	log_info("worker started (pid %d)", (int)c->sup.pid[SUP_WORKER]);
 }
-
-/* DATA/admin.sock, the console's socket (custodian/admin.h). As root it belongs to
- * root and the operators' group, mode 0660: operators are ordinary users in that
- * group, never root; otherwise (cad as an ordinary user) mode 0600, cad's user
- * only. The custodian checks the peer's uid and groups again (SO_PEERCRED) and
- * then the operator's passphrase. A stale socket from an earlier run is
- * replaced. It is bound 0600 and only then opened to the group: never wider than
- * meant, even for a moment. */
-static int listen_admin(struct cad *c)
-{
-	struct sockaddr_un sa;
-	int fd;
-
-	if (adm_socket_address(c->dir, &sa) != 0)
-		fatalx("%s/%s: path too long for a socket", c->dir, ADM_SOCKET);
-	snprintf(c->admin_path, sizeof(c->admin_path), "%s", sa.sun_path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		fatal("socket");
-	(void)unlink(sa.sun_path);
-	mode_t old = umask(077);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
-		fatal("%s", sa.sun_path);
-	umask(old);
-	if (c->have_ops_gid &&
-	    (chown(sa.sun_path, 0, c->ops_gid) != 0 || chmod(sa.sun_path, 0660) != 0))
-		fatal("cannot give %s to the group %s", sa.sun_path, c->ops_group);
-	if (listen(fd, 8) != 0)
-		fatal("listen %s", sa.sun_path);
-	return fd;
-}
-
-/* The custodian's last arguments: "--operators-gid GID" when the console has an
- * operators' group, then the end (without one, the list ends at the first NULL). */
-#define OPS_GID_ARGS(c)                                                                    \
-	(c)->have_ops_gid ? "--operators-gid" : NULL, (c)->ops_gid_arg, NULL
 
 /* Starts the ledger and the custodian with their channels (the core: the HSM
  * session and the database). */
 static void start_core(struct cad *c)
 {
-	int lpair[2], cpair[2], afd = listen_admin(c);
+	int lpair[2], cpair[2];
+	/* The console's socket (start.h): root's and the operators' group's, 0660,
+	 * as root; cad's user's alone otherwise. */
+	int afd = cad_listen_admin(c->dir, c->have_ops_gid, c->ops_gid, c->set.ops_group,
+				   c->admin_path, sizeof(c->admin_path));
+	enum cad_pin pin = c->pin_fd >= 0	  ? CAD_PIN_FD
+			   : c->pin_file != NULL ? CAD_PIN_FILE
+						 : CAD_PIN_TERMINAL;
+	char *argv[CAD_ARGV_MAX];
 
+	if (afd < 0)
+		exit(1);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, lpair) != 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cpair) != 0)
 		fatal("socketpair");
-	c->sup.pid[SUP_LEDGER] = spawn(c, SUP_LEDGER,
-			  (char *[]){"ca-ledger", "serve", "--data", (char *)c->dir, "--fd", "3",
-				     "--reserve-mb", c->ledger_reserve, "--low-space-mb",
-				     c->ledger_low, NULL},
-			  (int[]){lpair[0]}, 1, 0, 0);
-	if (c->pin_fd >= 0) /* as root: the descriptor cad opened */
-		c->sup.pid[SUP_CUSTODIAN] = spawn(c, SUP_CUSTODIAN,
-				     (char *[]){"ca-custodian", "serve", "--data", (char *)c->dir,
-						"--ledger-fd", "3", "--control-fd", "4",
-						"--admin-fd", "5", "--pin-fd", "6", OPS_GID_ARGS(c)},
-				     (int[]){lpair[1], cpair[1], afd, c->pin_fd}, 4, c->cust_uid,
-				     c->cust_gid);
-	else if (c->pin_file != NULL)
-		c->sup.pid[SUP_CUSTODIAN] = spawn(c, SUP_CUSTODIAN,
-				     (char *[]){"ca-custodian", "serve", "--data", (char *)c->dir,
-						"--ledger-fd", "3", "--control-fd", "4",
-						"--admin-fd", "5", "--pin-file", (char *)c->pin_file,
-						OPS_GID_ARGS(c)},
-				     (int[]){lpair[1], cpair[1], afd}, 3, c->cust_uid, c->cust_gid);
-	else /* the PIN from the terminal cad runs on */
-		c->sup.pid[SUP_CUSTODIAN] = spawn(c, SUP_CUSTODIAN,
-				     (char *[]){"ca-custodian", "serve", "--data", (char *)c->dir,
-						"--ledger-fd", "3", "--control-fd", "4",
-						"--admin-fd", "5", OPS_GID_ARGS(c)},
-				     (int[]){lpair[1], cpair[1], afd}, 3, c->cust_uid, c->cust_gid);
+	cad_ledger_argv(&c->set, c->dir, argv);
+	c->sup.pid[SUP_LEDGER] = spawn(c, SUP_LEDGER, argv, (int[]){lpair[0]}, 1, 0, 0);
+	cad_custodian_argv(c->dir, pin, c->pin_file, c->have_ops_gid ? c->ops_gid_arg : NULL,
+			   argv);
+	c->sup.pid[SUP_CUSTODIAN] = spawn(c, SUP_CUSTODIAN, argv,
+					  (int[]){lpair[1], cpair[1], afd, c->pin_fd},
+					  pin == CAD_PIN_FD ? 4 : 3, c->cust_uid, c->cust_gid);
 	close(lpair[0]);
 	close(lpair[1]);
 	if (c->pin_fd >= 0) {
@@ -439,80 +256,6 @@ static void cad_close_control(void *ctx)
 static const struct sup_ops cad_ops = {cad_now, cad_start_core, cad_start_front,
 				       cad_close_control};
 
-/* ca.conf's connection limits and deadlines for the worker (its defaults in
- * firmware/worker/worker.h): each is checked here, so that a bad value stops cad
- * at start with the key named rather than the worker in a loop. */
-static void read_worker_limits(struct cad *c, const struct conf *conf)
-{
-	static const struct {
-		const char *key, *opt;
-		unsigned max;
-	} keys[] = {
-		{"worker_max_conns_icpr", "--max-conns-icpr", 64},
-		{"worker_max_conns_epm", "--max-conns-epm", 512},
-		{"worker_max_conns_per_address", "--max-conns-per-address", 1024},
-		{"worker_logon_deadline", "--logon-deadline", 3600},
-		{"worker_connection_deadline", "--connection-deadline", 86400},
-	};
-	char what[96];
-
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const char *v = conf_get(conf, keys[i].key);
-
-		if (v == NULL)
-			continue;
-		snprintf(what, sizeof(what), "ca.conf %s", keys[i].key);
-		snprintf(c->worker_limits[c->n_worker_limits][0], sizeof(c->worker_limits[0][0]),
-			 "%s", keys[i].opt);
-		unsigned u = conf_arg_uint(v, keys[i].max, what);
-		snprintf(c->worker_limits[c->n_worker_limits][1], sizeof(c->worker_limits[0][1]),
-			 "%u", u);
-		c->n_worker_limits++;
-		/* A logon's token outlives its connection by a minute, no more. */
-		if (strcmp(keys[i].key, "worker_connection_deadline") == 0)
-			snprintf(c->token_lifetime, sizeof(c->token_lifetime), "%u", u + 60);
-	}
-}
-
-/* ca.conf's free-space settings for the ledger (firmware/ledger/space.c): below
- * ledger_low_space_mb MiB free it warns, below ledger_reserve_mb MiB it records
- * only CRLs and operator actions. The defaults suit the image's 256 MiB data
- * disk; an appliance with a larger one sets more. */
-#define LEDGER_RESERVE_MB_DEFAULT 16
-#define LEDGER_LOW_SPACE_MB_DEFAULT 64
-static void read_ledger_space(struct cad *c, const struct conf *conf)
-{
-	const char *r = conf_get(conf, "ledger_reserve_mb");
-	const char *w = conf_get(conf, "ledger_low_space_mb");
-	unsigned reserve = r != NULL ? conf_arg_uint(r, 1u << 20, "ca.conf ledger_reserve_mb")
-				     : LEDGER_RESERVE_MB_DEFAULT;
-	unsigned low = w != NULL ? conf_arg_uint(w, 1u << 20, "ca.conf ledger_low_space_mb")
-				 : LEDGER_LOW_SPACE_MB_DEFAULT;
-
-	if (low < reserve)
-		log_warnx("ca.conf: ledger_low_space_mb (%u) is below ledger_reserve_mb (%u): "
-			  "the warning comes at the reserve", low, reserve);
-	snprintf(c->ledger_reserve, sizeof(c->ledger_reserve), "%u", reserve);
-	snprintf(c->ledger_low, sizeof(c->ledger_low), "%u", low);
-}
-
-/* ca.conf operators_group (default ca-operators): the group whose members may
- * use the console. A name as useradd and groupadd take them. */
-static void read_operators_group(struct cad *c, const struct conf *conf)
-{
-	const char *v = conf_get(conf, "operators_group");
-	size_t n;
-
-	if (v == NULL)
-		v = OPERATORS_GROUP;
-	n = strlen(v);
-	if (n == 0 || n > GROUP_NAME_MAX || v[0] == '-' ||
-	    strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n)
-		fatalx("ca.conf operators_group: '%s' is not a group name (1..%d of a-z 0-9 _ -, "
-		       "not starting with -)", v, GROUP_NAME_MAX);
-	snprintf(c->ops_group, sizeof(c->ops_group), "%s", v);
-}
-
 /* What cad itself needs from DATA/ca.conf (the operator's file). */
 static void read_config(struct cad *c)
 {
@@ -522,9 +265,8 @@ static void read_config(struct cad *c)
 	snprintf(path, sizeof(path), "%s/ca.conf", c->dir);
 	if (conf_load(path, &conf, err, sizeof(err)) != 0)
 		fatalx("%s (run caadm init first)", err);
-	read_worker_limits(c, &conf);
-	read_ledger_space(c, &conf);
-	read_operators_group(c, &conf);
+	if (cad_settings_read(&conf, &c->set, err, sizeof(err)) != 0)
+		fatalx("%s", err);
 #ifdef CONFIG_SECCOMP_LOG
 	log_warnx("built with CONFIG_SECCOMP_LOG: the seccomp filters log forbidden calls "
 		  "instead of killing (for measuring an allow-list, never for an appliance)");
@@ -545,36 +287,21 @@ static void my_bindir(char *out, size_t len)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{"data", 1, 0, 'd'}, {"pin-file", 1, 0, 'p'}, {"epm", 1, 0, 'e'},
-		{"icpr", 1, 0, 'i'}, {"sandbox-selftest", 0, 0, 's'}, {0, 0, 0, 0},
-	};
-	static char epm_default[32], icpr_default[32];
+	static struct cad_args args;
 	struct cad c;
 	sigset_t sigs;
-	int ch;
 
 	log_init("cad");
 	memset(&c, 0, sizeof(c));
 	sup_init(&c.sup, &cad_ops, &c);
 	c.control.fd = -1;
-	snprintf(epm_default, sizeof(epm_default), "127.0.0.1:%d", CONFIG_EPM_PORT);
-	snprintf(icpr_default, sizeof(icpr_default), "127.0.0.1:%d", CONFIG_ICPR_PORT);
-	c.dir = CONFIG_DATA_DIR;
-	c.epm = epm_default;
-	c.icpr = icpr_default;
-	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		switch (ch) {
-		case 'd': c.dir = optarg; break;
-		case 'p': c.pin_file = optarg; break;
-		case 'e': c.epm = optarg; break;
-		case 'i': c.icpr = optarg; break;
-		case 's': c.sup.selftest = 1; break;
-		default: usage();
-		}
-	}
-	if (optind != argc)
+	if (cad_parse_args(argc, argv, &args) != 0)
 		usage();
+	c.dir = args.dir;
+	c.pin_file = args.pin_file;
+	c.epm = args.epm;
+	c.icpr = args.icpr;
+	c.sup.selftest = args.selftest;
 	my_bindir(c.bindir, sizeof(c.bindir));
 	if (sup_open_binaries(c.bindir, c.exe_fd) != 0)
 		exit(1);
@@ -591,15 +318,16 @@ int main(int argc, char **argv)
 		    sup_prepare_auth(c.dir) != 0)
 			exit(1);
 		c.auth_jailed = 1;
-		if (sup_operators_group(c.ops_group, &c.ops_gid) != 0)
+		if (sup_operators_group(c.set.ops_group, &c.ops_gid) != 0)
 			exit(1);
 		c.have_ops_gid = 1;
 		snprintf(c.ops_gid_arg, sizeof(c.ops_gid_arg), "%lu", (unsigned long)c.ops_gid);
 	}
 	if (c.sup.selftest)
 		selftest_auth(&c);
-	c.epm_fd = listen_on(c.epm, &c.epm_port);
-	c.icpr_fd = listen_on(c.icpr, &c.icpr_port);
+	if ((c.epm_fd = cad_listen(c.epm, &c.epm_port)) < 0 ||
+	    (c.icpr_fd = cad_listen(c.icpr, &c.icpr_port)) < 0)
+		exit(1);
 	/* Signals are taken synchronously by supervise() (sigtimedwait); children
 	 * get an empty mask back in spawn(). */
 	sigemptyset(&sigs);

@@ -8,7 +8,11 @@
  * group all or nothing) and for room (LEDGER_ERR_FULL) leave the journal as it
  * was; and each payload the whitelist admits but the decoder refuses is a
  * violation: no answer, the channel ended, ledger_serve returning 1, the log
- * line naming it. */
+ * line naming it. The store's failures (a read or a commit the disk refuses,
+ * a replay that finds a divergence) are injected at the store's interface
+ * (the linker's --wrap, unit.mk): each answers LEDGER_ERR_STORAGE with its
+ * message and records nothing. Payloads only a hand-made frame can carry (the
+ * whitelist bounds their lengths) go to ledger_handle directly. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,10 +33,141 @@
 #include "firmware/ledger/store.h"
 #include "firmware/ledger/view.h"
 #include "platform/ipc.h"
+#include "platform/service.h"
 
 static char dir[64];
 static char err[512];
 static struct ledger *led;
+
+/* ---- the store failing (unit.mk links this test with --wrap=ledger_...) ----
+ * fault.fn names the store function that fails, after `after` calls that go
+ * through, with fault.rc (and fault.msg where the function has a message).
+ * Set by the test before it sends the request, read by the serving thread. */
+static struct {
+	const char *fn;
+	int rc, after;
+	const char *msg;
+} fault;
+
+static int faulty(const char *fn)
+{
+	if (fault.fn == NULL || strcmp(fault.fn, fn) != 0 || fault.after-- > 0)
+		return 0;
+	fault.fn = NULL;
+	return 1;
+}
+
+static void fail_next(const char *fn, int rc, int after, const char *msg)
+{
+	fault.fn = fn;
+	fault.rc = rc;
+	fault.after = after;
+	fault.msg = msg;
+}
+
+int __real_ledger_get_record(struct ledger *l, uint64_t seq, uint8_t **rec, size_t *len);
+int __wrap_ledger_get_record(struct ledger *l, uint64_t seq, uint8_t **rec, size_t *len);
+int __wrap_ledger_get_record(struct ledger *l, uint64_t seq, uint8_t **rec, size_t *len)
+{
+	return faulty("ledger_get_record") ? fault.rc : __real_ledger_get_record(l, seq, rec, len);
+}
+
+int __real_ledger_get_request(struct ledger *l, uint32_t id, struct ledger_request_row *row);
+int __wrap_ledger_get_request(struct ledger *l, uint32_t id, struct ledger_request_row *row);
+int __wrap_ledger_get_request(struct ledger *l, uint32_t id, struct ledger_request_row *row)
+{
+	return faulty("ledger_get_request") ? fault.rc : __real_ledger_get_request(l, id, row);
+}
+
+int __real_ledger_get_cert(struct ledger *l, const uint8_t *serial, size_t serial_len,
+			   struct ledger_cert_row *row);
+int __wrap_ledger_get_cert(struct ledger *l, const uint8_t *serial, size_t serial_len,
+			   struct ledger_cert_row *row);
+int __wrap_ledger_get_cert(struct ledger *l, const uint8_t *serial, size_t serial_len,
+			   struct ledger_cert_row *row)
+{
+	return faulty("ledger_get_cert") ? fault.rc
+					 : __real_ledger_get_cert(l, serial, serial_len, row);
+}
+
+typedef int (*revoked_cb)(const uint8_t *, size_t, const struct ledger_revoked_row *, void *);
+int __real_ledger_revoked_page(struct ledger *l, const uint8_t *after, size_t after_len,
+			       unsigned limit, revoked_cb cb, void *arg, int *more);
+int __wrap_ledger_revoked_page(struct ledger *l, const uint8_t *after, size_t after_len,
+			       unsigned limit, revoked_cb cb, void *arg, int *more);
+int __wrap_ledger_revoked_page(struct ledger *l, const uint8_t *after, size_t after_len,
+			       unsigned limit, revoked_cb cb, void *arg, int *more)
+{
+	if (faulty("ledger_revoked_page"))
+		return fault.rc;
+	return __real_ledger_revoked_page(l, after, after_len, limit, cb, arg, more);
+}
+
+int __real_ledger_crl_latest(struct ledger *l, int want_base, uint64_t *number,
+			     struct ledger_crl_row *row);
+int __wrap_ledger_crl_latest(struct ledger *l, int want_base, uint64_t *number,
+			     struct ledger_crl_row *row);
+int __wrap_ledger_crl_latest(struct ledger *l, int want_base, uint64_t *number,
+			     struct ledger_crl_row *row)
+{
+	return faulty("ledger_crl_latest") ? fault.rc
+					   : __real_ledger_crl_latest(l, want_base, number, row);
+}
+
+int __real_ledger_extension_seqs(struct ledger *l, uint32_t request_id,
+				 uint64_t seqs[LEDGER_SEQS_MAX], size_t *n);
+int __wrap_ledger_extension_seqs(struct ledger *l, uint32_t request_id,
+				 uint64_t seqs[LEDGER_SEQS_MAX], size_t *n);
+int __wrap_ledger_extension_seqs(struct ledger *l, uint32_t request_id,
+				 uint64_t seqs[LEDGER_SEQS_MAX], size_t *n)
+{
+	return faulty("ledger_extension_seqs") ? fault.rc
+					       : __real_ledger_extension_seqs(l, request_id, seqs, n);
+}
+
+int __real_ledger_prop_seq(struct ledger *l, const char *name, uint64_t *seq);
+int __wrap_ledger_prop_seq(struct ledger *l, const char *name, uint64_t *seq);
+int __wrap_ledger_prop_seq(struct ledger *l, const char *name, uint64_t *seq)
+{
+	return faulty("ledger_prop_seq") ? fault.rc : __real_ledger_prop_seq(l, name, seq);
+}
+
+typedef int (*row_cb)(const struct ledger_request_row *, void *);
+int __real_ledger_view(struct ledger *l, const struct view_query *q, row_cb cb, void *arg,
+		       int *more);
+int __wrap_ledger_view(struct ledger *l, const struct view_query *q, row_cb cb, void *arg,
+		       int *more);
+int __wrap_ledger_view(struct ledger *l, const struct view_query *q, row_cb cb, void *arg,
+		       int *more)
+{
+	return faulty("ledger_view") ? fault.rc : __real_ledger_view(l, q, cb, arg, more);
+}
+
+int __real_ledger_verify(struct ledger *l, uint64_t *n_events, char *e, size_t elen);
+int __wrap_ledger_verify(struct ledger *l, uint64_t *n_events, char *e, size_t elen);
+int __wrap_ledger_verify(struct ledger *l, uint64_t *n_events, char *e, size_t elen)
+{
+	if (faulty("ledger_verify")) {
+		*n_events = 3;
+		snprintf(e, elen, "%s", fault.msg);
+		return fault.rc;
+	}
+	return __real_ledger_verify(l, n_events, e, elen);
+}
+
+int __real_ledger_append_group(struct ledger *l, struct ledger_event **evs, size_t n,
+			       uint8_t (*hashes)[LEDGER_HASH_LEN], char *e, size_t elen);
+int __wrap_ledger_append_group(struct ledger *l, struct ledger_event **evs, size_t n,
+			       uint8_t (*hashes)[LEDGER_HASH_LEN], char *e, size_t elen);
+int __wrap_ledger_append_group(struct ledger *l, struct ledger_event **evs, size_t n,
+			       uint8_t (*hashes)[LEDGER_HASH_LEN], char *e, size_t elen)
+{
+	if (faulty("ledger_append_group")) {
+		snprintf(e, elen, "%s", fault.msg);
+		return fault.rc;
+	}
+	return __real_ledger_append_group(l, evs, n, hashes, e, elen);
+}
 
 /* The channel: [0] the custodian's (the test's) end, [1] the ledger's. */
 static struct {
@@ -86,6 +221,7 @@ static int setup(void **state)
 	struct ledger_event ev;
 
 	(void)state;
+	memset(&fault, 0, sizeof(fault));
 	snprintf(dir, sizeof(dir), "/tmp/test-ledger-serve-XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	assert_int_equal(ledger_open(dir, LEDGER_NOSYNC, &led, err, sizeof(err)), 0);
@@ -548,6 +684,25 @@ static void test_appends_refused(void **state)
 	assert_int_equal(lmsg_error_decode(ch.m.data, ch.m.hdr.len, &e), 0);
 	assert_int_equal(e.code, LEDGER_ERR_INVALID);
 	assert_true(e.message[0] != 0);
+	/* a group whose first member is cut short: the second is not looked at,
+	 * the group refused with the decoder's reason */
+	{
+		struct ipc_wbuf a, b;
+
+		ipc_wbuf_init(&a);
+		assert_int_equal(lmsg_append_encode(&a, &ev2, err, sizeof(err)), 0);
+		ipc_wbuf_init(&b);
+		request_event(&ev, "bob");
+		assert_int_equal(lmsg_append_encode(&b, &ev, err, sizeof(err)), 0);
+		ipc_wbuf_init(&w);
+		ipc_put_u32(&w, 2);
+		ipc_put_bytes(&w, a.data, a.len - 1);
+		ipc_put_bytes(&w, b.data, b.len);
+		ipc_wbuf_free(&a);
+		ipc_wbuf_free(&b);
+		assert_int_equal(ask(LEDGER_APPEND_GROUP, &w), 1);
+		expect_error(LEDGER_ERR_INVALID, e.message);
+	}
 	ledger_head(led, &seq, h);
 	assert_int_equal(seq, 1);
 	/* the channel still answers */
@@ -631,6 +786,271 @@ static void test_violations(void **state)
 	expect_violation(LEDGER_GET_REQUEST, zero4, 3, why);
 }
 
+/* ---- the store failing ---- */
+
+/* A request with an empty payload or a u32 one, answered. */
+static void ask_u32(uint32_t type, uint32_t v)
+{
+	put_u32(type, v);
+}
+
+static void ask_serial(uint32_t type, const uint8_t *serial, size_t len)
+{
+	struct lmsg_serial q = {{0}, len};
+	struct ipc_wbuf w;
+
+	memcpy(q.serial, serial, len);
+	ipc_wbuf_init(&w);
+	lmsg_serial_encode(&w, &q);
+	assert_int_equal(ask(type, &w), 1);
+}
+
+/* Every read the store cannot do is answered LEDGER_ERR_STORAGE with what could
+ * not be read (never "not found", never a partial list); a replay that finds a
+ * divergence is answered "not ok" with the store's message; an append whose
+ * commit the disk refuses (EIO, or ENOSPC) is refused with the store's message
+ * and logged. Nothing is recorded and the channel keeps answering. */
+static void test_store_failures(void **state)
+{
+	static const uint8_t serial[] = {0x4a, 0x01}, der[] = {0x30, 0x00};
+	struct ledger_event ev, ev2, *evs[2];
+	struct lmsg_verified v;
+	struct lmsg_head_is head;
+	struct view_query q = {.limit = 10};
+	struct ipc_wbuf w;
+	uint8_t h[LEDGER_HASH_LEN];
+	uint64_t seq, seq2;
+
+	(void)state;
+	/* a request, pending, with an extension, and a property: each read has
+	 * something to find */
+	request_event(&ev, "alice");
+	assert_int_equal(ledger_append(led, &ev, NULL, err, sizeof(err)), LEDGER_OK);
+	base(&ev, EV_DISPOSITION);
+	ev.u.disposition.request_id = 1;
+	ev.u.disposition.disposition = DISP_PENDING;
+	ev.u.disposition.message = "by test";
+	assert_int_equal(ledger_append(led, &ev, NULL, err, sizeof(err)), LEDGER_OK);
+	base(&ev, EV_EXTENSION_SET);
+	ev.u.extension.request_id = 1;
+	ev.u.extension.oid = "2.5.29.17";
+	ev.u.extension.value.p = der;
+	ev.u.extension.value.len = sizeof(der);
+	assert_int_equal(ledger_append(led, &ev, NULL, err, sizeof(err)), LEDGER_OK);
+	base(&ev, EV_PROPERTY_CHANGED);
+	ev.u.property.name = "crl_period";
+	ev.u.property.value.p = (const uint8_t *)"1 week";
+	ev.u.property.value.len = 6;
+	assert_int_equal(ledger_append(led, &ev, NULL, err, sizeof(err)), LEDGER_OK);
+	ledger_head(led, &seq, h);
+
+	fail_next("ledger_get_request", LEDGER_EIO, 0, NULL);
+	ask_u32(LEDGER_GET_REQUEST, 1);
+	expect_error(LEDGER_ERR_STORAGE, "cannot read the request");
+	fail_next("ledger_get_record", LEDGER_EIO, 0, NULL);
+	ipc_wbuf_init(&w);
+	lmsg_get_event_encode(&w, &(struct lmsg_get_event){2});
+	assert_int_equal(ask(LEDGER_GET_EVENT, &w), 1);
+	expect_error(LEDGER_ERR_STORAGE, "cannot read the event");
+	fail_next("ledger_get_cert", LEDGER_EIO, 0, NULL);
+	ask_serial(LEDGER_GET_CERT, serial, sizeof(serial));
+	expect_error(LEDGER_ERR_STORAGE, "cannot read the certificate");
+	fail_next("ledger_crl_latest", LEDGER_EIO, 0, NULL);
+	ask_u32(LEDGER_CRL_LATEST, 1);
+	expect_error(LEDGER_ERR_STORAGE, "cannot read the CRLs");
+	fail_next("ledger_revoked_page", LEDGER_EIO, 0, NULL);
+	ask_serial(LEDGER_REVOKED_LIST, serial, 0);
+	expect_error(LEDGER_ERR_STORAGE, "cannot read the revoked set");
+	fail_next("ledger_view", -1, 0, NULL);
+	ipc_wbuf_init(&w);
+	lmsg_view_encode(&w, &q);
+	assert_int_equal(ask(LEDGER_VIEW, &w), 1);
+	expect_error(LEDGER_ERR_STORAGE, "cannot read the request index");
+	/* the property: its index, then its record */
+	fail_next("ledger_prop_seq", LEDGER_EIO, 0, NULL);
+	ipc_wbuf_init(&w);
+	lmsg_get_prop_encode(&w, &(struct lmsg_get_prop){"crl_period"});
+	assert_int_equal(ask(LEDGER_GET_PROP, &w), 1);
+	expect_error(LEDGER_ERR_STORAGE, "cannot read the property");
+	fail_next("ledger_get_record", LEDGER_EIO, 0, NULL);
+	ipc_wbuf_init(&w);
+	lmsg_get_prop_encode(&w, &(struct lmsg_get_prop){"crl_period"});
+	assert_int_equal(ask(LEDGER_GET_PROP, &w), 1);
+	expect_error(LEDGER_ERR_STORAGE, "cannot read the property");
+	/* the extensions: their index, then a record it names */
+	fail_next("ledger_extension_seqs", LEDGER_EIO, 0, NULL);
+	ask_u32(LEDGER_GET_EXTENSIONS, 1);
+	expect_error(LEDGER_ERR_STORAGE, "cannot read the extensions");
+	fail_next("ledger_get_record", LEDGER_EIO, 0, NULL);
+	ask_u32(LEDGER_GET_EXTENSIONS, 1);
+	expect_error(LEDGER_ERR_STORAGE, "cannot read an extension event");
+	/* the journal: the second record of the page fails, no partial page */
+	fail_next("ledger_get_record", LEDGER_EIO, 1, NULL);
+	ipc_wbuf_init(&w);
+	lmsg_get_events_encode(&w, &(struct lmsg_get_events){1, 10});
+	assert_int_equal(ask(LEDGER_GET_EVENTS, &w), 1);
+	expect_error(LEDGER_ERR_STORAGE, "cannot read the journal");
+	/* a replay that finds a divergence: not ok, the store's message */
+	fail_next("ledger_verify", -1, 0, "seq 3: the chain breaks");
+	assert_int_equal(ask(LEDGER_VERIFY, NULL), 1);
+	assert_int_equal(ch.m.hdr.type, LEDGER_VERIFIED);
+	assert_int_equal(lmsg_verified_decode(ch.m.data, ch.m.hdr.len, &v), 0);
+	assert_int_equal(v.ok, 0);
+	assert_int_equal(v.events, 3);
+	assert_string_equal(v.message, "seq 3: the chain breaks");
+	/* appends the disk refuses: one (EIO), a group (ENOSPC); logged */
+	request_event(&ev, "bob");
+	fail_next("ledger_append_group", LEDGER_EIO, 0, "the disk refused the commit");
+	ipc_wbuf_init(&w);
+	assert_int_equal(lmsg_append_encode(&w, &ev, err, sizeof(err)), 0);
+	log_begin();
+	assert_int_equal(ask(LEDGER_APPEND, &w), 1);
+	log_end();
+	expect_error(LEDGER_ERR_STORAGE, "the disk refused the commit");
+	assert_logged("append refused: the disk refused the commit\n");
+	base(&ev2, EV_DISPOSITION);
+	ev2.u.disposition.request_id = 0; /* the group's request */
+	ev2.u.disposition.disposition = DISP_PENDING;
+	ev2.u.disposition.message = "by test";
+	evs[0] = &ev;
+	evs[1] = &ev2;
+	fail_next("ledger_append_group", LEDGER_EFULL, 0, "the disk is full");
+	ipc_wbuf_init(&w);
+	assert_int_equal(lmsg_append_group_encode_events(&w, evs, 2, err, sizeof(err)), 0);
+	log_begin();
+	assert_int_equal(ask(LEDGER_APPEND_GROUP, &w), 1);
+	log_end();
+	expect_error(LEDGER_ERR_FULL, "the disk is full");
+	assert_logged("append refused: the disk is full\n");
+	/* a rule broken is refused but not logged as the disk's */
+	fail_next("ledger_append_group", LEDGER_EINVAL, 0, "request 9 does not exist");
+	ipc_wbuf_init(&w);
+	assert_int_equal(lmsg_append_encode(&w, &ev, err, sizeof(err)), 0);
+	log_begin();
+	assert_int_equal(ask(LEDGER_APPEND, &w), 1);
+	log_end();
+	expect_error(LEDGER_ERR_INVALID, "request 9 does not exist");
+	assert_null(strstr(logged, "append refused"));
+	/* nothing recorded; the channel answers, with the same head */
+	ledger_head(led, &seq2, h);
+	assert_int_equal(seq2, seq);
+	assert_int_equal(ask(LEDGER_HEAD, NULL), 1);
+	assert_int_equal(ch.m.hdr.type, LEDGER_HEAD_IS);
+	assert_int_equal(lmsg_head_is_decode(ch.m.data, ch.m.hdr.len, &head), 0);
+	assert_int_equal(head.seq, seq);
+	assert_memory_equal(head.hash, h, LEDGER_HASH_LEN);
+}
+
+/* A page of the journal stops before it would pass LEDGER_EVENTS_BYTES, but a
+ * record larger than that travels alone: two requests of 600 KiB each come one
+ * per page, after the genesis. */
+static void test_events_page_bytes(void **state)
+{
+	size_t big = 600 * 1024;
+	uint8_t *raw = malloc(big);
+	struct ledger_event ev;
+	struct lmsg_events list;
+	struct lmsg_iter it;
+	struct ipc_wbuf w;
+	const uint8_t *p;
+	size_t len;
+
+	(void)state;
+	assert_non_null(raw);
+	memset(raw, 'r', big);
+	for (int i = 0; i < 2; i++) {
+		request_event(&ev, "alice");
+		ev.u.request.raw.p = raw;
+		ev.u.request.raw.len = big;
+		assert_int_equal(ledger_append(led, &ev, NULL, err, sizeof(err)), LEDGER_OK);
+	}
+	free(raw);
+	ipc_wbuf_init(&w);
+	lmsg_get_events_encode(&w, &(struct lmsg_get_events){1, 10});
+	assert_int_equal(ask(LEDGER_GET_EVENTS, &w), 1);
+	assert_int_equal(lmsg_events_decode(ch.m.data, ch.m.hdr.len, &list), 0);
+	assert_int_equal(list.events.n, 2); /* the genesis and the first request */
+	ipc_wbuf_init(&w);
+	lmsg_get_events_encode(&w, &(struct lmsg_get_events){3, 10});
+	assert_int_equal(ask(LEDGER_GET_EVENTS, &w), 1);
+	assert_int_equal(lmsg_events_decode(ch.m.data, ch.m.hdr.len, &list), 0);
+	assert_int_equal(list.events.n, 1);
+	lmsg_iter_init(&it, &list.events);
+	assert_int_equal(lmsg_events_next(&it, &p, &len), 1);
+	assert_true(len > big);
+	/* max 0: an empty page, not the head's error */
+	ipc_wbuf_init(&w);
+	lmsg_get_events_encode(&w, &(struct lmsg_get_events){1, 0});
+	assert_int_equal(ask(LEDGER_GET_EVENTS, &w), 1);
+	assert_int_equal(lmsg_events_decode(ch.m.data, ch.m.hdr.len, &list), 0);
+	assert_int_equal(list.events.n, 0);
+}
+
+/* ledger_handle given frames the whitelist would not pass (the lengths it
+ * bounds, the types it refuses): a second line of defence. Each is a violation
+ * logged with what it was, the channel shut, no answer, nothing recorded. */
+static void handle_direct(uint32_t type, const void *p, uint32_t n, const char *why)
+{
+	struct service s;
+	struct ipc_msg m;
+	char line[600], buf[64];
+	uint64_t seq, seq2;
+	uint8_t h[LEDGER_HASH_LEN];
+	int sv[2];
+
+	ledger_head(led, &seq, h);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	memset(&s, 0, sizeof(s));
+	ipc_chan_init(&s.chan, sv[0], "custodian", LEDGER_FRAME_MAX);
+	pthread_mutex_init(&s.lock, NULL);
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = type;
+	m.hdr.len = n;
+	m.hdr.id = 5;
+	m.fd = -1;
+	m.data = n > 0 ? malloc(n) : NULL;
+	if (n > 0)
+		memcpy(m.data, p, n);
+	log_begin();
+	ledger_handle(&s, &m, led);
+	log_end();
+	ipc_msg_free(&m);
+	assert_int_equal(s.violated, 1);
+	snprintf(line, sizeof(line), "protocol violation by the custodian, channel closed: %s\n",
+		 why);
+	assert_logged(line);
+	/* no answer: the channel reads as closed */
+	assert_int_equal(read(sv[1], buf, sizeof(buf)), 0);
+	ipc_chan_free(&s.chan);
+	pthread_mutex_destroy(&s.lock);
+	close(sv[0]);
+	close(sv[1]);
+	ledger_head(led, &seq2, h);
+	assert_int_equal(seq2, seq);
+}
+
+static void test_handler_refuses_what_the_whitelist_bounds(void **state)
+{
+	static const uint8_t z[16];
+	char why[128];
+
+	(void)state;
+	handle_direct(LEDGER_GET_REQUEST, z, 3, "malformed get-request");
+	handle_direct(LEDGER_GET_REQUEST, z, 5, "malformed get-request");
+	handle_direct(LEDGER_GET_EVENT, z, 7, "malformed get-event");
+	handle_direct(LEDGER_HEAD, z, 1, "malformed head");
+	handle_direct(LEDGER_VERIFY, z, 4, "malformed verify");
+	handle_direct(LEDGER_GET_EXTENSIONS, z, 2, "malformed get-extensions");
+	handle_direct(LEDGER_GET_EVENTS, z, 11, "malformed get-events");
+	handle_direct(LEDGER_APPEND_GROUP, z, 0, "malformed append-group");
+	/* the ledger's own answers and a type proto.h does not name */
+	snprintf(why, sizeof(why), "message type %#x has no handler", (unsigned)LEDGER_APPENDED);
+	handle_direct(LEDGER_APPENDED, z, 0, why);
+	snprintf(why, sizeof(why), "message type %#x has no handler", (unsigned)LEDGER_ERROR);
+	handle_direct(LEDGER_ERROR, z, 4, why);
+	handle_direct(0x2fe, z, 0, "message type 0x2fe has no handler");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -639,6 +1059,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_appends_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_append_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_violations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_page_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handler_refuses_what_the_whitelist_bounds,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,6 +36,66 @@
 
 #define NOBODY 65534
 
+/* ---- the system refusing (unit.mk links this test with --wrap=pipe2,fork,
+ * waitpid,chmod,lchown) ----
+ * fault.fn names the call that fails with fault.err after `after` calls that go
+ * through; every other call passes to the real one. */
+static struct {
+	const char *fn;
+	int err, after;
+} fault;
+
+static int faulty(const char *fn)
+{
+	if (fault.fn == NULL || strcmp(fault.fn, fn) != 0 || fault.after-- > 0)
+		return 0;
+	fault.fn = NULL;
+	errno = fault.err;
+	return 1;
+}
+
+static void fail_next(const char *fn, int err, int after)
+{
+	fault.fn = fn;
+	fault.err = err;
+	fault.after = after;
+}
+
+int __real_pipe2(int fds[2], int flags);
+int __wrap_pipe2(int fds[2], int flags);
+int __wrap_pipe2(int fds[2], int flags)
+{
+	return faulty("pipe2") ? -1 : __real_pipe2(fds, flags);
+}
+
+pid_t __real_fork(void);
+pid_t __wrap_fork(void);
+pid_t __wrap_fork(void)
+{
+	return faulty("fork") ? -1 : __real_fork();
+}
+
+pid_t __real_waitpid(pid_t pid, int *st, int options);
+pid_t __wrap_waitpid(pid_t pid, int *st, int options);
+pid_t __wrap_waitpid(pid_t pid, int *st, int options)
+{
+	return faulty("waitpid") ? -1 : __real_waitpid(pid, st, options);
+}
+
+int __real_chmod(const char *path, mode_t mode);
+int __wrap_chmod(const char *path, mode_t mode);
+int __wrap_chmod(const char *path, mode_t mode)
+{
+	return faulty("chmod") ? -1 : __real_chmod(path, mode);
+}
+
+int __real_lchown(const char *path, uid_t uid, gid_t gid);
+int __wrap_lchown(const char *path, uid_t uid, gid_t gid);
+int __wrap_lchown(const char *path, uid_t uid, gid_t gid)
+{
+	return faulty("lchown") ? -1 : __real_lchown(path, uid, gid);
+}
+
 static char dir[64];
 static const char *at(const char *name)
 {
@@ -76,6 +136,7 @@ static uid_t owner_of(const char *path)
 static int setup(void **state)
 {
 	(void)state;
+	memset(&fault, 0, sizeof(fault));
 	snprintf(dir, sizeof(dir), "/tmp/test_prepare.XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	/* The users must pass through the test's directory. */
@@ -634,6 +695,242 @@ static void spawn_gives_exactly_the_descriptors_environment_and_user(void **stat
 			 -1);
 }
 
+/* A child that cannot take the descriptors it is given, nor its binary's, nor
+ * the credentials it is told: 127, and never the program. */
+static void spawn_refuses_what_the_child_cannot_take(void **state)
+{
+	int exe = open("/bin/sh", O_PATH | O_CLOEXEC), st, p[2];
+	char *argv[] = {"sh", "-c", "echo ran >&3", NULL};
+	char out[16];
+	pid_t pid;
+
+	(void)state;
+	assert_true(exe >= 0);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	/* a channel that is no descriptor */
+	pid = sup_spawn(exe, "/bin", "sh", argv, (char *[]){NULL}, (int[]){-1}, 1, 0, 0);
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 127);
+	/* a binary that is no descriptor */
+	pid = sup_spawn(-1, "/bin", "sh", argv, (char *[]){NULL}, (int[]){p[1]}, 1, 0, 0);
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 127);
+	if (geteuid() == 0) {
+		/* a group that cannot be taken: named, not run */
+		log_begin();
+		pid = sup_spawn(exe, "/bin", "sh", argv, (char *[]){NULL}, (int[]){p[1]}, 1, NOBODY,
+				(gid_t)-1);
+		assert_true(pid > 0);
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		log_end_quiet();
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 127);
+		assert_logged("cad: cannot become uid 65534 for sh\n");
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], out, sizeof(out)), 0); /* nothing ran */
+	close(p[0]);
+	close(exe);
+}
+
+/* The reach check itself failing (credentials the child cannot take, an
+ * absolute path longer than PATH_MAX): refused, naming the path. */
+static void reach_refuses_when_it_cannot_check(void **state)
+{
+	static char path[PATH_MAX + 64];
+	char want[300];
+
+	(void)state;
+	need_root();
+	log_begin();
+	assert_int_equal(sup_check_reach("ca-test", NOBODY, (gid_t)-1, dir, R_OK), -1);
+	log_end_quiet();
+	snprintf(want, sizeof(want), "the user ca-test cannot reach %s: give it search", dir);
+	assert_logged(want);
+	/* every directory above is passable ("/" repeated), the path too long */
+	for (size_t i = 0; i < sizeof(path) - 1; i++)
+		path[i] = '/';
+	path[sizeof(path) - 1] = 0;
+	log_begin();
+	assert_int_equal(sup_check_reach("ca-test", NOBODY, NOBODY, path, R_OK), -1);
+	log_end_quiet();
+	assert_logged("the user ca-test cannot reach ");
+}
+
+/* What cad gives a user must be a directory it can use: a file where DATA/ledger
+ * or DATA/crl goes is refused, naming it. */
+static void a_file_where_a_directory_goes_is_refused(void **state)
+{
+	uid_t uid;
+	gid_t gid;
+	char want[256];
+
+	(void)state;
+	need_root();
+	mkdir(at("data"), 0700);
+	write_file(at("data/ledger"), "", 0600);
+	log_begin();
+	assert_int_equal(sup_prepare_ledger(at("data")), -1);
+	log_end_quiet();
+	snprintf(want, sizeof(want), "the user ca-ledger cannot reach %s", at("data/ledger"));
+	assert_logged(want);
+	custodian_data("");
+	write_file(at("data/crl"), "", 0644);
+	log_begin();
+	assert_int_equal(sup_prepare_custodian(at("data"), &uid, &gid), -1);
+	log_end_quiet();
+	snprintf(want, sizeof(want), "the user ca-custodian cannot reach %s", at("data/crl"));
+	assert_logged(want);
+	/* DATA that is not there: refused before anything is made */
+	log_begin();
+	assert_int_equal(sup_prepare_custodian(at("none"), &uid, &gid), -1);
+	log_end_quiet();
+	assert_logged(at("none"));
+	assert_int_equal(access(at("none"), F_OK), -1);
+}
+
+/* Open descriptors of the test's process. */
+static int open_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+/* The reach check when the system refuses it a pipe, a child or the child's
+ * status: refused, naming the path and the user, no descriptor left behind; a
+ * wait interrupted is waited again. */
+static void reach_when_the_system_refuses(void **state)
+{
+	int before = open_fds();
+	char want[300];
+
+	(void)state;
+	fail_next("pipe2", EMFILE, 0);
+	log_begin();
+	assert_int_equal(sup_check_reach("ca-test", getuid(), getgid(), dir, R_OK), -1);
+	log_end_quiet();
+	snprintf(want, sizeof(want), "cad: fatal: cannot check %s for ca-test: Too many open files",
+		 dir);
+	assert_logged(want);
+	fail_next("fork", EAGAIN, 0);
+	log_begin();
+	assert_int_equal(sup_check_reach("ca-test", getuid(), getgid(), dir, R_OK), -1);
+	log_end_quiet();
+	snprintf(want, sizeof(want),
+		 "cad: fatal: cannot check %s for ca-test: Resource temporarily unavailable", dir);
+	assert_logged(want);
+	assert_int_equal(open_fds(), before);
+	/* interrupted once: waited again, the answer as ever */
+	fail_next("waitpid", EINTR, 0);
+	assert_int_equal(sup_check_reach("ca-test", getuid(), getgid(), dir, R_OK), 0);
+	/* the child's status lost: refused (the child reaped here after) */
+	fail_next("waitpid", ECHILD, 0);
+	log_begin();
+	assert_int_equal(sup_check_reach("ca-test", getuid(), getgid(), dir, R_OK), -1);
+	log_end_quiet();
+	assert_logged("cad: fatal: waitpid: No child processes");
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+	assert_int_equal(open_fds(), before);
+}
+
+/* useradd and groupadd that cannot be run (no child, or its status lost): no
+ * user, no group, and cad says so. */
+static void tools_that_cannot_run_refuse(void **state)
+{
+	gid_t gid;
+
+	(void)state;
+	assert_null(getpwnam("ca-test-nouser"));
+	fail_next("fork", EAGAIN, 0);
+	log_begin();
+	assert_null(sup_system_user("ca-test-nouser", "/var/empty"));
+	log_end_quiet();
+	assert_logged("cad: fatal: cannot create the user ca-test-nouser");
+	assert_null(getgrnam("ca-test-nogroup"));
+	fail_next("fork", EAGAIN, 0);
+	log_begin();
+	assert_int_equal(sup_operators_group("ca-test-nogroup", &gid), -1);
+	log_end_quiet();
+	assert_logged("cad: fatal: cannot create the group ca-test-nogroup (ca.conf "
+		      "operators_group)");
+	/* a tool whose end cad cannot learn: refused (a name that it would refuse
+	 * anyway, so that nothing is made) */
+	fail_next("waitpid", ECHILD, 0);
+	log_begin();
+	assert_null(sup_system_user("bad:name", "/var/empty"));
+	log_end_quiet();
+	assert_logged("cannot create the user bad:name");
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+	assert_null(getpwnam("ca-test-nouser"));
+	assert_null(getgrnam("ca-test-nogroup"));
+}
+
+/* Permissions and owners the system refuses to change: refused with the path. */
+static void changes_the_system_refuses(void **state)
+{
+	char want[300];
+
+	(void)state;
+	mkdir(at("closed"), 0700);
+	fail_next("chmod", EPERM, 0);
+	log_begin();
+	assert_int_equal(sup_let_through(at("closed")), -1);
+	log_end_quiet();
+	snprintf(want, sizeof(want), "cad: fatal: chmod %s: Operation not permitted",
+		 at("closed"));
+	assert_logged(want);
+	assert_int_equal(mode_of(at("closed")), 0700);
+	need_root();
+	write_file(at("closed/f"), "", 0600);
+	fail_next("lchown", EPERM, 1); /* the directory given, its file refused */
+	log_begin();
+	assert_int_equal(sup_chown_tree(at("closed"), NOBODY, NOBODY, "nobody"), -1);
+	log_end_quiet();
+	snprintf(want, sizeof(want), "cannot give %s", at("closed"));
+	assert_logged(want);
+	assert_logged(": Operation not permitted");
+	/* an entry whose owner is right but whose group is not: given too */
+	assert_int_equal(lchown(at("closed/f"), NOBODY, 0), 0);
+	assert_int_equal(lchown(at("closed"), NOBODY, NOBODY), 0);
+	assert_int_equal(sup_chown_tree(at("closed"), NOBODY, NOBODY, "nobody"), 0);
+	{
+		struct stat st;
+
+		assert_int_equal(lstat(at("closed/f"), &st), 0);
+		assert_int_equal(st.st_gid, NOBODY);
+	}
+	/* the token directory the custodian cannot be given */
+	{
+		uid_t uid;
+		gid_t gid;
+
+		custodian_data("");
+		fail_next("lchown", EPERM, 0);
+		log_begin();
+		assert_int_equal(sup_prepare_custodian(at("data"), &uid, &gid), -1);
+		log_end_quiet();
+		snprintf(want, sizeof(want), "cannot give %s to uid", at("tokens"));
+		assert_logged(want);
+		assert_int_equal(owner_of(at("tokens")), 0);
+	}
+	/* ca-auth's directory given but not closed */
+	mkdir(at("data"), 0700);
+	fail_next("chmod", EPERM, 0);
+	log_begin();
+	assert_int_equal(sup_prepare_auth(at("data")), -1);
+	log_end_quiet();
+	snprintf(want, sizeof(want), "cad: fatal: chmod %s: Operation not permitted",
+		 at("data/auth"));
+	assert_logged(want);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -655,6 +952,12 @@ int main(void)
 		T(a_relative_path_too_long),
 		T(ca_auth_gets_a_closed_directory),
 		T(spawn_gives_exactly_the_descriptors_environment_and_user),
+		T(spawn_refuses_what_the_child_cannot_take),
+		T(reach_refuses_when_it_cannot_check),
+		T(a_file_where_a_directory_goes_is_refused),
+		T(reach_when_the_system_refuses),
+		T(tools_that_cannot_run_refuse),
+		T(changes_the_system_refuses),
 	};
 	log_init("cad");
 	setvbuf(stdout, NULL, _IONBF, 0);

@@ -651,6 +651,11 @@ static void edges_of_the_table(void **state)
 	/* No core running and none known down: it has not ended. */
 	sup_init(&bare, &no_close, &F);
 	assert_false(sup_core_ended(&bare, 0));
+	/* A pid in the table that is no child of cad's (waitid fails): not
+	 * taken for an end. */
+	bare.pid[SUP_LEDGER] = 1;
+	assert_false(sup_core_ended(&bare, 0));
+	bare.pid[SUP_LEDGER] = 0;
 	/* A stop without close_control still reaps; a custodian that does not
 	 * end is killed after the wait, and that is no refusal. */
 	bare.core_ms = 100;

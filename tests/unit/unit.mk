@@ -49,3 +49,20 @@ $(TBIN)/test_worker_start: $(AUTH_MSG_OBJ)
 # ca-auth's start-up (start.c): auth_start in a forked child loads gss-ntlmssp's
 # acceptor (GSSAPI) before it jails and filters itself.
 $(TBIN)/test_auth_start: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
+
+# ca-ledger's service with the store's failures injected at its interface (the
+# test's __wrap_ledger_* pass through unless told to fail).
+$(TBIN)/test_ledger_serve: LDFLAGS += -Wl,--wrap=ledger_get_record,--wrap=ledger_get_request \
+	-Wl,--wrap=ledger_get_cert,--wrap=ledger_revoked_page,--wrap=ledger_crl_latest \
+	-Wl,--wrap=ledger_extension_seqs,--wrap=ledger_prop_seq,--wrap=ledger_view \
+	-Wl,--wrap=ledger_verify,--wrap=ledger_append_group
+# ca-ledger's commands' decisions (audit.c) with a record the store cannot read
+# or decode injected at its interface.
+$(TBIN)/test_ledger_audit: LDFLAGS += -Wl,--wrap=ledger_get_record
+# cad's start-up checks when the system refuses (a pipe, a child, its status, a
+# chmod, a chown): the test's __wrap_ functions pass through unless armed.
+$(TBIN)/test_supervisor_prepare: LDFLAGS += -Wl,--wrap=pipe2,--wrap=fork,--wrap=waitpid \
+	-Wl,--wrap=chmod,--wrap=lchown
+# What a start is (start.c), with a pipe, a socket, a listen, a chown and
+# randomness the system refuses (the wrappers pass through unless armed).
+$(TBIN)/test_supervisor_start: LDFLAGS += -Wl,--wrap=pipe2,--wrap=socket,--wrap=listen,--wrap=chown,--wrap=getrandom
