@@ -1023,6 +1023,39 @@ static void a_foreign_snapshot_is_compared_line_by_line(void **state)
 	pthread_mutex_destroy(&p.mu);
 }
 
+static void cdp_journaled(struct ledger *l)
+{
+	append(l, EV_PROPERTY_CHANGED, "CDPURL", "http://same/ca.crl", 18);
+}
+
+/* ca.conf saying what the journal says: no warning that it is not used; saying
+ * otherwise: the warning names both. */
+static void conf_and_journal_agreeing_is_not_logged(void **state)
+{
+	static const char *const same[] = {"cdp_url", "http://same/ca.crl", NULL};
+	static const char *const other[] = {"cdp_url", "http://other/ca.crl", NULL};
+	struct props p;
+	char err[256] = "";
+	int rc;
+
+	(void)state;
+	log_begin();
+	rc = load_with_ledger(cdp_journaled, same, &p, err, sizeof(err));
+	log_end_quiet();
+	if (rc != 0)
+		fail_msg("props_load: %s", err);
+	pthread_mutex_destroy(&p.mu);
+	if (strstr(logged, "is not used") != NULL)
+		fail_msg("warned although ca.conf agrees: %s", logged);
+	log_begin();
+	rc = load_with_ledger(cdp_journaled, other, &p, err, sizeof(err));
+	log_end_quiet();
+	assert_int_equal(rc, 0);
+	pthread_mutex_destroy(&p.mu);
+	assert_logged("ca.conf: cdp_url = http://other/ca.crl is not used: the journal's "
+		      "CDPURL = http://same/ca.crl is (caadm setprop changes it)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1048,6 +1081,7 @@ int main(void)
 		cmocka_unit_test(san_and_eku_only_with_pend),
 		cmocka_unit_test(the_rules_across_properties),
 		cmocka_unit_test(a_foreign_snapshot_is_compared_line_by_line),
+		cmocka_unit_test(conf_and_journal_agreeing_is_not_logged),
 		cmocka_unit_test(a_policy_conflict_in_conf_stops_the_load),
 		cmocka_unit_test(the_journal_wins_and_conf_is_imported_once),
 		cmocka_unit_test(a_conflict_between_journal_and_conf_stops_the_load),
