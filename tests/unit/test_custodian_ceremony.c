@@ -7,6 +7,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,8 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -914,6 +919,121 @@ static void test_token_init_more_refusals(void **state)
 	assert_logged(want);
 }
 
+/* ---- the HSM lost in the middle of a ceremony -------------------------------- */
+
+#define P11KIT_BIN "/usr/bin/p11-kit"
+#define P11KIT_CLIENT "/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so"
+
+/* `p11-kit server -f` on the group's token in a process group of its own (it
+ * forks one child per connection: the HSM going away is the group dying). */
+static pid_t server_start(const char *sock)
+{
+	char provider[] = "--provider=" SOFTHSM_MODULE, uri[64];
+	pid_t pid;
+
+	(void)unlink(sock);
+	snprintf(uri, sizeof(uri), "pkcs11:token=%s", token.label);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		setpgid(0, 0);
+		dup2(null, 1);
+		execl(P11KIT_BIN, "p11-kit", "server", "-f", "-n", sock, provider, uri,
+		      (char *)NULL);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	for (int i = 0; i < 100 && access(sock, F_OK) != 0; i++)
+		usleep(50 * 1000);
+	assert_int_equal(access(sock, F_OK), 0);
+	return pid;
+}
+
+/* Kills the server's group when the token's first new object file appears
+ * (the ceremony's first key is on the token): what follows in the ceremony
+ * meets an HSM that is gone. */
+struct killer {
+	int fd;      /* inotify on the token's directory, watched before the start */
+	pid_t pgid;  /* the server's group */
+	int fired;
+};
+
+static void *kill_at_first_object(void *arg)
+{
+	struct killer *k = arg;
+	struct pollfd p = {k->fd, POLLIN, 0};
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	while (!k->fired && poll(&p, 1, 20000) > 0) {
+		ssize_t n = read(k->fd, buf, sizeof buf);
+
+		for (char *at = buf; n > 0 && at < buf + n;) {
+			const struct inotify_event *e = (const struct inotify_event *)at;
+			size_t len = e->len > 0 ? strlen(e->name) : 0;
+
+			if (len > 7 && strcmp(e->name + len - 7, ".object") == 0 &&
+			    strcmp(e->name, "token.object") != 0) {
+				kill(-k->pgid, SIGKILL);
+				k->fired = 1;
+				break;
+			}
+			at += sizeof(*e) + e->len;
+		}
+	}
+	return NULL;
+}
+
+/* The ceremony (root or not) through p11-kit-client.so, the server killed once
+ * its first key's objects appear on the token: the ceremony fails with the
+ * layer's reason and nothing says a CA exists. Which call meets the dead server
+ * is timing's: in our runs the key generation itself, whose answer the kill cuts
+ * ("C_GenerateKeyPair: CKR_DEVICE_ERROR (0x30); recovery failed: ..."). */
+static void ceremony_hsm_lost(int root, const char *name)
+{
+	struct ceremony_opts o;
+	struct killer k = {-1, 0, 0};
+	char dir[PATH_MAX], sock[PATH_MAX], addr[PATH_MAX + 16], tdir[PATH_MAX], want[64];
+	pthread_t t;
+	pid_t srv;
+	int rc;
+
+	softhsm_token_path(&token, name, dir, sizeof dir);
+	softhsm_token_path(&token, "p11.sock", sock, sizeof sock);
+	snprintf(addr, sizeof addr, "unix:path=%s", sock);
+	token_dir(tdir, sizeof tdir);
+	srv = server_start(sock);
+	setenv("P11_KIT_SERVER_ADDRESS", addr, 1);
+	assert_true((k.fd = inotify_init1(IN_CLOEXEC)) >= 0);
+	assert_true(inotify_add_watch(k.fd, tdir, IN_CREATE | IN_MOVED_TO) >= 0);
+	k.pgid = srv;
+	assert_int_equal(pthread_create(&t, NULL, kill_at_first_object, &k), 0);
+	opts(&o, dir);
+	o.module = P11KIT_CLIENT;
+	rc = run_ceremony(root, &o, core_pin_fd());
+	k.fired = 1; /* the thread stops at its next wake-up, or its poll's end */
+	kill(-srv, SIGKILL);
+	pthread_join(t, NULL);
+	(void)waitpid(srv, NULL, 0);
+	close(k.fd);
+	unsetenv("P11_KIT_SERVER_ADDRESS");
+	assert_int_equal(rc, -1);
+	snprintf(want, sizeof want, "%s ceremony failed: ", root ? "root" : "subordinate");
+	assert_logged(want);
+	assert_no_ca(dir);
+}
+
+static void test_hsm_lost_mid_ceremony(void **state)
+{
+	(void)state;
+	if (access(P11KIT_BIN, X_OK) != 0 || access(P11KIT_CLIENT, R_OK) != 0)
+		skip();
+	signal(SIGPIPE, SIG_IGN); /* as ca-custodian does: p11-kit-client writes to a
+				   * dead server without MSG_NOSIGNAL */
+	ceremony_hsm_lost(1, "root-lost");
+	ceremony_hsm_lost(0, "sub-lost");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -933,6 +1053,7 @@ int main(void)
 		cmocka_unit_test(test_sub_failures),
 		cmocka_unit_test(test_install_failures),
 		cmocka_unit_test(test_token_init_more_refusals),
+		cmocka_unit_test(test_hsm_lost_mid_ceremony),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
