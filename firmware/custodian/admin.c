@@ -198,7 +198,7 @@ static void handle_login(struct service *s, struct admin *a, const struct ipc_ms
 	uint32_t roles = 0, flags = 0;
 	char detail[192];
 	long uid;
-	int ok;
+	int ok, opened;
 
 	if (!operator_name_ok(req->name)) {
 		explicit_bzero(req->pass, sizeof(req->pass));
@@ -221,8 +221,21 @@ static void handle_login(struct service *s, struct admin *a, const struct ipc_ms
 	explicit_bzero(snapshot, sizeof(*snapshot));
 	free(snapshot);
 	uid = peer_uid(s);
+	/* A session is bound to its uid: without one (SO_PEERCRED failed) none opens,
+	 * since -1 would match any other peer whose uid cannot be read either. It is
+	 * opened before the journal, which says whether it was (its token is sent
+	 * only after). */
+	opened = ok && uid >= 0 && session_new(a, req->name, roles, flags, uid, &sess) == 0;
 	login_detail(ok, uid, flags, detail, sizeof(detail));
-	if (admin_journal(a, req->name, "login", req->name, ok, detail, err, sizeof(err)) != 0) {
+	if (ok && !opened)
+		snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail),
+			 "; no session opened: %s", uid < 0 ? "the peer's uid is unknown"
+							    : "too many open sessions");
+	if (admin_journal(a, req->name, "login", req->name, opened, detail, err, sizeof(err)) !=
+	    0) {
+		if (opened)
+			session_end(a, sess.token);
+		explicit_bzero(&sess, sizeof(sess));
 		reply_error(s, m->hdr.id, HR_E_UNEXPECTED, err);
 		return;
 	}
@@ -232,16 +245,15 @@ static void handle_login(struct service *s, struct admin *a, const struct ipc_ms
 							   "no such operator");
 		return;
 	}
+	if (!opened) {
+		log_warnx("console: login of %s refused: too many open sessions", req->name);
+		reply_error(s, m->hdr.id, HR_E_UNEXPECTED, "too many open sessions");
+		return;
+	}
 	if (flags & (OPERATOR_MUST_CHANGE | OPERATOR_SPLIT_NEEDED))
 		log_warnx("console: %s logged in %s", req->name,
 			  (flags & OPERATOR_MUST_CHANGE) ? "with a reset passphrase"
 							 : "holding admin,officer");
-	/* A session is bound to its uid: without one (SO_PEERCRED failed) none opens,
-	 * since -1 would match any other peer whose uid cannot be read either. */
-	if (uid < 0 || session_new(a, req->name, roles, flags, uid, &sess) != 0) {
-		reply_error(s, m->hdr.id, HR_E_UNEXPECTED, "too many open sessions");
-		return;
-	}
 	memcpy(out.token, sess.token, ADM_TOKEN_LEN);
 	out.roles = sess.roles;
 	out.expires = (int64_t)sess.expires;

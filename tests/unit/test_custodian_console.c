@@ -895,8 +895,8 @@ static void test_operator_file_unwritable(void **state)
 }
 
 /* Sessions are bounded (ADM_SESSIONS_MAX): the next login is refused with
- * HR_E_UNEXPECTED, a logout makes room. Any operator can fill the table (see
- * the report: a finding, not changed here). */
+ * HR_E_UNEXPECTED and journaled as refused (no session), a logout makes room.
+ * Any one operator can fill the table. */
 static void test_sessions_bounded(void **state)
 {
 	uint8_t tokens[ADM_SESSIONS_MAX][ADM_TOKEN_LEN], extra[ADM_TOKEN_LEN];
@@ -908,6 +908,10 @@ static void test_sessions_bounded(void **state)
 		login_ok("aude", tokens[i]);
 	assert_int_equal(login("ada", PASS, extra, msg, sizeof msg), HR_E_UNEXPECTED);
 	assert_string_equal(msg, "too many open sessions");
+	/* the journal says no session opened, not a login that did not happen */
+	snprintf(msg, sizeof msg, "peer uid %ld; no session opened: too many open sessions",
+		 (long)getuid());
+	expect_journaled("ada", "login", 0, msg);
 	call_bare(ADM_LOGOUT, tokens[0], &a);
 	expect_ok(&a, "logged out");
 	login_ok("ada", extra);
