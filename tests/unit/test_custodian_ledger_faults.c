@@ -833,6 +833,79 @@ static void test_console_journal_faults(void **state)
 	assert_string_equal(msg, "FAILED: 12 events: record 7: hash mismatch");
 }
 
+/* An operator change (add, roles, a passphrase reset) whose record the ledger
+ * refuses is not made: journaled first, applied after (no operator appears,
+ * changes role or gets a new passphrase without the journal saying so). */
+static void test_operator_change_not_journaled(void **state)
+{
+	uint8_t admin[ADM_TOKEN_LEN], token[ADM_TOKEN_LEN];
+	struct adm_op_add *add = calloc(1, sizeof(*add));
+	struct adm_op_passwd *pw = calloc(1, sizeof(*pw));
+	struct adm_op_roles roles;
+	struct ipc_wbuf w;
+	uint32_t answer;
+	static const char not_made[] = "not journaled, so not made: ledger: disk on fire";
+
+	(void)state;
+	assert_non_null(add);
+	assert_non_null(pw);
+	console_login(&con, "ada", admin);
+
+	memcpy(add->token, admin, ADM_TOKEN_LEN);
+	snprintf(add->name, sizeof(add->name), "mallory");
+	add->roles = ROLE_ADMIN;
+	snprintf(add->pass, sizeof(add->pass), "%s", PASS);
+	ipc_wbuf_init(&w);
+	adm_op_add_encode(&w, add);
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_STORAGE, "disk on fire");
+	assert_int_equal(console(ADM_OP_ADD, &w, &answer, msg, sizeof msg), HR_E_UNEXPECTED);
+	assert_string_equal(msg, not_made);
+
+	memcpy(roles.token, admin, ADM_TOKEN_LEN);
+	snprintf(roles.name, sizeof(roles.name), "aude");
+	roles.roles = ROLE_ADMIN;
+	ipc_wbuf_init(&w);
+	adm_op_roles_encode(&w, &roles);
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_STORAGE, "disk on fire");
+	assert_int_equal(console(ADM_OP_ROLES, &w, &answer, msg, sizeof msg), HR_E_UNEXPECTED);
+	assert_string_equal(msg, not_made);
+
+	memcpy(pw->token, admin, ADM_TOKEN_LEN);
+	snprintf(pw->name, sizeof(pw->name), "olivia");
+	snprintf(pw->pass, sizeof(pw->pass), "a passphrase ada knows");
+	ipc_wbuf_init(&w);
+	adm_op_passwd_encode(&w, pw);
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_STORAGE, "disk on fire");
+	assert_int_equal(console(ADM_OP_PASSWD, &w, &answer, msg, sizeof msg), HR_E_UNEXPECTED);
+	assert_string_equal(msg, not_made);
+	assert_int_equal(core_ledger_forged(&core), 3);
+
+	/* nothing changed: the list, olivia's passphrase, no mallory */
+	assert_int_equal(bare(ADM_OP_LIST, admin, &answer), 0);
+	assert_int_equal(answer, ADM_OK);
+	console_login(&con, "olivia", token);
+	console_login(&con, "aude", token);
+	assert_int_equal(prop(ADM_GETPROP, token, "CRLPeriod", NULL, 0, &answer), 0);
+	{
+		struct adm_login *q = calloc(1, sizeof(*q));
+
+		assert_non_null(q);
+		snprintf(q->name, sizeof(q->name), "mallory");
+		snprintf(q->pass, sizeof(q->pass), "%s", PASS);
+		ipc_wbuf_init(&w);
+		adm_login_encode(&w, q);
+		free(q);
+		assert_int_equal(console(ADM_LOGIN, &w, &answer, msg, sizeof msg),
+				 HR_LOGON_FAILURE);
+	}
+	/* aude is still an auditor: an administrator's verb is refused */
+	assert_int_equal(prop(ADM_SETPROP, token, "CRLPeriod", "2d", 2, &answer),
+			 HR_E_ACCESSDENIED);
+	assert_string_equal(msg, "operator aude (auditor) may not setprop");
+	free(add);
+	free(pw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -850,6 +923,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_budget_summary_kept, setup_budget, teardown),
 		cmocka_unit_test_setup_teardown(test_console_faults, setup_console, teardown_console),
 		cmocka_unit_test_setup_teardown(test_console_journal_faults, setup_console,
+						teardown_console),
+		cmocka_unit_test_setup_teardown(test_operator_change_not_journaled, setup_console,
 						teardown_console),
 		cmocka_unit_test(test_props_unreadable_at_start),
 	};
