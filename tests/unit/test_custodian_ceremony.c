@@ -1034,6 +1034,52 @@ static void test_hsm_lost_mid_ceremony(void **state)
 	ceremony_hsm_lost(0, "sub-lost");
 }
 
+/* The exchange certificate is named "<CN>-Xchg": a CN of 60..64 characters (a
+ * valid subject) leaves no room for it. Refused before any key is made, the
+ * message saying why (before, the root ceremony failed after writing ca.crt,
+ * and a subordinate's install-cert failed every time, after the parent had
+ * signed). 59 characters fit: the exchange certificate says CN=<59>-Xchg. */
+static void test_cn_without_room_for_xchg(void **state)
+{
+	char cn59[60], cn60[61], subject[128], dir[PATH_MAX], path[PATH_MAX + 16];
+	char want[256];
+	struct ceremony_opts o;
+
+	(void)state;
+	memset(cn59, 'r', 59);
+	cn59[59] = 0;
+	memset(cn60, 's', 60);
+	cn60[60] = 0;
+	snprintf(want, sizeof want, "the exchange certificate's name (the CA's CN and -Xchg) "
+		 "cannot be made: name: CN: value longer than 64 characters; a CN of at most "
+		 "59 characters leaves room for it");
+	for (int root = 1; root >= 0; root--) {
+		char line[300];
+
+		softhsm_token_path(&token, root ? "root-cn60" : "sub-cn60", dir, sizeof dir);
+		opts(&o, dir);
+		snprintf(subject, sizeof subject, "CN=%s,O=Example", cn60);
+		o.subject = subject;
+		assert_int_equal(run_ceremony(root, &o, core_pin_fd()), -1);
+		snprintf(line, sizeof line, "%s ceremony failed: %s", root ? "root" : "subordinate",
+			 want);
+		assert_logged(line);
+		if (strstr(logged, "generated") != NULL)
+			fail_msg("a key was made before the refusal:\n%s", logged);
+		snprintf(path, sizeof path, "%s/%s", dir, root ? CA_CERT_FILE : CA_REQ_FILE);
+		assert_int_not_equal(access(path, F_OK), 0);
+		assert_no_ca(dir);
+	}
+	softhsm_token_path(&token, "root-cn59", dir, sizeof dir);
+	opts(&o, dir);
+	snprintf(subject, sizeof subject, "CN=%s,O=Example", cn59);
+	o.subject = subject;
+	if (run_ceremony(1, &o, core_pin_fd()) != 0)
+		fail_msg("%s", logged);
+	snprintf(want, sizeof want, "subject=CN=%s-Xchg,O=Example", cn59);
+	check_xchg_subject(dir, want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1054,6 +1100,7 @@ int main(void)
 		cmocka_unit_test(test_install_failures),
 		cmocka_unit_test(test_token_init_more_refusals),
 		cmocka_unit_test(test_hsm_lost_mid_ceremony),
+		cmocka_unit_test(test_cn_without_room_for_xchg),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
