@@ -605,8 +605,8 @@ int props_conf_audit(const struct ca *ca, struct record *rec, int *changed, char
 		}
 		old = (uint8_t *)o;
 		old[old_len] = 0;
-		if (strncmp(o, "sha256=", 7) == 0 && old_len >= 71)
-			memcpy(old_hex, o + 7, 64);
+		if (strncmp(o, "sha256=", 7) == 0 && strspn(o + 7, "0123456789abcdef") == 64)
+			memcpy(old_hex, o + 7, 64); /* 64 hex digits, or unreadable */
 		if (strcmp(old_hex, hex) == 0) {
 			free(old);
 			free(text);

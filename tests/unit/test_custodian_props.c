@@ -1011,6 +1011,33 @@ static void after_foreign_snapshot(struct record *rec, struct ca *ca)
 	assert_non_null(strstr(v, "\ntoken = ca\npolicy = pend\n"));
 }
 
+/* A snapshot whose sha256= line is cut short and whose last line, without its
+ * newline, holds a value longer than ca.conf allows. */
+static void a_cut_snapshot(struct ledger *l)
+{
+	char text[1400];
+	int n = snprintf(text, sizeof(text), "sha256=abcd\npolicy = ");
+
+	memset(text + n, 'p', 1100); /* longer than a ca.conf value */
+	n += 1100;
+
+	append(l, EV_PROPERTY_CHANGED, PROPS_CONF_NAME, text, (size_t)n);
+}
+
+static void after_cut_snapshot(struct record *rec, struct ca *ca)
+{
+	char err[256];
+	int changed = -1;
+
+	write_conf(ca, "policy = pend\n");
+	log_begin();
+	assert_int_equal(props_conf_audit(ca, rec, &changed, err, sizeof(err)), 0);
+	log_end_quiet();
+	assert_int_equal(changed, 1);
+	assert_logged("ca.conf edited outside the CA: sha256 (unreadable) -> ");
+	assert_logged("; changed: policy; added: none; removed: none\n");
+}
+
 static void a_foreign_snapshot_is_compared_line_by_line(void **state)
 {
 	struct props p;
@@ -1019,6 +1046,10 @@ static void a_foreign_snapshot_is_compared_line_by_line(void **state)
 	(void)state;
 	after_load = after_foreign_snapshot;
 	if (load_with_ledger(a_foreign_snapshot, NULL, &p, err, sizeof(err)) != 0)
+		fail_msg("props_load: %s", err);
+	pthread_mutex_destroy(&p.mu);
+	after_load = after_cut_snapshot;
+	if (load_with_ledger(a_cut_snapshot, NULL, &p, err, sizeof(err)) != 0)
 		fail_msg("props_load: %s", err);
 	pthread_mutex_destroy(&p.mu);
 }
