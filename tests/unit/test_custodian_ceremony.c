@@ -1078,6 +1078,15 @@ static void test_cn_without_room_for_xchg(void **state)
 		fail_msg("%s", logged);
 	snprintf(want, sizeof want, "subject=CN=%s-Xchg,O=Example", cn59);
 	check_xchg_subject(dir, want);
+	/* a CN first in a multi-valued RDN (DER orders the set: the shorter
+	 * encoding first): -Xchg goes after the CN's value, the O stays */
+	softhsm_token_path(&token, "root-plus", dir, sizeof dir);
+	opts(&o, dir);
+	o.subject = "CN=R+O=Example Org";
+	if (run_ceremony(1, &o, core_pin_fd()) != 0)
+		fail_msg("%s", logged);
+	check_xchg_subject(dir, "CN=R-Xchg");
+	check_xchg_subject(dir, "O=Example Org");
 }
 
 int main(void)

@@ -1009,6 +1009,7 @@ static int setup_legacy(void **state)
 static void test_legacy_pair_last_administrator(void **state)
 {
 	uint8_t carol[ADM_TOKEN_LEN];
+	char msg[256];
 	struct answer a;
 
 	(void)state;
@@ -1035,6 +1036,13 @@ static void test_legacy_pair_last_administrator(void **state)
 					    "split admin,officer into one of them)");
 	op_call(ADM_OP_ADD, carol, "ada", ROLE_ADMIN, PASS, &a);
 	expect_ok(&a, "operator ada added");
+	/* her own passphrase and removing another are operator management too */
+	op_call(ADM_OP_PASSWD, carol, "carol", 0, "carol's new passphrase", &a);
+	expect_ok(&a, "operator carol passphrase changed");
+	login_ok("ada", carol); /* carol's session ended with her passphrase */
+	op_call(ADM_OP_DEL, carol, "aude", 0, "", &a);
+	expect_ok(&a, "operator aude deleted");
+	assert_int_equal(login("carol", "carol's new passphrase", carol, msg, sizeof msg), 0);
 	op_call(ADM_OP_ROLES, carol, "carol", ROLE_OFFICER, "", &a);
 	expect_ok(&a, "operator carol now holds the role officer");
 	call_bare(ADM_OP_LIST, carol, &a); /* her session held the pair: ended */
@@ -1077,6 +1085,18 @@ static void test_first_administrator_after_start(void **state)
 	assert_non_null(db);
 	assert_logged("the console is locked (caadm init creates the first administrator)");
 	assert_int_equal(login("ada", PASS, token, msg, sizeof msg), HR_LOGON_FAILURE);
+	/* a file that does not load (half-written, say) leaves the console locked */
+	{
+		char path[PATH_MAX + 32];
+		FILE *f;
+
+		snprintf(path, sizeof path, "%s/%s", core.dir, OPERATOR_FILE);
+		assert_non_null(f = fopen(path, "w"));
+		fputs("ada admin 200000 00\n", f);
+		assert_int_equal(fclose(f), 0);
+		assert_int_equal(login("ada", PASS, token, msg, sizeof msg), HR_LOGON_FAILURE);
+		assert_int_equal(unlink(path), 0);
+	}
 	assert_int_equal(operator_db_load(core.dir, db, err, sizeof err), 0);
 	assert_int_equal(operator_set(db, "ada", ROLE_ADMIN, PASS, err, sizeof err), 0);
 	assert_int_equal(operator_db_save(core.dir, db, err, sizeof err), 0);
