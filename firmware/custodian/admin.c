@@ -198,7 +198,7 @@ static void handle_login(struct service *s, struct admin *a, const struct ipc_ms
 	uint32_t roles = 0, flags = 0;
 	char detail[192];
 	long uid;
-	int ok;
+	int ok, opened;
 
 	if (!operator_name_ok(req->name)) {
 		explicit_bzero(req->pass, sizeof(req->pass));
@@ -221,8 +221,21 @@ static void handle_login(struct service *s, struct admin *a, const struct ipc_ms
 	explicit_bzero(snapshot, sizeof(*snapshot));
 	free(snapshot);
 	uid = peer_uid(s);
+	/* A session is bound to its uid: without one (SO_PEERCRED failed) none opens,
+	 * since -1 would match any other peer whose uid cannot be read either. It is
+	 * opened before the journal, which says whether it was (its token is sent
+	 * only after). */
+	opened = ok && uid >= 0 && session_new(a, req->name, roles, flags, uid, &sess) == 0;
 	login_detail(ok, uid, flags, detail, sizeof(detail));
-	if (admin_journal(a, req->name, "login", req->name, ok, detail, err, sizeof(err)) != 0) {
+	if (ok && !opened)
+		snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail),
+			 "; no session opened: %s", uid < 0 ? "the peer's uid is unknown"
+							    : "too many open sessions");
+	if (admin_journal(a, req->name, "login", req->name, opened, detail, err, sizeof(err)) !=
+	    0) {
+		if (opened)
+			session_end(a, sess.token);
+		explicit_bzero(&sess, sizeof(sess));
 		reply_error(s, m->hdr.id, HR_E_UNEXPECTED, err);
 		return;
 	}
@@ -232,16 +245,15 @@ static void handle_login(struct service *s, struct admin *a, const struct ipc_ms
 							   "no such operator");
 		return;
 	}
+	if (!opened) {
+		log_warnx("console: login of %s refused: too many open sessions", req->name);
+		reply_error(s, m->hdr.id, HR_E_UNEXPECTED, "too many open sessions");
+		return;
+	}
 	if (flags & (OPERATOR_MUST_CHANGE | OPERATOR_SPLIT_NEEDED))
 		log_warnx("console: %s logged in %s", req->name,
 			  (flags & OPERATOR_MUST_CHANGE) ? "with a reset passphrase"
 							 : "holding admin,officer");
-	/* A session is bound to its uid: without one (SO_PEERCRED failed) none opens,
-	 * since -1 would match any other peer whose uid cannot be read either. */
-	if (uid < 0 || session_new(a, req->name, roles, flags, uid, &sess) != 0) {
-		reply_error(s, m->hdr.id, HR_E_UNEXPECTED, "too many open sessions");
-		return;
-	}
 	memcpy(out.token, sess.token, ADM_TOKEN_LEN);
 	out.roles = sess.roles;
 	out.expires = (int64_t)sess.expires;
@@ -253,6 +265,31 @@ static void handle_login(struct service *s, struct admin *a, const struct ipc_ms
 }
 
 /* ---- operators ---- */
+
+/* The journal's name for a verb (grants[]). */
+static const char *action_of(uint32_t type)
+{
+	for (size_t i = 0; i < sizeof(grants) / sizeof(grants[0]); i++)
+		if (grants[i].type == type)
+			return grants[i].action;
+	return "unknown";
+}
+
+/* An operator change that passed its checks, journaled before it takes effect
+ * (under a->mu, so changes are journaled in the order they are made): one the
+ * ledger does not record is not made. 0, or HR_E_UNEXPECTED with msg (which
+ * held the change's description) saying why. handle() journals only refusals of
+ * these verbs. */
+static uint32_t journal_change(struct admin *a, uint32_t type, const char *op,
+			       const char *target, char *msg, size_t msglen)
+{
+	char err[256];
+
+	if (admin_journal(a, op, action_of(type), target, 1, msg, err, sizeof(err)) == 0)
+		return 0;
+	snprintf(msg, msglen, "not journaled, so not made: %s", err);
+	return HR_E_UNEXPECTED;
+}
 
 /* OP_ADD, OP_DEL, OP_PASSWD: name, its roles (add) and passphrase (add, passwd;
  * wiped here). */
@@ -292,12 +329,7 @@ static uint32_t op_change(struct admin *a, uint32_t type, const struct adm_sessi
 		 * before doing anything else (handle()). */
 		operator_mark_reset(next, name);
 	}
-	if (hr == 0 && operator_db_save(a->ca->dir, next, msg, msglen) != 0)
-		hr = HR_E_UNEXPECTED;
 	if (hr == 0) {
-		a->ops = *next;
-		if (type != ADM_OP_ADD)
-			sessions_drop(a, name);
 		if (type == ADM_OP_PASSWD && strcmp(name, who->name) != 0)
 			snprintf(msg, msglen, "operator %s passphrase reset by %s: %s must change "
 					      "it at the next login", name, who->name, name);
@@ -305,6 +337,15 @@ static uint32_t op_change(struct admin *a, uint32_t type, const struct adm_sessi
 			snprintf(msg, msglen, "operator %s %s", name,
 				 type == ADM_OP_ADD ? "added" : type == ADM_OP_DEL ? "deleted"
 										   : "passphrase changed");
+		hr = journal_change(a, type, who->name, target, msg, msglen);
+	}
+	/* Recorded but not saved: the refusal's record (handle()) follows it. */
+	if (hr == 0 && operator_db_save(a->ca->dir, next, msg, msglen) != 0)
+		hr = HR_E_UNEXPECTED;
+	if (hr == 0) {
+		a->ops = *next;
+		if (type != ADM_OP_ADD)
+			sessions_drop(a, name);
 	}
 	pthread_mutex_unlock(&a->mu);
 	explicit_bzero(next, sizeof(*next));
@@ -353,14 +394,17 @@ static uint32_t op_roles(struct admin *a, const struct adm_session *who, const c
 		hr = HR_E_INVALIDARG;
 	} else if (operator_set_roles(next, name, roles, msg, msglen) != 0) {
 		hr = HR_E_INVALIDARG;
-	} else if (operator_db_save(a->ca->dir, next, msg, msglen) != 0) {
-		hr = HR_E_UNEXPECTED;
+	} else {
+		operator_roles_format(roles, text, sizeof(text));
+		snprintf(msg, msglen, "operator %s now holds the role %s", name, text);
+		hr = journal_change(a, ADM_OP_ROLES, who->name, target, msg, msglen);
 	}
+	/* Recorded but not saved: the refusal's record (handle()) follows it. */
+	if (hr == 0 && operator_db_save(a->ca->dir, next, msg, msglen) != 0)
+		hr = HR_E_UNEXPECTED;
 	if (hr == 0) {
 		a->ops = *next;
 		sessions_drop(a, name); /* its sessions held the old roles */
-		operator_roles_format(roles, text, sizeof(text));
-		snprintf(msg, msglen, "operator %s now holds the role %s", name, text);
 	}
 	pthread_mutex_unlock(&a->mu);
 	explicit_bzero(next, sizeof(*next));
@@ -747,7 +791,8 @@ static int journaled_by_state(uint32_t type)
 	       type == ADM_UNREVOKE || type == ADM_CRL || type == ADM_SETPROP;
 }
 
-/* Operator changes: journaled once, with their outcome. */
+/* Operator changes: journaled once, before they take effect (journal_change) or
+ * as a refusal, not as a read beforehand. */
 static int is_operator_change(uint32_t type)
 {
 	return type == ADM_OP_ADD || type == ADM_OP_DEL || type == ADM_OP_PASSWD ||
@@ -867,10 +912,10 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 	hr = run_verb(s, a, m, &who, req, target, sizeof(target), &answered, msg, sizeof(msg));
 	if (m->hdr.type == ADM_LOGOUT && hr == 0)
 		session_end(a, req->bare.token);
-	/* Operator changes are journaled with their outcome; refusals of every verb too. */
-	if ((hr != 0 || is_operator_change(m->hdr.type)) &&
-	    admin_journal(a, who.name, grants[g].action, target, hr == 0, msg, err,
-			  sizeof(err)) != 0)
+	/* Refusals of every verb are journaled with their reason (an operator change
+	 * that was made journaled itself before it took effect: journal_change). */
+	if (hr != 0 && admin_journal(a, who.name, grants[g].action, target, 0, msg, err,
+				     sizeof(err)) != 0)
 		log_warnx("console: action not journaled: %s", err);
 	if (hr != 0)
 		reply_error(s, m->hdr.id, hr, msg);

@@ -167,13 +167,14 @@ static int load_key_spki(struct ca *ca, char *err, size_t errlen)
 }
 
 /* "CN=Name,O=X" -> "CN=Name-Xchg,O=X": the exchange certificate's subject, named
- * as AD CS names it. */
-static int xchg_subject(const struct ca *ca, struct x509_buf *out, char *err, size_t errlen)
+ * as AD CS names it, from the CA's subject (DER). */
+static int xchg_subject(const struct x509_buf *ca_subject, struct x509_buf *out, char *err,
+			size_t errlen)
 {
-	char dn[1024], xdn[1100];
+	char dn[1024], xdn[1100], perr[256];
 	const char *p;
 
-	if (x509_name_format(ca->cert.subject.data, ca->cert.subject.len, dn, sizeof(dn)) != 0) {
+	if (x509_name_format(ca_subject->data, ca_subject->len, dn, sizeof(dn)) != 0) {
 		snprintf(err, errlen, "cannot format the CA subject");
 		return -1;
 	}
@@ -185,7 +186,25 @@ static int xchg_subject(const struct ca *ca, struct x509_buf *out, char *err, si
 	} else {
 		snprintf(xdn, sizeof(xdn), "CN=CA Exchange,%s", dn);
 	}
-	return x509_name_parse(xdn, out, err, errlen);
+	if (x509_name_parse(xdn, out, perr, sizeof(perr)) != 0) {
+		snprintf(err, errlen, "the exchange certificate's name (the CA's CN and -Xchg) "
+			 "cannot be made: %s%s", perr, strstr(perr, "CN: value longer") != NULL
+			 ? "; a CN of at most 59 characters leaves room for it" : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* The exchange certificate comes last (the root's ceremony, a subordinate's
+ * install-cert, after its parent signed): a subject it cannot be named from is
+ * refused before any key is made. */
+static int xchg_subject_fits(const struct x509_buf *subject, char *err, size_t errlen)
+{
+	struct x509_buf x = {0};
+	int rc = xchg_subject(subject, &x, err, errlen);
+
+	x509_buf_free(&x);
+	return rc;
 }
 
 /* Issues and writes the CA exchange certificate for ca->xchg_key. */
@@ -201,7 +220,7 @@ static int issue_xchg(struct ca *ca, unsigned days, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read the exchange public key: %s", herr.msg);
 		return -1;
 	}
-	if (xchg_subject(ca, &subject, err, errlen) != 0 ||
+	if (xchg_subject(&ca->cert.subject, &subject, err, errlen) != 0 ||
 	    profile_xchg(ca, &subject, &spki, days, &t, err, errlen) != 0)
 		goto out;
 	rc = issue_sign(ca, &ca->sign_key, &ca->spki, &t, &cert, err, errlen);
@@ -312,7 +331,8 @@ static int root_steps(struct ca *ca, const struct ceremony_opts *o, char *err, s
 
 	if (x509_name_parse(o->subject, &subject, err, errlen) != 0)
 		return -1;
-	if (generate(ca, HSM_ROLE_SIGN, &o->key, &ca->sign_key, err, errlen) != 0 ||
+	if (xchg_subject_fits(&subject, err, errlen) != 0 ||
+	    generate(ca, HSM_ROLE_SIGN, &o->key, &ca->sign_key, err, errlen) != 0 ||
 	    load_key_spki(ca, err, errlen) != 0 ||
 	    profile_root(ca, &subject, o->days, &t, err, errlen) != 0)
 		goto out;
@@ -364,7 +384,8 @@ static int sub_steps(struct ca *ca, const struct ceremony_opts *o, char *err, si
 
 	if (x509_name_parse(o->subject, &subject, err, errlen) != 0)
 		return -1;
-	if (generate(ca, HSM_ROLE_SIGN, &o->key, &ca->sign_key, err, errlen) != 0 ||
+	if (xchg_subject_fits(&subject, err, errlen) != 0 ||
+	    generate(ca, HSM_ROLE_SIGN, &o->key, &ca->sign_key, err, errlen) != 0 ||
 	    load_key_spki(ca, err, errlen) != 0)
 		goto out;
 	if (x509_csr_info_encode(&subject, &ca->spki, 1, &info, derr, sizeof(derr)) != 0) {

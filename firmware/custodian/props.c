@@ -541,7 +541,7 @@ static void add_key(char *out, size_t outlen, const char *key)
 }
 
 /* The keys that differ between the old snapshot and ca's conf, as "changed: a b;
- * added: c; removed: d". */
+ * added: c; removed: d"; a key ends at its own line's " = ", never the next's. */
 static void conf_diff(const char *old, const struct ca *ca, char *out, size_t outlen)
 {
 	char changed[1024] = "", added[1024] = "", removed[1024] = "";
@@ -558,8 +558,8 @@ static void conf_diff(const char *old, const struct ca *ca, char *out, size_t ou
 			add_key(changed, sizeof(changed), ca->conf.e[i].key);
 	}
 	for (const char *l = strchr(old, '\n'); l != NULL && l[1] != 0; l = strchr(l + 1, '\n')) {
-		const char *eq = strstr(l + 1, " = ");
-		size_t n = eq != NULL ? (size_t)(eq - (l + 1)) : 0;
+		const char *eq = strstr(l + 1, " = "), *nl = strchr(l + 1, '\n');
+		size_t n = eq != NULL && (nl == NULL || eq < nl) ? (size_t)(eq - (l + 1)) : 0;
 
 		if (n == 0 || n >= CONF_KEY_MAX)
 			continue;
@@ -605,8 +605,8 @@ int props_conf_audit(const struct ca *ca, struct record *rec, int *changed, char
 		}
 		old = (uint8_t *)o;
 		old[old_len] = 0;
-		if (strncmp(o, "sha256=", 7) == 0 && old_len >= 71)
-			memcpy(old_hex, o + 7, 64);
+		if (strncmp(o, "sha256=", 7) == 0 && strspn(o + 7, "0123456789abcdef") == 64)
+			memcpy(old_hex, o + 7, 64); /* 64 hex digits, or unreadable */
 		if (strcmp(old_hex, hex) == 0) {
 			free(old);
 			free(text);

@@ -4,7 +4,12 @@
  * install-cert's refusals, each with its exact message (the ceremony reports on
  * stderr, which the test captures), then the installation; a root ceremony that
  * would overwrite a CA; a token initialised. */
+#include <dirent.h>
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -49,7 +58,7 @@ static void parent_root(const char *name)
 
 /* The subordinate's request signed by root <parent> into <out>.pem, as a CA
  * certificate or not. */
-static void sign_request(const char *parent, const char *out, int as_ca)
+static void sign_request_of(const char *dir, const char *parent, const char *out, int as_ca)
 {
 	char cmd[4 * PATH_MAX], ext[PATH_MAX];
 	char *log = NULL;
@@ -60,18 +69,24 @@ static void sign_request(const char *parent, const char *out, int as_ca)
 	snprintf(ext, sizeof ext, "%s", oracle_path("ext.cnf"));
 	assert_int_equal(oracle_write(ext, text, strlen(text)), 0);
 	snprintf(cmd, sizeof cmd, "openssl x509 -req -in '%s/ca.req' -CA '%s.pem' -CAkey '%s.key' "
-		 "-set_serial 7 -days 20 -extfile '%s' -out '%s.pem' 2>&1", sub_dir,
+		 "-set_serial 7 -days 20 -extfile '%s' -out '%s.pem' 2>&1", dir,
 		 oracle_path(parent), oracle_path(parent), ext, oracle_path(out));
 	if (oracle_run(&log, "%s", cmd) != 0)
 		fail_msg("%s", log);
 	free(log);
 }
 
-/* install-cert of <cert>.pem with <chain>.pem (NULL: none): its return; what it
- * said in logged[]. */
-static int install(const char *cert, const char *chain)
+/* The group's subordinate's request (sub_dir). */
+static void sign_request(const char *parent, const char *out, int as_ca)
 {
-	struct pin_source pin = {core_pin_fd(), NULL};
+	sign_request_of(sub_dir, parent, out, as_ca);
+}
+
+/* install-cert into dir of <cert>.pem with <chain>.pem (NULL: none), the PIN read
+ * from pin_fd (closed): its return; what it said in logged[]. */
+static int install_into(const char *dir, const char *cert, const char *chain, int pin_fd)
+{
+	struct pin_source pin = {pin_fd, NULL};
 	char cert_path[PATH_MAX], chain_path[PATH_MAX];
 	int rc;
 
@@ -79,10 +94,16 @@ static int install(const char *cert, const char *chain)
 	if (chain != NULL)
 		snprintf(chain_path, sizeof chain_path, "%s.pem", oracle_path(chain));
 	log_begin();
-	rc = ceremony_install_cert(sub_dir, cert_path, chain != NULL ? chain_path : NULL, 14, &pin);
+	rc = ceremony_install_cert(dir, cert_path, chain != NULL ? chain_path : NULL, 14, &pin);
 	log_end_quiet();
 	close(pin.fd);
 	return rc;
+}
+
+/* install-cert into the group's subordinate with the right PIN. */
+static int install(const char *cert, const char *chain)
+{
+	return install_into(sub_dir, cert, chain, core_pin_fd());
 }
 
 /* ---- fixtures ------------------------------------------------------------------ */
@@ -404,6 +425,670 @@ static void test_token_init(void **state)
 	close(user.fd);
 }
 
+/* ---- the HSM and the files failing under the ceremony ------------------------ */
+
+/* A descriptor that yields pin and then EOF. */
+static int pin_fd(const char *pin)
+{
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], pin, strlen(pin)), (ssize_t)strlen(pin));
+	close(p[1]);
+	return p[0];
+}
+
+/* The ceremony (root or subordinate) with o, the PIN from pin_fd (closed): its
+ * return, what it said in logged[]. */
+static int run_ceremony(int root, struct ceremony_opts *o, int fd)
+{
+	int rc;
+
+	o->pin.fd = fd;
+	log_begin();
+	rc = root ? ceremony_root(o) : ceremony_subordinate(o);
+	log_end_quiet();
+	close(fd);
+	return rc;
+}
+
+/* Nothing recorded: no ca.conf in dir. */
+static void assert_no_ca(const char *dir)
+{
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof path, "%s/%s", dir, CA_CONF);
+	if (access(path, F_OK) == 0)
+		fail_msg("%s exists after a failed ceremony", path);
+}
+
+/* root ignores file modes (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER); the
+ * custodian runs as its own user, to whom a read-only directory is read-only.
+ * on = 0 takes those capabilities out of this thread's effective set (the
+ * ceremony's PKCS#11 calls run on the calling thread), on = 1 puts them back
+ * (they stay permitted). Nothing to do when the tests do not run as root. */
+static void file_caps(int on)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+	const uint32_t mask = 1u << CAP_DAC_OVERRIDE | 1u << CAP_DAC_READ_SEARCH |
+			      1u << CAP_FOWNER;
+
+	if (geteuid() != 0)
+		return;
+	assert_int_equal(syscall(SYS_capget, &hdr, d), 0);
+	d[0].effective = on ? d[0].effective | mask : d[0].effective & ~mask;
+	assert_int_equal(syscall(SYS_capset, &hdr, d), 0);
+}
+
+/* The directory of the group's token (<dir>/tokens/<uuid>): SoftHSM keeps each
+ * object of the token in a file there. */
+static void token_dir(char *buf, size_t size)
+{
+	char tokens[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	softhsm_token_path(&token, "tokens", tokens, sizeof tokens);
+	assert_non_null(d = opendir(tokens));
+	while ((e = readdir(d)) != NULL) {
+		char conf_dir[PATH_MAX + 300], label[64] = "";
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(conf_dir, sizeof conf_dir, "%s/%s/token.object", tokens, e->d_name);
+		/* the token's label is in its token.object; the group has two tokens
+		 * once test_token_init ran, so pick by label */
+		if ((f = fopen(conf_dir, "rb")) != NULL) {
+			char blob[4096];
+			size_t n = fread(blob, 1, sizeof blob, f);
+
+			fclose(f);
+			if (memmem(blob, n, token.label, strlen(token.label)) != NULL)
+				snprintf(label, sizeof label, "%s", token.label);
+		}
+		if (*label) {
+			snprintf(buf, size, "%s/%s", tokens, e->d_name);
+			closedir(d);
+			return;
+		}
+	}
+	closedir(d);
+	fail_msg("no directory for token '%s' under %s", token.label, tokens);
+}
+
+/* What the operator gets wrong at the token, and what the token refuses: each
+ * stops the ceremony before anything is written, with the layer's reason. */
+static void test_root_token_refusals(void **state)
+{
+	struct ceremony_opts o;
+	char dir[PATH_MAX], empty[PATH_MAX], econf[PATH_MAX], want[PATH_MAX + 256];
+	char text[PATH_MAX + 128];
+
+	(void)state;
+	softhsm_token_path(&token, "root-refused", dir, sizeof dir);
+	opts(&o, dir);
+	assert_int_equal(run_ceremony(1, &o, pin_fd("wrong-pin-0000")), -1);
+	snprintf(want, sizeof want, "root ceremony failed: cannot open token '%s' with %s: "
+		 "C_Login: CKR_PIN_INCORRECT (0xa0)", token.label, SOFTHSM_MODULE);
+	assert_logged(want);
+	assert_no_ca(dir);
+
+	/* no token of that label (a token absent, or named wrong) */
+	opts(&o, dir);
+	o.token = "absent-token";
+	assert_int_equal(run_ceremony(1, &o, core_pin_fd()), -1);
+	snprintf(want, sizeof want, "root ceremony failed: cannot open token 'absent-token' "
+		 "with %s: no token labelled \"absent-token\"", SOFTHSM_MODULE);
+	assert_logged(want);
+
+	/* a SoftHSM whose token directory is empty: only the uninitialised slot,
+	 * which is never taken for the CA's token */
+	softhsm_token_path(&token, "empty-tokens", empty, sizeof empty);
+	assert_int_equal(mkdir(empty, 0700), 0);
+	softhsm_token_path(&token, "empty.conf", econf, sizeof econf);
+	snprintf(text, sizeof text, "directories.tokendir = %s\nobjectstore.backend = file\n",
+		 empty);
+	assert_int_equal(oracle_write(econf, text, strlen(text)), 0);
+	opts(&o, dir);
+	o.softhsm2_conf = econf;
+	assert_int_equal(run_ceremony(1, &o, core_pin_fd()), -1);
+	snprintf(want, sizeof want, "root ceremony failed: cannot open token '%s' with %s: no "
+		 "token labelled \"%s\"", token.label, SOFTHSM_MODULE, token.label);
+	assert_logged(want);
+	setenv("SOFTHSM2_CONF", conf_path, 1);
+
+	/* a key the layer refuses to generate */
+	opts(&o, dir);
+	o.key.type = HSM_KEY_RSA;
+	o.key.bits = 1024;
+	assert_int_equal(run_ceremony(1, &o, core_pin_fd()), -1);
+	assert_logged("root ceremony failed: key generation failed: RSA-1024 not supported "
+		      "(2048, 3072, 4096)");
+	o.key.type = HSM_KEY_EC;
+	o.key.bits = 521;
+	assert_int_equal(run_ceremony(1, &o, core_pin_fd()), -1);
+	assert_logged("root ceremony failed: key generation failed: EC-521 not supported "
+		      "(256, 384)");
+	assert_no_ca(dir);
+}
+
+/* A token that cannot hold another object: SoftHSM stores each object as a file
+ * in the token's directory, made read-only here. The login passes, the key's
+ * generation fails with the module's code, nothing is recorded. */
+static void test_root_token_full(void **state)
+{
+	struct ceremony_opts o;
+	char dir[PATH_MAX], tdir[PATH_MAX];
+	int rc;
+
+	(void)state;
+	token_dir(tdir, sizeof tdir);
+	softhsm_token_path(&token, "root-full", dir, sizeof dir);
+	opts(&o, dir);
+	assert_int_equal(chmod(tdir, 0500), 0);
+	file_caps(0);
+	rc = run_ceremony(1, &o, core_pin_fd());
+	file_caps(1);
+	assert_int_equal(chmod(tdir, 0700), 0);
+	assert_int_equal(rc, -1);
+	assert_logged("root ceremony failed: key generation failed: C_GenerateKeyPair: "
+		      "CKR_GENERAL_ERROR (0x5)");
+	assert_no_ca(dir);
+	/* the same token takes the keys again once it can */
+	softhsm_token_path(&token, "root-after-full", dir, sizeof dir);
+	opts(&o, dir);
+	assert_int_equal(run_ceremony(1, &o, core_pin_fd()), 0);
+}
+
+/* mkdir of dir/name (a directory where the ceremony writes a file). */
+static void in_the_way(const char *dir, const char *name)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	assert_int_equal(mkdir(path, 0700), 0);
+}
+
+/* Each file the root ceremony writes, failing in turn: the message names the
+ * file and the reason, and no ca.conf says a CA exists (the keys made are left
+ * on the token under their unique labels; a new ceremony makes new ones). */
+static void test_root_write_failures(void **state)
+{
+	struct ceremony_opts o;
+	char dir[PATH_MAX], want[PATH_MAX + 128], tmp[64];
+	int rc;
+
+	(void)state;
+	/* the data directory read-only: the CA certificate cannot be written */
+	softhsm_token_path(&token, "root-ro", dir, sizeof dir);
+	assert_int_equal(mkdir(dir, 0500), 0);
+	opts(&o, dir);
+	file_caps(0);
+	rc = run_ceremony(1, &o, core_pin_fd());
+	file_caps(1);
+	assert_int_equal(rc, -1);
+	snprintf(want, sizeof want, "root ceremony failed: cannot write %s/ca.crt: Permission "
+		 "denied", dir);
+	assert_logged(want);
+	assert_no_ca(dir);
+
+	/* the chain, the exchange certificate, ca.conf itself (its temporary file) */
+	softhsm_token_path(&token, "root-chain", dir, sizeof dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	in_the_way(dir, CA_CHAIN_FILE);
+	opts(&o, dir);
+	assert_int_equal(run_ceremony(1, &o, core_pin_fd()), -1);
+	snprintf(want, sizeof want, "root ceremony failed: cannot write %s/ca-chain.pem: Is a "
+		 "directory", dir);
+	assert_logged(want);
+	assert_no_ca(dir);
+
+	softhsm_token_path(&token, "root-xchg", dir, sizeof dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	in_the_way(dir, CA_XCHG_FILE);
+	opts(&o, dir);
+	assert_int_equal(run_ceremony(1, &o, core_pin_fd()), -1);
+	snprintf(want, sizeof want, "root ceremony failed: cannot write %s/xchg.crt: Is a "
+		 "directory", dir);
+	assert_logged(want);
+	assert_no_ca(dir);
+
+	softhsm_token_path(&token, "root-conf", dir, sizeof dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", CA_CONF, (long)getpid());
+	in_the_way(dir, tmp);
+	opts(&o, dir);
+	assert_int_equal(run_ceremony(1, &o, core_pin_fd()), -1);
+	snprintf(want, sizeof want, "root ceremony failed: cannot write %s/ca.conf: Is a "
+		 "directory", dir);
+	assert_logged(want);
+	assert_no_ca(dir);
+}
+
+/* A pointer that would write a second line into ca.conf (a hostile or careless
+ * operator's "http://x\nstate = active"): refused, nothing recorded. */
+static void test_root_conf_injection(void **state)
+{
+	struct ceremony_opts o;
+	char dir[PATH_MAX];
+
+	(void)state;
+	softhsm_token_path(&token, "root-inject", dir, sizeof dir);
+	opts(&o, dir);
+	o.cdp_url = "http://pki.example/ca.crl\nmodule = /tmp/evil.so";
+	assert_int_equal(run_ceremony(1, &o, core_pin_fd()), -1);
+	assert_logged("root ceremony failed: invalid value for the CA state file");
+	assert_no_ca(dir);
+	opts(&o, dir);
+	o.ocsp_url = "http://ocsp.example/\r";
+	assert_int_equal(run_ceremony(1, &o, core_pin_fd()), -1);
+	assert_logged("root ceremony failed: invalid value for the CA state file");
+	assert_no_ca(dir);
+}
+
+/* The subordinate ceremony's own failures: a bad subject, a refused key, a
+ * wrong PIN, the request not written (its copy for the operator or ca.req). */
+static void test_sub_failures(void **state)
+{
+	struct ceremony_opts o;
+	char dir[PATH_MAX], want[PATH_MAX + 256];
+
+	(void)state;
+	softhsm_token_path(&token, "sub-refused", dir, sizeof dir);
+	opts(&o, dir);
+	o.subject = "no equals sign";
+	assert_int_equal(run_ceremony(0, &o, core_pin_fd()), -1);
+	assert_logged("subordinate ceremony failed: ");
+	opts(&o, dir);
+	o.key.type = HSM_KEY_RSA;
+	o.key.bits = 1536;
+	assert_int_equal(run_ceremony(0, &o, core_pin_fd()), -1);
+	assert_logged("subordinate ceremony failed: key generation failed: RSA-1536 not "
+		      "supported (2048, 3072, 4096)");
+	opts(&o, dir);
+	assert_int_equal(run_ceremony(0, &o, pin_fd("wrong-pin-0000")), -1);
+	snprintf(want, sizeof want, "subordinate ceremony failed: cannot open token '%s' with "
+		 "%s: C_Login: CKR_PIN_INCORRECT (0xa0)", token.label, SOFTHSM_MODULE);
+	assert_logged(want);
+	opts(&o, dir);
+	o.req_out = "/nonexistent/dir/issuing.req";
+	assert_int_equal(run_ceremony(0, &o, core_pin_fd()), -1);
+	assert_logged("subordinate ceremony failed: cannot write /nonexistent/dir/issuing.req: "
+		      "No such file or directory");
+	assert_no_ca(dir);
+	softhsm_token_path(&token, "sub-req", dir, sizeof dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	in_the_way(dir, CA_REQ_FILE);
+	opts(&o, dir);
+	assert_int_equal(run_ceremony(0, &o, core_pin_fd()), -1);
+	snprintf(want, sizeof want, "subordinate ceremony failed: cannot write %s/ca.req: Is a "
+		 "directory", dir);
+	assert_logged(want);
+	assert_no_ca(dir);
+}
+
+/* A self-signed CA <name> (key <name>.key, cert <name>.pem) named cn. */
+static void self_signed(const char *name, const char *cn)
+{
+	char *out = NULL;
+
+	if (oracle_run(&out, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+			     "-nodes -keyout '%s.key' -subj '/CN=%s' -days 30 "
+			     "-addext basicConstraints=critical,CA:TRUE "
+			     "-addext keyUsage=critical,keyCertSign,cRLSign -out '%s.pem'",
+		       oracle_path(name), cn, oracle_path(name)) != 0)
+		fail_msg("%s", out);
+	free(out);
+}
+
+/* A CA certificate <out>.pem for key <key>.key and name cn, issued by <issuer>. */
+static void cross(const char *out, const char *key, const char *cn, const char *issuer)
+{
+	char *log = NULL;
+	const char *ext = "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n";
+
+	assert_int_equal(oracle_write(oracle_path("cross.cnf"), ext, strlen(ext)), 0);
+	if (oracle_run(&log, "openssl req -new -key '%s.key' -subj '/CN=%s' -out '%s.csr' && "
+			     "openssl x509 -req -in '%s.csr' -CA '%s.pem' -CAkey '%s.key' "
+			     "-set_serial 9 -days 20 -extfile '%s' -out '%s.pem'",
+		       oracle_path(key), cn, oracle_path(out), oracle_path(out),
+		       oracle_path(issuer), oracle_path(issuer), oracle_path("cross.cnf"),
+		       oracle_path(out)) != 0)
+		fail_msg("%s", log);
+	free(log);
+}
+
+/* <out>.pem: the certificates of the named files, one after the other. */
+static void concat(const char *out, const char *a, const char *b)
+{
+	char *log = NULL;
+
+	if (oracle_run(&log, "cat '%s.pem' '%s.pem' > '%s.pem'", oracle_path(a), oracle_path(b),
+		       oracle_path(out)) != 0)
+		fail_msg("%s", log);
+	free(log);
+}
+
+/* <out>.pem: <in>.pem as DER with the last octet of its signature changed. */
+static void broken_signature(const char *in, const char *out)
+{
+	struct x509_buf der = {0};
+	char *log = NULL, path[PATH_MAX + 8];
+
+	if (oracle_run(&log, "openssl x509 -in '%s.pem' -outform DER -out '%s.der'",
+		       oracle_path(in), oracle_path(out)) != 0)
+		fail_msg("%s", log);
+	free(log);
+	snprintf(path, sizeof path, "%s.der", oracle_path(out));
+	assert_int_equal(oracle_read(path, &der), 0);
+	der.data[der.len - 1] ^= 0x01;
+	snprintf(path, sizeof path, "%s.pem", oracle_path(out));
+	assert_int_equal(oracle_write_pem(path, "CERTIFICATE", &der), 0);
+	x509_buf_free(&der);
+}
+
+/* ca.conf's state in dir. */
+static void assert_state(const char *dir, const char *want)
+{
+	char path[PATH_MAX + 16], err[256];
+	struct conf conf;
+
+	snprintf(path, sizeof path, "%s/%s", dir, CA_CONF);
+	assert_int_equal(conf_load(path, &conf, err, sizeof err), 0);
+	assert_string_equal(conf_get(&conf, "state"), want);
+}
+
+/* install-cert against a second subordinate: a wrong PIN, a certificate file
+ * missing or holding none, a hostile chain that loops (X issued by Y, Y by X:
+ * every signature verifies, no root is ever reached), a root whose
+ * self-signature is broken, and each file install-cert writes failing; the CA
+ * stays awaiting its certificate through all of them, then is installed. */
+static void test_install_failures(void **state)
+{
+	struct ceremony_opts o;
+	char dir[PATH_MAX], want[PATH_MAX + 256], tmp[64], path[PATH_MAX + 64];
+	static const char text[] = "not a certificate\n";
+
+	(void)state;
+	softhsm_token_path(&token, "sub2", dir, sizeof dir);
+	opts(&o, dir);
+	o.subject = "CN=Issuing CA 2,O=Example";
+	assert_int_equal(run_ceremony(0, &o, core_pin_fd()), 0);
+
+	parent_root("root2");
+	sign_request_of(dir, "root2", "sub2", 1);
+	assert_int_equal(install_into(dir, "sub2", "root2", pin_fd("wrong-pin-0000")), -1);
+	snprintf(want, sizeof want, "install-cert failed: cannot open token '%s' with %s: "
+		 "C_Login: CKR_PIN_INCORRECT (0xa0)", token.label, SOFTHSM_MODULE);
+	assert_logged(want);
+
+	assert_int_equal(install_into(dir, "no-such-cert", "root2", core_pin_fd()), -1);
+	snprintf(want, sizeof want, "install-cert failed: cannot read %s.pem: No such file or "
+		 "directory", oracle_path("no-such-cert"));
+	assert_logged(want);
+	assert_int_equal(oracle_write(oracle_path("text.pem"), text, sizeof text - 1), 0);
+	assert_int_equal(install_into(dir, "text", "root2", core_pin_fd()), -1);
+	snprintf(want, sizeof want, "install-cert failed: %s.pem holds no certificate (PEM or "
+		 "DER expected)", oracle_path("text"));
+	assert_logged(want);
+	assert_int_equal(install_into(dir, "sub2", "text", core_pin_fd()), -1);
+	assert_logged(want);
+
+	/* the loop: X0 and Y0 self-signed give the keys; X (key X, issuer Y) and Y
+	 * (key Y, issuer X) form the chain; the subordinate is issued by X */
+	self_signed("loopx0", "Loop X");
+	self_signed("loopy0", "Loop Y");
+	cross("loopx", "loopx0", "Loop X", "loopy0");
+	cross("loopy", "loopy0", "Loop Y", "loopx0");
+	concat("loop", "loopx", "loopy");
+	sign_request_of(dir, "loopx0", "sub2-loop", 1);
+	assert_int_equal(install_into(dir, "sub2-loop", "loop", core_pin_fd()), -1);
+	assert_logged("install-cert failed: the chain is longer than 10 certificates");
+
+	broken_signature("root2", "root2-broken");
+	assert_int_equal(install_into(dir, "sub2", "root2-broken", core_pin_fd()), -1);
+	assert_logged("install-cert failed: the root's self-signature does not verify");
+	assert_state(dir, "awaiting-cert");
+
+	/* the files: ca.crt, the chain, the exchange certificate, ca.conf */
+	in_the_way(dir, CA_CERT_FILE);
+	assert_int_equal(install_into(dir, "sub2", "root2", core_pin_fd()), -1);
+	snprintf(want, sizeof want, "install-cert failed: cannot write %s/ca.crt: Is a "
+		 "directory", dir);
+	assert_logged(want);
+	snprintf(path, sizeof path, "%s/%s", dir, CA_CERT_FILE);
+	assert_int_equal(rmdir(path), 0);
+	in_the_way(dir, CA_CHAIN_FILE);
+	assert_int_equal(install_into(dir, "sub2", "root2", core_pin_fd()), -1);
+	snprintf(want, sizeof want, "install-cert failed: cannot write %s/ca-chain.pem", dir);
+	assert_logged(want);
+	snprintf(path, sizeof path, "%s/%s", dir, CA_CHAIN_FILE);
+	assert_int_equal(rmdir(path), 0);
+	in_the_way(dir, CA_XCHG_FILE);
+	assert_int_equal(install_into(dir, "sub2", "root2", core_pin_fd()), -1);
+	snprintf(want, sizeof want, "install-cert failed: cannot write %s/xchg.crt: Is a "
+		 "directory", dir);
+	assert_logged(want);
+	snprintf(path, sizeof path, "%s/%s", dir, CA_XCHG_FILE);
+	assert_int_equal(rmdir(path), 0);
+	assert_state(dir, "awaiting-cert");
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", CA_CONF, (long)getpid());
+	in_the_way(dir, tmp);
+	assert_int_equal(install_into(dir, "sub2", "root2", core_pin_fd()), -1);
+	snprintf(want, sizeof want, "install-cert failed: cannot write %s/ca.conf: Is a "
+		 "directory", dir);
+	assert_logged(want);
+	assert_state(dir, "awaiting-cert");
+	snprintf(path, sizeof path, "%s/%s", dir, tmp);
+	assert_int_equal(rmdir(path), 0);
+
+	assert_int_equal(install_into(dir, "sub2", "root2", core_pin_fd()), 0);
+	assert_state(dir, "active");
+}
+
+/* token-init: the user PIN unreadable, a label already taken (a second token
+ * of that label would make every open refuse both). */
+static void test_token_init_more_refusals(void **state)
+{
+	struct pin_source so = {-1, NULL}, user = {-1, oracle_path("no-such-user-pin")};
+	char want[128];
+	int rc;
+
+	(void)state;
+	so.fd = pin_fd(SOFTHSM_SO_PIN);
+	log_begin();
+	rc = ceremony_token_init(SOFTHSM_MODULE, "fourth", conf_path, &so, &user);
+	log_end_quiet();
+	close(so.fd);
+	assert_int_equal(rc, -1);
+	assert_logged("token-init: ");
+	assert_logged("no-such-user-pin");
+
+	so.fd = pin_fd(SOFTHSM_SO_PIN);
+	user.file = NULL;
+	user.fd = core_pin_fd();
+	log_begin();
+	rc = ceremony_token_init(SOFTHSM_MODULE, token.label, conf_path, &so, &user);
+	log_end_quiet();
+	close(so.fd);
+	close(user.fd);
+	assert_int_equal(rc, -1);
+	snprintf(want, sizeof want, "token-init: a token labelled \"%s\" exists", token.label);
+	assert_logged(want);
+}
+
+/* ---- the HSM lost in the middle of a ceremony -------------------------------- */
+
+#define P11KIT_BIN "/usr/bin/p11-kit"
+#define P11KIT_CLIENT "/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so"
+
+/* `p11-kit server -f` on the group's token in a process group of its own (it
+ * forks one child per connection: the HSM going away is the group dying). */
+static pid_t server_start(const char *sock)
+{
+	char provider[] = "--provider=" SOFTHSM_MODULE, uri[64];
+	pid_t pid;
+
+	(void)unlink(sock);
+	snprintf(uri, sizeof(uri), "pkcs11:token=%s", token.label);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		setpgid(0, 0);
+		dup2(null, 1);
+		execl(P11KIT_BIN, "p11-kit", "server", "-f", "-n", sock, provider, uri,
+		      (char *)NULL);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	for (int i = 0; i < 100 && access(sock, F_OK) != 0; i++)
+		usleep(50 * 1000);
+	assert_int_equal(access(sock, F_OK), 0);
+	return pid;
+}
+
+/* Kills the server's group when the token's first new object file appears
+ * (the ceremony's first key is on the token): what follows in the ceremony
+ * meets an HSM that is gone. */
+struct killer {
+	int fd;      /* inotify on the token's directory, watched before the start */
+	pid_t pgid;  /* the server's group */
+	int fired;
+};
+
+static void *kill_at_first_object(void *arg)
+{
+	struct killer *k = arg;
+	struct pollfd p = {k->fd, POLLIN, 0};
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	while (!k->fired && poll(&p, 1, 20000) > 0) {
+		ssize_t n = read(k->fd, buf, sizeof buf);
+
+		for (char *at = buf; n > 0 && at < buf + n;) {
+			const struct inotify_event *e = (const struct inotify_event *)at;
+			size_t len = e->len > 0 ? strlen(e->name) : 0;
+
+			if (len > 7 && strcmp(e->name + len - 7, ".object") == 0 &&
+			    strcmp(e->name, "token.object") != 0) {
+				kill(-k->pgid, SIGKILL);
+				k->fired = 1;
+				break;
+			}
+			at += sizeof(*e) + e->len;
+		}
+	}
+	return NULL;
+}
+
+/* The ceremony (root or not) through p11-kit-client.so, the server killed once
+ * its first key's objects appear on the token: the ceremony fails with the
+ * layer's reason and nothing says a CA exists. Which call meets the dead server
+ * is timing's: in our runs the key generation itself, whose answer the kill cuts
+ * ("C_GenerateKeyPair: CKR_DEVICE_ERROR (0x30); recovery failed: ..."). */
+static void ceremony_hsm_lost(int root, const char *name)
+{
+	struct ceremony_opts o;
+	struct killer k = {-1, 0, 0};
+	char dir[PATH_MAX], sock[PATH_MAX], addr[PATH_MAX + 16], tdir[PATH_MAX], want[64];
+	pthread_t t;
+	pid_t srv;
+	int rc;
+
+	softhsm_token_path(&token, name, dir, sizeof dir);
+	softhsm_token_path(&token, "p11.sock", sock, sizeof sock);
+	snprintf(addr, sizeof addr, "unix:path=%s", sock);
+	token_dir(tdir, sizeof tdir);
+	srv = server_start(sock);
+	setenv("P11_KIT_SERVER_ADDRESS", addr, 1);
+	assert_true((k.fd = inotify_init1(IN_CLOEXEC)) >= 0);
+	assert_true(inotify_add_watch(k.fd, tdir, IN_CREATE | IN_MOVED_TO) >= 0);
+	k.pgid = srv;
+	assert_int_equal(pthread_create(&t, NULL, kill_at_first_object, &k), 0);
+	opts(&o, dir);
+	o.module = P11KIT_CLIENT;
+	rc = run_ceremony(root, &o, core_pin_fd());
+	k.fired = 1; /* the thread stops at its next wake-up, or its poll's end */
+	kill(-srv, SIGKILL);
+	pthread_join(t, NULL);
+	(void)waitpid(srv, NULL, 0);
+	close(k.fd);
+	unsetenv("P11_KIT_SERVER_ADDRESS");
+	assert_int_equal(rc, -1);
+	snprintf(want, sizeof want, "%s ceremony failed: ", root ? "root" : "subordinate");
+	assert_logged(want);
+	assert_no_ca(dir);
+}
+
+static void test_hsm_lost_mid_ceremony(void **state)
+{
+	(void)state;
+	if (access(P11KIT_BIN, X_OK) != 0 || access(P11KIT_CLIENT, R_OK) != 0)
+		skip();
+	signal(SIGPIPE, SIG_IGN); /* as ca-custodian does: p11-kit-client writes to a
+				   * dead server without MSG_NOSIGNAL */
+	ceremony_hsm_lost(1, "root-lost");
+	ceremony_hsm_lost(0, "sub-lost");
+}
+
+/* The exchange certificate is named "<CN>-Xchg": a CN of 60..64 characters (a
+ * valid subject) leaves no room for it. Refused before any key is made, the
+ * message saying why (before, the root ceremony failed after writing ca.crt,
+ * and a subordinate's install-cert failed every time, after the parent had
+ * signed). 59 characters fit: the exchange certificate says CN=<59>-Xchg. */
+static void test_cn_without_room_for_xchg(void **state)
+{
+	char cn59[60], cn60[61], subject[128], dir[PATH_MAX], path[PATH_MAX + 16];
+	char want[256];
+	struct ceremony_opts o;
+
+	(void)state;
+	memset(cn59, 'r', 59);
+	cn59[59] = 0;
+	memset(cn60, 's', 60);
+	cn60[60] = 0;
+	snprintf(want, sizeof want, "the exchange certificate's name (the CA's CN and -Xchg) "
+		 "cannot be made: name: CN: value longer than 64 characters; a CN of at most "
+		 "59 characters leaves room for it");
+	for (int root = 1; root >= 0; root--) {
+		char line[300];
+
+		softhsm_token_path(&token, root ? "root-cn60" : "sub-cn60", dir, sizeof dir);
+		opts(&o, dir);
+		snprintf(subject, sizeof subject, "CN=%s,O=Example", cn60);
+		o.subject = subject;
+		assert_int_equal(run_ceremony(root, &o, core_pin_fd()), -1);
+		snprintf(line, sizeof line, "%s ceremony failed: %s", root ? "root" : "subordinate",
+			 want);
+		assert_logged(line);
+		if (strstr(logged, "generated") != NULL)
+			fail_msg("a key was made before the refusal:\n%s", logged);
+		snprintf(path, sizeof path, "%s/%s", dir, root ? CA_CERT_FILE : CA_REQ_FILE);
+		assert_int_not_equal(access(path, F_OK), 0);
+		assert_no_ca(dir);
+	}
+	softhsm_token_path(&token, "root-cn59", dir, sizeof dir);
+	opts(&o, dir);
+	snprintf(subject, sizeof subject, "CN=%s,O=Example", cn59);
+	o.subject = subject;
+	if (run_ceremony(1, &o, core_pin_fd()) != 0)
+		fail_msg("%s", logged);
+	snprintf(want, sizeof want, "subject=CN=%s-Xchg,O=Example", cn59);
+	check_xchg_subject(dir, want);
+	/* a CN first in a multi-valued RDN (DER orders the set: the shorter
+	 * encoding first): -Xchg goes after the CN's value, the O stays */
+	softhsm_token_path(&token, "root-plus", dir, sizeof dir);
+	opts(&o, dir);
+	o.subject = "CN=R+O=Example Org";
+	if (run_ceremony(1, &o, core_pin_fd()) != 0)
+		fail_msg("%s", logged);
+	check_xchg_subject(dir, "CN=R-Xchg");
+	check_xchg_subject(dir, "O=Example Org");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -416,6 +1101,15 @@ int main(void)
 		cmocka_unit_test(test_root_xchg_names_and_pointers),
 		cmocka_unit_test(test_token_init_refusals),
 		cmocka_unit_test(test_token_init),
+		cmocka_unit_test(test_root_token_refusals),
+		cmocka_unit_test(test_root_token_full),
+		cmocka_unit_test(test_root_write_failures),
+		cmocka_unit_test(test_root_conf_injection),
+		cmocka_unit_test(test_sub_failures),
+		cmocka_unit_test(test_install_failures),
+		cmocka_unit_test(test_token_init_more_refusals),
+		cmocka_unit_test(test_hsm_lost_mid_ceremony),
+		cmocka_unit_test(test_cn_without_room_for_xchg),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -20,7 +21,9 @@
 #include "firmware/custodian/proto.h"
 #include "firmware/ledger/event.h"
 #include "firmware/ledger/msg.h"
+#include "firmware/operator/operator.h"
 #include "tests/unit/support/core_harness.h"
+#include "tests/unit/support/stderr_capture.h"
 #include "tests/unit/support/x509_oracle.h"
 
 static struct core_ca ca_template;
@@ -834,6 +837,275 @@ static void test_interface_flag_checked_by_custodian(void **state)
 	assert_string_equal(msg, "MS-ICPR is off (icpr_no_rpc)");
 }
 
+/* ---- what a hostile or careless operator tries next (issue 20) ----------------- */
+
+/* An operator's own passphrase: changed, every session of it ended (the token in
+ * hand is refused), the new one logs in and the old one does not. */
+static void test_own_passphrase_change(void **state)
+{
+	uint8_t officer[ADM_TOKEN_LEN], again[ADM_TOKEN_LEN];
+	char msg[256];
+	struct answer a;
+
+	(void)state;
+	login_ok("olivia", officer);
+	op_call(ADM_OP_PASSWD, officer, "olivia", 0, "short", &a);
+	expect_error(&a, HR_E_INVALIDARG, "a passphrase has 8..256 characters");
+	op_call(ADM_OP_PASSWD, officer, "olivia", 0, "a new passphrase of olivia", &a);
+	expect_ok(&a, "operator olivia passphrase changed");
+	expect_journaled("olivia", "operator-passwd", 1, "operator olivia passphrase changed");
+	call_prop(ADM_GETPROP, officer, "CRLPeriod", "", &a);
+	expect_error(&a, HR_E_ACCESSDENIED, "not logged in, or the session expired: caadm login "
+					    "NAME");
+	assert_int_equal(login("olivia", PASS, again, msg, sizeof msg), HR_LOGON_FAILURE);
+	assert_int_equal(login("olivia", "a new passphrase of olivia", again, msg, sizeof msg),
+			 0);
+}
+
+/* The operators' file cannot be written (a directory where its temporary file
+ * goes): the change is refused with HR_E_UNEXPECTED and nothing changes, in
+ * memory or on disk. */
+static void test_operator_file_unwritable(void **state)
+{
+	uint8_t admin[ADM_TOKEN_LEN], token[ADM_TOKEN_LEN];
+	char tmp[PATH_MAX + 64], want[PATH_MAX + 64], msg[256];
+	struct answer a;
+
+	(void)state;
+	login_ok("ada", admin);
+	snprintf(tmp, sizeof tmp, "%s/%s.tmp.%ld", core.dir, OPERATOR_FILE, (long)getpid());
+	assert_int_equal(mkdir(tmp, 0700), 0);
+	snprintf(want, sizeof want, "%s/%s: cannot write", core.dir, OPERATOR_FILE);
+	op_call(ADM_OP_ADD, admin, "mallory", ROLE_OFFICER, PASS, &a);
+	expect_error(&a, HR_E_UNEXPECTED, want);
+	expect_journaled("ada", "operator-add", 0, want);
+	op_call(ADM_OP_ROLES, admin, "aude", ROLE_OFFICER, "", &a);
+	expect_error(&a, HR_E_UNEXPECTED, want);
+	op_call(ADM_OP_DEL, admin, "aude", 0, "", &a);
+	expect_error(&a, HR_E_UNEXPECTED, want);
+	call_bare(ADM_OP_LIST, admin, &a);
+	expect_ok(&a, "ada admin\nolivia officer\naude auditor\n");
+	assert_int_equal(rmdir(tmp), 0);
+	assert_int_equal(login("mallory", PASS, token, msg, sizeof msg), HR_LOGON_FAILURE);
+	/* aude's account survived the refused changes */
+	login_ok("aude", token);
+	call_prop(ADM_GETPROP, token, "CRLPeriod", "", &a);
+	assert_int_equal(a.type, ADM_PROP);
+	ipc_msg_free(&a.m);
+}
+
+/* Sessions are bounded (ADM_SESSIONS_MAX): the next login is refused with
+ * HR_E_UNEXPECTED and journaled as refused (no session), a logout makes room.
+ * Any one operator can fill the table. */
+static void test_sessions_bounded(void **state)
+{
+	uint8_t tokens[ADM_SESSIONS_MAX][ADM_TOKEN_LEN], extra[ADM_TOKEN_LEN];
+	char msg[256];
+	struct answer a;
+
+	(void)state;
+	for (int i = 0; i < ADM_SESSIONS_MAX; i++)
+		login_ok("aude", tokens[i]);
+	assert_int_equal(login("ada", PASS, extra, msg, sizeof msg), HR_E_UNEXPECTED);
+	assert_string_equal(msg, "too many open sessions");
+	/* the journal says no session opened, not a login that did not happen */
+	snprintf(msg, sizeof msg, "peer uid %ld; no session opened: too many open sessions",
+		 (long)getuid());
+	expect_journaled("ada", "login", 0, msg);
+	call_bare(ADM_LOGOUT, tokens[0], &a);
+	expect_ok(&a, "logged out");
+	login_ok("ada", extra);
+	call_bare(ADM_LOGOUT, tokens[0], &a); /* the ended session's token */
+	expect_error(&a, HR_E_ACCESSDENIED, "not logged in, or the session expired: caadm login "
+					    "NAME");
+}
+
+/* setprop of an interface flag to the value it has: journaled, and the worker's
+ * channel is not ended; the chain is the CA's own file. */
+static void test_same_flag_keeps_worker(void **state)
+{
+	uint8_t admin[ADM_TOKEN_LEN];
+	struct answer a;
+	struct adm_prop p;
+
+	(void)state;
+	login_ok("ada", admin);
+	call_prop(ADM_SETPROP, admin, "icpr_no_rpc", "0", &a);
+	expect_ok(&a, "icpr_no_rpc = 0");
+	expect_journaled("ada", "setprop", 1, "old '0', new '0'");
+	assert_int_equal(submit_disposition("CN=still.example", NULL, NULL, 0), DISP_PENDING);
+	call_prop(ADM_GETPROP, admin, "CAChain", "", &a);
+	assert_int_equal(a.type, ADM_PROP);
+	assert_int_equal(adm_prop_decode(a.m.data, a.m.hdr.len, &p), 0);
+	assert_true(p.len > 0);
+	assert_non_null(memmem(p.value, p.len, "-----BEGIN CERTIFICATE-----", 27));
+	ipc_msg_free(&a.m);
+	/* a value of 512 bytes is refused before anything is checked */
+	{
+		char big[PROPS_VALUE_MAX + 1];
+
+		memset(big, 'a', PROPS_VALUE_MAX);
+		big[PROPS_VALUE_MAX] = 0;
+		call_prop(ADM_SETPROP, admin, "CDPURL", big, &a);
+		expect_error(&a, HR_E_INVALIDARG, "CDPURL: the value is text of at most 511 bytes");
+	}
+}
+
+/* ---- other operator databases: a legacy pair, none at all ----------------- */
+
+static struct core_ca other_template;
+
+/* other_template: ca_template's CA and token with its own data directory, whose
+ * operators file edit() changes. */
+static void make_other_template(void (*edit)(struct operator_db *db))
+{
+	struct operator_db *db = calloc(1, sizeof(*db));
+	char *out = NULL, err[256];
+
+	assert_non_null(db);
+	other_template = ca_template;
+	snprintf(other_template.dir, sizeof other_template.dir, "%s", oracle_path("other-ca"));
+	if (oracle_run(&out, "rm -rf '%s' && cp -a '%s' '%s'", other_template.dir, ca_template.dir,
+		       other_template.dir) != 0)
+		fail_msg("%s", out);
+	free(out);
+	assert_int_equal(operator_db_load(other_template.dir, db, err, sizeof err), 0);
+	edit(db);
+	assert_int_equal(operator_db_save(other_template.dir, db, err, sizeof err), 0);
+	explicit_bzero(db, sizeof(*db));
+	free(db);
+}
+
+/* carol holds admin,officer (a database from before the roles were exclusive)
+ * and is the only one holding admin. */
+static void legacy_carol(struct operator_db *db)
+{
+	char err[256];
+
+	assert_int_equal(operator_del(db, "ada"), 0);
+	assert_int_equal(operator_set(db, "carol", ROLE_ADMIN, PASS, err, sizeof err), 0);
+	operator_find(db, "carol")->roles = ROLE_ADMIN | ROLE_OFFICER;
+}
+
+static int setup_legacy(void **state)
+{
+	struct core_opts o = {.console = 1};
+	int rc;
+
+	(void)state;
+	make_other_template(legacy_carol);
+	log_begin();
+	rc = core_start(&core, &other_template, &o);
+	log_end_quiet();
+	if (rc != 0 || core_get_ca(&core) != 0 || core_console_open(&core, &con) != 0)
+		return -1;
+	return 0;
+}
+
+/* The CA names carol at start; she logs in (journaled as holding the pair),
+ * may only manage operators, cannot split herself away from admin while she is
+ * the last administrator nor take a role she does not hold; once another
+ * administrator exists she keeps officer. */
+static void test_legacy_pair_last_administrator(void **state)
+{
+	uint8_t carol[ADM_TOKEN_LEN];
+	char msg[256];
+	struct answer a;
+
+	(void)state;
+	assert_logged("operator carol holds admin,officer, which may no longer be held "
+		      "together: it may only manage operators until an administrator gives it "
+		      "one role (caadm operator roles carol --role admin|officer)");
+	log_begin();
+	login_ok("carol", carol);
+	log_end_quiet();
+	assert_logged("console: carol logged in holding admin,officer");
+	expect_journaled("carol", "login", 1, "peer uid 0; holds admin,officer: must be split");
+	call_bare(ADM_OP_LIST, carol, &a);
+	expect_ok(&a, "aude auditor\nolivia officer\ncarol admin,officer (roles must be split)\n");
+	call_prop(ADM_GETPROP, carol, "CRLPeriod", "", &a);
+	expect_error(&a, HR_E_ACCESSDENIED, "operator carol holds admin,officer, which may no "
+					    "longer be held together: an administrator must give "
+					    "it one role first (caadm operator roles carol --role "
+					    "admin|officer)");
+	op_call(ADM_OP_ROLES, carol, "carol", ROLE_OFFICER, "", &a);
+	expect_error(&a, HR_E_INVALIDARG, "carol is the last administrator");
+	expect_journaled("carol", "operator-roles", 0, "carol is the last administrator");
+	op_call(ADM_OP_ROLES, carol, "carol", ROLE_AUDITOR, "", &a);
+	expect_error(&a, HR_E_ACCESSDENIED, "an operator cannot change its own roles (except to "
+					    "split admin,officer into one of them)");
+	op_call(ADM_OP_ADD, carol, "ada", ROLE_ADMIN, PASS, &a);
+	expect_ok(&a, "operator ada added");
+	/* her own passphrase and removing another are operator management too */
+	op_call(ADM_OP_PASSWD, carol, "carol", 0, "carol's new passphrase", &a);
+	expect_ok(&a, "operator carol passphrase changed");
+	login_ok("ada", carol); /* carol's session ended with her passphrase */
+	op_call(ADM_OP_DEL, carol, "aude", 0, "", &a);
+	expect_ok(&a, "operator aude deleted");
+	assert_int_equal(login("carol", "carol's new passphrase", carol, msg, sizeof msg), 0);
+	op_call(ADM_OP_ROLES, carol, "carol", ROLE_OFFICER, "", &a);
+	expect_ok(&a, "operator carol now holds the role officer");
+	call_bare(ADM_OP_LIST, carol, &a); /* her session held the pair: ended */
+	expect_error(&a, HR_E_ACCESSDENIED, "not logged in, or the session expired: caadm login "
+					    "NAME");
+}
+
+static void no_operators(struct operator_db *db)
+{
+	while (db->n > 0)
+		assert_int_equal(operator_del(db, db->e[0].name), 0);
+}
+
+static int setup_no_operators(void **state)
+{
+	struct core_opts o = {.console = 1};
+	int rc;
+
+	(void)state;
+	make_other_template(no_operators);
+	log_begin();
+	rc = core_start(&core, &other_template, &o);
+	log_end_quiet();
+	if (rc != 0 || core_get_ca(&core) != 0 || core_console_open(&core, &con) != 0)
+		return -1;
+	return 0;
+}
+
+/* A CA started without operators: the console is locked (logged), every login
+ * refused; the first administrator written afterwards (caadm init's way) logs in
+ * without a restart. */
+static void test_first_administrator_after_start(void **state)
+{
+	struct operator_db *db = calloc(1, sizeof(*db));
+	uint8_t token[ADM_TOKEN_LEN];
+	char msg[256], err[256];
+	struct answer a;
+
+	(void)state;
+	assert_non_null(db);
+	assert_logged("the console is locked (caadm init creates the first administrator)");
+	assert_int_equal(login("ada", PASS, token, msg, sizeof msg), HR_LOGON_FAILURE);
+	/* a file that does not load (half-written, say) leaves the console locked */
+	{
+		char path[PATH_MAX + 32];
+		FILE *f;
+
+		snprintf(path, sizeof path, "%s/%s", core.dir, OPERATOR_FILE);
+		assert_non_null(f = fopen(path, "w"));
+		fputs("ada admin 200000 00\n", f);
+		assert_int_equal(fclose(f), 0);
+		assert_int_equal(login("ada", PASS, token, msg, sizeof msg), HR_LOGON_FAILURE);
+		assert_int_equal(unlink(path), 0);
+	}
+	assert_int_equal(operator_db_load(core.dir, db, err, sizeof err), 0);
+	assert_int_equal(operator_set(db, "ada", ROLE_ADMIN, PASS, err, sizeof err), 0);
+	assert_int_equal(operator_db_save(core.dir, db, err, sizeof err), 0);
+	free(db);
+	login_ok("ada", token);
+	call_bare(ADM_OP_LIST, token, &a);
+	expect_ok(&a, "ada admin\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -855,6 +1127,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_interface_flag_ends_worker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interface_flag_checked_by_custodian, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_own_passphrase_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_operator_file_unwritable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sessions_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_flag_keeps_worker, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_legacy_pair_last_administrator, setup_legacy,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_first_administrator_after_start,
+						setup_no_operators, teardown),
 	};
 	int rc;
 

@@ -18,6 +18,7 @@
 #include "firmware/custodian/proto.h"
 #include "firmware/custodian/verify_pool.h"
 #include "firmware/ledger/event.h"
+#include "tests/unit/support/core_harness.h"
 #include "tests/unit/support/x509_oracle.h"
 
 static char err[512];
@@ -451,6 +452,116 @@ static void test_verify_pool(void **state)
 	x509_buf_free(&bad);
 }
 
+/* A CMC request (a CMS SignedData whose content is PKIData, 1.3.6.1.5.5.7.12.2,
+ * made by openssl cms): named, and refused like CMS. */
+static void test_cmc_is_not_accepted_yet(void **state)
+{
+	struct x509_buf cmc;
+	struct derived d;
+	char *out = NULL;
+
+	(void)state;
+	if (oracle_run(&out, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+			     "-nodes -keyout '%s' -subj /CN=signer -days 1 -out '%s' && "
+			     "printf '\\060\\000' > '%s' && openssl cms -sign -binary -nodetach "
+			     "-econtent_type 1.3.6.1.5.5.7.12.2 -in '%s' -signer '%s' -inkey '%s' "
+			     "-outform DER -out '%s'",
+		       oracle_path("cmc.key"), oracle_path("cmc.pem"), oracle_path("pkidata"),
+		       oracle_path("pkidata"), oracle_path("cmc.pem"), oracle_path("cmc.key"),
+		       oracle_path("cmc.der")) != 0)
+		fail_msg("openssl cms: %s", out);
+	free(out);
+	assert_int_equal(oracle_read(oracle_path("cmc.der"), &cmc), 0);
+	expect_refused(cmc.data, cmc.len, HR_CRYPT_E_INVALID_MSG_TYPE);
+	assert_string_equal(err, "CMC requests are not accepted yet");
+	assert_int_equal(derive(&no_exts, cmc.data, cmc.len, &d), HR_CRYPT_E_INVALID_MSG_TYPE);
+	assert_int_equal(d.format, FMT_CMC);
+	x509_buf_free(&cmc);
+}
+
+/* A BER-framed request whose signature does not verify: the message says why
+ * BER may be the cause. */
+static void test_ber_bad_signature(void **state)
+{
+	struct x509_buf der, ber;
+	size_t hdr;
+
+	(void)state;
+	openssl_csr("", &der);
+	der.data[der.len - 3] ^= 0x01; /* inside the signature */
+	hdr = der.data[1] < 0x80 ? 2 : 2 + (der.data[1] & 0x7f);
+	ber.len = der.len - hdr + 2 + 2;
+	ber.data = malloc(ber.len);
+	assert_non_null(ber.data);
+	ber.data[0] = 0x30;
+	ber.data[1] = 0x80;
+	memcpy(ber.data + 2, der.data + hdr, der.len - hdr);
+	ber.data[ber.len - 2] = ber.data[ber.len - 1] = 0;
+	expect_refused(ber.data, ber.len, HR_NTE_BAD_SIGNATURE);
+	if (strstr(err, "the request's signature does not verify (") != err ||
+	    strstr(err, "); a BER request verifies only when the signed part was DER") == NULL)
+		fail_msg("'%s'", err);
+	x509_buf_free(&der);
+	x509_buf_free(&ber);
+}
+
+/* Extensions (DER) holding a SAN of one dNSName each: a.example, then
+ * evil.example, and 1.2.3.4 (NULL). */
+static const uint8_t two_sans[] = {
+	0x30, 0x3e,
+	0x30, 0x16, 0x06, 0x03, 0x55, 0x1d, 0x11, 0x04, 0x0f,
+	0x30, 0x0d, 0x82, 0x0b, 'a', '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'x',
+	0x30, 0x19, 0x06, 0x03, 0x55, 0x1d, 0x11, 0x04, 0x12,
+	0x30, 0x10, 0x82, 0x0e, 'e', 'v', 'i', 'l', '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'x',
+	0x30, 0x09, 0x06, 0x03, 0x2a, 0x03, 0x04, 0x04, 0x02, 0x05, 0x00,
+};
+
+/* A request naming one OID twice (a second subjectAltName after the first): the
+ * first is the one kept, never the second (each is checked by the guard, both
+ * clean here); an allow list that names neither keeps none. */
+static void test_an_oid_twice_keeps_the_first(void **state)
+{
+	struct policy p = {.n_allow = 1}, other = {.n_allow = 2};
+	struct x509_buf subject, csr;
+	struct derived d;
+
+	(void)state;
+	assert_int_equal(x509_name_parse("CN=host1.example", &subject, err, sizeof err), 0);
+	assert_int_equal(core_csr_raw(&subject, two_sans, sizeof two_sans, "p256", "twice", &csr),
+			 0);
+	strcpy(p.allow[0], "2.5.29.17");
+	assert_int_equal(derive(&p, csr.data, csr.len, &d), 0);
+	assert_int_equal(d.n_asked, 1);
+	assert_string_equal(d.asked[0].oid, "2.5.29.17");
+	assert_int_equal(d.asked[0].value.len, 15);
+	assert_memory_equal(d.asked[0].value.data, two_sans + 11, 15);
+	derived_free(&d);
+	strcpy(other.allow[0], "2.5.29.37");
+	strcpy(other.allow[1], "1.2.3.5");
+	assert_int_equal(derive(&other, csr.data, csr.len, &d), 0);
+	assert_int_equal(d.n_asked, 0);
+	derived_free(&d);
+	x509_buf_free(&subject);
+	x509_buf_free(&csr);
+}
+
+/* After the verifier threads: derive_set_verifier(NULL) puts the direct check
+ * back; requests still derive and a bad one is still refused. */
+static void test_direct_verifier_back(void **state)
+{
+	struct x509_buf csr;
+	struct derived d;
+
+	(void)state;
+	derive_set_verifier(NULL);
+	openssl_csr("", &csr);
+	assert_int_equal(derive(&no_exts, csr.data, csr.len, &d), 0);
+	derived_free(&d);
+	csr.data[csr.len - 3] ^= 0x01;
+	expect_refused(csr.data, csr.len, HR_NTE_BAD_SIGNATURE);
+	x509_buf_free(&csr);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -473,7 +584,11 @@ int main(void)
 		cmocka_unit_test(test_extension_request_unreadable),
 		cmocka_unit_test(test_formats_accepted),
 		cmocka_unit_test(test_policy_filters_extensions),
-		cmocka_unit_test(test_verify_pool), /* last: the verifier stays on */
+		cmocka_unit_test(test_cmc_is_not_accepted_yet),
+		cmocka_unit_test(test_ber_bad_signature),
+		cmocka_unit_test(test_an_oid_twice_keeps_the_first),
+		cmocka_unit_test(test_verify_pool), /* the verifier stays on ... */
+		cmocka_unit_test(test_direct_verifier_back), /* ... until this one */
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -753,6 +753,159 @@ static void test_console_faults(void **state)
 	assert_int_equal(prop(ADM_GETPROP, officer, "CDPURL", NULL, 0, &answer), 0);
 }
 
+/* An officer's request id verb (RESUBMIT, DENY, DETAIL) over the console. */
+static uint32_t by_id(uint32_t type, const uint8_t *token, uint32_t id, uint32_t *answer)
+{
+	struct adm_request_id q;
+	struct ipc_wbuf w;
+
+	memcpy(q.token, token, ADM_TOKEN_LEN);
+	q.request_id = id;
+	ipc_wbuf_init(&w);
+	adm_request_id_encode(&w, &q);
+	return console(type, &w, answer, msg, sizeof msg);
+}
+
+/* The console's own journal writes refused by the ledger (issue 20): a login
+ * (no session is given), a read (no answer without its record), an officer's
+ * approval (the request is not issued), and refusals, which are answered all
+ * the same (the log says they were not journaled); a verification that fails is
+ * reported as FAILED with HR_INVALID_STATE. */
+static void test_console_journal_faults(void **state)
+{
+	uint8_t officer[ADM_TOKEN_LEN], auditor[ADM_TOKEN_LEN], nobody[ADM_TOKEN_LEN] = {0};
+	struct lmsg_verified v = {.ok = 0, .events = 12};
+	struct adm_login *q = calloc(1, sizeof(*q));
+	struct ipc_wbuf w;
+	uint32_t answer, id;
+
+	(void)state;
+	assert_non_null(q);
+	/* a login whose record the ledger refuses: no session */
+	snprintf(q->name, sizeof(q->name), "olivia");
+	snprintf(q->pass, sizeof(q->pass), "%s", PASS);
+	ipc_wbuf_init(&w);
+	adm_login_encode(&w, q);
+	free(q);
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_STORAGE, "disk on fire");
+	assert_int_equal(console(ADM_LOGIN, &w, &answer, msg, sizeof msg), HR_E_UNEXPECTED);
+	assert_string_equal(msg, "ledger: disk on fire");
+	console_login(&con, "olivia", officer);
+	console_login(&con, "aude", auditor);
+
+	/* a read is journaled before it is answered */
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_STORAGE, "disk on fire");
+	assert_int_equal(prop(ADM_GETPROP, officer, "CRLPeriod", NULL, 0, &answer),
+			 HR_E_UNEXPECTED);
+	assert_string_equal(msg, "ledger: disk on fire");
+	assert_int_equal(prop(ADM_GETPROP, officer, "CRLPeriod", NULL, 0, &answer), 0);
+	assert_int_equal(answer, ADM_PROP);
+
+	/* an approval not journaled issues nothing; the next one does */
+	id = pending();
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_STORAGE, "disk on fire");
+	assert_int_equal(by_id(ADM_RESUBMIT, officer, id, &answer), HR_E_UNEXPECTED);
+	assert_string_equal(msg, "ledger: disk on fire");
+	assert_int_equal(by_id(ADM_RESUBMIT, officer, id, &answer), 0);
+	assert_int_equal(answer, ADM_RESULT);
+	assert_int_equal(by_id(ADM_RESUBMIT, officer, id, &answer), HR_INVALID_STATE);
+
+	/* refusals answered although their record is refused */
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_STORAGE, "disk on fire");
+	assert_int_equal(prop(ADM_SETPROP, officer, "CRLPeriod", "2d", 2, &answer),
+			 HR_E_ACCESSDENIED);
+	assert_string_equal(msg, "operator olivia (officer) may not setprop");
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_STORAGE, "disk on fire");
+	assert_int_equal(prop(ADM_GETPROP, nobody, "CRLPeriod", NULL, 0, &answer),
+			 HR_E_ACCESSDENIED);
+	assert_string_equal(msg, "not logged in, or the session expired: caadm login NAME");
+	forge_error(LEDGER_APPEND_GROUP, 2, LEDGER_ERR_STORAGE, "disk on fire");
+	assert_int_equal(prop(ADM_GETPROP, officer, "NoSuch", NULL, 0, &answer), HR_NOT_FOUND);
+	assert_int_equal(core_ledger_forged(&core), 6); /* every forge was used */
+
+	/* a verification that fails, as the ledger reports it */
+	snprintf(v.message, sizeof(v.message), "record 7: hash mismatch");
+	ipc_wbuf_init(&w);
+	lmsg_verified_encode(&w, &v);
+	core_ledger_forge(&core, LEDGER_VERIFY, 1, LEDGER_VERIFIED, w.data, w.len);
+	ipc_wbuf_free(&w);
+	assert_int_equal(bare(ADM_VERIFY, auditor, &answer), HR_INVALID_STATE);
+	assert_string_equal(msg, "FAILED: 12 events: record 7: hash mismatch");
+}
+
+/* An operator change (add, roles, a passphrase reset) whose record the ledger
+ * refuses is not made: journaled first, applied after (no operator appears,
+ * changes role or gets a new passphrase without the journal saying so). */
+static void test_operator_change_not_journaled(void **state)
+{
+	uint8_t admin[ADM_TOKEN_LEN], token[ADM_TOKEN_LEN];
+	struct adm_op_add *add = calloc(1, sizeof(*add));
+	struct adm_op_passwd *pw = calloc(1, sizeof(*pw));
+	struct adm_op_roles roles;
+	struct ipc_wbuf w;
+	uint32_t answer;
+	static const char not_made[] = "not journaled, so not made: ledger: disk on fire";
+
+	(void)state;
+	assert_non_null(add);
+	assert_non_null(pw);
+	console_login(&con, "ada", admin);
+
+	memcpy(add->token, admin, ADM_TOKEN_LEN);
+	snprintf(add->name, sizeof(add->name), "mallory");
+	add->roles = ROLE_ADMIN;
+	snprintf(add->pass, sizeof(add->pass), "%s", PASS);
+	ipc_wbuf_init(&w);
+	adm_op_add_encode(&w, add);
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_STORAGE, "disk on fire");
+	assert_int_equal(console(ADM_OP_ADD, &w, &answer, msg, sizeof msg), HR_E_UNEXPECTED);
+	assert_string_equal(msg, not_made);
+
+	memcpy(roles.token, admin, ADM_TOKEN_LEN);
+	snprintf(roles.name, sizeof(roles.name), "aude");
+	roles.roles = ROLE_ADMIN;
+	ipc_wbuf_init(&w);
+	adm_op_roles_encode(&w, &roles);
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_STORAGE, "disk on fire");
+	assert_int_equal(console(ADM_OP_ROLES, &w, &answer, msg, sizeof msg), HR_E_UNEXPECTED);
+	assert_string_equal(msg, not_made);
+
+	memcpy(pw->token, admin, ADM_TOKEN_LEN);
+	snprintf(pw->name, sizeof(pw->name), "olivia");
+	snprintf(pw->pass, sizeof(pw->pass), "a passphrase ada knows");
+	ipc_wbuf_init(&w);
+	adm_op_passwd_encode(&w, pw);
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_STORAGE, "disk on fire");
+	assert_int_equal(console(ADM_OP_PASSWD, &w, &answer, msg, sizeof msg), HR_E_UNEXPECTED);
+	assert_string_equal(msg, not_made);
+	assert_int_equal(core_ledger_forged(&core), 3);
+
+	/* nothing changed: the list, olivia's passphrase, no mallory */
+	assert_int_equal(bare(ADM_OP_LIST, admin, &answer), 0);
+	assert_int_equal(answer, ADM_OK);
+	console_login(&con, "olivia", token);
+	console_login(&con, "aude", token);
+	assert_int_equal(prop(ADM_GETPROP, token, "CRLPeriod", NULL, 0, &answer), 0);
+	{
+		struct adm_login *q = calloc(1, sizeof(*q));
+
+		assert_non_null(q);
+		snprintf(q->name, sizeof(q->name), "mallory");
+		snprintf(q->pass, sizeof(q->pass), "%s", PASS);
+		ipc_wbuf_init(&w);
+		adm_login_encode(&w, q);
+		free(q);
+		assert_int_equal(console(ADM_LOGIN, &w, &answer, msg, sizeof msg),
+				 HR_LOGON_FAILURE);
+	}
+	/* aude is still an auditor: an administrator's verb is refused */
+	assert_int_equal(prop(ADM_SETPROP, token, "CRLPeriod", "2d", 2, &answer),
+			 HR_E_ACCESSDENIED);
+	assert_string_equal(msg, "operator aude (auditor) may not setprop");
+	free(add);
+	free(pw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -769,6 +922,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_crl_faults, setup_pend, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_summary_kept, setup_budget, teardown),
 		cmocka_unit_test_setup_teardown(test_console_faults, setup_console, teardown_console),
+		cmocka_unit_test_setup_teardown(test_console_journal_faults, setup_console,
+						teardown_console),
+		cmocka_unit_test_setup_teardown(test_operator_change_not_journaled, setup_console,
+						teardown_console),
 		cmocka_unit_test(test_props_unreadable_at_start),
 	};
 	int rc;

@@ -266,6 +266,184 @@ static void agent_purposes_need_an_officer(void **state)
 	refused(&t, &t, "lint: the profile names 2.5.29.37.0");
 }
 
+/* lint_tbs(intent, der) on bytes given (an encoding changed after the encoder):
+ * the return, the message in err. */
+static int lint_der(const struct x509_tbs *intent, const struct x509_buf *der, char *err,
+		    size_t errlen)
+{
+	err[0] = 0;
+	return lint_tbs(intent, der, err, errlen);
+}
+
+/* Intents refused before anything is decoded, beyond the first suite's: a serial
+ * longer than 20 octets, a key that is no SubjectPublicKeyInfo, a CA without
+ * BasicConstraints; and the keys lint takes although requesters may not (P-521:
+ * lint is wider than the key rule on purpose, lint.c says why). */
+static void more_intents_refused_and_allowed(void **state)
+{
+	static const uint8_t junk[] = {0x30, 0x03, 0x02, 0x01, 0x05};
+	struct x509_buf bad = {(uint8_t *)junk, sizeof(junk)}, p521 = {0}, rsa = {0};
+	struct x509_tbs t, e;
+	char err[256];
+
+	(void)state;
+	leaf(&t);
+	e = t, e.serial_len = 21;
+	refused(&e, &t, "lint: serial is not a positive integer of 1..20 bytes");
+	e = t, e.spki = bad;
+	refused(&e, &t, "lint: unsupported subject public key");
+	e = t, e.is_ca = 1, e.basic_constraints = 0, e.key_usage = X509_KU_KEY_CERT_SIGN;
+	refused(&e, &t, "lint: CA certificate without BasicConstraints/keyCertSign");
+	assert_int_equal(oracle_genkey("p521", "p521", &p521), 0);
+	t.spki = p521;
+	assert_int_equal(lint_against(&t, &t, err, sizeof(err)), 0);
+	assert_int_equal(oracle_genkey("rsa2048", "rsa", &rsa), 0);
+	t.spki = rsa;
+	assert_int_equal(lint_against(&t, &t, err, sizeof(err)), 0);
+	x509_buf_free(&p521);
+	x509_buf_free(&rsa);
+}
+
+/* A CA intent (the ceremony's and a subordinate's): its pathLenConstraint and cA
+ * are compared; an intent with fewer extensions (no KeyUsage, identifiers or
+ * pointers; an empty URL meaning none; OCSP alone; a count of purposes given)
+ * passes when the encoding says the same. */
+static void ca_intents_and_sparse_intents(void **state)
+{
+	struct x509_tbs t, e;
+	char err[256];
+
+	(void)state;
+	leaf(&t);
+	t.is_ca = 1;
+	t.path_len = 0;
+	t.key_usage = X509_KU_KEY_CERT_SIGN | X509_KU_CRL_SIGN;
+	t.eku[0] = NULL;
+	assert_int_equal(lint_against(&t, &t, err, sizeof(err)), 0);
+	e = t, e.path_len = 1;
+	refused(&t, &e, "lint: BasicConstraints differ from the intent");
+	e = t, e.path_len = -1;
+	refused(&t, &e, "lint: BasicConstraints differ from the intent");
+	e = t, e.is_ca = 0, e.key_usage = X509_KU_DIGITAL_SIGNATURE;
+	t.key_usage = X509_KU_DIGITAL_SIGNATURE;
+	t.is_ca = 0;
+	t.path_len = -1;
+	e.is_ca = 1;
+	e.key_usage = X509_KU_DIGITAL_SIGNATURE;
+	/* the encoder writes cA TRUE where the intent says an end entity */
+	{
+		struct x509_buf der = {0};
+
+		assert_int_equal(x509_tbs_encode(&e, &der, err, sizeof(err)), 0);
+		assert_int_equal(lint_der(&t, &der, err, sizeof(err)), -1);
+		assert_string_equal(err, "lint: BasicConstraints differ from the intent");
+		x509_buf_free(&der);
+	}
+
+	leaf(&t);
+	t.key_usage = 0;
+	t.ski = 0;
+	t.has_aki = 0;
+	t.cdp_url = "";
+	t.aia_ca_issuers_url = NULL;
+	t.aia_ocsp_url = "http://ocsp.example/";
+	t.n_eku = 1;
+	assert_int_equal(lint_against(&t, &t, err, sizeof(err)), 0);
+	e = t, e.aia_ocsp_url = NULL;
+	refused(&t, &e, "lint: 2 extensions encoded, 3 intended");
+	e = t, e.ski = 1;
+	refused(&t, &e, "lint: key identifiers differ from the intent");
+	/* n_eku counts: a second purpose named but not counted is not encoded */
+	t.eku[1] = "1.3.6.1.5.5.7.3.1";
+	e = t, e.n_eku = 2;
+	refused(&t, &e, "lint: extKeyUsage differs from the intent");
+}
+
+/* The octets of needle in hay (the first occurrence), or NULL. */
+static uint8_t *find(struct x509_buf *hay, const uint8_t *needle, size_t len)
+{
+	return memmem(hay->data, hay->len, needle, len);
+}
+
+/* Encodings no encoder of ours makes, patched after it (what a buggy or
+ * subverted encoder could hand lint): a SubjectKeyIdentifier that is not the
+ * key's, another version. */
+static void patched_encodings_are_refused(void **state)
+{
+	static const uint8_t v3[] = {0xa0, 0x03, 0x02, 0x01, 0x02};
+	struct x509_buf der = {0};
+	struct x509_tbs t;
+	uint8_t id[20], *p;
+	char err[256];
+
+	(void)state;
+	leaf(&t);
+	assert_int_equal(x509_tbs_encode(&t, &der, err, sizeof(err)), 0);
+	assert_int_equal(x509_key_id(t.spki.data, t.spki.len, id), 0);
+	assert_non_null(p = find(&der, id, sizeof(id)));
+	p[19] ^= 0x01;
+	assert_int_equal(lint_der(&t, &der, err, sizeof(err)), -1);
+	assert_string_equal(err, "lint: SubjectKeyIdentifier is not the key's");
+	p[19] ^= 0x01;
+	assert_non_null(p = find(&der, v3, sizeof(v3)));
+	p[4] = 0x01; /* v2 */
+	assert_int_equal(lint_der(&t, &der, err, sizeof(err)), -1);
+	if (strcmp(err, "lint: version or signature algorithm differs") != 0 &&
+	    strncmp(err, "lint: the encoded certificate does not decode: ", 47) != 0)
+		fail_msg("v2 not refused as such: '%s'", err);
+	x509_buf_free(&der);
+	/* bytes that are no TBSCertificate at all */
+	der.data = (uint8_t *)v3;
+	der.len = sizeof(v3);
+	assert_int_equal(lint_der(&t, &der, err, sizeof(err)), -1);
+	if (strncmp(err, "lint: ", 6) != 0)
+		fail_msg("'%s'", err);
+}
+
+/* A requester's extKeyUsage with more purposes than lint reads (33): refused
+ * as the request's (ISSUE_EREFUSED), not signed unread. */
+static void a_request_eku_too_long_is_refused(void **state)
+{
+	/* SEQUENCE of 33 codeSigning OIDs (06 08 2b 06 01 05 05 07 03 03) */
+	uint8_t v[4 + 33 * 10];
+	struct x509_ext_in e;
+	struct x509_tbs t;
+	char err[256];
+	size_t n = 0;
+
+	(void)state;
+	v[n++] = 0x30;
+	v[n++] = 0x82;
+	v[n++] = (33 * 10) >> 8;
+	v[n++] = (33 * 10) & 0xff;
+	for (int i = 0; i < 33; i++) {
+		static const uint8_t cs[] = {0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03,
+					     0x03};
+		memcpy(v + n, cs, sizeof(cs));
+		n += sizeof(cs);
+	}
+	leaf(&t);
+	t.eku[0] = NULL;
+	e = (struct x509_ext_in){"2.5.29.37", 0, v, n, 0};
+	t.extra = &e;
+	t.n_extra = 1;
+	err[0] = 0;
+	assert_int_equal(lint_against(&t, &t, err, sizeof(err)), ISSUE_EREFUSED);
+	assert_string_equal(err, "the requested extKeyUsage cannot be read (at most 32 "
+				 "purposes)");
+	/* 32 are read, and then it is the encoding's comparison that decides */
+	v[2] = (32 * 10) >> 8;
+	v[3] = (32 * 10) & 0xff;
+	e.len = n - 10;
+	assert_int_equal(lint_against(&t, &t, err, sizeof(err)), 0);
+	/* an officer's value is not read here: signed as set */
+	e.len = n;
+	v[2] = (33 * 10) >> 8;
+	v[3] = (33 * 10) & 0xff;
+	e.officer = 1;
+	assert_int_equal(lint_against(&t, &t, err, sizeof(err)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +453,10 @@ int main(void)
 		cmocka_unit_test(every_extension_is_one_the_intent_asked_for),
 		cmocka_unit_test(intents_no_profile_may_ask_for_are_refused),
 		cmocka_unit_test(agent_purposes_need_an_officer),
+		cmocka_unit_test(more_intents_refused_and_allowed),
+		cmocka_unit_test(ca_intents_and_sparse_intents),
+		cmocka_unit_test(patched_encodings_are_refused),
+		cmocka_unit_test(a_request_eku_too_long_is_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -24,6 +24,7 @@
 #include "firmware/custodian/record.h"
 #include "firmware/ledger/serve.h"
 #include "firmware/ledger/store.h"
+#include "tests/unit/support/stderr_capture.h"
 
 /* Every settable property, as props.h lists them. */
 static const char *const names[] = {"CDPURL",	     "AIAURL",	       "OCSPURL",
@@ -977,6 +978,115 @@ static void a_hand_edit_of_conf_is_journaled(void **state)
 	pthread_mutex_destroy(&p.mu);
 }
 
+/* A ca.conf snapshot in the journal that the custodian did not write as it
+ * writes them (a ledger restored from another CA's, or forged): no sha256= line,
+ * a line without " = ", a key that only begins like a present one, a key longer
+ * than ca.conf allows. The edit is still noticed, the old hash named
+ * unreadable, and the keys compared line by line: no line is read into the
+ * next. */
+static void a_foreign_snapshot(struct ledger *l)
+{
+	char text[512];
+	int n = snprintf(text, sizeof(text), "not a snapshot\nnoequals\ntokenx = 9\ntoken = old\n"
+			 "%s = v\n", long_value("k", 'k', 70));
+
+	append(l, EV_PROPERTY_CHANGED, PROPS_CONF_NAME, text, (size_t)n);
+}
+
+static void after_foreign_snapshot(struct record *rec, struct ca *ca)
+{
+	char v[8192], err[256];
+	int found, changed = -1;
+
+	write_conf(ca, "token = ca\npolicy = pend\n");
+	log_begin();
+	assert_int_equal(props_conf_audit(ca, rec, &changed, err, sizeof(err)), 0);
+	log_end_quiet();
+	assert_int_equal(changed, 1);
+	assert_logged("ca.conf edited outside the CA: sha256 (unreadable) -> ");
+	assert_logged("; changed: token; added: policy; removed: tokenx\n");
+	journal_value(rec, PROPS_CONF_NAME, v, sizeof(v), &found);
+	assert_true(found);
+	assert_int_equal(strncmp(v, "sha256=", 7), 0);
+	assert_non_null(strstr(v, "\ntoken = ca\npolicy = pend\n"));
+}
+
+/* A snapshot whose sha256= line is cut short and whose last line, without its
+ * newline, holds a value longer than ca.conf allows. */
+static void a_cut_snapshot(struct ledger *l)
+{
+	char text[1400];
+	int n = snprintf(text, sizeof(text), "sha256=abcd\npolicy = ");
+
+	memset(text + n, 'p', 1100); /* longer than a ca.conf value */
+	n += 1100;
+
+	append(l, EV_PROPERTY_CHANGED, PROPS_CONF_NAME, text, (size_t)n);
+}
+
+static void after_cut_snapshot(struct record *rec, struct ca *ca)
+{
+	char err[256];
+	int changed = -1;
+
+	write_conf(ca, "policy = pend\n");
+	log_begin();
+	assert_int_equal(props_conf_audit(ca, rec, &changed, err, sizeof(err)), 0);
+	log_end_quiet();
+	assert_int_equal(changed, 1);
+	assert_logged("ca.conf edited outside the CA: sha256 (unreadable) -> ");
+	assert_logged("; changed: policy; added: none; removed: none\n");
+}
+
+static void a_foreign_snapshot_is_compared_line_by_line(void **state)
+{
+	struct props p;
+	char err[256] = "";
+
+	(void)state;
+	after_load = after_foreign_snapshot;
+	if (load_with_ledger(a_foreign_snapshot, NULL, &p, err, sizeof(err)) != 0)
+		fail_msg("props_load: %s", err);
+	pthread_mutex_destroy(&p.mu);
+	after_load = after_cut_snapshot;
+	if (load_with_ledger(a_cut_snapshot, NULL, &p, err, sizeof(err)) != 0)
+		fail_msg("props_load: %s", err);
+	pthread_mutex_destroy(&p.mu);
+}
+
+static void cdp_journaled(struct ledger *l)
+{
+	append(l, EV_PROPERTY_CHANGED, "CDPURL", "http://same/ca.crl", 18);
+}
+
+/* ca.conf saying what the journal says: no warning that it is not used; saying
+ * otherwise: the warning names both. */
+static void conf_and_journal_agreeing_is_not_logged(void **state)
+{
+	static const char *const same[] = {"cdp_url", "http://same/ca.crl", NULL};
+	static const char *const other[] = {"cdp_url", "http://other/ca.crl", NULL};
+	struct props p;
+	char err[256] = "";
+	int rc;
+
+	(void)state;
+	log_begin();
+	rc = load_with_ledger(cdp_journaled, same, &p, err, sizeof(err));
+	log_end_quiet();
+	if (rc != 0)
+		fail_msg("props_load: %s", err);
+	pthread_mutex_destroy(&p.mu);
+	if (strstr(logged, "is not used") != NULL)
+		fail_msg("warned although ca.conf agrees: %s", logged);
+	log_begin();
+	rc = load_with_ledger(cdp_journaled, other, &p, err, sizeof(err));
+	log_end_quiet();
+	assert_int_equal(rc, 0);
+	pthread_mutex_destroy(&p.mu);
+	assert_logged("ca.conf: cdp_url = http://other/ca.crl is not used: the journal's "
+		      "CDPURL = http://same/ca.crl is (caadm setprop changes it)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1001,6 +1111,8 @@ int main(void)
 		cmocka_unit_test(bad_policy_values_are_refused),
 		cmocka_unit_test(san_and_eku_only_with_pend),
 		cmocka_unit_test(the_rules_across_properties),
+		cmocka_unit_test(a_foreign_snapshot_is_compared_line_by_line),
+		cmocka_unit_test(conf_and_journal_agreeing_is_not_logged),
 		cmocka_unit_test(a_policy_conflict_in_conf_stops_the_load),
 		cmocka_unit_test(the_journal_wins_and_conf_is_imported_once),
 		cmocka_unit_test(a_conflict_between_journal_and_conf_stops_the_load),

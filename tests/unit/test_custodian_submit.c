@@ -1703,6 +1703,105 @@ static void test_agent_ekus_from_request_refused(void **state)
 	}
 }
 
+/* ---- a compromised worker's other messages in someone's name (issue 20) ---- */
+
+/* A retrieval and a refusal carrying a token the worker forged (another key):
+ * violations, the channel ends, nothing answered or journaled in anyone's name
+ * but the violation. */
+static void test_forged_token_on_retrieve_and_refused(void **state)
+{
+	static const uint8_t other[IDTOKEN_KEY_LEN] = {9, 8, 7};
+	struct core_who who;
+	struct core_answer a;
+	uint32_t id = pending_of_alice();
+	uint64_t head = core_ledger_head(&core);
+
+	(void)state;
+	memset(&who, 0, sizeof(who));
+	core_token(&core, other, ALICE, (int64_t)time(NULL) + 600, who.token, &who.token_len);
+	assert_int_equal(core_retrieve(&core, &who, id, &a), 0);
+	assert_int_equal(a.kind, 0);
+	expect_violation("identity token not made by ca-auth (bad MAC)");
+	assert_int_equal(core_ledger_head(&core), head + 1); /* the violation alone */
+}
+
+static void test_forged_token_on_refused(void **state)
+{
+	static const uint8_t other[IDTOKEN_KEY_LEN] = {9, 8, 7};
+	struct core_who who;
+	struct core_answer a;
+
+	(void)state;
+	memset(&who, 0, sizeof(who));
+	core_token(&core, other, ALICE, (int64_t)time(NULL) + 600, who.token, &who.token_len);
+	refused(&who, "192.0.2.7", &a);
+	assert_int_equal(a.kind, 0);
+	expect_violation("identity token not made by ca-auth (bad MAC)");
+	assert_int_equal(core_ledger_head(&core), 2); /* genesis and the violation */
+}
+
+/* An expired token on a retrieval, and a refusal naming an account without a
+ * token: the same rule as for submissions. */
+static void test_expired_token_on_retrieve(void **state)
+{
+	struct core_who who;
+	struct core_answer a;
+
+	(void)state;
+	memset(&who, 0, sizeof(who));
+	core_token(&core, NULL, ALICE, (int64_t)time(NULL) - 1, who.token, &who.token_len);
+	assert_int_equal(core_retrieve(&core, &who, 1, &a), 0);
+	assert_int_equal(a.kind, 0);
+	expect_violation("identity token expired");
+}
+
+static void test_refused_named_without_token(void **state)
+{
+	struct core_who who;
+	struct core_answer a;
+
+	(void)state;
+	core_who(&core, NULL, BOB, &who);
+	refused(&who, "192.0.2.7", &a);
+	assert_int_equal(a.kind, 0);
+	expect_violation("a requester named without an identity token");
+}
+
+/* Without a ledger: an ISSUE that does not decode ends the channel; a key that
+ * is no SubjectPublicKeyInfo is refused like a weak one. */
+static void test_unrecorded_malformed_issue(void **state)
+{
+	struct ipc_msg m;
+
+	(void)state;
+	send_garbage(CUST_ISSUE, 16);
+	assert_int_equal(core_recv(&core, &m), 0);
+	assert_int_equal(core_end_channel(&core), 1);
+}
+
+static void test_unrecorded_key_not_spki(void **state)
+{
+	static const uint8_t junk[] = {0x30, 0x03, 0x02, 0x01, 0x05};
+	struct cust_issue q;
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	uint32_t id;
+
+	(void)state;
+	memset(&q, 0, sizeof(q));
+	q.profile = CUST_PROFILE_CLIENT;
+	snprintf(q.subject, sizeof(q.subject), "CN=bench.example");
+	q.spki = junk;
+	q.spki_len = sizeof(junk);
+	q.validity_days = 30;
+	ipc_wbuf_init(&w);
+	cust_issue_encode(&w, &q);
+	id = core_send(&core, CUST_ISSUE, &w);
+	assert_int_equal(core_recv(&core, &m), 1);
+	assert_int_equal(m.hdr.id, id);
+	expect_issue_error(&m, HR_CERTSRV_E_KEY_LENGTH, "public key type or size not allowed");
+}
+
 
 int main(void)
 {
@@ -1763,6 +1862,16 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unrecorded_refusals, setup_unrecorded,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unrecorded_bad_subject, setup_unrecorded,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_forged_token_on_retrieve_and_refused,
+						setup_pend, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_token_on_refused, setup_pend, teardown),
+		cmocka_unit_test_setup_teardown(test_expired_token_on_retrieve, setup_pend, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_named_without_token, setup_pend,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unrecorded_malformed_issue, setup_unrecorded,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unrecorded_key_not_spki, setup_unrecorded,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unrecorded_refuses_submit, setup_unrecorded,
 						teardown),

@@ -145,6 +145,8 @@ int oracle_genkey(const char *kind, const char *name, struct x509_buf *spki)
 		args = "-algorithm EC -pkeyopt ec_paramgen_curve:P-256";
 	else if (strcmp(kind, "p384") == 0)
 		args = "-algorithm EC -pkeyopt ec_paramgen_curve:P-384";
+	else if (strcmp(kind, "p521") == 0) /* beyond requesters' keys, within lint's */
+		args = "-algorithm EC -pkeyopt ec_paramgen_curve:P-521";
 	else
 		return -1;
 	if (oracle_run(NULL, "openssl genpkey %s -out '%s'", args, keyf) != 0 ||

@@ -21,7 +21,7 @@ int oracle_read(const char *path, struct x509_buf *out);
  * Returns the exit status. */
 int oracle_run(char **output, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Generates a key ("rsa1024", "rsa2048", "rsa4096", "p256", "p384") into <dir>/<name>.key
+/* Generates a key ("rsa1024", "rsa2048", "rsa4096", "p256", "p384", "p521") into <dir>/<name>.key
  * and returns its DER SPKI. */
 int oracle_genkey(const char *kind, const char *name, struct x509_buf *spki);
 /* Signs data with <dir>/<name>.key: PKCS#1 v1.5 for RSA, DER ECDSA for EC. */
