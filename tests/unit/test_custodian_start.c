@@ -408,6 +408,21 @@ static void test_check(void **state)
 	assert_printed("': sensitive, always sensitive, not extractable, never extractable, "
 		       "private value not readable; usage: decrypt unwrap\n");
 	assert_printed("ready.\n");
+	/* a CA without an exchange key: the signing key's report alone */
+	{
+		char copy[PATH_MAX + 16], *out = NULL;
+
+		snprintf(copy, sizeof copy, "%s/no-xchg", oracle_dir());
+		assert_int_equal(oracle_run(&out, "rm -rf '%s' && cp -a '%s' '%s' && sed -i "
+					    "'/^xchg_key_id/d' '%s/ca.conf' 2>&1", copy,
+					    ca_template.dir, copy, copy), 0);
+		free(out);
+		assert_int_equal(run("check", "--data", copy, "--pin-fd", pin_arg(pin), NULL), 0);
+		close_arg(pin);
+		assert_printed("  signing key '");
+		assert_null(strstr(printed, "exchange key"));
+		assert_printed("ready.\n");
+	}
 	/* no CA there */
 	assert_int_equal(run("check", "--data", "/nonexistent-ca", NULL), CUST_EXIT_FAIL);
 	assert_logged("warning: cannot open /nonexistent-ca/ca.conf: No such file or "
@@ -589,6 +604,14 @@ static void test_reanchor(void **state)
 	memset(&cp, 0, sizeof cp);
 	verify_pem(printed, strlen(printed), &cp);
 	assert_int_equal(cp.seq, 42);
+	assert_int_equal(cp.crl_number, 7);
+	/* --reanchor without --out: the token alone */
+	snprintf(arg, sizeof arg, "44,%s,9", head);
+	assert_int_equal(run("anchor", "--data", ca_template.dir, "--pin-fd", pin_arg(pin),
+			     "--reanchor", arg, NULL), 0);
+	close_arg(pin);
+	assert_printed("seq 44, CRL number 9");
+	assert_null(strstr(printed, "BEGIN"));
 	/* --out where nothing can be written: a failure, named */
 	snprintf(bad_out, sizeof bad_out, "%s/no-such-dir/anchor.pem", oracle_dir());
 	assert_int_equal(run("anchor", "--data", ca_template.dir, "--pin-fd", pin_arg(pin),
