@@ -629,6 +629,36 @@ static void test_reanchor(void **state)
 	unlink(out);
 }
 
+/* A second data object under anchor A's label (written with pkcs11-tool, as
+ * anyone holding the PIN could): slot A is not believed, with the token's own
+ * reason, and B, re-anchored above, is the anchor. */
+static void test_anchor_ambiguous(void **state)
+{
+	char pin[16], blob[PATH_MAX + 16], *out = NULL;
+	FILE *f;
+
+	(void)state;
+	snprintf(blob, sizeof blob, "%s/blob", oracle_dir());
+	assert_non_null(f = fopen(blob, "w"));
+	fputs("not a checkpoint", f);
+	fclose(f);
+	/* SOFTHSM2_CONF is the fixture's: pkcs11-tool finds the same token */
+	if (oracle_run(&out, "pkcs11-tool --module %s --token-label %s --login --pin %s "
+			     "--write-object '%s' --type data --label %s --private 2>&1",
+		       SOFTHSM_MODULE, ca_template.token.label, SOFTHSM_USER_PIN, blob,
+		       CHECKPOINT_LABEL_A) != 0)
+		fail_msg("pkcs11-tool: %s", out);
+	free(out);
+	assert_int_equal(run("anchor", "--data", ca_template.dir, "--pin-fd", pin_arg(pin), NULL),
+			 0);
+	close_arg(pin);
+	assert_logged(CHECKPOINT_LABEL_A ": 2 data objects labelled \"" CHECKPOINT_LABEL_A
+		      "\"\n");
+	assert_logged(CHECKPOINT_LABEL_B ": checkpoint of ");
+	assert_logged(" (the anchor)\n");
+	assert_printed("-----BEGIN LEDGER CHECKPOINT-----\n");
+}
+
 /* ---- the verbs ceremony.c runs (their own tests: test_custodian_ceremony) ------- */
 
 /* Each reached through the command line: a failure is status 1. */
@@ -680,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_anchor_none),
 		cmocka_unit_test(test_reanchor_refused),
 		cmocka_unit_test(test_reanchor),
+		cmocka_unit_test(test_anchor_ambiguous),
 		cmocka_unit_test(test_ceremony_verbs),
 	};
 	int rc;
