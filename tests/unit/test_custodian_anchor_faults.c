@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -28,6 +29,7 @@
 #include "firmware/ledger/msg.h"
 #include "firmware/ledger/proto.h"
 #include "tests/unit/support/core_harness.h"
+#include "tests/unit/support/stderr_capture.h"
 #include "tests/unit/support/x509_oracle.h"
 
 static struct core_ca ca_template;
@@ -36,6 +38,7 @@ static struct core core;
 static int teardown(void **state)
 {
 	(void)state;
+	log_end(); /* a failed test's capture, if any */
 	core_stop(&core);
 	return 0;
 }
@@ -205,6 +208,46 @@ static void test_covered_record_unreadable(void **state)
 	ipc_wbuf_free(&w);
 }
 
+/* ---- the checkpoint after a CRL ------------------------------------------------------ */
+
+/* The ledger fails the checkpoint's read of the latest CRL (the second
+ * LEDGER_CRL_LATEST of a publication: the CRL's own is the first): the CRL is
+ * published and recorded, the checkpoint not taken, logged, and no sidecar is
+ * written (nothing journaled to publish). */
+static void test_checkpoint_after_crl_fails(void **state)
+{
+	char msg[512], path[PATH_MAX + 32];
+	struct ipc_wbuf w;
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(core_start(&core, &ca_template,
+				    &(struct core_opts){.console = 1, .ledger_proxy = 1}), 0);
+	error_frame(&w, LEDGER_ERR_STORAGE, "disk on fire");
+	core_ledger_forge(&core, LEDGER_CRL_LATEST, 2, LEDGER_ERROR, w.data, w.len);
+	ipc_wbuf_free(&w);
+	log_begin();
+	assert_int_equal(crl_publish(core_admin(&core), ACTOR_CA, "CA", 0, msg, sizeof msg), 0);
+	log_end_quiet();
+	assert_int_equal(core_ledger_forged(&core), 1);
+	assert_logged("warning: checkpoint after CRL 1: ledger: disk on fire\n");
+	snprintf(path, sizeof path, "%s/crl/ca.crl", core.dir);
+	assert_int_equal(stat(path, &st), 0);
+	snprintf(path, sizeof path, "%s/crl/ca.crl.checkpoint", core.dir);
+	assert_int_equal(stat(path, &st), -1);
+	/* the journal ends with the CRL: no checkpoint after it */
+	{
+		static char strbuf[LEDGER_STRBUF];
+		struct ledger_event ev;
+		uint8_t *rec = NULL;
+
+		assert_int_equal(core_ledger_event(&core, core_ledger_head(&core), &ev, strbuf, &rec),
+				 0);
+		assert_int_equal(ev.type, EV_CRL_PUBLISHED);
+		free(rec);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +255,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_search_unreadable, teardown),
 		cmocka_unit_test_teardown(test_search_finds_a_checkpoint, teardown),
 		cmocka_unit_test_teardown(test_covered_record_unreadable, teardown),
+		cmocka_unit_test_teardown(test_checkpoint_after_crl_fails, teardown),
 	};
 	int rc;
 
