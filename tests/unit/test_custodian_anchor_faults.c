@@ -10,7 +10,8 @@
  * start, so each rule's first frame of its type is checkpoint_open's: the head
  * (LEDGER_HEAD), the search for an earlier checkpoint when the token holds no
  * anchor (LEDGER_GET_EVENTS, record_admin.c's record_first_of_type), the record
- * the anchor covers (LEDGER_GET_EVENT, record_get_record). */
+ * the anchor covers (LEDGER_GET_EVENT, record_get_record). And the checkpoint
+ * after a CRL when the ledger fails its read of the latest CRL. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
