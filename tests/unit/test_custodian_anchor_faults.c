@@ -11,7 +11,7 @@
  * (LEDGER_HEAD), the search for an earlier checkpoint when the token holds no
  * anchor (LEDGER_GET_EVENTS, record_admin.c's record_first_of_type), the record
  * the anchor covers (LEDGER_GET_EVENT, record_get_record). And the checkpoint
- * after a CRL when the ledger fails its read of the latest CRL. */
+ * after a CRL, and the schedule's, when the ledger fails or lies to them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -249,6 +250,113 @@ static void test_checkpoint_after_crl_fails(void **state)
 	}
 }
 
+/* Each read or write of the checkpoint after a CRL failed or lied to in turn:
+ * its head (an error; seq 0, a ledger that says it is empty right after
+ * recording the CRL) and its own append (the publication's second). The CRL
+ * stands, the checkpoint is not taken, the log says why, no sidecar. */
+static void test_checkpoint_after_crl_faults(void **state)
+{
+	struct lmsg_head_is empty = {.seq = 0};
+	char msg[512], path[PATH_MAX + 32], want[128];
+	struct ipc_wbuf w, h;
+	struct stat st;
+	static const struct {
+		uint32_t type;
+		unsigned nth;
+		int empty_head;
+		const char *logged;
+	} cases[] = {
+		{LEDGER_HEAD, 1, 0, "ledger: disk on fire"},
+		{LEDGER_APPEND_GROUP, 2, 0, "ledger: disk on fire"},
+		{LEDGER_HEAD, 1, 1, "the ledger says it holds no events"},
+	};
+
+	(void)state;
+	assert_int_equal(core_start(&core, &ca_template,
+				    &(struct core_opts){.console = 1, .ledger_proxy = 1}), 0);
+	error_frame(&w, LEDGER_ERR_STORAGE, "disk on fire");
+	ipc_wbuf_init(&h);
+	lmsg_head_is_encode(&h, &empty);
+	snprintf(path, sizeof path, "%s/crl/ca.crl.checkpoint", core.dir);
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t head = core_ledger_head(&core);
+
+		if (cases[i].empty_head)
+			core_ledger_forge(&core, cases[i].type, cases[i].nth, LEDGER_HEAD_IS, h.data,
+					  h.len);
+		else
+			core_ledger_forge(&core, cases[i].type, cases[i].nth, LEDGER_ERROR, w.data,
+					  w.len);
+		log_begin();
+		assert_int_equal(crl_publish(core_admin(&core), ACTOR_CA, "CA", 0, msg, sizeof msg),
+				 0);
+		log_end_quiet();
+		assert_int_equal(core_ledger_forged(&core), i + 1);
+		snprintf(want, sizeof want, "warning: checkpoint after CRL %u: %s\n", i + 1,
+			 cases[i].logged);
+		assert_logged(want);
+		assert_null(strstr(logged, "not published"));
+		assert_int_equal(stat(path, &st), -1); /* no sidecar */
+		assert_int_equal(core_ledger_head(&core), head + 1); /* the CRL alone */
+	}
+	ipc_wbuf_free(&w);
+	ipc_wbuf_free(&h);
+}
+
+/* The schedule's thread (checkpoint_interval = 1) when the ledger fails: a tick
+ * whose head cannot be read takes nothing and says why; a checkpoint that cannot
+ * be taken is logged; the next tick takes it. */
+static void test_schedule_faults(void **state)
+{
+	static const char *const conf[] = {"checkpoint_interval=1", NULL};
+	static char strbuf[LEDGER_STRBUF];
+	struct ledger_event ev;
+	struct ipc_wbuf w;
+	uint8_t *rec = NULL;
+	uint64_t op_seq;
+	char err[256];
+	int refused = 0;
+
+	(void)state;
+	assert_int_equal(core_start(&core, &ca_template,
+				    &(struct core_opts){.console = 1, .ledger_proxy = 1,
+							.conf = conf}), 0);
+	error_frame(&w, LEDGER_ERR_STORAGE, "disk on fire");
+	log_begin();
+	core_ledger_forge(&core, LEDGER_HEAD, 1, LEDGER_ERROR, w.data, w.len);
+	for (int i = 0; i < 50 && core_ledger_forged(&core) < 1; i++)
+		usleep(100 * 1000);
+	usleep(200 * 1000);
+	log_end_quiet();
+	assert_int_equal(core_ledger_forged(&core), 1);
+	assert_logged("warning: checkpoint schedule: the ledger's head: ledger: disk on fire\n");
+	/* an event to cover; the checkpoint's first read (the latest CRL) fails */
+	core_ledger_forge(&core, LEDGER_CRL_LATEST, 1, LEDGER_ERROR, w.data, w.len);
+	log_begin();
+	record_event_init(&ev, EV_OPERATOR_ACTION, ACTOR_OPERATOR, "admin");
+	ev.u.op.action = "test-action";
+	ev.u.op.target = "test";
+	ev.u.op.allowed = 1;
+	ev.u.op.detail = "";
+	if (record_append(core_admin(&core)->sub->rec, &ev, &refused, err, sizeof err) != 0)
+		fail_msg("record_append: %s", err);
+	op_seq = core_ledger_head(&core);
+	for (int i = 0; i < 50 && core_ledger_forged(&core) < 2; i++)
+		usleep(100 * 1000);
+	usleep(200 * 1000);
+	log_end_quiet();
+	assert_int_equal(core_ledger_forged(&core), 2);
+	assert_logged("warning: checkpoint not taken: ledger: disk on fire\n");
+	/* the next tick takes it */
+	for (int i = 0; i < 50 && core_ledger_head(&core) == op_seq; i++)
+		usleep(100 * 1000);
+	assert_int_equal(core_ledger_head(&core), op_seq + 1);
+	assert_int_equal(core_ledger_event(&core, op_seq + 1, &ev, strbuf, &rec), 0);
+	assert_int_equal(ev.type, EV_CHECKPOINT);
+	free(rec);
+	ipc_wbuf_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +365,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_search_finds_a_checkpoint, teardown),
 		cmocka_unit_test_teardown(test_covered_record_unreadable, teardown),
 		cmocka_unit_test_teardown(test_checkpoint_after_crl_fails, teardown),
+		cmocka_unit_test_teardown(test_checkpoint_after_crl_faults, teardown),
+		cmocka_unit_test_teardown(test_schedule_faults, teardown),
 	};
 	int rc;
 
