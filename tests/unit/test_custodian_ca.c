@@ -228,6 +228,14 @@ static void test_where(void **state)
 	ca_close(&ca);
 	assert_string_equal(getenv("P11_KIT_SERVER_ADDRESS"), "unix:path=/nonexistent/p11-kit.sock");
 	unsetenv("P11_KIT_SERVER_ADDRESS");
+	/* empty values name nothing: the environment is left as it is */
+	cfg_set("p11_kit_server_address", "");
+	cfg_set("softhsm2_conf", "");
+	setenv("P11_KIT_SERVER_ADDRESS", "unix:path=/kept", 1);
+	loads(1, &ca);
+	ca_close(&ca);
+	assert_string_equal(getenv("P11_KIT_SERVER_ADDRESS"), "unix:path=/kept");
+	unsetenv("P11_KIT_SERVER_ADDRESS");
 	cfg_set("module", "/nonexistent/module.so");
 	snprintf(want, sizeof want, "cannot open token 'core-harness' with /nonexistent/module.so: ");
 	{
@@ -273,7 +281,7 @@ static void test_pin_file(void **state)
  * odd-length hex, or no such key on the token. */
 static void test_xchg_key_id(void **state)
 {
-	static const char *const bad[] = {"zz", "0", "abc", "0g"};
+	static const char *const bad[] = {"zz", "0", "abc", "0g", ""};
 	char want[PATH_MAX + 512], err[1024];
 	struct ca ca;
 
