@@ -352,6 +352,36 @@ static void test_interval_schedule(void **state)
 	assert_int_equal(core_ledger_head(&core), head);
 }
 
+/* CRLDeltaPeriod 0 (ca.conf's crl_delta_period): a delta CRL published by hand
+ * says its next update from CRLPeriod, and is followed by its checkpoint like a
+ * base CRL. */
+static void test_delta_without_delta_period(void **state)
+{
+	static const char *const conf[] = {"crl_delta_period=0", NULL};
+	static char strbuf[LEDGER_STRBUF];
+	struct crl_settings set;
+	struct ledger_event ev;
+	struct x509_checkpoint j;
+	uint8_t *rec = NULL;
+	char msg[512];
+
+	(void)state;
+	assert_int_equal(core_start(&core, &ca_template,
+				    &(struct core_opts){.console = 1, .conf = conf}), 0);
+	props_crl(core_admin(&core)->props, &set);
+	assert_int_equal(set.delta_period, 0);
+	publish_crl();
+	assert_int_equal(crl_publish(core_admin(&core), ACTOR_CA, "CA", 1, msg, sizeof msg), 0);
+	last_is_checkpoint(2, &j);
+	assert_int_equal(core_ledger_event(&core, core_ledger_head(&core) - 1, &ev, strbuf, &rec),
+			 0);
+	assert_int_equal(ev.type, EV_CRL_PUBLISHED);
+	assert_int_equal(ev.u.crl.is_delta, 1);
+	assert_true(ev.u.crl.base_number == 1);
+	assert_true(ev.u.crl.next_update - ev.u.crl.this_update == set.period + set.overlap);
+	free(rec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,6 +393,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_sidecar_not_written, teardown),
 		cmocka_unit_test_teardown(test_nothing_new_no_checkpoint, teardown),
 		cmocka_unit_test_teardown(test_interval_schedule, teardown),
+		cmocka_unit_test_teardown(test_delta_without_delta_period, teardown),
 	};
 	int rc;
 
