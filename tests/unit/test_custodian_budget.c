@@ -9,7 +9,8 @@
  * request's summary as a request and a failed disposition in one commit; a
  * ledger that refuses (its reserve reached: the ledger's own refusal, not a
  * forged one): the count kept and merged with what is counted after, one
- * warning a round, each loss at shutdown logged with its whole count. The clock is the real one:
+ * warning a round, each loss at shutdown logged with its whole count; the
+ * table full (who gives up a slot, and whose count is journaled then). The clock is the real one:
  * the flusher ticks every second. */
 #include <pthread.h>
 #include <setjmp.h>
@@ -407,6 +408,101 @@ static void test_shutdown_refused(void **state)
 	assert_int_equal(logons(), 0);
 }
 
+/* The table's 256 slots full: a new burst takes the least recently seen slot;
+ * one that counted nothing goes silently, one that counted has its count
+ * journaled by the caller that needed the slot (an address's and an account's
+ * in one note; bursts_count's too). */
+static void test_table_full(void **state)
+{
+	static const char *const kv[] = {"journal_refusal_rate", "10000", "journal_burst_first",
+					 "1", "journal_burst_quiet", "3600", NULL};
+	struct ledger_event ev;
+	char peer[32];
+	unsigned found = 0;
+
+	(void)state;
+	started(kv);
+	for (int i = 0; i < 256; i++) {
+		struct burst_event e;
+
+		snprintf(peer, sizeof peer, "10.1.%d.%d", i / 256, i % 256);
+		e = logon(peer, "", "fill");
+		assert_int_equal(bursts_note(budget, &e), 1);
+	}
+	/* a new address while every slot counted nothing: the oldest goes silently */
+	{
+		struct burst_event e = logon("10.2.0.1", "", "new");
+
+		assert_int_equal(bursts_note(budget, &e), 1);
+	}
+	assert_int_equal(logons(), 0);
+	/* every address counts one more, 10.1.0.1 and 10.1.0.2 first: they are now the
+	 * least recently seen, each with a count */
+	for (int i = 1; i < 256; i++) {
+		struct burst_event e;
+
+		snprintf(peer, sizeof peer, "10.1.%d.%d", i / 256, i % 256);
+		e = logon(peer, "", "counted");
+		assert_int_equal(bursts_note(budget, &e), 0);
+	}
+	{
+		struct burst_event e = logon("10.2.0.1", "", "counted");
+
+		assert_int_equal(bursts_note(budget, &e), 0);
+	}
+	/* a new address with an account: two slots taken, two counts journaled */
+	{
+		struct burst_event e = logon("10.3.0.1", "mallory", "new");
+
+		assert_int_equal(bursts_note(budget, &e), 1);
+	}
+	assert_int_equal(logons(), 2);
+	/* a count of a new address (the ledger could not take it): its slot's
+	 * former holder's count is journaled too */
+	{
+		struct burst_event e = logon("10.4.0.1", "", "counted");
+
+		bursts_count(budget, &e);
+	}
+	assert_int_equal(logons(), 3);
+	for (uint64_t seq = 2; seq <= head(); seq++) {
+		event_at(seq, &ev);
+		if (ev.type != EV_LOGON_REFUSED)
+			continue;
+		assert_int_equal(ev.u.logon.count, 1);
+		assert_string_equal(ev.u.logon.detail, "counted");
+		found += strcmp(ev.u.logon.peer, "10.1.0.1") == 0 ||
+			 strcmp(ev.u.logon.peer, "10.1.0.2") == 0 ||
+			 strcmp(ev.u.logon.peer, "10.1.0.3") == 0;
+	}
+	assert_int_equal(found, 3);
+}
+
+/* A burst still among its first events when the global bucket is spent: counted,
+ * not the caller's. */
+static void test_first_without_token(void **state)
+{
+	static const char *const kv[] = {"journal_refusal_rate", "1", "journal_burst_first",
+					 "5", "journal_burst_quiet", "3600", NULL};
+	struct burst_event e = logon("192.0.2.90", "", "x");
+	char peer[32];
+	int spent = 0;
+
+	(void)state;
+	started(kv);
+	assert_int_equal(bursts_note(budget, &e), 1); /* opens the burst: seen 1 of 5 */
+	/* other addresses spend the bucket */
+	for (int i = 0; i < 30 && !spent; i++) {
+		struct burst_event o;
+
+		snprintf(peer, sizeof peer, "192.0.2.%d", 100 + i);
+		o = logon(peer, "", "y");
+		spent = bursts_note(budget, &o) == 0;
+	}
+	assert_true(spent);
+	assert_int_equal(bursts_note(budget, &e), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +513,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rate_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_table_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_first_without_token, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
