@@ -332,6 +332,42 @@ static void test_helpers(void **state)
 	assert_int_equal(write_pem(path, "X", &der, err, sizeof err), -1);
 	snprintf(want, sizeof want, "cannot write %s: No such file or directory", path);
 	assert_string_equal(err, want);
+	/* nothing to encode */
+	{
+		struct x509_buf none = {0};
+
+		assert_int_equal(write_pem(path, "X", &none, err, sizeof err), -1);
+		snprintf(want, sizeof want, "cannot PEM-encode %s", path);
+		assert_string_equal(err, want);
+	}
+	/* read_certs: a PEM block whose base64 does not decode, a text without one */
+	{
+		struct x509_buf *certs = NULL;
+		size_t n = 0;
+
+		write_file("bad.pem", "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",
+			   0644);
+		snprintf(path, sizeof path, "%s/bad.pem", dir);
+		assert_int_equal(read_certs(path, &certs, &n, err, sizeof err), -1);
+		snprintf(want, sizeof want, "%s holds no certificate (PEM or DER expected)", path);
+		assert_string_equal(err, want);
+		write_file("bad.pem", "no certificate here\n", 0644);
+		assert_int_equal(read_certs(path, &certs, &n, err, sizeof err), -1);
+		assert_string_equal(err, want);
+	}
+	/* ca_hsm_open without a location (the module's own configuration: the
+	 * fixture's SOFTHSM2_CONF), as the ceremony opens a token */
+	{
+		struct pin_source pin = {core_pin_fd(), NULL};
+
+		memset(&ca, 0, sizeof ca);
+		assert_int_equal(ca_hsm_open(&ca, SOFTHSM_MODULE, ca_template.token.label, NULL,
+					     &pin, err, sizeof err), 0);
+		close(pin.fd);
+		assert_non_null(ca.hsm);
+		hsm_close(ca.hsm);
+		ca.hsm = NULL;
+	}
 	snprintf(herr.msg, sizeof herr.msg, "gone");
 	ca_hsm_error(HSM_EUNAVAIL, &herr, "the HSM refused to sign", err, sizeof err);
 	assert_string_equal(err, "HSM unavailable: gone");
