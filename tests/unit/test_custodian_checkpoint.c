@@ -22,17 +22,26 @@
 #include "firmware/custodian/checkpoint.h"
 #include "firmware/custodian/serve.h"
 #include "firmware/ledger/event.h"
+#include "hsm/internal.h"
 #include "tests/unit/support/core_harness.h"
+#include "tests/unit/support/softhsm_token.h"
 #include "tests/unit/support/stderr_capture.h"
 #include "tests/unit/support/x509_oracle.h"
 
 static struct core_ca ca_template;
 static struct core core;
 
+/* test_hsm_away's token directory while moved aside ("" otherwise): put back by
+ * the teardown when the test failed before it did. */
+static char token_dir[PATH_MAX], token_away[PATH_MAX];
+
 static int teardown(void **state)
 {
 	(void)state;
 	log_end(); /* a failed test's capture, if any */
+	if (token_away[0] != 0 && rename(token_away, token_dir) != 0)
+		return -1;
+	token_away[0] = 0;
 	core_stop(&core);
 	return 0;
 }
@@ -382,6 +391,56 @@ static void test_delta_without_delta_period(void **state)
 	free(rec);
 }
 
+/* The HSM away (the token's files moved aside and the layer told of a device
+ * error, as test_custodian_core does): reading the anchor, a checkpoint and a
+ * re-anchoring each fail with "HSM unavailable" and nothing is journaled;
+ * once the token is back, the next checkpoint is taken. */
+static void test_hsm_away(void **state)
+{
+	char err[512];
+	struct anchor_slot slots[2];
+	struct x509_checkpoint c;
+	struct x509_buf der = {0};
+	struct checkpointer *cp;
+	struct hsm_err herr;
+	uint64_t head;
+	int best = 7;
+
+	(void)state;
+	assert_int_equal(core_start(&core, &ca_template, &(struct core_opts){.console = 1}), 0);
+	cp = core_admin(&core)->sub->checkpoints;
+	publish_crl();
+	head = core_ledger_head(&core);
+	softhsm_token_path(&ca_template.token, "tokens", token_dir, sizeof token_dir);
+	softhsm_token_path(&ca_template.token, "tokens.away", token_away, sizeof token_away);
+	assert_int_equal(rename(token_dir, token_away), 0);
+	log_begin();
+	assert_int_equal(hsm_pool_recover(core.ca.hsm, core.ca.hsm->generation, CKR_DEVICE_ERROR,
+					  &herr), HSM_EUNAVAIL);
+	assert_int_equal(anchor_read(&core.ca, slots, &best, err, sizeof err), -1);
+	assert_memory_equal(err, "HSM unavailable: ", 17);
+	assert_null(slots[0].der.data);
+	assert_null(slots[1].der.data);
+	assert_int_equal(checkpoint_take(cp, 1, &der, err, sizeof err), -1);
+	assert_memory_equal(err, "HSM unavailable: ", 17);
+	assert_null(der.data);
+	memset(&c, 0, sizeof c);
+	c.seq = 1;
+	c.time = 1796000000;
+	assert_int_equal(anchor_reset(&core.ca, &c, &der, err, sizeof err), -1);
+	assert_memory_equal(err, "HSM unavailable: ", 17);
+	assert_null(der.data);
+	assert_int_equal(rename(token_away, token_dir), 0);
+	token_away[0] = 0;
+	log_end_quiet();
+	assert_int_equal(core_ledger_head(&core), head); /* nothing journaled */
+	/* back: the next call past the back-off reconnects */
+	usleep(300 * 1000);
+	assert_int_equal(checkpoint_take(cp, 1, &der, err, sizeof err), 0);
+	x509_buf_free(&der);
+	assert_int_equal(core_ledger_head(&core), head + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -394,6 +453,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_nothing_new_no_checkpoint, teardown),
 		cmocka_unit_test_teardown(test_interval_schedule, teardown),
 		cmocka_unit_test_teardown(test_delta_without_delta_period, teardown),
+		cmocka_unit_test_teardown(test_hsm_away, teardown),
 	};
 	int rc;
 
