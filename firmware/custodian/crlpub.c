@@ -131,12 +131,15 @@ static void publish_checkpoint(struct admin *a, const char *crl_path, uint64_t n
 {
 	struct x509_buf der = {0};
 	char path[PATH_MAX], err[512];
+	int rc = checkpoint_take(a->sub->checkpoints, 1, &der, err, sizeof(err));
 
-	if (checkpoint_take(a->sub->checkpoints, 1, &der, err, sizeof(err)) < 0) {
+	if (rc < 0)
 		log_warnx("checkpoint after CRL %llu: %s", (unsigned long long)number, err);
-		if (der.data == NULL) /* not journaled: nothing to publish */
-			return;
-	}
+	else if (rc > 0) /* forced, so only a ledger that says it is empty: none taken */
+		log_warnx("checkpoint after CRL %llu: the ledger says it holds no events",
+			  (unsigned long long)number);
+	if (der.data == NULL) /* not journaled: nothing to publish */
+		return;
 	if (snprintf(path, sizeof(path), "%s.checkpoint", crl_path) >= (int)sizeof(path))
 		log_warnx("checkpoint after CRL %llu not published: path too long",
 			  (unsigned long long)number);

@@ -13,6 +13,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -20,15 +22,26 @@
 #include "firmware/custodian/checkpoint.h"
 #include "firmware/custodian/serve.h"
 #include "firmware/ledger/event.h"
+#include "hsm/internal.h"
 #include "tests/unit/support/core_harness.h"
+#include "tests/unit/support/softhsm_token.h"
+#include "tests/unit/support/stderr_capture.h"
 #include "tests/unit/support/x509_oracle.h"
 
 static struct core_ca ca_template;
 static struct core core;
 
+/* test_hsm_away's token directory while moved aside ("" otherwise): put back by
+ * the teardown when the test failed before it did. */
+static char token_dir[PATH_MAX], token_away[PATH_MAX];
+
 static int teardown(void **state)
 {
 	(void)state;
+	log_end(); /* a failed test's capture, if any */
+	if (token_away[0] != 0 && rename(token_away, token_dir) != 0)
+		return -1;
+	token_away[0] = 0;
 	core_stop(&core);
 	return 0;
 }
@@ -249,6 +262,185 @@ static void test_bad_schedule_refused(void **state)
 	assert_int_equal(core.open_rc, CUSTODIAN_EREFUSED);
 }
 
+/* The CRL's sidecar cannot be written (a directory holds its name): the CRL is
+ * published, the checkpoint journaled and anchored, the failure logged. */
+static void test_sidecar_not_written(void **state)
+{
+	char path[PATH_MAX + 32], want[PATH_MAX + 128];
+	struct x509_checkpoint j, a;
+
+	(void)state;
+	assert_int_equal(core_start(&core, &ca_template, &(struct core_opts){.console = 1}), 0);
+	snprintf(path, sizeof path, "%s/crl", core.dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof path, "%s/crl/ca.crl.checkpoint", core.dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	log_begin();
+	publish_crl();
+	log_end_quiet();
+	snprintf(want, sizeof want, "warning: checkpoint after CRL 1 not published: cannot write "
+		 "%s: Is a directory\n", path);
+	assert_logged(want);
+	last_is_checkpoint(1, &j);
+	assert_int_equal(anchor_of(CHECKPOINT_LABEL_A, &a), 0);
+	assert_true(a.seq == j.seq);
+}
+
+/* checkpoint_take on schedule (force 0) with nothing journaled since the last
+ * checkpoint takes none; forced (a CRL's), it covers the checkpoint itself. */
+static void test_nothing_new_no_checkpoint(void **state)
+{
+	struct checkpointer *cp;
+	struct x509_checkpoint j, b;
+	struct x509_buf der = {0};
+	uint64_t head;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(core_start(&core, &ca_template, &(struct core_opts){.console = 1}), 0);
+	cp = core_admin(&core)->sub->checkpoints;
+	assert_non_null(cp);
+	publish_crl();
+	head = core_ledger_head(&core);
+	assert_int_equal(checkpoint_take(cp, 0, NULL, err, sizeof err), 1);
+	assert_int_equal(core_ledger_head(&core), head);
+	assert_int_equal(checkpoint_take(cp, 1, &der, err, sizeof err), 0);
+	assert_int_equal(core_ledger_head(&core), head + 1);
+	assert_non_null(der.data);
+	assert_int_equal(x509_checkpoint_verify(der.data, der.len, core.ca.spki.data,
+						core.ca.spki.len, &j, err, sizeof err), 0);
+	assert_true(core_ledger_relative(&core, j.seq) == head);
+	assert_true(j.crl_number == 1);
+	x509_buf_free(&der);
+	/* the second went to B */
+	assert_int_equal(anchor_of(CHECKPOINT_LABEL_B, &b), 0);
+	assert_true(b.seq == j.seq);
+	assert_int_equal(checkpoint_take(cp, 0, NULL, err, sizeof err), 1);
+}
+
+/* checkpoint_interval = 1: an event journaled after the start is covered by a
+ * checkpoint within a few seconds, without a CRL, by the schedule's thread. */
+static void test_interval_schedule(void **state)
+{
+	static const char *const conf[] = {"checkpoint_interval=1", NULL};
+	static char strbuf[LEDGER_STRBUF];
+	struct ledger_event ev;
+	struct x509_checkpoint a;
+	uint64_t head, op_seq;
+	uint8_t *rec = NULL;
+	char err[256];
+	int refused = 0;
+
+	(void)state;
+	assert_int_equal(core_start(&core, &ca_template,
+				    &(struct core_opts){.console = 1, .conf = conf}), 0);
+	record_event_init(&ev, EV_OPERATOR_ACTION, ACTOR_OPERATOR, "admin");
+	ev.u.op.action = "test-action";
+	ev.u.op.target = "test";
+	ev.u.op.allowed = 1;
+	ev.u.op.detail = "";
+	if (record_append(core_admin(&core)->sub->rec, &ev, &refused, err, sizeof err) != 0)
+		fail_msg("record_append: %s", err);
+	op_seq = core_ledger_head(&core);
+	for (int i = 0; i < 80 && core_ledger_head(&core) == op_seq; i++)
+		usleep(100 * 1000);
+	head = core_ledger_head(&core);
+	assert_int_equal(head, op_seq + 1);
+	assert_int_equal(core_ledger_event(&core, head, &ev, strbuf, &rec), 0);
+	assert_int_equal(ev.type, EV_CHECKPOINT);
+	assert_true(core_ledger_relative(&core, ev.u.checkpoint.seq) == op_seq);
+	assert_true(ev.u.checkpoint.crl_number == 0); /* no CRL yet */
+	free(rec);
+	/* journaled first, then written to the token: the anchor follows */
+	for (int i = 0; i < 50 && anchor_of(CHECKPOINT_LABEL_A, &a) != 0; i++)
+		usleep(100 * 1000);
+	assert_int_equal(anchor_of(CHECKPOINT_LABEL_A, &a), 0);
+	assert_true(core_ledger_relative(&core, a.seq) == op_seq);
+	/* nothing new since: the schedule takes no other */
+	usleep(2500 * 1000);
+	assert_int_equal(core_ledger_head(&core), head);
+}
+
+/* CRLDeltaPeriod 0 (ca.conf's crl_delta_period): a delta CRL published by hand
+ * says its next update from CRLPeriod, and is followed by its checkpoint like a
+ * base CRL. */
+static void test_delta_without_delta_period(void **state)
+{
+	static const char *const conf[] = {"crl_delta_period=0", NULL};
+	static char strbuf[LEDGER_STRBUF];
+	struct crl_settings set;
+	struct ledger_event ev;
+	struct x509_checkpoint j;
+	uint8_t *rec = NULL;
+	char msg[512];
+
+	(void)state;
+	assert_int_equal(core_start(&core, &ca_template,
+				    &(struct core_opts){.console = 1, .conf = conf}), 0);
+	props_crl(core_admin(&core)->props, &set);
+	assert_int_equal(set.delta_period, 0);
+	publish_crl();
+	assert_int_equal(crl_publish(core_admin(&core), ACTOR_CA, "CA", 1, msg, sizeof msg), 0);
+	last_is_checkpoint(2, &j);
+	assert_int_equal(core_ledger_event(&core, core_ledger_head(&core) - 1, &ev, strbuf, &rec),
+			 0);
+	assert_int_equal(ev.type, EV_CRL_PUBLISHED);
+	assert_int_equal(ev.u.crl.is_delta, 1);
+	assert_true(ev.u.crl.base_number == 1);
+	assert_true(ev.u.crl.next_update - ev.u.crl.this_update == set.period + set.overlap);
+	free(rec);
+}
+
+/* The HSM away (the token's files moved aside and the layer told of a device
+ * error, as test_custodian_core does): reading the anchor, a checkpoint and a
+ * re-anchoring each fail with "HSM unavailable" and nothing is journaled;
+ * once the token is back, the next checkpoint is taken. */
+static void test_hsm_away(void **state)
+{
+	char err[512];
+	struct anchor_slot slots[2];
+	struct x509_checkpoint c;
+	struct x509_buf der = {0};
+	struct checkpointer *cp;
+	struct hsm_err herr;
+	uint64_t head;
+	int best = 7;
+
+	(void)state;
+	assert_int_equal(core_start(&core, &ca_template, &(struct core_opts){.console = 1}), 0);
+	cp = core_admin(&core)->sub->checkpoints;
+	publish_crl();
+	head = core_ledger_head(&core);
+	softhsm_token_path(&ca_template.token, "tokens", token_dir, sizeof token_dir);
+	softhsm_token_path(&ca_template.token, "tokens.away", token_away, sizeof token_away);
+	assert_int_equal(rename(token_dir, token_away), 0);
+	log_begin();
+	assert_int_equal(hsm_pool_recover(core.ca.hsm, core.ca.hsm->generation, CKR_DEVICE_ERROR,
+					  &herr), HSM_EUNAVAIL);
+	assert_int_equal(anchor_read(&core.ca, slots, &best, err, sizeof err), -1);
+	assert_memory_equal(err, "HSM unavailable: ", 17);
+	assert_null(slots[0].der.data);
+	assert_null(slots[1].der.data);
+	assert_int_equal(checkpoint_take(cp, 1, &der, err, sizeof err), -1);
+	assert_memory_equal(err, "HSM unavailable: ", 17);
+	assert_null(der.data);
+	memset(&c, 0, sizeof c);
+	c.seq = 1;
+	c.time = 1796000000;
+	assert_int_equal(anchor_reset(&core.ca, &c, &der, err, sizeof err), -1);
+	assert_memory_equal(err, "HSM unavailable: ", 17);
+	assert_null(der.data);
+	assert_int_equal(rename(token_away, token_dir), 0);
+	token_away[0] = 0;
+	log_end_quiet();
+	assert_int_equal(core_ledger_head(&core), head); /* nothing journaled */
+	/* back: the next call past the back-off reconnects */
+	usleep(300 * 1000);
+	assert_int_equal(checkpoint_take(cp, 1, &der, err, sizeof err), 0);
+	x509_buf_free(&der);
+	assert_int_equal(core_ledger_head(&core), head + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +449,11 @@ int main(void)
 		cmocka_unit_test_teardown(test_rewritten_ledger_refused, teardown),
 		cmocka_unit_test_teardown(test_forged_anchor_not_believed, teardown),
 		cmocka_unit_test_teardown(test_bad_schedule_refused, teardown),
+		cmocka_unit_test_teardown(test_sidecar_not_written, teardown),
+		cmocka_unit_test_teardown(test_nothing_new_no_checkpoint, teardown),
+		cmocka_unit_test_teardown(test_interval_schedule, teardown),
+		cmocka_unit_test_teardown(test_delta_without_delta_period, teardown),
+		cmocka_unit_test_teardown(test_hsm_away, teardown),
 	};
 	int rc;
 

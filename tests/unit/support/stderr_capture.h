@@ -1,7 +1,8 @@
 /* Test support: what the code under test writes to stderr while a test runs
  * (the worker's and the custodian's log lines), captured into a temporary file
  * and kept in logged[] for assertions. Shared by test_worker_calls,
- * test_worker_ntlm, test_supervisor_prepare and test_custodian_ceremony.
+ * test_worker_ntlm, test_supervisor_prepare, test_custodian_ceremony,
+ * test_custodian_start, test_custodian_budget and test_custodian_checkpoint.
  * Failures fail the running cmocka test. */
 #ifndef TESTS_STDERR_CAPTURE_H
 #define TESTS_STDERR_CAPTURE_H
