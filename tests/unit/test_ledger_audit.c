@@ -269,6 +269,19 @@ static void test_first_admin(void **state)
 	assert_true(err[0] != 0);
 }
 
+/* What was written to the temporary file f, as a string in out (size octets);
+ * f is closed. */
+static void read_back(FILE *f, char *out, size_t size)
+{
+	size_t n = (size_t)ftell(f);
+
+	assert_true(n < size);
+	rewind(f);
+	assert_int_equal(fread(out, 1, n, f), n);
+	out[n] = 0;
+	fclose(f);
+}
+
 /* The audit view: one line per record, as ledger_event_line prints it; a record
  * that cannot be read or decoded is named, and the rest still shown. */
 static void test_show(void **state)
@@ -277,7 +290,7 @@ static void test_show(void **state)
 	char out[8192], want[1024], lines[3][1024], expect[4096], *p;
 	struct ledger_event ev;
 	uint8_t *rec;
-	size_t len, n;
+	size_t len;
 	FILE *f;
 
 	(void)state;
@@ -285,11 +298,7 @@ static void test_show(void **state)
 	request();
 	assert_non_null(f = tmpfile());
 	ledger_show(led, f);
-	n = (size_t)ftell(f);
-	rewind(f);
-	assert_int_equal(fread(out, 1, n, f), n);
-	out[n] = 0;
-	fclose(f);
+	read_back(f, out, sizeof(out));
 	p = out;
 	for (uint64_t seq = 1; seq <= 3; seq++) {
 		assert_int_equal(ledger_get_record(led, seq, &rec, &len), LEDGER_OK);
@@ -309,11 +318,7 @@ static void test_show(void **state)
 	fault.garbage = 1;
 	fault.seq = 3;
 	ledger_show(led, f);
-	n = (size_t)ftell(f);
-	rewind(f);
-	assert_int_equal(fread(out, 1, n, f), n);
-	out[n] = 0;
-	fclose(f);
+	read_back(f, out, sizeof(out));
 	assert_non_null(strstr(out, "\n2 (missing)\n"));
 	assert_non_null(strstr(out, "\n3 (does not decode: "));
 	/* the first view: the genesis, record 2 named, record 3 shown; then the
