@@ -35,6 +35,7 @@
 #include "firmware/auth/throttle.h"
 #include "firmware/identity/ntlm_hash.h"
 #include "platform/ipc.h"
+#include "tests/unit/support/data_dir.h"
 
 const char *__lsan_default_suppressions(void);
 
@@ -1147,15 +1148,8 @@ static int setup_all(void **state)
 
 static int teardown_all(void **state)
 {
-	char path[sizeof(accounts)];
-
 	(void)state;
-	unlink(accounts);
-	snprintf(path, sizeof(path), "%s/auth", dir);
-	rmdir(path);
-	snprintf(path, sizeof(path), "%s/ca.conf", dir);
-	unlink(path);
-	rmdir(dir);
+	auth_dir_remove(dir);
 	return 0;
 }
 

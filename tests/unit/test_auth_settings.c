@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "firmware/auth/settings.h"
+#include "tests/unit/support/data_dir.h"
 
 static char dir[] = "/tmp/test_auth_settings.XXXXXX";
 static char err[512];
@@ -213,12 +214,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char path[PATH_MAX];
-
 	(void)state;
-	snprintf(path, sizeof(path), "%s/ca.conf", dir);
-	unlink(path);
-	rmdir(dir);
+	auth_dir_remove(dir);
 	return 0;
 }
 

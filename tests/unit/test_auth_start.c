@@ -29,6 +29,7 @@
 #include "firmware/auth/start.h"
 #include "firmware/auth/throttle.h"
 #include "tests/unit/support/stderr_capture.h"
+#include "tests/unit/support/data_dir.h"
 
 const char *__lsan_default_suppressions(void);
 
@@ -160,22 +161,12 @@ static void test_user(void **state)
 
 /* ---- the environment ---- */
 
-static void write_file(const char *path, const char *text, mode_t mode)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	assert_int_equal(chmod(path, mode), 0);
-}
-
 static void ca_conf(const char *text)
 {
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/ca.conf", dir);
-	write_file(path, text, 0644);
+	write_text_file(path, text, 0644);
 }
 
 static struct auth_opts opts(uid_t uid)
@@ -212,7 +203,7 @@ static void test_environment(void **state)
 	ca_conf("netbios_computer_name = issuing-1\nnetbios_domain_name = example\n"
 		"auth_throttle_account = 2\nauth_throttle_address = 3\n"
 		"auth_throttle_delay = 4\nauth_throttle_max_delay = 8\n");
-	write_file(accounts, "", 0600);
+	write_text_file(accounts, "", 0600);
 	log_begin();
 	assert_int_equal(auth_env_setup(&o, "host.example", err, sizeof(err)), 0);
 	log_end_quiet();
@@ -249,7 +240,7 @@ static void test_environment_refused(void **state)
 	char want[PATH_MAX + 128];
 
 	(void)state;
-	write_file(accounts, "", 0600);
+	write_text_file(accounts, "", 0600);
 	env_sentinel();
 	/* a throttle value is the operator's to change */
 	ca_conf("auth_throttle_delay = 0\n");
@@ -357,7 +348,7 @@ static void test_start_refused(void **state)
 
 	(void)state;
 	memset(&tk, 0, sizeof(tk));
-	write_file(accounts, "", 0600);
+	write_text_file(accounts, "", 0600);
 	ca_conf("");
 	assert_int_equal(pipe(p), 0);
 	assert_int_equal(write(p[1], "abc", 3), 3);
@@ -449,7 +440,7 @@ static void prepare_start(void)
 {
 	if (geteuid() != 0 || getpwnam("nobody") == NULL)
 		skip(); /* the jail needs root, and a user to become */
-	write_file(accounts, "", 0400);
+	write_text_file(accounts, "", 0400);
 	ca_conf("netbios_computer_name = ca\n");
 }
 
@@ -516,7 +507,7 @@ static void test_selftest_open_unconfined(void **state)
 	char want[PATH_MAX + 64];
 
 	(void)state;
-	write_file(accounts, "", 0600);
+	write_text_file(accounts, "", 0600);
 	assert_int_equal(auth_selftest_open(accounts, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "selftest: %s was opened inside the sandbox", accounts);
 	assert_string_equal(err, want);
@@ -544,7 +535,7 @@ static void test_start_jail_refused(void **state)
 	memset(&tk, 0, sizeof(tk));
 	assert_non_null(mkdtemp(other));
 	snprintf(path, sizeof(path), "%s/ca.conf", other);
-	write_file(path, "netbios_computer_name = ca\n", 0644);
+	write_text_file(path, "netbios_computer_name = ca\n", 0644);
 	o.dir = other;
 	o.user = "nobody";
 	log_begin();
@@ -576,15 +567,8 @@ static int setup_all(void **state)
 
 static int teardown_all(void **state)
 {
-	char path[PATH_MAX];
-
 	(void)state;
-	unlink(accounts);
-	snprintf(path, sizeof(path), "%s/auth", dir);
-	rmdir(path);
-	snprintf(path, sizeof(path), "%s/ca.conf", dir);
-	unlink(path);
-	rmdir(dir);
+	auth_dir_remove(dir);
 	return 0;
 }
 

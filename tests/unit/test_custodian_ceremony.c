@@ -28,6 +28,7 @@
 #include "firmware/custodian/ca.h"
 #include "firmware/custodian/ceremony.h"
 #include "tests/unit/support/core_harness.h"
+#include "tests/unit/support/p11kit_server.h"
 #include "tests/unit/support/softhsm_token.h"
 #include "tests/unit/support/stderr_capture.h"
 #include "tests/unit/support/x509_oracle.h"
@@ -611,6 +612,25 @@ static void in_the_way(const char *dir, const char *name)
 	assert_int_equal(mkdir(path, 0700), 0);
 }
 
+/* A ceremony (root or subordinate) in a fresh data directory <name> where
+ * <in_way> is a directory: it fails naming <file> it could not write, and no
+ * ca.conf says a CA exists. */
+static void ceremony_blocked(int root, const char *name, const char *in_way, const char *file)
+{
+	struct ceremony_opts o;
+	char dir[PATH_MAX], want[PATH_MAX + 128];
+
+	softhsm_token_path(&token, name, dir, sizeof dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	in_the_way(dir, in_way);
+	opts(&o, dir);
+	assert_int_equal(run_ceremony(root, &o, core_pin_fd()), -1);
+	snprintf(want, sizeof want, "%s ceremony failed: cannot write %s/%s: Is a directory",
+		 root ? "root" : "subordinate", dir, file);
+	assert_logged(want);
+	assert_no_ca(dir);
+}
+
 /* Each file the root ceremony writes, failing in turn: the message names the
  * file and the reason, and no ca.conf says a CA exists (the keys made are left
  * on the token under their unique labels; a new ceremony makes new ones). */
@@ -635,36 +655,10 @@ static void test_root_write_failures(void **state)
 	assert_no_ca(dir);
 
 	/* the chain, the exchange certificate, ca.conf itself (its temporary file) */
-	softhsm_token_path(&token, "root-chain", dir, sizeof dir);
-	assert_int_equal(mkdir(dir, 0700), 0);
-	in_the_way(dir, CA_CHAIN_FILE);
-	opts(&o, dir);
-	assert_int_equal(run_ceremony(1, &o, core_pin_fd()), -1);
-	snprintf(want, sizeof want, "root ceremony failed: cannot write %s/ca-chain.pem: Is a "
-		 "directory", dir);
-	assert_logged(want);
-	assert_no_ca(dir);
-
-	softhsm_token_path(&token, "root-xchg", dir, sizeof dir);
-	assert_int_equal(mkdir(dir, 0700), 0);
-	in_the_way(dir, CA_XCHG_FILE);
-	opts(&o, dir);
-	assert_int_equal(run_ceremony(1, &o, core_pin_fd()), -1);
-	snprintf(want, sizeof want, "root ceremony failed: cannot write %s/xchg.crt: Is a "
-		 "directory", dir);
-	assert_logged(want);
-	assert_no_ca(dir);
-
-	softhsm_token_path(&token, "root-conf", dir, sizeof dir);
-	assert_int_equal(mkdir(dir, 0700), 0);
+	ceremony_blocked(1, "root-chain", CA_CHAIN_FILE, "ca-chain.pem");
+	ceremony_blocked(1, "root-xchg", CA_XCHG_FILE, "xchg.crt");
 	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", CA_CONF, (long)getpid());
-	in_the_way(dir, tmp);
-	opts(&o, dir);
-	assert_int_equal(run_ceremony(1, &o, core_pin_fd()), -1);
-	snprintf(want, sizeof want, "root ceremony failed: cannot write %s/ca.conf: Is a "
-		 "directory", dir);
-	assert_logged(want);
-	assert_no_ca(dir);
+	ceremony_blocked(1, "root-conf", tmp, "ca.conf");
 }
 
 /* A pointer that would write a second line into ca.conf (a hostile or careless
@@ -718,15 +712,7 @@ static void test_sub_failures(void **state)
 	assert_logged("subordinate ceremony failed: cannot write /nonexistent/dir/issuing.req: "
 		      "No such file or directory");
 	assert_no_ca(dir);
-	softhsm_token_path(&token, "sub-req", dir, sizeof dir);
-	assert_int_equal(mkdir(dir, 0700), 0);
-	in_the_way(dir, CA_REQ_FILE);
-	opts(&o, dir);
-	assert_int_equal(run_ceremony(0, &o, core_pin_fd()), -1);
-	snprintf(want, sizeof want, "subordinate ceremony failed: cannot write %s/ca.req: Is a "
-		 "directory", dir);
-	assert_logged(want);
-	assert_no_ca(dir);
+	ceremony_blocked(0, "sub-req", CA_REQ_FILE, "ca.req");
 }
 
 /* A self-signed CA <name> (key <name>.key, cert <name>.pem) named cn. */
@@ -800,6 +786,20 @@ static void assert_state(const char *dir, const char *want)
 	assert_string_equal(conf_get(&conf, "state"), want);
 }
 
+/* install-cert of sub2.pem (chain root2.pem) into dir where <in_way> is a
+ * directory: it fails, saying "cannot write dir/<said>"; then in_way goes. */
+static void install_blocked(const char *dir, const char *in_way, const char *said)
+{
+	char want[PATH_MAX + 256], path[PATH_MAX + 64];
+
+	in_the_way(dir, in_way);
+	assert_int_equal(install_into(dir, "sub2", "root2", core_pin_fd()), -1);
+	snprintf(want, sizeof want, "install-cert failed: cannot write %s/%s", dir, said);
+	assert_logged(want);
+	snprintf(path, sizeof path, "%s/%s", dir, in_way);
+	assert_int_equal(rmdir(path), 0);
+}
+
 /* install-cert against a second subordinate: a wrong PIN, a certificate file
  * missing or holding none, a hostile chain that loops (X issued by Y, Y by X:
  * every signature verifies, no root is ever reached), a root whose
@@ -808,7 +808,7 @@ static void assert_state(const char *dir, const char *want)
 static void test_install_failures(void **state)
 {
 	struct ceremony_opts o;
-	char dir[PATH_MAX], want[PATH_MAX + 256], tmp[64], path[PATH_MAX + 64];
+	char dir[PATH_MAX], want[PATH_MAX + 256], tmp[64];
 	static const char text[] = "not a certificate\n";
 
 	(void)state;
@@ -853,36 +853,13 @@ static void test_install_failures(void **state)
 	assert_state(dir, "awaiting-cert");
 
 	/* the files: ca.crt, the chain, the exchange certificate, ca.conf */
-	in_the_way(dir, CA_CERT_FILE);
-	assert_int_equal(install_into(dir, "sub2", "root2", core_pin_fd()), -1);
-	snprintf(want, sizeof want, "install-cert failed: cannot write %s/ca.crt: Is a "
-		 "directory", dir);
-	assert_logged(want);
-	snprintf(path, sizeof path, "%s/%s", dir, CA_CERT_FILE);
-	assert_int_equal(rmdir(path), 0);
-	in_the_way(dir, CA_CHAIN_FILE);
-	assert_int_equal(install_into(dir, "sub2", "root2", core_pin_fd()), -1);
-	snprintf(want, sizeof want, "install-cert failed: cannot write %s/ca-chain.pem", dir);
-	assert_logged(want);
-	snprintf(path, sizeof path, "%s/%s", dir, CA_CHAIN_FILE);
-	assert_int_equal(rmdir(path), 0);
-	in_the_way(dir, CA_XCHG_FILE);
-	assert_int_equal(install_into(dir, "sub2", "root2", core_pin_fd()), -1);
-	snprintf(want, sizeof want, "install-cert failed: cannot write %s/xchg.crt: Is a "
-		 "directory", dir);
-	assert_logged(want);
-	snprintf(path, sizeof path, "%s/%s", dir, CA_XCHG_FILE);
-	assert_int_equal(rmdir(path), 0);
+	install_blocked(dir, CA_CERT_FILE, "ca.crt: Is a directory");
+	install_blocked(dir, CA_CHAIN_FILE, "ca-chain.pem");
+	install_blocked(dir, CA_XCHG_FILE, "xchg.crt: Is a directory");
 	assert_state(dir, "awaiting-cert");
 	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", CA_CONF, (long)getpid());
-	in_the_way(dir, tmp);
-	assert_int_equal(install_into(dir, "sub2", "root2", core_pin_fd()), -1);
-	snprintf(want, sizeof want, "install-cert failed: cannot write %s/ca.conf: Is a "
-		 "directory", dir);
-	assert_logged(want);
+	install_blocked(dir, tmp, "ca.conf: Is a directory");
 	assert_state(dir, "awaiting-cert");
-	snprintf(path, sizeof path, "%s/%s", dir, tmp);
-	assert_int_equal(rmdir(path), 0);
 
 	assert_int_equal(install_into(dir, "sub2", "root2", core_pin_fd()), 0);
 	assert_state(dir, "active");
@@ -920,35 +897,6 @@ static void test_token_init_more_refusals(void **state)
 }
 
 /* ---- the HSM lost in the middle of a ceremony -------------------------------- */
-
-#define P11KIT_BIN "/usr/bin/p11-kit"
-#define P11KIT_CLIENT "/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so"
-
-/* `p11-kit server -f` on the group's token in a process group of its own (it
- * forks one child per connection: the HSM going away is the group dying). */
-static pid_t server_start(const char *sock)
-{
-	char provider[] = "--provider=" SOFTHSM_MODULE, uri[64];
-	pid_t pid;
-
-	(void)unlink(sock);
-	snprintf(uri, sizeof(uri), "pkcs11:token=%s", token.label);
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		setpgid(0, 0);
-		dup2(null, 1);
-		execl(P11KIT_BIN, "p11-kit", "server", "-f", "-n", sock, provider, uri,
-		      (char *)NULL);
-		_exit(127);
-	}
-	assert_true(pid > 0);
-	for (int i = 0; i < 100 && access(sock, F_OK) != 0; i++)
-		usleep(50 * 1000);
-	assert_int_equal(access(sock, F_OK), 0);
-	return pid;
-}
 
 /* Kills the server's group when the token's first new object file appears
  * (the ceremony's first key is on the token): what follows in the ceremony
@@ -1002,7 +950,7 @@ static void ceremony_hsm_lost(int root, const char *name)
 	softhsm_token_path(&token, "p11.sock", sock, sizeof sock);
 	snprintf(addr, sizeof addr, "unix:path=%s", sock);
 	token_dir(tdir, sizeof tdir);
-	srv = server_start(sock);
+	p11kit_server_start(sock, token.label, &srv);
 	setenv("P11_KIT_SERVER_ADDRESS", addr, 1);
 	assert_true((k.fd = inotify_init1(IN_CLOEXEC)) >= 0);
 	assert_true(inotify_add_watch(k.fd, tdir, IN_CREATE | IN_MOVED_TO) >= 0);

@@ -976,6 +976,22 @@ static void make_other_template(void (*edit)(struct operator_db *db))
 	free(db);
 }
 
+/* The core on make_other_template(edit)'s copy, with the console open; what its
+ * start logs stays in logged[] for the test. A setup's result (-1 failed). */
+static int start_other(void (*edit)(struct operator_db *db))
+{
+	struct core_opts o = {.console = 1};
+	int rc;
+
+	make_other_template(edit);
+	log_begin();
+	rc = core_start(&core, &other_template, &o);
+	log_end_quiet();
+	if (rc != 0 || core_get_ca(&core) != 0 || core_console_open(&core, &con) != 0)
+		return -1;
+	return 0;
+}
+
 /* carol holds admin,officer (a database from before the roles were exclusive)
  * and is the only one holding admin. */
 static void legacy_carol(struct operator_db *db)
@@ -989,17 +1005,8 @@ static void legacy_carol(struct operator_db *db)
 
 static int setup_legacy(void **state)
 {
-	struct core_opts o = {.console = 1};
-	int rc;
-
 	(void)state;
-	make_other_template(legacy_carol);
-	log_begin();
-	rc = core_start(&core, &other_template, &o);
-	log_end_quiet();
-	if (rc != 0 || core_get_ca(&core) != 0 || core_console_open(&core, &con) != 0)
-		return -1;
-	return 0;
+	return start_other(legacy_carol);
 }
 
 /* The CA names carol at start; she logs in (journaled as holding the pair),
@@ -1058,17 +1065,8 @@ static void no_operators(struct operator_db *db)
 
 static int setup_no_operators(void **state)
 {
-	struct core_opts o = {.console = 1};
-	int rc;
-
 	(void)state;
-	make_other_template(no_operators);
-	log_begin();
-	rc = core_start(&core, &other_template, &o);
-	log_end_quiet();
-	if (rc != 0 || core_get_ca(&core) != 0 || core_console_open(&core, &con) != 0)
-		return -1;
-	return 0;
+	return start_other(no_operators);
 }
 
 /* A CA started without operators: the console is locked (logged), every login

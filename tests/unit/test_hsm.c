@@ -28,6 +28,7 @@
 
 #include "hsm/hsm.h"
 #include "hsm/internal.h" /* only to drive the device-error recovery path */
+#include "tests/unit/support/p11kit_server.h"
 #include "tests/unit/support/softhsm_token.h"
 
 #define LABEL "unit-ca"
@@ -1165,36 +1166,14 @@ static void test_relogin_pin_refused_not_retried(void **state)
 
 /* ---- the token behind `p11-kit server`, the layer on p11-kit-client.so -------- */
 
-#define P11KIT_BIN "/usr/bin/p11-kit"
-#define P11KIT_CLIENT "/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so"
-
 static pid_t server_pid; /* for the teardown, should the test fail midway */
 
-/* Starts `p11-kit server -f` on the test token in a process group of its own
- * (it forks one child per connection: killing the HSM is killing the group). */
+/* `p11-kit server` on the test token (its own process group: killing the HSM
+ * is killing the group), server_pid set from the fork on. */
 static pid_t server_start(const char *sock)
 {
-	char provider[] = "--provider=" SOFTHSM_MODULE, uri[64];
-	pid_t pid;
-
-	(void)unlink(sock);
-	snprintf(uri, sizeof(uri), "pkcs11:token=%s", LABEL);
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		setpgid(0, 0);
-		dup2(null, 1);
-		execl(P11KIT_BIN, "p11-kit", "server", "-f", "-n", sock, provider, uri,
-		      (char *)NULL);
-		_exit(127);
-	}
-	assert_true(pid > 0);
-	for (int i = 0; i < 100 && access(sock, F_OK) != 0; i++)
-		usleep(50 * 1000);
-	server_pid = pid;
-	assert_int_equal(access(sock, F_OK), 0);
-	return pid;
+	p11kit_server_start(sock, LABEL, &server_pid);
+	return server_pid;
 }
 
 static void server_kill(pid_t pid)

@@ -17,9 +17,9 @@
 
 #include <cmocka.h>
 
-#include "config.h"
 #include "firmware/ledger/audit.h"
 #include "firmware/ledger/store.h"
+#include "tests/unit/support/ledger_temp.h"
 
 static char dir[64];
 static char err[512];
@@ -44,14 +44,6 @@ int __wrap_ledger_get_record(struct ledger *l, uint64_t seq, uint8_t **rec, size
 	return *rec != NULL ? LEDGER_OK : LEDGER_EIO;
 }
 
-static void base(struct ledger_event *ev, uint32_t type)
-{
-	memset(ev, 0, sizeof(*ev));
-	ev->type = type;
-	ev->actor_kind = ACTOR_CA;
-	ev->actor = "CA";
-}
-
 static uint64_t append(struct ledger_event *ev)
 {
 	uint8_t h[LEDGER_HASH_LEN];
@@ -67,7 +59,7 @@ static void request(void)
 	static const uint8_t raw[] = "not really a CSR";
 	struct ledger_event ev;
 
-	base(&ev, EV_REQUEST_RECEIVED);
+	ledger_event_base(&ev, EV_REQUEST_RECEIVED);
 	ev.actor_kind = ACTOR_REQUESTER;
 	ev.actor = "alice";
 	ev.u.request.format = FMT_PKCS10;
@@ -93,7 +85,7 @@ static uint64_t checkpoint(uint64_t of)
 	static const uint8_t signed_der[] = {0x30, 0x00};
 	struct ledger_event ev;
 
-	base(&ev, EV_CHECKPOINT);
+	ledger_event_base(&ev, EV_CHECKPOINT);
 	ev.u.checkpoint.seq = of;
 	hash_of(of, ev.u.checkpoint.head);
 	ev.u.checkpoint.time = 1790000000;
@@ -104,33 +96,16 @@ static uint64_t checkpoint(uint64_t of)
 
 static int setup(void **state)
 {
-	static const uint8_t cert[] = {0x30, 0x03, 0x02, 0x01, 0x01};
-	struct ledger_event ev;
-
 	(void)state;
 	memset(&fault, 0, sizeof(fault));
-	snprintf(dir, sizeof(dir), "/tmp/test-ledger-audit-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	assert_int_equal(ledger_open(dir, LEDGER_NOSYNC, &led, err, sizeof(err)), 0);
-	base(&ev, EV_GENESIS);
-	ev.u.genesis.ca_cert.p = cert;
-	ev.u.genesis.ca_cert.len = sizeof(cert);
-	append(&ev);
+	led = ledger_temp_open("ledger-audit", dir, sizeof(dir));
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[256];
-
 	(void)state;
-	ledger_close(led);
-	snprintf(cmd, sizeof(cmd), "[ -f '%s/ledger/region-id' ] && rm -rf %s/ca-ledger-$(cat "
-		 "'%s/ledger/region-id')", dir, CONFIG_LEDGER_REGION_DIR, dir);
-	if (system(cmd) < 0)
-		return -1;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return ledger_temp_remove(led, dir);
 }
 
 #define HEX64 "00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF"
@@ -251,7 +226,7 @@ static void test_head_line(void **state)
 	snprintf(want, sizeof(want), "2,%s,0\n", hex);
 	assert_int_equal(ledger_head_line(led, line, sizeof(line)), (int)strlen(want));
 	assert_string_equal(line, want);
-	base(&ev, EV_CRL_PUBLISHED);
+	ledger_event_base(&ev, EV_CRL_PUBLISHED);
 	ev.u.crl.number = 7;
 	ev.u.crl.this_update = 1000;
 	ev.u.crl.next_update = 2000;
@@ -294,6 +269,19 @@ static void test_first_admin(void **state)
 	assert_true(err[0] != 0);
 }
 
+/* What was written to the temporary file f, as a string in out (size octets);
+ * f is closed. */
+static void read_back(FILE *f, char *out, size_t size)
+{
+	size_t n = (size_t)ftell(f);
+
+	assert_true(n < size);
+	rewind(f);
+	assert_int_equal(fread(out, 1, n, f), n);
+	out[n] = 0;
+	fclose(f);
+}
+
 /* The audit view: one line per record, as ledger_event_line prints it; a record
  * that cannot be read or decoded is named, and the rest still shown. */
 static void test_show(void **state)
@@ -302,7 +290,7 @@ static void test_show(void **state)
 	char out[8192], want[1024], lines[3][1024], expect[4096], *p;
 	struct ledger_event ev;
 	uint8_t *rec;
-	size_t len, n;
+	size_t len;
 	FILE *f;
 
 	(void)state;
@@ -310,11 +298,7 @@ static void test_show(void **state)
 	request();
 	assert_non_null(f = tmpfile());
 	ledger_show(led, f);
-	n = (size_t)ftell(f);
-	rewind(f);
-	assert_int_equal(fread(out, 1, n, f), n);
-	out[n] = 0;
-	fclose(f);
+	read_back(f, out, sizeof(out));
 	p = out;
 	for (uint64_t seq = 1; seq <= 3; seq++) {
 		assert_int_equal(ledger_get_record(led, seq, &rec, &len), LEDGER_OK);
@@ -334,11 +318,7 @@ static void test_show(void **state)
 	fault.garbage = 1;
 	fault.seq = 3;
 	ledger_show(led, f);
-	n = (size_t)ftell(f);
-	rewind(f);
-	assert_int_equal(fread(out, 1, n, f), n);
-	out[n] = 0;
-	fclose(f);
+	read_back(f, out, sizeof(out));
 	assert_non_null(strstr(out, "\n2 (missing)\n"));
 	assert_non_null(strstr(out, "\n3 (does not decode: "));
 	/* the first view: the genesis, record 2 named, record 3 shown; then the

@@ -26,7 +26,6 @@
 
 #include <cmocka.h>
 
-#include "config.h"
 #include "firmware/ledger/msg.h"
 #include "firmware/ledger/proto.h"
 #include "firmware/ledger/serve.h"
@@ -34,6 +33,7 @@
 #include "firmware/ledger/view.h"
 #include "platform/ipc.h"
 #include "platform/service.h"
+#include "tests/unit/support/ledger_temp.h"
 
 static char dir[64];
 static char err[512];
@@ -207,46 +207,21 @@ static int chan_close(void)
 	return ch.served;
 }
 
-static void base(struct ledger_event *ev, uint32_t type)
-{
-	memset(ev, 0, sizeof(*ev));
-	ev->type = type;
-	ev->actor_kind = ACTOR_CA;
-	ev->actor = "CA";
-}
-
 static int setup(void **state)
 {
-	static const uint8_t cert[] = {0x30, 0x03, 0x02, 0x01, 0x01};
-	struct ledger_event ev;
-
 	(void)state;
 	memset(&fault, 0, sizeof(fault));
-	snprintf(dir, sizeof(dir), "/tmp/test-ledger-serve-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	assert_int_equal(ledger_open(dir, LEDGER_NOSYNC, &led, err, sizeof(err)), 0);
-	base(&ev, EV_GENESIS);
-	ev.u.genesis.ca_cert.p = cert;
-	ev.u.genesis.ca_cert.len = sizeof(cert);
-	assert_int_equal(ledger_append(led, &ev, NULL, err, sizeof(err)), LEDGER_OK);
+	led = ledger_temp_open("ledger-serve", dir, sizeof(dir));
 	chan_open();
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[256];
-
 	(void)state;
 	if (ch.thread != 0)
 		assert_int_equal(chan_close(), 0);
-	ledger_close(led);
-	snprintf(cmd, sizeof(cmd), "[ -f '%s/ledger/region-id' ] && rm -rf %s/ca-ledger-$(cat "
-		 "'%s/ledger/region-id')", dir, CONFIG_LEDGER_REGION_DIR, dir);
-	if (system(cmd) < 0)
-		return -1;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return ledger_temp_remove(led, dir);
 }
 
 /* Sends type with w's payload (freed; NULL: empty) and reads the answer into
@@ -463,7 +438,7 @@ static void request_event(struct ledger_event *ev, const char *who)
 {
 	static const uint8_t raw[] = "not really a CSR";
 
-	base(ev, EV_REQUEST_RECEIVED);
+	ledger_event_base(ev, EV_REQUEST_RECEIVED);
 	ev->actor_kind = ACTOR_REQUESTER;
 	ev->actor = who;
 	ev->u.request.format = FMT_PKCS10;
@@ -519,7 +494,7 @@ static void test_appends_read_back(void **state)
 	free(rec);
 	/* a group (a request, then request 1's disposition): two answers, in order */
 	request_event(&ev, "bob");
-	base(&ev2, EV_DISPOSITION);
+	ledger_event_base(&ev2, EV_DISPOSITION);
 	ev2.u.disposition.request_id = 1;
 	ev2.u.disposition.disposition = DISP_PENDING;
 	ev2.u.disposition.message = "by test";
@@ -552,7 +527,7 @@ static void test_appends_read_back(void **state)
 	assert_int_equal(lmsg_rows_next(&it, &row), 1);
 	assert_int_equal(row.request_id, 1);
 	/* an extension set on request 1 while it is pending */
-	base(&ev, EV_EXTENSION_SET);
+	ledger_event_base(&ev, EV_EXTENSION_SET);
 	ev.u.extension.request_id = 1; /* pending since the group */
 	ev.u.extension.oid = "2.5.29.17";
 	ev.u.extension.value.p = der;
@@ -563,14 +538,14 @@ static void test_appends_read_back(void **state)
 	assert_int_equal(lmsg_events_decode(ch.m.data, ch.m.hdr.len, &list), 0);
 	assert_int_equal(list.events.n, 1);
 	/* a certificate for request 1, revoked; a CRL; a property */
-	base(&ev, EV_CERT_INTENT);
+	ledger_event_base(&ev, EV_CERT_INTENT);
 	ev.u.intent.request_id = 1;
 	ev.u.intent.serial.p = serial;
 	ev.u.intent.serial.len = sizeof(serial);
 	ev.u.intent.not_before = 1000;
 	ev.u.intent.not_after = 2000;
 	append(&ev, &a);
-	base(&ev, EV_CERT_ISSUED);
+	ledger_event_base(&ev, EV_CERT_ISSUED);
 	ev.u.issued.request_id = 1;
 	ev.u.issued.serial.p = serial;
 	ev.u.issued.serial.len = sizeof(serial);
@@ -585,7 +560,7 @@ static void test_appends_read_back(void **state)
 	assert_int_equal(ch.m.hdr.type, LEDGER_CERT);
 	assert_int_equal(lmsg_cert_decode(ch.m.data, ch.m.hdr.len, &cert), 0);
 	assert_int_equal(cert.request_id, 1);
-	base(&ev, EV_CERT_REVOKED);
+	ledger_event_base(&ev, EV_CERT_REVOKED);
 	ev.u.revocation.serial.p = serial;
 	ev.u.revocation.serial.len = sizeof(serial);
 	ev.u.revocation.reason = 1;
@@ -607,7 +582,7 @@ static void test_appends_read_back(void **state)
 		assert_int_equal(rr.revoked_at, 1500);
 		assert_int_equal(rr.seq, a.seq);
 	}
-	base(&ev, EV_CRL_PUBLISHED);
+	ledger_event_base(&ev, EV_CRL_PUBLISHED);
 	ev.u.crl.number = 1;
 	ev.u.crl.this_update = 1000;
 	ev.u.crl.next_update = 2000;
@@ -619,7 +594,7 @@ static void test_appends_read_back(void **state)
 	assert_int_equal(lmsg_crl_row_decode(ch.m.data, ch.m.hdr.len, &cr), 0);
 	assert_int_equal(cr.number, 1);
 	assert_int_equal(cr.row.is_delta, 0);
-	base(&ev, EV_PROPERTY_CHANGED);
+	ledger_event_base(&ev, EV_PROPERTY_CHANGED);
 	ev.u.property.name = "crl_period";
 	ev.u.property.value.p = (const uint8_t *)"1 week";
 	ev.u.property.value.len = 6;
@@ -654,7 +629,7 @@ static void test_appends_refused(void **state)
 	uint64_t seq;
 
 	(void)state;
-	base(&ev, EV_DISPOSITION);
+	ledger_event_base(&ev, EV_DISPOSITION);
 	ev.u.disposition.request_id = 42;
 	ev.u.disposition.disposition = DISP_ISSUED;
 	ev.u.disposition.message = "by test";
@@ -826,18 +801,18 @@ static void test_store_failures(void **state)
 	 * something to find */
 	request_event(&ev, "alice");
 	assert_int_equal(ledger_append(led, &ev, NULL, err, sizeof(err)), LEDGER_OK);
-	base(&ev, EV_DISPOSITION);
+	ledger_event_base(&ev, EV_DISPOSITION);
 	ev.u.disposition.request_id = 1;
 	ev.u.disposition.disposition = DISP_PENDING;
 	ev.u.disposition.message = "by test";
 	assert_int_equal(ledger_append(led, &ev, NULL, err, sizeof(err)), LEDGER_OK);
-	base(&ev, EV_EXTENSION_SET);
+	ledger_event_base(&ev, EV_EXTENSION_SET);
 	ev.u.extension.request_id = 1;
 	ev.u.extension.oid = "2.5.29.17";
 	ev.u.extension.value.p = der;
 	ev.u.extension.value.len = sizeof(der);
 	assert_int_equal(ledger_append(led, &ev, NULL, err, sizeof(err)), LEDGER_OK);
-	base(&ev, EV_PROPERTY_CHANGED);
+	ledger_event_base(&ev, EV_PROPERTY_CHANGED);
 	ev.u.property.name = "crl_period";
 	ev.u.property.value.p = (const uint8_t *)"1 week";
 	ev.u.property.value.len = 6;
@@ -908,7 +883,7 @@ static void test_store_failures(void **state)
 	log_end();
 	expect_error(LEDGER_ERR_STORAGE, "the disk refused the commit");
 	assert_logged("append refused: the disk refused the commit\n");
-	base(&ev2, EV_DISPOSITION);
+	ledger_event_base(&ev2, EV_DISPOSITION);
 	ev2.u.disposition.request_id = 0; /* the group's request */
 	ev2.u.disposition.disposition = DISP_PENDING;
 	ev2.u.disposition.message = "by test";

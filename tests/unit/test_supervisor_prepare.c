@@ -33,6 +33,7 @@
 #include "firmware/supervisor/sup.h"
 #include "platform/log.h"
 #include "tests/unit/support/stderr_capture.h"
+#include "tests/unit/support/data_dir.h"
 
 #define NOBODY 65534
 
@@ -107,16 +108,6 @@ static const char *at(const char *name)
 	return path[i];
 }
 
-static void write_file(const char *path, const char *text, mode_t mode)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	assert_int_equal(chmod(path, mode), 0);
-}
-
 static mode_t mode_of(const char *path)
 {
 	struct stat st;
@@ -166,7 +157,7 @@ static void binaries_must_be_executable_files(void **state)
 
 	(void)state;
 	for (int i = 0; i < SUP_NCHILD; i++)
-		write_file(at(sup_prog[i]), "#!/bin/sh\n", 0755);
+		write_text_file(at(sup_prog[i]), "#!/bin/sh\n", 0755);
 	assert_int_equal(sup_open_binaries(dir, fd), 0);
 	for (int i = 0; i < SUP_NCHILD; i++) {
 		assert_true(fd[i] > 2);
@@ -201,7 +192,7 @@ static void reach_names_the_directory_a_user_cannot_pass(void **state)
 	need_root();
 	mkdir(at("a"), 0700);
 	mkdir(at("a/b"), 0755);
-	write_file(at("a/b/file"), "x", 0644);
+	write_text_file(at("a/b/file"), "x", 0644);
 	/* root passes anywhere. */
 	assert_int_equal(sup_check_reach("root", 0, 0, at("a/b/file"), R_OK | W_OK), 0);
 	log_begin();
@@ -252,7 +243,7 @@ static void let_through_adds_search_and_never_listing(void **state)
 	assert_int_equal(mode_of(at("e")), 02751); /* setgid kept */
 	assert_int_equal(sup_let_through(at("e")), 0); /* already: unchanged */
 	assert_int_equal(mode_of(at("e")), 02751);
-	write_file(at("f"), "", 0600);
+	write_text_file(at("f"), "", 0600);
 	log_begin();
 	assert_int_equal(sup_let_through(at("f")), -1);
 	assert_int_equal(sup_let_through(at("none")), -1);
@@ -267,8 +258,8 @@ static void chown_tree_gives_everything_and_follows_no_link(void **state)
 	need_root();
 	mkdir(at("t"), 0700);
 	mkdir(at("t/sub"), 0700);
-	write_file(at("t/sub/x"), "x", 0600);
-	write_file(at("outside"), "x", 0600);
+	write_text_file(at("t/sub/x"), "x", 0600);
+	write_text_file(at("outside"), "x", 0600);
 	assert_int_equal(symlink(at("outside"), at("t/link")), 0);
 	assert_int_equal(sup_chown_tree(at("t"), NOBODY, NOBODY, "nobody"), 0);
 	assert_int_equal(owner_of(at("t")), NOBODY);
@@ -366,7 +357,7 @@ static void the_pin_file_must_be_roots_0600_and_no_link(void **state)
 
 	(void)state;
 	need_root();
-	write_file(at("pin"), "1234", 0600);
+	write_text_file(at("pin"), "1234", 0600);
 	assert_true((fd = sup_open_pin(at("pin"))) >= 0);
 	close(fd);
 	chmod(at("pin"), 0400);
@@ -387,7 +378,7 @@ static void the_pin_file_must_be_roots_0600_and_no_link(void **state)
 	log_end_quiet();
 	assert_logged("must be a regular file of root's");
 	/* A link to a good one, a directory, nothing. */
-	write_file(at("good"), "1234", 0600);
+	write_text_file(at("good"), "1234", 0600);
 	assert_int_equal(symlink(at("good"), at("link")), 0);
 	mkdir(at("dir"), 0700);
 	log_begin();
@@ -438,12 +429,12 @@ static void custodian_data(const char *extra)
 
 	mkdir(at("data"), 0700);
 	mkdir(at("tokens"), 0700);
-	write_file(at("module.so"), "", 0644);
+	write_text_file(at("module.so"), "", 0644);
 	snprintf(conf, sizeof(conf), "directories.tokendir = %s\n", at("tokens"));
-	write_file(at("softhsm2.conf"), conf, 0644);
+	write_text_file(at("softhsm2.conf"), conf, 0644);
 	snprintf(conf, sizeof(conf), "module = %s\nsofthsm2_conf = %s\n%s", at("module.so"),
 		 at("softhsm2.conf"), extra);
-	write_file(at("data/ca.conf"), conf, 0644);
+	write_text_file(at("data/ca.conf"), conf, 0644);
 }
 
 static void the_custodian_gets_its_token_and_directories(void **state)
@@ -454,7 +445,7 @@ static void the_custodian_gets_its_token_and_directories(void **state)
 	(void)state;
 	need_root();
 	custodian_data("p11_kit_server_address = unix:path=/nonexistent/socket\n");
-	write_file(at("tokens/t"), "x", 0600);
+	write_text_file(at("tokens/t"), "x", 0600);
 	log_begin();
 	assert_int_equal(sup_prepare_custodian(at("data"), &uid, &gid), 0);
 	log_end_quiet();
@@ -496,7 +487,7 @@ static void the_custodian_must_reach_what_ca_conf_names(void **state)
 	assert_logged("softhsm2.conf");
 	/* A p11-kit server's socket that is there but not writable. */
 	custodian_data("");
-	write_file(at("sock"), "", 0600);
+	write_text_file(at("sock"), "", 0600);
 	char extra[256];
 	snprintf(extra, sizeof(extra), "p11_kit_server_address = unix:path=%s\n", at("sock"));
 	custodian_data(extra);
@@ -524,7 +515,7 @@ static void a_read_only_token_is_only_read(void **state)
 	(void)state;
 	need_root();
 	custodian_data("");
-	write_file(at("tokens/t"), "x", 0644);
+	write_text_file(at("tokens/t"), "x", 0644);
 	chmod(at("tokens"), 0755);
 	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
 		skip();
@@ -564,19 +555,19 @@ static void ca_conf_variants(void **state)
 	need_root();
 	/* No module, no SoftHSM: nothing but DATA to check. */
 	mkdir(at("data"), 0700);
-	write_file(at("data/ca.conf"), "token = x\n", 0644);
+	write_text_file(at("data/ca.conf"), "token = x\n", 0644);
 	assert_int_equal(sup_prepare_custodian(at("data"), &uid, &gid), 0);
 	/* A SoftHSM configuration without a token directory; a p11-kit server
 	 * that is no unix socket; one that is there and writable. */
-	write_file(at("softhsm2.conf"), "log.level = ERROR\n", 0644);
-	write_file(at("sock"), "", 0666);
+	write_text_file(at("softhsm2.conf"), "log.level = ERROR\n", 0644);
+	write_text_file(at("sock"), "", 0666);
 	char conf[512];
 	snprintf(conf, sizeof(conf), "softhsm2_conf = %s\np11_kit_server_address = tcp:1\n",
 		 at("softhsm2.conf"));
-	write_file(at("data/ca.conf"), conf, 0644);
+	write_text_file(at("data/ca.conf"), conf, 0644);
 	assert_int_equal(sup_prepare_custodian(at("data"), &uid, &gid), 0);
 	snprintf(conf, sizeof(conf), "p11_kit_server_address = unix:path=%s\n", at("sock"));
-	write_file(at("data/ca.conf"), conf, 0644);
+	write_text_file(at("data/ca.conf"), conf, 0644);
 	assert_int_equal(sup_prepare_custodian(at("data"), &uid, &gid), 0);
 	/* ca.conf the custodian cannot read. */
 	chmod(at("data/ca.conf"), 0600);
@@ -607,7 +598,7 @@ static void ca_auth_gets_a_closed_directory(void **state)
 	need_root();
 	mkdir(at("data"), 0700);
 	mkdir(at("data/auth"), 0755);
-	write_file(at("data/auth/accounts"), "", 0600);
+	write_text_file(at("data/auth/accounts"), "", 0600);
 	assert_int_equal(sup_prepare_auth(at("data")), 0);
 	uid_t uid = user(SUP_AUTH_USER)->pw_uid;
 	assert_int_equal(mode_of(at("data/auth")), 0700);
@@ -769,14 +760,14 @@ static void a_file_where_a_directory_goes_is_refused(void **state)
 	(void)state;
 	need_root();
 	mkdir(at("data"), 0700);
-	write_file(at("data/ledger"), "", 0600);
+	write_text_file(at("data/ledger"), "", 0600);
 	log_begin();
 	assert_int_equal(sup_prepare_ledger(at("data")), -1);
 	log_end_quiet();
 	snprintf(want, sizeof(want), "the user ca-ledger cannot reach %s", at("data/ledger"));
 	assert_logged(want);
 	custodian_data("");
-	write_file(at("data/crl"), "", 0644);
+	write_text_file(at("data/crl"), "", 0644);
 	log_begin();
 	assert_int_equal(sup_prepare_custodian(at("data"), &uid, &gid), -1);
 	log_end_quiet();
@@ -888,7 +879,7 @@ static void changes_the_system_refuses(void **state)
 	assert_logged(want);
 	assert_int_equal(mode_of(at("closed")), 0700);
 	need_root();
-	write_file(at("closed/f"), "", 0600);
+	write_text_file(at("closed/f"), "", 0600);
 	fail_next("lchown", EPERM, 1); /* the directory given, its file refused */
 	log_begin();
 	assert_int_equal(sup_chown_tree(at("closed"), NOBODY, NOBODY, "nobody"), -1);

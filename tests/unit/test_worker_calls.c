@@ -264,6 +264,25 @@ static void good_csr(struct x509_buf *csr)
 		fail_msg("cannot make a request");
 }
 
+/* good_csr into *csr, and in submitting it (the caller frees csr). */
+static void good_request(struct csr_call *in, struct x509_buf *csr)
+{
+	good_csr(csr);
+	in->request = csr->data;
+	in->request_len = csr->len;
+}
+
+/* The journal's event that received request id (into ev, its strings in
+ * strbuf, the record in *rec for the caller to free). */
+static void received_event(uint32_t id, struct ledger_event *ev, char *strbuf, uint8_t **rec)
+{
+	struct ledger_request_row row;
+
+	assert_int_equal(ledger_get_request(core.ledger, id, &row), LEDGER_OK);
+	assert_int_equal(core_ledger_event(&core, core_ledger_relative(&core, row.seq_received),
+					   ev, strbuf, rec), 0);
+}
+
 /* A request submitted anonymously without packet privacy, issued: disposition
  * 3 with the certificate bare and in a certs-only PKCS#7, the message "Issued",
  * recorded in the ledger under the caller's address. */
@@ -275,9 +294,7 @@ static void test_issued(void **state)
 	struct reply r;
 
 	(void)state;
-	good_csr(&csr);
-	in.request = csr.data;
-	in.request_len = csr.len;
+	good_request(&in, &csr);
 	one_call(&in, &r, &resp);
 	assert_false(r.fault);
 	assert_int_equal(resp.status, 0);
@@ -302,9 +319,7 @@ static void test_issued_then_retrieved(void **state)
 	struct link l;
 
 	(void)state;
-	good_csr(&csr);
-	in.request = csr.data;
-	in.request_len = csr.len;
+	good_request(&in, &csr);
 	link_open(&l, &w, PORT_ICPR);
 	bind_plain(&l);
 	cert_server_request(&l, 2, &in, &r, &resp);
@@ -334,9 +349,7 @@ static void test_pending_then_retrieved(void **state)
 	struct reply r;
 
 	(void)state;
-	good_csr(&csr);
-	in.request = csr.data;
-	in.request_len = csr.len;
+	good_request(&in, &csr);
 	one_call(&in, &r, &resp);
 	assert_int_equal(resp.status, 0);
 	assert_int_equal(resp.disposition, ICPR_DISP_UNDER_SUBMISSION);
@@ -383,9 +396,7 @@ static void test_invalid_args(void **state)
 	struct csr_call in = {.request_id = 5, .authority = CA_NAME};
 
 	(void)state;
-	good_csr(&csr);
-	in.request = csr.data;
-	in.request_len = csr.len;
+	good_request(&in, &csr);
 	expect_unrecorded_refusal(&in, HR_E_INVALIDARG);
 	assert_int_equal(HR_E_INVALIDARG, 0x80070057u);
 	expect_unrecorded_refusal(&(struct csr_call){.authority = CA_NAME}, HR_E_INVALIDARG);
@@ -412,16 +423,13 @@ static void expect_access_refusal(const char *message)
 	struct rpc_icpr_response resp;
 	struct x509_buf csr;
 	struct ledger_event ev;
-	struct ledger_request_row row;
 	uint8_t sha[CUST_SHA256_LEN], *rec;
 	size_t sha_len = sizeof(sha);
 	char *strbuf = malloc(LEDGER_STRBUF);
 	struct reply r;
 
 	assert_non_null(strbuf);
-	good_csr(&csr);
-	in.request = csr.data;
-	in.request_len = csr.len;
+	good_request(&in, &csr);
 	one_call(&in, &r, &resp);
 	assert_false(r.fault);
 	assert_int_equal(resp.status, HR_E_ACCESSDENIED);
@@ -431,8 +439,7 @@ static void expect_access_refusal(const char *message)
 	assert_int_equal(resp.encoded_cert.cb, 0);
 	expect_message(&resp, message);
 	expect_row(&core, 1, ANON, DISP_FAILED, HR_E_ACCESSDENIED);
-	assert_int_equal(ledger_get_request(core.ledger, 1, &row), LEDGER_OK);
-	assert_int_equal(core_ledger_event(&core, core_ledger_relative(&core, row.seq_received), &ev, strbuf, &rec), 0);
+	received_event(1, &ev, strbuf, &rec);
 	assert_int_equal(ev.type, EV_REQUEST_RECEIVED);
 	assert_int_equal(ev.u.request.format, FMT_DIGEST);
 	assert_string_equal(ev.u.request.peer, PEER);
@@ -521,9 +528,7 @@ static void test_disk_full_passed_through(void **state)
 	struct reply r;
 
 	(void)state;
-	good_csr(&csr);
-	in.request = csr.data;
-	in.request_len = csr.len;
+	good_request(&in, &csr);
 	one_call(&in, &r, &resp);
 	assert_false(r.fault);
 	assert_int_equal(resp.status, 0x80070070u); /* HR_DISK_FULL */
@@ -546,9 +551,7 @@ static void test_custodian_gone(void **state)
 	struct reply r;
 
 	(void)state;
-	good_csr(&csr);
-	in.request = csr.data;
-	in.request_len = csr.len;
+	good_request(&in, &csr);
 	assert_int_equal(core_end_channel(&core), 0);
 	one_call(&in, &r, &resp);
 	assert_false(r.fault);
@@ -589,7 +592,6 @@ static void test_not_a_request(void **state)
 	static const uint8_t junk[] = "this is not a certificate request";
 	struct csr_call in = {.authority = CA_NAME, .request = junk, .request_len = sizeof(junk)};
 	struct rpc_icpr_response resp;
-	struct ledger_request_row row;
 	struct ledger_event ev;
 	char *strbuf = malloc(LEDGER_STRBUF);
 	uint8_t *rec;
@@ -605,8 +607,7 @@ static void test_not_a_request(void **state)
 	assert_int_equal(resp.encoded_cert.cb, 0);
 	expect_message(&resp, "the request is neither PKCS#10, CMS nor CMC");
 	expect_row(&core, 1, ANON, DISP_FAILED, HR_CRYPT_E_INVALID_MSG_TYPE);
-	assert_int_equal(ledger_get_request(core.ledger, 1, &row), LEDGER_OK);
-	assert_int_equal(core_ledger_event(&core, core_ledger_relative(&core, row.seq_received), &ev, strbuf, &rec), 0);
+	received_event(1, &ev, strbuf, &rec);
 	assert_int_equal(ev.u.request.format, FMT_DIGEST);
 	assert_int_equal(rb_le32(ev.u.request.raw.p), (uint32_t)sizeof(junk));
 	free(rec);
@@ -628,9 +629,7 @@ static void test_attributes_beyond_the_limits(void **state)
 	(void)state;
 	for (int i = 0; i < ICPR_ATTR_MAX_COUNT + 1; i++) /* distinct names: n00 ... n32 */
 		snprintf(attrs + strlen(attrs), sizeof(attrs) - strlen(attrs), "n%02d:v\n", i);
-	good_csr(&csr);
-	in.request = csr.data;
-	in.request_len = csr.len;
+	good_request(&in, &csr);
 	in.attributes = attrs;
 	one_call(&in, &r, &resp);
 	assert_false(r.fault);
@@ -965,6 +964,18 @@ static void test_answers_not_read(void **state)
 	assert_logged(PEER ": the answer could not be written in time: closing\n");
 }
 
+/* The worker's answer to call 2 is the fault nca_s_proto_error, then it closes
+ * the connection (closed here too). */
+static void proto_error_closed(struct link *l, struct tbuf *b)
+{
+	link_expect_pdu(l->fds[0], b);
+	assert_int_equal(b->p[2], RPC_PT_FAULT);
+	assert_int_equal(rb_le32(b->p + 12), 2);
+	assert_int_equal(rb_le32(b->p + 24), NCA_S_PROTO_ERROR);
+	wait_closed(l);
+	link_close(l);
+}
+
 /* A fragment longer than the max_recv_frag the bind settled (5840): the fault
  * nca_s_proto_error for its call, the connection closed, the reason logged. */
 static void test_fragment_over_max_recv(void **state)
@@ -980,12 +991,7 @@ static void test_fragment_over_max_recv(void **state)
 	rb_request(&b, 2, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 0,
 		   RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, NULL, stub, sizeof(stub), NULL);
 	link_send_all(l.fds[0], &b);
-	link_expect_pdu(l.fds[0], &b);
-	assert_int_equal(b.p[2], RPC_PT_FAULT);
-	assert_int_equal(rb_le32(b.p + 12), 2);
-	assert_int_equal(rb_le32(b.p + 24), NCA_S_PROTO_ERROR);
-	wait_closed(&l);
-	link_close(&l);
+	proto_error_closed(&l, &b);
 	log_end();
 	assert_logged(PEER ": closed: request (call 2): frag_length 6024 over max_recv_frag "
 		      "5840\n");
@@ -1014,12 +1020,7 @@ static void test_call_over_max_stub(void **state)
 		link_send_all(l.fds[0], &b);
 		sent += sizeof(stub);
 	}
-	link_expect_pdu(l.fds[0], &b);
-	assert_int_equal(b.p[2], RPC_PT_FAULT);
-	assert_int_equal(rb_le32(b.p + 12), 2);
-	assert_int_equal(rb_le32(b.p + 24), NCA_S_PROTO_ERROR);
-	wait_closed(&l);
-	link_close(&l);
+	proto_error_closed(&l, &b);
 	log_end();
 	assert_logged(PEER ": closed: request (call 2): call over 1048576 octets of stub\n");
 	assert_int_equal(core_ledger_head(&core), 1);
@@ -1119,7 +1120,6 @@ static void test_empty_submission_refused_for_access(void **state)
 		0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55};
 	struct csr_call in = {.authority = CA_NAME};
 	struct rpc_icpr_response resp;
-	struct ledger_request_row row;
 	struct ledger_event ev;
 	char *strbuf = malloc(LEDGER_STRBUF);
 	uint8_t *rec;
@@ -1138,9 +1138,7 @@ static void test_empty_submission_refused_for_access(void **state)
 			      "icpr_allow_anonymous)");
 	assert_logged(PEER ": request refused: E_ACCESSDENIED: no NTLM logon");
 	expect_row(&core, 1, ANON, DISP_FAILED, HR_E_ACCESSDENIED);
-	assert_int_equal(ledger_get_request(core.ledger, 1, &row), LEDGER_OK);
-	assert_int_equal(core_ledger_event(&core, core_ledger_relative(&core, row.seq_received),
-					   &ev, strbuf, &rec), 0);
+	received_event(1, &ev, strbuf, &rec);
 	assert_int_equal(ev.u.request.format, FMT_DIGEST);
 	assert_int_equal(rb_le32(ev.u.request.raw.p), 0);
 	assert_memory_equal(ev.u.request.raw.p + 4, empty_sha, sizeof(empty_sha));
@@ -1159,9 +1157,7 @@ static void test_retrieval_with_bytes_refused_for_access(void **state)
 	struct reply r;
 
 	(void)state;
-	good_csr(&csr);
-	in.request = csr.data;
-	in.request_len = csr.len;
+	good_request(&in, &csr);
 	log_begin();
 	one_call(&in, &r, &resp);
 	log_end();

@@ -367,6 +367,13 @@ static void expect_journal(uint64_t skip, const struct want *want, size_t n)
 	}
 }
 
+/* The journal holds one event after the genesis: the connection closed for an
+ * RPC violation, before any name was claimed, with detail. */
+static void expect_violation(const char *detail)
+{
+	expect_journal(0, (const struct want[]){{LOGON_RPC_VIOLATION, "", detail, 0}}, 1);
+}
+
 /* ---- careq's client ---------------------------------------------------------------- */
 
 /* A logon of user at level with careq's client, then one CertServerRequest:
@@ -550,8 +557,7 @@ static void test_no_credential_process(void **state)
 	refused_bind(0, "the server refused the bind: authentication type not recognized (8)", &c,
 		     &out, &resp);
 	/* conn.c journals every close for security, a refused bind included */
-	expect_journal(0, (const struct want[]){
-		{LOGON_RPC_VIOLATION, "", "bind (call 1): authentication type 10 refused", 0}}, 1);
+	expect_violation("bind (call 1): authentication type 10 refused");
 	ndr_wr_free(&out);
 }
 
@@ -569,8 +575,7 @@ static void test_credential_process_gone(void **state)
 	refused_bind(1, "the server refused the bind: reason not specified (0)", &c, &out, &resp);
 	assert_logged(PEER ": ca-auth: ");
 	assert_logged(PEER ": closed: bind (call 1): authentication type 10 refused\n");
-	expect_journal(0, (const struct want[]){
-		{LOGON_RPC_VIOLATION, "", "bind (call 1): authentication type 10 refused", 0}}, 1);
+	expect_violation("bind (call 1): authentication type 10 refused");
 	auth_reap();
 	ndr_wr_free(&out);
 }
@@ -674,6 +679,17 @@ static void negotiate(struct link *l, const struct initiator *i, uint8_t level,
 	first_leg(l, a, b);
 }
 
+/* A new initiator *i for ALICE whose NEGOTIATE, bound at level, the worker
+ * accepts (a bind_ack carrying the CHALLENGE, in *b). i->tok still holds the
+ * NEGOTIATE until initiator_finish. */
+static void alice_bound(struct link *l, struct initiator *i, uint8_t level, struct rb_auth *a,
+			struct tbuf *b)
+{
+	initiator_new(i, ALICE, ALICE_PW);
+	negotiate(l, i, level, a, b);
+	assert_int_equal(b->p[2], RPC_PT_BIND_ACK);
+}
+
 /* An auth3 carrying a as call call_id (no answer comes to an auth3). */
 static void send_auth3(struct link *l, uint32_t call_id, const struct rb_auth *a,
 		       struct tbuf *b)
@@ -705,6 +721,15 @@ static void csr_refused(struct link *l, uint32_t call_id, struct tbuf *b)
 	expect_fault(b, RPC_S_ACCESS_DENIED);
 }
 
+/* An auth3 carrying a (call 2) that does not log on: the CertServerRequest
+ * after it (call 3) is refused; the connection is then closed. */
+static void auth3_refused(struct link *l, const struct rb_auth *a, struct tbuf *b)
+{
+	send_auth3(l, 2, a, b);
+	csr_refused(l, 3, b);
+	link_close(l);
+}
+
 /* Some clients finish the logon with a third leg in an alter_context instead
  * of an auth3: accepted (an alter_context_resp), the call then runs as the
  * account. A NEGOTIATE after the logon (a second logon on the connection) is
@@ -719,11 +744,9 @@ static void test_alter_context_logon(void **state)
 	size_t neg_len;
 
 	(void)state;
-	initiator_new(&i, ALICE, ALICE_PW);
+	alice_bound(&l, &i, RPC_AUTHN_LEVEL_CONNECT, &a, &b);
 	neg_len = i.tok.len;
 	memcpy(neg, i.tok.buf, neg_len);
-	negotiate(&l, &i, RPC_AUTHN_LEVEL_CONNECT, &a, &b);
-	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
 	initiator_finish(&i, &b);
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
 	leg(&l, RPC_PT_ALTER_CONTEXT, 2, &a, &b);
@@ -825,9 +848,7 @@ static void test_malformed_legs(void **state)
 	/* an auth3 carrying the NEGOTIATE again */
 	negotiate(&l, &i, RPC_AUTHN_LEVEL_CONNECT, &a, &b);
 	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
-	send_auth3(&l, 2, &a, &b);
-	csr_refused(&l, 3, &b);
-	link_close(&l);
+	auth3_refused(&l, &a, &b);
 	log_end();
 	assert_logged(PEER ": bind: ");
 	assert_logged(PEER ": auth3: not an AUTHENTICATE\n");
@@ -856,8 +877,7 @@ static void test_level_none_refused(void **state)
 	negotiate(&l, &i, RPC_AUTHN_LEVEL_NONE, &a, &b);
 	expect_nak(&b, 0);
 	link_close(&l);
-	expect_journal(0, (const struct want[]){
-		{LOGON_RPC_VIOLATION, "", "bind (call 1): authentication type 10 refused", 0}}, 1);
+	expect_violation("bind (call 1): authentication type 10 refused");
 	tb_free(&b);
 	initiator_free(&i);
 }
@@ -877,9 +897,7 @@ static void test_hostile_tokens(void **state)
 	uint16_t n;
 
 	(void)state;
-	initiator_new(&i, ALICE, ALICE_PW);
-	negotiate(&l, &i, RPC_AUTHN_LEVEL_CONNECT, &a, &b);
-	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
+	alice_bound(&l, &i, RPC_AUTHN_LEVEL_CONNECT, &a, &b);
 	n = rb_le16(b.p + 10);
 	assert_true(n > 0 && n <= sizeof(chal));
 	chal_len = n;
@@ -1039,14 +1057,11 @@ static void test_second_negotiate(void **state)
 	struct link l;
 
 	(void)state;
-	initiator_new(&i, ALICE, ALICE_PW);
-	negotiate(&l, &i, RPC_AUTHN_LEVEL_CONNECT, &a, &b);
-	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
+	alice_bound(&l, &i, RPC_AUTHN_LEVEL_CONNECT, &a, &b);
 	leg(&l, RPC_PT_ALTER_CONTEXT, 2, &a, &b);
 	expect_fault(&b, RPC_S_ACCESS_DENIED);
 	link_close(&l);
-	expect_journal(0, (const struct want[]){
-		{LOGON_RPC_VIOLATION, "", "alter_context (call 2): security leg refused", 0}}, 1);
+	expect_violation("alter_context (call 2): security leg refused");
 	tb_free(&b);
 	initiator_free(&i);
 }
@@ -1112,9 +1127,7 @@ static void test_auth3_not_ntlm(void **state)
 	negotiate(&l, &i, RPC_AUTHN_LEVEL_CONNECT, &a, &b);
 	log_begin();
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, junk, sizeof(junk));
-	send_auth3(&l, 2, &a, &b);
-	csr_refused(&l, 3, &b);
-	link_close(&l);
+	auth3_refused(&l, &a, &b);
 	log_end();
 	assert_logged(PEER ": auth3: not an NTLMSSP message\n");
 	expect_journal(0, (const struct want[]){
@@ -1151,9 +1164,7 @@ static void test_credential_process_gone_between_legs(void **state)
 	auth_gone();
 	log_begin();
 	a = ntlm_auth(RPC_AUTHN_LEVEL_CONNECT, i.tok.buf, i.tok.len);
-	send_auth3(&l, 2, &a, &b);
-	csr_refused(&l, 3, &b);
-	link_close(&l);
+	auth3_refused(&l, &a, &b);
 	link_close(&l2);
 	log_end();
 	assert_logged(PEER ": NTLM logon of '" ALICE "' refused: the credential process is not "
@@ -1405,16 +1416,12 @@ static void test_logon_without_ess(void **state)
 
 	(void)state;
 	fake_auth_start(&f, S_REAL, S_REAL, S_REAL);
-	initiator_new(&i, ALICE, ALICE_PW);
-	negotiate(&l, &i, RPC_AUTHN_LEVEL_PKT_INTEGRITY, &a, &b);
-	assert_int_equal(b.p[2], RPC_PT_BIND_ACK);
+	alice_bound(&l, &i, RPC_AUTHN_LEVEL_PKT_INTEGRITY, &a, &b);
 	initiator_finish(&i, &b);
 	assert_true(i.tok.len > 64);
 	i.tok.buf[62] &= (uint8_t)~0x08; /* NegotiateFlags: EXTENDED_SESSIONSECURITY */
 	a = ntlm_auth(RPC_AUTHN_LEVEL_PKT_INTEGRITY, i.tok.buf, i.tok.len);
-	send_auth3(&l, 2, &a, &b);
-	csr_refused(&l, 3, &b);
-	link_close(&l);
+	auth3_refused(&l, &a, &b);
 	fake_auth_stop(&f);
 	expect_journal(0, (const struct want[]){
 		{LOGON_NTLM_REFUSED, ALICE, "NTLM without extended session security", 1},
