@@ -181,6 +181,11 @@ static void test_hsm_recovery_under_the_filter(void **state)
 #ifdef CONFIG_SECCOMP
 static void killed(enum after what)
 {
+#ifdef CONFIG_SECCOMP_LOG
+	/* The coverage build's filters log instead of killing (make coverage:
+	 * gcov writes at exit): nothing to show there. */
+	skip();
+#endif
 	int st = run_child(what);
 
 	assert_true(WIFSIGNALED(st));

@@ -118,6 +118,11 @@ static void allowed_ends_well(enum attempt a)
 
 static void killed(enum attempt a)
 {
+#ifdef CONFIG_SECCOMP_LOG
+	/* The coverage build's filters log instead of killing (make coverage:
+	 * gcov writes at exit): nothing to show there. */
+	skip();
+#endif
 	int st = run_confined(a);
 
 	assert_true(WIFSIGNALED(st));
