@@ -276,7 +276,7 @@ static const char *action_of(uint32_t type)
 }
 
 /* An operator change that passed its checks, journaled before it takes effect
- * (under a->mu, so changes are journaled in the order they are made): one the
+ * (under opchange_mu, so changes are journaled in the order they are made): one the
  * ledger does not record is not made. 0, or HR_E_UNEXPECTED with msg (which
  * held the change's description) saying why. handle() journals only refusals of
  * these verbs. */
@@ -289,6 +289,25 @@ static uint32_t journal_change(struct admin *a, uint32_t type, const char *op,
 		return 0;
 	snprintf(msg, msglen, "not journaled, so not made: %s", err);
 	return HR_E_UNEXPECTED;
+}
+
+/* Operator changes one at a time, in the journal's order. The ledger's answer to
+ * a change's record is awaited under this lock, not under a->mu: a ledger that
+ * stalls holds back the next operator change, never a login, a session's lookup
+ * or the console's accept thread. a->mu is taken only to copy the table and to
+ * publish the change. */
+static pthread_mutex_t opchange_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Publishes next as the operators' table (its file saved), and ends name's
+ * sessions when they held what changed. */
+static void ops_publish(struct admin *a, const struct operator_db *next, const char *name,
+			int drop_sessions)
+{
+	pthread_mutex_lock(&a->mu);
+	a->ops = *next;
+	if (drop_sessions)
+		sessions_drop(a, name);
+	pthread_mutex_unlock(&a->mu);
 }
 
 /* OP_ADD, OP_DEL, OP_PASSWD: name, its roles (add) and passphrase (add, passwd;
@@ -309,8 +328,10 @@ static uint32_t op_change(struct admin *a, uint32_t type, const struct adm_sessi
 	}
 	if ((next = malloc(sizeof(*next))) == NULL)
 		fatalx("out of memory");
+	pthread_mutex_lock(&opchange_mu);
 	pthread_mutex_lock(&a->mu);
 	*next = a->ops;
+	pthread_mutex_unlock(&a->mu);
 	if (type == ADM_OP_ADD && operator_find(next, name) != NULL) {
 		snprintf(msg, msglen, "operator %s exists", name);
 		hr = HR_E_INVALIDARG;
@@ -342,12 +363,9 @@ static uint32_t op_change(struct admin *a, uint32_t type, const struct adm_sessi
 	/* Recorded but not saved: the refusal's record (handle()) follows it. */
 	if (hr == 0 && operator_db_save(a->ca->dir, next, msg, msglen) != 0)
 		hr = HR_E_UNEXPECTED;
-	if (hr == 0) {
-		a->ops = *next;
-		if (type != ADM_OP_ADD)
-			sessions_drop(a, name);
-	}
-	pthread_mutex_unlock(&a->mu);
+	if (hr == 0)
+		ops_publish(a, next, name, type != ADM_OP_ADD);
+	pthread_mutex_unlock(&opchange_mu);
 	explicit_bzero(next, sizeof(*next));
 	free(next);
 	explicit_bzero(pass, pass_size);
@@ -355,7 +373,8 @@ static uint32_t op_change(struct admin *a, uint32_t type, const struct adm_sessi
 }
 
 /* Whether an operator other than name holds the admin role (the last one may not
- * give it up: nobody could manage the operators after). Under a->mu. */
+ * give it up: nobody could manage the operators after), in a change's copy of
+ * the table. */
 static int other_admin(const struct operator_db *db, const char *name)
 {
 	for (size_t i = 0; i < db->n; i++)
@@ -379,8 +398,10 @@ static uint32_t op_roles(struct admin *a, const struct adm_session *who, const c
 	snprintf(target, target_len, "%s", name);
 	if ((next = malloc(sizeof(*next))) == NULL)
 		fatalx("out of memory");
+	pthread_mutex_lock(&opchange_mu);
 	pthread_mutex_lock(&a->mu);
 	*next = a->ops;
+	pthread_mutex_unlock(&a->mu);
 	if ((e = operator_find(next, name)) == NULL) {
 		snprintf(msg, msglen, "no operator %s", name);
 		hr = HR_NOT_FOUND;
@@ -402,11 +423,9 @@ static uint32_t op_roles(struct admin *a, const struct adm_session *who, const c
 	/* Recorded but not saved: the refusal's record (handle()) follows it. */
 	if (hr == 0 && operator_db_save(a->ca->dir, next, msg, msglen) != 0)
 		hr = HR_E_UNEXPECTED;
-	if (hr == 0) {
-		a->ops = *next;
-		sessions_drop(a, name); /* its sessions held the old roles */
-	}
-	pthread_mutex_unlock(&a->mu);
+	if (hr == 0)
+		ops_publish(a, next, name, 1); /* its sessions held the old roles */
+	pthread_mutex_unlock(&opchange_mu);
 	explicit_bzero(next, sizeof(*next));
 	free(next);
 	return hr;

@@ -4,6 +4,8 @@
  * by support/core_harness.c (a real SoftHSM token, the ceremony's CA, a real
  * ledger, the custodian's own service). Each refusal is checked with its exact
  * HRESULT and message, and what the journal says of it. */
+#include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -455,6 +458,86 @@ static void test_operators(void **state)
 	op_call(ADM_OP_DEL, admin, "aude", 0, "", &a);
 	expect_ok(&a, "operator aude deleted");
 	expect_journaled("ada", "operator-del", 1, "operator aude deleted");
+}
+
+/* The console through the harness's ledger relay, which can hold the journal's
+ * frames (a ledger that stalls: core_ledger_hold). */
+static int setup_relay(void **state)
+{
+	struct core_opts o = {.console = 1, .ledger_proxy = 1};
+
+	(void)state;
+	if (core_start(&core, &ca_template, &o) != 0 || core_get_ca(&core) != 0 ||
+	    core_console_open(&core, &con) != 0)
+		return -1;
+	return 0;
+}
+
+/* An OP_ADD sent from a thread of its own (no cmocka assertion there: the main
+ * thread checks what it got). */
+struct pending_add {
+	uint8_t token[ADM_TOKEN_LEN];
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	int rc;
+};
+
+static void *add_in_thread(void *arg)
+{
+	struct pending_add *p = arg;
+
+	p->rc = core_console_call(&con, ADM_OP_ADD, &p->w, &p->m);
+	return NULL;
+}
+
+/* A ledger that stalls while an operator change waits for its record holds that
+ * change back, and nothing else: the console's lock, which logins, every
+ * session's lookup and the accept thread take, stays free meanwhile (the change
+ * is ordered by a lock of its own). Once the ledger answers, the change is made. */
+static void test_operator_change_waits_alone(void **state)
+{
+	struct adm_op_add *q = calloc(1, sizeof(*q));
+	struct pending_add p = {0};
+	struct answer a = {0};
+	struct adm_ok *ok = malloc(sizeof(*ok));
+	struct admin *adm = core_admin(&core);
+	pthread_t t;
+	int free_lock = 0;
+
+	(void)state;
+	assert_non_null(q);
+	assert_non_null(ok);
+	login_ok("ada", p.token);
+	memcpy(q->token, p.token, ADM_TOKEN_LEN);
+	snprintf(q->name, sizeof(q->name), "owen");
+	q->roles = ROLE_OFFICER;
+	snprintf(q->pass, sizeof(q->pass), "%s", PASS);
+	ipc_wbuf_init(&p.w);
+	adm_op_add_encode(&p.w, q);
+	free(q);
+	core_ledger_hold(&core, 1);
+	assert_int_equal(pthread_create(&t, NULL, add_in_thread, &p), 0);
+	/* the change's record (after the session's lookup) reaches the relay */
+	for (int i = 0; i < 1000 && core_ledger_held(&core) == 0; i++)
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	assert_int_not_equal(core_ledger_held(&core), 0);
+	/* a while for the change to hold whatever it holds, then the console's lock */
+	nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+	if (pthread_mutex_trylock(&adm->mu) == 0) {
+		free_lock = 1;
+		pthread_mutex_unlock(&adm->mu);
+	}
+	core_ledger_hold(&core, 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_true(free_lock);
+	assert_int_equal(p.rc, 1);
+	assert_int_equal(p.m.hdr.type, ADM_OK);
+	assert_int_equal(adm_ok_decode(p.m.data, p.m.hdr.len, ok), 0);
+	assert_string_equal(ok->message, "operator owen added");
+	free(ok);
+	ipc_msg_free(&p.m);
+	call_bare(ADM_OP_LIST, p.token, &a);
+	expect_ok(&a, "ada admin\nolivia officer\naude auditor\nowen officer\n");
 }
 
 /* Separation of duties binds the administrator: no operator gets admin and officer,
@@ -1114,6 +1197,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_officer_verbs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crl_and_properties, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_operators, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_operator_change_waits_alone, setup_relay,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_roles_exclusive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_must_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_and_verify, setup, teardown),

@@ -235,6 +235,11 @@ static void *proxy_main(void *arg)
 		if (ipc_recv(&up, &m, err, sizeof(err)) != 1)
 			break;
 		pthread_mutex_lock(&c->forge_mu);
+		if (c->hold) {
+			c->held++;
+			while (c->hold)
+				pthread_cond_wait(&c->hold_cv, &c->forge_mu);
+		}
 		forge = c->forge.active && m.hdr.type == c->forge.type &&
 			++c->forge.seen == c->forge.nth;
 		if (forge) {
@@ -275,6 +280,24 @@ void core_ledger_forge(struct core *c, uint32_t type, unsigned nth, uint32_t ans
 	c->forge.answer_type = answer_type;
 	c->forge.active = c->forge.payload != NULL;
 	pthread_mutex_unlock(&c->forge_mu);
+}
+
+void core_ledger_hold(struct core *c, int on)
+{
+	pthread_mutex_lock(&c->forge_mu);
+	c->hold = on;
+	pthread_cond_broadcast(&c->hold_cv);
+	pthread_mutex_unlock(&c->forge_mu);
+}
+
+unsigned core_ledger_held(struct core *c)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&c->forge_mu);
+	n = c->held;
+	pthread_mutex_unlock(&c->forge_mu);
+	return n;
 }
 
 unsigned core_ledger_forged(struct core *c)
@@ -390,6 +413,7 @@ int core_start(struct core *c, const struct core_ca *t, const struct core_opts *
 	c->ledger_fds[0] = c->ledger_fds[1] = c->worker_fds[0] = c->worker_fds[1] = -1;
 	c->proxy_fds[0] = c->proxy_fds[1] = -1;
 	pthread_mutex_init(&c->forge_mu, NULL);
+	pthread_cond_init(&c->hold_cv, NULL);
 	c->admin_fd = -1;
 	c->next_id = 1;
 	if (o == NULL)
@@ -414,6 +438,8 @@ int core_end_channel(struct core *c)
 
 void core_stop(struct core *c)
 {
+	if (c->proxy_running)
+		core_ledger_hold(c, 0); /* a test that stopped with the ledger held */
 	core_end_channel(c);
 	if (c->worker_fds[0] >= 0) {
 		ipc_chan_free(&c->chan);

@@ -99,6 +99,12 @@ struct core {
 		size_t len;
 	} forge;
 	unsigned forged; /* answers forged so far (under forge_mu) */
+	/* core_ledger_hold: the relay keeps the custodian's frames from the ledger
+	 * (a ledger that stalls) while hold is set; held counts those it waited on.
+	 * Under forge_mu, hold_cv signalled when hold changes. */
+	int hold;
+	unsigned held;
+	pthread_cond_t hold_cv;
 	char err[512]; /* why custodian_open refused, when core_start failed there */
 	int open_rc;   /* custodian_open's return */
 	/* The events custodian_open journaled itself (ca.conf's snapshot, settings
@@ -195,6 +201,11 @@ void core_ledger_forge(struct core *c, uint32_t type, unsigned nth, uint32_t ans
 		       const void *payload, size_t len);
 /* How many answers were forged so far. */
 unsigned core_ledger_forged(struct core *c);
+/* With ledger_proxy: on, the relay holds each frame the custodian sends its ledger
+ * until it is called with 0 (a ledger that stalls); core_ledger_held, how many
+ * frames it held so far. */
+void core_ledger_hold(struct core *c, int on);
+unsigned core_ledger_held(struct core *c);
 
 /* ---- the console (firmware/custodian/admin.c), with core_opts.console ---- */
 
