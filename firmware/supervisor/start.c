@@ -398,6 +398,7 @@ int cad_hand_worker_key(struct ipc_chan *control, int *worker, int *key_r)
 		/* The pipe holds the key until ca-auth reads it. */
 		log_fail("cannot hand ca-auth its key");
 		close(kpipe[0]);
+		close(kpipe[1]);
 		rc = -2;
 	}
 	explicit_bzero(key, sizeof(key));
