@@ -91,6 +91,9 @@ struct policy_decision {
 	unsigned san_from_account;  /* TEMPLATE_SAN_* bits built from the account */
 	int san_from_request;       /* 1: the request's subjectAltName is kept */
 	int sid_extension;          /* 1: the certificate carries the account's SID */
+	/* The template's key_usage for this key: keyEncipherment and
+	 * dataEncipherment dropped for an EC key (RFC 5480 3). */
+	unsigned key_usage;
 };
 
 /* The algorithm, in this order (firmware/policy/README.md "The policy algorithm"):
@@ -153,9 +156,5 @@ int policy_read_template_ext_v2(const uint8_t *value, size_t len, struct policy_
 				char *err, size_t errlen);
 int policy_read_template_ext_v1(const uint8_t *value, size_t len, struct policy_request *req,
 				char *err, size_t errlen);
-
-/* A SID's text form is valid: "S-1-" then an authority (decimal, < 2^48) and 1..15
- * sub-authorities (decimal, < 2^32), digits only, no leading zeros. 1 or 0. */
-int policy_sid_valid(const char *sid);
 
 #endif
