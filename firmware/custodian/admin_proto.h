@@ -125,6 +125,9 @@ _Static_assert(IPC_IN_RANGE(ADM_ERROR, IPC_RANGE_ADMIN), "ADM_ERROR outside its 
 /* setextension flags (certutil / MS-CSRA SetExtension dwFlags) */
 #define ADM_EXT_CRITICAL 0x1
 #define ADM_EXT_DISABLE 0x2
+/* Not an officer's: the CA's template policy set it when the request pended
+ * (the account's names, its SID, the template: firmware/custodian/submit.c). */
+#define ADM_EXT_POLICY 0x4
 
 /* HRESULTs of the console (winerror.h names). */
 #define HR_E_ACCESSDENIED 0x80070005u

@@ -4,6 +4,7 @@
 #include "firmware/custodian/derive.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "firmware/custodian/guard.h"
@@ -32,11 +33,16 @@ static uint32_t check_key(const struct x509_buf *spki, char *msg, size_t msglen)
 	return 0;
 }
 
-/* The subject must be a readable, non-empty Name. */
-static uint32_t check_subject(const struct x509_buf *subject, char *msg, size_t msglen)
+/* The subject must be a readable Name; the empty one (what Windows sends for a
+ * template that builds the subject) is the policy's to refuse or fill. */
+static uint32_t check_subject(const struct x509_buf *subject, int *has_subject, char *msg,
+			      size_t msglen)
 {
 	char dn[3 * CUST_SUBJECT_MAX + 1]; /* every byte escaped at worst */
 
+	*has_subject = !(subject->len == 2 && subject->data[0] == 0x30 && subject->data[1] == 0);
+	if (!*has_subject)
+		return 0;
 	if (x509_name_format(subject->data, subject->len, dn, sizeof(dn)) != 0 || dn[0] == 0) {
 		snprintf(msg, msglen, "the request's subject is empty or not a valid name");
 		return HR_CERTSRV_E_BAD_REQUESTSUBJECT;
@@ -59,6 +65,41 @@ static uint32_t check_sans(const struct x509_req_ext *all, size_t got, char *msg
 	return 0;
 }
 
+/* A copy of an extension's value into dst (the first of its OID). */
+static int keep_value(struct x509_buf *dst, const struct x509_buf *v)
+{
+	if (dst->data != NULL)
+		return 0; /* the first of an OID, as for the allowed ones */
+	if ((dst->data = malloc(v->len ? v->len : 1)) == NULL)
+		return -1;
+	memcpy(dst->data, v->data, v->len);
+	dst->len = v->len;
+	return 0;
+}
+
+/* What the template policy reads whatever csr_extensions allows: the requested
+ * subjectAltName (a template with san = request takes it; guarded above) and
+ * the two certificate-template extensions (which template the request names). */
+static uint32_t keep_for_templates(const struct x509_req_ext *all, size_t got,
+				   struct derived *d, char *msg, size_t msglen)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < got && rc == 0; i++) {
+		if (strcmp(all[i].oid, "2.5.29.17") == 0)
+			rc = keep_value(&d->san, &all[i].value);
+		else if (strcmp(all[i].oid, "1.3.6.1.4.1.311.21.7") == 0)
+			rc = keep_value(&d->tmpl_v2, &all[i].value);
+		else if (strcmp(all[i].oid, "1.3.6.1.4.1.311.20.2") == 0)
+			rc = keep_value(&d->tmpl_v1, &all[i].value);
+	}
+	if (rc != 0) {
+		snprintf(msg, msglen, "out of memory");
+		return HR_E_OUTOFMEMORY;
+	}
+	return 0;
+}
+
 /* The extensions the request asks for that the policy allows, into d. */
 static uint32_t allowed_extensions(const struct policy *p, struct derived *d, char *msg,
 				   size_t msglen)
@@ -78,7 +119,8 @@ static uint32_t allowed_extensions(const struct policy *p, struct derived *d, ch
 		snprintf(msg, msglen, "the request's extensions cannot be read: %s", err);
 		return HR_E_INVALIDARG;
 	}
-	if ((hr = check_sans(all, got, msg, msglen)) != 0) {
+	if ((hr = check_sans(all, got, msg, msglen)) != 0 ||
+	    (hr = keep_for_templates(all, got, d, msg, msglen)) != 0) {
 		x509_req_exts_free(all, got);
 		return hr;
 	}
@@ -103,6 +145,9 @@ void derived_free(struct derived *d)
 	icpr_request_free(&d->rq);
 	x509_buf_free(&d->subject);
 	x509_buf_free(&d->spki);
+	x509_buf_free(&d->san);
+	x509_buf_free(&d->tmpl_v2);
+	x509_buf_free(&d->tmpl_v1);
 	x509_req_exts_free(d->asked, d->n_asked);
 	d->n_asked = 0;
 }
@@ -130,10 +175,14 @@ static uint32_t derive_pkcs10(const struct policy *p, struct derived *d, char *m
 	}
 	d->subject = subject;
 	d->spki = spki;
+	if (x509_spki_key(spki.data, spki.len, &d->key_type, &d->key_bits) != 0) {
+		snprintf(msg, msglen, "public key type or size not allowed (" X509_KEY_RULE ")");
+		return HR_CERTSRV_E_KEY_LENGTH;
+	}
 	/* The guard first: its refusal names the attribute (an unpaired surrogate
 	 * makes the whole name unreadable to check_subject). */
 	if ((hr = guard_subject(p, &d->subject, msg, msglen)) != 0 ||
-	    (hr = check_subject(&d->subject, msg, msglen)) != 0)
+	    (hr = check_subject(&d->subject, &d->has_subject, msg, msglen)) != 0)
 		return hr;
 	return allowed_extensions(p, d, msg, msglen);
 }

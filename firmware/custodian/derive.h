@@ -38,6 +38,11 @@ struct policy {
 	 * (its extensionRequest); all others are dropped. Empty by default. */
 	char allow[X509_MAX_EXTRA_EXT][128];
 	size_t n_allow;
+	/* The template policy (firmware/policy/policy.h): what a request naming no
+	 * template gets, enum policy_no_template's values (no_template =
+	 * standalone 1, refuse 2, default 3), and the default's name. */
+	int no_template;
+	char default_template[65];
 };
 
 /* A request as the custodian derived it. */
@@ -50,6 +55,17 @@ struct derived {
 	 * (values malloc()ed). */
 	struct x509_req_ext asked[X509_MAX_EXTRA_EXT];
 	size_t n_asked;
+	/* For the template policy (firmware/policy/policy.h), whatever
+	 * csr_extensions says: */
+	int has_subject;         /* 0: the request's subject is the empty Name (a
+				  * template with subject = account fills it) */
+	enum x509_key_type key_type;
+	unsigned key_bits;
+	struct x509_buf san;     /* the requested subjectAltName's value (guarded), or empty */
+	struct x509_buf tmpl_v2; /* the certificate-template extension's value
+				  * (1.3.6.1.4.1.311.21.7), or empty */
+	struct x509_buf tmpl_v1; /* the certificate-type extension's value
+				  * (1.3.6.1.4.1.311.20.2), or empty */
 };
 
 /* Parses raw (len bytes as the requester sent them: DER, BER, PEM or base64) and
@@ -62,7 +78,9 @@ struct derived {
  *   a key other than RSA 2048..8192 or
  *     EC P-256/P-384                       CERTSRV_E_KEY_LENGTH
  *   the signature (proof of possession)    NTE_BAD_SIGNATURE
- *   an empty or unreadable subject         CERTSRV_E_BAD_REQUESTSUBJECT
+ *   an unreadable subject                  CERTSRV_E_BAD_REQUESTSUBJECT
+ *     (an empty one is derived, has_subject 0: the policy decides, a
+ *     template may build the subject; submit refuses it otherwise)
  *   a subject attribute that is not a valid string, or holds a control or
  *     bidi character; the CA's own name     CERTSRV_E_BAD_REQUESTSUBJECT (guard.h)
  *   an unreadable extensionRequest (when

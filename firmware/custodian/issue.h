@@ -28,6 +28,15 @@ struct ca_urls {
 int profile_end_entity(struct ca *ca, unsigned profile, const struct x509_buf *subject,
 		       const struct x509_buf *spki, unsigned days, const struct ca_urls *urls,
 		       struct x509_tbs *t, char *err, size_t errlen);
+struct template;
+/* End entity (or subordinate CA) after a certificate template (firmware/policy):
+ * its validity (capped at the CA's notAfter), key_usage (the policy's, for the
+ * key: policy_decision.key_usage), EKUs in its order, BasicConstraints for a CA
+ * template (with its path length), the CA's pointers. The names and the SID and
+ * template extensions go in t->extra (the caller's). -1, or CA_EHSM. */
+int profile_template(struct ca *ca, const struct template *tp, unsigned key_usage,
+		     const struct x509_buf *subject, const struct x509_buf *spki,
+		     const struct ca_urls *urls, struct x509_tbs *t, char *err, size_t errlen);
 /* Frees what a profile allocated in t (issuer, subject, spki copies). */
 void profile_free(struct x509_tbs *t);
 

@@ -76,7 +76,7 @@ static int lint_purposes(const struct x509_tbs *t, char *err, size_t errlen)
 	if (n_eku == 0)
 		while (n_eku < X509_MAX_EKU && t->eku[n_eku] != NULL)
 			n_eku++;
-	for (size_t i = 0; i < n_eku && i < X509_MAX_EKU; i++)
+	for (size_t i = 0; i < n_eku && i < X509_MAX_EKU && !t->eku_approved; i++)
 		if (lint_officer_only_eku(t->eku[i])) {
 			snprintf(err, errlen, "lint: the profile names %s", t->eku[i]);
 			return -1;

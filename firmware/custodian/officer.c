@@ -10,6 +10,9 @@
 
 #include "firmware/custodian/admin.h"
 #include "firmware/custodian/proto.h"
+#include "firmware/custodian/submit.h"
+#include "firmware/custodian/tmplstore.h"
+#include "firmware/policy/policy.h"
 #include "platform/log.h"
 
 /* The request row, or an HRESULT with msg. */
@@ -42,8 +45,8 @@ static uint32_t need_pending(struct admin *a, uint32_t id, struct ledger_request
  * submission uses (so a request that could pend can be approved, whatever
  * format it came in), into d (derived_free), with its attributes when attrs. */
 static uint32_t request_parts(struct admin *a, const struct ledger_request_row *row,
-			      struct derived *d, char *attrs, size_t attrs_len, char *msg,
-			      size_t msglen)
+			      struct derived *d, char *attrs, size_t attrs_len, char *requester,
+			      size_t requester_len, char *msg, size_t msglen)
 {
 	struct ledger_event ev;
 	uint8_t *rec;
@@ -77,6 +80,8 @@ static uint32_t request_parts(struct admin *a, const struct ledger_request_row *
 		free(pol);
 		if (hr == 0 && attrs != NULL)
 			snprintf(attrs, attrs_len, "%s", ev.u.request.attributes);
+		if (hr == 0 && requester != NULL)
+			snprintf(requester, requester_len, "%s", ev.u.request.requester);
 	}
 	free(rec);
 	free(strbuf);
@@ -156,7 +161,7 @@ uint32_t officer_detail(struct admin *a, uint32_t id, struct ipc_wbuf *w, char *
 
 	if (hr != 0)
 		return hr;
-	if (request_parts(a, &row, &d, attrs, sizeof(attrs), msg, msglen) == 0 &&
+	if (request_parts(a, &row, &d, attrs, sizeof(attrs), NULL, 0, msg, msglen) == 0 &&
 	    x509_name_format(d.subject.data, d.subject.len, dn, sizeof(dn)) != 0)
 		dn[0] = 0;
 	derived_free(&d);
@@ -246,9 +251,117 @@ static void put_result(struct ipc_wbuf *w, uint32_t id, uint32_t disp, uint32_t 
 	adm_result_encode(w, &r);
 }
 
+/* The dNSName of a subjectAltName the policy recorded (a machine's subject is
+ * built from it), into ctx (a policy_account's dns). */
+static int san_dns(void *ctx, const struct x509_text *t)
+{
+	struct policy_account *a = ctx;
+	size_t i;
+
+	if (strcmp(t->what, "SAN dNSName") != 0 || t->cp == NULL || a->dns[0] != 0)
+		return 0;
+	for (i = 0; i < t->n && i < sizeof(a->dns) - 1; i++)
+		a->dns[i] = t->cp[i] < 0x80 ? (char)t->cp[i] : '?';
+	a->dns[i] = 0;
+	return 0;
+}
+
+/* The template a pended request was decided by: the template extension the
+ * policy recorded on it (ADM_EXT_POLICY), found in the store by OID, at the
+ * same version (a template changed or removed while the request waited is not
+ * applied behind the decision: deny it and let the requester ask again). 0 with
+ * *t, 1 when the request pended without a template, else an HRESULT. */
+static uint32_t pended_template(struct admin *a, const struct ext_set *x, struct template *t,
+				char *msg, size_t msglen)
+{
+	struct policy_request r = {0};
+	struct template *all = NULL;
+	size_t n = 0, i, k;
+	char err[256];
+	uint32_t hr;
+
+	for (i = 0; i < x->n; i++)
+		if ((x->flags[i] & ADM_EXT_POLICY) && strcmp(x->oid[i], "1.3.6.1.4.1.311.21.7") == 0)
+			break;
+	if (i == x->n)
+		return 1;
+	if (policy_read_template_ext_v2(x->value[i], x->len[i], &r, err, sizeof(err)) != 0) {
+		snprintf(msg, msglen, "the template recorded with the request cannot be read: %s",
+			 err);
+		return HR_E_UNEXPECTED;
+	}
+	if (a->sub->templates == NULL || tmplstore_snapshot(a->sub->templates, &all, &n) != 0) {
+		snprintf(msg, msglen, "the template store is not available");
+		return HR_E_UNEXPECTED;
+	}
+	for (k = 0; k < n && strcmp(all[k].oid, r.ext_oid) != 0; k++)
+		;
+	if (k == n) {
+		snprintf(msg, msglen, "the template %s the request pended under is no longer "
+			 "on the CA: deny the request", r.ext_oid);
+		hr = HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE;
+	} else if (all[k].major_version != r.ext_major || all[k].minor_version != r.ext_minor) {
+		snprintf(msg, msglen, "template %s changed from %u.%u to %u.%u while the request "
+			 "waited: deny it and let the requester ask again", all[k].name,
+			 r.ext_major, r.ext_minor, all[k].major_version, all[k].minor_version);
+		hr = HR_CERTSRV_E_BAD_TEMPLATE_VERSION;
+	} else {
+		*t = all[k];
+		hr = 0;
+	}
+	free(all);
+	return hr;
+}
+
+/* Resubmission of a request a template pended: the certificate the template
+ * describes, with the names and extensions the policy recorded at submission
+ * and the officer's, approved (the template's agent purposes granted). */
+static uint32_t resubmit_template(struct admin *a, uint32_t id, const char *requester,
+				  const struct template *t, const struct derived *d,
+				  const struct x509_ext_in *in, size_t n_in,
+				  struct issue_result *res, char *msg, size_t msglen)
+{
+	struct issue_tmpl tt = {t, policy_key_usage(t, d->key_type == X509_KEY_RSA
+							      ? POLICY_KEY_RSA
+							      : POLICY_KEY_EC),
+				NULL, 1};
+	struct policy_account *acct = calloc(1, sizeof(*acct));
+	struct x509_buf subject = {0};
+	char label[128], err[256];
+	uint32_t hr = 0;
+
+	if (acct == NULL)
+		fatalx("out of memory");
+	snprintf(label, sizeof(label), "template %s %u.%u", t->name, t->major_version,
+		 t->minor_version);
+	tt.label = label;
+	if (t->subject == TEMPLATE_SUBJECT_ACCOUNT) {
+		snprintf(acct->name, sizeof(acct->name), "%s", requester);
+		for (size_t i = 0; i < n_in; i++)
+			if (strcmp(in[i].oid, "2.5.29.17") == 0 && in[i].value != NULL)
+				(void)x509_san_texts(in[i].value, in[i].len, san_dns, acct);
+		if (policy_subject_der(t, acct, &subject.data, &subject.len, err, sizeof(err)) != 0) {
+			snprintf(msg, msglen, "template %s: the subject cannot be built: %s", t->name,
+				 err);
+			hr = HR_CERTSRV_E_BAD_REQUESTSUBJECT;
+		}
+	}
+	if (hr == 0 && submit_issue(a->sub, NULL, id,
+				    t->subject == TEMPLATE_SUBJECT_ACCOUNT ? &subject : &d->subject,
+				    &d->spki, in, n_in, &tt, res) != 0) {
+		snprintf(msg, msglen, "%s", res->message);
+		hr = issue_result_hr(res);
+	}
+	x509_buf_free(&subject);
+	free(acct);
+	return hr;
+}
+
 uint32_t officer_resubmit(struct admin *a, const char *op, uint32_t id, struct ipc_wbuf *w,
 			  char *msg, size_t msglen)
 {
+	char requester[LEDGER_NAME_MAX + 1];
+	struct template *tmpl = NULL;
 	struct ledger_request_row row;
 	struct x509_ext_in in[X509_MAX_EXTRA_EXT];
 	struct issue_result res;
@@ -259,13 +372,18 @@ uint32_t officer_resubmit(struct admin *a, const char *op, uint32_t id, struct i
 
 	if ((hr = need_pending(a, id, &row, msg, msglen)) != 0)
 		return hr;
-	if ((hr = request_parts(a, &row, &d, NULL, 0, msg, msglen)) != 0)
+	if ((hr = request_parts(a, &row, &d, NULL, 0, requester, sizeof(requester), msg, msglen)) != 0)
 		return hr;
 	if ((hr = load_exts(a, id, &x, msg, msglen)) != 0) {
 		derived_free(&d);
 		return hr;
 	}
-	/* The officer's extensions first; the request's allowed ones for other OIDs. */
+	if ((tmpl = malloc(sizeof(*tmpl))) == NULL)
+		fatalx("out of memory");
+	if ((hr = pended_template(a, &x, tmpl, msg, msglen)) > 1)
+		goto done;
+	/* The officer's extensions (and the policy's) first; the request's allowed
+	 * ones for other OIDs, unless a template decides what the certificate holds. */
 	for (size_t i = 0; i < x.n; i++) {
 		in[i].oid = x.oid[i];
 		in[i].critical = (x.flags[i] & ADM_EXT_CRITICAL) != 0;
@@ -274,6 +392,21 @@ uint32_t officer_resubmit(struct admin *a, const char *op, uint32_t id, struct i
 		in[i].officer = 1; /* lint grants the agent purposes to these alone */
 	}
 	n_in = x.n;
+	if (hr == 0) {
+		hr = resubmit_template(a, id, requester, tmpl, &d, in, n_in, &res, msg, msglen);
+		if (hr == 0) {
+			put_result(w, id, res.disposition, res.hresult, res.message, &res.cert);
+			log_info("request %u resubmitted by %s: %s", id, op, res.message);
+		}
+		x509_buf_free(&res.cert);
+		goto done;
+	}
+	hr = 0;
+	if (!d.has_subject) {
+		snprintf(msg, msglen, "the request's subject is empty or not a valid name");
+		hr = HR_CERTSRV_E_BAD_REQUESTSUBJECT;
+		goto done;
+	}
 	for (size_t i = 0; i < d.n_asked && n_in < X509_MAX_EXTRA_EXT; i++) {
 		int dup = 0;
 
@@ -284,7 +417,7 @@ uint32_t officer_resubmit(struct admin *a, const char *op, uint32_t id, struct i
 							  d.asked[i].value.data,
 							  d.asked[i].value.len, 0};
 	}
-	if (submit_issue(a->sub, NULL, id, &d.subject, &d.spki, in, n_in, &res) != 0) {
+	if (submit_issue(a->sub, NULL, id, &d.subject, &d.spki, in, n_in, NULL, &res) != 0) {
 		snprintf(msg, msglen, "%s", res.message);
 		hr = issue_result_hr(&res);
 	} else {
@@ -292,6 +425,8 @@ uint32_t officer_resubmit(struct admin *a, const char *op, uint32_t id, struct i
 		log_info("request %u resubmitted by %s: %s", id, op, res.message);
 	}
 	x509_buf_free(&res.cert);
+done:
+	free(tmpl);
 	ext_set_free(&x);
 	derived_free(&d);
 	return hr;

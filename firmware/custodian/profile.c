@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "firmware/custodian/proto.h"
+#include "firmware/policy/template.h"
 
 #define OID_EKU_CLIENT_AUTH "1.3.6.1.5.5.7.3.2"
 #define OID_EKU_SERVER_AUTH "1.3.6.1.5.5.7.3.1"
@@ -151,5 +152,29 @@ int profile_end_entity(struct ca *ca, unsigned profile, const struct x509_buf *s
 		t->key_usage |= X509_KU_KEY_ENCIPHERMENT;
 	t->eku[0] = profile == CUST_PROFILE_CLIENT ? OID_EKU_CLIENT_AUTH : OID_EKU_SERVER_AUTH;
 	t->n_eku = 1;
+	return 0;
+}
+
+int profile_template(struct ca *ca, const struct template *tp, unsigned key_usage,
+		     const struct x509_buf *subject, const struct x509_buf *spki,
+		     const struct ca_urls *urls, struct x509_tbs *t, char *err, size_t errlen)
+{
+	int rc = profile_base(ca, &ca->cert.subject, subject, spki, tp->validity_days, t, err,
+			      errlen);
+
+	if (rc != 0)
+		return rc; /* -1, or CA_EHSM */
+	cap_validity(ca, t);
+	set_pointers(ca, urls, t);
+	t->key_usage = key_usage;
+	/* The EKUs point into the template: the caller keeps it until t is signed. */
+	for (size_t i = 0; i < tp->n_eku && i < X509_MAX_EKU; i++)
+		t->eku[i] = tp->eku[i];
+	t->n_eku = tp->n_eku;
+	if (tp->ca) {
+		t->basic_constraints = 1;
+		t->is_ca = 1;
+		t->path_len = tp->path_length;
+	}
 	return 0;
 }

@@ -18,6 +18,8 @@
 #include "firmware/custodian/proto.h"
 #include "platform/log.h"
 #include "firmware/custodian/props.h"
+#include "firmware/custodian/tpolicy.h"
+#include "firmware/custodian/admin_proto.h"
 
 #define DEFAULT_DAYS 365
 #define MAX_DAYS 3650
@@ -31,6 +33,12 @@ int ext_reserved(const char *oid)
 		"2.5.29.30", /* nameConstraints */
 		"2.5.29.36", /* policyConstraints */
 		"2.5.29.54", /* inhibitAnyPolicy */
+		/* The template policy's (issue 15): the account's SID, which domain
+		 * controllers map a logon to (KB5014754), and the template a
+		 * certificate was issued from: never a requester's or an officer's. */
+		"1.3.6.1.4.1.311.25.2",
+		"1.3.6.1.4.1.311.21.7",
+		"1.3.6.1.4.1.311.20.2",
 	};
 
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
@@ -177,6 +185,57 @@ static void format_rule(const struct policy_setting *s, const struct policy *p, 
 	snprintf(out, outlen, "%s", p->subject_rule == SUBJECT_RULE_REQUEST ? "request" : "account");
 }
 
+/* no_template = standalone | refuse | default: what a request naming no
+ * template gets (the standalone policy above, CERTSRV_E_NO_CERT_TYPE, or the
+ * template default_template names). */
+static int parse_no_template(const struct policy_setting *s, struct policy *p, const char *v,
+			     char *err, size_t errlen)
+{
+	static const char *const names[] = {"standalone", "refuse", "default"};
+
+	(void)s;
+	for (int i = 0; i < 3; i++)
+		if (strcmp(v, names[i]) == 0) {
+			p->no_template = i + 1;
+			return 0;
+		}
+	snprintf(err, errlen, "no_template must be 'standalone', 'refuse' or 'default', not '%s'",
+		 v);
+	return -1;
+}
+
+static void format_no_template(const struct policy_setting *s, const struct policy *p,
+			       char *out, size_t outlen)
+{
+	(void)s;
+	snprintf(out, outlen, "%s",
+		 p->no_template == 2 ? "refuse" : p->no_template == 3 ? "default" : "standalone");
+}
+
+/* default_template = NAME (or empty): the template no_template = default gives;
+ * a name's syntax only (the store may change: an unknown one is refused per
+ * request, CERTSRV_E_UNSUPPORTED_CERT_TYPE). */
+static int parse_default_template(const struct policy_setting *s, struct policy *p,
+				  const char *v, char *err, size_t errlen)
+{
+	(void)s;
+	if (strlen(v) >= sizeof(p->default_template) ||
+	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+		    strlen(v)) {
+		snprintf(err, errlen, "default_template: '%s' is not a template name", v);
+		return -1;
+	}
+	snprintf(p->default_template, sizeof(p->default_template), "%s", v);
+	return 0;
+}
+
+static void format_default_template(const struct policy_setting *s, const struct policy *p,
+				    char *out, size_t outlen)
+{
+	(void)s;
+	snprintf(out, outlen, "%s", p->default_template);
+}
+
 static const struct policy_setting settings[] = {
 	{"policy", parse_mode, format_mode, 0},
 	{"subject_rule", parse_rule, format_rule, 0},
@@ -186,6 +245,8 @@ static const struct policy_setting settings[] = {
 	 offsetof(struct policy, enforce_encryption)},
 	{"icpr_allow_anonymous", parse_flag, format_flag, offsetof(struct policy, allow_anonymous)},
 	{"icpr_no_rpc", parse_flag, format_flag, offsetof(struct policy, no_rpc)},
+	{"no_template", parse_no_template, format_no_template, 0},
+	{"default_template", parse_default_template, format_default_template, 0},
 };
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
 
@@ -217,6 +278,7 @@ void policy_defaults(struct policy *p)
 	memset(p, 0, sizeof(*p));
 	p->days = DEFAULT_DAYS;
 	p->enforce_encryption = 1;
+	p->no_template = 1; /* standalone: with policy = pend, a new CA pends them */
 }
 
 int policy_set(struct policy *p, const char *key, const char *value, char *err, size_t errlen)
@@ -253,6 +315,11 @@ int policy_check(const struct policy *p, char *err, size_t errlen)
 								      : "extendedKeyUsage");
 			return -1;
 		}
+	if (p->no_template == 3 && p->default_template[0] == 0) {
+		snprintf(err, errlen, "no_template = default needs default_template (a template's "
+			 "name)");
+		return -1;
+	}
 	return 0;
 }
 
@@ -477,7 +544,8 @@ static int record_intent(void *arg, const struct x509_buf *tbs, char *err, size_
 
 /* The certificate and the Issued disposition, in one commit. */
 static int record_issued(struct submit_ctx *c, uint32_t request_id, const struct x509_tbs *t,
-			 const struct x509_buf *cert, char *err, size_t errlen)
+			 const struct x509_buf *cert, const char *message, char *err,
+			 size_t errlen)
 {
 	struct ledger_event ev, disp;
 	struct ledger_event *evs[2] = {&ev, &disp};
@@ -491,7 +559,7 @@ static int record_issued(struct submit_ctx *c, uint32_t request_id, const struct
 	ev.u.issued.not_after = t->not_after;
 	ev.u.issued.cert.p = cert->data;
 	ev.u.issued.cert.len = cert->len;
-	disposition_event(&disp, request_id, DISP_ISSUED, 0, "Issued");
+	disposition_event(&disp, request_id, DISP_ISSUED, 0, message);
 	return record_append_group(c->rec, evs, 2, &refused, err, errlen);
 }
 
@@ -526,8 +594,10 @@ static void apply_extra(struct x509_tbs *t, const struct x509_ext_in *extra, siz
 
 int submit_issue(struct submit_ctx *c, struct ledger_event *req, uint32_t request_id,
 		 const struct x509_buf *subject, const struct x509_buf *spki,
-		 const struct x509_ext_in *extra, size_t n_extra, struct issue_result *out)
+		 const struct x509_ext_in *extra, size_t n_extra, const struct issue_tmpl *tt,
+		 struct issue_result *out)
 {
+	char issued[300];
 	struct x509_ext_in kept[X509_MAX_EXTRA_EXT];
 	struct ledger_event ev;
 	struct ca_urls urls;
@@ -550,14 +620,20 @@ int submit_issue(struct submit_ctx *c, struct ledger_event *req, uint32_t reques
 		props_urls(c->props, &urls);
 	/* With the HSM away this fails already (the serial comes from its RNG): the
 	 * request is recorded as failed with NTE_FAIL, and nothing else. */
-	if ((rc = profile_end_entity(c->ca, CUST_PROFILE_CLIENT, subject, spki, days,
-				     c->props != NULL ? &urls : NULL, &t, err, sizeof(err))) != 0) {
+	if (tt != NULL)
+		rc = profile_template(c->ca, tt->t, tt->key_usage, subject, spki,
+				      c->props != NULL ? &urls : NULL, &t, err, sizeof(err));
+	else
+		rc = profile_end_entity(c->ca, CUST_PROFILE_CLIENT, subject, spki, days,
+					c->props != NULL ? &urls : NULL, &t, err, sizeof(err));
+	if (rc != 0) {
 		out->disposition = DISP_FAILED;
 		out->hresult = rc == CA_EHSM ? HR_NTE_FAIL : HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE;
 		snprintf(out->message, sizeof(out->message), "%s", err);
 		goto decided;
 	}
 	apply_extra(&t, extra, n_extra, kept);
+	t.eku_approved = tt != NULL && tt->approved;
 	in.t = &t;
 	if ((rc = issue_sign_recorded(c->ca, &c->ca->sign_key, &c->ca->spki, &t, record_intent,
 				      &in, &out->cert, err, sizeof(err))) != 0) {
@@ -586,14 +662,18 @@ int submit_issue(struct submit_ctx *c, struct ledger_event *req, uint32_t reques
 		goto decided;
 	}
 	out->request_id = in.request_id;
-	if ((rc = record_issued(c, in.request_id, &t, &out->cert, err, sizeof(err))) != 0) {
+	if (tt != NULL)
+		snprintf(issued, sizeof(issued), "Issued (%s)", tt->label);
+	else
+		snprintf(issued, sizeof(issued), "Issued");
+	if ((rc = record_issued(c, in.request_id, &t, &out->cert, issued, err, sizeof(err))) != 0) {
 		out->full = rc == RECORD_EFULL;
 		profile_free(&t);
 		goto unrecorded;
 	}
 	profile_free(&t);
 	out->disposition = DISP_ISSUED;
-	snprintf(out->message, sizeof(out->message), "Issued");
+	snprintf(out->message, sizeof(out->message), "%s", issued);
 	return 0;
 decided:
 	disposition_event(&ev, in.req != NULL ? 0 : in.request_id, out->disposition,
@@ -627,7 +707,7 @@ static void issue(struct service *s, struct submit_ctx *c, uint32_t id, struct l
 		in[i] = (struct x509_ext_in){d->asked[i].oid, d->asked[i].critical,
 					     d->asked[i].value.data, d->asked[i].value.len,
 					     0 /* the request's */};
-	if (submit_issue(c, req, 0, &d->subject, &d->spki, in, d->n_asked, &r) != 0) {
+	if (submit_issue(c, req, 0, &d->subject, &d->spki, in, d->n_asked, NULL, &r) != 0) {
 		if (r.refused)
 			cust_reply_error(s, id, HR_E_INVALIDARG, r.message);
 		else
@@ -639,6 +719,67 @@ static void issue(struct service *s, struct submit_ctx *c, uint32_t id, struct l
 	x509_buf_free(&r.cert);
 }
 
+/* Issues after a template: the subject and extensions tpolicy_parts built (the
+ * request's own extensions are not taken: the template says what the
+ * certificate holds). */
+static void issue_template(struct service *s, struct submit_ctx *c, uint32_t id,
+			   struct ledger_event *req, const struct derived *d,
+			   const struct tpolicy *tp)
+{
+	struct issue_tmpl tt = {tp->d.tmpl, tp->d.key_usage, NULL, 0};
+	struct issue_result r;
+	char label[128];
+
+	tpolicy_label(tp, label, sizeof(label));
+	tt.label = label;
+	if (submit_issue(c, req, 0, &tp->subject, &d->spki, tp->ext, tp->n_ext, &tt, &r) != 0) {
+		if (r.refused)
+			cust_reply_error(s, id, HR_E_INVALIDARG, r.message);
+		else
+			reply_unrecorded_hr(s, id, issue_result_hr(&r), r.message);
+	} else {
+		reply_result(s, id, r.request_id, r.disposition, r.hresult, r.message, r.cert.data,
+			     r.cert.len);
+	}
+	x509_buf_free(&r.cert);
+}
+
+/* Pends after a template: the request, its Pending disposition naming the
+ * template, and the parts the policy built that an officer cannot rebuild (the
+ * account's names, its SID, the template) as extensions the CA set on the
+ * request (ADM_EXT_POLICY), in one commit. Resubmission builds the certificate
+ * from these and the template (officer.c). */
+static void pend_template(struct service *s, struct submit_ctx *c, uint32_t id,
+			  struct ledger_event *req, const struct tpolicy *tp)
+{
+	struct ledger_event disp, ext[TPOLICY_MAX_EXT];
+	struct ledger_event *evs[2 + TPOLICY_MAX_EXT] = {req, &disp};
+	char label[128], message[200], err[512];
+	size_t n = 2;
+	int refused, rc;
+
+	tpolicy_label(tp, label, sizeof(label));
+	snprintf(message, sizeof(message), "Taken Under Submission (%s)", label);
+	disposition_event(&disp, 0, DISP_PENDING, 0, message);
+	for (size_t i = 0; i < tp->n_ext; i++) {
+		ca_event(&ext[i], EV_EXTENSION_SET);
+		ext[i].u.extension.request_id = 0; /* the request of this commit */
+		ext[i].u.extension.oid = tp->ext[i].oid;
+		ext[i].u.extension.flags = ADM_EXT_POLICY;
+		ext[i].u.extension.value.p = tp->ext[i].value;
+		ext[i].u.extension.value.len = tp->ext[i].len;
+		evs[n++] = &ext[i];
+	}
+	if ((rc = record_append_group(c->rec, evs, n, &refused, err, sizeof(err))) != 0) {
+		if (refused)
+			cust_reply_error(s, id, HR_E_INVALIDARG, err);
+		else
+			reply_unrecorded_hr(s, id, record_hr(rc, 0, 0), err);
+		return;
+	}
+	reply_result(s, id, req->u.request.request_id, DISP_PENDING, 0, message, NULL, 0);
+}
+
 /* Who is asking (DESIGN.md: the worker cannot forge identity): the identity in
  * a token ca-auth minted, verified with this worker's key, or, without a token,
  * an anonymous caller the worker names by address ("anonymous@ADDRESS"). A worker
@@ -646,7 +787,8 @@ static void issue(struct service *s, struct submit_ctx *c, uint32_t id, struct l
  * (forged, another generation's, expired: a connection's token outlives it), is
  * broken: a violation, nothing recorded in anyone's name. 0 with out, or -1. */
 static int requester_of(struct service *s, struct submit_ctx *c, const uint8_t *tok,
-			size_t len, const char *named, char *out, size_t outlen, int *anonymous)
+			size_t len, const char *named, char *out, size_t outlen, int *anonymous,
+			struct policy_account *acct)
 {
 	struct idtoken t;
 	char err[128];
@@ -658,6 +800,8 @@ static int requester_of(struct service *s, struct submit_ctx *c, const uint8_t *
 		}
 		snprintf(out, outlen, "%s", named);
 		*anonymous = 1;
+		if (acct != NULL)
+			tpolicy_account(NULL, named, acct);
 		return 0;
 	}
 	if (named[0] != 0) {
@@ -673,6 +817,8 @@ static int requester_of(struct service *s, struct submit_ctx *c, const uint8_t *
 		return -1;
 	}
 	snprintf(out, outlen, "%s", t.identity);
+	if (acct != NULL)
+		tpolicy_account(&t, NULL, acct);
 	explicit_bzero(&t, sizeof(t));
 	*anonymous = 0;
 	return 0;
@@ -707,6 +853,8 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 	char requester[CUST_REQUESTER_MAX + 1], msg[CUST_MESSAGE_MAX + 1];
 	struct cust_submit *q = malloc(sizeof(*q));
 	struct policy *pol = malloc(sizeof(*pol));
+	struct policy_account *acct = malloc(sizeof(*acct));
+	struct tpolicy *tp = malloc(sizeof(*tp));
 	const uint8_t *raw;
 	size_t raw_len;
 	struct ledger_event ev;
@@ -714,7 +862,9 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 	uint32_t format, hr;
 	int anonymous;
 
-	if (q == NULL || pol == NULL) {
+	if (tp != NULL)
+		memset(tp, 0, sizeof(*tp));
+	if (q == NULL || pol == NULL || acct == NULL || tp == NULL) {
 		reply_unrecorded(s, m->hdr.id, "out of memory");
 		goto out;
 	}
@@ -723,7 +873,7 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 		goto out;
 	}
 	if (requester_of(s, c, q->who.token, q->who.token_len, q->who.requester, requester,
-			 sizeof(requester), &anonymous) != 0)
+			 sizeof(requester), &anonymous, acct) != 0)
 		goto out;
 	/* One snapshot of the policy decides this request, whatever setprop does
 	 * meanwhile. */
@@ -741,9 +891,27 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 		log_warnx("the worker called a request format %u, it is %u", format, d.format);
 		snprintf(msg, sizeof(msg), "the request's format is not the one announced");
 		hr = HR_CRYPT_E_INVALID_MSG_TYPE;
-	} else if (hr == 0 && pol->auto_issue) {
+	}
+	/* The template policy (issue 15): the template the request names decides;
+	 * one naming none follows no_template. */
+	if (hr == 0)
+		hr = tpolicy_decide(c->templates, pol, &d, q->attributes, acct, tp, msg,
+				    sizeof(msg));
+	if (hr == 0 && (tp->d.outcome == POLICY_ISSUE || tp->d.outcome == POLICY_PEND))
+		hr = tpolicy_parts(tp, &d, acct, msg, sizeof(msg));
+	if (hr == 0 && tp->d.outcome == POLICY_STANDALONE && !d.has_subject) {
+		snprintf(msg, sizeof(msg), "the request's subject is empty or not a valid name");
+		hr = HR_CERTSRV_E_BAD_REQUESTSUBJECT;
+	} else if (hr == 0 && tp->d.outcome == POLICY_STANDALONE && pol->auto_issue) {
 		/* policy = pend: an officer decides whose subject it is. */
 		hr = guard_subject_rule(pol, &d.subject, requester, anonymous, msg, sizeof(msg));
+	}
+	if (hr != 0 && tp->d.tmpl != NULL) {
+		char label[128];
+		size_t l = strlen(msg);
+
+		tpolicy_label(tp, label, sizeof(label));
+		snprintf(msg + l, sizeof(msg) - l, " (%s)", label);
 	}
 	record_event_init(&ev, EV_REQUEST_RECEIVED, ACTOR_REQUESTER, requester);
 	ev.u.request.format = d.format != 0 ? d.format : format;
@@ -755,12 +923,22 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 	 * policy issues): one commit, so no request is ever left without its fate. */
 	if (hr != 0)
 		decide(s, c, m->hdr.id, &ev, 0, DISP_FAILED, hr, msg);
+	else if (tp->d.outcome == POLICY_ISSUE)
+		issue_template(s, c, m->hdr.id, &ev, &d, tp);
+	else if (tp->d.outcome == POLICY_PEND)
+		pend_template(s, c, m->hdr.id, &ev, tp);
 	else if (!pol->auto_issue)
 		decide(s, c, m->hdr.id, &ev, 0, DISP_PENDING, 0, "Taken Under Submission");
 	else
 		issue(s, c, m->hdr.id, &ev, &d);
 	derived_free(&d);
 out:
+	if (tp != NULL)
+		tpolicy_free(tp);
+	free(tp);
+	if (acct != NULL)
+		explicit_bzero(acct, sizeof(*acct));
+	free(acct);
 	free(pol);
 	free(q);
 }
@@ -787,7 +965,7 @@ void handle_refused(struct service *s, struct submit_ctx *c, const struct ipc_ms
 		return;
 	}
 	if (requester_of(s, c, q.who.token, q.who.token_len, q.who.requester, requester,
-			 sizeof(requester), &anonymous) != 0)
+			 sizeof(requester), &anonymous, NULL) != 0)
 		return;
 	/* An anonymous requester is named by its address: the two must agree. */
 	if (anonymous && strcmp(requester + 10, q.peer) != 0) {
@@ -851,7 +1029,7 @@ void handle_retrieve(struct service *s, struct submit_ctx *c, const struct ipc_m
 		return;
 	}
 	if (requester_of(s, c, q.who.token, q.who.token_len, q.who.requester, requester,
-			 sizeof(requester), &anonymous) != 0)
+			 sizeof(requester), &anonymous, NULL) != 0)
 		return;
 	if ((pol = malloc(sizeof(*pol))) == NULL) {
 		reply_unrecorded(s, m->hdr.id, "out of memory");

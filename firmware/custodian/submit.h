@@ -37,6 +37,9 @@ struct submit_ctx {
 	int worker_fd;
 	/* The ledger's checkpoints (checkpoint.h): one at every CRL. NULL: none. */
 	struct checkpointer *checkpoints;
+	/* The template store (tmplstore.h); NULL: no templates (the standalone
+	 * policy alone). */
+	struct tmplstore *templates;
 };
 
 /* The worker channel served now (-1 when it ends). */
@@ -65,9 +68,21 @@ struct issue_result {
  * request_id names the recorded request. 0 with the decision in out (issued or
  * failed, recorded), or -1 when the ledger could not record (out->message says
  * why; nothing released). */
+/* A certificate after a template (tpolicy.h): the template, the key usage the
+ * policy decided for the key, the label journaled with the disposition ("template
+ * User 1.0"), and whether an officer approved it (resubmit: the template's agent
+ * purposes are then granted). NULL in submit_issue: the standalone profile. */
+struct template;
+struct issue_tmpl {
+	const struct template *t;
+	unsigned key_usage;
+	const char *label;
+	int approved;
+};
 int submit_issue(struct submit_ctx *c, struct ledger_event *req, uint32_t request_id,
 		 const struct x509_buf *subject, const struct x509_buf *spki,
-		 const struct x509_ext_in *extra, size_t n_extra, struct issue_result *out);
+		 const struct x509_ext_in *extra, size_t n_extra, const struct issue_tmpl *tt,
+		 struct issue_result *out);
 /* CUST_ERROR to the worker: hresult (a failure) and msg, cut to the channel's
  * CUST_MESSAGE_MAX at a character boundary. */
 void cust_reply_error(struct service *s, uint32_t id, uint32_t hresult, const char *msg);

@@ -174,6 +174,10 @@ struct x509_tbs {
 	const struct x509_ext_in *extra; /* written after the built-in ones; an OID */
 	size_t n_extra;                  /* may appear once in all (the caller drops
 					  * the built-in one it replaces) */
+	/* 1: a certificate manager approved this certificate with the purposes in
+	 * eku (a template whose every request pends). The encoder ignores it; the
+	 * custodian's lint grants the agent purposes in eku only then. */
+	int eku_approved;
 };
 
 /* DER TBSCertificate (v3). 0 or -1 with a message naming the bad field. */

@@ -2,9 +2,9 @@
 # project library (static archives: only what a test uses is pulled in) and the
 # shared test support in tests/unit/support/.
 PROJECT_LIBS := $(ADMIN_LIB) $(CUSTODIAN_LIB) $(CAD_LIB) $(AUTH_LIB) $(WORKER_LIB) $(CLIENT_LIB) $(RPC_LIB) $(ICPR_LIB) $(LEDGER_LIB) $(OPERATOR_LIB) \
-                $(IDENTITY_LIB) $(X509_LIB) $(HSM_LIB) $(ASN1_LIB) $(PLATFORM_LIB)
-# firmware/policy (templates) depends on x509 and platform: it goes before them.
-PROJECT_LIBS := $(POLICY_LIB) $(PROJECT_LIBS)
+                $(IDENTITY_LIB) $(POLICY_LIB) $(X509_LIB) $(HSM_LIB) $(ASN1_LIB) $(PLATFORM_LIB)
+# firmware/policy (templates, the policy algorithm) is used by the custodian and
+# depends on x509, asn1 and platform: it goes between them.
 SYS_LIBS     := $(LIB_P11KIT) $(LIB_WOLFSSL) $(LIB_TASN1) $(LIB_DB) $(LIB_SECCOMP) $(LIB_PTHREAD)
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(TBIN)/%,$(UNIT_SRCS))

@@ -1,0 +1,200 @@
+/* The template policy in the custodian (tpolicy.h). */
+#include "firmware/custodian/tpolicy.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "firmware/custodian/tmplstore.h"
+#include "firmware/icpr/hresult.h"
+#include "firmware/icpr/icpr.h"
+
+void tpolicy_account(const struct idtoken *t, const char *anonymous_name,
+		     struct policy_account *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (t == NULL) {
+		a->anonymous = 1;
+		snprintf(a->name, sizeof(a->name), "%s", anonymous_name);
+		return;
+	}
+	snprintf(a->name, sizeof(a->name), "%s", t->identity);
+}
+
+/* The CertificateTemplate attribute of the client's attribute text. The text is
+ * the client's (the worker checked it only to fail fast): parsed here with the
+ * same reader, whose refusal of a repeated name keeps two readers from seeing
+ * two templates. */
+static uint32_t attr_template(const char *attributes, struct policy_request *r, char *msg,
+			      size_t msglen)
+{
+	struct icpr_attrs *at;
+	const char *v;
+	uint32_t hr = 0;
+
+	if (attributes == NULL || attributes[0] == 0)
+		return 0;
+	if ((at = malloc(sizeof(*at))) == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return HR_E_OUTOFMEMORY;
+	}
+	if (icpr_attrs_parse(attributes, strlen(attributes), at) != ICPR_OK) {
+		snprintf(msg, msglen, "the request's attributes cannot be read");
+		hr = HR_E_INVALIDARG;
+	} else if ((v = icpr_attrs_get(at, ICPR_ATTR_TEMPLATE)) != NULL) {
+		if (strlen(v) >= sizeof(r->attr_template)) {
+			snprintf(msg, msglen, "the CertificateTemplate attribute is too long");
+			hr = HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE;
+		} else {
+			snprintf(r->attr_template, sizeof(r->attr_template), "%s", v);
+		}
+	}
+	free(at);
+	return hr;
+}
+
+/* What the policy reads of a derived request. */
+static uint32_t request_of(const struct derived *d, const char *attributes,
+			   struct policy_request *r, char *msg, size_t msglen)
+{
+	char err[256];
+	uint32_t hr;
+
+	memset(r, 0, sizeof(*r));
+	if ((hr = attr_template(attributes, r, msg, msglen)) != 0)
+		return hr;
+	if (d->tmpl_v2.len > 0 &&
+	    policy_read_template_ext_v2(d->tmpl_v2.data, d->tmpl_v2.len, r, err, sizeof(err)) != 0) {
+		snprintf(msg, msglen, "the request's certificate-template extension cannot be read: "
+			 "%s", err);
+		return HR_E_INVALIDARG;
+	}
+	if (d->tmpl_v1.len > 0 &&
+	    policy_read_template_ext_v1(d->tmpl_v1.data, d->tmpl_v1.len, r, err, sizeof(err)) != 0) {
+		snprintf(msg, msglen, "the request's certificate-type extension cannot be read: %s",
+			 err);
+		return HR_E_INVALIDARG;
+	}
+	r->key_type = d->key_type == X509_KEY_RSA ? POLICY_KEY_RSA : POLICY_KEY_EC;
+	r->key_bits = d->key_bits;
+	r->has_subject = d->has_subject;
+	r->has_san = d->san.len > 0;
+	return 0;
+}
+
+uint32_t tpolicy_decide(struct tmplstore *store, const struct policy *pol,
+			const struct derived *d, const char *attributes,
+			const struct policy_account *a, struct tpolicy *tp, char *msg,
+			size_t msglen)
+{
+	struct policy_settings set = {0};
+	struct policy_request r;
+	struct template *all = NULL;
+	size_t n = 0;
+	uint32_t hr;
+
+	memset(tp, 0, sizeof(*tp));
+	tp->d.outcome = POLICY_REFUSE;
+	if ((hr = request_of(d, attributes, &r, msg, msglen)) != 0)
+		return tp->d.hresult = hr;
+	if (store != NULL && tmplstore_snapshot(store, &all, &n) != 0) {
+		snprintf(msg, msglen, "out of memory");
+		return tp->d.hresult = HR_E_OUTOFMEMORY;
+	}
+	set.no_template = pol->no_template == 2   ? POLICY_NO_TEMPLATE_REFUSE
+			  : pol->no_template == 3 ? POLICY_NO_TEMPLATE_USE
+						  : POLICY_NO_TEMPLATE_PEND;
+	snprintf(set.default_template, sizeof(set.default_template), "%s", pol->default_template);
+	hr = policy_decide(all, n, &set, a, &r, &tp->d);
+	/* The decision outlives the snapshot: its template is copied. */
+	if (tp->d.tmpl != NULL) {
+		tp->tmpl = *tp->d.tmpl;
+		tp->d.tmpl = &tp->tmpl;
+	}
+	free(all);
+	snprintf(msg, msglen, "%s", tp->d.message);
+	return hr;
+}
+
+/* One part: value (malloc()ed, taken) as extension oid. */
+static void add_ext(struct tpolicy *tp, const char *oid, uint8_t *v, size_t len)
+{
+	size_t i = tp->n_ext++;
+
+	tp->val[i] = v;
+	tp->ext[i] = (struct x509_ext_in){oid, 0, v, len, 0};
+}
+
+static uint32_t copy_buf(struct x509_buf *dst, const struct x509_buf *src, char *msg,
+			 size_t msglen)
+{
+	if ((dst->data = malloc(src->len ? src->len : 1)) == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return HR_E_OUTOFMEMORY;
+	}
+	memcpy(dst->data, src->data, src->len);
+	dst->len = src->len;
+	return 0;
+}
+
+uint32_t tpolicy_parts(struct tpolicy *tp, const struct derived *d,
+		       const struct policy_account *a, char *msg, size_t msglen)
+{
+	const struct template *t = tp->d.tmpl;
+	char err[256];
+	uint8_t *v;
+	size_t len;
+
+	if (t == NULL) {
+		snprintf(msg, msglen, "no template decided");
+		return HR_E_UNEXPECTED;
+	}
+	if (tp->d.subject_from_account) {
+		if (policy_subject_der(t, a, &tp->subject.data, &tp->subject.len, err,
+				       sizeof(err)) != 0)
+			goto bad;
+	} else if (copy_buf(&tp->subject, &d->subject, msg, msglen) != 0) {
+		return HR_E_OUTOFMEMORY;
+	}
+	if (tp->d.san_from_account != 0) {
+		if (policy_san_der(tp->d.san_from_account, a, &v, &len, err, sizeof(err)) != 0)
+			goto bad;
+		add_ext(tp, "2.5.29.17", v, len);
+	} else if (tp->d.san_from_request && d->san.len > 0) {
+		struct x509_buf c;
+
+		if (copy_buf(&c, &d->san, msg, msglen) != 0)
+			return HR_E_OUTOFMEMORY;
+		add_ext(tp, "2.5.29.17", c.data, c.len);
+	}
+	if (tp->d.sid_extension) {
+		if (policy_sid_der(a->sid, &v, &len, err, sizeof(err)) != 0)
+			goto bad;
+		add_ext(tp, "1.3.6.1.4.1.311.25.2", v, len);
+	}
+	if (policy_template_ext_der(t, &v, &len, err, sizeof(err)) != 0)
+		goto bad;
+	add_ext(tp, "1.3.6.1.4.1.311.21.7", v, len);
+	return 0;
+bad:
+	snprintf(msg, msglen, "template %s: the certificate's names cannot be built: %s", t->name,
+		 err);
+	return HR_CERTSRV_E_BAD_REQUESTSUBJECT;
+}
+
+void tpolicy_label(const struct tpolicy *tp, char *out, size_t outlen)
+{
+	if (tp->d.tmpl == NULL)
+		snprintf(out, outlen, "no template");
+	else
+		snprintf(out, outlen, "template %s %u.%u", tp->d.tmpl->name,
+			 tp->d.tmpl->major_version, tp->d.tmpl->minor_version);
+}
+
+void tpolicy_free(struct tpolicy *tp)
+{
+	x509_buf_free(&tp->subject);
+	for (size_t i = 0; i < tp->n_ext; i++)
+		free(tp->val[i]);
+	tp->n_ext = 0;
+}
