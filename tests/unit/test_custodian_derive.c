@@ -238,7 +238,20 @@ static void test_empty_subject(void **state)
 	(void)state;
 	assert_int_equal(oracle_genkey("p256", "k", &spki), 0);
 	assemble(NULL, &subject, &spki, "k", X509_SIG_ECDSA_SHA256, &csr);
-	expect_refused(csr.data, csr.len, HR_CERTSRV_E_BAD_REQUESTSUBJECT);
+	/* The empty Name is what Windows sends for a template that builds the
+	 * subject: derived, marked, for the policy to fill or refuse (submit.c
+	 * refuses it without a template). */
+	{
+		struct derived d;
+
+		assert_int_equal(derive(&no_exts, csr.data, csr.len, &d), 0);
+		assert_int_equal(d.has_subject, 0);
+		assert_int_equal(d.subject.len, 2);
+		assert_int_equal(d.key_type, X509_KEY_EC);
+		assert_int_equal(d.key_bits, 256);
+		assert_int_equal(d.san.len, 0);
+		derived_free(&d);
+	}
 	x509_buf_free(&spki);
 	x509_buf_free(&csr);
 }
@@ -569,6 +582,33 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* What the template policy reads is kept whatever csr_extensions allows (none
+ * here): the requested SAN, the template extensions (v2 and v1), the key. The
+ * DER of the v2 value is openssl's (SEQUENCE { OID 1.2.3, INTEGER 1, INTEGER 2 }). */
+static void test_kept_for_templates(void **state)
+{
+	static const uint8_t v2[] = {0x30, 0x0a, 0x06, 0x02, 0x2a, 0x03, 0x02, 0x01, 0x01,
+				     0x02, 0x01, 0x02};
+	struct x509_buf csr;
+	struct derived d;
+
+	(void)state;
+	openssl_csr("-addext subjectAltName=DNS:a.example "
+		    "-addext 1.3.6.1.4.1.311.21.7=DER:300a06022a03020101020102 "
+		    "-addext 1.3.6.1.4.1.311.20.2=DER:1e080055007300650072",
+		    &csr);
+	assert_int_equal(derive(&no_exts, csr.data, csr.len, &d), 0);
+	assert_int_equal(d.n_asked, 0); /* none allowed: none asked for */
+	assert_int_equal(d.has_subject, 1);
+	assert_true(d.san.len > 0);
+	assert_int_equal(d.tmpl_v2.len, sizeof(v2));
+	assert_memory_equal(d.tmpl_v2.data, v2, sizeof(v2));
+	assert_int_equal(d.tmpl_v1.len, 10);
+	derived_free(&d);
+	assert_null(d.san.data);
+	x509_buf_free(&csr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -587,6 +627,7 @@ int main(void)
 		cmocka_unit_test(test_cmc_is_not_accepted_yet),
 		cmocka_unit_test(test_ber_bad_signature),
 		cmocka_unit_test(test_an_oid_twice_keeps_the_first),
+		cmocka_unit_test(test_kept_for_templates),
 		cmocka_unit_test(test_verify_pool), /* the verifier stays on ... */
 		cmocka_unit_test(test_direct_verifier_back), /* ... until this one */
 	};
