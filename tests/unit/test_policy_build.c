@@ -423,6 +423,9 @@ static void test_read_v2(void **state)
 	v2_refused("3011060b2b0601040182371508010102020100020100", NULL); /* lengths disagree */
 	v2_refused("3014060b2b060104018237150801010205010000000002", NULL); /* trailing */
 	v2_refused("3014060b2b0601040182371508010102050100000000", ver); /* 2^32 */
+	/* six bytes (a leading 00 and 2^40-1), an empty INTEGER */
+	v2_refused("3018060b2b060104018237150801010206" "00ffffffffff020100", ver);
+	v2_refused("300f060b2b060104018237150801010200", NULL);
 	/* minor out of range */
 	v2_refused("3017060b2b0601040182371508010102010102050100000000", ver);
 	/* trailing bytes, another type, a missing major, an extra element */

@@ -331,6 +331,18 @@ static void test_which(void **state)
 	refused(&a, &r, UNSUPPORTED_CERT_TYPE,
 		"The request asks for the certificate template \"Us\\x1b[2Jer\\x22\\x5c\", "
 		"which this CA does not have.");
+	/* a long name is cut for the message, and says so */
+	{
+		char want[256];
+
+		r = req("");
+		memset(r.attr_template, 'A', 100);
+		snprintf(want, sizeof(want),
+			 "The request asks for the certificate template \"%.80s...\", which "
+			 "this CA does not have.",
+			 r.attr_template);
+		refused(&a, &r, UNSUPPORTED_CERT_TYPE, want);
+	}
 	/* the v2 extension alone, the v1 extension alone */
 	r = req("");
 	r.has_ext_v2 = 1;
