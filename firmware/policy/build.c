@@ -6,6 +6,7 @@
  * the BMPString (UTF-16BE) to UTF-8 conversion of a version 1 template name:
  * libtasn1 hands back the code units, and platform/utf8 has no UTF-16. */
 #include "firmware/policy/policy.h"
+#include "firmware/policy/policy_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,10 +106,7 @@ static int add_ia5(asn1_node gn, const char *choice, const char *v, size_t len)
 		       : -1;
 }
 
-/* An account attribute for a SAN: set, within its array, and printable
- * (ASCII for an IA5String; UTF-8 without control characters for the UPN's
- * UTF8String). Its length, or 0 with err. */
-static size_t attr_ok(const char *v, size_t cap, int ascii, const char *what, char *err,
+size_t policy_attr_len(const char *v, size_t cap, int ascii, const char *what, char *err,
 		      size_t errlen)
 {
 	size_t n = strnlen(v, cap), off = 0;
@@ -157,21 +155,21 @@ int policy_san_der(unsigned which, const struct policy_account *a, uint8_t **out
 	if (asn1_new("PKIX.GeneralNames", &gn) != 0)
 		return err_set(err, errlen, "ASN.1 definitions unavailable");
 	if (which & TEMPLATE_SAN_UPN) {
-		if ((n = attr_ok(a->upn, sizeof(a->upn), 0, "user principal name", err,
+		if ((n = policy_attr_len(a->upn, sizeof(a->upn), 0, "user principal name", err,
 				 errlen)) == 0)
 			goto fail;
 		if (add_other_name(gn, OID_UPN, ASN1_ETYPE_UTF8_STRING, a->upn, n) != 0)
 			goto encode_fail;
 	}
 	if (which & TEMPLATE_SAN_EMAIL) {
-		if ((n = attr_ok(a->email, sizeof(a->email), 1, "e-mail address", err,
+		if ((n = policy_attr_len(a->email, sizeof(a->email), 1, "e-mail address", err,
 				 errlen)) == 0)
 			goto fail;
 		if (add_ia5(gn, "rfc822Name", a->email, n) != 0)
 			goto encode_fail;
 	}
 	if (which & TEMPLATE_SAN_DNS) {
-		if ((n = attr_ok(a->dns, sizeof(a->dns), 1, "DNS name", err, errlen)) == 0)
+		if ((n = policy_attr_len(a->dns, sizeof(a->dns), 1, "DNS name", err, errlen)) == 0)
 			goto fail;
 		if (add_ia5(gn, "dNSName", a->dns, n) != 0)
 			goto encode_fail;
@@ -184,9 +182,7 @@ fail:
 	return -1;
 }
 
-/* The SID's text as firmware/identity checked it; here only what the encoding
- * needs: "S-1-" then digits and '-', within POLICY_SID_MAX. */
-static int sid_shape_ok(const char *sid, size_t n)
+int policy_sid_shape_ok(const char *sid, size_t n)
 {
 	if (n < 5 || n > POLICY_SID_MAX || strncmp(sid, "S-1-", 4) != 0)
 		return 0;
@@ -204,7 +200,7 @@ int policy_sid_der(const char *sid, uint8_t **out, size_t *outlen, char *err, si
 	*out = NULL;
 	*outlen = 0;
 	n = sid != NULL ? strnlen(sid, POLICY_SID_MAX + 1) : 0;
-	if (!sid_shape_ok(sid != NULL ? sid : "", n))
+	if (!policy_sid_shape_ok(sid != NULL ? sid : "", n))
 		return err_set(err, errlen, "not a SID's text (S-1-...) of at most %d bytes",
 			       POLICY_SID_MAX);
 	if (asn1_new("PKIX.GeneralNames", &gn) != 0)

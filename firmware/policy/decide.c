@@ -4,6 +4,7 @@
  * reaches the requester (careq, certreq) and the journal. Strings that came from
  * the request are quoted with anything but printable ASCII escaped. */
 #include "firmware/policy/policy.h"
+#include "firmware/policy/policy_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -351,13 +352,26 @@ static uint32_t check_san_from_account(const struct template *t,
 
 	if (t->san != TEMPLATE_SAN_ACCOUNT)
 		return 0;
-	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
-		if ((t->san_account & attrs[i].bit) &&
-		    ((const char *)a + attrs[i].off)[0] == 0)
+	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+		const char *v = (const char *)a + attrs[i].off;
+
+		if (!(t->san_account & attrs[i].bit))
+			continue;
+		if (v[0] == 0)
 			return refuse(d, attrs[i].hr,
 				      "The certificate template \"%s\" puts the account's %s in "
 				      "the certificate, and the account %.120s has none.",
 				      t->name, attrs[i].what, a->name);
+		/* what policy_san_der will encode, or the decision could not be
+		 * carried out (the attribute sizes: POLICY_ATTR_MAX + 1 each) */
+		if (policy_attr_len(v, POLICY_ATTR_MAX + 1, attrs[i].bit != TEMPLATE_SAN_UPN,
+				    attrs[i].what, NULL, 0) == 0)
+			return refuse(d, attrs[i].hr,
+				      "The certificate template \"%s\" puts the account's %s in "
+				      "the certificate, and that of %.120s holds a character a "
+				      "certificate may not carry.",
+				      t->name, attrs[i].what, a->name);
+	}
 	d->san_from_account = t->san_account;
 	return 0;
 }
@@ -392,7 +406,17 @@ static uint32_t check_names(const struct template *t, const struct policy_accoun
 				      t->name);
 		d->san_from_request = 1;
 	}
-	d->sid_extension = d->subject_from_account && a->sid[0] != 0;
+	/* Where the account has a SID, the certificate carries it (ESC9, ESC10):
+	 * one that cannot be encoded refuses the request rather than leave it out. */
+	if (d->subject_from_account && a->sid[0] != 0) {
+		if (!policy_sid_shape_ok(a->sid, strlen(a->sid)))
+			return refuse(d, HR_E_INVALIDARG,
+				      "The account %.120s has a SID that is not a SID's text, and "
+				      "the certificate template \"%s\" puts the SID in the "
+				      "certificate.",
+				      a->name, t->name);
+		d->sid_extension = 1;
+	}
 	return 0;
 }
 

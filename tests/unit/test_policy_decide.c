@@ -108,6 +108,35 @@ static struct policy_request req(const char *tmpl)
 	return r;
 }
 
+/* A decision to issue or pend can be carried out: every part it says comes
+ * from the account builds (build.c), and the template extension too. */
+static void carried_out(const struct policy_decision *d, const struct policy_account *a)
+{
+	uint8_t *der = NULL;
+	size_t len;
+	char err[256] = "";
+
+	assert_non_null(d->tmpl);
+	if (d->subject_from_account) {
+		if (policy_subject_der(d->tmpl, a, &der, &len, err, sizeof(err)) != 0)
+			fail_msg("subject: %s", err);
+		free(der);
+	}
+	if (d->san_from_account) {
+		if (policy_san_der(d->san_from_account, a, &der, &len, err, sizeof(err)) != 0)
+			fail_msg("san: %s", err);
+		free(der);
+	}
+	if (d->sid_extension) {
+		if (policy_sid_der(a->sid, &der, &len, err, sizeof(err)) != 0)
+			fail_msg("sid: %s", err);
+		free(der);
+	}
+	if (policy_template_ext_der(d->tmpl, &der, &len, err, sizeof(err)) != 0)
+		fail_msg("template extension: %s", err);
+	free(der);
+}
+
 static struct policy_decision decide(const struct policy_account *a,
 				     const struct policy_request *r)
 {
@@ -117,6 +146,8 @@ static struct policy_decision decide(const struct policy_account *a,
 	memset(&d, 0x5a, sizeof(d));
 	hr = policy_decide(set, n_set, &settings, a, r, &d);
 	assert_int_equal(hr, d.hresult);
+	if (d.outcome == POLICY_ISSUE || d.outcome == POLICY_PEND)
+		carried_out(&d, a);
 	return d;
 }
 
@@ -179,6 +210,26 @@ static void test_user(void **state)
 	refused(&a, &r, EMAIL_REQUIRED,
 		"The certificate template \"User\" puts the account's e-mail address in the "
 		"certificate, and the account CORP\\alice has none.");
+	/* attributes a certificate cannot carry: refused here, so that an issued
+	 * decision is one policy_san_der can build */
+	a = alice();
+	strcpy(a.upn, "alice\xe2\x80\xae@corp.example");
+	refused(&a, &r, UPN_REQUIRED,
+		"The certificate template \"User\" puts the account's user principal name "
+		"(UPN) in the certificate, and that of CORP\\alice holds a character a "
+		"certificate may not carry.");
+	a = alice();
+	strcpy(a.email, "j\xc3\xbcrgen@corp.example");
+	refused(&a, &r, EMAIL_REQUIRED, NULL);
+	a = alice();
+	strcpy(a.upn, "j\xc3\xbcrgen@corp.example"); /* a UTF-8 UPN is fine */
+	assert_int_equal(decide(&a, &r).outcome, POLICY_ISSUE);
+	/* a SID that cannot be encoded refuses rather than go missing (ESC9) */
+	a = alice();
+	strcpy(a.sid, "S-1-5-21-x");
+	refused(&a, &r, INVALIDARG,
+		"The account CORP\\alice has a SID that is not a SID's text, and the "
+		"certificate template \"User\" puts the SID in the certificate.");
 	/* a request without a subject or SAN: they come from the account anyway */
 	a = alice();
 	r.has_subject = 0;
@@ -205,6 +256,13 @@ static void test_machine(void **state)
 	refused(&a, &r, DNS_REQUIRED,
 		"The certificate template \"Machine\" names the certificate by the account's "
 		"DNS name, and the account CORP\\HOST01$ has none.");
+	/* a DNS name with a blank */
+	a = host();
+	strcpy(a.dns, "host01 .corp.example");
+	refused(&a, &r, DNS_REQUIRED,
+		"The certificate template \"Machine\" puts the account's DNS name in the "
+		"certificate, and that of CORP\\HOST01$ holds a character a certificate may "
+		"not carry.");
 	/* a DNS name longer than a CN */
 	a = host();
 	memset(a.dns, 'h', 65);
@@ -263,6 +321,9 @@ static void test_admin(void **state)
 	assert_int_equal(d.san_from_account, 0);
 	assert_int_equal(d.san_from_request, 1);
 	assert_int_equal(d.sid_extension, 0); /* the subject is the requester's */
+	strcpy(a.sid, "not a SID"); /* not read where no SID goes in */
+	assert_int_equal(decide(&a, &r).outcome, POLICY_PEND);
+	a = admin();
 	assert_string_equal(d.message, "The certificate template \"WebServer\" has every "
 				       "request approved by an officer: the request waits for one.");
 	r.has_san = 0;
