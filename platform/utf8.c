@@ -92,3 +92,9 @@ size_t utf8_put(uint32_t cp, uint8_t b[4])
 	b[3] = (uint8_t)(0x80 | (cp & 0x3f));
 	return 4;
 }
+
+int utf8_invisible(uint32_t cp)
+{
+	return cp == 0xad || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
+}

@@ -23,4 +23,12 @@ long utf8_count(const uint8_t *s, size_t len);
  * (a surrogate or beyond U+10FFFF: there is no UTF-8 for those). */
 size_t utf8_put(uint32_t cp, uint8_t b[4]);
 
+/* 1 for a character that changes how the text around it reads without being
+ * seen itself, which a name shown to a person must not hold: the bidirectional
+ * controls (U+200E, U+200F marks; U+202A..U+202E embeddings and overrides;
+ * U+2066..U+2069 isolates) and the zero-width and format characters (U+00AD soft
+ * hyphen, U+200B..U+200D, U+2060..U+2064, U+FEFF). Control characters (C0, DEL,
+ * C1) are not in it: every caller refuses those already, by its own message. */
+int utf8_invisible(uint32_t cp);
+
 #endif

@@ -22,6 +22,11 @@ static int framing_ok(const uint8_t *p, size_t len, int depth)
 		int constructed = (p[0] & 0x20) != 0;
 
 		if ((p[0] & 0x1f) == 0x1f) { /* high tag number: base-128 octets */
+			/* in its minimal form only (X.690 8.1.2.4.2): no leading 0x80
+			 * octet, and a number of 31 or more (1f 02 is not INTEGER,
+			 * which libtasn1 would take it for) */
+			if (i < len && (p[i] == 0x80 || p[i] < 0x1f))
+				return 0;
 			while (i < len && (p[i] & 0x80) && i < 5)
 				i++;
 			if (i >= len || (p[i] & 0x80))

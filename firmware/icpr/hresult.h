@@ -23,9 +23,13 @@
 #define HR_CERTSRV_E_ADMIN_DENIED_REQUEST 0x80094014u
 #define HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE 0x80094800u
 #define HR_CERTSRV_E_NO_CERT_TYPE 0x80094801u
+#define HR_CERTSRV_E_TEMPLATE_CONFLICT 0x80094802u    /* two templates named */
 #define HR_CERTSRV_E_SUBJECT_ALT_NAME_REQUIRED 0x80094803u
 #define HR_CERTSRV_E_BAD_TEMPLATE_VERSION 0x80094807u
+#define HR_CERTSRV_E_SUBJECT_UPN_REQUIRED 0x8009480du /* the account has no UPN */
+#define HR_CERTSRV_E_SUBJECT_DNS_REQUIRED 0x8009480fu /* the account has no DNS name */
 #define HR_CERTSRV_E_KEY_LENGTH 0x80094811u
+#define HR_CERTSRV_E_SUBJECT_EMAIL_REQUIRED 0x80094812u /* the account has no e-mail */
 #define HR_CERT_E_WRONG_USAGE 0x800b0110u          /* a purpose the requester may not ask for */
 
 #endif

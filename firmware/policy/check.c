@@ -32,6 +32,29 @@ static const struct {
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+#define EKU_OCSP_SIGNING "1.3.6.1.5.5.7.3.9"
+#define EKU_REQUEST_AGENT "1.3.6.1.4.1.311.20.2.1"
+
+/* Enrollment agents: signers named by their policy, and a policy other than
+ * the Certificate Request Agent EKU (which check_eku already keeps behind an
+ * officer on the agents' own template) may name signers no officer vetted for
+ * the role: such a template pends. */
+static int check_agents(const struct template *t, char *err, size_t errlen)
+{
+	if (t->agent_signatures > 0 && t->agent_policy[0] == 0)
+		return err_set(err, errlen, "agent_signatures = %u needs agent_policy (the eku "
+					    "the signers must hold)",
+			       t->agent_signatures);
+	if (t->agent_signatures == 0 && t->agent_policy[0] != 0)
+		return err_set(err, errlen, "agent_policy needs agent_signatures of 1 or more");
+	if (t->agent_policy[0] != 0 && strcmp(t->agent_policy, EKU_REQUEST_AGENT) != 0 &&
+	    !t->pend_all)
+		return err_set(err, errlen, "agent_policy %.*s is not Certificate Request Agent "
+					    "(%s): it needs pend_all = yes",
+			       TEMPLATE_OID_MAX, t->agent_policy, EKU_REQUEST_AGENT);
+	return 0;
+}
+
 static int check_ca(const struct template *t, char *err, size_t errlen)
 {
 	if (t->ca) {
@@ -60,12 +83,20 @@ static int check_eku(const struct template *t, char *err, size_t errlen)
 		return err_set(err, errlen, "no eku: a certificate without one serves any "
 					    "purpose; list the purposes or set pend_all = yes "
 					    "(ESC2)");
-	for (size_t i = 0; i < t->n_eku; i++)
+	for (size_t i = 0; i < t->n_eku; i++) {
 		for (size_t k = 0; k < N(powerful); k++)
 			if (strcmp(t->eku[i], powerful[k].oid) == 0)
 				return err_set(err, errlen,
 					       "eku %s (%s) needs pend_all = yes (ESC2, ESC3)",
 					       powerful[k].oid, powerful[k].what);
+		/* A delegated OCSP responder answers for every certificate of the CA
+		 * (RFC 6960 4.2.2.2): naming one is an officer's decision. */
+		if (strcmp(t->eku[i], EKU_OCSP_SIGNING) == 0)
+			return err_set(err, errlen,
+				       "eku %s (OCSP Signing) needs pend_all = yes: a delegated "
+				       "OCSP responder is an officer's decision",
+				       EKU_OCSP_SIGNING);
+	}
 	return 0;
 }
 
@@ -121,12 +152,8 @@ int template_check(const struct template *t, char *err, size_t errlen)
 	if (check_ca(t, err, errlen) != 0 || check_eku(t, err, errlen) != 0 ||
 	    check_names(t, err, errlen) != 0 || check_keys(t, err, errlen) != 0)
 		return -1;
-	if (t->agent_signatures > 0 && t->agent_policy[0] == 0)
-		return err_set(err, errlen, "agent_signatures = %u needs agent_policy (the eku "
-					    "the signers must hold)",
-			       t->agent_signatures);
-	if (t->agent_signatures == 0 && t->agent_policy[0] != 0)
-		return err_set(err, errlen, "agent_policy needs agent_signatures of 1 or more");
+	if (check_agents(t, err, errlen) != 0)
+		return -1;
 	if (t->n_accounts == 0 && t->n_groups == 0)
 		return err_set(err, errlen, "nobody may enroll: name enroll_accounts or "
 					    "enroll_groups");

@@ -21,9 +21,11 @@
 #define EKUS(...) .n_eku = N_OF(__VA_ARGS__), .eku = {__VA_ARGS__}
 #define GROUPS(...) .n_groups = N_OF(__VA_ARGS__), .groups = {__VA_ARGS__}
 
-/* What every default is: version 1.0, renewal offered 42 days before expiry,
- * no pathLenConstraint (README.md, "The default templates"). */
-#define EVERY_DEFAULT .major_version = 1, .renewal_days = 42, .path_length = -1
+/* What every default is: version 1.0, renewal offered 42 days before expiry
+ * (README.md, "The default templates"). */
+#define EVERY_DEFAULT .major_version = 1, .renewal_days = 42
+/* An end entity's: no pathLenConstraint (there are no BasicConstraints). */
+#define END_ENTITY .path_length = -1
 /* Those whose every request an officer reads: administrators enroll. */
 #define ADMINS GROUPS("Domain Admins", "Enterprise Admins")
 
@@ -38,6 +40,7 @@ static const struct template defaults[] = {
 		.display_name = "User",
 		.oid = "1.3.6.1.4.1.311.21.8.1.1",
 		EVERY_DEFAULT,
+		END_ENTITY,
 		.validity_days = 365,
 		EKUS(EKU_EFS, EKU_EMAIL, EKU_CLIENT_AUTH),
 		.key_usage = SIGN_AND_ENCRYPT,
@@ -54,6 +57,7 @@ static const struct template defaults[] = {
 		.display_name = "Computer",
 		.oid = "1.3.6.1.4.1.311.21.8.1.2",
 		EVERY_DEFAULT,
+		END_ENTITY,
 		.validity_days = 365,
 		EKUS(EKU_CLIENT_AUTH, EKU_SERVER_AUTH),
 		.key_usage = SIGN_AND_ENCRYPT,
@@ -70,6 +74,7 @@ static const struct template defaults[] = {
 		.display_name = "Web Server",
 		.oid = "1.3.6.1.4.1.311.21.8.1.3",
 		EVERY_DEFAULT,
+		END_ENTITY,
 		.validity_days = 730,
 		EKUS(EKU_SERVER_AUTH),
 		.key_usage = SIGN_AND_ENCRYPT,
@@ -85,6 +90,7 @@ static const struct template defaults[] = {
 		.display_name = "Enrollment Agent",
 		.oid = "1.3.6.1.4.1.311.21.8.1.4",
 		EVERY_DEFAULT,
+		END_ENTITY,
 		.validity_days = 730,
 		EKUS(EKU_REQUEST_AGENT),
 		.key_usage = X509_KU_DIGITAL_SIGNATURE,
@@ -101,6 +107,9 @@ static const struct template defaults[] = {
 		.display_name = "Subordinate Certification Authority",
 		.oid = "1.3.6.1.4.1.311.21.8.1.5",
 		EVERY_DEFAULT,
+		/* signs end entities only: a CA below it would escape the officer
+		 * who read this request */
+		.path_length = 0,
 		.validity_days = 1825,
 		.key_usage = X509_KU_DIGITAL_SIGNATURE | X509_KU_KEY_CERT_SIGN | X509_KU_CRL_SIGN,
 		.ca = 1,

@@ -66,6 +66,13 @@ static int parse_name(const char *v, char *out, char *err, size_t errlen)
 	if (!name_ok(v))
 		return err_set(err, errlen, "not a template name (1 to %d of A-Z a-z 0-9 . _ -)",
 			       TEMPLATE_NAME_MAX);
+	/* "." and ".." read as directories wherever a name becomes a path, a
+	 * leading '-' as an option on caadm's command line, a leading '.' as a
+	 * hidden file: none is a template's name. */
+	if (v[0] == '.' || v[0] == '-')
+		return err_set(err, errlen, "\"%s\" is not a template name: it may not start "
+					    "with '.' or '-'",
+			       v);
 	strcpy(out, v);
 	return 0;
 }
@@ -259,10 +266,29 @@ static int item_superseded(struct template *t, size_t i, const char *v, char *er
 #define FIELD(fn) static int fn(struct template *t, char *v, char *err, size_t errlen)
 
 FIELD(f_name) { return parse_name(v, t->name, err, errlen); }
+/* The display name is shown to people (certificate enrollment dialogs, caadm):
+ * like a requested name (the custodian's guard), it may not hold a character
+ * that reorders or hides the text around it. The line's bytes are well-formed
+ * UTF-8 without control characters already (line_chars_ok). */
 FIELD(f_display_name)
 {
-	if (strlen(v) > TEMPLATE_DISPLAY_MAX)
+	size_t len = strlen(v), off = 0;
+
+	if (len > TEMPLATE_DISPLAY_MAX)
 		return err_set(err, errlen, "longer than %d bytes", TEMPLATE_DISPLAY_MAX);
+	while (off < len) {
+		uint32_t cp;
+		size_t n = utf8_next((const uint8_t *)v + off, len - off, &cp);
+
+		if (n == 0) /* not reached: the line was checked */
+			return err_set(err, errlen, "malformed UTF-8");
+		if (utf8_invisible(cp))
+			return err_set(err, errlen,
+				       "U+%04X at byte %zu is a bidirectional control or an "
+				       "invisible character, refused in a name shown to people",
+				       (unsigned)cp, off + 1);
+		off += n;
+	}
 	strcpy(t->display_name, v);
 	return 0;
 }

@@ -132,12 +132,17 @@ FUZZ_POLICY_LIB := $(FUZZ_DIR)/lib/libpolicy.a
 $(FUZZ_POLICY_LIB): $(call fuzz_objs,$(POLICY_SRCS))
 	$(archive)
 FUZZ_LIBS_fuzz_policy_template := $(FUZZ_POLICY_LIB) $(FUZZ_X509_DEPS)
+# a request's certificate-template extensions (firmware/policy/build.c: what the
+# custodian reads from a requester) and the policy algorithm on what they name
+$(call fuzz_objs,$(POLICY_SRCS)): $(ASN1_TAB)
+FUZZ_LIBS_fuzz_policy_ext := $(FUZZ_POLICY_LIB) $(FUZZ_X509_DEPS)
 
 FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record fuzz_ledger_serve fuzz_rpc fuzz_careq fuzz_ntlm \
               fuzz_idtoken fuzz_auth fuzz_cust_msg fuzz_ledger_msg fuzz_console fuzz_utf8 \
               fuzz_x509_cert fuzz_x509_name fuzz_x509_csr fuzz_x509_crl fuzz_icpr \
               fuzz_custodian_derive fuzz_x509_nametext fuzz_checkpoint
 FUZZ_NAMES += fuzz_policy_template
+FUZZ_NAMES += fuzz_policy_ext
 FUZZ_BINS := $(addprefix $(FUZZ_BIN)/,$(FUZZ_NAMES))
 
 # Each binary's libraries as extra prerequisites; the pattern rule links.

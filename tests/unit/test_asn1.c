@@ -112,6 +112,26 @@ static void test_strict_decoding(void **state)
 				     sizeof err),
 			 -1);
 	assert_int_equal(asn1_decode("PKIX.ECDSA-Sig-Value", NULL, 0, &d, err, sizeof err), -1);
+	/* A tag number below 31 in the high-tag-number form (1f 02: INTEGER written
+	 * long), and a high tag number with a leading 0x80 octet: not DER, though
+	 * libtasn1 reads the first as an INTEGER (found by fuzz_policy_ext). */
+	static const uint8_t long_tag[] = {0x30, 0x07, 0x1f, 0x02, 0x01, 0x01,
+					   0x02, 0x01, 0x01};
+	assert_int_equal(
+		asn1_decode("PKIX.ECDSA-Sig-Value", long_tag, sizeof long_tag, &d, err, sizeof err),
+		-1);
+	assert_null(d);
+	static const uint8_t lead_80[] = {0x30, 0x08, 0x1f, 0x80, 0x1f, 0x01, 0x01,
+					  0x02, 0x01, 0x01};
+	assert_int_equal(
+		asn1_decode("PKIX.ECDSA-Sig-Value", lead_80, sizeof lead_80, &d, err, sizeof err),
+		-1);
+	/* the same SEQUENCE with its INTEGERs in the short form decodes */
+	static const uint8_t short_tag[] = {0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01};
+	assert_int_equal(
+		asn1_decode("PKIX.ECDSA-Sig-Value", short_tag, sizeof short_tag, &d, err, sizeof err),
+		0);
+	asn1_delete_structure(&d);
 }
 
 static void test_bit_string_length_in_bits(void **state)

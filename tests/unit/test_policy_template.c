@@ -283,6 +283,57 @@ static void test_refused_characters(void **state)
 		"line 2: malformed UTF-8 at byte 19"); /* cut short */
 }
 
+/* A display name is shown to people: no bidirectional control, no zero-width or
+ * format character (each range's edges), and the characters next to them pass. */
+static void test_refused_invisible(void **state)
+{
+	static const struct {
+		const char *utf8;
+		unsigned cp;
+	} bad[] = {
+		{"\xc2\xad", 0xad},     {"\xe2\x80\x8b", 0x200b}, {"\xe2\x80\x8c", 0x200c},
+		{"\xe2\x80\x8d", 0x200d}, {"\xe2\x80\x8e", 0x200e}, {"\xe2\x80\x8f", 0x200f},
+		{"\xe2\x80\xaa", 0x202a}, {"\xe2\x80\xae", 0x202e}, {"\xe2\x81\xa0", 0x2060},
+		{"\xe2\x81\xa4", 0x2064}, {"\xe2\x81\xa6", 0x2066}, {"\xe2\x81\xa9", 0x2069},
+		{"\xef\xbb\xbf", 0xfeff},
+	};
+	static const char *const fine[] = {
+		"\xc2\xac",     /* U+00AC NOT SIGN, before the soft hyphen */
+		"\xe2\x80\x8a", /* U+200A HAIR SPACE */
+		"\xe2\x80\x90", /* U+2010 HYPHEN */
+		"\xe2\x80\xaf", /* U+202F NARROW NO-BREAK SPACE */
+		"\xe2\x81\xa5", /* U+2065, the gap */
+		"\xe2\x81\xaa", /* U+206A */
+		"\xef\xbb\xbe", /* U+FEFE */
+		"Zertifikat f\xc3\xbcr Benutzer",
+	};
+	char line[128], msg[256];
+	struct template t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "display_name = User%s", bad[i].utf8);
+		snprintf(msg, sizeof(msg),
+			 "line 2: display_name: U+%04X at byte 5 is a bidirectional control or an "
+			 "invisible character, refused in a name shown to people",
+			 bad[i].cp);
+		refused(with("display_name", line), msg);
+	}
+	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		snprintf(line, sizeof(line), "display_name = User%s", fine[i]);
+		parse_ok(with("display_name", line), &t);
+	}
+	/* the writer will not write one either (it parses what it wrote) */
+	{
+		char out[TEMPLATE_TEXT_MAX + 1], err[512];
+
+		parse_ok(BASE, &t);
+		strcpy(t.display_name, "admin\xe2\x80\xaetxt.exe");
+		assert_int_equal(template_format(&t, out, sizeof(out), err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "U+202E"));
+	}
+}
+
 static void test_refused_values(void **state)
 {
 	char s[512];
@@ -297,6 +348,27 @@ static void test_refused_values(void **state)
 	refused(with("name", s), "line 1: name: not a template name (1 to 64 of A-Z a-z 0-9 . _ -)");
 	snprintf(s, sizeof(s), "display_name = %0129d", 0);
 	refused(with("display_name", s), "line 2: display_name: longer than 128 bytes");
+	/* names that read as paths, hidden files or options */
+	refused(with("name", "name = ."),
+		"line 1: name: \".\" is not a template name: it may not start with '.' or '-'");
+	refused(with("name", "name = .."),
+		"line 1: name: \"..\" is not a template name: it may not start with '.' or '-'");
+	refused(with("name", "name = .Base"),
+		"line 1: name: \".Base\" is not a template name: it may not start with '.' or '-'");
+	refused(with("name", "name = -Base"),
+		"line 1: name: \"-Base\" is not a template name: it may not start with '.' or '-'");
+	refused(with("name", "name = --help"),
+		"line 1: name: \"--help\" is not a template name: it may not start with '.' or '-'");
+	refused(with("superseded", "superseded = Old, .."),
+		"line 23: superseded: \"..\" is not a template name: it may not start with '.' "
+		"or '-'");
+	{
+		struct template t;
+
+		parse_ok(with("name", "name = Base.v2-x_"), &t); /* inside a name: fine */
+		assert_string_equal(t.name, "Base.v2-x_");
+		parse_ok(with("name", "name = _Base"), &t);
+	}
 	refused(with("superseded", "superseded = Old Base"),
 		"line 23: superseded: not a template name (1 to 64 of A-Z a-z 0-9 . _ -)");
 	refused(with("superseded", "superseded = Old, old"),
@@ -800,6 +872,31 @@ static void test_check_rules(void **state)
 	t.agent_policy[0] = 0;
 	assert_int_equal(template_check(&t, NULL, 0), 0);
 
+	/* agents whose policy is not Certificate Request Agent: an officer decides
+	 * (BASE names Certificate Request Agent and issues at once) */
+	t = base;
+	strcpy(t.agent_policy, "1.3.6.1.5.5.7.3.2");
+	check_refuses(&t, "agent_policy 1.3.6.1.5.5.7.3.2 is not Certificate Request Agent "
+			  "(1.3.6.1.4.1.311.20.2.1): it needs pend_all = yes");
+	t.pend_all = 1;
+	assert_int_equal(template_check(&t, NULL, 0), 0);
+	t = base;
+	strcpy(t.agent_policy, "1.3.6.1.4.1.311.20.2.10"); /* a prefix is not the OID */
+	check_refuses(&t, "agent_policy 1.3.6.1.4.1.311.20.2.10 is not Certificate Request "
+			  "Agent (1.3.6.1.4.1.311.20.2.1): it needs pend_all = yes");
+
+	/* a delegated OCSP responder: an officer decides */
+	t = base;
+	strcpy(t.eku[t.n_eku++], "1.3.6.1.5.5.7.3.9");
+	check_refuses(&t, "eku 1.3.6.1.5.5.7.3.9 (OCSP Signing) needs pend_all = yes: a "
+			  "delegated OCSP responder is an officer's decision");
+	t.pend_all = 1;
+	assert_int_equal(template_check(&t, NULL, 0), 0);
+	t = base;
+	strcpy(t.eku[0], "1.3.6.1.5.5.7.3.9"); /* first in the list too */
+	check_refuses(&t, "eku 1.3.6.1.5.5.7.3.9 (OCSP Signing) needs pend_all = yes: a "
+			  "delegated OCSP responder is an officer's decision");
+
 	/* who may enroll */
 	t = base;
 	t.n_accounts = 0;
@@ -848,7 +945,8 @@ static void test_defaults(void **state)
 		for (size_t j = 0; j < i; j++)
 			assert_string_not_equal(d[i].oid, d[j].oid);
 		assert_int_equal(d[i].agent_signatures, 0);
-		assert_int_equal(d[i].path_length, -1);
+		/* SubCA's CA signs end entities only (pathLenConstraint 0) */
+		assert_int_equal(d[i].path_length, i == 4 ? 0 : -1);
 	}
 	/* User and Machine: names from the account, at once, renewal without approval */
 	for (size_t i = 0; i < 2; i++) {
@@ -954,6 +1052,7 @@ int main(void)
 		cmocka_unit_test(test_accepted_forms),
 		cmocka_unit_test(test_refused_lines),
 		cmocka_unit_test(test_refused_characters),
+		cmocka_unit_test(test_refused_invisible),
 		cmocka_unit_test(test_refused_values),
 		cmocka_unit_test(test_refused_counts),
 		cmocka_unit_test(test_round_trip),

@@ -255,6 +255,36 @@ static void test_consumers_agree(void **state)
 	}
 }
 
+/* utf8_invisible: exactly the listed ranges, checked over every scalar value
+ * against the list written out here (the edges of each range, and nothing
+ * outside them). */
+static void test_invisible(void **state)
+{
+	static const uint32_t ranges[][2] = {
+		{0xad, 0xad},     {0x200b, 0x200f}, {0x202a, 0x202e},
+		{0x2060, 0x2064}, {0x2066, 0x2069}, {0xfeff, 0xfeff},
+	};
+	size_t count = 0;
+
+	(void)state;
+	for (uint32_t cp = 0; cp <= UTF8_MAX_CP; cp++) {
+		int in = 0;
+
+		for (size_t r = 0; r < N(ranges); r++)
+			in |= cp >= ranges[r][0] && cp <= ranges[r][1];
+		if (utf8_invisible(cp) != in)
+			fail_msg("U+%04X: utf8_invisible says %d", (unsigned)cp, !in);
+		count += (size_t)in;
+	}
+	assert_int_equal(count, 1 + 5 + 5 + 5 + 4 + 1);
+	/* not in it: the U+2065 gap, a plain space, the C0/C1 controls (refused by
+	 * every caller under their own message) */
+	assert_false(utf8_invisible(0x2065));
+	assert_false(utf8_invisible(' '));
+	assert_false(utf8_invisible(0x1b));
+	assert_false(utf8_invisible(0x85));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_every_code_point),
 		cmocka_unit_test(test_every_sequence),
 		cmocka_unit_test(test_consumers_agree),
+		cmocka_unit_test(test_invisible),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
