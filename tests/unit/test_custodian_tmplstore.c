@@ -479,6 +479,95 @@ static void test_defaults_ledger_fails_at_start(void **state)
 	assert_non_null(strstr(core.err, "disk on fire"));
 }
 
+/* The start's LEDGER_GET_TEMPLATES answered by a faulty or hostile ledger: the
+ * start is refused, saying why. */
+static void start_forged(uint32_t answer, const void *payload, size_t len, const char *says)
+{
+	struct core_opts o = {.ledger_proxy = 1, .forge_type = LEDGER_GET_TEMPLATES,
+			      .forge_nth = 1, .forge_answer = answer, .forge_payload = payload,
+			      .forge_len = len};
+
+	assert_int_equal(core_start(&core, &ca_template, &o), -1);
+	assert_int_equal(core.open_rc, CUSTODIAN_EREFUSED);
+	if (strstr(core.err, "the certificate templates cannot be loaded: ") == NULL ||
+	    strstr(core.err, says) == NULL)
+		fail_msg("\"%s\" does not say \"%s\"", core.err, says);
+}
+
+/* A template event's record (seq, name) as the ledger would send it. */
+static void record_of(struct ipc_wbuf *list, uint64_t seq, uint32_t type, const char *name)
+{
+	char text[TEMPLATE_TEXT_MAX + 1];
+	size_t len = text_of(name, "1.3.6.1.4.1.99999.7.10", text);
+	struct ledger_event ev;
+	struct ipc_wbuf w;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.seq = seq;
+	ev.time = 1790000000;
+	ev.type = type;
+	ev.actor_kind = ACTOR_OPERATOR;
+	ev.actor = "admin";
+	if (type == EV_TEMPLATE_CHANGED)
+		ev.u.tmpl = (struct ev_template){LEDGER_TEMPLATE_ADDED, name, 1, 0,
+						 {(const uint8_t *)text, len}};
+	else
+		ev.u.op = (struct ev_operator){"login", "", 1, ""};
+	ipc_wbuf_init(&w);
+	assert_int_equal(ledger_record_encode(&ev, &w, err, sizeof(err)), 0);
+	lmsg_events_add(list, w.data, w.len);
+	ipc_wbuf_free(&w);
+}
+
+static void forge_list(int bad, const char *says)
+{
+	struct ipc_wbuf list, w;
+	struct lmsg_events out;
+
+	ipc_wbuf_init(&list);
+	if (bad == 0) { /* out of order */
+		record_of(&list, 5, EV_TEMPLATE_CHANGED, "zed");
+		record_of(&list, 6, EV_TEMPLATE_CHANGED, "Alpha");
+	} else if (bad == 1) { /* a name twice, in two cases */
+		record_of(&list, 5, EV_TEMPLATE_CHANGED, "Web");
+		record_of(&list, 6, EV_TEMPLATE_CHANGED, "WEB");
+	} else { /* not a template event */
+		record_of(&list, 5, EV_OPERATOR_ACTION, "x");
+	}
+	out.events.n = 2 - (bad == 2);
+	out.events.p = list.data;
+	out.events.len = list.len;
+	ipc_wbuf_init(&w);
+	lmsg_events_encode(&w, &out);
+	start_forged(LEDGER_EVENTS, w.data, w.len, says);
+	ipc_wbuf_free(&w);
+	ipc_wbuf_free(&list);
+	core_stop(&core);
+}
+
+static void test_load_refuses_forged_answers(void **state)
+{
+	static const uint8_t garbage[] = {0x01};
+	struct lmsg_error e = {.code = LEDGER_ERR_STORAGE};
+	struct ipc_wbuf w;
+
+	(void)state;
+	start_forged(LEDGER_EVENTS, garbage, sizeof(garbage), "malformed template list");
+	core_stop(&core);
+	snprintf(e.message, sizeof(e.message), "cannot read the template index");
+	ipc_wbuf_init(&w);
+	lmsg_error_encode(&w, &e);
+	start_forged(LEDGER_ERROR, w.data, w.len, "cannot read the template index");
+	ipc_wbuf_free(&w);
+	core_stop(&core);
+	/* an answer of another type */
+	start_forged(LEDGER_HEAD_IS, garbage, sizeof(garbage), "unexpected answer");
+	core_stop(&core);
+	forge_list(0, "out of order at Alpha");
+	forge_list(1, "out of order at WEB");
+	forge_list(2, "malformed template event");
+}
+
 /* ---- the operator's changes ---- */
 
 static void test_add_set_del_round_trip(void **state)
@@ -876,6 +965,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_not_resumed_over_others),
 		cmocka_unit_test_teardown(test_defaults_on_a_full_ledger, teardown),
 		cmocka_unit_test(test_defaults_ledger_fails_at_start),
+		cmocka_unit_test(test_load_refuses_forged_answers),
 		cmocka_unit_test_setup_teardown(test_add_set_del_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_store, setup, teardown),
