@@ -18,6 +18,7 @@ struct props;
 struct bursts;
 
 struct checkpointer;
+struct tmplstore; /* tmplstore.h */
 
 struct submit_ctx {
 	struct ca *ca;
@@ -37,8 +38,8 @@ struct submit_ctx {
 	int worker_fd;
 	/* The ledger's checkpoints (checkpoint.h): one at every CRL. NULL: none. */
 	struct checkpointer *checkpoints;
-	/* The template store (tmplstore.h); NULL: no templates (the standalone
-	 * policy alone). */
+	/* The certificate templates (tmplstore.h): snapshots decide requests.
+	 * NULL without a ledger (nothing journaled, no templates). */
 	struct tmplstore *templates;
 };
 

@@ -71,7 +71,7 @@ def test_submit_issues_and_retrieve_gives_it_again(appliance, ca):
     key, req = new_request(ca["tmp"])
     cert = ca["tmp"] / "host1.crt"
     p = careq("submit", "-config", config(a), "-attrib",
-              r"CertificateTemplate:User\nrmd:host1", req, cert)
+              r"ccm:host1\nrmd:host1", req, cert)
     check_issued(ca, p, cert, key, 1)
     assert "CN = host1.example" in run("openssl", "x509", "-in", cert, "-noout",
                                        "-subject").stdout

@@ -53,7 +53,7 @@ def who(requester, token=None):
     return s32(token) + s32(named.encode())
 
 
-def submit_payload(csr_der, requester="EXAMPLE\\alice", attributes="CertificateTemplate:User",
+def submit_payload(csr_der, requester="EXAMPLE\\alice", attributes="rmd:host1.example",
                    fmt=lc.FMT_PKCS10, token=None):
     """The raw request and its format: the custodian derives everything else."""
     return (struct.pack("<I", fmt) + who(requester, token) + s32(attributes.encode()) +

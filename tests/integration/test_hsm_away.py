@@ -142,7 +142,7 @@ class Client(threading.Thread):
                 if dce is None:
                     dce = ic.connect(self.binding)
                 rv, rid, disp, _p7, cert, msg = ic.cert_server_request(
-                    dce, CA_NAME, self.request, "CertificateTemplate:User")
+                    dce, CA_NAME, self.request, "rmd:host1.example")
                 self.results.append((t0, time.time() - t0, rv, rid, disp, msg, bool(cert)))
             except Exception as e:  # noqa: BLE001 - a transport error is a result too
                 self.errors.append((t0, time.time() - t0, repr(e)))

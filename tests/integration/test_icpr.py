@@ -51,7 +51,7 @@ def test_issue_automatically(appliance, ca):
     assert binding == f"ncacn_ip_tcp:127.0.0.1[{a.icpr_port}]"
     dce = ic.connect(binding)
     rv, rid, disp, p7, cert, msg = ic.cert_server_request(
-        dce, CA_NAME, csr(ca["tmp"]), "CertificateTemplate:User")
+        dce, CA_NAME, csr(ca["tmp"]), "rmd:host1.example")
     assert (rv, rid, disp, msg) == (0, 1, ic.DISP_ISSUED, "Issued")
     openssl_verify(ca, cert)
     assert x509.load_der_x509_certificate(cert).subject.rfc4514_string() == "CN=host1.example"
@@ -80,12 +80,12 @@ def test_wrong_ca_name_and_bad_cb(appliance, ca):
     dce = enroll_dce(a)
     assert ic.cert_server_request(dce, "Other CA", csr(ca["tmp"]))[0] == ic.E_INVALIDARG
     # pctbAttribs' cb must be the string's byte length with its NUL (MS-ICPR 3.2.4.1.1)
-    padded = "CertificateTemplate:User\x00\x00\x00".encode("utf-16-le")
+    padded = "rmd:host1.example\x00\x00\x00".encode("utf-16-le")
     assert ic.cert_server_request(dce, CA_NAME, csr(ca["tmp"]),
                                   attrib_raw=padded)[0] == ic.E_INVALIDARG
     # a cb that disagrees with the NDR array's count does not even decode
     with pytest.raises(DCERPCException, match="rpc_x_bad_stub_data"):
-        ic.cert_server_request(dce, CA_NAME, csr(ca["tmp"]), "CertificateTemplate:User",
+        ic.cert_server_request(dce, CA_NAME, csr(ca["tmp"]), "rmd:host1.example",
                                attrib_cb=6)
     dce = enroll_dce(a)
     # nothing was recorded for either: the next request is id 1
@@ -110,7 +110,7 @@ def test_san_attribute_does_not_reach_the_certificate(appliance, ca):
     a = appliance(**OPEN)
     dce = enroll_dce(a)
     cert = ic.cert_server_request(dce, CA_NAME, csr(ca["tmp"]),
-                                  "CertificateTemplate:User\nSAN:dns=evil.example&upn=admin@corp")[4]
+                                  "rmd:host1.example\nSAN:dns=evil.example&upn=admin@corp")[4]
     c = x509.load_der_x509_certificate(cert)
     with pytest.raises(x509.ExtensionNotFound):
         c.extensions.get_extension_for_class(x509.SubjectAlternativeName)

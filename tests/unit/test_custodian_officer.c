@@ -327,7 +327,7 @@ static void test_setext_then_resubmit(void **state)
 	assert_int_equal(adm_detail_decode(w.data, w.len, d), 0);
 	assert_string_equal(d->subject, "CN=host1.example");
 	assert_string_equal(d->requester, ALICE);
-	assert_string_equal(d->attributes, "CertificateTemplate:User\n");
+	assert_string_equal(d->attributes, "rmd:host1.example\n");
 	assert_int_equal(d->exts.n, 2);
 	ipc_wbuf_free(&w);
 	ipc_wbuf_init(&w);

@@ -56,6 +56,7 @@ $(TBIN)/test_ledger_serve: LDFLAGS += -Wl,--wrap=ledger_get_record,--wrap=ledger
 	-Wl,--wrap=ledger_get_cert,--wrap=ledger_revoked_page,--wrap=ledger_crl_latest \
 	-Wl,--wrap=ledger_extension_seqs,--wrap=ledger_prop_seq,--wrap=ledger_view \
 	-Wl,--wrap=ledger_verify,--wrap=ledger_append_group
+$(TBIN)/test_ledger_serve: LDFLAGS += -Wl,--wrap=ledger_template_seqs
 # ca-ledger's commands' decisions (audit.c) with a record the store cannot read
 # or decode injected at its interface.
 $(TBIN)/test_ledger_audit: LDFLAGS += -Wl,--wrap=ledger_get_record
