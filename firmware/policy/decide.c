@@ -420,6 +420,15 @@ static uint32_t check_names(const struct template *t, const struct policy_accoun
 	return 0;
 }
 
+unsigned policy_key_usage(const struct template *t, enum policy_key key)
+{
+	/* an EC key neither enciphers keys nor data (RFC 5480 3) */
+	if (key == POLICY_KEY_EC)
+		return t->key_usage &
+		       ~(unsigned)(X509_KU_KEY_ENCIPHERMENT | X509_KU_DATA_ENCIPHERMENT);
+	return t->key_usage;
+}
+
 uint32_t policy_decide(const struct template *set, size_t n_set,
 		       const struct policy_settings *settings, const struct policy_account *acct,
 		       const struct policy_request *req, struct policy_decision *d)
@@ -458,9 +467,7 @@ uint32_t policy_decide(const struct template *set, size_t n_set,
 		d->sid_extension = 0;
 		return hr;
 	}
-	d->key_usage = t->key_usage;
-	if (req->key_type == POLICY_KEY_EC)
-		d->key_usage &= ~(unsigned)(X509_KU_KEY_ENCIPHERMENT | X509_KU_DATA_ENCIPHERMENT);
+	d->key_usage = policy_key_usage(t, req->key_type);
 	/* 6 */
 	if (t->pend_all) {
 		d->outcome = POLICY_PEND;

@@ -123,6 +123,11 @@ uint32_t policy_decide(const struct template *set, size_t n_set,
 		       const struct policy_settings *settings, const struct policy_account *acct,
 		       const struct policy_request *req, struct policy_decision *d);
 
+/* The template's key_usage for a key of that type: keyEncipherment and
+ * dataEncipherment dropped for an EC key (RFC 5480 3); what policy_decide puts
+ * in the decision, and what resubmission recomputes. */
+unsigned policy_key_usage(const struct template *t, enum policy_key key);
+
 /* ---- the certificate's parts the template builds (DER, malloc()ed into *out,
  * *outlen; 0 or -1 with err). Encoded with libtasn1 (firmware/asn1/pkix.asn). */
 
