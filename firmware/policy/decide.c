@@ -422,13 +422,11 @@ static uint32_t check_names(const struct template *t, const struct policy_accoun
 
 unsigned policy_key_usage(const struct template *t, enum policy_key key)
 {
-	unsigned ku = t->key_usage;
-
-	/* RFC 5480 3: an id-ecPublicKey certificate never asserts keyEncipherment or
-	 * dataEncipherment (an EC key agrees, it does not encipher). */
+	/* an EC key neither enciphers keys nor data (RFC 5480 3) */
 	if (key == POLICY_KEY_EC)
-		ku &= ~(unsigned)(X509_KU_KEY_ENCIPHERMENT | X509_KU_DATA_ENCIPHERMENT);
-	return ku;
+		return t->key_usage &
+		       ~(unsigned)(X509_KU_KEY_ENCIPHERMENT | X509_KU_DATA_ENCIPHERMENT);
+	return t->key_usage;
 }
 
 uint32_t policy_decide(const struct template *set, size_t n_set,

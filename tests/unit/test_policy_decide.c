@@ -663,6 +663,26 @@ static void test_names(void **state)
 	n_set = saved_n;
 }
 
+/* policy_key_usage: what the decision carries, and what resubmission
+ * recomputes: an EC key loses keyEncipherment and dataEncipherment only. */
+static void test_key_usage(void **state)
+{
+	struct template t = set[0];
+	unsigned all = X509_KU_DIGITAL_SIGNATURE | X509_KU_NON_REPUDIATION |
+		       X509_KU_KEY_ENCIPHERMENT | X509_KU_DATA_ENCIPHERMENT |
+		       X509_KU_KEY_AGREEMENT;
+
+	(void)state;
+	t.key_usage = all;
+	assert_int_equal(policy_key_usage(&t, POLICY_KEY_RSA), all);
+	assert_int_equal(policy_key_usage(&t, POLICY_KEY_EC),
+			 X509_KU_DIGITAL_SIGNATURE | X509_KU_NON_REPUDIATION |
+				 X509_KU_KEY_AGREEMENT);
+	t.key_usage = 0;
+	assert_int_equal(policy_key_usage(&t, POLICY_KEY_EC), 0);
+	assert_int_equal(policy_key_usage(&set[4], POLICY_KEY_EC), set[4].key_usage);
+}
+
 /* ---- malformed input ---- */
 
 static void test_malformed(void **state)
@@ -715,6 +735,7 @@ int main(void)
 		cmocka_unit_test_setup(test_enroll, setup),
 		cmocka_unit_test_setup(test_keys, setup),
 		cmocka_unit_test_setup(test_names, setup),
+		cmocka_unit_test_setup(test_key_usage, setup),
 		cmocka_unit_test_setup(test_malformed, setup),
 	};
 
