@@ -332,8 +332,9 @@ int id_attrs_put(struct id_attrs_file *f, const char *name, const struct id_attr
 			return -1;
 		e = &f->e[f->n++];
 		memset(e, 0, sizeof(*e));
-		snprintf(e->name, sizeof(e->name), "%s", name);
 	}
+	/* The name as given (an entry of another case is renamed). */
+	snprintf(e->name, sizeof(e->name), "%s", name);
 	e->a = *a;
 	return 0;
 }
