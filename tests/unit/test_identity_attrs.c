@@ -384,6 +384,8 @@ static void test_format_round_trip(void **state)
 	assert_int_equal(id_attrs_put(&f, "example\\BOB", &a, err, sizeof(err)), 0);
 	assert_int_equal(f.n, 3);
 	assert_string_equal(id_attrs_find(&f, "EXAMPLE\\bob")->a.upn, "bob@example.com");
+	/* renamed to the name given (caadm gives the account file's) */
+	assert_string_equal(id_attrs_find(&f, "EXAMPLE\\bob")->name, "example\\BOB");
 	assert_int_equal(id_attrs_find(&f, "EXAMPLE\\bob")->a.n_groups, 0);
 	assert_int_equal(id_attrs_put(&f, "EXAMPLE\\carol", &a, err, sizeof(err)), 0);
 	assert_int_equal(f.n, 4);
@@ -391,7 +393,7 @@ static void test_format_round_trip(void **state)
 	assert_int_equal(id_attrs_put(&f, "EXAMPLE\\alice", &a, err, sizeof(err)), 0);
 	assert_int_equal(f.n, 3);
 	assert_null(id_attrs_find(&f, "EXAMPLE\\alice"));
-	assert_string_equal(f.e[0].name, "EXAMPLE\\bob");
+	assert_string_equal(f.e[0].name, "example\\BOB");
 	assert_int_equal(id_attrs_put(&f, "EXAMPLE\\nobody", &a, err, sizeof(err)), 0);
 	assert_int_equal(f.n, 3);
 	/* the writer refuses what the parser would */
