@@ -279,3 +279,27 @@ def test_ntlm_logon_with_attributes_enrolls(appliance, ca):
     assert nc.request(dce, CA_NAME, csr(ca["tmp"], "third"))[2] == ic.DISP_ISSUED
     dce.disconnect()
     assert "killed by signal" not in a.text()
+
+
+def test_largest_token_passes_through_the_worker(appliance, ca):
+    """Every attribute at its largest (a 255-byte UPN, 254-byte e-mail, 253-byte
+    DNS name, the longest SID, 32 groups of 128 bytes: a token of about 5.5 KB,
+    sixteen times version 1's largest) travels from ca-auth through the worker to
+    the custodian within every channel's limits: issued, pended and retrieved."""
+    labels = ".".join(["a" * 63, "b" * 63, "c" * 63])
+    p = caadm(ca["data"], "set", "--upn", "u" * 22 + "@" + labels + "." + "d" * 40,
+              "--email", "e@" + labels + "." + "d" * 60, "--dns", labels + "." + "d" * 61,
+              "--sid", "S-1-281474976710655" + "-4294967295" * 15,
+              *[a for i in range(32) for a in ("--group", f"{i:02d}" + "g" * 126)], ACCOUNT)
+    assert p.returncode == 0, p.stderr
+    shown = json.loads(caadm(ca["data"], "show", "--json", ACCOUNT).stdout)
+    assert (len(shown["upn"]), len(shown["email"]), len(shown["dns"]), len(shown["sid"]),
+            len(shown["groups"])) == (255, 254, 253, 184, 32)
+    a = appliance(policy="issue", subject_rule="request")
+    dce = nc.connect(binding(a))
+    rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, csr(ca["tmp"]))
+    assert (rv, disp) == (0, ic.DISP_ISSUED), msg
+    assert nc.request(dce, CA_NAME, request_id=rid)[2] == ic.DISP_ISSUED  # RETRIEVE too
+    dce.disconnect()
+    assert any(f"request={rid} requester={ACCOUNT}" in ln for ln in journal(ca))
+    assert "violation" not in a.text()
