@@ -118,8 +118,9 @@ int id_attrs_format(const struct id_attrs_file *f, char **out, size_t *len, char
 /* The entry named name (ASCII case ignored), or NULL. */
 struct id_attrs_entry *id_attrs_find(const struct id_attrs_file *f, const char *name);
 /* Sets name's attributes to a (a copy; an entry added at the end if there was
- * none, renamed to name if it differed in case, removed if a is empty). 0, or -1 with err (too many accounts, out of
- * memory). The name and a are the caller's to have checked. */
+ * none, renamed to name if it differed in case, removed if a is empty). 0, or
+ * -1 with err (too many accounts, out of memory). The name and a are the
+ * caller's to have checked. */
 int id_attrs_put(struct id_attrs_file *f, const char *name, const struct id_attrs *a,
 		 char *err, size_t errlen);
 void id_attrs_file_free(struct id_attrs_file *f);

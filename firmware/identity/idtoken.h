@@ -70,8 +70,8 @@ int idtoken_mint(const uint8_t key[IDTOKEN_KEY_LEN], const struct idtoken *t, ui
 		 size_t *outlen, char *err, size_t errlen);
 
 /* Checks tok (len bytes) against key: exact layout, MAC (compared in constant
- * time), version, expiry against now, the attributes' rules. 0 with *t filled, or -1 with err saying
- * which check failed; *t is zeroed then. */
+ * time), version, expiry against now, the attributes' rules. 0 with *t
+ * filled, or -1 with err saying which check failed; *t is zeroed then. */
 int idtoken_verify(const uint8_t key[IDTOKEN_KEY_LEN], const uint8_t *tok, size_t len,
 		   int64_t now, struct idtoken *t, char *err, size_t errlen);
 

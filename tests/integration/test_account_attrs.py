@@ -106,14 +106,16 @@ def test_add_show_list_set_del(data):
                                                    ("group", "Admins")]
     assert caadm(data, "set", "--upn", "bob@example.com", "EXAMPLE\\BOB").returncode == 0
     assert attributes(data)["EXAMPLE\\bob"] == [("upn", "bob@example.com")]  # the file's name
-    assert caadm(data, "set", "--clear", "groups", "--clear", "sid", "EXAMPLE\\alice").returncode == 0
+    p = caadm(data, "set", "--clear", "groups", "--clear", "sid", "EXAMPLE\\alice")
+    assert p.returncode == 0, p.stderr
     assert attributes(data)["EXAMPLE\\alice"] == [("upn", "alice@example.com")]
     assert caadm(data, "set", "--clear", "all", "EXAMPLE\\alice").returncode == 0
     assert "EXAMPLE\\alice" not in attributes(data)
     assert caadm(data, "show", "EXAMPLE\\alice").stdout == "name: EXAMPLE\\alice\nstatus: enabled\n"
 
     # passwd, disable, enable keep the attributes
-    assert caadm(data, "passwd", "--password-fd", "0", "EXAMPLE\\pc1$", password="x").returncode == 0
+    p = caadm(data, "passwd", "--password-fd", "0", "EXAMPLE\\pc1$", password="x")
+    assert p.returncode == 0, p.stderr
     assert caadm(data, "disable", "EXAMPLE\\pc1$").returncode == 0
     assert json.loads(caadm(data, "show", "--json", "EXAMPLE\\pc1$").stdout)["disabled"] is True
     assert attributes(data)["EXAMPLE\\pc1$"] == [("dns", "pc1.example.com"),

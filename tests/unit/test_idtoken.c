@@ -1,6 +1,7 @@
 /* Identity tokens (firmware/identity/idtoken.c), version 2 with the account's
- * attributes: what the custodian accepts as a requester's identity. The oracle for the MAC is wolfSSL's HMAC recomputed here
- * over the bytes the layout in idtoken.h describes, built by hand. */
+ * attributes: what the custodian accepts as a requester's identity. The oracle
+ * for the MAC is wolfSSL's HMAC recomputed here over the bytes the layout in
+ * idtoken.h describes, built by hand. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
