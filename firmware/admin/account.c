@@ -1,10 +1,22 @@
-/* caadm account: enrollee accounts for NTLM (firmware/auth).
+/* caadm account: enrollee accounts for NTLM (firmware/auth) and their
+ * attributes (firmware/identity/attrs.h).
  *
- *   caadm account add    [--data DIR] [--password-fd N] DOMAIN\user
+ *   caadm account add    [--data DIR] [--password-fd N] [ATTRS] DOMAIN\user
+ *   caadm account set    [--data DIR] [ATTRS] [--clear A]... DOMAIN\user
+ *   caadm account show   [--data DIR] [--json] DOMAIN\user
  *   caadm account passwd [--data DIR] [--password-fd N] DOMAIN\user
  *   caadm account del    [--data DIR] DOMAIN\user
  *   caadm account disable|enable [--data DIR] DOMAIN\user
  *   caadm account list   [--data DIR]
+ *   ATTRS: [--upn U] [--email E] [--dns D] [--sid S] [--group G]...
+ *
+ * The attributes live in DATA/auth/attributes (firmware/identity's one parser
+ * and writer; the account file's mode, owner and atomic replacement), never in
+ * the account file, which gss-ntlmssp reads. add writes them before the
+ * account (replacing a stale entry of a deleted account of that name, so a new
+ * account never inherits another's SID or groups); del removes the account
+ * first, then its attributes. A malformed attributes file refuses every verb
+ * that reads it (add, set, show, list, del) and nothing changes.
  *
  * The password comes from descriptor N or from the terminal (asked twice, no
  * echo), never from argv. Only its NT hash is stored (MD4 of the UTF-16LE
@@ -29,12 +41,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "firmware/identity/attrs.h"
 #include "firmware/identity/ntlm_hash.h"
 #include "platform/atomicfile.h"
 #include "platform/log.h"
 #include "platform/secret.h"
 
 #define ACCOUNTS "auth/accounts"
+#define ATTRIBUTES "auth/attributes"
 #define NAME_MAX_LEN 64
 #define MAX_ACCOUNTS 10000
 #define FILE_MAX (MAX_ACCOUNTS * 256)
@@ -282,6 +296,235 @@ static int change(struct table *t, const struct adm_cmd *cmd)
 	}
 }
 
+/* The attributes file: read (absent: empty), or the failure printed. */
+static int attrs_read(const struct adm_cmd *cmd, struct id_attrs_file *f)
+{
+	char path[PATH_MAX], err[PATH_MAX + 512];
+
+	snprintf(path, sizeof(path), "%s/%s", cmd->dir, ATTRIBUTES);
+	if (id_attrs_load(path, 0, f, err, sizeof(err)) != 0)
+		return adm_failx("%s (fix or remove the file: nothing was changed)", err);
+	return 0;
+}
+
+/* Writes the attributes file (atomically, 0600) and gives it to ca-auth's user,
+ * as save() does the account file. */
+static int attrs_write(const struct adm_cmd *cmd, const struct id_attrs_file *f)
+{
+	char path[PATH_MAX], auth_dir[PATH_MAX], err[512], *buf;
+	size_t len;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", cmd->dir, ATTRIBUTES);
+	snprintf(auth_dir, sizeof(auth_dir), "%s/auth", cmd->dir);
+	if (mkdir(auth_dir, 0700) != 0 && errno != EEXIST) {
+		log_fail("%s", auth_dir);
+		return ADM_EXIT_FAILED;
+	}
+	if (id_attrs_format(f, &buf, &len, err, sizeof(err)) != 0)
+		return adm_failx("the attributes: %s", err);
+	if (atomicfile_write(path, buf, len, 0600) != 0) {
+		log_fail("cannot write %s", path);
+		rc = ADM_EXIT_FAILED;
+	} else {
+		rc = give_to_auth_owner(auth_dir, path);
+	}
+	free(buf);
+	return rc;
+}
+
+/* The account's attributes after add or set: cmd's --clear first, then what
+ * cmd gives (--group replacing the list). */
+static void apply_attrs(struct id_attrs *a, const struct adm_cmd *cmd)
+{
+	unsigned clear = cmd->attr_clear, set = cmd->attr_set;
+
+	if (clear & (1u << ID_ATTR_UPN))
+		a->upn[0] = 0;
+	if (clear & (1u << ID_ATTR_EMAIL))
+		a->email[0] = 0;
+	if (clear & (1u << ID_ATTR_DNS))
+		a->dns[0] = 0;
+	if (clear & (1u << ID_ATTR_SID))
+		a->sid[0] = 0;
+	if (clear & (1u << ID_ATTR_GROUP)) {
+		memset(a->groups, 0, sizeof(a->groups));
+		a->n_groups = 0;
+	}
+	if (set & (1u << ID_ATTR_UPN))
+		memcpy(a->upn, cmd->attrs.upn, sizeof(a->upn));
+	if (set & (1u << ID_ATTR_EMAIL))
+		memcpy(a->email, cmd->attrs.email, sizeof(a->email));
+	if (set & (1u << ID_ATTR_DNS))
+		memcpy(a->dns, cmd->attrs.dns, sizeof(a->dns));
+	if (set & (1u << ID_ATTR_SID))
+		memcpy(a->sid, cmd->attrs.sid, sizeof(a->sid));
+	if (set & (1u << ID_ATTR_GROUP)) {
+		memcpy(a->groups, cmd->attrs.groups, sizeof(a->groups));
+		a->n_groups = cmd->attrs.n_groups;
+	}
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void json_field(const char *key, const char *v)
+{
+	printf(",\"%s\":", key);
+	if (v[0] == 0)
+		printf("null");
+	else
+		json_str(v);
+}
+
+/* account show: the account's name as stored, its state and attributes. */
+static void show(const struct entry *e, const struct id_attrs *a, int json)
+{
+	static const struct id_attrs none;
+
+	if (a == NULL)
+		a = &none;
+	if (json) {
+		printf("{\"name\":");
+		json_str(e->name);
+		printf(",\"disabled\":%s", line_disabled(e) ? "true" : "false");
+		json_field("upn", a->upn);
+		json_field("email", a->email);
+		json_field("dns", a->dns);
+		json_field("sid", a->sid);
+		printf(",\"groups\":[");
+		for (size_t i = 0; i < a->n_groups; i++) {
+			if (i > 0)
+				putchar(',');
+			json_str(a->groups[i]);
+		}
+		printf("]}\n");
+		return;
+	}
+	printf("name: %s\nstatus: %s\n", e->name, line_disabled(e) ? "disabled" : "enabled");
+	if (a->upn[0])
+		printf("upn: %s\n", a->upn);
+	if (a->email[0])
+		printf("email: %s\n", a->email);
+	if (a->dns[0])
+		printf("dns: %s\n", a->dns);
+	if (a->sid[0])
+		printf("sid: %s\n", a->sid);
+	for (size_t i = 0; i < a->n_groups; i++)
+		printf("group: %s\n", a->groups[i]);
+}
+
+/* account list: one line an account, its attributes after it, each after a
+ * TAB as the attributes file writes them. */
+static void list(const struct table *t, const struct id_attrs_file *f)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct id_attrs_entry *ae = id_attrs_find(f, t->e[i].name);
+
+		printf("%s%s", t->e[i].name, line_disabled(&t->e[i]) ? " (disabled)" : "");
+		if (ae != NULL) {
+			if (ae->a.upn[0])
+				printf("\tupn=%s", ae->a.upn);
+			if (ae->a.email[0])
+				printf("\temail=%s", ae->a.email);
+			if (ae->a.dns[0])
+				printf("\tdns=%s", ae->a.dns);
+			if (ae->a.sid[0])
+				printf("\tsid=%s", ae->a.sid);
+			for (size_t g = 0; g < ae->a.n_groups; g++)
+				printf("\tgroup=%s", ae->a.groups[g]);
+		}
+		putchar('\n');
+	}
+}
+
+/* The verbs that read the attributes: list, show, set, and add and del, which
+ * also change the account file. */
+static int run_with_attrs(const struct adm_cmd *cmd, const char *path, struct table *t)
+{
+	struct id_attrs_file f;
+	struct id_attrs a;
+	const struct id_attrs_entry *ae;
+	ssize_t at = cmd->name != NULL ? find(t, cmd->name) : -1;
+	char err[256];
+	int rc = 0, had;
+
+	if (attrs_read(cmd, &f) != 0)
+		return ADM_EXIT_FAILED;
+	ae = cmd->name != NULL ? id_attrs_find(&f, cmd->name) : NULL;
+	had = ae != NULL;
+	memset(&a, 0, sizeof(a));
+	switch (cmd->sub) {
+	case ADM_SUB_LIST:
+		list(t, &f);
+		break;
+	case ADM_SUB_SHOW:
+		if (at < 0)
+			rc = adm_failx("no account %s", cmd->name);
+		else
+			show(&t->e[at], ae != NULL ? &ae->a : NULL, cmd->json);
+		break;
+	case ADM_SUB_SET:
+		if (at < 0) {
+			rc = adm_failx("no account %s", cmd->name);
+			break;
+		}
+		if (ae != NULL)
+			a = ae->a;
+		apply_attrs(&a, cmd);
+		/* Stored under the account's name as the account file writes it. */
+		if (id_attrs_put(&f, t->e[at].name, &a, err, sizeof(err)) != 0)
+			rc = adm_failx("%s", err);
+		else if ((rc = attrs_write(cmd, &f)) == 0)
+			printf("%s: attributes stored (ca-auth uses them from the next logon)\n",
+			       t->e[at].name);
+		break;
+	case ADM_SUB_ADD:
+		/* The password first (change() reads it), then the attributes
+		 * (replacing a stale entry of that name), then the account: a
+		 * failure in between leaves an entry without an account, which
+		 * the next add replaces. */
+		if ((rc = change(t, cmd)) != 0)
+			break;
+		apply_attrs(&a, cmd);
+		if (id_attrs_put(&f, cmd->name, &a, err, sizeof(err)) != 0) {
+			rc = adm_failx("%s", err);
+			break;
+		}
+		if ((had || !id_attrs_empty(&a)) && (rc = attrs_write(cmd, &f)) != 0)
+			break;
+		if ((rc = save(cmd->dir, path, t)) == 0)
+			printf("%s: stored (NT hash)%s\n", cmd->name,
+			       id_attrs_empty(&a) ? "" : ", with its attributes");
+		break;
+	default: /* ADM_SUB_DEL: the account first, then its attributes */
+		if ((rc = change(t, cmd)) != 0 || (rc = save(cmd->dir, path, t)) != 0)
+			break;
+		if (had && (id_attrs_put(&f, cmd->name, &a, err, sizeof(err)) != 0 ||
+			    attrs_write(cmd, &f) != 0)) {
+			rc = adm_failx("%s: deleted, but its attributes could not be removed from "
+				       "%s/%s: run caadm account del again after fixing it", cmd->name,
+				       cmd->dir, ATTRIBUTES);
+			break;
+		}
+		printf("%s: deleted\n", cmd->name);
+		break;
+	}
+	id_attrs_file_free(&f);
+	return rc;
+}
+
 int adm_run_account(const struct adm_cmd *cmd)
 {
 	char path[PATH_MAX];
@@ -293,15 +536,14 @@ int adm_run_account(const struct adm_cmd *cmd)
 		free(t.e);
 		return rc;
 	}
-	if (cmd->sub == ADM_SUB_LIST) {
-		for (size_t i = 0; i < t.n; i++)
-			printf("%s%s\n", t.e[i].name, line_disabled(&t.e[i]) ? " (disabled)" : "");
+	if (cmd->sub == ADM_SUB_LIST || cmd->sub == ADM_SUB_SHOW || cmd->sub == ADM_SUB_SET ||
+	    cmd->sub == ADM_SUB_ADD || cmd->sub == ADM_SUB_DEL) {
+		rc = run_with_attrs(cmd, path, &t);
 	} else if ((rc = change(&t, cmd)) == 0 && (rc = save(cmd->dir, path, &t)) == 0) {
 		printf("%s: %s\n", cmd->name,
-		       cmd->sub == ADM_SUB_DEL       ? "deleted"
-		       : cmd->sub == ADM_SUB_DISABLE ? "disabled (ca-auth refuses its logons)"
-		       : cmd->sub == ADM_SUB_ENABLE  ? "enabled"
-						     : "stored (NT hash)");
+		       cmd->sub == ADM_SUB_DISABLE  ? "disabled (ca-auth refuses its logons)"
+		       : cmd->sub == ADM_SUB_ENABLE ? "enabled"
+						    : "stored (NT hash)");
 	}
 	if (t.e != NULL)
 		explicit_bzero(t.e, (t.n > 0 ? t.n : 1) * sizeof(*t.e));

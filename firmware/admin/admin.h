@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "firmware/identity/attrs.h"
 #include "firmware/ledger/event.h"
 #include "firmware/ledger/view.h"
 #include "firmware/operator/operator.h"
@@ -71,7 +72,12 @@ enum adm_sub {
 	ADM_SUB_ROLES, /* operator roles NAME --role ROLE */
 	ADM_SUB_DISABLE,
 	ADM_SUB_ENABLE,
+	ADM_SUB_SET,  /* account set NAME: its attributes */
+	ADM_SUB_SHOW, /* account show NAME [--json] */
 };
+
+/* account --clear all: every attribute (the bits are 1 << enum id_attr). */
+#define ADM_ATTRS_ALL ((1u << ID_ATTR_COUNT) - 1)
 
 /* Where a secret comes from: descriptor fd (>= 0), else file (not NULL), else
  * the terminal. */
@@ -106,10 +112,16 @@ struct adm_cmd {
 	 * fd is used, -1: the terminal); operator add/passwd: the new passphrase */
 	struct adm_secret_src secret;
 	uint32_t roles; /* operator add, operator roles */
+	/* account add|set: the attributes given, checked (firmware/identity/
+	 * attrs.h): attr_set has bit 1 << ID_ATTR_x for each one given (for
+	 * ID_ATTR_GROUP: the --group list, which replaces the account's); account
+	 * set: attr_clear, those --clear removes. */
+	struct id_attrs attrs;
+	unsigned attr_set, attr_clear;
 	/* the console's global options: log in for this verb as operator */
 	const char *operator_name;
 	struct adm_secret_src operator_pass;
-	/* view */
+	/* view, account show */
 	struct view_query query;
 	int json, details;
 	/* setextension, resubmit, deny */

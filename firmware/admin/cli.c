@@ -16,12 +16,13 @@
 
 #include "config.h"
 #include "firmware/custodian/admin_proto.h"
+#include "firmware/identity/attrs.h"
 #include "platform/conf.h"
 #include "platform/errbuf.h"
 #include "platform/hex.h"
 
 #define FD_MAX (1u << 20) /* as conf_arg_fd */
-#define ACCOUNT_PART_MAX 64 /* the domain and the user of an account */
+#define ACCOUNT_PART_MAX IDENTITY_PART_MAX /* the domain and the user of an account */
 
 const char adm_usage_text[] =
 	"usage: caadm init --root|--subordinate [--data DIR] [--subject DN]\n"
@@ -41,7 +42,8 @@ const char adm_usage_text[] =
 	"       caadm [--data DIR] [--operator NAME ...] login|logout|operator|view|\n"
 	"             setextension|resubmit|deny|revoke|unrevoke|crl|getprop|setprop|audit\n"
 	"             (caadm [--data DIR] help-console for their options)\n"
-	"       caadm account add|del|list|passwd|disable|enable [--data DIR] ... (caadm account)\n"
+	"       caadm account add|set|show|del|list|passwd|disable|enable [--data DIR] ...\n"
+	"             (caadm account)\n"
 	"defaults: --data " CONFIG_DATA_DIR ", key and subject from the build configuration\n";
 
 const char adm_console_usage_text[] =
@@ -58,9 +60,15 @@ const char adm_console_usage_text[] =
 	"  audit [--verify] [--type TYPE] [--actor NAME] [--since DATE]\n";
 
 const char adm_account_usage_text[] =
-	"usage: caadm account add|passwd [--data DIR] [--password-fd N] DOMAIN\\user\n"
+	"usage: caadm account add [--data DIR] [--password-fd N] [ATTRS] DOMAIN\\user\n"
+	"       caadm account set [--data DIR] [ATTRS] [--clear upn|email|dns|sid|groups|all]...\n"
+	"                         DOMAIN\\user\n"
+	"       caadm account show [--data DIR] [--json] DOMAIN\\user\n"
+	"       caadm account passwd [--data DIR] [--password-fd N] DOMAIN\\user\n"
 	"       caadm account del|disable|enable [--data DIR] DOMAIN\\user\n"
-	"       caadm account list [--data DIR]\n";
+	"       caadm account list [--data DIR]\n"
+	"  ATTRS: [--upn U] [--email E] [--dns D] [--sid S-1-...] [--group G]...\n"
+	"         (--group replaces the group list with the ones given)\n";
 
 /* The parser's output buffer and the command being filled. */
 struct parse {
@@ -238,26 +246,11 @@ static int parse_operator_init(struct parse *p, int argc, char **argv)
 
 /* A domain or user name: 1..64 octets of printable ASCII or UTF-8, none of the
  * file's separators (':' '\\'), no '#' first, no blanks at the ends (the
- * account file's format, firmware/auth/README.md). */
-static int account_part_ok(const char *s, size_t n)
-{
-	if (n == 0 || n > ACCOUNT_PART_MAX || s[0] == '#' || s[0] == ' ' || s[n - 1] == ' ')
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7f || c == ':' || c == '\\' || c == '/' || c == '@')
-			return 0;
-	}
-	return 1;
-}
-
+ * account file's format, firmware/auth/README.md): firmware/identity's rule,
+ * which the attributes file applies too. */
 static int account_name_ok(const char *name)
 {
-	const char *bs = strchr(name, '\\');
-
-	return bs != NULL && account_part_ok(name, (size_t)(bs - name)) &&
-	       account_part_ok(bs + 1, strlen(bs + 1));
+	return id_account_name_ok(name);
 }
 
 static enum adm_sub account_sub(const char *verb)
@@ -268,6 +261,8 @@ static enum adm_sub account_sub(const char *verb)
 	       : strcmp(verb, "passwd") == 0 ? ADM_SUB_PASSWD
 	       : strcmp(verb, "disable") == 0 ? ADM_SUB_DISABLE
 	       : strcmp(verb, "enable") == 0  ? ADM_SUB_ENABLE
+	       : strcmp(verb, "set") == 0     ? ADM_SUB_SET
+	       : strcmp(verb, "show") == 0    ? ADM_SUB_SHOW
 					      : ADM_SUB_NONE;
 }
 
@@ -283,8 +278,81 @@ static int parse_account_fd(struct parse *p, const char *s, int *fd)
 	return parse_fd(p, s, fd);
 }
 
-/* account add|del|list|passwd|disable|enable [--data DIR] [--password-fd N] [DOMAIN\user]. The
- * name is checked before the sub-verb, as caadm always did. */
+/* --upn V, --email V, --dns V, --sid V, --group G: the attribute an option
+ * names (-1: none). */
+static int attr_option(const char *opt)
+{
+	if (strncmp(opt, "--", 2) != 0 || strcmp(opt + 2, "clear") == 0)
+		return -1;
+	return id_attr_from_name(opt + 2);
+}
+
+/* One attribute option's value, checked, into cmd->attrs. */
+static int take_attr(struct parse *p, int k, const char *v)
+{
+	struct adm_cmd *cmd = p->cmd;
+	char why[256];
+	char *dst;
+
+	if (k == ID_ATTR_GROUP) {
+		if (id_attrs_add_group(&cmd->attrs, v, why, sizeof(why)) != 0)
+			return refuse(p, ADM_EXIT_FAILED, "caadm: fatal: --group '%s': %s\n", v, why);
+		cmd->attr_set |= 1u << k;
+		return 0;
+	}
+	if (cmd->attr_set & (1u << k))
+		return refuse(p, ADM_EXIT_USAGE, "%s", adm_account_usage_text);
+	if (id_attr_check((enum id_attr)k, v, why, sizeof(why)) != 0)
+		return refuse(p, ADM_EXIT_FAILED, "caadm: fatal: --%s '%s': %s\n",
+			      id_attr_name((enum id_attr)k), v, why);
+	dst = k == ID_ATTR_UPN     ? cmd->attrs.upn
+	      : k == ID_ATTR_EMAIL ? cmd->attrs.email
+	      : k == ID_ATTR_DNS   ? cmd->attrs.dns
+				   : cmd->attrs.sid;
+	snprintf(dst, k == ID_ATTR_SID ? sizeof(cmd->attrs.sid) : sizeof(cmd->attrs.upn), "%s", v);
+	cmd->attr_set |= 1u << k;
+	return 0;
+}
+
+/* --clear upn|email|dns|sid|groups|all: the attributes account set removes. */
+static int take_clear(struct parse *p, const char *v)
+{
+	int k = strcmp(v, "groups") == 0 ? ID_ATTR_GROUP
+		: strcmp(v, "group") == 0 ? -1 /* the list's name is plural */
+					  : id_attr_from_name(v);
+
+	if (strcmp(v, "all") == 0) {
+		p->cmd->attr_clear |= ADM_ATTRS_ALL;
+		return 0;
+	}
+	if (k < 0)
+		return refuse(p, ADM_EXIT_USAGE, "%s", adm_account_usage_text);
+	p->cmd->attr_clear |= 1u << k;
+	return 0;
+}
+
+/* What each sub-verb may be given beyond --data and the name: --password-fd
+ * (add, passwd, as always: the others ignore it), attributes (add, set),
+ * --clear (set), --json (show). set must change something, and --clear X with
+ * --X (or --group) is refused: which would win is not obvious. */
+static int account_options_fit(const struct adm_cmd *cmd)
+{
+	if (cmd->attr_set != 0 && cmd->sub != ADM_SUB_ADD && cmd->sub != ADM_SUB_SET)
+		return 0;
+	if (cmd->attr_clear != 0 && cmd->sub != ADM_SUB_SET)
+		return 0;
+	if (cmd->json && cmd->sub != ADM_SUB_SHOW)
+		return 0;
+	if (cmd->sub == ADM_SUB_SET &&
+	    ((cmd->attr_set | cmd->attr_clear) == 0 || (cmd->attr_set & cmd->attr_clear) != 0))
+		return 0;
+	return 1;
+}
+
+/* account add|set|show|del|list|passwd|disable|enable [--data DIR] [--password-fd N]
+ * [attribute options] [--clear A]... [--json] [DOMAIN\user]. The name is checked
+ * before the sub-verb, as caadm always did; an attribute's value when its
+ * option is read. */
 static int parse_account(struct parse *p, int argc, char **argv)
 {
 	struct adm_cmd *cmd = p->cmd;
@@ -292,21 +360,29 @@ static int parse_account(struct parse *p, int argc, char **argv)
 	if (argc < 2)
 		return account_usage(p);
 	for (int i = 2; i < argc; i++) {
-		int rc;
+		int rc, k;
 
 		if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
 			cmd->dir = argv[++i];
 		else if (strcmp(argv[i], "--password-fd") == 0 && i + 1 < argc) {
 			if ((rc = parse_account_fd(p, argv[++i], &cmd->secret.fd)) != 0)
 				return rc;
-		} else if (argv[i][0] != '-' && cmd->name == NULL)
+		} else if ((k = attr_option(argv[i])) >= 0 && i + 1 < argc) {
+			if ((rc = take_attr(p, k, argv[++i])) != 0)
+				return rc;
+		} else if (strcmp(argv[i], "--clear") == 0 && i + 1 < argc) {
+			if ((rc = take_clear(p, argv[++i])) != 0)
+				return rc;
+		} else if (strcmp(argv[i], "--json") == 0)
+			cmd->json = 1;
+		else if (argv[i][0] != '-' && cmd->name == NULL)
 			cmd->name = argv[i];
 		else
 			return account_usage(p);
 	}
 	cmd->sub = account_sub(argv[1]);
 	if (cmd->sub == ADM_SUB_LIST)
-		return cmd->name != NULL ? account_usage(p) : 0;
+		return cmd->name != NULL || !account_options_fit(cmd) ? account_usage(p) : 0;
 	if (cmd->name == NULL)
 		return account_usage(p);
 	if (!account_name_ok(cmd->name))
@@ -314,7 +390,7 @@ static int parse_account(struct parse *p, int argc, char **argv)
 			      "caadm: fatal: '%s': give the account as DOMAIN\\user (each part "
 			      "1..%d characters, no ':', '\\\\', '/', '@' or control characters)\n",
 			      cmd->name, ACCOUNT_PART_MAX);
-	return cmd->sub == ADM_SUB_NONE ? account_usage(p) : 0;
+	return cmd->sub == ADM_SUB_NONE || !account_options_fit(cmd) ? account_usage(p) : 0;
 }
 
 /* ---- the console's verbs (argv[0] is the verb) ---- */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -114,6 +115,27 @@ int account_find(const char *path, const char *domain, const char *user, char *n
 	if (first_disabled)
 		return refuse(err, errlen, "the account '%s' is disabled", name);
 	return 0;
+}
+
+int account_attrs_path(char *path, size_t pathlen)
+{
+	const char *file = getenv("NTLM_USER_FILE"), *slash;
+	int n;
+
+	if (file == NULL || (slash = strrchr(file, '/')) == NULL)
+		return -1;
+	n = snprintf(path, pathlen, "%.*s/attributes", (int)(slash - file), file);
+	return n < 0 || (size_t)n >= pathlen ? -1 : 0;
+}
+
+int account_attributes(const char *name, struct id_attrs *a, char *err, size_t errlen)
+{
+	char path[4096];
+
+	memset(a, 0, sizeof(*a));
+	if (account_attrs_path(path, sizeof(path)) != 0)
+		return refuse(err, errlen, "no attributes file beside NTLM_USER_FILE");
+	return id_attrs_lookup(path, name, a, err, errlen);
 }
 
 static int put_utf8(uint32_t c, char *out, size_t outlen, size_t *n)

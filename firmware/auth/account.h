@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "firmware/identity/attrs.h"
+
 #define ACCOUNT_NAME_MAX 256 /* = AUTH_IDENTITY_MAX */
 
 /* The account file at path (smbpasswd lines `DOMAIN\user:...`, as caadm
@@ -26,6 +28,19 @@
  * writes it), or -1 with a message. */
 int account_find(const char *path, const char *domain, const char *user, char *name,
 		 size_t namelen, char *err, size_t errlen);
+
+/* The attributes file beside the account file (NTLM_USER_FILE's directory,
+ * "attributes": DATA/auth/attributes, "/attributes" in the jail) into path;
+ * 0, or -1 when there is no account file to be beside or the name is too
+ * long. */
+int account_attrs_path(char *path, size_t pathlen);
+
+/* The attributes of the account name (as account_find named it) from the
+ * attributes file (firmware/identity/attrs.h; owned by this process's user,
+ * mode 0600; absent: none). 0 with *a filled (zeroed if it has none), or -1
+ * with err: the file cannot be read or is malformed, and the logon must be
+ * refused (a token never carries half the attributes). */
+int account_attributes(const char *name, struct id_attrs *a, char *err, size_t errlen);
 
 /* Whether an smbpasswd line's part after its second ':' (LM hash:NT hash:
  * [flags]:...) has D among its account flags. */

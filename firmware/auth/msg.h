@@ -41,6 +41,13 @@ struct auth_ok {
 	size_t id_token_len; /* 0..IDTOKEN_MAX */
 };
 
+/* The largest AUTH_OK (an identity token of version 2 carries the account's
+ * attributes): the worker receives ca-auth's answers with AUTH_MAX_PAYLOAD as
+ * its cap (firmware/worker/start.c), so the largest must fit. */
+#define AUTH_OK_MAX (4 + AUTH_IDENTITY_MAX + 4 + 4 + AUTH_KEY_LEN + 4 + IDTOKEN_MAX)
+_Static_assert(AUTH_OK_MAX <= AUTH_MAX_PAYLOAD, "AUTH_OK must fit the worker's receive cap");
+_Static_assert(AUTH_IDENTITY_MAX == IDTOKEN_IDENTITY_MAX, "a logon's name fits its token");
+
 struct auth_release {
 	uint32_t ctx;
 };

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "firmware/auth/account.h"
 #include "firmware/auth/auth.h"
 #include "firmware/auth/msg.h"
 #include "platform/ipc.h"
@@ -55,21 +56,34 @@ static void on_negotiate(struct service *s, const struct ipc_msg *m)
 }
 
 /* The identity token that vouches for a named logon (empty for an anonymous one,
- * or without a key): 0, or -1 (cannot mint: the logon is refused). */
-static int vouch(struct auth_tokens *tk, const struct leg_result *r, uint8_t *tok, size_t *len)
+ * or without a key), with the account's attributes (DATA/auth/attributes, read
+ * now: caadm account set takes effect at the next logon). 0, or -1 (cannot
+ * read the attributes or mint: the logon is refused, why in r->message). */
+static int vouch(struct auth_tokens *tk, struct leg_result *r, uint8_t *tok, size_t *len)
 {
 	struct idtoken t;
-	char err[128];
+	struct id_attrs a;
+	char err[512];
 
 	*len = 0;
 	if (tk == NULL || !tk->have_key || r->anonymous)
 		return 0;
+	if (account_attributes(r->identity, &a, err, sizeof(err)) != 0) {
+		/* Never a token with some of the attributes: a missing group or
+		 * SID could change what the policy decides. */
+		log_warnx("logon of %s refused: the account attributes: %s", r->identity, err);
+		snprintf(r->message, sizeof(r->message),
+			 "the account attributes cannot be read (ca-auth's log says why)");
+		return -1;
+	}
 	memset(&t, 0, sizeof(t));
 	t.logon = ++tk->next_logon;
 	t.expires = (int64_t)time(NULL) + tk->lifetime_s;
 	snprintf(t.identity, sizeof(t.identity), "%s", r->identity);
+	idtoken_set_attrs(&t, &a);
 	if (idtoken_mint(tk->key, &t, tok, len, err, sizeof(err)) != 0) {
 		log_warnx("no token for %s: %s", r->identity, err);
+		snprintf(r->message, sizeof(r->message), "the logon could not be vouched for");
 		return -1;
 	}
 	return 0;
@@ -93,7 +107,7 @@ static void on_authenticate(struct service *s, const struct ipc_msg *m)
 	acceptor_authenticate(q.ctx, q.token, q.token_len, q.peer, &r);
 	if (r.code == 0 && vouch(tk, &r, idtok, &idtok_len) != 0) {
 		r.code = AUTH_E_FAILURE;
-		snprintf(r.message, sizeof(r.message), "the logon could not be vouched for");
+		explicit_bzero(r.key, sizeof(r.key));
 	}
 	if (r.code != 0) {
 		log_info("logon refused: %s", r.message);

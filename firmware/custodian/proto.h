@@ -140,6 +140,11 @@ enum cust_profile {
 	 CUST_AUTH_NAME_MAX)
 #define CUST_RETRIEVE_MIN (4 + CUST_WHO_MIN)
 #define CUST_RETRIEVE_MAX (4 + CUST_WHO_MAX)
+/* The custodian receives the worker's messages with CUST_SUBMIT_MAX as its cap
+ * (serve.c): the others that carry an identity token (IDTOKEN_MAX, which grew
+ * with the account attributes of version 2) must fit it. */
+_Static_assert(CUST_REFUSED_MAX <= CUST_SUBMIT_MAX, "REFUSED fits the channel's cap");
+_Static_assert(CUST_RETRIEVE_MAX <= CUST_SUBMIT_MAX, "RETRIEVE fits the channel's cap");
 
 /* HRESULTs the custodian reports: firmware/icpr/hresult.h (included above). */
 

@@ -33,6 +33,45 @@ static int mac_of(const uint8_t key[IDTOKEN_KEY_LEN], const uint8_t *p, size_t l
 	return rc;
 }
 
+void idtoken_set_attrs(struct idtoken *t, const struct id_attrs *a)
+{
+	memcpy(t->upn, a->upn, sizeof(t->upn));
+	memcpy(t->email, a->email, sizeof(t->email));
+	memcpy(t->dns, a->dns, sizeof(t->dns));
+	memcpy(t->sid, a->sid, sizeof(t->sid));
+	t->n_groups = a->n_groups;
+	memcpy(t->groups, a->groups, sizeof(t->groups));
+}
+
+void idtoken_get_attrs(const struct idtoken *t, struct id_attrs *a)
+{
+	memcpy(a->upn, t->upn, sizeof(a->upn));
+	memcpy(a->email, t->email, sizeof(a->email));
+	memcpy(a->dns, t->dns, sizeof(a->dns));
+	memcpy(a->sid, t->sid, sizeof(a->sid));
+	a->n_groups = t->n_groups;
+	memcpy(a->groups, t->groups, sizeof(a->groups));
+}
+
+/* The attributes by attrs.h's rules (the same for mint and verify). */
+static int attrs_ok(const struct idtoken *t, char *err, size_t errlen)
+{
+	struct id_attrs a;
+	char why[200];
+	int rc;
+
+	if (t->n_groups > IDENTITY_MAX_GROUPS) /* before the copy reads the groups */
+		return fail(err, errlen, "identity token with too many groups");
+	memset(&a, 0, sizeof(a));
+	idtoken_get_attrs(t, &a);
+	rc = id_attrs_check(&a, why, sizeof(why));
+	if (rc != 0) {
+		snprintf(err, errlen, "identity token with a bad attribute: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
 /* The signed part: everything but the MAC. */
 static void put_body(struct ipc_wbuf *w, const struct idtoken *t)
 {
@@ -40,6 +79,36 @@ static void put_body(struct ipc_wbuf *w, const struct idtoken *t)
 	ipc_put_u64(w, t->logon);
 	ipc_put_u64(w, (uint64_t)t->expires);
 	ipc_put_str(w, t->identity);
+	ipc_put_str(w, t->upn);
+	ipc_put_str(w, t->email);
+	ipc_put_str(w, t->dns);
+	ipc_put_str(w, t->sid);
+	ipc_put_u32(w, (uint32_t)t->n_groups);
+	for (size_t i = 0; i < t->n_groups; i++)
+		ipc_put_str(w, t->groups[i]);
+}
+
+/* The fields put_body wrote, read back into t; -1 if their framing is wrong
+ * (the values' rules are checked after the MAC). */
+static int get_body(struct ipc_rbuf *r, uint32_t *version, struct idtoken *t)
+{
+	uint32_t n;
+
+	*version = ipc_get_u32(r);
+	t->logon = ipc_get_u64(r);
+	t->expires = (int64_t)ipc_get_u64(r);
+	ipc_get_str(r, t->identity, sizeof(t->identity));
+	ipc_get_str(r, t->upn, sizeof(t->upn));
+	ipc_get_str(r, t->email, sizeof(t->email));
+	ipc_get_str(r, t->dns, sizeof(t->dns));
+	ipc_get_str(r, t->sid, sizeof(t->sid));
+	n = ipc_get_u32(r);
+	if (n > IDENTITY_MAX_GROUPS)
+		return -1;
+	t->n_groups = n;
+	for (size_t i = 0; i < n; i++)
+		ipc_get_str(r, t->groups[i], sizeof(t->groups[i]));
+	return 0;
 }
 
 int idtoken_mint(const uint8_t key[IDTOKEN_KEY_LEN], const struct idtoken *t, uint8_t *out,
@@ -51,6 +120,8 @@ int idtoken_mint(const uint8_t key[IDTOKEN_KEY_LEN], const struct idtoken *t, ui
 
 	if (idlen == 0 || idlen > IDTOKEN_IDENTITY_MAX)
 		return fail(err, errlen, "identity empty or too long for a token");
+	if (attrs_ok(t, err, errlen) != 0)
+		return -1;
 	ipc_wbuf_init(&w);
 	put_body(&w, t);
 	if (w.failed || mac_of(key, w.data, w.len, mac) != 0) {
@@ -91,10 +162,10 @@ int idtoken_verify(const uint8_t key[IDTOKEN_KEY_LEN], const uint8_t *tok, size_
 	if (len > IDTOKEN_MAX)
 		return fail(err, errlen, "identity token too long");
 	ipc_rbuf_init_mem(&r, tok, len);
-	version = ipc_get_u32(&r);
-	t->logon = ipc_get_u64(&r);
-	t->expires = (int64_t)ipc_get_u64(&r);
-	ipc_get_str(&r, t->identity, sizeof(t->identity));
+	if (get_body(&r, &version, t) != 0) {
+		memset(t, 0, sizeof(*t));
+		return fail(err, errlen, "malformed identity token");
+	}
 	body_len = len - r.left;
 	ipc_get_bytes(&r, &mac, &mac_len, IDTOKEN_MAC_LEN);
 	if (ipc_rbuf_done(&r) != 0 || mac_len != IDTOKEN_MAC_LEN || t->identity[0] == 0) {
@@ -114,6 +185,12 @@ int idtoken_verify(const uint8_t key[IDTOKEN_KEY_LEN], const uint8_t *tok, size_
 	if (now >= t->expires) {
 		memset(t, 0, sizeof(*t));
 		return fail(err, errlen, "identity token expired");
+	}
+	/* ca-auth minted it by these rules: a value that breaks them is a bug
+	 * there, never believed here. */
+	if (attrs_ok(t, err, errlen) != 0) {
+		memset(t, 0, sizeof(*t));
+		return -1;
 	}
 	return 0;
 }

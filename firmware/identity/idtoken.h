@@ -10,10 +10,22 @@
  * expires: a compromised worker can replay only tokens of logons that really
  * happened, for the connection they were made for, until they expire.
  *
+ * Version 2 carries the account's attributes (attrs.h: what AD would supply;
+ * ca-auth reads them from DATA/auth/attributes at the logon), so that the
+ * custodian's policy takes UPN, e-mail, DNS name, SID and groups from ca-auth,
+ * never from the worker. Version 1 (without them) is refused: cad makes a new
+ * key at each worker start, so no token of another build is ever in flight.
+ *
  * Layout (the platform's IPC codec, little-endian):
- *   u32 version (1) | u64 logon | i64 expires (unix seconds) |
+ *   u32 version (2) | u64 logon | i64 expires (unix seconds) |
  *   str identity (1..IDTOKEN_IDENTITY_MAX bytes, no NUL) |
+ *   str upn | str email | str dns | str sid (each empty or valid as attrs.h
+ *   says, at most IDENTITY_ATTR_MAX / IDENTITY_SID_MAX bytes) |
+ *   u32 n_groups (0..IDENTITY_MAX_GROUPS) | n_groups x str group (1..128 bytes,
+ *   valid, no two equal ignoring ASCII case) |
  *   bytes mac (32: HMAC-SHA256 over everything before it)
+ * The attributes are checked by the same rules when minted and when verified
+ * (after the MAC): what verifies mints again to the same bytes.
  */
 #ifndef FIRMWARE_IDENTITY_IDTOKEN_H
 #define FIRMWARE_IDENTITY_IDTOKEN_H
@@ -21,27 +33,45 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "firmware/identity/attrs.h"
+
 #define IDTOKEN_KEY_LEN 32
 #define IDTOKEN_MAC_LEN 32
-#define IDTOKEN_IDENTITY_MAX 256
-#define IDTOKEN_VERSION 1
+#define IDTOKEN_IDENTITY_MAX IDENTITY_NAME_MAX
+#define IDTOKEN_VERSION 2
 /* The largest token: the fields and their length prefixes. */
-#define IDTOKEN_MAX (4 + 8 + 8 + 4 + IDTOKEN_IDENTITY_MAX + 4 + IDTOKEN_MAC_LEN)
+#define IDTOKEN_MAX                                                                      \
+	(4 + 8 + 8 + 4 + IDTOKEN_IDENTITY_MAX + 3 * (4 + IDENTITY_ATTR_MAX) + 4 +       \
+	 IDENTITY_SID_MAX + 4 + IDENTITY_MAX_GROUPS * (4 + IDENTITY_GROUP_MAX) + 4 +    \
+	 IDTOKEN_MAC_LEN)
 
 struct idtoken {
 	uint64_t logon; /* ca-auth's serial number of the logon */
 	int64_t expires;
 	char identity[IDTOKEN_IDENTITY_MAX + 1];
+	/* The account's attributes (attrs.h; "" / 0 for what it has not). The
+	 * same fields as struct id_attrs, in the same order. */
+	char upn[IDENTITY_ATTR_MAX + 1];
+	char email[IDENTITY_ATTR_MAX + 1];
+	char dns[IDENTITY_ATTR_MAX + 1];
+	char sid[IDENTITY_SID_MAX + 1];
+	size_t n_groups;
+	char groups[IDENTITY_MAX_GROUPS][IDENTITY_GROUP_MAX + 1];
 };
 
+/* Copies an account's attributes into a token, or a token's out. */
+void idtoken_set_attrs(struct idtoken *t, const struct id_attrs *a);
+void idtoken_get_attrs(const struct idtoken *t, struct id_attrs *a);
+
 /* Writes the token for t into out (IDTOKEN_MAX bytes), *outlen its length. 0, or
- * -1 with err (an identity empty, too long or holding a NUL; the MAC failed). */
+ * -1 with err (an identity empty, too long or holding a NUL; an attribute that
+ * attrs.h's rules refuse; the MAC failed). */
 int idtoken_mint(const uint8_t key[IDTOKEN_KEY_LEN], const struct idtoken *t, uint8_t *out,
 		 size_t *outlen, char *err, size_t errlen);
 
 /* Checks tok (len bytes) against key: exact layout, MAC (compared in constant
- * time), version, expiry against now. 0 with *t filled, or -1 with err saying
- * which check failed; *t is zeroed then. */
+ * time), version, expiry against now, the attributes' rules. 0 with *t
+ * filled, or -1 with err saying which check failed; *t is zeroed then. */
 int idtoken_verify(const uint8_t key[IDTOKEN_KEY_LEN], const uint8_t *tok, size_t len,
 		   int64_t now, struct idtoken *t, char *err, size_t errlen);
 

@@ -125,6 +125,8 @@ FUZZ_LIBS_fuzz_console := $(FUZZ_OBJ)/firmware/custodian/admin_msg.o $(FUZZ_LEDG
 	$(FUZZ_PLATFORM_LIB)
 # identity tokens as the custodian verifies them (what a worker may pass on)
 FUZZ_LIBS_fuzz_idtoken := $(FUZZ_IDENTITY_LIB) $(FUZZ_PLATFORM_LIB)
+# the account attributes file (firmware/identity/attrs.c: caadm and ca-auth read it)
+FUZZ_LIBS_fuzz_identity_attrs := $(FUZZ_IDENTITY_LIB) $(FUZZ_PLATFORM_LIB)
 # the one UTF-8 decoder (platform/utf8.c) every text from a peer goes through
 FUZZ_LIBS_fuzz_utf8 := $(FUZZ_PLATFORM_LIB)
 # certificate templates' text form (firmware/policy/template.c: what caadm reads)
@@ -143,6 +145,7 @@ FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record fuzz_ledger_serve fuzz_rpc fuzz_
               fuzz_custodian_derive fuzz_x509_nametext fuzz_checkpoint
 FUZZ_NAMES += fuzz_policy_template
 FUZZ_NAMES += fuzz_policy_ext
+FUZZ_NAMES += fuzz_identity_attrs
 FUZZ_BINS := $(addprefix $(FUZZ_BIN)/,$(FUZZ_NAMES))
 
 # Each binary's libraries as extra prerequisites; the pattern rule links.

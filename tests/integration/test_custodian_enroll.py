@@ -36,10 +36,13 @@ ID_KEY = bytes(range(32))
 
 
 def mint(identity, logon=1, expires=None, key=ID_KEY):
-    """An identity token as ca-auth makes it (firmware/identity/idtoken.h: u32
-    version | u64 logon | i64 expires | str identity | bytes HMAC-SHA256)."""
+    """An identity token as ca-auth makes it (firmware/identity/idtoken.h,
+    version 2: u32 version | u64 logon | i64 expires | str identity | str upn |
+    str email | str dns | str sid | u32 n_groups | groups | bytes HMAC-SHA256),
+    here without attributes."""
     expires = int(time.time()) + 600 if expires is None else expires
-    body = struct.pack("<IQq", 1, logon, expires) + s32(identity.encode())
+    body = (struct.pack("<IQq", 2, logon, expires) + s32(identity.encode()) + s32(b"") * 4 +
+            struct.pack("<I", 0))
     return body + s32(hmac.new(key, body, hashlib.sha256).digest())
 
 

@@ -229,6 +229,130 @@ static void test_account(void **state)
 	assert_ok(PARSE("account", "add", "D\\uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu"));
 }
 
+/* add and set take the attributes (checked by firmware/identity), set --clear;
+ * show --json. */
+static void test_account_attributes(void **state)
+{
+	(void)state;
+	assert_ok(PARSE("account", "add", "--password-fd", "0", "--upn", "alice@example.com",
+			"--email", "alice@example.com", "--dns", "host.example.com", "--sid",
+			"S-1-5-21-1-2-3-1001", "--group", "Domain Users", "--group", "Staff",
+			"EXAMPLE\\alice"));
+	assert_int_equal(cmd.sub, ADM_SUB_ADD);
+	assert_string_equal(cmd.attrs.upn, "alice@example.com");
+	assert_string_equal(cmd.attrs.email, "alice@example.com");
+	assert_string_equal(cmd.attrs.dns, "host.example.com");
+	assert_string_equal(cmd.attrs.sid, "S-1-5-21-1-2-3-1001");
+	assert_int_equal(cmd.attrs.n_groups, 2);
+	assert_string_equal(cmd.attrs.groups[0], "Domain Users");
+	assert_string_equal(cmd.attrs.groups[1], "Staff");
+	assert_int_equal(cmd.attr_set, ADM_ATTRS_ALL);
+	assert_int_equal(cmd.attr_clear, 0);
+	assert_ok(PARSE("account", "add", "EXAMPLE\\bob"));
+	assert_int_equal(cmd.attr_set, 0);
+	assert_ok(PARSE("account", "set", "--sid", "S-1-5-21-9", "EXAMPLE\\alice"));
+	assert_int_equal(cmd.sub, ADM_SUB_SET);
+	assert_int_equal(cmd.attr_set, 1u << ID_ATTR_SID);
+	assert_ok(PARSE("account", "set", "--data", "/d", "--clear", "upn", "--clear", "groups",
+			"--email", "a@b.example", "D\\u"));
+	assert_int_equal(cmd.attr_clear, 1u << ID_ATTR_UPN | 1u << ID_ATTR_GROUP);
+	assert_int_equal(cmd.attr_set, 1u << ID_ATTR_EMAIL);
+	assert_string_equal(cmd.dir, "/d");
+	assert_ok(PARSE("account", "set", "--clear", "all", "D\\u"));
+	assert_int_equal(cmd.attr_clear, ADM_ATTRS_ALL);
+	assert_ok(PARSE("account", "set", "--clear", "email", "--clear", "dns", "--clear", "sid",
+			"D\\u"));
+	assert_int_equal(cmd.attr_clear,
+			 1u << ID_ATTR_EMAIL | 1u << ID_ATTR_DNS | 1u << ID_ATTR_SID);
+	/* --group replaces the list: the ones given, in order */
+	assert_ok(PARSE("account", "set", "--group", "B", "--group", "A", "D\\u"));
+	assert_int_equal(cmd.attr_set, 1u << ID_ATTR_GROUP);
+	assert_int_equal(cmd.attrs.n_groups, 2);
+	assert_string_equal(cmd.attrs.groups[0], "B");
+	assert_ok(PARSE("account", "show", "D\\u"));
+	assert_int_equal(cmd.sub, ADM_SUB_SHOW);
+	assert_int_equal(cmd.json, 0);
+	assert_ok(PARSE("account", "show", "--json", "--data", "/d", "D\\u"));
+	assert_int_equal(cmd.json, 1);
+	{
+		/* 32 groups, the most */
+		char *argv[80] = {"caadm", "account", "set"};
+		char names[32][8];
+		int argc = 3;
+
+		for (int i = 0; i < 32; i++) {
+			snprintf(names[i], sizeof(names[i]), "g%d", i);
+			argv[argc++] = "--group";
+			argv[argc++] = names[i];
+		}
+		argv[argc++] = "D\\u";
+		assert_int_equal(adm_parse(argc, argv, &cmd, err, sizeof(err)), 0);
+		assert_int_equal(cmd.attrs.n_groups, 32);
+		argv[argc - 1] = "--group";
+		argv[argc++] = "g32";
+		argv[argc++] = "D\\u";
+		assert_int_equal(adm_parse(argc, argv, &cmd, err, sizeof(err)), 1);
+		assert_string_equal(err, "caadm: fatal: --group 'g32': at most 32 groups\n");
+	}
+}
+
+/* A bad value is refused (status 1) with firmware/identity's reason; an option
+ * where it does not belong, a repeated one, or a set that changes nothing or
+ * both sets and clears one attribute, is the usage. */
+static void test_account_attributes_refused(void **state)
+{
+	(void)state;
+	assert_refused(PARSE("account", "add", "--upn", "alice", "D\\u"), 1,
+		       "caadm: fatal: --upn 'alice': a UPN must be local@domain with a single "
+		       "'@'\n");
+	assert_int_equal(PARSE("account", "add", "--upn", "a b@c", "D\\u"), 1);
+	assert_int_equal(PARSE("account", "set", "--email", "alice@localhost", "D\\u"), 1);
+	assert_non_null(strstr(err, "--email 'alice@localhost': an e-mail address"));
+	assert_int_equal(PARSE("account", "set", "--dns", "host.", "D\\u"), 1);
+	assert_non_null(strstr(err, "--dns 'host.': a DNS name"));
+	assert_int_equal(PARSE("account", "set", "--sid", "S-1-5", "D\\u"), 1);
+	assert_non_null(strstr(err, "--sid 'S-1-5': a SID"));
+	assert_int_equal(PARSE("account", "set", "--sid", "S-1-5-4294967296", "D\\u"), 1);
+	assert_int_equal(PARSE("account", "set", "--group", "", "D\\u"), 1);
+	assert_non_null(strstr(err, "--group '': a group name is 1..128 bytes"));
+	assert_refused(PARSE("account", "set", "--group", "Staff", "--group", "STAFF", "D\\u"), 1,
+		       "caadm: fatal: --group 'STAFF': group 'STAFF' given twice (case is "
+		       "ignored)\n");
+	assert_int_equal(PARSE("account", "set", "--group", "a\tb", "D\\u"), 1);
+	/* usage */
+	assert_refused(PARSE("account", "set", "D\\u"), 2, adm_account_usage_text);
+	assert_refused(PARSE("account", "set", "--upn", "a@b", "--upn", "c@d", "D\\u"), 2,
+		       adm_account_usage_text);
+	assert_refused(PARSE("account", "set", "--upn", "a@b", "--clear", "upn", "D\\u"), 2,
+		       adm_account_usage_text);
+	assert_refused(PARSE("account", "set", "--group", "G", "--clear", "groups", "D\\u"), 2,
+		       adm_account_usage_text);
+	assert_refused(PARSE("account", "set", "--sid", "S-1-5-1", "--clear", "all", "D\\u"), 2,
+		       adm_account_usage_text);
+	assert_refused(PARSE("account", "set", "--clear", "group", "D\\u"), 2,
+		       adm_account_usage_text);
+	assert_refused(PARSE("account", "set", "--clear", "UPN", "D\\u"), 2,
+		       adm_account_usage_text);
+	assert_refused(PARSE("account", "set", "--clear", "D\\u"), 2, adm_account_usage_text);
+	assert_refused(PARSE("account", "set", "D\\u", "--upn"), 2, adm_account_usage_text);
+	assert_refused(PARSE("account", "add", "--clear", "upn", "D\\u"), 2,
+		       adm_account_usage_text);
+	assert_refused(PARSE("account", "passwd", "--upn", "a@b", "D\\u"), 2,
+		       adm_account_usage_text);
+	assert_refused(PARSE("account", "del", "--group", "G", "D\\u"), 2, adm_account_usage_text);
+	assert_refused(PARSE("account", "show", "--upn", "a@b", "D\\u"), 2,
+		       adm_account_usage_text);
+	assert_refused(PARSE("account", "list", "--json"), 2, adm_account_usage_text);
+	assert_refused(PARSE("account", "list", "--upn", "a@b"), 2, adm_account_usage_text);
+	assert_refused(PARSE("account", "add", "--json", "D\\u"), 2, adm_account_usage_text);
+	assert_refused(PARSE("account", "show"), 2, adm_account_usage_text);
+	assert_refused(PARSE("account", "show", "D\\u", "E\\v"), 2, adm_account_usage_text);
+	assert_refused(PARSE("account", "set", "--groups", "G", "D\\u"), 2,
+		       adm_account_usage_text);
+	assert_bad_account(PARSE("account", "set", "--upn", "a@b", "nobackslash"), "nobackslash");
+	assert_bad_account(PARSE("account", "show", "nobackslash"), "nobackslash");
+}
+
 static void test_account_refused(void **state)
 {
 	(void)state;
@@ -709,6 +833,8 @@ int main(void)
 		cmocka_unit_test(test_operator_init),
 		cmocka_unit_test(test_account),
 		cmocka_unit_test(test_account_refused),
+		cmocka_unit_test(test_account_attributes),
+		cmocka_unit_test(test_account_attributes_refused),
 		cmocka_unit_test(test_console_globals),
 		cmocka_unit_test(test_console_globals_refused),
 		cmocka_unit_test(test_login_logout),

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -206,6 +207,51 @@ static void test_skipped_lines_and_no_message(void **state)
 	unlink(path);
 }
 
+/* The attributes file beside the account file, wherever NTLM_USER_FILE says
+ * it is; none without one to be beside; account_attributes reads it. */
+static void test_attributes_beside_the_account_file(void **state)
+{
+	char ap[64], big[8192], why[256], dir[] = "/tmp/test_auth_attrs.XXXXXX";
+	struct id_attrs a;
+	FILE *f;
+
+	(void)state;
+	setenv("NTLM_USER_FILE", "/accounts", 1);
+	assert_int_equal(account_attrs_path(ap, sizeof(ap)), 0);
+	assert_string_equal(ap, "/attributes");
+	setenv("NTLM_USER_FILE", "/var/lib/ca/auth/accounts", 1);
+	assert_int_equal(account_attrs_path(ap, sizeof(ap)), 0);
+	assert_string_equal(ap, "/var/lib/ca/auth/attributes");
+	assert_int_equal(account_attrs_path(ap, 20), -1); /* does not fit */
+	setenv("NTLM_USER_FILE", "accounts", 1);             /* no directory */
+	assert_int_equal(account_attrs_path(ap, sizeof(ap)), -1);
+	memset(big, 'd', sizeof(big) - 1);
+	big[sizeof(big) - 10] = '/'; /* a directory of 8181 bytes */
+	big[sizeof(big) - 1] = 0;
+	setenv("NTLM_USER_FILE", big, 1);
+	assert_int_equal(account_attributes("E\\a", &a, why, sizeof(why)), -1);
+	unsetenv("NTLM_USER_FILE");
+	assert_int_equal(account_attrs_path(ap, sizeof(ap)), -1);
+	assert_int_equal(account_attributes("E\\a", &a, why, sizeof(why)), -1);
+	assert_string_equal(why, "no attributes file beside NTLM_USER_FILE");
+	/* read through firmware/identity */
+	assert_non_null(mkdtemp(dir));
+	snprintf(ap, sizeof(ap), "%s/accounts", dir);
+	setenv("NTLM_USER_FILE", ap, 1);
+	assert_int_equal(account_attributes("E\\a", &a, why, sizeof(why)), 0); /* none */
+	assert_true(id_attrs_empty(&a));
+	snprintf(ap, sizeof(ap), "%s/attributes", dir);
+	assert_non_null(f = fopen(ap, "w"));
+	fputs("E\\a\tsid=S-1-5-21-7\n", f);
+	fclose(f);
+	assert_int_equal(chmod(ap, 0600), 0);
+	assert_int_equal(account_attributes("e\\A", &a, why, sizeof(why)), 0);
+	assert_string_equal(a.sid, "S-1-5-21-7");
+	unlink(ap);
+	rmdir(dir);
+	unsetenv("NTLM_USER_FILE");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +262,7 @@ int main(void)
 		cmocka_unit_test(test_utf16_names),
 		cmocka_unit_test(test_utf16_edges),
 		cmocka_unit_test(test_skipped_lines_and_no_message),
+		cmocka_unit_test(test_attributes_beside_the_account_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -911,6 +911,169 @@ static void test_disabled_account(void **state)
 	assert_int_equal(close_chan(&c), 0);
 }
 
+/* DIR/auth/attributes with text (mode, owner: uid; NULL text removes it). */
+static void write_attributes(const char *text, mode_t mode, uid_t uid)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/auth/attributes", dir);
+	if (text == NULL) {
+		unlink(path);
+		return;
+	}
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+	assert_int_equal(chown(path, uid, (gid_t)-1), 0);
+}
+
+#define ALICE_ATTRS                                                                      \
+	"example\\ALICE\tupn=alice@example.com\temail=alice@mail.example.com\t"           \
+	"dns=alice-pc.example.com\tsid=S-1-5-21-1-2-3-1001\tgroup=Domain Users\tgroup=Staff\n"
+
+/* The token of a logon whose account has attributes carries them all (the
+ * account found whatever case the file gives its name); another account's
+ * has none; the file changed is read at the next logon; an absent file is no
+ * attributes. */
+static void test_token_carries_the_attributes(void **state)
+{
+	struct auth_tokens tk = {.key = "0123456789abcdef0123456789abcde", .have_key = 1,
+				 .lifetime_s = 60};
+	struct auth_ok ok;
+	struct idtoken t;
+	struct chan c;
+	char err[128];
+	int64_t now = (int64_t)time(NULL);
+
+	(void)state;
+	write_attributes("# caadm\n" ALICE_ATTRS "OTHER\\bob\tgroup=Other\n", 0600, geteuid());
+	open_chan(&c, &tk);
+	logon(&c, "alice", ALICE_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\alice", &ok);
+	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, now, &t, err,
+					 sizeof(err)), 0);
+	assert_string_equal(t.identity, "EXAMPLE\\alice");
+	assert_string_equal(t.upn, "alice@example.com");
+	assert_string_equal(t.email, "alice@mail.example.com");
+	assert_string_equal(t.dns, "alice-pc.example.com");
+	assert_string_equal(t.sid, "S-1-5-21-1-2-3-1001");
+	assert_int_equal(t.n_groups, 2);
+	assert_string_equal(t.groups[0], "Domain Users");
+	assert_string_equal(t.groups[1], "Staff");
+	/* bob of EXAMPLE has none (OTHER\bob's are not his) */
+	logon(&c, "EXAMPLE\\bob", BOB_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\bob", &ok);
+	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, now, &t, err,
+					 sizeof(err)), 0);
+	assert_string_equal(t.upn, "");
+	assert_string_equal(t.sid, "");
+	assert_int_equal(t.n_groups, 0);
+	logon(&c, "OTHER\\bob", BOB_PW, PEER);
+	expect_ok(&c, "OTHER\\bob", &ok);
+	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, now, &t, err,
+					 sizeof(err)), 0);
+	assert_int_equal(t.n_groups, 1);
+	assert_string_equal(t.groups[0], "Other");
+	/* caadm account set: the next logon has the new attributes */
+	write_attributes("EXAMPLE\\alice\tsid=S-1-5-21-1-2-3-2002\n", 0600, geteuid());
+	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\alice", &ok);
+	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, now, &t, err,
+					 sizeof(err)), 0);
+	assert_string_equal(t.sid, "S-1-5-21-1-2-3-2002");
+	assert_string_equal(t.upn, "");
+	assert_int_equal(t.n_groups, 0);
+	/* no file: no attributes, the logon as before */
+	write_attributes(NULL, 0, 0);
+	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\alice", &ok);
+	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, now, &t, err,
+					 sizeof(err)), 0);
+	assert_string_equal(t.sid, "");
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* An attributes file that cannot be believed refuses every vouched logon
+ * (never a token with some of the attributes), with the reason in ca-auth's
+ * log; the account's throttle is not charged (the password was right). */
+static void test_bad_attributes_refuse_the_logon(void **state)
+{
+	static const struct {
+		const char *text;
+		mode_t mode;
+		const char *why;
+	} cases[] = {
+		/* malformed on another account's line */
+		{ALICE_ATTRS "EXAMPLE\\bob\tsid=S-1-5-01\n", 0600, "line 2: sid: a SID"},
+		{ALICE_ATTRS "EXAMPLE\\bob\tcolour=blue\n", 0600, "line 2: unknown key"},
+		{"EXAMPLE\\alice\tupn=alice@example.com", 0600, "no newline"},
+		{ALICE_ATTRS, 0644, "must be a regular file of this process's user with mode 0600"},
+		{ALICE_ATTRS, 0606, "mode 0600"},
+	};
+	struct auth_tokens tk = {.key = "0123456789abcdef0123456789abcde", .have_key = 1,
+				 .lifetime_s = 60};
+	struct auth_ok ok;
+	struct chan c;
+
+	(void)state;
+	open_chan(&c, &tk);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int saved;
+
+		write_attributes(cases[i].text, cases[i].mode, geteuid());
+		log_begin(&saved);
+		logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
+		log_end(saved);
+		expect_fail(&c, AUTH_E_FAILURE,
+			    "the account attributes cannot be read (ca-auth's log says why)");
+		assert_non_null(strstr(logged, "logon of EXAMPLE\\alice refused: the account "
+					       "attributes: "));
+		if (strstr(logged, cases[i].why) == NULL)
+			fail_msg("no '%s' in the log:\n%s", cases[i].why, logged);
+		/* bob, without attributes, is refused too: the file is not believed */
+		logon(&c, "EXAMPLE\\bob", BOB_PW, PEER);
+		expect_fail(&c, AUTH_E_FAILURE,
+			    "the account attributes cannot be read (ca-auth's log says why)");
+	}
+	/* owned by another user */
+	if (geteuid() == 0) {
+		write_attributes(ALICE_ATTRS, 0600, 65534);
+		logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
+		expect_fail(&c, AUTH_E_FAILURE,
+			    "the account attributes cannot be read (ca-auth's log says why)");
+	}
+	/* a link in its place is not followed */
+	{
+		char path[128], target[128];
+
+		write_attributes(ALICE_ATTRS, 0600, geteuid());
+		snprintf(path, sizeof(path), "%s/auth/attributes", dir);
+		snprintf(target, sizeof(target), "%s/auth/real", dir);
+		assert_int_equal(rename(path, target), 0);
+		assert_int_equal(symlink(target, path), 0);
+		logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
+		expect_fail(&c, AUTH_E_FAILURE,
+			    "the account attributes cannot be read (ca-auth's log says why)");
+		unlink(path);
+		unlink(target);
+	}
+	/* the failures were not the password's: alice is not throttled for them */
+	write_attributes(NULL, 0, 0);
+	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\alice", &ok);
+	/* without a key nothing is vouched for and the file is not read */
+	assert_int_equal(close_chan(&c), 0);
+	write_attributes("garbage", 0600, geteuid());
+	open_chan(&c, NULL);
+	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\alice", &ok);
+	assert_int_equal(ok.id_token_len, 0);
+	assert_int_equal(close_chan(&c), 0);
+	write_attributes(NULL, 0, 0);
+}
+
 /* ca-auth as it runs (auth_start: as nobody, chrooted to DIR/auth, under its
  * seccomp filter) answers logons: good, refused by gss-ntlmssp, refused by
  * check.c, a NEGOTIATE refused, a RELEASE; a call off its allow-list would
@@ -945,6 +1108,9 @@ static void test_logons_jailed_and_filtered(void **state)
 	close(p[1]);
 	o.key_fd = p[0];
 	assert_int_equal(chown(accounts, pw->pw_uid, pw->pw_gid), 0);
+	/* the attributes file as cad leaves it: ca-auth's user's, "/attributes"
+	 * in the jail */
+	write_attributes(ALICE_ATTRS, 0600, pw->pw_uid);
 	open_chan_started(&c, &o, &tk);
 	close(p[0]);
 	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
@@ -953,6 +1119,8 @@ static void test_logons_jailed_and_filtered(void **state)
 	assert_int_equal(idtoken_verify(none.key, ok.id_token, ok.id_token_len,
 					 (int64_t)time(NULL), &t, err, sizeof(err)), 0);
 	assert_string_equal(t.identity, "EXAMPLE\\alice");
+	assert_string_equal(t.sid, "S-1-5-21-1-2-3-1001");
+	assert_int_equal(t.n_groups, 2);
 	logon(&c, "EXAMPLE\\bob", "not bob's password", PEER);
 	expect_fail_prefix(&c, AUTH_E_DENIED, "logon refused: ");
 	logon(&c, "EXAMPLE\\mallory", "guess", PEER);
@@ -967,6 +1135,7 @@ static void test_logons_jailed_and_filtered(void **state)
 	expect_ok(&c, "OTHER\\bob", &ok);
 	st = close_chan_started(&c);
 	assert_int_equal(chown(accounts, geteuid(), getegid()), 0);
+	write_attributes(NULL, 0, 0);
 	if (WIFSIGNALED(st))
 		fail_msg("ca-auth died of signal %d (31: a call off its list)", WTERMSIG(st));
 	assert_int_equal(WEXITSTATUS(st), 0); /* the worker closed: not a violation */
@@ -1180,6 +1349,8 @@ int main(void)
 		cmocka_unit_test_setup(test_good_logon_clears_the_account, setup),
 		cmocka_unit_test_setup(test_authenticate_defects_refused, setup),
 		cmocka_unit_test_setup(test_disabled_account, setup),
+		cmocka_unit_test_setup(test_token_carries_the_attributes, setup),
+		cmocka_unit_test_setup(test_bad_attributes_refuse_the_logon, setup),
 		cmocka_unit_test_setup(test_logons_jailed_and_filtered, setup),
 		cmocka_unit_test_setup(test_violation_unexpected_types, setup),
 		cmocka_unit_test_setup(test_violation_malformed, setup),

@@ -562,10 +562,44 @@ static void test_token_tampered(void **state)
 
 	(void)state;
 	core_who(&core, ALICE, NULL, &who);
-	who.token[who.token_len - 40] ^= 'a' ^ 'm'; /* inside the identity: "mlice" */
+	/* inside the identity ("mlice"): before the MAC field (36) and the empty
+	 * attributes of version 2 (4 x 4 + 4) */
+	who.token[who.token_len - 36 - 20 - 5] ^= 'a' ^ 'm';
 	submit_as(&who, &a);
 	assert_int_equal(a.kind, 0);
 	expect_violation("identity token not made by ca-auth (bad MAC)");
+}
+
+/* A version 2 token with every attribute (as ca-auth mints it from
+ * DATA/auth/attributes) names its requester as before: the custodian records
+ * the identity; what it does with the attributes is the policy's. */
+static void test_token_with_attributes_accepted(void **state)
+{
+	struct core_who who;
+	struct core_answer a;
+	struct id_attrs at;
+	char why[256];
+
+	(void)state;
+	memset(&who, 0, sizeof(who));
+	memset(&at, 0, sizeof(at));
+	strcpy(at.upn, "alice@example.com");
+	strcpy(at.email, "alice@example.com");
+	strcpy(at.dns, "alice-pc.example.com");
+	strcpy(at.sid, "S-1-5-21-1-2-3-1001");
+	for (int i = 0; i < IDENTITY_MAX_GROUPS; i++) {
+		char g[16];
+
+		snprintf(g, sizeof(g), "group %d", i);
+		assert_int_equal(id_attrs_add_group(&at, g, why, sizeof(why)), 0);
+	}
+	core_token_attrs(&core, NULL, ALICE, &at, (int64_t)time(NULL) + 60, who.token,
+			 &who.token_len);
+	assert_int_equal(who.token_len, 540); /* every attribute is in it */
+	submit_as(&who, &a);
+	expect_result(&a, DISP_PENDING, 0, "Taken Under Submission");
+	expect_recorded(a.result.request_id, ALICE, FMT_PKCS10, DISP_PENDING, 0);
+	core_answer_free(&a);
 }
 
 static void test_token_expired(void **state)
@@ -1836,6 +1870,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_token_from_another_key, setup_pend, teardown),
 		cmocka_unit_test_setup_teardown(test_token_tampered, setup_pend, teardown),
+		cmocka_unit_test_setup_teardown(test_token_with_attributes_accepted, setup_pend,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_token_expired, setup_pend, teardown),
 		cmocka_unit_test_setup_teardown(test_token_truncated, setup_pend, teardown),
 		cmocka_unit_test_setup_teardown(test_named_beside_token, setup_pend, teardown),

@@ -529,13 +529,22 @@ int core_get_ca(struct core *c)
 void core_token(const struct core *c, const uint8_t *key, const char *identity,
 		int64_t expires, uint8_t out[IDTOKEN_MAX], size_t *len)
 {
+	core_token_attrs(c, key, identity, NULL, expires, out, len);
+}
+
+void core_token_attrs(const struct core *c, const uint8_t *key, const char *identity,
+		      const struct id_attrs *attrs, int64_t expires, uint8_t out[IDTOKEN_MAX],
+		      size_t *len)
+{
 	struct idtoken t;
-	char err[128];
+	char err[256];
 
 	memset(&t, 0, sizeof(t));
 	t.logon = 7;
 	t.expires = expires;
 	snprintf(t.identity, sizeof(t.identity), "%s", identity);
+	if (attrs != NULL)
+		idtoken_set_attrs(&t, attrs);
 	if (idtoken_mint(key != NULL ? key : c->id_key, &t, out, len, err, sizeof(err)) != 0) {
 		fprintf(stderr, "idtoken_mint: %s\n", err);
 		*len = 0;

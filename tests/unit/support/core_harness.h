@@ -136,6 +136,11 @@ int core_get_ca(struct core *c);
  * another (a forger's); expires: unix time. */
 void core_token(const struct core *c, const uint8_t *key, const char *identity,
 		int64_t expires, uint8_t out[IDTOKEN_MAX], size_t *len);
+/* The same with the account's attributes (firmware/identity/attrs.h; NULL:
+ * none), as ca-auth mints them from DATA/auth/attributes. */
+void core_token_attrs(const struct core *c, const uint8_t *key, const char *identity,
+		      const struct id_attrs *attrs, int64_t expires, uint8_t out[IDTOKEN_MAX],
+		      size_t *len);
 
 /* The answer to a request: a CUST_RESULT (kind CUST_RESULT, result filled) or a
  * CUST_ERROR (kind CUST_ERROR, error filled); kind 0 when the channel ended. */

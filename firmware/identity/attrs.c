@@ -1,0 +1,560 @@
+/* Account attributes: the value rules, the file's parser and writer (attrs.h).
+ * Written by hand: the grammar is a few character classes and one line form,
+ * for which no library fits better than these loops, and one parser is shared
+ * by caadm and ca-auth. */
+#include "firmware/identity/attrs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "platform/utf8.h"
+
+#define HEADER                                                                          \
+	"# Account attributes (caadm account add|set): what Active Directory would\n"   \
+	"# supply. Read by ca-auth at each logon. One account a line:\n"              \
+	"# DOMAIN\\user<TAB>key=value..., keys upn, email, dns, sid, group\n"          \
+	"# (firmware/identity/attrs.h). Written by caadm only.\n"
+
+static const char *const names[ID_ATTR_COUNT] = {"upn", "email", "dns", "sid", "group"};
+
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
+							 const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+const char *id_attr_name(enum id_attr a)
+{
+	return (unsigned)a < ID_ATTR_COUNT ? names[a] : "?";
+}
+
+int id_attr_from_name(const char *name)
+{
+	for (int i = 0; i < ID_ATTR_COUNT; i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* ---- the value rules ---- */
+
+static int is_alnum(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* RFC 5322's atext. */
+static int is_atext(int c)
+{
+	return is_alnum(c) || (c != 0 && strchr("!#$%&'*+/=?^_`{|}~-", c) != NULL);
+}
+
+/* A dot-atom of n bytes: atext runs joined by single dots. */
+static int dot_atom_ok(const char *s, size_t n)
+{
+	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '.' ? s[i + 1] == '.' : !is_atext((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* LDH labels joined by dots: *labels set to how many. */
+static int ldh_ok(const char *s, size_t n, int *labels)
+{
+	size_t start = 0;
+
+	*labels = 0;
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && s[i] != '.') {
+			if (!is_alnum((unsigned char)s[i]) && s[i] != '-')
+				return 0;
+			continue;
+		}
+		/* a label ends at i */
+		if (i == start || i - start > 63 || s[start] == '-' || s[i - 1] == '-')
+			return 0;
+		(*labels)++;
+		start = i + 1;
+	}
+	return 1;
+}
+
+/* local@domain; local at most local_max bytes, the domain at least min_labels. */
+static int addr_ok(const char *v, size_t local_max, int min_labels, const char *what, char *err,
+		   size_t errlen)
+{
+	const char *at = strchr(v, '@');
+	int labels;
+
+	if (at == NULL || strchr(at + 1, '@') != NULL)
+		return fail(err, errlen, "%s must be local@domain with a single '@'", what);
+	if ((size_t)(at - v) > local_max || !dot_atom_ok(v, (size_t)(at - v)))
+		return fail(err, errlen, "%s: the part before '@' must be 1..%zu of letters, digits, "
+			    "dots (not first, last or doubled) and !#$%%&'*+/=?^_`{|}~-", what,
+			    local_max);
+	if (!ldh_ok(at + 1, strlen(at + 1), &labels) || labels < min_labels)
+		return fail(err, errlen, "%s: the domain must be %sDNS labels of letters, digits "
+			    "and '-' (1..63 each, no '-' first or last)", what,
+			    min_labels > 1 ? "at least two " : "");
+	return 0;
+}
+
+/* A decimal number without leading zeros, below limit; *end after it. */
+static int decimal_ok(const char *s, uint64_t limit, const char **end)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
+		return 0;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (p - s >= 15) /* 2^48 has 15 digits: more cannot be below it */
+			return 0;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*end = p;
+	return v < limit;
+}
+
+static int sid_ok(const char *v, char *err, size_t errlen)
+{
+	const char *p;
+	int subs = 0;
+
+	if (strncmp(v, "S-1-", 4) != 0 || !decimal_ok(v + 4, 1ull << 48, &p))
+		return fail(err, errlen, "a SID is S-1-<authority below 2^48>-<sub-authority>..., "
+			    "in decimal without leading zeros");
+	while (*p == '-') {
+		if (++subs > 15 || !decimal_ok(p + 1, 1ull << 32, &p))
+			return fail(err, errlen, "a SID has 1..15 sub-authorities, each below 2^32, "
+				    "in decimal without leading zeros");
+	}
+	if (*p != 0 || subs == 0)
+		return fail(err, errlen, "a SID is S-1-<authority>-<1..15 sub-authorities> in "
+			    "decimal");
+	return 0;
+}
+
+static int group_ok(const char *v, char *err, size_t errlen)
+{
+	size_t n = strlen(v), k;
+	uint32_t cp;
+
+	if (n == 0 || n > IDENTITY_GROUP_MAX)
+		return fail(err, errlen, "a group name is 1..%d bytes", IDENTITY_GROUP_MAX);
+	if (v[0] == ' ' || v[n - 1] == ' ')
+		return fail(err, errlen, "a group name has no space first or last");
+	for (size_t i = 0; i < n; i += k) {
+		if ((k = utf8_next((const uint8_t *)v + i, n - i, &cp)) == 0)
+			return fail(err, errlen, "a group name must be UTF-8");
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			return fail(err, errlen, "a group name holds no control character");
+	}
+	return 0;
+}
+
+int id_attr_check(enum id_attr a, const char *v, char *err, size_t errlen)
+{
+	size_t n = strlen(v);
+	int labels;
+
+	switch (a) {
+	case ID_ATTR_UPN:
+		if (n > IDENTITY_ATTR_MAX)
+			return fail(err, errlen, "a UPN is at most %d bytes", IDENTITY_ATTR_MAX);
+		return addr_ok(v, IDENTITY_ATTR_MAX, 1, "a UPN", err, errlen);
+	case ID_ATTR_EMAIL:
+		if (n > IDENTITY_EMAIL_MAX)
+			return fail(err, errlen, "an e-mail address is at most %d bytes",
+				    IDENTITY_EMAIL_MAX);
+		return addr_ok(v, 64, 2, "an e-mail address", err, errlen);
+	case ID_ATTR_DNS:
+		if (n > IDENTITY_DNS_MAX || !ldh_ok(v, n, &labels))
+			return fail(err, errlen, "a DNS name is 1..%d bytes of labels of letters, "
+				    "digits and '-' (1..63 each, no '-' first or last) joined by "
+				    "'.', no trailing dot", IDENTITY_DNS_MAX);
+		return 0;
+	case ID_ATTR_SID:
+		if (n > IDENTITY_SID_MAX)
+			return fail(err, errlen, "a SID is at most %d characters", IDENTITY_SID_MAX);
+		return sid_ok(v, err, errlen);
+	case ID_ATTR_GROUP:
+		return group_ok(v, err, errlen);
+	default:
+		return fail(err, errlen, "no such attribute");
+	}
+}
+
+int id_attrs_add_group(struct id_attrs *a, const char *g, char *err, size_t errlen)
+{
+	if (id_attr_check(ID_ATTR_GROUP, g, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < a->n_groups; i++)
+		if (strcasecmp(a->groups[i], g) == 0)
+			return fail(err, errlen, "group '%s' given twice (case is ignored)", g);
+	if (a->n_groups >= IDENTITY_MAX_GROUPS)
+		return fail(err, errlen, "at most %d groups", IDENTITY_MAX_GROUPS);
+	snprintf(a->groups[a->n_groups++], sizeof(a->groups[0]), "%s", g);
+	return 0;
+}
+
+/* The value of a single-valued attribute in a. */
+static const char *field(const struct id_attrs *a, enum id_attr k)
+{
+	return k == ID_ATTR_UPN     ? a->upn
+	       : k == ID_ATTR_EMAIL ? a->email
+	       : k == ID_ATTR_DNS   ? a->dns
+				    : a->sid;
+}
+
+int id_attrs_check(const struct id_attrs *a, char *err, size_t errlen)
+{
+	char why[200];
+	struct id_attrs seen;
+
+	for (int k = ID_ATTR_UPN; k < ID_ATTR_GROUP; k++) {
+		const char *v = field(a, (enum id_attr)k);
+		size_t cap = k == ID_ATTR_SID ? sizeof(a->sid) : sizeof(a->upn);
+
+		if (memchr(v, 0, cap) == NULL)
+			return fail(err, errlen, "%s: not terminated", names[k]);
+		if (v[0] != 0 && id_attr_check((enum id_attr)k, v, why, sizeof(why)) != 0)
+			return fail(err, errlen, "%s: %s", names[k], why);
+	}
+	if (a->n_groups > IDENTITY_MAX_GROUPS)
+		return fail(err, errlen, "at most %d groups", IDENTITY_MAX_GROUPS);
+	memset(&seen, 0, sizeof(seen));
+	for (size_t i = 0; i < a->n_groups; i++)
+		if (memchr(a->groups[i], 0, sizeof(a->groups[i])) == NULL ||
+		    id_attrs_add_group(&seen, a->groups[i], why, sizeof(why)) != 0)
+			return fail(err, errlen, "group: %s", why);
+	return 0;
+}
+
+int id_attrs_empty(const struct id_attrs *a)
+{
+	return a->upn[0] == 0 && a->email[0] == 0 && a->dns[0] == 0 && a->sid[0] == 0 &&
+	       a->n_groups == 0;
+}
+
+static int name_part_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > IDENTITY_PART_MAX || s[0] == '#' || s[0] == ' ' || s[n - 1] == ' ')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f || c == ':' || c == '\\' || c == '/' || c == '@')
+			return 0;
+	}
+	return 1;
+}
+
+int id_account_name_ok(const char *name)
+{
+	const char *bs = strchr(name, '\\');
+
+	return bs != NULL && name_part_ok(name, (size_t)(bs - name)) &&
+	       name_part_ok(bs + 1, strlen(bs + 1));
+}
+
+/* ---- the file ---- */
+
+void id_attrs_file_free(struct id_attrs_file *f)
+{
+	free(f->e);
+	memset(f, 0, sizeof(*f));
+}
+
+struct id_attrs_entry *id_attrs_find(const struct id_attrs_file *f, const char *name)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (strcasecmp(f->e[i].name, name) == 0)
+			return &f->e[i];
+	return NULL;
+}
+
+/* Room for one more entry. */
+static int grow(struct id_attrs_file *f, char *err, size_t errlen)
+{
+	struct id_attrs_entry *e;
+	size_t cap;
+
+	if (f->n < f->cap)
+		return 0;
+	if (f->n >= IDENTITY_ATTRS_MAX_ACCOUNTS)
+		return fail(err, errlen, "more than %d accounts with attributes",
+			    IDENTITY_ATTRS_MAX_ACCOUNTS);
+	cap = f->cap == 0 ? 16 : f->cap * 2;
+	if (cap > IDENTITY_ATTRS_MAX_ACCOUNTS)
+		cap = IDENTITY_ATTRS_MAX_ACCOUNTS;
+	if ((e = realloc(f->e, cap * sizeof(*e))) == NULL)
+		return fail(err, errlen, "out of memory");
+	f->e = e;
+	f->cap = cap;
+	return 0;
+}
+
+int id_attrs_put(struct id_attrs_file *f, const char *name, const struct id_attrs *a,
+		 char *err, size_t errlen)
+{
+	struct id_attrs_entry *e = id_attrs_find(f, name);
+
+	if (id_attrs_empty(a)) {
+		if (e != NULL) {
+			size_t at = (size_t)(e - f->e);
+
+			memmove(e, e + 1, (f->n - at - 1) * sizeof(*e));
+			f->n--;
+		}
+		return 0;
+	}
+	if (e == NULL) {
+		if (grow(f, err, errlen) != 0)
+			return -1;
+		e = &f->e[f->n++];
+		memset(e, 0, sizeof(*e));
+	}
+	/* The name as given (an entry of another case is renamed). */
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->a = *a;
+	return 0;
+}
+
+/* One key=value field (NUL-terminated, cut at its TAB) into e; *next_key is the
+ * lowest key still allowed (the canonical order). */
+static int parse_field(char *fld, struct id_attrs_entry *e, int *next_key, char *err,
+		       size_t errlen)
+{
+	char *eq = strchr(fld, '='), why[200];
+	int k;
+
+	if (eq == NULL)
+		return fail(err, errlen, "a field is not key=value");
+	*eq = 0;
+	if ((k = id_attr_from_name(fld)) < 0)
+		return fail(err, errlen, "unknown key '%.32s'", fld);
+	if (k < *next_key)
+		return fail(err, errlen, "key '%s' repeated or out of order (upn, email, dns, "
+			    "sid, then groups)", fld);
+	if (k == ID_ATTR_GROUP) {
+		if (id_attrs_add_group(&e->a, eq + 1, why, sizeof(why)) != 0)
+			return fail(err, errlen, "%s", why);
+		*next_key = ID_ATTR_GROUP;
+		return 0;
+	}
+	if (id_attr_check((enum id_attr)k, eq + 1, why, sizeof(why)) != 0)
+		return fail(err, errlen, "%s: %s", fld, why);
+	snprintf((char *)field(&e->a, (enum id_attr)k),
+		 k == ID_ATTR_SID ? sizeof(e->a.sid) : sizeof(e->a.upn), "%s", eq + 1);
+	*next_key = k + 1;
+	return 0;
+}
+
+/* One account line (NUL-terminated, without its LF) appended to f. */
+static int parse_line(char *line, struct id_attrs_file *f, char *err, size_t errlen)
+{
+	char *tab = strchr(line, '\t'), *fld;
+	struct id_attrs_entry *e;
+	int next_key = ID_ATTR_UPN;
+
+	if (tab == NULL)
+		return fail(err, errlen, "no attribute after the account name");
+	*tab = 0;
+	if (!id_account_name_ok(line))
+		return fail(err, errlen, "not an account name (DOMAIN\\user)");
+	if (id_attrs_find(f, line) != NULL)
+		return fail(err, errlen, "account '%s' has a second line", line);
+	if (grow(f, err, errlen) != 0)
+		return -1;
+	e = &f->e[f->n];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", line);
+	for (fld = tab + 1; fld != NULL;) {
+		char *t = strchr(fld, '\t');
+
+		if (t != NULL)
+			*t++ = 0;
+		if (parse_field(fld, e, &next_key, err, errlen) != 0)
+			return -1;
+		fld = t;
+	}
+	f->n++;
+	return 0;
+}
+
+int id_attrs_parse(const char *data, size_t len, struct id_attrs_file *f, char *err,
+		   size_t errlen)
+{
+	char *copy, *line, why[256];
+	size_t lineno = 0, off = 0;
+	int rc = 0;
+
+	memset(f, 0, sizeof(*f));
+	if (len > IDENTITY_ATTRS_FILE_MAX)
+		return fail(err, errlen, "larger than %u bytes", IDENTITY_ATTRS_FILE_MAX);
+	if (len > 0 && data[len - 1] != '\n')
+		return fail(err, errlen, "the last line has no newline (cut short?)");
+	if (memchr(data, 0, len) != NULL || memchr(data, '\r', len) != NULL)
+		return fail(err, errlen, "holds a NUL or a carriage return");
+	if ((copy = malloc(len + 1)) == NULL)
+		return fail(err, errlen, "out of memory");
+	memcpy(copy, data, len);
+	copy[len] = 0;
+	while (rc == 0 && off < len) {
+		char *nl = strchr(copy + off, '\n');
+
+		line = copy + off;
+		*nl = 0;
+		off = (size_t)(nl - copy) + 1;
+		lineno++;
+		if (line[0] == '#' || line[0] == 0)
+			continue;
+		if (parse_line(line, f, why, sizeof(why)) != 0)
+			rc = fail(err, errlen, "line %zu: %s", lineno, why);
+	}
+	free(copy);
+	if (rc != 0)
+		id_attrs_file_free(f);
+	return rc;
+}
+
+/* Appends "\tkey=value" to the buffer. */
+static void put(char *buf, size_t cap, size_t *len, const char *key, const char *v)
+{
+	*len += (size_t)snprintf(buf + *len, cap - *len, "\t%s=%s", key, v);
+}
+
+int id_attrs_format(const struct id_attrs_file *f, char **out, size_t *len, char *err,
+		    size_t errlen)
+{
+	/* Each field's largest form: a TAB, its key, '=' and its value. */
+	const size_t per = IDENTITY_NAME_MAX + 1 + 4 * (8 + IDENTITY_ATTR_MAX) +
+			   IDENTITY_MAX_GROUPS * (8 + IDENTITY_GROUP_MAX) + 2;
+	size_t cap = sizeof(HEADER) + f->n * per, n;
+	char why[256], *buf;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (!id_account_name_ok(f->e[i].name) ||
+		    id_attrs_check(&f->e[i].a, why, sizeof(why)) != 0)
+			return fail(err, errlen, "%s: %s", f->e[i].name,
+				    id_account_name_ok(f->e[i].name) ? why : "not an account name");
+	if ((buf = malloc(cap)) == NULL)
+		return fail(err, errlen, "out of memory");
+	n = (size_t)snprintf(buf, cap, "%s", HEADER);
+	for (size_t i = 0; i < f->n; i++) {
+		const struct id_attrs *a = &f->e[i].a;
+
+		if (id_attrs_empty(a))
+			continue;
+		n += (size_t)snprintf(buf + n, cap - n, "%s", f->e[i].name);
+		for (int k = ID_ATTR_UPN; k < ID_ATTR_GROUP; k++)
+			if (field(a, (enum id_attr)k)[0] != 0)
+				put(buf, cap, &n, names[k], field(a, (enum id_attr)k));
+		for (size_t g = 0; g < a->n_groups; g++)
+			put(buf, cap, &n, names[ID_ATTR_GROUP], a->groups[g]);
+		buf[n++] = '\n';
+		buf[n] = 0;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+/* The file's bytes (a missing one: none, *data NULL); the checks of
+ * id_attrs_load. O_NOFOLLOW: a link in its place is refused, never followed. */
+static int read_file(const char *path, int check_owner, char **data, size_t *len, char *err,
+		     size_t errlen)
+{
+	struct stat st;
+	size_t n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	*data = NULL;
+	*len = 0;
+	if (fd < 0)
+		return errno == ENOENT ? 0
+				       : fail(err, errlen, "%s: cannot be read: %s", path,
+					      strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) != 0 ||
+	    (check_owner && st.st_uid != geteuid())) {
+		close(fd);
+		return fail(err, errlen, "%s must be a regular file%s with mode 0600", path,
+			    check_owner ? " of this process's user" : "");
+	}
+	if ((size_t)st.st_size > IDENTITY_ATTRS_FILE_MAX) {
+		close(fd);
+		return fail(err, errlen, "%s: larger than %u bytes", path, IDENTITY_ATTRS_FILE_MAX);
+	}
+	if ((*data = malloc((size_t)st.st_size + 1)) == NULL) {
+		close(fd);
+		return fail(err, errlen, "out of memory");
+	}
+	while (n < (size_t)st.st_size) {
+		ssize_t r = read(fd, *data + n, (size_t)st.st_size - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (n != (size_t)st.st_size) {
+		free(*data);
+		*data = NULL;
+		return fail(err, errlen, "%s: cannot be read whole", path);
+	}
+	*len = n;
+	return 0;
+}
+
+int id_attrs_load(const char *path, int check_owner, struct id_attrs_file *f, char *err,
+		  size_t errlen)
+{
+	char *data, why[300];
+	size_t len;
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	if (read_file(path, check_owner, &data, &len, err, errlen) != 0)
+		return -1;
+	if (data == NULL)
+		return 0;
+	rc = id_attrs_parse(data, len, f, why, sizeof(why));
+	free(data);
+	return rc != 0 ? fail(err, errlen, "%s: %s", path, why) : 0;
+}
+
+int id_attrs_lookup(const char *path, const char *name, struct id_attrs *a, char *err,
+		    size_t errlen)
+{
+	struct id_attrs_file f;
+	const struct id_attrs_entry *e;
+
+	memset(a, 0, sizeof(*a));
+	if (id_attrs_load(path, 1, &f, err, errlen) != 0)
+		return -1;
+	if ((e = id_attrs_find(&f, name)) != NULL)
+		*a = e->a;
+	id_attrs_file_free(&f);
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* libFuzzer target: the account attributes file's parser
+ * (firmware/identity/attrs.c, id_attrs_parse: what caadm reads before changing
+ * it and ca-auth reads at each logon) on any bytes. A refusal has a message
+ * and leaves nothing; what parses has its counts within bounds, every value
+ * valid by id_attr_check, each account found by its own name; it formats, and
+ * what is written parses to the same entries and formats to the same bytes. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "firmware/identity/attrs.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_entry(const struct id_attrs_file *f, const struct id_attrs_entry *e)
+{
+	char err[256];
+
+	if (!id_account_name_ok(e->name) || id_attrs_find(f, e->name) != e ||
+	    id_attrs_empty(&e->a) || e->a.n_groups > IDENTITY_MAX_GROUPS ||
+	    id_attrs_check(&e->a, err, sizeof(err)) != 0)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct id_attrs_file f, g;
+	char err[512], *out, *out2;
+	size_t len, len2;
+
+	err[0] = 0;
+	if (id_attrs_parse((const char *)data, size, &f, err, sizeof(err)) != 0) {
+		if (err[0] == 0 || f.n != 0 || f.e != NULL)
+			abort();
+		return 0;
+	}
+	if (f.n > IDENTITY_ATTRS_MAX_ACCOUNTS)
+		abort();
+	for (size_t i = 0; i < f.n; i++)
+		check_entry(&f, &f.e[i]);
+	if (id_attrs_format(&f, &out, &len, err, sizeof(err)) != 0)
+		abort();
+	if (id_attrs_parse(out, len, &g, err, sizeof(err)) != 0 || g.n != f.n)
+		abort();
+	for (size_t i = 0; i < f.n; i++)
+		if (strcmp(f.e[i].name, g.e[i].name) != 0 ||
+		    memcmp(&f.e[i].a, &g.e[i].a, sizeof(f.e[i].a)) != 0)
+			abort();
+	if (id_attrs_format(&g, &out2, &len2, err, sizeof(err)) != 0 || len2 != len ||
+	    memcmp(out, out2, len) != 0)
+		abort();
+	free(out);
+	free(out2);
+	id_attrs_file_free(&f);
+	id_attrs_file_free(&g);
+	return 0;
+}

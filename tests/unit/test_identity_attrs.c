@@ -1,0 +1,516 @@
+/* Account attributes (firmware/identity/attrs.c): each value's rule at its
+ * bounds, the attributes file's parser (every refusal, nothing half-read), its
+ * writer (round trip to the same bytes), the loader's file checks and ca-auth's
+ * look-up. The policy's limits are the identity's (the lead switches policy.h
+ * to these defines; until then they must stay equal). */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "firmware/identity/attrs.h"
+#include "firmware/identity/idtoken.h"
+#include "firmware/policy/policy.h"
+
+_Static_assert(POLICY_ATTR_MAX == IDENTITY_ATTR_MAX, "policy.h: UPN/e-mail/DNS bound");
+_Static_assert(POLICY_SID_MAX == IDENTITY_SID_MAX, "policy.h: SID bound");
+_Static_assert(POLICY_MAX_GROUPS == IDENTITY_MAX_GROUPS, "policy.h: group count");
+_Static_assert(POLICY_GROUP_MAX == IDENTITY_GROUP_MAX, "policy.h: group name bound");
+_Static_assert(POLICY_ACCOUNT_NAME_MAX == IDTOKEN_IDENTITY_MAX, "policy.h: account name");
+
+static int ok(enum id_attr a, const char *v)
+{
+	char err[256];
+
+	return id_attr_check(a, v, err, sizeof(err)) == 0;
+}
+
+static char *rep(char c, size_t n)
+{
+	static char buf[8][1024];
+	static int k;
+	char *b = buf[k++ % 8];
+
+	memset(b, c, n);
+	b[n] = 0;
+	return b;
+}
+
+static void test_limits_and_names(void **state)
+{
+	(void)state;
+	assert_int_equal(IDENTITY_ATTR_MAX, 255);
+	assert_int_equal(IDENTITY_SID_MAX, 184);
+	assert_int_equal(IDENTITY_MAX_GROUPS, 32);
+	assert_int_equal(IDENTITY_GROUP_MAX, 128);
+	for (int i = 0; i < ID_ATTR_COUNT; i++)
+		assert_int_equal(id_attr_from_name(id_attr_name((enum id_attr)i)), i);
+	assert_int_equal(id_attr_from_name("UPN"), -1);
+	assert_int_equal(id_attr_from_name("groups"), -1);
+	assert_string_equal(id_attr_name(ID_ATTR_COUNT), "?");
+}
+
+static void test_upn(void **state)
+{
+	char v[300];
+
+	(void)state;
+	assert_true(ok(ID_ATTR_UPN, "alice@example.com"));
+	assert_true(ok(ID_ATTR_UPN, "alice@corp"));
+	assert_true(ok(ID_ATTR_UPN, "a.b+c!#$%&'*/=?^_`{|}~-@x-y.example"));
+	assert_false(ok(ID_ATTR_UPN, ""));
+	assert_false(ok(ID_ATTR_UPN, "alice"));
+	assert_false(ok(ID_ATTR_UPN, "@example.com"));
+	assert_false(ok(ID_ATTR_UPN, "alice@"));
+	assert_false(ok(ID_ATTR_UPN, "al ice@example.com"));
+	assert_false(ok(ID_ATTR_UPN, "alice@ex ample.com"));
+	assert_false(ok(ID_ATTR_UPN, "a@b@example.com"));
+	assert_false(ok(ID_ATTR_UPN, ".alice@example.com"));
+	assert_false(ok(ID_ATTR_UPN, "alice.@example.com"));
+	assert_false(ok(ID_ATTR_UPN, "al..ice@example.com"));
+	assert_false(ok(ID_ATTR_UPN, "alice@-example.com"));
+	assert_false(ok(ID_ATTR_UPN, "alice@example-.com"));
+	assert_false(ok(ID_ATTR_UPN, "alice@example..com"));
+	assert_false(ok(ID_ATTR_UPN, "alice@example.com."));
+	assert_false(ok(ID_ATTR_UPN, "alice@exa_mple.com"));
+	assert_false(ok(ID_ATTR_UPN, "al\tice@example.com"));
+	assert_false(ok(ID_ATTR_UPN, "al\"ice@example.com"));
+	assert_false(ok(ID_ATTR_UPN, "al\xc3\xa9@example.com"));
+	/* 255 bytes, then 256 */
+	snprintf(v, sizeof(v), "%s@%s.%s.%s.%s", rep('u', 1), rep('a', 63), rep('b', 63),
+		 rep('c', 63), rep('d', 61));
+	assert_int_equal(strlen(v), 255);
+	assert_true(ok(ID_ATTR_UPN, v));
+	snprintf(v, sizeof(v), "%s@%s.%s.%s.%s", rep('u', 2), rep('a', 63), rep('b', 63),
+		 rep('c', 63), rep('d', 61));
+	assert_false(ok(ID_ATTR_UPN, v));
+	/* a label of 64 */
+	snprintf(v, sizeof(v), "u@%s.com", rep('a', 64));
+	assert_false(ok(ID_ATTR_UPN, v));
+	snprintf(v, sizeof(v), "u@%s.com", rep('a', 63));
+	assert_true(ok(ID_ATTR_UPN, v));
+}
+
+static void test_email(void **state)
+{
+	char v[300];
+
+	(void)state;
+	assert_true(ok(ID_ATTR_EMAIL, "alice@example.com"));
+	assert_true(ok(ID_ATTR_EMAIL, "alice.smith+ca@mail.example.com"));
+	assert_false(ok(ID_ATTR_EMAIL, "alice@localhost")); /* one label */
+	assert_false(ok(ID_ATTR_EMAIL, "alice"));
+	assert_false(ok(ID_ATTR_EMAIL, "\"alice\"@example.com"));
+	assert_false(ok(ID_ATTR_EMAIL, "alice@[192.0.2.1]"));
+	assert_false(ok(ID_ATTR_EMAIL, "alice smith@example.com"));
+	assert_false(ok(ID_ATTR_EMAIL, "alice@example.com\n"));
+	snprintf(v, sizeof(v), "%s@example.com", rep('l', 64));
+	assert_true(ok(ID_ATTR_EMAIL, v));
+	snprintf(v, sizeof(v), "%s@example.com", rep('l', 65));
+	assert_false(ok(ID_ATTR_EMAIL, v));
+	/* 254 bytes, then 255 */
+	snprintf(v, sizeof(v), "a@%s.%s.%s.%s", rep('a', 63), rep('b', 63), rep('c', 63),
+		 rep('d', 60));
+	assert_int_equal(strlen(v), 254);
+	assert_true(ok(ID_ATTR_EMAIL, v));
+	snprintf(v, sizeof(v), "ab@%s.%s.%s.%s", rep('a', 63), rep('b', 63), rep('c', 63),
+		 rep('d', 60));
+	assert_false(ok(ID_ATTR_EMAIL, v));
+}
+
+static void test_dns(void **state)
+{
+	char v[300];
+
+	(void)state;
+	assert_true(ok(ID_ATTR_DNS, "host1.example.com"));
+	assert_true(ok(ID_ATTR_DNS, "HOST1"));
+	assert_true(ok(ID_ATTR_DNS, "1-2.x"));
+	assert_false(ok(ID_ATTR_DNS, ""));
+	assert_false(ok(ID_ATTR_DNS, "."));
+	assert_false(ok(ID_ATTR_DNS, "host.example.com."));
+	assert_false(ok(ID_ATTR_DNS, ".host"));
+	assert_false(ok(ID_ATTR_DNS, "-host"));
+	assert_false(ok(ID_ATTR_DNS, "host-"));
+	assert_false(ok(ID_ATTR_DNS, "*.example.com"));
+	assert_false(ok(ID_ATTR_DNS, "ho_st"));
+	assert_false(ok(ID_ATTR_DNS, "ho st"));
+	assert_false(ok(ID_ATTR_DNS, "h\xc3\xa9.example"));
+	snprintf(v, sizeof(v), "%s.%s.%s.%s", rep('a', 63), rep('b', 63), rep('c', 63),
+		 rep('d', 61));
+	assert_int_equal(strlen(v), 253);
+	assert_true(ok(ID_ATTR_DNS, v));
+	snprintf(v, sizeof(v), "%s.%s.%s.%s", rep('a', 63), rep('b', 63), rep('c', 63),
+		 rep('d', 62));
+	assert_false(ok(ID_ATTR_DNS, v));
+	assert_false(ok(ID_ATTR_DNS, rep('a', 64)));
+	assert_true(ok(ID_ATTR_DNS, rep('a', 63)));
+}
+
+static void test_sid(void **state)
+{
+	char v[300];
+
+	(void)state;
+	assert_true(ok(ID_ATTR_SID, "S-1-5-21-3623811015-3361044348-30300820-1013"));
+	assert_true(ok(ID_ATTR_SID, "S-1-5-32"));
+	assert_true(ok(ID_ATTR_SID, "S-1-0-0"));
+	assert_true(ok(ID_ATTR_SID, "S-1-281474976710655-4294967295"));
+	assert_false(ok(ID_ATTR_SID, "S-1-281474976710656-1"));  /* 2^48 */
+	assert_false(ok(ID_ATTR_SID, "S-1-5-4294967296"));       /* 2^32 */
+	assert_false(ok(ID_ATTR_SID, "S-1-5-99999999999999999")); /* overflow */
+	assert_false(ok(ID_ATTR_SID, "S-1-5"));                  /* no sub-authority */
+	assert_false(ok(ID_ATTR_SID, "S-2-5-21"));
+	assert_false(ok(ID_ATTR_SID, "s-1-5-21"));
+	assert_false(ok(ID_ATTR_SID, "S-1-05-21"));
+	assert_false(ok(ID_ATTR_SID, "S-1-5-021"));
+	assert_false(ok(ID_ATTR_SID, "S-1-5-21-"));
+	assert_false(ok(ID_ATTR_SID, "S-1-5--21"));
+	assert_false(ok(ID_ATTR_SID, "S-1-5-21 "));
+	assert_false(ok(ID_ATTR_SID, "S-1-5-+21"));
+	assert_false(ok(ID_ATTR_SID, "S-1-0x5-21"));
+	assert_false(ok(ID_ATTR_SID, ""));
+	/* 15 sub-authorities (the longest text: 184), then 16 */
+	snprintf(v, sizeof(v), "S-1-281474976710655");
+	for (int i = 0; i < 15; i++)
+		strcat(v, "-4294967295");
+	assert_int_equal(strlen(v), IDENTITY_SID_MAX);
+	assert_true(ok(ID_ATTR_SID, v));
+	strcpy(v, "S-1-5");
+	for (int i = 0; i < 16; i++)
+		strcat(v, "-1");
+	assert_false(ok(ID_ATTR_SID, v));
+}
+
+static void test_groups(void **state)
+{
+	struct id_attrs a;
+	char err[256];
+
+	(void)state;
+	assert_true(ok(ID_ATTR_GROUP, "Domain Users"));
+	assert_true(ok(ID_ATTR_GROUP, "Gr\xc3\xbcppe=1")); /* UTF-8, '=' */
+	assert_true(ok(ID_ATTR_GROUP, rep('g', 128)));
+	assert_false(ok(ID_ATTR_GROUP, rep('g', 129)));
+	assert_false(ok(ID_ATTR_GROUP, ""));
+	assert_false(ok(ID_ATTR_GROUP, " lead"));
+	assert_false(ok(ID_ATTR_GROUP, "trail "));
+	assert_false(ok(ID_ATTR_GROUP, "tab\there"));
+	assert_false(ok(ID_ATTR_GROUP, "new\nline"));
+	assert_false(ok(ID_ATTR_GROUP, "del\x7f"));
+	assert_false(ok(ID_ATTR_GROUP, "c1\xc2\x85"));       /* U+0085 */
+	assert_false(ok(ID_ATTR_GROUP, "bad\xc3"));          /* cut short */
+	assert_false(ok(ID_ATTR_GROUP, "over\xc0\xaf"));     /* overlong */
+	assert_false(ok(ID_ATTR_GROUP, "sur\xed\xa0\x80"));  /* surrogate */
+	memset(&a, 0, sizeof(a));
+	for (int i = 0; i < IDENTITY_MAX_GROUPS; i++) {
+		char g[16];
+
+		snprintf(g, sizeof(g), "group%d", i);
+		assert_int_equal(id_attrs_add_group(&a, g, err, sizeof(err)), 0);
+	}
+	assert_int_equal(id_attrs_add_group(&a, "one more", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "at most 32"));
+	assert_int_equal(a.n_groups, 32);
+	a.n_groups = 1;
+	assert_int_equal(id_attrs_add_group(&a, "GROUP0", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "twice"));
+	assert_int_equal(a.n_groups, 1);
+	assert_int_equal(id_attrs_check(&a, err, sizeof(err)), 0);
+	strcpy(a.groups[1], "Group0");
+	a.n_groups = 2;
+	assert_int_equal(id_attrs_check(&a, err, sizeof(err)), -1);
+	a.n_groups = 33;
+	assert_int_equal(id_attrs_check(&a, err, sizeof(err)), -1);
+}
+
+static void test_account_names(void **state)
+{
+	(void)state;
+	assert_true(id_account_name_ok("EXAMPLE\\alice"));
+	assert_true(id_account_name_ok("EX AMPLE\\al ice"));
+	assert_false(id_account_name_ok("alice"));
+	assert_false(id_account_name_ok("\\alice"));
+	assert_false(id_account_name_ok("EXAMPLE\\"));
+	assert_false(id_account_name_ok("EXAMPLE\\a\\b"));
+	assert_false(id_account_name_ok("EXAMPLE\\al:ice"));
+	assert_false(id_account_name_ok("EXAMPLE\\al@ice"));
+	assert_false(id_account_name_ok("EXAMPLE\\al\tice"));
+	assert_false(id_account_name_ok("#EXAMPLE\\alice"));
+	assert_false(id_account_name_ok("EXAMPLE\\alice "));
+}
+
+#define GOOD                                                                             \
+	"# comment\n"                                                                    \
+	"\n"                                                                             \
+	"EXAMPLE\\alice\tupn=alice@example.com\temail=alice@example.com\tdns=a.example\t" \
+	"sid=S-1-5-21-1-2-3-1001\tgroup=Domain Users\tgroup=Staff\n"                     \
+	"EXAMPLE\\bob\tgroup=Staff\n"                                                    \
+	"EXAMPLE\\host$\tdns=host.example.com\tsid=S-1-5-21-1-2-3-1002\n"
+
+static int parses(const char *text, char *err, size_t errlen)
+{
+	struct id_attrs_file f;
+	int rc = id_attrs_parse(text, strlen(text), &f, err, errlen);
+
+	if (rc != 0) {
+		assert_int_equal(f.n, 0);
+		assert_null(f.e);
+	}
+	id_attrs_file_free(&f);
+	return rc;
+}
+
+static void test_parse(void **state)
+{
+	struct id_attrs_file f;
+	const struct id_attrs_entry *e;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(id_attrs_parse(GOOD, strlen(GOOD), &f, err, sizeof(err)), 0);
+	assert_int_equal(f.n, 3);
+	e = id_attrs_find(&f, "example\\ALICE");
+	assert_non_null(e);
+	assert_string_equal(e->name, "EXAMPLE\\alice");
+	assert_string_equal(e->a.upn, "alice@example.com");
+	assert_string_equal(e->a.email, "alice@example.com");
+	assert_string_equal(e->a.dns, "a.example");
+	assert_string_equal(e->a.sid, "S-1-5-21-1-2-3-1001");
+	assert_int_equal(e->a.n_groups, 2);
+	assert_string_equal(e->a.groups[0], "Domain Users");
+	assert_string_equal(e->a.groups[1], "Staff");
+	e = id_attrs_find(&f, "EXAMPLE\\bob");
+	assert_string_equal(e->a.upn, "");
+	assert_int_equal(e->a.n_groups, 1);
+	assert_null(id_attrs_find(&f, "EXAMPLE\\carol"));
+	id_attrs_file_free(&f);
+	assert_int_equal(id_attrs_parse("", 0, &f, err, sizeof(err)), 0);
+	assert_int_equal(f.n, 0);
+	id_attrs_file_free(&f);
+}
+
+static void refused(const char *text, const char *why)
+{
+	char err[256] = "";
+
+	assert_int_equal(parses(text, err, sizeof(err)), -1);
+	if (strstr(err, why) == NULL)
+		fail_msg("'%s': got '%s', wanted '%s'", text, err, why);
+}
+
+static void test_parse_refusals(void **state)
+{
+	(void)state;
+	refused("E\\a\tupn=a@b", "no newline");
+	refused("E\\a\tupn=a@b\r\n", "carriage return");
+	refused("E\\a\n", "line 1: no attribute");
+	refused("# c\nE\\a\t\n", "line 2: a field is not key=value");
+	refused("Ea\tupn=a@b\n", "not an account name");
+	refused("E\\a\tUPN=a@b\n", "unknown key");
+	refused("E\\a\tgroups=x\n", "unknown key");
+	refused("E\\a\tupn=a@b\tupn=c@d\n", "repeated or out of order");
+	refused("E\\a\temail=a@b.c\tupn=a@b\n", "repeated or out of order");
+	refused("E\\a\tgroup=x\tsid=S-1-5-1\n", "repeated or out of order");
+	refused("E\\a\tupn=a@b\t\n", "not key=value");
+	refused("E\\a\t\tupn=a@b\n", "not key=value");
+	refused("E\\a\tupn=\n", "upn");
+	refused("E\\a\tupn=a b@c\n", "upn");
+	refused("E\\a\temail=a@b\n", "email");
+	refused("E\\a\tdns=a_b\n", "dns");
+	refused("E\\a\tsid=S-1-5\n", "sid");
+	refused("E\\a\tgroup=\n", "group name is 1..");
+	refused("E\\a\tgroup=x\tgroup=X\n", "twice");
+	refused("E\\a\tupn=a@b\nE\\A\tupn=c@d\n", "line 2: account 'E\\A' has a second line");
+	{
+		char big[64 * 33 + 64];
+		size_t n = (size_t)snprintf(big, sizeof(big), "E\\a");
+
+		for (int i = 0; i < 33; i++)
+			n += (size_t)snprintf(big + n, sizeof(big) - n, "\tgroup=g%d", i);
+		snprintf(big + n, sizeof(big) - n, "\n");
+		refused(big, "at most 32");
+	}
+}
+
+/* A NUL inside the data (the text helper stops at it). */
+static void test_parse_nul(void **state)
+{
+	struct id_attrs_file f;
+	char err[256];
+	static const char t[] = "E\\a\tupn=a@b\0x\n";
+
+	(void)state;
+	assert_int_equal(id_attrs_parse(t, sizeof(t) - 1, &f, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "NUL"));
+}
+
+static void test_format_round_trip(void **state)
+{
+	struct id_attrs_file f, g;
+	struct id_attrs a;
+	char *out, *out2, err[256];
+	size_t len, len2;
+
+	(void)state;
+	assert_int_equal(id_attrs_parse(GOOD, strlen(GOOD), &f, err, sizeof(err)), 0);
+	assert_int_equal(id_attrs_format(&f, &out, &len, err, sizeof(err)), 0);
+	assert_int_equal(strlen(out), len);
+	/* the header, then the lines as written (comments and blanks dropped) */
+	assert_non_null(strstr(out, "EXAMPLE\\alice\tupn=alice@example.com\temail=alice@example."
+				    "com\tdns=a.example\tsid=S-1-5-21-1-2-3-1001\tgroup=Domain "
+				    "Users\tgroup=Staff\nEXAMPLE\\bob\tgroup=Staff\n"));
+	assert_int_equal(out[0], '#');
+	assert_int_equal(id_attrs_parse(out, len, &g, err, sizeof(err)), 0);
+	assert_int_equal(g.n, 3);
+	assert_int_equal(id_attrs_format(&g, &out2, &len2, err, sizeof(err)), 0);
+	assert_int_equal(len, len2);
+	assert_memory_equal(out, out2, len);
+	free(out2);
+	id_attrs_file_free(&g);
+	free(out);
+	/* put: replace, add, remove */
+	memset(&a, 0, sizeof(a));
+	strcpy(a.upn, "bob@example.com");
+	assert_int_equal(id_attrs_put(&f, "example\\BOB", &a, err, sizeof(err)), 0);
+	assert_int_equal(f.n, 3);
+	assert_string_equal(id_attrs_find(&f, "EXAMPLE\\bob")->a.upn, "bob@example.com");
+	/* renamed to the name given (caadm gives the account file's) */
+	assert_string_equal(id_attrs_find(&f, "EXAMPLE\\bob")->name, "example\\BOB");
+	assert_int_equal(id_attrs_find(&f, "EXAMPLE\\bob")->a.n_groups, 0);
+	assert_int_equal(id_attrs_put(&f, "EXAMPLE\\carol", &a, err, sizeof(err)), 0);
+	assert_int_equal(f.n, 4);
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(id_attrs_put(&f, "EXAMPLE\\alice", &a, err, sizeof(err)), 0);
+	assert_int_equal(f.n, 3);
+	assert_null(id_attrs_find(&f, "EXAMPLE\\alice"));
+	assert_string_equal(f.e[0].name, "example\\BOB");
+	assert_int_equal(id_attrs_put(&f, "EXAMPLE\\nobody", &a, err, sizeof(err)), 0);
+	assert_int_equal(f.n, 3);
+	/* the writer refuses what the parser would */
+	strcpy(f.e[0].a.sid, "S-1-5-01");
+	assert_int_equal(id_attrs_format(&f, &out, &len, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "sid"));
+	strcpy(f.e[0].a.sid, "");
+	strcpy(f.e[0].name, "nobackslash");
+	assert_int_equal(id_attrs_format(&f, &out, &len, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not an account name"));
+	id_attrs_file_free(&f);
+	/* empty: the header alone */
+	assert_int_equal(id_attrs_format(&f, &out, &len, err, sizeof(err)), 0);
+	assert_int_equal(id_attrs_parse(out, len, &g, err, sizeof(err)), 0);
+	assert_int_equal(g.n, 0);
+	free(out);
+}
+
+/* The most accounts the file holds, then one more. */
+static void test_account_limit(void **state)
+{
+	struct id_attrs_file f;
+	struct id_attrs a;
+	char err[256], name[32];
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	memset(&a, 0, sizeof(a));
+	strcpy(a.sid, "S-1-5-21-1");
+	for (int i = 0; i < IDENTITY_ATTRS_MAX_ACCOUNTS; i++) {
+		snprintf(name, sizeof(name), "D\\u%d", i);
+		assert_int_equal(id_attrs_put(&f, name, &a, err, sizeof(err)), 0);
+	}
+	assert_int_equal(id_attrs_put(&f, "D\\more", &a, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "more than"));
+	id_attrs_file_free(&f);
+}
+
+static char dir[64];
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static void test_load_and_lookup(void **state)
+{
+	char path[128], link[128], err[512];
+	struct id_attrs a;
+	struct id_attrs_file f;
+
+	(void)state;
+	strcpy(dir, "/tmp/attrs-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/attributes", dir);
+	/* absent: no attributes, no error */
+	memset(&a, 0x5a, sizeof(a));
+	assert_int_equal(id_attrs_lookup(path, "EXAMPLE\\alice", &a, err, sizeof(err)), 0);
+	assert_true(id_attrs_empty(&a));
+	write_file(path, GOOD, 0600);
+	assert_int_equal(id_attrs_lookup(path, "example\\alice", &a, err, sizeof(err)), 0);
+	assert_string_equal(a.sid, "S-1-5-21-1-2-3-1001");
+	assert_int_equal(a.n_groups, 2);
+	assert_int_equal(id_attrs_lookup(path, "EXAMPLE\\carol", &a, err, sizeof(err)), 0);
+	assert_true(id_attrs_empty(&a));
+	/* malformed anywhere (even on another account's line): refused, nothing */
+	write_file(path, GOOD "EXAMPLE\\carol\tsid=S-1-5-x\n", 0600);
+	memset(&a, 0x5a, sizeof(a));
+	assert_int_equal(id_attrs_lookup(path, "EXAMPLE\\alice", &a, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "line 6"));
+	assert_non_null(strstr(err, path));
+	assert_true(id_attrs_empty(&a));
+	/* readable or writable by others */
+	write_file(path, GOOD, 0644);
+	assert_int_equal(id_attrs_lookup(path, "EXAMPLE\\alice", &a, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "mode 0600"));
+	assert_int_equal(id_attrs_load(path, 0, &f, err, sizeof(err)), -1);
+	write_file(path, GOOD, 0620);
+	assert_int_equal(id_attrs_lookup(path, "EXAMPLE\\alice", &a, err, sizeof(err)), -1);
+	/* a link in its place is not followed */
+	write_file(path, GOOD, 0600);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(id_attrs_lookup(link, "EXAMPLE\\alice", &a, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot be read"));
+	/* a directory */
+	assert_int_equal(id_attrs_lookup(dir, "EXAMPLE\\alice", &a, err, sizeof(err)), -1);
+	/* load (caadm's) */
+	assert_int_equal(id_attrs_load(path, 0, &f, err, sizeof(err)), 0);
+	assert_int_equal(f.n, 3);
+	id_attrs_file_free(&f);
+	unlink(link);
+	unlink(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_limits_and_names),
+		cmocka_unit_test(test_upn),
+		cmocka_unit_test(test_email),
+		cmocka_unit_test(test_dns),
+		cmocka_unit_test(test_sid),
+		cmocka_unit_test(test_groups),
+		cmocka_unit_test(test_account_names),
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_parse_refusals),
+		cmocka_unit_test(test_parse_nul),
+		cmocka_unit_test(test_format_round_trip),
+		cmocka_unit_test(test_account_limit),
+		cmocka_unit_test(test_load_and_lookup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
