@@ -8,6 +8,13 @@
 #include "firmware/custodian/tmplstore.h"
 #include "firmware/icpr/hresult.h"
 #include "firmware/icpr/icpr.h"
+#include "firmware/identity/attrs.h"
+
+_Static_assert(POLICY_ATTR_MAX == IDENTITY_ATTR_MAX && POLICY_SID_MAX == IDENTITY_SID_MAX &&
+		       POLICY_MAX_GROUPS == IDENTITY_MAX_GROUPS &&
+		       POLICY_GROUP_MAX == IDENTITY_GROUP_MAX &&
+		       POLICY_ACCOUNT_NAME_MAX == IDENTITY_NAME_MAX,
+	       "an account's attributes fit the policy's account as the token carries them");
 
 void tpolicy_account(const struct idtoken *t, const char *anonymous_name,
 		     struct policy_account *a)
@@ -19,6 +26,14 @@ void tpolicy_account(const struct idtoken *t, const char *anonymous_name,
 		return;
 	}
 	snprintf(a->name, sizeof(a->name), "%s", t->identity);
+	/* What ca-auth vouched for with the logon (DATA/auth/attributes, under the
+	 * token's MAC): the bounds are the same numbers (asserted below). */
+	snprintf(a->upn, sizeof(a->upn), "%s", t->upn);
+	snprintf(a->email, sizeof(a->email), "%s", t->email);
+	snprintf(a->dns, sizeof(a->dns), "%s", t->dns);
+	snprintf(a->sid, sizeof(a->sid), "%s", t->sid);
+	for (size_t i = 0; i < t->n_groups && i < POLICY_MAX_GROUPS; i++)
+		snprintf(a->groups[a->n_groups++], sizeof(a->groups[0]), "%s", t->groups[i]);
 }
 
 /* The CertificateTemplate attribute of the client's attribute text. The text is
