@@ -17,6 +17,7 @@
 #include "firmware/ledger/event.h"
 #include "firmware/ledger/view.h"
 #include "firmware/operator/operator.h"
+#include "firmware/policy/template.h"
 
 /* Arguments passed on to ca-custodian or ca-ledger (init, install-cert, check,
  * verify), program name and verb included. */
@@ -58,6 +59,7 @@ enum adm_verb {
 	CMD_GETPROP,
 	CMD_SETPROP,
 	CMD_AUDIT,
+	CMD_TEMPLATE,
 };
 
 /* The sub-verbs of `account` and `operator`. */
@@ -71,6 +73,8 @@ enum adm_sub {
 	ADM_SUB_ROLES, /* operator roles NAME --role ROLE */
 	ADM_SUB_DISABLE,
 	ADM_SUB_ENABLE,
+	ADM_SUB_SHOW, /* template show NAME */
+	ADM_SUB_SET,  /* template set NAME FIELD=VALUE... */
 };
 
 /* Where a secret comes from: descriptor fd (>= 0), else file (not NULL), else
@@ -134,6 +138,12 @@ struct adm_cmd {
 	int verify;
 	const char *event_type, *actor;
 	int64_t since;
+	/* template list|show NAME|add NAME --from FILE|set NAME FIELD=VALUE...|del NAME
+	 * (the name in name; list and show take --json) */
+	const char *tmpl_file; /* add --from: read (at most TEMPLATE_TEXT_MAX bytes)
+				* when the verb runs */
+	/* set: the FIELD=VALUE words as "FIELD = VALUE" lines, in their order */
+	char tmpl_assign[TEMPLATE_TEXT_MAX + 1];
 };
 
 /* Parses caadm's argv into cmd. Returns 0, or the exit status of a refusal with

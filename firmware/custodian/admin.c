@@ -792,6 +792,13 @@ static uint32_t run_verb(struct service *s, struct admin *a, const struct ipc_ms
 	case ADM_RESULT:
 	case ADM_PROP:
 	case ADM_EVENTS:
+	case ADM_TMPL_LIST:
+	case ADM_TMPL_LIST_IS:
+	case ADM_TMPL_SHOW:
+	case ADM_TMPL_TEXT:
+	case ADM_TMPL_ADD:
+	case ADM_TMPL_SET:
+	case ADM_TMPL_DEL:
 	case ADM_OK:
 	case ADM_ERROR:
 	default:
