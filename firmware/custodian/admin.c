@@ -1114,6 +1114,7 @@ int admin_start(struct admin *a, struct ca *ca, struct submit_ctx *sub, struct p
 	a->sub = sub;
 	a->props = props;
 	a->chain = chain;
+	a->templates = sub->templates;
 	a->listen_fd = listen_fd;
 	a->crl_auto = crl_auto;
 	pthread_mutex_init(&a->mu, NULL);

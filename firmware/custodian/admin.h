@@ -51,6 +51,9 @@ struct admin {
 	struct submit_ctx *sub;
 	struct props *props;
 	const struct x509_buf *chain;
+	/* The certificate templates (tmplstore.h; sub->templates): the console's
+	 * template verbs change them. */
+	struct tmplstore *templates;
 
 	pthread_mutex_t mu; /* operators and sessions */
 	struct operator_db ops;

@@ -85,5 +85,12 @@ int record_revoked_all(struct record *r,
 int record_extensions(struct record *r, uint32_t id,
 		      int (*cb)(const struct ledger_event *ev, void *arg), void *arg, char *err,
 		      size_t errlen);
+/* Calls cb with the latest template-changed event of every template name
+ * (LEDGER_GET_TEMPLATES: removed ones included), decoded, in the ledger's order
+ * (names in ASCII lower case, ascending, each once: anything else is refused as
+ * a malformed answer); cb returning non-zero stops with -1. *n is set to the
+ * number of events (0: the ledger never held a template). 0 or -1 with err. */
+int record_templates(struct record *r, int (*cb)(const struct ledger_event *ev, void *arg),
+		     void *arg, size_t *n, char *err, size_t errlen);
 
 #endif

@@ -274,3 +274,73 @@ int record_extensions(struct record *r, uint32_t id,
 	ipc_msg_free(&m);
 	return rc;
 }
+
+/* A template name's ledger key (firmware/ledger/index.c): ASCII lower case. */
+static void lower_key(const char *name, char out[LEDGER_TEMPLATE_NAME_MAX + 1])
+{
+	size_t i;
+
+	for (i = 0; i < LEDGER_TEMPLATE_NAME_MAX && name[i] != 0; i++)
+		out[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] - 'A' + 'a' : name[i]);
+	out[i] = 0;
+}
+
+int record_templates(struct record *r, int (*cb)(const struct ledger_event *ev, void *arg),
+		     void *arg, size_t *n, char *err, size_t errlen)
+{
+	static const size_t strbuf_size = LEDGER_STRBUF;
+	char prev[LEDGER_TEMPLATE_NAME_MAX + 1] = "", key[LEDGER_TEMPLATE_NAME_MAX + 1];
+	struct lmsg_events page;
+	struct lmsg_iter it;
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	const uint8_t *rec;
+	size_t rl;
+	char *strbuf;
+	int rc = 0;
+
+	*n = 0;
+	ipc_wbuf_init(&w);
+	if (record_call(r, LEDGER_GET_TEMPLATES, &w, LEDGER_EVENTS, &m, err, errlen) != 0)
+		return -1;
+	if (lmsg_events_decode(m.data, m.hdr.len, &page) != 0 ||
+	    page.events.n > LEDGER_TEMPLATES_MAX) {
+		snprintf(err, errlen, "malformed template list from the ledger");
+		ipc_msg_free(&m);
+		return -1;
+	}
+	if ((strbuf = malloc(strbuf_size)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		ipc_msg_free(&m);
+		return -1;
+	}
+	lmsg_iter_init(&it, &page.events);
+	while (rc == 0 && lmsg_events_next(&it, &rec, &rl)) {
+		struct ledger_event ev;
+		char derr[256];
+
+		/* The ledger's index gives each name once, in key order: a list that
+		 * repeats or reorders names is not the ledger's answer. */
+		if (ledger_record_decode(rec, rl, &ev, strbuf, strbuf_size, derr,
+					 sizeof(derr)) != 0 ||
+		    ev.type != EV_TEMPLATE_CHANGED) {
+			snprintf(err, errlen, "malformed template event from the ledger");
+			rc = -1;
+			break;
+		}
+		lower_key(ev.u.tmpl.name, key);
+		if (*n > 0 && strcmp(key, prev) <= 0) {
+			snprintf(err, errlen, "the ledger's template list is out of order at %s",
+				 ev.u.tmpl.name);
+			rc = -1;
+			break;
+		}
+		memcpy(prev, key, sizeof(prev));
+		(*n)++;
+		if (cb(&ev, arg) != 0)
+			rc = -1;
+	}
+	free(strbuf);
+	ipc_msg_free(&m);
+	return rc;
+}

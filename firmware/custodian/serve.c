@@ -17,6 +17,7 @@
 #include "firmware/custodian/msg.h"
 #include "firmware/custodian/proto.h"
 #include "firmware/custodian/submit.h"
+#include "firmware/custodian/tmplstore.h"
 #include "firmware/custodian/verify_pool.h"
 #include "platform/atomicfile.h"
 #include "platform/ipc.h"
@@ -281,11 +282,14 @@ static int crl_auto(const struct ca *ca)
 }
 
 /* The custodian's state between start-up and shutdown (serve.h): the policy, the
- * ledger's channel, the journal budget, the properties and the console. */
+ * ledger's channel, the journal budget, the properties, the certificate
+ * templates and the console. */
 struct custodian {
 	struct server srv;
 	struct record rec;
 	struct props props;
+	struct tmplstore templates; /* loaded after the properties (tmplstore.h) */
+	int have_templates;
 	struct admin *admin;
 	struct checkpointer cp; /* the ledger's checkpoints and anchor (checkpoint.h) */
 	int have_cp;
@@ -351,6 +355,23 @@ int custodian_open(struct custodian **out, struct ca *ca, int ledger_fd, int adm
 		goto refused;
 	props_log_policy(&c->props);
 	c->srv.submit.props = &c->props;
+	/* The certificate templates, as the ledger journals them (the defaults
+	 * journaled on a new CA): a template the journal holds that does not parse
+	 * or check refuses the start, as a bad property does. */
+	if (tmplstore_init(&c->templates) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto failed;
+	}
+	c->have_templates = 1;
+	{
+		char why[512];
+
+		if (tmplstore_load(&c->templates, &c->rec, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "the certificate templates cannot be loaded: %s", why);
+			goto refused;
+		}
+	}
+	c->srv.submit.templates = &c->templates;
 	if ((c->admin = calloc(1, sizeof(*c->admin))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto failed;
@@ -415,6 +436,8 @@ void custodian_close(struct custodian *c)
 		checkpoint_close(&c->cp);
 	/* The counts still held are journaled while the ledger is there. */
 	bursts_stop(c->srv.submit.bursts);
+	if (c->have_templates)
+		tmplstore_free(&c->templates);
 	if (c->recorded)
 		record_stop(&c->rec);
 	x509_buf_free(&c->srv.chain);

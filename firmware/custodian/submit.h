@@ -18,6 +18,7 @@ struct props;
 struct bursts;
 
 struct checkpointer;
+struct tmplstore; /* tmplstore.h */
 
 struct submit_ctx {
 	struct ca *ca;
@@ -37,6 +38,9 @@ struct submit_ctx {
 	int worker_fd;
 	/* The ledger's checkpoints (checkpoint.h): one at every CRL. NULL: none. */
 	struct checkpointer *checkpoints;
+	/* The certificate templates (tmplstore.h): snapshots decide requests.
+	 * NULL without a ledger (nothing journaled, no templates). */
+	struct tmplstore *templates;
 };
 
 /* The worker channel served now (-1 when it ends). */

@@ -29,6 +29,10 @@ struct tmplstore {
 	pthread_mutex_t mu;
 	struct template *t; /* TMPLSTORE_MAX slots, n live, sorted by name */
 	size_t n;
+	/* Serialises the changes (load, add, set, del) across the ledger's answer;
+	 * mu is taken only to copy or publish, so a stalled ledger holds back the
+	 * next change, never a snapshot. */
+	pthread_mutex_t change_mu;
 };
 
 int tmplstore_init(struct tmplstore *s);

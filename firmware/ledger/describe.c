@@ -112,6 +112,13 @@ void ledger_event_line(const struct ledger_event *ev, char *out, size_t outlen)
 				 ev->u.checkpoint.signed_der.len);
 		}
 		break;
+	case EV_TEMPLATE_CHANGED:
+		/* The text itself is long (up to 32 KiB): its length here, the text in
+		 * the record (and the console's template listing). */
+		snprintf(out, outlen, " action=%s name=%s version=%u.%u text=%zu",
+			 ledger_template_action_name(ev->u.tmpl.action), ev->u.tmpl.name,
+			 ev->u.tmpl.major, ev->u.tmpl.minor, ev->u.tmpl.text.len);
+		break;
 	case EV_LOGON_REFUSED:
 		snprintf(out, outlen, " action=%s peer=%s claimed=\"%s\" detail=\"%s\"",
 			 ledger_logon_action_name(ev->u.logon.action), ev->u.logon.peer,

@@ -41,7 +41,20 @@ static const char *const type_names[EV_TYPE_MAX + 1] = {
 	[EV_OPERATOR_ACTION] = "operator-action",
 	[EV_LOGON_REFUSED] = "logon-refused",
 	[EV_CHECKPOINT] = "checkpoint",
+	[EV_TEMPLATE_CHANGED] = "template-changed",
 };
+
+static const char *const template_action_names[LEDGER_TEMPLATE_ACTION_MAX + 1] = {
+	[LEDGER_TEMPLATE_ADDED] = "added",
+	[LEDGER_TEMPLATE_CHANGED] = "changed",
+	[LEDGER_TEMPLATE_REMOVED] = "removed",
+};
+
+const char *ledger_template_action_name(uint32_t action)
+{
+	return action >= 1 && action <= LEDGER_TEMPLATE_ACTION_MAX ? template_action_names[action]
+								   : NULL;
+}
 
 static const char *const logon_action_names[LOGON_ACTION_MAX + 1] = {
 	[LOGON_NTLM_REFUSED] = "ntlm-refused",
@@ -111,6 +124,8 @@ enum fkind {
 	F_OID,    /* str, dotted decimal, min..max bytes */
 	F_BYTES,  /* bytes of min..max bytes */
 	F_HASH,   /* 32 raw bytes */
+	F_TACT,   /* u32, enum ledger_template_action */
+	F_TNAME,  /* str, min..max bytes of [A-Za-z0-9._-] (a template's name) */
 };
 
 struct field {
@@ -230,6 +245,15 @@ static const struct field checkpoint_fields[] = {
 	LEN("signed", F_BYTES, checkpoint.signed_der, 1, LEDGER_CHECKPOINT_MAX),
 };
 
+static const struct field template_fields[] = {
+	FLD("action", F_TACT, tmpl.action),
+	LEN("name", F_TNAME, tmpl.name, 1, LEDGER_TEMPLATE_NAME_MAX),
+	FLD("major", F_U32, tmpl.major),
+	FLD("minor", F_U32, tmpl.minor),
+	/* 0 here: a removal has no text; check_body_rules ties the length to the action */
+	LEN("text", F_BYTES, tmpl.text, 0, LEDGER_TEMPLATE_TEXT_MAX),
+};
+
 /* The optional tails (event.h, LEDGER_TAIL): the first field is the count that
  * says whether the tail is there. */
 static const struct field request_tail[] = {
@@ -267,6 +291,7 @@ static const struct layout layouts[EV_TYPE_MAX + 1] = {
 	LAYOUT(EV_OPERATOR_ACTION, operator_fields),
 	LAYOUT_TAIL(EV_LOGON_REFUSED, logon_fields, logon_tail),
 	LAYOUT(EV_CHECKPOINT, checkpoint_fields),
+	LAYOUT(EV_TEMPLATE_CHANGED, template_fields),
 };
 
 static const struct layout *layout_of(uint32_t type)
@@ -324,6 +349,18 @@ static int oid_dotted(const char *s)
 	}
 }
 
+/* A template's name: the characters firmware/policy allows (letters, digits,
+ * '.', '_', '-'), so that an audit line or a console listing never carries a
+ * control character or a separator from a name. */
+static int template_name_ok(const char *s)
+{
+	for (; *s != 0; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
 /* A missing optional string (NULL) is the empty string: it encodes as "" and
  * decodes as "". */
 static int check_str(const char *ctx, const struct field *f, const char *s, char *err,
@@ -346,6 +383,9 @@ static int check_str(const char *ctx, const struct field *f, const char *s, char
 	if (f->kind == F_OID && !oid_dotted(s))
 		/* Not quoted: it may be a requester's bytes, and errors reach the log. */
 		return fail(err, errlen, "%s: %s is not a dotted OID", ctx, f->name);
+	if (f->kind == F_TNAME && !template_name_ok(s))
+		return fail(err, errlen, "%s: %s holds a character other than A-Z a-z 0-9 . _ -",
+			    ctx, f->name);
 	return 0;
 }
 
@@ -397,6 +437,11 @@ static int check_u32(const char *ctx, const struct field *f, uint32_t v, char *e
 			return fail(err, errlen, "%s: %s %u is not a CRL reason (0..%u, not 7)",
 				    ctx, f->name, v, LEDGER_REASON_MAX);
 		break;
+	case F_TACT:
+		if (ledger_template_action_name(v) == NULL)
+			return fail(err, errlen, "%s: %s %u is not one of 1..%u", ctx, f->name, v,
+				    LEDGER_TEMPLATE_ACTION_MAX);
+		break;
 	default:
 		break;
 	}
@@ -414,6 +459,7 @@ static int check_field(const char *ctx, const struct field *f, const struct ledg
 		return 0;
 	case F_STR:
 	case F_OID:
+	case F_TNAME:
 		return check_str(ctx, f, str_at(ev, f), err, errlen);
 	case F_BYTES:
 		return check_bytes(ctx, f, CAT(ev, f, struct ledger_bytes), err, errlen);
@@ -470,6 +516,13 @@ static int check_body_rules(uint32_t type, const struct ledger_event *ev, char *
 	if (type == EV_LOGON_REFUSED && ledger_logon_action_name(ev->u.logon.action) == NULL)
 		return fail(err, errlen, "logon-refused: action %u is not one of 1..%u",
 			    ev->u.logon.action, LOGON_ACTION_MAX);
+	/* A removal carries no text; an addition or a change carries the whole one. */
+	if (type == EV_TEMPLATE_CHANGED && ev->u.tmpl.action == LEDGER_TEMPLATE_REMOVED &&
+	    ev->u.tmpl.text.len != 0)
+		return fail(err, errlen, "template-changed: a removal carries no text");
+	if (type == EV_TEMPLATE_CHANGED && ev->u.tmpl.action != LEDGER_TEMPLATE_REMOVED &&
+	    ev->u.tmpl.text.len == 0)
+		return fail(err, errlen, "template-changed: text is empty");
 	return 0;
 }
 
@@ -508,6 +561,7 @@ static int field_is_zero(const struct ledger_event *ev, const struct field *f)
 	switch (f->kind) {
 	case F_STR:
 	case F_OID:
+	case F_TNAME:
 		s = str_at(ev, f);
 		return s == NULL || s[0] == 0;
 	case F_U64:
@@ -579,6 +633,7 @@ static void put_field(struct ipc_wbuf *w, const struct field *f, const struct le
 		break;
 	case F_STR:
 	case F_OID:
+	case F_TNAME:
 		s = str_at(ev, f);
 		ipc_put_str(w, s != NULL ? s : "");
 		break;
@@ -706,6 +761,7 @@ static int get_field(struct dec *d, const char *ctx, const struct field *f,
 		break;
 	case F_STR:
 	case F_OID:
+	case F_TNAME:
 		if (get_str(d, ctx, f, AT(ev, f, const char *)) != 0)
 			return -1;
 		break;

@@ -49,7 +49,8 @@ enum ledger_type {
 	EV_OPERATOR_ACTION = 12, /* logins, role changes, refused actions ... */
 	EV_LOGON_REFUSED = 13,   /* a network peer's refused logon or protected call */
 	EV_CHECKPOINT = 14,      /* the custodian's signed checkpoint of an earlier record */
-	EV_TYPE_MAX = 14,
+	EV_TEMPLATE_CHANGED = 15, /* a certificate template added, changed or removed */
+	EV_TYPE_MAX = 15,
 };
 
 enum ledger_actor {
@@ -223,6 +224,39 @@ struct ev_checkpoint {
 	struct ledger_bytes signed_der;
 };
 
+/* A certificate template's change (issue 15; the custodian's template store,
+ * firmware/custodian/tmplstore.c, journals them and the ledger indexes the latest
+ * of each name, IX_TEMPLATES). The bounds are defined here once: the ledger never
+ * links firmware/policy, whose TEMPLATE_NAME_MAX and TEMPLATE_TEXT_MAX the
+ * custodian static-asserts equal to these. */
+#define LEDGER_TEMPLATE_NAME_MAX 64     /* bytes of a name, [A-Za-z0-9._-] */
+#define LEDGER_TEMPLATE_TEXT_MAX 32768  /* bytes of a template's canonical text */
+#define LEDGER_TEMPLATES_MAX 256        /* names ever indexed (removed ones count) */
+
+enum ledger_template_action {
+	LEDGER_TEMPLATE_ADDED = 1,   /* no live template of that name before */
+	LEDGER_TEMPLATE_CHANGED = 2, /* a live one, its (major, minor) strictly grown */
+	LEDGER_TEMPLATE_REMOVED = 3, /* a live one, no text, the latest's version */
+	LEDGER_TEMPLATE_ACTION_MAX = 3,
+};
+
+/* template changed: u32 action (enum ledger_template_action) | str name
+ * (1..TEMPLATE_NAME_MAX bytes of [A-Za-z0-9._-]) | u32 major | u32 minor |
+ * bytes text (the canonical template text: 1..TEMPLATE_TEXT_MAX bytes when
+ * added or changed, 0 when removed). The ledger does not parse the text (it
+ * never links firmware/policy); index.c holds the names' rules: ASCII case is
+ * ignored when names are compared, an added name is not live, a changed or
+ * removed one is, a change grows the version, a removal keeps it. */
+struct ev_template {
+	uint32_t action;
+	const char *name;
+	uint32_t major, minor;
+	struct ledger_bytes text;
+};
+
+/* Human names of enum ledger_template_action ("added", ...); NULL when unknown. */
+const char *ledger_template_action_name(uint32_t action);
+
 /* LEDGER_TAIL. Fields added to a body after its type was first defined are an
  * optional tail: present in a record exactly when its first field, a count, is
  * not 0. A record written before the tail existed ends before it and decodes
@@ -256,6 +290,7 @@ struct ledger_event {
 		struct ev_operator op;
 		struct ev_logon logon;
 		struct ev_checkpoint checkpoint;
+		struct ev_template tmpl;
 	} u;
 };
 

@@ -17,7 +17,7 @@
 
 const char *const ledger_ix_names[IX_N] = {
 	"requests", "certs", "serials", "requester", "pending", "revoked",
-	"crls", "extensions", "archive", "props", "meta",
+	"crls", "extensions", "archive", "props", "templates", "meta",
 };
 
 int ledger_ix_dups(enum ix i)
@@ -389,6 +389,141 @@ static int check_crl(struct ledger_ix *ix, DB_TXN *txn, const struct ledger_head
 	return LEDGER_OK;
 }
 
+/* ---- templates ---- */
+
+/* The key of a template's name: ASCII lower case, so that "WebServer" and
+ * "webserver" are one template (AD compares template names so). */
+static size_t template_key(const char *name, uint8_t k[LEDGER_TEMPLATE_NAME_MAX])
+{
+	size_t n = strnlen(name, LEDGER_TEMPLATE_NAME_MAX);
+
+	for (size_t i = 0; i < n; i++)
+		k[i] = (uint8_t)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] - 'A' + 'a' : name[i]);
+	return n;
+}
+
+#define TEMPLATE_ROW_LEN 20 /* u64 seq | u32 action | u32 major | u32 minor, BE */
+
+static uint32_t be32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The latest event of a name: LEDGER_OK with its action and version,
+ * LEDGER_ENOTFOUND, or LEDGER_EIO. */
+static int get_template(struct ledger_ix *ix, DB_TXN *txn, const uint8_t *k, size_t kl,
+			uint32_t *action, uint32_t *major, uint32_t *minor, int *db_rc, char *err,
+			size_t errlen)
+{
+	uint8_t *v;
+	size_t vl;
+	int rc = ledger_db_get(ix->db[IX_TEMPLATES], txn, k, kl, &v, &vl);
+
+	if (rc == DB_NOTFOUND)
+		return LEDGER_ENOTFOUND;
+	if (rc != 0)
+		return eio(rc, db_rc, err, errlen, "reading templates");
+	if (vl != TEMPLATE_ROW_LEN) {
+		free(v);
+		*db_rc = 0;
+		snprintf(err, errlen, "ledger database: a template's stored row does not decode");
+		return LEDGER_EIO;
+	}
+	*action = be32_at(v + 8);
+	*major = be32_at(v + 12);
+	*minor = be32_at(v + 16);
+	free(v);
+	return LEDGER_OK;
+}
+
+/* How many names the index holds (at most LEDGER_TEMPLATES_MAX: the walk stops
+ * there), or -1. */
+static int count_templates(struct ledger_ix *ix, DB_TXN *txn, int *db_rc)
+{
+	DB *db = ix->db[IX_TEMPLATES];
+	DBC *c;
+	DBT k, v;
+	uint8_t kbuf[LEDGER_TEMPLATE_NAME_MAX];
+	int rc, n = 0;
+
+	if ((rc = db->cursor(db, txn, &c, 0)) != 0) {
+		*db_rc = rc;
+		return -1;
+	}
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	k.data = kbuf;
+	k.ulen = sizeof(kbuf);
+	k.flags = DB_DBT_USERMEM;
+	v.flags = DB_DBT_USERMEM | DB_DBT_PARTIAL; /* presence only */
+	while (n < LEDGER_TEMPLATES_MAX && (rc = c->get(c, &k, &v, DB_NEXT)) == 0)
+		n++;
+	c->close(c);
+	if (n < LEDGER_TEMPLATES_MAX && rc != DB_NOTFOUND) {
+		*db_rc = rc;
+		return -1;
+	}
+	return n;
+}
+
+/* event.h's rules of a template's change: an addition of a name with no live
+ * template (never one, or its latest removed; at most LEDGER_TEMPLATES_MAX
+ * names ever), a change of a live one to a strictly greater (major, minor), a
+ * removal of a live one at its latest version. */
+static int check_template(struct ledger_ix *ix, DB_TXN *txn, const struct ev_template *t,
+			  int *db_rc, char *err, size_t errlen)
+{
+	uint8_t k[LEDGER_TEMPLATE_NAME_MAX];
+	size_t kl = template_key(t->name, k);
+	uint32_t action = 0, major = 0, minor = 0;
+	int rc = get_template(ix, txn, k, kl, &action, &major, &minor, db_rc, err, errlen);
+	int live = rc == LEDGER_OK && action != LEDGER_TEMPLATE_REMOVED;
+
+	if (rc == LEDGER_EIO)
+		return rc;
+	if (t->action == LEDGER_TEMPLATE_ADDED) {
+		if (live)
+			return einval(err, errlen, "template %s: a template of that name exists "
+				      "(names ignore ASCII case)", t->name);
+		if (rc == LEDGER_ENOTFOUND) {
+			int n = count_templates(ix, txn, db_rc);
+
+			if (n < 0)
+				return eio(*db_rc, db_rc, err, errlen, "counting templates");
+			if (n >= LEDGER_TEMPLATES_MAX)
+				return einval(err, errlen, "template %s: the ledger holds %d template "
+					      "names, its most", t->name, LEDGER_TEMPLATES_MAX);
+		}
+		return LEDGER_OK;
+	}
+	if (!live)
+		return einval(err, errlen, "template %s: no such template", t->name);
+	if (t->action == LEDGER_TEMPLATE_CHANGED &&
+	    (t->major < major || (t->major == major && t->minor <= minor)))
+		return einval(err, errlen, "template %s: version %u.%u is not above %u.%u",
+			      t->name, t->major, t->minor, major, minor);
+	if (t->action == LEDGER_TEMPLATE_REMOVED && (t->major != major || t->minor != minor))
+		return einval(err, errlen, "template %s: a removal names version %u.%u, not "
+			      "the latest %u.%u", t->name, t->major, t->minor, major, minor);
+	return LEDGER_OK;
+}
+
+static int apply_template(struct ledger_ix *ix, DB_TXN *txn, const struct ledger_event *ev,
+			  int *db_rc, char *err, size_t errlen)
+{
+	const struct ev_template *t = &ev->u.tmpl;
+	uint8_t k[LEDGER_TEMPLATE_NAME_MAX], v[TEMPLATE_ROW_LEN];
+	size_t kl = template_key(t->name, k);
+	int rc;
+
+	ledger_be64(ev->seq, v);
+	ledger_be32(t->action, v + 8);
+	ledger_be32(t->major, v + 12);
+	ledger_be32(t->minor, v + 16);
+	rc = ledger_db_put(ix->db[IX_TEMPLATES], txn, k, kl, v, sizeof(v));
+	return rc == 0 ? LEDGER_OK : eio(rc, db_rc, err, errlen, "templates");
+}
+
 int ledger_ix_check(struct ledger_ix *ix, DB_TXN *txn, const struct ledger_headrec *h,
 		    const struct ledger_event *ev, int *db_rc, char *err, size_t errlen)
 {
@@ -445,6 +580,8 @@ int ledger_ix_check(struct ledger_ix *ix, DB_TXN *txn, const struct ledger_headr
 		return check_crl(ix, txn, h, &ev->u.crl, db_rc, err, errlen);
 	case EV_KEY_ARCHIVED:
 		return need_request(ix, txn, ev->u.archive.request_id, &row, db_rc, err, errlen);
+	case EV_TEMPLATE_CHANGED:
+		return check_template(ix, txn, &ev->u.tmpl, db_rc, err, errlen);
 	default:
 		return einval(err, errlen, "unknown event type %u", ev->type);
 	}
@@ -665,6 +802,8 @@ int ledger_ix_apply(struct ledger_ix *ix, DB_TXN *txn, struct ledger_headrec *h,
 	case EV_PROPERTY_CHANGED:
 		return put_seq(ix, IX_PROPS, txn, ev->u.property.name,
 			       strlen(ev->u.property.name), ev->seq, db_rc, err, errlen);
+	case EV_TEMPLATE_CHANGED:
+		return apply_template(ix, txn, ev, db_rc, err, errlen);
 	default: /* genesis, operator actions: the journal alone */
 		return LEDGER_OK;
 	}

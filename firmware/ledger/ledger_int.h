@@ -24,6 +24,7 @@ enum ix {
 	IX_EXTENSIONS,
 	IX_ARCHIVE,
 	IX_PROPS,
+	IX_TEMPLATES,
 	IX_META,
 	IX_N,
 };

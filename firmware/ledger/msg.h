@@ -102,7 +102,8 @@ int lmsg_revoked_list_decode(const uint8_t *p, size_t len, struct lmsg_serial *m
 void lmsg_view_encode(struct ipc_wbuf *w, const struct view_query *q);
 int lmsg_view_decode(const uint8_t *p, size_t len, struct view_query *q);
 
-/* LEDGER_HEAD, LEDGER_VERIFY: no payload (nothing to encode). */
+/* LEDGER_HEAD, LEDGER_VERIFY, LEDGER_GET_TEMPLATES: no payload (nothing to
+ * encode). */
 int lmsg_empty_decode(const uint8_t *p, size_t len);
 
 /* LEDGER_CRL_LATEST: 1 for the latest base CRL, 0 for the latest of either. */
@@ -208,8 +209,9 @@ struct lmsg_crl_row {
 void lmsg_crl_row_encode(struct ipc_wbuf *w, const struct lmsg_crl_row *m);
 int lmsg_crl_row_decode(const uint8_t *p, size_t len, struct lmsg_crl_row *m);
 
-/* LEDGER_EVENTS: consecutive journal records (GET_EVENTS) or a request's
- * extension-set events (GET_EXTENSIONS), each 1..LEDGER_FRAME_MAX bytes. */
+/* LEDGER_EVENTS: consecutive journal records (GET_EVENTS), a request's
+ * extension-set events (GET_EXTENSIONS) or the latest event of every template
+ * (GET_TEMPLATES), each 1..LEDGER_FRAME_MAX bytes. */
 struct lmsg_events {
 	struct lmsg_list events;
 };

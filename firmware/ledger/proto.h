@@ -34,6 +34,11 @@
  *   LEDGER_CRL_ROW     u64 number | CRL row (row.h)
  *   LEDGER_GET_EXTENSIONS u32 request id               -> LEDGER_EVENTS
  *   LEDGER_GET_PROP    str name (not empty)            -> LEDGER_EVENT | LEDGER_ERROR
+ *   LEDGER_GET_TEMPLATES (empty)                      -> LEDGER_EVENTS | LEDGER_ERROR
+ *                      the latest template-changed event of every template
+ *                      name, removed ones included (so "never any template" and
+ *                      "all removed" differ), in the order of the names in ASCII
+ *                      lower case; at most LEDGER_TEMPLATES_MAX (about 8.5 MiB)
  *   LEDGER_GET_EVENTS  u64 first seq | u32 max         -> LEDGER_EVENTS
  *   LEDGER_EVENTS      u32 n | n x bytes record        (consecutive, at most max and
  *                      about LEDGER_EVENTS_BYTES in all; n = 0 past the head)
@@ -69,6 +74,7 @@ enum ledger_msg {
 	LEDGER_EVENTS = 0x245,
 	LEDGER_GET_PROP = 0x246,
 	LEDGER_GET_EVENTS = 0x248,
+	LEDGER_GET_TEMPLATES = 0x24a,
 	LEDGER_ERROR = 0x2ff,
 };
 _Static_assert(IPC_IN_RANGE(LEDGER_APPEND, IPC_RANGE_LEDGER), "LEDGER_APPEND outside its channel's range");
@@ -95,6 +101,7 @@ _Static_assert(IPC_IN_RANGE(LEDGER_GET_EXTENSIONS, IPC_RANGE_LEDGER), "LEDGER_GE
 _Static_assert(IPC_IN_RANGE(LEDGER_EVENTS, IPC_RANGE_LEDGER), "LEDGER_EVENTS outside its channel's range");
 _Static_assert(IPC_IN_RANGE(LEDGER_GET_PROP, IPC_RANGE_LEDGER), "LEDGER_GET_PROP outside its channel's range");
 _Static_assert(IPC_IN_RANGE(LEDGER_GET_EVENTS, IPC_RANGE_LEDGER), "LEDGER_GET_EVENTS outside its channel's range");
+_Static_assert(IPC_IN_RANGE(LEDGER_GET_TEMPLATES, IPC_RANGE_LEDGER), "LEDGER_GET_TEMPLATES outside its channel's range");
 _Static_assert(IPC_IN_RANGE(LEDGER_ERROR, IPC_RANGE_LEDGER), "LEDGER_ERROR outside its channel's range");
 
 

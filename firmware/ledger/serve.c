@@ -27,6 +27,7 @@ static const struct ipc_rule rules[] = {
 	{LEDGER_GET_EXTENSIONS, IPC_STATES_ALL, 4, 4, 0},
 	{LEDGER_GET_PROP, IPC_STATES_ALL, 5, 4 + LEDGER_NAME_MAX, 0},
 	{LEDGER_GET_EVENTS, IPC_STATES_ALL, 12, 12, 0},
+	{LEDGER_GET_TEMPLATES, IPC_STATES_ALL, 0, 0, 0},
 };
 
 static void reply_error(struct service *s, uint32_t id, int rc, const char *msg)
@@ -452,6 +453,40 @@ static void handle_get_events(struct service *s, struct ledger *l, const struct 
 	reply_events(s, m->hdr.id, &list, n);
 }
 
+/* The latest event of every template name (store.h), removed ones included:
+ * the custodian's template store loads from it. At most LEDGER_TEMPLATES_MAX
+ * records of at most ~33 KiB each: well within LEDGER_FRAME_MAX. */
+static void handle_get_templates(struct service *s, struct ledger *l, const struct ipc_msg *m)
+{
+	uint64_t *seqs = calloc(LEDGER_TEMPLATES_MAX, sizeof(*seqs));
+	struct ipc_wbuf list;
+	size_t n = 0, len;
+
+	if (seqs == NULL)
+		fatalx("out of memory");
+	if (lmsg_empty_decode(m->data, m->hdr.len) != 0) {
+		violation(s, "get-templates");
+		free(seqs);
+		return;
+	}
+	if (ledger_template_seqs(l, seqs, &n) != LEDGER_OK) {
+		free(seqs);
+		reply_error(s, m->hdr.id, LEDGER_EIO, "cannot read the template index");
+		return;
+	}
+	ipc_wbuf_init(&list);
+	for (size_t i = 0; i < n; i++) {
+		if (add_record(l, seqs[i], &list, &len) != LEDGER_OK) {
+			ipc_wbuf_free(&list);
+			free(seqs);
+			reply_error(s, m->hdr.id, LEDGER_EIO, "cannot read a template event");
+			return;
+		}
+	}
+	free(seqs);
+	reply_events(s, m->hdr.id, &list, (uint32_t)n);
+}
+
 /* Every message of proto.h is named (an error under -Wswitch-enum): a new one
  * must be given a handler or a place among the violations. */
 #pragma GCC diagnostic push
@@ -497,6 +532,9 @@ void ledger_handle(struct service *s, const struct ipc_msg *m, void *ctx)
 		break;
 	case LEDGER_GET_EVENTS:
 		handle_get_events(s, l, m);
+		break;
+	case LEDGER_GET_TEMPLATES:
+		handle_get_templates(s, l, m);
 		break;
 	/* The ledger's own answers are never the custodian's to send. */
 	case LEDGER_APPENDED:

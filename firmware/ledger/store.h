@@ -14,6 +14,10 @@
  *                  extensions u32 BE request id -> u64 seq (sorted dups)
  *                  archive    u32 BE request id -> u64 seq
  *                  props      name              -> u64 seq
+ *                  templates  name, ASCII lower case -> u64 seq of its latest
+ *                             template-changed event | u32 action | u32 major |
+ *                             u32 minor (all BE: what index.c's rules need,
+ *                             without reading the journal)
  *                  meta       "head"            -> u64 seq | 32 hash | u32 next id |
  *                                                  u64 last CRL number
  *
@@ -116,6 +120,10 @@ int ledger_extension_seqs(struct ledger *l, uint32_t request_id,
 			  uint64_t seqs[LEDGER_SEQS_MAX], size_t *n);
 /* The latest property-changed event for name. */
 int ledger_prop_seq(struct ledger *l, const char *name, uint64_t *seq);
+/* The latest template-changed event of every template name (removed ones
+ * included), in the order of their lower-case names: at most
+ * LEDGER_TEMPLATES_MAX seqs. LEDGER_OK or LEDGER_EIO. */
+int ledger_template_seqs(struct ledger *l, uint64_t seqs[LEDGER_TEMPLATES_MAX], size_t *n);
 
 /* Runs q over the request index in request id order; calls cb for each matching
  * row until q->limit rows were given or cb returns non-zero. *more is set when

@@ -323,3 +323,41 @@ int ledger_prop_seq(struct ledger *l, const char *name, uint64_t *seq)
 	free(v);
 	return vl == 8 ? LEDGER_OK : LEDGER_EIO;
 }
+
+/* ---- templates: the latest event of every name ---- */
+
+struct tmpl_walk {
+	uint64_t *seqs;
+	size_t n;
+	int bad;
+};
+
+static int tmpl_one(const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, void *arg)
+{
+	struct tmpl_walk *w = arg;
+	uint64_t seq = 0;
+
+	(void)k;
+	(void)kl;
+	/* index.c's row (store.h); more names than the ledger ever admits is a
+	 * damaged index, not a page to continue. */
+	if (vl != 20 || w->n == LEDGER_TEMPLATES_MAX) {
+		w->bad = 1;
+		return 1;
+	}
+	for (int i = 0; i < 8; i++)
+		seq = seq << 8 | v[i];
+	w->seqs[w->n++] = seq;
+	return 0;
+}
+
+int ledger_template_seqs(struct ledger *l, uint64_t seqs[LEDGER_TEMPLATES_MAX], size_t *n)
+{
+	struct tmpl_walk w = {seqs, 0, 0};
+	int rc = walk(l, IX_TEMPLATES, WALK_FROM, NULL, 0, tmpl_one, &w);
+
+	if (rc == LEDGER_OK && w.bad)
+		rc = LEDGER_EIO;
+	*n = rc == LEDGER_OK ? w.n : 0;
+	return rc;
+}

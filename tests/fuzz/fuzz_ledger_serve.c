@@ -33,6 +33,7 @@ static const uint32_t types[] = {
 	LEDGER_GET_CERT,    LEDGER_VIEW,	 LEDGER_HEAD,	     LEDGER_VERIFY,
 	LEDGER_REVOKED_LIST, LEDGER_CRL_LATEST,	 LEDGER_GET_EXTENSIONS, LEDGER_GET_PROP,
 	LEDGER_GET_EVENTS,  LEDGER_ROWS, /* a reply type: never admitted */
+	LEDGER_GET_TEMPLATES,
 };
 
 static struct ledger *ledger;

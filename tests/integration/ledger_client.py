@@ -82,6 +82,7 @@ EV_PROPERTY_CHANGED = 11
 EV_OPERATOR_ACTION = 12
 EV_LOGON_REFUSED = 13
 EV_CHECKPOINT = 14
+EV_TEMPLATE_CHANGED = 15
 
 TYPE_NAMES = {
     EV_GENESIS: "genesis", EV_REQUEST_RECEIVED: "request-received",
@@ -91,6 +92,7 @@ TYPE_NAMES = {
     EV_CRL_PUBLISHED: "crl-published", EV_KEY_ARCHIVED: "key-archived",
     EV_PROPERTY_CHANGED: "property-changed", EV_OPERATOR_ACTION: "operator-action",
     EV_LOGON_REFUSED: "logon-refused", EV_CHECKPOINT: "checkpoint",
+    EV_TEMPLATE_CHANGED: "template-changed",
 }
 
 ACTOR_CA = 1
@@ -327,6 +329,8 @@ BODY_LAYOUTS = {
                        ("detail", "str")],
     EV_CHECKPOINT: [("seq", "u64"), ("head", "hash"), ("time", "i64"), ("crl_number", "u64"),
                     ("signed", "bytes")],
+    EV_TEMPLATE_CHANGED: [("action", "u32"), ("name", "str"), ("major", "u32"),
+                          ("minor", "u32"), ("text", "bytes")],
 }
 
 

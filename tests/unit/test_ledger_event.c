@@ -168,6 +168,13 @@ static void t_body(struct tbuf *t, const struct ledger_event *ev)
 		t_u64(t, ev->u.checkpoint.crl_number);
 		t_lb(t, &ev->u.checkpoint.signed_der);
 		break;
+	case EV_TEMPLATE_CHANGED:
+		t_u32(t, ev->u.tmpl.action);
+		t_str(t, ev->u.tmpl.name);
+		t_u32(t, ev->u.tmpl.major);
+		t_u32(t, ev->u.tmpl.minor);
+		t_lb(t, &ev->u.tmpl.text);
+		break;
 	default:
 		break; /* an unknown type has no body */
 	}
@@ -196,12 +203,14 @@ static const uint8_t serial21[21] = {1};
 static const uint8_t extval[] = {0x30, 0x03, 0x01, 0x01, 0xff};
 static const uint8_t crl_der[] = {0x30, 0x45, 0x30, 0x2d};
 static const uint8_t keyblob[] = {0xde, 0xad, 0xbe, 0xef, 0x00, 0x01};
+static const char tmpl_text[] = "name = WebServer\nmajor_version = 100\n";
 
 /* Over-long values (filled in by init_big, once). */
 static char name_max[LEDGER_NAME_MAX + 1], name_over[LEDGER_NAME_MAX + 2];
 static char text_max[LEDGER_TEXT_MAX + 1], text_over[LEDGER_TEXT_MAX + 2];
 static char oid_max[LEDGER_OID_MAX + 1], oid_over[LEDGER_OID_MAX + 2];
 static uint8_t blob_big[LEDGER_BLOB_MAX + 1];
+static char tname_max[LEDGER_TEMPLATE_NAME_MAX + 1], tname_over[LEDGER_TEMPLATE_NAME_MAX + 2];
 
 static void fill(char *s, size_t n, char c)
 {
@@ -222,6 +231,8 @@ static int init_big(void **state)
 	memcpy(oid_over, "1.2.", 4);
 	for (size_t i = 0; i < sizeof(blob_big); i++)
 		blob_big[i] = (uint8_t)(i * 31 + 7);
+	fill(tname_max, LEDGER_TEMPLATE_NAME_MAX, 'T');
+	fill(tname_over, LEDGER_TEMPLATE_NAME_MAX + 1, 'T');
 	return 0;
 }
 
@@ -304,6 +315,12 @@ static void sample(uint32_t type, struct ledger_event *ev)
 		ev->u.checkpoint.time = 1790000000;
 		ev->u.checkpoint.crl_number = UINT64_MAX;
 		ev->u.checkpoint.signed_der = LB(crl_der);
+		break;
+	case EV_TEMPLATE_CHANGED:
+		ev->actor_kind = ACTOR_OPERATOR;
+		ev->u.tmpl = (struct ev_template){LEDGER_TEMPLATE_CHANGED, "Web-Server_2.x",
+						  100, 7,
+						  {(const uint8_t *)tmpl_text, sizeof(tmpl_text) - 1}};
 		break;
 	}
 }
@@ -405,6 +422,13 @@ static void assert_body_eq(uint32_t type, const struct ledger_event *a,
 		assert_true(a->u.checkpoint.crl_number == b->u.checkpoint.crl_number);
 		assert_lb_eq(&a->u.checkpoint.signed_der, &b->u.checkpoint.signed_der);
 		break;
+	case EV_TEMPLATE_CHANGED:
+		assert_int_equal(a->u.tmpl.action, b->u.tmpl.action);
+		assert_str_eq(a->u.tmpl.name, b->u.tmpl.name);
+		assert_int_equal(a->u.tmpl.major, b->u.tmpl.major);
+		assert_int_equal(a->u.tmpl.minor, b->u.tmpl.minor);
+		assert_lb_eq(&a->u.tmpl.text, &b->u.tmpl.text);
+		break;
 	default:
 		fail_msg("no such type %u", type);
 	}
@@ -487,7 +511,7 @@ static void test_names(void **state)
 		NULL, "genesis", "request-received", "disposition", "extension-set",
 		"cert-intent", "cert-issued", "cert-revoked", "cert-unrevoked",
 		"crl-published", "key-archived", "property-changed", "operator-action",
-		"logon-refused", "checkpoint",
+		"logon-refused", "checkpoint", "template-changed",
 	};
 
 	(void)state;
@@ -502,6 +526,11 @@ static void test_names(void **state)
 	assert_null(ledger_logon_action_name(0));
 	assert_null(ledger_logon_action_name(LOGON_ACTION_MAX + 1));
 	assert_int_equal(ledger_logon_action_from_name("operator-action"), 0);
+	assert_string_equal(ledger_template_action_name(LEDGER_TEMPLATE_ADDED), "added");
+	assert_string_equal(ledger_template_action_name(LEDGER_TEMPLATE_CHANGED), "changed");
+	assert_string_equal(ledger_template_action_name(LEDGER_TEMPLATE_REMOVED), "removed");
+	assert_null(ledger_template_action_name(0));
+	assert_null(ledger_template_action_name(LEDGER_TEMPLATE_ACTION_MAX + 1));
 	assert_null(ledger_type_name(UINT32_MAX));
 	assert_int_equal(ledger_type_from_name("no-such-event"), 0);
 	assert_int_equal(ledger_type_from_name(""), 0);
@@ -516,6 +545,25 @@ static void test_names(void **state)
 	assert_null(ledger_disposition_name(0));
 	assert_null(ledger_disposition_name(10));
 	assert_null(ledger_disposition_name(22));
+}
+
+/* The audit line of a template's change: action, name, version, text length
+ * (never the text: it may be 32 KiB). */
+static void test_template_line(void **state)
+{
+	struct ledger_event ev;
+	char line[512];
+
+	(void)state;
+	sample(EV_TEMPLATE_CHANGED, &ev);
+	ledger_event_line(&ev, line, sizeof(line));
+	assert_non_null(strstr(line, " template-changed ca action=changed name=Web-Server_2.x "
+				     "version=100.7 text=37"));
+	assert_null(strstr(line, "major_version"));
+	ev.u.tmpl.action = LEDGER_TEMPLATE_REMOVED;
+	ev.u.tmpl.text = (struct ledger_bytes){NULL, 0};
+	ledger_event_line(&ev, line, sizeof(line));
+	assert_non_null(strstr(line, "action=removed name=Web-Server_2.x version=100.7 text=0"));
 }
 
 /* ---- round trips ---- */
@@ -576,6 +624,13 @@ static void test_round_trip_maxima(void **state)
 	sample(EV_CERT_REVOKED, &ev);
 	ev.u.revocation.serial = LB(serial20);
 	ev.u.revocation.reason = LEDGER_REASON_MAX;
+	round_trip(&ev);
+
+	sample(EV_TEMPLATE_CHANGED, &ev);
+	ev.u.tmpl.name = tname_max;
+	ev.u.tmpl.major = UINT32_MAX;
+	ev.u.tmpl.minor = UINT32_MAX;
+	ev.u.tmpl.text = (struct ledger_bytes){blob_big, LEDGER_TEMPLATE_TEXT_MAX};
 	round_trip(&ev);
 
 	/* A CRL may be far larger than any other blob (LEDGER_CRL_MAX); 4 MiB here,
@@ -665,6 +720,17 @@ static void test_round_trip_minima(void **state)
 	sample(EV_OPERATOR_ACTION, &ev);
 	ev.u.op = (struct ev_operator){"x", NULL, 0, ""};
 	round_trip(&ev);
+
+	/* Every action; a removal has no text, the others one byte at least. */
+	for (uint32_t a = LEDGER_TEMPLATE_ADDED; a <= LEDGER_TEMPLATE_ACTION_MAX; a++) {
+		sample(EV_TEMPLATE_CHANGED, &ev);
+		ev.u.tmpl.action = a;
+		ev.u.tmpl.name = "x";
+		ev.u.tmpl.major = ev.u.tmpl.minor = 0;
+		ev.u.tmpl.text = a == LEDGER_TEMPLATE_REMOVED ? (struct ledger_bytes){NULL, 0}
+							      : (struct ledger_bytes){one, 1};
+		round_trip(&ev);
+	}
 }
 
 /* The body alone, as the custodian sends it with an append: the record's tail. */
@@ -800,6 +866,20 @@ MUT(m_logon_action4, ev->u.logon.action = LOGON_ACTION_MAX + 1)
 MUT(m_logon_peer_empty, ev->u.logon.peer = "")
 MUT(m_logon_claimed_over, ev->u.logon.claimed = name_over)
 MUT(m_logon_detail_over, ev->u.logon.detail = text_over)
+MUT(m_tmpl_action0, ev->u.tmpl.action = 0)
+MUT(m_tmpl_action4, ev->u.tmpl.action = LEDGER_TEMPLATE_ACTION_MAX + 1)
+MUT(m_tmpl_name_empty, ev->u.tmpl.name = "")
+MUT(m_tmpl_name_null, ev->u.tmpl.name = NULL)
+MUT(m_tmpl_name_over, ev->u.tmpl.name = tname_over)
+MUT(m_tmpl_name_space, ev->u.tmpl.name = "Web Server")
+MUT(m_tmpl_name_slash, ev->u.tmpl.name = "a/b")
+MUT(m_tmpl_name_ctl, ev->u.tmpl.name = "a\nb")
+MUT(m_tmpl_name_utf8, ev->u.tmpl.name = "caf\xc3\xa9")
+MUT(m_tmpl_text_empty, ev->u.tmpl.text.len = 0)
+MUT(m_tmpl_text_over, ev->u.tmpl.text = ((struct ledger_bytes){blob_big,
+								LEDGER_TEMPLATE_TEXT_MAX + 1}))
+MUT(m_tmpl_removed_text, ev->u.tmpl.action = LEDGER_TEMPLATE_REMOVED)
+MUT(m_tmpl_added_empty, ev->u.tmpl.action = LEDGER_TEMPLATE_ADDED; ev->u.tmpl.text.len = 0)
 
 static const struct bad bads[] = {
 	{EV_DISPOSITION, m_seq0, "seq", 0},
@@ -877,6 +957,19 @@ static const struct bad bads[] = {
 	{EV_LOGON_REFUSED, m_logon_peer_empty, "peer", 0},
 	{EV_LOGON_REFUSED, m_logon_claimed_over, "claimed", 0},
 	{EV_LOGON_REFUSED, m_logon_detail_over, "detail", 0},
+	{EV_TEMPLATE_CHANGED, m_tmpl_action0, "action 0", 0},
+	{EV_TEMPLATE_CHANGED, m_tmpl_action4, "action 4", 0},
+	{EV_TEMPLATE_CHANGED, m_tmpl_name_empty, "name", 0},
+	{EV_TEMPLATE_CHANGED, m_tmpl_name_null, "name", 1},
+	{EV_TEMPLATE_CHANGED, m_tmpl_name_over, "name", 0},
+	{EV_TEMPLATE_CHANGED, m_tmpl_name_space, "name holds", 0},
+	{EV_TEMPLATE_CHANGED, m_tmpl_name_slash, "name holds", 0},
+	{EV_TEMPLATE_CHANGED, m_tmpl_name_ctl, "name holds", 0},
+	{EV_TEMPLATE_CHANGED, m_tmpl_name_utf8, "name holds", 0},
+	{EV_TEMPLATE_CHANGED, m_tmpl_text_empty, "text is empty", 0},
+	{EV_TEMPLATE_CHANGED, m_tmpl_text_over, "text", 0},
+	{EV_TEMPLATE_CHANGED, m_tmpl_removed_text, "removal carries no text", 0},
+	{EV_TEMPLATE_CHANGED, m_tmpl_added_empty, "text is empty", 0},
 };
 
 #define NBADS (sizeof(bads) / sizeof(bads[0]))
@@ -980,6 +1073,7 @@ static void test_decode_nul_in_strings(void **state)
 		{EV_OPERATOR_ACTION, "login", "action"},
 		{EV_OPERATOR_ACTION, "console", "target"},
 		{EV_OPERATOR_ACTION, "role=", "detail"},
+		{EV_TEMPLATE_CHANGED, "Web-Server", "name"},
 	};
 	struct ledger_event ev, out;
 	struct ipc_wbuf w;
@@ -1652,6 +1746,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_template_line),
 		cmocka_unit_test(test_round_trip_every_type),
 		cmocka_unit_test(test_round_trip_maxima),
 		cmocka_unit_test(test_round_trip_minima),

@@ -125,6 +125,16 @@ int __wrap_ledger_extension_seqs(struct ledger *l, uint32_t request_id,
 					       : __real_ledger_extension_seqs(l, request_id, seqs, n);
 }
 
+int __real_ledger_template_seqs(struct ledger *l, uint64_t seqs[LEDGER_TEMPLATES_MAX],
+				size_t *n);
+int __wrap_ledger_template_seqs(struct ledger *l, uint64_t seqs[LEDGER_TEMPLATES_MAX],
+				size_t *n);
+int __wrap_ledger_template_seqs(struct ledger *l, uint64_t seqs[LEDGER_TEMPLATES_MAX],
+				size_t *n)
+{
+	return faulty("ledger_template_seqs") ? fault.rc : __real_ledger_template_seqs(l, seqs, n);
+}
+
 int __real_ledger_prop_seq(struct ledger *l, const char *name, uint64_t *seq);
 int __wrap_ledger_prop_seq(struct ledger *l, const char *name, uint64_t *seq);
 int __wrap_ledger_prop_seq(struct ledger *l, const char *name, uint64_t *seq)
@@ -1004,6 +1014,101 @@ static void handle_direct(uint32_t type, const void *p, uint32_t n, const char *
 	assert_int_equal(seq2, seq);
 }
 
+/* ---- templates ---- */
+
+static void template_event(struct ledger_event *ev, uint32_t action, const char *name,
+			   uint32_t major, uint32_t minor)
+{
+	static const char text[] = "name = x\n";
+
+	ledger_event_base(ev, EV_TEMPLATE_CHANGED);
+	ev->actor_kind = ACTOR_OPERATOR;
+	ev->actor = "admin";
+	ev->u.tmpl.action = action;
+	ev->u.tmpl.name = name;
+	ev->u.tmpl.major = major;
+	ev->u.tmpl.minor = minor;
+	if (action != LEDGER_TEMPLATE_REMOVED)
+		ev->u.tmpl.text = (struct ledger_bytes){(const uint8_t *)text, sizeof(text) - 1};
+}
+
+/* LEDGER_GET_TEMPLATES: none on a new ledger; then the latest event of every
+ * name, removed ones included, in lower-case name order, byte for byte the
+ * store's records. A change the index rules refuse is LEDGER_ERR_INVALID
+ * (the channel stays); a payload is a violation; the store failing (its index,
+ * then a record it names) is LEDGER_ERR_STORAGE, never a partial list. */
+static void test_templates(void **state)
+{
+	static const uint8_t one[1];
+	struct ledger_event ev;
+	struct lmsg_appended a;
+	struct lmsg_events evs;
+	struct lmsg_iter it;
+	struct ipc_wbuf w;
+	uint64_t want[3];
+	const uint8_t *p;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(ask(LEDGER_GET_TEMPLATES, NULL), 1);
+	assert_int_equal(ch.m.hdr.type, LEDGER_EVENTS);
+	assert_int_equal(lmsg_events_decode(ch.m.data, ch.m.hdr.len, &evs), 0);
+	assert_int_equal(evs.events.n, 0);
+
+	template_event(&ev, LEDGER_TEMPLATE_ADDED, "User", 1, 0);
+	append(&ev, &a);
+	template_event(&ev, LEDGER_TEMPLATE_ADDED, "beta", 2, 0);
+	append(&ev, &a);
+	want[0] = a.seq;
+	template_event(&ev, LEDGER_TEMPLATE_CHANGED, "user", 1, 1);
+	append(&ev, &a);
+	template_event(&ev, LEDGER_TEMPLATE_ADDED, "Zed", 1, 0);
+	append(&ev, &a);
+	template_event(&ev, LEDGER_TEMPLATE_REMOVED, "Zed", 1, 0);
+	append(&ev, &a);
+	want[2] = a.seq;
+	want[1] = a.seq - 2;
+	/* refused on the index's rules: the channel stays */
+	template_event(&ev, LEDGER_TEMPLATE_ADDED, "USER", 9, 0);
+	ipc_wbuf_init(&w);
+	assert_int_equal(lmsg_append_encode(&w, &ev, err, sizeof(err)), 0);
+	assert_int_equal(ask(LEDGER_APPEND, &w), 1);
+	expect_error(LEDGER_ERR_INVALID, "template USER: a template of that name exists (names "
+		     "ignore ASCII case)");
+
+	assert_int_equal(ask(LEDGER_GET_TEMPLATES, NULL), 1);
+	assert_int_equal(ch.m.hdr.type, LEDGER_EVENTS);
+	assert_int_equal(lmsg_events_decode(ch.m.data, ch.m.hdr.len, &evs), 0);
+	assert_int_equal(evs.events.n, 3); /* beta, user, zed */
+	lmsg_iter_init(&it, &evs.events);
+	for (int i = 0; i < 3; i++) {
+		uint8_t *rec;
+		size_t rlen;
+
+		assert_int_equal(lmsg_events_next(&it, &p, &len), 1);
+		assert_int_equal(ledger_get_record(led, want[i], &rec, &rlen), LEDGER_OK);
+		assert_int_equal(len, rlen);
+		assert_memory_equal(p, rec, rlen);
+		free(rec);
+	}
+	assert_int_equal(lmsg_events_next(&it, &p, &len), 0);
+
+	fail_next("ledger_template_seqs", LEDGER_EIO, 0, NULL);
+	assert_int_equal(ask(LEDGER_GET_TEMPLATES, NULL), 1);
+	expect_error(LEDGER_ERR_STORAGE, "cannot read the template index");
+	fail_next("ledger_get_record", LEDGER_EIO, 2, NULL);
+	assert_int_equal(ask(LEDGER_GET_TEMPLATES, NULL), 1);
+	expect_error(LEDGER_ERR_STORAGE, "cannot read a template event");
+	/* a payload: the whitelist's bound (0..0) ends the channel */
+	{
+		char why[128];
+
+		snprintf(why, sizeof(why), "message type %u from custodian: length 1 outside "
+			 "[0, 0]", (unsigned)LEDGER_GET_TEMPLATES);
+		expect_violation(LEDGER_GET_TEMPLATES, one, sizeof(one), why);
+	}
+}
+
 static void test_handler_refuses_what_the_whitelist_bounds(void **state)
 {
 	static const uint8_t z[16];
@@ -1017,6 +1122,7 @@ static void test_handler_refuses_what_the_whitelist_bounds(void **state)
 	handle_direct(LEDGER_VERIFY, z, 4, "malformed verify");
 	handle_direct(LEDGER_GET_EXTENSIONS, z, 2, "malformed get-extensions");
 	handle_direct(LEDGER_GET_EVENTS, z, 11, "malformed get-events");
+	handle_direct(LEDGER_GET_TEMPLATES, z, 1, "malformed get-templates");
 	handle_direct(LEDGER_APPEND_GROUP, z, 0, "malformed append-group");
 	/* the ledger's own answers and a type proto.h does not name */
 	snprintf(why, sizeof(why), "message type %#x has no handler", (unsigned)LEDGER_APPENDED);
@@ -1036,6 +1142,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_violations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_page_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_templates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handler_refuses_what_the_whitelist_bounds,
 						setup, teardown),
 	};

@@ -521,7 +521,205 @@ static void test_concurrent_appends(void **state)
 	ledger_close(l);
 }
 
+/* ---- templates (EV_TEMPLATE_CHANGED, IX_TEMPLATES) ---- */
+
+static int tmpl(struct ledger *l, uint32_t action, const char *name, uint32_t major,
+		uint32_t minor)
+{
+	static const char text[] = "name = whatever the custodian checked\n";
+	struct ledger_event ev;
+
+	base(&ev, EV_TEMPLATE_CHANGED);
+	ev.actor_kind = ACTOR_OPERATOR;
+	ev.actor = "EXAMPLE\\admin";
+	ev.u.tmpl.action = action;
+	ev.u.tmpl.name = name;
+	ev.u.tmpl.major = major;
+	ev.u.tmpl.minor = minor;
+	if (action != LEDGER_TEMPLATE_REMOVED)
+		ev.u.tmpl.text = (struct ledger_bytes){(const uint8_t *)text, sizeof(text) - 1};
+	err[0] = 0;
+	return ledger_append(l, &ev, NULL, err, sizeof(err));
+}
+
+/* A refusal: LEDGER_EINVAL naming why, and the head does not move. */
+static void tmpl_refused(struct ledger *l, uint32_t action, const char *name, uint32_t major,
+			 uint32_t minor, const char *says)
+{
+	uint64_t before, after;
+	uint8_t h[LEDGER_HASH_LEN];
+
+	ledger_head(l, &before, h);
+	assert_int_equal(tmpl(l, action, name, major, minor), LEDGER_EINVAL);
+	if (strstr(err, says) == NULL)
+		fail_msg("\"%s\" does not say \"%s\"", err, says);
+	ledger_head(l, &after, h);
+	assert_true(after == before);
+}
+
+/* The latest event of every name, decoded: names and actions in index order. */
+static void expect_templates(struct ledger *l, const char *const *names, const uint32_t *actions,
+			     size_t n)
+{
+	uint64_t seqs[LEDGER_TEMPLATES_MAX];
+	static char sb[LEDGER_STRBUF];
+	size_t got = 99;
+
+	assert_int_equal(ledger_template_seqs(l, seqs, &got), LEDGER_OK);
+	assert_int_equal(got, n);
+	for (size_t i = 0; i < n; i++) {
+		struct ledger_event ev;
+		uint8_t *rec;
+		size_t len;
+
+		assert_int_equal(ledger_get_record(l, seqs[i], &rec, &len), LEDGER_OK);
+		assert_int_equal(ledger_record_decode(rec, len, &ev, sb, sizeof(sb), err,
+						      sizeof(err)), 0);
+		assert_int_equal(ev.type, EV_TEMPLATE_CHANGED);
+		assert_string_equal(ev.u.tmpl.name, names[i]);
+		assert_int_equal(ev.u.tmpl.action, actions[i]);
+		free(rec);
+	}
+}
+
+static void test_template_rules(void **state)
+{
+	struct ledger *l = open_ledger(0);
+	static const char *const names1[] = {"Alpha", "web"};
+	static const uint32_t acts1[] = {LEDGER_TEMPLATE_ADDED, LEDGER_TEMPLATE_CHANGED};
+	static const char *const names2[] = {"alpha", "WEB"}; /* as the latest spells it */
+	static const uint32_t acts2[] = {LEDGER_TEMPLATE_REMOVED, LEDGER_TEMPLATE_ADDED};
+
+	(void)state;
+	assert_int_equal(genesis(l), LEDGER_OK);
+	expect_templates(l, NULL, NULL, 0);
+
+	/* changed or removed before any: no such template */
+	tmpl_refused(l, LEDGER_TEMPLATE_CHANGED, "web", 1, 1, "no such template");
+	tmpl_refused(l, LEDGER_TEMPLATE_REMOVED, "web", 1, 0, "no such template");
+
+	assert_int_equal(tmpl(l, LEDGER_TEMPLATE_ADDED, "web", 1, 0), LEDGER_OK);
+	/* added again, in any case: the name is live */
+	tmpl_refused(l, LEDGER_TEMPLATE_ADDED, "web", 2, 0, "exists");
+	tmpl_refused(l, LEDGER_TEMPLATE_ADDED, "WeB", 2, 0, "exists");
+	/* a change must grow (major, minor) strictly */
+	tmpl_refused(l, LEDGER_TEMPLATE_CHANGED, "web", 1, 0, "not above 1.0");
+	tmpl_refused(l, LEDGER_TEMPLATE_CHANGED, "web", 0, 9, "not above 1.0");
+	assert_int_equal(tmpl(l, LEDGER_TEMPLATE_CHANGED, "Web", 1, 1), LEDGER_OK);
+	tmpl_refused(l, LEDGER_TEMPLATE_CHANGED, "web", 1, 1, "not above 1.1");
+	assert_int_equal(tmpl(l, LEDGER_TEMPLATE_CHANGED, "web", 2, 0), LEDGER_OK);
+	tmpl_refused(l, LEDGER_TEMPLATE_CHANGED, "web", 1, 7, "not above 2.0");
+	/* a removal names the latest version */
+	tmpl_refused(l, LEDGER_TEMPLATE_REMOVED, "web", 1, 1, "not the latest 2.0");
+	tmpl_refused(l, LEDGER_TEMPLATE_REMOVED, "web", 2, 1, "not the latest 2.0");
+
+	assert_int_equal(tmpl(l, LEDGER_TEMPLATE_ADDED, "Alpha", 100, 0), LEDGER_OK);
+	expect_templates(l, names1, acts1, 2);
+	expect_verified(l, 5);
+
+	assert_int_equal(tmpl(l, LEDGER_TEMPLATE_REMOVED, "web", 2, 0), LEDGER_OK);
+	/* removed: no longer changed nor removed, but added again (any version) */
+	tmpl_refused(l, LEDGER_TEMPLATE_CHANGED, "web", 3, 0, "no such template");
+	tmpl_refused(l, LEDGER_TEMPLATE_REMOVED, "web", 2, 0, "no such template");
+	assert_int_equal(tmpl(l, LEDGER_TEMPLATE_ADDED, "WEB", 1, 0), LEDGER_OK);
+	assert_int_equal(tmpl(l, LEDGER_TEMPLATE_REMOVED, "alpha", 100, 0), LEDGER_OK);
+	/* the latest of each, removed ones included, in lower-case name order */
+	expect_templates(l, names2, acts2, 2);
+	expect_verified(l, 8);
+
+	/* The index survives a reopen (it is stored, not kept in memory). */
+	ledger_close(l);
+	l = open_ledger(0);
+	expect_templates(l, names2, acts2, 2);
+	tmpl_refused(l, LEDGER_TEMPLATE_ADDED, "web", 2, 0, "exists");
+	ledger_close(l);
+}
+
+/* At most LEDGER_TEMPLATES_MAX names ever: an added event of a new name beyond
+ * them is refused; an old name (removed) may still come back. */
+static void test_template_names_bounded(void **state)
+{
+	struct ledger *l = open_ledger(LEDGER_NOSYNC);
+	char name[32];
+
+	(void)state;
+	assert_int_equal(genesis(l), LEDGER_OK);
+	for (int i = 0; i < LEDGER_TEMPLATES_MAX; i++) {
+		snprintf(name, sizeof(name), "t%03d", i);
+		assert_int_equal(tmpl(l, LEDGER_TEMPLATE_ADDED, name, 1, 0), LEDGER_OK);
+	}
+	tmpl_refused(l, LEDGER_TEMPLATE_ADDED, "one-more", 1, 0, "256 template names");
+	assert_int_equal(tmpl(l, LEDGER_TEMPLATE_REMOVED, "t000", 1, 0), LEDGER_OK);
+	tmpl_refused(l, LEDGER_TEMPLATE_ADDED, "one-more", 1, 0, "256 template names");
+	assert_int_equal(tmpl(l, LEDGER_TEMPLATE_ADDED, "T000", 1, 0), LEDGER_OK);
+	{
+		uint64_t seqs[LEDGER_TEMPLATES_MAX];
+		size_t n;
+
+		assert_int_equal(ledger_template_seqs(l, seqs, &n), LEDGER_OK);
+		assert_int_equal(n, LEDGER_TEMPLATES_MAX);
+		assert_true(seqs[0] == 2 + LEDGER_TEMPLATES_MAX + 1); /* t000's latest */
+	}
+	expect_verified(l, 1 + LEDGER_TEMPLATES_MAX + 2);
+	ledger_close(l);
+}
+
+/* A group is checked member by member against what the earlier ones changed:
+ * an added then a changed in one group hold; a refused member refuses all. */
+static void test_template_group(void **state)
+{
+	struct ledger *l = open_ledger(0);
+	static const char text[] = "t";
+	struct ledger_event a, b;
+	struct ledger_event *evs[2] = {&a, &b};
+
+	(void)state;
+	assert_int_equal(genesis(l), LEDGER_OK);
+	base(&a, EV_TEMPLATE_CHANGED);
+	a.u.tmpl = (struct ev_template){LEDGER_TEMPLATE_ADDED, "g", 1, 0,
+					{(const uint8_t *)text, 1}};
+	b = a;
+	b.u.tmpl.action = LEDGER_TEMPLATE_ADDED;
+	assert_int_equal(ledger_append_group(l, evs, 2, NULL, err, sizeof(err)), LEDGER_EINVAL);
+	assert_non_null(strstr(err, "exists"));
+	expect_templates(l, NULL, NULL, 0);
+	b.u.tmpl.action = LEDGER_TEMPLATE_CHANGED;
+	b.u.tmpl.minor = 1;
+	assert_int_equal(ledger_append_group(l, evs, 2, NULL, err, sizeof(err)), LEDGER_OK);
+	expect_verified(l, 3);
+	ledger_close(l);
+}
+
 /* ---- verify finds what was changed behind the ledger's back ---- */
+
+/* A template's index row changed or dropped: verify's rebuild names the index. */
+static void test_verify_sees_template_tampering(void **state)
+{
+	struct ledger *l = open_ledger(0);
+	uint8_t *v;
+	size_t vl;
+
+	(void)state;
+	assert_int_equal(genesis(l), LEDGER_OK);
+	assert_int_equal(tmpl(l, LEDGER_TEMPLATE_ADDED, "Web", 1, 0), LEDGER_OK);
+	assert_int_equal(tmpl(l, LEDGER_TEMPLATE_REMOVED, "web", 1, 0), LEDGER_OK);
+	expect_verified(l, 3);
+	/* make the removed template live again behind the ledger's back */
+	assert_int_equal(ledger_db_get(l->ix.db[IX_TEMPLATES], NULL, "web", 3, &v, &vl), 0);
+	assert_int_equal(vl, 20);
+	v[11] = LEDGER_TEMPLATE_ADDED;
+	assert_int_equal(ledger_db_put(l->ix.db[IX_TEMPLATES], NULL, "web", 3, v, vl), 0);
+	free(v);
+	assert_int_equal(ledger_verify(l, &(uint64_t){0}, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "index templates"));
+	assert_non_null(strstr(err, "differs"));
+	/* and a row dropped */
+	assert_int_equal(ledger_db_del(l->ix.db[IX_TEMPLATES], NULL, "web", 3), 0);
+	assert_int_equal(ledger_verify(l, &(uint64_t){0}, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "index templates"));
+	assert_non_null(strstr(err, "missing"));
+	ledger_close(l);
+}
 
 static void test_verify_sees_index_tampering(void **state)
 {
@@ -582,6 +780,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_checkpoint_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_appends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_sees_index_tampering, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_template_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_template_names_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_template_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verify_sees_template_tampering, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_verify_sees_journal_tampering, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,8 +3,9 @@
 # shared test support in tests/unit/support/.
 PROJECT_LIBS := $(ADMIN_LIB) $(CUSTODIAN_LIB) $(CAD_LIB) $(AUTH_LIB) $(WORKER_LIB) $(CLIENT_LIB) $(RPC_LIB) $(ICPR_LIB) $(LEDGER_LIB) $(OPERATOR_LIB) \
                 $(IDENTITY_LIB) $(X509_LIB) $(HSM_LIB) $(ASN1_LIB) $(PLATFORM_LIB)
-# firmware/policy (templates) depends on x509 and platform: it goes before them.
-PROJECT_LIBS := $(POLICY_LIB) $(PROJECT_LIBS)
+# firmware/policy (templates) depends on x509 and platform: it goes before them,
+# after the custodian that uses it (the template store).
+PROJECT_LIBS := $(subst $(X509_LIB),$(POLICY_LIB) $(X509_LIB),$(PROJECT_LIBS))
 SYS_LIBS     := $(LIB_P11KIT) $(LIB_WOLFSSL) $(LIB_TASN1) $(LIB_DB) $(LIB_SECCOMP) $(LIB_PTHREAD)
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(TBIN)/%,$(UNIT_SRCS))
@@ -56,6 +57,7 @@ $(TBIN)/test_ledger_serve: LDFLAGS += -Wl,--wrap=ledger_get_record,--wrap=ledger
 	-Wl,--wrap=ledger_get_cert,--wrap=ledger_revoked_page,--wrap=ledger_crl_latest \
 	-Wl,--wrap=ledger_extension_seqs,--wrap=ledger_prop_seq,--wrap=ledger_view \
 	-Wl,--wrap=ledger_verify,--wrap=ledger_append_group
+$(TBIN)/test_ledger_serve: LDFLAGS += -Wl,--wrap=ledger_template_seqs
 # ca-ledger's commands' decisions (audit.c) with a record the store cannot read
 # or decode injected at its interface.
 $(TBIN)/test_ledger_audit: LDFLAGS += -Wl,--wrap=ledger_get_record

@@ -346,8 +346,10 @@ static int listen_console(struct core *c)
 }
 
 /* The events custodian_open journaled from ca.conf (its snapshot, the settings
- * it imported: actor "ca.conf"), right after the genesis. A ledger below its
- * reserve takes none of them (its own low-space warning may be there). */
+ * it imported: actor "ca.conf") and the default certificate templates it
+ * installed (actor "ceremony", tmplstore.h), right after the genesis. A ledger
+ * below its reserve takes none of ca.conf's (its own low-space warning may be
+ * there). */
 static uint64_t count_start_events(struct core *c, const struct core_opts *o)
 {
 	char *strbuf = malloc(LEDGER_STRBUF), err[256];
@@ -367,7 +369,8 @@ static uint64_t count_start_events(struct core *c, const struct core_opts *o)
 		if (ledger_get_record(c->ledger, seq, &rec, &len) == LEDGER_OK &&
 		    ledger_record_decode(rec, len, &ev, strbuf, LEDGER_STRBUF, err,
 					 sizeof(err)) == 0)
-			ours = strcmp(ev.actor, "ca.conf") == 0;
+			ours = strcmp(ev.actor, "ca.conf") == 0 ||
+			       (ev.type == EV_TEMPLATE_CHANGED && strcmp(ev.actor, "ceremony") == 0);
 		free(rec);
 		if (!ours)
 			break;
