@@ -10,6 +10,7 @@
  * account's attributes, an optional key that is not set as null (an empty
  * array for a list). The text is read with template_parse first: caadm writes
  * JSON only of a text the CA's own parser accepts. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,8 +203,11 @@ static int add_request(struct console *c, struct adm_tmpl_text *q)
 	size_t len = 0;
 
 	if (file_read_all(c->cmd->tmpl_file, TEMPLATE_TEXT_MAX, &data, &len) != 0)
-		return adm_failx("%s: cannot read it, or it is larger than %d bytes",
-				 c->cmd->tmpl_file, TEMPLATE_TEXT_MAX);
+		return errno == EFBIG
+			       ? adm_failx("%s: not a regular file, or larger than %d bytes (a "
+					   "template's text is at most that)", c->cmd->tmpl_file,
+					   TEMPLATE_TEXT_MAX)
+			       : adm_failx("%s: %s", c->cmd->tmpl_file, strerror(errno));
 	if (len == 0 || memchr(data, 0, len) != NULL) {
 		free(data);
 		return adm_failx("%s: %s", c->cmd->tmpl_file,
