@@ -228,6 +228,17 @@ def test_bad_templates_refused_and_change_nothing(ca, appliance, tmp_path):
     p = caadm(ca, "admin", "template", "add", "X", "--from", tmp_path / "none.txt",
               check=False)
     assert p.returncode == 1
+    # a NUL inside, a directory
+    (tmp_path / "nul.txt").write_bytes(b"name = X\0\n" + text.encode())
+    p = caadm(ca, "admin", "template", "add", "X", "--from", tmp_path / "nul.txt",
+              check=False)
+    assert p.returncode == 1 and "NUL" in p.stderr, p.stderr
+    p = caadm(ca, "admin", "template", "add", "X", "--from", tmp_path, check=False)
+    assert p.returncode == 1 and "not a regular file" in p.stderr, p.stderr
+    # names that are not a template's find none (the store reads no path)
+    for name in ("../User", "User\u200b", "-User"):
+        p = caadm(ca, "admin", "template", "show", name, check=False)
+        assert p.returncode == 2 and "0x80070490" in p.stderr, (name, p.stderr)
     # nothing changed, and each refusal the CA made is journaled with its reason
     assert names(ca) == DEFAULTS
     assert show_json(ca, "WebServer")["pend_all"] is True
