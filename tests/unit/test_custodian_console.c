@@ -1319,6 +1319,18 @@ static void test_templates_read(void **state)
 	call_tmpl(ADM_TMPL_SHOW, token, "Nope", NULL, &a);
 	expect_error(&a, HR_NOT_FOUND, "Nope: no such template");
 	expect_journaled("olivia", "template-show", 0, "Nope: no such template");
+	/* a console without a store (a custodian started without one) refuses the
+	 * verbs, saying so, rather than reading through nothing */
+	{
+		struct admin *adm = core_admin(&core);
+		struct tmplstore *store = adm->templates;
+
+		adm->templates = NULL;
+		call_bare(ADM_TMPL_LIST, token, &a);
+		adm->templates = store;
+		expect_error(&a, HR_INVALID_STATE, "this CA has no template store");
+		expect_journaled("olivia", "template-list", 0, "this CA has no template store");
+	}
 	free(l);
 }
 
