@@ -18,6 +18,7 @@
 #include "firmware/ledger/event.h"
 #include "firmware/ledger/view.h"
 #include "firmware/operator/operator.h"
+#include "firmware/policy/template.h"
 
 /* Arguments passed on to ca-custodian or ca-ledger (init, install-cert, check,
  * verify), program name and verb included. */
@@ -59,6 +60,7 @@ enum adm_verb {
 	CMD_GETPROP,
 	CMD_SETPROP,
 	CMD_AUDIT,
+	CMD_TEMPLATE,
 };
 
 /* The sub-verbs of `account` and `operator`. */
@@ -72,8 +74,8 @@ enum adm_sub {
 	ADM_SUB_ROLES, /* operator roles NAME --role ROLE */
 	ADM_SUB_DISABLE,
 	ADM_SUB_ENABLE,
-	ADM_SUB_SET,  /* account set NAME: its attributes */
-	ADM_SUB_SHOW, /* account show NAME [--json] */
+	ADM_SUB_SET,  /* account set NAME: its attributes; template set NAME FIELD=VALUE... */
+	ADM_SUB_SHOW, /* account show NAME [--json]; template show NAME */
 };
 
 /* account --clear all: every attribute (the bits are 1 << enum id_attr). */
@@ -146,6 +148,12 @@ struct adm_cmd {
 	int verify;
 	const char *event_type, *actor;
 	int64_t since;
+	/* template list|show NAME|add NAME --from FILE|set NAME FIELD=VALUE...|del NAME
+	 * (the name in name; list and show take --json) */
+	const char *tmpl_file; /* add --from: read (at most TEMPLATE_TEXT_MAX bytes)
+				* when the verb runs */
+	/* set: the FIELD=VALUE words as "FIELD = VALUE" lines, in their order */
+	char tmpl_assign[TEMPLATE_TEXT_MAX + 1];
 };
 
 /* Parses caadm's argv into cmd. Returns 0, or the exit status of a refusal with

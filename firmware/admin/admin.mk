@@ -13,7 +13,8 @@ $(ADMIN_LIB): $(call objs,$(ADMIN_SRCS))
 	$(archive)
 
 # The NT hash of `caadm account` comes from libidentity, not the network-facing librpc.
-$(ADMIN_BIN): $(call objs,$(ADMIN_MAIN_SRCS)) $(ADM_MSG_OBJ) $(ADMIN_LIB) $(X509_LIB) $(ASN1_LIB) \
+# libpolicy: `template show --json` reads the CA's text with the CA's own parser.
+$(ADMIN_BIN): $(call objs,$(ADMIN_MAIN_SRCS)) $(ADM_MSG_OBJ) $(ADMIN_LIB) $(POLICY_LIB) $(X509_LIB) $(ASN1_LIB) \
 		$(LEDGER_LIB) $(OPERATOR_LIB) $(IDENTITY_LIB) $(PLATFORM_LIB)
 $(ADMIN_BIN): SYSLIBS := $(LIB_WOLFSSL) $(LIB_TASN1) $(LIB_PTHREAD)
 $(ADMIN_BIN):

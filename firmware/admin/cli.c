@@ -40,7 +40,8 @@ const char adm_usage_text[] =
 	"                        [--pin-fd N | --pin-file FILE]\n"
 	"       caadm operator-init NAME [--data DIR] [--passphrase-fd N|--passphrase-file F]\n"
 	"       caadm [--data DIR] [--operator NAME ...] login|logout|operator|view|\n"
-	"             setextension|resubmit|deny|revoke|unrevoke|crl|getprop|setprop|audit\n"
+	"             setextension|resubmit|deny|revoke|unrevoke|crl|getprop|setprop|audit|\n"
+	"             template\n"
 	"             (caadm [--data DIR] help-console for their options)\n"
 	"       caadm account add|set|show|del|list|passwd|disable|enable [--data DIR] ...\n"
 	"             (caadm account)\n"
@@ -57,7 +58,9 @@ const char adm_console_usage_text[] =
 	"  setextension ID OID FLAGS @DERFILE|hex:HEX   resubmit ID   deny ID\n"
 	"  revoke SERIAL [REASON] [--date YYYY-MM-DD[THH:MM:SS]] [--invalidity DATE]\n"
 	"  unrevoke SERIAL   crl [--delta]   getprop NAME [--out FILE]   setprop NAME VALUE\n"
-	"  audit [--verify] [--type TYPE] [--actor NAME] [--since DATE]\n";
+	"  audit [--verify] [--type TYPE] [--actor NAME] [--since DATE]\n"
+	"  template list [--json] | show NAME [--json] | add NAME --from FILE |\n"
+	"           set NAME FIELD=VALUE... (FIELD= removes an optional field) | del NAME\n";
 
 const char adm_account_usage_text[] =
 	"usage: caadm account add [--data DIR] [--password-fd N] [ATTRS] DOMAIN\\user\n"
@@ -787,6 +790,99 @@ static int parse_audit(struct parse *p, int argc, char **argv)
 	return 0;
 }
 
+/* A template's name: 1..TEMPLATE_NAME_MAX bytes (its characters are the CA's
+ * to check, as the file's are). */
+static int tmpl_name(struct parse *p, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > TEMPLATE_NAME_MAX)
+		return refuse(p, ADM_EXIT_CON_USAGE, "caadm: %s: not a template name (1..%d "
+			      "bytes)\n", name, TEMPLATE_NAME_MAX);
+	p->cmd->name = name;
+	return 0;
+}
+
+/* A template field's name as FIELD=VALUE gives it: the text form's keys are
+ * lower-case letters and '_' (firmware/policy/README.md). */
+static int field_ok(const char *s, size_t n)
+{
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/* One FIELD=VALUE word of template set appended as a "FIELD = VALUE" line. A
+ * value may not hold a control character (a line break would make a second
+ * assignment the operator did not write); FIELD once only. */
+static int add_assignment(struct parse *p, const char *word, size_t *used)
+{
+	struct adm_cmd *cmd = p->cmd;
+	const char *eq = strchr(word, '=');
+	size_t klen = eq != NULL ? (size_t)(eq - word) : 0;
+	int n;
+
+	if (eq == NULL || !field_ok(word, klen))
+		return refuse(p, ADM_EXIT_CON_USAGE, "caadm: %s: not FIELD=VALUE (FIELD: a "
+			      "template key such as validity_days)\n", word);
+	for (const unsigned char *v = (const unsigned char *)eq + 1; *v; v++)
+		if (*v < 0x20 || *v == 0x7f)
+			return refuse(p, ADM_EXIT_CON_USAGE, "caadm: %.*s: the value holds a "
+				      "control character\n", (int)klen, word);
+	for (const char *line = cmd->tmpl_assign; *line; line = strchr(line, '\n') + 1)
+		if (strncmp(line, word, klen) == 0 && line[klen] == ' ')
+			return refuse(p, ADM_EXIT_CON_USAGE, "caadm: %.*s: given twice\n",
+				      (int)klen, word);
+	n = snprintf(cmd->tmpl_assign + *used, sizeof(cmd->tmpl_assign) - *used, "%.*s = %s\n",
+		     (int)klen, word, eq + 1);
+	if (n < 0 || (size_t)n >= sizeof(cmd->tmpl_assign) - *used) {
+		cmd->tmpl_assign[*used] = 0;
+		return refuse(p, ADM_EXIT_CON_USAGE, "caadm: the assignments exceed %d bytes\n",
+			      TEMPLATE_TEXT_MAX);
+	}
+	*used += (size_t)n;
+	return 0;
+}
+
+/* template list [--json] | show NAME [--json] | add NAME --from FILE |
+ * set NAME FIELD=VALUE... | del NAME */
+static int parse_template(struct parse *p, int argc, char **argv)
+{
+	struct adm_cmd *cmd = p->cmd;
+	const char *sub = argc >= 2 ? argv[1] : "";
+	int json = argc >= 2 && strcmp(argv[argc - 1], "--json") == 0;
+	size_t used = 0;
+	int rc;
+
+	if (strcmp(sub, "list") == 0 && argc == 2 + json) {
+		cmd->sub = ADM_SUB_LIST;
+		cmd->json = json;
+		return 0;
+	}
+	if (argc < 3)
+		return con_usage(p);
+	if (strcmp(sub, "show") == 0 && argc == 3 + json) {
+		cmd->sub = ADM_SUB_SHOW;
+		cmd->json = json;
+	} else if (strcmp(sub, "del") == 0 && argc == 3) {
+		cmd->sub = ADM_SUB_DEL;
+	} else if (strcmp(sub, "add") == 0 && argc == 5 && strcmp(argv[3], "--from") == 0) {
+		cmd->sub = ADM_SUB_ADD;
+		cmd->tmpl_file = argv[4];
+	} else if (strcmp(sub, "set") == 0 && argc >= 4) {
+		cmd->sub = ADM_SUB_SET;
+		for (int i = 3; i < argc; i++)
+			if ((rc = add_assignment(p, argv[i], &used)) != 0)
+				return rc;
+	} else {
+		return con_usage(p);
+	}
+	return tmpl_name(p, argv[2]);
+}
+
 /* ---- the console's global options ---- */
 
 /* The console's global options, which come before the verb. */
@@ -892,7 +988,7 @@ static const struct {
 	{"view", CMD_VIEW},	     {"setextension", CMD_SETEXT}, {"resubmit", CMD_RESUBMIT},
 	{"deny", CMD_DENY},	     {"revoke", CMD_REVOKE},	 {"unrevoke", CMD_UNREVOKE},
 	{"crl", CMD_CRL},	     {"getprop", CMD_GETPROP},	 {"setprop", CMD_SETPROP},
-	{"audit", CMD_AUDIT},
+	{"audit", CMD_AUDIT},	     {"template", CMD_TEMPLATE},
 };
 
 /* A console verb and its arguments (argv[0] is the verb). */
@@ -917,6 +1013,7 @@ static int parse_console_verb(struct parse *p, int argc, char **argv)
 	case CMD_GETPROP: return parse_getprop(p, argc, argv);
 	case CMD_SETPROP: return parse_setprop(p, argc, argv);
 	case CMD_AUDIT: return parse_audit(p, argc, argv);
+	case CMD_TEMPLATE: return parse_template(p, argc, argv);
 	default: return con_usage(p);
 	}
 }

@@ -611,6 +611,7 @@ static int run_verb(struct console *c)
 	case CMD_CRL: return v_crl(c);
 	case CMD_GETPROP: return v_getprop(c);
 	case CMD_SETPROP: return v_setprop(c);
+	case CMD_TEMPLATE: return console_template(c);
 	default: return console_audit(c);
 	}
 }

@@ -36,5 +36,10 @@ int load_session(struct console *c);
 
 int console_view(struct console *c);
 int console_audit(struct console *c);
+int console_template(struct console *c); /* console_tmpl.c */
+
+/* s as a JSON string on stdout, quotes included (the JSON of view, audit and
+ * template is written by hand: nothing else in caadm needs a JSON library). */
+void con_json_str(const char *s);
 
 #endif

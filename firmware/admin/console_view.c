@@ -61,7 +61,7 @@ static int get_detail(struct console *c, uint32_t id, struct detail *d)
 	return 0;
 }
 
-static void json_str(const char *s)
+void con_json_str(const char *s)
 {
 	putchar('"');
 	for (; *s; s++) {
@@ -86,9 +86,9 @@ static void print_row(const struct view_query *q, const struct ledger_request_ro
 		view_format(q->columns[i], row, v, sizeof(v));
 		if (json) {
 			printf("%s", i ? "," : "");
-			json_str(view_column_name(q->columns[i]));
+			con_json_str(view_column_name(q->columns[i]));
 			putchar(':');
-			json_str(v);
+			con_json_str(v);
 		} else {
 			printf("%s%s=%s", i ? "  " : "", view_column_name(q->columns[i]), v);
 		}
@@ -96,11 +96,11 @@ static void print_row(const struct view_query *q, const struct ledger_request_ro
 	if (d != NULL) {
 		if (json) {
 			printf(",\"Subject\":");
-			json_str(d->subject);
+			con_json_str(d->subject);
 			printf(",\"Attributes\":");
-			json_str(d->attrs);
+			con_json_str(d->attrs);
 			printf(",\"Extensions\":");
-			json_str(d->exts);
+			con_json_str(d->exts);
 		} else {
 			printf("  Subject=%s  Attributes=%s  Extensions=%s", d->subject, d->attrs,
 			       d->exts);

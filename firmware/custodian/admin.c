@@ -38,6 +38,11 @@ static const struct {
 	{ADM_SETPROP, ROLE_ADMIN, "setprop"},
 	{ADM_AUDIT, ROLE_AUDITOR, "audit"},
 	{ADM_VERIFY, ROLE_AUDITOR, "verify"},
+	{ADM_TMPL_LIST, ROLE_ALL, "template-list"},
+	{ADM_TMPL_SHOW, ROLE_ALL, "template-show"},
+	{ADM_TMPL_ADD, ROLE_ADMIN, "template-add"},
+	{ADM_TMPL_SET, ROLE_ADMIN, "template-set"},
+	{ADM_TMPL_DEL, ROLE_ADMIN, "template-del"},
 };
 
 int admin_journal(struct admin *a, const char *operator_name, const char *action,
@@ -791,7 +796,16 @@ static uint32_t run_verb(struct service *s, struct admin *a, const struct ipc_ms
 	case ADM_DETAIL_IS:
 	case ADM_RESULT:
 	case ADM_PROP:
+	case ADM_TMPL_LIST:
+	case ADM_TMPL_SHOW:
+	case ADM_TMPL_ADD:
+	case ADM_TMPL_SET:
+	case ADM_TMPL_DEL:
+		return admin_template(s, a, m, who->name, req, target, target_len, answered, msg,
+				      msglen);
 	case ADM_EVENTS:
+	case ADM_TMPL_LIST_IS:
+	case ADM_TMPL_TEXT:
 	case ADM_OK:
 	case ADM_ERROR:
 	default:
@@ -807,7 +821,8 @@ static uint32_t run_verb(struct service *s, struct admin *a, const struct ipc_ms
 static int journaled_by_state(uint32_t type)
 {
 	return type == ADM_SETEXT || type == ADM_DENY || type == ADM_REVOKE ||
-	       type == ADM_UNREVOKE || type == ADM_CRL || type == ADM_SETPROP;
+	       type == ADM_UNREVOKE || type == ADM_CRL || type == ADM_SETPROP ||
+	       type == ADM_TMPL_ADD || type == ADM_TMPL_SET || type == ADM_TMPL_DEL;
 }
 
 /* Operator changes: journaled once, before they take effect (journal_change) or

@@ -106,6 +106,15 @@ uint32_t officer_revoke(struct admin *a, const char *op, const uint8_t *serial, 
 uint32_t officer_unrevoke(struct admin *a, const char *op, const uint8_t *serial, size_t len,
 			  char *msg, size_t msglen);
 
+/* The template verbs (ADM_TMPL_*, admin_tmpl.c) for the session's operator op:
+ * 0 with the answer sent (*answered) or msg for ADM_OK, or an HRESULT with msg
+ * (the store's TMPL_* codes mapped: EINVAL E_INVALIDARG, EEXIST
+ * ERROR_ALREADY_EXISTS, ENOENT ERROR_NOT_FOUND, EFULL ERROR_NOT_ENOUGH_QUOTA,
+ * ERECORD E_UNEXPECTED). target gets the template's name. */
+uint32_t admin_template(struct service *s, struct admin *a, const struct ipc_msg *m,
+			const char *op, const union adm_request *req, char *target,
+			size_t target_len, int *answered, char *msg, size_t msglen);
+
 /* Builds, signs, records and publishes a base or delta CRL (crlpub.c); msg says
  * which number went where. 0 or an HRESULT with msg. */
 uint32_t crl_publish(struct admin *a, int actor_kind, const char *actor, int delta, char *msg,

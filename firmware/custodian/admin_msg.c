@@ -34,7 +34,16 @@ static const struct ipc_rule rules[] = {
 	{ADM_SETPROP, IPC_STATES_ALL, TOK + 9, TOK + STR(LEDGER_NAME_MAX) + STR(ADM_PROP_MAX), 0},
 	{ADM_AUDIT, IPC_STATES_ALL, TOK + 12, TOK + 12, 0},
 	{ADM_VERIFY, IPC_STATES_ALL, TOK, TOK, 0},
+	{ADM_TMPL_LIST, IPC_STATES_ALL, TOK, TOK, 0},
+	{ADM_TMPL_SHOW, IPC_STATES_ALL, TOK + 5, TOK + STR(TEMPLATE_NAME_MAX), 0},
+	{ADM_TMPL_ADD, IPC_STATES_ALL, TOK + 10,
+	 TOK + STR(TEMPLATE_NAME_MAX) + STR(TEMPLATE_TEXT_MAX), 0},
+	{ADM_TMPL_SET, IPC_STATES_ALL, TOK + 10,
+	 TOK + STR(TEMPLATE_NAME_MAX) + STR(TEMPLATE_TEXT_MAX), 0},
+	{ADM_TMPL_DEL, IPC_STATES_ALL, TOK + 5, TOK + STR(TEMPLATE_NAME_MAX), 0},
 };
+_Static_assert(TOK + STR(TEMPLATE_NAME_MAX) + STR(TEMPLATE_TEXT_MAX) <= ADM_REQUEST_MAX,
+	       "a template's text must fit a console request");
 
 const struct ipc_rule *adm_rules(size_t *n)
 {
@@ -359,6 +368,40 @@ int adm_op_roles_decode(const uint8_t *p, size_t len, struct adm_op_roles *m)
 			      m->roles != 0 && (m->roles & ~(uint32_t)ROLE_ALL) == 0);
 }
 
+void adm_tmpl_name_encode(struct ipc_wbuf *w, const struct adm_tmpl_name *m)
+{
+	put_token(w, m->token);
+	ipc_put_str(w, m->name);
+}
+
+int adm_tmpl_name_decode(const uint8_t *p, size_t len, struct adm_tmpl_name *m)
+{
+	struct ipc_rbuf r;
+
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
+	get_token(&r, m->token);
+	ipc_get_str(&r, m->name, sizeof(m->name));
+	return ipc_decode_end(&r, m, sizeof(*m), m->name[0] != 0);
+}
+
+void adm_tmpl_text_encode(struct ipc_wbuf *w, const struct adm_tmpl_text *m)
+{
+	put_token(w, m->token);
+	ipc_put_str(w, m->name);
+	ipc_put_str(w, m->text);
+}
+
+int adm_tmpl_text_decode(const uint8_t *p, size_t len, struct adm_tmpl_text *m)
+{
+	struct ipc_rbuf r;
+
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
+	get_token(&r, m->token);
+	ipc_get_str(&r, m->name, sizeof(m->name));
+	ipc_get_str(&r, m->text, sizeof(m->text));
+	return ipc_decode_end(&r, m, sizeof(*m), m->name[0] != 0 && m->text[0] != 0);
+}
+
 /* ---- the dispatcher's pair ---- */
 
 /* Every message of admin_proto.h is named (an error under -Wswitch-enum): a new
@@ -403,6 +446,14 @@ int adm_request_decode(uint32_t type, const uint8_t *p, size_t len, union adm_re
 		return adm_setprop_decode(p, len, &req->setprop);
 	case ADM_AUDIT:
 		return adm_audit_decode(p, len, &req->audit);
+	case ADM_TMPL_LIST:
+		return adm_bare_decode(p, len, &req->bare);
+	case ADM_TMPL_SHOW:
+	case ADM_TMPL_DEL:
+		return adm_tmpl_name_decode(p, len, &req->tmpl);
+	case ADM_TMPL_ADD:
+	case ADM_TMPL_SET:
+		return adm_tmpl_text_decode(p, len, &req->tmpl_text);
 	/* The custodian's answers are never a console's to send. */
 	case ADM_SESSION:
 	case ADM_ROWS:
@@ -410,6 +461,8 @@ int adm_request_decode(uint32_t type, const uint8_t *p, size_t len, union adm_re
 	case ADM_RESULT:
 	case ADM_PROP:
 	case ADM_EVENTS:
+	case ADM_TMPL_LIST_IS:
+	case ADM_TMPL_TEXT:
 	case ADM_OK:
 	case ADM_ERROR:
 	default:
@@ -440,6 +493,11 @@ void adm_request_encode(uint32_t type, struct ipc_wbuf *w, const union adm_reque
 	case ADM_GETPROP: adm_getprop_encode(w, &req->getprop); break;
 	case ADM_SETPROP: adm_setprop_encode(w, &req->setprop); break;
 	case ADM_AUDIT: adm_audit_encode(w, &req->audit); break;
+	case ADM_TMPL_LIST: adm_bare_encode(w, &req->bare); break;
+	case ADM_TMPL_SHOW:
+	case ADM_TMPL_DEL: adm_tmpl_name_encode(w, &req->tmpl); break;
+	case ADM_TMPL_ADD:
+	case ADM_TMPL_SET: adm_tmpl_text_encode(w, &req->tmpl_text); break;
 	default: w->failed = 1; break; /* not a request */
 	}
 }
@@ -589,6 +647,63 @@ int adm_prop_decode(const uint8_t *p, size_t len, struct adm_prop *m)
 	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	ipc_get_bytes(&r, &m->value, &m->len, ADM_MAX_PAYLOAD);
 	return ipc_decode_end(&r, m, sizeof(*m), 1);
+}
+
+void adm_tmpl_list_encode(struct ipc_wbuf *w, const struct adm_tmpl_list_is *m)
+{
+	if (m->n > ADM_TMPL_MAX) {
+		w->failed = 1;
+		return;
+	}
+	ipc_put_u32(w, m->n);
+	for (uint32_t i = 0; i < m->n; i++) {
+		const struct adm_tmpl_entry *e = &m->e[i];
+
+		ipc_put_str(w, e->name);
+		ipc_put_str(w, e->display);
+		ipc_put_str(w, e->oid);
+		ipc_put_u32(w, e->major);
+		ipc_put_u32(w, e->minor);
+		ipc_put_u32(w, e->flags);
+	}
+}
+
+int adm_tmpl_list_decode(const uint8_t *p, size_t len, struct adm_tmpl_list_is *m)
+{
+	struct ipc_rbuf r;
+	int ok = 1;
+
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
+	m->n = ipc_get_u32(&r);
+	if (m->n > ADM_TMPL_MAX)
+		r.failed = 1;
+	for (uint32_t i = 0; i < m->n && !r.failed; i++) {
+		struct adm_tmpl_entry *e = &m->e[i];
+
+		ipc_get_str(&r, e->name, sizeof(e->name));
+		ipc_get_str(&r, e->display, sizeof(e->display));
+		ipc_get_str(&r, e->oid, sizeof(e->oid));
+		e->major = ipc_get_u32(&r);
+		e->minor = ipc_get_u32(&r);
+		e->flags = ipc_get_u32(&r);
+		if (e->name[0] == 0 || (e->flags & ~(uint32_t)(ADM_TMPL_PEND_ALL | ADM_TMPL_CA)))
+			ok = 0;
+	}
+	return ipc_decode_end(&r, m, sizeof(*m), ok);
+}
+
+void adm_tmpl_text_is_encode(struct ipc_wbuf *w, const struct adm_tmpl_text_is *m)
+{
+	ipc_put_str(w, m->text);
+}
+
+int adm_tmpl_text_is_decode(const uint8_t *p, size_t len, struct adm_tmpl_text_is *m)
+{
+	struct ipc_rbuf r;
+
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
+	ipc_get_str(&r, m->text, sizeof(m->text));
+	return ipc_decode_end(&r, m, sizeof(*m), m->text[0] != 0);
 }
 
 void adm_ok_encode(struct ipc_wbuf *w, const struct adm_ok *m)

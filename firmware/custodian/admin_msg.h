@@ -23,6 +23,7 @@
 #include "firmware/custodian/admin_proto.h"
 #include "firmware/ledger/msg.h"
 #include "firmware/operator/operator.h"
+#include "firmware/policy/template.h"
 #include "platform/ipc.h"
 
 #define ADM_MESSAGE_MAX 4095 /* ADM_OK's, ADM_ERROR's and ADM_RESULT's text */
@@ -111,6 +112,20 @@ void adm_login_encode(struct ipc_wbuf *w, const struct adm_login *m);
 int adm_login_decode(const uint8_t *p, size_t len, struct adm_login *m);
 void adm_bare_encode(struct ipc_wbuf *w, const struct adm_bare *m);
 int adm_bare_decode(const uint8_t *p, size_t len, struct adm_bare *m);
+/* TMPL_SHOW, TMPL_DEL: a template's name (not empty; whether it names a
+ * template, and is a name at all, is the store's to say). */
+struct adm_tmpl_name {
+	uint8_t token[ADM_TOKEN_LEN];
+	char name[TEMPLATE_NAME_MAX + 1];
+};
+/* TMPL_ADD (text: a whole template) and TMPL_SET (text: "key = value" lines):
+ * a name and a text, neither empty. */
+struct adm_tmpl_text {
+	uint8_t token[ADM_TOKEN_LEN];
+	char name[TEMPLATE_NAME_MAX + 1];
+	char text[TEMPLATE_TEXT_MAX + 1];
+};
+
 void adm_op_add_encode(struct ipc_wbuf *w, const struct adm_op_add *m);
 int adm_op_add_decode(const uint8_t *p, size_t len, struct adm_op_add *m);
 void adm_op_del_encode(struct ipc_wbuf *w, const struct adm_op_del *m);
@@ -137,6 +152,10 @@ void adm_setprop_encode(struct ipc_wbuf *w, const struct adm_setprop *m);
 int adm_setprop_decode(const uint8_t *p, size_t len, struct adm_setprop *m);
 void adm_audit_encode(struct ipc_wbuf *w, const struct adm_audit *m);
 int adm_audit_decode(const uint8_t *p, size_t len, struct adm_audit *m);
+void adm_tmpl_name_encode(struct ipc_wbuf *w, const struct adm_tmpl_name *m);
+int adm_tmpl_name_decode(const uint8_t *p, size_t len, struct adm_tmpl_name *m);
+void adm_tmpl_text_encode(struct ipc_wbuf *w, const struct adm_tmpl_text *m);
+int adm_tmpl_text_decode(const uint8_t *p, size_t len, struct adm_tmpl_text *m);
 
 /* Any request, as the custodian's dispatcher holds it. */
 union adm_request {
@@ -154,6 +173,8 @@ union adm_request {
 	struct adm_getprop getprop;
 	struct adm_setprop setprop;
 	struct adm_audit audit;
+	struct adm_tmpl_name tmpl;
+	struct adm_tmpl_text tmpl_text;
 };
 /* The request of type decoded into the union's member for it: 0, or -1 (a
  * malformed payload, or a type that is not a request: an answer or unknown). */
@@ -216,6 +237,29 @@ struct adm_prop {
 };
 void adm_prop_encode(struct ipc_wbuf *w, const struct adm_prop *m);
 int adm_prop_decode(const uint8_t *p, size_t len, struct adm_prop *m);
+
+/* ADM_TMPL_LIST_IS: what `caadm template list` shows of each template, sorted
+ * by name as the store keeps them (at most ADM_TMPL_MAX). */
+struct adm_tmpl_entry {
+	char name[TEMPLATE_NAME_MAX + 1];
+	char display[TEMPLATE_DISPLAY_MAX + 1];
+	char oid[TEMPLATE_OID_MAX + 1];
+	uint32_t major, minor;
+	uint32_t flags; /* ADM_TMPL_PEND_ALL | ADM_TMPL_CA */
+};
+struct adm_tmpl_list_is {
+	uint32_t n;
+	struct adm_tmpl_entry e[ADM_TMPL_MAX];
+};
+void adm_tmpl_list_encode(struct ipc_wbuf *w, const struct adm_tmpl_list_is *m);
+int adm_tmpl_list_decode(const uint8_t *p, size_t len, struct adm_tmpl_list_is *m);
+
+/* ADM_TMPL_TEXT: one template's canonical text (not empty). */
+struct adm_tmpl_text_is {
+	char text[TEMPLATE_TEXT_MAX + 1];
+};
+void adm_tmpl_text_is_encode(struct ipc_wbuf *w, const struct adm_tmpl_text_is *m);
+int adm_tmpl_text_is_decode(const uint8_t *p, size_t len, struct adm_tmpl_text_is *m);
 
 struct adm_ok {
 	char message[ADM_MESSAGE_MAX + 1];

@@ -40,6 +40,17 @@
  *   ADM_AUDIT        token | u64 first seq | u32 max    -> ADM_EVENTS (LEDGER_EVENTS
  *                    payload)                           (auditor)
  *   ADM_VERIFY       token                              -> ADM_OK | ADM_ERROR (auditor)
+ *   ADM_TMPL_LIST    token                              -> ADM_TMPL_LIST_IS (any role)
+ *   ADM_TMPL_LIST_IS u32 n (<= ADM_TMPL_MAX) | n x (str name | str display | str oid |
+ *                    u32 major | u32 minor | u32 flags: ADM_TMPL_PEND_ALL, ADM_TMPL_CA)
+ *   ADM_TMPL_SHOW    token | str name                   -> ADM_TMPL_TEXT (any role)
+ *   ADM_TMPL_TEXT    str text (the template's canonical text, template_format)
+ *   ADM_TMPL_ADD     token | str name | str text        -> ADM_OK (admin; name must be
+ *                    the text's `name =`)
+ *   ADM_TMPL_SET     token | str name | str assignments ("key = value" lines)
+ *                                                       -> ADM_OK naming the new version
+ *                                                       (admin)
+ *   ADM_TMPL_DEL     token | str name                   -> ADM_OK (admin)
  *   ADM_OK           str message
  *   ADM_ERROR        u32 hresult | str message
  */
@@ -80,6 +91,13 @@ enum adm_msg {
 	ADM_AUDIT = 0x360,
 	ADM_EVENTS = 0x361,
 	ADM_VERIFY = 0x362,
+	ADM_TMPL_LIST = 0x370,
+	ADM_TMPL_LIST_IS = 0x371,
+	ADM_TMPL_SHOW = 0x372,
+	ADM_TMPL_TEXT = 0x373,
+	ADM_TMPL_ADD = 0x374,
+	ADM_TMPL_SET = 0x375,
+	ADM_TMPL_DEL = 0x376,
 	ADM_OK = 0x3f0,
 	ADM_ERROR = 0x3ff,
 };
@@ -108,6 +126,13 @@ _Static_assert(IPC_IN_RANGE(ADM_SETPROP, IPC_RANGE_ADMIN), "ADM_SETPROP outside 
 _Static_assert(IPC_IN_RANGE(ADM_AUDIT, IPC_RANGE_ADMIN), "ADM_AUDIT outside its channel's range");
 _Static_assert(IPC_IN_RANGE(ADM_EVENTS, IPC_RANGE_ADMIN), "ADM_EVENTS outside its channel's range");
 _Static_assert(IPC_IN_RANGE(ADM_VERIFY, IPC_RANGE_ADMIN), "ADM_VERIFY outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_TMPL_LIST, IPC_RANGE_ADMIN), "ADM_TMPL_LIST outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_TMPL_LIST_IS, IPC_RANGE_ADMIN), "ADM_TMPL_LIST_IS outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_TMPL_SHOW, IPC_RANGE_ADMIN), "ADM_TMPL_SHOW outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_TMPL_TEXT, IPC_RANGE_ADMIN), "ADM_TMPL_TEXT outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_TMPL_ADD, IPC_RANGE_ADMIN), "ADM_TMPL_ADD outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_TMPL_SET, IPC_RANGE_ADMIN), "ADM_TMPL_SET outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_TMPL_DEL, IPC_RANGE_ADMIN), "ADM_TMPL_DEL outside its channel's range");
 _Static_assert(IPC_IN_RANGE(ADM_OK, IPC_RANGE_ADMIN), "ADM_OK outside its channel's range");
 _Static_assert(IPC_IN_RANGE(ADM_ERROR, IPC_RANGE_ADMIN), "ADM_ERROR outside its channel's range");
 
@@ -134,5 +159,13 @@ _Static_assert(IPC_IN_RANGE(ADM_ERROR, IPC_RANGE_ADMIN), "ADM_ERROR outside its 
 #define HR_LOGON_FAILURE 0x8007052eu /* ERROR_LOGON_FAILURE */
 #define HR_NOT_FOUND 0x80070490u     /* ERROR_NOT_FOUND */
 #define HR_INVALID_STATE 0x8007139fu /* ERROR_INVALID_STATE */
+#define HR_ALREADY_EXISTS 0x800700b7u /* ERROR_ALREADY_EXISTS */
+#define HR_NOT_ENOUGH_QUOTA 0x80070718u /* ERROR_NOT_ENOUGH_QUOTA: the template store is full */
+
+/* ADM_TMPL_LIST_IS: at most this many templates (the store's TMPLSTORE_MAX), and
+ * the flags of each. */
+#define ADM_TMPL_MAX 64
+#define ADM_TMPL_PEND_ALL 0x1
+#define ADM_TMPL_CA 0x2
 
 #endif

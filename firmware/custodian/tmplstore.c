@@ -618,6 +618,21 @@ static int apply_set(struct work *w, const char *assignments, size_t len, char *
 	return 0;
 }
 
+int tmplstore_apply(const struct template *cur, const char *assignments, size_t len,
+		    struct template *out, char *err, size_t errlen)
+{
+	struct work *w = malloc(sizeof(*w));
+	int rc;
+
+	if (w == NULL)
+		return refuse(TMPL_EINVAL, err, errlen, "out of memory");
+	w->cur = *cur;
+	if ((rc = apply_set(w, assignments, len, err, errlen)) == 0)
+		*out = w->t;
+	free(w);
+	return rc;
+}
+
 int tmplstore_set(struct tmplstore *s, struct record *rec, const char *op, const char *name,
 		  const char *assignments, size_t len, char *err, size_t errlen)
 {

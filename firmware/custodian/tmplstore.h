@@ -64,6 +64,12 @@ int tmplstore_set(struct tmplstore *s, struct record *rec, const char *op, const
 int tmplstore_del(struct tmplstore *s, struct record *rec, const char *op, const char *name,
 		  char *err, size_t errlen);
 
+/* What set would make of cur with the assignments (its rules above, the OID's
+ * uniqueness aside, nothing journaled): 0 with *out, or TMPL_EINVAL with err.
+ * Pure: the console may show the result before it asks for the change. */
+int tmplstore_apply(const struct template *cur, const char *assignments, size_t len,
+		    struct template *out, char *err, size_t errlen);
+
 /* A copy of one template (ASCII case ignored): 0 or TMPL_ENOENT. */
 int tmplstore_get(struct tmplstore *s, const char *name, struct template *out);
 

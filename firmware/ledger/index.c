@@ -581,6 +581,11 @@ int ledger_ix_check(struct ledger_ix *ix, DB_TXN *txn, const struct ledger_headr
 	case EV_KEY_ARCHIVED:
 		return need_request(ix, txn, ev->u.archive.request_id, &row, db_rc, err, errlen);
 	case EV_TEMPLATE_CHANGED:
+		/* An operator's (the console's verbs) or the CA's (the defaults):
+		 * never a requester's, whatever a custodian relays (ESC4). */
+		if (ev->actor_kind == ACTOR_REQUESTER)
+			return einval(err, errlen, "template %s: the actor must be an operator "
+				      "or the CA", ev->u.tmpl.name);
 		return check_template(ix, txn, &ev->u.tmpl, db_rc, err, errlen);
 	default:
 		return einval(err, errlen, "unknown event type %u", ev->type);

@@ -18,7 +18,29 @@ W = lc.W
 TYPES = ["login", "session", "logout", "op-add", "op-del", "op-passwd", "op-list", "view",
          "rows", "detail", "detail-is", "setext", "resubmit", "deny", "result", "revoke",
          "unrevoke", "crl", "getprop", "prop", "setprop", "audit", "events", "verify", "ok",
-         "error", "op-roles", "unknown"]
+         "error", "op-roles", "unknown", "tmpl-list", "tmpl-list-is", "tmpl-show", "tmpl-text",
+         "tmpl-add", "tmpl-set", "tmpl-del"]
+TEMPLATE = """name = Web2
+display_name = Web Server 2
+oid = 1.3.6.1.4.1.311.21.8.1.99
+major_version = 1
+minor_version = 0
+validity_days = 730
+renewal_days = 42
+eku = 1.3.6.1.5.5.7.3.1
+key_usage = digitalSignature, keyEncipherment
+ca = no
+key_algorithms = rsa, ec
+rsa_min_bits = 2048
+ec_min_bits = 256
+subject = request
+san = request
+allow_request_san = no
+pend_all = yes
+agent_signatures = 0
+renew_without_approval = no
+enroll_groups = Domain Admins, Enterprise Admins
+"""
 TOKEN = bytes(range(32))
 
 
@@ -63,6 +85,17 @@ def main(out):
         "ok": W().str("operator officer added").done(),
         "error": W().u32(0x80070005).str("not logged in").done(),
         "op-roles": tok().str("officer").u32(1).done(),
+        "tmpl-list": tok().done(),
+        "tmpl-list-is": (W().u32(2)
+                         .str("SubCA").str("Subordinate CA").str("1.3.6.1.4.1.311.21.8.1.5")
+                         .u32(1).u32(0).u32(3)
+                         .str("User").str("User").str("1.3.6.1.4.1.311.21.8.1.1")
+                         .u32(1).u32(2).u32(0).done()),
+        "tmpl-show": tok().str("WebServer").done(),
+        "tmpl-text": W().str(TEMPLATE).done(),
+        "tmpl-add": tok().str("Web2").str(TEMPLATE).done(),
+        "tmpl-set": tok().str("User").str("validity_days = 30\nagent_policy = \n").done(),
+        "tmpl-del": tok().str("Web2").done(),
     }
     for name, payload in seeds.items():
         (out / name).write_bytes(bytes([TYPES.index(name)]) + payload)

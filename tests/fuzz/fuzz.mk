@@ -146,6 +146,13 @@ FUZZ_NAMES := fuzz_ipc_frame fuzz_ledger_record fuzz_ledger_serve fuzz_rpc fuzz_
 FUZZ_NAMES += fuzz_policy_template
 FUZZ_NAMES += fuzz_policy_ext
 FUZZ_NAMES += fuzz_identity_attrs
+# the template store's set verb: assignments over a template's canonical text
+# (firmware/custodian/tmplstore.c; its journaling, record.c, is linked, not run)
+FUZZ_TMPLSTORE_OBJS := $(call fuzz_objs,firmware/custodian/tmplstore.c \
+	firmware/custodian/record.c firmware/custodian/record_admin.c)
+FUZZ_LIBS_fuzz_tmplstore_set := $(FUZZ_TMPLSTORE_OBJS) $(FUZZ_LEDGER_LIB) $(FUZZ_POLICY_LIB) \
+	$(FUZZ_X509_DEPS)
+FUZZ_NAMES += fuzz_tmplstore_set
 FUZZ_BINS := $(addprefix $(FUZZ_BIN)/,$(FUZZ_NAMES))
 
 # Each binary's libraries as extra prerequisites; the pattern rule links.

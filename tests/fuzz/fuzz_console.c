@@ -26,6 +26,9 @@ static const uint32_t types[] = {
 	ADM_RESUBMIT, ADM_DENY,	   ADM_RESULT,	 ADM_REVOKE,	ADM_UNREVOKE, ADM_CRL,
 	ADM_GETPROP,  ADM_PROP,	   ADM_SETPROP,	 ADM_AUDIT,	ADM_EVENTS,   ADM_VERIFY,
 	ADM_OK,	      ADM_ERROR,   ADM_OP_ROLES, 0x3ee, /* unknown */
+	/* after the unknown type, so that the seeds' selectors keep their meaning */
+	ADM_TMPL_LIST, ADM_TMPL_LIST_IS, ADM_TMPL_SHOW, ADM_TMPL_TEXT, ADM_TMPL_ADD,
+	ADM_TMPL_SET, ADM_TMPL_DEL,
 };
 
 static void same(struct ipc_wbuf *w, const uint8_t *p, size_t n)
@@ -53,6 +56,8 @@ static void answer(uint32_t type, const uint8_t *p, size_t n)
 	static struct adm_result res;
 	static struct adm_ok ok;
 	static struct adm_error err;
+	static struct adm_tmpl_list_is tl;
+	static struct adm_tmpl_text_is tt;
 	struct adm_session_is sess;
 	struct lmsg_rows rows;
 	struct lmsg_events evs;
@@ -116,6 +121,26 @@ static void answer(uint32_t type, const uint8_t *p, size_t n)
 	case ADM_ERROR:
 		if (adm_error_decode(p, n, &err) == 0) {
 			adm_error_encode(&w, &err);
+			same(&w, p, n);
+		}
+		break;
+	case ADM_TMPL_LIST_IS:
+		if (adm_tmpl_list_decode(p, n, &tl) == 0) {
+			if (tl.n > ADM_TMPL_MAX)
+				abort();
+			for (uint32_t i = 0; i < tl.n; i++)
+				if (tl.e[i].name[0] == 0 ||
+				    (tl.e[i].flags & ~(uint32_t)(ADM_TMPL_PEND_ALL | ADM_TMPL_CA)))
+					abort();
+			adm_tmpl_list_encode(&w, &tl);
+			same(&w, p, n);
+		}
+		break;
+	case ADM_TMPL_TEXT:
+		if (adm_tmpl_text_is_decode(p, n, &tt) == 0) {
+			if (tt.text[0] == 0 || strlen(tt.text) > TEMPLATE_TEXT_MAX)
+				abort();
+			adm_tmpl_text_is_encode(&w, &tt);
 			same(&w, p, n);
 		}
 		break;

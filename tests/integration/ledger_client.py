@@ -49,6 +49,8 @@ LEDGER_HEAD = 0x230
 LEDGER_HEAD_IS = 0x231
 LEDGER_VERIFY = 0x232
 LEDGER_VERIFIED = 0x233
+LEDGER_EVENTS = 0x245
+LEDGER_GET_TEMPLATES = 0x24A
 LEDGER_ERROR = 0x2FF
 
 LEDGER_ERR_INVALID = 1
@@ -292,6 +294,14 @@ def encode_archive(request_id, blob):
 
 def encode_property(name, value=b""):
     return W().str(name).bytes(value).done()
+
+
+TEMPLATE_ADDED, TEMPLATE_CHANGED, TEMPLATE_REMOVED = 1, 2, 3
+
+
+def encode_template(action, name, major, minor, text=b""):
+    """u32 action | str name | u32 major | u32 minor | bytes text (event.h)."""
+    return W().u32(action).str(name).u32(major).u32(minor).bytes(text).done()
 
 
 def encode_operator(action, target="", allowed=1, detail=""):
@@ -880,6 +890,15 @@ class Ledger:
         ok, n, msg = r.u32(), r.u64(), r.str()
         r.done()
         return bool(ok), n, msg
+
+    def templates(self):
+        """LEDGER_GET_TEMPLATES: the latest record of every template name, decoded,
+        in the ledger's order."""
+        r = R(self.call(LEDGER_GET_TEMPLATES, b"", LEDGER_EVENTS))
+        n = r.u32()
+        out = [decode_record(r.bytes()) for _ in range(n)]
+        r.done()
+        return out
 
     def records(self, first=1, last=None):
         """Every record first..last (default: the head) as decoded Records."""

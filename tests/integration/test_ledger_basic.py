@@ -557,3 +557,49 @@ def test_nosync_serve(data):
     with Ledger(data) as led:
         lc.check_chain(led.records(), acked)
         assert led.get_request(1).disposition == DISP_ISSUED
+
+
+# ---- certificate templates (issue 15) -----------------------------------------------
+def tmpl(led, action, name, major, minor, text=b"name = t\n", actor="admin"):
+    return led.append(lc.EV_TEMPLATE_CHANGED, ACTOR_OPERATOR, actor,
+                      lc.encode_template(action, name, major, minor,
+                                         text if action != lc.TEMPLATE_REMOVED else b""))
+
+
+def test_template_events_follow_the_ledger_rules(ledger, data):
+    """Template changes as the custodian sends them, encoded here: the latest of each
+    name (ASCII case ignored) governs what may follow; each refusal records nothing;
+    LEDGER_GET_TEMPLATES lists the latest record of every name, removed ones
+    included, byte for byte the journal's; verify and show agree."""
+    assert ledger.templates() == []
+    a = tmpl(ledger, lc.TEMPLATE_ADDED, "WebServer", 1, 0)
+    head = ledger.head()
+    refused(tmpl, ledger, lc.TEMPLATE_ADDED, "webserver", 1, 0, match="exists")
+    refused(tmpl, ledger, lc.TEMPLATE_CHANGED, "WEBSERVER", 1, 0, match="not above 1.0")
+    refused(tmpl, ledger, lc.TEMPLATE_REMOVED, "WebServer", 0, 9, match="not the latest")
+    refused(tmpl, ledger, lc.TEMPLATE_CHANGED, "User", 2, 0, match="no such template")
+    # the codec's bounds: a name outside [A-Za-z0-9._-], a removal with a text,
+    # an addition without one, an unknown action
+    for body in (lc.encode_template(lc.TEMPLATE_ADDED, "Web Server", 1, 0, b"t"),
+                 lc.encode_template(lc.TEMPLATE_REMOVED, "WebServer", 1, 0, b"t"),
+                 lc.encode_template(lc.TEMPLATE_ADDED, "Other", 1, 0, b""),
+                 lc.encode_template(4, "Other", 1, 0, b"t")):
+        refused(ledger.append, lc.EV_TEMPLATE_CHANGED, ACTOR_OPERATOR, "admin", body)
+    assert ledger.head() == head
+    c = tmpl(ledger, lc.TEMPLATE_CHANGED, "webserver", 1, 1, b"name = WebServer\n")
+    u = tmpl(ledger, lc.TEMPLATE_ADDED, "User", 7, 0)
+    r = tmpl(ledger, lc.TEMPLATE_REMOVED, "User", 7, 0)
+    got = ledger.templates()
+    assert [(x.seq, x.fields["name"], x.fields["action"]) for x in got] == \
+        [(r.seq, "User", lc.TEMPLATE_REMOVED), (c.seq, "webserver", lc.TEMPLATE_CHANGED)]
+    assert got[1].raw == ledger.get_event(c.seq) and a.seq < c.seq and u.seq < r.seq
+    tmpl(ledger, lc.TEMPLATE_ADDED, "user", 1, 0)  # a removed name is free again
+    ok, n, msg = ledger.verify()
+    assert ok and n == ledger.head()[0], msg
+    assert ledger.close() == 0
+    p = lc.verify_cli(data)
+    assert p.returncode == 0, p.stdout + p.stderr
+    show = lc.show_cli(data).stdout
+    assert "template-changed admin action=changed name=webserver version=1.1 text=17" \
+        in show, show
+    assert "action=removed name=User version=7.0 text=0" in show, show

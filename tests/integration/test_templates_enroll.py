@@ -45,20 +45,24 @@ def account(ca, name, password, *opts):
 
 @pytest.fixture
 def ca(tmp_path, token):
-    c = init_root(tmp_path, token, "icpr_enforce_encryption = 1\nicpr_allow_anonymous = 0\n")
+    c = init_root(tmp_path, token)
+    # NTLM at packet privacy only, as a domain's enrollment is
+    conf = c["data"] / "ca.conf"
+    conf.write_text(conf.read_text().replace("icpr_enforce_encryption = 0", "icpr_enforce_encryption = 1")
+                    .replace("icpr_allow_anonymous = 1", "icpr_allow_anonymous = 0"))
     account(c, *USER, "--upn", "alice@example.test", "--email", "alice@example.test",
             "--sid", USER_SID)
     account(c, *HOST, "--dns", "host1.example.test", "--group", "Domain Computers",
             "--sid", "S-1-5-21-1004336348-1177238915-682003330-1105")
     account(c, *ADMIN, "--upn", "carol@example.test", "--sid", ADMIN_SID,
             "--group", "Domain Admins")
-    add_operators(c)
     return c
 
 
 @pytest.fixture
 def appliance(ca):
     a = ic.Appliance(ca["data"], ca["token"].pin_file)
+    add_operators(ca)
     yield a
     a.stop()
 

@@ -806,6 +806,116 @@ static void test_audit(void **state)
 	assert_refused(PARSE("audit", "--x"), 4, adm_console_usage_text);
 }
 
+static void test_template(void **state)
+{
+	(void)state;
+	assert_ok(PARSE("template", "list"));
+	assert_int_equal(cmd.verb, CMD_TEMPLATE);
+	assert_int_equal(cmd.console, 1);
+	assert_int_equal(cmd.sub, ADM_SUB_LIST);
+	assert_int_equal(cmd.json, 0);
+	assert_ok(PARSE("--operator", "alice", "template", "list", "--json"));
+	assert_int_equal(cmd.json, 1);
+	assert_string_equal(cmd.operator_name, "alice");
+	assert_ok(PARSE("template", "show", "WebServer"));
+	assert_int_equal(cmd.sub, ADM_SUB_SHOW);
+	assert_string_equal(cmd.name, "WebServer");
+	assert_int_equal(cmd.json, 0);
+	assert_ok(PARSE("template", "show", "WebServer", "--json"));
+	assert_int_equal(cmd.json, 1);
+	assert_ok(PARSE("template", "add", "Web2", "--from", "web2.txt"));
+	assert_int_equal(cmd.sub, ADM_SUB_ADD);
+	assert_string_equal(cmd.name, "Web2");
+	assert_string_equal(cmd.tmpl_file, "web2.txt");
+	assert_ok(PARSE("template", "del", "Web2"));
+	assert_int_equal(cmd.sub, ADM_SUB_DEL);
+	assert_string_equal(cmd.name, "Web2");
+}
+
+/* set's words become "FIELD = VALUE" lines in their order; FIELD= sends an empty
+ * value (the CA removes that optional key); a value keeps its blanks and '='. */
+static void test_template_set(void **state)
+{
+	(void)state;
+	assert_ok(PARSE("template", "set", "User", "validity_days=30"));
+	assert_int_equal(cmd.sub, ADM_SUB_SET);
+	assert_string_equal(cmd.name, "User");
+	assert_string_equal(cmd.tmpl_assign, "validity_days = 30\n");
+	assert_ok(PARSE("template", "set", "User", "display_name=Our users = all",
+			"enroll_groups=Domain Users, Staff", "agent_policy=", "ca=no"));
+	assert_string_equal(cmd.tmpl_assign, "display_name = Our users = all\n"
+					     "enroll_groups = Domain Users, Staff\n"
+					     "agent_policy = \n"
+					     "ca = no\n");
+	/* a key that is another's prefix is not a repeat */
+	assert_ok(PARSE("template", "set", "User", "ca=no", "ca_x=1"));
+	assert_string_equal(cmd.tmpl_assign, "ca = no\nca_x = 1\n");
+}
+
+static void test_template_refused(void **state)
+{
+	static char name[TEMPLATE_NAME_MAX + 2];
+	static char big[TEMPLATE_TEXT_MAX];
+	char want[256];
+
+	(void)state;
+	assert_refused(PARSE("template"), 4, adm_console_usage_text);
+	assert_int_equal(cmd.verb, CMD_TEMPLATE); /* the CA is reached first */
+	assert_refused(PARSE("template", "lst"), 4, adm_console_usage_text);
+	assert_refused(PARSE("template", "list", "x"), 4, adm_console_usage_text);
+	assert_refused(PARSE("template", "list", "--json", "--json"), 4, adm_console_usage_text);
+	assert_refused(PARSE("template", "show"), 4, adm_console_usage_text);
+	assert_refused(PARSE("template", "show", "--json"), 4, adm_console_usage_text);
+	assert_refused(PARSE("template", "show", "a", "b"), 4, adm_console_usage_text);
+	assert_refused(PARSE("template", "del", "a", "--json"), 4, adm_console_usage_text);
+	assert_refused(PARSE("template", "add", "a"), 4, adm_console_usage_text);
+	assert_refused(PARSE("template", "add", "a", "--from"), 4, adm_console_usage_text);
+	assert_refused(PARSE("template", "add", "a", "--file", "f"), 4, adm_console_usage_text);
+	assert_refused(PARSE("template", "add", "a", "--from", "f", "g"), 4,
+		       adm_console_usage_text);
+	assert_refused(PARSE("template", "set", "a"), 4, adm_console_usage_text);
+	/* names: 1..TEMPLATE_NAME_MAX bytes */
+	memset(name, 'n', TEMPLATE_NAME_MAX + 1);
+	snprintf(want, sizeof(want), "caadm: %s: not a template name (1..64 bytes)\n", name);
+	assert_refused(PARSE("template", "show", name), 4, want);
+	assert_refused(PARSE("template", "del", name), 4, want);
+	assert_refused(PARSE("template", "add", name, "--from", "f"), 4, want);
+	assert_refused(PARSE("template", "set", name, "ca=no"), 4, want);
+	assert_refused(PARSE("template", "show", ""), 4,
+		       "caadm: : not a template name (1..64 bytes)\n");
+	name[TEMPLATE_NAME_MAX] = 0;
+	assert_ok(PARSE("template", "show", name));
+	/* FIELD=VALUE words */
+	assert_refused(PARSE("template", "set", "a", "validity_days"), 4,
+		       "caadm: validity_days: not FIELD=VALUE (FIELD: a template key such as "
+		       "validity_days)\n");
+	assert_refused(PARSE("template", "set", "a", "=30"), 4,
+		       "caadm: =30: not FIELD=VALUE (FIELD: a template key such as "
+		       "validity_days)\n");
+	assert_refused(PARSE("template", "set", "a", "Validity=30"), 4,
+		       "caadm: Validity=30: not FIELD=VALUE (FIELD: a template key such as "
+		       "validity_days)\n");
+	assert_refused(PARSE("template", "set", "a", "a b=30"), 4,
+		       "caadm: a b=30: not FIELD=VALUE (FIELD: a template key such as "
+		       "validity_days)\n");
+	/* a line break in a value would be a second assignment nobody wrote */
+	assert_refused(PARSE("template", "set", "a", "display_name=x\nca=yes"), 4,
+		       "caadm: display_name: the value holds a control character\n");
+	assert_refused(PARSE("template", "set", "a", "display_name=x\ty"), 4,
+		       "caadm: display_name: the value holds a control character\n");
+	assert_refused(PARSE("template", "set", "a", "ca=no", "pend_all=yes", "ca=yes"), 4,
+		       "caadm: ca: given twice\n");
+	/* the lines together are at most TEMPLATE_TEXT_MAX bytes */
+	memcpy(big, "display_name=", 13);
+	memset(big + 13, 'd', sizeof(big) - 14);
+	big[sizeof(big) - 1] = 0;
+	assert_refused(PARSE("template", "set", "a", big), 4,
+		       "caadm: the assignments exceed 32768 bytes\n");
+	big[sizeof(big) - 4] = 0; /* "display_name = " + value + "\n" is 32767 bytes */
+	assert_ok(PARSE("template", "set", "a", big));
+	assert_int_equal(strlen(cmd.tmpl_assign), TEMPLATE_TEXT_MAX - 1);
+}
+
 /* A short error buffer is cut, never overrun. */
 static void test_short_buffer(void **state)
 {
@@ -851,6 +961,9 @@ int main(void)
 		cmocka_unit_test(test_props),
 		cmocka_unit_test(test_setprop_value_bound),
 		cmocka_unit_test(test_audit),
+		cmocka_unit_test(test_template),
+		cmocka_unit_test(test_template_set),
+		cmocka_unit_test(test_template_refused),
 		cmocka_unit_test(test_short_buffer),
 	};
 

@@ -5,7 +5,11 @@
  * name, a serial of 0 or 21 bytes) is refused; answers are never taken as
  * requests; the whitelist admits every request the decoders accept at its
  * smallest and refuses an answer type; caadm's answer decoders keep their
- * bounds (extension flags, list counts). */
+ * bounds (extension flags, list counts). The template verbs (ADM_TMPL_*): each
+ * request round-trips, an empty name or text is refused, a text of
+ * TEMPLATE_TEXT_MAX bytes is admitted and decodes while one byte more is
+ * refused by the whitelist and the decoder; the list answer keeps its count
+ * (at most ADM_TMPL_MAX) and its flags, the text answer is never empty. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -297,12 +301,187 @@ static void test_answers(void **state)
 	ipc_wbuf_free(&list);
 }
 
+/* A text of n bytes of 'a' into buf (n + 1 bytes). */
+static char *text_of(size_t n)
+{
+	char *t = malloc(n + 1);
+
+	memset(t, 'a', n);
+	t[n] = 0;
+	return t;
+}
+
+static void test_template_requests(void **state)
+{
+	static const uint32_t named[] = {ADM_TMPL_SHOW, ADM_TMPL_DEL};
+	static const uint32_t texts[] = {ADM_TMPL_ADD, ADM_TMPL_SET};
+	struct ipc_wbuf w;
+	char *big;
+
+	(void)state;
+	memset(&req, 0, sizeof(req));
+	token_of(req.bare.token);
+	round_trip(ADM_TMPL_LIST);
+	for (size_t i = 0; i < 2; i++) {
+		memset(&req, 0, sizeof(req));
+		token_of(req.tmpl.token);
+		snprintf(req.tmpl.name, sizeof(req.tmpl.name), "WebServer");
+		round_trip(named[i]);
+		assert_string_equal(got.tmpl.name, "WebServer");
+		/* a name of TEMPLATE_NAME_MAX bytes goes, one more does not */
+		memset(req.tmpl.name, 'N', TEMPLATE_NAME_MAX);
+		round_trip(named[i]);
+		ipc_wbuf_init(&w);
+		ipc_put_bytes(&w, req.tmpl.token, ADM_TOKEN_LEN);
+		big = text_of(TEMPLATE_NAME_MAX + 1);
+		ipc_put_str(&w, big);
+		free(big);
+		assert_int_equal(adm_request_decode(named[i], w.data, w.len, &got), -1);
+		assert_false(admitted(named[i], w.data, w.len));
+		ipc_wbuf_free(&w);
+		/* an empty name */
+		req.tmpl.name[0] = 0;
+		refused(named[i]);
+
+		memset(&req, 0, sizeof(req));
+		token_of(req.tmpl_text.token);
+		snprintf(req.tmpl_text.name, sizeof(req.tmpl_text.name), "User2");
+		snprintf(req.tmpl_text.text, sizeof(req.tmpl_text.text),
+			 "validity_days = 30\nenroll_groups = \n");
+		round_trip(texts[i]);
+		assert_string_equal(got.tmpl_text.text, "validity_days = 30\nenroll_groups = \n");
+		assert_string_equal(got.tmpl_text.name, "User2");
+		/* neither the name nor the text may be empty */
+		req.tmpl_text.text[0] = 0;
+		refused(texts[i]);
+		req.tmpl_text.text[0] = 'v';
+		req.tmpl_text.name[0] = 0;
+		refused(texts[i]);
+	}
+}
+
+/* The largest text a template may have travels; one byte more is refused by the
+ * decoder, and with the longest name by the whitelist too (before any decoding). */
+static void test_template_text_bounds(void **state)
+{
+	struct ipc_wbuf w;
+	char *t, *name = text_of(TEMPLATE_NAME_MAX);
+
+	(void)state;
+	for (size_t extra = 0; extra < 2; extra++) {
+		t = text_of(TEMPLATE_TEXT_MAX + extra);
+		ipc_wbuf_init(&w);
+		ipc_put_bytes(&w, req.bare.token, ADM_TOKEN_LEN);
+		ipc_put_str(&w, name);
+		ipc_put_str(&w, t);
+		assert_false(w.failed);
+		assert_int_equal(admitted(ADM_TMPL_ADD, w.data, w.len), extra == 0);
+		assert_int_equal(adm_request_decode(ADM_TMPL_SET, w.data, w.len, &got),
+				 extra == 0 ? 0 : -1);
+		if (extra == 0)
+			assert_int_equal(strlen(got.tmpl_text.text), TEMPLATE_TEXT_MAX);
+		ipc_wbuf_free(&w);
+		free(t);
+	}
+	free(name);
+	/* a NUL inside the text does not decode (the channel's strings hold none) */
+	ipc_wbuf_init(&w);
+	ipc_put_bytes(&w, req.bare.token, ADM_TOKEN_LEN);
+	ipc_put_str(&w, "User");
+	ipc_put_bytes(&w, "name = a\0b", 10);
+	assert_int_equal(adm_request_decode(ADM_TMPL_ADD, w.data, w.len, &got), -1);
+	ipc_wbuf_free(&w);
+	/* the answers are not requests and not on the whitelist */
+	assert_int_equal(adm_request_decode(ADM_TMPL_LIST_IS, w.data, 0, &got), -1);
+	assert_int_equal(adm_request_decode(ADM_TMPL_TEXT, w.data, 0, &got), -1);
+	assert_false(admitted(ADM_TMPL_TEXT, (const uint8_t *)"\1\0\0\0a", 5));
+	assert_false(admitted(ADM_TMPL_LIST_IS, (const uint8_t *)"\0\0\0\0", 4));
+}
+
+static void test_template_answers(void **state)
+{
+	static struct adm_tmpl_list_is l, l2;
+	static struct adm_tmpl_text_is t, t2;
+	struct ipc_wbuf w, w2;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	l.n = 2;
+	snprintf(l.e[0].name, sizeof(l.e[0].name), "SubCA");
+	snprintf(l.e[0].display, sizeof(l.e[0].display), "Subordinate CA");
+	snprintf(l.e[0].oid, sizeof(l.e[0].oid), "1.3.6.1.4.1.311.21.8.1.5");
+	l.e[0].major = 1;
+	l.e[0].minor = 7;
+	l.e[0].flags = ADM_TMPL_PEND_ALL | ADM_TMPL_CA;
+	snprintf(l.e[1].name, sizeof(l.e[1].name), "User");
+	ipc_wbuf_init(&w);
+	adm_tmpl_list_encode(&w, &l);
+	assert_false(w.failed);
+	assert_int_equal(adm_tmpl_list_decode(w.data, w.len, &l2), 0);
+	assert_int_equal(l2.n, 2);
+	assert_string_equal(l2.e[0].display, "Subordinate CA");
+	assert_int_equal(l2.e[0].minor, 7);
+	assert_int_equal(l2.e[0].flags, ADM_TMPL_PEND_ALL | ADM_TMPL_CA);
+	assert_string_equal(l2.e[1].name, "User");
+	ipc_wbuf_init(&w2);
+	adm_tmpl_list_encode(&w2, &l2);
+	assert_int_equal(w2.len, w.len);
+	assert_memory_equal(w2.data, w.data, w.len);
+	ipc_wbuf_free(&w2);
+	for (size_t n = 0; n < w.len; n++)
+		assert_int_equal(adm_tmpl_list_decode(w.data, n, &l2), -1);
+	ipc_wbuf_free(&w);
+	/* a flag no template has; an empty name; a count above ADM_TMPL_MAX */
+	l.e[1].flags = 0x4;
+	ipc_wbuf_init(&w);
+	adm_tmpl_list_encode(&w, &l);
+	assert_int_equal(adm_tmpl_list_decode(w.data, w.len, &l2), -1);
+	ipc_wbuf_free(&w);
+	l.e[1].flags = 0;
+	l.e[1].name[0] = 0;
+	ipc_wbuf_init(&w);
+	adm_tmpl_list_encode(&w, &l);
+	assert_int_equal(adm_tmpl_list_decode(w.data, w.len, &l2), -1);
+	ipc_wbuf_free(&w);
+	l.n = ADM_TMPL_MAX + 1;
+	ipc_wbuf_init(&w);
+	adm_tmpl_list_encode(&w, &l);
+	assert_true(w.failed);
+	ipc_wbuf_free(&w);
+	ipc_wbuf_init(&w);
+	ipc_put_u32(&w, ADM_TMPL_MAX + 1);
+	assert_int_equal(adm_tmpl_list_decode(w.data, w.len, &l2), -1);
+	ipc_wbuf_free(&w);
+	/* no template at all is an answer */
+	ipc_wbuf_init(&w);
+	ipc_put_u32(&w, 0);
+	assert_int_equal(adm_tmpl_list_decode(w.data, w.len, &l2), 0);
+	assert_int_equal(l2.n, 0);
+	ipc_wbuf_free(&w);
+
+	snprintf(t.text, sizeof(t.text), "name = User\n");
+	ipc_wbuf_init(&w);
+	adm_tmpl_text_is_encode(&w, &t);
+	assert_int_equal(adm_tmpl_text_is_decode(w.data, w.len, &t2), 0);
+	assert_string_equal(t2.text, "name = User\n");
+	assert_int_equal(adm_tmpl_text_is_decode(w.data, w.len - 1, &t2), -1);
+	ipc_wbuf_free(&w);
+	t.text[0] = 0;
+	ipc_wbuf_init(&w);
+	adm_tmpl_text_is_encode(&w, &t);
+	assert_int_equal(adm_tmpl_text_is_decode(w.data, w.len, &t2), -1);
+	ipc_wbuf_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_request_round_trips),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_answers),
+		cmocka_unit_test(test_template_requests),
+		cmocka_unit_test(test_template_text_bounds),
+		cmocka_unit_test(test_template_answers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,6 +25,8 @@
 #include "firmware/ledger/event.h"
 #include "firmware/ledger/msg.h"
 #include "firmware/operator/operator.h"
+#include "firmware/custodian/tmplstore.h"
+#include "firmware/policy/template.h"
 #include "tests/unit/support/core_harness.h"
 #include "tests/unit/support/stderr_capture.h"
 #include "tests/unit/support/x509_oracle.h"
@@ -1187,6 +1189,277 @@ static void test_first_administrator_after_start(void **state)
 	expect_ok(&a, "ada admin\n");
 }
 
+/* ---- certificate templates (admin_tmpl.c) --------------------------------------- */
+
+static void call_tmpl(uint32_t type, const uint8_t *token, const char *name, const char *text,
+		      struct answer *a)
+{
+	struct ipc_wbuf w;
+
+	ipc_wbuf_init(&w);
+	if (text == NULL) {
+		struct adm_tmpl_name q;
+
+		memcpy(q.token, token, ADM_TOKEN_LEN);
+		snprintf(q.name, sizeof(q.name), "%s", name);
+		adm_tmpl_name_encode(&w, &q);
+	} else {
+		struct adm_tmpl_text *q = calloc(1, sizeof(*q));
+
+		assert_non_null(q);
+		memcpy(q->token, token, ADM_TOKEN_LEN);
+		snprintf(q->name, sizeof(q->name), "%s", name);
+		snprintf(q->text, sizeof(q->text), "%s", text);
+		adm_tmpl_text_encode(&w, q);
+		free(q);
+	}
+	call(type, &w, a);
+}
+
+/* A template's text as SHOW answers it (the test fails otherwise). */
+static char *show_text(const uint8_t *token, const char *name)
+{
+	struct adm_tmpl_text_is *t = malloc(sizeof(*t));
+	struct answer a;
+	char *out;
+
+	assert_non_null(t);
+	call_tmpl(ADM_TMPL_SHOW, token, name, NULL, &a);
+	assert_int_equal(a.type, ADM_TMPL_TEXT);
+	assert_int_equal(adm_tmpl_text_is_decode(a.m.data, a.m.hdr.len, t), 0);
+	ipc_msg_free(&a.m);
+	out = strdup(t->text);
+	free(t);
+	return out;
+}
+
+/* The default named name, as firmware/policy gives it, in its canonical text. */
+static char *default_text(const char *name, const char *new_name, const char *new_oid)
+{
+	const struct template *d;
+	struct template t;
+	char *buf = malloc(TEMPLATE_TEXT_MAX + 1), err[256];
+	size_t n;
+
+	assert_non_null(buf);
+	d = template_defaults(&n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(d[i].name, name) == 0) {
+			t = d[i];
+			if (new_name != NULL)
+				snprintf(t.name, sizeof(t.name), "%s", new_name);
+			if (new_oid != NULL)
+				snprintf(t.oid, sizeof(t.oid), "%s", new_oid);
+			assert_true(template_format(&t, buf, TEMPLATE_TEXT_MAX + 1, err,
+						    sizeof err) > 0);
+			return buf;
+		}
+	fail_msg("no default %s", name);
+	return NULL;
+}
+
+/* The journal's latest event: a template change of name by actor. */
+static void expect_template_event(const char *actor, uint32_t action, const char *name,
+				  unsigned major, unsigned minor)
+{
+	char *strbuf = malloc(LEDGER_STRBUF);
+	struct ledger_event ev;
+	uint8_t *rec;
+
+	assert_non_null(strbuf);
+	assert_int_equal(core_ledger_event(&core, core_ledger_head(&core), &ev, strbuf, &rec), 0);
+	assert_int_equal(ev.type, EV_TEMPLATE_CHANGED);
+	assert_string_equal(ev.actor, actor);
+	assert_int_equal(ev.u.tmpl.action, action);
+	assert_string_equal(ev.u.tmpl.name, name);
+	assert_int_equal(ev.u.tmpl.major, major);
+	assert_int_equal(ev.u.tmpl.minor, minor);
+	free(rec);
+	free(strbuf);
+}
+
+static void test_templates_read(void **state)
+{
+	static const char *const names[] = {"EnrollmentAgent", "Machine", "SubCA", "User",
+					    "WebServer"};
+	struct adm_tmpl_list_is *l = malloc(sizeof(*l));
+	uint8_t token[ADM_TOKEN_LEN];
+	struct answer a;
+	char *text, *want;
+
+	(void)state;
+	assert_non_null(l);
+	/* every role reads */
+	login_ok("aude", token);
+	call_bare(ADM_TMPL_LIST, token, &a);
+	assert_int_equal(a.type, ADM_TMPL_LIST_IS);
+	assert_int_equal(adm_tmpl_list_decode(a.m.data, a.m.hdr.len, l), 0);
+	ipc_msg_free(&a.m);
+	expect_journaled("aude", "template-list", 1, "");
+	assert_int_equal(l->n, 5);
+	for (size_t i = 0; i < 5; i++) {
+		assert_string_equal(l->e[i].name, names[i]);
+		assert_int_equal(l->e[i].major, 1);
+		assert_int_equal(l->e[i].minor, 0);
+	}
+	assert_int_equal(l->e[2].flags, ADM_TMPL_PEND_ALL | ADM_TMPL_CA); /* SubCA */
+	assert_int_equal(l->e[3].flags, 0);                               /* User */
+	assert_int_equal(l->e[4].flags, ADM_TMPL_PEND_ALL);               /* WebServer */
+	assert_string_equal(l->e[1].display, "Computer");
+	login_ok("olivia", token);
+	text = show_text(token, "User");
+	want = default_text("User", NULL, NULL);
+	assert_string_equal(text, want);
+	free(text);
+	free(want);
+	/* the name as the store looks it up: ASCII case ignored */
+	text = show_text(token, "webserver");
+	assert_non_null(strstr(text, "name = WebServer\n"));
+	free(text);
+	call_tmpl(ADM_TMPL_SHOW, token, "Nope", NULL, &a);
+	expect_error(&a, HR_NOT_FOUND, "Nope: no such template");
+	expect_journaled("olivia", "template-show", 0, "Nope: no such template");
+	/* a console without a store (a custodian started without one) refuses the
+	 * verbs, saying so, rather than reading through nothing */
+	{
+		struct admin *adm = core_admin(&core);
+		struct tmplstore *store = adm->templates;
+
+		adm->templates = NULL;
+		call_bare(ADM_TMPL_LIST, token, &a);
+		adm->templates = store;
+		expect_error(&a, HR_INVALID_STATE, "this CA has no template store");
+		expect_journaled("olivia", "template-list", 0, "this CA has no template store");
+	}
+	free(l);
+}
+
+static void test_templates_change(void **state)
+{
+	uint8_t token[ADM_TOKEN_LEN];
+	struct answer a;
+	char *text = default_text("WebServer", "Web2", "1.3.6.1.4.1.99999.21.1"), *back;
+	char msg[512];
+	uint64_t head;
+
+	(void)state;
+	login_ok("ada", token);
+	call_tmpl(ADM_TMPL_ADD, token, "Web2", text, &a);
+	expect_ok(&a, "template Web2 added, version 1.0");
+	expect_template_event("ada", LEDGER_TEMPLATE_ADDED, "Web2", 1, 0);
+	back = show_text(token, "Web2");
+	assert_string_equal(back, text);
+	free(back);
+	/* the same name (any case), or the same OID, again */
+	call_tmpl(ADM_TMPL_ADD, token, "Web2", text, &a);
+	assert_int_equal(a.type, ADM_ERROR);
+	assert_int_equal(a.hresult, HR_ALREADY_EXISTS);
+	snprintf(msg, sizeof msg, "%s", a.message);
+	ipc_msg_free(&a.m);
+	expect_journaled("ada", "template-add", 0, msg);
+	/* the name given is not the text's */
+	head = core_ledger_head(&core);
+	call_tmpl(ADM_TMPL_ADD, token, "Web3", text, &a);
+	expect_error(&a, HR_E_INVALIDARG, "the file's name = line says Web2, not Web3: the name "
+					  "given and the file's must be the same");
+	expect_journaled("ada", "template-add", 0, "the file's name = line says Web2, not Web3: "
+						   "the name given and the file's must be the same");
+	assert_int_equal(core_ledger_head(&core), head + 1); /* the refusal alone */
+	/* a text that does not parse: its line */
+	call_tmpl(ADM_TMPL_ADD, token, "Web2", "name = Web2\nvalidity_days = many\n", &a);
+	assert_int_equal(a.type, ADM_ERROR);
+	assert_int_equal(a.hresult, HR_E_INVALIDARG);
+	assert_true(strncmp(a.message, "line 2: validity_days", 21) == 0);
+	ipc_msg_free(&a.m);
+	free(text);
+	/* ESC1 through set: a logon EKU with names from the request, issued at once */
+	call_tmpl(ADM_TMPL_SET, token, "Web2", "eku = 1.3.6.1.5.5.7.3.2\npend_all = no\n", &a);
+	assert_int_equal(a.type, ADM_ERROR);
+	assert_int_equal(a.hresult, HR_E_INVALIDARG);
+	assert_non_null(strstr(a.message, "(ESC1)"));
+	ipc_msg_free(&a.m);
+
+	call_tmpl(ADM_TMPL_SET, token, "Web2", "validity_days = 90\n", &a);
+	expect_ok(&a, "template Web2 changed: now version 1.1");
+	expect_template_event("ada", LEDGER_TEMPLATE_CHANGED, "Web2", 1, 1);
+	call_tmpl(ADM_TMPL_SET, token, "Nope", "validity_days = 30\n", &a);
+	assert_int_equal(a.type, ADM_ERROR);
+	assert_int_equal(a.hresult, HR_NOT_FOUND);
+	ipc_msg_free(&a.m);
+	call_tmpl(ADM_TMPL_DEL, token, "Web2", NULL, &a);
+	expect_ok(&a, "template Web2 removed");
+	expect_template_event("ada", LEDGER_TEMPLATE_REMOVED, "Web2", 1, 1);
+	call_tmpl(ADM_TMPL_SHOW, token, "Web2", NULL, &a);
+	expect_error(&a, HR_NOT_FOUND, "Web2: no such template");
+	call_tmpl(ADM_TMPL_DEL, token, "Web2", NULL, &a);
+	assert_int_equal(a.type, ADM_ERROR);
+	assert_int_equal(a.hresult, HR_NOT_FOUND);
+	ipc_msg_free(&a.m);
+}
+
+/* Officers and auditors read only; their attempts are journaled, nothing changes. */
+static void test_templates_roles(void **state)
+{
+	static const char *const who[] = {"olivia", "aude"};
+	static const char *const roles[] = {"officer", "auditor"};
+	uint8_t token[ADM_TOKEN_LEN];
+	struct answer a;
+	char *text = default_text("User", "Mine", "1.3.6.1.4.1.99999.21.3"), msg[128];
+	uint64_t head;
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		login_ok(who[i], token);
+		head = core_ledger_head(&core);
+		call_tmpl(ADM_TMPL_ADD, token, "Mine", text, &a);
+		snprintf(msg, sizeof msg, "operator %s (%s) may not template-add", who[i],
+			 roles[i]);
+		expect_error(&a, HR_E_ACCESSDENIED, msg);
+		expect_journaled(who[i], "template-add", 0, msg);
+		call_tmpl(ADM_TMPL_SET, token, "User", "validity_days = 1\n", &a);
+		snprintf(msg, sizeof msg, "operator %s (%s) may not template-set", who[i],
+			 roles[i]);
+		expect_error(&a, HR_E_ACCESSDENIED, msg);
+		expect_journaled(who[i], "template-set", 0, msg);
+		call_tmpl(ADM_TMPL_DEL, token, "User", NULL, &a);
+		snprintf(msg, sizeof msg, "operator %s (%s) may not template-del", who[i],
+			 roles[i]);
+		expect_error(&a, HR_E_ACCESSDENIED, msg);
+		expect_journaled(who[i], "template-del", 0, msg);
+		assert_int_equal(core_ledger_head(&core), head + 3); /* the refusals alone */
+	}
+	free(text);
+}
+
+/* TMPLSTORE_MAX live templates: one more is ERROR_NOT_ENOUGH_QUOTA. */
+static void test_templates_full(void **state)
+{
+	uint8_t token[ADM_TOKEN_LEN];
+	struct answer a;
+	char name[32], oid[64], *text;
+	size_t n;
+
+	(void)state;
+	login_ok("ada", token);
+	(void)template_defaults(&n);
+	for (size_t i = n; i <= TMPLSTORE_MAX; i++) {
+		snprintf(name, sizeof name, "T%zu", i);
+		snprintf(oid, sizeof oid, "1.3.6.1.4.1.99999.22.%zu", i);
+		text = default_text("WebServer", name, oid);
+		call_tmpl(ADM_TMPL_ADD, token, name, text, &a);
+		free(text);
+		if (i < TMPLSTORE_MAX) {
+			if (a.type != ADM_OK)
+				fail_msg("template %zu: %#x %s", i, a.hresult, a.message);
+			ipc_msg_free(&a.m);
+		} else {
+			assert_int_equal(a.type, ADM_ERROR);
+			assert_int_equal(a.hresult, HR_NOT_ENOUGH_QUOTA);
+			ipc_msg_free(&a.m);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1218,6 +1491,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_first_administrator_after_start,
 						setup_no_operators, teardown),
+		cmocka_unit_test_setup_teardown(test_templates_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_templates_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_templates_roles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_templates_full, setup, teardown),
 	};
 	int rc;
 

@@ -6,7 +6,8 @@
  * exact answer (the worker's HRESULT and message, the officer's, the CRL
  * publication's) and what the real ledger holds afterwards: record.c,
  * record_admin.c, and the paths of submit.c, officer.c, crlpub.c and authlog.c
- * that only a ledger's failure reaches. */
+ * that only a ledger's failure reaches; admin_tmpl.c's template changes the
+ * ledger does not record. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -836,6 +837,90 @@ static void test_console_journal_faults(void **state)
 /* An operator change (add, roles, a passphrase reset) whose record the ledger
  * refuses is not made: journaled first, applied after (no operator appears,
  * changes role or gets a new passphrase without the journal saying so). */
+/* A template change the ledger does not record is not made (TMPL_ERECORD:
+ * E_UNEXPECTED with the store's message): add, set and del, each with the ledger's
+ * storage error on its template-changed event; the templates are as before. */
+static void test_template_change_not_journaled(void **state)
+{
+	static struct adm_tmpl_text q;
+	static struct adm_tmpl_list_is l;
+	struct adm_tmpl_name d;
+	struct adm_bare bare;
+	uint8_t admin[ADM_TOKEN_LEN];
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	uint32_t answer;
+
+	(void)state;
+	console_login(&con, "ada", admin);
+	memset(&q, 0, sizeof(q));
+	memcpy(q.token, admin, ADM_TOKEN_LEN);
+	snprintf(q.name, sizeof(q.name), "User");
+	snprintf(q.text, sizeof(q.text), "validity_days = 200\n");
+	ipc_wbuf_init(&w);
+	adm_tmpl_text_encode(&w, &q);
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_STORAGE, "disk on fire");
+	assert_int_equal(console(ADM_TMPL_SET, &w, &answer, msg, sizeof msg), HR_E_UNEXPECTED);
+	assert_non_null(strstr(msg, "disk on fire"));
+	assert_int_equal(core_ledger_forged(&core), 1);
+
+	memcpy(d.token, admin, ADM_TOKEN_LEN);
+	snprintf(d.name, sizeof(d.name), "SubCA");
+	ipc_wbuf_init(&w);
+	adm_tmpl_name_encode(&w, &d);
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_STORAGE, "disk on fire");
+	assert_int_equal(console(ADM_TMPL_DEL, &w, &answer, msg, sizeof msg), HR_E_UNEXPECTED);
+	assert_non_null(strstr(msg, "disk on fire"));
+
+	/* add: the text of User under another name and OID */
+	memcpy(d.token, admin, ADM_TOKEN_LEN);
+	snprintf(d.name, sizeof(d.name), "User");
+	ipc_wbuf_init(&w);
+	adm_tmpl_name_encode(&w, &d);
+	assert_int_equal(core_console_call(&con, ADM_TMPL_SHOW, &w, &m), 1);
+	assert_int_equal(m.hdr.type, ADM_TMPL_TEXT);
+	{
+		static struct adm_tmpl_text_is t;
+		char *name, *oid;
+
+		assert_int_equal(adm_tmpl_text_is_decode(m.data, m.hdr.len, &t), 0);
+		/* still version 1.0 and 365 days: the refused set changed nothing */
+		assert_non_null(strstr(t.text, "minor_version = 0\nvalidity_days = 365\n"));
+		name = strstr(t.text, "name = User\n");
+		oid = strstr(t.text, "oid = ");
+		assert_non_null(name);
+		assert_non_null(oid);
+		snprintf(q.text, sizeof(q.text), "name = User2\ndisplay_name = User 2\n"
+						 "oid = 1.3.6.1.4.1.99999.23.1\n%s",
+			 strchr(oid, '\n') + 1);
+	}
+	ipc_msg_free(&m);
+	snprintf(q.name, sizeof(q.name), "User2");
+	ipc_wbuf_init(&w);
+	adm_tmpl_text_encode(&w, &q);
+	forge_error(LEDGER_APPEND_GROUP, 1, LEDGER_ERR_STORAGE, "disk on fire");
+	assert_int_equal(console(ADM_TMPL_ADD, &w, &answer, msg, sizeof msg), HR_E_UNEXPECTED);
+	assert_non_null(strstr(msg, "disk on fire"));
+
+	/* five templates, SubCA among them, no User2 */
+	memcpy(bare.token, admin, ADM_TOKEN_LEN);
+	ipc_wbuf_init(&w);
+	adm_bare_encode(&w, &bare);
+	assert_int_equal(core_console_call(&con, ADM_TMPL_LIST, &w, &m), 1);
+	assert_int_equal(m.hdr.type, ADM_TMPL_LIST_IS);
+	assert_int_equal(adm_tmpl_list_decode(m.data, m.hdr.len, &l), 0);
+	ipc_msg_free(&m);
+	assert_int_equal(l.n, 5);
+	assert_string_equal(l.e[2].name, "SubCA");
+	assert_string_equal(l.e[3].name, "User");
+	assert_int_equal(l.e[3].minor, 0);
+	/* and the same add, recorded, is made */
+	ipc_wbuf_init(&w);
+	adm_tmpl_text_encode(&w, &q);
+	assert_int_equal(console(ADM_TMPL_ADD, &w, &answer, msg, sizeof msg), 0);
+	assert_int_equal(answer, ADM_OK);
+}
+
 static void test_operator_change_not_journaled(void **state)
 {
 	uint8_t admin[ADM_TOKEN_LEN], token[ADM_TOKEN_LEN];
@@ -923,6 +1008,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_budget_summary_kept, setup_budget, teardown),
 		cmocka_unit_test_setup_teardown(test_console_faults, setup_console, teardown_console),
 		cmocka_unit_test_setup_teardown(test_console_journal_faults, setup_console,
+						teardown_console),
+		cmocka_unit_test_setup_teardown(test_template_change_not_journaled, setup_console,
 						teardown_console),
 		cmocka_unit_test_setup_teardown(test_operator_change_not_journaled, setup_console,
 						teardown_console),

@@ -758,6 +758,20 @@ static void test_refusals(void **state)
 	REFUSED(tmplstore_set(store(), rec(), OP, "Refuse", "# only a comment\n", 17, err,
 			      sizeof(err)), TMPL_EINVAL, "no assignments");
 #undef REFUSED
+	/* what set would make, without journaling it */
+	{
+		struct template cur, out;
+
+		assert_int_equal(tmplstore_get(store(), "Refuse", &cur), 0);
+		assert_int_equal(tmplstore_apply(&cur, "validity_days = 99", 18, &out, err,
+						 sizeof(err)), 0);
+		assert_int_equal(out.validity_days, 99);
+		assert_int_equal(out.minor_version, cur.minor_version + 1);
+		assert_true(head() == h);
+		assert_int_equal(tmplstore_apply(&cur, "name = x", 8, &out, err, sizeof(err)),
+				 TMPL_EINVAL);
+		assert_non_null(strstr(err, "cannot change"));
+	}
 	free(t);
 	expect_reload_same();
 }

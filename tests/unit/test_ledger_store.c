@@ -594,6 +594,24 @@ static void test_template_rules(void **state)
 	assert_int_equal(genesis(l), LEDGER_OK);
 	expect_templates(l, NULL, NULL, 0);
 
+	/* never a requester's */
+	{
+		struct ledger_event ev;
+		uint64_t before, after;
+		uint8_t hh[LEDGER_HASH_LEN];
+
+		base(&ev, EV_TEMPLATE_CHANGED);
+		ev.actor_kind = ACTOR_REQUESTER;
+		ev.actor = "EXAMPLE\\alice";
+		ev.u.tmpl = (struct ev_template){LEDGER_TEMPLATE_ADDED, "web", 1, 0,
+						 {(const uint8_t *)"t", 1}};
+		ledger_head(l, &before, hh);
+		assert_int_equal(ledger_append(l, &ev, NULL, err, sizeof(err)), LEDGER_EINVAL);
+		assert_non_null(strstr(err, "the actor must be an operator or the CA"));
+		ledger_head(l, &after, hh);
+		assert_true(after == before);
+		/* (the CA's are: test_template_group's events are the CA's) */
+	}
 	/* changed or removed before any: no such template */
 	tmpl_refused(l, LEDGER_TEMPLATE_CHANGED, "web", 1, 1, "no such template");
 	tmpl_refused(l, LEDGER_TEMPLATE_REMOVED, "web", 1, 0, "no such template");
