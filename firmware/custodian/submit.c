@@ -19,6 +19,7 @@
 #include "platform/log.h"
 #include "firmware/custodian/props.h"
 #include "firmware/custodian/tpolicy.h"
+#include "firmware/ledger/store.h"
 #include "firmware/custodian/admin_proto.h"
 
 #define DEFAULT_DAYS 365
@@ -749,6 +750,7 @@ static void issue_template(struct service *s, struct submit_ctx *c, uint32_t id,
  * account's names, its SID, the template) as extensions the CA set on the
  * request (ADM_EXT_POLICY), in one commit. Resubmission builds the certificate
  * from these and the template (officer.c). */
+_Static_assert(2 + TPOLICY_MAX_EXT <= LEDGER_GROUP_MAX, "a pended request's commit fits a group");
 static void pend_template(struct service *s, struct submit_ctx *c, uint32_t id,
 			  struct ledger_event *req, const struct tpolicy *tp)
 {

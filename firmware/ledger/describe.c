@@ -7,6 +7,29 @@
 #include "platform/hex.h"
 
 /* A refused request's record (FMT_DIGEST): the size sent and its SHA-256. */
+/* s for one audit line: a control byte, DEL, '"' and '\\' as \\xHH (UTF-8 kept),
+ * cut with "..." when it does not fit out. */
+static void escape_text(const char *s, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	for (; s != NULL && *s != 0; s++) {
+		unsigned char c = (unsigned char)*s;
+		int esc = c < 0x20 || c == 0x7f || c == '"' || c == '\\';
+
+		if (o + (esc ? 4 : 1) + 4 > outlen) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (esc)
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = 0;
+}
+
 static void digest_line(const struct ledger_event *ev, char *out, size_t outlen)
 {
 	const uint8_t *p = ev->u.request.raw.p;
@@ -63,9 +86,18 @@ void ledger_event_line(const struct ledger_event *ev, char *out, size_t outlen)
 			  outlen);
 		break;
 	case EV_DISPOSITION:
-		snprintf(out, outlen, " request=%u %s hresult=0x%08x", ev->u.disposition.request_id,
-			 ledger_disposition_name(ev->u.disposition.disposition),
-			 ev->u.disposition.hresult);
+		{
+			char msg[3 * 256 + 1];
+
+			/* The message says why (and, for a template's decision, which
+			 * template at which version: issue 15); it may quote what a
+			 * requester sent, so it is escaped. */
+			escape_text(ev->u.disposition.message, msg, sizeof(msg));
+			snprintf(out, outlen, " request=%u %s hresult=0x%08x message=\"%s\"",
+				 ev->u.disposition.request_id,
+				 ledger_disposition_name(ev->u.disposition.disposition),
+				 ev->u.disposition.hresult, msg);
+		}
 		break;
 	case EV_EXTENSION_SET:
 		snprintf(out, outlen, " request=%u oid=%s flags=%u", ev->u.extension.request_id,

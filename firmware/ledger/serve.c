@@ -62,7 +62,7 @@ static void appended_of(const struct ledger_event *ev, const uint8_t hash[LEDGER
 	memcpy(a->hash, hash, LEDGER_HASH_LEN);
 }
 
-/* LEDGER_APPEND (one event, the whole payload) or LEDGER_APPEND_GROUP (1..4 APPEND
+/* LEDGER_APPEND (one event, the whole payload) or LEDGER_APPEND_GROUP (1..LEDGER_GROUP_MAX APPEND
  * payloads): a malformed frame or header is a violation; a body that breaks its
  * event's rules refuses the whole group (LEDGER_ERR_INVALID), the channel stays. */
 static void handle_append(struct service *s, struct ledger *l, const struct ipc_msg *m)

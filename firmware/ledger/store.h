@@ -78,7 +78,8 @@ int ledger_append(struct ledger *l, struct ledger_event *ev, uint8_t hash[LEDGER
  * all recorded or none (a refused member refuses the group). At most one
  * request-received, first; later members with request id 0 refer to it. hashes
  * (n of them) may be NULL. Same returns as ledger_append. */
-#define LEDGER_GROUP_MAX 4
+#define LEDGER_GROUP_MAX 6 /* a request, its disposition and the extensions a template
+			    * policy recorded with it (firmware/custodian/submit.c) */
 int ledger_append_group(struct ledger *l, struct ledger_event **evs, size_t n,
 			uint8_t (*hashes)[LEDGER_HASH_LEN], char *err, size_t errlen);
 

@@ -464,10 +464,10 @@ def test_cli_verify_and_show(ledger, data):
     want = [
         rf"1 {stamp} genesis CA$",
         rf"2 {stamp} request-received EXAMPLE\\erin request=1 requester=EXAMPLE\\erin bytes=5$",
-        rf"3 {stamp} disposition CA request=1 pending hresult=0x80094012$",
+        rf"3 {stamp} disposition CA request=1 pending hresult=0x80094012 message=\"[^\"]*\"$",
         rf"4 {stamp} cert-intent CA request=1 serial=[0-9a-f]+$",
         rf"5 {stamp} cert-issued CA request=1 serial=[0-9a-f]+$",
-        rf"6 {stamp} disposition CA request=1 issued hresult=0x00000000$",
+        rf"6 {stamp} disposition CA request=1 issued hresult=0x00000000 message=\"[^\"]*\"$",
         rf"7 {stamp} crl-published CA number=3$",
         rf"8 {stamp} crl-published CA number=4 delta$",
     ]
