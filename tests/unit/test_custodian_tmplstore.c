@@ -967,6 +967,22 @@ static void test_load_checks_the_ledger(void **state)
 	expect_load_fails("is another template's");
 	append_raw(LEDGER_TEMPLATE_REMOVED, "Twin", 1, 0, NULL);
 	expect_reload_same();
+
+	/* more live templates than the store holds */
+	{
+		size_t n;
+		struct template *t = snap(&n);
+		char name[32], oid[64];
+
+		free(t);
+		for (int i = 0; n <= TMPLSTORE_MAX; i++, n++) {
+			snprintf(name, sizeof(name), "Many%02d", i);
+			snprintf(oid, sizeof(oid), "1.3.6.1.4.1.99999.6.%d", i);
+			text_of(name, oid, text);
+			append_raw(LEDGER_TEMPLATE_ADDED, name, 1, 0, text);
+		}
+		expect_load_fails("the ledger holds more than 64 live templates");
+	}
 }
 
 int main(void)

@@ -1109,6 +1109,43 @@ static void test_templates(void **state)
 	}
 }
 
+/* The largest list: LEDGER_TEMPLATES_MAX names, each text LEDGER_TEMPLATE_TEXT_MAX
+ * bytes (about 8.5 MiB): answered whole, in one frame, in name order. */
+static void test_templates_largest_list(void **state)
+{
+	static uint8_t text[LEDGER_TEMPLATE_TEXT_MAX];
+	struct ledger_event ev;
+	struct lmsg_events evs;
+	struct lmsg_iter it;
+	static char sb[LEDGER_STRBUF];
+	const uint8_t *p;
+	size_t len;
+	char name[16];
+
+	(void)state;
+	memset(text, 'x', sizeof(text));
+	for (int i = 0; i < LEDGER_TEMPLATES_MAX; i++) {
+		snprintf(name, sizeof(name), "t%03d", LEDGER_TEMPLATES_MAX - 1 - i);
+		template_event(&ev, LEDGER_TEMPLATE_ADDED, name, 1, 0);
+		ev.u.tmpl.text = (struct ledger_bytes){text, sizeof(text)};
+		assert_int_equal(ledger_append(led, &ev, NULL, err, sizeof(err)), LEDGER_OK);
+	}
+	assert_int_equal(ask(LEDGER_GET_TEMPLATES, NULL), 1);
+	assert_int_equal(ch.m.hdr.type, LEDGER_EVENTS);
+	assert_true(ch.m.hdr.len > LEDGER_TEMPLATES_MAX * sizeof(text));
+	assert_int_equal(lmsg_events_decode(ch.m.data, ch.m.hdr.len, &evs), 0);
+	assert_int_equal(evs.events.n, LEDGER_TEMPLATES_MAX);
+	lmsg_iter_init(&it, &evs.events);
+	for (int i = 0; i < LEDGER_TEMPLATES_MAX; i++) {
+		assert_int_equal(lmsg_events_next(&it, &p, &len), 1);
+		assert_int_equal(ledger_record_decode(p, len, &ev, sb, sizeof(sb), err,
+						      sizeof(err)), 0);
+		snprintf(name, sizeof(name), "t%03d", i);
+		assert_string_equal(ev.u.tmpl.name, name);
+		assert_int_equal(ev.u.tmpl.text.len, sizeof(text));
+	}
+}
+
 static void test_handler_refuses_what_the_whitelist_bounds(void **state)
 {
 	static const uint8_t z[16];
@@ -1143,6 +1180,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_page_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_templates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_templates_largest_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handler_refuses_what_the_whitelist_bounds,
 						setup, teardown),
 	};
