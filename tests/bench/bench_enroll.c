@@ -353,7 +353,7 @@ static void load_ca(struct bench *b, const char *ca_name)
 	b->authority16 = utf16(b->ca_name, &bytes);
 	b->authority_units = bytes / 2 - 1; /* without the NUL, which the encoder adds */
 	/* pctbAttribs: the UTF-16 octets with the NUL (MS-ICPR 3.2.4.1.1), as Windows. */
-	b->attribs16 = utf16("CertificateTemplate:User", &b->attribs_bytes);
+	b->attribs16 = utf16("rmd:bench.example", &b->attribs_bytes);
 }
 
 static void make_csrs(struct bench *b)

@@ -144,7 +144,7 @@ static void test_append_and_group(void **state)
 {
 	static struct lmsg_append a;
 	struct lmsg_append_group g;
-	struct ledger_event ev1, ev2, *evs[5];
+	struct ledger_event ev1, ev2, *evs[LEDGER_GROUP_MAX + 1];
 	struct ipc_wbuf w;
 	char err[256];
 
@@ -175,15 +175,16 @@ static void test_append_and_group(void **state)
 	assert_string_equal(a.ev.u.op.action, "operator-del");
 	ipc_wbuf_free(&w);
 
-	/* 0 or 5 members */
-	for (size_t n = 0; n <= 5; n += 5) {
+	/* none, or one more than LEDGER_GROUP_MAX */
+	for (size_t n = 0; n <= LEDGER_GROUP_MAX + 1; n += LEDGER_GROUP_MAX + 1) {
 		ipc_wbuf_init(&w);
 		ipc_put_u32(&w, (uint32_t)n);
 		for (size_t i = 0; i < n; i++)
 			ipc_put_bytes(&w, "x", 1);
 		assert_int_equal(lmsg_append_group_decode(w.data, w.len, &g), -1);
 		ipc_wbuf_free(&w);
-		evs[0] = evs[1] = evs[2] = evs[3] = evs[4] = &ev1;
+		for (size_t i = 0; i < LEDGER_GROUP_MAX + 1; i++)
+			evs[i] = &ev1;
 		ipc_wbuf_init(&w);
 		assert_int_equal(lmsg_append_group_encode_events(&w, evs, n, err, sizeof(err)), -1);
 		ipc_wbuf_free(&w);
@@ -275,8 +276,8 @@ static void test_answer_bounds(void **state)
 	ipc_put_bytes(&w, "0123456789012345678901234567890", 31);
 	assert_int_equal(lmsg_appended_decode(w.data, w.len, &a2), -1);
 	ipc_wbuf_free(&w);
-	/* a group of none, of five */
-	for (uint32_t n = 0; n <= 5; n += 5) {
+	/* a group of none, of one more than LEDGER_GROUP_MAX */
+	for (uint32_t n = 0; n <= LEDGER_GROUP_MAX + 1; n += LEDGER_GROUP_MAX + 1) {
 		ag.n = n;
 		ipc_wbuf_init(&w);
 		ipc_put_u32(&w, n);

@@ -289,7 +289,7 @@ static void received_event(uint32_t id, struct ledger_event *ev, char *strbuf, u
 static void test_issued(void **state)
 {
 	struct x509_buf csr;
-	struct csr_call in = {.attributes = "CertificateTemplate:User\n", .authority = CA_NAME};
+	struct csr_call in = {.attributes = "rmd:host1.example\n", .authority = CA_NAME};
 	struct rpc_icpr_response resp;
 	struct reply r;
 
@@ -408,7 +408,7 @@ static void test_invalid_args(void **state)
 	/* an attribute string without its NUL unit breaks the cb rule: malformed,
 	 * the call's return value, nothing recorded */
 	in.authority = CA_NAME;
-	in.attributes = "CertificateTemplate:User\n";
+	in.attributes = "rmd:host1.example\n";
 	in.unterminated = 1;
 	expect_unrecorded_refusal(&in, HR_E_INVALIDARG);
 	x509_buf_free(&csr);
