@@ -75,12 +75,31 @@ fail:
 	return -1;
 }
 
+int fd_read_up_to(int fd, size_t size, unsigned char **data, size_t *len)
+{
+	unsigned char *buf = malloc(size + 1);
+	size_t n = 0;
+
+	if (buf == NULL)
+		return -1;
+	while (n < size) {
+		ssize_t r = read(fd, buf + n, size - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = 0;
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
 int file_read_all(const char *path, size_t max, unsigned char **data, size_t *len)
 {
 	struct stat st;
-	unsigned char *buf;
-	size_t n = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
 	if (fd < 0)
 		return -1;
@@ -89,22 +108,7 @@ int file_read_all(const char *path, size_t max, unsigned char **data, size_t *le
 		errno = EFBIG;
 		return -1;
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (buf == NULL) {
-		close(fd);
-		return -1;
-	}
-	while (n < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
+	rc = fd_read_up_to(fd, (size_t)st.st_size, data, len);
 	close(fd);
-	buf[n] = 0;
-	*data = buf;
-	*len = n;
-	return 0;
+	return rc;
 }

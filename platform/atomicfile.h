@@ -9,6 +9,11 @@
 
 /* 0 or -1 with errno set. */
 int atomicfile_write(const char *path, const void *data, size_t len, mode_t mode);
+/* Reads up to size bytes of fd (what it holds, to its end or size) into a
+ * malloc()ed, NUL-terminated buffer; *len says how many (fewer when the file
+ * shrank). EINTR is retried. 0, or -1 with errno (out of memory). fd is left
+ * open. */
+int fd_read_up_to(int fd, size_t size, unsigned char **data, size_t *len);
 /* Reads a whole file (at most max bytes) into a malloc()ed, NUL-terminated buffer. */
 int file_read_all(const char *path, size_t max, unsigned char **data, size_t *len);
 

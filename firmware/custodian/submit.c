@@ -696,19 +696,16 @@ uint32_t issue_result_hr(const struct issue_result *r)
 	return r->full ? HR_DISK_FULL : HR_E_UNEXPECTED;
 }
 
-/* Builds, records, signs, records, answers, from what derive_request gave. A
- * certificate that could not be recorded is never released. */
-static void issue(struct service *s, struct submit_ctx *c, uint32_t id, struct ledger_event *req,
-		  const struct derived *d)
+/* Builds, records, signs, records, answers. A certificate that could not be
+ * recorded is never released. */
+static void issue_answered(struct service *s, struct submit_ctx *c, uint32_t id,
+			   struct ledger_event *req, const struct x509_buf *subject,
+			   const struct x509_buf *spki, const struct x509_ext_in *extra,
+			   size_t n_extra, const struct issue_tmpl *tt)
 {
-	struct x509_ext_in in[X509_MAX_EXTRA_EXT];
 	struct issue_result r;
 
-	for (size_t i = 0; i < d->n_asked; i++)
-		in[i] = (struct x509_ext_in){d->asked[i].oid, d->asked[i].critical,
-					     d->asked[i].value.data, d->asked[i].value.len,
-					     0 /* the request's */};
-	if (submit_issue(c, req, 0, &d->subject, &d->spki, in, d->n_asked, NULL, &r) != 0) {
+	if (submit_issue(c, req, 0, subject, spki, extra, n_extra, tt, &r) != 0) {
 		if (r.refused)
 			cust_reply_error(s, id, HR_E_INVALIDARG, r.message);
 		else
@@ -720,6 +717,20 @@ static void issue(struct service *s, struct submit_ctx *c, uint32_t id, struct l
 	x509_buf_free(&r.cert);
 }
 
+/* The standalone policy's certificate, from what derive_request gave (the
+ * request's extensions csr_extensions allows). */
+static void issue(struct service *s, struct submit_ctx *c, uint32_t id, struct ledger_event *req,
+		  const struct derived *d)
+{
+	struct x509_ext_in in[X509_MAX_EXTRA_EXT];
+
+	for (size_t i = 0; i < d->n_asked; i++)
+		in[i] = (struct x509_ext_in){d->asked[i].oid, d->asked[i].critical,
+					     d->asked[i].value.data, d->asked[i].value.len,
+					     0 /* the request's */};
+	issue_answered(s, c, id, req, &d->subject, &d->spki, in, d->n_asked, NULL);
+}
+
 /* Issues after a template: the subject and extensions tpolicy_parts built (the
  * request's own extensions are not taken: the template says what the
  * certificate holds). */
@@ -728,21 +739,11 @@ static void issue_template(struct service *s, struct submit_ctx *c, uint32_t id,
 			   const struct tpolicy *tp)
 {
 	struct issue_tmpl tt = {tp->d.tmpl, tp->d.key_usage, NULL, 0};
-	struct issue_result r;
 	char label[128];
 
 	tpolicy_label(tp, label, sizeof(label));
 	tt.label = label;
-	if (submit_issue(c, req, 0, &tp->subject, &d->spki, tp->ext, tp->n_ext, &tt, &r) != 0) {
-		if (r.refused)
-			cust_reply_error(s, id, HR_E_INVALIDARG, r.message);
-		else
-			reply_unrecorded_hr(s, id, issue_result_hr(&r), r.message);
-	} else {
-		reply_result(s, id, r.request_id, r.disposition, r.hresult, r.message, r.cert.data,
-			     r.cert.len);
-	}
-	x509_buf_free(&r.cert);
+	issue_answered(s, c, id, req, &tp->subject, &d->spki, tp->ext, tp->n_ext, &tt);
 }
 
 /* Pends after a template: the request, its Pending disposition naming the

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "platform/atomicfile.h"
 #include "platform/utf8.h"
 
 #define HEADER                                                                          \
@@ -504,18 +505,9 @@ static int read_file(const char *path, int check_owner, char **data, size_t *len
 		close(fd);
 		return fail(err, errlen, "%s: larger than %u bytes", path, IDENTITY_ATTRS_FILE_MAX);
 	}
-	if ((*data = malloc((size_t)st.st_size + 1)) == NULL) {
+	if (fd_read_up_to(fd, (size_t)st.st_size, (unsigned char **)data, &n) != 0) {
 		close(fd);
 		return fail(err, errlen, "out of memory");
-	}
-	while (n < (size_t)st.st_size) {
-		ssize_t r = read(fd, *data + n, (size_t)st.st_size - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
 	}
 	close(fd);
 	if (n != (size_t)st.st_size) {
