@@ -12,6 +12,7 @@
 #include "firmware/custodian/proto.h"
 #include "firmware/custodian/submit.h"
 #include "firmware/custodian/tmplstore.h"
+#include "firmware/custodian/tpolicy.h"
 #include "firmware/policy/policy.h"
 #include "platform/log.h"
 
@@ -190,6 +191,36 @@ uint32_t officer_detail(struct admin *a, uint32_t id, struct ipc_wbuf *w, char *
 	return 0;
 }
 
+/* On a request a template pended (the policy's extensions recorded with it,
+ * ADM_EXT_POLICY), the names and purposes are the template's: an officer
+ * approves or denies them, and cannot rewrite them (the SAN an account's
+ * subject is rebuilt from, the EKUs and application policies lint would grant
+ * as an officer's, the key usage). E_ACCESSDENIED with msg, or 0. */
+static uint32_t template_decides(struct admin *a, uint32_t id, const char *oid, char *msg,
+				 size_t msglen)
+{
+	static const char *const own[] = {"2.5.29.17", "2.5.29.37", "2.5.29.15",
+					  "1.3.6.1.4.1.311.21.10"};
+	struct ext_set x;
+	uint32_t hr;
+	int policy = 0, named = 0;
+
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		named |= strcmp(oid, own[i]) == 0;
+	if (!named)
+		return 0;
+	if ((hr = load_exts(a, id, &x, msg, msglen)) != 0)
+		return hr;
+	for (size_t i = 0; i < x.n; i++)
+		policy |= (x.flags[i] & ADM_EXT_POLICY) != 0;
+	ext_set_free(&x);
+	if (!policy)
+		return 0;
+	snprintf(msg, msglen, "request %u was pended by a certificate template, which decides "
+		 "extension %s: approve or deny the request", id, oid);
+	return HR_E_ACCESSDENIED;
+}
+
 uint32_t officer_setext(struct admin *a, const char *op, uint32_t id, const char *oid,
 			uint32_t flags, const uint8_t *value, size_t len, char *msg,
 			size_t msglen)
@@ -226,6 +257,8 @@ uint32_t officer_setext(struct admin *a, const char *op, uint32_t id, const char
 		return HR_E_INVALIDARG;
 	}
 	if ((hr = need_pending(a, id, &row, msg, msglen)) != 0)
+		return hr;
+	if ((hr = template_decides(a, id, oid, msg, msglen)) != 0)
 		return hr;
 	record_event_init(&ev, EV_EXTENSION_SET, ACTOR_OPERATOR, op);
 	ev.u.extension.request_id = id;
@@ -321,10 +354,7 @@ static uint32_t resubmit_template(struct admin *a, uint32_t id, const char *requ
 				  const struct x509_ext_in *in, size_t n_in,
 				  struct issue_result *res, char *msg, size_t msglen)
 {
-	struct issue_tmpl tt = {t, policy_key_usage(t, d->key_type == X509_KEY_RSA
-							      ? POLICY_KEY_RSA
-							      : POLICY_KEY_EC),
-				NULL, 1};
+	struct issue_tmpl tt = {t, policy_key_usage(t, tpolicy_key_type(d->key_type)), NULL, 1};
 	struct policy_account *acct = calloc(1, sizeof(*acct));
 	struct x509_buf subject = {0};
 	char label[128], err[256];
@@ -335,12 +365,20 @@ static uint32_t resubmit_template(struct admin *a, uint32_t id, const char *requ
 	snprintf(label, sizeof(label), "template %s %u.%u", t->name, t->major_version,
 		 t->minor_version);
 	tt.label = label;
+	memset(res, 0, sizeof(*res));
 	if (t->subject == TEMPLATE_SUBJECT_ACCOUNT) {
 		snprintf(acct->name, sizeof(acct->name), "%s", requester);
-		for (size_t i = 0; i < n_in; i++)
-			if (strcmp(in[i].oid, "2.5.29.17") == 0 && in[i].value != NULL)
-				(void)x509_san_texts(in[i].value, in[i].len, san_dns, acct);
-		if (policy_subject_der(t, acct, &subject.data, &subject.len, err, sizeof(err)) != 0) {
+		/* The SAN is the policy's (officer_setext refuses another on a
+		 * template's request): a machine's CN is its dNSName. */
+		for (size_t i = 0; i < n_in && hr == 0; i++)
+			if (strcmp(in[i].oid, "2.5.29.17") == 0 && in[i].value != NULL &&
+			    x509_san_texts(in[i].value, in[i].len, san_dns, acct) != 0) {
+				snprintf(msg, msglen, "the subjectAltName recorded with the request "
+					 "cannot be read");
+				hr = HR_E_UNEXPECTED;
+			}
+		if (hr == 0 &&
+		    policy_subject_der(t, acct, &subject.data, &subject.len, err, sizeof(err)) != 0) {
 			snprintf(msg, msglen, "template %s: the subject cannot be built: %s", t->name,
 				 err);
 			hr = HR_CERTSRV_E_BAD_REQUESTSUBJECT;
@@ -364,7 +402,7 @@ uint32_t officer_resubmit(struct admin *a, const char *op, uint32_t id, struct i
 	struct template *tmpl = NULL;
 	struct ledger_request_row row;
 	struct x509_ext_in in[X509_MAX_EXTRA_EXT];
-	struct issue_result res;
+	struct issue_result res = {0};
 	struct derived d;
 	struct ext_set x;
 	size_t n_in;

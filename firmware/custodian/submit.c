@@ -309,11 +309,15 @@ int policy_check(const struct policy *p, char *err, size_t errlen)
 	 * certificate request agent) is an identity claim: only an officer who reads
 	 * the request may let it through (ESC1). */
 	for (size_t i = 0; p->auto_issue && i < p->n_allow; i++)
-		if (strcmp(p->allow[i], "2.5.29.17") == 0 || strcmp(p->allow[i], "2.5.29.37") == 0) {
+		if (strcmp(p->allow[i], "2.5.29.17") == 0 || strcmp(p->allow[i], "2.5.29.37") == 0 ||
+		    strcmp(p->allow[i], "1.3.6.1.4.1.311.21.10") == 0) {
+			/* 21.10, Microsoft's application policies, Windows reads
+			 * as it reads EKUs (ESC15) */
 			snprintf(err, errlen, "csr_extensions lists %s (%s), which only policy = "
 				 "pend allows: an officer approves each such request", p->allow[i],
-				 strcmp(p->allow[i], "2.5.29.17") == 0 ? "subjectAltName"
-								      : "extendedKeyUsage");
+				 strcmp(p->allow[i], "2.5.29.17") == 0   ? "subjectAltName"
+				 : strcmp(p->allow[i], "2.5.29.37") == 0 ? "extendedKeyUsage"
+									 : "application policies");
 			return -1;
 		}
 	if (p->no_template == 3 && p->default_template[0] == 0) {

@@ -68,6 +68,18 @@ static uint32_t attr_template(const char *attributes, struct policy_request *r, 
 	return hr;
 }
 
+enum policy_key tpolicy_key_type(enum x509_key_type kt)
+{
+	switch (kt) {
+	case X509_KEY_RSA:
+		return POLICY_KEY_RSA;
+	case X509_KEY_EC:
+		return POLICY_KEY_EC;
+	default:
+		return 0; /* neither: the policy refuses it (no template allows it) */
+	}
+}
+
 /* What the policy reads of a derived request. */
 static uint32_t request_of(const struct derived *d, const char *attributes,
 			   struct policy_request *r, char *msg, size_t msglen)
@@ -90,7 +102,7 @@ static uint32_t request_of(const struct derived *d, const char *attributes,
 			 err);
 		return HR_E_INVALIDARG;
 	}
-	r->key_type = d->key_type == X509_KEY_RSA ? POLICY_KEY_RSA : POLICY_KEY_EC;
+	r->key_type = tpolicy_key_type(d->key_type);
 	r->key_bits = d->key_bits;
 	r->has_subject = d->has_subject;
 	r->has_san = d->san.len > 0;

@@ -51,6 +51,9 @@ uint32_t tpolicy_decide(struct tmplstore *store, const struct policy *pol,
 uint32_t tpolicy_parts(struct tpolicy *tp, const struct derived *d,
 		       const struct policy_account *a, char *msg, size_t msglen);
 
+/* The policy's name of a key type (0 for one it knows not). */
+enum policy_key tpolicy_key_type(enum x509_key_type kt);
+
 /* "NAME MAJOR.MINOR" of the deciding template, for messages and the journal. */
 void tpolicy_label(const struct tpolicy *tp, char *out, size_t outlen);
 

@@ -26,6 +26,7 @@
 #define HR_CERTSRV_E_TEMPLATE_CONFLICT 0x80094802u    /* two templates named */
 #define HR_CERTSRV_E_SUBJECT_ALT_NAME_REQUIRED 0x80094803u
 #define HR_CERTSRV_E_BAD_TEMPLATE_VERSION 0x80094807u
+#define HR_CERTSRV_E_SIGNATURE_COUNT 0x8009480au  /* enrollment-agent signatures */
 #define HR_CERTSRV_E_SUBJECT_UPN_REQUIRED 0x8009480du /* the account has no UPN */
 #define HR_CERTSRV_E_SUBJECT_DNS_REQUIRED 0x8009480fu /* the account has no DNS name */
 #define HR_CERTSRV_E_KEY_LENGTH 0x80094811u

@@ -137,6 +137,14 @@ static int check_keys(const struct template *t, char *err, size_t errlen)
 		return err_set(err, errlen, "key_algorithms ec needs ec_min_bits");
 	if (!ec && t->ec_min_bits != 0)
 		return err_set(err, errlen, "ec_min_bits without ec in key_algorithms");
+	/* An EC key is never given keyEncipherment or dataEncipherment (RFC 5480 3):
+	 * a key usage of only those would leave its certificate without a KeyUsage,
+	 * which means any usage. */
+	if (ec && t->key_usage != 0 &&
+	    (t->key_usage & ~(unsigned)(X509_KU_KEY_ENCIPHERMENT | X509_KU_DATA_ENCIPHERMENT)) == 0)
+		return err_set(err, errlen, "key_usage of keyEncipherment or dataEncipherment alone "
+					    "leaves an EC key no usage (RFC 5480): add "
+					    "digitalSignature or keyAgreement, or drop ec");
 	return 0;
 }
 

@@ -376,6 +376,20 @@ static uint32_t check_san_from_account(const struct template *t,
 	return 0;
 }
 
+/* Enrollment-agent signatures: a request carrying them is a CMS or CMC one
+ * (enroll on behalf of, issue 16), which the custodian does not accept yet, so
+ * a PKCS#10 has none: a template that needs any is refused rather than issued
+ * without them. */
+static uint32_t check_agents(const struct template *t, struct policy_decision *d)
+{
+	if (t->agent_signatures == 0)
+		return 0;
+	return refuse(d, HR_CERTSRV_E_SIGNATURE_COUNT,
+		      "The certificate template \"%s\" needs %u enrollment-agent "
+		      "signature(s), and the request has none.",
+		      t->name, t->agent_signatures);
+}
+
 static uint32_t check_names(const struct template *t, const struct policy_account *a,
 			    const struct policy_request *r, struct policy_decision *d)
 {
@@ -408,7 +422,7 @@ static uint32_t check_names(const struct template *t, const struct policy_accoun
 	}
 	/* Where the account has a SID, the certificate carries it (ESC9, ESC10):
 	 * one that cannot be encoded refuses the request rather than leave it out. */
-	if (d->subject_from_account && a->sid[0] != 0) {
+	if ((d->subject_from_account || d->san_from_account != 0) && a->sid[0] != 0) {
 		if (!policy_sid_shape_ok(a->sid, strlen(a->sid)))
 			return refuse(d, HR_E_INVALIDARG,
 				      "The account %.120s has a SID that is not a SID's text, and "
@@ -460,7 +474,8 @@ uint32_t policy_decide(const struct template *set, size_t n_set,
 	d->tmpl = t;
 	/* 2 to 5 */
 	if ((hr = check_version(t, req, d)) != 0 || (hr = check_enroll(t, acct, d)) != 0 ||
-	    (hr = check_key(t, req, d)) != 0 || (hr = check_names(t, acct, req, d)) != 0) {
+	    (hr = check_agents(t, d)) != 0 || (hr = check_key(t, req, d)) != 0 ||
+	    (hr = check_names(t, acct, req, d)) != 0) {
 		d->subject_from_account = 0;
 		d->san_from_account = 0;
 		d->san_from_request = 0;

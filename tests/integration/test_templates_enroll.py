@@ -306,6 +306,12 @@ def test_enrollment_agent_pends_then_the_officer_grants_the_agent_eku(ca, applia
                                                                        tmp_path):
     rid, _ = pended(enroll(appliance, ADMIN, make_csr(tmp_path, "e1"),
                            "CertificateTemplate:EnrollmentAgent"))
+    # the template decides the names and purposes: an officer approves or denies
+    # them, never rewrites them (the SAN a subject is rebuilt from, the EKUs)
+    for oid, value in (("2.5.29.17", "hex:" + dns_san("evil.example.test").hex()),
+                       ("2.5.29.37", "hex:300a06082b06010505070302")):
+        p = caadm(ca, "officer", "setextension", str(rid), oid, "0", value, check=False)
+        assert p.returncode != 0 and "template" in p.stdout + p.stderr, p.stdout + p.stderr
     caadm(ca, "officer", "resubmit", str(rid))
     cert, _ = issued(enroll(appliance, ADMIN, b"", request_id=rid))
     assert ekus(cert) == ["1.3.6.1.4.1.311.20.2.1"]

@@ -550,8 +550,8 @@ static void policy_settings_round_trip_and_reach_the_snapshot(void **state)
 	expect_set(&p, "policy", "issue");
 	expect_set(&p, "validity_days", "3650");
 	/* Blanks or commas between OIDs; read back with commas. */
-	expect_set(&p, "csr_extensions", "1.2.3.4 2.5.29.32,1.3.6.1.4.1.311.21.10");
-	expect_get(&p, "csr_extensions", "1.2.3.4,2.5.29.32,1.3.6.1.4.1.311.21.10");
+	expect_set(&p, "csr_extensions", "1.2.3.4 2.5.29.32,1.3.6.1.4.1.99999.7");
+	expect_get(&p, "csr_extensions", "1.2.3.4,2.5.29.32,1.3.6.1.4.1.99999.7");
 	expect_set(&p, "icpr_enforce_encryption", "0");
 	expect_set(&p, "icpr_allow_anonymous", "1");
 	expect_set(&p, "icpr_no_rpc", "1");

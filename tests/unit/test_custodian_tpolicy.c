@@ -242,6 +242,16 @@ static void test_settings(void **state)
 	assert_int_equal(policy_set(&p, "no_template", "refuse", msg, sizeof msg), 0);
 	assert_int_equal(policy_get(&p, "no_template", out, sizeof out), 0);
 	assert_string_equal(out, "refuse");
+	/* Microsoft's application policies (1.3.6.1.4.1.311.21.10), which Windows
+	 * reads as EKUs (ESC15): from a request only where an officer reads it */
+	assert_int_equal(policy_set(&p, "csr_extensions", "1.3.6.1.4.1.311.21.10", msg, sizeof msg),
+			 0);
+	assert_int_equal(policy_check(&p, msg, sizeof msg), 0);
+	assert_int_equal(policy_set(&p, "policy", "issue", msg, sizeof msg), 0);
+	assert_int_equal(policy_check(&p, msg, sizeof msg), -1);
+	assert_non_null(strstr(msg, "application policies"));
+	assert_int_equal(policy_set(&p, "policy", "pend", msg, sizeof msg), 0);
+	assert_int_equal(policy_set(&p, "csr_extensions", "", msg, sizeof msg), 0);
 	/* the SID and template extensions are the CA's: never a request's */
 	assert_int_equal(policy_set(&p, "csr_extensions", "1.3.6.1.4.1.311.25.2", msg, sizeof msg),
 			 -1);

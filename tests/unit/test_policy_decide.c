@@ -663,6 +663,45 @@ static void test_names(void **state)
 	n_set = saved_n;
 }
 
+/* Review findings: a template that needs enrollment-agent signatures is
+ * refused (a PKCS#10 carries none; enroll on behalf of is issue 16), never
+ * issued without them; the SID goes with names from the account, the subject's
+ * or the SAN's alone. */
+static void test_agents_and_sid(void **state)
+{
+	struct policy_account a = alice();
+	struct policy_request r = req("User");
+	struct template mine[1];
+	const struct template *saved = set;
+	size_t saved_n = n_set;
+	struct policy_decision d;
+
+	(void)state;
+	mine[0] = set[0];
+	mine[0].agent_signatures = 1;
+	strcpy(mine[0].agent_policy, "1.3.6.1.4.1.311.20.2.1");
+	set = mine;
+	n_set = 1;
+	refused(&a, &r, 0x8009480au, NULL);
+	assert_non_null(strstr(decide(&a, &r).message, "enrollment-agent"));
+	/* subject from the request, UPN from the account: the SID too */
+	mine[0] = saved[0];
+	mine[0].subject = TEMPLATE_SUBJECT_REQUEST;
+	mine[0].pend_all = 1;
+	d = decide(&a, &r);
+	assert_int_equal(d.outcome, POLICY_PEND);
+	assert_int_equal(d.subject_from_account, 0);
+	assert_int_not_equal(d.san_from_account, 0);
+	assert_int_equal(d.sid_extension, 1);
+	/* neither from the account: no SID */
+	mine[0].san = TEMPLATE_SAN_REQUEST;
+	mine[0].san_account = 0;
+	d = decide(&a, &r);
+	assert_int_equal(d.sid_extension, 0);
+	set = saved;
+	n_set = saved_n;
+}
+
 /* policy_key_usage: what the decision carries, and what resubmission
  * recomputes: an EC key loses keyEncipherment and dataEncipherment only. */
 static void test_key_usage(void **state)
@@ -735,6 +774,7 @@ int main(void)
 		cmocka_unit_test_setup(test_enroll, setup),
 		cmocka_unit_test_setup(test_keys, setup),
 		cmocka_unit_test_setup(test_names, setup),
+		cmocka_unit_test_setup(test_agents_and_sid, setup),
 		cmocka_unit_test_setup(test_key_usage, setup),
 		cmocka_unit_test_setup(test_malformed, setup),
 	};

@@ -774,6 +774,17 @@ static void test_check_rules(void **state)
 	t.path_length = 0;
 	check_refuses(&t, "path_length needs ca = yes");
 
+	/* an EC key with only the usages RFC 5480 denies it: no KeyUsage at all */
+	t = base;
+	t.key_algorithms |= TEMPLATE_KEY_EC;
+	t.ec_min_bits = 256;
+	t.key_usage = X509_KU_KEY_ENCIPHERMENT;
+	check_refuses(&t, "key_usage of keyEncipherment or dataEncipherment alone leaves an EC "
+			  "key no usage (RFC 5480): add digitalSignature or keyAgreement, or "
+			  "drop ec");
+	t.key_usage |= X509_KU_KEY_AGREEMENT;
+	assert_int_equal(template_check(&t, NULL, 0), 0);
+
 	/* ESC2 / ESC3 */
 	t = base;
 	t.n_eku = 0;
