@@ -33,8 +33,10 @@ void cust_submit_encode(struct ipc_wbuf *w, const struct cust_submit *m)
 {
 	ipc_put_u32(w, m->format);
 	put_who(w, &m->who);
+	ipc_put_u32(w, m->flags);
 	ipc_put_str(w, m->attributes);
 	ipc_put_bytes(w, m->request, m->request_len);
+	ipc_put_bytes(w, m->subject_token, m->subject_token_len);
 }
 
 int cust_submit_decode(const uint8_t *p, size_t len, struct cust_submit *m)
@@ -44,8 +46,10 @@ int cust_submit_decode(const uint8_t *p, size_t len, struct cust_submit *m)
 	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->format = ipc_get_u32(&r);
 	get_who(&r, &m->who);
+	m->flags = ipc_get_u32(&r);
 	ipc_get_str(&r, m->attributes, sizeof(m->attributes));
 	ipc_get_bytes(&r, &m->request, &m->request_len, CUST_REQUEST_MAX);
+	ipc_get_bytes(&r, &m->subject_token, &m->subject_token_len, IDTOKEN_MAX);
 	return ipc_decode_end(&r, m, sizeof(*m), m->format >= FMT_PKCS10 && m->format <= FMT_CMC);
 }
 

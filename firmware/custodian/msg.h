@@ -25,9 +25,12 @@ struct cust_who {
 struct cust_submit {
 	uint32_t format; /* ledger FMT_PKCS10..FMT_CMC */
 	struct cust_who who;
+	uint32_t flags;  /* dwFlags (firmware/icpr/icpr.h ICPR_CR_IN_*) */
 	char attributes[CUST_ATTRIBUTES_MAX + 1];
 	const uint8_t *request;
 	size_t request_len; /* 0..CUST_REQUEST_MAX */
+	const uint8_t *subject_token; /* proto.h: on behalf of another account */
+	size_t subject_token_len;     /* 0..IDTOKEN_MAX */
 };
 
 struct cust_refused {

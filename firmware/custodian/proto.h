@@ -12,8 +12,13 @@
  *   CUST_ERROR       u32 code (an HRESULT), str message
  *
  *   CUST_SUBMIT      u32 format (ledger FMT_PKCS10..FMT_CMC: what the worker
- *                    detected), who, str attributes (UTF-8 Name:Value lines),
- *                    bytes request (raw, as received)
+ *                    detected), who, u32 flags (dwFlags as the client sent
+ *                    them), str attributes (UTF-8 Name:Value lines), bytes
+ *                    request (raw, as received), bytes subject_token
+ *                    (0..IDTOKEN_MAX: for a request on behalf of another
+ *                    account, the token ca-auth minted for the account the
+ *                    request names, purpose IDTOKEN_SUBJECT, bound to the
+ *                    caller's logon; empty otherwise)
  *                                                 -> CUST_RESULT | CUST_ERROR
  *                    The custodian parses and verifies the request itself
  *                    (derive.c; the signature is the proof of possession) and
@@ -132,8 +137,10 @@ enum cust_profile {
  * requester (empty beside a token; "anonymous@ADDRESS" without one). */
 #define CUST_WHO_MIN (4 + 4)
 #define CUST_WHO_MAX (4 + IDTOKEN_MAX + 4 + CUST_REQUESTER_MAX)
-#define CUST_SUBMIT_MIN (4 + CUST_WHO_MIN + 4 + 4)
-#define CUST_SUBMIT_MAX (4 + CUST_WHO_MAX + 4 + CUST_ATTRIBUTES_MAX + 4 + CUST_REQUEST_MAX)
+#define CUST_SUBMIT_MIN (4 + CUST_WHO_MIN + 4 + 4 + 4 + 4)
+#define CUST_SUBMIT_MAX                                                                  \
+	(4 + CUST_WHO_MAX + 4 + 4 + CUST_ATTRIBUTES_MAX + 4 + CUST_REQUEST_MAX + 4 +    \
+	 IDTOKEN_MAX)
 #define CUST_REFUSED_MIN (4 + CUST_WHO_MIN + 4 + 4 + 4 + CUST_SHA256_LEN + 4 + 1)
 #define CUST_REFUSED_MAX                                                                 \
 	(4 + CUST_WHO_MAX + 4 + CUST_MESSAGE_MAX + 4 + 4 + CUST_SHA256_LEN + 4 +        \

@@ -225,6 +225,7 @@ static void submit(struct worker *w, struct rpc_conn *c, const struct rpc_icpr_r
 	ipc_wbuf_init(&req);
 	sub->format = (uint32_t)rq.format;
 	sub->who = who->wire;
+	sub->flags = q->flags;
 	snprintf(sub->attributes, sizeof(sub->attributes), "%s", attributes);
 	/* The raw bytes as received: the ledger keeps what the client sent. */
 	sub->request = q->request.pb;

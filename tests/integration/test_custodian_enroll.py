@@ -57,10 +57,10 @@ def who(requester, token=None):
 
 
 def submit_payload(csr_der, requester="EXAMPLE\\alice", attributes="rmd:host1.example",
-                   fmt=lc.FMT_PKCS10, token=None):
+                   fmt=lc.FMT_PKCS10, token=None, flags=0, subject_token=b""):
     """The raw request and its format: the custodian derives everything else."""
-    return (struct.pack("<I", fmt) + who(requester, token) + s32(attributes.encode()) +
-            s32(csr_der))
+    return (struct.pack("<I", fmt) + who(requester, token) + struct.pack("<I", flags) +
+            s32(attributes.encode()) + s32(csr_der) + s32(subject_token))
 
 
 def refused_payload(hresult, requester, message, size, sha256, peer="192.0.2.7"):
