@@ -21,16 +21,24 @@
 #define HR_CERTSRV_E_ENROLL_DENIED 0x80094011u
 #define HR_CERTSRV_E_TEMPLATE_DENIED 0x80094012u
 #define HR_CERTSRV_E_ADMIN_DENIED_REQUEST 0x80094014u
+#define HR_CERTSRV_E_BAD_RENEWAL_CERT_ATTRIBUTE 0x8009400eu /* renewal: the certificate
+							  * named is not the signer's */
+#define HR_CERTSRV_E_BAD_RENEWAL_SUBJECT 0x80094806u /* renewal: not the owner's */
 #define HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE 0x80094800u
 #define HR_CERTSRV_E_NO_CERT_TYPE 0x80094801u
 #define HR_CERTSRV_E_TEMPLATE_CONFLICT 0x80094802u    /* two templates named */
 #define HR_CERTSRV_E_SUBJECT_ALT_NAME_REQUIRED 0x80094803u
 #define HR_CERTSRV_E_BAD_TEMPLATE_VERSION 0x80094807u
+#define HR_CERTSRV_E_SIGNATURE_POLICY_REQUIRED 0x80094809u /* an agent without the
+							 * application policy */
 #define HR_CERTSRV_E_SIGNATURE_COUNT 0x8009480au  /* enrollment-agent signatures */
 #define HR_CERTSRV_E_SUBJECT_UPN_REQUIRED 0x8009480du /* the account has no UPN */
 #define HR_CERTSRV_E_SUBJECT_DNS_REQUIRED 0x8009480fu /* the account has no DNS name */
 #define HR_CERTSRV_E_KEY_LENGTH 0x80094811u
 #define HR_CERTSRV_E_SUBJECT_EMAIL_REQUIRED 0x80094812u /* the account has no e-mail */
+#define HR_CERT_E_EXPIRED 0x800b0101u              /* a signer's certificate out of its validity */
+#define HR_CERT_E_UNTRUSTEDROOT 0x800b0109u        /* a signer's certificate not this CA's */
+#define HR_CRYPT_E_REVOKED 0x80092010u             /* a signer's certificate revoked */
 #define HR_CERT_E_WRONG_USAGE 0x800b0110u          /* a purpose the requester may not ask for */
 
 #endif

@@ -49,6 +49,10 @@ static const struct template defaults[] = {
 		.san = TEMPLATE_SAN_ACCOUNT,
 		.san_account = TEMPLATE_SAN_UPN | TEMPLATE_SAN_EMAIL,
 		.renew_without_approval = 1,
+		/* an enrollment agent (EnrollmentAgent, which an officer approves)
+		 * may enroll a user, as at a smart-card station (MS-CERSOD
+		 * Example 6) */
+		.on_behalf = 1,
 		GROUPS("Authenticated Users"),
 	},
 	{

@@ -371,6 +371,7 @@ FIELD(f_agent_signatures)
 }
 FIELD(f_agent_policy) { return parse_oid(v, t->agent_policy, err, errlen); }
 FIELD(f_renew) { return parse_bool(v, &t->renew_without_approval, err, errlen); }
+FIELD(f_on_behalf) { return parse_bool(v, &t->on_behalf, err, errlen); }
 FIELD(f_accounts)
 {
 	int n = parse_list(v, TEMPLATE_MAX_ACCOUNTS, t, item_account, same_nocase, err, errlen);
@@ -428,6 +429,9 @@ static const struct key {
 	{ "agent_signatures", 1, f_agent_signatures },
 	{ "agent_policy", 0, f_agent_policy },
 	{ "renew_without_approval", 1, f_renew },
+	/* optional (absent: no), so the texts of templates journaled before it
+	 * existed still parse, to the same template */
+	{ "on_behalf", 0, f_on_behalf },
 	{ "enroll_accounts", 0, f_accounts },
 	{ "enroll_groups", 0, f_groups },
 	{ "superseded", 0, f_superseded },
@@ -637,6 +641,8 @@ static void write_all(const struct template *t, struct out *o)
 	if (t->agent_policy[0] != 0)
 		put(o, "agent_policy = %.*s\n", TEMPLATE_OID_MAX, t->agent_policy);
 	put(o, "renew_without_approval = %s\n", yes(t->renew_without_approval));
+	if (t->on_behalf)
+		put(o, "on_behalf = yes\n");
 	put_strings(o, "enroll_accounts", t->n_accounts, sizeof(t->accounts[0]), t->accounts[0]);
 	put_strings(o, "enroll_groups", t->n_groups, sizeof(t->groups[0]), t->groups[0]);
 	put_strings(o, "superseded", t->n_superseded, sizeof(t->superseded[0]),
@@ -658,7 +664,8 @@ static int shape_ok(const struct template *t)
 	       (t->key_usage & ~0x7fu) == 0 && (t->ca == 0 || t->ca == 1) &&
 	       (t->allow_request_san == 0 || t->allow_request_san == 1) &&
 	       (t->pend_all == 0 || t->pend_all == 1) &&
-	       (t->renew_without_approval == 0 || t->renew_without_approval == 1);
+	       (t->renew_without_approval == 0 || t->renew_without_approval == 1) &&
+	       (t->on_behalf == 0 || t->on_behalf == 1);
 }
 
 long template_format(const struct template *t, char *buf, size_t cap, char *err,
@@ -721,6 +728,7 @@ int template_equal(const struct template *a, const struct template *b)
 	       a->pend_all == b->pend_all && a->agent_signatures == b->agent_signatures &&
 	       strncmp(a->agent_policy, b->agent_policy, sizeof(a->agent_policy)) == 0 &&
 	       a->renew_without_approval == b->renew_without_approval &&
+	       a->on_behalf == b->on_behalf &&
 	       a->n_accounts == b->n_accounts && a->n_accounts <= TEMPLATE_MAX_ACCOUNTS &&
 	       strings_equal(a->accounts[0], b->accounts[0], sizeof(a->accounts[0]),
 			     a->n_accounts) &&

@@ -80,6 +80,9 @@ struct template {
 	char agent_policy[TEMPLATE_OID_MAX + 1]; /* the EKU the signers must hold; "" none */
 	int renew_without_approval;    /* re-enrollment with a valid certificate of this
 					* template issues without approval */
+	int on_behalf;                 /* 1: an enrollment agent may request for another
+					* account (at least one agent signature, with
+					* agent_policy or Certificate Request Agent) */
 
 	/* who may enroll: accounts (DOMAIN\name) and groups, each once (ASCII case
 	 * ignored, as AD compares them) */

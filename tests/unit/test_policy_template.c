@@ -101,6 +101,27 @@ static void parse_ok(const char *s, struct template *t)
 		fail_msg("refused: %s\n%s", err, s);
 }
 
+/* on_behalf is optional (texts journaled before it existed parse to the same
+ * template), a yes or no, and written back only when yes. */
+static void test_on_behalf(void **state)
+{
+	struct template t;
+	char out[TEMPLATE_TEXT_MAX + 1], err[256];
+
+	(void)state;
+	parse_ok(BASE, &t);
+	assert_int_equal(t.on_behalf, 0);
+	assert_true(template_format(&t, out, sizeof(out), err, sizeof(err)) > 0);
+	assert_null(strstr(out, "on_behalf"));
+	parse_ok(with("on_behalf", "on_behalf = no"), &t);
+	assert_int_equal(t.on_behalf, 0);
+	parse_ok(with("on_behalf", "on_behalf = yes"), &t);
+	assert_int_equal(t.on_behalf, 1);
+	assert_true(template_format(&t, out, sizeof(out), err, sizeof(err)) > 0);
+	assert_non_null(strstr(out, "\non_behalf = yes\n"));
+	refused(with("on_behalf", "on_behalf = 1"), "line 24: on_behalf: not yes or no");
+}
+
 static void test_base_parses(void **state)
 {
 	struct template t;
@@ -715,6 +736,7 @@ static void test_equal(void **state)
 	DIFFERS(b.agent_signatures = 2);
 	DIFFERS(b.agent_policy[0] = 0);
 	DIFFERS(b.renew_without_approval = 0);
+	DIFFERS(b.on_behalf = 1);
 	DIFFERS(b.n_accounts = 1);
 	DIFFERS(b.accounts[1][5] = 'B');
 	DIFFERS(b.n_accounts = TEMPLATE_MAX_ACCOUNTS + 1);
@@ -969,6 +991,9 @@ static void test_defaults(void **state)
 	}
 	assert_int_equal(d[0].san_account, TEMPLATE_SAN_UPN | TEMPLATE_SAN_EMAIL);
 	assert_string_equal(d[0].groups[0], "Authenticated Users");
+	/* an enrollment agent may enroll a user, and only a user */
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(d[i].on_behalf, i == 0);
 	assert_int_equal(d[1].san_account, TEMPLATE_SAN_DNS);
 	assert_string_equal(d[1].groups[0], "Domain Computers");
 	/* WebServer: names from the request, every request pends, TLS server only */
@@ -1029,6 +1054,7 @@ static void test_user_text(void **state)
 		"pend_all = no\n"
 		"agent_signatures = 0\n"
 		"renew_without_approval = yes\n"
+		"on_behalf = yes\n"
 		"enroll_groups = Authenticated Users\n";
 	char out[TEMPLATE_TEXT_MAX + 1], err[256];
 	size_t n;
@@ -1060,6 +1086,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_base_parses),
+		cmocka_unit_test(test_on_behalf),
 		cmocka_unit_test(test_accepted_forms),
 		cmocka_unit_test(test_refused_lines),
 		cmocka_unit_test(test_refused_characters),
