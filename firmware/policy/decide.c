@@ -84,6 +84,15 @@ static int inputs_ok(const struct policy_settings *st, const struct policy_accou
 	for (size_t i = 0; i < a->n_groups; i++)
 		if (!terminated(a->groups[i], sizeof(a->groups[i])))
 			return 0;
+	if (r->n_agents > POLICY_MAX_AGENTS || (r->n_agents > 0 && !r->on_behalf))
+		return 0;
+	for (size_t i = 0; i < r->n_agents; i++) {
+		if (r->agents[i].n_eku > POLICY_AGENT_EKUS)
+			return 0;
+		for (size_t k = 0; k < r->agents[i].n_eku; k++)
+			if (!terminated(r->agents[i].eku[k], sizeof(r->agents[i].eku[k])))
+				return 0;
+	}
 	return 1;
 }
 
@@ -376,18 +385,55 @@ static uint32_t check_san_from_account(const struct template *t,
 	return 0;
 }
 
-/* Enrollment-agent signatures: a request carrying them is a CMS or CMC one
- * (enroll on behalf of, issue 16), which the custodian does not accept yet, so
- * a PKCS#10 has none: a template that needs any is refused rather than issued
- * without them. */
-static uint32_t check_agents(const struct template *t, struct policy_decision *d)
+/* 1 when one of the agent's EKUs is oid. */
+static int agent_holds(const struct policy_agent *a, const char *oid)
 {
-	if (t->agent_signatures == 0)
+	for (size_t i = 0; i < a->n_eku; i++)
+		if (strcmp(a->eku[i], oid) == 0)
+			return 1;
+	return 0;
+}
+
+/* Enrollment-agent signatures (MS-WCCE 3.2.1.4.2.1.4.3, msPKI-RA-Signature and
+ * msPKI-RA-Application-Policies). A request of the caller's own needs none
+ * unless the template asks for them; a request on behalf of another account
+ * needs a template that accepts agents and at least one agent whatever
+ * agent_signatures says (an unsigned "on behalf" would let anyone name anyone). */
+static uint32_t check_agents(const struct template *t, const struct policy_request *r,
+			     struct policy_decision *d)
+{
+	const char *policy = t->agent_policy[0] != 0 ? t->agent_policy : POLICY_EKU_REQUEST_AGENT;
+	unsigned need = t->agent_signatures, good = 0;
+
+	if (!r->on_behalf) {
+		if (need == 0)
+			return 0;
+		return refuse(d, HR_CERTSRV_E_SIGNATURE_COUNT,
+			      "The certificate template \"%s\" needs %u enrollment-agent "
+			      "signature(s), and the request has none.",
+			      t->name, need);
+	}
+	if (!t->on_behalf)
+		return refuse(d, HR_CERTSRV_E_TEMPLATE_DENIED,
+			      "The certificate template \"%s\" does not accept requests on "
+			      "behalf of another account.",
+			      t->name);
+	if (need == 0)
+		need = 1;
+	for (size_t i = 0; i < r->n_agents; i++)
+		good += agent_holds(&r->agents[i], policy) ? 1u : 0u;
+	if (good >= need)
 		return 0;
+	if (good < r->n_agents)
+		return refuse(d, HR_CERTSRV_E_SIGNATURE_POLICY_REQUIRED,
+			      "The certificate template \"%s\" needs enrollment agents whose "
+			      "certificates hold the application policy %s; a signer's does "
+			      "not.",
+			      t->name, policy);
 	return refuse(d, HR_CERTSRV_E_SIGNATURE_COUNT,
 		      "The certificate template \"%s\" needs %u enrollment-agent "
-		      "signature(s), and the request has none.",
-		      t->name, t->agent_signatures);
+		      "signature(s), and the request has %u.",
+		      t->name, need, good);
 }
 
 static uint32_t check_names(const struct template *t, const struct policy_account *a,
@@ -463,6 +509,10 @@ uint32_t policy_decide(const struct template *set, size_t n_set,
 	if (t == NULL) {
 		if ((hr = which_unnamed(set, n_set, settings, d, &t)) != 0)
 			return hr;
+		if (t == NULL && req->on_behalf)
+			return refuse(d, HR_CERTSRV_E_TEMPLATE_DENIED,
+				      "A request on behalf of another account must name a "
+				      "certificate template that accepts it.");
 		if (t == NULL) {
 			d->outcome = POLICY_STANDALONE;
 			snprintf(d->message, sizeof(d->message),
@@ -474,7 +524,7 @@ uint32_t policy_decide(const struct template *set, size_t n_set,
 	d->tmpl = t;
 	/* 2 to 5 */
 	if ((hr = check_version(t, req, d)) != 0 || (hr = check_enroll(t, acct, d)) != 0 ||
-	    (hr = check_agents(t, d)) != 0 || (hr = check_key(t, req, d)) != 0 ||
+	    (hr = check_agents(t, req, d)) != 0 || (hr = check_key(t, req, d)) != 0 ||
 	    (hr = check_names(t, acct, req, d)) != 0) {
 		d->subject_from_account = 0;
 		d->san_from_account = 0;

@@ -35,6 +35,9 @@ struct policy_account {
 };
 
 /* ---- the request, as the custodian derived it ---- */
+#define POLICY_MAX_AGENTS 4  /* agent signatures counted (= CMS_SIGNERS_MAX) */
+#define POLICY_AGENT_EKUS 8  /* EKUs read from an agent's certificate (= X509_MAX_EKU) */
+#define POLICY_EKU_REQUEST_AGENT "1.3.6.1.4.1.311.20.2.1" /* Certificate Request Agent */
 enum policy_key {
 	POLICY_KEY_RSA = 1,
 	POLICY_KEY_EC = 2,
@@ -57,6 +60,17 @@ struct policy_request {
 	unsigned key_bits; /* RSA modulus bits, or the EC curve's (256, 384) */
 	/* 1: the request's subject is not empty; 1: it asks for a subjectAltName */
 	int has_subject, has_san;
+	/* Enroll on behalf of (issue 16): 1 when an enrollment agent asks for the
+	 * account given to policy_decide (not the caller), and for each agent
+	 * signature the custodian verified (a certificate this CA issued, valid,
+	 * unrevoked, the signature good) the extended key usages of the agent's
+	 * certificate. Counting them against the template is the policy's. */
+	int on_behalf;
+	size_t n_agents;
+	struct policy_agent {
+		size_t n_eku;
+		char eku[POLICY_AGENT_EKUS][TEMPLATE_OID_MAX + 1];
+	} agents[POLICY_MAX_AGENTS];
 };
 
 /* ---- the CA property for requests that name no template ---- */
@@ -107,6 +121,13 @@ struct policy_decision {
  *  3. who may enroll: the account by name, or one of its groups (with
  *     POLICY_GROUP_AUTHENTICATED for every logon), ASCII case ignored; an
  *     anonymous requester never -> CERTSRV_E_TEMPLATE_DENIED;
+ *  3b. enrollment agents: a request on behalf of another account needs a
+ *     template with on_behalf (else CERTSRV_E_TEMPLATE_DENIED) and at least
+ *     max(1, agent_signatures) agents whose certificates hold agent_policy
+ *     (Certificate Request Agent when it names none): fewer, with an agent
+ *     lacking it -> CERTSRV_E_SIGNATURE_POLICY_REQUIRED, else
+ *     CERTSRV_E_SIGNATURE_COUNT; a template needing agents refuses a request
+ *     without them (CERTSRV_E_SIGNATURE_COUNT);
  *  4. the key against key_algorithms and the minimum sizes
  *     -> CERTSRV_E_KEY_LENGTH;
  *  5. names: a subject from the account needs what it is built from (a DNS

@@ -167,6 +167,17 @@ static void refused(const struct policy_account *a, const struct policy_request 
 	assert_int_equal(d.sid_extension, 0);
 }
 
+/* refused, with msg somewhere in the message (NULL: any) */
+static void refused_with(const struct policy_account *a, const struct policy_request *r,
+			 uint32_t hr, const char *msg)
+{
+	struct policy_decision d = decide(a, r);
+
+	refused(a, r, hr, NULL);
+	if (msg != NULL && strstr(d.message, msg) == NULL)
+		fail_msg("\"%s\" not in \"%s\"", msg, d.message);
+}
+
 /* ---- the defaults against realistic accounts ---- */
 
 static void test_user(void **state)
@@ -663,6 +674,86 @@ static void test_names(void **state)
 	n_set = saved_n;
 }
 
+/* Enroll on behalf of (issue 16): the template must accept agents, at least
+ * one agent signs whatever agent_signatures says, each counted only with the
+ * application policy; a request naming no template is refused; the account
+ * decided for is the one given (the target), as its attributes build the names. */
+static void test_on_behalf(void **state)
+{
+	struct policy_account bob = alice();
+	struct policy_request r = req("User");
+	struct template mine[2];
+	const struct template *saved = set;
+	size_t saved_n = n_set;
+	struct policy_decision d;
+
+	(void)state;
+	snprintf(bob.name, sizeof(bob.name), "EXAMPLE\\bob");
+	snprintf(bob.upn, sizeof(bob.upn), "bob@example.com");
+	r.on_behalf = 1;
+	/* no agent at all */
+	refused_with(&bob, &r, 0x8009480au, "needs 1 enrollment-agent signature(s), and the "
+				       "request has 0");
+	/* an agent without the policy */
+	r.n_agents = 1;
+	r.agents[0].n_eku = 1;
+	strcpy(r.agents[0].eku[0], "1.3.6.1.5.5.7.3.2");
+	refused_with(&bob, &r, 0x80094809u, "1.3.6.1.4.1.311.20.2.1");
+	/* a Certificate Request Agent: issued for bob, from bob's account */
+	r.agents[0].n_eku = 2;
+	strcpy(r.agents[0].eku[1], "1.3.6.1.4.1.311.20.2.1");
+	d = decide(&bob, &r);
+	assert_int_equal(d.hresult, 0);
+	assert_int_equal(d.outcome, POLICY_ISSUE);
+	assert_string_equal(d.tmpl->name, "User");
+	assert_int_equal(d.subject_from_account, 1);
+	/* a template that does not accept agents (Machine, WebServer ...), for an
+	 * account that may enroll on it */
+	bob.n_groups = 1;
+	strcpy(bob.groups[0], "Domain Admins");
+	r = req("WebServer");
+	r.on_behalf = 1;
+	r.n_agents = 1;
+	r.agents[0].n_eku = 1;
+	strcpy(r.agents[0].eku[0], "1.3.6.1.4.1.311.20.2.1");
+	refused_with(&bob, &r, 0x80094012u, "does not accept requests on behalf");
+	/* two signatures required, with a policy of the template's: one is short */
+	mine[0] = saved[0];
+	mine[0].agent_signatures = 2;
+	strcpy(mine[0].agent_policy, "1.3.6.1.4.1.311.20.2.1");
+	set = mine;
+	n_set = 1;
+	r = req("User");
+	r.on_behalf = 1;
+	r.n_agents = 1;
+	r.agents[0].n_eku = 1;
+	strcpy(r.agents[0].eku[0], "1.3.6.1.4.1.311.20.2.1");
+	refused_with(&bob, &r, 0x8009480au, "needs 2 enrollment-agent signature(s), and the "
+				       "request has 1");
+	r.n_agents = 2;
+	r.agents[1] = r.agents[0];
+	assert_int_equal(decide(&bob, &r).outcome, POLICY_ISSUE);
+	/* ...and the caller's own request on that template has none */
+	r.on_behalf = 0;
+	r.n_agents = 0;
+	refused_with(&bob, &r, 0x8009480au, "and the request has none");
+	/* agents without on_behalf: a malformed input */
+	r.n_agents = 1;
+	refused_with(&bob, &r, 0x80070057u, NULL);
+	r.n_agents = POLICY_MAX_AGENTS + 1;
+	r.on_behalf = 1;
+	refused_with(&bob, &r, 0x80070057u, NULL);
+	/* no template named: refused, not pended */
+	set = saved;
+	n_set = saved_n;
+	settings.no_template = POLICY_NO_TEMPLATE_PEND;
+	r = req("");
+	r.on_behalf = 1;
+	refused_with(&bob, &r, 0x80094012u, "must name a certificate template");
+	r.on_behalf = 0;
+	assert_int_equal(decide(&bob, &r).outcome, POLICY_STANDALONE);
+}
+
 /* Review findings: a template that needs enrollment-agent signatures is
  * refused (a PKCS#10 carries none; enroll on behalf of is issue 16), never
  * issued without them; the SID goes with names from the account, the subject's
@@ -775,6 +866,7 @@ int main(void)
 		cmocka_unit_test_setup(test_keys, setup),
 		cmocka_unit_test_setup(test_names, setup),
 		cmocka_unit_test_setup(test_agents_and_sid, setup),
+		cmocka_unit_test_setup(test_on_behalf, setup),
 		cmocka_unit_test_setup(test_key_usage, setup),
 		cmocka_unit_test_setup(test_malformed, setup),
 	};
