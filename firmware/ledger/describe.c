@@ -129,6 +129,12 @@ void ledger_event_line(const struct ledger_event *ev, char *out, size_t outlen)
 	case EV_PROPERTY_CHANGED:
 		snprintf(out, outlen, " name=%s", ev->u.property.name);
 		break;
+	case EV_REQUEST_LINK:
+		hex_encode(ev->u.link.serial.p, ev->u.link.serial.len, serial);
+		snprintf(out, outlen, " request=%u %s serial=%s account=\"%s\"",
+			 ev->u.link.request_id, ledger_link_kind_name(ev->u.link.kind), serial,
+			 ev->u.link.account);
+		break;
 	case EV_OPERATOR_ACTION:
 		snprintf(out, outlen, " action=%s target=\"%s\" %s detail=\"%s\"", ev->u.op.action,
 			 ev->u.op.target, ev->u.op.allowed ? "allowed" : "REFUSED", ev->u.op.detail);

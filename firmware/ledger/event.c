@@ -42,7 +42,18 @@ static const char *const type_names[EV_TYPE_MAX + 1] = {
 	[EV_LOGON_REFUSED] = "logon-refused",
 	[EV_CHECKPOINT] = "checkpoint",
 	[EV_TEMPLATE_CHANGED] = "template-changed",
+	[EV_REQUEST_LINK] = "request-link",
 };
+
+static const char *const link_kind_names[LEDGER_LINK_KIND_MAX + 1] = {
+	[LEDGER_LINK_RENEWAL] = "renewal",
+	[LEDGER_LINK_ON_BEHALF] = "on-behalf",
+};
+
+const char *ledger_link_kind_name(uint32_t kind)
+{
+	return kind >= 1 && kind <= LEDGER_LINK_KIND_MAX ? link_kind_names[kind] : NULL;
+}
 
 static const char *const template_action_names[LEDGER_TEMPLATE_ACTION_MAX + 1] = {
 	[LEDGER_TEMPLATE_ADDED] = "added",
@@ -126,6 +137,7 @@ enum fkind {
 	F_HASH,   /* 32 raw bytes */
 	F_TACT,   /* u32, enum ledger_template_action */
 	F_TNAME,  /* str, min..max bytes of [A-Za-z0-9._-] (a template's name) */
+	F_LINK,   /* u32, enum ledger_link_kind */
 };
 
 struct field {
@@ -254,6 +266,13 @@ static const struct field template_fields[] = {
 	LEN("text", F_BYTES, tmpl.text, 0, LEDGER_TEMPLATE_TEXT_MAX),
 };
 
+static const struct field link_fields[] = {
+	FLD("request_id", F_U32, link.request_id),
+	FLD("kind", F_LINK, link.kind),
+	LEN("serial", F_BYTES, link.serial, 1, LEDGER_SERIAL_MAX),
+	LEN("account", F_STR, link.account, 1, LEDGER_NAME_MAX),
+};
+
 /* The optional tails (event.h, LEDGER_TAIL): the first field is the count that
  * says whether the tail is there. */
 static const struct field request_tail[] = {
@@ -292,6 +311,7 @@ static const struct layout layouts[EV_TYPE_MAX + 1] = {
 	LAYOUT_TAIL(EV_LOGON_REFUSED, logon_fields, logon_tail),
 	LAYOUT(EV_CHECKPOINT, checkpoint_fields),
 	LAYOUT(EV_TEMPLATE_CHANGED, template_fields),
+	LAYOUT(EV_REQUEST_LINK, link_fields),
 };
 
 static const struct layout *layout_of(uint32_t type)
@@ -441,6 +461,11 @@ static int check_u32(const char *ctx, const struct field *f, uint32_t v, char *e
 		if (ledger_template_action_name(v) == NULL)
 			return fail(err, errlen, "%s: %s %u is not one of 1..%u", ctx, f->name, v,
 				    LEDGER_TEMPLATE_ACTION_MAX);
+		break;
+	case F_LINK:
+		if (ledger_link_kind_name(v) == NULL)
+			return fail(err, errlen, "%s: %s %u is not one of 1..%u", ctx, f->name, v,
+				    LEDGER_LINK_KIND_MAX);
 		break;
 	default:
 		break;

@@ -50,7 +50,8 @@ enum ledger_type {
 	EV_LOGON_REFUSED = 13,   /* a network peer's refused logon or protected call */
 	EV_CHECKPOINT = 14,      /* the custodian's signed checkpoint of an earlier record */
 	EV_TEMPLATE_CHANGED = 15, /* a certificate template added, changed or removed */
-	EV_TYPE_MAX = 15,
+	EV_REQUEST_LINK = 16,    /* a request's tie to a certificate (renewal, agent) */
+	EV_TYPE_MAX = 16,
 };
 
 enum ledger_actor {
@@ -254,6 +255,34 @@ struct ev_template {
 	struct ledger_bytes text;
 };
 
+/* What a request is, beside its own bytes (issue 16), recorded by the custodian
+ * in the request's commit once it has checked it:
+ *   renewal: the certificate renewed (its serial; the request was signed with
+ *     its key), account = whom it was issued to;
+ *   on behalf: an enrollment agent's certificate that signed (its serial; one
+ *     event per agent), account = the account the request is for (the agent is
+ *     the request's requester, the logon that sent it).
+ * So the journal links an old serial to the new certificate of the same request,
+ * and a certificate made for one account to the agent who asked. */
+enum ledger_link_kind {
+	LEDGER_LINK_RENEWAL = 1,
+	LEDGER_LINK_ON_BEHALF = 2,
+	LEDGER_LINK_KIND_MAX = 2,
+};
+
+/* request link: u32 request_id (0 in a group: the group's request) | u32 kind
+ * (enum ledger_link_kind) | bytes serial (1..SERIAL_MAX) | str account
+ * (1..NAME_MAX) */
+struct ev_link {
+	uint32_t request_id;
+	uint32_t kind;
+	struct ledger_bytes serial;
+	const char *account;
+};
+
+/* Human names of enum ledger_link_kind ("renewal", "on-behalf"); NULL when unknown. */
+const char *ledger_link_kind_name(uint32_t kind);
+
 /* Human names of enum ledger_template_action ("added", ...); NULL when unknown. */
 const char *ledger_template_action_name(uint32_t action);
 
@@ -291,6 +320,7 @@ struct ledger_event {
 		struct ev_logon logon;
 		struct ev_checkpoint checkpoint;
 		struct ev_template tmpl;
+		struct ev_link link;
 	} u;
 };
 

@@ -580,6 +580,12 @@ int ledger_ix_check(struct ledger_ix *ix, DB_TXN *txn, const struct ledger_headr
 		return check_crl(ix, txn, h, &ev->u.crl, db_rc, err, errlen);
 	case EV_KEY_ARCHIVED:
 		return need_request(ix, txn, ev->u.archive.request_id, &row, db_rc, err, errlen);
+	case EV_REQUEST_LINK:
+		/* The custodian's finding about a request it checked: the CA's alone,
+		 * never a requester's claim about itself. */
+		if (ev->actor_kind != ACTOR_CA)
+			return einval(err, errlen, "request-link: the actor must be the CA");
+		return need_request(ix, txn, ev->u.link.request_id, &row, db_rc, err, errlen);
 	case EV_TEMPLATE_CHANGED:
 		/* An operator's (the console's verbs) or the CA's (the defaults):
 		 * never a requester's, whatever a custodian relays (ESC4). */

@@ -429,6 +429,7 @@ static uint32_t *request_ref(struct ledger_event *ev)
 	case EV_CERT_INTENT: return &ev->u.intent.request_id;
 	case EV_CERT_ISSUED: return &ev->u.issued.request_id;
 	case EV_KEY_ARCHIVED: return &ev->u.archive.request_id;
+	case EV_REQUEST_LINK: return &ev->u.link.request_id;
 	default: return NULL;
 	}
 }

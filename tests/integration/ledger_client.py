@@ -85,6 +85,7 @@ EV_OPERATOR_ACTION = 12
 EV_LOGON_REFUSED = 13
 EV_CHECKPOINT = 14
 EV_TEMPLATE_CHANGED = 15
+EV_REQUEST_LINK = 16
 
 TYPE_NAMES = {
     EV_GENESIS: "genesis", EV_REQUEST_RECEIVED: "request-received",
@@ -94,7 +95,7 @@ TYPE_NAMES = {
     EV_CRL_PUBLISHED: "crl-published", EV_KEY_ARCHIVED: "key-archived",
     EV_PROPERTY_CHANGED: "property-changed", EV_OPERATOR_ACTION: "operator-action",
     EV_LOGON_REFUSED: "logon-refused", EV_CHECKPOINT: "checkpoint",
-    EV_TEMPLATE_CHANGED: "template-changed",
+    EV_TEMPLATE_CHANGED: "template-changed", EV_REQUEST_LINK: "request-link",
 }
 
 ACTOR_CA = 1
@@ -341,6 +342,8 @@ BODY_LAYOUTS = {
                     ("signed", "bytes")],
     EV_TEMPLATE_CHANGED: [("action", "u32"), ("name", "str"), ("major", "u32"),
                           ("minor", "u32"), ("text", "bytes")],
+    EV_REQUEST_LINK: [("request_id", "u32"), ("kind", "u32"), ("serial", "bytes"),
+                      ("account", "str")],
 }
 
 

@@ -175,6 +175,12 @@ static void t_body(struct tbuf *t, const struct ledger_event *ev)
 		t_u32(t, ev->u.tmpl.minor);
 		t_lb(t, &ev->u.tmpl.text);
 		break;
+	case EV_REQUEST_LINK:
+		t_u32(t, ev->u.link.request_id);
+		t_u32(t, ev->u.link.kind);
+		t_lb(t, &ev->u.link.serial);
+		t_str(t, ev->u.link.account);
+		break;
 	default:
 		break; /* an unknown type has no body */
 	}
@@ -322,6 +328,11 @@ static void sample(uint32_t type, struct ledger_event *ev)
 						  100, 7,
 						  {(const uint8_t *)tmpl_text, sizeof(tmpl_text) - 1}};
 		break;
+	case EV_REQUEST_LINK:
+		ev->u.link = (struct ev_link){7, LEDGER_LINK_ON_BEHALF,
+					      {(const uint8_t *)"\x01\x02\x03", 3},
+					      "EXAMPLE\\bob"};
+		break;
 	}
 }
 
@@ -429,6 +440,12 @@ static void assert_body_eq(uint32_t type, const struct ledger_event *a,
 		assert_int_equal(a->u.tmpl.minor, b->u.tmpl.minor);
 		assert_lb_eq(&a->u.tmpl.text, &b->u.tmpl.text);
 		break;
+	case EV_REQUEST_LINK:
+		assert_int_equal(a->u.link.request_id, b->u.link.request_id);
+		assert_int_equal(a->u.link.kind, b->u.link.kind);
+		assert_lb_eq(&a->u.link.serial, &b->u.link.serial);
+		assert_str_eq(a->u.link.account, b->u.link.account);
+		break;
 	default:
 		fail_msg("no such type %u", type);
 	}
@@ -511,7 +528,7 @@ static void test_names(void **state)
 		NULL, "genesis", "request-received", "disposition", "extension-set",
 		"cert-intent", "cert-issued", "cert-revoked", "cert-unrevoked",
 		"crl-published", "key-archived", "property-changed", "operator-action",
-		"logon-refused", "checkpoint", "template-changed",
+		"logon-refused", "checkpoint", "template-changed", "request-link",
 	};
 
 	(void)state;
@@ -525,6 +542,10 @@ static void test_names(void **state)
 	assert_int_equal(ledger_logon_action_from_name("rpc-violation"), LOGON_RPC_VIOLATION);
 	assert_null(ledger_logon_action_name(0));
 	assert_null(ledger_logon_action_name(LOGON_ACTION_MAX + 1));
+	assert_string_equal(ledger_link_kind_name(LEDGER_LINK_RENEWAL), "renewal");
+	assert_string_equal(ledger_link_kind_name(LEDGER_LINK_ON_BEHALF), "on-behalf");
+	assert_null(ledger_link_kind_name(0));
+	assert_null(ledger_link_kind_name(LEDGER_LINK_KIND_MAX + 1));
 	assert_int_equal(ledger_logon_action_from_name("operator-action"), 0);
 	assert_string_equal(ledger_template_action_name(LEDGER_TEMPLATE_ADDED), "added");
 	assert_string_equal(ledger_template_action_name(LEDGER_TEMPLATE_CHANGED), "changed");

@@ -235,6 +235,62 @@ static void test_request_lifecycle(void **state)
 	ledger_close(l);
 }
 
+/* A request's link (issue 16): the CA's finding about a request that exists,
+ * in its group (request id 0) or after; never a requester's, never for a
+ * request that is not there; it changes nothing of the request's row. */
+static void test_request_links(void **state)
+{
+	static const uint8_t raw[] = "a CMS request", old[] = {0x0a, 0x0b};
+	struct ledger_event req, link;
+	struct ledger_event *evs[2] = {&req, &link};
+	struct ledger_request_row row;
+	struct ledger *l = open_ledger(LEDGER_NOSYNC);
+	uint64_t seq;
+
+	(void)state;
+	assert_int_equal(genesis(l), LEDGER_OK);
+	base(&req, EV_REQUEST_RECEIVED);
+	req.actor_kind = ACTOR_REQUESTER;
+	req.actor = "EXAMPLE\\agent";
+	req.u.request.format = FMT_CMS;
+	req.u.request.requester = "EXAMPLE\\agent";
+	req.u.request.raw.p = raw;
+	req.u.request.raw.len = sizeof(raw);
+	req.u.request.attributes = "";
+	base(&link, EV_REQUEST_LINK);
+	link.u.link.kind = LEDGER_LINK_ON_BEHALF;
+	link.u.link.serial.p = old;
+	link.u.link.serial.len = sizeof(old);
+	link.u.link.account = "EXAMPLE\\bob";
+	if (ledger_append_group(l, evs, 2, NULL, err, sizeof(err)) != LEDGER_OK)
+		fail_msg("%s", err);
+	assert_int_equal(link.u.link.request_id, 1);
+	assert_int_equal(ledger_get_request(l, 1, &row), LEDGER_OK);
+	assert_string_equal(row.requester, "EXAMPLE\\agent");
+	/* a renewal's link later, by id */
+	base(&link, EV_REQUEST_LINK);
+	link.u.link.request_id = 1;
+	link.u.link.kind = LEDGER_LINK_RENEWAL;
+	link.u.link.serial.p = old;
+	link.u.link.serial.len = sizeof(old);
+	link.u.link.account = "EXAMPLE\\bob";
+	assert_int_equal(ledger_append(l, &link, NULL, err, sizeof(err)), LEDGER_OK);
+	/* refused: a request that is not there; a requester as actor; no kind */
+	link.u.link.request_id = 2;
+	assert_int_equal(ledger_append(l, &link, NULL, err, sizeof(err)), LEDGER_EINVAL);
+	link.u.link.request_id = 1;
+	link.actor_kind = ACTOR_REQUESTER;
+	assert_int_equal(ledger_append(l, &link, NULL, err, sizeof(err)), LEDGER_EINVAL);
+	assert_non_null(strstr(err, "the actor must be the CA"));
+	link.actor_kind = ACTOR_CA;
+	link.u.link.kind = 3;
+	assert_int_equal(ledger_append(l, &link, NULL, err, sizeof(err)), LEDGER_EINVAL);
+	ledger_head(l, &seq, NULL);
+	assert_int_equal(seq, 4);
+	expect_verified(l, 4);
+	ledger_close(l);
+}
+
 /* A group is recorded whole (later members' request id 0 naming the group's
  * request) or not at all: a refused member leaves no trace, not even the
  * request id it would have taken. */
@@ -792,6 +848,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_genesis_first_and_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_groups_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoked_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crl_numbers, setup, teardown),
