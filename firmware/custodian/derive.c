@@ -142,6 +142,14 @@ static uint32_t allowed_extensions(const struct policy *p, struct derived *d, ch
 
 void derived_free(struct derived *d)
 {
+	if (d->cms != NULL)
+		cms_request_free(d->cms);
+	free(d->cms);
+	d->cms = NULL;
+	if (d->ms != NULL)
+		csr_ms_attrs_free(d->ms);
+	free(d->ms);
+	d->ms = NULL;
 	icpr_request_free(&d->rq);
 	x509_buf_free(&d->subject);
 	x509_buf_free(&d->spki);
@@ -187,6 +195,51 @@ static uint32_t derive_pkcs10(const struct policy *p, struct derived *d, char *m
 	return allowed_extensions(p, d, msg, msglen);
 }
 
+/* A CMS or CMC request: the envelope decoded (its signatures are cmsreq.c's
+ * to check), then the PKCS#10 it carries admitted with the same limits as a bare
+ * one, in d->rq, and its Microsoft attributes read. */
+static uint32_t open_envelope(struct derived *d, char *msg, size_t msglen)
+{
+	static const struct icpr_limits limits = CUST_REQUEST_LIMITS;
+	const char *kind = d->rq.format == ICPR_FMT_CMC ? "CMC" : "CMS";
+	char err[256];
+	uint32_t hr;
+
+	if ((d->cms = calloc(1, sizeof(*d->cms))) == NULL ||
+	    (d->ms = calloc(1, sizeof(*d->ms))) == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return HR_E_OUTOFMEMORY;
+	}
+	if (cms_request_decode(d->rq.der.data, d->rq.der.len, d->cms, err, sizeof(err)) != 0) {
+		free(d->cms);
+		d->cms = NULL;
+		snprintf(msg, msglen, "the %s request cannot be read: %s", kind, err);
+		return HR_CRYPT_E_INVALID_MSG_TYPE;
+	}
+	if ((d->cms->cmc != 0) != (d->rq.format == ICPR_FMT_CMC)) {
+		snprintf(msg, msglen, "the %s request's content type is not what it was "
+			 "detected as", kind);
+		return HR_CRYPT_E_INVALID_MSG_TYPE;
+	}
+	icpr_request_free(&d->rq);
+	memset(&d->rq, 0, sizeof(d->rq));
+	if ((hr = icpr_request_admit(d->cms->csr.data, d->cms->csr.len, &limits, &d->rq, msg,
+				     msglen)) != 0)
+		return hr;
+	if (d->rq.format != ICPR_FMT_PKCS10 || d->rq.was_text) {
+		snprintf(msg, msglen, "the %s request does not carry a DER PKCS#10 request",
+			 kind);
+		return HR_CRYPT_E_INVALID_MSG_TYPE;
+	}
+	if (x509_csr_ms_attrs(d->rq.der.data, d->rq.der.len, d->ms, err, sizeof(err)) != 0) {
+		free(d->ms);
+		d->ms = NULL;
+		snprintf(msg, msglen, "the request's attributes cannot be read: %s", err);
+		return HR_E_INVALIDARG;
+	}
+	return 0;
+}
+
 uint32_t derive_request(const struct policy *p, const uint8_t *raw, size_t len,
 			struct derived *d, char *msg, size_t msglen)
 {
@@ -197,13 +250,9 @@ uint32_t derive_request(const struct policy *p, const uint8_t *raw, size_t len,
 	if ((hr = icpr_request_admit(raw, len, &limits, &d->rq, msg, msglen)) != 0)
 		return hr;
 	d->format = (uint32_t)d->rq.format;
-	if (d->rq.format != ICPR_FMT_PKCS10) {
-		snprintf(msg, msglen, "%s requests are not accepted yet",
-			 d->rq.format == ICPR_FMT_CMC ? "CMC" : "CMS");
-		hr = HR_CRYPT_E_INVALID_MSG_TYPE;
-	} else {
+	hr = d->rq.format == ICPR_FMT_PKCS10 ? 0 : open_envelope(d, msg, msglen);
+	if (hr == 0)
 		hr = derive_pkcs10(p, d, msg, msglen);
-	}
 	if (hr != 0) {
 		uint32_t format = d->format;
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "firmware/icpr/icpr.h"
+#include "firmware/x509/cms.h"
 #include "firmware/x509/x509.h"
 
 /* subject_rule: whose subject policy = issue accepts (guard.h). */
@@ -48,7 +49,15 @@ struct policy {
 /* A request as the custodian derived it. */
 struct derived {
 	uint32_t format;         /* ledger FMT_* it detected (0 when none) */
-	struct icpr_request rq;  /* the request normalised to DER (PEM, base64, BER) */
+	struct icpr_request rq;  /* the PKCS#10 normalised to DER (PEM, base64, BER):
+				  * the request itself, or the one a CMS or CMC
+				  * request carries */
+	/* CMS and CMC (issue 16): the envelope as decoded (signers, certificates,
+	 * controls: their signatures are checked by cmsreq.c, which needs the
+	 * ledger), and the Microsoft attributes of the PKCS#10 inside (the
+	 * certificate a renewal names). NULL for a bare PKCS#10. */
+	struct cms_request *cms;
+	struct csr_ms_attrs *ms;
 	struct x509_buf subject; /* DER Name, from the request whose signature verified */
 	struct x509_buf spki;    /* DER SubjectPublicKeyInfo, ditto */
 	/* The extensions it asks for that the policy allows, the first of each OID
@@ -74,7 +83,10 @@ struct derived {
  *                                          E_INVALIDARG, CRYPT_E_INVALID_MSG_TYPE,
  *                                          CERTSRV_E_BAD_REQUESTSUBJECT,
  *                                          CERTSRV_E_KEY_LENGTH
- *   a format other than PKCS#10            CRYPT_E_INVALID_MSG_TYPE
+ *   CMS or CMC whose envelope does not
+ *     decode (firmware/x509/cms.h)          CRYPT_E_INVALID_MSG_TYPE, and for
+ *     the PKCS#10 it carries, everything below, the same way; its
+ *     Microsoft attributes unreadable       E_INVALIDARG
  *   a key other than RSA 2048..8192 or
  *     EC P-256/P-384                       CERTSRV_E_KEY_LENGTH
  *   the signature (proof of possession)    NTE_BAD_SIGNATURE

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "firmware/custodian/admin.h"
+#include "firmware/custodian/cmsreq.h"
 #include "firmware/custodian/proto.h"
 #include "firmware/custodian/submit.h"
 #include "firmware/custodian/tmplstore.h"
@@ -412,6 +413,18 @@ uint32_t officer_resubmit(struct admin *a, const char *op, uint32_t id, struct i
 		return hr;
 	if ((hr = request_parts(a, &row, &d, NULL, 0, requester, sizeof(requester), msg, msglen)) != 0)
 		return hr;
+	/* An agent's request is for the account it named: that account's names
+	 * are rebuilt (cmsreq.h). */
+	if (d.cms != NULL) {
+		char err[256];
+
+		if (cmsreq_owner(a->sub, &row, requester, sizeof(requester), err, sizeof(err)) != 0) {
+			derived_free(&d);
+			snprintf(msg, msglen, "the ledger cannot say whom request %u is for: %s",
+				 id, err);
+			return HR_E_UNEXPECTED;
+		}
+	}
 	if ((hr = load_exts(a, id, &x, msg, msglen)) != 0) {
 		derived_free(&d);
 		return hr;

@@ -103,6 +103,31 @@ int record_get_request(struct record *r, uint32_t id, struct ledger_request_row 
 	return rc;
 }
 
+int record_cert_by_serial(struct record *r, const uint8_t *serial, size_t len,
+			  struct ledger_cert_row *row, char *err, size_t errlen)
+{
+	struct lmsg_serial q;
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	int rc;
+
+	if (len == 0 || len > sizeof(q.serial)) {
+		snprintf(err, errlen, "a serial of %zu bytes", len);
+		return 1; /* no certificate of ours has one */
+	}
+	memcpy(q.serial, serial, len);
+	q.len = len;
+	ipc_wbuf_init(&w);
+	lmsg_serial_encode(&w, &q);
+	if ((rc = record_call(r, LEDGER_GET_CERT, &w, LEDGER_CERT, &m, err, errlen)) != 0)
+		return rc;
+	rc = lmsg_cert_decode(m.data, m.hdr.len, row) == 0 ? 0 : -1;
+	if (rc != 0)
+		snprintf(err, errlen, "malformed certificate row from the ledger");
+	ipc_msg_free(&m);
+	return rc;
+}
+
 int record_get_cert(struct record *r, uint64_t seq, uint8_t **der, size_t *len, char *err,
 		    size_t errlen)
 {

@@ -48,6 +48,11 @@ uint32_t record_hr(int rc, int refused, uint32_t if_refused);
 /* The request row: 0, 1 when there is no such request, -1 with err. */
 int record_get_request(struct record *r, uint32_t id, struct ledger_request_row *row,
 		       char *err, size_t errlen);
+/* The certificate with that serial (1..LEDGER_SERIAL_MAX bytes): the request
+ * that produced it and its certificate-issued event. 0, 1 when the ledger has
+ * none, -1 with err. */
+int record_cert_by_serial(struct record *r, const uint8_t *serial, size_t len,
+			  struct ledger_cert_row *row, char *err, size_t errlen);
 /* The certificate-issued event's certificate (malloc()ed). 0 or -1. */
 int record_get_cert(struct record *r, uint64_t seq, uint8_t **der, size_t *len, char *err,
 		    size_t errlen);

@@ -2,12 +2,15 @@
  * decision is to issue, record the intent, sign, record the certificate, and only
  * then answer with it (Boulder's "persist, then sign"). See submit.h. */
 #include "firmware/custodian/submit.h"
+
+#include "firmware/custodian/cmsreq.h"
 #include "firmware/custodian/msg.h"
 
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -16,6 +19,7 @@
 #include "firmware/custodian/guard.h"
 #include "firmware/custodian/issue.h"
 #include "firmware/custodian/proto.h"
+#include "platform/hex.h"
 #include "platform/log.h"
 #include "firmware/custodian/props.h"
 #include "firmware/custodian/tpolicy.h"
@@ -449,16 +453,32 @@ static void ca_event(struct ledger_event *ev, uint32_t type)
 	record_event_init(ev, type, ACTOR_CA, "CA");
 }
 
-/* Appends ev; with req (a request not yet recorded), req and ev together, ev's
- * request id 0 then naming req's. *refused as record_append. */
+/* A request not yet recorded and the events it carries (ev_request.with: its
+ * links), into evs from index 0: how many (at most 1 + SUBMIT_WITH_MAX). */
+#define SUBMIT_WITH_MAX 1
+static size_t request_group(struct ledger_event *req, struct ledger_event **evs)
+{
+	size_t n = 0;
+
+	evs[n++] = req;
+	for (size_t i = 0; i < req->u.request.n_with && i < SUBMIT_WITH_MAX; i++)
+		evs[n++] = req->u.request.with[i];
+	return n;
+}
+
+/* Appends ev; with req (a request not yet recorded), req, what it carries and
+ * ev together, ev's request id 0 then naming req's. *refused as record_append. */
 static int append_after(struct submit_ctx *c, struct ledger_event *req, struct ledger_event *ev,
 			int *refused, char *err, size_t errlen)
 {
-	struct ledger_event *evs[2] = {req, ev};
+	struct ledger_event *evs[2 + SUBMIT_WITH_MAX];
+	size_t n;
 
 	if (req == NULL)
 		return record_append(c->rec, ev, refused, err, errlen);
-	return record_append_group(c->rec, evs, 2, refused, err, errlen);
+	n = request_group(req, evs);
+	evs[n++] = ev;
+	return record_append_group(c->rec, evs, n, refused, err, errlen);
 }
 
 static void disposition_event(struct ledger_event *ev, uint32_t request_id, uint32_t disp,
@@ -740,12 +760,10 @@ static void issue(struct service *s, struct submit_ctx *c, uint32_t id, struct l
  * certificate holds). */
 static void issue_template(struct service *s, struct submit_ctx *c, uint32_t id,
 			   struct ledger_event *req, const struct derived *d,
-			   const struct tpolicy *tp)
+			   const struct tpolicy *tp, const char *label)
 {
 	struct issue_tmpl tt = {tp->d.tmpl, tp->d.key_usage, NULL, 0};
-	char label[128];
 
-	tpolicy_label(tp, label, sizeof(label));
 	tt.label = label;
 	issue_answered(s, c, id, req, &tp->subject, &d->spki, tp->ext, tp->n_ext, &tt);
 }
@@ -755,17 +773,18 @@ static void issue_template(struct service *s, struct submit_ctx *c, uint32_t id,
  * account's names, its SID, the template) as extensions the CA set on the
  * request (ADM_EXT_POLICY), in one commit. Resubmission builds the certificate
  * from these and the template (officer.c). */
-_Static_assert(2 + TPOLICY_MAX_EXT <= LEDGER_GROUP_MAX, "a pended request's commit fits a group");
+_Static_assert(2 + SUBMIT_WITH_MAX + TPOLICY_MAX_EXT <= LEDGER_GROUP_MAX,
+	       "a pended request's commit fits a group");
 static void pend_template(struct service *s, struct submit_ctx *c, uint32_t id,
-			  struct ledger_event *req, const struct tpolicy *tp)
+			  struct ledger_event *req, const struct tpolicy *tp, const char *label)
 {
 	struct ledger_event disp, ext[TPOLICY_MAX_EXT];
-	struct ledger_event *evs[2 + TPOLICY_MAX_EXT] = {req, &disp};
-	char label[128], message[200], err[512];
-	size_t n = 2;
+	struct ledger_event *evs[2 + SUBMIT_WITH_MAX + TPOLICY_MAX_EXT];
+	char message[300], err[512];
+	size_t n = request_group(req, evs);
 	int refused, rc;
 
-	tpolicy_label(tp, label, sizeof(label));
+	evs[n++] = &disp;
 	snprintf(message, sizeof(message), "Taken Under Submission (%s)", label);
 	disposition_event(&disp, 0, DISP_PENDING, 0, message);
 	for (size_t i = 0; i < tp->n_ext; i++) {
@@ -795,7 +814,7 @@ static void pend_template(struct service *s, struct submit_ctx *c, uint32_t id,
  * broken: a violation, nothing recorded in anyone's name. 0 with out, or -1. */
 static int requester_of(struct service *s, struct submit_ctx *c, const uint8_t *tok,
 			size_t len, const char *named, char *out, size_t outlen, int *anonymous,
-			struct policy_account *acct)
+			struct policy_account *acct, uint64_t *logon)
 {
 	struct idtoken t;
 	char err[128];
@@ -807,6 +826,8 @@ static int requester_of(struct service *s, struct submit_ctx *c, const uint8_t *
 		}
 		snprintf(out, outlen, "%s", named);
 		*anonymous = 1;
+		if (logon != NULL)
+			*logon = 0;
 		if (acct != NULL)
 			tpolicy_account(NULL, named, acct);
 		return 0;
@@ -826,6 +847,8 @@ static int requester_of(struct service *s, struct submit_ctx *c, const uint8_t *
 	snprintf(out, outlen, "%s", t.identity);
 	if (acct != NULL)
 		tpolicy_account(&t, NULL, acct);
+	if (logon != NULL)
+		*logon = t.logon;
 	explicit_bzero(&t, sizeof(t));
 	*anonymous = 0;
 	return 0;
@@ -855,6 +878,90 @@ static uint32_t access_refused(const struct policy *p, int anonymous, char *msg,
 	return 0;
 }
 
+/* The account a request on behalf of another names (cmsreq.h), from the token
+ * ca-auth minted for it when the worker asked (proto.h, CUST_SUBMIT's
+ * subject_token): bound to the caller's logon, naming that very account. No
+ * token: ca-auth knows no such enabled account. A token that does not verify
+ * is the worker's fault, as a forged identity is: a violation (-1). 0 with *a
+ * the account's, or an HRESULT (positive) with msg. */
+static long subject_account(struct service *s, struct submit_ctx *c, const struct cust_submit *q,
+			    uint64_t logon, const char *named, struct policy_account *a,
+			    char *msg, size_t msglen)
+{
+	struct idtoken t;
+	char err[128];
+
+	if (q->subject_token_len == 0) {
+		snprintf(msg, msglen, "no account %.200s (RequesterName)", named);
+		return HR_CERTSRV_E_BAD_REQUESTSUBJECT;
+	}
+	if (!c->have_id_key ||
+	    idtoken_verify(c->id_key, q->subject_token, q->subject_token_len, (int64_t)time(NULL),
+			   &t, err, sizeof(err)) != 0) {
+		service_violation(s, "a subject token: %s", c->have_id_key ? err : "no key");
+		return -1;
+	}
+	if (logon == 0 || t.logon != logon || strcasecmp(t.identity, named) != 0) {
+		explicit_bzero(&t, sizeof(t));
+		service_violation(s, "a subject token for another logon or account");
+		return -1;
+	}
+	tpolicy_account(&t, NULL, a);
+	explicit_bzero(&t, sizeof(t));
+	return 0;
+}
+
+/* What a CMS or CMC request is (cmsreq.h), with the account it is for; the
+ * request's link to its journal record (renewal: the certificate renewed; on
+ * behalf: the first agent). 0, an HRESULT with msg, or -1 after a violation. */
+static long check_cms(struct service *s, struct submit_ctx *c, const struct cust_submit *q,
+		      const struct derived *d, const char *requester, uint64_t logon,
+		      struct cmsreq *cq, struct policy_account *acct, struct ledger_event *link,
+		      char *msg, size_t msglen)
+{
+	uint32_t hr = cmsreq_check(c, d, requester, cq, msg, msglen);
+	long rc;
+
+	if (hr != 0)
+		return hr;
+	if (cq->kind == CMSREQ_ON_BEHALF &&
+	    (rc = subject_account(s, c, q, logon, cq->account, acct, msg, msglen)) != 0)
+		return rc;
+	if (cq->kind == CMSREQ_NEW)
+		return 0;
+	ca_event(link, EV_REQUEST_LINK);
+	if (cq->kind == CMSREQ_RENEWAL) {
+		link->u.link.kind = LEDGER_LINK_RENEWAL;
+		link->u.link.serial.p = cq->old.serial.data;
+		link->u.link.serial.len = cq->old.serial.len;
+		link->u.link.account = cq->owner;
+	} else if (cq->n_agents > 0) {
+		link->u.link.kind = LEDGER_LINK_ON_BEHALF;
+		link->u.link.serial.p = cq->agents[0].serial;
+		link->u.link.serial.len = cq->agents[0].serial_len;
+		link->u.link.account = acct->name;
+	}
+	return 0;
+}
+
+/* "template User 1.0", with what the request was: "renewal of SERIAL, ...",
+ * "on behalf of DOMAIN\user, ...". */
+static void decision_label(const struct tpolicy *tp, const struct cmsreq *cq,
+			   const struct policy_account *acct, char *out, size_t outlen)
+{
+	char label[128], serial[2 * LEDGER_SERIAL_MAX + 1] = "";
+
+	tpolicy_label(tp, label, sizeof(label));
+	if (cq != NULL && cq->kind == CMSREQ_RENEWAL && cq->old.serial.len <= LEDGER_SERIAL_MAX) {
+		hex_encode(cq->old.serial.data, cq->old.serial.len, serial);
+		snprintf(out, outlen, "renewal of %s, %s", serial, label);
+	} else if (cq != NULL && cq->kind == CMSREQ_ON_BEHALF) {
+		snprintf(out, outlen, "on behalf of %.200s, %s", acct->name, label);
+	} else {
+		snprintf(out, outlen, "%s", label);
+	}
+}
+
 void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg *m)
 {
 	char requester[CUST_REQUESTER_MAX + 1], msg[CUST_MESSAGE_MAX + 1];
@@ -862,11 +969,16 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 	struct policy *pol = malloc(sizeof(*pol));
 	struct policy_account *acct = malloc(sizeof(*acct));
 	struct tpolicy *tp = malloc(sizeof(*tp));
+	struct cmsreq *cq = NULL;
 	const uint8_t *raw;
 	size_t raw_len;
-	struct ledger_event ev;
+	struct ledger_event ev, link = {0};
+	struct ledger_event *with[1] = {&link};
 	struct derived d;
+	char dlabel[300];
+	uint64_t logon = 0;
 	uint32_t format, hr;
+	long rc;
 	int anonymous;
 
 	if (tp != NULL)
@@ -880,7 +992,7 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 		goto out;
 	}
 	if (requester_of(s, c, q->who.token, q->who.token_len, q->who.requester, requester,
-			 sizeof(requester), &anonymous, acct) != 0)
+			 sizeof(requester), &anonymous, acct, &logon) != 0)
 		goto out;
 	/* One snapshot of the policy decides this request, whatever setprop does
 	 * meanwhile. */
@@ -899,13 +1011,32 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 		snprintf(msg, sizeof(msg), "the request's format is not the one announced");
 		hr = HR_CRYPT_E_INVALID_MSG_TYPE;
 	}
+	/* A CMS or CMC request (issue 16): a renewal, an agent's on behalf of an
+	 * account (acct becomes that account), or the caller's own. */
+	if (hr == 0 && d.cms != NULL) {
+		if ((cq = calloc(1, sizeof(*cq))) == NULL) {
+			snprintf(msg, sizeof(msg), "out of memory");
+			hr = HR_E_OUTOFMEMORY;
+		} else if ((rc = check_cms(s, c, q, &d, requester, logon, cq, acct, &link, msg,
+					   sizeof(msg))) < 0) {
+			derived_free(&d);
+			goto out;
+		} else {
+			hr = (uint32_t)rc;
+		}
+	}
 	/* The template policy (issue 15): the template the request names decides;
 	 * one naming none follows no_template. */
-	if (hr == 0)
+	if (hr == 0 && cq != NULL)
+		hr = tpolicy_decide_cms(c->templates, pol, &d, q->attributes, cq, acct, tp, msg,
+					sizeof(msg));
+	else if (hr == 0)
 		hr = tpolicy_decide(c->templates, pol, &d, q->attributes, acct, tp, msg,
 				    sizeof(msg));
 	if (hr == 0 && (tp->d.outcome == POLICY_ISSUE || tp->d.outcome == POLICY_PEND))
-		hr = tpolicy_parts(tp, &d, acct, msg, sizeof(msg));
+		hr = cq != NULL && cq->kind == CMSREQ_RENEWAL
+			     ? tpolicy_parts_renewal(tp, &cq->old, msg, sizeof(msg))
+			     : tpolicy_parts(tp, &d, acct, msg, sizeof(msg));
 	if (hr == 0 && tp->d.outcome == POLICY_STANDALONE && !d.has_subject) {
 		snprintf(msg, sizeof(msg), "the request's subject is empty or not a valid name");
 		hr = HR_CERTSRV_E_BAD_REQUESTSUBJECT;
@@ -926,20 +1057,29 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 	ev.u.request.raw.p = raw;
 	ev.u.request.raw.len = raw_len;
 	ev.u.request.attributes = q->attributes;
+	/* What a CMS request was found to be goes in its commit. */
+	if (hr == 0 && link.type == EV_REQUEST_LINK) {
+		ev.u.request.with = with;
+		ev.u.request.n_with = 1;
+	}
+	decision_label(tp, cq, acct, dlabel, sizeof(dlabel));
 	/* The request is recorded with its decision (or with the intent when the
 	 * policy issues): one commit, so no request is ever left without its fate. */
 	if (hr != 0)
 		decide(s, c, m->hdr.id, &ev, 0, DISP_FAILED, hr, msg);
 	else if (tp->d.outcome == POLICY_ISSUE)
-		issue_template(s, c, m->hdr.id, &ev, &d, tp);
+		issue_template(s, c, m->hdr.id, &ev, &d, tp, dlabel);
 	else if (tp->d.outcome == POLICY_PEND)
-		pend_template(s, c, m->hdr.id, &ev, tp);
+		pend_template(s, c, m->hdr.id, &ev, tp, dlabel);
 	else if (!pol->auto_issue)
 		decide(s, c, m->hdr.id, &ev, 0, DISP_PENDING, 0, "Taken Under Submission");
 	else
 		issue(s, c, m->hdr.id, &ev, &d);
 	derived_free(&d);
 out:
+	if (cq != NULL)
+		cmsreq_free(cq);
+	free(cq);
 	if (tp != NULL)
 		tpolicy_free(tp);
 	free(tp);
@@ -972,7 +1112,7 @@ void handle_refused(struct service *s, struct submit_ctx *c, const struct ipc_ms
 		return;
 	}
 	if (requester_of(s, c, q.who.token, q.who.token_len, q.who.requester, requester,
-			 sizeof(requester), &anonymous, NULL) != 0)
+			 sizeof(requester), &anonymous, NULL, NULL) != 0)
 		return;
 	/* An anonymous requester is named by its address: the two must agree. */
 	if (anonymous && strcmp(requester + 10, q.peer) != 0) {
@@ -1036,7 +1176,7 @@ void handle_retrieve(struct service *s, struct submit_ctx *c, const struct ipc_m
 		return;
 	}
 	if (requester_of(s, c, q.who.token, q.who.token_len, q.who.requester, requester,
-			 sizeof(requester), &anonymous, NULL) != 0)
+			 sizeof(requester), &anonymous, NULL, NULL) != 0)
 		return;
 	if ((pol = malloc(sizeof(*pol))) == NULL) {
 		reply_unrecorded(s, m->hdr.id, "out of memory");

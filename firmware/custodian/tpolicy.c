@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "firmware/custodian/cmsreq.h"
 #include "firmware/custodian/tmplstore.h"
 #include "firmware/icpr/hresult.h"
 #include "firmware/icpr/icpr.h"
 #include "firmware/identity/attrs.h"
+#include "platform/utf8.h"
 
 _Static_assert(POLICY_ATTR_MAX == IDENTITY_ATTR_MAX && POLICY_SID_MAX == IDENTITY_SID_MAX &&
 		       POLICY_MAX_GROUPS == IDENTITY_MAX_GROUPS &&
@@ -109,21 +111,16 @@ static uint32_t request_of(const struct derived *d, const char *attributes,
 	return 0;
 }
 
-uint32_t tpolicy_decide(struct tmplstore *store, const struct policy *pol,
-			const struct derived *d, const char *attributes,
-			const struct policy_account *a, struct tpolicy *tp, char *msg,
-			size_t msglen)
+/* The policy on r, with one snapshot of store. */
+static uint32_t decide_on(struct tmplstore *store, const struct policy *pol,
+			  const struct policy_request *rq, const struct policy_account *a,
+			  struct tpolicy *tp, char *msg, size_t msglen)
 {
 	struct policy_settings set = {0};
-	struct policy_request r;
 	struct template *all = NULL;
 	size_t n = 0;
 	uint32_t hr;
 
-	memset(tp, 0, sizeof(*tp));
-	tp->d.outcome = POLICY_REFUSE;
-	if ((hr = request_of(d, attributes, &r, msg, msglen)) != 0)
-		return tp->d.hresult = hr;
 	if (store != NULL && tmplstore_snapshot(store, &all, &n) != 0) {
 		snprintf(msg, msglen, "out of memory");
 		return tp->d.hresult = HR_E_OUTOFMEMORY;
@@ -132,7 +129,7 @@ uint32_t tpolicy_decide(struct tmplstore *store, const struct policy *pol,
 			  : pol->no_template == 3 ? POLICY_NO_TEMPLATE_USE
 						  : POLICY_NO_TEMPLATE_PEND;
 	snprintf(set.default_template, sizeof(set.default_template), "%s", pol->default_template);
-	hr = policy_decide(all, n, &set, a, &r, &tp->d);
+	hr = policy_decide(all, n, &set, a, rq, &tp->d);
 	/* The decision outlives the snapshot: its template is copied. */
 	if (tp->d.tmpl != NULL) {
 		tp->tmpl = *tp->d.tmpl;
@@ -140,6 +137,128 @@ uint32_t tpolicy_decide(struct tmplstore *store, const struct policy *pol,
 	}
 	free(all);
 	snprintf(msg, msglen, "%s", tp->d.message);
+	return hr;
+}
+
+uint32_t tpolicy_decide(struct tmplstore *store, const struct policy *pol,
+			const struct derived *d, const char *attributes,
+			const struct policy_account *a, struct tpolicy *tp, char *msg,
+			size_t msglen)
+{
+	struct policy_request *r = malloc(sizeof(*r));
+	uint32_t hr;
+
+	memset(tp, 0, sizeof(*tp));
+	tp->d.outcome = POLICY_REFUSE;
+	if (r == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return tp->d.hresult = HR_E_OUTOFMEMORY;
+	}
+	if ((hr = request_of(d, attributes, r, msg, msglen)) == 0)
+		hr = decide_on(store, pol, r, a, tp, msg, msglen);
+	else
+		tp->d.hresult = hr;
+	free(r);
+	return hr;
+}
+
+/* The call's attributes, then a CMC request's regInfo when it is UTF-8 text
+ * (MS-WCCE: the same attributes as pctbAttribs); the reader refuses a name
+ * given twice, so the two cannot name two templates. NULL when out of memory. */
+static char *all_attributes(const char *attributes, const struct cms_request *r)
+{
+	size_t a = attributes != NULL ? strlen(attributes) : 0, g = r->reg_info.len;
+	char *out = malloc(a + g + 2);
+
+	if (out == NULL)
+		return NULL;
+	memcpy(out, attributes != NULL ? attributes : "", a);
+	out[a] = 0;
+	if (g > 0 && memchr(r->reg_info.data, 0, g) == NULL &&
+	    utf8_count(r->reg_info.data, g) >= 0) {
+		out[a] = '\n';
+		memcpy(out + a + 1, r->reg_info.data, g);
+		out[a + 1 + g] = 0;
+	}
+	return out;
+}
+
+/* A renewal's template: the one the renewed certificate names (OID; its
+ * versions are checked by the policy as a request's would be). */
+static uint32_t renewal_request(const struct cmsreq *q, struct policy_request *r, char *msg,
+				size_t msglen)
+{
+	const struct x509_buf *v = NULL;
+	char err[256];
+
+	r->attr_template[0] = 0;
+	r->has_ext_v1 = 0;
+	r->has_ext_v2 = 0;
+	for (size_t i = 0; i < q->old.n_ext; i++)
+		if (strcmp(q->old.ext[i].oid, "1.3.6.1.4.1.311.21.7") == 0)
+			v = &q->old.ext[i].value;
+	if (v == NULL) {
+		snprintf(msg, msglen, "the certificate to renew names no certificate template");
+		return HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE;
+	}
+	if (policy_read_template_ext_v2(v->data, v->len, r, err, sizeof(err)) != 0) {
+		snprintf(msg, msglen, "the certificate to renew has a template extension that "
+			 "cannot be read: %s", err);
+		return HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE;
+	}
+	/* the certificate's own minor version: a renewal takes the template as it
+	 * is now, newer minor versions included */
+	r->ext_has_minor = 0;
+	return 0;
+}
+
+uint32_t tpolicy_decide_cms(struct tmplstore *store, const struct policy *pol,
+			    const struct derived *d, const char *attributes,
+			    const struct cmsreq *q, const struct policy_account *a,
+			    struct tpolicy *tp, char *msg, size_t msglen)
+{
+	struct policy_request *r = malloc(sizeof(*r));
+	char *attrs = all_attributes(attributes, d->cms);
+	uint32_t hr;
+
+	memset(tp, 0, sizeof(*tp));
+	tp->d.outcome = POLICY_REFUSE;
+	if (r == NULL || attrs == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		hr = HR_E_OUTOFMEMORY;
+		goto out;
+	}
+	if ((hr = request_of(d, attrs, r, msg, msglen)) != 0)
+		goto out;
+	if (q->kind == CMSREQ_RENEWAL && (hr = renewal_request(q, r, msg, msglen)) != 0)
+		goto out;
+	if (q->kind == CMSREQ_ON_BEHALF) {
+		r->on_behalf = 1;
+		for (size_t i = 0; i < q->n_agents && i < POLICY_MAX_AGENTS; i++) {
+			struct policy_agent *pa = &r->agents[r->n_agents++];
+
+			for (size_t k = 0; k < q->agents[i].n_eku && k < POLICY_AGENT_EKUS; k++)
+				snprintf(pa->eku[pa->n_eku++], sizeof(pa->eku[0]), "%s",
+					 q->agents[i].eku[k]);
+		}
+	}
+	if ((hr = decide_on(store, pol, r, a, tp, msg, msglen)) != 0)
+		goto out;
+	if (q->kind == CMSREQ_RENEWAL && tp->d.tmpl != NULL) {
+		if (!tp->d.tmpl->renew_without_approval) {
+			snprintf(msg, msglen, "The certificate template \"%s\" does not allow "
+				 "renewal with the previous certificate.", tp->d.tmpl->name);
+			hr = tp->d.hresult = HR_CERTSRV_E_TEMPLATE_DENIED;
+			tp->d.outcome = POLICY_REFUSE;
+			goto out;
+		}
+		tp->d.outcome = POLICY_ISSUE;
+	}
+out:
+	if (hr != 0)
+		tp->d.hresult = hr;
+	free(attrs);
+	free(r);
 	return hr;
 }
 
@@ -207,6 +326,40 @@ bad:
 	snprintf(msg, msglen, "template %s: the certificate's names cannot be built: %s", t->name,
 		 err);
 	return HR_CERTSRV_E_BAD_REQUESTSUBJECT;
+}
+
+uint32_t tpolicy_parts_renewal(struct tpolicy *tp, const struct x509_cert_info *old,
+			       char *msg, size_t msglen)
+{
+	static const char *const kept[] = {"2.5.29.17", "1.3.6.1.4.1.311.25.2"};
+	char err[256];
+	uint8_t *v;
+	size_t len;
+
+	if (tp->d.tmpl == NULL) {
+		snprintf(msg, msglen, "no template decided");
+		return HR_E_UNEXPECTED;
+	}
+	if (copy_buf(&tp->subject, &old->subject, msg, msglen) != 0)
+		return HR_E_OUTOFMEMORY;
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < old->n_ext; i++) {
+			struct x509_buf c;
+
+			if (strcmp(old->ext[i].oid, kept[k]) != 0)
+				continue;
+			if (copy_buf(&c, &old->ext[i].value, msg, msglen) != 0)
+				return HR_E_OUTOFMEMORY;
+			add_ext(tp, kept[k], c.data, c.len);
+			break;
+		}
+	if (policy_template_ext_der(tp->d.tmpl, &v, &len, err, sizeof(err)) != 0) {
+		snprintf(msg, msglen, "template %s: its extension cannot be built: %s",
+			 tp->d.tmpl->name, err);
+		return HR_E_UNEXPECTED;
+	}
+	add_ext(tp, "1.3.6.1.4.1.311.21.7", v, len);
+	return 0;
 }
 
 void tpolicy_label(const struct tpolicy *tp, char *out, size_t outlen)

@@ -51,6 +51,26 @@ uint32_t tpolicy_decide(struct tmplstore *store, const struct policy *pol,
 uint32_t tpolicy_parts(struct tpolicy *tp, const struct derived *d,
 		       const struct policy_account *a, char *msg, size_t msglen);
 
+/* The same for a CMS or CMC request (cmsreq.h checked it): on behalf of an
+ * account, a is that account's and the agents whose signatures held are
+ * counted by the template; a renewal is decided by the template the renewed
+ * certificate names (its 1.3.6.1.4.1.311.21.7 extension, not the request's):
+ * one removed is CERTSRV_E_UNSUPPORTED_CERT_TYPE, one without
+ * renew_without_approval CERTSRV_E_TEMPLATE_DENIED; otherwise it is issued
+ * (approval is what the previous certificate stands for). A CMC request's
+ * regInfo attributes (UTF-8 text) follow the call's. */
+struct cmsreq;
+uint32_t tpolicy_decide_cms(struct tmplstore *store, const struct policy *pol,
+			    const struct derived *d, const char *attributes,
+			    const struct cmsreq *q, const struct policy_account *a,
+			    struct tpolicy *tp, char *msg, size_t msglen);
+
+/* A renewal's parts: the renewed certificate's subject, subjectAltName and SID
+ * extension as they are (never the request's, nor the account's today), and
+ * the template extension of the template's current version. */
+uint32_t tpolicy_parts_renewal(struct tpolicy *tp, const struct x509_cert_info *old,
+			       char *msg, size_t msglen);
+
 /* The policy's name of a key type (0 for one it knows not). */
 enum policy_key tpolicy_key_type(enum x509_key_type kt);
 

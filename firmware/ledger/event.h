@@ -103,6 +103,11 @@ struct ev_request {
 	uint32_t count; /* 0: no tail (a record from before the tail, or not a refusal) */
 	int64_t since;
 	const char *peer;
+	/* Not part of the record (never encoded, never decoded): the events the
+	 * custodian commits right after the request, in the same group, whatever
+	 * decides it next (its links, cmsreq.h). NULL / 0 for none. */
+	struct ledger_event *const *with;
+	size_t n_with;
 };
 
 /* disposition: u32 request_id | u32 disposition | u32 hresult | str message
