@@ -399,6 +399,28 @@ struct signer {
 	size_t sig_len;
 };
 
+/* The elements of a constructed value we wrote (the signed attributes), one
+ * by one: a framing error makes the writer fail. */
+static void put_elements(struct der *d, const struct x509_buf *v)
+{
+	size_t hdr, clen, off;
+
+	if (der_header(v->data, v->len, &hdr, &clen) != 0 || hdr + clen != v->len) {
+		der_raw(d, DER_SEQUENCE, NULL, 0); /* sticky failure */
+		return;
+	}
+	for (off = hdr; off < v->len;) {
+		size_t h, c;
+
+		if (der_header(v->data + off, v->len - off, &h, &c) != 0) {
+			der_raw(d, DER_SEQUENCE, NULL, 0);
+			return;
+		}
+		der_raw(d, DER_SEQUENCE, v->data + off, h + c);
+		off += h + c;
+	}
+}
+
 static void put_signer_info(struct der *d, const struct signer *s)
 {
 	der_begin(d, DER_SET); /* signerInfos */
@@ -409,10 +431,10 @@ static void put_signer_info(struct der *d, const struct signer *s)
 	der_prim(d, DER_INTEGER, s->ca->serial.data, s->ca->serial.len);
 	der_end(d);
 	put_digest_alg(d, s->alg);
-	/* signedAttrs [0] IMPLICIT: the signed SET's contents under another tag. */
-	der_raw(d, DER_SET, s->attrs->data, s->attrs->len);
-	if (!d->failed && s->attrs->len > 0)
-		d->buf[d->len - s->attrs->len] = DER_CTX(0);
+	/* signedAttrs [0] IMPLICIT: the signed SET's elements under another tag. */
+	der_begin(d, DER_CTX(0));
+	put_elements(d, s->attrs);
+	der_end(d);
 	put_sig_alg(d, s->alg);
 	der_prim(d, DER_OCTET_STRING, s->sig, s->sig_len);
 	der_end(d);

@@ -177,13 +177,14 @@ static int sign_cb(void *ctx, enum x509_sigalg alg, const struct x509_buf *tbs, 
 
 /* ---- fixtures ---- */
 
-static struct cert rsa_ca, ec_ca, rsa_ee, ec_ee, other;
+static struct cert rsa_ca, ec_ca, p384_ca, rsa_ee, ec_ee, other;
 
 static int setup(void **state)
 {
 	(void)state;
 	make_cert("rsa2048", "rsaca", "CN=CMC Test RSA Root,O=Example,C=US", NULL, &rsa_ca);
 	make_cert("p256", "ecca", "CN=CMC Test EC Root,O=Example,C=US", NULL, &ec_ca);
+	make_cert("p384", "p384ca", "CN=CMC Test P-384 Root,O=Example,C=US", NULL, &p384_ca);
 	make_cert("p256", "rsaee", "CN=user.example.com,O=Example,C=US", &rsa_ca, &rsa_ee);
 	make_cert("p256", "ecee", "CN=ec.example.com,O=Example,C=US", &ec_ca, &ec_ee);
 	make_cert("p256", "other", "CN=Another Root,O=Example,C=US", NULL, &other);
@@ -195,6 +196,7 @@ static int teardown(void **state)
 	(void)state;
 	cert_free(&rsa_ca);
 	cert_free(&ec_ca);
+	cert_free(&p384_ca);
 	cert_free(&rsa_ee);
 	cert_free(&ec_ee);
 	cert_free(&other);
@@ -294,6 +296,45 @@ static void sha1_hex(const struct x509_buf *b, char hex[41])
 		snprintf(hex + 2 * i, 3, "%02x", h[i]);
 }
 
+/* The CMC attributes control (present only for an issued certificate) as
+ * CmcAddAttributes: pkiDataReference 0, one certReference, one attribute. */
+static void tasn1_add_attributes(asn1_node resp, int want)
+{
+	int found = 0;
+
+	for (int i = 1; i <= 8; i++) {
+		char name[64], oid[128];
+		int olen = sizeof oid, len = 0;
+		uint8_t *v = NULL, ref[8];
+		int rlen = sizeof ref;
+		asn1_node aa = NULL;
+
+		snprintf(name, sizeof name, "controlSequence.?%d.attrType", i);
+		if (asn1_read_value(resp, name, oid, &olen) != ASN1_SUCCESS)
+			break;
+		if (strcmp(oid, "1.3.6.1.4.1.311.10.10.1") != 0)
+			continue;
+		found++;
+		snprintf(name, sizeof name, "controlSequence.?%d.attrValues.?1", i);
+		assert_int_equal(asn1_read_alloc(resp, name, &v, &len), 0);
+		if (asn1_decode("PKIX.CmcAddAttributes", v, (size_t)len, &aa, err, sizeof err) != 0)
+			fail_msg("CmcAddAttributes: %s", err);
+		assert_int_equal(asn1_read_value(aa, "pkiDataReference", ref, &rlen), ASN1_SUCCESS);
+		assert_int_equal(rlen, 1);
+		assert_int_equal(ref[0], 0);
+		olen = sizeof oid;
+		assert_int_equal(asn1_read_value(aa, "attributes.?1.type", oid, &olen),
+				 ASN1_SUCCESS);
+		assert_string_equal(oid, "1.3.6.1.4.1.311.21.17");
+		rlen = sizeof ref;
+		assert_int_not_equal(asn1_read_value(aa, "certReferences.?2", ref, &rlen),
+				     ASN1_SUCCESS);
+		free(v);
+		asn1_delete_structure(&aa);
+	}
+	assert_int_equal(found, want);
+}
+
 /* libtasn1 with the pkix.asn types: the whole message as SignedContentInfo,
  * its eContent as PKIResponse, the status control as CMCStatusInfo and as
  * CMCStatusInfoV2. The PKIResponse (eContent) in *content. */
@@ -334,7 +375,16 @@ static void tasn1_check(const struct x509_buf *r, long want_status, struct x509_
 		assert_int_equal(slen, 1);
 		assert_int_equal(s[0], want_status);
 	}
+	if (want_status == CMC_STATUS_PENDING) {
+		uint8_t tok[8];
+		int tlen = sizeof tok;
+
+		assert_int_equal(asn1_read_value(st, "otherInfo.pendInfo.pendToken", tok, &tlen),
+				 ASN1_SUCCESS);
+		assert_int_equal(tlen, 4);
+	}
 	free(v);
+	tasn1_add_attributes(resp, want_status == CMC_STATUS_SUCCESS);
 	asn1_delete_structure(&st);
 	asn1_delete_structure(&st2);
 	asn1_delete_structure(&resp);
@@ -449,6 +499,19 @@ static void test_issued_rsa(void **state)
 	}
 	expect_no(text, "crl=");
 	expect_line(text, "signerVersion=v1");
+	{
+		/* sid: the CA certificate's serial (and issuer) */
+		struct x509_cert_info ci;
+		char want[80] = "signerSerial=";
+
+		assert_int_equal(x509_cert_decode(rsa_ca.der.data, rsa_ca.der.len, &ci, err,
+						  sizeof err),
+				 0);
+		for (size_t i = 0; i < ci.serial.len; i++)
+			snprintf(want + strlen(want), 3, "%02x", ci.serial.data[i]);
+		expect_line(text, want);
+		x509_cert_info_free(&ci);
+	}
 	expect_line(text, "signatureAlgorithm=1.2.840.113549.1.1.11");
 	/* DER order of the SET OF: by length here */
 	assert_non_null(strstr(text, "signedAttr=1.2.840.113549.1.9.3\nsignedAttr=1.2.840.113549."
@@ -485,6 +548,31 @@ static void test_issued_p256(void **state)
 	expect_line(text, line);
 	free(text);
 	x509_buf_free(&r);
+}
+
+/* A P-384 CA: SHA-384 for the digest and ecdsa-with-SHA384 for the signature. */
+static void test_issued_p384(void **state)
+{
+	struct cert ee;
+	struct x509_buf certs[2], r;
+	struct cmc_response_in in;
+	char *text;
+
+	(void)state;
+	make_cert("p256", "p384ee", "CN=p384.example.com,O=Example,C=US", &p384_ca, &ee);
+	certs[0] = ee.der;
+	certs[1] = p384_ca.der;
+	base_in(&in, CMC_STATUS_SUCCESS, &p384_ca, certs, 2);
+	in.status_string = "Issued";
+	build_ok(&in, &p384_ca, &r);
+	assert_int_equal(p384_ca.alg, X509_SIG_ECDSA_SHA384);
+	oracle_checks(&r, &p384_ca, 0, "Issued");
+	text = py_read(oracle_path("resp.der"));
+	expect_line(text, "digest=2.16.840.1.101.3.4.2.2");
+	expect_line(text, "signatureAlgorithm=1.2.840.10045.4.3.3");
+	free(text);
+	x509_buf_free(&r);
+	cert_free(&ee);
 }
 
 static void test_pending(void **state)
@@ -860,7 +948,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_issued_rsa), cmocka_unit_test(test_issued_p256),
-		cmocka_unit_test(test_pending),    cmocka_unit_test(test_failed),
+		cmocka_unit_test(test_issued_p384), cmocka_unit_test(test_pending),
+		cmocka_unit_test(test_failed),
 		cmocka_unit_test(test_body_parts), cmocka_unit_test(test_crls),
 		cmocka_unit_test(test_size_cap),   cmocka_unit_test(test_refusals),
 	};
