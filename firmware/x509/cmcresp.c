@@ -308,20 +308,39 @@ static void sort_encodings(struct x509_buf *v, size_t n)
 		}
 }
 
-/* The SET OF Attribute that is signed (tag 0x31): contentType, signingTime,
- * messageDigest, in DER order. */
+/* The signed attributes: contentType, signingTime, messageDigest, each
+ * encoded alone and sorted (DER SET OF order), and their SET OF (tag 0x31),
+ * which is what the signature covers; the SignerInfo carries the same
+ * elements under [0] IMPLICIT. */
+#define N_ATTRS 3
+struct attrs {
+	struct x509_buf a[N_ATTRS];
+	struct x509_buf set;
+};
+
+static void attrs_free(struct attrs *t)
+{
+	for (int i = 0; i < N_ATTRS; i++)
+		x509_buf_free(&t->a[i]);
+	x509_buf_free(&t->set);
+}
+
+static void put_attr_elements(struct der *d, const struct attrs *t)
+{
+	for (int i = 0; i < N_ATTRS; i++)
+		der_raw(d, DER_SEQUENCE, t->a[i].data, t->a[i].len);
+}
+
 static int signed_attrs(const struct x509_buf *content, enum x509_sigalg alg,
-			int64_t signing_time, struct x509_buf *out, char *err, size_t errlen)
+			int64_t signing_time, struct attrs *t, char *err, size_t errlen)
 {
 	uint8_t digest[64];
 	size_t dlen = sizeof digest;
-	struct x509_buf a[3] = {{0}};
 	struct der d;
-	int rc = -1;
 
 	if (x509_sigalg_digest(alg, content->data, content->len, digest, &dlen) != 0)
 		return err_set(err, errlen, "messageDigest: cannot hash the content");
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < N_ATTRS; i++) {
 		der_init(&d);
 		der_begin(&d, DER_SEQUENCE);
 		der_oid(&d, i == 0 ? OID_CONTENT_TYPE : i == 1 ? OID_SIGNING_TIME
@@ -336,26 +355,18 @@ static int signed_attrs(const struct x509_buf *content, enum x509_sigalg alg,
 			der_prim(&d, DER_OCTET_STRING, digest, dlen);
 		der_end(&d);
 		der_end(&d);
-		if (der_finish(&d, &a[i].data, &a[i].len) != 0) {
-			err_set(err, errlen, "signed attributes: cannot encode (signingTime out "
-				"of range?)");
-			goto out;
-		}
+		if (der_finish(&d, &t->a[i].data, &t->a[i].len) != 0)
+			return err_set(err, errlen, "signed attributes: cannot encode "
+				       "(signingTime out of range?)");
 	}
-	sort_encodings(a, 3);
+	sort_encodings(t->a, N_ATTRS);
 	der_init(&d);
 	der_begin(&d, DER_SET);
-	for (int i = 0; i < 3; i++)
-		der_raw(&d, DER_SEQUENCE, a[i].data, a[i].len);
+	put_attr_elements(&d, t);
 	der_end(&d);
-	if (der_finish(&d, &out->data, &out->len) != 0)
-		err_set(err, errlen, "signed attributes: cannot encode");
-	else
-		rc = 0;
-out:
-	for (int i = 0; i < 3; i++)
-		x509_buf_free(&a[i]);
-	return rc;
+	if (der_finish(&d, &t->set.data, &t->set.len) != 0)
+		return err_set(err, errlen, "signed attributes: cannot encode");
+	return 0;
 }
 
 /* ---- the SignedData ---- */
@@ -394,32 +405,10 @@ static void put_items(struct der *d, uint8_t tag, const struct x509_buf *v, size
 struct signer {
 	const struct x509_cert_info *ca;
 	enum x509_sigalg alg;
-	const struct x509_buf *attrs; /* SET OF, tag 0x31 */
+	const struct attrs *attrs;
 	const uint8_t *sig;
 	size_t sig_len;
 };
-
-/* The elements of a constructed value we wrote (the signed attributes), one
- * by one: a framing error makes the writer fail. */
-static void put_elements(struct der *d, const struct x509_buf *v)
-{
-	size_t hdr, clen, off;
-
-	if (der_header(v->data, v->len, &hdr, &clen) != 0 || hdr + clen != v->len) {
-		der_raw(d, DER_SEQUENCE, NULL, 0); /* sticky failure */
-		return;
-	}
-	for (off = hdr; off < v->len;) {
-		size_t h, c;
-
-		if (der_header(v->data + off, v->len - off, &h, &c) != 0) {
-			der_raw(d, DER_SEQUENCE, NULL, 0);
-			return;
-		}
-		der_raw(d, DER_SEQUENCE, v->data + off, h + c);
-		off += h + c;
-	}
-}
 
 static void put_signer_info(struct der *d, const struct signer *s)
 {
@@ -433,7 +422,7 @@ static void put_signer_info(struct der *d, const struct signer *s)
 	put_digest_alg(d, s->alg);
 	/* signedAttrs [0] IMPLICIT: the signed SET's elements under another tag. */
 	der_begin(d, DER_CTX(0));
-	put_elements(d, s->attrs);
+	put_attr_elements(d, s->attrs);
 	der_end(d);
 	put_sig_alg(d, s->alg);
 	der_prim(d, DER_OCTET_STRING, s->sig, s->sig_len);
@@ -505,12 +494,12 @@ static int sign_attrs(const struct signer *s0, cmc_sign_fn sign, void *ctx, uint
 	struct x509i_alg va = {x509i_sigalg_hash(s0->alg), x509i_sigalg_key(s0->alg)};
 	char why[160] = "";
 
-	if (sign(ctx, s0->alg, s0->attrs, sig, sig_len, why, sizeof why) != 0)
+	if (sign(ctx, s0->alg, &s0->attrs->set, sig, sig_len, why, sizeof why) != 0)
 		return err_set(err, errlen, "signature: %s", why[0] ? why : "refused");
 	if (*sig_len == 0 || *sig_len > CMC_RESP_SIG_MAX)
 		return err_set(err, errlen, "signature: %zu bytes", *sig_len);
-	if (x509i_verify(&va, s0->attrs->data, s0->attrs->len, X509I_MAX_DER, sig, *sig_len,
-			 s0->ca->spki.data, s0->ca->spki.len, why, sizeof why) != 0)
+	if (x509i_verify(&va, s0->attrs->set.data, s0->attrs->set.len, X509I_MAX_DER, sig,
+			 *sig_len, s0->ca->spki.data, s0->ca->spki.len, why, sizeof why) != 0)
 		return err_set(err, errlen, "signature: does not verify with the CA "
 			       "certificate's key (%s)", why);
 	return 0;
@@ -519,7 +508,8 @@ static int sign_attrs(const struct signer *s0, cmc_sign_fn sign, void *ctx, uint
 int cmc_response_build(const struct cmc_response_in *in, cmc_sign_fn sign, void *sign_ctx,
 		       struct x509_buf *out, char *err, size_t errlen)
 {
-	struct x509_buf content = {0}, attrs = {0};
+	struct x509_buf content = {0};
+	struct attrs attrs;
 	struct x509_cert_info ca;
 	struct signer s;
 	uint8_t sig[CMC_RESP_SIG_MAX];
@@ -538,6 +528,7 @@ int cmc_response_build(const struct cmc_response_in *in, cmc_sign_fn sign, void 
 		return -1;
 	memset(&ca, 0, sizeof ca);
 	memset(&s, 0, sizeof s);
+	memset(&attrs, 0, sizeof attrs);
 	if (ca_signer(in, &ca, &s.alg, err, errlen) != 0)
 		return -1;
 	s.ca = &ca;
@@ -553,7 +544,7 @@ int cmc_response_build(const struct cmc_response_in *in, cmc_sign_fn sign, void 
 	rc = signed_data(in, max, &content, &s, out, err, errlen);
 out:
 	x509_buf_free(&content);
-	x509_buf_free(&attrs);
+	attrs_free(&attrs);
 	x509_cert_info_free(&ca);
 	return rc;
 }

@@ -104,7 +104,9 @@ struct cmc_response_in {
 	const uint8_t *ca_cert;
 	size_t ca_cert_len;
 	/* carried in certificates, in this order; issued: certs[0] is the issued
-	 * certificate (required) */
+	 * certificate (required), then its chain. AD CS carries none in a
+	 * pending or failed response (clients find the CA in their stores);
+	 * carrying the CA chain there is allowed. */
 	const struct x509_buf *certs;
 	size_t n_certs;
 	const struct x509_buf *crls;     /* CertificateLists (DER), may be none */

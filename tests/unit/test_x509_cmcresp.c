@@ -140,7 +140,7 @@ static void make_crl(const struct cert *ca, uint64_t number, size_t n, struct x5
 
 /* ---- the signing callback ---- */
 
-enum sign_mode { SIGN_OK, SIGN_FAIL, SIGN_EMPTY };
+enum sign_mode { SIGN_OK, SIGN_FAIL, SIGN_FAIL_SILENT, SIGN_EMPTY, SIGN_TOO_LONG };
 
 struct signer {
 	const char *key;       /* the oracle key that signs */
@@ -163,8 +163,10 @@ static int sign_cb(void *ctx, enum x509_sigalg alg, const struct x509_buf *tbs, 
 		snprintf(e, elen, "the HSM refused to sign");
 		return -1;
 	}
-	if (s->mode == SIGN_EMPTY) {
-		*sig_len = 0;
+	if (s->mode == SIGN_FAIL_SILENT)
+		return -1;
+	if (s->mode == SIGN_EMPTY || s->mode == SIGN_TOO_LONG) {
+		*sig_len = s->mode == SIGN_EMPTY ? 0 : CMC_RESP_SIG_MAX + 1;
 		return 0;
 	}
 	assert_int_equal(oracle_sign(s->key, alg, tbs->data, tbs->len, &out), 0);
@@ -930,8 +932,12 @@ static void test_refusals(void **state)
 	base_in(&in, CMC_STATUS_PENDING, &rsa_ca, NULL, 0);
 	s.mode = SIGN_FAIL;
 	expect_refused(&in, &s, "signature: the HSM refused to sign");
+	s.mode = SIGN_FAIL_SILENT;
+	expect_refused(&in, &s, "signature: refused");
 	s.mode = SIGN_EMPTY;
 	expect_refused(&in, &s, "signature: 0 bytes");
+	s.mode = SIGN_TOO_LONG;
+	expect_refused(&in, &s, "signature: 1025 bytes");
 	/* signed by another key than the CA certificate's: never handed out */
 	s.mode = SIGN_OK;
 	s.key = "other";
