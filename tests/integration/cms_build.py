@@ -15,7 +15,7 @@ import hashlib
 import subprocess
 from pathlib import Path
 
-from asn1crypto import core, keys, pem, x509
+from asn1crypto import core, pem, x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
@@ -501,3 +501,26 @@ def openssl_cms_sign(tmp, label, content_der, signer_key, signer_cert_der, more_
 def cert_pem(der):
     return pem.armor("CERTIFICATE", der)
 
+
+
+def forge(issuer_pem, subject_cn, public_key, signing_key, serial=None, eku=None, days=30):
+    """A certificate whose issuer is, byte for byte, the subject of issuer_pem
+    (this CA's certificate), signed by signing_key (not the CA's): what an
+    attacker with a CA of the same name makes. python3-cryptography builds it;
+    serial: e.g. that of a real certificate. Returns its DER."""
+    import datetime
+    from cryptography import x509 as cx
+    from cryptography.x509.oid import NameOID
+    issuer = cx.load_pem_x509_certificate(Path(issuer_pem).read_bytes()).subject
+    now = datetime.datetime.now(datetime.timezone.utc)
+    b = (cx.CertificateBuilder().issuer_name(issuer)
+         .subject_name(cx.Name([cx.NameAttribute(NameOID.COMMON_NAME, subject_cn)]))
+         .public_key(public_key.public_key() if hasattr(public_key, "public_key")
+                     else public_key)
+         .serial_number(serial if serial is not None else cx.random_serial_number())
+         .not_valid_before(now - datetime.timedelta(minutes=5))
+         .not_valid_after(now + datetime.timedelta(days=days)))
+    if eku:
+        b = b.add_extension(cx.ExtendedKeyUsage([cx.ObjectIdentifier(eku)]), critical=False)
+    cert = b.sign(signing_key, hashes.SHA256())
+    return cert.public_bytes(serialization.Encoding.DER)
