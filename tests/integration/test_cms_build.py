@@ -227,3 +227,24 @@ def test_openssl_made_cms_around_a_renewal_request(tmp_path, signers):
         assert old_cert in certs and signers["rsa"][1] in certs
         sid = sd["signer_infos"][0]["sid"].chosen
         assert sid["serial_number"].native == acms.Certificate.load(old_cert).serial_number
+
+
+def test_forge_names_the_issuer_exactly_and_fails_verification(tmp_path, signers):
+    """cb.forge: the issuer is the CA certificate's subject byte for byte; signed
+    by another key openssl refuses it, signed by the CA's own key (the control)
+    openssl accepts it."""
+    ca_key, ca_crt = signers["ca"]
+    ca_subject = acms.Certificate.load(
+        cb.pem.unarmor(ca_crt.read_bytes())[2])["tbs_certificate"]["subject"].dump()
+    leaf_key = cb.new_key()
+    for signing_key, ok in ((cb.new_key(), False), (cb.load_key(ca_key), True)):
+        der = cb.forge(ca_crt, "alice", leaf_key, signing_key, serial=4242,
+                       eku=AGENT_EKU)
+        c = acms.Certificate.load(der)
+        assert c["tbs_certificate"]["issuer"].dump() == ca_subject
+        assert c.serial_number == 4242 and c.extended_key_usage_value.native == [
+            "1.3.6.1.4.1.311.20.2.1"]
+        p = tmp_path / "leaf.pem"
+        p.write_bytes(cb.cert_pem(der))
+        r = openssl("verify", "-CAfile", ca_crt, p)
+        assert (r.returncode == 0) is ok, r.stdout + r.stderr

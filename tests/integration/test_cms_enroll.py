@@ -128,6 +128,24 @@ def refused_somehow(ca, rv_tuple):
     return msg
 
 
+def refused_one_of(ca, rv_tuple, *hresults):
+    """refused() where the spec leaves the choice among hresults."""
+    disp = rv_tuple[2]
+    assert disp in hresults, (hex(disp), rv_tuple[5])
+    return refused(ca, rv_tuple, disp)
+
+
+def never_for(rv_tuple, user):
+    """Refused, pending, or issued for someone else than user."""
+    rv, rid, disp, _, cert, msg = rv_tuple
+    assert rv == 0, (hex(rv), msg)
+    assert disp != ic.CRYPT_E_INVALID_MSG_TYPE, "CMS/CMC still not accepted: " + msg
+    if disp == ic.DISP_ISSUED:
+        c = x509.Certificate.load(cert)
+        assert subject_cn(c) != user, msg
+        assert all(user not in str(v) for _, v in sans(c)), msg
+
+
 def new_csr(key=None, **kw):
     key = key or cb.new_key()
     return key, cb.build_csr(key, **kw)
@@ -216,8 +234,11 @@ def test_example6_agent_enrolls_for_alice_who_renews(ca, appliance, tmp_path):
     rid = [int(m) for m in re.findall(r"request=(\d+) issued", show)][-1]
     assert re.search(rf"request={rid} requester=EXAMPLE\\carol\b", show), show
     assert says(audit(ca), "on behalf of EXAMPLE\\alice")
-    # C3-C4: alice renews with that certificate and key, over her own logon
+    # C3-C4: the certificate is alice's: the agent may not renew it, even with
+    # her key; alice renews it with that certificate and key, over her own logon
     old = (alice_key, cert.dump())
+    _, renewal = renewal_of(old)
+    refused(ca, enroll(appliance, CAROL, renewal), CERTSRV_E_BAD_RENEWAL_SUBJECT)
     new_key, renewal = renewal_of(old)
     new_cert, msg = issued(enroll(appliance, ALICE, renewal))
     assert_renewed(old[1], new_cert, new_key, msg)
@@ -411,8 +432,10 @@ def test_on_behalf_refusals(ca, appliance, tmp_path):
     refused(ca, send([on_behalf(agent, for_alice, content_type=cb.OID_PKIDATA)]),
             NTE_BAD_SIGNATURE)
     refused(ca, send([on_behalf(agent, for_alice, digest="sha1")]), NTE_BAD_SIGNATURE)
-    # the agent's certificate not carried
-    refused(ca, send([on_behalf(agent, for_alice)], omit_certs=[0]), CERT_E_UNTRUSTEDROOT)
+    # the agent's certificate not carried: the spec counts only signers whose
+    # certificate is carried and names no HRESULT of its own for this one
+    refused_one_of(ca, send([on_behalf(agent, for_alice)], omit_certs=[0]),
+                   CERTSRV_E_SIGNATURE_COUNT, CERT_E_UNTRUSTEDROOT)
     # the inner request's own signature
     _, bad_inner = new_csr(tamper_signature=True)
     refused(ca, send([on_behalf(agent, for_alice)], inner=bad_inner), NTE_BAD_SIGNATURE)
@@ -465,14 +488,12 @@ def test_cmc_on_behalf_and_renewal(ca, appliance, tmp_path):
     assert spki_of(cert) == cb.spki(key)
     verify(ca, tmp_path, cert, "cmc-bob")
     assert says(audit(ca), "on behalf of EXAMPLE\\bob")
-    # RequesterName in regInfo's attribute string is not how an agent names a user
-    # (only the name-value control is): a new request of carol's
+    # RequesterName in regInfo's attribute string, signed by no agent: whatever
+    # the CA makes of it, never a certificate for bob
     key, inner = new_csr()
-    req = cb.cmc(inner, [cb.Signer(*agent)], controls={
+    req = cb.cmc(inner, [cb.Signer(*alice)], controls={
         "reg_info": "CertificateTemplate:User\nRequesterName:EXAMPLE\\bob\n"})
-    rv = enroll(appliance, CAROL, req)
-    if rv[2] == ic.DISP_ISSUED:
-        assert subject_cn(x509.Certificate.load(rv[4])) != "bob"
+    never_for(enroll(appliance, ALICE, req), "bob")
     # renewal in CMC, signed by the old key, with the usual controls
     new_key, inner = new_csr(renewal_cert=alice[1])
     req = cb.cmc(inner, [cb.Signer(*alice)], controls={"transaction_id": 17,
@@ -524,6 +545,9 @@ def test_plain_cms_is_a_new_request_of_the_caller(ca, appliance, tmp_path):
     req = cb.openssl_cms_sign(tmp_path, "oplain", oinner, stranger_key, stranger[1])
     cert, _ = issued(enroll(appliance, ALICE, req, "CertificateTemplate:User"))
     assert subject_cn(cert) == "alice" and spki_of(cert) == cb.spki(okey)
+    # RequesterName in the call's attributes of a plain CMS: never bob's
+    never_for(enroll(appliance, ALICE, cb.cms(new_csr()[1], [cb.Signer(*stranger)]),
+                     "CertificateTemplate:User\nRequesterName:EXAMPLE\\bob"), "bob")
     # a plain CMS under a template that pends pends as a PKCS#10 would
     rid, _ = pended(enroll(appliance, CAROL, cb.cms(new_csr()[1], [cb.Signer(*stranger)]),
                            "CertificateTemplate:EnrollmentAgent"))
