@@ -60,9 +60,9 @@ def test_pkcs10_forms_verify_and_carry_their_attributes(tmp_path, signers):
     for kind in ("ec:P-256", "ec:P-384", "rsa:2048"):
         key = cb.new_key(kind)
         for subject in (None, cb.name("alice")):
+            tmpl = cb.template_ext("1.3.6.1.4.1.311.21.8.1.1")
             der = cb.build_csr(key, subject=subject,
-                               extensions=[cb.extension(cb.OID_TEMPLATE_EXT,
-                                                        cb.template_ext("1.3.6.1.4.1.311.21.8.1.1"))],
+                               extensions=[cb.extension(cb.OID_TEMPLATE_EXT, tmpl)],
                                renewal_cert=old_cert,
                                name_values=[("CertificateTemplate", "User"), ("x", "é€")])
             assert req_verifies(tmp_path, der), kind
@@ -186,8 +186,8 @@ def test_cmc_forms(tmp_path, signers):
     assert set(ctl) == {cb.OID_CMC_TRANSACTION_ID, cb.OID_CMC_SENDER_NONCE,
                         cb.OID_CMC_REG_INFO, cb.OID_CMC_IDENTIFICATION, cb.OID_NAME_VALUE}
     assert core.Integer.load(ctl[cb.OID_CMC_TRANSACTION_ID]["attr_values"][0].dump()).native == 4711
-    assert core.OctetString.load(
-        ctl[cb.OID_CMC_REG_INFO]["attr_values"][0].dump()).native.startswith(b"CertificateTemplate:User\n")
+    reg_info = core.OctetString.load(ctl[cb.OID_CMC_REG_INFO]["attr_values"][0].dump())
+    assert reg_info.native.startswith(b"CertificateTemplate:User\n")
     ids = [c["body_part_id"].native for c in pki["controls"]]
     assert len(set(ids)) == len(ids)
     assert len(pki["requests"]) == 1
