@@ -467,13 +467,28 @@ def self_signed(tmp, label, key, subject="/CN=self signer"):
     return out.read_bytes()
 
 
-def openssl_csr(tmp, label, key, subject="/"):
-    """A PKCS#10 made by the openssl CLI for key (DER). openssl cannot add a
-    request attribute holding DER (its req_attributes are strings), so the
-    renewal CSRs come from build_csr; openssl_cms_sign still signs them."""
-    k = write_key(Path(tmp) / f"{label}.key", key)
-    out = Path(tmp) / f"{label}.csr.der"
-    run("openssl", "req", "-new", "-key", k, "-subj", subject, "-outform", "DER", "-out", out)
+def openssl_csr(tmp, label, key, subject="/", attributes=None):
+    """A PKCS#10 made by the openssl CLI for key (DER). attributes: {oid: text}
+    for its config's attributes section. openssl writes each as a string
+    (UTF8String), whatever the text says ("DER:..." included): it cannot put a
+    certificate into a request attribute, so renewal requests come from
+    build_csr (test_cms_build checks this); openssl_cms_sign still signs them."""
+    tmp = Path(tmp)
+    k = write_key(tmp / f"{label}.key", key)
+    out = tmp / f"{label}.csr.der"
+    if attributes:
+        # openssl reads attributes only without -subj (prompt = no): the subject
+        # goes into the config too ("/CN=x/O=y" as its lines)
+        rdns = "".join(f"{p.split('=', 1)[0]} = {p.split('=', 1)[1]}\n"
+                       for p in subject.split("/") if p)
+        cfg = tmp / f"{label}.cnf"
+        cfg.write_text("[req]\nprompt = no\ndistinguished_name = dn\nattributes = ra\n"
+                       "[dn]\n" + rdns + "[ra]\n" +
+                       "".join(f"{oid} = {text}\n" for oid, text in attributes.items()))
+        what = ["-config", cfg]
+    else:
+        what = ["-subj", subject]
+    run("openssl", "req", "-new", "-key", k, *what, "-outform", "DER", "-out", out)
     return out.read_bytes()
 
 

@@ -248,3 +248,18 @@ def test_forge_names_the_issuer_exactly_and_fails_verification(tmp_path, signers
         p.write_bytes(cb.cert_pem(der))
         r = openssl("verify", "-CAfile", ca_crt, p)
         assert (r.returncode == 0) is ok, r.stdout + r.stderr
+
+
+def test_openssl_cannot_put_a_certificate_into_a_request_attribute(tmp_path, signers):
+    """Why renewal requests come from build_csr: openssl's request attributes are
+    strings; "DER:" is taken as text."""
+    cert_hex = signers["ec"][1].hex()
+    der = cb.openssl_csr(tmp_path, "attr", cb.new_key(), "/CN=x",
+                         attributes={cb.OID_RENEWAL_CERT: "DER:" + cert_hex[:64]})
+    assert req_verifies(tmp_path, der)
+    r = acsr.CertificationRequest.load(der)
+    (attr,) = [a for a in r["certification_request_info"]["attributes"]
+               if a["type"].dotted == cb.OID_RENEWAL_CERT]
+    (value,) = cb.AnySet.load(attr["values"].dump())
+    parsed = core.UTF8String.load(value.dump())
+    assert parsed.native == "DER:" + cert_hex[:64]

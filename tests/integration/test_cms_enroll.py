@@ -379,6 +379,12 @@ def test_renewal_made_by_openssl_cms(ca, appliance, tmp_path):
     cert, msg = issued(enroll(appliance, ALICE, req))
     assert_renewed(alice[1], cert, new_key, msg)
     verify(ca, tmp_path, cert, "openssl-renewed")
+    # openssl's own PKCS#10 with the renewal attribute as openssl writes it (a
+    # UTF8String, not a certificate), signed by openssl with alice's key
+    odd = cb.openssl_csr(tmp_path, "odd", cb.new_key(), "/CN=alice",
+                         attributes={cb.OID_RENEWAL_CERT: "DER:" + alice[1].hex()[:64]})
+    req = cb.openssl_cms_sign(tmp_path, "renew-odd", odd, alice[0], alice[1])
+    refused(ca, enroll(appliance, ALICE, req), CERTSRV_E_BAD_RENEWAL_CERT_ATTRIBUTE)
     # the same, signed by bob's key: bob's certificate is not the one renewed
     req = cb.openssl_cms_sign(tmp_path, "renew-bob", inner, bob[0], bob[1],
                               more_certs=[alice[1]])
