@@ -222,7 +222,9 @@ def test_example6_agent_enrolls_for_alice_who_renews(ca, appliance, tmp_path):
     # B1-B2: carol, logged on, sends a CMS for alice's new key, signed as agent
     alice_key, inner = new_csr(subject=cb.name("Administrator"))
     req = cb.cms(inner, [on_behalf(agent, "EXAMPLE\\alice")])
-    cert, msg = issued(enroll(appliance, CAROL, req, "CertificateTemplate:User"))
+    rv = enroll(appliance, CAROL, req, "CertificateTemplate:User")
+    cert, msg = issued(rv)
+    rid = rv[1]
     assert subject_cn(cert) == "alice"
     assert sans(cert) == [("upn", "alice@example.test"), ("rfc822_name", "alice@example.test")]
     assert sid_of(cert) == USER_SID
@@ -232,8 +234,8 @@ def test_example6_agent_enrolls_for_alice_who_renews(ca, appliance, tmp_path):
     assert "Administrator" not in text and "carol" not in text
     # the journal: the agent as the requester, alice as the subject
     show = ledger(ca)
-    rid = [int(m) for m in re.findall(r"request=(\d+) issued", show)][-1]
     assert re.search(rf"request={rid} requester=EXAMPLE\\carol\b", show), show
+    assert re.search(rf"request={rid} issued ", show), show
     assert says(audit(ca), "on behalf of EXAMPLE\\alice")
     # C3-C4: the certificate is alice's: the agent may not renew it, even with
     # her key; alice renews it with that certificate and key, over her own logon
@@ -246,7 +248,8 @@ def test_example6_agent_enrolls_for_alice_who_renews(ca, appliance, tmp_path):
     assert "template User" in msg
     verify(ca, tmp_path, new_cert, "alice-renewed")
     old_hex = "%x" % cert.serial_number
-    assert re.search(r"renewal of (0x)?0*" + old_hex, audit(ca), re.I)
+    for text in (audit(ca), ledger(ca)):
+        assert re.search(r"renewal of (0x)?0*" + old_hex, text, re.I), text
     # the renewed certificate renews again (the chain of renewals goes on)
     newer_key, renewal2 = renewal_of((new_key, new_cert.dump()))
     newest, msg = issued(enroll(appliance, ALICE, renewal2))
@@ -555,6 +558,14 @@ def test_plain_cms_is_a_new_request_of_the_caller(ca, appliance, tmp_path):
                   "CertificateTemplate:User"))
     # a signer that does not verify fails the request
     refused(ca, enroll(appliance, ALICE, cb.cms(inner, [cb.Signer(*stranger, tamper=True)]),
+                       "CertificateTemplate:User"), NTE_BAD_SIGNATURE)
+    # ... one of two; one without its certificate (nothing to verify it with);
+    # one with SHA-1
+    refused(ca, enroll(appliance, ALICE, cb.cms(inner, [cb.Signer(key, own), cb.Signer(
+        *stranger, tamper=True)]), "CertificateTemplate:User"), NTE_BAD_SIGNATURE)
+    refused(ca, enroll(appliance, ALICE, cb.cms(inner, [cb.Signer(*stranger)], omit_certs=[0]),
+                       "CertificateTemplate:User"), NTE_BAD_SIGNATURE)
+    refused(ca, enroll(appliance, ALICE, cb.cms(inner, [cb.Signer(*stranger, digest="sha1")]),
                        "CertificateTemplate:User"), NTE_BAD_SIGNATURE)
     # made entirely by openssl: its PKCS#10, its CMS (template by the attribute)
     okey = cb.new_key("rsa:2048")
