@@ -456,9 +456,13 @@ def test_on_behalf_refusals(ca, appliance, tmp_path):
     refused(ca, send([on_behalf(agent, for_alice)], inner=bad_inner), NTE_BAD_SIGNATURE)
     # none of these issued anything
     assert issued_count(ca) == before
-    # and the agent still enrolls for her
-    cert, _ = issued(send([on_behalf(agent, for_alice)]))
+    # and the agent still enrolls for her, the template named by the inner
+    # request's template extension alone (no attribute)
+    key, inner = new_csr(extensions=[cb.extension(cb.OID_TEMPLATE_EXT,
+                                                  cb.template_ext(USER_TEMPLATE_OID))])
+    cert, _ = issued(enroll(appliance, CAROL, cb.cms(inner, [on_behalf(agent, for_alice)])))
     assert subject_cn(cert) == "alice" and sid_of(cert) == USER_SID
+    assert template_of(cert)[0] == USER_TEMPLATE_OID and spki_of(cert) == cb.spki(key)
 
 
 def test_two_agents_sign_for_a_template_wanting_two(ca, appliance, tmp_path):
