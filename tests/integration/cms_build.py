@@ -539,3 +539,57 @@ def forge(issuer_pem, subject_cn, public_key, signing_key, serial=None, eku=None
         b = b.add_extension(cx.ExtendedKeyUsage([cx.ObjectIdentifier(eku)]), critical=False)
     cert = b.sign(signing_key, hashes.SHA256())
     return cert.public_bytes(serialization.Encoding.DER)
+
+
+def write_samples(out_dir):
+    """Writes a set of requests in every form into out_dir (seeds for a fuzz
+    corpus, samples for a reader): PKCS#10 with the Microsoft attributes, CMS
+    renewal and on-behalf (EC and RSA, issuer and SKI sids), CMC with every
+    control, and the broken forms. Signers are certificates of an openssl-made
+    CA in out_dir/signers. Returns the paths written."""
+    out = Path(out_dir)
+    tmp = out / "signers"
+    tmp.mkdir(parents=True, exist_ok=True)
+    ca = openssl_ca(tmp, "ca", "/CN=Sample CA")
+    ek, rk = new_key(), new_key("rsa:2048")
+    ec_s = (ek, openssl_issue(tmp, "ec", ca, ek, "/CN=sample user"))
+    rsa_s = (rk, openssl_issue(tmp, "agent", ca, rk, "/CN=sample agent",
+                               eku=OID_EKU_REQUEST_AGENT))
+    tmpl = [extension(OID_TEMPLATE_EXT, template_ext("1.3.6.1.4.1.311.21.8.1.1"))]
+    renewal = build_csr(new_key(), renewal_cert=ec_s[1], extensions=tmpl)
+    plain = build_csr(new_key(), subject=name("sample"), extensions=tmpl,
+                      name_values=[("CertificateTemplate", "User")])
+    robo = [("RequesterName", "EXAMPLE\\alice")]
+    controls = {"transaction_id": 1, "sender_nonce": b"0123456789abcdef",
+                "reg_info": "CertificateTemplate:User\n", "identification": "sample",
+                "name_values": robo}
+    samples = {
+        "pkcs10-renewal": renewal, "pkcs10-plain": plain,
+        "cms-renewal-ec": cms(renewal, [Signer(*ec_s)]),
+        "cms-renewal-ski-sha384": cms(renewal, [Signer(*ec_s, sid="ski", digest="sha384")]),
+        "cms-renewal-no-signed-attrs": cms(renewal, [Signer(*ec_s, no_signed_attrs=True)]),
+        "cms-on-behalf-rsa": cms(plain, [Signer(*rsa_s, name_values=robo)]),
+        "cms-two-signers": cms(plain, [Signer(*rsa_s, name_values=robo), Signer(*ec_s)]),
+        "cms-tampered": cms(renewal, [Signer(*ec_s, tamper=True)]),
+        "cms-no-certs": cms(renewal, [Signer(*ec_s)], omit_certs=[0]),
+        "cmc-on-behalf": cmc(plain, [Signer(*rsa_s)], controls=controls),
+        "cmc-renewal": cmc(renewal, [Signer(*ec_s)]),
+        "cmc-two-requests": cmc(plain, [Signer(*rsa_s)], controls={"extra_requests": [plain]}),
+        "cmc-unknown-control": cmc(plain, [Signer(*rsa_s)],
+                                   controls={"unknown_control": True}),
+        "cms-openssl": openssl_cms_sign(tmp, "o", renewal, ec_s[0], ec_s[1]),
+    }
+    paths = []
+    for label, der in samples.items():
+        p = out / f"{label}.der"
+        p.write_bytes(der)
+        paths.append(p)
+    return paths
+
+
+if __name__ == "__main__":
+    import sys
+    if len(sys.argv) != 3 or sys.argv[1] != "--samples":
+        sys.exit("usage: cms_build.py --samples DIR")
+    for p in write_samples(sys.argv[2]):
+        print(p)
