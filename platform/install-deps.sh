@@ -16,7 +16,7 @@ libseccomp-dev
 gss-ntlmssp libkrb5-dev
 libcmocka-dev
 python3 python3-pytest python3-impacket python3-kconfiglib python3-cryptography
-python3-pycryptodome
+python3-pycryptodome python3-asn1crypto
 openssl libengine-pkcs11-openssl
 qemu-system-x86 busybox-static squashfs-tools cpio kmod e2fsprogs
 procps util-linux passwd iproute2 strace git ca-certificates
