@@ -202,6 +202,17 @@ static void agent_of(const struct x509_cert_info *cert, struct cmsreq_agent *a)
 		a->n_eku = 0;
 }
 
+/* 1 when the agent of cert is counted already: one agent signing twice is one
+ * signature of the template's count (msPKI-RA-Signature counts signers). */
+static int counted(const struct cmsreq *q, const struct x509_cert_info *cert)
+{
+	for (size_t i = 0; i < q->n_agents; i++)
+		if (q->agents[i].serial_len == cert->serial.len &&
+		    memcmp(q->agents[i].serial, cert->serial.data, cert->serial.len) == 0)
+			return 1;
+	return 0;
+}
+
 /* ---- the three kinds ---- */
 
 /* Every signer verifies (a new request, or what a renewal or an agent request
@@ -229,7 +240,7 @@ static uint32_t each_signer(struct submit_ctx *c, const struct derived *d, struc
 		if (hr == 0)
 			hr = verify_signer(d, i, spki, spki_len, msg, msglen);
 		if (hr == 0 && q->kind == CMSREQ_ON_BEHALF && has_cert &&
-		    q->n_agents < CMS_SIGNERS_MAX)
+		    q->n_agents < CMS_SIGNERS_MAX && !counted(q, &cert))
 			agent_of(&cert, &q->agents[q->n_agents++]);
 		if (has_cert)
 			x509_cert_info_free(&cert);

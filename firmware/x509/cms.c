@@ -21,7 +21,7 @@
 #define OID_NAME_VALUE "1.3.6.1.4.1.311.13.2.1"
 
 /* CMC controls (RFC 5272 6.x) read into struct cms_request. */
-#define OID_CMC_IDENTIFICATION "1.3.6.1.5.5.7.7.3"
+#define OID_CMC_IDENTIFICATION "1.3.6.1.5.5.7.7.2"
 #define OID_CMC_TRANSACTION_ID "1.3.6.1.5.5.7.7.5"
 #define OID_CMC_SENDER_NONCE "1.3.6.1.5.5.7.7.6"
 #define OID_CMC_REG_INFO "1.3.6.1.5.5.7.7.18"

@@ -105,7 +105,9 @@ int cms_signer_verify(const struct cms_request *r, size_t i, const uint8_t *spki
  * extensionRequest): */
 struct csr_ms_attrs {
 	struct x509_buf renewal_cert; /* 1.3.6.1.4.1.311.13.1: the certificate being
-				       * renewed, DER; empty if absent */
+				       * renewed, as sent (one DER element: whether
+				       * it is a certificate is the caller's to
+				       * check); empty if absent */
 	struct cms_namevalue nv[CMS_NV_MAX]; /* 1.3.6.1.4.1.311.13.2.1 */
 	size_t n_nv;
 	int has_client_info;          /* 1.3.6.1.4.1.311.21.20 */

@@ -195,15 +195,10 @@ static int single_value(asn1_node n, const uint8_t *der, size_t len, int i, cons
 static int renewal_cert(const uint8_t *v, size_t vl, struct csr_ms_attrs *out, char *err,
 			size_t errlen)
 {
-	asn1_node c = NULL;
-
-	/* One DER Certificate; whether it is ours is the custodian's question. */
-	if (asn1_decode("PKIX.Certificate", v, vl, &c, NULL, 0) != 0) {
-		err_set(err, errlen, "csr: the renewal certificate attribute is not a DER "
-				     "certificate");
-		return -1;
-	}
-	asn1_delete_structure(&c);
+	/* Kept as sent (one DER element, as the attribute's value is): whether it
+	 * is a certificate, and this CA's, is the custodian's question, which it
+	 * answers with the HRESULT MS-WCCE gives for it
+	 * (CERTSRV_E_BAD_RENEWAL_CERT_ATTRIBUTE), not as an unreadable request. */
 	if (x509i_buf_set(&out->renewal_cert, v, vl) != 0) {
 		err_set(err, errlen, "csr: out of memory");
 		return -1;

@@ -42,7 +42,7 @@ def main():
         for args in (["--cmc-csr", p("req.der"), "--signer", p("ec.key"),
                       "--control", "1.3.6.1.5.5.7.7.5:020105",
                       "--control", "1.3.6.1.5.5.7.7.18:0419436572746966696361746554656d706c6174653a557365720a",
-                      "--control", "1.3.6.1.5.5.7.7.3:0c056167656e74",
+                      "--control", "1.3.6.1.5.5.7.7.2:0c056167656e74",
                       "--nv-control", "RequesterName=EX\\bob", "--ms-attrs", "Foo=bar"],
                      ["--content", p("req.der"), "--signer", p("ec.key") + ":" + p("ec.pem"),
                       "--signed-nv", "RequesterName=CORP\\alice", "--sigalg", "key"],

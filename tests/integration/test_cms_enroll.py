@@ -405,11 +405,11 @@ def test_on_behalf_refusals(ca, appliance, tmp_path):
     forged_agent = (k, cb.forge(ca["data"] / "ca.crt", "carol", k, cb.new_key(),
                                 serial=x509.Certificate.load(agent[1]).serial_number,
                                 eku=cb.OID_EKU_REQUEST_AGENT))
-    add_template(ca, "UserTwoAgents", "1.3.6.1.4.1.311.21.8.1.103", on_behalf="allow",
-                 agent_signatures=2)
-    add_template(ca, "UserCodeAgents", "1.3.6.1.4.1.311.21.8.1.104", on_behalf="allow",
-                 agent_signatures=1, agent_policy=OID_CODE_SIGNING)
-    add_template(ca, "UserAdminsOnly", "1.3.6.1.4.1.311.21.8.1.105", on_behalf="allow",
+    add_template(ca, "UserTwoAgents", "1.3.6.1.4.1.311.21.8.1.103", on_behalf="yes",
+                 agent_signatures=2, agent_policy=cb.OID_EKU_REQUEST_AGENT)
+    add_template(ca, "UserCodeAgents", "1.3.6.1.4.1.311.21.8.1.104", on_behalf="yes",
+                 agent_signatures=1, agent_policy=OID_CODE_SIGNING, pend_all="yes")
+    add_template(ca, "UserAdminsOnly", "1.3.6.1.4.1.311.21.8.1.105", on_behalf="yes",
                  enroll_groups="Domain Admins")
 
     def send(signers, template="User", who=CAROL, inner=None, **kw):
@@ -468,8 +468,8 @@ def test_on_behalf_refusals(ca, appliance, tmp_path):
 def test_two_agents_sign_for_a_template_wanting_two(ca, appliance, tmp_path):
     carol = agent_cert(ca, appliance, CAROL)
     erin = agent_cert(ca, appliance, ERIN)
-    add_template(ca, "UserTwoAgents", "1.3.6.1.4.1.311.21.8.1.103", on_behalf="allow",
-                 agent_signatures=2)
+    add_template(ca, "UserTwoAgents", "1.3.6.1.4.1.311.21.8.1.103", on_behalf="yes",
+                 agent_signatures=2, agent_policy=cb.OID_EKU_REQUEST_AGENT)
     key, inner = new_csr()
     # the same agent twice is one agent
     req = cb.cms(inner, [on_behalf(carol, "EXAMPLE\\bob"),
