@@ -23,6 +23,7 @@ enum careq_verb {
 	CAREQ_VERB_NEW = 1,
 	CAREQ_VERB_SUBMIT,
 	CAREQ_VERB_RETRIEVE,
+	CAREQ_VERB_RENEW,
 };
 
 /* What careq_parse made of a command line. */
@@ -39,13 +40,17 @@ enum careq_args {
 struct careq_opts {
 	enum careq_verb verb;
 	const char *subject, *key, *config, *attrib, *user, *password_file;
+	const char *on_behalf, *agent_cert, *agent_key; /* submit: enroll on behalf of */
+	const char *fullresponse, *crls; /* submit, renew, retrieve: files for what comes back */
+	uint32_t flags;                  /* dwFlags: CR_IN_FULLRESPONSE, CR_IN_CRLS */
 	unsigned timeout_s, frag;
 	int net_opts;         /* -timeout or -frag given */
-	const char *arg[2];   /* new: KEYOUT REQOUT; submit: REQ CERTOUT; retrieve: ID CERTOUT */
+	const char *arg[4];   /* new: KEYOUT REQOUT; submit: REQ CERTOUT; retrieve: ID CERTOUT;
+			       * renew: CERT KEY NEWKEYOUT CERTOUT */
 	int nargs;
-	struct keyspec keyspec;      /* new: -key, or CAREQ_DEFAULT_KEY */
+	struct keyspec keyspec;      /* new, renew: -key, or CAREQ_DEFAULT_KEY */
 	uint32_t request_id;         /* retrieve: ID */
-	struct enroll_target target; /* submit, retrieve: -config, -timeout, -frag */
+	struct enroll_target target; /* submit, retrieve, renew: -config, -timeout, -frag */
 	uint8_t *ca16;               /* submit, retrieve: the CA name, UTF-16LE + NUL unit */
 	size_t ca16_bytes;           /* octets of ca16, the NUL unit included */
 	uint8_t *attrib16;           /* submit: -attrib unescaped, UTF-16LE + NUL; NULL if none */

@@ -24,7 +24,9 @@
 	"usage: careq new [-subject DN] [-key rsa:2048|rsa:3072|ec:p256|ec:p384] KEYOUT REQOUT\n" \
 	"       careq submit -config HOST[:PORT]\\CANAME [-attrib \"Name:Value\\n...\"] REQ "     \
 	"CERTOUT\n"                                                                               \
-	"       careq retrieve -config HOST[:PORT]\\CANAME ID CERTOUT\n"
+	"       careq retrieve -config HOST[:PORT]\\CANAME ID CERTOUT\n"                                \
+	"       careq renew -config HOST[:PORT]\\CANAME [-key SPEC] [-attrib ...] CERT KEY "         \
+	"NEWKEYOUT CERTOUT\n"
 
 static int argc_of(char *const *argv)
 {
@@ -292,7 +294,7 @@ static void test_attrib(void **state)
 	refused(ARGS("submit", "-config", "h\\CA", "-attrib", "a:\xff", "r", "c"), CAREQ_ARGS_LOCAL,
 		"-attrib is not UTF-8 text");
 	refused(ARGS("retrieve", "-config", "h\\CA", "-attrib", "a:b", "1", "c"), CAREQ_ARGS_USAGE,
-		"-attrib belongs to submit");
+		"-attrib belongs to submit and renew");
 }
 
 /* ---- refusals of the words and options ---- */
@@ -300,8 +302,8 @@ static void test_attrib(void **state)
 static void test_word_refusals(void **state)
 {
 	(void)state;
-	refused(ARGS(NULL), CAREQ_ARGS_USAGE, "a verb is needed: new, submit or retrieve");
-	refused(ARGS("bogus", "a", "b"), CAREQ_ARGS_USAGE, "unknown verb: new, submit or retrieve");
+	refused(ARGS(NULL), CAREQ_ARGS_USAGE, "a verb is needed: new, submit, retrieve or renew");
+	refused(ARGS("bogus", "a", "b"), CAREQ_ARGS_USAGE, "unknown verb: new, submit, retrieve or renew");
 	/* the words are read before the verb is looked at */
 	refused(ARGS("bogus"), CAREQ_ARGS_USAGE, "two file arguments are needed");
 	refused(ARGS("new"), CAREQ_ARGS_USAGE, "two file arguments are needed");
@@ -498,7 +500,7 @@ static void test_main_help_and_refusals(void **state)
 	run_careq(&r, ARGS(NULL));
 	assert_int_equal(r.rc, 4);
 	assert_string_equal(r.out, "");
-	assert_string_equal(r.err, "careq: a verb is needed: new, submit or retrieve\n" SYNOPSIS
+	assert_string_equal(r.err, "careq: a verb is needed: new, submit, retrieve or renew\n" SYNOPSIS
 				   "(careq -help says more)\n");
 	run_free(&r);
 
