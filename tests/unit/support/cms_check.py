@@ -4,6 +4,8 @@ asn1crypto decodes the SignedData and says what it holds, one fact per line, so
 that the C test compares them with what openssl made. Run with /usr/bin/python3.
 
 usage: cms_check.py CMS.der
+       cms_check.py --add-crl P7.der CRL.der OUT.der  (a second CRL into a PKCS#7:
+       openssl crl2pkcs7 takes one)
 prints:
   content_type=<dotted>          ContentInfo's
   version=<n>
@@ -19,13 +21,18 @@ prints:
   attr_message_digest=<hex>
   attr_signing_time=present
   nv=<name>|<value>               each name-value pair (1.3.6.1.4.1.311.13.2.1), BMPStrings
-  csr_renewal_cert_sha256=<hex>   the renewal attribute's value in the PKCS#10
+  csr_renewal_values=<n>          how many values the renewal attribute has
+  csr_renewal_cert_sha256=<hex>   the renewal attribute's (first) value in the PKCS#10
   csr_attr=<dotted>               each attribute of the PKCS#10
 """
 import hashlib
 import sys
 
-from asn1crypto import cms, core, csr
+from asn1crypto import cms, core, crl, csr
+
+
+class AnySet(core.SetOf):
+    _child_spec = core.Any
 
 
 class NameValue(core.Sequence):
@@ -82,10 +89,24 @@ def main(path):
             oid = a["type"].dotted
             print(f"csr_attr={oid}")
             if oid == "1.3.6.1.4.1.311.13.1":
-                vals = a["values"]
+                vals = AnySet.load(a["values"].dump(), strict=True)
                 print(f"csr_renewal_values={len(vals)}")
                 print(f"csr_renewal_cert_sha256={sha(vals[0].dump())}")
 
 
+def add_crl(p7_path, crl_path, out_path):
+    ci = cms.ContentInfo.load(open(p7_path, "rb").read(), strict=True)
+    sd = ci["content"]
+    crls = [c for c in sd["crls"]]
+    crls.append(cms.RevocationInfoChoice(
+        name="crl", value=crl.CertificateList.load(open(crl_path, "rb").read())))
+    sd["crls"] = crls
+    open(out_path, "wb").write(cms.ContentInfo({"content_type": "signed_data",
+                                                "content": sd}).dump(force=True))
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1] == "--add-crl":
+        add_crl(*sys.argv[2:5])
+    else:
+        main(sys.argv[1])
