@@ -406,7 +406,8 @@ int cmsreq_crls(const uint8_t *p7, size_t len, struct x509_buf **crls, size_t *n
 	}
 	rc = collect(node, p7, len, crls, n, err, errlen);
 	asn1_delete_structure(&node);
-	if (rc != 0) {
+	/* crls field entries that are no CertificateList: none, and NULL (the contract) */
+	if (rc != 0 || *n == 0) {
 		cmsreq_crls_free(*crls, *n);
 		*crls = NULL;
 		*n = 0;

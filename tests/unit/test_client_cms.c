@@ -456,6 +456,21 @@ static void test_crls(void **state)
 	assert_non_null(strstr(err, "the answer is not a PKCS#7 SignedData"));
 	x509_buf_free(&p7);
 
+	/* a RevocationInfoChoice that is no CertificateList (other [1]): not a
+	 * CRL to write, none returned (the fuzzer's find) */
+	{
+		struct x509_buf p1 = {0};
+		uint8_t *at;
+
+		assert_int_equal(oracle_read(oracle_path("p7one.der"), &p1), 0);
+		assert_non_null(at = memmem(p1.data, p1.len, one.data, one.len));
+		*at = 0xa1;
+		assert_int_equal(cmsreq_crls(p1.data, p1.len, &crls, &n, err, sizeof(err)), 0);
+		assert_int_equal(n, 0);
+		assert_null(crls);
+		x509_buf_free(&p1);
+	}
+
 	/* certs-only without CRLs (today's answer): none, no error */
 	snprintf(cmd, sizeof(cmd),
 		 "cd '%s' && openssl crl2pkcs7 -nocrl -certfile ca1.crt -outform DER -out p7n.der", d);
