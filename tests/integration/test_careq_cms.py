@@ -191,6 +191,8 @@ def test_fullresponse_and_crls_flags_are_sent_and_answers_saved(ca, appliance, t
     # whatever PKCS#7 came back in pctbCert is saved as it came, and openssl reads it
     if full.exists():
         run("openssl", "pkcs7", "-inform", "DER", "-in", full, "-noout")
+        # a certs-only PKCS#7 or a CMC full response: the issued certificate is in it
+        assert load_pem_cert(crt).dump() in full.read_bytes()
     else:
         assert "pctbCert is empty" in p.stderr
     # CRLs only when the CA sent some: a file openssl reads, or a note and no file
