@@ -219,6 +219,13 @@ static int check_options(const struct careq_opts *o, char *err, size_t errlen)
 		return usage_fail(err, errlen, "-on-behalf-of wants DOMAIN\\user");
 	if (o->fullresponse && o->crls && strcmp(o->fullresponse, o->crls) == 0)
 		return usage_fail(err, errlen, "-fullresponse and -crls need different files");
+	/* what the CA sends must not replace a file named as an argument (renew's
+	 * NEWKEYOUT: the private key; CERTOUT; REQ) */
+	for (int i = 0; i < o->nargs; i++)
+		if ((o->fullresponse && strcmp(o->fullresponse, o->arg[i]) == 0) ||
+		    (o->crls && strcmp(o->crls, o->arg[i]) == 0))
+			return usage_fail(err, errlen,
+					  "-fullresponse and -crls need files of their own");
 	if (!is_new && o->config == NULL)
 		return usage_fail(err, errlen, "-config HOST[:PORT]\\CANAME is required");
 	return CAREQ_ARGS_OK;

@@ -232,10 +232,8 @@ static int self_check(uint8_t *cms, word32 len)
 
 	if (p7 == NULL)
 		return -1;
-	rc = wc_PKCS7_Init(p7, NULL, INVALID_DEVID) == 0 &&
-		     wc_PKCS7_VerifySignedData(p7, cms, len) == 0
-		     ? 0
-		     : -1;
+	/* wc_PKCS7_New initialised it; the signer's certificate comes from cms */
+	rc = wc_PKCS7_VerifySignedData(p7, cms, len) == 0 ? 0 : -1;
 	wc_PKCS7_Free(p7);
 	return rc;
 }

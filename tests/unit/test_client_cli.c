@@ -563,6 +563,12 @@ static void test_fullresponse_crls(void **state)
 	careq_opts_free(&o);
 	refused(ARGS("submit", "-config", "h\\CA", "-fullresponse", "f", "-crls", "f", "r", "c"),
 		CAREQ_ARGS_USAGE, "-fullresponse and -crls need different files");
+	refused(ARGS("renew", "-config", "h\\CA", "-fullresponse", "n", "c", "k", "n", "o"),
+		CAREQ_ARGS_USAGE, "-fullresponse and -crls need files of their own");
+	refused(ARGS("renew", "-config", "h\\CA", "-crls", "o", "c", "k", "n", "o"),
+		CAREQ_ARGS_USAGE, "-fullresponse and -crls need files of their own");
+	refused(ARGS("submit", "-config", "h\\CA", "-crls", "r", "r", "c"), CAREQ_ARGS_USAGE,
+		"-fullresponse and -crls need files of their own");
 	refused(ARGS("new", "-fullresponse", "f", "k", "r"), CAREQ_ARGS_USAGE,
 		"new takes only -subject and -key");
 	refused(ARGS("new", "-crls", "f", "k", "r"), CAREQ_ARGS_USAGE,
