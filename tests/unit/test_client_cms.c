@@ -184,6 +184,7 @@ static char *check_common(const char *signer, const struct x509_buf *cms)
 	has_line(lines, "attr_content_type=1.2.840.113549.1.7.1");
 	has_line(lines, "attr_message_digest=%s", content_sha);
 	has_line(lines, "attr_signing_time=present");
+	has_line(lines, "signed_attrs_der_order=True");
 	return lines;
 }
 

@@ -16,6 +16,7 @@ prints:
   digest_algs=<names>
   sid=issuer_and_serial_number serial=<hex> issuer_sha256=<hex>
   signer_digest=<name> signer_sig=<name>
+  signed_attrs_der_order=True|False  sorted as DER sorts a SET OF
   attr=<dotted> per signed attribute, in order
   attr_content_type=<dotted>
   attr_message_digest=<hex>
@@ -69,6 +70,9 @@ def main(path):
             print(f"sid={sid.name}")
         print(f"signer_digest={si['digest_algorithm']['algorithm'].native} "
               f"signer_sig={si['signature_algorithm']['algorithm'].native}")
+        encs = [a.dump() for a in si["signed_attrs"]]
+        # DER: a SET OF in the order of its members' encodings (X.690 11.6)
+        print(f"signed_attrs_der_order={encs == sorted(encs)}")
         for a in si["signed_attrs"]:
             oid = a["type"].dotted
             print(f"attr={oid}")
