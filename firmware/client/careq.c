@@ -234,10 +234,8 @@ static int save_crls(const char *path, const struct rpc_icpr_blob *b, FILE *errf
 	return rc;
 }
 
-/* What -fullresponse and -crls asked for, from an answer the CA did not refuse.
- * A file that cannot be written turns success into a local error. */
-static int save_extras(const struct careq_opts *o, const struct rpc_icpr_response *r, int rc,
-		       FILE *errf)
+int careq_save_answer(const struct careq_opts *o, const struct rpc_icpr_response *r, int rc,
+		      FILE *errf)
 {
 	int bad = 0;
 
@@ -282,7 +280,7 @@ static int exchange(const struct careq_opts *o, const struct rpc_icpr_request *q
 		rc = CAREQ_EXIT_NET;
 	} else {
 		rc = report_outcome(&resp, q->request_id, certout, out, errf);
-		rc = save_extras(o, &resp, rc, errf);
+		rc = careq_save_answer(o, &resp, rc, errf);
 	}
 	ndr_wr_free(&wr);
 	ntlmc_free(cred);

@@ -77,6 +77,15 @@ void careq_opts_free(struct careq_opts *o);
  * else stays. malloc()ed; NULL when out of memory. */
 char *careq_unescape_attrib(const char *s);
 
+/* What -fullresponse and -crls asked for, from an answer r whose outcome
+ * report_outcome turned into rc: pctbCert as sent (DER) into o->fullresponse,
+ * the CRLs of its PKCS#7 (PEM) into o->crls. Nothing when the call was refused;
+ * an empty pctbCert, an answer that is no SignedData or holds no CRL: a note on
+ * errf and no file. A file that cannot be written: a message, and CAREQ_EXIT_OK
+ * becomes CAREQ_EXIT_LOCAL (other outcomes stay). Returns the status. */
+int careq_save_answer(const struct careq_opts *o, const struct rpc_icpr_response *r, int rc,
+		      FILE *errf);
+
 /* careq: parses argv, runs the verb, prints what happened (results on out,
  * refusals and errors on err) and returns the exit status (enum careq_exit). */
 int careq_main(int argc, char **argv, FILE *out, FILE *err);

@@ -827,6 +827,128 @@ static void test_main_cms_before_the_network(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 }
 
+/* -fullresponse and -crls on answers made here: what is saved, what is said,
+ * the status. */
+static void test_save_answer(void **state)
+{
+	char full[300], crls[300], cmd[1500], want[700], *msg = NULL;
+	struct x509_buf p7 = {0}, crl = {0}, got = {0};
+	struct rpc_icpr_response r;
+	struct careq_opts o;
+	struct stat st;
+	size_t len = 0;
+	FILE *errf;
+	const char *d = oracle_dir();
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+		 "-keyout sa.key -out sa.crt -subj /CN=sa -days 2 && : > sa.idx && echo 01 > sa.num "
+		 "&& printf '[ca]\\ndefault_ca=d\\n[d]\\ndatabase=sa.idx\\ncrlnumber=sa.num\\n"
+		 "default_md=sha256\\ndefault_crl_days=1\\n' > sa.cnf && openssl ca -config sa.cnf "
+		 "-gencrl -keyfile sa.key -cert sa.crt -out sa.crl && openssl crl -in sa.crl -outform "
+		 "DER -out sa.crl.der && openssl crl2pkcs7 -in sa.crl -certfile sa.crt -outform DER "
+		 "-out sa.p7",
+		 d);
+	assert_int_equal(oracle_run(NULL, "%s", cmd), 0);
+	assert_int_equal(oracle_read(oracle_path("sa.p7"), &p7), 0);
+	assert_int_equal(oracle_read(oracle_path("sa.crl.der"), &crl), 0);
+	snprintf(full, sizeof(full), "%s/sa.full", d);
+	snprintf(crls, sizeof(crls), "%s/sa.crls", d);
+	memset(&o, 0, sizeof(o));
+	memset(&r, 0, sizeof(r));
+	o.fullresponse = full;
+	o.crls = crls;
+
+	/* the CA refused the call: nothing saved, nothing said */
+	r.status = 0x80070005u;
+	r.cert.pb = p7.data;
+	r.cert.cb = (uint32_t)p7.len;
+	assert_non_null(errf = open_memstream(&msg, &len));
+	assert_int_equal(careq_save_answer(&o, &r, CAREQ_EXIT_CA, errf), CAREQ_EXIT_CA);
+	fclose(errf);
+	assert_string_equal(msg, "");
+	free(msg);
+	assert_int_equal(stat(full, &st), -1);
+
+	/* an empty pctbCert: said, no file, the outcome stays */
+	r.status = 0;
+	r.cert.pb = NULL;
+	r.cert.cb = 0;
+	assert_non_null(errf = open_memstream(&msg, &len));
+	assert_int_equal(careq_save_answer(&o, &r, CAREQ_EXIT_OK, errf), CAREQ_EXIT_OK);
+	fclose(errf);
+	snprintf(want, sizeof(want),
+		 "careq: the CA sent no PKCS#7 (pctbCert is empty); %s, %s not written\n", full,
+		 crls);
+	assert_string_equal(msg, want);
+	free(msg);
+	assert_int_equal(stat(full, &st), -1);
+	assert_int_equal(stat(crls, &st), -1);
+
+	/* a PKCS#7 with a CRL: both saved; openssl reads the CRL back to the same DER */
+	r.cert.pb = p7.data;
+	r.cert.cb = (uint32_t)p7.len;
+	assert_non_null(errf = open_memstream(&msg, &len));
+	assert_int_equal(careq_save_answer(&o, &r, CAREQ_EXIT_PENDING, errf), CAREQ_EXIT_PENDING);
+	fclose(errf);
+	assert_string_equal(msg, "");
+	free(msg);
+	assert_int_equal(oracle_read(full, &got), 0);
+	assert_int_equal(got.len, p7.len);
+	assert_memory_equal(got.data, p7.data, p7.len);
+	x509_buf_free(&got);
+	snprintf(cmd, sizeof(cmd), "openssl crl -in '%s' -outform DER -out '%s/sa.back'", crls, d);
+	assert_int_equal(oracle_run(NULL, "%s", cmd), 0);
+	assert_int_equal(oracle_read(oracle_path("sa.back"), &got), 0);
+	assert_int_equal(got.len, crl.len);
+	assert_memory_equal(got.data, crl.data, crl.len);
+	x509_buf_free(&got);
+	unlink(full);
+	unlink(crls);
+
+	/* an answer that is no PKCS#7: saved as sent for -fullresponse, a note for -crls */
+	r.cert.pb = crl.data;
+	r.cert.cb = (uint32_t)crl.len;
+	assert_non_null(errf = open_memstream(&msg, &len));
+	assert_int_equal(careq_save_answer(&o, &r, CAREQ_EXIT_OK, errf), CAREQ_EXIT_OK);
+	fclose(errf);
+	assert_non_null(strstr(msg, "careq: -crls: the answer is not a PKCS#7 SignedData"));
+	assert_non_null(strstr(msg, "not written\n"));
+	free(msg);
+	assert_int_equal(stat(full, &st), 0);
+	assert_int_equal(stat(crls, &st), -1);
+	unlink(full);
+
+	/* files that cannot be written: issued becomes a local error, pending stays */
+	o.fullresponse = "/nonexistent/dir/full";
+	o.crls = NULL;
+	r.cert.pb = p7.data;
+	r.cert.cb = (uint32_t)p7.len;
+	assert_non_null(errf = open_memstream(&msg, &len));
+	assert_int_equal(careq_save_answer(&o, &r, CAREQ_EXIT_OK, errf), CAREQ_EXIT_LOCAL);
+	assert_int_equal(careq_save_answer(&o, &r, CAREQ_EXIT_PENDING, errf), CAREQ_EXIT_PENDING);
+	fclose(errf);
+	assert_non_null(strstr(msg, "careq: cannot write /nonexistent/dir/full: "));
+	free(msg);
+	o.fullresponse = NULL;
+	o.crls = "/nonexistent/dir/crls";
+	assert_non_null(errf = open_memstream(&msg, &len));
+	assert_int_equal(careq_save_answer(&o, &r, CAREQ_EXIT_OK, errf), CAREQ_EXIT_LOCAL);
+	fclose(errf);
+	assert_non_null(strstr(msg, "careq: cannot write /nonexistent/dir/crls: "));
+	free(msg);
+	/* neither option: nothing at all */
+	o.crls = NULL;
+	assert_non_null(errf = open_memstream(&msg, &len));
+	assert_int_equal(careq_save_answer(&o, &r, CAREQ_EXIT_OK, errf), CAREQ_EXIT_OK);
+	fclose(errf);
+	assert_string_equal(msg, "");
+	free(msg);
+	x509_buf_free(&p7);
+	x509_buf_free(&crl);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -860,6 +982,7 @@ int main(void)
 		cmocka_unit_test(test_main_new),
 		cmocka_unit_test(test_main_before_the_network),
 		cmocka_unit_test(test_main_cms_before_the_network),
+		cmocka_unit_test(test_save_answer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
