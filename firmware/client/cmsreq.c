@@ -144,7 +144,7 @@ int cmsreq_load_signer(const char *cert_path, const char *key_path, struct cmsre
 	s->have_info = 1;
 	if (read_key(key_path, s) != 0) {
 		cmsreq_signer_free(s);
-		return fail(err, errlen, "cannot read an RSA or EC private key (PEM or DER) from %s",
+		return fail(err, errlen, "cannot read an unencrypted RSA or EC private key (PEM or DER) from %s",
 			    key_path);
 	}
 	return 0;

@@ -764,7 +764,7 @@ static void test_main_cms_before_the_network(void **state)
 	run_careq(&r, ARGS("renew", "-config", "127.0.0.1:1\\CA", crt, req, newkey, "c"));
 	assert_int_equal(r.rc, 4);
 	snprintf(want, sizeof(want),
-		 "careq: cannot read an RSA or EC private key (PEM or DER) from %s\n", req);
+		 "careq: cannot read an unencrypted RSA or EC private key (PEM or DER) from %s\n", req);
 	assert_string_equal(r.err, want);
 	run_free(&r);
 	assert_int_equal(stat(newkey, &st), -1);
@@ -792,7 +792,7 @@ static void test_main_cms_before_the_network(void **state)
 	run_careq(&r, ARGS("submit", "-config", "127.0.0.1:1\\CA", "-on-behalf-of", "D\\u",
 			   "-agent-cert", crt, "-agent-key", "/nonexistent/k", req, "c"));
 	assert_int_equal(r.rc, 4);
-	assert_string_equal(r.err, "careq: cannot read an RSA or EC private key (PEM or DER) from "
+	assert_string_equal(r.err, "careq: cannot read an unencrypted RSA or EC private key (PEM or DER) from "
 				   "/nonexistent/k\n");
 	run_free(&r);
 	snprintf(cmd, sizeof(cmd),

@@ -300,7 +300,7 @@ static void test_load_signer_refusals(void **state)
 	assert_null(s.cert.data);
 	/* a certificate where the key should be, a key where the certificate should be */
 	assert_int_equal(cmsreq_load_signer(cert, cert, &s, err, sizeof(err)), -1);
-	snprintf(want, sizeof(want), "cannot read an RSA or EC private key (PEM or DER) from %s",
+	snprintf(want, sizeof(want), "cannot read an unencrypted RSA or EC private key (PEM or DER) from %s",
 		 cert);
 	assert_string_equal(err, want);
 	assert_null(s.key.data);
@@ -323,6 +323,23 @@ static void test_load_signer_refusals(void **state)
 	assert_int_equal(cmsreq_load_signer(cert, key, &s, err, sizeof(err)), 0);
 	assert_int_equal(s.type, X509_KEY_RSA);
 	cmsreq_signer_free(&s);
+	/* PKCS#1 "RSA PRIVATE KEY" too; an encrypted key is refused */
+	{
+		char cmd[768];
+
+		snprintf(cmd, sizeof(cmd),
+			 "openssl rsa -in '%s/l1.key' -traditional -out '%s' && "
+			 "openssl pkey -in '%s/l1.key' -aes128 -passout pass:x -out '%s'",
+			 oracle_dir(), oracle_path("l1.trad"), oracle_dir(), oracle_path("l1.enc"));
+		sh(cmd);
+	}
+	snprintf(key, sizeof(key), "%s", oracle_path("l1.trad"));
+	assert_int_equal(cmsreq_load_signer(cert, key, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.type, X509_KEY_RSA);
+	cmsreq_signer_free(&s);
+	snprintf(key, sizeof(key), "%s", oracle_path("l1.enc"));
+	assert_int_equal(cmsreq_load_signer(cert, key, &s, err, sizeof(err)), -1);
+	assert_null(s.key.data);
 }
 
 /* ---- on behalf of ---- */
