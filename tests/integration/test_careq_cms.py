@@ -12,14 +12,15 @@ needs the custodian's side of issue 16: before it, the CA answers
 CRYPT_E_INVALID_MSG_TYPE for a CMS request and these tests fail there."""
 import re
 
-import pytest
 from asn1crypto import pem, x509
 
 from conftest import BIN, run
 from test_admin import caadm
-from test_templates_enroll import (ADMIN, ADMIN_SID, CA_NAME, DOM, USER, USER_SID,  # noqa: F401
-                                   appliance, ca, ekus, sans, sid_of, subject_cn,
-                                   template_of)
+from test_templates_enroll import (ADMIN, CA_NAME, DOM, USER, USER_SID, ekus, sans, sid_of,
+                                   subject_cn, template_of)
+# the fixtures (accounts alice and carol, NTLM at packet privacy, the default
+# templates, the officer and auditor operators), used by name
+from test_templates_enroll import appliance, ca  # noqa: F401
 
 HR_BAD_RENEWAL_SUBJECT = 0x80094806
 HR_BAD_RENEWAL_CERT_ATTRIBUTE = 0x8009400E
