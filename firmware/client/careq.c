@@ -3,13 +3,18 @@
  *   careq new [-subject DN] [-key SPEC] KEYOUT REQOUT
  *   careq submit -config HOST[:PORT]\CANAME [-attrib "Name:Value\n..."] REQ CERTOUT
  *   careq retrieve -config HOST[:PORT]\CANAME ID CERTOUT
+ *   careq renew -config HOST[:PORT]\CANAME [-key SPEC] [-attrib ...] CERT KEY NEWKEYOUT CERTOUT
+ *   (submit: [-on-behalf-of DOMAIN\user -agent-cert C -agent-key K] wraps REQ in
+ *   an enrollment agent's CMS; submit, renew, retrieve: [-fullresponse FILE]
+ *   [-crls FILE])
  *   (submit and retrieve: [-user DOMAIN\user [-password-file F]] for NTLM at
  *   packet privacy; the password from F (mode 0600/0400) or the terminal)
  *
  * cli.c parses and checks the command line. `new` makes a key pair and a
  * PKCS#10 request (keygen.c). `submit` and `retrieve` find the MS-ICPR port
  * through the endpoint mapper at HOST:PORT and call CertServerRequest
- * (enroll.c), then say what the CA answered and return a status that tells
+ * (enroll.c); `renew` and the agent's `submit` send CMS requests (cmsreq.c,
+ * MS-WCCE 3.2.1.4.2.1.4); then they say what the CA answered and return a status that tells
  * scripts the same (report.c; the statuses are in cli.c's help text). The
  * private key is written once, with mode 0600, never over an existing file, and
  * never printed. Nothing here exits: main.c turns careq_main's status into the
@@ -177,6 +182,78 @@ static struct ntlmc *credential(const struct careq_opts *o, FILE *errf)
 	return n;
 }
 
+/* -fullresponse: pctbCert as the CA sent it (DER). */
+static int save_fullresponse(const char *path, const struct rpc_icpr_blob *b, FILE *errf)
+{
+	if (atomicfile_write(path, b->pb, b->cb, 0644) != 0) {
+		local_error(errf, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* -crls: the CRLs of the PKCS#7 in pctbCert, as PEM. An answer that is no
+ * SignedData or holds no CRL is said and writes nothing (the CA may not
+ * implement CR_IN_CRLS); only a file that cannot be written is an error. */
+static int save_crls(const char *path, const struct rpc_icpr_blob *b, FILE *errf)
+{
+	struct x509_buf *crls = NULL, pem = {0};
+	char err[CLIENT_ERR_LEN];
+	size_t n = 0;
+	FILE *m;
+	char *text = NULL;
+	size_t text_len = 0;
+	int rc = 0;
+
+	if (cmsreq_crls(b->pb, b->cb, &crls, &n, err, sizeof(err)) != 0) {
+		fprintf(errf, "careq: -crls: %s; %s not written\n", err, path);
+		return 0;
+	}
+	if (n == 0) {
+		fprintf(errf, "careq: -crls: the CA sent no CRL; %s not written\n", path);
+		return 0;
+	}
+	if ((m = open_memstream(&text, &text_len)) == NULL) {
+		cmsreq_crls_free(crls, n);
+		return -1;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (x509_pem_encode("X509 CRL", crls[i].data, crls[i].len, &pem) != 0)
+			rc = -1;
+		else
+			fwrite(pem.data, 1, pem.len, m);
+		x509_buf_free(&pem);
+	}
+	fclose(m);
+	if (rc == 0 && atomicfile_write(path, text, text_len, 0644) != 0)
+		rc = -1;
+	if (rc != 0)
+		local_error(errf, "cannot write %s: %s", path, strerror(errno));
+	free(text);
+	cmsreq_crls_free(crls, n);
+	return rc;
+}
+
+int careq_save_answer(const struct careq_opts *o, const struct rpc_icpr_response *r, int rc,
+		      FILE *errf)
+{
+	int bad = 0;
+
+	if ((o->fullresponse == NULL && o->crls == NULL) || r->status != 0)
+		return rc;
+	if (r->cert.cb == 0) {
+		fprintf(errf, "careq: the CA sent no PKCS#7 (pctbCert is empty); %s%s%s not written\n",
+			o->fullresponse ? o->fullresponse : "", o->fullresponse && o->crls ? ", " : "",
+			o->crls ? o->crls : "");
+		return rc;
+	}
+	if (o->fullresponse != NULL && save_fullresponse(o->fullresponse, &r->cert, errf) != 0)
+		bad = 1;
+	if (o->crls != NULL && save_crls(o->crls, &r->cert, errf) != 0)
+		bad = 1;
+	return bad && rc == CAREQ_EXIT_OK ? CAREQ_EXIT_LOCAL : rc;
+}
+
 /* The call and its report. */
 static int exchange(const struct careq_opts *o, const struct rpc_icpr_request *q,
 		    const char *certout, FILE *out, FILE *errf)
@@ -203,6 +280,7 @@ static int exchange(const struct careq_opts *o, const struct rpc_icpr_request *q
 		rc = CAREQ_EXIT_NET;
 	} else {
 		rc = report_outcome(&resp, q->request_id, certout, out, errf);
+		rc = careq_save_answer(o, &resp, rc, errf);
 	}
 	ndr_wr_free(&wr);
 	ntlmc_free(cred);
@@ -227,8 +305,33 @@ static int read_request(const char *path, uint8_t **file, struct icpr_request *r
 	return CAREQ_EXIT_OK;
 }
 
+/* -on-behalf-of: REQ, a PKCS#10, becomes the eContent of the agent's CMS
+ * (MS-WCCE 3.2.1.4.2.1.4: the enrollment agent signs, the name-value pair
+ * RequesterName names the user); *cms replaces the blob. */
+static int wrap_for_agent(const struct careq_opts *o, const struct icpr_request *rq,
+			  struct rpc_icpr_blob *blob, struct x509_buf *cms, FILE *errf)
+{
+	struct cmsreq_signer agent;
+	char err[CLIENT_ERR_LEN];
+	int rc;
+
+	if (rq->format != ICPR_FMT_PKCS10)
+		return local_error(errf, "%s: -on-behalf-of wraps a PKCS#10 request, not a CMS or CMC one",
+				   o->arg[0]);
+	if (cmsreq_load_signer(o->agent_cert, o->agent_key, &agent, err, sizeof(err)) != 0)
+		return local_error(errf, "%s", err);
+	rc = cmsreq_sign(&agent, blob->pb, blob->cb, o->on_behalf, cms, err, sizeof(err));
+	cmsreq_signer_free(&agent);
+	if (rc != 0)
+		return local_error(errf, "%s", err);
+	blob->pb = cms->data;
+	blob->cb = (uint32_t)cms->len;
+	return CAREQ_EXIT_OK;
+}
+
 static int cmd_submit(const struct careq_opts *o, FILE *out, FILE *errf)
 {
+	struct x509_buf cms = {0};
 	struct rpc_icpr_request q;
 	struct icpr_request rq;
 	uint8_t *file = NULL;
@@ -237,8 +340,15 @@ static int cmd_submit(const struct careq_opts *o, FILE *out, FILE *errf)
 	memset(&q, 0, sizeof(q));
 	memset(&rq, 0, sizeof(rq));
 	fill_text(o, &q);
-	if ((rc = read_request(o->arg[0], &file, &rq, &q.request, errf)) == CAREQ_EXIT_OK)
-		rc = exchange(o, &q, o->arg[1], out, errf); /* dwFlags 0: the CA detects the format */
+	/* dwFlags: the format bits stay 0 (the CA detects the format, as real
+	 * clients let it); CR_IN_FULLRESPONSE and CR_IN_CRLS as asked */
+	q.flags = o->flags;
+	rc = read_request(o->arg[0], &file, &rq, &q.request, errf);
+	if (rc == CAREQ_EXIT_OK && o->on_behalf != NULL)
+		rc = wrap_for_agent(o, &rq, &q.request, &cms, errf);
+	if (rc == CAREQ_EXIT_OK)
+		rc = exchange(o, &q, o->arg[1], out, errf);
+	x509_buf_free(&cms);
 	if (rq.format != ICPR_FMT_UNKNOWN)
 		icpr_request_free(&rq);
 	free(file);
@@ -252,8 +362,64 @@ static int cmd_retrieve(const struct careq_opts *o, FILE *out, FILE *errf)
 	memset(&q, 0, sizeof(q));
 	/* Retrieval: the id, an empty pctbRequest. */
 	q.request_id = o->request_id;
+	q.flags = o->flags;
 	fill_text(o, &q);
 	return exchange(o, &q, o->arg[1], out, errf);
+}
+
+/* ---- renew ---- */
+
+/* The new key and the CMS renewal request (MS-WCCE 3.1.1.4.3.2.1): a PKCS#10
+ * for the old certificate's subject with the renewal certificate attribute,
+ * signed with the new key, in a SignedData signed with the old key. The new key
+ * is written before anything is sent: the CA may issue or pend the request. */
+static int renewal_request(const struct careq_opts *o, struct x509_buf *cms, FILE *errf)
+{
+	struct x509_buf key = {0};
+	const char *newkey = o->arg[2];
+	struct cmsreq_signer old;
+	char err[CLIENT_ERR_LEN];
+	int rc = CAREQ_EXIT_LOCAL;
+
+	if (cmsreq_load_signer(o->arg[0], o->arg[1], &old, err, sizeof(err)) != 0)
+		return local_error(errf, "%s", err);
+	if (cmsreq_renewal(&o->keyspec, &old, &key, cms, err, sizeof(err)) != 0)
+		local_error(errf, "%s", err);
+	else if (write_private(newkey, key.data, key.len) != 0)
+		local_error(errf, "cannot create %s: %s", newkey, strerror(errno));
+	else
+		rc = CAREQ_EXIT_OK;
+	if (rc != CAREQ_EXIT_OK)
+		x509_buf_free(cms);
+	if (key.data != NULL)
+		explicit_bzero(key.data, key.len);
+	x509_buf_free(&key);
+	cmsreq_signer_free(&old);
+	return rc;
+}
+
+static int cmd_renew(const struct careq_opts *o, FILE *out, FILE *errf)
+{
+	char err[CLIENT_ERR_LEN];
+	struct rpc_icpr_request q;
+	struct x509_buf cms = {0};
+	int rc;
+
+	/* -user's form before a key is made for nothing */
+	if (careq_check_user(o, err, sizeof(err)) != CAREQ_ARGS_OK)
+		return usage_error(errf, err);
+	if ((rc = renewal_request(o, &cms, errf)) != CAREQ_EXIT_OK)
+		return rc;
+	fprintf(out, "renew: new %s key in %s\n", o->keyspec.name, o->arg[2]);
+	fflush(out);
+	memset(&q, 0, sizeof(q));
+	fill_text(o, &q);
+	q.flags = o->flags;
+	q.request.pb = cms.data;
+	q.request.cb = (uint32_t)cms.len;
+	rc = exchange(o, &q, o->arg[3], out, errf);
+	x509_buf_free(&cms);
+	return rc;
 }
 
 int careq_main(int argc, char **argv, FILE *out, FILE *err)
@@ -277,6 +443,8 @@ int careq_main(int argc, char **argv, FILE *out, FILE *err)
 		rc = cmd_new(&o, out, err);
 	else if (o.verb == CAREQ_VERB_SUBMIT)
 		rc = cmd_submit(&o, out, err);
+	else if (o.verb == CAREQ_VERB_RENEW)
+		rc = cmd_renew(&o, out, err);
 	else
 		rc = cmd_retrieve(&o, out, err);
 	careq_opts_free(&o);

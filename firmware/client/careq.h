@@ -23,6 +23,7 @@ enum careq_verb {
 	CAREQ_VERB_NEW = 1,
 	CAREQ_VERB_SUBMIT,
 	CAREQ_VERB_RETRIEVE,
+	CAREQ_VERB_RENEW,
 };
 
 /* What careq_parse made of a command line. */
@@ -39,13 +40,17 @@ enum careq_args {
 struct careq_opts {
 	enum careq_verb verb;
 	const char *subject, *key, *config, *attrib, *user, *password_file;
+	const char *on_behalf, *agent_cert, *agent_key; /* submit: enroll on behalf of */
+	const char *fullresponse, *crls; /* submit, renew, retrieve: files for what comes back */
+	uint32_t flags;                  /* dwFlags: CR_IN_FULLRESPONSE, CR_IN_CRLS */
 	unsigned timeout_s, frag;
 	int net_opts;         /* -timeout or -frag given */
-	const char *arg[2];   /* new: KEYOUT REQOUT; submit: REQ CERTOUT; retrieve: ID CERTOUT */
+	const char *arg[4];   /* new: KEYOUT REQOUT; submit: REQ CERTOUT; retrieve: ID CERTOUT;
+			       * renew: CERT KEY NEWKEYOUT CERTOUT */
 	int nargs;
-	struct keyspec keyspec;      /* new: -key, or CAREQ_DEFAULT_KEY */
+	struct keyspec keyspec;      /* new, renew: -key, or CAREQ_DEFAULT_KEY */
 	uint32_t request_id;         /* retrieve: ID */
-	struct enroll_target target; /* submit, retrieve: -config, -timeout, -frag */
+	struct enroll_target target; /* submit, retrieve, renew: -config, -timeout, -frag */
 	uint8_t *ca16;               /* submit, retrieve: the CA name, UTF-16LE + NUL unit */
 	size_t ca16_bytes;           /* octets of ca16, the NUL unit included */
 	uint8_t *attrib16;           /* submit: -attrib unescaped, UTF-16LE + NUL; NULL if none */
@@ -71,6 +76,15 @@ void careq_opts_free(struct careq_opts *o);
 /* certreq's -attrib escape: "\n" (backslash, n) becomes a newline, anything
  * else stays. malloc()ed; NULL when out of memory. */
 char *careq_unescape_attrib(const char *s);
+
+/* What -fullresponse and -crls asked for, from an answer r whose outcome
+ * report_outcome turned into rc: pctbCert as sent (DER) into o->fullresponse,
+ * the CRLs of its PKCS#7 (PEM) into o->crls. Nothing when the call was refused;
+ * an empty pctbCert, an answer that is no SignedData or holds no CRL: a note on
+ * errf and no file. A file that cannot be written: a message, and CAREQ_EXIT_OK
+ * becomes CAREQ_EXIT_LOCAL (other outcomes stay). Returns the status. */
+int careq_save_answer(const struct careq_opts *o, const struct rpc_icpr_response *r, int rc,
+		      FILE *errf);
 
 /* careq: parses argv, runs the verb, prints what happened (results on out,
  * refusals and errors on err) and returns the exit status (enum careq_exit). */

@@ -23,7 +23,9 @@ const char careq_synopsis[] =
 	"usage: careq new [-subject DN] [-key rsa:2048|rsa:3072|ec:p256|ec:p384] KEYOUT REQOUT\n"
 	"       careq submit -config HOST[:PORT]\\CANAME [-attrib \"Name:Value\\n...\"] REQ "
 	"CERTOUT\n"
-	"       careq retrieve -config HOST[:PORT]\\CANAME ID CERTOUT\n";
+	"       careq retrieve -config HOST[:PORT]\\CANAME ID CERTOUT\n"
+	"       careq renew -config HOST[:PORT]\\CANAME [-key SPEC] [-attrib ...] CERT KEY "
+	"NEWKEYOUT CERTOUT\n";
 const char careq_details[] =
 	"  new       a key pair and a PKCS#10 request signed with it (SHA-256): KEYOUT gets\n"
 	"            the private key (PKCS#8 PEM, mode 0600, never overwritten), REQOUT the\n"
@@ -33,11 +35,26 @@ const char careq_details[] =
 	"            (default 135), which names the MS-ICPR port. In -attrib, \\n separates\n"
 	"            lines (e.g. \"CertificateTemplate:User\\nSAN:dns=host.example\").\n"
 	"  retrieve  asks again for request ID (after \"pending\").\n"
+	"  renew     renews CERT (PEM or DER) signed with its KEY (RSA or EC, PKCS#8 or\n"
+	"            traditional): a new key pair (-key, default " CAREQ_DEFAULT_KEY ") into\n"
+	"            NEWKEYOUT (mode 0600, never overwritten), a PKCS#10 for CERT's subject\n"
+	"            with the renewal certificate attribute (1.3.6.1.4.1.311.13.1: CERT),\n"
+	"            sent in a CMS SignedData signed with KEY (SHA-256, CERT included).\n"
+	"            NEWKEYOUT is kept whatever the CA answers (retrieve may follow).\n"
+	"  submit -on-behalf-of DOMAIN\\user -agent-cert C -agent-key K REQ CERTOUT\n"
+	"            as an enrollment agent: REQ (a PKCS#10, e.g. from new) sent in a CMS\n"
+	"            SignedData signed with K, C included, with the signed attribute\n"
+	"            RequesterName=DOMAIN\\user (1.3.6.1.4.1.311.13.2.1).\n"
+	"  -fullresponse FILE, -crls FILE (submit, renew, retrieve): ask for the CMC full\n"
+	"            response (CR_IN_FULLRESPONSE) and for CRLs (CR_IN_CRLS); FILE gets the\n"
+	"            PKCS#7 the CA returns in pctbCert as DER, resp. the CRLs found in it\n"
+	"            (PEM). Neither file is written when the CA sends nothing of the kind.\n"
 	"  -user DOMAIN\\user  authenticates with NTLM and seals every call (packet privacy,\n"
 	"            what the CA requires by default); the password comes from\n"
 	"            -password-file F (mode 0600 or 0400, first line) or the terminal.\n"
-	"  submit and retrieve also take -timeout SECONDS (connect and each exchange,\n"
-	"  default 30) and -frag OCTETS (the max_recv_frag offered, 256..5840, for tests).\n"
+	"  submit, retrieve and renew also take -timeout SECONDS (connect and each\n"
+	"  exchange, default 30) and -frag OCTETS (the max_recv_frag offered, 256..5840,\n"
+	"  for tests).\n"
 	"exit status:\n"
 	"  0  issued: CERTOUT written (PEM), \"issued: request id N\"; new: files written\n"
 	"  1  network or protocol error (connect, timeout, endpoint mapper, bind, fault,\n"
@@ -103,6 +120,16 @@ static const char **option_slot(struct careq_opts *o, const char *name)
 		return &o->user;
 	if (strcasecmp(name, "-password-file") == 0)
 		return &o->password_file;
+	if (strcasecmp(name, "-on-behalf-of") == 0)
+		return &o->on_behalf;
+	if (strcasecmp(name, "-agent-cert") == 0)
+		return &o->agent_cert;
+	if (strcasecmp(name, "-agent-key") == 0)
+		return &o->agent_key;
+	if (strcasecmp(name, "-fullresponse") == 0)
+		return &o->fullresponse;
+	if (strcasecmp(name, "-crls") == 0)
+		return &o->crls;
 	return NULL;
 }
 
@@ -137,12 +164,15 @@ static int take_option(struct careq_opts *o, const char *name, const char *value
 	return CAREQ_ARGS_OK;
 }
 
-/* Options and the two positional arguments after the verb; "--" ends options,
+static enum careq_verb verb_of(const char *s);
+
+/* Options and the positional arguments after the verb; "--" ends options,
  * and a lone "-" is an argument. */
 static int parse_words(int argc, char *const argv[], struct careq_opts *o, char *err,
 		       size_t errlen)
 {
-	int only_args = 0;
+	/* renew names four files; every other verb two */
+	int only_args = 0, want = verb_of(argv[1]) == CAREQ_VERB_RENEW ? 4 : 2;
 
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
@@ -154,13 +184,15 @@ static int parse_words(int argc, char *const argv[], struct careq_opts *o, char 
 				return usage_fail(err, errlen, "%s needs a value", a);
 			if (take_option(o, a, argv[++i], err, errlen) != CAREQ_ARGS_OK)
 				return CAREQ_ARGS_USAGE;
-		} else if (o->nargs < 2) {
+		} else if (o->nargs < want) {
 			o->arg[o->nargs++] = a;
 		} else {
 			return usage_fail(err, errlen, "too many arguments");
 		}
 	}
-	if (o->nargs != 2)
+	if (want == 4 && o->nargs != 4)
+		return usage_fail(err, errlen, "renew needs CERT KEY NEWKEYOUT CERTOUT");
+	if (o->nargs != 2 && want == 2)
 		return usage_fail(err, errlen, "two file arguments are needed");
 	return CAREQ_ARGS_OK;
 }
@@ -168,14 +200,34 @@ static int parse_words(int argc, char *const argv[], struct careq_opts *o, char 
 /* The options a verb takes: anything else is a mistake worth stopping on. */
 static int check_options(const struct careq_opts *o, char *err, size_t errlen)
 {
-	int is_new = o->verb == CAREQ_VERB_NEW;
+	int is_new = o->verb == CAREQ_VERB_NEW, is_renew = o->verb == CAREQ_VERB_RENEW;
+	int agent = o->on_behalf || o->agent_cert || o->agent_key;
 
-	if (is_new && (o->config || o->attrib || o->net_opts || o->user || o->password_file))
+	if (is_new && (o->config || o->attrib || o->net_opts || o->user || o->password_file ||
+		       agent || o->fullresponse || o->crls))
 		return usage_fail(err, errlen, "new takes only -subject and -key");
 	if (o->password_file != NULL && o->user == NULL)
 		return usage_fail(err, errlen, "-password-file needs -user");
-	if (!is_new && (o->subject || o->key))
+	if (is_renew && o->subject)
+		return usage_fail(err, errlen, "-subject belongs to new: renew keeps CERT's subject");
+	if (!is_new && !is_renew && (o->subject || o->key))
 		return usage_fail(err, errlen, "-subject and -key belong to new");
+	if (agent && o->verb != CAREQ_VERB_SUBMIT)
+		return usage_fail(err, errlen,
+				  "-on-behalf-of, -agent-cert and -agent-key belong to submit");
+	if (agent && !(o->on_behalf && o->agent_cert && o->agent_key))
+		return usage_fail(err, errlen, "-on-behalf-of needs -agent-cert and -agent-key");
+	if (o->on_behalf && strchr(o->on_behalf, '\\') == NULL)
+		return usage_fail(err, errlen, "-on-behalf-of wants DOMAIN\\user");
+	if (o->fullresponse && o->crls && strcmp(o->fullresponse, o->crls) == 0)
+		return usage_fail(err, errlen, "-fullresponse and -crls need different files");
+	/* what the CA sends must not replace a file named as an argument (renew's
+	 * NEWKEYOUT: the private key; CERTOUT; REQ) */
+	for (int i = 0; i < o->nargs; i++)
+		if ((o->fullresponse && strcmp(o->fullresponse, o->arg[i]) == 0) ||
+		    (o->crls && strcmp(o->crls, o->arg[i]) == 0))
+			return usage_fail(err, errlen,
+					  "-fullresponse and -crls need files of their own");
 	if (!is_new && o->config == NULL)
 		return usage_fail(err, errlen, "-config HOST[:PORT]\\CANAME is required");
 	return CAREQ_ARGS_OK;
@@ -188,6 +240,18 @@ static int check_new(struct careq_opts *o, char *err, size_t errlen)
 		return usage_fail(err, errlen, "-key: rsa:2048, rsa:3072, ec:p256 or ec:p384");
 	if (strcmp(o->arg[0], o->arg[1]) == 0)
 		return usage_fail(err, errlen, "KEYOUT and REQOUT must be different files");
+	return CAREQ_ARGS_OK;
+}
+
+/* renew: the new key's spec, and a new key that cannot land on another file. */
+static int check_renew(struct careq_opts *o, char *err, size_t errlen)
+{
+	if (keyspec_parse(o->key ? o->key : CAREQ_DEFAULT_KEY, &o->keyspec) != 0)
+		return usage_fail(err, errlen, "-key: rsa:2048, rsa:3072, ec:p256 or ec:p384");
+	for (int i = 0; i < 4; i++)
+		if (i != 2 && strcmp(o->arg[2], o->arg[i]) == 0)
+			return usage_fail(err, errlen,
+					  "NEWKEYOUT must differ from CERT, KEY and CERTOUT");
 	return CAREQ_ARGS_OK;
 }
 
@@ -271,7 +335,7 @@ static int check_retrieve(struct careq_opts *o, char *err, size_t errlen)
 	unsigned long id;
 
 	if (o->attrib != NULL)
-		return usage_fail(err, errlen, "-attrib belongs to submit");
+		return usage_fail(err, errlen, "-attrib belongs to submit and renew");
 	if (number(o->arg[0], 1, UINT32_MAX, "ID", &id, err, errlen) != CAREQ_ARGS_OK)
 		return CAREQ_ARGS_USAGE;
 	o->request_id = (uint32_t)id;
@@ -293,6 +357,8 @@ static enum careq_verb verb_of(const char *s)
 		return CAREQ_VERB_SUBMIT;
 	if (strcasecmp(s, "retrieve") == 0)
 		return CAREQ_VERB_RETRIEVE;
+	if (strcasecmp(s, "renew") == 0)
+		return CAREQ_VERB_RENEW;
 	return 0;
 }
 
@@ -307,6 +373,12 @@ static int check_verb(struct careq_opts *o, char *err, size_t errlen)
 		return check_new(o, err, errlen);
 	if (o->verb == CAREQ_VERB_RETRIEVE && (rc = check_retrieve(o, err, errlen)) != CAREQ_ARGS_OK)
 		return rc;
+	if (o->verb == CAREQ_VERB_RENEW && (rc = check_renew(o, err, errlen)) != CAREQ_ARGS_OK)
+		return rc;
+	if (o->fullresponse != NULL)
+		o->flags |= ICPR_CR_IN_FULLRESPONSE;
+	if (o->crls != NULL)
+		o->flags |= ICPR_CR_IN_CRLS;
 	return check_target(o, err, errlen);
 }
 
@@ -317,7 +389,7 @@ int careq_parse(int argc, char *const argv[], struct careq_opts *o, char *err, s
 	memset(o, 0, sizeof(*o));
 	o->timeout_s = CAREQ_DEFAULT_TIMEOUT_S;
 	if (argc < 2)
-		return usage_fail(err, errlen, "a verb is needed: new, submit or retrieve");
+		return usage_fail(err, errlen, "a verb is needed: new, submit, retrieve or renew");
 	if (is_help(argv[1]))
 		return CAREQ_ARGS_HELP;
 	/* The words are read before the verb is looked at: "careq bogus" has
@@ -325,7 +397,7 @@ int careq_parse(int argc, char *const argv[], struct careq_opts *o, char *err, s
 	if ((rc = parse_words(argc, argv, o, err, errlen)) != CAREQ_ARGS_OK)
 		return rc;
 	if ((o->verb = verb_of(argv[1])) == 0)
-		return usage_fail(err, errlen, "unknown verb: new, submit or retrieve");
+		return usage_fail(err, errlen, "unknown verb: new, submit, retrieve or renew");
 	if ((rc = check_verb(o, err, errlen)) != CAREQ_ARGS_OK)
 		careq_opts_free(o);
 	return rc;

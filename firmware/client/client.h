@@ -122,4 +122,66 @@ int keyspec_parse(const char *s, struct keyspec *k);
 int keygen_request(const struct keyspec *k, const char *subject, struct x509_buf *key_pem,
 		   struct x509_buf *csr, char *err, size_t errlen);
 
+/* As keygen_request, for a subject given as a DER Name (renew: the old
+ * certificate's) and with attrs (NULL or empty: none), the DER of one or more
+ * Attribute TLVs, as the request's attributes [0]. */
+int keygen_request_der(const struct keyspec *k, const struct x509_buf *subject,
+		       const struct x509_buf *attrs, struct x509_buf *key_pem, struct x509_buf *csr,
+		       char *err, size_t errlen);
+
+/* ---- CMS requests (cmsreq.c) ---- */
+
+#define CMSREQ_OID_RENEWAL "1.3.6.1.4.1.311.13.1"      /* MS-WCCE 2.2.2.7.3 */
+#define CMSREQ_OID_NAME_VALUE "1.3.6.1.4.1.311.13.2.1" /* MS-WCCE 2.2.2.7.10 */
+#define CMSREQ_CRLS_MAX 64 /* CRLs taken from one answer */
+
+/* Who signs a CMS request: a certificate and its private key. */
+struct cmsreq_signer {
+	struct x509_buf cert;     /* DER */
+	struct x509_cert_info info; /* cert decoded (its subject for renew) */
+	int have_info;
+	struct x509_buf key;      /* RSAPrivateKey or ECPrivateKey DER; wiped when freed */
+	enum x509_key_type type;
+};
+
+/* Reads the certificate (PEM or DER; the first of a PEM) and the private key
+ * (PKCS#8 or traditional, PEM or DER; RSA or EC). 0, or -1 with a message and
+ * nothing to free. */
+int cmsreq_load_signer(const char *cert_path, const char *key_path, struct cmsreq_signer *s,
+		       char *err, size_t errlen);
+void cmsreq_signer_free(struct cmsreq_signer *s);
+
+/* The renewal certificate attribute for cert: Attribute { 1.3.6.1.4.1.311.13.1,
+ * SET { cert's DER } }. 0 or -1. */
+int cmsreq_renewal_attr(const struct x509_buf *cert, struct x509_buf *out);
+
+/* EnrollmentNameValuePair ::= SEQUENCE { name BMPString, value BMPString } from
+ * UTF-8 (characters beyond the BMP refused). 0 or -1. */
+int cmsreq_name_value(const char *name, const char *value, struct x509_buf *out);
+
+/* CMS SignedData (ContentInfo, DER) of content (eContentType id-data), signed
+ * by s with SHA-256: s's certificate in certificates, issuerAndSerialNumber,
+ * signed attributes contentType, messageDigest, signingTime and, when
+ * requester is not NULL, the name-value pair RequesterName=requester. The
+ * result is verified with the certificate's key before it is returned. 0, or -1
+ * with a message. */
+int cmsreq_sign(const struct cmsreq_signer *s, const uint8_t *content, size_t len,
+		const char *requester, struct x509_buf *out, char *err, size_t errlen);
+
+/* The renewal request for old (MS-WCCE 3.1.1.4.3.2.1): a new key pair per k
+ * (PKCS#8 PEM in *key_pem, to be wiped by the caller), a PKCS#10 for old's
+ * subject with the renewal certificate attribute (old's DER) signed with it, in
+ * cmsreq_sign's SignedData signed by old. 0, or -1 with a message and nothing
+ * returned. */
+int cmsreq_renewal(const struct keyspec *k, const struct cmsreq_signer *old,
+		   struct x509_buf *key_pem, struct x509_buf *cms, char *err, size_t errlen);
+
+/* The CRLs (CertificateList DER) in the crls field of a PKCS#7 SignedData that
+ * came from the network (certs-only, or a CMC full response), decoded with
+ * libtasn1 under strict DER. *crls is malloc()ed (cmsreq_crls_free), NULL when
+ * there are none. 0, or -1 with a message and nothing to free. */
+int cmsreq_crls(const uint8_t *p7, size_t len, struct x509_buf **crls, size_t *n, char *err,
+		size_t errlen);
+void cmsreq_crls_free(struct x509_buf *crls, size_t n);
+
 #endif

@@ -1,5 +1,5 @@
 # firmware/client/: careq, the Linux enrollment client with certreq's verbs (new,
-# submit, retrieve), and libclient: all of careq but its main.c (the command line,
+# submit, retrieve, renew; CMS requests: cmsreq.c), and libclient: all of careq but its main.c (the command line,
 # the verbs, the report, the DCE/RPC client, keygen), which the unit tests and
 # bench_enroll link too. It speaks the client side of DCE/RPC itself (rpc_client.c)
 # and reuses librpc's NDR writer, header decoder, tower codec and constants,

@@ -16,6 +16,7 @@
 #include <wolfssl/wolfcrypt/rsa.h>
 #include <wolfssl/wolfcrypt/signature.h>
 
+#include "firmware/asn1/der.h"
 #include "firmware/client/client.h"
 
 #define KEY_DER_MAX 4096 /* PKCS#8 of an RSA-3072 key is about 1.8 KiB */
@@ -134,8 +135,53 @@ static int key_pem(struct key *key, struct x509_buf *pem)
 
 /* The request: CertificationRequestInfo, signed with SHA-256 whatever the key
  * size, then assembled and checked by the CA's own verifier. */
+/* The CertificationRequestInfo x509_csr_info_encode made (its attributes an
+ * empty [0]) with attrs as its attributes instead. firmware/x509 writes no
+ * request attributes (the CA never needs to), so the three first fields are
+ * copied as they are and the [0] is written here with the DER writer. */
+static int with_attrs(struct x509_buf *info, const struct x509_buf *attrs)
+{
+	const uint8_t *p = info->data;
+	size_t hdr, clen, off, end, h, l;
+	struct der d;
+	uint8_t *out;
+	size_t out_len;
+
+	if (der_header(p, info->len, &hdr, &clen) != 0 || p[0] != DER_SEQUENCE)
+		return -1;
+	off = hdr;
+	end = hdr + clen;
+	der_init(&d);
+	der_begin(&d, DER_SEQUENCE);
+	for (int i = 0; i < 3; i++) { /* version, subject, subjectPKInfo */
+		if (der_header(p + off, end - off, &h, &l) != 0) {
+			der_free(&d);
+			return -1;
+		}
+		der_raw(&d, p[off], p + off, h + l);
+		off += h + l;
+	}
+	der_begin(&d, DER_CTX(0));
+	for (size_t a = 0; a < attrs->len;) { /* each Attribute as given */
+		if (der_header(attrs->data + a, attrs->len - a, &h, &l) != 0) {
+			der_free(&d);
+			return -1;
+		}
+		der_raw(&d, DER_SEQUENCE, attrs->data + a, h + l);
+		a += h + l;
+	}
+	der_end(&d);
+	der_end(&d);
+	if (der_finish(&d, &out, &out_len) != 0)
+		return -1;
+	x509_buf_free(info);
+	info->data = out;
+	info->len = out_len;
+	return 0;
+}
+
 static int build_csr(struct key *key, WC_RNG *rng, const struct x509_buf *subject,
-		     struct x509_buf *csr, char *err, size_t errlen)
+		     const struct x509_buf *attrs, struct x509_buf *csr, char *err, size_t errlen)
 {
 	struct x509_buf spki = {0}, info = {0};
 	enum x509_sigalg alg =
@@ -152,6 +198,10 @@ static int build_csr(struct key *key, WC_RNG *rng, const struct x509_buf *subjec
 	}
 	if (x509_csr_info_encode(subject, &spki, 0, &info, err, errlen) != 0)
 		goto out;
+	if (attrs != NULL && attrs->len > 0 && with_attrs(&info, attrs) != 0) {
+		snprintf(err, errlen, "cannot add the request's attributes");
+		goto out;
+	}
 	if (wc_SignatureGenerate(WC_HASH_TYPE_SHA256, st, info.data, (word32)info.len, sig,
 				 &sig_len, &key->u, (word32)sizeof(key->u), rng) != 0) {
 		snprintf(err, errlen, "cannot sign the request");
@@ -171,28 +221,23 @@ out:
 	return rc;
 }
 
-int keygen_request(const struct keyspec *k, const char *subject, struct x509_buf *key_pem_out,
-		   struct x509_buf *csr, char *err, size_t errlen)
+/* The key, the request for the DER name, the key as PEM. */
+static int generate(const struct keyspec *k, const struct x509_buf *name,
+		    const struct x509_buf *attrs, struct x509_buf *key_pem_out, struct x509_buf *csr,
+		    char *err, size_t errlen)
 {
-	struct x509_buf name = {0};
 	struct key key;
 	WC_RNG rng;
 	int rc = -1;
 
 	memset(&key, 0, sizeof(key));
-	memset(csr, 0, sizeof(*csr));
-	memset(key_pem_out, 0, sizeof(*key_pem_out));
-	/* The name first: a typo should not cost an RSA key generation. */
-	if (x509_name_parse(subject, &name, err, errlen) != 0)
-		return -1;
 	if (wc_InitRng(&rng) != 0) {
 		snprintf(err, errlen, "cannot initialise the random number generator");
-		x509_buf_free(&name);
 		return -1;
 	}
 	if (key_generate(&key, k, &rng) != 0) {
 		snprintf(err, errlen, "cannot generate a %s key", k->name);
-	} else if (build_csr(&key, &rng, &name, csr, err, errlen) != 0) {
+	} else if (build_csr(&key, &rng, name, attrs, csr, err, errlen) != 0) {
 		/* err says why */
 	} else if (key_pem(&key, key_pem_out) != 0) {
 		snprintf(err, errlen, "cannot encode the private key");
@@ -203,6 +248,30 @@ int keygen_request(const struct keyspec *k, const char *subject, struct x509_buf
 		x509_buf_free(csr);
 	key_free(&key);
 	wc_FreeRng(&rng);
+	return rc;
+}
+
+int keygen_request(const struct keyspec *k, const char *subject, struct x509_buf *key_pem_out,
+		   struct x509_buf *csr, char *err, size_t errlen)
+{
+	struct x509_buf name = {0};
+	int rc;
+
+	memset(csr, 0, sizeof(*csr));
+	memset(key_pem_out, 0, sizeof(*key_pem_out));
+	/* The name first: a typo should not cost an RSA key generation. */
+	if (x509_name_parse(subject, &name, err, errlen) != 0)
+		return -1;
+	rc = generate(k, &name, NULL, key_pem_out, csr, err, errlen);
 	x509_buf_free(&name);
 	return rc;
+}
+
+int keygen_request_der(const struct keyspec *k, const struct x509_buf *subject,
+		       const struct x509_buf *attrs, struct x509_buf *key_pem_out, struct x509_buf *csr,
+		       char *err, size_t errlen)
+{
+	memset(csr, 0, sizeof(*csr));
+	memset(key_pem_out, 0, sizeof(*key_pem_out));
+	return generate(k, subject, attrs, key_pem_out, csr, err, errlen);
 }

@@ -11,6 +11,31 @@
 #include "firmware/icpr/icpr.h"
 #include "platform/atomicfile.h"
 
+/* Issue 16's answers to CMS requests (renewal, enroll on behalf of), as
+ * /work/notes/issue16-spec.md fixes them; defined here unless
+ * firmware/icpr/hresult.h (the custodian's side) already names them. */
+#ifndef HR_CERTSRV_E_BAD_RENEWAL_CERT_ATTRIBUTE
+#define HR_CERTSRV_E_BAD_RENEWAL_CERT_ATTRIBUTE 0x8009400eu
+#endif
+#ifndef HR_CERTSRV_E_BAD_RENEWAL_SUBJECT
+#define HR_CERTSRV_E_BAD_RENEWAL_SUBJECT 0x80094806u
+#endif
+#ifndef HR_CERTSRV_E_SIGNATURE_POLICY_REQUIRED
+#define HR_CERTSRV_E_SIGNATURE_POLICY_REQUIRED 0x80094809u
+#endif
+#ifndef HR_CERTSRV_E_SIGNATURE_COUNT
+#define HR_CERTSRV_E_SIGNATURE_COUNT 0x8009480au
+#endif
+#ifndef HR_CRYPT_E_REVOKED
+#define HR_CRYPT_E_REVOKED 0x80092010u
+#endif
+#ifndef HR_CERT_E_EXPIRED
+#define HR_CERT_E_EXPIRED 0x800b0101u
+#endif
+#ifndef HR_CERT_E_UNTRUSTEDROOT
+#define HR_CERT_E_UNTRUSTEDROOT 0x800b0109u
+#endif
+
 static const struct {
 	uint32_t hr;
 	const char *name;
@@ -34,6 +59,13 @@ static const struct {
 	{HR_CERTSRV_E_BAD_TEMPLATE_VERSION, "CERTSRV_E_BAD_TEMPLATE_VERSION"},
 	{HR_CERTSRV_E_KEY_LENGTH, "CERTSRV_E_KEY_LENGTH"},
 	{HR_CERT_E_WRONG_USAGE, "CERT_E_WRONG_USAGE"},
+	{HR_CERTSRV_E_BAD_RENEWAL_CERT_ATTRIBUTE, "CERTSRV_E_BAD_RENEWAL_CERT_ATTRIBUTE"},
+	{HR_CERTSRV_E_BAD_RENEWAL_SUBJECT, "CERTSRV_E_BAD_RENEWAL_SUBJECT"},
+	{HR_CERTSRV_E_SIGNATURE_POLICY_REQUIRED, "CERTSRV_E_SIGNATURE_POLICY_REQUIRED"},
+	{HR_CERTSRV_E_SIGNATURE_COUNT, "CERTSRV_E_SIGNATURE_COUNT"},
+	{HR_CRYPT_E_REVOKED, "CRYPT_E_REVOKED"},
+	{HR_CERT_E_EXPIRED, "CERT_E_EXPIRED"},
+	{HR_CERT_E_UNTRUSTEDROOT, "CERT_E_UNTRUSTEDROOT"},
 };
 
 const char *hresult_name(uint32_t hr)

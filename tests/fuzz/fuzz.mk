@@ -113,6 +113,8 @@ $(FUZZ_CLIENT_LIB): $(call fuzz_objs,$(filter-out firmware/client/careq.c \
 	$(archive)
 $(call fuzz_objs,$(CLIENT_SRCS)): $(ASN1_TAB)
 FUZZ_LIBS_fuzz_careq := $(FUZZ_CLIENT_LIB) $(FUZZ_RPC_LIB) $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
+# careq's reader of the PKCS#7 in pctbCert (-crls: cmsreq.c, libtasn1 strict DER)
+FUZZ_LIBS_fuzz_careq_crls := $(FUZZ_CLIENT_LIB) $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
 
 # ca-ledger's whitelist and handlers on a real ledger (what the custodian sends)
 FUZZ_LIBS_fuzz_ledger_serve := $(FUZZ_LEDGER_LIB) $(FUZZ_PLATFORM_LIB)
@@ -157,6 +159,7 @@ FUZZ_LIBS_fuzz_tmplstore_set := $(FUZZ_TMPLSTORE_OBJS) $(FUZZ_LEDGER_LIB) $(FUZZ
 	$(FUZZ_X509_DEPS)
 FUZZ_NAMES += fuzz_tmplstore_set
 FUZZ_NAMES += fuzz_x509_cms
+FUZZ_NAMES += fuzz_careq_crls
 FUZZ_BINS := $(addprefix $(FUZZ_BIN)/,$(FUZZ_NAMES))
 
 # Each binary's libraries as extra prerequisites; the pattern rule links.

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -24,7 +25,9 @@
 	"usage: careq new [-subject DN] [-key rsa:2048|rsa:3072|ec:p256|ec:p384] KEYOUT REQOUT\n" \
 	"       careq submit -config HOST[:PORT]\\CANAME [-attrib \"Name:Value\\n...\"] REQ "     \
 	"CERTOUT\n"                                                                               \
-	"       careq retrieve -config HOST[:PORT]\\CANAME ID CERTOUT\n"
+	"       careq retrieve -config HOST[:PORT]\\CANAME ID CERTOUT\n"                                \
+	"       careq renew -config HOST[:PORT]\\CANAME [-key SPEC] [-attrib ...] CERT KEY "         \
+	"NEWKEYOUT CERTOUT\n"
 
 static int argc_of(char *const *argv)
 {
@@ -292,7 +295,7 @@ static void test_attrib(void **state)
 	refused(ARGS("submit", "-config", "h\\CA", "-attrib", "a:\xff", "r", "c"), CAREQ_ARGS_LOCAL,
 		"-attrib is not UTF-8 text");
 	refused(ARGS("retrieve", "-config", "h\\CA", "-attrib", "a:b", "1", "c"), CAREQ_ARGS_USAGE,
-		"-attrib belongs to submit");
+		"-attrib belongs to submit and renew");
 }
 
 /* ---- refusals of the words and options ---- */
@@ -300,8 +303,8 @@ static void test_attrib(void **state)
 static void test_word_refusals(void **state)
 {
 	(void)state;
-	refused(ARGS(NULL), CAREQ_ARGS_USAGE, "a verb is needed: new, submit or retrieve");
-	refused(ARGS("bogus", "a", "b"), CAREQ_ARGS_USAGE, "unknown verb: new, submit or retrieve");
+	refused(ARGS(NULL), CAREQ_ARGS_USAGE, "a verb is needed: new, submit, retrieve or renew");
+	refused(ARGS("bogus", "a", "b"), CAREQ_ARGS_USAGE, "unknown verb: new, submit, retrieve or renew");
 	/* the words are read before the verb is looked at */
 	refused(ARGS("bogus"), CAREQ_ARGS_USAGE, "two file arguments are needed");
 	refused(ARGS("new"), CAREQ_ARGS_USAGE, "two file arguments are needed");
@@ -439,6 +442,141 @@ static void test_message_lengths(void **state)
 	assert_string_equal(err, "unknown");
 }
 
+/* ---- issue 16: renew, -on-behalf-of, -fullresponse, -crls ---- */
+
+static void test_renew(void **state)
+{
+	char err[CLIENT_ERR_LEN];
+	struct careq_opts o;
+
+	(void)state;
+	assert_int_equal(parse(ARGS("ReNeW", "-config", "h:1135\\CA", "old.crt", "old.key",
+				    "new.key", "new.crt"),
+			       &o, err),
+			 CAREQ_ARGS_OK);
+	assert_int_equal(o.verb, CAREQ_VERB_RENEW);
+	assert_int_equal(o.nargs, 4);
+	assert_string_equal(o.arg[0], "old.crt");
+	assert_string_equal(o.arg[1], "old.key");
+	assert_string_equal(o.arg[2], "new.key");
+	assert_string_equal(o.arg[3], "new.crt");
+	assert_string_equal(o.keyspec.name, "rsa:2048"); /* the default, as new's */
+	assert_string_equal(o.target.port, "1135");
+	assert_int_equal(o.ca16_bytes, 6);
+	assert_int_equal(o.flags, 0);
+	assert_null(o.attrib16);
+	careq_opts_free(&o);
+
+	assert_int_equal(parse(ARGS("renew", "-config", "h\\CA", "-key", "ec:p384", "-attrib",
+				    "A:b", "-user", "D\\u", "-password-file", "pw", "-timeout", "9",
+				    "-fullresponse", "full.p7", "-crls", "crls.pem", "c", "k", "n",
+				    "o"),
+			       &o, err),
+			 CAREQ_ARGS_OK);
+	assert_string_equal(o.keyspec.name, "ec:p384");
+	assert_int_equal(o.attrib16_bytes, 8);
+	assert_string_equal(o.fullresponse, "full.p7");
+	assert_string_equal(o.crls, "crls.pem");
+	assert_int_equal(o.flags, 0x00040000u | 0x00080000u); /* CR_IN_FULLRESPONSE | CR_IN_CRLS */
+	assert_int_equal(o.target.timeout_ms, 9000);
+	careq_opts_free(&o);
+}
+
+static void test_renew_refusals(void **state)
+{
+	(void)state;
+	refused(ARGS("renew", "-config", "h\\CA", "c", "k", "n"), CAREQ_ARGS_USAGE,
+		"renew needs CERT KEY NEWKEYOUT CERTOUT");
+	refused(ARGS("renew", "c", "k"), CAREQ_ARGS_USAGE, "renew needs CERT KEY NEWKEYOUT CERTOUT");
+	refused(ARGS("renew", "-config", "h\\CA", "c", "k", "n", "o", "x"), CAREQ_ARGS_USAGE,
+		"too many arguments");
+	refused(ARGS("renew", "c", "k", "n", "o"), CAREQ_ARGS_USAGE,
+		"-config HOST[:PORT]\\CANAME is required");
+	refused(ARGS("renew", "-config", "h\\CA", "-subject", "CN=x", "c", "k", "n", "o"),
+		CAREQ_ARGS_USAGE, "-subject belongs to new: renew keeps CERT's subject");
+	refused(ARGS("renew", "-config", "h\\CA", "-key", "rsa:1024", "c", "k", "n", "o"),
+		CAREQ_ARGS_USAGE, "-key: rsa:2048, rsa:3072, ec:p256 or ec:p384");
+	/* the new key may land on no other file: not the old key, not the old
+	 * certificate, not the new certificate */
+	refused(ARGS("renew", "-config", "h\\CA", "c", "k", "k", "o"), CAREQ_ARGS_USAGE,
+		"NEWKEYOUT must differ from CERT, KEY and CERTOUT");
+	refused(ARGS("renew", "-config", "h\\CA", "c", "k", "c", "o"), CAREQ_ARGS_USAGE,
+		"NEWKEYOUT must differ from CERT, KEY and CERTOUT");
+	refused(ARGS("renew", "-config", "h\\CA", "c", "k", "o", "o"), CAREQ_ARGS_USAGE,
+		"NEWKEYOUT must differ from CERT, KEY and CERTOUT");
+	refused(ARGS("renew", "-config", "h\\CA", "-on-behalf-of", "D\\u", "c", "k", "n", "o"),
+		CAREQ_ARGS_USAGE, "-on-behalf-of, -agent-cert and -agent-key belong to submit");
+	refused(ARGS("renew", "-config", "x", "c", "k", "n", "o"), CAREQ_ARGS_LOCAL,
+		"-config \"x\": no \\ before the CA name (expected HOST[:PORT]\\CANAME)");
+}
+
+static void test_on_behalf_options(void **state)
+{
+	char err[CLIENT_ERR_LEN];
+	struct careq_opts o;
+
+	(void)state;
+	assert_int_equal(parse(ARGS("submit", "-config", "h\\CA", "-On-Behalf-Of", "EXAMPLE\\bob",
+				    "-agent-cert", "a.crt", "-AGENT-KEY", "a.key", "-attrib",
+				    "CertificateTemplate:User", "r", "c"),
+			       &o, err),
+			 CAREQ_ARGS_OK);
+	assert_string_equal(o.on_behalf, "EXAMPLE\\bob");
+	assert_string_equal(o.agent_cert, "a.crt");
+	assert_string_equal(o.agent_key, "a.key");
+	assert_int_equal(o.flags, 0);
+	careq_opts_free(&o);
+	/* all three or none */
+	refused(ARGS("submit", "-config", "h\\CA", "-on-behalf-of", "D\\u", "r", "c"),
+		CAREQ_ARGS_USAGE, "-on-behalf-of needs -agent-cert and -agent-key");
+	refused(ARGS("submit", "-config", "h\\CA", "-on-behalf-of", "D\\u", "-agent-cert", "a",
+		     "r", "c"),
+		CAREQ_ARGS_USAGE, "-on-behalf-of needs -agent-cert and -agent-key");
+	refused(ARGS("submit", "-config", "h\\CA", "-agent-cert", "a", "-agent-key", "k", "r", "c"),
+		CAREQ_ARGS_USAGE, "-on-behalf-of needs -agent-cert and -agent-key");
+	refused(ARGS("submit", "-config", "h\\CA", "-on-behalf-of", "bob", "-agent-cert", "a",
+		     "-agent-key", "k", "r", "c"),
+		CAREQ_ARGS_USAGE, "-on-behalf-of wants DOMAIN\\user");
+	refused(ARGS("retrieve", "-config", "h\\CA", "-agent-key", "k", "1", "c"), CAREQ_ARGS_USAGE,
+		"-on-behalf-of, -agent-cert and -agent-key belong to submit");
+	refused(ARGS("new", "-agent-key", "k", "k", "r"), CAREQ_ARGS_USAGE,
+		"new takes only -subject and -key");
+}
+
+static void test_fullresponse_crls(void **state)
+{
+	char err[CLIENT_ERR_LEN];
+	struct careq_opts o;
+
+	(void)state;
+	assert_int_equal(parse(ARGS("submit", "-config", "h\\CA", "-fullresponse", "f", "r", "c"),
+			       &o, err),
+			 CAREQ_ARGS_OK);
+	assert_int_equal(o.flags, 0x00040000u);
+	assert_null(o.crls);
+	careq_opts_free(&o);
+	assert_int_equal(parse(ARGS("retrieve", "-config", "h\\CA", "-crls", "l", "7", "c"), &o,
+			       err),
+			 CAREQ_ARGS_OK);
+	assert_int_equal(o.flags, 0x00080000u);
+	assert_int_equal(o.request_id, 7);
+	careq_opts_free(&o);
+	refused(ARGS("submit", "-config", "h\\CA", "-fullresponse", "f", "-crls", "f", "r", "c"),
+		CAREQ_ARGS_USAGE, "-fullresponse and -crls need different files");
+	refused(ARGS("renew", "-config", "h\\CA", "-fullresponse", "n", "c", "k", "n", "o"),
+		CAREQ_ARGS_USAGE, "-fullresponse and -crls need files of their own");
+	refused(ARGS("renew", "-config", "h\\CA", "-crls", "o", "c", "k", "n", "o"),
+		CAREQ_ARGS_USAGE, "-fullresponse and -crls need files of their own");
+	refused(ARGS("submit", "-config", "h\\CA", "-crls", "r", "r", "c"), CAREQ_ARGS_USAGE,
+		"-fullresponse and -crls need files of their own");
+	refused(ARGS("new", "-fullresponse", "f", "k", "r"), CAREQ_ARGS_USAGE,
+		"new takes only -subject and -key");
+	refused(ARGS("new", "-crls", "f", "k", "r"), CAREQ_ARGS_USAGE,
+		"new takes only -subject and -key");
+	refused(ARGS("submit", "-config", "h\\CA", "r", "c", "-crls"), CAREQ_ARGS_USAGE,
+		"-crls needs a value");
+}
+
 static void test_check_user(void **state)
 {
 	char err[CLIENT_ERR_LEN] = "";
@@ -498,7 +636,7 @@ static void test_main_help_and_refusals(void **state)
 	run_careq(&r, ARGS(NULL));
 	assert_int_equal(r.rc, 4);
 	assert_string_equal(r.out, "");
-	assert_string_equal(r.err, "careq: a verb is needed: new, submit or retrieve\n" SYNOPSIS
+	assert_string_equal(r.err, "careq: a verb is needed: new, submit, retrieve or renew\n" SYNOPSIS
 				   "(careq -help says more)\n");
 	run_free(&r);
 
@@ -593,6 +731,224 @@ static void test_main_before_the_network(void **state)
 	run_free(&r);
 }
 
+/* renew and the agent's submit up to the network: every local failure is
+ * exit 4 with its message, and no new key is left behind. */
+static void test_main_cms_before_the_network(void **state)
+{
+	char dir[256], crt[300], key[300], newkey[300], req[300], want[1200], cmd[1200];
+	struct stat st;
+	struct run r;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s", oracle_dir());
+	snprintf(crt, sizeof(crt), "%s/o.crt", dir);
+	snprintf(key, sizeof(key), "%s/o.key", dir);
+	snprintf(newkey, sizeof(newkey), "%s/n.key", dir);
+	snprintf(req, sizeof(req), "%s", oracle_path("r.pem")); /* made by test_main_new */
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout '%s' "
+		 "-out '%s' -subj /CN=o -days 2",
+		 key, crt);
+	assert_int_equal(oracle_run(NULL, "%s", cmd), 0);
+
+	run_careq(&r, ARGS("renew", "-config", "127.0.0.1:1\\CA", "/nonexistent/c", key, newkey,
+			   "c"));
+	assert_int_equal(r.rc, 4);
+	assert_string_equal(r.err,
+			    "careq: cannot read a certificate (PEM or DER) from /nonexistent/c\n");
+	assert_string_equal(r.out, "");
+	run_free(&r);
+	assert_int_equal(stat(newkey, &st), -1);
+
+	/* the key is not the certificate's (a PKCS#10 is not a key either) */
+	run_careq(&r, ARGS("renew", "-config", "127.0.0.1:1\\CA", crt, req, newkey, "c"));
+	assert_int_equal(r.rc, 4);
+	snprintf(want, sizeof(want),
+		 "careq: cannot read an unencrypted RSA or EC private key (PEM or DER) from %s\n", req);
+	assert_string_equal(r.err, want);
+	run_free(&r);
+	assert_int_equal(stat(newkey, &st), -1);
+
+	/* -user's form is checked before a key is made */
+	run_careq(&r, ARGS("renew", "-config", "127.0.0.1:1\\CA", "-user", "nobackslash", crt, key,
+			   newkey, "c"));
+	assert_int_equal(r.rc, 4);
+	assert_string_equal(r.err, "careq: -user wants DOMAIN\\user\n" SYNOPSIS
+				   "(careq -help says more)\n");
+	run_free(&r);
+	assert_int_equal(stat(newkey, &st), -1);
+
+	/* an existing NEWKEYOUT is never replaced */
+	assert_int_equal(oracle_write(newkey, "keep", 4), 0);
+	run_careq(&r, ARGS("renew", "-config", "127.0.0.1:1\\CA", crt, key, newkey, "c"));
+	assert_int_equal(r.rc, 4);
+	snprintf(want, sizeof(want), "careq: cannot create %s: File exists\n", newkey);
+	assert_string_equal(r.err, want);
+	assert_string_equal(r.out, "");
+	run_free(&r);
+	unlink(newkey);
+
+	/* the agent's submit: REQ must be a PKCS#10; the agent's files must read */
+	run_careq(&r, ARGS("submit", "-config", "127.0.0.1:1\\CA", "-on-behalf-of", "D\\u",
+			   "-agent-cert", crt, "-agent-key", "/nonexistent/k", req, "c"));
+	assert_int_equal(r.rc, 4);
+	assert_string_equal(r.err, "careq: cannot read an unencrypted RSA or EC private key (PEM or DER) from "
+				   "/nonexistent/k\n");
+	run_free(&r);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl cms -sign -binary -nodetach -in '%s' -signer '%s' -inkey '%s' -outform DER "
+		 "-out '%s/r.cms'",
+		 req, crt, key, dir);
+	assert_int_equal(oracle_run(NULL, "%s", cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s/r.cms", dir);
+	run_careq(&r, ARGS("submit", "-config", "127.0.0.1:1\\CA", "-on-behalf-of", "D\\u",
+			   "-agent-cert", crt, "-agent-key", key, cmd, "c"));
+	assert_int_equal(r.rc, 4);
+	snprintf(want, sizeof(want),
+		 "careq: %s: -on-behalf-of wraps a PKCS#10 request, not a CMS or CMC one\n", cmd);
+	assert_string_equal(r.err, want);
+	run_free(&r);
+
+	/* with everything right, both reach the network (nobody listens on port 1) */
+	run_careq(&r, ARGS("submit", "-config", "127.0.0.1:1\\CA", "-on-behalf-of", "D\\u",
+			   "-agent-cert", crt, "-agent-key", key, req, "c"));
+	assert_int_equal(r.rc, 1);
+	assert_non_null(strstr(r.err, "endpoint mapper"));
+	run_free(&r);
+	run_careq(&r, ARGS("renew", "-config", "127.0.0.1:1\\CA", "-key", "ec:p256", crt, key,
+			   newkey, "c"));
+	assert_int_equal(r.rc, 1);
+	snprintf(want, sizeof(want), "renew: new ec:p256 key in %s\n", newkey);
+	assert_string_equal(r.out, want);
+	assert_non_null(strstr(r.err, "endpoint mapper"));
+	run_free(&r);
+	/* the new key stays: the CA may have taken the request */
+	assert_int_equal(stat(newkey, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+}
+
+/* -fullresponse and -crls on answers made here: what is saved, what is said,
+ * the status. */
+static void test_save_answer(void **state)
+{
+	char full[300], crls[300], cmd[1500], want[700], *msg = NULL;
+	struct x509_buf p7 = {0}, crl = {0}, got = {0};
+	struct rpc_icpr_response r;
+	struct careq_opts o;
+	struct stat st;
+	size_t len = 0;
+	FILE *errf;
+	const char *d = oracle_dir();
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+		 "-keyout sa.key -out sa.crt -subj /CN=sa -days 2 && : > sa.idx && echo 01 > sa.num "
+		 "&& printf '[ca]\\ndefault_ca=d\\n[d]\\ndatabase=sa.idx\\ncrlnumber=sa.num\\n"
+		 "default_md=sha256\\ndefault_crl_days=1\\n' > sa.cnf && openssl ca -config sa.cnf "
+		 "-gencrl -keyfile sa.key -cert sa.crt -out sa.crl && openssl crl -in sa.crl -outform "
+		 "DER -out sa.crl.der && openssl crl2pkcs7 -in sa.crl -certfile sa.crt -outform DER "
+		 "-out sa.p7",
+		 d);
+	assert_int_equal(oracle_run(NULL, "%s", cmd), 0);
+	assert_int_equal(oracle_read(oracle_path("sa.p7"), &p7), 0);
+	assert_int_equal(oracle_read(oracle_path("sa.crl.der"), &crl), 0);
+	snprintf(full, sizeof(full), "%s/sa.full", d);
+	snprintf(crls, sizeof(crls), "%s/sa.crls", d);
+	memset(&o, 0, sizeof(o));
+	memset(&r, 0, sizeof(r));
+	o.fullresponse = full;
+	o.crls = crls;
+
+	/* the CA refused the call: nothing saved, nothing said */
+	r.status = 0x80070005u;
+	r.cert.pb = p7.data;
+	r.cert.cb = (uint32_t)p7.len;
+	assert_non_null(errf = open_memstream(&msg, &len));
+	assert_int_equal(careq_save_answer(&o, &r, CAREQ_EXIT_CA, errf), CAREQ_EXIT_CA);
+	fclose(errf);
+	assert_string_equal(msg, "");
+	free(msg);
+	assert_int_equal(stat(full, &st), -1);
+
+	/* an empty pctbCert: said, no file, the outcome stays */
+	r.status = 0;
+	r.cert.pb = NULL;
+	r.cert.cb = 0;
+	assert_non_null(errf = open_memstream(&msg, &len));
+	assert_int_equal(careq_save_answer(&o, &r, CAREQ_EXIT_OK, errf), CAREQ_EXIT_OK);
+	fclose(errf);
+	snprintf(want, sizeof(want),
+		 "careq: the CA sent no PKCS#7 (pctbCert is empty); %s, %s not written\n", full,
+		 crls);
+	assert_string_equal(msg, want);
+	free(msg);
+	assert_int_equal(stat(full, &st), -1);
+	assert_int_equal(stat(crls, &st), -1);
+
+	/* a PKCS#7 with a CRL: both saved; openssl reads the CRL back to the same DER */
+	r.cert.pb = p7.data;
+	r.cert.cb = (uint32_t)p7.len;
+	assert_non_null(errf = open_memstream(&msg, &len));
+	assert_int_equal(careq_save_answer(&o, &r, CAREQ_EXIT_PENDING, errf), CAREQ_EXIT_PENDING);
+	fclose(errf);
+	assert_string_equal(msg, "");
+	free(msg);
+	assert_int_equal(oracle_read(full, &got), 0);
+	assert_int_equal(got.len, p7.len);
+	assert_memory_equal(got.data, p7.data, p7.len);
+	x509_buf_free(&got);
+	snprintf(cmd, sizeof(cmd), "openssl crl -in '%s' -outform DER -out '%s/sa.back'", crls, d);
+	assert_int_equal(oracle_run(NULL, "%s", cmd), 0);
+	assert_int_equal(oracle_read(oracle_path("sa.back"), &got), 0);
+	assert_int_equal(got.len, crl.len);
+	assert_memory_equal(got.data, crl.data, crl.len);
+	x509_buf_free(&got);
+	unlink(full);
+	unlink(crls);
+
+	/* an answer that is no PKCS#7: saved as sent for -fullresponse, a note for -crls */
+	r.cert.pb = crl.data;
+	r.cert.cb = (uint32_t)crl.len;
+	assert_non_null(errf = open_memstream(&msg, &len));
+	assert_int_equal(careq_save_answer(&o, &r, CAREQ_EXIT_OK, errf), CAREQ_EXIT_OK);
+	fclose(errf);
+	assert_non_null(strstr(msg, "careq: -crls: the answer is not a PKCS#7 SignedData"));
+	assert_non_null(strstr(msg, "not written\n"));
+	free(msg);
+	assert_int_equal(stat(full, &st), 0);
+	assert_int_equal(stat(crls, &st), -1);
+	unlink(full);
+
+	/* files that cannot be written: issued becomes a local error, pending stays */
+	o.fullresponse = "/nonexistent/dir/full";
+	o.crls = NULL;
+	r.cert.pb = p7.data;
+	r.cert.cb = (uint32_t)p7.len;
+	assert_non_null(errf = open_memstream(&msg, &len));
+	assert_int_equal(careq_save_answer(&o, &r, CAREQ_EXIT_OK, errf), CAREQ_EXIT_LOCAL);
+	assert_int_equal(careq_save_answer(&o, &r, CAREQ_EXIT_PENDING, errf), CAREQ_EXIT_PENDING);
+	fclose(errf);
+	assert_non_null(strstr(msg, "careq: cannot write /nonexistent/dir/full: "));
+	free(msg);
+	o.fullresponse = NULL;
+	o.crls = "/nonexistent/dir/crls";
+	assert_non_null(errf = open_memstream(&msg, &len));
+	assert_int_equal(careq_save_answer(&o, &r, CAREQ_EXIT_OK, errf), CAREQ_EXIT_LOCAL);
+	fclose(errf);
+	assert_non_null(strstr(msg, "careq: cannot write /nonexistent/dir/crls: "));
+	free(msg);
+	/* neither option: nothing at all */
+	o.crls = NULL;
+	assert_non_null(errf = open_memstream(&msg, &len));
+	assert_int_equal(careq_save_answer(&o, &r, CAREQ_EXIT_OK, errf), CAREQ_EXIT_OK);
+	fclose(errf);
+	assert_string_equal(msg, "");
+	free(msg);
+	x509_buf_free(&p7);
+	x509_buf_free(&crl);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -618,9 +974,15 @@ int main(void)
 		cmocka_unit_test(test_number_refusals),
 		cmocka_unit_test(test_message_lengths),
 		cmocka_unit_test(test_check_user),
+		cmocka_unit_test(test_renew),
+		cmocka_unit_test(test_renew_refusals),
+		cmocka_unit_test(test_on_behalf_options),
+		cmocka_unit_test(test_fullresponse_crls),
 		cmocka_unit_test(test_main_help_and_refusals),
 		cmocka_unit_test(test_main_new),
 		cmocka_unit_test(test_main_before_the_network),
+		cmocka_unit_test(test_main_cms_before_the_network),
+		cmocka_unit_test(test_save_answer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);

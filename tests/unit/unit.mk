@@ -31,6 +31,8 @@ $(TBIN)/test_admin_msg: $(OBJ)/firmware/custodian/admin_msg.o
 # careq's command line and report (libclient): careq_main pulls in the NTLM
 # initiator, hence gss-ntlmssp's GSSAPI.
 $(TBIN)/test_client_cli: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
+# careq's CMS requests (libclient's cmsreq.c, keygen.c): the same libraries.
+$(TBIN)/test_client_cms: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
 # ca-auth's worker channel with gss-ntlmssp behind it (through MIT GSSAPI) and
 # gss-ntlmssp's initiator as the client.
 $(TBIN)/test_auth_serve: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
