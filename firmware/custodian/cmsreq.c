@@ -218,6 +218,23 @@ static int counted(const struct cmsreq *q, const struct x509_cert_info *cert)
 /* Every signer verifies (a new request, or what a renewal or an agent request
  * carries beside the signatures it rests on); agents (on behalf) are also held
  * to ours() and collected. */
+/* RFC 5272 3.3.3.1 / MS-WCCE 3.1.1.4.3.1.3: a CMC request's signer may be the
+ * "No-Signature" mechanism (id-alg-noSignature) naming the request's own key,
+ * whose proof of possession is the PKCS#10's own signature (derive.c verified
+ * it). Such a signer proves nothing else and is passed over; any other
+ * noSignature signer fails as a signature that does not verify. */
+#define OID_NO_SIGNATURE "1.3.6.1.5.5.7.6.2"
+static int no_signature_of_request_key(const struct derived *d, size_t i)
+{
+	const struct cms_signer *s = &d->cms->signers[i];
+	uint8_t kid[20];
+
+	return d->cms->cmc && strcmp(s->sig_oid, OID_NO_SIGNATURE) == 0 &&
+	       s->key_id.len == sizeof(kid) &&
+	       x509_key_id(d->spki.data, d->spki.len, kid) == 0 &&
+	       memcmp(kid, s->key_id.data, sizeof(kid)) == 0;
+}
+
 static uint32_t each_signer(struct submit_ctx *c, const struct derived *d, struct cmsreq *q,
 			    char *msg, size_t msglen)
 {
@@ -231,6 +248,8 @@ static uint32_t each_signer(struct submit_ctx *c, const struct derived *d, struc
 		int has_cert;
 		char what[64];
 
+		if (no_signature_of_request_key(d, i))
+			continue;
 		if ((hr = signer_key(d, i, &cert, &has_cert, &spki, &spki_len, msg, msglen)) != 0)
 			break;
 		if (q->kind == CMSREQ_ON_BEHALF && has_cert) {

@@ -162,9 +162,26 @@ uint32_t tpolicy_decide(struct tmplstore *store, const struct policy *pol,
 	return hr;
 }
 
-/* The call's attributes, then a CMC request's regInfo when it is UTF-8 text
- * (MS-WCCE: the same attributes as pctbAttribs); the reader refuses a name
- * given twice, so the two cannot name two templates. NULL when out of memory. */
+/* 1 when text (len bytes) is attribute text the call's reader takes alone:
+ * UTF-8 "Name:Value" lines (MS-WCCE 3.1.1.4.3.1.3 points a CMC request's regInfo
+ * at the pctbAttribs format; other forms are not ours to guess at). */
+static int attribute_text(const uint8_t *text, size_t len)
+{
+	struct icpr_attrs *at;
+	int ok;
+
+	if (len == 0 || memchr(text, 0, len) != NULL || utf8_count(text, len) < 0 ||
+	    (at = malloc(sizeof(*at))) == NULL)
+		return 0;
+	ok = icpr_attrs_parse((const char *)text, len, at) == ICPR_OK;
+	free(at);
+	return ok;
+}
+
+/* The call's attributes, then a CMC request's regInfo when it is attribute text
+ * (attribute_text; regInfo in another form is left unread); the reader refuses
+ * a name given twice, so the two cannot name two templates. NULL when out of
+ * memory. */
 static char *all_attributes(const char *attributes, const struct cms_request *r)
 {
 	size_t a = attributes != NULL ? strlen(attributes) : 0, g = r->reg_info.len;
@@ -174,8 +191,7 @@ static char *all_attributes(const char *attributes, const struct cms_request *r)
 		return NULL;
 	memcpy(out, attributes != NULL ? attributes : "", a);
 	out[a] = 0;
-	if (g > 0 && memchr(r->reg_info.data, 0, g) == NULL &&
-	    utf8_count(r->reg_info.data, g) >= 0) {
+	if (attribute_text(r->reg_info.data, g)) {
 		out[a] = '\n';
 		memcpy(out + a + 1, r->reg_info.data, g);
 		out[a + 1 + g] = 0;

@@ -467,9 +467,13 @@ static void test_verify_pool(void **state)
 
 /* A CMC request (a CMS SignedData whose content is PKIData, 1.3.6.1.5.5.7.12.2,
  * made by openssl cms): named, and refused like CMS. */
-static void test_cmc_is_not_accepted_yet(void **state)
+/* A CMC envelope whose PKIData is not one (an empty SEQUENCE): refused as an
+ * unreadable request of that format, nothing left allocated; a CMS around an
+ * openssl request: the request inside is derived as a bare one would be, the
+ * envelope kept for cmsreq.c (issue 16). */
+static void test_cms_envelopes(void **state)
 {
-	struct x509_buf cmc;
+	struct x509_buf cmc, csr, cms;
 	struct derived d;
 	char *out = NULL;
 
@@ -486,10 +490,32 @@ static void test_cmc_is_not_accepted_yet(void **state)
 	free(out);
 	assert_int_equal(oracle_read(oracle_path("cmc.der"), &cmc), 0);
 	expect_refused(cmc.data, cmc.len, HR_CRYPT_E_INVALID_MSG_TYPE);
-	assert_string_equal(err, "CMC requests are not accepted yet");
+	assert_string_equal(err, "the CMC request cannot be read: cms: an incomplete PKIData");
 	assert_int_equal(derive(&no_exts, cmc.data, cmc.len, &d), HR_CRYPT_E_INVALID_MSG_TYPE);
 	assert_int_equal(d.format, FMT_CMC);
+	assert_null(d.cms);
 	x509_buf_free(&cmc);
+
+	openssl_csr("", &csr);
+	if (oracle_run(&out, "openssl cms -sign -binary -nodetach -md sha256 -in '%s' "
+			     "-signer '%s' -inkey '%s' -outform DER -out '%s'",
+		       oracle_path("osl.csr"), oracle_path("cmc.pem"), oracle_path("cmc.key"),
+		       oracle_path("osl.cms")) != 0)
+		fail_msg("openssl cms: %s", out);
+	free(out);
+	assert_int_equal(oracle_read(oracle_path("osl.cms"), &cms), 0);
+	assert_int_equal(derive(&no_exts, cms.data, cms.len, &d), 0);
+	assert_int_equal(d.format, FMT_CMS);
+	assert_non_null(d.cms);
+	assert_non_null(d.ms);
+	assert_int_equal(d.cms->n_signers, 1);
+	assert_int_equal(d.rq.der.len, csr.len);
+	assert_memory_equal(d.rq.der.data, csr.data, csr.len);
+	assert_null(d.ms->renewal_cert.data);
+	derived_free(&d);
+	assert_null(d.cms);
+	x509_buf_free(&cms);
+	x509_buf_free(&csr);
 }
 
 /* A BER-framed request whose signature does not verify: the message says why
@@ -624,7 +650,7 @@ int main(void)
 		cmocka_unit_test(test_extension_request_unreadable),
 		cmocka_unit_test(test_formats_accepted),
 		cmocka_unit_test(test_policy_filters_extensions),
-		cmocka_unit_test(test_cmc_is_not_accepted_yet),
+		cmocka_unit_test(test_cms_envelopes),
 		cmocka_unit_test(test_ber_bad_signature),
 		cmocka_unit_test(test_an_oid_twice_keeps_the_first),
 		cmocka_unit_test(test_kept_for_templates),

@@ -390,6 +390,8 @@ static void test_empty_subject(void **state)
 	x509_buf_free(&csr);
 }
 
+/* A CMS whose content is not a PKCS#10: refused as an unreadable CMS request,
+ * recorded with its bytes. */
 static void test_cms_not_accepted(void **state)
 {
 	struct x509_buf cms;
@@ -397,7 +399,8 @@ static void test_cms_not_accepted(void **state)
 	(void)state;
 	assert_int_equal(oracle_cms_signed(&cms), 0);
 	expect_refused(cms.data, cms.len, FMT_CMS, HR_CRYPT_E_INVALID_MSG_TYPE,
-		       "CMS requests are not accepted yet", 0);
+		       "the CMS request cannot be read: cms: the content is not a PKCS#10 "
+		       "CertificationRequest", 0);
 	x509_buf_free(&cms);
 }
 

@@ -266,7 +266,7 @@ static void sample(uint32_t type, struct ledger_event *ev)
 		ev->actor = "EXAMPLE\\alice";
 		ev->u.request = (struct ev_request){0, FMT_CMC, "EXAMPLE\\alice", LB(csr),
 						    "CertificateTemplate:User\nccm:host", 0, 0,
-						    NULL};
+						    NULL, NULL, 0};
 		break;
 	case EV_DISPOSITION:
 		ev->u.disposition = (struct ev_disposition){17, DISP_DENIED, 0x80094014u,
