@@ -849,6 +849,52 @@ static void test_csr_ms_attrs(void **state)
 	x509_buf_free(&cert);
 }
 
+/* Shapes the other tests do not reach: the SEQUENCE OF pairs form, NULL
+ * parameters (RSA: allowed, ECDSA: refused), nested CMC content, a renewal
+ * attribute with two values. */
+static void test_other_shapes(void **state)
+{
+	struct x509_buf der, spki;
+	struct cms_request r;
+	struct csr_ms_attrs a;
+
+	(void)state;
+	build(&der, "--content '%s' --signer '%s:%s' --signed-nv-list a=1 --signed-nv-list b=2 "
+		    "--signed-nv c=3", P("req.der"), P("rsa.key"), P("rsa.pem"));
+	decode_ok(&der, &r);
+	assert_int_equal(r.signers[0].n_nv, 3);
+	nv_expect(r.signers[0].nv, 3, "a", "1");
+	nv_expect(r.signers[0].nv, 3, "b", "2");
+	nv_expect(r.signers[0].nv, 3, "c", "3");
+	cms_request_free(&r);
+	x509_buf_free(&der);
+	build(&der, "--content '%s' --signer '%s:%s' --signed-nv-list a=1 --signed-nv-list A=2",
+	      P("req.der"), P("rsa.key"), P("rsa.pem"));
+	refused(&der, "present twice");
+	x509_buf_free(&der);
+	file_spki("rsa.pem", &spki);
+	build(&der, "--content '%s' --signer '%s:%s' --sigalg-null", P("req.der"), P("rsa.key"),
+	      P("rsa.pem"));
+	decode_ok(&der, &r);
+	verify_ok(&r, 0, &spki);
+	cms_request_free(&r);
+	x509_buf_free(&der);
+	x509_buf_free(&spki);
+	build(&der, "--content '%s' --signer '%s:%s' --sigalg-null", P("req.der"), P("ec.key"),
+	      P("ec.pem"));
+	refused(&der, "with parameters");
+	x509_buf_free(&der);
+	build(&der, "--cmc-csr '%s' --signer '%s' --cms-seq", P("req.der"), P("req.key"));
+	refused(&der, "nested content");
+	x509_buf_free(&der);
+	sh("%s csr --key '%s' --renewal '%s' --renewal-values 2 --out '%s'", BUILD, P("rsa.key"),
+	   P("rsa.pem"), P("two.der"));
+	load("two.der", &der);
+	assert_int_equal(x509_csr_ms_attrs(der.data, der.len, &a, err, sizeof err), -1);
+	assert_non_null(strstr(err, "exactly one value"));
+	x509_buf_free(&der);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -869,6 +915,7 @@ int main(void)
 		cmocka_unit_test(test_signer_cert),
 		cmocka_unit_test(test_not_der),
 		cmocka_unit_test(test_csr_ms_attrs),
+		cmocka_unit_test(test_other_shapes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
