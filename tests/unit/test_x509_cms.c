@@ -431,6 +431,13 @@ static void test_sigalg_forms(void **state)
 	verify_refused(&r, 0, &spki, "does not go with");
 	cms_request_free(&r);
 	x509_buf_free(&der);
+	/* id-alg-noSignature (RFC 5272 3.2.2.1): decoded, never verified. */
+	build(&der, "--content '%s' --signer '%s:%s' --sigalg oid:1.3.6.1.5.5.7.6.2",
+	      P("req.der"), P("ec.key"), P("ec.pem"));
+	decode_ok(&der, &r);
+	verify_refused(&r, 0, &spki, "No-Signature");
+	cms_request_free(&r);
+	x509_buf_free(&der);
 	/* SHA-1 through asn1crypto as well. */
 	build(&der, "--content '%s' --signer '%s:%s' --md sha1", P("req.der"), P("ec.key"),
 	      P("ec.pem"));
@@ -553,6 +560,10 @@ static void test_cmc_refusals(void **state)
 	      P("req.der"), P("req.key"));
 	refused(&der, "identification");
 	x509_buf_free(&der);
+	build(&der, "--cmc-csr '%s' --signer '%s' --control 1.3.6.1.5.5.7.7.3:0c02410a",
+	      P("req.der"), P("req.key"));
+	refused(&der, "identification");
+	x509_buf_free(&der);
 	/* Body part IDs: the request's 0, or one a control already has. */
 	build(&der, "--cmc-csr '%s' --signer '%s' --tcr-id 0", P("req.der"), P("req.key"));
 	refused(&der, "bodyPartID");
@@ -614,6 +625,8 @@ static void test_name_value_refusals(void **state)
 		{"hex:0041d800=0042", "unpaired surrogate"},
 		{"hex:dc000041=0042", "unpaired surrogate"},
 		{"hex:00410000=0042", "NUL"},
+		{"hex:0041=0042000a", "control character"},
+		{"hex:0041=00420085", "control character"},
 		{"hex:0041=004200", "odd length"},
 		{"hex:=0042", "empty name"},
 	};
@@ -832,6 +845,13 @@ static void test_csr_ms_attrs(void **state)
 	load("dup.der", &der);
 	assert_int_equal(x509_csr_ms_attrs(der.data, der.len, &a, err, sizeof err), -1);
 	assert_non_null(strstr(err, "present twice"));
+	x509_buf_free(&der);
+	/* Client information whose user name holds a line feed. */
+	sh("%s csr --key '%s' --client-info --client-user \"$(printf 'a\\nb')\" --out '%s'",
+	   BUILD, P("rsa.key"), P("bad.der"));
+	load("bad.der", &der);
+	assert_int_equal(x509_csr_ms_attrs(der.data, der.len, &a, err, sizeof err), -1);
+	assert_non_null(strstr(err, "userName: a control character"));
 	x509_buf_free(&der);
 	/* A renewal attribute that is not a certificate. */
 	sh("%s csr --key '%s' --renewal '%s' --out '%s'", BUILD, P("rsa.key"), P("req.der"),

@@ -307,7 +307,7 @@ def cmd_csr(a):
         attrs.append({"type": OID_NV, "values": [any_of(nv_pair(s))]})
     if a.client_info:
         ci = ClientInfo({"clientId": 5, "machine": "ws01.example.com",
-                         "user": "EXAMPLE\\alice", "process": "certreq.exe"})
+                         "user": a.client_user, "process": "certreq.exe"})
         attrs += [{"type": OID_CLIENT_INFO, "values": [any_of(ci)]}] * \
             (2 if a.dup == "client" else 1)
     if a.csp_info:
@@ -371,6 +371,7 @@ def main():
     c.add_argument("--renewal-values", type=int, default=1)
     c.add_argument("--nv", action="append", default=[])
     c.add_argument("--client-info", action="store_true")
+    c.add_argument("--client-user", default="EXAMPLE\\alice")
     c.add_argument("--csp-info", action="store_true")
     c.add_argument("--dup")
     c.add_argument("--out", required=True)
