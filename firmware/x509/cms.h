@@ -90,7 +90,8 @@ int cms_request_decode(const uint8_t *der, size_t len, struct cms_request *out, 
 void cms_request_free(struct cms_request *r);
 
 /* The index in r->certs of the certificate signer i names (issuer and serial, or
- * subject key identifier), or -1 when none carried matches. */
+ * subject key identifier), or -1 when none carried matches (or two different
+ * ones do: which key signed would be a guess). */
 int cms_signer_cert(const struct cms_request *r, size_t i);
 
 /* Verifies signer i's signature with spki (DER SubjectPublicKeyInfo). With

@@ -742,6 +742,37 @@ static void test_signer_cert(void **state)
 	cms_request_free(&r);
 	x509_buf_free(&der);
 	assert_int_equal(cms_signer_cert(NULL, 0), -1);
+	/* A certificate without a SubjectKeyIdentifier: the RFC 5280 method-1
+	 * identifier of its key names it (what cms_build.py computes then). */
+	sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout '%s' "
+	   "-subj /CN=noski -days 2 -addext subjectKeyIdentifier=none "
+	   "-addext authorityKeyIdentifier=none -out '%s' 2>&1", P("noski.key"), P("noski.pem"));
+	sh("openssl x509 -in '%s' -noout -text | grep -c 'Key Identifier' | grep -qx 0",
+	   P("noski.pem"));
+	build(&der, "--content '%s' --signer '%s::ski' --add-cert '%s' --add-cert '%s'",
+	      P("req.der"), P("noski.key"), P("noski.pem"), P("other.pem"));
+	decode_ok(&der, &r);
+	sh("openssl x509 -in '%s' -outform DER -out '%s'", P("noski.pem"), P("noski.der"));
+	assert_int_equal(cms_signer_cert(&r, 0), cert_index(&r, "noski.der"));
+	assert_true(cms_signer_cert(&r, 0) >= 0);
+	cms_request_free(&r);
+	x509_buf_free(&der);
+	/* Two different certificates with one issuer and serial: none named. */
+	for (int i = 1; i <= 2; i++) {
+		char k[16], c[16];
+
+		snprintf(k, sizeof k, "d%d.key", i);
+		snprintf(c, sizeof c, "d%d.pem", i);
+		sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+		   "-keyout '%s' -subj /CN=dup -set_serial 5 -days 2 -out '%s' 2>&1", P(k), P(c));
+	}
+	build(&der, "--content '%s' --signer '%s:%s' --add-cert '%s'", P("req.der"), P("d1.key"),
+	      P("d1.pem"), P("d2.pem"));
+	decode_ok(&der, &r);
+	assert_int_equal(r.n_certs, 2);
+	assert_int_equal(cms_signer_cert(&r, 0), -1);
+	cms_request_free(&r);
+	x509_buf_free(&der);
 }
 
 /* Framing that is not DER: openssl's streaming (indefinite lengths), a long
