@@ -705,6 +705,41 @@ static void test_limits(void **state)
 	      P("rsa.key"), P("rsa.pem"), args);
 	refused(&der, "more than 16 name-value pairs");
 	x509_buf_free(&der);
+	/* 32 signed attributes (contentType, messageDigest and 30 others). */
+	build(&der, "--content '%s' --signer '%s:%s' --signed-extra 30", P("req.der"),
+	      P("rsa.key"), P("rsa.pem"));
+	decode_ok(&der, &r);
+	cms_request_free(&r);
+	x509_buf_free(&der);
+	build(&der, "--content '%s' --signer '%s:%s' --signed-extra 31", P("req.der"),
+	      P("rsa.key"), P("rsa.pem"));
+	refused(&der, "33 signed attributes");
+	x509_buf_free(&der);
+	/* 17 controls: refused by their number before their types. */
+	k = 0;
+	for (int i = 0; i < 17; i++)
+		k += (size_t)snprintf(args + k, sizeof args - k, " --control 1.2.3.%d:0500", i);
+	build(&der, "--cmc-csr '%s' --signer '%s' %s", P("req.der"), P("req.key"), args);
+	refused(&der, "more than 16 CMC controls");
+	x509_buf_free(&der);
+	/* Microsoft's CMC attributes for another PKIData. */
+	build(&der, "--cmc-csr '%s' --signer '%s' --ms-attrs '' --ms-attrs-data-ref 3",
+	      P("req.der"), P("req.key"));
+	refused(&der, "not for this request");
+	x509_buf_free(&der);
+	/* A request's attributes: 64 are read, 65 refused. */
+	struct csr_ms_attrs a;
+
+	sh("%s csr --key '%s' --extra 63 --out '%s'", BUILD, P("rsa.key"), P("many.der"));
+	load("many.der", &der);
+	assert_int_equal(x509_csr_ms_attrs(der.data, der.len, &a, err, sizeof err), 0);
+	csr_ms_attrs_free(&a);
+	x509_buf_free(&der);
+	sh("%s csr --key '%s' --extra 64 --out '%s'", BUILD, P("rsa.key"), P("many.der"));
+	load("many.der", &der);
+	assert_int_equal(x509_csr_ms_attrs(der.data, der.len, &a, err, sizeof err), -1);
+	assert_non_null(strstr(err, "more than 64 attributes"));
+	x509_buf_free(&der);
 }
 
 /* cms_signer_cert: by issuer and serial, by key identifier, none carried, and

@@ -199,6 +199,8 @@ def signer_info(a, spec, content, content_type):
         attrs.append({"type": "message_digest", "values": [digest]})
     for s in a.signed_nv:
         attrs.append({"type": OID_NV, "values": [any_of(nv_pair(s))]})
+    for k in range(a.signed_extra):  # attributes nobody reads
+        attrs.append({"type": "1.2.3.4.%d" % k, "values": [core.Null()]})
     if a.signed_nv_list:  # MS-WCCE 2.2.2.7.10's SEQUENCE OF form, in one value
         pairs = NVPairs([nv_pair(s) for s in a.signed_nv_list])
         attrs.append({"type": OID_NV, "values": [any_of(pairs)]})
@@ -233,7 +235,7 @@ def pki_data(a):
                              "user": "EXAMPLE\\agent", "process": "certreq"})
         attrs = [{"type": OID_CLIENT_INFO, "values": [any_of(client)]}]
         attrs += [{"type": OID_NV, "values": [any_of(nv_pair(s))]} for s in a.ms_attrs if s]
-        val = CmcAddAttributes({"pkiDataReference": 0,
+        val = CmcAddAttributes({"pkiDataReference": a.ms_attrs_data_ref,
                                 "certReferences": [a.ms_attrs_ref or a.tcr_id],
                                 # asn1crypto types the values of unknown attributes as one Any.
         "attributes": [{"type": x["type"], "values": SetOfAny(x["values"])} for x in attrs]})
@@ -305,6 +307,8 @@ def cmd_csr(a):
             (2 if a.dup == "renewal" else 1)
     for s in a.nv:
         attrs.append({"type": OID_NV, "values": [any_of(nv_pair(s))]})
+    for k in range(a.extra):  # attributes x509_csr_ms_attrs does not read
+        attrs.append({"type": "1.2.3.4.%d" % k, "values": [core.Null()]})
     if a.client_info:
         ci = ClientInfo({"clientId": 5, "machine": "ws01.example.com",
                          "user": a.client_user, "process": "certreq.exe"})
@@ -361,6 +365,8 @@ def main():
     s.add_argument("--nv-control", action="append", default=[])
     s.add_argument("--ms-attrs", action="append")
     s.add_argument("--ms-attrs-ref", type=int)
+    s.add_argument("--ms-attrs-data-ref", type=int, default=0)
+    s.add_argument("--signed-extra", type=int, default=0)
     s.add_argument("--reqs", type=int, default=1)
     s.add_argument("--tcr-id", type=int, default=1)
     s.add_argument("--crm", action="store_true")
@@ -374,6 +380,7 @@ def main():
     c.add_argument("--client-user", default="EXAMPLE\\alice")
     c.add_argument("--csp-info", action="store_true")
     c.add_argument("--dup")
+    c.add_argument("--extra", type=int, default=0)
     c.add_argument("--out", required=True)
     a = p.parse_args()
     if a.cmd == "sign":
