@@ -61,7 +61,7 @@ static const struct {
  * hash then being digestAlgorithm's. */
 #define OID_RSA "1.2.840.113549.1.1.1"
 #define OID_EC_PUBLIC_KEY "1.2.840.10045.2.1"
-/* id-alg-noSignature (RFC 5272 3.2.2.1). */
+/* id-alg-noSignature (RFC 2797 3.3.3.1, kept by RFC 5272). */
 #define OID_NO_SIGNATURE "1.3.6.1.5.5.7.6.2"
 
 /* Signed attributes a signer may carry, controls a PKIData may carry: a few
@@ -838,7 +838,7 @@ int cms_signer_cert(const struct cms_request *r, size_t i)
 static int signer_alg(const struct cms_signer *s, struct x509i_alg *alg, char *err,
 		      size_t errlen)
 {
-	/* RFC 5272 3.2.2.1 (MS-WCCE 3.1.1.4.3.1.3 allows it for a CMC request's
+	/* RFC 2797 3.3.3.1 (MS-WCCE 3.1.1.4.3.1.3 allows it for a CMC request's
 	 * first signer): the "signature" is the hash of the content, which
 	 * proves nothing about who sent it; such a signer cannot verify. */
 	if (strcmp(s->sig_oid, OID_NO_SIGNATURE) == 0) {

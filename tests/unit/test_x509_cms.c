@@ -431,7 +431,7 @@ static void test_sigalg_forms(void **state)
 	verify_refused(&r, 0, &spki, "does not go with");
 	cms_request_free(&r);
 	x509_buf_free(&der);
-	/* id-alg-noSignature (RFC 5272 3.2.2.1): decoded, never verified. */
+	/* id-alg-noSignature (RFC 2797 3.3.3.1): decoded, never verified. */
 	build(&der, "--content '%s' --signer '%s:%s' --sigalg oid:1.3.6.1.5.5.7.6.2",
 	      P("req.der"), P("ec.key"), P("ec.pem"));
 	decode_ok(&der, &r);
