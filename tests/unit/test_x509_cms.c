@@ -560,7 +560,7 @@ static void test_cmc_refusals(void **state)
 	      P("req.der"), P("req.key"));
 	refused(&der, "identification");
 	x509_buf_free(&der);
-	build(&der, "--cmc-csr '%s' --signer '%s' --control 1.3.6.1.5.5.7.7.3:0c02410a",
+	build(&der, "--cmc-csr '%s' --signer '%s' --control 1.3.6.1.5.5.7.7.2:0c02410a",
 	      P("req.der"), P("req.key"));
 	refused(&der, "identification");
 	x509_buf_free(&der);
