@@ -200,13 +200,14 @@ static void refuse_recorded(struct worker *w, struct rpc_conn *c,
 }
 
 /* One name-value pair seen: a RequesterName is kept in name; 0, or -1 when it
- * is empty or differs from one seen before (ASCII case ignored, as account
- * names are). */
+ * is empty or differs from one seen before in any octet (the custodian's rule,
+ * firmware/custodian/cmsreq.c: it refuses such a request, so nothing is worth
+ * looking up). */
 static int requester_pair(const struct cms_namevalue *nv, char *name, size_t namelen)
 {
 	if (strcasecmp(nv->name, "RequesterName") != 0)
 		return 0;
-	if (nv->value[0] == 0 || (name[0] != 0 && strcasecmp(name, nv->value) != 0))
+	if (nv->value[0] == 0 || (name[0] != 0 && strcmp(name, nv->value) != 0))
 		return -1;
 	snprintf(name, namelen, "%s", nv->value);
 	return 0;

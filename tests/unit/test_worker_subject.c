@@ -506,8 +506,8 @@ static void test_agent_request_carries_the_subject_token(void **state)
 	cmc(&req, "--signed-nv 'RequesterName=EXAMPLE\\bob'");
 	expect_subject(submit(&s, &req), "EXAMPLE\\bob", &t);
 	x509_buf_free(&req);
-	/* the same name in both places (case aside): one account, asked once */
-	cmc(&req, "--signed-nv 'RequesterName=EXAMPLE\\bob' --nv-control 'RequesterName=example\\bob'");
+	/* the same name in both places: one account, asked once */
+	cmc(&req, "--signed-nv 'RequesterName=EXAMPLE\\bob' --nv-control 'RequesterName=EXAMPLE\\bob'");
 	expect_subject(submit(&s, &req), "EXAMPLE\\bob", &t);
 	x509_buf_free(&req);
 	assert_int_equal(lookups(), 5);
@@ -517,7 +517,7 @@ static void test_agent_request_carries_the_subject_token(void **state)
 /* Requests that name no account: a CMS without RequesterName, a PKCS#10
  * carrying one among its own attributes (not an agent's request: the worker
  * reads only CMS and CMC), a CMS whose RequesterName is empty, a CMC naming two
- * different accounts, a CMS that does not decode: no subject token and no
+ * different accounts (or one in two spellings), a CMS that does not decode: no subject token and no
  * look-up at all. */
 static void test_no_name_no_lookup(void **state)
 {
@@ -544,6 +544,11 @@ static void test_no_name_no_lookup(void **state)
 	assert_int_equal(submit(&s, &req)->subject_len, 0);
 	x509_buf_free(&req);
 	cmc(&req, "--signed-nv 'RequesterName=EXAMPLE\\bob' --nv-control 'RequesterName=EXAMPLE\\carol'");
+	assert_int_equal(submit(&s, &req)->subject_len, 0);
+	x509_buf_free(&req);
+	/* two spellings of one account: the custodian refuses them as two names
+	 * (cmsreq.c compares octets), so nothing is looked up */
+	cmc(&req, "--signed-nv 'RequesterName=EXAMPLE\\bob' --nv-control 'RequesterName=example\\bob'");
 	assert_int_equal(submit(&s, &req)->subject_len, 0);
 	x509_buf_free(&req);
 	/* a CMS the decoder refuses (detached: no content), naming bob all the
