@@ -46,15 +46,30 @@ int acceptor_release(uint32_t ctx);
 /* Wipes the key and frees the token. */
 void leg_result_free(struct leg_result *r);
 
+/* A named logon ca-auth vouched for (AUTH_OK with a LOGON token), remembered
+ * under the context it was made on for AUTH_LOOKUP (serve.c) until the worker
+ * releases the context or the token expires. */
+struct auth_logon {
+	int used;
+	uint32_t ctx;      /* the context the legs named */
+	uint64_t logon;    /* the LOGON token's serial: a SUBJECT token carries it */
+	int64_t expires;   /* the LOGON token's expiry: a SUBJECT token's too */
+	unsigned lookups;  /* AUTH_LOOKUPs made, found or not (AUTH_LOOKUPS_PER_LOGON) */
+	char identity[AUTH_IDENTITY_MAX + 1]; /* the caller, for the log */
+};
+
 /* How logons are vouched for to the custodian (firmware/identity): the key cad
  * made for this worker generation (shared with the custodian only) and how long
- * a token lasts. Without a key (have_key 0) AUTH_OK carries no token, and the
- * custodian accepts no request as anyone's. */
+ * a token lasts. Without a key (have_key 0) AUTH_OK carries no token, no logon
+ * is remembered, and the custodian accepts no request as anyone's. */
 struct auth_tokens {
 	uint8_t key[IDTOKEN_KEY_LEN];
 	int have_key;
 	unsigned lifetime_s;
 	uint64_t next_logon; /* serial numbers of the logons vouched for */
+	/* One per connection the worker can hold (WORKER_MAX_CONNS =
+	 * AUTH_MAX_CONTEXTS); when full the oldest gives way (serve.c). */
+	struct auth_logon logons[AUTH_MAX_CONTEXTS];
 };
 
 /* Serves the worker on fd until it closes the channel (0) or breaks the

@@ -107,6 +107,38 @@ int auth_released_decode(const uint8_t *p, size_t len)
 	return len == 0 ? 0 : -1;
 }
 
+/* ---- AUTH_LOOKUP, AUTH_ACCOUNT ---- */
+
+void auth_lookup_encode(struct ipc_wbuf *w, const struct auth_lookup *m)
+{
+	ipc_put_u32(w, m->ctx);
+	ipc_put_str(w, m->account);
+}
+
+int auth_lookup_decode(const uint8_t *p, size_t len, struct auth_lookup *m)
+{
+	struct ipc_rbuf r;
+
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
+	m->ctx = ipc_get_u32(&r);
+	ipc_get_str(&r, m->account, sizeof(m->account));
+	return ipc_decode_end(&r, m, sizeof(*m), m->account[0] != 0);
+}
+
+void auth_account_encode(struct ipc_wbuf *w, const struct auth_account *m)
+{
+	ipc_put_bytes(w, m->token, m->token_len);
+}
+
+int auth_account_decode(const uint8_t *p, size_t len, struct auth_account *m)
+{
+	struct ipc_rbuf r;
+
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
+	ipc_get_bytes(&r, &m->token, &m->token_len, IDTOKEN_MAX);
+	return ipc_decode_end(&r, m, sizeof(*m), m->token_len > 0);
+}
+
 /* ---- AUTH_FAIL ---- */
 
 void auth_fail_encode(struct ipc_wbuf *w, const struct auth_fail *m)
@@ -122,5 +154,5 @@ int auth_fail_decode(const uint8_t *p, size_t len, struct auth_fail *m)
 	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->code = ipc_get_u32(&r);
 	ipc_get_str(&r, m->message, sizeof(m->message));
-	return ipc_decode_end(&r, m, sizeof(*m), m->code >= AUTH_E_DENIED && m->code <= AUTH_E_THROTTLED);
+	return ipc_decode_end(&r, m, sizeof(*m), m->code >= AUTH_E_DENIED && m->code <= AUTH_E_LIMIT);
 }

@@ -52,6 +52,17 @@ struct auth_release {
 	uint32_t ctx;
 };
 
+struct auth_lookup {
+	uint32_t ctx;
+	char account[AUTH_IDENTITY_MAX + 1]; /* not empty */
+};
+
+struct auth_account {
+	const uint8_t *token;
+	size_t token_len; /* 1..IDTOKEN_MAX */
+};
+_Static_assert(4 + IDTOKEN_MAX <= AUTH_MAX_PAYLOAD, "AUTH_ACCOUNT must fit the worker's receive cap");
+
 struct auth_fail {
 	uint32_t code; /* AUTH_E_* */
 	char message[AUTH_MESSAGE_MAX + 1];
@@ -64,6 +75,8 @@ void auth_challenge_encode(struct ipc_wbuf *w, const struct auth_challenge *m);
 void auth_authenticate_encode(struct ipc_wbuf *w, const struct auth_authenticate *m);
 void auth_ok_encode(struct ipc_wbuf *w, const struct auth_ok *m);
 void auth_release_encode(struct ipc_wbuf *w, const struct auth_release *m);
+void auth_lookup_encode(struct ipc_wbuf *w, const struct auth_lookup *m);
+void auth_account_encode(struct ipc_wbuf *w, const struct auth_account *m);
 void auth_fail_encode(struct ipc_wbuf *w, const struct auth_fail *m);
 
 /* Decoders: 0 with *m filled, or -1 (a violation: the channel should end). */
@@ -73,6 +86,8 @@ int auth_authenticate_decode(const uint8_t *p, size_t len, struct auth_authentic
 int auth_ok_decode(const uint8_t *p, size_t len, struct auth_ok *m);
 int auth_release_decode(const uint8_t *p, size_t len, struct auth_release *m);
 int auth_released_decode(const uint8_t *p, size_t len);
+int auth_lookup_decode(const uint8_t *p, size_t len, struct auth_lookup *m);
+int auth_account_decode(const uint8_t *p, size_t len, struct auth_account *m);
 int auth_fail_decode(const uint8_t *p, size_t len, struct auth_fail *m);
 
 #endif

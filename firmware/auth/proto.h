@@ -16,14 +16,23 @@
  *                     bytes session_key (the exported session key, 16 octets),
  *                     bytes id_token (firmware/identity: the logon vouched for to
  *                     the custodian; empty for an anonymous logon)
- *   AUTH_RELEASE      u32 ctx (a connection that ends before AUTHENTICATE)
- *                                                    -> AUTH_RELEASED
+ *   AUTH_RELEASE      u32 ctx (a connection that ends: before AUTHENTICATE, or
+ *                     after a logon ca-auth vouched for)  -> AUTH_RELEASED
  *   AUTH_RELEASED     (empty)
+ *   AUTH_LOOKUP       u32 ctx (the connection's logon, named as its legs named
+ *                     it), str account ("DOMAIN\user" as a request named it,
+ *                     1..AUTH_IDENTITY_MAX bytes)
+ *                                                    -> AUTH_ACCOUNT | AUTH_FAIL
+ *   AUTH_ACCOUNT      bytes token (firmware/identity: an IDTOKEN_SUBJECT token
+ *                     for that account, bound to the logon's serial)
  *   AUTH_FAIL         u32 code (AUTH_E_*), str message
  *
  * ctx names a security context held by ca-auth between the two legs; a context
  * ends with AUTHENTICATE (either way) or RELEASE. At most AUTH_MAX_CONTEXTS are
- * in flight per channel: a NEGOTIATE beyond that gets AUTH_FAIL AUTH_E_BUSY. */
+ * in flight per channel: a NEGOTIATE beyond that gets AUTH_FAIL AUTH_E_BUSY.
+ * A named logon that ca-auth vouched for (AUTH_OK with a token) is remembered
+ * under its ctx until RELEASE or the token's expiry, for AUTH_LOOKUP: at most
+ * AUTH_LOOKUPS_PER_LOGON look-ups per logon (README.md, "Account look-ups"). */
 #ifndef AUTH_PROTO_H
 #define AUTH_PROTO_H
 
@@ -36,6 +45,8 @@ enum auth_msg {
 	AUTH_OK = 0x403,
 	AUTH_RELEASE = 0x404,
 	AUTH_RELEASED = 0x405,
+	AUTH_LOOKUP = 0x406,
+	AUTH_ACCOUNT = 0x407,
 	AUTH_FAIL = 0x4ff,
 };
 _Static_assert(IPC_IN_RANGE(AUTH_NEGOTIATE, IPC_RANGE_AUTH), "AUTH_NEGOTIATE outside its channel's range");
@@ -44,6 +55,8 @@ _Static_assert(IPC_IN_RANGE(AUTH_AUTHENTICATE, IPC_RANGE_AUTH), "AUTH_AUTHENTICA
 _Static_assert(IPC_IN_RANGE(AUTH_OK, IPC_RANGE_AUTH), "AUTH_OK outside its channel's range");
 _Static_assert(IPC_IN_RANGE(AUTH_RELEASE, IPC_RANGE_AUTH), "AUTH_RELEASE outside its channel's range");
 _Static_assert(IPC_IN_RANGE(AUTH_RELEASED, IPC_RANGE_AUTH), "AUTH_RELEASED outside its channel's range");
+_Static_assert(IPC_IN_RANGE(AUTH_LOOKUP, IPC_RANGE_AUTH), "AUTH_LOOKUP outside its channel's range");
+_Static_assert(IPC_IN_RANGE(AUTH_ACCOUNT, IPC_RANGE_AUTH), "AUTH_ACCOUNT outside its channel's range");
 _Static_assert(IPC_IN_RANGE(AUTH_FAIL, IPC_RANGE_AUTH), "AUTH_FAIL outside its channel's range");
 
 
@@ -54,6 +67,8 @@ enum auth_error {
 	AUTH_E_FAILURE = 4, /* gss-ntlmssp could not run */
 	AUTH_E_THROTTLED = 5, /* too many failed logons of the account or the address:
 			       * refused unchecked until a time (throttle.h) */
+	AUTH_E_NOACCOUNT = 6, /* AUTH_LOOKUP: no such account, or it is disabled */
+	AUTH_E_LIMIT = 7,     /* AUTH_LOOKUP: the logon's look-ups are spent */
 };
 
 #define AUTH_TOKEN_MAX 8192      /* = NTLM_MSG_MAX (firmware/rpc/ntlm_msg.h) */
@@ -62,6 +77,11 @@ enum auth_error {
 #define AUTH_MESSAGE_MAX 512
 #define AUTH_PEER_MAX 64         /* an address as text (the worker's peer string) */
 #define AUTH_KEY_LEN 16
+/* Account look-ups one logon may make (AUTH_LOOKUP, found or not): an
+ * enrollment agent names one account per request; a connection makes a few
+ * requests in its 300 s. The bound is what stops a worker enumerating accounts
+ * with one logon (README.md, "Account look-ups"). */
+#define AUTH_LOOKUPS_PER_LOGON 16
 #define AUTH_MAX_PAYLOAD (4 + 4 + AUTH_PEER_MAX + 4 + AUTH_TOKEN_MAX)
 
 #endif

@@ -2,7 +2,9 @@
  * decoders of msg.c (proto.h's exact layouts), and one handler per message type. Everything the
  * worker sends passes here, so the fuzz target (tests/fuzz/fuzz_auth.c) drives
  * this with the worker's framing; main.c only sets the process up. */
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,6 +21,7 @@ static const struct ipc_rule rules[] = {
 	{AUTH_NEGOTIATE, IPC_STATES_ALL, 4 + 1, 4 + AUTH_TOKEN_MAX, 0},
 	{AUTH_AUTHENTICATE, IPC_STATES_ALL, 4 + 4 + 4 + 1, AUTH_MAX_PAYLOAD, 0},
 	{AUTH_RELEASE, IPC_STATES_ALL, 4, 4, 0},
+	{AUTH_LOOKUP, IPC_STATES_ALL, 4 + 4 + 1, 4 + 4 + AUTH_IDENTITY_MAX, 0},
 };
 
 static void reply_fail(struct service *s, uint32_t id, const struct leg_result *r)
@@ -55,38 +58,105 @@ static void on_negotiate(struct service *s, const struct ipc_msg *m)
 	leg_result_free(&r);
 }
 
-/* The identity token that vouches for a named logon (empty for an anonymous one,
- * or without a key), with the account's attributes (DATA/auth/attributes, read
- * now: caadm account set takes effect at the next logon). 0, or -1 (cannot
- * read the attributes or mint: the logon is refused, why in r->message). */
-static int vouch(struct auth_tokens *tk, struct leg_result *r, uint8_t *tok, size_t *len)
+/* A token of purpose for the account name (as the account file spells it),
+ * with the account's attributes read now from DATA/auth/attributes (caadm
+ * account set takes effect at the next logon or look-up): the one path by
+ * which LOGON and SUBJECT tokens are made. what names the act for the log
+ * ("logon", "look-up"). 0, or -1 with why for the worker (the reason logged). */
+static int mint_for(struct auth_tokens *tk, uint32_t purpose, const char *what,
+		    const char *name, uint64_t logon, int64_t expires, uint8_t *tok,
+		    size_t *len, char *why, size_t whylen)
 {
 	struct idtoken t;
 	struct id_attrs a;
 	char err[512];
+	int rc = 0;
 
 	*len = 0;
-	if (tk == NULL || !tk->have_key || r->anonymous)
-		return 0;
-	if (account_attributes(r->identity, &a, err, sizeof(err)) != 0) {
+	if (account_attributes(name, &a, err, sizeof(err)) != 0) {
 		/* Never a token with some of the attributes: a missing group or
 		 * SID could change what the policy decides. */
-		log_warnx("logon of %s refused: the account attributes: %s", r->identity, err);
-		snprintf(r->message, sizeof(r->message),
-			 "the account attributes cannot be read (ca-auth's log says why)");
+		log_warnx("%s of %s refused: the account attributes: %s", what, name, err);
+		snprintf(why, whylen, "the account attributes cannot be read (ca-auth's log says why)");
 		return -1;
 	}
 	memset(&t, 0, sizeof(t));
-	t.logon = ++tk->next_logon;
-	t.expires = (int64_t)time(NULL) + tk->lifetime_s;
-	snprintf(t.identity, sizeof(t.identity), "%s", r->identity);
+	t.purpose = purpose;
+	t.logon = logon;
+	t.expires = expires;
+	snprintf(t.identity, sizeof(t.identity), "%s", name);
 	idtoken_set_attrs(&t, &a);
 	if (idtoken_mint(tk->key, &t, tok, len, err, sizeof(err)) != 0) {
-		log_warnx("no token for %s: %s", r->identity, err);
-		snprintf(r->message, sizeof(r->message), "the logon could not be vouched for");
-		return -1;
+		log_warnx("no token for %s: %s", name, err);
+		snprintf(why, whylen, "the %s could not be vouched for", what);
+		rc = -1;
 	}
-	return 0;
+	explicit_bzero(&t, sizeof(t));
+	explicit_bzero(&a, sizeof(a));
+	return rc;
+}
+
+/* The identity token that vouches for a named logon (empty for an anonymous one,
+ * or without a key): a LOGON token with a new serial, expiring after the
+ * lifetime. 0 with *serial and *expires, or -1 (cannot read the attributes or
+ * mint: the logon is refused, why in r->message). */
+static int vouch(struct auth_tokens *tk, struct leg_result *r, uint8_t *tok, size_t *len,
+		 uint64_t *serial, int64_t *expires)
+{
+	*len = 0;
+	if (tk == NULL || !tk->have_key || r->anonymous)
+		return 0;
+	*serial = ++tk->next_logon;
+	*expires = (int64_t)time(NULL) + tk->lifetime_s;
+	return mint_for(tk, IDTOKEN_LOGON, "logon", r->identity, *serial, *expires, tok, len,
+			r->message, sizeof(r->message));
+}
+
+/* The logon remembered under ctx, or NULL. */
+static struct auth_logon *logon_of(struct auth_tokens *tk, uint32_t ctx)
+{
+	for (size_t i = 0; tk != NULL && i < AUTH_MAX_CONTEXTS; i++)
+		if (tk->logons[i].used && tk->logons[i].ctx == ctx)
+			return &tk->logons[i];
+	return NULL;
+}
+
+static void forget(struct auth_logon *l)
+{
+	explicit_bzero(l, sizeof(*l));
+}
+
+/* Remembers a vouched logon under its context, for AUTH_LOOKUP. An honest
+ * worker releases each context when its connection ends and holds at most
+ * AUTH_MAX_CONTEXTS; a worker that does not release pushes out its own oldest
+ * logons (a free place first, then an expired one, then the lowest serial),
+ * which then look nothing up: bounded memory, no one else's loss. */
+static void remember(struct auth_tokens *tk, uint32_t ctx, const char *identity,
+		     uint64_t serial, int64_t expires)
+{
+	struct auth_logon *l = logon_of(tk, ctx), *oldest = &tk->logons[0];
+	int64_t now = (int64_t)time(NULL);
+
+	for (size_t i = 0; l == NULL && i < AUTH_MAX_CONTEXTS; i++)
+		if (!tk->logons[i].used)
+			l = &tk->logons[i];
+	for (size_t i = 0; l == NULL && i < AUTH_MAX_CONTEXTS; i++)
+		if (now >= tk->logons[i].expires)
+			l = &tk->logons[i];
+	if (l == NULL) {
+		for (size_t i = 1; i < AUTH_MAX_CONTEXTS; i++)
+			if (tk->logons[i].logon < oldest->logon)
+				oldest = &tk->logons[i];
+		log_warnx("%d logons remembered: the oldest (%s) no longer looks accounts up",
+			  AUTH_MAX_CONTEXTS, oldest->identity);
+		l = oldest;
+	}
+	forget(l);
+	l->used = 1;
+	l->ctx = ctx;
+	l->logon = serial;
+	l->expires = expires;
+	snprintf(l->identity, sizeof(l->identity), "%s", identity);
 }
 
 /* AUTH_AUTHENTICATE -> AUTH_OK | AUTH_FAIL */
@@ -99,13 +169,15 @@ static void on_authenticate(struct service *s, const struct ipc_msg *m)
 	struct leg_result r;
 	struct ipc_wbuf w;
 	struct auth_ok ok;
+	uint64_t serial = 0;
+	int64_t expires = 0;
 
 	if (auth_authenticate_decode(m->data, m->hdr.len, &q) != 0) {
 		service_violation(s, "malformed AUTH_AUTHENTICATE");
 		return;
 	}
 	acceptor_authenticate(q.ctx, q.token, q.token_len, q.peer, &r);
-	if (r.code == 0 && vouch(tk, &r, idtok, &idtok_len) != 0) {
+	if (r.code == 0 && vouch(tk, &r, idtok, &idtok_len, &serial, &expires) != 0) {
 		r.code = AUTH_E_FAILURE;
 		explicit_bzero(r.key, sizeof(r.key));
 	}
@@ -114,6 +186,8 @@ static void on_authenticate(struct service *s, const struct ipc_msg *m)
 		reply_fail(s, m->hdr.id, &r);
 	} else {
 		log_info("logon of %s%s", r.identity, r.anonymous ? " (anonymous)" : "");
+		if (idtok_len > 0)
+			remember(tk, q.ctx, r.identity, serial, expires);
 		memset(&ok, 0, sizeof(ok));
 		snprintf(ok.identity, sizeof(ok.identity), "%s", r.identity);
 		ok.anonymous = (uint32_t)r.anonymous;
@@ -127,30 +201,120 @@ static void on_authenticate(struct service *s, const struct ipc_msg *m)
 	leg_result_free(&r);
 }
 
+static void lookup_fail(struct service *s, uint32_t id, uint32_t code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void lookup_fail(struct service *s, uint32_t id, uint32_t code, const char *fmt, ...)
+{
+	struct leg_result r;
+	va_list ap;
+
+	memset(&r, 0, sizeof(r));
+	r.code = code;
+	va_start(ap, fmt);
+	vsnprintf(r.message, sizeof(r.message), fmt, ap);
+	va_end(ap);
+	log_info("account look-up refused: %s", r.message);
+	reply_fail(s, id, &r);
+}
+
+/* AUTH_LOOKUP -> AUTH_ACCOUNT | AUTH_FAIL: a SUBJECT token for the account an
+ * enrollment agent's request names (README.md, "Account look-ups"). Only for a
+ * logon ca-auth vouched for on this context (named, not anonymous, not
+ * released, not expired), at most AUTH_LOOKUPS_PER_LOGON times, found or not;
+ * the account must be in the account file and enabled, found by the logon's
+ * own rule (account.c) with the domain given. The token names the account as
+ * the file spells it, with its attributes read as at a logon (mint_for), the
+ * caller's logon serial (the custodian binds the two) and the caller's
+ * expiry (it never outlives the logon it was found for). */
+static void on_lookup(struct service *s, const struct ipc_msg *m)
+{
+	struct auth_tokens *tk = s->ctx;
+	char name[AUTH_IDENTITY_MAX + 1], err[AUTH_MESSAGE_MAX + 1], *bs;
+	uint8_t tok[IDTOKEN_MAX];
+	size_t tok_len = 0;
+	struct auth_logon *l;
+	struct auth_lookup q;
+	struct ipc_wbuf w;
+
+	if (auth_lookup_decode(m->data, m->hdr.len, &q) != 0) {
+		service_violation(s, "malformed AUTH_LOOKUP");
+		return;
+	}
+	if ((l = logon_of(tk, q.ctx)) == NULL) {
+		lookup_fail(s, m->hdr.id, AUTH_E_NOCTX, "no logon vouched for on this connection");
+		return;
+	}
+	if ((int64_t)time(NULL) >= l->expires) {
+		lookup_fail(s, m->hdr.id, AUTH_E_NOCTX, "the logon of %s has expired", l->identity);
+		forget(l);
+		return;
+	}
+	/* Counted before anything is looked up: a miss costs as much as a hit. */
+	if (l->lookups >= AUTH_LOOKUPS_PER_LOGON) {
+		lookup_fail(s, m->hdr.id, AUTH_E_LIMIT, "the logon of %s has made its %d account "
+			    "look-ups", l->identity, AUTH_LOOKUPS_PER_LOGON);
+		return;
+	}
+	l->lookups++;
+	/* DOMAIN\user, both parts given: without a domain account.c would match
+	 * any, and the custodian compares the name it reads itself. */
+	bs = strchr(q.account, '\\');
+	if (bs == NULL || bs == q.account || bs[1] == 0 || strchr(bs + 1, '\\') != NULL) {
+		lookup_fail(s, m->hdr.id, AUTH_E_NOACCOUNT, "'%s' is not an account name "
+			    "(DOMAIN\\user)", q.account);
+		return;
+	}
+	*bs = 0;
+	if (account_find(getenv("NTLM_USER_FILE"), q.account, bs + 1, name, sizeof(name), err,
+			 sizeof(err)) != 0) {
+		lookup_fail(s, m->hdr.id, AUTH_E_NOACCOUNT, "%s", err);
+		return;
+	}
+	if (mint_for(tk, IDTOKEN_SUBJECT, "look-up", name, l->logon, l->expires, tok, &tok_len, err,
+		     sizeof(err)) != 0) {
+		lookup_fail(s, m->hdr.id, AUTH_E_FAILURE, "%s", err);
+		return;
+	}
+	log_info("%s looked up %s (%u of %d)", l->identity, name, l->lookups,
+		 AUTH_LOOKUPS_PER_LOGON);
+	ipc_wbuf_init(&w);
+	auth_account_encode(&w, &(struct auth_account){tok, tok_len});
+	service_reply(s, AUTH_ACCOUNT, m->hdr.id, &w);
+	explicit_bzero(tok, sizeof(tok));
+}
+
 /* AUTH_RELEASE -> AUTH_RELEASED (a context already gone is no error: the worker
- * releases on every early close, and a refused AUTHENTICATE ended it) */
+ * releases on every close, and a refused AUTHENTICATE ended it); the logon
+ * remembered under it is forgotten. */
 static void on_release(struct service *s, const struct ipc_msg *m)
 {
 	struct auth_release q;
+	struct auth_logon *l;
 
 	if (auth_release_decode(m->data, m->hdr.len, &q) != 0) {
 		service_violation(s, "malformed AUTH_RELEASE");
 		return;
 	}
 	(void)acceptor_release(q.ctx);
+	l = logon_of(s->ctx, q.ctx); /* a connection with a vouched logon ends */
+	if (l != NULL)
+		forget(l);
 	service_reply(s, AUTH_RELEASED, m->hdr.id, NULL);
 }
 
 static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 {
-	(void)ctx; /* the tokens, s->ctx, for on_authenticate */
+	(void)ctx; /* the tokens, s->ctx, for on_authenticate and on_lookup */
 	switch ((enum auth_msg)m->hdr.type) {
 	case AUTH_NEGOTIATE: on_negotiate(s, m); break;
 	case AUTH_AUTHENTICATE: on_authenticate(s, m); break;
 	case AUTH_RELEASE: on_release(s, m); break;
+	case AUTH_LOOKUP: on_lookup(s, m); break;
 	case AUTH_CHALLENGE: /* ca-auth's answers, never the worker's */
 	case AUTH_OK:
 	case AUTH_RELEASED:
+	case AUTH_ACCOUNT:
 	case AUTH_FAIL:
 	default: /* the whitelist lets none of these through: a violation all the same */
 		service_violation(s, "message type %#x from the worker", m->hdr.type);

@@ -840,7 +840,7 @@ static int requester_of(struct service *s, struct submit_ctx *c, const uint8_t *
 		service_violation(s, "an identity token on a channel without a key");
 		return -1;
 	}
-	if (idtoken_verify(c->id_key, tok, len, (int64_t)time(NULL), &t, err, sizeof(err)) != 0) {
+	if (idtoken_verify(c->id_key, tok, len, IDTOKEN_LOGON, (int64_t)time(NULL), &t, err, sizeof(err)) != 0) {
 		service_violation(s, "%s", err);
 		return -1;
 	}

@@ -76,6 +76,7 @@ static int attrs_ok(const struct idtoken *t, char *err, size_t errlen)
 static void put_body(struct ipc_wbuf *w, const struct idtoken *t)
 {
 	ipc_put_u32(w, IDTOKEN_VERSION);
+	ipc_put_u32(w, t->purpose);
 	ipc_put_u64(w, t->logon);
 	ipc_put_u64(w, (uint64_t)t->expires);
 	ipc_put_str(w, t->identity);
@@ -95,6 +96,7 @@ static int get_body(struct ipc_rbuf *r, uint32_t *version, struct idtoken *t)
 	uint32_t n;
 
 	*version = ipc_get_u32(r);
+	t->purpose = ipc_get_u32(r);
 	t->logon = ipc_get_u64(r);
 	t->expires = (int64_t)ipc_get_u64(r);
 	ipc_get_str(r, t->identity, sizeof(t->identity));
@@ -118,6 +120,8 @@ int idtoken_mint(const uint8_t key[IDTOKEN_KEY_LEN], const struct idtoken *t, ui
 	uint8_t mac[IDTOKEN_MAC_LEN];
 	size_t idlen = strnlen(t->identity, sizeof(t->identity));
 
+	if (t->purpose != IDTOKEN_LOGON && t->purpose != IDTOKEN_SUBJECT)
+		return fail(err, errlen, "a token of no known purpose");
 	if (idlen == 0 || idlen > IDTOKEN_IDENTITY_MAX)
 		return fail(err, errlen, "identity empty or too long for a token");
 	if (attrs_ok(t, err, errlen) != 0)
@@ -149,8 +153,15 @@ static int mac_equal(const uint8_t *a, const uint8_t *b)
 	return d == 0;
 }
 
+static const char *purpose_name(uint32_t p)
+{
+	return p == IDTOKEN_LOGON     ? "a logon"
+	       : p == IDTOKEN_SUBJECT ? "a subject account"
+				      : "no known purpose";
+}
+
 int idtoken_verify(const uint8_t key[IDTOKEN_KEY_LEN], const uint8_t *tok, size_t len,
-		   int64_t now, struct idtoken *t, char *err, size_t errlen)
+		   uint32_t purpose, int64_t now, struct idtoken *t, char *err, size_t errlen)
 {
 	struct ipc_rbuf r;
 	const uint8_t *mac;
@@ -181,6 +192,15 @@ int idtoken_verify(const uint8_t key[IDTOKEN_KEY_LEN], const uint8_t *tok, size_
 	if (version != IDTOKEN_VERSION) {
 		memset(t, 0, sizeof(*t));
 		return fail(err, errlen, "identity token of an unknown version");
+	}
+	/* A subject token names an account the caller's request named, never the
+	 * caller; a logon token the caller, never a subject: neither passes for
+	 * the other. */
+	if (t->purpose != purpose || (purpose != IDTOKEN_LOGON && purpose != IDTOKEN_SUBJECT)) {
+		snprintf(err, errlen, "identity token for %s where %s was expected",
+			 purpose_name(t->purpose), purpose_name(purpose));
+		memset(t, 0, sizeof(*t));
+		return -1;
 	}
 	if (now >= t->expires) {
 		memset(t, 0, sizeof(*t));

@@ -13,11 +13,25 @@
  * Version 2 carries the account's attributes (attrs.h: what AD would supply;
  * ca-auth reads them from DATA/auth/attributes at the logon), so that the
  * custodian's policy takes UPN, e-mail, DNS name, SID and groups from ca-auth,
- * never from the worker. Version 1 (without them) is refused: cad makes a new
- * key at each worker start, so no token of another build is ever in flight.
+ * never from the worker.
+ *
+ * Version 3 (issue 16) says what the token vouches for, its purpose:
+ *   IDTOKEN_LOGON   the caller: the account that logged on to this connection
+ *                   (minted with AUTH_OK);
+ *   IDTOKEN_SUBJECT an account the caller's request names (an enrollment agent's
+ *                   RequesterName), found by ca-auth on the caller's behalf
+ *                   (AUTH_LOOKUP -> AUTH_ACCOUNT). Never an identity of the caller:
+ *                   it says only "this account exists, is enabled, and these are
+ *                   its attributes", bound to the caller's logon by the same
+ *                   logon serial.
+ * idtoken_verify takes the purpose the caller expects and refuses any other, so a
+ * subject token can never pass as a requester's identity, nor a logon token as a
+ * subject. Versions 1 and 2 are refused: cad makes a new key at each worker
+ * start, so no token of another build is ever in flight.
  *
  * Layout (the platform's IPC codec, little-endian):
- *   u32 version (2) | u64 logon | i64 expires (unix seconds) |
+ *   u32 version (3) | u32 purpose (1 logon, 2 subject) | u64 logon |
+ *   i64 expires (unix seconds) |
  *   str identity (1..IDTOKEN_IDENTITY_MAX bytes, no NUL) |
  *   str upn | str email | str dns | str sid (each empty or valid as attrs.h
  *   says, at most IDENTITY_ATTR_MAX / IDENTITY_SID_MAX bytes) |
@@ -38,15 +52,23 @@
 #define IDTOKEN_KEY_LEN 32
 #define IDTOKEN_MAC_LEN 32
 #define IDTOKEN_IDENTITY_MAX IDENTITY_NAME_MAX
-#define IDTOKEN_VERSION 2
+#define IDTOKEN_VERSION 3
 /* The largest token: the fields and their length prefixes. */
 #define IDTOKEN_MAX                                                                      \
-	(4 + 8 + 8 + 4 + IDTOKEN_IDENTITY_MAX + 3 * (4 + IDENTITY_ATTR_MAX) + 4 +       \
+	(4 + 4 + 8 + 8 + 4 + IDTOKEN_IDENTITY_MAX + 3 * (4 + IDENTITY_ATTR_MAX) + 4 +       \
 	 IDENTITY_SID_MAX + 4 + IDENTITY_MAX_GROUPS * (4 + IDENTITY_GROUP_MAX) + 4 +    \
 	 IDTOKEN_MAC_LEN)
 
+/* What a token vouches for (the u32 after the version). */
+enum idtoken_purpose {
+	IDTOKEN_LOGON = 1,   /* the caller's own logon */
+	IDTOKEN_SUBJECT = 2, /* the account named by the caller's request */
+};
+
 struct idtoken {
-	uint64_t logon; /* ca-auth's serial number of the logon */
+	uint32_t purpose; /* enum idtoken_purpose */
+	uint64_t logon;   /* ca-auth's serial number of the logon (for a subject
+			   * token: the logon of the caller it was found for) */
 	int64_t expires;
 	char identity[IDTOKEN_IDENTITY_MAX + 1];
 	/* The account's attributes (attrs.h; "" / 0 for what it has not). The
@@ -64,15 +86,18 @@ void idtoken_set_attrs(struct idtoken *t, const struct id_attrs *a);
 void idtoken_get_attrs(const struct idtoken *t, struct id_attrs *a);
 
 /* Writes the token for t into out (IDTOKEN_MAX bytes), *outlen its length. 0, or
- * -1 with err (an identity empty, too long or holding a NUL; an attribute that
- * attrs.h's rules refuse; the MAC failed). */
+ * -1 with err (a purpose that is neither IDTOKEN_LOGON nor IDTOKEN_SUBJECT; an
+ * identity empty, too long or holding a NUL; an attribute that attrs.h's rules
+ * refuse; the MAC failed). */
 int idtoken_mint(const uint8_t key[IDTOKEN_KEY_LEN], const struct idtoken *t, uint8_t *out,
 		 size_t *outlen, char *err, size_t errlen);
 
 /* Checks tok (len bytes) against key: exact layout, MAC (compared in constant
- * time), version, expiry against now, the attributes' rules. 0 with *t
- * filled, or -1 with err saying which check failed; *t is zeroed then. */
+ * time), version, purpose (exactly the one expected: IDTOKEN_LOGON where a
+ * requester is named, IDTOKEN_SUBJECT where a request's subject account is),
+ * expiry against now, the attributes' rules. 0 with *t filled, or -1 with err
+ * saying which check failed; *t is zeroed then. */
 int idtoken_verify(const uint8_t key[IDTOKEN_KEY_LEN], const uint8_t *tok, size_t len,
-		   int64_t now, struct idtoken *t, char *err, size_t errlen);
+		   uint32_t purpose, int64_t now, struct idtoken *t, char *err, size_t errlen);
 
 #endif

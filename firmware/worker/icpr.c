@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "firmware/custodian/msg.h"
 #include "firmware/custodian/proto.h"
@@ -13,6 +14,7 @@
 #include "firmware/rpc/icpr_stub.h"
 #include "firmware/worker/ntlm.h"
 #include "firmware/worker/worker.h"
+#include "firmware/x509/cms.h"
 #include "platform/log.h"
 
 _Static_assert(ICPR_ATTR_TEXT_MAX <= CUST_ATTRIBUTES_MAX, "the attributes the worker parses fit");
@@ -197,19 +199,73 @@ static void refuse_recorded(struct worker *w, struct rpc_conn *c,
 	free(r.cert);
 }
 
+/* One name-value pair seen: a RequesterName is kept in name; 0, or -1 when it
+ * is empty or differs from one seen before in any octet (the custodian's rule,
+ * firmware/custodian/cmsreq.c: it refuses such a request, so nothing is worth
+ * looking up). */
+static int requester_pair(const struct cms_namevalue *nv, char *name, size_t namelen)
+{
+	if (strcasecmp(nv->name, "RequesterName") != 0)
+		return 0;
+	if (nv->value[0] == 0 || (name[0] != 0 && strcmp(name, nv->value) != 0))
+		return -1;
+	snprintf(name, namelen, "%s", nv->value);
+	return 0;
+}
+
+/* The account an enrollment agent's CMS or CMC request names (MS-WCCE's
+ * RequesterName: a name-value pair among a signer's signed attributes, or among
+ * the CMC controls), found with the custodian's own decoder (firmware/x509/
+ * cms.h) in the request's DER: 0 with name, or -1 (not CMS or CMC, it does not
+ * decode, it names none, an empty one, or two that differ: why logged). The
+ * worker believes none of it: the name says only which account to ask ca-auth
+ * about; the custodian decodes the request again, checks the agent's
+ * signatures and compares the name it finds with the token's. */
+static int requester_name(const struct icpr_request *rq, const char *peer, char *name,
+			  size_t namelen)
+{
+	struct cms_request *r;
+	char err[256];
+	int rc = 0;
+
+	name[0] = 0;
+	if (rq->format != ICPR_FMT_CMS && rq->format != ICPR_FMT_CMC)
+		return -1;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return -1;
+	if (cms_request_decode(rq->der.data, rq->der.len, r, err, sizeof(err)) != 0) {
+		/* the custodian refuses it with its reason */
+		log_info("%s: the CMS request does not decode: %s", peer, err);
+		free(r);
+		return -1;
+	}
+	for (size_t i = 0; rc == 0 && i < r->n_signers; i++)
+		for (size_t j = 0; rc == 0 && j < r->signers[i].n_nv; j++)
+			rc = requester_pair(&r->signers[i].nv[j], name, namelen);
+	for (size_t j = 0; rc == 0 && j < r->n_nv; j++)
+		rc = requester_pair(&r->nv[j], name, namelen);
+	cms_request_free(r);
+	free(r);
+	if (rc != 0)
+		log_info("%s: RequesterName empty or named twice differently: no account looked up",
+			 peer);
+	return rc == 0 && name[0] != 0 ? 0 : -1;
+}
+
 /* Hands the custodian the raw request and the format detected, after the shape
  * and limit checks it makes itself (icpr_request_admit with the channel's
  * limits): a request it would refuse is refused here first, recorded without its
  * bytes. The signature is the custodian's to verify, once. */
 static void submit(struct worker *w, struct rpc_conn *c, const struct rpc_icpr_request *q,
-		   const char *attributes, const struct who *who)
+		   const char *attributes, const struct who *who, const struct worker_ntlm *a)
 {
 	static const struct icpr_limits limits = CUST_REQUEST_LIMITS;
 	struct icpr_request rq;
 	struct cust_submit *sub;
 	struct ipc_wbuf req;
 	struct result r;
-	char msg[CUST_MESSAGE_MAX + 1] = "";
+	char msg[CUST_MESSAGE_MAX + 1] = "", account[AUTH_IDENTITY_MAX + 1];
+	uint8_t *subject = NULL;
 	uint32_t hr;
 
 	hr = icpr_request_admit(q->request.pb, q->request.cb, &limits, &rq, msg, sizeof(msg));
@@ -222,6 +278,16 @@ static void submit(struct worker *w, struct rpc_conn *c, const struct rpc_icpr_r
 		refuse(c, 0, HR_E_OUTOFMEMORY);
 		return;
 	}
+	/* An agent's request on behalf of another account (CMS or CMC naming a
+	 * RequesterName, from a named logon): ca-auth's SUBJECT token for that
+	 * account, or none when it refuses (the custodian then refuses the
+	 * request: no such account). */
+	if (who->wire.token_len > 0 && requester_name(&rq, who->peer, account, sizeof(account)) == 0 &&
+	    (subject = malloc(IDTOKEN_MAX)) != NULL &&
+	    worker_ntlm_lookup(a, account, subject, &sub->subject_token_len) == 0) {
+		sub->subject_token = subject;
+		log_info("%s: %s asks on behalf of %s", who->peer, who->display, account);
+	}
 	ipc_wbuf_init(&req);
 	sub->format = (uint32_t)rq.format;
 	sub->who = who->wire;
@@ -232,6 +298,7 @@ static void submit(struct worker *w, struct rpc_conn *c, const struct rpc_icpr_r
 	sub->request_len = q->request.cb;
 	cust_submit_encode(&req, sub);
 	free(sub);
+	free(subject);
 	icpr_request_free(&rq);
 	if (call_custodian(w, CUST_SUBMIT, &req, &r, &hr) != 0) {
 		refuse(c, 0, hr);
@@ -347,7 +414,7 @@ void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 		/* Malformed (MS-ICPR 3.2.4.1.1): the call's return value, nothing made. */
 		refuse(c, 0, HR_E_INVALIDARG);
 	} else {
-		submit(w, c, &q, attrs->text, &who);
+		submit(w, c, &q, attrs->text, &who, a);
 	}
 	free(attrs);
 }

@@ -56,7 +56,7 @@ void worker_auth_event(struct worker *w, enum cust_logon what, const char *peer,
 /* One call to ca-auth: 0 with the answer in *m (the type ok_type or AUTH_FAIL,
  * the latter decoded into *f), or -1 if ca-auth could not be asked. Any other
  * answer is a violation: the worker exits and cad restarts it with ca-auth. */
-static int call_auth(struct worker_ntlm *a, uint32_t type, struct ipc_wbuf *req,
+static int call_auth(const struct worker_ntlm *a, uint32_t type, struct ipc_wbuf *req,
 		     uint32_t ok_type, struct ipc_msg *m, struct auth_fail *f)
 {
 	char err[256];
@@ -73,12 +73,14 @@ static int call_auth(struct worker_ntlm *a, uint32_t type, struct ipc_wbuf *req,
 	case AUTH_CHALLENGE: /* the answer expected, decoded by the caller */
 	case AUTH_OK:
 	case AUTH_RELEASED:
+	case AUTH_ACCOUNT:
 		if (m->hdr.type == ok_type)
 			return 0;
 		break;
 	case AUTH_NEGOTIATE: /* the worker's requests, never an answer */
 	case AUTH_AUTHENTICATE:
 	case AUTH_RELEASE:
+	case AUTH_LOOKUP:
 	default:
 		break;
 	}
@@ -92,7 +94,7 @@ static int negotiate(struct worker_ntlm *a, const struct rpc_auth *in, struct nd
 	struct ipc_wbuf req;
 	struct ipc_msg m;
 
-	if (a->have_ctx || a->established)
+	if (a->have_ctx || a->logged_on || a->established)
 		return NTLM_REFUSED; /* one logon per connection */
 	ipc_wbuf_init(&req);
 	auth_negotiate_encode(&req, &(struct auth_negotiate){in->value, in->value_len});
@@ -154,6 +156,7 @@ static int authenticate(struct worker_ntlm *a, const struct rpc_auth *in,
 	}
 	if (auth_ok_decode(m.data, m.hdr.len, &ok) != 0)
 		fatalx("protocol violation: malformed AUTH_OK from ca-auth");
+	a->logged_on = 1; /* ca-auth keeps it under ctx: released when the connection ends */
 	snprintf(a->identity, sizeof(a->identity), "%s", ok.identity);
 	/* Opaque here: only the custodian can check it. */
 	memcpy(a->id_token, ok.id_token, ok.id_token_len);
@@ -266,9 +269,45 @@ void worker_ntlm_init(struct worker_ntlm *a, struct worker *w, const char *peer)
 	a->peer = peer;
 }
 
+int worker_ntlm_lookup(const struct worker_ntlm *a, const char *account, uint8_t *tok,
+		       size_t *len)
+{
+	struct auth_lookup q = {0};
+	struct auth_account acc;
+	struct auth_fail f;
+	struct ipc_wbuf req;
+	struct ipc_msg m;
+
+	*len = 0;
+	if (!a->established || !a->logged_on || a->anonymous || a->id_token_len == 0)
+		return -1;
+	q.ctx = a->ctx;
+	if ((size_t)snprintf(q.account, sizeof(q.account), "%s", account) >= sizeof(q.account) ||
+	    q.account[0] == 0) {
+		log_info("%s: no account look-up for a name of %zu bytes", a->peer, strlen(account));
+		return -1;
+	}
+	ipc_wbuf_init(&req);
+	auth_lookup_encode(&req, &q);
+	if (call_auth(a, AUTH_LOOKUP, &req, AUTH_ACCOUNT, &m, &f) != 0)
+		return -1;
+	if (m.hdr.type == AUTH_FAIL) {
+		ipc_msg_free(&m);
+		log_info("%s: %s asked for the account '%s': %s", a->peer, a->identity, q.account,
+			 f.message);
+		return -1;
+	}
+	if (auth_account_decode(m.data, m.hdr.len, &acc) != 0)
+		fatalx("protocol violation: malformed AUTH_ACCOUNT from ca-auth");
+	memcpy(tok, acc.token, acc.token_len);
+	*len = acc.token_len;
+	ipc_msg_free(&m);
+	return 0;
+}
+
 void worker_ntlm_free(struct worker_ntlm *a)
 {
-	if (a->have_ctx) {
+	if (a->have_ctx || a->logged_on) {
 		struct auth_fail f;
 		struct ipc_wbuf req;
 		struct ipc_msg m;

@@ -18,8 +18,10 @@ struct worker;
 struct worker_ntlm {
 	struct worker *w;
 	const char *peer;
-	uint32_t ctx;     /* ca-auth's context between NEGOTIATE and AUTHENTICATE */
-	int have_ctx;
+	uint32_t ctx;     /* ca-auth's context: the logon's name in every leg */
+	int have_ctx;     /* between NEGOTIATE and AUTHENTICATE */
+	int logged_on;    /* AUTH_OK received: ca-auth remembers the logon under ctx
+			   * (for AUTH_LOOKUP) until the connection releases it */
 	int established;  /* AUTHENTICATE accepted by ca-auth */
 	int anonymous;    /* an anonymous NTLM logon */
 	uint8_t level;    /* the level the bind asked for */
@@ -33,11 +35,20 @@ struct worker_ntlm {
 extern const struct rpc_auth_ops worker_ntlm_ops;
 
 void worker_ntlm_init(struct worker_ntlm *a, struct worker *w, const char *peer);
-/* Ends a half-done logon at ca-auth and wipes the keys. */
+/* Ends the connection's logon at ca-auth (half-done, or done and remembered for
+ * look-ups) and wipes the keys. */
 void worker_ntlm_free(struct worker_ntlm *a);
 /* The level every call on the connection was verified at: RPC_AUTHN_LEVEL_*
  * once a logon is complete, 0 without one. */
 uint8_t worker_ntlm_level(const struct worker_ntlm *a);
+
+/* The SUBJECT token ca-auth makes for account ("DOMAIN\\user", as a request named
+ * it) on this connection's logon (AUTH_LOOKUP): opaque here, the custodian
+ * checks it. 0 with tok (IDTOKEN_MAX bytes) and *len; -1 when there is none to
+ * have: no named logon, ca-auth refused (why logged: no such account, a
+ * disabled one, the logon's look-ups spent) or cannot be asked. */
+int worker_ntlm_lookup(const struct worker_ntlm *a, const char *account, uint8_t *tok,
+		       size_t *len);
 
 /* Journals a refused logon or protected call (CUST_AUTH_EVENT); failures to
  * record are logged. */

@@ -4,7 +4,9 @@ a real client's logon as it is and with the edits gss-ntlmssp mishandles (no
 session key under KEY_EXCH, no user name, cut short), its NEGOTIATE asking
 for datagram NTLM or 56-bit keys, impacket's NEGOTIATE and AUTHENTICATE as raw
 tokens, a release, frames the whitelist refuses, failed logons enough to be
-throttled, and the channel's messages for its decoders.
+throttled, the channel's messages for its decoders, and account look-ups
+(before a logon, after one: each name of the target's list, past the bound of
+16, after a release, a raw AUTH_LOOKUP frame).
 
     tests/fuzz/auth_seeds.py tests/fuzz/corpus/fuzz_auth
 """
@@ -14,7 +16,7 @@ from pathlib import Path
 
 from impacket import ntlm
 
-NEG, AUTH, REL, RAW, LOGON, LOGON_NEG, DECODE = range(7)
+NEG, AUTH, REL, RAW, LOGON, LOGON_NEG, DECODE, LOOKUP, LOOKUP_PICK = range(9)
 
 
 def rec(op, data=b""):
@@ -62,7 +64,18 @@ def main(out):
         + rec(DECODE, b"\2" + u32(7) + blob(b"192.0.2.1") + blob(neg))
         + rec(DECODE, b"\3" + blob(b"EXAMPLE\\alice") + u32(0) + blob(b"k" * 16) + blob(b""))
         + rec(DECODE, b"\4" + u32(7)) + rec(DECODE, b"\5")
-        + rec(DECODE, b"\6" + u32(5) + blob(b"throttled")),
+        + rec(DECODE, b"\6" + u32(5) + blob(b"throttled"))
+        + rec(DECODE, b"\7" + u32(7) + blob(b"EXAMPLE\\bob"))
+        + rec(DECODE, b"\x08" + blob(b"t" * 60)),
+        # account look-ups: none before a logon, the names of fuzz_auth.c's
+        # NAMES after one (octet 0 picks), then past the bound of 16
+        "lookup_before_logon": rec(LOOKUP, b"EXAMPLE\\alice") + rec(LOGON)
+        + rec(LOOKUP, b"EXAMPLE\\alice"),
+        "lookup_names": rec(LOGON) + b"".join(rec(LOOKUP_PICK, bytes([i])) for i in range(9)),
+        "lookup_bound": rec(LOGON) + rec(LOOKUP, b"EXAMPLE\\alice") * 17,
+        "lookup_after_release": rec(LOGON) + rec(REL) + rec(LOOKUP, b"EXAMPLE\\alice"),
+        "lookup_raw": rec(LOGON) + rec(RAW, b"\x06" + u32(0) + blob(b"EXAMPLE\\alice"))
+        + rec(RAW, b"\x06" + u32(0) + blob(b"")),
     }
     for name, data in seeds.items():
         (out / name).write_bytes(data)

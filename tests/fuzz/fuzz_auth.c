@@ -4,7 +4,7 @@
  * token checks (check.c) and gss-ntlmssp itself, with an account file made here.
  *
  * The input is a list of records  u8 op | u16 len (LE) | len octets:
- *   op % 7 = 0  AUTH_NEGOTIATE with the octets as the token
+ *   op % 9 = 0  AUTH_NEGOTIATE with the octets as the token
  *            1  AUTH_AUTHENTICATE on the newest context with the octets as token
  *            2  AUTH_RELEASE of the newest context
  *            3  any frame: type 0x400 | octet 0 (0x200 | octet 0 & 0x7f when its
@@ -17,12 +17,20 @@
  *            6  no frame: the octets go to one of the channel's decoders
  *               (firmware/auth/msg.c, octet 0 picks it), which must encode what
  *               it accepts back to the same octets
- * (op is taken % 7.) Requests are made with msg.c's encoders and answers read
+ *            7  AUTH_LOOKUP on the newest context with the octets as the name
+ *            8  AUTH_LOOKUP on the newest context of a name octet 0 picks from
+ *               NAMES (the enabled account in other cases, the disabled one,
+ *               no domain, unknown, an empty part)
+ * (op is taken % 9.) Requests are made with msg.c's encoders and answers read
  * with its decoders, as the worker does. Properties: every answer has the
  * request's id, a type the request allows and the exact layout msg.c decodes;
- * a logon accepted names the account as the file writes it; ca-auth never
- * crashes (gss-ntlmssp with it); once it ends the channel it answers nothing
- * more. Failed logons are throttled with low limits (reset per input), so the
+ * a logon accepted names the account as the file writes it; a look-up answered
+ * with a token names the enabled account as the file writes it, is a SUBJECT
+ * token (never good as a LOGON one) with the serial and expiry of the logon
+ * made on that context, and comes only after such a logon, at most
+ * AUTH_LOOKUPS_PER_LOGON times; the disabled account is never found; ca-auth
+ * never crashes (gss-ntlmssp with it); once it ends the channel it answers
+ * nothing more. Failed logons are throttled with low limits (reset per input), so the
  * throttled answers are reached too. */
 #include <pthread.h>
 #include <stdint.h>
@@ -30,7 +38,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gssapi/gssapi.h>
@@ -59,6 +69,7 @@ const char *__lsan_default_suppressions(void)
 }
 
 #define USER "EXAMPLE\\alice"
+#define DISABLED "EXAMPLE\\bob" /* in the file, flagged D */
 #define PEER "192.0.2.1" /* the client's address the worker reports */
 #define PASSWORD "alice's fuzzing password"
 #define MAX_CTX 4096 /* more than the records an input of -max_len=8192 holds */
@@ -73,6 +84,23 @@ struct run {
 	int dead;                /* ca-auth ended the channel */
 	uint32_t ctx[MAX_CTX];   /* contexts its CHALLENGEs named */
 	size_t n_ctx;
+	/* the logons vouched for (AUTH_OK with a token), by context: what a
+	 * look-up's SUBJECT token must be bound to */
+	struct {
+		uint32_t ctx;
+		uint64_t serial;
+		int64_t expires;
+		unsigned lookups; /* answered with a token */
+		int released;
+	} logon[MAX_CTX];
+	size_t n_logon;
+	uint32_t lookup_ctx; /* the context of the AUTH_LOOKUP in flight */
+};
+
+/* The names op 8 picks from. */
+static const char *const NAMES[] = {
+	"EXAMPLE\\alice", "example\\ALICE", DISABLED, "alice", "EXAMPLE\\carol", "\\alice",
+	"EXAMPLE\\", "EXAMPLE\\alice\\x", "OTHER\\alice",
 };
 
 /* The account file gss-ntlmssp reads, in a directory of its own. */
@@ -92,8 +120,18 @@ static void write_accounts(void)
 		abort();
 	fprintf(f, "%s:0:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:%s:[U          ]:LCT-00000000:\n", USER,
 		hex);
+	fprintf(f, "%s:0:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:%s:[DU         ]:LCT-00000000:\n",
+		DISABLED, hex);
 	fclose(f);
 	setenv("NTLM_USER_FILE", path, 1);
+	/* the attributes beside it (ca-auth's rules: its user's own, 0600), so
+	 * that both tokens carry some */
+	snprintf(path, sizeof(path), "%s/attributes", dir);
+	if ((f = fopen(path, "w")) == NULL || fchmod(fileno(f), 0600) != 0)
+		abort();
+	fprintf(f, "%s\tupn=alice@example.com\tgroup=Staff\n%s\tupn=bob@example.com\n", USER,
+		DISABLED);
+	fclose(f);
 }
 
 static void client_init(void)
@@ -140,6 +178,37 @@ static void *serve(void *arg)
 	return NULL;
 }
 
+static uint32_t newest(const struct run *r)
+{
+	return r->n_ctx > 0 ? r->ctx[r->n_ctx - 1] : 0;
+}
+
+/* A look-up's token: only for a live logon vouched for on that context, within
+ * its bound, a SUBJECT token of this key naming the enabled account as the
+ * file writes it, with the logon's serial and expiry, never good as a LOGON. */
+static void check_account(struct run *r, const struct ipc_msg *m)
+{
+	struct auth_account acc;
+	struct idtoken t, u;
+	char err[128];
+	size_t i = r->n_logon;
+
+	if (auth_account_decode(m->data, m->hdr.len, &acc) != 0)
+		abort();
+	while (i > 0 && r->logon[i - 1].ctx != r->lookup_ctx)
+		i--;
+	if (i == 0 || r->logon[i - 1].released ||
+	    ++r->logon[i - 1].lookups > AUTH_LOOKUPS_PER_LOGON)
+		abort();
+	if (idtoken_verify(tokens.key, acc.token, acc.token_len, IDTOKEN_SUBJECT,
+			   (int64_t)time(NULL), &t, err, sizeof(err)) != 0 ||
+	    strcmp(t.identity, USER) != 0 || strcmp(t.upn, "alice@example.com") != 0 ||
+	    t.logon != r->logon[i - 1].serial || t.expires != r->logon[i - 1].expires ||
+	    idtoken_verify(tokens.key, acc.token, acc.token_len, IDTOKEN_LOGON,
+			   (int64_t)time(NULL), &u, err, sizeof(err)) == 0)
+		abort();
+}
+
 /* The answer, decoded as the worker (firmware/worker/ntlm.c) decodes it: with
  * msg.c's decoders, by the type the request allows. */
 static void check_answer(struct run *r, uint32_t req, const struct ipc_msg *m)
@@ -160,19 +229,35 @@ static void check_answer(struct run *r, uint32_t req, const struct ipc_msg *m)
 			r->ctx[r->n_ctx++] = c.ctx;
 	} else if (req == AUTH_AUTHENTICATE && m->hdr.type == AUTH_OK) {
 		char err[128];
-		struct idtoken t;
+		struct idtoken t, u;
 
 		if (auth_ok_decode(m->data, m->hdr.len, &ok) != 0)
 			abort();
 		/* The voucher: none for an anonymous logon, else a token of this key
 		 * naming exactly the identity answered, which is the account's name as
-		 * the file writes it, whatever the client typed. */
+		 * the file writes it, whatever the client typed; a LOGON token, never
+		 * good as a SUBJECT one. */
 		if (ok.anonymous ? ok.id_token_len != 0
 				 : idtoken_verify(tokens.key, ok.id_token, ok.id_token_len,
-						  (int64_t)time(NULL), &t, err, sizeof(err)) != 0 ||
+						  IDTOKEN_LOGON, (int64_t)time(NULL), &t, err,
+						  sizeof(err)) != 0 ||
 					   strcmp(t.identity, ok.identity) != 0 ||
-					   strcmp(ok.identity, USER) != 0)
+					   strcmp(ok.identity, USER) != 0 ||
+					   strcmp(t.upn, "alice@example.com") != 0 ||
+					   idtoken_verify(tokens.key, ok.id_token, ok.id_token_len,
+							  IDTOKEN_SUBJECT, (int64_t)time(NULL), &u,
+							  err, sizeof(err)) == 0)
 			abort();
+		if (!ok.anonymous && r->n_logon < MAX_CTX) {
+			r->logon[r->n_logon].ctx = newest(r);
+			r->logon[r->n_logon].serial = t.logon;
+			r->logon[r->n_logon].expires = t.expires;
+			r->logon[r->n_logon].lookups = 0;
+			r->logon[r->n_logon].released = 0;
+			r->n_logon++;
+		}
+	} else if (req == AUTH_LOOKUP && m->hdr.type == AUTH_ACCOUNT) {
+		check_account(r, m);
 	} else if (!(req == AUTH_RELEASE && m->hdr.type == AUTH_RELEASED &&
 		     auth_released_decode(m->data, m->hdr.len) == 0)) {
 		abort();
@@ -204,11 +289,6 @@ static int call(struct run *r, uint32_t type, const struct ipc_wbuf *w,
 	return 0;
 }
 
-static uint32_t newest(const struct run *r)
-{
-	return r->n_ctx > 0 ? r->ctx[r->n_ctx - 1] : 0;
-}
-
 /* One token frame; *tok_out (if asked) gets the CHALLENGE token, malloc()ed. */
 static void send_token(struct run *r, uint32_t type, const uint8_t *tok, size_t len,
 		       uint8_t **chal, size_t *chal_len)
@@ -228,6 +308,10 @@ static void send_token(struct run *r, uint32_t type, const uint8_t *tok, size_t 
 		auth_authenticate_encode(&w, &(struct auth_authenticate){newest(r), PEER, tok, len});
 	else
 		auth_release_encode(&w, &(struct auth_release){newest(r)});
+	if (type == AUTH_RELEASE)
+		for (size_t i = 0; i < r->n_logon; i++)
+			if (r->logon[i].ctx == newest(r))
+				r->logon[i].released = 1;
 	if (call(r, type, &w, &a, &m) == 0) {
 		if (chal != NULL && a->hdr.type == AUTH_CHALLENGE &&
 		    auth_challenge_decode(a->data, a->hdr.len, &c) == 0) {
@@ -238,6 +322,30 @@ static void send_token(struct run *r, uint32_t type, const uint8_t *tok, size_t 
 		}
 		ipc_msg_free(&m);
 	}
+	ipc_wbuf_free(&w);
+}
+
+/* AUTH_LOOKUP of name (len octets, a NUL refused by the encoder's peer) on the
+ * newest context, as the worker encodes it. */
+static void send_lookup(struct run *r, const uint8_t *name, size_t len)
+{
+	struct auth_lookup q;
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	const struct ipc_msg *a;
+
+	memset(&q, 0, sizeof(q));
+	q.ctx = newest(r);
+	if (len > AUTH_IDENTITY_MAX)
+		len = AUTH_IDENTITY_MAX;
+	memcpy(q.account, name, len);
+	ipc_wbuf_init(&w);
+	/* A name with a NUL goes out cut there, or empty: the whitelist and the
+	 * decoder refuse an empty one (the worker never sends it). */
+	auth_lookup_encode(&w, &q);
+	r->lookup_ctx = q.ctx;
+	if (call(r, AUTH_LOOKUP, &w, &a, &m) == 0)
+		ipc_msg_free(&m);
 	ipc_wbuf_free(&w);
 }
 
@@ -348,13 +456,15 @@ static void decoders(const uint8_t *p, size_t len)
 	struct auth_authenticate au;
 	struct auth_ok ok;
 	struct auth_release rel;
+	struct auth_lookup lk;
+	struct auth_account acc;
 	struct auth_fail f;
 	struct ipc_wbuf w;
 
 	if (len < 1)
 		return;
 	ipc_wbuf_init(&w);
-	switch (p[0] % 7) {
+	switch (p[0] % 9) {
 	case 0:
 		if (auth_negotiate_decode(p + 1, len - 1, &neg) == 0) {
 			auth_negotiate_encode(&w, &neg);
@@ -389,6 +499,22 @@ static void decoders(const uint8_t *p, size_t len)
 		if (auth_released_decode(p + 1, len - 1) == 0 && len != 1)
 			abort();
 		break;
+	case 7:
+		if (auth_lookup_decode(p + 1, len - 1, &lk) == 0) {
+			if (lk.account[0] == 0)
+				abort();
+			auth_lookup_encode(&w, &lk);
+			same(&w, p + 1, len - 1);
+		}
+		break;
+	case 8:
+		if (auth_account_decode(p + 1, len - 1, &acc) == 0) {
+			if (acc.token_len == 0 || acc.token_len > IDTOKEN_MAX)
+				abort();
+			auth_account_encode(&w, &acc);
+			same(&w, p + 1, len - 1);
+		}
+		break;
 	default:
 		if (auth_fail_decode(p + 1, len - 1, &f) == 0) {
 			auth_fail_encode(&w, &f);
@@ -401,14 +527,21 @@ static void decoders(const uint8_t *p, size_t len)
 
 static void record(struct run *r, uint8_t op, const uint8_t *p, size_t len)
 {
-	switch (op % 7) {
+	switch (op % 9) {
 	case 0: send_token(r, AUTH_NEGOTIATE, p, len, NULL, NULL); break;
 	case 1: send_token(r, AUTH_AUTHENTICATE, p, len, NULL, NULL); break;
 	case 2: send_token(r, AUTH_RELEASE, NULL, 0, NULL, NULL); break;
 	case 3: send_raw(r, p, len); break;
 	case 4: client_logon(r, p, len, 0); break;
 	case 5: client_logon(r, p, len, 1); break;
-	default: decoders(p, len); break;
+	case 6: decoders(p, len); break;
+	case 7: send_lookup(r, p, len); break;
+	default: {
+		const char *n = NAMES[len > 0 ? p[0] % (sizeof(NAMES) / sizeof(NAMES[0])) : 0];
+
+		send_lookup(r, (const uint8_t *)n, strlen(n));
+		break;
+	}
 	}
 }
 
@@ -428,6 +561,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * a few failures in one input reach the throttled path (the delay, 1 s,
 	 * outlasts an input: what is throttled stays so). */
 	throttle_configure(&(struct throttle_conf){2, 4, 1000, 1000});
+	/* and with no logon remembered from another input */
+	memset(tokens.logons, 0, sizeof(tokens.logons));
 	ipc_chan_init(&r->chan, sv[0], "ca-auth", AUTH_MAX_PAYLOAD + 1024);
 	if (pthread_create(&tid, NULL, serve, &sv[1]) != 0)
 		abort();

@@ -30,10 +30,24 @@ static void check(const uint8_t *tok, size_t size)
 	size_t len;
 	char err[128];
 
-	if (idtoken_verify(key, tok, size, 1000, &t, err, sizeof(err)) != 0)
-		return;
-	if (t.n_groups > IDENTITY_MAX_GROUPS || t.identity[0] == 0)
+	uint32_t purpose = IDTOKEN_LOGON, other = IDTOKEN_SUBJECT;
+
+	if (idtoken_verify(key, tok, size, purpose, 1000, &t, err, sizeof(err)) != 0) {
+		purpose = IDTOKEN_SUBJECT;
+		other = IDTOKEN_LOGON;
+		if (idtoken_verify(key, tok, size, purpose, 1000, &t, err, sizeof(err)) != 0)
+			return;
+	}
+	if (t.n_groups > IDENTITY_MAX_GROUPS || t.identity[0] == 0 || t.purpose != purpose)
 		abort();
+	/* One token, one purpose: what verifies as a logon never as a subject. */
+	{
+		struct idtoken u;
+
+		if (idtoken_verify(key, tok, size, other, 1000, &u, err, sizeof(err)) == 0 ||
+		    u.identity[0] != 0)
+			abort();
+	}
 	if (idtoken_mint(key, &t, again, &len, err, sizeof(err)) != 0 || len != size ||
 	    memcmp(again, tok, size) != 0)
 		abort();

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Seeds for fuzz_idtoken (version 2 tokens, firmware/identity/idtoken.h), made
+"""Seeds for fuzz_idtoken (version 3 tokens, firmware/identity/idtoken.h), made
 with an independent codec and HMAC: python3 tests/fuzz/idtoken_seeds.py DIR.
 Tokens minted with the target's key (expiring after its clock, 1000), and
 bodies prefixed with 0xa5 that the target seals itself."""
@@ -16,8 +16,15 @@ def s32(b):
     return struct.pack("<I", len(b)) + b
 
 
-def body(identity, upn="", email="", dns="", sid="", groups=(), version=2, expires=2000):
-    b = struct.pack("<IQq", version, 7, expires) + s32(identity.encode())
+LOGON, SUBJECT = 1, 2
+
+
+def body(identity, upn="", email="", dns="", sid="", groups=(), version=3, expires=2000,
+         purpose=LOGON):
+    if version < 3:  # the layouts before the purpose
+        b = struct.pack("<IQq", version, 7, expires) + s32(identity.encode())
+    else:
+        b = struct.pack("<IIQq", version, purpose, 7, expires) + s32(identity.encode())
     for v in (upn, email, dns, sid):
         b += s32(v.encode())
     b += struct.pack("<I", len(groups))
@@ -36,15 +43,23 @@ FULL = dict(upn="alice@example.com", email="alice@mail.example.com", dns="pc1.ex
 
 
 def seeds():
-    yield "v2_plain", token(body("EXAMPLE\\alice"))
-    yield "v2_full", token(body("EXAMPLE\\alice", **FULL))
-    yield "v2_32_groups", token(body("EXAMPLE\\bob", groups=tuple("g%d" % i for i in range(32))))
-    yield "v2_long_sid", token(body("EXAMPLE\\bob", sid="S-1-281474976710655" +
+    yield "v3_plain", token(body("EXAMPLE\\alice"))
+    yield "v3_full", token(body("EXAMPLE\\alice", **FULL))
+    yield "v3_32_groups", token(body("EXAMPLE\\bob", groups=tuple("g%d" % i for i in range(32))))
+    yield "v3_long_sid", token(body("EXAMPLE\\bob", sid="S-1-281474976710655" +
                                     "-4294967295" * 15))
+    yield "v3_subject", token(body("EXAMPLE\\bob", purpose=SUBJECT))
+    yield "v3_subject_full", token(body("EXAMPLE\\alice", purpose=SUBJECT, **FULL))
+    yield "v3_purpose_0", token(body("EXAMPLE\\alice", purpose=0))
+    yield "v3_purpose_3", token(body("EXAMPLE\\alice", purpose=3))
+    yield "v2_plain", token(body("EXAMPLE\\alice", version=2))
     yield "sealed_full", b"\xa5" + body("EXAMPLE\\alice", **FULL)
     yield "sealed_bad_sid", b"\xa5" + body("EXAMPLE\\alice", sid="S-1-5-021")
     yield "sealed_dup_group", b"\xa5" + body("EXAMPLE\\alice", groups=("Staff", "STAFF"))
     yield "sealed_v1_layout", b"\xa5" + body("EXAMPLE\\alice", version=1)
+    yield "sealed_v2_layout", b"\xa5" + body("EXAMPLE\\alice", version=2)
+    yield "sealed_subject", b"\xa5" + body("EXAMPLE\\alice", purpose=SUBJECT, **FULL)
+    yield "sealed_purpose_9", b"\xa5" + body("EXAMPLE\\alice", purpose=9)
     yield "sealed_expired", b"\xa5" + body("EXAMPLE\\alice", expires=999)
 
 

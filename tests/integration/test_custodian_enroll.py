@@ -35,14 +35,19 @@ def s32(b):
 ID_KEY = bytes(range(32))
 
 
-def mint(identity, logon=1, expires=None, key=ID_KEY):
+IDTOKEN_LOGON, IDTOKEN_SUBJECT = 1, 2
+
+
+def mint(identity, logon=1, expires=None, key=ID_KEY, purpose=IDTOKEN_LOGON, version=3):
     """An identity token as ca-auth makes it (firmware/identity/idtoken.h,
-    version 2: u32 version | u64 logon | i64 expires | str identity | str upn |
-    str email | str dns | str sid | u32 n_groups | groups | bytes HMAC-SHA256),
-    here without attributes."""
+    version 3: u32 version | u32 purpose | u64 logon | i64 expires | str identity |
+    str upn | str email | str dns | str sid | u32 n_groups | groups |
+    bytes HMAC-SHA256), here without attributes; version=2 makes the layout
+    before the purpose."""
     expires = int(time.time()) + 600 if expires is None else expires
-    body = (struct.pack("<IQq", 2, logon, expires) + s32(identity.encode()) + s32(b"") * 4 +
-            struct.pack("<I", 0))
+    head = (struct.pack("<IIQq", version, purpose, logon, expires) if version >= 3
+            else struct.pack("<IQq", version, logon, expires))
+    body = head + s32(identity.encode()) + s32(b"") * 4 + struct.pack("<I", 0)
     return body + s32(hmac.new(key, body, hashlib.sha256).digest())
 
 
@@ -418,6 +423,12 @@ def test_the_requester_recorded_is_the_tokens(appliance, root_ca, tmp_path):
     ("an expired token", lambda csr: submit_payload(
         csr, "", token=mint("EXAMPLE\\alice", expires=int(time.time()) - 1))),
     ("a token cut short", lambda csr: submit_payload(csr, "", token=mint("EXAMPLE\\alice")[:-1])),
+    # a subject token (what ca-auth mints for the account an agent's request
+    # names) is never a requester's identity; nor a token of version 2
+    ("a subject token as the requester", lambda csr: submit_payload(
+        csr, "", token=mint("EXAMPLE\\admin", purpose=IDTOKEN_SUBJECT))),
+    ("a token of version 2", lambda csr: submit_payload(
+        csr, "", token=mint("EXAMPLE\\alice", version=2))),
     ("an empty anonymous", lambda csr: submit_payload(csr, "anonymous@", token=b"")),
 ])
 def test_a_worker_cannot_name_a_requester(appliance, root_ca, tmp_path, what, payload):

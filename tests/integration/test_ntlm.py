@@ -6,6 +6,7 @@ default."""
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from impacket.dcerpc.v5.rpcrt import DCERPCException
@@ -377,3 +378,46 @@ def test_user_without_domain_in_two_domains_refused(appliance, ca):
     assert nc.request(dce, CA_NAME, csr(ca["tmp"]))[2] == ic.DISP_ISSUED
     dce.disconnect()
     assert _requesters(ca) == ["OTHER\\alice"]
+
+
+CMS_BUILD = Path(__file__).resolve().parents[1] / "unit" / "support" / "cms_build.py"
+
+
+def agent_cms(tmp, requester):
+    """An enrollment agent's CMS request (firmware/x509/cms.h): a PKCS#10 signed by
+    the agent's key, RequesterName among its signed attributes, built with
+    asn1crypto (tests/unit/support/cms_build.py)."""
+    if not (tmp / "agent.crt").exists():
+        run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-nodes", "-keyout", tmp / "agent.key", "-subj", "/CN=agent", "-days", "2",
+            "-out", tmp / "agent.crt")
+    csr(tmp, "onbehalf.example")
+    out = tmp / "agent.cms"
+    run("/usr/bin/python3", CMS_BUILD, "sign", "--content", tmp / "onbehalf.example.der",
+        "--signer", f"{tmp / 'agent.key'}:{tmp / 'agent.crt'}",
+        "--signed-nv", f"RequesterName={requester}", "--out", out)
+    return out.read_bytes()
+
+
+def test_agent_request_looked_up_in_the_sandboxes(appliance, ca):
+    """Issue 16: a logged-on caller's CMS naming an account. The sandboxed worker
+    decodes it (cms_request_decode under its seccomp filter) and asks the jailed
+    ca-auth (AUTH_LOOKUP under its filter), which finds the account and mints
+    its SUBJECT token; an unknown account and a disabled one are refused there.
+    Neither process is killed, and the appliance goes on serving."""
+    add_account(ca["data"], f"{nc.DOMAIN}\\bob", "bob's password")
+    add_account(ca["data"], f"{nc.DOMAIN}\\dave", "dave's password")
+    run(BIN / "caadm", "account", "disable", "--data", ca["data"], f"{nc.DOMAIN}\\dave")
+    a = appliance()
+    dce = nc.connect(binding(a))
+    for name in ("example\\BOB", f"{nc.DOMAIN}\\mallory", f"{nc.DOMAIN}\\dave"):
+        rv = nc.request(dce, CA_NAME, agent_cms(ca["tmp"], name))[0]
+        assert rv == 0
+    dce.disconnect()
+    a.wait_for(f"{ACCOUNT} looked up {nc.DOMAIN}\\bob (1 of 16)")
+    log = a.text()
+    assert f"{ACCOUNT} asks on behalf of example\\BOB" in log, log
+    assert f"account look-up refused: no account '{nc.DOMAIN}\\mallory'" in log, log
+    assert f"account look-up refused: the account '{nc.DOMAIN}\\dave' is disabled" in log, log
+    assert "killed by signal" not in log, log
+    still_serving(a, ca)

@@ -139,8 +139,14 @@ static void test_fail_and_the_rest(void **state)
 	assert_int_equal(df.code, AUTH_E_THROTTLED);
 	buf[0] = 0; /* code 0 and one past the last are no AUTH_E_* */
 	assert_int_equal(auth_fail_decode(buf, blen, &df), -1);
-	buf[0] = AUTH_E_THROTTLED + 1;
+	buf[0] = AUTH_E_LIMIT + 1;
 	assert_int_equal(auth_fail_decode(buf, blen, &df), -1);
+	/* the look-up's codes (issue 16) are the last ones */
+	buf[0] = AUTH_E_NOACCOUNT;
+	assert_int_equal(auth_fail_decode(buf, blen, &df), 0);
+	buf[0] = AUTH_E_LIMIT;
+	assert_int_equal(auth_fail_decode(buf, blen, &df), 0);
+	assert_int_equal(df.code, AUTH_E_LIMIT);
 	/* a string with a NUL inside */
 	blen = 0;
 	u32(AUTH_E_DENIED);
@@ -171,12 +177,83 @@ static void test_fail_and_the_rest(void **state)
 	assert_int_equal(auth_released_decode(buf, 1), -1);
 }
 
+/* AUTH_LOOKUP {u32 ctx, str account} and AUTH_ACCOUNT {bytes token}: the
+ * layout, the account 1..AUTH_IDENTITY_MAX bytes without a NUL, the token
+ * 1..IDTOKEN_MAX bytes, nothing after either. */
+static void test_lookup_and_account(void **state)
+{
+	static uint8_t tok[IDTOKEN_MAX + 1];
+	struct auth_lookup q = {.ctx = 0x01020304, .account = "EXAMPLE\\bob"}, dq;
+	struct auth_account a, da;
+	char name[AUTH_IDENTITY_MAX + 2];
+	struct ipc_wbuf w;
+
+	(void)state;
+	ipc_wbuf_init(&w);
+	auth_lookup_encode(&w, &q);
+	blen = 0;
+	u32(0x01020304);
+	bytes("EXAMPLE\\bob", 11);
+	same(&w);
+	assert_int_equal(auth_lookup_decode(buf, blen, &dq), 0);
+	assert_int_equal(dq.ctx, 0x01020304);
+	assert_string_equal(dq.account, "EXAMPLE\\bob");
+	assert_int_equal(auth_lookup_decode(buf, blen - 1, &dq), -1); /* cut short */
+	buf[blen++] = 0;
+	assert_int_equal(auth_lookup_decode(buf, blen, &dq), -1); /* a byte after */
+	assert_int_equal(dq.account[0], 0);                        /* nothing half-filled */
+	blen = 0;
+	u32(1);
+	bytes("", 0);
+	assert_int_equal(auth_lookup_decode(buf, blen, &dq), -1); /* no name */
+	blen = 0;
+	u32(1);
+	bytes("EX\0AMPLE\\bob", 12);
+	assert_int_equal(auth_lookup_decode(buf, blen, &dq), -1); /* a NUL inside */
+	memset(name, 'a', sizeof(name));
+	blen = 0;
+	u32(1);
+	bytes(name, AUTH_IDENTITY_MAX);
+	assert_int_equal(auth_lookup_decode(buf, blen, &dq), 0);
+	assert_int_equal(strlen(dq.account), AUTH_IDENTITY_MAX);
+	blen = 0;
+	u32(1);
+	bytes(name, AUTH_IDENTITY_MAX + 1);
+	assert_int_equal(auth_lookup_decode(buf, blen, &dq), -1);
+
+	memset(tok, 0x5a, sizeof(tok));
+	a.token = tok;
+	a.token_len = 40;
+	ipc_wbuf_init(&w);
+	auth_account_encode(&w, &a);
+	blen = 0;
+	bytes(tok, 40);
+	same(&w);
+	assert_int_equal(auth_account_decode(buf, blen, &da), 0);
+	assert_int_equal(da.token_len, 40);
+	assert_memory_equal(da.token, tok, 40);
+	buf[blen++] = 0;
+	assert_int_equal(auth_account_decode(buf, blen, &da), -1);
+	assert_null(da.token);
+	blen = 0;
+	bytes("", 0);
+	assert_int_equal(auth_account_decode(buf, blen, &da), -1); /* no token */
+	blen = 0;
+	bytes(tok, IDTOKEN_MAX);
+	assert_int_equal(auth_account_decode(buf, blen, &da), 0);
+	assert_int_equal(da.token_len, IDTOKEN_MAX);
+	blen = 0;
+	bytes(tok, IDTOKEN_MAX + 1);
+	assert_int_equal(auth_account_decode(buf, blen, &da), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_authenticate),
 		cmocka_unit_test(test_ok),
 		cmocka_unit_test(test_fail_and_the_rest),
+		cmocka_unit_test(test_lookup_and_account),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -336,6 +336,9 @@ static void release(struct chan *c, uint32_t ctx)
 	assert_int_equal(auth_released_decode(c->m.data, c->m.hdr.len), 0);
 }
 
+/* The context of the last logon logon_edited made (AUTH_LOOKUP names it). */
+static uint32_t last_ctx;
+
 /* How a test edits a leg's token before ca-auth sees it. */
 typedef void (*edit_fn)(uint8_t *tok, size_t *len);
 
@@ -359,6 +362,7 @@ static void logon_edited(struct chan *c, const char *user, const char *password,
 	if (edit_neg != NULL)
 		edit_neg(tok, &len);
 	ctx = negotiate(c, tok, len, chal, &chal_len);
+	last_ctx = ctx;
 	if (c->m.hdr.type == AUTH_CHALLENGE) {
 		client_step(k, chal, chal_len, &au);
 		assert_true(au.length <= sizeof(tok));
@@ -419,20 +423,20 @@ static void test_logon_names_the_account_and_hands_its_key(void **state)
 	assert_memory_equal(ok.key, key, AUTH_KEY_LEN);
 	client_free(&cl);
 	/* the voucher: this key's, naming the account, logon 1, expiring in 60 s */
-	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, now, &t, err,
+	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, IDTOKEN_LOGON, now, &t, err,
 					 sizeof(err)), 0);
 	assert_string_equal(t.identity, "EXAMPLE\\alice");
 	assert_int_equal(t.logon, 1);
 	assert_true(t.expires >= now + 60 && t.expires <= now + 62);
 	/* another key does not verify it */
 	tk.key[0] ^= 1;
-	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, now, &t, err,
+	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, IDTOKEN_LOGON, now, &t, err,
 					 sizeof(err)), -1);
 	tk.key[0] ^= 1;
 	/* each logon its own serial */
 	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
 	expect_ok(&c, "EXAMPLE\\alice", &ok);
-	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, now, &t, err,
+	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, IDTOKEN_LOGON, now, &t, err,
 					 sizeof(err)), 0);
 	assert_int_equal(t.logon, 2);
 	assert_int_equal(tk.next_logon, 2);
@@ -952,7 +956,7 @@ static void test_token_carries_the_attributes(void **state)
 	open_chan(&c, &tk);
 	logon(&c, "alice", ALICE_PW, PEER);
 	expect_ok(&c, "EXAMPLE\\alice", &ok);
-	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, now, &t, err,
+	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, IDTOKEN_LOGON, now, &t, err,
 					 sizeof(err)), 0);
 	assert_string_equal(t.identity, "EXAMPLE\\alice");
 	assert_string_equal(t.upn, "alice@example.com");
@@ -965,14 +969,14 @@ static void test_token_carries_the_attributes(void **state)
 	/* bob of EXAMPLE has none (OTHER\bob's are not his) */
 	logon(&c, "EXAMPLE\\bob", BOB_PW, PEER);
 	expect_ok(&c, "EXAMPLE\\bob", &ok);
-	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, now, &t, err,
+	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, IDTOKEN_LOGON, now, &t, err,
 					 sizeof(err)), 0);
 	assert_string_equal(t.upn, "");
 	assert_string_equal(t.sid, "");
 	assert_int_equal(t.n_groups, 0);
 	logon(&c, "OTHER\\bob", BOB_PW, PEER);
 	expect_ok(&c, "OTHER\\bob", &ok);
-	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, now, &t, err,
+	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, IDTOKEN_LOGON, now, &t, err,
 					 sizeof(err)), 0);
 	assert_int_equal(t.n_groups, 1);
 	assert_string_equal(t.groups[0], "Other");
@@ -980,7 +984,7 @@ static void test_token_carries_the_attributes(void **state)
 	write_attributes("EXAMPLE\\alice\tsid=S-1-5-21-1-2-3-2002\n", 0600, geteuid());
 	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
 	expect_ok(&c, "EXAMPLE\\alice", &ok);
-	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, now, &t, err,
+	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, IDTOKEN_LOGON, now, &t, err,
 					 sizeof(err)), 0);
 	assert_string_equal(t.sid, "S-1-5-21-1-2-3-2002");
 	assert_string_equal(t.upn, "");
@@ -989,7 +993,7 @@ static void test_token_carries_the_attributes(void **state)
 	write_attributes(NULL, 0, 0);
 	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
 	expect_ok(&c, "EXAMPLE\\alice", &ok);
-	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, now, &t, err,
+	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, IDTOKEN_LOGON, now, &t, err,
 					 sizeof(err)), 0);
 	assert_string_equal(t.sid, "");
 	assert_int_equal(close_chan(&c), 0);
@@ -1074,6 +1078,45 @@ static void test_bad_attributes_refuse_the_logon(void **state)
 	write_attributes(NULL, 0, 0);
 }
 
+static void lookup(struct chan *c, uint32_t ctx, const char *account)
+{
+	struct auth_lookup q = {.ctx = ctx};
+	struct ipc_wbuf w;
+
+	snprintf(q.account, sizeof(q.account), "%s", account);
+	ipc_wbuf_init(&w);
+	auth_lookup_encode(&w, &q);
+	assert_int_equal(call(c, AUTH_LOOKUP, &w), 1);
+}
+
+/* AUTH_ACCOUNT with a SUBJECT token of key naming identity (into *t); never
+ * good as a LOGON token. */
+static void expect_account(struct chan *c, const uint8_t *key, const char *identity,
+			   struct idtoken *t)
+{
+	struct auth_account a;
+	struct idtoken u;
+	char err[160];
+
+	if (c->m.hdr.type == AUTH_FAIL) {
+		struct auth_fail f;
+
+		assert_int_equal(auth_fail_decode(c->m.data, c->m.hdr.len, &f), 0);
+		fail_msg("AUTH_FAIL %u: %s", f.code, f.message);
+	}
+	assert_int_equal(c->m.hdr.type, AUTH_ACCOUNT);
+	assert_int_equal(auth_account_decode(c->m.data, c->m.hdr.len, &a), 0);
+	assert_int_equal(idtoken_verify(key, a.token, a.token_len, IDTOKEN_SUBJECT,
+					 (int64_t)time(NULL), t, err, sizeof(err)),
+			 0);
+	assert_string_equal(t->identity, identity);
+	assert_int_equal(t->purpose, IDTOKEN_SUBJECT);
+	assert_int_equal(idtoken_verify(key, a.token, a.token_len, IDTOKEN_LOGON,
+					 (int64_t)time(NULL), &u, err, sizeof(err)),
+			 -1);
+	assert_string_equal(err, "identity token for a subject account where a logon was expected");
+}
+
 /* ca-auth as it runs (auth_start: as nobody, chrooted to DIR/auth, under its
  * seccomp filter) answers logons: good, refused by gss-ntlmssp, refused by
  * check.c, a NEGOTIATE refused, a RELEASE; a call off its allow-list would
@@ -1116,11 +1159,18 @@ static void test_logons_jailed_and_filtered(void **state)
 	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
 	expect_ok(&c, "EXAMPLE\\alice", &ok);
 	memcpy(none.key, key, 32);
-	assert_int_equal(idtoken_verify(none.key, ok.id_token, ok.id_token_len,
+	assert_int_equal(idtoken_verify(none.key, ok.id_token, ok.id_token_len, IDTOKEN_LOGON,
 					 (int64_t)time(NULL), &t, err, sizeof(err)), 0);
 	assert_string_equal(t.identity, "EXAMPLE\\alice");
 	assert_string_equal(t.sid, "S-1-5-21-1-2-3-1001");
 	assert_int_equal(t.n_groups, 2);
+	/* an account look-up on that logon, jailed and filtered: the account
+	 * file and the attributes read again */
+	lookup(&c, last_ctx, "example\\ALICE");
+	expect_account(&c, none.key, "EXAMPLE\\alice", &t);
+	assert_string_equal(t.sid, "S-1-5-21-1-2-3-1001");
+	lookup(&c, last_ctx, "EXAMPLE\\dave");
+	expect_fail(&c, AUTH_E_NOACCOUNT, "the account 'EXAMPLE\\dave' is disabled");
 	logon(&c, "EXAMPLE\\bob", "not bob's password", PEER);
 	expect_fail_prefix(&c, AUTH_E_DENIED, "logon refused: ");
 	logon(&c, "EXAMPLE\\mallory", "guess", PEER);
@@ -1141,6 +1191,274 @@ static void test_logons_jailed_and_filtered(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0); /* the worker closed: not a violation */
 }
 
+/* ---- account look-ups (AUTH_LOOKUP) ---- */
+
+#define TEST_KEY "0123456789abcdef0123456789abcde"
+
+/* An enrollment agent's logon (bob) looks up the account its request names:
+ * a SUBJECT token naming the account as the file spells it (whatever case
+ * the request used; the DOMAIN:USER:PASSWORD form too), with its attributes
+ * read as at a logon, bound to bob's logon (its serial and expiry). */
+static void test_lookup_finds_the_account(void **state)
+{
+	struct auth_tokens tk = {.key = TEST_KEY, .have_key = 1, .lifetime_s = 60};
+	struct idtoken logon_t, t;
+	struct auth_ok ok;
+	struct chan c;
+	char err[128];
+	uint32_t bob;
+	int saved;
+
+	(void)state;
+	write_attributes(ALICE_ATTRS "OTHER\\bob\tgroup=Other\n", 0600, geteuid());
+	open_chan(&c, &tk);
+	logon(&c, "alice", ALICE_PW, PEER); /* another logon first: serials differ */
+	expect_ok(&c, "EXAMPLE\\alice", &ok);
+	logon(&c, "EXAMPLE\\bob", BOB_PW, PEER);
+	bob = last_ctx;
+	expect_ok(&c, "EXAMPLE\\bob", &ok);
+	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, IDTOKEN_LOGON,
+					 (int64_t)time(NULL), &logon_t, err, sizeof(err)),
+			 0);
+	assert_int_equal(logon_t.logon, 2);
+	log_begin(&saved);
+	lookup(&c, bob, "example\\ALICE");
+	log_end(saved);
+	expect_account(&c, tk.key, "EXAMPLE\\alice", &t);
+	assert_non_null(strstr(logged, "EXAMPLE\\bob looked up EXAMPLE\\alice (1 of 16)"));
+	assert_int_equal(t.logon, logon_t.logon);
+	assert_int_equal(t.expires, logon_t.expires);
+	assert_string_equal(t.upn, "alice@example.com");
+	assert_string_equal(t.email, "alice@mail.example.com");
+	assert_string_equal(t.dns, "alice-pc.example.com");
+	assert_string_equal(t.sid, "S-1-5-21-1-2-3-1001");
+	assert_int_equal(t.n_groups, 2);
+	assert_string_equal(t.groups[0], "Domain Users");
+	assert_string_equal(t.groups[1], "Staff");
+	/* the domain picks the account: OTHER\bob's attributes, not EXAMPLE\bob's */
+	lookup(&c, bob, "OTHER\\BOB");
+	expect_account(&c, tk.key, "OTHER\\bob", &t);
+	assert_int_equal(t.n_groups, 1);
+	assert_string_equal(t.groups[0], "Other");
+	lookup(&c, bob, "EXAMPLE\\bob"); /* the caller itself: an account like any */
+	expect_account(&c, tk.key, "EXAMPLE\\bob", &t);
+	assert_int_equal(t.n_groups, 0);
+	lookup(&c, bob, "example\\carol"); /* the DOMAIN:USER:PASSWORD line */
+	expect_account(&c, tk.key, "EXAMPLE\\carol", &t);
+	/* caadm account set: the next look-up reads the new attributes */
+	write_attributes("EXAMPLE\\alice\tsid=S-1-5-21-1-2-3-2002\n", 0600, geteuid());
+	lookup(&c, bob, "EXAMPLE\\alice");
+	expect_account(&c, tk.key, "EXAMPLE\\alice", &t);
+	assert_string_equal(t.sid, "S-1-5-21-1-2-3-2002");
+	assert_string_equal(t.upn, "");
+	assert_int_equal(tk.next_logon, 2); /* a look-up is no logon */
+	write_attributes(NULL, 0, 0);
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* Names that are no enabled account: refused with AUTH_E_NOACCOUNT and the
+ * reason, no token; the logon goes on (and each counts). */
+static void test_lookup_refuses_what_is_no_account(void **state)
+{
+	static const struct {
+		const char *name, *why;
+	} cases[] = {
+		{"EXAMPLE\\mallory", "no account 'EXAMPLE\\mallory'"},
+		{"EXAMPLE\\dave", "the account 'EXAMPLE\\dave' is disabled"},
+		{"example\\DAVE", "the account 'EXAMPLE\\dave' is disabled"},
+		{"OTHER\\alice", "no account 'OTHER\\alice'"},
+		{"alice", "'alice' is not an account name (DOMAIN\\user)"},
+		{"\\alice", "'\\alice' is not an account name (DOMAIN\\user)"},
+		{"EXAMPLE\\", "'EXAMPLE\\' is not an account name (DOMAIN\\user)"},
+		{"EXAMPLE\\alice\\x", "'EXAMPLE\\alice\\x' is not an account name (DOMAIN\\user)"},
+	};
+	struct auth_tokens tk = {.key = TEST_KEY, .have_key = 1, .lifetime_s = 60};
+	struct auth_ok ok;
+	struct idtoken t;
+	struct chan c;
+
+	(void)state;
+	open_chan(&c, &tk);
+	logon(&c, "EXAMPLE\\bob", BOB_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\bob", &ok);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		lookup(&c, last_ctx, cases[i].name);
+		expect_fail(&c, AUTH_E_NOACCOUNT, cases[i].why);
+	}
+	assert_int_equal(tk.logons[0].lookups, sizeof(cases) / sizeof(cases[0]));
+	lookup(&c, last_ctx, "EXAMPLE\\alice");
+	expect_account(&c, tk.key, "EXAMPLE\\alice", &t);
+	/* the account file gone: nothing is found */
+	assert_int_equal(rename(accounts, "/tmp/test_auth_serve.accounts"), 0);
+	lookup(&c, last_ctx, "EXAMPLE\\alice");
+	assert_int_equal(rename("/tmp/test_auth_serve.accounts", accounts), 0);
+	expect_fail(&c, AUTH_E_NOACCOUNT,
+		    "the account file cannot be read: No such file or directory");
+	/* attributes that cannot be believed: no token, as for a logon */
+	write_attributes(ALICE_ATTRS "EXAMPLE\\bob\tcolour=blue\n", 0600, geteuid());
+	{
+		int saved;
+
+		log_begin(&saved);
+		lookup(&c, last_ctx, "EXAMPLE\\alice");
+		log_end(saved);
+		expect_fail(&c, AUTH_E_FAILURE,
+			    "the account attributes cannot be read (ca-auth's log says why)");
+		assert_non_null(strstr(logged, "look-up of EXAMPLE\\alice refused: the account "
+					       "attributes: "));
+	}
+	write_attributes(NULL, 0, 0);
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* No token without a logon vouched for on that context: none made, one only
+ * negotiated, one refused, one released, one of another connection's that
+ * expired, one made without a key (nothing vouched, nothing remembered). */
+static void test_lookup_needs_a_vouched_logon(void **state)
+{
+	struct auth_tokens tk = {.key = TEST_KEY, .have_key = 1, .lifetime_s = 60};
+	struct auth_tokens nokey = {.have_key = 0, .lifetime_s = 60};
+	struct auth_ok ok;
+	struct idtoken t;
+	struct chan c;
+	uint32_t ctx;
+
+	(void)state;
+	open_chan(&c, &tk);
+	lookup(&c, 0, "EXAMPLE\\alice");
+	expect_fail(&c, AUTH_E_NOCTX, "no logon vouched for on this connection");
+	ctx = negotiate(&c, neg40, sizeof(neg40), NULL, NULL);
+	assert_int_equal(c.m.hdr.type, AUTH_CHALLENGE);
+	lookup(&c, ctx, "EXAMPLE\\alice"); /* between the legs: no logon yet */
+	expect_fail(&c, AUTH_E_NOCTX, "no logon vouched for on this connection");
+	release(&c, ctx);
+	logon(&c, "EXAMPLE\\bob", "not bob's password", PEER);
+	expect_fail_prefix(&c, AUTH_E_DENIED, "logon refused: ");
+	lookup(&c, last_ctx, "EXAMPLE\\alice");
+	expect_fail(&c, AUTH_E_NOCTX, "no logon vouched for on this connection");
+	logon(&c, "EXAMPLE\\bob", BOB_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\bob", &ok);
+	ctx = last_ctx;
+	lookup(&c, ctx ^ 0x100, "EXAMPLE\\alice"); /* the slot's next generation */
+	expect_fail(&c, AUTH_E_NOCTX, "no logon vouched for on this connection");
+	lookup(&c, ctx, "EXAMPLE\\alice");
+	expect_account(&c, tk.key, "EXAMPLE\\alice", &t);
+	release(&c, ctx); /* the connection ended */
+	lookup(&c, ctx, "EXAMPLE\\alice");
+	expect_fail(&c, AUTH_E_NOCTX, "no logon vouched for on this connection");
+	/* a logon whose token has expired: forgotten at its first look-up */
+	tk.lifetime_s = 0;
+	logon(&c, "EXAMPLE\\bob", BOB_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\bob", &ok);
+	lookup(&c, last_ctx, "EXAMPLE\\alice");
+	expect_fail(&c, AUTH_E_NOCTX, "the logon of EXAMPLE\\bob has expired");
+	lookup(&c, last_ctx, "EXAMPLE\\alice");
+	expect_fail(&c, AUTH_E_NOCTX, "no logon vouched for on this connection");
+	assert_int_equal(close_chan(&c), 0);
+	/* without a key nothing is vouched for, so nothing is looked up */
+	open_chan(&c, &nokey);
+	logon(&c, "EXAMPLE\\bob", BOB_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\bob", &ok);
+	lookup(&c, last_ctx, "EXAMPLE\\alice");
+	expect_fail(&c, AUTH_E_NOCTX, "no logon vouched for on this connection");
+	assert_int_equal(close_chan(&c), 0);
+	open_chan(&c, NULL);
+	logon(&c, "EXAMPLE\\bob", BOB_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\bob", &ok);
+	lookup(&c, last_ctx, "EXAMPLE\\alice");
+	expect_fail(&c, AUTH_E_NOCTX, "no logon vouched for on this connection");
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* At most AUTH_LOOKUPS_PER_LOGON (16) per logon, found or not: the 17th is
+ * refused whatever it names, unlooked-up; another logon has its own. */
+static void test_lookup_bound_per_logon(void **state)
+{
+	struct auth_tokens tk = {.key = TEST_KEY, .have_key = 1, .lifetime_s = 60};
+	struct auth_ok ok;
+	struct idtoken t;
+	struct chan c;
+	uint32_t first;
+
+	(void)state;
+	assert_int_equal(AUTH_LOOKUPS_PER_LOGON, 16);
+	open_chan(&c, &tk);
+	logon(&c, "EXAMPLE\\bob", BOB_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\bob", &ok);
+	first = last_ctx;
+	for (int i = 0; i < AUTH_LOOKUPS_PER_LOGON; i++) {
+		if (i % 2 == 0) {
+			lookup(&c, first, "EXAMPLE\\alice");
+			expect_account(&c, tk.key, "EXAMPLE\\alice", &t);
+		} else {
+			char name[64];
+
+			snprintf(name, sizeof(name), "EXAMPLE\\user%d", i);
+			lookup(&c, first, name); /* enumerating: misses count too */
+			assert_int_equal(c.m.hdr.type, AUTH_FAIL);
+		}
+	}
+	lookup(&c, first, "EXAMPLE\\alice");
+	expect_fail(&c, AUTH_E_LIMIT, "the logon of EXAMPLE\\bob has made its 16 account look-ups");
+	lookup(&c, first, "EXAMPLE\\nobody");
+	expect_fail(&c, AUTH_E_LIMIT, "the logon of EXAMPLE\\bob has made its 16 account look-ups");
+	/* another connection's logon is not charged */
+	logon(&c, "EXAMPLE\\bob", BOB_PW, PEER);
+	expect_ok(&c, "EXAMPLE\\bob", &ok);
+	lookup(&c, last_ctx, "EXAMPLE\\alice");
+	expect_account(&c, tk.key, "EXAMPLE\\alice", &t);
+	/* the spent one stays spent */
+	lookup(&c, first, "EXAMPLE\\alice");
+	expect_fail(&c, AUTH_E_LIMIT, "the logon of EXAMPLE\\bob has made its 16 account look-ups");
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* The logons remembered are bounded (AUTH_MAX_CONTEXTS): a worker that never
+ * releases pushes out its own oldest, which then looks nothing up; the others
+ * go on. */
+static void test_lookup_logons_bounded(void **state)
+{
+	struct auth_tokens tk = {.key = TEST_KEY, .have_key = 1, .lifetime_s = 60};
+	uint32_t ctx[AUTH_MAX_CONTEXTS + 1];
+	struct auth_ok ok;
+	struct idtoken t;
+	struct chan c;
+	int saved;
+
+	(void)state;
+	open_chan(&c, &tk);
+	for (int i = 0; i < AUTH_MAX_CONTEXTS; i++) {
+		logon(&c, "EXAMPLE\\bob", BOB_PW, PEER);
+		expect_ok(&c, "EXAMPLE\\bob", &ok);
+		ctx[i] = last_ctx;
+	}
+	log_begin(&saved);
+	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
+	log_end(saved);
+	expect_ok(&c, "EXAMPLE\\alice", &ok);
+	ctx[AUTH_MAX_CONTEXTS] = last_ctx;
+	assert_non_null(strstr(logged, "64 logons remembered: the oldest (EXAMPLE\\bob) no "
+				       "longer looks accounts up"));
+	lookup(&c, ctx[0], "EXAMPLE\\alice");
+	expect_fail(&c, AUTH_E_NOCTX, "no logon vouched for on this connection");
+	lookup(&c, ctx[1], "EXAMPLE\\alice");
+	expect_account(&c, tk.key, "EXAMPLE\\alice", &t);
+	assert_int_equal(t.logon, 2);
+	lookup(&c, ctx[AUTH_MAX_CONTEXTS], "EXAMPLE\\bob");
+	expect_account(&c, tk.key, "EXAMPLE\\bob", &t);
+	assert_int_equal(t.logon, AUTH_MAX_CONTEXTS + 1);
+	/* a release frees a place: the next logon pushes no one out */
+	release(&c, ctx[5]);
+	log_begin(&saved);
+	logon(&c, "EXAMPLE\\bob", BOB_PW, PEER);
+	log_end(saved);
+	expect_ok(&c, "EXAMPLE\\bob", &ok);
+	assert_null(strstr(logged, "logons remembered"));
+	lookup(&c, ctx[2], "EXAMPLE\\alice");
+	expect_account(&c, tk.key, "EXAMPLE\\alice", &t);
+	assert_int_equal(close_chan(&c), 0);
+}
+
 /* ---- violations: the channel ends, unanswered ---- */
 
 /* A raw frame of type with payload p (n octets). */
@@ -1155,7 +1473,7 @@ static void raw(struct ipc_wbuf *w, const void *p, size_t n)
 static void test_violation_unexpected_types(void **state)
 {
 	static const uint32_t types[] = {AUTH_CHALLENGE, AUTH_OK, AUTH_RELEASED, AUTH_FAIL,
-					 0x4fe, 0x100};
+					 AUTH_ACCOUNT, 0x4fe, 0x100};
 	struct ipc_wbuf w;
 	struct chan c;
 	char why[128];
@@ -1179,6 +1497,10 @@ static void test_violation_malformed(void **state)
 	static const uint8_t auth_empty[] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 	static const uint8_t rel_short[] = {1, 0, 0};
 	static const uint8_t rel_long[] = {1, 0, 0, 0, 0};
+	static const uint8_t lk_empty[] = {1, 0, 0, 0, 0, 0, 0, 0, 0};  /* no name + 1 */
+	static const uint8_t lk_nul[] = {1, 0, 0, 0, 3, 0, 0, 0, 'a', 0, 'b'};
+	static const uint8_t lk_trailing[] = {1, 0, 0, 0, 1, 0, 0, 0, 'a', 0};
+	static const uint8_t lk_short[] = {1, 0, 0, 0, 5, 0, 0, 0, 'a'}; /* 5 announced */
 	static const struct {
 		uint32_t type;
 		const uint8_t *p;
@@ -1198,6 +1520,12 @@ static void test_violation_malformed(void **state)
 		{AUTH_RELEASE, rel_long, sizeof(rel_long),
 		 "message type 1028 from worker: length 5 outside [4, 4]"},
 		{AUTH_RELEASE, NULL, 0, "message type 1028 from worker: length 0 outside [4, 4]"},
+		{AUTH_LOOKUP, lk_empty, 8, /* an empty name: under the whitelist's least */
+		 "message type 1030 from worker: length 8 outside [9, 264]"},
+		{AUTH_LOOKUP, lk_empty, sizeof(lk_empty), "malformed AUTH_LOOKUP"},
+		{AUTH_LOOKUP, lk_nul, sizeof(lk_nul), "malformed AUTH_LOOKUP"},
+		{AUTH_LOOKUP, lk_trailing, sizeof(lk_trailing), "malformed AUTH_LOOKUP"},
+		{AUTH_LOOKUP, lk_short, sizeof(lk_short), "malformed AUTH_LOOKUP"},
 	};
 	struct ipc_wbuf w;
 	struct chan c;
@@ -1240,6 +1568,24 @@ static void test_violation_oversized(void **state)
 	auth_authenticate_encode(&w, &(struct auth_authenticate){.ctx = 1, .token = big,
 								 .token_len = sizeof(big)});
 	assert_violation(&c, AUTH_AUTHENTICATE, &w, "malformed AUTH_AUTHENTICATE");
+}
+
+/* A name past AUTH_IDENTITY_MAX: beyond the whitelist. */
+static void test_violation_lookup_oversized(void **state)
+{
+	char name[AUTH_IDENTITY_MAX + 2];
+	struct ipc_wbuf w;
+	struct chan c;
+
+	(void)state;
+	memset(name, 'a', sizeof(name) - 1);
+	name[sizeof(name) - 1] = 0;
+	open_chan(&c, NULL);
+	ipc_wbuf_init(&w);
+	ipc_put_u32(&w, 1);
+	ipc_put_str(&w, name);
+	assert_violation(&c, AUTH_LOOKUP, &w,
+			 "message type 1030 from worker: length 265 outside [9, 264]");
 }
 
 /* A violation ends the channel, not what came before it: a logon answered,
@@ -1352,6 +1698,12 @@ int main(void)
 		cmocka_unit_test_setup(test_token_carries_the_attributes, setup),
 		cmocka_unit_test_setup(test_bad_attributes_refuse_the_logon, setup),
 		cmocka_unit_test_setup(test_logons_jailed_and_filtered, setup),
+		cmocka_unit_test_setup(test_lookup_finds_the_account, setup),
+		cmocka_unit_test_setup(test_lookup_refuses_what_is_no_account, setup),
+		cmocka_unit_test_setup(test_lookup_needs_a_vouched_logon, setup),
+		cmocka_unit_test_setup(test_lookup_bound_per_logon, setup),
+		cmocka_unit_test_setup(test_lookup_logons_bounded, setup),
+		cmocka_unit_test_setup(test_violation_lookup_oversized, setup),
 		cmocka_unit_test_setup(test_violation_unexpected_types, setup),
 		cmocka_unit_test_setup(test_violation_malformed, setup),
 		cmocka_unit_test_setup(test_violation_oversized, setup),

@@ -566,14 +566,37 @@ static void test_token_tampered(void **state)
 	(void)state;
 	core_who(&core, ALICE, NULL, &who);
 	/* inside the identity ("mlice"): before the MAC field (36) and the empty
-	 * attributes of version 2 (4 x 4 + 4) */
+	 * attributes (4 x 4 + 4) */
 	who.token[who.token_len - 36 - 20 - 5] ^= 'a' ^ 'm';
 	submit_as(&who, &a);
 	assert_int_equal(a.kind, 0);
 	expect_violation("identity token not made by ca-auth (bad MAC)");
 }
 
-/* A version 2 token with every attribute (as ca-auth mints it from
+/* A subject token (what ca-auth mints for the account an agent's request names,
+ * AUTH_LOOKUP) under this worker's key is never a requester: passed as the
+ * caller's token it is a violation, nothing recorded in anyone's name. */
+static void test_subject_token_is_no_requester(void **state)
+{
+	struct idtoken t = {.purpose = IDTOKEN_SUBJECT, .logon = 7};
+	struct core_who who;
+	struct core_answer a;
+	char why[128];
+
+	(void)state;
+	memset(&who, 0, sizeof(who));
+	t.expires = (int64_t)time(NULL) + 600;
+	snprintf(t.identity, sizeof(t.identity), "%s", ALICE);
+	assert_int_equal(idtoken_mint(core.id_key, &t, who.token, &who.token_len, why,
+				      sizeof(why)),
+			 0);
+	submit_as(&who, &a);
+	assert_int_equal(a.kind, 0);
+	expect_violation("identity token for a subject account where a logon was expected");
+	assert_int_equal(core_ledger_head(&core), 2); /* nothing in anyone's name */
+}
+
+/* A version 3 token with every attribute (as ca-auth mints it from
  * DATA/auth/attributes) names its requester as before: the custodian records
  * the identity; what it does with the attributes is the policy's. */
 static void test_token_with_attributes_accepted(void **state)
@@ -598,7 +621,7 @@ static void test_token_with_attributes_accepted(void **state)
 	}
 	core_token_attrs(&core, NULL, ALICE, &at, (int64_t)time(NULL) + 60, who.token,
 			 &who.token_len);
-	assert_int_equal(who.token_len, 540); /* every attribute is in it */
+	assert_int_equal(who.token_len, 544); /* every attribute is in it (and the purpose) */
 	submit_as(&who, &a);
 	expect_result(&a, DISP_PENDING, 0, "Taken Under Submission");
 	expect_recorded(a.result.request_id, ALICE, FMT_PKCS10, DISP_PENDING, 0);
@@ -1873,6 +1896,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_token_from_another_key, setup_pend, teardown),
 		cmocka_unit_test_setup_teardown(test_token_tampered, setup_pend, teardown),
+		cmocka_unit_test_setup_teardown(test_subject_token_is_no_requester, setup_pend,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_token_with_attributes_accepted, setup_pend,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_token_expired, setup_pend, teardown),

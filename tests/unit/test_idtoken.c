@@ -1,4 +1,5 @@
-/* Identity tokens (firmware/identity/idtoken.c), version 2 with the account's
+/* Identity tokens (firmware/identity/idtoken.c), version 3: a purpose (the
+ * caller's logon, or the subject account a request names) and the account's
  * attributes: what the custodian accepts as a requester's identity. The oracle
  * for the MAC is wolfSSL's HMAC recomputed here over the bytes the layout in
  * idtoken.h describes, built by hand. */
@@ -22,7 +23,7 @@ static const uint8_t key[IDTOKEN_KEY_LEN] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 
 
 static void mint(const char *who, uint64_t logon, int64_t expires, uint8_t *out, size_t *len)
 {
-	struct idtoken t = {.logon = logon, .expires = expires};
+	struct idtoken t = {.purpose = IDTOKEN_LOGON, .logon = logon, .expires = expires};
 	char err[128];
 
 	strncpy(t.identity, who, sizeof(t.identity) - 1);
@@ -48,6 +49,7 @@ static size_t put_str(uint8_t *p, const char *s)
 static void full_token(struct idtoken *t)
 {
 	memset(t, 0, sizeof(*t));
+	t->purpose = IDTOKEN_LOGON;
 	t->logon = LOGON;
 	t->expires = NOW + 60;
 	strcpy(t->identity, "EXAMPLE\\alice");
@@ -60,7 +62,7 @@ static void full_token(struct idtoken *t)
 		snprintf(t->groups[i], sizeof(t->groups[i]), "Group %zu", i);
 }
 
-/* The layout of idtoken.h (version 2), written out byte by byte, with an
+/* The layout of idtoken.h (version 3), written out byte by byte, with an
  * independent HMAC. */
 static void test_layout_matches_the_header(void **state)
 {
@@ -75,7 +77,8 @@ static void test_layout_matches_the_header(void **state)
 	t.n_groups = 2;
 	strcpy(t.groups[1], "Domain Users");
 	assert_int_equal(idtoken_mint(key, &t, tok, &len, err, sizeof(err)), 0);
-	le(want + n, 2, 4), n += 4;
+	le(want + n, 3, 4), n += 4;
+	le(want + n, IDTOKEN_LOGON, 4), n += 4;
 	le(want + n, LOGON, 8), n += 8;
 	le(want + n, NOW + 60, 8), n += 8;
 	n += put_str(want + n, "EXAMPLE\\alice");
@@ -105,8 +108,8 @@ static void test_layout_without_attributes(void **state)
 
 	(void)state;
 	mint("EXAMPLE\\alice", LOGON, NOW + 60, tok, &len);
-	assert_int_equal(len, 4 + 8 + 8 + 4 + 13 + 4 * 4 + 4 + 4 + 32);
-	assert_memory_equal(tok + 37, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 20);
+	assert_int_equal(len, 4 + 4 + 8 + 8 + 4 + 13 + 4 * 4 + 4 + 4 + 32);
+	assert_memory_equal(tok + 41, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 20);
 }
 
 static void test_round_trip(void **state)
@@ -118,7 +121,7 @@ static void test_round_trip(void **state)
 
 	(void)state;
 	mint("EXAMPLE\\alice", LOGON, NOW + 60, tok, &len);
-	assert_int_equal(idtoken_verify(key, tok, len, NOW, &t, err, sizeof(err)), 0);
+	assert_int_equal(idtoken_verify(key, tok, len, IDTOKEN_LOGON, NOW, &t, err, sizeof(err)), 0);
 	assert_string_equal(t.identity, "EXAMPLE\\alice");
 	assert_int_equal(t.logon, LOGON);
 	assert_int_equal(t.expires, NOW + 60);
@@ -131,7 +134,7 @@ static void refused(const uint8_t *k, const uint8_t *tok, size_t len, int64_t no
 	char err[128] = "";
 
 	memset(&t, 0x5a, sizeof(t));
-	assert_int_equal(idtoken_verify(k, tok, len, now, &t, err, sizeof(err)), -1);
+	assert_int_equal(idtoken_verify(k, tok, len, IDTOKEN_LOGON, now, &t, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, why));
 	assert_int_equal(t.identity[0], 0); /* nothing of a refused token survives */
 }
@@ -151,7 +154,7 @@ static void test_every_bit_flip_is_refused(void **state)
 		for (int b = 0; b < 8; b++) {
 			memcpy(bad, tok, len);
 			bad[i] ^= (uint8_t)(1u << b);
-			assert_int_equal(idtoken_verify(key, bad, len, NOW, &t, err,
+			assert_int_equal(idtoken_verify(key, bad, len, IDTOKEN_LOGON, NOW, &t, err,
 							sizeof(err)),
 					 -1);
 		}
@@ -180,7 +183,7 @@ static void test_refusals_say_why(void **state)
 
 static void test_mint_refuses_bad_identities(void **state)
 {
-	struct idtoken t = {.logon = LOGON, .expires = NOW};
+	struct idtoken t = {.purpose = IDTOKEN_LOGON, .logon = LOGON, .expires = NOW};
 	uint8_t tok[IDTOKEN_MAX];
 	size_t len;
 	char err[128];
@@ -190,7 +193,7 @@ static void test_mint_refuses_bad_identities(void **state)
 	memset(t.identity, 'a', IDTOKEN_IDENTITY_MAX);
 	t.identity[IDTOKEN_IDENTITY_MAX] = 0;
 	assert_int_equal(idtoken_mint(key, &t, tok, &len, err, sizeof(err)), 0);
-	assert_int_equal(len, 4 + 8 + 8 + 4 + IDTOKEN_IDENTITY_MAX + 4 * 4 + 4 + 4 + 32);
+	assert_int_equal(len, 4 + 4 + 8 + 8 + 4 + IDTOKEN_IDENTITY_MAX + 4 * 4 + 4 + 4 + 32);
 }
 
 /* HMAC over the bytes given, appended as the token's MAC field. */
@@ -219,7 +222,7 @@ static void test_round_trip_with_attributes(void **state)
 	(void)state;
 	full_token(&t);
 	assert_int_equal(idtoken_mint(key, &t, tok, &len, err, sizeof(err)), 0);
-	assert_int_equal(idtoken_verify(key, tok, len, NOW, &got, err, sizeof(err)), 0);
+	assert_int_equal(idtoken_verify(key, tok, len, IDTOKEN_LOGON, NOW, &got, err, sizeof(err)), 0);
 	assert_memory_equal(&got, &t, sizeof(t));
 	/* the largest of each field */
 	memset(t.identity, 'a', IDTOKEN_IDENTITY_MAX);
@@ -249,7 +252,7 @@ static void test_round_trip_with_attributes(void **state)
 	assert_int_equal(idtoken_mint(key, &t, tok, &len, err, sizeof(err)), 0);
 	assert_int_equal(len, IDTOKEN_MAX - (IDENTITY_ATTR_MAX - IDENTITY_DNS_MAX) -
 				      (IDENTITY_ATTR_MAX - IDENTITY_EMAIL_MAX));
-	assert_int_equal(idtoken_verify(key, tok, len, NOW, &got, err, sizeof(err)), 0);
+	assert_int_equal(idtoken_verify(key, tok, len, IDTOKEN_LOGON, NOW, &got, err, sizeof(err)), 0);
 	assert_memory_equal(&got, &t, sizeof(t));
 	idtoken_get_attrs(&got, &a);
 	assert_string_equal(a.sid, t.sid);
@@ -307,7 +310,7 @@ static void test_tampered_attributes_fail_the_mac(void **state)
 	t.n_groups = 3;
 	assert_int_equal(idtoken_mint(key, &t, tok, &len, err, sizeof(err)), 0);
 	body = len - 36;
-	for (size_t i = 4 + 8 + 8 + 4 + 13; i < body; i++) {
+	for (size_t i = 4 + 4 + 8 + 8 + 4 + 13; i < body; i++) {
 		memcpy(bad, tok, len);
 		bad[i] ^= 0x01;
 		refused(key, bad, len, NOW, "");
@@ -323,9 +326,24 @@ static void test_tampered_attributes_fail_the_mac(void **state)
 	refused(key, bad, len - (4 + strlen(t.groups[2])), NOW, "bad MAC");
 }
 
-/* Version 1 (identity only) is refused, whether laid out as version 1 or
- * carrying version 1 in version 2's layout under a good MAC. */
-static void test_version_1_is_refused(void **state)
+/* A version 2 body (no purpose) from byte n = 0: version, logon, expires, the
+ * identity, four empty attributes and no group. */
+static size_t v2_body(uint8_t *tok, uint32_t version)
+{
+	size_t n = 0;
+
+	le(tok + n, version, 4), n += 4;
+	le(tok + n, LOGON, 8), n += 8;
+	le(tok + n, NOW + 60, 8), n += 8;
+	n += put_str(tok + n, "EXAMPLE\\alice");
+	memset(tok + n, 0, 20), n += 20;
+	return n;
+}
+
+/* Versions 1 (identity only) and 2 (no purpose) are refused, laid out as they
+ * were or carrying their number in version 3's layout under a good MAC; the
+ * same bytes with 3 verify. */
+static void test_versions_1_and_2_are_refused(void **state)
 {
 	uint8_t tok[IDTOKEN_MAX];
 	size_t n = 0;
@@ -337,21 +355,106 @@ static void test_version_1_is_refused(void **state)
 	n += put_str(tok + n, "EXAMPLE\\alice");
 	n = seal(tok, n);
 	refused(key, tok, n, NOW, "malformed");
-	n = 0;
-	le(tok + n, 1, 4), n += 4;
-	le(tok + n, LOGON, 8), n += 8;
-	le(tok + n, NOW + 60, 8), n += 8;
-	n += put_str(tok + n, "EXAMPLE\\alice");
-	memset(tok + n, 0, 20), n += 20;
-	n = seal(tok, n);
-	refused(key, tok, n, NOW, "unknown version");
-	tok[0] = 2;
-	n = seal(tok, n - 36);
-	{
+	/* version 2's own layout: shorter by the purpose, so not a version 3
+	 * token whatever its fields say */
+	n = seal(tok, v2_body(tok, 2));
+	refused(key, tok, n, NOW, "");
+	/* version 3's layout, version 1 or 2 in it */
+	for (uint32_t v = 1; v <= 3; v++) {
 		struct idtoken t;
 		char err[128];
 
-		assert_int_equal(idtoken_verify(key, tok, n, NOW, &t, err, sizeof(err)), 0);
+		n = 0;
+		le(tok + n, v, 4), n += 4;
+		le(tok + n, IDTOKEN_LOGON, 4), n += 4;
+		le(tok + n, LOGON, 8), n += 8;
+		le(tok + n, NOW + 60, 8), n += 8;
+		n += put_str(tok + n, "EXAMPLE\\alice");
+		memset(tok + n, 0, 20), n += 20;
+		n = seal(tok, n);
+		if (v < 3)
+			refused(key, tok, n, NOW, "unknown version");
+		else
+			assert_int_equal(idtoken_verify(key, tok, n, IDTOKEN_LOGON, NOW, &t, err,
+							sizeof(err)),
+					 0);
+	}
+}
+
+/* A version 3 body with purpose p, sealed. */
+static size_t v3_token(uint8_t *tok, uint32_t p)
+{
+	size_t n = 0;
+
+	le(tok + n, 3, 4), n += 4;
+	le(tok + n, p, 4), n += 4;
+	le(tok + n, LOGON, 8), n += 8;
+	le(tok + n, NOW + 60, 8), n += 8;
+	n += put_str(tok + n, "EXAMPLE\\bob");
+	memset(tok + n, 0, 20), n += 20;
+	return seal(tok, n);
+}
+
+/* A subject token (the account an agent's request names) never passes as a
+ * caller's identity, nor a logon token as a subject; a purpose neither of the
+ * two is never believed, under a good MAC too, and never minted. */
+static void test_purposes_are_kept_apart(void **state)
+{
+	uint8_t tok[IDTOKEN_MAX];
+	struct idtoken t, got;
+	size_t len;
+	char err[160];
+
+	(void)state;
+	full_token(&t);
+	t.purpose = IDTOKEN_SUBJECT;
+	assert_int_equal(idtoken_mint(key, &t, tok, &len, err, sizeof(err)), 0);
+	assert_int_equal(tok[4], IDTOKEN_SUBJECT);
+	assert_int_equal(idtoken_verify(key, tok, len, IDTOKEN_SUBJECT, NOW, &got, err,
+					sizeof(err)),
+			 0);
+	assert_memory_equal(&got, &t, sizeof(t));
+	memset(&got, 0x5a, sizeof(got));
+	assert_int_equal(idtoken_verify(key, tok, len, IDTOKEN_LOGON, NOW, &got, err, sizeof(err)),
+			 -1);
+	assert_string_equal(err, "identity token for a subject account where a logon was expected");
+	assert_int_equal(got.identity[0], 0);
+	assert_int_equal(got.purpose, 0);
+	/* and the other way */
+	mint("EXAMPLE\\alice", LOGON, NOW + 60, tok, &len);
+	assert_int_equal(tok[4], IDTOKEN_LOGON);
+	assert_int_equal(idtoken_verify(key, tok, len, IDTOKEN_SUBJECT, NOW, &got, err,
+					sizeof(err)),
+			 -1);
+	assert_string_equal(err, "identity token for a logon where a subject account was expected");
+	assert_int_equal(got.identity[0], 0);
+	/* the purpose is under the MAC: turning a logon token into a subject
+	 * token (or back) breaks it */
+	tok[4] = IDTOKEN_SUBJECT;
+	refused(key, tok, len, NOW, "bad MAC");
+	assert_int_equal(idtoken_verify(key, tok, len, IDTOKEN_SUBJECT, NOW, &got, err,
+					sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "bad MAC"));
+	/* purposes 0 and 3, MACed: refused whatever is expected */
+	len = v3_token(tok, 0);
+	refused(key, tok, len, NOW, "no known purpose");
+	len = v3_token(tok, 3);
+	refused(key, tok, len, NOW, "no known purpose");
+	assert_int_equal(idtoken_verify(key, tok, len, 3, NOW, &got, err, sizeof(err)), -1);
+	len = v3_token(tok, IDTOKEN_SUBJECT);
+	assert_int_equal(idtoken_verify(key, tok, len, IDTOKEN_SUBJECT, NOW, &got, err,
+					sizeof(err)),
+			 0);
+	assert_string_equal(got.identity, "EXAMPLE\\bob");
+	assert_int_equal(got.purpose, IDTOKEN_SUBJECT);
+	/* nor minted */
+	for (uint32_t p = 0; p <= 3; p += 3) {
+		full_token(&t);
+		t.purpose = p;
+		err[0] = 0;
+		assert_int_equal(idtoken_mint(key, &t, tok, &len, err, sizeof(err)), -1);
+		assert_string_equal(err, "a token of no known purpose");
 	}
 }
 
@@ -363,7 +466,8 @@ static void test_verify_checks_the_attributes(void **state)
 	size_t n = 0;
 
 	(void)state;
-	le(tok + n, 2, 4), n += 4;
+	le(tok + n, 3, 4), n += 4;
+	le(tok + n, IDTOKEN_LOGON, 4), n += 4;
 	le(tok + n, LOGON, 8), n += 8;
 	le(tok + n, NOW + 60, 8), n += 8;
 	n += put_str(tok + n, "EXAMPLE\\alice");
@@ -375,7 +479,8 @@ static void test_verify_checks_the_attributes(void **state)
 	n = seal(tok, n);
 	refused(key, tok, n, NOW, "bad attribute");
 	n = 0;
-	le(tok + n, 2, 4), n += 4;
+	le(tok + n, 3, 4), n += 4;
+	le(tok + n, IDTOKEN_LOGON, 4), n += 4;
 	le(tok + n, LOGON, 8), n += 8;
 	le(tok + n, NOW + 60, 8), n += 8;
 	n += put_str(tok + n, "EXAMPLE\\alice");
@@ -386,7 +491,8 @@ static void test_verify_checks_the_attributes(void **state)
 	n = seal(tok, n);
 	refused(key, tok, n, NOW, "bad attribute");
 	n = 0;
-	le(tok + n, 2, 4), n += 4;
+	le(tok + n, 3, 4), n += 4;
+	le(tok + n, IDTOKEN_LOGON, 4), n += 4;
 	le(tok + n, LOGON, 8), n += 8;
 	le(tok + n, NOW + 60, 8), n += 8;
 	n += put_str(tok + n, "EXAMPLE\\alice");
@@ -410,7 +516,8 @@ int main(void)
 		cmocka_unit_test(test_round_trip_with_attributes),
 		cmocka_unit_test(test_mint_refuses_bad_attributes),
 		cmocka_unit_test(test_tampered_attributes_fail_the_mac),
-		cmocka_unit_test(test_version_1_is_refused),
+		cmocka_unit_test(test_versions_1_and_2_are_refused),
+		cmocka_unit_test(test_purposes_are_kept_apart),
 		cmocka_unit_test(test_verify_checks_the_attributes),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_every_bit_flip_is_refused),

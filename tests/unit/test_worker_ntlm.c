@@ -464,6 +464,29 @@ static void test_privacy_logon_enrolls_as_the_account(void **state)
 	ndr_wr_free(&out);
 }
 
+/* ca-auth remembers a vouched logon for account look-ups while its connection
+ * lives: the worker releases it when the connection ends, so none is left after
+ * each of 70 logged-on connections (more than the 64 ca-auth keeps). */
+static void test_logons_released_at_close(void **state)
+{
+	struct rpc_icpr_response resp;
+	struct ndr_wr out;
+	struct rpcc c;
+	size_t held;
+
+	(void)state;
+	for (int k = 0; k < 70; k++) {
+		logon_and_enroll_expect(ALICE, ALICE_PW, RPC_AUTHN_LEVEL_PKT_PRIVACY, 0, RPCC_OK,
+					RPCC_OK, &c, &out, &resp);
+		ndr_wr_free(&out);
+		held = 0;
+		for (size_t i = 0; i < AUTH_MAX_CONTEXTS; i++)
+			held += auth.tk.logons[i].used != 0;
+		assert_int_equal(held, 0);
+	}
+	assert_int_equal(auth.tk.next_logon, 70);
+}
+
 /* The same where packet privacy is required (IF_ENFORCEENCRYPTICERTREQUEST): a
  * sealed call passes the worker's check and is issued. */
 static void test_privacy_logon_where_required(void **state)
@@ -1604,6 +1627,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_forged_verifier, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contexts_released, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_logons_released_at_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_negotiate_refused_by_ca_auth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_negotiate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_legs_after_logon, setup, teardown),

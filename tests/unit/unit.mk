@@ -44,6 +44,10 @@ $(TBIN)/test_worker_calls: $(AUTH_MSG_OBJ) $(WORKER_LINK_OBJ)
 # acceptor, careq's initiator): libauth, the logon channel's catalogue, GSSAPI.
 $(TBIN)/test_worker_ntlm: $(AUTH_MSG_OBJ) $(WORKER_LINK_OBJ)
 $(TBIN)/test_worker_ntlm: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
+# The worker's account look-ups for an agent's CMS/CMC request (issue 16): ca-auth
+# in process (GSSAPI), the custodian played by the test.
+$(TBIN)/test_worker_subject: $(AUTH_MSG_OBJ) $(WORKER_LINK_OBJ)
+$(TBIN)/test_worker_subject: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
 # ca-worker's process logic (start.c, sandbox.c): libworker's connection loop
 # speaks the logon channel's catalogue.
 $(TBIN)/test_worker_start: $(AUTH_MSG_OBJ)

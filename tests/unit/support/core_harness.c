@@ -540,6 +540,7 @@ void core_token_attrs(const struct core *c, const uint8_t *key, const char *iden
 	char err[256];
 
 	memset(&t, 0, sizeof(t));
+	t.purpose = IDTOKEN_LOGON;
 	t.logon = 7;
 	t.expires = expires;
 	snprintf(t.identity, sizeof(t.identity), "%s", identity);
