@@ -840,7 +840,8 @@ static int requester_of(struct service *s, struct submit_ctx *c, const uint8_t *
 		service_violation(s, "an identity token on a channel without a key");
 		return -1;
 	}
-	if (idtoken_verify(c->id_key, tok, len, IDTOKEN_LOGON, (int64_t)time(NULL), &t, err, sizeof(err)) != 0) {
+	if (idtoken_verify(c->id_key, tok, len, IDTOKEN_LOGON, (int64_t)time(NULL), &t, err,
+			   sizeof(err)) != 0) {
 		service_violation(s, "%s", err);
 		return -1;
 	}
@@ -896,8 +897,8 @@ static long subject_account(struct service *s, struct submit_ctx *c, const struc
 		return HR_CERTSRV_E_BAD_REQUESTSUBJECT;
 	}
 	if (!c->have_id_key ||
-	    idtoken_verify(c->id_key, q->subject_token, q->subject_token_len, (int64_t)time(NULL),
-			   &t, err, sizeof(err)) != 0) {
+	    idtoken_verify(c->id_key, q->subject_token, q->subject_token_len, IDTOKEN_SUBJECT,
+			   (int64_t)time(NULL), &t, err, sizeof(err)) != 0) {
 		service_violation(s, "a subject token: %s", c->have_id_key ? err : "no key");
 		return -1;
 	}
