@@ -213,8 +213,11 @@ static uint32_t open_envelope(struct derived *d, char *msg, size_t msglen)
 	if (cms_request_decode(d->rq.der.data, d->rq.der.len, d->cms, err, sizeof(err)) != 0) {
 		free(d->cms);
 		d->cms = NULL;
+		/* a CMS or CMC request (its content type said so) whose content
+		 * is not one PKCS#10 as MS-WCCE 3.2.1.4.2.1.4 allows: ERROR_INVALID_DATA,
+		 * as AD CS answers a PKIData without exactly one PKCS#10 */
 		snprintf(msg, msglen, "the %s request cannot be read: %s", kind, err);
-		return HR_CRYPT_E_INVALID_MSG_TYPE;
+		return HR_ERROR_INVALID_DATA;
 	}
 	if ((d->cms->cmc != 0) != (d->rq.format == ICPR_FMT_CMC)) {
 		snprintf(msg, msglen, "the %s request's content type is not what it was "

@@ -84,7 +84,7 @@ struct derived {
  *                                          CERTSRV_E_BAD_REQUESTSUBJECT,
  *                                          CERTSRV_E_KEY_LENGTH
  *   CMS or CMC whose envelope does not
- *     decode (firmware/x509/cms.h)          CRYPT_E_INVALID_MSG_TYPE, and for
+ *     decode (firmware/x509/cms.h)          ERROR_INVALID_DATA (0x8007000D), and for
  *     the PKCS#10 it carries, everything below, the same way; its
  *     Microsoft attributes unreadable       E_INVALIDARG
  *   a key other than RSA 2048..8192 or

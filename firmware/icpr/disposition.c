@@ -48,7 +48,8 @@ uint32_t icpr_disposition(uint32_t ledger_disp, uint32_t hresult, enum icpr_call
 static int request_error(uint32_t hr)
 {
 	return hr == HR_E_INVALIDARG || hr == HR_NTE_BAD_SIGNATURE ||
-	       hr == HR_CRYPT_E_INVALID_MSG_TYPE || hr == HR_CERTSRV_E_BAD_REQUESTSUBJECT;
+	       hr == HR_CRYPT_E_INVALID_MSG_TYPE || hr == HR_ERROR_INVALID_DATA ||
+	       hr == HR_CERTSRV_E_BAD_REQUESTSUBJECT;
 }
 
 const char *icpr_disposition_message(uint32_t ledger_disp, uint32_t hresult, const char *stored)

@@ -13,6 +13,9 @@
 #define HR_DISK_FULL 0x80070070u                 /* HRESULT_FROM_WIN32(ERROR_DISK_FULL): the
 						  * ledger has no room (its reserve) */
 #define HR_E_INVALIDARG 0x80070057u
+#define HR_ERROR_INVALID_DATA 0x8007000du      /* HRESULT_FROM_WIN32(ERROR_INVALID_DATA): a CMS
+						 * or CMC request whose content is not
+						 * what MS-WCCE 3.2.1.4.2.1.4 allows */
 #define HR_NTE_BAD_SIGNATURE 0x80090006u         /* no proof of possession */
 #define HR_NTE_FAIL 0x80090020u                  /* the HSM failed */
 #define HR_CRYPT_E_INVALID_MSG_TYPE 0x80091004u  /* a format not accepted */

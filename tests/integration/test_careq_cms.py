@@ -161,7 +161,9 @@ def test_on_behalf_issues_for_the_named_account(ca, appliance, tmp_path):
     assert sid_of(cert) == USER_SID
     assert pubkey("x509", crt) == pubkey("pkey", key)
     show = run(BIN / "ca-ledger", "show", "--data", ca["data"]).stdout
-    assert re.search(r"on behalf of " + re.escape(USER[0]), show, re.I), show
+    # the request's link names the account (the agent is the requester)
+    assert re.search(r"request-link CA request=\d+ on-behalf serial=[0-9a-f]+ account=\"" +
+                     re.escape(USER[0]) + '"', show, re.I), show
 
 
 def test_on_behalf_without_an_agent_certificate_is_refused(ca, appliance, tmp_path):
