@@ -1012,6 +1012,9 @@ void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg
 		snprintf(msg, sizeof(msg), "the request's format is not the one announced");
 		hr = HR_CRYPT_E_INVALID_MSG_TYPE;
 	}
+	/* dwFlags' request type, if the client named one, is what was parsed */
+	if (hr == 0)
+		hr = icpr_flags_check(q->flags, (int)d.format, msg, sizeof(msg));
 	/* A CMS or CMC request (issue 16): a renewal, an agent's on behalf of an
 	 * account (acct becomes that account), or the caller's own. */
 	if (hr == 0 && d.cms != NULL) {

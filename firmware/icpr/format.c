@@ -18,6 +18,40 @@
 #define OID_SIGNED_DATA "1.2.840.113549.1.7.2"
 #define OID_PKI_DATA "1.3.6.1.5.5.7.12.2"
 
+/* ---- dwFlags ---- */
+
+uint32_t icpr_flags_check(uint32_t flags, int detected, char *msg, size_t msglen)
+{
+	static const struct {
+		uint32_t type;
+		int format;
+		const char *name;
+	} types[] = {
+		{ICPR_CR_IN_PKCS10, ICPR_FMT_PKCS10, "PKCS#10"},
+		{ICPR_CR_IN_KEYGEN, -1, "KEYGEN"},
+		{ICPR_CR_IN_PKCS7, ICPR_FMT_CMS, "PKCS#7 (CMS)"},
+		{ICPR_CR_IN_CMC, ICPR_FMT_CMC, "CMC"},
+	};
+	uint32_t type = flags & ICPR_CR_IN_TYPE_MASK;
+
+	if (flags & ICPR_CR_IN_ROBO) {
+		snprintf(msg, msglen, "renewal on behalf of another (CR_IN_ROBO) is not supported");
+		return HR_E_INVALIDARG;
+	}
+	if (type == ICPR_CR_IN_FORMATANY)
+		return 0;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (types[i].type == type) {
+			if (types[i].format == detected)
+				return 0;
+			snprintf(msg, msglen, "dwFlags names a %s request, and the request is not "
+				 "one", types[i].name);
+			return HR_CRYPT_E_INVALID_MSG_TYPE;
+		}
+	snprintf(msg, msglen, "dwFlags names an unknown request type 0x%x", type >> 8);
+	return HR_CRYPT_E_INVALID_MSG_TYPE;
+}
+
 /* ---- base64 and PEM ---- */
 
 static int b64val(uint8_t c)

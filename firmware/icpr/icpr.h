@@ -39,6 +39,20 @@ uint32_t icpr_status_hresult(int status);
 #define ICPR_CR_IN_FULLRESPONSE 0x00040000u
 #define ICPR_CR_IN_CRLS 0x00080000u
 #define ICPR_CR_IN_ROBO 0x00200000u
+/* The request type byte (MS-WCCE 3.2.1.4.3.1.1): what the client says it sent.
+ * Real clients send 0 (any); a value is checked against what was parsed. */
+#define ICPR_CR_IN_TYPE_MASK 0x0000ff00u
+#define ICPR_CR_IN_FORMATANY 0x00000000u
+#define ICPR_CR_IN_PKCS10 0x00000100u
+#define ICPR_CR_IN_KEYGEN 0x00000200u
+#define ICPR_CR_IN_PKCS7 0x00000300u
+#define ICPR_CR_IN_CMC 0x00000400u
+
+/* dwFlags against the format detected: 0, or the HRESULT with msg.
+ *   a request type other than any that is not the one parsed (KEYGEN, which
+ *     the CA does not take, included), or an unknown type  CRYPT_E_INVALID_MSG_TYPE
+ *   CR_IN_ROBO (renewal on behalf of), not supported       E_INVALIDARG */
+uint32_t icpr_flags_check(uint32_t flags, int detected_format, char *msg, size_t msglen);
 
 /* ---- UTF-16LE ---- */
 /* UTF-16 arguments are little-endian bytes as they come off the wire, with their

@@ -24,6 +24,7 @@ from asn1crypto import x509
 import cms_build as cb
 import icpr_client as ic
 import ntlm_client as nc
+import test_templates_enroll as te
 from conftest import BIN, run
 from test_admin import add_operators, caadm, init_root, serial_of
 from test_templates_admin import with_lines
@@ -583,3 +584,30 @@ def test_plain_cms_is_a_new_request_of_the_caller(ca, appliance, tmp_path):
     rid, _ = pended(enroll(appliance, CAROL, cb.cms(new_csr()[1], [cb.Signer(*stranger)]),
                            "CertificateTemplate:EnrollmentAgent"))
     assert rid != 0
+
+
+def test_dwflags_request_type_is_checked(ca, appliance, tmp_path):
+    """Real clients send request type 0 (any); a type the client names must be
+    what the CA parsed (MS-WCCE 3.2.1.4.3.1.1), and renewal on behalf of
+    (CR_IN_ROBO) is refused: each recorded as failed."""
+    def call(der, flags):
+        dce = nc.connect(ic.lookup(appliance.epm_port), user=ALICE[0].split("\\")[1],
+                         password=ALICE[1], domain=DOM)
+        try:
+            return ic.cert_server_request(dce, te.CA_NAME, der, attributes="CertificateTemplate:User",
+                                          flags=flags)
+        finally:
+            dce.disconnect()
+
+    key, inner = new_csr()
+    # the PKCS#10 called what it is: issued; called CMC or KEYGEN: refused
+    assert call(inner, 0x100)[2] == ic.DISP_ISSUED
+    refused(ca, call(inner, 0x400), ic.CRYPT_E_INVALID_MSG_TYPE, "CMC")
+    refused(ca, call(inner, 0x200), ic.CRYPT_E_INVALID_MSG_TYPE, "KEYGEN")
+    refused(ca, call(inner, 0x900), ic.CRYPT_E_INVALID_MSG_TYPE, "unknown request type")
+    # a plain CMS called PKCS#7: taken; with CR_IN_ROBO: refused
+    stranger_key = cb.new_key()
+    stranger = (stranger_key, cb.self_signed(tmp_path, "stranger", stranger_key, "/CN=x"))
+    req = cb.cms(new_csr()[1], [cb.Signer(*stranger)])
+    assert call(req, 0x300)[2] == ic.DISP_ISSUED
+    refused(ca, call(req, 0x300 | 0x200000), E_INVALIDARG, "CR_IN_ROBO")

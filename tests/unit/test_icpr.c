@@ -1118,6 +1118,35 @@ static void check_print_certs(const char *file, int want_crl)
 	free(out);
 }
 
+/* dwFlags' request type against the format parsed: any, the same, another
+ * (KEYGEN never matches), an unknown type; CR_IN_ROBO refused; the other bits
+ * (FULLRESPONSE, CRLS, the encoding byte) do not matter here. */
+static void test_flags_check(void **state)
+{
+	char msg[160];
+
+	(void)state;
+	assert_int_equal(icpr_flags_check(0, ICPR_FMT_CMS, msg, sizeof msg), 0);
+	assert_int_equal(icpr_flags_check(0xff | ICPR_CR_IN_FULLRESPONSE | ICPR_CR_IN_CRLS,
+					  ICPR_FMT_PKCS10, msg, sizeof msg), 0);
+	assert_int_equal(icpr_flags_check(ICPR_CR_IN_PKCS10, ICPR_FMT_PKCS10, msg, sizeof msg), 0);
+	assert_int_equal(icpr_flags_check(ICPR_CR_IN_PKCS7, ICPR_FMT_CMS, msg, sizeof msg), 0);
+	assert_int_equal(icpr_flags_check(ICPR_CR_IN_CMC, ICPR_FMT_CMC, msg, sizeof msg), 0);
+	assert_int_equal(icpr_flags_check(ICPR_CR_IN_PKCS10, ICPR_FMT_CMS, msg, sizeof msg),
+			 HR_CRYPT_E_INVALID_MSG_TYPE);
+	assert_string_equal(msg, "dwFlags names a PKCS#10 request, and the request is not one");
+	assert_int_equal(icpr_flags_check(ICPR_CR_IN_CMC, ICPR_FMT_CMS, msg, sizeof msg),
+			 HR_CRYPT_E_INVALID_MSG_TYPE);
+	assert_int_equal(icpr_flags_check(ICPR_CR_IN_KEYGEN, ICPR_FMT_PKCS10, msg, sizeof msg),
+			 HR_CRYPT_E_INVALID_MSG_TYPE);
+	assert_string_equal(msg, "dwFlags names a KEYGEN request, and the request is not one");
+	assert_int_equal(icpr_flags_check(0x500, ICPR_FMT_PKCS10, msg, sizeof msg),
+			 HR_CRYPT_E_INVALID_MSG_TYPE);
+	assert_string_equal(msg, "dwFlags names an unknown request type 0x5");
+	assert_int_equal(icpr_flags_check(ICPR_CR_IN_ROBO, ICPR_FMT_CMS, msg, sizeof msg),
+			 HR_E_INVALIDARG);
+}
+
 static void test_pkcs7(void **state)
 {
 	struct x509_buf certs[3], crl, p7, bad[2];
@@ -1300,6 +1329,7 @@ int main(void)
 		cmocka_unit_test(test_detect_cms_cmc),
 		cmocka_unit_test(test_detect_ber),
 		cmocka_unit_test(test_detect_garbage),
+		cmocka_unit_test(test_flags_check),
 		cmocka_unit_test(test_pkcs7),
 		cmocka_unit_test(test_disposition),
 	};
