@@ -312,8 +312,9 @@ static uint32_t renewal(struct submit_ctx *c, const struct derived *d, const cha
 	return 0;
 }
 
-uint32_t cmsreq_check(struct submit_ctx *c, const struct derived *d, const char *requester,
-		      struct cmsreq *q, char *msg, size_t msglen)
+static uint32_t classify_and_check(struct submit_ctx *c, const struct derived *d,
+				   const char *requester, struct cmsreq *q, char *msg,
+				   size_t msglen)
 {
 	int named;
 
@@ -340,4 +341,15 @@ uint32_t cmsreq_check(struct submit_ctx *c, const struct derived *d, const char 
 	}
 	q->kind = named ? CMSREQ_ON_BEHALF : CMSREQ_NEW;
 	return each_signer(c, d, q, msg, msglen);
+}
+
+uint32_t cmsreq_check(struct submit_ctx *c, const struct derived *d, const char *requester,
+		      struct cmsreq *q, char *msg, size_t msglen)
+{
+	uint32_t hr = classify_and_check(c, d, requester, q, msg, msglen);
+
+	/* the signers were verified on this service thread (not the verifier
+	 * pool's, which is for the PKCS#10s every request has) */
+	x509_verify_thread_done();
+	return hr;
 }

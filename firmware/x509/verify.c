@@ -121,3 +121,8 @@ int x509_verify_signature(const struct x509_cert_info *cert, const uint8_t *issu
 	return x509i_verify(&alg, cert->tbs.data, cert->tbs.len, X509I_MAX_DER, cert->sig.data,
 			    cert->sig.len, issuer_spki, issuer_spki_len, err, errlen);
 }
+
+void x509_verify_thread_done(void)
+{
+	wc_ecc_fp_free();
+}

@@ -238,6 +238,13 @@ int x509_cert_decode(const uint8_t *der, size_t len, struct x509_cert_info *out,
 		     size_t errlen);
 void x509_cert_info_free(struct x509_cert_info *ci);
 
+/* Frees what signature checks left cached for the calling thread: wolfSSL's
+ * FP_ECC tables are per thread (up to ~12 MiB, custodian/verify_pool.h) and
+ * leak when a thread that verified ECDSA ends. A thread that verifies rarely
+ * (a custodian service thread checking a CMS request's signers) calls this
+ * after; the tables are rebuilt when needed. */
+void x509_verify_thread_done(void);
+
 /* Verifies cert's signature over its TBS with the issuer's DER SPKI (wolfSSL
  * wc_SignatureVerify). 0 if valid, -1 otherwise. */
 int x509_verify_signature(const struct x509_cert_info *cert, const uint8_t *issuer_spki,
