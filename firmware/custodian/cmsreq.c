@@ -213,6 +213,15 @@ static int counted(const struct cmsreq *q, const struct x509_cert_info *cert)
 	return 0;
 }
 
+int cmsreq_has_agent(const struct cmsreq *q)
+{
+	for (size_t i = 0; i < q->n_agents; i++)
+		for (size_t k = 0; k < q->agents[i].n_eku; k++)
+			if (strcmp(q->agents[i].eku[k], "1.3.6.1.4.1.311.20.2.1") == 0)
+				return 1;
+	return 0;
+}
+
 /* ---- the three kinds ---- */
 
 /* Every signer verifies (a new request, or what a renewal or an agent request

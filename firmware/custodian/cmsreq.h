@@ -63,6 +63,10 @@ uint32_t cmsreq_check(struct submit_ctx *c, const struct derived *d, const char 
 		      struct cmsreq *q, char *msg, size_t msglen);
 void cmsreq_free(struct cmsreq *q);
 
+/* 1 when one of the agents whose signatures held has Certificate Request Agent
+ * (1.3.6.1.4.1.311.20.2.1) among its EKUs. */
+int cmsreq_has_agent(const struct cmsreq *q);
+
 /* Whom the certificate of request row is for: its requester, or the account
  * an enrollment agent asked for (the request's on-behalf link, recorded right
  * after it). 0 with out, or -1 with err. */

@@ -925,6 +925,15 @@ static long check_cms(struct service *s, struct submit_ctx *c, const struct cust
 
 	if (hr != 0)
 		return hr;
+	/* Whether an account exists is an enrollment agent's to learn, not any
+	 * certificate holder's: without a Certificate Request Agent among the
+	 * signers, no answer about the account is given (a template whose agents
+	 * hold another policy still gets its own answer when the account exists). */
+	if (cq->kind == CMSREQ_ON_BEHALF && q->subject_token_len == 0 && !cmsreq_has_agent(cq)) {
+		snprintf(msg, msglen, "no signer of the request holds the Certificate Request "
+			 "Agent policy (%s)", POLICY_EKU_REQUEST_AGENT);
+		return HR_CERTSRV_E_SIGNATURE_POLICY_REQUIRED;
+	}
 	if (cq->kind == CMSREQ_ON_BEHALF &&
 	    (rc = subject_account(s, c, q, logon, cq->account, acct, msg, msglen)) != 0)
 		return rc;

@@ -426,6 +426,9 @@ def test_on_behalf_refusals(ca, appliance, tmp_path):
     # a User certificate as the "agent": no Certificate Request Agent EKU
     refused(ca, send([on_behalf(alice, "EXAMPLE\\bob")], who=ALICE),
             CERTSRV_E_SIGNATURE_POLICY_REQUIRED)
+    # ... and no account oracle for her: an unknown name gets the same answer
+    refused(ca, send([on_behalf(alice, "EXAMPLE\\nobody")], who=ALICE),
+            CERTSRV_E_SIGNATURE_POLICY_REQUIRED)
     # the agent EKU, but the template wants code signing
     refused(ca, send([on_behalf(agent, for_alice)], "UserCodeAgents"),
             CERTSRV_E_SIGNATURE_POLICY_REQUIRED)
