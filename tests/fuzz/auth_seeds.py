@@ -58,7 +58,7 @@ def main(out):
         # then the right one, throttled
         "throttled": b"".join(rec(LOGON, edits((off, 0x5a))) for off in range(100, 150, 10))
         + rec(LOGON),
-        # each decoder (octet 0 % 7 picks it) with a well-formed message
+        # each decoder (octet 0 % 9 picks it) with a well-formed message
         "decoders": rec(DECODE, b"\0" + blob(neg))
         + rec(DECODE, b"\1" + u32(7) + blob(neg))
         + rec(DECODE, b"\2" + u32(7) + blob(b"192.0.2.1") + blob(neg))
