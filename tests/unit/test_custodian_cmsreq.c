@@ -970,6 +970,24 @@ static void test_decide_reg_info(void **state)
 	tpolicy_free(&tp);
 	assert_int_equal(decide(&s, "CertificateTemplate:User\n", ALICE, &tp), HR_E_INVALIDARG);
 	tpolicy_free(&tp);
+	/* the names compared ignoring case, as the reader does */
+	assert_int_equal(decide(&s, "certificatetemplate:Machine\n", ALICE, &tp),
+			 HR_E_INVALIDARG);
+	assert_string_equal(msg, "the request's attributes cannot be read");
+	tpolicy_free(&tp);
+	/* regInfo holding a NUL is ignored too */
+	build("--cmc --own-ski --reginfo-hex %s",
+	      "436572746966696361746554656d706c6174653a4d616368696e6500"); /* ...:Machine\0 */
+	accepted(ALICE, CMSREQ_NEW);
+	assert_int_equal(decide(&s, "CertificateTemplate:User\n", ALICE, &tp), 0);
+	assert_string_equal(tp.d.tmpl->name, "User");
+	tpolicy_free(&tp);
+	/* UTF-8 regInfo beyond ASCII is kept: it names the template alone */
+	build("--cmc --own-ski --reginfo 'CertificateTemplate:User\nrmd:h\xc3\xa9te'");
+	accepted(ALICE, CMSREQ_NEW);
+	assert_int_equal(decide(&s, "", ALICE, &tp), 0);
+	assert_string_equal(tp.d.tmpl->name, "User");
+	tpolicy_free(&tp);
 	/* regInfo that is not UTF-8 is ignored: the call's attribute decides */
 	build("--cmc --own-ski --reginfo-hex %s",
 	      "436572746966696361746554656d706c6174653a4d616368696e65ff"); /* ...:Machine\xff */
