@@ -481,6 +481,17 @@ static void test_renewal_not_ours(void **state)
 	sh("%s forge '%s' '%s' g1 2>&1", BUILD, P("ca.pem"), oracle_dir());
 	build("--renewal '%s' %s", P("g1.der"), signer("g1", ""));
 	refused(ALICE, HR_CERT_E_UNTRUSTEDROOT, "the certificate to renew was not issued by this CA");
+	/* the CA's own certificate (its name, its key's signature): not one it
+	 * issued to anyone (signed here by another key: the check comes first) */
+	assert_int_equal(oracle_write(P("ca.der"), sub()->ca->cert.der.data,
+				      sub()->ca->cert.der.len), 0);
+	sh("cp '%s' '%s'", P("g1.key"), P("ca.key"));
+	build("--renewal '%s' %s", P("ca.der"), signer("ca", ""));
+	refused(ALICE, HR_CERT_E_UNTRUSTEDROOT,
+		"the certificate to renew is not one this CA issued (not in its ledger)");
+	build("%s", signer("ca", "nv=RequesterName=EXAMPLE\\bob"));
+	refused(ALICE, HR_CERT_E_UNTRUSTEDROOT,
+		"enrollment agent 1's certificate is not one this CA issued (not in its ledger)");
 }
 
 /* A certificate the CA's own key signs (on the token: ca_sign, then
@@ -704,6 +715,12 @@ static void test_on_behalf_refusals(void **state)
 	build("%s", signer("g1", "nv=RequesterName=EXAMPLE\\bob"));
 	refused(CAROL, HR_CERT_E_UNTRUSTEDROOT,
 		"enrollment agent 1's certificate was not issued by this CA");
+	/* an agent certificate the CA's key signed that the ledger does not hold */
+	resign("c1", tbs_offset_of("c1", 1), "s1");
+	sh("cp '%s' '%s'", P("c1.key"), P("s1.key"));
+	build("%s", signer("s1", "nv=RequesterName=EXAMPLE\\bob"));
+	refused(CAROL, HR_CERT_E_UNTRUSTEDROOT,
+		"enrollment agent 1's certificate is not one this CA issued (not in its ledger)");
 	build("%s", signer("c1", "tamper,nv=RequesterName=EXAMPLE\\bob"));
 	refused(CAROL, HR_NTE_BAD_SIGNATURE, "signer 1's signature does not verify");
 	/* the agent signing twice, once badly */
