@@ -90,6 +90,17 @@ int x509i_verify(const struct x509i_alg *alg, const uint8_t *data, size_t data_l
 		 size_t data_max, const uint8_t *sig, size_t sig_len, const uint8_t *spki,
 		 size_t spki_len, char *err, size_t errlen);
 
+/* ---- csrattrs.c: Microsoft request attributes, shared with cms.c ---- */
+struct cms_namevalue;
+/* Appends the name-value pairs of one value of a 1.3.6.1.4.1.311.13.2.1
+ * attribute (the DER TLV [p, p + len): one EnrollmentNameValuePair, or a
+ * SEQUENCE OF them) to nv (*n of max used). Refused: not DER, a string that is
+ * not valid UTF-16 or holds a NUL, an empty name, a name or value longer than
+ * CMS_NV_TEXT_MAX - 1 bytes of UTF-8, more than max pairs, a name already in nv
+ * (case-insensitive, ASCII). what names the place in messages. 0 or -1. */
+int x509i_nv_add(const uint8_t *p, size_t len, struct cms_namevalue *nv, size_t max,
+		 size_t *n, const char *what, char *err, size_t errlen);
+
 /* ---- ext.c: building extensions ---- */
 struct x509i_ext {
 	const char *oid;

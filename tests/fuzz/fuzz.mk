@@ -84,6 +84,9 @@ FUZZ_LIBS_fuzz_x509_cert := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_x509_name := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_x509_csr  := $(FUZZ_X509_DEPS)
 FUZZ_LIBS_fuzz_x509_crl  := $(FUZZ_X509_DEPS)
+# CMS and CMC requests and a PKCS#10's Microsoft attributes (firmware/x509/cms.c,
+# csrattrs.c: what the custodian reads from a requester)
+FUZZ_LIBS_fuzz_x509_cms  := $(FUZZ_X509_DEPS)
 # the strings of names as characters and name matching (firmware/x509/nametext.c)
 FUZZ_LIBS_fuzz_x509_nametext := $(FUZZ_X509_DEPS)
 # the ledger checkpoints read back from the token's anchors and from files
@@ -153,6 +156,7 @@ FUZZ_TMPLSTORE_OBJS := $(call fuzz_objs,firmware/custodian/tmplstore.c \
 FUZZ_LIBS_fuzz_tmplstore_set := $(FUZZ_TMPLSTORE_OBJS) $(FUZZ_LEDGER_LIB) $(FUZZ_POLICY_LIB) \
 	$(FUZZ_X509_DEPS)
 FUZZ_NAMES += fuzz_tmplstore_set
+FUZZ_NAMES += fuzz_x509_cms
 FUZZ_BINS := $(addprefix $(FUZZ_BIN)/,$(FUZZ_NAMES))
 
 # Each binary's libraries as extra prerequisites; the pattern rule links.
