@@ -345,6 +345,48 @@ static void test_full_failed(void **state)
 	x509_buf_free(&a.p7);
 }
 
+/* A CMC request: its bodyPartID in bodyList, its transactionId echoed, its
+ * senderNonce as our recipientNonce (RFC 5272 6.6, 6.11); the request built by
+ * support/cms_build.py (asn1crypto). */
+static void test_full_cmc(void **state)
+{
+	struct x509_buf csr, cmc;
+	struct core_who who;
+	struct core_answer r;
+	struct answer a;
+	char *out = NULL, *text, csr_path[PATH_MAX], cmc_path[PATH_MAX];
+
+	(void)state;
+	assert_int_equal(core_csr("CN=cmc.example", "p256", "cmc", "cmc", &csr), 0);
+	snprintf(csr_path, sizeof csr_path, "%s", oracle_path("cmc.csr"));
+	snprintf(cmc_path, sizeof cmc_path, "%s", oracle_path("cmc.der"));
+	assert_int_equal(oracle_write(csr_path, csr.data, csr.len), 0);
+	if (oracle_run(&out, "/usr/bin/python3 tests/unit/support/cms_build.py sign "
+			     "--cmc-csr '%s' --signer '%s' --tcr-id 7 "
+			     "--control 1.3.6.1.5.5.7.7.5:020203e9 "
+			     "--control 1.3.6.1.5.5.7.7.6:0408a1a2a3a4a5a6a7a8 --out '%s'",
+		       csr_path, oracle_path("cmc.key"), cmc_path) != 0)
+		fail_msg("cms_build.py: %s", out);
+	free(out);
+	assert_int_equal(oracle_read(cmc_path, &cmc), 0);
+	core_who(&core, ALICE, NULL, &who);
+	assert_int_equal(core_submit(&core, &who, FMT_CMC, cmc.data, cmc.len, &r), 0);
+	assert_int_equal(r.kind, CUST_RESULT);
+	assert_int_not_equal(r.result.request_id, 0);
+	ask(ALICE, NULL, r.result.request_id, FULL, &a);
+	assert_int_equal(a.type, CUST_RESPONSE_IS);
+	text = read_full(&a.p7);
+	expect_line(text, "bodyList=7");
+	expect_line(text, "transactionId=1001");
+	expect_line(text, "nonce=1.3.6.1.5.5.7.7.7 a1a2a3a4a5a6a7a8");
+	assert_int_equal(count_lines(text, "nonce=1.3.6.1.5.5.7.7.6 "), 1); /* ours */
+	free(text);
+	x509_buf_free(&a.p7);
+	core_answer_free(&r);
+	x509_buf_free(&cmc);
+	x509_buf_free(&csr);
+}
+
 /* ---- CRLs ---- */
 
 static void publish(int delta)
@@ -655,6 +697,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full_issued, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_failed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_cmc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crls_base_and_delta, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
