@@ -252,7 +252,9 @@ static void refuse_recorded(struct worker *w, struct rpc_conn *c,
 		refuse(c, 0, fail);
 		return;
 	}
-	answer(w, c, &r, ICPR_CALL_SUBMIT, status, who, q->flags);
+	/* A call refused for its access gets no full response: the custodian
+	 * would refuse it too, at the cost of a round trip per hostile call. */
+	answer(w, c, &r, ICPR_CALL_SUBMIT, status, who, status != 0 ? 0 : q->flags);
 	free(r.cert);
 }
 
