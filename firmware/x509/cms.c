@@ -61,6 +61,8 @@ static const struct {
  * hash then being digestAlgorithm's. */
 #define OID_RSA "1.2.840.113549.1.1.1"
 #define OID_EC_PUBLIC_KEY "1.2.840.10045.2.1"
+/* id-alg-noSignature (RFC 2797 3.3.3.1, kept by RFC 5272). */
+#define OID_NO_SIGNATURE "1.3.6.1.5.5.7.6.2"
 
 /* Signed attributes a signer may carry, controls a PKIData may carry: a few
  * each in any real request. */
@@ -460,16 +462,18 @@ static int control_identification(asn1_node n, const uint8_t *der, size_t len,
 	if (control_prim(n, der, len, vpath, "PKIX.CMCIdentification", "identification", &v,
 			 err, errlen) != 0)
 		return -1;
-	ok = utf8_count(v.data, v.len) >= 0 && memchr(v.data, 0, v.len) == NULL &&
-	     v.len < sizeof r->identification;
+	ok = utf8_count(v.data, v.len) >= 0 && v.len < sizeof r->identification;
+	for (size_t i = 0; ok && i < v.len; i++) /* C0 controls (NUL included), DEL */
+		ok = v.data[i] >= 0x20 && v.data[i] != 0x7f;
 	if (ok) {
 		memcpy(r->identification, v.data, v.len);
 		r->identification[v.len] = 0;
 	}
 	x509_buf_free(&v);
 	if (!ok)
-		err_set(err, errlen, "cms: CMC identification: not UTF-8 without NUL, or "
-				     "longer than %zu bytes", sizeof r->identification - 1);
+		err_set(err, errlen, "cms: CMC identification: not UTF-8 without control "
+				     "characters, or longer than %zu bytes",
+			sizeof r->identification - 1);
 	return ok ? 0 : -1;
 }
 
@@ -834,6 +838,14 @@ int cms_signer_cert(const struct cms_request *r, size_t i)
 static int signer_alg(const struct cms_signer *s, struct x509i_alg *alg, char *err,
 		      size_t errlen)
 {
+	/* RFC 2797 3.3.3.1 (MS-WCCE 3.1.1.4.3.1.3 allows it for a CMC request's
+	 * first signer): the "signature" is the hash of the content, which
+	 * proves nothing about who sent it; such a signer cannot verify. */
+	if (strcmp(s->sig_oid, OID_NO_SIGNATURE) == 0) {
+		err_set(err, errlen, "cms: a No-Signature signer (id-alg-noSignature) proves "
+				     "nothing and is not accepted");
+		return -1;
+	}
 	if (strcmp(s->digest_oid, OID_SHA1) == 0) {
 		err_set(err, errlen, "cms: SHA-1 digests are refused");
 		return -1;

@@ -26,8 +26,9 @@
 #define CMS_NV_TEXT_MAX 256    /* bytes of a name or value as UTF-8, NUL included */
 
 /* ENROLLMENT_NAME_VALUE_PAIR (1.3.6.1.4.1.311.13.2.1): two BMPStrings, here as
- * UTF-8 (platform/utf8); a string with a NUL or an unpaired surrogate refuses
- * the request. Names compare case-insensitively ("RequesterName"). */
+ * UTF-8 (platform/utf8); a string with a control character (NUL, line feed,
+ * C1 ...) or an unpaired surrogate, an empty name, or a name twice refuses the
+ * request. Names compare case-insensitively ("RequesterName"). */
 struct cms_namevalue {
 	char name[CMS_NV_TEXT_MAX];
 	char value[CMS_NV_TEXT_MAX];
@@ -89,7 +90,8 @@ int cms_request_decode(const uint8_t *der, size_t len, struct cms_request *out, 
 void cms_request_free(struct cms_request *r);
 
 /* The index in r->certs of the certificate signer i names (issuer and serial, or
- * subject key identifier), or -1 when none carried matches. */
+ * subject key identifier), or -1 when none carried matches (or two different
+ * ones do: which key signed would be a guess). */
 int cms_signer_cert(const struct cms_request *r, size_t i);
 
 /* Verifies signer i's signature with spki (DER SubjectPublicKeyInfo). With

@@ -21,9 +21,18 @@
  * ten (template, OS version, client info, CSP, extensions, pairs). */
 #define CSR_ATTRS_MAX 64
 
+/* Control characters (C0 with NUL, DEL, C1): no name, account or program
+ * name holds one, and a line feed in a RequesterName would reach the audit
+ * trail (firmware/icpr refuses them in the attribute string likewise). */
+static int is_control(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c < 0xa0);
+}
+
 /* A BMPString's contents (UTF-16BE) as NUL-terminated UTF-8 in out: surrogate
- * pairs joined, an unpaired surrogate, a NUL or an odd length refused, and so
- * is a string that needs outsz bytes or more. NULL, or why not. */
+ * pairs joined, an unpaired surrogate, a control character (NUL included) or
+ * an odd length refused, and so is a string that needs outsz bytes or more.
+ * NULL, or why not. */
 static const char *bmp_to_utf8(const uint8_t *s, size_t len, char *out, size_t outsz)
 {
 	size_t k = 0;
@@ -44,8 +53,8 @@ static const char *bmp_to_utf8(const uint8_t *s, size_t len, char *out, size_t o
 				i += 2;
 			}
 		}
-		if (c == 0)
-			return "a NUL in a BMPString";
+		if (is_control(c))
+			return c == 0 ? "a NUL in a BMPString" : "a control character";
 		m = utf8_put(c, b); /* 0 for a surrogate left unpaired */
 		if (m == 0)
 			return "an unpaired surrogate in a BMPString";
@@ -58,13 +67,20 @@ static const char *bmp_to_utf8(const uint8_t *s, size_t len, char *out, size_t o
 	return NULL;
 }
 
-/* A UTF8String's contents into out: well-formed, no NUL, shorter than outsz. */
+/* A UTF8String's contents into out: well-formed, no control character,
+ * shorter than outsz. */
 static const char *utf8_copy(const uint8_t *s, size_t len, char *out, size_t outsz)
 {
 	if (utf8_count(s, len) < 0)
 		return "not valid UTF-8";
-	if (memchr(s, 0, len) != NULL)
-		return "a NUL in a UTF8String";
+	for (size_t i = 0; i < len;) {
+		uint32_t c = 0;
+		size_t m = utf8_next(s + i, len - i, &c);
+
+		if (m == 0 || is_control(c))
+			return c == 0 ? "a NUL in a UTF8String" : "a control character";
+		i += m;
+	}
 	if (len >= outsz)
 		return "a string too long";
 	memcpy(out, s, len);

@@ -431,6 +431,13 @@ static void test_sigalg_forms(void **state)
 	verify_refused(&r, 0, &spki, "does not go with");
 	cms_request_free(&r);
 	x509_buf_free(&der);
+	/* id-alg-noSignature (RFC 2797 3.3.3.1): decoded, never verified. */
+	build(&der, "--content '%s' --signer '%s:%s' --sigalg oid:1.3.6.1.5.5.7.6.2",
+	      P("req.der"), P("ec.key"), P("ec.pem"));
+	decode_ok(&der, &r);
+	verify_refused(&r, 0, &spki, "No-Signature");
+	cms_request_free(&r);
+	x509_buf_free(&der);
 	/* SHA-1 through asn1crypto as well. */
 	build(&der, "--content '%s' --signer '%s:%s' --md sha1", P("req.der"), P("ec.key"),
 	      P("ec.pem"));
@@ -553,6 +560,10 @@ static void test_cmc_refusals(void **state)
 	      P("req.der"), P("req.key"));
 	refused(&der, "identification");
 	x509_buf_free(&der);
+	build(&der, "--cmc-csr '%s' --signer '%s' --control 1.3.6.1.5.5.7.7.3:0c02410a",
+	      P("req.der"), P("req.key"));
+	refused(&der, "identification");
+	x509_buf_free(&der);
 	/* Body part IDs: the request's 0, or one a control already has. */
 	build(&der, "--cmc-csr '%s' --signer '%s' --tcr-id 0", P("req.der"), P("req.key"));
 	refused(&der, "bodyPartID");
@@ -614,6 +625,8 @@ static void test_name_value_refusals(void **state)
 		{"hex:0041d800=0042", "unpaired surrogate"},
 		{"hex:dc000041=0042", "unpaired surrogate"},
 		{"hex:00410000=0042", "NUL"},
+		{"hex:0041=0042000a", "control character"},
+		{"hex:0041=00420085", "control character"},
 		{"hex:0041=004200", "odd length"},
 		{"hex:=0042", "empty name"},
 	};
@@ -692,6 +705,41 @@ static void test_limits(void **state)
 	      P("rsa.key"), P("rsa.pem"), args);
 	refused(&der, "more than 16 name-value pairs");
 	x509_buf_free(&der);
+	/* 32 signed attributes (contentType, messageDigest and 30 others). */
+	build(&der, "--content '%s' --signer '%s:%s' --signed-extra 30", P("req.der"),
+	      P("rsa.key"), P("rsa.pem"));
+	decode_ok(&der, &r);
+	cms_request_free(&r);
+	x509_buf_free(&der);
+	build(&der, "--content '%s' --signer '%s:%s' --signed-extra 31", P("req.der"),
+	      P("rsa.key"), P("rsa.pem"));
+	refused(&der, "33 signed attributes");
+	x509_buf_free(&der);
+	/* 17 controls: refused by their number before their types. */
+	k = 0;
+	for (int i = 0; i < 17; i++)
+		k += (size_t)snprintf(args + k, sizeof args - k, " --control 1.2.3.%d:0500", i);
+	build(&der, "--cmc-csr '%s' --signer '%s' %s", P("req.der"), P("req.key"), args);
+	refused(&der, "more than 16 CMC controls");
+	x509_buf_free(&der);
+	/* Microsoft's CMC attributes for another PKIData. */
+	build(&der, "--cmc-csr '%s' --signer '%s' --ms-attrs '' --ms-attrs-data-ref 3",
+	      P("req.der"), P("req.key"));
+	refused(&der, "not for this request");
+	x509_buf_free(&der);
+	/* A request's attributes: 64 are read, 65 refused. */
+	struct csr_ms_attrs a;
+
+	sh("%s csr --key '%s' --extra 63 --out '%s'", BUILD, P("rsa.key"), P("many.der"));
+	load("many.der", &der);
+	assert_int_equal(x509_csr_ms_attrs(der.data, der.len, &a, err, sizeof err), 0);
+	csr_ms_attrs_free(&a);
+	x509_buf_free(&der);
+	sh("%s csr --key '%s' --extra 64 --out '%s'", BUILD, P("rsa.key"), P("many.der"));
+	load("many.der", &der);
+	assert_int_equal(x509_csr_ms_attrs(der.data, der.len, &a, err, sizeof err), -1);
+	assert_non_null(strstr(err, "more than 64 attributes"));
+	x509_buf_free(&der);
 }
 
 /* cms_signer_cert: by issuer and serial, by key identifier, none carried, and
@@ -729,6 +777,37 @@ static void test_signer_cert(void **state)
 	cms_request_free(&r);
 	x509_buf_free(&der);
 	assert_int_equal(cms_signer_cert(NULL, 0), -1);
+	/* A certificate without a SubjectKeyIdentifier: the RFC 5280 method-1
+	 * identifier of its key names it (what cms_build.py computes then). */
+	sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout '%s' "
+	   "-subj /CN=noski -days 2 -addext subjectKeyIdentifier=none "
+	   "-addext authorityKeyIdentifier=none -out '%s' 2>&1", P("noski.key"), P("noski.pem"));
+	sh("openssl x509 -in '%s' -noout -text | grep -c 'Key Identifier' | grep -qx 0",
+	   P("noski.pem"));
+	build(&der, "--content '%s' --signer '%s::ski' --add-cert '%s' --add-cert '%s'",
+	      P("req.der"), P("noski.key"), P("noski.pem"), P("other.pem"));
+	decode_ok(&der, &r);
+	sh("openssl x509 -in '%s' -outform DER -out '%s'", P("noski.pem"), P("noski.der"));
+	assert_int_equal(cms_signer_cert(&r, 0), cert_index(&r, "noski.der"));
+	assert_true(cms_signer_cert(&r, 0) >= 0);
+	cms_request_free(&r);
+	x509_buf_free(&der);
+	/* Two different certificates with one issuer and serial: none named. */
+	for (int i = 1; i <= 2; i++) {
+		char k[16], c[16];
+
+		snprintf(k, sizeof k, "d%d.key", i);
+		snprintf(c, sizeof c, "d%d.pem", i);
+		sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+		   "-keyout '%s' -subj /CN=dup -set_serial 5 -days 2 -out '%s' 2>&1", P(k), P(c));
+	}
+	build(&der, "--content '%s' --signer '%s:%s' --add-cert '%s'", P("req.der"), P("d1.key"),
+	      P("d1.pem"), P("d2.pem"));
+	decode_ok(&der, &r);
+	assert_int_equal(r.n_certs, 2);
+	assert_int_equal(cms_signer_cert(&r, 0), -1);
+	cms_request_free(&r);
+	x509_buf_free(&der);
 }
 
 /* Framing that is not DER: openssl's streaming (indefinite lengths), a long
@@ -833,6 +912,13 @@ static void test_csr_ms_attrs(void **state)
 	assert_int_equal(x509_csr_ms_attrs(der.data, der.len, &a, err, sizeof err), -1);
 	assert_non_null(strstr(err, "present twice"));
 	x509_buf_free(&der);
+	/* Client information whose user name holds a line feed. */
+	sh("%s csr --key '%s' --client-info --client-user \"$(printf 'a\\nb')\" --out '%s'",
+	   BUILD, P("rsa.key"), P("bad.der"));
+	load("bad.der", &der);
+	assert_int_equal(x509_csr_ms_attrs(der.data, der.len, &a, err, sizeof err), -1);
+	assert_non_null(strstr(err, "userName: a control character"));
+	x509_buf_free(&der);
 	/* A renewal attribute that is not a certificate. */
 	sh("%s csr --key '%s' --renewal '%s' --out '%s'", BUILD, P("rsa.key"), P("req.der"),
 	   P("bad.der"));
@@ -847,6 +933,52 @@ static void test_csr_ms_attrs(void **state)
 		assert_int_equal(x509_csr_ms_attrs(der.data, n, &a, err, sizeof err), -1);
 	x509_buf_free(&der);
 	x509_buf_free(&cert);
+}
+
+/* Shapes the other tests do not reach: the SEQUENCE OF pairs form, NULL
+ * parameters (RSA: allowed, ECDSA: refused), nested CMC content, a renewal
+ * attribute with two values. */
+static void test_other_shapes(void **state)
+{
+	struct x509_buf der, spki;
+	struct cms_request r;
+	struct csr_ms_attrs a;
+
+	(void)state;
+	build(&der, "--content '%s' --signer '%s:%s' --signed-nv-list a=1 --signed-nv-list b=2 "
+		    "--signed-nv c=3", P("req.der"), P("rsa.key"), P("rsa.pem"));
+	decode_ok(&der, &r);
+	assert_int_equal(r.signers[0].n_nv, 3);
+	nv_expect(r.signers[0].nv, 3, "a", "1");
+	nv_expect(r.signers[0].nv, 3, "b", "2");
+	nv_expect(r.signers[0].nv, 3, "c", "3");
+	cms_request_free(&r);
+	x509_buf_free(&der);
+	build(&der, "--content '%s' --signer '%s:%s' --signed-nv-list a=1 --signed-nv-list A=2",
+	      P("req.der"), P("rsa.key"), P("rsa.pem"));
+	refused(&der, "present twice");
+	x509_buf_free(&der);
+	file_spki("rsa.pem", &spki);
+	build(&der, "--content '%s' --signer '%s:%s' --sigalg-null", P("req.der"), P("rsa.key"),
+	      P("rsa.pem"));
+	decode_ok(&der, &r);
+	verify_ok(&r, 0, &spki);
+	cms_request_free(&r);
+	x509_buf_free(&der);
+	x509_buf_free(&spki);
+	build(&der, "--content '%s' --signer '%s:%s' --sigalg-null", P("req.der"), P("ec.key"),
+	      P("ec.pem"));
+	refused(&der, "with parameters");
+	x509_buf_free(&der);
+	build(&der, "--cmc-csr '%s' --signer '%s' --cms-seq", P("req.der"), P("req.key"));
+	refused(&der, "nested content");
+	x509_buf_free(&der);
+	sh("%s csr --key '%s' --renewal '%s' --renewal-values 2 --out '%s'", BUILD, P("rsa.key"),
+	   P("rsa.pem"), P("two.der"));
+	load("two.der", &der);
+	assert_int_equal(x509_csr_ms_attrs(der.data, der.len, &a, err, sizeof err), -1);
+	assert_non_null(strstr(err, "exactly one value"));
+	x509_buf_free(&der);
 }
 
 int main(void)
@@ -869,6 +1001,7 @@ int main(void)
 		cmocka_unit_test(test_signer_cert),
 		cmocka_unit_test(test_not_der),
 		cmocka_unit_test(test_csr_ms_attrs),
+		cmocka_unit_test(test_other_shapes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -70,6 +70,10 @@ class NVPair(core.Sequence):
     _fields = [("name", core.BMPString), ("value", core.BMPString)]
 
 
+class NVPairs(core.SequenceOf):
+    _child_spec = NVPair
+
+
 class BodyPartIDs(core.SequenceOf):
     _child_spec = core.Integer
 
@@ -177,8 +181,11 @@ def signer_info(a, spec, content, content_type):
         version = "v3"
     if a.version is not None:
         version = a.version
+    salg = sig_alg(key, a.md, a.sigalg)
+    if a.sigalg_null:
+        salg["parameters"] = core.Null()
     info = {"version": version, "sid": sid, "digest_algorithm": {"algorithm": a.md},
-            "signature_algorithm": sig_alg(key, a.md, a.sigalg)}
+            "signature_algorithm": salg}
     if a.no_attrs:
         info["signature"] = sign(key, a.md, content)
         return cms.SignerInfo(info)
@@ -192,6 +199,11 @@ def signer_info(a, spec, content, content_type):
         attrs.append({"type": "message_digest", "values": [digest]})
     for s in a.signed_nv:
         attrs.append({"type": OID_NV, "values": [any_of(nv_pair(s))]})
+    for k in range(a.signed_extra):  # attributes nobody reads
+        attrs.append({"type": "1.2.3.4.%d" % k, "values": [core.Null()]})
+    if a.signed_nv_list:  # MS-WCCE 2.2.2.7.10's SEQUENCE OF form, in one value
+        pairs = NVPairs([nv_pair(s) for s in a.signed_nv_list])
+        attrs.append({"type": OID_NV, "values": [any_of(pairs)]})
     signed = cms.CMSAttributes(attrs)
     tbs = signed.dump()
     info["signed_attrs"] = signed
@@ -223,7 +235,7 @@ def pki_data(a):
                              "user": "EXAMPLE\\agent", "process": "certreq"})
         attrs = [{"type": OID_CLIENT_INFO, "values": [any_of(client)]}]
         attrs += [{"type": OID_NV, "values": [any_of(nv_pair(s))]} for s in a.ms_attrs if s]
-        val = CmcAddAttributes({"pkiDataReference": 0,
+        val = CmcAddAttributes({"pkiDataReference": a.ms_attrs_data_ref,
                                 "certReferences": [a.ms_attrs_ref or a.tcr_id],
                                 # asn1crypto types the values of unknown attributes as one Any.
         "attributes": [{"type": x["type"], "values": SetOfAny(x["values"])} for x in attrs]})
@@ -237,8 +249,13 @@ def pki_data(a):
         else:
             reqs.append(TaggedRequest(name="tcr", value={
                 "bodyPartID": a.tcr_id + k, "certificationRequest": core.Any.load(req)}))
+    nested = []
+    if a.cms_seq:  # a TaggedContentInfo: bodyPartID, ContentInfo (id-data)
+        tci = core.Sequence(contents=core.Integer(50).dump() + cms.ContentInfo(
+            {"content_type": "data", "content": b"nested"}).dump())
+        nested = [core.Any.load(tci.dump())]
     return PKIData({"controlSequence": controls, "reqSequence": reqs,
-                    "cmsSequence": [], "otherMsgSequence": []}).dump()
+                    "cmsSequence": nested, "otherMsgSequence": []}).dump()
 
 
 def cmd_sign(a):
@@ -286,12 +303,15 @@ def cmd_csr(a):
     attrs = [{"type": "1.3.6.1.4.1.311.13.2.3", "values": [core.IA5String("10.0.19045.2")]}]
     if a.renewal:
         cert = core.Any.load(read(a.renewal))
-        attrs += [{"type": OID_RENEWAL, "values": [cert]}] * (2 if a.dup == "renewal" else 1)
+        attrs += [{"type": OID_RENEWAL, "values": [cert] * a.renewal_values}] * \
+            (2 if a.dup == "renewal" else 1)
     for s in a.nv:
         attrs.append({"type": OID_NV, "values": [any_of(nv_pair(s))]})
+    for k in range(a.extra):  # attributes x509_csr_ms_attrs does not read
+        attrs.append({"type": "1.2.3.4.%d" % k, "values": [core.Null()]})
     if a.client_info:
         ci = ClientInfo({"clientId": 5, "machine": "ws01.example.com",
-                         "user": "EXAMPLE\\alice", "process": "certreq.exe"})
+                         "user": a.client_user, "process": "certreq.exe"})
         attrs += [{"type": OID_CLIENT_INFO, "values": [any_of(ci)]}] * \
             (2 if a.dup == "client" else 1)
     if a.csp_info:
@@ -330,6 +350,9 @@ def main():
     s.add_argument("--dup-ct", action="store_true")
     s.add_argument("--ct-attr")
     s.add_argument("--signed-nv", action="append", default=[])
+    s.add_argument("--signed-nv-list", action="append", default=[])
+    s.add_argument("--sigalg-null", action="store_true")
+    s.add_argument("--cms-seq", action="store_true")
     s.add_argument("--tamper-sig", action="store_true")
     s.add_argument("--carry")
     s.add_argument("--detached", action="store_true")
@@ -342,6 +365,8 @@ def main():
     s.add_argument("--nv-control", action="append", default=[])
     s.add_argument("--ms-attrs", action="append")
     s.add_argument("--ms-attrs-ref", type=int)
+    s.add_argument("--ms-attrs-data-ref", type=int, default=0)
+    s.add_argument("--signed-extra", type=int, default=0)
     s.add_argument("--reqs", type=int, default=1)
     s.add_argument("--tcr-id", type=int, default=1)
     s.add_argument("--crm", action="store_true")
@@ -349,10 +374,13 @@ def main():
     c = sub.add_parser("csr")
     c.add_argument("--key", required=True)
     c.add_argument("--renewal")
+    c.add_argument("--renewal-values", type=int, default=1)
     c.add_argument("--nv", action="append", default=[])
     c.add_argument("--client-info", action="store_true")
+    c.add_argument("--client-user", default="EXAMPLE\\alice")
     c.add_argument("--csp-info", action="store_true")
     c.add_argument("--dup")
+    c.add_argument("--extra", type=int, default=0)
     c.add_argument("--out", required=True)
     a = p.parse_args()
     if a.cmd == "sign":
