@@ -521,6 +521,28 @@ static void test_cap(void **state)
 	}
 	x509_buf_free(&p7);
 
+	/* CRLs as large together as the cap are not even tried: a pending
+	 * request's certs-only PKCS#7 (the CA certificate alone) under it */
+	{
+		struct ledger_request_row prow;
+		struct x509_buf base, delta, none;
+		uint32_t pid = pending(ALICE);
+
+		crl_file("ca.crl", &base);
+		crl_file("ca-delta.crl", &delta);
+		assert_int_equal(record_get_request(sub->rec, pid, &prow, err, sizeof err), 0);
+		assert_int_equal(respond_build(sub, &prow, CRLS, base.len + delta.len, &none,
+					       &left, msg, sizeof msg), 0);
+		assert_int_equal(left, 1);
+		text = pkcs7_print(&none);
+		assert_null(strstr(text, "Certificate Revocation List"));
+		assert_int_equal(count_lines(text, "subject="), 1);
+		free(text);
+		x509_buf_free(&none);
+		x509_buf_free(&base);
+		x509_buf_free(&delta);
+	}
+
 	/* the full response: a cap that holds it without CRLs only; the note is in
 	 * its statusString */
 	assert_int_equal(respond_build(sub, &row, FULL, CUST_PKCS7_MAX, &full, &left, msg,
