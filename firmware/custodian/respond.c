@@ -10,6 +10,9 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/ecc.h>
+
 #include "firmware/custodian/msg.h"
 #include "firmware/custodian/proto.h"
 #include "firmware/icpr/icpr.h"
@@ -225,6 +228,7 @@ static uint32_t build_full(struct submit_ctx *c, const struct ledger_request_row
 	uint8_t nonce[16];
 	char status[LEDGER_ROW_MESSAGE_MAX + 160], err[256];
 	uint32_t body_part;
+	int rc;
 
 	*too_big = 0;
 	memset(&in, 0, sizeof(in));
@@ -268,7 +272,13 @@ static uint32_t build_full(struct submit_ctx *c, const struct ledger_request_row
 	in.n_crls = with_crls ? p->n_crls : 0;
 	in.signing_time = (int64_t)time(NULL);
 	in.max_size = max;
-	if (cmc_response_build(&in, sign_cb, &sg, out, err, sizeof(err)) != 0) {
+	rc = cmc_response_build(&in, sign_cb, &sg, out, err, sizeof(err));
+	/* The builder verified the signature with the CA key on this service
+	 * thread: wolfSSL's FP_ECC cache is per thread (up to ~12 MiB, verify_pool.h)
+	 * and would leak when the thread ends with its worker's channel. Full
+	 * responses are rare; the cache is rebuilt when needed. */
+	wc_ecc_fp_free();
+	if (rc != 0) {
 		snprintf(msg, msglen, "the CMC full response: %s", err);
 		if (sg.rc == CA_EHSM)
 			return HR_NTE_FAIL;
