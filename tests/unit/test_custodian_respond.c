@@ -22,6 +22,8 @@
 #include "firmware/custodian/respond.h"
 #include "firmware/icpr/icpr.h"
 #include "firmware/ledger/event.h"
+#include "hsm/hsm.h"
+#include "hsm/internal.h"
 #include "tests/unit/support/core_harness.h"
 #include "tests/unit/support/x509_oracle.h"
 
@@ -562,6 +564,35 @@ static void test_cap(void **state)
 	x509_buf_free(&cert);
 }
 
+/* The HSM away: a full response cannot be signed: NTE_FAIL, which the worker
+ * answers as without the flag. A certs-only PKCS#7 needs no key: still built. */
+static void test_hsm_away(void **state)
+{
+	char dir[PATH_MAX], away[PATH_MAX];
+	struct hsm_err herr;
+	struct x509_buf cert;
+	struct answer a, a2;
+	uint32_t id = issued(&cert);
+
+	(void)state;
+	softhsm_token_path(&ca_template.token, "tokens", dir, sizeof(dir));
+	softhsm_token_path(&ca_template.token, "tokens.away", away, sizeof(away));
+	assert_int_equal(rename(dir, away), 0);
+	assert_int_equal(hsm_pool_recover(core.ca.hsm, core.ca.hsm->generation, CKR_DEVICE_ERROR,
+					  &herr),
+			 HSM_EUNAVAIL);
+	ask(ALICE, NULL, id, FULL, &a);
+	ask(ALICE, NULL, id, CRLS, &a2);
+	assert_int_equal(rename(away, dir), 0);
+	assert_int_equal(a.type, CUST_ERROR);
+	assert_int_equal(a.hresult, HR_NTE_FAIL);
+	if (strstr(a.message, "HSM unavailable") == NULL)
+		fail_msg("message: %s", a.message);
+	assert_int_equal(a2.type, CUST_RESPONSE_IS);
+	x509_buf_free(&a2.p7);
+	x509_buf_free(&cert);
+}
+
 /* ---- who may ask ---- */
 
 static void test_refusals(void **state)
@@ -722,6 +753,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full_cmc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crls_base_and_delta, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hsm_away, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_anonymous, setup_anon, teardown),
 		cmocka_unit_test_setup_teardown(test_violation_no_flag, setup, teardown),
