@@ -30,6 +30,7 @@ struct parts {
 	size_t n_chain;
 	struct x509_buf crls[2];  /* base, then delta (malloc()ed copies) */
 	size_t n_crls;
+	int crls_skipped;         /* one is known to be too large: none read */
 };
 
 static void parts_free(struct parts *p)
@@ -116,10 +117,70 @@ out:
 	return rc;
 }
 
+void respond_crls_init(struct respond_crls *k)
+{
+	memset(k, 0, sizeof(*k));
+	pthread_mutex_init(&k->mu, NULL);
+}
+
+void respond_crls_free(struct respond_crls *k)
+{
+	pthread_mutex_destroy(&k->mu);
+}
+
+/* The size of the CRL at seq when it was read before: 1 with *len, or 0. */
+static int crl_size_known(struct respond_crls *k, uint64_t seq, size_t *len)
+{
+	int found = 0;
+
+	if (k == NULL)
+		return 0;
+	pthread_mutex_lock(&k->mu);
+	for (unsigned i = 0; i < RESPOND_CRLS_KEPT && !found; i++)
+		if (k->seq[i] == seq) {
+			*len = k->len[i];
+			found = 1;
+		}
+	pthread_mutex_unlock(&k->mu);
+	return found;
+}
+
+static void crl_size_keep(struct respond_crls *k, uint64_t seq, size_t len)
+{
+	size_t known;
+
+	if (k == NULL || crl_size_known(k, seq, &known))
+		return;
+	pthread_mutex_lock(&k->mu);
+	k->seq[k->next] = seq;
+	k->len[k->next] = len;
+	k->next = (k->next + 1) % RESPOND_CRLS_KEPT;
+	pthread_mutex_unlock(&k->mu);
+}
+
+/* The CRL at seq into p, unless it is known to be max bytes or more (then
+ * p->crls_skipped). 0 or -1. */
+static int take_crl(struct submit_ctx *c, uint64_t seq, size_t max, struct parts *p,
+		    char *err, size_t errlen)
+{
+	size_t len;
+
+	if (crl_size_known(c->crl_sizes, seq, &len) && len >= max) {
+		p->crls_skipped = 1;
+		return 0;
+	}
+	if (read_crl(c, seq, &p->crls[p->n_crls], err, errlen) != 0)
+		return -1;
+	crl_size_keep(c->crl_sizes, seq, p->crls[p->n_crls].len);
+	p->n_crls++;
+	return 0;
+}
+
 /* The current CRLs: the newest base CRL, and the newest CRL when it is a delta
  * (a delta published before the newest base is not current). None published
  * yet: none. 0 or -1. */
-static int gather_crls(struct submit_ctx *c, struct parts *p, char *err, size_t errlen)
+static int gather_crls(struct submit_ctx *c, size_t max, struct parts *p, char *err,
+		       size_t errlen)
 {
 	struct ledger_crl_row base, last;
 	uint64_t n;
@@ -128,17 +189,15 @@ static int gather_crls(struct submit_ctx *c, struct parts *p, char *err, size_t 
 	rc = record_crl_latest(c->rec, 1, &n, &base, err, errlen);
 	if (rc == 1)
 		return 0;
-	if (rc != 0 || read_crl(c, base.seq, &p->crls[p->n_crls], err, errlen) != 0)
+	if (rc != 0 || take_crl(c, base.seq, max, p, err, errlen) != 0)
 		return -1;
-	p->n_crls++;
+	if (p->crls_skipped)
+		return 0; /* no delta without its base */
 	rc = record_crl_latest(c->rec, 0, &n, &last, err, errlen);
 	if (rc != 0)
 		return -1;
-	if (last.is_delta && last.seq > base.seq) {
-		if (read_crl(c, last.seq, &p->crls[p->n_crls], err, errlen) != 0)
-			return -1;
-		p->n_crls++;
-	}
+	if (last.is_delta && last.seq > base.seq && take_crl(c, last.seq, max, p, err, errlen) != 0)
+		return -1;
 	return 0;
 }
 
@@ -314,7 +373,7 @@ uint32_t respond_build(struct submit_ctx *c, const struct ledger_request_row *ro
 	struct parts p;
 	struct cms_request *cms = NULL;
 	char err[512], note[128] = "";
-	int with_crls, too_big = 0;
+	int with_crls, asked_crls, too_big = 0;
 	uint32_t hr = HR_E_UNEXPECTED;
 
 	memset(&p, 0, sizeof(p));
@@ -322,13 +381,14 @@ uint32_t respond_build(struct submit_ctx *c, const struct ledger_request_row *ro
 	out->len = 0;
 	*crls_left_out = 0;
 	if (gather_certs(c, row, &p, err, sizeof(err)) != 0 ||
-	    ((flags & ICPR_CR_IN_CRLS) && gather_crls(c, &p, err, sizeof(err)) != 0)) {
+	    ((flags & ICPR_CR_IN_CRLS) && gather_crls(c, max, &p, err, sizeof(err)) != 0)) {
 		snprintf(msg, msglen, "%s", err);
 		goto out;
 	}
 	/* CRLs alone beyond the cap are not even tried (a base CRL may be far
 	 * larger than the channel); the rest may still push it over: tried. */
-	with_crls = p.n_crls > 0 && crls_size(&p) < max;
+	with_crls = p.n_crls > 0 && !p.crls_skipped && crls_size(&p) < max;
+	asked_crls = p.n_crls > 0 || p.crls_skipped;
 	if (flags & ICPR_CR_IN_FULLRESPONSE) {
 		if ((cms = calloc(1, sizeof(*cms))) == NULL) {
 			snprintf(msg, msglen, "out of memory");
@@ -338,7 +398,7 @@ uint32_t respond_build(struct submit_ctx *c, const struct ledger_request_row *ro
 			snprintf(msg, msglen, "%s", err);
 			goto out;
 		}
-		if (p.n_crls > 0 && !with_crls)
+		if (asked_crls && !with_crls)
 			snprintf(note, sizeof(note), CUST_CRLS_LEFT_OUT_FMT,
 				 (unsigned)(max / 1024));
 		hr = build_full(c, row, cms, &p, with_crls, note, max, out, &too_big, msg, msglen);
@@ -356,7 +416,7 @@ uint32_t respond_build(struct submit_ctx *c, const struct ledger_request_row *ro
 		}
 	}
 	if (hr == 0)
-		*crls_left_out = p.n_crls > 0 && !with_crls;
+		*crls_left_out = asked_crls && !with_crls;
 out:
 	if (cms != NULL) {
 		cms_request_free(cms);

@@ -4,6 +4,7 @@
 #ifndef CUSTODIAN_RESPOND_H
 #define CUSTODIAN_RESPOND_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,12 +12,28 @@
 #include "firmware/ledger/row.h"
 #include "firmware/x509/x509.h"
 
+/* The sizes of the CRLs respond.c last read, by journal seq (a record never
+ * changes): a CRL larger than the cap is read once, not at every request (a
+ * base CRL may be hundreds of MiB; every service thread reading it at once
+ * would be a client's way to exhaust the custodian's memory). One per
+ * custodian (serve.c), named by submit_ctx.crl_sizes. */
+#define RESPOND_CRLS_KEPT 4
+struct respond_crls {
+	pthread_mutex_t mu;
+	uint64_t seq[RESPOND_CRLS_KEPT]; /* 0: free */
+	size_t len[RESPOND_CRLS_KEPT];
+	unsigned next;
+};
+void respond_crls_init(struct respond_crls *k);
+void respond_crls_free(struct respond_crls *k);
+
 /* Builds for request row (its owner already checked) the PKCS#7 flags ask for
  * (ICPR_CR_IN_FULLRESPONSE and/or ICPR_CR_IN_CRLS), at most max bytes:
  *   certificates: the request's certificate when issued (or since revoked),
  *     then the CA chain (c->chain, or the CA certificate alone);
  *   with CRLS: the newest base CRL and, when the newest CRL is a delta, it;
- *     when they would make the PKCS#7 larger than max, none is carried and
+ *     when they would make the PKCS#7 larger than max (or one is known, from
+ *     c->crl_sizes, to be as large as max alone: not read), none is carried and
  *     *crls_left_out is 1;
  *   with FULLRESPONSE: cmc_response_build's response, signed with the CA key in
  *     the HSM, its status from the row (issued or revoked: success; pending:

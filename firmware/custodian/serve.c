@@ -300,6 +300,7 @@ struct custodian {
 	struct checkpointer cp; /* the ledger's checkpoints and anchor (checkpoint.h) */
 	int have_cp;
 	int recorded; /* with a ledger: rec, the budget and the console are started */
+	struct respond_crls crl_sizes; /* respond.c's (respond.h) */
 };
 
 int custodian_open(struct custodian **out, struct ca *ca, int ledger_fd, int admin_fd,
@@ -316,6 +317,8 @@ int custodian_open(struct custodian **out, struct ca *ca, int ledger_fd, int adm
 	c->srv.submit.worker_fd = -1;
 	read_chain(ca, &c->srv.chain);
 	c->srv.submit.chain = &c->srv.chain;
+	respond_crls_init(&c->crl_sizes);
+	c->srv.submit.crl_sizes = &c->crl_sizes;
 	if (ledger_fd < 0) {
 		/* Without a ledger nothing is journaled: ca.conf's policy alone. */
 		if (policy_load(ca, &c->srv.submit.policy, err, errlen) != 0) {
@@ -448,6 +451,7 @@ void custodian_close(struct custodian *c)
 	if (c->recorded)
 		record_stop(&c->rec);
 	x509_buf_free(&c->srv.chain);
+	respond_crls_free(&c->crl_sizes);
 	free(c);
 }
 

@@ -17,6 +17,7 @@ int ext_reserved(const char *oid);
 struct props;
 struct bursts;
 struct policy_account;
+struct respond_crls;
 
 struct checkpointer;
 struct tmplstore; /* tmplstore.h */
@@ -46,6 +47,8 @@ struct submit_ctx {
 	 * when there is none), read at start-up (serve.c); respond.c carries it.
 	 * NULL: the CA certificate alone. */
 	const struct x509_buf *chain;
+	/* respond.c's sizes of the CRLs it read (respond.h); NULL: none kept. */
+	struct respond_crls *crl_sizes;
 };
 
 /* The worker channel served now (-1 when it ends). */

@@ -5,6 +5,7 @@
  * full responses are read by oracles independent of the builder: `openssl cms
  * -verify` against the CA certificate and support/cmc_response.py (asn1crypto).
  * Also the channel's codec for the two new messages (msg.c). */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -543,6 +544,41 @@ static void test_cap(void **state)
 		x509_buf_free(&none);
 		x509_buf_free(&base);
 		x509_buf_free(&delta);
+	}
+
+	/* the sizes read are kept by seq: a CRL known to be as large as the cap
+	 * is not read again (a size made larger here than the CRL is shows that
+	 * the kept one decides), and no delta goes without its base */
+	{
+		struct respond_crls *k = sub->crl_sizes;
+		struct x509_buf none;
+		int seen = 0;
+
+		assert_non_null(k);
+		pthread_mutex_lock(&k->mu);
+		for (unsigned i = 0; i < RESPOND_CRLS_KEPT; i++)
+			if (k->seq[i] != 0) {
+				seen++;
+				k->len[i] = CUST_PKCS7_MAX; /* as if that large */
+			}
+		pthread_mutex_unlock(&k->mu);
+		assert_int_equal(seen, 2); /* base and delta */
+		assert_int_equal(respond_build(sub, &row, CRLS, CUST_PKCS7_MAX, &none, &left, msg,
+					       sizeof msg), 0);
+		assert_int_equal(left, 1);
+		text = pkcs7_print(&none);
+		assert_null(strstr(text, "Certificate Revocation List"));
+		free(text);
+		x509_buf_free(&none);
+		/* a new base: read (its size is not known), carried */
+		publish(0);
+		assert_int_equal(respond_build(sub, &row, CRLS, CUST_PKCS7_MAX, &none, &left, msg,
+					       sizeof msg), 0);
+		assert_int_equal(left, 0);
+		text = pkcs7_print(&none);
+		assert_int_equal(count_lines(text, "Certificate Revocation List"), 1);
+		free(text);
+		x509_buf_free(&none);
 	}
 
 	/* the full response: a cap that holds it without CRLs only; the note is in
