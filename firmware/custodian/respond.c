@@ -20,6 +20,7 @@
 #include "firmware/x509/cmcresp.h"
 #include "firmware/x509/cms.h"
 #include "platform/log.h"
+#include "platform/utf8.h"
 
 /* What a response carries, gathered before it is built. */
 struct parts {
@@ -274,6 +275,20 @@ out:
 	return rc;
 }
 
+/* The bytes of msg that are whole UTF-8 characters from its start: the ledger's
+ * row keeps a long message cut at a byte count, perhaps inside a character,
+ * which the builder would refuse in statusString. */
+static int utf8_whole(const char *msg)
+{
+	const uint8_t *m = (const uint8_t *)msg;
+	size_t len = strlen(msg), at = 0, n;
+	uint32_t cp;
+
+	while (at < len && (n = utf8_next(m + at, len - at, &cp)) != 0)
+		at += n;
+	return (int)at;
+}
+
 /* The full response over p's certificates (and CRLs when with_crls), at most max
  * bytes. 0 with *out, or an HRESULT with msg; *too_big 1 when only the size
  * refused it. */
@@ -287,7 +302,7 @@ static uint32_t build_full(struct submit_ctx *c, const struct ledger_request_row
 	uint8_t nonce[16];
 	char status[LEDGER_ROW_MESSAGE_MAX + 160], err[256];
 	uint32_t body_part;
-	int rc;
+	int rc, whole = utf8_whole(row->message);
 
 	*too_big = 0;
 	memset(&in, 0, sizeof(in));
@@ -295,20 +310,20 @@ static uint32_t build_full(struct submit_ctx *c, const struct ledger_request_row
 	case DISP_ISSUED:
 	case DISP_REVOKED:
 		in.status = CMC_STATUS_SUCCESS;
-		snprintf(status, sizeof(status), "%s%s", row->message, note);
+		snprintf(status, sizeof(status), "%.*s%s", whole, row->message, note);
 		break;
 	case DISP_PENDING:
 		in.status = CMC_STATUS_PENDING;
 		in.request_id = row->request_id;
 		in.submitted = row->submitted;
-		snprintf(status, sizeof(status), "%s%s", row->message, note);
+		snprintf(status, sizeof(status), "%.*s%s", whole, row->message, note);
 		break;
 	default: /* failed, denied */
 		in.status = CMC_STATUS_FAILED;
 		in.hresult = row->hresult;
 		in.fail_mode = CMC_FAIL_FROM_HRESULT;
-		snprintf(status, sizeof(status), "%s (0x%08x)%s", row->message, row->hresult,
-			 note);
+		snprintf(status, sizeof(status), "%.*s (0x%08x)%s", whole, row->message,
+			 row->hresult, note);
 		break;
 	}
 	in.status_string = status;

@@ -629,6 +629,28 @@ static void test_hsm_away(void **state)
 	x509_buf_free(&cert);
 }
 
+/* A row's message cut by the ledger inside a character: statusString keeps the
+ * whole characters before it (the builder refuses what is not UTF-8). */
+static void test_message_cut_in_a_character(void **state)
+{
+	struct submit_ctx *sub = core_admin(&core)->sub;
+	struct ledger_request_row row;
+	struct x509_buf p7;
+	char err[256], *text;
+	int left;
+	uint32_t id = pending(ALICE);
+
+	(void)state;
+	assert_int_equal(record_get_request(sub->rec, id, &row, err, sizeof err), 0);
+	snprintf(row.message, sizeof row.message, "Pending caf\xc3\xa9 \xe2\x82");
+	assert_int_equal(respond_build(sub, &row, FULL, CUST_PKCS7_MAX, &p7, &left, msg,
+				       sizeof msg), 0);
+	text = read_full(&p7);
+	expect_line(text, "statusString=Pending caf\xc3\xa9 ");
+	free(text);
+	x509_buf_free(&p7);
+}
+
 /* ---- who may ask ---- */
 
 static void test_refusals(void **state)
@@ -790,6 +812,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_crls_base_and_delta, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hsm_away, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_message_cut_in_a_character, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_anonymous, setup_anon, teardown),
 		cmocka_unit_test_setup_teardown(test_violation_no_flag, setup, teardown),
