@@ -1452,6 +1452,7 @@ static void test_full_response_not_asked(void **state)
 	assert_int_equal(resp.cert.cb, 0);
 	tb_free(&r.stub);
 	fc.n_got = 0;
+	ipc_wbuf_free(&fc.body);
 	fake_result(7, 0, HR_E_ACCESSDENIED, "another's", NULL, 0);
 	fake_retrieval_flags(ICPR_CR_IN_FULLRESPONSE | ICPR_CR_IN_CRLS, &r, &resp);
 	assert_int_equal(fc.n_got, 1);
