@@ -73,6 +73,8 @@ static int teardown(void **state)
 	return 0;
 }
 
+static void publish(int delta);
+
 /* ---- requests in each state ---- */
 
 /* A request by identity (or, NULL, by ANON), signed by signer (another key than
@@ -305,6 +307,35 @@ static void test_full_issued(void **state)
 	expect_line(text, line);
 	expect_ca_cert(text);
 	assert_int_equal(count_lines(text, "crl="), 0);
+	free(text);
+	x509_buf_free(&a.p7);
+	x509_buf_free(&cert);
+}
+
+/* Revoked since: still the certificate, status success (as a retrieval gives
+ * the certificate); the CRL that lists it is carried with CRLS. */
+static void test_full_revoked(void **state)
+{
+	struct x509_buf cert;
+	struct x509_cert_info info;
+	struct answer a;
+	char err[256], hex[41], line[64], *text;
+	uint32_t id = issued(&cert);
+
+	(void)state;
+	assert_int_equal(x509_cert_decode(cert.data, cert.len, &info, err, sizeof err), 0);
+	assert_int_equal(officer_revoke(core_admin(&core), OFFICER, info.serial.data,
+					info.serial.len, 1, 0, 0, msg, sizeof msg), 0);
+	x509_cert_info_free(&info);
+	publish(0);
+	ask(ALICE, NULL, id, FULL | CRLS, &a);
+	assert_int_equal(a.type, CUST_RESPONSE_IS);
+	text = read_full(&a.p7);
+	expect_line(text, "status=0");
+	sha1_hex(&cert, hex);
+	snprintf(line, sizeof line, "cert=%s", hex);
+	expect_line(text, line);
+	assert_int_equal(count_lines(text, "crl="), 1);
 	free(text);
 	x509_buf_free(&a.p7);
 	x509_buf_free(&cert);
@@ -807,6 +838,7 @@ int main(void)
 		cmocka_unit_test(test_codec),
 		cmocka_unit_test_setup_teardown(test_full_issued, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_revoked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_failed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_cmc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crls_base_and_delta, setup, teardown),
