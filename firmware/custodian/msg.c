@@ -102,6 +102,47 @@ int cust_retrieve_decode(const uint8_t *p, size_t len, struct cust_retrieve *m)
 	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 
+/* ---- CUST_RESPONSE and its answer ---- */
+
+_Static_assert(CUST_RESPONSE_FLAGS == (ICPR_CR_IN_FULLRESPONSE | ICPR_CR_IN_CRLS),
+	       "CUST_RESPONSE's flags are icpr.h's");
+
+void cust_response_encode(struct ipc_wbuf *w, const struct cust_response *m)
+{
+	ipc_put_u32(w, m->request_id);
+	ipc_put_u32(w, m->flags);
+	put_who(w, &m->who);
+}
+
+int cust_response_decode(const uint8_t *p, size_t len, struct cust_response *m)
+{
+	struct ipc_rbuf r;
+
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
+	m->request_id = ipc_get_u32(&r);
+	m->flags = ipc_get_u32(&r);
+	get_who(&r, &m->who);
+	/* Something to build, nothing else asked. */
+	return ipc_decode_end(&r, m, sizeof(*m),
+			      m->flags != 0 && (m->flags & ~CUST_RESPONSE_FLAGS) == 0);
+}
+
+void cust_response_is_encode(struct ipc_wbuf *w, const struct cust_response_is *m)
+{
+	ipc_put_bytes(w, m->pkcs7, m->pkcs7_len);
+	ipc_put_u32(w, m->crls_left_out);
+}
+
+int cust_response_is_decode(const uint8_t *p, size_t len, struct cust_response_is *m)
+{
+	struct ipc_rbuf r;
+
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
+	ipc_get_bytes(&r, &m->pkcs7, &m->pkcs7_len, CUST_PKCS7_MAX);
+	m->crls_left_out = ipc_get_u32(&r);
+	return ipc_decode_end(&r, m, sizeof(*m), m->pkcs7_len > 0 && m->crls_left_out <= 1);
+}
+
 /* ---- CUST_AUTH_EVENT ---- */
 
 void cust_auth_event_encode(struct ipc_wbuf *w, const struct cust_auth_event *m)

@@ -47,6 +47,21 @@ struct cust_retrieve {
 	struct cust_who who;
 };
 
+/* CUST_RESPONSE: flags holds ICPR_CR_IN_FULLRESPONSE and/or ICPR_CR_IN_CRLS
+ * (CUST_RESPONSE_FLAGS), no other bit. */
+#define CUST_RESPONSE_FLAGS (0x40000u | 0x80000u)
+struct cust_response {
+	uint32_t request_id;
+	uint32_t flags;
+	struct cust_who who;
+};
+
+struct cust_response_is {
+	const uint8_t *pkcs7;
+	size_t pkcs7_len;       /* 1..CUST_PKCS7_MAX */
+	uint32_t crls_left_out; /* 0 or 1 */
+};
+
 struct cust_auth_event {
 	uint32_t what; /* enum cust_logon */
 	char peer[CUST_AUTH_NAME_MAX + 1];
@@ -107,6 +122,8 @@ struct cust_issued {
 void cust_submit_encode(struct ipc_wbuf *w, const struct cust_submit *m);
 void cust_refused_encode(struct ipc_wbuf *w, const struct cust_refused *m);
 void cust_retrieve_encode(struct ipc_wbuf *w, const struct cust_retrieve *m);
+void cust_response_encode(struct ipc_wbuf *w, const struct cust_response *m);
+void cust_response_is_encode(struct ipc_wbuf *w, const struct cust_response_is *m);
 void cust_auth_event_encode(struct ipc_wbuf *w, const struct cust_auth_event *m);
 void cust_result_encode(struct ipc_wbuf *w, const struct cust_result *m);
 void cust_ca_info_encode(struct ipc_wbuf *w, const struct cust_ca_info *m);
@@ -118,6 +135,8 @@ void cust_error_encode(struct ipc_wbuf *w, const struct cust_error *m);
 int cust_submit_decode(const uint8_t *p, size_t len, struct cust_submit *m);
 int cust_refused_decode(const uint8_t *p, size_t len, struct cust_refused *m);
 int cust_retrieve_decode(const uint8_t *p, size_t len, struct cust_retrieve *m);
+int cust_response_decode(const uint8_t *p, size_t len, struct cust_response *m);
+int cust_response_is_decode(const uint8_t *p, size_t len, struct cust_response_is *m);
 int cust_auth_event_decode(const uint8_t *p, size_t len, struct cust_auth_event *m);
 int cust_result_decode(const uint8_t *p, size_t len, struct cust_result *m);
 int cust_ca_info_decode(const uint8_t *p, size_t len, struct cust_ca_info *m);

@@ -38,6 +38,21 @@
  *                                                 -> CUST_RESULT | CUST_ERROR
  *   CUST_RETRIEVE    u32 request_id, who          -> CUST_RESULT | CUST_ERROR
  *                    (E_ACCESSDENIED unless who made the request)
+ *   CUST_RESPONSE    u32 request_id, u32 flags (ICPR_CR_IN_FULLRESPONSE and/or
+ *                    ICPR_CR_IN_CRLS, at least one, no other bit), who
+ *                                                 -> CUST_RESPONSE_IS | CUST_ERROR
+ *                    What the worker puts in pctbCert when the client asked
+ *                    for more than the certs-only PKCS#7 (respond.c): with
+ *                    FULLRESPONSE the CMC full PKI response signed with the CA
+ *                    key, else a certs-only PKCS#7; the request's certificate
+ *                    (if issued), the CA chain, and with CRLS the current base
+ *                    and delta CRLs. CUST_ERROR: CERTSRV_E_PROPERTY_EMPTY (no
+ *                    such request), E_ACCESSDENIED (who did not make it, or
+ *                    the interface refuses who), or the response could not be
+ *                    built (the worker then answers as without the flags).
+ *   CUST_RESPONSE_IS bytes pkcs7 (1..CUST_PKCS7_MAX), u32 crls_left_out (0 or
+ *                    1: CRLS was asked but the CRLs would have made the PKCS#7
+ *                    larger than CUST_PKCS7_MAX, so none is carried)
  *   who              bytes id_token, str requester: the identity token ca-auth
  *                    minted for the connection's logon (firmware/identity; the
  *                    custodian verifies it with this worker's key and records
@@ -79,6 +94,8 @@ enum cust_msg {
 	CUST_RESULT = 0x121,
 	CUST_RETRIEVE = 0x122,
 	CUST_REFUSED = 0x123,
+	CUST_RESPONSE = 0x124,
+	CUST_RESPONSE_IS = 0x125,
 	CUST_AUTH_EVENT = 0x130,
 	CUST_ERROR = 0x1ff,
 	CUST_CTL_WORKER = 0x180, /* cad -> custodian: a worker channel (descriptor attached),
@@ -92,6 +109,8 @@ _Static_assert(IPC_IN_RANGE(CUST_SUBMIT, IPC_RANGE_CUST), "CUST_SUBMIT outside i
 _Static_assert(IPC_IN_RANGE(CUST_RESULT, IPC_RANGE_CUST), "CUST_RESULT outside its channel's range");
 _Static_assert(IPC_IN_RANGE(CUST_RETRIEVE, IPC_RANGE_CUST), "CUST_RETRIEVE outside its channel's range");
 _Static_assert(IPC_IN_RANGE(CUST_REFUSED, IPC_RANGE_CUST), "CUST_REFUSED outside its channel's range");
+_Static_assert(IPC_IN_RANGE(CUST_RESPONSE, IPC_RANGE_CUST), "CUST_RESPONSE outside its channel's range");
+_Static_assert(IPC_IN_RANGE(CUST_RESPONSE_IS, IPC_RANGE_CUST), "CUST_RESPONSE_IS outside its channel's range");
 _Static_assert(IPC_IN_RANGE(CUST_AUTH_EVENT, IPC_RANGE_CUST), "CUST_AUTH_EVENT outside its channel's range");
 _Static_assert(IPC_IN_RANGE(CUST_ERROR, IPC_RANGE_CUST), "CUST_ERROR outside its channel's range");
 _Static_assert(IPC_IN_RANGE(CUST_CTL_WORKER, IPC_RANGE_CUST), "CUST_CTL_WORKER outside its channel's range");
@@ -147,11 +166,28 @@ enum cust_profile {
 	 CUST_AUTH_NAME_MAX)
 #define CUST_RETRIEVE_MIN (4 + CUST_WHO_MIN)
 #define CUST_RETRIEVE_MAX (4 + CUST_WHO_MAX)
+#define CUST_RESPONSE_MIN (4 + 4 + CUST_WHO_MIN)
+#define CUST_RESPONSE_MAX (4 + 4 + CUST_WHO_MAX)
+/* The PKCS#7 of CUST_RESPONSE_IS, CRLs included: the RPC response stub that
+ * carries it (RPC_DEFAULT_MAX_STUB, 1 MiB) also carries the certificate (up to
+ * CUST_CERT_MAX) and the disposition message. CRLs that would make it larger are
+ * left out (crls_left_out); a PKCS#7 larger without them is not built. */
+#define CUST_PKCS7_MAX (512u * 1024u)
+/* The note the worker appends to the disposition message, and the custodian to
+ * the CMC statusString, when the CRLs were left out (argument: the cap in KiB). */
+#define CUST_CRLS_LEFT_OUT_FMT                                                           \
+	" (CRLs left out: larger than %u KiB; fetch them from the CRL distribution point)"
+#define CUST_RESPONSE_IS_MAX (4 + CUST_PKCS7_MAX + 4)
+/* What the worker receives from the custodian (firmware/worker/start.c): the
+ * largest answer, CUST_RESPONSE_IS. */
+#define CUST_WORKER_RECV_MAX                                                             \
+	(CUST_RESPONSE_IS_MAX > CUST_SUBMIT_MAX ? CUST_RESPONSE_IS_MAX : CUST_SUBMIT_MAX)
 /* The custodian receives the worker's messages with CUST_SUBMIT_MAX as its cap
  * (serve.c): the others that carry an identity token (IDTOKEN_MAX, which grew
  * with the account attributes of version 2) must fit it. */
 _Static_assert(CUST_REFUSED_MAX <= CUST_SUBMIT_MAX, "REFUSED fits the channel's cap");
 _Static_assert(CUST_RETRIEVE_MAX <= CUST_SUBMIT_MAX, "RETRIEVE fits the channel's cap");
+_Static_assert(CUST_RESPONSE_MAX <= CUST_SUBMIT_MAX, "RESPONSE fits the channel's cap");
 
 /* HRESULTs the custodian reports: firmware/icpr/hresult.h (included above). */
 

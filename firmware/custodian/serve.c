@@ -16,6 +16,7 @@
 #include "firmware/custodian/issue.h"
 #include "firmware/custodian/msg.h"
 #include "firmware/custodian/proto.h"
+#include "firmware/custodian/respond.h"
 #include "firmware/custodian/submit.h"
 #include "firmware/custodian/tmplstore.h"
 #include "firmware/custodian/verify_pool.h"
@@ -38,6 +39,7 @@ static const struct ipc_rule recorded_rules[] = {
 	{CUST_SUBMIT, 1u << ST_READY, CUST_SUBMIT_MIN, CUST_SUBMIT_MAX, 0},
 	{CUST_REFUSED, 1u << ST_READY, CUST_REFUSED_MIN, CUST_REFUSED_MAX, 0},
 	{CUST_RETRIEVE, 1u << ST_READY, CUST_RETRIEVE_MIN, CUST_RETRIEVE_MAX, 0},
+	{CUST_RESPONSE, 1u << ST_READY, CUST_RESPONSE_MIN, CUST_RESPONSE_MAX, 0},
 	{CUST_AUTH_EVENT, 1u << ST_READY, 16, CUST_AUTH_EVENT_MAX, 0},
 };
 /* Without one (the signing benchmark): bare issuance, nothing else. */
@@ -162,6 +164,9 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 	case CUST_RETRIEVE:
 		handle_retrieve(s, &srv->submit, m);
 		break;
+	case CUST_RESPONSE:
+		handle_response(s, &srv->submit, m);
+		break;
 	case CUST_AUTH_EVENT:
 		handle_auth_event(s, &srv->submit, m);
 		break;
@@ -173,6 +178,7 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 	case CUST_CA_INFO:
 	case CUST_ISSUED:
 	case CUST_RESULT:
+	case CUST_RESPONSE_IS:
 	case CUST_ERROR:
 	case CUST_CTL_WORKER:
 	default: /* a type the whitelist let by and this switch does not name */
@@ -294,6 +300,7 @@ struct custodian {
 	struct checkpointer cp; /* the ledger's checkpoints and anchor (checkpoint.h) */
 	int have_cp;
 	int recorded; /* with a ledger: rec, the budget and the console are started */
+	struct respond_crls crl_sizes; /* respond.c's (respond.h) */
 };
 
 int custodian_open(struct custodian **out, struct ca *ca, int ledger_fd, int admin_fd,
@@ -309,6 +316,9 @@ int custodian_open(struct custodian **out, struct ca *ca, int ledger_fd, int adm
 	c->srv.ca = ca;
 	c->srv.submit.worker_fd = -1;
 	read_chain(ca, &c->srv.chain);
+	c->srv.submit.chain = &c->srv.chain;
+	respond_crls_init(&c->crl_sizes);
+	c->srv.submit.crl_sizes = &c->crl_sizes;
 	if (ledger_fd < 0) {
 		/* Without a ledger nothing is journaled: ca.conf's policy alone. */
 		if (policy_load(ca, &c->srv.submit.policy, err, errlen) != 0) {
@@ -441,6 +451,7 @@ void custodian_close(struct custodian *c)
 	if (c->recorded)
 		record_stop(&c->rec);
 	x509_buf_free(&c->srv.chain);
+	respond_crls_free(&c->crl_sizes);
 	free(c);
 }
 

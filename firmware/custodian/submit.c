@@ -812,7 +812,7 @@ static void pend_template(struct service *s, struct submit_ctx *c, uint32_t id,
  * that names anyone without a token, or passes a token that does not verify
  * (forged, another generation's, expired: a connection's token outlives it), is
  * broken: a violation, nothing recorded in anyone's name. 0 with out, or -1. */
-static int requester_of(struct service *s, struct submit_ctx *c, const uint8_t *tok,
+int requester_of(struct service *s, struct submit_ctx *c, const uint8_t *tok,
 			size_t len, const char *named, char *out, size_t outlen, int *anonymous,
 			struct policy_account *acct, uint64_t *logon)
 {
@@ -860,7 +860,7 @@ static int requester_of(struct service *s, struct submit_ctx *c, const uint8_t *
  * (no identity token) is never at packet privacy: it has no session key. A call
  * with a token was made over ca-auth's logon; its DCE/RPC level is the worker's
  * to check, which the custodian cannot see (README). */
-static uint32_t access_refused(const struct policy *p, int anonymous, char *msg, size_t msglen)
+uint32_t access_refused(const struct policy *p, int anonymous, char *msg, size_t msglen)
 {
 	if (p->no_rpc) {
 		snprintf(msg, msglen, "MS-ICPR is off (icpr_no_rpc)");

@@ -16,6 +16,8 @@ int ext_reserved(const char *oid);
 
 struct props;
 struct bursts;
+struct policy_account;
+struct respond_crls;
 
 struct checkpointer;
 struct tmplstore; /* tmplstore.h */
@@ -41,6 +43,12 @@ struct submit_ctx {
 	/* The certificate templates (tmplstore.h): snapshots decide requests.
 	 * NULL without a ledger (nothing journaled, no templates). */
 	struct tmplstore *templates;
+	/* The CA's chain file (PEM: the CA certificate, then its parents; empty
+	 * when there is none), read at start-up (serve.c); respond.c carries it.
+	 * NULL: the CA certificate alone. */
+	const struct x509_buf *chain;
+	/* respond.c's sizes of the CRLs it read (respond.h); NULL: none kept. */
+	struct respond_crls *crl_sizes;
 };
 
 /* The worker channel served now (-1 when it ends). */
@@ -123,6 +131,18 @@ int policy_load(const struct ca *ca, struct policy *p, char *err, size_t errlen)
 void submit_policy(const struct submit_ctx *c, struct policy *out);
 /* Binds the CA's own subject (no request may name it: guard.h) to p. */
 void policy_bind_ca(struct policy *p, const struct ca *ca);
+
+/* Who is asking, from a message's "who" (proto.h): the identity in a token
+ * minted with the channel's key (acct and logon filled when not NULL), or
+ * "anonymous@ADDRESS" without one (*anonymous = 1), into out. A worker that
+ * names anyone without a token or passes a token that does not verify broke the
+ * protocol: service_violation, -1. */
+int requester_of(struct service *s, struct submit_ctx *c, const uint8_t *tok, size_t len,
+		 const char *named, char *out, size_t outlen, int *anonymous,
+		 struct policy_account *acct, uint64_t *logon);
+/* The interface flags as the custodian checks them again (icpr_no_rpc,
+ * icpr_allow_anonymous): E_ACCESSDENIED with msg, or 0. */
+uint32_t access_refused(const struct policy *p, int anonymous, char *msg, size_t msglen);
 
 void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg *m);
 void handle_refused(struct service *s, struct submit_ctx *c, const struct ipc_msg *m);

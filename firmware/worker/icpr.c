@@ -96,23 +96,83 @@ static void refuse(struct rpc_conn *c, uint32_t request_id, uint32_t status)
 	respond(c, &resp);
 }
 
-/* Answers a result: disposition, the certs-only PKCS#7 with the chain, the bare
- * certificate and the disposition message in UTF-16. */
+/* Who asks, as the custodian wants it (proto.h "who"): the token ca-auth minted
+ * for the connection's logon, passed on unopened, or, without a logon, the
+ * caller's address. The worker names nobody itself. */
+struct who {
+	struct cust_who wire; /* token, or "anonymous@ADDRESS" */
+	const char *display;  /* for the log and the journal's claims */
+	const char *peer;     /* the caller's address */
+};
+
+/* The PKCS#7 the client asked for with CR_IN_FULLRESPONSE or CR_IN_CRLS
+ * (dwFlags), which the custodian builds (CUST_RESPONSE: it holds the ledger's
+ * CRLs and signs the CMC response with the CA key). 0 with *p7 (x509_buf_free)
+ * and *left_out (the CRLs did not fit), or -1 (logged): the caller answers as
+ * without the flags. */
+static int custodian_response(struct worker *w, uint32_t id, uint32_t flags,
+			      const struct who *who, struct x509_buf *p7, int *left_out)
+{
+	struct cust_response_is a;
+	struct cust_error e;
+	struct ipc_wbuf req;
+	struct ipc_msg m;
+	char err[256];
+	int rc = -1;
+
+	ipc_wbuf_init(&req);
+	cust_response_encode(&req, &(struct cust_response){id, flags, who->wire});
+	if (ipc_call(&w->custodian, CUST_RESPONSE, &req, &m, err, sizeof(err)) != 0) {
+		log_warnx("request %u: no full response: custodian: %s", id, err);
+		return -1;
+	}
+	if (m.hdr.type == CUST_RESPONSE_IS && cust_response_is_decode(m.data, m.hdr.len, &a) == 0) {
+		if ((p7->data = malloc(a.pkcs7_len)) != NULL) {
+			memcpy(p7->data, a.pkcs7, a.pkcs7_len);
+			p7->len = a.pkcs7_len;
+			*left_out = (int)a.crls_left_out;
+			rc = 0;
+		}
+	} else if (m.hdr.type == CUST_ERROR && cust_error_decode(m.data, m.hdr.len, &e) == 0) {
+		log_warnx("request %u: no full response (0x%08x): %s; certs-only answered", id,
+			  e.hresult, e.message);
+	} else {
+		fatalx("protocol violation: answer %u from the custodian", m.hdr.type);
+	}
+	ipc_msg_free(&m);
+	return rc;
+}
+
+/* Answers a result: disposition, pctbCert, the bare certificate and the
+ * disposition message in UTF-16. pctbCert: what the custodian built when flags
+ * (the call's dwFlags) ask for a full response or CRLs and the request is known
+ * (a full response also when it is pending or failed); otherwise, or when that
+ * failed, the certs-only PKCS#7 with the chain. */
 static void answer(struct worker *w, struct rpc_conn *c, const struct result *r,
-		   enum icpr_call call, uint32_t status)
+		   enum icpr_call call, uint32_t status, const struct who *who, uint32_t flags)
 {
 	struct rpc_icpr_response resp;
 	struct x509_buf certs[WORKER_MAX_CHAIN + 1], p7 = {0};
-	uint8_t msg16[2 * (CUST_MESSAGE_MAX + 64) + 2];
+	uint8_t msg16[2 * (CUST_MESSAGE_MAX + 64 + 128) + 2];
+	char noted[CUST_MESSAGE_MAX + 64 + 128];
 	size_t bytes = 0;
 	const char *msg;
+	uint32_t want = flags & CUST_RESPONSE_FLAGS;
+	int from_custodian = 0, left_out = 0;
 
 	memset(&resp, 0, sizeof(resp));
 	resp.request_id = r->request_id;
 	resp.status = status;
 	resp.disposition = r->disposition == 0 ? r->hresult
 					       : icpr_disposition(r->disposition, r->hresult, call);
-	if (r->cert_len > 0) {
+	if (want != 0 && r->request_id != 0 && r->disposition != 0 &&
+	    (r->cert_len > 0 || (want & ICPR_CR_IN_FULLRESPONSE)) &&
+	    custodian_response(w, r->request_id, want, who, &p7, &left_out) == 0) {
+		from_custodian = 1;
+		resp.cert.pb = p7.data;
+		resp.cert.cb = (uint32_t)p7.len;
+	}
+	if (r->cert_len > 0 && !from_custodian) {
 		certs[0].data = r->cert;
 		certs[0].len = r->cert_len;
 		for (size_t i = 0; i < w->n_chain; i++)
@@ -124,11 +184,18 @@ static void answer(struct worker *w, struct rpc_conn *c, const struct result *r,
 			/* pctbEncodedCert still carries the certificate */
 			log_warnx("request %u: cannot build the PKCS#7 chain", r->request_id);
 		}
+	}
+	if (r->cert_len > 0) {
 		resp.encoded_cert.pb = r->cert;
 		resp.encoded_cert.cb = (uint32_t)r->cert_len;
 	}
 	msg = r->disposition == 0 ? r->message
 				  : icpr_disposition_message(r->disposition, r->hresult, r->message);
+	if (left_out) {
+		snprintf(noted, sizeof(noted), "%s" CUST_CRLS_LEFT_OUT_FMT, msg,
+			 CUST_PKCS7_MAX / 1024);
+		msg = noted;
+	}
 	if (icpr_utf8_to_utf16(msg, strlen(msg), msg16, sizeof(msg16), &bytes) == ICPR_OK) {
 		resp.disposition_message.pb = msg16;
 		resp.disposition_message.cb = (uint32_t)bytes;
@@ -137,16 +204,8 @@ static void answer(struct worker *w, struct rpc_conn *c, const struct result *r,
 	x509_buf_free(&p7);
 }
 
-/* Who asks, as the custodian wants it (proto.h "who"): the token ca-auth minted
- * for the connection's logon, passed on unopened, or, without a logon, the
- * caller's address. The worker names nobody itself. */
-struct who {
-	struct cust_who wire; /* token, or "anonymous@ADDRESS" */
-	const char *display;  /* for the log and the journal's claims */
-	const char *peer;     /* the caller's address */
-};
-
-static void retrieve(struct worker *w, struct rpc_conn *c, uint32_t id, const struct who *who)
+static void retrieve(struct worker *w, struct rpc_conn *c, uint32_t id, uint32_t flags,
+		     const struct who *who)
 {
 	struct ipc_wbuf req;
 	struct result r;
@@ -158,7 +217,7 @@ static void retrieve(struct worker *w, struct rpc_conn *c, uint32_t id, const st
 		refuse(c, id, hr);
 		return;
 	}
-	answer(w, c, &r, ICPR_CALL_RETRIEVE, 0);
+	answer(w, c, &r, ICPR_CALL_RETRIEVE, 0, who, flags);
 	free(r.cert);
 }
 
@@ -195,7 +254,9 @@ static void refuse_recorded(struct worker *w, struct rpc_conn *c,
 		refuse(c, 0, fail);
 		return;
 	}
-	answer(w, c, &r, ICPR_CALL_SUBMIT, status);
+	/* A call refused for its access gets no full response: the custodian
+	 * would refuse it too, at the cost of a round trip per hostile call. */
+	answer(w, c, &r, ICPR_CALL_SUBMIT, status, who, status != 0 ? 0 : q->flags);
 	free(r.cert);
 }
 
@@ -304,7 +365,7 @@ static void submit(struct worker *w, struct rpc_conn *c, const struct rpc_icpr_r
 		refuse(c, 0, hr);
 		return;
 	}
-	answer(w, c, &r, ICPR_CALL_SUBMIT, 0);
+	answer(w, c, &r, ICPR_CALL_SUBMIT, 0, who, q->flags);
 	free(r.cert);
 }
 
@@ -393,7 +454,7 @@ void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 		return;
 	}
 	if (q.request_id != 0 && q.request.cb == 0) {
-		retrieve(w, c, q.request_id, &who);
+		retrieve(w, c, q.request_id, q.flags, &who);
 		return;
 	}
 	if (q.request_id != 0 || q.request.cb == 0) {

@@ -1,7 +1,8 @@
 /* libFuzzer target: the enrollment channel's decoders (firmware/custodian/msg.c),
  * the custodian's side of what a compromised worker can send (SUBMIT, REFUSED,
- * RETRIEVE, AUTH_EVENT; ISSUE on the benchmark's unrecorded path) and the
- * worker's side of what the custodian answers (RESULT, CA_INFO; ISSUED). Byte 0
+ * RETRIEVE, RESPONSE, AUTH_EVENT; ISSUE on the benchmark's unrecorded path)
+ * and the worker's side of what the custodian answers (RESULT, RESPONSE_IS,
+ * CA_INFO; ISSUED). Byte 0
  * picks the message, the rest is the payload. What a decoder
  * accepts must encode back to the same bytes: one layout, both sides. */
 #include <stdint.h>
@@ -30,6 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct cust_issue iss;
 	struct cust_issued issued;
 	struct cust_error error;
+	struct cust_response resp;
+	struct cust_response_is resp_is;
 	struct ipc_wbuf w;
 	const uint8_t *p = data + 1;
 	size_t n = size - 1;
@@ -37,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	ipc_wbuf_init(&w);
-	switch (data[0] % 9) {
+	switch (data[0] % 11) {
 	case 0:
 		if (cust_submit_decode(p, n, &sub) == 0) {
 			cust_submit_encode(&w, &sub);
@@ -86,9 +89,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			same(&w, p, n);
 		}
 		break;
-	default:
+	case 8:
 		if (cust_issued_decode(p, n, &issued) == 0) {
 			cust_issued_encode(&w, &issued);
+			same(&w, p, n);
+		}
+		break;
+	case 9:
+		if (cust_response_decode(p, n, &resp) == 0) {
+			cust_response_encode(&w, &resp);
+			same(&w, p, n);
+		}
+		break;
+	default:
+		if (cust_response_is_decode(p, n, &resp_is) == 0) {
+			cust_response_is_encode(&w, &resp_is);
 			same(&w, p, n);
 		}
 		break;

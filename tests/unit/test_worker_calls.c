@@ -198,6 +198,7 @@ struct csr_call {
 	const char *attributes; /* ASCII: widened to UTF-16LE, NUL unit included */
 	int unterminated;       /* the attributes without their NUL unit (malformed) */
 	const char *authority;  /* NULL: no authority */
+	uint32_t flags;         /* dwFlags */
 };
 
 static size_t widen(const char *s, uint8_t *out, size_t cap)
@@ -229,6 +230,7 @@ static void cert_server_request(struct link *l, uint32_t call_id, const struct c
 		q.authority_units = widen(in->authority, authority, sizeof(authority));
 	}
 	q.request_id = in->request_id;
+	q.flags = in->flags;
 	if (in->attributes != NULL) {
 		size_t units = widen(in->attributes, attribs, sizeof(attribs) - 2);
 
@@ -1254,6 +1256,11 @@ struct fake_cust {
 	pthread_t thread;
 	uint32_t type;
 	struct ipc_wbuf body;
+	/* the answer to CUST_RESPONSE when type2 is set (else type and body) */
+	uint32_t type2;
+	struct ipc_wbuf body2;
+	uint32_t response_flags; /* the last CUST_RESPONSE's (~0u: it did not decode) */
+	uint32_t response_id;
 	uint32_t got[8];
 	unsigned n_got;
 };
@@ -1271,7 +1278,17 @@ static void *fake_cust_thread(void *arg)
 	while (ipc_recv(&ch, &m, err, sizeof(err)) == 1) {
 		if (f->n_got < 8)
 			f->got[f->n_got++] = m.hdr.type;
-		ipc_send(&ch, f->type, m.hdr.id, f->body.data, f->body.len, -1);
+		if (m.hdr.type == CUST_RESPONSE) {
+			struct cust_response q;
+
+			f->response_flags = cust_response_decode(m.data, m.hdr.len, &q) == 0
+						    ? q.flags : ~0u;
+			f->response_id = q.request_id;
+		}
+		if (m.hdr.type == CUST_RESPONSE && f->type2 != 0)
+			ipc_send(&ch, f->type2, m.hdr.id, f->body2.data, f->body2.len, -1);
+		else
+			ipc_send(&ch, f->type, m.hdr.id, f->body.data, f->body.len, -1);
 		ipc_msg_free(&m);
 	}
 	ipc_chan_free(&ch);
@@ -1337,6 +1354,7 @@ static int teardown_fake(void **state)
 	close(fc.fds[0]);
 	close(fc.fds[1]);
 	ipc_wbuf_free(&fc.body);
+	ipc_wbuf_free(&fc.body2);
 	memset(&w, 0, sizeof(w));
 	return 0;
 }
@@ -1349,6 +1367,98 @@ static void fake_retrieval(struct reply *r, struct rpc_icpr_response *resp)
 	one_call(&in, r, resp);
 	assert_false(r->fault);
 	assert_int_equal(fc.got[0], CUST_RETRIEVE);
+}
+
+/* ---- CR_IN_FULLRESPONSE / CR_IN_CRLS: the custodian's pctbCert ---- */
+
+/* A retrieval of request 7 with dwFlags flags on a fresh connection. */
+static void fake_retrieval_flags(uint32_t flags, struct reply *r,
+				 struct rpc_icpr_response *resp)
+{
+	struct csr_call in = {.request_id = 7, .authority = CA_NAME, .flags = flags};
+
+	one_call(&in, r, resp);
+	assert_false(r->fault);
+	assert_int_equal(fc.got[0], CUST_RETRIEVE);
+}
+
+/* A pending request with CR_IN_FULLRESPONSE (and bits the worker does not pass
+ * on): pctbCert is the custodian's PKCS#7 as it came; its "CRLs left out" note
+ * is appended to the disposition message; only the two flags are asked for. */
+static void test_full_response_passed_through(void **state)
+{
+	static const uint8_t p7[] = {0x30, 0x03, 0x02, 0x01, 0x07};
+	struct cust_response_is a = {p7, sizeof p7, 1};
+	struct rpc_icpr_response resp;
+	struct reply r;
+	char want[256];
+
+	(void)state;
+	fake_result(7, DISP_PENDING, 0, "", NULL, 0);
+	fc.type2 = CUST_RESPONSE_IS;
+	ipc_wbuf_init(&fc.body2);
+	cust_response_is_encode(&fc.body2, &a);
+	fake_retrieval_flags(ICPR_CR_IN_FULLRESPONSE | ICPR_CR_IN_CRLS | 0x100, &r, &resp);
+	assert_int_equal(fc.n_got, 2);
+	assert_int_equal(fc.got[1], CUST_RESPONSE);
+	assert_int_equal(fc.response_flags, ICPR_CR_IN_FULLRESPONSE | ICPR_CR_IN_CRLS);
+	assert_int_equal(fc.response_id, 7);
+	assert_int_equal(resp.disposition, ICPR_DISP_UNDER_SUBMISSION);
+	assert_int_equal(resp.cert.cb, sizeof p7);
+	assert_memory_equal(resp.cert.pb, p7, sizeof p7);
+	assert_int_equal(resp.encoded_cert.cb, 0);
+	snprintf(want, sizeof want, "Taken Under Submission" CUST_CRLS_LEFT_OUT_FMT,
+		 CUST_PKCS7_MAX / 1024);
+	expect_message(&resp, want);
+	tb_free(&r.stub);
+}
+
+/* The custodian cannot build it: logged, answered as without the flags. */
+static void test_full_response_refused_falls_back(void **state)
+{
+	struct cust_error e = {.hresult = HR_E_ACCESSDENIED, .message = "not yours"};
+	struct rpc_icpr_response resp;
+	struct reply r;
+
+	(void)state;
+	fake_result(7, DISP_PENDING, 0, "", NULL, 0);
+	fc.type2 = CUST_ERROR;
+	ipc_wbuf_init(&fc.body2);
+	cust_error_encode(&fc.body2, &e);
+	log_begin();
+	fake_retrieval_flags(ICPR_CR_IN_FULLRESPONSE, &r, &resp);
+	log_end();
+	assert_logged("request 7: no full response (0x80070005): not yours; certs-only "
+		      "answered\n");
+	assert_int_equal(fc.n_got, 2);
+	assert_int_equal(resp.disposition, ICPR_DISP_UNDER_SUBMISSION);
+	assert_int_equal(resp.cert.cb, 0);
+	expect_message(&resp, "Taken Under Submission");
+	tb_free(&r.stub);
+}
+
+/* Nothing is asked when there is nothing to carry: CR_IN_CRLS for a request
+ * without a certificate, either flag for an answer without a disposition (an
+ * unknown or another's request). */
+static void test_full_response_not_asked(void **state)
+{
+	struct rpc_icpr_response resp;
+	struct reply r;
+
+	(void)state;
+	fake_result(7, DISP_PENDING, 0, "", NULL, 0);
+	fake_retrieval_flags(ICPR_CR_IN_CRLS, &r, &resp);
+	assert_int_equal(fc.n_got, 1);
+	assert_int_equal(resp.cert.cb, 0);
+	tb_free(&r.stub);
+	fc.n_got = 0;
+	ipc_wbuf_free(&fc.body);
+	fake_result(7, 0, HR_E_ACCESSDENIED, "another's", NULL, 0);
+	fake_retrieval_flags(ICPR_CR_IN_FULLRESPONSE | ICPR_CR_IN_CRLS, &r, &resp);
+	assert_int_equal(fc.n_got, 1);
+	assert_int_equal(resp.disposition, HR_E_ACCESSDENIED);
+	assert_int_equal(resp.cert.cb, 0);
+	tb_free(&r.stub);
 }
 
 /* A result without a ledger disposition: the HRESULT is the disposition and the
@@ -1583,6 +1693,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_custodian_message_not_utf8, setup_fake,
 						teardown_fake),
 		cmocka_unit_test_setup_teardown(test_auth_event_not_journaled, setup_fake,
+						teardown_fake),
+		cmocka_unit_test_setup_teardown(test_full_response_passed_through, setup_fake,
+						teardown_fake),
+		cmocka_unit_test_setup_teardown(test_full_response_refused_falls_back,
+						setup_fake, teardown_fake),
+		cmocka_unit_test_setup_teardown(test_full_response_not_asked, setup_fake,
 						teardown_fake),
 		cmocka_unit_test(test_custodian_violations),
 	};
