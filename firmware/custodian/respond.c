@@ -10,8 +10,6 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include <wolfssl/options.h>
-#include <wolfssl/wolfcrypt/ecc.h>
 
 #include "firmware/custodian/msg.h"
 #include "firmware/custodian/proto.h"
@@ -348,10 +346,8 @@ static uint32_t build_full(struct submit_ctx *c, const struct ledger_request_row
 	in.max_size = max;
 	rc = cmc_response_build(&in, sign_cb, &sg, out, err, sizeof(err));
 	/* The builder verified the signature with the CA key on this service
-	 * thread: wolfSSL's FP_ECC cache is per thread (up to ~12 MiB, verify_pool.h)
-	 * and would leak when the thread ends with its worker's channel. Full
-	 * responses are rare; the cache is rebuilt when needed. */
-	wc_ecc_fp_free();
+	 * thread (full responses are rare; x509.h says why this matters). */
+	x509_verify_thread_done();
 	if (rc != 0) {
 		snprintf(msg, msglen, "the CMC full response: %s", err);
 		if (sg.rc == CA_EHSM)
