@@ -258,8 +258,13 @@ uint32_t tpolicy_decide_cms(struct tmplstore *store, const struct policy *pol,
 					 q->agents[i].eku[k]);
 		}
 	}
-	if ((hr = decide_on(store, pol, r, a, tp, msg, msglen)) != 0)
+	if ((hr = decide_on(store, pol, r, a, tp, msg, msglen)) != 0) {
+		/* the template named is the renewed certificate's, not the request's */
+		if (q->kind == CMSREQ_RENEWAL && hr == HR_CERTSRV_E_UNSUPPORTED_CERT_TYPE)
+			snprintf(msg, msglen, "The certificate to renew was issued from the "
+				 "template with OID %s, which this CA no longer has.", r->ext_oid);
 		goto out;
+	}
 	if (q->kind == CMSREQ_RENEWAL && tp->d.tmpl != NULL) {
 		if (!tp->d.tmpl->renew_without_approval) {
 			snprintf(msg, msglen, "The certificate template \"%s\" does not allow "

@@ -108,14 +108,15 @@ static void test_no_known_format(void **state)
 	expect_refused(text, sizeof text - 1, HR_CRYPT_E_INVALID_MSG_TYPE);
 }
 
-static void test_cms_is_not_accepted_yet(void **state)
+/* A CMS whose content is not a PKCS#10: ERROR_INVALID_DATA, the format known. */
+static void test_cms_without_a_request(void **state)
 {
 	struct x509_buf cms;
 	struct derived d;
 
 	(void)state;
 	assert_int_equal(oracle_cms_signed(&cms), 0);
-	assert_int_equal(derive(&no_exts, cms.data, cms.len, &d), HR_CRYPT_E_INVALID_MSG_TYPE);
+	assert_int_equal(derive(&no_exts, cms.data, cms.len, &d), HR_ERROR_INVALID_DATA);
 	assert_int_equal(d.format, FMT_CMS); /* known, recorded as what it is */
 	assert_null(d.rq.der.data);
 	x509_buf_free(&cms);
@@ -640,7 +641,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty_and_oversized),
 		cmocka_unit_test(test_no_known_format),
-		cmocka_unit_test(test_cms_is_not_accepted_yet),
+		cmocka_unit_test(test_cms_without_a_request),
 		cmocka_unit_test(test_subject_too_long),
 		cmocka_unit_test(test_key_too_long),
 		cmocka_unit_test(test_key_policy),

@@ -532,15 +532,15 @@ void core_token(const struct core *c, const uint8_t *key, const char *identity,
 	core_token_attrs(c, key, identity, NULL, expires, out, len);
 }
 
-void core_token_attrs(const struct core *c, const uint8_t *key, const char *identity,
-		      const struct id_attrs *attrs, int64_t expires, uint8_t out[IDTOKEN_MAX],
-		      size_t *len)
+static void token_for(const struct core *c, const uint8_t *key, uint32_t purpose,
+		      const char *identity, const struct id_attrs *attrs, int64_t expires,
+		      uint8_t out[IDTOKEN_MAX], size_t *len)
 {
 	struct idtoken t;
 	char err[256];
 
 	memset(&t, 0, sizeof(t));
-	t.purpose = IDTOKEN_LOGON;
+	t.purpose = purpose;
 	t.logon = 7;
 	t.expires = expires;
 	snprintf(t.identity, sizeof(t.identity), "%s", identity);
@@ -550,6 +550,19 @@ void core_token_attrs(const struct core *c, const uint8_t *key, const char *iden
 		fprintf(stderr, "idtoken_mint: %s\n", err);
 		*len = 0;
 	}
+}
+
+void core_token_attrs(const struct core *c, const uint8_t *key, const char *identity,
+		      const struct id_attrs *attrs, int64_t expires, uint8_t out[IDTOKEN_MAX],
+		      size_t *len)
+{
+	token_for(c, key, IDTOKEN_LOGON, identity, attrs, expires, out, len);
+}
+
+void core_subject_token(const struct core *c, const char *identity, const struct id_attrs *attrs,
+			int64_t expires, uint8_t out[IDTOKEN_MAX], size_t *len)
+{
+	token_for(c, NULL, IDTOKEN_SUBJECT, identity, attrs, expires, out, len);
 }
 
 void core_who(const struct core *c, const char *identity, const char *anonymous,

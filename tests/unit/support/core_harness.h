@@ -141,6 +141,11 @@ void core_token(const struct core *c, const uint8_t *key, const char *identity,
 void core_token_attrs(const struct core *c, const uint8_t *key, const char *identity,
 		      const struct id_attrs *attrs, int64_t expires, uint8_t out[IDTOKEN_MAX],
 		      size_t *len);
+/* A subject-account token (purpose IDTOKEN_SUBJECT, the same logon 7 as the
+ * caller's tokens above): what ca-auth mints for the account an agent's request
+ * names. */
+void core_subject_token(const struct core *c, const char *identity, const struct id_attrs *attrs,
+			int64_t expires, uint8_t out[IDTOKEN_MAX], size_t *len);
 
 /* The answer to a request: a CUST_RESULT (kind CUST_RESULT, result filled) or a
  * CUST_ERROR (kind CUST_ERROR, error filled); kind 0 when the channel ended. */
