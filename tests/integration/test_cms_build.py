@@ -172,7 +172,8 @@ def test_unit_front_end_knobs(tmp_path, signers):
     # SHA-512, the key's own algorithm (rsaEncryption, as asn1crypto names it:
     # NULL parameters), SignedData version 3, the digest list as asn1crypto
     # writes it (NULL parameters), an attribute nobody reads
-    s = cb.Signer(rk, rc, digest="sha512", signature_algorithm=cb.cms_sig_alg(rk, "sha512", "key"),
+    s = cb.Signer(rk, rc, digest="sha512",
+                  signature_algorithm=cb.cms_sig_alg(rk, "sha512", "key"),
                   digest_algorithm=cb.named_alg("sha512"), version=1,
                   more_attrs=[cb.attribute("1.2.3.4.0", core.Null().dump())])
     der = cb.signed_data(inner, [s], version=3, digest_algorithms=[cb.named_alg("sha512")])
