@@ -10,12 +10,18 @@ Knobs break each thing on purpose (a tampered signature, content swapped after
 signing, a wrong contentType attribute, a certificate left out, two
 TaggedRequests, an unknown control) so the tests can send what a hostile client
 would. `openssl_cms_sign` makes a CMS with the openssl CLI itself, for the tests
-that must not rely on this builder alone."""
+that must not rely on this builder alone.
+
+It is also the one builder behind tests/unit/support/cms_build.py, the command
+line the C unit tests and tests/fuzz/cms_seeds.py run: the lower-level pieces
+(pki_data_of, tcr, crm, ms_add_attributes, client_info, csp_info, the Signer
+knobs on signed attributes and algorithm identifiers, signed_data's version,
+digest list, detached content and crls) are what that front end composes."""
 import hashlib
 import subprocess
 from pathlib import Path
 
-from asn1crypto import core, pem, x509
+from asn1crypto import algos, core, keys, pem, x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
@@ -36,14 +42,20 @@ OID_CMC_SENDER_NONCE = "1.3.6.1.5.5.7.7.6"
 OID_CMC_REG_INFO = "1.3.6.1.5.5.7.7.18"
 OID_UNKNOWN_CONTROL = "1.3.6.1.4.1.99999.16.1"  # no RFC nor Microsoft control
 OID_EKU_REQUEST_AGENT = "1.3.6.1.4.1.311.20.2.1"
+OID_OS_VERSION = "1.3.6.1.4.1.311.13.2.3"
+OID_CSP_INFO = "1.3.6.1.4.1.311.13.2.2"
+OID_CLIENT_INFO = "1.3.6.1.4.1.311.21.20"
+OID_MS_CMC_ATTRS = "1.3.6.1.4.1.311.10.10.1"  # Microsoft's CMC addAttributes
 
 DIGESTS = {"sha1": ("1.3.14.3.2.26", hashes.SHA1),
            "sha256": ("2.16.840.1.101.3.4.2.1", hashes.SHA256),
-           "sha384": ("2.16.840.1.101.3.4.2.2", hashes.SHA384)}
+           "sha384": ("2.16.840.1.101.3.4.2.2", hashes.SHA384),
+           "sha512": ("2.16.840.1.101.3.4.2.3", hashes.SHA512)}
 # signature algorithms: (RSA PKCS#1 v1.5 with the hash, ECDSA with the hash)
 SIG_OIDS = {"sha1": ("1.2.840.113549.1.1.5", "1.2.840.10045.4.1"),
             "sha256": ("1.2.840.113549.1.1.11", "1.2.840.10045.4.3.2"),
-            "sha384": ("1.2.840.113549.1.1.12", "1.2.840.10045.4.3.3")}
+            "sha384": ("1.2.840.113549.1.1.12", "1.2.840.10045.4.3.3"),
+            "sha512": ("1.2.840.113549.1.1.13", "1.2.840.10045.4.3.4")}
 OID_RSA_ENCRYPTION = "1.2.840.113549.1.1.1"
 
 
@@ -95,6 +107,33 @@ class NameValuePair(core.Sequence):
     _fields = [("name", core.BMPString), ("value", core.BMPString)]
 
 
+class NameValuePairs(core.SequenceOf):
+    """MS-WCCE 2.2.2.7.10's SEQUENCE OF form, all pairs in one value."""
+    _child_spec = NameValuePair
+
+
+class ClientInfo(core.Sequence):
+    """The request client info attribute (MS-WCCE 2.2.2.7.4)."""
+    _fields = [("client_id", core.Integer), ("machine", core.UTF8String),
+               ("user", core.UTF8String), ("process", core.UTF8String)]
+
+
+class CSPInfo(core.Sequence):
+    """The enrollment CSP provider attribute (MS-WCCE 2.2.2.7.5)."""
+    _fields = [("key_spec", core.Integer), ("csp_name", core.BMPString),
+               ("signature", core.BitString)]
+
+
+class BodyPartIDs(core.SequenceOf):
+    _child_spec = core.Integer
+
+
+class CmcAddAttributes(core.Sequence):
+    """Microsoft's CMC attributes control (1.3.6.1.4.1.311.10.10.1)."""
+    _fields = [("pki_data_reference", core.Integer), ("cert_references", BodyPartIDs),
+               ("attributes", Attributes)]
+
+
 class IssuerAndSerial(core.Sequence):
     _fields = [("issuer", core.Any), ("serial", core.Integer)]
 
@@ -128,6 +167,7 @@ class SignedData(core.Sequence):
     _fields = [("version", core.Integer), ("digest_algorithms", AlgIds),
                ("encap", EncapContentInfo),
                ("certificates", CertificateSet, {"implicit": 0, "optional": True}),
+               ("crls", CertificateSet, {"implicit": 1, "optional": True}),
                ("signer_infos", SignerInfos)]
 
 
@@ -147,9 +187,14 @@ class TaggedCertificationRequest(core.Sequence):
     _fields = [("body_part_id", core.Integer), ("request", core.Any)]
 
 
+class AnySeq(core.SequenceOf):
+    _child_spec = core.Any
+
+
 class TaggedRequest(core.Choice):
+    # crm: RFC 4211 CertReqMsg's shape only, [1] IMPLICIT SEQUENCE of anything
     _alternatives = [("tcr", TaggedCertificationRequest, {"implicit": 0}),
-                     ("crm", core.Any, {"implicit": 1})]
+                     ("crm", AnySeq, {"implicit": 1})]
 
 
 class TaggedAttributes(core.SequenceOf):
@@ -158,10 +203,6 @@ class TaggedAttributes(core.SequenceOf):
 
 class TaggedRequests(core.SequenceOf):
     _child_spec = TaggedRequest
-
-
-class AnySeq(core.SequenceOf):
-    _child_spec = core.Any
 
 
 class PKIData(core.Sequence):
@@ -215,6 +256,36 @@ def sig_alg(key, digest="sha256", cms_rsa_encryption=False):
     return AlgId({"algorithm": SIG_OIDS[digest][1]})
 
 
+def named_alg(name, parameters_null=False):
+    """An AlgorithmIdentifier as asn1crypto's algos encodes the name ("sha256",
+    "sha256_rsa", "rsassa_pkcs1v15", a dotted OID): digests with NULL
+    parameters, RSA signatures with NULL but sha1_rsa without, ECDSA and bare
+    OIDs without. parameters_null: NULL parameters whatever the name."""
+    if name in DIGESTS:
+        der = algos.DigestAlgorithm({"algorithm": name}).dump()
+    else:
+        der = algos.SignedDigestAlgorithm({"algorithm": name}).dump()
+    alg = AlgId.load(der)
+    if parameters_null:
+        alg = AlgId({"algorithm": alg["algorithm"].dotted, "parameters": core.Null()})
+    return alg
+
+
+def cms_sig_alg(key, digest="sha256", form="combined", parameters_null=False):
+    """A CMS signer's signatureAlgorithm named three ways: "combined" (the
+    hash-with-key algorithm, sha256WithRSAEncryption or ecdsa-with-SHA256),
+    "key" (the key's algorithm alone: rsaEncryption or id-ecPublicKey, which
+    RFC 5754 and Windows use) or "oid:OID" (any OID, e.g. one that does not
+    match the key). Encoded as named_alg does."""
+    if form == "key":
+        name_ = "rsassa_pkcs1v15" if is_rsa(key) else "1.2.840.10045.2.1"
+    elif form.startswith("oid:"):
+        name_ = form[4:]
+    else:
+        name_ = digest + ("_rsa" if is_rsa(key) else "_ecdsa")
+    return named_alg(name_, parameters_null)
+
+
 def flip(data, at=-1):
     """data with one bit of octet at flipped."""
     b = bytearray(data)
@@ -240,6 +311,32 @@ def attribute(oid, *values_der):
 def name_value(n, v):
     """The DER of an ENROLLMENT_NAME_VALUE_PAIR."""
     return NameValuePair({"name": n, "value": v}).dump()
+
+
+def name_value_spec(spec):
+    """The DER of a pair written N=V; hex:NNNN=VVVV gives the BMPStrings' raw
+    contents (UTF-16BE, a lone surrogate or an odd length included)."""
+    n, v = spec.split("=", 1)
+    if n.startswith("hex:"):
+        return NameValuePair({"name": core.BMPString(contents=bytes.fromhex(n[4:])),
+                              "value": core.BMPString(contents=bytes.fromhex(v))}).dump()
+    return name_value(n, v)
+
+
+def name_value_list(pairs_der):
+    """The DER of a SEQUENCE OF pairs (MS-WCCE 2.2.2.7.10's list form)."""
+    return NameValuePairs([NameValuePair.load(d) for d in pairs_der]).dump()
+
+
+def client_info(client_id, machine, user, process):
+    """The DER of a ClientInfo (attribute 1.3.6.1.4.1.311.21.20)."""
+    return ClientInfo({"client_id": client_id, "machine": machine, "user": user,
+                       "process": process}).dump()
+
+
+def csp_info(key_spec=1, csp_name="Microsoft Software Key Storage Provider"):
+    """The DER of a CSPInfo (attribute 1.3.6.1.4.1.311.13.2.2), empty signature."""
+    return CSPInfo({"key_spec": key_spec, "csp_name": csp_name, "signature": ()}).dump()
 
 
 def template_ext(oid, major=1, minor=0):
@@ -284,16 +381,31 @@ class Signer:
     name-value pairs among its signed attributes (e.g. ("RequesterName",
     "EXAMPLE\\alice")), and the knobs: tamper (flip the signature), content_type
     (a wrong contentType attribute), no_signed_attrs (sign the content itself),
-    message_digest (a wrong messageDigest attribute)."""
+    message_digest (a wrong messageDigest attribute).
+
+    More knobs, for the malformed signers of the unit tests: cert None with
+    sid "ski" (named by its key's identifier, no certificate); version (the
+    SignerInfo version instead of 1 or 3); signature_algorithm and
+    digest_algorithm (AlgIds instead of sig_alg's and the bare digest OID);
+    no_content_type, dup_content_type, no_message_digest (the contentType
+    attribute left out or twice, messageDigest left out); more_attrs (further
+    Attribute objects among the signed attributes)."""
 
     def __init__(self, key, cert, sid="issuer", digest="sha256", name_values=(),
                  tamper=False, content_type=None, no_signed_attrs=False,
-                 message_digest=None, rsa_encryption=True):
+                 message_digest=None, rsa_encryption=True, version=None,
+                 signature_algorithm=None, digest_algorithm=None, no_content_type=False,
+                 dup_content_type=False, no_message_digest=False, more_attrs=()):
         self.key, self.cert, self.sid, self.digest = key, cert, sid, digest
         self.name_values = list(name_values)
         self.tamper, self.content_type = tamper, content_type
         self.no_signed_attrs, self.message_digest = no_signed_attrs, message_digest
         self.rsa_encryption = rsa_encryption
+        self.version = version
+        self.signature_algorithm, self.digest_algorithm = signature_algorithm, digest_algorithm
+        self.no_content_type, self.dup_content_type = no_content_type, dup_content_type
+        self.no_message_digest = no_message_digest
+        self.more_attrs = list(more_attrs)
 
 
 def ski_of(cert_der):
@@ -304,12 +416,18 @@ def ski_of(cert_der):
     return hashlib.sha1(c.public_key["public_key"].contents[1:]).digest()
 
 
+def key_ski(key):
+    """SHA-1 of a key's subjectPublicKey bits (RFC 5280 4.2.1.2, method 1)."""
+    return hashlib.sha1(keys.PublicKeyInfo.load(spki(key))["public_key"].contents[1:]).digest()
+
+
 def signer_info(s, content_type, content):
-    c = x509.Certificate.load(s.cert)
     if s.sid == "ski":
-        sid = SignerId(name="ski", value=ski_of(s.cert))
+        sid = SignerId(name="ski", value=ski_of(s.cert) if s.cert is not None
+                       else key_ski(s.key))
         version = 3
     else:
+        c = x509.Certificate.load(s.cert)
         sid = SignerId(name="issuer_and_serial", value={
             "issuer": core.Any.load(c["tbs_certificate"]["issuer"].dump()),
             "serial": c.serial_number})
@@ -318,17 +436,22 @@ def signer_info(s, content_type, content):
     h = hashes.Hash(hcls())
     h.update(content)
     md = s.message_digest if s.message_digest is not None else h.finalize()
-    si = {"version": version, "sid": sid, "digest_algorithm": AlgId({"algorithm": digest_oid}),
-          "signature_algorithm": sig_alg(s.key, s.digest, s.rsa_encryption)}
+    si = {"version": version if s.version is None else s.version, "sid": sid,
+          "digest_algorithm": s.digest_algorithm or AlgId({"algorithm": digest_oid}),
+          "signature_algorithm": (s.signature_algorithm or
+                                  sig_alg(s.key, s.digest, s.rsa_encryption))}
     if s.no_signed_attrs:
         sig = sign(s.key, content, s.digest)
     else:
-        attrs = [attribute(OID_CONTENT_TYPE,
-                           core.ObjectIdentifier(s.content_type or content_type).dump()),
-                 attribute(OID_MESSAGE_DIGEST, core.OctetString(md).dump())]
+        ct = attribute(OID_CONTENT_TYPE,
+                       core.ObjectIdentifier(s.content_type or content_type).dump())
+        attrs = [] if s.no_content_type else [ct] * (2 if s.dup_content_type else 1)
+        if not s.no_message_digest:
+            attrs.append(attribute(OID_MESSAGE_DIGEST, core.OctetString(md).dump()))
         if s.name_values:
             attrs.append(attribute(OID_NAME_VALUE,
                                    *[name_value(n, v) for n, v in s.name_values]))
+        attrs += s.more_attrs
         signed = Attributes(attrs)
         sig = sign(s.key, signed.dump(), s.digest)  # over the SET OF (tag 0x31)
         si["signed_attrs"] = signed
@@ -337,11 +460,16 @@ def signer_info(s, content_type, content):
 
 
 def signed_data(content, signers, content_type=OID_DATA, certs=None, omit_certs=(),
-                content_after=None):
+                content_after=None, version=None, digest_algorithms=None, detached=False,
+                crls=()):
     """A DER ContentInfo(signedData) of content (eContent) signed by signers.
-    certs: the certificates carried (default: every signer's), less the indexes
-    in omit_certs; content_after: what is sent as eContent instead of what was
-    signed (content tampered with after signing)."""
+    certs: the certificates carried (default: every signer's; DERs of any
+    CertificateChoices, other_certificate() too), less the indexes in
+    omit_certs; content_after: what is sent as eContent instead of what was
+    signed (content tampered with after signing). version: the SignedData
+    version instead of RFC 5652's; digest_algorithms: AlgIds instead of the
+    signers' digests; detached: no eContent; crls: DERs of
+    RevocationInfoChoices (other_revocation_info())."""
     infos = [signer_info(s, content_type, content) for s in signers]
     if certs is None:
         certs = []
@@ -353,14 +481,33 @@ def signed_data(content, signers, content_type=OID_DATA, certs=None, omit_certs=
     for s in signers:
         if DIGESTS[s.digest][0] not in [d["algorithm"].dotted for d in digests]:
             digests.append(AlgId({"algorithm": DIGESTS[s.digest][0]}))
-    version = 3 if content_type != OID_DATA or any(s.sid == "ski" for s in signers) else 1
-    sd = {"version": version, "digest_algorithms": digests,
-          "encap": {"content_type": content_type,
-                    "content": content if content_after is None else content_after},
+    if digest_algorithms is not None:
+        digests = list(digest_algorithms)
+    if version is None:
+        version = 3 if content_type != OID_DATA or any(s.sid == "ski" for s in signers) else 1
+    encap = {"content_type": content_type}
+    if not detached:
+        encap["content"] = content if content_after is None else content_after
+    sd = {"version": version, "digest_algorithms": digests, "encap": encap,
           "signer_infos": infos}
     if certs:
         sd["certificates"] = [core.Any.load(c) for c in certs]
+    if crls:
+        sd["crls"] = [core.Any.load(c) for c in crls]
     return ContentInfo({"content_type": OID_SIGNED_DATA, "content": sd}).dump()
+
+
+def other_certificate(fmt="1.2.3.4"):
+    """The DER of a CertificateChoices other [3]: not an X.509 certificate
+    (format fmt, a NULL value)."""
+    return core.Sequence(contents=core.ObjectIdentifier(fmt).dump() + core.Null().dump(),
+                         implicit=3).dump()
+
+
+def other_revocation_info(fmt="1.2.3.4"):
+    """The DER of a RevocationInfoChoice other [1] (format fmt, a NULL value)."""
+    return core.Sequence(contents=core.ObjectIdentifier(fmt).dump() + core.Null().dump(),
+                         implicit=1).dump()
 
 
 def cms(csr_der, signers, **kw):
@@ -375,12 +522,51 @@ def control(body_part_id, oid, *values_der):
                             "attr_values": [core.Any.load(v) for v in values_der]})
 
 
+def tcr(body_part_id, request_der):
+    """A TaggedRequest tcr: the request (a PKCS#10) with its bodyPartID."""
+    return TaggedRequest(name="tcr", value={"body_part_id": body_part_id,
+                                            "request": core.Any.load(request_der)})
+
+
+def crm(*values_der):
+    """A TaggedRequest crm, RFC 4211 CertReqMsg's shape only: [1] IMPLICIT
+    SEQUENCE of values_der (no CRMF inside)."""
+    return TaggedRequest(name="crm", value=[core.Any.load(v) for v in values_der])
+
+
+def tagged_content_info(body_part_id, content, content_type=OID_DATA):
+    """The DER of a TaggedContentInfo (cmsSequence): bodyPartID, ContentInfo
+    of content_type with content as an OCTET STRING."""
+    ci = core.Sequence(contents=core.ObjectIdentifier(content_type).dump() +
+                       core.OctetString(content, explicit=0).dump())
+    return core.Sequence(contents=core.Integer(body_part_id).dump() + ci.dump()).dump()
+
+
+def ms_add_attributes(pki_data_reference, cert_references, attributes):
+    """The DER of Microsoft's CMC attributes control's value: the
+    pkiDataReference, the bodyPartIDs of the requests it applies to, and
+    Attribute objects."""
+    return CmcAddAttributes({"pki_data_reference": pki_data_reference,
+                             "cert_references": list(cert_references),
+                             "attributes": list(attributes)}).dump()
+
+
+def pki_data_of(controls, requests, cms_sequence=(), other=()):
+    """The DER of a PKIData as given: TaggedAttribute controls (control()),
+    TaggedRequests (tcr(), crm()), DERs of TaggedContentInfos and of
+    OtherMsgs."""
+    return PKIData({"controls": list(controls), "requests": list(requests),
+                    "cms": [core.Any.load(c) for c in cms_sequence],
+                    "other": [core.Any.load(o) for o in other]}).dump()
+
+
 def pki_data(csr_der, body_part_id=1, transaction_id=None, sender_nonce=None,
              reg_info=None, identification=None, name_values=(), extra_requests=(),
              unknown_control=False):
     """The DER of a PKIData with one tcr TaggedRequest (csr_der, body_part_id)
     and the controls asked for: transactionId (int), senderNonce (bytes), regInfo
-    (an attribute string "Name:Value\\n..."), identification (str), name-value
+    (an attribute string "Name:Value\\n...", or its octets as bytes),
+    identification (str), name-value
     pairs (Microsoft's control 1.3.6.1.4.1.311.13.2.1). extra_requests: more
     PKCS#10s as further tcrs; unknown_control: a control no one defines."""
     ids = iter(range(body_part_id + 100, body_part_id + 200))
@@ -391,8 +577,8 @@ def pki_data(csr_der, body_part_id=1, transaction_id=None, sender_nonce=None,
     if sender_nonce is not None:
         ctl.append(control(next(ids), OID_CMC_SENDER_NONCE, core.OctetString(sender_nonce).dump()))
     if reg_info is not None:
-        ctl.append(control(next(ids), OID_CMC_REG_INFO,
-                           core.OctetString(reg_info.encode()).dump()))
+        raw = reg_info if isinstance(reg_info, bytes) else reg_info.encode()
+        ctl.append(control(next(ids), OID_CMC_REG_INFO, core.OctetString(raw).dump()))
     if identification is not None:
         ctl.append(control(next(ids), OID_CMC_IDENTIFICATION,
                            core.UTF8String(identification).dump()))
@@ -401,12 +587,10 @@ def pki_data(csr_der, body_part_id=1, transaction_id=None, sender_nonce=None,
                            *[name_value(n, v) for n, v in name_values]))
     if unknown_control:
         ctl.append(control(next(ids), OID_UNKNOWN_CONTROL, core.OctetString(b"x").dump()))
-    reqs = [TaggedRequest(name="tcr", value={"body_part_id": body_part_id,
-                                             "request": core.Any.load(csr_der)})]
+    reqs = [tcr(body_part_id, csr_der)]
     for n, extra in enumerate(extra_requests):
-        reqs.append(TaggedRequest(name="tcr", value={"body_part_id": body_part_id + 1 + n,
-                                                     "request": core.Any.load(extra)}))
-    return PKIData({"controls": ctl, "requests": reqs, "cms": [], "other": []}).dump()
+        reqs.append(tcr(body_part_id + 1 + n, extra))
+    return pki_data_of(ctl, reqs)
 
 
 def cmc(csr_der, signers, controls=None, **kw):

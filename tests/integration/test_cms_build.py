@@ -163,6 +163,94 @@ def test_cms_knobs_break_what_they_say(tmp_path, signers):
     assert ct["values"][0].dotted == cb.OID_PKIDATA
 
 
+def test_unit_front_end_knobs(tmp_path, signers):
+    """The knobs tests/unit/support/cms_build.py composes: the well-formed ones
+    verify with openssl, the broken ones are refused or seen as built."""
+    inner = cb.build_csr(cb.new_key(), subject=cb.name("alice"))
+    rk, rc = signers["rsa"]
+    ek, ec_cert = signers["ec"]
+    # SHA-512, the key's own algorithm (rsaEncryption, as asn1crypto names it:
+    # NULL parameters), SignedData version 3, the digest list as asn1crypto
+    # writes it (NULL parameters), an attribute nobody reads
+    s = cb.Signer(rk, rc, digest="sha512",
+                  signature_algorithm=cb.cms_sig_alg(rk, "sha512", "key"),
+                  digest_algorithm=cb.named_alg("sha512"), version=1,
+                  more_attrs=[cb.attribute("1.2.3.4.0", core.Null().dump())])
+    der = cb.signed_data(inner, [s], version=3, digest_algorithms=[cb.named_alg("sha512")])
+    assert cms_content(tmp_path, der) == inner
+    sd = acms.ContentInfo.load(der)["content"]
+    assert sd["version"].native == "v3"
+    assert sd["digest_algorithms"][0]["parameters"].native is None
+    assert sd["digest_algorithms"][0].dump() == bytes.fromhex("300d06096086480165030402030500")
+    si = sd["signer_infos"][0]
+    assert si["signature_algorithm"].dump() == bytes.fromhex("300d06092a864886f70d0101010500")
+    assert "1.2.3.4.0" in [a["type"].dotted for a in si["signed_attrs"]]
+    # named by its key's identifier with no certificate of its own: openssl
+    # finds the certificate carried apart
+    s = cb.Signer(ek, None, sid="ski")
+    der = cb.signed_data(inner, [s], certs=[ec_cert])
+    assert cms_content(tmp_path, der) == inner
+    sid = acms.ContentInfo.load(der)["content"]["signer_infos"][0]["sid"]
+    assert sid.chosen.native == cb.ski_of(ec_cert)
+    # detached: no eContent, verified against the content given apart
+    det = cb.signed_data(inner, [cb.Signer(ek, ec_cert)], detached=True)
+    assert acms.ContentInfo.load(det)["content"]["encap_content_info"]["content"].native is None
+    assert cms_content(tmp_path, det) is None
+    (tmp_path / "d.der").write_bytes(det)
+    (tmp_path / "c.der").write_bytes(inner)
+    assert openssl("cms", "-verify", "-noverify", "-binary", "-inform", "DER", "-in",
+                   tmp_path / "d.der", "-content", tmp_path / "c.der").returncode == 0
+    # messageDigest left out: refused; contentType left out or twice: as built
+    assert cms_content(tmp_path, cb.cms(inner, [cb.Signer(ek, ec_cert,
+                                                          no_message_digest=True)])) is None
+    for knob, n in (("no_content_type", 0), ("dup_content_type", 2)):
+        der = cb.cms(inner, [cb.Signer(ek, ec_cert, **{knob: True})])
+        attrs = acms.ContentInfo.load(der)["content"]["signer_infos"][0]["signed_attrs"]
+        assert [a["type"].native for a in attrs].count("content_type") == n, knob
+    # a certificate and a CRL of the "other" choices
+    der = cb.cms(inner, [cb.Signer(ek, ec_cert)], certs=[ec_cert, cb.other_certificate()],
+                 crls=[cb.other_revocation_info()])
+    sd = acms.ContentInfo.load(der)["content"]
+    assert [c.name for c in sd["certificates"]] == ["certificate", "other"]
+    assert sd["crls"][0].name == "other"
+    assert sd["crls"][0].chosen["other_rev_info_format"].dotted == "1.2.3.4"
+
+
+def test_unit_front_end_pki_data_pieces(tmp_path, signers):
+    """PKIData made of its pieces: a crm, a TaggedContentInfo, Microsoft's
+    attributes control, name-value pairs in raw and list form; regInfo's octets
+    as given."""
+    inner = cb.build_csr(cb.new_key(), subject=cb.name("alice"))
+    ci = cb.client_info(9, "host.example.com", "EXAMPLE\\agent", "certreq")
+    ms = cb.ms_add_attributes(3, [7], [cb.attribute(cb.OID_CLIENT_INFO, ci)])
+    raw = cb.name_value_spec("hex:d83dde00=00e9")
+    listed = cb.name_value_list([cb.name_value_spec("a=1"), cb.name_value_spec("b=2")])
+    content = cb.pki_data_of([cb.control(1001, cb.OID_MS_CMC_ATTRS, ms),
+                              cb.control(1002, cb.OID_NAME_VALUE, raw, listed)],
+                             [cb.tcr(7, inner), cb.crm(inner)],
+                             [cb.tagged_content_info(50, b"nested")])
+    der = cb.signed_data(content, [cb.Signer(*signers["ec"])], cb.OID_PKIDATA)
+    assert cms_content(tmp_path, der) == content
+    pd = cb.PKIData.load(content)
+    assert [r.name for r in pd["requests"]] == ["tcr", "crm"]
+    assert pd["requests"][1].chosen[0].dump() == inner
+    assert pd["cms"][0].dump() == bytes.fromhex(
+        "301a020132301506092a864886f70d010701a00804066e6573746564")
+    got = cb.CmcAddAttributes.load(pd["controls"][0]["attr_values"][0].dump())
+    assert got["pki_data_reference"].native == 3 and got["cert_references"].native == [7]
+    assert cb.ClientInfo.load(got["attributes"][0]["values"][0].dump())["user"].native == \
+        "EXAMPLE\\agent"
+    values = pd["controls"][1]["attr_values"]
+    pair = cb.NameValuePair.load(values[0].dump() if values[0].dump() == raw else values[1].dump())
+    assert pair["name"].contents == bytes.fromhex("d83dde00")
+    lst = [v for v in values if v.dump() == listed][0]
+    assert cb.NameValuePairs.load(lst.dump()).native == [{"name": "a", "value": "1"},
+                                                         {"name": "b", "value": "2"}]
+    reg = cb.PKIData.load(cb.pki_data(inner, reg_info=b"A\xff\n"))["controls"][0]
+    assert reg["attr_type"].dotted == cb.OID_CMC_REG_INFO
+    assert core.OctetString.load(reg["attr_values"][0].dump()).native == b"A\xff\n"
+
+
 def test_cmc_forms(tmp_path, signers):
     inner = cb.build_csr(cb.new_key(), subject=cb.name("alice"))
     controls = {"transaction_id": 4711, "sender_nonce": b"nonce-16-octets!",

@@ -1,339 +1,240 @@
 #!/usr/bin/python3
-"""CMS and CMC requests for tests/unit/test_x509_cms.c, built with asn1crypto
-(structures) and cryptography (signatures): an encoder independent of the
-firmware's libtasn1 reader. Keys and certificates come from the openssl CLI.
+"""CMS and CMC requests for the C unit tests and tests/fuzz/cms_seeds.py: the
+command line of the independent builder tests/integration/cms_build.py
+(python3-asn1crypto for the structures, python3-cryptography for the
+signatures; nothing shared with the firmware's libtasn1 reader). Every ASN.1
+type and every signature is made there; this file only reads options and files.
+Keys and certificates come from the openssl CLI. Run as /usr/bin/python3.
 
   cms_build.py sign  --content F | --cmc-csr F  [options]  --out F
-  cms_build.py csr   --key K [--renewal CERT.der] [--nv N=V] ... --out F
+      a SignedData around F (a PKCS#10 as id-data) or a CMC PKIData around
+      the PKCS#10 F, in the broken shapes a hostile client would send too;
+      --signer KEY[:CERT[:ias|ski]] (test_x509_cms, test_worker_subject,
+      test_custodian_respond, test_ntlm.py, cms_seeds.py)
+  cms_build.py csr   --key K [--renewal CERT] [--nv N=V] ... --out F
+      a certreq-shaped PKCS#10 with Microsoft's attributes
+  cms_build.py build --out OUT [--key KEY.pem] [--subject CN] [--template OID]
+      [--renewal CERT.der | --renewal-junk] [--cmc] [--cmc-nv NAME=VALUE]...
+      [--reginfo TEXT | --reginfo-hex HEX] [--signer SPEC]... [--own-ski]
+      [--carry CERT.der]...
+    SPEC: KEY.pem,CERT.der[,ski][,tamper][,nocert][,nv=NAME=VALUE]...
+    (test_custodian_cmsreq; the inner PKCS#10's key: --key, else a new P-256
+    key; --own-ski: one more signer with that key, named by its key
+    identifier, its certificate not carried, as Microsoft's CMC requests sign)
+  cms_build.py foreign DIR LABEL
+    a key and a certificate issued by a new CA the openssl CLI makes:
+    DIR/LABEL.key (PEM), DIR/LABEL.der
+  cms_build.py forge CA.pem DIR LABEL
+    a key and a certificate whose issuer is CA.pem's subject byte for byte,
+    signed by another key (cms_build.forge)
 
-Options choose the shape of what is built, including the broken shapes a
-hostile client would send (see --help)."""
+Name-value pairs are N=V; hex:NNNN=VVVV gives the BMPStrings' raw contents."""
 import argparse
-import hashlib
 import sys
+from pathlib import Path
 
-from asn1crypto import algos, cms, core, keys, pem, x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-
-OID_DATA = "1.2.840.113549.1.7.1"
-OID_PKI_DATA = "1.3.6.1.5.5.7.12.2"
-OID_NV = "1.3.6.1.4.1.311.13.2.1"
-OID_MS_CMC_ATTRS = "1.3.6.1.4.1.311.10.10.1"
-OID_CLIENT_INFO = "1.3.6.1.4.1.311.21.20"
-OID_CSP_INFO = "1.3.6.1.4.1.311.13.2.2"
-OID_RENEWAL = "1.3.6.1.4.1.311.13.1"
-
-
-# ---- RFC 5272 PKIData and Microsoft's types, as asn1crypto classes ----
-
-class SetOfAny(core.SetOf):
-    _child_spec = core.Any
-
-
-class TaggedAttribute(core.Sequence):
-    _fields = [("bodyPartID", core.Integer), ("attrType", core.ObjectIdentifier),
-               ("attrValues", SetOfAny)]
-
-
-class TaggedCertificationRequest(core.Sequence):
-    _fields = [("bodyPartID", core.Integer), ("certificationRequest", core.Any)]
-
-
-class SeqOfAny(core.SequenceOf):
-    _child_spec = core.Any
-
-
-class TaggedRequest(core.Choice):
-    _alternatives = [("tcr", TaggedCertificationRequest, {"implicit": 0}),
-                     ("crm", SeqOfAny, {"implicit": 1})]
-
-
-class Controls(core.SequenceOf):
-    _child_spec = TaggedAttribute
-
-
-class Requests(core.SequenceOf):
-    _child_spec = TaggedRequest
-
-
-class SeqOfAny(core.SequenceOf):
-    _child_spec = core.Any
-
-
-class PKIData(core.Sequence):
-    _fields = [("controlSequence", Controls), ("reqSequence", Requests),
-               ("cmsSequence", SeqOfAny), ("otherMsgSequence", SeqOfAny)]
-
-
-class NVPair(core.Sequence):
-    _fields = [("name", core.BMPString), ("value", core.BMPString)]
-
-
-class NVPairs(core.SequenceOf):
-    _child_spec = NVPair
-
-
-class BodyPartIDs(core.SequenceOf):
-    _child_spec = core.Integer
-
-
-class Attr(core.Sequence):
-    _fields = [("type", core.ObjectIdentifier), ("values", SetOfAny)]
-
-
-class Attrs(core.SetOf):
-    _child_spec = Attr
-
-
-# RFC 2986 with the attributes typed loosely: asn1crypto's own
-# CertificationRequestInfo knows some Microsoft attributes and would type them.
-class CRInfo(core.Sequence):
-    _fields = [("version", core.Integer), ("subject", x509.Name),
-               ("spki", keys.PublicKeyInfo), ("attributes", Attrs, {"implicit": 0})]
-
-
-class CmcAddAttributes(core.Sequence):
-    _fields = [("pkiDataReference", core.Integer), ("certReferences", BodyPartIDs),
-               ("attributes", Attrs)]
-
-
-class ClientInfo(core.Sequence):
-    _fields = [("clientId", core.Integer), ("machine", core.UTF8String),
-               ("user", core.UTF8String), ("process", core.UTF8String)]
-
-
-class CSPInfo(core.Sequence):
-    _fields = [("keySpec", core.Integer), ("cspName", core.BMPString),
-               ("signature", core.BitString)]
-
-
-def any_of(value):
-    return core.Any.load(value.dump())
-
-
-def nv_pair(spec):
-    """N=V as BMPStrings; hex:NNNN=VVVV gives raw UTF-16BE contents."""
-    name, value = spec.split("=", 1)
-    if name.startswith("hex:"):
-        return NVPair({"name": core.BMPString(contents=bytes.fromhex(name[4:])),
-                       "value": core.BMPString(contents=bytes.fromhex(value))})
-    return NVPair({"name": name, "value": value})
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration"))
+import cms_build as cb  # noqa: E402
+from asn1crypto import core, pem  # noqa: E402
 
 
 def read(path):
-    with open(path, "rb") as f:
-        data = f.read()
+    """A file's DER, PEM unarmoured."""
+    data = Path(path).read_bytes()
     if pem.detect(data):
         _, _, data = pem.unarmor(data)
     return data
 
 
-# ---- signers ----
-
-HASHES = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
-          "sha512": hashes.SHA512}
-
-
-def load_key(path):
-    return serialization.load_pem_private_key(read_raw(path), None)
+def version(text):
+    """"v1" (CMSVersion's name) or "1": the integer."""
+    return int(text[1:] if text.startswith("v") else text)
 
 
-def read_raw(path):
-    with open(path, "rb") as f:
-        return f.read()
+# ---- sign: SignedData and CMC ----
+
+def nv_attribute(spec):
+    """One name-value attribute (1.3.6.1.4.1.311.13.2.1) holding one pair."""
+    return cb.attribute(cb.OID_NAME_VALUE, cb.name_value_spec(spec))
 
 
-def sign(key, md, data):
-    h = HASHES[md]()
-    if isinstance(key, rsa.RSAPrivateKey):
-        return key.sign(data, padding.PKCS1v15(), h)
-    return key.sign(data, ec.ECDSA(h))
-
-
-def sig_alg(key, md, form):
-    is_rsa = isinstance(key, rsa.RSAPrivateKey)
-    if form == "key":
-        return {"algorithm": "rsassa_pkcs1v15" if is_rsa else "1.2.840.10045.2.1"}
-    if form.startswith("oid:"):
-        return {"algorithm": form[4:]}
-    return {"algorithm": md + ("_rsa" if is_rsa else "_ecdsa")}
-
-
-def signer_info(a, spec, content, content_type):
-    """spec: KEY[:CERT[:ias|ski]]"""
+def signer_of(a, spec, content_type):
+    """--signer KEY[:CERT[:ias|ski]]: named by issuer and serial when a
+    certificate is given, else by the key's identifier."""
     parts = spec.split(":")
-    key = load_key(parts[0])
-    cert = x509.Certificate.load(read(parts[1])) if len(parts) > 1 and parts[1] else None
+    cert = read(parts[1]) if len(parts) > 1 and parts[1] else None
     how = parts[2] if len(parts) > 2 else ("ias" if cert is not None else "ski")
-    if how == "ias":
-        sid = cms.SignerIdentifier({"issuer_and_serial_number": {
-            "issuer": cert.issuer, "serial_number": cert.serial_number}})
-        version = "v1"
-    else:
-        if cert is not None and cert.key_identifier is not None:
-            ski = cert.key_identifier
-        else:
-            pub = key.public_key().public_bytes(serialization.Encoding.DER,
-                                                serialization.PublicFormat.SubjectPublicKeyInfo)
-            ski = keys.PublicKeyInfo.load(pub).sha1
-        sid = cms.SignerIdentifier({"subject_key_identifier": ski})
-        version = "v3"
-    if a.version is not None:
-        version = a.version
-    salg = sig_alg(key, a.md, a.sigalg)
-    if a.sigalg_null:
-        salg["parameters"] = core.Null()
-    info = {"version": version, "sid": sid, "digest_algorithm": {"algorithm": a.md},
-            "signature_algorithm": salg}
-    if a.no_attrs:
-        info["signature"] = sign(key, a.md, content)
-        return cms.SignerInfo(info)
-    digest = hashlib.new(a.md, content).digest()
-    attrs = []
-    if not a.no_ct_attr:
-        attrs.append({"type": "content_type", "values": [a.ct_attr or content_type]})
-        if a.dup_ct:
-            attrs.append({"type": "content_type", "values": [a.ct_attr or content_type]})
-    if not a.no_md_attr:
-        attrs.append({"type": "message_digest", "values": [digest]})
-    for s in a.signed_nv:
-        attrs.append({"type": OID_NV, "values": [any_of(nv_pair(s))]})
-    for k in range(a.signed_extra):  # attributes nobody reads
-        attrs.append({"type": "1.2.3.4.%d" % k, "values": [core.Null()]})
-    if a.signed_nv_list:  # MS-WCCE 2.2.2.7.10's SEQUENCE OF form, in one value
-        pairs = NVPairs([nv_pair(s) for s in a.signed_nv_list])
-        attrs.append({"type": OID_NV, "values": [any_of(pairs)]})
-    signed = cms.CMSAttributes(attrs)
-    tbs = signed.dump()
-    info["signed_attrs"] = signed
-    sig = sign(key, a.md, tbs)
-    if a.tamper_sig:
-        sig = sig[:-1] + bytes([sig[-1] ^ 1])
-    info["signature"] = sig
-    return cms.SignerInfo(info)
+    key = cb.load_key(parts[0])
+    more = [nv_attribute(s) for s in a.signed_nv]
+    more += [cb.attribute("1.2.3.4.%d" % k, core.Null().dump())  # nobody reads these
+             for k in range(a.signed_extra)]
+    if a.signed_nv_list:
+        more.append(cb.attribute(cb.OID_NAME_VALUE, cb.name_value_list(
+            [cb.name_value_spec(s) for s in a.signed_nv_list])))
+    return cb.Signer(
+        key, cert, sid="issuer" if how == "ias" else "ski", digest=a.md,
+        tamper=a.tamper_sig, content_type=a.ct_attr or content_type,
+        no_signed_attrs=a.no_attrs, version=version(a.version) if a.version else None,
+        signature_algorithm=cb.cms_sig_alg(key, a.md, a.sigalg, a.sigalg_null),
+        digest_algorithm=cb.named_alg(a.md), no_content_type=a.no_ct_attr,
+        dup_content_type=a.dup_ct, no_message_digest=a.no_md_attr, more_attrs=more)
 
-
-# ---- CMC ----
 
 def pki_data(a):
+    """The PKIData around --cmc-csr: --control OID:HEXDER controls, then the
+    name-value control, then Microsoft's attributes control (bodyPartIDs from
+    1001); --reqs tcrs from --tcr-id (or crms); --cms-seq one
+    TaggedContentInfo."""
     req = read(a.cmc_csr)
     controls = []
     bpid = 1000
     for c in a.control:
         oid, hexval = c.split(":", 1)
         bpid += 1
-        controls.append({"bodyPartID": bpid, "attrType": oid,
-                         "attrValues": [core.Any.load(bytes.fromhex(hexval))]})
+        controls.append(cb.control(bpid, oid, bytes.fromhex(hexval)))
     if a.nv_control:
         bpid += 1
-        controls.append({"bodyPartID": bpid, "attrType": OID_NV,
-                         "attrValues": [any_of(nv_pair(s)) for s in a.nv_control]})
+        controls.append(cb.control(bpid, cb.OID_NAME_VALUE,
+                                   *[cb.name_value_spec(s) for s in a.nv_control]))
     if a.ms_attrs is not None:
         bpid += 1
-        client = ClientInfo({"clientId": 9, "machine": "host.example.com",
-                             "user": "EXAMPLE\\agent", "process": "certreq"})
-        attrs = [{"type": OID_CLIENT_INFO, "values": [any_of(client)]}]
-        attrs += [{"type": OID_NV, "values": [any_of(nv_pair(s))]} for s in a.ms_attrs if s]
-        val = CmcAddAttributes({"pkiDataReference": a.ms_attrs_data_ref,
-                                "certReferences": [a.ms_attrs_ref or a.tcr_id],
-                                # asn1crypto types the values of unknown attributes as one Any.
-        "attributes": [{"type": x["type"], "values": SetOfAny(x["values"])} for x in attrs]})
-        controls.append({"bodyPartID": bpid, "attrType": OID_MS_CMC_ATTRS,
-                         "attrValues": [any_of(val)]})
-    reqs = []
-    for k in range(a.reqs):
-        if a.crm:
-            # RFC 4211 CertReqMsg's shape only: [1] IMPLICIT SEQUENCE.
-            reqs.append(TaggedRequest(name="crm", value=[core.Any.load(req)]))
-        else:
-            reqs.append(TaggedRequest(name="tcr", value={
-                "bodyPartID": a.tcr_id + k, "certificationRequest": core.Any.load(req)}))
-    nested = []
-    if a.cms_seq:  # a TaggedContentInfo: bodyPartID, ContentInfo (id-data)
-        tci = core.Sequence(contents=core.Integer(50).dump() + cms.ContentInfo(
-            {"content_type": "data", "content": b"nested"}).dump())
-        nested = [core.Any.load(tci.dump())]
-    return PKIData({"controlSequence": controls, "reqSequence": reqs,
-                    "cmsSequence": nested, "otherMsgSequence": []}).dump()
+        attrs = [cb.attribute(cb.OID_CLIENT_INFO, cb.client_info(
+            9, "host.example.com", "EXAMPLE\\agent", "certreq"))]
+        attrs += [nv_attribute(s) for s in a.ms_attrs if s]
+        controls.append(cb.control(bpid, cb.OID_MS_CMC_ATTRS, cb.ms_add_attributes(
+            a.ms_attrs_data_ref, [a.ms_attrs_ref or a.tcr_id], attrs)))
+    reqs = [cb.crm(req) if a.crm else cb.tcr(a.tcr_id + k, req) for k in range(a.reqs)]
+    nested = [cb.tagged_content_info(50, b"nested")] if a.cms_seq else []
+    return cb.pki_data_of(controls, reqs, nested)
 
 
 def cmd_sign(a):
     if a.cmc_csr:
         content = pki_data(a)
-        content_type = a.content_type or OID_PKI_DATA
+        content_type = a.content_type or cb.OID_PKIDATA
     else:
-        content = read_raw(a.content)
-        content_type = a.content_type or OID_DATA
-    signers = [signer_info(a, s, content, content_type) for s in a.signer]
-    signers = signers * a.signer_times
+        content = Path(a.content).read_bytes()
+        content_type = a.content_type or cb.OID_DATA
+    signers = [signer_of(a, s, content_type) for s in a.signer] * a.signer_times
     certs = []
     for s in a.signer:
         parts = s.split(":")
         if len(parts) > 1 and parts[1] and not a.no_certs:
-            certs.append(x509.Certificate.load(read(parts[1])))
-    certs += [x509.Certificate.load(read(c)) for c in a.add_cert]
+            certs.append(read(parts[1]))
+    certs += [read(c) for c in a.add_cert]
     certs = certs * a.cert_times
-    carried = read_raw(a.carry) if a.carry else content
-    encap = {"content_type": content_type}
-    if not a.detached:
-        encap["content"] = carried
-    sd = {"version": "v3", "digest_algorithms": [{"algorithm": a.md}],
-          "encap_content_info": encap, "signer_infos": signers}
-    if a.other_cert:  # CertificateChoices other [3]: not an X.509 certificate
-        certs.append(cms.CertificateChoices(name="other", value={
-            "other_cert_format": "1.2.3.4", "other_cert": core.Null()}))
-    if certs:
-        sd["certificates"] = certs
-    if a.crl_other:
-        sd["crls"] = [cms.RevocationInfoChoice(name="other", value={
-            "other_rev_info_format": "1.2.3.4", "other_rev_info": core.Null()})]
-    out = cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(sd)})
-    with open(a.out, "wb") as f:
-        f.write(out.dump())
+    if a.other_cert:
+        certs.append(cb.other_certificate())
+    der = cb.signed_data(
+        content, signers, content_type, certs=certs,
+        content_after=Path(a.carry).read_bytes() if a.carry else None, version=3,
+        digest_algorithms=[cb.named_alg(a.md)], detached=a.detached,
+        crls=[cb.other_revocation_info()] if a.crl_other else ())
+    Path(a.out).write_bytes(der)
 
 
-# ---- PKCS#10 with Microsoft attributes ----
+# ---- csr: a PKCS#10 with Microsoft's attributes ----
 
 def cmd_csr(a):
-    key = load_key(a.key)
-    pub = key.public_key().public_bytes(serialization.Encoding.DER,
-                                        serialization.PublicFormat.SubjectPublicKeyInfo)
-    # What certreq always adds: the OS version (1.3.6.1.4.1.311.13.2.3).
-    attrs = [{"type": "1.3.6.1.4.1.311.13.2.3", "values": [core.IA5String("10.0.19045.2")]}]
+    """As certreq makes it: the OS version always, then what is asked for;
+    --dup renewal|client|csp sends that attribute twice."""
+    key = cb.load_key(a.key)
+    attrs = [cb.attribute(cb.OID_OS_VERSION, core.IA5String("10.0.19045.2").dump())]
     if a.renewal:
-        cert = core.Any.load(read(a.renewal))
-        attrs += [{"type": OID_RENEWAL, "values": [cert] * a.renewal_values}] * \
+        attrs += [cb.attribute(cb.OID_RENEWAL_CERT, *[read(a.renewal)] * a.renewal_values)] * \
             (2 if a.dup == "renewal" else 1)
-    for s in a.nv:
-        attrs.append({"type": OID_NV, "values": [any_of(nv_pair(s))]})
-    for k in range(a.extra):  # attributes x509_csr_ms_attrs does not read
-        attrs.append({"type": "1.2.3.4.%d" % k, "values": [core.Null()]})
+    attrs += [nv_attribute(s) for s in a.nv]
+    attrs += [cb.attribute("1.2.3.4.%d" % k, core.Null().dump()) for k in range(a.extra)]
     if a.client_info:
-        ci = ClientInfo({"clientId": 5, "machine": "ws01.example.com",
-                         "user": a.client_user, "process": "certreq.exe"})
-        attrs += [{"type": OID_CLIENT_INFO, "values": [any_of(ci)]}] * \
-            (2 if a.dup == "client" else 1)
+        ci = cb.client_info(5, "ws01.example.com", a.client_user, "certreq.exe")
+        attrs += [cb.attribute(cb.OID_CLIENT_INFO, ci)] * (2 if a.dup == "client" else 1)
     if a.csp_info:
-        cs = CSPInfo({"keySpec": 1, "cspName": "Microsoft Software Key Storage Provider",
-                      "signature": ()})
-        attrs += [{"type": OID_CSP_INFO, "values": [any_of(cs)]}] * \
-            (2 if a.dup == "csp" else 1)
-    info = CRInfo({
-        "version": 0,
-        "subject": x509.Name.build({"common_name": "renew.example.com"}),
-        "spki": keys.PublicKeyInfo.load(pub),
-        "attributes": [Attr({"type": x["type"], "values": x["values"]}) for x in attrs]})
-    is_rsa = isinstance(key, rsa.RSAPrivateKey)
-    alg = algos.SignedDigestAlgorithm({"algorithm": "sha256_rsa" if is_rsa else "sha256_ecdsa"})
-    sig = core.OctetBitString(sign(key, "sha256", info.dump()))
-    body = info.dump() + alg.dump() + sig.dump()
-    with open(a.out, "wb") as f:
-        f.write(core.Sequence(contents=body).dump())
+        attrs += [cb.attribute(cb.OID_CSP_INFO, cb.csp_info())] * (2 if a.dup == "csp" else 1)
+    Path(a.out).write_bytes(cb.build_csr(key, subject=cb.name("renew.example.com"),
+                                         attributes=attrs))
 
 
-def main():
-    p = argparse.ArgumentParser()
+# ---- build, foreign, forge: test_custodian_cmsreq's requests ----
+
+def build_signer(spec):
+    """SPEC: KEY.pem,CERT.der[,ski][,tamper][,nocert][,nv=NAME=VALUE]...:
+    (the Signer, whether its certificate is left out)."""
+    parts = spec.split(",")
+    key = cb.load_key(parts[0])
+    cert = Path(parts[1]).read_bytes()
+    opts = {"sid": "issuer", "tamper": False, "nv": [], "nocert": False}
+    for p in parts[2:]:
+        if p == "ski":
+            opts["sid"] = "ski"
+        elif p == "tamper":
+            opts["tamper"] = True
+        elif p == "nocert":
+            opts["nocert"] = True
+        elif p.startswith("nv="):
+            n, v = p[3:].split("=", 1)
+            opts["nv"].append((n, v))
+        else:
+            sys.exit(f"unknown signer option {p}")
+    s = cb.Signer(key, cert, sid=opts["sid"], tamper=opts["tamper"], name_values=opts["nv"])
+    return s, opts["nocert"]
+
+
+def cmd_build(a):
+    tmp = Path(a.out).parent
+    key = cb.load_key(a.key) if a.key else cb.new_key()
+    exts = []
+    if a.template:
+        exts.append(cb.extension(cb.OID_TEMPLATE_EXT, cb.template_ext(a.template)))
+    renewal = None
+    if a.renewal:
+        renewal = Path(a.renewal).read_bytes()
+    elif a.renewal_junk:
+        renewal = core.OctetString(b"not a certificate").dump()
+    subject = cb.name(a.subject) if a.subject else None
+    csr = cb.build_csr(key, subject=subject, extensions=exts, renewal_cert=renewal)
+    signers, certs = [], []
+    for spec in a.signer:
+        s, nocert = build_signer(spec)
+        signers.append(s)
+        if not nocert and s.cert not in certs:
+            certs.append(s.cert)
+    if a.own_ski:
+        own = cb.self_signed(tmp, "own-ski", key, "/CN=own key")
+        signers.append(cb.Signer(key, own, sid="ski"))
+    for c in a.carry:
+        certs.append(Path(c).read_bytes())
+    if a.cmc:
+        nv = [tuple(x.split("=", 1)) for x in a.cmc_nv]
+        reg = None
+        if a.reginfo is not None:
+            reg = a.reginfo.encode()
+        elif a.reginfo_hex is not None:
+            reg = bytes.fromhex(a.reginfo_hex)
+        content = cb.pki_data(csr, transaction_id=1, name_values=nv, reg_info=reg)
+        der = cb.signed_data(content, signers, cb.OID_PKIDATA, certs=certs)
+    else:
+        der = cb.signed_data(csr, signers, cb.OID_DATA, certs=certs)
+    Path(a.out).write_bytes(der)
+
+
+def cmd_foreign(a):
+    d = Path(a.dir)
+    ca = cb.openssl_ca(d, a.label + "-ca", "/CN=Another CA")
+    der = cb.openssl_issue(d, a.label, ca, cb.new_key(), "/CN=EXAMPLE alice")
+    (d / f"{a.label}.der").write_bytes(der)  # openssl_issue wrote LABEL.key too
+
+
+def cmd_forge(a):
+    d = Path(a.dir)
+    key = cb.new_key()
+    cb.write_key(d / f"{a.label}.key", key)
+    der = cb.forge(a.ca, "EXAMPLE alice", key, cb.new_key())
+    (d / f"{a.label}.der").write_bytes(der)
+
+
+def parser():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("sign")
     s.add_argument("--content")
@@ -341,9 +242,9 @@ def main():
     s.add_argument("--content-type")
     s.add_argument("--signer", action="append", default=[], help="KEY[:CERT[:ias|ski]]")
     s.add_argument("--signer-times", type=int, default=1)
-    s.add_argument("--md", default="sha256")
+    s.add_argument("--md", default="sha256", choices=sorted(cb.DIGESTS))
     s.add_argument("--sigalg", default="combined", help="combined | key | oid:OID")
-    s.add_argument("--version")
+    s.add_argument("--version", help="the SignerInfo version (v1, v3, ...)")
     s.add_argument("--no-attrs", action="store_true")
     s.add_argument("--no-ct-attr", action="store_true")
     s.add_argument("--no-md-attr", action="store_true")
@@ -379,15 +280,41 @@ def main():
     c.add_argument("--client-info", action="store_true")
     c.add_argument("--client-user", default="EXAMPLE\\alice")
     c.add_argument("--csp-info", action="store_true")
-    c.add_argument("--dup")
+    c.add_argument("--dup", choices=["renewal", "client", "csp"])
     c.add_argument("--extra", type=int, default=0)
     c.add_argument("--out", required=True)
-    a = p.parse_args()
-    if a.cmd == "sign":
-        cmd_sign(a)
-    else:
-        cmd_csr(a)
+    b = sub.add_parser("build")
+    b.add_argument("--out", required=True)
+    b.add_argument("--key")
+    b.add_argument("--subject")
+    b.add_argument("--template")
+    b.add_argument("--renewal")
+    b.add_argument("--renewal-junk", action="store_true")
+    b.add_argument("--cmc", action="store_true")
+    b.add_argument("--cmc-nv", action="append", default=[])
+    b.add_argument("--reginfo")
+    b.add_argument("--reginfo-hex")
+    b.add_argument("--signer", action="append", default=[])
+    b.add_argument("--own-ski", action="store_true")
+    b.add_argument("--carry", action="append", default=[])
+    f = sub.add_parser("foreign")
+    f.add_argument("dir")
+    f.add_argument("label")
+    g = sub.add_parser("forge")
+    g.add_argument("ca")
+    g.add_argument("dir")
+    g.add_argument("label")
+    return p
+
+
+COMMANDS = {"sign": cmd_sign, "csr": cmd_csr, "build": cmd_build, "foreign": cmd_foreign,
+            "forge": cmd_forge}
+
+
+def main(argv=None):
+    a = parser().parse_args(argv)
+    COMMANDS[a.cmd](a)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
