@@ -90,7 +90,10 @@ void cust_retrieve_encode(struct ipc_wbuf *w, const struct cust_retrieve *m)
 {
 	ipc_put_u32(w, m->request_id);
 	put_who(w, &m->who);
+	ipc_put_bytes(w, m->serial, m->serial_len);
 }
+
+_Static_assert(CUST_SERIAL_MAX == ICPR_SERIAL_MAX, "a serial the worker reads fits RETRIEVE");
 
 int cust_retrieve_decode(const uint8_t *p, size_t len, struct cust_retrieve *m)
 {
@@ -99,6 +102,7 @@ int cust_retrieve_decode(const uint8_t *p, size_t len, struct cust_retrieve *m)
 	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->request_id = ipc_get_u32(&r);
 	get_who(&r, &m->who);
+	ipc_get_bytes(&r, &m->serial, &m->serial_len, CUST_SERIAL_MAX);
 	return ipc_decode_end(&r, m, sizeof(*m), 1);
 }
 

@@ -45,6 +45,8 @@ struct cust_refused {
 struct cust_retrieve {
 	uint32_t request_id;
 	struct cust_who who;
+	const uint8_t *serial; /* a status inspection by serial number (0..20 bytes) */
+	size_t serial_len;
 };
 
 /* CUST_RESPONSE: flags holds ICPR_CR_IN_FULLRESPONSE and/or ICPR_CR_IN_CRLS

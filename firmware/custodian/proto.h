@@ -36,7 +36,10 @@
  *                    are answered with request id 0 and journaled as one record
  *                    with their count
  *                                                 -> CUST_RESULT | CUST_ERROR
- *   CUST_RETRIEVE    u32 request_id, who          -> CUST_RESULT | CUST_ERROR
+ *   CUST_RETRIEVE    u32 request_id, who, bytes serial (0..CUST_SERIAL_MAX: a
+ *                    status inspection by the certificate's serial number,
+ *                    MS-WCCE 3.2.1.4.2.1.3, which then names the request)
+ *                                                 -> CUST_RESULT | CUST_ERROR
  *                    (E_ACCESSDENIED unless who made the request)
  *   CUST_RESPONSE    u32 request_id, u32 flags (ICPR_CR_IN_FULLRESPONSE and/or
  *                    ICPR_CR_IN_CRLS, at least one, no other bit), who
@@ -164,8 +167,9 @@ enum cust_profile {
 #define CUST_REFUSED_MAX                                                                 \
 	(4 + CUST_WHO_MAX + 4 + CUST_MESSAGE_MAX + 4 + 4 + CUST_SHA256_LEN + 4 +        \
 	 CUST_AUTH_NAME_MAX)
-#define CUST_RETRIEVE_MIN (4 + CUST_WHO_MIN)
-#define CUST_RETRIEVE_MAX (4 + CUST_WHO_MAX)
+#define CUST_SERIAL_MAX 20 /* a certificate's serial number, bytes */
+#define CUST_RETRIEVE_MIN (4 + CUST_WHO_MIN + 4)
+#define CUST_RETRIEVE_MAX (4 + CUST_WHO_MAX + 4 + CUST_SERIAL_MAX)
 #define CUST_RESPONSE_MIN (4 + 4 + CUST_WHO_MIN)
 #define CUST_RESPONSE_MAX (4 + 4 + CUST_WHO_MAX)
 /* The PKCS#7 of CUST_RESPONSE_IS, CRLs included: the RPC response stub that

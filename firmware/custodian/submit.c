@@ -1203,6 +1203,17 @@ void handle_retrieve(struct service *s, struct submit_ctx *c, const struct ipc_m
 		return;
 	}
 	id = q.request_id;
+	/* by serial number: the request that produced that certificate */
+	if (q.serial_len > 0 && id != 0) {
+		struct ledger_cert_row cr;
+
+		rc = record_cert_by_serial(c->rec, q.serial, q.serial_len, &cr, err, sizeof(err));
+		if (rc < 0) {
+			reply_unrecorded(s, m->hdr.id, err);
+			return;
+		}
+		id = rc == 0 ? cr.request_id : 0;
+	}
 	rc = id == 0 ? 1 : record_get_request(c->rec, id, &row, err, sizeof(err));
 	if (rc == 1) {
 		reply_result(s, m->hdr.id, id, 0, HR_CERTSRV_E_PROPERTY_EMPTY, "no such request",

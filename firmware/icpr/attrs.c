@@ -181,6 +181,46 @@ int icpr_attrs_from_blob(const uint8_t *pb, size_t cb, struct icpr_attrs *out)
 	return rc;
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int icpr_serial_from_blob(const uint8_t *pb, size_t cb, uint8_t serial[ICPR_SERIAL_MAX],
+			  size_t *len)
+{
+	char text[4 * ICPR_SERIAL_MAX + 1];
+	size_t units, n = 0, tl, i = 0;
+
+	*len = 0;
+	if (pb == NULL || icpr_utf16_len(pb, cb, &units) != ICPR_OK || (units + 1) * 2 != cb ||
+	    units >= sizeof(text) ||
+	    icpr_utf16_to_utf8(pb, units * 2, text, sizeof(text), &tl) != ICPR_OK)
+		return ICPR_EINVAL;
+	/* byte pairs, a single blank allowed between two of them */
+	while (i < tl) {
+		int hi, lo;
+
+		if (text[i] == ' ' && n > 0 && i + 1 < tl && text[i + 1] != ' ')
+			i++;
+		if (i + 1 >= tl || (hi = hexval(text[i])) < 0 || (lo = hexval(text[i + 1])) < 0 ||
+		    n == ICPR_SERIAL_MAX)
+			return ICPR_EINVAL;
+		serial[n++] = (uint8_t)(hi << 4 | lo);
+		i += 2;
+	}
+	if (n == 0)
+		return ICPR_EINVAL;
+	*len = n;
+	return ICPR_OK;
+}
+
 const char *icpr_attrs_name(const struct icpr_attrs *at, size_t i)
 {
 	return i < at->n ? at->store + at->a[i].name : NULL;

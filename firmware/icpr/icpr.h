@@ -136,6 +136,16 @@ struct icpr_attrs {
  * (cb mismatch, malformed), ICPR_ETOOLONG (a limit). On error *out is empty. */
 int icpr_attrs_from_blob(const uint8_t *pb, size_t cb, struct icpr_attrs *out);
 
+/* A status inspection by serial number (MS-WCCE 3.2.1.4.2.1.3: a retrieval whose
+ * pctbAttribs holds the certificate's serial number, as ICertRequest2::
+ * GetIssuedCertificate sends it with request id -1): the blob's UTF-16LE text,
+ * NUL-terminated as pctbAttribs is, an even number of hexadecimal digits
+ * (either case; blanks between byte pairs allowed, as certutil prints serials)
+ * of 1..ICPR_SERIAL_MAX bytes, into serial. ICPR_OK with *len, or ICPR_EINVAL. */
+#define ICPR_SERIAL_MAX 20
+int icpr_serial_from_blob(const uint8_t *pb, size_t cb, uint8_t serial[ICPR_SERIAL_MAX],
+			  size_t *len);
+
 /* Parses UTF-8 text (len bytes, no NUL inside): lines separated by "\n" or
  * "\r\n"; spaces and tabs around names and values are trimmed; lines that are
  * empty after trimming are skipped; every other line is Name:Value split at the

@@ -204,15 +204,24 @@ static void answer(struct worker *w, struct rpc_conn *c, const struct result *r,
 	x509_buf_free(&p7);
 }
 
+/* A status inspection: by request id, or (MS-WCCE 3.2.1.4.2.1.3) by the serial
+ * number pctbAttribs holds, which must be one (E_INVALIDARG otherwise). */
 static void retrieve(struct worker *w, struct rpc_conn *c, uint32_t id, uint32_t flags,
-		     const struct who *who)
+		     const struct rpc_icpr_blob *attribs, const struct who *who)
 {
+	uint8_t serial[ICPR_SERIAL_MAX];
+	size_t serial_len = 0;
 	struct ipc_wbuf req;
 	struct result r;
 	uint32_t hr;
 
+	if (attribs->cb > 0 &&
+	    icpr_serial_from_blob(attribs->pb, attribs->cb, serial, &serial_len) != ICPR_OK) {
+		refuse(c, id, HR_E_INVALIDARG);
+		return;
+	}
 	ipc_wbuf_init(&req);
-	cust_retrieve_encode(&req, &(struct cust_retrieve){id, who->wire});
+	cust_retrieve_encode(&req, &(struct cust_retrieve){id, who->wire, serial, serial_len});
 	if (call_custodian(w, CUST_RETRIEVE, &req, &r, &hr) != 0) {
 		refuse(c, id, hr);
 		return;
@@ -454,7 +463,7 @@ void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 		return;
 	}
 	if (q.request_id != 0 && q.request.cb == 0) {
-		retrieve(w, c, q.request_id, q.flags, &who);
+		retrieve(w, c, q.request_id, q.flags, &q.attribs, &who);
 		return;
 	}
 	if (q.request_id != 0 || q.request.cb == 0) {

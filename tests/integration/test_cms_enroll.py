@@ -614,3 +614,35 @@ def test_dwflags_request_type_is_checked(ca, appliance, tmp_path):
     req = cb.cms(new_csr()[1], [cb.Signer(*stranger)])
     assert call(req, 0x300)[2] == ic.DISP_ISSUED
     refused(ca, call(req, 0x300 | 0x200000), E_INVALIDARG, "CR_IN_ROBO")
+
+
+def test_status_inspection_by_serial_number(ca, appliance, tmp_path):
+    """MS-WCCE 3.2.1.4.2.1.3: a retrieval (request id -1, as
+    ICertRequest2::GetIssuedCertificate sends it, no request) whose pctbAttribs
+    hold a certificate's serial number answers for the request that produced
+    it, to its requester only; an unknown serial is CERTSRV_E_PROPERTY_EMPTY; a
+    text that is no serial number is E_INVALIDARG."""
+    def inspect(who, text):
+        dce = nc.connect(ic.lookup(appliance.epm_port), user=who[0].split("\\")[1],
+                         password=who[1], domain=DOM)
+        try:
+            return ic.cert_server_request(dce, te.CA_NAME, b"", attributes=text,
+                                          request_id=0xFFFFFFFF)
+        finally:
+            dce.disconnect()
+
+    key, der = user_cert(ca, appliance, ALICE)
+    serial = x509.Certificate.load(der).serial_number
+    hexs = "%x" % serial
+    hexs = ("0" if len(hexs) % 2 else "") + hexs
+    rv, rid, disp, _, cert, msg = inspect(ALICE, hexs)
+    assert (rv, disp, cert) == (0, ic.DISP_ISSUED, der), (hex(rv), disp, msg)
+    assert rid not in (0, 0xFFFFFFFF)
+    # upper case with blanks between the pairs, as certutil prints serials
+    spaced = " ".join(hexs[i:i + 2] for i in range(0, len(hexs), 2)).upper()
+    assert inspect(ALICE, spaced)[4] == der
+    # another requester: refused
+    assert inspect(BOB, hexs)[2] == 0x80070005
+    # an unknown serial; not a serial number at all
+    assert inspect(ALICE, "0102030405")[2] == 0x80094004
+    assert inspect(ALICE, "CertificateTemplate:User")[0] == E_INVALIDARG

@@ -124,7 +124,8 @@ class Appliance:
         return decode_result(data)
 
     def retrieve(self, rid, requester="EXAMPLE\\alice"):
-        rtype, data = self.call(CUST_RETRIEVE, struct.pack("<I", rid) + who(requester))
+        rtype, data = self.call(CUST_RETRIEVE, struct.pack("<I", rid) + who(requester) +
+                                s32(b""))
         assert rtype == CUST_RESULT, data
         return decode_result(data)
 

@@ -1147,6 +1147,54 @@ static void test_flags_check(void **state)
 			 HR_E_INVALIDARG);
 }
 
+/* The serial number of a status inspection (MS-WCCE 3.2.1.4.2.1.3) in
+ * pctbAttribs: hex byte pairs, either case, blanks between pairs; anything else,
+ * an odd count, nothing, more than 20 bytes, a cb that is not the string's:
+ * refused. */
+static void test_serial_from_blob(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t len; /* 0: refused */
+		uint8_t first, last;
+	} cases[] = {
+		{"61a0", 2, 0x61, 0xa0},
+		{"61A0FF", 3, 0x61, 0xff},
+		{"61 a0 ff", 3, 0x61, 0xff},
+		{"00112233445566778899aabbccddeeff00112233", 20, 0x00, 0x33},
+		{"00112233445566778899aabbccddeeff0011223344", 0, 0, 0},
+		{"61a", 0, 0, 0},
+		{"", 0, 0, 0},
+		{" 61a0", 0, 0, 0},
+		{"61  a0", 0, 0, 0},
+		{"61a0 ", 0, 0, 0},
+		{"6 1a0", 0, 0, 0},
+		{"0x61", 0, 0, 0},
+		{"CertificateTemplate:User", 0, 0, 0},
+	};
+	uint8_t blob[256], serial[ICPR_SERIAL_MAX];
+	size_t cb, n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* with its NUL unit, as pctbAttribs carries it */
+		assert_int_equal(icpr_utf8_to_utf16(cases[i].text, strlen(cases[i].text), blob,
+						    sizeof(blob), &cb), ICPR_OK);
+		if (cases[i].len == 0) {
+			if (icpr_serial_from_blob(blob, cb, serial, &n) != ICPR_EINVAL)
+				fail_msg("\"%s\" accepted", cases[i].text);
+			continue;
+		}
+		assert_int_equal(icpr_serial_from_blob(blob, cb, serial, &n), ICPR_OK);
+		assert_int_equal(n, cases[i].len);
+		assert_int_equal(serial[0], cases[i].first);
+		assert_int_equal(serial[n - 1], cases[i].last);
+		/* the NUL not counted in cb, or one unit more: refused */
+		assert_int_equal(icpr_serial_from_blob(blob, cb - 2, serial, &n), ICPR_EINVAL);
+	}
+	assert_int_equal(icpr_serial_from_blob(NULL, 4, serial, &n), ICPR_EINVAL);
+}
+
 static void test_pkcs7(void **state)
 {
 	struct x509_buf certs[3], crl, p7, bad[2];
@@ -1330,6 +1378,7 @@ int main(void)
 		cmocka_unit_test(test_detect_ber),
 		cmocka_unit_test(test_detect_garbage),
 		cmocka_unit_test(test_flags_check),
+		cmocka_unit_test(test_serial_from_blob),
 		cmocka_unit_test(test_pkcs7),
 		cmocka_unit_test(test_disposition),
 	};
