@@ -5,6 +5,8 @@
  * one place that includes both) and the custodian accepts. */
 #include "firmware/icpr/icpr_int.h"
 
+#include "platform/hex.h"
+
 #include <string.h>
 
 _Static_assert(ICPR_ATTR_TEXT_MAX < UINT16_MAX, "store offsets are 16-bit");
@@ -181,17 +183,6 @@ int icpr_attrs_from_blob(const uint8_t *pb, size_t cb, struct icpr_attrs *out)
 	return rc;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int icpr_serial_from_blob(const uint8_t *pb, size_t cb, uint8_t serial[ICPR_SERIAL_MAX],
 			  size_t *len)
 {
@@ -209,7 +200,8 @@ int icpr_serial_from_blob(const uint8_t *pb, size_t cb, uint8_t serial[ICPR_SERI
 
 		if (text[i] == ' ' && n > 0 && i + 1 < tl && text[i + 1] != ' ')
 			i++;
-		if (i + 1 >= tl || (hi = hexval(text[i])) < 0 || (lo = hexval(text[i + 1])) < 0 ||
+		if (i + 1 >= tl || (hi = hex_value((unsigned char)text[i])) < 0 ||
+		    (lo = hex_value((unsigned char)text[i + 1])) < 0 ||
 		    n == ICPR_SERIAL_MAX)
 			return ICPR_EINVAL;
 		serial[n++] = (uint8_t)(hi << 4 | lo);
