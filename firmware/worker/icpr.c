@@ -73,27 +73,35 @@ static int call_custodian(struct worker *w, uint32_t type, struct ipc_wbuf *req,
 	return rc;
 }
 
-static void respond(struct rpc_conn *c, const struct rpc_icpr_response *resp)
+/* CertServerRequest's response stub (worker_reply.encode of worker_icpr_call). */
+static int icpr_encode(const struct rpc_icpr_response *r, struct ndr_wr *w, void *arg)
 {
-	struct ndr_wr out;
+	(void)arg;
+	return rpc_icpr_response_encode(r, w);
+}
 
-	ndr_wr_init(&out, RPC_DEFAULT_MAX_STUB);
-	if (rpc_icpr_response_encode(resp, &out) != 0 || !ndr_wr_ok(&out))
-		rpc_conn_fault(c, NCA_S_FAULT_NDR);
+/* Encodes the answer with the interface's encoder and answers the call. */
+static void respond(const struct worker_reply *out, const struct rpc_icpr_response *resp)
+{
+	struct ndr_wr wr;
+
+	ndr_wr_init(&wr, RPC_DEFAULT_MAX_STUB);
+	if (out->encode(resp, &wr, out->arg) != 0 || !ndr_wr_ok(&wr))
+		rpc_conn_fault(out->c, NCA_S_FAULT_NDR);
 	else
-		rpc_conn_respond(c, out.buf, out.len);
-	ndr_wr_free(&out);
+		rpc_conn_respond(out->c, wr.buf, wr.len);
+	ndr_wr_free(&wr);
 }
 
 /* A call refused before any request was made: the return value says why. */
-static void refuse(struct rpc_conn *c, uint32_t request_id, uint32_t status)
+static void refuse(const struct worker_reply *out, uint32_t request_id, uint32_t status)
 {
 	struct rpc_icpr_response resp;
 
 	memset(&resp, 0, sizeof(resp));
 	resp.request_id = request_id;
 	resp.status = status;
-	respond(c, &resp);
+	respond(out, &resp);
 }
 
 /* Who asks, as the custodian wants it (proto.h "who"): the token ca-auth minted
@@ -148,7 +156,7 @@ static int custodian_response(struct worker *w, uint32_t id, uint32_t flags,
  * (the call's dwFlags) ask for a full response or CRLs and the request is known
  * (a full response also when it is pending or failed); otherwise, or when that
  * failed, the certs-only PKCS#7 with the chain. */
-static void answer(struct worker *w, struct rpc_conn *c, const struct result *r,
+static void answer(struct worker *w, const struct worker_reply *out, const struct result *r,
 		   enum icpr_call call, uint32_t status, const struct who *who, uint32_t flags)
 {
 	struct rpc_icpr_response resp;
@@ -200,13 +208,13 @@ static void answer(struct worker *w, struct rpc_conn *c, const struct result *r,
 		resp.disposition_message.pb = msg16;
 		resp.disposition_message.cb = (uint32_t)bytes;
 	}
-	respond(c, &resp);
+	respond(out, &resp);
 	x509_buf_free(&p7);
 }
 
 /* A status inspection: by request id, or (MS-WCCE 3.2.1.4.2.1.3) by the serial
  * number pctbAttribs holds, which must be one (E_INVALIDARG otherwise). */
-static void retrieve(struct worker *w, struct rpc_conn *c, uint32_t id, uint32_t flags,
+static void retrieve(struct worker *w, const struct worker_reply *out, uint32_t id, uint32_t flags,
 		     const struct rpc_icpr_blob *attribs, const struct who *who)
 {
 	uint8_t serial[ICPR_SERIAL_MAX];
@@ -217,16 +225,16 @@ static void retrieve(struct worker *w, struct rpc_conn *c, uint32_t id, uint32_t
 
 	if (attribs->cb > 0 &&
 	    icpr_serial_from_blob(attribs->pb, attribs->cb, serial, &serial_len) != ICPR_OK) {
-		refuse(c, id, HR_E_INVALIDARG);
+		refuse(out, id, HR_E_INVALIDARG);
 		return;
 	}
 	ipc_wbuf_init(&req);
 	cust_retrieve_encode(&req, &(struct cust_retrieve){id, who->wire, serial, serial_len});
 	if (call_custodian(w, CUST_RETRIEVE, &req, &r, &hr) != 0) {
-		refuse(c, id, hr);
+		refuse(out, id, hr);
 		return;
 	}
-	answer(w, c, &r, ICPR_CALL_RETRIEVE, 0, who, flags);
+	answer(w, out, &r, ICPR_CALL_RETRIEVE, 0, who, flags);
 	free(r.cert);
 }
 
@@ -235,7 +243,7 @@ static void retrieve(struct worker *w, struct rpc_conn *c, uint32_t id, uint32_t
  * size and SHA-256 of what was sent, never the payload, so no client grows the
  * append-only ledger with its bytes. Answered with the HRESULT as disposition
  * and, for an access refusal, as return value too (status). */
-static void refuse_recorded(struct worker *w, struct rpc_conn *c,
+static void refuse_recorded(struct worker *w, const struct worker_reply *out,
 			    const struct rpc_icpr_request *q, const struct who *who,
 			    uint32_t hr, const char *why, uint32_t status)
 {
@@ -248,7 +256,7 @@ static void refuse_recorded(struct worker *w, struct rpc_conn *c,
 
 	if (x509_sigalg_digest(X509_SIG_RSA_SHA256, q->request.pb ? q->request.pb : sha,
 			       q->request.cb, sha, &sha_len) != 0 || sha_len != sizeof(sha)) {
-		refuse(c, 0, HR_E_UNEXPECTED);
+		refuse(out, 0, HR_E_UNEXPECTED);
 		return;
 	}
 	ipc_wbuf_init(&req);
@@ -260,12 +268,12 @@ static void refuse_recorded(struct worker *w, struct rpc_conn *c,
 	snprintf(rq.peer, sizeof(rq.peer), "%s", who->peer);
 	cust_refused_encode(&req, &rq);
 	if (call_custodian(w, CUST_REFUSED, &req, &r, &fail) != 0) {
-		refuse(c, 0, fail);
+		refuse(out, 0, fail);
 		return;
 	}
 	/* A call refused for its access gets no full response: the custodian
 	 * would refuse it too, at the cost of a round trip per hostile call. */
-	answer(w, c, &r, ICPR_CALL_SUBMIT, status, who, status != 0 ? 0 : q->flags);
+	answer(w, out, &r, ICPR_CALL_SUBMIT, status, who, status != 0 ? 0 : q->flags);
 	free(r.cert);
 }
 
@@ -326,7 +334,7 @@ static int requester_name(const struct icpr_request *rq, const char *peer, char 
  * and limit checks it makes itself (icpr_request_admit with the channel's
  * limits): a request it would refuse is refused here first, recorded without its
  * bytes. The signature is the custodian's to verify, once. */
-static void submit(struct worker *w, struct rpc_conn *c, const struct rpc_icpr_request *q,
+static void submit(struct worker *w, const struct worker_reply *out, const struct rpc_icpr_request *q,
 		   const char *attributes, const struct who *who, const struct worker_ntlm *a)
 {
 	static const struct icpr_limits limits = CUST_REQUEST_LIMITS;
@@ -340,12 +348,12 @@ static void submit(struct worker *w, struct rpc_conn *c, const struct rpc_icpr_r
 
 	hr = icpr_request_admit(q->request.pb, q->request.cb, &limits, &rq, msg, sizeof(msg));
 	if (hr != 0) {
-		refuse_recorded(w, c, q, who, hr, msg, 0);
+		refuse_recorded(w, out, q, who, hr, msg, 0);
 		return;
 	}
 	if ((sub = calloc(1, sizeof(*sub))) == NULL) {
 		icpr_request_free(&rq);
-		refuse(c, 0, HR_E_OUTOFMEMORY);
+		refuse(out, 0, HR_E_OUTOFMEMORY);
 		return;
 	}
 	/* An agent's request on behalf of another account (CMS or CMC naming a
@@ -371,10 +379,10 @@ static void submit(struct worker *w, struct rpc_conn *c, const struct rpc_icpr_r
 	free(subject);
 	icpr_request_free(&rq);
 	if (call_custodian(w, CUST_SUBMIT, &req, &r, &hr) != 0) {
-		refuse(c, 0, hr);
+		refuse(out, 0, hr);
 		return;
 	}
-	answer(w, c, &r, ICPR_CALL_SUBMIT, 0, who, q->flags);
+	answer(w, out, &r, ICPR_CALL_SUBMIT, 0, who, q->flags);
 	free(r.cert);
 }
 
@@ -407,28 +415,18 @@ static const char *access_check(const struct worker *w, const struct worker_ntlm
 	return NULL;
 }
 
-void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_request *req,
-		      const struct worker_ntlm *a, const char *peer)
+void worker_enroll(struct worker *w, const struct worker_reply *out,
+		   const struct rpc_icpr_request *q, const struct worker_ntlm *a, const char *peer)
 {
-	struct rpc_icpr_request q;
 	struct icpr_attrs *attrs;
-	char err[200], why[200];
+	char why[200];
 	struct who who;
 	const char *deny;
 	int rc;
 
-	if (!rpc_request_opnum_ok(req)) {
-		rpc_conn_fault(c, NCA_S_OP_RNG_ERROR);
-		return;
-	}
-	if (rpc_icpr_request_decode(req->stub, req->stub_len, &q, err, sizeof(err)) != 0) {
-		log_warnx("%s: CertServerRequest: %s", peer, err);
-		rpc_conn_fault(c, NCA_S_FAULT_NDR);
-		return;
-	}
 	/* IF_NORPCICERTREQUEST: the interface is off for everyone. */
 	if (w->no_rpc) {
-		refuse(c, q.request_id, HR_E_ACCESSDENIED);
+		refuse(out, q->request_id, HR_E_ACCESSDENIED);
 		return;
 	}
 	/* The requester the custodian records is the identity in ca-auth's token;
@@ -444,47 +442,66 @@ void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 		who.display = a->identity;
 	}
 	deny = access_check(w, a, why, sizeof(why));
-	if (deny != NULL && q.request_id != 0 && q.request.cb == 0) {
+	if (deny != NULL && q->request_id != 0 && q->request.cb == 0) {
 		/* A retrieval makes no request to record: the refusal is journaled. */
-		log_info("%s: retrieval of request %u refused: %s", peer, q.request_id, deny);
+		log_info("%s: retrieval of request %u refused: %s", peer, q->request_id, deny);
 		worker_auth_event(w, CUST_LOGON_RETRIEVE_REFUSED, peer, who.display, deny);
-		refuse(c, q.request_id, HR_E_ACCESSDENIED);
+		refuse(out, q->request_id, HR_E_ACCESSDENIED);
 		return;
 	}
 	if (deny != NULL) {
 		/* Recorded and failed in the ledger like any refused request. */
 		log_info("%s: request refused: %s", peer, deny);
-		refuse_recorded(w, c, &q, &who, HR_E_ACCESSDENIED, deny, HR_E_ACCESSDENIED);
+		refuse_recorded(w, out, q, &who, HR_E_ACCESSDENIED, deny, HR_E_ACCESSDENIED);
 		return;
 	}
-	if (!q.has_authority ||
-	    !icpr_authority_match(q.authority, 2 * q.authority_units, w->ca_name)) {
-		refuse(c, q.request_id, HR_E_INVALIDARG);
+	if (!q->has_authority ||
+	    !icpr_authority_match(q->authority, 2 * q->authority_units, w->ca_name)) {
+		refuse(out, q->request_id, HR_E_INVALIDARG);
 		return;
 	}
-	if (q.request_id != 0 && q.request.cb == 0) {
-		retrieve(w, c, q.request_id, q.flags, &q.attribs, &who);
+	if (q->request_id != 0 && q->request.cb == 0) {
+		retrieve(w, out, q->request_id, q->flags, &q->attribs, &who);
 		return;
 	}
-	if (q.request_id != 0 || q.request.cb == 0) {
-		refuse(c, q.request_id, HR_E_INVALIDARG);
+	if (q->request_id != 0 || q->request.cb == 0) {
+		refuse(out, q->request_id, HR_E_INVALIDARG);
 		return;
 	}
 	if ((attrs = malloc(sizeof(*attrs))) == NULL) {
-		refuse(c, 0, HR_E_OUTOFMEMORY);
+		refuse(out, 0, HR_E_OUTOFMEMORY);
 		return;
 	}
-	rc = icpr_attrs_from_blob(q.attribs.pb, q.attribs.cb, attrs);
+	rc = icpr_attrs_from_blob(q->attribs.pb, q->attribs.cb, attrs);
 	if (rc == ICPR_ETOOLONG) {
 		/* Beyond what the custodian accepts: a refusal, recorded. */
 		snprintf(why, sizeof(why), "the attribute string is beyond the limits (%d lines, "
 			 "%d bytes of UTF-8)", ICPR_ATTR_MAX_COUNT, ICPR_ATTR_TEXT_MAX);
-		refuse_recorded(w, c, &q, &who, HR_E_INVALIDARG, why, 0);
+		refuse_recorded(w, out, q, &who, HR_E_INVALIDARG, why, 0);
 	} else if (rc != ICPR_OK) {
 		/* Malformed (MS-ICPR 3.2.4.1.1): the call's return value, nothing made. */
-		refuse(c, 0, HR_E_INVALIDARG);
+		refuse(out, 0, HR_E_INVALIDARG);
 	} else {
-		submit(w, c, &q, attrs->text, &who, a);
+		submit(w, out, q, attrs->text, &who, a);
 	}
 	free(attrs);
+}
+
+void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_request *req,
+		      const struct worker_ntlm *a, const char *peer)
+{
+	const struct worker_reply out = {c, icpr_encode, NULL};
+	struct rpc_icpr_request q;
+	char err[200];
+
+	if (!rpc_request_opnum_ok(req)) {
+		rpc_conn_fault(c, NCA_S_OP_RNG_ERROR);
+		return;
+	}
+	if (rpc_icpr_request_decode(req->stub, req->stub_len, &q, err, sizeof(err)) != 0) {
+		log_warnx("%s: CertServerRequest: %s", peer, err);
+		rpc_conn_fault(c, NCA_S_FAULT_NDR);
+		return;
+	}
+	worker_enroll(w, &out, &q, a, peer);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "firmware/rpc/conn.h"
+#include "firmware/rpc/icpr_stub.h"
 #include "firmware/worker/slots.h"
 #include "firmware/x509/x509.h"
 #include "platform/ipc_call.h"
@@ -67,6 +68,22 @@ void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const ch
  * connection's NTLM provider (its logon, if any). */
 void worker_icpr_call(struct worker *w, struct rpc_conn *c, const struct rpc_request *req,
 		      const struct worker_ntlm *a, const char *peer);
+
+/* Where an enrollment call's answer goes: the connection, and the encoder of the
+ * interface's response stub (CertServerRequest's, or ICertRequestD's Request and
+ * Request2, which carry the same fields after an ORPCTHAT). encode returns 0, or
+ * -1 (the call then gets the fault NCA_S_FAULT_NDR). */
+struct worker_reply {
+	struct rpc_conn *c;
+	int (*encode)(const struct rpc_icpr_response *r, struct ndr_wr *w, void *arg);
+	void *arg;
+};
+/* MS-WCCE's Request semantics for any interface (icpr.c): the access checks
+ * (IF_NORPCICERTREQUEST, a logon, packet privacy), the authority, then a
+ * retrieval (request id N, no request; pctbAttribs may hold a serial number) or
+ * a submission, answered through out. q's pointers point into the call's stub. */
+void worker_enroll(struct worker *w, const struct worker_reply *out,
+		   const struct rpc_icpr_request *q, const struct worker_ntlm *a, const char *peer);
 /* ept_map (epm.c). */
 void worker_epm_call(struct worker *w, struct rpc_conn *c, const struct rpc_request *req);
 
