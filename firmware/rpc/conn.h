@@ -58,7 +58,7 @@
 #include "firmware/rpc/pdu.h"
 #include "firmware/rpc/uuid.h"
 
-#define RPC_MAX_IFACES 4      /* interfaces one connection serves */
+#define RPC_MAX_IFACES 6      /* interfaces one connection serves */
 #define RPC_MAX_CONTEXTS 16   /* presentation contexts accepted per connection */
 #define RPC_MAX_BIND_CTX 32   /* p_cont_elem entries in one bind/alter_context */
 #define RPC_FRAG_FLOOR 256    /* smallest max_xmit/max_recv_frag a client may offer */

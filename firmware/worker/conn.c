@@ -7,7 +7,9 @@
  * logon deadline where one is required, the whole connection within the
  * connection deadline, and each answer written within WORKER_WRITE_TIMEOUT_MS (a
  * client that never reads cannot block the thread in write()). */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "firmware/rpc/dcom.h"
 #include "firmware/worker/ntlm.h"
 #include "firmware/worker/worker.h"
 #include "platform/log.h"
@@ -23,9 +26,25 @@
 #define EPM_N_OPS 7
 #define ICPR_N_OPS 1
 
-struct rpc_iface worker_icpr_iface = {.n_ops = ICPR_N_OPS, .tag = PORT_ICPR,
+struct rpc_iface worker_icpr_iface = {.n_ops = ICPR_N_OPS, .tag = IF_ICPR,
 				     .name = "ICertPassage"};
-struct rpc_iface worker_epm_iface = {.n_ops = EPM_N_OPS, .tag = PORT_EPM, .name = "epmapper"};
+struct rpc_iface worker_epm_iface = {.n_ops = EPM_N_OPS, .tag = IF_EPM, .name = "epmapper"};
+
+/* The DCOM interfaces (version 0.0 each); n_ops counts IUnknown's three
+ * methods, which are never called remotely: their opnums are refused by each
+ * interface's handler (firmware/worker/dcom.c). */
+struct rpc_iface worker_epm_ifaces[WORKER_EPM_N_IFACES] = {
+	{.tag = IF_EPM},
+	{.n_ops = 5, .tag = IF_SCM, .name = "IRemoteSCMActivator"},
+	{.n_ops = 6, .tag = IF_OXID, .name = "IObjectExporter"},
+};
+struct rpc_iface worker_icpr_ifaces[WORKER_ICPR_N_IFACES] = {
+	{.tag = IF_ICPR},
+	{.n_ops = 6, .tag = IF_REMUNK, .name = "IRemUnknown"},
+	{.n_ops = 7, .tag = IF_REMUNK2, .name = "IRemUnknown2"},
+	{.n_ops = 6, .tag = IF_CERTREQ, .name = "ICertRequestD"},
+	{.n_ops = 10, .tag = IF_CERTREQ2, .name = "ICertRequestD2"},
+};
 
 void worker_ifaces_init(void)
 {
@@ -36,6 +55,14 @@ void worker_ifaces_init(void)
 		fatalx("bad interface UUID");
 	worker_icpr_iface.syntax.major = 0;
 	worker_epm_iface.syntax.major = 3;
+	worker_epm_ifaces[0] = worker_epm_iface;
+	worker_epm_ifaces[1].syntax.uuid = dcom_iid_iremotescmactivator;
+	worker_epm_ifaces[2].syntax.uuid = dcom_iid_iobjectexporter;
+	worker_icpr_ifaces[0] = worker_icpr_iface;
+	worker_icpr_ifaces[1].syntax.uuid = dcom_iid_iremunknown;
+	worker_icpr_ifaces[2].syntax.uuid = dcom_iid_iremunknown2;
+	worker_icpr_ifaces[3].syntax.uuid = dcom_iid_icertrequestd;
+	worker_icpr_ifaces[4].syntax.uuid = dcom_iid_icertrequestd2;
 }
 
 static int64_t now_ms(void)
@@ -123,6 +150,18 @@ static ssize_t send_some(int fd, const uint8_t *p, size_t len, int timeout_ms)
 	}
 }
 
+/* The address the client reached us on (what DCOM's bindings name: a client
+ * connects back to the address it already used), "127.0.0.1" if unknown. */
+static void local_address(int fd, char *out, size_t len)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+
+	if (getsockname(fd, (struct sockaddr *)&sa, &sl) != 0 || sa.sin_family != AF_INET ||
+	    inet_ntop(AF_INET, &sa.sin_addr, out, (socklen_t)len) == NULL)
+		snprintf(out, len, "127.0.0.1");
+}
+
 void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const char *peer,
 		       const struct slot_ref *ref)
 {
@@ -133,18 +172,19 @@ void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const ch
 	struct deadlines d = {0};
 	const char *why;
 	int marked = 0;
+	char local[INET_ADDRSTRLEN];
 	uint8_t buf[16384];
 	int64_t start = now_ms();
 
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.ifaces = port == PORT_EPM ? &worker_epm_iface : &worker_icpr_iface;
-	cfg.n_ifaces = 1;
+	cfg.ifaces = port == PORT_EPM ? worker_epm_ifaces : worker_icpr_ifaces;
+	cfg.n_ifaces = port == PORT_EPM ? WORKER_EPM_N_IFACES : WORKER_ICPR_N_IFACES;
 	cfg.port = port == PORT_EPM ? w->epm_port : w->icpr_port;
 	worker_ntlm_init(&auth, w, peer);
-	if (port == PORT_ICPR) { /* the endpoint mapper is always unauthenticated */
-		cfg.auth_ops = &worker_ntlm_ops;
-		cfg.auth_arg = &auth;
-	}
+	/* NTLM on both ports: ept_map binds without it, DCOM's activation with it. */
+	cfg.auth_ops = &worker_ntlm_ops;
+	cfg.auth_arg = &auth;
+	local_address(fd, local, sizeof(local));
 	if (rpc_conn_init(&c, &cfg) != 0)
 		fatalx("bad DCE/RPC configuration");
 	d.conn = start + (int64_t)w->conn_deadline_s * 1000;
@@ -184,10 +224,12 @@ void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const ch
 				goto done;
 			break;
 		case RPC_EV_REQUEST:
-			if (ev.req.iface->tag == PORT_EPM)
+			if (ev.req.iface->tag == IF_EPM)
 				worker_epm_call(w, &c, &ev.req);
-			else
+			else if (ev.req.iface->tag == IF_ICPR)
 				worker_icpr_call(w, &c, &ev.req, &auth, peer);
+			else
+				worker_dcom_call(w, &c, &ev.req, &auth, peer, local);
 			break;
 		case RPC_EV_PENDING:
 			/* Every call is answered before the handler returns: a call left
@@ -199,7 +241,7 @@ void worker_serve_conn(struct worker *w, int fd, enum worker_port port, const ch
 				log_info("%s: closed: %s", peer, ev.msg);
 			/* A refused verifier (bad signature, replay, another context id)
 			 * is an attack or a broken client: journaled. */
-			if (ev.close_reason == RPC_CLOSE_SECURITY && port == PORT_ICPR)
+			if (ev.close_reason == RPC_CLOSE_SECURITY)
 				worker_auth_event(w, CUST_LOGON_RPC_VIOLATION, peer,
 						  auth.established ? auth.identity : auth.claimed,
 						  ev.msg);

@@ -393,10 +393,21 @@ static const char *level_name(uint8_t l)
 	       : l >= RPC_AUTHN_LEVEL_CONNECT ? "connect" : "none (no logon)";
 }
 
+void worker_who(const struct worker_ntlm *a, const char *peer, struct cust_who *who)
+{
+	memset(who, 0, sizeof(*who));
+	if (worker_ntlm_level(a) != 0 && !a->anonymous) {
+		who->token = a->id_token;
+		who->token_len = a->id_token_len; /* the token names the requester */
+		return;
+	}
+	snprintf(who->requester, sizeof(who->requester), "anonymous@%s", peer);
+}
+
 /* MS-ICPR 3.2.4.1.1 and the appliance's rules: why this call is refused with
  * E_ACCESSDENIED, or NULL. The level is what the connection's logon verified,
  * never what a PDU claims. */
-static const char *access_check(const struct worker *w, const struct worker_ntlm *a, char *why,
+const char *worker_access_check(const struct worker *w, const struct worker_ntlm *a, char *why,
 				size_t len)
 {
 	uint8_t level = worker_ntlm_level(a);
@@ -429,19 +440,11 @@ void worker_enroll(struct worker *w, const struct worker_reply *out,
 		refuse(out, q->request_id, HR_E_ACCESSDENIED);
 		return;
 	}
-	/* The requester the custodian records is the identity in ca-auth's token;
-	 * without a logon, the peer's address. */
 	memset(&who, 0, sizeof(who));
-	snprintf(who.wire.requester, sizeof(who.wire.requester), "anonymous@%s", peer);
-	who.display = who.wire.requester;
+	worker_who(a, peer, &who.wire);
+	who.display = who.wire.token_len > 0 ? a->identity : who.wire.requester;
 	who.peer = peer;
-	if (worker_ntlm_level(a) != 0 && !a->anonymous) {
-		who.wire.token = a->id_token;
-		who.wire.token_len = a->id_token_len;
-		who.wire.requester[0] = 0; /* the token names the requester */
-		who.display = a->identity;
-	}
-	deny = access_check(w, a, why, sizeof(why));
+	deny = worker_access_check(w, a, why, sizeof(why));
 	if (deny != NULL && q->request_id != 0 && q->request.cb == 0) {
 		/* A retrieval makes no request to record: the refusal is journaled. */
 		log_info("%s: retrieval of request %u refused: %s", peer, q->request_id, deny);

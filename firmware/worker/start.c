@@ -129,6 +129,8 @@ int worker_setup(struct worker *w, const struct worker_opts *o, void (*on_dead)(
 	if (slots_init(&w->slots, &o->slots) != 0)
 		return err_set(err, errlen, "connection pools of %u and %u places are not allowed",
 			       o->slots.pool[PORT_EPM], o->slots.pool[PORT_ICPR]);
+	if (worker_dcom_init(w, err, errlen) != 0)
+		return -1;
 	if (ipc_caller_start(&w->custodian, o->fd, "custodian", CUST_WORKER_RECV_MAX) != 0)
 		return err_set(err, errlen, "cannot start the custodian channel");
 	ipc_caller_on_dead(&w->custodian, on_dead);

@@ -29,8 +29,23 @@
 #define WORKER_MAX_CHAIN 8
 
 enum worker_port { PORT_EPM, PORT_ICPR };
+/* The interfaces served (rpc_iface.tag): the endpoint-mapper port serves
+ * epmapper and DCOM's activator and OXID resolver; the ICPR port serves
+ * ICertPassage and the DCOM objects' interfaces (MS-WCCE's ICertRequestD/D2
+ * and the exporter's IRemUnknown/IRemUnknown2). */
+enum worker_if {
+	IF_EPM = PORT_EPM,
+	IF_ICPR = PORT_ICPR,
+	IF_SCM,       /* IRemoteSCMActivator */
+	IF_OXID,      /* IObjectExporter */
+	IF_REMUNK,    /* IRemUnknown */
+	IF_REMUNK2,   /* IRemUnknown2 */
+	IF_CERTREQ,   /* ICertRequestD */
+	IF_CERTREQ2,  /* ICertRequestD2 */
+};
 
 struct worker_ntlm;
+struct dcom_table;
 
 struct worker {
 	struct ipc_caller custodian;
@@ -45,6 +60,7 @@ struct worker {
 	int no_rpc;                            /* IF_NORPCICERTREQUEST: ICPR is off */
 	int allow_anonymous;                   /* icpr_allow_anonymous: no logon needed */
 	struct slots slots;                    /* connection pools (slots.h) */
+	struct dcom_table *dcom;               /* DCOM objects (dcom_table.h): worker_dcom_init */
 	unsigned logon_deadline_s, conn_deadline_s;
 	/* 0: WORKER_READ_TIMEOUT_MS, _IDLE_ and _WRITE_ (main.c leaves them so;
 	 * the unit tests shorten them to test the deadlines in milliseconds). */
@@ -84,11 +100,35 @@ struct worker_reply {
  * a submission, answered through out. q's pointers point into the call's stub. */
 void worker_enroll(struct worker *w, const struct worker_reply *out,
 		   const struct rpc_icpr_request *q, const struct worker_ntlm *a, const char *peer);
+/* Who asks, as the custodian wants it (custodian/proto.h "who"): the token
+ * ca-auth minted for the connection's logon, passed on unopened, or, without
+ * a logon, "anonymous@ADDRESS". The worker names nobody itself. */
+struct cust_who;
+void worker_who(const struct worker_ntlm *a, const char *peer, struct cust_who *who);
+/* MS-ICPR 3.2.4.1.1 and the appliance's rules, for every call that enrolls or
+ * reads CA data: why the call is refused with E_ACCESSDENIED (written into
+ * why), or NULL. The level is what the logon verified, never a PDU's claim. */
+const char *worker_access_check(const struct worker *w, const struct worker_ntlm *a, char *why,
+				size_t len);
+
+/* The DCOM interfaces (dcom.c): activation and OXID resolution on the
+ * endpoint-mapper port, IRemUnknown(2) and ICertRequestD/D2 on the ICPR port.
+ * local is the address the client reached (what the bindings name). */
+void worker_dcom_call(struct worker *w, struct rpc_conn *c, const struct rpc_request *req,
+		      const struct worker_ntlm *a, const char *peer, const char *local);
+/* The object table at its default limits (worker_setup calls it; a worker
+ * without one faults every DCOM call). 0, or -1 with err. */
+int worker_dcom_init(struct worker *w, char *err, size_t errlen);
 /* ept_map (epm.c). */
 void worker_epm_call(struct worker *w, struct rpc_conn *c, const struct rpc_request *req);
 
-/* The interfaces served on each port; worker_ifaces_init fills their UUIDs. */
+/* The interfaces served on each port; worker_ifaces_init fills their UUIDs and
+ * the per-port lists. */
 extern struct rpc_iface worker_icpr_iface, worker_epm_iface;
+#define WORKER_EPM_N_IFACES 3
+#define WORKER_ICPR_N_IFACES 5
+extern struct rpc_iface worker_epm_ifaces[WORKER_EPM_N_IFACES];
+extern struct rpc_iface worker_icpr_ifaces[WORKER_ICPR_N_IFACES];
 void worker_ifaces_init(void);
 
 /* Drops to user in the empty chroot dir (/var/empty when NULL; when user is

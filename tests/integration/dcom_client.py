@@ -1,0 +1,169 @@
+"""impacket's DCOM client (impacket/dcerpc/v5/dcomrt.py) against the appliance:
+activation of CLSID_CCertRequestD through IRemoteSCMActivator on the endpoint
+mapper's port, then ICertRequestD/D2 calls on the object, NTLM at packet privacy
+by default. impacket activates through port 135 only: `activate` points its
+first connection at the appliance's endpoint-mapper port instead (the OXID
+bindings the appliance answers name its ICPR port, which impacket follows as
+given)."""
+import contextlib
+import struct
+import sys
+from pathlib import Path
+from threading import current_thread
+
+from impacket.dcerpc.v5 import dcomrt, transport
+from impacket.dcerpc.v5.dcomrt import DCOMConnection
+from impacket.dcerpc.v5.rpcrt import DCERPCException, RPC_C_AUTHN_LEVEL_PKT_PRIVACY
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import wcce_ndr as w  # noqa: E402
+
+HOST = "127.0.0.1"
+PROPTYPE_LONG, PROPTYPE_BINARY, PROPTYPE_STRING = 1, 3, 4
+RPC_E_INVALID_IPID = 0x80010113
+
+
+@contextlib.contextmanager
+def _epm_port(port):
+    """impacket's DCOMConnection opens ncacn_ip_tcp:HOST with no endpoint (135):
+    while it connects, such bindings get the appliance's port."""
+    real = transport.DCERPCTransportFactory
+
+    def factory(binding):
+        if binding.startswith("ncacn_ip_tcp:") and "[" not in binding:
+            binding = f"{binding}[{port}]"
+        return real(binding)
+
+    transport.DCERPCTransportFactory = factory
+    try:
+        yield
+    finally:
+        transport.DCERPCTransportFactory = real
+
+
+def connect(epm_port, user, password, domain, level=RPC_C_AUTHN_LEVEL_PKT_PRIVACY):
+    """A DCOMConnection to the appliance (no activation yet)."""
+    with _epm_port(epm_port):
+        return DCOMConnection(HOST, user, password, domain, authLevel=level, oxidResolver=False)
+
+
+def activate(dcom, iid=w.IID_ICertRequestD2):
+    """CoCreateInstanceEx(CLSID_CCertRequestD, iid): impacket's INTERFACE."""
+    return dcom.CoCreateInstanceEx(w.CLSID_CCertRequestD, iid)
+
+
+def call(iface, req, iid=w.IID_ICertRequestD2, ipid=None):
+    """One ORPC call on the object (its own IPID unless ipid says otherwise):
+    the decoded answer; the HRESULT is its ErrorCode (not raised)."""
+    req["ORPCthis"] = iface.get_cinstance().get_ORPCthis()
+    req["ORPCthis"]["flags"] = 0
+    iface.connect(iid)
+    dce = iface.get_dce_rpc()
+    dce.call(req.opnum, req, ipid if ipid is not None else iface.get_iPid())
+    raw = dce.recv()
+    return w.RESPONSES[req.opnum](raw)
+
+
+def forget_connection(iface):
+    """Drops impacket's cached connection to the object's exporter, so that the
+    next call opens (and authenticates) a new one: impacket's alter_ctx would
+    otherwise start a second NTLM logon on the same connection, which the
+    appliance does not multiplex."""
+    conns = dcomrt.INTERFACE.CONNECTIONS.get(iface.get_target(), {})
+    entry = conns.get(current_thread().name, {}).pop(iface.get_oxid(), None)
+    if entry is not None:
+        entry["dce"].disconnect()
+
+
+def release(iface, refs=5):
+    """IRemUnknown2::RemRelease of the object's every public reference (the
+    appliance hands out 5 with each pointer; impacket's own RemRelease gives
+    back 1): the HRESULT."""
+    req = dcomrt.RemRelease()
+    req["ORPCthis"] = iface.get_cinstance().get_ORPCthis()
+    req["ORPCthis"]["flags"] = 0
+    req["cInterfaceRefs"] = 1
+    ref = dcomrt.REMINTERFACEREF()
+    ref["ipid"] = iface.get_iPid()
+    ref["cPublicRefs"] = refs
+    ref["cPrivateRefs"] = 0
+    req["InterfaceRefs"].append(ref)
+    iface.connect(dcomrt.IID_IRemUnknown2)
+    dce = iface.get_dce_rpc()
+    dce.call(req.opnum, req, iface.get_ipidRemUnknown())
+    return dcomrt.RemReleaseResponse(dce.recv())["ErrorCode"]
+
+
+def request2(iface, ca_name, csr=b"", attributes="", request_id=0, flags=0, serial=None):
+    req = w.Request2()
+    req["pwszAuthority"] = ca_name + "\x00"
+    req["dwFlags"] = flags
+    req["pwszSerialNumber"] = serial + "\x00" if serial is not None else w.NULL
+    req["pdwRequestId"] = request_id
+    req["pwszAttributes"] = attributes + "\x00" if attributes else w.NULL
+    req["pctbRequest"]["cb"] = len(csr)
+    req["pctbRequest"]["pb"] = csr if csr else w.NULL
+    r = call(iface, req)
+    return (r["ErrorCode"], r["pdwRequestId"], r["pdwDisposition"],
+            w.blob_bytes(r["pctbFullResponse"]), w.blob_bytes(r["pctbEncodedCert"]),
+            w.blob_bytes(r["pctbDispositionMessage"]).decode("utf-16-le").rstrip("\x00"))
+
+
+def request(iface, ca_name, csr=b"", attributes="", request_id=0, flags=0):
+    """ICertRequestD::Request (opnum 3) on an ICertRequestD2 pointer."""
+    req = w.Request()
+    req["dwFlags"] = flags
+    req["pwszAuthority"] = ca_name + "\x00"
+    req["pdwRequestId"] = request_id
+    req["pwszAttributes"] = attributes + "\x00" if attributes else w.NULL
+    req["pctbRequest"]["cb"] = len(csr)
+    req["pctbRequest"]["pb"] = csr if csr else w.NULL
+    r = call(iface, req, iid=w.IID_ICertRequestD)
+    return (r["ErrorCode"], r["pdwRequestId"], r["pdwDisposition"],
+            w.blob_bytes(r["pctbCertChain"]), w.blob_bytes(r["pctbEncodedCert"]),
+            w.blob_bytes(r["pctbDispositionMessage"]).decode("utf-16-le").rstrip("\x00"))
+
+
+def get_ca_property(iface, ca_name, prop_id, prop_type, index=0):
+    """(HRESULT, value): bytes for BINARY, str for STRING, the blob for LONG."""
+    req = w.GetCAProperty()
+    req["pwszAuthority"] = ca_name + "\x00"
+    req["PropID"] = prop_id
+    req["PropIndex"] = index
+    req["PropType"] = prop_type
+    r = call(iface, req)
+    value = w.blob_bytes(r["pctbPropertyValue"])
+    if r["ErrorCode"] == 0 and prop_type == PROPTYPE_STRING:
+        value = value.decode("utf-16-le").rstrip("\x00")
+    return r["ErrorCode"], value
+
+
+def get_ca_property_info(iface, ca_name):
+    req = w.GetCAPropertyInfo()
+    req["pwszAuthority"] = ca_name + "\x00"
+    r = call(iface, req)
+    return r["ErrorCode"], r["pcProperty"], w.blob_bytes(r["pctbPropInfo"])
+
+
+def get_ca_cert(iface, ca_name, fchain):
+    req = w.GetCACert()
+    req["fchain"] = fchain
+    req["pwszAuthority"] = ca_name + "\x00"
+    r = call(iface, req, iid=w.IID_ICertRequestD)
+    return r["ErrorCode"], w.blob_bytes(r["pctbOut"])
+
+
+def ping2(iface, ca_name):
+    req = w.Ping2()
+    req["pwszAuthority"] = ca_name + "\x00"
+    return call(iface, req)["ErrorCode"]
+
+
+def long_of(blob):
+    return struct.unpack("<i", blob[:4])[0]
+
+
+def fault_of(exc):
+    """The fault status a DCERPCException carries (impacket's error_code)."""
+    return exc.get_error_code() if isinstance(exc, DCERPCException) else None
+
