@@ -870,10 +870,16 @@ static void test_threads(void **state)
 	/* Only the shared owner's threads can be refused. */
 	assert_int_equal(args[1].refused + args[3].refused, 0);
 	assert_int_equal(dcom_table_objects(&tab, NULL), 0);
-	assert_int_equal(dcom_table_sets(&tab, NULL), 4); /* one per thread, empty */
+	/* One empty set per thread that got an object at least once. */
+	unsigned with_set = 0;
+
+	for (int i = 0; i < THREADS; i++)
+		with_set += args[i].done > 0;
+	assert_true(with_set >= 3); /* bob, carol, and one of alice's at least */
+	assert_int_equal(dcom_table_sets(&tab, NULL), with_set);
 	dcom_table_expire(&tab, T0 + LIFE, &no, &ns);
 	assert_int_equal(no, 0);
-	assert_int_equal(ns, 4);
+	assert_int_equal(ns, with_set);
 	for (size_t i = 0; i < tab.n_owner_slots; i++) {
 		assert_int_equal(tab.owner[i].n_objects, 0);
 		assert_int_equal(tab.owner[i].n_sets, 0);
