@@ -150,6 +150,7 @@ static void test_truncated(void **state)
 	truncations(1, 4, ref_remaddref, sizeof ref_remaddref);
 	truncations(1, 5, ref_remrelease, sizeof ref_remrelease);
 	truncations(1, 6, ref_remqi2, sizeof ref_remqi2);
+	truncations(1, 5, ref_remrelease_extent, sizeof ref_remrelease_extent);
 }
 
 /* Trailing octets: up to 7 (alignment) are tolerated, 8 are not. */
@@ -306,6 +307,17 @@ static void test_remunk_requests(void **state)
 	assert_true(rpc_uuid_eq(&rin.iids[0], &dcom_iid_iunknown));
 	assert_true(rpc_uuid_eq(&rin.iids[1], &dcom_iid_iremunknown));
 	assert_true(rpc_uuid_eq(&rin.iids[2], &dcom_iid_iremunknown2));
+
+	/* an ORPCTHIS with one extension (hand-packed: impacket sends none) */
+	assert_int_equal(dcom_remunk_decode(DCOM_REMUNK_OPNUM_RELEASE, ref_remrelease_extent,
+					    sizeof ref_remrelease_extent, &rin, err, sizeof err),
+			 0);
+	assert_int_equal(rin.orpc.n_extents, 1);
+	assert_memory_equal(&rin.orpc.cid, &cid, sizeof cid);
+	assert_int_equal(rin.n_irefs, 1);
+	assert_memory_equal(&rin.irefs[0].ipid, &ipid2, sizeof ipid2);
+	assert_int_equal(rin.irefs[0].public_refs, 7);
+	assert_int_equal(rin.irefs[0].private_refs, 0);
 
 	/* IUnknown's opnums and past IRemUnknown2's are not this decoder's */
 	for (uint16_t op = 0; op < 3; op++)

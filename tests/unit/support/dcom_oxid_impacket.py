@@ -10,6 +10,8 @@ and dcom_remunk.c.
         RemQueryInterface2 (impacket 0.10 has no class for it: written here
         from MS-DCOM 3.1.1.5.7.1 with impacket's NDR types). The values are
         fixed here, so a rerun gives the same octets (pad octets are impacket's).
+        One more, packed by hand (impacket cannot send ORPC extensions): a
+        RemRelease whose ORPCTHIS carries one extension.
         test_rpc_dcom_oxid.c decodes them and checks the values named below.
 
     dcom_oxid_impacket.py seeds DIR
@@ -179,6 +181,17 @@ def requests():
     return out
 
 
+def release_with_extent():
+    """A RemRelease whose ORPCTHIS carries one extension (impacket's classes
+    send none): packed by hand from MS-DCOM 2.2.13, not by impacket."""
+    b = struct.pack('<HHII16sI', 5, 7, 0, 0, CID, 0x20000)  # ORPCTHIS, extensions ->
+    b += struct.pack('<III', 1, 0, 0x20004)                  # ORPC_EXTENT_ARRAY: size 1
+    b += struct.pack('<IIII', 2, 0x20008, 0, 8)              # 2 pointers; extent max_count 8
+    b += bytes(range(16)) + struct.pack('<I', 5) + b'abcde\0\0\0'  # id, size 5, data
+    b += struct.pack('<HHI16sII', 1, 0, 1, IPID2, 7, 0)      # cInterfaceRefs 1, the array
+    return b
+
+
 def c_array(name, data):
     out = ['static const uint8_t %s[%d] __attribute__((unused)) = {' % (name, len(data))]
     for i in range(0, len(data), 12):
@@ -200,6 +213,9 @@ def gen():
         print()
         print(c_array(name, r.getData()))
     print()
+    print('/* not impacket\'s: see release_with_extent() */')
+    print(c_array('ref_remrelease_extent', release_with_extent()))
+    print()
     print('#endif')
 
 
@@ -210,15 +226,8 @@ def seeds(dirname):
         sel = (0x10 | opnum) if name.startswith('ref_rem') else opnum
         with open(os.path.join(dirname, name[4:]), 'wb') as f:
             f.write(bytes([sel]) + r.getData())
-    # An ORPCTHIS with one extension (impacket's classes send none): packed
-    # by hand from MS-DCOM 2.2.13, then RemRelease's parameters.
-    ext = struct.pack('<HHII16sI', 5, 7, 0, 0, CID, 0x20000)
-    ext += struct.pack('<III', 1, 0, 0x20004)              # ORPC_EXTENT_ARRAY
-    ext += struct.pack('<IIII', 2, 0x20008, 0, 8)          # 2 pointers, extent max_count
-    ext += bytes(range(16)) + struct.pack('<I', 5) + b'abcde\0\0\0'
-    ext += struct.pack('<HHI16sII', 1, 0, 1, IPID2, 1, 0)  # cInterfaceRefs, pad, array
     with open(os.path.join(dirname, 'remrelease_extent'), 'wb') as f:
-        f.write(bytes([0x15]) + ext)
+        f.write(bytes([0x15]) + release_with_extent())
 
 
 # ---- responses ----
