@@ -160,6 +160,10 @@ FUZZ_LIBS_fuzz_tmplstore_set := $(FUZZ_TMPLSTORE_OBJS) $(FUZZ_LEDGER_LIB) $(FUZZ
 FUZZ_NAMES += fuzz_tmplstore_set
 FUZZ_NAMES += fuzz_x509_cms
 FUZZ_NAMES += fuzz_careq_crls
+# the OXID resolver's and the remote unknown's request decoders (firmware/rpc/dcom_oxid.c,
+# dcom_remunk.c: what a DCOM client sends), re-encoded
+FUZZ_LIBS_fuzz_dcom_oxid := $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
+FUZZ_NAMES += fuzz_dcom_oxid
 FUZZ_BINS := $(addprefix $(FUZZ_BIN)/,$(FUZZ_NAMES))
 
 # Each binary's libraries as extra prerequisites; the pattern rule links.
