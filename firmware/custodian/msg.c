@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "firmware/icpr/caprop.h"
 #include "firmware/icpr/icpr.h"
 #include "firmware/ledger/event.h"
 
@@ -145,6 +146,67 @@ int cust_response_is_decode(const uint8_t *p, size_t len, struct cust_response_i
 	ipc_get_bytes(&r, &m->pkcs7, &m->pkcs7_len, CUST_PKCS7_MAX);
 	m->crls_left_out = ipc_get_u32(&r);
 	return ipc_decode_end(&r, m, sizeof(*m), m->pkcs7_len > 0 && m->crls_left_out <= 1);
+}
+
+/* ---- CUST_CAPROP and its answer ---- */
+
+_Static_assert(CAPROP_TYPE_LONG == 1 && CAPROP_TYPE_BINARY == 3 && CAPROP_TYPE_STRING == 4,
+	       "CUST_CAPROP_IS's types are icpr/caprop.h's");
+
+void cust_caprop_encode(struct ipc_wbuf *w, const struct cust_caprop *m)
+{
+	ipc_put_u32(w, m->prop_id);
+	ipc_put_u32(w, m->index);
+	put_who(w, &m->who);
+}
+
+int cust_caprop_decode(const uint8_t *p, size_t len, struct cust_caprop *m)
+{
+	struct ipc_rbuf r;
+
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
+	m->prop_id = ipc_get_u32(&r);
+	m->index = ipc_get_u32(&r);
+	get_who(&r, &m->who);
+	return ipc_decode_end(&r, m, sizeof(*m), 1);
+}
+
+void cust_caprop_is_encode(struct ipc_wbuf *w, const struct cust_caprop_is *m)
+{
+	ipc_put_u32(w, m->type);
+	ipc_put_u32(w, m->long_value);
+	ipc_put_bytes(w, m->value, m->value_len);
+	ipc_put_u32(w, m->indexed_count);
+}
+
+/* The value's shape for its type: a LONG carries no bytes, a BINARY some
+ * bytes and no number, a STRING no number and no NUL (the worker writes it
+ * NUL-terminated as UTF-16). */
+static int caprop_shape(const struct cust_caprop_is *m)
+{
+	switch (m->type) {
+	case CAPROP_TYPE_LONG:
+		return m->value_len == 0;
+	case CAPROP_TYPE_BINARY:
+		return m->long_value == 0 && m->value_len > 0;
+	case CAPROP_TYPE_STRING:
+		return m->long_value == 0 &&
+		       (m->value_len == 0 || memchr(m->value, 0, m->value_len) == NULL);
+	default:
+		return 0;
+	}
+}
+
+int cust_caprop_is_decode(const uint8_t *p, size_t len, struct cust_caprop_is *m)
+{
+	struct ipc_rbuf r;
+
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
+	m->type = ipc_get_u32(&r);
+	m->long_value = ipc_get_u32(&r);
+	ipc_get_bytes(&r, &m->value, &m->value_len, CUST_CAPROP_VALUE_MAX);
+	m->indexed_count = ipc_get_u32(&r);
+	return ipc_decode_end(&r, m, sizeof(*m), caprop_shape(m));
 }
 
 /* ---- CUST_AUTH_EVENT ---- */

@@ -64,6 +64,25 @@ struct cust_response_is {
 	uint32_t crls_left_out; /* 0 or 1 */
 };
 
+/* CUST_CAPROP: a CA property (prop_id: CR_PROP_*, firmware/icpr/caprop.h) at
+ * index; whether either names a value is the custodian's to say. */
+struct cust_caprop {
+	uint32_t prop_id;
+	uint32_t index;
+	struct cust_who who;
+};
+
+/* CUST_CAPROP_IS: type CAPROP_TYPE_LONG (long_value; value empty), _BINARY
+ * (value: DER, 1..CUST_CAPROP_VALUE_MAX) or _STRING (value: UTF-8 without NUL,
+ * 0..CUST_CAPROP_VALUE_MAX; long_value 0 for both). */
+struct cust_caprop_is {
+	uint32_t type;
+	uint32_t long_value;
+	const uint8_t *value;
+	size_t value_len;
+	uint32_t indexed_count; /* an indexed property's indexes; 0: not indexed */
+};
+
 struct cust_auth_event {
 	uint32_t what; /* enum cust_logon */
 	char peer[CUST_AUTH_NAME_MAX + 1];
@@ -126,6 +145,8 @@ void cust_refused_encode(struct ipc_wbuf *w, const struct cust_refused *m);
 void cust_retrieve_encode(struct ipc_wbuf *w, const struct cust_retrieve *m);
 void cust_response_encode(struct ipc_wbuf *w, const struct cust_response *m);
 void cust_response_is_encode(struct ipc_wbuf *w, const struct cust_response_is *m);
+void cust_caprop_encode(struct ipc_wbuf *w, const struct cust_caprop *m);
+void cust_caprop_is_encode(struct ipc_wbuf *w, const struct cust_caprop_is *m);
 void cust_auth_event_encode(struct ipc_wbuf *w, const struct cust_auth_event *m);
 void cust_result_encode(struct ipc_wbuf *w, const struct cust_result *m);
 void cust_ca_info_encode(struct ipc_wbuf *w, const struct cust_ca_info *m);
@@ -139,6 +160,8 @@ int cust_refused_decode(const uint8_t *p, size_t len, struct cust_refused *m);
 int cust_retrieve_decode(const uint8_t *p, size_t len, struct cust_retrieve *m);
 int cust_response_decode(const uint8_t *p, size_t len, struct cust_response *m);
 int cust_response_is_decode(const uint8_t *p, size_t len, struct cust_response_is *m);
+int cust_caprop_decode(const uint8_t *p, size_t len, struct cust_caprop *m);
+int cust_caprop_is_decode(const uint8_t *p, size_t len, struct cust_caprop_is *m);
 int cust_auth_event_decode(const uint8_t *p, size_t len, struct cust_auth_event *m);
 int cust_result_decode(const uint8_t *p, size_t len, struct cust_result *m);
 int cust_ca_info_decode(const uint8_t *p, size_t len, struct cust_ca_info *m);

@@ -56,6 +56,28 @@
  *   CUST_RESPONSE_IS bytes pkcs7 (1..CUST_PKCS7_MAX), u32 crls_left_out (0 or
  *                    1: CRLS was asked but the CRLs would have made the PKCS#7
  *                    larger than CUST_PKCS7_MAX, so none is carried)
+ *   CUST_CAPROP      u32 prop_id (firmware/icpr/caprop.h CR_PROP_*), u32 index
+ *                    (for an indexed property; 0 otherwise), who
+ *                                                 -> CUST_CAPROP_IS | CUST_ERROR
+ *                    A CA property as ICertRequestD2::GetCAProperty answers it
+ *                    (MS-WCCE 3.2.1.4.3.2), from the custodian's own state
+ *                    (caprop.c). who is checked as for CUST_RESPONSE (the
+ *                    interface flags: anonymous only when they allow it).
+ *                    CUST_ERROR: E_INVALIDARG (a property id the custodian does
+ *                    not know, an index out of range), CERTSRV_E_PROPERTY_EMPTY
+ *                    (no value now: no delta CRL published, no URL set),
+ *                    E_ACCESSDENIED (the interface refuses who),
+ *                    CUST_HR_TOO_LARGE (a binary value, a CRL, larger than
+ *                    CUST_CAPROP_VALUE_MAX: not carried; the client fetches it
+ *                    from the CRL distribution point), E_UNEXPECTED (the ledger
+ *                    could not be read). The id and index are the custodian's to
+ *                    judge: no value of either is a violation.
+ *   CUST_CAPROP_IS   u32 type (CAPROP_TYPE_LONG, _BINARY or _STRING), u32
+ *                    long_value (0 unless LONG), bytes value (empty for LONG;
+ *                    BINARY: DER, 1..CUST_CAPROP_VALUE_MAX; STRING: UTF-8, no NUL,
+ *                    0..CUST_CAPROP_VALUE_MAX, the worker converts), u32
+ *                    indexed_count (an indexed property's number of indexes, 0 for
+ *                    one that is not indexed)
  *   who              bytes id_token, str requester: the identity token ca-auth
  *                    minted for the connection's logon (firmware/identity; the
  *                    custodian verifies it with this worker's key and records
@@ -99,6 +121,8 @@ enum cust_msg {
 	CUST_REFUSED = 0x123,
 	CUST_RESPONSE = 0x124,
 	CUST_RESPONSE_IS = 0x125,
+	CUST_CAPROP = 0x126,
+	CUST_CAPROP_IS = 0x127,
 	CUST_AUTH_EVENT = 0x130,
 	CUST_ERROR = 0x1ff,
 	CUST_CTL_WORKER = 0x180, /* cad -> custodian: a worker channel (descriptor attached),
@@ -114,6 +138,8 @@ _Static_assert(IPC_IN_RANGE(CUST_RETRIEVE, IPC_RANGE_CUST), "CUST_RETRIEVE outsi
 _Static_assert(IPC_IN_RANGE(CUST_REFUSED, IPC_RANGE_CUST), "CUST_REFUSED outside its channel's range");
 _Static_assert(IPC_IN_RANGE(CUST_RESPONSE, IPC_RANGE_CUST), "CUST_RESPONSE outside its channel's range");
 _Static_assert(IPC_IN_RANGE(CUST_RESPONSE_IS, IPC_RANGE_CUST), "CUST_RESPONSE_IS outside its channel's range");
+_Static_assert(IPC_IN_RANGE(CUST_CAPROP, IPC_RANGE_CUST), "CUST_CAPROP outside its channel's range");
+_Static_assert(IPC_IN_RANGE(CUST_CAPROP_IS, IPC_RANGE_CUST), "CUST_CAPROP_IS outside its channel's range");
 _Static_assert(IPC_IN_RANGE(CUST_AUTH_EVENT, IPC_RANGE_CUST), "CUST_AUTH_EVENT outside its channel's range");
 _Static_assert(IPC_IN_RANGE(CUST_ERROR, IPC_RANGE_CUST), "CUST_ERROR outside its channel's range");
 _Static_assert(IPC_IN_RANGE(CUST_CTL_WORKER, IPC_RANGE_CUST), "CUST_CTL_WORKER outside its channel's range");
@@ -182,16 +208,30 @@ enum cust_profile {
 #define CUST_CRLS_LEFT_OUT_FMT                                                           \
 	" (CRLs left out: larger than %u KiB; fetch them from the CRL distribution point)"
 #define CUST_RESPONSE_IS_MAX (4 + CUST_PKCS7_MAX + 4)
+#define CUST_CAPROP_MIN (4 + 4 + CUST_WHO_MIN)
+#define CUST_CAPROP_MAX (4 + 4 + CUST_WHO_MAX)
+/* A CA property's value in CUST_CAPROP_IS: the cap of CUST_RESPONSE_IS's PKCS#7
+ * (the RPC response stub that carries it, 1 MiB, holds it with room to spare).
+ * A base CRL may be far larger: beyond the cap it is not carried
+ * (CUST_HR_TOO_LARGE, which the worker answers the client as is). */
+#define CUST_CAPROP_VALUE_MAX CUST_PKCS7_MAX
+#define CUST_HR_TOO_LARGE 0x8007007au /* HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER) */
+#define CUST_CAPROP_IS_MAX (4 + 4 + 4 + CUST_CAPROP_VALUE_MAX + 4)
 /* What the worker receives from the custodian (firmware/worker/start.c): the
- * largest answer, CUST_RESPONSE_IS. */
+ * largest answer, CUST_CAPROP_IS (CUST_RESPONSE_IS is 8 bytes less). */
+#define CUST_ANSWER_MAX                                                                  \
+	(CUST_CAPROP_IS_MAX > CUST_RESPONSE_IS_MAX ? CUST_CAPROP_IS_MAX : CUST_RESPONSE_IS_MAX)
 #define CUST_WORKER_RECV_MAX                                                             \
-	(CUST_RESPONSE_IS_MAX > CUST_SUBMIT_MAX ? CUST_RESPONSE_IS_MAX : CUST_SUBMIT_MAX)
+	(CUST_ANSWER_MAX > CUST_SUBMIT_MAX ? CUST_ANSWER_MAX : CUST_SUBMIT_MAX)
 /* The custodian receives the worker's messages with CUST_SUBMIT_MAX as its cap
  * (serve.c): the others that carry an identity token (IDTOKEN_MAX, which grew
  * with the account attributes of version 2) must fit it. */
 _Static_assert(CUST_REFUSED_MAX <= CUST_SUBMIT_MAX, "REFUSED fits the channel's cap");
 _Static_assert(CUST_RETRIEVE_MAX <= CUST_SUBMIT_MAX, "RETRIEVE fits the channel's cap");
 _Static_assert(CUST_RESPONSE_MAX <= CUST_SUBMIT_MAX, "RESPONSE fits the channel's cap");
+_Static_assert(CUST_CAPROP_MAX <= CUST_SUBMIT_MAX, "CAPROP fits the channel's cap");
+_Static_assert(CUST_WORKER_RECV_MAX >= CUST_CAPROP_IS_MAX, "the worker takes CAPROP_IS");
+_Static_assert(CUST_WORKER_RECV_MAX >= CUST_RESPONSE_IS_MAX, "the worker takes RESPONSE_IS");
 
 /* HRESULTs the custodian reports: firmware/icpr/hresult.h (included above). */
 

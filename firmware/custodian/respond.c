@@ -175,28 +175,85 @@ static int take_crl(struct submit_ctx *c, uint64_t seq, size_t max, struct parts
 	return 0;
 }
 
-/* The current CRLs: the newest base CRL, and the newest CRL when it is a delta
- * (a delta published before the newest base is not current). None published
+/* The ledger's newest base CRL: 0 with *seq, 1 none published yet, -1. */
+static int current_base(struct submit_ctx *c, uint64_t *seq, char *err, size_t errlen)
+{
+	struct ledger_crl_row base;
+	uint64_t n;
+	int rc = record_crl_latest(c->rec, 1, &n, &base, err, errlen);
+
+	if (rc == 0)
+		*seq = base.seq;
+	return rc;
+}
+
+/* The current delta CRL after the base at base_seq: the newest CRL when it is a
+ * delta published after that base (a delta published before the newest base is
+ * not current). 0 with *seq (0: none), or -1. */
+static int current_delta(struct submit_ctx *c, uint64_t base_seq, uint64_t *seq, char *err,
+			 size_t errlen)
+{
+	struct ledger_crl_row last;
+	uint64_t n;
+
+	*seq = 0;
+	if (record_crl_latest(c->rec, 0, &n, &last, err, errlen) != 0)
+		return -1;
+	if (last.is_delta && last.seq > base_seq)
+		*seq = last.seq;
+	return 0;
+}
+
+/* The current CRLs: the newest base CRL, and the current delta. None published
  * yet: none. 0 or -1. */
 static int gather_crls(struct submit_ctx *c, size_t max, struct parts *p, char *err,
 		       size_t errlen)
 {
-	struct ledger_crl_row base, last;
-	uint64_t n;
-	int rc;
+	uint64_t base, delta;
+	int rc = current_base(c, &base, err, errlen);
 
-	rc = record_crl_latest(c->rec, 1, &n, &base, err, errlen);
 	if (rc == 1)
 		return 0;
-	if (rc != 0 || take_crl(c, base.seq, max, p, err, errlen) != 0)
+	if (rc != 0 || take_crl(c, base, max, p, err, errlen) != 0)
 		return -1;
 	if (p->crls_skipped)
 		return 0; /* no delta without its base */
-	rc = record_crl_latest(c->rec, 0, &n, &last, err, errlen);
+	if (current_delta(c, base, &delta, err, errlen) != 0)
+		return -1;
+	if (delta != 0 && take_crl(c, delta, max, p, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+int respond_current_crl(struct submit_ctx *c, int delta, size_t max, struct x509_buf *out,
+			char *err, size_t errlen)
+{
+	struct parts p;
+	uint64_t base, seq;
+	int rc;
+
+	out->data = NULL;
+	out->len = 0;
+	rc = current_base(c, &base, err, errlen);
 	if (rc != 0)
+		return rc == 1 ? RESPOND_CRL_NONE : -1;
+	seq = base;
+	if (delta) {
+		if (current_delta(c, base, &seq, err, errlen) != 0)
+			return -1;
+		if (seq == 0)
+			return RESPOND_CRL_NONE;
+	}
+	memset(&p, 0, sizeof(p));
+	if (take_crl(c, seq, max, &p, err, errlen) != 0)
 		return -1;
-	if (last.is_delta && last.seq > base.seq && take_crl(c, last.seq, max, p, err, errlen) != 0)
-		return -1;
+	if (p.crls_skipped)
+		return RESPOND_CRL_TOO_LARGE;
+	if (p.crls[0].len > max) {
+		x509_buf_free(&p.crls[0]);
+		return RESPOND_CRL_TOO_LARGE;
+	}
+	*out = p.crls[0];
 	return 0;
 }
 

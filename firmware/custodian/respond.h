@@ -48,6 +48,17 @@ uint32_t respond_build(struct submit_ctx *c, const struct ledger_request_row *ro
 		       uint32_t flags, size_t max, struct x509_buf *out, int *crls_left_out,
 		       char *msg, size_t msglen);
 
+/* One current CRL, as CR_IN_CRLS carries it (the same reader, the same size
+ * cache): delta 0, the newest base CRL; delta 1, the newest CRL when it is a
+ * delta published after that base. 0 with *out (x509_buf_free),
+ * RESPOND_CRL_NONE (none published, or no current delta), RESPOND_CRL_TOO_LARGE
+ * (more than max bytes: known from c->crl_sizes, then not read), or -1 with err
+ * (the ledger could not be read). */
+#define RESPOND_CRL_NONE 1
+#define RESPOND_CRL_TOO_LARGE 2
+int respond_current_crl(struct submit_ctx *c, int delta, size_t max, struct x509_buf *out,
+			char *err, size_t errlen);
+
 /* CUST_RESPONSE: who is checked as for CUST_RETRIEVE (the interface flags, then
  * the request's own requester only), then respond_build with CUST_PKCS7_MAX. */
 void handle_response(struct service *s, struct submit_ctx *c, const struct ipc_msg *m);

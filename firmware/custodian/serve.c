@@ -12,6 +12,7 @@
 
 #include "firmware/custodian/admin.h"
 #include "firmware/custodian/authlog.h"
+#include "firmware/custodian/caprop.h"
 #include "firmware/custodian/checkpoint.h"
 #include "firmware/custodian/issue.h"
 #include "firmware/custodian/msg.h"
@@ -40,6 +41,7 @@ static const struct ipc_rule recorded_rules[] = {
 	{CUST_REFUSED, 1u << ST_READY, CUST_REFUSED_MIN, CUST_REFUSED_MAX, 0},
 	{CUST_RETRIEVE, 1u << ST_READY, CUST_RETRIEVE_MIN, CUST_RETRIEVE_MAX, 0},
 	{CUST_RESPONSE, 1u << ST_READY, CUST_RESPONSE_MIN, CUST_RESPONSE_MAX, 0},
+	{CUST_CAPROP, 1u << ST_READY, CUST_CAPROP_MIN, CUST_CAPROP_MAX, 0},
 	{CUST_AUTH_EVENT, 1u << ST_READY, 16, CUST_AUTH_EVENT_MAX, 0},
 };
 /* Without one (the signing benchmark): bare issuance, nothing else. */
@@ -54,6 +56,7 @@ struct server {
 	struct ca *ca;
 	struct x509_buf chain;
 	struct submit_ctx submit;
+	struct caprop_src caprop; /* CUST_CAPROP's sources: submit, xchg.crt */
 };
 
 static void send_error(struct service *s, uint32_t id, uint32_t code, const char *msg)
@@ -170,6 +173,9 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 	case CUST_AUTH_EVENT:
 		handle_auth_event(s, &srv->submit, m);
 		break;
+	case CUST_CAPROP:
+		handle_caprop(s, &srv->caprop, m);
+		break;
 	case CUST_ISSUE: /* the whitelist admits it only without a ledger */
 		handle_issue(s, srv, m);
 		break;
@@ -179,6 +185,7 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 	case CUST_ISSUED:
 	case CUST_RESULT:
 	case CUST_RESPONSE_IS:
+	case CUST_CAPROP_IS:
 	case CUST_ERROR:
 	case CUST_CTL_WORKER:
 	default: /* a type the whitelist let by and this switch does not name */
@@ -208,6 +215,29 @@ static void read_chain(struct ca *ca, struct x509_buf *chain)
 		chain->data = d;
 		chain->len = len;
 	}
+}
+
+/* The exchange certificate (CA_XCHG_FILE, PEM, written by the ceremony) as
+ * DER, for CUST_CAPROP: read before the sandbox, like the chain. None (no file,
+ * or one that does not decode): len 0, CAXCHGCERTCOUNT 0. */
+static void read_xchg(struct ca *ca, struct x509_buf *xchg)
+{
+	char path[PATH_MAX];
+	struct x509_buf *certs = NULL;
+	size_t n = 0;
+	char err[PATH_MAX + 64];
+
+	xchg->data = NULL;
+	xchg->len = 0;
+	if (!ca->have_xchg || ca_path(ca, CA_XCHG_FILE, path, sizeof(path)) != 0)
+		return;
+	if (read_certs(path, &certs, &n, err, sizeof(err)) != 0) {
+		log_warnx("no exchange certificate to answer with: %s", err);
+		return;
+	}
+	*xchg = certs[0];
+	certs[0].data = NULL;
+	free_certs(certs, n);
 }
 
 /* A worker broke the protocol (serve_workers' hook): journaled as the CA's own
@@ -317,6 +347,8 @@ int custodian_open(struct custodian **out, struct ca *ca, int ledger_fd, int adm
 	c->srv.submit.worker_fd = -1;
 	read_chain(ca, &c->srv.chain);
 	c->srv.submit.chain = &c->srv.chain;
+	c->srv.caprop.c = &c->srv.submit;
+	read_xchg(ca, &c->srv.caprop.xchg);
 	respond_crls_init(&c->crl_sizes);
 	c->srv.submit.crl_sizes = &c->crl_sizes;
 	if (ledger_fd < 0) {
@@ -451,6 +483,7 @@ void custodian_close(struct custodian *c)
 	if (c->recorded)
 		record_stop(&c->rec);
 	x509_buf_free(&c->srv.chain);
+	x509_buf_free(&c->srv.caprop.xchg);
 	respond_crls_free(&c->crl_sizes);
 	free(c);
 }

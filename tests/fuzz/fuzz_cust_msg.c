@@ -1,8 +1,8 @@
 /* libFuzzer target: the enrollment channel's decoders (firmware/custodian/msg.c),
  * the custodian's side of what a compromised worker can send (SUBMIT, REFUSED,
- * RETRIEVE, RESPONSE, AUTH_EVENT; ISSUE on the benchmark's unrecorded path)
- * and the worker's side of what the custodian answers (RESULT, RESPONSE_IS,
- * CA_INFO; ISSUED). Byte 0
+ * RETRIEVE, RESPONSE, CAPROP, AUTH_EVENT; ISSUE on the benchmark's unrecorded
+ * path) and the worker's side of what the custodian answers (RESULT,
+ * RESPONSE_IS, CAPROP_IS, CA_INFO; ISSUED). Byte 0
  * picks the message, the rest is the payload. What a decoder
  * accepts must encode back to the same bytes: one layout, both sides. */
 #include <stdint.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "firmware/custodian/msg.h"
+#include "firmware/icpr/caprop.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,6 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cust_error error;
 	struct cust_response resp;
 	struct cust_response_is resp_is;
+	struct cust_caprop caprop;
+	struct cust_caprop_is caprop_is;
 	struct ipc_wbuf w;
 	const uint8_t *p = data + 1;
 	size_t n = size - 1;
@@ -40,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	ipc_wbuf_init(&w);
-	switch (data[0] % 11) {
+	switch (data[0] % 13) {
 	case 0:
 		if (cust_submit_decode(p, n, &sub) == 0) {
 			cust_submit_encode(&w, &sub);
@@ -98,6 +101,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 9:
 		if (cust_response_decode(p, n, &resp) == 0) {
 			cust_response_encode(&w, &resp);
+			same(&w, p, n);
+		}
+		break;
+	case 11:
+		if (cust_caprop_decode(p, n, &caprop) == 0) {
+			cust_caprop_encode(&w, &caprop);
+			same(&w, p, n);
+		}
+		break;
+	case 12:
+		/* a value that decodes has its type's shape (msg.h) */
+		if (cust_caprop_is_decode(p, n, &caprop_is) == 0) {
+			if (caprop_is.value_len > CUST_CAPROP_VALUE_MAX ||
+			    (caprop_is.type != CAPROP_TYPE_LONG && caprop_is.type != CAPROP_TYPE_BINARY &&
+			     caprop_is.type != CAPROP_TYPE_STRING) ||
+			    (caprop_is.type == CAPROP_TYPE_LONG && caprop_is.value_len != 0) ||
+			    (caprop_is.type == CAPROP_TYPE_BINARY && caprop_is.value_len == 0) ||
+			    (caprop_is.type != CAPROP_TYPE_LONG && caprop_is.long_value != 0))
+				abort();
+			cust_caprop_is_encode(&w, &caprop_is);
 			same(&w, p, n);
 		}
 		break;
