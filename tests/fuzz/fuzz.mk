@@ -160,6 +160,10 @@ FUZZ_LIBS_fuzz_tmplstore_set := $(FUZZ_TMPLSTORE_OBJS) $(FUZZ_LEDGER_LIB) $(FUZZ
 FUZZ_NAMES += fuzz_tmplstore_set
 FUZZ_NAMES += fuzz_x509_cms
 FUZZ_NAMES += fuzz_careq_crls
+# DCOM's request decoders: ORPCTHIS, MInterfacePointer, the activator's
+# RemoteCreateInstance / RemoteGetClassObject (firmware/rpc/dcom*.c)
+FUZZ_LIBS_fuzz_dcom := $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
+FUZZ_NAMES += fuzz_dcom
 FUZZ_BINS := $(addprefix $(FUZZ_BIN)/,$(FUZZ_NAMES))
 
 # Each binary's libraries as extra prerequisites; the pattern rule links.
