@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "firmware/rpc/icpr_stub.h" /* RPC_REFERENT_BASE */
-#include "platform/errbuf.h"
+#include "firmware/rpc/rpc_int.h" /* err_set */
 
 #define COM_UUID(a, b)                                                                   \
 	{                                                                                \
