@@ -164,6 +164,10 @@ FUZZ_NAMES += fuzz_careq_crls
 # dcom_remunk.c: what a DCOM client sends), re-encoded
 FUZZ_LIBS_fuzz_dcom_oxid := $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_NAMES += fuzz_dcom_oxid
+# DCOM's request decoders: ORPCTHIS, MInterfacePointer, the activator's
+# RemoteCreateInstance / RemoteGetClassObject (firmware/rpc/dcom*.c)
+FUZZ_LIBS_fuzz_dcom := $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
+FUZZ_NAMES += fuzz_dcom
 FUZZ_BINS := $(addprefix $(FUZZ_BIN)/,$(FUZZ_NAMES))
 
 # Each binary's libraries as extra prerequisites; the pattern rule links.
