@@ -110,12 +110,36 @@ static int read_operators_group(const struct conf *conf, struct cad_settings *s,
 	return 0;
 }
 
+/* ca.conf's dcom_address: the name (or address) DCOM clients are told to
+ * connect back to, first among the OXID bindings (firmware/worker/dcom.c): an
+ * appliance behind NAT or port forwarding (the QEMU image) is not reached at
+ * the address its socket sees. The worker checks it again. */
+static int read_dcom_address(const struct conf *conf, struct cad_settings *s, char *err,
+			     size_t errlen)
+{
+	const char *v = conf_get(conf, "dcom_address");
+	size_t n;
+
+	if (v == NULL)
+		return 0;
+	n = strlen(v);
+	if (n == 0 || n > CAD_DCOM_ADDRESS_MAX || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"abcdefghijklmnopqrstuvwxyz0123456789.-:") != n) {
+		snprintf(err, errlen, "ca.conf dcom_address: '%s' is not a host name or an "
+			 "address (1..%d of A-Z a-z 0-9 . - :)", v, CAD_DCOM_ADDRESS_MAX);
+		return -1;
+	}
+	snprintf(s->dcom_address, sizeof(s->dcom_address), "%s", v);
+	return 0;
+}
+
 int cad_settings_read(const struct conf *conf, struct cad_settings *s, char *err, size_t errlen)
 {
 	memset(s, 0, sizeof(*s));
 	if (read_worker_limits(conf, s, err, errlen) != 0 ||
 	    read_ledger_space(conf, s, err, errlen) != 0 ||
-	    read_operators_group(conf, s, err, errlen) != 0)
+	    read_operators_group(conf, s, err, errlen) != 0 ||
+	    read_dcom_address(conf, s, err, errlen) != 0)
 		return -1;
 	return 0;
 }
@@ -310,6 +334,10 @@ int cad_worker_argv(const struct cad_settings *s, const char *icpr_port, const c
 	for (int i = 0; i < s->n_worker_limits; i++) {
 		argv[n++] = (char *)s->worker_limits[i][0];
 		argv[n++] = (char *)s->worker_limits[i][1];
+	}
+	if (s->dcom_address[0] != 0) {
+		argv[n++] = "--dcom-address";
+		argv[n++] = (char *)s->dcom_address;
 	}
 	if (selftest) {
 		argv[n++] = "--selftest-open";

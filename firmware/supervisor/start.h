@@ -19,6 +19,7 @@
 #define CAD_LEDGER_RESERVE_MB 16   /* ca.conf ledger_reserve_mb's default */
 #define CAD_LEDGER_LOW_SPACE_MB 64 /* ca.conf ledger_low_space_mb's default */
 #define CAD_ARGV_MAX 40            /* any daemon's argv, with its NULL */
+#define CAD_DCOM_ADDRESS_MAX 48    /* ca.conf dcom_address: a host name or an address */
 
 /* ca.conf's settings cad passes on, as the arguments' text. */
 struct cad_settings {
@@ -29,6 +30,7 @@ struct cad_settings {
 	char token_lifetime[24];          /* ca-auth's --token-lifetime ("" : its own) */
 	char ledger_reserve[24], ledger_low[24]; /* the ledger's --reserve-mb, --low-space-mb */
 	char ops_group[CAD_GROUP_NAME_MAX + 1];  /* the console's operators' group */
+	char dcom_address[CAD_DCOM_ADDRESS_MAX + 1]; /* the worker's --dcom-address ("": none) */
 };
 
 /* Reads ca.conf's worker_max_conns_icpr (1..64), worker_max_conns_epm (..512),
@@ -36,7 +38,8 @@ struct cad_settings {
  * worker_connection_deadline (..86400 s; ca-auth's tokens live a minute
  * longer), ledger_reserve_mb and ledger_low_space_mb (..1048576; a threshold
  * below the reserve is warned about), operators_group (1..32 of a-z 0-9 _ -, not
- * starting with -). 0, or -1 with err naming the key, as cad says it at start. */
+ * starting with -), dcom_address (1..48 of A-Z a-z 0-9 . - :, the name DCOM's
+ * OXID bindings announce before the address a client reached). 0, or -1 with err naming the key, as cad says it at start. */
 int cad_settings_read(const struct conf *conf, struct cad_settings *s, char *err,
 		      size_t errlen);
 

@@ -41,8 +41,11 @@
 #include "firmware/worker/worker.h"
 #include "platform/log.h"
 
+_Static_assert(WORKER_DCOM_ADDRESS_MAX + 7 <= DCOM_ADDR_MAX, "a configured address and its port fit a binding");
+
 #define TOWER_TCP 7          /* ncacn_ip_tcp (MS-DCOM 2.2.19.3) */
 #define AUTHN_WINNT 10       /* RPC_C_AUTHN_WINNT: the security binding offered */
+#define CAPROP_MAX_STATES 16 /* signing certificates whose states one answer lists */
 #define PUBLIC_REFS 5        /* references handed out with each interface pointer,
 			      * as Windows does */
 
@@ -60,17 +63,39 @@ static const char *owner_of(const struct worker_ntlm *a)
 	return a->established && !a->anonymous && a->identity[0] != 0 ? a->identity : NULL;
 }
 
-/* One string binding (the address the client used, the port when given) and
+int worker_dcom_address_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= WORKER_DCOM_ADDRESS_MAX &&
+			       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					 "0123456789.-:") == n
+		       ? 0
+		       : -1;
+}
+
+/* One string binding of address (with the port when given). */
+static void add_binding(struct dcom_bindings *b, const char *address, uint16_t port)
+{
+	struct dcom_strbinding *s = &b->str[b->n_str++];
+
+	s->tower_id = TOWER_TCP;
+	if (port != 0)
+		snprintf(s->addr, sizeof(s->addr), "%s[%u]", address, port);
+	else
+		snprintf(s->addr, sizeof(s->addr), "%s", address);
+}
+
+/* The string bindings (the configured address first, when there is one, then
+ * the address the client reached: a client takes the first it can use) and
  * the NTLM security binding. */
-static void bindings(struct dcom_bindings *b, const char *local, uint16_t port)
+static void bindings(const struct worker *w, struct dcom_bindings *b, const char *local,
+		     uint16_t port)
 {
 	memset(b, 0, sizeof(*b));
-	b->n_str = 1;
-	b->str[0].tower_id = TOWER_TCP;
-	if (port != 0)
-		snprintf(b->str[0].addr, sizeof(b->str[0].addr), "%s[%u]", local, port);
-	else
-		snprintf(b->str[0].addr, sizeof(b->str[0].addr), "%s", local);
+	if (w->dcom_address[0] != 0)
+		add_binding(b, w->dcom_address, port);
+	add_binding(b, local, port);
 	b->n_sec = 1;
 	b->sec[0].authn_svc = AUTHN_WINNT;
 }
@@ -80,12 +105,12 @@ static void bindings(struct dcom_bindings *b, const char *local, uint16_t port)
  * well-known one). */
 static void oxid_bindings(const struct worker *w, const char *local, struct dcom_bindings *b)
 {
-	bindings(b, local, w->icpr_port);
+	bindings(w, b, local, w->icpr_port);
 }
 
 static void resolver_bindings(const struct worker *w, const char *local, struct dcom_bindings *b)
 {
-	bindings(b, local, w->epm_port == 135 ? 0 : w->epm_port);
+	bindings(w, b, local, w->epm_port == 135 ? 0 : w->epm_port);
 }
 
 /* The level hint a client should use on the objects. */
@@ -459,24 +484,133 @@ static uint32_t custodian_caprop(struct worker *w, const struct worker_ntlm *a, 
 	return e.hresult != 0 ? e.hresult : HR_E_UNEXPECTED;
 }
 
-/* GetCACert and GetCAProperty: the property's value in its wire form. */
-static uint32_t property_value(struct worker *w, const struct worker_ntlm *a, const char *peer,
-			       uint32_t id, uint32_t index, int32_t want_type,
-			       struct caprop_wire *out)
+/* A value in its wire form (caprop.h), malloc'd. */
+struct wire_value {
+	uint8_t *data;
+	size_t len;
+};
+
+/* The custodian's value of (id, index) as the wire form `wire` wants it
+ * (LONG, STRING, BINARY): 0, or the HRESULT. PropIndex -1 (the newest) asks
+ * first how many there are. */
+static uint32_t one_value(struct worker *w, const struct worker_ntlm *a, const char *peer,
+			  uint32_t id, uint32_t index, uint8_t wire, struct wire_value *out)
 {
 	struct cust_caprop_is v;
 	struct ipc_msg m;
 	uint32_t hr;
+	size_t cap;
 
-	hr = custodian_caprop(w, a, peer, id, index, &m, &v);
+	hr = custodian_caprop(w, a, peer, id, index == CAPROP_INDEX_LATEST ? 0 : index, &m, &v);
+	if (hr == 0 && index == CAPROP_INDEX_LATEST && v.indexed_count > 1) {
+		index = v.indexed_count - 1;
+		ipc_msg_free(&m);
+		hr = custodian_caprop(w, a, peer, id, index, &m, &v);
+	}
 	if (hr != 0)
 		return hr;
-	if (want_type != 0 && (int32_t)v.type != want_type)
-		hr = HR_E_INVALIDARG;
-	else
-		hr = caprop_wire_value(v.type, v.long_value, v.value, v.value_len, out);
+	/* The custodian's type must be the wire form's (a LONG for a LONG ...). */
+	if ((wire == CAPROP_WIRE_LONG && v.type != CAPROP_TYPE_LONG) ||
+	    (wire == CAPROP_WIRE_STRING && v.type != CAPROP_TYPE_STRING) ||
+	    (wire == CAPROP_WIRE_BINARY && v.type != CAPROP_TYPE_BINARY)) {
+		ipc_msg_free(&m);
+		log_warnx("property %u: the custodian answered type %u", id, v.type);
+		return HR_E_UNEXPECTED;
+	}
+	cap = v.type == CAPROP_TYPE_STRING ? 2 * v.value_len + 2 : v.value_len + 4;
+	out->len = 0;
+	if ((out->data = malloc(cap)) == NULL)
+		hr = HR_E_OUTOFMEMORY;
+	else if (caprop_value_blob(v.type, v.long_value, v.value, v.value_len, out->data, cap,
+				   &out->len) != ICPR_OK)
+		hr = HR_E_UNEXPECTED;
 	ipc_msg_free(&m);
 	return hr;
+}
+
+/* A LONG property's value: 0 with *v, or the HRESULT. */
+static uint32_t long_value(struct worker *w, const struct worker_ntlm *a, const char *peer,
+			   uint32_t id, uint32_t index, uint32_t *v)
+{
+	struct cust_caprop_is p;
+	struct ipc_msg m;
+	uint32_t hr = custodian_caprop(w, a, peer, id, index, &m, &p);
+
+	if (hr != 0)
+		return hr;
+	if (p.type != CAPROP_TYPE_LONG)
+		hr = HR_E_UNEXPECTED;
+	*v = p.long_value;
+	ipc_msg_free(&m);
+	return hr;
+}
+
+/* A CAINFO (what Windows answers for the CA's counters and type): each field
+ * is a property of the custodian's. */
+static uint32_t cainfo_value(struct worker *w, const struct worker_ntlm *a, const char *peer,
+			     struct wire_value *out)
+{
+	struct caprop_cainfo ci;
+	uint32_t v[9], hr = 0;
+	static const uint32_t ids[9] = {
+		CR_PROP_CATYPE, CR_PROP_CASIGCERTCOUNT, CR_PROP_CAXCHGCERTCOUNT, CR_PROP_EXITCOUNT,
+		CR_PROP_CAPROPIDMAX, CR_PROP_ROLESEPARATIONENABLED, CR_PROP_KRACERTUSEDCOUNT,
+		CR_PROP_KRACERTCOUNT, CR_PROP_ADVANCEDSERVER,
+	};
+
+	for (size_t i = 0; hr == 0 && i < 9; i++)
+		hr = long_value(w, a, peer, ids[i], 0, &v[i]);
+	if (hr != 0)
+		return hr;
+	ci = (struct caprop_cainfo){(int32_t)v[0], v[1], v[2], v[3], (int32_t)v[4],
+				    (int32_t)v[5], v[6], v[7], v[8]};
+	if ((out->data = malloc(CAPROP_CAINFO_LEN)) == NULL)
+		return HR_E_OUTOFMEMORY;
+	caprop_cainfo_blob(&ci, out->data);
+	out->len = CAPROP_CAINFO_LEN;
+	return 0;
+}
+
+/* One octet per index of a state property (CACERTSTATE, CRLSTATE ...): how many
+ * the custodian's first answer says. */
+static uint32_t states_value(struct worker *w, const struct worker_ntlm *a, const char *peer,
+			     uint32_t id, struct wire_value *out)
+{
+	uint32_t states[CAPROP_MAX_STATES], hr;
+	struct cust_caprop_is p;
+	struct ipc_msg m;
+	size_t n;
+
+	if ((hr = custodian_caprop(w, a, peer, id, 0, &m, &p)) != 0)
+		return hr;
+	n = p.indexed_count;
+	states[0] = p.long_value;
+	ipc_msg_free(&m);
+	if (p.type != CAPROP_TYPE_LONG || n == 0 || n > CAPROP_MAX_STATES)
+		return HR_E_UNEXPECTED;
+	for (size_t i = 1; hr == 0 && i < n; i++)
+		hr = long_value(w, a, peer, id, (uint32_t)i, &states[i]);
+	if (hr != 0)
+		return hr;
+	if ((out->data = malloc(n)) == NULL)
+		return HR_E_OUTOFMEMORY;
+	if (caprop_states_blob(states, n, out->data, n, &out->len) != ICPR_OK)
+		return HR_E_UNEXPECTED;
+	return 0;
+}
+
+/* GetCACert and GetCAProperty: property id at index in wire form `wire`. */
+static uint32_t property_value(struct worker *w, const struct worker_ntlm *a, const char *peer,
+			       uint32_t id, uint32_t index, uint8_t wire, struct wire_value *out)
+{
+	switch (wire) {
+	case CAPROP_WIRE_CAINFO:
+		return cainfo_value(w, a, peer, out);
+	case CAPROP_WIRE_STATES:
+		return states_value(w, a, peer, id, out);
+	default:
+		return one_value(w, a, peer, id, index, wire, out);
+	}
 }
 
 /* The methods that read CA data: GetCACert, GetCAProperty, GetCAPropertyInfo,
@@ -484,7 +618,7 @@ static uint32_t property_value(struct worker *w, const struct worker_ntlm *a, co
 static void read_call(struct worker *w, struct rpc_conn *c, const struct rpc_request *req,
 		      const struct worker_ntlm *a, const char *peer)
 {
-	struct caprop_wire val = {0};
+	struct wire_value val = {0};
 	struct rpc_icpr_blob blob = {0};
 	struct wcce_getcaproperty gp;
 	struct wcce_authority_call ac;
@@ -493,7 +627,7 @@ static void read_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 	const struct wcce_wstr *auth;
 	struct ndr_wr wr;
 	char err[200], why[200];
-	uint32_t hr = 0, id = 0, index = 0;
+	uint32_t hr = 0;
 	int rc;
 
 	switch (req->opnum) {
@@ -534,19 +668,25 @@ static void read_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 	}
 	ndr_wr_init(&wr, RPC_DEFAULT_MAX_STUB);
 	switch (req->opnum) {
-	case WCCE_OPNUM_GETCACERT:
-		if (hr == 0 && (hr = caprop_getcacert_map(gc.fchain, &id, &index)) == 0)
-			hr = property_value(w, a, peer, id, index, 0, &val);
+	case WCCE_OPNUM_GETCACERT: {
+		struct caprop_getcert map;
+
+		if (hr == 0 && (hr = caprop_getcert_map(gc.fchain, &map)) == 0)
+			hr = property_value(w, a, peer, (uint32_t)map.prop_id, map.index, map.wire,
+					    &val);
 		if (hr == 0) {
 			blob.pb = val.data;
 			blob.cb = (uint32_t)val.len;
 		}
 		rc = wcce_blob_encode(&blob, hr, &wr);
 		break;
+	}
 	case WCCE_OPNUM_GETCAPROPERTY:
-		if (hr == 0 && (hr = caprop_check_type(gp.prop_id, gp.prop_type)) == 0)
+		if (hr == 0 &&
+		    (hr = caprop_check(gp.prop_id, gp.prop_index, gp.prop_type)) == 0)
 			hr = property_value(w, a, peer, (uint32_t)gp.prop_id,
-					    (uint32_t)gp.prop_index, gp.prop_type, &val);
+					    (uint32_t)gp.prop_index, caprop_find(gp.prop_id)->wire,
+					    &val);
 		if (hr == 0) {
 			blob.pb = val.data;
 			blob.cb = (uint32_t)val.len;
@@ -556,8 +696,11 @@ static void read_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 	case WCCE_OPNUM_GETCAPROPERTYINFO: {
 		int32_t count = 0;
 
-		if (hr == 0)
-			hr = caprop_info_blob(&val, &count);
+		if (hr == 0 && (val.data = malloc(CAPROP_INFO_BLOB_MAX)) == NULL)
+			hr = HR_E_OUTOFMEMORY;
+		if (hr == 0 && caprop_info_blob(val.data, CAPROP_INFO_BLOB_MAX, &val.len, &count) !=
+				       ICPR_OK)
+			hr = HR_E_UNEXPECTED;
 		if (hr == 0) {
 			blob.pb = val.data;
 			blob.cb = (uint32_t)val.len;
@@ -570,7 +713,7 @@ static void read_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 		break;
 	}
 	send_stub(c, &wr, rc);
-	caprop_wire_free(&val);
+	free(val.data);
 }
 
 static void certreq_call(struct worker *w, struct rpc_conn *c, const struct rpc_request *req,

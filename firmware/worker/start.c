@@ -87,6 +87,12 @@ static int opt_one(int ch, const char *arg, struct worker_opts *o, char *err, si
 		return number(arg, 3600, "--logon-deadline", &o->logon_deadline_s, err, errlen);
 	case 'D':
 		return number(arg, 86400, "--connection-deadline", &o->conn_deadline_s, err, errlen);
+	case 'A':
+		if (worker_dcom_address_ok(arg) != 0)
+			return err_set(err, errlen, "--dcom-address must be a host name or an address "
+				       "(1..%d of A-Z a-z 0-9 . - :)", WORKER_DCOM_ADDRESS_MAX);
+		o->dcom_address = arg;
+		return 0;
 	default:
 		return WORKER_OPTS_USAGE;
 	}
@@ -102,7 +108,7 @@ int worker_opts_parse(int argc, char **argv, struct worker_opts *o, char *err, s
 		{"selftest-clone", 1, 0, 'C'}, {"auth-fd", 1, 0, 'a'},
 		{"max-conns-icpr", 1, 0, 'I'}, {"max-conns-epm", 1, 0, 'E'},
 		{"max-conns-per-address", 1, 0, 'M'}, {"logon-deadline", 1, 0, 'L'},
-		{"connection-deadline", 1, 0, 'D'}, {0, 0, 0, 0},
+		{"connection-deadline", 1, 0, 'D'}, {"dcom-address", 1, 0, 'A'}, {0, 0, 0, 0},
 	};
 	int ch, rc;
 
@@ -126,6 +132,8 @@ int worker_setup(struct worker *w, const struct worker_opts *o, void (*on_dead)(
 	w->no_rpc = 1;
 	w->logon_deadline_s = o->logon_deadline_s;
 	w->conn_deadline_s = o->conn_deadline_s;
+	if (o->dcom_address != NULL)
+		snprintf(w->dcom_address, sizeof(w->dcom_address), "%s", o->dcom_address);
 	if (slots_init(&w->slots, &o->slots) != 0)
 		return err_set(err, errlen, "connection pools of %u and %u places are not allowed",
 			       o->slots.pool[PORT_EPM], o->slots.pool[PORT_ICPR]);

@@ -19,6 +19,7 @@ struct worker_opts {
 	const char *user, *chroot_dir, *selftest_open, *selftest_clone;
 	struct slots_config slots;
 	unsigned logon_deadline_s, conn_deadline_s;
+	const char *dcom_address; /* --dcom-address: first among DCOM's OXID bindings; NULL: none */
 };
 
 /* What ca-worker prints (to stderr) before exiting 2 for WORKER_OPTS_USAGE. */

@@ -27,6 +27,8 @@
 #define WORKER_LOGON_DEADLINE_S 10   /* from accept to a logon, where one is required */
 #define WORKER_CONN_DEADLINE_S 300   /* a whole connection */
 #define WORKER_MAX_CHAIN 8
+#define WORKER_DCOM_ADDRESS_MAX 48 /* --dcom-address (ca.conf dcom_address): with "[65535]"
+				    * it fits a binding (DCOM_ADDR_MAX) */
 
 enum worker_port { PORT_EPM, PORT_ICPR };
 /* The interfaces served (rpc_iface.tag): the endpoint-mapper port serves
@@ -61,6 +63,7 @@ struct worker {
 	int allow_anonymous;                   /* icpr_allow_anonymous: no logon needed */
 	struct slots slots;                    /* connection pools (slots.h) */
 	struct dcom_table *dcom;               /* DCOM objects (dcom_table.h): worker_dcom_init */
+	char dcom_address[WORKER_DCOM_ADDRESS_MAX + 1]; /* announced first in OXID bindings; "" none */
 	unsigned logon_deadline_s, conn_deadline_s;
 	/* 0: WORKER_READ_TIMEOUT_MS, _IDLE_ and _WRITE_ (main.c leaves them so;
 	 * the unit tests shorten them to test the deadlines in milliseconds). */
@@ -116,6 +119,9 @@ const char *worker_access_check(const struct worker *w, const struct worker_ntlm
  * local is the address the client reached (what the bindings name). */
 void worker_dcom_call(struct worker *w, struct rpc_conn *c, const struct rpc_request *req,
 		      const struct worker_ntlm *a, const char *peer, const char *local);
+/* 0 if s may be announced as a DCOM address (1..WORKER_DCOM_ADDRESS_MAX of
+ * A-Z a-z 0-9 . - :), else -1. */
+int worker_dcom_address_ok(const char *s);
 /* The object table at its default limits (worker_setup calls it; a worker
  * without one faults every DCOM call). 0, or -1 with err. */
 int worker_dcom_init(struct worker *w, char *err, size_t errlen);
