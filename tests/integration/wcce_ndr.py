@@ -11,6 +11,9 @@ import sys
 from pathlib import Path
 
 from impacket.dcerpc.v5.dcomrt import DCOMANSWER, DCOMCALL, ORPCTHIS
+# rpcrt.DCERPC.request looks the call's module up for <Call>Response and, for a
+# non-zero HRESULT, DCERPCSessionError: both must be names of this module.
+from impacket.dcerpc.v5.dcomrt import DCERPCSessionError  # noqa: F401
 from impacket.dcerpc.v5.dtypes import DWORD, LONG, LPWSTR, NULL, ULONG
 from impacket.uuid import string_to_bin, uuidtup_to_bin
 
