@@ -224,6 +224,15 @@ static void test_other_methods_impacket(void **state)
 	assert_int_equal(g.fchain, 0x63740002);
 	assert_true(wstr_is(&g.authority, ref_wcce_authority));
 
+	/* An ORPCTHIS with an extension (impacket's marshaling): skipped, and the
+	 * parameters after it read where they are. */
+	assert_int_equal(wcce_getcacert_decode(ref_wcce_getcacert_ext,
+					       sizeof ref_wcce_getcacert_ext, &g, err, sizeof err),
+			 0);
+	assert_int_equal(g.orpc.n_extents, 1);
+	assert_int_equal(g.fchain, GETCERT_CANAME);
+	assert_true(wstr_is(&g.authority, ref_wcce_authority));
+
 	assert_int_equal(wcce_getcaproperty_decode(ref_wcce_getcaproperty,
 						   sizeof ref_wcce_getcaproperty, &c, err,
 						   sizeof err), 0);
@@ -264,6 +273,8 @@ static void test_truncated_everywhere(void **state)
 	truncations_refused(WCCE_OPNUM_REQUEST2, ref_wcce_request2_status,
 			    sizeof ref_wcce_request2_status);
 	truncations_refused(WCCE_OPNUM_GETCACERT, ref_wcce_getcacert, sizeof ref_wcce_getcacert);
+	truncations_refused(WCCE_OPNUM_GETCACERT, ref_wcce_getcacert_ext,
+			    sizeof ref_wcce_getcacert_ext);
 	truncations_refused(WCCE_OPNUM_GETCAPROPERTY, ref_wcce_getcaproperty,
 			    sizeof ref_wcce_getcaproperty);
 	truncations_refused(WCCE_OPNUM_PING, ref_wcce_ping, sizeof ref_wcce_ping);

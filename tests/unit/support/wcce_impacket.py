@@ -75,6 +75,31 @@ def getcaproperty(pid, index, ptype, authority=AUTHORITY):
     return r
 
 
+def with_extension(call):
+    """call with an ORPCTHIS carrying one ORPC_EXTENT (5 octets of data, padded
+    to 8), as impacket marshals it: the decoder must skip it and read on."""
+    from impacket.dcerpc.v5.dcomrt import ORPC_EXTENT, ORPC_EXTENT_ARRAY, PORPC_EXTENT
+    t = w.ORPCTHIS()
+    t['cid'] = b'\x11' * 16
+    t['flags'] = 0
+    e = ORPC_EXTENT()
+    e['id'] = b'\x22' * 16
+    e['size'] = 5
+    e['data'] = list(b'hello\x00\x00\x00')
+    ptr = PORPC_EXTENT()
+    ptr['Data'] = e
+    arr = ORPC_EXTENT_ARRAY()
+    arr['size'] = 1
+    arr['reserved'] = 0
+    arr['extent'] = [ptr, w.NULL]
+    t['extensions'] = arr
+    t.fields['extensions'].fields['ReferentID'] = 0x20100
+    arr.fields['extent'].fields['ReferentID'] = 0x20104
+    ptr.fields['ReferentID'] = 0x20108
+    call['ORPCthis'] = t
+    return call
+
+
 def authority_call(cls, authority=AUTHORITY):
     r = cls()
     r['ORPCthis'] = w.orpcthis()
@@ -94,6 +119,7 @@ def stubs():
         ('ref_wcce_attr_over', 3, request(attrs='a' * 1536).getData()),
         ('ref_wcce_serial_over', 6, request2(serial='1' * 64).getData()),
         ('ref_wcce_getcacert', 4, getcacert(0x63740002).getData()),
+        ('ref_wcce_getcacert_ext', 4, with_extension(getcacert(0x6e616d65)).getData()),
         ('ref_wcce_getcaproperty', 7, getcaproperty(12, -1, 3).getData()),
         ('ref_wcce_ping', 5, authority_call(w.Ping, authority='').getData()),
         ('ref_wcce_propinfo', 8, authority_call(w.GetCAPropertyInfo).getData()),
