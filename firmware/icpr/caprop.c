@@ -3,6 +3,7 @@
  * GetCACert's fchain. */
 #include "firmware/icpr/caprop.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "firmware/icpr/hresult.h"
@@ -12,18 +13,22 @@
 #define LNG CAPROP_TYPE_LONG
 #define BIN CAPROP_TYPE_BINARY
 
-/* Issue 17's list (the custodian answers each, firmware/custodian/caprop.c).
- * Not here, so E_INVALIDARG: the exit descriptions (no exit module), the
- * shared folder (no Windows share), the KRA certificates and their state (no
- * key archival), the publishing states, the CRL chains, cross certificates,
- * OCSP URLs, locale, subject template, CRL partitions. */
+/* Every property MS-WCCE 3.2.1.4.3.2 defines up to CR_PROP_SUBJECTTEMPLATE_OIDS
+ * (45), as firmware/custodian/caprop.c knows them (CAPROP_ID_MAX): the custodian
+ * decides which have a value (the others answer E_INVALIDARG or
+ * CERTSRV_E_PROPERTY_EMPTY); here are the types the client's PropType must
+ * match, and GetCAPropertyInfo lists them all, as Windows does. Not here
+ * (E_INVALIDARG): the CRL partition properties (46..50), which Windows
+ * Server 2022 added and this CA does not have. */
 static const struct caprop_info table[] = {
 	{ CR_PROP_FILEVERSION, STR, 0, CAPROP_WIRE_STRING, "CA File Version" },
 	{ CR_PROP_PRODUCTVERSION, STR, 0, CAPROP_WIRE_STRING, "CA Product Version" },
 	{ CR_PROP_EXITCOUNT, LNG, 0, CAPROP_WIRE_CAINFO, "Exit Count" },
+	{ CR_PROP_EXITDESCRIPTION, STR, 1, CAPROP_WIRE_STRING, "Exit Description" },
 	{ CR_PROP_POLICYDESCRIPTION, STR, 0, CAPROP_WIRE_STRING, "Policy Description" },
 	{ CR_PROP_CANAME, STR, 0, CAPROP_WIRE_STRING, "Certification Authority Name" },
 	{ CR_PROP_SANITIZEDCANAME, STR, 0, CAPROP_WIRE_STRING, "Sanitized CA Name" },
+	{ CR_PROP_SHAREDFOLDER, STR, 0, CAPROP_WIRE_STRING, "Shared Folder Path" },
 	{ CR_PROP_PARENTCA, STR, 0, CAPROP_WIRE_STRING, "Parent CA Name" },
 	{ CR_PROP_CATYPE, LNG, 0, CAPROP_WIRE_CAINFO, "CA Type" },
 	{ CR_PROP_CASIGCERTCOUNT, LNG, 0, CAPROP_WIRE_CAINFO, "CA Signature Certificate Count" },
@@ -42,13 +47,31 @@ static const struct caprop_info table[] = {
 	{ CR_PROP_KRACERTUSEDCOUNT, LNG, 0, CAPROP_WIRE_CAINFO,
 	  "Count Of Required KRAs For Archival" },
 	{ CR_PROP_KRACERTCOUNT, LNG, 0, CAPROP_WIRE_CAINFO, "Count Of Registered KRAs" },
+	{ CR_PROP_KRACERT, BIN, 1, CAPROP_WIRE_BINARY, "KRA Certificate" },
+	{ CR_PROP_KRACERTSTATE, LNG, 1, CAPROP_WIRE_STATES, "KRA Certificates State" },
 	{ CR_PROP_ADVANCEDSERVER, LNG, 0, CAPROP_WIRE_CAINFO, "Advanced Server" },
 	{ CR_PROP_TEMPLATES, STR, 0, CAPROP_WIRE_STRING, "Configured Certificate Templates" },
+	{ CR_PROP_BASECRLPUBLISHSTATUS, LNG, 1, CAPROP_WIRE_LONG, "Base CRL Publishing Status" },
+	{ CR_PROP_DELTACRLPUBLISHSTATUS, LNG, 1, CAPROP_WIRE_LONG, "Delta CRL Publishing State" },
+	{ CR_PROP_CASIGCERTCRLCHAIN, BIN, 1, CAPROP_WIRE_BINARY,
+	  "CA Signing Certificate Chain and CRL" },
+	{ CR_PROP_CAXCHGCERTCRLCHAIN, BIN, 1, CAPROP_WIRE_BINARY,
+	  "CA Exchange Certificate Chain and CRL" },
 	{ CR_PROP_CACERTSTATUSCODE, LNG, 1, CAPROP_WIRE_LONG, "CA Signing Certificate Status" },
+	{ CR_PROP_CAFORWARDCROSSCERT, BIN, 1, CAPROP_WIRE_BINARY, "CA Forward Cross Certificate" },
+	{ CR_PROP_CABACKWARDCROSSCERT, BIN, 1, CAPROP_WIRE_BINARY,
+	  "CA Backward Cross Certificate" },
+	{ CR_PROP_CAFORWARDCROSSCERTSTATE, LNG, 1, CAPROP_WIRE_STATES,
+	  "CA Forward Cross Certificate State" },
+	{ CR_PROP_CABACKWARDCROSSCERTSTATE, LNG, 1, CAPROP_WIRE_STATES,
+	  "CA Backward Cross Certificate State" },
 	{ CR_PROP_CACERTVERSION, LNG, 1, CAPROP_WIRE_LONG, "CA Signing Certificates Revisions" },
 	{ CR_PROP_SANITIZEDCASHORTNAME, STR, 0, CAPROP_WIRE_STRING, "CA Sanitized Short Name" },
 	{ CR_PROP_CERTCDPURLS, STR, 1, CAPROP_WIRE_STRING, "CRL Distribution Points" },
 	{ CR_PROP_CERTAIAURLS, STR, 1, CAPROP_WIRE_STRING, "Authority Information Access" },
+	{ CR_PROP_CERTAIAOCSPURLS, STR, 1, CAPROP_WIRE_STRING, "OCSP URLs" },
+	{ CR_PROP_LOCALENAME, STR, 0, CAPROP_WIRE_STRING, "CA Locale Name" },
+	{ CR_PROP_SUBJECTTEMPLATE_OIDS, STR, 0, CAPROP_WIRE_STRING, "Subject Template" },
 };
 
 #define N_PROPS (sizeof table / sizeof table[0])
@@ -94,7 +117,7 @@ static void put_le32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
-int caprop_info_blob(uint8_t *out, size_t outsz, size_t *outlen, int32_t *count)
+int caprop_info_write(uint8_t *out, size_t outsz, size_t *outlen, int32_t *count)
 {
 	size_t off = N_PROPS * CATRANSPROP_LEN; /* the names follow the records */
 
@@ -274,4 +297,160 @@ uint32_t caprop_getcert_map(uint32_t fchain, struct caprop_getcert *m)
 	}
 	m->prop_id = prop;
 	return 0;
+}
+
+/* ---- allocated answers, HRESULTs ---- */
+
+void caprop_wire_free(struct caprop_wire *w)
+{
+	free(w->data);
+	w->data = NULL;
+	w->len = 0;
+}
+
+uint32_t caprop_check_type(int32_t id, int32_t type)
+{
+	const struct caprop_info *p = caprop_find(id);
+
+	return p != NULL && type == (int32_t)p->type ? 0 : HR_E_INVALIDARG;
+}
+
+uint32_t caprop_getcacert_map(uint32_t fchain, uint32_t *id, uint32_t *index)
+{
+	struct caprop_getcert m;
+	uint32_t hr = caprop_getcert_map(fchain, &m);
+
+	*id = (uint32_t)m.prop_id;
+	*index = m.index;
+	return hr;
+}
+
+/* Takes a buffer of max octets, lets fill write into it, keeps what it wrote. */
+static uint32_t alloc_out(struct caprop_wire *out, size_t max, uint8_t **buf)
+{
+	out->data = NULL;
+	out->len = 0;
+	*buf = malloc(max > 0 ? max : 1);
+	return *buf == NULL ? HR_E_OUTOFMEMORY : 0;
+}
+
+uint32_t caprop_info_blob(struct caprop_wire *out, int32_t *count)
+{
+	uint8_t *buf;
+
+	*count = 0;
+	if (alloc_out(out, CAPROP_INFO_BLOB_MAX, &buf) != 0)
+		return HR_E_OUTOFMEMORY;
+	if (caprop_info_write(buf, CAPROP_INFO_BLOB_MAX, &out->len, count) != ICPR_OK) {
+		free(buf); /* CAPROP_INFO_BLOB_MAX holds the table (test_rpc_wcce) */
+		return HR_E_UNEXPECTED;
+	}
+	out->data = buf;
+	return 0;
+}
+
+uint32_t caprop_wire_value(uint32_t type, uint32_t long_value, const uint8_t *value,
+			   size_t value_len, struct caprop_wire *out)
+{
+	size_t need = 4;
+	uint8_t *buf;
+	int rc;
+
+	out->data = NULL;
+	out->len = 0;
+	if (type == CAPROP_TYPE_BINARY) {
+		need = value_len;
+	} else if (type == CAPROP_TYPE_STRING) {
+		if ((value_len > 0 && value == NULL) ||
+		    icpr_utf8_to_utf16(value_len > 0 ? (const char *)value : "", value_len, NULL, 0,
+				       &need) != ICPR_OK)
+			return HR_E_INVALIDARG;
+	} else if (type != CAPROP_TYPE_LONG) {
+		return HR_E_INVALIDARG;
+	}
+	if (alloc_out(out, need, &buf) != 0)
+		return HR_E_OUTOFMEMORY;
+	rc = caprop_value_blob(type, long_value, value, value_len, buf, need, &out->len);
+	if (rc != ICPR_OK) {
+		free(buf);
+		out->len = 0;
+		return HR_E_INVALIDARG;
+	}
+	out->data = buf;
+	return 0;
+}
+
+/* The CAINFO field (octet offset) that carries property id. */
+static size_t cainfo_field(int32_t id)
+{
+	switch (id) {
+	case CR_PROP_CATYPE:
+		return 4;
+	case CR_PROP_CASIGCERTCOUNT:
+		return 8;
+	case CR_PROP_CAXCHGCERTCOUNT:
+		return 12;
+	case CR_PROP_EXITCOUNT:
+		return 16;
+	case CR_PROP_CAPROPIDMAX:
+		return 20;
+	case CR_PROP_ROLESEPARATIONENABLED:
+		return 24;
+	case CR_PROP_KRACERTUSEDCOUNT:
+		return 28;
+	case CR_PROP_KRACERTCOUNT:
+		return 32;
+	case CR_PROP_ADVANCEDSERVER:
+		return 36;
+	default:
+		return 0;
+	}
+}
+
+uint32_t caprop_wire_form_value(uint8_t form, int32_t id, uint32_t index, uint32_t type,
+				uint32_t long_value, const uint8_t *value, size_t value_len,
+				uint32_t indexed_count, struct caprop_wire *out)
+{
+	size_t field, n;
+	uint8_t *buf;
+
+	out->data = NULL;
+	out->len = 0;
+	switch (form) {
+	case CAPROP_WIRE_LONG:
+	case CAPROP_WIRE_STRING:
+	case CAPROP_WIRE_BINARY:
+		if (type != (form == CAPROP_WIRE_LONG     ? CAPROP_TYPE_LONG
+			     : form == CAPROP_WIRE_STRING ? CAPROP_TYPE_STRING
+							  : CAPROP_TYPE_BINARY))
+			return HR_E_INVALIDARG;
+		return caprop_wire_value(type, long_value, value, value_len, out);
+	case CAPROP_WIRE_CAINFO: {
+		struct caprop_cainfo ci = { 0 };
+
+		field = cainfo_field(id);
+		if (type != CAPROP_TYPE_LONG || field == 0)
+			return HR_E_INVALIDARG;
+		if (alloc_out(out, CAPROP_CAINFO_LEN, &buf) != 0)
+			return HR_E_OUTOFMEMORY;
+		caprop_cainfo_blob(&ci, buf);
+		put_le32(buf + field, long_value);
+		out->data = buf;
+		out->len = CAPROP_CAINFO_LEN;
+		return 0;
+	}
+	case CAPROP_WIRE_STATES:
+		n = indexed_count > index ? indexed_count : (size_t)index + 1;
+		if (type != CAPROP_TYPE_LONG || index >= 256 || n > 256 || long_value > 0xff)
+			return HR_E_INVALIDARG;
+		if (alloc_out(out, n, &buf) != 0)
+			return HR_E_OUTOFMEMORY;
+		memset(buf, 0, n);
+		buf[index] = (uint8_t)long_value;
+		out->data = buf;
+		out->len = n;
+		return 0;
+	default:
+		return HR_E_INVALIDARG;
+	}
 }

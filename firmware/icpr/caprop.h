@@ -89,7 +89,7 @@ enum caprop_id {
  * .14: "through the ... field of a CAINFO structure"), the two state
  * properties with one octet per signing certificate (.19, .20: "a byte array
  * that contains the ... status of all"), the other Long ones as 4 octets. */
-enum caprop_wire {
+enum caprop_wire_form {
 	CAPROP_WIRE_LONG = 1,   /* 4 octets, little-endian */
 	CAPROP_WIRE_CAINFO = 2, /* a CAINFO (caprop_cainfo_blob) */
 	CAPROP_WIRE_STATES = 3, /* one octet per signing certificate (caprop_states_blob) */
@@ -101,21 +101,22 @@ struct caprop_info {
 	int32_t id;           /* CR_PROP_* */
 	uint8_t type;         /* CAPROP_TYPE_*: what PropType must be */
 	uint8_t indexed;      /* 1: PropIndex selects one of several values */
-	uint8_t wire;         /* enum caprop_wire */
+	uint8_t wire;         /* enum caprop_wire_form */
 	const char *name;     /* the display name (ASCII; MS-WCCE's section titles) */
 };
 
 #define CAPROP_INDEX_LATEST 0xffffffffu /* PropIndex -1: the newest signing certificate's */
 
-/* The properties this CA answers, in id order (GetCAPropertyInfo lists them). */
+/* The properties this CA knows (1..45: firmware/custodian/caprop.c's
+ * CAPROP_ID_MAX), in id order (GetCAPropertyInfo lists them). */
 size_t caprop_count(void);
 const struct caprop_info *caprop_at(size_t i); /* NULL past the end */
-const struct caprop_info *caprop_find(int32_t id); /* NULL: not answered */
-/* The highest id answered (CR_PROP_CAPROPIDMAX's value). */
+const struct caprop_info *caprop_find(int32_t id); /* NULL: unknown */
+/* The highest id in the table (CR_PROP_CAPROPIDMAX's value). */
 int32_t caprop_id_max(void);
 
 /* GetCAProperty's argument check (as Windows' ValidatePropertyParameters):
- * 0, or HR_E_INVALIDARG for an id not answered, a PropType other than the
+ * 0, or HR_E_INVALIDARG for an id not in the table, a PropType other than the
  * table's, or a non-zero PropIndex on a property that is not indexed. The
  * index's upper bound is the custodian's (it knows the counts). */
 uint32_t caprop_check(int32_t id, int32_t index, int32_t type);
@@ -127,7 +128,7 @@ uint32_t caprop_check(int32_t id, int32_t index, int32_t type);
  * that offset; the gap is zero octets). ICPR_OK with *outlen and *count, or
  * ICPR_ETOOLONG when outsz is too small (CAPROP_INFO_BLOB_MAX always does). */
 #define CAPROP_INFO_BLOB_MAX 4096
-int caprop_info_blob(uint8_t *out, size_t outsz, size_t *outlen, int32_t *count);
+int caprop_info_write(uint8_t *out, size_t outsz, size_t *outlen, int32_t *count);
 
 /* A typed value (the custodian's CUST_CAPROP_IS) as the wire wants it for
  * wire forms LONG, STRING and BINARY: LONG -> long_value as 4 octets
@@ -189,14 +190,48 @@ void caprop_cainfo_blob(const struct caprop_cainfo *ci, uint8_t out[CAPROP_CAINF
 struct caprop_getcert {
 	int32_t prop_id;  /* the property to answer (CR_PROP_*) */
 	uint32_t index;   /* its PropIndex (CAPROP_INDEX_LATEST: the newest) */
-	uint8_t wire;     /* enum caprop_wire the answer takes (GETCERT_CAINFO: CAINFO,
+	uint8_t wire;     /* enum caprop_wire_form the answer takes (GETCERT_CAINFO: CAINFO,
 			   * GETCERT_CATYPE: LONG although CR_PROP_CATYPE's is CAINFO) */
 };
 
 /* fchain -> what to answer: 0, or HR_E_INVALIDARG for a value MS-WCCE does not
- * list, one whose property this CA does not answer (SHAREDFOLDER, exit
- * descriptions, the CRL chains), or the chain bits on anything but a
- * certificate. */
+ * list, or the chain bits on anything but a certificate (GETCERT_CASIGCERT,
+ * GETCERT_CAXCHGCERT, GETCERT_CACERTBYINDEX). Whether the property has a value
+ * is the custodian's answer. */
 uint32_t caprop_getcert_map(uint32_t fchain, struct caprop_getcert *m);
+
+/* ---- the same for the worker, with allocated answers and HRESULTs ---- */
+
+/* An answer's octets: data malloc()ed (NULL when len is 0); caprop_wire_free. */
+struct caprop_wire {
+	uint8_t *data;
+	size_t len;
+};
+void caprop_wire_free(struct caprop_wire *w);
+
+/* caprop_check without the index rule (the index's bound is the custodian's). */
+uint32_t caprop_check_type(int32_t id, int32_t type);
+/* caprop_getcert_map's property and index; the wire form is then
+ * caprop_getcert_map's m.wire (GETCERT_CAINFO and GETCERT_CATYPE ask for the
+ * same property in two forms). */
+uint32_t caprop_getcacert_map(uint32_t fchain, uint32_t *id, uint32_t *index);
+/* GetCAPropertyInfo's blob (caprop_info_write): 0, or HR_E_OUTOFMEMORY. */
+uint32_t caprop_info_blob(struct caprop_wire *out, int32_t *count);
+/* caprop_value_blob into out: 0, HR_E_INVALIDARG (a type none of LONG,
+ * STRING, BINARY; a string that is not UTF-8) or HR_E_OUTOFMEMORY. */
+uint32_t caprop_wire_value(uint32_t type, uint32_t long_value, const uint8_t *value,
+			   size_t value_len, struct caprop_wire *out);
+/* The custodian's typed value (CUST_CAPROP_IS: type, long_value, value,
+ * indexed_count) of property id at index, in wire form `form` (the table's
+ * caprop_info.wire for GetCAProperty, caprop_getcert.wire for GetCACert):
+ * LONG, STRING, BINARY as caprop_wire_value (the type must be the form's);
+ * CAINFO: a CAINFO whose field for id (CAType, cCASignatureCerts, ...) is
+ * long_value, the others 0; STATES: max(indexed_count, index + 1) octets
+ * (at most 256), long_value at index, the others 0 — exact for this CA's one
+ * signing certificate. 0, HR_E_INVALIDARG (a type or value that does not fit
+ * the form), HR_E_OUTOFMEMORY. */
+uint32_t caprop_wire_form_value(uint8_t form, int32_t id, uint32_t index, uint32_t type,
+				uint32_t long_value, const uint8_t *value, size_t value_len,
+				uint32_t indexed_count, struct caprop_wire *out);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "firmware/custodian/caprop.h"
 #include "firmware/icpr/caprop.h"
 #include "firmware/icpr/hresult.h"
 #include "firmware/icpr/icpr.h"
@@ -522,7 +523,8 @@ static void test_small_responses_impacket(void **state)
 static void test_caprop_table(void **state)
 {
 	(void)state;
-	assert_true(caprop_count() >= 30);
+	/* The ids the custodian knows (firmware/custodian/caprop.c), each once. */
+	assert_int_equal(caprop_count(), CAPROP_ID_MAX);
 	for (size_t i = 0; i < caprop_count(); i++) {
 		const struct caprop_info *p = caprop_at(i);
 
@@ -549,6 +551,7 @@ static void test_caprop_table(void **state)
 	}
 	assert_null(caprop_at(caprop_count()));
 	assert_int_equal(caprop_id_max(), caprop_at(caprop_count() - 1)->id);
+	assert_int_equal(caprop_id_max(), CAPROP_ID_MAX);
 	/* Issue 17's list, with MS-WCCE's types. */
 	static const struct {
 		int32_t id;
@@ -569,6 +572,14 @@ static void test_caprop_table(void **state)
 		{ CR_PROP_TEMPLATES, 4, 0 },	  { CR_PROP_CACERTSTATUSCODE, 1, 1 },
 		{ CR_PROP_CACERTVERSION, 1, 1 },  { CR_PROP_SANITIZEDCASHORTNAME, 4, 0 },
 		{ CR_PROP_CERTCDPURLS, 4, 1 },	  { CR_PROP_CERTAIAURLS, 4, 1 },
+		{ CR_PROP_EXITDESCRIPTION, 4, 1 }, { CR_PROP_SHAREDFOLDER, 4, 0 },
+		{ CR_PROP_KRACERT, 3, 1 },	  { CR_PROP_KRACERTSTATE, 1, 1 },
+		{ CR_PROP_BASECRLPUBLISHSTATUS, 1, 1 }, { CR_PROP_DELTACRLPUBLISHSTATUS, 1, 1 },
+		{ CR_PROP_CASIGCERTCRLCHAIN, 3, 1 }, { CR_PROP_CAXCHGCERTCRLCHAIN, 3, 1 },
+		{ CR_PROP_CAFORWARDCROSSCERT, 3, 1 }, { CR_PROP_CABACKWARDCROSSCERT, 3, 1 },
+		{ CR_PROP_CAFORWARDCROSSCERTSTATE, 1, 1 }, { CR_PROP_CABACKWARDCROSSCERTSTATE, 1, 1 },
+		{ CR_PROP_CERTAIAOCSPURLS, 4, 1 }, { CR_PROP_LOCALENAME, 4, 0 },
+		{ CR_PROP_SUBJECTTEMPLATE_OIDS, 4, 0 },
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
 		const struct caprop_info *p = caprop_find(want[i].id);
@@ -577,7 +588,8 @@ static void test_caprop_table(void **state)
 		assert_int_equal(p->type, want[i].type);
 		assert_int_equal(p->indexed, want[i].indexed);
 	}
-	assert_null(caprop_find(CR_PROP_SHAREDFOLDER));
+	assert_non_null(caprop_find(CR_PROP_SHAREDFOLDER));
+	assert_null(caprop_find(CAPROP_ID_MAX + 1)); /* the CRL partitions */
 	assert_null(caprop_find(0));
 	assert_null(caprop_find(-1));
 }
@@ -593,8 +605,8 @@ static void test_caprop_check(void **state)
 	assert_int_equal(caprop_check(CR_PROP_CANAME, 1, CAPROP_TYPE_STRING), HR_E_INVALIDARG);
 	assert_int_equal(caprop_check(CR_PROP_CATYPE, 0, CAPROP_TYPE_LONG), 0);
 	assert_int_equal(caprop_check(CR_PROP_CATYPE, 0, CAPROP_TYPE_DATE), HR_E_INVALIDARG);
-	assert_int_equal(caprop_check(CR_PROP_SHAREDFOLDER, 0, CAPROP_TYPE_STRING),
-			 HR_E_INVALIDARG);
+	assert_int_equal(caprop_check(CR_PROP_SHAREDFOLDER, 0, CAPROP_TYPE_STRING), 0);
+	assert_int_equal(caprop_check(46, 0, CAPROP_TYPE_LONG), HR_E_INVALIDARG);
 	assert_int_equal(caprop_check(999, 0, CAPROP_TYPE_LONG), HR_E_INVALIDARG);
 }
 
@@ -608,7 +620,7 @@ static void test_caprop_info_impacket(void **state)
 	char *out, line[160];
 
 	(void)state;
-	assert_int_equal(caprop_info_blob(blob, sizeof blob, &len, &count), ICPR_OK);
+	assert_int_equal(caprop_info_write(blob, sizeof blob, &len, &count), ICPR_OK);
 	assert_int_equal(count, (int32_t)caprop_count());
 	assert_int_equal(len % 4, 0);
 	/* Any shorter buffer is refused, never overrun. */
@@ -617,7 +629,7 @@ static void test_caprop_info_impacket(void **state)
 		size_t l2;
 		int32_t c2;
 
-		assert_int_equal(caprop_info_blob(p, small, &l2, &c2), ICPR_ETOOLONG);
+		assert_int_equal(caprop_info_write(p, small, &l2, &c2), ICPR_ETOOLONG);
 		free(p);
 	}
 	b = (struct rpc_icpr_blob){ blob, (uint32_t)len, 1 };
@@ -686,12 +698,12 @@ static void test_caprop_values(void **state)
 	{
 		const struct caprop_cainfo ci = { .ca_type = CAPROP_CATYPE_STANDALONE_ROOT,
 						  .sig_certs = 1, .xchg_certs = 1, .exit_count = 0,
-						  .propid_max = 42, .role_separation = 0,
+						  .propid_max = 45, .role_separation = 0,
 						  .kra_used = 0, .kra_count = 0,
 						  .advanced_server = 1 };
 		static const uint8_t want[CAPROP_CAINFO_LEN] = {
 			40, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,
-			42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+			45, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
 		};
 
 		caprop_cainfo_blob(&ci, out);
@@ -715,8 +727,12 @@ static void test_caprop_getcert(void **state)
 	assert_int_equal(m.prop_id, CR_PROP_CASIGCERTCHAIN);
 	assert_int_equal(caprop_getcert_map(GETCERT_CAXCHGCERT | GETCERT_CHAIN, &m), 0);
 	assert_int_equal(m.prop_id, CR_PROP_CAXCHGCERTCHAIN);
-	/* The CRL chains are not answered; CRLs alone mean nothing. */
-	assert_int_equal(caprop_getcert_map(GETCERT_CHAIN | GETCERT_CRLS, &m), HR_E_INVALIDARG);
+	/* With CRLs too; CRLs alone mean nothing. */
+	assert_int_equal(caprop_getcert_map(GETCERT_CHAIN | GETCERT_CRLS, &m), 0);
+	assert_int_equal(m.prop_id, CR_PROP_CASIGCERTCRLCHAIN);
+	assert_int_equal(caprop_getcert_map(GETCERT_CAXCHGCERT | GETCERT_CHAIN | GETCERT_CRLS, &m),
+			 0);
+	assert_int_equal(m.prop_id, CR_PROP_CAXCHGCERTCRLCHAIN);
 	assert_int_equal(caprop_getcert_map(GETCERT_CRLS, &m), HR_E_INVALIDARG);
 	assert_int_equal(caprop_getcert_map(GETCERT_CURRENTCRL, &m), 0);
 	assert_int_equal(m.prop_id, CR_PROP_BASECRL);
@@ -739,7 +755,8 @@ static void test_caprop_getcert(void **state)
 	assert_int_equal(m.prop_id, CR_PROP_POLICYDESCRIPTION);
 	assert_int_equal(caprop_getcert_map(GETCERT_PARENTCONFIG, &m), 0);
 	assert_int_equal(m.prop_id, CR_PROP_PARENTCA);
-	assert_int_equal(caprop_getcert_map(GETCERT_SHAREDFOLDER, &m), HR_E_INVALIDARG);
+	assert_int_equal(caprop_getcert_map(GETCERT_SHAREDFOLDER, &m), 0);
+	assert_int_equal(m.prop_id, CR_PROP_SHAREDFOLDER);
 	/* MS-WCCE's example: 0x636C0002 is the CRL of index 2. */
 	assert_int_equal(caprop_getcert_map(0x636c0002u, &m), 0);
 	assert_int_equal(m.prop_id, CR_PROP_BASECRL);
@@ -755,7 +772,10 @@ static void test_caprop_getcert(void **state)
 	assert_int_equal(m.wire, CAPROP_WIRE_STATES);
 	assert_int_equal(caprop_getcert_map(GETCERT_CRLSTATEBYINDEX, &m), 0);
 	assert_int_equal(m.prop_id, CR_PROP_CRLSTATE);
-	assert_int_equal(caprop_getcert_map(GETCERT_EXITVERSIONBYINDEX, &m), HR_E_INVALIDARG);
+	assert_int_equal(caprop_getcert_map(GETCERT_EXITVERSIONBYINDEX | 1, &m), 0);
+	assert_int_equal(m.prop_id, CR_PROP_EXITDESCRIPTION);
+	assert_int_equal(m.index, 1);
+	assert_int_equal(m.wire, CAPROP_WIRE_STRING);
 	assert_int_equal(caprop_getcert_map(GETCERT_CANAME | GETCERT_CHAIN, &m), HR_E_INVALIDARG);
 	assert_int_equal(caprop_getcert_map(GETCERT_CRLBYINDEX | GETCERT_CHAIN, &m),
 			 HR_E_INVALIDARG);
