@@ -13,7 +13,7 @@ from pathlib import Path
 from impacket.dcerpc.v5.dcomrt import DCOMANSWER, DCOMCALL, ORPCTHIS
 # rpcrt.DCERPC.request looks the call's module up for <Call>Response and, for a
 # non-zero HRESULT, DCERPCSessionError: both must be names of this module.
-from impacket.dcerpc.v5.dcomrt import DCERPCSessionError  # noqa: F401
+from impacket.dcerpc.v5.dcomrt import DCERPCSessionError
 from impacket.dcerpc.v5.dtypes import DWORD, LONG, LPWSTR, NULL, ULONG
 from impacket.uuid import string_to_bin, uuidtup_to_bin
 
@@ -99,6 +99,8 @@ class Ping2(DCOMCALL):
 class Ping2Response(PingResponse):
     pass
 
+
+SessionError = DCERPCSessionError  # what a failed call raises (rpcrt looks it up here)
 
 RESPONSES = {3: RequestResponse, 4: GetCACertResponse, 5: PingResponse, 6: Request2Response,
              7: GetCAPropertyResponse, 8: GetCAPropertyInfoResponse, 9: Ping2Response}
