@@ -168,6 +168,10 @@ FUZZ_NAMES += fuzz_dcom_oxid
 # RemoteCreateInstance / RemoteGetClassObject (firmware/rpc/dcom*.c)
 FUZZ_LIBS_fuzz_dcom := $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_NAMES += fuzz_dcom
+# MS-WCCE's ICertRequestD/D2 request stubs (firmware/rpc/wcce_stub.c) and the CA
+# properties' wire forms (firmware/icpr/caprop.c)
+FUZZ_LIBS_fuzz_wcce := $(FUZZ_RPC_LIB) $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
+FUZZ_NAMES += fuzz_wcce
 FUZZ_BINS := $(addprefix $(FUZZ_BIN)/,$(FUZZ_NAMES))
 
 # Each binary's libraries as extra prerequisites; the pattern rule links.
