@@ -200,38 +200,4 @@ struct caprop_getcert {
  * is the custodian's answer. */
 uint32_t caprop_getcert_map(uint32_t fchain, struct caprop_getcert *m);
 
-/* ---- the same for the worker, with allocated answers and HRESULTs ---- */
-
-/* An answer's octets: data malloc()ed (NULL when len is 0); caprop_wire_free. */
-struct caprop_wire {
-	uint8_t *data;
-	size_t len;
-};
-void caprop_wire_free(struct caprop_wire *w);
-
-/* caprop_check without the index rule (the index's bound is the custodian's). */
-uint32_t caprop_check_type(int32_t id, int32_t type);
-/* caprop_getcert_map's property and index; the wire form is then
- * caprop_getcert_map's m.wire (GETCERT_CAINFO and GETCERT_CATYPE ask for the
- * same property in two forms). */
-uint32_t caprop_getcacert_map(uint32_t fchain, uint32_t *id, uint32_t *index);
-/* GetCAPropertyInfo's blob (caprop_info_write): 0, or HR_E_OUTOFMEMORY. */
-uint32_t caprop_info_blob(struct caprop_wire *out, int32_t *count);
-/* caprop_value_blob into out: 0, HR_E_INVALIDARG (a type none of LONG,
- * STRING, BINARY; a string that is not UTF-8) or HR_E_OUTOFMEMORY. */
-uint32_t caprop_wire_value(uint32_t type, uint32_t long_value, const uint8_t *value,
-			   size_t value_len, struct caprop_wire *out);
-/* The custodian's typed value (CUST_CAPROP_IS: type, long_value, value,
- * indexed_count) of property id at index, in wire form `form` (the table's
- * caprop_info.wire for GetCAProperty, caprop_getcert.wire for GetCACert):
- * LONG, STRING, BINARY as caprop_wire_value (the type must be the form's);
- * CAINFO: a CAINFO whose field for id (CAType, cCASignatureCerts, ...) is
- * long_value, the others 0; STATES: max(indexed_count, index + 1) octets
- * (at most 256), long_value at index, the others 0 — exact for this CA's one
- * signing certificate. 0, HR_E_INVALIDARG (a type or value that does not fit
- * the form), HR_E_OUTOFMEMORY. */
-uint32_t caprop_wire_form_value(uint8_t form, int32_t id, uint32_t index, uint32_t type,
-				uint32_t long_value, const uint8_t *value, size_t value_len,
-				uint32_t indexed_count, struct caprop_wire *out);
-
 #endif

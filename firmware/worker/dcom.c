@@ -698,7 +698,7 @@ static void read_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 
 		if (hr == 0 && (val.data = malloc(CAPROP_INFO_BLOB_MAX)) == NULL)
 			hr = HR_E_OUTOFMEMORY;
-		if (hr == 0 && caprop_info_blob(val.data, CAPROP_INFO_BLOB_MAX, &val.len, &count) !=
+		if (hr == 0 && caprop_info_write(val.data, CAPROP_INFO_BLOB_MAX, &val.len, &count) !=
 				       ICPR_OK)
 			hr = HR_E_UNEXPECTED;
 		if (hr == 0) {
@@ -755,6 +755,14 @@ int worker_dcom_init(struct worker *w, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+void worker_dcom_free(struct worker *w)
+{
+	if (w->dcom != NULL)
+		dcom_table_free(w->dcom);
+	free(w->dcom);
+	w->dcom = NULL;
 }
 
 void worker_dcom_call(struct worker *w, struct rpc_conn *c, const struct rpc_request *req,

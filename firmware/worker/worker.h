@@ -125,6 +125,7 @@ int worker_dcom_address_ok(const char *s);
 /* The object table at its default limits (worker_setup calls it; a worker
  * without one faults every DCOM call). 0, or -1 with err. */
 int worker_dcom_init(struct worker *w, char *err, size_t errlen);
+void worker_dcom_free(struct worker *w);
 /* ept_map (epm.c). */
 void worker_epm_call(struct worker *w, struct rpc_conn *c, const struct rpc_request *req);
 

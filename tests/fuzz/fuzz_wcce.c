@@ -4,7 +4,7 @@
  * Request2, GetCAProperty, GetCAPropertyInfo, Ping2) in the rest; 7 GetCACert's
  * fchain map on the next 4 octets (little-endian); 8 GetCAProperty's argument
  * check on the next 12 (id, index, type) and a typed value's blob from what
- * follows, also in the worker's wire forms (caprop_wire_form_value). Invariants: what decodes lies within the input and within the
+ * follows. Invariants: what decodes lies within the input and within the
  * strings' bounds, re-encodes (wcce_*_encode_in) to at most the input's length
  * and decodes again to the same values; a mapped fchain names an answered
  * property with its wire form; a passed check matches the table; a value blob
@@ -152,25 +152,6 @@ static void property(const uint8_t *p, size_t n)
 	if (caprop_check((int32_t)le32(p), (int32_t)le32(p + 4), (int32_t)type) == 0) {
 		info = caprop_find((int32_t)le32(p));
 		check(info != NULL && info->type == type && (info->indexed || le32(p + 4) == 0));
-	}
-	/* The worker's form of the same value (the index's low octet picks the form,
-	 * its bits 8..15 are the index, the id the property). */
-	{
-		struct caprop_wire v = { NULL, 0 };
-		uint32_t idx = (le32(p + 4) >> 8) & 0xff;
-		uint8_t form = (uint8_t)(le32(p + 4) % 7);
-
-		if (caprop_wire_form_value(form, (int32_t)le32(p), idx, type, le32(p + 4), p + 12,
-					   n - 12, le32(p + 4) >> 16, &v) == 0) {
-			check(v.len == 0 || v.data != NULL);
-			if (form == CAPROP_WIRE_CAINFO)
-				check(v.len == CAPROP_CAINFO_LEN && le32(v.data) == CAPROP_CAINFO_LEN);
-			if (form == CAPROP_WIRE_STATES)
-				check(v.len > idx && v.len <= 256 && v.data[idx] == (le32(p + 4) & 0xff));
-		} else {
-			check(v.data == NULL && v.len == 0);
-		}
-		caprop_wire_free(&v);
 	}
 	rc = caprop_value_blob(type, le32(p + 4), p + 12, n - 12, out, sizeof out, &len);
 	if (rc != ICPR_OK) {

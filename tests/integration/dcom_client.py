@@ -9,7 +9,6 @@ import contextlib
 import struct
 import sys
 from pathlib import Path
-from threading import current_thread
 
 from impacket.dcerpc.v5 import dcomrt, transport
 from impacket.dcerpc.v5.dcomrt import DCOMConnection
@@ -44,12 +43,59 @@ def _epm_port(port):
 def connect(epm_port, user, password, domain, level=RPC_C_AUTHN_LEVEL_PKT_PRIVACY):
     """A DCOMConnection to the appliance (no activation yet)."""
     with _epm_port(epm_port):
-        return DCOMConnection(HOST, user, password, domain, authLevel=level, oxidResolver=False)
+        conn = DCOMConnection(HOST, user, password, domain, authLevel=level, oxidResolver=False)
+    conn.appliance_creds = (user, password, domain)
+    return conn
 
 
-def activate(dcom, iid=w.IID_ICertRequestD2):
-    """CoCreateInstanceEx(CLSID_CCertRequestD, iid): impacket's INTERFACE."""
-    return dcom.CoCreateInstanceEx(w.CLSID_CCertRequestD, iid)
+def disconnect(conn):
+    """impacket keeps one table of object connections per target and thread, which
+    the first DCOMConnection to disconnect empties: a second one's disconnect then
+    finds nothing there (KeyError) and only its own connection is left to close."""
+    try:
+        conn.disconnect()
+    except KeyError:
+        conn.get_dce_rpc().disconnect()
+
+
+def activate(conn, iid=w.IID_ICertRequestD2):
+    """CoCreateInstanceEx(CLSID_CCertRequestD, iid): impacket's INTERFACE, which
+    remembers the logon that made it (the object is that logon's)."""
+    iface = conn.CoCreateInstanceEx(w.CLSID_CCertRequestD, iid)
+    iface.appliance_creds = conn.appliance_creds
+    iface.appliance_dces = {}
+    return iface
+
+
+def object_dce(iface, iid):
+    """The object's connection for interface iid: one per interface, opened to
+    the first string binding the activation answered for this host, with the
+    logon that activated it, at the level the answer's hint says, as impacket's
+    INTERFACE.connect opens it. Not impacket's own cache: it keeps one connection
+    per OXID and thread (two logons in one test would share it) and reaches
+    another interface with alter_ctx and a second NTLM logon on the same
+    connection (a second security context), which the appliance does not
+    multiplex; Windows' clients add the interface to the connection's one."""
+    dce = iface.appliance_dces.get(iid)
+    if dce is not None:
+        return dce
+    addrs = [b["aNetworkAddr"].rstrip("\x00") for b in iface.get_cinstance().get_string_bindings()
+             if b["wTowerId"] == 7 and b["aNetworkAddr"].startswith(HOST)]
+    assert addrs, "no string binding for " + HOST
+    t = transport.DCERPCTransportFactory("ncacn_ip_tcp:" + addrs[0])
+    t.set_credentials(*iface.appliance_creds)
+    dce = t.get_dce_rpc()
+    dce.set_auth_level(iface.get_cinstance().get_auth_level())
+    dce.connect()
+    dce.bind(iid)
+    iface.appliance_dces[iid] = dce
+    return dce
+
+
+def close_objects(iface):
+    for dce in iface.appliance_dces.values():
+        dce.disconnect()
+    iface.appliance_dces.clear()
 
 
 def call(iface, req, iid=w.IID_ICertRequestD2, ipid=None):
@@ -57,22 +103,9 @@ def call(iface, req, iid=w.IID_ICertRequestD2, ipid=None):
     the decoded answer; the HRESULT is its ErrorCode (not raised)."""
     req["ORPCthis"] = iface.get_cinstance().get_ORPCthis()
     req["ORPCthis"]["flags"] = 0
-    iface.connect(iid)
-    dce = iface.get_dce_rpc()
+    dce = object_dce(iface, iid)
     dce.call(req.opnum, req, ipid if ipid is not None else iface.get_iPid())
-    raw = dce.recv()
-    return w.RESPONSES[req.opnum](raw)
-
-
-def forget_connection(iface):
-    """Drops impacket's cached connection to the object's exporter, so that the
-    next call opens (and authenticates) a new one: impacket's alter_ctx would
-    otherwise start a second NTLM logon on the same connection, which the
-    appliance does not multiplex."""
-    conns = dcomrt.INTERFACE.CONNECTIONS.get(iface.get_target(), {})
-    entry = conns.get(current_thread().name, {}).pop(iface.get_oxid(), None)
-    if entry is not None:
-        entry["dce"].disconnect()
+    return w.RESPONSES[req.opnum](dce.recv())
 
 
 def release(iface, refs=5):
@@ -88,8 +121,7 @@ def release(iface, refs=5):
     ref["cPublicRefs"] = refs
     ref["cPrivateRefs"] = 0
     req["InterfaceRefs"].append(ref)
-    iface.connect(dcomrt.IID_IRemUnknown2)
-    dce = iface.get_dce_rpc()
+    dce = object_dce(iface, dcomrt.IID_IRemUnknown2)
     dce.call(req.opnum, req, iface.get_ipidRemUnknown())
     return dcomrt.RemReleaseResponse(dce.recv())["ErrorCode"]
 
@@ -109,8 +141,10 @@ def request2(iface, ca_name, csr=b"", attributes="", request_id=0, flags=0, seri
             w.blob_bytes(r["pctbDispositionMessage"]).decode("utf-16-le").rstrip("\x00"))
 
 
-def request(iface, ca_name, csr=b"", attributes="", request_id=0, flags=0):
-    """ICertRequestD::Request (opnum 3) on an ICertRequestD2 pointer."""
+def request(iface, ca_name, csr=b"", attributes="", request_id=0, flags=0,
+            iid=w.IID_ICertRequestD2):
+    """ICertRequestD::Request (opnum 3), through the ICertRequestD2 pointer
+    (which inherits it) unless iid says ICertRequestD."""
     req = w.Request()
     req["dwFlags"] = flags
     req["pwszAuthority"] = ca_name + "\x00"
@@ -118,7 +152,7 @@ def request(iface, ca_name, csr=b"", attributes="", request_id=0, flags=0):
     req["pwszAttributes"] = attributes + "\x00" if attributes else w.NULL
     req["pctbRequest"]["cb"] = len(csr)
     req["pctbRequest"]["pb"] = csr if csr else w.NULL
-    r = call(iface, req, iid=w.IID_ICertRequestD)
+    r = call(iface, req, iid=iid)
     return (r["ErrorCode"], r["pdwRequestId"], r["pdwDisposition"],
             w.blob_bytes(r["pctbCertChain"]), w.blob_bytes(r["pctbEncodedCert"]),
             w.blob_bytes(r["pctbDispositionMessage"]).decode("utf-16-le").rstrip("\x00"))
@@ -145,11 +179,11 @@ def get_ca_property_info(iface, ca_name):
     return r["ErrorCode"], r["pcProperty"], w.blob_bytes(r["pctbPropInfo"])
 
 
-def get_ca_cert(iface, ca_name, fchain):
+def get_ca_cert(iface, ca_name, fchain, iid=w.IID_ICertRequestD2):
     req = w.GetCACert()
     req["fchain"] = fchain
     req["pwszAuthority"] = ca_name + "\x00"
-    r = call(iface, req, iid=w.IID_ICertRequestD)
+    r = call(iface, req, iid=iid)
     return r["ErrorCode"], w.blob_bytes(r["pctbOut"])
 
 
@@ -163,7 +197,13 @@ def long_of(blob):
     return struct.unpack("<i", blob[:4])[0]
 
 
-def fault_of(exc):
-    """The fault status a DCERPCException carries (impacket's error_code)."""
-    return exc.get_error_code() if isinstance(exc, DCERPCException) else None
+def fault_text(fn):
+    """What impacket says of the fault fn's call got (its recv names the status:
+    'rpc_x_bad_stub_data', 'RPC_E_INVALID_IPID - ...'); AssertionError when the
+    call succeeded."""
+    try:
+        fn()
+    except DCERPCException as e:
+        return str(e)
+    raise AssertionError("the call was not refused")
 

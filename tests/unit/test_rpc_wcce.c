@@ -785,76 +785,6 @@ static void test_caprop_getcert(void **state)
 	assert_int_equal(caprop_getcert_map(0xffffffffu, &m), HR_E_INVALIDARG);
 }
 
-/* The worker's entry points (firmware/worker/dcom.c): allocated answers. */
-static void test_caprop_worker_api(void **state)
-{
-	struct caprop_wire v = { NULL, 0 };
-	uint32_t id, index;
-	int32_t count;
-
-	(void)state;
-	assert_int_equal(caprop_check_type(CR_PROP_CASIGCERT, CAPROP_TYPE_BINARY), 0);
-	assert_int_equal(caprop_check_type(CR_PROP_CANAME, CAPROP_TYPE_LONG), HR_E_INVALIDARG);
-	assert_int_equal(caprop_check_type(46, CAPROP_TYPE_LONG), HR_E_INVALIDARG);
-	assert_int_equal(caprop_getcacert_map(0x636c0002u, &id, &index), 0);
-	assert_int_equal(id, CR_PROP_BASECRL);
-	assert_int_equal(index, 2);
-	assert_int_equal(caprop_getcacert_map(2, &id, &index), HR_E_INVALIDARG);
-
-	assert_int_equal(caprop_info_blob(&v, &count), 0);
-	assert_int_equal(count, CAPROP_ID_MAX);
-	assert_true(v.len > 12u * CAPROP_ID_MAX && v.len <= CAPROP_INFO_BLOB_MAX);
-	caprop_wire_free(&v);
-	assert_null(v.data);
-
-	assert_int_equal(caprop_wire_value(CAPROP_TYPE_STRING, 0, (const uint8_t *)"CA", 2, &v), 0);
-	assert_int_equal(v.len, 6);
-	assert_memory_equal(v.data, "C\0A\0\0\0", 6);
-	caprop_wire_free(&v);
-	assert_int_equal(caprop_wire_value(CAPROP_TYPE_BINARY, 0, NULL, 0, &v), 0);
-	assert_int_equal(v.len, 0);
-	caprop_wire_free(&v);
-	assert_int_equal(caprop_wire_value(CAPROP_TYPE_STRING, 0, (const uint8_t *)"\xc0\x80", 2,
-					   &v), HR_E_INVALIDARG);
-	assert_null(v.data);
-	assert_int_equal(caprop_wire_value(CAPROP_TYPE_DATE, 0, NULL, 0, &v), HR_E_INVALIDARG);
-
-	/* CR_PROP_CATYPE as CAINFO: cbSize, CAType, the rest 0. */
-	assert_int_equal(caprop_wire_form_value(CAPROP_WIRE_CAINFO, CR_PROP_CATYPE, 0,
-						CAPROP_TYPE_LONG, CAPROP_CATYPE_STANDALONE_SUB, NULL,
-						0, 0, &v), 0);
-	assert_int_equal(v.len, CAPROP_CAINFO_LEN);
-	assert_memory_equal(v.data, "\x28\0\0\0\x04\0\0\0\0\0\0\0", 12);
-	caprop_wire_free(&v);
-	assert_int_equal(caprop_wire_form_value(CAPROP_WIRE_CAINFO, CR_PROP_ADVANCEDSERVER, 0,
-						CAPROP_TYPE_LONG, 1, NULL, 0, 0, &v), 0);
-	assert_int_equal(v.data[36], 1);
-	caprop_wire_free(&v);
-	assert_int_equal(caprop_wire_form_value(CAPROP_WIRE_CAINFO, CR_PROP_CANAME, 0,
-						CAPROP_TYPE_LONG, 1, NULL, 0, 0, &v), HR_E_INVALIDARG);
-	/* The states: one octet per signing certificate. */
-	assert_int_equal(caprop_wire_form_value(CAPROP_WIRE_STATES, CR_PROP_CACERTSTATE, 0,
-						CAPROP_TYPE_LONG, CAPROP_DISP_VALID, NULL, 0, 1, &v),
-			 0);
-	assert_int_equal(v.len, 1);
-	assert_int_equal(v.data[0], CAPROP_DISP_VALID);
-	caprop_wire_free(&v);
-	assert_int_equal(caprop_wire_form_value(CAPROP_WIRE_STATES, CR_PROP_CRLSTATE, 256,
-						CAPROP_TYPE_LONG, 3, NULL, 0, 1, &v), HR_E_INVALIDARG);
-	assert_int_equal(caprop_wire_form_value(CAPROP_WIRE_STATES, CR_PROP_CRLSTATE, 0,
-						CAPROP_TYPE_LONG, 300, NULL, 0, 1, &v), HR_E_INVALIDARG);
-	/* A type that is not the form's. */
-	assert_int_equal(caprop_wire_form_value(CAPROP_WIRE_BINARY, CR_PROP_CASIGCERT, 0,
-						CAPROP_TYPE_STRING, 0, (const uint8_t *)"x", 1, 1,
-						&v), HR_E_INVALIDARG);
-	assert_int_equal(caprop_wire_form_value(CAPROP_WIRE_LONG, CR_PROP_CACERTVERSION, 0,
-						CAPROP_TYPE_LONG, 0x10001, NULL, 0, 1, &v), 0);
-	assert_memory_equal(v.data, "\x01\0\x01\0", 4);
-	caprop_wire_free(&v);
-	assert_int_equal(caprop_wire_form_value(9, CR_PROP_CATYPE, 0, CAPROP_TYPE_LONG, 0, NULL,
-						0, 0, &v), HR_E_INVALIDARG);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -873,7 +803,6 @@ int main(void)
 		cmocka_unit_test(test_caprop_info_impacket),
 		cmocka_unit_test(test_caprop_values),
 		cmocka_unit_test(test_caprop_getcert),
-		cmocka_unit_test(test_caprop_worker_api),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

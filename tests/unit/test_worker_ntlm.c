@@ -183,6 +183,7 @@ static int teardown(void **state)
 	worker_started = 0;
 	core_stop(&core);
 	worker_free_ca(&w);
+	worker_dcom_free(&w);
 	pthread_mutex_destroy(&w.slots.mu);
 	return 0;
 }

@@ -308,6 +308,7 @@ static int teardown(void **state)
 	close(cust.fds[0]);
 	close(cust.fds[1]);
 	worker_free_ca(&w);
+	worker_dcom_free(&w);
 	pthread_mutex_destroy(&w.slots.mu);
 	pthread_mutex_destroy(&cust.mu);
 	return 0;

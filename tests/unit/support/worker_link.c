@@ -30,7 +30,7 @@ int worker_test_start(struct worker *w, struct core *c, int enforce, int no_rpc,
 	w->no_rpc = no_rpc;
 	w->logon_deadline_s = WORKER_LOGON_DEADLINE_S;
 	w->conn_deadline_s = WORKER_CONN_DEADLINE_S;
-	if (slots_init(&w->slots, &sc) != 0 ||
+	if (slots_init(&w->slots, &sc) != 0 || worker_dcom_init(w, err, sizeof(err)) != 0 ||
 	    ipc_caller_start(&w->custodian, c->worker_fds[0], "custodian", CUST_SUBMIT_MAX) != 0)
 		return -1;
 	*started = 1;
