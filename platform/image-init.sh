@@ -122,6 +122,11 @@ icpr_enforce_encryption = $DEMO_ENFORCE_ENCRYPTION
 icpr_allow_anonymous = $DEMO_ALLOW_ANONYMOUS
 netbios_domain_name = $NETBIOS_DOMAIN
 CONF
+    # The address DCOM clients are sent back to (image.conf): the guest's own
+    # (10.0.2.15 under QEMU's user networking) is not one the host reaches.
+    if [ -n "${DEMO_DCOM_ADDRESS:-}" ]; then
+        echo "dcom_address = $DEMO_DCOM_ADDRESS" >> $DATA.new/ca.conf
+    fi
     if [ -n "${DEMO_ENROLLEE:-}" ]; then
         # DEMO ONLY: a fixed, published password (image.conf).
         (umask 077 && echo "$DEMO_ENROLLEE_PASSWORD" > $TOKEN/enrollee.password)

@@ -10,8 +10,11 @@ import pytest
 
 from conftest import BIN, CA_NAME, DEMO_DOMAIN, DEMO_PASSWORD, DEMO_USER, new_data_disk, run
 
+import dcom_client as dc  # the same stack's DCOM client (MS-WCCE over DCOM)
 import icpr_client as ic  # tests/integration: python3-impacket's DCE/RPC stack
 import ntlm_client as nc  # the same with NTLM credentials and packet privacy
+
+CR_PROP_CASIGCERT = 12
 
 
 def make_csr(tmp, name):
@@ -40,6 +43,37 @@ def careq_enroll(g, tmp, name):
     m = re.search(r"issued: request id (\d+)", p.stdout + p.stderr)
     assert m, p.stdout + p.stderr
     return int(m.group(1)), (tmp / f"{name}.crt").read_bytes()
+
+
+def dcom_enroll(g, tmp, ca_pem):
+    """Windows' path (MS-WCCE over DCOM) with impacket's DCOMConnection: activation
+    of CLSID_CCertRequestD through the forwarded endpoint mapper, then
+    ICertRequestD2 on the port the OXID bindings name. The guest sees itself as
+    10.0.2.15, which the host does not reach: the demo's ca.conf dcom_address makes
+    127.0.0.1[ICPR port] the first binding (dc.object_dce connects to the first
+    127.0.0.1 one and fails when there is none). Returns (request id, DER)."""
+    conn = dc.connect(g.epm_port, DEMO_USER, DEMO_PASSWORD, DEMO_DOMAIN)
+    iface = None
+    try:
+        iface = dc.activate(conn)
+        addrs = [b["aNetworkAddr"].rstrip("\x00")
+                 for b in iface.get_cinstance().get_string_bindings() if b["wTowerId"] == 7]
+        assert addrs[0] == f"127.0.0.1[{g.icpr_port}]", addrs
+        hr, rid, disp, full, cert, msg = dc.request2(iface, CA_NAME,
+                                                     make_csr(tmp, "dcom.example"))
+        assert (hr, disp) == (0, ic.DISP_ISSUED), msg
+        assert full, "no pctbFullResponse"
+        openssl_verify(ca_pem, cert, tmp)
+        hr, sig = dc.get_ca_property(iface, CA_NAME, CR_PROP_CASIGCERT, dc.PROPTYPE_BINARY)
+        assert hr == 0, hex(hr)
+        assert sig == run("openssl", "x509", "-in", ca_pem, "-outform", "DER",
+                          text=False).stdout
+        assert dc.release(iface) == 0
+    finally:
+        if iface is not None:
+            dc.close_objects(iface)
+        dc.disconnect(conn)
+    return rid, cert
 
 
 def status_field(status, field):
@@ -83,6 +117,9 @@ def test_enroll_sandbox_poweroff_and_second_boot(tmp_path, guests):
     rid2, cert2 = careq_enroll(g, tmp_path, "careq.example")
     openssl_verify(ca_pem, cert2, tmp_path, form="PEM")
     assert rid2 != rid1
+    # ... and over DCOM, as Windows enrolls.
+    rid3, cert3 = dcom_enroll(g, tmp_path, ca_pem)
+    assert rid3 not in (rid1, rid2)
 
     # The sandbox, from the guest's /proc: each process under its own user, with
     # no_new_privs, a seccomp filter and no capability (as tests/integration/
@@ -123,6 +160,7 @@ def test_enroll_sandbox_poweroff_and_second_boot(tmp_path, guests):
            "/data/token/admin.passphrase")
     view = g.check(f"{adm} view")
     assert f"RequestID={rid1} " in view and f"RequesterName={DEMO_DOMAIN}\\{DEMO_USER}" in view, view
+    assert f"RequestID={rid3} " in view, view
     assert "base CRL" in g.check(f"{adm} crl")
     g.check("test -s /data/ca/crl/ca.crl")
     # Operators need not be root: the demo's operator user (IMAGE_OPERATORS, a
@@ -150,7 +188,7 @@ def test_enroll_sandbox_poweroff_and_second_boot(tmp_path, guests):
     assert "first boot" not in g2.console_text()
     assert g2.ca_cert() == ca_pem.read_bytes()
     assert "ledger verified" in g2.check("caadm verify")
-    for rid, want, form in ((rid1, cert1, "DER"), (rid2, cert2, "PEM")):
+    for rid, want, form in ((rid1, cert1, "DER"), (rid2, cert2, "PEM"), (rid3, cert3, "DER")):
         out = tmp_path / f"again-{rid}.crt"
         run(BIN / "careq", "retrieve", "-config", g2.config, *g2.auth, rid, out)
         got = out.read_bytes()
