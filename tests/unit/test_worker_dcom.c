@@ -744,6 +744,83 @@ static void test_table_cap(void **state)
 	dconn_close(&d);
 }
 
+/* RemQueryInterface (IRemUnknown) on the object's IPID: ICertRequestD is
+ * served (a new IPID on the same object, which then answers Ping); IClassFactory
+ * and IRemUnknown2 are not interfaces of a CCertRequestD: E_NOINTERFACE each,
+ * and no IPID of theirs exists afterwards. RemQueryInterface2 of an unknown
+ * IPID fails every IID with the call's HRESULT. */
+static void test_remqi_interfaces(void **state)
+{
+	static const uint8_t iid_certreq[16] = {0x70, 0x6e, 0x9e, 0xd9, 0x88, 0xfc, 0xd0, 0x11,
+						0xb4, 0x98, 0x00, 0xa0, 0xc9, 0x03, 0x12, 0xf3};
+	static const uint8_t iid_classfactory[16] = {0x01, 0, 0, 0, 0, 0, 0, 0,
+						     0xc0, 0, 0, 0, 0, 0, 0, 0x46};
+	static const uint8_t iid_remunk2[16] = {0x43, 0x01, 0, 0, 0, 0, 0, 0,
+						0xc0, 0, 0, 0, 0, 0, 0, 0x46};
+	const uint8_t *iids[3] = {iid_certreq, iid_classfactory, iid_remunk2};
+	struct rpc_uuid ru, iid;
+	struct tbuf s = {0}, p = {0};
+	struct ifptr f;
+	struct dconn d;
+	const uint8_t *r;
+	size_t n;
+
+	(void)state;
+	activated(ALICE, ALICE_PW, &f);
+	dcom_table_remunknown_ipid(w.dcom, &ru);
+	put_orpcthis(&s, 7);
+	tb_put(&s, f.ipid, 16);
+	tb_u32(&s, 5);
+	tb_u16(&s, 3);
+	tb_pad(&s, 0, 4, 0);
+	tb_u32(&s, 3);
+	for (int i = 0; i < 3; i++)
+		tb_put(&s, iids[i], 16);
+	dconn_open(&d, PORT_ICPR, ALICE, ALICE_PW);
+	call(&d, CTX_REMUNK2, DCOM_REMUNK_OPNUM_QI, (const uint8_t *)&ru, s.p, s.len);
+	assert_int_equal(resp_hr(&d), 0);
+	r = resp_stub(&d, &n);
+	assert_int_equal(n, 16 + 3 * 48 + 4);
+	assert_int_equal(rb_le32(r + 12), 3);
+	assert_int_equal(rb_le32(r + 16), 0);
+	assert_int_equal(rb_le32(r + 16 + 48), DCOM_E_NOINTERFACE);
+	assert_int_equal(rb_le32(r + 16 + 96), DCOM_E_NOINTERFACE);
+	{
+		uint8_t ipid[16];
+
+		memcpy(ipid, r + 24 + 24, 16);
+		assert_int_equal(dcom_table_lookup(w.dcom, (const struct rpc_uuid *)ipid, ALICE, 0,
+						   &iid, NULL), 0);
+		assert_true(rpc_uuid_eq(&iid, &dcom_iid_icertrequestd));
+		stub_ping(&p, 7);
+		call(&d, CTX_CERTREQ, WCCE_OPNUM_PING, ipid, p.p, p.len);
+		assert_int_equal(resp_hr(&d), 0);
+		/* what failed left no IPID behind */
+		for (int k = 1; k < 3; k++) {
+			memcpy(ipid, r + 16 + 48 * k + 8 + 24, 16);
+			assert_int_not_equal(dcom_table_lookup(w.dcom,
+							       (const struct rpc_uuid *)ipid, ALICE,
+							       0, &iid, NULL), 0);
+		}
+	}
+	/* RemQueryInterface2 of an IPID that is not alice's */
+	s.len = 0;
+	put_orpcthis(&s, 7);
+	tb_put(&s, (const uint8_t *)&ru, 16);
+	tb_u16(&s, 1);
+	tb_pad(&s, 0, 4, 0);
+	tb_u32(&s, 1);
+	tb_put(&s, iid_certreq, 16);
+	call(&d, CTX_REMUNK2, DCOM_REMUNK_OPNUM_QI2, (const uint8_t *)&ru, s.p, s.len);
+	assert_int_equal(resp_hr(&d), DCOM_RPC_E_INVALID_IPID);
+	r = resp_stub(&d, &n);
+	assert_int_equal(rb_le32(r + 8), 1);
+	assert_int_equal(rb_le32(r + 12), DCOM_RPC_E_INVALID_IPID);
+	dconn_close(&d);
+	tb_free(&s);
+	tb_free(&p);
+}
+
 /* ---- fixtures of the program ------------------------------------------------------- */
 
 static void account_line(FILE *f, const char *name, const char *password)
@@ -794,6 +871,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resolve_oxid2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ca_property_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remqi_interfaces, setup, teardown),
 	};
 	int rc;
 
