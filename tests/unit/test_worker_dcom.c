@@ -39,6 +39,7 @@
 #include "tests/unit/support/dcom_oxid_ref.h"
 #include "tests/unit/support/dcom_ref.h"
 #include "tests/unit/support/rpc_build.h"
+#include "tests/unit/support/wcce_ref.h"
 #include "tests/unit/support/worker_link.h"
 
 const char *__lsan_default_suppressions(void);
@@ -90,17 +91,19 @@ static void *auth_thread(void *arg)
 
 /* ---- fixtures ---------------------------------------------------------------------- */
 
-static int setup(void **state)
+/* The core (policy issue), ca-auth, the worker; packet privacy required when
+ * enforce. */
+static int start(int enforce)
 {
-	const char *conf[] = {"policy=issue", "subject_rule=request", "icpr_enforce_encryption=0",
-			      NULL};
+	const char *conf[] = {"policy=issue", "subject_rule=request", NULL, NULL};
 	struct core_opts o = {.conf = conf};
 
-	(void)state;
+	if (!enforce)
+		conf[2] = "icpr_enforce_encryption=0";
 	throttle_configure(&(struct throttle_conf){100, 100, 60000, 60000});
 	if (core_start(&core, &ca_template, &o) != 0)
 		return -1;
-	if (worker_test_start(&w, &core, 0, 0, &worker_started) != 0)
+	if (worker_test_start(&w, &core, enforce, 0, &worker_started) != 0)
 		return -1;
 	memset(&auth, 0, sizeof(auth));
 	memcpy(auth.tk.key, core.id_key, sizeof(auth.tk.key));
@@ -114,6 +117,18 @@ static int setup(void **state)
 		return -1;
 	w.have_auth = 1;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return start(0);
+}
+
+static int setup_enforce(void **state)
+{
+	(void)state;
+	return start(1);
 }
 
 static int teardown(void **state)
@@ -795,6 +810,9 @@ static void test_remqi_interfaces(void **state)
 		stub_ping(&p, 7);
 		call(&d, CTX_CERTREQ, WCCE_OPNUM_PING, ipid, p.p, p.len);
 		assert_int_equal(resp_hr(&d), 0);
+		/* an ICertRequestD pointer is no ICertRequestD2 pointer */
+		call(&d, CTX_CERTREQ2, WCCE_OPNUM_PING2, ipid, p.p, p.len);
+		expect_fault(&d, DCOM_RPC_E_INVALID_IPID);
 		/* what failed left no IPID behind */
 		for (int k = 1; k < 3; k++) {
 			memcpy(ipid, r + 16 + 48 * k + 8 + 24, 16);
@@ -816,6 +834,112 @@ static void test_remqi_interfaces(void **state)
 	r = resp_stub(&d, &n);
 	assert_int_equal(rb_le32(r + 8), 1);
 	assert_int_equal(rb_le32(r + 12), DCOM_RPC_E_INVALID_IPID);
+	dconn_close(&d);
+	tb_free(&s);
+	tb_free(&p);
+}
+
+/* Where packet privacy is required (IF_ENFORCEENCRYPTICERTREQUEST), an object
+ * activated at connect level (activation needs a logon, any level) is the
+ * caller's, but its methods answer E_ACCESSDENIED at connect level: the CA's
+ * properties, Ping2 and Request alike. */
+static void test_wrong_level(void **state)
+{
+	struct tbuf s = {0};
+	struct ifptr f;
+	struct dconn d;
+	const uint8_t *v;
+	size_t n;
+
+	(void)state;
+	activated(ALICE, ALICE_PW, &f);
+	dconn_open(&d, PORT_ICPR, ALICE, ALICE_PW);
+	stub_getcaproperty(&s, CA_NAME, CR_PROP_CANAME, 0, CAPROP_TYPE_STRING);
+	call(&d, CTX_CERTREQ2, WCCE_OPNUM_GETCAPROPERTY, f.ipid, s.p, s.len);
+	assert_int_equal(blob_answer(&d, &v, &n), HR_E_ACCESSDENIED);
+	stub_getcacert(&s, GETCERT_CASIGCERT);
+	call(&d, CTX_CERTREQ, WCCE_OPNUM_GETCACERT, f.ipid, s.p, s.len);
+	assert_int_equal(blob_answer(&d, &v, &n), HR_E_ACCESSDENIED);
+	stub_ping(&s, 7);
+	call(&d, CTX_CERTREQ2, WCCE_OPNUM_PING2, f.ipid, s.p, s.len);
+	assert_int_equal(resp_hr(&d), HR_E_ACCESSDENIED);
+	call(&d, CTX_CERTREQ, WCCE_OPNUM_REQUEST, f.ipid, ref_wcce_request,
+	     sizeof(ref_wcce_request));
+	assert_int_equal(resp_hr(&d), HR_E_ACCESSDENIED);
+	dconn_close(&d);
+	tb_free(&s);
+}
+
+/* RemRelease and RemAddRef games on alice's object: more references than
+ * allowed are refused and change nothing; releasing more than held frees the
+ * object (its IPID then unknown everywhere); releasing it again, or bob's
+ * releasing alice's, answers RPC_E_INVALID_IPID and frees nothing. */
+static void test_release_games(void **state)
+{
+	struct tbuf s = {0}, p = {0};
+	struct ifptr f, g;
+	struct rpc_uuid ru, iid;
+	struct dconn d;
+	const uint8_t *r;
+	size_t n;
+
+	(void)state;
+	activated(ALICE, ALICE_PW, &f);
+	activated(ALICE, ALICE_PW, &g);
+	dcom_table_remunknown_ipid(w.dcom, &ru);
+	stub_ping(&p, 7);
+	/* bob releases alice's g: nothing happens */
+	put_orpcthis(&s, 7);
+	tb_u16(&s, 1);
+	tb_pad(&s, 0, 4, 0);
+	tb_u32(&s, 1);
+	tb_put(&s, g.ipid, 16);
+	tb_u32(&s, 0xffffffffu);
+	tb_u32(&s, 0xffffffffu);
+	dconn_open(&d, PORT_ICPR, BOB, BOB_PW);
+	call(&d, CTX_REMUNK2, DCOM_REMUNK_OPNUM_RELEASE, (const uint8_t *)&ru, s.p, s.len);
+	assert_int_equal(resp_hr(&d), DCOM_RPC_E_INVALID_IPID);
+	dconn_close(&d);
+	assert_int_equal(dcom_table_lookup(w.dcom, (const struct rpc_uuid *)g.ipid, ALICE, 0,
+					   &iid, NULL), 0);
+	dconn_open(&d, PORT_ICPR, ALICE, ALICE_PW);
+	/* AddRef past the bound: refused per element, the object unchanged */
+	s.len = 0;
+	put_orpcthis(&s, 7);
+	tb_u16(&s, 2);
+	tb_pad(&s, 0, 4, 0);
+	tb_u32(&s, 2);
+	tb_put(&s, f.ipid, 16);
+	tb_u32(&s, 0xffffffffu);
+	tb_u32(&s, 0);
+	tb_put(&s, f.ipid, 16);
+	tb_u32(&s, 1);
+	tb_u32(&s, 0);
+	call(&d, CTX_REMUNK2, DCOM_REMUNK_OPNUM_ADDREF, (const uint8_t *)&ru, s.p, s.len);
+	assert_int_equal(resp_hr(&d), 0);
+	r = resp_stub(&d, &n);
+	assert_int_equal(n, 8 + 4 + 8 + 4);
+	assert_int_equal(rb_le32(r + 8), 2);
+	assert_int_equal(rb_le32(r + 12), DCOM_E_OUTOFMEMORY);
+	assert_int_equal(rb_le32(r + 16), 0);
+	/* release everything of f (and more): freed */
+	s.len = 0;
+	put_orpcthis(&s, 7);
+	tb_u16(&s, 1);
+	tb_pad(&s, 0, 4, 0);
+	tb_u32(&s, 1);
+	tb_put(&s, f.ipid, 16);
+	tb_u32(&s, 0xffffffffu);
+	tb_u32(&s, 0xffffffffu);
+	call(&d, CTX_REMUNK2, DCOM_REMUNK_OPNUM_RELEASE, (const uint8_t *)&ru, s.p, s.len);
+	assert_int_equal(resp_hr(&d), 0);
+	call(&d, CTX_CERTREQ2, WCCE_OPNUM_PING2, f.ipid, p.p, p.len);
+	expect_fault(&d, DCOM_RPC_E_INVALID_IPID);
+	call(&d, CTX_REMUNK2, DCOM_REMUNK_OPNUM_RELEASE, (const uint8_t *)&ru, s.p, s.len);
+	assert_int_equal(resp_hr(&d), DCOM_RPC_E_INVALID_IPID);
+	/* g lives on */
+	call(&d, CTX_CERTREQ2, WCCE_OPNUM_PING2, g.ipid, p.p, p.len);
+	assert_int_equal(resp_hr(&d), 0);
 	dconn_close(&d);
 	tb_free(&s);
 	tb_free(&p);
@@ -872,6 +996,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ca_property_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remqi_interfaces, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_level, setup_enforce, teardown),
+		cmocka_unit_test_setup_teardown(test_release_games, setup, teardown),
 	};
 	int rc;
 
