@@ -945,6 +945,60 @@ static void test_release_games(void **state)
 	tb_free(&p);
 }
 
+/* Every property of the table at indexes 0, 1, 2 and -1 (the newest), and every
+ * GetCACert code's low word at index 0: each answered (a value, E_INVALIDARG
+ * or CERTSRV_E_PROPERTY_EMPTY), the custodian still serving afterwards (a
+ * compromised worker asks it no more than this: caprop_check bounds what
+ * reaches it). */
+static void test_property_sweep(void **state)
+{
+	static const int32_t idx[] = {0, 1, 2, -1};
+	struct tbuf s = {0};
+	struct ifptr f;
+	struct dconn d;
+	const uint8_t *v;
+	size_t n;
+	unsigned values = 0;
+
+	(void)state;
+	activated(ALICE, ALICE_PW, &f);
+	dconn_open(&d, PORT_ICPR, ALICE, ALICE_PW);
+	for (int32_t id = 0; id <= 64; id++) {
+		const struct caprop_info *pi = caprop_find(id);
+
+		for (size_t k = 0; k < sizeof(idx) / sizeof(idx[0]); k++) {
+			uint32_t hr;
+
+			stub_getcaproperty(&s, CA_NAME, id, idx[k],
+					   pi != NULL ? pi->type : CAPROP_TYPE_LONG);
+			call(&d, CTX_CERTREQ2, WCCE_OPNUM_GETCAPROPERTY, f.ipid, s.p, s.len);
+			hr = blob_answer(&d, &v, &n);
+			if (hr == 0)
+				values++;
+			else if (hr != HR_E_INVALIDARG && hr != HR_CERTSRV_E_PROPERTY_EMPTY)
+				fail_msg("property %d[%d]: 0x%08x", id, idx[k], hr);
+			if (pi == NULL)
+				assert_int_equal(hr, HR_E_INVALIDARG);
+		}
+	}
+	assert_true(values >= 30);
+	for (uint32_t code = 0; code < 0x100; code++) {
+		uint32_t hr;
+
+		stub_getcacert(&s, code);
+		call(&d, CTX_CERTREQ, WCCE_OPNUM_GETCACERT, f.ipid, s.p, s.len);
+		hr = blob_answer(&d, &v, &n);
+		if (hr != 0 && hr != HR_E_INVALIDARG && hr != HR_CERTSRV_E_PROPERTY_EMPTY)
+			fail_msg("GetCACert 0x%08x: 0x%08x", code, hr);
+	}
+	stub_getcacert(&s, GETCERT_CASIGCERT);
+	call(&d, CTX_CERTREQ, WCCE_OPNUM_GETCACERT, f.ipid, s.p, s.len);
+	assert_int_equal(blob_answer(&d, &v, &n), 0);
+	assert_memory_equal(v, core.ca.cert.der.data, n);
+	dconn_close(&d);
+	tb_free(&s);
+}
+
 /* ---- fixtures of the program ------------------------------------------------------- */
 
 static void account_line(FILE *f, const char *name, const char *password)
@@ -998,6 +1052,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remqi_interfaces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_level, setup_enforce, teardown),
 		cmocka_unit_test_setup_teardown(test_release_games, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_property_sweep, setup, teardown),
 	};
 	int rc;
 
