@@ -6,6 +6,8 @@
  * OXID resolver's too (dcom_oxid_ref.h); the ICertRequestD2 stubs are packed here
  * (the authority must be this core's CA). Each answer is checked for its fault
  * status or its return value, and the CA's values against the core's own. */
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -159,6 +161,43 @@ struct dconn {
 	uint32_t call_id;
 };
 
+/* n octets from fd within IO_TIMEOUT_MS: 1, or 0 at EOF or timeout. (Not
+ * link_recv_pdu: its buffer is static, and test_threads reads from threads.) */
+static int recv_exact_ts(int fd, uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		struct pollfd pf = {fd, POLLIN, 0};
+		ssize_t r;
+
+		if (poll(&pf, 1, IO_TIMEOUT_MS) <= 0)
+			return 0;
+		r = read(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return 0;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 1;
+}
+
+/* The next whole PDU from d's connection into d->b. */
+static void expect_pdu(struct dconn *d)
+{
+	uint8_t pdu[65536];
+	uint16_t frag_len;
+
+	d->b.len = 0;
+	if (!recv_exact_ts(d->l.fds[0], pdu, 16))
+		fail_msg("no answer from the worker");
+	frag_len = rb_le16(pdu + 8);
+	assert_true(frag_len >= 16);
+	if (!recv_exact_ts(d->l.fds[0], pdu + 16, frag_len - 16u))
+		fail_msg("no whole answer from the worker");
+	tb_put(&d->b, pdu, frag_len);
+}
+
 /* A connection to port binding the contexts of that port, logged on as user
  * (NTLM at connect level) or without a logon (user NULL). */
 static void dconn_open(struct dconn *d, enum worker_port port, const char *user,
@@ -183,7 +222,7 @@ static void dconn_open(struct dconn *d, enum worker_port port, const char *user,
 	if (user == NULL) {
 		rb_bind(&d->b, RPC_PT_BIND, d->call_id++, 5840, 5840, 0, ctx, n, NULL);
 		link_send_all(d->l.fds[0], &d->b);
-		link_expect_pdu(d->l.fds[0], &d->b);
+		expect_pdu(d);
 		assert_int_equal(d->b.p[2], RPC_PT_BIND_ACK);
 		return;
 	}
@@ -196,7 +235,7 @@ static void dconn_open(struct dconn *d, enum worker_port port, const char *user,
 	ra = (struct rb_auth){RPC_AUTHN_WINNT, RPC_AUTHN_LEVEL_CONNECT, 0, AUTH_CTX, tok.buf, tok.len};
 	rb_bind(&d->b, RPC_PT_BIND, d->call_id++, 5840, 5840, 0, ctx, n, &ra);
 	link_send_all(d->l.fds[0], &d->b);
-	link_expect_pdu(d->l.fds[0], &d->b);
+	expect_pdu(d);
 	assert_int_equal(d->b.p[2], RPC_PT_BIND_ACK);
 	{
 		uint16_t auth_len = rb_le16(d->b.p + 10);
@@ -230,7 +269,7 @@ static void call(struct dconn *d, uint16_t ctx, uint16_t opnum, const uint8_t *o
 	rb_request(&d->b, d->call_id++, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, ctx, opnum, obj,
 		   stub, n, NULL);
 	link_send_all(d->l.fds[0], &d->b);
-	link_expect_pdu(d->l.fds[0], &d->b);
+	expect_pdu(d);
 }
 
 static void expect_fault_at(const struct dconn *d, uint32_t status, int line)
@@ -999,6 +1038,101 @@ static void test_property_sweep(void **state)
 	tb_free(&s);
 }
 
+/* Connections of two accounts in threads, each activating, calling and
+ * releasing objects at once: every call answered as it should be, and every
+ * object gone at the end (alice's whole quota free again). */
+#define RACE_THREADS 4
+#define RACE_ROUNDS 12
+
+struct racer {
+	const char *user, *password;
+	pthread_t thread;
+	int bad; /* calls answered otherwise than expected */
+	char why[4][64];
+};
+
+static void release_all(struct dconn *d, const struct rpc_uuid *ru, const uint8_t ipid[16],
+			uint32_t *hr)
+{
+	struct tbuf s = {0};
+
+	put_orpcthis(&s, 7);
+	tb_u16(&s, 1);
+	tb_pad(&s, 0, 4, 0);
+	tb_u32(&s, 1);
+	tb_put(&s, ipid, 16);
+	tb_u32(&s, 0xffffffffu);
+	tb_u32(&s, 0xffffffffu);
+	call(d, CTX_REMUNK2, DCOM_REMUNK_OPNUM_RELEASE, (const uint8_t *)ru, s.p, s.len);
+	*hr = d->b.p[2] == RPC_PT_RESPONSE ? resp_hr(d) : 0x10000000u | rb_le32(d->b.p + 24);
+	tb_free(&s);
+}
+
+static void *racer_thread(void *arg)
+{
+	struct racer *r = arg;
+	struct dconn e, i;
+	struct tbuf p = {0};
+	struct rpc_uuid ru;
+
+	dcom_table_remunknown_ipid(w.dcom, &ru);
+	stub_ping(&p, 7);
+	dconn_open(&e, PORT_EPM, r->user, r->password);
+	dconn_open(&i, PORT_ICPR, r->user, r->password);
+	for (int k = 0; k < RACE_ROUNDS; k++) {
+		struct ifptr f;
+		uint32_t hr;
+
+		uint32_t ahr = activate(&e, &f);
+
+		if (ahr != 0) {
+			snprintf(r->why[r->bad++ % 4], 64, "%d activation: 0x%08x", k, ahr);
+			continue;
+		}
+		call(&i, CTX_CERTREQ2, WCCE_OPNUM_PING2, f.ipid, p.p, p.len);
+		if (i.b.p[2] != RPC_PT_RESPONSE || resp_hr(&i) != 0)
+			snprintf(r->why[r->bad++ % 4], 64, "%d ping: type %u 0x%08x", k, i.b.p[2],
+				 rb_le32(i.b.p + 24));
+		release_all(&i, &ru, f.ipid, &hr);
+		if (hr != 0)
+			snprintf(r->why[r->bad++ % 4], 64, "%d release: 0x%08x", k, hr);
+		call(&i, CTX_CERTREQ2, WCCE_OPNUM_PING2, f.ipid, p.p, p.len);
+		if (i.b.p[2] != RPC_PT_FAULT || rb_le32(i.b.p + 24) != DCOM_RPC_E_INVALID_IPID)
+			snprintf(r->why[r->bad++ % 4], 64, "%d ping after: type %u", k, i.b.p[2]);
+	}
+	dconn_close(&e);
+	dconn_close(&i);
+	tb_free(&p);
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	struct racer r[RACE_THREADS];
+	struct ifptr f;
+	struct dconn d;
+	unsigned made = 0;
+
+	(void)state;
+	for (int t = 0; t < RACE_THREADS; t++) {
+		memset(&r[t], 0, sizeof(r[t]));
+		r[t].user = t % 2 ? BOB : ALICE;
+		r[t].password = t % 2 ? BOB_PW : ALICE_PW;
+		assert_int_equal(pthread_create(&r[t].thread, NULL, racer_thread, &r[t]), 0);
+	}
+	for (int t = 0; t < RACE_THREADS; t++) {
+		pthread_join(r[t].thread, NULL);
+		for (int k = 0; k < r[t].bad && k < 4; k++)
+			print_message("thread %d (%s): %s\n", t, r[t].user, r[t].why[k]);
+		assert_int_equal(r[t].bad, 0);
+	}
+	dconn_open(&d, PORT_EPM, ALICE, ALICE_PW);
+	while (activate(&d, &f) == 0)
+		made++;
+	assert_int_equal(made, 32);
+	dconn_close(&d);
+}
+
 /* ---- fixtures of the program ------------------------------------------------------- */
 
 static void account_line(FILE *f, const char *name, const char *password)
@@ -1053,6 +1187,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_level, setup_enforce, teardown),
 		cmocka_unit_test_setup_teardown(test_release_games, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_property_sweep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 	};
 	int rc;
 
