@@ -1133,6 +1133,61 @@ static void test_threads(void **state)
 	dconn_close(&d);
 }
 
+/* A call whose stub comes in fragments of 4,096 octets (the last flagged). */
+static void call_fragmented(struct dconn *d, uint16_t ctx, uint16_t opnum, const uint8_t *obj,
+			    const uint8_t *stub, size_t n)
+{
+	uint32_t id = d->call_id++;
+
+	for (size_t at = 0; at < n; at += 4096) {
+		size_t k = n - at < 4096 ? n - at : 4096;
+		uint8_t flags = (uint8_t)((at == 0 ? RPC_PFC_FIRST_FRAG : 0) |
+					  (at + k == n ? RPC_PFC_LAST_FRAG : 0));
+
+		d->b.len = 0;
+		rb_request(&d->b, id, flags, ctx, opnum, obj, stub + at, k, NULL);
+		link_send_all(d->l.fds[0], &d->b);
+	}
+	expect_pdu(d);
+}
+
+/* Huge stubs, in fragments: a GetCAProperty followed by 256 KiB, an
+ * activation of 256 KiB, a ResolveOxid2 of 256 KiB: each the fault
+ * nca_s_fault_ndr (nothing after a stub's end is taken), the connection going
+ * on. */
+static void test_huge_stubs(void **state)
+{
+	const size_t big = 256 * 1024;
+	uint8_t *junk = calloc(1, big + 4096);
+	struct tbuf s = {0};
+	struct ifptr f;
+	struct dconn d;
+
+	(void)state;
+	assert_non_null(junk);
+	activated(ALICE, ALICE_PW, &f);
+	dconn_open(&d, PORT_ICPR, ALICE, ALICE_PW);
+	stub_getcaproperty(&s, CA_NAME, CR_PROP_CANAME, 0, CAPROP_TYPE_STRING);
+	memcpy(junk, s.p, s.len);
+	call_fragmented(&d, CTX_CERTREQ2, WCCE_OPNUM_GETCAPROPERTY, f.ipid, junk, big);
+	expect_fault(&d, NCA_S_FAULT_NDR);
+	call(&d, CTX_CERTREQ2, WCCE_OPNUM_GETCAPROPERTY, f.ipid, s.p, s.len);
+	assert_int_equal(resp_hr(&d), 0);
+	dconn_close(&d);
+	dconn_open(&d, PORT_EPM, NULL, NULL);
+	memset(junk, 0x41, big);
+	call_fragmented(&d, CTX_SCM, DCOM_ACT_OPNUM_CREATEINSTANCE, NULL, junk, big);
+	expect_fault(&d, NCA_S_FAULT_NDR);
+	memcpy(junk, ref_resolve_oxid2, sizeof(ref_resolve_oxid2));
+	call_fragmented(&d, CTX_OXID, DCOM_OXID_OPNUM_RESOLVE_OXID2, NULL, junk, big);
+	expect_fault(&d, NCA_S_FAULT_NDR);
+	call(&d, CTX_OXID, DCOM_OXID_OPNUM_SERVER_ALIVE2, NULL, NULL, 0);
+	assert_int_equal(resp_hr(&d), 0);
+	dconn_close(&d);
+	free(junk);
+	tb_free(&s);
+}
+
 /* ---- fixtures of the program ------------------------------------------------------- */
 
 static void account_line(FILE *f, const char *name, const char *password)
@@ -1188,6 +1243,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_release_games, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_property_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_huge_stubs, setup, teardown),
 	};
 	int rc;
 
