@@ -600,6 +600,43 @@ static void test_orpcthis_version(void **state)
 	stub_ping(&s, 7);
 	call(&d, CTX_CERTREQ2, WCCE_OPNUM_PING2, f.ipid, s.p, s.len);
 	assert_int_equal(resp_hr(&d), 0);
+	/* IRemUnknown2's RemRelease: the fault */
+	{
+		struct rpc_uuid ru;
+
+		dcom_table_remunknown_ipid(w.dcom, &ru);
+		s.len = 0;
+		put_orpcthis(&s, 0x7fff);
+		tb_u16(&s, 1);
+		tb_pad(&s, 0, 4, 0);
+		tb_u32(&s, 1);
+		tb_put(&s, f.ipid, 16);
+		tb_u32(&s, 5);
+		tb_u32(&s, 0);
+		call(&d, CTX_REMUNK2, DCOM_REMUNK_OPNUM_RELEASE, (const uint8_t *)&ru, s.p, s.len);
+		expect_fault(&d, DCOM_RPC_E_VERSION_MISMATCH);
+	}
+	dconn_close(&d);
+	/* activation: the HRESULT */
+	{
+		uint8_t act[sizeof(ref_rci_stub)];
+
+		memcpy(act, ref_rci_stub, sizeof(act));
+		assert_int_equal(rb_le16(act), 5);
+		act[2] = 0xff;
+		act[3] = 0x7f;
+		dconn_open(&d, PORT_EPM, ALICE, ALICE_PW);
+		call(&d, CTX_SCM, DCOM_ACT_OPNUM_CREATEINSTANCE, NULL, act, sizeof(act));
+		assert_int_equal(resp_hr(&d), DCOM_RPC_E_VERSION_MISMATCH);
+		dconn_close(&d);
+	}
+	/* the object is alive still (the refused RemRelease released nothing) */
+	dconn_open(&d, PORT_ICPR, ALICE, ALICE_PW);
+	call(&d, CTX_CERTREQ2, WCCE_OPNUM_PING2, f.ipid, s.p, 0);
+	expect_fault(&d, NCA_S_FAULT_NDR);
+	stub_ping(&s, 7);
+	call(&d, CTX_CERTREQ2, WCCE_OPNUM_PING2, f.ipid, s.p, s.len);
+	assert_int_equal(resp_hr(&d), 0);
 	dconn_close(&d);
 	tb_free(&s);
 }
