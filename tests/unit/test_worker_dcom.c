@@ -1225,6 +1225,78 @@ static void test_huge_stubs(void **state)
 	tb_free(&s);
 }
 
+/* A ComplexPing stub: setid, one OID to add (0: none), none to delete. */
+static void stub_complex_ping(struct tbuf *b, uint64_t setid, uint64_t add)
+{
+	b->len = 0;
+	tb_u32(b, (uint32_t)setid);
+	tb_u32(b, (uint32_t)(setid >> 32));
+	tb_u16(b, 1);
+	tb_u16(b, add != 0);
+	tb_u16(b, 0);
+	tb_pad(b, 0, 4, 0);
+	if (add != 0) {
+		tb_u32(b, 0x00020000);
+		tb_u32(b, 1);
+		tb_u32(b, (uint32_t)add);
+		tb_u32(b, (uint32_t)(add >> 32));
+	} else {
+		tb_u32(b, 0);
+	}
+	tb_u32(b, 0);
+}
+
+/* Ping sets over the wire: alice's set of her object pinged; bob can neither
+ * ping her set nor add her OID to one of his; a fifth set of alice's is
+ * refused (ERROR_OUTOFMEMORY) while her four live. */
+static void test_ping_sets(void **state)
+{
+	struct tbuf s = {0};
+	struct ifptr f, g;
+	struct dconn a, b;
+	const uint8_t *r;
+	uint64_t setid;
+	size_t n;
+
+	(void)state;
+	activated(ALICE, ALICE_PW, &f);
+	activated(BOB, BOB_PW, &g);
+	dconn_open(&a, PORT_EPM, ALICE, ALICE_PW);
+	dconn_open(&b, PORT_EPM, BOB, BOB_PW);
+	stub_complex_ping(&s, 0, f.oid);
+	call(&a, CTX_OXID, DCOM_OXID_OPNUM_COMPLEX_PING, NULL, s.p, s.len);
+	assert_int_equal(resp_hr(&a), 0);
+	r = resp_stub(&a, &n);
+	setid = (uint64_t)rb_le32(r) | (uint64_t)rb_le32(r + 4) << 32;
+	assert_int_not_equal(setid, 0);
+	s.len = 0;
+	tb_u32(&s, (uint32_t)setid);
+	tb_u32(&s, (uint32_t)(setid >> 32));
+	call(&a, CTX_OXID, DCOM_OXID_OPNUM_SIMPLE_PING, NULL, s.p, s.len);
+	assert_int_equal(resp_hr(&a), 0);
+	call(&b, CTX_OXID, DCOM_OXID_OPNUM_SIMPLE_PING, NULL, s.p, s.len);
+	assert_int_equal(resp_hr(&b), DCOM_OR_INVALID_SET);
+	stub_complex_ping(&s, setid, g.oid);
+	call(&b, CTX_OXID, DCOM_OXID_OPNUM_COMPLEX_PING, NULL, s.p, s.len);
+	assert_int_equal(resp_hr(&b), DCOM_OR_INVALID_SET);
+	stub_complex_ping(&s, 0, f.oid);
+	call(&b, CTX_OXID, DCOM_OXID_OPNUM_COMPLEX_PING, NULL, s.p, s.len);
+	assert_int_equal(resp_hr(&b), DCOM_OR_INVALID_OID);
+	for (int k = 0; k < 3; k++) {
+		stub_complex_ping(&s, 0, 0);
+		call(&a, CTX_OXID, DCOM_OXID_OPNUM_COMPLEX_PING, NULL, s.p, s.len);
+		assert_int_equal(resp_hr(&a), 0);
+	}
+	call(&a, CTX_OXID, DCOM_OXID_OPNUM_COMPLEX_PING, NULL, s.p, s.len);
+	assert_int_equal(resp_hr(&a), DCOM_TABLE_ERROR_OUTOFMEMORY);
+	/* bob's own set still comes */
+	call(&b, CTX_OXID, DCOM_OXID_OPNUM_COMPLEX_PING, NULL, s.p, s.len);
+	assert_int_equal(resp_hr(&b), 0);
+	dconn_close(&a);
+	dconn_close(&b);
+	tb_free(&s);
+}
+
 /* ---- fixtures of the program ------------------------------------------------------- */
 
 static void account_line(FILE *f, const char *name, const char *password)
@@ -1281,6 +1353,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_property_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_stubs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ping_sets, setup, teardown),
 	};
 	int rc;
 
