@@ -1297,6 +1297,50 @@ static void test_ping_sets(void **state)
 	tb_free(&s);
 }
 
+/* An interface on the other port: the ICPR port's ICertRequestD2 bound on the
+ * endpoint-mapper port, the activator bound on the ICPR port: the context is
+ * refused and a call on it faults, whoever calls and with a valid IPID. */
+static void test_wrong_port(void **state)
+{
+	struct rb_ctx ctx[2] = {{0, NULL, rb_ndr, 1}, {1, NULL, rb_ndr, 1}};
+	struct tbuf s = {0};
+	struct ifptr f;
+	struct dconn d;
+	static const struct {
+		enum worker_port port;
+		const uint8_t *syn;
+		uint16_t opnum;
+	} wrong[] = {{PORT_EPM, syn_certreq2, WCCE_OPNUM_PING2},
+		     {PORT_EPM, syn_remunk2, DCOM_REMUNK_OPNUM_RELEASE},
+		     {PORT_ICPR, syn_scm, DCOM_ACT_OPNUM_CREATEINSTANCE},
+		     {PORT_ICPR, syn_oxid, DCOM_OXID_OPNUM_SERVER_ALIVE2}};
+
+	(void)state;
+	activated(ALICE, ALICE_PW, &f);
+	stub_ping(&s, 7);
+	for (size_t i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++) {
+		memset(&d, 0, sizeof(d));
+		d.call_id = 1;
+		link_open(&d.l, &w, wrong[i].port);
+		/* context 0: an interface of the port (the bind stands), 1: the other's */
+		ctx[0].abstract = wrong[i].port == PORT_EPM ? syn_oxid : syn_certreq2;
+		ctx[1].abstract = wrong[i].syn;
+		rb_bind(&d.b, RPC_PT_BIND, d.call_id++, 5840, 5840, 0, ctx, 2, NULL);
+		link_send_all(d.l.fds[0], &d.b);
+		expect_pdu(&d);
+		assert_int_equal(d.b.p[2], RPC_PT_BIND_ACK);
+		call(&d, 1, wrong[i].opnum, f.ipid, s.p, s.len);
+		expect_fault(&d, NCA_S_UNK_IF);
+		/* the port's own interface still answers */
+		if (wrong[i].port == PORT_EPM) {
+			call(&d, 0, DCOM_OXID_OPNUM_SERVER_ALIVE2, NULL, NULL, 0);
+			assert_int_equal(resp_hr(&d), 0);
+		}
+		dconn_close(&d);
+	}
+	tb_free(&s);
+}
+
 /* ---- fixtures of the program ------------------------------------------------------- */
 
 static void account_line(FILE *f, const char *name, const char *password)
@@ -1354,6 +1398,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_stubs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ping_sets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_port, setup, teardown),
 	};
 	int rc;
 
