@@ -292,32 +292,57 @@ static void oxid_call(struct worker *w, struct rpc_conn *c, const struct rpc_req
 
 /* ---- IRemUnknown, IRemUnknown2 ---- */
 
+/* RemQueryInterface(2): an IPID on ripid's object for each IID the object
+ * serves, E_NOINTERFACE for the others (which the table never sees: an
+ * object holds IPIDs of its own interfaces only). */
+static uint32_t remqi(struct worker *w, const char *owner, uint64_t now,
+		      const struct dcom_remunk_in *in, struct dcom_remunk_out *out)
+{
+	struct rpc_uuid want[DCOM_REM_MAX], ipids[DCOM_REM_MAX], iid;
+	uint32_t res[DCOM_REM_MAX], hr;
+	size_t at[DCOM_REM_MAX], k = 0;
+	uint64_t oid = 0;
+
+	if (in->n_iids == 0 || in->n_iids > DCOM_REM_MAX)
+		return DCOM_E_INVALIDARG;
+	out->n = in->n_iids;
+	for (size_t i = 0; i < in->n_iids; i++) {
+		out->iids[i] = in->iids[i];
+		out->results[i] = DCOM_E_NOINTERFACE;
+		if (served_iid(&in->iids[i])) {
+			at[k] = i;
+			want[k++] = in->iids[i];
+		}
+	}
+	/* ripid must be the caller's even when nothing asked for is served. */
+	hr = k > 0 ? dcom_table_remqi(w->dcom, &in->ipid, owner, now, want, k, PUBLIC_REFS, ipids,
+				      res, &oid)
+		   : dcom_table_lookup(w->dcom, &in->ipid, owner, now, &iid, NULL);
+	if (hr != 0)
+		return hr;
+	for (size_t j = 0; j < k; j++) {
+		size_t i = at[j];
+
+		out->results[i] = res[j];
+		if (res[j] == 0)
+			out->std[i] = (struct dcom_stdobjref){
+				.public_refs = PUBLIC_REFS, .oxid = dcom_table_oxid(w->dcom),
+				.oid = oid, .ipid = ipids[j]};
+	}
+	return 0;
+}
+
 static uint32_t remunk(struct worker *w, const char *owner, const struct rpc_request *req,
 		       const struct dcom_remunk_in *in, struct dcom_remunk_out *out)
 {
-	struct rpc_uuid ipids[DCOM_REM_MAX];
-	uint64_t oid = 0, now = now_s();
+	uint64_t now = now_s();
 	uint32_t hr;
 	int freed;
 
 	switch (req->opnum) {
 	case DCOM_REMUNK_OPNUM_QI:
 	case DCOM_REMUNK_OPNUM_QI2:
-		if (in->n_iids == 0)
-			return DCOM_E_INVALIDARG;
-		out->n = in->n_iids;
-		hr = dcom_table_remqi(w->dcom, &in->ipid, owner, now, in->iids, in->n_iids,
-				      PUBLIC_REFS, ipids, out->results, &oid);
-		if (hr != 0)
-			return hr;
-		for (size_t i = 0; i < in->n_iids; i++) {
-			out->iids[i] = in->iids[i];
-			if (out->results[i] == 0)
-				out->std[i] = (struct dcom_stdobjref){
-					.public_refs = PUBLIC_REFS, .oxid = dcom_table_oxid(w->dcom),
-					.oid = oid, .ipid = ipids[i]};
-		}
-		return 0;
+		return remqi(w, owner, now, in, out);
 	case DCOM_REMUNK_OPNUM_ADDREF:
 		if (in->n_irefs == 0)
 			return DCOM_E_INVALIDARG;
@@ -379,8 +404,13 @@ static void remunk_call(struct worker *w, struct rpc_conn *c, const struct rpc_r
 	resolver_bindings(w, local, &rb);
 	out->resolver = &rb;
 	out->hr = remunk(w, owner, req, in, out);
-	if (out->hr != 0 && req->opnum != DCOM_REMUNK_OPNUM_RELEASE)
-		out->n = req->opnum == DCOM_REMUNK_OPNUM_QI ? 0 : out->n;
+	if (out->hr != 0 && req->opnum == DCOM_REMUNK_OPNUM_QI)
+		out->n = 0;
+	/* RemQueryInterface2's phr has one entry per IID even when the call
+	 * failed: each the call's HRESULT, never an S_OK without a pointer. */
+	if (out->hr != 0 && req->opnum == DCOM_REMUNK_OPNUM_QI2)
+		for (size_t i = 0; i < out->n; i++)
+			out->results[i] = out->hr;
 	ndr_wr_init(&wr, RPC_DEFAULT_MAX_STUB);
 	send_stub(c, &wr, dcom_remunk_encode(req->opnum, out, &wr));
 done:

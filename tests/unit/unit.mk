@@ -51,6 +51,10 @@ $(TBIN)/test_worker_subject: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
 # ca-worker's process logic (start.c, sandbox.c): libworker's connection loop
 # speaks the logon channel's catalogue.
 $(TBIN)/test_worker_start: $(AUTH_MSG_OBJ)
+# The worker's DCOM dispatch (dcom.c) against the in-process core, NTLM logons
+# with ca-auth in process as test_worker_ntlm does.
+$(TBIN)/test_worker_dcom: $(AUTH_MSG_OBJ) $(WORKER_LINK_OBJ)
+$(TBIN)/test_worker_dcom: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
 
 # ca-auth's start-up (start.c): auth_start in a forked child loads gss-ntlmssp's
 # acceptor (GSSAPI) before it jails and filters itself.
