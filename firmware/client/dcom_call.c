@@ -175,6 +175,8 @@ int dcomc_open(const struct enroll_target *t, struct dcomc *d, char *err, size_t
 		return rc;
 	}
 	rpcc_set_object(&d->c, &d->ipid);
+	if (errlen > 0)
+		err[0] = 0; /* enroll_connect_epm leaves a note even when it connects */
 	return RPCC_OK;
 }
 
