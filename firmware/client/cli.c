@@ -482,7 +482,7 @@ int careq_parse(int argc, char *const argv[], struct careq_opts *o, char *err, s
 	memset(o, 0, sizeof(*o));
 	o->timeout_s = CAREQ_DEFAULT_TIMEOUT_S;
 	if (argc < 2)
-		return usage_fail(err, errlen, "a verb is needed: new, submit, retrieve or renew");
+		return usage_fail(err, errlen, "a verb is needed: new, submit, retrieve, renew or getcaprop");
 	if (is_help(argv[1]))
 		return CAREQ_ARGS_HELP;
 	/* The words are read before the verb is looked at: "careq bogus" has
