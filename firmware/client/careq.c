@@ -29,6 +29,7 @@
 
 #include "firmware/client/careq.h"
 #include "firmware/client/ntlm_init.h"
+#include "firmware/icpr/caprop.h"
 #include "firmware/icpr/icpr.h"
 #include "firmware/rpc/conn.h"
 #include "platform/atomicfile.h"
@@ -275,7 +276,8 @@ static int exchange(const struct careq_opts *o, const struct rpc_icpr_request *q
 		t.auth = &auth;
 	}
 	ndr_wr_init(&wr, RPCC_MAX_STUB);
-	if (enroll_call(&t, q, &wr, &resp, err, sizeof(err)) != RPCC_OK) {
+	if ((o->dcom ? dcom_enroll_call(&t, q, &wr, &resp, err, sizeof(err))
+		     : enroll_call(&t, q, &wr, &resp, err, sizeof(err))) != RPCC_OK) {
 		fprintf(errf, "careq: %s\n", err);
 		rc = CAREQ_EXIT_NET;
 	} else {
@@ -367,6 +369,121 @@ static int cmd_retrieve(const struct careq_opts *o, FILE *out, FILE *errf)
 	return exchange(o, &q, o->arg[1], out, errf);
 }
 
+/* ---- getcaprop ---- */
+
+/* The CAINFO field a Long property travels in (MS-WCCE 2.2.2.4); 0 if none. */
+static size_t cainfo_offset(int32_t id)
+{
+	switch (id) {
+	case CR_PROP_CATYPE: return 4;
+	case CR_PROP_CASIGCERTCOUNT: return 8;
+	case CR_PROP_CAXCHGCERTCOUNT: return 12;
+	case CR_PROP_EXITCOUNT: return 16;
+	case CR_PROP_CAPROPIDMAX: return 20;
+	case CR_PROP_ROLESEPARATIONENABLED: return 24;
+	case CR_PROP_KRACERTUSEDCOUNT: return 28;
+	case CR_PROP_KRACERTCOUNT: return 32;
+	case CR_PROP_ADVANCEDSERVER: return 36;
+	default: return 0;
+	}
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Prints (or writes) a property's value as its type says. */
+static int print_prop(const struct careq_opts *o, const struct caprop_info *pi,
+		      const struct rpc_icpr_blob *v, FILE *out, FILE *errf)
+{
+	size_t off = cainfo_offset(pi->id), n = 0, units = 0;
+	char *text = NULL;
+
+	if (pi->type == CAPROP_TYPE_BINARY) {
+		if (atomicfile_write(o->out_file, v->pb, v->cb, 0644) != 0)
+			return local_error(errf, "cannot write %s: %s", o->out_file, strerror(errno));
+		fprintf(out, "%s: %u octets in %s\n", pi->name, v->cb, o->out_file);
+		return CAREQ_EXIT_OK;
+	}
+	if (pi->type == CAPROP_TYPE_STRING) {
+		/* up to the NUL the value carries */
+		if (icpr_utf16_len(v->pb, v->cb, &units) != ICPR_OK ||
+		    (text = malloc((size_t)v->cb * 2 + 1)) == NULL ||
+		    icpr_utf16_to_utf8(v->pb, units * 2, text, (size_t)v->cb * 2 + 1, &n) !=
+			    ICPR_OK) {
+			fprintf(errf, "careq: %s: the CA sent %u octets that are not UTF-16 text\n",
+				pi->name, v->cb);
+			free(text);
+			return CAREQ_EXIT_NET;
+		}
+		fprintf(out, "%s\n", text);
+		free(text);
+		return CAREQ_EXIT_OK;
+	}
+	if (pi->wire == CAPROP_WIRE_CAINFO && off != 0 && v->cb >= off + 4) {
+		fprintf(out, "%d\n", (int32_t)le32(v->pb + off));
+		return CAREQ_EXIT_OK;
+	}
+	if (pi->wire == CAPROP_WIRE_STATES) {
+		for (uint32_t i = 0; i < v->cb; i++)
+			fprintf(out, "%s%u", i ? " " : "", v->pb[i]);
+		fprintf(out, "\n");
+		return CAREQ_EXIT_OK;
+	}
+	if (v->cb == 4) {
+		fprintf(out, "%d\n", (int32_t)le32(v->pb));
+		return CAREQ_EXIT_OK;
+	}
+	fprintf(errf, "careq: %s: the CA sent %u octets for a Long\n", pi->name, v->cb);
+	return CAREQ_EXIT_NET;
+}
+
+static int cmd_getcaprop(const struct careq_opts *o, FILE *out, FILE *errf)
+{
+	const struct caprop_info *pi = caprop_find(o->prop_id);
+	struct enroll_target t = o->target;
+	char err[CLIENT_ERR_LEN + 64];
+	struct ntlmc *cred = NULL;
+	struct rpc_icpr_blob v;
+	struct rpcc_auth auth;
+	struct dcomc d;
+	struct ndr_wr wr;
+	uint32_t hr = 0;
+	int rc;
+
+	if (careq_check_user(o, err, sizeof(err)) != CAREQ_ARGS_OK)
+		return usage_error(errf, err);
+	if (o->user != NULL) {
+		if ((cred = credential(o, errf)) == NULL)
+			return CAREQ_EXIT_LOCAL;
+		ntlmc_auth(cred, RPC_AUTHN_LEVEL_PKT_PRIVACY, &auth);
+		t.auth = &auth;
+	}
+	ndr_wr_init(&wr, RPCC_MAX_STUB);
+	if (dcomc_open(&t, &d, err, sizeof(err)) != RPCC_OK) {
+		fprintf(errf, "careq: %s\n", err);
+		rc = CAREQ_EXIT_NET;
+	} else {
+		if (dcomc_getcaprop(&d, o->ca16, o->ca16_bytes / 2 - 1, o->prop_id, o->prop_index,
+				    pi->type, &wr, &v, &hr) != RPCC_OK) {
+			fprintf(errf, "careq: GetCAProperty at %s port %u: %s\n", t.host, d.port,
+				d.c.err);
+			rc = CAREQ_EXIT_NET;
+		} else if (hr != 0) {
+			fprintf(errf, "careq: GetCAProperty %s[%d] refused: HRESULT 0x%08x\n",
+				o->arg[0], o->prop_index, hr);
+			rc = CAREQ_EXIT_CA;
+		} else {
+			rc = print_prop(o, pi, &v, out, errf);
+		}
+		dcomc_close(&d, &t, 1);
+	}
+	ndr_wr_free(&wr);
+	ntlmc_free(cred);
+	return rc;
+}
+
 /* ---- renew ---- */
 
 /* The new key and the CMS renewal request (MS-WCCE 3.1.1.4.3.2.1): a PKCS#10
@@ -445,6 +562,8 @@ int careq_main(int argc, char **argv, FILE *out, FILE *err)
 		rc = cmd_submit(&o, out, err);
 	else if (o.verb == CAREQ_VERB_RENEW)
 		rc = cmd_renew(&o, out, err);
+	else if (o.verb == CAREQ_VERB_GETCAPROP)
+		rc = cmd_getcaprop(&o, out, err);
 	else
 		rc = cmd_retrieve(&o, out, err);
 	careq_opts_free(&o);

@@ -24,6 +24,7 @@ enum careq_verb {
 	CAREQ_VERB_SUBMIT,
 	CAREQ_VERB_RETRIEVE,
 	CAREQ_VERB_RENEW,
+	CAREQ_VERB_GETCAPROP, /* DCOM only: ICertRequestD2::GetCAProperty */
 };
 
 /* What careq_parse made of a command line. */
@@ -45,6 +46,10 @@ struct careq_opts {
 	uint32_t flags;                  /* dwFlags: CR_IN_FULLRESPONSE, CR_IN_CRLS */
 	unsigned timeout_s, frag;
 	int net_opts;         /* -timeout or -frag given */
+	int dcom;             /* -dcom: MS-WCCE over DCOM (ICertRequestD2) instead of MS-ICPR */
+	const char *out_file; /* getcaprop: -out FILE for a binary value (DER) */
+	int32_t prop_id;      /* getcaprop: PROP (CR_PROP_*) */
+	int32_t prop_index;   /* getcaprop: INDEX (default 0) */
 	const char *arg[4];   /* new: KEYOUT REQOUT; submit: REQ CERTOUT; retrieve: ID CERTOUT;
 			       * renew: CERT KEY NEWKEYOUT CERTOUT */
 	int nargs;
@@ -56,6 +61,10 @@ struct careq_opts {
 	uint8_t *attrib16;           /* submit: -attrib unescaped, UTF-16LE + NUL; NULL if none */
 	size_t attrib16_bytes;
 };
+
+/* A property name of getcaprop (CANAME, CASIGCERT, ... : CR_PROP_ without
+ * its prefix, any case) or a decimal id, into its CR_PROP_* id; 0 if unknown. */
+int32_t careq_prop_id(const char *name);
 
 /* argv (argv[0] the program) into *o, with every check careq makes before it
  * touches a file or the network, in the order careq has always made them (the

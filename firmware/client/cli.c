@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "firmware/client/careq.h"
+#include "firmware/icpr/caprop.h"
 #include "firmware/icpr/icpr.h"
 #include "firmware/rpc/conn.h"
 #include "platform/conf.h"
@@ -21,9 +22,10 @@
 
 const char careq_synopsis[] =
 	"usage: careq new [-subject DN] [-key rsa:2048|rsa:3072|ec:p256|ec:p384] KEYOUT REQOUT\n"
-	"       careq submit -config HOST[:PORT]\\CANAME [-attrib \"Name:Value\\n...\"] REQ "
+	"       careq submit -config HOST[:PORT]\\CANAME [-dcom] [-attrib \"Name:Value\\n...\"] REQ "
 	"CERTOUT\n"
-	"       careq retrieve -config HOST[:PORT]\\CANAME ID CERTOUT\n"
+	"       careq retrieve -config HOST[:PORT]\\CANAME [-dcom] ID CERTOUT\n"
+	"       careq getcaprop -config HOST[:PORT]\\CANAME [-dcom] [-out FILE] PROP [INDEX]\n"
 	"       careq renew -config HOST[:PORT]\\CANAME [-key SPEC] [-attrib ...] CERT KEY "
 	"NEWKEYOUT CERTOUT\n";
 const char careq_details[] =
@@ -35,6 +37,13 @@ const char careq_details[] =
 	"            (default 135), which names the MS-ICPR port. In -attrib, \\n separates\n"
 	"            lines (e.g. \"CertificateTemplate:User\\nSAN:dns=host.example\").\n"
 	"  retrieve  asks again for request ID (after \"pending\").\n"
+	"  -dcom     (submit, retrieve) MS-WCCE over DCOM as certreq: CCertRequestD is\n"
+	"            activated at PORT (the endpoint mapper's), then ICertRequestD2::\n"
+	"            Request2 is called at the port its OXID binding names.\n"
+	"  getcaprop prints the CA property PROP (CANAME, CASIGCERT, CAXCHGCERT, BASECRL,\n"
+	"            DELTACRL, TEMPLATES, CATYPE, ...: CR_PROP_ names, or a number) at\n"
+	"            INDEX (default 0) with ICertRequestD2::GetCAProperty (always DCOM);\n"
+	"            a binary value (certificate, CRL) goes to -out FILE as DER.\n"
 	"  renew     renews CERT (PEM or DER) signed with its KEY (RSA or EC, PKCS#8 or\n"
 	"            traditional): a new key pair (-key, default " CAREQ_DEFAULT_KEY ") into\n"
 	"            NEWKEYOUT (mode 0600, never overwritten), a PKCS#10 for CERT's subject\n"
@@ -130,6 +139,8 @@ static const char **option_slot(struct careq_opts *o, const char *name)
 		return &o->fullresponse;
 	if (strcasecmp(name, "-crls") == 0)
 		return &o->crls;
+	if (strcasecmp(name, "-out") == 0)
+		return &o->out_file;
 	return NULL;
 }
 
@@ -179,6 +190,8 @@ static int parse_words(int argc, char *const argv[], struct careq_opts *o, char 
 
 		if (!only_args && strcmp(a, "--") == 0) {
 			only_args = 1;
+		} else if (!only_args && strcasecmp(a, "-dcom") == 0) {
+			o->dcom = 1; /* the one option without a value */
 		} else if (!only_args && a[0] == '-' && a[1] != '\0') {
 			if (i + 1 >= argc)
 				return usage_fail(err, errlen, "%s needs a value", a);
@@ -192,6 +205,11 @@ static int parse_words(int argc, char *const argv[], struct careq_opts *o, char 
 	}
 	if (want == 4 && o->nargs != 4)
 		return usage_fail(err, errlen, "renew needs CERT KEY NEWKEYOUT CERTOUT");
+	if (verb_of(argv[1]) == CAREQ_VERB_GETCAPROP) {
+		if (o->nargs < 1)
+			return usage_fail(err, errlen, "getcaprop needs PROP [INDEX]");
+		return CAREQ_ARGS_OK;
+	}
 	if (o->nargs != 2 && want == 2)
 		return usage_fail(err, errlen, "two file arguments are needed");
 	return CAREQ_ARGS_OK;
@@ -204,8 +222,16 @@ static int check_options(const struct careq_opts *o, char *err, size_t errlen)
 	int agent = o->on_behalf || o->agent_cert || o->agent_key;
 
 	if (is_new && (o->config || o->attrib || o->net_opts || o->user || o->password_file ||
-		       agent || o->fullresponse || o->crls))
+		       agent || o->fullresponse || o->crls || o->dcom))
 		return usage_fail(err, errlen, "new takes only -subject and -key");
+	if (o->out_file != NULL && o->verb != CAREQ_VERB_GETCAPROP)
+		return usage_fail(err, errlen, "-out belongs to getcaprop");
+	if (o->dcom && is_renew)
+		return usage_fail(err, errlen, "-dcom belongs to submit, retrieve and getcaprop");
+	if (o->verb == CAREQ_VERB_GETCAPROP &&
+	    (o->attrib || agent || o->fullresponse || o->crls || o->subject || o->key))
+		return usage_fail(err, errlen, "getcaprop takes -config, -dcom, -out, -user, "
+				  "-password-file, -timeout and -frag");
 	if (o->password_file != NULL && o->user == NULL)
 		return usage_fail(err, errlen, "-password-file needs -user");
 	if (is_renew && o->subject)
@@ -342,6 +368,68 @@ static int check_retrieve(struct careq_opts *o, char *err, size_t errlen)
 	return CAREQ_ARGS_OK;
 }
 
+/* The property names getcaprop knows (CR_PROP_ without the prefix). */
+static const struct {
+	const char *name;
+	int32_t id;
+} prop_names[] = {
+	{ "FILEVERSION", CR_PROP_FILEVERSION }, { "PRODUCTVERSION", CR_PROP_PRODUCTVERSION },
+	{ "EXITCOUNT", CR_PROP_EXITCOUNT }, { "POLICYDESCRIPTION", CR_PROP_POLICYDESCRIPTION },
+	{ "CANAME", CR_PROP_CANAME }, { "SANITIZEDCANAME", CR_PROP_SANITIZEDCANAME },
+	{ "PARENTCA", CR_PROP_PARENTCA }, { "CATYPE", CR_PROP_CATYPE },
+	{ "CASIGCERTCOUNT", CR_PROP_CASIGCERTCOUNT }, { "CASIGCERT", CR_PROP_CASIGCERT },
+	{ "CASIGCERTCHAIN", CR_PROP_CASIGCERTCHAIN },
+	{ "CAXCHGCERTCOUNT", CR_PROP_CAXCHGCERTCOUNT }, { "CAXCHGCERT", CR_PROP_CAXCHGCERT },
+	{ "CAXCHGCERTCHAIN", CR_PROP_CAXCHGCERTCHAIN }, { "BASECRL", CR_PROP_BASECRL },
+	{ "DELTACRL", CR_PROP_DELTACRL }, { "CACERTSTATE", CR_PROP_CACERTSTATE },
+	{ "CRLSTATE", CR_PROP_CRLSTATE }, { "CAPROPIDMAX", CR_PROP_CAPROPIDMAX },
+	{ "DNSNAME", CR_PROP_DNSNAME }, { "ROLESEPARATIONENABLED", CR_PROP_ROLESEPARATIONENABLED },
+	{ "KRACERTUSEDCOUNT", CR_PROP_KRACERTUSEDCOUNT }, { "KRACERTCOUNT", CR_PROP_KRACERTCOUNT },
+	{ "ADVANCEDSERVER", CR_PROP_ADVANCEDSERVER }, { "TEMPLATES", CR_PROP_TEMPLATES },
+	{ "CACERTSTATUSCODE", CR_PROP_CACERTSTATUSCODE },
+	{ "CACERTVERSION", CR_PROP_CACERTVERSION },
+	{ "SANITIZEDCASHORTNAME", CR_PROP_SANITIZEDCASHORTNAME },
+	{ "CERTCDPURLS", CR_PROP_CERTCDPURLS }, { "CERTAIAURLS", CR_PROP_CERTAIAURLS },
+};
+
+int32_t careq_prop_id(const char *name)
+{
+	unsigned long v = 0;
+	const char *p = name;
+
+	if (strncasecmp(name, "CR_PROP_", 8) == 0)
+		name += 8;
+	for (size_t i = 0; i < sizeof prop_names / sizeof prop_names[0]; i++)
+		if (strcasecmp(name, prop_names[i].name) == 0)
+			return prop_names[i].id;
+	for (p = name; *p >= '0' && *p <= '9' && v < 1000; p++)
+		v = v * 10 + (unsigned long)(*p - '0');
+	if (p == name || *p != 0 || v == 0 || caprop_find((int32_t)v) == NULL)
+		return 0;
+	return (int32_t)v;
+}
+
+/* getcaprop: a property this CA knows, an index, -out for binary ones only. */
+static int check_getcaprop(struct careq_opts *o, char *err, size_t errlen)
+{
+	const struct caprop_info *pi;
+	unsigned long idx = 0;
+
+	if ((o->prop_id = careq_prop_id(o->arg[0])) == 0 ||
+	    (pi = caprop_find(o->prop_id)) == NULL)
+		return usage_fail(err, errlen, "unknown property %s", o->arg[0]);
+	if (o->nargs == 2 &&
+	    number(o->arg[1], 0, INT32_MAX, "INDEX", &idx, err, errlen) != CAREQ_ARGS_OK)
+		return CAREQ_ARGS_USAGE;
+	o->prop_index = (int32_t)idx;
+	if (pi->type == CAPROP_TYPE_BINARY && o->out_file == NULL)
+		return usage_fail(err, errlen, "%s is binary: -out FILE is needed", o->arg[0]);
+	if (pi->type != CAPROP_TYPE_BINARY && o->out_file != NULL)
+		return usage_fail(err, errlen, "-out is for binary properties");
+	o->dcom = 1; /* MS-ICPR has no GetCAProperty */
+	return CAREQ_ARGS_OK;
+}
+
 static int is_help(const char *s)
 {
 	return strcmp(s, "-?") == 0 || strcmp(s, "-help") == 0 || strcmp(s, "--help") == 0 ||
@@ -359,6 +447,8 @@ static enum careq_verb verb_of(const char *s)
 		return CAREQ_VERB_RETRIEVE;
 	if (strcasecmp(s, "renew") == 0)
 		return CAREQ_VERB_RENEW;
+	if (strcasecmp(s, "getcaprop") == 0)
+		return CAREQ_VERB_GETCAPROP;
 	return 0;
 }
 
@@ -375,6 +465,9 @@ static int check_verb(struct careq_opts *o, char *err, size_t errlen)
 		return rc;
 	if (o->verb == CAREQ_VERB_RENEW && (rc = check_renew(o, err, errlen)) != CAREQ_ARGS_OK)
 		return rc;
+	if (o->verb == CAREQ_VERB_GETCAPROP &&
+	    (rc = check_getcaprop(o, err, errlen)) != CAREQ_ARGS_OK)
+		return rc;
 	if (o->fullresponse != NULL)
 		o->flags |= ICPR_CR_IN_FULLRESPONSE;
 	if (o->crls != NULL)
@@ -389,7 +482,7 @@ int careq_parse(int argc, char *const argv[], struct careq_opts *o, char *err, s
 	memset(o, 0, sizeof(*o));
 	o->timeout_s = CAREQ_DEFAULT_TIMEOUT_S;
 	if (argc < 2)
-		return usage_fail(err, errlen, "a verb is needed: new, submit, retrieve or renew");
+		return usage_fail(err, errlen, "a verb is needed: new, submit, retrieve, renew or getcaprop");
 	if (is_help(argv[1]))
 		return CAREQ_ARGS_HELP;
 	/* The words are read before the verb is looked at: "careq bogus" has
@@ -397,7 +490,7 @@ int careq_parse(int argc, char *const argv[], struct careq_opts *o, char *err, s
 	if ((rc = parse_words(argc, argv, o, err, errlen)) != CAREQ_ARGS_OK)
 		return rc;
 	if ((o->verb = verb_of(argv[1])) == 0)
-		return usage_fail(err, errlen, "unknown verb: new, submit, retrieve or renew");
+		return usage_fail(err, errlen, "unknown verb: new, submit, retrieve, renew or getcaprop");
 	if ((rc = check_verb(o, err, errlen)) != CAREQ_ARGS_OK)
 		careq_opts_free(o);
 	return rc;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "firmware/client/rpc_client.h"
 #include "firmware/rpc/icpr_stub.h"
@@ -67,6 +68,56 @@ int enroll_parse_config(const char *config, struct enroll_target *t, char *err, 
  * message in err (RPCC_ENET also when the host does not resolve). */
 int enroll_call(const struct enroll_target *t, const struct rpc_icpr_request *q,
 		struct ndr_wr *out, struct rpc_icpr_response *resp, char *err, size_t errlen);
+
+/* The first address of t's host and endpoint mapper port that accepts a TCP
+ * connection: c connected, *ss the address. RPCC_OK or RPCC_ENET with err. */
+int enroll_connect_epm(const struct enroll_target *t, struct rpcc *c,
+		       struct sockaddr_storage *ss, socklen_t *sslen, char *err, size_t errlen);
+/* Sets ss's port (IPv4 or IPv6). */
+void enroll_set_port(struct sockaddr_storage *ss, uint16_t port);
+
+/* ---- MS-WCCE over DCOM (dcom_call.c) ---- */
+
+/* An activated CCertRequestD object, as certreq reaches it: activation
+ * (IRemoteSCMActivator::RemoteCreateInstance, NTLM at t->auth's level) on the
+ * endpoint mapper's port, then a connection to the OXID's ncacn_ip_tcp
+ * binding whose host is the address reached (or t->host; failing both, the
+ * first ncacn_ip_tcp binding's port on the address reached, as enroll_call
+ * ignores the tower's address), ICertRequestD2 bound with t->auth, every
+ * request carrying the interface's IPID as its object UUID. */
+struct dcomc {
+	struct rpcc c;                /* open: ICertRequestD2 bound, object set */
+	struct sockaddr_storage ss;   /* the ICertRequestD2 endpoint */
+	socklen_t sslen;
+	struct rpc_uuid ipid;         /* ICertRequestD2's IPID */
+	struct rpc_uuid ipid_remunknown;
+	uint32_t public_refs;         /* references the activation handed out */
+	uint64_t oxid, oid;
+	uint16_t port;                /* from the binding */
+};
+
+/* Activates and connects (*d usable for dcomc_request2 / dcomc_getcaprop).
+ * RPCC_OK, or an rpcc status with err (a refused activation: RPCC_EFAULT
+ * with the HRESULT in err). */
+int dcomc_open(const struct enroll_target *t, struct dcomc *d, char *err, size_t errlen);
+/* ICertRequestD2::Request2 with q (pwszAttributes from q->attribs' UTF-16LE
+ * text, its NUL dropped); the answer mapped onto *resp (pctbCert is
+ * pctbFullResponse, status the HRESULT), pointing into out. */
+int dcomc_request2(struct dcomc *d, const struct rpc_icpr_request *q, struct ndr_wr *out,
+		   struct rpc_icpr_response *resp);
+/* ICertRequestD2::GetCAProperty: *val points into out, *hr the HRESULT. */
+int dcomc_getcaprop(struct dcomc *d, const uint8_t *authority, size_t units, int32_t prop_id,
+		    int32_t prop_index, int32_t prop_type, struct ndr_wr *out,
+		    struct rpc_icpr_blob *val, uint32_t *hr);
+/* Releases the object (IRemUnknown2::RemRelease on a second connection, with
+ * t's authentication: rpcc binds one interface per connection) when release
+ * is set and t is given, then closes. Release failures are ignored (the CA
+ * frees unpinged objects anyway). */
+void dcomc_close(struct dcomc *d, const struct enroll_target *t, int release);
+/* enroll_call over DCOM: open, Request2, close with release. */
+int dcom_enroll_call(const struct enroll_target *t, const struct rpc_icpr_request *q,
+		     struct ndr_wr *out, struct rpc_icpr_response *resp, char *err,
+		     size_t errlen);
 
 /* ---- the outcome (report.c) ---- */
 

@@ -86,7 +86,7 @@ int enroll_parse_config(const char *config, struct enroll_target *t, char *err, 
 }
 
 /* Connects to the first address of host:port that answers. */
-static int connect_epm(const struct enroll_target *t, struct rpcc *c,
+int enroll_connect_epm(const struct enroll_target *t, struct rpcc *c,
 		       struct sockaddr_storage *ss, socklen_t *sslen, char *err, size_t errlen)
 {
 	struct addrinfo hints, *res, *ai;
@@ -124,7 +124,7 @@ static int lookup(const struct enroll_target *t, struct sockaddr_storage *ss, so
 	struct rpcc c;
 	int rc;
 
-	if ((rc = connect_epm(t, &c, ss, sslen, err, errlen)) != RPCC_OK)
+	if ((rc = enroll_connect_epm(t, &c, ss, sslen, err, errlen)) != RPCC_OK)
 		return rc;
 	if ((rc = rpcc_bind(&c, &rpc_iface_epm)) == RPCC_OK)
 		rc = epmc_map(&c, &rpc_iface_icpr, port);
@@ -134,7 +134,7 @@ static int lookup(const struct enroll_target *t, struct sockaddr_storage *ss, so
 	return rc;
 }
 
-static void set_port(struct sockaddr_storage *ss, uint16_t port)
+void enroll_set_port(struct sockaddr_storage *ss, uint16_t port)
 {
 	if (ss->ss_family == AF_INET6)
 		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
@@ -154,7 +154,7 @@ int enroll_call(const struct enroll_target *t, const struct rpc_icpr_request *q,
 	memset(&ss, 0, sizeof(ss));
 	if ((rc = lookup(t, &ss, &sslen, &port, err, errlen)) != RPCC_OK)
 		return rc;
-	set_port(&ss, port);
+	enroll_set_port(&ss, port);
 	rc = rpcc_connect(&c, (struct sockaddr *)&ss, sslen, t->timeout_ms, t->max_recv);
 	/* The endpoint mapper is always asked without authentication. */
 	if (rc == RPCC_OK)

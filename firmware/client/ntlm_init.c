@@ -120,7 +120,14 @@ static OM_uint32 step(struct ntlmc *n, const uint8_t *in, size_t len, struct ndr
 
 static int start(void *arg, struct ndr_wr *tok, char *err, size_t errlen)
 {
-	return step(arg, NULL, 0, tok, err, errlen) == GSS_S_CONTINUE_NEEDED ? 0 : -1;
+	struct ntlmc *n = arg;
+	OM_uint32 min;
+
+	/* A new logon per bind: DCOM binds twice (the activator, then the
+	 * object's port) with one credential, so a finished context goes first. */
+	if (n->ctx != GSS_C_NO_CONTEXT)
+		gss_delete_sec_context(&min, &n->ctx, GSS_C_NO_BUFFER);
+	return step(n, NULL, 0, tok, err, errlen) == GSS_S_CONTINUE_NEEDED ? 0 : -1;
 }
 
 static int finish(void *arg, const uint8_t *challenge, size_t len, struct ndr_wr *tok,

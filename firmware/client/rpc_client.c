@@ -177,6 +177,15 @@ int rpcc_connect(struct rpcc *c, const struct sockaddr *sa, socklen_t salen, int
 	return RPCC_OK;
 }
 
+void rpcc_set_object(struct rpcc *c, const struct rpc_uuid *object)
+{
+	c->has_object = object != NULL;
+	if (object != NULL)
+		c->object = *object;
+	else
+		memset(&c->object, 0, sizeof(c->object));
+}
+
 void rpcc_close(struct rpcc *c)
 {
 	if (c->fd >= 0)
@@ -443,7 +452,10 @@ int rpcc_bind_auth(struct rpcc *c, const struct rpc_syntax *iface, const struct 
 static int send_request(struct rpcc *c, uint16_t opnum, const uint8_t *stub, size_t len,
 			int64_t deadline)
 {
-	size_t over = RPC_REQ_HDR_LEN, align = 8, chunk, off = 0;
+	/* An ORPC call names its object (the IPID) after the opnum
+	 * (PFC_OBJECT_UUID): 16 more header octets in every fragment. */
+	size_t hdr = RPC_REQ_HDR_LEN + (c->has_object ? 16 : 0);
+	size_t over = hdr, align = 8, chunk, off = 0;
 	struct ndr_wr w;
 	int rc = RPCC_OK;
 
@@ -458,13 +470,16 @@ static int send_request(struct rpcc *c, uint16_t opnum, const uint8_t *stub, siz
 	do {
 		size_t n = len - off < chunk ? len - off : chunk, pad, tlen;
 		uint8_t flags = (off == 0 ? RPC_PFC_FIRST_FRAG : 0) |
-				(off + n == len ? RPC_PFC_LAST_FRAG : 0);
+				(off + n == len ? RPC_PFC_LAST_FRAG : 0) |
+				(c->has_object ? RPC_PFC_OBJECT_UUID : 0);
 
 		ndr_wr_reset(&w);
 		put_hdr(&w, RPC_PT_REQUEST, flags, c->call_id);
 		ndr_put_u32(&w, (uint32_t)(len - off)); /* alloc_hint: what is left */
 		ndr_put_u16(&w, 0);                     /* p_cont_id */
 		ndr_put_u16(&w, opnum);
+		if (c->has_object)
+			ndr_put_uuid(&w, &c->object);
 		ndr_put_bytes(&w, stub + off, n);
 		if (c->sealed) {
 			static const uint8_t zeros[SEAL_PAD];
@@ -476,7 +491,7 @@ static int send_request(struct rpcc *c, uint16_t opnum, const uint8_t *stub, siz
 			if (ndr_wr_ok(&w) && w.len <= UINT16_MAX)
 				ndr_patch_u16(&w, 8, (uint16_t)w.len);
 			if (!ndr_wr_ok(&w) ||
-			    ntlm_seal_wrap(&c->seal, w.buf, tlen, RPC_REQ_HDR_LEN, n + pad,
+			    ntlm_seal_wrap(&c->seal, w.buf, tlen, hdr, n + pad,
 					   w.buf + tlen, NTLM_VERIFIER_LEN) != 0) {
 				rc = fail(c, RPCC_EPROTO, "cannot sign the request");
 				break;

@@ -56,6 +56,8 @@ struct rpcc {
 	uint16_t max_xmit;  /* request fragments we may send (after the bind) */
 	uint32_t call_id;
 	uint32_t fault;     /* status of the last fault (RPCC_EFAULT) */
+	int has_object;     /* requests carry PFC_OBJECT_UUID and object (rpcc_set_object) */
+	struct rpc_uuid object;
 	char err[RPCC_ERR_LEN]; /* what went wrong, for the user */
 };
 
@@ -77,6 +79,9 @@ int rpcc_bind_auth(struct rpcc *c, const struct rpc_syntax *iface, const struct 
  * out (reset first; at most RPCC_MAX_STUB octets). */
 int rpcc_call(struct rpcc *c, uint16_t opnum, const uint8_t *stub, size_t len,
 	      struct ndr_wr *out);
+/* ORPC (DCOM): every later request carries PFC_OBJECT_UUID with object (the
+ * IPID of the interface called); NULL goes back to plain requests. */
+void rpcc_set_object(struct rpcc *c, const struct rpc_uuid *object);
 void rpcc_close(struct rpcc *c);
 
 /* "nca_s_op_rng_error" ... for a fault status, or NULL when it has no name here. */

@@ -58,21 +58,13 @@ static void get_extent(struct ndr_rd *r)
 		(void)ndr_get_bytes(r, max);
 }
 
-void dcom_get_orpcthis(struct ndr_rd *r, struct dcom_orpcthis *t)
+/* The deferred ORPC_EXTENT_ARRAY of an ORPCTHIS or ORPCTHAT: its counts
+ * checked, its extents skipped; *n_extents is its size. */
+static void get_extent_array(struct ndr_rd *r, uint32_t *n_extents)
 {
-	uint32_t ext, size, arr, max;
+	uint32_t size, arr, max;
 	uint32_t refs[DCOM_MAX_EXTENTS + 1];
 
-	memset(t, 0, sizeof(*t));
-	t->major = ndr_get_u16(r);
-	t->minor = ndr_get_u16(r);
-	t->flags = ndr_get_u32(r);
-	(void)ndr_get_u32(r); /* reserved1 */
-	ndr_get_uuid(r, &t->cid);
-	ext = ndr_get_u32(r);
-	if (r->failed || ext == 0)
-		return;
-	/* The deferred ORPC_EXTENT_ARRAY. */
 	size = ndr_get_u32(r);
 	(void)ndr_get_u32(r); /* reserved */
 	arr = ndr_get_u32(r);
@@ -82,7 +74,7 @@ void dcom_get_orpcthis(struct ndr_rd *r, struct dcom_orpcthis *t)
 		ndr_rd_fail(r, "ORPCTHIS: %u extents (at most %d)", size, DCOM_MAX_EXTENTS);
 		return;
 	}
-	t->n_extents = size;
+	*n_extents = size;
 	if (arr == 0)
 		return;
 	max = ndr_get_u32(r);
@@ -95,6 +87,33 @@ void dcom_get_orpcthis(struct ndr_rd *r, struct dcom_orpcthis *t)
 	for (uint32_t i = 0; i < max && !r->failed; i++)
 		if (refs[i] != 0)
 			get_extent(r);
+}
+
+void dcom_get_orpcthis(struct ndr_rd *r, struct dcom_orpcthis *t)
+{
+	uint32_t ext;
+
+	memset(t, 0, sizeof(*t));
+	t->major = ndr_get_u16(r);
+	t->minor = ndr_get_u16(r);
+	t->flags = ndr_get_u32(r);
+	(void)ndr_get_u32(r); /* reserved1 */
+	ndr_get_uuid(r, &t->cid);
+	ext = ndr_get_u32(r);
+	if (r->failed || ext == 0)
+		return;
+	get_extent_array(r, &t->n_extents);
+}
+
+uint32_t dcom_get_orpcthat(struct ndr_rd *r)
+{
+	uint32_t flags, ext, n = 0;
+
+	flags = ndr_get_u32(r);
+	ext = ndr_get_u32(r);
+	if (!r->failed && ext != 0)
+		get_extent_array(r, &n);
+	return flags;
 }
 
 uint32_t dcom_version_check(const struct dcom_orpcthis *t)

@@ -94,6 +94,10 @@ void dcom_get_orpcthis(struct ndr_rd *r, struct dcom_orpcthis *t);
  * DCOM_RPC_E_VERSION_MISMATCH: another major version, or a minor version
  * higher than DCOM_COM_MINOR (MS-DCOM 3.1.1.5.4). */
 uint32_t dcom_version_check(const struct dcom_orpcthis *t);
+/* Reads an ORPCTHAT (a response's first parameter; a client's side): flags,
+ * and the extensions, checked as dcom_get_orpcthis's and skipped. Returns the
+ * flags; failures are r's. */
+uint32_t dcom_get_orpcthat(struct ndr_rd *r);
 /* Writes an ORPCTHAT with flags 0 and no extensions. */
 void dcom_put_orpcthat(struct ndr_wr *w);
 

@@ -91,4 +91,43 @@ struct dcom_act_out {
  * bindings, w's limit). */
 int dcom_act_encode(uint16_t opnum, const struct dcom_act_out *out, struct ndr_wr *w);
 
+/* ---- the client's side (careq, the bench) ---- */
+
+/* Writes an opnum 3 or 4 request stub as Windows and impacket build it:
+ * ORPCTHIS (in->orpc's version, flags and cid, no extensions), for opnum 4 a
+ * NULL pUnkOuter, then pActProperties: an OBJREF_CUSTOM of
+ * CLSID_ActivationPropertiesIn whose BLOB holds InstantiationInfoData
+ * (in->clsid, in->iids, in->client_major/minor, CLSCTX_REMOTE_SERVER),
+ * ActivationContextInfoData (no contexts), LocationInfoData (machineName NULL)
+ * and ScmRequestInfoData (in->protseqs; 7 is ncacn_ip_tcp). w must be empty.
+ * 0, or -1 (no IID or too many, too many protseqs, w's limit). */
+int dcom_act_encode_in(uint16_t opnum, const struct dcom_act_in *in, struct ndr_wr *w);
+
+/* An activation answer as a client reads it (everything copied out: nothing
+ * points into the stub). */
+struct dcom_act_reply {
+	uint32_t hr;                    /* the return value; when not 0 nothing else is set */
+	uint64_t oxid;
+	struct rpc_uuid ipid_remunknown;
+	uint32_t authn_hint;
+	uint16_t server_major, server_minor; /* ScmReplyInfoData's serverVersion */
+	struct dcom_bindings oxid_bindings;  /* the first DCOM_MAX_BINDINGS of each list */
+	size_t n_ifaces;
+	struct rpc_uuid iids[DCOM_ACT_MAX_IIDS];
+	uint32_t iface_hr[DCOM_ACT_MAX_IIDS];
+	struct dcom_stdobjref std[DCOM_ACT_MAX_IIDS]; /* set where iface_hr is 0 */
+};
+
+/* Reads the answer stub of opnum 3 or 4 (what a possibly hostile server
+ * wrote): ORPCTHAT (extensions checked and skipped), ppActProperties, the
+ * HRESULT. With a failure HRESULT only out->hr is set. Checked: every count
+ * against the octets present and against DCOM_ACT_MAX_*, the OBJREF_CUSTOM's
+ * class, the CustomHeader's sizes, both PropsOutInfo and ScmReplyInfoData
+ * present once, each S_OK interface with an OBJREF_STANDARD of its IID,
+ * bindings that are printable ASCII of at most DCOM_ADDR_MAX characters and
+ * NUL-terminated inside the array. 0, or -1 with err (out zeroed). The caller
+ * matches out->iids against what it asked for. */
+int dcom_act_decode_out(uint16_t opnum, const uint8_t *stub, size_t len,
+			struct dcom_act_reply *out, char *err, size_t errlen);
+
 #endif

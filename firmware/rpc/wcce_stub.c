@@ -283,3 +283,45 @@ int wcce_ping_encode(uint32_t hr, struct ndr_wr *w)
 	ndr_put_u32(w, hr);
 	return ndr_wr_ok(w) ? 0 : -1;
 }
+
+/* ---- response decoders (the client's side) ---- */
+
+int wcce_request_decode_out(const uint8_t *stub, size_t len, struct wcce_request_response *r,
+			    char *err, size_t errlen)
+{
+	struct ndr_rd rd;
+
+	memset(r, 0, sizeof *r);
+	ndr_rd_init(&rd, stub, len);
+	(void)dcom_get_orpcthat(&rd);
+	r->request_id = ndr_get_u32(&rd);
+	r->disposition = ndr_get_u32(&rd);
+	rpc_icpr_get_blob(&rd, &r->chain, "pctbFullResponse");
+	rpc_icpr_get_blob(&rd, &r->encoded_cert, "pctbEncodedCert");
+	rpc_icpr_get_blob(&rd, &r->disposition_message, "pctbDispositionMessage");
+	r->hr = ndr_get_u32(&rd);
+	if (finish(&rd, "Request2 answer", err, errlen) != 0) {
+		memset(r, 0, sizeof *r);
+		return -1;
+	}
+	return 0;
+}
+
+int wcce_blob_decode_out(const uint8_t *stub, size_t len, struct rpc_icpr_blob *out,
+			 uint32_t *hr, char *err, size_t errlen)
+{
+	struct ndr_rd rd;
+
+	memset(out, 0, sizeof *out);
+	*hr = 0;
+	ndr_rd_init(&rd, stub, len);
+	(void)dcom_get_orpcthat(&rd);
+	rpc_icpr_get_blob(&rd, out, "pctbOut");
+	*hr = ndr_get_u32(&rd);
+	if (finish(&rd, "GetCACert/GetCAProperty answer", err, errlen) != 0) {
+		memset(out, 0, sizeof *out);
+		*hr = 0;
+		return -1;
+	}
+	return 0;
+}

@@ -167,4 +167,17 @@ int wcce_propinfo_encode(int32_t count, const struct rpc_icpr_blob *info, uint32
 /* Ping and Ping2: ORPCTHAT and the HRESULT. */
 int wcce_ping_encode(uint32_t hr, struct ndr_wr *w);
 
+/* ---- responses (the client decodes: careq, the bench) ---- */
+
+/* Request / Request2's answer: ORPCTHAT (extensions checked and skipped), the
+ * [out] parameters, the HRESULT; every count checked against the octets
+ * present (rpc_icpr_get_blob), at most 7 octets after the HRESULT. The blobs
+ * point into stub. 0, or -1 with err (r zeroed). */
+int wcce_request_decode_out(const uint8_t *stub, size_t len, struct wcce_request_response *r,
+			    char *err, size_t errlen);
+/* GetCACert's or GetCAProperty's answer: the blob (pointing into stub) and the
+ * HRESULT. 0, or -1 with err (out zeroed, *hr 0). */
+int wcce_blob_decode_out(const uint8_t *stub, size_t len, struct rpc_icpr_blob *out,
+			 uint32_t *hr, char *err, size_t errlen);
+
 #endif

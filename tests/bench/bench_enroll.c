@@ -5,7 +5,7 @@
  *   bench_enroll --data DIR --pin-file FILE --bin BINDIR [--seconds S] [--rounds R]
  *                [--conns 1,4,16] [--csrs N] [--sessions K] [--ca-name NAME]
  *                [--reconnect] [--arena-max N] [--ntlm DOMAIN\user --password-file F]
- *                [--client-key ec:p256|rsa:2048|...]
+ *                [--client-key ec:p256|rsa:2048|...] [--dcom]
  *
  * DIR is a CA made by `caadm init` whose ca.conf says `policy = issue`,
  * `subject_rule = request` (its requesters choose their subjects) and
@@ -43,6 +43,16 @@
  * signed and sealed); the summary gives both and their ratio. The CA must then
  * accept both (icpr_enforce_encryption = 0 and icpr_allow_anonymous = 1: sealed
  * calls cost the same either way) and hold the account (caadm account add).
+ *
+ * --dcom (needs --ntlm: activation wants a logon): after the NTLM measurement,
+ * the same load over MS-WCCE/DCOM, as careq -dcom and certreq: each thread
+ * activates CCertRequestD (IRemoteSCMActivator on the endpoint mapper's port,
+ * NTLM at packet privacy), connects to the OXID binding's port, binds
+ * ICertRequestD2 (NTLM, privacy) once (not timed), then loops Request2 with
+ * the object's IPID; the object is released at the end. With --reconnect, a
+ * new activation, connection and logon per certificate, and a RemRelease of
+ * the old object (timed), as certreq does. The summary compares DCOM with
+ * MS-ICPR at the same authentication (medians, certificates/s, ratio).
  *
  * --arena-max N puts GLIBC_TUNABLES=glibc.malloc.arena_max=N in cad's environment
  * (and so its children's): a workaround for a worker that the sandbox kills when
@@ -100,6 +110,8 @@ struct bench {
 	const char *client_key; /* --client-key: the requests' keys (careq's -key syntax) */
 	struct secret password;
 	int use_ntlm;  /* this measurement binds with NTLM */
+	int dcom;      /* --dcom: also measured over MS-WCCE/DCOM (ICertRequestD2) */
+	int use_dcom;  /* this measurement goes over DCOM */
 	unsigned conns[MAX_CONFIGS];
 	struct conf conf;
 	char ca_name[256], log_path[4096];
@@ -551,6 +563,115 @@ static int check_cert(const struct bench *b, const struct rpc_icpr_response *r, 
 	return rc;
 }
 
+/* A fresh logon and an activated ICertRequestD2 object (client.h's dcomc). */
+static int open_dcom(struct bench *b, struct conn *k, struct dcomc *d, struct rpcc_auth *auth,
+		     char *err, size_t errlen)
+{
+	struct enroll_target t;
+
+	memset(&t, 0, sizeof(t));
+	strcpy(t.host, "127.0.0.1");
+	snprintf(t.port, sizeof(t.port), "%u", b->epm_port);
+	t.timeout_ms = CALL_TIMEOUT_MS;
+	ntlmc_free(k->cred);
+	if ((k->cred = ntlmc_new(b->ntlm_user, (const char *)b->password.buf, err, errlen)) ==
+	    NULL)
+		return RPCC_EREFUSED;
+	ntlmc_auth(k->cred, RPC_AUTHN_LEVEL_PKT_PRIVACY, auth);
+	t.auth = auth;
+	return dcomc_open(&t, d, err, errlen);
+}
+
+static void dcom_close(struct bench *b, struct dcomc *d, const struct rpcc_auth *auth)
+{
+	struct enroll_target t;
+
+	memset(&t, 0, sizeof(t));
+	strcpy(t.host, "127.0.0.1");
+	t.timeout_ms = CALL_TIMEOUT_MS;
+	t.auth = auth;
+	(void)b;
+	dcomc_close(d, &t, 1);
+}
+
+/* conn_main over DCOM: Request2 on the activated object. */
+static void *conn_main_dcom(void *arg)
+{
+	struct conn *k = arg;
+	struct bench *b = k->b;
+	struct rpc_icpr_request q;
+	struct rpc_icpr_response resp;
+	struct rpcc_auth auth;
+	struct ndr_wr out;
+	struct dcomc d;
+	char err[256];
+
+	k->connected = open_dcom(b, k, &d, &auth, k->err, sizeof(k->err)) == RPCC_OK;
+	pthread_barrier_wait(&b->ready);
+	pthread_barrier_wait(&b->go);
+	if (!k->connected) {
+		k->failed++;
+		goto out;
+	}
+	memset(&q, 0, sizeof(q));
+	q.has_authority = 1;
+	q.authority = b->authority16;
+	q.authority_units = b->authority_units;
+	q.attribs.pb = b->attribs16;
+	q.attribs.cb = (uint32_t)b->attribs_bytes;
+	ndr_wr_init(&out, RPCC_MAX_STUB);
+	for (unsigned long i = 0;; i++) {
+		const struct x509_buf *csr = &b->csrs[(k->idx + i * b->nconns) % b->ncsrs];
+		double t0 = bench_now(), t1;
+		int rc;
+
+		if (t0 >= b->until)
+			break;
+		if (b->reconnect && i > 0) {
+			dcom_close(b, &d, &auth);
+			if (open_dcom(b, k, &d, &auth, k->err, sizeof(k->err)) != RPCC_OK) {
+				k->connected = 0;
+				k->failed++;
+				break;
+			}
+		}
+		q.request.pb = csr->data;
+		q.request.cb = (uint32_t)csr->len;
+		rc = dcomc_request2(&d, &q, &out, &resp);
+		t1 = bench_now();
+		if (rc != RPCC_OK) {
+			snprintf(k->err, sizeof(k->err), "Request2: %s", d.c.err);
+			k->failed++;
+			break;
+		}
+		if (resp.status != 0 || resp.disposition != DISP_ISSUED ||
+		    resp.encoded_cert.cb == 0 || resp.cert.cb == 0) {
+			if (k->bad++ == 0)
+				snprintf(k->err, sizeof(k->err),
+					 "answer: status %#x, disposition %#x, certificate %u "
+					 "octets", resp.status, resp.disposition,
+					 resp.encoded_cert.cb);
+			continue;
+		}
+		if (k->issued == 0 && check_cert(b, &resp, err, sizeof(err)) != 0) {
+			snprintf(k->err, sizeof(k->err), "issued certificate: %s", err);
+			k->bad++;
+			continue;
+		}
+		if (t1 > b->until)
+			break;
+		k->issued++;
+		push_latency(k, t1 - t0);
+	}
+	ndr_wr_free(&out);
+	if (k->connected)
+		dcom_close(b, &d, &auth);
+out:
+	ntlmc_free(k->cred);
+	k->cred = NULL;
+	return NULL;
+}
+
 static void *conn_main(void *arg)
 {
 	struct conn *k = arg;
@@ -663,7 +784,8 @@ static struct meas run_enroll(struct bench *b, unsigned nconns)
 	for (unsigned i = 0; i < nconns; i++) {
 		k[i].b = b;
 		k[i].idx = i;
-		if (pthread_create(&tid[i], NULL, conn_main, &k[i]) != 0)
+		if (pthread_create(&tid[i], NULL, b->use_dcom ? conn_main_dcom : conn_main,
+				   &k[i]) != 0)
 			fatalx("pthread_create");
 	}
 	pthread_barrier_wait(&b->ready); /* every connection bound (or failed) */
@@ -778,13 +900,14 @@ static void summarize(const struct bench *b, struct meas ms[][MAX_CONFIGS], cons
 		       best >= 1500 ? "met" : "MISSED", best, best_c);
 }
 
-/* Certificates/s unauthenticated and with NTLM + packet privacy, medians per C,
- * and the ratio of the medians. */
-static void compare_ntlm(const struct bench *b, struct meas a[][MAX_CONFIGS],
-			 struct meas n[][MAX_CONFIGS])
+/* Certificates/s of two kinds of measurement (what, a's name, n's name),
+ * medians per C, and the ratio of the medians (n / a). */
+static void compare(const struct bench *b, struct meas a[][MAX_CONFIGS],
+		    struct meas n[][MAX_CONFIGS], const char *what, const char *an,
+		    const char *nn)
 {
-	printf("NTLM + packet privacy vs unauthenticated (medians, certificates/s):\n");
-	printf("  %-4s %10s %10s %7s\n", "C", "anon", "ntlm", "ratio");
+	printf("%s (medians, certificates/s):\n", what);
+	printf("  %-4s %10s %10s %7s\n", "C", an, nn, "ratio");
 	for (unsigned j = 0; j < b->nconfigs; j++) {
 		double va[MAX_ROUNDS], vn[MAX_ROUNDS], ma, mn;
 
@@ -890,7 +1013,7 @@ static void usage(void)
 	fatalx("usage: bench_enroll --data DIR --pin-file F --bin BINDIR [--seconds S] "
 	       "[--rounds R] [--conns 1,4,16] [--csrs N] [--sessions K] [--ca-name NAME] "
 	       "[--arena-max N] [--reconnect] [--ntlm DOMAIN\\user --password-file F] "
-	       "[--client-key ec:p256|rsa:2048|...]");
+	       "[--client-key ec:p256|rsa:2048|...] [--dcom (with --ntlm)]");
 }
 
 int main(int argc, char **argv)
@@ -900,9 +1023,11 @@ int main(int argc, char **argv)
 		{"seconds", 1, 0, 's'}, {"rounds", 1, 0, 'r'},   {"conns", 1, 0, 'c'},
 		{"csrs", 1, 0, 'n'},    {"sessions", 1, 0, 'k'}, {"ca-name", 1, 0, 'a'},
 		{"arena-max", 1, 0, 'm'}, {"reconnect", 0, 0, 'R'}, {"ntlm", 1, 0, 'N'},
-		{"password-file", 1, 0, 'P'}, {"client-key", 1, 0, 'K'}, {0, 0, 0, 0}};
+		{"password-file", 1, 0, 'P'}, {"client-key", 1, 0, 'K'}, {"dcom", 0, 0, 'D'},
+		{0, 0, 0, 0}};
 	static struct bench b;
-	static struct meas ms[MAX_ROUNDS][MAX_CONFIGS], mn[MAX_ROUNDS][MAX_CONFIGS];
+	static struct meas ms[MAX_ROUNDS][MAX_CONFIGS], mn[MAX_ROUNDS][MAX_CONFIGS],
+		md[MAX_ROUNDS][MAX_CONFIGS];
 	const char *password_file = NULL;
 	char err[256];
 	double raw[MAX_ROUNDS];
@@ -936,11 +1061,13 @@ int main(int argc, char **argv)
 		case 'N': b.ntlm_user = optarg; break;
 		case 'P': password_file = optarg; break;
 		case 'K': b.client_key = optarg; break;
+		case 'D': b.dcom = 1; break;
 		default: usage();
 		}
 	}
 	if (optind != argc || b.dir == NULL || b.pin_file == NULL || b.bin == NULL ||
-	    !(b.seconds > 0 && b.seconds <= 3600) || (b.ntlm_user == NULL) != (password_file == NULL))
+	    !(b.seconds > 0 && b.seconds <= 3600) || (b.ntlm_user == NULL) != (password_file == NULL) ||
+	    (b.dcom && b.ntlm_user == NULL))
 		usage();
 	if (password_file != NULL &&
 	    secret_read_file(password_file, &b.password, err, sizeof(err)) != 0)
@@ -974,6 +1101,13 @@ int main(int argc, char **argv)
 			mn[r][j] = run_enroll(&b, b.conns[j]);
 			bad += mn[r][j].bad + mn[r][j].failed;
 			print_meas(r + 1, b.conns[j], &mn[r][j], raw[r], "ntlm");
+			if (!b.dcom)
+				continue;
+			b.use_dcom = 1;
+			md[r][j] = run_enroll(&b, b.conns[j]);
+			b.use_dcom = 0;
+			bad += md[r][j].bad + md[r][j].failed;
+			print_meas(r + 1, b.conns[j], &md[r][j], raw[r], "dcom");
 		}
 	}
 	if (b.ntlm_user != NULL)
@@ -983,7 +1117,15 @@ int main(int argc, char **argv)
 		printf("== NTLM at packet privacy (%s, a logon per connection%s)\n", b.ntlm_user,
 		       b.reconnect ? ", a connection per call" : "");
 		summarize(&b, mn, raw, is_rsa);
-		compare_ntlm(&b, ms, mn);
+		compare(&b, ms, mn, "NTLM + packet privacy vs unauthenticated", "anon", "ntlm");
+	}
+	if (b.dcom) {
+		printf("== MS-WCCE over DCOM, NTLM at packet privacy (%s, %s)\n", b.ntlm_user,
+		       b.reconnect ? "an activation, connection and logon per certificate"
+				   : "an activation per connection");
+		summarize(&b, md, raw, is_rsa);
+		compare(&b, mn, md, "DCOM (ICertRequestD2::Request2) vs MS-ICPR, both NTLM + privacy",
+			"icpr", "dcom");
 	}
 	secret_wipe(&b.password);
 

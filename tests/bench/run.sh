@@ -34,7 +34,10 @@
 # BENCH_NTLM=0 (enroll: no NTLM half), BENCH_RECONNECT=1 (enroll: a new connection,
 # and with NTLM a new logon, per call), BENCH_CSRS (enroll: how many distinct requests
 # the clients cycle through; default 1024 with EC client keys, 64 with RSA), BENCH_CLIENT_KEY (enroll: the requests'
-# keys, default ec:p256; rsa:2048 is Windows' certreq default), BENCH_CRL_SIZES (crl: default "10000 100000
+# keys, default ec:p256; rsa:2048 is Windows' certreq default), BENCH_DCOM=1 (enroll:
+# also over MS-WCCE/DCOM after the NTLM half, ICertRequestD2::Request2 on an object
+# activated once per connection, or per certificate with BENCH_RECONNECT=1; needs
+# the NTLM half), BENCH_CRL_SIZES (crl: default "10000 100000
 # 1000000", ascending).
 set -eu
 build=${1:-build}
@@ -136,7 +139,8 @@ if [ "$what" = all ] || [ "$what" = enroll ]; then
             --bin "$build/bin" --seconds "$secs" --rounds "$rounds" --conns "$conns" \
             ${BENCH_ENROLL_ARENA_MAX:+--arena-max "$BENCH_ENROLL_ARENA_MAX"} \
             ${ntlm:+--ntlm 'BENCH\bench' --password-file "$work/bench.password"} \
-            ${BENCH_CSRS:+--csrs "$BENCH_CSRS"} ${BENCH_RECONNECT:+--reconnect} ${BENCH_CLIENT_KEY:+--client-key "$BENCH_CLIENT_KEY"} ||
+            ${BENCH_CSRS:+--csrs "$BENCH_CSRS"} ${BENCH_RECONNECT:+--reconnect} ${BENCH_CLIENT_KEY:+--client-key "$BENCH_CLIENT_KEY"} \
+            ${ntlm:+${BENCH_DCOM:+--dcom}} ||
             failed="$failed $key"
     done
     if [ -n "$failed" ]; then

@@ -172,6 +172,10 @@ FUZZ_NAMES += fuzz_dcom
 # properties' wire forms (firmware/icpr/caprop.c)
 FUZZ_LIBS_fuzz_wcce := $(FUZZ_RPC_LIB) $(FUZZ_ICPR_LIB) $(FUZZ_X509_DEPS)
 FUZZ_NAMES += fuzz_wcce
+# careq -dcom's decoders of a hostile server's answers: activation
+# (dcom_act_decode_out), Request2 and GetCAProperty (wcce_*_decode_out)
+FUZZ_LIBS_fuzz_careq_dcom := $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
+FUZZ_NAMES += fuzz_careq_dcom
 FUZZ_BINS := $(addprefix $(FUZZ_BIN)/,$(FUZZ_NAMES))
 
 # Each binary's libraries as extra prerequisites; the pattern rule links.

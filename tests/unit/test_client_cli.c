@@ -23,9 +23,10 @@
 #define ARGS(...) ((char *const[]){"careq", __VA_ARGS__, NULL})
 #define SYNOPSIS                                                                               \
 	"usage: careq new [-subject DN] [-key rsa:2048|rsa:3072|ec:p256|ec:p384] KEYOUT REQOUT\n" \
-	"       careq submit -config HOST[:PORT]\\CANAME [-attrib \"Name:Value\\n...\"] REQ "     \
+	"       careq submit -config HOST[:PORT]\\CANAME [-dcom] [-attrib \"Name:Value\\n...\"] REQ " \
 	"CERTOUT\n"                                                                               \
-	"       careq retrieve -config HOST[:PORT]\\CANAME ID CERTOUT\n"                                \
+	"       careq retrieve -config HOST[:PORT]\\CANAME [-dcom] ID CERTOUT\n"                     \
+	"       careq getcaprop -config HOST[:PORT]\\CANAME [-dcom] [-out FILE] PROP [INDEX]\n"     \
 	"       careq renew -config HOST[:PORT]\\CANAME [-key SPEC] [-attrib ...] CERT KEY "         \
 	"NEWKEYOUT CERTOUT\n"
 
@@ -303,8 +304,8 @@ static void test_attrib(void **state)
 static void test_word_refusals(void **state)
 {
 	(void)state;
-	refused(ARGS(NULL), CAREQ_ARGS_USAGE, "a verb is needed: new, submit, retrieve or renew");
-	refused(ARGS("bogus", "a", "b"), CAREQ_ARGS_USAGE, "unknown verb: new, submit, retrieve or renew");
+	refused(ARGS(NULL), CAREQ_ARGS_USAGE, "a verb is needed: new, submit, retrieve, renew or getcaprop");
+	refused(ARGS("bogus", "a", "b"), CAREQ_ARGS_USAGE, "unknown verb: new, submit, retrieve, renew or getcaprop");
 	/* the words are read before the verb is looked at */
 	refused(ARGS("bogus"), CAREQ_ARGS_USAGE, "two file arguments are needed");
 	refused(ARGS("new"), CAREQ_ARGS_USAGE, "two file arguments are needed");
@@ -636,7 +637,7 @@ static void test_main_help_and_refusals(void **state)
 	run_careq(&r, ARGS(NULL));
 	assert_int_equal(r.rc, 4);
 	assert_string_equal(r.out, "");
-	assert_string_equal(r.err, "careq: a verb is needed: new, submit, retrieve or renew\n" SYNOPSIS
+	assert_string_equal(r.err, "careq: a verb is needed: new, submit, retrieve, renew or getcaprop\n" SYNOPSIS
 				   "(careq -help says more)\n");
 	run_free(&r);
 
@@ -956,10 +957,102 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* ---- DCOM: -dcom, getcaprop (issue 17) ---- */
+
+static void test_dcom_option(void **state)
+{
+	char err[CLIENT_ERR_LEN];
+	struct careq_opts o;
+
+	(void)state;
+	assert_int_equal(parse(ARGS("submit", "-config", "h:13135\\CA", "-DCOM", "r", "c"), &o, err),
+			 CAREQ_ARGS_OK);
+	assert_int_equal(o.verb, CAREQ_VERB_SUBMIT);
+	assert_int_equal(o.dcom, 1);
+	assert_string_equal(o.target.port, "13135");
+	assert_string_equal(o.arg[0], "r");
+	careq_opts_free(&o);
+	assert_int_equal(parse(ARGS("retrieve", "-dcom", "-config", "h\\CA", "7", "c"), &o, err),
+			 CAREQ_ARGS_OK);
+	assert_int_equal(o.dcom, 1);
+	assert_int_equal(o.request_id, 7);
+	careq_opts_free(&o);
+	assert_int_equal(parse(ARGS("submit", "-config", "h\\CA", "r", "c"), &o, err), CAREQ_ARGS_OK);
+	assert_int_equal(o.dcom, 0);
+	careq_opts_free(&o);
+	/* after "--", -dcom is a file name */
+	assert_int_equal(parse(ARGS("submit", "-config", "h\\CA", "--", "-dcom", "c"), &o, err),
+			 CAREQ_ARGS_OK);
+	assert_int_equal(o.dcom, 0);
+	assert_string_equal(o.arg[0], "-dcom");
+	careq_opts_free(&o);
+	refused(ARGS("new", "-dcom", "k", "r"), CAREQ_ARGS_USAGE,
+		"new takes only -subject and -key");
+	refused(ARGS("renew", "-dcom", "-config", "h\\CA", "a", "b", "c", "d"), CAREQ_ARGS_USAGE,
+		"-dcom belongs to submit, retrieve and getcaprop");
+	refused(ARGS("submit", "-out", "x", "-config", "h\\CA", "r", "c"), CAREQ_ARGS_USAGE,
+		"-out belongs to getcaprop");
+}
+
+static void test_getcaprop(void **state)
+{
+	char err[CLIENT_ERR_LEN];
+	struct careq_opts o;
+
+	(void)state;
+	assert_int_equal(parse(ARGS("getcaprop", "-config", "h\\CA", "CANAME"), &o, err),
+			 CAREQ_ARGS_OK);
+	assert_int_equal(o.verb, CAREQ_VERB_GETCAPROP);
+	assert_int_equal(o.prop_id, 6);
+	assert_int_equal(o.prop_index, 0);
+	assert_int_equal(o.dcom, 1); /* always: MS-ICPR has no GetCAProperty */
+	assert_null(o.out_file);
+	assert_non_null(o.ca16);
+	careq_opts_free(&o);
+	assert_int_equal(parse(ARGS("getcaprop", "-config", "h\\CA", "-dcom", "-out", "c.der",
+				    "casigcert", "2"), &o, err),
+			 CAREQ_ARGS_OK);
+	assert_int_equal(o.prop_id, 12);
+	assert_int_equal(o.prop_index, 2);
+	assert_string_equal(o.out_file, "c.der");
+	careq_opts_free(&o);
+	assert_int_equal(careq_prop_id("TEMPLATES"), 29);
+	assert_int_equal(careq_prop_id("CR_PROP_BASECRL"), 17);
+	assert_int_equal(careq_prop_id("deltacrl"), 18);
+	assert_int_equal(careq_prop_id("CAXCHGCERT"), 15);
+	assert_int_equal(careq_prop_id("CATYPE"), 10);
+	assert_int_equal(careq_prop_id("10"), 10);
+	assert_int_equal(careq_prop_id("0"), 0);
+	assert_int_equal(careq_prop_id("46"), 0);
+	assert_int_equal(careq_prop_id("12x"), 0);
+	assert_int_equal(careq_prop_id(""), 0);
+	assert_int_equal(careq_prop_id("NOSUCH"), 0);
+	refused(ARGS("getcaprop", "-config", "h\\CA"), CAREQ_ARGS_USAGE,
+		"getcaprop needs PROP [INDEX]");
+	refused(ARGS("getcaprop", "-config", "h\\CA", "NOSUCH"), CAREQ_ARGS_USAGE,
+		"unknown property NOSUCH");
+	refused(ARGS("getcaprop", "-config", "h\\CA", "CASIGCERT"), CAREQ_ARGS_USAGE,
+		"CASIGCERT is binary: -out FILE is needed");
+	refused(ARGS("getcaprop", "-config", "h\\CA", "-out", "x", "CANAME"), CAREQ_ARGS_USAGE,
+		"-out is for binary properties");
+	refused(ARGS("getcaprop", "-config", "h\\CA", "CANAME", "-1"), CAREQ_ARGS_USAGE,
+		"-1 needs a value");
+	refused(ARGS("getcaprop", "-config", "h\\CA", "CANAME", "x"), CAREQ_ARGS_USAGE,
+		"INDEX: \"x\" is not a number from 0 to 2147483647");
+	refused(ARGS("getcaprop", "-config", "h\\CA", "-attrib", "a", "CANAME"), CAREQ_ARGS_USAGE,
+		"getcaprop takes -config, -dcom, -out, -user, -password-file, -timeout and -frag");
+	refused(ARGS("getcaprop", "CANAME"), CAREQ_ARGS_USAGE,
+		"-config HOST[:PORT]\\CANAME is required");
+	refused(ARGS("getcaprop", "-config", "h\\CA", "CANAME", "1", "2"), CAREQ_ARGS_USAGE,
+		"too many arguments");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_defaults),
+		cmocka_unit_test(test_dcom_option),
+		cmocka_unit_test(test_getcaprop),
 		cmocka_unit_test(test_new_options_any_case),
 		cmocka_unit_test(test_submit_every_option),
 		cmocka_unit_test(test_submit_defaults),

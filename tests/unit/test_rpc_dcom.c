@@ -829,6 +829,207 @@ static void test_act_roundtrip(void **state)
 	ndr_wr_free(&w);
 }
 
+/* ---- the client's side: careq's request, the answer read back ---- */
+
+static void act_in(struct dcom_act_in *in)
+{
+	memset(in, 0, sizeof *in);
+	in->orpc.major = 5;
+	in->orpc.minor = 7;
+	in->orpc.flags = 1;
+	uuid_of("11223344-5566-7788-99aa-bbccddeeff00", &in->orpc.cid);
+	in->clsid = dcom_clsid_ccertrequestd;
+	in->iids[0] = dcom_iid_icertrequestd2;
+	in->iids[1] = dcom_iid_iunknown;
+	in->n_iids = 2;
+	in->protseqs[0] = 7;
+	in->n_protseqs = 1;
+	in->client_major = 5;
+	in->client_minor = 7;
+}
+
+/* Our request, parsed by impacket and by the server's decoder. */
+static void test_act_in_impacket(void **state)
+{
+	struct dcom_act_in in, back;
+	struct ndr_wr w;
+	uint32_t hr;
+	char *out;
+
+	(void)state;
+	act_in(&in);
+	ndr_wr_init(&w, 65536);
+	assert_int_equal(dcom_act_encode_in(4, &in, &w), 0);
+	out = oracle("actin", w.buf, w.len);
+	expect_line(out, "orpc.version=5.7");
+	expect_line(out, "orpc.cid=11223344-5566-7788-99aa-bbccddeeff00");
+	expect_line(out, "unkouter.null=1");
+	expect_line(out, "custom.iid=000001a2-0000-0000-c000-000000000046");
+	expect_line(out, "custom.clsid=00000338-0000-0000-c000-000000000046");
+	expect_line(out, "blob.cIfs=4");
+	expect_line(out, "blob.destCtx=2");
+	assert_non_null(strstr(out, "\nblob.prop0=000001ab-0000-0000-c000-000000000046 "));
+	assert_non_null(strstr(out, "\nblob.prop1=000001a5-0000-0000-c000-000000000046 "));
+	assert_non_null(strstr(out, "\nblob.prop2=000001a4-0000-0000-c000-000000000046 "));
+	assert_non_null(strstr(out, "\nblob.prop3=000001aa-0000-0000-c000-000000000046 "));
+	expect_line(out, "inst.clsid=d99e6e74-fc88-11d0-b498-00a0c90312f3");
+	expect_line(out, "inst.cIID=2");
+	expect_line(out, "inst.iid0=5422fd3a-d4b8-4cef-a12e-e87d4ca22e90");
+	expect_line(out, "inst.iid1=00000000-0000-0000-c000-000000000046");
+	expect_line(out, "inst.version=5.7");
+	expect_line(out, "scm.count=1");
+	expect_line(out, "actctx=ok");
+	expect_line(out, "location=ok");
+	free(out);
+	/* The server's decoder reads back what was written. */
+	assert_int_equal(dcom_act_decode(4, w.buf, w.len, &back, &hr, err, sizeof err), 0);
+	assert_memory_equal(&back.clsid, &in.clsid, sizeof in.clsid);
+	assert_int_equal(back.n_iids, 2);
+	assert_memory_equal(back.iids, in.iids, 2 * sizeof in.iids[0]);
+	assert_int_equal(back.n_protseqs, 1);
+	assert_int_equal(back.protseqs[0], 7);
+	assert_int_equal(back.client_major, 5);
+	assert_int_equal(back.client_minor, 7);
+	assert_int_equal(back.orpc.flags, 1);
+	/* Opnum 3 has no pUnkOuter; the server reads it too. */
+	ndr_wr_reset(&w);
+	assert_int_equal(dcom_act_encode_in(3, &in, &w), 0);
+	assert_int_equal(dcom_act_decode(3, w.buf, w.len, &back, &hr, err, sizeof err), 0);
+	assert_int_equal(back.n_iids, 2);
+	ndr_wr_free(&w);
+}
+
+static void test_act_in_refused(void **state)
+{
+	struct dcom_act_in in;
+	struct ndr_wr w;
+
+	(void)state;
+	ndr_wr_init(&w, 65536);
+	act_in(&in);
+	assert_int_equal(dcom_act_encode_in(5, &in, &w), -1);
+	in.n_iids = 0;
+	assert_int_equal(dcom_act_encode_in(4, &in, &w), -1);
+	in.n_iids = DCOM_ACT_MAX_IIDS + 1;
+	assert_int_equal(dcom_act_encode_in(4, &in, &w), -1);
+	act_in(&in);
+	in.n_protseqs = DCOM_ACT_MAX_PROTSEQS + 1;
+	assert_int_equal(dcom_act_encode_in(4, &in, &w), -1);
+	act_in(&in);
+	ndr_put_u8(&w, 0);
+	assert_int_equal(dcom_act_encode_in(4, &in, &w), -1);
+	ndr_wr_free(&w);
+}
+
+/* The server's answer (dcom_act_encode), read by the client's decoder. */
+static void answer(struct ndr_wr *w, struct dcom_act_out *o, struct dcom_bindings *b,
+		   struct dcom_bindings *oxb)
+{
+	bindings(b);
+	memset(oxb, 0, sizeof *oxb);
+	oxb->str[0].tower_id = 7;
+	strcpy(oxb->str[0].addr, "127.0.0.1[5022]");
+	oxb->str[1].tower_id = 7;
+	strcpy(oxb->str[1].addr, "ca.example.test[5022]");
+	oxb->n_str = 2;
+	oxb->sec[0].authn_svc = 10;
+	strcpy(oxb->sec[0].princ, "CA");
+	oxb->n_sec = 1;
+	act_out(o, b, 3);
+	o->oxid_bindings = oxb;
+	o->iids[2] = dcom_iid_iunknown;
+	o->iface_hr[1] = DCOM_E_NOINTERFACE;
+	ndr_wr_init(w, 65536);
+	assert_int_equal(dcom_act_encode(4, o, w), 0);
+}
+
+static void test_act_out_roundtrip(void **state)
+{
+	struct dcom_bindings b, oxb;
+	struct dcom_act_out o;
+	struct dcom_act_reply r;
+	struct ndr_wr w;
+
+	(void)state;
+	answer(&w, &o, &b, &oxb);
+	assert_int_equal(dcom_act_decode_out(4, w.buf, w.len, &r, err, sizeof err), 0);
+	assert_int_equal(r.hr, 0);
+	assert_true(r.oxid == o.oxid);
+	assert_memory_equal(&r.ipid_remunknown, &o.ipid_remunknown, sizeof r.ipid_remunknown);
+	assert_int_equal(r.authn_hint, 6);
+	assert_int_equal(r.server_major, DCOM_COM_MAJOR);
+	assert_int_equal(r.server_minor, DCOM_COM_MINOR);
+	assert_int_equal(r.oxid_bindings.n_str, 2);
+	assert_int_equal(r.oxid_bindings.str[0].tower_id, 7);
+	assert_string_equal(r.oxid_bindings.str[0].addr, "127.0.0.1[5022]");
+	assert_string_equal(r.oxid_bindings.str[1].addr, "ca.example.test[5022]");
+	assert_int_equal(r.oxid_bindings.n_sec, 1);
+	assert_int_equal(r.oxid_bindings.sec[0].authn_svc, 10);
+	assert_string_equal(r.oxid_bindings.sec[0].princ, "CA");
+	assert_int_equal(r.n_ifaces, 3);
+	for (size_t i = 0; i < 3; i++) {
+		assert_memory_equal(&r.iids[i], &o.iids[i], sizeof r.iids[i]);
+		assert_int_equal(r.iface_hr[i], o.iface_hr[i]);
+	}
+	for (size_t i = 0; i < 3; i += 2) {
+		assert_true(r.std[i].oxid == o.std[i].oxid);
+		assert_true(r.std[i].oid == o.std[i].oid);
+		assert_int_equal(r.std[i].public_refs, o.std[i].public_refs);
+		assert_int_equal(r.std[i].flags, o.std[i].flags);
+		assert_memory_equal(&r.std[i].ipid, &o.std[i].ipid, sizeof r.std[i].ipid);
+	}
+	/* Opnum 3's answer has the same shape. */
+	ndr_wr_reset(&w);
+	assert_int_equal(dcom_act_encode(3, &o, &w), 0);
+	assert_int_equal(dcom_act_decode_out(3, w.buf, w.len, &r, err, sizeof err), 0);
+	assert_int_equal(r.n_ifaces, 3);
+	assert_int_equal(dcom_act_decode_out(5, w.buf, w.len, &r, err, sizeof err), -1);
+	/* A refusal: the HRESULT alone. */
+	memset(&o, 0, sizeof o);
+	o.hr = DCOM_E_ACCESSDENIED;
+	ndr_wr_reset(&w);
+	assert_int_equal(dcom_act_encode(4, &o, &w), 0);
+	assert_int_equal(dcom_act_decode_out(4, w.buf, w.len, &r, err, sizeof err), 0);
+	assert_int_equal(r.hr, DCOM_E_ACCESSDENIED);
+	assert_int_equal(r.n_ifaces, 0);
+	ndr_wr_free(&w);
+}
+
+/* A hostile server: every truncation, every single octet changed, S_OK with
+ * no properties, an answer with extensions (accepted and skipped). */
+static void test_act_out_hostile(void **state)
+{
+	static const uint8_t ok_null[] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct dcom_bindings b, oxb;
+	struct dcom_act_out o;
+	struct dcom_act_reply r;
+	struct ndr_wr w;
+	uint8_t *c;
+
+	(void)state;
+	answer(&w, &o, &b, &oxb);
+	c = malloc(w.len);
+	assert_non_null(c);
+	for (size_t n = 0; n < w.len - 4; n++) {
+		memcpy(c, w.buf, n);
+		if (dcom_act_decode_out(4, c, n, &r, err, sizeof err) == 0) {
+			fprintf(stderr, "a truncation to %zu of %zu octets was accepted\n", n, w.len);
+			fail();
+		}
+		assert_int_equal(r.n_ifaces, 0);
+	}
+	/* Any octet flipped: decoded or refused, never a crash (ASan runs). */
+	for (size_t i = 0; i < w.len; i++) {
+		memcpy(c, w.buf, w.len);
+		c[i] ^= 0xff;
+		(void)dcom_act_decode_out(4, c, w.len, &r, err, sizeof err);
+	}
+	free(c);
+	assert_int_equal(dcom_act_decode_out(4, ok_null, sizeof ok_null, &r, err, sizeof err),
+			 -1);
+	ndr_wr_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -851,6 +1052,10 @@ int main(void)
 		cmocka_unit_test(test_act_answer_failure),
 		cmocka_unit_test(test_act_answer_refused),
 		cmocka_unit_test(test_act_roundtrip),
+		cmocka_unit_test(test_act_in_impacket),
+		cmocka_unit_test(test_act_in_refused),
+		cmocka_unit_test(test_act_out_roundtrip),
+		cmocka_unit_test(test_act_out_hostile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown_all);

@@ -785,10 +785,99 @@ static void test_caprop_getcert(void **state)
 	assert_int_equal(caprop_getcert_map(0xffffffffu, &m), HR_E_INVALIDARG);
 }
 
+/* ---- the client's decoders (careq -dcom): what the server's encoders wrote ---- */
+
+static void test_request_decode_out(void **state)
+{
+	static const uint8_t fr[] = "a full response", ec[] = { 0x30, 0x03, 1, 2, 3 };
+	static const uint8_t dm[] = { 'I', 0, 's', 0, 0, 0 };
+	struct wcce_request_response r, back;
+	struct ndr_wr w;
+	uint8_t *c;
+
+	(void)state;
+	memset(&r, 0, sizeof r);
+	r.request_id = 42;
+	r.disposition = 3;
+	r.chain.pb = fr;
+	r.chain.cb = sizeof fr;
+	r.encoded_cert.pb = ec;
+	r.encoded_cert.cb = sizeof ec;
+	r.disposition_message.pb = dm;
+	r.disposition_message.cb = sizeof dm;
+	ndr_wr_init(&w, 65536);
+	assert_int_equal(wcce_request_encode(&r, &w), 0);
+	assert_int_equal(wcce_request_decode_out(w.buf, w.len, &back, err, sizeof err), 0);
+	assert_int_equal(back.request_id, 42);
+	assert_int_equal(back.disposition, 3);
+	assert_int_equal(back.hr, 0);
+	assert_int_equal(back.chain.cb, sizeof fr);
+	assert_memory_equal(back.chain.pb, fr, sizeof fr);
+	assert_int_equal(back.encoded_cert.cb, sizeof ec);
+	assert_memory_equal(back.encoded_cert.pb, ec, sizeof ec);
+	assert_int_equal(back.disposition_message.cb, sizeof dm);
+	assert_memory_equal(back.disposition_message.pb, dm, sizeof dm);
+	/* Every truncation is refused; any octet flipped never crashes. */
+	c = malloc(w.len);
+	assert_non_null(c);
+	for (size_t n = 0; n < w.len - 3; n++) {
+		memcpy(c, w.buf, n);
+		assert_int_equal(wcce_request_decode_out(c, n, &back, err, sizeof err), -1);
+		assert_null(back.chain.pb);
+	}
+	for (size_t i = 0; i < w.len; i++) {
+		memcpy(c, w.buf, w.len);
+		c[i] ^= 0xa5;
+		if (wcce_request_decode_out(c, w.len, &back, err, sizeof err) == 0)
+			assert_true(back.chain.cb + back.encoded_cert.cb +
+					    back.disposition_message.cb <= w.len);
+	}
+	free(c);
+	/* A failure: empty blobs and the HRESULT. */
+	memset(&r, 0, sizeof r);
+	r.hr = 0x80094004u;
+	ndr_wr_reset(&w);
+	assert_int_equal(wcce_request_encode(&r, &w), 0);
+	assert_int_equal(wcce_request_decode_out(w.buf, w.len, &back, err, sizeof err), 0);
+	assert_int_equal(back.hr, 0x80094004u);
+	assert_int_equal(back.chain.cb, 0);
+	ndr_wr_free(&w);
+}
+
+static void test_blob_decode_out(void **state)
+{
+	static const uint8_t der[] = { 0x30, 0x02, 0x05, 0x00 };
+	struct rpc_icpr_blob b = { .pb = der, .cb = sizeof der }, back;
+	struct ndr_wr w;
+	uint32_t hr;
+
+	(void)state;
+	ndr_wr_init(&w, 4096);
+	assert_int_equal(wcce_blob_encode(&b, 0, &w), 0);
+	assert_int_equal(wcce_blob_decode_out(w.buf, w.len, &back, &hr, err, sizeof err), 0);
+	assert_int_equal(hr, 0);
+	assert_int_equal(back.cb, sizeof der);
+	assert_memory_equal(back.pb, der, sizeof der);
+	for (size_t n = 0; n < w.len - 3; n++)
+		assert_int_equal(wcce_blob_decode_out(w.buf, n, &back, &hr, err, sizeof err), -1);
+	/* cb larger than what follows */
+	w.buf[8] = 0x40;
+	assert_int_equal(wcce_blob_decode_out(w.buf, w.len, &back, &hr, err, sizeof err), -1);
+	memset(&b, 0, sizeof b);
+	ndr_wr_reset(&w);
+	assert_int_equal(wcce_blob_encode(&b, 0x80070057u, &w), 0);
+	assert_int_equal(wcce_blob_decode_out(w.buf, w.len, &back, &hr, err, sizeof err), 0);
+	assert_int_equal(hr, 0x80070057u);
+	assert_int_equal(back.cb, 0);
+	ndr_wr_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_request_impacket),
+		cmocka_unit_test(test_request_decode_out),
+		cmocka_unit_test(test_blob_decode_out),
 		cmocka_unit_test(test_request2_impacket),
 		cmocka_unit_test(test_string_bounds),
 		cmocka_unit_test(test_other_methods_impacket),

@@ -77,3 +77,6 @@ $(TBIN)/test_supervisor_prepare: LDFLAGS += -Wl,--wrap=pipe2,--wrap=fork,--wrap=
 # What a start is (start.c), with a pipe, a socket, a listen, a chown and
 # randomness the system refuses (the wrappers pass through unless armed).
 $(TBIN)/test_supervisor_start: LDFLAGS += -Wl,--wrap=pipe2,--wrap=socket,--wrap=listen,--wrap=chown,--wrap=getrandom
+# careq -dcom's transport (libclient's rpc_client.c, dcom_call.c): the NTLM
+# initiator comes with the library, hence GSSAPI.
+$(TBIN)/test_client_dcom: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka

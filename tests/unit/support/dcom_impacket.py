@@ -20,6 +20,12 @@
         PropsOutInfo, OBJREF_STANDARD); prints what it found, one key=value a
         line. An answer with a failure HRESULT prints hr= only.
 
+    dcom_impacket.py actin FILE
+        FILE holds our RemoteCreateInstance request stub (careq's
+        dcom_act_encode_in): parsed with impacket's RemoteCreateInstance,
+        OBJREF_CUSTOM, ACTIVATION_BLOB and each property's class; prints the
+        fields, one key=value a line.
+
     dcom_impacket.py objref FILE     an OBJREF_STANDARD's octets
     dcom_impacket.py dsa FILE        an NDR conformant DUALSTRINGARRAY
         Parse with impacket's OBJREF_STANDARD / DUALSTRINGARRAY and print the
@@ -388,6 +394,58 @@ def check_act(opnum, data):
             print('props%d.null=1' % i)
 
 
+def check_actin(data):
+    req = RemoteCreateInstance(data)
+    print('orpc.version=%d.%d' % (req['ORPCthis']['version']['MajorVersion'],
+                                  req['ORPCthis']['version']['MinorVersion']))
+    print('orpc.cid=%s' % guid(req['ORPCthis']['cid']))
+    print('unkouter.null=%d' % (req['pUnkOuter'] in (NULL, b'') or req['pUnkOuter']['ulCntData'] == 0))
+    raw = b''.join(req['pActProperties']['abData'])
+    objref = OBJREF_CUSTOM(raw)
+    print('custom.iid=%s' % guid(objref['iid']))
+    print('custom.clsid=%s' % guid(objref['clsid']))
+    blob = ACTIVATION_BLOB(objref['pObjectData'])
+    hdr = blob['CustomHeader']
+    print('blob.cIfs=%d' % hdr['cIfs'])
+    print('blob.destCtx=%d' % hdr['destCtx'])
+    sizes = [x['Data'] for x in hdr['pSizes']]
+    if len(blob['Property']) != sum(sizes):
+        raise RuntimeError('properties: %d octets, sizes say %d' % (len(blob['Property']), sum(sizes)))
+    if hdr['totalSize'] != hdr['headerSize'] + sum(sizes) or blob['dwSize'] != hdr['totalSize']:
+        raise RuntimeError('totalSize %d, headerSize %d, dwSize %d, sizes %d' % (
+            hdr['totalSize'], hdr['headerSize'], blob['dwSize'], sum(sizes)))
+    off = 0
+    for i, c in enumerate(hdr['pclsid']):
+        print('blob.prop%d=%s %d' % (i, guid(c['Data']), sizes[i]))
+        part = blob['Property'][off:off + sizes[i]]
+        off += sizes[i]
+        if c['Data'] == CLSID_InstantiationInfo:
+            ii = InstantiationInfoData()
+            n = ii.fromString(part)
+            ii.fromStringReferents(part[n:])
+            print('inst.clsid=%s' % guid(ii['classId']))
+            print('inst.cIID=%d' % ii['cIID'])
+            for k in range(ii['cIID']):
+                print('inst.iid%d=%s' % (k, guid(ii['pIID'][k]['Data'])))
+            print('inst.version=%d.%d' % (ii['clientCOMVersion']['MajorVersion'],
+                                          ii['clientCOMVersion']['MinorVersion']))
+            print('inst.thisSize=%d' % ii['thisSize'])
+        elif c['Data'] == CLSID_ScmRequestInfo:
+            sr = ScmRequestInfoData()
+            n = sr.fromString(part)
+            sr.fromStringReferents(part[n:])
+            rr = sr['remoteRequest']
+            print('scm.count=%d' % rr['cRequestedProtseqs'])
+            print('scm.protseqs=%s' % ','.join(str(x['Data'] if isinstance(x, dict) or hasattr(x, '__getitem__') and not isinstance(x, int) else x)
+                                               for x in rr['pRequestedProtseqs']))
+        elif c['Data'] == CLSID_ActivationContextInfo:
+            ActivationContextInfoData(part)
+            print('actctx=ok')
+        elif c['Data'] == CLSID_ServerLocationInfo:
+            LocationInfoData(part)
+            print('location=ok')
+
+
 def seeds(d):
     os.makedirs(d, exist_ok=True)
     items = [
@@ -409,6 +467,8 @@ def main():
         gen()
     elif len(sys.argv) == 4 and sys.argv[1] == 'act':
         check_act(int(sys.argv[2]), open(sys.argv[3], 'rb').read())
+    elif len(sys.argv) == 3 and sys.argv[1] == 'actin':
+        check_actin(open(sys.argv[2], 'rb').read())
     elif len(sys.argv) == 3 and sys.argv[1] == 'objref':
         print_objref('', open(sys.argv[2], 'rb').read())
     elif len(sys.argv) == 3 and sys.argv[1] == 'dsa':
