@@ -652,28 +652,14 @@ void handle_caprop(struct service *s, const struct caprop_src *src, const struct
 	struct cust_caprop q;
 	struct caprop_value v;
 	char err[512], requester[CUST_REQUESTER_MAX + 1];
-	struct policy *pol;
 	uint32_t hr;
-	int anonymous;
 
 	if (cust_caprop_decode(m->data, m->hdr.len, &q) != 0) {
 		service_violation(s, "malformed CAPROP");
 		return;
 	}
-	if (requester_of(s, c, q.who.token, q.who.token_len, q.who.requester, requester,
-			 sizeof(requester), &anonymous, NULL, NULL) != 0)
+	if (reader_admitted(s, c, &q.who, m->hdr.id, requester, sizeof(requester)) != 0)
 		return;
-	if ((pol = malloc(sizeof(*pol))) == NULL) {
-		cust_reply_error(s, m->hdr.id, HR_E_OUTOFMEMORY, "out of memory");
-		return;
-	}
-	submit_policy(c, pol);
-	hr = access_refused(pol, anonymous, err, sizeof(err));
-	free(pol);
-	if (hr != 0) {
-		cust_reply_error(s, m->hdr.id, hr, err);
-		return;
-	}
 	hr = caprop_get(src, q.prop_id, q.index, &v, err, sizeof(err));
 	if (hr != 0) {
 		if (hr != HR_E_INVALIDARG && hr != HR_CERTSRV_E_PROPERTY_EMPTY)

@@ -505,34 +505,46 @@ static void reply_response(struct service *s, uint32_t id, const struct x509_buf
 	service_reply(s, CUST_RESPONSE_IS, id, &w);
 }
 
+int reader_admitted(struct service *s, struct submit_ctx *c, const struct cust_who *who,
+		    uint32_t id, char *out, size_t outlen)
+{
+	struct policy *pol;
+	char err[512];
+	uint32_t hr;
+	int anonymous;
+
+	if (requester_of(s, c, who->token, who->token_len, who->requester, out, outlen,
+			 &anonymous, NULL, NULL) != 0)
+		return -1;
+	if ((pol = malloc(sizeof(*pol))) == NULL) {
+		cust_reply_error(s, id, HR_E_OUTOFMEMORY, "out of memory");
+		return -1;
+	}
+	submit_policy(c, pol);
+	hr = access_refused(pol, anonymous, err, sizeof(err));
+	free(pol);
+	if (hr != 0) {
+		cust_reply_error(s, id, hr, err);
+		return -1;
+	}
+	return 0;
+}
+
 void handle_response(struct service *s, struct submit_ctx *c, const struct ipc_msg *m)
 {
 	struct ledger_request_row row;
 	struct cust_response q;
 	struct x509_buf p7 = {0};
 	char err[512], requester[CUST_REQUESTER_MAX + 1];
-	struct policy *pol;
 	uint32_t hr;
-	int rc, anonymous, left_out = 0;
+	int rc, left_out = 0;
 
 	if (cust_response_decode(m->data, m->hdr.len, &q) != 0) {
 		service_violation(s, "malformed RESPONSE");
 		return;
 	}
-	if (requester_of(s, c, q.who.token, q.who.token_len, q.who.requester, requester,
-			 sizeof(requester), &anonymous, NULL, NULL) != 0)
+	if (reader_admitted(s, c, &q.who, m->hdr.id, requester, sizeof(requester)) != 0)
 		return;
-	if ((pol = malloc(sizeof(*pol))) == NULL) {
-		cust_reply_error(s, m->hdr.id, HR_E_OUTOFMEMORY, "out of memory");
-		return;
-	}
-	submit_policy(c, pol);
-	hr = access_refused(pol, anonymous, err, sizeof(err));
-	free(pol);
-	if (hr != 0) {
-		cust_reply_error(s, m->hdr.id, hr, err);
-		return;
-	}
 	rc = q.request_id == 0 ? 1 : record_get_request(c->rec, q.request_id, &row, err,
 							  sizeof(err));
 	if (rc == 1) {

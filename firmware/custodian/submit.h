@@ -143,6 +143,12 @@ int requester_of(struct service *s, struct submit_ctx *c, const uint8_t *tok, si
 /* The interface flags as the custodian checks them again (icpr_no_rpc,
  * icpr_allow_anonymous): E_ACCESSDENIED with msg, or 0. */
 uint32_t access_refused(const struct policy *p, int anonymous, char *msg, size_t msglen);
+struct cust_who;
+/* A reader's call (CUST_RESPONSE, CUST_CAPROP): who, then the interface flags
+ * (access_refused). 0 with the requester in out; -1 when the call is done with
+ * (a violation, or CUST_ERROR sent to request id). */
+int reader_admitted(struct service *s, struct submit_ctx *c, const struct cust_who *who,
+		    uint32_t id, char *out, size_t outlen);
 
 void handle_submit(struct service *s, struct submit_ctx *c, const struct ipc_msg *m);
 void handle_refused(struct service *s, struct submit_ctx *c, const struct ipc_msg *m);
