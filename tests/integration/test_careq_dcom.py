@@ -93,3 +93,48 @@ def test_getcaprop(ca, appliance, tmp_path):
     # usage: a binary property needs -out; unknown names
     assert careq("getcaprop", "-config", config(appliance), "CASIGCERT").returncode == 4
     assert careq("getcaprop", "-config", config(appliance), "NOSUCH").returncode == 4
+
+
+def test_refusals_over_dcom(ca, appliance, tmp_path):
+    """What careq -dcom says when the appliance refuses: a wrong password (the
+    activation's logon), a request id nobody made, a property without a value
+    yet (no delta CRL), the exchange certificate written to a file."""
+    req = tmp_path / "w.der"
+    req.write_bytes(make_csr(tmp_path, "w"))
+    bad = ["-user", USER[0], "-password-file", str(tmp_path / "bad")]
+    (tmp_path / "bad").write_text("not the password\n")
+    (tmp_path / "bad").chmod(0o600)
+    p = careq("submit", "-config", config(appliance), "-dcom", *bad, "-attrib", USER_T, req,
+              tmp_path / "w.crt")
+    assert p.returncode != 0 and not (tmp_path / "w.crt").exists(), p.stdout + p.stderr
+    p = careq("retrieve", "-config", config(appliance), "-dcom", *auth(tmp_path, USER),
+              "99999", tmp_path / "none.crt")
+    assert p.returncode != 0 and "0x80094004" in (p.stdout + p.stderr).lower(), \
+        p.stdout + p.stderr
+    p = careq("getcaprop", "-config", config(appliance), *auth(tmp_path, USER),
+              "-out", tmp_path / "delta.crl", "DELTACRL")
+    assert p.returncode == 2, p.stdout + p.stderr
+    out = tmp_path / "xchg.der"
+    p = careq("getcaprop", "-config", config(appliance), *auth(tmp_path, USER),
+              "-out", out, "CAXCHGCERT")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert out.read_bytes() == der_of(ca["data"] / "xchg.crt")
+
+
+def test_bindings_name_another_host_first(ca, tmp_path):
+    """With dcom_address naming a host careq did not use, the OXID bindings list
+    it first: careq passes over it to the binding of the address it reached."""
+    import icpr_client as ic
+    conf = ca["data"] / "ca.conf"
+    conf.write_text(conf.read_text() + "dcom_address = ca.example.test\n")
+    a = ic.Appliance(ca["data"], ca["token"].pin_file)
+    try:
+        req = tmp_path / "h.der"
+        req.write_bytes(make_csr(tmp_path, "h"))
+        cert = tmp_path / "h.crt"
+        p = careq("submit", "-config", config(a), "-dcom", *auth(tmp_path, USER),
+                  "-attrib", USER_T, req, cert)
+        assert p.returncode == 0, p.stdout + p.stderr
+        run("openssl", "verify", "-x509_strict", "-CAfile", ca["data"] / "ca.crt", cert)
+    finally:
+        a.stop()
