@@ -162,6 +162,27 @@ static void fill_text(const struct careq_opts *o, struct rpc_icpr_request *q)
 	}
 }
 
+static struct ntlmc *credential(const struct careq_opts *o, FILE *errf);
+
+/* The call's logon: with -user, an NTLM credential at packet privacy in
+ * t->auth (*cred to free); without, none. 0, or the exit status after a
+ * message. */
+static int logon(const struct careq_opts *o, FILE *errf, struct ntlmc **cred,
+		 struct rpcc_auth *auth, struct enroll_target *t)
+{
+	char err[CLIENT_ERR_LEN];
+
+	if (careq_check_user(o, err, sizeof(err)) != CAREQ_ARGS_OK)
+		return usage_error(errf, err);
+	if (o->user == NULL)
+		return 0;
+	if ((*cred = credential(o, errf)) == NULL)
+		return CAREQ_EXIT_LOCAL;
+	ntlmc_auth(*cred, RPC_AUTHN_LEVEL_PKT_PRIVACY, auth);
+	t->auth = auth;
+	return 0;
+}
+
 /* With -user: an NTLM credential from the password (file or terminal), which is
  * wiped as soon as gss-ntlmssp has made its NT hash. NULL after a message. */
 static struct ntlmc *credential(const struct careq_opts *o, FILE *errf)
@@ -267,14 +288,8 @@ static int exchange(const struct careq_opts *o, const struct rpc_icpr_request *q
 	struct ndr_wr wr;
 	int rc;
 
-	if (careq_check_user(o, err, sizeof(err)) != CAREQ_ARGS_OK)
-		return usage_error(errf, err);
-	if (o->user != NULL) {
-		if ((cred = credential(o, errf)) == NULL)
-			return CAREQ_EXIT_LOCAL;
-		ntlmc_auth(cred, RPC_AUTHN_LEVEL_PKT_PRIVACY, &auth);
-		t.auth = &auth;
-	}
+	if ((rc = logon(o, errf, &cred, &auth, &t)) != 0)
+		return rc;
 	ndr_wr_init(&wr, RPCC_MAX_STUB);
 	if ((o->dcom ? dcom_enroll_call(&t, q, &wr, &resp, err, sizeof(err))
 		     : enroll_call(&t, q, &wr, &resp, err, sizeof(err))) != RPCC_OK) {
@@ -452,14 +467,8 @@ static int cmd_getcaprop(const struct careq_opts *o, FILE *out, FILE *errf)
 	uint32_t hr = 0;
 	int rc;
 
-	if (careq_check_user(o, err, sizeof(err)) != CAREQ_ARGS_OK)
-		return usage_error(errf, err);
-	if (o->user != NULL) {
-		if ((cred = credential(o, errf)) == NULL)
-			return CAREQ_EXIT_LOCAL;
-		ntlmc_auth(cred, RPC_AUTHN_LEVEL_PKT_PRIVACY, &auth);
-		t.auth = &auth;
-	}
+	if ((rc = logon(o, errf, &cred, &auth, &t)) != 0)
+		return rc;
 	ndr_wr_init(&wr, RPCC_MAX_STUB);
 	if (dcomc_open(&t, &d, err, sizeof(err)) != RPCC_OK) {
 		fprintf(errf, "careq: %s\n", err);

@@ -143,6 +143,18 @@ static int put_units(const char *s, uint16_t *u, size_t max, size_t *n)
 	return 0;
 }
 
+/* A list's terminating 0 (and, for an empty list, the 0 that stands for its
+ * one empty entry: MS-DCOM 2.2.19 writes an empty list as two zeros). */
+static int end_list(size_t n, uint16_t *units, size_t max, size_t *k)
+{
+	for (int i = n == 0 ? 2 : 1; i > 0; i--) {
+		if (*k >= max)
+			return -1;
+		units[(*k)++] = 0;
+	}
+	return 0;
+}
+
 int dcom_dsa_units(const struct dcom_bindings *b, uint16_t *units, size_t max, size_t *n,
 		   uint16_t *sec_off)
 {
@@ -158,14 +170,8 @@ int dcom_dsa_units(const struct dcom_bindings *b, uint16_t *units, size_t max, s
 			return -1;
 	}
 	/* The string bindings end with a 0; an empty list is two zeros. */
-	if (b->n_str == 0) {
-		if (k >= max)
-			return -1;
-		units[k++] = 0;
-	}
-	if (k >= max)
+	if (end_list(b->n_str, units, max, &k) != 0)
 		return -1;
-	units[k++] = 0;
 	*sec_off = (uint16_t)k;
 	for (size_t i = 0; i < b->n_sec; i++) {
 		if (k + 2 > max)
@@ -175,14 +181,8 @@ int dcom_dsa_units(const struct dcom_bindings *b, uint16_t *units, size_t max, s
 		if (put_units(b->sec[i].princ, units, max, &k) != 0)
 			return -1;
 	}
-	if (b->n_sec == 0) {
-		if (k >= max)
-			return -1;
-		units[k++] = 0;
-	}
-	if (k >= max)
+	if (end_list(b->n_sec, units, max, &k) != 0)
 		return -1;
-	units[k++] = 0;
 	*n = k;
 	return 0;
 }
