@@ -211,21 +211,13 @@ void dcom_put_dsa(struct ndr_wr *w, const struct dcom_bindings *b)
 	put_dsa(w, b, 1);
 }
 
-/* A hyper (8-octet aligned, little-endian). */
-static void put_u64(struct ndr_wr *w, uint64_t v)
-{
-	ndr_put_align(w, 8);
-	ndr_put_u32(w, (uint32_t)v);
-	ndr_put_u32(w, (uint32_t)(v >> 32));
-}
-
 void dcom_put_stdobjref(struct ndr_wr *w, const struct dcom_stdobjref *s)
 {
 	ndr_put_align(w, 8);
 	ndr_put_u32(w, s->flags);
 	ndr_put_u32(w, s->public_refs);
-	put_u64(w, s->oxid);
-	put_u64(w, s->oid);
+	ndr_put_u64(w, s->oxid);
+	ndr_put_u64(w, s->oid);
 	ndr_put_uuid(w, &s->ipid);
 }
 
@@ -237,6 +229,25 @@ void dcom_objref_standard(struct ndr_wr *out, const struct rpc_uuid *iid,
 	ndr_put_uuid(out, iid);
 	dcom_put_stdobjref(out, s);
 	put_dsa(out, resaddr, 0);
+}
+
+void dcom_put_objref_mip(struct ndr_wr *w, const struct rpc_uuid *iid,
+			 const struct dcom_stdobjref *s, const struct dcom_bindings *resaddr)
+{
+	struct ndr_wr objref;
+
+	if (resaddr == NULL) {
+		w->failed = 1;
+		return;
+	}
+	/* The OBJREF is aligned from its own start, not the stub's: written apart. */
+	ndr_wr_init(&objref, DCOM_OBJREF_MAX);
+	dcom_objref_standard(&objref, iid, s, resaddr);
+	if (ndr_wr_ok(&objref))
+		dcom_put_mip(w, objref.buf, objref.len);
+	else
+		w->failed = 1;
+	ndr_wr_free(&objref);
 }
 
 void dcom_put_mip(struct ndr_wr *w, const uint8_t *p, size_t n)

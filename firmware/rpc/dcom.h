@@ -145,6 +145,11 @@ void dcom_put_stdobjref(struct ndr_wr *w, const struct dcom_stdobjref *s);
  * (which should be empty: the structure is aligned from its start). */
 void dcom_objref_standard(struct ndr_wr *out, const struct rpc_uuid *iid,
 			  const struct dcom_stdobjref *s, const struct dcom_bindings *resaddr);
+/* An MInterfacePointer's pointee holding that OBJREF_STANDARD (w's error when
+ * resaddr is NULL or the OBJREF would pass DCOM_OBJREF_MAX). */
+#define DCOM_OBJREF_MAX 4096
+void dcom_put_objref_mip(struct ndr_wr *w, const struct rpc_uuid *iid,
+			 const struct dcom_stdobjref *s, const struct dcom_bindings *resaddr);
 /* An MInterfacePointer's pointee as NDR: max_count, ulCntData, the octets. */
 void dcom_put_mip(struct ndr_wr *w, const uint8_t *p, size_t n);
 /* Reads an MInterfacePointer's pointee: at most max octets; *p points into

@@ -331,19 +331,11 @@ static void ts1_end(struct ndr_wr *w)
 		ndr_patch_u32(w, 8, (uint32_t)(w->len - TS1_HEADER));
 }
 
-static void put_u64(struct ndr_wr *w, uint64_t v)
-{
-	ndr_put_align(w, 8);
-	ndr_put_u32(w, (uint32_t)v);
-	ndr_put_u32(w, (uint32_t)(v >> 32));
-}
-
 /* PropsOutInfo (MS-DCOM 2.2.22.2.9): cIfs, then the IIDs, the HRESULTs and
  * the interface pointers (NULL where the HRESULT is a failure). */
 static void put_props_out(struct ndr_wr *w, const struct dcom_act_out *o)
 {
 	uint32_t ref = RPC_REFERENT_BASE, n = (uint32_t)o->n_ifaces;
-	struct ndr_wr objref;
 
 	ts1_begin(w);
 	ndr_put_u32(w, n);
@@ -363,19 +355,9 @@ static void put_props_out(struct ndr_wr *w, const struct dcom_act_out *o)
 		if (o->iface_hr[i] == 0)
 			ref += 4;
 	}
-	ndr_wr_init(&objref, ACT_PART_MAX);
-	for (uint32_t i = 0; i < n; i++) {
-		if (o->iface_hr[i] != 0)
-			continue;
-		ndr_wr_reset(&objref);
-		dcom_objref_standard(&objref, &o->iids[i], &o->std[i], o->resolver);
-		if (!ndr_wr_ok(&objref)) {
-			w->failed = 1;
-			break;
-		}
-		dcom_put_mip(w, objref.buf, objref.len);
-	}
-	ndr_wr_free(&objref);
+	for (uint32_t i = 0; i < n && ndr_wr_ok(w); i++)
+		if (o->iface_hr[i] == 0)
+			dcom_put_objref_mip(w, &o->iids[i], &o->std[i], o->resolver);
 	ts1_end(w);
 }
 
@@ -385,7 +367,7 @@ static void put_scm_reply(struct ndr_wr *w, const struct dcom_act_out *o)
 	ts1_begin(w);
 	ndr_put_u32(w, 0);                     /* pdwReserved */
 	ndr_put_u32(w, RPC_REFERENT_BASE);     /* remoteReply */
-	put_u64(w, o->oxid);                   /* customREMOTE_REPLY_SCM_INFO (8-aligned) */
+	ndr_put_u64(w, o->oxid);                   /* customREMOTE_REPLY_SCM_INFO (8-aligned) */
 	ndr_put_u32(w, RPC_REFERENT_BASE + 4); /* pdsaOxidBindings */
 	ndr_put_uuid(w, &o->ipid_remunknown);
 	ndr_put_u32(w, o->authn_hint);
@@ -736,16 +718,6 @@ static void get_dsa_units(struct ndr_rd *r, uint16_t n, uint16_t sec_off,
 	}
 }
 
-static uint64_t get_u64(struct ndr_rd *r)
-{
-	uint64_t lo, hi;
-
-	ndr_rd_align(r, 8);
-	lo = ndr_get_u32(r);
-	hi = ndr_get_u32(r);
-	return lo | hi << 32;
-}
-
 /* An OBJREF_STANDARD for iid in n octets at p: its STDOBJREF into s (the
  * resolver bindings are checked, not kept). */
 static int get_objref_standard(const uint8_t *p, size_t n, const struct rpc_uuid *iid,
@@ -763,8 +735,8 @@ static int get_objref_standard(const uint8_t *p, size_t n, const struct rpc_uuid
 	ndr_get_uuid(&r, &got);
 	s->flags = ndr_get_u32(&r);
 	s->public_refs = ndr_get_u32(&r);
-	s->oxid = get_u64(&r);
-	s->oid = get_u64(&r);
+	s->oxid = ndr_get_u64(&r);
+	s->oid = ndr_get_u64(&r);
 	ndr_get_uuid(&r, &s->ipid);
 	num = ndr_get_u16(&r);
 	off = ndr_get_u16(&r);
@@ -846,7 +818,7 @@ static int get_scm_reply(const uint8_t *p, size_t n, struct dcom_act_reply *o, c
 		(void)ndr_get_u32(&r);
 	if (!r.failed && reply == 0)
 		return err_set(err, errlen, "ScmReplyInfoData: remoteReply is NULL");
-	o->oxid = get_u64(&r);
+	o->oxid = ndr_get_u64(&r);
 	dsa = ndr_get_u32(&r);
 	ndr_get_uuid(&r, &o->ipid_remunknown);
 	o->authn_hint = ndr_get_u32(&r);

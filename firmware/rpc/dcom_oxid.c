@@ -6,33 +6,13 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A hyper: 8-octet aligned, little-endian. ndr.h has no 64-bit accessors and
- * dcom.c's writer is static (neither file is this one's to change), hence
- * these two. */
-static uint64_t get_u64(struct ndr_rd *r)
-{
-	uint64_t lo, hi;
-
-	ndr_rd_align(r, 8);
-	lo = ndr_get_u32(r);
-	hi = ndr_get_u32(r);
-	return lo | hi << 32;
-}
-
-static void put_u64(struct ndr_wr *w, uint64_t v)
-{
-	ndr_put_align(w, 8);
-	ndr_put_u32(w, (uint32_t)v);
-	ndr_put_u32(w, (uint32_t)(v >> 32));
-}
-
 /* ResolveOxid / ResolveOxid2: the OXID and the requested protseqs. */
 static void get_resolve(struct ndr_rd *r, struct dcom_oxid_in *in)
 {
 	uint16_t n;
 	uint32_t max;
 
-	in->oxid = get_u64(r);
+	in->oxid = ndr_get_u64(r);
 	n = ndr_get_u16(r);
 	max = ndr_get_u32(r); /* arRequestedProtseqs' conformance */
 	if (r->failed)
@@ -74,7 +54,7 @@ static void get_oids(struct ndr_rd *r, uint16_t count, uint64_t *oids, size_t *n
 		return;
 	}
 	for (uint16_t i = 0; i < count; i++)
-		oids[i] = get_u64(r);
+		oids[i] = ndr_get_u64(r);
 	*n = count;
 }
 
@@ -82,7 +62,7 @@ static void get_complex_ping(struct ndr_rd *r, struct dcom_oxid_in *in)
 {
 	uint16_t n_add, n_del;
 
-	in->setid = get_u64(r);
+	in->setid = ndr_get_u64(r);
 	in->sequence = ndr_get_u16(r);
 	n_add = ndr_get_u16(r);
 	n_del = ndr_get_u16(r);
@@ -113,7 +93,7 @@ int dcom_oxid_decode(uint16_t opnum, const uint8_t *stub, size_t len, struct dco
 		get_resolve(&r, in);
 		break;
 	case DCOM_OXID_OPNUM_SIMPLE_PING:
-		in->setid = get_u64(&r);
+		in->setid = ndr_get_u64(&r);
 		break;
 	case DCOM_OXID_OPNUM_COMPLEX_PING:
 		get_complex_ping(&r, in);
@@ -176,7 +156,7 @@ int dcom_oxid_encode(uint16_t opnum, const struct dcom_oxid_out *out, struct ndr
 		put_resolve(w, out, opnum == DCOM_OXID_OPNUM_RESOLVE_OXID2);
 		break;
 	case DCOM_OXID_OPNUM_COMPLEX_PING:
-		put_u64(w, ok ? out->setid : 0);
+		ndr_put_u64(w, ok ? out->setid : 0);
 		ndr_put_u16(w, ok ? out->backoff : 0);
 		break;
 	case DCOM_OXID_OPNUM_SERVER_ALIVE2:

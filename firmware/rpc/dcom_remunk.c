@@ -8,7 +8,6 @@
 
 /* The most octets one OBJREF_STANDARD takes: header, STDOBJREF and the
  * largest DUALSTRINGARRAY dcom.c writes. */
-#define OBJREF_MAX (24 + 40 + 4 + 2 * DCOM_DSA_MAX_UNITS)
 
 /* The [size_is(count)] array's conformance, which must be count, and the
  * bound. */
@@ -112,7 +111,6 @@ static void put_qi(struct ndr_wr *w, const struct dcom_remunk_out *o)
 static void put_qi2(struct ndr_wr *w, const struct dcom_remunk_out *o)
 {
 	uint32_t ref = RPC_REFERENT_BASE;
-	struct ndr_wr objref;
 
 	ndr_put_u32(w, (uint32_t)o->n);
 	for (size_t i = 0; i < o->n; i++)
@@ -128,24 +126,9 @@ static void put_qi2(struct ndr_wr *w, const struct dcom_remunk_out *o)
 	}
 	if (o->hr != 0)
 		return;
-	ndr_wr_init(&objref, OBJREF_MAX);
-	for (size_t i = 0; i < o->n && ndr_wr_ok(w); i++) {
-		if (o->results[i] != 0)
-			continue;
-		if (o->resolver == NULL) {
-			w->failed = 1;
-			break;
-		}
-		/* Each OBJREF is aligned from its own start (dcom.h). */
-		ndr_wr_reset(&objref);
-		dcom_objref_standard(&objref, &o->iids[i], &o->std[i], o->resolver);
-		if (!ndr_wr_ok(&objref)) {
-			w->failed = 1;
-			break;
-		}
-		dcom_put_mip(w, objref.buf, objref.len);
-	}
-	ndr_wr_free(&objref);
+	for (size_t i = 0; i < o->n && ndr_wr_ok(w); i++)
+		if (o->results[i] == 0)
+			dcom_put_objref_mip(w, &o->iids[i], &o->std[i], o->resolver);
 }
 
 int dcom_remunk_encode(uint16_t opnum, const struct dcom_remunk_out *out, struct ndr_wr *w)

@@ -93,6 +93,16 @@ uint32_t ndr_get_u32(struct ndr_rd *r)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+uint64_t ndr_get_u64(struct ndr_rd *r)
+{
+	uint64_t lo, hi;
+
+	ndr_rd_align(r, 8);
+	lo = ndr_get_u32(r);
+	hi = ndr_get_u32(r);
+	return lo | hi << 32;
+}
+
 const uint8_t *ndr_get_bytes(struct ndr_rd *r, size_t n)
 {
 	return take(r, n);
@@ -288,6 +298,13 @@ void ndr_put_u32(struct ndr_wr *w, uint32_t v)
 		p[2] = (uint8_t)(v >> 16);
 		p[3] = (uint8_t)(v >> 24);
 	}
+}
+
+void ndr_put_u64(struct ndr_wr *w, uint64_t v)
+{
+	ndr_put_align(w, 8);
+	ndr_put_u32(w, (uint32_t)v);
+	ndr_put_u32(w, (uint32_t)(v >> 32));
 }
 
 void ndr_put_bytes(struct ndr_wr *w, const void *src, size_t n)

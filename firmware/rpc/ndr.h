@@ -41,6 +41,7 @@ void ndr_rd_align(struct ndr_rd *r, size_t n);
 uint8_t ndr_get_u8(struct ndr_rd *r);
 uint16_t ndr_get_u16(struct ndr_rd *r); /* aligned to 2 */
 uint32_t ndr_get_u32(struct ndr_rd *r); /* aligned to 4 */
+uint64_t ndr_get_u64(struct ndr_rd *r); /* a hyper: aligned to 8 */
 /* n raw octets (no alignment); a pointer into the buffer, or NULL. */
 const uint8_t *ndr_get_bytes(struct ndr_rd *r, size_t n);
 /* A GUID as a structure: aligned to 4, 16 octets. */
@@ -87,6 +88,7 @@ void ndr_put_align(struct ndr_wr *w, size_t n); /* zero octets up to a multiple 
 void ndr_put_u8(struct ndr_wr *w, uint8_t v);
 void ndr_put_u16(struct ndr_wr *w, uint16_t v); /* aligned to 2 */
 void ndr_put_u32(struct ndr_wr *w, uint32_t v); /* aligned to 4 */
+void ndr_put_u64(struct ndr_wr *w, uint64_t v); /* a hyper: aligned to 8 */
 void ndr_put_bytes(struct ndr_wr *w, const void *p, size_t n);
 void ndr_put_uuid(struct ndr_wr *w, const struct rpc_uuid *u);
 /* max_count, offset 0, actual_count = units + 1, the units and a NUL unit. */
