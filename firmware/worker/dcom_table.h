@@ -162,9 +162,10 @@ uint32_t dcom_table_activate(struct dcom_table *t, const char *owner, uint64_t n
  * NULL), or DCOM_RPC_E_INVALID_IPID (unknown, released, expired or another
  * owner's). A call on it: the object is alive at now. The IRemUnknown2
  * IPID is no object (DCOM_RPC_E_INVALID_IPID here): dcom_table_is_remunknown
- * recognises it. The callers map the answer where MS-DCOM names another code
- * for an unknown IPID (RemQueryInterface: RPC_E_INVALID_OBJECT; RemAddRef:
- * CO_E_OBJNOTREG per element), at the same code for every reason. */
+ * recognises it. firmware/worker/dcom.c passes this code on unchanged, for
+ * RemQueryInterface and each RemAddRef element too (MS-DCOM may name other
+ * codes there, RPC_E_INVALID_OBJECT and CO_E_OBJNOTREG, which could not be
+ * confirmed): one code for every reason, so nothing tells a caller why. */
 uint32_t dcom_table_lookup(struct dcom_table *t, const struct rpc_uuid *ipid, const char *owner,
 			   uint64_t now, struct rpc_uuid *iid, uint64_t *oid);
 
