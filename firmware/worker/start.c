@@ -139,8 +139,10 @@ int worker_setup(struct worker *w, const struct worker_opts *o, void (*on_dead)(
 			       o->slots.pool[PORT_EPM], o->slots.pool[PORT_ICPR]);
 	if (worker_dcom_init(w, err, errlen) != 0)
 		return -1;
-	if (ipc_caller_start(&w->custodian, o->fd, "custodian", CUST_WORKER_RECV_MAX) != 0)
+	if (ipc_caller_start(&w->custodian, o->fd, "custodian", CUST_WORKER_RECV_MAX) != 0) {
+		worker_dcom_free(w);
 		return err_set(err, errlen, "cannot start the custodian channel");
+	}
 	ipc_caller_on_dead(&w->custodian, on_dead);
 	if (o->auth_fd < 0) {
 		log_warnx("no ca-auth channel: NTLM binds are refused");
@@ -148,6 +150,7 @@ int worker_setup(struct worker *w, const struct worker_opts *o, void (*on_dead)(
 	}
 	if (ipc_caller_start(&w->auth, o->auth_fd, "ca-auth", AUTH_MAX_PAYLOAD) != 0) {
 		ipc_caller_stop(&w->custodian);
+		worker_dcom_free(w);
 		return err_set(err, errlen, "cannot start the ca-auth channel");
 	}
 	ipc_caller_on_dead(&w->auth, on_dead);

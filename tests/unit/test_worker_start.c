@@ -230,6 +230,7 @@ static int teardown_worker(void **state)
 			close(auth[i]);
 		cust[i] = auth[i] = -1;
 	}
+	worker_dcom_free(&w);
 	memset(&w, 0, sizeof(w));
 	dead_calls = 0;
 	dead_why[0] = 0;
