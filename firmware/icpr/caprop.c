@@ -169,9 +169,16 @@ int caprop_value_blob(uint32_t type, uint32_t long_value, const uint8_t *value, 
 		put_le32(out, long_value);
 		*outlen = 4;
 		return ICPR_OK;
-	case CAPROP_TYPE_STRING:
-		return icpr_utf8_to_utf16(len > 0 ? (const char *)value : "", len, out, outsz,
-					  outlen);
+	case CAPROP_TYPE_STRING: {
+		/* The converter may have counted part of the text before it failed:
+		 * a failure leaves nothing behind. */
+		int rc = icpr_utf8_to_utf16(len > 0 ? (const char *)value : "", len, out, outsz,
+					    outlen);
+
+		if (rc != ICPR_OK)
+			*outlen = 0;
+		return rc;
+	}
 	case CAPROP_TYPE_BINARY:
 		if (len > outsz)
 			return ICPR_ETOOLONG;
