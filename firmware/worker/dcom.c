@@ -404,8 +404,6 @@ static void remunk_call(struct worker *w, struct rpc_conn *c, const struct rpc_r
 	resolver_bindings(w, local, &rb);
 	out->resolver = &rb;
 	out->hr = remunk(w, owner, req, in, out);
-	if (out->hr != 0 && req->opnum == DCOM_REMUNK_OPNUM_QI)
-		out->n = 0;
 	/* RemQueryInterface2's phr has one entry per IID even when the call
 	 * failed: each the call's HRESULT, never an S_OK without a pointer. */
 	if (out->hr != 0 && req->opnum == DCOM_REMUNK_OPNUM_QI2)
