@@ -192,6 +192,9 @@ static void test_settings_refused(void **state)
 		{"operators_group", "ops group", "ca.conf operators_group: 'ops group' is not a group name (1..32 of a-z 0-9 _ -, not starting with -)"},
 		{"operators_group", "", "ca.conf operators_group: '' is not a group name (1..32 of a-z 0-9 _ -, not starting with -)"},
 		{"operators_group", "abcdefghijklmnopqrstuvwxyz0123456", "ca.conf operators_group: 'abcdefghijklmnopqrstuvwxyz0123456' is not a group name (1..32 of a-z 0-9 _ -, not starting with -)"},
+		{"dcom_address", "", "ca.conf dcom_address: '' is not a host name or an address (1..48 of A-Z a-z 0-9 . - :)"},
+		{"dcom_address", "ca[5022]", "ca.conf dcom_address: 'ca[5022]' is not a host name or an address (1..48 of A-Z a-z 0-9 . - :)"},
+		{"dcom_address", "0123456789012345678901234567890123456789012345678", "ca.conf dcom_address: '0123456789012345678901234567890123456789012345678' is not a host name or an address (1..48 of A-Z a-z 0-9 . - :)"},
 	};
 	struct cad_settings s;
 	struct conf c;
@@ -211,6 +214,14 @@ static void test_settings_refused(void **state)
 
 		conf_of(&c, kv, 2);
 		assert_int_equal(cad_settings_read(&c, &s, err, sizeof(err)), 0);
+	}
+	/* 48 characters are an address, kept for the worker's --dcom-address */
+	{
+		const char *kv[] = {"dcom_address", "ca-1.example.test.012345678901234567890123456789"};
+
+		conf_of(&c, kv, 2);
+		assert_int_equal(cad_settings_read(&c, &s, err, sizeof(err)), 0);
+		assert_string_equal(s.dcom_address, kv[1]);
 	}
 }
 

@@ -127,6 +127,10 @@ static void test_opts_bad_numbers(void **state)
 		 "--max-conns-per-address must be a number from 1 to 1024"},
 		{"--logon-deadline", "3601", "--logon-deadline must be a number from 1 to 3600"},
 		{"--connection-deadline", "", "--connection-deadline must be a number from 1 to 86400"},
+		{"--dcom-address", "",
+		 "--dcom-address must be a host name or an address (1..48 of A-Z a-z 0-9 . - :)"},
+		{"--dcom-address", "ca example",
+		 "--dcom-address must be a host name or an address (1..48 of A-Z a-z 0-9 . - :)"},
 	};
 	struct worker_opts o;
 	char err[256];
