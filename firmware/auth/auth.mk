@@ -20,3 +20,14 @@ $(AUTH_BIN):
 	$(link)
 
 ALL_BINS += $(AUTH_BIN)
+
+# spnego.c's ASN.1 module (SPNEGO and the Kerberos AP-REQ), compiled by asn1Parser
+# as firmware/asn1/asn1.mk compiles pkix.asn; its table goes into libauth.
+SPNEGO_TAB := $(GEN)/spnego_asn1_tab.c
+
+$(SPNEGO_TAB): firmware/auth/spnego.asn
+	@mkdir -p $(dir $@)
+	asn1Parser -o $@ -n spnego_asn1_tab $<
+
+$(AUTH_LIB): $(OBJ)/gen/spnego_asn1_tab.o
+$(AUTH_BIN): SYSLIBS += $(LIB_TASN1)

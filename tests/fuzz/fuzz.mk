@@ -176,6 +176,14 @@ FUZZ_NAMES += fuzz_wcce
 # (dcom_act_decode_out), Request2 and GetCAProperty (wcce_*_decode_out)
 FUZZ_LIBS_fuzz_careq_dcom := $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_NAMES += fuzz_careq_dcom
+# ca-auth's SPNEGO and Kerberos decoders and the replay cache (firmware/auth/spnego.c,
+# replay.c); libauth carries spnego.asn's table, compiled here as pkix's is above
+$(FUZZ_OBJ)/gen/spnego_asn1_tab.o: $(SPNEGO_TAB) | $(CONFIG_H)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-missing-prototypes -c $< -o $@
+$(FUZZ_AUTH_LIB): $(FUZZ_OBJ)/gen/spnego_asn1_tab.o
+FUZZ_LIBS_fuzz_spnego := $(FUZZ_AUTH_LIB) $(FUZZ_PLATFORM_LIB)
+FUZZ_NAMES += fuzz_spnego
 FUZZ_BINS := $(addprefix $(FUZZ_BIN)/,$(FUZZ_NAMES))
 
 # Each binary's libraries as extra prerequisites; the pattern rule links.
