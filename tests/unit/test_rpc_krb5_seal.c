@@ -743,6 +743,20 @@ static void mit_wrap(krb5_context ctx, int enctype, int hs)
 		memcpy(v + 32, v, 16);          /* the header copy, RRC 0 */
 		v[7] = 28;
 		n = mit_iov(iov, pdu, p, v, 16, hs);
+		if (i == 1) {
+			/* an encrypted header copy other than the header with RRC 0
+			 * (here RRC 28), checksum right: refused */
+			v[32 + 7] = 28;
+			assert_int_equal(krb5_c_encrypt_iov(ctx, &kb, 22, NULL, iov, n), 0);
+			assert_int_equal(krb5_seal_unwrap(&ini, pdu, p.len, p.body_off,
+							  p.body_len, v, p.vlen), -1);
+			p = build(pdu, stub, sizes[i], KRB5_WRAP_LEN, 6);
+			memcpy(v, h0, 16);
+			v[15] = (uint8_t)ini.recv_seq;
+			memset(v + 16, 0xff, 16);
+			memcpy(v + 32, v, 16);
+			v[7] = 28;
+		}
 		assert_int_equal(krb5_c_encrypt_iov(ctx, &kb, 22, NULL, iov, n), 0);
 		/* with header signing every bit of the header and sec_trailer counts */
 		if (hs && i == 2) {
