@@ -83,3 +83,8 @@ $(TBIN)/test_supervisor_start: LDFLAGS += -Wl,--wrap=pipe2,--wrap=socket,--wrap=
 # careq -dcom's transport (libclient's rpc_client.c, dcom_call.c): the NTLM
 # initiator comes with the library, hence GSSAPI.
 $(TBIN)/test_client_dcom: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
+# Kerberos sealing (firmware/rpc/krb5_seal.c): MIT's libkrb5/libk5crypto are the
+# oracle of the iov layout and header signing (krb5_c_encrypt_iov /
+# krb5_c_decrypt_iov / krb5_c_make_checksum); only this test links them, never
+# the worker.
+$(TBIN)/test_rpc_krb5_seal: SYSLIBS = $(SYS_LIBS) -lkrb5 -lk5crypto -lcmocka
