@@ -231,7 +231,14 @@ static int set_disabled(struct entry *e, int disable)
 	return 0;
 }
 
-/* The account's line: its name and the NT hash of the password read. */
+/* The NT hash field of an account without a password (a domain account:
+ * Kerberos only). ca-auth refuses such an account's NTLM logons before
+ * gss-ntlmssp sees them (firmware/auth/account.c). */
+#define NO_NT_HASH "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"
+#define ADM_NO_PASSWORD (-2) /* make_line's fd for --no-password */
+
+/* The account's line: its name and the NT hash of the password read (fd), or
+ * none (fd ADM_NO_PASSWORD). */
 static int make_line(struct entry *e, const char *name, int fd)
 {
 	struct secret pw = {0};
@@ -239,6 +246,12 @@ static int make_line(struct entry *e, const char *name, int fd)
 	char hex[33];
 	int rc;
 
+	if (fd == ADM_NO_PASSWORD) {
+		snprintf(e->name, sizeof(e->name), "%s", name);
+		snprintf(e->line, sizeof(e->line), "%s:0:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:" NO_NT_HASH
+			 ":[U          ]:LCT-%08lX:", name, (unsigned long)time(NULL));
+		return 0;
+	}
 	if ((rc = read_password(fd, &pw)) != 0)
 		return rc;
 	if (ntlm_nt_hash((const char *)pw.buf, pw.len, h) != 0) {
@@ -269,7 +282,8 @@ static int change(struct table *t, const struct adm_cmd *cmd)
 			return adm_failx("out of memory");
 		if (t->n == MAX_ACCOUNTS)
 			return adm_failx("too many accounts (%d)", MAX_ACCOUNTS);
-		if (make_line(&t->e[t->n], cmd->name, cmd->secret.fd) != 0)
+		if (make_line(&t->e[t->n], cmd->name,
+			      cmd->no_password ? ADM_NO_PASSWORD : cmd->secret.fd) != 0)
 			return ADM_EXIT_FAILED;
 		t->n++;
 		return 0;

@@ -126,6 +126,7 @@ struct adm_cmd {
 	/* view, account show */
 	struct view_query query;
 	int json, details;
+	int no_password; /* account add --no-password: a domain account (Kerberos only) */
 	/* setextension, resubmit, deny */
 	uint32_t request_id;
 	char oid[LEDGER_OID_MAX + 1];

@@ -63,7 +63,8 @@ const char adm_console_usage_text[] =
 	"           set NAME FIELD=VALUE... (FIELD= removes an optional field) | del NAME\n";
 
 const char adm_account_usage_text[] =
-	"usage: caadm account add [--data DIR] [--password-fd N] [ATTRS] DOMAIN\\user\n"
+	"usage: caadm account add [--data DIR] [--password-fd N | --no-password] [ATTRS]\n"
+	"                         DOMAIN\\user\n"
 	"       caadm account set [--data DIR] [ATTRS] [--clear upn|email|dns|sid|groups|all]...\n"
 	"                         DOMAIN\\user\n"
 	"       caadm account show [--data DIR] [--json] DOMAIN\\user\n"
@@ -346,6 +347,9 @@ static int account_options_fit(const struct adm_cmd *cmd)
 		return 0;
 	if (cmd->json && cmd->sub != ADM_SUB_SHOW)
 		return 0;
+	/* --no-password: add only, and no descriptor to read one from */
+	if (cmd->no_password && (cmd->sub != ADM_SUB_ADD || cmd->secret.fd >= 0))
+		return 0;
 	if (cmd->sub == ADM_SUB_SET &&
 	    ((cmd->attr_set | cmd->attr_clear) == 0 || (cmd->attr_set & cmd->attr_clear) != 0))
 		return 0;
@@ -378,6 +382,8 @@ static int parse_account(struct parse *p, int argc, char **argv)
 				return rc;
 		} else if (strcmp(argv[i], "--json") == 0)
 			cmd->json = 1;
+		else if (strcmp(argv[i], "--no-password") == 0)
+			cmd->no_password = 1;
 		else if (argv[i][0] != '-' && cmd->name == NULL)
 			cmd->name = argv[i];
 		else

@@ -40,15 +40,31 @@ int account_flags_disabled(const char *rest)
 	return memchr(p, 'D', (size_t)(end - p)) != NULL;
 }
 
+/* Whether an smbpasswd line's part after its second ':' has no NT hash: 32
+ * 'X' (caadm account add --no-password: a domain account, Kerberos only). */
+static int no_nt_hash(const char *rest)
+{
+	const char *p = strchr(rest, ':');
+
+	if (p == NULL)
+		return 0;
+	for (int i = 1; i <= 32; i++)
+		if (p[i] != 'X')
+			return 0;
+	return p[33] == ':';
+}
+
 /* One line's domain (NULL: none) and user, cut in place as gss-ntlmssp 1.2's
  * get_user_file_creds cuts them: three ':'-separated fields are DOMAIN:USER:
  * PASSWORD, four or more are smbpasswd with NAME = [DOMAIN\]USER first; for
- * those, *disabled tells smbpasswd's D flag. 0, or -1 for a line it skips. */
-static int split(char *line, char **dom, char **usr, int *disabled)
+ * those, *disabled tells smbpasswd's D flag and *nohash an account without
+ * an NT hash. 0, or -1 for a line it skips. */
+static int split(char *line, char **dom, char **usr, int *disabled, int *nohash)
 {
 	char *f2, *f3, *p;
 
 	*disabled = 0;
+	*nohash = 0;
 	if (line[0] == '#' || (p = strchr(line, ':')) == NULL)
 		return -1;
 	*p = 0;
@@ -63,6 +79,7 @@ static int split(char *line, char **dom, char **usr, int *disabled)
 		return 0;
 	}
 	*disabled = account_flags_disabled(f3);
+	*nohash = no_nt_hash(f3);
 	*dom = NULL;
 	*usr = line;
 	if ((p = strchr(line, '\\')) != NULL) {
@@ -73,11 +90,14 @@ static int split(char *line, char **dom, char **usr, int *disabled)
 	return 0;
 }
 
-int account_find(const char *path, const char *domain, const char *user, char *name,
-		 size_t namelen, char *err, size_t errlen)
+/* account_find's search; *absent tells "no line matched" from the other
+ * refusals. */
+static int find_line(const char *path, const char *domain, const char *user, int ntlm,
+		     char *name, size_t namelen, int *absent, char *err, size_t errlen)
 {
 	char line[LINE_MAX_LEN], *dom, *usr;
-	int found = 0, any_domain = domain[0] == 0, disabled, first_disabled = 0;
+	int found = 0, any_domain = domain[0] == 0, disabled, first_disabled = 0, nohash = 0;
+	int first_nohash = 0;
 	FILE *f;
 
 	if (path == NULL || (f = fopen(path, "re")) == NULL)
@@ -85,13 +105,14 @@ int account_find(const char *path, const char *domain, const char *user, char *n
 			      path == NULL ? "no NTLM_USER_FILE" : strerror(errno));
 	while (fgets(line, sizeof(line), f) != NULL) {
 		line[strcspn(line, "\r\n")] = 0;
-		if (split(line, &dom, &usr, &disabled) != 0)
+		if (split(line, &dom, &usr, &disabled, &nohash) != 0)
 			continue;
 		if (strcasecmp(usr, user) != 0 ||
 		    (!any_domain && dom != NULL && strcasecmp(dom, domain) != 0))
 			continue;
 		if (found++ == 0) {
 			first_disabled = disabled;
+			first_nohash = nohash;
 			if ((size_t)snprintf(name, namelen, "%s%s%s", dom != NULL ? dom : "",
 					     dom != NULL ? "\\" : "", usr) >= namelen)
 				found = -1000; /* too long to name: refused below */
@@ -106,14 +127,57 @@ int account_find(const char *path, const char *domain, const char *user, char *n
 	if (found < 0)
 		return refuse(err, errlen, "the account's name is longer than %zu octets",
 			      namelen - 1);
-	if (found == 0)
+	if (found == 0) {
+		*absent = 1;
 		return refuse(err, errlen, "no account '%s%s%s'", domain, domain[0] ? "\\" : "",
 			      user);
+	}
 	if (found > 1)
 		return refuse(err, errlen, "'%s' without a domain names %d accounts: give the "
 			      "domain", user, found);
 	if (first_disabled)
 		return refuse(err, errlen, "the account '%s' is disabled", name);
+	/* gss-ntlmssp would try to read 'X's as a hash: never let it. */
+	if (ntlm && first_nohash)
+		return refuse(err, errlen, "the account '%s' has no password: it logs on with "
+			      "Kerberos only", name);
+	return 0;
+}
+
+int account_find(const char *path, const char *domain, const char *user, char *name,
+		 size_t namelen, char *err, size_t errlen)
+{
+	int absent = 0;
+
+	return find_line(path, domain, user, 1, name, namelen, &absent, err, errlen);
+}
+
+int account_lookup(const char *path, const char *domain, const char *user, char *name,
+		   size_t namelen, char *err, size_t errlen)
+{
+	int absent = 0;
+
+	return find_line(path, domain, user, 0, name, namelen, &absent, err, errlen);
+}
+
+int account_domain_find(const char *realm, const char *user, char *name, size_t namelen,
+			char *err, size_t errlen)
+{
+	const char *bs;
+	int absent = 0;
+
+	if (realm[0] == 0)
+		return refuse(err, errlen, "no realm");
+	if (find_line(getenv("NTLM_USER_FILE"), realm, user, 0, name, namelen, &absent, err,
+		      errlen) != 0)
+		return absent ? 1 : -1; /* disabled, unreadable: err says which */
+	/* A line without a domain matches any: a realm names its own users. */
+	bs = strchr(name, '\\');
+	if (bs == NULL || (size_t)(bs - name) != strlen(realm) ||
+	    strncasecmp(name, realm, strlen(realm)) != 0) {
+		refuse(err, errlen, "no account '%s\\%s'", realm, user);
+		return 1;
+	}
 	return 0;
 }
 

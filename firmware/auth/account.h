@@ -24,11 +24,25 @@
  * not know which account it logged on to). An account whose smbpasswd flags
  * hold D (`caadm account disable`) is refused ("the account 'NAME' is
  * disabled"): gss-ntlmssp ignores the flags, so ca-auth asks this before
- * gss-ntlmssp checks a password. 0 with name ("DOMAIN\user" as the line
+ * gss-ntlmssp checks a password. An account without an NT hash (32 'X': a
+ * domain account, Kerberos only) is refused too ("has no password"):
+ * gss-ntlmssp must never read it. 0 with name ("DOMAIN\user" as the line
  * writes it), or -1 with a message. */
 int account_find(const char *path, const char *domain, const char *user, char *name,
 		 size_t namelen, char *err, size_t errlen);
 
+/* account_find's search without its NTLM rule: an account without a password
+ * is found too (an enrollment agent's look-up, AUTH_LOOKUP). */
+int account_lookup(const char *path, const char *domain, const char *user, char *name,
+		   size_t namelen, char *err, size_t errlen);
+/* The account of a Kerberos requester REALM\user: the account file's line of
+ * that user in exactly that domain (case ignored; a line without a domain does
+ * not stand for a realm's user), enabled, with or without a password (`caadm
+ * account add REALM\user --no-password` makes a domain account: attributes
+ * and no NT hash). 0 with name as stored, 1 when there is no such account (err
+ * says so), -1 with err (disabled, a file that cannot be read). */
+int account_domain_find(const char *realm, const char *user, char *name, size_t namelen,
+			char *err, size_t errlen);
 /* The attributes file beside the account file (NTLM_USER_FILE's directory,
  * "attributes": DATA/auth/attributes, "/attributes" in the jail) into path;
  * 0, or -1 when there is no account file to be beside or the name is too

@@ -46,6 +46,39 @@ int acceptor_release(uint32_t ctx);
 /* Wipes the key and frees the token. */
 void leg_result_free(struct leg_result *r);
 
+/* The answer to one SPNEGO leg (krb.c). */
+struct gss_result {
+	uint32_t ctx;   /* the context the next leg names (the first leg makes it) */
+	int done;       /* the logon is complete: identity and keys are set */
+	uint8_t token[2048]; /* the SPNEGO answer (NegTokenResp) */
+	size_t token_len;
+	char identity[AUTH_IDENTITY_MAX + 1]; /* REALM\user */
+	int has_pac;    /* the ticket carried a PAC that verified */
+	uint32_t enctype;
+	uint8_t key[AUTH_GSS_KEY_MAX];
+	size_t key_len;
+	uint64_t send_seq, recv_seq;
+	uint32_t flags; /* AUTH_GSS_F_* */
+	uint32_t code;  /* 0 or AUTH_E_* */
+	char message[AUTH_MESSAGE_MAX + 1];
+};
+
+/* One leg of a SPNEGO logon (Kerberos, DCE style): ctx 0 and the client's
+ * NegTokenInit make a context and answer the AP-REP; the context and the
+ * client's NegTokenResp finish it (r->done) or refuse it, and end it either
+ * way. */
+void krb_accept(uint32_t ctx, const uint8_t *tok, size_t len, struct gss_result *r);
+/* 1 if ctx names a Kerberos context (made by krb_accept), whether or not it
+ * still exists. */
+int krb_is_ctx(uint32_t ctx);
+/* Ends a Kerberos context; 0, or -1 if there was none. */
+int krb_release(uint32_t ctx);
+/* Wipes the key. */
+void gss_result_wipe(struct gss_result *r);
+/* The clock skew MIT was configured with (start.c): how long the replay
+ * cache keeps an authenticator. */
+void krb_configure(unsigned skew_s);
+
 /* A named logon ca-auth vouched for (AUTH_OK with a LOGON token), remembered
  * under the context it was made on for AUTH_LOOKUP (serve.c) until the worker
  * releases the context or the token expires. */

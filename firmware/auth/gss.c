@@ -136,7 +136,7 @@ void acceptor_negotiate(const uint8_t *tok, size_t len, struct leg_result *r)
 	}
 	i = (unsigned)(s - slots);
 	s->used = 1;
-	s->gen = ++generation & 0xffffff;
+	s->gen = ++generation & 0x7fffff; /* bit 31 clear: Kerberos's have it (krb.c) */
 	s->ctx = GSS_C_NO_CONTEXT;
 	major = gss_accept_sec_context(&minor, &s->ctx, acceptor, &in,
 				       GSS_C_NO_CHANNEL_BINDINGS, NULL, NULL, &out, NULL, NULL,
@@ -329,7 +329,11 @@ void acceptor_authenticate(uint32_t ctx, const uint8_t *tok, size_t len, const c
 
 int acceptor_release(uint32_t ctx)
 {
-	struct slot *s = find(ctx);
+	struct slot *s;
+
+	if (krb_is_ctx(ctx))
+		return krb_release(ctx);
+	s = find(ctx);
 
 	if (s == NULL)
 		return -1;

@@ -139,6 +139,84 @@ int auth_account_decode(const uint8_t *p, size_t len, struct auth_account *m)
 	return ipc_decode_end(&r, m, sizeof(*m), m->token_len > 0);
 }
 
+/* ---- AUTH_GSS_ACCEPT, AUTH_GSS_CONTINUE, AUTH_GSS_OK ---- */
+
+void auth_gss_accept_encode(struct ipc_wbuf *w, const struct auth_gss_accept *m)
+{
+	ipc_put_u32(w, m->ctx);
+	ipc_put_str(w, m->peer);
+	ipc_put_bytes(w, m->token, m->token_len);
+}
+
+int auth_gss_accept_decode(const uint8_t *p, size_t len, struct auth_gss_accept *m)
+{
+	struct ipc_rbuf r;
+
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
+	m->ctx = ipc_get_u32(&r);
+	ipc_get_str(&r, m->peer, sizeof(m->peer));
+	ipc_get_bytes(&r, &m->token, &m->token_len, AUTH_GSS_TOKEN_MAX);
+	return ipc_decode_end(&r, m, sizeof(*m), m->token_len > 0);
+}
+
+void auth_gss_continue_encode(struct ipc_wbuf *w, const struct auth_gss_continue *m)
+{
+	ipc_put_u32(w, m->ctx);
+	ipc_put_bytes(w, m->token, m->token_len);
+}
+
+int auth_gss_continue_decode(const uint8_t *p, size_t len, struct auth_gss_continue *m)
+{
+	struct ipc_rbuf r;
+
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
+	m->ctx = ipc_get_u32(&r);
+	ipc_get_bytes(&r, &m->token, &m->token_len, AUTH_GSS_TOKEN_MAX);
+	return ipc_decode_end(&r, m, sizeof(*m), m->ctx != 0 && m->token_len > 0);
+}
+
+void auth_gss_ok_encode(struct ipc_wbuf *w, const struct auth_gss_ok *m)
+{
+	ipc_put_u32(w, m->ctx);
+	ipc_put_bytes(w, m->token, m->token_len);
+	ipc_put_str(w, m->identity);
+	ipc_put_bytes(w, m->id_token, m->id_token_len);
+	ipc_put_u32(w, m->mech);
+	ipc_put_u32(w, m->enctype);
+	ipc_put_bytes(w, m->key, m->key_len);
+	ipc_put_u64(w, m->send_seq);
+	ipc_put_u64(w, m->recv_seq);
+	ipc_put_u32(w, m->flags);
+}
+
+/* The key's length is the enctype's: aes128 16, aes256 32; nothing else is
+ * served (ca-auth refuses other enctypes before it answers). */
+static int gss_key_fits(uint32_t enctype, size_t len)
+{
+	return (enctype == 17 && len == 16) || (enctype == 18 && len == 32);
+}
+
+int auth_gss_ok_decode(const uint8_t *p, size_t len, struct auth_gss_ok *m)
+{
+	struct ipc_rbuf r;
+
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
+	m->ctx = ipc_get_u32(&r);
+	ipc_get_bytes(&r, &m->token, &m->token_len, AUTH_GSS_TOKEN_MAX);
+	ipc_get_str(&r, m->identity, sizeof(m->identity));
+	ipc_get_bytes(&r, &m->id_token, &m->id_token_len, IDTOKEN_MAX);
+	m->mech = ipc_get_u32(&r);
+	m->enctype = ipc_get_u32(&r);
+	ipc_get_bytes(&r, &m->key, &m->key_len, AUTH_GSS_KEY_MAX);
+	m->send_seq = ipc_get_u64(&r);
+	m->recv_seq = ipc_get_u64(&r);
+	m->flags = ipc_get_u32(&r);
+	return ipc_decode_end(&r, m, sizeof(*m),
+			      m->ctx != 0 && m->identity[0] != 0 && m->mech == AUTH_MECH_KRB5 &&
+				      gss_key_fits(m->enctype, m->key_len) &&
+				      (m->flags & ~AUTH_GSS_F_ACCEPTOR_SUBKEY) == 0);
+}
+
 /* ---- AUTH_FAIL ---- */
 
 void auth_fail_encode(struct ipc_wbuf *w, const struct auth_fail *m)

@@ -63,6 +63,39 @@ struct auth_account {
 };
 _Static_assert(4 + IDTOKEN_MAX <= AUTH_MAX_PAYLOAD, "AUTH_ACCOUNT must fit the worker's receive cap");
 
+struct auth_gss_accept {
+	uint32_t ctx;                 /* 0: a new logon */
+	char peer[AUTH_PEER_MAX + 1];
+	const uint8_t *token;
+	size_t token_len; /* 1..AUTH_GSS_TOKEN_MAX */
+};
+
+struct auth_gss_continue {
+	uint32_t ctx; /* not 0 */
+	const uint8_t *token;
+	size_t token_len; /* 1..AUTH_GSS_TOKEN_MAX */
+};
+
+struct auth_gss_ok {
+	uint32_t ctx;
+	const uint8_t *token;
+	size_t token_len; /* 0..AUTH_GSS_TOKEN_MAX */
+	char identity[AUTH_IDENTITY_MAX + 1]; /* not empty */
+	const uint8_t *id_token;
+	size_t id_token_len; /* 0..IDTOKEN_MAX */
+	uint32_t mech;       /* AUTH_MECH_KRB5 */
+	uint32_t enctype;    /* 17: 16-octet key; 18: 32-octet key */
+	const uint8_t *key;
+	size_t key_len;
+	uint64_t send_seq, recv_seq;
+	uint32_t flags; /* AUTH_GSS_F_* */
+};
+#define AUTH_GSS_OK_MAX                                                                    \
+	(4 + 4 + AUTH_GSS_TOKEN_MAX + 4 + AUTH_IDENTITY_MAX + 4 + IDTOKEN_MAX + 4 + 4 + 4 +     \
+	 AUTH_GSS_KEY_MAX + 8 + 8 + 4)
+_Static_assert(AUTH_GSS_OK_MAX <= AUTH_MAX_PAYLOAD + IDTOKEN_MAX + AUTH_IDENTITY_MAX + 64,
+	       "AUTH_GSS_OK is bounded");
+
 struct auth_fail {
 	uint32_t code; /* AUTH_E_* */
 	char message[AUTH_MESSAGE_MAX + 1];
@@ -77,6 +110,9 @@ void auth_ok_encode(struct ipc_wbuf *w, const struct auth_ok *m);
 void auth_release_encode(struct ipc_wbuf *w, const struct auth_release *m);
 void auth_lookup_encode(struct ipc_wbuf *w, const struct auth_lookup *m);
 void auth_account_encode(struct ipc_wbuf *w, const struct auth_account *m);
+void auth_gss_accept_encode(struct ipc_wbuf *w, const struct auth_gss_accept *m);
+void auth_gss_continue_encode(struct ipc_wbuf *w, const struct auth_gss_continue *m);
+void auth_gss_ok_encode(struct ipc_wbuf *w, const struct auth_gss_ok *m);
 void auth_fail_encode(struct ipc_wbuf *w, const struct auth_fail *m);
 
 /* Decoders: 0 with *m filled, or -1 (a violation: the channel should end). */
@@ -88,6 +124,9 @@ int auth_release_decode(const uint8_t *p, size_t len, struct auth_release *m);
 int auth_released_decode(const uint8_t *p, size_t len);
 int auth_lookup_decode(const uint8_t *p, size_t len, struct auth_lookup *m);
 int auth_account_decode(const uint8_t *p, size_t len, struct auth_account *m);
+int auth_gss_accept_decode(const uint8_t *p, size_t len, struct auth_gss_accept *m);
+int auth_gss_continue_decode(const uint8_t *p, size_t len, struct auth_gss_continue *m);
+int auth_gss_ok_decode(const uint8_t *p, size_t len, struct auth_gss_ok *m);
 int auth_fail_decode(const uint8_t *p, size_t len, struct auth_fail *m);
 
 #endif

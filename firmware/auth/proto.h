@@ -25,6 +25,20 @@
  *                                                    -> AUTH_ACCOUNT | AUTH_FAIL
  *   AUTH_ACCOUNT      bytes token (firmware/identity: an IDTOKEN_SUBJECT token
  *                     for that account, bound to the logon's serial)
+ *   AUTH_GSS_ACCEPT   u32 ctx (0 for a new logon, else the ctx the last
+ *                     AUTH_GSS_CONTINUE named), str peer, bytes token (a
+ *                     DCE/RPC auth type 9 token: SPNEGO, as the client sent
+ *                     it; ca-auth parses it)
+ *                                     -> AUTH_GSS_CONTINUE | AUTH_GSS_OK | AUTH_FAIL
+ *   AUTH_GSS_CONTINUE u32 ctx, bytes token (the SPNEGO answer: the next leg is
+ *                     the client's)
+ *   AUTH_GSS_OK       u32 ctx, bytes token (the last SPNEGO answer, possibly
+ *                     empty), str identity ("REALM\user"), bytes id_token,
+ *                     u32 mech (AUTH_MECH_KRB5), u32 enctype (17 or 18), bytes
+ *                     key (the acceptor subkey: 16 or 32 octets, what sealing
+ *                     needs and nothing else), u64 send_seq, u64 recv_seq (the
+ *                     first sequence numbers of each direction), u32 flags
+ *                     (AUTH_GSS_F_*)
  *   AUTH_FAIL         u32 code (AUTH_E_*), str message
  *
  * ctx names a security context held by ca-auth between the two legs; a context
@@ -47,6 +61,9 @@ enum auth_msg {
 	AUTH_RELEASED = 0x405,
 	AUTH_LOOKUP = 0x406,
 	AUTH_ACCOUNT = 0x407,
+	AUTH_GSS_ACCEPT = 0x408,
+	AUTH_GSS_CONTINUE = 0x409,
+	AUTH_GSS_OK = 0x40a,
 	AUTH_FAIL = 0x4ff,
 };
 _Static_assert(IPC_IN_RANGE(AUTH_NEGOTIATE, IPC_RANGE_AUTH), "AUTH_NEGOTIATE outside its channel's range");
@@ -57,6 +74,9 @@ _Static_assert(IPC_IN_RANGE(AUTH_RELEASE, IPC_RANGE_AUTH), "AUTH_RELEASE outside
 _Static_assert(IPC_IN_RANGE(AUTH_RELEASED, IPC_RANGE_AUTH), "AUTH_RELEASED outside its channel's range");
 _Static_assert(IPC_IN_RANGE(AUTH_LOOKUP, IPC_RANGE_AUTH), "AUTH_LOOKUP outside its channel's range");
 _Static_assert(IPC_IN_RANGE(AUTH_ACCOUNT, IPC_RANGE_AUTH), "AUTH_ACCOUNT outside its channel's range");
+_Static_assert(IPC_IN_RANGE(AUTH_GSS_ACCEPT, IPC_RANGE_AUTH), "AUTH_GSS_ACCEPT outside its channel's range");
+_Static_assert(IPC_IN_RANGE(AUTH_GSS_CONTINUE, IPC_RANGE_AUTH), "AUTH_GSS_CONTINUE outside its channel's range");
+_Static_assert(IPC_IN_RANGE(AUTH_GSS_OK, IPC_RANGE_AUTH), "AUTH_GSS_OK outside its channel's range");
 _Static_assert(IPC_IN_RANGE(AUTH_FAIL, IPC_RANGE_AUTH), "AUTH_FAIL outside its channel's range");
 
 
@@ -82,6 +102,14 @@ enum auth_error {
  * requests in its 300 s. The bound is what stops a worker enumerating accounts
  * with one logon (README.md, "Account look-ups"). */
 #define AUTH_LOOKUPS_PER_LOGON 16
-#define AUTH_MAX_PAYLOAD (4 + 4 + AUTH_PEER_MAX + 4 + AUTH_TOKEN_MAX)
+/* A SPNEGO token: a Kerberos AP-REQ carries the service ticket, and with it
+ * the PAC, which grows with the user's groups (Windows' MaxTokenSize is 48000
+ * since Windows 8; 12000 before). 16 KiB takes a user of several hundred
+ * groups; a larger token is refused as malformed. */
+#define AUTH_GSS_TOKEN_MAX 16384
+#define AUTH_GSS_KEY_MAX 32      /* aes256-cts-hmac-sha1-96 */
+#define AUTH_MECH_KRB5 1
+#define AUTH_GSS_F_ACCEPTOR_SUBKEY 0x1u /* the key is the acceptor's subkey */
+#define AUTH_MAX_PAYLOAD (4 + 4 + AUTH_PEER_MAX + 4 + AUTH_GSS_TOKEN_MAX)
 
 #endif

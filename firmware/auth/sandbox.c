@@ -115,6 +115,18 @@ int auth_sandbox(char *err, size_t errlen)
 		seccomp_release(ctx);
 		return err_set(err, errlen, "seccomp: cannot add the open/socket rules");
 	}
+	/* MIT's keytab reader (Kerberos logons, krb.c) marks the keytab's
+	 * descriptor close-on-exec and takes a shared lock on it while reading
+	 * (strace: F_SETFD, then F_OFD_SETLKW F_RDLCK / F_UNLCK). Those commands
+	 * only; a lock touches nothing but the file the jail lets it read. */
+	static const int fcntl_cmds[] = {F_SETFD, F_GETFD, F_GETFL, F_OFD_SETLKW, F_OFD_SETLK,
+					 F_SETLKW, F_SETLK};
+	for (size_t i = 0; i < sizeof(fcntl_cmds) / sizeof(fcntl_cmds[0]); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+				     SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i])) != 0) {
+			seccomp_release(ctx);
+			return err_set(err, errlen, "seccomp: cannot add the fcntl rules");
+		}
 	return sandbox_filter_install(ctx, err, errlen); /* no_new_privs, then the load */
 }
 #else

@@ -22,6 +22,7 @@ static const struct ipc_rule rules[] = {
 	{AUTH_AUTHENTICATE, IPC_STATES_ALL, 4 + 4 + 4 + 1, AUTH_MAX_PAYLOAD, 0},
 	{AUTH_RELEASE, IPC_STATES_ALL, 4, 4, 0},
 	{AUTH_LOOKUP, IPC_STATES_ALL, 4 + 4 + 1, 4 + 4 + AUTH_IDENTITY_MAX, 0},
+	{AUTH_GSS_ACCEPT, IPC_STATES_ALL, 4 + 4 + 4 + 1, AUTH_MAX_PAYLOAD, 0},
 };
 
 static void reply_fail(struct service *s, uint32_t id, const struct leg_result *r)
@@ -201,6 +202,108 @@ static void on_authenticate(struct service *s, const struct ipc_msg *m)
 	leg_result_free(&r);
 }
 
+/* The account a Kerberos logon (REALM\user) is: account.c's rule. Unknown
+ * principals are refused: the realm vouches for who they are, not for what
+ * they may enroll for, and the attributes templates need come from the
+ * account. 0 with r->identity as the account is stored, or -1 with the
+ * refusal in r. */
+static int kerberos_account(struct gss_result *r)
+{
+	char realm[AUTH_IDENTITY_MAX + 1], name[AUTH_IDENTITY_MAX + 1], err[AUTH_MESSAGE_MAX + 1];
+	char *bs;
+	int rc;
+
+	snprintf(realm, sizeof(realm), "%s", r->identity);
+	bs = strchr(realm, '\\');
+	if (bs == NULL) {
+		r->code = AUTH_E_FAILURE;
+		snprintf(r->message, sizeof(r->message), "no realm in '%s'", r->identity);
+		return -1;
+	}
+	*bs = 0;
+	rc = account_domain_find(realm, bs + 1, name, sizeof(name), err, sizeof(err));
+	if (rc != 0) {
+		r->code = rc > 0 ? AUTH_E_NOACCOUNT : AUTH_E_DENIED;
+		snprintf(r->message, sizeof(r->message), "Kerberos logon of %s: %s", r->identity,
+			 err);
+		return -1;
+	}
+	snprintf(r->identity, sizeof(r->identity), "%s", name);
+	return 0;
+}
+
+/* AUTH_GSS_ACCEPT -> AUTH_GSS_CONTINUE | AUTH_GSS_OK | AUTH_FAIL */
+static void on_gss_accept(struct service *s, const struct ipc_msg *m)
+{
+	struct auth_tokens *tk = s->ctx;
+	uint8_t idtok[IDTOKEN_MAX];
+	size_t idtok_len = 0;
+	struct auth_gss_accept q;
+	struct auth_gss_ok ok;
+	struct gss_result *r;
+	struct leg_result lr;
+	struct ipc_wbuf w;
+	uint64_t serial = 0;
+	int64_t expires = 0;
+
+	if (auth_gss_accept_decode(m->data, m->hdr.len, &q) != 0) {
+		service_violation(s, "malformed AUTH_GSS_ACCEPT");
+		return;
+	}
+	if ((r = malloc(sizeof(*r))) == NULL) {
+		lr.code = AUTH_E_FAILURE;
+		snprintf(lr.message, sizeof(lr.message), "out of memory");
+		reply_fail(s, m->hdr.id, &lr);
+		return;
+	}
+	krb_accept(q.ctx, q.token, q.token_len, r);
+	if (r->code == 0 && r->done && kerberos_account(r) == 0) {
+		/* vouch() takes a leg_result: the name is all it reads. */
+		memset(&lr, 0, sizeof(lr));
+		snprintf(lr.identity, sizeof(lr.identity), "%s", r->identity);
+		if (vouch(tk, &lr, idtok, &idtok_len, &serial, &expires) != 0) {
+			r->code = AUTH_E_FAILURE;
+			snprintf(r->message, sizeof(r->message), "%s", lr.message);
+		}
+	}
+	if (r->code != 0) {
+		log_info("Kerberos logon refused: %s", r->message);
+		memset(&lr, 0, sizeof(lr));
+		lr.code = r->code;
+		snprintf(lr.message, sizeof(lr.message), "%s", r->message);
+		reply_fail(s, m->hdr.id, &lr);
+	} else if (!r->done) {
+		ipc_wbuf_init(&w);
+		auth_gss_continue_encode(&w, &(struct auth_gss_continue){r->ctx, r->token,
+									 r->token_len});
+		service_reply(s, AUTH_GSS_CONTINUE, m->hdr.id, &w);
+	} else {
+		log_info("Kerberos logon of %s%s", r->identity, r->has_pac ? " (PAC verified)" : "");
+		if (idtok_len > 0)
+			remember(tk, q.ctx, r->identity, serial, expires);
+		memset(&ok, 0, sizeof(ok));
+		ok.ctx = q.ctx;
+		ok.token = r->token;
+		ok.token_len = r->token_len;
+		snprintf(ok.identity, sizeof(ok.identity), "%s", r->identity);
+		ok.id_token = idtok;
+		ok.id_token_len = idtok_len;
+		ok.mech = AUTH_MECH_KRB5;
+		ok.enctype = r->enctype;
+		ok.key = r->key;
+		ok.key_len = r->key_len;
+		ok.send_seq = r->send_seq;
+		ok.recv_seq = r->recv_seq;
+		ok.flags = r->flags;
+		ipc_wbuf_init(&w);
+		auth_gss_ok_encode(&w, &ok);
+		service_reply(s, AUTH_GSS_OK, m->hdr.id, &w); /* ipc_wbuf_free wipes the copy */
+	}
+	explicit_bzero(idtok, sizeof(idtok));
+	gss_result_wipe(r);
+	free(r);
+}
+
 static void lookup_fail(struct service *s, uint32_t id, uint32_t code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
@@ -266,7 +369,7 @@ static void on_lookup(struct service *s, const struct ipc_msg *m)
 		return;
 	}
 	*bs = 0;
-	if (account_find(getenv("NTLM_USER_FILE"), q.account, bs + 1, name, sizeof(name), err,
+	if (account_lookup(getenv("NTLM_USER_FILE"), q.account, bs + 1, name, sizeof(name), err,
 			 sizeof(err)) != 0) {
 		lookup_fail(s, m->hdr.id, AUTH_E_NOACCOUNT, "%s", err);
 		return;
@@ -311,10 +414,13 @@ static void handle(struct service *s, const struct ipc_msg *m, void *ctx)
 	case AUTH_AUTHENTICATE: on_authenticate(s, m); break;
 	case AUTH_RELEASE: on_release(s, m); break;
 	case AUTH_LOOKUP: on_lookup(s, m); break;
+	case AUTH_GSS_ACCEPT: on_gss_accept(s, m); break;
 	case AUTH_CHALLENGE: /* ca-auth's answers, never the worker's */
 	case AUTH_OK:
 	case AUTH_RELEASED:
 	case AUTH_ACCOUNT:
+	case AUTH_GSS_CONTINUE:
+	case AUTH_GSS_OK:
 	case AUTH_FAIL:
 	default: /* the whitelist lets none of these through: a violation all the same */
 		service_violation(s, "message type %#x from the worker", m->hdr.type);

@@ -95,6 +95,9 @@ int auth_settings_load(const char *dir, const char *host, struct auth_settings *
 		return AUTH_SET_FATAL;
 	if ((rc = auth_throttle_settings(&conf, &s->throttle, err, errlen)) != 0)
 		return rc;
+	if (conf_number(&conf, "kerberos_clock_skew", 300, 1, 3600, &s->krb_skew_s, err, errlen) !=
+	    0)
+		return AUTH_SET_REFUSE;
 	snprintf(s->accounts, sizeof(s->accounts), "%s/%s/%s", dir, ACCOUNTS_DIR, ACCOUNTS_NAME);
 	return 0;
 }

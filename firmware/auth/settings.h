@@ -27,6 +27,10 @@ struct auth_settings {
 	char computer[AUTH_NETBIOS_MAX + 1]; /* the CHALLENGE's MsvAvNbComputerName */
 	char domain[AUTH_NETBIOS_MAX + 1];   /* MsvAvNbDomainName */
 	struct throttle_conf throttle;
+	/* ca.conf kerberos_clock_skew (s, 1..3600, default 300 as AD's): how far
+	 * a Kerberos authenticator's time may be from ca-auth's, and how long
+	 * after its end a ticket is still taken (MIT's clockskew). */
+	unsigned krb_skew_s;
 	char accounts[PATH_MAX]; /* DIR/auth/accounts */
 };
 

@@ -355,8 +355,8 @@ int spnego_decode_init(const uint8_t *in, size_t len, struct spnego_init *out, c
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if (in == NULL || len == 0 || len > AUTH_TOKEN_MAX)
-		return err_set(err, errlen, "SPNEGO: %zu octets (1..%d)", len, AUTH_TOKEN_MAX);
+	if (in == NULL || len == 0 || len > AUTH_GSS_TOKEN_MAX)
+		return err_set(err, errlen, "SPNEGO: %zu octets (1..%d)", len, AUTH_GSS_TOKEN_MAX);
 	if (der_one(in, len) != 0)
 		return err_set(err, errlen, "SPNEGO: not DER (indefinite, non-minimal or "
 					    "overrunning length)");
@@ -416,8 +416,8 @@ int spnego_decode_resp(const uint8_t *in, size_t len, struct spnego_resp *out, c
 
 	memset(out, 0, sizeof *out);
 	out->neg_state = SPNEGO_NEG_ABSENT;
-	if (in == NULL || len == 0 || len > AUTH_TOKEN_MAX)
-		return err_set(err, errlen, "SPNEGO: %zu octets (1..%d)", len, AUTH_TOKEN_MAX);
+	if (in == NULL || len == 0 || len > AUTH_GSS_TOKEN_MAX)
+		return err_set(err, errlen, "SPNEGO: %zu octets (1..%d)", len, AUTH_GSS_TOKEN_MAX);
 	if (der_one(in, len) != 0)
 		return err_set(err, errlen, "SPNEGO: not DER (indefinite, non-minimal or "
 					    "overrunning length)");
@@ -467,7 +467,7 @@ int spnego_encode_resp(int neg_state, enum spnego_mech mech, const uint8_t *toke
 
 	*outlen = 0;
 	if (neg_state < SPNEGO_NEG_ABSENT || neg_state > SPNEGO_NEG_REQUEST_MIC ||
-	    out == NULL || token_len > AUTH_TOKEN_MAX || mic_len > AUTH_TOKEN_MAX ||
+	    out == NULL || token_len > AUTH_GSS_TOKEN_MAX || mic_len > AUTH_GSS_TOKEN_MAX ||
 	    (token == NULL && token_len != 0) || (mic == NULL && mic_len != 0))
 		return -1;
 	if (mech != SPNEGO_MECH_UNKNOWN && (oid = oid_of_mech(mech)) == NULL)
@@ -497,7 +497,7 @@ int krb5_tok_unframe(const uint8_t *in, size_t len, uint16_t *tok_id, const uint
 	*tok_id = 0;
 	*body = NULL;
 	*body_len = 0;
-	if (in == NULL || len > AUTH_TOKEN_MAX ||
+	if (in == NULL || len > AUTH_GSS_TOKEN_MAX ||
 	    tlv_head(in, len, &tag, &hdr, &clen) != 0 || tag != 0x60 || hdr + clen != len)
 		return -1;
 	p = in + hdr;
@@ -614,8 +614,8 @@ int krb5_apreq_info(const uint8_t *apreq, size_t len, struct krb5_apreq_info *ou
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if (apreq == NULL || len == 0 || len > AUTH_TOKEN_MAX)
-		return err_set(err, errlen, "AP-REQ: %zu octets (1..%d)", len, AUTH_TOKEN_MAX);
+	if (apreq == NULL || len == 0 || len > AUTH_GSS_TOKEN_MAX)
+		return err_set(err, errlen, "AP-REQ: %zu octets (1..%d)", len, AUTH_GSS_TOKEN_MAX);
 	if (der_one(apreq, len) != 0)
 		return err_set(err, errlen, "AP-REQ: not DER (indefinite, non-minimal or "
 					    "overrunning length)");

@@ -1,7 +1,7 @@
 /* SPNEGO (RFC 4178, MS-SPNG) and the Kerberos framing ca-auth reads before MIT
  * GSSAPI sees a token: pure codecs, no GSSAPI call, no I/O, no allocation that
  * outlives a call. Decoders take the bytes of one worker message (at most
- * AUTH_TOKEN_MAX), demand strict DER (definite, minimal lengths, low tag
+ * AUTH_GSS_TOKEN_MAX), demand strict DER (definite, minimal lengths, low tag
  * numbers, the whole input consumed), decode with libtasn1's SPNEGO module
  * (spnego.asn) and answer with pointers into their input, which stay valid as
  * long as the input does. Every refusal returns -1 with a message in err. */

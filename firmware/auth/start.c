@@ -22,6 +22,8 @@
 
 #define ACCOUNTS_DIR "auth"   /* = settings.c's: the jail */
 #define ACCOUNTS_NAME "accounts"
+#define KEYTAB_NAME "krb5.keytab" /* caadm kerberos keytab add writes it */
+#define KRB5_CONF_NAME "krb5.conf"  /* ca-auth writes it at start */
 #define FD_MAX (1u << 20)     /* = platform/conf.c's conf_arg_fd */
 #define LIFETIME_MAX (86400u + 3600u)
 
@@ -102,6 +104,69 @@ int auth_opts_parse(int argc, char **argv, uid_t euid, struct auth_opts *o, char
 	return o->user != NULL ? lookup_user(o, euid, err, errlen) : 0;
 }
 
+/* MIT Kerberos' configuration (krb.c): ca-auth's own krb5.conf, written at
+ * each start beside the account file (DATA/auth/krb5.conf, /krb5.conf in the
+ * jail; the host's /etc/krb5.conf is never read): the clock skew from ca.conf,
+ * and AES only (permitted_enctypes), so MIT itself refuses what krb.c refuses.
+ * An acceptor with a keytab needs no realm or KDC. Written whole to a
+ * temporary name and renamed: a reader never sees half of it. */
+static int kerberos_conf(const char *dir, unsigned skew, char *err, size_t errlen)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8], text[512];
+	int fd, ok, len;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/" KRB5_CONF_NAME, dir) >= sizeof(path) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return err_set(err, errlen, "the Kerberos configuration's path is too long");
+	len = snprintf(text, sizeof(text),
+		       "# Written by ca-auth at each start from ca.conf; edits are lost.\n"
+		       "[libdefaults]\n"
+		       "\tclockskew = %u\n"
+		       "\tpermitted_enctypes = aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96\n"
+		       "\tallow_weak_crypto = false\n"
+		       "\tdns_lookup_kdc = false\n"
+		       "\tdns_lookup_realm = false\n",
+		       skew);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return err_set(err, errlen, "%s: %s", tmp, strerror(errno));
+	ok = write(fd, text, (size_t)len) == (ssize_t)len && fsync(fd) == 0;
+	if (close(fd) != 0)
+		ok = 0;
+	if (!ok) {
+		unlink(tmp);
+		return err_set(err, errlen, "%s: cannot write it", tmp);
+	}
+	if (rename(tmp, path) != 0) {
+		unlink(tmp);
+		return err_set(err, errlen, "%s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+/* MIT Kerberos' environment (krb.c): the keytab beside the account file
+ * (DATA/auth/krb5.keytab, /krb5.keytab in the jail), ca-auth's krb5.conf, and
+ * no replay cache of MIT's (a file written at each logon, which the sandbox
+ * forbids: krb.c keeps its own). */
+static int kerberos_env(const char *accounts, unsigned skew, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], kt[PATH_MAX + 32], conf[PATH_MAX + 32];
+	const char *slash = strrchr(accounts, '/');
+
+	if (slash == NULL || (size_t)(slash - accounts) >= sizeof(dir))
+		return err_set(err, errlen, "the account file's directory cannot be named");
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - accounts), accounts);
+	if (kerberos_conf(dir, skew, err, errlen) != 0)
+		return -1;
+	snprintf(kt, sizeof(kt), "FILE:%s/" KEYTAB_NAME, dir);
+	snprintf(conf, sizeof(conf), "%s/" KRB5_CONF_NAME, dir);
+	if (setenv("KRB5_KTNAME", kt, 1) != 0 || setenv("KRB5RCACHETYPE", "none", 1) != 0 ||
+	    setenv("KRB5_CONFIG", conf, 1) != 0)
+		return err_set(err, errlen, "setenv: %s", strerror(errno));
+	krb_configure(skew);
+	return 0;
+}
+
 int auth_env_setup(const struct auth_opts *o, const char *host, char *err, size_t errlen)
 {
 	struct auth_settings st;
@@ -125,6 +190,8 @@ int auth_env_setup(const struct auth_opts *o, const char *host, char *err, size_
 		err_set(err, errlen, "setenv: %s", strerror(errno));
 		return AUTH_SET_FATAL;
 	}
+	if (kerberos_env(st.accounts, st.krb_skew_s, err, errlen) != 0)
+		return AUTH_SET_FATAL;
 	log_info("NetBIOS names %s / %s, accounts in %s", st.computer, st.domain, st.accounts);
 	return 0;
 }
@@ -157,7 +224,9 @@ int auth_enter_jail(const struct auth_opts *o, char *err, size_t errlen)
 			       "path is too long");
 	if (auth_jail(path, o->uid, o->gid, why, sizeof(why)) != 0)
 		return err_set(err, errlen, "refusing to serve unconfined: %s", why);
-	if (setenv("NTLM_USER_FILE", "/" ACCOUNTS_NAME, 1) != 0)
+	if (setenv("NTLM_USER_FILE", "/" ACCOUNTS_NAME, 1) != 0 ||
+	    setenv("KRB5_KTNAME", "FILE:/" KEYTAB_NAME, 1) != 0 ||
+	    setenv("KRB5_CONFIG", "/" KRB5_CONF_NAME, 1) != 0)
 		return err_set(err, errlen, "setenv: %s", strerror(errno));
 	log_info("in %s as %s", path, o->user);
 	return 0;

@@ -505,6 +505,8 @@ static uint32_t logon_action(uint32_t what)
 		return LOGON_RPC_VIOLATION;
 	case CUST_LOGON_RETRIEVE_REFUSED:
 		return LOGON_RETRIEVE_REFUSED;
+	case CUST_LOGON_KERBEROS_REFUSED:
+		return LOGON_KERBEROS_REFUSED;
 	default:
 		return 0;
 	}

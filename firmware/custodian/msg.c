@@ -229,7 +229,7 @@ int cust_auth_event_decode(const uint8_t *p, size_t len, struct cust_auth_event 
 	ipc_get_str(&r, m->claimed, sizeof(m->claimed));
 	ipc_get_str(&r, m->detail, sizeof(m->detail));
 	return ipc_decode_end(&r, m, sizeof(*m),
-		   m->what >= CUST_LOGON_NTLM_REFUSED && m->what <= CUST_LOGON_RETRIEVE_REFUSED &&
+		   m->what >= CUST_LOGON_NTLM_REFUSED && m->what <= CUST_LOGON_KERBEROS_REFUSED &&
 			   m->peer[0] != 0);
 }
 

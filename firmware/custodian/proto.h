@@ -150,6 +150,7 @@ enum cust_logon {
 	CUST_LOGON_NTLM_REFUSED = 1,     /* wrong password, unknown user, malformed */
 	CUST_LOGON_RPC_VIOLATION = 2,    /* a forged or replayed verifier */
 	CUST_LOGON_RETRIEVE_REFUSED = 3, /* a retrieval refused */
+	CUST_LOGON_KERBEROS_REFUSED = 4, /* a SPNEGO/Kerberos logon refused */
 };
 
 enum cust_profile {

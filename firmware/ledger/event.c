@@ -71,6 +71,7 @@ static const char *const logon_action_names[LOGON_ACTION_MAX + 1] = {
 	[LOGON_NTLM_REFUSED] = "ntlm-refused",
 	[LOGON_RPC_VIOLATION] = "rpc-violation",
 	[LOGON_RETRIEVE_REFUSED] = "retrieve-refused",
+	[LOGON_KERBEROS_REFUSED] = "kerberos-refused",
 };
 
 const char *ledger_logon_action_name(uint32_t action)

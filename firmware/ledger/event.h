@@ -195,7 +195,9 @@ enum logon_action {
 	LOGON_NTLM_REFUSED = 1,     /* wrong password, unknown user, malformed logon */
 	LOGON_RPC_VIOLATION = 2,    /* a forged or replayed verifier, another context */
 	LOGON_RETRIEVE_REFUSED = 3, /* a retrieval of someone else's request */
-	LOGON_ACTION_MAX = 3,
+	LOGON_KERBEROS_REFUSED = 4, /* a Kerberos (SPNEGO) logon refused: a bad or
+				     * replayed ticket, no keytab, unknown user */
+	LOGON_ACTION_MAX = 4,
 };
 #define LOGON_ACTOR "unauthenticated"
 

@@ -30,6 +30,13 @@
 struct rpc_auth_ops {
 	size_t verifier_len; /* auth_length of protected PDUs (NTLM: 16) */
 	int header_sign;     /* 1: answer PFC_SUPPORT_HEADER_SIGN when the client offers it */
+	/* Optional: the auth_length of protected PDUs once the context is
+	 * established, when it depends on the mechanism and the level (Kerberos);
+	 * verifier_len otherwise. */
+	size_t (*verifier_size)(void *arg);
+	/* Optional: told that the bind_ack agreed PFC_SUPPORT_HEADER_SIGN, before
+	 * the context is established (Kerberos then signs the header too). */
+	void (*header_signing)(void *arg);
 
 	/* One security leg from a bind or alter_context: the client's trailer and
 	 * token in `in`; the answer token (possibly empty) into out. 0 to go on; for

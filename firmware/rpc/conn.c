@@ -313,6 +313,15 @@ static void ack_auth(const struct rpc_pdu *pdu, const struct ndr_wr *tok, struct
 	a->value_len = tok->len;
 }
 
+/* The auth_length of protected PDUs on this connection. */
+static size_t verifier_len(const struct rpc_conn *c)
+{
+	const struct rpc_auth_ops *ops = c->cfg.auth_ops;
+
+	return ops->verifier_size != NULL ? ops->verifier_size(c->cfg.auth_arg)
+					  : ops->verifier_len;
+}
+
 static int provider(const struct rpc_conn *c)
 {
 	return c->cfg.auth_ops != NULL && c->cfg.auth_ops->accept != NULL;
@@ -359,8 +368,11 @@ static void send_ack(struct rpc_conn *c, const struct rpc_pdu *pdu, uint8_t ptyp
 			ack_auth(pdu, tok, &a);
 			ack.auth = &a;
 		}
-		if ((pdu->hdr.flags & RPC_PFC_SUPPORT_HEADER_SIGN) && c->cfg.auth_ops->header_sign)
+		if ((pdu->hdr.flags & RPC_PFC_SUPPORT_HEADER_SIGN) && c->cfg.auth_ops->header_sign) {
 			ack.flags |= RPC_PFC_SUPPORT_HEADER_SIGN;
+			if (c->cfg.auth_ops->header_signing != NULL)
+				c->cfg.auth_ops->header_signing(c->cfg.auth_arg);
+		}
 	}
 	if (rpc_encode_ack(&c->tx, &ack) != 0) {
 		tx_rollback(c, len);
@@ -581,7 +593,7 @@ static int unwrap_fragment(struct rpc_conn *c, uint8_t *p, const struct rpc_pdu 
 	size_t tlen = RPC_HDR_LEN + pdu->body_len + RPC_SEC_TRAILER_LEN;
 
 	if (!pdu->has_auth || t->auth_type != c->auth.type || t->auth_level != c->auth.level ||
-	    t->auth_context_id != c->auth.context_id || pdu->auth.value_len != ops->verifier_len) {
+	    t->auth_context_id != c->auth.context_id || pdu->auth.value_len != verifier_len(c)) {
 		queue_fault(c, pdu->hdr.call_id, r->ctx_id, RPC_S_ACCESS_DENIED);
 		close_conn(c, RPC_CLOSE_SECURITY, "request (call %u) without the negotiated "
 			   "protection", pdu->hdr.call_id);
@@ -813,7 +825,7 @@ int rpc_conn_respond(struct rpc_conn *c, const uint8_t *stub, size_t len)
 		wrap.t.auth_type = c->auth.type;
 		wrap.t.auth_level = c->auth.level;
 		wrap.t.auth_context_id = c->auth.context_id;
-		wrap.verifier_len = ops->verifier_len;
+		wrap.verifier_len = verifier_len(c);
 		wp = &wrap;
 	}
 	if (rpc_encode_response(&c->tx, c->call.call_id, c->call.ctx_id, stub, len, c->max_xmit,

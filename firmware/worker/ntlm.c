@@ -194,11 +194,17 @@ static int op_accept(void *arg, const struct rpc_auth *in, struct ndr_wr *out)
 	struct ntlm_msg msg;
 	char err[160];
 
-	if (in->t.auth_type != RPC_AUTHN_WINNT || !a->w->have_auth)
+	if ((in->t.auth_type != RPC_AUTHN_WINNT && in->t.auth_type != RPC_AUTHN_GSS_NEGOTIATE) ||
+	    !a->w->have_auth)
 		return RPC_NAK_AUTHENTICATION_TYPE_NOT_RECOGNIZED;
 	if (in->t.auth_level < RPC_AUTHN_LEVEL_CONNECT ||
 	    in->t.auth_level > RPC_AUTHN_LEVEL_PKT_PRIVACY)
 		return NTLM_REFUSED;
+	/* The connection keeps the first leg's type (firmware/rpc/conn.c): one
+	 * security context per connection. */
+	a->type = in->t.auth_type;
+	if (a->type == RPC_AUTHN_GSS_NEGOTIATE)
+		return worker_gss_leg(a, in, out) == 0 ? 0 : NTLM_REFUSED;
 	if (ntlm_msg_decode(in->value, in->value_len, &msg, err, sizeof(err)) != 0) {
 		log_info("%s: bind: %s", a->peer, err);
 		return NTLM_REFUSED;
@@ -220,6 +226,8 @@ static int op_auth3(void *arg, const struct rpc_auth *in)
 
 	if (a->established)
 		return -1;
+	if (a->type == RPC_AUTHN_GSS_NEGOTIATE)
+		return worker_gss_leg(a, in, NULL);
 	bad = ntlm_msg_decode(in->value, in->value_len, &msg, err, sizeof(err)) != 0;
 	if (bad || msg.type != NTLM_AUTHENTICATE) {
 		/* The decoder's reason first: a token it refused has no type. */
@@ -240,6 +248,9 @@ static int op_unwrap(void *arg, uint8_t *pdu, size_t len, size_t body_off, size_
 {
 	struct worker_ntlm *a = arg;
 
+	if (a->type == RPC_AUTHN_GSS_NEGOTIATE)
+		return krb5_seal_unwrap(&a->kseal, pdu, len, body_off, body_len, verifier,
+					verifier_len);
 	return ntlm_seal_unwrap(&a->seal, pdu, len, body_off, body_len, verifier, verifier_len);
 }
 
@@ -248,13 +259,35 @@ static int op_wrap(void *arg, uint8_t *pdu, size_t len, size_t body_off, size_t 
 {
 	struct worker_ntlm *a = arg;
 
+	if (a->type == RPC_AUTHN_GSS_NEGOTIATE)
+		return krb5_seal_wrap(&a->kseal, pdu, len, body_off, body_len, verifier,
+				      verifier_len);
 	return ntlm_seal_wrap(&a->seal, pdu, len, body_off, body_len, verifier, verifier_len);
+}
+
+/* NTLM's verifier is 16 octets at either level; Kerberos' depends on the
+ * level (a wrap token at privacy, a MIC at integrity). */
+static size_t op_verifier_size(void *arg)
+{
+	struct worker_ntlm *a = arg;
+
+	if (a->type == RPC_AUTHN_GSS_NEGOTIATE)
+		return krb5_seal_verifier_len(a->level == RPC_AUTHN_LEVEL_PKT_PRIVACY);
+	return NTLM_VERIFIER_LEN;
+}
+
+static void op_header_signing(void *arg)
+{
+	((struct worker_ntlm *)arg)->header_sign = 1;
 }
 
 const struct rpc_auth_ops worker_ntlm_ops = {
 	.verifier_len = NTLM_VERIFIER_LEN,
-	/* The NTLM checksum always covers the header (extended session security). */
+	/* The NTLM checksum always covers the header (extended session security);
+	 * Kerberos signs it when the client offers (krb5_seal.c). */
 	.header_sign = 1,
+	.verifier_size = op_verifier_size,
+	.header_signing = op_header_signing,
 	.accept = op_accept,
 	.auth3 = op_auth3,
 	.established = op_established,
@@ -321,6 +354,7 @@ void worker_ntlm_free(struct worker_ntlm *a)
 		}
 	}
 	ntlm_seal_wipe(&a->seal);
+	krb5_seal_wipe(&a->kseal);
 	explicit_bzero(a, sizeof(*a));
 }
 

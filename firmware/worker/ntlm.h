@@ -11,6 +11,7 @@
 #include "firmware/custodian/proto.h"
 #include "firmware/identity/idtoken.h"
 #include "firmware/rpc/auth.h"
+#include "firmware/rpc/krb5_seal.h"
 #include "firmware/rpc/ntlm_seal.h"
 
 struct worker;
@@ -25,7 +26,11 @@ struct worker_ntlm {
 	int established;  /* AUTHENTICATE accepted by ca-auth */
 	int anonymous;    /* an anonymous NTLM logon */
 	uint8_t level;    /* the level the bind asked for */
+	uint8_t type;     /* the bind's auth type: RPC_AUTHN_WINNT (10) or
+			   * RPC_AUTHN_GSS_NEGOTIATE (9, Kerberos: negotiate.c) */
+	int header_sign;  /* the bind_ack agreed PFC_SUPPORT_HEADER_SIGN */
 	struct ntlm_seal seal; /* at PKT_INTEGRITY and PKT_PRIVACY */
+	struct krb5_seal kseal; /* the same, for a Kerberos logon */
 	char identity[AUTH_IDENTITY_MAX + 1]; /* DOMAIN\user, once established */
 	char claimed[AUTH_IDENTITY_MAX + 1];  /* what the AUTHENTICATE said, for the journal */
 	uint8_t id_token[IDTOKEN_MAX]; /* ca-auth's voucher for the logon, passed on */
@@ -49,6 +54,11 @@ uint8_t worker_ntlm_level(const struct worker_ntlm *a);
  * disabled one, the logon's look-ups spent) or cannot be asked. */
 int worker_ntlm_lookup(const struct worker_ntlm *a, const char *account, uint8_t *tok,
 		       size_t *len);
+
+/* The SPNEGO (Kerberos) legs of a bind, alter_context or auth3 (negotiate.c):
+ * the token goes to ca-auth as it came; the answer token into out (NULL for
+ * auth3, which answers nothing). 0, or -1 (refused, journaled). */
+int worker_gss_leg(struct worker_ntlm *a, const struct rpc_auth *in, struct ndr_wr *out);
 
 /* Journals a refused logon or protected call (CUST_AUTH_EVENT); failures to
  * record are logged. */

@@ -31,7 +31,7 @@ static char err[256];
 /* ---- a small DER writer for hand-built tokens ---- */
 
 struct buf {
-	uint8_t b[2 * AUTH_TOKEN_MAX];
+	uint8_t b[2 * AUTH_GSS_TOKEN_MAX];
 	size_t n;
 };
 
@@ -248,18 +248,18 @@ static void test_init_bounds(void **state)
 	init_token(&t, &f);
 	assert_int_equal(spnego_decode_init(t.b, t.n, &in, err, sizeof err), -1);
 
-	/* longer than AUTH_TOKEN_MAX */
+	/* longer than AUTH_GSS_TOKEN_MAX */
 	f.n = 0;
 	mech_types(&f, 1);
 	{
-		static uint8_t big[AUTH_TOKEN_MAX];
+		static uint8_t big[AUTH_GSS_TOKEN_MAX];
 		struct buf o = {.n = 0};
 
 		tlv(&o, 0x04, big, sizeof big);
 		tlvb(&f, 0xa2, &o);
 	}
 	init_token(&t, &f);
-	assert_true(t.n > AUTH_TOKEN_MAX);
+	assert_true(t.n > AUTH_GSS_TOKEN_MAX);
 	assert_int_equal(spnego_decode_init(t.b, t.n, &in, err, sizeof err), -1);
 	assert_int_equal(spnego_decode_init(NULL, 0, &in, err, sizeof err), -1);
 }
@@ -413,8 +413,8 @@ static void test_encode_is_impackets(void **state)
 
 static void test_encode_round_trip_and_refusals(void **state)
 {
-	static uint8_t big[AUTH_TOKEN_MAX + 1];
-	uint8_t out[2 * AUTH_TOKEN_MAX];
+	static uint8_t big[AUTH_GSS_TOKEN_MAX + 1];
+	uint8_t out[2 * AUTH_GSS_TOKEN_MAX];
 	struct spnego_resp r;
 	size_t n;
 
@@ -429,11 +429,11 @@ static void test_encode_round_trip_and_refusals(void **state)
 	assert_non_null(r.token);
 	assert_int_equal(r.token_len, 0);
 	assert_int_equal(r.mic_len, 1);
-	assert_int_equal(spnego_encode_resp(1, SPNEGO_MECH_KRB5, big, AUTH_TOKEN_MAX - 64, NULL, 0,
+	assert_int_equal(spnego_encode_resp(1, SPNEGO_MECH_KRB5, big, AUTH_GSS_TOKEN_MAX - 64, NULL, 0,
 					    out, sizeof out, &n),
 			 0);
 	assert_int_equal(spnego_decode_resp(out, n, &r, err, sizeof err), 0);
-	assert_int_equal(r.token_len, AUTH_TOKEN_MAX - 64);
+	assert_int_equal(r.token_len, AUTH_GSS_TOKEN_MAX - 64);
 
 	assert_int_equal(spnego_encode_resp(4, SPNEGO_MECH_KRB5, NULL, 0, NULL, 0, out, sizeof out,
 					    &n),
@@ -557,7 +557,7 @@ static int decode_consistent(int kind, const uint8_t *in, size_t len)
 	struct spnego_init i;
 	struct spnego_resp r, r2;
 	struct krb5_apreq_info a;
-	uint8_t out[2 * AUTH_TOKEN_MAX];
+	uint8_t out[2 * AUTH_GSS_TOKEN_MAX];
 	size_t n;
 
 	if (kind == 0) {
@@ -600,7 +600,7 @@ static int decode_consistent(int kind, const uint8_t *in, size_t len)
 
 static void test_every_truncation_refused(void **state)
 {
-	static uint8_t cut[AUTH_TOKEN_MAX];
+	static uint8_t cut[AUTH_GSS_TOKEN_MAX];
 
 	(void)state;
 	for (size_t k = 0; k < sizeof refs / sizeof refs[0]; k++) {

@@ -886,7 +886,7 @@ static void send_auth_event(uint32_t what, const char *peer)
 static void test_auth_event_unknown_kind(void **state)
 {
 	(void)state;
-	send_auth_event(CUST_LOGON_RETRIEVE_REFUSED + 1, "192.0.2.7");
+	send_auth_event(CUST_LOGON_KERBEROS_REFUSED + 1, "192.0.2.7");
 	expect_violation("malformed AUTH_EVENT");
 }
 

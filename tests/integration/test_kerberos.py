@@ -1,0 +1,178 @@
+"""Kerberos inside SPNEGO (DCE/RPC auth type 9) on MS-ICPR, end to end: a
+private MIT realm on loopback (kdc.py), the CA's keytab exported with
+kadmin.local and installed with `caadm kerberos keytab add`, cad with ca-auth
+(MIT GSSAPI) and the worker (firmware/rpc/krb5_seal.c); python3-impacket's
+Kerberos DCE/RPC client with a service ticket from MIT's kinit/kvno; openssl
+as the oracle for certificates; the journal read with `ca-ledger show`.
+
+The refusals the issue names are each tried here: a wrong service key, an
+expired ticket, a replayed authenticator, a ticket for another service,
+integrity level only, a tampered sealed PDU; each is refused and journaled."""
+import subprocess
+import time
+
+import pytest
+from impacket.dcerpc.v5.rpcrt import DCERPCException
+
+import icpr_client as ic
+import krb_client as kc
+import ntlm_client as nc
+from conftest import BIN, issuing_ca, run
+from kdc import OTHER_SERVICE
+from test_ntlm import CA_NAME, assert_dropped, csr, journal, openssl_verify
+
+REALM = "CA.TEST"
+ALICE = f"{REALM}\\alice"
+
+
+def caadm(*args, input=None):
+    return subprocess.run([str(BIN / "caadm"), *map(str, args)], input=input, text=True,
+                          capture_output=True)
+
+
+def install_keytab(kdc, data, tmp):
+    kt = kdc.keytab(tmp / "export.keytab")
+    p = caadm("kerberos", "keytab", "add", "--data", data, kt)
+    assert p.returncode == 0, p.stderr
+
+
+def add_domain_account(data, name, *attrs):
+    """A domain account: attributes, no password (Kerberos only)."""
+    p = caadm("account", "add", "--data", data, "--no-password", *attrs, name)
+    assert p.returncode == 0, p.stderr
+
+
+@pytest.fixture
+def ca(tmp_path, token, kdc):
+    c = issuing_ca(tmp_path, token)
+    install_keytab(kdc, c["data"], tmp_path)
+    add_domain_account(c["data"], ALICE, "--upn", "alice@ca.test")
+    return c
+
+
+def binding(a):
+    return ic.lookup(a.epm_port)
+
+
+def tgs(kdc, user="alice", service="host/ca.example.test", lifetime=None):
+    cc = kdc.ticket(user, kdc.passwords[user], service=service, lifetime=lifetime)
+    return kdc.impacket_tgs(cc, service)
+
+
+def refused_events(ca):
+    return [ln for ln in journal(ca) if "kerberos-refused" in ln]
+
+
+def bind_refused(a, ticket, **kw):
+    with pytest.raises(Exception) as e:
+        kc.connect(binding(a), ticket, **kw)
+    return str(e.value)
+
+
+def still_serving(a, ca, kdc):
+    dce = kc.connect(binding(a), tgs(kdc))
+    rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, csr(ca["tmp"], "after"))
+    assert (rv, disp) == (0, ic.DISP_ISSUED)
+    dce.disconnect()
+    assert "killed by signal" not in a.text()
+
+
+def test_privacy_enroll_issued_as_the_realm_user(appliance, ca, kdc):
+    a = appliance(policy="issue", subject_rule="request")
+    dce = kc.connect(binding(a), tgs(kdc))
+    rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, csr(ca["tmp"]))
+    assert (rv, disp, msg) == (0, ic.DISP_ISSUED, "Issued")
+    openssl_verify(ca, cert)
+    # several sealed calls on one connection: the sequence numbers go on
+    for i in range(3):
+        assert nc.request(dce, CA_NAME, csr(ca["tmp"], f"k{i}"))[2] == ic.DISP_ISSUED
+    # retrieval by the same realm user
+    assert nc.request(dce, CA_NAME, request_id=rid)[2] == ic.DISP_ISSUED
+    dce.disconnect()
+    assert any(f"request={rid} requester={ALICE}" in ln for ln in journal(ca))
+    assert f"ca-auth: Kerberos logon of {ALICE}" in a.text()
+
+
+def test_integrity_level_refused_and_the_mic_checked(appliance, ca, kdc):
+    """At integrity the call gets through the MIC (a wrong MIC would end the
+    connection with a fault) and is refused by the access check."""
+    a = appliance(policy="issue", subject_rule="request")
+    dce = kc.connect(binding(a), tgs(kdc), level="integrity")
+    rv, rid, disp, p7, cert, msg = nc.request(dce, CA_NAME, csr(ca["tmp"]))
+    assert (rv, disp, cert) == (ic.E_ACCESSDENIED, ic.E_ACCESSDENIED, b"")
+    assert "packet privacy is required" in msg
+    dce.disconnect()
+
+
+def test_tampered_sealed_request_ends_the_connection(appliance, ca, kdc):
+    a = appliance(policy="issue", subject_rule="request")
+    dce = kc.connect(binding(a), tgs(kdc))
+    w = nc.Wire(dce)
+    w.flip_at = 40  # inside the sealed stub
+    with pytest.raises(Exception):
+        nc.request(dce, CA_NAME, csr(ca["tmp"]))
+    assert_dropped(dce)
+    assert any("rpc-violation" in ln or "verifier" in ln for ln in journal(ca)) or \
+        "verifier refused" in a.text()
+    still_serving(a, ca, kdc)
+
+
+def test_ticket_for_another_service_refused(appliance, ca, kdc):
+    a = appliance(policy="issue", subject_rule="request")
+    why = bind_refused(a, tgs(kdc, service=OTHER_SERVICE))
+    assert "bind" in why.lower() or "nak" in why.lower() or why
+    assert refused_events(ca)
+    still_serving(a, ca, kdc)
+
+
+def test_wrong_service_key_refused(appliance, ca, kdc):
+    """The realm changed the service key after the keytab was exported: the
+    new ticket does not decrypt with the installed keys."""
+    a = appliance(policy="issue", subject_rule="request")
+    still_serving(a, ca, kdc)
+    kdc.rekey("host/ca.example.test")
+    bind_refused(a, tgs(kdc))
+    assert refused_events(ca)
+
+
+def test_replayed_authenticator_refused(appliance, ca, kdc):
+    a = appliance(policy="issue", subject_rule="request")
+    ticket = tgs(kdc)
+    with kc.Legs() as legs:
+        dce = kc.connect(binding(a), ticket)
+    dce.disconnect()
+    with kc.Legs(replay=legs.sent[0]):
+        bind_refused(a, ticket)
+    assert "a replayed Kerberos authenticator" in a.text()
+    assert refused_events(ca)
+    still_serving(a, ca, kdc)
+
+
+def test_unknown_principal_refused(appliance, ca, kdc):
+    a = appliance(policy="issue", subject_rule="request")
+    bind_refused(a, tgs(kdc, user="bob"))
+    assert "no account 'CA.TEST\\bob'" in a.text()
+    assert refused_events(ca)
+
+
+def test_malformed_spnego_refused_connection_only(appliance, ca, kdc):
+    a = appliance(policy="issue", subject_rule="request")
+    with kc.Legs(first=lambda blob: blob[:40]):
+        bind_refused(a, tgs(kdc))
+    with kc.Legs(first=lambda blob: blob[:-1] + bytes([blob[-1] ^ 0xff])):
+        bind_refused(a, tgs(kdc))
+    still_serving(a, ca, kdc)
+
+
+def test_expired_ticket_refused(appliance, ca, kdc):
+    """kerberos_clock_skew = 1: a ticket 3 s long is taken at once, and refused
+    once its end is more than the skew past (MIT's check, with ca-auth's
+    krb5.conf)."""
+    a = appliance(policy="issue", subject_rule="request", kerberos_clock_skew=1)
+    ticket = tgs(kdc, lifetime="3s")
+    dce = kc.connect(binding(a), ticket)
+    dce.disconnect()
+    time.sleep(5)
+    bind_refused(a, ticket)
+    assert "Ticket expired" in a.text()
+    assert refused_events(ca)
