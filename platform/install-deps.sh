@@ -14,6 +14,7 @@ libtasn1-6-dev libtasn1-bin
 libdb5.3-dev db5.3-util
 libseccomp-dev
 gss-ntlmssp libkrb5-dev
+krb5-kdc krb5-admin-server krb5-user
 libcmocka-dev
 python3 python3-pytest python3-impacket python3-kconfiglib python3-cryptography
 python3-pycryptodome python3-asn1crypto

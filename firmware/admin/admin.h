@@ -46,6 +46,7 @@ enum adm_verb {
 	CMD_CHECKPOINT,
 	CMD_OPERATOR_INIT,
 	CMD_ACCOUNT, /* account.c */
+	CMD_KERBEROS, /* kerberos.c: kerberos keytab add|del|show */
 	/* for the running CA (console.c, console_view.c) */
 	CMD_LOGIN,
 	CMD_LOGOUT,
@@ -155,6 +156,9 @@ struct adm_cmd {
 				* when the verb runs */
 	/* set: the FIELD=VALUE words as "FIELD = VALUE" lines, in their order */
 	char tmpl_assign[TEMPLATE_TEXT_MAX + 1];
+	/* kerberos keytab add FILE (sub ADM_SUB_ADD; del: ADM_SUB_DEL; show:
+	 * ADM_SUB_SHOW, with json) */
+	const char *keytab_file;
 };
 
 /* Parses caadm's argv into cmd. Returns 0, or the exit status of a refusal with
@@ -167,6 +171,7 @@ int adm_parse(int argc, char **argv, struct adm_cmd *cmd, char *err, size_t errl
  * printed its output and any error. */
 int adm_run_local(const struct adm_cmd *cmd);     /* caadm.c */
 int adm_run_account(const struct adm_cmd *cmd);   /* account.c */
+int adm_run_kerberos(const struct adm_cmd *cmd);  /* kerberos.c */
 /* A console verb: reaches the CA, then reports parse_rc/err if the parse
  * refused (the CA's reachability is reported first, as caadm always did), else
  * runs the verb. console.c */
@@ -183,5 +188,6 @@ int caadm_main(int argc, char **argv);
 extern const char adm_usage_text[];
 extern const char adm_console_usage_text[];
 extern const char adm_account_usage_text[];
+extern const char adm_kerberos_usage_text[];
 
 #endif

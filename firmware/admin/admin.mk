@@ -16,7 +16,10 @@ $(ADMIN_LIB): $(call objs,$(ADMIN_SRCS))
 # libpolicy: `template show --json` reads the CA's text with the CA's own parser.
 $(ADMIN_BIN): $(call objs,$(ADMIN_MAIN_SRCS)) $(ADM_MSG_OBJ) $(ADMIN_LIB) $(POLICY_LIB) $(X509_LIB) $(ASN1_LIB) \
 		$(LEDGER_LIB) $(OPERATOR_LIB) $(IDENTITY_LIB) $(PLATFORM_LIB)
-$(ADMIN_BIN): SYSLIBS := $(LIB_WOLFSSL) $(LIB_TASN1) $(LIB_PTHREAD)
+# MIT libkrb5: `kerberos keytab` reads and writes keytabs with it (caadm only;
+# the network-facing ca-worker never links Kerberos).
+LIB_KRB5 := -lkrb5 -lk5crypto -lcom_err
+$(ADMIN_BIN): SYSLIBS := $(LIB_WOLFSSL) $(LIB_TASN1) $(LIB_KRB5) $(LIB_PTHREAD)
 $(ADMIN_BIN):
 	$(link)
 

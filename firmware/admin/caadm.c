@@ -12,6 +12,7 @@
  *                                                 HSM's anchor (with a PIN) or a file
  *   caadm checkpoint [--data DIR] [--out FILE] [PIN] export the HSM's anchor
  *   caadm account add|del|list|passwd ...         enrollee accounts (account.c)
+ *   caadm kerberos keytab add FILE|del|show       ca-auth's keytab (kerberos.c)
  *
  * Once the CA certificate exists (root ceremony, or install-cert for a
  * subordinate), caadm starts the ledger with its genesis event naming it.
@@ -490,6 +491,7 @@ int adm_run_local(const struct adm_cmd *cmd)
 	case CMD_CHECKPOINT: return run_checkpoint(cmd);
 	case CMD_OPERATOR_INIT: return first_admin(cmd->dir, cmd->name, &cmd->secret);
 	case CMD_ACCOUNT: return adm_run_account(cmd);
+	case CMD_KERBEROS: return adm_run_kerberos(cmd);
 	default: return ADM_EXIT_FAILED; /* a console verb: adm_run_console */
 	}
 }

@@ -45,6 +45,7 @@ const char adm_usage_text[] =
 	"             (caadm [--data DIR] help-console for their options)\n"
 	"       caadm account add|set|show|del|list|passwd|disable|enable [--data DIR] ...\n"
 	"             (caadm account)\n"
+	"       caadm kerberos keytab add FILE | keytab del | keytab show [--json] [--data DIR]\n"
 	"defaults: --data " CONFIG_DATA_DIR ", key and subject from the build configuration\n";
 
 const char adm_console_usage_text[] =
@@ -73,6 +74,13 @@ const char adm_account_usage_text[] =
 	"       caadm account list [--data DIR]\n"
 	"  ATTRS: [--upn U] [--email E] [--dns D] [--sid S-1-...] [--group G]...\n"
 	"         (--group replaces the group list with the ones given)\n";
+
+const char adm_kerberos_usage_text[] =
+	"usage: caadm kerberos keytab add [--data DIR] FILE\n"
+	"       caadm kerberos keytab del [--data DIR]\n"
+	"       caadm kerberos keytab show [--data DIR] [--json]   (or: caadm kerberos show)\n"
+	"  FILE: a keytab of one service principal (host/NAME@REALM) with AES keys;\n"
+	"        installed as DATA/auth/krb5.keytab, the key ca-auth accepts Kerberos with\n";
 
 /* The parser's output buffer and the command being filled. */
 struct parse {
@@ -400,6 +408,49 @@ static int parse_account(struct parse *p, int argc, char **argv)
 			      "1..%d characters, no ':', '\\\\', '/', '@' or control characters)\n",
 			      cmd->name, ACCOUNT_PART_MAX);
 	return cmd->sub == ADM_SUB_NONE || !account_options_fit(cmd) ? account_usage(p) : 0;
+}
+
+/* ---- kerberos ---- */
+
+static int kerberos_usage(struct parse *p)
+{
+	return refuse(p, ADM_EXIT_USAGE, "%s", adm_kerberos_usage_text);
+}
+
+/* kerberos keytab add [--data DIR] FILE | keytab del [--data DIR] |
+ * keytab show [--data DIR] [--json], and "kerberos show" for the last (argv[0]
+ * is "kerberos"). Options and FILE in any order after the sub-verb, as account
+ * takes them; --json only for show, FILE only (and always) for add. */
+static int parse_kerberos(struct parse *p, int argc, char **argv)
+{
+	struct adm_cmd *cmd = p->cmd;
+	int i = 1;
+
+	if (argc >= 2 && strcmp(argv[1], "show") == 0)
+		cmd->sub = ADM_SUB_SHOW;
+	else if (argc >= 3 && strcmp(argv[1], "keytab") == 0)
+		cmd->sub = strcmp(argv[2], "add") == 0    ? ADM_SUB_ADD
+			   : strcmp(argv[2], "del") == 0  ? ADM_SUB_DEL
+			   : strcmp(argv[2], "show") == 0 ? ADM_SUB_SHOW
+							  : ADM_SUB_NONE;
+	if (cmd->sub == ADM_SUB_NONE)
+		return kerberos_usage(p);
+	i = strcmp(argv[1], "show") == 0 ? 2 : 3;
+	for (; i < argc; i++) {
+		if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+			cmd->dir = argv[++i];
+		else if (strcmp(argv[i], "--json") == 0 && cmd->sub == ADM_SUB_SHOW)
+			cmd->json = 1;
+		else if (strcmp(argv[i], "--") == 0 && i + 2 == argc && cmd->sub == ADM_SUB_ADD &&
+			 cmd->keytab_file == NULL)
+			cmd->keytab_file = argv[++i]; /* a FILE that starts with '-' */
+		else if (argv[i][0] != '-' && argv[i][0] != 0 && cmd->sub == ADM_SUB_ADD &&
+			 cmd->keytab_file == NULL)
+			cmd->keytab_file = argv[i];
+		else
+			return kerberos_usage(p);
+	}
+	return cmd->sub == ADM_SUB_ADD && cmd->keytab_file == NULL ? kerberos_usage(p) : 0;
 }
 
 /* ---- the console's verbs (argv[0] is the verb) ---- */
@@ -1048,6 +1099,7 @@ static const struct {
 	{"init", CMD_INIT},	    {"install-cert", CMD_INSTALL_CERT}, {"check", CMD_CHECK},
 	{"status", CMD_STATUS},	    {"verify", CMD_VERIFY},		{"operator-init", CMD_OPERATOR_INIT},
 	{"account", CMD_ACCOUNT},	    {"checkpoint", CMD_CHECKPOINT},
+	{"kerberos", CMD_KERBEROS},
 };
 
 /* A data-directory verb and its arguments (argv[0] is the verb). */
@@ -1061,6 +1113,7 @@ static int parse_local_verb(struct parse *p, int argc, char **argv)
 	case CMD_VERIFY: return parse_pass_through(p, "verify", argc, argv);
 	case CMD_CHECKPOINT: return parse_pass_through(p, "anchor", argc, argv);
 	case CMD_OPERATOR_INIT: return parse_operator_init(p, argc, argv);
+	case CMD_KERBEROS: return parse_kerberos(p, argc, argv);
 	default: return parse_account(p, argc, argv);
 	}
 }

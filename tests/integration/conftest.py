@@ -135,3 +135,15 @@ def _ledger_regions(tmp_path):
         name = rid.read_text().strip()
         if name and all(c in "0123456789abcdef" for c in name):
             shutil.rmtree(REGION_DIR / f"ca-ledger-{name}", ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def kdc():
+    """A private MIT realm CA.TEST on 127.0.0.1 (kdc.py: its API), one per test
+    module; krb5kdc is killed and its directory removed after the module."""
+    from kdc import KDC
+    k = KDC()
+    try:
+        yield k
+    finally:
+        k.stop()

@@ -929,6 +929,80 @@ static void test_short_buffer(void **state)
 	assert_int_equal(small[6], 'x');
 }
 
+/* ---- kerberos (issue 18) ---- */
+
+static void test_kerberos(void **state)
+{
+	(void)state;
+	assert_ok(PARSE("kerberos", "keytab", "add", "/tmp/host.keytab"));
+	assert_int_equal(cmd.verb, CMD_KERBEROS);
+	assert_int_equal(cmd.console, 0);
+	assert_int_equal(cmd.sub, ADM_SUB_ADD);
+	assert_string_equal(cmd.keytab_file, "/tmp/host.keytab");
+	assert_string_equal(cmd.dir, CONFIG_DATA_DIR);
+	/* --data before or after FILE */
+	assert_ok(PARSE("kerberos", "keytab", "add", "--data", "/d", "k.kt"));
+	assert_string_equal(cmd.dir, "/d");
+	assert_string_equal(cmd.keytab_file, "k.kt");
+	assert_ok(PARSE("kerberos", "keytab", "add", "k.kt", "--data", "/d"));
+	assert_string_equal(cmd.dir, "/d");
+	assert_string_equal(cmd.keytab_file, "k.kt");
+	/* a FILE that starts with '-' after -- */
+	assert_ok(PARSE("kerberos", "keytab", "add", "--", "-odd.kt"));
+	assert_string_equal(cmd.keytab_file, "-odd.kt");
+	assert_ok(PARSE("kerberos", "keytab", "del", "--data", "/d"));
+	assert_int_equal(cmd.sub, ADM_SUB_DEL);
+	assert_null(cmd.keytab_file);
+	assert_ok(PARSE("kerberos", "keytab", "show"));
+	assert_int_equal(cmd.sub, ADM_SUB_SHOW);
+	assert_int_equal(cmd.json, 0);
+	assert_ok(PARSE("kerberos", "keytab", "show", "--json", "--data", "/d"));
+	assert_int_equal(cmd.sub, ADM_SUB_SHOW);
+	assert_int_equal(cmd.json, 1);
+	assert_string_equal(cmd.dir, "/d");
+	/* kerberos show: the same */
+	assert_ok(PARSE("kerberos", "show", "--json"));
+	assert_int_equal(cmd.verb, CMD_KERBEROS);
+	assert_int_equal(cmd.sub, ADM_SUB_SHOW);
+	assert_int_equal(cmd.json, 1);
+	/* the usage names the verb */
+	assert_non_null(strstr(adm_usage_text, "caadm kerberos keytab add FILE"));
+}
+
+static void test_kerberos_refused(void **state)
+{
+	(void)state;
+	assert_refused(PARSE("kerberos"), 2, adm_kerberos_usage_text);
+	assert_int_equal(cmd.console, 0);
+	assert_refused(PARSE("kerberos", "keytab"), 2, adm_kerberos_usage_text);
+	assert_refused(PARSE("kerberos", "keytab", "list"), 2, adm_kerberos_usage_text);
+	assert_refused(PARSE("kerberos", "add", "k.kt"), 2, adm_kerberos_usage_text);
+	assert_refused(PARSE("kerberos", "del"), 2, adm_kerberos_usage_text);
+	/* add needs exactly one FILE */
+	assert_refused(PARSE("kerberos", "keytab", "add"), 2, adm_kerberos_usage_text);
+	assert_refused(PARSE("kerberos", "keytab", "add", "--data", "/d"), 2,
+		       adm_kerberos_usage_text);
+	assert_refused(PARSE("kerberos", "keytab", "add", "a.kt", "b.kt"), 2,
+		       adm_kerberos_usage_text);
+	assert_refused(PARSE("kerberos", "keytab", "add", ""), 2, adm_kerberos_usage_text);
+	assert_refused(PARSE("kerberos", "keytab", "add", "-x.kt"), 2, adm_kerberos_usage_text);
+	assert_refused(PARSE("kerberos", "keytab", "add", "--", "a.kt", "b.kt"), 2,
+		       adm_kerberos_usage_text);
+	/* del and show take no FILE; --json is show's alone */
+	assert_refused(PARSE("kerberos", "keytab", "del", "k.kt"), 2, adm_kerberos_usage_text);
+	assert_refused(PARSE("kerberos", "keytab", "show", "k.kt"), 2, adm_kerberos_usage_text);
+	assert_refused(PARSE("kerberos", "keytab", "add", "--json", "k.kt"), 2,
+		       adm_kerberos_usage_text);
+	assert_refused(PARSE("kerberos", "keytab", "del", "--json"), 2, adm_kerberos_usage_text);
+	assert_refused(PARSE("kerberos", "show", "keytab"), 2, adm_kerberos_usage_text);
+	/* --data without its value */
+	assert_refused(PARSE("kerberos", "keytab", "show", "--data"), 2, adm_kerberos_usage_text);
+	assert_refused(PARSE("kerberos", "keytab", "add", "k.kt", "--data"), 2,
+		       adm_kerberos_usage_text);
+	assert_refused(PARSE("kerberos", "keytab", "show", "--password-fd", "0"), 2,
+		       adm_kerberos_usage_text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -965,6 +1039,8 @@ int main(void)
 		cmocka_unit_test(test_template_set),
 		cmocka_unit_test(test_template_refused),
 		cmocka_unit_test(test_short_buffer),
+		cmocka_unit_test(test_kerberos),
+		cmocka_unit_test(test_kerberos_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
