@@ -34,6 +34,10 @@ struct rpc_auth_ops {
 	 * established, when it depends on the mechanism and the level (Kerberos);
 	 * verifier_len otherwise. */
 	size_t (*verifier_size)(void *arg);
+	/* Optional: whether a request's verifier of len octets has the size the
+	 * context's tokens may have (Kerberos' wrap tokens vary with their EC);
+	 * without it, exactly the size above. */
+	int (*verifier_fits)(void *arg, size_t len);
 	/* Optional: told that the bind_ack agreed PFC_SUPPORT_HEADER_SIGN, before
 	 * the context is established (Kerberos then signs the header too). */
 	void (*header_signing)(void *arg);

@@ -322,6 +322,15 @@ static size_t verifier_len(const struct rpc_conn *c)
 					  : ops->verifier_len;
 }
 
+/* Whether a request's verifier has a size the context's tokens may have. */
+static int verifier_fits(const struct rpc_conn *c, size_t len)
+{
+	const struct rpc_auth_ops *ops = c->cfg.auth_ops;
+
+	return ops->verifier_fits != NULL ? ops->verifier_fits(c->cfg.auth_arg, len)
+					  : len == verifier_len(c);
+}
+
 static int provider(const struct rpc_conn *c)
 {
 	return c->cfg.auth_ops != NULL && c->cfg.auth_ops->accept != NULL;
@@ -593,7 +602,7 @@ static int unwrap_fragment(struct rpc_conn *c, uint8_t *p, const struct rpc_pdu 
 	size_t tlen = RPC_HDR_LEN + pdu->body_len + RPC_SEC_TRAILER_LEN;
 
 	if (!pdu->has_auth || t->auth_type != c->auth.type || t->auth_level != c->auth.level ||
-	    t->auth_context_id != c->auth.context_id || pdu->auth.value_len != verifier_len(c)) {
+	    t->auth_context_id != c->auth.context_id || !verifier_fits(c, pdu->auth.value_len)) {
 		queue_fault(c, pdu->hdr.call_id, r->ctx_id, RPC_S_ACCESS_DENIED);
 		close_conn(c, RPC_CLOSE_SECURITY, "request (call %u) without the negotiated "
 			   "protection", pdu->hdr.call_id);

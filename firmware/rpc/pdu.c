@@ -183,6 +183,22 @@ static int check_ctx(const uint8_t *b, size_t len, size_t *off, unsigned i, char
 	return 0;
 }
 
+/* python3-impacket (0.10, and the tools built on it) finishes a Kerberos logon
+ * with an alter_context whose body it serializes twice: the list of
+ * presentation contexts (off - 12 octets from offset 12) is followed by the
+ * same octets again, p_context_elem counting one copy. Windows takes it (it
+ * reads the count), so the appliance does too, exactly so: an alter_context
+ * with a sec_trailer whose extra octets, less the auth pad, are one copy of
+ * the list, octet for octet. Anything else stays refused. */
+static int repeated_list(const struct rpc_pdu *pdu, size_t off, size_t rest)
+{
+	size_t list = off - 12, pad = pdu->has_auth ? pdu->auth.t.auth_pad_len : 0;
+
+	return pdu->hdr.ptype == RPC_PT_ALTER_CONTEXT && pdu->has_auth && list > 0 &&
+	       rest >= pad && rest - pad == list &&
+	       memcmp(pdu->body + off, pdu->body + 12, list) == 0;
+}
+
 int rpc_bind_decode(const struct rpc_pdu *pdu, struct rpc_bind *b, char *err, size_t errlen)
 {
 	const uint8_t *body = pdu->body;
@@ -207,7 +223,7 @@ int rpc_bind_decode(const struct rpc_pdu *pdu, struct rpc_bind *b, char *err, si
 	/* What may follow the list: the auth pad before a sec_trailer, or (without
 	 * one) alignment octets some stacks add. Nothing more. */
 	rest = len - off;
-	if (rest > (pdu->has_auth ? pdu->auth.t.auth_pad_len : 7u))
+	if (rest > (pdu->has_auth ? pdu->auth.t.auth_pad_len : 7u) && !repeated_list(pdu, off, rest))
 		return err_set(err, errlen, "%zu unexpected octets after the presentation contexts",
 			    rest);
 	b->ctx = body + 12;

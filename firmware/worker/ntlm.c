@@ -276,6 +276,20 @@ static size_t op_verifier_size(void *arg)
 	return NTLM_VERIFIER_LEN;
 }
 
+/* A request's verifier: Kerberos' wrap tokens carry EC filler octets (0..16),
+ * so 60 to 76; a MIC is 28; NTLM's always 16. krb5_seal_unwrap checks the EC
+ * the token states against the length. */
+static int op_verifier_fits(void *arg, size_t len)
+{
+	struct worker_ntlm *a = arg;
+
+	if (a->type != RPC_AUTHN_GSS_NEGOTIATE)
+		return len == NTLM_VERIFIER_LEN;
+	if (a->level == RPC_AUTHN_LEVEL_PKT_PRIVACY)
+		return len >= KRB5_WRAP_MIN && len <= krb5_seal_verifier_len(1);
+	return len == krb5_seal_verifier_len(0);
+}
+
 static void op_header_signing(void *arg)
 {
 	((struct worker_ntlm *)arg)->header_sign = 1;
@@ -287,6 +301,7 @@ const struct rpc_auth_ops worker_ntlm_ops = {
 	 * Kerberos signs it when the client offers (krb5_seal.c). */
 	.header_sign = 1,
 	.verifier_size = op_verifier_size,
+	.verifier_fits = op_verifier_fits,
 	.header_signing = op_header_signing,
 	.accept = op_accept,
 	.auth3 = op_auth3,

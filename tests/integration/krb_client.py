@@ -11,8 +11,11 @@ given an old AP-REQ (`replay`), or have one octet of its next request flipped
 import sys
 from pathlib import Path
 
+import struct
+
 from impacket.dcerpc.v5 import rpcrt, transport
-from impacket.krb5 import kerberosv5
+from impacket.krb5 import gssapi, kerberosv5
+from impacket.krb5.gssapi import KG_USAGE_INITIATOR_SIGN
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "support"))
 from rpc_impacket import ICPR  # noqa: E402
@@ -21,6 +24,23 @@ LEVELS = {"connect": rpcrt.RPC_C_AUTHN_LEVEL_CONNECT,
           "integrity": rpcrt.RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
           "privacy": rpcrt.RPC_C_AUTHN_LEVEL_PKT_PRIVACY}
 SERVICE_HOST = "ca.example.test"
+
+
+def _get_mic(self, sessionKey, data, sequenceNumber, direction="init"):
+    """impacket 0.10's GSSAPI_AES.GSS_GetMIC with its Python 3 defect mended: it
+    pads with a str (`chr(pad) * pad`) and so raises TypeError on bytes (any
+    Kerberos call at integrity level). The same computation with bytes."""
+    token = self.MIC()
+    pad = (4 - (len(data) % 4)) & 0x3
+    data += bytes([pad]) * pad
+    token["Flags"] = 4
+    token["SND_SEQ"] = struct.pack(">Q", sequenceNumber)
+    token["SGN_CKSUM"] = self.checkSumProfile().checksum(
+        sessionKey, KG_USAGE_INITIATOR_SIGN, data + token.getData()[:16])
+    return token.getData()
+
+
+gssapi.GSSAPI_AES.GSS_GetMIC = _get_mic
 
 
 def connect(binding, tgs, user="alice", realm="CA.TEST", level="privacy", iface=ICPR):

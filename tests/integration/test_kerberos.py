@@ -150,9 +150,13 @@ def test_replayed_authenticator_refused(appliance, ca, kdc):
 
 def test_unknown_principal_refused(appliance, ca, kdc):
     a = appliance(policy="issue", subject_rule="request")
-    bind_refused(a, tgs(kdc, user="bob"))
+    bind_refused(a, tgs(kdc, user="bob"), user="bob")
     assert "no account 'CA.TEST\\bob'" in a.text()
     assert refused_events(ca)
+    # bob's ticket presented with an authenticator naming alice
+    bind_refused(a, tgs(kdc, user="bob"))
+    assert "Ticket/authenticator don't match" in a.text()
+    still_serving(a, ca, kdc)
 
 
 def test_malformed_spnego_refused_connection_only(appliance, ca, kdc):
