@@ -936,10 +936,13 @@ static void test_replay_new_replay_expiry(void **state)
 
 static void test_replay_full_fails_closed(void **state)
 {
+	/* REPLAY_SLOTS entries inserted over 64 s, each kept 600 s: all live at 699 */
+	const uint32_t batch = REPLAY_SLOTS / 64;
+
 	(void)state;
 	replay_init(&rc);
 	for (uint32_t i = 0; i < REPLAY_SLOTS; i++)
-		assert_int_equal(check(i, 100 + i / 64, 700 + i / 64), 0);
+		assert_int_equal(check(i, 100 + i / batch, 700 + i / batch), 0);
 	assert_int_equal(rc.used, REPLAY_SLOTS);
 	/* full of live entries: refused, nothing evicted */
 	assert_int_equal(check(REPLAY_SLOTS, 300, 900), -1);
@@ -948,17 +951,18 @@ static void test_replay_full_fails_closed(void **state)
 		assert_int_equal(check(i, 699, 1299), 1);
 	/* a replay is still recognised while full */
 	assert_int_equal(check(0, 699, 1299), 1);
-	/* at 700 the first 64 have expired: 64 new ones fit, the 65th does not */
-	for (uint32_t i = 0; i < 64; i++)
+	/* at 700 the first batch has expired: that many new ones fit, one more
+	 * does not */
+	for (uint32_t i = 0; i < batch; i++)
 		assert_int_equal(check(REPLAY_SLOTS + 10 + i, 700, 1300), 0);
-	assert_int_equal(check(REPLAY_SLOTS + 200, 700, 1300), -1);
-	assert_int_equal(check(64, 700, 1300), 1);
+	assert_int_equal(check(REPLAY_SLOTS + 10 + batch, 700, 1300), -1);
+	assert_int_equal(check(batch, 700, 1300), 1);
 	/* long after: everything has expired, the table works as new */
 	for (uint32_t i = 0; i < REPLAY_SLOTS - 1; i++)
-		assert_int_equal(check(i + 50000, 5000, 5600), 0);
+		assert_int_equal(check(i + 3 * REPLAY_SLOTS, 5000, 5600), 0);
 	assert_int_equal(check(5, 5000, 5600), 0); /* expired: new */
-	assert_int_equal(check(REPLAY_SLOTS + 10, 5000, 5600), -1);
-	assert_int_equal(check(50000, 5000, 5600), 1);
+	assert_int_equal(check(5 * REPLAY_SLOTS, 5000, 5600), -1);
+	assert_int_equal(check(3 * REPLAY_SLOTS, 5000, 5600), 1);
 }
 
 /* Three ciphertexts whose probes start at the table's last slot. */
