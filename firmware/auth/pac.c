@@ -24,6 +24,10 @@
 #define CLIENT_INFO_LEN 10 /* ClientId, NameLength */
 #define UPN_DNS_LEN     12 /* UpnLength/Offset, DnsDomainNameLength/Offset, Flags */
 #define UPN_DNS_EXT_LEN 20 /* + SamNameLength/Offset, SidLength/Offset (S flag) */
+/* UserFlags (MS-PAC 2.5): ExtraSids and the resource groups count only with
+ * their flag, as Samba reads them (NETLOGON_EXTRA_SIDS, _RESOURCE_GROUPS). */
+#define LOGON_EXTRA_SIDS      0x20
+#define LOGON_RESOURCE_GROUPS 0x200
 #define UPN_FLAG_U      0x1
 #define UPN_FLAG_S      0x2
 
@@ -281,7 +285,7 @@ static void check_count(struct ndr_rd *r, uint32_t count, uint32_t ref, const ch
 
 struct kvi {
 	struct ustr str[8]; /* EffectiveName..HomeDirectoryDrive, LogonServer, LogonDomainName */
-	uint32_t user_id, primary_group;
+	uint32_t user_id, primary_group, user_flags;
 	uint32_t group_count, group_ref;
 	uint32_t domain_ref;
 	uint32_t sid_count, sids_ref;
@@ -312,7 +316,7 @@ static void get_kvi_fixed(struct ndr_rd *r, struct kvi *k)
 	k->group_count = ndr_get_u32(r);
 	k->group_ref = ndr_get_u32(r);
 	check_count(r, k->group_count, k->group_ref, "GroupIds");
-	ndr_get_u32(r);          /* UserFlags */
+	k->user_flags = ndr_get_u32(r);
 	ndr_get_bytes(r, 16);    /* UserSessionKey */
 	get_ustr_hdr(r, &k->str[S_SERVER], "LogonServer");
 	get_ustr_hdr(r, &k->str[S_DOMAIN], "LogonDomainName");
@@ -418,12 +422,15 @@ static int kvi_output(const struct kvi *k, struct pac_info *out, char *err, size
 		if (add_group(out, s, err, errlen) != 0)
 			return -1;
 	}
-	for (uint32_t i = 0; i < k->n_extra; i++) {
+	/* Without their flag, ExtraSids and resource groups are read (the NDR
+	 * must hold) but not reported. */
+	for (uint32_t i = 0; (k->user_flags & LOGON_EXTRA_SIDS) && i < k->n_extra; i++) {
 		sid_format(&k->extra[i], 0, 0, s);
 		if (add_group(out, s, err, errlen) != 0)
 			return -1;
 	}
-	for (uint32_t i = 0; k->res_groups != NULL && i < k->res_count; i++) {
+	for (uint32_t i = 0; (k->user_flags & LOGON_RESOURCE_GROUPS) && k->res_groups != NULL &&
+			     i < k->res_count; i++) {
 		sid_format(&k->res_domain, le32(k->res_groups + 8 * i), 1, s);
 		if (add_group(out, s, err, errlen) != 0)
 			return -1;

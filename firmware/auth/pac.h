@@ -36,8 +36,9 @@ struct pac_info {
 	int has_logon_info;
 	char user_sid[PAC_SID_STR_MAX];          /* LogonDomainId + UserId */
 	char primary_group_sid[PAC_SID_STR_MAX]; /* LogonDomainId + PrimaryGroupId */
-	/* GroupIds (LogonDomainId + RID), ExtraSids, ResourceGroupDomainSid +
-	 * ResourceGroupIds, in that order, each SID once; attributes ignored. */
+	/* GroupIds (LogonDomainId + RID), ExtraSids (when UserFlags has 0x20),
+	 * ResourceGroupDomainSid + ResourceGroupIds (when UserFlags has 0x200),
+	 * in that order, each SID once; attributes ignored. */
 	char groups[PAC_MAX_GROUPS][PAC_SID_STR_MAX];
 	size_t n_groups;
 	char account_name[PAC_NAME_MAX]; /* EffectiveName, UTF-8 */

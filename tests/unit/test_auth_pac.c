@@ -23,7 +23,7 @@
 enum {
 	LI_VERSION = 0, LI_ENDIAN = 1, LI_HDRLEN = 2, LI_OBL = 8, LI_TOP = 16,
 	LI_EFFECTIVE = 68, LI_FULLNAME = 76, LI_USERID = 120, LI_PGID = 124,
-	LI_GROUPCOUNT = 128, LI_GROUPIDS = 132, LI_DOMAINNAME = 164, LI_DOMAINID = 172,
+	LI_GROUPCOUNT = 128, LI_GROUPIDS = 132, LI_USERFLAGS = 136, LI_DOMAINNAME = 164, LI_DOMAINID = 172,
 	LI_SIDCOUNT = 216, LI_EXTRASIDS = 220, LI_RESDOMAIN = 224, LI_RESCOUNT = 228,
 	LI_RESIDS = 232,
 };
@@ -187,10 +187,38 @@ static void test_layout(void **state)
 	assert_int_equal(rd32(li + LI_USERID), 1104);
 	assert_int_equal(rd32(li + LI_PGID), 513);
 	assert_int_equal(rd32(li + LI_GROUPCOUNT), 4);
+	assert_int_equal(rd32(li + LI_USERFLAGS), 0x220); /* extra SIDs, resource groups */
 	assert_int_equal(rd32(li + LI_DOMAINNAME), 0x00040004); /* "CA" */
 	assert_int_equal(rd32(li + LI_SIDCOUNT), 4);
 	assert_int_equal(rd32(li + LI_RESCOUNT), 2);
 	assert_int_not_equal(rd32(li + LI_RESIDS), 0);
+	free(pac);
+}
+
+/* ExtraSids and resource groups count only with their UserFlags bit. */
+static void test_user_flags(void **state)
+{
+	const struct pac_ref *r = ref("full");
+	uint8_t *pac = copy(r->pac, r->len);
+	uint8_t *li = buffer_of(pac, 1, NULL);
+	char err[256];
+
+	(void)state;
+	wr32(li + LI_USERFLAGS, 0x200);
+	assert_int_equal(pac_decode(pac, r->len, &info, err, sizeof err), 0);
+	assert_int_equal(info.n_groups, 5); /* 3 groups, 2 resource groups */
+	assert_string_equal(info.groups[2], r->groups[2]);
+	assert_string_equal(info.groups[3], r->groups[6]);
+	wr32(li + LI_USERFLAGS, 0x20);
+	assert_int_equal(pac_decode(pac, r->len, &info, err, sizeof err), 0);
+	assert_int_equal(info.n_groups, 6); /* 3 groups, 3 new extra SIDs */
+	assert_string_equal(info.groups[5], r->groups[5]);
+	wr32(li + LI_USERFLAGS, 0);
+	assert_int_equal(pac_decode(pac, r->len, &info, err, sizeof err), 0);
+	assert_int_equal(info.n_groups, 3);
+	/* the NDR is still read: a bad ExtraSids count is refused all the same */
+	wr32(li + LI_SIDCOUNT, 5);
+	refused(pac, r->len, "ExtraSids", "SidCount + 1 without the flag");
 	free(pac);
 }
 
@@ -506,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_ref_refusals),
 		cmocka_unit_test(test_no_err_buffer),
 		cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_user_flags),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_logon_info_cut),
 		cmocka_unit_test(test_pactype_corruptions),

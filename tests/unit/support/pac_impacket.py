@@ -17,15 +17,25 @@
         Writes the same PACs, one file each, as the seed corpus of
         tests/fuzz/fuzz_pac.c.
 
+    pac_impacket.py capture-mit > tests/unit/support/pac_mit_krb5.txt
+        Runs MIT's KDC (krb5kdc, Debian 12's krb5 1.20.1) for realm CA.TEST on
+        a free loopback port in a temporary directory, gets alice a ticket for
+        host/ca.example.test with kinit and kvno, decrypts it with the keytab
+        (impacket's crypto) and writes the PAC the KDC put in it (AD-IF-RELEVANT,
+        AD-WIN2K-PAC) with the ticket's authtime and client name. gen reads
+        that file: the PAC is real MIT output (signatures and times change on
+        every capture, hence the file), the expected values come from the
+        ticket, not from the PAC.
+
 The cases: a user with groups (one repeated), extra SIDs (one repeating a
 group, one with a 48-bit authority), resource groups, an unknown buffer type;
 no groups at all; names of 255 octets of UTF-8 (the most pac.h keeps) and one
 of 256 (refused); non-ASCII names with a character outside the BMP (impacket
 counts RPC_UNICODE_STRING lengths in code points: fixed here to UTF-16 units);
 UPN_DNS_INFO extended with SamName and Sid (S flag) and a made-up UPN (U flag);
-MIT krb5 1.20's own PAC (lib/krb5/krb/pac_sign.c krb5_kdc_sign_ticket: a ticket
-signature (type 16), PAC_CLIENT_INFO, server and KDC signatures, no
-LOGON_INFO); PAC_MAX_GROUPS (256) distinct group SIDs, and 257 (refused).
+MIT krb5 1.20's own PAC, captured (pac_mit_krb5.txt: PAC_CLIENT_INFO, the
+ticket signature (type 16), server and KDC signatures, no LOGON_INFO) and
+rebuilt here in the same order; PAC_MAX_GROUPS (256) distinct group SIDs, and 257 (refused).
 """
 import os
 import random
@@ -118,7 +128,7 @@ def logon_info(user, domain_name, rid=1104, pgid=513, groups=(), extra=(), res_d
     k['UserAccountControl'] = 0x210
     k['SidCount'] = len(extra)
     if extra:
-        k['UserFlags'] |= 0x20
+        k['UserFlags'] |= 0x20  # EXTRA_SIDS: set whenever ExtraSids is filled, as Windows does
         k['ExtraSids'] = PKERB_SID_AND_ATTRIBUTES_ARRAY()
         for s in extra:
             a = KERB_SID_AND_ATTRIBUTES()
@@ -128,7 +138,7 @@ def logon_info(user, domain_name, rid=1104, pgid=513, groups=(), extra=(), res_d
     else:
         k['ExtraSids'] = NULL
     if res_domain is not None:
-        k['UserFlags'] |= 0x200
+        k['UserFlags'] |= 0x200  # RESOURCE_GROUPS
         k['ResourceGroupDomainSid'] = rpc_sid(res_domain)
         k['ResourceGroupCount'] = len(res_groups)
         for g in res_groups:
@@ -278,13 +288,13 @@ def cases():
         groups=[DOMAIN + '-513'], account_name='carol', logon_domain='CA', has_upn_dns=1,
         upn='carol@ca.test', dns_domain='CA.TEST', upn_constructed=1, has_client_info=1,
         client_info_time=FILETIME, client_name='carol', has_server_sig=1, has_kdc_sig=1)))
-    # MIT krb5 1.20's KDC: krb5_kdc_sign_ticket adds the ticket signature, then
-    # krb5_pac_sign_ext the client info and the two signatures.
-    pac = pactype([(PAC_TICKET_CHECKSUM, signature()), (PAC_CLIENT_INFO_TYPE,
-                                                        client_info('alice', FILETIME + 1)),
+    # MIT krb5 1.20's KDC (the buffers in the order of the captured PAC).
+    pac = pactype([(PAC_CLIENT_INFO_TYPE, client_info('alice', FILETIME + 1)),
+                   (PAC_TICKET_CHECKSUM, signature()),
                    (PAC_SERVER_CHECKSUM, signature()), (PAC_PRIVSVR_CHECKSUM, signature())])
     out.append(('mit', pac, expect(has_client_info=1, client_info_time=FILETIME + 1,
                                    client_name='alice', has_server_sig=1, has_kdc_sig=1)))
+    out.append(mit_captured())
     # PAC_MAX_GROUPS distinct SIDs: 200 groups + 56 extra SIDs, then one more.
     extra = ['%s-%d' % (OTHER, 5000 + i) for i in range(56)]
     pac, e = windows_like('dave', 'CA', 'dave@ca.test', 'CA.TEST',
@@ -295,6 +305,88 @@ def cases():
                           groups=tuple(range(2000, 2200)), extra=extra + [OTHER + '-6000'])
     out.append(('groups257', pac, expect(ok=0)))
     return out
+
+
+# ---- MIT's KDC ----
+
+MIT_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'pac_mit_krb5.txt')
+
+
+def mit_captured():
+    """The captured PAC and what the ticket said: authtime (GeneralizedTime) to
+    a FILETIME, the client name as MIT unparses it without the realm."""
+    import calendar
+    import time
+    f = dict(line.split(' ', 1) for line in open(MIT_FILE).read().splitlines())
+    t = calendar.timegm(time.strptime(f['authtime'], '%Y%m%d%H%M%SZ'))
+    return ('mit_krb5', bytes.fromhex(f['pac']),
+            expect(has_client_info=1, client_info_time=(t + 11644473600) * 10000000,
+                   client_name=f['cname'], has_server_sig=1, has_kdc_sig=1))
+
+
+def capture_mit():
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+    import time
+    from pyasn1.codec.der import decoder
+    from impacket.krb5.asn1 import AD_IF_RELEVANT, TGS_REP, EncTicketPart
+    from impacket.krb5.ccache import CCache
+    from impacket.krb5.crypto import Key, _enctype_table
+    from impacket.krb5.keytab import Keytab
+
+    d = tempfile.mkdtemp(prefix='pacmit.')
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    with open(d + '/krb5.conf', 'w') as f:
+        f.write('[libdefaults]\n    default_realm = CA.TEST\n    dns_lookup_kdc = false\n'
+                '    rdns = false\n[realms]\n    CA.TEST = {\n'
+                '        kdc = 127.0.0.1:%d\n    }\n' % port)
+    with open(d + '/kdc.conf', 'w') as f:
+        f.write('[kdcdefaults]\n    kdc_ports = %d\n    kdc_tcp_ports = %d\n[realms]\n'
+                '    CA.TEST = {\n        database_name = %s/principal\n'
+                '        key_stash_file = %s/stash\n'
+                '        supported_enctypes = aes256-cts-hmac-sha1-96:normal\n    }\n'
+                % (port, port, d, d))
+    env = dict(os.environ, KRB5_CONFIG=d + '/krb5.conf', KRB5_KDC_PROFILE=d + '/kdc.conf',
+               KRB5CCNAME='FILE:' + d + '/cc')
+
+    def run(*args, stdin=None):
+        subprocess.run(list(args), env=env, check=True, capture_output=True, input=stdin)
+
+    run('kdb5_util', 'create', '-s', '-r', 'CA.TEST', '-P', 'masterpw')
+    run('kadmin.local', '-q', 'addprinc -pw alicepw alice')
+    run('kadmin.local', '-q', 'addprinc -randkey host/ca.example.test')
+    run('kadmin.local', '-q', 'ktadd -k %s/krb5.keytab host/ca.example.test' % d)
+    kdc = subprocess.Popen(['krb5kdc', '-n'], env=env, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1.5)
+        run('kinit', 'alice@CA.TEST', stdin=b'alicepw\n')
+        run('kvno', 'host/ca.example.test@CA.TEST')
+    finally:
+        kdc.terminate()
+        kdc.wait()
+    tgs = CCache.loadFile(d + '/cc').getCredential('host/ca.example.test@CA.TEST').toTGS()
+    rep = decoder.decode(tgs['KDC_REP'], asn1Spec=TGS_REP())[0]
+    ent = [e.main_part for e in Keytab.loadFile(d + '/krb5.keytab').entries
+           if e.main_part['keyblock']['keytype'] == 18][0]
+    key = Key(18, ent['keyblock']['keyvalue']['data'])
+    etype = int(rep['ticket']['enc-part']['etype'])
+    plain = _enctype_table[etype].decrypt(key, 2, bytes(rep['ticket']['enc-part']['cipher']))
+    etp = decoder.decode(plain, asn1Spec=EncTicketPart())[0]
+    shutil.rmtree(d)
+    pac = None
+    for ad in etp['authorization-data']:
+        if int(ad['ad-type']) == 1:  # AD-IF-RELEVANT
+            for a in decoder.decode(bytes(ad['ad-data']), asn1Spec=AD_IF_RELEVANT())[0]:
+                if int(a['ad-type']) == 128:  # AD-WIN2K-PAC
+                    pac = bytes(a['ad-data'])
+    print('pac ' + pac.hex())
+    print('authtime ' + str(etp['authtime']))
+    print('cname ' + '/'.join(str(x) for x in etp['cname']['name-string']))
 
 
 # ---- output ----
@@ -362,5 +454,7 @@ if __name__ == '__main__':
         gen()
     elif len(sys.argv) == 3 and sys.argv[1] == 'seeds':
         seeds(sys.argv[2])
+    elif len(sys.argv) == 2 and sys.argv[1] == 'capture-mit':
+        capture_mit()
     else:
         sys.exit(__doc__)
