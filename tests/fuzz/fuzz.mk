@@ -184,6 +184,9 @@ $(FUZZ_OBJ)/gen/spnego_asn1_tab.o: $(SPNEGO_TAB) | $(CONFIG_H)
 $(FUZZ_AUTH_LIB): $(FUZZ_OBJ)/gen/spnego_asn1_tab.o
 FUZZ_LIBS_fuzz_spnego := $(FUZZ_AUTH_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_NAMES += fuzz_spnego
+# ca-auth's decoder of the Microsoft PAC MIT GSSAPI hands over (firmware/auth/pac.c)
+FUZZ_LIBS_fuzz_pac := $(FUZZ_OBJ)/firmware/auth/pac.o $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
+FUZZ_NAMES += fuzz_pac
 FUZZ_BINS := $(addprefix $(FUZZ_BIN)/,$(FUZZ_NAMES))
 
 # Each binary's libraries as extra prerequisites; the pattern rule links.

@@ -62,6 +62,9 @@ $(TBIN)/test_auth_start: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
 # ca-auth's SPNEGO / Kerberos codecs and replay cache (spnego.c, replay.c): libauth
 # with spnego.asn's table, libtasn1 and wolfCrypt (in SYS_LIBS); no GSSAPI.
 $(TBIN)/test_auth_spnego: SYSLIBS = $(SYS_LIBS) -lcmocka
+# ca-auth's PAC decoder (pac.c): pure code, the default link (libauth's pac.o and
+# librpc's NDR reader; no GSSAPI).
+$(TBIN)/test_auth_pac: SYSLIBS = $(SYS_LIBS) -lcmocka
 
 # ca-ledger's service with the store's failures injected at its interface (the
 # test's __wrap_ledger_* pass through unless told to fail).
