@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "firmware/auth/pac.h"
 #include "firmware/auth/proto.h"
 #include "firmware/identity/idtoken.h"
 
@@ -53,7 +54,8 @@ struct gss_result {
 	uint8_t token[2048]; /* the SPNEGO answer (NegTokenResp) */
 	size_t token_len;
 	char identity[AUTH_IDENTITY_MAX + 1]; /* REALM\user */
-	int has_pac;    /* the ticket carried a PAC that verified */
+	int has_pac;    /* the ticket carried a PAC that verified: pac is its content */
+	struct pac_info pac;
 	uint32_t enctype;
 	uint8_t key[AUTH_GSS_KEY_MAX];
 	size_t key_len;

@@ -294,6 +294,7 @@ static int pac_of(gss_name_t src, struct gss_result *r)
 			disp = GSS_C_EMPTY_BUFFER;
 	OM_uint32 major, minor, min;
 	int authenticated = 0, complete = 0, more = -1;
+	char why[256], msg[AUTH_MESSAGE_MAX + 1];
 
 	major = gss_get_name_attribute(&minor, src, &attr, &authenticated, &complete, &val, &disp,
 				       &more);
@@ -307,6 +308,14 @@ static int pac_of(gss_name_t src, struct gss_result *r)
 		gss_release_buffer(&min, &val);
 		gss_release_buffer(&min, &disp);
 		kfail(r, AUTH_E_DENIED, "the ticket's PAC does not verify with the service key", 0, 0);
+		return -1;
+	}
+	/* Verified by MIT: what it says about the user is the realm's word. */
+	if (pac_decode(val.value, val.length, &r->pac, why, sizeof(why)) != 0) {
+		snprintf(msg, sizeof(msg), "the ticket's PAC cannot be read: %s", why);
+		kfail(r, AUTH_E_DENIED, msg, 0, 0);
+		gss_release_buffer(&min, &val);
+		gss_release_buffer(&min, &disp);
 		return -1;
 	}
 	r->has_pac = 1;

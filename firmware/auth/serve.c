@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "firmware/auth/account.h"
@@ -64,35 +65,58 @@ static void on_negotiate(struct service *s, const struct ipc_msg *m)
  * account set takes effect at the next logon or look-up): the one path by
  * which LOGON and SUBJECT tokens are made. what names the act for the log
  * ("logon", "look-up"). 0, or -1 with why for the worker (the reason logged). */
-static int mint_for(struct auth_tokens *tk, uint32_t purpose, const char *what,
-		    const char *name, uint64_t logon, int64_t expires, uint8_t *tok,
-		    size_t *len, char *why, size_t whylen)
+/* A token of purpose for name with the attributes a (mint_for's second half). */
+static int mint_with(struct auth_tokens *tk, uint32_t purpose, const char *what,
+		     const char *name, uint64_t logon, int64_t expires, const struct id_attrs *a,
+		     uint8_t *tok, size_t *len, char *why, size_t whylen)
 {
 	struct idtoken t;
-	struct id_attrs a;
 	char err[512];
 	int rc = 0;
 
 	*len = 0;
-	if (account_attributes(name, &a, err, sizeof(err)) != 0) {
-		/* Never a token with some of the attributes: a missing group or
-		 * SID could change what the policy decides. */
-		log_warnx("%s of %s refused: the account attributes: %s", what, name, err);
-		snprintf(why, whylen, "the account attributes cannot be read (ca-auth's log says why)");
-		return -1;
-	}
 	memset(&t, 0, sizeof(t));
 	t.purpose = purpose;
 	t.logon = logon;
 	t.expires = expires;
 	snprintf(t.identity, sizeof(t.identity), "%s", name);
-	idtoken_set_attrs(&t, &a);
+	idtoken_set_attrs(&t, a);
 	if (idtoken_mint(tk->key, &t, tok, len, err, sizeof(err)) != 0) {
 		log_warnx("no token for %s: %s", name, err);
 		snprintf(why, whylen, "the %s could not be vouched for", what);
 		rc = -1;
 	}
 	explicit_bzero(&t, sizeof(t));
+	return rc;
+}
+
+/* The account's attributes as the attributes file has them; 0, or -1 with why
+ * (the reason logged). Never a token with some of the attributes: a missing
+ * group or SID could change what the policy decides. */
+static int attributes_of(const char *what, const char *name, struct id_attrs *a, char *why,
+			 size_t whylen)
+{
+	char err[512];
+
+	if (account_attributes(name, a, err, sizeof(err)) != 0) {
+		log_warnx("%s of %s refused: the account attributes: %s", what, name, err);
+		snprintf(why, whylen, "the account attributes cannot be read (ca-auth's log says why)");
+		return -1;
+	}
+	return 0;
+}
+
+static int mint_for(struct auth_tokens *tk, uint32_t purpose, const char *what,
+		    const char *name, uint64_t logon, int64_t expires, uint8_t *tok,
+		    size_t *len, char *why, size_t whylen)
+{
+	struct id_attrs a;
+	int rc;
+
+	*len = 0;
+	if (attributes_of(what, name, &a, why, whylen) != 0)
+		return -1;
+	rc = mint_with(tk, purpose, what, name, logon, expires, &a, tok, len, why, whylen);
 	explicit_bzero(&a, sizeof(a));
 	return rc;
 }
@@ -232,6 +256,69 @@ static int kerberos_account(struct gss_result *r)
 	return 0;
 }
 
+/* What a verified PAC with LOGON_INFO (AD's KDC) says about the user replaces
+ * the account record's word: its user SID, and its group SIDs added to the
+ * account's groups. A value the token cannot carry (a SID of another form,
+ * more groups than IDENTITY_MAX_GROUPS) refuses the logon: a token with part
+ * of the groups could change what the policy decides. 0, or -1 with why. */
+static int pac_attributes(const struct pac_info *pac, struct id_attrs *a, char *why,
+			  size_t whylen)
+{
+	char err[256];
+
+	if (id_attr_check(ID_ATTR_SID, pac->user_sid, err, sizeof(err)) != 0) {
+		snprintf(why, whylen, "the PAC's user SID %s: %s", pac->user_sid, err);
+		return -1;
+	}
+	if (a->sid[0] != 0 && strcmp(a->sid, pac->user_sid) != 0)
+		log_warnx("the account record's SID %s differs from the PAC's %s: the PAC's is used",
+			  a->sid, pac->user_sid);
+	snprintf(a->sid, sizeof(a->sid), "%s", pac->user_sid);
+	for (size_t i = 0; i < pac->n_groups; i++) {
+		int dup = 0;
+
+		for (size_t j = 0; j < a->n_groups && !dup; j++)
+			dup = strcasecmp(a->groups[j], pac->groups[i]) == 0;
+		if (dup)
+			continue;
+		if (a->n_groups >= IDENTITY_MAX_GROUPS) {
+			snprintf(why, whylen, "the PAC names %zu groups; an identity token carries "
+				 "%d", pac->n_groups, IDENTITY_MAX_GROUPS);
+			return -1;
+		}
+		if (id_attrs_add_group(a, pac->groups[i], err, sizeof(err)) != 0) {
+			snprintf(why, whylen, "the PAC's group %s: %s", pac->groups[i], err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The LOGON token of a Kerberos logon: the account's attributes, with what a
+ * verified PAC says (pac_attributes). As vouch(): 0, or -1 with r->message. */
+static int vouch_kerberos(struct auth_tokens *tk, struct gss_result *r, uint8_t *tok,
+			  size_t *len, uint64_t *serial, int64_t *expires)
+{
+	struct id_attrs a;
+	int rc = -1;
+
+	*len = 0;
+	if (tk == NULL || !tk->have_key)
+		return 0;
+	if (attributes_of("logon", r->identity, &a, r->message, sizeof(r->message)) != 0)
+		return -1;
+	if (r->has_pac && r->pac.has_logon_info &&
+	    pac_attributes(&r->pac, &a, r->message, sizeof(r->message)) != 0)
+		goto out;
+	*serial = ++tk->next_logon;
+	*expires = (int64_t)time(NULL) + tk->lifetime_s;
+	rc = mint_with(tk, IDTOKEN_LOGON, "logon", r->identity, *serial, *expires, &a, tok, len,
+		       r->message, sizeof(r->message));
+out:
+	explicit_bzero(&a, sizeof(a));
+	return rc;
+}
+
 /* AUTH_GSS_ACCEPT -> AUTH_GSS_CONTINUE | AUTH_GSS_OK | AUTH_FAIL */
 static void on_gss_accept(struct service *s, const struct ipc_msg *m)
 {
@@ -257,15 +344,9 @@ static void on_gss_accept(struct service *s, const struct ipc_msg *m)
 		return;
 	}
 	krb_accept(q.ctx, q.token, q.token_len, r);
-	if (r->code == 0 && r->done && kerberos_account(r) == 0) {
-		/* vouch() takes a leg_result: the name is all it reads. */
-		memset(&lr, 0, sizeof(lr));
-		snprintf(lr.identity, sizeof(lr.identity), "%s", r->identity);
-		if (vouch(tk, &lr, idtok, &idtok_len, &serial, &expires) != 0) {
-			r->code = AUTH_E_FAILURE;
-			snprintf(r->message, sizeof(r->message), "%s", lr.message);
-		}
-	}
+	if (r->code == 0 && r->done && kerberos_account(r) == 0 &&
+	    vouch_kerberos(tk, r, idtok, &idtok_len, &serial, &expires) != 0)
+		r->code = AUTH_E_DENIED;
 	if (r->code != 0) {
 		log_info("Kerberos logon refused: %s", r->message);
 		memset(&lr, 0, sizeof(lr));
@@ -278,7 +359,12 @@ static void on_gss_accept(struct service *s, const struct ipc_msg *m)
 									 r->token_len});
 		service_reply(s, AUTH_GSS_CONTINUE, m->hdr.id, &w);
 	} else {
-		log_info("Kerberos logon of %s%s", r->identity, r->has_pac ? " (PAC verified)" : "");
+		if (r->has_pac && r->pac.has_logon_info)
+			log_info("Kerberos logon of %s (PAC: %s, %zu groups)", r->identity,
+				 r->pac.user_sid, r->pac.n_groups);
+		else
+			log_info("Kerberos logon of %s%s", r->identity,
+				 r->has_pac ? " (PAC verified, without logon information)" : "");
 		if (idtok_len > 0)
 			remember(tk, q.ctx, r->identity, serial, expires);
 		memset(&ok, 0, sizeof(ok));
