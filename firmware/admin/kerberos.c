@@ -113,7 +113,7 @@ static int kt_read(krb5_context ctx, const char *path, struct kt_list *l)
 	}
 	while ((c = krb5_kt_next_entry(ctx, kt, &l->e[l->n], &cur)) == 0)
 		if (++l->n == KT_ENTRIES_MAX) {
-			rc = adm_failx("%s: more than %d entries: not a service's keytab", path,
+			rc = adm_failx("%s: %d entries or more: not a service's keytab", path,
 				       KT_ENTRIES_MAX);
 			break;
 		}
