@@ -159,6 +159,10 @@ struct adm_cmd {
 	/* kerberos keytab add FILE (sub ADM_SUB_ADD; del: ADM_SUB_DEL; show:
 	 * ADM_SUB_SHOW, with json) */
 	const char *keytab_file;
+	/* kerberos keytab add|del --unjournaled: made though the CA is not running
+	 * (its journal cannot record it); otherwise the change is journaled through
+	 * the running CA in the session of operator_name or of caadm login */
+	int unjournaled;
 };
 
 /* Parses caadm's argv into cmd. Returns 0, or the exit status of a refusal with

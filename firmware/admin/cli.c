@@ -45,7 +45,8 @@ const char adm_usage_text[] =
 	"             (caadm [--data DIR] help-console for their options)\n"
 	"       caadm account add|set|show|del|list|passwd|disable|enable [--data DIR] ...\n"
 	"             (caadm account)\n"
-	"       caadm kerberos keytab add FILE | keytab del | keytab show [--json] [--data DIR]\n"
+	"       caadm kerberos keytab add FILE | keytab del | keytab show [--json] [--data DIR] ...\n"
+	"             (caadm kerberos)\n"
 	"defaults: --data " CONFIG_DATA_DIR ", key and subject from the build configuration\n";
 
 const char adm_console_usage_text[] =
@@ -76,11 +77,15 @@ const char adm_account_usage_text[] =
 	"         (--group replaces the group list with the ones given)\n";
 
 const char adm_kerberos_usage_text[] =
-	"usage: caadm kerberos keytab add [--data DIR] FILE\n"
-	"       caadm kerberos keytab del [--data DIR]\n"
+	"usage: caadm kerberos keytab add [--data DIR] [JOURNAL] FILE\n"
+	"       caadm kerberos keytab del [--data DIR] [JOURNAL]\n"
 	"       caadm kerberos keytab show [--data DIR] [--json]   (or: caadm kerberos show)\n"
 	"  FILE: a keytab of one service principal (host/NAME@REALM) with AES keys;\n"
-	"        installed as DATA/auth/krb5.keytab, the key ca-auth accepts Kerberos with\n";
+	"        installed as DATA/auth/krb5.keytab, the key ca-auth accepts Kerberos with\n"
+	"  JOURNAL: the change is journaled by the running CA first, in the session of\n"
+	"        [--operator NAME [--passphrase-fd N | --passphrase-file F]] (an\n"
+	"        administrator), else of caadm login; --unjournaled: the CA is not\n"
+	"        running and the change is made without a record\n";
 
 /* The parser's output buffer and the command being filled. */
 struct parse {
@@ -417,14 +422,45 @@ static int kerberos_usage(struct parse *p)
 	return refuse(p, ADM_EXIT_USAGE, "%s", adm_kerberos_usage_text);
 }
 
-/* kerberos keytab add [--data DIR] FILE | keytab del [--data DIR] |
- * keytab show [--data DIR] [--json], and "kerberos show" for the last (argv[0]
- * is "kerberos"). Options and FILE in any order after the sub-verb, as account
- * takes them; --json only for show, FILE only (and always) for add. */
+/* kerberos keytab add [--data DIR] [JOURNAL] FILE | keytab del [--data DIR]
+ * [JOURNAL] | keytab show [--data DIR] [--json], and "kerberos show" for the
+ * last (argv[0] is "kerberos"). JOURNAL: --operator NAME [--passphrase-fd N |
+ * --passphrase-file F] or --unjournaled (not both), add and del only. Options
+ * and FILE in any order after the sub-verb, as account takes them; --json only
+ * for show, FILE only (and always) for add. */
+static int kerberos_option(struct parse *p, int argc, char **argv, int *i)
+{
+	struct adm_cmd *cmd = p->cmd;
+	int change = cmd->sub == ADM_SUB_ADD || cmd->sub == ADM_SUB_DEL;
+
+	if (strcmp(argv[*i], "--data") == 0 && *i + 1 < argc)
+		cmd->dir = argv[++*i];
+	else if (strcmp(argv[*i], "--json") == 0 && cmd->sub == ADM_SUB_SHOW)
+		cmd->json = 1;
+	else if (strcmp(argv[*i], "--unjournaled") == 0 && change)
+		cmd->unjournaled = 1;
+	else if (strcmp(argv[*i], "--operator") == 0 && *i + 1 < argc && change &&
+		 cmd->operator_name == NULL)
+		cmd->operator_name = argv[++*i];
+	else if (strcmp(argv[*i], "--passphrase-fd") == 0 && *i + 1 < argc && change)
+		return parse_fd(p, argv[++*i], &cmd->operator_pass.fd);
+	else if (strcmp(argv[*i], "--passphrase-file") == 0 && *i + 1 < argc && change)
+		cmd->operator_pass.file = argv[++*i];
+	else if (strcmp(argv[*i], "--") == 0 && *i + 2 == argc && cmd->sub == ADM_SUB_ADD &&
+		 cmd->keytab_file == NULL)
+		cmd->keytab_file = argv[++*i]; /* a FILE that starts with '-' */
+	else if (argv[*i][0] != '-' && argv[*i][0] != 0 && cmd->sub == ADM_SUB_ADD &&
+		 cmd->keytab_file == NULL)
+		cmd->keytab_file = argv[*i];
+	else
+		return kerberos_usage(p);
+	return 0;
+}
+
 static int parse_kerberos(struct parse *p, int argc, char **argv)
 {
 	struct adm_cmd *cmd = p->cmd;
-	int i = 1;
+	int i, rc;
 
 	if (argc >= 2 && strcmp(argv[1], "show") == 0)
 		cmd->sub = ADM_SUB_SHOW;
@@ -435,21 +471,15 @@ static int parse_kerberos(struct parse *p, int argc, char **argv)
 							  : ADM_SUB_NONE;
 	if (cmd->sub == ADM_SUB_NONE)
 		return kerberos_usage(p);
-	i = strcmp(argv[1], "show") == 0 ? 2 : 3;
-	for (; i < argc; i++) {
-		if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
-			cmd->dir = argv[++i];
-		else if (strcmp(argv[i], "--json") == 0 && cmd->sub == ADM_SUB_SHOW)
-			cmd->json = 1;
-		else if (strcmp(argv[i], "--") == 0 && i + 2 == argc && cmd->sub == ADM_SUB_ADD &&
-			 cmd->keytab_file == NULL)
-			cmd->keytab_file = argv[++i]; /* a FILE that starts with '-' */
-		else if (argv[i][0] != '-' && argv[i][0] != 0 && cmd->sub == ADM_SUB_ADD &&
-			 cmd->keytab_file == NULL)
-			cmd->keytab_file = argv[i];
-		else
-			return kerberos_usage(p);
-	}
+	for (i = strcmp(argv[1], "show") == 0 ? 2 : 3; i < argc; i++)
+		if ((rc = kerberos_option(p, argc, argv, &i)) != 0)
+			return rc;
+	/* a passphrase without its operator, or an operator with --unjournaled */
+	if ((cmd->operator_name == NULL &&
+	     (cmd->operator_pass.fd >= 0 || cmd->operator_pass.file != NULL)) ||
+	    (cmd->operator_name != NULL && cmd->unjournaled) ||
+	    (cmd->operator_pass.fd >= 0 && cmd->operator_pass.file != NULL))
+		return kerberos_usage(p);
 	return cmd->sub == ADM_SUB_ADD && cmd->keytab_file == NULL ? kerberos_usage(p) : 0;
 }
 

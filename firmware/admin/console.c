@@ -35,7 +35,9 @@
 
 /* ---- transport ---- */
 
-static int con_connect(struct console *c)
+/* Connects to DATA/admin.sock. down not NULL: nothing listening there (no
+ * socket, or refused) is CON_DOWN, unprinted. */
+static int con_connect_to(struct console *c, int *down)
 {
 	struct sockaddr_un sa;
 	int fd;
@@ -47,6 +49,11 @@ static int con_connect(struct console *c)
 		return ADM_EXIT_FAILED;
 	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		if (down != NULL && (errno == ENOENT || errno == ECONNREFUSED)) {
+			close(fd);
+			*down = 1;
+			return CON_DOWN;
+		}
 		fprintf(stderr, "caadm: cannot reach the CA at %s: %s (is cad running?)\n",
 			sa.sun_path, strerror(errno));
 		close(fd);
@@ -55,6 +62,11 @@ static int con_connect(struct console *c)
 	ipc_chan_init(&c->chan, fd, "custodian", ADM_MAX_PAYLOAD);
 	c->connected = 1;
 	return 0;
+}
+
+static int con_connect(struct console *c)
+{
+	return con_connect_to(c, NULL);
 }
 
 /* The CA's refusal, printed; 3 for access refusals, 2 otherwise. */
@@ -640,6 +652,36 @@ static int own_logout(struct console *c, int quiet)
 		ipc_msg_free(&m);
 	ipc_wbuf_free(&w);
 	return 0;
+}
+
+int con_open(struct console *c, const struct adm_cmd *cmd, int session)
+{
+	int down = 0, rc;
+
+	memset(c, 0, sizeof(*c));
+	c->cmd = cmd;
+	if ((rc = con_connect_to(c, &down)) != 0)
+		return down ? CON_DOWN : rc;
+	if (session && (rc = load_session(c)) != 0)
+		con_close(c, rc);
+	return rc;
+}
+
+int con_close(struct console *c, int rc)
+{
+	if (!c->connected)
+		return rc;
+	if (c->own_session) {
+		int lrc = own_logout(c, rc != 0);
+
+		if (rc == 0)
+			rc = lrc;
+	}
+	explicit_bzero(c->token, sizeof(c->token));
+	ipc_chan_free(&c->chan);
+	close(c->chan.fd);
+	c->connected = 0;
+	return rc;
 }
 
 int adm_run_console(const struct adm_cmd *cmd, int parse_rc, const char *err)

@@ -34,6 +34,16 @@ int con_simple(struct console *c, uint32_t type, struct ipc_wbuf *w);
 /* The session: logs in as the --operator, else reads the one `caadm login` kept. */
 int load_session(struct console *c);
 
+/* For a data-directory verb that journals through the running CA (kerberos
+ * keytab add|del): connects to DATA/admin.sock and, with session set, opens
+ * the session (load_session). 0; CON_DOWN, unprinted, when nothing listens
+ * there (the CA is not running); else the status of a failure printed (closed). */
+#define CON_DOWN (-1)
+int con_open(struct console *c, const struct adm_cmd *cmd, int session);
+/* Logs out the session con_open opened for this verb (quietly after a failure,
+ * rc != 0) and closes the connection. Returns rc, or the logout's failure. */
+int con_close(struct console *c, int rc);
+
 int console_view(struct console *c);
 int console_audit(struct console *c);
 int console_template(struct console *c); /* console_tmpl.c */

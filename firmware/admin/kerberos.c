@@ -113,13 +113,13 @@ static int kt_read(krb5_context ctx, const char *path, struct kt_list *l)
 	}
 	while ((c = krb5_kt_next_entry(ctx, kt, &l->e[l->n], &cur)) == 0)
 		if (++l->n == KT_ENTRIES_MAX) {
-			rc = adm_failx("%s: more than %d entries: not a service's keytab", path,
+			rc = adm_failx("%s: %d entries or more: not a service's keytab", path,
 				       KT_ENTRIES_MAX);
 			break;
 		}
 	if (rc == 0 && c != KRB5_KT_END)
-		rc = c == KRB5_KEYTAB_BADVNO || c == KRB5_KT_END ? adm_failx("%s: not a keytab", path)
-								 : krb_failx(ctx, c, path);
+		rc = c == KRB5_KEYTAB_BADVNO ? adm_failx("%s: not a keytab", path)
+					     : krb_failx(ctx, c, path);
 	krb5_kt_end_seq_get(ctx, kt, &cur);
 	krb5_kt_close(ctx, kt);
 	if (rc != 0)
@@ -197,10 +197,10 @@ static void hex32(const unsigned char *h, char *out)
 		snprintf(out + 2 * i, 3, "%02x", h[i]);
 }
 
-/* SHA-256 of what fd holds (at most KT_FILE_MAX bytes), as hex. */
-static int hash_fd(int fd, char hex[65])
+/* SHA-256 of what fd holds (at most KT_FILE_MAX bytes): raw and as hex. */
+static int hash_fd(int fd, unsigned char raw[32], char hex[65])
 {
-	unsigned char *data, h[WC_SHA256_DIGEST_SIZE];
+	unsigned char *data;
 	size_t len;
 	int rc = 0;
 
@@ -208,17 +208,22 @@ static int hash_fd(int fd, char hex[65])
 		log_fail("read");
 		return ADM_EXIT_FAILED;
 	}
-	if (wc_Sha256Hash(data, (word32)len, h) != 0)
+	if (wc_Sha256Hash(data, (word32)len, raw) != 0)
 		rc = adm_failx("SHA-256 failed");
 	else
-		hex32(h, hex);
+		hex32(raw, hex);
 	explicit_bzero(data, len); /* the keys */
 	free(data);
 	return rc;
 }
 
+/* What open_installed finds besides a file: nothing, or a symbolic link
+ * (the caller says what that means for it). */
+#define KT_NONE (-1)
+#define KT_LINK (-2)
+
 /* The installed keytab's path; a regular file (not a link) opened read-only in
- * *fd; 1 when there is none. */
+ * *fd (0), KT_NONE, KT_LINK, or a failure printed. */
 static int open_installed(const char *dir, char *path, size_t len, int *fd)
 {
 	struct stat st;
@@ -227,10 +232,9 @@ static int open_installed(const char *dir, char *path, size_t len, int *fd)
 		return adm_failx("%s: path too long", dir);
 	if ((*fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) < 0) {
 		if (errno == ENOENT)
-			return 1;
+			return KT_NONE;
 		if (errno == ELOOP)
-			return adm_failx("%s is a symbolic link: not read (remove it: caadm "
-					 "kerberos keytab del)", path);
+			return KT_LINK;
 		log_fail("%s", path);
 		return ADM_EXIT_FAILED;
 	}
@@ -320,16 +324,20 @@ static int show_entries(krb5_context ctx, const struct kt_list *l, const char *p
 static int run_show(krb5_context ctx, const struct adm_cmd *cmd, struct kt_list *l)
 {
 	char path[PATH_MAX], sha[65];
+	unsigned char raw[32];
 	int fd, rc = open_installed(cmd->dir, path, sizeof(path), &fd);
 
-	if (rc == 1)
+	if (rc == KT_NONE)
 		return adm_failx("no keytab (%s): caadm kerberos keytab add FILE installs one",
 				 path);
+	if (rc == KT_LINK)
+		return adm_failx("%s is a symbolic link: not read (caadm kerberos keytab del "
+				 "removes it)", path);
 	if (rc != 0)
 		return rc;
 	/* libkrb5 reads by name: what it read is what fd holds only if the name
 	 * still leads there afterwards (ca-auth's user owns the directory). */
-	rc = hash_fd(fd, sha);
+	rc = hash_fd(fd, raw, sha);
 	if (rc == 0 && (rc = kt_read(ctx, path, l)) == 0) {
 		struct stat a, b;
 
@@ -343,6 +351,60 @@ static int run_show(krb5_context ctx, const struct adm_cmd *cmd, struct kt_list 
 	}
 	close(fd);
 	return rc;
+}
+
+/* ---- the journal ---- */
+
+/* Journals the change through the running CA before it is made (the console's
+ * rule: not journaled, not made): ADM_KEYTAB in the session of --operator (an
+ * administrator) or of caadm login; the custodian records an operator-action
+ * event with the peer's uid. The CA not running: refused, unless
+ * --unjournaled, which makes the change and says it was not recorded. */
+static int journal(const struct adm_cmd *cmd, uint32_t change, const char *principal,
+		   const char *kvnos, const char *types, const unsigned char *sha)
+{
+	struct adm_keytab *k = calloc(1, sizeof(*k));
+	struct console c;
+	struct ipc_wbuf w;
+	int rc;
+
+	if (k == NULL)
+		return adm_failx("out of memory");
+	if ((rc = con_open(&c, cmd, !cmd->unjournaled)) == CON_DOWN) {
+		free(k);
+		if (cmd->unjournaled) {
+			fprintf(stderr, "caadm: warning: the CA is not running: this change is not "
+					"in its journal (--unjournaled)\n");
+			return 0;
+		}
+		return adm_failx("the CA is not running (%s/%s): its journal cannot record "
+				 "this change, so it is not made. Start the CA and run this "
+				 "again as an administrator, or give --unjournaled", cmd->dir,
+				 ADM_SOCKET);
+	}
+	if (rc != 0) {
+		free(k);
+		return rc;
+	}
+	if (cmd->unjournaled) {
+		free(k);
+		return con_close(&c, adm_failx("the CA is running: the change is journaled, "
+					       "--unjournaled is refused"));
+	}
+	memcpy(k->token, c.token, ADM_TOKEN_LEN);
+	k->change = change;
+	snprintf(k->principal, sizeof(k->principal), "%s", principal);
+	snprintf(k->kvnos, sizeof(k->kvnos), "%s", kvnos);
+	snprintf(k->enctypes, sizeof(k->enctypes), "%s", types);
+	if (sha != NULL) {
+		memcpy(k->sha256, sha, ADM_KEYTAB_SHA256_LEN);
+		k->sha256_len = ADM_KEYTAB_SHA256_LEN;
+	}
+	ipc_wbuf_init(&w);
+	adm_keytab_encode(&w, k);
+	explicit_bzero(k->token, sizeof(k->token));
+	free(k);
+	return con_close(&c, con_simple(&c, ADM_KEYTAB, &w));
 }
 
 /* ---- del ---- */
@@ -361,20 +423,28 @@ static int fsync_dir(const char *dir)
 static int run_del(krb5_context ctx, const struct adm_cmd *cmd, struct kt_list *l)
 {
 	char path[PATH_MAX], auth_dir[PATH_MAX], sha[65] = "", kvnos[256] = "", types[256] = "";
-	char name[1024] = "(unreadable)";
-	int fd, rc = open_installed(cmd->dir, path, sizeof(path), &fd);
+	char name[1024] = "";
+	unsigned char raw[32];
+	int fd, hashed = 0, rc = open_installed(cmd->dir, path, sizeof(path), &fd);
 
-	if (rc == 1)
+	if (rc == KT_NONE)
 		return adm_failx("no keytab to delete (%s)", path);
 	/* A link or a damaged file is removed too (unlink never follows): what it
 	 * held is said when it can be read. */
+	if (rc == ADM_EXIT_FAILED)
+		fprintf(stderr, "caadm: removing it all the same\n");
+	if (rc == KT_LINK)
+		printf("%s is a symbolic link: the link alone is removed\n", path);
 	if (rc == 0) {
-		if (hash_fd(fd, sha) == 0 && kt_read(ctx, path, l) == 0 && l->n > 0) {
+		hashed = hash_fd(fd, raw, sha) == 0;
+		if (hashed && kt_read(ctx, path, l) == 0 && l->n > 0) {
 			principal_name(ctx, l->e[0].principal, name, sizeof(name));
 			summary(l, kvnos, sizeof(kvnos), types, sizeof(types));
 		}
 		close(fd);
 	}
+	if ((rc = journal(cmd, ADM_KEYTAB_REMOVED, name, kvnos, types, hashed ? raw : NULL)) != 0)
+		return rc;
 	snprintf(auth_dir, sizeof(auth_dir), "%s/auth", cmd->dir);
 	if (unlink(path) != 0) {
 		log_fail("cannot remove %s", path);
@@ -384,7 +454,8 @@ static int run_del(krb5_context ctx, const struct adm_cmd *cmd, struct kt_list *
 		log_fail("%s", auth_dir);
 		return ADM_EXIT_FAILED;
 	}
-	printf("removed %s: %s, kvno %s, %s\nsha256: %s\n", path, name, kvnos[0] ? kvnos : "-",
+	printf("removed %s: %s, kvno %s, %s\nsha256: %s\n", path, name[0] ? name : "(unreadable)",
+	       kvnos[0] ? kvnos : "-",
 	       types[0] ? types : "-", sha[0] ? sha : "-");
 	printf("ca-auth refuses Kerberos logons until a keytab is installed\n");
 	return 0;
@@ -443,7 +514,7 @@ static int write_keytab(krb5_context ctx, const char *tmp, struct kt_list *l)
 
 /* The new file's mode and owner (DATA/auth's, when caadm runs as root: ca-auth
  * reads only a file of its own), on disk, and its hash. */
-static int seal_file(const char *tmp, const char *auth_dir, char sha[65])
+static int seal_file(const char *tmp, const char *auth_dir, unsigned char raw[32], char sha[65])
 {
 	struct stat st;
 	int fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), rc = 0;
@@ -463,16 +534,21 @@ static int seal_file(const char *tmp, const char *auth_dir, char sha[65])
 		log_fail("fsync %s", tmp);
 		rc = ADM_EXIT_FAILED;
 	} else {
-		rc = hash_fd(fd, sha);
+		rc = hash_fd(fd, raw, sha);
 	}
 	close(fd);
 	return rc;
 }
 
-static int install(krb5_context ctx, const char *dir, struct kt_list *l, char *path,
-		   size_t plen, char sha[65])
+/* Writes l into a new file in a private directory of DATA, journals the change
+ * (its hash known), then renames it over DATA/auth/krb5.keytab. */
+static int install(krb5_context ctx, const struct adm_cmd *cmd, struct kt_list *l,
+		   const char *name, char *path, size_t plen)
 {
-	char auth_dir[PATH_MAX], priv[PATH_MAX], tmp[PATH_MAX + 16];
+	char auth_dir[PATH_MAX], priv[PATH_MAX], tmp[PATH_MAX + 16], sha[65], kvnos[256],
+		types[256];
+	unsigned char raw[32];
+	const char *dir = cmd->dir;
 	int rc;
 
 	if (snprintf(path, plen, "%s/%s", dir, KEYTAB) >= (int)plen ||
@@ -488,11 +564,14 @@ static int install(krb5_context ctx, const char *dir, struct kt_list *l, char *p
 		return ADM_EXIT_FAILED;
 	}
 	snprintf(tmp, sizeof(tmp), "%s/krb5.keytab", priv);
+	summary(l, kvnos, sizeof(kvnos), types, sizeof(types));
 	rc = write_keytab(ctx, tmp, l);
 	if (rc == 0)
-		rc = seal_file(tmp, auth_dir, sha);
+		rc = seal_file(tmp, auth_dir, raw, sha);
+	if (rc == 0)
+		rc = journal(cmd, ADM_KEYTAB_INSTALLED, name, kvnos, types, raw);
 	if (rc == 0 && rename(tmp, path) != 0) {
-		log_fail("cannot install %s", path);
+		log_fail("journaled, but cannot install %s", path);
 		rc = ADM_EXIT_FAILED;
 	}
 	if (rc == 0 && fsync_dir(auth_dir) != 0) {
@@ -502,12 +581,15 @@ static int install(krb5_context ctx, const char *dir, struct kt_list *l, char *p
 	if (rc != 0)
 		unlink(tmp);
 	rmdir(priv);
+	if (rc == 0)
+		printf("installed %s: %s, kvno %s, %s\nsha256: %s\n", path, name, kvnos, types,
+		       sha);
 	return rc;
 }
 
 static int run_add(krb5_context ctx, const struct adm_cmd *cmd, struct kt_list *l)
 {
-	char path[PATH_MAX], name[1024], sha[65], kvnos[256], types[256];
+	char path[PATH_MAX], name[1024];
 	int rc;
 
 	if ((rc = read_input(ctx, cmd->keytab_file, l)) != 0 ||
@@ -515,11 +597,7 @@ static int run_add(krb5_context ctx, const struct adm_cmd *cmd, struct kt_list *
 	    (rc = keep_aes(ctx, cmd->keytab_file, l)) != 0 ||
 	    (rc = principal_name(ctx, l->e[0].principal, name, sizeof(name))) != 0)
 		return rc;
-	if ((rc = install(ctx, cmd->dir, l, path, sizeof(path), sha)) != 0)
-		return rc;
-	summary(l, kvnos, sizeof(kvnos), types, sizeof(types));
-	printf("installed %s: %s, kvno %s, %s\nsha256: %s\n", path, name, kvnos, types, sha);
-	return 0;
+	return install(ctx, cmd, l, name, path, sizeof(path));
 }
 
 int adm_run_kerberos(const struct adm_cmd *cmd)

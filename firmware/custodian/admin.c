@@ -43,6 +43,7 @@ static const struct {
 	{ADM_TMPL_ADD, ROLE_ADMIN, "template-add"},
 	{ADM_TMPL_SET, ROLE_ADMIN, "template-set"},
 	{ADM_TMPL_DEL, ROLE_ADMIN, "template-del"},
+	{ADM_KEYTAB, ROLE_ADMIN, "keytab"},
 };
 
 int admin_journal(struct admin *a, const char *operator_name, const char *action,
@@ -683,6 +684,33 @@ static uint32_t set_prop(struct admin *a, const char *op, const char *name,
 
 /* ---- dispatch ---- */
 
+/* KEYTAB: caadm is about to install or remove ca-auth's keytab (it does so as
+ * root, on the file; the custodian only journals). The record is the change
+ * itself: keytab-installed or keytab-removed, the principal as target, the
+ * kvnos, enctypes and SHA-256 caadm computed, and the uid of the process that
+ * sent it, which the custodian sees itself (SO_PEERCRED). */
+static uint32_t note_keytab(struct service *s, struct admin *a, const char *op,
+			    const struct adm_keytab *k, char *target, size_t target_len,
+			    char *msg, size_t msglen)
+{
+	char sha[2 * ADM_KEYTAB_SHA256_LEN + 1] = "-", detail[LEDGER_TEXT_MAX], err[256];
+	const char *action = k->change == ADM_KEYTAB_INSTALLED ? "keytab-installed"
+							       : "keytab-removed";
+
+	if (k->sha256_len == ADM_KEYTAB_SHA256_LEN)
+		hex_encode(k->sha256, k->sha256_len, sha);
+	snprintf(target, target_len, "%s", k->principal);
+	snprintf(detail, sizeof(detail), "kvno %s; %s; sha256 %s; peer uid %ld",
+		 k->kvnos[0] ? k->kvnos : "-", k->enctypes[0] ? k->enctypes : "-", sha,
+		 peer_uid(s));
+	if (admin_journal(a, op, action, target, 1, detail, err, sizeof(err)) != 0) {
+		snprintf(msg, msglen, "not journaled, so not made: %s", err);
+		return HR_E_UNEXPECTED;
+	}
+	snprintf(msg, msglen, "journaled: %s %s", action, target);
+	return 0;
+}
+
 static int find_grant(uint32_t type)
 {
 	for (size_t i = 0; i < sizeof(grants) / sizeof(grants[0]); i++)
@@ -790,6 +818,8 @@ static uint32_t run_verb(struct service *s, struct admin *a, const struct ipc_ms
 	case ADM_LOGOUT:
 		snprintf(msg, msglen, "logged out");
 		return 0;
+	case ADM_KEYTAB:
+		return note_keytab(s, a, who->name, &req->keytab, target, target_len, msg, msglen);
 	case ADM_LOGIN:
 	case ADM_SESSION:
 	case ADM_ROWS:
@@ -822,7 +852,8 @@ static int journaled_by_state(uint32_t type)
 {
 	return type == ADM_SETEXT || type == ADM_DENY || type == ADM_REVOKE ||
 	       type == ADM_UNREVOKE || type == ADM_CRL || type == ADM_SETPROP ||
-	       type == ADM_TMPL_ADD || type == ADM_TMPL_SET || type == ADM_TMPL_DEL;
+	       type == ADM_TMPL_ADD || type == ADM_TMPL_SET || type == ADM_TMPL_DEL ||
+	       type == ADM_KEYTAB;
 }
 
 /* Operator changes: journaled once, before they take effect (journal_change) or

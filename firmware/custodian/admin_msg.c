@@ -41,6 +41,9 @@ static const struct ipc_rule rules[] = {
 	{ADM_TMPL_SET, IPC_STATES_ALL, TOK + 10,
 	 TOK + STR(TEMPLATE_NAME_MAX) + STR(TEMPLATE_TEXT_MAX), 0},
 	{ADM_TMPL_DEL, IPC_STATES_ALL, TOK + 5, TOK + STR(TEMPLATE_NAME_MAX), 0},
+	{ADM_KEYTAB, IPC_STATES_ALL, TOK + 20,
+	 TOK + 4 + STR(LEDGER_NAME_MAX) + 2 * STR(ADM_KEYTAB_LIST_MAX) + STR(ADM_KEYTAB_SHA256_LEN),
+	 0},
 };
 _Static_assert(TOK + STR(TEMPLATE_NAME_MAX) + STR(TEMPLATE_TEXT_MAX) <= ADM_REQUEST_MAX,
 	       "a template's text must fit a console request");
@@ -402,6 +405,46 @@ int adm_tmpl_text_decode(const uint8_t *p, size_t len, struct adm_tmpl_text *m)
 	return ipc_decode_end(&r, m, sizeof(*m), m->name[0] != 0 && m->text[0] != 0);
 }
 
+void adm_keytab_encode(struct ipc_wbuf *w, const struct adm_keytab *m)
+{
+	put_token(w, m->token);
+	ipc_put_u32(w, m->change);
+	ipc_put_str(w, m->principal);
+	ipc_put_str(w, m->kvnos);
+	ipc_put_str(w, m->enctypes);
+	ipc_put_bytes(w, m->sha256, m->sha256_len);
+}
+
+/* Text that goes to the journal as it is: no control characters. */
+static int printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+int adm_keytab_decode(const uint8_t *p, size_t len, struct adm_keytab *m)
+{
+	struct ipc_rbuf r;
+	const uint8_t *sha;
+
+	ipc_decode_begin(&r, p, len, m, sizeof(*m));
+	get_token(&r, m->token);
+	m->change = ipc_get_u32(&r);
+	ipc_get_str(&r, m->principal, sizeof(m->principal));
+	ipc_get_str(&r, m->kvnos, sizeof(m->kvnos));
+	ipc_get_str(&r, m->enctypes, sizeof(m->enctypes));
+	ipc_get_bytes(&r, &sha, &m->sha256_len, ADM_KEYTAB_SHA256_LEN);
+	if (!r.failed && m->sha256_len > 0)
+		memcpy(m->sha256, sha, m->sha256_len);
+	return ipc_decode_end(&r, m, sizeof(*m),
+			      (m->change == ADM_KEYTAB_INSTALLED || m->change == ADM_KEYTAB_REMOVED) &&
+				      (m->sha256_len == 0 || m->sha256_len == ADM_KEYTAB_SHA256_LEN) &&
+				      printable(m->principal) && printable(m->kvnos) &&
+				      printable(m->enctypes));
+}
+
 /* ---- the dispatcher's pair ---- */
 
 /* Every message of admin_proto.h is named (an error under -Wswitch-enum): a new
@@ -454,6 +497,8 @@ int adm_request_decode(uint32_t type, const uint8_t *p, size_t len, union adm_re
 	case ADM_TMPL_ADD:
 	case ADM_TMPL_SET:
 		return adm_tmpl_text_decode(p, len, &req->tmpl_text);
+	case ADM_KEYTAB:
+		return adm_keytab_decode(p, len, &req->keytab);
 	/* The custodian's answers are never a console's to send. */
 	case ADM_SESSION:
 	case ADM_ROWS:
@@ -498,6 +543,7 @@ void adm_request_encode(uint32_t type, struct ipc_wbuf *w, const union adm_reque
 	case ADM_TMPL_DEL: adm_tmpl_name_encode(w, &req->tmpl); break;
 	case ADM_TMPL_ADD:
 	case ADM_TMPL_SET: adm_tmpl_text_encode(w, &req->tmpl_text); break;
+	case ADM_KEYTAB: adm_keytab_encode(w, &req->keytab); break;
 	default: w->failed = 1; break; /* not a request */
 	}
 }

@@ -126,6 +126,18 @@ struct adm_tmpl_text {
 	char text[TEMPLATE_TEXT_MAX + 1];
 };
 
+/* KEYTAB: a change of ca-auth's keytab, journaled (the principal may be empty,
+ * and sha256 absent, for the removal of a file that could not be read). */
+struct adm_keytab {
+	uint8_t token[ADM_TOKEN_LEN];
+	uint32_t change; /* ADM_KEYTAB_INSTALLED or ADM_KEYTAB_REMOVED */
+	char principal[LEDGER_NAME_MAX + 1];
+	char kvnos[ADM_KEYTAB_LIST_MAX + 1];
+	char enctypes[ADM_KEYTAB_LIST_MAX + 1];
+	uint8_t sha256[ADM_KEYTAB_SHA256_LEN];
+	size_t sha256_len; /* 0 or ADM_KEYTAB_SHA256_LEN */
+};
+
 void adm_op_add_encode(struct ipc_wbuf *w, const struct adm_op_add *m);
 int adm_op_add_decode(const uint8_t *p, size_t len, struct adm_op_add *m);
 void adm_op_del_encode(struct ipc_wbuf *w, const struct adm_op_del *m);
@@ -156,6 +168,8 @@ void adm_tmpl_name_encode(struct ipc_wbuf *w, const struct adm_tmpl_name *m);
 int adm_tmpl_name_decode(const uint8_t *p, size_t len, struct adm_tmpl_name *m);
 void adm_tmpl_text_encode(struct ipc_wbuf *w, const struct adm_tmpl_text *m);
 int adm_tmpl_text_decode(const uint8_t *p, size_t len, struct adm_tmpl_text *m);
+void adm_keytab_encode(struct ipc_wbuf *w, const struct adm_keytab *m);
+int adm_keytab_decode(const uint8_t *p, size_t len, struct adm_keytab *m);
 
 /* Any request, as the custodian's dispatcher holds it. */
 union adm_request {
@@ -175,6 +189,7 @@ union adm_request {
 	struct adm_audit audit;
 	struct adm_tmpl_name tmpl;
 	struct adm_tmpl_text tmpl_text;
+	struct adm_keytab keytab;
 };
 /* The request of type decoded into the union's member for it: 0, or -1 (a
  * malformed payload, or a type that is not a request: an answer or unknown). */

@@ -51,6 +51,14 @@
  *                                                       -> ADM_OK naming the new version
  *                                                       (admin)
  *   ADM_TMPL_DEL     token | str name                   -> ADM_OK (admin)
+ *   ADM_KEYTAB       token | u32 change (ADM_KEYTAB_INSTALLED, ADM_KEYTAB_REMOVED) |
+ *                    str principal (0..LEDGER_NAME_MAX) | str kvnos | str enctypes
+ *                    (0..ADM_KEYTAB_LIST_MAX each) | bytes sha256 (0 or 32)
+ *                                                       -> ADM_OK (admin): caadm
+ *                    kerberos keytab add|del journals the change of ca-auth's
+ *                    keytab before it makes it (an operator-action event
+ *                    keytab-installed or keytab-removed, the peer's uid in its
+ *                    detail); the custodian does not touch the file
  *   ADM_OK           str message
  *   ADM_ERROR        u32 hresult | str message
  */
@@ -98,6 +106,7 @@ enum adm_msg {
 	ADM_TMPL_ADD = 0x374,
 	ADM_TMPL_SET = 0x375,
 	ADM_TMPL_DEL = 0x376,
+	ADM_KEYTAB = 0x380,
 	ADM_OK = 0x3f0,
 	ADM_ERROR = 0x3ff,
 };
@@ -133,6 +142,7 @@ _Static_assert(IPC_IN_RANGE(ADM_TMPL_TEXT, IPC_RANGE_ADMIN), "ADM_TMPL_TEXT outs
 _Static_assert(IPC_IN_RANGE(ADM_TMPL_ADD, IPC_RANGE_ADMIN), "ADM_TMPL_ADD outside its channel's range");
 _Static_assert(IPC_IN_RANGE(ADM_TMPL_SET, IPC_RANGE_ADMIN), "ADM_TMPL_SET outside its channel's range");
 _Static_assert(IPC_IN_RANGE(ADM_TMPL_DEL, IPC_RANGE_ADMIN), "ADM_TMPL_DEL outside its channel's range");
+_Static_assert(IPC_IN_RANGE(ADM_KEYTAB, IPC_RANGE_ADMIN), "ADM_KEYTAB outside its channel's range");
 _Static_assert(IPC_IN_RANGE(ADM_OK, IPC_RANGE_ADMIN), "ADM_OK outside its channel's range");
 _Static_assert(IPC_IN_RANGE(ADM_ERROR, IPC_RANGE_ADMIN), "ADM_ERROR outside its channel's range");
 
@@ -167,5 +177,12 @@ _Static_assert(IPC_IN_RANGE(ADM_ERROR, IPC_RANGE_ADMIN), "ADM_ERROR outside its 
 #define ADM_TMPL_MAX 64
 #define ADM_TMPL_PEND_ALL 0x1
 #define ADM_TMPL_CA 0x2
+
+/* ADM_KEYTAB: what changed, and the bound of its kvno and enctype lists (text,
+ * space-separated, as caadm prints them). */
+#define ADM_KEYTAB_INSTALLED 1
+#define ADM_KEYTAB_REMOVED 2
+#define ADM_KEYTAB_LIST_MAX 256
+#define ADM_KEYTAB_SHA256_LEN 32
 
 #endif

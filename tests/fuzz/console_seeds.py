@@ -19,7 +19,7 @@ TYPES = ["login", "session", "logout", "op-add", "op-del", "op-passwd", "op-list
          "rows", "detail", "detail-is", "setext", "resubmit", "deny", "result", "revoke",
          "unrevoke", "crl", "getprop", "prop", "setprop", "audit", "events", "verify", "ok",
          "error", "op-roles", "unknown", "tmpl-list", "tmpl-list-is", "tmpl-show", "tmpl-text",
-         "tmpl-add", "tmpl-set", "tmpl-del"]
+         "tmpl-add", "tmpl-set", "tmpl-del", "keytab"]
 TEMPLATE = """name = Web2
 display_name = Web Server 2
 oid = 1.3.6.1.4.1.311.21.8.1.99
@@ -96,9 +96,14 @@ def main(out):
         "tmpl-add": tok().str("Web2").str(TEMPLATE).done(),
         "tmpl-set": tok().str("User").str("validity_days = 30\nagent_policy = \n").done(),
         "tmpl-del": tok().str("Web2").done(),
+        "keytab": (tok().u32(1).str("host/ca.example.test@CA.TEST").str("1 2")
+                   .str("aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96")
+                   .bytes(bytes(range(32))).done()),
+        "keytab-removed": tok().u32(2).str("").str("").str("").bytes(b"").done(),
     }
     for name, payload in seeds.items():
-        (out / name).write_bytes(bytes([TYPES.index(name)]) + payload)
+        kind = name if name in TYPES else name.split("-")[0]  # keytab-removed: a keytab
+        (out / name).write_bytes(bytes([TYPES.index(kind)]) + payload)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ static const uint32_t types[] = {
 	/* after the unknown type, so that the seeds' selectors keep their meaning */
 	ADM_TMPL_LIST, ADM_TMPL_LIST_IS, ADM_TMPL_SHOW, ADM_TMPL_TEXT, ADM_TMPL_ADD,
 	ADM_TMPL_SET, ADM_TMPL_DEL,
+	ADM_KEYTAB, /* issue 18: after the others, for the same reason */
 };
 
 static void same(struct ipc_wbuf *w, const uint8_t *p, size_t n)

@@ -33,14 +33,25 @@ def enc_part(cred):
     return int(e["etype"]), int(e["kvno"]), bytes(e["cipher"])
 
 
+def keytab_key(keytab_path, principal, etype, kvno):
+    """The key of principal, enctype and kvno in the keytab (impacket's reader;
+    its own getKey ignores the kvno), or None."""
+    want = principal.upper().split("@")[0].encode()
+    for e in Keytab.loadFile(keytab_path).entries:
+        m = e.main_part
+        if (not e.deleted and m["principal"].prettyPrint().upper().split(b"@")[0] == want
+                and m["keyblock"]["keytype"] == etype and e.kvno == kvno):
+            return bytes(m["keyblock"]["keyvalue"]["data"])
+    return None
+
+
 def decrypt_ticket(keytab_path, principal, cred):
     """The ticket's EncTicketPart, decrypted with the keytab's key of the ticket's
-    enctype (impacket's Keytab and crypto: not MIT's code)."""
+    enctype and kvno (impacket's Keytab and crypto: not MIT's code)."""
     etype, kvno, cipher = enc_part(cred)
-    kb = Keytab.loadFile(keytab_path).getKey(principal, specificEncType=etype)
-    assert kb is not None, "no key of enctype %d in %s" % (etype, keytab_path)
-    key = crypto.Key(etype, bytes(kb["keyvalue"]["data"]))
-    plain = crypto._enctype_table[etype].decrypt(key, USAGE_TICKET, cipher)
+    kb = keytab_key(keytab_path, principal, etype, kvno)
+    assert kb is not None, "no key of enctype %d kvno %d in %s" % (etype, kvno, keytab_path)
+    plain = crypto._enctype_table[etype].decrypt(crypto.Key(etype, kb), USAGE_TICKET, cipher)
     return decoder.decode(plain, asn1Spec=EncTicketPart())[0]
 
 

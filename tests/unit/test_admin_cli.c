@@ -967,6 +967,27 @@ static void test_kerberos(void **state)
 	assert_int_equal(cmd.json, 1);
 	/* the usage names the verb */
 	assert_non_null(strstr(adm_usage_text, "caadm kerberos keytab add FILE"));
+	assert_null(cmd.operator_name);
+	assert_int_equal(cmd.unjournaled, 0);
+
+	/* JOURNAL: an operator's session (add and del), or --unjournaled */
+	assert_ok(PARSE("kerberos", "keytab", "add", "--operator", "admin", "--passphrase-fd", "5",
+			"k.kt"));
+	assert_string_equal(cmd.operator_name, "admin");
+	assert_int_equal(cmd.operator_pass.fd, 5);
+	assert_null(cmd.operator_pass.file);
+	assert_string_equal(cmd.keytab_file, "k.kt");
+	assert_int_equal(cmd.console, 0);
+	assert_ok(PARSE("kerberos", "keytab", "del", "--passphrase-file", "/p", "--operator", "a"));
+	assert_string_equal(cmd.operator_name, "a");
+	assert_string_equal(cmd.operator_pass.file, "/p");
+	assert_int_equal(cmd.operator_pass.fd, -1);
+	assert_ok(PARSE("kerberos", "keytab", "del", "--operator", "a"));
+	assert_ok(PARSE("kerberos", "keytab", "add", "k.kt", "--unjournaled"));
+	assert_int_equal(cmd.unjournaled, 1);
+	assert_null(cmd.operator_name);
+	assert_ok(PARSE("kerberos", "keytab", "del", "--unjournaled", "--data", "/d"));
+	assert_int_equal(cmd.unjournaled, 1);
 }
 
 static void test_kerberos_refused(void **state)
@@ -1001,6 +1022,27 @@ static void test_kerberos_refused(void **state)
 		       adm_kerberos_usage_text);
 	assert_refused(PARSE("kerberos", "keytab", "show", "--password-fd", "0"), 2,
 		       adm_kerberos_usage_text);
+	/* JOURNAL's options: not for show; a passphrase needs its operator; an
+	 * operator is not --unjournaled; one operator, one passphrase source */
+	assert_refused(PARSE("kerberos", "keytab", "show", "--operator", "a"), 2,
+		       adm_kerberos_usage_text);
+	assert_refused(PARSE("kerberos", "show", "--unjournaled"), 2, adm_kerberos_usage_text);
+	assert_refused(PARSE("kerberos", "keytab", "del", "--passphrase-fd", "5"), 2,
+		       adm_kerberos_usage_text);
+	assert_refused(PARSE("kerberos", "keytab", "add", "--passphrase-file", "/p", "k.kt"), 2,
+		       adm_kerberos_usage_text);
+	assert_refused(PARSE("kerberos", "keytab", "del", "--operator", "a", "--unjournaled"), 2,
+		       adm_kerberos_usage_text);
+	assert_refused(PARSE("kerberos", "keytab", "del", "--operator", "a", "--operator", "b"), 2,
+		       adm_kerberos_usage_text);
+	assert_refused(PARSE("kerberos", "keytab", "del", "--operator", "a", "--passphrase-fd",
+			     "5", "--passphrase-file", "/p"),
+		       2, adm_kerberos_usage_text);
+	assert_refused(PARSE("kerberos", "keytab", "del", "--operator"), 2, adm_kerberos_usage_text);
+	/* a descriptor that is not one: the console's refusal, status 1 */
+	assert_refused(PARSE("kerberos", "keytab", "del", "--operator", "a", "--passphrase-fd",
+			     "x"),
+		       1, bad_fd);
 }
 
 int main(void)

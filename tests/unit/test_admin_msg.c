@@ -473,6 +473,105 @@ static void test_template_answers(void **state)
 	ipc_wbuf_free(&w);
 }
 
+/* KEYTAB (issue 18): a change of ca-auth's keytab, journaled by the custodian. */
+static void test_keytab(void **state)
+{
+	struct ipc_wbuf w;
+	char *big;
+
+	(void)state;
+	memset(&req, 0, sizeof(req));
+	token_of(req.keytab.token);
+	req.keytab.change = ADM_KEYTAB_INSTALLED;
+	snprintf(req.keytab.principal, sizeof(req.keytab.principal), "host/ca.example.test@CA.TEST");
+	snprintf(req.keytab.kvnos, sizeof(req.keytab.kvnos), "1 2");
+	snprintf(req.keytab.enctypes, sizeof(req.keytab.enctypes),
+		 "aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96");
+	for (size_t i = 0; i < ADM_KEYTAB_SHA256_LEN; i++)
+		req.keytab.sha256[i] = (uint8_t)i;
+	req.keytab.sha256_len = ADM_KEYTAB_SHA256_LEN;
+	round_trip(ADM_KEYTAB);
+	assert_int_equal(got.keytab.change, ADM_KEYTAB_INSTALLED);
+	assert_string_equal(got.keytab.principal, "host/ca.example.test@CA.TEST");
+	assert_string_equal(got.keytab.kvnos, "1 2");
+	assert_string_equal(got.keytab.enctypes, "aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96");
+	assert_int_equal(got.keytab.sha256_len, ADM_KEYTAB_SHA256_LEN);
+	assert_memory_equal(got.keytab.sha256, req.keytab.sha256, ADM_KEYTAB_SHA256_LEN);
+
+	/* the removal of a file that could not be read: nothing but the change */
+	memset(&req, 0, sizeof(req));
+	token_of(req.keytab.token);
+	req.keytab.change = ADM_KEYTAB_REMOVED;
+	round_trip(ADM_KEYTAB);
+	assert_int_equal(got.keytab.sha256_len, 0);
+	assert_string_equal(got.keytab.principal, "");
+
+	/* lists of ADM_KEYTAB_LIST_MAX go, and a principal of LEDGER_NAME_MAX */
+	memset(req.keytab.kvnos, '1', ADM_KEYTAB_LIST_MAX);
+	memset(req.keytab.enctypes, 'e', ADM_KEYTAB_LIST_MAX);
+	memset(req.keytab.principal, 'p', LEDGER_NAME_MAX);
+	round_trip(ADM_KEYTAB);
+
+	/* an unknown change; a hash of another length; a control character */
+	memset(&req, 0, sizeof(req));
+	token_of(req.keytab.token);
+	req.keytab.change = 3;
+	refused(ADM_KEYTAB);
+	req.keytab.change = 0;
+	refused(ADM_KEYTAB);
+	req.keytab.change = ADM_KEYTAB_INSTALLED;
+	req.keytab.sha256_len = ADM_KEYTAB_SHA256_LEN - 1;
+	refused(ADM_KEYTAB);
+	req.keytab.sha256_len = 0;
+	snprintf(req.keytab.principal, sizeof(req.keytab.principal), "host/x\n@R");
+	refused(ADM_KEYTAB);
+	snprintf(req.keytab.principal, sizeof(req.keytab.principal), "host/x@R");
+	snprintf(req.keytab.kvnos, sizeof(req.keytab.kvnos), "1\x7f");
+	refused(ADM_KEYTAB);
+	snprintf(req.keytab.kvnos, sizeof(req.keytab.kvnos), "1");
+	snprintf(req.keytab.enctypes, sizeof(req.keytab.enctypes), "a\tb");
+	refused(ADM_KEYTAB);
+
+	/* a list one byte over its bound: not decoded (the whitelist bounds the
+	 * frame, not each field) */
+	ipc_wbuf_init(&w);
+	ipc_put_bytes(&w, req.keytab.token, ADM_TOKEN_LEN);
+	ipc_put_u32(&w, ADM_KEYTAB_INSTALLED);
+	ipc_put_str(&w, "host/x@R");
+	big = text_of(ADM_KEYTAB_LIST_MAX + 1);
+	ipc_put_str(&w, big);
+	ipc_put_str(&w, big);
+	free(big);
+	big = text_of(2 * ADM_KEYTAB_SHA256_LEN);
+	ipc_put_bytes(&w, (const uint8_t *)big, 2 * ADM_KEYTAB_SHA256_LEN);
+	free(big);
+	assert_int_equal(adm_request_decode(ADM_KEYTAB, w.data, w.len, &got), -1);
+	ipc_wbuf_free(&w);
+
+	/* the whitelist: the largest request admitted, a byte more not */
+	memset(&req, 0, sizeof(req));
+	token_of(req.keytab.token);
+	req.keytab.change = ADM_KEYTAB_REMOVED;
+	memset(req.keytab.principal, 'p', LEDGER_NAME_MAX);
+	memset(req.keytab.kvnos, '1', ADM_KEYTAB_LIST_MAX);
+	memset(req.keytab.enctypes, 'e', ADM_KEYTAB_LIST_MAX);
+	req.keytab.sha256_len = ADM_KEYTAB_SHA256_LEN;
+	ipc_wbuf_init(&w);
+	adm_keytab_encode(&w, &req.keytab);
+	assert_true(admitted(ADM_KEYTAB, w.data, w.len));
+	ipc_put_raw(&w, "", 1);
+	assert_false(admitted(ADM_KEYTAB, w.data, w.len));
+	ipc_wbuf_free(&w);
+	/* and the smallest, a byte less not */
+	memset(&req, 0, sizeof(req));
+	req.keytab.change = ADM_KEYTAB_REMOVED;
+	ipc_wbuf_init(&w);
+	adm_keytab_encode(&w, &req.keytab);
+	assert_true(admitted(ADM_KEYTAB, w.data, w.len));
+	assert_false(admitted(ADM_KEYTAB, w.data, w.len - 1));
+	ipc_wbuf_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +581,7 @@ int main(void)
 		cmocka_unit_test(test_template_requests),
 		cmocka_unit_test(test_template_text_bounds),
 		cmocka_unit_test(test_template_answers),
+		cmocka_unit_test(test_keytab),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
