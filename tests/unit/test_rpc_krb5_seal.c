@@ -286,6 +286,7 @@ static void impacket_requests(int enctype, int privacy)
 			assert_int_equal(p.vlen, 60 + (16 - p.body_len % 16) % 16);
 		else
 			assert_int_equal(p.vlen, KRB5_MIC_LEN);
+		assert_true(krb5_seal_verifier_ok(privacy, p.vlen));
 		/* a replay of the previous one, a PDU from the future: refused */
 		if (i > 0) {
 			memcpy(copy, pdus[i - 1], lens[i - 1]);
@@ -680,6 +681,10 @@ static void test_init_refusals(void **state)
 		assert_int_equal(((const uint8_t *)&s)[i], 0);
 	assert_int_equal(krb5_seal_verifier_len(1), 76);
 	assert_int_equal(krb5_seal_verifier_len(0), 28);
+	for (size_t n = 0; n < 100; n++) {
+		assert_int_equal(krb5_seal_verifier_ok(1, n), n >= 60 && n <= 76);
+		assert_int_equal(krb5_seal_verifier_ok(0, n), n == 28);
+	}
 }
 
 /* ---- MIT as the oracle of header signing ---- */
