@@ -517,6 +517,13 @@ size_t krb5_seal_verifier_len(int privacy)
 	return privacy ? KRB5_WRAP_LEN : KRB5_MIC_LEN;
 }
 
+int krb5_seal_verifier_ok(int privacy, size_t len)
+{
+	if (!privacy)
+		return len == KRB5_MIC_LEN;
+	return len >= KRB5_WRAP_MIN && len <= KRB5_WRAP_MIN + KRB5_EC_MAX;
+}
+
 void krb5_seal_set_random(struct krb5_seal *s, krb5_random_fn fn, void *arg)
 {
 	s->random = fn != NULL ? fn : default_random;

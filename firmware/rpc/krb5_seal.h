@@ -92,6 +92,11 @@ int krb5_seal_init(struct krb5_seal *s, int enctype, const uint8_t *key, size_t 
 void krb5_seal_wipe(struct krb5_seal *s);
 /* The auth_length of the PDUs we send: 76 (privacy) or 28. */
 size_t krb5_seal_verifier_len(int privacy);
+/* 1 if an incoming PDU's auth_length may be a verifier at this level: 60..76
+ * at privacy (60 + EC, EC 0..16: impacket writes 60..75, Windows and we 76),
+ * 28 at integrity; else 0. For the connection's check of a request's
+ * auth_length (krb5_seal_unwrap checks the exact length against EC itself). */
+int krb5_seal_verifier_ok(int privacy, size_t len);
 /* Replaces the confounder source (tests). */
 void krb5_seal_set_random(struct krb5_seal *s, krb5_random_fn fn, void *arg);
 

@@ -187,6 +187,10 @@ FUZZ_NAMES += fuzz_spnego
 # ca-auth's decoder of the Microsoft PAC MIT GSSAPI hands over (firmware/auth/pac.c)
 FUZZ_LIBS_fuzz_pac := $(FUZZ_OBJ)/firmware/auth/pac.o $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
 FUZZ_NAMES += fuzz_pac
+# the Kerberos sealing layer's unwrap (firmware/rpc/krb5_seal.c: RFC 4121 wrap and
+# MIC tokens, AES) on request PDUs with a fixed key
+FUZZ_LIBS_fuzz_krb5_seal := $(FUZZ_RPC_LIB) $(FUZZ_PLATFORM_LIB)
+FUZZ_NAMES += fuzz_krb5_seal
 FUZZ_BINS := $(addprefix $(FUZZ_BIN)/,$(FUZZ_NAMES))
 
 # Each binary's libraries as extra prerequisites; the pattern rule links.

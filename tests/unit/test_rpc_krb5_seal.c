@@ -286,6 +286,7 @@ static void impacket_requests(int enctype, int privacy)
 			assert_int_equal(p.vlen, 60 + (16 - p.body_len % 16) % 16);
 		else
 			assert_int_equal(p.vlen, KRB5_MIC_LEN);
+		assert_true(krb5_seal_verifier_ok(privacy, p.vlen));
 		/* a replay of the previous one, a PDU from the future: refused */
 		if (i > 0) {
 			memcpy(copy, pdus[i - 1], lens[i - 1]);
@@ -498,6 +499,25 @@ static void round_trip(int enctype, int privacy, int hs)
 								p.body_len, pdu + p.len, p.vlen),
 						 0);
 			}
+			/* every bit of the header and the sec_trailer: protected with
+			 * header signing, not without */
+			if (sizes[i] == 17 && dir == 0) {
+				uint8_t save[MAXPDU];
+
+				memcpy(save, pdu, p.len + p.vlen);
+				for (size_t bit = 0; bit < p.len * 8; bit++) {
+					if (bit == p.body_off * 8)
+						bit += p.body_len * 8;
+					pdu[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+					assert_int_equal(krb5_seal_unwrap(rx, pdu, p.len, p.body_off,
+									  p.body_len, pdu + p.len,
+									  p.vlen),
+							 hs ? -1 : 0);
+					if (!hs)
+						rx->recv_seq--;
+					memcpy(pdu, save, p.len + p.vlen);
+				}
+			}
 			assert_int_equal(krb5_seal_unwrap(rx, pdu, p.len, p.body_off, p.body_len,
 							  pdu + p.len, p.vlen), 0);
 			if (sizes[i] > 0)
@@ -661,6 +681,10 @@ static void test_init_refusals(void **state)
 		assert_int_equal(((const uint8_t *)&s)[i], 0);
 	assert_int_equal(krb5_seal_verifier_len(1), 76);
 	assert_int_equal(krb5_seal_verifier_len(0), 28);
+	for (size_t n = 0; n < 100; n++) {
+		assert_int_equal(krb5_seal_verifier_ok(1, n), n >= 60 && n <= 76);
+		assert_int_equal(krb5_seal_verifier_ok(0, n), n == 28);
+	}
 }
 
 /* ---- MIT as the oracle of header signing ---- */
@@ -760,13 +784,13 @@ static void mit_wrap(krb5_context ctx, int enctype, int hs)
 		assert_int_equal(krb5_c_encrypt_iov(ctx, &kb, 22, NULL, iov, n), 0);
 		/* with header signing every bit of the header and sec_trailer counts */
 		if (hs && i == 2) {
-			for (size_t byte = 0; byte < p.len; byte++) {
+			for (size_t bit = 0; bit < p.len * 8; bit++) {
 				uint8_t save[MAXPDU];
 
-				if (byte == p.body_off)
-					byte += p.body_len;
+				if (bit == p.body_off * 8)
+					bit += p.body_len * 8;
 				memcpy(save, pdu, p.len + p.vlen);
-				pdu[byte] ^= 0x01;
+				pdu[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 				assert_int_equal(krb5_seal_unwrap(&ini, pdu, p.len, p.body_off,
 								  p.body_len, v, p.vlen), -1);
 				memcpy(pdu, save, p.len + p.vlen);

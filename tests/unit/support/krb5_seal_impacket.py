@@ -3,6 +3,7 @@
 
     krb5_seal_impacket.py gen > tests/unit/support/krb5_seal_ref.h
     krb5_seal_impacket.py unwrap ENCTYPE KEYHEX < pdus   (run by the unit test)
+    krb5_seal_impacket.py seeds DIR   (tests/fuzz/corpus/fuzz_krb5_seal)
 
 gen: request PDUs that impacket's own DCE/RPC client code
 (impacket.dcerpc.v5.rpcrt.DCERPC_v5._transport_send with GSSAPI_AES128/256 of
@@ -19,6 +20,9 @@ str to the bytes it signs, which raises TypeError under Python 3 even when the
 padding is empty; the script gives the module a `chr` returning bytes, which is
 what the code means (rpcrt passes a body already padded to 4, so the padding is
 always empty and nothing else changes).
+
+seeds: some of the same PDUs, each behind the mode byte of
+tests/fuzz/fuzz_krb5_seal.c that makes it a good one (files named by SHA-1).
 
 unwrap: each stdin line is a hex response PDU made by our acceptor at
 PKT_PRIVACY, sequence numbers from 0; each is given to impacket's own
@@ -130,6 +134,26 @@ def gen():
     print("#endif")
 
 
+def seeds(outdir):
+    import hashlib
+    import os
+    # (enctype, key, level, stub index, mode byte): mode bit 0 privacy, bit 2
+    # AES256, bit 4 the token's own sequence number
+    picks = [(17, KEY128, rpcrt.RPC_C_AUTHN_LEVEL_PKT_PRIVACY, 0, 0x01),
+             (17, KEY128, rpcrt.RPC_C_AUTHN_LEVEL_PKT_PRIVACY, 5, 0x11),
+             (18, KEY256, rpcrt.RPC_C_AUTHN_LEVEL_PKT_PRIVACY, 10, 0x15),
+             (17, KEY128, rpcrt.RPC_C_AUTHN_LEVEL_PKT_INTEGRITY, 3, 0x10),
+             (18, KEY256, rpcrt.RPC_C_AUTHN_LEVEL_PKT_INTEGRITY, 0, 0x04)]
+    for enctype, key, level, idx, mode in picks:
+        t = Catch()
+        d = client(enctype, key, level, t)
+        for n in STUBS[:idx + 1]:
+            d.call(0, stub(n))
+        data = bytes([mode]) + t.sent[idx]
+        with open(os.path.join(outdir, hashlib.sha1(data).hexdigest()), "wb") as f:
+            f.write(data)
+
+
 def unwrap(enctype, key):
     seq = 0
     for line in sys.stdin:
@@ -147,6 +171,8 @@ def unwrap(enctype, key):
 def main():
     if len(sys.argv) == 2 and sys.argv[1] == "gen":
         gen()
+    elif len(sys.argv) == 3 and sys.argv[1] == "seeds":
+        seeds(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "unwrap":
         try:
             unwrap(int(sys.argv[2]), bytes.fromhex(sys.argv[3]))
