@@ -277,17 +277,15 @@ static size_t op_verifier_size(void *arg)
 }
 
 /* A request's verifier: Kerberos' wrap tokens carry EC filler octets (0..16),
- * so 60 to 76; a MIC is 28; NTLM's always 16. krb5_seal_unwrap checks the EC
- * the token states against the length. */
+ * so 60 to 76, a MIC 28 (krb5_seal_verifier_ok); NTLM's always 16.
+ * krb5_seal_unwrap checks the EC the token states against the length. */
 static int op_verifier_fits(void *arg, size_t len)
 {
 	struct worker_ntlm *a = arg;
 
 	if (a->type != RPC_AUTHN_GSS_NEGOTIATE)
 		return len == NTLM_VERIFIER_LEN;
-	if (a->level == RPC_AUTHN_LEVEL_PKT_PRIVACY)
-		return len >= KRB5_WRAP_MIN && len <= krb5_seal_verifier_len(1);
-	return len == krb5_seal_verifier_len(0);
+	return krb5_seal_verifier_ok(a->level == RPC_AUTHN_LEVEL_PKT_PRIVACY, len);
 }
 
 static void op_header_signing(void *arg)
