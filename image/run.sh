@@ -56,6 +56,8 @@ user=$(sed -n "s/^DEMO_ENROLLEE='\(.*\)'$/\1/p" "$top/image/demo.conf")
                 printf "     %s/careq submit -config '%s' -user '%s' %s\r\n" "$build/bin" "$config" "$user" '\'
                 printf '         -password-file %s host1.req host1.crt\r\n' "$run/enrollee.password"
                 printf '     openssl verify -CAfile %s host1.crt\r\n' "$run/ca.crt"
+                printf '   a Kerberos realm instead of the demo account: README.md,\r\n'
+                printf '     "Attaching the appliance to a Kerberos realm" (caadm kerberos keytab add)\r\n'
                 printf '   console: this terminal (press Enter): caadm status, caadm verify,\r\n'
                 printf '     ca-ledger show; "poweroff" stops the appliance, Ctrl-A X kills QEMU\r\n'
                 exit 0

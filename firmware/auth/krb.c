@@ -285,9 +285,32 @@ static int requester_name(const gss_buffer_desc *nb, char *out, size_t outlen, c
 	return 0;
 }
 
+/* Whether the name lists PAC attributes (urn:mspac:...). MIT 1.20 hides a PAC
+ * whose server signature or client info does not verify: asking for it then
+ * answers "unavailable", as for a ticket without one, but gss_inquire_name
+ * still lists its attributes (tests/integration/test_kerberos_pac.py pins
+ * this down against the installed MIT). */
+static int pac_listed(gss_name_t src)
+{
+	gss_buffer_set_t names = GSS_C_NO_BUFFER_SET;
+	OM_uint32 minor, min;
+	int mn = 0, listed = 0;
+
+	if (GSS_ERROR(gss_inquire_name(&minor, src, &mn, NULL, &names)) || names == NULL)
+		return 0;
+	for (size_t i = 0; i < names->count; i++)
+		if (names->elements[i].length >= 10 &&
+		    memcmp(names->elements[i].value, "urn:mspac:", 10) == 0)
+			listed = 1;
+	gss_release_buffer_set(&min, &names);
+	return listed;
+}
+
 /* The PAC, when the ticket has one (AD's KDC and MIT's since 1.20 add it): MIT
- * checks its server signature with the service key and says so
- * ("authenticated"); one that does not verify refuses the logon. */
+ * checks its server signature with the service key and its client info
+ * against the ticket; one that does not verify refuses the logon (MIT would
+ * only hide it, and the account record would speak instead: a tampered PAC
+ * must not pass for none). */
 static int pac_of(gss_name_t src, struct gss_result *r)
 {
 	gss_buffer_desc attr = {10, (void *)"urn:mspac:"}, val = GSS_C_EMPTY_BUFFER,
@@ -298,8 +321,14 @@ static int pac_of(gss_name_t src, struct gss_result *r)
 
 	major = gss_get_name_attribute(&minor, src, &attr, &authenticated, &complete, &val, &disp,
 				       &more);
-	if (major == GSS_S_UNAVAILABLE || major == GSS_S_UNAUTHORIZED)
+	if (major == GSS_S_UNAVAILABLE || major == GSS_S_UNAUTHORIZED) {
+		if (pac_listed(src)) {
+			kfail(r, AUTH_E_DENIED, "the ticket's PAC does not verify with the service key",
+			      0, 0);
+			return -1;
+		}
 		return 0; /* no PAC */
+	}
 	if (GSS_ERROR(major)) {
 		kfail(r, AUTH_E_FAILURE, "the ticket's PAC cannot be read", major, minor);
 		return -1;
