@@ -20,7 +20,8 @@
  * channel has no start-up, and a logon is a context named in each message. */
 static const struct ipc_rule rules[] = {
 	{AUTH_NEGOTIATE, IPC_STATES_ALL, 4 + 1, 4 + AUTH_TOKEN_MAX, 0},
-	{AUTH_AUTHENTICATE, IPC_STATES_ALL, 4 + 4 + 4 + 1, AUTH_MAX_PAYLOAD, 0},
+	{AUTH_AUTHENTICATE, IPC_STATES_ALL, 4 + 4 + 4 + 1, 4 + 4 + AUTH_PEER_MAX + 4 + AUTH_TOKEN_MAX,
+	 0},
 	{AUTH_RELEASE, IPC_STATES_ALL, 4, 4, 0},
 	{AUTH_LOOKUP, IPC_STATES_ALL, 4 + 4 + 1, 4 + 4 + AUTH_IDENTITY_MAX, 0},
 	{AUTH_GSS_ACCEPT, IPC_STATES_ALL, 4 + 4 + 4 + 1, AUTH_MAX_PAYLOAD, 0},

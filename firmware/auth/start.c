@@ -128,6 +128,13 @@ static int kerberos_conf(const char *dir, unsigned skew, char *err, size_t errle
 		       "\tdns_lookup_realm = false\n",
 		       skew);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == ENOENT) {
+		/* No DATA/auth: the jail refuses to start next (as root); without
+		 * one, every logon is refused (no account file, no keytab). */
+		log_warnx("%s: no directory for ca-auth's krb5.conf: Kerberos logons will be "
+			  "refused", dir);
+		return 0;
+	}
 	if (fd < 0)
 		return err_set(err, errlen, "%s: %s", tmp, strerror(errno));
 	ok = write(fd, text, (size_t)len) == (ssize_t)len && fsync(fd) == 0;

@@ -883,7 +883,7 @@ MUT(m_target_over, ev->u.op.target = name_over)
 MUT(m_allowed2, ev->u.op.allowed = 2)
 MUT(m_detail_over, ev->u.op.detail = text_over)
 MUT(m_logon_action0, ev->u.logon.action = 0)
-MUT(m_logon_action4, ev->u.logon.action = LOGON_ACTION_MAX + 1)
+MUT(m_logon_action4, ev->u.logon.action = LOGON_ACTION_MAX + 1) /* 5 */
 MUT(m_logon_peer_empty, ev->u.logon.peer = "")
 MUT(m_logon_claimed_over, ev->u.logon.claimed = name_over)
 MUT(m_logon_detail_over, ev->u.logon.detail = text_over)
@@ -974,7 +974,7 @@ static const struct bad bads[] = {
 	{EV_OPERATOR_ACTION, m_allowed2, "allowed", 0},
 	{EV_OPERATOR_ACTION, m_detail_over, "detail", 0},
 	{EV_LOGON_REFUSED, m_logon_action0, "action 0", 0},
-	{EV_LOGON_REFUSED, m_logon_action4, "action 4", 0},
+	{EV_LOGON_REFUSED, m_logon_action4, "action 5", 0},
 	{EV_LOGON_REFUSED, m_logon_peer_empty, "peer", 0},
 	{EV_LOGON_REFUSED, m_logon_claimed_over, "claimed", 0},
 	{EV_LOGON_REFUSED, m_logon_detail_over, "detail", 0},
