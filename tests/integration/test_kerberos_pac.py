@@ -55,7 +55,7 @@ KRB5KRB_AP_WRONG_PRINC = -1765328240        # "Wrong principal in request"
 def ca(tmp_path, token, kdc):
     c = issuing_ca(tmp_path, token)
     c["keytab"] = kdc.keytab(tmp_path / "export.keytab")
-    p = caadm("kerberos", "keytab", "add", "--data", c["data"], c["keytab"])
+    p = caadm("kerberos", "keytab", "add", "--unjournaled", "--data", c["data"], c["keytab"])
     assert p.returncode == 0, p.stderr
     add_domain_account(c["data"], ALICE, "--upn", "alice@ca.test", "--email", "alice@ca.test",
                        "--sid", ACCOUNT_SID)
