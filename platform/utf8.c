@@ -1,6 +1,8 @@
 /* UTF-8 decoding and encoding; see utf8.h. */
 #include "platform/utf8.h"
 
+#include <string.h>
+
 static int is_surrogate(uint32_t cp)
 {
 	return cp >= 0xd800 && cp <= 0xdfff;
@@ -97,4 +99,40 @@ int utf8_invisible(uint32_t cp)
 {
 	return cp == 0xad || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
 	       (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
+}
+
+int utf8_from_utf16le(const uint8_t *p, size_t len, char *out, size_t outlen)
+{
+	size_t n = 0, k;
+	uint8_t b[4];
+
+	if (outlen == 0)
+		return -1;
+	if (len % 2 != 0)
+		goto bad;
+	for (size_t i = 0; i < len; i += 2) {
+		uint32_t c = (uint32_t)(p[i] | p[i + 1] << 8), lo;
+
+		if (c == 0 || (c >= 0xdc00 && c <= 0xdfff))
+			goto bad;
+		if (c >= 0xd800 && c <= 0xdbff) {
+			if (i + 4 > len)
+				goto bad;
+			lo = (uint32_t)(p[i + 2] | p[i + 3] << 8);
+			if (lo < 0xdc00 || lo > 0xdfff)
+				goto bad;
+			c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+			i += 2;
+		}
+		k = utf8_put(c, b);
+		if (k == 0 || n + k >= outlen)
+			goto bad;
+		memcpy(out + n, b, k);
+		n += k;
+	}
+	out[n] = 0;
+	return 0;
+bad:
+	out[0] = 0; /* nothing half-converted is left behind */
+	return -1;
 }

@@ -23,6 +23,13 @@ long utf8_count(const uint8_t *s, size_t len);
  * (a surrogate or beyond U+10FFFF: there is no UTF-8 for those). */
 size_t utf8_put(uint32_t cp, uint8_t b[4]);
 
+/* UTF-16LE (len octets, no terminator) to UTF-8 in out (outlen counts the
+ * NUL written after it): surrogates must pair, no U+0000 unit (a name with a
+ * NUL inside would compare differently in C); never cut: 0, or -1 when the
+ * input is malformed or does not fit. For names from the wire (NTLM, the
+ * PAC). */
+int utf8_from_utf16le(const uint8_t *p, size_t len, char *out, size_t outlen);
+
 /* 1 for a character that changes how the text around it reads without being
  * seen itself, which a name shown to a person must not hold: the bidirectional
  * controls (U+200E, U+200F marks; U+202A..U+202E embeddings and overrides;

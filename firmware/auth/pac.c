@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "firmware/rpc/ndr.h"
+#include "platform/utf8.h"
 
 #define PACTYPE_LEN   8
 #define INFO_BUF_LEN  16
@@ -63,69 +64,11 @@ static uint64_t le64(const uint8_t *p)
 
 /* ---- text ---- */
 
-static int put_utf8(uint32_t c, char *out, size_t outlen, size_t *n)
-{
-	uint8_t b[4];
-	size_t k;
-
-	if (c < 0x80) {
-		b[0] = (uint8_t)c;
-		k = 1;
-	} else if (c < 0x800) {
-		b[0] = (uint8_t)(0xc0 | c >> 6);
-		b[1] = (uint8_t)(0x80 | (c & 0x3f));
-		k = 2;
-	} else if (c < 0x10000) {
-		b[0] = (uint8_t)(0xe0 | c >> 12);
-		b[1] = (uint8_t)(0x80 | (c >> 6 & 0x3f));
-		b[2] = (uint8_t)(0x80 | (c & 0x3f));
-		k = 3;
-	} else {
-		b[0] = (uint8_t)(0xf0 | c >> 18);
-		b[1] = (uint8_t)(0x80 | (c >> 12 & 0x3f));
-		b[2] = (uint8_t)(0x80 | (c >> 6 & 0x3f));
-		b[3] = (uint8_t)(0x80 | (c & 0x3f));
-		k = 4;
-	}
-	if (*n + k >= outlen)
-		return -1;
-	memcpy(out + *n, b, k);
-	*n += k;
-	return 0;
-}
-
-/* UTF-16LE (no terminator) to UTF-8 in out: surrogates paired, no NUL unit
- * (a name with a NUL inside would compare differently in C), never cut.
- * account.c has the same conversion, but linking it drags the account file
- * reader into every user of this decoder. */
+/* UTF-16LE (no terminator) to UTF-8 in out: platform/utf8.c's rule
+ * (surrogates paired, no NUL unit, never cut). */
 static int utf16_to_utf8(const uint8_t *p, size_t len, char *out, size_t outlen)
 {
-	size_t n = 0;
-
-	out[0] = 0;
-	if (len % 2 != 0)
-		return -1;
-	for (size_t i = 0; i < len; i += 2) {
-		uint32_t c = le16(p + i);
-
-		if (c == 0 || (c >= 0xdc00 && c <= 0xdfff))
-			return -1;
-		if (c >= 0xd800 && c <= 0xdbff) {
-			uint32_t lo;
-
-			if (i + 4 > len)
-				return -1;
-			lo = le16(p + i + 2);
-			if (lo < 0xdc00 || lo > 0xdfff)
-				return -1;
-			c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
-			i += 2;
-		}
-		if (put_utf8(c, out, outlen, &n) != 0)
-			return -1;
-	}
-	out[n] = 0;
-	return 0;
+	return utf8_from_utf16le(p, len, out, outlen);
 }
 
 /* ---- SIDs ---- */

@@ -285,6 +285,64 @@ static void test_invisible(void **state)
 	assert_false(utf8_invisible(0x85));
 }
 
+/* UTF-16LE names from the wire: every scalar value round-trips against the
+ * encoder above (utf8_put) as the oracle; malformed input and what does not
+ * fit are refused and leave "". */
+static void test_from_utf16le(void **state)
+{
+	uint8_t in[8];
+	char out[16], want[5];
+	uint8_t b[4];
+
+	(void)state;
+	for (uint32_t cp = 1; cp <= UTF8_MAX_CP; cp++) {
+		size_t n, k;
+
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;
+		if (cp < 0x10000) {
+			in[0] = (uint8_t)cp;
+			in[1] = (uint8_t)(cp >> 8);
+			n = 2;
+		} else {
+			uint32_t v = cp - 0x10000, hi = 0xd800 + (v >> 10), lo = 0xdc00 + (v & 0x3ff);
+
+			in[0] = (uint8_t)hi;
+			in[1] = (uint8_t)(hi >> 8);
+			in[2] = (uint8_t)lo;
+			in[3] = (uint8_t)(lo >> 8);
+			n = 4;
+		}
+		k = utf8_put(cp, b);
+		memcpy(want, b, k);
+		want[k] = 0;
+		assert_int_equal(utf8_from_utf16le(in, n, out, sizeof(out)), 0);
+		assert_string_equal(out, want);
+	}
+	/* refused: a NUL unit, a lone or reversed surrogate, an odd length, a pair
+	 * cut short, no room for the NUL */
+	static const struct {
+		const char *in;
+		size_t n;
+	} refused[] = {
+		{"a\0\0\0", 4}, {"\x00\xd8", 2}, {"\x00\xdc\x00\xd8", 4},
+		{"a\0b", 3},      {"\x00\xd8\x00", 3}, {"\x00\xd8" "a\0", 4},
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		strcpy(out, "x");
+		assert_int_equal(utf8_from_utf16le((const uint8_t *)refused[i].in, refused[i].n, out,
+						   sizeof(out)),
+				 -1);
+		assert_string_equal(out, "");
+	}
+	assert_int_equal(utf8_from_utf16le((const uint8_t *)"a\0b\0", 4, out, 3), 0);
+	assert_string_equal(out, "ab");
+	assert_int_equal(utf8_from_utf16le((const uint8_t *)"a\0b\0", 4, out, 2), -1);
+	assert_string_equal(out, "");
+	assert_int_equal(utf8_from_utf16le((const uint8_t *)"", 0, out, 1), 0);
+	assert_int_equal(utf8_from_utf16le((const uint8_t *)"", 0, out, 0), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_every_sequence),
 		cmocka_unit_test(test_consumers_agree),
 		cmocka_unit_test(test_invisible),
+		cmocka_unit_test(test_from_utf16le),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
