@@ -15,6 +15,9 @@ firmware/auth/spnego.c.
           * ref_init_multi: SPNEGO_NegTokenInit offering MS-KRB5, KRB5, NTLM,
             NEGOEX and an OID ca-auth does not know (KRB5 user-to-user);
           * ref_init_ntlm: NTLM inside SPNEGO (impacket's NTLM NEGOTIATE);
+          * ref_init_rc4: getKerberosType1 as for ref_init_type1, with a ticket
+            and an authenticator of rc4-hmac (enctype 23, a fixed 16-octet
+            session key): what ca-auth refuses before MIT sees it;
           * ref_init_nomech_token: mechTypes only;
           * ref_init_mic: reqFlags and mechListMIC, which impacket does not
             write: built with pyasn1's DER encoder from RFC 4178's module
@@ -113,9 +116,9 @@ def dotted(oid_body):
                                                         asn1Spec=univ.ObjectIdentifier())[0]))
 
 
-def dummy_tgs():
-    """A TGS-REP carrying a ticket for host/HOST@REALM (enc-part filler): what
-    getKerberosType1 takes in place of a KDC's answer."""
+def dummy_tgs(etype=18):
+    """A TGS-REP carrying a ticket for host/HOST@REALM (enc-part filler, of
+    etype): what getKerberosType1 takes in place of a KDC's answer."""
     rep = TGS_REP()
     rep['pvno'] = 5
     rep['msg-type'] = int(constants.ApplicationTagNumbers.TGS_REP.value)
@@ -131,18 +134,19 @@ def dummy_tgs():
     rep['ticket']['sname']['name-string'][0] = 'host'
     rep['ticket']['sname']['name-string'][1] = HOST
     rep['ticket']['enc-part'] = univ.noValue
-    rep['ticket']['enc-part']['etype'] = 18
+    rep['ticket']['enc-part']['etype'] = etype
     rep['ticket']['enc-part']['kvno'] = TICKET_KVNO
     rep['ticket']['enc-part']['cipher'] = TICKET_CIPHER
     rep['enc-part'] = univ.noValue
-    rep['enc-part']['etype'] = 18
+    rep['enc-part']['etype'] = etype
     rep['enc-part']['cipher'] = b'\x00' * 32
     return der_encoder.encode(rep)
 
 
-def type1():
-    tgs = {'KDC_REP': dummy_tgs(), 'cipher': _enctype_table[18],
-           'sessionKey': Key(18, SESSION_KEY)}
+def type1(etype=18):
+    key = SESSION_KEY if etype == 18 else SESSION_KEY[:16]
+    tgs = {'KDC_REP': dummy_tgs(etype), 'cipher': _enctype_table[etype],
+           'sessionKey': Key(etype, key)}
     _, _, blob = getKerberosType1('alice', '', REALM, '', '', TGS=tgs, targetName=HOST)
     return blob
 
@@ -253,6 +257,7 @@ def refs():
         ('ref_init_type1', t1),
         ('ref_init_multi', init_multi()),
         ('ref_init_ntlm', init_ntlm()),
+        ('ref_init_rc4', type1(23)),
         ('ref_init_no_token', init_no_token()),
         ('ref_init_mic', mic_tok),
         ('ref_init_mic_list', mic_list),
