@@ -27,7 +27,14 @@ firmware/auth/spnego.c.
             pyasn1 for one with a mechListMIC; these are the exact octets
             spnego_encode_resp must produce, and each is parsed back by
             SPNEGO_NegTokenResp here (the encoder's bytes are compared to them
-            byte for byte in C, so impacket parses what ca-auth sends).
+            byte for byte in C, so impacket parses what ca-auth sends);
+          * ref_alter_doubled: the alter_context impacket's DCERPC_v5.bind()
+            sends as the third leg of a Kerberos bind (dcerpc/v5/rpcrt.py: its
+            pduData is bind.getData() called a second time, and MSRPCBind
+            appends its context items at each call: the list of presentation
+            contexts twice, p_context_elem 1), with auth type 9, level 6 and
+            ref_resp_client as the verifier; REF_ALTER_LIST_LEN is one copy's
+            length (firmware/rpc/pdu.c's repeated_list accepts exactly this).
         Run with /usr/bin/python3 (python3-impacket 0.10 on Debian 12).
 
     spnego_impacket.py seeds DIR
@@ -44,6 +51,8 @@ from pyasn1.codec.der import encoder as der_encoder
 from pyasn1.type import namedtype, namedval, tag, univ
 
 from impacket import ntlm
+from impacket.dcerpc.v5 import rpcrt
+from impacket.uuid import uuidtup_to_bin
 from impacket.krb5 import constants
 from impacket.krb5.asn1 import AP_REQ, TGS_REP, EncTGSRepPart, seq_set
 from impacket.krb5.crypto import Key, _enctype_table
@@ -242,6 +251,36 @@ def resp_mic():
     return tlv(0xa1, der_encoder.encode(t))
 
 
+ICPR = uuidtup_to_bin(('91ae6020-9e3c-11cf-8d7c-00aa00c091be', '0.0'))
+NDR = uuidtup_to_bin(('8a885d04-1ceb-11c9-9fe8-08002b104860', '2.0'))
+
+
+def alter_doubled():
+    """impacket's Kerberos alter_context, built as DCERPC_v5.bind() builds it:
+    the same MSRPCBind serialized for the bind, then again for the alter."""
+    bind = rpcrt.MSRPCBind()
+    item = rpcrt.CtxItem()
+    item['AbstractSyntax'] = ICPR
+    item['TransferSyntax'] = NDR
+    item['ContextID'] = 0
+    item['TransItems'] = 1
+    bind.addCtxItem(item)
+    first = bind.getData()              # what the bind carried
+    second = bind.getData()             # what the alter_context carries
+    assert second == first + first[12:], 'impacket no longer doubles the list'
+    sec = rpcrt.SEC_TRAILER()
+    sec['auth_type'] = rpcrt.RPC_C_AUTHN_GSS_NEGOTIATE
+    sec['auth_level'] = rpcrt.RPC_C_AUTHN_LEVEL_PKT_PRIVACY
+    sec['auth_ctx_id'] = 79231
+    alter = rpcrt.MSRPCHeader()
+    alter['type'] = rpcrt.MSRPC_ALTERCTX
+    alter['pduData'] = second
+    alter['call_id'] = 1
+    alter['sec_trailer'] = sec
+    alter['auth_data'] = resp(token=AP_REP)
+    return alter.get_packet(), len(first) - 12
+
+
 def c_array(name, data):
     lines = ['static const uint8_t %s[%d] __attribute__((unused)) = {' % (name, len(data))]
     for i in range(0, len(data), 12):
@@ -269,6 +308,7 @@ def refs():
         ('ref_resp_done', resp(0)),
         ('ref_resp_reject', resp(2)),
         ('ref_resp_mic', resp_mic()),
+        ('ref_alter_doubled', alter_doubled()[0]),
     ]
 
 
@@ -288,6 +328,8 @@ def gen():
     print('#define REF_TYPE1_AP_OPTIONS 0x%08xu' % f['ap_options'])
     print('#define REF_TYPE1_REALM "%s"' % f['realm'])
     print('#define REF_TYPE1_SNAME "%s"' % f['sname'])
+    print('/* one copy of ref_alter_doubled\'s presentation-context list */')
+    print('#define REF_ALTER_LIST_LEN %d' % alter_doubled()[1])
     print('\n#endif')
 
 
