@@ -519,7 +519,8 @@ static int run_with_attrs(const struct adm_cmd *cmd, const char *path, struct ta
 		if ((had || !id_attrs_empty(&a)) && (rc = attrs_write(cmd, &f)) != 0)
 			break;
 		if ((rc = save(cmd->dir, path, t)) == 0)
-			printf("%s: stored (NT hash)%s\n", cmd->name,
+			printf("%s: stored (%s)%s\n", cmd->name,
+			       cmd->no_password ? "no password: Kerberos only" : "NT hash",
 			       id_attrs_empty(&a) ? "" : ", with its attributes");
 		break;
 	default: /* ADM_SUB_DEL: the account first, then its attributes */

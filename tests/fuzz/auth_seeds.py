@@ -6,7 +6,11 @@ for datagram NTLM or 56-bit keys, impacket's NEGOTIATE and AUTHENTICATE as raw
 tokens, a release, frames the whitelist refuses, failed logons enough to be
 throttled, the channel's messages for its decoders, and account look-ups
 (before a logon, after one: each name of the target's list, past the bound of
-16, after a release, a raw AUTH_LOOKUP frame).
+16, after a release, a raw AUTH_LOOKUP frame), and Kerberos logons
+(AUTH_GSS_ACCEPT, issue 18) with impacket's tokens from
+tests/unit/support/spnego_impacket.py: no SPNEGO, NTLM first, rc4-hmac, aes256
+without a keytab, a second leg on a context ca-auth does not hold, raw
+AUTH_GSS_* frames, and the AUTH_GSS_* decoders.
 
     tests/fuzz/auth_seeds.py tests/fuzz/corpus/fuzz_auth
 """
@@ -16,7 +20,10 @@ from pathlib import Path
 
 from impacket import ntlm
 
-NEG, AUTH, REL, RAW, LOGON, LOGON_NEG, DECODE, LOOKUP, LOOKUP_PICK = range(9)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "unit" / "support"))
+import spnego_impacket  # noqa: E402  (tests/unit/support: impacket's SPNEGO tokens)
+
+NEG, AUTH, REL, RAW, LOGON, LOGON_NEG, DECODE, LOOKUP, LOOKUP_PICK, GSS = range(10)
 
 
 def rec(op, data=b""):
@@ -77,6 +84,26 @@ def main(out):
         "lookup_raw": rec(LOGON) + rec(RAW, b"\x06" + u32(0) + blob(b"EXAMPLE\\alice"))
         + rec(RAW, b"\x06" + u32(0) + blob(b"")),
     }
+    sp = spnego_impacket
+    client_leg = sp.resp(token=sp.AP_REP)
+    gss_ok = (u32(0x80000001) + blob(sp.resp(0)) + blob(b"CA.TEST\\alice") + blob(b"")
+              + u32(1) + u32(18) + blob(bytes(range(32))) + struct.pack("<QQ", 0, 0) + u32(1))
+    seeds.update({
+        # AUTH_GSS_ACCEPT (op 9): octet 0 bit 0 clear, a new logon
+        "gss_not_spnego": rec(GSS, b"\0" + neg) + rec(LOGON),
+        "gss_ntlm_first": rec(GSS, b"\0" + sp.init_ntlm()),
+        "gss_rc4": rec(GSS, b"\0" + sp.type1(23)),
+        "gss_no_keytab": rec(GSS, b"\0" + sp.type1()),
+        "gss_multi": rec(GSS, b"\0" + sp.init_multi()) + rec(GSS, b"\0" + sp.init_no_token()),
+        # a second leg (bit 0 set, ctx in octets 1-4) on contexts never made
+        "gss_second_leg": rec(GSS, b"\1" + u32(0x80000001) + client_leg)
+        + rec(GSS, b"\1" + u32(1) + client_leg),
+        "gss_raw": rec(RAW, b"\x08" + u32(0) + blob(b"192.0.2.1") + blob(sp.type1())),
+        "gss_raw_answer": rec(RAW, b"\x09" + u32(1) + blob(b"\xa1")),
+        "gss_decoders": rec(DECODE, b"\x09" + u32(0) + blob(b"192.0.2.1") + blob(sp.type1()))
+        + rec(DECODE, b"\x0a" + u32(0x80000001) + blob(sp.resp(1, sp.MSKRB5, sp.AP_REP)))
+        + rec(DECODE, b"\x0b" + gss_ok),
+    })
     for name, data in seeds.items():
         (out / name).write_bytes(data)
 

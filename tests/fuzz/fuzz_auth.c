@@ -4,7 +4,7 @@
  * token checks (check.c) and gss-ntlmssp itself, with an account file made here.
  *
  * The input is a list of records  u8 op | u16 len (LE) | len octets:
- *   op % 9 = 0  AUTH_NEGOTIATE with the octets as the token
+ *   op % 10 = 0 AUTH_NEGOTIATE with the octets as the token
  *            1  AUTH_AUTHENTICATE on the newest context with the octets as token
  *            2  AUTH_RELEASE of the newest context
  *            3  any frame: type 0x400 | octet 0 (0x200 | octet 0 & 0x7f when its
@@ -21,7 +21,11 @@
  *            8  AUTH_LOOKUP on the newest context of a name octet 0 picks from
  *               NAMES (the enabled account in other cases, the disabled one,
  *               no domain, unknown, an empty part)
- * (op is taken % 9.) Requests are made with msg.c's encoders and answers read
+ *            9  AUTH_GSS_ACCEPT (a Kerberos logon, issue 18): octet 0 bit 0
+ *               clear, a new logon (ctx 0); set, a second leg on the ctx of
+ *               octets 1-4 (LE); the rest is the SPNEGO token. No keytab is
+ *               installed: SPNEGO's and the AP-REQ's checks run, MIT does not
+ * (op is taken % 10.) Requests are made with msg.c's encoders and answers read
  * with its decoders, as the worker does. Properties: every answer has the
  * request's id, a type the request allows and the exact layout msg.c decodes;
  * a logon accepted names the account as the file writes it; a look-up answered
@@ -258,6 +262,16 @@ static void check_answer(struct run *r, uint32_t req, const struct ipc_msg *m)
 		}
 	} else if (req == AUTH_LOOKUP && m->hdr.type == AUTH_ACCOUNT) {
 		check_account(r, m);
+	} else if (req == AUTH_GSS_ACCEPT && m->hdr.type == AUTH_GSS_CONTINUE) {
+		struct auth_gss_continue gc;
+
+		if (auth_gss_continue_decode(m->data, m->hdr.len, &gc) != 0)
+			abort();
+	} else if (req == AUTH_GSS_ACCEPT && m->hdr.type == AUTH_GSS_OK) {
+		struct auth_gss_ok go;
+
+		if (auth_gss_ok_decode(m->data, m->hdr.len, &go) != 0)
+			abort();
 	} else if (!(req == AUTH_RELEASE && m->hdr.type == AUTH_RELEASED &&
 		     auth_released_decode(m->data, m->hdr.len) == 0)) {
 		abort();
@@ -345,6 +359,34 @@ static void send_lookup(struct run *r, const uint8_t *name, size_t len)
 	auth_lookup_encode(&w, &q);
 	r->lookup_ctx = q.ctx;
 	if (call(r, AUTH_LOOKUP, &w, &a, &m) == 0)
+		ipc_msg_free(&m);
+	ipc_wbuf_free(&w);
+}
+
+/* AUTH_GSS_ACCEPT as the worker encodes it (firmware/worker/negotiate.c). */
+static void send_gss(struct run *r, const uint8_t *p, size_t len)
+{
+	struct auth_gss_accept q;
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	const struct ipc_msg *a;
+
+	memset(&q, 0, sizeof(q));
+	if (len > 0 && (p[0] & 1) && len >= 5) {
+		q.ctx = (uint32_t)p[1] | (uint32_t)p[2] << 8 | (uint32_t)p[3] << 16 |
+			(uint32_t)p[4] << 24;
+		p += 5;
+		len -= 5;
+	} else if (len > 0) {
+		p++;
+		len--;
+	}
+	snprintf(q.peer, sizeof(q.peer), "%s", PEER);
+	q.token = p;
+	q.token_len = len < AUTH_GSS_TOKEN_MAX ? len : AUTH_GSS_TOKEN_MAX;
+	ipc_wbuf_init(&w);
+	auth_gss_accept_encode(&w, &q);
+	if (call(r, AUTH_GSS_ACCEPT, &w, &a, &m) == 0)
 		ipc_msg_free(&m);
 	ipc_wbuf_free(&w);
 }
@@ -459,12 +501,15 @@ static void decoders(const uint8_t *p, size_t len)
 	struct auth_lookup lk;
 	struct auth_account acc;
 	struct auth_fail f;
+	struct auth_gss_accept ga;
+	struct auth_gss_continue gc;
+	struct auth_gss_ok go;
 	struct ipc_wbuf w;
 
 	if (len < 1)
 		return;
 	ipc_wbuf_init(&w);
-	switch (p[0] % 9) {
+	switch (p[0] % 12) {
 	case 0:
 		if (auth_negotiate_decode(p + 1, len - 1, &neg) == 0) {
 			auth_negotiate_encode(&w, &neg);
@@ -515,6 +560,34 @@ static void decoders(const uint8_t *p, size_t len)
 			same(&w, p + 1, len - 1);
 		}
 		break;
+	case 9:
+		if (auth_gss_accept_decode(p + 1, len - 1, &ga) == 0) {
+			if (ga.token_len == 0 || ga.token_len > AUTH_GSS_TOKEN_MAX)
+				abort();
+			auth_gss_accept_encode(&w, &ga);
+			same(&w, p + 1, len - 1);
+		}
+		break;
+	case 10:
+		if (auth_gss_continue_decode(p + 1, len - 1, &gc) == 0) {
+			if (gc.ctx == 0 || gc.token_len == 0 || gc.token_len > AUTH_GSS_TOKEN_MAX)
+				abort();
+			auth_gss_continue_encode(&w, &gc);
+			same(&w, p + 1, len - 1);
+		}
+		break;
+	case 11:
+		if (auth_gss_ok_decode(p + 1, len - 1, &go) == 0) {
+			/* what the worker keys krb5_seal with: an AES key of its length */
+			if (go.ctx == 0 || go.identity[0] == 0 || go.mech != AUTH_MECH_KRB5 ||
+			    !((go.enctype == 17 && go.key_len == 16) ||
+			      (go.enctype == 18 && go.key_len == 32)) ||
+			    (go.flags & ~AUTH_GSS_F_ACCEPTOR_SUBKEY) != 0)
+				abort();
+			auth_gss_ok_encode(&w, &go);
+			same(&w, p + 1, len - 1);
+		}
+		break;
 	default:
 		if (auth_fail_decode(p + 1, len - 1, &f) == 0) {
 			auth_fail_encode(&w, &f);
@@ -527,7 +600,7 @@ static void decoders(const uint8_t *p, size_t len)
 
 static void record(struct run *r, uint8_t op, const uint8_t *p, size_t len)
 {
-	switch (op % 9) {
+	switch (op % 10) {
 	case 0: send_token(r, AUTH_NEGOTIATE, p, len, NULL, NULL); break;
 	case 1: send_token(r, AUTH_AUTHENTICATE, p, len, NULL, NULL); break;
 	case 2: send_token(r, AUTH_RELEASE, NULL, 0, NULL, NULL); break;
@@ -536,6 +609,7 @@ static void record(struct run *r, uint8_t op, const uint8_t *p, size_t len)
 	case 5: client_logon(r, p, len, 1); break;
 	case 6: decoders(p, len); break;
 	case 7: send_lookup(r, p, len); break;
+	case 9: send_gss(r, p, len); break;
 	default: {
 		const char *n = NAMES[len > 0 ? p[0] % (sizeof(NAMES) / sizeof(NAMES[0])) : 0];
 

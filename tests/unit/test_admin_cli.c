@@ -6,7 +6,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -227,6 +231,121 @@ static void test_account(void **state)
 	/* UTF-8 is a name's; 64 octets a part's most */
 	assert_ok(PARSE("account", "add", "DOMÄIN\\jürgen"));
 	assert_ok(PARSE("account", "add", "D\\uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu"));
+}
+
+/* --no-password (a domain account, Kerberos only): add only, and never with a
+ * descriptor to read a password from. */
+static void test_account_no_password(void **state)
+{
+	(void)state;
+	assert_ok(PARSE("account", "add", "--no-password", "CA.TEST\\alice"));
+	assert_int_equal(cmd.sub, ADM_SUB_ADD);
+	assert_int_equal(cmd.no_password, 1);
+	assert_int_equal(cmd.secret.fd, -1);
+	assert_string_equal(cmd.name, "CA.TEST\\alice");
+	assert_ok(PARSE("account", "add", "--data", "/d", "--upn", "alice@ca.test", "CA.TEST\\alice",
+			"--no-password"));
+	assert_int_equal(cmd.no_password, 1);
+	assert_ok(PARSE("account", "add", "--password-fd", "7", "D\\u"));
+	assert_int_equal(cmd.no_password, 0);
+	assert_refused(PARSE("account", "add", "--no-password", "--password-fd", "7", "D\\u"), 2,
+		       adm_account_usage_text);
+	assert_refused(PARSE("account", "add", "--password-fd", "7", "--no-password", "D\\u"), 2,
+		       adm_account_usage_text);
+	assert_refused(PARSE("account", "set", "--no-password", "--upn", "a@b", "D\\u"), 2,
+		       adm_account_usage_text);
+	assert_refused(PARSE("account", "passwd", "--no-password", "D\\u"), 2,
+		       adm_account_usage_text);
+	assert_refused(PARSE("account", "del", "--no-password", "D\\u"), 2,
+		       adm_account_usage_text);
+	assert_refused(PARSE("account", "disable", "--no-password", "D\\u"), 2,
+		       adm_account_usage_text);
+	assert_refused(PARSE("account", "show", "--no-password", "D\\u"), 2,
+		       adm_account_usage_text);
+}
+
+/* The account file's line of name in dir (into line), or fail. */
+static void account_line_of(const char *dir, const char *name, char *line, size_t len)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/auth/accounts", dir);
+	assert_non_null(f = fopen(path, "r"));
+	while (fgets(line, (int)len, f) != NULL)
+		if (strncmp(line, name, strlen(name)) == 0 && line[strlen(name)] == ':') {
+			fclose(f);
+			return;
+		}
+	fclose(f);
+	fail_msg("no line of %s in %s", name, path);
+}
+
+/* adm_run_account(&cmd), which must succeed; what it printed into out. */
+static void run_printed(char *out, size_t len)
+{
+	FILE *t = tmpfile();
+	int saved;
+	ssize_t n;
+
+	assert_non_null(t);
+	fflush(stdout);
+	saved = dup(1);
+	assert_int_equal(dup2(fileno(t), 1), 1);
+	assert_int_equal(adm_run_account(&cmd), 0);
+	fflush(stdout);
+	n = pread(1, out, len - 1, 0);
+	out[n > 0 ? n : 0] = 0;
+	dup2(saved, 1);
+	close(saved);
+	fclose(t);
+}
+
+/* caadm account add --no-password, then passwd, on files (adm_run_account in
+ * a temporary data directory): the line is smbpasswd's with 32 X where the NT
+ * hash goes (what ca-auth's account.c reads as "no password"); passwd then
+ * stores the password's NT hash. The oracle: MD4 of UTF-16LE "password" is the
+ * well-known 8846F7EAEE8FB117AD06BDD830B7586C (MS-NLMP 3.3.1's NTOWFv1). */
+static void test_account_no_password_on_files(void **state)
+{
+	char dir[] = "/tmp/test_admin_cli.XXXXXX", line[512], path[600];
+	static const char nohash[] = "CA.TEST\\alice:0:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:"
+				     "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:[U          ]:LCT-";
+	static const char hashed[] = "CA.TEST\\alice:0:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:"
+				     "8846F7EAEE8FB117AD06BDD830B7586C:[U          ]:LCT-";
+	int fds[2];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_ok(PARSE("account", "add", "--data", dir, "--no-password", "CA.TEST\\alice"));
+	run_printed(line, sizeof(line));
+	assert_string_equal(line, "CA.TEST\\alice: stored (no password: Kerberos only)\n");
+	account_line_of(dir, "CA.TEST\\alice", line, sizeof(line));
+	if (strncmp(line, nohash, strlen(nohash)) != 0)
+		fail_msg("'%s' is not a line without a password", line);
+	/* LCT-%08X: and nothing after */
+	assert_int_equal(strlen(line), strlen(nohash) + 8 + 2);
+	assert_string_equal(line + strlen(nohash) + 8, ":\n");
+
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], "password", 8), 8);
+	close(fds[1]);
+	snprintf(path, sizeof(path), "%d", fds[0]);
+	assert_ok(PARSE("account", "passwd", "--data", dir, "--password-fd", path, "CA.TEST\\alice"));
+	run_printed(line, sizeof(line));
+	assert_string_equal(line, "CA.TEST\\alice: stored (NT hash)\n");
+	close(fds[0]);
+	account_line_of(dir, "CA.TEST\\alice", line, sizeof(line));
+	if (strncmp(line, hashed, strlen(hashed)) != 0)
+		fail_msg("'%s' does not hold the NT hash of 'password'", line);
+
+	snprintf(path, sizeof(path), "%s/auth/accounts", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/auth/attributes", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/auth", dir);
+	rmdir(path);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 /* add and set take the attributes (checked by firmware/identity), set --clear;
@@ -1061,6 +1180,8 @@ int main(void)
 		cmocka_unit_test(test_account_refused),
 		cmocka_unit_test(test_account_attributes),
 		cmocka_unit_test(test_account_attributes_refused),
+		cmocka_unit_test(test_account_no_password),
+		cmocka_unit_test(test_account_no_password_on_files),
 		cmocka_unit_test(test_console_globals),
 		cmocka_unit_test(test_console_globals_refused),
 		cmocka_unit_test(test_login_logout),

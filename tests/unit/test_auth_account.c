@@ -252,6 +252,98 @@ static void test_attributes_beside_the_account_file(void **state)
 	unsetenv("NTLM_USER_FILE");
 }
 
+/* The line `caadm account add --no-password` writes (firmware/admin/account.c,
+ * checked there by test_admin_cli): 32 'X' in the NT hash field. */
+#define NOHASH "0:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:[U          ]:LCT-00000000:"
+
+/* A domain account (no NT hash): never handed to gss-ntlmssp (account_find
+ * refuses it with its reason), but found by a look-up and by a Kerberos
+ * requester's realm. A hash with fewer or more X, or another letter, is a
+ * hash (gss-ntlmssp's business). */
+static void test_no_password(void **state)
+{
+	(void)state;
+	write_file("CA.TEST\\alice:" NOHASH "\n"
+		   "CA.TEST\\bob:" HASH "\n"
+		   "CA.TEST\\carol:0:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:"
+		   "[U          ]:LCT-00000000:\n"
+		   "CA.TEST\\dave:0:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:"
+		   "[U          ]:LCT-00000000:\n"
+		   "CA.TEST\\erin:0:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXx:"
+		   "[U          ]:LCT-00000000:\n");
+	refused("CA.TEST", "alice",
+		"the account 'CA.TEST\\alice' has no password: it logs on with Kerberos only");
+	refused("", "ALICE", "has no password");
+	found("CA.TEST", "bob", "CA.TEST\\bob");
+	found("CA.TEST", "carol", "CA.TEST\\carol"); /* 31 X */
+	found("CA.TEST", "dave", "CA.TEST\\dave");   /* 33 X */
+	found("CA.TEST", "erin", "CA.TEST\\erin");   /* an x */
+	name[0] = 0;
+	assert_int_equal(account_lookup(path, "ca.test", "Alice", name, sizeof(name), err,
+					sizeof(err)),
+			 0);
+	assert_string_equal(name, "CA.TEST\\alice");
+	setenv("NTLM_USER_FILE", path, 1);
+	name[0] = 0;
+	assert_int_equal(account_domain_find("CA.TEST", "alice", name, sizeof(name), err,
+					     sizeof(err)),
+			 0);
+	assert_string_equal(name, "CA.TEST\\alice");
+	unsetenv("NTLM_USER_FILE");
+	unlink(path);
+}
+
+static int domain_find(const char *realm, const char *user)
+{
+	name[0] = err[0] = 0;
+	return account_domain_find(realm, user, name, sizeof(name), err, sizeof(err));
+}
+
+/* account_domain_find: a Kerberos requester REALM\user is the line of user in
+ * exactly that domain (case ignored), enabled; a line without a domain, or of
+ * another domain, is no realm's user (1); a disabled one or a file that cannot
+ * be read is -1 with the reason. */
+static void test_domain_find(void **state)
+{
+	(void)state;
+	write_file("CA.TEST\\alice:" NOHASH "\n"
+		   "ca.test\\Bob:" HASH "\n"
+		   "nodomain:" HASH "\n"
+		   "CA\\carol:" HASH "\n"
+		   "CA.TEST.EXTRA\\erin:" HASH "\n"
+		   "CA.TEST\\dave:" HASH_D "\n"
+		   "HEIM:frank:a password\n");
+	setenv("NTLM_USER_FILE", path, 1);
+	assert_int_equal(domain_find("CA.TEST", "alice"), 0);
+	assert_string_equal(name, "CA.TEST\\alice");
+	assert_int_equal(domain_find("ca.Test", "ALICE"), 0);
+	assert_string_equal(name, "CA.TEST\\alice"); /* as stored */
+	assert_int_equal(domain_find("CA.TEST", "bob"), 0);
+	assert_string_equal(name, "ca.test\\Bob");
+	/* a line without a domain matches any domain for NTLM, never a realm */
+	assert_int_equal(domain_find("CA.TEST", "nodomain"), 1);
+	assert_non_null(strstr(err, "no account 'CA.TEST\\nodomain'"));
+	/* a domain that is a prefix of the realm, or the realm a prefix of it */
+	assert_int_equal(domain_find("CA.TEST", "carol"), 1);
+	assert_int_equal(domain_find("CA", "alice"), 1);
+	assert_int_equal(domain_find("CA.TEST", "erin"), 1);
+	assert_int_equal(domain_find("CA.TEST.EXTRA", "erin"), 0);
+	assert_int_equal(domain_find("OTHER", "alice"), 1);
+	assert_int_equal(domain_find("CA.TEST", "nobody"), 1);
+	assert_non_null(strstr(err, "no account"));
+	assert_int_equal(domain_find("CA.TEST", "dave"), -1);
+	assert_non_null(strstr(err, "the account 'CA.TEST\\dave' is disabled"));
+	assert_int_equal(domain_find("HEIM", "frank"), 0); /* DOMAIN:USER:PASSWORD */
+	assert_string_equal(name, "HEIM\\frank");
+	assert_int_equal(domain_find("", "alice"), -1); /* no realm */
+	unlink(path);
+	assert_int_equal(domain_find("CA.TEST", "alice"), -1); /* unreadable */
+	assert_true(err[0] != 0);
+	unsetenv("NTLM_USER_FILE");
+	assert_int_equal(domain_find("CA.TEST", "alice"), -1);
+	assert_non_null(strstr(err, "no NTLM_USER_FILE"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +355,8 @@ int main(void)
 		cmocka_unit_test(test_utf16_edges),
 		cmocka_unit_test(test_skipped_lines_and_no_message),
 		cmocka_unit_test(test_attributes_beside_the_account_file),
+		cmocka_unit_test(test_no_password),
+		cmocka_unit_test(test_domain_find),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,12 +12,18 @@
 
 #include "firmware/auth/msg.h"
 
-static uint8_t buf[16384];
+static uint8_t buf[2 * AUTH_GSS_TOKEN_MAX];
 static size_t blen;
 
 static void u32(uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
+		buf[blen++] = (uint8_t)(v >> 8 * i);
+}
+
+static void u64(uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
 		buf[blen++] = (uint8_t)(v >> 8 * i);
 }
 
@@ -247,6 +253,287 @@ static void test_lookup_and_account(void **state)
 	assert_int_equal(auth_account_decode(buf, blen, &da), -1);
 }
 
+/* Every prefix of a well-formed message is refused (a field cut anywhere). */
+static void no_prefix(int (*dec)(const uint8_t *, size_t, void *), void *m)
+{
+	for (size_t n = 0; n < blen; n++)
+		assert_int_equal(dec(buf, n, m), -1);
+	assert_int_equal(dec(buf, blen, m), 0);
+	buf[blen] = 0;
+	assert_int_equal(dec(buf, blen + 1, m), -1); /* a byte after */
+}
+
+static int gss_accept_dec(const uint8_t *p, size_t n, void *m)
+{
+	return auth_gss_accept_decode(p, n, m);
+}
+
+static int gss_continue_dec(const uint8_t *p, size_t n, void *m)
+{
+	return auth_gss_continue_decode(p, n, m);
+}
+
+static int gss_ok_dec(const uint8_t *p, size_t n, void *m)
+{
+	return auth_gss_ok_decode(p, n, m);
+}
+
+/* AUTH_GSS_ACCEPT {u32 ctx, str peer, bytes token}: ctx 0 starts a logon, the
+ * token is 1..AUTH_GSS_TOKEN_MAX octets (the SPNEGO token as the client sent
+ * it). */
+static void test_gss_accept(void **state)
+{
+	static uint8_t tok[AUTH_GSS_TOKEN_MAX + 1];
+	struct auth_gss_accept a = {.ctx = 0, .peer = "192.0.2.9"}, d;
+	struct ipc_wbuf w;
+
+	(void)state;
+	memset(tok, 0x60, sizeof(tok));
+	a.token = tok;
+	a.token_len = 70;
+	ipc_wbuf_init(&w);
+	auth_gss_accept_encode(&w, &a);
+	blen = 0;
+	u32(0);
+	bytes("192.0.2.9", 9);
+	bytes(tok, 70);
+	same(&w);
+	assert_int_equal(auth_gss_accept_decode(buf, blen, &d), 0);
+	assert_int_equal(d.ctx, 0);
+	assert_string_equal(d.peer, "192.0.2.9");
+	assert_int_equal(d.token_len, 70);
+	assert_ptr_equal(d.token, buf + 4 + 4 + 9 + 4); /* a view into the message */
+	no_prefix(gss_accept_dec, &d);
+	assert_int_equal(d.ctx, 0);
+	assert_null(d.token); /* nothing half-filled */
+	/* the second leg names its ctx */
+	blen = 0;
+	u32(0x80000001);
+	bytes("192.0.2.9", 9);
+	bytes(tok, 70);
+	assert_int_equal(auth_gss_accept_decode(buf, blen, &d), 0);
+	assert_int_equal(d.ctx, 0x80000001);
+	/* an empty token; the longest token; one octet longer */
+	blen = 0;
+	u32(0);
+	bytes("192.0.2.9", 9);
+	bytes("", 0);
+	assert_int_equal(auth_gss_accept_decode(buf, blen, &d), -1);
+	blen = 0;
+	u32(0);
+	bytes("192.0.2.9", 9);
+	bytes(tok, AUTH_GSS_TOKEN_MAX);
+	assert_int_equal(auth_gss_accept_decode(buf, blen, &d), 0);
+	assert_int_equal(d.token_len, AUTH_GSS_TOKEN_MAX);
+	blen = 0;
+	u32(0);
+	bytes("192.0.2.9", 9);
+	bytes(tok, AUTH_GSS_TOKEN_MAX + 1);
+	assert_int_equal(auth_gss_accept_decode(buf, blen, &d), -1);
+	/* a peer with a NUL inside */
+	blen = 0;
+	u32(0);
+	bytes("192.0\0.2.9", 10);
+	bytes(tok, 70);
+	assert_int_equal(auth_gss_accept_decode(buf, blen, &d), -1);
+}
+
+/* AUTH_GSS_CONTINUE {u32 ctx, bytes token}: ctx not 0, a token of
+ * 1..AUTH_GSS_TOKEN_MAX octets. */
+static void test_gss_continue(void **state)
+{
+	static uint8_t tok[AUTH_GSS_TOKEN_MAX + 1];
+	struct auth_gss_continue c = {.ctx = 0x80000007}, d;
+	struct ipc_wbuf w;
+
+	(void)state;
+	memset(tok, 0xa1, sizeof(tok));
+	c.token = tok;
+	c.token_len = 150;
+	ipc_wbuf_init(&w);
+	auth_gss_continue_encode(&w, &c);
+	blen = 0;
+	u32(0x80000007);
+	bytes(tok, 150);
+	same(&w);
+	assert_int_equal(auth_gss_continue_decode(buf, blen, &d), 0);
+	assert_int_equal(d.ctx, 0x80000007);
+	assert_int_equal(d.token_len, 150);
+	assert_ptr_equal(d.token, buf + 8);
+	no_prefix(gss_continue_dec, &d);
+	blen = 0;
+	u32(0); /* no context named */
+	bytes(tok, 150);
+	assert_int_equal(auth_gss_continue_decode(buf, blen, &d), -1);
+	blen = 0;
+	u32(1);
+	bytes("", 0);
+	assert_int_equal(auth_gss_continue_decode(buf, blen, &d), -1);
+	blen = 0;
+	u32(1);
+	bytes(tok, AUTH_GSS_TOKEN_MAX);
+	assert_int_equal(auth_gss_continue_decode(buf, blen, &d), 0);
+	blen = 0;
+	u32(1);
+	bytes(tok, AUTH_GSS_TOKEN_MAX + 1);
+	assert_int_equal(auth_gss_continue_decode(buf, blen, &d), -1);
+}
+
+/* The fields of an AUTH_GSS_OK, laid out as proto.h describes them; each one
+ * is a parameter so that one at a time can break a rule. */
+struct gss_ok_fields {
+	uint32_t ctx;
+	const char *token;
+	const char *identity;
+	const char *id_token;
+	uint32_t mech, enctype;
+	size_t key_len;
+	uint32_t flags;
+};
+
+static const uint8_t gss_key[AUTH_GSS_KEY_MAX + 1] = {
+	0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+	0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,
+	0x30};
+
+static void gss_ok_layout(const struct gss_ok_fields *f)
+{
+	blen = 0;
+	u32(f->ctx);
+	bytes(f->token, strlen(f->token));
+	bytes(f->identity, strlen(f->identity));
+	bytes(f->id_token, strlen(f->id_token));
+	u32(f->mech);
+	u32(f->enctype);
+	bytes(gss_key, f->key_len);
+	u64(0x0102030405060708u);
+	u64(0xfffffffffffffffeu);
+	u32(f->flags);
+}
+
+static const struct gss_ok_fields gss_ok_good = {
+	.ctx = 0x80000002, .token = "\xa1\x07resp", .identity = "CA.TEST\\alice",
+	.id_token = "idtok", .mech = AUTH_MECH_KRB5, .enctype = 18, .key_len = 32,
+	.flags = AUTH_GSS_F_ACCEPTOR_SUBKEY};
+
+/* AUTH_GSS_OK: the layout both ways, then every rule the decoder enforces
+ * broken alone: ctx 0, no identity, another mechanism, a key whose length is
+ * not its enctype's, an enctype that is not AES, an unknown flag. */
+static void test_gss_ok(void **state)
+{
+	struct auth_gss_ok o, d;
+	struct gss_ok_fields f;
+	struct ipc_wbuf w;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.ctx = 0x80000002;
+	o.token = (const uint8_t *)"\xa1\x07resp";
+	o.token_len = 6;
+	strcpy(o.identity, "CA.TEST\\alice");
+	o.id_token = (const uint8_t *)"idtok";
+	o.id_token_len = 5;
+	o.mech = AUTH_MECH_KRB5;
+	o.enctype = 18;
+	o.key = gss_key;
+	o.key_len = 32;
+	o.send_seq = 0x0102030405060708u;
+	o.recv_seq = 0xfffffffffffffffeu;
+	o.flags = AUTH_GSS_F_ACCEPTOR_SUBKEY;
+	ipc_wbuf_init(&w);
+	auth_gss_ok_encode(&w, &o);
+	gss_ok_layout(&gss_ok_good);
+	same(&w);
+	assert_int_equal(auth_gss_ok_decode(buf, blen, &d), 0);
+	assert_int_equal(d.ctx, 0x80000002);
+	assert_int_equal(d.token_len, 6);
+	assert_memory_equal(d.token, "\xa1\x07resp", 6);
+	assert_string_equal(d.identity, "CA.TEST\\alice");
+	assert_int_equal(d.id_token_len, 5);
+	assert_memory_equal(d.id_token, "idtok", 5);
+	assert_int_equal(d.mech, AUTH_MECH_KRB5);
+	assert_int_equal(d.enctype, 18);
+	assert_int_equal(d.key_len, 32);
+	assert_memory_equal(d.key, gss_key, 32);
+	assert_true(d.send_seq == 0x0102030405060708u);
+	assert_true(d.recv_seq == 0xfffffffffffffffeu);
+	assert_int_equal(d.flags, AUTH_GSS_F_ACCEPTOR_SUBKEY);
+	no_prefix(gss_ok_dec, &d);
+	assert_int_equal(d.identity[0], 0); /* nothing half-filled */
+	assert_null(d.key);
+
+	/* what may be empty or 0: the last token, the id token, the flags; aes128
+	 * with its 16 octets */
+	f = gss_ok_good;
+	f.token = "";
+	f.id_token = "";
+	f.flags = 0;
+	f.enctype = 17;
+	f.key_len = 16;
+	gss_ok_layout(&f);
+	assert_int_equal(auth_gss_ok_decode(buf, blen, &d), 0);
+	assert_int_equal(d.token_len, 0);
+	assert_int_equal(d.enctype, 17);
+	assert_int_equal(d.key_len, 16);
+
+	f = gss_ok_good;
+	f.ctx = 0;
+	gss_ok_layout(&f);
+	assert_int_equal(auth_gss_ok_decode(buf, blen, &d), -1);
+	f = gss_ok_good;
+	f.identity = "";
+	gss_ok_layout(&f);
+	assert_int_equal(auth_gss_ok_decode(buf, blen, &d), -1);
+	f = gss_ok_good;
+	f.mech = AUTH_MECH_KRB5 + 1;
+	gss_ok_layout(&f);
+	assert_int_equal(auth_gss_ok_decode(buf, blen, &d), -1);
+	f.mech = 0;
+	gss_ok_layout(&f);
+	assert_int_equal(auth_gss_ok_decode(buf, blen, &d), -1);
+	/* the key's length against the enctype's, both ways */
+	static const struct {
+		uint32_t enctype;
+		size_t key_len;
+	} bad_keys[] = {
+		{18, 16}, {18, 31}, {18, 0}, {17, 32}, {17, 15}, {17, 17}, {17, 0},
+		{18, 33}, /* over AUTH_GSS_KEY_MAX */
+		{23, 16}, /* rc4-hmac */
+		{16, 24}, /* des3-cbc-sha1 */
+		{3, 8},   /* des-cbc-md5 */
+		{19, 16}, /* aes128-cts-hmac-sha256-128: not served */
+		{20, 32}, /* aes256-cts-hmac-sha384-192 */
+		{0, 0},
+	};
+	for (size_t i = 0; i < sizeof(bad_keys) / sizeof(bad_keys[0]); i++) {
+		f = gss_ok_good;
+		f.enctype = bad_keys[i].enctype;
+		f.key_len = bad_keys[i].key_len;
+		gss_ok_layout(&f);
+		assert_int_equal(auth_gss_ok_decode(buf, blen, &d), -1);
+	}
+	for (int bit = 1; bit < 32; bit++) {
+		f = gss_ok_good;
+		f.flags = AUTH_GSS_F_ACCEPTOR_SUBKEY | 1u << bit;
+		gss_ok_layout(&f);
+		assert_int_equal(auth_gss_ok_decode(buf, blen, &d), -1);
+	}
+	/* the token's bound */
+	{
+		static char big[AUTH_GSS_TOKEN_MAX + 2];
+
+		memset(big, 'a', AUTH_GSS_TOKEN_MAX + 1);
+		f = gss_ok_good;
+		f.token = big;
+		gss_ok_layout(&f);
+		assert_int_equal(auth_gss_ok_decode(buf, blen, &d), -1);
+		big[AUTH_GSS_TOKEN_MAX] = 0;
+		gss_ok_layout(&f);
+		assert_int_equal(auth_gss_ok_decode(buf, blen, &d), 0);
+		assert_int_equal(d.token_len, AUTH_GSS_TOKEN_MAX);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +541,9 @@ int main(void)
 		cmocka_unit_test(test_ok),
 		cmocka_unit_test(test_fail_and_the_rest),
 		cmocka_unit_test(test_lookup_and_account),
+		cmocka_unit_test(test_gss_accept),
+		cmocka_unit_test(test_gss_continue),
+		cmocka_unit_test(test_gss_ok),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,6 +36,7 @@
 #include "firmware/identity/ntlm_hash.h"
 #include "platform/ipc.h"
 #include "tests/unit/support/data_dir.h"
+#include "tests/unit/support/spnego_ref.h"
 
 const char *__lsan_default_suppressions(void);
 
@@ -1624,6 +1625,152 @@ static void account_line(FILE *f, const char *name, const char *password)
 	account_line_flags(f, name, password, "[U          ]");
 }
 
+
+/* ---- Kerberos (AUTH_GSS_ACCEPT): what ca-auth refuses before MIT accepts ---- */
+
+/* AUTH_GSS_ACCEPT of tok on ctx (0: a new logon), as the worker sends it. */
+static void gss_accept(struct chan *c, uint32_t ctx, const uint8_t *tok, size_t len)
+{
+	struct auth_gss_accept a = {.ctx = ctx, .token = tok, .token_len = len};
+	struct ipc_wbuf w;
+
+	snprintf(a.peer, sizeof(a.peer), "%s", PEER);
+	ipc_wbuf_init(&w);
+	auth_gss_accept_encode(&w, &a);
+	assert_int_equal(call(c, AUTH_GSS_ACCEPT, &w), 1);
+}
+
+/* No keytab: KRB5_KTNAME names a file that is not there (as in ca-auth's jail
+ * before `caadm kerberos keytab add`). */
+static void no_keytab(void)
+{
+	setenv("KRB5_KTNAME", "FILE:/nonexistent/krb5.keytab", 1);
+}
+
+/* Tokens impacket made (tests/unit/support/spnego_impacket.py): one that is no
+ * SPNEGO (an NTLM NEGOTIATE as auth type 9 would carry it), SPNEGO offering
+ * NTLM only, Kerberos over rc4-hmac, Kerberos over aes256 without a keytab.
+ * Each refused with its code and message, and the channel goes on: a
+ * refusal is the client's failure, not a violation. */
+static void test_gss_refusals(void **state)
+{
+	struct chan c;
+	int saved;
+
+	(void)state;
+	no_keytab();
+	open_chan(&c, NULL);
+	log_begin(&saved);
+	gss_accept(&c, 0, neg40, sizeof(neg40));
+	log_end(saved);
+	expect_fail(&c, AUTH_E_DENIED,
+		    "SPNEGO: not DER (indefinite, non-minimal or overrunning length)");
+	assert_non_null(strstr(logged, "Kerberos logon refused: SPNEGO: not DER"));
+	gss_accept(&c, 0, ref_init_ntlm, sizeof(ref_init_ntlm));
+	expect_fail(&c, AUTH_E_DENIED, "SPNEGO without Kerberos as the preferred mechanism");
+	gss_accept(&c, 0, ref_init_rc4, sizeof(ref_init_rc4));
+	expect_fail(&c, AUTH_E_DENIED,
+		    "Kerberos with enctype 23: only AES (aes256-cts-hmac-sha1-96, "
+		    "aes128-cts-hmac-sha1-96) is served");
+	gss_accept(&c, 0, ref_init_type1, sizeof(ref_init_type1));
+	expect_fail(&c, AUTH_E_FAILURE,
+		    "no Kerberos keytab is installed (caadm kerberos keytab add)");
+	/* a keytab that cannot be read is none either */
+	setenv("KRB5_KTNAME", "/nonexistent/krb5.keytab", 1);
+	gss_accept(&c, 0, ref_init_type1, sizeof(ref_init_type1));
+	expect_fail(&c, AUTH_E_FAILURE,
+		    "no Kerberos keytab is installed (caadm kerberos keytab add)");
+	unsetenv("KRB5_KTNAME");
+	gss_accept(&c, 0, ref_init_type1, sizeof(ref_init_type1));
+	expect_fail(&c, AUTH_E_FAILURE,
+		    "no Kerberos keytab is installed (caadm kerberos keytab add)");
+	/* NTLM logons still work on the channel */
+	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
+	assert_int_equal(c.m.hdr.type, AUTH_OK);
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* A second leg names a context ca-auth does not hold (never made, or made on
+ * another run: a Kerberos context has bit 31 set): AUTH_E_NOCTX. Releasing
+ * such a context is no error (the worker releases on every close). */
+static void test_gss_unknown_context(void **state)
+{
+	static const uint32_t ctxs[] = {0x80000001u, 0x80000100u, 0x8000003fu, 0xffffffffu};
+	struct chan c;
+
+	(void)state;
+	no_keytab();
+	open_chan(&c, NULL);
+	for (size_t i = 0; i < sizeof(ctxs) / sizeof(ctxs[0]); i++) {
+		gss_accept(&c, ctxs[i], ref_resp_client, sizeof(ref_resp_client));
+		expect_fail(&c, AUTH_E_NOCTX, "no Kerberos logon in progress for this connection");
+		release(&c, ctxs[i]);
+	}
+	/* an NTLM context's number as a second Kerberos leg */
+	gss_accept(&c, 1, ref_resp_client, sizeof(ref_resp_client));
+	expect_fail(&c, AUTH_E_NOCTX, "no Kerberos logon in progress for this connection");
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* Malformed AUTH_GSS_ACCEPTs, and ca-auth's own Kerberos answers from the
+ * worker: violations, the channel ends unanswered. */
+static void test_gss_violations(void **state)
+{
+	static const uint8_t empty_tok[] = {0, 0, 0, 0, 1, 0, 0, 0, 'a', 0, 0, 0, 0, 0};
+	static const uint8_t trailing[] = {0, 0, 0, 0, 1, 0, 0, 0, 'a', 1, 0, 0, 0, 0x60, 0};
+	static const uint8_t short_tok[] = {0, 0, 0, 0, 1, 0, 0, 0, 'a', 9, 0, 0, 0, 0x60};
+	static const uint8_t nul_peer[] = {0, 0, 0, 0, 2, 0, 0, 0, 'a', 0, 1, 0, 0, 0, 0x60};
+	static const uint8_t cont[] = {1, 0, 0, 0, 1, 0, 0, 0, 0xa1};
+	static const struct {
+		uint32_t type;
+		const uint8_t *p;
+		size_t n;
+		const char *why;
+	} cases[] = {
+		{AUTH_GSS_ACCEPT, empty_tok, sizeof(empty_tok), "malformed AUTH_GSS_ACCEPT"},
+		{AUTH_GSS_ACCEPT, trailing, sizeof(trailing), "malformed AUTH_GSS_ACCEPT"},
+		{AUTH_GSS_ACCEPT, short_tok, sizeof(short_tok), "malformed AUTH_GSS_ACCEPT"},
+		{AUTH_GSS_ACCEPT, nul_peer, sizeof(nul_peer), "malformed AUTH_GSS_ACCEPT"},
+		{AUTH_GSS_ACCEPT, empty_tok, 12, /* under the whitelist's least */
+		 "message type 1032 from worker: length 12 outside [13, 16460]"},
+		{AUTH_GSS_CONTINUE, cont, sizeof(cont),
+		 "unexpected message type 1033 from worker in state 0"},
+		{AUTH_GSS_OK, cont, sizeof(cont),
+		 "unexpected message type 1034 from worker in state 0"},
+	};
+	struct ipc_wbuf w;
+	struct chan c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		open_chan(&c, NULL);
+		raw(&w, cases[i].p, cases[i].n);
+		assert_violation(&c, cases[i].type, &w, cases[i].why);
+	}
+}
+
+/* A token past AUTH_GSS_TOKEN_MAX: within the whitelist's bound (sized for
+ * the longest peer) but past the decoder's, and a frame past the whitelist's. */
+static void test_gss_violation_oversized(void **state)
+{
+	static uint8_t big[AUTH_MAX_PAYLOAD + 1];
+	struct auth_gss_accept a = {.ctx = 0, .peer = PEER, .token = big};
+	struct ipc_wbuf w;
+	struct chan c;
+
+	(void)state;
+	memset(big, 0x60, sizeof(big));
+	a.token_len = AUTH_GSS_TOKEN_MAX + 1;
+	open_chan(&c, NULL);
+	ipc_wbuf_init(&w);
+	auth_gss_accept_encode(&w, &a);
+	assert_violation(&c, AUTH_GSS_ACCEPT, &w, "malformed AUTH_GSS_ACCEPT");
+	open_chan(&c, NULL);
+	raw(&w, big, sizeof(big));
+	assert_violation(&c, AUTH_GSS_ACCEPT, &w,
+			 "frame type 1032 from worker: length 16461 over the limit 16460");
+}
+
 static int setup_all(void **state)
 {
 	char err[512];
@@ -1708,6 +1855,10 @@ int main(void)
 		cmocka_unit_test_setup(test_violation_malformed, setup),
 		cmocka_unit_test_setup(test_violation_oversized, setup),
 		cmocka_unit_test_setup(test_violation_after_a_logon, setup),
+		cmocka_unit_test_setup(test_gss_refusals, setup),
+		cmocka_unit_test_setup(test_gss_unknown_context, setup),
+		cmocka_unit_test_setup(test_gss_violations, setup),
+		cmocka_unit_test_setup(test_gss_violation_oversized, setup),
 	};
 
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);

@@ -56,6 +56,7 @@ static void test_defaults(void **state)
 	assert_int_equal(s.throttle.address_failures, 20);
 	assert_int_equal(s.throttle.delay_ms, 1000);
 	assert_int_equal(s.throttle.max_delay_ms, 300000);
+	assert_int_equal(s.krb_skew_s, 300); /* AD's 5 minutes */
 	snprintf(want, sizeof(want), "%s/auth/accounts", dir);
 	assert_string_equal(s.accounts, want);
 }
@@ -139,6 +140,31 @@ static void test_throttle_refused(void **state)
 	/* without a ca.conf */
 	assert_int_equal(auth_settings_load("/nonexistent", "h", &s, err, sizeof(err)),
 			 AUTH_SET_FATAL);
+}
+
+/* kerberos_clock_skew (issue 18): seconds, 1..3600; anything else refused
+ * with the key named. */
+static void test_kerberos_clock_skew(void **state)
+{
+	static const char *const refused[] = {
+		"kerberos_clock_skew = 0\n",  "kerberos_clock_skew = 3601\n",
+		"kerberos_clock_skew = -1\n", "kerberos_clock_skew = 5m\n",
+		"kerberos_clock_skew = \n",   "kerberos_clock_skew = 99999999999999999999\n",
+		"kerberos_clock_skew = 0x10\n",
+	};
+	struct auth_settings s;
+
+	(void)state;
+	assert_int_equal(load("kerberos_clock_skew = 1\n", "h", &s), 0);
+	assert_int_equal(s.krb_skew_s, 1);
+	assert_int_equal(load("kerberos_clock_skew = 3600\n", "h", &s), 0);
+	assert_int_equal(s.krb_skew_s, 3600);
+	assert_int_equal(load("kerberos_clock_skew = 120\n", "h", &s), 0);
+	assert_int_equal(s.krb_skew_s, 120);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		assert_int_equal(load(refused[i], "h", &s), AUTH_SET_REFUSE);
+		assert_string_equal(err, "ca.conf: kerberos_clock_skew must be a number from 1 to 3600");
+	}
 }
 
 /* The account file: absent (a warning), 0600 of its owner, or refused. */
@@ -226,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_names_and_throttle_set),
 		cmocka_unit_test(test_names_refused),
 		cmocka_unit_test(test_throttle_refused),
+		cmocka_unit_test(test_kerberos_clock_skew),
 		cmocka_unit_test(test_accounts_file),
 		cmocka_unit_test(test_token_key),
 	};

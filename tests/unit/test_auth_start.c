@@ -25,6 +25,9 @@
 
 #include <cmocka.h>
 
+#include <krb5.h>
+#include <profile.h>
+
 #include "config.h"
 #include "firmware/auth/start.h"
 #include "firmware/auth/throttle.h"
@@ -274,6 +277,111 @@ static void test_environment_refused(void **state)
 	assert_int_equal(auth_env_setup(&o, "h", err, sizeof(err)), AUTH_SET_FATAL);
 	assert_non_null(strstr(err, "/nonexistent/ca.conf"));
 	assert_env_untouched();
+}
+
+/* Kerberos' environment (issue 18): ca-auth writes its own krb5.conf beside
+ * the account file (0644, the clock skew of ca.conf, AES only) and points MIT
+ * at it, at the keytab beside it and at no replay cache of MIT's. The oracle
+ * for the file is MIT's libkrb5 reading it (the permitted enctypes, the
+ * profile's clockskew), besides its exact text. */
+static void kerberos_conf_read_by_mit(int skew)
+{
+	static const krb5_enctype aes[] = {ENCTYPE_AES256_CTS_HMAC_SHA1_96,
+					   ENCTYPE_AES128_CTS_HMAC_SHA1_96, 0};
+	krb5_context k;
+	krb5_enctype *et = NULL;
+	profile_t prof = NULL;
+	int v = -1, n = 0;
+
+	assert_int_equal(krb5_init_context(&k), 0);
+	assert_int_equal(krb5_get_permitted_enctypes(k, &et), 0);
+	while (et[n] != 0)
+		n++;
+	assert_int_equal(n, 2);
+	assert_memory_equal(et, aes, sizeof(aes));
+	assert_int_equal(krb5_get_profile(k, &prof), 0);
+	assert_int_equal(profile_get_integer(prof, "libdefaults", "clockskew", NULL, 0, &v), 0);
+	assert_int_equal(v, skew);
+	profile_release(prof);
+	krb5_free_enctypes(k, et);
+	krb5_free_context(k);
+}
+
+static void test_kerberos_environment(void **state)
+{
+	struct auth_opts o = opts(geteuid());
+	char conf[PATH_MAX], tmp[PATH_MAX + 8], kt[PATH_MAX + 16], text[1024], want[1024];
+	struct stat st;
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	unsetenv("KRB5_KTNAME");
+	unsetenv("KRB5_CONFIG");
+	unsetenv("KRB5RCACHETYPE");
+	snprintf(conf, sizeof(conf), "%s/auth/krb5.conf", dir);
+	unlink(conf); /* the one test_environment's start wrote */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", conf);
+	snprintf(kt, sizeof(kt), "FILE:%s/auth/krb5.keytab", dir);
+	write_text_file(accounts, "", 0600);
+	/* a refused clock skew: nothing written, MIT's environment left */
+	ca_conf("kerberos_clock_skew = 0\n");
+	assert_int_equal(auth_env_setup(&o, "h", err, sizeof(err)), AUTH_SET_REFUSE);
+	assert_string_equal(err, "ca.conf: kerberos_clock_skew must be a number from 1 to 3600");
+	assert_int_equal(stat(conf, &st), -1);
+	assert_null(getenv("KRB5_KTNAME"));
+	assert_null(getenv("KRB5_CONFIG"));
+	assert_null(getenv("KRB5RCACHETYPE"));
+
+	ca_conf("kerberos_clock_skew = 120\n");
+	log_begin();
+	assert_int_equal(auth_env_setup(&o, "h", err, sizeof(err)), 0);
+	log_end_quiet();
+	assert_string_equal(getenv("KRB5_KTNAME"), kt);
+	assert_string_equal(getenv("KRB5_CONFIG"), conf);
+	assert_string_equal(getenv("KRB5RCACHETYPE"), "none");
+	assert_int_equal(lstat(conf, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_int_equal(st.st_uid, geteuid());
+	assert_int_equal(stat(tmp, &st), -1); /* renamed, nothing left beside it */
+	assert_int_equal(errno, ENOENT);
+	assert_non_null(f = fopen(conf, "r"));
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = 0;
+	fclose(f);
+	snprintf(want, sizeof(want),
+		 "# Written by ca-auth at each start from ca.conf; edits are lost.\n"
+		 "[libdefaults]\n"
+		 "\tclockskew = %d\n"
+		 "\tpermitted_enctypes = aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96\n"
+		 "\tallow_weak_crypto = false\n"
+		 "\tdns_lookup_kdc = false\n"
+		 "\tdns_lookup_realm = false\n",
+		 120);
+	assert_string_equal(text, want);
+	kerberos_conf_read_by_mit(120);
+
+	/* the next start writes it again: ca.conf's default now, edits lost */
+	write_text_file(conf, "[libdefaults]\n\tclockskew = 1\n", 0600);
+	ca_conf("");
+	log_begin();
+	assert_int_equal(auth_env_setup(&o, "h", err, sizeof(err)), 0);
+	log_end_quiet();
+	assert_int_equal(stat(conf, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	kerberos_conf_read_by_mit(300);
+
+	/* a krb5.conf that cannot be written: ca-auth does not start */
+	assert_int_equal(mkdir(tmp, 0755), 0);
+	assert_int_equal(auth_env_setup(&o, "h", err, sizeof(err)), AUTH_SET_FATAL);
+	snprintf(want, sizeof(want), "%s: %s", tmp, strerror(EISDIR));
+	assert_string_equal(err, want);
+	assert_int_equal(rmdir(tmp), 0);
+	unlink(conf);
+	unsetenv("KRB5_KTNAME");
+	unsetenv("KRB5_CONFIG");
+	unsetenv("KRB5RCACHETYPE");
 }
 
 static void test_utf16(void **state)
@@ -546,6 +654,10 @@ static void test_start_jail_refused(void **state)
 	assert_string_equal(err, want);
 	snprintf(want, sizeof(want), "%s/auth/accounts: no account file", other);
 	assert_logged(want);
+	/* no directory for krb5.conf either: a warning, the jail refuses next */
+	snprintf(want, sizeof(want), "%s/auth: no directory for ca-auth's krb5.conf: Kerberos "
+		 "logons will be refused", other);
+	assert_logged(want);
 	assert_int_equal(geteuid(), euid); /* still who it was */
 	unlink(path);
 	rmdir(other);
@@ -581,6 +693,7 @@ int main(void)
 		cmocka_unit_test(test_user),
 		cmocka_unit_test(test_environment),
 		cmocka_unit_test(test_environment_refused),
+		cmocka_unit_test(test_kerberos_environment),
 		cmocka_unit_test(test_utf16),
 		cmocka_unit_test(test_jail_without_user),
 		cmocka_unit_test(test_jail_refused),

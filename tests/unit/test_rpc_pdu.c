@@ -18,6 +18,7 @@
 #include "firmware/rpc/uuid.h"
 #include "tests/unit/support/rpc_build.h"
 #include "tests/unit/support/rpc_ref.h"
+#include "tests/unit/support/spnego_ref.h"
 
 static char err[256];
 
@@ -340,6 +341,136 @@ static void test_bind_malformed(void **state)
 	assert_int_equal(rpc_pdu_decode(ref_csr_pdu, sizeof ref_csr_pdu, &pdu, err, sizeof err),
 			 0);
 	assert_int_equal(rpc_bind_decode(&pdu, &b, err, sizeof err), -1);
+}
+
+/* impacket's Kerberos alter_context (tests/unit/support/spnego_impacket.py:
+ * ref_alter_doubled) laid out again with its parts changed: the header's 16
+ * octets, the 12 fixed octets of the body, the list, copies octets after it,
+ * pad octets of auth pad (declared in the sec_trailer), then impacket's
+ * sec_trailer and verifier (trailer 0: none, auth_length 0). */
+#define ALTER_LIST_OFF (RPC_HDR_LEN + 12)
+#define ALTER_TRAILER_OFF (ALTER_LIST_OFF + 2 * REF_ALTER_LIST_LEN)
+
+static void alter_build(struct tbuf *t, uint8_t ptype, const uint8_t *after, size_t after_len,
+			uint8_t pad, int trailer)
+{
+	size_t auth_len = sizeof ref_alter_doubled - ALTER_TRAILER_OFF - 8;
+
+	memset(t, 0, sizeof *t);
+	tb_put(t, ref_alter_doubled, ALTER_LIST_OFF + REF_ALTER_LIST_LEN);
+	t->p[2] = ptype;
+	tb_put(t, after, after_len);
+	for (unsigned i = 0; i < pad; i++)
+		tb_u8(t, 0xff);
+	if (trailer) {
+		tb_put(t, ref_alter_doubled + ALTER_TRAILER_OFF, 8 + auth_len);
+		t->p[t->len - auth_len - 8 + 2] = pad; /* auth_pad_length */
+	} else {
+		auth_len = 0;
+	}
+	t->p[8] = (uint8_t)t->len;
+	t->p[9] = (uint8_t)(t->len >> 8);
+	t->p[10] = (uint8_t)auth_len;
+	t->p[11] = (uint8_t)(auth_len >> 8);
+}
+
+/* rpc_bind_decode of t: 0 or -1 (with err). */
+static int alter_decode(const struct tbuf *t, struct rpc_bind *b)
+{
+	struct rpc_pdu pdu;
+
+	assert_int_equal(rpc_pdu_decode(t->p, t->len, &pdu, err, sizeof err), 0);
+	return rpc_bind_decode(&pdu, b, err, sizeof err);
+}
+
+/* impacket 0.10 finishes a Kerberos bind with an alter_context whose
+ * presentation-context list is serialized twice (p_context_elem 1): taken as
+ * the one context it names, exactly that and nothing near it. */
+static void test_alter_context_doubled_list(void **state)
+{
+	const uint8_t *list = ref_alter_doubled + ALTER_LIST_OFF;
+	uint8_t twice[2 * REF_ALTER_LIST_LEN], changed[REF_ALTER_LIST_LEN];
+	struct rpc_ctx_elem e;
+	struct rpc_syntax ts;
+	struct rpc_pdu pdu;
+	struct rpc_bind b;
+	struct tbuf t;
+	size_t off = 0;
+
+	(void)state;
+	/* the layout the generator asserted, seen from here: one copy after the other */
+	assert_int_equal(sizeof ref_alter_doubled,
+			 ALTER_TRAILER_OFF + 8 + (ref_alter_doubled[10] | ref_alter_doubled[11] << 8));
+	assert_memory_equal(list, list + REF_ALTER_LIST_LEN, REF_ALTER_LIST_LEN);
+	assert_int_equal(rpc_pdu_decode(ref_alter_doubled, sizeof ref_alter_doubled, &pdu, err,
+					sizeof err), 0);
+	assert_int_equal(pdu.hdr.ptype, RPC_PT_ALTER_CONTEXT);
+	assert_true(pdu.has_auth);
+	assert_int_equal(pdu.auth.t.auth_type, RPC_AUTHN_GSS_NEGOTIATE);
+	assert_int_equal(pdu.auth.t.auth_level, RPC_AUTHN_LEVEL_PKT_PRIVACY);
+	assert_int_equal(pdu.auth.t.auth_pad_len, 0);
+	assert_int_equal(pdu.auth.value_len, sizeof ref_resp_client);
+	assert_memory_equal(pdu.auth.value, ref_resp_client, sizeof ref_resp_client);
+	assert_int_equal(rpc_bind_decode(&pdu, &b, err, sizeof err), 0);
+	assert_int_equal(b.n_ctx, 1);
+	assert_int_equal(b.ctx_len, REF_ALTER_LIST_LEN);
+	assert_int_equal(rpc_bind_next_ctx(&b, &off, &e), 1);
+	assert_int_equal(e.ctx_id, 0);
+	assert_true(rpc_syntax_eq(&e.abstract, &rpc_iface_icpr));
+	rpc_ctx_transfer(&e, 0, &ts);
+	assert_true(rpc_syntax_eq(&ts, &rpc_syntax_ndr));
+	assert_int_equal(rpc_bind_next_ctx(&b, &off, &e), 0); /* the copy is no context */
+
+	/* rebuilt as it was: the builder is faithful */
+	alter_build(&t, RPC_PT_ALTER_CONTEXT, list, REF_ALTER_LIST_LEN, 0, 1);
+	assert_int_equal(t.len, sizeof ref_alter_doubled);
+	assert_memory_equal(t.p, ref_alter_doubled, t.len);
+	assert_int_equal(alter_decode(&t, &b), 0);
+	tb_free(&t);
+	/* the copy, then the auth pad the sec_trailer declares */
+	alter_build(&t, RPC_PT_ALTER_CONTEXT, list, REF_ALTER_LIST_LEN, 4, 1);
+	assert_int_equal(alter_decode(&t, &b), 0);
+	assert_int_equal(b.ctx_len, REF_ALTER_LIST_LEN);
+	tb_free(&t);
+
+	/* the same octets in a bind */
+	alter_build(&t, RPC_PT_BIND, list, REF_ALTER_LIST_LEN, 0, 1);
+	assert_int_equal(alter_decode(&t, &b), -1);
+	assert_string_equal(err, "44 unexpected octets after the presentation contexts");
+	tb_free(&t);
+	/* the copy with any one octet changed */
+	for (size_t i = 0; i < REF_ALTER_LIST_LEN; i++) {
+		memcpy(changed, list, REF_ALTER_LIST_LEN);
+		changed[i] ^= 0x01;
+		alter_build(&t, RPC_PT_ALTER_CONTEXT, changed, REF_ALTER_LIST_LEN, 0, 1);
+		assert_int_equal(alter_decode(&t, &b), -1);
+		tb_free(&t);
+	}
+	/* the list three times (repeated twice) */
+	memcpy(twice, list, REF_ALTER_LIST_LEN);
+	memcpy(twice + REF_ALTER_LIST_LEN, list, REF_ALTER_LIST_LEN);
+	alter_build(&t, RPC_PT_ALTER_CONTEXT, twice, sizeof twice, 0, 1);
+	assert_int_equal(alter_decode(&t, &b), -1);
+	assert_string_equal(err, "88 unexpected octets after the presentation contexts");
+	tb_free(&t);
+	/* a partial copy (4-aligned, so the sec_trailer stays aligned), alone or
+	 * with the rest declared as auth pad */
+	alter_build(&t, RPC_PT_ALTER_CONTEXT, list, REF_ALTER_LIST_LEN - 4, 0, 1);
+	assert_int_equal(alter_decode(&t, &b), -1);
+	tb_free(&t);
+	alter_build(&t, RPC_PT_ALTER_CONTEXT, list, REF_ALTER_LIST_LEN - 4, 4, 1);
+	assert_int_equal(alter_decode(&t, &b), -1);
+	tb_free(&t);
+	alter_build(&t, RPC_PT_ALTER_CONTEXT, list + 4, REF_ALTER_LIST_LEN - 4, 0, 1);
+	assert_int_equal(alter_decode(&t, &b), -1);
+	tb_free(&t);
+	/* the copy without a sec_trailer */
+	alter_build(&t, RPC_PT_ALTER_CONTEXT, list, REF_ALTER_LIST_LEN, 0, 0);
+	assert_int_equal(rpc_pdu_decode(t.p, t.len, &pdu, err, sizeof err), 0);
+	assert_false(pdu.has_auth);
+	assert_int_equal(alter_decode(&t, &b), -1);
+	assert_string_equal(err, "44 unexpected octets after the presentation contexts");
+	tb_free(&t);
 }
 
 /* ---- request ---- */
@@ -813,6 +944,7 @@ int main(void)
 		cmocka_unit_test(test_bind_impacket),
 		cmocka_unit_test(test_bind_multi),
 		cmocka_unit_test(test_bind_malformed),
+		cmocka_unit_test(test_alter_context_doubled_list),
 		cmocka_unit_test(test_request_impacket),
 		cmocka_unit_test(test_request_object_and_auth),
 		cmocka_unit_test(test_auth3_and_cancel),

@@ -91,3 +91,11 @@ $(TBIN)/test_client_dcom: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lcmocka
 # krb5_c_decrypt_iov / krb5_c_make_checksum); only this test links them, never
 # the worker.
 $(TBIN)/test_rpc_krb5_seal: SYSLIBS = $(SYS_LIBS) -lkrb5 -lk5crypto -lcmocka
+# caadm's command line, and `account add --no-password` / `passwd` run on files
+# (adm_run_account): libadmin's account.o pulls in the rest of caadm, whose
+# `kerberos keytab` links MIT libkrb5 (firmware/admin/admin.mk LIB_KRB5).
+$(TBIN)/test_admin_cli: SYSLIBS = $(SYS_LIBS) -lkrb5 -lk5crypto -lcom_err -lcmocka
+# ca-auth's start-up with Kerberos' environment (issue 18): MIT's libkrb5 reads
+# the krb5.conf ca-auth writes (the permitted enctypes, the profile's clockskew)
+# as the oracle of that file.
+$(TBIN)/test_auth_start: SYSLIBS = $(SYS_LIBS) $(LIB_GSSAPI) -lkrb5 -lcmocka

@@ -15,6 +15,9 @@ firmware/auth/spnego.c.
           * ref_init_multi: SPNEGO_NegTokenInit offering MS-KRB5, KRB5, NTLM,
             NEGOEX and an OID ca-auth does not know (KRB5 user-to-user);
           * ref_init_ntlm: NTLM inside SPNEGO (impacket's NTLM NEGOTIATE);
+          * ref_init_rc4: getKerberosType1 as for ref_init_type1, with a ticket
+            and an authenticator of rc4-hmac (enctype 23, a fixed 16-octet
+            session key): what ca-auth refuses before MIT sees it;
           * ref_init_nomech_token: mechTypes only;
           * ref_init_mic: reqFlags and mechListMIC, which impacket does not
             write: built with pyasn1's DER encoder from RFC 4178's module
@@ -24,7 +27,14 @@ firmware/auth/spnego.c.
             pyasn1 for one with a mechListMIC; these are the exact octets
             spnego_encode_resp must produce, and each is parsed back by
             SPNEGO_NegTokenResp here (the encoder's bytes are compared to them
-            byte for byte in C, so impacket parses what ca-auth sends).
+            byte for byte in C, so impacket parses what ca-auth sends);
+          * ref_alter_doubled: the alter_context impacket's DCERPC_v5.bind()
+            sends as the third leg of a Kerberos bind (dcerpc/v5/rpcrt.py: its
+            pduData is bind.getData() called a second time, and MSRPCBind
+            appends its context items at each call: the list of presentation
+            contexts twice, p_context_elem 1), with auth type 9, level 6 and
+            ref_resp_client as the verifier; REF_ALTER_LIST_LEN is one copy's
+            length (firmware/rpc/pdu.c's repeated_list accepts exactly this).
         Run with /usr/bin/python3 (python3-impacket 0.10 on Debian 12).
 
     spnego_impacket.py seeds DIR
@@ -41,6 +51,8 @@ from pyasn1.codec.der import encoder as der_encoder
 from pyasn1.type import namedtype, namedval, tag, univ
 
 from impacket import ntlm
+from impacket.dcerpc.v5 import rpcrt
+from impacket.uuid import uuidtup_to_bin
 from impacket.krb5 import constants
 from impacket.krb5.asn1 import AP_REQ, TGS_REP, EncTGSRepPart, seq_set
 from impacket.krb5.crypto import Key, _enctype_table
@@ -113,9 +125,9 @@ def dotted(oid_body):
                                                         asn1Spec=univ.ObjectIdentifier())[0]))
 
 
-def dummy_tgs():
-    """A TGS-REP carrying a ticket for host/HOST@REALM (enc-part filler): what
-    getKerberosType1 takes in place of a KDC's answer."""
+def dummy_tgs(etype=18):
+    """A TGS-REP carrying a ticket for host/HOST@REALM (enc-part filler, of
+    etype): what getKerberosType1 takes in place of a KDC's answer."""
     rep = TGS_REP()
     rep['pvno'] = 5
     rep['msg-type'] = int(constants.ApplicationTagNumbers.TGS_REP.value)
@@ -131,18 +143,19 @@ def dummy_tgs():
     rep['ticket']['sname']['name-string'][0] = 'host'
     rep['ticket']['sname']['name-string'][1] = HOST
     rep['ticket']['enc-part'] = univ.noValue
-    rep['ticket']['enc-part']['etype'] = 18
+    rep['ticket']['enc-part']['etype'] = etype
     rep['ticket']['enc-part']['kvno'] = TICKET_KVNO
     rep['ticket']['enc-part']['cipher'] = TICKET_CIPHER
     rep['enc-part'] = univ.noValue
-    rep['enc-part']['etype'] = 18
+    rep['enc-part']['etype'] = etype
     rep['enc-part']['cipher'] = b'\x00' * 32
     return der_encoder.encode(rep)
 
 
-def type1():
-    tgs = {'KDC_REP': dummy_tgs(), 'cipher': _enctype_table[18],
-           'sessionKey': Key(18, SESSION_KEY)}
+def type1(etype=18):
+    key = SESSION_KEY if etype == 18 else SESSION_KEY[:16]
+    tgs = {'KDC_REP': dummy_tgs(etype), 'cipher': _enctype_table[etype],
+           'sessionKey': Key(etype, key)}
     _, _, blob = getKerberosType1('alice', '', REALM, '', '', TGS=tgs, targetName=HOST)
     return blob
 
@@ -238,6 +251,36 @@ def resp_mic():
     return tlv(0xa1, der_encoder.encode(t))
 
 
+ICPR = uuidtup_to_bin(('91ae6020-9e3c-11cf-8d7c-00aa00c091be', '0.0'))
+NDR = uuidtup_to_bin(('8a885d04-1ceb-11c9-9fe8-08002b104860', '2.0'))
+
+
+def alter_doubled():
+    """impacket's Kerberos alter_context, built as DCERPC_v5.bind() builds it:
+    the same MSRPCBind serialized for the bind, then again for the alter."""
+    bind = rpcrt.MSRPCBind()
+    item = rpcrt.CtxItem()
+    item['AbstractSyntax'] = ICPR
+    item['TransferSyntax'] = NDR
+    item['ContextID'] = 0
+    item['TransItems'] = 1
+    bind.addCtxItem(item)
+    first = bind.getData()              # what the bind carried
+    second = bind.getData()             # what the alter_context carries
+    assert second == first + first[12:], 'impacket no longer doubles the list'
+    sec = rpcrt.SEC_TRAILER()
+    sec['auth_type'] = rpcrt.RPC_C_AUTHN_GSS_NEGOTIATE
+    sec['auth_level'] = rpcrt.RPC_C_AUTHN_LEVEL_PKT_PRIVACY
+    sec['auth_ctx_id'] = 79231
+    alter = rpcrt.MSRPCHeader()
+    alter['type'] = rpcrt.MSRPC_ALTERCTX
+    alter['pduData'] = second
+    alter['call_id'] = 1
+    alter['sec_trailer'] = sec
+    alter['auth_data'] = resp(token=AP_REP)
+    return alter.get_packet(), len(first) - 12
+
+
 def c_array(name, data):
     lines = ['static const uint8_t %s[%d] __attribute__((unused)) = {' % (name, len(data))]
     for i in range(0, len(data), 12):
@@ -253,6 +296,7 @@ def refs():
         ('ref_init_type1', t1),
         ('ref_init_multi', init_multi()),
         ('ref_init_ntlm', init_ntlm()),
+        ('ref_init_rc4', type1(23)),
         ('ref_init_no_token', init_no_token()),
         ('ref_init_mic', mic_tok),
         ('ref_init_mic_list', mic_list),
@@ -264,6 +308,7 @@ def refs():
         ('ref_resp_done', resp(0)),
         ('ref_resp_reject', resp(2)),
         ('ref_resp_mic', resp_mic()),
+        ('ref_alter_doubled', alter_doubled()[0]),
     ]
 
 
@@ -283,6 +328,8 @@ def gen():
     print('#define REF_TYPE1_AP_OPTIONS 0x%08xu' % f['ap_options'])
     print('#define REF_TYPE1_REALM "%s"' % f['realm'])
     print('#define REF_TYPE1_SNAME "%s"' % f['sname'])
+    print('/* one copy of ref_alter_doubled\'s presentation-context list */')
+    print('#define REF_ALTER_LIST_LEN %d' % alter_doubled()[1])
     print('\n#endif')
 
 
