@@ -1,7 +1,8 @@
 """impacket's DCOM client (impacket/dcerpc/v5/dcomrt.py) against the appliance:
 activation of CLSID_CCertRequestD through IRemoteSCMActivator on the endpoint
 mapper's port, then ICertRequestD/D2 calls on the object, NTLM at packet privacy
-by default. impacket activates through port 135 only: `activate` points its
+by default, or Kerberos (SPNEGO, auth type 9) with a service ticket from the test
+realm (`connect_kerberos`; krb_client's fixes apply). impacket activates through port 135 only: `activate` points its
 first connection at the appliance's endpoint-mapper port instead (the OXID
 bindings the appliance answers name its ICPR port, which impacket follows as
 given)."""
@@ -12,9 +13,11 @@ from pathlib import Path
 
 from impacket.dcerpc.v5 import dcomrt, transport
 from impacket.dcerpc.v5.dcomrt import DCOMConnection
-from impacket.dcerpc.v5.rpcrt import DCERPCException, RPC_C_AUTHN_LEVEL_PKT_PRIVACY
+from impacket.dcerpc.v5.rpcrt import (DCERPCException, RPC_C_AUTHN_GSS_NEGOTIATE,
+                                      RPC_C_AUTHN_LEVEL_PKT_PRIVACY)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import krb_client as kc  # noqa: E402  (also mends impacket's GSS_GetMIC)
 import wcce_ndr as w  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -23,15 +26,19 @@ RPC_E_INVALID_IPID = 0x80010113
 
 
 @contextlib.contextmanager
-def _epm_port(port):
+def _epm_port(port, remote_name=None):
     """impacket's DCOMConnection opens ncacn_ip_tcp:HOST with no endpoint (135):
-    while it connects, such bindings get the appliance's port."""
+    while it connects, such bindings get the appliance's port (and, for
+    Kerberos, the service's host name, as krb_client.connect gives it)."""
     real = transport.DCERPCTransportFactory
 
     def factory(binding):
         if binding.startswith("ncacn_ip_tcp:") and "[" not in binding:
             binding = f"{binding}[{port}]"
-        return real(binding)
+        t = real(binding)
+        if remote_name is not None:
+            t.setRemoteName(remote_name)
+        return t
 
     transport.DCERPCTransportFactory = factory
     try:
@@ -45,6 +52,20 @@ def connect(epm_port, user, password, domain, level=RPC_C_AUTHN_LEVEL_PKT_PRIVAC
     with _epm_port(epm_port):
         conn = DCOMConnection(HOST, user, password, domain, authLevel=level, oxidResolver=False)
     conn.appliance_creds = (user, password, domain)
+    conn.appliance_kerberos = False
+    return conn
+
+
+def connect_kerberos(epm_port, tgs, user="alice", realm="CA.TEST",
+                     level=RPC_C_AUTHN_LEVEL_PKT_PRIVACY):
+    """The same over Kerberos: tgs is the service ticket (kdc.KDC.impacket_tgs)
+    of user@realm for host/ca.example.test; every connection made for the
+    object (object_dce) binds with it again (a new authenticator each)."""
+    with _epm_port(epm_port, kc.SERVICE_HOST):
+        conn = DCOMConnection(HOST, user, "", realm, TGS=tgs, authLevel=level,
+                              oxidResolver=False, doKerberos=True, kdcHost=HOST)
+    conn.appliance_creds = (user, "", realm, "", "", None, None, tgs)
+    conn.appliance_kerberos = True
     return conn
 
 
@@ -63,6 +84,8 @@ def activate(conn, iid=w.IID_ICertRequestD2):
     remembers the logon that made it (the object is that logon's)."""
     iface = conn.CoCreateInstanceEx(w.CLSID_CCertRequestD, iid)
     iface.appliance_creds = conn.appliance_creds
+    iface.appliance_kerberos = conn.appliance_kerberos
+    iface.appliance_level = None  # object_dce: None for impacket's reading of the hint
     iface.appliance_dces = {}
     return iface
 
@@ -70,7 +93,8 @@ def activate(conn, iid=w.IID_ICertRequestD2):
 def object_dce(iface, iid):
     """The object's connection for interface iid: one per interface, opened to
     the first string binding the activation answered for this host, with the
-    logon that activated it, at the level the answer's hint says, as impacket's
+    logon that activated it, at the level the answer's hint says (or
+    iface.appliance_level when set), as impacket's
     INTERFACE.connect opens it. Not impacket's own cache: it keeps one connection
     per OXID and thread (two logons in one test would share it) and reaches
     another interface with alter_ctx and a second NTLM logon on the same
@@ -84,8 +108,17 @@ def object_dce(iface, iid):
     assert addrs, "no string binding for " + HOST
     t = transport.DCERPCTransportFactory("ncacn_ip_tcp:" + addrs[0])
     t.set_credentials(*iface.appliance_creds)
+    if iface.appliance_kerberos:
+        t.setRemoteName(kc.SERVICE_HOST)
+        t.set_kerberos(True, HOST)
     dce = t.get_dce_rpc()
-    dce.set_auth_level(iface.get_cinstance().get_auth_level())
+    if iface.appliance_kerberos:
+        dce.set_auth_type(RPC_C_AUTHN_GSS_NEGOTIATE)
+    # impacket's CLASS_INSTANCE.get_auth_level turns any level below privacy
+    # into privacy for an auth type other than NTLM: a Kerberos client that
+    # ignores the hint says its level in appliance_level
+    level = iface.appliance_level
+    dce.set_auth_level(level if level is not None else iface.get_cinstance().get_auth_level())
     dce.connect()
     dce.bind(iid)
     iface.appliance_dces[iid] = dce
@@ -108,10 +141,10 @@ def call(iface, req, iid=w.IID_ICertRequestD2, ipid=None):
     return w.RESPONSES[req.opnum](dce.recv())
 
 
-def release(iface, refs=5):
-    """IRemUnknown2::RemRelease of the object's every public reference (the
-    appliance hands out 5 with each pointer; impacket's own RemRelease gives
-    back 1): the HRESULT."""
+def release(iface, refs=5, iid=dcomrt.IID_IRemUnknown2):
+    """IRemUnknown2::RemRelease (or IRemUnknown's, the same opnum, when iid
+    says so) of the object's every public reference (the appliance hands out 5
+    with each pointer; impacket's own RemRelease gives back 1): the HRESULT."""
     req = dcomrt.RemRelease()
     req["ORPCthis"] = iface.get_cinstance().get_ORPCthis()
     req["ORPCthis"]["flags"] = 0
@@ -121,7 +154,7 @@ def release(iface, refs=5):
     ref["cPublicRefs"] = refs
     ref["cPrivateRefs"] = 0
     req["InterfaceRefs"].append(ref)
-    dce = object_dce(iface, dcomrt.IID_IRemUnknown2)
+    dce = object_dce(iface, iid)
     dce.call(req.opnum, req, iface.get_ipidRemUnknown())
     return dcomrt.RemReleaseResponse(dce.recv())["ErrorCode"]
 
