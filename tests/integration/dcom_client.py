@@ -1,11 +1,11 @@
 """impacket's DCOM client (impacket/dcerpc/v5/dcomrt.py) against the appliance:
 activation of CLSID_CCertRequestD through IRemoteSCMActivator on the endpoint
 mapper's port, then ICertRequestD/D2 calls on the object, NTLM at packet privacy
-by default, or Kerberos (SPNEGO, auth type 9) with a service ticket from the test
-realm (`connect_kerberos`; krb_client's fixes apply). impacket activates through port 135 only: `activate` points its
-first connection at the appliance's endpoint-mapper port instead (the OXID
-bindings the appliance answers name its ICPR port, which impacket follows as
-given)."""
+by default, or Kerberos (SPNEGO, auth type 9) with a service ticket from the
+test realm (`connect_kerberos`; krb_client's fixes apply). impacket activates
+through port 135 only: `activate` points its first connection at the
+appliance's endpoint-mapper port instead (the OXID bindings the appliance
+answers name its ICPR port, which impacket follows as given)."""
 import contextlib
 import struct
 import sys

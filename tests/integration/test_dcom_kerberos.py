@@ -1,18 +1,19 @@
 """MS-WCCE over DCOM with Kerberos (SPNEGO, DCE/RPC auth type 9), end to end:
 every DCOM interface the appliance serves is bound with a realm user's
 Kerberos ticket: IRemoteSCMActivator and IObjectExporter on the endpoint
-mapper's port, ICertRequestD/ICertRequestD2 and IRemUnknown2 on the port the
+mapper's port, ICertRequestD/D2 and IRemUnknown/IRemUnknown2 on the port the
 OXID bindings name (one connection, one security context, per interface:
 dcom_client). The realm is kdc.py's private MIT KDC, the CA's keytab is
 installed with `caadm kerberos keytab add`, alice and bob are domain accounts
 (Kerberos only); bob also has an NTLM account. openssl verifies what is issued;
 the journal is read with `ca-ledger show`."""
 
+import subprocess
+
 import pytest
 from impacket.dcerpc.v5 import dcomrt, transport
 from impacket.dcerpc.v5.dcomrt import IObjectExporter
-from impacket.dcerpc.v5.rpcrt import (DCERPCException, RPC_C_AUTHN_LEVEL_CONNECT,
-                                      RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
+from impacket.dcerpc.v5.rpcrt import (RPC_C_AUTHN_LEVEL_CONNECT, RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
                                       RPC_C_AUTHN_LEVEL_PKT_PRIVACY)
 
 import dcom_client as dc
@@ -75,7 +76,6 @@ def ping_req():
 
 
 def der_of(path):
-    import subprocess
     return subprocess.run(["openssl", "x509", "-in", str(path), "-outform", "DER"],
                           capture_output=True, check=True).stdout
 
