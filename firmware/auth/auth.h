@@ -55,6 +55,7 @@ struct gss_result {
 	size_t token_len;
 	char identity[AUTH_IDENTITY_MAX + 1]; /* REALM\user */
 	int has_pac;    /* the ticket carried a PAC that verified: pac is its content */
+	int unknown;    /* no account: logs on as an unknown principal (serve.c) */
 	struct pac_info pac;
 	uint32_t enctype;
 	uint8_t key[AUTH_GSS_KEY_MAX];
@@ -78,8 +79,10 @@ int krb_release(uint32_t ctx);
 /* Wipes the key. */
 void gss_result_wipe(struct gss_result *r);
 /* The clock skew MIT was configured with (start.c): how long the replay
- * cache keeps an authenticator. */
-void krb_configure(unsigned skew_s);
+ * cache keeps an authenticator; and whether a principal without an account
+ * logs on in the group of unknown principals (1) or is refused (0). */
+void krb_configure(unsigned skew_s, int unknown_domain_users);
+int krb_unknown_domain_users(void);
 
 /* A named logon ca-auth vouched for (AUTH_OK with a LOGON token), remembered
  * under the context it was made on for AUTH_LOOKUP (serve.c) until the worker

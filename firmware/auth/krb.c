@@ -53,10 +53,17 @@ static int replays_ready;
  * ca-auth's krb5.conf): an authenticator further than that from now is
  * refused by MIT, so one is remembered for twice that. */
 static unsigned krb_skew_s = 300;
+static int krb_unknown_users;
 
-void krb_configure(unsigned skew_s)
+void krb_configure(unsigned skew_s, int unknown_domain_users)
 {
 	krb_skew_s = skew_s;
+	krb_unknown_users = unknown_domain_users;
+}
+
+int krb_unknown_domain_users(void)
+{
+	return krb_unknown_users;
 }
 
 static const gss_OID_desc krb5_mech = {9, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"};

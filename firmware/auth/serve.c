@@ -247,6 +247,12 @@ static int kerberos_account(struct gss_result *r)
 	}
 	*bs = 0;
 	rc = account_domain_find(realm, bs + 1, name, sizeof(name), err, sizeof(err));
+	if (rc > 0 && krb_unknown_domain_users()) {
+		/* ca.conf kerberos_unknown_principals = domain-users: the realm's
+		 * word for who it is, and nothing more (vouch_kerberos). */
+		r->unknown = 1;
+		return 0;
+	}
 	if (rc != 0) {
 		r->code = rc > 0 ? AUTH_E_NOACCOUNT : AUTH_E_DENIED;
 		snprintf(r->message, sizeof(r->message), "Kerberos logon of %s: %s", r->identity,
@@ -306,8 +312,14 @@ static int vouch_kerberos(struct auth_tokens *tk, struct gss_result *r, uint8_t 
 	*len = 0;
 	if (tk == NULL || !tk->have_key)
 		return 0;
-	if (attributes_of("logon", r->identity, &a, r->message, sizeof(r->message)) != 0)
+	if (r->unknown) {
+		/* No account: no attributes but the mark the policy reads. */
+		memset(&a, 0, sizeof(a));
+		snprintf(a.groups[0], sizeof(a.groups[0]), "%s", IDENTITY_GROUP_UNKNOWN_PRINCIPALS);
+		a.n_groups = 1;
+	} else if (attributes_of("logon", r->identity, &a, r->message, sizeof(r->message)) != 0) {
 		return -1;
+	}
 	if (r->has_pac && r->pac.has_logon_info &&
 	    pac_attributes(&r->pac, &a, r->message, sizeof(r->message)) != 0)
 		goto out;
@@ -360,6 +372,9 @@ static void on_gss_accept(struct service *s, const struct ipc_msg *m)
 									 r->token_len});
 		service_reply(s, AUTH_GSS_CONTINUE, m->hdr.id, &w);
 	} else {
+		if (r->unknown)
+			log_info("Kerberos logon of %s: no account, logged on as an unknown "
+				 "principal (kerberos_unknown_principals = domain-users)", r->identity);
 		if (r->has_pac && r->pac.has_logon_info)
 			log_info("Kerberos logon of %s (PAC: %s, %zu groups)", r->identity,
 				 r->pac.user_sid, r->pac.n_groups);

@@ -98,6 +98,13 @@ int auth_settings_load(const char *dir, const char *host, struct auth_settings *
 	if (conf_number(&conf, "kerberos_clock_skew", 300, 1, 3600, &s->krb_skew_s, err, errlen) !=
 	    0)
 		return AUTH_SET_REFUSE;
+	v = conf_get(&conf, "kerberos_unknown_principals");
+	if (v != NULL && strcmp(v, "refuse") != 0 && strcmp(v, "domain-users") != 0) {
+		err_set(err, errlen, "ca.conf: kerberos_unknown_principals must be refuse or "
+			"domain-users");
+		return AUTH_SET_REFUSE;
+	}
+	s->krb_unknown_domain_users = v != NULL && strcmp(v, "domain-users") == 0;
 	snprintf(s->accounts, sizeof(s->accounts), "%s/%s/%s", dir, ACCOUNTS_DIR, ACCOUNTS_NAME);
 	return 0;
 }

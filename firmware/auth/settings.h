@@ -31,6 +31,10 @@ struct auth_settings {
 	 * a Kerberos authenticator's time may be from ca-auth's, and how long
 	 * after its end a ticket is still taken (MIT's clockskew). */
 	unsigned krb_skew_s;
+	/* ca.conf kerberos_unknown_principals: refuse (0, the default) or
+	 * domain-users (1): a principal without an account logs on as REALM\user
+	 * in the group "Unknown Kerberos Principals" (policy.h) alone. */
+	int krb_unknown_domain_users;
 	char accounts[PATH_MAX]; /* DIR/auth/accounts */
 };
 

@@ -155,7 +155,8 @@ static int kerberos_conf(const char *dir, unsigned skew, char *err, size_t errle
  * (DATA/auth/krb5.keytab, /krb5.keytab in the jail), ca-auth's krb5.conf, and
  * no replay cache of MIT's (a file written at each logon, which the sandbox
  * forbids: krb.c keeps its own). */
-static int kerberos_env(const char *accounts, unsigned skew, char *err, size_t errlen)
+static int kerberos_env(const char *accounts, unsigned skew, int unknown_domain_users,
+			char *err, size_t errlen)
 {
 	char dir[PATH_MAX], kt[PATH_MAX + 32], conf[PATH_MAX + 32];
 	const char *slash = strrchr(accounts, '/');
@@ -170,7 +171,7 @@ static int kerberos_env(const char *accounts, unsigned skew, char *err, size_t e
 	if (setenv("KRB5_KTNAME", kt, 1) != 0 || setenv("KRB5RCACHETYPE", "none", 1) != 0 ||
 	    setenv("KRB5_CONFIG", conf, 1) != 0)
 		return err_set(err, errlen, "setenv: %s", strerror(errno));
-	krb_configure(skew);
+	krb_configure(skew, unknown_domain_users);
 	return 0;
 }
 
@@ -197,7 +198,7 @@ int auth_env_setup(const struct auth_opts *o, const char *host, char *err, size_
 		err_set(err, errlen, "setenv: %s", strerror(errno));
 		return AUTH_SET_FATAL;
 	}
-	if (kerberos_env(st.accounts, st.krb_skew_s, err, errlen) != 0)
+	if (kerberos_env(st.accounts, st.krb_skew_s, st.krb_unknown_domain_users, err, errlen) != 0)
 		return AUTH_SET_FATAL;
 	log_info("NetBIOS names %s / %s, accounts in %s", st.computer, st.domain, st.accounts);
 	return 0;

@@ -47,6 +47,12 @@
 #define IDENTITY_DNS_MAX 253   /* RFC 1035, without the trailing dot */
 #define IDENTITY_SID_MAX 184   /* "S-1-" 15 digits, then 15 x ("-" 10 digits) */
 #define IDENTITY_MAX_GROUPS 32
+/* The one group of a Kerberos principal the realm vouched for that has no
+ * account here (ca-auth, kerberos_unknown_principals = domain-users);
+ * firmware/policy/policy.h's POLICY_GROUP_UNKNOWN_PRINCIPALS is the same
+ * text (test_custodian_tpolicy checks it), which the policy keeps out of
+ * Authenticated Users. */
+#define IDENTITY_GROUP_UNKNOWN_PRINCIPALS "Unknown Kerberos Principals"
 #define IDENTITY_GROUP_MAX 128
 /* The largest attributes file either reader accepts. */
 #define IDENTITY_ATTRS_FILE_MAX (16u << 20)

@@ -236,6 +236,15 @@ static int in_groups(const struct template *t, const char *g)
 	return 0;
 }
 
+/* ca-auth's mark of a Kerberos principal without an account (policy.h). */
+static int unknown_principal(const struct policy_account *a)
+{
+	for (size_t i = 0; i < a->n_groups && i < POLICY_MAX_GROUPS; i++)
+		if (strcasecmp(a->groups[i], POLICY_GROUP_UNKNOWN_PRINCIPALS) == 0)
+			return 1;
+	return 0;
+}
+
 static uint32_t check_enroll(const struct template *t, const struct policy_account *a,
 			     struct policy_decision *d)
 {
@@ -247,11 +256,18 @@ static uint32_t check_enroll(const struct template *t, const struct policy_accou
 	for (size_t i = 0; i < t->n_accounts && i < TEMPLATE_MAX_ACCOUNTS; i++)
 		if (strncasecmp(t->accounts[i], a->name, sizeof(t->accounts[i])) == 0)
 			return 0;
-	if (in_groups(t, POLICY_GROUP_AUTHENTICATED))
+	/* A realm's principal without an account here is not one of this CA's
+	 * Authenticated Users: only a template naming its group takes it. */
+	if (!unknown_principal(a) && in_groups(t, POLICY_GROUP_AUTHENTICATED))
 		return 0;
 	for (size_t i = 0; i < a->n_groups; i++)
 		if (in_groups(t, a->groups[i]))
 			return 0;
+	if (unknown_principal(a))
+		return refuse(d, HR_CERTSRV_E_TEMPLATE_DENIED,
+			      "The Kerberos principal %.120s has no account on this CA: the "
+			      "certificate template \"%s\" does not name the group \"%s\".",
+			      a->name, t->name, POLICY_GROUP_UNKNOWN_PRINCIPALS);
 	return refuse(d, HR_CERTSRV_E_TEMPLATE_DENIED,
 		      "The account %.120s may not enroll for the certificate template \"%s\": "
 		      "neither it nor any of its groups is allowed to.",

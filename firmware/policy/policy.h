@@ -22,6 +22,11 @@
 
 /* Groups every authenticated (not anonymous) account is in, as in AD. */
 #define POLICY_GROUP_AUTHENTICATED "Authenticated Users"
+/* The group ca-auth gives a Kerberos principal the realm vouched for but that
+ * has no account here (ca.conf kerberos_unknown_principals = domain-users):
+ * such a requester is not in Authenticated Users, and enrolls only on a
+ * template that names this group (or its name) in enroll_groups. */
+#define POLICY_GROUP_UNKNOWN_PRINCIPALS "Unknown Kerberos Principals" /* = IDENTITY_GROUP_UNKNOWN_PRINCIPALS */
 
 struct policy_account {
 	char name[POLICY_ACCOUNT_NAME_MAX + 1]; /* DOMAIN\user as authenticated */

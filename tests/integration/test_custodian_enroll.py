@@ -353,7 +353,7 @@ def test_auth_event_is_journaled(appliance, root_ca):
 
 @pytest.mark.parametrize("payload", [
     auth_event_payload(0, "192.0.2.7", "x", "no such happening"),
-    auth_event_payload(4, "192.0.2.7", "x", "no such happening"),
+    auth_event_payload(5, "192.0.2.7", "x", "no such happening"),
     auth_event_payload(NTLM_REFUSED, "", "x", "empty peer"),
     auth_event_payload(NTLM_REFUSED, "192.0.2.7", "x", "d") + b"\0",     # a trailing octet
     auth_event_payload(NTLM_REFUSED, "192.0.2.7", "x", "d")[:-1],        # one short

@@ -180,3 +180,23 @@ def test_expired_ticket_refused(appliance, ca, kdc):
     bind_refused(a, ticket)
     assert "Ticket expired" in a.text()
     assert refused_events(ca)
+
+
+def test_unknown_principal_as_an_unknown_domain_user(appliance, ca, kdc):
+    """kerberos_unknown_principals = domain-users: bob, whom the realm vouches
+    for and who has no account here, logs on in the group "Unknown Kerberos
+    Principals" alone; the default templates (Authenticated Users) refuse him
+    with a message saying why, and the ledger records his requests as his."""
+    a = appliance(policy="issue", subject_rule="request",
+                  kerberos_unknown_principals="domain-users")
+    dce = kc.connect(binding(a), tgs(kdc, user="bob"), user="bob")
+    rv, rid, disp, p7, cert, msg = ic.cert_server_request(
+        dce, CA_NAME, csr(ca["tmp"], "bob"), attributes="CertificateTemplate:User")
+    dce.disconnect()
+    assert (rv, disp, cert) == (0, 0x80094012, b""), (hex(rv), hex(disp), msg)
+    assert "The Kerberos principal CA.TEST\\bob has no account on this CA" in msg
+    assert "no account, logged on as an unknown principal" in a.text()
+    assert any(f"request={rid}" in ln and "requester=CA.TEST\\bob" in ln for ln in journal(ca))
+    # alice, who has an account, is unaffected
+    still_serving(a, ca, kdc)
+

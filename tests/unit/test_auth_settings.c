@@ -167,6 +167,31 @@ static void test_kerberos_clock_skew(void **state)
 	}
 }
 
+/* kerberos_unknown_principals (issue 18): refuse (the default) or
+ * domain-users; anything else refused with the key named. */
+static void test_kerberos_unknown_principals(void **state)
+{
+	static const char *const refused[] = {
+		"kerberos_unknown_principals = everyone\n", "kerberos_unknown_principals = \n",
+		"kerberos_unknown_principals = Domain-Users\n",
+		"kerberos_unknown_principals = domain-users2\n",
+	};
+	struct auth_settings s;
+
+	(void)state;
+	assert_int_equal(load("netbios_domain_name = X\n", "h", &s), 0);
+	assert_int_equal(s.krb_unknown_domain_users, 0);
+	assert_int_equal(load("kerberos_unknown_principals = refuse\n", "h", &s), 0);
+	assert_int_equal(s.krb_unknown_domain_users, 0);
+	assert_int_equal(load("kerberos_unknown_principals = domain-users\n", "h", &s), 0);
+	assert_int_equal(s.krb_unknown_domain_users, 1);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		assert_int_equal(load(refused[i], "h", &s), AUTH_SET_REFUSE);
+		assert_string_equal(err, "ca.conf: kerberos_unknown_principals must be refuse or "
+				    "domain-users");
+	}
+}
+
 /* The account file: absent (a warning), 0600 of its owner, or refused. */
 static void test_accounts_file(void **state)
 {
@@ -253,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_names_refused),
 		cmocka_unit_test(test_throttle_refused),
 		cmocka_unit_test(test_kerberos_clock_skew),
+		cmocka_unit_test(test_kerberos_unknown_principals),
 		cmocka_unit_test(test_accounts_file),
 		cmocka_unit_test(test_token_key),
 	};

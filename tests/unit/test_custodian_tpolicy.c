@@ -17,6 +17,8 @@
 #include <cmocka.h>
 
 #include "firmware/custodian/derive.h"
+#include "firmware/identity/attrs.h"
+#include "firmware/policy/policy.h"
 #include "firmware/custodian/submit.h"
 #include "firmware/custodian/tmplstore.h"
 #include "firmware/custodian/tpolicy.h"
@@ -220,6 +222,8 @@ static void test_named_by_extension_and_no_template(void **state)
 /* The settings' own rules: values, names, the default needs a name. */
 static void test_settings(void **state)
 {
+	/* ca-auth's mark and the policy's rule name one group (attrs.h, policy.h) */
+	assert_string_equal(IDENTITY_GROUP_UNKNOWN_PRINCIPALS, POLICY_GROUP_UNKNOWN_PRINCIPALS);
 	struct policy p;
 	char out[128];
 

@@ -316,6 +316,50 @@ static void test_anonymous(void **state)
 	refused(&a, &r, TEMPLATE_DENIED, NULL);
 }
 
+/* A Kerberos principal without an account (ca-auth's group mark, ca.conf
+ * kerberos_unknown_principals = domain-users): not one of Authenticated Users,
+ * so the default templates refuse it; a template that names the group takes
+ * it. */
+static void test_unknown_kerberos_principal(void **state)
+{
+	static struct template mine[16];
+	const struct template *saved = set;
+	struct policy_account a;
+	struct policy_request r;
+	struct policy_decision d;
+	size_t w = n_set;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	strcpy(a.name, "CA.TEST\\bob");
+	strcpy(a.groups[0], POLICY_GROUP_UNKNOWN_PRINCIPALS);
+	a.n_groups = 1;
+	r = req("User");
+	refused(&a, &r, TEMPLATE_DENIED,
+		"The Kerberos principal CA.TEST\\bob has no account on this CA: the certificate "
+		"template \"User\" does not name the group \"Unknown Kerberos Principals\".");
+	r = req("WebServer");
+	refused(&a, &r, TEMPLATE_DENIED, NULL);
+	/* WebServer naming the group (its subject comes from the request) */
+	assert_true(n_set <= sizeof(mine) / sizeof(mine[0]));
+	memcpy(mine, set, n_set * sizeof(mine[0]));
+	for (size_t i = 0; i < n_set; i++)
+		if (strcmp(mine[i].name, "WebServer") == 0)
+			w = i;
+	assert_true(w < n_set);
+	strcpy(mine[w].groups[mine[w].n_groups++], "unknown kerberos principals");
+	set = mine;
+	d = decide(&a, &r);
+	assert_int_equal(d.outcome, POLICY_PEND);
+	/* the same account holding a real group too is still not an
+	 * Authenticated User: User stays refused */
+	strcpy(a.groups[1], "Domain Users");
+	a.n_groups = 2;
+	r = req("User");
+	refused(&a, &r, TEMPLATE_DENIED, NULL);
+	set = saved;
+}
+
 static void test_admin(void **state)
 {
 	struct policy_account a = admin();
@@ -858,6 +902,7 @@ int main(void)
 		cmocka_unit_test_setup(test_user, setup),
 		cmocka_unit_test_setup(test_machine, setup),
 		cmocka_unit_test_setup(test_anonymous, setup),
+		cmocka_unit_test_setup(test_unknown_kerberos_principal, setup),
 		cmocka_unit_test_setup(test_admin, setup),
 		cmocka_unit_test_setup(test_which, setup),
 		cmocka_unit_test_setup(test_no_template, setup),
