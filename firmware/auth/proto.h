@@ -49,7 +49,10 @@
  *   AUTH_FAIL         u32 code (AUTH_E_*), str message
  *
  * ctx names a security context held by ca-auth between the two legs; a context
- * ends with AUTHENTICATE (either way) or RELEASE. At most AUTH_MAX_CONTEXTS are
+ * ends with AUTHENTICATE (either way) or RELEASE. A SPNEGO context's number
+ * says which mechanism ca-auth chose: bit 31 set for Kerberos, clear for NTLM
+ * (as every AUTH_NEGOTIATE context), which is how the worker journals a
+ * refused leg (kerberos-refused or ntlm-refused) without reading SPNEGO. At most AUTH_MAX_CONTEXTS are
  * in flight per channel: a NEGOTIATE beyond that gets AUTH_FAIL AUTH_E_BUSY.
  * A named logon that ca-auth vouched for (AUTH_OK with a token) is remembered
  * under its ctx until RELEASE or the token's expiry, for AUTH_LOOKUP: at most
