@@ -3,7 +3,9 @@
  * smbpasswd lines with the NT hash) and gives the exported session key through
  * GSS_C_INQ_SSPI_SESSION_KEY; DCE/RPC signing and sealing with it are the
  * worker's (firmware/rpc/ntlm_seal.c). Contexts live in a fixed table, so the
- * number in flight is bounded whatever the worker sends. One thread only. */
+ * number in flight is bounded whatever the worker sends. One thread only.
+ * The same legs also run inside SPNEGO (DCE/RPC auth type 9: the end of this
+ * file), with the mechListMIC that SPNEGO adds. */
 #include <stdio.h>
 #include <string.h>
 
