@@ -67,9 +67,10 @@ struct gss_result {
 };
 
 /* One leg of a SPNEGO logon (Kerberos, DCE style): ctx 0 and the client's
- * NegTokenInit make a context and answer the AP-REP; the context and the
- * client's NegTokenResp finish it (r->done) or refuse it, and end it either
- * way. */
+ * NegTokenInit make a context and answer the AP-REP (or, when the client
+ * prefers NTLM or offers it without Kerberos, go to spnego_ntlm_first); the
+ * context and the client's NegTokenResp finish it (r->done) or refuse it,
+ * and end it either way. */
 void krb_accept(uint32_t ctx, const uint8_t *tok, size_t len, struct gss_result *r);
 /* NTLM inside SPNEGO (gss.c, MS-SPNG), chosen by krb_accept's first leg when
  * the client prefers NTLM, or offers it and not Kerberos: init is the client's

@@ -138,7 +138,11 @@ static struct slot *take(void)
 		return NULL;
 	memset(s, 0, sizeof(*s));
 	s->used = 1;
-	s->gen = ++generation & 0x7fffff;
+	/* Never 0: slot 0's number would then be 0, which AUTH_GSS_ACCEPT reads
+	 * as a new logon (after 2^23 logons). */
+	do
+		s->gen = ++generation & 0x7fffff;
+	while (s->gen == 0);
 	s->ctx = GSS_C_NO_CONTEXT;
 	return s;
 }

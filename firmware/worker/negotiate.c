@@ -38,6 +38,18 @@ static const char *level_text(uint8_t l)
  * mechanism auth type 9 is served for first. */
 #define KRB_CTX_BIT 0x80000000u
 
+/* The mechanism ca-auth chose, from the context it named; the claimed name
+ * journaled with a refusal says it (the worker never reads the NTLM
+ * AUTHENTICATE inside SPNEGO). */
+static void chosen(struct worker_ntlm *a, uint32_t ctx)
+{
+	a->ctx = ctx;
+	a->have_ctx = 1;
+	a->mech = ctx & KRB_CTX_BIT ? AUTH_MECH_KRB5 : AUTH_MECH_NTLM;
+	snprintf(a->claimed, sizeof(a->claimed), "%s",
+		 a->mech == AUTH_MECH_NTLM ? "(NTLM)" : "(Kerberos)");
+}
+
 static int refused(struct worker_ntlm *a, const char *why)
 {
 	int ntlm = a->mech == AUTH_MECH_NTLM;
@@ -104,7 +116,7 @@ int worker_gss_leg(struct worker_ntlm *a, const struct rpc_auth *in, struct ndr_
 		return -1; /* one logon per connection */
 	if (!a->have_ctx) {
 		a->level = in->t.auth_level;
-		snprintf(a->claimed, sizeof(a->claimed), "(SPNEGO)");
+		snprintf(a->claimed, sizeof(a->claimed), "(Kerberos)");
 	} else if (in->t.auth_level != a->level) {
 		return refused(a, "the authentication level changed between legs");
 	}
@@ -128,15 +140,11 @@ int worker_gss_leg(struct worker_ntlm *a, const struct rpc_auth *in, struct ndr_
 		    (a->have_ctx && (c.ctx != a->ctx || (c.ctx & KRB_CTX_BIT))))
 			fatalx("protocol violation: AUTH_GSS_CONTINUE from ca-auth");
 		if (out == NULL) { /* auth3 answers nothing: a logon cannot go on */
-			a->ctx = c.ctx;
-			a->have_ctx = 1;
-			a->mech = c.ctx & KRB_CTX_BIT ? AUTH_MECH_KRB5 : AUTH_MECH_NTLM;
+			chosen(a, c.ctx);
 			rc = refused(a, "a SPNEGO leg that needs an answer came in an auth3");
 			break;
 		}
-		a->ctx = c.ctx;
-		a->have_ctx = 1;
-		a->mech = c.ctx & KRB_CTX_BIT ? AUTH_MECH_KRB5 : AUTH_MECH_NTLM;
+		chosen(a, c.ctx);
 		ndr_put_bytes(out, c.token, c.token_len);
 		rc = ndr_wr_ok(out) ? 0 : -1;
 		break;

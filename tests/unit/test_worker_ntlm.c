@@ -1827,7 +1827,7 @@ static void test_spnego_ntlm_bad_mic(void **state)
 	log_end();
 	assert_logged(PEER ": NTLM (SPNEGO) logon refused: the SPNEGO mechListMIC does not "
 			   "verify (the mechanism list was altered)\n");
-	expect_logon_event(core_ledger_head(&core) - 1, LOGON_NTLM_REFUSED, "(SPNEGO)",
+	expect_logon_event(core_ledger_head(&core) - 1, LOGON_NTLM_REFUSED, "(NTLM)",
 			   "the SPNEGO mechListMIC does not verify");
 	ntlm_seal_wipe(&s);
 	spnego_client_free(&c);
