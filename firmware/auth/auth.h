@@ -57,20 +57,40 @@ struct gss_result {
 	int has_pac;    /* the ticket carried a PAC that verified: pac is its content */
 	int unknown;    /* no account: logs on as an unknown principal (serve.c) */
 	struct pac_info pac;
+	uint32_t mech;  /* AUTH_MECH_KRB5 or AUTH_MECH_NTLM, once done */
 	uint32_t enctype;
 	uint8_t key[AUTH_GSS_KEY_MAX];
 	size_t key_len;
 	uint64_t send_seq, recv_seq;
-	uint32_t flags; /* AUTH_GSS_F_* */
+	uint32_t flags; /* AUTH_GSS_F_* (Kerberos); the AUTHENTICATE's NegotiateFlags (NTLM) */
 	uint32_t code;  /* 0 or AUTH_E_* */
 	char message[AUTH_MESSAGE_MAX + 1];
 };
 
 /* One leg of a SPNEGO logon (Kerberos, DCE style): ctx 0 and the client's
- * NegTokenInit make a context and answer the AP-REP; the context and the
- * client's NegTokenResp finish it (r->done) or refuse it, and end it either
- * way. */
+ * NegTokenInit make a context and answer the AP-REP (or, when the client
+ * prefers NTLM or offers it without Kerberos, go to spnego_ntlm_first); the
+ * context and the client's NegTokenResp finish it (r->done) or refuse it,
+ * and end it either way. */
 void krb_accept(uint32_t ctx, const uint8_t *tok, size_t len, struct gss_result *r);
+/* NTLM inside SPNEGO (gss.c, MS-SPNG), chosen by krb_accept's first leg when
+ * the client prefers NTLM, or offers it and not Kerberos: init is the client's
+ * NegTokenInit. Answers a NegTokenResp (accept-incomplete, supportedMech NTLM)
+ * with the CHALLENGE to the optimistic NEGOTIATE, or without a token when the
+ * NEGOTIATE must come in the next leg; r->ctx names the context (bit 31 clear,
+ * as auth type 10's). */
+struct spnego_init;
+void spnego_ntlm_first(const struct spnego_init *init, struct gss_result *r);
+/* A later leg of NTLM inside SPNEGO on ctx (an NTLM context spnego_ntlm_first
+ * made) from the client at peer: the NEGOTIATE (answered with the CHALLENGE),
+ * or the AUTHENTICATE with the mechListMIC, checked as auth type 10's
+ * (check.c, account.c, throttle.c) and then the MIC: done with the identity,
+ * the session key and the NegotiateFlags, and a NegTokenResp accept-completed
+ * with ca-auth's own mechListMIC; or refused. The context ends with the
+ * AUTHENTICATE either way. */
+void spnego_ntlm_accept(uint32_t ctx, const uint8_t *tok, size_t len, const char *peer,
+			struct gss_result *r);
+
 /* 1 if ctx names a Kerberos context (made by krb_accept), whether or not it
  * still exists. */
 int krb_is_ctx(uint32_t ctx);

@@ -161,6 +161,14 @@ static int keytab_present(void)
 	return access(kt, R_OK) == 0;
 }
 
+static int offered(const struct spnego_init *init, enum spnego_mech m)
+{
+	for (size_t i = 0; i < init->n_mechs; i++)
+		if (init->mechs[i] == m)
+			return 1;
+	return 0;
+}
+
 /* The first leg: the client's NegTokenInit with its AP-REQ. */
 static void first_leg(const uint8_t *tok, size_t len, struct gss_result *r)
 {
@@ -180,10 +188,19 @@ static void first_leg(const uint8_t *tok, size_t len, struct gss_result *r)
 		kfail(r, AUTH_E_DENIED, why, 0, 0);
 		return;
 	}
+	/* NTLM when the client prefers it, or offers it and not Kerberos (a
+	 * Windows client without a ticket): gss.c, MS-SPNG. */
+	if (init.n_mechs > 0 && (init.mechs[0] == SPNEGO_MECH_NTLM ||
+				 (offered(&init, SPNEGO_MECH_NTLM) &&
+				  !offered(&init, SPNEGO_MECH_KRB5) &&
+				  !offered(&init, SPNEGO_MECH_MSKRB5)))) {
+		spnego_ntlm_first(&init, r);
+		return;
+	}
 	if (init.n_mechs == 0 ||
 	    (init.mechs[0] != SPNEGO_MECH_KRB5 && init.mechs[0] != SPNEGO_MECH_MSKRB5)) {
-		/* NTLM inside SPNEGO is not served yet: NTLM binds as auth type 10. */
-		kfail(r, AUTH_E_DENIED, "SPNEGO without Kerberos as the preferred mechanism", 0, 0);
+		kfail(r, AUTH_E_DENIED, "SPNEGO without Kerberos or NTLM as the preferred mechanism",
+		      0, 0);
 		return;
 	}
 	if (init.mech_token == NULL || init.mech_token_len == 0) {
@@ -386,6 +403,7 @@ static int sealing_keys(gss_ctx_id_t *ctx, struct gss_result *r)
 		r->send_seq = l->send_seq;
 		r->recv_seq = l->recv_seq;
 		r->flags = l->cfx_kd.have_acceptor_subkey ? AUTH_GSS_F_ACCEPTOR_SUBKEY : 0;
+		r->mech = AUTH_MECH_KRB5;
 		rc = 0;
 	}
 	if (l->cfx_kd.have_acceptor_subkey)

@@ -189,11 +189,19 @@ void auth_gss_ok_encode(struct ipc_wbuf *w, const struct auth_gss_ok *m)
 	ipc_put_u32(w, m->flags);
 }
 
-/* The key's length is the enctype's: aes128 16, aes256 32; nothing else is
- * served (ca-auth refuses other enctypes before it answers). */
-static int gss_key_fits(uint32_t enctype, size_t len)
+/* What sealing needs, as proto.h lays it out per mechanism. Kerberos: the
+ * key's length is the enctype's (aes128 16, aes256 32; nothing else is
+ * served: ca-auth refuses other enctypes before it answers), flags
+ * AUTH_GSS_F_*. NTLM: the 16-octet session key, enctype and sequence numbers
+ * 0, flags the AUTHENTICATE's NegotiateFlags (any: ntlm_seal_init judges them). */
+static int gss_keys_fit(const struct auth_gss_ok *m)
 {
-	return (enctype == 17 && len == 16) || (enctype == 18 && len == 32);
+	if (m->mech == AUTH_MECH_NTLM)
+		return m->enctype == 0 && m->key_len == AUTH_KEY_LEN && m->send_seq == 0 &&
+		       m->recv_seq == 0;
+	return m->mech == AUTH_MECH_KRB5 &&
+	       ((m->enctype == 17 && m->key_len == 16) || (m->enctype == 18 && m->key_len == 32)) &&
+	       (m->flags & ~AUTH_GSS_F_ACCEPTOR_SUBKEY) == 0;
 }
 
 int auth_gss_ok_decode(const uint8_t *p, size_t len, struct auth_gss_ok *m)
@@ -212,9 +220,7 @@ int auth_gss_ok_decode(const uint8_t *p, size_t len, struct auth_gss_ok *m)
 	m->recv_seq = ipc_get_u64(&r);
 	m->flags = ipc_get_u32(&r);
 	return ipc_decode_end(&r, m, sizeof(*m),
-			      m->ctx != 0 && m->identity[0] != 0 && m->mech == AUTH_MECH_KRB5 &&
-				      gss_key_fits(m->enctype, m->key_len) &&
-				      (m->flags & ~AUTH_GSS_F_ACCEPTOR_SUBKEY) == 0);
+			      m->ctx != 0 && m->identity[0] != 0 && gss_keys_fit(m));
 }
 
 /* ---- AUTH_FAIL ---- */

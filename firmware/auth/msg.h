@@ -83,12 +83,12 @@ struct auth_gss_ok {
 	char identity[AUTH_IDENTITY_MAX + 1]; /* not empty */
 	const uint8_t *id_token;
 	size_t id_token_len; /* 0..IDTOKEN_MAX */
-	uint32_t mech;       /* AUTH_MECH_KRB5 */
-	uint32_t enctype;    /* 17: 16-octet key; 18: 32-octet key */
+	uint32_t mech;       /* AUTH_MECH_KRB5 or AUTH_MECH_NTLM (proto.h's layouts) */
+	uint32_t enctype;    /* 17: 16-octet key; 18: 32-octet key; NTLM: 0, 16-octet key */
 	const uint8_t *key;
 	size_t key_len;
 	uint64_t send_seq, recv_seq;
-	uint32_t flags; /* AUTH_GSS_F_* */
+	uint32_t flags; /* AUTH_GSS_F_*; NTLM: the AUTHENTICATE's NegotiateFlags */
 };
 #define AUTH_GSS_OK_MAX                                                                    \
 	(4 + 4 + AUTH_GSS_TOKEN_MAX + 4 + AUTH_IDENTITY_MAX + 4 + IDTOKEN_MAX + 4 + 4 + 4 +     \

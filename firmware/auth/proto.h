@@ -33,16 +33,26 @@
  *   AUTH_GSS_CONTINUE u32 ctx, bytes token (the SPNEGO answer: the next leg is
  *                     the client's)
  *   AUTH_GSS_OK       u32 ctx, bytes token (the last SPNEGO answer, possibly
- *                     empty), str identity ("REALM\user"), bytes id_token,
- *                     u32 mech (AUTH_MECH_KRB5), u32 enctype (17 or 18), bytes
- *                     key (the acceptor subkey: 16 or 32 octets, what sealing
- *                     needs and nothing else), u64 send_seq, u64 recv_seq (the
- *                     first sequence numbers of each direction), u32 flags
- *                     (AUTH_GSS_F_*)
+ *                     empty), str identity ("REALM\user", or "DOMAIN\user" for
+ *                     NTLM), bytes id_token, u32 mech, then what sealing needs
+ *                     and nothing else:
+ *                     AUTH_MECH_KRB5: u32 enctype (17 or 18), bytes key (the
+ *                     acceptor subkey: 16 or 32 octets), u64 send_seq, u64
+ *                     recv_seq (the first sequence numbers of each direction),
+ *                     u32 flags (AUTH_GSS_F_*);
+ *                     AUTH_MECH_NTLM (NTLM inside SPNEGO): u32 enctype 0, bytes
+ *                     key (the exported session key, AUTH_KEY_LEN octets), u64
+ *                     send_seq 0, u64 recv_seq 0 (SPNEGO resets NTLM's sealing
+ *                     state after the mechListMIC: MS-SPNG 3.3.5.1), u32 flags
+ *                     (the AUTHENTICATE's NegotiateFlags, which ntlm_seal_init
+ *                     takes as for auth type 10)
  *   AUTH_FAIL         u32 code (AUTH_E_*), str message
  *
  * ctx names a security context held by ca-auth between the two legs; a context
- * ends with AUTHENTICATE (either way) or RELEASE. At most AUTH_MAX_CONTEXTS are
+ * ends with AUTHENTICATE (either way) or RELEASE. A SPNEGO context's number
+ * says which mechanism ca-auth chose: bit 31 set for Kerberos, clear for NTLM
+ * (as every AUTH_NEGOTIATE context), which is how the worker journals a
+ * refused leg (kerberos-refused or ntlm-refused) without reading SPNEGO. At most AUTH_MAX_CONTEXTS are
  * in flight per channel: a NEGOTIATE beyond that gets AUTH_FAIL AUTH_E_BUSY.
  * A named logon that ca-auth vouched for (AUTH_OK with a token) is remembered
  * under its ctx until RELEASE or the token's expiry, for AUTH_LOOKUP: at most
@@ -109,6 +119,7 @@ enum auth_error {
 #define AUTH_GSS_TOKEN_MAX 16384
 #define AUTH_GSS_KEY_MAX 32      /* aes256-cts-hmac-sha1-96 */
 #define AUTH_MECH_KRB5 1
+#define AUTH_MECH_NTLM 2 /* NTLM inside SPNEGO (1.3.6.1.4.1.311.2.2.10) */
 #define AUTH_GSS_F_ACCEPTOR_SUBKEY 0x1u /* the key is the acceptor's subkey */
 #define AUTH_MAX_PAYLOAD (4 + 4 + AUTH_PEER_MAX + 4 + AUTH_GSS_TOKEN_MAX)
 

@@ -356,12 +356,21 @@ static void on_gss_accept(struct service *s, const struct ipc_msg *m)
 		reply_fail(s, m->hdr.id, &lr);
 		return;
 	}
-	krb_accept(q.ctx, q.token, q.token_len, r);
-	if (r->code == 0 && r->done && kerberos_account(r) == 0 &&
+	/* A later leg of an NTLM logon inside SPNEGO names an NTLM context (bit
+	 * 31 clear); the first leg's NegTokenInit chooses (krb.c). */
+	if (q.ctx != 0 && !krb_is_ctx(q.ctx))
+		spnego_ntlm_accept(q.ctx, q.token, q.token_len, q.peer, r);
+	else
+		krb_accept(q.ctx, q.token, q.token_len, r);
+	/* NTLM named the account already (account.c); its LOGON token is made as
+	 * a Kerberos one without a PAC: the account's attributes. */
+	if (r->code == 0 && r->done &&
+	    (r->mech == AUTH_MECH_NTLM || kerberos_account(r) == 0) &&
 	    vouch_kerberos(tk, r, idtok, &idtok_len, &serial, &expires) != 0)
 		r->code = AUTH_E_DENIED;
 	if (r->code != 0) {
-		log_info("Kerberos logon refused: %s", r->message);
+		log_info("%s logon refused: %s",
+			 r->mech == AUTH_MECH_NTLM ? "NTLM (SPNEGO)" : "Kerberos", r->message);
 		memset(&lr, 0, sizeof(lr));
 		lr.code = r->code;
 		snprintf(lr.message, sizeof(lr.message), "%s", r->message);
@@ -375,7 +384,9 @@ static void on_gss_accept(struct service *s, const struct ipc_msg *m)
 		if (r->unknown)
 			log_info("Kerberos logon of %s: no account, logged on as an unknown "
 				 "principal (kerberos_unknown_principals = domain-users)", r->identity);
-		if (r->has_pac && r->pac.has_logon_info)
+		if (r->mech == AUTH_MECH_NTLM)
+			log_info("NTLM logon (SPNEGO) of %s", r->identity);
+		else if (r->has_pac && r->pac.has_logon_info)
 			log_info("Kerberos logon of %s (PAC: %s, %zu groups)", r->identity,
 				 r->pac.user_sid, r->pac.n_groups);
 		else
@@ -390,8 +401,8 @@ static void on_gss_accept(struct service *s, const struct ipc_msg *m)
 		snprintf(ok.identity, sizeof(ok.identity), "%s", r->identity);
 		ok.id_token = idtok;
 		ok.id_token_len = idtok_len;
-		ok.mech = AUTH_MECH_KRB5;
-		ok.enctype = r->enctype;
+		ok.mech = r->mech;
+		ok.enctype = r->enctype; /* 0 for NTLM */
 		ok.key = r->key;
 		ok.key_len = r->key_len;
 		ok.send_seq = r->send_seq;

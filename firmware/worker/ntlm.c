@@ -205,6 +205,7 @@ static int op_accept(void *arg, const struct rpc_auth *in, struct ndr_wr *out)
 	a->type = in->t.auth_type;
 	if (a->type == RPC_AUTHN_GSS_NEGOTIATE)
 		return worker_gss_leg(a, in, out) == 0 ? 0 : NTLM_REFUSED;
+	a->mech = AUTH_MECH_NTLM;
 	if (ntlm_msg_decode(in->value, in->value_len, &msg, err, sizeof(err)) != 0) {
 		log_info("%s: bind: %s", a->peer, err);
 		return NTLM_REFUSED;
@@ -248,7 +249,7 @@ static int op_unwrap(void *arg, uint8_t *pdu, size_t len, size_t body_off, size_
 {
 	struct worker_ntlm *a = arg;
 
-	if (a->type == RPC_AUTHN_GSS_NEGOTIATE)
+	if (a->mech == AUTH_MECH_KRB5)
 		return krb5_seal_unwrap(&a->kseal, pdu, len, body_off, body_len, verifier,
 					verifier_len);
 	return ntlm_seal_unwrap(&a->seal, pdu, len, body_off, body_len, verifier, verifier_len);
@@ -259,19 +260,20 @@ static int op_wrap(void *arg, uint8_t *pdu, size_t len, size_t body_off, size_t 
 {
 	struct worker_ntlm *a = arg;
 
-	if (a->type == RPC_AUTHN_GSS_NEGOTIATE)
+	if (a->mech == AUTH_MECH_KRB5)
 		return krb5_seal_wrap(&a->kseal, pdu, len, body_off, body_len, verifier,
 				      verifier_len);
 	return ntlm_seal_wrap(&a->seal, pdu, len, body_off, body_len, verifier, verifier_len);
 }
 
-/* NTLM's verifier is 16 octets at either level; Kerberos' depends on the
- * level (a wrap token at privacy, a MIC at integrity). */
+/* NTLM's verifier is 16 octets at either level (inside SPNEGO too);
+ * Kerberos' depends on the level (a wrap token at privacy, a MIC at
+ * integrity). The mechanism is the logon's (a->mech), not the bind's type. */
 static size_t op_verifier_size(void *arg)
 {
 	struct worker_ntlm *a = arg;
 
-	if (a->type == RPC_AUTHN_GSS_NEGOTIATE)
+	if (a->mech == AUTH_MECH_KRB5)
 		return krb5_seal_verifier_len(a->level == RPC_AUTHN_LEVEL_PKT_PRIVACY);
 	return NTLM_VERIFIER_LEN;
 }
@@ -283,7 +285,7 @@ static int op_verifier_fits(void *arg, size_t len)
 {
 	struct worker_ntlm *a = arg;
 
-	if (a->type != RPC_AUTHN_GSS_NEGOTIATE)
+	if (a->mech != AUTH_MECH_KRB5)
 		return len == NTLM_VERIFIER_LEN;
 	return krb5_seal_verifier_ok(a->level == RPC_AUTHN_LEVEL_PKT_PRIVACY, len);
 }

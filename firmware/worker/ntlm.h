@@ -27,10 +27,14 @@ struct worker_ntlm {
 	int anonymous;    /* an anonymous NTLM logon */
 	uint8_t level;    /* the level the bind asked for */
 	uint8_t type;     /* the bind's auth type: RPC_AUTHN_WINNT (10) or
-			   * RPC_AUTHN_GSS_NEGOTIATE (9, Kerberos: negotiate.c) */
+			   * RPC_AUTHN_GSS_NEGOTIATE (9, SPNEGO: negotiate.c) */
+	uint32_t mech;    /* the mechanism the logon used, which seals its PDUs:
+			   * AUTH_MECH_NTLM (auth type 10, or NTLM inside SPNEGO)
+			   * or AUTH_MECH_KRB5; for auth type 9, 0 until ca-auth
+			   * names a context (its number says which: proto.h) */
 	int header_sign;  /* the bind_ack agreed PFC_SUPPORT_HEADER_SIGN */
 	struct ntlm_seal seal; /* at PKT_INTEGRITY and PKT_PRIVACY */
-	struct krb5_seal kseal; /* the same, for a Kerberos logon */
+	struct krb5_seal kseal; /* the same, for a Kerberos logon (mech AUTH_MECH_KRB5) */
 	char identity[AUTH_IDENTITY_MAX + 1]; /* DOMAIN\user, once established */
 	char claimed[AUTH_IDENTITY_MAX + 1];  /* what the AUTHENTICATE said, for the journal */
 	uint8_t id_token[IDTOKEN_MAX]; /* ca-auth's voucher for the logon, passed on */
@@ -55,7 +59,7 @@ uint8_t worker_ntlm_level(const struct worker_ntlm *a);
 int worker_ntlm_lookup(const struct worker_ntlm *a, const char *account, uint8_t *tok,
 		       size_t *len);
 
-/* The SPNEGO (Kerberos) legs of a bind, alter_context or auth3 (negotiate.c):
+/* The SPNEGO (Kerberos or NTLM) legs of a bind, alter_context or auth3 (negotiate.c):
  * the token goes to ca-auth as it came; the answer token into out (NULL for
  * auth3, which answers nothing). 0, or -1 (refused, journaled). */
 int worker_gss_leg(struct worker_ntlm *a, const struct rpc_auth *in, struct ndr_wr *out);

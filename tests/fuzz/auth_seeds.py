@@ -10,7 +10,9 @@ throttled, the channel's messages for its decoders, and account look-ups
 (AUTH_GSS_ACCEPT, issue 18) with impacket's tokens from
 tests/unit/support/spnego_impacket.py: no SPNEGO, NTLM first, rc4-hmac, aes256
 without a keytab, a second leg on a context ca-auth does not hold, raw
-AUTH_GSS_* frames, and the AUTH_GSS_* decoders.
+AUTH_GSS_* frames, and the AUTH_GSS_* decoders; and NTLM inside SPNEGO by
+MIT's SPNEGO initiator (a good logon and a look-up on it, its last leg cut,
+its mechListMIC's last octet flipped).
 
     tests/fuzz/auth_seeds.py tests/fuzz/corpus/fuzz_auth
 """
@@ -23,7 +25,7 @@ from impacket import ntlm
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "unit" / "support"))
 import spnego_impacket  # noqa: E402  (tests/unit/support: impacket's SPNEGO tokens)
 
-NEG, AUTH, REL, RAW, LOGON, LOGON_NEG, DECODE, LOOKUP, LOOKUP_PICK, GSS = range(10)
+NEG, AUTH, REL, RAW, LOGON, LOGON_NEG, DECODE, LOOKUP, LOOKUP_PICK, GSS, SPNEGO = range(11)
 
 
 def rec(op, data=b""):
@@ -98,6 +100,12 @@ def main(out):
         # a second leg (bit 0 set, ctx in octets 1-4) on contexts never made
         "gss_second_leg": rec(GSS, b"\1" + u32(0x80000001) + client_leg)
         + rec(GSS, b"\1" + u32(1) + client_leg),
+        # NTLM inside SPNEGO by MIT's initiator (op 10): as sent (and a
+        # look-up on its logon), cut short, its last octet (the
+        # mechListMIC's: the NegTokenResp's last field) flipped
+        "spnego_logon": rec(SPNEGO) + rec(LOOKUP, b"EXAMPLE\\alice"),
+        "spnego_cut": rec(SPNEGO, edits(cut=40)),
+        "spnego_mic_edited": rec(SPNEGO, b"\x02\0\0"),
         "gss_raw": rec(RAW, b"\x08" + u32(0) + blob(b"192.0.2.1") + blob(sp.type1())),
         "gss_raw_answer": rec(RAW, b"\x09" + u32(1) + blob(b"\xa1")),
         "gss_decoders": rec(DECODE, b"\x09" + u32(0) + blob(b"192.0.2.1") + blob(sp.type1()))

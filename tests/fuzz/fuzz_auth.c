@@ -4,7 +4,7 @@
  * token checks (check.c) and gss-ntlmssp itself, with an account file made here.
  *
  * The input is a list of records  u8 op | u16 len (LE) | len octets:
- *   op % 10 = 0 AUTH_NEGOTIATE with the octets as the token
+ *   op % 11 = 0 AUTH_NEGOTIATE with the octets as the token
  *            1  AUTH_AUTHENTICATE on the newest context with the octets as token
  *            2  AUTH_RELEASE of the newest context
  *            3  any frame: type 0x400 | octet 0 (0x200 | octet 0 & 0x7f when its
@@ -25,10 +25,18 @@
  *               clear, a new logon (ctx 0); set, a second leg on the ctx of
  *               octets 1-4 (LE); the rest is the SPNEGO token. No keytab is
  *               installed: SPNEGO's and the AP-REQ's checks run, MIT does not
- * (op is taken % 10.) Requests are made with msg.c's encoders and answers read
+ *           10  a logon by MIT's SPNEGO initiator restricted to NTLM (NTLM
+ *               inside SPNEGO, right password) whose last leg (the
+ *               NegTokenResp with the AUTHENTICATE and the mechListMIC) is
+ *               edited as op 4's, and when octet 0 has bit 1 set its last
+ *               octet (the mechListMIC's) flipped
+ * (op is taken % 11.) Requests are made with msg.c's encoders and answers read
  * with its decoders, as the worker does. Properties: every answer has the
  * request's id, a type the request allows and the exact layout msg.c decodes;
- * a logon accepted names the account as the file writes it; a look-up answered
+ * a logon accepted names the account as the file writes it (inside SPNEGO too:
+ * AUTH_GSS_OK of mech NTLM with a 16-octet key, and an unedited one completes
+ * at MIT's initiator, which checks ca-auth's mechListMIC; no keytab, so never
+ * Kerberos); a look-up answered
  * with a token names the enabled account as the file writes it, is a SUBJECT
  * token (never good as a LOGON one) with the serial and expiry of the logon
  * made on that context, and comes only after such a logon, at most
@@ -80,6 +88,8 @@ const char *__lsan_default_suppressions(void)
 
 static gss_OID_desc ntlm_oid = {10, (void *)"\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"};
 static gss_cred_id_t client_cred = GSS_C_NO_CREDENTIAL;
+static gss_cred_id_t spnego_cred = GSS_C_NO_CREDENTIAL; /* SPNEGO, NTLM only */
+static gss_OID_desc spnego_oid = {6, (void *)"\x2b\x06\x01\x05\x05\x02"};
 static gss_name_t target = GSS_C_NO_NAME;
 
 struct run {
@@ -151,6 +161,13 @@ static void client_init(void)
 	    GSS_ERROR(gss_acquire_cred_with_password(&minor, name, &pw, GSS_C_INDEFINITE, &mechs,
 						     GSS_C_INITIATE, &client_cred, NULL, NULL)) ||
 	    GSS_ERROR(gss_import_name(&minor, &tb, GSS_C_NT_HOSTBASED_SERVICE, &target)))
+		abort();
+	mechs.elements = &spnego_oid;
+	if (GSS_ERROR(gss_acquire_cred_with_password(&minor, name, &pw, GSS_C_INDEFINITE, &mechs,
+						     GSS_C_INITIATE, &spnego_cred, NULL, NULL)))
+		abort();
+	mechs.elements = &ntlm_oid;
+	if (GSS_ERROR(gss_set_neg_mechs(&minor, spnego_cred, &mechs)))
 		abort();
 	gss_release_name(&minor, &name);
 }
@@ -267,11 +284,29 @@ static void check_answer(struct run *r, uint32_t req, const struct ipc_msg *m)
 
 		if (auth_gss_continue_decode(m->data, m->hdr.len, &gc) != 0)
 			abort();
+		if (r->n_ctx < MAX_CTX) /* released at the input's end */
+			r->ctx[r->n_ctx++] = gc.ctx;
 	} else if (req == AUTH_GSS_ACCEPT && m->hdr.type == AUTH_GSS_OK) {
 		struct auth_gss_ok go;
+		struct idtoken t;
+		char err[128];
 
-		if (auth_gss_ok_decode(m->data, m->hdr.len, &go) != 0)
+		/* No keytab: only NTLM inside SPNEGO can succeed, naming the
+		 * account as the file writes it, vouched for as AUTH_OK's. */
+		if (auth_gss_ok_decode(m->data, m->hdr.len, &go) != 0 || go.mech != AUTH_MECH_NTLM ||
+		    go.key_len != AUTH_KEY_LEN || strcmp(go.identity, USER) != 0 ||
+		    idtoken_verify(tokens.key, go.id_token, go.id_token_len, IDTOKEN_LOGON,
+				   (int64_t)time(NULL), &t, err, sizeof(err)) != 0 ||
+		    strcmp(t.identity, USER) != 0)
 			abort();
+		if (r->n_logon < MAX_CTX) {
+			r->logon[r->n_logon].ctx = go.ctx;
+			r->logon[r->n_logon].serial = t.logon;
+			r->logon[r->n_logon].expires = t.expires;
+			r->logon[r->n_logon].lookups = 0;
+			r->logon[r->n_logon].released = 0;
+			r->n_logon++;
+		}
 	} else if (!(req == AUTH_RELEASE && m->hdr.type == AUTH_RELEASED &&
 		     auth_released_decode(m->data, m->hdr.len) == 0)) {
 		abort();
@@ -482,6 +517,91 @@ out:
 		gss_delete_sec_context(&minor, &ctx, GSS_C_NO_BUFFER);
 }
 
+/* One AUTH_GSS_ACCEPT on ctx with tok; *ans (if asked) gets the answer's
+ * token (CONTINUE's or GSS_OK's), malloc()ed, and *ctx_out CONTINUE's ctx. */
+static void gss_leg(struct run *r, uint32_t ctx, const uint8_t *tok, size_t len, uint8_t **ans,
+		     size_t *ans_len, uint32_t *ctx_out)
+{
+	struct auth_gss_continue k;
+	struct auth_gss_ok g;
+	struct ipc_wbuf w;
+	struct ipc_msg m;
+	const struct ipc_msg *a;
+	const uint8_t *t = NULL;
+
+	ipc_wbuf_init(&w);
+	auth_gss_accept_encode(&w, &(struct auth_gss_accept){ctx, PEER, tok, len});
+	if (call(r, AUTH_GSS_ACCEPT, &w, &a, &m) == 0) {
+		if (a->hdr.type == AUTH_GSS_CONTINUE &&
+		    auth_gss_continue_decode(a->data, a->hdr.len, &k) == 0) {
+			t = k.token;
+			*ans_len = k.token_len;
+			*ctx_out = k.ctx;
+		} else if (a->hdr.type == AUTH_GSS_OK &&
+			   auth_gss_ok_decode(a->data, a->hdr.len, &g) == 0) {
+			t = g.token;
+			*ans_len = g.token_len;
+		}
+		if (t != NULL && (*ans = malloc(*ans_len + 1)) != NULL)
+			memcpy(*ans, t, *ans_len);
+		ipc_msg_free(&m);
+	}
+	ipc_wbuf_free(&w);
+}
+
+/* A SPNEGO/NTLM logon by MIT's initiator, its last leg edited; the client
+ * finishes with ca-auth's last token when the logon was accepted (its
+ * mechListMIC checked: an unedited logon must complete). */
+static void spnego_logon(struct run *r, const uint8_t *p, size_t len)
+{
+	gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
+	gss_buffer_desc out = GSS_C_EMPTY_BUFFER, in;
+	OM_uint32 minor, major;
+	uint8_t *ans = NULL, *t = NULL, *fin = NULL;
+	size_t ans_len = 0, fin_len = 0, n = 0;
+	uint32_t c = 0, unused = 0;
+
+	major = gss_init_sec_context(&minor, spnego_cred, &ctx, target, &spnego_oid,
+				     GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG, GSS_C_INDEFINITE,
+				     GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER, NULL, &out, NULL,
+				     NULL);
+	if (major != GSS_S_CONTINUE_NEEDED)
+		abort();
+	gss_leg(r, 0, out.value, out.length, &ans, &ans_len, &c);
+	gss_release_buffer(&minor, &out);
+	if (ans == NULL || c == 0)
+		goto out;
+	in.value = ans;
+	in.length = ans_len;
+	major = gss_init_sec_context(&minor, spnego_cred, &ctx, target, &spnego_oid,
+				     GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG, GSS_C_INDEFINITE,
+				     GSS_C_NO_CHANNEL_BINDINGS, &in, NULL, &out, NULL, NULL);
+	if (GSS_ERROR(major) || out.length == 0 || (t = edit(&out, p, len, &n)) == NULL)
+		goto out;
+	if (len > 0 && (p[0] & 2) && n > 0)
+		t[n - 1] ^= 1;
+	gss_leg(r, c, t, n, &fin, &fin_len, &unused);
+	if (fin != NULL && len == 0) { /* unedited and accepted: ca-auth's MIC verifies */
+		gss_buffer_desc last = GSS_C_EMPTY_BUFFER;
+
+		in.value = fin;
+		in.length = fin_len;
+		major = gss_init_sec_context(&minor, spnego_cred, &ctx, target, &spnego_oid,
+					     GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG, GSS_C_INDEFINITE,
+					     GSS_C_NO_CHANNEL_BINDINGS, &in, NULL, &last, NULL, NULL);
+		gss_release_buffer(&minor, &last);
+		if (major != GSS_S_COMPLETE)
+			abort();
+	}
+out:
+	free(t);
+	free(ans);
+	free(fin);
+	gss_release_buffer(&minor, &out);
+	if (ctx != GSS_C_NO_CONTEXT)
+		gss_delete_sec_context(&minor, &ctx, GSS_C_NO_BUFFER);
+}
+
 /* What a decoder accepts must encode back to the same bytes: one layout, both
  * sides (as tests/fuzz/fuzz_cust_msg.c for the enrollment channel). Byte 0
  * picks the message. */
@@ -489,6 +609,20 @@ static void same(struct ipc_wbuf *w, const uint8_t *p, size_t n)
 {
 	if (w->failed || w->len != n || (n > 0 && memcmp(w->data, p, n) != 0))
 		abort();
+}
+
+/* What the worker keys its sealing with: for krb5_seal an AES key of its
+ * enctype's length and AUTH_GSS_F_* flags; for ntlm_seal 16 octets and
+ * sequence numbers 0 (the flags are the AUTHENTICATE's, any). */
+static int gss_keys_sound(const struct auth_gss_ok *go)
+{
+	if (go->mech == AUTH_MECH_NTLM)
+		return go->enctype == 0 && go->key_len == AUTH_KEY_LEN && go->send_seq == 0 &&
+		       go->recv_seq == 0;
+	return go->mech == AUTH_MECH_KRB5 &&
+	       ((go->enctype == 17 && go->key_len == 16) ||
+		(go->enctype == 18 && go->key_len == 32)) &&
+	       (go->flags & ~AUTH_GSS_F_ACCEPTOR_SUBKEY) == 0;
 }
 
 static void decoders(const uint8_t *p, size_t len)
@@ -578,11 +712,7 @@ static void decoders(const uint8_t *p, size_t len)
 		break;
 	case 11:
 		if (auth_gss_ok_decode(p + 1, len - 1, &go) == 0) {
-			/* what the worker keys krb5_seal with: an AES key of its length */
-			if (go.ctx == 0 || go.identity[0] == 0 || go.mech != AUTH_MECH_KRB5 ||
-			    !((go.enctype == 17 && go.key_len == 16) ||
-			      (go.enctype == 18 && go.key_len == 32)) ||
-			    (go.flags & ~AUTH_GSS_F_ACCEPTOR_SUBKEY) != 0)
+			if (go.ctx == 0 || go.identity[0] == 0 || !gss_keys_sound(&go))
 				abort();
 			auth_gss_ok_encode(&w, &go);
 			same(&w, p + 1, len - 1);
@@ -600,7 +730,7 @@ static void decoders(const uint8_t *p, size_t len)
 
 static void record(struct run *r, uint8_t op, const uint8_t *p, size_t len)
 {
-	switch (op % 10) {
+	switch (op % 11) {
 	case 0: send_token(r, AUTH_NEGOTIATE, p, len, NULL, NULL); break;
 	case 1: send_token(r, AUTH_AUTHENTICATE, p, len, NULL, NULL); break;
 	case 2: send_token(r, AUTH_RELEASE, NULL, 0, NULL, NULL); break;
@@ -610,6 +740,7 @@ static void record(struct run *r, uint8_t op, const uint8_t *p, size_t len)
 	case 6: decoders(p, len); break;
 	case 7: send_lookup(r, p, len); break;
 	case 9: send_gss(r, p, len); break;
+	case 10: spnego_logon(r, p, len); break;
 	default: {
 		const char *n = NAMES[len > 0 ? p[0] % (sizeof(NAMES) / sizeof(NAMES[0])) : 0];
 

@@ -534,6 +534,74 @@ static void test_gss_ok(void **state)
 	}
 }
 
+/* AUTH_GSS_OK of NTLM inside SPNEGO laid out as proto.h says: mech 2,
+ * enctype 0, a 16-octet key, both sequence numbers 0, flags the
+ * AUTHENTICATE's NegotiateFlags (any value). */
+static void gss_ok_ntlm(uint32_t mech, uint32_t enctype, size_t key_len, uint64_t send,
+			uint64_t recv, uint32_t flags)
+{
+	static const uint8_t key[AUTH_GSS_KEY_MAX] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+						      14, 15, 16, 17};
+
+	blen = 0;
+	u32(0x2a);
+	bytes("\xa1\x03\x0a\x01\x00", 5);
+	bytes("EXAMPLE\\alice", 13);
+	bytes("", 0);
+	u32(mech);
+	u32(enctype);
+	bytes(key, key_len);
+	u64(send);
+	u64(recv);
+	u32(flags);
+}
+
+static void test_gss_ok_ntlm(void **state)
+{
+	static const uint8_t key[AUTH_KEY_LEN] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+						  16};
+	struct auth_gss_ok ok = {.ctx = 0x2a, .token = (const uint8_t *)"\xa1\x03\x0a\x01\x00",
+				 .token_len = 5, .identity = "EXAMPLE\\alice",
+				 .mech = AUTH_MECH_NTLM, .key = key, .key_len = AUTH_KEY_LEN,
+				 .flags = 0xe2888235u},
+			  d;
+	struct ipc_wbuf w;
+
+	(void)state;
+	assert_int_equal(AUTH_MECH_NTLM, 2);
+	ipc_wbuf_init(&w);
+	auth_gss_ok_encode(&w, &ok);
+	gss_ok_ntlm(AUTH_MECH_NTLM, 0, AUTH_KEY_LEN, 0, 0, 0xe2888235u);
+	same(&w);
+	assert_int_equal(auth_gss_ok_decode(buf, blen, &d), 0);
+	assert_int_equal(d.mech, AUTH_MECH_NTLM);
+	assert_int_equal(d.flags, 0xe2888235u);
+	assert_int_equal(d.key_len, AUTH_KEY_LEN);
+	assert_memory_equal(d.key, key, AUTH_KEY_LEN);
+	assert_string_equal(d.identity, "EXAMPLE\\alice");
+	/* any NegotiateFlags: ntlm_seal_init judges them */
+	gss_ok_ntlm(AUTH_MECH_NTLM, 0, AUTH_KEY_LEN, 0, 0, 0xffffffffu);
+	assert_int_equal(auth_gss_ok_decode(buf, blen, &d), 0);
+	/* what NTLM never has */
+	gss_ok_ntlm(AUTH_MECH_NTLM, 17, AUTH_KEY_LEN, 0, 0, 0);
+	assert_int_equal(auth_gss_ok_decode(buf, blen, &d), -1); /* an enctype */
+	gss_ok_ntlm(AUTH_MECH_NTLM, 0, 15, 0, 0, 0);
+	assert_int_equal(auth_gss_ok_decode(buf, blen, &d), -1); /* a short key */
+	gss_ok_ntlm(AUTH_MECH_NTLM, 0, 17, 0, 0, 0);
+	assert_int_equal(auth_gss_ok_decode(buf, blen, &d), -1); /* a long key */
+	gss_ok_ntlm(AUTH_MECH_NTLM, 0, AUTH_KEY_LEN, 1, 0, 0);
+	assert_int_equal(auth_gss_ok_decode(buf, blen, &d), -1); /* a send sequence number */
+	gss_ok_ntlm(AUTH_MECH_NTLM, 0, AUTH_KEY_LEN, 0, 1, 0);
+	assert_int_equal(auth_gss_ok_decode(buf, blen, &d), -1); /* a recv sequence number */
+	gss_ok_ntlm(3, 0, AUTH_KEY_LEN, 0, 0, 0);
+	assert_int_equal(auth_gss_ok_decode(buf, blen, &d), -1); /* an unknown mechanism */
+	/* Kerberos keeps its rules: its flags are AUTH_GSS_F_* only */
+	gss_ok_ntlm(AUTH_MECH_KRB5, 17, 16, 0, 0, AUTH_GSS_F_ACCEPTOR_SUBKEY);
+	assert_int_equal(auth_gss_ok_decode(buf, blen, &d), 0);
+	gss_ok_ntlm(AUTH_MECH_KRB5, 17, 16, 0, 0, 0xe2888235u);
+	assert_int_equal(auth_gss_ok_decode(buf, blen, &d), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -544,6 +612,7 @@ int main(void)
 		cmocka_unit_test(test_gss_accept),
 		cmocka_unit_test(test_gss_continue),
 		cmocka_unit_test(test_gss_ok),
+		cmocka_unit_test(test_gss_ok_ntlm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,7 @@
 
 #include "firmware/auth/auth.h"
 #include "firmware/auth/msg.h"
+#include "firmware/auth/spnego.h"
 #include "firmware/auth/start.h"
 #include "firmware/auth/throttle.h"
 #include "firmware/identity/ntlm_hash.h"
@@ -1666,8 +1667,23 @@ static void test_gss_refusals(void **state)
 	expect_fail(&c, AUTH_E_DENIED,
 		    "SPNEGO: not DER (indefinite, non-minimal or overrunning length)");
 	assert_non_null(strstr(logged, "Kerberos logon refused: SPNEGO: not DER"));
+	/* impacket's SPNEGO with NTLM only is NTLM inside SPNEGO: its NEGOTIATE
+	 * answered with a CHALLENGE in a NegTokenResp, on an NTLM context */
 	gss_accept(&c, 0, ref_init_ntlm, sizeof(ref_init_ntlm));
-	expect_fail(&c, AUTH_E_DENIED, "SPNEGO without Kerberos as the preferred mechanism");
+	{
+		struct auth_gss_continue k;
+		struct spnego_resp sr;
+		char err[160];
+
+		assert_int_equal(c.m.hdr.type, AUTH_GSS_CONTINUE);
+		assert_int_equal(auth_gss_continue_decode(c.m.data, c.m.hdr.len, &k), 0);
+		assert_int_equal(k.ctx & 0x80000000u, 0);
+		assert_int_equal(spnego_decode_resp(k.token, k.token_len, &sr, err, sizeof(err)), 0);
+		assert_int_equal(sr.neg_state, SPNEGO_NEG_ACCEPT_INCOMPLETE);
+		assert_int_equal(sr.mech, SPNEGO_MECH_NTLM);
+		assert_true(sr.token_len > 8 && memcmp(sr.token, "NTLMSSP\0\2\0\0\0", 12) == 0);
+		release(&c, k.ctx);
+	}
 	gss_accept(&c, 0, ref_init_rc4, sizeof(ref_init_rc4));
 	expect_fail(&c, AUTH_E_DENIED,
 		    "Kerberos with enctype 23: only AES (aes256-cts-hmac-sha1-96, "
@@ -1706,9 +1722,9 @@ static void test_gss_unknown_context(void **state)
 		expect_fail(&c, AUTH_E_NOCTX, "no Kerberos logon in progress for this connection");
 		release(&c, ctxs[i]);
 	}
-	/* an NTLM context's number as a second Kerberos leg */
+	/* an NTLM context's number: a second leg of NTLM inside SPNEGO */
 	gss_accept(&c, 1, ref_resp_client, sizeof(ref_resp_client));
-	expect_fail(&c, AUTH_E_NOCTX, "no Kerberos logon in progress for this connection");
+	expect_fail(&c, AUTH_E_NOCTX, "no NTLM logon in progress for this connection");
 	assert_int_equal(close_chan(&c), 0);
 }
 
@@ -1770,6 +1786,451 @@ static void test_gss_violation_oversized(void **state)
 	assert_violation(&c, AUTH_GSS_ACCEPT, &w,
 			 "frame type 1032 from worker: length 16461 over the limit 16460");
 }
+
+/* ---- NTLM inside SPNEGO (AUTH_GSS_ACCEPT; gss.c, MS-SPNG) ----
+ * The client is MIT's SPNEGO initiator restricted to gss-ntlmssp
+ * (gss_set_neg_mechs), or, where the legs must be made by hand, gss-ntlmssp's
+ * initiator with its tokens wrapped here. */
+
+static gss_OID_desc spnego_oid = {6, (void *)"\x2b\x06\x01\x05\x05\x02"};
+
+struct sclient {
+	gss_cred_id_t cred;
+	gss_ctx_id_t ctx;
+	gss_name_t target;
+	OM_uint32 major; /* of the last step */
+};
+
+static void sclient_new(struct sclient *c, const char *user, const char *password)
+{
+	gss_OID_set_desc spnego = {1, &spnego_oid}, ntlm = {1, &ntlm_oid};
+	gss_buffer_desc nb = {strlen(user), (void *)user};
+	gss_buffer_desc pw = {strlen(password), (void *)password};
+	gss_buffer_desc tb = {strlen("host@ca.example.test"), (void *)"host@ca.example.test"};
+	gss_name_t name = GSS_C_NO_NAME;
+	OM_uint32 minor;
+
+	memset(c, 0, sizeof(*c));
+	assert_false(GSS_ERROR(gss_import_name(&minor, &nb, GSS_C_NT_USER_NAME, &name)));
+	assert_false(GSS_ERROR(gss_acquire_cred_with_password(
+		&minor, name, &pw, GSS_C_INDEFINITE, &spnego, GSS_C_INITIATE, &c->cred, NULL, NULL)));
+	assert_false(GSS_ERROR(gss_set_neg_mechs(&minor, c->cred, &ntlm)));
+	assert_false(GSS_ERROR(gss_import_name(&minor, &tb, GSS_C_NT_HOSTBASED_SERVICE,
+					       &c->target)));
+	gss_release_name(&minor, &name);
+}
+
+static void sclient_free(struct sclient *c)
+{
+	OM_uint32 min;
+
+	if (c->ctx != GSS_C_NO_CONTEXT)
+		gss_delete_sec_context(&min, &c->ctx, GSS_C_NO_BUFFER);
+	gss_release_cred(&min, &c->cred);
+	gss_release_name(&min, &c->target);
+}
+
+/* One SPNEGO initiator step (in NULL: the first); the token into out. */
+static void sclient_step(struct sclient *c, const uint8_t *in, size_t in_len,
+			 gss_buffer_desc *out)
+{
+	gss_buffer_desc ib = {in_len, (void *)in};
+	OM_uint32 minor;
+
+	c->major = gss_init_sec_context(&minor, c->cred, &c->ctx, c->target, &spnego_oid,
+					GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG, GSS_C_INDEFINITE,
+					GSS_C_NO_CHANNEL_BINDINGS,
+					in != NULL ? &ib : GSS_C_NO_BUFFER, NULL, out, NULL, NULL);
+}
+
+static void spnego_leg(struct chan *c, uint32_t ctx, const char *peer, const uint8_t *tok,
+		       size_t len)
+{
+	struct auth_gss_accept q = {.ctx = ctx, .token = tok, .token_len = len};
+	struct ipc_wbuf w;
+
+	snprintf(q.peer, sizeof(q.peer), "%s", peer);
+	ipc_wbuf_init(&w);
+	auth_gss_accept_encode(&w, &q);
+	assert_int_equal(call(c, AUTH_GSS_ACCEPT, &w), 1);
+}
+
+/* AUTH_GSS_CONTINUE: its context, its token into tok. */
+static uint32_t expect_continue(struct chan *c, uint8_t *tok, size_t *len)
+{
+	struct auth_gss_continue k;
+
+	if (c->m.hdr.type == AUTH_FAIL) {
+		struct auth_fail f;
+
+		assert_int_equal(auth_fail_decode(c->m.data, c->m.hdr.len, &f), 0);
+		fail_msg("AUTH_FAIL %u: %s", f.code, f.message);
+	}
+	assert_int_equal(c->m.hdr.type, AUTH_GSS_CONTINUE);
+	assert_int_equal(auth_gss_continue_decode(c->m.data, c->m.hdr.len, &k), 0);
+	assert_true(k.token_len <= *len);
+	memcpy(tok, k.token, k.token_len);
+	*len = k.token_len;
+	return k.ctx;
+}
+
+static void expect_gss_ok(struct chan *c, uint32_t ctx, const char *identity,
+			  struct auth_gss_ok *ok)
+{
+	if (c->m.hdr.type == AUTH_FAIL) {
+		struct auth_fail f;
+
+		assert_int_equal(auth_fail_decode(c->m.data, c->m.hdr.len, &f), 0);
+		fail_msg("AUTH_FAIL %u: %s", f.code, f.message);
+	}
+	assert_int_equal(c->m.hdr.type, AUTH_GSS_OK);
+	assert_int_equal(auth_gss_ok_decode(c->m.data, c->m.hdr.len, ok), 0);
+	assert_int_equal(ok->ctx, ctx);
+	assert_string_equal(ok->identity, identity);
+	assert_int_equal(ok->mech, AUTH_MECH_NTLM);
+	assert_int_equal(ok->enctype, 0);
+	assert_int_equal(ok->key_len, AUTH_KEY_LEN);
+}
+
+/* The mechListMIC of a NegTokenResp in tok, edited in place: its last octet
+ * flipped (alter) or the MIC struck (strip: re-encoded without it). */
+static void edit_mic(uint8_t *tok, size_t *len, int strip)
+{
+	struct spnego_resp r;
+	uint8_t out[4096];
+	size_t n;
+	char err[160];
+
+	assert_int_equal(spnego_decode_resp(tok, *len, &r, err, sizeof(err)), 0);
+	assert_non_null(r.mic);
+	assert_non_null(r.token);
+	if (!strip) {
+		tok[(size_t)(r.mic - tok) + r.mic_len - 1] ^= 1;
+		return;
+	}
+	assert_int_equal(spnego_encode_resp(r.neg_state, r.has_mech ? r.mech : SPNEGO_MECH_UNKNOWN,
+					    r.token, r.token_len, NULL, 0, out, sizeof(out), &n),
+			 0);
+	memcpy(tok, out, n);
+	*len = n;
+}
+
+enum mic_edit { MIC_KEPT, MIC_ALTERED, MIC_STRIPPED };
+
+/* A SPNEGO/NTLM logon with MIT's initiator: the bind's NegTokenInit with
+ * the NEGOTIATE, the CHALLENGE, the AUTHENTICATE with the mechListMIC
+ * (edited as asked). The answer is in c->m; the context into *ctx; *cl
+ * keeps the client (its context completed with ca-auth's last token when
+ * the logon succeeded). */
+static void spnego_logon(struct chan *c, const char *user, const char *password,
+			 const char *peer, enum mic_edit edit, struct sclient *cl, uint32_t *ctx)
+{
+	gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
+	uint8_t tok[4096], ans[4096];
+	size_t len, ans_len = sizeof(ans);
+	struct auth_gss_ok ok;
+	OM_uint32 min;
+
+	sclient_new(cl, user, password);
+	sclient_step(cl, NULL, 0, &out);
+	assert_int_equal(cl->major, GSS_S_CONTINUE_NEEDED);
+	spnego_leg(c, 0, peer, out.value, out.length);
+	gss_release_buffer(&min, &out);
+	*ctx = expect_continue(c, ans, &ans_len);
+	assert_true(*ctx != 0 && !(*ctx & 0x80000000u)); /* an NTLM context */
+	sclient_step(cl, ans, ans_len, &out);
+	assert_int_equal(cl->major, GSS_S_CONTINUE_NEEDED); /* it waits for our MIC */
+	assert_true(out.length <= sizeof(tok));
+	len = out.length;
+	memcpy(tok, out.value, len);
+	gss_release_buffer(&min, &out);
+	if (edit != MIC_KEPT)
+		edit_mic(tok, &len, edit == MIC_STRIPPED);
+	spnego_leg(c, *ctx, peer, tok, len);
+	if (c->m.hdr.type != AUTH_GSS_OK)
+		return;
+	assert_int_equal(auth_gss_ok_decode(c->m.data, c->m.hdr.len, &ok), 0);
+	/* MIT's initiator checks ca-auth's mechListMIC: the logon completes. */
+	sclient_step(cl, ok.token, ok.token_len, &out);
+	assert_int_equal(cl->major, GSS_S_COMPLETE);
+	assert_int_equal(out.length, 0);
+	gss_release_buffer(&min, &out);
+}
+
+/* The session key MIT's SPNEGO initiator holds (gss-ntlmssp's, through SPNEGO). */
+static void sclient_key(struct sclient *c, uint8_t key[AUTH_KEY_LEN])
+{
+	gss_buffer_set_t set = GSS_C_NO_BUFFER_SET;
+	OM_uint32 minor;
+
+	assert_false(GSS_ERROR(gss_inquire_sec_context_by_oid(&minor, c->ctx,
+							      GSS_C_INQ_SSPI_SESSION_KEY, &set)));
+	assert_int_equal(set->elements[0].length, AUTH_KEY_LEN);
+	memcpy(key, set->elements[0].value, AUTH_KEY_LEN);
+	gss_release_buffer_set(&minor, &set);
+}
+
+static void test_spnego_ntlm_logon(void **state)
+{
+	struct auth_tokens tk = {.key = "0123456789abcdef0123456789abcde", .have_key = 1,
+				 .lifetime_s = 60};
+	uint8_t key[AUTH_KEY_LEN];
+	struct auth_gss_ok ok;
+	struct sclient cl;
+	struct idtoken t;
+	struct chan c;
+	uint32_t ctx;
+	char err[128];
+
+	(void)state;
+	open_chan(&c, &tk);
+	spnego_logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER, MIC_KEPT, &cl, &ctx);
+	expect_gss_ok(&c, ctx, "EXAMPLE\\alice", &ok);
+	/* the worker seals with the key the client derived, and its flags */
+	sclient_key(&cl, key);
+	assert_memory_equal(ok.key, key, AUTH_KEY_LEN);
+	assert_true(ok.flags & 0x00080000u); /* extended session security */
+	assert_true(ok.flags & 0x20000000u); /* 128 */
+	assert_int_equal(ok.send_seq, 0);
+	assert_int_equal(ok.recv_seq, 0);
+	sclient_free(&cl);
+	/* vouched for as an auth type 10 logon */
+	assert_int_equal(idtoken_verify(tk.key, ok.id_token, ok.id_token_len, IDTOKEN_LOGON,
+					 (int64_t)time(NULL), &t, err, sizeof(err)),
+			 0);
+	assert_string_equal(t.identity, "EXAMPLE\\alice");
+	/* remembered under its context: it looks accounts up */
+	lookup(&c, ctx, "EXAMPLE\\bob");
+	expect_account(&c, tk.key, "EXAMPLE\\bob", &t);
+	release(&c, ctx);
+	lookup(&c, ctx, "EXAMPLE\\bob");
+	expect_fail(&c, AUTH_E_NOCTX, "no logon vouched for on this connection");
+	/* the name as the account file has it */
+	spnego_logon(&c, "alice", ALICE_PW, PEER, MIC_KEPT, &cl, &ctx);
+	expect_gss_ok(&c, ctx, "EXAMPLE\\alice", &ok);
+	sclient_free(&cl);
+	assert_int_equal(close_chan(&c), 0);
+}
+
+static void test_spnego_ntlm_wrong_password_throttled(void **state)
+{
+	struct sclient cl;
+	struct chan c;
+	uint32_t ctx;
+
+	(void)state;
+	throttle_configure(&(struct throttle_conf){1, 0, 60000, 60000});
+	open_chan(&c, NULL);
+	spnego_logon(&c, "EXAMPLE\\alice", "not alice's password", PEER, MIC_KEPT, &cl, &ctx);
+	expect_fail_prefix(&c, AUTH_E_DENIED, "logon refused: ");
+	sclient_free(&cl);
+	/* counted against alice as with auth type 10: now throttled */
+	spnego_logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER, MIC_KEPT, &cl, &ctx);
+	expect_fail(&c, AUTH_E_THROTTLED,
+		    "throttled: 1 failed logons of EXAMPLE\\alice, refused for 60.000 s");
+	sclient_free(&cl);
+	/* the context ended with the refusal */
+	spnego_leg(&c, ctx, PEER, (const uint8_t *)"\xa1\x00", 2);
+	expect_fail(&c, AUTH_E_NOCTX, "no NTLM logon in progress for this connection");
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* The mechListMIC is what catches a downgrade: struck or altered, the logon
+ * is refused though the password is right. */
+static void test_spnego_ntlm_mic_required(void **state)
+{
+	struct sclient cl;
+	struct chan c;
+	uint32_t ctx;
+
+	(void)state;
+	open_chan(&c, NULL);
+	spnego_logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER, MIC_STRIPPED, &cl, &ctx);
+	expect_fail(&c, AUTH_E_DENIED, "NTLM inside SPNEGO without a mechListMIC");
+	sclient_free(&cl);
+	spnego_logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER, MIC_ALTERED, &cl, &ctx);
+	expect_fail(&c, AUTH_E_DENIED,
+		    "the SPNEGO mechListMIC does not verify (the mechanism list was altered)");
+	sclient_free(&cl);
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* ---- NegTokenInit by hand (DER) ---- */
+
+static size_t der(uint8_t *p, uint8_t tag, const uint8_t *v, size_t n)
+{
+	size_t h = 0;
+
+	p[h++] = tag;
+	if (n < 0x80) {
+		p[h++] = (uint8_t)n;
+	} else if (n < 0x100) {
+		p[h++] = 0x81;
+		p[h++] = (uint8_t)n;
+	} else {
+		p[h++] = 0x82;
+		p[h++] = (uint8_t)(n >> 8);
+		p[h++] = (uint8_t)n;
+	}
+	memmove(p + h, v, n);
+	return h + n;
+}
+
+/* The MechTypeList [NTLM] (or [unknown OID, NTLM] with other) into out. */
+static size_t mech_list(uint8_t *out, int other)
+{
+	uint8_t oids[64];
+	size_t n = 0;
+
+	if (other)
+		n += der(oids + n, 0x06, (const uint8_t *)"\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x1e",
+			 10); /* NEGOEX */
+	n += der(oids + n, 0x06, ntlm_oid.elements, 10);
+	return der(out, 0x30, oids, n);
+}
+
+/* The GSS-framed NegTokenInit {mechTypes list, mechToken tok (if any)}. */
+static size_t neg_token_init(uint8_t *out, const uint8_t *list, size_t list_len,
+			     const uint8_t *tok, size_t tok_len)
+{
+	uint8_t a[4096], b[4096];
+	size_t n = 0, m;
+
+	n += der(a + n, 0xa0, list, list_len);
+	if (tok != NULL) {
+		m = der(b, 0x04, tok, tok_len);
+		n += der(a + n, 0xa2, b, m);
+	}
+	m = der(b, 0x30, a, n);
+	n = der(a, 0xa0, b, m);
+	m = der(b, 0x06, spnego_oid.elements, 6);
+	memcpy(b + m, a, n);
+	return der(out, 0x60, b, m + n);
+}
+
+/* A NEGOTIATE check.c refuses never reaches gss-ntlmssp inside SPNEGO
+ * either; nor does a NegTokenInit without a mechanism ca-auth serves. */
+static void test_spnego_ntlm_negotiate_checked(void **state)
+{
+	uint8_t neg[40], list[64], tok[256];
+	size_t list_len, len;
+	struct chan c;
+
+	(void)state;
+	open_chan(&c, NULL);
+	memcpy(neg, neg40, sizeof(neg));
+	neg[15] &= (uint8_t)~0x20; /* NEGOTIATE_128 cleared */
+	list_len = mech_list(list, 0);
+	len = neg_token_init(tok, list, list_len, neg, sizeof(neg));
+	spnego_leg(&c, 0, PEER, tok, len);
+	expect_fail(&c, AUTH_E_DENIED, "NTLM without 128-bit keys (the NEGOTIATE offers only "
+				       "56- or 40-bit session keys)");
+	/* NEGOEX alone: neither Kerberos nor NTLM */
+	list_len = der(list, 0x30, (const uint8_t *)"\x06\x0a\x2b\x06\x01\x04\x01\x82\x37\x02"
+						    "\x02\x1e", 12);
+	len = neg_token_init(tok, list, list_len, NULL, 0);
+	spnego_leg(&c, 0, PEER, tok, len);
+	expect_fail(&c, AUTH_E_DENIED, "SPNEGO without Kerberos or NTLM as the preferred mechanism");
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* Without an optimistic NTLM token (NTLM offered second, Kerberos not at all)
+ * ca-auth chooses NTLM and asks for its NEGOTIATE (RFC 4178: accept-incomplete,
+ * supportedMech, no token); the legs are gss-ntlmssp's initiator's, the
+ * mechListMICs made and checked on its context. */
+static void test_spnego_ntlm_chosen_without_token(void **state)
+{
+	gss_buffer_desc neg = GSS_C_EMPTY_BUFFER, au = GSS_C_EMPTY_BUFFER, mic = GSS_C_EMPTY_BUFFER;
+	uint8_t list[64], tok[4096], ans[4096];
+	size_t list_len, len, ans_len = sizeof(ans);
+	struct spnego_resp r;
+	struct auth_gss_ok ok;
+	struct client cl;
+	struct chan c;
+	uint32_t ctx;
+	uint8_t key[AUTH_KEY_LEN];
+	char err[160];
+	OM_uint32 minor, min;
+
+	(void)state;
+	open_chan(&c, NULL);
+	list_len = mech_list(list, 1);
+	len = neg_token_init(tok, list, list_len, NULL, 0);
+	spnego_leg(&c, 0, PEER, tok, len);
+	ctx = expect_continue(&c, ans, &ans_len);
+	assert_int_equal(spnego_decode_resp(ans, ans_len, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.neg_state, SPNEGO_NEG_ACCEPT_INCOMPLETE);
+	assert_int_equal(r.mech, SPNEGO_MECH_NTLM);
+	assert_null(r.token);
+	/* an AUTHENTICATE on it as auth type 10 is refused: the MIC is owed */
+	authenticate(&c, ctx, PEER, neg40, sizeof(neg40));
+	expect_fail(&c, AUTH_E_NOCTX, "no NTLM logon in progress for this connection");
+	/* the NEGOTIATE */
+	client_new(&cl, "EXAMPLE\\alice", ALICE_PW);
+	client_step(&cl, NULL, 0, &neg);
+	assert_int_equal(spnego_encode_resp(SPNEGO_NEG_ABSENT, SPNEGO_MECH_UNKNOWN, neg.value,
+					    neg.length, NULL, 0, tok, sizeof(tok), &len),
+			 0);
+	spnego_leg(&c, ctx, PEER, tok, len);
+	ans_len = sizeof(ans);
+	assert_int_equal(expect_continue(&c, ans, &ans_len), ctx);
+	assert_int_equal(spnego_decode_resp(ans, ans_len, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.neg_state, SPNEGO_NEG_ACCEPT_INCOMPLETE);
+	assert_false(r.has_mech); /* named once */
+	assert_non_null(r.token);
+	/* the AUTHENTICATE and the client's MIC over the MechTypeList's DER */
+	client_step(&cl, r.token, r.token_len, &au);
+	{
+		gss_buffer_desc lb = {list_len, list};
+
+		assert_false(GSS_ERROR(gss_get_mic(&minor, cl.ctx, GSS_C_QOP_DEFAULT, &lb, &mic)));
+	}
+	assert_int_equal(spnego_encode_resp(SPNEGO_NEG_ABSENT, SPNEGO_MECH_UNKNOWN, au.value,
+					    au.length, mic.value, mic.length, tok, sizeof(tok),
+					    &len),
+			 0);
+	spnego_leg(&c, ctx, PEER, tok, len);
+	expect_gss_ok(&c, ctx, "EXAMPLE\\alice", &ok);
+	client_key(&cl, key);
+	assert_memory_equal(ok.key, key, AUTH_KEY_LEN);
+	/* accept-completed with ca-auth's MIC, which the client's context verifies */
+	assert_int_equal(spnego_decode_resp(ok.token, ok.token_len, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.neg_state, SPNEGO_NEG_ACCEPT_COMPLETED);
+	assert_null(r.token);
+	assert_non_null(r.mic);
+	{
+		gss_buffer_desc lb = {list_len, list}, mb = {r.mic_len, (void *)r.mic};
+
+		assert_int_equal(gss_verify_mic(&minor, cl.ctx, &lb, &mb, NULL), GSS_S_COMPLETE);
+	}
+	gss_release_buffer(&min, &neg);
+	gss_release_buffer(&min, &au);
+	gss_release_buffer(&min, &mic);
+	client_free(&cl);
+	assert_int_equal(close_chan(&c), 0);
+}
+
+/* A later leg on a context that is not there, or not a SPNEGO one. */
+static void test_spnego_ntlm_unknown_ctx(void **state)
+{
+	uint8_t chal[4096];
+	size_t chal_len = sizeof(chal);
+	struct chan c;
+	uint32_t ctx;
+
+	(void)state;
+	open_chan(&c, NULL);
+	spnego_leg(&c, 0x1234, PEER, (const uint8_t *)"\xa1\x00", 2);
+	expect_fail(&c, AUTH_E_NOCTX, "no NTLM logon in progress for this connection");
+	/* an auth type 10 context cannot be finished through SPNEGO */
+	ctx = negotiate(&c, neg40, sizeof(neg40), chal, &chal_len);
+	assert_true(ctx != 0);
+	spnego_leg(&c, ctx, PEER, (const uint8_t *)"\xa1\x00", 2);
+	expect_fail(&c, AUTH_E_NOCTX, "no NTLM logon in progress for this connection");
+	release(&c, ctx);
+	assert_int_equal(close_chan(&c), 0);
+}
+
 
 static int setup_all(void **state)
 {
@@ -1859,6 +2320,12 @@ int main(void)
 		cmocka_unit_test_setup(test_gss_unknown_context, setup),
 		cmocka_unit_test_setup(test_gss_violations, setup),
 		cmocka_unit_test_setup(test_gss_violation_oversized, setup),
+		cmocka_unit_test_setup(test_spnego_ntlm_logon, setup),
+		cmocka_unit_test_setup(test_spnego_ntlm_wrong_password_throttled, setup),
+		cmocka_unit_test_setup(test_spnego_ntlm_mic_required, setup),
+		cmocka_unit_test_setup(test_spnego_ntlm_negotiate_checked, setup),
+		cmocka_unit_test_setup(test_spnego_ntlm_chosen_without_token, setup),
+		cmocka_unit_test_setup(test_spnego_ntlm_unknown_ctx, setup),
 	};
 
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);

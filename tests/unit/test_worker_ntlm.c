@@ -26,8 +26,12 @@
 
 #include <cmocka.h>
 
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+
 #include "firmware/auth/auth.h"
 #include "firmware/auth/msg.h"
+#include "firmware/auth/spnego.h"
 #include "firmware/auth/throttle.h"
 #include "firmware/client/client.h"
 #include "firmware/client/ntlm_init.h"
@@ -37,6 +41,8 @@
 #include "firmware/icpr/icpr.h"
 #include "firmware/identity/ntlm_hash.h"
 #include "firmware/ledger/event.h"
+#include "firmware/rpc/ntlm_msg.h"
+#include "firmware/rpc/ntlm_seal.h"
 #include "firmware/rpc/pdu.h"
 #include "firmware/worker/ntlm.h"
 #include "firmware/worker/worker.h"
@@ -1605,6 +1611,229 @@ static int accounts_make(void)
 	return 0;
 }
 
+/* ---- NTLM inside SPNEGO (auth type 9) through the worker ---------------------------
+ * MIT's SPNEGO initiator restricted to gss-ntlmssp is the client: the bind
+ * carries its NegTokenInit (with the NEGOTIATE), the alter_context its
+ * AUTHENTICATE with the mechListMIC; the alter_context_resp carries ca-auth's
+ * MIC, which the initiator checks. The calls are then sealed as auth type 10's
+ * (ntlm_seal, the client's role) with auth type 9 in their trailers. */
+
+static gss_OID_desc spnego_mech = {6, (void *)"\x2b\x06\x01\x05\x05\x02"};
+static gss_OID_desc ntlmssp_mech = {10, (void *)"\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"};
+
+struct spnego_client {
+	gss_cred_id_t cred;
+	gss_ctx_id_t ctx;
+	gss_name_t target;
+	OM_uint32 major;
+	gss_buffer_desc out;
+};
+
+static void spnego_client_new(struct spnego_client *c, const char *user, const char *password)
+{
+	gss_OID_set_desc spnego = {1, &spnego_mech}, ntlm = {1, &ntlmssp_mech};
+	gss_buffer_desc nb = {strlen(user), (void *)user};
+	gss_buffer_desc pw = {strlen(password), (void *)password};
+	gss_buffer_desc tb = {strlen("host@ca.example.test"), (void *)"host@ca.example.test"};
+	gss_name_t name = GSS_C_NO_NAME;
+	OM_uint32 minor;
+
+	memset(c, 0, sizeof(*c));
+	assert_false(GSS_ERROR(gss_import_name(&minor, &nb, GSS_C_NT_USER_NAME, &name)));
+	assert_false(GSS_ERROR(gss_acquire_cred_with_password(
+		&minor, name, &pw, GSS_C_INDEFINITE, &spnego, GSS_C_INITIATE, &c->cred, NULL, NULL)));
+	assert_false(GSS_ERROR(gss_set_neg_mechs(&minor, c->cred, &ntlm)));
+	assert_false(GSS_ERROR(gss_import_name(&minor, &tb, GSS_C_NT_HOSTBASED_SERVICE,
+					       &c->target)));
+	gss_release_name(&minor, &name);
+}
+
+/* One initiator step on the token in (NULL: the first); its token in c->out. */
+static void spnego_client_step(struct spnego_client *c, const uint8_t *in, size_t len)
+{
+	gss_buffer_desc ib = {len, (void *)in};
+	OM_uint32 minor;
+
+	gss_release_buffer(&minor, &c->out);
+	c->major = gss_init_sec_context(&minor, c->cred, &c->ctx, c->target, &spnego_mech,
+					GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG, GSS_C_INDEFINITE,
+					GSS_C_NO_CHANNEL_BINDINGS, in != NULL ? &ib : GSS_C_NO_BUFFER,
+					NULL, &c->out, NULL, NULL);
+}
+
+static void spnego_client_free(struct spnego_client *c)
+{
+	OM_uint32 min;
+
+	gss_release_buffer(&min, &c->out);
+	if (c->ctx != GSS_C_NO_CONTEXT)
+		gss_delete_sec_context(&min, &c->ctx, GSS_C_NO_BUFFER);
+	gss_release_cred(&min, &c->cred);
+	gss_release_name(&min, &c->target);
+}
+
+static struct rb_auth spnego_auth(uint8_t level, const gss_buffer_desc *tok)
+{
+	return (struct rb_auth){RPC_AUTHN_GSS_NEGOTIATE, level, 0, AUTH_CTX, tok->value,
+				tok->length};
+}
+
+/* The auth value of the answer b (its last auth_length octets). */
+static const uint8_t *auth_value(const struct tbuf *b, size_t *len)
+{
+	*len = rb_le16(b->p + 10);
+	assert_true(*len > 0 && *len <= b->len);
+	return b->p + b->len - *len;
+}
+
+/* The client's sealing state: the session key its context holds, the flags
+ * of the AUTHENTICATE it sent (in the NegTokenResp tok). */
+static void spnego_client_seal(struct spnego_client *c, const uint8_t *tok, size_t len,
+			       struct ntlm_seal *s)
+{
+	gss_buffer_set_t set = GSS_C_NO_BUFFER_SET;
+	struct spnego_resp r;
+	struct ntlm_msg m;
+	OM_uint32 minor;
+	char err[160];
+
+	assert_int_equal(spnego_decode_resp(tok, len, &r, err, sizeof(err)), 0);
+	assert_non_null(r.mic); /* the initiator sends its mechListMIC */
+	assert_int_equal(ntlm_msg_decode(r.token, r.token_len, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.type, NTLM_AUTHENTICATE);
+	assert_false(GSS_ERROR(gss_inquire_sec_context_by_oid(&minor, c->ctx,
+							      GSS_C_INQ_SSPI_SESSION_KEY, &set)));
+	assert_int_equal(set->elements[0].length, NTLM_KEY_LEN);
+	assert_int_equal(ntlm_seal_init(s, set->elements[0].value, m.flags, NTLM_CLIENT, 1, err,
+					sizeof(err)), 0);
+	gss_release_buffer_set(&minor, &set);
+}
+
+/* A CertServerRequest sealed with s as call call_id (auth type 9, privacy);
+ * each fragment of the answer unsealed in place into *b, which holds the
+ * last one. */
+static void sealed_csr(struct link *l, struct ntlm_seal *s, uint32_t call_id, struct tbuf *b)
+{
+	static const uint8_t zeros[NTLM_VERIFIER_LEN];
+	struct rb_auth a = {RPC_AUTHN_GSS_NEGOTIATE, RPC_AUTHN_LEVEL_PKT_PRIVACY, 0, AUTH_CTX,
+			    zeros, sizeof(zeros)};
+	struct x509_buf csr;
+	struct ndr_wr stub;
+	size_t tlen;
+	char err[160];
+
+	csr_stub(&stub, &csr);
+	a.pad = (uint8_t)((16 - stub.len % 16) % 16);
+	b->len = 0;
+	rb_request(b, call_id, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 0,
+		   RPC_ICPR_OPNUM_CERT_SERVER_REQUEST, NULL, stub.buf, stub.len, &a);
+	tlen = b->len - NTLM_VERIFIER_LEN;
+	assert_int_equal(ntlm_seal_wrap(s, b->p, tlen, RPC_REQ_HDR_LEN, stub.len + a.pad,
+					b->p + tlen, NTLM_VERIFIER_LEN), 0);
+	link_send_all(l->fds[0], b);
+	ndr_wr_free(&stub);
+	x509_buf_free(&csr);
+	do {
+		struct rpc_pdu pdu;
+		size_t body;
+
+		assert_int_equal(link_recv_pdu(l->fds[0], b), 1);
+		assert_int_equal(b->p[2], RPC_PT_RESPONSE);
+		assert_int_equal(rpc_pdu_decode(b->p, b->len, &pdu, err, sizeof(err)), 0);
+		assert_int_equal(pdu.auth.t.auth_type, RPC_AUTHN_GSS_NEGOTIATE);
+		tlen = RPC_HDR_LEN + pdu.body_len + RPC_SEC_TRAILER_LEN;
+		body = pdu.body_len - 8;
+		assert_int_equal(ntlm_seal_unwrap(s, b->p, tlen, RPC_RESP_HDR_LEN, body,
+						  pdu.auth.value, pdu.auth.value_len), 0);
+	} while (!(b->p[3] & RPC_PFC_LAST_FRAG));
+}
+
+/* The SPNEGO legs of alice's logon at privacy: *s seals as the client. The
+ * answer to the alter_context is in *b; mic_flip alters the client's
+ * mechListMIC on the way. */
+static void spnego_logon(struct link *l, struct spnego_client *c, int mic_flip,
+			 struct ntlm_seal *s, struct tbuf *b)
+{
+	const uint8_t *v;
+	struct rb_auth a;
+	uint8_t tok[4096];
+	size_t len;
+
+	spnego_client_new(c, ALICE, ALICE_PW);
+	spnego_client_step(c, NULL, 0);
+	assert_int_equal(c->major, GSS_S_CONTINUE_NEEDED);
+	a = spnego_auth(RPC_AUTHN_LEVEL_PKT_PRIVACY, &c->out);
+	first_leg(l, &a, b);
+	assert_int_equal(b->p[2], RPC_PT_BIND_ACK);
+	v = auth_value(b, &len);
+	spnego_client_step(c, v, len);
+	assert_int_equal(c->major, GSS_S_CONTINUE_NEEDED);
+	assert_true(c->out.length <= sizeof(tok));
+	memcpy(tok, c->out.value, c->out.length);
+	spnego_client_seal(c, tok, c->out.length, s);
+	if (mic_flip) {
+		struct spnego_resp r;
+		char err[160];
+
+		assert_int_equal(spnego_decode_resp(tok, c->out.length, &r, err, sizeof(err)), 0);
+		tok[(size_t)(r.mic - tok) + r.mic_len - 1] ^= 1;
+	}
+	a = (struct rb_auth){RPC_AUTHN_GSS_NEGOTIATE, RPC_AUTHN_LEVEL_PKT_PRIVACY, 0, AUTH_CTX,
+			     tok, c->out.length};
+	leg(l, RPC_PT_ALTER_CONTEXT, 2, &a, b);
+}
+
+static void test_spnego_ntlm_sealed_call(void **state)
+{
+	struct spnego_client c;
+	struct ntlm_seal s;
+	struct tbuf b = {0};
+	struct link l;
+	const uint8_t *v;
+	size_t len;
+
+	(void)state;
+	log_begin();
+	spnego_logon(&l, &c, 0, &s, &b);
+	assert_int_equal(b.p[2], RPC_PT_ALTER_CONTEXT_RESP);
+	/* ca-auth's mechListMIC, checked by MIT's initiator */
+	v = auth_value(&b, &len);
+	spnego_client_step(&c, v, len);
+	assert_int_equal(c.major, GSS_S_COMPLETE);
+	sealed_csr(&l, &s, 3, &b);
+	link_close(&l);
+	log_end();
+	expect_row(&core, 1, ALICE, DISP_ISSUED, 0);
+	assert_logged(PEER ": NTLM (SPNEGO) logon of " ALICE " at pkt_privacy\n");
+	ntlm_seal_wipe(&s);
+	spnego_client_free(&c);
+	tb_free(&b);
+}
+
+/* An altered mechListMIC: the alter_context refused, the logon journaled as
+ * an NTLM one refused, no call runs. */
+static void test_spnego_ntlm_bad_mic(void **state)
+{
+	struct spnego_client c;
+	struct ntlm_seal s;
+	struct tbuf b = {0};
+	struct link l;
+
+	(void)state;
+	log_begin();
+	spnego_logon(&l, &c, 1, &s, &b);
+	expect_fault(&b, RPC_S_ACCESS_DENIED);
+	link_close(&l);
+	log_end();
+	assert_logged(PEER ": NTLM (SPNEGO) logon refused: the SPNEGO mechListMIC does not "
+			   "verify (the mechanism list was altered)\n");
+	expect_logon_event(core_ledger_head(&core) - 1, LOGON_NTLM_REFUSED, "(NTLM)",
+			   "the SPNEGO mechListMIC does not verify");
+	ntlm_seal_wipe(&s);
+	spnego_client_free(&c);
+	tb_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1644,6 +1873,8 @@ int main(void)
 						teardown_threadless),
 		cmocka_unit_test_setup_teardown(test_logon_without_ess, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusal_not_journaled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spnego_ntlm_sealed_call, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spnego_ntlm_bad_mic, setup, teardown),
 	};
 	int rc;
 
