@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <gssapi/gssapi.h>
+
 #include "firmware/auth/pac.h"
 #include "firmware/auth/proto.h"
 #include "firmware/identity/idtoken.h"
@@ -46,6 +48,9 @@ void acceptor_authenticate(uint32_t ctx, const uint8_t *tok, size_t len, const c
 int acceptor_release(uint32_t ctx);
 /* Wipes the key and frees the token. */
 void leg_result_free(struct leg_result *r);
+/* A GSS-API status as text, "major (minor)", the minor code read as mech's
+ * (gss.c; both acceptors' refusals say it). */
+void auth_gss_status(OM_uint32 major, OM_uint32 minor, gss_OID mech, char *out, size_t outlen);
 
 /* The answer to one SPNEGO leg (krb.c). */
 struct gss_result {

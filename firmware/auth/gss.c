@@ -52,14 +52,14 @@ static struct slot slots[AUTH_MAX_CONTEXTS];
 static uint32_t generation;
 static gss_cred_id_t acceptor = GSS_C_NO_CREDENTIAL;
 
-static void status_text(OM_uint32 major, OM_uint32 minor, char *out, size_t outlen)
+void auth_gss_status(OM_uint32 major, OM_uint32 minor, gss_OID mech, char *out, size_t outlen)
 {
 	OM_uint32 min, ctx = 0;
 	gss_buffer_desc b = GSS_C_EMPTY_BUFFER, m = GSS_C_EMPTY_BUFFER;
 
 	gss_display_status(&min, major, GSS_C_GSS_CODE, GSS_C_NO_OID, &ctx, &b);
 	ctx = 0;
-	gss_display_status(&min, minor, GSS_C_MECH_CODE, &ntlm_oid, &ctx, &m);
+	gss_display_status(&min, minor, GSS_C_MECH_CODE, mech, &ctx, &m);
 	snprintf(out, outlen, "%.*s (%.*s)", (int)b.length, (const char *)b.value,
 		 (int)m.length, (const char *)m.value);
 	gss_release_buffer(&min, &b);
@@ -76,7 +76,7 @@ int acceptor_init(char *err, size_t errlen)
 	if (GSS_ERROR(major)) {
 		char s[256];
 
-		status_text(major, minor, s, sizeof(s));
+		auth_gss_status(major, minor, &ntlm_oid, s, sizeof(s));
 		snprintf(err, errlen, "cannot acquire the NTLM acceptor credential (is gss-ntlmssp "
 			 "installed?): %s", s);
 		return -1;
@@ -110,7 +110,7 @@ static void fail(struct leg_result *r, uint32_t code, const char *what, OM_uint3
 
 	r->code = code;
 	if (major != 0) {
-		status_text(major, minor, s, sizeof(s));
+		auth_gss_status(major, minor, &ntlm_oid, s, sizeof(s));
 		snprintf(r->message, sizeof(r->message), "%s: %s", what, s);
 	} else {
 		snprintf(r->message, sizeof(r->message), "%s", what);

@@ -68,20 +68,6 @@ int krb_unknown_domain_users(void)
 
 static const gss_OID_desc krb5_mech = {9, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"};
 
-static void kstatus(OM_uint32 major, OM_uint32 minor, char *out, size_t outlen)
-{
-	OM_uint32 min, mctx = 0;
-	gss_buffer_desc b = GSS_C_EMPTY_BUFFER, m = GSS_C_EMPTY_BUFFER;
-
-	gss_display_status(&min, major, GSS_C_GSS_CODE, GSS_C_NO_OID, &mctx, &b);
-	mctx = 0;
-	gss_display_status(&min, minor, GSS_C_MECH_CODE, (gss_OID)&krb5_mech, &mctx, &m);
-	snprintf(out, outlen, "%.*s (%.*s)", (int)b.length, (const char *)b.value,
-		 (int)m.length, (const char *)m.value);
-	gss_release_buffer(&min, &b);
-	gss_release_buffer(&min, &m);
-}
-
 static void kfail(struct gss_result *r, uint32_t code, const char *what, OM_uint32 major,
 		  OM_uint32 minor)
 {
@@ -89,7 +75,7 @@ static void kfail(struct gss_result *r, uint32_t code, const char *what, OM_uint
 
 	r->code = code;
 	if (major != 0) {
-		kstatus(major, minor, s, sizeof(s));
+		auth_gss_status(major, minor, (gss_OID)&krb5_mech, s, sizeof(s));
 		snprintf(r->message, sizeof(r->message), "%s: %s", what, s);
 	} else {
 		snprintf(r->message, sizeof(r->message), "%s", what);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "firmware/auth/throttle.h"
+#include "platform/atomicfile.h"
 #include "platform/conf.h"
 #include "platform/errbuf.h"
 #include "platform/log.h"
@@ -108,15 +109,14 @@ int auth_opts_parse(int argc, char **argv, uid_t euid, struct auth_opts *o, char
  * each start beside the account file (DATA/auth/krb5.conf, /krb5.conf in the
  * jail; the host's /etc/krb5.conf is never read): the clock skew from ca.conf,
  * and AES only (permitted_enctypes), so MIT itself refuses what krb.c refuses.
- * An acceptor with a keytab needs no realm or KDC. Written whole to a
- * temporary name and renamed: a reader never sees half of it. */
+ * An acceptor with a keytab needs no realm or KDC. Written atomically
+ * (platform/atomicfile.h): a reader never sees half of it. */
 static int kerberos_conf(const char *dir, unsigned skew, char *err, size_t errlen)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8], text[512];
-	int fd, ok, len;
+	char path[PATH_MAX], text[512];
+	int len;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/" KRB5_CONF_NAME, dir) >= sizeof(path) ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+	if ((size_t)snprintf(path, sizeof(path), "%s/" KRB5_CONF_NAME, dir) >= sizeof(path))
 		return err_set(err, errlen, "the Kerberos configuration's path is too long");
 	len = snprintf(text, sizeof(text),
 		       "# Written by ca-auth at each start from ca.conf; edits are lost.\n"
@@ -127,28 +127,16 @@ static int kerberos_conf(const char *dir, unsigned skew, char *err, size_t errle
 		       "\tdns_lookup_kdc = false\n"
 		       "\tdns_lookup_realm = false\n",
 		       skew);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 && errno == ENOENT) {
+	if (atomicfile_write(path, text, (size_t)len, 0644) == 0)
+		return 0;
+	if (errno == ENOENT) {
 		/* No DATA/auth: the jail refuses to start next (as root); without
 		 * one, every logon is refused (no account file, no keytab). */
 		log_warnx("%s: no directory for ca-auth's krb5.conf: Kerberos logons will be "
 			  "refused", dir);
 		return 0;
 	}
-	if (fd < 0)
-		return err_set(err, errlen, "%s: %s", tmp, strerror(errno));
-	ok = write(fd, text, (size_t)len) == (ssize_t)len && fsync(fd) == 0;
-	if (close(fd) != 0)
-		ok = 0;
-	if (!ok) {
-		unlink(tmp);
-		return err_set(err, errlen, "%s: cannot write it", tmp);
-	}
-	if (rename(tmp, path) != 0) {
-		unlink(tmp);
-		return err_set(err, errlen, "%s: %s", path, strerror(errno));
-	}
-	return 0;
+	return err_set(err, errlen, "%s: %s", path, strerror(errno));
 }
 
 /* MIT Kerberos' environment (krb.c): the keytab beside the account file

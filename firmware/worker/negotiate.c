@@ -24,13 +24,6 @@
 #include "firmware/worker/worker.h"
 #include "platform/log.h"
 
-static const char *level_text(uint8_t l)
-{
-	return l == RPC_AUTHN_LEVEL_PKT_PRIVACY	  ? "pkt_privacy"
-	       : l == RPC_AUTHN_LEVEL_PKT_INTEGRITY ? "pkt_integrity"
-						    : "connect";
-}
-
 /* ca-auth numbers a SPNEGO context by the mechanism it chose (proto.h): bit
  * 31 set for Kerberos; the worker keeps it in a->mech from the first
  * AUTH_GSS_CONTINUE, for the journal. Before any context (a first leg
@@ -97,7 +90,7 @@ static int logged_on(struct worker_ntlm *a, const struct auth_gss_ok *ok, struct
 	a->established = 1;
 	log_info("%s: %s logon of %s at %s", a->peer,
 		 a->mech == AUTH_MECH_NTLM ? "NTLM (SPNEGO)" : "Kerberos", a->identity,
-		 level_text(a->level));
+		 worker_level_name(a->level));
 	return out == NULL || ndr_wr_ok(out) ? 0 : -1;
 }
 

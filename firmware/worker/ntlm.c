@@ -21,7 +21,7 @@
  * AUTHENTICATE on a third alter_context an alter_context_resp. */
 #define NTLM_REFUSED (-1)
 
-static const char *level_name(uint8_t l)
+const char *worker_level_name(uint8_t l)
 {
 	static const char *const n[] = {"none", "none", "connect", "call", "pkt", "pkt_integrity",
 					"pkt_privacy"};
@@ -180,7 +180,7 @@ static int authenticate(struct worker_ntlm *a, const struct rpc_auth *in,
 		goto refused;
 	}
 	a->established = 1;
-	log_info("%s: NTLM logon of %s at %s", a->peer, a->identity, level_name(a->level));
+	log_info("%s: NTLM logon of %s at %s", a->peer, a->identity, worker_level_name(a->level));
 	return 0;
 refused:
 	log_info("%s: NTLM logon of '%s' refused: %s", a->peer, a->claimed, why);

@@ -59,6 +59,9 @@ uint8_t worker_ntlm_level(const struct worker_ntlm *a);
 int worker_ntlm_lookup(const struct worker_ntlm *a, const char *account, uint8_t *tok,
 		       size_t *len);
 
+/* An RPC_AUTHN_LEVEL_* as the logs name it ("pkt_privacy", ...). */
+const char *worker_level_name(uint8_t l);
+
 /* The SPNEGO (Kerberos or NTLM) legs of a bind, alter_context or auth3 (negotiate.c):
  * the token goes to ca-auth as it came; the answer token into out (NULL for
  * auth3, which answers nothing). 0, or -1 (refused, journaled). */

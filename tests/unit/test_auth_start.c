@@ -373,11 +373,12 @@ static void test_kerberos_environment(void **state)
 	kerberos_conf_read_by_mit(300);
 
 	/* a krb5.conf that cannot be written: ca-auth does not start */
-	assert_int_equal(mkdir(tmp, 0755), 0);
+	unlink(conf);
+	assert_int_equal(mkdir(conf, 0755), 0);
 	assert_int_equal(auth_env_setup(&o, "h", err, sizeof(err)), AUTH_SET_FATAL);
-	snprintf(want, sizeof(want), "%s: %s", tmp, strerror(EISDIR));
+	snprintf(want, sizeof(want), "%s: %s", conf, strerror(EISDIR));
 	assert_string_equal(err, want);
-	assert_int_equal(rmdir(tmp), 0);
+	assert_int_equal(rmdir(conf), 0);
 	unlink(conf);
 	unsetenv("KRB5_KTNAME");
 	unsetenv("KRB5_CONFIG");
