@@ -468,12 +468,16 @@ int ipc_recv(struct ipc_chan *c, struct ipc_msg *m, char *err, size_t errlen)
 			if (wait_fd(c->fd, POLLIN) == 0)
 				continue;
 		}
-		if (n == 0 && c->rlen == 0)
-			return 0;
 		/* A peer that died with our frames unread resets the connection: between
-		 * frames that is an end like any other (a worker killed under load). */
-		if (n < 0 && why == NULL && errno == ECONNRESET && c->rlen == 0)
+		 * frames that is an end like any other (a worker killed under load). The
+		 * end is named in err too, so a caller that prints it on any result
+		 * below 1 never prints an unwritten buffer. */
+		if (c->rlen == 0 &&
+		    (n == 0 || (n < 0 && why == NULL && errno == ECONNRESET))) {
+			if (errlen > 0)
+				snprintf(err, errlen, "%s closed the channel", peer_name(c));
 			return 0;
+		}
 		recv_error(c, n, why, err, errlen);
 		return -1;
 	}

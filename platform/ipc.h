@@ -57,7 +57,7 @@ int ipc_send(struct ipc_chan *c, uint32_t type, uint32_t id, const void *data, s
 	     int fd);
 
 /* Blocking: reads until one frame is complete. 1 with *m filled, 0 at a clean EOF
- * between frames, -1 on an I/O error or a framing violation (len over max_payload,
+ * between frames (err says the peer closed the channel), -1 on an I/O error or a framing violation (len over max_payload,
  * unknown flags, IPC_F_FD without a descriptor, EOF inside a frame), with a message
  * in err. */
 int ipc_recv(struct ipc_chan *c, struct ipc_msg *m, char *err, size_t errlen);
