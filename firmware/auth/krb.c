@@ -299,14 +299,18 @@ static int requester_name(const gss_buffer_desc *nb, char *out, size_t outlen, c
  * whose server signature or client info does not verify: asking for it then
  * answers "unavailable", as for a ticket without one, but gss_inquire_name
  * still lists its attributes (tests/integration/test_kerberos_pac.py pins
- * this down against the installed MIT). */
+ * this down against the installed MIT). 1 listed, 0 not, -1 cannot tell. */
 static int pac_listed(gss_name_t src)
 {
 	gss_buffer_set_t names = GSS_C_NO_BUFFER_SET;
 	OM_uint32 minor, min;
 	int mn = 0, listed = 0;
 
-	if (GSS_ERROR(gss_inquire_name(&minor, src, &mn, NULL, &names)) || names == NULL)
+	/* Fail closed: a name whose attributes cannot be listed might hide a PAC
+	 * that did not verify (-1, refused). An empty list is no PAC. */
+	if (GSS_ERROR(gss_inquire_name(&minor, src, &mn, NULL, &names)))
+		return -1;
+	if (names == NULL)
 		return 0;
 	for (size_t i = 0; i < names->count; i++)
 		if (names->elements[i].length >= 10 &&
@@ -332,7 +336,13 @@ static int pac_of(gss_name_t src, struct gss_result *r)
 	major = gss_get_name_attribute(&minor, src, &attr, &authenticated, &complete, &val, &disp,
 				       &more);
 	if (major == GSS_S_UNAVAILABLE || major == GSS_S_UNAUTHORIZED) {
-		if (pac_listed(src)) {
+		int listed = pac_listed(src);
+
+		if (listed < 0) {
+			kfail(r, AUTH_E_FAILURE, "cannot tell whether the ticket carries a PAC", 0, 0);
+			return -1;
+		}
+		if (listed) {
 			kfail(r, AUTH_E_DENIED, "the ticket's PAC does not verify with the service key",
 			      0, 0);
 			return -1;

@@ -44,7 +44,8 @@
 _Static_assert(WORKER_DCOM_ADDRESS_MAX + 7 <= DCOM_ADDR_MAX, "a configured address and its port fit a binding");
 
 #define TOWER_TCP 7          /* ncacn_ip_tcp (MS-DCOM 2.2.19.3) */
-#define AUTHN_WINNT 10       /* RPC_C_AUTHN_WINNT: the security binding offered */
+#define AUTHN_NEGOTIATE 9    /* RPC_C_AUTHN_GSS_NEGOTIATE: SPNEGO, Kerberos or NTLM */
+#define AUTHN_WINNT 10       /* RPC_C_AUTHN_WINNT: bare NTLM */
 #define CAPROP_MAX_STATES 16 /* signing certificates whose states one answer lists */
 #define PUBLIC_REFS 5        /* references handed out with each interface pointer,
 			      * as Windows does */
@@ -88,7 +89,10 @@ static void add_binding(struct dcom_bindings *b, const char *address, uint16_t p
 
 /* The string bindings (the configured address first, when there is one, then
  * the address the client reached: a client takes the first it can use) and
- * the NTLM security binding. */
+ * the security bindings: Negotiate first, then bare NTLM. A Windows client
+ * asking for the default service takes the first it supports, so Negotiate
+ * first is what lets a domain client use Kerberos on the objects, as against
+ * AD CS; without a keytab SPNEGO still carries NTLM (firmware/auth). */
 static void bindings(const struct worker *w, struct dcom_bindings *b, const char *local,
 		     uint16_t port)
 {
@@ -96,8 +100,9 @@ static void bindings(const struct worker *w, struct dcom_bindings *b, const char
 	if (w->dcom_address[0] != 0)
 		add_binding(b, w->dcom_address, port);
 	add_binding(b, local, port);
-	b->n_sec = 1;
-	b->sec[0].authn_svc = AUTHN_WINNT;
+	b->n_sec = 2;
+	b->sec[0].authn_svc = AUTHN_NEGOTIATE;
+	b->sec[1].authn_svc = AUTHN_WINNT;
 }
 
 /* Where the objects are (the OXID's bindings: the ICPR port) and where the

@@ -322,3 +322,35 @@ def test_malformed_activation_and_oxid_calls(ca, appliance, tmp_path):
             dc.close_objects(iface)
         dc.disconnect(conn)
     assert "killed by signal" not in appliance.text()
+
+
+def _security_bindings(dsa):
+    """The security bindings of a DUALSTRINGARRAY, read from its units as MS-DCOM
+    2.2.19 lays them out (independent of impacket's STRINGBINDING parser):
+    from wSecurityOffset, (wAuthnSvc, Reserved 0xffff, principal, 0) each, then 0."""
+    units = list(dsa["aStringArray"])
+    i, out = dsa["wSecurityOffset"], []
+    assert units[i - 1] == 0  # the string bindings' terminator
+    while units[i] != 0:
+        svc, reserved = units[i], units[i + 1]
+        end = units.index(0, i + 2)
+        out.append((svc, reserved, "".join(map(chr, units[i + 2:end]))))
+        i = end + 1
+    assert i == len(units) - 1  # nothing after the terminator
+    return out
+
+
+def test_security_bindings_offer_negotiate_then_ntlm(appliance):
+    # A Windows client asking for the default service takes the first security
+    # binding it supports: Negotiate (9) first lets a domain client use
+    # Kerberos on the objects; bare NTLM (10) stays for the others.
+    dce = transport.DCERPCTransportFactory(
+        f"ncacn_ip_tcp:127.0.0.1[{appliance.epm_port}]").get_dce_rpc()
+    dce.connect()
+    try:
+        dce.bind(dcomrt.IID_IObjectExporter)
+        resp = dce.request(dcomrt.ServerAlive2())
+        assert _security_bindings(resp["ppdsaOrBindings"]) == [(9, 0xffff, ""),
+                                                               (10, 0xffff, "")]
+    finally:
+        dce.disconnect()
