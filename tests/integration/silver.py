@@ -173,10 +173,13 @@ def principal_name(node, name_type, parts):
 def ticket(keytab, user="alice", realm=REALM, service=SERVICE, logon_domain="CA",
            domain_sid=DOMAIN_SID, rid=1105, primary_group=513, groups=(513, 1200),
            extra_sids=(), upn=None, dns_domain=None, client_info_name=None,
-           tamper_pac=False, no_pac=False, sign_with_wrong_key=False, now=None):
+           tamper_pac=False, no_pac=False, sign_with_wrong_key=False, now=None,
+           key_of=None):
     """A service ticket for user@realm to service, encrypted with the
-    service's AES-256 key from keytab; returns impacket's TGS dict."""
-    key, kvno = service_key(keytab, service, realm)
+    service's AES-256 key from keytab (or key_of's: AD issues a ticket for an
+    SPN mapped to an account, such as RPCSS/NAME, in that account's key);
+    returns impacket's TGS dict."""
+    key, kvno = service_key(keytab, key_of or service, realm)
     session = Key(AES256, os.urandom(32))
     now = (now or datetime.datetime.utcnow()).replace(microsecond=0)
 
