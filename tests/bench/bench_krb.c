@@ -1,12 +1,13 @@
 /* The benchmark's Kerberos initiator over MIT GSSAPI (bench_krb.h).
  *
  * Why SPNEGO by hand (a few lines of DER below) rather than MIT's SPNEGO
- * mechanism: MIT's SPNEGO initiator does not pass GSS_C_DCE_STYLE through to
- * a three-leg DCE exchange the way Windows frames it (NegTokenResp around a
- * raw AP-REP, answered by the client's raw AP-REP), and the CA parses SPNEGO
- * itself (firmware/auth/spnego.c); the krb5 mechanism is called directly, and
- * its tokens are framed here, with the krb5 OID first and only in the
- * MechTypeList (Kerberos optimistic: no mechListMIC is needed, RFC 4178 5).
+ * mechanism (not tried): the krb5 mechanism in DCE style writes the raw AP-REQ
+ * (0x6e ..., seen with MIT 1.20), while Windows and impacket put it GSS-framed
+ * (0x60, the krb5 OID, TOK_ID 01 00) in the NegTokenInit, which is what the CA
+ * reads (firmware/auth/spnego.c krb5_tok_unframe): the framing has to be ours
+ * anyway, and by hand the MechTypeList is exactly the krb5 OID, first and
+ * alone (Kerberos optimistic and chosen: no mechListMIC, RFC 4178 5), and the
+ * later legs are exactly DCE style's (NegTokenResp around raw AP-REPs).
  * The reader takes only what this client needs from the CA's NegTokenResp
  * (negState, responseToken), with definite lengths checked against the input.
  *
@@ -282,8 +283,8 @@ static int start(void *arg, struct ndr_wr *tok, char *err, size_t errlen)
 		return -1;
 	}
 	o = out.value;
-	/* MIT writes the InitialContextToken framing (0x60) or, in DCE style,
-	 * may not: the CA's SPNEGO reader wants it framed. */
+	/* In DCE style MIT writes the raw AP-REQ; the CA's SPNEGO reader wants it
+	 * framed (an already framed one is taken as it is). */
 	put_init(tok, o, out.length, out.length > 0 && o[0] == 0x60);
 	gss_release_buffer(&min, &out);
 	if (!ndr_wr_ok(tok)) {
