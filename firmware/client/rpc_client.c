@@ -24,6 +24,7 @@
 
 static int fail(struct rpcc *c, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+static int take_fault(struct rpcc *c, const struct rpc_pdu *pdu);
 
 static int fail(struct rpcc *c, int status, const char *fmt, ...)
 {
@@ -193,6 +194,8 @@ void rpcc_close(struct rpcc *c)
 	c->fd = -1;
 	ntlm_seal_wipe(&c->seal);
 	c->sealed = 0;
+	c->sec = NULL; /* the provider's state is its owner's */
+	c->sec_arg = NULL;
 }
 
 /* ---- PDUs ---- */
@@ -218,7 +221,7 @@ static void put_hdr(struct ndr_wr *w, uint8_t ptype, uint8_t flags, uint32_t cal
 static void put_auth(struct rpcc *c, struct ndr_wr *w, uint8_t pad, const uint8_t *value,
 		     size_t len)
 {
-	ndr_put_u8(w, RPC_AUTHN_WINNT);
+	ndr_put_u8(w, c->auth_type);
 	ndr_put_u8(w, c->auth_level);
 	ndr_put_u8(w, pad);
 	ndr_put_u8(w, 0);
@@ -239,6 +242,30 @@ static int send_pdu(struct rpcc *c, struct ndr_wr *w, int64_t deadline)
 		return fail(c, RPCC_EPROTO, "cannot encode the PDU");
 	ndr_patch_u16(w, 8, (uint16_t)w->len);
 	return send_all(c, w->buf, w->len, deadline);
+}
+
+/* One fragment's protection, by NTLM or by the provider (rpcc_sec). */
+static int unwrap(struct rpcc *c, uint8_t *pdu, size_t len, size_t body_off, size_t body_len,
+		  const uint8_t *verifier, size_t verifier_len)
+{
+	if (c->sec != NULL)
+		return c->sec->unwrap(c->sec_arg, pdu, len, body_off, body_len, verifier,
+				      verifier_len);
+	return ntlm_seal_unwrap(&c->seal, pdu, len, body_off, body_len, verifier, verifier_len);
+}
+
+static int wrap(struct rpcc *c, uint8_t *pdu, size_t len, size_t body_off, size_t body_len,
+		uint8_t *verifier, size_t verifier_len)
+{
+	if (c->sec != NULL)
+		return c->sec->wrap(c->sec_arg, pdu, len, body_off, body_len, verifier,
+				    verifier_len);
+	return ntlm_seal_wrap(&c->seal, pdu, len, body_off, body_len, verifier, verifier_len);
+}
+
+static size_t verifier_len(const struct rpcc *c)
+{
+	return c->sec != NULL ? c->sec->verifier_len : NTLM_VERIFIER_LEN;
 }
 
 /* Reads one PDU of the current call into c's buffer and decodes it. */
@@ -263,7 +290,7 @@ static int read_pdu(struct rpcc *c, uint8_t *buf, struct rpc_pdu *pdu, int64_t d
 		return fail(c, RPCC_EPROTO, "%s for call %u while call %u is waiting",
 			    rpc_ptype_name(h.ptype), h.call_id, c->call_id);
 	if (pdu->has_auth &&
-	    (c->auth_level == 0 || pdu->auth.t.auth_type != RPC_AUTHN_WINNT ||
+	    (c->auth_level == 0 || pdu->auth.t.auth_type != c->auth_type ||
 	     pdu->auth.t.auth_level != c->auth_level ||
 	     pdu->auth.t.auth_context_id != c->auth_ctx_id))
 		return fail(c, RPCC_EPROTO, "%s with a verifier for another security context",
@@ -273,11 +300,11 @@ static int read_pdu(struct rpcc *c, uint8_t *buf, struct rpc_pdu *pdu, int64_t d
 		size_t body = pdu->body_len;
 
 		if (!pdu->has_auth || body < (size_t)RESP_FIXED + pdu->auth.t.auth_pad_len ||
-		    ntlm_seal_unwrap(&c->seal, buf, RPC_HDR_LEN + body + RPC_SEC_TRAILER_LEN,
-				     RPC_RESP_HDR_LEN, body - RESP_FIXED, pdu->auth.value,
-				     pdu->auth.value_len) != 0)
-			return fail(c, RPCC_EPROTO, "a response fragment whose NTLM verifier does "
-				    "not check (tampered, replayed or another session key)");
+		    unwrap(c, buf, RPC_HDR_LEN + body + RPC_SEC_TRAILER_LEN, RPC_RESP_HDR_LEN,
+			   body - RESP_FIXED, pdu->auth.value, pdu->auth.value_len) != 0)
+			return fail(c, RPCC_EPROTO, "a response fragment whose %sverifier does "
+				    "not check (tampered, replayed or another session key)",
+				    c->sec != NULL ? "" : "NTLM ");
 	}
 	return RPCC_OK;
 }
@@ -330,16 +357,17 @@ static int parse_bind_nak(struct rpcc *c, const struct rpc_pdu *pdu)
 		    reason);
 }
 
-/* A bind with our one presentation context; token: the NEGOTIATE, or NULL. */
-static int send_bind(struct rpcc *c, const struct rpc_syntax *iface, const struct ndr_wr *tok,
-		     int64_t deadline)
+/* A bind (or alter_context: the same body) with our one presentation context;
+ * token: the first security token (NEGOTIATE, ...), or NULL. */
+static int send_bind(struct rpcc *c, uint8_t ptype, const struct rpc_syntax *iface,
+		     const struct ndr_wr *tok, int64_t deadline)
 {
 	struct ndr_wr w;
 	uint8_t *syn;
 	int rc;
 
 	ndr_wr_init(&w, BIND_LEN + RPC_SEC_TRAILER_LEN + NTLM_MSG_MAX);
-	put_hdr(&w, RPC_PT_BIND, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, ++c->call_id);
+	put_hdr(&w, ptype, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, ++c->call_id);
 	/* The same size both ways, as impacket does: -frag then cuts requests too. */
 	ndr_put_u16(&w, c->max_recv); /* max_xmit_frag */
 	ndr_put_u16(&w, c->max_recv);
@@ -373,12 +401,27 @@ static int bind_answer(struct rpcc *c, uint8_t *buf, struct rpc_pdu *pdu, int64_
 	return fail(c, RPCC_EPROTO, "%s in answer to a bind", rpc_ptype_name(pdu->hdr.ptype));
 }
 
+/* An alter_context_resp has a bind_ack's layout; a refused leg is a fault. */
+static int alter_answer(struct rpcc *c, uint8_t *buf, struct rpc_pdu *pdu, int64_t deadline)
+{
+	int rc = read_pdu(c, buf, pdu, deadline);
+
+	if (rc != RPCC_OK)
+		return rc;
+	if (pdu->hdr.ptype == RPC_PT_ALTER_CONTEXT_RESP)
+		return parse_bind_ack(c, pdu);
+	if (pdu->hdr.ptype == RPC_PT_FAULT)
+		return take_fault(c, pdu);
+	return fail(c, RPCC_EPROTO, "%s in answer to an alter_context",
+		    rpc_ptype_name(pdu->hdr.ptype));
+}
+
 int rpcc_bind(struct rpcc *c, const struct rpc_syntax *iface)
 {
 	int64_t deadline = now_ms() + c->timeout_ms;
 	uint8_t buf[RPCC_MAX_FRAG];
 	struct rpc_pdu pdu;
-	int rc = send_bind(c, iface, NULL, deadline);
+	int rc = send_bind(c, RPC_PT_BIND, iface, NULL, deadline);
 
 	return rc != RPCC_OK ? rc : bind_answer(c, buf, &pdu, deadline);
 }
@@ -398,6 +441,49 @@ static int send_auth3(struct rpcc *c, const struct ndr_wr *tok, int64_t deadline
 	return rc;
 }
 
+/* rpcc_bind_auth with a provider: bind, bind_ack, alter_context,
+ * alter_context_resp. */
+static int bind_sec(struct rpcc *c, const struct rpc_syntax *iface, const struct rpcc_auth *a,
+		    int64_t deadline)
+{
+	const struct rpcc_sec *s = a->sec;
+	uint8_t buf[RPCC_MAX_FRAG];
+	char err[RPCC_ERR_LEN];
+	struct rpc_pdu pdu;
+	struct ndr_wr tok;
+	int rc = RPCC_OK;
+
+	ndr_wr_init(&tok, NTLM_MSG_MAX);
+	if (s->start(a->arg, &tok, err, sizeof(err)) != 0)
+		rc = fail(c, RPCC_EREFUSED, "%s", err);
+	if (rc == RPCC_OK)
+		rc = send_bind(c, RPC_PT_BIND, iface, &tok, deadline);
+	if (rc == RPCC_OK)
+		rc = bind_answer(c, buf, &pdu, deadline);
+	if (rc == RPCC_OK && !pdu.has_auth)
+		rc = fail(c, RPCC_EPROTO, "bind_ack without a security token");
+	ndr_wr_reset(&tok);
+	if (rc == RPCC_OK &&
+	    s->step(a->arg, pdu.auth.value, pdu.auth.value_len, &tok, err, sizeof(err)) != 0)
+		rc = fail(c, RPCC_EREFUSED, "%s", err);
+	if (rc == RPCC_OK)
+		rc = send_bind(c, RPC_PT_ALTER_CONTEXT, iface, &tok, deadline);
+	if (rc == RPCC_OK)
+		rc = alter_answer(c, buf, &pdu, deadline);
+	if (rc == RPCC_OK && !pdu.has_auth)
+		rc = fail(c, RPCC_EPROTO, "alter_context_resp without a security token");
+	if (rc == RPCC_OK && s->done(a->arg, pdu.auth.value, pdu.auth.value_len, err,
+				     sizeof(err)) != 0)
+		rc = fail(c, RPCC_EREFUSED, "%s", err);
+	if (rc == RPCC_OK && a->level >= RPC_AUTHN_LEVEL_PKT_INTEGRITY) {
+		c->sec = s;
+		c->sec_arg = a->arg;
+		c->sealed = 1;
+	}
+	ndr_wr_free(&tok);
+	return rc;
+}
+
 int rpcc_bind_auth(struct rpcc *c, const struct rpc_syntax *iface, const struct rpcc_auth *a)
 {
 	int64_t deadline = now_ms() + c->timeout_ms;
@@ -410,12 +496,15 @@ int rpcc_bind_auth(struct rpcc *c, const struct rpc_syntax *iface, const struct 
 
 	c->auth_level = a->level;
 	c->auth_ctx_id = AUTH_CTX_ID;
+	c->auth_type = a->sec != NULL ? a->sec->type : RPC_AUTHN_WINNT;
+	if (a->sec != NULL)
+		return bind_sec(c, iface, a, deadline);
 	ndr_wr_init(&tok, NTLM_MSG_MAX);
 	if (a->start(a->arg, &tok, err, sizeof(err)) != 0) {
 		ndr_wr_free(&tok);
 		return fail(c, RPCC_EREFUSED, "NTLM: %s", err);
 	}
-	rc = send_bind(c, iface, &tok, deadline);
+	rc = send_bind(c, RPC_PT_BIND, iface, &tok, deadline);
 	if (rc == RPCC_OK)
 		rc = bind_answer(c, buf, &pdu, deadline);
 	if (rc == RPCC_OK && !pdu.has_auth)
@@ -459,8 +548,10 @@ static int send_request(struct rpcc *c, uint16_t opnum, const uint8_t *stub, siz
 	struct ndr_wr w;
 	int rc = RPCC_OK;
 
+	size_t vlen = verifier_len(c);
+
 	if (c->sealed) {
-		over += SEAL_PAD + RPC_SEC_TRAILER_LEN + NTLM_VERIFIER_LEN;
+		over += SEAL_PAD + RPC_SEC_TRAILER_LEN + vlen;
 		align = SEAL_PAD;
 	}
 	chunk = ((size_t)c->max_xmit - over) & ~(align - 1);
@@ -486,13 +577,12 @@ static int send_request(struct rpcc *c, uint16_t opnum, const uint8_t *stub, siz
 
 			pad = (SEAL_PAD - n % SEAL_PAD) % SEAL_PAD;
 			ndr_put_bytes(&w, zeros, pad);
-			put_auth(c, &w, (uint8_t)pad, NULL, NTLM_VERIFIER_LEN);
-			tlen = w.len - NTLM_VERIFIER_LEN;
+			put_auth(c, &w, (uint8_t)pad, NULL, vlen);
+			tlen = w.len - vlen;
 			if (ndr_wr_ok(&w) && w.len <= UINT16_MAX)
 				ndr_patch_u16(&w, 8, (uint16_t)w.len);
 			if (!ndr_wr_ok(&w) ||
-			    ntlm_seal_wrap(&c->seal, w.buf, tlen, hdr, n + pad,
-					   w.buf + tlen, NTLM_VERIFIER_LEN) != 0) {
+			    wrap(c, w.buf, tlen, hdr, n + pad, w.buf + tlen, vlen) != 0) {
 				rc = fail(c, RPCC_EPROTO, "cannot sign the request");
 				break;
 			}

@@ -34,23 +34,51 @@ enum rpcc_status {
 	RPCC_EFAULT = -4,   /* the call was answered with a fault (c->fault) */
 };
 
-/* An NTLM initiator for rpcc_bind_auth (careq's is ntlm_init.c, on gss-ntlmssp).
- * start() writes the NEGOTIATE; finish() takes the CHALLENGE, writes the
- * AUTHENTICATE and gives the exported session key. 0 or -1 with err. */
+/* Another kind of authentication than NTLM, whose provider makes every token
+ * and protects every fragment itself (Kerberos inside SPNEGO, DCE style:
+ * tests/bench/bench_krb.c). The legs: start()'s token in the bind; step()
+ * takes the bind_ack's token and writes the next one, sent in an alter_context
+ * (DCE style's third leg); done() takes the alter_context_resp's token and
+ * says whether the context is complete. wrap/unwrap protect one fragment with
+ * firmware/rpc/auth.h's layout (pdu[0..len) up to and including the
+ * sec_trailer, the body at body_off, the verifier apart): wrap writes exactly
+ * verifier_len octets; unwrap checks an incoming verifier of any length. Each
+ * returns 0, or -1 (and writes err for the legs). */
+struct rpcc_sec {
+	uint8_t type;        /* the auth_type: RPC_AUTHN_GSS_NEGOTIATE ... */
+	size_t verifier_len; /* of the protected fragments we send */
+	int (*start)(void *arg, struct ndr_wr *tok, char *err, size_t errlen);
+	int (*step)(void *arg, const uint8_t *in, size_t len, struct ndr_wr *tok, char *err,
+		    size_t errlen);
+	int (*done)(void *arg, const uint8_t *in, size_t len, char *err, size_t errlen);
+	int (*wrap)(void *arg, uint8_t *pdu, size_t len, size_t body_off, size_t body_len,
+		    uint8_t *verifier, size_t verifier_len);
+	int (*unwrap)(void *arg, uint8_t *pdu, size_t len, size_t body_off, size_t body_len,
+		      const uint8_t *verifier, size_t verifier_len);
+};
+
+/* An initiator for rpcc_bind_auth. NTLM (careq's is ntlm_init.c, on
+ * gss-ntlmssp), when sec is NULL: start() writes the NEGOTIATE; finish() takes
+ * the CHALLENGE, writes the AUTHENTICATE and gives the exported session key.
+ * 0 or -1 with err. Otherwise sec's legs and protection, with arg. */
 struct rpcc_auth {
 	uint8_t level; /* RPC_AUTHN_LEVEL_CONNECT, _PKT_INTEGRITY or _PKT_PRIVACY */
 	int (*start)(void *arg, struct ndr_wr *tok, char *err, size_t errlen);
 	int (*finish)(void *arg, const uint8_t *challenge, size_t len, struct ndr_wr *tok,
 		      uint8_t key[NTLM_KEY_LEN], char *err, size_t errlen);
 	void *arg;
+	const struct rpcc_sec *sec; /* NULL: NTLM (auth type 10) */
 };
 
 struct rpcc {
 	int fd;
-	int sealed;          /* requests and responses carry NTLM verifiers */
+	int sealed;          /* requests and responses carry verifiers */
 	uint8_t auth_level;  /* of the bind (0: none) */
+	uint8_t auth_type;   /* of the bind: RPC_AUTHN_WINNT, or sec->type */
 	uint32_t auth_ctx_id;
-	struct ntlm_seal seal;
+	struct ntlm_seal seal;       /* NTLM's */
+	const struct rpcc_sec *sec;  /* or another provider's, with sec_arg */
+	void *sec_arg;
 	int timeout_ms;     /* for each exchange */
 	uint16_t max_recv;  /* the max_recv_frag we offered: longer fragments are refused */
 	uint16_t max_xmit;  /* request fragments we may send (after the bind) */
@@ -73,7 +101,10 @@ int rpcc_bind(struct rpcc *c, const struct rpc_syntax *iface);
  * every request fragment is signed (and sealed) and every response fragment
  * verified (and unsealed) with firmware/rpc/ntlm_seal.c. RPCC_EREFUSED when
  * the server refuses the bind; a refused logon shows on the first call (fault
- * rpc_s_access_denied). */
+ * rpc_s_access_denied). With a->sec: auth type sec->type, its first token in
+ * the bind, its second in an alter_context answered by an alter_context_resp
+ * (a refused logon is then a fault there: RPCC_EFAULT), its wrap and unwrap
+ * for every fragment at PKT_INTEGRITY and PKT_PRIVACY. */
 int rpcc_bind_auth(struct rpcc *c, const struct rpc_syntax *iface, const struct rpcc_auth *a);
 /* Calls opnum on context 0 with the request stub; the response stub goes into
  * out (reset first; at most RPCC_MAX_STUB octets). */

@@ -5,7 +5,7 @@
  *   bench_enroll --data DIR --pin-file FILE --bin BINDIR [--seconds S] [--rounds R]
  *                [--conns 1,4,16] [--csrs N] [--sessions K] [--ca-name NAME]
  *                [--reconnect] [--arena-max N] [--ntlm DOMAIN\user --password-file F]
- *                [--client-key ec:p256|rsa:2048|...] [--dcom]
+ *                [--client-key ec:p256|rsa:2048|...] [--dcom] [--krb SERVICE]
  *
  * DIR is a CA made by `caadm init` whose ca.conf says `policy = issue`,
  * `subject_rule = request` (its requesters choose their subjects) and
@@ -43,6 +43,17 @@
  * signed and sealed); the summary gives both and their ratio. The CA must then
  * accept both (icpr_enforce_encryption = 0 and icpr_allow_anonymous = 1: sealed
  * calls cost the same either way) and hold the account (caadm account add).
+ *
+ * --krb SERVICE (host/ca.example.test@CA.TEST): in the same rounds, after the
+ * unauthenticated (and NTLM) measurement, the same again with Kerberos at packet
+ * privacy: auth type 9 (SPNEGO, the krb5 mechanism in DCE style) with a new
+ * security context per connection (a new AP-REQ through ca-auth: a fresh
+ * logon; the service ticket comes from the ccache, as Windows caches it),
+ * every fragment sealed with RFC 4121 wrap tokens by MIT (bench_krb.c). The
+ * credentials are the default ccache's (KRB5CCNAME, KRB5_CONFIG: run.sh's
+ * BENCH_KRB=1 makes a realm); the CA holds the service's keytab and the
+ * domain account. The summary gives it beside the others and its ratio to
+ * the unauthenticated figure.
  *
  * --dcom (needs --ntlm: activation wants a logon): after the NTLM measurement,
  * the same load over MS-WCCE/DCOM, as careq -dcom and certreq: each thread
@@ -83,6 +94,7 @@
 #include "firmware/client/ntlm_init.h"
 #include "firmware/rpc/pdu.h"
 #include "firmware/icpr/icpr.h"
+#include "tests/bench/bench_krb.h"
 #include "platform/atomicfile.h"
 #include "platform/conf.h"
 #include "platform/log.h"
@@ -112,6 +124,8 @@ struct bench {
 	int use_ntlm;  /* this measurement binds with NTLM */
 	int dcom;      /* --dcom: also measured over MS-WCCE/DCOM (ICertRequestD2) */
 	int use_dcom;  /* this measurement goes over DCOM */
+	const char *krb_service; /* --krb: also measured with Kerberos at packet privacy */
+	int use_krb;   /* this measurement binds with Kerberos */
 	unsigned conns[MAX_CONFIGS];
 	struct conf conf;
 	char ca_name[256], log_path[4096];
@@ -132,6 +146,7 @@ struct bench {
 struct conn {
 	struct bench *b;
 	struct ntlmc *cred; /* with NTLM: this connection's credential and logon */
+	struct krbc *krb;   /* with Kerberos: this connection's security context */
 	unsigned idx;
 	int connected;
 	unsigned long issued, bad, failed;
@@ -524,11 +539,16 @@ static int open_icpr(struct bench *b, struct conn *k, struct rpcc *c, char *err,
 					 errlen)) == NULL)
 			return RPCC_EREFUSED;
 		ntlmc_auth(k->cred, RPC_AUTHN_LEVEL_PKT_PRIVACY, &auth);
+	} else if (b->use_krb) { /* each bind starts a new context: a fresh AP-REQ */
+		if (k->krb == NULL &&
+		    (k->krb = krbc_new(b->krb_service, err, errlen)) == NULL)
+			return RPCC_EREFUSED;
+		krbc_auth(k->krb, &auth);
 	}
 	if ((rc = rpcc_connect(c, (struct sockaddr *)&sa, sizeof(sa), CALL_TIMEOUT_MS, 0)) ==
 		    RPCC_OK &&
-	    (rc = b->use_ntlm ? rpcc_bind_auth(c, &rpc_iface_icpr, &auth)
-			      : rpcc_bind(c, &rpc_iface_icpr)) != RPCC_OK)
+	    (rc = b->use_ntlm || b->use_krb ? rpcc_bind_auth(c, &rpc_iface_icpr, &auth)
+					    : rpcc_bind(c, &rpc_iface_icpr)) != RPCC_OK)
 		rpcc_close(c);
 	if (rc != RPCC_OK)
 		snprintf(err, errlen, "MS-ICPR port %u: %s", port, c->err);
@@ -687,6 +707,10 @@ static void *conn_main(void *arg)
 	pthread_barrier_wait(&b->go); /* b->until is set */
 	if (!k->connected) {
 		k->failed++;
+		ntlmc_free(k->cred);
+		k->cred = NULL;
+		krbc_free(k->krb);
+		k->krb = NULL;
 		return NULL;
 	}
 	memset(&q, 0, sizeof(q));
@@ -742,6 +766,8 @@ static void *conn_main(void *arg)
 	rpcc_close(&c);
 	ntlmc_free(k->cred);
 	k->cred = NULL;
+	krbc_free(k->krb);
+	k->krb = NULL;
 	return NULL;
 }
 
@@ -1013,7 +1039,8 @@ static void usage(void)
 	fatalx("usage: bench_enroll --data DIR --pin-file F --bin BINDIR [--seconds S] "
 	       "[--rounds R] [--conns 1,4,16] [--csrs N] [--sessions K] [--ca-name NAME] "
 	       "[--arena-max N] [--reconnect] [--ntlm DOMAIN\\user --password-file F] "
-	       "[--client-key ec:p256|rsa:2048|...] [--dcom (with --ntlm)]");
+	       "[--client-key ec:p256|rsa:2048|...] [--dcom (with --ntlm)] "
+	       "[--krb host/NAME@REALM]");
 }
 
 int main(int argc, char **argv)
@@ -1024,10 +1051,10 @@ int main(int argc, char **argv)
 		{"csrs", 1, 0, 'n'},    {"sessions", 1, 0, 'k'}, {"ca-name", 1, 0, 'a'},
 		{"arena-max", 1, 0, 'm'}, {"reconnect", 0, 0, 'R'}, {"ntlm", 1, 0, 'N'},
 		{"password-file", 1, 0, 'P'}, {"client-key", 1, 0, 'K'}, {"dcom", 0, 0, 'D'},
-		{0, 0, 0, 0}};
+		{"krb", 1, 0, 'B'}, {0, 0, 0, 0}};
 	static struct bench b;
 	static struct meas ms[MAX_ROUNDS][MAX_CONFIGS], mn[MAX_ROUNDS][MAX_CONFIGS],
-		md[MAX_ROUNDS][MAX_CONFIGS];
+		md[MAX_ROUNDS][MAX_CONFIGS], mk[MAX_ROUNDS][MAX_CONFIGS];
 	const char *password_file = NULL;
 	char err[256];
 	double raw[MAX_ROUNDS];
@@ -1062,6 +1089,7 @@ int main(int argc, char **argv)
 		case 'P': password_file = optarg; break;
 		case 'K': b.client_key = optarg; break;
 		case 'D': b.dcom = 1; break;
+		case 'B': b.krb_service = optarg; break;
 		default: usage();
 		}
 	}
@@ -1094,23 +1122,34 @@ int main(int argc, char **argv)
 			b.use_ntlm = 0;
 			ms[r][j] = run_enroll(&b, b.conns[j]);
 			bad += ms[r][j].bad + ms[r][j].failed;
-			print_meas(r + 1, b.conns[j], &ms[r][j], raw[r], b.ntlm_user ? "anon" : "");
-			if (b.ntlm_user == NULL)
-				continue;
-			b.use_ntlm = 1;
-			mn[r][j] = run_enroll(&b, b.conns[j]);
-			bad += mn[r][j].bad + mn[r][j].failed;
-			print_meas(r + 1, b.conns[j], &mn[r][j], raw[r], "ntlm");
-			if (!b.dcom)
-				continue;
-			b.use_dcom = 1;
-			md[r][j] = run_enroll(&b, b.conns[j]);
-			b.use_dcom = 0;
-			bad += md[r][j].bad + md[r][j].failed;
-			print_meas(r + 1, b.conns[j], &md[r][j], raw[r], "dcom");
+			print_meas(r + 1, b.conns[j], &ms[r][j], raw[r],
+				   b.ntlm_user || b.krb_service ? "anon" : "");
+			if (b.ntlm_user != NULL) {
+				b.use_ntlm = 1;
+				mn[r][j] = run_enroll(&b, b.conns[j]);
+				b.use_ntlm = 0;
+				bad += mn[r][j].bad + mn[r][j].failed;
+				print_meas(r + 1, b.conns[j], &mn[r][j], raw[r], "ntlm");
+			}
+			if (b.dcom) {
+				b.use_ntlm = 1;
+				b.use_dcom = 1;
+				md[r][j] = run_enroll(&b, b.conns[j]);
+				b.use_dcom = 0;
+				b.use_ntlm = 0;
+				bad += md[r][j].bad + md[r][j].failed;
+				print_meas(r + 1, b.conns[j], &md[r][j], raw[r], "dcom");
+			}
+			if (b.krb_service != NULL) {
+				b.use_krb = 1;
+				mk[r][j] = run_enroll(&b, b.conns[j]);
+				b.use_krb = 0;
+				bad += mk[r][j].bad + mk[r][j].failed;
+				print_meas(r + 1, b.conns[j], &mk[r][j], raw[r], "krb ");
+			}
 		}
 	}
-	if (b.ntlm_user != NULL)
+	if (b.ntlm_user != NULL || b.krb_service != NULL)
 		printf("== unauthenticated\n");
 	summarize(&b, ms, raw, is_rsa);
 	if (b.ntlm_user != NULL) {
@@ -1118,6 +1157,16 @@ int main(int argc, char **argv)
 		       b.reconnect ? ", a connection per call" : "");
 		summarize(&b, mn, raw, is_rsa);
 		compare(&b, ms, mn, "NTLM + packet privacy vs unauthenticated", "anon", "ntlm");
+	}
+	if (b.krb_service != NULL) {
+		printf("== Kerberos (SPNEGO, DCE style) at packet privacy (%s, a logon per "
+		       "connection%s)\n", b.krb_service,
+		       b.reconnect ? ", a connection per call" : "");
+		summarize(&b, mk, raw, is_rsa);
+		compare(&b, ms, mk, "Kerberos + packet privacy vs unauthenticated", "anon", "krb");
+		if (b.ntlm_user != NULL)
+			compare(&b, mn, mk, "Kerberos vs NTLM, both + packet privacy", "ntlm",
+				"krb");
 	}
 	if (b.dcom) {
 		printf("== MS-WCCE over DCOM, NTLM at packet privacy (%s, %s)\n", b.ntlm_user,

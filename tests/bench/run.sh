@@ -15,7 +15,11 @@
 #         the custodian's HSM pool, alternating; ends with `caadm verify`. Each
 #         measurement is made twice in the same round: unauthenticated, then with
 #         NTLM at packet privacy (a logon through ca-auth per connection, every
-#         fragment sealed), for the account BENCH\bench (BENCH_NTLM=0: skip).
+#         fragment sealed), for the account BENCH\bench (BENCH_NTLM=0: skip);
+#         with BENCH_KRB=1, a third time with Kerberos at packet privacy (SPNEGO,
+#         DCE style, a new AP-REQ per connection) for CA.TEST\alice of a private
+#         MIT realm on loopback (bench_kdc.py: tests/integration/kdc.py's KDC,
+#         the CA's keytab installed with caadm, kinit + kvno into a ccache).
 # crl:    for each key, CRL publication (`caadm crl` against cad) with 10^4, 10^5
 #         and 10^6 revoked certificates in the ledger, against `openssl ca
 #         -gencrl` on an index of the same size with the same SoftHSM key
@@ -31,7 +35,9 @@
 # BENCH_CONNS (enroll: connections, default "1,4,16"), BENCH_ENROLL_ARENA_MAX
 # (enroll: glibc.malloc.arena_max for cad and its children, unset by default; see
 # tests/bench/README.md), BENCH_KEYS (sign and enroll: default "rsa:3072 ec:p256"),
-# BENCH_NTLM=0 (enroll: no NTLM half), BENCH_RECONNECT=1 (enroll: a new connection,
+# BENCH_NTLM=0 (enroll: no NTLM half), BENCH_KRB=1 (enroll: also Kerberos at packet
+# privacy against a private MIT realm; needs krb5-kdc, krb5-admin-server, krb5-user and
+# /usr/bin/python3), BENCH_RECONNECT=1 (enroll: a new connection,
 # and with NTLM a new logon, per call), BENCH_CSRS (enroll: how many distinct requests
 # the clients cycle through; default 1024 with EC client keys, 64 with RSA), BENCH_CLIENT_KEY (enroll: the requests'
 # keys, default ec:p256; rsa:2048 is Windows' certreq default), BENCH_DCOM=1 (enroll:
@@ -63,9 +69,14 @@ work=$(mktemp -d /tmp/ca-bench.XXXXXX)
 # reach the CA directories under this (mktemp: 0700) directory.
 chmod 711 "$work"
 ledger_tmp=
+kdc_pid=
 # Each ledger's Berkeley DB regions live in /dev/shm/ca-ledger-<its region-id>
 # (firmware/ledger/store.h): they go with the throw-away data directories.
 cleanup() {
+    if [ -n "$kdc_pid" ]; then
+        kill "$kdc_pid" 2>/dev/null || true
+        wait "$kdc_pid" 2>/dev/null || true
+    fi
     find "$work" ${ledger_tmp:+"$ledger_tmp"} -name region-id 2>/dev/null |
         while read -r f; do rm -rf "/dev/shm/ca-ledger-$(cat "$f")"; done
     rm -rf "$work" ${ledger_tmp:+"$ledger_tmp"}
@@ -114,8 +125,30 @@ if [ "$what" = all ] || [ "$what" = ledger ]; then
     }
 fi
 
+# BENCH_KRB=1: the realm, for the Kerberos half of enroll (at most 60 s to start).
+kdc_start() {
+    /usr/bin/python3 "$here/bench_kdc.py" "$work/krb5.keytab" "$work/krb.env" \
+        >"$work/kdc.log" 2>&1 &
+    kdc_pid=$!
+    n=0
+    while [ ! -e "$work/krb.env" ]; do
+        if ! kill -0 "$kdc_pid" 2>/dev/null || [ $n -ge 600 ]; then
+            echo "the test realm did not start:" >&2
+            cat "$work/kdc.log" >&2
+            exit 1
+        fi
+        sleep 0.1
+        n=$((n + 1))
+    done
+    . "$work/krb.env"
+    export KRB5_CONFIG KRB5CCNAME
+}
+
 if [ "$what" = all ] || [ "$what" = enroll ]; then
     failed=
+    if [ "${BENCH_KRB:-0}" = 1 ]; then
+        kdc_start
+    fi
     for key in $keys; do
         ca_dir "$key"
         if ! grep -q '^policy = issue$' "$d/ca.conf"; then
@@ -134,13 +167,24 @@ if [ "$what" = all ] || [ "$what" = enroll ]; then
                     3<"$work/bench.password" >/dev/null
             ntlm=1
         fi
+        krb=
+        if [ "${BENCH_KRB:-0}" = 1 ]; then
+            # The CA's service key and the realm user's domain account (Kerberos only).
+            "$build/bin/caadm" kerberos keytab add --unjournaled --data "$d" \
+                "$work/krb5.keytab" >/dev/null
+            "$build/bin/caadm" account list --data "$d" 2>/dev/null |
+                grep -qF "$BENCH_KRB_USER" ||
+                "$build/bin/caadm" account add --data "$d" --no-password \
+                    "$BENCH_KRB_USER" >/dev/null
+            krb=1
+        fi
         echo "== $key, enrollment over MS-ICPR (cad, durable ledger) vs raw C_Sign =="
         "$build/tests/bench_enroll" --data "$d" --pin-file "$work/token/user.pin" \
             --bin "$build/bin" --seconds "$secs" --rounds "$rounds" --conns "$conns" \
             ${BENCH_ENROLL_ARENA_MAX:+--arena-max "$BENCH_ENROLL_ARENA_MAX"} \
             ${ntlm:+--ntlm 'BENCH\bench' --password-file "$work/bench.password"} \
             ${BENCH_CSRS:+--csrs "$BENCH_CSRS"} ${BENCH_RECONNECT:+--reconnect} ${BENCH_CLIENT_KEY:+--client-key "$BENCH_CLIENT_KEY"} \
-            ${ntlm:+${BENCH_DCOM:+--dcom}} ||
+            ${ntlm:+${BENCH_DCOM:+--dcom}} ${krb:+--krb "$BENCH_KRB_SERVICE"} ||
             failed="$failed $key"
     done
     if [ -n "$failed" ]; then
