@@ -17,20 +17,26 @@ struct ntlmc {
 	gss_name_t target;
 };
 
-static int gss_fail(const char *what, OM_uint32 major, OM_uint32 minor, char *err,
-		    size_t errlen)
+int client_gss_fail(const char *what, gss_OID mech, OM_uint32 major, OM_uint32 minor,
+		    char *err, size_t errlen)
 {
 	OM_uint32 min, mctx = 0;
 	gss_buffer_desc a = GSS_C_EMPTY_BUFFER, b = GSS_C_EMPTY_BUFFER;
 
 	gss_display_status(&min, major, GSS_C_GSS_CODE, GSS_C_NO_OID, &mctx, &a);
 	mctx = 0;
-	gss_display_status(&min, minor, GSS_C_MECH_CODE, &ntlm_oid, &mctx, &b);
+	gss_display_status(&min, minor, GSS_C_MECH_CODE, mech, &mctx, &b);
 	snprintf(err, errlen, "%s: %.*s (%.*s)", what, (int)a.length, (const char *)a.value,
 		 (int)b.length, (const char *)b.value);
 	gss_release_buffer(&min, &a);
 	gss_release_buffer(&min, &b);
 	return -1;
+}
+
+static int gss_fail(const char *what, OM_uint32 major, OM_uint32 minor, char *err,
+		    size_t errlen)
+{
+	return client_gss_fail(what, &ntlm_oid, major, minor, err, errlen);
 }
 
 struct ntlmc *ntlmc_new(const char *user, const char *password, char *err, size_t errlen)

@@ -27,6 +27,7 @@
 #include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
 
+#include "firmware/client/ntlm_init.h"
 #include "firmware/rpc/krb5_seal.h"
 #include "firmware/rpc/pdu.h"
 
@@ -43,20 +44,14 @@ struct krbc {
 	gss_ctx_id_t ctx;
 };
 
+/* The messages say "Kerberos: ..." (firmware/client's formatter). */
 static int gss_fail(const char *what, OM_uint32 major, OM_uint32 minor, char *err,
 		    size_t errlen)
 {
-	OM_uint32 min, mctx = 0;
-	gss_buffer_desc a = GSS_C_EMPTY_BUFFER, b = GSS_C_EMPTY_BUFFER;
+	char w[96];
 
-	gss_display_status(&min, major, GSS_C_GSS_CODE, GSS_C_NO_OID, &mctx, &a);
-	mctx = 0;
-	gss_display_status(&min, minor, GSS_C_MECH_CODE, &krb5_oid, &mctx, &b);
-	snprintf(err, errlen, "Kerberos: %s: %.*s (%.*s)", what, (int)a.length,
-		 (const char *)a.value, (int)b.length, (const char *)b.value);
-	gss_release_buffer(&min, &a);
-	gss_release_buffer(&min, &b);
-	return -1;
+	snprintf(w, sizeof(w), "Kerberos: %s", what);
+	return client_gss_fail(w, &krb5_oid, major, minor, err, errlen);
 }
 
 struct krbc *krbc_new(const char *service, char *err, size_t errlen)
