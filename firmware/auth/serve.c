@@ -277,11 +277,14 @@ static int kerberos_account(struct gss_result *r)
 /* What a verified PAC with LOGON_INFO (AD's KDC) says about the user replaces
  * the account record's word: its user SID, and its group SIDs added to the
  * account's groups. A value the token cannot carry (a SID of another form,
- * more groups than IDENTITY_MAX_GROUPS) refuses the logon: a token with part
- * of the groups could change what the policy decides. 0, or -1 with why. */
+ * more groups than IDENTITY_MAX_GROUPS, 256, the PAC decoder's own bound: so
+ * only the account record's groups beside a PAC's can make too many) refuses
+ * the logon: a token with part of the groups could change what the policy
+ * decides. 0, or -1 with why. */
 static int pac_attributes(const struct pac_info *pac, struct id_attrs *a, char *why,
 			  size_t whylen)
 {
+	size_t own = a->n_groups;
 	char err[256];
 
 	if (id_attr_check(ID_ATTR_SID, pac->user_sid, err, sizeof(err)) != 0) {
@@ -300,8 +303,9 @@ static int pac_attributes(const struct pac_info *pac, struct id_attrs *a, char *
 		if (dup)
 			continue;
 		if (a->n_groups >= IDENTITY_MAX_GROUPS) {
-			snprintf(why, whylen, "the PAC names %zu groups; an identity token carries "
-				 "%d", pac->n_groups, IDENTITY_MAX_GROUPS);
+			snprintf(why, whylen, "the PAC's %zu groups and the account record's %zu "
+				 "make more than the %d an identity token carries", pac->n_groups,
+				 own, IDENTITY_MAX_GROUPS);
 			return -1;
 		}
 		if (id_attrs_add_group(a, pac->groups[i], err, sizeof(err)) != 0) {
