@@ -487,18 +487,35 @@ static void test_load_and_lookup(void **state)
 	/* an account of 256 groups, looked up line by line (only the names kept) */
 	{
 		static char text[sizeof(GOOD) + 16 * 257 + 64];
-		size_t n = (size_t)snprintf(text, sizeof(text), "%sEXAMPLE\\carol", GOOD);
+		size_t n = (size_t)snprintf(text, sizeof(text), "EXAMPLE\\carol");
 
 		for (int i = 0; i < 256; i++)
 			n += (size_t)snprintf(text + n, sizeof(text) - n, "\tgroup=g%d", i);
-		snprintf(text + n, sizeof(text) - n, "\n");
+		snprintf(text + n, sizeof(text) - n, "\n%s", GOOD);
 		write_file(path, text, 0600);
 		assert_int_equal(id_attrs_lookup(path, "example\\CAROL", &a, err, sizeof(err)), 0);
 		assert_int_equal(a.n_groups, 256);
 		assert_string_equal(a.groups[0], "g0");
 		assert_string_equal(a.groups[255], "g255");
+		/* alice's line after carol's: nothing of carol's groups past alice's 2 */
+		memset(&a, 0x5a, sizeof(a));
 		assert_int_equal(id_attrs_lookup(path, "EXAMPLE\\alice", &a, err, sizeof(err)), 0);
 		assert_int_equal(a.n_groups, 2);
+		assert_string_equal(a.groups[1], "Staff");
+		for (int i = 2; i < IDENTITY_MAX_GROUPS; i++)
+			assert_int_equal(a.groups[i][0], 0);
+		{
+			struct id_attrs_file f2;
+			const struct id_attrs_entry *e;
+
+			assert_int_equal(id_attrs_parse(text, strlen(text), &f2, err, sizeof(err)), 0);
+			e = id_attrs_find(&f2, "EXAMPLE\\bob");
+			assert_non_null(e);
+			assert_int_equal(e->a.n_groups, 1);
+			assert_int_equal(e->a.groups[1][0], 0);
+			assert_int_equal(e->a.groups[255][0], 0);
+			id_attrs_file_free(&f2);
+		}
 		/* a second line for an account, after the one looked up: refused, nothing */
 		write_file(path, GOOD "example\\ALICE\tupn=a@b\n", 0600);
 		memset(&a, 0x5a, sizeof(a));
