@@ -42,10 +42,10 @@ struct auth_ok {
 };
 
 /* The largest AUTH_OK (an identity token of version 2 carries the account's
- * attributes): the worker receives ca-auth's answers with AUTH_MAX_PAYLOAD as
- * its cap (firmware/worker/start.c), so the largest must fit. */
+ * attributes, up to IDENTITY_MAX_GROUPS groups): the worker receives ca-auth's
+ * answers with AUTH_ANSWER_MAX as its cap (firmware/worker/start.c), so the
+ * largest must fit. */
 #define AUTH_OK_MAX (4 + AUTH_IDENTITY_MAX + 4 + 4 + AUTH_KEY_LEN + 4 + IDTOKEN_MAX)
-_Static_assert(AUTH_OK_MAX <= AUTH_MAX_PAYLOAD, "AUTH_OK must fit the worker's receive cap");
 _Static_assert(AUTH_IDENTITY_MAX == IDTOKEN_IDENTITY_MAX, "a logon's name fits its token");
 
 struct auth_release {
@@ -61,7 +61,7 @@ struct auth_account {
 	const uint8_t *token;
 	size_t token_len; /* 1..IDTOKEN_MAX */
 };
-_Static_assert(4 + IDTOKEN_MAX <= AUTH_MAX_PAYLOAD, "AUTH_ACCOUNT must fit the worker's receive cap");
+#define AUTH_ACCOUNT_MAX (4 + IDTOKEN_MAX)
 
 struct auth_gss_accept {
 	uint32_t ctx;                 /* 0: a new logon */
@@ -93,8 +93,19 @@ struct auth_gss_ok {
 #define AUTH_GSS_OK_MAX                                                                    \
 	(4 + 4 + AUTH_GSS_TOKEN_MAX + 4 + AUTH_IDENTITY_MAX + 4 + IDTOKEN_MAX + 4 + 4 + 4 +     \
 	 AUTH_GSS_KEY_MAX + 8 + 8 + 4)
-_Static_assert(AUTH_GSS_OK_MAX <= AUTH_MAX_PAYLOAD + IDTOKEN_MAX + AUTH_IDENTITY_MAX + 64,
-	       "AUTH_GSS_OK is bounded");
+#define AUTH_MAX2_(a, b) ((a) > (b) ? (a) : (b))
+/* What the worker receives from ca-auth (firmware/worker/start.c): the largest
+ * answer. Since issue 18's 256 groups an identity token (IDTOKEN_MAX, ~34 KiB)
+ * is larger than anything the worker sends (AUTH_MAX_PAYLOAD, ca-auth's
+ * receive cap), so ca-auth's replies are not bounded by it (serve.c raises its
+ * send cap; this cap is the worker's check). */
+#define AUTH_ANSWER_MAX                                                                    \
+	AUTH_MAX2_(AUTH_MAX_PAYLOAD, AUTH_MAX2_(AUTH_OK_MAX, AUTH_MAX2_(AUTH_ACCOUNT_MAX,     \
+									AUTH_GSS_OK_MAX)))
+_Static_assert(AUTH_OK_MAX <= AUTH_ANSWER_MAX, "AUTH_OK must fit the worker's receive cap");
+_Static_assert(AUTH_ACCOUNT_MAX <= AUTH_ANSWER_MAX, "AUTH_ACCOUNT must fit the worker's receive cap");
+_Static_assert(AUTH_GSS_OK_MAX <= AUTH_ANSWER_MAX, "AUTH_GSS_OK must fit the worker's receive cap");
+_Static_assert(AUTH_ANSWER_MAX <= IPC_MAX_PAYLOAD, "the worker's cap is a channel's");
 
 struct auth_fail {
 	uint32_t code; /* AUTH_E_* */

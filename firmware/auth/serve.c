@@ -71,23 +71,29 @@ static int mint_with(struct auth_tokens *tk, uint32_t purpose, const char *what,
 		     const char *name, uint64_t logon, int64_t expires, const struct id_attrs *a,
 		     uint8_t *tok, size_t *len, char *why, size_t whylen)
 {
-	struct idtoken t;
+	/* On the heap, as the attributes are (~33 KiB each at 256 groups). */
+	struct idtoken *t = calloc(1, sizeof(*t));
 	char err[512];
 	int rc = 0;
 
 	*len = 0;
-	memset(&t, 0, sizeof(t));
-	t.purpose = purpose;
-	t.logon = logon;
-	t.expires = expires;
-	snprintf(t.identity, sizeof(t.identity), "%s", name);
-	idtoken_set_attrs(&t, a);
-	if (idtoken_mint(tk->key, &t, tok, len, err, sizeof(err)) != 0) {
+	if (t == NULL) {
+		log_warnx("no token for %s: out of memory", name);
+		snprintf(why, whylen, "the %s could not be vouched for", what);
+		return -1;
+	}
+	t->purpose = purpose;
+	t->logon = logon;
+	t->expires = expires;
+	snprintf(t->identity, sizeof(t->identity), "%s", name);
+	idtoken_set_attrs(t, a);
+	if (idtoken_mint(tk->key, t, tok, len, err, sizeof(err)) != 0) {
 		log_warnx("no token for %s: %s", name, err);
 		snprintf(why, whylen, "the %s could not be vouched for", what);
 		rc = -1;
 	}
-	explicit_bzero(&t, sizeof(t));
+	explicit_bzero(t, sizeof(*t));
+	free(t);
 	return rc;
 }
 
@@ -111,14 +117,19 @@ static int mint_for(struct auth_tokens *tk, uint32_t purpose, const char *what,
 		    const char *name, uint64_t logon, int64_t expires, uint8_t *tok,
 		    size_t *len, char *why, size_t whylen)
 {
-	struct id_attrs a;
-	int rc;
+	struct id_attrs *a = calloc(1, sizeof(*a)); /* ~33 KiB: not on the stack */
+	int rc = -1;
 
 	*len = 0;
-	if (attributes_of(what, name, &a, why, whylen) != 0)
+	if (a == NULL) {
+		snprintf(why, whylen, "out of memory");
 		return -1;
-	rc = mint_with(tk, purpose, what, name, logon, expires, &a, tok, len, why, whylen);
-	explicit_bzero(&a, sizeof(a));
+	}
+	if (attributes_of(what, name, a, why, whylen) == 0)
+		rc = mint_with(tk, purpose, what, name, logon, expires, a, tok, len, why,
+			       whylen);
+	explicit_bzero(a, sizeof(*a));
+	free(a);
 	return rc;
 }
 
@@ -266,11 +277,14 @@ static int kerberos_account(struct gss_result *r)
 /* What a verified PAC with LOGON_INFO (AD's KDC) says about the user replaces
  * the account record's word: its user SID, and its group SIDs added to the
  * account's groups. A value the token cannot carry (a SID of another form,
- * more groups than IDENTITY_MAX_GROUPS) refuses the logon: a token with part
- * of the groups could change what the policy decides. 0, or -1 with why. */
+ * more groups than IDENTITY_MAX_GROUPS, 256, the PAC decoder's own bound: so
+ * only the account record's groups beside a PAC's can make too many) refuses
+ * the logon: a token with part of the groups could change what the policy
+ * decides. 0, or -1 with why. */
 static int pac_attributes(const struct pac_info *pac, struct id_attrs *a, char *why,
 			  size_t whylen)
 {
+	size_t own = a->n_groups;
 	char err[256];
 
 	if (id_attr_check(ID_ATTR_SID, pac->user_sid, err, sizeof(err)) != 0) {
@@ -289,8 +303,9 @@ static int pac_attributes(const struct pac_info *pac, struct id_attrs *a, char *
 		if (dup)
 			continue;
 		if (a->n_groups >= IDENTITY_MAX_GROUPS) {
-			snprintf(why, whylen, "the PAC names %zu groups; an identity token carries "
-				 "%d", pac->n_groups, IDENTITY_MAX_GROUPS);
+			snprintf(why, whylen, "the PAC's %zu groups and the account record's %zu "
+				 "make more than the %d an identity token carries", pac->n_groups,
+				 own, IDENTITY_MAX_GROUPS);
 			return -1;
 		}
 		if (id_attrs_add_group(a, pac->groups[i], err, sizeof(err)) != 0) {
@@ -306,29 +321,35 @@ static int pac_attributes(const struct pac_info *pac, struct id_attrs *a, char *
 static int vouch_kerberos(struct auth_tokens *tk, struct gss_result *r, uint8_t *tok,
 			  size_t *len, uint64_t *serial, int64_t *expires)
 {
-	struct id_attrs a;
+	struct id_attrs *a;
 	int rc = -1;
 
 	*len = 0;
 	if (tk == NULL || !tk->have_key)
 		return 0;
-	if (r->unknown) {
-		/* No account: no attributes but the mark the policy reads. */
-		memset(&a, 0, sizeof(a));
-		snprintf(a.groups[0], sizeof(a.groups[0]), "%s", IDENTITY_GROUP_UNKNOWN_PRINCIPALS);
-		a.n_groups = 1;
-	} else if (attributes_of("logon", r->identity, &a, r->message, sizeof(r->message)) != 0) {
+	/* On the heap: ~33 KiB at IDENTITY_MAX_GROUPS, and mint_with holds a
+	 * token as large below it. */
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		snprintf(r->message, sizeof(r->message), "out of memory");
 		return -1;
 	}
+	if (r->unknown) {
+		/* No account: no attributes but the mark the policy reads. */
+		snprintf(a->groups[0], sizeof(a->groups[0]), "%s", IDENTITY_GROUP_UNKNOWN_PRINCIPALS);
+		a->n_groups = 1;
+	} else if (attributes_of("logon", r->identity, a, r->message, sizeof(r->message)) != 0) {
+		goto out;
+	}
 	if (r->has_pac && r->pac.has_logon_info &&
-	    pac_attributes(&r->pac, &a, r->message, sizeof(r->message)) != 0)
+	    pac_attributes(&r->pac, a, r->message, sizeof(r->message)) != 0)
 		goto out;
 	*serial = ++tk->next_logon;
 	*expires = (int64_t)time(NULL) + tk->lifetime_s;
-	rc = mint_with(tk, IDTOKEN_LOGON, "logon", r->identity, *serial, *expires, &a, tok, len,
+	rc = mint_with(tk, IDTOKEN_LOGON, "logon", r->identity, *serial, *expires, a, tok, len,
 		       r->message, sizeof(r->message));
 out:
-	explicit_bzero(&a, sizeof(a));
+	explicit_bzero(a, sizeof(*a));
+	free(a);
 	return rc;
 }
 
@@ -545,6 +566,9 @@ int auth_serve(int fd, struct auth_tokens *tk)
 {
 	/* One thread: the context table and the logon serial are not shared, and
 	 * NTLM's work is a few HMACs per logon. */
-	return service_run(fd, "worker", AUTH_MAX_PAYLOAD, rules, sizeof(rules) / sizeof(rules[0]),
-			   1, handle, NULL, tk);
+	/* Replies carry identity tokens (IDTOKEN_MAX, 256 groups), larger than
+	 * what the worker may send: the worker's own cap is AUTH_ANSWER_MAX. */
+	return service_run_flags(fd, "worker", AUTH_MAX_PAYLOAD, rules,
+				 sizeof(rules) / sizeof(rules[0]), 1, handle, NULL, tk,
+				 SERVICE_LARGE_REPLIES);
 }

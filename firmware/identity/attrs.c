@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,7 +230,6 @@ static const char *field(const struct id_attrs *a, enum id_attr k)
 int id_attrs_check(const struct id_attrs *a, char *err, size_t errlen)
 {
 	char why[200];
-	struct id_attrs seen;
 
 	for (int k = ID_ATTR_UPN; k < ID_ATTR_GROUP; k++) {
 		const char *v = field(a, (enum id_attr)k);
@@ -242,11 +242,18 @@ int id_attrs_check(const struct id_attrs *a, char *err, size_t errlen)
 	}
 	if (a->n_groups > IDENTITY_MAX_GROUPS)
 		return fail(err, errlen, "at most %d groups", IDENTITY_MAX_GROUPS);
-	memset(&seen, 0, sizeof(seen));
-	for (size_t i = 0; i < a->n_groups; i++)
-		if (memchr(a->groups[i], 0, sizeof(a->groups[i])) == NULL ||
-		    id_attrs_add_group(&seen, a->groups[i], why, sizeof(why)) != 0)
+	/* Each group against those before it, in place: a copy to add them to
+	 * would be another struct id_attrs (~33 KiB at 256 groups) on the stack. */
+	for (size_t i = 0; i < a->n_groups; i++) {
+		if (memchr(a->groups[i], 0, sizeof(a->groups[i])) == NULL)
+			return fail(err, errlen, "group: not terminated");
+		if (id_attr_check(ID_ATTR_GROUP, a->groups[i], why, sizeof(why)) != 0)
 			return fail(err, errlen, "group: %s", why);
+		for (size_t j = 0; j < i; j++)
+			if (strcasecmp(a->groups[j], a->groups[i]) == 0)
+				return fail(err, errlen, "group: group '%s' given twice (case is "
+					    "ignored)", a->groups[i]);
+	}
 	return 0;
 }
 
@@ -370,11 +377,26 @@ static int parse_field(char *fld, struct id_attrs_entry *e, int *next_key, char 
 	return 0;
 }
 
-/* One account line (NUL-terminated, without its LF) appended to f. */
-static int parse_line(char *line, struct id_attrs_file *f, char *err, size_t errlen)
+/* What a parse does with each account line once read: 0, or -1 with err (an
+ * account named twice, too many, out of memory). */
+typedef int (*take_fn)(void *ctx, const struct id_attrs_entry *e, char *err, size_t errlen);
+
+/* e's groups past its count zeroed: the scratch entry is cleared only up to its
+ * groups for each line (parse_line), so what leaves it is cleared here. */
+static void clear_unused_groups(struct id_attrs *a)
+{
+	memset(a->groups[a->n_groups], 0,
+	       (IDENTITY_MAX_GROUPS - a->n_groups) * sizeof(a->groups[0]));
+}
+
+/* One account line (NUL-terminated, without its LF) read into e (the caller's
+ * scratch) and given to take. Only the fields before the groups are cleared
+ * (n_groups among them): clearing all 256 groups for every line would write
+ * ~34 KiB a line, 340 MB for a file of 10000 accounts at each logon. */
+static int parse_line(char *line, struct id_attrs_entry *e, take_fn take, void *ctx, char *err,
+		      size_t errlen)
 {
 	char *tab = strchr(line, '\t'), *fld;
-	struct id_attrs_entry *e;
 	int next_key = ID_ATTR_UPN;
 
 	if (tab == NULL)
@@ -382,12 +404,7 @@ static int parse_line(char *line, struct id_attrs_file *f, char *err, size_t err
 	*tab = 0;
 	if (!id_account_name_ok(line))
 		return fail(err, errlen, "not an account name (DOMAIN\\user)");
-	if (id_attrs_find(f, line) != NULL)
-		return fail(err, errlen, "account '%s' has a second line", line);
-	if (grow(f, err, errlen) != 0)
-		return -1;
-	e = &f->e[f->n];
-	memset(e, 0, sizeof(*e));
+	memset(e, 0, offsetof(struct id_attrs_entry, a.groups));
 	snprintf(e->name, sizeof(e->name), "%s", line);
 	for (fld = tab + 1; fld != NULL;) {
 		char *t = strchr(fld, '\t');
@@ -398,18 +415,34 @@ static int parse_line(char *line, struct id_attrs_file *f, char *err, size_t err
 			return -1;
 		fld = t;
 	}
-	f->n++;
+	return take(ctx, e, err, errlen);
+}
+
+/* id_attrs_parse's take: the entry appended to the file. */
+static int take_append(void *ctx, const struct id_attrs_entry *e, char *err, size_t errlen)
+{
+	struct id_attrs_file *f = ctx;
+
+	if (id_attrs_find(f, e->name) != NULL)
+		return fail(err, errlen, "account '%s' has a second line", e->name);
+	if (grow(f, err, errlen) != 0)
+		return -1;
+	f->e[f->n] = *e;
+	clear_unused_groups(&f->e[f->n++].a);
 	return 0;
 }
 
-int id_attrs_parse(const char *data, size_t len, struct id_attrs_file *f, char *err,
-		   size_t errlen)
+/* Every line of data (len bytes, the whole file) by the file's rules, each
+ * account given to take. One entry of scratch (on the heap: ~34 KiB at
+ * IDENTITY_MAX_GROUPS groups). 0, or -1 with err naming the line. */
+static int parse_each(const char *data, size_t len, take_fn take, void *ctx, char *err,
+		      size_t errlen)
 {
 	char *copy, *line, why[256];
 	size_t lineno = 0, off = 0;
+	struct id_attrs_entry *e;
 	int rc = 0;
 
-	memset(f, 0, sizeof(*f));
 	if (len > IDENTITY_ATTRS_FILE_MAX)
 		return fail(err, errlen, "larger than %u bytes", IDENTITY_ATTRS_FILE_MAX);
 	if (len > 0 && data[len - 1] != '\n')
@@ -418,6 +451,10 @@ int id_attrs_parse(const char *data, size_t len, struct id_attrs_file *f, char *
 		return fail(err, errlen, "holds a NUL or a carriage return");
 	if ((copy = malloc(len + 1)) == NULL)
 		return fail(err, errlen, "out of memory");
+	if ((e = calloc(1, sizeof(*e))) == NULL) {
+		free(copy);
+		return fail(err, errlen, "out of memory");
+	}
 	memcpy(copy, data, len);
 	copy[len] = 0;
 	while (rc == 0 && off < len) {
@@ -429,10 +466,23 @@ int id_attrs_parse(const char *data, size_t len, struct id_attrs_file *f, char *
 		lineno++;
 		if (line[0] == '#' || line[0] == 0)
 			continue;
-		if (parse_line(line, f, why, sizeof(why)) != 0)
+		if (parse_line(line, e, take, ctx, why, sizeof(why)) != 0)
 			rc = fail(err, errlen, "line %zu: %s", lineno, why);
 	}
+	explicit_bzero(e, sizeof(*e));
+	free(e);
+	explicit_bzero(copy, len + 1);
 	free(copy);
+	return rc;
+}
+
+int id_attrs_parse(const char *data, size_t len, struct id_attrs_file *f, char *err,
+		   size_t errlen)
+{
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	rc = parse_each(data, len, take_append, f, err, errlen);
 	if (rc != 0)
 		id_attrs_file_free(f);
 	return rc;
@@ -536,17 +586,68 @@ int id_attrs_load(const char *path, int check_owner, struct id_attrs_file *f, ch
 	return rc != 0 ? fail(err, errlen, "%s: %s", path, why) : 0;
 }
 
+/* id_attrs_lookup's take: every account's name (a second line is refused, as
+ * id_attrs_parse refuses it), the attributes of the one wanted only. */
+struct lookup {
+	const char *want;
+	struct id_attrs *a;
+	char (*names)[IDENTITY_NAME_MAX + 1];
+	size_t n, cap;
+};
+
+static int take_lookup(void *ctx, const struct id_attrs_entry *e, char *err, size_t errlen)
+{
+	struct lookup *l = ctx;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (strcasecmp(l->names[i], e->name) == 0)
+			return fail(err, errlen, "account '%s' has a second line", e->name);
+	if (l->n == l->cap) {
+		size_t cap = l->cap == 0 ? 64 : l->cap * 2;
+		char (*v)[IDENTITY_NAME_MAX + 1];
+
+		if (l->n >= IDENTITY_ATTRS_MAX_ACCOUNTS)
+			return fail(err, errlen, "more than %d accounts with attributes",
+				    IDENTITY_ATTRS_MAX_ACCOUNTS);
+		if (cap > IDENTITY_ATTRS_MAX_ACCOUNTS)
+			cap = IDENTITY_ATTRS_MAX_ACCOUNTS;
+		if ((v = realloc(l->names, cap * sizeof(*v))) == NULL)
+			return fail(err, errlen, "out of memory");
+		l->names = v;
+		l->cap = cap;
+	}
+	memcpy(l->names[l->n++], e->name, sizeof(e->name));
+	if (strcasecmp(e->name, l->want) == 0) {
+		*l->a = e->a;
+		clear_unused_groups(l->a);
+	}
+	return 0;
+}
+
+/* The file is checked whole, as id_attrs_load does, but only the names are
+ * kept: ca-auth reads it at each logon, and a whole struct id_attrs_file is
+ * ~34 KiB an account at IDENTITY_MAX_GROUPS groups (340 MB for the most
+ * accounts), where the names are 257 bytes each. */
 int id_attrs_lookup(const char *path, const char *name, struct id_attrs *a, char *err,
 		    size_t errlen)
 {
-	struct id_attrs_file f;
-	const struct id_attrs_entry *e;
+	struct lookup l = {.want = name, .a = a};
+	char *data, why[300];
+	size_t len;
+	int rc;
 
 	memset(a, 0, sizeof(*a));
-	if (id_attrs_load(path, 1, &f, err, errlen) != 0)
+	if (read_file(path, 1, &data, &len, err, errlen) != 0)
 		return -1;
-	if ((e = id_attrs_find(&f, name)) != NULL)
-		*a = e->a;
-	id_attrs_file_free(&f);
+	if (data == NULL)
+		return 0;
+	rc = parse_each(data, len, take_lookup, &l, why, sizeof(why));
+	explicit_bzero(data, len);
+	free(data);
+	free(l.names);
+	if (rc != 0) {
+		memset(a, 0, sizeof(*a));
+		return fail(err, errlen, "%s: %s", path, why);
+	}
 	return 0;
 }

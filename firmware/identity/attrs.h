@@ -30,7 +30,7 @@
  * skipped. Every other line is one account:
  *     DOMAIN\user<TAB>key=value[<TAB>key=value]...
  * keys upn, email, dns, sid (each at most once, in that order) and then group
- * (0..32 times), at least one attribute; the name is an account name as caadm
+ * (0..IDENTITY_MAX_GROUPS times), at least one attribute; the name is an account name as caadm
  * account takes it (id_account_name_ok), each account at most once (ASCII case
  * ignored, as account names are). Anything else refuses the whole file: caadm
  * changes nothing, and ca-auth refuses every logon until it is fixed. */
@@ -46,7 +46,10 @@
 #define IDENTITY_EMAIL_MAX 254 /* RFC 5321 4.5.3.1.3 */
 #define IDENTITY_DNS_MAX 253   /* RFC 1035, without the trailing dot */
 #define IDENTITY_SID_MAX 184   /* "S-1-" 15 digits, then 15 x ("-" 10 digits) */
-#define IDENTITY_MAX_GROUPS 32
+/* An account's groups: the Microsoft PAC decoder's own bound (firmware/auth/pac.h
+ * PAC_MAX_GROUPS), since a Kerberos logon adds the PAC's group SIDs to the
+ * account's (issue 18) and AD users are often in more than 32 groups. */
+#define IDENTITY_MAX_GROUPS 256
 /* The one group of a Kerberos principal the realm vouched for that has no
  * account here (ca-auth, kerberos_unknown_principals = domain-users);
  * firmware/policy/policy.h's POLICY_GROUP_UNKNOWN_PRINCIPALS is the same

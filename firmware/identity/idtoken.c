@@ -4,6 +4,7 @@
 #include "firmware/identity/idtoken.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <wolfssl/options.h>
@@ -56,15 +57,20 @@ void idtoken_get_attrs(const struct idtoken *t, struct id_attrs *a)
 /* The attributes by attrs.h's rules (the same for mint and verify). */
 static int attrs_ok(const struct idtoken *t, char *err, size_t errlen)
 {
-	struct id_attrs a;
+	struct id_attrs *a;
 	char why[200];
 	int rc;
 
 	if (t->n_groups > IDENTITY_MAX_GROUPS) /* before the copy reads the groups */
 		return fail(err, errlen, "identity token with too many groups");
-	memset(&a, 0, sizeof(a));
-	idtoken_get_attrs(t, &a);
-	rc = id_attrs_check(&a, why, sizeof(why));
+	/* On the heap: ~33 KiB at IDENTITY_MAX_GROUPS, under callers that hold a
+	 * struct idtoken (as large) of their own. */
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return fail(err, errlen, "identity token: out of memory");
+	idtoken_get_attrs(t, a);
+	rc = id_attrs_check(a, why, sizeof(why));
+	explicit_bzero(a, sizeof(*a));
+	free(a);
 	if (rc != 0) {
 		snprintf(err, errlen, "identity token with a bad attribute: %s", why);
 		return -1;

@@ -15,7 +15,10 @@
 #include "firmware/x509/x509.h"
 #include "platform/utf8.h"
 
-_Static_assert(POLICY_MAX_GROUPS == TEMPLATE_MAX_GROUPS, "an account's groups as a template's");
+/* An account's groups (POLICY_MAX_GROUPS, what its token carries) and a
+ * template's enroll_groups (TEMPLATE_MAX_GROUPS) are two bounds of two arrays:
+ * each loop below stops at its own array's. */
+_Static_assert(POLICY_MAX_GROUPS >= TEMPLATE_MAX_GROUPS, "an account may be in every group a template names");
 _Static_assert(POLICY_GROUP_MAX == TEMPLATE_PRINCIPAL_MAX, "a group name as a template's");
 
 /* The bound of a CN (RFC 5280 ub-common-name; firmware/x509's Name writer
@@ -260,7 +263,7 @@ static uint32_t check_enroll(const struct template *t, const struct policy_accou
 	 * Authenticated Users: only a template naming its group takes it. */
 	if (!unknown_principal(a) && in_groups(t, POLICY_GROUP_AUTHENTICATED))
 		return 0;
-	for (size_t i = 0; i < a->n_groups; i++)
+	for (size_t i = 0; i < a->n_groups && i < POLICY_MAX_GROUPS; i++)
 		if (in_groups(t, a->groups[i]))
 			return 0;
 	if (unknown_principal(a))

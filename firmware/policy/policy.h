@@ -17,7 +17,7 @@
 #define POLICY_ACCOUNT_NAME_MAX 256 /* DOMAIN\user (= IDTOKEN_IDENTITY_MAX) */
 #define POLICY_ATTR_MAX 255         /* bytes of a UPN, an e-mail address, a DNS name */
 #define POLICY_SID_MAX 184          /* "S-1-5-21-..." text: S-1-<auth>-<up to 15 sub-authorities> */
-#define POLICY_MAX_GROUPS 32        /* = TEMPLATE_MAX_GROUPS */
+#define POLICY_MAX_GROUPS 256       /* an account's groups (= IDENTITY_MAX_GROUPS) */
 #define POLICY_GROUP_MAX 128        /* = TEMPLATE_PRINCIPAL_MAX */
 
 /* Groups every authenticated (not anonymous) account is in, as in AD. */

@@ -20,6 +20,7 @@
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/ecc.h>
 
+#include "firmware/auth/msg.h"
 #include "firmware/auth/proto.h"
 #include "firmware/custodian/proto.h"
 #include "firmware/worker/start.h"
@@ -148,7 +149,7 @@ int worker_setup(struct worker *w, const struct worker_opts *o, void (*on_dead)(
 		log_warnx("no ca-auth channel: NTLM binds are refused");
 		return 0;
 	}
-	if (ipc_caller_start(&w->auth, o->auth_fd, "ca-auth", AUTH_MAX_PAYLOAD) != 0) {
+	if (ipc_caller_start(&w->auth, o->auth_fd, "ca-auth", AUTH_ANSWER_MAX) != 0) {
 		ipc_caller_stop(&w->custodian);
 		worker_dcom_free(w);
 		return err_set(err, errlen, "cannot start the ca-auth channel");

@@ -768,7 +768,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	throttle_configure(&(struct throttle_conf){2, 4, 1000, 1000});
 	/* and with no logon remembered from another input */
 	memset(tokens.logons, 0, sizeof(tokens.logons));
-	ipc_chan_init(&r->chan, sv[0], "ca-auth", AUTH_MAX_PAYLOAD + 1024);
+	ipc_chan_init(&r->chan, sv[0], "ca-auth", AUTH_ANSWER_MAX);
 	if (pthread_create(&tid, NULL, serve, &sv[1]) != 0)
 		abort();
 	while (size >= 3 && !r->dead) {

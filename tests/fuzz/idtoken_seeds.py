@@ -46,6 +46,12 @@ def seeds():
     yield "v3_plain", token(body("EXAMPLE\\alice"))
     yield "v3_full", token(body("EXAMPLE\\alice", **FULL))
     yield "v3_32_groups", token(body("EXAMPLE\\bob", groups=tuple("g%d" % i for i in range(32))))
+    # IDENTITY_MAX_GROUPS (256, an AD user's PAC) of 128 bytes: the largest
+    # token; one more is refused even sealed
+    yield "v3_256_groups", token(body("EXAMPLE\\bob", groups=tuple(
+        ("S-1-5-21-%d-" % i).ljust(128, "9") for i in range(256))))
+    yield "sealed_257_groups", b"\xa5" + body("EXAMPLE\\bob", groups=tuple(
+        "g%d" % i for i in range(257)))
     yield "v3_long_sid", token(body("EXAMPLE\\bob", sid="S-1-281474976710655" +
                                     "-4294967295" * 15))
     yield "v3_subject", token(body("EXAMPLE\\bob", purpose=SUBJECT))

@@ -358,3 +358,77 @@ def test_mit_pac_without_logon_info_the_account_supplies_the_sid(appliance, ca, 
     dce.disconnect()
     assert sid_of(cert) == ACCOUNT_SID
     assert logons(a) and not PAC_LINE.search(logons(a)[-1]), logons(a)
+
+
+# ---- AD users in many groups: IDENTITY_MAX_GROUPS is the PAC decoder's 256 ----
+
+def many_groups(n, first=2000):
+    """n group RIDs of the PAC's domain (513, Domain Users, first)."""
+    return (513,) + tuple(range(first, first + n - 1))
+
+
+def set_account_groups(ca, *groups):
+    args = []
+    for g in groups:
+        args += ["--group", g]
+    p = caadm("account", "set", "--data", ca["data"], *args, ALICE)
+    assert p.returncode == 0, p.stderr
+
+
+def test_pac_of_100_groups_enrolls(appliance, ca, kdc):
+    """More than the 32 groups an identity token carried before: the logon is
+    made, the token carries them and the policy takes it."""
+    a = appliance(policy="issue", subject_rule="request")
+    groups = many_groups(100)
+    ticket = silver.ticket(ca["keytab"], groups=groups)
+    # impacket's reading of what silver.py wrote: 100 groups in LOGON_INFO,
+    # and MIT's: the PAC verifies with the service key
+    etp, pac = silver.open_ticket(ticket, ca["keytab"])
+    assert mit_pac_verify(pac, authtime_of(etp), "alice@CA.TEST",
+                          silver.service_key(ca["keytab"])[0]) == 0
+    li = pac_buffer(pac, PAC_LOGON_INFO)
+    info = VALIDATION_INFO()
+    info.fromString(li)
+    info.fromStringReferents(li, len(info.getData()))
+    assert [g["RelativeId"] for g in info["Data"]["GroupIds"]] == list(groups)
+    dce = kc.connect(binding(a), ticket)
+    cert, rid = enroll_user_template(dce, ca, "many")
+    dce.disconnect()
+    assert sid_of(cert) == PAC_SID
+    assert any(f"request={rid} requester={ALICE}" in ln for ln in journal(ca))
+    m = [PAC_LINE.search(ln) for ln in logons(a)]
+    assert m and m[-1] is not None, logons(a)
+    assert (m[-1].group(1), int(m[-1].group(2))) == (PAC_SID, 100)
+
+
+def test_pac_and_account_groups_at_256_log_on_one_more_refused(appliance, ca, kdc):
+    """Both sides of the bound: the PAC's 255 groups and the account record's
+    own make 256, which logs on; the PAC's 256 and the account's make 257,
+    refused (and journaled) rather than carried in part."""
+    set_account_groups(ca, "Staff")
+    a = appliance(policy="issue", subject_rule="request")
+    dce = kc.connect(binding(a), silver.ticket(ca["keytab"], groups=many_groups(255)))
+    cert, _ = enroll_user_template(dce, ca, "at256")
+    dce.disconnect()
+    m = [PAC_LINE.search(ln) for ln in logons(a)]
+    assert m and m[-1] is not None and int(m[-1].group(2)) == 255, logons(a)
+    assert not refused_events(ca)
+    with pytest.raises(Exception):
+        kc.connect(binding(a), silver.ticket(ca["keytab"], groups=many_groups(256)))
+    assert ("the PAC's 256 groups and the account record's 1 make more than the 256 an "
+            "identity token carries") in a.text()
+    assert refused_events(ca)
+    assert len(logons(a)) == 1  # the refused one made no logon
+
+
+def test_pac_of_more_than_256_groups_refused(appliance, ca, kdc):
+    """300 group SIDs: beyond the PAC decoder's bound, the logon is refused and
+    journaled; the next logon goes on."""
+    a = appliance(policy="issue", subject_rule="request")
+    with pytest.raises(Exception):
+        kc.connect(binding(a), silver.ticket(ca["keytab"], groups=many_groups(300)))
+    assert "the ticket's PAC cannot be read" in a.text()
+    assert "(at most 256)" in a.text()
+    assert refused_events(ca)
+    assert logons(a) == []
+    kc.connect(binding(a), silver.ticket(ca["keytab"])).disconnect()

@@ -394,24 +394,24 @@ static void test_account_attributes(void **state)
 	assert_ok(PARSE("account", "show", "--json", "--data", "/d", "D\\u"));
 	assert_int_equal(cmd.json, 1);
 	{
-		/* 32 groups, the most */
-		char *argv[80] = {"caadm", "account", "set"};
-		char names[32][8];
+		/* 256 groups, the most (IDENTITY_MAX_GROUPS: what a token carries) */
+		static char *argv[2 * 257 + 8] = {"caadm", "account", "set"};
+		static char names[257][8];
 		int argc = 3;
 
-		for (int i = 0; i < 32; i++) {
+		for (int i = 0; i < 256; i++) {
 			snprintf(names[i], sizeof(names[i]), "g%d", i);
 			argv[argc++] = "--group";
 			argv[argc++] = names[i];
 		}
 		argv[argc++] = "D\\u";
 		assert_int_equal(adm_parse(argc, argv, &cmd, err, sizeof(err)), 0);
-		assert_int_equal(cmd.attrs.n_groups, 32);
+		assert_int_equal(cmd.attrs.n_groups, 256);
 		argv[argc - 1] = "--group";
-		argv[argc++] = "g32";
+		argv[argc++] = "g256";
 		argv[argc++] = "D\\u";
 		assert_int_equal(adm_parse(argc, argv, &cmd, err, sizeof(err)), 1);
-		assert_string_equal(err, "caadm: fatal: --group 'g32': at most 32 groups\n");
+		assert_string_equal(err, "caadm: fatal: --group 'g256': at most 256 groups\n");
 	}
 }
 

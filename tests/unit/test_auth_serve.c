@@ -153,7 +153,7 @@ static void open_chan(struct chan *c, struct auth_tokens *tk)
 	c->m.fd = -1; /* no descriptor: ipc_msg_free closes one */
 	c->tk = tk;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c->fd), 0);
-	ipc_chan_init(&c->ipc, c->fd[0], "ca-auth", AUTH_MAX_PAYLOAD + 1024);
+	ipc_chan_init(&c->ipc, c->fd[0], "ca-auth", AUTH_ANSWER_MAX);
 	assert_int_equal(pthread_create(&c->tid, NULL, serve, c), 0);
 }
 
@@ -179,7 +179,7 @@ static void open_chan_started(struct chan *c, const struct auth_opts *o,
 		_exit(auth_serve(c->fd[1], tk) != 0 ? 1 : 0);
 	}
 	close(c->fd[1]);
-	ipc_chan_init(&c->ipc, c->fd[0], "ca-auth", AUTH_MAX_PAYLOAD + 1024);
+	ipc_chan_init(&c->ipc, c->fd[0], "ca-auth", AUTH_ANSWER_MAX);
 }
 
 /* The worker closes its end; the child's wait status. */

@@ -597,14 +597,17 @@ static void test_subject_token_is_no_requester(void **state)
 }
 
 /* A version 3 token with every attribute (as ca-auth mints it from
- * DATA/auth/attributes) names its requester as before: the custodian records
- * the identity; what it does with the attributes is the policy's. */
+ * DATA/auth/attributes), its groups at their bound (256 of 128 bytes: an AD
+ * user's PAC), names its requester as before through CUST_SUBMIT's and
+ * CUST_RETRIEVE's whitelist bounds: the custodian records the identity; what it
+ * does with the attributes is the policy's. */
 static void test_token_with_attributes_accepted(void **state)
 {
 	struct core_who who;
 	struct core_answer a;
-	struct id_attrs at;
+	static struct id_attrs at;
 	char why[256];
+	uint32_t id;
 
 	(void)state;
 	memset(&who, 0, sizeof(who));
@@ -613,18 +616,32 @@ static void test_token_with_attributes_accepted(void **state)
 	strcpy(at.email, "alice@example.com");
 	strcpy(at.dns, "alice-pc.example.com");
 	strcpy(at.sid, "S-1-5-21-1-2-3-1001");
+	assert_int_equal(IDENTITY_MAX_GROUPS, 256);
 	for (int i = 0; i < IDENTITY_MAX_GROUPS; i++) {
-		char g[16];
+		char g[IDENTITY_GROUP_MAX + 1];
 
-		snprintf(g, sizeof(g), "group %d", i);
+		memset(g, 'g', IDENTITY_GROUP_MAX);
+		g[IDENTITY_GROUP_MAX] = 0;
+		snprintf(g, 16, "group %03d", i);
+		g[strlen(g)] = 'g'; /* snprintf's NUL: the name goes on to 128 bytes */
 		assert_int_equal(id_attrs_add_group(&at, g, why, sizeof(why)), 0);
 	}
+	assert_int_equal(id_attrs_add_group(&at, "one more", why, sizeof(why)), -1);
 	core_token_attrs(&core, NULL, ALICE, &at, (int64_t)time(NULL) + 60, who.token,
 			 &who.token_len);
-	assert_int_equal(who.token_len, 544); /* every attribute is in it (and the purpose) */
+	/* every attribute is in it (and the purpose): the fixed fields, five
+	 * strings, the count, 256 groups of 4 + 128 bytes, the MAC */
+	assert_int_equal(who.token_len, 4 + 4 + 8 + 8 + (4 + strlen(ALICE)) + (4 + 17) + (4 + 17) +
+						(4 + 20) + (4 + 19) + 4 + 256 * (4 + 128) + 4 + 32);
+	assert_true(who.token_len > 32 * 1024);
 	submit_as(&who, &a);
 	expect_result(&a, DISP_PENDING, 0, "Taken Under Submission");
-	expect_recorded(a.result.request_id, ALICE, FMT_PKCS10, DISP_PENDING, 0);
+	id = a.result.request_id;
+	expect_recorded(id, ALICE, FMT_PKCS10, DISP_PENDING, 0);
+	core_answer_free(&a);
+	/* the same token retrieves it (CUST_RETRIEVE's bound) */
+	assert_int_equal(core_retrieve(&core, &who, id, &a), 0);
+	expect_result(&a, DISP_PENDING, 0, "Taken Under Submission");
 	core_answer_free(&a);
 }
 

@@ -50,7 +50,7 @@ static void test_limits_and_names(void **state)
 	(void)state;
 	assert_int_equal(IDENTITY_ATTR_MAX, 255);
 	assert_int_equal(IDENTITY_SID_MAX, 184);
-	assert_int_equal(IDENTITY_MAX_GROUPS, 32);
+	assert_int_equal(IDENTITY_MAX_GROUPS, 256); /* = PAC_MAX_GROUPS (firmware/auth/pac.h) */
 	assert_int_equal(IDENTITY_GROUP_MAX, 128);
 	for (int i = 0; i < ID_ATTR_COUNT; i++)
 		assert_int_equal(id_attr_from_name(id_attr_name((enum id_attr)i)), i);
@@ -219,8 +219,19 @@ static void test_groups(void **state)
 		assert_int_equal(id_attrs_add_group(&a, g, err, sizeof(err)), 0);
 	}
 	assert_int_equal(id_attrs_add_group(&a, "one more", err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "at most 32"));
-	assert_int_equal(a.n_groups, 32);
+	assert_non_null(strstr(err, "at most 256"));
+	assert_int_equal(a.n_groups, 256);
+	assert_int_equal(id_attrs_check(&a, err, sizeof(err)), 0);
+	/* the 256th group is checked against every other one */
+	strcpy(a.groups[255], "GROUP17");
+	assert_int_equal(id_attrs_check(&a, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "twice"));
+	strcpy(a.groups[255], "bad\tgroup");
+	assert_int_equal(id_attrs_check(&a, err, sizeof(err)), -1);
+	memset(a.groups[255], 'g', sizeof(a.groups[255])); /* not terminated */
+	assert_int_equal(id_attrs_check(&a, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not terminated"));
+	strcpy(a.groups[255], "group255");
 	a.n_groups = 1;
 	assert_int_equal(id_attrs_add_group(&a, "GROUP0", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "twice"));
@@ -229,8 +240,9 @@ static void test_groups(void **state)
 	strcpy(a.groups[1], "Group0");
 	a.n_groups = 2;
 	assert_int_equal(id_attrs_check(&a, err, sizeof(err)), -1);
-	a.n_groups = 33;
+	a.n_groups = 257;
 	assert_int_equal(id_attrs_check(&a, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "at most 256"));
 }
 
 static void test_account_names(void **state)
@@ -332,13 +344,21 @@ static void test_parse_refusals(void **state)
 	refused("E\\a\tgroup=x\tgroup=X\n", "twice");
 	refused("E\\a\tupn=a@b\nE\\A\tupn=c@d\n", "line 2: account 'E\\A' has a second line");
 	{
-		char big[64 * 33 + 64];
+		/* the file follows the token's bound: 256 groups, not 257 */
+		static char big[16 * 257 + 64];
 		size_t n = (size_t)snprintf(big, sizeof(big), "E\\a");
+		struct id_attrs_file f;
+		char err[256];
 
-		for (int i = 0; i < 33; i++)
+		for (int i = 0; i < 256; i++)
 			n += (size_t)snprintf(big + n, sizeof(big) - n, "\tgroup=g%d", i);
 		snprintf(big + n, sizeof(big) - n, "\n");
-		refused(big, "at most 32");
+		assert_int_equal(id_attrs_parse(big, strlen(big), &f, err, sizeof(err)), 0);
+		assert_int_equal(f.e[0].a.n_groups, 256);
+		assert_string_equal(f.e[0].a.groups[255], "g255");
+		id_attrs_file_free(&f);
+		snprintf(big + n, sizeof(big) - n, "\tgroup=g256\n");
+		refused(big, "at most 256");
 	}
 }
 
@@ -464,6 +484,45 @@ static void test_load_and_lookup(void **state)
 	assert_int_equal(a.n_groups, 2);
 	assert_int_equal(id_attrs_lookup(path, "EXAMPLE\\carol", &a, err, sizeof(err)), 0);
 	assert_true(id_attrs_empty(&a));
+	/* an account of 256 groups, looked up line by line (only the names kept) */
+	{
+		static char text[sizeof(GOOD) + 16 * 257 + 64];
+		size_t n = (size_t)snprintf(text, sizeof(text), "EXAMPLE\\carol");
+
+		for (int i = 0; i < 256; i++)
+			n += (size_t)snprintf(text + n, sizeof(text) - n, "\tgroup=g%d", i);
+		snprintf(text + n, sizeof(text) - n, "\n%s", GOOD);
+		write_file(path, text, 0600);
+		assert_int_equal(id_attrs_lookup(path, "example\\CAROL", &a, err, sizeof(err)), 0);
+		assert_int_equal(a.n_groups, 256);
+		assert_string_equal(a.groups[0], "g0");
+		assert_string_equal(a.groups[255], "g255");
+		/* alice's line after carol's: nothing of carol's groups past alice's 2 */
+		memset(&a, 0x5a, sizeof(a));
+		assert_int_equal(id_attrs_lookup(path, "EXAMPLE\\alice", &a, err, sizeof(err)), 0);
+		assert_int_equal(a.n_groups, 2);
+		assert_string_equal(a.groups[1], "Staff");
+		for (int i = 2; i < IDENTITY_MAX_GROUPS; i++)
+			assert_int_equal(a.groups[i][0], 0);
+		{
+			struct id_attrs_file f2;
+			const struct id_attrs_entry *e;
+
+			assert_int_equal(id_attrs_parse(text, strlen(text), &f2, err, sizeof(err)), 0);
+			e = id_attrs_find(&f2, "EXAMPLE\\bob");
+			assert_non_null(e);
+			assert_int_equal(e->a.n_groups, 1);
+			assert_int_equal(e->a.groups[1][0], 0);
+			assert_int_equal(e->a.groups[255][0], 0);
+			id_attrs_file_free(&f2);
+		}
+		/* a second line for an account, after the one looked up: refused, nothing */
+		write_file(path, GOOD "example\\ALICE\tupn=a@b\n", 0600);
+		memset(&a, 0x5a, sizeof(a));
+		assert_int_equal(id_attrs_lookup(path, "EXAMPLE\\alice", &a, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "second line"));
+		assert_true(id_attrs_empty(&a));
+	}
 	/* malformed anywhere (even on another account's line): refused, nothing */
 	write_file(path, GOOD "EXAMPLE\\carol\tsid=S-1-5-x\n", 0600);
 	memset(&a, 0x5a, sizeof(a));

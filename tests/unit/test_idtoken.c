@@ -250,6 +250,9 @@ static void test_round_trip_with_attributes(void **state)
 		t.groups[i][1] = (char)('A' + i / 26);
 	}
 	assert_int_equal(idtoken_mint(key, &t, tok, &len, err, sizeof(err)), 0);
+	/* 256 groups of 128 bytes: the figure firmware/identity/README.md gives */
+	assert_int_equal(IDENTITY_MAX_GROUPS, 256);
+	assert_int_equal(IDTOKEN_MAX, 35081);
 	assert_int_equal(len, IDTOKEN_MAX - (IDENTITY_ATTR_MAX - IDENTITY_DNS_MAX) -
 				      (IDENTITY_ATTR_MAX - IDENTITY_EMAIL_MAX));
 	assert_int_equal(idtoken_verify(key, tok, len, IDTOKEN_LOGON, NOW, &got, err, sizeof(err)), 0);
@@ -458,8 +461,30 @@ static void test_purposes_are_kept_apart(void **state)
 	}
 }
 
+/* A token of n groups "g0".."g<n-1>" and nothing else, with a valid MAC. */
+static size_t sealed_with_groups(uint8_t *tok, unsigned n_groups)
+{
+	size_t n = 0;
+
+	le(tok + n, 3, 4), n += 4;
+	le(tok + n, IDTOKEN_LOGON, 4), n += 4;
+	le(tok + n, LOGON, 8), n += 8;
+	le(tok + n, NOW + 60, 8), n += 8;
+	n += put_str(tok + n, "EXAMPLE\\alice");
+	memset(tok + n, 0, 16), n += 16;
+	le(tok + n, n_groups, 4), n += 4;
+	for (unsigned i = 0; i < n_groups; i++) {
+		char g[16];
+
+		snprintf(g, sizeof(g), "g%u", i);
+		n += put_str(tok + n, g);
+	}
+	return seal(tok, n);
+}
+
 /* A token with a valid MAC whose attributes break the rules (ca-auth's bug or
- * a key in the wrong hands) is not believed; nor a group count above 32. */
+ * a key in the wrong hands) is not believed; nor a group count above
+ * IDENTITY_MAX_GROUPS (256: the PAC decoder's bound), which one at it is. */
 static void test_verify_checks_the_attributes(void **state)
 {
 	uint8_t tok[IDTOKEN_MAX];
@@ -490,22 +515,29 @@ static void test_verify_checks_the_attributes(void **state)
 	n += put_str(tok + n, "ADMINS");
 	n = seal(tok, n);
 	refused(key, tok, n, NOW, "bad attribute");
-	n = 0;
-	le(tok + n, 3, 4), n += 4;
-	le(tok + n, IDTOKEN_LOGON, 4), n += 4;
-	le(tok + n, LOGON, 8), n += 8;
-	le(tok + n, NOW + 60, 8), n += 8;
-	n += put_str(tok + n, "EXAMPLE\\alice");
-	memset(tok + n, 0, 16), n += 16;
-	le(tok + n, 33, 4), n += 4;
-	for (int i = 0; i < 33; i++) {
-		char g[8];
+	assert_int_equal(IDENTITY_MAX_GROUPS, 256);
+	n = sealed_with_groups(tok, IDENTITY_MAX_GROUPS);
+	{
+		struct idtoken got;
+		char err[128];
 
-		snprintf(g, sizeof(g), "g%d", i);
-		n += put_str(tok + n, g);
+		assert_int_equal(idtoken_verify(key, tok, n, IDTOKEN_LOGON, NOW, &got, err,
+						sizeof(err)), 0);
+		assert_int_equal(got.n_groups, 256);
+		assert_string_equal(got.groups[255], "g255");
 	}
-	n = seal(tok, n);
+	n = sealed_with_groups(tok, IDENTITY_MAX_GROUPS + 1);
 	refused(key, tok, n, NOW, "malformed");
+	/* the old bound is no bound any more */
+	n = sealed_with_groups(tok, 33);
+	{
+		struct idtoken got;
+		char err[128];
+
+		assert_int_equal(idtoken_verify(key, tok, n, IDTOKEN_LOGON, NOW, &got, err,
+						sizeof(err)), 0);
+		assert_int_equal(got.n_groups, 33);
+	}
 }
 
 int main(void)

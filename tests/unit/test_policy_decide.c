@@ -624,6 +624,52 @@ static void test_enroll(void **state)
 	n_set = saved_n;
 }
 
+/* An account's groups (POLICY_MAX_GROUPS, 256: what an identity token
+ * carries) against a template's enroll_groups (TEMPLATE_MAX_GROUPS, 32): two
+ * bounds, each loop at its own. The template's last group is the account's
+ * last: matched; one past the account's count is not. */
+static void test_enroll_by_the_256th_group(void **state)
+{
+	static struct policy_account a;
+	struct policy_request r = req("WebServer");
+	static struct template mine[1];
+	const struct template *saved = set;
+	size_t saved_n = n_set;
+
+	(void)state;
+	assert_int_equal(POLICY_MAX_GROUPS, 256);
+	assert_int_equal(TEMPLATE_MAX_GROUPS, 32);
+	mine[0] = set[2]; /* WebServer */
+	mine[0].n_accounts = 0;
+	mine[0].n_groups = TEMPLATE_MAX_GROUPS;
+	for (size_t i = 0; i < TEMPLATE_MAX_GROUPS; i++)
+		snprintf(mine[0].groups[i], sizeof(mine[0].groups[i]), "Template Group %zu", i);
+	set = mine;
+	n_set = 1;
+	a = alice();
+	a.n_groups = POLICY_MAX_GROUPS;
+	for (size_t i = 0; i < POLICY_MAX_GROUPS; i++)
+		snprintf(a.groups[i], sizeof(a.groups[i]), "S-1-5-21-1-2-3-%zu", 5000 + i);
+	strcpy(a.groups[POLICY_MAX_GROUPS - 1], "TEMPLATE GROUP 31"); /* case ignored */
+	assert_int_equal(decide(&a, &r).outcome, POLICY_PEND);
+	/* the 256th group past the count: denied */
+	a.n_groups = POLICY_MAX_GROUPS - 1;
+	refused(&a, &r, TEMPLATE_DENIED, NULL);
+	/* nor does a template group past its count */
+	a.n_groups = POLICY_MAX_GROUPS;
+	mine[0].n_groups = TEMPLATE_MAX_GROUPS - 1;
+	refused(&a, &r, TEMPLATE_DENIED, NULL);
+	/* the template's first group, as the account's 256th */
+	mine[0].n_groups = TEMPLATE_MAX_GROUPS;
+	strcpy(a.groups[POLICY_MAX_GROUPS - 1], "template group 0");
+	assert_int_equal(decide(&a, &r).outcome, POLICY_PEND);
+	/* one group more than the token carries is a malformed account */
+	a.n_groups = POLICY_MAX_GROUPS + 1;
+	refused(&a, &r, INVALIDARG, NULL);
+	set = saved;
+	n_set = saved_n;
+}
+
 /* ---- step 4: keys ---- */
 
 static void test_keys(void **state)
@@ -908,6 +954,7 @@ int main(void)
 		cmocka_unit_test_setup(test_no_template, setup),
 		cmocka_unit_test_setup(test_version, setup),
 		cmocka_unit_test_setup(test_enroll, setup),
+		cmocka_unit_test_setup(test_enroll_by_the_256th_group, setup),
 		cmocka_unit_test_setup(test_keys, setup),
 		cmocka_unit_test_setup(test_names, setup),
 		cmocka_unit_test_setup(test_agents_and_sid, setup),

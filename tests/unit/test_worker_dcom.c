@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "firmware/auth/auth.h"
+#include "firmware/auth/msg.h"
 #include "firmware/auth/throttle.h"
 #include "firmware/client/ntlm_init.h"
 #include "firmware/client/rpc_client.h"
@@ -115,7 +116,7 @@ static int start(int enforce)
 	    pthread_create(&auth.thread, NULL, auth_thread, NULL) != 0)
 		return -1;
 	auth.running = 1;
-	if (ipc_caller_start(&w.auth, auth.fds[0], "ca-auth", AUTH_MAX_PAYLOAD) != 0)
+	if (ipc_caller_start(&w.auth, auth.fds[0], "ca-auth", AUTH_ANSWER_MAX) != 0)
 		return -1;
 	w.have_auth = 1;
 	return 0;

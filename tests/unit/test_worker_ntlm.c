@@ -119,7 +119,7 @@ static int start(int enforce, int have_auth, int anonymous)
 	    pthread_create(&auth.thread, NULL, auth_thread, NULL) != 0)
 		return -1;
 	auth.running = 1;
-	if (ipc_caller_start(&w.auth, auth.fds[0], "ca-auth", AUTH_MAX_PAYLOAD) != 0)
+	if (ipc_caller_start(&w.auth, auth.fds[0], "ca-auth", AUTH_ANSWER_MAX) != 0)
 		return -1;
 	w.have_auth = have_auth;
 	return 0;
@@ -1357,7 +1357,7 @@ static void fake_auth_start(struct fake_auth *f, enum script neg, enum script au
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, auth.fds), 0);
 	*f = (struct fake_auth){auth.fds[1], neg, au, rel, 0};
 	assert_int_equal(pthread_create(&f->th, NULL, fake_auth_thread, f), 0);
-	assert_int_equal(ipc_caller_start(&w.auth, auth.fds[0], "ca-auth", AUTH_MAX_PAYLOAD), 0);
+	assert_int_equal(ipc_caller_start(&w.auth, auth.fds[0], "ca-auth", AUTH_ANSWER_MAX), 0);
 	w.have_auth = 1;
 }
 
@@ -1490,7 +1490,7 @@ static int child_run(enum script neg, enum script au, enum script rel, int what)
 		cw.have_auth = 1;
 		if (slots_init(&cw.slots, &sc) != 0 ||
 		    ipc_caller_start(&cw.custodian, cust[0], "custodian", CUST_SUBMIT_MAX) != 0 ||
-		    ipc_caller_start(&cw.auth, auth.fds[0], "ca-auth", AUTH_MAX_PAYLOAD) != 0)
+		    ipc_caller_start(&cw.auth, auth.fds[0], "ca-auth", AUTH_ANSWER_MAX) != 0)
 			_exit(99);
 		worker_serve_conn(&cw, conn[1], PORT_ICPR, PEER, &ref);
 		fflush(NULL);

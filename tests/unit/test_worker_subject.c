@@ -278,7 +278,7 @@ static int start(uint32_t flags)
 	auth.tk.lifetime_s = 60;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, auth.fds) != 0 ||
 	    pthread_create(&auth.thread, NULL, auth_thread, NULL) != 0 ||
-	    ipc_caller_start(&w.auth, auth.fds[0], "ca-auth", AUTH_MAX_PAYLOAD) != 0)
+	    ipc_caller_start(&w.auth, auth.fds[0], "ca-auth", AUTH_ANSWER_MAX) != 0)
 		return -1;
 	w.have_auth = 1;
 	return 0;
