@@ -1834,6 +1834,164 @@ static void test_spnego_ntlm_bad_mic(void **state)
 	tb_free(&b);
 }
 
+/* ---- rpc_client's security provider (rpcc_sec), driven by NTLM inside SPNEGO ----
+ * careq's client with a provider instead of its NTLM legs: the bind, the
+ * bind_ack's token, the alter_context and its answer, then sealed calls
+ * through the provider's wrap and unwrap. The provider is MIT's SPNEGO
+ * initiator restricted to gss-ntlmssp (as above) and ntlm_seal in the client's
+ * role; the benchmark's Kerberos provider uses the same path. */
+
+struct prov {
+	struct spnego_client c;
+	struct ntlm_seal s;
+	int flip_mic;  /* alter the mechListMIC of the third leg */
+	int flip_resp; /* alter each response body before it is unsealed */
+};
+
+static int prov_start(void *arg, struct ndr_wr *tok, char *err, size_t errlen)
+{
+	struct prov *p = arg;
+
+	spnego_client_new(&p->c, ALICE, ALICE_PW);
+	spnego_client_step(&p->c, NULL, 0);
+	if (p->c.major != GSS_S_CONTINUE_NEEDED)
+		return snprintf(err, errlen, "first leg"), -1;
+	ndr_put_bytes(tok, p->c.out.value, p->c.out.length);
+	return 0;
+}
+
+static int prov_step(void *arg, const uint8_t *in, size_t len, struct ndr_wr *tok, char *err,
+		     size_t errlen)
+{
+	struct prov *p = arg;
+	struct spnego_resp r;
+	uint8_t *t;
+
+	spnego_client_step(&p->c, in, len);
+	if (p->c.major != GSS_S_CONTINUE_NEEDED)
+		return snprintf(err, errlen, "second leg"), -1;
+	spnego_client_seal(&p->c, p->c.out.value, p->c.out.length, &p->s);
+	t = p->c.out.value;
+	if (p->flip_mic) {
+		assert_int_equal(spnego_decode_resp(t, p->c.out.length, &r, err, errlen), 0);
+		t[(size_t)(r.mic - t) + r.mic_len - 1] ^= 1;
+	}
+	ndr_put_bytes(tok, t, p->c.out.length);
+	return 0;
+}
+
+static int prov_done(void *arg, const uint8_t *in, size_t len, char *err, size_t errlen)
+{
+	struct prov *p = arg;
+
+	spnego_client_step(&p->c, in, len); /* ca-auth's mechListMIC */
+	return p->c.major == GSS_S_COMPLETE ? 0 : (snprintf(err, errlen, "last leg"), -1);
+}
+
+static int prov_wrap(void *arg, uint8_t *pdu, size_t len, size_t body_off, size_t body_len,
+		     uint8_t *verifier, size_t verifier_len)
+{
+	struct prov *p = arg;
+
+	return ntlm_seal_wrap(&p->s, pdu, len, body_off, body_len, verifier, verifier_len);
+}
+
+static int prov_unwrap(void *arg, uint8_t *pdu, size_t len, size_t body_off, size_t body_len,
+		       const uint8_t *verifier, size_t verifier_len)
+{
+	struct prov *p = arg;
+
+	if (p->flip_resp)
+		pdu[body_off] ^= 1;
+	return ntlm_seal_unwrap(&p->s, pdu, len, body_off, body_len, verifier, verifier_len);
+}
+
+static const struct rpcc_sec prov_sec = {RPC_AUTHN_GSS_NEGOTIATE, NTLM_VERIFIER_LEN, prov_start,
+					 prov_step, prov_done, prov_wrap, prov_unwrap};
+
+static int prov_bind(struct rpcc *c, struct link *l, struct prov *p)
+{
+	struct rpcc_auth a = {RPC_AUTHN_LEVEL_PKT_PRIVACY, NULL, NULL, p, &prov_sec};
+
+	link_open(l, &w, PORT_ICPR);
+	client_on(c, l);
+	return rpcc_bind_auth(c, &worker_icpr_iface.syntax, &a);
+}
+
+static void prov_free(struct prov *p)
+{
+	ntlm_seal_wipe(&p->s);
+	spnego_client_free(&p->c);
+}
+
+/* The good path: two sealed enrollments on one logon, issued to alice. */
+static void test_rpcc_provider_enrolls(void **state)
+{
+	struct rpc_icpr_response resp;
+	struct prov p = {0};
+	struct ndr_wr out;
+	struct rpcc c;
+	struct link l;
+
+	(void)state;
+	log_begin();
+	assert_int_equal(prov_bind(&c, &l, &p), RPCC_OK);
+	assert_int_equal(c.auth_type, RPC_AUTHN_GSS_NEGOTIATE);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(enroll(&c, &out, &resp), RPCC_OK);
+		assert_int_equal(resp.disposition, ICPR_DISP_ISSUED);
+		ndr_wr_free(&out);
+	}
+	link_close(&l);
+	log_end();
+	expect_row(&core, 1, ALICE, DISP_ISSUED, 0);
+	expect_row(&core, 2, ALICE, DISP_ISSUED, 0);
+	assert_logged(PEER ": NTLM (SPNEGO) logon of " ALICE " at pkt_privacy\n");
+	prov_free(&p);
+}
+
+/* The alter_context refused (a bad mechListMIC): rpcc_bind_auth returns the
+ * fault, and nothing is sealed with the provider. */
+static void test_rpcc_provider_alter_context_fault(void **state)
+{
+	struct prov p = {.flip_mic = 1};
+	struct rpcc c;
+	struct link l;
+
+	(void)state;
+	log_begin();
+	assert_int_equal(prov_bind(&c, &l, &p), RPCC_EFAULT);
+	assert_int_equal(c.fault, RPC_S_ACCESS_DENIED);
+	assert_int_equal(c.sealed, 0);
+	link_close(&l);
+	log_end();
+	expect_logon_event(core_ledger_head(&core) - 1, LOGON_NTLM_REFUSED, "(NTLM)",
+			   "the SPNEGO mechListMIC does not verify");
+	prov_free(&p);
+}
+
+/* A response whose body changed on the way: the provider's unwrap refuses it
+ * and the call fails as a protocol error, naming the verifier. */
+static void test_rpcc_provider_tampered_response(void **state)
+{
+	struct rpc_icpr_response resp;
+	struct prov p = {0};
+	struct ndr_wr out;
+	struct rpcc c;
+	struct link l;
+
+	(void)state;
+	log_begin();
+	assert_int_equal(prov_bind(&c, &l, &p), RPCC_OK);
+	p.flip_resp = 1;
+	assert_int_equal(enroll(&c, &out, &resp), RPCC_EPROTO);
+	assert_non_null(strstr(c.err, "verifier does not check"));
+	ndr_wr_free(&out);
+	link_close(&l);
+	log_end();
+	prov_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1867,6 +2025,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connect_refused_where_privacy_required,
 						setup_enforce, teardown),
 		cmocka_unit_test_setup_teardown(test_anonymous_logon_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rpcc_provider_enrolls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rpcc_provider_alter_context_fault, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rpcc_provider_tampered_response, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_anonymous_logon_allowed, setup_anonymous,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ca_auth_violations, setup_threadless,
