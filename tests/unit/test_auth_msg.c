@@ -12,17 +12,22 @@
 
 #include "firmware/auth/msg.h"
 
-static uint8_t buf[2 * AUTH_GSS_TOKEN_MAX];
+/* The largest message the tests write is an answer (AUTH_ANSWER_MAX, with a
+ * 256-group token); each writer checks the room, so a bound that grows fails
+ * here rather than writing past the buffer (ASan caught it once). */
+static uint8_t buf[AUTH_ANSWER_MAX + 64];
 static size_t blen;
 
 static void u32(uint32_t v)
 {
+	assert_true(blen + 4 <= sizeof(buf));
 	for (int i = 0; i < 4; i++)
 		buf[blen++] = (uint8_t)(v >> 8 * i);
 }
 
 static void u64(uint64_t v)
 {
+	assert_true(blen + 8 <= sizeof(buf));
 	for (int i = 0; i < 8; i++)
 		buf[blen++] = (uint8_t)(v >> 8 * i);
 }
@@ -30,6 +35,7 @@ static void u64(uint64_t v)
 static void bytes(const void *p, size_t n)
 {
 	u32((uint32_t)n);
+	assert_true(blen + n <= sizeof(buf));
 	memcpy(buf + blen, p, n);
 	blen += n;
 }
