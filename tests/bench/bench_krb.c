@@ -1,6 +1,6 @@
 /* The benchmark's Kerberos initiator over MIT GSSAPI (bench_krb.h).
  *
- * Why SPNEGO by hand (a few lines of DER below) rather than MIT's SPNEGO
+ * Why the NegTokenInit by hand (a few lines of DER below) rather than MIT's SPNEGO
  * mechanism (not tried): the krb5 mechanism in DCE style writes the raw AP-REQ
  * (0x6e ..., seen with MIT 1.20), while Windows and impacket put it GSS-framed
  * (0x60, the krb5 OID, TOK_ID 01 00) in the NegTokenInit, which is what the CA
@@ -8,8 +8,9 @@
  * anyway, and by hand the MechTypeList is exactly the krb5 OID, first and
  * alone (Kerberos optimistic and chosen: no mechListMIC, RFC 4178 5), and the
  * later legs are exactly DCE style's (NegTokenResp around raw AP-REPs).
- * The reader takes only what this client needs from the CA's NegTokenResp
- * (negState, responseToken), with definite lengths checked against the input.
+ * The NegTokenResps, the CA's and the third leg's, are read and written by
+ * firmware/auth/spnego.c (spnego_decode_resp, fuzzed; spnego_encode_resp):
+ * firmware/auth has no initiator's NegTokenInit writer, hence the one here.
  *
  * Sealing: gss_wrap_iov / gss_unwrap_iov with a HEADER buffer (the verifier),
  * the DATA (the body, in place), an empty PADDING and no TRAILER: in DCE style
@@ -27,14 +28,14 @@
 #include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
 
+#include "firmware/auth/proto.h"
+#include "firmware/auth/spnego.h"
 #include "firmware/client/ntlm_init.h"
 #include "firmware/rpc/krb5_seal.h"
 #include "firmware/rpc/pdu.h"
 
 #define KRB5_OID "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02" /* 1.2.840.113554.1.2.2 */
 #define SPNEGO_OID "\x2b\x06\x01\x05\x05\x02"           /* 1.3.6.1.5.5.2 */
-#define NEG_ACCEPT_COMPLETED 0
-#define NEG_ACCEPT_INCOMPLETE 1
 #define MAX_VERIFIER 128
 
 static gss_OID_desc krb5_oid = {9, (void *)KRB5_OID};
@@ -123,76 +124,6 @@ static void put_tl(struct ndr_wr *w, uint8_t tag, size_t len)
 	ndr_put_bytes(w, b, n);
 }
 
-/* One TLV at *p (before end): its tag and content; *p moves past it. 0 or -1. */
-static int get_tlv(const uint8_t **p, const uint8_t *end, uint8_t *tag, const uint8_t **val,
-		   size_t *len)
-{
-	const uint8_t *q = *p;
-	size_t n;
-
-	if (end - q < 2)
-		return -1;
-	*tag = *q++;
-	n = *q++;
-	if (n & 0x80) {
-		size_t k = n & 0x7f;
-
-		if (k == 0 || k > 2 || (size_t)(end - q) < k)
-			return -1; /* indefinite, or longer than any token here */
-		for (n = 0; k > 0; k--)
-			n = n << 8 | *q++;
-	}
-	if ((size_t)(end - q) < n)
-		return -1;
-	*val = q;
-	*len = n;
-	*p = q + n;
-	return 0;
-}
-
-/* The CA's NegTokenResp ([1] SEQUENCE { [0] negState, [1] supportedMech,
- * [2] responseToken, [3] mechListMIC }): negState (-1 when absent) and the
- * responseToken (NULL when absent). 0 or -1. */
-static int read_resp(const uint8_t *in, size_t len, int *state, const uint8_t **tok,
-		     size_t *toklen)
-{
-	const uint8_t *p = in, *end = in + len, *v, *seq, *x;
-	size_t n, xn;
-	uint8_t tag, t2;
-
-	*state = -1;
-	*tok = NULL;
-	*toklen = 0;
-	if (get_tlv(&p, end, &tag, &v, &n) != 0 || tag != 0xa1 || p != end)
-		return -1;
-	p = v;
-	end = v + n;
-	if (get_tlv(&p, end, &tag, &seq, &n) != 0 || tag != 0x30 || p != end)
-		return -1;
-	p = seq;
-	end = seq + n;
-	while (p < end) {
-		const uint8_t *e;
-
-		if (get_tlv(&p, end, &tag, &v, &n) != 0)
-			return -1;
-		e = v;
-		if (get_tlv(&e, v + n, &t2, &x, &xn) != 0 || e != v + n)
-			return -1;
-		if (tag == 0xa0) {
-			if (t2 != 0x0a || xn != 1)
-				return -1;
-			*state = x[0];
-		} else if (tag == 0xa2) {
-			if (t2 != 0x04)
-				return -1;
-			*tok = x;
-			*toklen = xn;
-		}
-	}
-	return 0;
-}
-
 /* ---- the legs ---- */
 
 /* GSS framing of the krb5 mechanism's AP-REQ (RFC 4121 4.1), for a raw one. */
@@ -232,18 +163,6 @@ static void put_init(struct ndr_wr *w, const uint8_t *apreq, size_t len, int fra
 		ndr_put_bytes(w, apreq, len);
 	else
 		put_framed_apreq(w, apreq, len);
-}
-
-/* [1] NegTokenResp { [2] responseToken }: DCE style's third leg, as impacket. */
-static void put_resp(struct ndr_wr *w, const uint8_t *tok, size_t len)
-{
-	size_t f2 = tl_len(len) + len, seq = tl_len(f2) + f2;
-
-	put_tl(w, 0xa1, tl_len(seq) + seq);
-	put_tl(w, 0x30, seq);
-	put_tl(w, 0xa2, f2);
-	put_tl(w, 0x04, len);
-	ndr_put_bytes(w, tok, len);
 }
 
 /* GSS_C_SEQUENCE_FLAG and GSS_C_REPLAY_FLAG as Windows and impacket ask: MIT
@@ -295,20 +214,24 @@ static int step(void *arg, const uint8_t *in, size_t len, struct ndr_wr *tok, ch
 	struct krbc *k = arg;
 	gss_buffer_desc ib, out = GSS_C_EMPTY_BUFFER;
 	OM_uint32 major, minor, min, flags = 0;
-	const uint8_t *rep;
-	size_t replen;
-	int state;
+	struct spnego_resp r;
+	uint8_t resp[AUTH_GSS_TOKEN_MAX];
+	size_t resplen = 0;
+	char why[160];
 
-	if (read_resp(in, len, &state, &rep, &replen) != 0 || rep == NULL || replen == 0) {
+	/* The CA's token is read by firmware/auth's decoder (fuzzed: fuzz_spnego). */
+	if (spnego_decode_resp(in, len, &r, why, sizeof(why)) != 0 || r.token == NULL ||
+	    r.token_len == 0) {
 		snprintf(err, errlen, "Kerberos: the bind_ack's NegTokenResp cannot be read");
 		return -1;
 	}
-	if (state != NEG_ACCEPT_INCOMPLETE) {
-		snprintf(err, errlen, "Kerberos: the bind_ack's NegTokenResp has negState %d", state);
+	if (r.neg_state != SPNEGO_NEG_ACCEPT_INCOMPLETE) {
+		snprintf(err, errlen, "Kerberos: the bind_ack's NegTokenResp has negState %d",
+			 r.neg_state);
 		return -1;
 	}
-	ib.value = (void *)rep;
-	ib.length = replen;
+	ib.value = (void *)r.token;
+	ib.length = r.token_len;
 	major = init_step(k, &ib, &out, &minor, &flags);
 	if (major != GSS_S_COMPLETE) {
 		gss_release_buffer(&min, &out);
@@ -322,9 +245,13 @@ static int step(void *arg, const uint8_t *in, size_t len, struct ndr_wr *tok, ch
 			 "mutual authentication");
 		return -1;
 	}
-	put_resp(tok, out.value, out.length);
+	/* [1] NegTokenResp { [2] responseToken }: DCE style's third leg, as impacket
+	 * writes it (firmware/auth's encoder). */
+	if (spnego_encode_resp(SPNEGO_NEG_ABSENT, SPNEGO_MECH_UNKNOWN, out.value, out.length,
+			       NULL, 0, resp, sizeof(resp), &resplen) == 0)
+		ndr_put_bytes(tok, resp, resplen);
 	gss_release_buffer(&min, &out);
-	if (!ndr_wr_ok(tok)) {
+	if (resplen == 0 || !ndr_wr_ok(tok)) {
 		snprintf(err, errlen, "Kerberos: the NegTokenResp does not fit");
 		return -1;
 	}
@@ -333,12 +260,12 @@ static int step(void *arg, const uint8_t *in, size_t len, struct ndr_wr *tok, ch
 
 static int done(void *arg, const uint8_t *in, size_t len, char *err, size_t errlen)
 {
-	const uint8_t *t;
-	size_t tl;
-	int state;
+	struct spnego_resp r;
+	char why[160];
 
 	(void)arg;
-	if (read_resp(in, len, &state, &t, &tl) != 0 || state != NEG_ACCEPT_COMPLETED) {
+	if (spnego_decode_resp(in, len, &r, why, sizeof(why)) != 0 ||
+	    r.neg_state != SPNEGO_NEG_ACCEPT_COMPLETED) {
 		snprintf(err, errlen, "Kerberos: the alter_context_resp is not accept-completed");
 		return -1;
 	}
