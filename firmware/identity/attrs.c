@@ -628,10 +628,23 @@ static int take_lookup(void *ctx, const struct id_attrs_entry *e, char *err, siz
  * kept: ca-auth reads it at each logon, and a whole struct id_attrs_file is
  * ~34 KiB an account at IDENTITY_MAX_GROUPS groups (340 MB for the most
  * accounts), where the names are 257 bytes each. */
+int id_attrs_lookup_data(const char *data, size_t len, const char *name, struct id_attrs *a,
+			 char *err, size_t errlen)
+{
+	struct lookup l = {.want = name, .a = a};
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	rc = parse_each(data, len, take_lookup, &l, err, errlen);
+	free(l.names);
+	if (rc != 0)
+		memset(a, 0, sizeof(*a));
+	return rc;
+}
+
 int id_attrs_lookup(const char *path, const char *name, struct id_attrs *a, char *err,
 		    size_t errlen)
 {
-	struct lookup l = {.want = name, .a = a};
 	char *data, why[300];
 	size_t len;
 	int rc;
@@ -641,13 +654,10 @@ int id_attrs_lookup(const char *path, const char *name, struct id_attrs *a, char
 		return -1;
 	if (data == NULL)
 		return 0;
-	rc = parse_each(data, len, take_lookup, &l, why, sizeof(why));
+	rc = id_attrs_lookup_data(data, len, name, a, why, sizeof(why));
 	explicit_bzero(data, len);
 	free(data);
-	free(l.names);
-	if (rc != 0) {
-		memset(a, 0, sizeof(*a));
+	if (rc != 0)
 		return fail(err, errlen, "%s: %s", path, why);
-	}
 	return 0;
 }

@@ -148,5 +148,10 @@ int id_attrs_load(const char *path, int check_owner, struct id_attrs_file *f, ch
  * is malformed anywhere (never half the attributes). */
 int id_attrs_lookup(const char *path, const char *name, struct id_attrs *a, char *err,
 		    size_t errlen);
+/* The same on the file's bytes (data, len), read already: what id_attrs_lookup
+ * does after reading, apart so that fuzz_identity_attrs can hold it to
+ * id_attrs_parse + id_attrs_find. 0 or -1 with err (the line), as above. */
+int id_attrs_lookup_data(const char *data, size_t len, const char *name, struct id_attrs *a,
+			 char *err, size_t errlen);
 
 #endif

@@ -3,7 +3,10 @@
  * it and ca-auth reads at each logon) on any bytes. A refusal has a message
  * and leaves nothing; what parses has its counts within bounds, every value
  * valid by id_attr_check, each account found by its own name; it formats, and
- * what is written parses to the same entries and formats to the same bytes. */
+ * what is written parses to the same entries and formats to the same bytes.
+ * ca-auth's look-up (id_attrs_lookup_data, which keeps one entry) must agree
+ * with it: the same refusal, and for each account (and one absent) the same
+ * attributes as id_attrs_find's. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,6 +26,19 @@ static void check_entry(const struct id_attrs_file *f, const struct id_attrs_ent
 		abort();
 }
 
+/* ca-auth's look-up of name against what id_attrs_parse made of the same bytes
+ * (want: the entry, or NULL for an account without one). */
+static void check_lookup(const uint8_t *data, size_t size, const char *name,
+			 const struct id_attrs_entry *want)
+{
+	static struct id_attrs a, none; /* ~34 KiB each: not on the stack */
+	char err[512];
+
+	if (id_attrs_lookup_data((const char *)data, size, name, &a, err, sizeof(err)) != 0 ||
+	    memcmp(&a, want != NULL ? &want->a : &none, sizeof(a)) != 0)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct id_attrs_file f, g;
@@ -31,14 +47,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	err[0] = 0;
 	if (id_attrs_parse((const char *)data, size, &f, err, sizeof(err)) != 0) {
-		if (err[0] == 0 || f.n != 0 || f.e != NULL)
+		static struct id_attrs a, none;
+
+		if (err[0] == 0 || f.n != 0 || f.e != NULL ||
+		    id_attrs_lookup_data((const char *)data, size, "X\\y", &a, err,
+					 sizeof(err)) == 0 ||
+		    memcmp(&a, &none, sizeof(a)) != 0)
 			abort();
 		return 0;
 	}
 	if (f.n > IDENTITY_ATTRS_MAX_ACCOUNTS)
 		abort();
-	for (size_t i = 0; i < f.n; i++)
+	for (size_t i = 0; i < f.n; i++) {
 		check_entry(&f, &f.e[i]);
+		check_lookup(data, size, f.e[i].name, &f.e[i]);
+	}
+	if (id_attrs_find(&f, "NOBODY\\absent") == NULL)
+		check_lookup(data, size, "NOBODY\\absent", NULL);
 	if (id_attrs_format(&f, &out, &len, err, sizeof(err)) != 0)
 		abort();
 	if (id_attrs_parse(out, len, &g, err, sizeof(err)) != 0 || g.n != f.n)
