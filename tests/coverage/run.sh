@@ -117,9 +117,32 @@ fi
 echo "ca-auth's jails gathered: $n ($bad unreadable counter files dropped, $dropped jails left out)"
 rm -rf "$jails"
 
+# A negative branch or call count: gcov derives the counts of arcs it does not
+# count from those it does, and a process whose counters were dumped while
+# another of its threads ran (ca-worker and ca-auth dump from a thread on
+# SIGTERM, gcov_flush.c) or stood inside a function leaves a flow that does not
+# add up, which gcov prints as "branch 1 taken -2" (CI failed on one in
+# platform/ipc.c, once in 28 runs). gcovr 5.2 stops at such a line unless told
+# to skip it; it is skipped, counted and named here, and any other line gcovr
+# cannot read, or more than a handful of negative ones (not a race then), still
+# fails the run.
+gcovr_log=$build/gcovr.log
 gcovr -r "$top" -f firmware/ -f platform/ -f hsm/ --exclude-unreachable-branches \
-    --json-summary "$build/coverage.json" --json-summary-pretty "$build/obj" >/dev/null ||
-    { echo "coverage: gcovr failed" >&2; exit 1; }
+    --gcov-ignore-parse-errors \
+    --json-summary "$build/coverage.json" --json-summary-pretty "$build/obj" \
+    >/dev/null 2>"$gcovr_log" ||
+    { echo "coverage: gcovr failed:" >&2; tail -20 "$gcovr_log" >&2; exit 1; }
+unread=$(grep -c 'Exception during parsing' "$gcovr_log")
+negative=$(grep -c -E '^[[:space:]]*UnknownLineType: (branch|call) +[0-9]+ (taken|returned) -[0-9]+' "$gcovr_log")
+if [ "$unread" -ne "$negative" ] || [ "$negative" -gt 10 ]; then
+    echo "coverage: gcovr could not read $unread lines of gcov's output," \
+        "$negative of them negative counts (at most 10 are skipped):" >&2
+    grep -A1 -E 'Unrecognized GCOV output|Exception during parsing' "$gcovr_log" | head -40 >&2
+    exit 1
+fi
+[ "$negative" -eq 0 ] ||
+    echo "coverage: $negative negative gcov counts skipped (a dump while a thread ran), in:" \
+        $(sed -n 's/.*Unrecognized GCOV output for //p' "$gcovr_log" | sed "s|^$top/||" | sort -u)
 echo "unit tests: $(grep "unit test programs" "$build/coverage-unit.log") (exit $unit_rc)"
 echo "integration tests: $(tail -1 "$build/coverage-integration.log") (exit $integ_rc)"
 grep -E '^FAILED' "$build/coverage-integration.log" | sed 's/^/  /'
