@@ -189,6 +189,7 @@ static void first_leg(const uint8_t *tok, size_t len, struct gss_result *r)
 		      0, 0);
 		return;
 	}
+	r->mech = AUTH_MECH_KRB5; /* chosen: a refusal from here is Kerberos's (AUTH_FAIL) */
 	if (init.mech_token == NULL || init.mech_token_len == 0) {
 		kfail(r, AUTH_E_DENIED, "SPNEGO without an initial Kerberos token", 0, 0);
 		return;
@@ -461,6 +462,7 @@ void krb_accept(uint32_t ctx, const uint8_t *tok, size_t len, struct gss_result 
 		first_leg(tok, len, r);
 		return;
 	}
+	r->mech = AUTH_MECH_KRB5; /* a Kerberos context is named */
 	if ((s = kfind(ctx)) == NULL) {
 		kfail(r, AUTH_E_NOCTX, "no Kerberos logon in progress for this connection", 0, 0);
 		return;

@@ -229,6 +229,7 @@ void auth_fail_encode(struct ipc_wbuf *w, const struct auth_fail *m)
 {
 	ipc_put_u32(w, m->code);
 	ipc_put_str(w, m->message);
+	ipc_put_u32(w, m->mech);
 }
 
 int auth_fail_decode(const uint8_t *p, size_t len, struct auth_fail *m)
@@ -238,5 +239,9 @@ int auth_fail_decode(const uint8_t *p, size_t len, struct auth_fail *m)
 	ipc_decode_begin(&r, p, len, m, sizeof(*m));
 	m->code = ipc_get_u32(&r);
 	ipc_get_str(&r, m->message, sizeof(m->message));
-	return ipc_decode_end(&r, m, sizeof(*m), m->code >= AUTH_E_DENIED && m->code <= AUTH_E_LIMIT);
+	m->mech = ipc_get_u32(&r);
+	return ipc_decode_end(&r, m, sizeof(*m),
+			      m->code >= AUTH_E_DENIED && m->code <= AUTH_E_LIMIT &&
+				      (m->mech == 0 || m->mech == AUTH_MECH_KRB5 ||
+				       m->mech == AUTH_MECH_NTLM));
 }

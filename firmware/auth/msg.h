@@ -110,6 +110,7 @@ _Static_assert(AUTH_ANSWER_MAX <= IPC_MAX_PAYLOAD, "the worker's cap is a channe
 struct auth_fail {
 	uint32_t code; /* AUTH_E_* */
 	char message[AUTH_MESSAGE_MAX + 1];
+	uint32_t mech; /* AUTH_MECH_* a refused SPNEGO leg had chosen, or 0 */
 };
 
 /* Encoders append to w (its failed flag says if memory ran out). AUTH_RELEASED

@@ -46,14 +46,19 @@
  *                     state after the mechListMIC: MS-SPNG 3.3.5.1), u32 flags
  *                     (the AUTHENTICATE's NegotiateFlags, which ntlm_seal_init
  *                     takes as for auth type 10)
- *   AUTH_FAIL         u32 code (AUTH_E_*), str message
+ *   AUTH_FAIL         u32 code (AUTH_E_*), str message, u32 mech (the mechanism a
+ *                     refused SPNEGO leg had chosen, AUTH_MECH_*: a first leg
+ *                     has no context to say it; 0 for auth type 10, a look-up
+ *                     or a leg refused before a choice)
  *
  * ctx names a security context held by ca-auth between the two legs; a context
  * ends with AUTHENTICATE (either way) or RELEASE. A SPNEGO context's number
  * says which mechanism ca-auth chose: bit 31 set for Kerberos, clear for NTLM
  * (as every AUTH_NEGOTIATE context), which is how the worker journals a
- * refused leg (kerberos-refused or ntlm-refused) without reading SPNEGO. At most AUTH_MAX_CONTEXTS are
- * in flight per channel: a NEGOTIATE beyond that gets AUTH_FAIL AUTH_E_BUSY.
+ * refused leg (kerberos-refused or ntlm-refused) without reading SPNEGO; a
+ * first leg refused names no context, and its AUTH_FAIL says the mechanism.
+ * At most AUTH_MAX_CONTEXTS are in flight per channel: a NEGOTIATE beyond
+ * that gets AUTH_FAIL AUTH_E_BUSY.
  * A named logon that ca-auth vouched for (AUTH_OK with a token) is remembered
  * under its ctx until RELEASE or the token's expiry, for AUTH_LOOKUP: at most
  * AUTH_LOOKUPS_PER_LOGON look-ups per logon (README.md, "Account look-ups"). */

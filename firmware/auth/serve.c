@@ -27,9 +27,11 @@ static const struct ipc_rule rules[] = {
 	{AUTH_GSS_ACCEPT, IPC_STATES_ALL, 4 + 4 + 4 + 1, AUTH_MAX_PAYLOAD, 0},
 };
 
-static void reply_fail(struct service *s, uint32_t id, const struct leg_result *r)
+/* mech: the mechanism a refused SPNEGO leg had chosen (AUTH_MECH_*), for the
+ * worker's journal; 0 elsewhere. */
+static void reply_fail(struct service *s, uint32_t id, const struct leg_result *r, uint32_t mech)
 {
-	struct auth_fail f = {.code = r->code};
+	struct auth_fail f = {.code = r->code, .mech = mech};
 	struct ipc_wbuf w;
 
 	snprintf(f.message, sizeof(f.message), "%s", r->message);
@@ -52,7 +54,7 @@ static void on_negotiate(struct service *s, const struct ipc_msg *m)
 	acceptor_negotiate(q.token, q.token_len, &r);
 	if (r.code != 0) {
 		log_info("NEGOTIATE refused: %s", r.message);
-		reply_fail(s, m->hdr.id, &r);
+		reply_fail(s, m->hdr.id, &r, 0);
 	} else {
 		ipc_wbuf_init(&w);
 		auth_challenge_encode(&w, &(struct auth_challenge){r.ctx, r.token, r.token_len});
@@ -220,7 +222,7 @@ static void on_authenticate(struct service *s, const struct ipc_msg *m)
 	}
 	if (r.code != 0) {
 		log_info("logon refused: %s", r.message);
-		reply_fail(s, m->hdr.id, &r);
+		reply_fail(s, m->hdr.id, &r, 0);
 	} else {
 		log_info("logon of %s%s", r.identity, r.anonymous ? " (anonymous)" : "");
 		if (idtok_len > 0)
@@ -374,7 +376,7 @@ static void on_gss_accept(struct service *s, const struct ipc_msg *m)
 	if ((r = malloc(sizeof(*r))) == NULL) {
 		lr.code = AUTH_E_FAILURE;
 		snprintf(lr.message, sizeof(lr.message), "out of memory");
-		reply_fail(s, m->hdr.id, &lr);
+		reply_fail(s, m->hdr.id, &lr, 0);
 		return;
 	}
 	/* A later leg of an NTLM logon inside SPNEGO names an NTLM context (bit
@@ -395,7 +397,7 @@ static void on_gss_accept(struct service *s, const struct ipc_msg *m)
 		memset(&lr, 0, sizeof(lr));
 		lr.code = r->code;
 		snprintf(lr.message, sizeof(lr.message), "%s", r->message);
-		reply_fail(s, m->hdr.id, &lr);
+		reply_fail(s, m->hdr.id, &lr, r->mech);
 	} else if (!r->done) {
 		ipc_wbuf_init(&w);
 		auth_gss_continue_encode(&w, &(struct auth_gss_continue){r->ctx, r->token,
@@ -452,7 +454,7 @@ static void lookup_fail(struct service *s, uint32_t id, uint32_t code, const cha
 	vsnprintf(r.message, sizeof(r.message), fmt, ap);
 	va_end(ap);
 	log_info("account look-up refused: %s", r.message);
-	reply_fail(s, id, &r);
+	reply_fail(s, id, &r, 0);
 }
 
 /* AUTH_LOOKUP -> AUTH_ACCOUNT | AUTH_FAIL: a SUBJECT token for the account an

@@ -26,21 +26,28 @@
 
 /* ca-auth numbers a SPNEGO context by the mechanism it chose (proto.h): bit
  * 31 set for Kerberos; the worker keeps it in a->mech from the first
- * AUTH_GSS_CONTINUE, for the journal. Before any context (a first leg
- * refused) it cannot tell without reading SPNEGO: it journals Kerberos, the
- * mechanism auth type 9 is served for first. */
+ * AUTH_GSS_CONTINUE, for the journal. A first leg refused names no context:
+ * its AUTH_FAIL says the mechanism ca-auth had chosen, and when it had chosen
+ * none (SPNEGO it could not read) the worker journals Kerberos, the mechanism
+ * auth type 9 is served for first. The worker never reads SPNEGO itself. */
 #define KRB_CTX_BIT 0x80000000u
 
-/* The mechanism ca-auth chose, from the context it named; the claimed name
- * journaled with a refusal says it (the worker never reads the NTLM
- * AUTHENTICATE inside SPNEGO). */
+/* The logon's mechanism (AUTH_MECH_*); the claimed name journaled with a
+ * refusal says it (the worker never reads the NTLM AUTHENTICATE inside
+ * SPNEGO). */
+static void mech_is(struct worker_ntlm *a, uint32_t mech)
+{
+	a->mech = mech;
+	snprintf(a->claimed, sizeof(a->claimed), "%s",
+		 mech == AUTH_MECH_NTLM ? "(NTLM)" : "(Kerberos)");
+}
+
+/* The mechanism ca-auth chose, from the context it named. */
 static void chosen(struct worker_ntlm *a, uint32_t ctx)
 {
 	a->ctx = ctx;
 	a->have_ctx = 1;
-	a->mech = ctx & KRB_CTX_BIT ? AUTH_MECH_KRB5 : AUTH_MECH_NTLM;
-	snprintf(a->claimed, sizeof(a->claimed), "%s",
-		 a->mech == AUTH_MECH_NTLM ? "(NTLM)" : "(Kerberos)");
+	mech_is(a, ctx & KRB_CTX_BIT ? AUTH_MECH_KRB5 : AUTH_MECH_NTLM);
 }
 
 static int refused(struct worker_ntlm *a, const char *why)
@@ -109,7 +116,7 @@ int worker_gss_leg(struct worker_ntlm *a, const struct rpc_auth *in, struct ndr_
 		return -1; /* one logon per connection */
 	if (!a->have_ctx) {
 		a->level = in->t.auth_level;
-		snprintf(a->claimed, sizeof(a->claimed), "(Kerberos)");
+		mech_is(a, AUTH_MECH_KRB5); /* until ca-auth says otherwise */
 	} else if (in->t.auth_level != a->level) {
 		return refused(a, "the authentication level changed between legs");
 	}
@@ -151,6 +158,8 @@ int worker_gss_leg(struct worker_ntlm *a, const struct rpc_auth *in, struct ndr_
 	case AUTH_FAIL:
 		if (auth_fail_decode(m.data, m.hdr.len, &f) != 0)
 			fatalx("protocol violation: AUTH_FAIL from ca-auth");
+		if (!a->have_ctx && f.mech != 0)
+			mech_is(a, f.mech); /* a first leg: no context said it */
 		a->have_ctx = 0; /* ca-auth ended the context */
 		rc = refused(a, f.message);
 		break;

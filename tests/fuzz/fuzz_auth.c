@@ -243,6 +243,9 @@ static void check_answer(struct run *r, uint32_t req, const struct ipc_msg *m)
 	if (m->hdr.type == AUTH_FAIL) {
 		if (req == AUTH_RELEASE || auth_fail_decode(m->data, m->hdr.len, &f) != 0)
 			abort();
+		/* a mechanism is named by a refused SPNEGO leg only */
+		if (f.mech != 0 && req != AUTH_GSS_ACCEPT)
+			abort();
 	} else if (req == AUTH_NEGOTIATE && m->hdr.type == AUTH_CHALLENGE) {
 		if (auth_challenge_decode(m->data, m->hdr.len, &c) != 0)
 			abort();

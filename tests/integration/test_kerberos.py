@@ -173,6 +173,38 @@ def test_malformed_spnego_refused_connection_only(appliance, ca, kdc):
     still_serving(a, ca, kdc)
 
 
+def ntlm_init_without_128(blob):
+    """impacket's NegTokenInit replaced by one that prefers NTLM and carries an
+    NTLM NEGOTIATE without NEGOTIATE_128, which ca-auth refuses at once."""
+    from impacket import ntlm
+    from impacket.spnego import SPNEGO_NegTokenInit, TypesMech
+    neg = ntlm.getNTLMSSPType1("", "", signingRequired=True, use_ntlmv2=True)
+    neg["flags"] &= ~ntlm.NTLMSSP_NEGOTIATE_128
+    init = SPNEGO_NegTokenInit()
+    init["MechTypes"] = [TypesMech["NTLMSSP - Microsoft NTLM Security Support Provider"]]
+    init["MechToken"] = neg.getData()
+    return init.getData()
+
+
+def test_ntlm_first_leg_refused_journaled_as_ntlm(appliance, ca, kdc):
+    """A first leg refused after ca-auth chose NTLM inside SPNEGO names no
+    context: ca-auth's refusal says the mechanism, and the journal records an
+    NTLM refusal (ntlm-refused, claimed "(NTLM)"), not a Kerberos one; a first
+    leg that is no SPNEGO at all stays kerberos-refused."""
+    a = appliance(policy="issue", subject_rule="request")
+    with kc.Legs(first=ntlm_init_without_128):
+        bind_refused(a, tgs(kdc))
+    assert "NTLM (SPNEGO) logon refused: NTLM without 128-bit keys" in a.text()
+    ntlm_refused = [ln for ln in journal(ca) if "action=ntlm-refused" in ln]
+    assert len(ntlm_refused) == 1 and "NTLM without 128-bit keys" in ntlm_refused[0]
+    assert "(NTLM)" in ntlm_refused[0]
+    assert not refused_events(ca)
+    with kc.Legs(first=lambda blob: b"\x60\x03\x06\x01\x00"):
+        bind_refused(a, tgs(kdc))
+    assert len(refused_events(ca)) == 1
+    still_serving(a, ca, kdc)
+
+
 def test_expired_ticket_refused(appliance, ca, kdc):
     """kerberos_clock_skew = 1: a ticket 3 s long is taken at once, and refused
     once its end is more than the skew past (MIT's check, with ca-auth's

@@ -146,9 +146,25 @@ static void test_fail_and_the_rest(void **state)
 	blen = 0;
 	u32(AUTH_E_THROTTLED);
 	bytes("throttled", 9);
+	u32(0); /* mech: not a SPNEGO leg */
 	same(&w);
 	assert_int_equal(auth_fail_decode(buf, blen, &df), 0);
 	assert_int_equal(df.code, AUTH_E_THROTTLED);
+	assert_int_equal(df.mech, 0);
+	/* a refused SPNEGO leg names the mechanism ca-auth had chosen, and only
+	 * one it can choose */
+	for (uint32_t mech = 0; mech <= AUTH_MECH_NTLM + 1; mech++) {
+		f.mech = mech;
+		ipc_wbuf_init(&w);
+		auth_fail_encode(&w, &f);
+		assert_false(w.failed);
+		assert_int_equal(auth_fail_decode(w.data, w.len, &df),
+				 mech <= AUTH_MECH_NTLM ? 0 : -1);
+		if (mech <= AUTH_MECH_NTLM)
+			assert_int_equal(df.mech, mech);
+		assert_int_equal(auth_fail_decode(w.data, w.len - 1, &df), -1); /* cut short */
+		ipc_wbuf_free(&w);
+	}
 	buf[0] = 0; /* code 0 and one past the last are no AUTH_E_* */
 	assert_int_equal(auth_fail_decode(buf, blen, &df), -1);
 	buf[0] = AUTH_E_LIMIT + 1;

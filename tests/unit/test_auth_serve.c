@@ -271,7 +271,9 @@ static void assert_violation(struct chan *c, uint32_t type, struct ipc_wbuf *w, 
 	close(c->fd[0]);
 }
 
-static void expect_fail(struct chan *c, uint32_t code, const char *message)
+/* A refusal naming mech (AUTH_MECH_*: the mechanism a SPNEGO leg had chosen,
+ * which the worker journals; 0 when none was). */
+static void expect_fail_mech(struct chan *c, uint32_t code, const char *message, uint32_t mech)
 {
 	struct auth_fail f;
 
@@ -279,6 +281,14 @@ static void expect_fail(struct chan *c, uint32_t code, const char *message)
 	assert_int_equal(auth_fail_decode(c->m.data, c->m.hdr.len, &f), 0);
 	assert_string_equal(f.message, message);
 	assert_int_equal(f.code, code);
+	assert_int_equal(f.mech, mech);
+}
+
+/* A refusal of no mechanism: auth type 10's, a look-up's, or a SPNEGO leg
+ * refused before ca-auth chose one. */
+static void expect_fail(struct chan *c, uint32_t code, const char *message)
+{
+	expect_fail_mech(c, code, message, 0);
 }
 
 /* A refusal whose message starts with prefix (gss-ntlmssp's own status text
@@ -1685,21 +1695,21 @@ static void test_gss_refusals(void **state)
 		release(&c, k.ctx);
 	}
 	gss_accept(&c, 0, ref_init_rc4, sizeof(ref_init_rc4));
-	expect_fail(&c, AUTH_E_DENIED,
+	expect_fail_mech(&c, AUTH_E_DENIED,
 		    "Kerberos with enctype 23: only AES (aes256-cts-hmac-sha1-96, "
-		    "aes128-cts-hmac-sha1-96) is served");
+		    "aes128-cts-hmac-sha1-96) is served", AUTH_MECH_KRB5);
 	gss_accept(&c, 0, ref_init_type1, sizeof(ref_init_type1));
-	expect_fail(&c, AUTH_E_FAILURE,
-		    "no Kerberos keytab is installed (caadm kerberos keytab add)");
+	expect_fail_mech(&c, AUTH_E_FAILURE,
+		    "no Kerberos keytab is installed (caadm kerberos keytab add)", AUTH_MECH_KRB5);
 	/* a keytab that cannot be read is none either */
 	setenv("KRB5_KTNAME", "/nonexistent/krb5.keytab", 1);
 	gss_accept(&c, 0, ref_init_type1, sizeof(ref_init_type1));
-	expect_fail(&c, AUTH_E_FAILURE,
-		    "no Kerberos keytab is installed (caadm kerberos keytab add)");
+	expect_fail_mech(&c, AUTH_E_FAILURE,
+		    "no Kerberos keytab is installed (caadm kerberos keytab add)", AUTH_MECH_KRB5);
 	unsetenv("KRB5_KTNAME");
 	gss_accept(&c, 0, ref_init_type1, sizeof(ref_init_type1));
-	expect_fail(&c, AUTH_E_FAILURE,
-		    "no Kerberos keytab is installed (caadm kerberos keytab add)");
+	expect_fail_mech(&c, AUTH_E_FAILURE,
+		    "no Kerberos keytab is installed (caadm kerberos keytab add)", AUTH_MECH_KRB5);
 	/* NTLM logons still work on the channel */
 	logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER);
 	assert_int_equal(c.m.hdr.type, AUTH_OK);
@@ -1719,12 +1729,14 @@ static void test_gss_unknown_context(void **state)
 	open_chan(&c, NULL);
 	for (size_t i = 0; i < sizeof(ctxs) / sizeof(ctxs[0]); i++) {
 		gss_accept(&c, ctxs[i], ref_resp_client, sizeof(ref_resp_client));
-		expect_fail(&c, AUTH_E_NOCTX, "no Kerberos logon in progress for this connection");
+		expect_fail_mech(&c, AUTH_E_NOCTX, "no Kerberos logon in progress for this connection",
+				 AUTH_MECH_KRB5);
 		release(&c, ctxs[i]);
 	}
 	/* an NTLM context's number: a second leg of NTLM inside SPNEGO */
 	gss_accept(&c, 1, ref_resp_client, sizeof(ref_resp_client));
-	expect_fail(&c, AUTH_E_NOCTX, "no NTLM logon in progress for this connection");
+	expect_fail_mech(&c, AUTH_E_NOCTX, "no NTLM logon in progress for this connection",
+			 AUTH_MECH_NTLM);
 	assert_int_equal(close_chan(&c), 0);
 }
 
@@ -2026,12 +2038,13 @@ static void test_spnego_ntlm_wrong_password_throttled(void **state)
 	sclient_free(&cl);
 	/* counted against alice as with auth type 10: now throttled */
 	spnego_logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER, MIC_KEPT, &cl, &ctx);
-	expect_fail(&c, AUTH_E_THROTTLED,
-		    "throttled: 1 failed logons of EXAMPLE\\alice, refused for 60.000 s");
+	expect_fail_mech(&c, AUTH_E_THROTTLED,
+		    "throttled: 1 failed logons of EXAMPLE\\alice, refused for 60.000 s", AUTH_MECH_NTLM);
 	sclient_free(&cl);
 	/* the context ended with the refusal */
 	spnego_leg(&c, ctx, PEER, (const uint8_t *)"\xa1\x00", 2);
-	expect_fail(&c, AUTH_E_NOCTX, "no NTLM logon in progress for this connection");
+	expect_fail_mech(&c, AUTH_E_NOCTX, "no NTLM logon in progress for this connection",
+			 AUTH_MECH_NTLM);
 	assert_int_equal(close_chan(&c), 0);
 }
 
@@ -2046,11 +2059,11 @@ static void test_spnego_ntlm_mic_required(void **state)
 	(void)state;
 	open_chan(&c, NULL);
 	spnego_logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER, MIC_STRIPPED, &cl, &ctx);
-	expect_fail(&c, AUTH_E_DENIED, "NTLM inside SPNEGO without a mechListMIC");
+	expect_fail_mech(&c, AUTH_E_DENIED, "NTLM inside SPNEGO without a mechListMIC", AUTH_MECH_NTLM);
 	sclient_free(&cl);
 	spnego_logon(&c, "EXAMPLE\\alice", ALICE_PW, PEER, MIC_ALTERED, &cl, &ctx);
-	expect_fail(&c, AUTH_E_DENIED,
-		    "the SPNEGO mechListMIC does not verify (the mechanism list was altered)");
+	expect_fail_mech(&c, AUTH_E_DENIED,
+		    "the SPNEGO mechListMIC does not verify (the mechanism list was altered)", AUTH_MECH_NTLM);
 	sclient_free(&cl);
 	assert_int_equal(close_chan(&c), 0);
 }
@@ -2123,8 +2136,8 @@ static void test_spnego_ntlm_negotiate_checked(void **state)
 	list_len = mech_list(list, 0);
 	len = neg_token_init(tok, list, list_len, neg, sizeof(neg));
 	spnego_leg(&c, 0, PEER, tok, len);
-	expect_fail(&c, AUTH_E_DENIED, "NTLM without 128-bit keys (the NEGOTIATE offers only "
-				       "56- or 40-bit session keys)");
+	expect_fail_mech(&c, AUTH_E_DENIED, "NTLM without 128-bit keys (the NEGOTIATE offers only "
+				       "56- or 40-bit session keys)", AUTH_MECH_NTLM);
 	/* NEGOEX alone: neither Kerberos nor NTLM */
 	list_len = der(list, 0x30, (const uint8_t *)"\x06\x0a\x2b\x06\x01\x04\x01\x82\x37\x02"
 						    "\x02\x1e", 12);
@@ -2221,12 +2234,14 @@ static void test_spnego_ntlm_unknown_ctx(void **state)
 	(void)state;
 	open_chan(&c, NULL);
 	spnego_leg(&c, 0x1234, PEER, (const uint8_t *)"\xa1\x00", 2);
-	expect_fail(&c, AUTH_E_NOCTX, "no NTLM logon in progress for this connection");
+	expect_fail_mech(&c, AUTH_E_NOCTX, "no NTLM logon in progress for this connection",
+			 AUTH_MECH_NTLM);
 	/* an auth type 10 context cannot be finished through SPNEGO */
 	ctx = negotiate(&c, neg40, sizeof(neg40), chal, &chal_len);
 	assert_true(ctx != 0);
 	spnego_leg(&c, ctx, PEER, (const uint8_t *)"\xa1\x00", 2);
-	expect_fail(&c, AUTH_E_NOCTX, "no NTLM logon in progress for this connection");
+	expect_fail_mech(&c, AUTH_E_NOCTX, "no NTLM logon in progress for this connection",
+			 AUTH_MECH_NTLM);
 	release(&c, ctx);
 	assert_int_equal(close_chan(&c), 0);
 }

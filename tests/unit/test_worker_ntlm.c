@@ -1281,7 +1281,7 @@ static void fake_reply(struct ipc_chan *ch, uint32_t id, enum script s, uint32_t
 	case S_FAIL:
 		ipc_wbuf_free(ans);
 		ipc_wbuf_init(ans);
-		auth_fail_encode(ans, &(struct auth_fail){AUTH_E_DENIED, "scripted refusal"});
+		auth_fail_encode(ans, &(struct auth_fail){.code = AUTH_E_DENIED, .message = "scripted refusal"});
 		type = AUTH_FAIL;
 		break;
 	case S_REAL:
@@ -1834,6 +1834,71 @@ static void test_spnego_ntlm_bad_mic(void **state)
 	tb_free(&b);
 }
 
+/* A first leg bound with tok (auth type 9, privacy) that ca-auth refuses:
+ * the bind_nak, and the journal's refusal, then the bind's violation, both
+ * under the mechanism's claimed name. */
+static void spnego_first_leg_refused(const uint8_t *tok, size_t len, uint32_t action,
+				     const char *claimed, const char *why)
+{
+	struct rb_auth a = {RPC_AUTHN_GSS_NEGOTIATE, RPC_AUTHN_LEVEL_PKT_PRIVACY, 0, AUTH_CTX,
+			    tok, len};
+	struct tbuf b = {0};
+	struct link l;
+
+	log_begin();
+	first_leg(&l, &a, &b);
+	expect_nak(&b, 0);
+	link_close(&l);
+	log_end();
+	expect_journal(0, (const struct want[]){
+		{action, claimed, why, 0},
+		{LOGON_RPC_VIOLATION, claimed, "bind (call 1): authentication type 9 refused", 0}},
+		       2);
+	tb_free(&b);
+}
+
+/* A first leg refused after ca-auth chose NTLM (MIT's NegTokenInit, whose
+ * optimistic NEGOTIATE has lost NEGOTIATE_128): no context names the
+ * mechanism yet, so AUTH_FAIL says it, and the journal calls it an NTLM
+ * refusal, not a Kerberos one. */
+static void test_spnego_ntlm_first_leg_refused(void **state)
+{
+	struct spnego_client c;
+	struct spnego_init init;
+	uint8_t tok[4096];
+	char err[160];
+	size_t off;
+
+	(void)state;
+	spnego_client_new(&c, ALICE, ALICE_PW);
+	spnego_client_step(&c, NULL, 0);
+	assert_int_equal(c.major, GSS_S_CONTINUE_NEEDED);
+	assert_true(c.out.length <= sizeof(tok));
+	memcpy(tok, c.out.value, c.out.length);
+	assert_int_equal(spnego_decode_init(tok, c.out.length, &init, err, sizeof(err)), 0);
+	assert_int_equal(init.mechs[0], SPNEGO_MECH_NTLM);
+	assert_true(init.mech_token_len >= 16);
+	off = (size_t)(init.mech_token - tok);
+	tok[off + 15] &= (uint8_t)~0x20; /* NegotiateFlags' NEGOTIATE_128 */
+	spnego_first_leg_refused(tok, c.out.length, LOGON_NTLM_REFUSED, "(NTLM)",
+				 "NTLM without 128-bit keys (the NEGOTIATE offers only 56- or "
+				 "40-bit session keys)");
+	assert_logged(PEER ": NTLM (SPNEGO) logon refused: NTLM without 128-bit keys");
+	spnego_client_free(&c);
+}
+
+/* A first leg ca-auth cannot read as SPNEGO: no mechanism was chosen, and it
+ * is journaled as Kerberos's, the mechanism auth type 9 is served for first. */
+static void test_spnego_unreadable_first_leg_refused(void **state)
+{
+	static const uint8_t junk[] = {0x60, 0x03, 0x06, 0x01, 0x00};
+
+	(void)state;
+	spnego_first_leg_refused(junk, sizeof(junk), LOGON_KERBEROS_REFUSED, "(Kerberos)",
+				 "SPNEGO: not a GSS token of the SPNEGO mechanism");
+	assert_logged(PEER ": Kerberos logon refused: SPNEGO: not a GSS token");
+}
+
 /* ---- rpc_client's security provider (rpcc_sec), driven by NTLM inside SPNEGO ----
  * careq's client with a provider instead of its NTLM legs: the bind, the
  * bind_ack's token, the alter_context and its answer, then sealed calls
@@ -2037,6 +2102,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_logon_without_ess, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusal_not_journaled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spnego_ntlm_sealed_call, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spnego_ntlm_first_leg_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spnego_unreadable_first_leg_refused, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_spnego_ntlm_bad_mic, setup, teardown),
 	};
 	int rc;
