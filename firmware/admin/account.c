@@ -405,10 +405,6 @@ static void json_field(const char *key, const char *v)
 /* account show: the account's name as stored, its state and attributes. */
 static void show(const struct entry *e, const struct id_attrs *a, int json)
 {
-	static const struct id_attrs none;
-
-	if (a == NULL)
-		a = &none;
 	if (json) {
 		printf("{\"name\":");
 		json_str(e->name);
@@ -440,45 +436,50 @@ static void show(const struct entry *e, const struct id_attrs *a, int json)
 }
 
 /* account list: one line an account, its attributes after it, each after a
- * TAB as the attributes file writes them. */
+ * TAB as the attributes file writes them: the entry's stored line after its
+ * name, printed as it is (no account parsed again). */
 static void list(const struct table *t, const struct id_attrs_file *f)
 {
 	for (size_t i = 0; i < t->n; i++) {
 		const struct id_attrs_entry *ae = id_attrs_find(f, t->e[i].name);
 
-		printf("%s%s", t->e[i].name, line_disabled(&t->e[i]) ? " (disabled)" : "");
-		if (ae != NULL) {
-			if (ae->a.upn[0])
-				printf("\tupn=%s", ae->a.upn);
-			if (ae->a.email[0])
-				printf("\temail=%s", ae->a.email);
-			if (ae->a.dns[0])
-				printf("\tdns=%s", ae->a.dns);
-			if (ae->a.sid[0])
-				printf("\tsid=%s", ae->a.sid);
-			for (size_t g = 0; g < ae->a.n_groups; g++)
-				printf("\tgroup=%s", ae->a.groups[g]);
-		}
-		putchar('\n');
+		printf("%s%s%s\n", t->e[i].name, line_disabled(&t->e[i]) ? " (disabled)" : "",
+		       ae != NULL ? id_attrs_entry_fields(ae) : "");
 	}
 }
 
+/* The attributes stored for ae (none: a zeroed) into a, or the failure
+ * printed. */
+static int attrs_of(const struct id_attrs_entry *ae, struct id_attrs *a)
+{
+	char err[512];
+
+	if (ae == NULL) {
+		memset(a, 0, sizeof(*a));
+		return 0;
+	}
+	if (id_attrs_get(ae, a, err, sizeof(err)) != 0)
+		return adm_failx("the attributes: %s", err);
+	return 0;
+}
+
 /* The verbs that read the attributes: list, show, set, and add and del, which
- * also change the account file. */
-static int run_with_attrs(const struct adm_cmd *cmd, const char *path, struct table *t)
+ * also change the account file. f keeps each account as its line; the one
+ * account shown or changed is parsed into *a (on the heap: ~34 KiB). */
+static int run_with_attrs(const struct adm_cmd *cmd, const char *path, struct table *t,
+			  struct id_attrs *a)
 {
 	struct id_attrs_file f;
-	struct id_attrs a;
 	const struct id_attrs_entry *ae;
 	ssize_t at = cmd->name != NULL ? find(t, cmd->name) : -1;
-	char err[256];
+	char err[512];
 	int rc = 0, had;
 
 	if (attrs_read(cmd, &f) != 0)
 		return ADM_EXIT_FAILED;
 	ae = cmd->name != NULL ? id_attrs_find(&f, cmd->name) : NULL;
 	had = ae != NULL;
-	memset(&a, 0, sizeof(a));
+	memset(a, 0, sizeof(*a));
 	switch (cmd->sub) {
 	case ADM_SUB_LIST:
 		list(t, &f);
@@ -486,19 +487,19 @@ static int run_with_attrs(const struct adm_cmd *cmd, const char *path, struct ta
 	case ADM_SUB_SHOW:
 		if (at < 0)
 			rc = adm_failx("no account %s", cmd->name);
-		else
-			show(&t->e[at], ae != NULL ? &ae->a : NULL, cmd->json);
+		else if ((rc = attrs_of(ae, a)) == 0)
+			show(&t->e[at], a, cmd->json);
 		break;
 	case ADM_SUB_SET:
 		if (at < 0) {
 			rc = adm_failx("no account %s", cmd->name);
 			break;
 		}
-		if (ae != NULL)
-			a = ae->a;
-		apply_attrs(&a, cmd);
+		if ((rc = attrs_of(ae, a)) != 0)
+			break;
+		apply_attrs(a, cmd);
 		/* Stored under the account's name as the account file writes it. */
-		if (id_attrs_put(&f, t->e[at].name, &a, err, sizeof(err)) != 0)
+		if (id_attrs_put(&f, t->e[at].name, a, err, sizeof(err)) != 0)
 			rc = adm_failx("%s", err);
 		else if ((rc = attrs_write(cmd, &f)) == 0)
 			printf("%s: attributes stored (ca-auth uses them from the next logon)\n",
@@ -511,22 +512,22 @@ static int run_with_attrs(const struct adm_cmd *cmd, const char *path, struct ta
 		 * the next add replaces. */
 		if ((rc = change(t, cmd)) != 0)
 			break;
-		apply_attrs(&a, cmd);
-		if (id_attrs_put(&f, cmd->name, &a, err, sizeof(err)) != 0) {
+		apply_attrs(a, cmd);
+		if (id_attrs_put(&f, cmd->name, a, err, sizeof(err)) != 0) {
 			rc = adm_failx("%s", err);
 			break;
 		}
-		if ((had || !id_attrs_empty(&a)) && (rc = attrs_write(cmd, &f)) != 0)
+		if ((had || !id_attrs_empty(a)) && (rc = attrs_write(cmd, &f)) != 0)
 			break;
 		if ((rc = save(cmd->dir, path, t)) == 0)
 			printf("%s: stored (%s)%s\n", cmd->name,
 			       cmd->no_password ? "no password: Kerberos only" : "NT hash",
-			       id_attrs_empty(&a) ? "" : ", with its attributes");
+			       id_attrs_empty(a) ? "" : ", with its attributes");
 		break;
 	default: /* ADM_SUB_DEL: the account first, then its attributes */
 		if ((rc = change(t, cmd)) != 0 || (rc = save(cmd->dir, path, t)) != 0)
 			break;
-		if (had && (id_attrs_put(&f, cmd->name, &a, err, sizeof(err)) != 0 ||
+		if (had && (id_attrs_put(&f, cmd->name, a, err, sizeof(err)) != 0 ||
 			    attrs_write(cmd, &f) != 0)) {
 			rc = adm_failx("%s: deleted, but its attributes could not be removed from "
 				       "%s/%s: run caadm account del again after fixing it", cmd->name,
@@ -553,7 +554,10 @@ int adm_run_account(const struct adm_cmd *cmd)
 	}
 	if (cmd->sub == ADM_SUB_LIST || cmd->sub == ADM_SUB_SHOW || cmd->sub == ADM_SUB_SET ||
 	    cmd->sub == ADM_SUB_ADD || cmd->sub == ADM_SUB_DEL) {
-		rc = run_with_attrs(cmd, path, &t);
+		struct id_attrs *a = malloc(sizeof(*a));
+
+		rc = a != NULL ? run_with_attrs(cmd, path, &t, a) : adm_failx("out of memory");
+		free(a);
 	} else if ((rc = change(&t, cmd)) == 0 && (rc = save(cmd->dir, path, &t)) == 0) {
 		printf("%s: %s\n", cmd->name,
 		       cmd->sub == ADM_SUB_DISABLE  ? "disabled (ca-auth refuses its logons)"

@@ -288,6 +288,8 @@ int id_account_name_ok(const char *name)
 
 void id_attrs_file_free(struct id_attrs_file *f)
 {
+	for (size_t i = 0; i < f->n; i++)
+		free(f->e[i].line);
 	free(f->e);
 	memset(f, 0, sizeof(*f));
 }
@@ -298,6 +300,11 @@ struct id_attrs_entry *id_attrs_find(const struct id_attrs_file *f, const char *
 		if (strcasecmp(f->e[i].name, name) == 0)
 			return &f->e[i];
 	return NULL;
+}
+
+const char *id_attrs_entry_fields(const struct id_attrs_entry *e)
+{
+	return e->line + strlen(e->name);
 }
 
 /* Room for one more entry. */
@@ -321,36 +328,102 @@ static int grow(struct id_attrs_file *f, char *err, size_t errlen)
 	return 0;
 }
 
-int id_attrs_put(struct id_attrs_file *f, const char *name, const struct id_attrs *a,
-		 char *err, size_t errlen)
+/* Appends s (n bytes) at buf + *at, or only counts it when buf is NULL. */
+static void emit(char *buf, size_t *at, const char *s, size_t n)
 {
-	struct id_attrs_entry *e = id_attrs_find(f, name);
+	if (buf != NULL)
+		memcpy(buf + *at, s, n);
+	*at += n;
+}
 
-	if (id_attrs_empty(a)) {
-		if (e != NULL) {
-			size_t at = (size_t)(e - f->e);
+/* The account's canonical line (name, then "\tkey=value" for each attribute
+ * in the file's order, no LF) written into buf, or only measured when buf is
+ * NULL: one walk for both, so the size allocated is the size written. */
+static size_t line_emit(char *buf, const char *name, const struct id_attrs *a)
+{
+	size_t n = 0;
 
-			memmove(e, e + 1, (f->n - at - 1) * sizeof(*e));
-			f->n--;
+	emit(buf, &n, name, strlen(name));
+	for (int k = ID_ATTR_UPN; k <= ID_ATTR_GROUP; k++) {
+		size_t count = k == ID_ATTR_GROUP ? a->n_groups : field(a, (enum id_attr)k)[0] != 0;
+
+		for (size_t i = 0; i < count; i++) {
+			const char *v = k == ID_ATTR_GROUP ? a->groups[i] : field(a, (enum id_attr)k);
+
+			emit(buf, &n, "\t", 1);
+			emit(buf, &n, names[k], strlen(names[k]));
+			emit(buf, &n, "=", 1);
+			emit(buf, &n, v, strlen(v));
 		}
-		return 0;
 	}
-	if (e == NULL) {
-		if (grow(f, err, errlen) != 0)
-			return -1;
-		e = &f->e[f->n++];
-		memset(e, 0, sizeof(*e));
-	}
-	/* The name as given (an entry of another case is renamed). */
+	return n;
+}
+
+/* e's name and line made from name and a (checked by the caller). */
+static int entry_make(struct id_attrs_entry *e, const char *name, const struct id_attrs *a,
+		      char *err, size_t errlen)
+{
+	size_t n = line_emit(NULL, name, a);
+	char *line = malloc(n + 1);
+
+	if (line == NULL)
+		return fail(err, errlen, "out of memory");
+	line_emit(line, name, a);
+	line[n] = 0;
 	snprintf(e->name, sizeof(e->name), "%s", name);
-	e->a = *a;
+	e->line = line;
+	e->len = n;
 	return 0;
 }
 
-/* One key=value field (NUL-terminated, cut at its TAB) into e; *next_key is the
+/* Removes f's entry e (its line freed), the others kept in order. */
+static void entry_remove(struct id_attrs_file *f, struct id_attrs_entry *e)
+{
+	size_t at = (size_t)(e - f->e);
+
+	free(e->line);
+	memmove(e, e + 1, (f->n - at - 1) * sizeof(*e));
+	f->n--;
+}
+
+/* What the parser would refuse in name and a, refused before it is stored:
+ * the file caadm writes must be one both readers accept. */
+static int put_check(const char *name, const struct id_attrs *a, char *err, size_t errlen)
+{
+	char why[256];
+
+	if (!id_account_name_ok(name))
+		return fail(err, errlen, "%s: not an account name", name);
+	if (id_attrs_check(a, why, sizeof(why)) != 0)
+		return fail(err, errlen, "%s: %s", name, why);
+	return 0;
+}
+
+int id_attrs_put(struct id_attrs_file *f, const char *name, const struct id_attrs *a,
+		 char *err, size_t errlen)
+{
+	struct id_attrs_entry *e = id_attrs_find(f, name), made;
+
+	if (id_attrs_empty(a)) {
+		if (e != NULL)
+			entry_remove(f, e);
+		return 0;
+	}
+	if (put_check(name, a, err, errlen) != 0 || (e == NULL && grow(f, err, errlen) != 0) ||
+	    entry_make(&made, name, a, err, errlen) != 0)
+		return -1;
+	if (e == NULL)
+		e = &f->e[f->n++];
+	else
+		free(e->line);
+	/* The name as given (an entry of another case is renamed). */
+	*e = made;
+	return 0;
+}
+
+/* One key=value field (NUL-terminated, cut at its TAB) into a; *next_key is the
  * lowest key still allowed (the canonical order). */
-static int parse_field(char *fld, struct id_attrs_entry *e, int *next_key, char *err,
-		       size_t errlen)
+static int parse_field(char *fld, struct id_attrs *a, int *next_key, char *err, size_t errlen)
 {
 	char *eq = strchr(fld, '='), why[200];
 	int k;
@@ -364,37 +437,43 @@ static int parse_field(char *fld, struct id_attrs_entry *e, int *next_key, char 
 		return fail(err, errlen, "key '%s' repeated or out of order (upn, email, dns, "
 			    "sid, then groups)", fld);
 	if (k == ID_ATTR_GROUP) {
-		if (id_attrs_add_group(&e->a, eq + 1, why, sizeof(why)) != 0)
+		if (id_attrs_add_group(a, eq + 1, why, sizeof(why)) != 0)
 			return fail(err, errlen, "%s", why);
 		*next_key = ID_ATTR_GROUP;
 		return 0;
 	}
 	if (id_attr_check((enum id_attr)k, eq + 1, why, sizeof(why)) != 0)
 		return fail(err, errlen, "%s: %s", fld, why);
-	snprintf((char *)field(&e->a, (enum id_attr)k),
-		 k == ID_ATTR_SID ? sizeof(e->a.sid) : sizeof(e->a.upn), "%s", eq + 1);
+	snprintf((char *)field(a, (enum id_attr)k),
+		 k == ID_ATTR_SID ? sizeof(a->sid) : sizeof(a->upn), "%s", eq + 1);
 	*next_key = k + 1;
 	return 0;
 }
 
+/* A parsed line: the parser's scratch (on the heap: ~34 KiB at
+ * IDENTITY_MAX_GROUPS groups). */
+struct account {
+	char name[IDENTITY_NAME_MAX + 1];
+	struct id_attrs a;
+};
+
 /* What a parse does with each account line once read: 0, or -1 with err (an
  * account named twice, too many, out of memory). */
-typedef int (*take_fn)(void *ctx, const struct id_attrs_entry *e, char *err, size_t errlen);
+typedef int (*take_fn)(void *ctx, const struct account *ac, char *err, size_t errlen);
 
-/* e's groups past its count zeroed: the scratch entry is cleared only up to its
- * groups for each line (parse_line), so what leaves it is cleared here. */
+/* a's groups past its count zeroed: the scratch is cleared only up to its
+ * groups for each line (parse_account), so what leaves it is cleared here. */
 static void clear_unused_groups(struct id_attrs *a)
 {
 	memset(a->groups[a->n_groups], 0,
 	       (IDENTITY_MAX_GROUPS - a->n_groups) * sizeof(a->groups[0]));
 }
 
-/* One account line (NUL-terminated, without its LF) read into e (the caller's
- * scratch) and given to take. Only the fields before the groups are cleared
- * (n_groups among them): clearing all 256 groups for every line would write
- * ~34 KiB a line, 340 MB for a file of 10000 accounts at each logon. */
-static int parse_line(char *line, struct id_attrs_entry *e, take_fn take, void *ctx, char *err,
-		      size_t errlen)
+/* One account line (NUL-terminated, without its LF; cut in place) read into
+ * ac. Only the fields before the groups are cleared (n_groups among them):
+ * clearing all 256 groups for every line would write ~34 KiB a line, 340 MB
+ * for a file of 10000 accounts at each logon. */
+static int parse_account(char *line, struct account *ac, char *err, size_t errlen)
 {
 	char *tab = strchr(line, '\t'), *fld;
 	int next_key = ID_ATTR_UPN;
@@ -404,43 +483,44 @@ static int parse_line(char *line, struct id_attrs_entry *e, take_fn take, void *
 	*tab = 0;
 	if (!id_account_name_ok(line))
 		return fail(err, errlen, "not an account name (DOMAIN\\user)");
-	memset(e, 0, offsetof(struct id_attrs_entry, a.groups));
-	snprintf(e->name, sizeof(e->name), "%s", line);
+	memset(ac, 0, offsetof(struct account, a.groups));
+	snprintf(ac->name, sizeof(ac->name), "%s", line);
 	for (fld = tab + 1; fld != NULL;) {
 		char *t = strchr(fld, '\t');
 
 		if (t != NULL)
 			*t++ = 0;
-		if (parse_field(fld, e, &next_key, err, errlen) != 0)
+		if (parse_field(fld, &ac->a, &next_key, err, errlen) != 0)
 			return -1;
 		fld = t;
 	}
-	return take(ctx, e, err, errlen);
+	return 0;
 }
 
-/* id_attrs_parse's take: the entry appended to the file. */
-static int take_append(void *ctx, const struct id_attrs_entry *e, char *err, size_t errlen)
+/* id_attrs_parse's take: the account appended to the file as its canonical
+ * line, made again from what was parsed rather than copied from the text, so
+ * that what caadm writes is always the writer's form. */
+static int take_append(void *ctx, const struct account *ac, char *err, size_t errlen)
 {
 	struct id_attrs_file *f = ctx;
 
-	if (id_attrs_find(f, e->name) != NULL)
-		return fail(err, errlen, "account '%s' has a second line", e->name);
-	if (grow(f, err, errlen) != 0)
+	if (id_attrs_find(f, ac->name) != NULL)
+		return fail(err, errlen, "account '%s' has a second line", ac->name);
+	if (grow(f, err, errlen) != 0 || entry_make(&f->e[f->n], ac->name, &ac->a, err, errlen) != 0)
 		return -1;
-	f->e[f->n] = *e;
-	clear_unused_groups(&f->e[f->n++].a);
+	f->n++;
 	return 0;
 }
 
 /* Every line of data (len bytes, the whole file) by the file's rules, each
- * account given to take. One entry of scratch (on the heap: ~34 KiB at
- * IDENTITY_MAX_GROUPS groups). 0, or -1 with err naming the line. */
+ * account given to take. One account of scratch. 0, or -1 with err naming
+ * the line. */
 static int parse_each(const char *data, size_t len, take_fn take, void *ctx, char *err,
 		      size_t errlen)
 {
 	char *copy, *line, why[256];
 	size_t lineno = 0, off = 0;
-	struct id_attrs_entry *e;
+	struct account *ac;
 	int rc = 0;
 
 	if (len > IDENTITY_ATTRS_FILE_MAX)
@@ -451,7 +531,7 @@ static int parse_each(const char *data, size_t len, take_fn take, void *ctx, cha
 		return fail(err, errlen, "holds a NUL or a carriage return");
 	if ((copy = malloc(len + 1)) == NULL)
 		return fail(err, errlen, "out of memory");
-	if ((e = calloc(1, sizeof(*e))) == NULL) {
+	if ((ac = calloc(1, sizeof(*ac))) == NULL) {
 		free(copy);
 		return fail(err, errlen, "out of memory");
 	}
@@ -466,11 +546,12 @@ static int parse_each(const char *data, size_t len, take_fn take, void *ctx, cha
 		lineno++;
 		if (line[0] == '#' || line[0] == 0)
 			continue;
-		if (parse_line(line, e, take, ctx, why, sizeof(why)) != 0)
+		if (parse_account(line, ac, why, sizeof(why)) != 0 ||
+		    take(ctx, ac, why, sizeof(why)) != 0)
 			rc = fail(err, errlen, "line %zu: %s", lineno, why);
 	}
-	explicit_bzero(e, sizeof(*e));
-	free(e);
+	explicit_bzero(ac, sizeof(*ac));
+	free(ac);
 	explicit_bzero(copy, len + 1);
 	free(copy);
 	return rc;
@@ -488,43 +569,45 @@ int id_attrs_parse(const char *data, size_t len, struct id_attrs_file *f, char *
 	return rc;
 }
 
-/* Appends "\tkey=value" to the buffer. */
-static void put(char *buf, size_t cap, size_t *len, const char *key, const char *v)
+/* id_attrs_get on the heap: one account of scratch and a copy of e's line to
+ * cut in place, whatever the caller's stack. */
+int id_attrs_get(const struct id_attrs_entry *e, struct id_attrs *a, char *err, size_t errlen)
 {
-	*len += (size_t)snprintf(buf + *len, cap - *len, "\t%s=%s", key, v);
+	struct account *ac = calloc(1, sizeof(*ac));
+	char *copy = malloc(e->len + 1), why[256];
+	int rc = 0;
+
+	memset(a, 0, sizeof(*a));
+	if (ac == NULL || copy == NULL) {
+		rc = fail(err, errlen, "out of memory");
+	} else {
+		memcpy(copy, e->line, e->len + 1);
+		if (parse_account(copy, ac, why, sizeof(why)) != 0)
+			rc = fail(err, errlen, "%s: %s", e->name, why);
+		else
+			*a = ac->a;
+	}
+	free(copy);
+	free(ac);
+	return rc;
 }
 
 int id_attrs_format(const struct id_attrs_file *f, char **out, size_t *len, char *err,
 		    size_t errlen)
 {
-	/* Each field's largest form: a TAB, its key, '=' and its value. */
-	const size_t per = IDENTITY_NAME_MAX + 1 + 4 * (8 + IDENTITY_ATTR_MAX) +
-			   IDENTITY_MAX_GROUPS * (8 + IDENTITY_GROUP_MAX) + 2;
-	size_t cap = sizeof(HEADER) + f->n * per, n;
-	char why[256], *buf;
+	size_t cap = sizeof(HEADER) - 1, n = 0;
+	char *buf;
 
 	for (size_t i = 0; i < f->n; i++)
-		if (!id_account_name_ok(f->e[i].name) ||
-		    id_attrs_check(&f->e[i].a, why, sizeof(why)) != 0)
-			return fail(err, errlen, "%s: %s", f->e[i].name,
-				    id_account_name_ok(f->e[i].name) ? why : "not an account name");
-	if ((buf = malloc(cap)) == NULL)
+		cap += f->e[i].len + 1;
+	if ((buf = malloc(cap + 1)) == NULL)
 		return fail(err, errlen, "out of memory");
-	n = (size_t)snprintf(buf, cap, "%s", HEADER);
+	emit(buf, &n, HEADER, sizeof(HEADER) - 1);
 	for (size_t i = 0; i < f->n; i++) {
-		const struct id_attrs *a = &f->e[i].a;
-
-		if (id_attrs_empty(a))
-			continue;
-		n += (size_t)snprintf(buf + n, cap - n, "%s", f->e[i].name);
-		for (int k = ID_ATTR_UPN; k < ID_ATTR_GROUP; k++)
-			if (field(a, (enum id_attr)k)[0] != 0)
-				put(buf, cap, &n, names[k], field(a, (enum id_attr)k));
-		for (size_t g = 0; g < a->n_groups; g++)
-			put(buf, cap, &n, names[ID_ATTR_GROUP], a->groups[g]);
-		buf[n++] = '\n';
-		buf[n] = 0;
+		emit(buf, &n, f->e[i].line, f->e[i].len);
+		emit(buf, &n, "\n", 1);
 	}
+	buf[n] = 0;
 	*out = buf;
 	*len = n;
 	return 0;
@@ -595,13 +678,13 @@ struct lookup {
 	size_t n, cap;
 };
 
-static int take_lookup(void *ctx, const struct id_attrs_entry *e, char *err, size_t errlen)
+static int take_lookup(void *ctx, const struct account *ac, char *err, size_t errlen)
 {
 	struct lookup *l = ctx;
 
 	for (size_t i = 0; i < l->n; i++)
-		if (strcasecmp(l->names[i], e->name) == 0)
-			return fail(err, errlen, "account '%s' has a second line", e->name);
+		if (strcasecmp(l->names[i], ac->name) == 0)
+			return fail(err, errlen, "account '%s' has a second line", ac->name);
 	if (l->n == l->cap) {
 		size_t cap = l->cap == 0 ? 64 : l->cap * 2;
 		char (*v)[IDENTITY_NAME_MAX + 1];
@@ -616,9 +699,9 @@ static int take_lookup(void *ctx, const struct id_attrs_entry *e, char *err, siz
 		l->names = v;
 		l->cap = cap;
 	}
-	memcpy(l->names[l->n++], e->name, sizeof(e->name));
-	if (strcasecmp(e->name, l->want) == 0) {
-		*l->a = e->a;
+	memcpy(l->names[l->n++], ac->name, sizeof(ac->name));
+	if (strcasecmp(ac->name, l->want) == 0) {
+		*l->a = ac->a;
 		clear_unused_groups(l->a);
 	}
 	return 0;

@@ -104,10 +104,20 @@ int id_attrs_empty(const struct id_attrs *a);
  * blank at either end. 1 or 0. */
 int id_account_name_ok(const char *name);
 
-/* ---- the file ---- */
+/* ---- the file ----
+ * caadm reads and rewrites the whole file; kept as struct id_attrs it would
+ * be ~34 KiB an account at IDENTITY_MAX_GROUPS groups (340 MB for the most
+ * accounts, as much again to format it), on an appliance that may have 512 MB.
+ * So each account is kept as its canonical line, as long as it is (the file
+ * is at most IDENTITY_ATTRS_FILE_MAX bytes), and parsed again into a caller's
+ * struct id_attrs only when its attributes are wanted (id_attrs_get). */
 struct id_attrs_entry {
 	char name[IDENTITY_NAME_MAX + 1];
-	struct id_attrs a;
+	/* The account's line as id_attrs_format writes it, without its LF: the
+	 * name, then "\tkey=value" for each attribute (upn, email, dns, sid, then
+	 * the groups). malloc'd, len bytes, NUL after; never empty of attributes. */
+	char *line;
+	size_t len;
 };
 
 struct id_attrs_file {
@@ -116,20 +126,30 @@ struct id_attrs_file {
 };
 
 /* Parses data (len bytes, the whole file) into f (empty on entry: zeroed).
- * 0, or -1 with err naming the line and what is wrong; f is then empty. */
+ * Every line is checked, each account's attributes kept as its canonical
+ * line. 0, or -1 with err naming the line and what is wrong; f is then empty. */
 int id_attrs_parse(const char *data, size_t len, struct id_attrs_file *f, char *err,
 		   size_t errlen);
-/* The file's text for f (a header comment, then one line per entry that has
- * an attribute, in f's order), malloc'd into *out (*len bytes, NUL after).
- * Every entry is checked first: 0, or -1 with err (nothing allocated). */
+/* The file's text for f (a header comment, then each entry's line and a LF,
+ * in f's order), malloc'd into *out (*len bytes, NUL after), sized exactly.
+ * 0, or -1 with err (out of memory; nothing allocated). */
 int id_attrs_format(const struct id_attrs_file *f, char **out, size_t *len, char *err,
 		    size_t errlen);
 /* The entry named name (ASCII case ignored), or NULL. */
 struct id_attrs_entry *id_attrs_find(const struct id_attrs_file *f, const char *name);
-/* Sets name's attributes to a (a copy; an entry added at the end if there was
- * none, renamed to name if it differed in case, removed if a is empty). 0, or
- * -1 with err (too many accounts, out of memory). The name and a are the
- * caller's to have checked. */
+/* e's attributes parsed from its line into *a (all of it written: what e
+ * lacks is "" or zero). 0, or -1 with err (a line id_attrs_parse or
+ * id_attrs_put did not make; a zeroed). */
+int id_attrs_get(const struct id_attrs_entry *e, struct id_attrs *a, char *err, size_t errlen);
+/* e's attributes as the file writes them: its line after the name, each
+ * "\tkey=value" ("" never: an entry has at least one). */
+const char *id_attrs_entry_fields(const struct id_attrs_entry *e);
+/* Sets name's attributes to a (its line made from a; an entry added at the
+ * end if there was none, renamed to name if it differed in case, removed if
+ * a is empty). The name and a are checked as the parser checks a line, so
+ * what is stored always formats to a file that parses back the same. 0, or
+ * -1 with err (name or a invalid, too many accounts, out of memory; f
+ * unchanged). */
 int id_attrs_put(struct id_attrs_file *f, const char *name, const struct id_attrs *a,
 		 char *err, size_t errlen);
 void id_attrs_file_free(struct id_attrs_file *f);
@@ -150,7 +170,7 @@ int id_attrs_lookup(const char *path, const char *name, struct id_attrs *a, char
 		    size_t errlen);
 /* The same on the file's bytes (data, len), read already: what id_attrs_lookup
  * does after reading, apart so that fuzz_identity_attrs can hold it to
- * id_attrs_parse + id_attrs_find. 0 or -1 with err (the line), as above. */
+ * id_attrs_parse + id_attrs_find + id_attrs_get. 0 or -1 with err (the line), as above. */
 int id_attrs_lookup_data(const char *data, size_t len, const char *name, struct id_attrs *a,
 			 char *err, size_t errlen);
 

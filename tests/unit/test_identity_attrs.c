@@ -5,6 +5,7 @@
  * to these defines; until then they must stay equal). */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -282,10 +283,23 @@ static int parses(const char *text, char *err, size_t errlen)
 	return rc;
 }
 
+/* e's attributes, parsed again from its line (one struct, ~34 KiB: static). */
+static const struct id_attrs *attrs(const struct id_attrs_entry *e)
+{
+	static struct id_attrs a;
+	char err[512];
+
+	assert_non_null(e);
+	if (id_attrs_get(e, &a, err, sizeof(err)) != 0)
+		fail_msg("id_attrs_get %s: %s", e->name, err);
+	return &a;
+}
+
 static void test_parse(void **state)
 {
 	struct id_attrs_file f;
 	const struct id_attrs_entry *e;
+	const struct id_attrs *a;
 	char err[256];
 
 	(void)state;
@@ -294,16 +308,28 @@ static void test_parse(void **state)
 	e = id_attrs_find(&f, "example\\ALICE");
 	assert_non_null(e);
 	assert_string_equal(e->name, "EXAMPLE\\alice");
-	assert_string_equal(e->a.upn, "alice@example.com");
-	assert_string_equal(e->a.email, "alice@example.com");
-	assert_string_equal(e->a.dns, "a.example");
-	assert_string_equal(e->a.sid, "S-1-5-21-1-2-3-1001");
-	assert_int_equal(e->a.n_groups, 2);
-	assert_string_equal(e->a.groups[0], "Domain Users");
-	assert_string_equal(e->a.groups[1], "Staff");
+	/* kept as its line, as written */
+	assert_string_equal(e->line, "EXAMPLE\\alice\tupn=alice@example.com\temail=alice@example."
+				     "com\tdns=a.example\tsid=S-1-5-21-1-2-3-1001\tgroup=Domain "
+				     "Users\tgroup=Staff");
+	assert_int_equal(e->len, strlen(e->line));
+	assert_string_equal(id_attrs_entry_fields(e), e->line + strlen("EXAMPLE\\alice"));
+	a = attrs(e);
+	assert_string_equal(a->upn, "alice@example.com");
+	assert_string_equal(a->email, "alice@example.com");
+	assert_string_equal(a->dns, "a.example");
+	assert_string_equal(a->sid, "S-1-5-21-1-2-3-1001");
+	assert_int_equal(a->n_groups, 2);
+	assert_string_equal(a->groups[0], "Domain Users");
+	assert_string_equal(a->groups[1], "Staff");
 	e = id_attrs_find(&f, "EXAMPLE\\bob");
-	assert_string_equal(e->a.upn, "");
-	assert_int_equal(e->a.n_groups, 1);
+	assert_string_equal(e->line, "EXAMPLE\\bob\tgroup=Staff");
+	assert_string_equal(id_attrs_entry_fields(e), "\tgroup=Staff");
+	a = attrs(e);
+	assert_string_equal(a->upn, "");
+	assert_int_equal(a->n_groups, 1);
+	/* nothing of alice's second group left past bob's one */
+	assert_int_equal(a->groups[1][0], 0);
 	assert_null(id_attrs_find(&f, "EXAMPLE\\carol"));
 	id_attrs_file_free(&f);
 	assert_int_equal(id_attrs_parse("", 0, &f, err, sizeof(err)), 0);
@@ -354,8 +380,8 @@ static void test_parse_refusals(void **state)
 			n += (size_t)snprintf(big + n, sizeof(big) - n, "\tgroup=g%d", i);
 		snprintf(big + n, sizeof(big) - n, "\n");
 		assert_int_equal(id_attrs_parse(big, strlen(big), &f, err, sizeof(err)), 0);
-		assert_int_equal(f.e[0].a.n_groups, 256);
-		assert_string_equal(f.e[0].a.groups[255], "g255");
+		assert_int_equal(attrs(&f.e[0])->n_groups, 256);
+		assert_string_equal(attrs(&f.e[0])->groups[255], "g255");
 		id_attrs_file_free(&f);
 		snprintf(big + n, sizeof(big) - n, "\tgroup=g256\n");
 		refused(big, "at most 256");
@@ -403,10 +429,12 @@ static void test_format_round_trip(void **state)
 	strcpy(a.upn, "bob@example.com");
 	assert_int_equal(id_attrs_put(&f, "example\\BOB", &a, err, sizeof(err)), 0);
 	assert_int_equal(f.n, 3);
-	assert_string_equal(id_attrs_find(&f, "EXAMPLE\\bob")->a.upn, "bob@example.com");
+	assert_string_equal(attrs(id_attrs_find(&f, "EXAMPLE\\bob"))->upn, "bob@example.com");
+	assert_string_equal(id_attrs_find(&f, "EXAMPLE\\bob")->line,
+			    "example\\BOB\tupn=bob@example.com");
 	/* renamed to the name given (caadm gives the account file's) */
 	assert_string_equal(id_attrs_find(&f, "EXAMPLE\\bob")->name, "example\\BOB");
-	assert_int_equal(id_attrs_find(&f, "EXAMPLE\\bob")->a.n_groups, 0);
+	assert_int_equal(attrs(id_attrs_find(&f, "EXAMPLE\\bob"))->n_groups, 0);
 	assert_int_equal(id_attrs_put(&f, "EXAMPLE\\carol", &a, err, sizeof(err)), 0);
 	assert_int_equal(f.n, 4);
 	memset(&a, 0, sizeof(a));
@@ -416,14 +444,24 @@ static void test_format_round_trip(void **state)
 	assert_string_equal(f.e[0].name, "example\\BOB");
 	assert_int_equal(id_attrs_put(&f, "EXAMPLE\\nobody", &a, err, sizeof(err)), 0);
 	assert_int_equal(f.n, 3);
-	/* the writer refuses what the parser would */
-	strcpy(f.e[0].a.sid, "S-1-5-01");
-	assert_int_equal(id_attrs_format(&f, &out, &len, err, sizeof(err)), -1);
+	/* put refuses what the parser would, and changes nothing */
+	assert_int_equal(id_attrs_format(&f, &out, &len, err, sizeof(err)), 0);
+	strcpy(a.sid, "S-1-5-01");
+	assert_int_equal(id_attrs_put(&f, "example\\BOB", &a, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "sid"));
-	strcpy(f.e[0].a.sid, "");
-	strcpy(f.e[0].name, "nobackslash");
-	assert_int_equal(id_attrs_format(&f, &out, &len, err, sizeof(err)), -1);
+	assert_int_equal(id_attrs_put(&f, "EXAMPLE\\dave", &a, err, sizeof(err)), -1);
+	strcpy(a.sid, "S-1-5-1");
+	assert_int_equal(id_attrs_put(&f, "nobackslash", &a, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "not an account name"));
+	a.n_groups = 1; /* a group left "" */
+	assert_int_equal(id_attrs_put(&f, "EXAMPLE\\dave", &a, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "group"));
+	assert_int_equal(f.n, 3);
+	assert_int_equal(id_attrs_format(&f, &out2, &len2, err, sizeof(err)), 0);
+	assert_int_equal(len, len2);
+	assert_memory_equal(out, out2, len);
+	free(out);
+	free(out2);
 	id_attrs_file_free(&f);
 	/* empty: the header alone */
 	assert_int_equal(id_attrs_format(&f, &out, &len, err, sizeof(err)), 0);
@@ -511,9 +549,9 @@ static void test_load_and_lookup(void **state)
 			assert_int_equal(id_attrs_parse(text, strlen(text), &f2, err, sizeof(err)), 0);
 			e = id_attrs_find(&f2, "EXAMPLE\\bob");
 			assert_non_null(e);
-			assert_int_equal(e->a.n_groups, 1);
-			assert_int_equal(e->a.groups[1][0], 0);
-			assert_int_equal(e->a.groups[255][0], 0);
+			assert_int_equal(attrs(e)->n_groups, 1);
+			assert_int_equal(attrs(e)->groups[1][0], 0);
+			assert_int_equal(attrs(e)->groups[255][0], 0);
 			id_attrs_file_free(&f2);
 		}
 		/* a second line for an account, after the one looked up: refused, nothing */
@@ -554,6 +592,173 @@ static void test_load_and_lookup(void **state)
 	rmdir(dir);
 }
 
+/* ---- many accounts: caadm's memory follows the file's size ---- */
+
+#define MANY IDENTITY_ATTRS_MAX_ACCOUNTS
+
+/* Heap bytes in use (glibc's count; 0 under a sanitizer's allocator, which
+ * mallinfo2 does not see: the bounds below then hold trivially). */
+static size_t heap_in_use(void)
+{
+	struct mallinfo2 m = mallinfo2();
+
+	return m.uordblks + m.hblkhd;
+}
+
+/* Account i's line as the writer writes it, built here by hand: D\uNNNNN, its
+ * upn (if any), a SID, then the groups g0..g<groups-1>. */
+static size_t many_line(char *buf, size_t cap, int i, int groups, const char *upn)
+{
+	size_t n = (size_t)snprintf(buf, cap, "D\\u%05d", i);
+
+	if (upn != NULL)
+		n += (size_t)snprintf(buf + n, cap - n, "\tupn=%s", upn);
+	n += (size_t)snprintf(buf + n, cap - n, "\tsid=S-1-5-21-%d", 1000 + i);
+	for (int g = 0; g < groups; g++)
+		n += (size_t)snprintf(buf + n, cap - n, "\tgroup=g%d", g);
+	return n;
+}
+
+/* The writer's header: the text of a file without accounts. */
+static char *header(size_t *len)
+{
+	struct id_attrs_file f;
+	char *out, err[256];
+
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(id_attrs_format(&f, &out, len, err, sizeof(err)), 0);
+	return out;
+}
+
+/* A whole file of accounts 0..accounts-1, each with groups groups, account
+ * changed (-1: none) with upn too; a line of extra text at the end. */
+static char *many_text(int accounts, int groups, int changed, const char *upn,
+		       const char *extra, size_t *len)
+{
+	size_t hlen, cap = (size_t)accounts * ((size_t)groups * 12 + 80) + 4096, n;
+	char *h = header(&hlen), *t = malloc(cap);
+
+	assert_non_null(t);
+	memcpy(t, h, hlen);
+	n = hlen;
+	free(h);
+	for (int i = 0; i < accounts; i++) {
+		n += many_line(t + n, cap - n, i, groups, i == changed ? upn : NULL);
+		t[n++] = '\n';
+	}
+	n += (size_t)snprintf(t + n, cap - n, "%s", extra);
+	*len = n;
+	return t;
+}
+
+/* The file as written after the no-op put, then after one changed account. */
+static void rewrite_and_compare(struct id_attrs_file *f, int accounts, int groups, int who)
+{
+	static struct id_attrs a;
+	char err[512], name[32], *out, *want;
+	size_t len, wlen;
+
+	snprintf(name, sizeof(name), "d\\U%05d", who); /* found whatever the case */
+	assert_int_equal(id_attrs_get(id_attrs_find(f, name), &a, err, sizeof(err)), 0);
+	assert_int_equal(a.n_groups, (size_t)groups);
+	snprintf(name, sizeof(name), "D\\u%05d", who);
+	assert_int_equal(id_attrs_put(f, name, &a, err, sizeof(err)), 0);
+	assert_int_equal(id_attrs_format(f, &out, &len, err, sizeof(err)), 0);
+	want = many_text(accounts, groups, -1, NULL, "", &wlen);
+	assert_int_equal(len, wlen);
+	assert_memory_equal(out, want, len);
+	free(out);
+	free(want);
+	/* one account changed: its line alone, in its place */
+	strcpy(a.upn, "who@example.com");
+	assert_int_equal(id_attrs_put(f, name, &a, err, sizeof(err)), 0);
+	assert_int_equal(f->n, (size_t)accounts);
+	assert_int_equal(id_attrs_format(f, &out, &len, err, sizeof(err)), 0);
+	want = many_text(accounts, groups, who, "who@example.com", "", &wlen);
+	assert_int_equal(len, wlen);
+	assert_memory_equal(out, want, len);
+	free(out);
+	free(want);
+}
+
+/* The most accounts, as large a file as the readers take (128 groups each,
+ * ~14 MB): loaded, and rewritten byte for byte, in memory about the file's
+ * size (kept as struct id_attrs, 10000 accounts were ~340 MB). */
+static void test_many_accounts_file(void **state)
+{
+	struct id_attrs_file f;
+	char err[512], *text;
+	size_t len, base;
+
+	(void)state;
+	text = many_text(MANY, 128, -1, NULL, "", &len);
+	assert_true(len <= IDENTITY_ATTRS_FILE_MAX);
+	base = heap_in_use();
+	assert_int_equal(id_attrs_parse(text, len, &f, err, sizeof(err)), 0);
+	assert_int_equal(f.n, MANY);
+	assert_true(heap_in_use() - base <= len + MANY * (sizeof(f.e[0]) + 32) + (1u << 20));
+	free(text);
+	rewrite_and_compare(&f, MANY, 128, 4321);
+	id_attrs_file_free(&f);
+}
+
+/* 10000 accounts of 256 groups (more than the 16 MiB a reader takes, so put
+ * one by one, as caadm would grow it): the entries hold about the text's
+ * size, and the text is the one built here by hand. */
+static void test_many_accounts_put(void **state)
+{
+	static struct id_attrs a;
+	struct id_attrs_file f;
+	char err[512], name[32], line[4096];
+	size_t base, text = 0;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	memset(&a, 0, sizeof(a));
+	for (int g = 0; g < IDENTITY_MAX_GROUPS; g++)
+		snprintf(a.groups[a.n_groups++], sizeof(a.groups[0]), "g%d", g);
+	base = heap_in_use();
+	for (int i = 0; i < MANY; i++) {
+		snprintf(name, sizeof(name), "D\\u%05d", i);
+		snprintf(a.sid, sizeof(a.sid), "S-1-5-21-%d", 1000 + i);
+		assert_int_equal(id_attrs_put(&f, name, &a, err, sizeof(err)), 0);
+		text += many_line(line, sizeof(line), i, IDENTITY_MAX_GROUPS, NULL) + 1;
+	}
+	assert_true(heap_in_use() - base <= text + MANY * (sizeof(f.e[0]) + 32) + (1u << 20));
+	rewrite_and_compare(&f, MANY, IDENTITY_MAX_GROUPS, 7);
+	id_attrs_file_free(&f);
+}
+
+/* Refused at the end of the largest file: the whole file is still read. */
+static void many_refused(const char *extra, const char *why)
+{
+	static struct id_attrs a;
+	struct id_attrs_file f;
+	char err[512] = "", *text;
+	size_t len;
+
+	text = many_text(MANY, 1, -1, NULL, extra, &len);
+	assert_int_equal(id_attrs_parse(text, len, &f, err, sizeof(err)), -1);
+	if (strstr(err, why) == NULL)
+		fail_msg("got '%s', wanted '%s'", err, why);
+	assert_int_equal(f.n, 0);
+	assert_null(f.e);
+	/* ca-auth's look-up refuses the same file with the same words */
+	err[0] = 0;
+	assert_int_equal(id_attrs_lookup_data(text, len, "D\\u00001", &a, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, why));
+	free(text);
+}
+
+static void test_many_accounts_refusals(void **state)
+{
+	(void)state;
+	/* the header's 4 lines, then the 10000 accounts */
+	many_refused("D\\more\tupn=a@b\n", "line 10005: more than 10000 accounts");
+	many_refused("d\\U00000\tupn=a@b\n", "line 10005: account 'd\\U00000' has a second line");
+	many_refused("# fine\nD\\x\tsid=S-1-5-01\n", "line 10006: sid");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -570,6 +775,9 @@ int main(void)
 		cmocka_unit_test(test_format_round_trip),
 		cmocka_unit_test(test_account_limit),
 		cmocka_unit_test(test_load_and_lookup),
+		cmocka_unit_test(test_many_accounts_file),
+		cmocka_unit_test(test_many_accounts_put),
+		cmocka_unit_test(test_many_accounts_refusals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
