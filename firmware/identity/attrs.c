@@ -600,6 +600,11 @@ int id_attrs_format(const struct id_attrs_file *f, char **out, size_t *len, char
 
 	for (size_t i = 0; i < f->n; i++)
 		cap += f->e[i].len + 1;
+	/* A file both readers would refuse (id_attrs_load, and ca-auth at every
+	 * logon) is never written: the change that would make it is refused. */
+	if (cap > IDENTITY_ATTRS_FILE_MAX)
+		return fail(err, errlen, "the file would be %zu bytes, more than the %u it may hold",
+			    cap, IDENTITY_ATTRS_FILE_MAX);
 	if ((buf = malloc(cap + 1)) == NULL)
 		return fail(err, errlen, "out of memory");
 	emit(buf, &n, HEADER, sizeof(HEADER) - 1);

@@ -132,7 +132,8 @@ int id_attrs_parse(const char *data, size_t len, struct id_attrs_file *f, char *
 		   size_t errlen);
 /* The file's text for f (a header comment, then each entry's line and a LF,
  * in f's order), malloc'd into *out (*len bytes, NUL after), sized exactly.
- * 0, or -1 with err (out of memory; nothing allocated). */
+ * 0, or -1 with err (more than IDENTITY_ATTRS_FILE_MAX bytes, which neither
+ * reader would take; out of memory; nothing allocated). */
 int id_attrs_format(const struct id_attrs_file *f, char **out, size_t *len, char *err,
 		    size_t errlen);
 /* The entry named name (ASCII case ignored), or NULL. */

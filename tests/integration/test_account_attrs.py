@@ -223,6 +223,35 @@ def test_malformed_file_refuses_every_verb(data, text, why):
     assert caadm(data, "disable", "EXAMPLE\\alice").returncode == 0
 
 
+def test_change_past_the_file_limit_refused(data):
+    """The file holds at most 16 MiB (IDENTITY_ATTRS_FILE_MAX), which both
+    readers enforce (caadm, and ca-auth at every logon): a change that would
+    write more is refused with nothing changed, rather than written and then
+    refused at every logon. A change that fits still goes in."""
+    limit = 16 << 20
+    add(data, "EXAMPLE\\alice")
+    path = data / "auth" / "attributes"
+    groups = "".join(f"\tgroup=g{g}" for g in range(256))
+    lines, size, i = [], 0, 0
+    while size < limit - 8192:  # filled to within 8 KiB of the limit
+        ln = f"EXAMPLE\\u{i:05d}{groups}\n"
+        lines.append(ln)
+        size += len(ln)
+        i += 1
+    path.write_text("".join(lines))
+    os.chmod(path, 0o600)
+    before = snapshot(data)
+    big = [a for g in range(128) for a in ("--group", f"{g:03d}" + "x" * 120)]
+    p = caadm(data, "set", *big, "EXAMPLE\\alice")
+    assert p.returncode == 1, p
+    assert f"more than the {limit} it may hold" in p.stderr, p.stderr
+    assert snapshot(data) == before
+    p = caadm(data, "set", "--upn", "alice@example.com", "EXAMPLE\\alice")
+    assert p.returncode == 0, p.stderr
+    assert attributes(data)["EXAMPLE\\alice"] == [("upn", "alice@example.com")]
+    assert path.stat().st_size <= limit
+
+
 def test_file_readable_by_others_refused(data):
     add(data, "EXAMPLE\\alice", "--sid", SID)
     os.chmod(data / "auth" / "attributes", 0o644)

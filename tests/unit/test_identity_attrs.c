@@ -595,6 +595,9 @@ static void test_load_and_lookup(void **state)
 /* ---- many accounts: caadm's memory follows the file's size ---- */
 
 #define MANY IDENTITY_ATTRS_MAX_ACCOUNTS
+/* Accounts of 256 groups (~2.8 KB a line here) that a file of at most
+ * IDENTITY_ATTRS_FILE_MAX holds: ~14 MB. */
+#define MANY_UNDER_LIMIT 5000
 
 /* Heap bytes in use (glibc's count; 0 under a sanitizer's allocator, which
  * mallinfo2 does not see: the bounds below then hold trivially). */
@@ -725,7 +728,30 @@ static void test_many_accounts_put(void **state)
 		text += many_line(line, sizeof(line), i, IDENTITY_MAX_GROUPS, NULL) + 1;
 	}
 	assert_true(heap_in_use() - base <= text + MANY * (sizeof(f.e[0]) + 32) + (1u << 20));
-	rewrite_and_compare(&f, MANY, IDENTITY_MAX_GROUPS, 7);
+	/* ~27 MB of text: more than either reader takes, so it is never written
+	 * (caadm refuses the change that would make it) */
+	assert_true(text > IDENTITY_ATTRS_FILE_MAX);
+	{
+		char *out = NULL, *h, want[128];
+		size_t len = 0, hlen;
+
+		h = header(&hlen);
+		free(h);
+		snprintf(want, sizeof(want), "the file would be %zu bytes, more than the %u it may "
+			 "hold", text + hlen, IDENTITY_ATTRS_FILE_MAX);
+		assert_int_equal(id_attrs_format(&f, &out, &len, err, sizeof(err)), -1);
+		assert_string_equal(err, want);
+		assert_null(out);
+	}
+	/* the accounts past the limit removed (as caadm account del would):
+	 * written again, byte for byte the text of the accounts kept */
+	memset(&a, 0, sizeof(a));
+	for (int i = MANY_UNDER_LIMIT; i < MANY; i++) {
+		snprintf(name, sizeof(name), "D\\u%05d", i);
+		assert_int_equal(id_attrs_put(&f, name, &a, err, sizeof(err)), 0);
+	}
+	assert_int_equal(f.n, MANY_UNDER_LIMIT);
+	rewrite_and_compare(&f, MANY_UNDER_LIMIT, IDENTITY_MAX_GROUPS, 7);
 	id_attrs_file_free(&f);
 }
 
