@@ -497,6 +497,16 @@ static int parse_account(char *line, struct account *ac, char *err, size_t errle
 	return 0;
 }
 
+/* Room in f for the account name read from a line: both readers refuse a
+ * second line for an account (ASCII case ignored) and more than
+ * IDENTITY_ATTRS_MAX_ACCOUNTS accounts, with these words. 0, or -1 with err. */
+static int name_fits(struct id_attrs_file *f, const char *name, char *err, size_t errlen)
+{
+	if (id_attrs_find(f, name) != NULL)
+		return fail(err, errlen, "account '%s' has a second line", name);
+	return grow(f, err, errlen);
+}
+
 /* id_attrs_parse's take: the account appended to the file as its canonical
  * line, made again from what was parsed rather than copied from the text, so
  * that what caadm writes is always the writer's form. */
@@ -504,9 +514,8 @@ static int take_append(void *ctx, const struct account *ac, char *err, size_t er
 {
 	struct id_attrs_file *f = ctx;
 
-	if (id_attrs_find(f, ac->name) != NULL)
-		return fail(err, errlen, "account '%s' has a second line", ac->name);
-	if (grow(f, err, errlen) != 0 || entry_make(&f->e[f->n], ac->name, &ac->a, err, errlen) != 0)
+	if (name_fits(f, ac->name, err, errlen) != 0 ||
+	    entry_make(&f->e[f->n], ac->name, &ac->a, err, errlen) != 0)
 		return -1;
 	f->n++;
 	return 0;
@@ -674,37 +683,25 @@ int id_attrs_load(const char *path, int check_owner, struct id_attrs_file *f, ch
 	return rc != 0 ? fail(err, errlen, "%s: %s", path, why) : 0;
 }
 
-/* id_attrs_lookup's take: every account's name (a second line is refused, as
- * id_attrs_parse refuses it), the attributes of the one wanted only. */
+/* id_attrs_lookup's take: every account's name (the refusals of
+ * id_attrs_parse, by name_fits), the attributes of the one wanted only. The
+ * names are entries without a line. */
 struct lookup {
 	const char *want;
 	struct id_attrs *a;
-	char (*names)[IDENTITY_NAME_MAX + 1];
-	size_t n, cap;
+	struct id_attrs_file names;
 };
 
 static int take_lookup(void *ctx, const struct account *ac, char *err, size_t errlen)
 {
 	struct lookup *l = ctx;
+	struct id_attrs_entry *e;
 
-	for (size_t i = 0; i < l->n; i++)
-		if (strcasecmp(l->names[i], ac->name) == 0)
-			return fail(err, errlen, "account '%s' has a second line", ac->name);
-	if (l->n == l->cap) {
-		size_t cap = l->cap == 0 ? 64 : l->cap * 2;
-		char (*v)[IDENTITY_NAME_MAX + 1];
-
-		if (l->n >= IDENTITY_ATTRS_MAX_ACCOUNTS)
-			return fail(err, errlen, "more than %d accounts with attributes",
-				    IDENTITY_ATTRS_MAX_ACCOUNTS);
-		if (cap > IDENTITY_ATTRS_MAX_ACCOUNTS)
-			cap = IDENTITY_ATTRS_MAX_ACCOUNTS;
-		if ((v = realloc(l->names, cap * sizeof(*v))) == NULL)
-			return fail(err, errlen, "out of memory");
-		l->names = v;
-		l->cap = cap;
-	}
-	memcpy(l->names[l->n++], ac->name, sizeof(ac->name));
+	if (name_fits(&l->names, ac->name, err, errlen) != 0)
+		return -1;
+	e = &l->names.e[l->names.n++];
+	memset(e, 0, sizeof(*e));
+	memcpy(e->name, ac->name, sizeof(e->name));
 	if (strcasecmp(ac->name, l->want) == 0) {
 		*l->a = ac->a;
 		clear_unused_groups(l->a);
@@ -713,9 +710,8 @@ static int take_lookup(void *ctx, const struct account *ac, char *err, size_t er
 }
 
 /* The file is checked whole, as id_attrs_load does, but only the names are
- * kept: ca-auth reads it at each logon, and a whole struct id_attrs_file is
- * ~34 KiB an account at IDENTITY_MAX_GROUPS groups (340 MB for the most
- * accounts), where the names are 257 bytes each. */
+ * kept (entries without their line, ~270 bytes each): ca-auth reads it at
+ * each logon and wants one account's attributes, not the others' lines. */
 int id_attrs_lookup_data(const char *data, size_t len, const char *name, struct id_attrs *a,
 			 char *err, size_t errlen)
 {
@@ -724,7 +720,7 @@ int id_attrs_lookup_data(const char *data, size_t len, const char *name, struct 
 
 	memset(a, 0, sizeof(*a));
 	rc = parse_each(data, len, take_lookup, &l, err, errlen);
-	free(l.names);
+	id_attrs_file_free(&l.names);
 	if (rc != 0)
 		memset(a, 0, sizeof(*a));
 	return rc;
