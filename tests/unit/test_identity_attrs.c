@@ -400,6 +400,30 @@ static void test_parse_nul(void **state)
 	assert_non_null(strstr(err, "NUL"));
 }
 
+/* id_attrs_get on a line neither the parser nor put made (an entry changed
+ * behind the API): refused with the entry's name and the parser's reason,
+ * and nothing of the line in a. */
+static void test_get_refuses_a_foreign_line(void **state)
+{
+	static struct id_attrs a;
+	struct id_attrs_entry e;
+	char line[] = "EXAMPLE\\x\tupn=x@example.com\tcolour=blue", err[256];
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	strcpy(e.name, "EXAMPLE\\x");
+	e.line = line;
+	e.len = strlen(line);
+	memset(&a, 0x41, sizeof(a));
+	assert_int_equal(id_attrs_get(&e, &a, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "EXAMPLE\\x: "));
+	assert_non_null(strstr(err, "colour"));
+	assert_string_equal(a.upn, "");
+	assert_int_equal(a.n_groups, 0);
+	/* the line itself is left as it was (id_attrs_get cuts a copy) */
+	assert_string_equal(line, "EXAMPLE\\x\tupn=x@example.com\tcolour=blue");
+}
+
 static void test_format_round_trip(void **state)
 {
 	struct id_attrs_file f, g;
@@ -798,6 +822,7 @@ int main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_parse_refusals),
 		cmocka_unit_test(test_parse_nul),
+		cmocka_unit_test(test_get_refuses_a_foreign_line),
 		cmocka_unit_test(test_format_round_trip),
 		cmocka_unit_test(test_account_limit),
 		cmocka_unit_test(test_load_and_lookup),
